@@ -1,0 +1,67 @@
+"""The board's Flask application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import LoginManager
+
+from board import people
+from board.csrf import csrf
+from board.db import Database, close_request_session, db_for_request
+from board.errorhandlers import register_error_handlers
+from board.settings import Settings
+
+login_manager = LoginManager()
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    return people.load_session_user(db_for_request(), session_id)
+
+
+def create_app(config: dict | None = None, settings: Settings | None = None) -> Flask:
+    """settings → db → login → csrf → socketio → blueprints → CLI."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, static_folder="../static", template_folder="../templates",
+                instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_HEADERS=["X-CSRF-Token", "X-CSRFToken"],
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config or {})
+    app.extensions["board_settings"] = settings
+    app.extensions["board_db"] = Database(settings.database_url)
+    app.teardown_appcontext(close_request_session)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    csrf.init_app(app)
+
+    from board.realtime import init_realtime
+
+    init_realtime(app, settings)
+
+    from board.api import api
+    from board.web import web
+
+    app.register_blueprint(api)
+    app.register_blueprint(web)
+    register_error_handlers(app)
+
+    from board.security import init_security
+
+    init_security(app, settings)
+
+    from board.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import secrets
+
+from flask import session as cookie_session
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from board import people
+from board.api import api, db, ok
+from board.api.parsing import Field, json_body, no_body
+from board.csrf import csrf
+from board.errors import Invalid
+
+
+@api.get("/departments")
+def list_departments():
+    return ok([people.department_dict(d) for d in people.list_departments(db())])
+
+
+def _start_session(user) -> dict:
+    # A fresh cookie session at login: nothing from before (CSRF token included) carries over.
+    cookie_session.clear()
+    login_user(user)
+    cookie_session["board_sid"] = secrets.token_urlsafe(16)
+    return {"user": people.user_dict(user), "csrf_token": generate_csrf()}
+
+
+@api.post("/auth/register")
+@csrf.exempt
+def register():
+    body = json_body({
+        "email": Field("str", required=True, max_length=254),
+        "password": Field("str", required=True, max_length=1024),
+        "display_name": Field("str", required=True, max_length=80),
+        "department_id": Field("int", required=True),
+    })
+    user = people.register(db(), body["email"], body["password"], body["display_name"],
+                           body["department_id"])
+    return ok(_start_session(user), 201)
+
+
+@api.post("/auth/login")
+@csrf.exempt
+def login():
+    body = json_body({
+        "email": Field("str", required=True, max_length=254),
+        "password": Field("str", required=True, max_length=1024),
+    })
+    user = people.authenticate(db(), body["email"], body["password"])
+    return ok(_start_session(user))
+
+
+@api.post("/auth/logout")
+def logout():
+    no_body()
+    logout_user()
+    cookie_session.clear()
+    return "", 204
+
+
+@api.get("/me")
+def me():
+    return ok({"user": people.user_dict(current_user), "csrf_token": generate_csrf()})
+
+
+@api.patch("/me")
+def update_me():
+    """Extension: a person's own settings (the language pages and messages speak)."""
+    body = json_body({"language": Field("str", nullable=True, max_length=5)})
+    if "language" in body:
+        if body["language"] not in (None, "en", "de"):
+            raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
+                          fields={"language": "One of: en, de, or null."})
+        session = db()
+        user = session.merge(current_user._get_current_object())
+        user.language = body["language"]
+        session.commit()
+    return ok({"user": people.user_dict(current_user), "csrf_token": generate_csrf()})

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+from board import tasks
+from board.api import api, db, ok, settings
+from board.api.parsing import Field, json_body, no_body, query_choice, query_int, text, title
+from board.errors import Invalid
+
+# Fields that would put work on someone: refused by name, with a message that says why.
+_ASSIGNING_FIELDS = ("claimed_by", "claimed_by_id", "claimant", "assignee", "assignee_id",
+                     "assigned_to", "owner", "owner_id")
+
+
+@api.get("/tasks")
+def list_tasks():
+    mine = request.args.get("mine")
+    if mine not in (None, "", "0", "1", "true", "false"):
+        raise Invalid("A query parameter is invalid.", code="invalid_parameter",
+                      fields={"mine": "Use mine=1."})
+    items = tasks.list_tasks(
+        db(), current_user,
+        status=query_choice("status", tasks.STATUSES),
+        mine=mine in ("1", "true"),
+        idea_id=query_int("idea_id"),
+    )
+    return ok({"items": items})
+
+
+@api.post("/tasks")
+def create_task():
+    body = request.get_json(silent=True)
+    if isinstance(body, dict):
+        named = [f for f in _ASSIGNING_FIELDS if f in body]
+        if named:
+            raise Invalid("Tasks start unclaimed; people claim work themselves.",
+                          code="unknown_field", fields={f: "Nobody can be given a task." for f in named})
+    body = json_body({"title": title(), "description": text(),
+                      "idea_id": Field("int", nullable=True)})
+    data = tasks.create_task(db(), current_user, body["title"], body.get("description") or "",
+                             body.get("idea_id"))
+    return ok(data, 201)
+
+
+@api.get("/tasks/<int:task_id>")
+def get_task(task_id: int):
+    return ok(tasks.get_task(db(), current_user, task_id))
+
+
+@api.post("/tasks/<int:task_id>/claim")
+def claim_task(task_id: int):
+    no_body()  # a body naming anyone else is refused as an unknown field
+    return ok(tasks.claim_task(db(), current_user, task_id, settings().claim_limit))
+
+
+@api.post("/tasks/<int:task_id>/release")
+def release_task(task_id: int):
+    no_body()
+    return ok(tasks.release_task(db(), current_user, task_id))
+
+
+@api.post("/tasks/<int:task_id>/complete")
+def complete_task(task_id: int):
+    no_body()
+    return ok(tasks.complete_task(db(), current_user, task_id))

@@ -1,0 +1,66 @@
+"""flask --app app users create|set-role|remove, and demo."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from board import people
+from board.errors import BoardError
+
+
+def _session():
+    return current_app.extensions["board_db"].Session()
+
+
+users = AppGroup("users", help="Manage people. Roles change only here.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option("--department", required=True, help="Department name (created when missing).")
+@click.option("--role", type=click.Choice(["member", "facilitator", "observer"]),
+              default="member", show_default=True)
+def create_user(email, password, display_name, department, role):
+    """Create a person with any role."""
+    with _session() as session:
+        try:
+            user = people.create_user(session, email, password, display_name, department, role)
+        except BoardError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"Created {user.role} {user.email} ({user.department.name}), id {user.id}.")
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["member", "facilitator", "observer"]))
+def set_role(email, role):
+    """Change a person's role; their open sessions lose the old powers at once."""
+    with _session() as session:
+        try:
+            user = people.set_role(session, email, role)
+        except BoardError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"{user.email} is now {user.role}.")
+
+
+@users.command("remove")
+@click.argument("email")
+def remove_user(email):
+    """Deactivate a person: they are logged out everywhere; their work stays on the board."""
+    with _session() as session:
+        try:
+            user = people.remove_user(session, email)
+        except BoardError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"{user.email} can no longer log in.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users)
+    from board.demo import demo_command
+
+    app.cli.add_command(demo_command)

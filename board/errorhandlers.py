@@ -1,0 +1,91 @@
+"""Every error becomes the contract's envelope (API) or a friendly page (HTML), in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from board.errors import BoardError, Denied, Invalid, NotFound, TooManyRequests, Unauthenticated
+from board.i18n import _
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: ("bad_request", "The request could not be understood."),
+    401: ("not_logged_in", "Please log in first."),
+    403: ("forbidden", "You may not do this."),
+    404: ("not_found", "No such page."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    409: ("conflict", "This conflicts with the current state."),
+    413: ("too_large", "The request is too large."),
+    415: ("unsupported_media_type", "Send JSON."),
+    429: ("too_many_requests", "Too many attempts; please wait and try again."),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def envelope(status: int, code: str, message: str, fields: dict | None = None, headers=None):
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    response = jsonify({"error": error})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def render_error(status: int, code: str, message: str, fields: dict | None = None, headers=None):
+    if wants_json():
+        return envelope(status, code, message, fields, headers)
+    if status == 401:
+        return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+    html = render_template("error.html", status=status, code=code, message=message, fields=fields)
+    return html, status, headers or {}
+
+
+def handle_board_error(error: BoardError):
+    fields = {k: _(v) for k, v in error.fields.items()} if error.fields else None
+    headers = {}
+    if isinstance(error, TooManyRequests) and error.params.get("retry_after"):
+        headers["Retry-After"] = str(error.params["retry_after"])
+    return render_error(error.status, error.code, _(error.message, **error.params), fields, headers)
+
+
+def handle_csrf_error(error: CSRFError):
+    return render_error(
+        400, "csrf_failed",
+        _("The security token is missing or has expired; reload the page and try again."))
+
+
+def handle_http_exception(error: HTTPException):
+    code, message = _HTTP_CODES.get(error.code or 500, ("error", error.description or "Error."))
+    headers = {}
+    if error.code == 429:
+        retry = getattr(error, "retry_after", None) or 60
+        headers["Retry-After"] = str(retry)
+    if error.code == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return render_error(error.code or 500, code, _(message), None, headers)
+
+
+def handle_unexpected(error: Exception):
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return render_error(500, "internal_error", _("Something went wrong on our side."))
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(BoardError, handle_board_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+__all__ = ["register_error_handlers", "envelope", "Denied", "Invalid", "NotFound",
+           "Unauthenticated"]

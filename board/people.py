@@ -1,0 +1,183 @@
+"""People and departments: registration, login checks, the CLI's user management."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from board.errors import Conflict, Invalid, NotFound, Unauthenticated
+from models import ROLES, Department, User
+
+MIN_PASSWORD_LENGTH = 10
+# The most common passwords that pass the length check; refused outright.
+COMMON_PASSWORDS = frozenset({
+    "1234567890", "12345678910", "0123456789", "1111111111", "qwertyuiop", "password12",
+    "password123", "password1234", "passwort123", "iloveyou12", "abcdefghij", "qwerty1234",
+    "1q2w3e4r5t", "letmein123", "welcome123", "willkommen", "sommer2024", "sommer2025",
+    "sommer2026", "winter2025", "winter2026", "administrator", "changeme123", "passw0rd123",
+    "football12", "baseball12", "trustno1234", "superman12", "dragon1234", "monkey1234",
+    "987654321", "9876543210", "aaaaaaaaaa", "qwertzuiop", "hallo12345", "geheim1234",
+})
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_hasher = PasswordHasher()
+# Verifying against this when the email is unknown keeps both answers equally slow.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> str | None:
+    """A sentence saying what is wrong with `password`, or None when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if password.lower() in COMMON_PASSWORDS:
+        return "This password is one of the most common ones; choose another."
+    return None
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def list_departments(session: Session) -> list[Department]:
+    return list(session.scalars(select(Department).order_by(Department.name)))
+
+
+def department_dict(department: Department) -> dict:
+    return {"id": department.id, "name": department.name}
+
+
+def user_dict(user: User) -> dict:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role,
+        "department": department_dict(user.department),
+        "language": user.language,
+    }
+
+
+def get_or_create_department(session: Session, name: str) -> Department:
+    name = name.strip()
+    department = session.scalar(select(Department).where(func.lower(Department.name) == name.lower()))
+    if department is None:
+        department = Department(name=name)
+        session.add(department)
+        session.flush()
+    return department
+
+
+def _validate_new_user(session: Session, email: str, password: str, display_name: str,
+                       department_id: int) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    if not _EMAIL.match(email) or len(email) > 254:
+        fields["email"] = "Enter a valid email address."
+    weakness = check_password_strength(password)
+    if weakness:
+        fields["password"] = weakness
+    if not display_name.strip() or len(display_name) > 80:
+        fields["display_name"] = "Enter a name of 1 to 80 characters."
+    if session.get(Department, department_id) is None:
+        fields["department_id"] = "That department does not exist."
+    return fields
+
+
+def register(session: Session, email: str, password: str, display_name: str,
+             department_id: int) -> User:
+    """Create a member. Registration never gives another role."""
+    email = normalize_email(email)
+    fields = _validate_new_user(session, email, password, display_name, department_id)
+    if fields:
+        raise Invalid("Some fields are missing or invalid.", code="invalid_fields", fields=fields)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("That email address is already registered.", code="email_taken")
+    user = User(email=email, password_hash=hash_password(password),
+                display_name=display_name.strip(), role="member", department_id=department_id)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """The user whose credentials these are; one answer for unknown email and wrong password."""
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None or not user.active:
+        raise Unauthenticated("Wrong email or password.", code="invalid_credentials")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.commit()
+    return user
+
+
+def create_user(session: Session, email: str, password: str, display_name: str,
+                department_name: str, role: str) -> User:
+    """The CLI's way in: any role, the department created when missing."""
+    if role not in ROLES:
+        raise Invalid(f"Role must be one of {', '.join(ROLES)}.", code="invalid_role")
+    department = get_or_create_department(session, department_name)
+    email = normalize_email(email)
+    fields = _validate_new_user(session, email, password, display_name, department.id)
+    if fields:
+        session.rollback()
+        raise Invalid("; ".join(f"{k}: {v}" for k, v in fields.items()), code="invalid_fields",
+                      fields=fields)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        session.rollback()
+        raise Conflict("That email address is already registered.", code="email_taken")
+    user = User(email=email, password_hash=hash_password(password),
+                display_name=display_name.strip(), role=role, department_id=department.id)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def find_user(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise NotFound(f"No user with email {email}.", code="not_found")
+    return user
+
+
+def set_role(session: Session, email: str, role: str) -> User:
+    """Change a role; the person's existing sessions lose the old powers at once."""
+    if role not in ROLES:
+        raise Invalid(f"Role must be one of {', '.join(ROLES)}.", code="invalid_role")
+    user = find_user(session, email)
+    user.role = role
+    user.session_version += 1
+    session.commit()
+    return user
+
+
+def remove_user(session: Session, email: str) -> User:
+    """Deactivate a person: their sessions end, their contributions stay on the board."""
+    user = find_user(session, email)
+    user.active = False
+    user.session_version += 1
+    user.feed_token = None
+    session.commit()
+    return user
+
+
+def load_session_user(session: Session, session_id: str) -> User | None:
+    """Flask-Login's user loader: `id:version`, refused once the version moved on."""
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except ValueError:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user

@@ -1,0 +1,74 @@
+"""THE permission rules of the board: who may do what to which object.
+
+Every route, page and socket handler asks here and never decides on its own.
+The board is flat: nobody, the facilitator included, may put work on another
+person, take a task away from its claimant, vote twice or change someone else's idea.
+There is deliberately no action that assigns, reassigns or unclaims for someone else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from board.errors import Denied, Unauthenticated
+
+MEMBER, FACILITATOR, OBSERVER = "member", "facilitator", "observer"
+
+# Actions that change something; observers (department heads) may do none of them.
+WRITE_ACTIONS = {
+    "idea.create", "idea.edit", "idea.vote", "comment.create", "comment.mentor_note",
+    "task.create", "task.claim", "task.release", "task.complete",
+    "prompt.create", "nudge.send", "nudge.read", "profile.edit",
+}
+# Actions only the facilitator (the social media manager) may take.
+FACILITATOR_ACTIONS = {"prompt.create", "nudge.send", "comment.mentor_note", "help.view"}
+# Reading the public board: everyone logged in.
+READ_ACTIONS = {"board.read", "feed.read", "feed.token"}
+ACTIONS = WRITE_ACTIONS | FACILITATOR_ACTIONS | READ_ACTIONS
+
+
+def _is_logged_in(user: Any) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def why_not(user: Any, action: str, target: Any = None) -> Denied | Unauthenticated | None:
+    """None when `user` may do `action` to `target`, else the refusal to raise."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if not _is_logged_in(user):
+        return Unauthenticated("Please log in first.", code="not_logged_in")
+    if action in WRITE_ACTIONS and user.role == OBSERVER:
+        return Denied("Observers watch the board and cannot change it.", code="read_only")
+    if action in FACILITATOR_ACTIONS and user.role != FACILITATOR:
+        return Denied("Only the facilitator may do this.", code="facilitator_only")
+    if action == "idea.edit" and target.author_id != user.id:
+        return Denied("Only its author may edit an idea.", code="not_author")
+    if action in {"task.release", "task.complete"} and target.claimed_by_id != user.id:
+        return Denied("Only the person who claimed a task may release or complete it.",
+                      code="not_claimant")
+    if action == "nudge.read" and user.id not in target:
+        return Denied("Only a nudge's recipients may mark it read.", code="not_recipient")
+    return None
+
+
+def can(user: Any, action: str, target: Any = None) -> bool:
+    return why_not(user, action, target) is None
+
+
+def require(user: Any, action: str, target: Any = None) -> None:
+    """Raise Denied (or Unauthenticated) unless `user` may do `action` to `target`."""
+    refusal = why_not(user, action, target)
+    if refusal is not None:
+        raise refusal
+
+
+def may_write_mentor_notes(user: Any) -> bool:
+    return can(user, "comment.mentor_note")
+
+
+def event_visible_to(user: Any, private: bool, recipient_ids: set[int]) -> bool:
+    """The audience rule of the event log: public events for everyone logged in,
+    private ones (nudges) only for the people they name."""
+    if not _is_logged_in(user):
+        return False
+    return not private or user.id in recipient_ids

@@ -1,0 +1,114 @@
+"""Every BOARD_* environment variable, parsed and defaulted in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A BOARD_* variable holds a value the board cannot run with."""
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path, env: dict[str, str]) -> str:
+    """Use BOARD_SECRET_KEY, else a key generated once and kept under instance/."""
+    if env.get("BOARD_SECRET_KEY"):
+        return env["BOARD_SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _origins(raw: str | None) -> list[str] | None:
+    """None keeps Flask-SocketIO's same-origin check; '*' or an empty list would disable it."""
+    if raw is None:
+        return None
+    origins = [o.strip() for o in raw.split(",") if o.strip()]
+    if not origins or "*" in origins:
+        raise SettingsError(
+            "BOARD_CORS_ORIGINS must name the board's own URL(s); '*' or an empty "
+            "list would switch the Socket.IO origin check off"
+        )
+    return origins
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = 5000
+    secret_key: str = ""
+    message_queue: str | None = None
+    claim_limit: int = 5
+    cors_origins: list[str] | None = None
+    secure_cookies: bool = False
+    ratelimit_storage: str = "memory://"
+    help_days: int = 7
+    phase_check_seconds: int = 15
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        instance_path = Path(env.get("BOARD_INSTANCE_PATH") or PROJECT_ROOT / "instance")
+        database_url = env.get("BOARD_DATABASE_URL") or default_database_url(instance_path)
+        message_queue = env.get("BOARD_MESSAGE_QUEUE") or None
+        storage = env.get("BOARD_RATELIMIT_STORAGE") or message_queue or "memory://"
+        return cls(
+            instance_path=instance_path,
+            database_url=database_url,
+            host=env.get("BOARD_HOST") or "127.0.0.1",
+            port=_int(env, "BOARD_PORT", 5000, minimum=1),
+            secret_key=_secret_key(instance_path, env),
+            message_queue=message_queue,
+            claim_limit=_int(env, "BOARD_CLAIM_LIMIT", 5, minimum=1),
+            cors_origins=_origins(env.get("BOARD_CORS_ORIGINS")),
+            secure_cookies=_bool(env, "BOARD_SECURE_COOKIES", False),
+            ratelimit_storage=storage,
+            help_days=_int(env, "BOARD_HELP_DAYS", 7, minimum=1),
+            phase_check_seconds=_int(env, "BOARD_PHASE_CHECK_SECONDS", 15, minimum=1),
+        )
+
+
+def default_database_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'board.sqlite3'}"
+
+
+def database_url_from_env() -> str:
+    """The URL Alembic migrates: the same one the app reads, without building the app."""
+    instance_path = Path(os.environ.get("BOARD_INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    url = os.environ.get("BOARD_DATABASE_URL") or default_database_url(instance_path)
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return url

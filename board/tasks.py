@@ -1,0 +1,163 @@
+"""Tasks: anyone but observers creates them; each person claims, releases and completes
+tasks for themselves only. There is no assign, reassign or unclaim-for-someone-else here,
+and no function that takes a second person: work is only ever taken, never given.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from board import clock, events, policy
+from board.errors import Conflict, Invalid, NotFound
+from board.ideas import author_dict
+from models import Idea, Task, User
+
+STATUSES = ("open", "claimed", "done")
+
+
+def task_dict(task: Task) -> dict:
+    return {
+        "id": task.id,
+        "title": task.title,
+        "description": task.description,
+        "idea_id": task.idea_id,
+        "status": task.status,
+        "claimed_by": author_dict(task.claimed_by) if task.claimed_by else None,
+        "claimed_at": clock.iso(task.claimed_at),
+        "completed_at": clock.iso(task.completed_at),
+        "created_by": author_dict(task.created_by),
+        "created_at": clock.iso(task.created_at),
+    }
+
+
+def _get_task(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound("No such task.", code="task_not_found")
+    return task
+
+
+def get_task(session: Session, viewer: User, task_id: int) -> dict:
+    policy.require(viewer, "board.read")
+    return task_dict(_get_task(session, task_id))
+
+
+def list_tasks(session: Session, viewer: User, status: str | None = None, mine: bool = False,
+               idea_id: int | None = None) -> list[dict]:
+    """Tasks newest first, in one query (claimant and creator joined)."""
+    policy.require(viewer, "board.read")
+    query = select(Task).order_by(Task.created_at.desc(), Task.id.desc())
+    if status is not None:
+        query = query.where(Task.status == status)
+    if mine:
+        query = query.where(Task.claimed_by_id == viewer.id)
+    if idea_id is not None:
+        query = query.where(Task.idea_id == idea_id)
+    return [task_dict(task) for task in session.scalars(query).unique()]
+
+
+def create_task(session: Session, actor: User, title: str, description: str = "",
+                idea_id: int | None = None) -> dict:
+    """A new, unclaimed task. Nobody can create work already on someone."""
+    policy.require(actor, "task.create")
+    if not title.strip():
+        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
+                      fields={"title": "This must not be empty."})
+    if idea_id is not None and session.get(Idea, idea_id) is None:
+        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
+                      fields={"idea_id": "No such idea."})
+    now = clock.now()
+    task = Task(title=title.strip(), description=description, idea_id=idea_id, status="open",
+                created_by_id=actor.id, created_by=actor, created_at=now, updated_at=now)
+    session.add(task)
+    session.flush()
+    data = task_dict(task)
+    events.record(session, "task.created", actor, {"task": data})
+    session.commit()
+    return data
+
+
+def _lock_claimant(session: Session, actor: User) -> None:
+    """Serialise one person's claims so the claim limit holds under concurrency.
+
+    SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL takes a row lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(User.id).where(User.id == actor.id).with_for_update())
+
+
+def _reload(session: Session, task_id: int) -> Task:
+    session.expire_all()
+    return _get_task(session, task_id)
+
+
+def claim_task(session: Session, actor: User, task_id: int, claim_limit: int) -> dict:
+    """Claim for the caller only: one conditional UPDATE, so one of many racers wins."""
+    task = _get_task(session, task_id)
+    policy.require(actor, "task.claim", task)
+    _lock_claimant(session, actor)
+    held = session.scalar(select(func.count(Task.id)).where(
+        Task.claimed_by_id == actor.id, Task.status == "claimed"))
+    now = clock.now()
+    won = session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.status == "open", Task.claimed_by_id.is_(None))
+        .values(status="claimed", claimed_by_id=actor.id, claimed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if won and held >= claim_limit:
+        session.rollback()
+        raise Conflict("You already hold {limit} open tasks; finish or release one first.",
+                       code="claim_limit", limit=claim_limit)
+    task = _reload(session, task_id)
+    if not won:
+        session.rollback()
+        if task.status == "claimed" and task.claimed_by_id == actor.id:
+            return task_dict(task)  # claiming what you hold is a no-op
+        if task.status == "done":
+            raise Conflict("This task is done and can no longer be claimed.", code="task_done")
+        raise Conflict("Someone else has already claimed this task.", code="already_claimed")
+    data = task_dict(task)
+    events.record(session, "task.claimed", actor, {"task": data})
+    session.commit()
+    return data
+
+
+def _finish_claim(session: Session, actor: User, task_id: int, action: str) -> dict:
+    """Release or complete the caller's own claim, as one conditional UPDATE."""
+    task = _get_task(session, task_id)
+    policy.require(actor, action, task)
+    now = clock.now()
+    if action == "task.release":
+        values = {"status": "open", "claimed_by_id": None, "claimed_at": None, "updated_at": now}
+    else:
+        values = {"status": "done", "completed_at": now, "updated_at": now}
+    changed = session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.claimed_by_id == actor.id, Task.status == "claimed")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    task = _reload(session, task_id)
+    if not changed:
+        session.rollback()
+        if action == "task.complete" and task.status == "done" and task.claimed_by_id == actor.id:
+            return task_dict(task)  # completing twice is a no-op
+        if task.status == "done":
+            raise Conflict("This task is already done.", code="task_done")
+        policy.require(actor, action, task)  # someone else holds it now
+        raise Conflict("This task is not claimed.", code="not_claimed")
+    data = task_dict(task)
+    event_type = "task.released" if action == "task.release" else "task.completed"
+    events.record(session, event_type, actor, {"task": data})
+    session.commit()
+    return data
+
+
+def release_task(session: Session, actor: User, task_id: int) -> dict:
+    return _finish_claim(session, actor, task_id, "task.release")
+
+
+def complete_task(session: Session, actor: User, task_id: int) -> dict:
+    return _finish_claim(session, actor, task_id, "task.complete")

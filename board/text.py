@@ -1,0 +1,27 @@
+"""User text to safe HTML: Markdown by markdown-it-py, then sanitized by nh3 (Ammonia)."""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+
+# Raw HTML in the source is escaped, never passed through; nh3 is the second wall.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
+_markdown.enable("strikethrough").enable("table")
+
+_ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
+    "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td",
+}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+
+
+def render_markdown(source: str) -> str:
+    html = _markdown.render(source or "")
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener nofollow",
+    )

@@ -1,0 +1,15 @@
+"""The board's SQLAlchemy models. Importable without Flask (Alembic and scripts use them)."""
+
+from models.base import Base, UTCDateTime, utcnow
+from models.events import Event, EventRecipient
+from models.ideas import Comment, Idea, IdeaTag, Vote
+from models.nudges import Nudge, NudgeRecipient
+from models.people import ROLES, Department, User
+from models.prompts import PHASES, Prompt
+from models.tasks import TASK_STATUSES, Task
+
+__all__ = [
+    "Base", "UTCDateTime", "utcnow", "Event", "EventRecipient", "Comment", "Idea", "IdeaTag",
+    "Vote", "Nudge", "NudgeRecipient", "ROLES", "Department", "User", "PHASES", "Prompt",
+    "TASK_STATUSES", "Task",
+]

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+from models.people import User
+
+PHASES = ("collecting", "voting", "closed")
+
+
+class Prompt(Base):
+    """An open question, or a time-boxed idea challenge, posted by the facilitator."""
+
+    __tablename__ = "prompts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('prompt', 'challenge')", name="kind"),
+        CheckConstraint("phase IN ('collecting', 'voting', 'closed')", name="phase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submissions_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voting_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hide_tallies: Mapped[bool] = mapped_column(Boolean, default=False)
+    votes_per_person: Mapped[int | None] = mapped_column(Integer)
+    # The phase as last announced; the scheduler moves it on and emits prompt.phase_changed.
+    phase: Mapped[str] = mapped_column(String(12), default="collecting")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")

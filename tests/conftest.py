@@ -1,0 +1,223 @@
+"""Fixtures: a migrated database per test (SQLite by default, PostgreSQL where asked),
+the app, a JSON client that carries the CSRF token, and people of every role."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+
+from board import clock, create_app
+from board.settings import Settings
+from models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("BOARD_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PASSWORD = "correct-horse-battery"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["url"] = url
+    return config
+
+
+def migrate(url: str) -> None:
+    command.upgrade(alembic_config(url), "head")
+
+
+def service_or_skip(name: str, check) -> None:
+    """In CI a missing service fails the run; on a laptop the test is skipped."""
+    try:
+        check()
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "not there"
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is required in CI but unreachable: {exc}")
+        pytest.skip(f"{name} not reachable: {exc}")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "board.sqlite3"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    def check():
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+
+    service_or_skip("PostgreSQL", check)
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+def truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request, tmp_path) -> str:
+    """The database a test runs on; `@pytest.mark.parametrize("database_url", ...,
+    indirect=True)` with "postgres" runs it on PostgreSQL too."""
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_migrated")
+        truncate_postgres(url)
+        return url
+    template = request.getfixturevalue("sqlite_template")
+    path = tmp_path / "board.sqlite3"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
+BOTH_DATABASES = pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    indirect=True)
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(instance_path=tmp_path / "instance", database_url=database_url,
+                    secret_key="test-secret", claim_limit=5, testing=True)
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app({"TESTING": True}, settings=settings)
+    yield app
+    app.extensions["board_db"].dispose()
+
+
+@pytest.fixture
+def db(app):
+    """A session for arranging and checking data directly."""
+    with app.extensions["board_db"].Session() as session:
+        yield session
+
+
+@pytest.fixture(autouse=True)
+def real_clock():
+    yield
+    clock.set_clock(None)
+
+
+class JsonClient:
+    """The Flask test client speaking the JSON API, carrying its CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+        self.csrf_token: str | None = None
+        self.user: dict | None = None
+
+    def _call(self, method: str, path: str, json=None, csrf: bool = True, **kwargs):
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if csrf and self.csrf_token:
+            headers.setdefault("X-CSRF-Token", self.csrf_token)
+        if not path.startswith("/"):
+            path = "/api/v1/" + path
+        return self.client.open(path, method=method, json=json, headers=headers, **kwargs)
+
+    def get(self, path, **kw):
+        return self._call("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self._call("POST", path, json=json, **kw)
+
+    def put(self, path, json=None, **kw):
+        return self._call("PUT", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self._call("PATCH", path, json=json, **kw)
+
+    def delete(self, path, json=None, **kw):
+        return self._call("DELETE", path, json=json, **kw)
+
+    def login(self, email: str, password: str = PASSWORD):
+        response = self.post("auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.get_json()
+        self.csrf_token = response.get_json()["csrf_token"]
+        self.user = response.get_json()["user"]
+        return self
+
+
+@dataclass
+class People:
+    """Ready-made people of every role, each with their own logged-in client."""
+
+    app: object
+    created: dict
+
+    def user(self, name: str):
+        return self.created[name]
+
+    def client(self, name: str | None) -> JsonClient:
+        client = JsonClient(self.app.test_client())
+        if name is not None and name != "anonymous":
+            client.login(self.created[name].email)
+        return client
+
+
+def make_user(app, name: str, role: str = "member", department: str = "Marketing"):
+    from board import people
+
+    with app.extensions["board_db"].Session() as session:
+        return people.create_user(session, f"{name}@example.com", PASSWORD, name.title(),
+                                  department, role)
+
+
+@pytest.fixture
+def people_(app) -> People:
+    created = {
+        "member": make_user(app, "mara", "member", "Marketing"),
+        "other_member": make_user(app, "ivan", "member", "IT"),
+        "facilitator": make_user(app, "sam", "facilitator", "Communications"),
+        "observer": make_user(app, "olga", "observer", "Sales"),
+    }
+    return People(app, created)
+
+
+@pytest.fixture
+def member(people_) -> JsonClient:
+    return people_.client("member")
+
+
+@pytest.fixture
+def other_member(people_) -> JsonClient:
+    return people_.client("other_member")
+
+
+@pytest.fixture
+def facilitator(people_) -> JsonClient:
+    return people_.client("facilitator")
+
+
+@pytest.fixture
+def observer(people_) -> JsonClient:
+    return people_.client("observer")
+
+
+@pytest.fixture
+def anonymous(app) -> JsonClient:
+    return JsonClient(app.test_client())
