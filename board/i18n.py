@@ -48,6 +48,11 @@ DE: dict[str, str] = {
 }
 
 
+def add_german(entries: dict[str, str]) -> None:
+    """Each domain module adds its own sentences at import, so no one file collects them all."""
+    DE.update(entries)
+
+
 def translate(message: str, language: str | None, **params) -> str:
     text = DE.get(message, message) if language == "de" else message
     if params:

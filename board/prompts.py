@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from board import clock
+from board import clock, policy
 from board.errors import Invalid
 from models import Prompt
 
@@ -54,3 +55,10 @@ def get_prompt_for_idea(session: Session, prompt_id: int | None) -> Prompt | Non
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
                       fields={"prompt_id": "No such prompt."})
     return prompt
+
+
+def list_prompts(session: Session, viewer) -> list[dict]:
+    """All prompts and challenges, newest first (everyone logged in may read them)."""
+    policy.require(viewer, "board.read")
+    rows = session.scalars(select(Prompt).order_by(Prompt.created_at.desc(), Prompt.id.desc()))
+    return [prompt_dict(p) for p in rows]
