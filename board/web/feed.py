@@ -72,25 +72,28 @@ def _days(items: list[feed.FeedItem], tz: ZoneInfo) -> list[tuple[date, str, lis
 
 
 def chart(weeks: list[feed.Week], language: str) -> dict:
-    """Bar geometry for the weekly chart (ideas posted and tasks done, side by side)."""
-    bar, gap, height, top = 10, 8, 96, 12
-    step = 2 * bar + gap
+    """Bar geometry for the weekly chart: ideas posted and tasks done, side by side."""
+    width, height, top, pad = 640, 110, 18, 6
+    step = (width - 2 * pad) / max(len(weeks), 1)
+    bar = min(step * 0.34, 24)
     peak = max([w.ideas for w in weeks] + [w.tasks_done for w in weeks] + [1])
-    label_every = max(1, len(weeks) // 8)
+    label_every = max(1, round(44 / step)) if step < 44 else 1
     bars, labels = [], []
     for index, week in enumerate(weeks):
-        x = gap + index * step
+        middle = pad + step * (index + 0.5)
         when = short_date(week.start, language)
-        for offset, value, css, name in ((0, week.ideas, "ideas", _("ideas posted")),
-                                         (bar, week.tasks_done, "tasks", _("tasks done"))):
-            h = round(height * value / peak)
-            bars.append({"x": x + offset, "y": top + height - h, "width": bar, "height": max(h, 1),
-                         "css": css, "title": _("Week of {date}, {what}: {count}", date=when,
-                                                  count=value, what=name)})
+        for x, value, css, name in ((middle - bar - 1, week.ideas, "ideas", _("ideas posted")),
+                                    (middle + 1, week.tasks_done, "tasks", _("tasks done"))):
+            h = round(height * value / peak, 1)
+            bars.append({
+                "x": round(x, 1), "y": round(top + height - max(h, 1), 1), "width": round(bar, 1),
+                "height": max(h, 1), "css": css, "value": value,
+                "value_y": round(top + height - h - 4, 1), "middle": round(x + bar / 2, 1),
+                "title": _("Week of {date}, {what}: {count}", date=when, count=value, what=name)})
         if index % label_every == 0:
-            labels.append({"x": x + bar, "y": top + height + 14, "text": when})
-    return {"width": gap + len(weeks) * step, "height": top + height + 20, "bars": bars,
-            "labels": labels, "baseline": top + height, "peak": peak}
+            labels.append({"x": round(middle, 1), "y": top + height + 16, "text": when})
+    return {"width": width, "height": top + height + 22, "bars": bars, "labels": labels,
+            "baseline": top + height, "show_values": step >= 30}
 
 
 def long_date(day: date, language: str) -> str:
