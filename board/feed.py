@@ -411,10 +411,24 @@ def _prompt_sentence(type_: str, data: dict, actor: dict, look: _Lookups):
     return None
 
 
+def _collapse_key(type_: str, parts: dict[str, Part], actor: dict | None, day: date) -> str | None:
+    """Items with the same key show only the newest (the page's live updates honour it too)."""
+    idea = parts.get("idea")
+    if not isinstance(idea, Link):
+        return None
+    idea_id = idea.path.rsplit("/", 1)[-1]
+    if type_ == "idea.votes_changed":
+        return f"votes-{idea_id}-{day}"
+    if type_ == "idea.updated":
+        return f"edit-{idea_id}-{(actor or {}).get('id')}-{day}"
+    return None
+
+
 def items_from_events(session: Session, rows: list[Event], tz: ZoneInfo) -> list[FeedItem]:
     """Sentences for public event rows (newest first stays newest first).
 
-    Vote tallies collapse to the newest one per idea and day.
+    Vote tallies collapse to the newest one per idea and day, edits to the newest one
+    per idea, person and day: a reader wants "edited", not every keystroke saved.
     """
     look = _lookups(session, rows)
     items: list[FeedItem] = []
@@ -429,13 +443,12 @@ def items_from_events(session: Session, rows: list[Event], tz: ZoneInfo) -> list
         if any(part is None for part in parts.values()):
             continue  # an envelope without the ids a sentence needs: nothing sensible to say
         at = row.at
-        collapse = None
-        if row.type == "idea.votes_changed":
-            collapse = f"votes-{parts['idea'].path.rsplit('/', 1)[-1]}-{at.astimezone(tz).date()}"
+        actor = row.envelope.get("actor")
+        collapse = _collapse_key(row.type, parts, actor, at.astimezone(tz).date())
+        if collapse is not None:
             if collapse in seen:
                 continue
             seen.add(collapse)
-        actor = row.envelope.get("actor")
         items.append(FeedItem(row.seq, row.type, at, actor, sentence, parts, collapse))
     return items
 

@@ -116,6 +116,18 @@ def test_feed_tells_what_happened_in_plain_sentences_newest_first(member, other_
     assert first["kind"] == "tasks" and first["department"]["name"] == "IT"
 
 
+def test_repeated_edits_of_an_idea_on_one_day_read_as_one(member, observer, at):
+    idea = post_idea(member, "Draft")
+    for n in range(3):
+        at(minutes=n + 1)
+        member.patch(f"ideas/{idea}", json={"body": f"Version {n}"})
+    at(days=1)
+    member.patch(f"ideas/{idea}", json={"body": "Next day"})
+    assert texts(observer) == ["Mara (Marketing) edited the idea “Draft”.",
+                               "Mara (Marketing) edited the idea “Draft”.",
+                               "Mara (Marketing) posted the idea “Draft”."]
+
+
 def test_released_tasks_and_mentor_notes_have_their_own_sentences(member, facilitator,
                                                                  observer):
     idea = post_idea(member, "Employee stories")
