@@ -250,18 +250,25 @@ def feed_atom(token: str):
     return response.make_conditional(request)
 
 
+def _back_to_feed():
+    """Back to /feed with the filters the form was sent from (only known filter keys)."""
+    args = [(k, v) for k, v in request.args.items(multi=True)
+            if k in ("department", "kind", "period", "from", "to")]
+    return redirect(url_for("web.feed_page") + _query_string(args) + "#private-feed", code=303)
+
+
 @web.post("/feed/token")
 @login_required
 def create_feed_token():
     feed.create_feed_token(db_for_request(), current_user)
-    return redirect(url_for("web.feed_page") + "#private-feed", code=303)
+    return _back_to_feed()
 
 
 @web.post("/feed/token/revoke")
 @login_required
 def revoke_feed_token():
     feed.revoke_feed_token(db_for_request(), current_user)
-    return redirect(url_for("web.feed_page") + "#private-feed", code=303)
+    return _back_to_feed()
 
 
 add_german({
