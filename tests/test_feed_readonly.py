@@ -35,7 +35,7 @@ PERSONAL = {
     ("POST", "/api/v1/auth/logout"), ("PATCH", "/api/v1/me"),
     ("POST", "/api/v1/feed/token"), ("DELETE", "/api/v1/feed/token"),
     ("POST", "/feed/token"), ("POST", "/feed/token/revoke"),
-    ("POST", "/login"), ("POST", "/logout"), ("POST", "/register"),
+    ("POST", "/login"), ("POST", "/logout"), ("POST", "/register"), ("POST", "/language"),
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Words on a button or link that would change the board.
@@ -156,7 +156,7 @@ def allowed_form(form: dict) -> bool:
     if form["method"] == "get":
         return True
     return form["action"].split("?")[0] in {"/feed/token", "/feed/token/revoke", "/logout",
-                                            "/api/v1/auth/logout"}
+                                            "/api/v1/auth/logout", "/language"}
 
 
 def observer_pages(app, things) -> list[str]:

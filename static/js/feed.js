@@ -57,6 +57,37 @@ function mergeDays(html) {
   return added;
 }
 
+function newLabel(count) {
+  return (status?.dataset.labelNew || "{count}").replace("{count}", String(count));
+}
+
+/**
+ * Follow the board's activity. When the page's shared live connection (static/js/board.js)
+ * runs, listen to its `board:activity` events and its body[data-live] state rather than
+ * opening a second socket; otherwise connect on our own.
+ */
+function follow(onActivity, onState) {
+  if (window.taskForceLive) {
+    document.addEventListener("board:activity", (event) => onActivity(event.detail));
+    const state = () => {
+      const live = document.body.dataset.live;
+      return live === "1" ? "live" : live === "0" ? "offline" : "connecting";
+    };
+    new MutationObserver(() => onState(state())).observe(document.body, {
+      attributes: true,
+      attributeFilter: ["data-live"],
+    });
+    onState(state());
+    return { connected: () => document.body.dataset.live === "1" };
+  }
+  const socket = io({ withCredentials: true });
+  socket.on("connect", () => onState("live"));
+  socket.on("disconnect", () => onState("offline"));
+  socket.on("connect_error", () => onState("offline"));
+  socket.on("activity", onActivity);
+  return { connected: () => socket.connected };
+}
+
 function start() {
   let lastSeq = Number(root.dataset.lastSeq) || 0;
   let unseen = 0;
@@ -85,7 +116,7 @@ function start() {
       unseen += mergeDays(body.html);
       const summary = document.getElementById("feed-summary");
       if (summary && body.summary_html) summary.replaceChildren(...parse(body.summary_html).childNodes);
-      if (unseen) setStatus("live", (status?.dataset.labelNew || "{count}").replace("{count}", unseen));
+      if (unseen) setStatus("live", newLabel(unseen));
     } catch (error) {
       // Offline or a hiccup: the next connect or activity asks again.
     } finally {
@@ -97,21 +128,18 @@ function start() {
     }
   }
 
-  const socket = io({ withCredentials: true });
-  socket.on("connect", () => {
-    setStatus("live");
-    catchUp();
-  });
-  socket.on("disconnect", () => setStatus("offline"));
-  socket.on("connect_error", () => setStatus("offline"));
-  socket.on("activity", (envelope) => {
+  const onActivity = (envelope) => {
     if (envelope && typeof envelope.seq === "number" && envelope.seq > lastSeq) catchUp();
+  };
+  const socket = follow(onActivity, (state) => {
+    setStatus(state, state === "live" && unseen ? newLabel(unseen) : "");
+    if (state === "live") catchUp(); // (re)connected: ask for what happened meanwhile
   });
   // Reading the page counts as having seen what is new.
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && unseen) {
       unseen = 0;
-      if (socket.connected) setStatus("live");
+      if (socket.connected()) setStatus("live");
     }
   });
 }
