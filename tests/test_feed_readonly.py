@@ -4,12 +4,14 @@ them no control that writes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
 
-from models import Base
+from board import clock
+from models import Base, Nudge, NudgeRecipient, Prompt
 
 # Every state-changing route and a body that would succeed for a member (so that a refusal
 # can only come from the role). A new write route fails test_the_matrix_covers_every_write_route
@@ -28,6 +30,26 @@ WRITES: dict[tuple[str, str], dict | None] = {
                                   "body": "No"},
     ("POST", "/api/v1/nudges"): {"message": "Observer nudge", "to_user_id": "<member_id>"},
     ("POST", "/api/v1/nudges/<int:nudge_id>/read"): None,
+}
+# The pages' own forms (no JavaScript needed). Their refusal may be a 403 page or a redirect
+# back with a message; either way nothing changes.
+FORMS: dict[tuple[str, str], dict] = {
+    ("POST", "/ideas"): {"title": "Observer idea", "body": "No"},
+    ("POST", "/ideas/<int:idea_id>/edit"): {"title": "Renamed", "body": ""},
+    ("POST", "/ideas/<int:idea_id>/vote"): {"vote": "1"},
+    ("POST", "/ideas/<int:idea_id>/comments"): {"body": "Observer comment"},
+    ("POST", "/tasks"): {"title": "Observer task"},
+    ("POST", "/tasks/<int:task_id>/claim"): {},
+    ("POST", "/tasks/<int:task_id>/release"): {},
+    ("POST", "/tasks/<int:task_id>/complete"): {},
+    ("POST", "/prompts"): {"kind": "prompt", "title": "Observer prompt", "body": "No"},
+    ("POST", "/prompts/<int:prompt_id>/ideas"): {"title": "Observer idea", "body": ""},
+    ("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/vote"): {"vote": "1"},
+    ("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/notes"): {"body": "Note"},
+    ("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/tasks"): {"titles": "One\nTwo"},
+    ("POST", "/nudges"): {"message": "Observer nudge", "target": "to_user_id",
+                          "to_user_id": "<member_id>"},
+    ("POST", "/nudges/<int:nudge_id>/read"): {},
 }
 # Writes that touch only the caller's own session or settings, never the board.
 PERSONAL = {
@@ -56,37 +78,74 @@ def snapshot(app) -> dict:
 
 
 @pytest.fixture
-def board_with_things(people_, member, other_member):
-    """An idea, a task the member holds, an open task: something for every write to aim at."""
-    idea = member.post("ideas", json={"title": "Existing idea", "body": ""}).get_json()["id"]
+def board_with_things(app, people_, member, other_member):
+    """An idea in an open challenge, a task the member holds, a nudge to the member:
+    something for every write to aim at."""
+    sam, mara = people_.user("facilitator"), people_.user("member")
+    with app.extensions["board_db"].Session() as session:
+        now = clock.now()
+        prompt = Prompt(kind="challenge", title="Open challenge", body="", author_id=sam.id,
+                        submissions_close_at=now + timedelta(days=2),
+                        voting_close_at=now + timedelta(days=4), hide_tallies=False,
+                        created_at=now)
+        nudge = Nudge(message="Psst", from_id=sam.id, to_user_id=mara.id, created_at=now,
+                      recipients=[NudgeRecipient(user_id=mara.id)])
+        session.add_all([prompt, nudge])
+        session.commit()
+        prompt_id, nudge_id = prompt.id, nudge.id
+    idea = member.post("ideas", json={"title": "Existing idea", "body": "",
+                                      "prompt_id": prompt_id}).get_json()["id"]
     member.put(f"ideas/{idea}/vote")
     held = member.post("tasks", json={"title": "Held task", "idea_id": idea}).get_json()["id"]
     member.post(f"tasks/{held}/claim")
-    return {"idea_id": idea, "task_id": held, "prompt_id": 1, "nudge_id": 1,
-            "<member_id>": people_.user("member").id}
+    return {"idea_id": idea, "task_id": held, "prompt_id": prompt_id, "nudge_id": nudge_id,
+            "<member_id>": mara.id}
+
+
+def fill(rule: str, body: dict | None, things: dict) -> tuple[str, dict | None]:
+    path = rule
+    for name, value in things.items():
+        path = path.replace(f"<int:{name}>", str(value))
+    assert "<" not in path, f"no value for the parameter in {rule}"
+    if body is not None:
+        body = {k: str(things[v]) if isinstance(v, str) and v in things else v
+                for k, v in body.items()}
+    return path, body
 
 
 def test_the_matrix_covers_every_write_route(app):
-    uncovered = sorted(write_routes(app) - set(WRITES) - PERSONAL)
+    uncovered = sorted(write_routes(app) - set(WRITES) - set(FORMS) - PERSONAL)
     assert not uncovered, f"add these write routes to the observer matrix: {uncovered}"
 
 
 @pytest.mark.parametrize("method, rule", sorted(WRITES))
-def test_observers_cannot_write_over_http(app, observer, board_with_things, method, rule):
+def test_observers_cannot_write_over_http(app, request, method, rule):
     if (method, rule) not in write_routes(app):
         pytest.skip(f"{method} {rule} does not exist on this branch")
-    path = rule
-    for name, value in board_with_things.items():
-        path = path.replace(f"<int:{name}>", str(value))
-    assert "<" not in path, f"no value for the parameter in {rule}"
-    body = WRITES[(method, rule)]
-    if body is not None:
-        body = {k: board_with_things.get(v, v) if isinstance(v, str) else v
-                for k, v in body.items()}
+    observer = request.getfixturevalue("observer")
+    board_with_things = request.getfixturevalue("board_with_things")
+    path, body = fill(rule, WRITES[(method, rule)], board_with_things)
+    if body is not None and "to_user_id" in body:
+        body["to_user_id"] = int(body["to_user_id"])
     before = snapshot(app)
     response = observer._call(method, path, json=body)
     assert response.status_code == 403, (method, path, response.get_json())
     assert response.get_json()["error"]["code"] == "read_only"
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("method, rule", sorted(FORMS))
+def test_observers_cannot_write_through_the_pages_forms(app, request, method, rule):
+    if (method, rule) not in write_routes(app):
+        pytest.skip(f"{method} {rule} does not exist on this branch")
+    observer = request.getfixturevalue("observer")
+    board_with_things = request.getfixturevalue("board_with_things")
+    path, form = fill(rule, FORMS[(method, rule)], board_with_things)
+    before = snapshot(app)
+    response = observer.client.open(path, method=method, data=form,
+                                    headers={"X-CSRF-Token": observer.csrf_token})
+    assert response.status_code == 403 or 300 <= response.status_code < 400, (
+        path, response.status_code)
     assert snapshot(app) == before
 
 
