@@ -214,6 +214,13 @@ class FeedItem:
         return KIND_OF[self.type]
 
     @property
+    def badge(self) -> str:
+        """The short English label shown beside the sentence."""
+        if self.kind == "challenges" and "challenge" not in self.sentence:
+            return "Prompt"
+        return BADGE_LABELS[self.kind]
+
+    @property
     def department(self) -> dict | None:
         return self.actor["department"] if self.actor else None
 
@@ -631,6 +638,9 @@ KIND_LABELS = {
     "ideas": "Ideas", "votes": "Votes", "comments": "Comments", "tasks": "Tasks",
     "challenges": "Prompts and challenges",
 }
+# Short labels beside each sentence.
+BADGE_LABELS = {"ideas": "Idea", "votes": "Votes", "comments": "Comment", "tasks": "Task",
+                "challenges": "Challenge"}
 TYPE_LABELS = {
     "idea.created": "Idea posted", "idea.updated": "Idea edited",
     "idea.votes_changed": "Votes", "comment.created": "Comment",
@@ -753,6 +763,7 @@ add_german({
     # kinds, CSV headers
     "Ideas": "Ideen", "Votes": "Stimmen", "Comments": "Kommentare", "Tasks": "Aufgaben",
     "Prompts and challenges": "Impulse und Challenges",
+    "Idea": "Idee", "Task": "Aufgabe", "Challenge": "Challenge", "Prompt": "Impuls",
     "Idea posted": "Idee gepostet", "Idea edited": "Idee überarbeitet", "Comment": "Kommentar",
     "Task created": "Aufgabe angelegt", "Task taken on": "Aufgabe übernommen",
     "Task given back": "Aufgabe zurückgegeben", "Task completed": "Aufgabe erledigt",

@@ -200,6 +200,8 @@ def test_a_closed_challenge_is_summed_up_in_one_sentence(app, people_, member, o
     assert lines[1] == ("Ivan (IT) posted the idea “Sunrise yoga” for “Summer campaign”.")
     first = observer.get("feed").get_json()["items"][0]
     assert first["url"] == f"/prompts/{prompt_id}" and first["actor"] is None
+    page = observer.get("/feed").get_data(as_text=True)
+    assert '<span class="feed-badge">Challenge</span>' in page
 
 
 def test_the_feed_speaks_german(member, observer):

@@ -122,7 +122,7 @@ def summary_title(session, flt: feed.FeedFilter) -> str:
 
 def _shared(session, flt: feed.FeedFilter, tz: ZoneInfo) -> dict:
     """What feed.html and its fragments need besides the items."""
-    return {"tz": tz, "kind_labels": feed.KIND_LABELS, "summary_title": summary_title(session, flt)}
+    return {"tz": tz, "summary_title": summary_title(session, flt)}
 
 
 def _page_context(session, flt: feed.FeedFilter, tz: ZoneInfo, before: int | None) -> dict:
