@@ -123,6 +123,19 @@ def real_clock():
     clock.set_clock(None)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Argon2 at its cheapest settings: tests check behaviour, not the cost of hashing
+    (the real parameters take about 0.3 s per hash and login)."""
+    from argon2 import PasswordHasher
+
+    from board import people
+
+    people.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    people.set_password_hasher(PasswordHasher())
+
+
 class JsonClient:
     """The Flask test client speaking the JSON API, carrying its CSRF token."""
 
