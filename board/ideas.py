@@ -268,6 +268,8 @@ def update_idea(session: Session, actor: User, idea_id: int, changes: dict) -> d
     if fields:
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields", fields=fields)
     wanted = normalize_tags(changes["tags"]) if "tags" in changes else None
+    if not changes:
+        return serialize_ideas(session, [idea], actor)[0]  # nothing to change, nothing to tell
     if "title" in changes:
         idea.title = changes["title"].strip()
     if "body" in changes:

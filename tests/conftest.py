@@ -112,7 +112,11 @@ def app(settings):
 
 @pytest.fixture
 def db(app):
-    """A session for arranging and checking data directly."""
+    """A session for arranging and checking data directly.
+
+    End its transaction (commit() or rollback()) before the app handles a request: on SQLite
+    even a read here begins BEGIN IMMEDIATE and holds the write lock, so the app's next write
+    would wait for the busy timeout and then fail with "database is locked"."""
     with app.extensions["board_db"].Session() as session:
         yield session
 

@@ -194,6 +194,14 @@ def test_observer_cannot_edit_an_idea(member, observer):
     assert response.get_json()["error"]["code"] == "read_only"
 
 
+def test_an_empty_edit_changes_nothing_and_tells_nobody(member):
+    idea = post_idea(member, "Keep")
+    response = member.patch(f"ideas/{idea['id']}", json={})
+    assert response.status_code == 200
+    assert response.get_json() == idea
+    assert events_of(member, "idea.updated") == []
+
+
 def test_an_edit_with_one_bad_field_changes_nothing(member):
     idea = post_idea(member, "Keep", "keep", tags=["blog"])
     response = member.patch(f"ideas/{idea['id']}", json={"title": "Changed", "tags": ["!"]})
