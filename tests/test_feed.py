@@ -206,9 +206,13 @@ def test_a_closed_challenge_is_summed_up_in_one_sentence(app, people_, member, o
 
 def test_the_feed_speaks_german(member, observer):
     post_idea(member, "Messe-Reel")
-    observer.patch("me", json={"language": "de"})
-    assert texts(observer) == ["Mara (Marketing) hat die Idee „Messe-Reel“ gepostet."]
-    page = observer.get("/feed").get_data(as_text=True)
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    body = observer.get("feed", headers=german).get_json()
+    assert [item["text"] for item in body["items"]] == [
+        "Mara (Marketing) hat die Idee „Messe-Reel“ gepostet."]
+    member.patch("me", json={"language": "de"})
+    assert texts(member) == ["Mara (Marketing) hat die Idee „Messe-Reel“ gepostet."]
+    page = observer.get("/feed", headers=german).get_data(as_text=True)
     assert "Heute" in page and "hat die Idee" in page and "Ideen gepostet" in page
 
 

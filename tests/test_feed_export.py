@@ -160,11 +160,26 @@ def test_atom_feed_survives_characters_xml_cannot_carry(member, observer, anonym
 def test_atom_feed_speaks_its_owners_language_and_honours_filters(member, observer, anonymous):
     idea = post_idea(member, "Reel")
     member.post("tasks", json={"title": "Cut", "idea_id": idea})
-    observer.patch("me", json={"language": "de"})
-    token = new_token(observer)
+    member.patch("me", json={"language": "de"})
+    token = new_token(member)
     root = parse_atom(anonymous.get(f"/feed/atom/{token}?kind=ideas"))
     titles = [e.findtext(f"{ATOM}title") for e in root.findall(f"{ATOM}entry")]
     assert titles == ["Mara (Marketing) hat die Idee „Reel“ gepostet."]
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "de"
+
+
+def test_an_observer_reading_in_german_gets_a_german_feed_url(member, observer, anonymous):
+    post_idea(member, "Reel")
+    german = {"Accept-Language": "de"}
+    answer = observer.post("feed/token", headers=german).get_json()
+    assert answer["atom_url"].endswith(f"/feed/atom/{answer['token']}?lang=de")
+    assert "?lang=de" in observer.get("/feed", headers=german).get_data(as_text=True)
+    path = answer["atom_url"].removeprefix("http://localhost")
+    root = parse_atom(anonymous.get(path))
+    assert root.find(f"{ATOM}entry/{ATOM}title").text == (
+        "Mara (Marketing) hat die Idee „Reel“ gepostet.")
+    english = parse_atom(anonymous.get(f"/feed/atom/{answer['token']}"))
+    assert english.find(f"{ATOM}entry/{ATOM}title").text.startswith("Mara (Marketing) posted")
 
 
 def test_atom_feed_answers_not_modified_when_nothing_happened(member, observer, anonymous):

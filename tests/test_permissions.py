@@ -108,6 +108,21 @@ MATRIX: list[Row] = [
     Row("POST", f"{API}/tasks/<int:task_id>/complete", f"{API}/tasks/{{claimed}}/complete",
         own_only(200, "not_claimant")),
     Row("GET", f"{API}/events", f"{API}/events?after=0", read()),
+    # the activity feed (issue 5): everyone logged in reads it; the private Atom URL
+    # answers by its token alone (an unknown one is a 404 for everybody)
+    Row("GET", f"{API}/feed", f"{API}/feed", read()),
+    Row("GET", f"{API}/feed/token", f"{API}/feed/token", read()),
+    Row("POST", f"{API}/feed/token", f"{API}/feed/token", expect(LOGIN, 201, 201, 201, 201)),
+    Row("DELETE", f"{API}/feed/token", f"{API}/feed/token", expect(LOGIN, 204, 204, 204, 204)),
+    Row("GET", "/feed", "/feed", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed/updates", "/feed/updates?after=0", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed.csv", "/feed.csv", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed/export.csv", "/feed/export.csv", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed/atom/<token>", "/feed/atom/unknown", expect(404, 404, 404, 404, 404)),
+    Row("POST", "/feed/token", "/feed/token", expect(400, 303, 303, 303, 303),
+        note="a form; without a session there is no CSRF token either"),
+    Row("POST", "/feed/token/revoke", "/feed/token/revoke", expect(400, 303, 303, 303, 303),
+        note="a form; without a session there is no CSRF token either"),
     # pages
     Row("GET", "/", "/", expect(302, 200, 200, 200, 200), note="anonymous goes to /login"),
     Row("GET", "/login", "/login", expect(200, 200, 200, 200, 200)),
@@ -215,7 +230,9 @@ def test_every_row_names_every_role():
 def test_observers_may_write_nothing():
     """Observers get read_only on every write, except login/logout/register (their own session)
     and bodies refused before any role is asked."""
-    own_session = {f"{API}/auth/login", f"{API}/auth/logout", f"{API}/auth/register"}
+    own_session = {f"{API}/auth/login", f"{API}/auth/logout", f"{API}/auth/register",
+                   # the person's own private feed URL, not the board
+                   f"{API}/feed/token", "/feed/token", "/feed/token/revoke"}
     for row in MATRIX:
         if row.method in {"GET"} or row.rule in own_session or row.note == "naming an assignee":
             continue

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import request, url_for
+from flask import request
 from flask_login import current_user
 
 from board import clock, feed
 from board.api import api, db, ok
 from board.api.parsing import no_body, query_int
 from board.i18n import current_language
-from board.web.feed import board_tz
+from board.web.feed import atom_url, board_tz
 
 
 def item_dict(item: feed.FeedItem, language: str) -> dict:
@@ -56,8 +56,7 @@ def read_feed():
 
 
 def _token_answer(token: str | None) -> dict:
-    return {"token": token,
-            "atom_url": url_for("web.feed_atom", token=token, _external=True) if token else None}
+    return {"token": token, "atom_url": atom_url(token)}
 
 
 @api.get("/feed/token")

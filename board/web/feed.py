@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from board import clock, feed, people
 from board.db import db_for_request
 from board.errors import Invalid
-from board.i18n import _, add_german, current_language, translate
+from board.i18n import LANGUAGES, _, add_german, current_language, translate
 from board.web import web
 from models import Department
 
@@ -145,6 +145,15 @@ def _page_context(session, flt: feed.FeedFilter, tz: ZoneInfo, before: int | Non
     }
 
 
+def atom_url(token: str | None) -> str | None:
+    """The private feed's address, in the language the person reads the board in."""
+    if not token:
+        return None
+    language = current_language()
+    return url_for("web.feed_atom", token=token, _external=True,
+                   **({"lang": language} if language != "en" else {}))
+
+
 def _before_arg() -> int | None:
     raw = request.args.get("before", "").strip()
     if not raw:
@@ -172,7 +181,7 @@ def feed_page():
         departments=people.list_departments(session),
         kinds=[(kind, _(label)) for kind, label in feed.KIND_LABELS.items()],
         periods=[(value, _(label)) for value, label in PERIOD_LABELS.items()],
-        atom_url=url_for("web.feed_atom", token=token, _external=True) if token else None,
+        atom_url=atom_url(token),
         timezone=tz.key,
     ), status
 
@@ -235,7 +244,9 @@ def feed_atom(token: str):
         args["period"] = "all"  # a feed reader wants the latest entries, whenever they were
     flt = feed.filter_from_args(session, args)
     page = feed.read_feed(session, reader, flt, tz, limit=ATOM_LIMIT)
-    language = reader.language or "en"
+    # ?lang= lets a feed reader (which sends no Accept-Language) get the person's language.
+    language = request.args.get("lang") if request.args.get("lang") in LANGUAGES else (
+        reader.language or "en")
     host = request.host.split(":")[0]
     body = feed.feed_atom(
         page.items, language=language, title=translate("Task-force board activity", language),
