@@ -4,6 +4,7 @@ without a reload, with no CSP violation and no serious accessibility problem."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -21,7 +22,8 @@ PORTS = range(5400, 5500)
 
 
 def free_port() -> int:
-    for port in PORTS:
+    start = random.randrange(len(PORTS))  # parallel runs rarely pick the same one
+    for port in (*PORTS[start:], *PORTS[:start]):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
@@ -31,7 +33,7 @@ def free_port() -> int:
     pytest.skip("no free port")
 
 
-def wait_for(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
+def wait_for(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -88,7 +90,7 @@ def test_an_open_feed_shows_someone_elses_change_live(server):
                                      data={"email": "olga@example.com", "password": PASSWORD})
         assert login.ok
         page.goto(f"{base}/feed")
-        page.wait_for_selector('#feed-live[data-state="live"]', timeout=15_000)
+        page.wait_for_selector('#feed-live[data-state="live"]', timeout=30_000)
         assert page.locator("li.feed-item").count() == 0
 
         other = requests.Session()
@@ -99,7 +101,7 @@ def test_an_open_feed_shows_someone_elses_change_live(server):
                              headers={"X-CSRF-Token": token["csrf_token"]})
         assert created.status_code == 201
 
-        item = page.wait_for_selector("li.feed-item-new", timeout=15_000)
+        item = page.wait_for_selector("li.feed-item-new", timeout=30_000)
         assert item.inner_text().endswith(
             "Aylin Kaya (Customer Service) posted the idea Live Q&A on Thursdays.")
         assert page.locator(".feed-stat-ideas strong").inner_text() == "1"
