@@ -33,11 +33,11 @@ def free_port() -> int:
     pytest.skip("no free port")
 
 
-def wait_for(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+def wait_for(port: int, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(process.stdout.read().decode(errors="replace"))
+            raise RuntimeError(log.read_text(errors="replace"))
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -63,15 +63,18 @@ def server(tmp_path: Path):
                         "--password", PASSWORD, "--name", name, "--department", department,
                         "--role", role], cwd=ROOT, env=env, check=True, capture_output=True)
     port = free_port()
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT,
-                               env={**env, "BOARD_PORT": str(port)},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = tmp_path / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT,
+                                   env={**env, "BOARD_PORT": str(port)},
+                                   stdout=output, stderr=subprocess.STDOUT)
     try:
-        wait_for(port, process)
+        wait_for(port, process, log)
         yield f"http://127.0.0.1:{port}", playwright
     finally:
         process.terminate()
         process.wait(timeout=10)
+        print(log.read_text(errors="replace")[-4000:])  # shown when the test fails
 
 
 def test_an_open_feed_shows_someone_elses_change_live(server):
