@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -458,6 +459,7 @@ def load_demo(session: Session, claim_limit: int = 5) -> dict[str, int]:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Fill an empty database with demo data (does nothing when people exist)."""
     settings = current_app.extensions["board_settings"]

@@ -59,11 +59,11 @@ def register():
     if request.method == "POST":
         try:
             form = {
-                "email": form_text("email", 254, required=True),
-                "display_name": form_text("display_name", 80, required=True),
+                "email": form_text("email", 254),
+                "display_name": form_text("display_name", 80),
                 "department_id": form_int("department_id"),
             }
-            password = form_text("password", 1024, required=True)
+            password = form_text("password", 1024)
             user = people.register(session, form["email"], password, form["display_name"],
                                    form["department_id"] or 0)
         except BoardError as refusal:

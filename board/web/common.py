@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from board import clock
 from board.db import db_for_request
 from board.errors import BoardError, Invalid
-from board.i18n import _, current_language
+from board.i18n import _, current_language, translate
 from board.web import web
 from models import Event
 
@@ -161,8 +161,14 @@ def remember_last_seq():
 
 @web.app_context_processor
 def page_helpers():
+    # One language decision per rendered page: a board page asks `_` a few hundred times.
+    language = current_language()
+
+    def translate_for_page(message: str, **params) -> str:
+        return translate(message, language, **params)
+
     return {"as_target": as_target, "page_last_seq": g.get("page_last_seq"),
-            "current_path": current_path}
+            "current_path": current_path, "_": translate_for_page}
 
 
 # ---- Jinja filters ------------------------------------------------------------------------
