@@ -279,7 +279,7 @@ JS_STRINGS = {
     "you": "you",
     "idea_n": "Idea #{id}",
     "vote_for": "Vote for: {title}",
-    "unvote_for": "Take back my vote for: {title}",
+    "unvote_for": "Voted for: {title} (press to take it back)",
     "answers": "Answers: {title}",
     "error": "Something went wrong. Please try again.",
     "unreachable": "The board cannot be reached right now; trying again…",

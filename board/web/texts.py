@@ -86,7 +86,8 @@ add_german({
     "Vote": "Abstimmen",
     "Voted": "Abgestimmt",
     "Vote for: {title}": "Stimme geben für: {title}",
-    "Take back my vote for: {title}": "Meine Stimme zurücknehmen für: {title}",
+    "Voted for: {title} (press to take it back)":
+        "Abgestimmt für: {title} (nochmal drücken nimmt die Stimme zurück)",
     "Tallies hidden until the challenge closes": "Stimmen verborgen, bis die Challenge endet",
     "No votes yet": "Noch keine Stimmen",
     "backed by 1 department": "unterstützt von 1 Abteilung",

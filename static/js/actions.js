@@ -13,7 +13,7 @@ const TASK_MESSAGES = { claim: "claimed_ok", release: "released_ok", complete: "
 export const voteEventsSeen = new Map();
 
 async function vote(form) {
-  const ideaId = Number(form.dataset.ideaId);
+  const ideaId = Number(form.dataset.voteIdea);
   const giving = form.querySelector("input[name=vote]")?.value !== "0";
   const seenBefore = voteEventsSeen.get(ideaId) || 0;
   const answer = await api(giving ? "PUT" : "DELETE", `/ideas/${ideaId}/vote`);
@@ -29,7 +29,7 @@ async function vote(form) {
 
 async function taskAction(form) {
   const action = form.dataset.api;
-  const task = await api("POST", `/tasks/${form.dataset.taskId}/${action}`);
+  const task = await api("POST", `/tasks/${form.dataset.actOn}/${action}`);
   showTask(task);
   // Keep keyboard users where they were: on the moved card's next control.
   const card = document.querySelector(`[data-task-id="${task.id}"].task-card`);

@@ -132,7 +132,7 @@ export function fillIdeaCard(card, idea) {
   const form = card.querySelector("form[data-api=vote]");
   if (form) {
     form.action = `/ideas/${idea.id}/vote`;
-    form.dataset.ideaId = String(idea.id);
+    form.dataset.voteIdea = String(idea.id);
   }
   setVotes(card, idea.votes, idea.departments_supporting);
   if ("voted" in idea) setVoted(card, Boolean(idea.voted), idea.title);
@@ -227,7 +227,7 @@ export function newTaskCard(task) {
       continue;
     }
     form.action = `/tasks/${task.id}/${form.dataset.api}`;
-    form.dataset.taskId = String(task.id);
+    form.dataset.actOn = String(task.id);
   }
   return card;
 }
