@@ -218,13 +218,16 @@ def when(value) -> str:
     return moment.strftime("%d %b %Y, %H:%M UTC")
 
 
-_MARKDOWN_NOISE = re.compile(r"[*_`>#~\[\]]|\(https?://[^)]*\)|^\s*[-+]\s+", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+", re.MULTILINE)
+_MARKDOWN_NOISE = re.compile(r"[*_`>#~\[\]]|\(https?://[^)]*\)")
 
 
 @web.app_template_filter("excerpt")
 def excerpt(text: str | None, length: int = 180) -> str:
-    """Plain text for a card: Markdown marks dropped, cut at a word. Jinja still escapes it."""
-    plain = " ".join(_MARKDOWN_NOISE.sub("", text or "").split())
+    """Plain text for a card: Markdown marks dropped, list items joined with "·", cut at a
+    word. Jinja still escapes it. static/js/render.js has the same for live cards."""
+    plain = _MARKDOWN_NOISE.sub("", _LIST_ITEM.sub("· ", text or ""))
+    plain = " ".join(plain.split())
     if len(plain) <= length:
         return plain
     return plain[:length].rsplit(" ", 1)[0] + "…"

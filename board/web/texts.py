@@ -115,6 +115,9 @@ add_german({
     "Save changes": "Änderungen speichern",
     "Comments": "Kommentare",
     "No comments yet. What do you think?": "Noch keine Kommentare. Was meinst du?",
+    "No comments yet.": "Noch keine Kommentare.",
+    "Jump to": "Springe zu",
+    "open": "offen",
     "Your comment": "Dein Kommentar",
     "Post as a mentor note (shown highlighted, as advice from the facilitator)":
         "Als Mentoren-Hinweis posten (hervorgehoben, als Rat der Moderation)",

@@ -24,6 +24,7 @@ function fillPerson(root, user) {
   if (!person || !user) return;
   const dot = person.querySelector(".dept-dot");
   if (dot) dot.className = `dept-dot ${deptClass(user.department)}`;
+  person.classList.toggle("is-you", user.id === me.id);
   const name = person.querySelector("[data-field=name]");
   if (name) name.textContent = user.id === me.id ? t("you") : user.display_name;
   const department = person.querySelector("[data-field=department]");
@@ -40,8 +41,8 @@ function fillTime(element, iso) {
 /** Plain text for a card from a Markdown body: the same idea as the server's excerpt filter. */
 export function excerpt(text, length = 180) {
   const plain = (text || "")
+    .replace(/^\s*(?:[-+*]|\d+\.)\s+/gm, "· ")
     .replace(/\(https?:\/\/[^)]*\)/g, "")
-    .replace(/^\s*[-+]\s+/gm, "")
     .replace(/[*_`>#~[\]]/g, "")
     .split(/\s+/).filter(Boolean).join(" ");
   if (plain.length <= length) return plain;
