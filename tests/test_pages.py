@@ -7,7 +7,6 @@ import re
 from html import unescape
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from board import ideas, people, tasks
@@ -16,14 +15,6 @@ from tests.conftest import PASSWORD
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(monkeypatch):
-    """Page tests log in a lot; a cheap hasher keeps them quick (the real one is tested elsewhere)."""
-    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(people, "_hasher", hasher)
-    monkeypatch.setattr(people, "_DUMMY_HASH", hasher.hash("dummy"))
 
 
 class Browser:
@@ -165,10 +156,13 @@ def test_login_never_sends_anyone_off_site(app, people_, target):
     assert response.headers["Location"] == "/"
 
 
-def test_a_logged_in_person_skips_the_login_page(browse):
+def test_a_logged_in_person_sees_who_they_are_on_the_login_page(browse):
     browser = browse("member")
-    response = browser.get("/login?next=/my-tasks")
-    assert response.status_code == 302 and response.headers["Location"] == "/my-tasks"
+    for path in ("/login?next=/my-tasks", "/register"):
+        response = browser.get(path)
+        assert response.status_code == 200
+        assert "You are logged in as Mara." in text_of(response)
+    assert 'href="/my-tasks" role="button"' in html_of(browser.get("/login?next=/my-tasks"))
 
 
 def test_wrong_password_says_so_without_saying_which_part(app, people_):
@@ -413,6 +407,7 @@ def test_observers_see_no_control_that_writes(browse, story):
         assert WRITE_FORM_ACTIONS.findall(html) == [], page
         assert 'data-action="claim"' not in html and 'data-action="vote"' not in html
     assert "Read-only view" in text_of(browser.get("/"))
+    assert 'action="/language"' not in html_of(browser.get("/"))  # policy: profile.edit
 
 
 def test_members_do_see_their_controls(browse, story):

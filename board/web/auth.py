@@ -10,10 +10,10 @@ from flask_login import current_user, login_user, logout_user
 
 from board import people
 from board.db import db_for_request
-from board.errors import BoardError, Unauthenticated
+from board.errors import BoardError
 from board.i18n import LANGUAGES, _
 from board.web import web
-from board.web.common import back, form_int, form_text, safe_next
+from board.web.common import back, flash_refusal, form_int, form_text, login_page, safe_next
 
 
 def start_session(user) -> None:
@@ -26,8 +26,6 @@ def start_session(user) -> None:
 @web.route("/login", methods=["GET", "POST"])
 def login():
     target = safe_next(request.values.get("next"))
-    if current_user.is_authenticated and request.method == "GET":
-        return redirect(target)
     email = ""
     error = None
     status = 200
@@ -49,8 +47,6 @@ def login():
 @web.route("/register", methods=["GET", "POST"])
 def register():
     target = safe_next(request.values.get("next"))
-    if current_user.is_authenticated and request.method == "GET":
-        return redirect(target)
     session = db_for_request()
     form = {"email": "", "display_name": "", "department_id": None}
     errors: dict[str, str] = {}
@@ -91,15 +87,15 @@ def logout():
 
 
 @web.post("/language")
+@login_page
 def set_language():
     """The person's language for pages and messages (the same setting PATCH /api/v1/me sets)."""
     language = request.form.get("language")
-    if language not in LANGUAGES:
-        language = None
-    if not current_user.is_authenticated:
-        raise Unauthenticated("Please log in first.", code="not_logged_in")
     session = db_for_request()
-    user = session.merge(current_user._get_current_object())
-    user.language = language
-    session.commit()
+    try:
+        people.set_language(session, session.merge(current_user._get_current_object()),
+                            language if language in LANGUAGES else None)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
     return back("/")

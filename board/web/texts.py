@@ -154,6 +154,8 @@ add_german({
     "Open tasks you could pick up": "Offene Aufgaben, die du übernehmen könntest",
     # login, registration, errors
     "Log in": "Anmelden",
+    "You are logged in as {name}.": "Du bist angemeldet als {name}.",
+    "Continue to the board": "Weiter zum Board",
     "The task force's board: ideas, votes and tasks across departments.":
         "Das Board der Taskforce: Ideen, Stimmen und Aufgaben über alle Abteilungen.",
     "Email": "E-Mail",
