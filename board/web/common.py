@@ -291,6 +291,11 @@ JS_STRINGS = {
     "completed_ok": "Done! Thank you.",
     "new_nudge": "You have a new nudge.",
     "just_now": "just now",
+    "kind_prompt": "Prompt",
+    "kind_challenge": "Idea challenge",
+    "phase_collecting": "Open for ideas",
+    "phase_voting": "Voting",
+    "phase_closed": "Closed",
 }
 
 

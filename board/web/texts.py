@@ -34,6 +34,7 @@ add_german({
     "Collecting ideas · closes {when}": "Ideen gesucht · endet {when}",
     "Voting · closes {when}": "Abstimmung · endet {when}",
     "Voting": "Abstimmung",
+    "Closed": "Beendet",
     "Open for ideas": "Offen für Ideen",
     "1 vote per person": "1 Stimme pro Person",
     "{n} votes per person": "{n} Stimmen pro Person",

@@ -25,6 +25,19 @@ function setCsrfToken(token) {
  * for an error answer, or with a TypeError when the network itself failed.
  */
 export async function api(method, path, body) {
+  try {
+    return await request(method, path, body);
+  } catch (error) {
+    // A token that went stale (a new login in another tab): fetch the current one, retry once.
+    if (error instanceof ApiError && error.code === "csrf_failed" && method !== "GET") {
+      await request("GET", "/me");
+      return request(method, path, body);
+    }
+    throw error;
+  }
+}
+
+async function request(method, path, body) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
   if (body !== undefined) headers["Content-Type"] = "application/json";

@@ -213,10 +213,38 @@ function taskChanged({ task }) {
 
 // ---- prompts and nudges -------------------------------------------------------------------
 
+function promptCard(prompt) {
+  const card = document.createElement("li");
+  card.className = `prompt-card kind-${prompt.kind} phase-${prompt.phase}`;
+  card.dataset.promptId = String(prompt.id);
+  const kind = document.createElement("p");
+  kind.className = "prompt-kind";
+  const pill = document.createElement("span");
+  pill.className = prompt.kind === "challenge" ? "pill pill-challenge" : "pill";
+  pill.textContent = t(prompt.kind === "challenge" ? "kind_challenge" : "kind_prompt");
+  const phase = document.createElement("span");
+  phase.className = "prompt-phase";
+  phase.dataset.field = "phase";
+  phase.textContent = t(`phase_${prompt.phase}`);
+  kind.append(pill, " ", phase);
+  const heading = document.createElement("h3");
+  const link = document.createElement("a");
+  link.href = `/prompts/${prompt.id}`;
+  link.textContent = prompt.title;
+  heading.append(link);
+  card.append(kind, heading);
+  return card;
+}
+
 async function promptPhaseChanged({ prompt }) {
   if (!prompt) return;
   const card = document.querySelector(`.prompt-card[data-prompt-id="${prompt.id}"]`);
   if (card && prompt.phase === "closed") card.remove();
+  if (card && prompt.phase !== "closed") {
+    const phase = card.querySelector("[data-field=phase]");
+    if (phase) phase.textContent = t(`phase_${prompt.phase}`);
+    highlight(card);
+  }
   if (prompt.phase !== "closed" || !prompt.hide_tallies) return;
   // Hidden tallies appear when a challenge closes: fetch them once for the cards shown.
   const shown = document.querySelectorAll(".idea-card[data-idea-id], [data-idea-page]");
@@ -232,7 +260,14 @@ async function promptPhaseChanged({ prompt }) {
 }
 
 function promptCreated({ prompt }, replay) {
-  if (!prompt || replay) return;
+  if (!prompt) return;
+  const list = document.getElementById("prompt-list");
+  if (list && prompt.phase !== "closed" && !list.querySelector(`[data-prompt-id="${prompt.id}"]`)) {
+    const card = promptCard(prompt);
+    list.prepend(card);
+    highlight(card);
+  }
+  if (replay || list) return;
   toast(prompt.title, "info", { timeout: 8000, link: { href: `/prompts/${prompt.id}`, text: "→" } });
 }
 
