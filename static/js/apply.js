@@ -215,15 +215,15 @@ function taskChanged({ task }) {
 
 function promptCard(prompt) {
   const card = document.createElement("li");
-  card.className = `prompt-card kind-${prompt.kind} phase-${prompt.phase}`;
+  card.className = `strip-card kind-${prompt.kind} phase-${prompt.phase}`;
   card.dataset.promptId = String(prompt.id);
   const kind = document.createElement("p");
-  kind.className = "prompt-kind";
+  kind.className = "strip-kind";
   const pill = document.createElement("span");
   pill.className = prompt.kind === "challenge" ? "pill pill-challenge" : "pill";
   pill.textContent = t(prompt.kind === "challenge" ? "kind_challenge" : "kind_prompt");
   const phase = document.createElement("span");
-  phase.className = "prompt-phase";
+  phase.className = "strip-phase";
   phase.dataset.field = "phase";
   phase.textContent = t(`phase_${prompt.phase}`);
   kind.append(pill, " ", phase);
@@ -238,7 +238,7 @@ function promptCard(prompt) {
 
 async function promptPhaseChanged({ prompt }) {
   if (!prompt) return;
-  const card = document.querySelector(`.prompt-card[data-prompt-id="${prompt.id}"]`);
+  const card = document.querySelector(`.strip-card[data-prompt-id="${prompt.id}"]`);
   if (card && prompt.phase === "closed") card.remove();
   if (card && prompt.phase !== "closed") {
     const phase = card.querySelector("[data-field=phase]");
@@ -261,7 +261,7 @@ async function promptPhaseChanged({ prompt }) {
 
 function promptCreated({ prompt }, replay) {
   if (!prompt) return;
-  const list = document.getElementById("prompt-list");
+  const list = document.getElementById("strip-list");
   if (list && prompt.phase !== "closed" && !list.querySelector(`[data-prompt-id="${prompt.id}"]`)) {
     const card = promptCard(prompt);
     list.prepend(card);
