@@ -46,6 +46,10 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     login_manager.login_view = "web.login"
     csrf.init_app(app)
 
+    from board.ratelimit import init_ratelimit
+
+    init_ratelimit(app, settings)
+
     from board.realtime import init_realtime
 
     init_realtime(app, settings)

@@ -11,6 +11,7 @@ from board.api import api, db, ok
 from board.api.parsing import Field, json_body, no_body
 from board.csrf import csrf
 from board.errors import Invalid
+from board.ratelimit import limit_login, limit_registration
 
 
 @api.get("/departments")
@@ -27,6 +28,7 @@ def _start_session(user) -> dict:
 
 
 @api.post("/auth/register")
+@limit_registration
 @csrf.exempt
 def register():
     body = json_body({
@@ -41,6 +43,7 @@ def register():
 
 
 @api.post("/auth/login")
+@limit_login
 @csrf.exempt
 def login():
     body = json_body({
