@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask import session as cookie_session
 from flask_login import LoginManager
 
 from board import people
@@ -16,6 +17,10 @@ login_manager = LoginManager()
 
 @login_manager.user_loader
 def load_user(session_id: str):
+    from board.security import session_revoked
+
+    if session_revoked(cookie_session.get("board_sid")):  # logged out: a copy is worthless
+        return None
     return people.load_session_user(db_for_request(), session_id)
 
 

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-import secrets
-
-from flask import session as cookie_session
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from board import people
@@ -12,6 +9,7 @@ from board.api.parsing import Field, json_body, no_body
 from board.csrf import csrf
 from board.errors import Invalid
 from board.ratelimit import limit_login, limit_registration
+from board.security import end_current_session, start_session
 
 
 @api.get("/departments")
@@ -20,10 +18,7 @@ def list_departments():
 
 
 def _start_session(user) -> dict:
-    # A fresh cookie session at login: nothing from before (CSRF token included) carries over.
-    cookie_session.clear()
-    login_user(user)
-    cookie_session["board_sid"] = secrets.token_urlsafe(16)
+    start_session(user)  # a fresh session: nothing from before, CSRF token included, survives
     return {"user": people.user_dict(user), "csrf_token": generate_csrf()}
 
 
@@ -57,8 +52,7 @@ def login():
 @api.post("/auth/logout")
 def logout():
     no_body()
-    logout_user()
-    cookie_session.clear()
+    end_current_session()  # a copy of the old cookie no longer logs anyone in
     return "", 204
 
 
