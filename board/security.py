@@ -19,6 +19,7 @@ import secrets
 from flask import Flask, current_app, request
 from flask import session as cookie_session
 from flask_login import login_user, logout_user
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from board.settings import Settings
@@ -119,9 +120,21 @@ def _drop_revoked_session():
         cookie_session.clear()
 
 
+ID_MAX = 2**31 - 1  # the database's integer ids
+
+
+def _refuse_impossible_ids(endpoint, values) -> None:
+    """An `<int:...>` beyond the database's integer range cannot name anything: an ordinary
+    404, instead of an overflow deep in the database driver (a 500)."""
+    for value in (values or {}).values():
+        if isinstance(value, int) and not 0 <= value <= ID_MAX:
+            raise NotFound()
+
+
 def init_security(app: Flask, settings: Settings) -> None:
     proxies = settings.trusted_proxies
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.url_value_preprocessor(_refuse_impossible_ids)
     app.after_request(add_security_headers)
     app.before_request(_drop_revoked_session)

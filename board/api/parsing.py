@@ -31,12 +31,23 @@ def text(required: bool = False) -> Field:
     return Field("str", required=required, max_length=TEXT_MAX)
 
 
+def _is_unicode(value: str) -> bool:
+    """JSON may escape a lone surrogate ("\\ud800"); no database can store one."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check(name: str, spec: Field, value: Any) -> tuple[Any, str | None]:
     if value is None:
         return (None, None) if spec.nullable else (None, "This field must not be null.")
     if spec.kind == "str":
         if not isinstance(value, str):
             return None, "Expected a string."
+        if not _is_unicode(value):
+            return None, "Text must be valid Unicode."
         if spec.max_length is not None and len(value) > spec.max_length:
             return None, f"At most {spec.max_length} characters."
         return value, None
@@ -51,6 +62,8 @@ def _check(name: str, spec: Field, value: Any) -> tuple[Any, str | None]:
     if spec.kind == "tags":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return None, "Expected a list of strings."
+        if not all(_is_unicode(v) for v in value):
+            return None, "Text must be valid Unicode."
         return value, None
     if spec.kind == "datetime":
         if not isinstance(value, str):
@@ -125,6 +138,9 @@ def query_int(name: str, default: int | None = None, minimum: int | None = None,
             return maximum
         raise Invalid("A query parameter is invalid.", code="invalid_parameter",
                       fields={name: f"At most {maximum}."})
+    if not -(2**31) < value < 2**31:  # beyond the database's integers: bad input, not a 500
+        raise Invalid("A query parameter is invalid.", code="invalid_parameter",
+                      fields={name: "This number is out of range."})
     return value
 
 
