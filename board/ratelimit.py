@@ -46,7 +46,7 @@ def _submitted_email() -> str:
     else:
         try:
             body = json.loads(request.get_data(cache=True) or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             body = None
         if isinstance(body, dict):
             email = body.get("email")

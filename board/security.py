@@ -18,6 +18,7 @@ import secrets
 
 from flask import Flask, current_app, request
 from flask import session as cookie_session
+from flask.json.provider import DefaultJSONProvider
 from flask_login import login_user, logout_user
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -96,22 +97,26 @@ def _lifetime() -> int:
     return int(current_app.permanent_session_lifetime.total_seconds())
 
 
-def start_session(user) -> None:
+def start_session(user) -> str | None:
     """Login (API or page): a fresh cookie session with a new id; nothing from before,
-    CSRF token included, carries over, and a session this browser had before is ended."""
-    revoke_session(cookie_session.get("board_sid"), _lifetime())
+    CSRF token included, carries over. A session this browser had before is ended; its
+    id is returned (so its sockets can be closed too)."""
+    previous = cookie_session.get("board_sid")
+    revoke_session(previous, _lifetime())
     cookie_session.clear()
     login_user(user)
     cookie_session["board_sid"] = secrets.token_urlsafe(16)
+    return previous
 
 
-def end_current_session() -> None:
+def end_current_session() -> str | None:
     """Logout (API or page): the person is logged out, the session's id revoked on the
-    server and the cookie emptied."""
+    server and the cookie emptied. Returns the ended id (so its sockets can be closed)."""
     board_sid = cookie_session.get("board_sid")
     logout_user()
     revoke_session(board_sid, _lifetime())
     cookie_session.clear()
+    return board_sid
 
 
 def _drop_revoked_session():
@@ -131,10 +136,22 @@ def _refuse_impossible_ids(endpoint, values) -> None:
             raise NotFound()
 
 
+class SafeJSONProvider(DefaultJSONProvider):
+    """`request.get_json()` anywhere: JSON nested deeper than Python's recursion limit is
+    malformed input (a 400, or None when silent), not a RecursionError and a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+
+
 def init_security(app: Flask, settings: Settings) -> None:
     proxies = settings.trusted_proxies
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.json = SafeJSONProvider(app)
     app.url_value_preprocessor(_refuse_impossible_ids)
     app.after_request(add_security_headers)
     app.before_request(_drop_revoked_session)

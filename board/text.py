@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 # Raw HTML in the source is escaped, never passed through; nh3 is the second wall.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
 _markdown.enable("strikethrough").enable("table")
+
+
+def _image_as_link(renderer, tokens, idx, options, env) -> str:
+    # Pictures from elsewhere would let an author track readers (and the CSP blocks them):
+    # an image becomes a plain link with its alt text, and nh3 still vets the address.
+    token = tokens[idx]
+    alt = renderer.renderInline(token.children or [], options, env) or "image"
+    src = escapeHtml(token.attrGet("src") or "")
+    return f'<a href="{src}">{alt}</a>'
+
+
+_markdown.add_render_rule("image", _image_as_link)
 
 _ALLOWED_TAGS = {
     "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",

@@ -14,6 +14,7 @@ import re
 
 import pytest
 import schemathesis
+from conftest import JsonClient
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -127,8 +128,11 @@ def test_no_generated_input_breaks_the_contract(case, app, board):
 
 HOSTILE_NUMBERS = ["0", "-1", str(2**31), str(2**63), "9" * 40, "1e3", "0x10", "abc", "",
                    "1;DROP TABLE ideas", "%00", "１２"]
+# None of these is a JSON object: every write must refuse them with a 4xx.
 HOSTILE_BODIES = [b"[]", b'"text"', b"42", b"null", b"{", b"\xff\xfe\xfa", b'{"a":' * 600,
-                  b'{"title": "x", "title": 1}', b"{}" + b" " * 10, b"\x00"]
+                  b"\x00", b"{}}", b"[" * 100_000 + b"]" * 100_000,
+                  b'{"a": ' * 50_000 + b"1" + b"}" * 50_000,
+                  b'{"x": "' + b"a" * (2 * 1024 * 1024) + b'"}']
 
 
 def operations() -> list[tuple[str, str, dict]]:
@@ -144,6 +148,8 @@ def assert_contract_answer(response, what) -> None:
 
 
 def send(app, client, method: str, url: str, **kwargs):
+    if url.endswith("/auth/logout"):  # a logout that went through would end `client`
+        client = JsonClient(app.test_client()).login(client.user["email"])
     headers = {"X-CSRF-Token": client.csrf_token}
     return client.client.open(url, method=method, headers=headers, **kwargs)
 
@@ -174,12 +180,11 @@ def test_hostile_bodies_for_every_write(app, board):
             continue
         client = board["facilitator" if path.startswith(("/prompts", "/nudges")) else "member"]
         url = "/api/v1" + re.sub(r"\{\w+\}", "1", path)
-        for body in [*HOSTILE_BODIES, b'{"x": "' + b"a" * (2 * 1024 * 1024) + b'"}']:
+        for body in HOSTILE_BODIES:
             response = send(app, client, method, url, data=body,
                             content_type="application/json")
             assert_contract_answer(response, (method, url, body[:40]))
-            if path not in ("/auth/login", "/auth/register", "/auth/logout"):
-                assert response.status_code in (400, 404, 409, 413), (method, url, body[:40])
+            assert response.status_code in (400, 413), (method, url, body[:40])
 
 
 def test_hostile_values_in_every_body_field(app, board):

@@ -89,7 +89,7 @@ def json_body(schema: dict[str, Field], *, allow_empty: bool = False) -> dict[st
     else:
         try:
             payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting too
             raise Invalid("The request body is not valid JSON.", code="malformed_json") from exc
     if not isinstance(payload, dict):
         raise Invalid("The request body must be a JSON object.", code="invalid_body")
