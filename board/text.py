@@ -29,6 +29,19 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 
 
+_SAFE_SCHEMES = ("http:", "https:", "mailto:")
+
+
+def _vet_link(element: str, attribute: str, value: str) -> str | None:
+    """A href whose first segment has a colon but no safe scheme ("java%09script:...") is
+    dropped even though browsers would read it as a relative path: nothing ambiguous stays."""
+    if attribute == "href":
+        first = value.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        if ":" in first and not value.lower().startswith(_SAFE_SCHEMES):
+            return None
+    return value
+
+
 def render_markdown(source: str) -> str:
     html = _markdown.render(source or "")
     return nh3.clean(
@@ -37,4 +50,5 @@ def render_markdown(source: str) -> str:
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener nofollow",
+        attribute_filter=_vet_link,
     )
