@@ -9,6 +9,8 @@
 - Sessions end on the server at logout: the cookie is signed, not stored, so a copy of it
   would otherwise stay valid; its `board_sid` is remembered as revoked until every cookie
   that could carry it has expired.
+- Input that cannot hurt: ids beyond the database's range are a 404, JSON nested deeper
+  than Python can parse is malformed input (400), never a 500.
 """
 
 from __future__ import annotations

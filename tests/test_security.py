@@ -314,6 +314,7 @@ def assert_security_headers(response) -> None:
 def test_every_response_carries_the_security_headers(people_, who, method, path, body, status):
     client = people_.client(who)
     response = client._call(method, path, data=body, content_type="application/json")
+    response.close()
     assert response.status_code == status
     assert_security_headers(response)
 
@@ -379,3 +380,28 @@ def test_trusted_proxies_come_from_the_environment(tmp_path):
     env = {"BOARD_INSTANCE_PATH": str(tmp_path), "BOARD_SECRET_KEY": "x"}
     assert Settings.from_env(env).trusted_proxies == 0
     assert Settings.from_env({**env, "BOARD_TRUSTED_PROXIES": "1"}).trusted_proxies == 1
+
+
+@pytest.mark.redis
+def test_a_logout_holds_in_every_process_with_redis(settings):
+    import redis
+    from conftest import REDIS_URL, make_user, service_or_skip
+
+    service_or_skip("Redis", lambda: redis.Redis.from_url(
+        REDIS_URL, socket_connect_timeout=2).ping())
+    shared = dataclasses.replace(settings, ratelimit_storage=REDIS_URL)
+    first = create_app({"TESTING": True}, settings=shared)
+    second = None
+    try:
+        make_user(first, "mara")
+        client = JsonClient(first.test_client()).login("mara@example.com")
+        copy = client.client.get_cookie("session").value
+        assert client.post("auth/logout").status_code == 204
+        second = create_app({"TESTING": True}, settings=shared)  # another server process
+        replay = second.test_client()
+        replay.set_cookie("session", copy)
+        assert replay.get("/api/v1/me").status_code == 401
+    finally:
+        first.extensions["board_db"].dispose()
+        if second is not None:
+            second.extensions["board_db"].dispose()
