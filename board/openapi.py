@@ -163,7 +163,7 @@ SCHEMAS: dict[str, dict] = {
     }, closed=True),
     "MeUpdate": obj([], {"language": {"type": ["string", "null"], "enum": ["en", "de", None]}},
                     closed=True),
-    "IdeaCreate": obj(["title"], {
+    "IdeaCreate": obj(["title", "body"], {
         "title": TITLE, "body": TEXT,
         "tags": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 40}},
         "prompt_id": {"type": ["integer", "null"]},

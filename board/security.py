@@ -9,8 +9,8 @@
 - Sessions end on the server at logout: the cookie is signed, not stored, so a copy of it
   would otherwise stay valid; its `board_sid` is remembered as revoked until every cookie
   that could carry it has expired.
-- Input that cannot hurt: ids beyond the database's range are a 404, JSON nested deeper
-  than Python can parse is malformed input (400), never a 500.
+- Input that cannot hurt: JSON nested deeper than Python can parse is malformed input
+  (400) wherever `request.get_json()` is used, never a 500.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from flask import Flask, current_app, request
 from flask import session as cookie_session
 from flask.json.provider import DefaultJSONProvider
 from flask_login import login_user, logout_user
-from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from board.i18n import add_german
@@ -33,7 +32,6 @@ log = logging.getLogger(__name__)
 add_german({
     "Do not use your email address or name in your password.":
         "Verwende weder deine E-Mail-Adresse noch deinen Namen im Passwort.",
-    "Text must be valid Unicode.": "Der Text muss gültiges Unicode sein.",
 })
 
 CSP_DIRECTIVES = {
@@ -134,17 +132,6 @@ def _drop_revoked_session():
         cookie_session.clear()
 
 
-ID_MAX = 2**31 - 1  # the database's integer ids
-
-
-def _refuse_impossible_ids(endpoint, values) -> None:
-    """An `<int:...>` beyond the database's integer range cannot name anything: an ordinary
-    404, instead of an overflow deep in the database driver (a 500)."""
-    for value in (values or {}).values():
-        if isinstance(value, int) and not 0 <= value <= ID_MAX:
-            raise NotFound()
-
-
 class SafeJSONProvider(DefaultJSONProvider):
     """`request.get_json()` anywhere: JSON nested deeper than Python's recursion limit is
     malformed input (a 400, or None when silent), not a RecursionError and a 500."""
@@ -161,6 +148,5 @@ def init_security(app: Flask, settings: Settings) -> None:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.json = SafeJSONProvider(app)
-    app.url_value_preprocessor(_refuse_impossible_ids)
     app.after_request(add_security_headers)
     app.before_request(_drop_revoked_session)

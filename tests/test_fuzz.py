@@ -34,17 +34,6 @@ CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 schema = schemathesis.openapi.from_dict(spec())
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Login and register run argon2; at full cost the fuzz run would not fit its budget."""
-    from argon2 import PasswordHasher
-
-    from board import people
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(people, "_hasher", cheap)
-    monkeypatch.setattr(people, "_DUMMY_HASH", cheap.hash("dummy"))
-
 
 @pytest.fixture
 def board(app, people_):

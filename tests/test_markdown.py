@@ -8,19 +8,6 @@ import pytest
 
 from board.text import render_markdown
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """The API tests log people in; argon2's cost is test_passwords' business."""
-    from argon2 import PasswordHasher
-
-    from board import people
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(people, "_hasher", cheap)
-    monkeypatch.setattr(people, "_DUMMY_HASH", cheap.hash("dummy"))
-
-
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
     "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td",

@@ -12,15 +12,6 @@ from models import User
 PRODUCTION_HASHER = people._hasher  # before any test swaps it for a cheap one
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Registration and login hash; the production cost is checked once, below."""
-    from argon2 import PasswordHasher
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(people, "_hasher", cheap)
-    monkeypatch.setattr(people, "_DUMMY_HASH", cheap.hash("dummy"))
-
 
 def test_the_production_hash_is_argon2id_at_a_current_cost():
     from argon2 import Type

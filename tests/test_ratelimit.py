@@ -14,18 +14,6 @@ from board import create_app
 ADDRESS = "198.51.100.7"  # documentation range: only a value in the WSGI environ
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """These tests make hundreds of login attempts: argon2 at its real cost would take
-    minutes, and the hash's cost is not what they are about (test_passwords checks it)."""
-    from argon2 import PasswordHasher
-
-    from board import people
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(people, "_hasher", cheap)
-    monkeypatch.setattr(people, "_DUMMY_HASH", cheap.hash("dummy"))
-
 
 def client_from(app, address: str = ADDRESS) -> JsonClient:
     client = app.test_client()

@@ -25,14 +25,6 @@ HOSTILE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    from argon2 import PasswordHasher
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(people, "_hasher", cheap)
-    monkeypatch.setattr(people, "_DUMMY_HASH", cheap.hash("dummy"))
-
 
 @pytest.fixture
 def hostile_board(app, people_):
