@@ -55,7 +55,7 @@ _COMMON_STEMS = frozenset({
     "start", "football", "fussball", "monkey", "dragon", "abc", "abcdef", "asdf", "qwe",
     "company", "firma", "board", "taskforce", "socialmedia", "",
 })
-_AROUND = re.compile(r"^[\d\W_]*(?P<stem>.*?)[\d\W_]*$")
+_AROUND = re.compile(r"^[\d\W_]*(?P<stem>.*?)[\d\W_]*$", re.DOTALL)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps both answers equally slow.

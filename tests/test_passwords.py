@@ -59,7 +59,8 @@ def test_the_password_messages_speak_german_too(people_, anonymous):
     assert "E-Mail-Adresse" in response.get_json()["error"]["fields"]["password"]
 
 
-@pytest.mark.parametrize("password", [PASSWORD, "lovely otter umbrella", "Tr1cky-Pelican-42"])
+@pytest.mark.parametrize("password", [PASSWORD, "lovely otter umbrella", "Tr1cky-Pelican-42",
+                                      "two\nlines of it", "\u00fcberall-gr\u00fc\u00dfe"])
 def test_reasonable_passwords_are_accepted(people_, anonymous, password):
     assert register(anonymous, password).status_code == 201
 
