@@ -132,6 +132,8 @@ MATRIX: list[Row] = [
         expect(400, 302, 302, 302, 302)),
     Row("POST", "/tasks/<int:task_id>/complete", "/tasks/{claimed}/complete",
         expect(400, 302, 302, 302, 302)),
+    Row("GET", f"{API}/openapi.json", f"{API}/openapi.json", expect(200, 200, 200, 200, 200),
+        note="the API's own description, public"),
 ]
 
 

@@ -2,49 +2,48 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import flash, redirect, render_template, request, url_for
-from flask import session as cookie_session
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from board import people
 from board.db import db_for_request
 from board.errors import BoardError
 from board.i18n import LANGUAGES, _
+from board.ratelimit import limit_login, limit_registration
+from board.security import end_current_session, start_session
 from board.web import web
 from board.web.common import back, flash_refusal, form_int, form_text, login_page, safe_next
 
 
-def start_session(user) -> None:
-    # A fresh cookie session at login: nothing from before (CSRF token included) carries over.
-    cookie_session.clear()
-    login_user(user)
-    cookie_session["board_sid"] = secrets.token_urlsafe(16)
-
-
-@web.route("/login", methods=["GET", "POST"])
+@web.get("/login")
 def login():
+    return render_template("login.html", next=safe_next(request.values.get("next")), email="",
+                           error=None)
+
+
+@web.post("/login")
+@limit_login  # the page form draws on the same failed-login budget as the API
+def login_submit():
     target = safe_next(request.values.get("next"))
-    email = ""
-    error = None
-    status = 200
-    if request.method == "POST":
-        email = request.form.get("email", "")[:254]
-        try:
-            user = people.authenticate(db_for_request(), email,
-                                       request.form.get("password", "")[:1024])
-        except BoardError as refusal:
-            error = _(refusal.message, **refusal.params)
-            status = refusal.status
-        else:
-            start_session(user)
-            flash(_("Welcome back, {name}!", name=user.display_name), "success")
-            return redirect(target)
-    return render_template("login.html", next=target, email=email, error=error), status
+    email = request.form.get("email", "")[:254]
+    try:
+        user = people.authenticate(db_for_request(), email,
+                                   request.form.get("password", "")[:1024])
+    except BoardError as refusal:
+        return render_template("login.html", next=target, email=email,
+                               error=_(refusal.message, **refusal.params)), refusal.status
+    start_session(user)
+    flash(_("Welcome back, {name}!", name=user.display_name), "success")
+    return redirect(target)
+
+
+def _page_registration_counted(response) -> bool:
+    # A page registration that worked redirects; a taken email answers 409.
+    return request.method == "POST" and response.status_code in (302, 409)
 
 
 @web.route("/register", methods=["GET", "POST"])
+@limit_registration(counted=_page_registration_counted)
 def register():
     target = safe_next(request.values.get("next"))
     session = db_for_request()
@@ -79,9 +78,7 @@ def register():
 @web.post("/logout")
 def logout():
     # Flask-Login's user_logged_out signal lets the live layer close this session's sockets.
-    if current_user.is_authenticated:
-        logout_user()
-    cookie_session.clear()
+    end_current_session()
     flash(_("You are logged out. See you soon!"), "info")
     return redirect(url_for("web.login"))
 
