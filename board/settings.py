@@ -85,6 +85,7 @@ class Settings:
     cors_origins: list[str] | None = None
     secure_cookies: bool = False
     ratelimit_storage: str = "memory://"
+    trusted_proxies: int = 0
     help_days: int = 7
     phase_check_seconds: int = 15
     timezone: str = "UTC"
@@ -109,6 +110,7 @@ class Settings:
             cors_origins=_origins(env.get("BOARD_CORS_ORIGINS")),
             secure_cookies=_bool(env, "BOARD_SECURE_COOKIES", False),
             ratelimit_storage=storage,
+            trusted_proxies=_int(env, "BOARD_TRUSTED_PROXIES", 0),
             help_days=_int(env, "BOARD_HELP_DAYS", 7, minimum=1),
             phase_check_seconds=_int(env, "BOARD_PHASE_CHECK_SECONDS", 15, minimum=1),
             timezone=_timezone(env.get("BOARD_TIMEZONE")),
