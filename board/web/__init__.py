@@ -15,8 +15,4 @@ def template_helpers():
     return {"_": _, "current_language": current_language, "can": policy.can}
 
 
-<<<<<<< HEAD
-from board.web import feed, pages  # noqa: E402,F401
-=======
-from board.web import auth, common, idea_pages, pages, task_pages, texts  # noqa: E402,F401
->>>>>>> main
+from board.web import auth, common, feed, idea_pages, pages, task_pages, texts  # noqa: E402,F401
