@@ -15,4 +15,4 @@ def template_helpers():
     return {"_": _, "current_language": current_language, "can": policy.can}
 
 
-from board.web import pages  # noqa: E402,F401
+from board.web import facilitator, pages  # noqa: E402,F401
