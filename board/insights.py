@@ -54,11 +54,22 @@ def top_share(values: list[int], fraction: float = TOP_SHARE) -> tuple[int, floa
 # ---- raw activity --------------------------------------------------------------------
 
 
-def _activity(session: Session, since: datetime) -> list[tuple[str, int, datetime]]:
+def _hidden_prompt_ids(session: Session, now: datetime) -> list[int]:
+    """Challenges whose tallies are still hidden: their votes are not counted anywhere yet."""
+    running = session.scalars(select(Prompt).where(Prompt.kind == "challenge",
+                                                   Prompt.hide_tallies.is_(True)))
+    return [p.id for p in running if tallies_hidden(p, now)]
+
+
+def _activity(session: Session, since: datetime, now: datetime) -> list[tuple[str, int, datetime]]:
     """(metric, person id, when) for every contribution since `since`."""
+    votes = select(Vote.user_id, Vote.created_at).where(Vote.created_at >= since)
+    hidden = _hidden_prompt_ids(session, now)
+    if hidden:
+        votes = votes.where(Vote.idea_id.not_in(select(Idea.id).where(Idea.prompt_id.in_(hidden))))
     queries = {
         "ideas": select(Idea.author_id, Idea.created_at).where(Idea.created_at >= since),
-        "votes": select(Vote.user_id, Vote.created_at).where(Vote.created_at >= since),
+        "votes": votes,
         "comments": select(Comment.author_id, Comment.created_at)
         .where(Comment.created_at >= since),
         "tasks_done": select(Task.claimed_by_id, Task.completed_at)
@@ -299,7 +310,7 @@ def help_report(session: Session, viewer: User, days: int, weeks: int = 6,
     everyone = list(session.scalars(select(User).order_by(User.display_name, User.id)))
     people = [p for p in everyone if policy.can(p, "nudge.receive")]
     people_by_id = {p.id: p for p in everyone if p.role != policy.OBSERVER}
-    activity = _activity(session, periods[0][0])
+    activity = _activity(session, periods[0][0], now)
     contributors = {person_id for _m, person_id, _at in activity}
     population = [p for p in people_by_id.values() if p.active or p.id in contributors]
     departments = sorted({p.department.id: p.department for p in population}.values(),

@@ -136,6 +136,19 @@ def test_ideas_of_a_challenge_with_hidden_tallies_are_not_listed_as_unvoted(faci
         "Secret contender"]
 
 
+def test_votes_in_a_challenge_with_hidden_tallies_are_counted_only_after_it_closes(
+        facilitator, member, other_member):
+    challenge = facilitator.post("prompts", json={
+        "kind": "challenge", "title": "Hidden", "body": "",
+        "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
+        "voting_close_at": (NOW + timedelta(days=2)).isoformat()}).get_json()
+    idea = member.post("ideas", json={"title": "Only idea", "prompt_id": challenge["id"]})
+    other_member.put(f"ideas/{idea.get_json()['id']}/vote")
+    assert report(facilitator)["flatness"]["metrics"]["votes"]["total"] == 0
+    at(NOW + timedelta(days=3))
+    assert report(facilitator)["flatness"]["metrics"]["votes"]["total"] == 1
+
+
 def test_the_report_never_says_who_voted_for_what(facilitator, member, other_member):
     idea = member.post("ideas", json={"title": "Vote magnet"}).get_json()
     other_member.put(f"ideas/{idea['id']}/vote")
