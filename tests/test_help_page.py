@@ -10,6 +10,7 @@ import pytest
 
 from board import clock
 from board.insights import evenness, gini, top_share
+from board.web.charts import evenness_sparkline, participation_charts
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -343,3 +344,40 @@ def test_the_help_page_speaks_german(facilitator, stalled_board):
 def test_the_help_page_rejects_a_bad_n(facilitator):
     assert facilitator.get("/help?days=zero").status_code == 400
     assert facilitator.get("/help?days=30").status_code == 200
+
+
+def test_the_charts_share_one_scale_and_stay_inside_the_plot():
+    zero = {"ideas": 0, "votes": 0, "comments": 0, "tasks_done": 0}
+    participation = {
+        "periods": [{"start": "2026-11-02T09:00:00+00:00", "end": "2026-11-09T09:00:00+00:00"},
+                    {"start": "2026-11-09T09:00:00+00:00", "end": "2026-11-16T09:00:00+00:00"}],
+        "departments": [
+            {"department": {"id": 1, "name": "IT"},
+             "weeks": [{"ideas": 3, "votes": 7, "comments": 0, "tasks_done": 1}, zero]},
+            {"department": {"id": 2, "name": "HR"},
+             "weeks": [zero, {"ideas": 1, "votes": 0, "comments": 2, "tasks_done": 0}]},
+        ],
+    }
+    it, hr = participation_charts(participation)
+    assert [g["value"] for g in it["gridlines"]] == [0, 6, 12]  # 11 at most → axis to 12
+    assert it["gridlines"] == hr["gridlines"]
+    assert [b["label"] for b in it["bars"]] == ["02.11.", "09.11."]
+    full = sum(s["height"] for s in it["bars"][0]["segments"])
+    small = sum(s["height"] for s in hr["bars"][1]["segments"])
+    assert small / full == pytest.approx(3 / 11, abs=0.01)
+    assert [s["metric"] for s in it["bars"][0]["segments"]] == ["ideas", "votes", "tasks_done"]
+    for chart in (it, hr):
+        for bar in chart["bars"]:
+            for segment in bar["segments"]:
+                assert segment["y"] >= 0 and segment["y"] + segment["height"] <= 125
+    assert it["total"] == 11 and hr["total"] == 3
+
+
+def test_the_evenness_line_leaves_gaps_for_silent_weeks():
+    trend = [{"start": "2026-11-02T09:00:00+00:00", "evenness": 0.5},
+             {"start": "2026-11-09T09:00:00+00:00", "evenness": None},
+             {"start": "2026-11-16T09:00:00+00:00", "evenness": 1.0}]
+    line = evenness_sparkline(trend)
+    assert [p["value"] for p in line["points"]] == [0.5, 1.0]
+    assert len(line["labels"]) == 3
+    assert line["points"][1]["y"] < line["points"][0]["y"]  # higher evenness is higher up

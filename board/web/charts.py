@@ -20,15 +20,15 @@ PLOT_RIGHT = 292
 
 
 def _nice_max(value: int) -> int:
-    """A round upper bound for an axis (1, 2, 5, 10, 20, 50, ...)."""
-    if value <= 0:
-        return 1
-    step = 1
-    while True:
-        for factor in (1, 2, 5):
-            if step * factor >= value:
-                return step * factor
-        step *= 10
+    """A round, even upper bound for an axis, not far above `value` (6, 8, 10, 12, 16, ...)."""
+    if value <= 4:
+        return 4
+    magnitude = 10 ** (len(str(value)) - 1)
+    for factor in (1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10):
+        bound = round(magnitude * factor)
+        if bound >= value and bound % 2 == 0:
+            return bound
+    return 10 * magnitude
 
 
 def week_label(iso: str) -> str:
