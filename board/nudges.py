@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
 from board.i18n import add_german
+from board.prompts import MAX_ID
 from models import Department, Nudge, NudgeRecipient, Task, User
 
 TARGETS = ("to_user_id", "task_id", "department_id")
@@ -54,7 +55,7 @@ def _recipients(session: Session, actor: User, to_user_id: int | None, task_id: 
                 department_id: int | None) -> list[User]:
     """Who a nudge reaches; refuses targets that reach nobody or the wrong people."""
     if to_user_id is not None:
-        person = session.get(User, to_user_id)
+        person = session.get(User, to_user_id) if 0 < to_user_id <= MAX_ID else None
         if person is None:
             raise _bad("to_user_id", "No such person.")
         if person.id == actor.id:
@@ -63,7 +64,7 @@ def _recipients(session: Session, actor: User, to_user_id: int | None, task_id: 
             raise _bad("to_user_id", "Nudges go to people taking part, not to observers.")
         return [person]
     if task_id is not None:
-        task = session.get(Task, task_id)
+        task = session.get(Task, task_id) if 0 < task_id <= MAX_ID else None
         if task is None:
             raise _bad("task_id", "No such task.")
         holder = task.claimed_by
@@ -76,7 +77,8 @@ def _recipients(session: Session, actor: User, to_user_id: int | None, task_id: 
             raise Conflict("The person holding this task can no longer be nudged.",
                            code="nobody_to_nudge")
         return [holder]
-    department = session.get(Department, department_id)
+    department = (session.get(Department, department_id) if 0 < department_id <= MAX_ID
+                  else None)
     if department is None:
         raise _bad("department_id", "That department does not exist.")
     people = session.scalars(
@@ -127,7 +129,7 @@ def list_nudges(session: Session, viewer: User, limit: int = 200) -> list[dict]:
 
 def mark_read(session: Session, actor: User, nudge_id: int) -> dict:
     """Mark a received nudge read; the first time counts, repeating changes nothing."""
-    nudge = session.get(Nudge, nudge_id)
+    nudge = session.get(Nudge, nudge_id) if 0 < nudge_id <= MAX_ID else None
     if nudge is None:
         raise NotFound("No such nudge.", code="nudge_not_found")
     policy.require(actor, "nudge.read", {r.user_id for r in nudge.recipients})

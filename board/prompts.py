@@ -19,6 +19,8 @@ from board.i18n import add_german
 from models import Idea, Prompt, User, Vote
 
 KINDS = ("prompt", "challenge")
+# Ids are 32-bit integers: a larger one names nothing (and would overflow the driver).
+MAX_ID = 2**31 - 1
 MAX_VOTES_PER_PERSON = 50
 # A challenge longer than this is almost certainly a typo in the year.
 MAX_CHALLENGE_LENGTH = timedelta(days=366)
@@ -63,7 +65,7 @@ def get_prompt_for_idea(session: Session, prompt_id: int | None) -> Prompt | Non
     """The prompt an idea is posted under; a missing one is bad input."""
     if prompt_id is None:
         return None
-    prompt = session.get(Prompt, prompt_id)
+    prompt = session.get(Prompt, prompt_id) if 0 < prompt_id <= MAX_ID else None
     if prompt is None:
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
                       fields={"prompt_id": "No such prompt."})
@@ -78,7 +80,7 @@ def list_prompts(session: Session, viewer) -> list[dict]:
 
 
 def load_prompt(session: Session, prompt_id: int) -> Prompt:
-    prompt = session.get(Prompt, prompt_id)
+    prompt = session.get(Prompt, prompt_id) if 0 < prompt_id <= MAX_ID else None
     if prompt is None:
         raise NotFound("No such prompt.", code="prompt_not_found")
     return prompt
@@ -225,12 +227,7 @@ add_german({
     "No such prompt.": "Diesen Impuls gibt es nicht.",
     "The results appear once the challenge has closed.":
         "Die Ergebnisse erscheinen, sobald die Challenge abgeschlossen ist.",
-    "This challenge no longer takes ideas.": "Diese Challenge nimmt keine Ideen mehr an.",
-    "Voting on this challenge has closed.": "Die Abstimmung dieser Challenge ist beendet.",
-    "You have used all your votes in this challenge.":
-        "Du hast alle deine Stimmen in dieser Challenge vergeben.",
     "One of: prompt, challenge.": "Entweder prompt oder challenge.",
-    "This must not be empty.": "Das darf nicht leer sein.",
     "Only a challenge has a time box and a vote budget.":
         "Nur eine Challenge hat Fristen und ein Stimmenbudget.",
     "Only a challenge can hide its tallies.": "Nur eine Challenge kann ihre Stimmen verbergen.",
@@ -244,8 +241,4 @@ add_german({
     "A challenge may run for at most a year.": "Eine Challenge darf höchstens ein Jahr laufen.",
     f"Between 1 and {MAX_VOTES_PER_PERSON} votes.":
         f"Zwischen 1 und {MAX_VOTES_PER_PERSON} Stimmen.",
-    "Expected an ISO 8601 time with a UTC offset.":
-        "Erwartet wird eine Zeit nach ISO 8601 mit UTC-Versatz.",
-    "Give the time with a UTC offset, e.g. 2026-05-01T12:00:00+02:00.":
-        "Gib die Zeit mit UTC-Versatz an, z. B. 2026-05-01T12:00:00+02:00.",
 })

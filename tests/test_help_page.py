@@ -27,9 +27,9 @@ def stalled_board(facilitator, member, other_member):
     stale = member.post("tasks", json={"title": "Edit the booth video"}).get_json()
     member.post(f"tasks/{stale['id']}/claim")
     waiting = other_member.post("tasks", json={"title": "Book a photographer"}).get_json()
-    quiet_idea = member.post("ideas", json={"title": "Podcast with apprentices"}).get_json()
+    quiet_idea = member.post("ideas", json={"body": "", "title": "Podcast with apprentices"}).get_json()
     at(NOW - timedelta(days=1))
-    busy_idea = other_member.post("ideas", json={"title": "Server room timelapse"}).get_json()
+    busy_idea = other_member.post("ideas", json={"body": "", "title": "Server room timelapse"}).get_json()
     other_member.post(f"ideas/{busy_idea['id']}/comments", json={"body": "I can film it"})
     facilitator.put(f"ideas/{busy_idea['id']}/vote")
     at(NOW)
@@ -108,7 +108,7 @@ def test_n_days_is_a_setting_and_a_query_parameter(app, facilitator, stalled_boa
 
 def test_nobody_is_suggested_to_nudge_themselves_or_an_observer(people_, facilitator, member):
     at(NOW - timedelta(days=20))
-    own = facilitator.post("ideas", json={"title": "The facilitator's own idea"}).get_json()
+    own = facilitator.post("ideas", json={"body": "", "title": "The facilitator's own idea"}).get_json()
     task = facilitator.post("tasks", json={"title": "Facilitator's own task"}).get_json()
     facilitator.post(f"tasks/{task['id']}/claim")
     at(NOW)
@@ -129,7 +129,7 @@ def test_ideas_of_a_challenge_with_hidden_tallies_are_not_listed_as_unvoted(faci
         "kind": "challenge", "title": "Hidden", "body": "",
         "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
         "voting_close_at": (NOW + timedelta(days=2)).isoformat()}).get_json()
-    member.post("ideas", json={"title": "Secret contender", "prompt_id": challenge["id"]})
+    member.post("ideas", json={"body": "", "title": "Secret contender", "prompt_id": challenge["id"]})
     at(NOW)
     assert report(facilitator)["quiet_ideas"] == []
     at(NOW + timedelta(days=3))  # closed: the tallies are public now
@@ -143,7 +143,7 @@ def test_votes_in_a_challenge_with_hidden_tallies_are_counted_only_after_it_clos
         "kind": "challenge", "title": "Hidden", "body": "",
         "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
         "voting_close_at": (NOW + timedelta(days=2)).isoformat()}).get_json()
-    idea = member.post("ideas", json={"title": "Only idea", "prompt_id": challenge["id"]})
+    idea = member.post("ideas", json={"body": "", "title": "Only idea", "prompt_id": challenge["id"]})
     other_member.put(f"ideas/{idea.get_json()['id']}/vote")
     assert report(facilitator)["flatness"]["metrics"]["votes"]["total"] == 0
     at(NOW + timedelta(days=3))
@@ -151,7 +151,7 @@ def test_votes_in_a_challenge_with_hidden_tallies_are_counted_only_after_it_clos
 
 
 def test_the_report_never_says_who_voted_for_what(facilitator, member, other_member):
-    idea = member.post("ideas", json={"title": "Vote magnet"}).get_json()
+    idea = member.post("ideas", json={"body": "", "title": "Vote magnet"}).get_json()
     other_member.put(f"ideas/{idea['id']}/vote")
     data = report(facilitator)
 
@@ -175,7 +175,7 @@ def test_one_person_doing_everything_shows_as_uneven(people_, facilitator, membe
                                                      other_member):
     at(NOW - timedelta(days=2))
     for n in range(3):
-        idea = other_member.post("ideas", json={"title": f"Ivan's idea {n}"}).get_json()
+        idea = other_member.post("ideas", json={"body": "", "title": f"Ivan's idea {n}"}).get_json()
         other_member.post(f"ideas/{idea['id']}/comments", json={"body": "more"})
     at(NOW)
     flat = report(facilitator)["flatness"]
@@ -195,10 +195,10 @@ def test_one_person_doing_everything_shows_as_uneven(people_, facilitator, membe
 
 def test_evenness_has_a_trend_per_week(facilitator, member, other_member):
     at(NOW - timedelta(days=24))  # in the first of four weeks: only Ivan
-    other_member.post("ideas", json={"title": "Solo"})
+    other_member.post("ideas", json={"body": "", "title": "Solo"})
     at(NOW - timedelta(days=2))  # this week: Mara and Ivan equally
-    member.post("ideas", json={"title": "Mara's"})
-    other_member.post("ideas", json={"title": "Ivan's"})
+    member.post("ideas", json={"body": "", "title": "Mara's"})
+    other_member.post("ideas", json={"body": "", "title": "Ivan's"})
     at(NOW)
     flat = report(facilitator, "?weeks=4")["flatness"]
     values = [p["evenness"] for p in flat["trend"]]
@@ -211,7 +211,7 @@ def test_evenness_has_a_trend_per_week(facilitator, member, other_member):
 
 def test_participation_per_department_and_week(people_, facilitator, member, other_member):
     at(NOW - timedelta(days=8))  # last week
-    idea = member.post("ideas", json={"title": "Old"}).get_json()
+    idea = member.post("ideas", json={"body": "", "title": "Old"}).get_json()
     at(NOW - timedelta(days=1))  # this week
     other_member.put(f"ideas/{idea['id']}/vote")
     other_member.post(f"ideas/{idea['id']}/comments", json={"body": "Nice"})

@@ -39,7 +39,7 @@ def test_the_facilitator_edits_only_their_own_ideas(facilitator, member, idea):
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "not_author"
     assert member.get(f"ideas/{idea['id']}").get_json()["title"] == "Customer voices"
-    own = facilitator.post("ideas", json={"title": "Mine"}).get_json()
+    own = facilitator.post("ideas", json={"body": "", "title": "Mine"}).get_json()
     assert facilitator.patch(f"ideas/{own['id']}", json={"title": "Still mine"}).status_code == 200
 
 

@@ -10,7 +10,7 @@ import pytest
 
 @pytest.fixture
 def idea(member) -> dict:
-    return member.post("ideas", json={"title": "Apprentice takeover"}).get_json()
+    return member.post("ideas", json={"body": "", "title": "Apprentice takeover"}).get_json()
 
 
 def test_the_facilitator_writes_a_mentor_note(facilitator, member, observer, idea):
@@ -68,7 +68,7 @@ def challenge_with_idea(facilitator, member) -> tuple[dict, dict]:
         "kind": "challenge", "title": "Reels", "body": "",
         "submissions_close_at": (now + timedelta(days=1)).isoformat(),
         "voting_close_at": (now + timedelta(days=2)).isoformat()}).get_json()
-    idea = member.post("ideas", json={"title": "Booth tour",
+    idea = member.post("ideas", json={"body": "", "title": "Booth tour",
                                       "prompt_id": challenge["id"]}).get_json()
     return challenge, idea
 

@@ -72,9 +72,9 @@ def test_only_recipients_and_the_sender_receive_a_nudge_live(app, people_, crowd
 @pytest.mark.parametrize("kind", ["person", "task", "department"])
 def test_only_recipients_and_the_sender_find_a_nudge_in_the_event_log(people_, crowd, kind):
     body, recipients = nudge_target(kind, people_, crowd)
-    crowd["member"].post("ideas", json={"title": "A public idea"})
+    crowd["member"].post("ideas", json={"body": "", "title": "A public idea"})
     crowd["facilitator"].post("nudges", json={"message": "Psst", **body})
-    crowd["member"].post("ideas", json={"title": "Another public idea"})
+    crowd["member"].post("ideas", json={"body": "", "title": "Another public idea"})
     audience = recipients | {"facilitator"}
     for name, client in crowd.items():
         page = client.get("events?after=0").get_json()

@@ -187,5 +187,5 @@ def test_a_missing_prompt_is_404(member):
 
 
 def test_an_idea_for_a_missing_prompt_is_bad_input(member):
-    response = member.post("ideas", json={"title": "x", "prompt_id": 999})
+    response = member.post("ideas", json={"body": "", "title": "x", "prompt_id": 999})
     assert response.status_code == 400

@@ -180,11 +180,11 @@ def test_ideas_are_taken_only_while_collecting(facilitator, member, time_machine
     challenge = post_challenge(facilitator, time_machine)
     post_idea(member, challenge["id"])
     time_machine.advance(days=3)
-    late = member.post("ideas", json={"title": "Too late", "prompt_id": challenge["id"]})
+    late = member.post("ideas", json={"body": "", "title": "Too late", "prompt_id": challenge["id"]})
     assert late.status_code == 409
     assert late.get_json()["error"]["code"] == "submissions_closed"
     time_machine.advance(days=3)
-    closed = member.post("ideas", json={"title": "Way too late", "prompt_id": challenge["id"]})
+    closed = member.post("ideas", json={"body": "", "title": "Way too late", "prompt_id": challenge["id"]})
     assert closed.get_json()["error"]["code"] == "submissions_closed"
     assert len(member.get(f"ideas?prompt_id={challenge['id']}").get_json()["items"]) == 1
 

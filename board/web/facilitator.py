@@ -13,8 +13,9 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from board import ideas, insights, nudges, people, policy, prompts, tasks
-from board.api.parsing import TEXT_MAX, TITLE_MAX, query_int
+from board.api.parsing import TEXT_MAX, TITLE_MAX, FieldMessage, query_int
 from board.db import db_for_request
+from board.errorhandlers import translate_field
 from board.errors import BoardError, Denied, Invalid, NotFound, Unauthenticated
 from board.i18n import _, add_german
 from board.text import render_markdown
@@ -78,7 +79,7 @@ def _safe_next(default: str) -> str:
 def _flash_error(error: BoardError) -> None:
     message = _(error.message, **error.params)
     if error.fields:
-        message += " " + " ".join(_(v) for v in error.fields.values())
+        message += " " + " ".join(translate_field(v) for v in error.fields.values())
     flash(message, ERROR)
 
 
@@ -86,7 +87,7 @@ def _form_text(name: str, limit: int) -> str:
     value = request.form.get(name, "")
     if len(value) > limit:
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={name: f"At most {limit} characters."})
+                      fields={name: FieldMessage("At most {limit} characters.", limit=limit)})
     return value
 
 
@@ -152,7 +153,7 @@ def post_prompt():
         )
     except Invalid as error:
         session.rollback()
-        fields = {k: _(v) for k, v in (error.fields or {}).items()}
+        fields = {k: translate_field(v) for k, v in (error.fields or {}).items()}
         return _render_prompts(fields or {"form": _(error.message)}, 400)
     flash(_("Posted."), OK)
     return redirect(url_for("web.prompt_page", prompt_id=data["id"]), 303)
@@ -257,7 +258,8 @@ def turn_into_tasks(prompt_id: int, idea_id: int):
         too_long = [t for t in titles if len(t) > TITLE_MAX]
         if too_long:
             raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                          fields={"titles": f"At most {TITLE_MAX} characters per task."})
+                          fields={"titles": FieldMessage("At most {limit} characters.",
+                                                         limit=TITLE_MAX)})
         for title in titles:
             tasks.create_task(session, current_user, title, "", idea_id)
         flash(_("{n} tasks created. Anyone can claim them now.", n=len(titles)), OK)
@@ -484,5 +486,6 @@ add_german({
     "Votes are counted, never attributed: nobody sees who voted for what.":
         "Stimmen werden gezählt, nie zugeordnet: niemand sieht, wer wofür gestimmt hat.",
     "Expected a date and time.": "Erwartet wird Datum und Uhrzeit.",
-    "Expected a whole number.": "Erwartet wird eine ganze Zahl.",
+    f"Write 1 to {MAX_TASKS_AT_ONCE} tasks, one per line.":
+        f"Schreibe 1 bis {MAX_TASKS_AT_ONCE} Aufgaben, eine pro Zeile.",
 })
