@@ -73,4 +73,8 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     from board.cli import register_cli
 
     register_cli(app)
+
+    from board.scheduler import start_phase_scheduler
+
+    start_phase_scheduler(app)  # announces challenge phase changes; not in tests
     return app

@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 
 from board import create_app
 from board import ideas as idea_service
+from board import nudges as nudge_service
+from board import prompts as prompt_service
 from board import tasks as task_service
 from board.settings import Settings
 from models import Event, User
@@ -49,6 +51,21 @@ def read(status: int = 200) -> dict[str, Outcome]:
 def write(status: int) -> dict[str, Outcome]:
     """Everyone logged in may do it, except observers."""
     return expect(LOGIN, status, status, status, READ_ONLY)
+
+
+def FACILITATOR_ONLY(status: int) -> dict[str, Outcome]:  # noqa: N802 - reads like a constant
+    """Only the facilitator may do it."""
+    only = (403, "facilitator_only")
+    return expect(LOGIN, only, only, status, READ_ONLY)
+
+
+PAGE = expect(302, 200, 200, 200, 200)  # a page for everyone logged in
+
+
+def FORM(status: int) -> dict[str, Outcome]:  # noqa: N802
+    """A page form everyone logged in may send, except observers (pages answer HTML, so
+    the refusal is a plain 403, and anonymous has no CSRF token: 400)."""
+    return expect(400, status, status, status, 403)
 
 
 def own_only(status: int, code: str) -> dict[str, Outcome]:
@@ -149,6 +166,41 @@ MATRIX: list[Row] = [
         expect(400, 302, 302, 302, 302)),
     Row("GET", f"{API}/openapi.json", f"{API}/openapi.json", expect(200, 200, 200, 200, 200),
         note="the API's own description, public"),
+    # the facilitator's toolkit: {prompt} is an open question, {prompt_idea} an idea
+    # answering it, {nudge} a nudge from the facilitator to member
+    Row("GET", f"{API}/prompts", f"{API}/prompts", read()),
+    Row("POST", f"{API}/prompts", f"{API}/prompts", FACILITATOR_ONLY(201),
+        body={"kind": "prompt", "title": "What could we film?"}),
+    Row("GET", f"{API}/prompts/<int:prompt_id>", f"{API}/prompts/{{prompt}}", read()),
+    Row("GET", f"{API}/prompts/<int:prompt_id>/results", f"{API}/prompts/{{prompt}}/results",
+        read((409, "results_not_ready")), note="an open question has no results"),
+    Row("POST", f"{API}/nudges", f"{API}/nudges", FACILITATOR_ONLY(201),
+        body={"message": "Hello Marketing!", "department_id": 1}),
+    Row("GET", f"{API}/nudges", f"{API}/nudges", read()),
+    Row("POST", f"{API}/nudges/<int:nudge_id>/read", f"{API}/nudges/{{nudge}}/read",
+        expect(LOGIN, 200, (403, "not_recipient"), (403, "not_recipient"), READ_ONLY)),
+    Row("GET", f"{API}/insights", f"{API}/insights",
+        expect(LOGIN, (403, "facilitator_only"), (403, "facilitator_only"), 200,
+               (403, "facilitator_only"))),
+    # the facilitator's pages
+    Row("GET", "/prompts", "/prompts", PAGE),
+    Row("GET", "/prompts/<int:prompt_id>", "/prompts/{prompt}", PAGE),
+    Row("GET", "/nudges", "/nudges", PAGE),
+    Row("GET", "/help", "/help", expect(302, 403, 403, 200, 403)),
+    # page forms (these rows send no form fields: refusals come before the empty form does;
+    # without a session there is no CSRF token either, so anonymous gets 400)
+    Row("POST", "/prompts", "/prompts", expect(400, 403, 403, 400, 403)),
+    Row("POST", "/prompts/<int:prompt_id>/ideas", "/prompts/{prompt}/ideas",
+        FORM(303)),
+    Row("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/vote",
+        "/prompts/{prompt}/ideas/{prompt_idea}/vote", FORM(303)),
+    Row("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/notes",
+        "/prompts/{prompt}/ideas/{prompt_idea}/notes", expect(400, 403, 403, 303, 403)),
+    Row("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/tasks",
+        "/prompts/{prompt}/ideas/{prompt_idea}/tasks", FORM(303)),
+    Row("POST", "/nudges", "/nudges", expect(400, 403, 403, 303, 403)),
+    Row("POST", "/nudges/<int:nudge_id>/read", "/nudges/{nudge}/read",
+        expect(400, 303, 403, 403, 403)),
 ]
 
 
@@ -168,14 +220,21 @@ class Board:
         return client
 
     def fresh_targets(self) -> dict[str, int]:
-        """An idea by member, an open task, and a task member holds: new for every case."""
+        """An idea by member, an open task, a task member holds, an open question with an
+        idea answering it, and a nudge to member: new for every case."""
         with self.app.extensions["board_db"].Session() as session:
             author = session.get(User, self.user_ids["member"])
             idea = idea_service.create_idea(session, author, "Target", "body")
             task = task_service.create_task(session, author, "Open task")
             claimed = task_service.create_task(session, author, "Claimed task")
             task_service.claim_task(session, author, claimed["id"], claim_limit=10**6)
-        return {"idea": idea["id"], "task": task["id"], "claimed": claimed["id"]}
+            sam = session.get(User, self.user_ids["facilitator"])
+            prompt = prompt_service.create_prompt(session, sam, "prompt", "Question?")
+            prompt_idea = idea_service.create_idea(session, author, "Answer", "",
+                                                   prompt_id=prompt["id"])
+            nudge = nudge_service.send_nudge(session, sam, "Hi!", to_user_id=author.id)
+        return {"idea": idea["id"], "task": task["id"], "claimed": claimed["id"],
+                "prompt": prompt["id"], "prompt_idea": prompt_idea["id"], "nudge": nudge["id"]}
 
     def event_count(self) -> int:
         with self.app.extensions["board_db"].Session() as session:
@@ -265,8 +324,10 @@ def test_observers_may_write_nothing():
 
 
 def test_observers_page_forms_change_nothing(board):
-    """A page form answers an observer with a redirect and a flash; the board stays as it was."""
-    own_session = {"/login", "/logout", "/register", "/language"}
+    """A page form answers an observer with a refusal (a redirect with a flash, or a 403 page);
+    the board stays as it was. Their own session, language and feed token are theirs to set."""
+    own_session = {"/login", "/logout", "/register", "/language", "/feed/token",
+                   "/feed/token/revoke"}
     observer = board.client("observer")
     for row in MATRIX:
         if row.method != "POST" or row.rule.startswith(API) or row.rule in own_session:
@@ -274,7 +335,8 @@ def test_observers_page_forms_change_nothing(board):
         targets = board.fresh_targets()
         before = board.event_count()
         response = observer._call("POST", row.path.format(**targets), json=row.body)
-        assert response.status_code == 302, row
+        assert response.status_code in (302, 303, 403), row
+        assert response.status_code == row.outcomes["observer"], row
         assert board.event_count() == before, row
 
 
