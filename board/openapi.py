@@ -359,6 +359,54 @@ PATHS: dict[str, dict] = {
                    answer("201", ref("Prompt"), "Created"), "401 403", security=WRITE,
                    body="PromptCreate"),
     },
+    "/prompts/{prompt_id}": {
+        "get": op("getPrompt", "One prompt or challenge",
+                  answer("200", ref("Prompt"), "The prompt"), "401 404", security=READ,
+                  params=[path_id("prompt_id")]),
+    },
+    "/prompts/{prompt_id}/results": {
+        "get": op("challengeResults", "A closed challenge's ideas ranked, and who took part "
+                  "(counts only); 409 `results_not_ready` before it closes (extension)",
+                  answer("200", {"type": "object"}, "Results"), "401 404 409", security=READ,
+                  params=[path_id("prompt_id")]),
+    },
+    "/insights": {
+        "get": op("helpReport", "Where help is needed and how flat the work is "
+                  "(facilitator only; extension)",
+                  answer("200", {"type": "object"}, "The report"), "400 401 403",
+                  security=READ, params=[
+                      query("days", {"type": "integer", "minimum": 1},
+                            "quiet days before work is flagged"),
+                      query("weeks", {"type": "integer", "minimum": 1},
+                            "weeks of participation history"),
+                  ]),
+    },
+    "/feed": {
+        "get": op("readFeed", "The public activity feed in plain sentences, with a summary "
+                  "(extension)",
+                  answer("200", {"type": "object"}, "Feed items, newest first"), "400 401",
+                  security=READ, params=[
+                      query("department", {"type": "integer"}),
+                      query("kind", {"type": "string"}),
+                      query("period", {"type": "string"}),
+                      query("from", {"type": "string", "format": "date"}),
+                      query("to", {"type": "string", "format": "date"}),
+                      query("before", {"type": "integer", "minimum": 1}),
+                      query("after", {"type": "integer", "minimum": 0}),
+                      query("limit", {"type": "integer", "minimum": 1}),
+                  ]),
+    },
+    "/feed/token": {
+        "get": op("getFeedToken", "The caller's private Atom feed URL, if any (extension)",
+                  answer("200", {"type": "object"}, "Token and URL (null when none)"), "401",
+                  security=READ),
+        "post": op("createFeedToken", "A new private Atom feed URL; the old one stops working",
+                   answer("201", {"type": "object"}, "Token and URL"), "401", security=WRITE,
+                   body="NoBody", body_required=False),
+        "delete": op("revokeFeedToken", "Revoke the caller's private Atom feed URL",
+                     answer("204", None, "Revoked"), "401", security=WRITE, body="NoBody",
+                     body_required=False),
+    },
     "/nudges": {
         "get": op("listNudges", "The caller's own nudges, received or sent",
                   answer("200", ref("NudgeList"), "Nudges"), "401", security=READ),
