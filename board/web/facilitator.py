@@ -5,10 +5,10 @@ form posting to a route here that calls the same services as the JSON API.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,14 +16,21 @@ from board import ideas, insights, nudges, people, policy, prompts, tasks
 from board.api.parsing import TEXT_MAX, TITLE_MAX, FieldMessage, query_int
 from board.db import db_for_request
 from board.errorhandlers import translate_field
-from board.errors import BoardError, Denied, Invalid, NotFound, Unauthenticated
+from board.errors import BoardError, Invalid, NotFound
 from board.i18n import _, add_german
 from board.text import render_markdown
 from board.web import web
 from board.web.charts import evenness_sparkline, participation_charts
+from board.web.common import FIELD_NAMES, flash_refusal, login_page, safe_next
 
-OK, ERROR = "facil-ok", "facil-error"  # flash categories these pages show
 MAX_TASKS_AT_ONCE = 20
+# How the shared refusal messages name this module's form fields.
+FIELD_NAMES.update({
+    "kind": "Kind", "message": "Message", "to_user_id": "Person", "task_id": "Task",
+    "titles": "Tasks", "submissions_close_at": "Submissions close",
+    "voting_close_at": "Voting closes", "votes_per_person": "Votes per person",
+    "hide_tallies": "Hide the tallies",
+})
 
 
 @web.app_context_processor
@@ -39,48 +46,10 @@ def nudge_badge():
         return {"unread_nudges": 0}
 
 
-@web.app_template_filter("utc_time")
-def utc_time(iso: str | None) -> str:
-    if not iso:
-        return ""
-    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 @web.app_template_filter("facil_markdown")
 def facil_markdown(source: str | None) -> Markup:
     """Markdown to sanitized HTML (markdown-it, then nh3): user text never becomes markup."""
     return Markup(render_markdown(source or ""))
-
-
-@web.app_template_filter("time_left")
-def time_left(iso: str | None) -> str:
-    """'in 2 days', 'in 5 hours', ... (what the countdown shows without JavaScript)."""
-    if not iso:
-        return ""
-    from board import clock
-
-    seconds = (datetime.fromisoformat(iso) - clock.now()).total_seconds()
-    if seconds <= 0:
-        return _("over")
-    if seconds >= 2 * 86400:
-        return _("in {n} days", n=int(seconds // 86400))
-    if seconds >= 2 * 3600:
-        return _("in {n} hours", n=int(seconds // 3600))
-    return _("in {n} minutes", n=max(1, int(seconds // 60)))
-
-
-def _safe_next(default: str) -> str:
-    target = request.form.get("next") or default
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
-
-
-def _flash_error(error: BoardError) -> None:
-    message = _(error.message, **error.params)
-    if error.fields:
-        message += " " + " ".join(translate_field(v) for v in error.fields.values())
-    flash(message, ERROR)
 
 
 def _form_text(name: str, limit: int) -> str:
@@ -124,7 +93,7 @@ def _form_time(name: str) -> datetime | None:
 
 
 @web.get("/prompts")
-@login_required
+@login_page
 def prompts_page():
     return _render_prompts()
 
@@ -137,7 +106,7 @@ def _render_prompts(errors: dict | None = None, status: int = 200):
 
 
 @web.post("/prompts")
-@login_required
+@login_page
 def post_prompt():
     session = db_for_request()
     try:
@@ -155,12 +124,16 @@ def post_prompt():
         session.rollback()
         fields = {k: translate_field(v) for k, v in (error.fields or {}).items()}
         return _render_prompts(fields or {"form": _(error.message)}, 400)
-    flash(_("Posted."), OK)
-    return redirect(url_for("web.prompt_page", prompt_id=data["id"]), 303)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+        return redirect(url_for("web.prompts_page"))
+    flash(_("Posted."), "success")
+    return redirect(url_for("web.prompt_page", prompt_id=data["id"]))
 
 
 @web.get("/prompts/<int:prompt_id>")
-@login_required
+@login_page
 def prompt_page(prompt_id: int):
     session = db_for_request()
     prompt = prompts.get_prompt(session, current_user, prompt_id)
@@ -181,32 +154,26 @@ def prompt_page(prompt_id: int):
     )
 
 
-def _back_to_prompt(prompt_id: int, anchor: str = ""):
-    return redirect(url_for("web.prompt_page", prompt_id=prompt_id) + anchor, 303)
-
-
 def _form_action(prompt_id: int, anchor: str, action) -> object:
-    """Run a form's service call; refusals stay refusals, other problems come back as a note."""
+    """Run a form's service call and come back to the prompt (Post/Redirect/Get); a refusal
+    becomes a flash message, like on every page form."""
     session = db_for_request()
     try:
         action(session)
-    except (Denied, Unauthenticated, NotFound):
+    except BoardError as refusal:
         session.rollback()
-        raise
-    except BoardError as error:
-        session.rollback()
-        _flash_error(error)
-    return _back_to_prompt(prompt_id, anchor)
+        flash_refusal(refusal)
+    return redirect(url_for("web.prompt_page", prompt_id=prompt_id) + anchor)
 
 
 @web.post("/prompts/<int:prompt_id>/ideas")
-@login_required
+@login_page
 def post_prompt_idea(prompt_id: int):
     def action(session):
         prompts.get_prompt(session, current_user, prompt_id)
         ideas.create_idea(session, current_user, _form_text("title", TITLE_MAX),
                           _form_text("body", TEXT_MAX), None, prompt_id)
-        flash(_("Your idea is in."), OK)
+        flash(_("Your idea is in."), "success")
 
     return _form_action(prompt_id, "#ideas", action)
 
@@ -219,7 +186,7 @@ def _idea_of(session, prompt_id: int, idea_id: int) -> dict:
 
 
 @web.post("/prompts/<int:prompt_id>/ideas/<int:idea_id>/vote")
-@login_required
+@login_page
 def vote_on_prompt_idea(prompt_id: int, idea_id: int):
     def action(session):
         _idea_of(session, prompt_id, idea_id)
@@ -232,19 +199,19 @@ def vote_on_prompt_idea(prompt_id: int, idea_id: int):
 
 
 @web.post("/prompts/<int:prompt_id>/ideas/<int:idea_id>/notes")
-@login_required
+@login_page
 def post_mentor_note(prompt_id: int, idea_id: int):
     def action(session):
         _idea_of(session, prompt_id, idea_id)
         ideas.add_comment(session, current_user, idea_id, _form_text("body", TEXT_MAX),
                           mentor_note=True)
-        flash(_("Mentor note added."), OK)
+        flash(_("Mentor note added."), "success")
 
     return _form_action(prompt_id, f"#idea-{idea_id}", action)
 
 
 @web.post("/prompts/<int:prompt_id>/ideas/<int:idea_id>/tasks")
-@login_required
+@login_page
 def turn_into_tasks(prompt_id: int, idea_id: int):
     """From the results page: one unclaimed task per line, each linking back to the idea."""
     def action(session):
@@ -262,7 +229,7 @@ def turn_into_tasks(prompt_id: int, idea_id: int):
                                                          limit=TITLE_MAX)})
         for title in titles:
             tasks.create_task(session, current_user, title, "", idea_id)
-        flash(_("{n} tasks created. Anyone can claim them now.", n=len(titles)), OK)
+        flash(_("{n} tasks created. Anyone can claim them now.", n=len(titles)), "success")
 
     return _form_action(prompt_id, f"#idea-{idea_id}", action)
 
@@ -271,7 +238,7 @@ def turn_into_tasks(prompt_id: int, idea_id: int):
 
 
 @web.get("/nudges")
-@login_required
+@login_page
 def nudges_page():
     items = nudges.list_nudges(db_for_request(), current_user)
     return render_template("nudges.html", received=[n for n in items if n["received"]],
@@ -279,39 +246,41 @@ def nudges_page():
 
 
 @web.post("/nudges")
-@login_required
+@login_page
 def send_nudge():
     session = db_for_request()
-    back = _safe_next(url_for("web.help_page"))
+    back = safe_next(request.form.get("next"), url_for("web.help_page"))
     target = request.form.get("target", "")
     ids = {name: None for name in nudges.TARGETS}
     try:
         if target in nudges.TARGETS:
             ids[target] = _form_int(target)
         nudges.send_nudge(session, current_user, _form_text("message", TEXT_MAX), **ids)
-    except (Denied, Unauthenticated):
+    except BoardError as refusal:
         session.rollback()
-        raise
-    except BoardError as error:
-        session.rollback()
-        _flash_error(error)
-        return redirect(back, 303)
-    flash(_("Nudge sent."), OK)
-    return redirect(back, 303)
+        flash_refusal(refusal)
+        return redirect(back)
+    flash(_("Nudge sent."), "success")
+    return redirect(back)
 
 
 @web.post("/nudges/<int:nudge_id>/read")
-@login_required
+@login_page
 def mark_nudge_read(nudge_id: int):
-    nudges.mark_read(db_for_request(), current_user, nudge_id)
-    return redirect(url_for("web.nudges_page") + f"#nudge-{nudge_id}", 303)
+    session = db_for_request()
+    try:
+        nudges.mark_read(session, current_user, nudge_id)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    return redirect(url_for("web.nudges_page") + f"#nudge-{nudge_id}")
 
 
 # ---- where help is needed ------------------------------------------------------------
 
 
 @web.get("/help")
-@login_required
+@login_page
 def help_page():
     policy.require(current_user, "help.view")
     session = db_for_request()
@@ -363,10 +332,6 @@ add_german({
     "ideas": "Ideen",
     "Ideas": "Ideen",
     "Phase": "Phase",
-    "over": "vorbei",
-    "in {n} days": "in {n} Tagen",
-    "in {n} hours": "in {n} Stunden",
-    "in {n} minutes": "in {n} Minuten",
     "Collecting ideas until {when}": "Sammelt Ideen bis {when}",
     "Voting until {when}": "Abstimmung bis {when}",
     "Closed on {when}": "Abgeschlossen am {when}",
@@ -385,9 +350,8 @@ add_german({
     "Vote": "Abstimmen",
     "Take back my vote": "Stimme zurücknehmen",
     "comments": "Kommentare",
-    "Mentor note": "Mentor-Notiz",
-    "Add a mentor note": "Mentor-Notiz hinzufügen",
-    "Mentor note added.": "Mentor-Notiz hinzugefügt.",
+    "Add a mentor note": "Mentoren-Hinweis hinzufügen",
+    "Mentor note added.": "Mentoren-Hinweis hinzugefügt.",
     "Results": "Ergebnisse",
     "{people} people from {departments} departments took part: {ideas} ideas, {votes} votes.":
         "{people} Personen aus {departments} Abteilungen haben mitgemacht: {ideas} Ideen, "
@@ -421,6 +385,9 @@ add_german({
     "To whoever holds “{task}”": "An die Person mit „{task}“",
     "To everyone in {department}": "An alle in {department}",
     "Nudge sent.": "Anstoß gesendet.",
+    "Tasks": "Aufgaben",
+    "Votes per person": "Stimmen pro Person",
+    "Hide the tallies": "Stimmen verbergen",
     "unread nudges": "ungelesene Anstöße",
     # help page
     "Where help is needed": "Wo Hilfe gebraucht wird",
@@ -473,7 +440,7 @@ add_german({
     "Last active": "Zuletzt aktiv",
     "never": "nie",
     "People": "Personen",
-    "{n} days": "{n} Tage",
+    "{n}\u00a0days": "{n}\u00a0Tage",  # a duration (no-break space keeps it on one line)
     "Nudge": "Anstoßen",
     "Send nudge": "Anstoß senden",
     "nobody to nudge": "niemand anzustoßen",
