@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from board import events
 from board.errors import Conflict, Invalid, NotFound, Unauthenticated
 from models import ROLES, Department, User
 
@@ -157,6 +158,7 @@ def set_role(session: Session, email: str, role: str) -> User:
     user = find_user(session, email)
     user.role = role
     user.session_version += 1
+    events.end_sockets_after_commit(session, events.user_room(user.id))
     session.commit()
     return user
 
@@ -167,6 +169,7 @@ def remove_user(session: Session, email: str) -> User:
     user.active = False
     user.session_version += 1
     user.feed_token = None
+    events.end_sockets_after_commit(session, events.user_room(user.id))
     session.commit()
     return user
 

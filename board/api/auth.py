@@ -6,7 +6,7 @@ from flask import session as cookie_session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from board import people
+from board import events, people
 from board.api import api, db, ok
 from board.api.parsing import Field, json_body, no_body
 from board.csrf import csrf
@@ -54,8 +54,11 @@ def login():
 @api.post("/auth/logout")
 def logout():
     no_body()
+    board_sid = cookie_session.get("board_sid")
     logout_user()
     cookie_session.clear()
+    if board_sid:
+        events.end_sockets(events.session_room(board_sid))  # this login's sockets only
     return "", 204
 
 
