@@ -12,8 +12,10 @@ def connect(app, json_client, **kwargs):
 
 
 def received(socket, name: str) -> list:
-    """The payloads of every `name` event the socket got since the last call."""
-    return [message["args"][0] for message in socket.get_received() if message["name"] == name]
+    """The payloads of every `name` event the socket got since the last call (also
+    after it was disconnected, unlike get_received)."""
+    messages, socket.queue[:] = list(socket.queue), []
+    return [m["args"][0] for m in messages if m["name"] == name]
 
 
 def activity(socket) -> list[dict]:
