@@ -25,7 +25,7 @@ from flask import Flask, request
 from flask import session as cookie_session
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from board import events, policy
 from board.presence import LocalStore, Presence, RedisStore
@@ -65,6 +65,7 @@ class Live:
         self._lock = threading.Lock()
         self._background = not settings.testing
         self._started = False
+        self._people_revision: tuple | None = None
         if self.multi_process:
             client = redis.Redis.from_url(settings.message_queue)
             store = RedisStore(client, prefix=settings.socketio_channel)
@@ -89,6 +90,22 @@ class Live:
         """The people with a socket on this process: user id → department name."""
         with self._lock:
             return {c.user_id: c.department for c in self.connections.values()}
+
+    def revalidate_if_people_changed(self) -> list[str]:
+        """A cheap check before every emit: the full one only when some session was
+        revoked since the last check (a role change or removal bumps session_version)."""
+        with self._lock:
+            if not self.connections:
+                return []
+        with self.database.ReadSession() as session:
+            revision = tuple(session.execute(
+                select(func.count(User.id), func.coalesce(func.sum(User.session_version), 0))
+            ).one())
+        if revision == self._people_revision:
+            return []
+        ended = self.revalidate()
+        self._people_revision = revision  # read before the full check: nothing slips by
+        return ended
 
     def revalidate(self) -> list[str]:
         """End the sockets whose person was removed or changed role since they connected."""
@@ -197,7 +214,7 @@ def publish(envelope: dict, rooms: list[str]) -> None:
     if not rooms:
         return  # a private event without recipients reaches nobody, never everyone
     if _live is not None and not _live.multi_process:
-        _live.revalidate()  # the CLI (another process) cannot reach us: check first
+        _live.revalidate_if_people_changed()  # the CLI, another process, cannot reach us
     socketio.emit("activity", envelope, to=rooms[0] if len(rooms) == 1 else rooms,
                   namespace=NAMESPACE)
 

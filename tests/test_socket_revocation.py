@@ -73,6 +73,8 @@ def test_a_change_made_by_another_process_ends_sockets_before_the_next_emit(app,
     server: the server re-checks its sockets before it sends anything."""
     leaving, staying = people_.client("other_member"), people_.client("member")
     tab, bystander = connect(app, leaving), connect(app, staying)
+    staying.post("ideas", json={"title": "Before", "body": ""})  # a check already ran
+    activity(tab), activity(bystander)
     env = {**os.environ, "BOARD_DATABASE_URL": settings.database_url,
            "BOARD_INSTANCE_PATH": str(settings.instance_path), "BOARD_SECRET_KEY": "test"}
     env.pop("BOARD_MESSAGE_QUEUE", None)
