@@ -291,8 +291,24 @@ async def bare_voter(url: str):
     return http, vote
 
 
+async def keep_logging_in(url: str, email: str, per_second: float, stop: asyncio.Event):
+    """People arriving at the board meanwhile: each login verifies an argon2 hash
+    (~0.2 s of CPU), the heaviest request the board has."""
+    import aiohttp
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        for _ in range(10_000):  # bounded; stops with the votes
+            if stop.is_set():
+                return
+            async with http.post(f"{url}/api/v1/auth/login",
+                                 json={"email": email, "password": PASSWORD}) as response:
+                assert response.status == 200, await response.text()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1 / per_second)
+
+
 async def measure_pair(urls: dict[str, str], setup: BoardSetup, clients: int,
-                       votes: int) -> dict[str, Audience]:
+                       votes: int, logins_per_second: float = 0) -> dict[str, Audience]:
     """Both servers at once, votes alternating between them, so that whatever else the
     machine is doing weighs on the floor and on the board alike."""
     ideas = setup.idea_ids[:votes + WARMUP_VOTES]
@@ -306,11 +322,18 @@ async def measure_pair(urls: dict[str, str], setup: BoardSetup, clients: int,
         for audience in audiences.values():
             await audience.connect()
         await asyncio.sleep(1.0)  # let the presence updates of the connect burst pass
+        stop = asyncio.Event()
+        logins = (asyncio.create_task(keep_logging_in(urls["board"], setup.voter_email,
+                                                      logins_per_second, stop))
+                  if logins_per_second else None)
         for n, idea in enumerate(ideas):
             order = ("bare", "board") if n % 2 == 0 else ("board", "bare")
             for kind in order:
                 await audiences[kind].vote_once(idea)
                 await asyncio.sleep(PAUSE_BETWEEN_VOTES)
+        stop.set()
+        if logins is not None:
+            await logins
     finally:
         for audience in audiences.values():
             await audience.disconnect()
@@ -319,13 +342,14 @@ async def measure_pair(urls: dict[str, str], setup: BoardSetup, clients: int,
     return audiences
 
 
-def bench_pair(server: str, clients: int, votes: int) -> dict[str, Result]:
+def bench_pair(server: str, clients: int, votes: int,
+               logins_per_second: float = 0) -> dict[str, Result]:
     with tempfile.TemporaryDirectory(prefix="board-bench-") as tmp:
         setup = prepare_board(Path(tmp), clients, votes + WARMUP_VOTES)
         with running_server("bare", server, clients, dict(os.environ)) as bare_url, \
                 running_server("board", server, clients, setup.env) as board_url:
             audiences = asyncio.run(measure_pair({"bare": bare_url, "board": board_url},
-                                                 setup, clients, votes))
+                                                 setup, clients, votes, logins_per_second))
     return {kind: audience.result(server) for kind, audience in audiences.items()}
 
 
@@ -361,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--votes", type=int, default=30, help="E votes per K")
     parser.add_argument("--servers", default="gunicorn",
                         help="comma-separated: gunicorn (threads), werkzeug (threads), gevent")
+    parser.add_argument("--logins-per-second", type=float, default=0,
+                        help="people logging in to the board during the votes (argon2 load)")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = parser.parse_args(argv)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -372,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     for server in args.servers.split(","):
         print(f"\nserver: {server}", flush=True)
         for clients in (int(k) for k in args.clients.split(",")):
-            pair = bench_pair(server, clients, args.votes)
+            pair = bench_pair(server, clients, args.votes, args.logins_per_second)
             for kind in ("bare", "board"):
                 results.append(pair[kind])
                 print_result(pair[kind])

@@ -77,6 +77,9 @@ class Live:
     def add(self, sid: str, connection: Connection) -> None:
         with self._lock:
             self.connections[sid] = connection
+            # Its login was checked a moment ago, maybe before a revocation the last
+            # check already saw: the next check looks at every socket again.
+            self._people_revision = None
         self.presence.changed(newcomer=sid)
         self._start_background()
 
