@@ -9,9 +9,10 @@ import signal
 import sys
 
 from board import create_app
-from board.realtime import require_origin_check, socketio
+from board.realtime import require_origin_check, socketio, tune_server_process
 
 app = create_app()
+tune_server_process()
 
 
 def _stop(_signum, _frame):

@@ -42,7 +42,9 @@ def build(kind: str, mode: str):
     from board import create_app, realtime
 
     realtime.ASYNC_MODE = mode  # the comparison only; production keeps the module's choice
-    return create_app()
+    app = create_app()
+    realtime.tune_server_process()  # as app.py does
+    return app
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ socket's `session_version` before every emit and on a heartbeat.
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -40,6 +42,10 @@ ASYNC_MODE = "threading"
 # Clients send nothing but the connect packet and pongs; anything bigger is refused.
 MAX_CLIENT_MESSAGE_BYTES = 16 * 1024
 NAMESPACE = "/"
+# One emit wakes a writer thread per socket; at Python's default 5 ms switch interval
+# they preempt the emitting thread hundreds of times, which stretched the voter's own
+# request from ~20 ms to ~150 ms at 500 sockets (docs/performance.md).
+GIL_SWITCH_INTERVAL_SECONDS = 0.02
 _END_SOCKETS = "board:end-sockets"  # internal message between processes, never emitted
 
 socketio = SocketIO()
@@ -184,6 +190,15 @@ def init_realtime(app: Flask, settings: Settings) -> None:
     app.extensions["board_live"] = _live
     events.add_publisher(publish)
     events.add_socket_ender(end_room)
+
+
+def tune_server_process() -> None:
+    """Process-wide settings for a serving process (app.py calls this; tests do not)."""
+    if ASYNC_MODE == "threading":
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)
+    # Everything loaded at start-up lives as long as the process: keep it out of the
+    # collector's full passes, which otherwise rescan it while sockets wait.
+    gc.freeze()
 
 
 def require_origin_check() -> None:
