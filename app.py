@@ -1,7 +1,7 @@
 """Entry point: `python app.py` serves the board; `flask --app app` finds the app.
 
 In production run one process per port behind a reverse proxy with sticky sessions,
-`gunicorn -w 1 --threads 200 -b 127.0.0.1:PORT app:app` each, sharing
+`gunicorn -w 1 --threads 300 -b 127.0.0.1:PORT app:app` each, sharing
 BOARD_MESSAGE_QUEUE (docs/deploy.md).
 """
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import platform
 import resource
@@ -51,6 +52,7 @@ class Result:
     votes: int
     latencies: list[float] = field(default_factory=list)
     requests: list[float] = field(default_factory=list)  # the vote request's own round trip
+    dropped: int = 0  # clients whose connection died during the run
 
     @property
     def expected(self) -> int:
@@ -70,6 +72,7 @@ class Result:
             "p50_ms": self.percentile(0.50) * 1000, "p95_ms": self.percentile(0.95) * 1000,
             "max_ms": max(self.latencies, default=float("nan")) * 1000,
             "request_p50_ms": _median(self.requests) * 1000,
+            "dropped_connections": self.dropped,
         }
 
 
@@ -217,6 +220,7 @@ class Audience:
         self.latencies: dict[int, list[float]] = {idea: [] for idea in idea_ids}
         self.round_trips: dict[int, float] = {}
         self.clients: list = []
+        self.dropped = 0  # connections the server let die (missed pings)
 
     def on_activity(self, envelope) -> None:
         now = time.perf_counter()
@@ -230,12 +234,19 @@ class Audience:
         if self.received[idea] == len(self.cookies):
             self.everyone[idea].set()
 
+    def on_disconnect(self, *reason) -> None:
+        if not self.closing:
+            self.dropped += 1
+
+    closing = False
+
     async def connect(self) -> None:
         import socketio
 
         for cookie in self.cookies:
             client = socketio.AsyncClient(reconnection=False)
             client.on("activity", self.on_activity)
+            client.on("disconnect", self.on_disconnect)
             self.clients.append((client, cookie))
         for start in range(0, len(self.clients), CONNECT_BATCH):
             await asyncio.gather(*(
@@ -252,6 +263,7 @@ class Audience:
             await asyncio.wait_for(self.everyone[idea].wait(), WAIT_PER_VOTE)
 
     async def disconnect(self) -> None:
+        self.closing = True
         await asyncio.gather(*(client.disconnect() for client, _ in self.clients),
                              return_exceptions=True)
 
@@ -259,7 +271,8 @@ class Audience:
         measured = self.idea_ids[WARMUP_VOTES:]
         return Result(self.kind, server, len(self.cookies), len(measured),
                       [lat for idea in measured for lat in self.latencies[idea]],
-                      [self.round_trips[i] for i in measured if i in self.round_trips])
+                      [self.round_trips[i] for i in measured if i in self.round_trips],
+                      self.dropped)
 
 
 async def board_voter(url: str, email: str):
@@ -375,7 +388,8 @@ def print_result(result: Result) -> None:
     print(f"  K={s['clients']:<4} {s['kind']:<5} p50 {s['p50_ms']:7.1f} ms   "
           f"p95 {s['p95_ms']:7.1f} ms   max {s['max_ms']:7.1f} ms   "
           f"delivered {s['delivered'] * 100:6.2f} % ({s['deliveries']}/{result.expected})   "
-          f"(vote request p50 {s['request_p50_ms']:.1f} ms)",
+          f"(vote request p50 {s['request_p50_ms']:.1f} ms"
+          + (f", {s['dropped_connections']} connections dropped)" if result.dropped else ")"),
           flush=True)
 
 
@@ -389,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="people logging in to the board during the votes (argon2 load)")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = parser.parse_args(argv)
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)  # counted instead
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # K sockets on each side
 
