@@ -19,6 +19,8 @@ WRITE_ACTIONS = {
     "idea.create", "idea.edit", "idea.vote", "comment.create", "comment.mentor_note",
     "task.create", "task.claim", "task.release", "task.complete",
     "prompt.create", "nudge.send", "nudge.read", "profile.edit",
+    # Not a write, but the same rule: nudges go to people who take part, never to observers.
+    "nudge.receive",
 }
 # Actions only the facilitator (the social media manager) may take.
 FACILITATOR_ACTIONS = {"prompt.create", "nudge.send", "comment.mentor_note", "help.view"}
@@ -46,6 +48,8 @@ def why_not(user: Any, action: str, target: Any = None) -> Denied | Unauthentica
     if action in {"task.release", "task.complete"} and target.claimed_by_id != user.id:
         return Denied("Only the person who claimed a task may release or complete it.",
                       code="not_claimant")
+    if action == "nudge.receive" and not user.is_active:
+        return Denied("This person can no longer log in.", code="inactive")
     if action == "nudge.read" and user.id not in target:
         return Denied("Only a nudge's recipients may mark it read.", code="not_recipient")
     return None

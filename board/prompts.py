@@ -1,15 +1,29 @@
-"""Prompts and idea challenges: the facilitator's open questions and time-boxed contests."""
+"""Prompts and idea challenges: the facilitator's open questions and time-boxed contests.
+
+A prompt is an open question that collects ideas for as long as it stands. A challenge is
+a prompt with a time box: it collects ideas until `submissions_close_at`, takes votes until
+`voting_close_at`, then closes and shows its results. The phase is always computed from the
+clock; `prompts.phase` only records what has been announced (see board/scheduler.py).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from board import clock, policy
-from board.errors import Invalid
-from models import Prompt
+from board import clock, events, policy
+from board.errors import Conflict, Invalid, NotFound
+from board.i18n import add_german
+from models import Idea, Prompt, User, Vote
+
+KINDS = ("prompt", "challenge")
+# Ids are 32-bit integers: a larger one names nothing (and would overflow the driver).
+MAX_ID = 2**31 - 1
+MAX_VOTES_PER_PERSON = 50
+# A challenge longer than this is almost certainly a typo in the year.
+MAX_CHALLENGE_LENGTH = timedelta(days=366)
 
 
 def phase_of(prompt: Prompt, now: datetime | None = None) -> str:
@@ -31,18 +45,19 @@ def tallies_hidden(prompt: Prompt | None, now: datetime | None = None) -> bool:
             and phase_of(prompt, now) != "closed")
 
 
-def prompt_dict(prompt: Prompt) -> dict:
+def prompt_dict(prompt: Prompt, now: datetime | None = None) -> dict:
     return {
         "id": prompt.id,
         "kind": prompt.kind,
         "title": prompt.title,
         "body": prompt.body,
-        "phase": phase_of(prompt),
+        "phase": phase_of(prompt, now),
         "submissions_close_at": clock.iso(prompt.submissions_close_at),
         "voting_close_at": clock.iso(prompt.voting_close_at),
         "hide_tallies": prompt.hide_tallies,
         "votes_per_person": prompt.votes_per_person,
         "created_at": clock.iso(prompt.created_at),
+        "author": {"id": prompt.author.id, "display_name": prompt.author.display_name},
     }
 
 
@@ -50,7 +65,7 @@ def get_prompt_for_idea(session: Session, prompt_id: int | None) -> Prompt | Non
     """The prompt an idea is posted under; a missing one is bad input."""
     if prompt_id is None:
         return None
-    prompt = session.get(Prompt, prompt_id)
+    prompt = session.get(Prompt, prompt_id) if 0 < prompt_id <= MAX_ID else None
     if prompt is None:
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
                       fields={"prompt_id": "No such prompt."})
@@ -62,3 +77,168 @@ def list_prompts(session: Session, viewer) -> list[dict]:
     policy.require(viewer, "board.read")
     rows = session.scalars(select(Prompt).order_by(Prompt.created_at.desc(), Prompt.id.desc()))
     return [prompt_dict(p) for p in rows]
+
+
+def load_prompt(session: Session, prompt_id: int) -> Prompt:
+    prompt = session.get(Prompt, prompt_id) if 0 < prompt_id <= MAX_ID else None
+    if prompt is None:
+        raise NotFound("No such prompt.", code="prompt_not_found")
+    return prompt
+
+
+def get_prompt(session: Session, viewer, prompt_id: int) -> dict:
+    policy.require(viewer, "board.read")
+    return prompt_dict(load_prompt(session, prompt_id))
+
+
+# ---- posting -------------------------------------------------------------------------
+
+
+def _check_time_box(kind: str, submissions_close_at: datetime | None,
+                    voting_close_at: datetime | None, hide_tallies: bool | None,
+                    votes_per_person: int | None, now: datetime) -> dict[str, str]:
+    """Field problems of a prompt's time box, as {field: sentence}."""
+    fields: dict[str, str] = {}
+    if kind == "prompt":
+        for name, value in (("submissions_close_at", submissions_close_at),
+                            ("voting_close_at", voting_close_at),
+                            ("votes_per_person", votes_per_person)):
+            if value is not None:
+                fields[name] = "Only a challenge has a time box and a vote budget."
+        if hide_tallies:
+            fields["hide_tallies"] = "Only a challenge can hide its tallies."
+        return fields
+    if submissions_close_at is None:
+        fields["submissions_close_at"] = "A challenge needs the time its submissions close."
+    elif submissions_close_at <= now:
+        fields["submissions_close_at"] = "The submissions must close in the future."
+    if voting_close_at is None:
+        fields["voting_close_at"] = "A challenge needs the time its voting closes."
+    elif submissions_close_at is not None and voting_close_at <= submissions_close_at:
+        fields["voting_close_at"] = "Voting must close after the submissions close."
+    elif voting_close_at - now > MAX_CHALLENGE_LENGTH:
+        fields["voting_close_at"] = "A challenge may run for at most a year."
+    if votes_per_person is not None and not 1 <= votes_per_person <= MAX_VOTES_PER_PERSON:
+        fields["votes_per_person"] = f"Between 1 and {MAX_VOTES_PER_PERSON} votes."
+    return fields
+
+
+def create_prompt(session: Session, actor: User, kind: str, title: str, body: str = "", *,
+                  submissions_close_at: datetime | None = None,
+                  voting_close_at: datetime | None = None,
+                  hide_tallies: bool | None = None,
+                  votes_per_person: int | None = None) -> dict:
+    """Post an open question or an idea challenge (the facilitator only)."""
+    policy.require(actor, "prompt.create")
+    now = clock.now()
+    fields: dict[str, str] = {}
+    if kind not in KINDS:
+        fields["kind"] = "One of: prompt, challenge."
+    if not title.strip():
+        fields["title"] = "This must not be empty."
+    if kind in KINDS:
+        fields.update(_check_time_box(kind, submissions_close_at, voting_close_at,
+                                      hide_tallies, votes_per_person, now))
+    if fields:
+        raise Invalid("Some fields are missing or invalid.", code="invalid_fields", fields=fields)
+    if hide_tallies is None:
+        hide_tallies = kind == "challenge"  # against bandwagon voting, on unless switched off
+    prompt = Prompt(kind=kind, title=title.strip(), body=body, author_id=actor.id, author=actor,
+                    submissions_close_at=submissions_close_at, voting_close_at=voting_close_at,
+                    hide_tallies=hide_tallies, votes_per_person=votes_per_person,
+                    created_at=now)
+    prompt.phase = phase_of(prompt, now)
+    session.add(prompt)
+    session.flush()
+    data = prompt_dict(prompt, now)
+    events.record(session, "prompt.created", actor, {"prompt": data})
+    session.commit()
+    return data
+
+
+# ---- results -------------------------------------------------------------------------
+
+
+def _standings(session: Session, prompt_id: int) -> list[tuple[int, int, int]]:
+    """(idea_id, votes, departments supporting) for every idea of a prompt."""
+    voter = select(Vote.idea_id, User.department_id).join(User, User.id == Vote.user_id)
+    voter = voter.subquery()
+    rows = session.execute(
+        select(Idea.id, func.count(voter.c.idea_id),
+               func.count(func.distinct(voter.c.department_id)))
+        .select_from(Idea)
+        .outerjoin(voter, voter.c.idea_id == Idea.id)
+        .where(Idea.prompt_id == prompt_id)
+        .group_by(Idea.id)
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def closed_standings(session: Session, prompt: Prompt) -> list[dict]:
+    """The final tallies of a closed challenge, as `idea.votes_changed` data."""
+    return [{"idea_id": idea_id, "votes": votes, "departments_supporting": departments}
+            for idea_id, votes, departments in sorted(_standings(session, prompt.id))]
+
+
+def challenge_results(session: Session, viewer, prompt_id: int) -> dict:
+    """A closed challenge's ideas ranked by votes (ties share a rank), and who took part.
+
+    Counts only: nobody learns who voted for what.
+    """
+    policy.require(viewer, "board.read")
+    prompt = load_prompt(session, prompt_id)
+    if prompt.kind != "challenge" or phase_of(prompt) != "closed":
+        raise Conflict("The results appear once the challenge has closed.",
+                       code="results_not_ready")
+    standings = {idea_id: (votes, depts) for idea_id, votes, depts in
+                 _standings(session, prompt.id)}
+    ideas = list(session.scalars(select(Idea).where(Idea.prompt_id == prompt.id)))
+    ideas.sort(key=lambda i: (-standings[i.id][0], -standings[i.id][1], i.created_at, i.id))
+    ranking, rank, previous = [], 0, None
+    for position, idea in enumerate(ideas, start=1):
+        score = standings[idea.id]
+        if score != previous:
+            rank, previous = position, score
+        ranking.append({"rank": rank, "idea_id": idea.id, "title": idea.title,
+                        "author": {"id": idea.author.id,
+                                   "display_name": idea.author.display_name,
+                                   "department": {"id": idea.author.department.id,
+                                                  "name": idea.author.department.name}},
+                        "votes": score[0], "departments_supporting": score[1]})
+    authors = {idea.author_id for idea in ideas}
+    voters = set(session.scalars(
+        select(Vote.user_id).join(Idea, Idea.id == Vote.idea_id)
+        .where(Idea.prompt_id == prompt.id)))
+    people = authors | voters
+    departments = set(session.scalars(
+        select(User.department_id).where(User.id.in_(people)))) if people else set()
+    return {
+        "prompt": prompt_dict(prompt),
+        "ranking": ranking,
+        "participation": {
+            "people": len(people), "departments": len(departments),
+            "authors": len(authors), "voters": len(voters),
+            "ideas": len(ideas), "votes": sum(v for v, _d in standings.values()),
+        },
+    }
+
+
+add_german({
+    "No such prompt.": "Diesen Impuls gibt es nicht.",
+    "The results appear once the challenge has closed.":
+        "Die Ergebnisse erscheinen, sobald die Challenge abgeschlossen ist.",
+    "One of: prompt, challenge.": "Entweder prompt oder challenge.",
+    "Only a challenge has a time box and a vote budget.":
+        "Nur eine Challenge hat Fristen und ein Stimmenbudget.",
+    "Only a challenge can hide its tallies.": "Nur eine Challenge kann ihre Stimmen verbergen.",
+    "A challenge needs the time its submissions close.":
+        "Eine Challenge braucht den Zeitpunkt, an dem die Einreichung endet.",
+    "The submissions must close in the future.": "Die Einreichung muss in der Zukunft enden.",
+    "A challenge needs the time its voting closes.":
+        "Eine Challenge braucht den Zeitpunkt, an dem die Abstimmung endet.",
+    "Voting must close after the submissions close.":
+        "Die Abstimmung muss nach dem Ende der Einreichung enden.",
+    "A challenge may run for at most a year.": "Eine Challenge darf höchstens ein Jahr laufen.",
+    f"Between 1 and {MAX_VOTES_PER_PERSON} votes.":
+        f"Zwischen 1 und {MAX_VOTES_PER_PERSON} Stimmen.",
+})

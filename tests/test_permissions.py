@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 
 from board import create_app
 from board import ideas as idea_service
+from board import nudges as nudge_service
+from board import prompts as prompt_service
 from board import tasks as task_service
 from board.settings import Settings
 from models import Event, User
@@ -49,6 +51,21 @@ def read(status: int = 200) -> dict[str, Outcome]:
 def write(status: int) -> dict[str, Outcome]:
     """Everyone logged in may do it, except observers."""
     return expect(LOGIN, status, status, status, READ_ONLY)
+
+
+def FACILITATOR_ONLY(status: int) -> dict[str, Outcome]:  # noqa: N802 - reads like a constant
+    """Only the facilitator may do it."""
+    only = (403, "facilitator_only")
+    return expect(LOGIN, only, only, status, READ_ONLY)
+
+
+PAGE = expect(302, 200, 200, 200, 200)  # a page for everyone logged in
+
+
+def FORM(status: int) -> dict[str, Outcome]:  # noqa: N802
+    """A page form everyone logged in may send, except observers (pages answer HTML, so
+    the refusal is a plain 403, and anonymous has no CSRF token: 400)."""
+    return expect(400, status, status, status, 403)
 
 
 def own_only(status: int, code: str) -> dict[str, Outcome]:
@@ -108,9 +125,82 @@ MATRIX: list[Row] = [
     Row("POST", f"{API}/tasks/<int:task_id>/complete", f"{API}/tasks/{{claimed}}/complete",
         own_only(200, "not_claimant")),
     Row("GET", f"{API}/events", f"{API}/events?after=0", read()),
+    # the activity feed (issue 5): everyone logged in reads it; the private Atom URL
+    # answers by its token alone (an unknown one is a 404 for everybody)
+    Row("GET", f"{API}/feed", f"{API}/feed", read()),
+    Row("GET", f"{API}/feed/token", f"{API}/feed/token", read()),
+    Row("POST", f"{API}/feed/token", f"{API}/feed/token", expect(LOGIN, 201, 201, 201, 201)),
+    Row("DELETE", f"{API}/feed/token", f"{API}/feed/token", expect(LOGIN, 204, 204, 204, 204)),
+    Row("GET", "/feed", "/feed", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed/updates", "/feed/updates?after=0", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed.csv", "/feed.csv", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed/export.csv", "/feed/export.csv", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed/atom/<token>", "/feed/atom/unknown", expect(404, 404, 404, 404, 404)),
+    Row("POST", "/feed/token", "/feed/token", expect(400, 303, 303, 303, 303),
+        note="a form; without a session there is no CSRF token either"),
+    Row("POST", "/feed/token/revoke", "/feed/token/revoke", expect(400, 303, 303, 303, 303),
+        note="a form; without a session there is no CSRF token either"),
     # pages
     Row("GET", "/", "/", expect(302, 200, 200, 200, 200), note="anonymous goes to /login"),
     Row("GET", "/login", "/login", expect(200, 200, 200, 200, 200)),
+    Row("GET", "/register", "/register", expect(200, 200, 200, 200, 200)),
+    Row("GET", "/ideas/<int:idea_id>", "/ideas/{idea}", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/tasks/<int:task_id>", "/tasks/{task}", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/my-tasks", "/my-tasks", expect(302, 200, 200, 200, 200)),
+    # page forms: CSRF first (anonymous has no token: 400); then Post/Redirect/Get, with a
+    # refusal shown as a flash message (tests/test_pages.py checks each one's wording)
+    Row("POST", "/login", "/login", expect(400, 401, 401, 401, 401), note="form: empty"),
+    Row("POST", "/register", "/register", expect(400, 400, 400, 400, 400), note="form: empty"),
+    Row("POST", "/logout", "/logout", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/language", "/language", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/ideas", "/ideas", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/ideas/<int:idea_id>/edit", "/ideas/{idea}/edit", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/ideas/<int:idea_id>/vote", "/ideas/{idea}/vote", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/ideas/<int:idea_id>/comments", "/ideas/{idea}/comments",
+        expect(400, 302, 302, 302, 302)),
+    Row("POST", "/tasks", "/tasks", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/tasks/<int:task_id>/claim", "/tasks/{task}/claim", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/tasks/<int:task_id>/release", "/tasks/{claimed}/release",
+        expect(400, 302, 302, 302, 302)),
+    Row("POST", "/tasks/<int:task_id>/complete", "/tasks/{claimed}/complete",
+        expect(400, 302, 302, 302, 302)),
+    Row("GET", f"{API}/openapi.json", f"{API}/openapi.json", expect(200, 200, 200, 200, 200),
+        note="the API's own description, public"),
+    # the facilitator's toolkit: {prompt} is an open question, {prompt_idea} an idea
+    # answering it, {nudge} a nudge from the facilitator to member
+    Row("GET", f"{API}/prompts", f"{API}/prompts", read()),
+    Row("POST", f"{API}/prompts", f"{API}/prompts", FACILITATOR_ONLY(201),
+        body={"kind": "prompt", "title": "What could we film?"}),
+    Row("GET", f"{API}/prompts/<int:prompt_id>", f"{API}/prompts/{{prompt}}", read()),
+    Row("GET", f"{API}/prompts/<int:prompt_id>/results", f"{API}/prompts/{{prompt}}/results",
+        read((409, "results_not_ready")), note="an open question has no results"),
+    Row("POST", f"{API}/nudges", f"{API}/nudges", FACILITATOR_ONLY(201),
+        body={"message": "Hello Marketing!", "department_id": 1}),
+    Row("GET", f"{API}/nudges", f"{API}/nudges", read()),
+    Row("POST", f"{API}/nudges/<int:nudge_id>/read", f"{API}/nudges/{{nudge}}/read",
+        expect(LOGIN, 200, (403, "not_recipient"), (403, "not_recipient"), READ_ONLY)),
+    Row("GET", f"{API}/insights", f"{API}/insights",
+        expect(LOGIN, (403, "facilitator_only"), (403, "facilitator_only"), 200,
+               (403, "facilitator_only"))),
+    # the facilitator's pages
+    Row("GET", "/prompts", "/prompts", PAGE),
+    Row("GET", "/prompts/<int:prompt_id>", "/prompts/{prompt}", PAGE),
+    Row("GET", "/nudges", "/nudges", PAGE),
+    Row("GET", "/help", "/help", expect(302, 403, 403, 200, 403)),
+    # page forms (these rows send no form fields: refusals come before the empty form does;
+    # without a session there is no CSRF token either, so anonymous gets 400)
+    Row("POST", "/prompts", "/prompts", expect(400, 403, 403, 400, 403)),
+    Row("POST", "/prompts/<int:prompt_id>/ideas", "/prompts/{prompt}/ideas",
+        FORM(303)),
+    Row("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/vote",
+        "/prompts/{prompt}/ideas/{prompt_idea}/vote", FORM(303)),
+    Row("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/notes",
+        "/prompts/{prompt}/ideas/{prompt_idea}/notes", expect(400, 403, 403, 303, 403)),
+    Row("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/tasks",
+        "/prompts/{prompt}/ideas/{prompt_idea}/tasks", FORM(303)),
+    Row("POST", "/nudges", "/nudges", expect(400, 403, 403, 303, 403)),
+    Row("POST", "/nudges/<int:nudge_id>/read", "/nudges/{nudge}/read",
+        expect(400, 303, 403, 403, 403)),
 ]
 
 
@@ -130,14 +220,21 @@ class Board:
         return client
 
     def fresh_targets(self) -> dict[str, int]:
-        """An idea by member, an open task, and a task member holds: new for every case."""
+        """An idea by member, an open task, a task member holds, an open question with an
+        idea answering it, and a nudge to member: new for every case."""
         with self.app.extensions["board_db"].Session() as session:
             author = session.get(User, self.user_ids["member"])
             idea = idea_service.create_idea(session, author, "Target", "body")
             task = task_service.create_task(session, author, "Open task")
             claimed = task_service.create_task(session, author, "Claimed task")
             task_service.claim_task(session, author, claimed["id"], claim_limit=10**6)
-        return {"idea": idea["id"], "task": task["id"], "claimed": claimed["id"]}
+            sam = session.get(User, self.user_ids["facilitator"])
+            prompt = prompt_service.create_prompt(session, sam, "prompt", "Question?")
+            prompt_idea = idea_service.create_idea(session, author, "Answer", "",
+                                                   prompt_id=prompt["id"])
+            nudge = nudge_service.send_nudge(session, sam, "Hi!", to_user_id=author.id)
+        return {"idea": idea["id"], "task": task["id"], "claimed": claimed["id"],
+                "prompt": prompt["id"], "prompt_idea": prompt_idea["id"], "nudge": nudge["id"]}
 
     def event_count(self) -> int:
         with self.app.extensions["board_db"].Session() as session:
@@ -215,11 +312,32 @@ def test_every_row_names_every_role():
 def test_observers_may_write_nothing():
     """Observers get read_only on every write, except login/logout/register (their own session)
     and bodies refused before any role is asked."""
-    own_session = {f"{API}/auth/login", f"{API}/auth/logout", f"{API}/auth/register"}
+    own_session = {f"{API}/auth/login", f"{API}/auth/logout", f"{API}/auth/register",
+                   # the person's own private feed URL, not the board
+                   f"{API}/feed/token", "/feed/token", "/feed/token/revoke"}
     for row in MATRIX:
         if row.method in {"GET"} or row.rule in own_session or row.note == "naming an assignee":
             continue
+        if not row.rule.startswith(API):
+            continue  # page forms answer with a redirect: see the next test
         assert row.outcomes["observer"] == READ_ONLY, row
+
+
+def test_observers_page_forms_change_nothing(board):
+    """A page form answers an observer with a refusal (a redirect with a flash, or a 403 page);
+    the board stays as it was. Their own session, language and feed token are theirs to set."""
+    own_session = {"/login", "/logout", "/register", "/language", "/feed/token",
+                   "/feed/token/revoke"}
+    observer = board.client("observer")
+    for row in MATRIX:
+        if row.method != "POST" or row.rule.startswith(API) or row.rule in own_session:
+            continue
+        targets = board.fresh_targets()
+        before = board.event_count()
+        response = observer._call("POST", row.path.format(**targets), json=row.body)
+        assert response.status_code in (302, 303, 403), row
+        assert response.status_code == row.outcomes["observer"], row
+        assert board.event_count() == before, row
 
 
 def test_no_route_puts_work_on_someone_else(board):

@@ -37,4 +37,15 @@ def ok(payload, status: int = 200):
     return response
 
 
-from board.api import auth, events, ideas, tasks  # noqa: E402,F401  (routes register on import)
+# Route modules register on import.
+from board.api import (  # noqa: E402,F401
+    auth,
+    docs,
+    events,
+    feed,
+    ideas,
+    insights,
+    nudges,
+    prompts,
+    tasks,
+)

@@ -1,0 +1,363 @@
+"""Where help is needed, and is the task force really flat? The facilitator's numbers.
+
+Everything here is counted, never attributed to a vote: the report says how many votes a
+person or a department gave in a week, never which idea a vote went to. Ideas of a running
+challenge whose tallies are hidden are left out of "no vote or comment yet", since listing
+them would give away that they have no votes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from board import clock, policy
+from board.i18n import _, add_german
+from board.prompts import tallies_hidden
+from models import Comment, Department, Idea, Prompt, Task, User, Vote
+
+METRICS = ("ideas", "votes", "comments", "tasks_done")
+TOP_SHARE = 0.10  # "the most active 10 % of people"
+WEEK = timedelta(days=7)
+
+
+def gini(values: list[int | float]) -> float | None:
+    """The Gini coefficient: 0 when everyone gave the same, near 1 when one person gave all."""
+    total = sum(values)
+    if not values or total <= 0:
+        return None
+    ordered = sorted(values)
+    n = len(ordered)
+    weighted = sum(rank * value for rank, value in enumerate(ordered, start=1))
+    return 2 * weighted / (n * total) - (n + 1) / n
+
+
+def evenness(values: list[int | float]) -> float | None:
+    """1 − Gini: 1 when everyone contributes equally, 0 when one person does everything."""
+    g = gini(values)
+    return None if g is None else round(1 - g, 3)
+
+
+def top_share(values: list[int], fraction: float = TOP_SHARE) -> tuple[int, float | None]:
+    """How many people the most active `fraction` is, and their share of the total."""
+    size = max(1, math.ceil(fraction * len(values))) if values else 0
+    total = sum(values)
+    if total <= 0:
+        return size, None
+    return size, round(sum(sorted(values, reverse=True)[:size]) / total, 3)
+
+
+# ---- raw activity --------------------------------------------------------------------
+
+
+def _hidden_prompt_ids(session: Session, now: datetime) -> list[int]:
+    """Challenges whose tallies are still hidden: their votes are not counted anywhere yet."""
+    running = session.scalars(select(Prompt).where(Prompt.kind == "challenge",
+                                                   Prompt.hide_tallies.is_(True)))
+    return [p.id for p in running if tallies_hidden(p, now)]
+
+
+def _activity(session: Session, since: datetime, now: datetime) -> list[tuple[str, int, datetime]]:
+    """(metric, person id, when) for every contribution since `since`."""
+    votes = select(Vote.user_id, Vote.created_at).where(Vote.created_at >= since)
+    hidden = _hidden_prompt_ids(session, now)
+    if hidden:
+        votes = votes.where(Vote.idea_id.not_in(select(Idea.id).where(Idea.prompt_id.in_(hidden))))
+    queries = {
+        "ideas": select(Idea.author_id, Idea.created_at).where(Idea.created_at >= since),
+        "votes": votes,
+        "comments": select(Comment.author_id, Comment.created_at)
+        .where(Comment.created_at >= since),
+        "tasks_done": select(Task.claimed_by_id, Task.completed_at)
+        .where(Task.status == "done", Task.completed_at >= since),
+    }
+    return [(metric, person_id, at) for metric, query in queries.items()
+            for person_id, at in session.execute(query)]
+
+
+def _last_active(session: Session) -> dict[int, datetime]:
+    """When each person last did anything on the board (posted, voted, commented, worked)."""
+    sources = [
+        (Idea.author_id, Idea.created_at), (Vote.user_id, Vote.created_at),
+        (Comment.author_id, Comment.created_at), (Task.created_by_id, Task.created_at),
+        (Task.claimed_by_id, Task.claimed_at), (Task.claimed_by_id, Task.completed_at),
+    ]
+    last: dict[int, datetime] = {}
+    for who, when in sources:
+        for person_id, at in session.execute(
+                select(who, func.max(when)).where(who.is_not(None), when.is_not(None))
+                .group_by(who)):
+            if at is not None and (person_id not in last or at > last[person_id]):
+                last[person_id] = at
+    return last
+
+
+def _periods(now: datetime, weeks: int) -> list[tuple[datetime, datetime]]:
+    """`weeks` seven-day periods ending now, oldest first."""
+    return [(now - (weeks - k) * WEEK, now - (weeks - k - 1) * WEEK) for k in range(weeks)]
+
+
+def _period_index(periods: list[tuple[datetime, datetime]], at: datetime) -> int | None:
+    for index, (start, end) in enumerate(periods):
+        if start <= at < end or (index == len(periods) - 1 and at == end):
+            return index
+    return None
+
+
+def _days(now: datetime, then: datetime | None) -> int | None:
+    return None if then is None else max(0, (now - then).days)
+
+
+def _person(user: User) -> dict:
+    return {"id": user.id, "display_name": user.display_name,
+            "department": {"id": user.department.id, "name": user.department.name}}
+
+
+def _nudge(viewer: User, recipient: User | None, target: dict, message: str) -> dict | None:
+    """A suggested nudge, or None when it would reach nobody (yourself, an observer)."""
+    if recipient is not None and (recipient.id == viewer.id
+                                  or not policy.can(recipient, "nudge.receive")):
+        return None
+    return {"target": target, "message": message}
+
+
+# ---- where help is needed ------------------------------------------------------------
+
+
+def _stale_claims(session: Session, viewer: User, now: datetime, cutoff: datetime) -> list[dict]:
+    rows = session.scalars(select(Task).where(Task.status == "claimed",
+                                              Task.updated_at <= cutoff)
+                           .order_by(Task.claimed_at, Task.id))
+    result = []
+    for task in rows:
+        holder = task.claimed_by
+        message = _('Hi {name}, how is "{task}" going? If something is in the way, just say '
+                    "so. And if there is no time for it right now, releasing it is fine too: "
+                    "someone else can pick it up.", name=holder.display_name, task=task.title)
+        result.append({
+            "task": {"id": task.id, "title": task.title}, "holder": _person(holder),
+            "claimed_at": clock.iso(task.claimed_at), "idle_days": _days(now, task.updated_at),
+            "nudge": _nudge(viewer, holder, {"task_id": task.id}, message),
+        })
+    return result
+
+
+def _waiting_tasks(session: Session, viewer: User, now: datetime, cutoff: datetime) -> list[dict]:
+    rows = session.scalars(select(Task).where(Task.status == "open", Task.updated_at <= cutoff)
+                           .order_by(Task.updated_at, Task.id))
+    result = []
+    for task in rows:
+        idea = session.get(Idea, task.idea_id) if task.idea_id else None
+        department = (idea.author if idea else task.created_by).department
+        waited = _days(now, task.updated_at)
+        message = _('"{task}" has been waiting for someone to pick it up for {days} days. '
+                    "Could it be something for you? Claim it on the board if you like.",
+                    task=task.title, days=waited)
+        result.append({
+            "task": {"id": task.id, "title": task.title}, "created_by": _person(task.created_by),
+            "waiting_days": waited,
+            "nudge": {"target": {"department_id": department.id}, "message": message},
+        })
+    return result
+
+
+def _quiet_ideas(session: Session, viewer: User, now: datetime, cutoff: datetime) -> list[dict]:
+    rows = session.scalars(
+        select(Idea).where(
+            Idea.created_at <= cutoff,
+            ~exists().where(Vote.idea_id == Idea.id),
+            ~exists().where(Comment.idea_id == Idea.id),
+            ~exists().where(Task.idea_id == Idea.id),
+        ).order_by(Idea.created_at, Idea.id))
+    prompts: dict[int, Prompt] = {}
+    result = []
+    for idea in rows:
+        if idea.prompt_id is not None:
+            prompt = prompts.setdefault(idea.prompt_id, session.get(Prompt, idea.prompt_id))
+            if tallies_hidden(prompt, now):
+                continue
+        message = _('Your idea "{idea}" has not had votes or comments yet. Want to add a detail '
+                    "or a picture, or show it to a colleague to get it going?", idea=idea.title)
+        result.append({
+            "idea": {"id": idea.id, "title": idea.title}, "author": _person(idea.author),
+            "age_days": _days(now, idea.created_at),
+            "nudge": _nudge(viewer, idea.author, {"to_user_id": idea.author.id}, message),
+        })
+    return result
+
+
+def _quiet_people(viewer: User, people: list[User], last: dict[int, datetime], now: datetime,
+                  cutoff: datetime) -> list[dict]:
+    quiet = [p for p in people if p.id != viewer.id and (last.get(p.id) is None
+                                                         or last[p.id] < cutoff)]
+    quiet.sort(key=lambda p: (last.get(p.id) is not None, last.get(p.id) or now, p.id))
+    result = []
+    for person in quiet:
+        seen = last.get(person.id)
+        if seen is None:
+            message = _("Hi {name}, welcome to the task-force board! Have a look at the current "
+                        "ideas: a vote or a comment is a great first step.",
+                        name=person.display_name)
+        else:
+            message = _("Hi {name}, we have not seen you on the board for a while. No pressure, "
+                        "but a few fresh ideas could use your view. Drop by when you have a "
+                        "minute!", name=person.display_name)
+        result.append({
+            "person": _person(person), "last_active": clock.iso(seen),
+            "quiet_days": _days(now, seen), "joined": clock.iso(person.created_at),
+            "nudge": _nudge(viewer, person, {"to_user_id": person.id}, message),
+        })
+    return result
+
+
+def _quiet_departments(viewer: User, people: list[User], last: dict[int, datetime],
+                       cutoff: datetime, now: datetime) -> list[dict]:
+    by_department: dict[int, list[User]] = defaultdict(list)
+    for person in people:
+        if person.id != viewer.id:  # a department nudge never reaches its sender
+            by_department[person.department_id].append(person)
+    result = []
+    for members in by_department.values():
+        seen = [last[p.id] for p in members if p.id in last]
+        latest = max(seen) if seen else None
+        if latest is not None and latest >= cutoff:
+            continue
+        department = members[0].department
+        message = _("Hello {department}, it has been quiet from your side lately. What is on "
+                    "your mind? Even a quick vote or comment helps the task force.",
+                    department=department.name)
+        result.append({
+            "department": {"id": department.id, "name": department.name},
+            "people": len(members), "last_active": clock.iso(latest),
+            "quiet_days": _days(now, latest),
+            "nudge": {"target": {"department_id": department.id}, "message": message},
+        })
+    result.sort(key=lambda row: (row["last_active"] is not None, row["last_active"] or ""))
+    return result
+
+
+# ---- participation and flatness ------------------------------------------------------
+
+
+def _participation(activity, periods, people_by_id: dict[int, User],
+                   departments: list[Department]) -> list[dict]:
+    counts: dict[int, list[Counter]] = {d.id: [Counter() for _p in periods] for d in departments}
+    for metric, person_id, at in activity:
+        person = people_by_id.get(person_id)
+        index = _period_index(periods, at)
+        if person is None or index is None:
+            continue
+        counts.setdefault(person.department_id, [Counter() for _p in periods])[index][metric] += 1
+    return [{"department": {"id": d.id, "name": d.name},
+             "weeks": [{m: c[m] for m in METRICS} for c in counts[d.id]]}
+            for d in departments]
+
+
+def _flatness(activity, periods, population: list[User]) -> dict:
+    ids = [p.id for p in population]
+    department_of = {p.id: p.department for p in population}
+    per_metric: dict[str, Counter] = {m: Counter() for m in METRICS}
+    per_period: list[Counter] = [Counter() for _p in periods]
+    for metric, person_id, at in activity:
+        index = _period_index(periods, at)
+        if index is None or person_id not in department_of:
+            continue
+        per_metric[metric][person_id] += 1
+        per_period[index][person_id] += 1
+    metrics = {}
+    for metric, counter in per_metric.items():
+        values = [counter[i] for i in ids]
+        size, share = top_share(values)
+        by_department: Counter = Counter()
+        for person_id, n in counter.items():
+            by_department[department_of[person_id].id] += n
+        total = sum(values)
+        top_department = None
+        if total:
+            dept_id, n = max(by_department.items(), key=lambda item: (item[1], -item[0]))
+            name = next(d.name for d in department_of.values() if d.id == dept_id)
+            top_department = {"id": dept_id, "name": name, "share": round(n / total, 3)}
+        metrics[metric] = {"total": total, "top_people": size, "top_people_share": share,
+                           "top_department": top_department,
+                           "contributors": sum(1 for v in values if v)}
+    trend = [{"start": clock.iso(start), "end": clock.iso(end),
+              "evenness": evenness([c[i] for i in ids])}
+             for (start, end), c in zip(periods, per_period, strict=True)]
+    known = [p["evenness"] for p in trend if p["evenness"] is not None]
+    overall = Counter()
+    for counter in per_period:
+        overall.update(counter)
+    return {
+        "people": len(ids),
+        "metrics": metrics,
+        "evenness": evenness([overall[i] for i in ids]),
+        "trend": trend,
+        "trend_change": round(known[-1] - known[0], 3) if len(known) >= 2 else None,
+    }
+
+
+def help_report(session: Session, viewer: User, days: int, weeks: int = 6,
+                now: datetime | None = None) -> dict:
+    """Everything the facilitator's help page shows, as JSON-ready data."""
+    policy.require(viewer, "help.view")
+    now = now or clock.now()
+    cutoff = now - timedelta(days=days)
+    periods = _periods(now, weeks)
+    everyone = list(session.scalars(select(User).order_by(User.display_name, User.id)))
+    people = [p for p in everyone if policy.can(p, "nudge.receive")]
+    people_by_id = {p.id: p for p in everyone if p.role != policy.OBSERVER}
+    activity = _activity(session, periods[0][0], now)
+    contributors = {person_id for _m, person_id, _at in activity}
+    population = [p for p in people_by_id.values() if p.active or p.id in contributors]
+    departments = sorted({p.department.id: p.department for p in population}.values(),
+                         key=lambda d: d.name)
+    last = _last_active(session)
+    return {
+        "days": days,
+        "weeks": weeks,
+        "generated_at": clock.iso(now),
+        "stale_claims": _stale_claims(session, viewer, now, cutoff),
+        "waiting_tasks": _waiting_tasks(session, viewer, now, cutoff),
+        "quiet_ideas": _quiet_ideas(session, viewer, now, cutoff),
+        "quiet_people": _quiet_people(viewer, people, last, now, cutoff),
+        "quiet_departments": _quiet_departments(viewer, people, last, cutoff, now),
+        "participation": {
+            "periods": [{"start": clock.iso(s), "end": clock.iso(e)} for s, e in periods],
+            "departments": _participation(activity, periods, people_by_id, departments),
+        },
+        "flatness": _flatness(activity, periods, population),
+    }
+
+
+add_german({
+    'Hi {name}, how is "{task}" going? If something is in the way, just say so. And if there '
+    "is no time for it right now, releasing it is fine too: someone else can pick it up.":
+        'Hallo {name}, wie läuft es mit „{task}“? Wenn etwas im Weg ist, sag einfach Bescheid. '
+        "Und wenn gerade keine Zeit dafür ist, kannst du sie auch gern zurückgeben: dann kann "
+        "jemand anderes übernehmen.",
+    '"{task}" has been waiting for someone to pick it up for {days} days. Could it be something '
+    "for you? Claim it on the board if you like.":
+        "„{task}“ wartet seit {days} Tagen darauf, dass jemand sie übernimmt. Wäre das etwas "
+        "für dich? Übernimm sie gern auf dem Board.",
+    'Your idea "{idea}" has not had votes or comments yet. Want to add a detail or a picture, '
+    "or show it to a colleague to get it going?":
+        "Deine Idee „{idea}“ hat noch keine Stimmen oder Kommentare. Magst du ein Detail oder "
+        "ein Bild ergänzen oder sie einer Kollegin zeigen, damit sie in Schwung kommt?",
+    "Hi {name}, welcome to the task-force board! Have a look at the current ideas: a vote or "
+    "a comment is a great first step.":
+        "Hallo {name}, willkommen auf dem Taskforce-Board! Schau dir die aktuellen Ideen an: "
+        "eine Stimme oder ein Kommentar ist ein toller erster Schritt.",
+    "Hi {name}, we have not seen you on the board for a while. No pressure, but a few fresh "
+    "ideas could use your view. Drop by when you have a minute!":
+        "Hallo {name}, wir haben dich eine Weile nicht auf dem Board gesehen. Kein Druck, aber "
+        "ein paar frische Ideen könnten deinen Blick gebrauchen. Schau vorbei, wenn du kurz "
+        "Zeit hast!",
+    "Hello {department}, it has been quiet from your side lately. What is on your mind? Even a "
+    "quick vote or comment helps the task force.":
+        "Hallo {department}, von euch war es zuletzt ruhig. Was beschäftigt euch? Schon eine "
+        "kurze Stimme oder ein Kommentar hilft der Taskforce.",
+})

@@ -1,0 +1,99 @@
+"""Phase changes of idea challenges, announced on time and exactly once.
+
+The phase is always computed from the clock (prompts.phase_of), so the API is right even
+before an announcement. What this module adds is the announcement: `prompt.phase_changed`
+when a challenge stops collecting or closes. Several server processes may run the loop;
+a conditional UPDATE of `prompts.phase` (from the phase last announced to the new one)
+lets exactly one of them win and announce.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from board import clock, events
+from board.prompts import closed_standings, phase_of, prompt_dict
+from models import PHASES, Prompt
+
+log = logging.getLogger(__name__)
+
+
+def advance_phases(session: Session, now: datetime) -> list[dict]:
+    """Announce every challenge whose phase moved on by `now`; the envelopes this call wrote."""
+    candidates = session.execute(
+        select(Prompt.id, Prompt.phase).where(Prompt.phase != "closed")).all()
+    session.rollback()  # end the read: each announcement is its own short transaction
+    announced: list[dict] = []
+    for prompt_id, stored in candidates:
+        announced.extend(announce_phase(session, prompt_id, stored, now))
+    return announced
+
+
+def announce_phase(session: Session, prompt_id: int, stored: str, now: datetime) -> list[dict]:
+    """Move one prompt on from `stored` (the phase this process last read) and announce it.
+
+    The UPDATE only matches while the row still holds `stored`, so when several processes
+    read the same phase, one wins and the others find nothing to do. When a challenge with
+    hidden tallies closes, its ideas' tallies follow as `idea.votes_changed`, so that open
+    boards show the results without reloading.
+    """
+    prompt = session.get(Prompt, prompt_id)
+    new = phase_of(prompt, now) if prompt is not None else stored
+    if PHASES.index(new) <= PHASES.index(stored):
+        session.rollback()
+        return []
+    won = session.execute(
+        update(Prompt)
+        .where(Prompt.id == prompt_id, Prompt.phase == stored)
+        .values(phase=new)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not won:  # another process announced it first
+        session.rollback()
+        return []
+    set_committed_value(prompt, "phase", new)  # the UPDATE above already wrote it
+    data = {"prompt": prompt_dict(prompt, now), "previous_phase": stored}
+    envelopes = [events.record(session, "prompt.phase_changed", None, data)]
+    if new == "closed" and prompt.hide_tallies:
+        envelopes += [events.record(session, "idea.votes_changed", None, tally, anonymous=True)
+                      for tally in closed_standings(session, prompt)]
+    session.commit()
+    return envelopes
+
+
+def run_once(app: Flask) -> list[dict]:
+    with app.app_context(), app.extensions["board_db"].Session() as session:
+        return advance_phases(session, clock.now())
+
+
+def _loop(app: Flask, interval: int) -> None:
+    from board.realtime import socketio
+
+    while True:
+        socketio.sleep(interval)
+        try:
+            run_once(app)
+        except SQLAlchemyError:
+            log.warning("phase check failed; trying again in %s s", interval, exc_info=True)
+
+
+def start_phase_scheduler(app: Flask) -> bool:
+    """Start the background phase check once per app (not in tests: they call advance_phases)."""
+    settings = app.extensions["board_settings"]
+    lock = app.extensions.setdefault("board_scheduler_lock", threading.Lock())
+    with lock:
+        if settings.testing or app.testing or app.extensions.get("board_scheduler"):
+            return False
+        from board.realtime import socketio
+
+        app.extensions["board_scheduler"] = socketio.start_background_task(
+            _loop, app, settings.phase_check_seconds)
+    return True

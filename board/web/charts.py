@@ -1,0 +1,102 @@
+"""Geometry for the help page's server-rendered SVG charts.
+
+The page's CSP allows no inline script or style attributes, so charts are plain SVG shapes
+whose colours come from classes in static/css/facilitator.css. Every shape carries a
+<title> (tooltip and screen-reader text), and the page also shows the numbers as a table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from board.insights import METRICS
+
+CHART_WIDTH = 300
+CHART_HEIGHT = 150
+PLOT_TOP = 8
+PLOT_BOTTOM = 124  # leaves room for the week labels
+PLOT_LEFT = 28
+PLOT_RIGHT = 292
+
+
+def _nice_max(value: int) -> int:
+    """A round, even upper bound for an axis, not far above `value` (6, 8, 10, 12, 16, ...)."""
+    if value <= 4:
+        return 4
+    magnitude = 10 ** (len(str(value)) - 1)
+    for factor in (1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10):
+        bound = round(magnitude * factor)
+        if bound >= value and bound % 2 == 0:
+            return bound
+    return 10 * magnitude
+
+
+def week_label(iso: str) -> str:
+    return datetime.fromisoformat(iso).strftime("%d.%m.")
+
+
+def participation_charts(participation: dict) -> list[dict]:
+    """One stacked-bar chart per department, weeks left to right, on a shared scale."""
+    periods = participation["periods"]
+    totals = [sum(week[m] for m in METRICS) for d in participation["departments"]
+              for week in d["weeks"]]
+    top = _nice_max(max(totals, default=0))
+    plot_height = PLOT_BOTTOM - PLOT_TOP
+    slot = (PLOT_RIGHT - PLOT_LEFT) / max(len(periods), 1)
+    bar_width = round(slot * 0.62, 1)
+    charts = []
+    for department in participation["departments"]:
+        bars = []
+        for index, week in enumerate(department["weeks"]):
+            x = round(PLOT_LEFT + index * slot + (slot - bar_width) / 2, 1)
+            y = PLOT_BOTTOM
+            segments = []
+            for metric in METRICS:
+                value = week[metric]
+                if not value:
+                    continue
+                height = round(value / top * plot_height, 1)
+                y = round(y - height, 1)
+                segments.append({"metric": metric, "value": value, "y": y, "height": height})
+            bars.append({"x": x, "width": bar_width, "segments": segments,
+                         "total": sum(week[m] for m in METRICS),
+                         "label": week_label(periods[index]["start"]),
+                         "label_x": round(x + bar_width / 2, 1)})
+        charts.append({
+            "department": department["department"], "bars": bars,
+            "total": sum(b["total"] for b in bars),
+            "gridlines": [{"value": v, "y": round(PLOT_BOTTOM - v / top * plot_height, 1)}
+                          for v in sorted({0, top // 2, top})],
+        })
+    return charts
+
+
+SPARK_WIDTH = 380
+SPARK_HEIGHT = 96
+SPARK_LEFT = 26
+SPARK_RIGHT = 22
+SPARK_TOP = 8
+SPARK_BOTTOM = 76  # week labels below
+
+
+def evenness_sparkline(trend: list[dict]) -> dict:
+    """Points of the weekly evenness (0..1) line; weeks without activity leave a gap."""
+    n = len(trend)
+    step = (SPARK_WIDTH - SPARK_LEFT - SPARK_RIGHT) / max(n - 1, 1)
+
+    def y_of(value: float) -> float:
+        return round(SPARK_BOTTOM - value * (SPARK_BOTTOM - SPARK_TOP), 1)
+
+    points, labels = [], []
+    for index, period in enumerate(trend):
+        x = round(SPARK_LEFT + index * step, 1)
+        labels.append({"x": x, "text": week_label(period["start"])})
+        if period["evenness"] is not None:
+            points.append({"x": x, "y": y_of(period["evenness"]), "value": period["evenness"],
+                           "label": week_label(period["start"])})
+    return {
+        "width": SPARK_WIDTH, "height": SPARK_HEIGHT, "points": points, "labels": labels,
+        "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "guides": [{"value": v, "y": y_of(v)} for v in (0, 0.5, 1)],
+        "left": SPARK_LEFT, "right": SPARK_WIDTH - SPARK_RIGHT, "label_y": SPARK_HEIGHT - 6,
+    }

@@ -1,0 +1,491 @@
+"""The facilitator's pages: prompts and challenges (with results), the nudge inbox, and
+"where help is needed". Server-rendered and usable without JavaScript: every action is a
+form posting to a route here that calls the same services as the JSON API.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
+
+from board import ideas, insights, nudges, people, policy, prompts, tasks
+from board.api.parsing import TEXT_MAX, TITLE_MAX, FieldMessage, query_int
+from board.db import db_for_request
+from board.errorhandlers import translate_field
+from board.errors import BoardError, Denied, Invalid, NotFound, Unauthenticated
+from board.i18n import _, add_german
+from board.text import render_markdown
+from board.web import web
+from board.web.charts import evenness_sparkline, participation_charts
+
+OK, ERROR = "facil-ok", "facil-error"  # flash categories these pages show
+MAX_TASKS_AT_ONCE = 20
+
+
+@web.app_context_processor
+def nudge_badge():
+    """`unread_nudges` for the navigation's badge on every page."""
+    from flask import has_request_context
+
+    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+        return {"unread_nudges": 0}
+    try:
+        return {"unread_nudges": nudges.unread_count(db_for_request(), current_user)}
+    except SQLAlchemyError:  # never let the badge break an (error) page
+        return {"unread_nudges": 0}
+
+
+@web.app_template_filter("utc_time")
+def utc_time(iso: str | None) -> str:
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@web.app_template_filter("facil_markdown")
+def facil_markdown(source: str | None) -> Markup:
+    """Markdown to sanitized HTML (markdown-it, then nh3): user text never becomes markup."""
+    return Markup(render_markdown(source or ""))
+
+
+@web.app_template_filter("time_left")
+def time_left(iso: str | None) -> str:
+    """'in 2 days', 'in 5 hours', ... (what the countdown shows without JavaScript)."""
+    if not iso:
+        return ""
+    from board import clock
+
+    seconds = (datetime.fromisoformat(iso) - clock.now()).total_seconds()
+    if seconds <= 0:
+        return _("over")
+    if seconds >= 2 * 86400:
+        return _("in {n} days", n=int(seconds // 86400))
+    if seconds >= 2 * 3600:
+        return _("in {n} hours", n=int(seconds // 3600))
+    return _("in {n} minutes", n=max(1, int(seconds // 60)))
+
+
+def _safe_next(default: str) -> str:
+    target = request.form.get("next") or default
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def _flash_error(error: BoardError) -> None:
+    message = _(error.message, **error.params)
+    if error.fields:
+        message += " " + " ".join(translate_field(v) for v in error.fields.values())
+    flash(message, ERROR)
+
+
+def _form_text(name: str, limit: int) -> str:
+    value = request.form.get(name, "")
+    if len(value) > limit:
+        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
+                      fields={name: FieldMessage("At most {limit} characters.", limit=limit)})
+    return value
+
+
+def _form_int(name: str) -> int | None:
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
+                      fields={name: "Expected a whole number."}) from None
+
+
+def _form_time(name: str) -> datetime | None:
+    """A datetime-local field, in the browser's zone (tz_offset, set by prompts.js) or UTC."""
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
+                      fields={name: "Expected a date and time."}) from None
+    if value.tzinfo is None:
+        offset = _form_int("tz_offset") or 0
+        if not -16 * 60 <= offset <= 16 * 60:
+            offset = 0
+        value = value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
+    return value
+
+
+# ---- prompts and challenges ----------------------------------------------------------
+
+
+@web.get("/prompts")
+@login_required
+def prompts_page():
+    return _render_prompts()
+
+
+def _render_prompts(errors: dict | None = None, status: int = 200):
+    session = db_for_request()
+    items = prompts.list_prompts(session, current_user)
+    return render_template("prompts.html", prompts=items, errors=errors or {},
+                           form=request.form if errors else {}), status
+
+
+@web.post("/prompts")
+@login_required
+def post_prompt():
+    session = db_for_request()
+    try:
+        kind = request.form.get("kind", "prompt")
+        data = prompts.create_prompt(
+            session, current_user, kind, _form_text("title", TITLE_MAX),
+            _form_text("body", TEXT_MAX),
+            submissions_close_at=_form_time("submissions_close_at"),
+            voting_close_at=_form_time("voting_close_at"),
+            hide_tallies=(request.form.get("hide_tallies") == "1") if kind == "challenge"
+            else None,
+            votes_per_person=_form_int("votes_per_person") if kind == "challenge" else None,
+        )
+    except Invalid as error:
+        session.rollback()
+        fields = {k: translate_field(v) for k, v in (error.fields or {}).items()}
+        return _render_prompts(fields or {"form": _(error.message)}, 400)
+    flash(_("Posted."), OK)
+    return redirect(url_for("web.prompt_page", prompt_id=data["id"]), 303)
+
+
+@web.get("/prompts/<int:prompt_id>")
+@login_required
+def prompt_page(prompt_id: int):
+    session = db_for_request()
+    prompt = prompts.get_prompt(session, current_user, prompt_id)
+    items = ideas.list_ideas(session, current_user, prompt_id=prompt_id, sort="top")
+    comments = {i["id"]: ideas.list_comments(session, current_user, i["id"]) for i in items}
+    results = linked_tasks = None
+    if prompt["kind"] == "challenge" and prompt["phase"] == "closed":
+        results = prompts.challenge_results(session, current_user, prompt_id)
+        linked_tasks = {row["idea_id"]: tasks.list_tasks(session, current_user,
+                                                         idea_id=row["idea_id"])
+                        for row in results["ranking"]}
+    return render_template(
+        "prompts_detail.html", prompt=prompt, ideas=items, results=results,
+        linked_tasks=linked_tasks or {},
+        notes={k: [c for c in v if c["is_mentor_note"]] for k, v in comments.items()},
+        comment_counts={k: len(v) for k, v in comments.items()},
+        votes_used=sum(1 for i in items if i["voted"]),
+    )
+
+
+def _back_to_prompt(prompt_id: int, anchor: str = ""):
+    return redirect(url_for("web.prompt_page", prompt_id=prompt_id) + anchor, 303)
+
+
+def _form_action(prompt_id: int, anchor: str, action) -> object:
+    """Run a form's service call; refusals stay refusals, other problems come back as a note."""
+    session = db_for_request()
+    try:
+        action(session)
+    except (Denied, Unauthenticated, NotFound):
+        session.rollback()
+        raise
+    except BoardError as error:
+        session.rollback()
+        _flash_error(error)
+    return _back_to_prompt(prompt_id, anchor)
+
+
+@web.post("/prompts/<int:prompt_id>/ideas")
+@login_required
+def post_prompt_idea(prompt_id: int):
+    def action(session):
+        prompts.get_prompt(session, current_user, prompt_id)
+        ideas.create_idea(session, current_user, _form_text("title", TITLE_MAX),
+                          _form_text("body", TEXT_MAX), None, prompt_id)
+        flash(_("Your idea is in."), OK)
+
+    return _form_action(prompt_id, "#ideas", action)
+
+
+def _idea_of(session, prompt_id: int, idea_id: int) -> dict:
+    idea = ideas.get_idea(session, current_user, idea_id)
+    if idea["prompt_id"] != prompt_id:
+        raise NotFound("No such idea.", code="idea_not_found")
+    return idea
+
+
+@web.post("/prompts/<int:prompt_id>/ideas/<int:idea_id>/vote")
+@login_required
+def vote_on_prompt_idea(prompt_id: int, idea_id: int):
+    def action(session):
+        _idea_of(session, prompt_id, idea_id)
+        if request.form.get("vote") == "0":
+            ideas.unvote(session, current_user, idea_id)
+        else:
+            ideas.vote(session, current_user, idea_id)
+
+    return _form_action(prompt_id, f"#idea-{idea_id}", action)
+
+
+@web.post("/prompts/<int:prompt_id>/ideas/<int:idea_id>/notes")
+@login_required
+def post_mentor_note(prompt_id: int, idea_id: int):
+    def action(session):
+        _idea_of(session, prompt_id, idea_id)
+        ideas.add_comment(session, current_user, idea_id, _form_text("body", TEXT_MAX),
+                          mentor_note=True)
+        flash(_("Mentor note added."), OK)
+
+    return _form_action(prompt_id, f"#idea-{idea_id}", action)
+
+
+@web.post("/prompts/<int:prompt_id>/ideas/<int:idea_id>/tasks")
+@login_required
+def turn_into_tasks(prompt_id: int, idea_id: int):
+    """From the results page: one unclaimed task per line, each linking back to the idea."""
+    def action(session):
+        _idea_of(session, prompt_id, idea_id)
+        policy.require(current_user, "task.create")
+        titles = [line.strip() for line in _form_text("titles", TEXT_MAX).splitlines()
+                  if line.strip()]
+        if not titles or len(titles) > MAX_TASKS_AT_ONCE:
+            raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
+                          fields={"titles": f"Write 1 to {MAX_TASKS_AT_ONCE} tasks, one per line."})
+        too_long = [t for t in titles if len(t) > TITLE_MAX]
+        if too_long:
+            raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
+                          fields={"titles": FieldMessage("At most {limit} characters.",
+                                                         limit=TITLE_MAX)})
+        for title in titles:
+            tasks.create_task(session, current_user, title, "", idea_id)
+        flash(_("{n} tasks created. Anyone can claim them now.", n=len(titles)), OK)
+
+    return _form_action(prompt_id, f"#idea-{idea_id}", action)
+
+
+# ---- nudges --------------------------------------------------------------------------
+
+
+@web.get("/nudges")
+@login_required
+def nudges_page():
+    items = nudges.list_nudges(db_for_request(), current_user)
+    return render_template("nudges.html", received=[n for n in items if n["received"]],
+                           sent=[n for n in items if not n["received"]])
+
+
+@web.post("/nudges")
+@login_required
+def send_nudge():
+    session = db_for_request()
+    back = _safe_next(url_for("web.help_page"))
+    target = request.form.get("target", "")
+    ids = {name: None for name in nudges.TARGETS}
+    try:
+        if target in nudges.TARGETS:
+            ids[target] = _form_int(target)
+        nudges.send_nudge(session, current_user, _form_text("message", TEXT_MAX), **ids)
+    except (Denied, Unauthenticated):
+        session.rollback()
+        raise
+    except BoardError as error:
+        session.rollback()
+        _flash_error(error)
+        return redirect(back, 303)
+    flash(_("Nudge sent."), OK)
+    return redirect(back, 303)
+
+
+@web.post("/nudges/<int:nudge_id>/read")
+@login_required
+def mark_nudge_read(nudge_id: int):
+    nudges.mark_read(db_for_request(), current_user, nudge_id)
+    return redirect(url_for("web.nudges_page") + f"#nudge-{nudge_id}", 303)
+
+
+# ---- where help is needed ------------------------------------------------------------
+
+
+@web.get("/help")
+@login_required
+def help_page():
+    policy.require(current_user, "help.view")
+    session = db_for_request()
+    settings = web_settings()
+    days = query_int("days", settings.help_days, minimum=1, maximum=365)
+    weeks = query_int("weeks", 6, minimum=1, maximum=26)
+    report = insights.help_report(session, current_user, days, weeks)
+    return render_template(
+        "help.html", report=report, departments=people.list_departments(session),
+        charts=participation_charts(report["participation"]),
+        sparkline=evenness_sparkline(report["flatness"]["trend"]),
+        metrics=insights.METRICS, here=request.full_path.rstrip("?"),
+    )
+
+
+def web_settings():
+    from flask import current_app
+
+    return current_app.extensions["board_settings"]
+
+
+add_german({
+    # pages
+    "Prompts and challenges": "Impulse und Challenges",
+    "Prompt": "Impuls",
+    "Challenge": "Challenge",
+    "prompt": "Impuls",
+    "challenge": "Challenge",
+    "collecting": "sammelt Ideen",
+    "voting": "Abstimmung",
+    "closed": "abgeschlossen",
+    "Post a prompt or a challenge": "Impuls oder Challenge posten",
+    "Kind": "Art",
+    "An open question": "Eine offene Frage",
+    "An idea challenge with a time box": "Eine Ideen-Challenge mit Fristen",
+    "Title": "Titel",
+    "Text": "Text",
+    "Submissions close": "Einreichung endet",
+    "Voting closes": "Abstimmung endet",
+    "Hide the tallies until the challenge closes (against bandwagon voting)":
+        "Stimmen bis zum Ende verbergen (gegen Mitläufer-Effekte)",
+    "Votes per person (empty: one per idea, no budget)":
+        "Stimmen pro Person (leer: eine pro Idee, kein Budget)",
+    "Times are in your browser's time zone (UTC without JavaScript).":
+        "Zeiten gelten in der Zeitzone deines Browsers (ohne JavaScript: UTC).",
+    "Post": "Posten",
+    "Posted.": "Gepostet.",
+    "No prompts yet.": "Noch keine Impulse.",
+    "ideas": "Ideen",
+    "Ideas": "Ideen",
+    "Phase": "Phase",
+    "over": "vorbei",
+    "in {n} days": "in {n} Tagen",
+    "in {n} hours": "in {n} Stunden",
+    "in {n} minutes": "in {n} Minuten",
+    "Collecting ideas until {when}": "Sammelt Ideen bis {when}",
+    "Voting until {when}": "Abstimmung bis {when}",
+    "Closed on {when}": "Abgeschlossen am {when}",
+    "The tallies stay hidden until the challenge closes; ideas appear in an order shuffled "
+    "for you.": "Die Stimmen bleiben bis zum Ende verborgen; die Ideen erscheinen in einer "
+                "für dich gemischten Reihenfolge.",
+    "You have used {used} of your {budget} votes.":
+        "Du hast {used} von {budget} Stimmen vergeben.",
+    "Add your idea": "Deine Idee einreichen",
+    "Submit idea": "Idee einreichen",
+    "Your idea is in.": "Deine Idee ist eingereicht.",
+    "No ideas yet. Be the first!": "Noch keine Ideen. Mach den Anfang!",
+    "votes": "Stimmen",
+    "departments": "Abteilungen",
+    "hidden": "verborgen",
+    "Vote": "Abstimmen",
+    "Take back my vote": "Stimme zurücknehmen",
+    "comments": "Kommentare",
+    "Mentor note": "Mentor-Notiz",
+    "Add a mentor note": "Mentor-Notiz hinzufügen",
+    "Mentor note added.": "Mentor-Notiz hinzugefügt.",
+    "Results": "Ergebnisse",
+    "{people} people from {departments} departments took part: {ideas} ideas, {votes} votes.":
+        "{people} Personen aus {departments} Abteilungen haben mitgemacht: {ideas} Ideen, "
+        "{votes} Stimmen.",
+    "Rank": "Platz",
+    "Idea": "Idee",
+    "Departments supporting": "Unterstützende Abteilungen",
+    "Winner": "Gewinner",
+    "Turn into tasks": "In Aufgaben umwandeln",
+    "One task per line. They start unclaimed: people pick them up themselves.":
+        "Eine Aufgabe pro Zeile. Sie sind zunächst frei: alle übernehmen sie selbst.",
+    "Create tasks": "Aufgaben anlegen",
+    "{n} tasks created. Anyone can claim them now.":
+        "{n} Aufgaben angelegt. Alle können sie jetzt übernehmen.",
+    "Tasks from this idea": "Aufgaben aus dieser Idee",
+    "open": "offen",
+    "claimed": "übernommen",
+    "done": "erledigt",
+    "by {name}": "von {name}",
+    "All prompts": "Alle Impulse",
+    # nudges
+    "Nudges": "Anstöße",
+    "Received": "Erhalten",
+    "Sent": "Gesendet",
+    "No nudges yet.": "Noch keine Anstöße.",
+    "Mark read": "Als gelesen markieren",
+    "read": "gelesen",
+    "new": "neu",
+    "From {name}": "Von {name}",
+    "To {name}": "An {name}",
+    "To whoever holds “{task}”": "An die Person mit „{task}“",
+    "To everyone in {department}": "An alle in {department}",
+    "Nudge sent.": "Anstoß gesendet.",
+    "unread nudges": "ungelesene Anstöße",
+    # help page
+    "Where help is needed": "Wo Hilfe gebraucht wird",
+    "Only you see this page. Nudge, encourage, ask: nobody is assigned anything here.":
+        "Nur du siehst diese Seite. Anstoßen, ermutigen, fragen: hier wird niemandem etwas "
+        "zugewiesen.",
+    "Quiet for": "Ruhig seit",
+    "days": "Tagen",
+    "weeks shown": "Wochen angezeigt",
+    "Update": "Aktualisieren",
+    "Is the task force really flat?": "Ist die Taskforce wirklich hierarchiefrei?",
+    "Evenness": "Gleichverteilung",
+    "Evenness is 1 − Gini over everyone taking part: 1 means everyone contributes equally, "
+    "0 means one person does everything.":
+        "Gleichverteilung ist 1 − Gini über alle Mitwirkenden: 1 heißt, alle tragen gleich "
+        "viel bei, 0 heißt, eine Person macht alles.",
+    "over the last {weeks} weeks": "in den letzten {weeks} Wochen",
+    "change since the first week": "Veränderung seit der ersten Woche",
+    "Evenness per week": "Gleichverteilung pro Woche",
+    "no activity": "keine Aktivität",
+    "Share of the most active 10 % of people ({n} of {people})":
+        "Anteil der aktivsten 10 % ({n} von {people})",
+    "Most active department": "Aktivste Abteilung",
+    "Contributors": "Beitragende",
+    "Total": "Gesamt",
+    "Votes": "Stimmen",
+    "Comments": "Kommentare",
+    "Tasks done": "Erledigte Aufgaben",
+    "{n} contributions": "{n} Beiträge",
+    "Tasks claimed but untouched for {days} days or more":
+        "Aufgaben, seit {days} Tagen oder länger übernommen, aber unberührt",
+    "Tasks nobody has claimed for {days} days or more":
+        "Aufgaben, die seit {days} Tagen oder länger niemand übernommen hat",
+    "Ideas without a vote or comment after {days} days":
+        "Ideen ohne Stimme oder Kommentar nach {days} Tagen",
+    "People quiet for {days} days or more": "Personen, die seit {days} Tagen oder länger ruhig sind",
+    "Departments quiet for {days} days or more":
+        "Abteilungen, die seit {days} Tagen oder länger ruhig sind",
+    "Participation per department": "Beteiligung pro Abteilung",
+    "Nothing here. Fine!": "Nichts zu tun. Prima!",
+    "Task": "Aufgabe",
+    "Held by": "Übernommen von",
+    "Idle": "Unberührt",
+    "Waiting": "Wartet",
+    "Created by": "Angelegt von",
+    "Author": "Von",
+    "Age": "Alter",
+    "Person": "Person",
+    "Department": "Abteilung",
+    "Last active": "Zuletzt aktiv",
+    "never": "nie",
+    "People": "Personen",
+    "{n} days": "{n} Tage",
+    "Nudge": "Anstoßen",
+    "Send nudge": "Anstoß senden",
+    "nobody to nudge": "niemand anzustoßen",
+    "Message": "Nachricht",
+    "Send to everyone in": "An alle senden in",
+    "Nudge {name}": "{name} anstoßen",
+    "week of": "Woche ab",
+    "The numbers behind the charts": "Die Zahlen hinter den Diagrammen",
+    "Week": "Woche",
+    "Votes are counted, never attributed: nobody sees who voted for what.":
+        "Stimmen werden gezählt, nie zugeordnet: niemand sieht, wer wofür gestimmt hat.",
+    "Expected a date and time.": "Erwartet wird Datum und Uhrzeit.",
+    f"Write 1 to {MAX_TASKS_AT_ONCE} tasks, one per line.":
+        f"Schreibe 1 bis {MAX_TASKS_AT_ONCE} Aufgaben, eine pro Zeile.",
+})

@@ -1,0 +1,383 @@
+"""'Where help is needed' and 'is the task force really flat?': the facilitator's page and
+its JSON, the numbers behind them, and that only the facilitator sees them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from board import clock
+from board.insights import evenness, gini, top_share
+from board.web.charts import evenness_sparkline, participation_charts
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def at(moment: datetime) -> None:
+    clock.set_clock(lambda: moment)
+
+
+@pytest.fixture
+def stalled_board(facilitator, member, other_member):
+    """Three weeks ago Mara claimed a task, Ivan created one nobody took, Mara posted an idea
+    nobody reacted to. Yesterday Ivan was active again; Mara has been quiet since."""
+    at(NOW - timedelta(days=20))
+    stale = member.post("tasks", json={"title": "Edit the booth video"}).get_json()
+    member.post(f"tasks/{stale['id']}/claim")
+    waiting = other_member.post("tasks", json={"title": "Book a photographer"}).get_json()
+    quiet_idea = member.post("ideas", json={"body": "", "title": "Podcast with apprentices"}).get_json()
+    at(NOW - timedelta(days=1))
+    busy_idea = other_member.post("ideas", json={"body": "", "title": "Server room timelapse"}).get_json()
+    other_member.post(f"ideas/{busy_idea['id']}/comments", json={"body": "I can film it"})
+    facilitator.put(f"ideas/{busy_idea['id']}/vote")
+    at(NOW)
+    return {"stale": stale, "waiting": waiting, "quiet_idea": quiet_idea, "busy_idea": busy_idea}
+
+
+def report(client, query: str = "") -> dict:
+    response = client.get(f"insights{query}")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+# ---- the numbers ---------------------------------------------------------------------
+
+
+def test_gini_and_evenness():
+    assert gini([3, 3, 3, 3]) == 0
+    assert gini([0, 0, 0, 4]) == pytest.approx(0.75)
+    assert evenness([0, 0, 0, 4]) == 0.25
+    assert evenness([5]) == 1
+    assert evenness([2, 2, 2]) == 1
+    assert evenness([0, 0]) is None  # nothing happened: no figure rather than a fake one
+    assert evenness([]) is None
+    assert 0 < evenness([1, 2, 3, 10]) < 1
+
+
+def test_the_most_active_ten_percent():
+    assert top_share([10] + [0] * 19) == (2, 1.0)  # 10 % of 20 people is 2 people
+    assert top_share([1] * 10) == (1, 0.1)
+    assert top_share([4, 1, 0]) == (1, 0.8)  # at least one person
+    assert top_share([0, 0]) == (1, None)
+    assert top_share([]) == (0, None)
+
+
+# ---- where help is needed ------------------------------------------------------------
+
+
+def test_the_report_finds_where_work_stalls(people_, facilitator, stalled_board):
+    data = report(facilitator)
+    assert data["days"] == 7
+    mara, ivan = people_.user("member"), people_.user("other_member")
+
+    [stale] = data["stale_claims"]
+    assert stale["task"]["id"] == stalled_board["stale"]["id"]
+    assert stale["holder"]["id"] == mara.id
+    assert stale["idle_days"] == 20
+    assert stale["nudge"]["target"] == {"task_id": stalled_board["stale"]["id"]}
+    assert "Edit the booth video" in stale["nudge"]["message"]
+
+    [waiting] = data["waiting_tasks"]
+    assert waiting["task"]["id"] == stalled_board["waiting"]["id"]
+    assert waiting["waiting_days"] == 20
+    assert waiting["nudge"]["target"] == {"department_id": ivan.department_id}
+
+    [idea] = data["quiet_ideas"]
+    assert idea["idea"]["id"] == stalled_board["quiet_idea"]["id"]
+    assert idea["nudge"]["target"] == {"to_user_id": mara.id}
+
+    assert [p["person"]["id"] for p in data["quiet_people"]] == [mara.id]
+    assert data["quiet_people"][0]["quiet_days"] == 20
+    assert [d["department"]["name"] for d in data["quiet_departments"]] == ["Marketing"]
+
+
+def test_n_days_is_a_setting_and_a_query_parameter(app, facilitator, stalled_board):
+    assert report(facilitator, "?days=30")["stale_claims"] == []
+    assert report(facilitator, "?days=30")["quiet_people"] == []
+    assert len(report(facilitator, "?days=19")["stale_claims"]) == 1
+    object.__setattr__(app.extensions["board_settings"], "help_days", 25)  # BOARD_HELP_DAYS=25
+    assert report(facilitator)["days"] == 25
+    assert report(facilitator)["stale_claims"] == []
+    for bad in ("0", "-3", "soon", "366"):
+        response = facilitator.get(f"insights?days={bad}")
+        assert response.status_code == 400
+        assert response.get_json()["error"]["code"] == "invalid_parameter"
+
+
+def test_nobody_is_suggested_to_nudge_themselves_or_an_observer(people_, facilitator, member):
+    at(NOW - timedelta(days=20))
+    own = facilitator.post("ideas", json={"body": "", "title": "The facilitator's own idea"}).get_json()
+    task = facilitator.post("tasks", json={"title": "Facilitator's own task"}).get_json()
+    facilitator.post(f"tasks/{task['id']}/claim")
+    at(NOW)
+    data = report(facilitator)
+    [idea] = [i for i in data["quiet_ideas"] if i["idea"]["id"] == own["id"]]
+    assert idea["nudge"] is None
+    assert data["stale_claims"][0]["nudge"] is None
+    names = [p["person"]["id"] for p in data["quiet_people"]]
+    assert people_.user("facilitator").id not in names
+    assert people_.user("observer").id not in names
+    assert "Sales" not in [d["department"]["name"] for d in data["quiet_departments"]]
+
+
+def test_ideas_of_a_challenge_with_hidden_tallies_are_not_listed_as_unvoted(facilitator,
+                                                                            member):
+    at(NOW - timedelta(days=20))
+    challenge = facilitator.post("prompts", json={
+        "kind": "challenge", "title": "Hidden", "body": "",
+        "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
+        "voting_close_at": (NOW + timedelta(days=2)).isoformat()}).get_json()
+    member.post("ideas", json={"body": "", "title": "Secret contender", "prompt_id": challenge["id"]})
+    at(NOW)
+    assert report(facilitator)["quiet_ideas"] == []
+    at(NOW + timedelta(days=3))  # closed: the tallies are public now
+    assert [i["idea"]["title"] for i in report(facilitator)["quiet_ideas"]] == [
+        "Secret contender"]
+
+
+def test_votes_in_a_challenge_with_hidden_tallies_are_counted_only_after_it_closes(
+        facilitator, member, other_member):
+    challenge = facilitator.post("prompts", json={
+        "kind": "challenge", "title": "Hidden", "body": "",
+        "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
+        "voting_close_at": (NOW + timedelta(days=2)).isoformat()}).get_json()
+    idea = member.post("ideas", json={"body": "", "title": "Only idea", "prompt_id": challenge["id"]})
+    other_member.put(f"ideas/{idea.get_json()['id']}/vote")
+    assert report(facilitator)["flatness"]["metrics"]["votes"]["total"] == 0
+    at(NOW + timedelta(days=3))
+    assert report(facilitator)["flatness"]["metrics"]["votes"]["total"] == 1
+
+
+def test_the_report_never_says_who_voted_for_what(facilitator, member, other_member):
+    idea = member.post("ideas", json={"body": "", "title": "Vote magnet"}).get_json()
+    other_member.put(f"ideas/{idea['id']}/vote")
+    data = report(facilitator)
+
+    def keys(value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                yield key
+                yield from keys(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from keys(inner)
+
+    assert not {"voter", "voters", "voted", "voted_by", "voter_ids"} & set(keys(data))
+    assert "Vote magnet" not in str(data)  # voted ideas are not listed at all
+
+
+# ---- flatness ------------------------------------------------------------------------
+
+
+def test_one_person_doing_everything_shows_as_uneven(people_, facilitator, member,
+                                                     other_member):
+    at(NOW - timedelta(days=2))
+    for n in range(3):
+        idea = other_member.post("ideas", json={"body": "", "title": f"Ivan's idea {n}"}).get_json()
+        other_member.post(f"ideas/{idea['id']}/comments", json={"body": "more"})
+    at(NOW)
+    flat = report(facilitator)["flatness"]
+    assert flat["people"] == 3  # Mara, Ivan, Sam; observers do not take part
+    ideas = flat["metrics"]["ideas"]
+    assert ideas["total"] == 3
+    assert ideas["top_people"] == 1
+    assert ideas["top_people_share"] == 1.0
+    assert ideas["top_department"] == {"id": people_.user("other_member").department_id,
+                                       "name": "IT", "share": 1.0}
+    assert ideas["contributors"] == 1
+    assert flat["metrics"]["votes"]["top_people_share"] is None  # no votes at all
+    assert flat["evenness"] == pytest.approx(1 / 3, abs=0.001)
+    assert flat["trend"][-1]["evenness"] == pytest.approx(1 / 3, abs=0.001)
+    assert flat["trend"][0]["evenness"] is None  # a week without activity has no figure
+
+
+def test_evenness_has_a_trend_per_week(facilitator, member, other_member):
+    at(NOW - timedelta(days=24))  # in the first of four weeks: only Ivan
+    other_member.post("ideas", json={"body": "", "title": "Solo"})
+    at(NOW - timedelta(days=2))  # this week: Mara and Ivan equally
+    member.post("ideas", json={"body": "", "title": "Mara's"})
+    other_member.post("ideas", json={"body": "", "title": "Ivan's"})
+    at(NOW)
+    flat = report(facilitator, "?weeks=4")["flatness"]
+    values = [p["evenness"] for p in flat["trend"]]
+    assert len(values) == 4
+    assert values[0] == pytest.approx(1 / 3, abs=0.001)
+    assert values[1] is None and values[2] is None
+    assert values[3] == pytest.approx(1 - gini([1, 1, 0]), abs=0.001)
+    assert flat["trend_change"] == pytest.approx(values[3] - values[0], abs=0.001)
+
+
+def test_participation_per_department_and_week(people_, facilitator, member, other_member):
+    at(NOW - timedelta(days=8))  # last week
+    idea = member.post("ideas", json={"body": "", "title": "Old"}).get_json()
+    at(NOW - timedelta(days=1))  # this week
+    other_member.put(f"ideas/{idea['id']}/vote")
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "Nice"})
+    task = other_member.post("tasks", json={"title": "Do it", "idea_id": idea["id"]}).get_json()
+    other_member.post(f"tasks/{task['id']}/claim")
+    other_member.post(f"tasks/{task['id']}/complete")
+    at(NOW)
+    participation = report(facilitator, "?weeks=3")["participation"]
+    assert len(participation["periods"]) == 3
+    weeks = {d["department"]["name"]: d["weeks"] for d in participation["departments"]}
+    assert set(weeks) == {"Communications", "IT", "Marketing"}
+    assert weeks["Marketing"][1] == {"ideas": 1, "votes": 0, "comments": 0, "tasks_done": 0}
+    assert weeks["IT"][2] == {"ideas": 0, "votes": 1, "comments": 1, "tasks_done": 1}
+    assert weeks["Communications"] == [{"ideas": 0, "votes": 0, "comments": 0,
+                                        "tasks_done": 0}] * 3
+
+
+# ---- who may see it ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("client_name", "status"), [
+    ("member", 403), ("other_member", 403), ("observer", 403), ("anonymous", 401)])
+def test_only_the_facilitator_gets_the_report(people_, client_name, status):
+    response = people_.client(client_name).get("insights")
+    assert response.status_code == status
+    if status == 403:
+        assert response.get_json()["error"]["code"] == "facilitator_only"
+
+
+@pytest.mark.parametrize("client_name", ["member", "other_member", "observer"])
+def test_only_the_facilitator_sees_the_help_page(people_, client_name):
+    response = people_.client(client_name).get("/help")
+    assert response.status_code == 403
+    assert b"Where help is needed" not in response.data
+
+
+def test_the_help_page_needs_a_login(anonymous):
+    response = anonymous.get("/help")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+# ---- the page ------------------------------------------------------------------------
+
+
+def test_the_help_page_shows_every_section_with_a_nudge_per_row(people_, facilitator,
+                                                                stalled_board):
+    response = facilitator.get("/help")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for heading in ("Where help is needed", "Is the task force really flat?",
+                    "Tasks claimed but untouched for 7 days or more",
+                    "Tasks nobody has claimed for 7 days or more",
+                    "Ideas without a vote or comment after 7 days",
+                    "People quiet for 7 days or more", "Departments quiet for 7 days or more",
+                    "Participation per department", "Evenness"):
+        assert heading in html, heading
+    for title in ("Edit the booth video", "Book a photographer", "Podcast with apprentices"):
+        assert title in html
+    forms = re.findall(r'<form method="post" action="/nudges">.*?</form>', html, re.S)
+    assert len(forms) == 5  # stale claim, waiting task, quiet idea, quiet person, department
+    assert any(f'name="task_id" value="{stalled_board["stale"]["id"]}"' in f for f in forms)
+    assert any("how is &#34;Edit the booth video&#34; going?" in f for f in forms)
+    assert all('name="csrf_token"' in f and "<textarea" in f for f in forms)
+    assert "<svg" in html and 'class="m-ideas"' in html
+
+
+def test_the_help_page_keeps_to_the_content_security_policy(facilitator, stalled_board):
+    response = facilitator.get("/help")
+    html = response.get_data(as_text=True)
+    assert "style=" not in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+
+
+def test_a_nudge_sent_from_the_help_page(people_, facilitator, member, stalled_board):
+    stale_id = stalled_board["stale"]["id"]
+    response = facilitator.post("/nudges", data={
+        "target": "task_id", "task_id": str(stale_id), "next": "/help?days=7#stale",
+        "message": "Edited suggestion: need a hand with the cut?"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/help?days=7#stale")
+    [received] = member.get("nudges").get_json()["items"]
+    assert received["message"] == "Edited suggestion: need a hand with the cut?"
+    assert received["task_id"] == stale_id
+    assert "Nudge sent." in facilitator.get("/help").get_data(as_text=True)
+
+
+def test_a_nudge_form_goes_back_only_to_this_site(facilitator, people_):
+    response = facilitator.post("/nudges", data={
+        "target": "to_user_id", "to_user_id": str(people_.user("member").id),
+        "message": "Hi!", "next": "https://evil.example/phish"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/help")
+
+
+def test_a_refused_nudge_form_says_why(facilitator, member):
+    task = member.post("tasks", json={"title": "Nobody's"}).get_json()
+    response = facilitator.post("/nudges", data={
+        "target": "task_id", "task_id": str(task["id"]), "message": "Hi"})
+    assert response.status_code == 303
+    page = facilitator.get("/help").get_data(as_text=True)
+    assert "Nobody holds this task yet" in page
+
+
+@pytest.mark.parametrize("client_name", ["member", "observer"])
+def test_only_the_facilitator_sends_a_nudge_form(people_, client_name):
+    response = people_.client(client_name).post("/nudges", data={
+        "target": "to_user_id", "to_user_id": str(people_.user("other_member").id),
+        "message": "Hi!"})
+    assert response.status_code == 403
+    assert people_.client("other_member").get("nudges").get_json()["items"] == []
+
+
+def test_a_nudge_form_without_its_token_is_refused(people_, facilitator):
+    response = facilitator.post("/nudges", csrf=False, data={
+        "target": "to_user_id", "to_user_id": str(people_.user("member").id),
+        "message": "Hi!"})
+    assert response.status_code == 400
+    assert people_.client("member").get("nudges").get_json()["items"] == []
+
+
+def test_the_help_page_speaks_german(facilitator, stalled_board):
+    html = facilitator.get("/help", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Wo Hilfe gebraucht wird" in html
+    assert "Ist die Taskforce wirklich hierarchiefrei?" in html
+    assert "wie läuft es mit „Edit the booth video“?" in html
+
+
+def test_the_help_page_rejects_a_bad_n(facilitator):
+    assert facilitator.get("/help?days=zero").status_code == 400
+    assert facilitator.get("/help?days=30").status_code == 200
+
+
+def test_the_charts_share_one_scale_and_stay_inside_the_plot():
+    zero = {"ideas": 0, "votes": 0, "comments": 0, "tasks_done": 0}
+    participation = {
+        "periods": [{"start": "2026-11-02T09:00:00+00:00", "end": "2026-11-09T09:00:00+00:00"},
+                    {"start": "2026-11-09T09:00:00+00:00", "end": "2026-11-16T09:00:00+00:00"}],
+        "departments": [
+            {"department": {"id": 1, "name": "IT"},
+             "weeks": [{"ideas": 3, "votes": 7, "comments": 0, "tasks_done": 1}, zero]},
+            {"department": {"id": 2, "name": "HR"},
+             "weeks": [zero, {"ideas": 1, "votes": 0, "comments": 2, "tasks_done": 0}]},
+        ],
+    }
+    it, hr = participation_charts(participation)
+    assert [g["value"] for g in it["gridlines"]] == [0, 6, 12]  # 11 at most → axis to 12
+    assert it["gridlines"] == hr["gridlines"]
+    assert [b["label"] for b in it["bars"]] == ["02.11.", "09.11."]
+    full = sum(s["height"] for s in it["bars"][0]["segments"])
+    small = sum(s["height"] for s in hr["bars"][1]["segments"])
+    assert small / full == pytest.approx(3 / 11, abs=0.01)
+    assert [s["metric"] for s in it["bars"][0]["segments"]] == ["ideas", "votes", "tasks_done"]
+    for chart in (it, hr):
+        for bar in chart["bars"]:
+            for segment in bar["segments"]:
+                assert segment["y"] >= 0 and segment["y"] + segment["height"] <= 125
+    assert it["total"] == 11 and hr["total"] == 3
+
+
+def test_the_evenness_line_leaves_gaps_for_silent_weeks():
+    trend = [{"start": "2026-11-02T09:00:00+00:00", "evenness": 0.5},
+             {"start": "2026-11-09T09:00:00+00:00", "evenness": None},
+             {"start": "2026-11-16T09:00:00+00:00", "evenness": 1.0}]
+    line = evenness_sparkline(trend)
+    assert [p["value"] for p in line["points"]] == [0.5, 1.0]
+    assert len(line["labels"]) == 3
+    assert line["points"][1]["y"] < line["points"][0]["y"]  # higher evenness is higher up

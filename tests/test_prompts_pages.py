@@ -1,0 +1,241 @@
+"""The prompt pages: the list with the facilitator's form, a running challenge, and a closed
+challenge's results page from which anyone but observers turns an idea into tasks."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from board import clock
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def frozen():
+    clock.set_clock(lambda: NOW)
+
+
+def running_challenge(facilitator, **extra) -> dict:
+    body = {"kind": "challenge", "title": "Trade fair clips", "body": "Ideas *welcome*",
+            "submissions_close_at": (NOW + timedelta(days=2)).isoformat(),
+            "voting_close_at": (NOW + timedelta(days=4)).isoformat(), **extra}
+    response = facilitator.post("prompts", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def html(client, path: str, **kw) -> str:
+    response = client.get(path, **kw)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def closed_challenge(facilitator, member, other_member, frozen):
+    challenge = running_challenge(facilitator)
+    winner = member.post("ideas", json={"body": "", "title": "Booth tour",
+                                        "prompt_id": challenge["id"]}).get_json()
+    runner_up = other_member.post("ideas", json={"body": "", "title": "Customer voices",
+                                                 "prompt_id": challenge["id"]}).get_json()
+    other_member.put(f"ideas/{winner['id']}/vote")
+    facilitator.put(f"ideas/{winner['id']}/vote")
+    member.put(f"ideas/{runner_up['id']}/vote")
+    clock.set_clock(lambda: NOW + timedelta(days=5))
+    return {"challenge": challenge, "winner": winner, "runner_up": runner_up}
+
+
+# ---- the list and the form -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("client_name", ["member", "observer", "facilitator"])
+def test_everyone_logged_in_sees_the_prompts(people_, facilitator, client_name, frozen):
+    running_challenge(facilitator)
+    facilitator.post("prompts", json={"kind": "prompt", "title": "Open question"})
+    page = html(people_.client(client_name), "/prompts")
+    assert "Trade fair clips" in page and "Open question" in page
+    assert "collecting" in page
+    assert ("Post a prompt or a challenge" in page) == (client_name == "facilitator")
+
+
+def test_the_prompt_pages_need_a_login(anonymous):
+    for path in ("/prompts", "/prompts/1", "/nudges"):
+        response = anonymous.get(path)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+
+
+def test_the_facilitator_posts_a_challenge_with_the_form(facilitator, member, frozen):
+    local = (NOW + timedelta(days=1)).astimezone(timezone(timedelta(hours=2)))  # Berlin, summer
+    later = local + timedelta(days=2)
+    offset = int(-local.utcoffset().total_seconds() // 60)  # as getTimezoneOffset() says
+    response = facilitator.post("/prompts", data={
+        "kind": "challenge", "title": "Best apprentice story", "body": "Go!",
+        "submissions_close_at": local.strftime("%Y-%m-%dT%H:%M"),
+        "voting_close_at": later.strftime("%Y-%m-%dT%H:%M"),
+        "tz_offset": str(offset), "hide_tallies": "1", "votes_per_person": "2"})
+    assert response.status_code == 303
+    prompt_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    prompt = member.get(f"prompts/{prompt_id}").get_json()
+    assert prompt["kind"] == "challenge"
+    assert prompt["hide_tallies"] is True and prompt["votes_per_person"] == 2
+    assert datetime.fromisoformat(prompt["submissions_close_at"]) == local.replace(second=0)
+    assert "Posted." in html(facilitator, f"/prompts/{prompt_id}")
+
+
+def test_a_bad_form_comes_back_with_the_reason(facilitator, frozen):
+    response = facilitator.post("/prompts", data={
+        "kind": "challenge", "title": "Backwards",
+        "submissions_close_at": (NOW + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "voting_close_at": (NOW + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Voting must close after the submissions close." in page
+    assert 'value="Backwards"' in page  # what was typed is kept
+    assert facilitator.get("prompts").get_json() == []
+
+
+@pytest.mark.parametrize("client_name", ["member", "observer"])
+def test_only_the_facilitator_posts_with_the_form(people_, client_name):
+    response = people_.client(client_name).post("/prompts", data={"kind": "prompt",
+                                                                  "title": "Me too"})
+    assert response.status_code == 403
+    assert people_.client("member").get("prompts").get_json() == []
+
+
+# ---- a running challenge -------------------------------------------------------------
+
+
+def test_a_running_challenge_hides_its_tallies_on_the_page(facilitator, member, other_member,
+                                                           frozen):
+    challenge = running_challenge(facilitator, votes_per_person=2)
+    idea = member.post("ideas", json={"body": "", "title": "Booth tour", "prompt_id": challenge["id"]})
+    other_member.put(f"ideas/{idea.get_json()['id']}/vote")
+    page = html(member, f"/prompts/{challenge['id']}")
+    assert "Booth tour" in page
+    assert "votes: hidden" in page
+    assert "The tallies stay hidden until the challenge closes" in page
+    assert "You have used 0 of your 2 votes." in page
+    assert "<em>welcome</em>" in page  # the prompt's Markdown, sanitized
+    assert "Add your idea" in page
+
+
+def test_voting_and_posting_ideas_from_the_page(facilitator, member, other_member, frozen):
+    challenge = running_challenge(facilitator, votes_per_person=1)
+    response = member.post(f"/prompts/{challenge['id']}/ideas",
+                           data={"title": "Night shift", "body": "Real people"})
+    assert response.status_code == 303
+    [idea] = member.get(f"ideas?prompt_id={challenge['id']}").get_json()["items"]
+    assert idea["title"] == "Night shift" and idea["prompt_id"] == challenge["id"]
+    vote = other_member.post(f"/prompts/{challenge['id']}/ideas/{idea['id']}/vote",
+                             data={"vote": "1"})
+    assert vote.status_code == 303
+    assert other_member.get(f"ideas/{idea['id']}").get_json()["voted"] is True
+    assert "You have used 1 of your 1 votes." in html(other_member,
+                                                      f"/prompts/{challenge['id']}")
+    other_member.post(f"/prompts/{challenge['id']}/ideas/{idea['id']}/vote", data={"vote": "0"})
+    assert other_member.get(f"ideas/{idea['id']}").get_json()["voted"] is False
+
+
+def test_a_late_idea_from_the_page_is_refused_with_a_note(facilitator, member, frozen):
+    challenge = running_challenge(facilitator)
+    clock.set_clock(lambda: NOW + timedelta(days=3))
+    page = html(member, f"/prompts/{challenge['id']}")
+    assert "Add your idea" not in page
+    response = member.post(f"/prompts/{challenge['id']}/ideas", data={"title": "Too late"})
+    assert response.status_code == 303
+    assert "This challenge no longer takes ideas." in html(member, f"/prompts/{challenge['id']}")
+    assert member.get(f"ideas?prompt_id={challenge['id']}").get_json()["items"] == []
+
+
+def test_an_observer_reads_but_gets_no_forms(facilitator, member, observer, frozen):
+    challenge = running_challenge(facilitator)
+    idea = member.post("ideas", json={"body": "", "title": "Booth tour", "prompt_id": challenge["id"]})
+    page = html(observer, f"/prompts/{challenge['id']}")
+    assert "Booth tour" in page
+    assert 'action="/prompts/' not in page
+    response = observer.post(f"/prompts/{challenge['id']}/ideas/{idea.get_json()['id']}/vote",
+                             data={"vote": "1"})
+    assert response.status_code == 403
+
+
+def test_user_text_never_becomes_markup(facilitator, member, frozen):
+    challenge = running_challenge(facilitator, title="<img src=x onerror=alert(1)>",
+                                  body="<script>alert(2)</script> [x](javascript:alert(3))")
+    member.post("ideas", json={"body": "", "title": "<script>alert(4)</script>",
+                               "prompt_id": challenge["id"]})
+    page = html(member, f"/prompts/{challenge['id']}")
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
+    assert 'href="javascript:' not in page
+    assert "&lt;script&gt;alert(4)&lt;/script&gt;" in page
+
+
+def test_a_missing_prompt_page_is_404(member):
+    assert member.get("/prompts/999").status_code == 404
+
+
+def test_the_prompt_page_speaks_german(facilitator, member, frozen):
+    challenge = running_challenge(facilitator)
+    page = html(member, f"/prompts/{challenge['id']}", headers={"Accept-Language": "de"})
+    assert "Deine Idee einreichen" in page
+    assert "Sammelt Ideen bis" in page
+
+
+# ---- a closed challenge's results ----------------------------------------------------
+
+
+def test_the_results_page_ranks_the_ideas(people_, closed_challenge):
+    page = html(people_.client("observer"), f"/prompts/{closed_challenge['challenge']['id']}")
+    assert "Results" in page
+    assert "3 people from 3 departments took part: 2 ideas, 3 votes." in page
+    ranking = re.findall(r'<li id="idea-(\d+)" class="ranked ?(winner)?', page)
+    assert [(int(i), w) for i, w in ranking] == [
+        (closed_challenge["winner"]["id"], "winner"), (closed_challenge["runner_up"]["id"], "")]
+    assert "Winner" in page
+    assert "votes: hidden" not in page
+
+
+def test_anyone_but_observers_turns_a_winning_idea_into_tasks(people_, closed_challenge,
+                                                              member, other_member, observer):
+    challenge_id = closed_challenge["challenge"]["id"]
+    winner_id = closed_challenge["winner"]["id"]
+    assert "Turn into tasks" in html(other_member, f"/prompts/{challenge_id}")
+    assert "Turn into tasks" not in html(observer, f"/prompts/{challenge_id}")
+    response = other_member.post(f"/prompts/{challenge_id}/ideas/{winner_id}/tasks", data={
+        "titles": "Write the booth tour script\n\n  Film the booth tour  \n"})
+    assert response.status_code == 303
+    created = member.get(f"tasks?idea_id={winner_id}").get_json()["items"]
+    assert sorted(t["title"] for t in created) == ["Film the booth tour",
+                                                  "Write the booth tour script"]
+    assert all(t["status"] == "open" and t["claimed_by"] is None for t in created)
+    page = html(member, f"/prompts/{challenge_id}")
+    assert "Tasks from this idea" in page and "Film the booth tour" in page
+    assert all(t["idea_id"] == winner_id for t in created)
+
+
+def test_observers_cannot_turn_ideas_into_tasks(closed_challenge, observer, member):
+    challenge_id = closed_challenge["challenge"]["id"]
+    winner_id = closed_challenge["winner"]["id"]
+    response = observer.post(f"/prompts/{challenge_id}/ideas/{winner_id}/tasks",
+                             data={"titles": "Sneaky task"})
+    assert response.status_code == 403
+    assert member.get(f"tasks?idea_id={winner_id}").get_json()["items"] == []
+
+
+def test_turning_into_tasks_needs_at_least_one_line(closed_challenge, member):
+    challenge_id = closed_challenge["challenge"]["id"]
+    winner_id = closed_challenge["winner"]["id"]
+    member.post(f"/prompts/{challenge_id}/ideas/{winner_id}/tasks", data={"titles": "  \n "})
+    assert "Write 1 to 20 tasks, one per line." in html(member, f"/prompts/{challenge_id}")
+    assert member.get(f"tasks?idea_id={winner_id}").get_json()["items"] == []
+
+
+def test_an_idea_of_another_prompt_is_not_found_here(closed_challenge, member):
+    other = member.post("ideas", json={"body": "", "title": "Unrelated"}).get_json()
+    response = member.post(
+        f"/prompts/{closed_challenge['challenge']['id']}/ideas/{other['id']}/tasks",
+        data={"titles": "x"})
+    assert response.status_code == 404
