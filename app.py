@@ -1,10 +1,26 @@
-"""Entry point: `python app.py` serves the board; `flask --app app` finds the app."""
+"""Entry point: `python app.py` serves the board; `flask --app app` finds the app.
+
+In production run one process per port behind a reverse proxy with sticky sessions,
+`gunicorn -w 1 --threads 300 -b 127.0.0.1:PORT app:app` each, sharing
+BOARD_MESSAGE_QUEUE (docs/deploy.md).
+"""
+
+import signal
+import sys
 
 from board import create_app
-from board.realtime import socketio
+from board.realtime import require_origin_check, socketio, tune_server_process
 
 app = create_app()
+tune_server_process()
+
+
+def _stop(_signum, _frame):
+    sys.exit(0)  # runs atexit hooks: this process leaves the presence count at once
+
 
 if __name__ == "__main__":
     settings = app.extensions["board_settings"]
+    require_origin_check()
+    signal.signal(signal.SIGTERM, _stop)
     socketio.run(app, host=settings.host, port=settings.port, allow_unsafe_werkzeug=True)

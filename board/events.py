@@ -3,16 +3,19 @@ envelopes are published to Socket.IO rooms only after that transaction commits.
 
 Audience is a permission decision and lives here: a public event goes to the board
 room, a private one (a nudge) only to the `user:<id>` rooms of the people it names.
+Ending sockets (logout, a role change, a removal) is addressed by room here too.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from board import clock
 from models import Event, EventRecipient
@@ -27,9 +30,21 @@ EVENT_TYPES = {
 # and a client asking for `after=SEQ` can never miss an event that commits later.
 _PG_EVENT_LOCK = 7_310_214
 _PENDING = "board_pending_events"
+_PENDING_ENDS = "board_pending_socket_ends"
+_HOLDS_ORDER = "board_holds_emit_order"
+# How long a committing writer waits for the previous one to finish publishing; past it,
+# it publishes anyway (order may then slip, which clients repair from /api/v1/events).
+ORDER_WAIT_SECONDS = 5.0
 
 Publisher = Callable[[dict, list[str]], None]
+SocketEnder = Callable[[str], None]
+log = logging.getLogger(__name__)
 _publishers: list[Publisher] = []
+_socket_enders: list[SocketEnder] = []
+# Held from just before an event-writing COMMIT until its envelopes are published. Event
+# writers are already serialised by the database (SQLite's write lock, the advisory lock
+# on PostgreSQL), so this makes one process emit in exactly the order of `seq`.
+_emit_order = threading.RLock()
 
 
 def user_summary(user: Any) -> dict | None:
@@ -44,7 +59,13 @@ def user_summary(user: Any) -> dict | None:
 
 
 def user_room(user_id: int) -> str:
+    """Every socket of one person: private events, and ending them on a role change."""
     return f"user:{user_id}"
+
+
+def session_room(board_sid: str) -> str:
+    """Every socket of one login session (the cookie's `board_sid`): ended at logout."""
+    return f"session:{board_sid}"
 
 
 def record(session: Session, type: str, actor: Any, data: dict, *,
@@ -77,7 +98,9 @@ def record(session: Session, type: str, actor: Any, data: dict, *,
         session.add_all(EventRecipient(seq=row.seq, user_id=uid) for uid in ids)
         rooms = [user_room(uid) for uid in ids]
     envelope = {"seq": row.seq, **body}
-    session.info.setdefault(_PENDING, []).append((envelope, rooms))
+    # Tagged with the innermost savepoint, so that rolling that savepoint back drops it.
+    savepoint = session.get_nested_transaction()
+    session.info.setdefault(_PENDING, []).append((envelope, rooms, savepoint))
     return envelope
 
 
@@ -108,14 +131,85 @@ def remove_publisher(publisher: Publisher) -> None:
         _publishers.remove(publisher)
 
 
+def add_socket_ender(ender: SocketEnder) -> None:
+    """Register a callable(room) that disconnects every socket in that room."""
+    if ender not in _socket_enders:
+        _socket_enders.append(ender)
+
+
+def remove_socket_ender(ender: SocketEnder) -> None:
+    if ender in _socket_enders:
+        _socket_enders.remove(ender)
+
+
+def end_sockets(room: str) -> None:
+    """Disconnect every socket in `room` now, in every server process (logout)."""
+    for ender in list(_socket_enders):
+        _run_safely(ender, room)
+
+
+def end_sockets_after_commit(session: Session, room: str) -> None:
+    """Disconnect every socket in `room` once this transaction commits (role change,
+    removal): the sockets lose their powers together with the session that opened them."""
+    session.info.setdefault(_PENDING_ENDS, []).append(room)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _hold_emit_order(session: Session) -> None:
+    if session.in_nested_transaction() or not session.info.get(_PENDING):
+        return
+    if not session.info.get(_HOLDS_ORDER):
+        session.info[_HOLDS_ORDER] = _emit_order.acquire(timeout=ORDER_WAIT_SECONDS)
+
+
 @sa_event.listens_for(Session, "after_commit")
 def _publish_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    for envelope, rooms in pending or ():
-        for publisher in list(_publishers):
-            publisher(envelope, rooms)
+    if session.in_nested_transaction():
+        return  # a savepoint was released: nothing is visible to others yet
+    try:
+        for envelope, rooms, _savepoint in session.info.pop(_PENDING, None) or ():
+            for publisher in list(_publishers):
+                _run_safely(publisher, envelope, rooms)
+    finally:
+        _release_emit_order(session)
+    for room in session.info.pop(_PENDING_ENDS, None) or ():
+        end_sockets(room)
 
 
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_on_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _run_safely(callback: Callable, *args: Any) -> None:
+    # The change is committed: a failing fan-out must not turn it into an error for its
+    # author. Clients that missed the envelope get it from /api/v1/events.
+    try:
+        callback(*args)
+    except Exception:
+        log.exception("publishing to %r failed", callback)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _release_after_failed_commit(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        _release_emit_order(session)
+
+
+def _release_emit_order(session: Session) -> None:
+    if session.info.pop(_HOLDS_ORDER, False):
+        _emit_order.release()
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_PENDING_ENDS, None)
+        return
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [item for item in pending if not _inside(item[2], previous)]
+
+
+def _inside(savepoint: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is rolled_back:
+            return True
+        savepoint = savepoint.parent
+    return False

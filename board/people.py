@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from board import policy
+from board import events, policy
 from board.errors import Conflict, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, add_german
 from models import ROLES, Department, User
@@ -245,6 +245,7 @@ def set_role(session: Session, email: str, role: str) -> User:
     user = find_user(session, email)
     user.role = role
     user.session_version += 1
+    events.end_sockets_after_commit(session, events.user_room(user.id))
     session.commit()
     return user
 
@@ -255,6 +256,7 @@ def remove_user(session: Session, email: str) -> User:
     user.active = False
     user.session_version += 1
     user.feed_token = None
+    events.end_sockets_after_commit(session, events.user_room(user.id))
     session.commit()
     return user
 

@@ -1,50 +1,327 @@
-"""Socket.IO: authenticated connect, rooms, presence. No business logic lives here.
+"""Socket.IO: authenticated connect, rooms, presence, ending sockets. No business logic.
 
-The socket only pushes (server → client); every write goes through the HTTP API.
+The socket only pushes (server → client): every write goes through the HTTP API, so no
+handler here reads anything a client sends. Each socket joins the public `board` room,
+its person's `user:<id>` room (private events; ended on a role change or removal) and
+its login's `session:<board_sid>` room (ended at logout).
+
+Ending sockets works across processes: with a message queue, an internal `_END_SOCKETS`
+message travels the same Redis channel as the events and every process disconnects its
+own sockets in that room; the CLI, a separate process, uses the same path. Without a
+queue (one process, SQLite) the CLI cannot reach the server, so the server re-checks each
+socket's `session_version` before every emit and on a heartbeat.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+import atexit
+import gc
+import logging
+import sys
+import threading
+from dataclasses import dataclass
+
+import redis
+import socketio as socketio_lib
+from flask import Flask, request
 from flask import session as cookie_session
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
+from sqlalchemy import func, select
 
-from board import events
-from board.settings import Settings
+from board import events, policy
+from board.presence import LocalStore, Presence, RedisStore
+from board.settings import Settings, SettingsError, check_origins
+from models import User
+
+log = logging.getLogger(__name__)
+
+# Chosen by measurement against gevent (bench/, docs/performance.md): threads keep
+# SQLite, psycopg and argon2 from stalling every socket, and deliver within the target.
+ASYNC_MODE = "threading"
+# Clients send nothing but the connect packet and pongs; anything bigger is refused.
+MAX_CLIENT_MESSAGE_BYTES = 16 * 1024
+NAMESPACE = "/"
+# One emit wakes a writer thread per socket; at Python's default 5 ms switch interval
+# they preempt the emitting thread hundreds of times, which stretched the voter's own
+# request from ~20 ms to ~150 ms at 500 sockets (docs/performance.md).
+GIL_SWITCH_INTERVAL_SECONDS = 0.02
+_END_SOCKETS = "board:end-sockets"  # internal message between processes, never emitted
 
 socketio = SocketIO()
 
-ASYNC_MODE = "threading"
+
+@dataclass(frozen=True)
+class Connection:
+    """What one socket was opened with: enough to count it and to re-check it."""
+
+    user_id: int
+    session_version: int
+    department: str
+    board_sid: str
 
 
-def session_room(board_sid: str) -> str:
-    return f"session:{board_sid}"
+class Live:
+    """This process's sockets for one app, their presence counts and their re-checks."""
+
+    def __init__(self, app: Flask, settings: Settings):
+        self.database = app.extensions["board_db"]
+        self.multi_process = settings.message_queue is not None
+        self.connections: dict[str, Connection] = {}
+        self._lock = threading.Lock()
+        self._background = not settings.testing
+        self._started = False
+        self._people_revision: tuple | None = None
+        if self.multi_process:
+            client = redis.Redis.from_url(settings.message_queue)
+            store = RedisStore(client, prefix=settings.socketio_channel)
+        else:
+            store = LocalStore()
+        self.presence = Presence(store, self.online, _emit_presence,
+                                 on_heartbeat=self.revalidate)
+
+    def add(self, sid: str, connection: Connection) -> None:
+        with self._lock:
+            self.connections[sid] = connection
+            # Its login was checked a moment ago, maybe before a revocation the last
+            # check already saw: the next check looks at every socket again.
+            self._people_revision = None
+        self.presence.changed(newcomer=sid)
+        self._start_background()
+
+    def remove(self, sid: str) -> None:
+        with self._lock:
+            gone = self.connections.pop(sid, None)
+        if gone is not None:
+            self.presence.changed()
+
+    def online(self) -> dict[int, str]:
+        """The people with a socket on this process: user id → department name."""
+        with self._lock:
+            return {c.user_id: c.department for c in self.connections.values()}
+
+    def revalidate_if_people_changed(self) -> list[str]:
+        """A cheap check before every emit: the full one only when some session was
+        revoked since the last check (a role change or removal bumps session_version)."""
+        with self._lock:
+            if not self.connections:
+                return []
+        with self.database.ReadSession() as session:
+            revision = tuple(session.execute(
+                select(func.count(User.id), func.coalesce(func.sum(User.session_version), 0))
+            ).one())
+        if revision == self._people_revision:
+            return []
+        ended = self.revalidate()
+        self._people_revision = revision  # read before the full check: nothing slips by
+        return ended
+
+    def revalidate(self) -> list[str]:
+        """End the sockets whose person was removed or changed role since they connected."""
+        with self._lock:
+            connections = dict(self.connections)
+        if not connections:
+            return []
+        ids = {c.user_id for c in connections.values()}
+        with self.database.ReadSession() as session:
+            current = {
+                uid: (version, active)
+                for uid, version, active in session.execute(
+                    select(User.id, User.session_version, User.active).where(User.id.in_(ids)))
+            }
+        stale = [sid for sid, c in connections.items()
+                 if current.get(c.user_id) != (c.session_version, True)]
+        for sid in stale:
+            _end_local_socket(socketio.server, sid)
+        return stale
+
+    def _start_background(self) -> None:
+        if not self._background or self._started:
+            return
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        socketio.start_background_task(self.presence.run)
+        atexit.register(self.presence.stop)
+
+
+_live: Live | None = None
+
+
+def live() -> Live:
+    if _live is None:
+        raise RuntimeError("init_realtime() has not run")
+    return _live
+
+
+class _EndingRedisManager(socketio_lib.RedisManager):
+    """The Redis fan-out, which also carries 'end the sockets in this room' to every
+    process (the Socket.IO queue has no room-wide disconnect of its own)."""
+
+    def _handle_emit(self, message):
+        if message.get("event") == _END_SOCKETS:
+            _end_local_room(self.server, message.get("room"))
+            return
+        super()._handle_emit(message)
+
+
+def _client_manager(settings: Settings):
+    if settings.message_queue:
+        return _EndingRedisManager(settings.message_queue, channel=settings.socketio_channel)
+    return socketio_lib.Manager()
 
 
 def init_realtime(app: Flask, settings: Settings) -> None:
+    global _live
+    origins = check_origins(settings.cors_origins)
     socketio.init_app(
         app,
         async_mode=ASYNC_MODE,
-        message_queue=settings.message_queue,
-        cors_allowed_origins=settings.cors_origins,
+        client_manager=_client_manager(settings),
+        cors_allowed_origins=origins,
         manage_session=False,
-        max_http_buffer_size=64 * 1024,
+        max_http_buffer_size=MAX_CLIENT_MESSAGE_BYTES,
     )
+    _limit_websocket_frames(socketio.server.eio)
+    app.wsgi_app = refuse_oversized_posts(app.wsgi_app)
+    require_origin_check()
+    _live = Live(app, settings)
+    app.extensions["board_live"] = _live
     events.add_publisher(publish)
+    events.add_socket_ender(end_room)
+
+
+def tune_server_process() -> None:
+    """Process-wide settings for a serving process (app.py calls this; tests do not)."""
+    if ASYNC_MODE == "threading":
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)
+    # Everything loaded at start-up lives as long as the process: keep it out of the
+    # collector's full passes, which otherwise rescan it while sockets wait.
+    gc.freeze()
+
+
+def require_origin_check() -> None:
+    """Refuse to run with the Socket.IO origin check switched off, however it happened."""
+    allowed = socketio.server.eio.cors_allowed_origins
+    if allowed is not None:
+        try:
+            check_origins(allowed)
+        except SettingsError as error:
+            raise SettingsError(f"Socket.IO origin check is off: {error}") from None
+
+
+def _limit_websocket_frames(eio) -> None:
+    """Make simple-websocket itself stop reading a message past the size limit (Engine.IO
+    checks only after the whole message is in memory)."""
+    if eio.async_mode != "threading":
+        return
+    websocket_class = eio._async["websocket"]
+
+    def limited(handler, server):
+        return websocket_class(handler, server, max_message_size=MAX_CLIENT_MESSAGE_BYTES)
+
+    eio._async = {**eio._async, "websocket": limited}
+
+
+# ---- sending ----------------------------------------------------------------------------
 
 
 def publish(envelope: dict, rooms: list[str]) -> None:
-    for room in rooms:
-        socketio.emit("activity", envelope, to=room)
+    """events.py calls this after each commit: one emit, to the event's audience only."""
+    if not rooms:
+        return  # a private event without recipients reaches nobody, never everyone
+    if _live is not None and not _live.multi_process:
+        _live.revalidate_if_people_changed()  # the CLI, another process, cannot reach us
+    socketio.emit("activity", envelope, to=rooms[0] if len(rooms) == 1 else rooms,
+                  namespace=NAMESPACE)
+
+
+def _emit_presence(snapshot: dict, to: str | None) -> None:
+    socketio.emit("presence", snapshot, to=to or events.PUBLIC_ROOM, namespace=NAMESPACE)
+
+
+def flush_presence() -> dict:
+    """Send the presence counts now if they changed (the background loop does this)."""
+    return live().presence.flush()
+
+
+# ---- ending sockets ---------------------------------------------------------------------
+
+
+def end_room(room: str) -> None:
+    """Disconnect every socket in `room`, on every server process."""
+    server = socketio.server
+    if isinstance(server.manager, socketio_lib.PubSubManager):
+        socketio.emit(_END_SOCKETS, None, to=room, namespace=NAMESPACE)
+    else:
+        _end_local_room(server, room)
+
+
+def _end_local_room(server, room: str | None) -> None:
+    if not room:
+        return
+    for sid, _eio_sid in list(server.manager.get_participants(NAMESPACE, room)):
+        _end_local_socket(server, sid)
+
+
+def _end_local_socket(server, sid: str) -> None:
+    """Tell the client it was disconnected (so it does not retry), then close the
+    transport too, so that the connection cannot be reused for a new connect."""
+    eio_sid = server.manager.eio_sid_from_sid(sid, NAMESPACE)
+    server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+    transport = server.eio.sockets.get(eio_sid) if eio_sid is not None else None
+    if transport is not None:
+        # wait=False: Engine.IO's waiting close blocks until a long-polling client polls
+        # once more, which a client that was just told to go never does.
+        transport.close(wait=False)
+
+
+def refuse_oversized_posts(wsgi_app, limit: int = MAX_CLIENT_MESSAGE_BYTES):
+    """Answer 413 to a long-polling POST over the limit before Engine.IO reads it.
+
+    Engine.IO's own refusal closes the connection with a close that waits for the
+    client's next poll, holding a server thread until then; this one holds nothing.
+    """
+
+    def middleware(environ, start_response):
+        if environ.get("REQUEST_METHOD") == "POST" and \
+                environ.get("PATH_INFO", "").startswith("/socket.io"):
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = limit + 1
+            if length > limit:
+                start_response("413 Content Too Large", [("Content-Type", "text/plain")])
+                return [b"Message too large."]
+        return wsgi_app(environ, start_response)
+
+    return middleware
+
+
+# ---- handlers ---------------------------------------------------------------------------
 
 
 @socketio.on("connect")
 def on_connect(auth=None):
-    if not current_user.is_authenticated:
+    if not policy.can(current_user, "board.read"):
         return False
+    board_sid = cookie_session.get("board_sid")
+    if not board_sid:
+        return False  # a socket that logout could not find must not exist
+    user = current_user
     join_room(events.PUBLIC_ROOM)
-    join_room(events.user_room(current_user.id))
-    if cookie_session.get("board_sid"):
-        join_room(session_room(cookie_session["board_sid"]))
+    join_room(events.user_room(user.id))
+    join_room(events.session_room(board_sid))
+    live().add(request.sid, Connection(user.id, user.session_version, user.department.name,
+                                       board_sid))
     return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    live().remove(request.sid)
+
+
+def session_room(board_sid: str) -> str:
+    return events.session_room(board_sid)

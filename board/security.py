@@ -110,6 +110,7 @@ def start_session(user) -> str | None:
     id is returned (so its sockets can be closed too)."""
     previous = cookie_session.get("board_sid")
     revoke_session(previous, _lifetime())
+    _end_sockets_of(previous)
     cookie_session.clear()
     login_user(user)
     cookie_session["board_sid"] = secrets.token_urlsafe(16)
@@ -122,8 +123,17 @@ def end_current_session() -> str | None:
     board_sid = cookie_session.get("board_sid")
     logout_user()
     revoke_session(board_sid, _lifetime())
+    _end_sockets_of(board_sid)
     cookie_session.clear()
     return board_sid
+
+
+def _end_sockets_of(board_sid: str | None) -> None:
+    """Every socket that session opened, on every server process (board/realtime.py)."""
+    if board_sid:
+        from board import events
+
+        events.end_sockets(events.session_room(board_sid))
 
 
 def _drop_revoked_session():

@@ -64,13 +64,35 @@ def _origins(raw: str | None) -> list[str] | None:
     """None keeps Flask-SocketIO's same-origin check; '*' or an empty list would disable it."""
     if raw is None:
         return None
-    origins = [o.strip() for o in raw.split(",") if o.strip()]
-    if not origins or "*" in origins:
+    return check_origins([o.strip() for o in raw.split(",") if o.strip()])
+
+
+def check_origins(origins) -> list[str] | None:
+    """The Socket.IO origins to allow: None (same origin only) or a list of URLs.
+
+    '*' allows every origin and an empty list switches the check off altogether, so
+    both are refused here, whichever way they arrive (environment or code).
+    """
+    if origins is None:
+        return None
+    if isinstance(origins, str):
+        origins = [origins]
+    if not isinstance(origins, list | tuple) or not all(isinstance(o, str) for o in origins):
+        raise SettingsError("BOARD_CORS_ORIGINS must be a list of URLs")
+    if not origins or any(o.strip() in ("*", "") for o in origins):
         raise SettingsError(
             "BOARD_CORS_ORIGINS must name the board's own URL(s); '*' or an empty "
             "list would switch the Socket.IO origin check off"
         )
-    return origins
+    return [o.strip().rstrip("/") for o in origins]
+
+
+def _message_queue(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError("BOARD_MESSAGE_QUEUE must be a redis:// or rediss:// URL")
+    return raw
 
 
 @dataclass(frozen=True)
@@ -83,6 +105,8 @@ class Settings:
     message_queue: str | None = None
     claim_limit: int = 5
     cors_origins: list[str] | None = None
+    # The Redis pub/sub channel (and key prefix) that server processes of one board share.
+    socketio_channel: str = "taskforce-board"
     secure_cookies: bool = False
     ratelimit_storage: str = "memory://"
     trusted_proxies: int = 0
@@ -97,7 +121,7 @@ class Settings:
         env = dict(os.environ if env is None else env)
         instance_path = Path(env.get("BOARD_INSTANCE_PATH") or PROJECT_ROOT / "instance")
         database_url = env.get("BOARD_DATABASE_URL") or default_database_url(instance_path)
-        message_queue = env.get("BOARD_MESSAGE_QUEUE") or None
+        message_queue = _message_queue(env.get("BOARD_MESSAGE_QUEUE"))
         storage = env.get("BOARD_RATELIMIT_STORAGE") or message_queue or "memory://"
         return cls(
             instance_path=instance_path,
@@ -108,6 +132,7 @@ class Settings:
             message_queue=message_queue,
             claim_limit=_int(env, "BOARD_CLAIM_LIMIT", 5, minimum=1),
             cors_origins=_origins(env.get("BOARD_CORS_ORIGINS")),
+            socketio_channel=env.get("BOARD_SOCKETIO_CHANNEL") or "taskforce-board",
             secure_cookies=_bool(env, "BOARD_SECURE_COOKIES", False),
             ratelimit_storage=storage,
             trusted_proxies=_int(env, "BOARD_TRUSTED_PROXIES", 0),

@@ -1,0 +1,1 @@
+"""Benchmarks. `make bench` runs the Socket.IO fan-out benchmark (bench/fanout.py)."""
