@@ -28,8 +28,12 @@ PASSWORD = "correct-horse-battery"
 
 CHROMIUM = os.environ.get("BOARD_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 SERVER_START_SECONDS = 30
@@ -97,7 +101,9 @@ class BoardServer:
                 self.process.wait()
 
 
-def start_server(workdir: Path, database_url: str, env: dict[str, str] | None = None) -> BoardServer:
+def start_server(
+    workdir: Path, database_url: str, env: dict[str, str] | None = None
+) -> BoardServer:
     """Start `python app.py` on a free port and wait until it answers."""
     last_error: Exception | None = None
     for _attempt in range(3):  # another process may take the port between probe and bind
@@ -116,8 +122,13 @@ def start_server(workdir: Path, database_url: str, env: dict[str, str] | None = 
             **(env or {}),
         }
         with log_path.open("wb") as log:
-            process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=server_env,
-                                       stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, "app.py"],
+                cwd=ROOT,
+                env=server_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         server = BoardServer(f"http://127.0.0.1:{port}", database_url, process, log_path)
         try:
             _wait_until_answering(server)
@@ -163,8 +174,9 @@ def create_person(database_url: str, name: str, role: str, department: str) -> P
     database = Database(database_url)
     try:
         with database.Session() as session:
-            user = people.create_user(session, f"{name}@example.com", PASSWORD, name.title(),
-                                      department, role)
+            user = people.create_user(
+                session, f"{name}@example.com", PASSWORD, name.title(), department, role
+            )
             return Person(user.email, user.display_name, role, user.department.name, user.id)
     finally:
         database.dispose()
@@ -176,9 +188,11 @@ class Api:
     def __init__(self, server: BoardServer, person: Person):
         self.base = server.url + "/api/v1/"
         self.http = requests.Session()
-        answer = self.http.post(self.base + "auth/login",
-                                json={"email": person.email, "password": person.password},
-                                timeout=10)
+        answer = self.http.post(
+            self.base + "auth/login",
+            json={"email": person.email, "password": person.password},
+            timeout=10,
+        )
         assert answer.status_code == 200, answer.text
         self.http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
         self.user = answer.json()["user"]
@@ -186,7 +200,9 @@ class Api:
     def call(self, method: str, path: str, json=None, expect: int | None = None):
         answer = self.http.request(method, self.base + path, json=json, timeout=10)
         if expect is not None:
-            assert answer.status_code == expect, f"{method} {path}: {answer.status_code} {answer.text}"
+            assert answer.status_code == expect, (
+                f"{method} {path}: {answer.status_code} {answer.text}"
+            )
         return answer.json() if answer.content else None
 
     def post_idea(self, title: str, body: str = "Seen in a browser test.", **extra) -> dict:
@@ -227,8 +243,10 @@ def chromium_path() -> str:
     except ImportError:
         _missing("Playwright for Python is not installed (requirements-dev.txt)")
     if not Path(CHROMIUM).exists():
-        _missing(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` "
-                 "(`make browser-deps`) or set BOARD_TEST_CHROMIUM")
+        _missing(
+            f"Chromium not found at {CHROMIUM}: install Debian's `chromium` "
+            "(`make browser-deps`) or set BOARD_TEST_CHROMIUM"
+        )
     return CHROMIUM
 
 
@@ -254,8 +272,9 @@ def board_server(chromium_path, sqlite_template, tmp_path_factory) -> Iterator[B
     database = workdir / "board.sqlite3"
     shutil.copy(sqlite_template, database)
     database_url = f"sqlite:///{database}"
-    seeded = {name: create_person(database_url, name, role, dept)
-              for name, role, dept in SEED_PEOPLE}
+    seeded = {
+        name: create_person(database_url, name, role, dept) for name, role, dept in SEED_PEOPLE
+    }
     server = start_server(workdir, database_url)
     server.people = seeded
     yield server
@@ -266,7 +285,9 @@ def board_server(chromium_path, sqlite_template, tmp_path_factory) -> Iterator[B
 def person(board_server) -> Callable[..., Person]:
     """Make a fresh person for this test: person("member", "Marketing")."""
 
-    def make(role: str = "member", department: str = "Marketing", name: str | None = None) -> Person:
+    def make(
+        role: str = "member", department: str = "Marketing", name: str | None = None
+    ) -> Person:
         name = name or f"{role}{next(_unique)}"
         return create_person(board_server.database_url, name, role, department)
 
@@ -290,8 +311,9 @@ def new_context(browser, board_server):
         contexts.append(context)
         if person is not None:
             # context.request shares the context's cookie jar: the session cookie lands there.
-            answer = context.request.post("/api/v1/auth/login",
-                                          data={"email": person.email, "password": person.password})
+            answer = context.request.post(
+                "/api/v1/auth/login", data={"email": person.email, "password": person.password}
+            )
             assert answer.status == 200, answer.text()
         return context
 
