@@ -9,222 +9,26 @@ service → event row → commit → Socket.IO → the open pages.
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct-horse-battery"
-
-CHROMIUM = os.environ.get("BOARD_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1280, "height": 800}
-SERVER_START_SECONDS = 30
-# How long a live update may take to show up before a test calls it missing. Generous
-# for a loaded CI machine; tests wait on conditions, so a fast run never waits this long.
-LIVE_TIMEOUT_MS = 10_000
-
-
-# ---- the server ----------------------------------------------------------------------
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def free_port() -> int:
-    """A free local port; BOARD_TEST_PORTS=5600-5699 keeps it inside a given range."""
-    wanted = os.environ.get("BOARD_TEST_PORTS")
-    if wanted:
-        low, high = (int(part) for part in wanted.split("-"))
-        for port in range(low, high + 1):
-            if _port_is_free(port):
-                return port
-        raise RuntimeError(f"no free port in BOARD_TEST_PORTS={wanted}")
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Person:
-    email: str
-    name: str
-    role: str
-    department: str
-    id: int
-    password: str = PASSWORD
-
-
-@dataclass
-class BoardServer:
-    """One `python app.py` process serving one database."""
-
-    url: str
-    database_url: str
-    process: subprocess.Popen
-    log_path: Path
-    people: dict[str, Person] = field(default_factory=dict)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def start_server(
-    workdir: Path, database_url: str, env: dict[str, str] | None = None
-) -> BoardServer:
-    """Start `python app.py` on a free port and wait until it answers."""
-    last_error: Exception | None = None
-    for _attempt in range(3):  # another process may take the port between probe and bind
-        port = free_port()
-        log_path = workdir / f"server-{port}.log"
-        # Only our BOARD_* settings: a developer's own (a Redis queue, a database) stay out.
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith("BOARD_")}
-        server_env = {
-            **inherited,
-            "BOARD_DATABASE_URL": database_url,
-            "BOARD_INSTANCE_PATH": str(workdir / "instance"),
-            "BOARD_SECRET_KEY": "browser-test-secret",
-            "BOARD_HOST": "127.0.0.1",
-            "BOARD_PORT": str(port),
-            "PYTHONUNBUFFERED": "1",
-            **(env or {}),
-        }
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "app.py"],
-                cwd=ROOT,
-                env=server_env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        server = BoardServer(f"http://127.0.0.1:{port}", database_url, process, log_path)
-        try:
-            _wait_until_answering(server)
-            return server
-        except RuntimeError as exc:
-            server.stop()
-            last_error = exc
-    raise RuntimeError(f"the board server did not start: {last_error}")
-
-
-def _wait_until_answering(server: BoardServer) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"server exited with {server.process.returncode}:\n{server.log()}")
-        try:
-            if requests.get(server.url + "/api/v1/departments", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)  # polling a starting process, not waiting for a clock
-    raise RuntimeError(f"server did not answer within {SERVER_START_SECONDS}s:\n{server.log()}")
-
-
-# ---- people and data -----------------------------------------------------------------
-
-_unique = itertools.count(1)
-
-# The seeded task force: every role, several departments.
-SEED_PEOPLE = [
-    ("mara", "member", "Marketing"),
-    ("ivan", "member", "IT"),
-    ("petra", "member", "PR"),
-    ("sam", "facilitator", "Communications"),
-    ("olga", "observer", "Sales"),
-]
-
-
-def create_person(database_url: str, name: str, role: str, department: str) -> Person:
-    from board import people
-    from board.db import Database
-
-    database = Database(database_url)
-    try:
-        with database.Session() as session:
-            user = people.create_user(
-                session, f"{name}@example.com", PASSWORD, name.title(), department, role
-            )
-            return Person(user.email, user.display_name, role, user.department.name, user.id)
-    finally:
-        database.dispose()
-
-
-class Api:
-    """A person's JSON API client against the running server (cookie + CSRF header)."""
-
-    def __init__(self, server: BoardServer, person: Person):
-        self.base = server.url + "/api/v1/"
-        self.http = requests.Session()
-        answer = self.http.post(
-            self.base + "auth/login",
-            json={"email": person.email, "password": person.password},
-            timeout=10,
-        )
-        assert answer.status_code == 200, answer.text
-        self.http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
-        self.user = answer.json()["user"]
-
-    def call(self, method: str, path: str, json=None, expect: int | None = None):
-        answer = self.http.request(method, self.base + path, json=json, timeout=10)
-        if expect is not None:
-            assert answer.status_code == expect, (
-                f"{method} {path}: {answer.status_code} {answer.text}"
-            )
-        return answer.json() if answer.content else None
-
-    def post_idea(self, title: str, body: str = "Seen in a browser test.", **extra) -> dict:
-        return self.call("POST", "ideas", {"title": title, "body": body, **extra}, expect=201)
-
-    def vote(self, idea_id: int) -> dict:
-        return self.call("PUT", f"ideas/{idea_id}/vote", expect=200)
-
-    def create_task(self, title: str, **extra) -> dict:
-        return self.call("POST", "tasks", {"title": title, **extra}, expect=201)
-
-    def claim(self, task_id: int) -> dict:
-        return self.call("POST", f"tasks/{task_id}/claim", expect=200)
-
-    def comment(self, idea_id: int, body: str) -> dict:
-        return self.call("POST", f"ideas/{idea_id}/comments", {"body": body}, expect=201)
-
-
-def unique(text: str) -> str:
-    """A title no other test uses, so assertions find exactly one card."""
-    return f"{text} #{next(_unique)}"
-
+from tests.browser.helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LIVE_TIMEOUT_MS,
+    SEED_PEOPLE,
+    VIEWPORT,
+    Api,
+    BoardServer,
+    Person,
+    create_person,
+    start_server,
+    unique_name,
+)
 
 # ---- fixtures ------------------------------------------------------------------------
 
@@ -288,7 +92,7 @@ def person(board_server) -> Callable[..., Person]:
     def make(
         role: str = "member", department: str = "Marketing", name: str | None = None
     ) -> Person:
-        name = name or f"{role}{next(_unique)}"
+        name = name or unique_name(role)
         return create_person(board_server.database_url, name, role, department)
 
     return make
