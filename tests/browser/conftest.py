@@ -56,8 +56,9 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=LIVE_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield browser
@@ -110,6 +111,7 @@ def new_context(browser, board_server):
 
     def make(person: Person | None = None, **options):
         options.setdefault("viewport", VIEWPORT)
+        options.setdefault("locale", "en-US")  # the tests read the English sentences
         context = browser.new_context(base_url=board_server.url, **options)
         context.set_default_timeout(LIVE_TIMEOUT_MS)
         contexts.append(context)
@@ -135,7 +137,8 @@ def open_page(new_context):
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.js_errors = errors  # tests may assert the page ran without script errors
-        page.goto(path)
+        response = page.goto(path)
+        assert response is not None and response.ok, f"{path}: {response and response.status}"
         return page
 
     return make

@@ -58,7 +58,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Person:
     email: str
     name: str
@@ -114,7 +114,7 @@ def start_server(
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "app.py"],
-                cwd=ROOT,
+                cwd=os.environ.get("BOARD_TEST_SERVER_ROOT_DEV") or ROOT,
                 env=server_env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -219,3 +219,117 @@ def unique(text: str) -> str:
 def unique_name(prefix: str) -> str:
     """A login name no other test uses (people are never removed between tests)."""
     return f"{prefix}{next(_unique)}"
+
+
+# ---- reading the board in a page ------------------------------------------------------
+# The hooks below (data-idea-id, data-field=..., the task columns) are the pages' own
+# markup, shared with static/js/render.js; body[data-live="1"] means the page has caught
+# up with the event log and follows it live.
+
+
+def wait_until_live(page, timeout: int = LIVE_TIMEOUT_MS) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_have_attribute("data-live", "1", timeout=timeout)
+
+
+def idea_card(page, idea_id: int):
+    return page.locator(f'#idea-list .idea-card[data-idea-id="{idea_id}"]')
+
+
+def task_card(page, task_id: int):
+    return page.locator(f'.task-card[data-task-id="{task_id}"]')
+
+
+def mark_page(page) -> None:
+    """Put a marker into the page's JS world; it survives anything but a reload."""
+    page.evaluate("() => { window.__sameDocument = true; }")
+
+
+def still_same_document(page) -> bool:
+    return page.evaluate("() => window.__sameDocument === true")
+
+
+def poll_until(page, condition, what: str, timeout: int = LIVE_TIMEOUT_MS) -> None:
+    """Wait for a condition on the test's side (Playwright events keep flowing meanwhile)."""
+    deadline = time.monotonic() + timeout / 1000
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        page.wait_for_timeout(20)  # lets Playwright deliver events; not a timing assumption
+
+
+def wait_until_applied(page, seq: int, timeout: int = LIVE_TIMEOUT_MS) -> None:
+    """Wait until the page has applied every public event up to `seq`."""
+    page.wait_for_function(
+        "seq => Number(document.body.dataset.lastAppliedSeq || document.body.dataset.seq || 0)"
+        " >= seq && document.body.dataset.live === '1'",
+        arg=seq,
+        timeout=timeout,
+    )
+
+
+BOARD_SNAPSHOT_JS = """() => {
+  const text = (root, name) => (root.querySelector(`[data-field="${name}"]`)?.textContent || "")
+    .replace(/\\s+/g, " ").trim();
+  const ideas = [...document.querySelectorAll("#idea-list .idea-card")].map((card) => ({
+    id: Number(card.dataset.ideaId),
+    title: text(card, "title"),
+    votes: text(card, "votes"),
+    departments: text(card, "departments"),
+    comments: Number(card.querySelector('[data-field="comments"]')?.dataset.count || 0),
+    status: text(card, "status"),
+  }));
+  const tasks = [...document.querySelectorAll(".task-column .task-card")].map((card) => ({
+    id: Number(card.dataset.taskId),
+    title: text(card, "title"),
+    column: card.closest(".task-column").dataset.status,
+    status: card.dataset.status,
+    claimed_by: card.dataset.claimedBy,
+  }));
+  const counts = Object.fromEntries([...document.querySelectorAll(".task-column")].map(
+    (column) => [column.dataset.status, text(column, "count")]));
+  counts.ideas = document.getElementById("idea-count")?.textContent.trim();
+  return { ideas, tasks, counts };
+}"""
+
+
+def board_snapshot(page) -> dict:
+    """What the board shows, independent of who looks (no "you", no own-vote state)."""
+    return page.evaluate(BOARD_SNAPSHOT_JS)
+
+
+def comparable(snapshot: dict) -> dict:
+    """Cards by id: a live page keeps existing cards where they are, a reload ranks anew."""
+    return {
+        "ideas": sorted(snapshot["ideas"], key=lambda card: card["id"]),
+        "tasks": sorted(snapshot["tasks"], key=lambda card: card["id"]),
+        "counts": snapshot["counts"],
+    }
+
+
+def last_seq(api: Api) -> int:
+    """The newest public event's seq, as /api/v1/events tells it."""
+    after = 0
+    while True:
+        page = api.call("GET", f"events?after={after}&limit=1000", expect=200)
+        if not page["items"]:
+            return after
+        after = page["last_seq"]
+
+
+def tab_to(page, selector: str, max_presses: int = 150, backwards: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until the focused element matches `selector`."""
+    path = []
+    for _ in range(max_presses):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        focused = page.evaluate(
+            "s => { const e = document.activeElement; return e ? [e.matches(s),"
+            " e.outerHTML.slice(0, 80)] : [false, 'nothing'] }",
+            selector,
+        )
+        if focused[0]:
+            return
+        path.append(focused[1])
+    tail = "\n  ".join(path[-8:])
+    raise AssertionError(f"Tab never reached {selector}; the last stops were:\n  {tail}")
