@@ -33,6 +33,17 @@ from tests.browser.helpers import (
 # ---- fixtures ------------------------------------------------------------------------
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing browser test shows the end of the server's log next to its traceback."""
+    outcome = yield
+    report = outcome.get_result()
+    server = getattr(item, "funcargs", {}).get("board_server")
+    if report.failed and isinstance(server, BoardServer):
+        tail = "\n".join(server.log().splitlines()[-60:])
+        report.sections.append(("board server log (last 60 lines)", tail))
+
+
 def _missing(reason: str) -> None:
     """In CI a missing browser fails the run; on a laptop the browser tests are skipped."""
     if os.environ.get("CI"):

@@ -3,6 +3,7 @@ client against that server, and unique titles. Imported by conftest.py and the t
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
@@ -12,6 +13,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 import requests
 
@@ -157,13 +159,25 @@ SEED_PEOPLE = [
 ]
 
 
+@functools.cache
+def _password_hash(password: str) -> str:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher().hash(password)
+
+
 def create_person(database_url: str, name: str, role: str, department: str) -> Person:
+    """A person made the CLI's way (`people.create_user`), straight into the database."""
     from board import people
     from board.db import Database
 
     database = Database(database_url)
     try:
-        with database.Session() as session:
+        # Argon2 is slow on purpose; every test person shares one password, so hash it once.
+        with (
+            mock.patch.object(people, "hash_password", _password_hash),
+            database.Session() as session,
+        ):
             user = people.create_user(
                 session, f"{name}@example.com", PASSWORD, name.title(), department, role
             )
@@ -333,3 +347,25 @@ def tab_to(page, selector: str, max_presses: int = 150, backwards: bool = False)
         path.append(focused[1])
     tail = "\n  ".join(path[-8:])
     raise AssertionError(f"Tab never reached {selector}; the last stops were:\n  {tail}")
+
+
+RECORD_TOASTS_JS = """() => {
+  window.__toasts = [];
+  const region = document.getElementById("toasts");
+  new MutationObserver((changes) => {
+    for (const change of changes) for (const node of change.addedNodes) {
+      if (node.classList?.contains("toast")) {
+        window.__toasts.push({ kind: node.className, text: node.textContent.trim() });
+      }
+    }
+  }).observe(region, { childList: true });
+}"""
+
+
+def record_toasts(page) -> None:
+    """Keep every toast the page shows (they fade after a few seconds; a busy CI is slower)."""
+    page.evaluate(RECORD_TOASTS_JS)
+
+
+def toasts(page) -> list[dict]:
+    return page.evaluate("() => window.__toasts || []")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import ROOT, unique
+from tests.browser.helpers import ROOT, unique, wait_until_live
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,9 @@ def test_page_has_no_serious_accessibility_violation(new_context, board_server, 
     person = board_server.people[who] if who else None
     # axe is injected as an inline script, which the board's CSP rightly forbids.
     page = new_context(person, bypass_csp=True).new_page()
-    page.goto(path.format(idea_id=idea_id))
-    page.wait_for_load_state("networkidle")
+    response = page.goto(path.format(idea_id=idea_id))
+    assert response is not None and response.ok
+    if who is not None:
+        wait_until_live(page)  # what the scripts add (presence, status) is checked too
     violations = axe_violations(page)
     assert not violations, f"axe on {path} as {who or 'a stranger'}:\n{describe(violations)}"

@@ -14,14 +14,18 @@ from tests.browser.helpers import (
     last_seq,
     mark_page,
     poll_until,
+    record_toasts,
     still_same_document,
     task_card,
+    toasts,
     unique,
     wait_until_applied,
     wait_until_live,
 )
 
 pytestmark = pytest.mark.browser
+
+CARD = '.task-card[data-task-id="{}"]'
 
 
 def test_posted_idea_and_votes_reach_every_open_board_live(person, open_page, api_as):
@@ -83,6 +87,7 @@ def test_two_members_claim_the_same_task_at_once_and_one_gets_it(person, open_pa
     buttons = {}
     for name, page in pages.items():
         wait_until_live(page)
+        record_toasts(page)
         buttons[name] = task_card(page, task["id"]).get_by_role("button", name="Claim")
         expect(buttons[name]).to_be_enabled()
 
@@ -98,36 +103,32 @@ def test_two_members_claim_the_same_task_at_once_and_one_gets_it(person, open_pa
         route.continue_()
 
     # Exactly one wins; the other reads a friendly sentence, and both boards agree.
-    messages = {
-        name: page.locator("#toasts .toast-error").filter(has_text="already claimed")
-        for name, page in pages.items()
-    }
     for page in pages.values():
-        claimed = task_card(page, task["id"])
-        expect(claimed).to_have_attribute("data-status", "claimed")
-        expect(
-            page.locator(f'#tasks-claimed .task-card[data-task-id="{task["id"]}"]')
-        ).to_have_count(1)
-        expect(page.locator(f'.task-card[data-task-id="{task["id"]}"]')).to_have_count(1)
+        card = task_card(page, task["id"])
+        expect(card).to_have_attribute("data-status", "claimed")
+        expect(page.locator(f"#tasks-claimed {CARD.format(task['id'])}")).to_have_count(1)
+        expect(page.locator(CARD.format(task["id"]))).to_have_count(1)
     holders = {
-        page.locator(f'.task-card[data-task-id="{task["id"]}"]').get_attribute("data-claimed-by")
-        for page in pages.values()
+        task_card(page, task["id"]).get_attribute("data-claimed-by") for page in pages.values()
     }
     assert len(holders) == 1, f"the boards disagree on who holds the task: {holders}"
-    holder_id = int(holders.pop())
-    winner = first if holder_id == first.id else second
+    winner = first if int(holders.pop()) == first.id else second
     loser = second if winner is first else first
-    expect(messages[loser.name]).to_have_text("Someone else has already claimed this task.")
-    expect(messages[winner.name]).to_have_count(0)
+
+    poll_until(pages[loser.name], lambda: toasts(pages[loser.name]), "the loser sees a message")
+    assert [t["text"] for t in toasts(pages[loser.name])] == [
+        "Someone else has already claimed this task."
+    ]
+    assert "error" in toasts(pages[loser.name])[0]["kind"]
+    assert not any("error" in t["kind"] for t in toasts(pages[winner.name]))
     claim_lines = {
         name: task_card(page, task["id"]).locator('[data-field="claim"]')
         for name, page in pages.items()
     }
     expect(claim_lines[winner.name]).to_contain_text("Claimed by you")
     expect(claim_lines[loser.name]).to_contain_text(f"Claimed by {winner.name}")
-    expect(
-        task_card(pages[loser.name], task["id"]).get_by_role("button", name="Claim")
-    ).to_have_count(0)
+    loser_card = task_card(pages[loser.name], task["id"])
+    expect(loser_card.get_by_role("button", name="Claim")).to_have_count(0)
 
     answer = api_as(loser).call("GET", f"tasks/{task['id']}", expect=200)
     assert answer["claimed_by"]["id"] == winner.id
