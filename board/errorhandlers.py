@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from board.errors import BoardError, Denied, Invalid, NotFound, TooManyRequests, Unauthenticated
-from board.i18n import _
+from board.i18n import _, add_german
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,14 @@ _HTTP_CODES = {
     415: ("unsupported_media_type", "Send JSON."),
     429: ("too_many_requests", "Too many attempts; please wait and try again."),
 }
+
+add_german({
+    "The request could not be understood.": "Die Anfrage war nicht verständlich.",
+    "You may not do this.": "Das darfst du nicht.",
+    "This conflicts with the current state.": "Das widerspricht dem aktuellen Stand.",
+    "The request is too large.": "Die Anfrage ist zu groß.",
+    "Send JSON.": "Sende JSON.",
+})
 
 
 def wants_json() -> bool:
@@ -50,8 +59,17 @@ def render_error(status: int, code: str, message: str, fields: dict | None = Non
     return html, status, headers or {}
 
 
+def translate_field(message: str) -> str:
+    """A field message in the reader's language; parsing's FieldMessage brings its values."""
+    template = getattr(message, "template", None)
+    if template is not None:
+        return _(template, **message.params)
+    return _(message)
+
+
 def handle_board_error(error: BoardError):
-    fields = {k: _(v) for k, v in error.fields.items()} if error.fields else None
+    fields = ({k: translate_field(v) for k, v in error.fields.items()}
+              if error.fields else None)
     headers = {}
     if isinstance(error, TooManyRequests) and error.params.get("retry_after"):
         headers["Retry-After"] = str(error.params["retry_after"])
@@ -59,9 +77,18 @@ def handle_board_error(error: BoardError):
 
 
 def handle_csrf_error(error: CSRFError):
+    # CSRF is checked before the API's login check; a write without a session is still a 401.
+    if wants_json() and not _public_endpoint() and not current_user.is_authenticated:
+        return render_error(401, "not_logged_in", _("Please log in first."))
     return render_error(
         400, "csrf_failed",
         _("The security token is missing or has expired; reload the page and try again."))
+
+
+def _public_endpoint() -> bool:
+    from board.api import PUBLIC_ENDPOINTS
+
+    return request.endpoint in PUBLIC_ENDPOINTS
 
 
 def handle_http_exception(error: HTTPException):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
+from board.i18n import add_german
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
 from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
@@ -21,6 +22,21 @@ SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
 _TAG = re.compile(r"^[\w][\w\- ]{0,39}$")
 HOT_RECENT = timedelta(days=7)
+# Ids are 32-bit integers: a larger one names nothing (and would overflow the driver).
+MAX_ID = 2**31 - 1
+
+add_german({
+    "Tags are 1 to 40 letters, digits, spaces or dashes.":
+        "Schlagwörter bestehen aus 1 bis 40 Buchstaben, Ziffern, Leerzeichen oder Bindestrichen.",
+    f"At most {MAX_TAGS} tags.": f"Höchstens {MAX_TAGS} Schlagwörter.",
+    "This must not be empty.": "Das darf nicht leer sein.",
+    "This challenge no longer takes ideas.": "Diese Challenge nimmt keine Ideen mehr an.",
+    "Voting on this challenge has closed.": "Die Abstimmung dieser Challenge ist beendet.",
+    "You have used all your votes in this challenge.":
+        "Du hast alle deine Stimmen in dieser Challenge vergeben.",
+    "Too many votes at once; please try again.":
+        "Zu viele Stimmen auf einmal; bitte versuche es noch einmal.",
+})
 
 
 def author_dict(user: User) -> dict:
@@ -95,23 +111,28 @@ def _prompts_by_id(session: Session, prompt_ids: set[int]) -> dict[int, Prompt]:
 
 
 def _idea_status(task_statuses: list[str]) -> str:
-    if not task_statuses:
+    """open: no work started (no tasks, or none claimed yet); done: every task done;
+    in_progress: anything between."""
+    if not task_statuses or all(status == "open" for status in task_statuses):
         return "open"
     if all(status == "done" for status in task_statuses):
         return "done"
     return "in_progress"
 
 
+def _stats_by_id(rows) -> dict[int, IdeaStats]:
+    return {row[0]: IdeaStats(row[3], row[4], row[5]) for row in rows}
+
+
 def serialize_ideas(session: Session, ideas: list[Idea], viewer: User | None,
-                    prompts: dict[int, Prompt] | None = None) -> list[dict]:
+                    prompts: dict[int, Prompt] | None = None,
+                    stats: dict[int, IdeaStats] | None = None) -> list[dict]:
     """Ideas as the API shows them, in a fixed number of queries whatever their count."""
     if not ideas:
         return []
     ids = [idea.id for idea in ideas]
-    stats = {
-        row[0]: IdeaStats(row[3], row[4], row[5])
-        for row in session.execute(_stats_query(Idea.id.in_(ids)))
-    }
+    if stats is None:
+        stats = _stats_by_id(session.execute(_stats_query(Idea.id.in_(ids))))
     voted: set[int] = set()
     if viewer is not None:
         voted = set(session.scalars(
@@ -132,7 +153,7 @@ def serialize_ideas(session: Session, ideas: list[Idea], viewer: User | None,
             "title": idea.title,
             "body": idea.body,
             "body_html": render_markdown(idea.body),
-            "tags": idea.tags,
+            "tags": sorted(idea.tags),
             "author": author_dict(idea.author),
             "votes": None if hidden else s.votes,
             "voted": idea.id in voted,
@@ -151,7 +172,7 @@ def public_idea(data: dict) -> dict:
 
 
 def _get_idea(session: Session, idea_id: int) -> Idea:
-    idea = session.get(Idea, idea_id)
+    idea = session.get(Idea, idea_id) if 0 < idea_id <= MAX_ID else None
     if idea is None:
         raise NotFound("No such idea.", code="idea_not_found")
     return idea
@@ -184,7 +205,8 @@ def list_ideas(session: Session, viewer: User, sort: str = "top", department_id:
     now = clock.now()
     ranked = _rank(rows, prompts, sort, now, viewer, prompt_id)[:limit]
     ideas = {i.id: i for i in session.scalars(select(Idea).where(Idea.id.in_(ranked)))}
-    return serialize_ideas(session, [ideas[i] for i in ranked if i in ideas], viewer, prompts)
+    return serialize_ideas(session, [ideas[i] for i in ranked if i in ideas], viewer, prompts,
+                           stats=_stats_by_id(rows))
 
 
 def _rank(rows, prompts: dict[int, Prompt], sort: str, now: datetime, viewer: User,
@@ -237,18 +259,22 @@ def create_idea(session: Session, actor: User, title: str, body: str, tags: list
 
 
 def update_idea(session: Session, actor: User, idea_id: int, changes: dict) -> dict:
+    """The author changes any of title, body and tags; everything is checked before anything
+    changes."""
     idea = _get_idea(session, idea_id)
     policy.require(actor, "idea.edit", idea)
     fields: dict[str, str] = {}
     _require_text(fields, "title", changes.get("title"))
     if fields:
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields", fields=fields)
+    wanted = normalize_tags(changes["tags"]) if "tags" in changes else None
+    if not changes:
+        return serialize_ideas(session, [idea], actor)[0]  # nothing to change, nothing to tell
     if "title" in changes:
         idea.title = changes["title"].strip()
     if "body" in changes:
         idea.body = changes["body"]
-    if "tags" in changes:
-        wanted = normalize_tags(changes["tags"])
+    if wanted is not None:
         idea.tag_rows = [row for row in idea.tag_rows if row.tag in wanted] + [
             IdeaTag(tag=tag) for tag in wanted if tag not in idea.tags]
     idea.updated_at = clock.now()
@@ -293,10 +319,22 @@ def _free_slot(session: Session, prompt: Prompt, voter: User) -> int:
     return free[0]
 
 
+def _lock_tally(session: Session, idea: Idea) -> None:
+    """Serialise the votes on one idea so that each answer and `idea.votes_changed` carries
+    the count as of its own commit, in seq order.
+
+    SQLite's BEGIN IMMEDIATE already serialises writers. PostgreSQL takes the idea's row
+    lock FOR NO KEY UPDATE, which does not block inserts that merely reference the idea.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Idea.id).where(Idea.id == idea.id).with_for_update(key_share=True))
+
+
 def vote(session: Session, actor: User, idea_id: int) -> dict:
     """Give the caller's one vote; idempotent, and the database refuses a second row."""
     idea = _get_idea(session, idea_id)
     policy.require(actor, "idea.vote", idea)
+    _lock_tally(session, idea)
     prompt = session.get(Prompt, idea.prompt_id) if idea.prompt_id else None
     _check_voting_open(prompt)
     budgeted = prompt is not None and prompt.kind == "challenge" and prompt.votes_per_person
@@ -322,6 +360,7 @@ def vote(session: Session, actor: User, idea_id: int) -> dict:
 def unvote(session: Session, actor: User, idea_id: int) -> dict:
     idea = _get_idea(session, idea_id)
     policy.require(actor, "idea.vote", idea)
+    _lock_tally(session, idea)
     prompt = session.get(Prompt, idea.prompt_id) if idea.prompt_id else None
     _check_voting_open(prompt)
     removed = session.execute(

@@ -8,9 +8,12 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from board import policy
 from board.errors import Conflict, Invalid, NotFound, Unauthenticated
+from board.i18n import LANGUAGES, add_german
 from models import ROLES, Department, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -27,6 +30,23 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps both answers equally slow.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+add_german({
+    "Enter a valid email address.": "Gib eine gültige E-Mail-Adresse ein.",
+    f"Use at least {MIN_PASSWORD_LENGTH} characters.":
+        f"Verwende mindestens {MIN_PASSWORD_LENGTH} Zeichen.",
+    "This password is one of the most common ones; choose another.":
+        "Dieses Passwort gehört zu den häufigsten; wähle ein anderes.",
+    "Enter a name of 1 to 80 characters.": "Gib einen Namen mit 1 bis 80 Zeichen ein.",
+    "One of: en, de, or null.": "Eines von: en, de oder null.",
+})
+
+
+def set_password_hasher(hasher: PasswordHasher) -> None:
+    """Swap the Argon2 parameters (the tests use the cheapest; the board keeps the defaults)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash(secrets.token_hex(16))
 
 
 def hash_password(password: str) -> str:
@@ -90,6 +110,21 @@ def _validate_new_user(session: Session, email: str, password: str, display_name
     return fields
 
 
+def _email_taken() -> Conflict:
+    return Conflict("That email address is already registered.", code="email_taken")
+
+
+def _insert_user(session: Session, user: User) -> User:
+    """Add and commit; a concurrent registration of the same email is a 409, not a 500."""
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise _email_taken() from None
+    return user
+
+
 def register(session: Session, email: str, password: str, display_name: str,
              department_id: int) -> User:
     """Create a member. Registration never gives another role."""
@@ -98,17 +133,21 @@ def register(session: Session, email: str, password: str, display_name: str,
     if fields:
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields", fields=fields)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("That email address is already registered.", code="email_taken")
-    user = User(email=email, password_hash=hash_password(password),
-                display_name=display_name.strip(), role="member", department_id=department_id)
-    session.add(user)
+        raise _email_taken()
+    # Hash outside the transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE).
     session.commit()
-    return user
+    password_hash = hash_password(password)
+    return _insert_user(session, User(
+        email=email, password_hash=password_hash, display_name=display_name.strip(),
+        role="member", department_id=department_id))
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
     """The user whose credentials these are; one answer for unknown email and wrong password."""
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    # End the transaction before the deliberately slow hash check: on SQLite it holds the
+    # write lock, and logins must not queue every other writer behind Argon2.
+    session.commit()
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -126,6 +165,11 @@ def create_user(session: Session, email: str, password: str, display_name: str,
     """The CLI's way in: any role, the department created when missing."""
     if role not in ROLES:
         raise Invalid(f"Role must be one of {', '.join(ROLES)}.", code="invalid_role")
+    if not department_name.strip() or len(department_name.strip()) > 80:
+        raise Invalid("department: Enter a department name of 1 to 80 characters.",
+                      code="invalid_fields",
+                      fields={"department": "Enter a department name of 1 to 80 characters."})
+    password_hash = hash_password(password)
     department = get_or_create_department(session, department_name)
     email = normalize_email(email)
     fields = _validate_new_user(session, email, password, display_name, department.id)
@@ -135,12 +179,21 @@ def create_user(session: Session, email: str, password: str, display_name: str,
                       fields=fields)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         session.rollback()
-        raise Conflict("That email address is already registered.", code="email_taken")
-    user = User(email=email, password_hash=hash_password(password),
-                display_name=display_name.strip(), role=role, department_id=department.id)
-    session.add(user)
+        raise _email_taken()
+    return _insert_user(session, User(
+        email=email, password_hash=password_hash, display_name=display_name.strip(),
+        role=role, department_id=department.id))
+
+
+def set_language(session: Session, actor: User, language: str | None) -> User:
+    """A person's own language for pages and messages; None follows the browser."""
+    policy.require(actor, "profile.edit", actor)
+    if language not in (None, *LANGUAGES):
+        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
+                      fields={"language": "One of: en, de, or null."})
+    actor.language = language
     session.commit()
-    return user
+    return actor
 
 
 def find_user(session: Session, email: str) -> User:

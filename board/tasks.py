@@ -10,10 +10,26 @@ from sqlalchemy.orm import Session
 
 from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
-from board.ideas import author_dict
+from board.i18n import add_german
+from board.ideas import MAX_ID, author_dict
 from models import Idea, Task, User
 
 STATUSES = ("open", "claimed", "done")
+
+add_german({
+    "This task is already done.": "Diese Aufgabe ist schon erledigt.",
+})
+
+
+def claimant_dict(user: User) -> dict:
+    """The claimant as the contract's user object (id, email, display_name, role, department)."""
+    return {
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role,
+        "department": {"id": user.department.id, "name": user.department.name},
+    }
 
 
 def task_dict(task: Task) -> dict:
@@ -23,7 +39,7 @@ def task_dict(task: Task) -> dict:
         "description": task.description,
         "idea_id": task.idea_id,
         "status": task.status,
-        "claimed_by": author_dict(task.claimed_by) if task.claimed_by else None,
+        "claimed_by": claimant_dict(task.claimed_by) if task.claimed_by else None,
         "claimed_at": clock.iso(task.claimed_at),
         "completed_at": clock.iso(task.completed_at),
         "created_by": author_dict(task.created_by),
@@ -32,7 +48,7 @@ def task_dict(task: Task) -> dict:
 
 
 def _get_task(session: Session, task_id: int) -> Task:
-    task = session.get(Task, task_id)
+    task = session.get(Task, task_id) if 0 < task_id <= MAX_ID else None
     if task is None:
         raise NotFound("No such task.", code="task_not_found")
     return task
@@ -64,7 +80,7 @@ def create_task(session: Session, actor: User, title: str, description: str = ""
     if not title.strip():
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
                       fields={"title": "This must not be empty."})
-    if idea_id is not None and session.get(Idea, idea_id) is None:
+    if idea_id is not None and (not 0 < idea_id <= MAX_ID or session.get(Idea, idea_id) is None):
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
                       fields={"idea_id": "No such idea."})
     now = clock.now()
@@ -81,10 +97,14 @@ def create_task(session: Session, actor: User, title: str, description: str = ""
 def _lock_claimant(session: Session, actor: User) -> None:
     """Serialise one person's claims so the claim limit holds under concurrency.
 
-    SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL takes a row lock.
+    SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL locks the person's row
+    FOR NO KEY UPDATE: it queues their other claims, yet never blocks the inserts that merely
+    reference them (votes, comments, nudge and event recipients), which FOR UPDATE would, up
+    to a deadlock with the event log's lock.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(User.id).where(User.id == actor.id).with_for_update())
+        session.execute(
+            select(User.id).where(User.id == actor.id).with_for_update(key_share=True))
 
 
 def _reload(session: Session, task_id: int) -> Task:

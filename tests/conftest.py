@@ -112,7 +112,11 @@ def app(settings):
 
 @pytest.fixture
 def db(app):
-    """A session for arranging and checking data directly."""
+    """A session for arranging and checking data directly.
+
+    End its transaction (commit() or rollback()) before the app handles a request: on SQLite
+    even a read here begins BEGIN IMMEDIATE and holds the write lock, so the app's next write
+    would wait for the busy timeout and then fail with "database is locked"."""
     with app.extensions["board_db"].Session() as session:
         yield session
 
@@ -121,6 +125,19 @@ def db(app):
 def real_clock():
     yield
     clock.set_clock(None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Argon2 at its cheapest settings: tests check behaviour, not the cost of hashing
+    (the real parameters take about 0.3 s per hash and login)."""
+    from argon2 import PasswordHasher
+
+    from board import people
+
+    people.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    people.set_password_hasher(PasswordHasher())
 
 
 class JsonClient:

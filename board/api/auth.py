@@ -10,7 +10,6 @@ from board import people
 from board.api import api, db, ok
 from board.api.parsing import Field, json_body, no_body
 from board.csrf import csrf
-from board.errors import Invalid
 
 
 @api.get("/departments")
@@ -69,11 +68,5 @@ def update_me():
     """Extension: a person's own settings (the language pages and messages speak)."""
     body = json_body({"language": Field("str", nullable=True, max_length=5)})
     if "language" in body:
-        if body["language"] not in (None, "en", "de"):
-            raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                          fields={"language": "One of: en, de, or null."})
-        session = db()
-        user = session.merge(current_user._get_current_object())
-        user.language = body["language"]
-        session.commit()
+        people.set_language(db(), current_user._get_current_object(), body["language"])
     return ok({"user": people.user_dict(current_user), "csrf_token": generate_csrf()})

@@ -33,10 +33,10 @@ def list_ideas():
 @api.post("/ideas")
 def create_idea():
     body = json_body({
-        "title": title(), "body": text(), "tags": Field("tags"),
+        "title": title(), "body": text(required=True), "tags": Field("tags"),
         "prompt_id": Field("int", nullable=True),
     })
-    data = ideas.create_idea(db(), current_user, body["title"], body.get("body", ""),
+    data = ideas.create_idea(db(), current_user, body["title"], body["body"],
                              body.get("tags"), body.get("prompt_id"))
     return ok(data, 201)
 

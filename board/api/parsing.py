@@ -10,9 +10,59 @@ from typing import Any
 from flask import request
 
 from board.errors import Invalid
+from board.i18n import add_german
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
+# Ids and numbers are 32-bit integers in every table; anything larger can name nothing.
+INT_MIN, INT_MAX = -(2**31) + 1, 2**31 - 1
+
+
+class FieldMessage(str):
+    """An English field message that remembers its values, so that the error handler can
+    translate the sentence and fill them in afterwards. It is a plain str everywhere else."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params) -> FieldMessage:
+        message = super().__new__(cls, template.format(**params))
+        message.template = template
+        message.params = params
+        return message
+
+
+add_german({
+    "This field must not be null.": "Dieses Feld darf nicht null sein.",
+    "This field is required.": "Dieses Feld ist erforderlich.",
+    "Unknown field.": "Unbekanntes Feld.",
+    "Expected a string.": "Erwartet wird eine Zeichenkette.",
+    "At most {limit} characters.": "Höchstens {limit} Zeichen.",
+    "Text must not contain NUL characters or unpaired surrogates.":
+        "Der Text darf keine NUL-Zeichen oder einzelne Surrogate enthalten.",
+    "Expected a whole number.": "Erwartet wird eine ganze Zahl.",
+    "This number is out of range.": "Diese Zahl liegt außerhalb des erlaubten Bereichs.",
+    "Expected true or false.": "Erwartet wird true oder false.",
+    "Expected a list of strings.": "Erwartet wird eine Liste von Zeichenketten.",
+    "Expected an ISO 8601 time with a UTC offset.":
+        "Erwartet wird eine ISO-8601-Zeit mit UTC-Versatz.",
+    "Give the time with a UTC offset, e.g. 2026-05-01T12:00:00+02:00.":
+        "Gib die Zeit mit UTC-Versatz an, z. B. 2026-05-01T12:00:00+02:00.",
+    "At least {limit}.": "Mindestens {limit}.",
+    "At most {limit}.": "Höchstens {limit}.",
+    "One of: {choices}.": "Eines von: {choices}.",
+})
+
+
+def _clean_text_problem(value: str) -> str | None:
+    """Databases refuse NUL characters and lone surrogates: refuse them here, as bad input."""
+    if "\x00" in value:
+        return "Text must not contain NUL characters or unpaired surrogates."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Text must not contain NUL characters or unpaired surrogates."
+    return None
 
 
 @dataclass(frozen=True)
@@ -38,12 +88,12 @@ def _check(name: str, spec: Field, value: Any) -> tuple[Any, str | None]:
         if not isinstance(value, str):
             return None, "Expected a string."
         if spec.max_length is not None and len(value) > spec.max_length:
-            return None, f"At most {spec.max_length} characters."
-        return value, None
+            return None, FieldMessage("At most {limit} characters.", limit=spec.max_length)
+        return value, _clean_text_problem(value)
     if spec.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return None, "Expected a whole number."
-        if not -(2**31) < value < 2**31:
+        if not INT_MIN <= value <= INT_MAX:
             return None, "This number is out of range."
         return value, None
     if spec.kind == "bool":
@@ -51,7 +101,8 @@ def _check(name: str, spec: Field, value: Any) -> tuple[Any, str | None]:
     if spec.kind == "tags":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return None, "Expected a list of strings."
-        return value, None
+        problems = [p for p in map(_clean_text_problem, value) if p]
+        return value, problems[0] if problems else None
     if spec.kind == "datetime":
         if not isinstance(value, str):
             return None, "Expected an ISO 8601 time with a UTC offset."
@@ -65,21 +116,25 @@ def _check(name: str, spec: Field, value: Any) -> tuple[Any, str | None]:
     raise ValueError(spec.kind)
 
 
-def json_body(schema: dict[str, Field], *, allow_empty: bool = False) -> dict[str, Any]:
-    """The request's JSON object, checked against `schema`; raises Invalid otherwise."""
+def json_object(*, allow_empty: bool = False) -> dict[str, Any]:
+    """The request body as a JSON object (whatever its Content-Type); raises Invalid otherwise."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         if allow_empty:
-            payload: Any = {}
-        else:
-            raise Invalid("The request body must be a JSON object.", code="invalid_body")
-    else:
-        try:
-            payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Invalid("The request body is not valid JSON.", code="malformed_json") from exc
+            return {}
+        raise Invalid("The request body must be a JSON object.", code="invalid_body")
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise Invalid("The request body is not valid JSON.", code="malformed_json") from exc
     if not isinstance(payload, dict):
         raise Invalid("The request body must be a JSON object.", code="invalid_body")
+    return payload
+
+
+def check_fields(payload: dict[str, Any], schema: dict[str, Field]) -> dict[str, Any]:
+    """The payload's fields checked against `schema`: unknown ones refused, types and lengths
+    checked, every problem named at once."""
     unknown = sorted(set(payload) - set(schema))
     if unknown:
         raise Invalid("Some fields are not accepted here.", code="unknown_field",
@@ -101,9 +156,19 @@ def json_body(schema: dict[str, Field], *, allow_empty: bool = False) -> dict[st
     return result
 
 
+def json_body(schema: dict[str, Field], *, allow_empty: bool = False) -> dict[str, Any]:
+    """The request's JSON object, checked against `schema`; raises Invalid otherwise."""
+    return check_fields(json_object(allow_empty=allow_empty), schema)
+
+
 def no_body() -> None:
     """For actions that take no input: an empty body, or an empty JSON object."""
     json_body({}, allow_empty=True)
+
+
+def bad_parameter(name: str, problem: str) -> Invalid:
+    return Invalid("A query parameter is invalid.", code="invalid_parameter",
+                   fields={name: problem})
 
 
 def query_int(name: str, default: int | None = None, minimum: int | None = None,
@@ -113,18 +178,19 @@ def query_int(name: str, default: int | None = None, minimum: int | None = None,
     if raw is None or raw == "":
         return default
     try:
+        if not (raw.isascii() and raw.strip().lstrip("+-").isdigit()):
+            raise ValueError(raw)  # int() would also take "1_000" and non-ASCII digits
         value = int(raw)
     except ValueError:
-        raise Invalid("A query parameter is invalid.", code="invalid_parameter",
-                      fields={name: "Expected a whole number."}) from None
+        raise bad_parameter(name, "Expected a whole number.") from None
     if minimum is not None and value < minimum:
-        raise Invalid("A query parameter is invalid.", code="invalid_parameter",
-                      fields={name: f"At least {minimum}."})
+        raise bad_parameter(name, FieldMessage("At least {limit}.", limit=minimum))
     if maximum is not None and value > maximum:
         if clamp:
             return maximum
-        raise Invalid("A query parameter is invalid.", code="invalid_parameter",
-                      fields={name: f"At most {maximum}."})
+        raise bad_parameter(name, FieldMessage("At most {limit}.", limit=maximum))
+    if not INT_MIN <= value <= INT_MAX:
+        raise bad_parameter(name, "This number is out of range.")
     return value
 
 
@@ -133,8 +199,7 @@ def query_choice(name: str, choices: tuple[str, ...], default: str | None = None
     if raw is None or raw == "":
         return default
     if raw not in choices:
-        raise Invalid("A query parameter is invalid.", code="invalid_parameter",
-                      fields={name: f"One of: {', '.join(choices)}."})
+        raise bad_parameter(name, FieldMessage("One of: {choices}.", choices=", ".join(choices)))
     return raw
 
 
@@ -143,6 +208,18 @@ def query_text(name: str, max_length: int = 200) -> str | None:
     if raw is None or raw.strip() == "":
         return None
     if len(raw) > max_length:
-        raise Invalid("A query parameter is invalid.", code="invalid_parameter",
-                      fields={name: f"At most {max_length} characters."})
+        raise bad_parameter(name, FieldMessage("At most {limit} characters.", limit=max_length))
+    problem = _clean_text_problem(raw)
+    if problem:
+        raise bad_parameter(name, problem)
     return raw
+
+
+def query_flag(name: str) -> bool:
+    """A yes/no query parameter such as mine=1."""
+    raw = request.args.get(name)
+    if raw in (None, "", "0", "false"):
+        return False
+    if raw in ("1", "true"):
+        return True
+    raise bad_parameter(name, FieldMessage("One of: {choices}.", choices="1, 0"))

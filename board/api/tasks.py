@@ -1,28 +1,40 @@
 from __future__ import annotations
 
-from flask import request
 from flask_login import current_user
 
 from board import tasks
 from board.api import api, db, ok, settings
-from board.api.parsing import Field, json_body, no_body, query_choice, query_int, text, title
+from board.api.parsing import (
+    Field,
+    check_fields,
+    json_object,
+    no_body,
+    query_choice,
+    query_flag,
+    query_int,
+    text,
+    title,
+)
 from board.errors import Invalid
+from board.i18n import add_german
 
 # Fields that would put work on someone: refused by name, with a message that says why.
-_ASSIGNING_FIELDS = ("claimed_by", "claimed_by_id", "claimant", "assignee", "assignee_id",
-                     "assigned_to", "owner", "owner_id")
+_ASSIGNING_FIELDS = ("claimed_by", "claimed_by_id", "claimant", "claimant_id", "assignee",
+                     "assignee_id", "assignees", "assigned_to", "owner", "owner_id", "user_id")
+
+add_german({
+    "Tasks start unclaimed; people claim work themselves.":
+        "Aufgaben beginnen ohne Zuständige; jede Person übernimmt Arbeit selbst.",
+    "Nobody can be given a task.": "Niemandem kann eine Aufgabe gegeben werden.",
+})
 
 
 @api.get("/tasks")
 def list_tasks():
-    mine = request.args.get("mine")
-    if mine not in (None, "", "0", "1", "true", "false"):
-        raise Invalid("A query parameter is invalid.", code="invalid_parameter",
-                      fields={"mine": "Use mine=1."})
     items = tasks.list_tasks(
         db(), current_user,
         status=query_choice("status", tasks.STATUSES),
-        mine=mine in ("1", "true"),
+        mine=query_flag("mine"),
         idea_id=query_int("idea_id"),
     )
     return ok({"items": items})
@@ -30,14 +42,13 @@ def list_tasks():
 
 @api.post("/tasks")
 def create_task():
-    body = request.get_json(silent=True)
-    if isinstance(body, dict):
-        named = [f for f in _ASSIGNING_FIELDS if f in body]
-        if named:
-            raise Invalid("Tasks start unclaimed; people claim work themselves.",
-                          code="unknown_field", fields={f: "Nobody can be given a task." for f in named})
-    body = json_body({"title": title(), "description": text(),
-                      "idea_id": Field("int", nullable=True)})
+    payload = json_object()
+    named = [f for f in _ASSIGNING_FIELDS if f in payload]
+    if named:
+        raise Invalid("Tasks start unclaimed; people claim work themselves.",
+                      code="unknown_field", fields={f: "Nobody can be given a task." for f in named})
+    body = check_fields(payload, {"title": title(), "description": text(),
+                                  "idea_id": Field("int", nullable=True)})
     data = tasks.create_task(db(), current_user, body["title"], body.get("description") or "",
                              body.get("idea_id"))
     return ok(data, 201)

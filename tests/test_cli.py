@@ -1,0 +1,155 @@
+"""flask --app app users create|set-role|remove: the only way roles are given or changed."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Department, User
+from tests.conftest import PASSWORD, JsonClient
+
+
+def users(app, *args: str):
+    return app.test_cli_runner().invoke(args=["users", *args])
+
+
+def create(app, email: str, *, role: str | None = None, department: str = "Marketing",
+           password: str = PASSWORD, name: str = "Rita"):
+    args = ["create", email, "--password", password, "--name", name, "--department", department]
+    if role is not None:
+        args += ["--role", role]
+    return users(app, *args)
+
+
+def stored(app, email: str) -> User | None:
+    with app.extensions["board_db"].Session() as session:
+        return session.scalar(select(User).where(User.email == email))
+
+
+def departments(app) -> list[str]:
+    with app.extensions["board_db"].Session() as session:
+        return sorted(session.scalars(select(Department.name)))
+
+
+@pytest.mark.parametrize("role", ["member", "facilitator", "observer"])
+def test_create_gives_any_role(app, role):
+    result = create(app, "rita@example.com", role=role)
+    assert result.exit_code == 0, result.output
+    assert f"Created {role} rita@example.com" in result.output
+    user = stored(app, "rita@example.com")
+    assert (user.role, user.display_name, user.active) == (role, "Rita", True)
+    client = JsonClient(app.test_client()).login("rita@example.com")
+    assert client.user["role"] == role
+
+
+def test_create_defaults_to_member(app):
+    assert create(app, "rita@example.com").exit_code == 0
+    assert stored(app, "rita@example.com").role == "member"
+
+
+def test_create_makes_a_missing_department_and_reuses_an_existing_one(app):
+    create(app, "rita@example.com", department="Human Resources")
+    create(app, "tom@example.com", department="human resources ")
+    assert departments(app) == ["Human Resources"]
+    assert stored(app, "tom@example.com").department_id == stored(
+        app, "rita@example.com").department_id
+
+
+def test_created_facilitator_has_facilitator_powers(app):
+    create(app, "sam@example.com", role="facilitator")
+    client = JsonClient(app.test_client()).login("sam@example.com")
+    idea = client.post("ideas", json={"title": "T", "body": ""}).get_json()
+    note = client.post(f"ideas/{idea['id']}/comments", json={"body": "n", "mentor_note": True})
+    assert note.status_code == 201
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"password": "short"}, "password"),
+    ({"password": "password123"}, "password"),
+    ({"name": "   "}, "display_name"),
+    ({"department": "   "}, "department"),
+    ({"department": "x" * 81}, "department"),
+])
+def test_create_refuses_bad_input_and_writes_nothing(app, overrides, message):
+    result = create(app, "rita@example.com", **overrides)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert stored(app, "rita@example.com") is None
+    assert departments(app) == []
+
+
+def test_create_refuses_an_invalid_email(app):
+    result = create(app, "not-an-email")
+    assert result.exit_code == 1
+    assert "email" in result.output
+
+
+def test_create_refuses_a_taken_email(app):
+    create(app, "rita@example.com")
+    result = create(app, "RITA@example.com", role="facilitator")
+    assert result.exit_code == 1
+    assert "already registered" in result.output
+    assert stored(app, "rita@example.com").role == "member"
+
+
+def test_create_refuses_an_unknown_role(app):
+    result = create(app, "rita@example.com", role="admin")
+    assert result.exit_code == 2
+    assert stored(app, "rita@example.com") is None
+
+
+def test_set_role_changes_the_role(app, people_):
+    result = users(app, "set-role", "mara@example.com", "facilitator")
+    assert result.exit_code == 0, result.output
+    assert "mara@example.com is now facilitator" in result.output
+    assert stored(app, "mara@example.com").role == "facilitator"
+
+
+def test_set_role_ends_the_old_session_at_once(app, member):
+    idea = member.post("ideas", json={"title": "Before", "body": ""}).get_json()
+    users(app, "set-role", "mara@example.com", "observer")
+    assert member.get("me").status_code == 401
+    refused = member.post("ideas", json={"title": "After", "body": ""})
+    assert refused.status_code in (400, 401)  # the old session and its CSRF token are gone
+    member.login("mara@example.com")
+    assert member.get("me").get_json()["user"]["role"] == "observer"
+    response = member.put(f"ideas/{idea['id']}/vote")
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "read_only"
+
+
+def test_a_promoted_member_gets_the_new_powers_after_logging_in_again(app, member):
+    idea = member.post("ideas", json={"title": "T", "body": ""}).get_json()
+    users(app, "set-role", "mara@example.com", "facilitator")
+    assert member.get("ideas").status_code == 401
+    member.login("mara@example.com")
+    note = member.post(f"ideas/{idea['id']}/comments", json={"body": "n", "mentor_note": True})
+    assert note.status_code == 201
+
+
+def test_set_role_refuses_unknown_people_and_roles(app, people_):
+    unknown = users(app, "set-role", "nobody@example.com", "member")
+    assert unknown.exit_code == 1
+    assert "nobody@example.com" in unknown.output
+    bad_role = users(app, "set-role", "mara@example.com", "admin")
+    assert bad_role.exit_code == 2
+    assert stored(app, "mara@example.com").role == "member"
+
+
+def test_remove_ends_sessions_and_logins_but_keeps_the_work(app, member, other_member):
+    idea = member.post("ideas", json={"title": "Stays", "body": ""}).get_json()
+    result = users(app, "remove", "mara@example.com")
+    assert result.exit_code == 0, result.output
+    assert "can no longer log in" in result.output
+    assert member.get("me").status_code == 401
+    login = JsonClient(app.test_client()).post(
+        "auth/login", json={"email": "mara@example.com", "password": PASSWORD})
+    assert login.status_code == 401
+    assert other_member.get(f"ideas/{idea['id']}").get_json()["title"] == "Stays"
+
+
+def test_remove_refuses_unknown_people(app):
+    result = users(app, "remove", "nobody@example.com")
+    assert result.exit_code == 1
+    with app.extensions["board_db"].Session() as session:
+        assert session.scalar(select(func.count(User.id))) == 0

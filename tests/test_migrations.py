@@ -1,0 +1,91 @@
+"""Models and migrations agree, and the migrations go up, down and up again, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+
+from models import Base
+from tests.conftest import POSTGRES_URL, alembic_config, service_or_skip
+
+SCHEMA = "migration_check"  # PostgreSQL: a schema of its own, so the shared test schema stays
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+
+    def check():
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+
+    service_or_skip("PostgreSQL", check)
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{SCHEMA}"
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+    admin.dispose()
+
+
+def differences(url: str) -> list:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_there_is_one_head():
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+
+
+def test_models_and_migrations_agree(empty_database):
+    command.upgrade(alembic_config(empty_database), "head")
+    assert differences(empty_database) == []
+
+
+def test_upgrade_downgrade_upgrade(empty_database):
+    config = alembic_config(empty_database)
+    model_tables = set(Base.metadata.tables)
+    command.upgrade(config, "head")
+    assert tables(empty_database) >= model_tables
+    command.downgrade(config, "base")
+    assert tables(empty_database) - {"alembic_version"} == set()
+    command.upgrade(config, "head")
+    assert tables(empty_database) >= model_tables
+    assert differences(empty_database) == []
+
+
+def test_every_step_goes_down_and_up_again(empty_database):
+    """Each revision's downgrade undoes its upgrade (checked one step at a time)."""
+    config = alembic_config(empty_database)
+    script = ScriptDirectory.from_config(config)
+    revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+    for revision in revisions:
+        command.upgrade(config, revision)
+        command.downgrade(config, "-1")
+        command.upgrade(config, revision)
+    assert differences(empty_database) == []

@@ -1,0 +1,270 @@
+"""Every route × every role, in one table.
+
+Roles: anonymous, member (the author of the idea and the claimant of the claimed task),
+other_member (neither), facilitator, observer. Each row names what each of them gets.
+`test_every_route_has_a_row` walks the app's URL map: a route added without a row here
+fails the suite, so nobody adds a route without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import func, select
+
+from board import create_app
+from board import ideas as idea_service
+from board import tasks as task_service
+from board.settings import Settings
+from models import Event, User
+from tests.conftest import PASSWORD, JsonClient, make_user
+
+ROLES = ("anonymous", "member", "other_member", "facilitator", "observer")
+EMAILS = {"member": "mara@example.com", "other_member": "ivan@example.com",
+          "facilitator": "sam@example.com", "observer": "olga@example.com"}
+IGNORED_ENDPOINTS = {"static"}
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+Outcome = int | tuple[int, str]  # a status, or a status and the error code
+
+
+def expect(anonymous: Outcome, member: Outcome, other_member: Outcome, facilitator: Outcome,
+           observer: Outcome) -> dict[str, Outcome]:
+    return {"anonymous": anonymous, "member": member, "other_member": other_member,
+            "facilitator": facilitator, "observer": observer}
+
+
+LOGIN = (401, "not_logged_in")
+READ_ONLY = (403, "read_only")
+
+
+def read(status: int = 200) -> dict[str, Outcome]:
+    """Everyone logged in may read."""
+    return expect(LOGIN, status, status, status, status)
+
+
+def write(status: int) -> dict[str, Outcome]:
+    """Everyone logged in may do it, except observers."""
+    return expect(LOGIN, status, status, status, READ_ONLY)
+
+
+def own_only(status: int, code: str) -> dict[str, Outcome]:
+    """Only the member who owns the target (author, claimant) may do it."""
+    return expect(LOGIN, status, (403, code), (403, code), READ_ONLY)
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    rule: str  # exactly as in app.url_map
+    path: str  # the URL, with {idea}, {task} (open) and {claimed} (held by member) filled in
+    outcomes: dict[str, Outcome]
+    body: object = None
+    note: str = ""
+    headers: dict = field(default_factory=dict)
+
+
+API = "/api/v1"
+MATRIX: list[Row] = [
+    Row("GET", f"{API}/departments", f"{API}/departments", expect(200, 200, 200, 200, 200)),
+    Row("POST", f"{API}/auth/register", f"{API}/auth/register",
+        expect(201, 201, 201, 201, 201), body="register", note="always a new member"),
+    Row("POST", f"{API}/auth/login", f"{API}/auth/login", expect(200, 200, 200, 200, 200),
+        body="login"),
+    Row("POST", f"{API}/auth/logout", f"{API}/auth/logout", expect(LOGIN, 204, 204, 204, 204)),
+    Row("GET", f"{API}/me", f"{API}/me", read()),
+    Row("PATCH", f"{API}/me", f"{API}/me", write(200), body={"language": "de"}),
+    Row("GET", f"{API}/ideas", f"{API}/ideas", read()),
+    Row("POST", f"{API}/ideas", f"{API}/ideas", write(201), body={"title": "New", "body": ""}),
+    Row("GET", f"{API}/ideas/<int:idea_id>", f"{API}/ideas/{{idea}}", read()),
+    Row("PATCH", f"{API}/ideas/<int:idea_id>", f"{API}/ideas/{{idea}}",
+        own_only(200, "not_author"), body={"title": "Changed"}),
+    Row("PUT", f"{API}/ideas/<int:idea_id>/vote", f"{API}/ideas/{{idea}}/vote", write(200)),
+    Row("DELETE", f"{API}/ideas/<int:idea_id>/vote", f"{API}/ideas/{{idea}}/vote", write(200)),
+    Row("GET", f"{API}/ideas/<int:idea_id>/comments", f"{API}/ideas/{{idea}}/comments", read()),
+    Row("POST", f"{API}/ideas/<int:idea_id>/comments", f"{API}/ideas/{{idea}}/comments",
+        write(201), body={"body": "Nice"}),
+    Row("POST", f"{API}/ideas/<int:idea_id>/comments", f"{API}/ideas/{{idea}}/comments",
+        expect(LOGIN, (403, "facilitator_only"), (403, "facilitator_only"), 201, READ_ONLY),
+        body={"body": "Mentor note", "mentor_note": True}, note="mentor note"),
+    Row("GET", f"{API}/tasks", f"{API}/tasks", read()),
+    Row("GET", f"{API}/tasks", f"{API}/tasks?mine=1", read(), note="mine"),
+    Row("POST", f"{API}/tasks", f"{API}/tasks", write(201), body={"title": "New task"}),
+    Row("POST", f"{API}/tasks", f"{API}/tasks",
+        expect(LOGIN, (400, "unknown_field"), (400, "unknown_field"), (400, "unknown_field"),
+               (400, "unknown_field")),
+        body={"title": "For Ivan", "assignee_id": 2}, note="naming an assignee"),
+    Row("GET", f"{API}/tasks/<int:task_id>", f"{API}/tasks/{{task}}", read()),
+    Row("POST", f"{API}/tasks/<int:task_id>/claim", f"{API}/tasks/{{task}}/claim", write(200),
+        note="open task"),
+    Row("POST", f"{API}/tasks/<int:task_id>/claim", f"{API}/tasks/{{claimed}}/claim",
+        expect(LOGIN, 200, (409, "already_claimed"), (409, "already_claimed"), READ_ONLY),
+        note="task held by member"),
+    Row("POST", f"{API}/tasks/<int:task_id>/release", f"{API}/tasks/{{claimed}}/release",
+        own_only(200, "not_claimant")),
+    Row("POST", f"{API}/tasks/<int:task_id>/complete", f"{API}/tasks/{{claimed}}/complete",
+        own_only(200, "not_claimant")),
+    Row("GET", f"{API}/events", f"{API}/events?after=0", read()),
+    # pages
+    Row("GET", "/", "/", expect(302, 200, 200, 200, 200), note="anonymous goes to /login"),
+    Row("GET", "/login", "/login", expect(200, 200, 200, 200, 200)),
+]
+
+
+# ---- the board the matrix runs on ------------------------------------------------------
+
+
+@dataclass
+class Board:
+    app: object
+    user_ids: dict[str, int]
+    counter: itertools.count
+
+    def client(self, role: str) -> JsonClient:
+        client = JsonClient(self.app.test_client())
+        if role != "anonymous":
+            client.login(EMAILS[role])
+        return client
+
+    def fresh_targets(self) -> dict[str, int]:
+        """An idea by member, an open task, and a task member holds: new for every case."""
+        with self.app.extensions["board_db"].Session() as session:
+            author = session.get(User, self.user_ids["member"])
+            idea = idea_service.create_idea(session, author, "Target", "body")
+            task = task_service.create_task(session, author, "Open task")
+            claimed = task_service.create_task(session, author, "Claimed task")
+            task_service.claim_task(session, author, claimed["id"], claim_limit=10**6)
+        return {"idea": idea["id"], "task": task["id"], "claimed": claimed["id"]}
+
+    def event_count(self) -> int:
+        with self.app.extensions["board_db"].Session() as session:
+            return session.scalar(select(func.count(Event.seq)))
+
+    def body_for(self, row: Row, role: str):
+        if row.body == "register":
+            return {"email": f"new{next(self.counter)}@example.com", "password": PASSWORD,
+                    "display_name": "Newcomer", "department_id": 1}
+        if row.body == "login":
+            return {"email": EMAILS.get(role, EMAILS["member"]), "password": PASSWORD}
+        return row.body
+
+
+@pytest.fixture(scope="module")
+def board(sqlite_template, tmp_path_factory) -> Board:
+    path = tmp_path_factory.mktemp("matrix") / "board.sqlite3"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(instance_path=path.parent / "instance", database_url=f"sqlite:///{path}",
+                        secret_key="test-secret", claim_limit=10**6, testing=True)
+    app = create_app({"TESTING": True}, settings=settings)
+    people = {"member": ("mara", "Marketing"), "other_member": ("ivan", "IT"),
+              "facilitator": ("sam", "Communications"), "observer": ("olga", "Sales")}
+    user_ids = {role: make_user(app, name, role if role in ("facilitator", "observer")
+                                else "member", department).id
+                for role, (name, department) in people.items()}
+    yield Board(app, user_ids, itertools.count())
+    app.extensions["board_db"].dispose()
+
+
+# ---- the matrix ------------------------------------------------------------------------
+
+
+CASES = [pytest.param(row, role, id=f"{row.method} {row.path} {row.note} as {role}".replace(
+    "  ", " ")) for row in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(("row", "role"), CASES)
+def test_route_answers_each_role_as_the_matrix_says(board, row, role):
+    client = board.client(role)
+    targets = board.fresh_targets()
+    events_before = board.event_count()
+    response = client._call(row.method, row.path.format(**targets),
+                            json=board.body_for(row, role), headers=row.headers)
+    expected = row.outcomes[role]
+    status, code = expected if isinstance(expected, tuple) else (expected, None)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    if code is not None:
+        assert response.get_json()["error"]["code"] == code
+    if status >= 400:
+        assert board.event_count() == events_before, "a refused request changed the board"
+
+
+def _routes(app) -> set[tuple[str, str]]:
+    return {(method, rule.rule)
+            for rule in app.url_map.iter_rules() if rule.endpoint not in IGNORED_ENDPOINTS
+            for method in rule.methods - IGNORED_METHODS}
+
+
+def test_every_route_has_a_row(board):
+    """A new route needs a row above: decide what each role gets, then add it."""
+    missing = _routes(board.app) - {(row.method, row.rule) for row in MATRIX}
+    assert not missing, f"routes without a row in the permission matrix: {sorted(missing)}"
+
+
+def test_every_row_names_a_real_route(board):
+    stale = {(row.method, row.rule) for row in MATRIX} - _routes(board.app)
+    assert not stale, f"rows for routes that do not exist: {sorted(stale)}"
+
+
+def test_every_row_names_every_role():
+    assert all(set(row.outcomes) == set(ROLES) for row in MATRIX)
+
+
+def test_observers_may_write_nothing():
+    """Observers get read_only on every write, except login/logout/register (their own session)
+    and bodies refused before any role is asked."""
+    own_session = {f"{API}/auth/login", f"{API}/auth/logout", f"{API}/auth/register"}
+    for row in MATRIX:
+        if row.method in {"GET"} or row.rule in own_session or row.note == "naming an assignee":
+            continue
+        assert row.outcomes["observer"] == READ_ONLY, row
+
+
+def test_no_route_puts_work_on_someone_else(board):
+    words = ("assign", "unclaim", "takeover", "take_over", "give", "delegate")
+    suspicious = [rule.rule for rule in board.app.url_map.iter_rules()
+                  if any(word in rule.rule.lower() for word in words)]
+    assert suspicious == []
+
+
+# ---- what the flat board promises, beyond single requests -------------------------------
+
+
+def test_facilitator_cannot_vote_twice(board):
+    facilitator = board.client("facilitator")
+    targets = board.fresh_targets()
+    answers = [facilitator.put(f"ideas/{targets['idea']}/vote").get_json() for _ in range(3)]
+    assert [a["votes"] for a in answers] == [1, 1, 1]
+    again = board.client("facilitator")  # a second session is the same person
+    assert again.put(f"ideas/{targets['idea']}/vote").get_json()["votes"] == 1
+
+
+def test_facilitator_cannot_claim_for_someone_else(board):
+    facilitator = board.client("facilitator")
+    targets = board.fresh_targets()
+    other = board.user_ids["other_member"]
+    for body in ({"user_id": other}, {"claimed_by": other}, {"for": other}):
+        response = facilitator.post(f"tasks/{targets['task']}/claim", json=body)
+        assert response.status_code == 400
+    task = facilitator.get(f"tasks/{targets['task']}").get_json()
+    assert (task["status"], task["claimed_by"]) == ("open", None)
+
+
+@pytest.mark.parametrize("action", ["release", "complete"])
+def test_facilitator_cannot_take_a_task_away(board, action):
+    facilitator = board.client("facilitator")
+    targets = board.fresh_targets()
+    assert facilitator.post(f"tasks/{targets['claimed']}/{action}").status_code == 403
+    task = facilitator.get(f"tasks/{targets['claimed']}").get_json()
+    assert (task["status"], task["claimed_by"]["id"]) == ("claimed", board.user_ids["member"])
+
+
+def test_registering_never_gives_a_role(board):
+    client = board.client("anonymous")
+    body = board.body_for(MATRIX[1], "anonymous")
+    for role in ("facilitator", "observer"):
+        response = client.post("auth/register", json={**body, "role": role})
+        assert response.status_code == 400
+    assert client.post("auth/register", json=body).get_json()["user"]["role"] == "member"

@@ -1,0 +1,103 @@
+"""Listing costs a fixed number of SQL queries, whatever the board's size (no query per row)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from models import Comment, Idea, IdeaTag, Task, User, Vote
+from tests.conftest import BOTH_DATABASES, JsonClient, make_user
+
+LISTINGS = [
+    "ideas", "ideas?sort=new", "ideas?sort=hot", "ideas?tag=blog", "ideas?q=idea",
+    "ideas?department=1", "tasks", "tasks?mine=1", "tasks?status=claimed",
+    "ideas/1/comments", "events?after=0&limit=1000",
+]
+
+
+@contextmanager
+def counted(app):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = app.extensions["board_db"].engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def fill(app, ideas: int, people: list[User]) -> None:
+    """`ideas` ideas with tags, votes from everyone, comments and claimed/done/open tasks."""
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    with app.extensions["board_db"].Session() as session:
+        for number in range(ideas):
+            author = people[number % len(people)]
+            at = start + timedelta(minutes=number)
+            idea = Idea(title=f"idea {number}", body="**body**", author_id=author.id,
+                        created_at=at, updated_at=at)
+            idea.tag_rows = [IdeaTag(tag="blog"), IdeaTag(tag=f"tag{number % 7}")]
+            session.add(idea)
+            session.flush()
+            for voter in people[: 1 + number % len(people)]:
+                session.add(Vote(idea_id=idea.id, user_id=voter.id, created_at=at))
+            for commenter in people[:3]:
+                session.add(Comment(idea_id=idea.id, author_id=commenter.id, body="c",
+                                    created_at=at))
+            claimant = people[number % len(people)]
+            status = ("open", "claimed", "done")[number % 3]
+            session.add(Task(title=f"task {number}", description="", idea_id=idea.id,
+                             status=status,
+                             claimed_by_id=None if status == "open" else claimant.id,
+                             claimed_at=None if status == "open" else at,
+                             created_by_id=author.id, created_at=at, updated_at=at))
+        session.commit()
+
+
+@pytest.fixture
+def board_people(app) -> list[User]:
+    return [make_user(app, f"person{n}", "member", f"Department {n % 5}") for n in range(8)]
+
+
+def query_counts(app, client: JsonClient) -> dict[str, int]:
+    counts = {}
+    for path in LISTINGS:
+        with counted(app) as statements:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.get_json())
+        counts[path] = len(statements)
+    return counts
+
+
+def item_count(client, path: str) -> int:
+    body = client.get(path).get_json()
+    return len(body["items"] if isinstance(body, dict) else body)
+
+
+@BOTH_DATABASES
+def test_listing_costs_the_same_on_a_small_and_a_large_board(app, settings, board_people):
+    fill(app, 3, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    small = query_counts(app, client)
+    assert item_count(client, "ideas") == 3
+    fill(app, 197, board_people)
+    large = query_counts(app, client)
+    assert item_count(client, "ideas") == 200
+    assert item_count(client, "tasks") == 200
+    assert item_count(client, "ideas/1/comments") == 3
+    assert large == small
+
+
+@BOTH_DATABASES
+def test_listing_ideas_takes_a_handful_of_queries(app, board_people):
+    fill(app, 50, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    counts = query_counts(app, client)
+    assert counts["ideas"] <= 7, counts
+    assert counts["tasks"] <= 3, counts
