@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask import session as cookie_session
 from flask_login import LoginManager
 
 from board import people
@@ -16,6 +17,10 @@ login_manager = LoginManager()
 
 @login_manager.user_loader
 def load_user(session_id: str):
+    from board.security import session_revoked
+
+    if session_revoked(cookie_session.get("board_sid")):  # logged out: a copy is worthless
+        return None
     return people.load_session_user(db_for_request(), session_id)
 
 
@@ -45,6 +50,10 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     csrf.init_app(app)
+
+    from board.ratelimit import init_ratelimit
+
+    init_ratelimit(app, settings)
 
     from board.realtime import init_realtime
 

@@ -17,7 +17,8 @@ from board.i18n import LANGUAGES, add_german
 from models import ROLES, Department, User
 
 MIN_PASSWORD_LENGTH = 10
-# The most common passwords that pass the length check; refused outright.
+# The most common passwords that pass the length check (from the public breach top lists,
+# English and German); refused outright, whatever their case.
 COMMON_PASSWORDS = frozenset({
     "1234567890", "12345678910", "0123456789", "1111111111", "qwertyuiop", "password12",
     "password123", "password1234", "passwort123", "iloveyou12", "abcdefghij", "qwerty1234",
@@ -25,7 +26,36 @@ COMMON_PASSWORDS = frozenset({
     "sommer2026", "winter2025", "winter2026", "administrator", "changeme123", "passw0rd123",
     "football12", "baseball12", "trustno1234", "superman12", "dragon1234", "monkey1234",
     "987654321", "9876543210", "aaaaaaaaaa", "qwertzuiop", "hallo12345", "geheim1234",
+    "123456789a", "a123456789", "1234567890a", "123456789q", "12345678901", "123123123123",
+    "1234512345", "1234554321", "0987654321", "1122334455", "1212121212", "0000000000",
+    "2222222222", "5555555555", "7777777777", "9999999999", "1q2w3e4r5t6y", "1qaz2wsx3edc",
+    "zaq12wsxcde3", "qazwsxedcrfv", "qwertyuiop1", "qwertyuiop123", "asdfghjkl1",
+    "asdfghjkl123", "asdfghjklo", "yxcvbnm123", "zxcvbnm123", "qwerty12345", "qwerty123456",
+    "qwertz12345", "qwertz123456", "password1!", "password12!", "password123!", "p@ssw0rd123",
+    "passwort1!", "passwort12", "passwort1234", "passwort123!", "passwort12345",
+    "iloveyou123", "ichliebedich", "ichliebedich1", "schatz12345", "sunshine12", "princess12",
+    "starwars12", "whatever12", "computer12", "internet12", "michael123", "jennifer12",
+    "charlie123", "welcome1234", "welcome2024", "welcome2025", "welcome2026",
+    "willkommen1", "willkommen12", "willkommen123", "letmein1234", "changeme1234",
+    "admin12345", "admin123456", "administrator1", "test123456", "test1234567",
+    "testtest12", "start12345", "start123456", "hallo123456", "halloichbins",
+    "fussball12", "fussball123", "fußball123", "schalke04!", "borussia09", "bayern1900",
+    "dortmund09", "summer2024", "summer2025", "summer2026", "spring2025", "spring2026",
+    "autumn2025", "winter2024", "herbst2025", "fruehling2025", "mustermann",
+    "mustermann1", "musterpasswort", "secret1234", "geheim12345", "master12345",
+    "qwe123qwe123", "abc123abc123", "abcd1234abcd", "abcdef123456", "1234qwer",
+    "1234qwerasdf", "q1w2e3r4t5", "q1w2e3r4t5y6", "a1b2c3d4e5", "1a2b3c4d5e",
+    "taskforce1", "taskforce123", "socialmedia", "socialmedia1", "socialmedia123",
 })
+# A common word with only digits and punctuation around it ("Passwort2025!") is no better.
+_COMMON_STEMS = frozenset({
+    "password", "passwort", "passw0rd", "qwerty", "qwertz", "welcome", "willkommen", "letmein",
+    "admin", "iloveyou", "hallo", "hello", "test", "geheim", "secret", "sommer", "summer",
+    "winter", "herbst", "autumn", "spring", "fruehling", "changeme", "master", "login",
+    "start", "football", "fussball", "monkey", "dragon", "abc", "abcdef", "asdf", "qwe",
+    "company", "firma", "board", "taskforce", "socialmedia", "",
+})
+_AROUND = re.compile(r"^[\d\W_]*(?P<stem>.*?)[\d\W_]*$", re.DOTALL)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps both answers equally slow.
@@ -53,12 +83,17 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_strength(password: str) -> str | None:
+def check_password_strength(password: str, email: str = "", display_name: str = "") -> str | None:
     """A sentence saying what is wrong with `password`, or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
-    if password.lower() in COMMON_PASSWORDS:
+    lowered = password.lower()
+    stem = _AROUND.match(lowered).group("stem")
+    if lowered in COMMON_PASSWORDS or stem in _COMMON_STEMS or len(set(lowered)) <= 2:
         return "This password is one of the most common ones; choose another."
+    personal = {email.lower(), email.lower().partition("@")[0], display_name.lower().strip()}
+    if any(len(part) >= 4 and part in lowered for part in personal):
+        return "Do not use your email address or name in your password."
     return None
 
 
@@ -100,7 +135,7 @@ def _validate_new_user(session: Session, email: str, password: str, display_name
     fields: dict[str, str] = {}
     if not _EMAIL.match(email) or len(email) > 254:
         fields["email"] = "Enter a valid email address."
-    weakness = check_password_strength(password)
+    weakness = check_password_strength(password, email, display_name)
     if weakness:
         fields["password"] = weakness
     if not display_name.strip() or len(display_name) > 80:

@@ -1,23 +1,152 @@
-"""Response headers that a company's IT review asks for."""
+"""What a company's IT review asks of every response and every session.
+
+- Headers on every response, pages and API alike: a Content-Security-Policy that allows
+  no inline script or style and no framing, nosniff, a Referrer-Policy, HSTS over HTTPS,
+  and `no-store` on API answers (they carry personal data).
+- Behind a reverse proxy (BOARD_TRUSTED_PROXIES=N) the client's address and scheme come
+  from the proxy's X-Forwarded-* headers, so per-address rate limits count people, not
+  the proxy, and HTTPS is recognised.
+- Sessions end on the server at logout: the cookie is signed, not stored, so a copy of it
+  would otherwise stay valid; its `board_sid` is remembered as revoked until every cookie
+  that could carry it has expired.
+- Input that cannot hurt: JSON nested deeper than Python can parse is malformed input
+  (400) wherever `request.get_json()` is used, never a 500.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import logging
+import secrets
 
+from flask import Flask, current_app, request
+from flask import session as cookie_session
+from flask.json.provider import DefaultJSONProvider
+from flask_login import login_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from board.i18n import add_german
 from board.settings import Settings
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
+log = logging.getLogger(__name__)
+
+add_german({
+    "Do not use your email address or name in your password.":
+        "Verwende weder deine E-Mail-Adresse noch deinen Namen im Passwort.",
+})
+
+CSP_DIRECTIVES = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "connect-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+CSP = "; ".join(f"{name} {value}" for name, value in CSP_DIRECTIVES.items())
+
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate CSP 2
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+HSTS = "max-age=31536000"
+_REVOKED = "revoked-session:"
+
+
+def add_security_headers(response):
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+# ---- sessions that end on the server -------------------------------------------------------
+
+
+def _store():
+    """The rate limiter's storage: Redis shared by every process when configured, else memory."""
+    from board.ratelimit import limiter
+
+    return limiter.storage
+
+
+def revoke_session(board_sid: str | None, lifetime_seconds: int) -> None:
+    """Remember `board_sid` as ended until any cookie carrying it has expired."""
+    if not board_sid:
+        return
+    try:
+        _store().incr(_REVOKED + board_sid, max(int(lifetime_seconds), 1))
+    except Exception:  # noqa: BLE001 - the cookie is cleared anyway; log the gap
+        log.exception("could not record the end of a session")
+
+
+def session_revoked(board_sid: str | None) -> bool:
+    if not board_sid:
+        return False
+    try:
+        return _store().get(_REVOKED + board_sid) > 0
+    except Exception:  # noqa: BLE001 - an unreachable store must not lock everyone out
+        log.exception("could not check whether a session has ended")
+        return False
+
+
+def _lifetime() -> int:
+    return int(current_app.permanent_session_lifetime.total_seconds())
+
+
+def start_session(user) -> str | None:
+    """Login (API or page): a fresh cookie session with a new id; nothing from before,
+    CSRF token included, carries over. A session this browser had before is ended; its
+    id is returned (so its sockets can be closed too)."""
+    previous = cookie_session.get("board_sid")
+    revoke_session(previous, _lifetime())
+    cookie_session.clear()
+    login_user(user)
+    cookie_session["board_sid"] = secrets.token_urlsafe(16)
+    return previous
+
+
+def end_current_session() -> str | None:
+    """Logout (API or page): the person is logged out, the session's id revoked on the
+    server and the cookie emptied. Returns the ended id (so its sockets can be closed)."""
+    board_sid = cookie_session.get("board_sid")
+    logout_user()
+    revoke_session(board_sid, _lifetime())
+    cookie_session.clear()
+    return board_sid
+
+
+def _drop_revoked_session():
+    # A replayed copy of a logged-out cookie is emptied before anything reads it.
+    if session_revoked(cookie_session.get("board_sid")):
+        cookie_session.clear()
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """`request.get_json()` anywhere: JSON nested deeper than Python's recursion limit is
+    malformed input (a 400, or None when silent), not a RecursionError and a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
 
 
 def init_security(app: Flask, settings: Settings) -> None:
-    @app.after_request
-    def add_security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    proxies = settings.trusted_proxies
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.json = SafeJSONProvider(app)
+    app.after_request(add_security_headers)
+    app.before_request(_drop_revoked_session)

@@ -48,6 +48,18 @@ def _secret_key(instance_path: Path, env: dict[str, str]) -> str:
     return key
 
 
+def _timezone(raw: str | None) -> str:
+    """An IANA zone name (e.g. Europe/Berlin) for days and times on pages; UTC by default."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = (raw or "").strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"BOARD_TIMEZONE must be an IANA zone like Europe/Berlin, got {raw!r}") from exc
+    return name
+
+
 def _origins(raw: str | None) -> list[str] | None:
     """None keeps Flask-SocketIO's same-origin check; '*' or an empty list would disable it."""
     if raw is None:
@@ -73,8 +85,10 @@ class Settings:
     cors_origins: list[str] | None = None
     secure_cookies: bool = False
     ratelimit_storage: str = "memory://"
+    trusted_proxies: int = 0
     help_days: int = 7
     phase_check_seconds: int = 15
+    timezone: str = "UTC"
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -96,8 +110,10 @@ class Settings:
             cors_origins=_origins(env.get("BOARD_CORS_ORIGINS")),
             secure_cookies=_bool(env, "BOARD_SECURE_COOKIES", False),
             ratelimit_storage=storage,
+            trusted_proxies=_int(env, "BOARD_TRUSTED_PROXIES", 0),
             help_days=_int(env, "BOARD_HELP_DAYS", 7, minimum=1),
             phase_check_seconds=_int(env, "BOARD_PHASE_CHECK_SECONDS", 15, minimum=1),
+            timezone=_timezone(env.get("BOARD_TIMEZONE")),
         )
 
 

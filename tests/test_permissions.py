@@ -108,9 +108,47 @@ MATRIX: list[Row] = [
     Row("POST", f"{API}/tasks/<int:task_id>/complete", f"{API}/tasks/{{claimed}}/complete",
         own_only(200, "not_claimant")),
     Row("GET", f"{API}/events", f"{API}/events?after=0", read()),
+    # the activity feed (issue 5): everyone logged in reads it; the private Atom URL
+    # answers by its token alone (an unknown one is a 404 for everybody)
+    Row("GET", f"{API}/feed", f"{API}/feed", read()),
+    Row("GET", f"{API}/feed/token", f"{API}/feed/token", read()),
+    Row("POST", f"{API}/feed/token", f"{API}/feed/token", expect(LOGIN, 201, 201, 201, 201)),
+    Row("DELETE", f"{API}/feed/token", f"{API}/feed/token", expect(LOGIN, 204, 204, 204, 204)),
+    Row("GET", "/feed", "/feed", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed/updates", "/feed/updates?after=0", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed.csv", "/feed.csv", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed/export.csv", "/feed/export.csv", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/feed/atom/<token>", "/feed/atom/unknown", expect(404, 404, 404, 404, 404)),
+    Row("POST", "/feed/token", "/feed/token", expect(400, 303, 303, 303, 303),
+        note="a form; without a session there is no CSRF token either"),
+    Row("POST", "/feed/token/revoke", "/feed/token/revoke", expect(400, 303, 303, 303, 303),
+        note="a form; without a session there is no CSRF token either"),
     # pages
     Row("GET", "/", "/", expect(302, 200, 200, 200, 200), note="anonymous goes to /login"),
     Row("GET", "/login", "/login", expect(200, 200, 200, 200, 200)),
+    Row("GET", "/register", "/register", expect(200, 200, 200, 200, 200)),
+    Row("GET", "/ideas/<int:idea_id>", "/ideas/{idea}", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/tasks/<int:task_id>", "/tasks/{task}", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/my-tasks", "/my-tasks", expect(302, 200, 200, 200, 200)),
+    # page forms: CSRF first (anonymous has no token: 400); then Post/Redirect/Get, with a
+    # refusal shown as a flash message (tests/test_pages.py checks each one's wording)
+    Row("POST", "/login", "/login", expect(400, 401, 401, 401, 401), note="form: empty"),
+    Row("POST", "/register", "/register", expect(400, 400, 400, 400, 400), note="form: empty"),
+    Row("POST", "/logout", "/logout", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/language", "/language", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/ideas", "/ideas", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/ideas/<int:idea_id>/edit", "/ideas/{idea}/edit", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/ideas/<int:idea_id>/vote", "/ideas/{idea}/vote", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/ideas/<int:idea_id>/comments", "/ideas/{idea}/comments",
+        expect(400, 302, 302, 302, 302)),
+    Row("POST", "/tasks", "/tasks", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/tasks/<int:task_id>/claim", "/tasks/{task}/claim", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/tasks/<int:task_id>/release", "/tasks/{claimed}/release",
+        expect(400, 302, 302, 302, 302)),
+    Row("POST", "/tasks/<int:task_id>/complete", "/tasks/{claimed}/complete",
+        expect(400, 302, 302, 302, 302)),
+    Row("GET", f"{API}/openapi.json", f"{API}/openapi.json", expect(200, 200, 200, 200, 200),
+        note="the API's own description, public"),
 ]
 
 
@@ -215,11 +253,29 @@ def test_every_row_names_every_role():
 def test_observers_may_write_nothing():
     """Observers get read_only on every write, except login/logout/register (their own session)
     and bodies refused before any role is asked."""
-    own_session = {f"{API}/auth/login", f"{API}/auth/logout", f"{API}/auth/register"}
+    own_session = {f"{API}/auth/login", f"{API}/auth/logout", f"{API}/auth/register",
+                   # the person's own private feed URL, not the board
+                   f"{API}/feed/token", "/feed/token", "/feed/token/revoke"}
     for row in MATRIX:
         if row.method in {"GET"} or row.rule in own_session or row.note == "naming an assignee":
             continue
+        if not row.rule.startswith(API):
+            continue  # page forms answer with a redirect: see the next test
         assert row.outcomes["observer"] == READ_ONLY, row
+
+
+def test_observers_page_forms_change_nothing(board):
+    """A page form answers an observer with a redirect and a flash; the board stays as it was."""
+    own_session = {"/login", "/logout", "/register", "/language"}
+    observer = board.client("observer")
+    for row in MATRIX:
+        if row.method != "POST" or row.rule.startswith(API) or row.rule in own_session:
+            continue
+        targets = board.fresh_targets()
+        before = board.event_count()
+        response = observer._call("POST", row.path.format(**targets), json=row.body)
+        assert response.status_code == 302, row
+        assert board.event_count() == before, row
 
 
 def test_no_route_puts_work_on_someone_else(board):

@@ -37,4 +37,4 @@ def ok(payload, status: int = 200):
     return response
 
 
-from board.api import auth, events, ideas, tasks  # noqa: E402,F401  (routes register on import)
+from board.api import auth, docs, events, feed, ideas, tasks  # noqa: E402,F401  (routes register on import)

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import secrets
-
-from flask import session as cookie_session
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from board import people
 from board.api import api, db, ok
 from board.api.parsing import Field, json_body, no_body
 from board.csrf import csrf
+from board.ratelimit import limit_login, limit_registration
+from board.security import end_current_session, start_session
 
 
 @api.get("/departments")
@@ -18,14 +17,12 @@ def list_departments():
 
 
 def _start_session(user) -> dict:
-    # A fresh cookie session at login: nothing from before (CSRF token included) carries over.
-    cookie_session.clear()
-    login_user(user)
-    cookie_session["board_sid"] = secrets.token_urlsafe(16)
+    start_session(user)  # a fresh session: nothing from before, CSRF token included, survives
     return {"user": people.user_dict(user), "csrf_token": generate_csrf()}
 
 
 @api.post("/auth/register")
+@limit_registration
 @csrf.exempt
 def register():
     body = json_body({
@@ -40,6 +37,7 @@ def register():
 
 
 @api.post("/auth/login")
+@limit_login
 @csrf.exempt
 def login():
     body = json_body({
@@ -53,8 +51,7 @@ def login():
 @api.post("/auth/logout")
 def logout():
     no_body()
-    logout_user()
-    cookie_session.clear()
+    end_current_session()  # a copy of the old cookie no longer logs anyone in
     return "", 204
 
 

@@ -15,4 +15,4 @@ def template_helpers():
     return {"_": _, "current_language": current_language, "can": policy.can}
 
 
-from board.web import pages  # noqa: E402,F401
+from board.web import auth, common, feed, idea_pages, pages, task_pages, texts  # noqa: E402,F401

@@ -1,17 +1,89 @@
+"""The board (ideas + task columns + current prompts) and "my tasks"."""
+
 from __future__ import annotations
 
-from flask import render_template
-from flask_login import login_required
+from flask import render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
 
+from board import ideas, people, prompts, tasks
+from board.db import db_for_request
+from board.ideas import SORTS
 from board.web import web
+from board.web.common import login_page, query_int
+from models import Comment, Idea, IdeaTag
+
+TASK_COLUMNS = ("open", "claimed", "done")
+
+
+def comment_counts(session, idea_ids: list[int]) -> dict[int, int]:
+    if not idea_ids:
+        return {}
+    rows = session.execute(select(Comment.idea_id, func.count(Comment.id))
+                           .where(Comment.idea_id.in_(idea_ids)).group_by(Comment.idea_id))
+    return dict(rows.all())
+
+
+def idea_titles(session, idea_ids: set[int]) -> dict[int, str]:
+    if not idea_ids:
+        return {}
+    return dict(session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(idea_ids))).all())
+
+
+def tags_in_use(session) -> list[str]:
+    return list(session.scalars(select(IdeaTag.tag).distinct().order_by(IdeaTag.tag)))
+
+
+def group_tasks(items: list[dict]) -> dict[str, list[dict]]:
+    columns: dict[str, list[dict]] = {status: [] for status in TASK_COLUMNS}
+    for task in items:
+        columns[task["status"]].append(task)
+    return columns
 
 
 @web.get("/")
-@login_required
+@login_page
 def board():
-    return render_template("board.html")
+    session = db_for_request()
+    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "top"
+    filters = {
+        "department": query_int("department"),
+        "tag": (request.args.get("tag") or "").strip().lstrip("#").lower()[:40] or None,
+        "q": (request.args.get("q") or "").strip()[:200] or None,
+    }
+    idea_list = ideas.list_ideas(session, current_user, sort=sort,
+                                 department_id=filters["department"], tag=filters["tag"],
+                                 q=filters["q"])
+    task_list = tasks.list_tasks(session, current_user)
+    all_prompts = prompts.list_prompts(session, current_user)
+    return render_template(
+        "board.html",
+        sort=sort,
+        filters=filters,
+        filtered=any(filters.values()),
+        ideas=idea_list,
+        comment_counts=comment_counts(session, [i["id"] for i in idea_list]),
+        columns=group_tasks(task_list),
+        idea_titles=idea_titles(session, {t["idea_id"] for t in task_list if t["idea_id"]}),
+        current_prompts=[p for p in all_prompts if p["phase"] != "closed"],
+        open_prompts=[p for p in all_prompts if p["phase"] == "collecting"],
+        prompt_titles={p["id"]: p["title"] for p in all_prompts},
+        departments=people.list_departments(session),
+        tags=tags_in_use(session),
+    )
 
 
-@web.get("/login")
-def login():
-    return render_template("login.html")
+@web.get("/my-tasks")
+@login_page
+def my_tasks():
+    session = db_for_request()
+    mine = tasks.list_tasks(session, current_user, mine=True)
+    open_tasks = tasks.list_tasks(session, current_user, status="open")
+    every = mine + open_tasks
+    return render_template(
+        "my_tasks.html",
+        held=[t for t in mine if t["status"] == "claimed"],
+        completed=[t for t in mine if t["status"] == "done"],
+        open_tasks=open_tasks,
+        idea_titles=idea_titles(session, {t["idea_id"] for t in every if t["idea_id"]}),
+    )

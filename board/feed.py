@@ -1,0 +1,773 @@
+"""The activity feed: the event log's public history told as plain sentences.
+
+Everyone logged in reads the same feed (members, the facilitator and the observers):
+only public events, never a nudge, never a voter. Vote changes appear as anonymous
+tallies, one sentence per idea and day ("The idea … now has 7 votes from 4 departments").
+The same items feed the page, its live updates, the CSV export and the Atom feed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from board import clock, policy
+from board.errors import Invalid
+from board.i18n import add_german, translate
+from models import Department, Event, Idea, Prompt, User
+
+# Kinds of activity a reader can filter by, and the event types each one shows.
+# nudge.sent is in none of them: nudges are private and never reach any feed.
+KINDS: dict[str, tuple[str, ...]] = {
+    "ideas": ("idea.created", "idea.updated"),
+    "votes": ("idea.votes_changed",),
+    "comments": ("comment.created",),
+    "tasks": ("task.created", "task.claimed", "task.released", "task.completed"),
+    "challenges": ("prompt.created", "prompt.phase_changed"),
+}
+KIND_OF = {type_: kind for kind, types in KINDS.items() for type_ in types}
+FEED_TYPES = tuple(KIND_OF)
+PERIODS = ("7", "30", "90", "all")
+DEFAULT_PERIOD = "30"
+PAGE_SIZE = 200
+MAX_CHART_WEEKS = 52
+
+
+# ---- filters -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """What the reader asked for: one department, some kinds, a period (or from–to dates)."""
+
+    department_id: int | None = None
+    kinds: tuple[str, ...] = ()  # empty: every kind
+    period: str = DEFAULT_PERIOD  # "7", "30", "90", "all" or "custom"
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        kinds = self.kinds or tuple(KINDS)
+        return tuple(t for kind in kinds for t in KINDS[kind])
+
+    def window(self, tz: ZoneInfo, now: datetime | None = None) -> tuple[datetime | None,
+                                                                          datetime | None]:
+        """The period as UTC bounds [since, until); None where it is open."""
+        now = now or clock.now()
+        if self.period == "custom":
+            since = _local_midnight(self.date_from, tz) if self.date_from else None
+            until = (_local_midnight(self.date_to + timedelta(days=1), tz)
+                     if self.date_to else None)
+            return since, until
+        if self.period == "all":
+            return None, None
+        today = now.astimezone(tz).date()
+        return _local_midnight(today - timedelta(days=int(self.period) - 1), tz), None
+
+    def query_args(self) -> list[tuple[str, str]]:
+        """The filter as query parameters, for links (CSV, Atom, paging)."""
+        args: list[tuple[str, str]] = []
+        if self.department_id is not None:
+            args.append(("department", str(self.department_id)))
+        args.extend(("kind", kind) for kind in self.kinds)
+        if self.period == "custom":
+            if self.date_from:
+                args.append(("from", self.date_from.isoformat()))
+            if self.date_to:
+                args.append(("to", self.date_to.isoformat()))
+        elif self.period != DEFAULT_PERIOD:
+            args.append(("period", self.period))
+        return args
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+
+
+def _bad_parameter(name: str, problem: str) -> Invalid:
+    return Invalid("A query parameter is invalid.", code="invalid_parameter",
+                   fields={name: problem})
+
+
+def _parse_date(args: Mapping, name: str) -> date | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _bad_parameter(name, "Expected a date like 2026-05-01.") from None
+
+
+def filter_from_args(session: Session, args) -> FeedFilter:
+    """Read a FeedFilter from query parameters (a MultiDict); raises Invalid on bad input.
+
+    department=ID, kind=ideas&kind=tasks (repeatable), period=7|30|90|all, from=, to=.
+    """
+    department_id = None
+    raw_department = (args.get("department") or "").strip()
+    if raw_department:
+        if not raw_department.isdigit() or len(raw_department) > 9:
+            raise _bad_parameter("department", "Expected a whole number.")
+        department_id = int(raw_department)
+        if session.get(Department, department_id) is None:
+            raise _bad_parameter("department", "That department does not exist.")
+    kinds: list[str] = []
+    for raw in args.getlist("kind"):
+        for kind in raw.split(","):
+            kind = kind.strip()
+            if not kind:
+                continue
+            if kind not in KINDS:
+                raise _bad_parameter("kind", f"One of: {', '.join(KINDS)}.")
+            if kind not in kinds:
+                kinds.append(kind)
+    if len(kinds) == len(KINDS):
+        kinds = []  # every kind is the same as no kind filter
+    date_from, date_to = _parse_date(args, "from"), _parse_date(args, "to")
+    # A named period wins over dates (the form always sends both); dates need
+    # period=custom or no period at all.
+    period = (args.get("period") or "").strip()
+    if period in PERIODS:
+        date_from = date_to = None
+    elif period not in ("", "custom"):
+        raise _bad_parameter("period", f"One of: {', '.join(PERIODS)}, custom.")
+    elif date_from or date_to:
+        period = "custom"
+        if date_from and date_to and date_from > date_to:
+            raise _bad_parameter("from", "The start date is after the end date.")
+    else:
+        period = DEFAULT_PERIOD
+    ordered = tuple(kind for kind in KINDS if kind in kinds)
+    return FeedFilter(department_id, ordered, period, date_from, date_to)
+
+
+# ---- sentence parts ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    department: str | None
+
+    def text(self) -> str:
+        return f"{self.name} ({self.department})" if self.department else self.name
+
+    def html(self) -> Markup:
+        if not self.department:
+            return Markup("<strong>{}</strong>").format(self.name)
+        return Markup("<strong>{}</strong> ({})").format(self.name, self.department)
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    path: str
+
+    def text(self, language: str) -> str:
+        return f"„{self.title}“" if language == "de" else f"“{self.title}”"
+
+    def html(self) -> Markup:
+        return Markup('<a href="{}">{}</a>').format(self.path, self.title)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A translated piece of a sentence, e.g. "7 votes from 4 departments"."""
+
+    template: str
+    params: tuple[tuple[str, int], ...] = ()
+
+    def text(self, language: str) -> str:
+        return translate(self.template, language).format(**dict(self.params))
+
+
+Part = Person | Link | Phrase | str | int
+
+
+@dataclass
+class FeedItem:
+    """One sentence of the feed, kept language-neutral until it is rendered."""
+
+    seq: int
+    type: str
+    at: datetime
+    actor: dict | None
+    sentence: str  # the English template; its German comes from board.i18n
+    parts: dict[str, Part] = field(default_factory=dict)
+    collapse_key: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return KIND_OF[self.type]
+
+    @property
+    def badge(self) -> str:
+        """The short English label shown beside the sentence."""
+        if self.kind == "challenges" and "challenge" not in self.sentence:
+            return "Prompt"
+        return BADGE_LABELS[self.kind]
+
+    @property
+    def department(self) -> dict | None:
+        return self.actor["department"] if self.actor else None
+
+    @property
+    def links(self) -> list[Link]:
+        return [part for part in self.parts.values() if isinstance(part, Link)]
+
+    @property
+    def path(self) -> str | None:
+        return self.links[0].path if self.links else None
+
+    @property
+    def title(self) -> str:
+        """The title of what the sentence is about (first link), or ""."""
+        return self.links[0].title if self.links else ""
+
+    def text(self, language: str) -> str:
+        values = {}
+        for name, part in self.parts.items():
+            if isinstance(part, Person):
+                values[name] = part.text()
+            elif isinstance(part, Link | Phrase):
+                values[name] = part.text(language)
+            else:
+                values[name] = str(part)
+        return translate(self.sentence, language).format(**values)
+
+    def html(self, language: str) -> Markup:
+        values = {}
+        for name, part in self.parts.items():
+            if isinstance(part, Person | Link):
+                values[name] = part.html()
+            elif isinstance(part, Phrase):
+                values[name] = escape(part.text(language))
+            else:
+                values[name] = escape(str(part))
+        return escape(translate(self.sentence, language)).format(**values)
+
+
+# ---- turning envelopes into sentences ------------------------------------------------
+
+
+@dataclass
+class _Lookups:
+    """Current titles and challenge tallies, fetched once for a batch of events."""
+
+    idea_titles: dict[int, str]
+    prompts: dict[int, Prompt]
+    tallies: dict[int, tuple[int, int]]  # prompt id → (ideas, departments)
+
+    def idea(self, idea_id: int | None, fallback: str = "") -> Link | None:
+        if not isinstance(idea_id, int):
+            return None
+        return Link(self.idea_titles.get(idea_id, fallback) or f"#{idea_id}", f"/ideas/{idea_id}")
+
+    def prompt(self, prompt_id: int | None, fallback: str = "") -> Link | None:
+        if not isinstance(prompt_id, int):
+            return None
+        prompt = self.prompts.get(prompt_id)
+        title = prompt.title if prompt is not None else fallback
+        return Link(title or f"#{prompt_id}", f"/prompts/{prompt_id}")
+
+
+def _idea_id_of(envelope: dict) -> int | None:
+    data = envelope.get("data") or {}
+    for key in ("idea", "comment", "task"):
+        obj = data.get(key)
+        if isinstance(obj, dict):
+            return obj.get("id") if key == "idea" else obj.get("idea_id")
+    return data.get("idea_id")
+
+
+def _prompt_id_of(envelope: dict) -> int | None:
+    data = envelope.get("data") or {}
+    if isinstance(data.get("prompt"), dict):
+        return data["prompt"].get("id")
+    if isinstance(data.get("idea"), dict):
+        return data["idea"].get("prompt_id")
+    return data.get("prompt_id")
+
+
+def _lookups(session: Session, rows: list[Event]) -> _Lookups:
+    idea_ids = {i for i in (_idea_id_of(r.envelope) for r in rows) if isinstance(i, int)}
+    prompt_ids = {p for p in (_prompt_id_of(r.envelope) for r in rows) if isinstance(p, int)}
+    titles = dict(session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(idea_ids))).all()
+                  ) if idea_ids else {}
+    prompts = {p.id: p for p in session.scalars(select(Prompt).where(Prompt.id.in_(prompt_ids)))
+               } if prompt_ids else {}
+    tallies: dict[int, tuple[int, int]] = {}
+    if prompt_ids:
+        query = (select(Idea.prompt_id, func.count(Idea.id),
+                        func.count(func.distinct(User.department_id)))
+                 .join(User, User.id == Idea.author_id)
+                 .where(Idea.prompt_id.in_(prompt_ids)).group_by(Idea.prompt_id))
+        tallies = {pid: (ideas, depts) for pid, ideas, depts in session.execute(query)}
+    return _Lookups(titles, prompts, tallies)
+
+
+def _person(actor: dict | None) -> Person:
+    if not actor:
+        return Person("Someone", None)
+    department = (actor.get("department") or {}).get("name")
+    return Person(actor.get("display_name") or "Someone", department)
+
+
+def _votes_phrase(votes: int, departments: int) -> Phrase:
+    if votes <= 0:
+        return Phrase("no votes")
+    if votes == 1:
+        return Phrase("1 vote")
+    if departments <= 1:
+        return Phrase("{votes} votes from 1 department", (("votes", votes),))
+    return Phrase("{votes} votes from {departments} departments",
+                  (("votes", votes), ("departments", departments)))
+
+
+def _ideas_phrase(ideas: int, departments: int) -> Phrase:
+    if ideas <= 0:
+        return Phrase("no ideas")
+    if ideas == 1:
+        return Phrase("1 idea")
+    if departments <= 1:
+        return Phrase("{ideas} ideas from 1 department", (("ideas", ideas),))
+    return Phrase("{ideas} ideas from {departments} departments",
+                  (("ideas", ideas), ("departments", departments)))
+
+
+def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
+    """The English template and its parts for one envelope; None to leave it out."""
+    env, type_ = row.envelope, row.type
+    data = env.get("data") or {}
+    actor = {"actor": _person(env.get("actor"))}
+    if type_ in ("idea.created", "idea.updated"):
+        idea = data.get("idea") or {}
+        link = look.idea(idea.get("id"), idea.get("title", ""))
+        if type_ == "idea.updated":
+            return "{actor} edited the idea {idea}.", {**actor, "idea": link}
+        if idea.get("prompt_id"):
+            return ("{actor} posted the idea {idea} for {prompt}.",
+                    {**actor, "idea": link, "prompt": look.prompt(idea["prompt_id"])})
+        return "{actor} posted the idea {idea}.", {**actor, "idea": link}
+    if type_ == "idea.votes_changed":
+        if data.get("votes") is None:
+            return None  # a hidden challenge tally: never shown before the challenge closes
+        return ("The idea {idea} now has {tally}.",
+                {"idea": look.idea(data.get("idea_id")),
+                 "tally": _votes_phrase(data["votes"], data.get("departments_supporting") or 0)})
+    if type_ == "comment.created":
+        comment = data.get("comment") or {}
+        template = ("{actor} left a mentor note on the idea {idea}."
+                    if comment.get("is_mentor_note") else "{actor} commented on the idea {idea}.")
+        return template, {**actor, "idea": look.idea(comment.get("idea_id"))}
+    if type_.startswith("task."):
+        task = data.get("task") or {}
+        if not isinstance(task.get("id"), int):
+            return None
+        link = Link(task.get("title") or f"#{task.get('id')}", f"/tasks/{task.get('id')}")
+        if type_ == "task.created" and task.get("idea_id"):
+            return ("{actor} created the task {task} for the idea {idea}.",
+                    {**actor, "task": link, "idea": look.idea(task["idea_id"])})
+        return {
+            "task.created": "{actor} created the task {task}.",
+            "task.claimed": "{actor} took on the task {task}.",
+            "task.released": "{actor} gave back the task {task}.",
+            "task.completed": "{actor} completed the task {task}.",
+        }[type_], {**actor, "task": link}
+    if type_.startswith("prompt."):
+        return _prompt_sentence(type_, data, actor, look)
+    return None
+
+
+def _prompt_sentence(type_: str, data: dict, actor: dict, look: _Lookups):
+    prompt = data.get("prompt") or {}
+    pid = prompt.get("id", data.get("prompt_id"))
+    if pid is None:
+        return None
+    link = look.prompt(pid, prompt.get("title", ""))
+    stored = look.prompts.get(pid)
+    challenge = (prompt.get("kind") or (stored.kind if stored else "prompt")) == "challenge"
+    if type_ == "prompt.created":
+        if challenge:
+            return "{actor} started the challenge {prompt}.", {**actor, "prompt": link}
+        return "{actor} asked the task force: {prompt}", {**actor, "prompt": link}
+    phase = prompt.get("phase", data.get("phase"))
+    if phase == "voting":
+        return ("Voting opened on the challenge {prompt}." if challenge
+                else "Voting opened on the prompt {prompt}."), {"prompt": link}
+    if phase == "closed":
+        ideas, departments = look.tallies.get(pid, (0, 0))
+        template = ("A challenge closed: {prompt} collected {tally}." if challenge
+                    else "A prompt closed: {prompt} collected {tally}.")
+        return template, {"prompt": link, "tally": _ideas_phrase(ideas, departments)}
+    if phase == "collecting":
+        return "{prompt} is taking ideas.", {"prompt": link}
+    return None
+
+
+def _collapse_key(type_: str, parts: dict[str, Part], actor: dict | None, day: date) -> str | None:
+    """Items with the same key show only the newest (the page's live updates honour it too)."""
+    idea = parts.get("idea")
+    if not isinstance(idea, Link):
+        return None
+    idea_id = idea.path.rsplit("/", 1)[-1]
+    if type_ == "idea.votes_changed":
+        return f"votes-{idea_id}-{day}"
+    if type_ == "idea.updated":
+        return f"edit-{idea_id}-{(actor or {}).get('id')}-{day}"
+    return None
+
+
+def items_from_events(session: Session, rows: list[Event], tz: ZoneInfo) -> list[FeedItem]:
+    """Sentences for public event rows (newest first stays newest first).
+
+    Vote tallies collapse to the newest one per idea and day, edits to the newest one
+    per idea, person and day: a reader wants "edited", not every keystroke saved.
+    """
+    look = _lookups(session, rows)
+    items: list[FeedItem] = []
+    seen: set[str] = set()
+    for row in rows:
+        if row.private or row.type not in KIND_OF:
+            continue  # defence in depth: the queries already leave these out
+        made = _sentence(row, look)
+        if made is None:
+            continue
+        sentence, parts = made
+        if any(part is None for part in parts.values()):
+            continue  # an envelope without the ids a sentence needs: nothing sensible to say
+        at = row.at
+        actor = row.envelope.get("actor")
+        collapse = _collapse_key(row.type, parts, actor, at.astimezone(tz).date())
+        if collapse is not None:
+            if collapse in seen:
+                continue
+            seen.add(collapse)
+        items.append(FeedItem(row.seq, row.type, at, actor, sentence, parts, collapse))
+    return items
+
+
+# ---- reading the feed ----------------------------------------------------------------
+
+
+def _public_events(flt: FeedFilter, tz: ZoneInfo, types: Iterable[str] | None = None):
+    since, until = flt.window(tz)
+    query = select(Event).where(Event.private.is_(False),
+                                Event.type.in_(tuple(types or flt.types)))
+    if flt.department_id is not None:
+        query = query.where(Event.department_id == flt.department_id)
+    if since is not None:
+        query = query.where(Event.at >= since)
+    if until is not None:
+        query = query.where(Event.at < until)
+    return query
+
+
+def last_public_seq(session: Session) -> int:
+    return session.scalar(select(func.max(Event.seq)).where(Event.private.is_(False))) or 0
+
+
+@dataclass
+class FeedPage:
+    items: list[FeedItem]
+    last_seq: int  # the newest public seq when read: live updates ask for what follows
+    next_before: int | None  # for "older activity", None at the end
+
+
+def read_feed(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo, *,
+              before: int | None = None, after: int | None = None,
+              limit: int | None = None) -> FeedPage:
+    """The newest items matching `flt`, older than `before` or newer than `after`."""
+    policy.require(viewer, "feed.read")
+    limit = limit or PAGE_SIZE
+    last_seq = last_public_seq(session)
+    query = _public_events(flt, tz).where(Event.seq <= last_seq)
+    if before is not None:
+        query = query.where(Event.seq < before)
+    if after is not None:
+        query = query.where(Event.seq > after)
+    rows = list(session.scalars(query.order_by(Event.seq.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return FeedPage(items_from_events(session, rows, tz), last_seq,
+                    rows[-1].seq if more and rows else None)
+
+
+def group_by_day(items: list[FeedItem], tz: ZoneInfo) -> list[tuple[date, list[FeedItem]]]:
+    days: list[tuple[date, list[FeedItem]]] = []
+    for item in items:
+        day = item.at.astimezone(tz).date()
+        if not days or days[-1][0] != day:
+            days.append((day, []))
+        days[-1][1].append(item)
+    return days
+
+
+# ---- the summary ---------------------------------------------------------------------
+
+
+@dataclass
+class Week:
+    start: date  # the Monday
+    ideas: int = 0
+    tasks_done: int = 0
+
+
+@dataclass
+class Summary:
+    ideas: int
+    tasks_done: int
+    challenges: int
+    departments: int
+    weeks: list[Week]
+
+
+def summarize(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo) -> Summary:
+    """Counts for the chosen period and department (the kind filter does not narrow them)."""
+    policy.require(viewer, "feed.read")
+    flt = replace(flt, kinds=())
+    since, until = flt.window(tz)
+    counted = session.execute(
+        _public_events(flt, tz, ("idea.created", "task.completed"))
+        .with_only_columns(Event.type, Event.at)).all()
+    taking_part = select(func.count(func.distinct(Event.department_id))).where(
+        Event.private.is_(False), Event.type.in_(FEED_TYPES), Event.department_id.is_not(None))
+    if flt.department_id is not None:
+        taking_part = taking_part.where(Event.department_id == flt.department_id)
+    if since is not None:
+        taking_part = taking_part.where(Event.at >= since)
+    if until is not None:
+        taking_part = taking_part.where(Event.at < until)
+    departments = session.scalar(taking_part) or 0
+    weeks = _weeks(counted, since, until, tz)
+    return Summary(
+        ideas=sum(1 for type_, _ in counted if type_ == "idea.created"),
+        tasks_done=sum(1 for type_, _ in counted if type_ == "task.completed"),
+        challenges=_challenges_run(session, since, until),
+        departments=departments,
+        weeks=weeks,
+    )
+
+
+def _challenges_run(session: Session, since: datetime | None, until: datetime | None) -> int:
+    """Challenges that were open at some point of the period."""
+    query = select(func.count(Prompt.id)).where(Prompt.kind == "challenge")
+    if until is not None:
+        query = query.where(Prompt.created_at < until)
+    if since is not None:
+        query = query.where((Prompt.voting_close_at.is_(None))
+                            | (Prompt.voting_close_at >= since))
+    return session.scalar(query) or 0
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _weeks(counted, since: datetime | None, until: datetime | None, tz: ZoneInfo) -> list[Week]:
+    now_local = clock.now().astimezone(tz).date()
+    last_day = (until - timedelta(microseconds=1)).astimezone(tz).date() if until else now_local
+    if since is not None:
+        first_day = since.astimezone(tz).date()
+    elif counted:
+        first_day = min(at for _, at in counted).astimezone(tz).date()
+    else:
+        first_day = last_day
+    first_day = max(first_day, _monday(last_day) - timedelta(weeks=MAX_CHART_WEEKS - 1))
+    weeks: dict[date, Week] = {}
+    monday = _monday(first_day)
+    while monday <= last_day:
+        weeks[monday] = Week(monday)
+        monday += timedelta(weeks=1)
+    for type_, at in counted:
+        week = weeks.get(_monday(at.astimezone(tz).date()))
+        if week is None:
+            continue
+        if type_ == "idea.created":
+            week.ideas += 1
+        else:
+            week.tasks_done += 1
+    return list(weeks.values())
+
+
+# ---- private feed tokens -------------------------------------------------------------
+
+
+def create_feed_token(session: Session, actor) -> str:
+    """A new random token for the actor's private Atom URL; the old URL stops working."""
+    policy.require(actor, "feed.token")
+    user = session.get(User, actor.id)
+    user.feed_token = secrets.token_urlsafe(32)
+    session.commit()
+    return user.feed_token
+
+
+def revoke_feed_token(session: Session, actor) -> None:
+    policy.require(actor, "feed.token")
+    user = session.get(User, actor.id)
+    user.feed_token = None
+    session.commit()
+
+
+def user_for_feed_token(session: Session, token: str) -> User | None:
+    """The active person whose feed URL carries `token`, if they may still read the feed."""
+    if not token or len(token) > 64:
+        return None
+    user = session.scalar(select(User).where(User.feed_token == token))
+    if user is None or not user.active or not policy.can(user, "feed.read"):
+        return None
+    return user
+
+
+# ---- CSV and Atom ---------------------------------------------------------------------
+
+KIND_LABELS = {
+    "ideas": "Ideas", "votes": "Votes", "comments": "Comments", "tasks": "Tasks",
+    "challenges": "Prompts and challenges",
+}
+# Short labels beside each sentence.
+BADGE_LABELS = {"ideas": "Idea", "votes": "Votes", "comments": "Comment", "tasks": "Task",
+                "challenges": "Challenge"}
+TYPE_LABELS = {
+    "idea.created": "Idea posted", "idea.updated": "Idea edited",
+    "idea.votes_changed": "Votes", "comment.created": "Comment",
+    "task.created": "Task created", "task.claimed": "Task taken on",
+    "task.released": "Task given back", "task.completed": "Task completed",
+    "prompt.created": "Prompt posted", "prompt.phase_changed": "Challenge phase",
+}
+CSV_COLUMNS = ("Time", "Activity", "Department", "Person", "Sentence", "Title", "Link")
+# A cell starting like a formula would run as one in a spreadsheet (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 cannot carry at all; user titles could contain them.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def spreadsheet_safe(value: object) -> str:
+    """The cell's text, with a leading apostrophe when a spreadsheet would read a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def feed_csv(items: list[FeedItem], language: str, base_url: str, tz: ZoneInfo) -> str:
+    """UTF-8 text with a byte order mark (so spreadsheets detect it), RFC 4180 quoting."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    header = [translate(column, language) for column in CSV_COLUMNS]
+    header[0] = f"{header[0]} ({tz.key})"
+    writer.writerow(header)
+    for item in items:
+        actor = item.actor or {}
+        writer.writerow(spreadsheet_safe(cell) for cell in (
+            item.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            translate(TYPE_LABELS[item.type], language),
+            (item.department or {}).get("name", ""),
+            actor.get("display_name", ""),
+            item.text(language),
+            item.title,
+            base_url.rstrip("/") + item.path if item.path else "",
+        ))
+    return "\ufeff" + out.getvalue()
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
+def feed_atom(items: list[FeedItem], *, language: str, title: str, feed_id: str,
+              entry_id_prefix: str, self_url: str, page_url: str, base_url: str) -> bytes:
+    """An Atom 1.0 document (RFC 4287) for `items`, newest first."""
+    root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": language})
+
+    def add(parent, tag, text=None, **attrs):
+        element = ET.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
+        if text is not None:
+            element.text = _xml_text(text)
+        return element
+
+    updated = max((item.at for item in items), default=None) or clock.now()
+    add(root, "id", feed_id)
+    add(root, "title", title)
+    add(root, "updated", clock.iso(updated))
+    add(root, "link", rel="self", type="application/atom+xml", href=self_url)
+    add(root, "link", rel="alternate", type="text/html", href=page_url)
+    add(add(root, "author"), "name", title)
+    add(root, "generator", "Task-force board")
+    base = base_url.rstrip("/")
+    for item in items:
+        entry = add(root, "entry")
+        sentence = item.text(language)
+        add(entry, "id", f"{entry_id_prefix}{item.seq}")
+        add(entry, "title", sentence, type="text")
+        add(entry, "updated", clock.iso(item.at))
+        add(entry, "published", clock.iso(item.at))
+        add(entry, "link", rel="alternate", type="text/html",
+            href=base + item.path if item.path else page_url)
+        if item.actor:
+            add(add(entry, "author"), "name", _person(item.actor).text())
+        add(entry, "category", term=item.kind, label=translate(KIND_LABELS[item.kind], language))
+        add(entry, "summary", sentence, type="text")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+add_german({
+    # sentences
+    "Someone": "Jemand",
+    "{actor} posted the idea {idea}.": "{actor} hat die Idee {idea} gepostet.",
+    "{actor} posted the idea {idea} for {prompt}.": "{actor} hat die Idee {idea} zu {prompt} gepostet.",
+    "{actor} edited the idea {idea}.": "{actor} hat die Idee {idea} überarbeitet.",
+    "The idea {idea} now has {tally}.": "Die Idee {idea} hat jetzt {tally}.",
+    "no votes": "keine Stimmen",
+    "1 vote": "1 Stimme",
+    "{votes} votes from 1 department": "{votes} Stimmen aus 1 Abteilung",
+    "{votes} votes from {departments} departments": "{votes} Stimmen aus {departments} Abteilungen",
+    "{actor} commented on the idea {idea}.": "{actor} hat die Idee {idea} kommentiert.",
+    "{actor} left a mentor note on the idea {idea}.":
+        "{actor} hat eine Mentoren-Notiz zur Idee {idea} geschrieben.",
+    "{actor} created the task {task}.": "{actor} hat die Aufgabe {task} angelegt.",
+    "{actor} created the task {task} for the idea {idea}.":
+        "{actor} hat die Aufgabe {task} zur Idee {idea} angelegt.",
+    "{actor} took on the task {task}.": "{actor} hat die Aufgabe {task} übernommen.",
+    "{actor} gave back the task {task}.": "{actor} hat die Aufgabe {task} zurückgegeben.",
+    "{actor} completed the task {task}.": "{actor} hat die Aufgabe {task} erledigt.",
+    "{actor} started the challenge {prompt}.": "{actor} hat die Challenge {prompt} gestartet.",
+    "{actor} asked the task force: {prompt}": "{actor} fragt die Taskforce: {prompt}",
+    "Voting opened on the challenge {prompt}.": "Die Abstimmung zur Challenge {prompt} läuft.",
+    "Voting opened on the prompt {prompt}.": "Die Abstimmung zum Impuls {prompt} läuft.",
+    "A challenge closed: {prompt} collected {tally}.":
+        "Eine Challenge ist beendet: {prompt} hat {tally} gesammelt.",
+    "A prompt closed: {prompt} collected {tally}.":
+        "Ein Impuls ist beendet: {prompt} hat {tally} gesammelt.",
+    "{prompt} is taking ideas.": "{prompt} nimmt Ideen an.",
+    "no ideas": "keine Ideen",
+    "1 idea": "1 Idee",
+    "{ideas} ideas from 1 department": "{ideas} Ideen aus 1 Abteilung",
+    "{ideas} ideas from {departments} departments": "{ideas} Ideen aus {departments} Abteilungen",
+    # filter problems
+    "Expected a date like 2026-05-01.": "Erwartet wird ein Datum wie 2026-05-01.",
+    "The start date is after the end date.": "Das Startdatum liegt nach dem Enddatum.",
+    "Expected a whole number.": "Erwartet wird eine ganze Zahl.",
+    # kinds, CSV headers
+    "Ideas": "Ideen", "Votes": "Stimmen", "Comments": "Kommentare", "Tasks": "Aufgaben",
+    "Prompts and challenges": "Impulse und Challenges",
+    "Idea": "Idee", "Task": "Aufgabe", "Challenge": "Challenge", "Prompt": "Impuls",
+    "Idea posted": "Idee gepostet", "Idea edited": "Idee überarbeitet", "Comment": "Kommentar",
+    "Task created": "Aufgabe angelegt", "Task taken on": "Aufgabe übernommen",
+    "Task given back": "Aufgabe zurückgegeben", "Task completed": "Aufgabe erledigt",
+    "Prompt posted": "Impuls gepostet", "Challenge phase": "Phase einer Challenge",
+    "Time": "Zeit", "Activity": "Aktivität", "Department": "Abteilung", "Person": "Person",
+    "Sentence": "Satz", "Title": "Titel", "Link": "Link",
+})

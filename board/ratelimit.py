@@ -1,0 +1,127 @@
+"""Rate limits on the doors a stranger can knock on: login and registration (Flask-Limiter).
+
+- Failed logins are counted per account (the email tried) and per address; a successful
+  login costs nothing, so a person who types the right password is never slowed down
+  by someone else guessing theirs, until the guessing has used up the account's budget.
+- Registrations are counted per address.
+
+The counts live in `settings.ratelimit_storage`: Redis whenever BOARD_RATELIMIT_STORAGE or
+BOARD_MESSAGE_QUEUE names one (so every server process shares one count), memory otherwise.
+A refusal is the contract's `429` envelope (`too_many_requests`) with `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+
+from flask import Flask, request
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+
+from board.settings import Settings
+
+# The contract's numbers for logins; registrations are ours to choose.
+LOGIN_FAILURES_PER_ACCOUNT = "20 per 15 minutes"
+LOGIN_FAILURES_PER_ADDRESS = "100 per 15 minutes"
+REGISTRATIONS_PER_ADDRESS = "10 per hour"
+
+TOO_MANY = "Too many attempts; please wait and try again."
+
+# A moving window: "20 in any 15 minutes", not 20 per clock quarter-hour (which would let
+# 40 through around a boundary).
+# When Redis is unreachable each process falls back to counting in memory rather than
+# answering 500 to every login.
+limiter = Limiter(key_func=get_remote_address, strategy="moving-window",
+                  key_prefix="board", headers_enabled=False, in_memory_fallback_enabled=True)
+
+
+def _submitted_email() -> str:
+    """The email a login attempt names (JSON body or form), normalised; never stored in clear."""
+    email = None
+    if request.form:
+        email = request.form.get("email")
+    else:
+        try:
+            body = json.loads(request.get_data(cache=True) or b"{}")
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            body = None
+        if isinstance(body, dict):
+            email = body.get("email")
+    if not isinstance(email, str) or not email.strip():
+        return "account:none"
+    digest = hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()
+    return f"account:{digest[:32]}"
+
+
+def _address() -> str:
+    return f"address:{get_remote_address() or 'unknown'}"
+
+
+def login_failed(response) -> bool:
+    """A login attempt that used up budget: wrong credentials (401), never a success."""
+    return response.status_code == 401
+
+
+def registration_counted(response) -> bool:
+    """Registrations that created an account or probed a taken address (enumeration)."""
+    return response.status_code in (201, 409)
+
+
+def limit_login(view: Callable | None = None, *, failed: Callable = login_failed):
+    """Decorate a login view (API or page form): failures count per account and per address.
+
+    The scopes are shared, so the API and a page form draw on the same budget.
+    `failed(response)` says whether a response was a failed attempt.
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        fn = limiter.shared_limit(LOGIN_FAILURES_PER_ACCOUNT, scope="login-account",
+                                  key_func=_submitted_email, deduct_when=failed,
+                                  error_message=TOO_MANY)(fn)
+        return limiter.shared_limit(LOGIN_FAILURES_PER_ADDRESS, scope="login-address",
+                                    key_func=_address, deduct_when=failed,
+                                    error_message=TOO_MANY)(fn)
+
+    return decorate(view) if view is not None else decorate
+
+
+def limit_registration(view: Callable | None = None, *,
+                       counted: Callable = registration_counted):
+    """Decorate a registration view (API or page form): attempts count per address."""
+
+    def decorate(fn: Callable) -> Callable:
+        return limiter.shared_limit(REGISTRATIONS_PER_ADDRESS, scope="register-address",
+                                    key_func=_address, deduct_when=counted,
+                                    error_message=TOO_MANY)(fn)
+
+    return decorate(view) if view is not None else decorate
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the breached limit of this request lets the next attempt through."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    try:
+        return max(1, int(current.reset_at - time.time()))
+    except Exception:  # noqa: BLE001 - storage hiccup: a sane default beats a 500
+        return 60
+
+
+def handle_rate_limited(error: RateLimitExceeded):
+    from board.errorhandlers import render_error
+    from board.i18n import _
+
+    return render_error(429, "too_many_requests", _(TOO_MANY), None,
+                        {"Retry-After": str(retry_after_seconds())})
+
+
+def init_ratelimit(app: Flask, settings: Settings) -> None:
+    """Bind the limiter to this app with the configured storage."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage)
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
+    limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)

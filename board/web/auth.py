@@ -1,0 +1,98 @@
+"""Login, registration, logout and the language switch, as plain HTML forms."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from board import people
+from board.db import db_for_request
+from board.errors import BoardError
+from board.i18n import LANGUAGES, _
+from board.ratelimit import limit_login, limit_registration
+from board.security import end_current_session, start_session
+from board.web import web
+from board.web.common import back, flash_refusal, form_int, form_text, login_page, safe_next
+
+
+@web.get("/login")
+def login():
+    return render_template("login.html", next=safe_next(request.values.get("next")), email="",
+                           error=None)
+
+
+@web.post("/login")
+@limit_login  # the page form draws on the same failed-login budget as the API
+def login_submit():
+    target = safe_next(request.values.get("next"))
+    email = request.form.get("email", "")[:254]
+    try:
+        user = people.authenticate(db_for_request(), email,
+                                   request.form.get("password", "")[:1024])
+    except BoardError as refusal:
+        return render_template("login.html", next=target, email=email,
+                               error=_(refusal.message, **refusal.params)), refusal.status
+    start_session(user)
+    flash(_("Welcome back, {name}!", name=user.display_name), "success")
+    return redirect(target)
+
+
+def _page_registration_counted(response) -> bool:
+    # A page registration that worked redirects; a taken email answers 409.
+    return request.method == "POST" and response.status_code in (302, 409)
+
+
+@web.route("/register", methods=["GET", "POST"])
+@limit_registration(counted=_page_registration_counted)
+def register():
+    target = safe_next(request.values.get("next"))
+    session = db_for_request()
+    form = {"email": "", "display_name": "", "department_id": None}
+    errors: dict[str, str] = {}
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            form = {
+                "email": form_text("email", 254),
+                "display_name": form_text("display_name", 80),
+                "department_id": form_int("department_id"),
+            }
+            password = form_text("password", 1024)
+            user = people.register(session, form["email"], password, form["display_name"],
+                                   form["department_id"] or 0)
+        except BoardError as refusal:
+            session.rollback()
+            error = _(refusal.message, **refusal.params)
+            errors = {name: _(text) for name, text in (refusal.fields or {}).items()}
+            status = refusal.status
+        else:
+            start_session(user)
+            flash(_("Welcome to the board, {name}!", name=user.display_name), "success")
+            return redirect(target)
+    departments = people.list_departments(session)
+    return render_template("register.html", next=target, form=form, errors=errors, error=error,
+                           departments=departments), status
+
+
+@web.post("/logout")
+def logout():
+    # Flask-Login's user_logged_out signal lets the live layer close this session's sockets.
+    end_current_session()
+    flash(_("You are logged out. See you soon!"), "info")
+    return redirect(url_for("web.login"))
+
+
+@web.post("/language")
+@login_page
+def set_language():
+    """The person's language for pages and messages (the same setting PATCH /api/v1/me sets)."""
+    language = request.form.get("language")
+    session = db_for_request()
+    try:
+        people.set_language(session, session.merge(current_user._get_current_object()),
+                            language if language in LANGUAGES else None)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    return back("/")

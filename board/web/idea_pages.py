@@ -1,0 +1,116 @@
+"""The idea page and the idea forms (post, edit, vote, comment). Without JavaScript every
+form posts here and comes back (Post/Redirect/Get); refusals become flash messages."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from board import ideas, prompts, tasks
+from board.db import db_for_request
+from board.errors import BoardError, NotFound
+from board.i18n import _
+from board.web import web
+from board.web.common import (
+    TEXT_MAX,
+    TITLE_MAX,
+    back,
+    flash_refusal,
+    form_int,
+    form_tags,
+    form_text,
+    login_page,
+)
+from board.web.pages import comment_counts
+from models import Prompt
+
+
+@web.get("/ideas/<int:idea_id>")
+@login_page
+def idea_page(idea_id: int):
+    session = db_for_request()
+    idea = ideas.get_idea(session, current_user, idea_id)
+    prompt_row = session.get(Prompt, idea["prompt_id"]) if idea["prompt_id"] else None
+    return render_template(
+        "idea.html",
+        idea=idea,
+        comments=ideas.list_comments(session, current_user, idea_id),
+        tasks=tasks.list_tasks(session, current_user, idea_id=idea_id),
+        prompt=prompts.prompt_dict(prompt_row) if prompt_row else None,
+        comment_counts=comment_counts(session, [idea_id]),
+    )
+
+
+@web.post("/ideas")
+@login_page
+def post_idea():
+    session = db_for_request()
+    try:
+        idea = ideas.create_idea(
+            session, current_user,
+            title=form_text("title", TITLE_MAX, required=True),
+            body=form_text("body", TEXT_MAX),
+            tags=form_tags(),
+            prompt_id=form_int("prompt_id"),
+        )
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+        return back("/", anchor="new-idea")
+    flash(_("Your idea is on the board."), "success")
+    return redirect(url_for("web.idea_page", idea_id=idea["id"]))
+
+
+@web.post("/ideas/<int:idea_id>/edit")
+@login_page
+def edit_idea(idea_id: int):
+    session = db_for_request()
+    try:
+        ideas.update_idea(session, current_user, idea_id, {
+            "title": form_text("title", TITLE_MAX, required=True),
+            "body": form_text("body", TEXT_MAX),
+            "tags": form_tags(),
+        })
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+        if isinstance(refusal, NotFound):
+            return redirect("/")
+    else:
+        flash(_("Your changes are saved."), "success")
+    return redirect(url_for("web.idea_page", idea_id=idea_id))
+
+
+@web.post("/ideas/<int:idea_id>/vote")
+@login_page
+def vote_idea(idea_id: int):
+    """One form for both: `vote=1` gives the vote, `vote=0` takes it back."""
+    session = db_for_request()
+    giving = request.form.get("vote", "1") != "0"
+    try:
+        if giving:
+            ideas.vote(session, current_user, idea_id)
+        else:
+            ideas.unvote(session, current_user, idea_id)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    else:
+        flash(_("Your vote is in.") if giving else _("Your vote is taken back."), "success")
+    return back(url_for("web.idea_page", idea_id=idea_id), anchor=f"idea-{idea_id}")
+
+
+@web.post("/ideas/<int:idea_id>/comments")
+@login_page
+def comment_idea(idea_id: int):
+    session = db_for_request()
+    try:
+        comment = ideas.add_comment(session, current_user, idea_id,
+                                    form_text("body", TEXT_MAX, required=True),
+                                    mentor_note=request.form.get("mentor_note") == "1")
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+        return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor="comment-form"))
+    flash(_("Your comment is posted."), "success")
+    return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor=f"comment-{comment['id']}"))

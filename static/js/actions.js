@@ -1,0 +1,74 @@
+// Voting and claiming without a page reload: forms marked data-api="vote|claim|release|
+// complete" go through the JSON API instead. The same forms still post to the page routes
+// when this script is missing, and when the network call itself fails we let them.
+
+import { api, ApiError } from "./api.js";
+import { showTask } from "./apply.js";
+import { setVoted, setVotes } from "./render.js";
+import { t, toast } from "./ui.js";
+
+const TASK_MESSAGES = { claim: "claimed_ok", release: "released_ok", complete: "completed_ok" };
+
+// seq-less answers must not overwrite a newer live count: remember the last event per idea.
+export const voteEventsSeen = new Map();
+
+async function vote(form) {
+  const ideaId = Number(form.dataset.voteIdea);
+  const giving = form.querySelector("input[name=vote]")?.value !== "0";
+  const seenBefore = voteEventsSeen.get(ideaId) || 0;
+  const answer = await api(giving ? "PUT" : "DELETE", `/ideas/${ideaId}/vote`);
+  const title = document.querySelector(`.idea-card[data-idea-id="${ideaId}"] [data-field=title]`)?.textContent
+    ?? document.querySelector(".idea-detail [data-field=title]")?.textContent;
+  for (const root of document.querySelectorAll(`.idea-card[data-idea-id="${ideaId}"], [data-idea-page="${ideaId}"]`)) {
+    setVoted(root, answer.voted, title);
+    if ((voteEventsSeen.get(ideaId) || 0) === seenBefore) {
+      setVotes(root, answer.votes, answer.departments_supporting);
+    }
+  }
+}
+
+async function taskAction(form) {
+  const action = form.dataset.api;
+  const task = await api("POST", `/tasks/${form.dataset.actOn}/${action}`);
+  showTask(task);
+  // Keep keyboard users where they were: on the moved card's next control.
+  const card = document.querySelector(`[data-task-id="${task.id}"].task-card`);
+  (card?.querySelector(".task-actions button") || card?.querySelector("[data-field=title]"))?.focus();
+  toast(t(TASK_MESSAGES[action]), "success", { timeout: 3000 });
+}
+
+const ACTIONS = { vote, claim: taskAction, release: taskAction, complete: taskAction };
+
+async function onSubmit(event) {
+  const form = event.target.closest("form[data-api]");
+  if (!form || !(form.dataset.api in ACTIONS)) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  if (button?.getAttribute("aria-busy") === "true") return;
+  button?.setAttribute("aria-busy", "true");
+  if (button) button.disabled = true;
+  try {
+    await ACTIONS[form.dataset.api](form);
+  } catch (error) {
+    if (error instanceof ApiError) {
+      if (error.status === 401) {
+        form.submit(); // the page route sends the person to /login and back
+        return;
+      }
+      toast(error.message, "error");
+    } else {
+      // The network call failed (not an API refusal): the plain form may still get through.
+      form.submit();
+      return;
+    }
+  } finally {
+    if (button && button.isConnected) {
+      button.removeAttribute("aria-busy");
+      button.disabled = false;
+    }
+  }
+}
+
+export function enhanceForms() {
+  document.addEventListener("submit", onSubmit);
+}

@@ -1,0 +1,306 @@
+// What each `activity` envelope changes on the open page. Every handler is idempotent:
+// applying the same change twice leaves the page as applying it once.
+
+import { api } from "./api.js";
+import {
+  fillIdeaCard, fillTags, newComment, newIdeaCard, newTaskCard, setStatusBadge, setVotes,
+} from "./render.js";
+import { highlight, me, plural, t, toast } from "./ui.js";
+
+const page = document.body.dataset.page;
+
+function ideaPageId() {
+  const root = document.querySelector("[data-idea-page]");
+  return root ? Number(root.dataset.ideaPage) : null;
+}
+
+// ---- ideas ------------------------------------------------------------------------------
+
+function matchesFilters(list, idea) {
+  const { filterDepartment, filterTag, filterQ } = list.dataset;
+  if (filterDepartment && String(idea.author?.department?.id) !== filterDepartment) return false;
+  if (filterTag && !(idea.tags || []).includes(filterTag)) return false;
+  if (filterQ) {
+    const haystack = `${idea.title}\n${idea.body || ""}`.toLowerCase();
+    if (!haystack.includes(filterQ.toLowerCase())) return false;
+  }
+  return true;
+}
+
+/** Where a new idea goes: first for "new"; for "top" and "hot" (both rank by support) it
+ *  has no votes yet, so it leads the ideas without votes. Existing cards are not reshuffled. */
+function insertIdeaCard(list, card) {
+  if (list.dataset.sort === "new") {
+    list.prepend(card);
+    return;
+  }
+  const firstWithoutVotes = [...list.children].find((c) => Number(c.dataset.votes || 0) === 0);
+  list.insertBefore(card, firstWithoutVotes || null);
+}
+
+function refreshIdeaCount(list) {
+  const count = document.getElementById("idea-count");
+  if (count) count.textContent = String(list.children.length);
+  const empty = document.getElementById("ideas-empty");
+  if (empty) empty.hidden = list.children.length > 0;
+}
+
+function ideaCreated({ idea }) {
+  const list = document.getElementById("idea-list");
+  if (!list || !idea) return;
+  const existing = list.querySelector(`.idea-card[data-idea-id="${idea.id}"]`);
+  if (existing) {
+    fillIdeaCard(existing, idea);
+    return;
+  }
+  if (!matchesFilters(list, idea)) return;
+  const card = newIdeaCard(idea);
+  if (!card) return;
+  insertIdeaCard(list, card);
+  refreshIdeaCount(list);
+  highlight(card);
+}
+
+function ideaUpdated({ idea }) {
+  if (!idea) return;
+  const card = document.querySelector(`#idea-list .idea-card[data-idea-id="${idea.id}"]`);
+  if (card) {
+    fillIdeaCard(card, idea);
+    highlight(card);
+  }
+  if (ideaPageId() === idea.id) {
+    const root = document.querySelector("[data-idea-page]");
+    const title = root.querySelector(".idea-detail [data-field=title]");
+    if (title) title.textContent = idea.title;
+    const body = root.querySelector(".idea-detail [data-field=body]");
+    // body_html is sanitized on the server (markdown-it without raw HTML, then nh3).
+    if (body) body.innerHTML = idea.body_html;
+    fillTags(root.querySelector(".idea-head"), idea.tags);
+    highlight(root.querySelector(".idea-detail"));
+  }
+  for (const link of document.querySelectorAll(`.task-card[data-idea-id-ref="${idea.id}"] [data-field=idea] a`)) {
+    link.textContent = idea.title;
+  }
+}
+
+function votesChanged(data) {
+  for (const root of document.querySelectorAll(`.idea-card[data-idea-id="${data.idea_id}"], [data-idea-page="${data.idea_id}"]`)) {
+    setVotes(root, data.votes, data.departments_supporting);
+    root.querySelectorAll("[data-field=votes], [data-field=departments]").forEach(highlight);
+  }
+}
+
+// ---- comments ---------------------------------------------------------------------------
+
+function commentCreated({ comment }) {
+  if (!comment) return;
+  if (ideaPageId() === comment.idea_id) {
+    const list = document.getElementById("comment-list");
+    if (list && !list.querySelector(`[data-comment-id="${comment.id}"]`)) {
+      const item = newComment(comment);
+      if (item) {
+        list.append(item);
+        highlight(item);
+      }
+      const count = document.getElementById("comment-count");
+      if (count) {
+        count.textContent = String(list.children.length);
+        highlight(count);
+      }
+      const empty = document.getElementById("comments-empty");
+      if (empty) empty.hidden = true;
+    }
+  }
+  const link = document.querySelector(`.idea-card[data-idea-id="${comment.idea_id}"] [data-field=comments]`);
+  if (link) {
+    const seen = new Set((link.dataset.seen || "").split(",").filter(Boolean));
+    if (!seen.has(String(comment.id))) {
+      seen.add(String(comment.id));
+      link.dataset.seen = [...seen].join(",");
+      const n = Number(link.dataset.count || 0) + 1;
+      link.dataset.count = String(n);
+      link.textContent = plural("comments", n);
+      highlight(link);
+    }
+  }
+}
+
+// ---- tasks ------------------------------------------------------------------------------
+
+/** The list a task belongs in on this page, or null when this page does not show it. */
+function taskListFor(task) {
+  if (page === "my-tasks") {
+    const mine = task.claimed_by?.id === me.id;
+    if (task.status === "claimed" && mine) return document.querySelector("#tasks-held .task-list");
+    if (task.status === "done" && mine) return document.querySelector("#tasks-completed .task-list");
+    if (task.status === "open") return document.querySelector("#tasks-open .task-list");
+    return null;
+  }
+  if (page === "idea") {
+    return task.idea_id === ideaPageId() ? document.getElementById("idea-tasks") : null;
+  }
+  return document.querySelector(`#tasks-${task.status} .task-list`);
+}
+
+function insertByCreated(list, card) {
+  const created = card.dataset.created || "";
+  const id = Number(card.dataset.taskId);
+  const after = [...list.children].find((other) => {
+    const otherCreated = other.dataset.created || "";
+    return otherCreated < created || (otherCreated === created && Number(other.dataset.taskId) < id);
+  });
+  list.insertBefore(card, after || null);
+}
+
+function refreshColumns() {
+  for (const list of document.querySelectorAll(".task-list")) {
+    const column = list.parentElement;
+    const count = column.querySelector(":scope > h2 [data-field=count], :scope > h3 [data-field=count]");
+    if (count) count.textContent = String(list.children.length);
+    const empty = column.querySelector(":scope > .empty-column");
+    if (empty) empty.hidden = list.children.length > 0;
+  }
+}
+
+/** An idea's status follows from its tasks; the page knows them all on the board and idea page. */
+function refreshIdeaStatus(ideaId) {
+  if (!ideaId || page === "my-tasks" || page === "task") return;
+  const cards = [...document.querySelectorAll(`.task-card[data-idea-id-ref="${ideaId}"]`)];
+  const status = cards.length === 0 ? "open"
+    : cards.every((card) => card.dataset.status === "done") ? "done" : "in_progress";
+  for (const badge of document.querySelectorAll(
+    `.idea-card[data-idea-id="${ideaId}"] [data-field=status], [data-idea-page="${ideaId}"] .idea-head [data-field=status]`)) {
+    setStatusBadge(badge, status);
+  }
+}
+
+function updateTaskPage(task) {
+  const article = document.querySelector(`.task-detail[data-task-id="${task.id}"]`);
+  if (!article) return;
+  const fresh = newTaskCard(task);
+  if (!fresh) return;
+  article.dataset.status = task.status;
+  article.dataset.claimedBy = fresh.dataset.claimedBy;
+  article.className = `task-detail ${fresh.className}`;
+  setStatusBadge(article.querySelector("[data-field=status]"), task.status);
+  article.querySelector("[data-field=claim]")?.replaceWith(fresh.querySelector("[data-field=claim]"));
+  article.querySelector(".task-actions")?.replaceWith(fresh.querySelector(".task-actions"));
+  highlight(article);
+}
+
+/** Show `task` where it now belongs (created, claimed, released or completed). */
+export function showTask(task) {
+  if (!task) return;
+  if (page === "task") {
+    updateTaskPage(task);
+    return;
+  }
+  const card = newTaskCard(task);
+  const old = document.querySelectorAll(`.task-card[data-task-id="${task.id}"]`);
+  const list = taskListFor(task);
+  old.forEach((element) => element.remove());
+  if (card && list) {
+    insertByCreated(list, card);
+    highlight(card);
+  }
+  refreshColumns();
+  refreshIdeaStatus(task.idea_id);
+}
+
+function taskChanged({ task }) {
+  showTask(task);
+}
+
+// ---- prompts and nudges -------------------------------------------------------------------
+
+function promptCard(prompt) {
+  const card = document.createElement("li");
+  card.className = `strip-card kind-${prompt.kind} phase-${prompt.phase}`;
+  card.dataset.promptId = String(prompt.id);
+  const kind = document.createElement("p");
+  kind.className = "strip-kind";
+  const pill = document.createElement("span");
+  pill.className = prompt.kind === "challenge" ? "pill pill-challenge" : "pill";
+  pill.textContent = t(prompt.kind === "challenge" ? "kind_challenge" : "kind_prompt");
+  const phase = document.createElement("span");
+  phase.className = "strip-phase";
+  phase.dataset.field = "phase";
+  phase.textContent = t(`phase_${prompt.phase}`);
+  kind.append(pill, " ", phase);
+  const heading = document.createElement("h3");
+  const link = document.createElement("a");
+  link.href = `/prompts/${prompt.id}`;
+  link.textContent = prompt.title;
+  heading.append(link);
+  card.append(kind, heading);
+  return card;
+}
+
+async function promptPhaseChanged({ prompt }) {
+  if (!prompt) return;
+  const card = document.querySelector(`.strip-card[data-prompt-id="${prompt.id}"]`);
+  if (card && prompt.phase === "closed") card.remove();
+  if (card && prompt.phase !== "closed") {
+    const phase = card.querySelector("[data-field=phase]");
+    if (phase) phase.textContent = t(`phase_${prompt.phase}`);
+    highlight(card);
+  }
+  if (prompt.phase !== "closed" || !prompt.hide_tallies) return;
+  // Hidden tallies appear when a challenge closes: fetch them once for the cards shown.
+  const shown = document.querySelectorAll(".idea-card[data-idea-id], [data-idea-page]");
+  if (!shown.length) return;
+  try {
+    const { items } = await api("GET", `/ideas?prompt_id=${prompt.id}&limit=1000`);
+    for (const idea of items) {
+      votesChanged({ idea_id: idea.id, votes: idea.votes, departments_supporting: idea.departments_supporting });
+    }
+  } catch {
+    /* the next page load shows them */
+  }
+}
+
+function promptCreated({ prompt }, replay) {
+  if (!prompt) return;
+  const list = document.getElementById("strip-list");
+  if (list && prompt.phase !== "closed" && !list.querySelector(`[data-prompt-id="${prompt.id}"]`)) {
+    const card = promptCard(prompt);
+    list.prepend(card);
+    highlight(card);
+  }
+  if (replay || list) return;
+  toast(prompt.title, "info", { timeout: 8000, link: { href: `/prompts/${prompt.id}`, text: "→" } });
+}
+
+function nudgeSent({ nudge }, replay) {
+  if (!nudge || nudge.from?.id === me.id) return; // the sender receives it too
+  const badge = document.getElementById("nudge-badge");
+  if (badge) {
+    const n = Number(badge.dataset.count || 0) + 1;
+    badge.dataset.count = String(n);
+    const count = badge.querySelector("[data-field=count]");
+    if (count) count.textContent = String(n);
+    badge.hidden = false;
+    highlight(badge);
+  }
+  if (!replay) toast(t("new_nudge"), "info", { link: { href: "/nudges", text: "→" } });
+}
+
+const HANDLERS = {
+  "idea.created": ideaCreated,
+  "idea.updated": ideaUpdated,
+  "idea.votes_changed": votesChanged,
+  "comment.created": commentCreated,
+  "task.created": taskChanged,
+  "task.claimed": taskChanged,
+  "task.released": taskChanged,
+  "task.completed": taskChanged,
+  "prompt.created": promptCreated,
+  "prompt.phase_changed": promptPhaseChanged,
+  "nudge.sent": nudgeSent,
+};
+
+/** Apply one envelope to the page; `replay` is set while catching up (no toasts then). */
+export function applyEnvelope(envelope, { replay = false } = {}) {
+  const handler = HANDLERS[envelope.type];
+  if (handler) handler(envelope.data || {}, replay);
+}

@@ -1,0 +1,34 @@
+// Entry module of every logged-in page: live updates over Socket.IO, and voting and
+// claiming through the JSON API without reloads. Without it the pages still work.
+//
+// Other page scripts can follow the same connection instead of opening their own:
+//   document.addEventListener("board:activity", (e) => e.detail /* envelope */)
+//   document.addEventListener("board:presence", (e) => e.detail /* counts */)
+// Each envelope is dispatched once, in seq order, after catch-up (detail.replay tells).
+
+import { enhanceForms, voteEventsSeen } from "./actions.js";
+import { applyEnvelope } from "./apply.js";
+import { LiveConnection } from "./live.js";
+import { showPresence } from "./ui.js";
+
+function start() {
+  enhanceForms();
+  const seq = Number.parseInt(document.body.dataset.seq || "", 10);
+  if (!Number.isFinite(seq)) return; // a page without a starting point (an error page) stays still
+  const live = new LiveConnection({
+    lastSeq: seq,
+    apply(envelope, context) {
+      if (envelope.type === "idea.votes_changed") voteEventsSeen.set(envelope.data?.idea_id, envelope.seq);
+      applyEnvelope(envelope, context);
+      document.dispatchEvent(new CustomEvent("board:activity", { detail: { ...envelope, replay: context.replay } }));
+    },
+    presence(data) {
+      showPresence(data);
+      document.dispatchEvent(new CustomEvent("board:presence", { detail: data }));
+    },
+  });
+  live.start();
+  window.taskForceLive = live; // for the browser tests and curious developers
+}
+
+if (document.body.dataset.userId) start();

@@ -1,0 +1,249 @@
+// Cards for live changes, cloned from the <template>s the server rendered (so markup,
+// language and role-based controls match the server's) and filled with textContent only:
+// user text never becomes markup. The one exception is *_html, which the server has
+// already sanitized (Markdown → nh3), exactly as the server-rendered page shows it.
+
+import { fullTime, me, plural, t, timeAgo } from "./ui.js";
+
+function fromTemplate(id) {
+  const template = document.getElementById(id);
+  return template ? template.content.firstElementChild.cloneNode(true) : null;
+}
+
+function field(root, name) {
+  return root.querySelector(`[data-field="${name}"]`);
+}
+
+function deptClass(department) {
+  return `dept-c${(department?.id || 0) % 8}`;
+}
+
+/** Fill a `person` span (dot, name or "you", department). */
+function fillPerson(root, user) {
+  const person = root.querySelector(".person");
+  if (!person || !user) return;
+  const dot = person.querySelector(".dept-dot");
+  if (dot) dot.className = `dept-dot ${deptClass(user.department)}`;
+  person.classList.toggle("is-you", user.id === me.id);
+  const name = person.querySelector("[data-field=name]");
+  if (name) name.textContent = user.id === me.id ? t("you") : user.display_name;
+  const department = person.querySelector("[data-field=department]");
+  if (department) department.textContent = user.department?.name || "";
+}
+
+function fillTime(element, iso) {
+  if (!element) return;
+  element.setAttribute("datetime", iso || "");
+  element.textContent = timeAgo(iso);
+  element.title = fullTime(iso);
+}
+
+/** Plain text for a card from a Markdown body: the same idea as the server's excerpt filter. */
+export function excerpt(text, length = 180) {
+  const plain = (text || "")
+    .replace(/^\s*(?:[-+*]|\d+\.)\s+/gm, "· ")
+    .replace(/\(https?:\/\/[^)]*\)/g, "")
+    .replace(/[*_`>#~[\]]/g, "")
+    .split(/\s+/).filter(Boolean).join(" ");
+  if (plain.length <= length) return plain;
+  const cut = plain.slice(0, length);
+  return `${cut.slice(0, cut.lastIndexOf(" ") > 0 ? cut.lastIndexOf(" ") : length)}…`;
+}
+
+export function fillTags(root, tags) {
+  const list = field(root, "tags");
+  if (!list) return;
+  const items = (tags || []).map((tag) => {
+    const item = fromTemplate("tpl-tag") || document.createElement("li");
+    const link = item.querySelector("a") || item.appendChild(document.createElement("a"));
+    link.href = `/?tag=${encodeURIComponent(tag)}`;
+    link.textContent = `#${tag}`;
+    return item;
+  });
+  list.replaceChildren(...items);
+}
+
+/** Vote numbers inside `root` (a card or the idea page); null means hidden tallies. */
+export function setVotes(root, votes, departments) {
+  for (const box of root.querySelectorAll(".vote-box")) {
+    const hidden = votes === null || votes === undefined;
+    box.dataset.hidden = hidden ? "1" : "0";
+    const count = box.querySelector("[data-field=votes]");
+    if (count) count.textContent = hidden ? "?" : String(votes);
+    const label = box.querySelector("[data-field=votes-label]");
+    if (label) label.textContent = hidden ? t("hidden") : votes === 1 ? t("vote") : t("votes");
+  }
+  for (const line of root.querySelectorAll("[data-field=departments]")) {
+    if (departments === null || departments === undefined) line.textContent = t("hidden_tallies");
+    else if (departments === 0) line.textContent = t("no_votes");
+    else line.textContent = plural("departments", departments);
+  }
+  if (root.classList.contains("idea-card")) root.dataset.votes = String(votes ?? 0);
+}
+
+/** The caller's own vote state on every vote button inside `root`. */
+export function setVoted(root, voted, title) {
+  for (const box of root.querySelectorAll(".vote-box")) box.classList.toggle("is-voted", voted);
+  for (const form of root.querySelectorAll("form[data-api=vote]")) {
+    const input = form.querySelector("input[name=vote]");
+    if (input) input.value = voted ? "0" : "1";
+    const button = form.querySelector("button");
+    if (!button) continue;
+    button.dataset.action = voted ? "unvote" : "vote";
+    button.setAttribute("aria-pressed", voted ? "true" : "false");
+    if (title !== undefined) button.setAttribute("aria-label", t(voted ? "unvote_for" : "vote_for", { title }));
+  }
+}
+
+export function setStatusBadge(element, status) {
+  if (!element) return;
+  element.className = `status-badge status-${status}`;
+  element.textContent = t(`status_${status}`);
+}
+
+function promptTitle(promptId) {
+  const link = document.querySelector(`[data-prompt-id="${promptId}"] h3 a`);
+  return link ? link.textContent : `#${promptId}`;
+}
+
+export function ideaTitle(ideaId) {
+  const link = document.querySelector(`.idea-card[data-idea-id="${ideaId}"] [data-field=title]`)
+    || document.querySelector(`.task-card[data-idea-id-ref="${ideaId}"] [data-field=idea] a`);
+  return link ? link.textContent : t("idea_n", { id: ideaId });
+}
+
+/** A board card for an idea (new, or refreshed after idea.updated). */
+export function fillIdeaCard(card, idea) {
+  card.id = `idea-${idea.id}`;
+  card.dataset.ideaId = String(idea.id);
+  card.dataset.created = idea.created_at || "";
+  card.dataset.departmentId = String(idea.author?.department?.id ?? "");
+  card.dataset.tags = (idea.tags || []).join(" ");
+  card.className = `idea-card status-${idea.status}`;
+  const title = field(card, "title");
+  title.textContent = idea.title;
+  title.href = `/ideas/${idea.id}`;
+  fillPerson(card.querySelector(".idea-meta") || card, idea.author);
+  fillTime(field(card, "time"), idea.created_at);
+  field(card, "excerpt").textContent = excerpt(idea.body);
+  fillTags(card, idea.tags);
+  const label = field(card, "votes-label");
+  if (label) label.id = `votes-label-${idea.id}`;
+  field(card, "votes")?.setAttribute("aria-describedby", `votes-label-${idea.id}`);
+  const form = card.querySelector("form[data-api=vote]");
+  if (form) {
+    form.action = `/ideas/${idea.id}/vote`;
+    form.dataset.voteIdea = String(idea.id);
+  }
+  setVotes(card, idea.votes, idea.departments_supporting);
+  if ("voted" in idea) setVoted(card, Boolean(idea.voted), idea.title);
+  else setVoted(card, card.querySelector(".vote-box.is-voted") !== null, idea.title);
+  const comments = field(card, "comments");
+  if (comments) comments.href = `/ideas/${idea.id}#comments`;
+  setStatusBadge(field(card, "status"), idea.status);
+  const prompt = field(card, "prompt");
+  if (prompt) {
+    prompt.hidden = !idea.prompt_id;
+    if (idea.prompt_id) {
+      const link = document.createElement("a");
+      link.href = `/prompts/${idea.prompt_id}`;
+      link.textContent = t("answers", { title: promptTitle(idea.prompt_id) });
+      prompt.replaceChildren(link);
+    }
+  }
+  return card;
+}
+
+export function newIdeaCard(idea) {
+  const card = fromTemplate("tpl-idea-card");
+  if (!card) return null;
+  const comments = field(card, "comments");
+  if (comments) {
+    comments.dataset.count = "0";
+    comments.textContent = plural("comments", 0);
+  }
+  return fillIdeaCard(card, idea);
+}
+
+function claimLine(task) {
+  const line = document.createElement("p");
+  line.className = "task-claim";
+  line.dataset.field = "claim";
+  if (task.status === "open" || !task.claimed_by) {
+    line.textContent = t("free");
+    return line;
+  }
+  line.append(`${t(task.status === "done" ? "done_by" : "claimed_by")} `);
+  const person = fromTemplate("tpl-person");
+  if (person) {
+    const holder = document.createElement("span");
+    holder.append(person);
+    fillPerson(holder, task.claimed_by);
+    line.append(person);
+  } else {
+    line.append(task.claimed_by.id === me.id ? t("you") : task.claimed_by.display_name);
+  }
+  line.append(" · ");
+  const time = document.createElement("time");
+  time.dataset.field = "time";
+  fillTime(time, task.status === "done" ? task.completed_at : task.claimed_at);
+  line.append(time);
+  return line;
+}
+
+/** A fresh task card for `task`, with only the controls that fit its state. */
+export function newTaskCard(task) {
+  const card = fromTemplate("tpl-task-card");
+  if (!card) return null;
+  const mine = task.claimed_by?.id === me.id;
+  card.id = `task-${task.id}`;
+  card.dataset.taskId = String(task.id);
+  card.dataset.status = task.status;
+  card.dataset.created = task.created_at || "";
+  card.dataset.claimedBy = task.claimed_by ? String(task.claimed_by.id) : "";
+  card.dataset.ideaIdRef = task.idea_id ? String(task.idea_id) : "";
+  card.className = `task-card status-${task.status}${mine ? " is-mine" : ""}`;
+  const title = field(card, "title");
+  title.textContent = task.title;
+  title.href = `/tasks/${task.id}`;
+  const idea = field(card, "idea");
+  if (idea && idea.dataset.showIdea !== "0") {
+    idea.hidden = !task.idea_id;
+    if (task.idea_id) {
+      const arrow = document.createElement("span");
+      arrow.setAttribute("aria-hidden", "true");
+      arrow.textContent = "↳ ";
+      const link = document.createElement("a");
+      link.href = `/ideas/${task.idea_id}`;
+      link.textContent = ideaTitle(task.idea_id);
+      idea.replaceChildren(arrow, link);
+    }
+  }
+  field(card, "claim").replaceWith(claimLine(task));
+  for (const form of card.querySelectorAll("form[data-api]")) {
+    const keep = form.dataset.showWhen === "open" ? task.status === "open"
+      : form.dataset.showWhen === "mine" ? task.status === "claimed" && mine : false;
+    if (!keep) {
+      form.remove();
+      continue;
+    }
+    form.action = `/tasks/${task.id}/${form.dataset.api}`;
+    form.dataset.actOn = String(task.id);
+  }
+  return card;
+}
+
+/** A comment for the idea page's list. */
+export function newComment(comment) {
+  const item = fromTemplate("tpl-comment");
+  if (!item) return null;
+  item.id = `comment-${comment.id}`;
+  item.dataset.commentId = String(comment.id);
+  item.classList.toggle("mentor-note", Boolean(comment.is_mentor_note));
+  fillPerson(item, comment.author);
+  fillTime(field(item, "time"), comment.created_at);
+  field(item, "mentor").hidden = !comment.is_mentor_note;
+  // body_html is sanitized on the server (markdown-it without raw HTML, then nh3).
+  field(item, "body").innerHTML = comment.body_html;
+  return item;
+}

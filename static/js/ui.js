@@ -1,0 +1,114 @@
+// Small UI helpers shared by the board's modules: translated strings, toasts, the
+// connection line, the presence line and the short highlight on what changed.
+
+const body = document.body;
+
+/** The page's sentences in the person's language (rendered by the server into data-i18n). */
+export const strings = (() => {
+  try {
+    return JSON.parse(body.dataset.i18n || "{}");
+  } catch {
+    return {};
+  }
+})();
+
+export const me = {
+  id: Number(body.dataset.userId || 0),
+  role: body.dataset.role || "",
+  lang: body.dataset.lang || document.documentElement.lang || "en",
+};
+
+/** A translated sentence with {name} placeholders filled in. */
+export function t(key, params = {}) {
+  const text = strings[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+/** "1 vote" / "3 votes": the `_one` or `_many` sentence for n. */
+export function plural(key, n) {
+  return t(n === 1 ? `${key}_one` : `${key}_many`, { n });
+}
+
+/** Restart the short "this just changed" animation on an element. */
+export function highlight(element) {
+  if (!element) return;
+  element.classList.remove("just-changed");
+  void element.offsetWidth; // restart the CSS animation
+  element.classList.add("just-changed");
+  element.addEventListener("animationend", () => element.classList.remove("just-changed"), { once: true });
+}
+
+/** A message in the corner that goes away by itself. */
+export function toast(message, kind = "info", { timeout = 5000, link = null } = {}) {
+  const region = document.getElementById("toasts");
+  if (!region) return;
+  const item = document.createElement("p");
+  item.className = `toast toast-${kind}`;
+  item.setAttribute("role", kind === "error" ? "alert" : "status");
+  item.textContent = message;
+  if (link) {
+    item.append(" ");
+    const anchor = document.createElement("a");
+    anchor.href = link.href;
+    anchor.textContent = link.text;
+    item.append(anchor);
+  }
+  region.append(item);
+  setTimeout(() => item.remove(), timeout);
+}
+
+let caughtUpTimer = null;
+
+/** The connection line: connecting, live, reconnecting…, caught up, offline. */
+export function setConnection(state, text) {
+  const line = document.getElementById("connection-status");
+  if (!line) return;
+  clearTimeout(caughtUpTimer);
+  line.dataset.state = state;
+  const label = line.querySelector("[data-field=text]");
+  if (label) label.textContent = text;
+  if (state === "caught-up") {
+    caughtUpTimer = setTimeout(() => setConnection("live", t("live")), 4000);
+  }
+}
+
+/** "7 people on the board now · Marketing 3 · IT 2" (counts only, never names). */
+export function showPresence(data) {
+  const line = document.getElementById("presence");
+  if (!line || !data || typeof data.online !== "number") return;
+  line.replaceChildren(document.createTextNode(plural("presence", data.online)));
+  const departments = Object.entries(data.departments || {})
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  for (const [name, count] of departments) {
+    line.append(" · ");
+    const part = document.createElement("span");
+    part.className = "presence-dept";
+    part.textContent = `${name} ${count}`;
+    line.append(part);
+  }
+  line.dataset.online = String(data.online);
+  line.hidden = false;
+}
+
+const UNITS = [
+  ["year", 31536000], ["month", 2592000], ["day", 86400], ["hour", 3600], ["minute", 60],
+];
+
+/** "5 minutes ago" in the page's language. */
+export function timeAgo(iso) {
+  if (!iso) return "";
+  const seconds = (Date.parse(iso) - Date.now()) / 1000;
+  if (Math.abs(seconds) < 60) return t("just_now");
+  const format = new Intl.RelativeTimeFormat(me.lang, { numeric: "always" });
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(seconds) >= size) return format.format(Math.trunc(seconds / size), unit);
+  }
+  return t("just_now");
+}
+
+/** The full time for a title attribute, in the reader's own time zone. */
+export function fullTime(iso) {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat(me.lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+}

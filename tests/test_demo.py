@@ -1,0 +1,178 @@
+"""`flask --app app demo`: a believable task force on an empty database, and only there."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from board import clock, create_app, people
+from board.demo import DEMO_PASSWORD, load_demo
+from board.prompts import phase_of
+from board.settings import Settings
+from models import Comment, Department, Event, Idea, Nudge, NudgeRecipient, Prompt, Task, User, Vote
+
+
+def load_with_cli(app):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo task force of Nordkamm Outdoor loaded" in result.output
+    assert "demo-password" in result.output
+    return app
+
+
+@pytest.fixture(scope="module")
+def demo_app(sqlite_template, tmp_path_factory):
+    """One demo board (SQLite) shared by the read-only checks below: loading takes seconds."""
+    path = tmp_path_factory.mktemp("demo") / "board.sqlite3"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(instance_path=path.parent / "instance", database_url=f"sqlite:///{path}",
+                        secret_key="test-secret", claim_limit=5, testing=True)
+    app = create_app({"TESTING": True}, settings=settings)
+    yield load_with_cli(app)
+    app.extensions["board_db"].dispose()
+
+
+def test_the_demo_tells_a_believable_story(demo_app):
+    with demo_app.extensions["board_db"].Session() as session:
+        roles = Counter(session.scalars(select(User.role)))
+        assert roles == {"facilitator": 1, "observer": 2, "member": 14}
+        assert session.scalar(select(func.count(Department.id))) == 8
+        assert session.scalar(select(func.count(Idea.id))) >= 20
+        statuses = Counter(session.scalars(select(Task.status)))
+        assert statuses["open"] >= 3 and statuses["claimed"] >= 3 and statuses["done"] >= 3
+        assert session.scalar(select(func.count(Task.id)).where(Task.idea_id.is_not(None))) >= 15
+        # several departments back the ideas, and observers never vote
+        backing = session.execute(
+            select(Vote.idea_id, func.count(func.distinct(User.department_id)))
+            .join(User, User.id == Vote.user_id).group_by(Vote.idea_id)).all()
+        assert max(departments for _, departments in backing) >= 6
+        assert session.scalar(select(func.count(Vote.id)).join(User, User.id == Vote.user_id)
+                              .where(User.role == "observer")) == 0
+        # comments, and mentor notes only from the facilitator
+        assert session.scalar(select(func.count(Comment.id))) >= 25
+        mentor_authors = set(session.scalars(
+            select(User.role).join(Comment, Comment.author_id == User.id)
+            .where(Comment.is_mentor_note.is_(True))))
+        assert mentor_authors == {"facilitator"}
+        # nobody holds more open claims than the limit allows
+        held = Counter(session.scalars(select(Task.claimed_by_id).where(Task.status == "claimed")))
+        assert max(held.values()) <= 5
+        # tags name the channels
+        ideas = session.scalars(select(Idea)).all()
+        tags = {tag for idea in ideas for tag in idea.tags}
+        assert {"linkedin", "instagram", "blog", "tiktok", "newsletter"} <= tags
+        assert all("\n" in idea.body or "*" in idea.body or len(idea.body) > 60 for idea in ideas)
+
+
+def test_the_demo_has_a_prompt_a_running_and_a_closed_challenge(demo_app):
+    with demo_app.extensions["board_db"].Session() as session:
+        prompts = session.scalars(select(Prompt)).all()
+        phases = {(p.kind, phase_of(p)) for p in prompts}
+        assert ("prompt", "collecting") in phases
+        assert ("challenge", "closed") in phases
+        running = [p for p in prompts if p.kind == "challenge" and phase_of(p) != "closed"]
+        assert len(running) == 1
+        assert running[0].hide_tallies and running[0].votes_per_person == 3
+        for prompt in prompts:
+            assert prompt.phase == phase_of(prompt)  # the stored phase was announced
+            assert session.scalar(select(func.count(Idea.id)).where(Idea.prompt_id == prompt.id)) >= 3
+        closed = next(p for p in prompts if phase_of(p) == "closed")
+        per_voter = Counter(session.scalars(select(Vote.user_id).where(Vote.prompt_id == closed.id)))
+        assert per_voter and max(per_voter.values()) <= closed.votes_per_person
+
+
+def test_the_demo_sends_nudges_some_already_read(demo_app):
+    with demo_app.extensions["board_db"].Session() as session:
+        assert session.scalar(select(func.count(Nudge.id))) >= 3
+        read = session.scalar(select(func.count()).where(NudgeRecipient.read_at.is_not(None)))
+        unread = session.scalar(select(func.count()).where(NudgeRecipient.read_at.is_(None)))
+        assert read >= 1 and unread >= 1
+        nudge_events = session.scalars(select(Event).where(Event.type == "nudge.sent")).all()
+        assert len(nudge_events) == session.scalar(select(func.count(Nudge.id)))
+        assert all(event.private for event in nudge_events)
+
+
+def test_the_demo_spreads_its_history_over_weeks_in_order(demo_app):
+    with demo_app.extensions["board_db"].Session() as session:
+        events = session.scalars(select(Event).order_by(Event.seq)).all()
+        times = [event.at for event in events]
+        assert times == sorted(times)  # the log reads in the order things happened
+        assert clock.now() - times[0] >= timedelta(days=21)
+        assert clock.now() - times[-1] < timedelta(days=2)
+        types = Counter(event.type for event in events)
+        for kind in ("idea.created", "idea.votes_changed", "comment.created", "task.created",
+                     "task.claimed", "task.completed", "prompt.created", "prompt.phase_changed",
+                     "nudge.sent"):
+            assert types[kind] >= 1, kind
+        # votes name no voter
+        assert all(event.actor_id is None for event in events if event.type == "idea.votes_changed")
+        created = session.scalars(select(Idea.created_at)).all()
+        assert max(created) - min(created) >= timedelta(days=20)
+
+
+def test_the_demo_logins_work(demo_app):
+    with demo_app.extensions["board_db"].Session() as session:
+        for email, role in (("lena@nordkamm.example", "facilitator"),
+                            ("jonas@nordkamm.example", "member"),
+                            ("petra@nordkamm.example", "observer")):
+            assert people.authenticate(session, email, DEMO_PASSWORD).role == role
+
+
+def test_the_demo_refuses_a_database_that_has_people(demo_app):
+    runner = demo_app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0  # `make run` calls it on every start
+    assert "already has people" in result.output
+    with demo_app.extensions["board_db"].Session() as session:
+        assert session.scalar(select(func.count(User.id))) == 17
+        with pytest.raises(RuntimeError):
+            load_demo(session)
+
+
+def test_the_demo_refuses_even_a_single_existing_person(app, people_):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert "already has people" in result.output
+    with app.extensions["board_db"].Session() as session:
+        assert session.scalar(select(func.count(Idea.id))) == 0
+
+
+def observer_client(app):
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"email": "petra@nordkamm.example",
+                                           "password": DEMO_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    return client
+
+
+def every_page(app) -> list[str]:
+    with app.extensions["board_db"].Session() as session:
+        idea_ids = session.scalars(select(Idea.id)).all()
+        task_ids = session.scalars(select(Task.id)).all()
+    return (["/", "/?sort=hot", "/?sort=new", "/my-tasks"]
+            + [f"/ideas/{i}" for i in idea_ids] + [f"/tasks/{t}" for t in task_ids])
+
+
+def test_every_demo_page_renders(demo_app):
+    client = observer_client(demo_app)
+    for path in every_page(demo_app):
+        assert client.get(path).status_code == 200, path
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_the_demo_loads_and_renders_on_postgresql(app):
+    load_with_cli(app)
+    with app.extensions["board_db"].Session() as session:
+        assert session.scalar(select(func.count(User.id))) == 17
+        times = session.scalars(select(Event.at).order_by(Event.seq)).all()
+        assert times == sorted(times)
+    client = observer_client(app)
+    for path in every_page(app):
+        assert client.get(path).status_code == 200, path

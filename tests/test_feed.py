@@ -1,0 +1,426 @@
+"""The activity feed: plain sentences from the public event log, filters, summary, live updates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from board import clock, events, feed
+from models import Idea, Prompt, User
+from tests.conftest import BOTH_DATABASES, make_user
+
+START = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)  # a Monday morning
+
+
+@pytest.fixture
+def at(db):
+    """Move the board's clock: at(days=..., hours=...) after START."""
+
+    def move(**delta):
+        moment = START + timedelta(**delta)
+        clock.set_clock(lambda: moment)
+        return moment
+
+    move()
+    return move
+
+
+def texts(client, query: str = "") -> list[str]:
+    response = client.get("feed" + query)
+    assert response.status_code == 200, response.get_json()
+    return [item["text"] for item in response.get_json()["items"]]
+
+
+def post_idea(client, title: str, **extra) -> int:
+    response = client.post("ideas", json={"title": title, "body": "Details", **extra})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def make_task(client, title: str, idea_id: int | None = None) -> int:
+    response = client.post("tasks", json={"title": title, "idea_id": idea_id})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def record_nudge(app, sender: User, recipient: User, message: str) -> None:
+    """A private nudge event, as the facilitator's nudges record it."""
+    with app.extensions["board_db"].Session() as session:
+        sender = session.get(User, sender.id)
+        events.record(session, "nudge.sent", sender,
+                      {"nudge": {"id": 1, "message": message, "to_user_id": recipient.id}},
+                      recipients=[recipient.id, sender.id])
+        session.commit()
+
+
+def make_challenge(app, facilitator: User, title: str, *, closes_in: timedelta) -> int:
+    with app.extensions["board_db"].Session() as session:
+        now = clock.now()
+        prompt = Prompt(kind="challenge", title=title, body="", author_id=facilitator.id,
+                        submissions_close_at=now + closes_in / 2, voting_close_at=now + closes_in,
+                        hide_tallies=True, created_at=now)
+        session.add(prompt)
+        session.flush()
+        from board.prompts import prompt_dict
+
+        events.record(session, "prompt.created", session.get(User, facilitator.id),
+                      {"prompt": prompt_dict(prompt)})
+        session.commit()
+        return prompt.id
+
+
+def close_challenge(app, prompt_id: int) -> None:
+    """Move the clock past the challenge's end and announce it, as the phase scheduler does."""
+    with app.extensions["board_db"].Session() as session:
+        prompt = session.get(Prompt, prompt_id)
+        moment = prompt.voting_close_at + timedelta(minutes=1)
+        clock.set_clock(lambda: moment)
+        prompt.phase = "closed"
+        from board.prompts import prompt_dict
+
+        events.record(session, "prompt.phase_changed", None, {"prompt": prompt_dict(prompt)})
+        session.commit()
+
+
+# ---- sentences ------------------------------------------------------------------------
+
+
+@BOTH_DATABASES
+def test_feed_tells_what_happened_in_plain_sentences_newest_first(member, other_member,
+                                                                  observer, at):
+    idea = post_idea(member, "Trade fair reel")
+    at(minutes=5)
+    task = make_task(member, "Film the booth", idea)
+    at(minutes=10)
+    other_member.post(f"tasks/{task}/claim")
+    at(minutes=15)
+    other_member.post(f"ideas/{idea}/comments", json={"body": "Count me in"})
+    at(minutes=20)
+    other_member.post(f"tasks/{task}/complete")
+    at(minutes=25)
+    member.patch(f"ideas/{idea}", json={"title": "Trade fair reels"})
+    assert texts(observer) == [
+        "Mara (Marketing) edited the idea “Trade fair reels”.",
+        "Ivan (IT) completed the task “Film the booth”.",
+        "Ivan (IT) commented on the idea “Trade fair reels”.",
+        "Ivan (IT) took on the task “Film the booth”.",
+        "Mara (Marketing) created the task “Film the booth” for the idea “Trade fair reels”.",
+        "Mara (Marketing) posted the idea “Trade fair reels”.",
+    ]
+    first = observer.get("feed").get_json()["items"][1]
+    assert first["url"] == f"/tasks/{task}"
+    assert first["kind"] == "tasks" and first["department"]["name"] == "IT"
+
+
+def test_repeated_edits_of_an_idea_on_one_day_read_as_one(member, observer, at):
+    idea = post_idea(member, "Draft")
+    for n in range(3):
+        at(minutes=n + 1)
+        member.patch(f"ideas/{idea}", json={"body": f"Version {n}"})
+    at(days=1)
+    member.patch(f"ideas/{idea}", json={"body": "Next day"})
+    assert texts(observer) == ["Mara (Marketing) edited the idea “Draft”.",
+                               "Mara (Marketing) edited the idea “Draft”.",
+                               "Mara (Marketing) posted the idea “Draft”."]
+
+
+def test_released_tasks_and_mentor_notes_have_their_own_sentences(member, facilitator,
+                                                                 observer):
+    idea = post_idea(member, "Employee stories")
+    task = make_task(member, "Interview three apprentices")
+    member.post(f"tasks/{task}/claim")
+    member.post(f"tasks/{task}/release")
+    facilitator.post(f"ideas/{idea}/comments", json={"body": "Try a carousel", "mentor_note": True})
+    assert texts(observer)[:3] == [
+        "Sam (Communications) left a mentor note on the idea “Employee stories”.",
+        "Mara (Marketing) gave back the task “Interview three apprentices”.",
+        "Mara (Marketing) took on the task “Interview three apprentices”.",
+    ]
+
+
+def test_members_the_facilitator_and_observers_read_the_same_feed(member, other_member,
+                                                                  facilitator, observer):
+    idea = post_idea(member, "Behind the scenes")
+    other_member.put(f"ideas/{idea}/vote")
+    make_task(other_member, "Book the photographer", idea)
+    feeds = [client.get("feed").get_json() for client in (member, facilitator, observer)]
+    assert feeds[0]["items"] == feeds[1]["items"] == feeds[2]["items"]
+    assert len(feeds[0]["items"]) == 3
+
+
+def test_votes_appear_only_as_anonymous_tallies_one_per_idea_and_day(member, other_member,
+                                                                    facilitator, observer, at):
+    idea = post_idea(member, "Podcast")
+    at(minutes=1)
+    other_member.put(f"ideas/{idea}/vote")
+    at(minutes=2)
+    facilitator.put(f"ideas/{idea}/vote")
+    body = observer.get("feed?kind=votes").get_json()
+    assert [item["text"] for item in body["items"]] == [
+        "The idea “Podcast” now has 2 votes from 2 departments."]
+    assert body["items"][0]["actor"] is None and body["items"][0]["department"] is None
+    everything = observer.get("feed").get_data(as_text=True)
+    assert "Ivan" not in everything and "Sam" not in everything
+    at(days=1)
+    other_member.delete(f"ideas/{idea}/vote")
+    assert texts(observer, "?kind=votes") == [
+        "The idea “Podcast” now has 1 vote.",
+        "The idea “Podcast” now has 2 votes from 2 departments."]
+
+
+def test_nudges_never_appear_in_the_feed_even_for_their_recipient(app, people_, member,
+                                                                 observer):
+    post_idea(member, "Visible idea")
+    record_nudge(app, people_.user("facilitator"), people_.user("observer"), "Secret nudge")
+    record_nudge(app, people_.user("facilitator"), people_.user("member"), "Another secret")
+    for client in (observer, member):
+        assert texts(client) == ["Mara (Marketing) posted the idea “Visible idea”."]
+        assert "Secret" not in client.get("/feed").get_data(as_text=True)
+        assert "secret" not in client.get("/feed.csv").get_data(as_text=True)
+        updates = client.get("/feed/updates?after=0").get_json()
+        assert "ecret" not in updates["html"] and updates["last_seq"] == 1
+
+
+def test_a_closed_challenge_is_summed_up_in_one_sentence(app, people_, member, other_member,
+                                                         observer):
+    prompt_id = make_challenge(app, people_.user("facilitator"), "Summer campaign",
+                               closes_in=timedelta(days=2))
+    post_idea(member, "Beach clean-up", prompt_id=prompt_id)
+    post_idea(member, "Ice cream truck", prompt_id=prompt_id)
+    post_idea(other_member, "Sunrise yoga", prompt_id=prompt_id)
+    close_challenge(app, prompt_id)
+    lines = texts(observer)
+    assert lines[0] == ("A challenge closed: “Summer campaign” collected 3 ideas "
+                        "from 2 departments.")
+    assert lines[-1] == "Sam (Communications) started the challenge “Summer campaign”."
+    assert lines[1] == ("Ivan (IT) posted the idea “Sunrise yoga” for “Summer campaign”.")
+    first = observer.get("feed").get_json()["items"][0]
+    assert first["url"] == f"/prompts/{prompt_id}" and first["actor"] is None
+    page = observer.get("/feed").get_data(as_text=True)
+    assert '<span class="feed-badge">Challenge</span>' in page
+
+
+def test_the_feed_speaks_german(member, observer):
+    post_idea(member, "Messe-Reel")
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    body = observer.get("feed", headers=german).get_json()
+    assert [item["text"] for item in body["items"]] == [
+        "Mara (Marketing) hat die Idee „Messe-Reel“ gepostet."]
+    member.patch("me", json={"language": "de"})
+    assert texts(member) == ["Mara (Marketing) hat die Idee „Messe-Reel“ gepostet."]
+    page = observer.get("/feed", headers=german).get_data(as_text=True)
+    assert "Heute" in page and "hat die Idee" in page and "Ideen gepostet" in page
+
+
+# ---- filters --------------------------------------------------------------------------
+
+
+def test_filter_by_department(member, other_member, observer, db):
+    post_idea(member, "Marketing idea")
+    post_idea(other_member, "IT idea")
+    it = db.scalar(select(User.department_id).where(User.email == "ivan@example.com"))
+    assert texts(observer, f"?department={it}") == ["Ivan (IT) posted the idea “IT idea”."]
+
+
+def test_filter_by_kind_of_activity(member, observer):
+    idea = post_idea(member, "Reel")
+    task = make_task(member, "Cut the reel", idea)
+    member.post(f"ideas/{idea}/comments", json={"body": "Draft is up"})
+    member.post(f"tasks/{task}/claim")
+    assert texts(observer, "?kind=tasks") == [
+        "Mara (Marketing) took on the task “Cut the reel”.",
+        "Mara (Marketing) created the task “Cut the reel” for the idea “Reel”."]
+    assert texts(observer, "?kind=ideas&kind=comments") == [
+        "Mara (Marketing) commented on the idea “Reel”.",
+        "Mara (Marketing) posted the idea “Reel”."]
+    assert len(texts(observer, "?kind=ideas,comments")) == 2
+
+
+def test_filter_by_period(member, observer, at):
+    post_idea(member, "Old idea")
+    at(days=20)
+    post_idea(member, "Recent idea")
+    at(days=40)
+    post_idea(member, "Today's idea")
+    assert texts(observer, "?period=7") == ["Mara (Marketing) posted the idea “Today's idea”."]
+    assert len(texts(observer, "?period=30")) == 2
+    assert len(texts(observer, "?period=all")) == 3
+    assert texts(observer, "?from=2026-05-20&to=2026-05-30") == [
+        "Mara (Marketing) posted the idea “Recent idea”."]
+    assert len(texts(observer, "?from=2026-05-24")) == 2  # to today
+    assert len(texts(observer, "?to=2026-05-24")) == 2  # from the start
+    # A named period wins over dates the form still carries.
+    assert len(texts(observer, "?period=all&from=2026-05-24")) == 3
+
+
+def test_days_follow_the_boards_timezone(app, member, observer, at):
+    app.extensions["board_settings"] = replace(app.extensions["board_settings"],
+                                               timezone="Europe/Berlin")
+    at(hours=13)  # 22:30 UTC on 4 May is 00:30 in Berlin on 5 May
+    post_idea(member, "Late idea")
+    assert texts(observer, "?from=2026-05-05&to=2026-05-05") == [
+        "Mara (Marketing) posted the idea “Late idea”."]
+    assert texts(observer, "?from=2026-05-04&to=2026-05-04") == []
+    page = observer.get("/feed?period=all").get_data(as_text=True)
+    assert 'data-day="2026-05-05"' in page and ">00:30<" in page
+    assert "Times are in Europe/Berlin." in page
+
+
+@pytest.mark.parametrize("query, field", [
+    ("department=abc", "department"),
+    ("department=999", "department"),
+    ("kind=gossip", "kind"),
+    ("period=5", "period"),
+    ("from=yesterday", "from"),
+    ("from=2026-05-10&to=2026-05-01", "from"),
+    ("before=-1", "before"),
+    ("limit=0", "limit"),
+])
+def test_bad_filters_are_refused(observer, query, field):
+    response = observer.get(f"feed?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_parameter"
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_bad_filters_on_the_page_show_a_message_and_the_default_view(member, observer):
+    post_idea(member, "Still shown")
+    response = observer.get("/feed?from=yesterday")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Expected a date like 2026-05-01." in page and "Still shown" in page
+
+
+def test_older_activity_pages_back(member, observer, monkeypatch):
+    for n in range(5):
+        post_idea(member, f"Idea {n}")
+    first = observer.get("feed?limit=2").get_json()
+    second = observer.get(f"feed?limit=2&before={first['next_before']}").get_json()
+    third = observer.get(f"feed?limit=2&before={second['next_before']}").get_json()
+    seen = [i["seq"] for page in (first, second, third) for i in page["items"]]
+    assert seen == [5, 4, 3, 2, 1] and third["next_before"] is None
+    monkeypatch.setattr(feed, "PAGE_SIZE", 2)
+    page = observer.get("/feed").get_data(as_text=True)
+    assert "Older activity" in page and "before=4" in page
+    older = observer.get("/feed?before=4").get_data(as_text=True)
+    assert "Idea 2" in older and "Idea 4" not in older and 'data-live="0"' in older
+
+
+# ---- summary --------------------------------------------------------------------------
+
+
+def test_summary_counts_the_period_and_charts_each_week(app, people_, member, other_member,
+                                                        observer, at):
+    at(days=-60)
+    post_idea(member, "Too old to count")
+    at()
+    make_challenge(app, people_.user("facilitator"), "Spring", closes_in=timedelta(days=4))
+    idea = post_idea(member, "Week one idea")
+    task = make_task(member, "Week one task", idea)
+    other_member.post(f"tasks/{task}/claim")
+    at(days=8)
+    post_idea(other_member, "Week two idea")
+    other_member.post(f"tasks/{task}/complete")
+    summary = observer.get("feed?period=30").get_json()["summary"]
+    assert (summary["ideas"], summary["tasks_done"], summary["challenges"],
+            summary["departments"]) == (2, 1, 1, 3)
+    weeks = {w["start"]: (w["ideas"], w["tasks_done"]) for w in summary["weeks"]}
+    assert weeks["2026-05-04"] == (1, 0) and weeks["2026-05-11"] == (1, 1)
+    assert observer.get("feed?period=all").get_json()["summary"]["ideas"] == 3
+    page = observer.get("/feed").get_data(as_text=True)
+    assert "<svg" in page and page.count('class="feed-bar feed-bar-ideas"') == len(weeks)
+    assert "Week of 11 May, ideas posted: 1" in page
+
+
+def test_summary_follows_the_department_filter(member, other_member, observer, db):
+    post_idea(member, "Marketing idea")
+    post_idea(other_member, "IT idea")
+    marketing = db.get(User, observer.get("feed").get_json()["items"][1]["actor"]["id"])
+    summary = observer.get(f"feed?department={marketing.department_id}").get_json()["summary"]
+    assert summary["ideas"] == 1 and summary["departments"] == 1
+
+
+# ---- the page and its live updates ----------------------------------------------------
+
+
+def test_feed_page_groups_by_day_and_links_to_ideas_and_tasks(member, observer, at):
+    idea = post_idea(member, "Yesterday's idea")
+    at(days=1)
+    task = make_task(member, "Today's task")
+    page = observer.get("/feed").get_data(as_text=True)
+    assert page.index(">Today<") < page.index(">Yesterday<")
+    assert f'<a href="/ideas/{idea}">Yesterday&#39;s idea</a>' in page
+    assert f'<a href="/tasks/{task}">Today&#39;s task</a>' in page
+
+
+def test_user_text_never_becomes_markup_on_the_feed(member, observer):
+    post_idea(member, '<script>alert("x")</script><img src=x onerror=alert(1)>')
+    page = observer.get("/feed").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert" in page
+
+
+def test_feed_page_uses_no_inline_script_or_style_and_loads_its_module(observer):
+    response = observer.get("/feed")
+    page = response.get_data(as_text=True)
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", page, re.S)
+    assert all(body.strip() == "" for body in scripts)
+    assert '<script type="module" src="/static/js/feed.js">' in page
+    assert " style=" not in page and "<style" not in page
+    module = observer.client.get("/static/js/feed.js")
+    assert module.status_code == 200
+    assert b'from "/static/vendor/socket.io/socket.io.esm.min.js"' in module.data
+
+
+def test_feed_pages_need_a_login(anonymous):
+    for path in ("/feed", "/feed.csv", "/feed/export.csv", "/feed/updates?after=0"):
+        response = anonymous.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert anonymous.get("feed").status_code == 401
+    assert anonymous.get("feed/token").status_code == 401
+
+
+def test_live_updates_bring_only_newer_public_items_that_match_the_filters(app, people_, member,
+                                                                          observer):
+    post_idea(member, "Before the page loaded")
+    page = observer.get("/feed?kind=tasks").get_data(as_text=True)
+    last_seq = int(re.search(r'data-last-seq="(\d+)"', page).group(1))
+    updates_url = re.search(r'data-updates-url="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert updates_url == "/feed/updates?kind=tasks"
+    post_idea(member, "Not a task")
+    make_task(member, "Fresh task")
+    record_nudge(app, people_.user("facilitator"), people_.user("observer"), "Psst")
+    body = observer.get(f"{updates_url}&after={last_seq}").get_json()
+    assert body["count"] == 1 and body["last_seq"] == 3
+    assert "Fresh task" in body["html"] and "Not a task" not in body["html"]
+    assert 'data-day="' in body["html"] and "Psst" not in body["html"]
+    assert "feed-stat" in body["summary_html"]
+    again = observer.get(f"{updates_url}&after={body['last_seq']}").get_json()
+    assert again["count"] == 0
+
+
+def test_a_view_that_ends_in_the_past_is_not_live(member, observer, at):
+    post_idea(member, "Old")
+    at(days=10)
+    page = observer.get("/feed?from=2026-05-01&to=2026-05-05").get_data(as_text=True)
+    assert 'data-live="0"' in page and "Old" in page
+    assert 'data-live="1"' in observer.get("/feed").get_data(as_text=True)
+
+
+def test_an_idea_renamed_later_shows_its_current_title(member, observer, db):
+    idea = post_idea(member, "Working title")
+    member.patch(f"ideas/{idea}", json={"title": "Final title"})
+    assert db.get(Idea, idea).title == "Final title"
+    assert all("Working title" not in line for line in texts(observer))
+
+
+def test_a_second_observer_sees_the_same_as_the_first(app, member, observer):
+    make_user(app, "hana", "observer", "Finance")
+    second = type(observer)(app.test_client()).login("hana@example.com")
+    post_idea(member, "Shared view")
+    assert texts(second) == texts(observer)

@@ -1,0 +1,251 @@
+"""The feed outside the page: CSV export for spreadsheets and the private Atom feed URL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime
+
+import pytest
+
+from board import events, feed, people
+from models import User
+from tests.conftest import BOTH_DATABASES, PASSWORD
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def post_idea(client, title: str) -> int:
+    response = client.post("ideas", json={"title": title, "body": "Details"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def csv_rows(response) -> list[list[str]]:
+    raw = response.data
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with a byte order mark"
+    return list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
+
+
+def new_token(client) -> str:
+    response = client.post("feed/token")
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["token"]
+
+
+def parse_atom(response) -> ET.Element:
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/atom+xml")
+    return ET.fromstring(response.data)
+
+
+def iso(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    assert value.tzinfo is not None
+    return value
+
+
+# ---- CSV ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, safe", [
+    ("=1+2", "'=1+2"), ("+49 30 1234", "'+49 30 1234"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tTabbed", "'\tTabbed"), ("\rReturn", "'\rReturn"), ("Plain", "Plain"), ("", ""),
+    ("a=b", "a=b"), (None, ""), (7, "7"),
+])
+def test_cells_that_look_like_formulas_get_a_leading_apostrophe(value, safe):
+    assert feed.spreadsheet_safe(value) == safe
+
+
+@BOTH_DATABASES
+def test_csv_export_opens_cleanly_and_neutralises_formulas(member, other_member, observer):
+    idea = post_idea(member, '=HYPERLINK("http://evil.example","Click")')
+    other_member.post("tasks", json={"title": '@cmd, "quoted"\nand multi-line', "idea_id": idea})
+    response = observer.get("/feed.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="board-')
+    assert b"\r\n" in response.data
+    rows = csv_rows(response)
+    assert rows[0] == ["Time (UTC)", "Activity", "Department", "Person", "Sentence", "Title",
+                       "Link"]
+    task_row, idea_row = rows[1], rows[2]
+    assert idea_row[5] == '\'=HYPERLINK("http://evil.example","Click")'
+    assert idea_row[4].startswith("Mara (Marketing) posted the idea")
+    assert idea_row[1:4] == ["Idea posted", "Marketing", "Mara"]
+    assert idea_row[6] == f"http://localhost/ideas/{idea}"
+    assert task_row[5] == '\'@cmd, "quoted"\nand multi-line'
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", task_row[0])
+    for row in rows[1:]:
+        assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in row)
+
+
+def test_csv_neutralises_a_display_name_that_starts_like_a_formula(app, observer):
+    from tests.conftest import JsonClient
+
+    with app.extensions["board_db"].Session() as session:
+        people.create_user(session, "plus@example.com", PASSWORD, "+Plus", "Sales", "member")
+    plus = JsonClient(app.test_client()).login("plus@example.com")
+    post_idea(plus, "Harmless")
+    row = csv_rows(observer.get("/feed.csv"))[1]
+    assert row[3] == "'+Plus" and row[4].startswith("+Plus (Sales)") is False
+
+
+def test_csv_export_follows_the_filters_and_the_language(member, observer):
+    idea = post_idea(member, "Reel")
+    member.post("tasks", json={"title": "Cut", "idea_id": idea})
+    rows = csv_rows(observer.get("/feed/export.csv?kind=tasks"))
+    assert len(rows) == 2 and rows[1][1] == "Task created"
+    german = csv_rows(observer.get("/feed.csv", headers={"Accept-Language": "de"}))
+    assert german[0][:2] == ["Zeit (UTC)", "Aktivität"]
+    assert german[2][4] == "Mara (Marketing) hat die Idee „Reel“ gepostet."
+
+
+def test_the_page_links_to_the_csv_of_what_it_shows(observer, db):
+    page = observer.get("/feed?kind=tasks&period=7").get_data(as_text=True)
+    assert 'href="/feed.csv?kind=tasks&amp;period=7"' in page
+
+
+# ---- Atom -----------------------------------------------------------------------------
+
+
+@BOTH_DATABASES
+def test_the_private_atom_feed_is_valid_atom_without_a_session(member, observer, anonymous):
+    idea = post_idea(member, "Trade fair reel")
+    member.post("tasks", json={"title": "Film the booth", "idea_id": idea})
+    token = new_token(observer)
+    root = parse_atom(anonymous.get(f"/feed/atom/{token}"))
+    assert root.tag == f"{ATOM}feed"
+    assert root.findtext(f"{ATOM}id") and root.findtext(f"{ATOM}title")
+    iso(root.findtext(f"{ATOM}updated"))
+    links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+    assert links["self"].endswith(f"/feed/atom/{token}") and links["alternate"].endswith("/feed")
+    assert root.find(f"{ATOM}author/{ATOM}name").text
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) == 2
+    for entry in entries:
+        assert entry.findtext(f"{ATOM}id") and entry.findtext(f"{ATOM}title")
+        iso(entry.findtext(f"{ATOM}updated"))
+        assert entry.find(f"{ATOM}link").get("href").startswith("http://localhost/")
+    assert entries[0].findtext(f"{ATOM}title") == (
+        "Mara (Marketing) created the task “Film the booth” for the idea “Trade fair reel”.")
+    assert entries[1].find(f"{ATOM}link").get("href") == f"http://localhost/ideas/{idea}"
+    ids = [entry.findtext(f"{ATOM}id") for entry in entries]
+    assert len(set(ids)) == 2 and all(i.startswith("tag:") for i in ids)
+
+
+def test_atom_feed_leaves_out_nudges_and_names_no_voter(app, people_, member, other_member,
+                                                       observer, anonymous):
+    idea = post_idea(member, "Podcast")
+    other_member.put(f"ideas/{idea}/vote")
+    with app.extensions["board_db"].Session() as session:
+        sender = session.get(User, people_.user("facilitator").id)
+        events.record(session, "nudge.sent", sender, {"nudge": {"message": "Private word"}},
+                      recipients=[people_.user("observer").id])
+        session.commit()
+    body = anonymous.get(f"/feed/atom/{new_token(observer)}").get_data(as_text=True)
+    assert "Private word" not in body and "Ivan" not in body
+    assert "now has 1 vote" in body
+
+
+def test_atom_feed_survives_characters_xml_cannot_carry(member, observer, anonymous):
+    post_idea(member, "Bell\x07 and <tags> & \"quotes\"")
+    root = parse_atom(anonymous.get(f"/feed/atom/{new_token(observer)}"))
+    assert root.find(f"{ATOM}entry/{ATOM}title").text == (
+        "Mara (Marketing) posted the idea “Bell and <tags> & \"quotes\"”.")
+
+
+def test_atom_feed_speaks_its_owners_language_and_honours_filters(member, observer, anonymous):
+    idea = post_idea(member, "Reel")
+    member.post("tasks", json={"title": "Cut", "idea_id": idea})
+    member.patch("me", json={"language": "de"})
+    token = new_token(member)
+    root = parse_atom(anonymous.get(f"/feed/atom/{token}?kind=ideas"))
+    titles = [e.findtext(f"{ATOM}title") for e in root.findall(f"{ATOM}entry")]
+    assert titles == ["Mara (Marketing) hat die Idee „Reel“ gepostet."]
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "de"
+
+
+def test_an_observer_reading_in_german_gets_a_german_feed_url(member, observer, anonymous):
+    post_idea(member, "Reel")
+    german = {"Accept-Language": "de"}
+    answer = observer.post("feed/token", headers=german).get_json()
+    assert answer["atom_url"].endswith(f"/feed/atom/{answer['token']}?lang=de")
+    assert "?lang=de" in observer.get("/feed", headers=german).get_data(as_text=True)
+    path = answer["atom_url"].removeprefix("http://localhost")
+    root = parse_atom(anonymous.get(path))
+    assert root.find(f"{ATOM}entry/{ATOM}title").text == (
+        "Mara (Marketing) hat die Idee „Reel“ gepostet.")
+    english = parse_atom(anonymous.get(f"/feed/atom/{answer['token']}"))
+    assert english.find(f"{ATOM}entry/{ATOM}title").text.startswith("Mara (Marketing) posted")
+
+
+def test_atom_feed_answers_not_modified_when_nothing_happened(member, observer, anonymous):
+    post_idea(member, "Reel")
+    token = new_token(observer)
+    first = anonymous.get(f"/feed/atom/{token}")
+    again = anonymous.get(f"/feed/atom/{token}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    post_idea(member, "Another")
+    changed = anonymous.get(f"/feed/atom/{token}", headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200
+
+
+def test_renewing_the_token_retires_the_old_url_and_revoking_answers_404(observer, anonymous):
+    old = new_token(observer)
+    assert anonymous.get(f"/feed/atom/{old}").status_code == 200
+    new = new_token(observer)
+    assert new != old and len(new) >= 40
+    assert anonymous.get(f"/feed/atom/{old}").status_code == 404
+    assert anonymous.get(f"/feed/atom/{new}").status_code == 200
+    assert observer.get("feed/token").get_json()["token"] == new
+    assert observer.delete("feed/token").status_code == 204
+    assert anonymous.get(f"/feed/atom/{new}").status_code == 404
+    assert observer.get("feed/token").get_json() == {"token": None, "atom_url": None}
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 65, "%00", "' OR 1=1 --"])
+def test_unknown_tokens_answer_404(observer, anonymous, token):
+    new_token(observer)
+    assert anonymous.get(f"/feed/atom/{token}").status_code == 404
+
+
+def test_a_removed_person_s_feed_url_stops_working(app, people_, observer, anonymous):
+    token = new_token(observer)
+    with app.extensions["board_db"].Session() as session:
+        people.remove_user(session, people_.user("observer").email)
+    assert anonymous.get(f"/feed/atom/{token}").status_code == 404
+
+
+def test_everyone_may_have_a_feed_url_but_only_when_logged_in(member, facilitator, anonymous):
+    assert member.post("feed/token").status_code == 201
+    assert facilitator.post("feed/token").status_code == 201
+    # Without a session there is no CSRF token either: refused one way or the other.
+    assert anonymous.post("feed/token").status_code in (400, 401)
+    assert anonymous.delete("feed/token").status_code in (400, 401)
+    assert anonymous.get("feed/token").status_code == 401
+
+
+def test_token_changes_need_the_csrf_token(observer):
+    assert observer.post("feed/token", csrf=False).status_code in (400, 403)
+    assert observer.get("feed/token").get_json()["token"] is None
+    assert observer.client.post("/feed/token").status_code == 400
+    assert observer.get("feed/token").get_json()["token"] is None
+
+
+def test_the_page_creates_shows_renews_and_revokes_the_feed_url(observer, anonymous):
+    page = observer.get("/feed").get_data(as_text=True)
+    assert "Create a feed URL" in page and "Revoke" not in page
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    created = observer.client.post("/feed/token", data={"csrf_token": csrf_token})
+    assert created.status_code == 303 and created.headers["Location"].endswith("/feed#private-feed")
+    page = observer.get("/feed").get_data(as_text=True)
+    url = re.search(r'id="feed-url" readonly value="([^"]+)"', page).group(1)
+    assert "Renew" in page and "Revoke" in page
+    path = url.removeprefix("http://localhost")
+    assert anonymous.get(path).status_code == 200
+    observer.client.post("/feed/token/revoke", data={"csrf_token": csrf_token})
+    assert anonymous.get(path).status_code == 404
+    assert "Create a feed URL" in observer.get("/feed").get_data(as_text=True)
