@@ -116,7 +116,7 @@ def start_server(
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "app.py"],
-                cwd=os.environ.get("BOARD_TEST_SERVER_ROOT_DEV") or ROOT,
+                cwd=ROOT,
                 env=server_env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -313,13 +313,18 @@ def board_snapshot(page) -> dict:
     return page.evaluate(BOARD_SNAPSHOT_JS)
 
 
-def comparable(snapshot: dict) -> dict:
-    """Cards by id: a live page keeps existing cards where they are, a reload ranks anew."""
-    return {
-        "ideas": sorted(snapshot["ideas"], key=lambda card: card["id"]),
-        "tasks": sorted(snapshot["tasks"], key=lambda card: card["id"]),
-        "counts": snapshot["counts"],
-    }
+def board_differences(left: dict, right: dict) -> list[str]:
+    """The cards and counts two snapshots disagree on, as readable lines."""
+    lines = []
+    for kind in ("ideas", "tasks"):
+        mine = {card["id"]: card for card in left[kind]}
+        theirs = {card["id"]: card for card in right[kind]}
+        for card_id in sorted(set(mine) | set(theirs)):
+            if mine.get(card_id) != theirs.get(card_id):
+                lines.append(f"{kind} #{card_id}: {mine.get(card_id)} != {theirs.get(card_id)}")
+    if left["counts"] != right["counts"]:
+        lines.append(f"counts: {left['counts']} != {right['counts']}")
+    return lines
 
 
 def last_seq(api: Api) -> int:

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import (
+    board_differences,
     board_snapshot,
-    comparable,
     idea_card,
     last_seq,
     mark_page,
@@ -191,7 +191,11 @@ def test_a_board_that_lost_its_connection_catches_up_without_duplicates(
     for kind in ("ideas", "tasks"):
         ids = [card["id"] for card in caught_up[kind]]
         assert len(ids) == len(set(ids)), f"duplicate {kind} cards: {sorted(ids)}"
-    assert comparable(caught_up) == comparable(board_snapshot(reference))
+    differences = board_differences(caught_up, board_snapshot(reference))
+    assert not differences, "the caught-up board differs from the others':\n" + "\n".join(
+        differences
+    )
     reloaded = open_page(away, "/")
     wait_until_live(reloaded)
-    assert comparable(caught_up) == comparable(board_snapshot(reloaded))
+    differences = board_differences(caught_up, board_snapshot(reloaded))
+    assert not differences, "the caught-up board differs from a reload:\n" + "\n".join(differences)

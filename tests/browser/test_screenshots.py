@@ -33,7 +33,7 @@ def load_demo(workdir, database_url: str) -> None:
     )
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "demo"],
-        cwd=os.environ.get("BOARD_TEST_SERVER_ROOT_DEV") or ROOT,
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
