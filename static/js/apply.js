@@ -162,12 +162,15 @@ function refreshColumns() {
   }
 }
 
-/** An idea's status follows from its tasks; the page knows them all on the board and idea page. */
+/** An idea's status follows from its tasks; the page knows them all on the board and idea page.
+ *  The server's rule (board/ideas.py _idea_status): open while no task has been taken up
+ *  (no tasks, or all still open), done when every task is done, in progress in between. */
 function refreshIdeaStatus(ideaId) {
   if (!ideaId || page === "my-tasks" || page === "task") return;
-  const cards = [...document.querySelectorAll(`.task-card[data-idea-id-ref="${ideaId}"]`)];
-  const status = cards.length === 0 ? "open"
-    : cards.every((card) => card.dataset.status === "done") ? "done" : "in_progress";
+  const statuses = [...document.querySelectorAll(`.task-card[data-idea-id-ref="${ideaId}"]`)]
+    .map((card) => card.dataset.status);
+  const status = statuses.every((s) => s === "open") ? "open"
+    : statuses.every((s) => s === "done") ? "done" : "in_progress";
   for (const badge of document.querySelectorAll(
     `.idea-card[data-idea-id="${ideaId}"] [data-field=status], [data-idea-page="${ideaId}"] .idea-head [data-field=status]`)) {
     setStatusBadge(badge, status);

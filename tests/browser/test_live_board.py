@@ -1,0 +1,201 @@
+"""The board is live: what one person does shows on everyone's open page without a reload,
+races are settled by the server with a friendly word to the loser, and a page that lost
+its connection catches up to exactly what everyone else sees."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import (
+    board_differences,
+    board_snapshot,
+    idea_card,
+    last_seq,
+    mark_page,
+    poll_until,
+    record_toasts,
+    still_same_document,
+    task_card,
+    toasts,
+    unique,
+    wait_until_applied,
+    wait_until_live,
+)
+
+pytestmark = pytest.mark.browser
+
+CARD = '.task-card[data-task-id="{}"]'
+
+
+def test_posted_idea_and_votes_reach_every_open_board_live(person, open_page, api_as):
+    author = person("member", "Marketing")
+    voter = person("member", "IT")
+    observer = person("observer", "Sales")
+    third = person("member", "PR")
+    watching = {who: open_page(who, "/") for who in (voter, observer)}
+    page = open_page(author, "/")
+    for board in (*watching.values(), page):
+        wait_until_live(board)
+        mark_page(board)
+
+    title = unique("Behind the scenes at the trade fair")
+    page.get_by_role("button", name="Post an idea").click()
+    form = page.locator("#new-idea form")
+    form.get_by_label("Title").fill(title)
+    form.get_by_label("Details").fill("Short **reels** from our booth, one per day.")
+    form.get_by_label("Tags").fill("instagram, events")
+    form.get_by_role("button", name="Post idea").click()
+
+    # The author lands on the new idea's page; the others' boards show it without a reload.
+    expect(page.locator("h1.idea-title")).to_have_text(title)
+    idea_id = int(page.locator("[data-idea-page]").get_attribute("data-idea-page"))
+    for board in watching.values():
+        card = idea_card(board, idea_id)
+        expect(card.locator('[data-field="title"]')).to_have_text(title)
+        expect(card.locator('[data-field="votes"]')).to_have_text("0")
+        assert still_same_document(board), "the board reloaded instead of updating live"
+    expect(idea_card(watching[observer], idea_id).locator("button")).to_have_count(0)
+
+    wait_until_live(page)
+    mark_page(page)
+    support = page.locator('.idea-aside [data-field="departments"]')
+    expect(support).to_have_text("No votes yet")
+
+    idea_card(watching[voter], idea_id).get_by_role("button", name=f"Vote for: {title}").click()
+    expect(idea_card(watching[voter], idea_id).locator('[data-field="votes"]')).to_have_text("1")
+    expect(page.locator('.idea-aside [data-field="votes"]')).to_have_text("1")
+    expect(support).to_have_text("backed by 1 department")
+
+    # A vote from a third department: the department count moves on every open page.
+    api_as(third).vote(idea_id)
+    expect(page.locator('.idea-aside [data-field="votes"]')).to_have_text("2")
+    expect(support).to_have_text("backed by 2 departments")
+    for board in watching.values():
+        card = idea_card(board, idea_id)
+        expect(card.locator('[data-field="votes"]')).to_have_text("2")
+        expect(card.locator('[data-field="departments"]')).to_have_text("backed by 2 departments")
+        assert still_same_document(board)
+    assert still_same_document(page)
+
+
+def test_two_members_claim_the_same_task_at_once_and_one_gets_it(person, open_page, api_as):
+    first = person("member", "Marketing")
+    second = person("member", "HR")
+    task = api_as(person("member", "PR")).create_task(unique("Reply to the launch comments"))
+    pages = {who.name: open_page(who, "/") for who in (first, second)}
+    buttons = {}
+    for name, page in pages.items():
+        wait_until_live(page)
+        record_toasts(page)
+        buttons[name] = task_card(page, task["id"]).get_by_role("button", name="Claim")
+        expect(buttons[name]).to_be_enabled()
+
+    # Hold both claim requests in the browsers until both are sent: they reach the server
+    # together, as two clicks in the same moment would.
+    held = []
+    for page in pages.values():
+        page.route("**/api/v1/tasks/*/claim", lambda route: held.append(route))
+    for button in buttons.values():
+        button.click()
+    poll_until(pages[first.name], lambda: len(held) == 2, "both claim requests leave the browsers")
+    for route in held:
+        route.continue_()
+
+    # Exactly one wins; the other reads a friendly sentence, and both boards agree.
+    for page in pages.values():
+        card = task_card(page, task["id"])
+        expect(card).to_have_attribute("data-status", "claimed")
+        expect(page.locator(f"#tasks-claimed {CARD.format(task['id'])}")).to_have_count(1)
+        expect(page.locator(CARD.format(task["id"]))).to_have_count(1)
+    holders = {
+        task_card(page, task["id"]).get_attribute("data-claimed-by") for page in pages.values()
+    }
+    assert len(holders) == 1, f"the boards disagree on who holds the task: {holders}"
+    winner = first if int(holders.pop()) == first.id else second
+    loser = second if winner is first else first
+
+    poll_until(pages[loser.name], lambda: toasts(pages[loser.name]), "the loser sees a message")
+    assert [t["text"] for t in toasts(pages[loser.name])] == [
+        "Someone else has already claimed this task."
+    ]
+    assert "error" in toasts(pages[loser.name])[0]["kind"]
+    assert not any("error" in t["kind"] for t in toasts(pages[winner.name]))
+    claim_lines = {
+        name: task_card(page, task["id"]).locator('[data-field="claim"]')
+        for name, page in pages.items()
+    }
+    expect(claim_lines[winner.name]).to_contain_text("Claimed by you")
+    expect(claim_lines[loser.name]).to_contain_text(f"Claimed by {winner.name}")
+    loser_card = task_card(pages[loser.name], task["id"])
+    expect(loser_card.get_by_role("button", name="Claim")).to_have_count(0)
+
+    answer = api_as(loser).call("GET", f"tasks/{task['id']}", expect=200)
+    assert answer["claimed_by"]["id"] == winner.id
+
+
+def test_a_board_that_lost_its_connection_catches_up_without_duplicates(
+    person, open_page, api_as, new_context
+):
+    away = person("member", "Marketing")
+    busy = person("member", "IT")
+    other = person("member", "PR")
+    busy_api, other_api = api_as(busy), api_as(other)
+    known = busy_api.post_idea(unique("Employee advocacy week"))
+    open_task = busy_api.create_task(unique("Draft the advocacy posts"), idea_id=known["id"])
+    done_task = other_api.create_task(unique("Collect staff photos"))
+    other_api.claim(done_task["id"])
+
+    page = open_page(away, "/")
+    reference = open_page(busy, "/")
+    for board in (page, reference):
+        wait_until_live(board)
+    mark_page(page)
+
+    # The connection drops: the browser goes offline and its socket breaks.
+    page.context.set_offline(True)
+    page.evaluate("() => window.taskForceLive.socket.io.engine.close()")
+    expect(page.locator("body")).to_have_attribute("data-live", "0")
+
+    # Meanwhile the others carry on.
+    fresh = busy_api.post_idea(unique("Live Q&A with the CEO"))
+    other_api.vote(known["id"])
+    other_api.vote(fresh["id"])
+    busy_api.vote(fresh["id"])
+    other_api.comment(known["id"], "Count me in for the photos.")
+    busy_api.claim(open_task["id"])
+    other_api.call("POST", f"tasks/{done_task['id']}/complete", expect=200)
+    newest_task = other_api.create_task(unique("Book the studio"), idea_id=fresh["id"])
+    newest = last_seq(busy_api)
+
+    page.context.set_offline(False)
+    wait_until_applied(page, newest, timeout=20_000)
+    wait_until_applied(reference, newest)
+
+    expect(idea_card(page, fresh["id"]).locator('[data-field="votes"]')).to_have_text("2")
+    expect(idea_card(page, known["id"]).locator('[data-field="comments"]')).to_have_attribute(
+        "data-count", "1"
+    )
+    expect(
+        page.locator(f'#tasks-claimed .task-card[data-task-id="{open_task["id"]}"]')
+    ).to_have_count(1)
+    expect(page.locator(f'#tasks-done .task-card[data-task-id="{done_task["id"]}"]')).to_have_count(
+        1
+    )
+    expect(
+        page.locator(f'#tasks-open .task-card[data-task-id="{newest_task["id"]}"]')
+    ).to_have_count(1)
+    assert still_same_document(page), "the board reloaded instead of catching up"
+
+    caught_up = board_snapshot(page)
+    for kind in ("ideas", "tasks"):
+        ids = [card["id"] for card in caught_up[kind]]
+        assert len(ids) == len(set(ids)), f"duplicate {kind} cards: {sorted(ids)}"
+    differences = board_differences(caught_up, board_snapshot(reference))
+    assert not differences, "the caught-up board differs from the others':\n" + "\n".join(
+        differences
+    )
+    reloaded = open_page(away, "/")
+    wait_until_live(reloaded)
+    differences = board_differences(caught_up, board_snapshot(reloaded))
+    assert not differences, "the caught-up board differs from a reload:\n" + "\n".join(differences)

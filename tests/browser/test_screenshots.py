@@ -1,0 +1,163 @@
+"""Screenshots for the README and docs/tour.md, taken from the demo data by the real product.
+
+They are taken on request, so that ordinary and CI runs stay fast and never dirty the
+working tree (the demo pages themselves are tested in tests/test_demo.py):
+
+    BOARD_UPDATE_SCREENSHOTS=1 .venv/bin/pytest -q tests/browser/test_screenshots.py
+
+Each is written to the test's temporary folder first and copied to docs/screenshots/ only
+once the page loaded, went live and ran without a script error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import ROOT, VIEWPORT, Api, Person, start_server, wait_until_live
+
+UPDATE = os.environ.get("BOARD_UPDATE_SCREENSHOTS") == "1"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not UPDATE, reason="BOARD_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots"),
+]
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+
+
+def load_demo(workdir, database_url: str) -> None:
+    """`flask --app app demo`, exactly as `make run` loads it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOARD_")}
+    env.update(
+        BOARD_DATABASE_URL=database_url,
+        BOARD_INSTANCE_PATH=str(workdir / "instance"),
+        BOARD_SECRET_KEY="browser-test-secret",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def demo_people() -> dict[str, Person]:
+    """The README's demo logins (board/demo.py tells the story and the password)."""
+    demo = pytest.importorskip("board.demo")
+    if not hasattr(demo, "DEMO_PASSWORD"):
+        pytest.skip("the demo data is not written yet")
+    return {
+        key: Person(f"{key}@{demo.DOMAIN}", key.title(), role, "", 0, demo.DEMO_PASSWORD)
+        for key, role in [
+            ("jonas", "member"),
+            ("priya", "member"),
+            ("lena", "facilitator"),
+            ("petra", "observer"),
+        ]
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_server(chromium_path, sqlite_template, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("demo-server")
+    shutil.copy(sqlite_template, workdir / "board.sqlite3")
+    database_url = f"sqlite:///{workdir / 'board.sqlite3'}"
+    people = demo_people()
+    load_demo(workdir, database_url)
+    server = start_server(workdir, database_url)
+    server.people = people
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def showcase_idea(demo_server) -> int:
+    """The most-voted idea that has a mentor note: it shows the most on one page."""
+    api = Api(demo_server, demo_server.people["jonas"])
+    ideas = api.call("GET", "ideas?sort=top", expect=200)["items"]
+    assert ideas, "the demo should have ideas"
+    for idea in ideas:
+        comments = api.call("GET", f"ideas/{idea['id']}/comments", expect=200)
+        if any(comment["is_mentor_note"] for comment in comments):
+            return idea["id"]
+    return ideas[0]["id"]
+
+
+# name, who (None: a stranger), path, viewport, browser language
+SHOTS = [
+    ("board", "jonas", "/", VIEWPORT, "en-US"),
+    ("board-facilitator", "lena", "/", VIEWPORT, "en-US"),
+    ("board-observer-de", "petra", "/", VIEWPORT, "de-DE"),
+    ("board-phone", "jonas", "/", PHONE, "en-US"),
+    ("idea", "jonas", "/ideas/{idea}", VIEWPORT, "en-US"),
+    ("idea-member-phone", "jonas", "/ideas/{idea}#comments", PHONE, "en-US"),
+    ("my-tasks-phone", "priya", "/my-tasks", PHONE, "en-US"),
+    ("feed", "petra", "/feed", VIEWPORT, "en-US"),
+    ("help", "lena", "/help", VIEWPORT, "en-US"),
+    ("login", None, "/login", VIEWPORT, "en-US"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "who", "path", "viewport", "locale"), SHOTS, ids=[shot[0] for shot in SHOTS]
+)
+def test_screenshot(
+    browser, demo_server, showcase_idea, tmp_path, name, who, path, viewport, locale
+):
+    context = browser.new_context(
+        base_url=demo_server.url,
+        viewport=viewport,
+        device_scale_factor=1,
+        locale=locale,
+        reduced_motion="reduce",
+    )
+    try:
+        if who is not None:
+            person = demo_server.people[who]
+            answer = context.request.post(
+                "/api/v1/auth/login", data={"email": person.email, "password": person.password}
+            )
+            assert answer.status == 200, answer.text()
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        response = page.goto(path.format(idea=showcase_idea))
+        assert response is not None and response.ok, f"{path}: {response and response.status}"
+        if who is not None:
+            wait_until_live(page)
+        if name == "feed":
+            show_a_live_event(page, demo_server)
+        expect(page.locator("main")).to_be_visible()
+        page.evaluate("() => document.fonts.ready")
+        shot = tmp_path / f"{name}.png"
+        page.screenshot(path=str(shot), full_page=False)
+        assert errors == [], f"script errors on {path}: {errors}"
+    finally:
+        context.close()
+    assert shot.stat().st_size > 10_000, "a screenshot that small is an empty page"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, SCREENSHOTS / shot.name)
+
+
+def show_a_live_event(page, server) -> None:
+    """The feed as an observer sees it: a colleague's comment arrives while they watch."""
+    api = Api(server, server.people["priya"])
+    idea = api.call("GET", "ideas?sort=new", expect=200)["items"][0]
+    text = "I can film the unboxing at the Freiburg store on Saturday."
+    api.comment(idea["id"], text)
+    expect(page.locator("#feed-days")).to_contain_text(idea["title"])
+    expect(page.locator("#feed-days .feed-day").first).to_contain_text("Priya")
+    # Scroll the live status line and the newest items up into the picture.
+    page.evaluate(
+        "() => { const line = document.querySelector('.feed-status');"
+        " window.scrollTo(0, line.getBoundingClientRect().top + window.scrollY - 300); }"
+    )

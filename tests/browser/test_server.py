@@ -1,0 +1,22 @@
+"""The harness itself: the real server answers, and a logged-in context reaches the board."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_login_page_is_served_to_a_stranger(open_page):
+    page = open_page(None, "/login")
+    assert page.url.endswith("/login")
+
+
+def test_board_sends_a_stranger_to_the_login_page(open_page):
+    page = open_page(None, "/")
+    assert "/login" in page.url
+
+
+@pytest.mark.parametrize("name", ["mara", "sam", "olga"])
+def test_every_role_reaches_the_board_without_script_errors(open_page, board_server, name):
+    page = open_page(board_server.people[name], "/")
+    assert page.url.rstrip("/") == board_server.url
+    assert page.js_errors == []
