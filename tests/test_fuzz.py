@@ -14,7 +14,6 @@ import re
 
 import pytest
 import schemathesis
-from conftest import JsonClient
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from board.openapi import spec
 from models import Nudge, NudgeRecipient, Prompt
+from tests.conftest import JsonClient
 
 # Small in CI; BOARD_FUZZ_EXAMPLES=500 digs deeper on a laptop.
 MAX_EXAMPLES = int(os.environ.get("BOARD_FUZZ_EXAMPLES", "12"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, JsonClient, make_user
 from sqlalchemy import select
 
 from board import people
 from models import User
+from tests.conftest import PASSWORD, JsonClient, make_user
 
 PRODUCTION_HASHER = people._hasher  # before any test swaps it for a cheap one
 

@@ -6,10 +6,10 @@ import dataclasses
 import re
 
 import pytest
-from conftest import PASSWORD, JsonClient
 
 from board import create_app, people
 from board.settings import Settings
+from tests.conftest import PASSWORD, JsonClient
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -7,11 +7,11 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import PASSWORD, JsonClient
 from test_security import assert_security_headers
 
 from board import people
 from models import Nudge, NudgeRecipient, Prompt, User
+from tests.conftest import PASSWORD, JsonClient
 
 HOSTILE = {
     "title": '<script>alert("xss-title")</script>',
