@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 import redis
-from conftest import PASSWORD, REDIS_URL, JsonClient, make_user, service_or_skip
 
 from board import create_app
+from tests.conftest import PASSWORD, REDIS_URL, JsonClient, make_user, service_or_skip
 
 ADDRESS = "198.51.100.7"  # documentation range: only a value in the WSGI environ
 

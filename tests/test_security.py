@@ -155,7 +155,7 @@ def test_the_session_cookie_is_secure_when_configured(settings):
     app = create_app({"TESTING": True},
                      settings=dataclasses.replace(settings, secure_cookies=True))
     try:
-        from conftest import make_user
+        from tests.conftest import make_user
 
         make_user(app, "mara")
         client = app.test_client()
@@ -377,7 +377,8 @@ def test_trusted_proxies_come_from_the_environment(tmp_path):
 @pytest.mark.redis
 def test_a_logout_holds_in_every_process_with_redis(settings):
     import redis
-    from conftest import REDIS_URL, make_user, service_or_skip
+
+    from tests.conftest import REDIS_URL, make_user, service_or_skip
 
     service_or_skip("Redis", lambda: redis.Redis.from_url(
         REDIS_URL, socket_connect_timeout=2).ping())
