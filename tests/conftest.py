@@ -18,6 +18,9 @@ from board.settings import Settings
 from models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("BOARD_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 POSTGRES_URL = os.environ.get("BOARD_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -238,3 +241,33 @@ def observer(people_) -> JsonClient:
 @pytest.fixture
 def anonymous(app) -> JsonClient:
     return JsonClient(app.test_client())
+
+
+# ---- the browser: Debian's Chromium through Playwright, one for the whole run ----------
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Chromium for the browser tests: skipped on a laptop without it, a failure in CI."""
+    def check():
+        import playwright  # noqa: F401 - requirements-dev.txt
+
+        if not Path(CHROMIUM).exists():
+            raise FileNotFoundError(f"no Chromium at {CHROMIUM}: `make browser-deps` installs "
+                                    "Debian's, BOARD_TEST_CHROMIUM names another")
+
+    service_or_skip("Chromium for the browser tests", check)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """One headless Chromium shared by every browser test: Playwright's sync API cannot
+    start twice in one thread, so a test must not launch its own while this one lives."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=10_000)  # a live update may take a while on a loaded CI machine
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -82,13 +82,9 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+def chromium(server, browser):
+    """The suite's one Chromium (tests/conftest.py): the sync API cannot start twice."""
+    return browser
 
 
 class Api:

@@ -9,16 +9,12 @@ service → event row → commit → Socket.IO → the open pages.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.browser.helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LIVE_TIMEOUT_MS,
     SEED_PEOPLE,
     VIEWPORT,
@@ -42,38 +38,6 @@ def pytest_runtest_makereport(item, call):
     if report.failed and isinstance(server, BoardServer):
         tail = "\n".join(server.log().splitlines()[-60:])
         report.sections.append(("board server log (last 60 lines)", tail))
-
-
-def _missing(reason: str) -> None:
-    """In CI a missing browser fails the run; on a laptop the browser tests are skipped."""
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        _missing("Playwright for Python is not installed (requirements-dev.txt)")
-    if not Path(CHROMIUM).exists():
-        _missing(
-            f"Chromium not found at {CHROMIUM}: install Debian's `chromium` "
-            "(`make browser-deps`) or set BOARD_TEST_CHROMIUM"
-        )
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=LIVE_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

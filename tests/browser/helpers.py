@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,15 +18,6 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-battery"
-CHROMIUM = os.environ.get("BOARD_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 SERVER_START_SECONDS = 30
 # How long a live update may take to show up before a test calls it missing. Generous
