@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from board import clock, create_app
 from board.settings import Settings
@@ -21,8 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("BOARD_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-POSTGRES_URL = os.environ.get("BOARD_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# The server the PostgreSQL tests use. Each run (and each pytest-xdist worker) creates a
+# database of its own there and drops it at the end, so two runs on one server never collide.
+POSTGRES_SERVER_URL = os.environ.get("BOARD_TEST_POSTGRES_URL",
+                                     "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
+POSTGRES_URL = make_url(POSTGRES_SERVER_URL).set(
+    database=f"board_test_{RUN_ID}").render_as_string(hide_password=False)
 REDIS_URL = os.environ.get("BOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PASSWORD = "correct-horse-battery"
 
@@ -58,19 +64,36 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
     def check():
-        engine = create_engine(POSTGRES_URL)
+        engine = create_engine(POSTGRES_SERVER_URL)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
 
     service_or_skip("PostgreSQL", check)
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    create_postgres_database(POSTGRES_URL)
     migrate(POSTGRES_URL)
-    return POSTGRES_URL
+    yield POSTGRES_URL
+    drop_postgres_database(POSTGRES_URL)
+
+
+def _server_engine():
+    return create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
+
+
+def create_postgres_database(url: str) -> None:
+    name = make_url(url).database
+    engine = _server_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+
+
+def drop_postgres_database(url: str) -> None:
+    engine = _server_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def truncate_postgres(url: str) -> None:

@@ -7,12 +7,18 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, make_url, text
 
 from models import Base
-from tests.conftest import POSTGRES_URL, alembic_config, service_or_skip
+from tests.conftest import (
+    POSTGRES_SERVER_URL,
+    POSTGRES_URL,
+    alembic_config,
+    create_postgres_database,
+    drop_postgres_database,
+    service_or_skip,
+)
 
-SCHEMA = "migration_check"  # PostgreSQL: a schema of its own, so the shared test schema stays
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -22,21 +28,17 @@ def empty_database(request, tmp_path):
         return
 
     def check():
-        engine = create_engine(POSTGRES_URL)
+        engine = create_engine(POSTGRES_SERVER_URL)
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         engine.dispose()
 
     service_or_skip("PostgreSQL", check)
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{SCHEMA}"
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    admin.dispose()
+    url = make_url(POSTGRES_URL)
+    url = url.set(database=f"{url.database}_migrations").render_as_string(hide_password=False)
+    create_postgres_database(url)
+    yield url
+    drop_postgres_database(url)
 
 
 def differences(url: str) -> list:
