@@ -28,9 +28,13 @@ def create_bare_app(async_mode: str) -> Flask:
 
     @app.put("/vote/<int:idea_id>")
     def vote(idea_id: int):
-        envelope = {"seq": next(seq), "type": "idea.votes_changed",
-                    "at": "2026-01-01T00:00:00+00:00", "actor": None,
-                    "data": {"idea_id": idea_id, "votes": 1, "departments_supporting": 1}}
+        envelope = {
+            "seq": next(seq),
+            "type": "idea.votes_changed",
+            "at": "2026-01-01T00:00:00+00:00",
+            "actor": None,
+            "data": {"idea_id": idea_id, "votes": 1, "departments_supporting": 1},
+        }
         socketio.emit("activity", envelope, to="board")
         return {"idea_id": idea_id, "votes": 1, "voted": True, "departments_supporting": 1}
 

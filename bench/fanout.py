@@ -66,10 +66,14 @@ class Result:
 
     def summary(self) -> dict:
         return {
-            "kind": self.kind, "server": self.server, "clients": self.clients,
-            "votes": self.votes, "deliveries": len(self.latencies),
+            "kind": self.kind,
+            "server": self.server,
+            "clients": self.clients,
+            "votes": self.votes,
+            "deliveries": len(self.latencies),
             "delivered": len(self.latencies) / self.expected if self.expected else 0.0,
-            "p50_ms": self.percentile(0.50) * 1000, "p95_ms": self.percentile(0.95) * 1000,
+            "p50_ms": self.percentile(0.50) * 1000,
+            "p95_ms": self.percentile(0.95) * 1000,
             "max_ms": max(self.latencies, default=float("nan")) * 1000,
             "request_p50_ms": _median(self.requests) * 1000,
             "dropped_connections": self.dropped,
@@ -99,9 +103,18 @@ def server_command(kind: str, server: str, port: int, clients: int) -> list[str]
     if server == "gunicorn":
         target = "app:app" if kind == "board" else "bench.bare:create_bare_app('threading')"
         # Each open socket holds one of the worker's threads for as long as it is open.
-        return [str(Path(sys.executable).parent / "gunicorn"), "-w", "1",
-                "--threads", str(clients + 50), "-b", f"127.0.0.1:{port}",
-                "--log-level", "warning", target]
+        return [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w",
+            "1",
+            "--threads",
+            str(clients + 50),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ]
     mode = "gevent" if server == "gevent" else "threading"
     return [sys.executable, "-m", "bench.serve", kind, "--mode", mode, "--port", str(port)]
 
@@ -113,8 +126,14 @@ def running_server(kind: str, server: str, clients: int, env: dict):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(server_command(kind, server, port, clients), cwd=ROOT,
-                                   env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+        process = subprocess.Popen(
+            server_command(kind, server, port, clients),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
         try:
             _wait_until_serving(process, url, log, requests)
             yield url
@@ -178,12 +197,23 @@ def prepare_board(workdir: Path, listeners: int, ideas: int) -> BoardSetup:
         departments = [Department(name=name) for name in DEPARTMENTS]
         session.add_all(departments)
         session.flush()
-        voter = User(email="voter@bench.example", password_hash=password_hash,
-                     display_name="Voter", role="member", department_id=departments[0].id)
-        people = [User(email=f"listener{i}@bench.example", password_hash=password_hash,
-                       display_name=f"Listener {i}", role="member",
-                       department_id=departments[i % len(departments)].id)
-                  for i in range(listeners)]
+        voter = User(
+            email="voter@bench.example",
+            password_hash=password_hash,
+            display_name="Voter",
+            role="member",
+            department_id=departments[0].id,
+        )
+        people = [
+            User(
+                email=f"listener{i}@bench.example",
+                password_hash=password_hash,
+                display_name=f"Listener {i}",
+                role="member",
+                department_id=departments[i % len(departments)].id,
+            )
+            for i in range(listeners)
+        ]
         session.add_all([voter, *people])
         session.flush()
         idea_rows = [Idea(title=f"Idea {i}", body="", author_id=voter.id) for i in range(ideas)]
@@ -199,8 +229,12 @@ def prepare_board(workdir: Path, listeners: int, ideas: int) -> BoardSetup:
                 cookie_session["board_sid"] = secrets.token_urlsafe(16)
                 cookies.append(f"{cookie_name}={serializer.dumps(dict(cookie_session))}")
     app.extensions["board_db"].dispose()
-    env = {**os.environ, "BOARD_DATABASE_URL": url, "BOARD_SECRET_KEY": secret,
-           "BOARD_INSTANCE_PATH": str(workdir / "instance")}
+    env = {
+        **os.environ,
+        "BOARD_DATABASE_URL": url,
+        "BOARD_SECRET_KEY": secret,
+        "BOARD_INSTANCE_PATH": str(workdir / "instance"),
+    }
     env.pop("BOARD_MESSAGE_QUEUE", None)
     return BoardSetup(env, cookies, idea_ids, "voter@bench.example")
 
@@ -249,10 +283,17 @@ class Audience:
             client.on("disconnect", self.on_disconnect)
             self.clients.append((client, cookie))
         for start in range(0, len(self.clients), CONNECT_BATCH):
-            await asyncio.gather(*(
-                client.connect(self.url, headers={"Cookie": cookie},
-                               transports=["websocket"], wait_timeout=30)
-                for client, cookie in self.clients[start:start + CONNECT_BATCH]))
+            await asyncio.gather(
+                *(
+                    client.connect(
+                        self.url,
+                        headers={"Cookie": cookie},
+                        transports=["websocket"],
+                        wait_timeout=30,
+                    )
+                    for client, cookie in self.clients[start : start + CONNECT_BATCH]
+                )
+            )
 
     async def vote_once(self, idea: int) -> None:
         """One vote, then wait (boundedly) until every client has it."""
@@ -264,29 +305,37 @@ class Audience:
 
     async def disconnect(self) -> None:
         self.closing = True
-        await asyncio.gather(*(client.disconnect() for client, _ in self.clients),
-                             return_exceptions=True)
+        await asyncio.gather(
+            *(client.disconnect() for client, _ in self.clients), return_exceptions=True
+        )
 
     def result(self, server: str) -> Result:
         measured = self.idea_ids[WARMUP_VOTES:]
-        return Result(self.kind, server, len(self.cookies), len(measured),
-                      [lat for idea in measured for lat in self.latencies[idea]],
-                      [self.round_trips[i] for i in measured if i in self.round_trips],
-                      self.dropped)
+        return Result(
+            self.kind,
+            server,
+            len(self.cookies),
+            len(measured),
+            [lat for idea in measured for lat in self.latencies[idea]],
+            [self.round_trips[i] for i in measured if i in self.round_trips],
+            self.dropped,
+        )
 
 
 async def board_voter(url: str, email: str):
     import aiohttp
 
     http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))  # 127.0.0.1
-    async with http.post(f"{url}/api/v1/auth/login",
-                         json={"email": email, "password": PASSWORD}) as response:
+    async with http.post(
+        f"{url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+    ) as response:
         assert response.status == 200, await response.text()
         token = (await response.json())["csrf_token"]
 
     async def vote(idea: int):
-        async with http.put(f"{url}/api/v1/ideas/{idea}/vote",
-                            headers={"X-CSRF-Token": token}) as response:
+        async with http.put(
+            f"{url}/api/v1/ideas/{idea}/vote", headers={"X-CSRF-Token": token}
+        ) as response:
             assert response.status == 200, await response.text()
 
     return http, vote
@@ -313,18 +362,20 @@ async def keep_logging_in(url: str, email: str, per_second: float, stop: asyncio
         for _ in range(10_000):  # bounded; stops with the votes
             if stop.is_set():
                 return
-            async with http.post(f"{url}/api/v1/auth/login",
-                                 json={"email": email, "password": PASSWORD}) as response:
+            async with http.post(
+                f"{url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+            ) as response:
                 assert response.status == 200, await response.text()
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1 / per_second)
 
 
-async def measure_pair(urls: dict[str, str], setup: BoardSetup, clients: int,
-                       votes: int, logins_per_second: float = 0) -> dict[str, Audience]:
+async def measure_pair(
+    urls: dict[str, str], setup: BoardSetup, clients: int, votes: int, logins_per_second: float = 0
+) -> dict[str, Audience]:
     """Both servers at once, votes alternating between them, so that whatever else the
     machine is doing weighs on the floor and on the board alike."""
-    ideas = setup.idea_ids[:votes + WARMUP_VOTES]
+    ideas = setup.idea_ids[: votes + WARMUP_VOTES]
     board_http, board_vote = await board_voter(urls["board"], setup.voter_email)
     bare_http, bare_vote = await bare_voter(urls["bare"])
     audiences = {
@@ -336,9 +387,13 @@ async def measure_pair(urls: dict[str, str], setup: BoardSetup, clients: int,
             await audience.connect()
         await asyncio.sleep(1.0)  # let the presence updates of the connect burst pass
         stop = asyncio.Event()
-        logins = (asyncio.create_task(keep_logging_in(urls["board"], setup.voter_email,
-                                                      logins_per_second, stop))
-                  if logins_per_second else None)
+        logins = (
+            asyncio.create_task(
+                keep_logging_in(urls["board"], setup.voter_email, logins_per_second, stop)
+            )
+            if logins_per_second
+            else None
+        )
         for n, idea in enumerate(ideas):
             order = ("bare", "board") if n % 2 == 0 else ("board", "bare")
             for kind in order:
@@ -355,14 +410,20 @@ async def measure_pair(urls: dict[str, str], setup: BoardSetup, clients: int,
     return audiences
 
 
-def bench_pair(server: str, clients: int, votes: int,
-               logins_per_second: float = 0) -> dict[str, Result]:
+def bench_pair(
+    server: str, clients: int, votes: int, logins_per_second: float = 0
+) -> dict[str, Result]:
     with tempfile.TemporaryDirectory(prefix="board-bench-") as tmp:
         setup = prepare_board(Path(tmp), clients, votes + WARMUP_VOTES)
-        with running_server("bare", server, clients, dict(os.environ)) as bare_url, \
-                running_server("board", server, clients, setup.env) as board_url:
-            audiences = asyncio.run(measure_pair({"bare": bare_url, "board": board_url},
-                                                 setup, clients, votes, logins_per_second))
+        with (
+            running_server("bare", server, clients, dict(os.environ)) as bare_url,
+            running_server("board", server, clients, setup.env) as board_url,
+        ):
+            audiences = asyncio.run(
+                measure_pair(
+                    {"bare": bare_url, "board": board_url}, setup, clients, votes, logins_per_second
+                )
+            )
     return {kind: audience.result(server) for kind, audience in audiences.items()}
 
 
@@ -379,28 +440,39 @@ def describe_machine() -> str:
     except OSError:
         pass
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"load average before the run {load}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"load average before the run {load}"
+    )
 
 
 def print_result(result: Result) -> None:
     s = result.summary()
-    print(f"  K={s['clients']:<4} {s['kind']:<5} p50 {s['p50_ms']:7.1f} ms   "
-          f"p95 {s['p95_ms']:7.1f} ms   max {s['max_ms']:7.1f} ms   "
-          f"delivered {s['delivered'] * 100:6.2f} % ({s['deliveries']}/{result.expected})   "
-          f"(vote request p50 {s['request_p50_ms']:.1f} ms"
-          + (f", {s['dropped_connections']} connections dropped)" if result.dropped else ")"),
-          flush=True)
+    print(
+        f"  K={s['clients']:<4} {s['kind']:<5} p50 {s['p50_ms']:7.1f} ms   "
+        f"p95 {s['p95_ms']:7.1f} ms   max {s['max_ms']:7.1f} ms   "
+        f"delivered {s['delivered'] * 100:6.2f} % ({s['deliveries']}/{result.expected})   "
+        f"(vote request p50 {s['request_p50_ms']:.1f} ms"
+        + (f", {s['dropped_connections']} connections dropped)" if result.dropped else ")"),
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", default="100,500", help="comma-separated K values")
     parser.add_argument("--votes", type=int, default=30, help="E votes per K")
-    parser.add_argument("--servers", default="gunicorn",
-                        help="comma-separated: gunicorn (threads), werkzeug (threads), gevent")
-    parser.add_argument("--logins-per-second", type=float, default=0,
-                        help="people logging in to the board during the votes (argon2 load)")
+    parser.add_argument(
+        "--servers",
+        default="gunicorn",
+        help="comma-separated: gunicorn (threads), werkzeug (threads), gevent",
+    )
+    parser.add_argument(
+        "--logins-per-second",
+        type=float,
+        default=0,
+        help="people logging in to the board during the votes (argon2 load)",
+    )
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = parser.parse_args(argv)
     logging.getLogger("engineio.client").setLevel(logging.CRITICAL)  # counted instead
@@ -425,8 +497,10 @@ def main(argv: list[str] | None = None) -> int:
     for server, clients, ratio, delivered in verdicts:
         if clients == 500:
             ok = delivered and ratio <= 1.5
-            print(f"  {server}: {'met' if ok else 'MISSED'} (ratio {ratio:.2f}, "
-                  f"{'all' if delivered else 'NOT all'} delivered)")
+            print(
+                f"  {server}: {'met' if ok else 'MISSED'} (ratio {ratio:.2f}, "
+                f"{'all' if delivered else 'NOT all'} delivered)"
+            )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([r.summary() for r in results], indent=2))

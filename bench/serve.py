@@ -30,8 +30,9 @@ def main() -> None:
 
         WSGIServer(("127.0.0.1", args.port), app, log=None).serve_forever()
     else:
-        app.extensions["socketio"].run(app, host="127.0.0.1", port=args.port,
-                                       allow_unsafe_werkzeug=True, log_output=False)
+        app.extensions["socketio"].run(
+            app, host="127.0.0.1", port=args.port, allow_unsafe_werkzeug=True, log_output=False
+        )
 
 
 def build(kind: str, mode: str):

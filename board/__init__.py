@@ -27,8 +27,12 @@ def load_user(session_id: str):
 def create_app(config: dict | None = None, settings: Settings | None = None) -> Flask:
     """settings → db → login → csrf → socketio → blueprints → CLI."""
     settings = settings or Settings.from_env()
-    app = Flask(__name__, static_folder="../static", template_folder="../templates",
-                instance_path=str(settings.instance_path))
+    app = Flask(
+        __name__,
+        static_folder="../static",
+        template_folder="../templates",
+        instance_path=str(settings.instance_path),
+    )
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,

@@ -22,8 +22,12 @@ users = AppGroup("users", help="Manage people. Roles change only here.")
 @click.option("--password", required=True, help="At least 10 characters.")
 @click.option("--name", "display_name", required=True, help="Display name.")
 @click.option("--department", required=True, help="Department name (created when missing).")
-@click.option("--role", type=click.Choice(["member", "facilitator", "observer"]),
-              default="member", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["member", "facilitator", "observer"]),
+    default="member",
+    show_default=True,
+)
 def create_user(email, password, display_name, department, role):
     """Create a person with any role."""
     with _session() as session:

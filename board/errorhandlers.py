@@ -26,13 +26,15 @@ _HTTP_CODES = {
     429: ("too_many_requests", "Too many attempts; please wait and try again."),
 }
 
-add_german({
-    "The request could not be understood.": "Die Anfrage war nicht verständlich.",
-    "You may not do this.": "Das darfst du nicht.",
-    "This conflicts with the current state.": "Das widerspricht dem aktuellen Stand.",
-    "The request is too large.": "Die Anfrage ist zu groß.",
-    "Send JSON.": "Sende JSON.",
-})
+add_german(
+    {
+        "The request could not be understood.": "Die Anfrage war nicht verständlich.",
+        "You may not do this.": "Das darfst du nicht.",
+        "This conflicts with the current state.": "Das widerspricht dem aktuellen Stand.",
+        "The request is too large.": "Die Anfrage ist zu groß.",
+        "Send JSON.": "Sende JSON.",
+    }
+)
 
 
 def wants_json() -> bool:
@@ -68,8 +70,7 @@ def translate_field(message: str) -> str:
 
 
 def handle_board_error(error: BoardError):
-    fields = ({k: translate_field(v) for k, v in error.fields.items()}
-              if error.fields else None)
+    fields = {k: translate_field(v) for k, v in error.fields.items()} if error.fields else None
     headers = {}
     if isinstance(error, TooManyRequests) and error.params.get("retry_after"):
         headers["Retry-After"] = str(error.params["retry_after"])
@@ -81,8 +82,10 @@ def handle_csrf_error(error: CSRFError):
     if wants_json() and not _public_endpoint() and not current_user.is_authenticated:
         return render_error(401, "not_logged_in", _("Please log in first."))
     return render_error(
-        400, "csrf_failed",
-        _("The security token is missing or has expired; reload the page and try again."))
+        400,
+        "csrf_failed",
+        _("The security token is missing or has expired; reload the page and try again."),
+    )
 
 
 def _public_endpoint() -> bool:
@@ -114,5 +117,11 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, handle_unexpected)
 
 
-__all__ = ["register_error_handlers", "envelope", "Denied", "Invalid", "NotFound",
-           "Unauthenticated"]
+__all__ = [
+    "register_error_handlers",
+    "envelope",
+    "Denied",
+    "Invalid",
+    "NotFound",
+    "Unauthenticated",
+]

@@ -7,8 +7,7 @@ class BoardError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, code: str | None = None, fields: dict | None = None,
-                 **params):
+    def __init__(self, message: str, code: str | None = None, fields: dict | None = None, **params):
         super().__init__(message)
         self.message = message
         if code:

@@ -22,9 +22,17 @@ from models import Event, EventRecipient
 
 PUBLIC_ROOM = "board"
 EVENT_TYPES = {
-    "idea.created", "idea.updated", "idea.votes_changed", "comment.created",
-    "task.created", "task.claimed", "task.released", "task.completed",
-    "prompt.created", "prompt.phase_changed", "nudge.sent",
+    "idea.created",
+    "idea.updated",
+    "idea.votes_changed",
+    "comment.created",
+    "task.created",
+    "task.claimed",
+    "task.released",
+    "task.completed",
+    "prompt.created",
+    "prompt.phase_changed",
+    "nudge.sent",
 }
 # Any constant: serialises event writers on PostgreSQL so that seq order is commit order
 # and a client asking for `after=SEQ` can never miss an event that commits later.
@@ -68,10 +76,16 @@ def session_room(board_sid: str) -> str:
     return f"session:{board_sid}"
 
 
-def record(session: Session, type: str, actor: Any, data: dict, *,
-           department_id: int | None = None,
-           recipients: Iterable[int] | None = None,
-           anonymous: bool = False) -> dict:
+def record(
+    session: Session,
+    type: str,
+    actor: Any,
+    data: dict,
+    *,
+    department_id: int | None = None,
+    recipients: Iterable[int] | None = None,
+    anonymous: bool = False,
+) -> dict:
     """Write one event in the current transaction and queue it for publishing on commit.
 
     `recipients` makes the event private to those user ids; `anonymous` drops the actor
@@ -85,10 +99,14 @@ def record(session: Session, type: str, actor: Any, data: dict, *,
     at = clock.now()
     body = {"type": type, "at": clock.iso(at), "actor": user_summary(shown_actor), "data": data}
     row = Event(
-        type=type, at=at, actor_id=shown_actor.id if shown_actor is not None else None,
-        department_id=department_id if department_id is not None else (
-            shown_actor.department_id if shown_actor is not None else None),
-        private=recipients is not None, envelope=body,
+        type=type,
+        at=at,
+        actor_id=shown_actor.id if shown_actor is not None else None,
+        department_id=department_id
+        if department_id is not None
+        else (shown_actor.department_id if shown_actor is not None else None),
+        private=recipients is not None,
+        envelope=body,
     )
     session.add(row)
     session.flush()

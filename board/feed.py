@@ -62,14 +62,14 @@ class FeedFilter:
         kinds = self.kinds or tuple(KINDS)
         return tuple(t for kind in kinds for t in KINDS[kind])
 
-    def window(self, tz: ZoneInfo, now: datetime | None = None) -> tuple[datetime | None,
-                                                                          datetime | None]:
+    def window(
+        self, tz: ZoneInfo, now: datetime | None = None
+    ) -> tuple[datetime | None, datetime | None]:
         """The period as UTC bounds [since, until); None where it is open."""
         now = now or clock.now()
         if self.period == "custom":
             since = _local_midnight(self.date_from, tz) if self.date_from else None
-            until = (_local_midnight(self.date_to + timedelta(days=1), tz)
-                     if self.date_to else None)
+            until = _local_midnight(self.date_to + timedelta(days=1), tz) if self.date_to else None
             return since, until
         if self.period == "all":
             return None, None
@@ -97,8 +97,9 @@ def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 
 def _bad_parameter(name: str, problem: str) -> Invalid:
-    return Invalid("A query parameter is invalid.", code="invalid_parameter",
-                   fields={name: problem})
+    return Invalid(
+        "A query parameter is invalid.", code="invalid_parameter", fields={name: problem}
+    )
 
 
 def _parse_date(args: Mapping, name: str) -> date | None:
@@ -305,16 +306,26 @@ def _prompt_id_of(envelope: dict) -> int | None:
 def _lookups(session: Session, rows: list[Event]) -> _Lookups:
     idea_ids = {i for i in (_idea_id_of(r.envelope) for r in rows) if isinstance(i, int)}
     prompt_ids = {p for p in (_prompt_id_of(r.envelope) for r in rows) if isinstance(p, int)}
-    titles = dict(session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(idea_ids))).all()
-                  ) if idea_ids else {}
-    prompts = {p.id: p for p in session.scalars(select(Prompt).where(Prompt.id.in_(prompt_ids)))
-               } if prompt_ids else {}
+    titles = (
+        dict(session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(idea_ids))).all())
+        if idea_ids
+        else {}
+    )
+    prompts = (
+        {p.id: p for p in session.scalars(select(Prompt).where(Prompt.id.in_(prompt_ids)))}
+        if prompt_ids
+        else {}
+    )
     tallies: dict[int, tuple[int, int]] = {}
     if prompt_ids:
-        query = (select(Idea.prompt_id, func.count(Idea.id),
-                        func.count(func.distinct(User.department_id)))
-                 .join(User, User.id == Idea.author_id)
-                 .where(Idea.prompt_id.in_(prompt_ids)).group_by(Idea.prompt_id))
+        query = (
+            select(
+                Idea.prompt_id, func.count(Idea.id), func.count(func.distinct(User.department_id))
+            )
+            .join(User, User.id == Idea.author_id)
+            .where(Idea.prompt_id.in_(prompt_ids))
+            .group_by(Idea.prompt_id)
+        )
         tallies = {pid: (ideas, depts) for pid, ideas, depts in session.execute(query)}
     return _Lookups(titles, prompts, tallies)
 
@@ -333,8 +344,10 @@ def _votes_phrase(votes: int, departments: int) -> Phrase:
         return Phrase("1 vote")
     if departments <= 1:
         return Phrase("{votes} votes from 1 department", (("votes", votes),))
-    return Phrase("{votes} votes from {departments} departments",
-                  (("votes", votes), ("departments", departments)))
+    return Phrase(
+        "{votes} votes from {departments} departments",
+        (("votes", votes), ("departments", departments)),
+    )
 
 
 def _ideas_phrase(ideas: int, departments: int) -> Phrase:
@@ -344,8 +357,10 @@ def _ideas_phrase(ideas: int, departments: int) -> Phrase:
         return Phrase("1 idea")
     if departments <= 1:
         return Phrase("{ideas} ideas from 1 department", (("ideas", ideas),))
-    return Phrase("{ideas} ideas from {departments} departments",
-                  (("ideas", ideas), ("departments", departments)))
+    return Phrase(
+        "{ideas} ideas from {departments} departments",
+        (("ideas", ideas), ("departments", departments)),
+    )
 
 
 def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
@@ -359,19 +374,28 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
         if type_ == "idea.updated":
             return "{actor} edited the idea {idea}.", {**actor, "idea": link}
         if idea.get("prompt_id"):
-            return ("{actor} posted the idea {idea} for {prompt}.",
-                    {**actor, "idea": link, "prompt": look.prompt(idea["prompt_id"])})
+            return (
+                "{actor} posted the idea {idea} for {prompt}.",
+                {**actor, "idea": link, "prompt": look.prompt(idea["prompt_id"])},
+            )
         return "{actor} posted the idea {idea}.", {**actor, "idea": link}
     if type_ == "idea.votes_changed":
         if data.get("votes") is None:
             return None  # a hidden challenge tally: never shown before the challenge closes
-        return ("The idea {idea} now has {tally}.",
-                {"idea": look.idea(data.get("idea_id")),
-                 "tally": _votes_phrase(data["votes"], data.get("departments_supporting") or 0)})
+        return (
+            "The idea {idea} now has {tally}.",
+            {
+                "idea": look.idea(data.get("idea_id")),
+                "tally": _votes_phrase(data["votes"], data.get("departments_supporting") or 0),
+            },
+        )
     if type_ == "comment.created":
         comment = data.get("comment") or {}
-        template = ("{actor} left a mentor note on the idea {idea}."
-                    if comment.get("is_mentor_note") else "{actor} commented on the idea {idea}.")
+        template = (
+            "{actor} left a mentor note on the idea {idea}."
+            if comment.get("is_mentor_note")
+            else "{actor} commented on the idea {idea}."
+        )
         return template, {**actor, "idea": look.idea(comment.get("idea_id"))}
     if type_.startswith("task."):
         task = data.get("task") or {}
@@ -379,8 +403,10 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
             return None
         link = Link(task.get("title") or f"#{task.get('id')}", f"/tasks/{task.get('id')}")
         if type_ == "task.created" and task.get("idea_id"):
-            return ("{actor} created the task {task} for the idea {idea}.",
-                    {**actor, "task": link, "idea": look.idea(task["idea_id"])})
+            return (
+                "{actor} created the task {task} for the idea {idea}.",
+                {**actor, "task": link, "idea": look.idea(task["idea_id"])},
+            )
         return {
             "task.created": "{actor} created the task {task}.",
             "task.claimed": "{actor} took on the task {task}.",
@@ -406,12 +432,18 @@ def _prompt_sentence(type_: str, data: dict, actor: dict, look: _Lookups):
         return "{actor} asked the task force: {prompt}", {**actor, "prompt": link}
     phase = prompt.get("phase", data.get("phase"))
     if phase == "voting":
-        return ("Voting opened on the challenge {prompt}." if challenge
-                else "Voting opened on the prompt {prompt}."), {"prompt": link}
+        return (
+            "Voting opened on the challenge {prompt}."
+            if challenge
+            else "Voting opened on the prompt {prompt}."
+        ), {"prompt": link}
     if phase == "closed":
         ideas, departments = look.tallies.get(pid, (0, 0))
-        template = ("A challenge closed: {prompt} collected {tally}." if challenge
-                    else "A prompt closed: {prompt} collected {tally}.")
+        template = (
+            "A challenge closed: {prompt} collected {tally}."
+            if challenge
+            else "A prompt closed: {prompt} collected {tally}."
+        )
         return template, {"prompt": link, "tally": _ideas_phrase(ideas, departments)}
     if phase == "collecting":
         return "{prompt} is taking ideas.", {"prompt": link}
@@ -465,8 +497,7 @@ def items_from_events(session: Session, rows: list[Event], tz: ZoneInfo) -> list
 
 def _public_events(flt: FeedFilter, tz: ZoneInfo, types: Iterable[str] | None = None):
     since, until = flt.window(tz)
-    query = select(Event).where(Event.private.is_(False),
-                                Event.type.in_(tuple(types or flt.types)))
+    query = select(Event).where(Event.private.is_(False), Event.type.in_(tuple(types or flt.types)))
     if flt.department_id is not None:
         query = query.where(Event.department_id == flt.department_id)
     if since is not None:
@@ -487,9 +518,16 @@ class FeedPage:
     next_before: int | None  # for "older activity", None at the end
 
 
-def read_feed(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo, *,
-              before: int | None = None, after: int | None = None,
-              limit: int | None = None) -> FeedPage:
+def read_feed(
+    session: Session,
+    viewer,
+    flt: FeedFilter,
+    tz: ZoneInfo,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int | None = None,
+) -> FeedPage:
     """The newest items matching `flt`, older than `before` or newer than `after`."""
     policy.require(viewer, "feed.read")
     limit = limit or PAGE_SIZE
@@ -502,8 +540,9 @@ def read_feed(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo, *,
     rows = list(session.scalars(query.order_by(Event.seq.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return FeedPage(items_from_events(session, rows, tz), last_seq,
-                    rows[-1].seq if more and rows else None)
+    return FeedPage(
+        items_from_events(session, rows, tz), last_seq, rows[-1].seq if more and rows else None
+    )
 
 
 def group_by_day(items: list[FeedItem], tz: ZoneInfo) -> list[tuple[date, list[FeedItem]]]:
@@ -541,10 +580,13 @@ def summarize(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo) -> Summar
     flt = replace(flt, kinds=())
     since, until = flt.window(tz)
     counted = session.execute(
-        _public_events(flt, tz, ("idea.created", "task.completed"))
-        .with_only_columns(Event.type, Event.at)).all()
+        _public_events(flt, tz, ("idea.created", "task.completed")).with_only_columns(
+            Event.type, Event.at
+        )
+    ).all()
     taking_part = select(func.count(func.distinct(Event.department_id))).where(
-        Event.private.is_(False), Event.type.in_(FEED_TYPES), Event.department_id.is_not(None))
+        Event.private.is_(False), Event.type.in_(FEED_TYPES), Event.department_id.is_not(None)
+    )
     if flt.department_id is not None:
         taking_part = taking_part.where(Event.department_id == flt.department_id)
     if since is not None:
@@ -568,8 +610,7 @@ def _challenges_run(session: Session, since: datetime | None, until: datetime | 
     if until is not None:
         query = query.where(Prompt.created_at < until)
     if since is not None:
-        query = query.where((Prompt.voting_close_at.is_(None))
-                            | (Prompt.voting_close_at >= since))
+        query = query.where((Prompt.voting_close_at.is_(None)) | (Prompt.voting_close_at >= since))
     return session.scalar(query) or 0
 
 
@@ -635,18 +676,31 @@ def user_for_feed_token(session: Session, token: str) -> User | None:
 # ---- CSV and Atom ---------------------------------------------------------------------
 
 KIND_LABELS = {
-    "ideas": "Ideas", "votes": "Votes", "comments": "Comments", "tasks": "Tasks",
+    "ideas": "Ideas",
+    "votes": "Votes",
+    "comments": "Comments",
+    "tasks": "Tasks",
     "challenges": "Prompts and challenges",
 }
 # Short labels beside each sentence.
-BADGE_LABELS = {"ideas": "Idea", "votes": "Votes", "comments": "Comment", "tasks": "Task",
-                "challenges": "Challenge"}
+BADGE_LABELS = {
+    "ideas": "Idea",
+    "votes": "Votes",
+    "comments": "Comment",
+    "tasks": "Task",
+    "challenges": "Challenge",
+}
 TYPE_LABELS = {
-    "idea.created": "Idea posted", "idea.updated": "Idea edited",
-    "idea.votes_changed": "Votes", "comment.created": "Comment",
-    "task.created": "Task created", "task.claimed": "Task taken on",
-    "task.released": "Task given back", "task.completed": "Task completed",
-    "prompt.created": "Prompt posted", "prompt.phase_changed": "Challenge phase",
+    "idea.created": "Idea posted",
+    "idea.updated": "Idea edited",
+    "idea.votes_changed": "Votes",
+    "comment.created": "Comment",
+    "task.created": "Task created",
+    "task.claimed": "Task taken on",
+    "task.released": "Task given back",
+    "task.completed": "Task completed",
+    "prompt.created": "Prompt posted",
+    "prompt.phase_changed": "Challenge phase",
 }
 CSV_COLUMNS = ("Time", "Activity", "Department", "Person", "Sentence", "Title", "Link")
 # A cell starting like a formula would run as one in a spreadsheet (CSV injection).
@@ -671,15 +725,18 @@ def feed_csv(items: list[FeedItem], language: str, base_url: str, tz: ZoneInfo) 
     writer.writerow(header)
     for item in items:
         actor = item.actor or {}
-        writer.writerow(spreadsheet_safe(cell) for cell in (
-            item.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            translate(TYPE_LABELS[item.type], language),
-            (item.department or {}).get("name", ""),
-            actor.get("display_name", ""),
-            item.text(language),
-            item.title,
-            base_url.rstrip("/") + item.path if item.path else "",
-        ))
+        writer.writerow(
+            spreadsheet_safe(cell)
+            for cell in (
+                item.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                translate(TYPE_LABELS[item.type], language),
+                (item.department or {}).get("name", ""),
+                actor.get("display_name", ""),
+                item.text(language),
+                item.title,
+                base_url.rstrip("/") + item.path if item.path else "",
+            )
+        )
     return "\ufeff" + out.getvalue()
 
 
@@ -687,8 +744,17 @@ def _xml_text(value: str) -> str:
     return _NOT_XML.sub("", value)
 
 
-def feed_atom(items: list[FeedItem], *, language: str, title: str, feed_id: str,
-              entry_id_prefix: str, self_url: str, page_url: str, base_url: str) -> bytes:
+def feed_atom(
+    items: list[FeedItem],
+    *,
+    language: str,
+    title: str,
+    feed_id: str,
+    entry_id_prefix: str,
+    self_url: str,
+    page_url: str,
+    base_url: str,
+) -> bytes:
     """An Atom 1.0 document (RFC 4287) for `items`, newest first."""
     root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": language})
 
@@ -714,8 +780,13 @@ def feed_atom(items: list[FeedItem], *, language: str, title: str, feed_id: str,
         add(entry, "title", sentence, type="text")
         add(entry, "updated", clock.iso(item.at))
         add(entry, "published", clock.iso(item.at))
-        add(entry, "link", rel="alternate", type="text/html",
-            href=base + item.path if item.path else page_url)
+        add(
+            entry,
+            "link",
+            rel="alternate",
+            type="text/html",
+            href=base + item.path if item.path else page_url,
+        )
         if item.actor:
             add(add(entry, "author"), "name", _person(item.actor).text())
         add(entry, "category", term=item.kind, label=translate(KIND_LABELS[item.kind], language))
@@ -723,51 +794,65 @@ def feed_atom(items: list[FeedItem], *, language: str, title: str, feed_id: str,
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-add_german({
-    # sentences
-    "Someone": "Jemand",
-    "{actor} posted the idea {idea}.": "{actor} hat die Idee {idea} gepostet.",
-    "{actor} posted the idea {idea} for {prompt}.": "{actor} hat die Idee {idea} zu {prompt} gepostet.",
-    "{actor} edited the idea {idea}.": "{actor} hat die Idee {idea} überarbeitet.",
-    "The idea {idea} now has {tally}.": "Die Idee {idea} hat jetzt {tally}.",
-    "no votes": "keine Stimmen",
-    "1 vote": "1 Stimme",
-    "{votes} votes from 1 department": "{votes} Stimmen aus 1 Abteilung",
-    "{votes} votes from {departments} departments": "{votes} Stimmen aus {departments} Abteilungen",
-    "{actor} commented on the idea {idea}.": "{actor} hat die Idee {idea} kommentiert.",
-    "{actor} left a mentor note on the idea {idea}.":
-        "{actor} hat eine Mentoren-Notiz zur Idee {idea} geschrieben.",
-    "{actor} created the task {task}.": "{actor} hat die Aufgabe {task} angelegt.",
-    "{actor} created the task {task} for the idea {idea}.":
-        "{actor} hat die Aufgabe {task} zur Idee {idea} angelegt.",
-    "{actor} took on the task {task}.": "{actor} hat die Aufgabe {task} übernommen.",
-    "{actor} gave back the task {task}.": "{actor} hat die Aufgabe {task} zurückgegeben.",
-    "{actor} completed the task {task}.": "{actor} hat die Aufgabe {task} erledigt.",
-    "{actor} started the challenge {prompt}.": "{actor} hat die Challenge {prompt} gestartet.",
-    "{actor} asked the task force: {prompt}": "{actor} fragt die Taskforce: {prompt}",
-    "Voting opened on the challenge {prompt}.": "Die Abstimmung zur Challenge {prompt} läuft.",
-    "Voting opened on the prompt {prompt}.": "Die Abstimmung zum Impuls {prompt} läuft.",
-    "A challenge closed: {prompt} collected {tally}.":
-        "Eine Challenge ist beendet: {prompt} hat {tally} gesammelt.",
-    "A prompt closed: {prompt} collected {tally}.":
-        "Ein Impuls ist beendet: {prompt} hat {tally} gesammelt.",
-    "{prompt} is taking ideas.": "{prompt} nimmt Ideen an.",
-    "no ideas": "keine Ideen",
-    "1 idea": "1 Idee",
-    "{ideas} ideas from 1 department": "{ideas} Ideen aus 1 Abteilung",
-    "{ideas} ideas from {departments} departments": "{ideas} Ideen aus {departments} Abteilungen",
-    # filter problems
-    "Expected a date like 2026-05-01.": "Erwartet wird ein Datum wie 2026-05-01.",
-    "The start date is after the end date.": "Das Startdatum liegt nach dem Enddatum.",
-    "Expected a whole number.": "Erwartet wird eine ganze Zahl.",
-    # kinds, CSV headers
-    "Ideas": "Ideen", "Votes": "Stimmen", "Comments": "Kommentare", "Tasks": "Aufgaben",
-    "Prompts and challenges": "Impulse und Challenges",
-    "Idea": "Idee", "Task": "Aufgabe", "Challenge": "Challenge", "Prompt": "Impuls",
-    "Idea posted": "Idee gepostet", "Idea edited": "Idee überarbeitet", "Comment": "Kommentar",
-    "Task created": "Aufgabe angelegt", "Task taken on": "Aufgabe übernommen",
-    "Task given back": "Aufgabe zurückgegeben", "Task completed": "Aufgabe erledigt",
-    "Prompt posted": "Impuls gepostet", "Challenge phase": "Phase einer Challenge",
-    "Time": "Zeit", "Activity": "Aktivität", "Department": "Abteilung", "Person": "Person",
-    "Sentence": "Satz", "Title": "Titel", "Link": "Link",
-})
+add_german(
+    {
+        # sentences
+        "Someone": "Jemand",
+        "{actor} posted the idea {idea}.": "{actor} hat die Idee {idea} gepostet.",
+        "{actor} posted the idea {idea} for {prompt}.": "{actor} hat die Idee {idea} zu {prompt} gepostet.",
+        "{actor} edited the idea {idea}.": "{actor} hat die Idee {idea} überarbeitet.",
+        "The idea {idea} now has {tally}.": "Die Idee {idea} hat jetzt {tally}.",
+        "no votes": "keine Stimmen",
+        "1 vote": "1 Stimme",
+        "{votes} votes from 1 department": "{votes} Stimmen aus 1 Abteilung",
+        "{votes} votes from {departments} departments": "{votes} Stimmen aus {departments} Abteilungen",
+        "{actor} commented on the idea {idea}.": "{actor} hat die Idee {idea} kommentiert.",
+        "{actor} left a mentor note on the idea {idea}.": "{actor} hat eine Mentoren-Notiz zur Idee {idea} geschrieben.",
+        "{actor} created the task {task}.": "{actor} hat die Aufgabe {task} angelegt.",
+        "{actor} created the task {task} for the idea {idea}.": "{actor} hat die Aufgabe {task} zur Idee {idea} angelegt.",
+        "{actor} took on the task {task}.": "{actor} hat die Aufgabe {task} übernommen.",
+        "{actor} gave back the task {task}.": "{actor} hat die Aufgabe {task} zurückgegeben.",
+        "{actor} completed the task {task}.": "{actor} hat die Aufgabe {task} erledigt.",
+        "{actor} started the challenge {prompt}.": "{actor} hat die Challenge {prompt} gestartet.",
+        "{actor} asked the task force: {prompt}": "{actor} fragt die Taskforce: {prompt}",
+        "Voting opened on the challenge {prompt}.": "Die Abstimmung zur Challenge {prompt} läuft.",
+        "Voting opened on the prompt {prompt}.": "Die Abstimmung zum Impuls {prompt} läuft.",
+        "A challenge closed: {prompt} collected {tally}.": "Eine Challenge ist beendet: {prompt} hat {tally} gesammelt.",
+        "A prompt closed: {prompt} collected {tally}.": "Ein Impuls ist beendet: {prompt} hat {tally} gesammelt.",
+        "{prompt} is taking ideas.": "{prompt} nimmt Ideen an.",
+        "no ideas": "keine Ideen",
+        "1 idea": "1 Idee",
+        "{ideas} ideas from 1 department": "{ideas} Ideen aus 1 Abteilung",
+        "{ideas} ideas from {departments} departments": "{ideas} Ideen aus {departments} Abteilungen",
+        # filter problems
+        "Expected a date like 2026-05-01.": "Erwartet wird ein Datum wie 2026-05-01.",
+        "The start date is after the end date.": "Das Startdatum liegt nach dem Enddatum.",
+        "Expected a whole number.": "Erwartet wird eine ganze Zahl.",
+        # kinds, CSV headers
+        "Ideas": "Ideen",
+        "Votes": "Stimmen",
+        "Comments": "Kommentare",
+        "Tasks": "Aufgaben",
+        "Prompts and challenges": "Impulse und Challenges",
+        "Idea": "Idee",
+        "Task": "Aufgabe",
+        "Challenge": "Challenge",
+        "Prompt": "Impuls",
+        "Idea posted": "Idee gepostet",
+        "Idea edited": "Idee überarbeitet",
+        "Comment": "Kommentar",
+        "Task created": "Aufgabe angelegt",
+        "Task taken on": "Aufgabe übernommen",
+        "Task given back": "Aufgabe zurückgegeben",
+        "Task completed": "Aufgabe erledigt",
+        "Prompt posted": "Impuls gepostet",
+        "Challenge phase": "Phase einer Challenge",
+        "Time": "Zeit",
+        "Activity": "Aktivität",
+        "Department": "Abteilung",
+        "Person": "Person",
+        "Sentence": "Satz",
+        "Title": "Titel",
+        "Link": "Link",
+    }
+)

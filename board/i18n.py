@@ -11,14 +11,11 @@ LANGUAGES = ("en", "de")
 DE: dict[str, str] = {
     # errors
     "Please log in first.": "Bitte melde dich zuerst an.",
-    "Observers watch the board and cannot change it.":
-        "Beobachter sehen dem Board zu und können nichts ändern.",
+    "Observers watch the board and cannot change it.": "Beobachter sehen dem Board zu und können nichts ändern.",
     "Only the facilitator may do this.": "Das darf nur die Moderation.",
     "Only its author may edit an idea.": "Nur die Person, die die Idee gepostet hat, kann sie ändern.",
-    "Only the person who claimed a task may release or complete it.":
-        "Nur wer eine Aufgabe übernommen hat, kann sie zurückgeben oder abschließen.",
-    "Only a nudge's recipients may mark it read.":
-        "Nur die Empfänger eines Anstoßes können ihn als gelesen markieren.",
+    "Only the person who claimed a task may release or complete it.": "Nur wer eine Aufgabe übernommen hat, kann sie zurückgeben oder abschließen.",
+    "Only a nudge's recipients may mark it read.": "Nur die Empfänger eines Anstoßes können ihn als gelesen markieren.",
     "The request body is not valid JSON.": "Der Inhalt der Anfrage ist kein gültiges JSON.",
     "The request body must be a JSON object.": "Der Inhalt der Anfrage muss ein JSON-Objekt sein.",
     "Some fields are not accepted here.": "Einige Felder sind hier nicht erlaubt.",
@@ -32,17 +29,12 @@ DE: dict[str, str] = {
     "No such prompt.": "Diesen Impuls gibt es nicht.",
     "No such nudge.": "Diesen Anstoß gibt es nicht.",
     "No such page.": "Diese Seite gibt es nicht.",
-    "Someone else has already claimed this task.":
-        "Jemand anderes hat diese Aufgabe schon übernommen.",
-    "This task is done and can no longer be claimed.":
-        "Diese Aufgabe ist erledigt und kann nicht mehr übernommen werden.",
-    "You already hold {limit} open tasks; finish or release one first.":
-        "Du hast schon {limit} offene Aufgaben; schließe eine ab oder gib eine zurück.",
+    "Someone else has already claimed this task.": "Jemand anderes hat diese Aufgabe schon übernommen.",
+    "This task is done and can no longer be claimed.": "Diese Aufgabe ist erledigt und kann nicht mehr übernommen werden.",
+    "You already hold {limit} open tasks; finish or release one first.": "Du hast schon {limit} offene Aufgaben; schließe eine ab oder gib eine zurück.",
     "This task is not claimed.": "Diese Aufgabe ist nicht übernommen.",
-    "The security token is missing or has expired; reload the page and try again.":
-        "Das Sicherheitstoken fehlt oder ist abgelaufen; lade die Seite neu und versuche es noch einmal.",
-    "Too many attempts; please wait and try again.":
-        "Zu viele Versuche; bitte warte kurz und versuche es dann noch einmal.",
+    "The security token is missing or has expired; reload the page and try again.": "Das Sicherheitstoken fehlt oder ist abgelaufen; lade die Seite neu und versuche es noch einmal.",
+    "Too many attempts; please wait and try again.": "Zu viele Versuche; bitte warte kurz und versuche es dann noch einmal.",
     "Something went wrong on our side.": "Bei uns ist etwas schiefgegangen.",
     "This method is not allowed here.": "Diese Methode ist hier nicht erlaubt.",
 }

@@ -25,18 +25,17 @@ HOT_RECENT = timedelta(days=7)
 # Ids are 32-bit integers: a larger one names nothing (and would overflow the driver).
 MAX_ID = 2**31 - 1
 
-add_german({
-    "Tags are 1 to 40 letters, digits, spaces or dashes.":
-        "Schlagwörter bestehen aus 1 bis 40 Buchstaben, Ziffern, Leerzeichen oder Bindestrichen.",
-    f"At most {MAX_TAGS} tags.": f"Höchstens {MAX_TAGS} Schlagwörter.",
-    "This must not be empty.": "Das darf nicht leer sein.",
-    "This challenge no longer takes ideas.": "Diese Challenge nimmt keine Ideen mehr an.",
-    "Voting on this challenge has closed.": "Die Abstimmung dieser Challenge ist beendet.",
-    "You have used all your votes in this challenge.":
-        "Du hast alle deine Stimmen in dieser Challenge vergeben.",
-    "Too many votes at once; please try again.":
-        "Zu viele Stimmen auf einmal; bitte versuche es noch einmal.",
-})
+add_german(
+    {
+        "Tags are 1 to 40 letters, digits, spaces or dashes.": "Schlagwörter bestehen aus 1 bis 40 Buchstaben, Ziffern, Leerzeichen oder Bindestrichen.",
+        f"At most {MAX_TAGS} tags.": f"Höchstens {MAX_TAGS} Schlagwörter.",
+        "This must not be empty.": "Das darf nicht leer sein.",
+        "This challenge no longer takes ideas.": "Diese Challenge nimmt keine Ideen mehr an.",
+        "Voting on this challenge has closed.": "Die Abstimmung dieser Challenge ist beendet.",
+        "You have used all your votes in this challenge.": "Du hast alle deine Stimmen in dieser Challenge vergeben.",
+        "Too many votes at once; please try again.": "Zu viele Stimmen auf einmal; bitte versuche es noch einmal.",
+    }
+)
 
 
 def author_dict(user: User) -> dict:
@@ -52,13 +51,19 @@ def normalize_tags(tags: list[str]) -> list[str]:
     for raw in tags:
         tag = raw.strip().lstrip("#").strip().lower()
         if not _TAG.match(tag):
-            raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                          fields={"tags": "Tags are 1 to 40 letters, digits, spaces or dashes."})
+            raise Invalid(
+                "Some fields are missing or invalid.",
+                code="invalid_fields",
+                fields={"tags": "Tags are 1 to 40 letters, digits, spaces or dashes."},
+            )
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={"tags": f"At most {MAX_TAGS} tags."})
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={"tags": f"At most {MAX_TAGS} tags."},
+        )
     return cleaned
 
 
@@ -81,7 +86,9 @@ def _stats_query(idea_filter):
     recent_since = clock.now() - HOT_RECENT
     return (
         select(
-            Idea.id, Idea.created_at, Idea.prompt_id,
+            Idea.id,
+            Idea.created_at,
+            Idea.prompt_id,
             func.count(Vote.id),
             func.count(func.distinct(User.department_id)),
             func.coalesce(func.sum(case((Vote.created_at >= recent_since, 1), else_=0)), 0),
@@ -124,9 +131,13 @@ def _stats_by_id(rows) -> dict[int, IdeaStats]:
     return {row[0]: IdeaStats(row[3], row[4], row[5]) for row in rows}
 
 
-def serialize_ideas(session: Session, ideas: list[Idea], viewer: User | None,
-                    prompts: dict[int, Prompt] | None = None,
-                    stats: dict[int, IdeaStats] | None = None) -> list[dict]:
+def serialize_ideas(
+    session: Session,
+    ideas: list[Idea],
+    viewer: User | None,
+    prompts: dict[int, Prompt] | None = None,
+    stats: dict[int, IdeaStats] | None = None,
+) -> list[dict]:
     """Ideas as the API shows them, in a fixed number of queries whatever their count."""
     if not ideas:
         return []
@@ -135,11 +146,15 @@ def serialize_ideas(session: Session, ideas: list[Idea], viewer: User | None,
         stats = _stats_by_id(session.execute(_stats_query(Idea.id.in_(ids))))
     voted: set[int] = set()
     if viewer is not None:
-        voted = set(session.scalars(
-            select(Vote.idea_id).where(Vote.user_id == viewer.id, Vote.idea_id.in_(ids))))
+        voted = set(
+            session.scalars(
+                select(Vote.idea_id).where(Vote.user_id == viewer.id, Vote.idea_id.in_(ids))
+            )
+        )
     statuses: dict[int, list[str]] = {}
     for idea_id, status in session.execute(
-            select(Task.idea_id, Task.status).where(Task.idea_id.in_(ids))):
+        select(Task.idea_id, Task.status).where(Task.idea_id.in_(ids))
+    ):
         statuses.setdefault(idea_id, []).append(status)
     if prompts is None:
         prompts = _prompts_by_id(session, {i.prompt_id for i in ideas if i.prompt_id})
@@ -148,21 +163,23 @@ def serialize_ideas(session: Session, ideas: list[Idea], viewer: User | None,
     for idea in ideas:
         hidden = tallies_hidden(prompts.get(idea.prompt_id), now)
         s = stats.get(idea.id, IdeaStats())
-        result.append({
-            "id": idea.id,
-            "title": idea.title,
-            "body": idea.body,
-            "body_html": render_markdown(idea.body),
-            "tags": sorted(idea.tags),
-            "author": author_dict(idea.author),
-            "votes": None if hidden else s.votes,
-            "voted": idea.id in voted,
-            "departments_supporting": None if hidden else s.departments,
-            "status": _idea_status(statuses.get(idea.id, [])),
-            "prompt_id": idea.prompt_id,
-            "created_at": clock.iso(idea.created_at),
-            "updated_at": clock.iso(idea.updated_at),
-        })
+        result.append(
+            {
+                "id": idea.id,
+                "title": idea.title,
+                "body": idea.body,
+                "body_html": render_markdown(idea.body),
+                "tags": sorted(idea.tags),
+                "author": author_dict(idea.author),
+                "votes": None if hidden else s.votes,
+                "voted": idea.id in voted,
+                "departments_supporting": None if hidden else s.departments,
+                "status": _idea_status(statuses.get(idea.id, [])),
+                "prompt_id": idea.prompt_id,
+                "created_at": clock.iso(idea.created_at),
+                "updated_at": clock.iso(idea.updated_at),
+            }
+        )
     return result
 
 
@@ -183,21 +200,35 @@ def get_idea(session: Session, viewer: User, idea_id: int) -> dict:
     return serialize_ideas(session, [_get_idea(session, idea_id)], viewer)[0]
 
 
-def list_ideas(session: Session, viewer: User, sort: str = "top", department_id: int | None = None,
-               tag: str | None = None, q: str | None = None, prompt_id: int | None = None,
-               limit: int = 200) -> list[dict]:
+def list_ideas(
+    session: Session,
+    viewer: User,
+    sort: str = "top",
+    department_id: int | None = None,
+    tag: str | None = None,
+    q: str | None = None,
+    prompt_id: int | None = None,
+    limit: int = 200,
+) -> list[dict]:
     policy.require(viewer, "board.read")
     conditions = []
     if department_id is not None:
-        conditions.append(Idea.author_id.in_(
-            select(User.id).where(User.department_id == department_id)))
+        conditions.append(
+            Idea.author_id.in_(select(User.id).where(User.department_id == department_id))
+        )
     if tag:
-        conditions.append(Idea.id.in_(
-            select(IdeaTag.idea_id).where(IdeaTag.tag == tag.strip().lstrip("#").lower())))
+        conditions.append(
+            Idea.id.in_(
+                select(IdeaTag.idea_id).where(IdeaTag.tag == tag.strip().lstrip("#").lower())
+            )
+        )
     if q:
-        pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(or_(Idea.title.ilike(pattern, escape="\\"),
-                              Idea.body.ilike(pattern, escape="\\")))
+        pattern = (
+            "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        conditions.append(
+            or_(Idea.title.ilike(pattern, escape="\\"), Idea.body.ilike(pattern, escape="\\"))
+        )
     if prompt_id is not None:
         conditions.append(Idea.prompt_id == prompt_id)
     rows = session.execute(_stats_query(and_(true(), *conditions))).all()
@@ -205,12 +236,14 @@ def list_ideas(session: Session, viewer: User, sort: str = "top", department_id:
     now = clock.now()
     ranked = _rank(rows, prompts, sort, now, viewer, prompt_id)[:limit]
     ideas = {i.id: i for i in session.scalars(select(Idea).where(Idea.id.in_(ranked)))}
-    return serialize_ideas(session, [ideas[i] for i in ranked if i in ideas], viewer, prompts,
-                           stats=_stats_by_id(rows))
+    return serialize_ideas(
+        session, [ideas[i] for i in ranked if i in ideas], viewer, prompts, stats=_stats_by_id(rows)
+    )
 
 
-def _rank(rows, prompts: dict[int, Prompt], sort: str, now: datetime, viewer: User,
-          prompt_id: int | None) -> list[int]:
+def _rank(
+    rows, prompts: dict[int, Prompt], sort: str, now: datetime, viewer: User, prompt_id: int | None
+) -> list[int]:
     """Idea ids in display order. Hidden tallies never leak through the order."""
     focus = prompts.get(prompt_id) if prompt_id is not None else None
     if tallies_hidden(focus, now):
@@ -235,8 +268,14 @@ def _rank(rows, prompts: dict[int, Prompt], sort: str, now: datetime, viewer: Us
 # ---- writing -------------------------------------------------------------------------
 
 
-def create_idea(session: Session, actor: User, title: str, body: str, tags: list[str] | None = None,
-                prompt_id: int | None = None) -> dict:
+def create_idea(
+    session: Session,
+    actor: User,
+    title: str,
+    body: str,
+    tags: list[str] | None = None,
+    prompt_id: int | None = None,
+) -> dict:
     policy.require(actor, "idea.create")
     fields: dict[str, str] = {}
     _require_text(fields, "title", title)
@@ -247,8 +286,15 @@ def create_idea(session: Session, actor: User, title: str, body: str, tags: list
     if prompt is not None and phase_of(prompt) != "collecting":
         raise Conflict("This challenge no longer takes ideas.", code="submissions_closed")
     now = clock.now()
-    idea = Idea(title=title.strip(), body=body, author_id=actor.id, prompt_id=prompt_id,
-                created_at=now, updated_at=now, author=actor)
+    idea = Idea(
+        title=title.strip(),
+        body=body,
+        author_id=actor.id,
+        prompt_id=prompt_id,
+        created_at=now,
+        updated_at=now,
+        author=actor,
+    )
     idea.tag_rows = [IdeaTag(tag=tag) for tag in tags]
     session.add(idea)
     session.flush()
@@ -276,7 +322,8 @@ def update_idea(session: Session, actor: User, idea_id: int, changes: dict) -> d
         idea.body = changes["body"]
     if wanted is not None:
         idea.tag_rows = [row for row in idea.tag_rows if row.tag in wanted] + [
-            IdeaTag(tag=tag) for tag in wanted if tag not in idea.tags]
+            IdeaTag(tag=tag) for tag in wanted if tag not in idea.tags
+        ]
     idea.updated_at = clock.now()
     session.flush()
     data = serialize_ideas(session, [idea], actor)[0]
@@ -310,12 +357,18 @@ def _check_voting_open(prompt: Prompt | None) -> None:
 
 
 def _free_slot(session: Session, prompt: Prompt, voter: User) -> int:
-    taken = set(session.scalars(
-        select(Vote.slot).where(Vote.prompt_id == prompt.id, Vote.user_id == voter.id)))
+    taken = set(
+        session.scalars(
+            select(Vote.slot).where(Vote.prompt_id == prompt.id, Vote.user_id == voter.id)
+        )
+    )
     free = [slot for slot in range(1, prompt.votes_per_person + 1) if slot not in taken]
     if not free:
-        raise Conflict("You have used all your votes in this challenge.",
-                       code="vote_budget_spent", budget=prompt.votes_per_person)
+        raise Conflict(
+            "You have used all your votes in this challenge.",
+            code="vote_budget_spent",
+            budget=prompt.votes_per_person,
+        )
     return free[0]
 
 
@@ -339,15 +392,23 @@ def vote(session: Session, actor: User, idea_id: int) -> dict:
     _check_voting_open(prompt)
     budgeted = prompt is not None and prompt.kind == "challenge" and prompt.votes_per_person
     for _attempt in range(8):
-        if session.scalar(select(Vote.id).where(Vote.idea_id == idea.id,
-                                                Vote.user_id == actor.id)) is not None:
+        if (
+            session.scalar(select(Vote.id).where(Vote.idea_id == idea.id, Vote.user_id == actor.id))
+            is not None
+        ):
             return _vote_answer(session, idea, prompt, voted=True)
         slot = _free_slot(session, prompt, actor) if budgeted else None
         try:
             with session.begin_nested():
-                session.add(Vote(idea_id=idea.id, user_id=actor.id, slot=slot,
-                                 prompt_id=prompt.id if budgeted else None,
-                                 created_at=clock.now()))
+                session.add(
+                    Vote(
+                        idea_id=idea.id,
+                        user_id=actor.id,
+                        slot=slot,
+                        prompt_id=prompt.id if budgeted else None,
+                        created_at=clock.now(),
+                    )
+                )
         except IntegrityError:
             continue  # a concurrent vote won this row or slot: look again
         answer = _vote_answer(session, idea, prompt, voted=True)
@@ -364,7 +425,8 @@ def unvote(session: Session, actor: User, idea_id: int) -> dict:
     prompt = session.get(Prompt, idea.prompt_id) if idea.prompt_id else None
     _check_voting_open(prompt)
     removed = session.execute(
-        delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == actor.id)).rowcount
+        delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == actor.id)
+    ).rowcount
     answer = _vote_answer(session, idea, prompt, voted=False)
     if removed:
         _record_votes_changed(session, answer, prompt)
@@ -391,21 +453,32 @@ def list_comments(session: Session, viewer: User, idea_id: int) -> list[dict]:
     policy.require(viewer, "board.read")
     _get_idea(session, idea_id)
     comments = session.scalars(
-        select(Comment).where(Comment.idea_id == idea_id).order_by(Comment.created_at, Comment.id))
+        select(Comment).where(Comment.idea_id == idea_id).order_by(Comment.created_at, Comment.id)
+    )
     return [comment_dict(c) for c in comments]
 
 
-def add_comment(session: Session, actor: User, idea_id: int, body: str,
-                mentor_note: bool = False) -> dict:
+def add_comment(
+    session: Session, actor: User, idea_id: int, body: str, mentor_note: bool = False
+) -> dict:
     idea = _get_idea(session, idea_id)
     policy.require(actor, "comment.create", idea)
     if mentor_note:
         policy.require(actor, "comment.mentor_note", idea)
     if not body.strip():
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={"body": "This must not be empty."})
-    comment = Comment(idea_id=idea.id, author_id=actor.id, body=body, is_mentor_note=mentor_note,
-                      created_at=clock.now(), author=actor)
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={"body": "This must not be empty."},
+        )
+    comment = Comment(
+        idea_id=idea.id,
+        author_id=actor.id,
+        body=body,
+        is_mentor_note=mentor_note,
+        created_at=clock.now(),
+        author=actor,
+    )
     session.add(comment)
     session.flush()
     data = comment_dict(comment)

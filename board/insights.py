@@ -56,8 +56,9 @@ def top_share(values: list[int], fraction: float = TOP_SHARE) -> tuple[int, floa
 
 def _hidden_prompt_ids(session: Session, now: datetime) -> list[int]:
     """Challenges whose tallies are still hidden: their votes are not counted anywhere yet."""
-    running = session.scalars(select(Prompt).where(Prompt.kind == "challenge",
-                                                   Prompt.hide_tallies.is_(True)))
+    running = session.scalars(
+        select(Prompt).where(Prompt.kind == "challenge", Prompt.hide_tallies.is_(True))
+    )
     return [p.id for p in running if tallies_hidden(p, now)]
 
 
@@ -70,27 +71,35 @@ def _activity(session: Session, since: datetime, now: datetime) -> list[tuple[st
     queries = {
         "ideas": select(Idea.author_id, Idea.created_at).where(Idea.created_at >= since),
         "votes": votes,
-        "comments": select(Comment.author_id, Comment.created_at)
-        .where(Comment.created_at >= since),
-        "tasks_done": select(Task.claimed_by_id, Task.completed_at)
-        .where(Task.status == "done", Task.completed_at >= since),
+        "comments": select(Comment.author_id, Comment.created_at).where(
+            Comment.created_at >= since
+        ),
+        "tasks_done": select(Task.claimed_by_id, Task.completed_at).where(
+            Task.status == "done", Task.completed_at >= since
+        ),
     }
-    return [(metric, person_id, at) for metric, query in queries.items()
-            for person_id, at in session.execute(query)]
+    return [
+        (metric, person_id, at)
+        for metric, query in queries.items()
+        for person_id, at in session.execute(query)
+    ]
 
 
 def _last_active(session: Session) -> dict[int, datetime]:
     """When each person last did anything on the board (posted, voted, commented, worked)."""
     sources = [
-        (Idea.author_id, Idea.created_at), (Vote.user_id, Vote.created_at),
-        (Comment.author_id, Comment.created_at), (Task.created_by_id, Task.created_at),
-        (Task.claimed_by_id, Task.claimed_at), (Task.claimed_by_id, Task.completed_at),
+        (Idea.author_id, Idea.created_at),
+        (Vote.user_id, Vote.created_at),
+        (Comment.author_id, Comment.created_at),
+        (Task.created_by_id, Task.created_at),
+        (Task.claimed_by_id, Task.claimed_at),
+        (Task.claimed_by_id, Task.completed_at),
     ]
     last: dict[int, datetime] = {}
     for who, when in sources:
         for person_id, at in session.execute(
-                select(who, func.max(when)).where(who.is_not(None), when.is_not(None))
-                .group_by(who)):
+            select(who, func.max(when)).where(who.is_not(None), when.is_not(None)).group_by(who)
+        ):
             if at is not None and (person_id not in last or at > last[person_id]):
                 last[person_id] = at
     return last
@@ -113,14 +122,18 @@ def _days(now: datetime, then: datetime | None) -> int | None:
 
 
 def _person(user: User) -> dict:
-    return {"id": user.id, "display_name": user.display_name,
-            "department": {"id": user.department.id, "name": user.department.name}}
+    return {
+        "id": user.id,
+        "display_name": user.display_name,
+        "department": {"id": user.department.id, "name": user.department.name},
+    }
 
 
 def _nudge(viewer: User, recipient: User | None, target: dict, message: str) -> dict | None:
     """A suggested nudge, or None when it would reach nobody (yourself, an observer)."""
-    if recipient is not None and (recipient.id == viewer.id
-                                  or not policy.can(recipient, "nudge.receive")):
+    if recipient is not None and (
+        recipient.id == viewer.id or not policy.can(recipient, "nudge.receive")
+    ):
         return None
     return {"target": target, "message": message}
 
@@ -129,50 +142,72 @@ def _nudge(viewer: User, recipient: User | None, target: dict, message: str) -> 
 
 
 def _stale_claims(session: Session, viewer: User, now: datetime, cutoff: datetime) -> list[dict]:
-    rows = session.scalars(select(Task).where(Task.status == "claimed",
-                                              Task.updated_at <= cutoff)
-                           .order_by(Task.claimed_at, Task.id))
+    rows = session.scalars(
+        select(Task)
+        .where(Task.status == "claimed", Task.updated_at <= cutoff)
+        .order_by(Task.claimed_at, Task.id)
+    )
     result = []
     for task in rows:
         holder = task.claimed_by
-        message = _('Hi {name}, how is "{task}" going? If something is in the way, just say '
-                    "so. And if there is no time for it right now, releasing it is fine too: "
-                    "someone else can pick it up.", name=holder.display_name, task=task.title)
-        result.append({
-            "task": {"id": task.id, "title": task.title}, "holder": _person(holder),
-            "claimed_at": clock.iso(task.claimed_at), "idle_days": _days(now, task.updated_at),
-            "nudge": _nudge(viewer, holder, {"task_id": task.id}, message),
-        })
+        message = _(
+            'Hi {name}, how is "{task}" going? If something is in the way, just say '
+            "so. And if there is no time for it right now, releasing it is fine too: "
+            "someone else can pick it up.",
+            name=holder.display_name,
+            task=task.title,
+        )
+        result.append(
+            {
+                "task": {"id": task.id, "title": task.title},
+                "holder": _person(holder),
+                "claimed_at": clock.iso(task.claimed_at),
+                "idle_days": _days(now, task.updated_at),
+                "nudge": _nudge(viewer, holder, {"task_id": task.id}, message),
+            }
+        )
     return result
 
 
 def _waiting_tasks(session: Session, viewer: User, now: datetime, cutoff: datetime) -> list[dict]:
-    rows = session.scalars(select(Task).where(Task.status == "open", Task.updated_at <= cutoff)
-                           .order_by(Task.updated_at, Task.id))
+    rows = session.scalars(
+        select(Task)
+        .where(Task.status == "open", Task.updated_at <= cutoff)
+        .order_by(Task.updated_at, Task.id)
+    )
     result = []
     for task in rows:
         idea = session.get(Idea, task.idea_id) if task.idea_id else None
         department = (idea.author if idea else task.created_by).department
         waited = _days(now, task.updated_at)
-        message = _('"{task}" has been waiting for someone to pick it up for {days} days. '
-                    "Could it be something for you? Claim it on the board if you like.",
-                    task=task.title, days=waited)
-        result.append({
-            "task": {"id": task.id, "title": task.title}, "created_by": _person(task.created_by),
-            "waiting_days": waited,
-            "nudge": {"target": {"department_id": department.id}, "message": message},
-        })
+        message = _(
+            '"{task}" has been waiting for someone to pick it up for {days} days. '
+            "Could it be something for you? Claim it on the board if you like.",
+            task=task.title,
+            days=waited,
+        )
+        result.append(
+            {
+                "task": {"id": task.id, "title": task.title},
+                "created_by": _person(task.created_by),
+                "waiting_days": waited,
+                "nudge": {"target": {"department_id": department.id}, "message": message},
+            }
+        )
     return result
 
 
 def _quiet_ideas(session: Session, viewer: User, now: datetime, cutoff: datetime) -> list[dict]:
     rows = session.scalars(
-        select(Idea).where(
+        select(Idea)
+        .where(
             Idea.created_at <= cutoff,
             ~exists().where(Vote.idea_id == Idea.id),
             ~exists().where(Comment.idea_id == Idea.id),
             ~exists().where(Task.idea_id == Idea.id),
-        ).order_by(Idea.created_at, Idea.id))
+        )
+        .order_by(Idea.created_at, Idea.id)
+    )
     prompts: dict[int, Prompt] = {}
     result = []
     for idea in rows:
@@ -180,42 +215,60 @@ def _quiet_ideas(session: Session, viewer: User, now: datetime, cutoff: datetime
             prompt = prompts.setdefault(idea.prompt_id, session.get(Prompt, idea.prompt_id))
             if tallies_hidden(prompt, now):
                 continue
-        message = _('Your idea "{idea}" has not had votes or comments yet. Want to add a detail '
-                    "or a picture, or show it to a colleague to get it going?", idea=idea.title)
-        result.append({
-            "idea": {"id": idea.id, "title": idea.title}, "author": _person(idea.author),
-            "age_days": _days(now, idea.created_at),
-            "nudge": _nudge(viewer, idea.author, {"to_user_id": idea.author.id}, message),
-        })
+        message = _(
+            'Your idea "{idea}" has not had votes or comments yet. Want to add a detail '
+            "or a picture, or show it to a colleague to get it going?",
+            idea=idea.title,
+        )
+        result.append(
+            {
+                "idea": {"id": idea.id, "title": idea.title},
+                "author": _person(idea.author),
+                "age_days": _days(now, idea.created_at),
+                "nudge": _nudge(viewer, idea.author, {"to_user_id": idea.author.id}, message),
+            }
+        )
     return result
 
 
-def _quiet_people(viewer: User, people: list[User], last: dict[int, datetime], now: datetime,
-                  cutoff: datetime) -> list[dict]:
-    quiet = [p for p in people if p.id != viewer.id and (last.get(p.id) is None
-                                                         or last[p.id] < cutoff)]
+def _quiet_people(
+    viewer: User, people: list[User], last: dict[int, datetime], now: datetime, cutoff: datetime
+) -> list[dict]:
+    quiet = [
+        p for p in people if p.id != viewer.id and (last.get(p.id) is None or last[p.id] < cutoff)
+    ]
     quiet.sort(key=lambda p: (last.get(p.id) is not None, last.get(p.id) or now, p.id))
     result = []
     for person in quiet:
         seen = last.get(person.id)
         if seen is None:
-            message = _("Hi {name}, welcome to the task-force board! Have a look at the current "
-                        "ideas: a vote or a comment is a great first step.",
-                        name=person.display_name)
+            message = _(
+                "Hi {name}, welcome to the task-force board! Have a look at the current "
+                "ideas: a vote or a comment is a great first step.",
+                name=person.display_name,
+            )
         else:
-            message = _("Hi {name}, we have not seen you on the board for a while. No pressure, "
-                        "but a few fresh ideas could use your view. Drop by when you have a "
-                        "minute!", name=person.display_name)
-        result.append({
-            "person": _person(person), "last_active": clock.iso(seen),
-            "quiet_days": _days(now, seen), "joined": clock.iso(person.created_at),
-            "nudge": _nudge(viewer, person, {"to_user_id": person.id}, message),
-        })
+            message = _(
+                "Hi {name}, we have not seen you on the board for a while. No pressure, "
+                "but a few fresh ideas could use your view. Drop by when you have a "
+                "minute!",
+                name=person.display_name,
+            )
+        result.append(
+            {
+                "person": _person(person),
+                "last_active": clock.iso(seen),
+                "quiet_days": _days(now, seen),
+                "joined": clock.iso(person.created_at),
+                "nudge": _nudge(viewer, person, {"to_user_id": person.id}, message),
+            }
+        )
     return result
 
 
-def _quiet_departments(viewer: User, people: list[User], last: dict[int, datetime],
-                       cutoff: datetime, now: datetime) -> list[dict]:
+def _quiet_departments(
+    viewer: User, people: list[User], last: dict[int, datetime], cutoff: datetime, now: datetime
+) -> list[dict]:
     by_department: dict[int, list[User]] = defaultdict(list)
     for person in people:
         if person.id != viewer.id:  # a department nudge never reaches its sender
@@ -227,15 +280,20 @@ def _quiet_departments(viewer: User, people: list[User], last: dict[int, datetim
         if latest is not None and latest >= cutoff:
             continue
         department = members[0].department
-        message = _("Hello {department}, it has been quiet from your side lately. What is on "
-                    "your mind? Even a quick vote or comment helps the task force.",
-                    department=department.name)
-        result.append({
-            "department": {"id": department.id, "name": department.name},
-            "people": len(members), "last_active": clock.iso(latest),
-            "quiet_days": _days(now, latest),
-            "nudge": {"target": {"department_id": department.id}, "message": message},
-        })
+        message = _(
+            "Hello {department}, it has been quiet from your side lately. What is on "
+            "your mind? Even a quick vote or comment helps the task force.",
+            department=department.name,
+        )
+        result.append(
+            {
+                "department": {"id": department.id, "name": department.name},
+                "people": len(members),
+                "last_active": clock.iso(latest),
+                "quiet_days": _days(now, latest),
+                "nudge": {"target": {"department_id": department.id}, "message": message},
+            }
+        )
     result.sort(key=lambda row: (row["last_active"] is not None, row["last_active"] or ""))
     return result
 
@@ -243,8 +301,9 @@ def _quiet_departments(viewer: User, people: list[User], last: dict[int, datetim
 # ---- participation and flatness ------------------------------------------------------
 
 
-def _participation(activity, periods, people_by_id: dict[int, User],
-                   departments: list[Department]) -> list[dict]:
+def _participation(
+    activity, periods, people_by_id: dict[int, User], departments: list[Department]
+) -> list[dict]:
     counts: dict[int, list[Counter]] = {d.id: [Counter() for _p in periods] for d in departments}
     for metric, person_id, at in activity:
         person = people_by_id.get(person_id)
@@ -252,9 +311,13 @@ def _participation(activity, periods, people_by_id: dict[int, User],
         if person is None or index is None:
             continue
         counts.setdefault(person.department_id, [Counter() for _p in periods])[index][metric] += 1
-    return [{"department": {"id": d.id, "name": d.name},
-             "weeks": [{m: c[m] for m in METRICS} for c in counts[d.id]]}
-            for d in departments]
+    return [
+        {
+            "department": {"id": d.id, "name": d.name},
+            "weeks": [{m: c[m] for m in METRICS} for c in counts[d.id]],
+        }
+        for d in departments
+    ]
 
 
 def _flatness(activity, periods, population: list[User]) -> dict:
@@ -281,12 +344,21 @@ def _flatness(activity, periods, population: list[User]) -> dict:
             dept_id, n = max(by_department.items(), key=lambda item: (item[1], -item[0]))
             name = next(d.name for d in department_of.values() if d.id == dept_id)
             top_department = {"id": dept_id, "name": name, "share": round(n / total, 3)}
-        metrics[metric] = {"total": total, "top_people": size, "top_people_share": share,
-                           "top_department": top_department,
-                           "contributors": sum(1 for v in values if v)}
-    trend = [{"start": clock.iso(start), "end": clock.iso(end),
-              "evenness": evenness([c[i] for i in ids])}
-             for (start, end), c in zip(periods, per_period, strict=True)]
+        metrics[metric] = {
+            "total": total,
+            "top_people": size,
+            "top_people_share": share,
+            "top_department": top_department,
+            "contributors": sum(1 for v in values if v),
+        }
+    trend = [
+        {
+            "start": clock.iso(start),
+            "end": clock.iso(end),
+            "evenness": evenness([c[i] for i in ids]),
+        }
+        for (start, end), c in zip(periods, per_period, strict=True)
+    ]
     known = [p["evenness"] for p in trend if p["evenness"] is not None]
     overall = Counter()
     for counter in per_period:
@@ -300,8 +372,9 @@ def _flatness(activity, periods, population: list[User]) -> dict:
     }
 
 
-def help_report(session: Session, viewer: User, days: int, weeks: int = 6,
-                now: datetime | None = None) -> dict:
+def help_report(
+    session: Session, viewer: User, days: int, weeks: int = 6, now: datetime | None = None
+) -> dict:
     """Everything the facilitator's help page shows, as JSON-ready data."""
     policy.require(viewer, "help.view")
     now = now or clock.now()
@@ -313,8 +386,9 @@ def help_report(session: Session, viewer: User, days: int, weeks: int = 6,
     activity = _activity(session, periods[0][0], now)
     contributors = {person_id for _m, person_id, _at in activity}
     population = [p for p in people_by_id.values() if p.active or p.id in contributors]
-    departments = sorted({p.department.id: p.department for p in population}.values(),
-                         key=lambda d: d.name)
+    departments = sorted(
+        {p.department.id: p.department for p in population}.values(), key=lambda d: d.name
+    )
     last = _last_active(session)
     return {
         "days": days,
@@ -333,31 +407,27 @@ def help_report(session: Session, viewer: User, days: int, weeks: int = 6,
     }
 
 
-add_german({
-    'Hi {name}, how is "{task}" going? If something is in the way, just say so. And if there '
-    "is no time for it right now, releasing it is fine too: someone else can pick it up.":
-        'Hallo {name}, wie läuft es mit „{task}“? Wenn etwas im Weg ist, sag einfach Bescheid. '
+add_german(
+    {
+        'Hi {name}, how is "{task}" going? If something is in the way, just say so. And if there '
+        "is no time for it right now, releasing it is fine too: someone else can pick it up.": "Hallo {name}, wie läuft es mit „{task}“? Wenn etwas im Weg ist, sag einfach Bescheid. "
         "Und wenn gerade keine Zeit dafür ist, kannst du sie auch gern zurückgeben: dann kann "
         "jemand anderes übernehmen.",
-    '"{task}" has been waiting for someone to pick it up for {days} days. Could it be something '
-    "for you? Claim it on the board if you like.":
-        "„{task}“ wartet seit {days} Tagen darauf, dass jemand sie übernimmt. Wäre das etwas "
+        '"{task}" has been waiting for someone to pick it up for {days} days. Could it be something '
+        "for you? Claim it on the board if you like.": "„{task}“ wartet seit {days} Tagen darauf, dass jemand sie übernimmt. Wäre das etwas "
         "für dich? Übernimm sie gern auf dem Board.",
-    'Your idea "{idea}" has not had votes or comments yet. Want to add a detail or a picture, '
-    "or show it to a colleague to get it going?":
-        "Deine Idee „{idea}“ hat noch keine Stimmen oder Kommentare. Magst du ein Detail oder "
+        'Your idea "{idea}" has not had votes or comments yet. Want to add a detail or a picture, '
+        "or show it to a colleague to get it going?": "Deine Idee „{idea}“ hat noch keine Stimmen oder Kommentare. Magst du ein Detail oder "
         "ein Bild ergänzen oder sie einer Kollegin zeigen, damit sie in Schwung kommt?",
-    "Hi {name}, welcome to the task-force board! Have a look at the current ideas: a vote or "
-    "a comment is a great first step.":
-        "Hallo {name}, willkommen auf dem Taskforce-Board! Schau dir die aktuellen Ideen an: "
+        "Hi {name}, welcome to the task-force board! Have a look at the current ideas: a vote or "
+        "a comment is a great first step.": "Hallo {name}, willkommen auf dem Taskforce-Board! Schau dir die aktuellen Ideen an: "
         "eine Stimme oder ein Kommentar ist ein toller erster Schritt.",
-    "Hi {name}, we have not seen you on the board for a while. No pressure, but a few fresh "
-    "ideas could use your view. Drop by when you have a minute!":
-        "Hallo {name}, wir haben dich eine Weile nicht auf dem Board gesehen. Kein Druck, aber "
+        "Hi {name}, we have not seen you on the board for a while. No pressure, but a few fresh "
+        "ideas could use your view. Drop by when you have a minute!": "Hallo {name}, wir haben dich eine Weile nicht auf dem Board gesehen. Kein Druck, aber "
         "ein paar frische Ideen könnten deinen Blick gebrauchen. Schau vorbei, wenn du kurz "
         "Zeit hast!",
-    "Hello {department}, it has been quiet from your side lately. What is on your mind? Even a "
-    "quick vote or comment helps the task force.":
-        "Hallo {department}, von euch war es zuletzt ruhig. Was beschäftigt euch? Schon eine "
+        "Hello {department}, it has been quiet from your side lately. What is on your mind? Even a "
+        "quick vote or comment helps the task force.": "Hallo {department}, von euch war es zuletzt ruhig. Was beschäftigt euch? Schon eine "
         "kurze Stimme oder ein Kommentar hilft der Taskforce.",
-})
+    }
+)

@@ -47,12 +47,18 @@ def nudge_dict(session: Session, nudge: Nudge, viewer_id: int | None) -> dict:
 
 
 def _bad(field: str, sentence: str) -> Invalid:
-    return Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                   fields={field: sentence})
+    return Invalid(
+        "Some fields are missing or invalid.", code="invalid_fields", fields={field: sentence}
+    )
 
 
-def _recipients(session: Session, actor: User, to_user_id: int | None, task_id: int | None,
-                department_id: int | None) -> list[User]:
+def _recipients(
+    session: Session,
+    actor: User,
+    to_user_id: int | None,
+    task_id: int | None,
+    department_id: int | None,
+) -> list[User]:
     """Who a nudge reaches; refuses targets that reach nobody or the wrong people."""
     if to_user_id is not None:
         person = session.get(User, to_user_id) if 0 < to_user_id <= MAX_ID else None
@@ -69,50 +75,82 @@ def _recipients(session: Session, actor: User, to_user_id: int | None, task_id: 
             raise _bad("task_id", "No such task.")
         holder = task.claimed_by
         if holder is None:
-            raise Conflict("Nobody holds this task yet, so there is nobody to nudge; "
-                           "nudge a person or a department instead.", code="task_not_claimed")
+            raise Conflict(
+                "Nobody holds this task yet, so there is nobody to nudge; "
+                "nudge a person or a department instead.",
+                code="task_not_claimed",
+            )
         if holder.id == actor.id:
             raise _bad("task_id", "You hold this task yourself.")
         if not policy.can(holder, "nudge.receive"):
-            raise Conflict("The person holding this task can no longer be nudged.",
-                           code="nobody_to_nudge")
+            raise Conflict(
+                "The person holding this task can no longer be nudged.", code="nobody_to_nudge"
+            )
         return [holder]
-    department = (session.get(Department, department_id) if 0 < department_id <= MAX_ID
-                  else None)
+    department = session.get(Department, department_id) if 0 < department_id <= MAX_ID else None
     if department is None:
         raise _bad("department_id", "That department does not exist.")
     people = session.scalars(
-        select(User).where(User.department_id == department.id, User.id != actor.id)
-        .order_by(User.id))
+        select(User)
+        .where(User.department_id == department.id, User.id != actor.id)
+        .order_by(User.id)
+    )
     reached = [p for p in people if policy.can(p, "nudge.receive")]
     if not reached:
         raise Conflict("Nobody in this department takes part yet.", code="nobody_to_nudge")
     return reached
 
 
-def send_nudge(session: Session, actor: User, message: str, *, to_user_id: int | None = None,
-               task_id: int | None = None, department_id: int | None = None) -> dict:
+def send_nudge(
+    session: Session,
+    actor: User,
+    message: str,
+    *,
+    to_user_id: int | None = None,
+    task_id: int | None = None,
+    department_id: int | None = None,
+) -> dict:
     """Send a nudge to exactly one target. Nothing else changes: no task, no claim."""
     policy.require(actor, "nudge.send")
-    named = [name for name, value in zip(TARGETS, (to_user_id, task_id, department_id),
-                                          strict=True) if value is not None]
+    named = [
+        name
+        for name, value in zip(TARGETS, (to_user_id, task_id, department_id), strict=True)
+        if value is not None
+    ]
     if len(named) != 1:
-        fields = {name: "Name exactly one of to_user_id, task_id, department_id."
-                  for name in (named or TARGETS)}
-        raise Invalid("Name exactly one recipient: a person, a task or a department.",
-                      code="invalid_fields", fields=fields)
+        fields = {
+            name: "Name exactly one of to_user_id, task_id, department_id."
+            for name in (named or TARGETS)
+        }
+        raise Invalid(
+            "Name exactly one recipient: a person, a task or a department.",
+            code="invalid_fields",
+            fields=fields,
+        )
     if not message.strip():
         raise _bad("message", "This must not be empty.")
     recipients = _recipients(session, actor, to_user_id, task_id, department_id)
-    nudge = Nudge(message=message.strip(), from_id=actor.id, sender=actor, to_user_id=to_user_id,
-                  task_id=task_id, department_id=department_id, created_at=clock.now())
+    nudge = Nudge(
+        message=message.strip(),
+        from_id=actor.id,
+        sender=actor,
+        to_user_id=to_user_id,
+        task_id=task_id,
+        department_id=department_id,
+        created_at=clock.now(),
+    )
     nudge.recipients = [NudgeRecipient(user_id=person.id) for person in recipients]
     session.add(nudge)
     session.flush()
     data = nudge_dict(session, nudge, None)
     data.pop("received")
-    events.record(session, "nudge.sent", actor, {"nudge": data},
-                  recipients=[person.id for person in recipients] + [actor.id])
+    events.record(
+        session,
+        "nudge.sent",
+        actor,
+        {"nudge": data},
+        recipients=[person.id for person in recipients] + [actor.id],
+    )
     session.commit()
     return nudge_dict(session, nudge, actor.id)
 
@@ -122,8 +160,11 @@ def list_nudges(session: Session, viewer: User, limit: int = 200) -> list[dict]:
     policy.require(viewer, "board.read")
     received = select(NudgeRecipient.nudge_id).where(NudgeRecipient.user_id == viewer.id)
     rows = session.scalars(
-        select(Nudge).where(or_(Nudge.from_id == viewer.id, Nudge.id.in_(received)))
-        .order_by(Nudge.created_at.desc(), Nudge.id.desc()).limit(limit))
+        select(Nudge)
+        .where(or_(Nudge.from_id == viewer.id, Nudge.id.in_(received)))
+        .order_by(Nudge.created_at.desc(), Nudge.id.desc())
+        .limit(limit)
+    )
     return [nudge_dict(session, nudge, viewer.id) for nudge in rows]
 
 
@@ -141,26 +182,29 @@ def mark_read(session: Session, actor: User, nudge_id: int) -> dict:
 
 
 def unread_count(session: Session, user: User) -> int:
-    return session.scalar(select(func.count()).select_from(NudgeRecipient).where(
-        NudgeRecipient.user_id == user.id, NudgeRecipient.read_at.is_(None))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(NudgeRecipient)
+            .where(NudgeRecipient.user_id == user.id, NudgeRecipient.read_at.is_(None))
+        )
+        or 0
+    )
 
 
-add_german({
-    "No such person.": "Diese Person gibt es nicht.",
-    "You cannot nudge yourself.": "Du kannst dir selbst keinen Anstoß schicken.",
-    "Nudges go to people taking part, not to observers.":
-        "Anstöße gehen an Mitwirkende, nicht an Beobachter.",
-    "Nobody holds this task yet, so there is nobody to nudge; "
-    "nudge a person or a department instead.":
-        "Diese Aufgabe hat noch niemand übernommen, also gibt es niemanden anzustoßen; "
+add_german(
+    {
+        "No such person.": "Diese Person gibt es nicht.",
+        "You cannot nudge yourself.": "Du kannst dir selbst keinen Anstoß schicken.",
+        "Nudges go to people taking part, not to observers.": "Anstöße gehen an Mitwirkende, nicht an Beobachter.",
+        "Nobody holds this task yet, so there is nobody to nudge; "
+        "nudge a person or a department instead.": "Diese Aufgabe hat noch niemand übernommen, also gibt es niemanden anzustoßen; "
         "stoße stattdessen eine Person oder eine Abteilung an.",
-    "You hold this task yourself.": "Du hast diese Aufgabe selbst übernommen.",
-    "The person holding this task can no longer be nudged.":
-        "Die Person, die diese Aufgabe hat, kann keine Anstöße mehr bekommen.",
-    "Nobody in this department takes part yet.": "In dieser Abteilung macht noch niemand mit.",
-    "Name exactly one of to_user_id, task_id, department_id.":
-        "Nenne genau eines von to_user_id, task_id, department_id.",
-    "Name exactly one recipient: a person, a task or a department.":
-        "Nenne genau einen Empfänger: eine Person, eine Aufgabe oder eine Abteilung.",
-    "This person can no longer log in.": "Diese Person kann sich nicht mehr anmelden.",
-})
+        "You hold this task yourself.": "Du hast diese Aufgabe selbst übernommen.",
+        "The person holding this task can no longer be nudged.": "Die Person, die diese Aufgabe hat, kann keine Anstöße mehr bekommen.",
+        "Nobody in this department takes part yet.": "In dieser Abteilung macht noch niemand mit.",
+        "Name exactly one of to_user_id, task_id, department_id.": "Nenne genau eines von to_user_id, task_id, department_id.",
+        "Name exactly one recipient: a person, a task or a department.": "Nenne genau einen Empfänger: eine Person, eine Aufgabe oder eine Abteilung.",
+        "This person can no longer log in.": "Diese Person kann sich nicht mehr anmelden.",
+    }
+)

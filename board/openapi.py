@@ -38,194 +38,373 @@ TITLE = {"type": "string", "minLength": 1, "maxLength": TITLE_MAX}
 TEXT = {"type": "string", "maxLength": TEXT_MAX}
 
 SCHEMAS: dict[str, dict] = {
-    "Error": obj(["error"], {"error": obj(["code", "message"], {
-        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$",
-                 "description": "Stable, English, snake_case; programs switch on it."},
-        "message": {"type": "string", "description": "A sentence for people, translated."},
-        "fields": {"type": "object", "additionalProperties": {"type": "string"},
-                   "description": "Per-field problems, when the input was at fault."},
-    })}),
+    "Error": obj(
+        ["error"],
+        {
+            "error": obj(
+                ["code", "message"],
+                {
+                    "code": {
+                        "type": "string",
+                        "pattern": "^[a-z][a-z0-9_]*$",
+                        "description": "Stable, English, snake_case; programs switch on it.",
+                    },
+                    "message": {
+                        "type": "string",
+                        "description": "A sentence for people, translated.",
+                    },
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "description": "Per-field problems, when the input was at fault.",
+                    },
+                },
+            )
+        },
+    ),
     "Department": obj(["id", "name"], {"id": {"type": "integer"}, "name": {"type": "string"}}),
-    "Person": obj(["id", "display_name", "department"], {
-        "id": {"type": "integer"}, "display_name": {"type": "string"},
-        "department": ref("Department"),
-    }),
-    "User": obj(["id", "email", "display_name", "role", "department"], {
-        "id": {"type": "integer"},
-        "email": {"type": "string"},
-        "display_name": {"type": "string"},
-        "role": {"type": "string", "enum": ["member", "facilitator", "observer"]},
-        "department": ref("Department"),
-        "language": {"type": ["string", "null"], "enum": ["en", "de", None]},
-    }),
-    "Session": obj(["user", "csrf_token"], {
-        "user": ref("User"),
-        "csrf_token": {"type": "string",
-                       "description": "Send it as X-CSRF-Token with every state-changing request."},
-    }),
-    "Idea": obj(["id", "title", "body", "body_html", "tags", "author", "votes", "voted",
-                 "departments_supporting", "status", "prompt_id", "created_at"], {
-        "id": {"type": "integer"},
-        "title": {"type": "string"},
-        "body": {"type": "string"},
-        "body_html": {"type": "string", "description": "The body as sanitized HTML."},
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "author": ref("Person"),
-        "votes": {"type": ["integer", "null"],
-                  "description": "null while a challenge with hidden tallies is open."},
-        "voted": {"type": "boolean", "description": "Whether the caller voted for it."},
-        "departments_supporting": {"type": ["integer", "null"]},
-        "status": {"type": "string", "enum": ["open", "in_progress", "done"]},
-        "prompt_id": {"type": ["integer", "null"]},
-        "created_at": TIME,
-    }),
+    "Person": obj(
+        ["id", "display_name", "department"],
+        {
+            "id": {"type": "integer"},
+            "display_name": {"type": "string"},
+            "department": ref("Department"),
+        },
+    ),
+    "User": obj(
+        ["id", "email", "display_name", "role", "department"],
+        {
+            "id": {"type": "integer"},
+            "email": {"type": "string"},
+            "display_name": {"type": "string"},
+            "role": {"type": "string", "enum": ["member", "facilitator", "observer"]},
+            "department": ref("Department"),
+            "language": {"type": ["string", "null"], "enum": ["en", "de", None]},
+        },
+    ),
+    "Session": obj(
+        ["user", "csrf_token"],
+        {
+            "user": ref("User"),
+            "csrf_token": {
+                "type": "string",
+                "description": "Send it as X-CSRF-Token with every state-changing request.",
+            },
+        },
+    ),
+    "Idea": obj(
+        [
+            "id",
+            "title",
+            "body",
+            "body_html",
+            "tags",
+            "author",
+            "votes",
+            "voted",
+            "departments_supporting",
+            "status",
+            "prompt_id",
+            "created_at",
+        ],
+        {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "body_html": {"type": "string", "description": "The body as sanitized HTML."},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "author": ref("Person"),
+            "votes": {
+                "type": ["integer", "null"],
+                "description": "null while a challenge with hidden tallies is open.",
+            },
+            "voted": {"type": "boolean", "description": "Whether the caller voted for it."},
+            "departments_supporting": {"type": ["integer", "null"]},
+            "status": {"type": "string", "enum": ["open", "in_progress", "done"]},
+            "prompt_id": {"type": ["integer", "null"]},
+            "created_at": TIME,
+        },
+    ),
     "IdeaList": obj(["items"], {"items": {"type": "array", "items": ref("Idea")}}),
-    "VoteResult": obj(["idea_id", "votes", "voted"], {
-        "idea_id": {"type": "integer"},
-        "votes": {"type": ["integer", "null"]},
-        "voted": {"type": "boolean"},
-        "departments_supporting": {"type": ["integer", "null"]},
-    }),
-    "Comment": obj(["id", "idea_id", "body", "body_html", "author", "is_mentor_note",
-                    "created_at"], {
-        "id": {"type": "integer"},
-        "idea_id": {"type": "integer"},
-        "body": {"type": "string"},
-        "body_html": {"type": "string"},
-        "author": ref("Person"),
-        "is_mentor_note": {"type": "boolean"},
-        "created_at": TIME,
-    }),
-    "Task": obj(["id", "title", "description", "idea_id", "status", "claimed_by", "claimed_at",
-                 "created_at"], {
-        "id": {"type": "integer"},
-        "title": {"type": "string"},
-        "description": {"type": "string"},
-        "idea_id": {"type": ["integer", "null"]},
-        "status": {"type": "string", "enum": ["open", "claimed", "done"]},
-        "claimed_by": nullable(ref("Person")),
-        "claimed_at": TIME_OR_NULL,
-        "created_at": TIME,
-    }),
+    "VoteResult": obj(
+        ["idea_id", "votes", "voted"],
+        {
+            "idea_id": {"type": "integer"},
+            "votes": {"type": ["integer", "null"]},
+            "voted": {"type": "boolean"},
+            "departments_supporting": {"type": ["integer", "null"]},
+        },
+    ),
+    "Comment": obj(
+        ["id", "idea_id", "body", "body_html", "author", "is_mentor_note", "created_at"],
+        {
+            "id": {"type": "integer"},
+            "idea_id": {"type": "integer"},
+            "body": {"type": "string"},
+            "body_html": {"type": "string"},
+            "author": ref("Person"),
+            "is_mentor_note": {"type": "boolean"},
+            "created_at": TIME,
+        },
+    ),
+    "Task": obj(
+        [
+            "id",
+            "title",
+            "description",
+            "idea_id",
+            "status",
+            "claimed_by",
+            "claimed_at",
+            "created_at",
+        ],
+        {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "idea_id": {"type": ["integer", "null"]},
+            "status": {"type": "string", "enum": ["open", "claimed", "done"]},
+            "claimed_by": nullable(ref("Person")),
+            "claimed_at": TIME_OR_NULL,
+            "created_at": TIME,
+        },
+    ),
     "TaskList": obj(["items"], {"items": {"type": "array", "items": ref("Task")}}),
-    "Prompt": obj(["id", "kind", "title", "body", "phase", "submissions_close_at",
-                   "voting_close_at", "hide_tallies", "votes_per_person", "created_at"], {
-        "id": {"type": "integer"},
-        "kind": {"type": "string", "enum": ["prompt", "challenge"]},
-        "title": {"type": "string"},
-        "body": {"type": "string"},
-        "phase": {"type": "string", "enum": ["collecting", "voting", "closed"]},
-        "submissions_close_at": TIME_OR_NULL,
-        "voting_close_at": TIME_OR_NULL,
-        "hide_tallies": {"type": "boolean"},
-        "votes_per_person": {"type": ["integer", "null"]},
-        "created_at": TIME,
-    }),
-    "Nudge": obj(["id", "message", "from", "to_user_id", "task_id", "department_id",
-                  "created_at", "read_at"], {
-        "id": {"type": "integer"},
-        "message": {"type": "string"},
-        "from": obj(["id", "display_name"], {"id": {"type": "integer"},
-                                             "display_name": {"type": "string"}}),
-        "to_user_id": {"type": ["integer", "null"]},
-        "task_id": {"type": ["integer", "null"]},
-        "department_id": {"type": ["integer", "null"]},
-        "created_at": TIME,
-        "read_at": TIME_OR_NULL,
-    }),
+    "Prompt": obj(
+        [
+            "id",
+            "kind",
+            "title",
+            "body",
+            "phase",
+            "submissions_close_at",
+            "voting_close_at",
+            "hide_tallies",
+            "votes_per_person",
+            "created_at",
+        ],
+        {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["prompt", "challenge"]},
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "phase": {"type": "string", "enum": ["collecting", "voting", "closed"]},
+            "submissions_close_at": TIME_OR_NULL,
+            "voting_close_at": TIME_OR_NULL,
+            "hide_tallies": {"type": "boolean"},
+            "votes_per_person": {"type": ["integer", "null"]},
+            "created_at": TIME,
+        },
+    ),
+    "Nudge": obj(
+        [
+            "id",
+            "message",
+            "from",
+            "to_user_id",
+            "task_id",
+            "department_id",
+            "created_at",
+            "read_at",
+        ],
+        {
+            "id": {"type": "integer"},
+            "message": {"type": "string"},
+            "from": obj(
+                ["id", "display_name"],
+                {"id": {"type": "integer"}, "display_name": {"type": "string"}},
+            ),
+            "to_user_id": {"type": ["integer", "null"]},
+            "task_id": {"type": ["integer", "null"]},
+            "department_id": {"type": ["integer", "null"]},
+            "created_at": TIME,
+            "read_at": TIME_OR_NULL,
+        },
+    ),
     "NudgeList": obj(["items"], {"items": {"type": "array", "items": ref("Nudge")}}),
-    "Envelope": obj(["seq", "type", "at", "actor", "data"], {
-        "seq": {"type": "integer"},
-        "type": {"type": "string", "enum": [
-            "idea.created", "idea.updated", "idea.votes_changed", "comment.created",
-            "task.created", "task.claimed", "task.released", "task.completed",
-            "prompt.created", "prompt.phase_changed", "nudge.sent"]},
-        "at": TIME,
-        "actor": {"type": ["object", "null"], "description": "null for idea.votes_changed."},
-        "data": {"type": "object"},
-    }),
-    "EventPage": obj(["items", "last_seq"], {
-        "items": {"type": "array", "items": ref("Envelope")},
-        "last_seq": {"type": "integer"},
-    }),
+    "Envelope": obj(
+        ["seq", "type", "at", "actor", "data"],
+        {
+            "seq": {"type": "integer"},
+            "type": {
+                "type": "string",
+                "enum": [
+                    "idea.created",
+                    "idea.updated",
+                    "idea.votes_changed",
+                    "comment.created",
+                    "task.created",
+                    "task.claimed",
+                    "task.released",
+                    "task.completed",
+                    "prompt.created",
+                    "prompt.phase_changed",
+                    "nudge.sent",
+                ],
+            },
+            "at": TIME,
+            "actor": {"type": ["object", "null"], "description": "null for idea.votes_changed."},
+            "data": {"type": "object"},
+        },
+    ),
+    "EventPage": obj(
+        ["items", "last_seq"],
+        {
+            "items": {"type": "array", "items": ref("Envelope")},
+            "last_seq": {"type": "integer"},
+        },
+    ),
     # ---- the activity feed (extension; docs/feed.md) ----
-    "FeedItem": obj(["seq", "type", "kind", "at", "actor", "department", "text", "links",
-                     "url"], {
-        "seq": {"type": "integer"},
-        "type": {"type": "string"},
-        "kind": {"type": "string",
-                 "enum": ["ideas", "votes", "comments", "tasks", "challenges"]},
-        "at": TIME,
-        "actor": {"type": ["object", "null"], "description": "null for vote tallies."},
-        "department": nullable(ref("Department")),
-        "text": {"type": "string", "description": "The sentence, in the caller's language."},
-        "links": {"type": "array", "items": obj(["title", "url"], {
-            "title": {"type": "string"}, "url": {"type": "string"}})},
-        "url": {"type": ["string", "null"]},
-    }),
-    "FeedPage": obj(["items", "last_seq", "next_before", "summary"], {
-        "items": {"type": "array", "items": ref("FeedItem")},
-        "last_seq": {"type": "integer"},
-        "next_before": {"type": ["integer", "null"], "description": "Pass as before= for more."},
-        "summary": obj(["ideas", "tasks_done", "challenges", "departments", "weeks"], {
-            "ideas": {"type": "integer"}, "tasks_done": {"type": "integer"},
-            "challenges": {"type": "integer"}, "departments": {"type": "integer"},
-            "weeks": {"type": "array", "items": obj(["start", "ideas", "tasks_done"], {
-                "start": {"type": "string", "format": "date"},
-                "ideas": {"type": "integer"}, "tasks_done": {"type": "integer"}})},
-        }),
-    }),
-    "FeedToken": obj(["token", "atom_url"], {
-        "token": {"type": ["string", "null"]},
-        "atom_url": {"type": ["string", "null"],
-                     "description": "The private Atom feed; it answers without a session."},
-    }),
+    "FeedItem": obj(
+        ["seq", "type", "kind", "at", "actor", "department", "text", "links", "url"],
+        {
+            "seq": {"type": "integer"},
+            "type": {"type": "string"},
+            "kind": {
+                "type": "string",
+                "enum": ["ideas", "votes", "comments", "tasks", "challenges"],
+            },
+            "at": TIME,
+            "actor": {"type": ["object", "null"], "description": "null for vote tallies."},
+            "department": nullable(ref("Department")),
+            "text": {"type": "string", "description": "The sentence, in the caller's language."},
+            "links": {
+                "type": "array",
+                "items": obj(
+                    ["title", "url"], {"title": {"type": "string"}, "url": {"type": "string"}}
+                ),
+            },
+            "url": {"type": ["string", "null"]},
+        },
+    ),
+    "FeedPage": obj(
+        ["items", "last_seq", "next_before", "summary"],
+        {
+            "items": {"type": "array", "items": ref("FeedItem")},
+            "last_seq": {"type": "integer"},
+            "next_before": {
+                "type": ["integer", "null"],
+                "description": "Pass as before= for more.",
+            },
+            "summary": obj(
+                ["ideas", "tasks_done", "challenges", "departments", "weeks"],
+                {
+                    "ideas": {"type": "integer"},
+                    "tasks_done": {"type": "integer"},
+                    "challenges": {"type": "integer"},
+                    "departments": {"type": "integer"},
+                    "weeks": {
+                        "type": "array",
+                        "items": obj(
+                            ["start", "ideas", "tasks_done"],
+                            {
+                                "start": {"type": "string", "format": "date"},
+                                "ideas": {"type": "integer"},
+                                "tasks_done": {"type": "integer"},
+                            },
+                        ),
+                    },
+                },
+            ),
+        },
+    ),
+    "FeedToken": obj(
+        ["token", "atom_url"],
+        {
+            "token": {"type": ["string", "null"]},
+            "atom_url": {
+                "type": ["string", "null"],
+                "description": "The private Atom feed; it answers without a session.",
+            },
+        },
+    ),
     # ---- request bodies: closed, so an unknown field is a 400 ----
-    "NoBody": {"type": "object", "maxProperties": 0, "additionalProperties": False,
-               "description": "Actions take no input; naming anyone else is refused."},
-    "Register": obj(["email", "password", "display_name", "department_id"], {
-        "email": {"type": "string", "format": "email", "maxLength": 254},
-        "password": {"type": "string", "minLength": 10, "maxLength": 1024},
-        "display_name": {"type": "string", "minLength": 1, "maxLength": 80},
-        "department_id": {"type": "integer"},
-    }, closed=True),
-    "Login": obj(["email", "password"], {
-        "email": {"type": "string", "maxLength": 254},
-        "password": {"type": "string", "maxLength": 1024},
-    }, closed=True),
-    "MeUpdate": obj([], {"language": {"type": ["string", "null"], "enum": ["en", "de", None]}},
-                    closed=True),
-    "IdeaCreate": obj(["title", "body"], {
-        "title": TITLE, "body": TEXT,
-        "tags": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 40}},
-        "prompt_id": {"type": ["integer", "null"]},
-    }, closed=True),
-    "IdeaUpdate": obj([], {
-        "title": TITLE, "body": TEXT,
-        "tags": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 40}},
-    }, closed=True),
-    "CommentCreate": obj(["body"], {
-        "body": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX},
-        "mentor_note": {"type": "boolean", "description": "Facilitator only."},
-    }, closed=True),
-    "TaskCreate": obj(["title"], {
-        "title": TITLE, "description": TEXT, "idea_id": {"type": ["integer", "null"]},
-    }, closed=True),
-    "PromptCreate": obj(["kind", "title", "body"], {
-        "kind": {"type": "string", "enum": ["prompt", "challenge"]},
-        "title": TITLE,
-        "body": TEXT,
-        "submissions_close_at": TIME_OR_NULL,
-        "voting_close_at": TIME_OR_NULL,
-        "hide_tallies": {"type": "boolean"},
-        "votes_per_person": {"type": ["integer", "null"], "minimum": 1},
-    }, closed=True),
-    "NudgeCreate": obj(["message"], {
-        "message": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX},
-        "to_user_id": {"type": "integer"},
-        "task_id": {"type": "integer"},
-        "department_id": {"type": "integer"},
-    }, closed=True),
+    "NoBody": {
+        "type": "object",
+        "maxProperties": 0,
+        "additionalProperties": False,
+        "description": "Actions take no input; naming anyone else is refused.",
+    },
+    "Register": obj(
+        ["email", "password", "display_name", "department_id"],
+        {
+            "email": {"type": "string", "format": "email", "maxLength": 254},
+            "password": {"type": "string", "minLength": 10, "maxLength": 1024},
+            "display_name": {"type": "string", "minLength": 1, "maxLength": 80},
+            "department_id": {"type": "integer"},
+        },
+        closed=True,
+    ),
+    "Login": obj(
+        ["email", "password"],
+        {
+            "email": {"type": "string", "maxLength": 254},
+            "password": {"type": "string", "maxLength": 1024},
+        },
+        closed=True,
+    ),
+    "MeUpdate": obj(
+        [], {"language": {"type": ["string", "null"], "enum": ["en", "de", None]}}, closed=True
+    ),
+    "IdeaCreate": obj(
+        ["title", "body"],
+        {
+            "title": TITLE,
+            "body": TEXT,
+            "tags": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 40}},
+            "prompt_id": {"type": ["integer", "null"]},
+        },
+        closed=True,
+    ),
+    "IdeaUpdate": obj(
+        [],
+        {
+            "title": TITLE,
+            "body": TEXT,
+            "tags": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 40}},
+        },
+        closed=True,
+    ),
+    "CommentCreate": obj(
+        ["body"],
+        {
+            "body": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX},
+            "mentor_note": {"type": "boolean", "description": "Facilitator only."},
+        },
+        closed=True,
+    ),
+    "TaskCreate": obj(
+        ["title"],
+        {
+            "title": TITLE,
+            "description": TEXT,
+            "idea_id": {"type": ["integer", "null"]},
+        },
+        closed=True,
+    ),
+    "PromptCreate": obj(
+        ["kind", "title", "body"],
+        {
+            "kind": {"type": "string", "enum": ["prompt", "challenge"]},
+            "title": TITLE,
+            "body": TEXT,
+            "submissions_close_at": TIME_OR_NULL,
+            "voting_close_at": TIME_OR_NULL,
+            "hide_tallies": {"type": "boolean"},
+            "votes_per_person": {"type": ["integer", "null"], "minimum": 1},
+        },
+        closed=True,
+    ),
+    "NudgeCreate": obj(
+        ["message"],
+        {
+            "message": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX},
+            "to_user_id": {"type": "integer"},
+            "task_id": {"type": "integer"},
+            "department_id": {"type": "integer"},
+        },
+        closed=True,
+    ),
 }
 
 _ERRORS = {
@@ -241,7 +420,8 @@ RESPONSES = {
     for text, name in _ERRORS.values()
 }
 RESPONSES["TooManyRequests"]["headers"] = {
-    "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
+    "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+}
 
 PUBLIC: list = []
 READ = [{"session": []}]
@@ -255,18 +435,33 @@ def answer(status: str, schema: dict | None, description: str) -> dict:
     return {status: body}
 
 
-def op(op_id: str, summary: str, ok: dict, errors: str, *, security: list,
-       body: str | None = None, body_required: bool = True, params: list | None = None) -> dict:
+def op(
+    op_id: str,
+    summary: str,
+    ok: dict,
+    errors: str,
+    *,
+    security: list,
+    body: str | None = None,
+    body_required: bool = True,
+    params: list | None = None,
+) -> dict:
     """One operation; `errors` lists the error statuses it may answer, e.g. "400 401 404"."""
-    operation: dict[str, Any] = {"operationId": op_id, "summary": summary, "security": security,
-                                 "responses": dict(ok)}
+    operation: dict[str, Any] = {
+        "operationId": op_id,
+        "summary": summary,
+        "security": security,
+        "responses": dict(ok),
+    }
     if security is WRITE and "400" not in errors.split():
         errors = "400 " + errors  # a missing CSRF token
     for status in errors.split():
         operation["responses"][status] = {"$ref": f"#/components/responses/{_ERRORS[status][1]}"}
     if body:
-        operation["requestBody"] = {"required": body_required,
-                                    "content": {JSON: {"schema": ref(body)}}}
+        operation["requestBody"] = {
+            "required": body_required,
+            "content": {JSON: {"schema": ref(body)}},
+        }
     if params:
         operation["parameters"] = params
     return operation
@@ -289,183 +484,391 @@ NUDGE = [path_id("nudge_id")]
 
 PATHS: dict[str, dict] = {
     "/departments": {
-        "get": op("listDepartments", "Departments (no login needed)",
-                  answer("200", {"type": "array", "items": ref("Department")}, "Departments"),
-                  "", security=PUBLIC),
+        "get": op(
+            "listDepartments",
+            "Departments (no login needed)",
+            answer("200", {"type": "array", "items": ref("Department")}, "Departments"),
+            "",
+            security=PUBLIC,
+        ),
     },
     "/auth/register": {
-        "post": op("register", "Register as a member and log in (no CSRF token needed)",
-                   answer("201", ref("Session"), "Registered and logged in"),
-                   "400 409 429", security=PUBLIC, body="Register"),
+        "post": op(
+            "register",
+            "Register as a member and log in (no CSRF token needed)",
+            answer("201", ref("Session"), "Registered and logged in"),
+            "400 409 429",
+            security=PUBLIC,
+            body="Register",
+        ),
     },
     "/auth/login": {
-        "post": op("login", "Log in (no CSRF token needed)",
-                   answer("200", ref("Session"), "Logged in"), "400 401 429",
-                   security=PUBLIC, body="Login"),
+        "post": op(
+            "login",
+            "Log in (no CSRF token needed)",
+            answer("200", ref("Session"), "Logged in"),
+            "400 401 429",
+            security=PUBLIC,
+            body="Login",
+        ),
     },
     "/auth/logout": {
-        "post": op("logout", "Log out; the session ends on the server",
-                   answer("204", None, "Logged out"), "401", security=WRITE,
-                   body="NoBody", body_required=False),
+        "post": op(
+            "logout",
+            "Log out; the session ends on the server",
+            answer("204", None, "Logged out"),
+            "401",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+        ),
     },
     "/me": {
-        "get": op("getMe", "The caller and a fresh CSRF token",
-                  answer("200", ref("Session"), "The caller"), "401", security=READ),
-        "patch": op("updateMe", "The caller's own settings (language)",
-                    answer("200", ref("Session"), "Updated"), "401 403", security=WRITE,
-                    body="MeUpdate"),
+        "get": op(
+            "getMe",
+            "The caller and a fresh CSRF token",
+            answer("200", ref("Session"), "The caller"),
+            "401",
+            security=READ,
+        ),
+        "patch": op(
+            "updateMe",
+            "The caller's own settings (language)",
+            answer("200", ref("Session"), "Updated"),
+            "401 403",
+            security=WRITE,
+            body="MeUpdate",
+        ),
     },
     "/ideas": {
-        "get": op("listIdeas", "Ideas", answer("200", ref("IdeaList"), "Ideas"), "400 401",
-                  security=READ, params=[
-                      query("sort", {"type": "string", "enum": ["top", "new", "hot"]}),
-                      query("department", {"type": "integer"}, "A department id"),
-                      query("tag", {"type": "string", "maxLength": 40}),
-                      query("q", {"type": "string", "maxLength": 200}, "Text search"),
-                      query("prompt_id", {"type": "integer"}),
-                      query("limit", {"type": "integer", "minimum": 1},
-                            "At most this many (larger is clamped to 1000)"),
-                  ]),
-        "post": op("createIdea", "Post an idea",
-                   answer("201", ref("Idea"), "Created"), "401 403 409", security=WRITE,
-                   body="IdeaCreate"),
+        "get": op(
+            "listIdeas",
+            "Ideas",
+            answer("200", ref("IdeaList"), "Ideas"),
+            "400 401",
+            security=READ,
+            params=[
+                query("sort", {"type": "string", "enum": ["top", "new", "hot"]}),
+                query("department", {"type": "integer"}, "A department id"),
+                query("tag", {"type": "string", "maxLength": 40}),
+                query("q", {"type": "string", "maxLength": 200}, "Text search"),
+                query("prompt_id", {"type": "integer"}),
+                query(
+                    "limit",
+                    {"type": "integer", "minimum": 1},
+                    "At most this many (larger is clamped to 1000)",
+                ),
+            ],
+        ),
+        "post": op(
+            "createIdea",
+            "Post an idea",
+            answer("201", ref("Idea"), "Created"),
+            "401 403 409",
+            security=WRITE,
+            body="IdeaCreate",
+        ),
     },
     "/ideas/{idea_id}": {
-        "get": op("getIdea", "One idea", answer("200", ref("Idea"), "The idea"), "401 404",
-                  security=READ, params=IDEA),
-        "patch": op("updateIdea", "Edit one's own idea", answer("200", ref("Idea"), "Edited"),
-                    "401 403 404", security=WRITE, body="IdeaUpdate", params=IDEA),
+        "get": op(
+            "getIdea",
+            "One idea",
+            answer("200", ref("Idea"), "The idea"),
+            "401 404",
+            security=READ,
+            params=IDEA,
+        ),
+        "patch": op(
+            "updateIdea",
+            "Edit one's own idea",
+            answer("200", ref("Idea"), "Edited"),
+            "401 403 404",
+            security=WRITE,
+            body="IdeaUpdate",
+            params=IDEA,
+        ),
     },
     "/ideas/{idea_id}/vote": {
-        "put": op("vote", "Vote (idempotent)", answer("200", ref("VoteResult"), "Voted"),
-                  "401 403 404 409", security=WRITE, body="NoBody", body_required=False,
-                  params=IDEA),
-        "delete": op("unvote", "Take one's vote back (idempotent)",
-                     answer("200", ref("VoteResult"), "Not voted"), "401 403 404 409",
-                     security=WRITE, body="NoBody", body_required=False, params=IDEA),
+        "put": op(
+            "vote",
+            "Vote (idempotent)",
+            answer("200", ref("VoteResult"), "Voted"),
+            "401 403 404 409",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=IDEA,
+        ),
+        "delete": op(
+            "unvote",
+            "Take one's vote back (idempotent)",
+            answer("200", ref("VoteResult"), "Not voted"),
+            "401 403 404 409",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=IDEA,
+        ),
     },
     "/ideas/{idea_id}/comments": {
-        "get": op("listComments", "An idea's comments",
-                  answer("200", {"type": "array", "items": ref("Comment")}, "Comments"),
-                  "401 404", security=READ, params=IDEA),
-        "post": op("addComment", "Comment (mentor notes: facilitator only)",
-                   answer("201", ref("Comment"), "Created"), "401 403 404", security=WRITE,
-                   body="CommentCreate", params=IDEA),
+        "get": op(
+            "listComments",
+            "An idea's comments",
+            answer("200", {"type": "array", "items": ref("Comment")}, "Comments"),
+            "401 404",
+            security=READ,
+            params=IDEA,
+        ),
+        "post": op(
+            "addComment",
+            "Comment (mentor notes: facilitator only)",
+            answer("201", ref("Comment"), "Created"),
+            "401 403 404",
+            security=WRITE,
+            body="CommentCreate",
+            params=IDEA,
+        ),
     },
     "/tasks": {
-        "get": op("listTasks", "Tasks", answer("200", ref("TaskList"), "Tasks"), "400 401",
-                  security=READ, params=[
-                      query("status", {"type": "string", "enum": ["open", "claimed", "done"]}),
-                      query("mine", {"type": "string", "enum": ["1", "0", "true", "false"]},
-                            "1: the tasks the caller holds or has completed"),
-                      query("idea_id", {"type": "integer"}),
-                  ]),
-        "post": op("createTask", "Create an unclaimed task",
-                   answer("201", ref("Task"), "Created"), "401 403 404", security=WRITE,
-                   body="TaskCreate"),
+        "get": op(
+            "listTasks",
+            "Tasks",
+            answer("200", ref("TaskList"), "Tasks"),
+            "400 401",
+            security=READ,
+            params=[
+                query("status", {"type": "string", "enum": ["open", "claimed", "done"]}),
+                query(
+                    "mine",
+                    {"type": "string", "enum": ["1", "0", "true", "false"]},
+                    "1: the tasks the caller holds or has completed",
+                ),
+                query("idea_id", {"type": "integer"}),
+            ],
+        ),
+        "post": op(
+            "createTask",
+            "Create an unclaimed task",
+            answer("201", ref("Task"), "Created"),
+            "401 403 404",
+            security=WRITE,
+            body="TaskCreate",
+        ),
     },
     "/tasks/{task_id}": {
-        "get": op("getTask", "One task", answer("200", ref("Task"), "The task"), "401 404",
-                  security=READ, params=TASK),
+        "get": op(
+            "getTask",
+            "One task",
+            answer("200", ref("Task"), "The task"),
+            "401 404",
+            security=READ,
+            params=TASK,
+        ),
     },
     "/tasks/{task_id}/claim": {
-        "post": op("claimTask", "Claim a task for oneself",
-                   answer("200", ref("Task"), "Claimed by the caller"), "401 403 404 409",
-                   security=WRITE, body="NoBody", body_required=False, params=TASK),
+        "post": op(
+            "claimTask",
+            "Claim a task for oneself",
+            answer("200", ref("Task"), "Claimed by the caller"),
+            "401 403 404 409",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=TASK,
+        ),
     },
     "/tasks/{task_id}/release": {
-        "post": op("releaseTask", "Give one's claimed task back",
-                   answer("200", ref("Task"), "Unclaimed"), "401 403 404 409",
-                   security=WRITE, body="NoBody", body_required=False, params=TASK),
+        "post": op(
+            "releaseTask",
+            "Give one's claimed task back",
+            answer("200", ref("Task"), "Unclaimed"),
+            "401 403 404 409",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=TASK,
+        ),
     },
     "/tasks/{task_id}/complete": {
-        "post": op("completeTask", "Complete one's claimed task",
-                   answer("200", ref("Task"), "Done"), "401 403 404 409",
-                   security=WRITE, body="NoBody", body_required=False, params=TASK),
+        "post": op(
+            "completeTask",
+            "Complete one's claimed task",
+            answer("200", ref("Task"), "Done"),
+            "401 403 404 409",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=TASK,
+        ),
     },
     "/prompts": {
-        "get": op("listPrompts", "Prompts and idea challenges",
-                  answer("200", {"type": "array", "items": ref("Prompt")}, "Prompts"), "401",
-                  security=READ),
-        "post": op("createPrompt", "Post a prompt or challenge (facilitator only)",
-                   answer("201", ref("Prompt"), "Created"), "401 403", security=WRITE,
-                   body="PromptCreate"),
+        "get": op(
+            "listPrompts",
+            "Prompts and idea challenges",
+            answer("200", {"type": "array", "items": ref("Prompt")}, "Prompts"),
+            "401",
+            security=READ,
+        ),
+        "post": op(
+            "createPrompt",
+            "Post a prompt or challenge (facilitator only)",
+            answer("201", ref("Prompt"), "Created"),
+            "401 403",
+            security=WRITE,
+            body="PromptCreate",
+        ),
     },
     "/prompts/{prompt_id}": {
-        "get": op("getPrompt", "One prompt or challenge",
-                  answer("200", ref("Prompt"), "The prompt"), "401 404", security=READ,
-                  params=[path_id("prompt_id")]),
+        "get": op(
+            "getPrompt",
+            "One prompt or challenge",
+            answer("200", ref("Prompt"), "The prompt"),
+            "401 404",
+            security=READ,
+            params=[path_id("prompt_id")],
+        ),
     },
     "/prompts/{prompt_id}/results": {
-        "get": op("challengeResults", "A closed challenge's ideas ranked, and who took part "
-                  "(counts only); 409 `results_not_ready` before it closes (extension)",
-                  answer("200", {"type": "object"}, "Results"), "401 404 409", security=READ,
-                  params=[path_id("prompt_id")]),
+        "get": op(
+            "challengeResults",
+            "A closed challenge's ideas ranked, and who took part "
+            "(counts only); 409 `results_not_ready` before it closes (extension)",
+            answer("200", {"type": "object"}, "Results"),
+            "401 404 409",
+            security=READ,
+            params=[path_id("prompt_id")],
+        ),
     },
     "/insights": {
-        "get": op("helpReport", "Where help is needed and how flat the work is "
-                  "(facilitator only; extension)",
-                  answer("200", {"type": "object"}, "The report"), "400 401 403",
-                  security=READ, params=[
-                      query("days", {"type": "integer", "minimum": 1},
-                            "quiet days before work is flagged"),
-                      query("weeks", {"type": "integer", "minimum": 1},
-                            "weeks of participation history"),
-                  ]),
+        "get": op(
+            "helpReport",
+            "Where help is needed and how flat the work is (facilitator only; extension)",
+            answer("200", {"type": "object"}, "The report"),
+            "400 401 403",
+            security=READ,
+            params=[
+                query(
+                    "days", {"type": "integer", "minimum": 1}, "quiet days before work is flagged"
+                ),
+                query("weeks", {"type": "integer", "minimum": 1}, "weeks of participation history"),
+            ],
+        ),
     },
     "/nudges": {
-        "get": op("listNudges", "The caller's own nudges, received or sent",
-                  answer("200", ref("NudgeList"), "Nudges"), "401", security=READ),
-        "post": op("sendNudge", "Send a nudge (facilitator only)",
-                   answer("201", ref("Nudge"), "Sent"), "401 403 404", security=WRITE,
-                   body="NudgeCreate"),
+        "get": op(
+            "listNudges",
+            "The caller's own nudges, received or sent",
+            answer("200", ref("NudgeList"), "Nudges"),
+            "401",
+            security=READ,
+        ),
+        "post": op(
+            "sendNudge",
+            "Send a nudge (facilitator only)",
+            answer("201", ref("Nudge"), "Sent"),
+            "401 403 404",
+            security=WRITE,
+            body="NudgeCreate",
+        ),
     },
     "/nudges/{nudge_id}/read": {
-        "post": op("readNudge", "Mark a nudge read (its recipients only)",
-                   answer("200", ref("Nudge"), "Read"), "401 403 404", security=WRITE,
-                   body="NoBody", body_required=False, params=NUDGE),
+        "post": op(
+            "readNudge",
+            "Mark a nudge read (its recipients only)",
+            answer("200", ref("Nudge"), "Read"),
+            "401 403 404",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=NUDGE,
+        ),
     },
     "/events": {
-        "get": op("listEvents", "Envelopes after a seq, for catching up after a reconnect",
-                  answer("200", ref("EventPage"), "Envelopes in seq order"), "400 401",
-                  security=READ, params=[
-                      query("after", {"type": "integer", "minimum": 0}),
-                      query("limit", {"type": "integer", "minimum": 1},
-                            "1-1000, default 100; larger is clamped"),
-                  ]),
+        "get": op(
+            "listEvents",
+            "Envelopes after a seq, for catching up after a reconnect",
+            answer("200", ref("EventPage"), "Envelopes in seq order"),
+            "400 401",
+            security=READ,
+            params=[
+                query("after", {"type": "integer", "minimum": 0}),
+                query(
+                    "limit",
+                    {"type": "integer", "minimum": 1},
+                    "1-1000, default 100; larger is clamped",
+                ),
+            ],
+        ),
     },
     "/feed": {
-        "get": op("readFeed", "The activity feed: public events as sentences, newest first",
-                  answer("200", ref("FeedPage"), "Feed items and the period's summary"),
-                  "400 401", security=READ, params=[
-                      query("department", {"type": "integer"}, "A department id"),
-                      query("kind", {"type": "string",
-                                     "enum": ["ideas", "votes", "comments", "tasks",
-                                              "challenges"]}, "Repeatable"),
-                      query("period", {"type": "string", "enum": ["7", "30", "90", "all"]},
-                            "Days up to today (default 30)"),
-                      query("from", {"type": "string", "format": "date"}),
-                      query("to", {"type": "string", "format": "date"}),
-                      query("before", {"type": "integer", "minimum": 1}, "A seq: older items"),
-                      query("after", {"type": "integer", "minimum": 0}, "A seq: newer items"),
-                      query("limit", {"type": "integer", "minimum": 1},
-                            "1-200, default 100; larger is clamped"),
-                  ]),
+        "get": op(
+            "readFeed",
+            "The activity feed: public events as sentences, newest first",
+            answer("200", ref("FeedPage"), "Feed items and the period's summary"),
+            "400 401",
+            security=READ,
+            params=[
+                query("department", {"type": "integer"}, "A department id"),
+                query(
+                    "kind",
+                    {
+                        "type": "string",
+                        "enum": ["ideas", "votes", "comments", "tasks", "challenges"],
+                    },
+                    "Repeatable",
+                ),
+                query(
+                    "period",
+                    {"type": "string", "enum": ["7", "30", "90", "all"]},
+                    "Days up to today (default 30)",
+                ),
+                query("from", {"type": "string", "format": "date"}),
+                query("to", {"type": "string", "format": "date"}),
+                query("before", {"type": "integer", "minimum": 1}, "A seq: older items"),
+                query("after", {"type": "integer", "minimum": 0}, "A seq: newer items"),
+                query(
+                    "limit",
+                    {"type": "integer", "minimum": 1},
+                    "1-200, default 100; larger is clamped",
+                ),
+            ],
+        ),
     },
     "/feed/token": {
-        "get": op("getFeedToken", "The caller's private Atom feed URL, if any",
-                  answer("200", ref("FeedToken"), "The token and URL (null when none)"),
-                  "401", security=READ),
-        "post": op("createFeedToken", "A new private Atom feed URL; the old one stops working",
-                   answer("201", ref("FeedToken"), "Created"), "401", security=WRITE,
-                   body="NoBody", body_required=False),
-        "delete": op("revokeFeedToken", "Revoke the private Atom feed URL (it answers 404)",
-                     answer("204", None, "Revoked"), "401", security=WRITE,
-                     body="NoBody", body_required=False),
+        "get": op(
+            "getFeedToken",
+            "The caller's private Atom feed URL, if any",
+            answer("200", ref("FeedToken"), "The token and URL (null when none)"),
+            "401",
+            security=READ,
+        ),
+        "post": op(
+            "createFeedToken",
+            "A new private Atom feed URL; the old one stops working",
+            answer("201", ref("FeedToken"), "Created"),
+            "401",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+        ),
+        "delete": op(
+            "revokeFeedToken",
+            "Revoke the private Atom feed URL (it answers 404)",
+            answer("204", None, "Revoked"),
+            "401",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+        ),
     },
     "/openapi.json": {
-        "get": op("openapi", "This document (no login needed)",
-                  answer("200", {"type": "object"}, "OpenAPI 3.1"), "", security=PUBLIC),
+        "get": op(
+            "openapi",
+            "This document (no login needed)",
+            answer("200", {"type": "object"}, "OpenAPI 3.1"),
+            "",
+            security=PUBLIC,
+        ),
     },
 }
 
@@ -477,8 +880,9 @@ SPEC: dict[str, Any] = {
         "description": (
             "JSON in and out. Log in to get the session cookie; send the `csrf_token` from "
             "login, register or GET /me as `X-CSRF-Token` with every state-changing request. "
-            "Errors are always `{\"error\": {\"code\", \"message\", \"fields\"?}}`. Live "
-            "changes arrive over Socket.IO as `activity` envelopes (see /events)."),
+            'Errors are always `{"error": {"code", "message", "fields"?}}`. Live '
+            "changes arrive over Socket.IO as `activity` envelopes (see /events)."
+        ),
     },
     "servers": [{"url": "/api/v1"}],
     "paths": PATHS,
@@ -486,10 +890,18 @@ SPEC: dict[str, Any] = {
         "schemas": SCHEMAS,
         "responses": RESPONSES,
         "securitySchemes": {
-            "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                        "description": "The session cookie that login and register set."},
-            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",
-                     "description": "The csrf_token from login, register or GET /me."},
+            "session": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "session",
+                "description": "The session cookie that login and register set.",
+            },
+            "csrf": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-CSRF-Token",
+                "description": "The csrf_token from login, register or GET /me.",
+            },
         },
     },
 }

@@ -19,57 +19,215 @@ from models import ROLES, Department, User
 MIN_PASSWORD_LENGTH = 10
 # The most common passwords that pass the length check (from the public breach top lists,
 # English and German); refused outright, whatever their case.
-COMMON_PASSWORDS = frozenset({
-    "1234567890", "12345678910", "0123456789", "1111111111", "qwertyuiop", "password12",
-    "password123", "password1234", "passwort123", "iloveyou12", "abcdefghij", "qwerty1234",
-    "1q2w3e4r5t", "letmein123", "welcome123", "willkommen", "sommer2024", "sommer2025",
-    "sommer2026", "winter2025", "winter2026", "administrator", "changeme123", "passw0rd123",
-    "football12", "baseball12", "trustno1234", "superman12", "dragon1234", "monkey1234",
-    "987654321", "9876543210", "aaaaaaaaaa", "qwertzuiop", "hallo12345", "geheim1234",
-    "123456789a", "a123456789", "1234567890a", "123456789q", "12345678901", "123123123123",
-    "1234512345", "1234554321", "0987654321", "1122334455", "1212121212", "0000000000",
-    "2222222222", "5555555555", "7777777777", "9999999999", "1q2w3e4r5t6y", "1qaz2wsx3edc",
-    "zaq12wsxcde3", "qazwsxedcrfv", "qwertyuiop1", "qwertyuiop123", "asdfghjkl1",
-    "asdfghjkl123", "asdfghjklo", "yxcvbnm123", "zxcvbnm123", "qwerty12345", "qwerty123456",
-    "qwertz12345", "qwertz123456", "password1!", "password12!", "password123!", "p@ssw0rd123",
-    "passwort1!", "passwort12", "passwort1234", "passwort123!", "passwort12345",
-    "iloveyou123", "ichliebedich", "ichliebedich1", "schatz12345", "sunshine12", "princess12",
-    "starwars12", "whatever12", "computer12", "internet12", "michael123", "jennifer12",
-    "charlie123", "welcome1234", "welcome2024", "welcome2025", "welcome2026",
-    "willkommen1", "willkommen12", "willkommen123", "letmein1234", "changeme1234",
-    "admin12345", "admin123456", "administrator1", "test123456", "test1234567",
-    "testtest12", "start12345", "start123456", "hallo123456", "halloichbins",
-    "fussball12", "fussball123", "fußball123", "schalke04!", "borussia09", "bayern1900",
-    "dortmund09", "summer2024", "summer2025", "summer2026", "spring2025", "spring2026",
-    "autumn2025", "winter2024", "herbst2025", "fruehling2025", "mustermann",
-    "mustermann1", "musterpasswort", "secret1234", "geheim12345", "master12345",
-    "qwe123qwe123", "abc123abc123", "abcd1234abcd", "abcdef123456", "1234qwer",
-    "1234qwerasdf", "q1w2e3r4t5", "q1w2e3r4t5y6", "a1b2c3d4e5", "1a2b3c4d5e",
-    "taskforce1", "taskforce123", "socialmedia", "socialmedia1", "socialmedia123",
-})
+COMMON_PASSWORDS = frozenset(
+    {
+        "1234567890",
+        "12345678910",
+        "0123456789",
+        "1111111111",
+        "qwertyuiop",
+        "password12",
+        "password123",
+        "password1234",
+        "passwort123",
+        "iloveyou12",
+        "abcdefghij",
+        "qwerty1234",
+        "1q2w3e4r5t",
+        "letmein123",
+        "welcome123",
+        "willkommen",
+        "sommer2024",
+        "sommer2025",
+        "sommer2026",
+        "winter2025",
+        "winter2026",
+        "administrator",
+        "changeme123",
+        "passw0rd123",
+        "football12",
+        "baseball12",
+        "trustno1234",
+        "superman12",
+        "dragon1234",
+        "monkey1234",
+        "987654321",
+        "9876543210",
+        "aaaaaaaaaa",
+        "qwertzuiop",
+        "hallo12345",
+        "geheim1234",
+        "123456789a",
+        "a123456789",
+        "1234567890a",
+        "123456789q",
+        "12345678901",
+        "123123123123",
+        "1234512345",
+        "1234554321",
+        "0987654321",
+        "1122334455",
+        "1212121212",
+        "0000000000",
+        "2222222222",
+        "5555555555",
+        "7777777777",
+        "9999999999",
+        "1q2w3e4r5t6y",
+        "1qaz2wsx3edc",
+        "zaq12wsxcde3",
+        "qazwsxedcrfv",
+        "qwertyuiop1",
+        "qwertyuiop123",
+        "asdfghjkl1",
+        "asdfghjkl123",
+        "asdfghjklo",
+        "yxcvbnm123",
+        "zxcvbnm123",
+        "qwerty12345",
+        "qwerty123456",
+        "qwertz12345",
+        "qwertz123456",
+        "password1!",
+        "password12!",
+        "password123!",
+        "p@ssw0rd123",
+        "passwort1!",
+        "passwort12",
+        "passwort1234",
+        "passwort123!",
+        "passwort12345",
+        "iloveyou123",
+        "ichliebedich",
+        "ichliebedich1",
+        "schatz12345",
+        "sunshine12",
+        "princess12",
+        "starwars12",
+        "whatever12",
+        "computer12",
+        "internet12",
+        "michael123",
+        "jennifer12",
+        "charlie123",
+        "welcome1234",
+        "welcome2024",
+        "welcome2025",
+        "welcome2026",
+        "willkommen1",
+        "willkommen12",
+        "willkommen123",
+        "letmein1234",
+        "changeme1234",
+        "admin12345",
+        "admin123456",
+        "administrator1",
+        "test123456",
+        "test1234567",
+        "testtest12",
+        "start12345",
+        "start123456",
+        "hallo123456",
+        "halloichbins",
+        "fussball12",
+        "fussball123",
+        "fußball123",
+        "schalke04!",
+        "borussia09",
+        "bayern1900",
+        "dortmund09",
+        "summer2024",
+        "summer2025",
+        "summer2026",
+        "spring2025",
+        "spring2026",
+        "autumn2025",
+        "winter2024",
+        "herbst2025",
+        "fruehling2025",
+        "mustermann",
+        "mustermann1",
+        "musterpasswort",
+        "secret1234",
+        "geheim12345",
+        "master12345",
+        "qwe123qwe123",
+        "abc123abc123",
+        "abcd1234abcd",
+        "abcdef123456",
+        "1234qwer",
+        "1234qwerasdf",
+        "q1w2e3r4t5",
+        "q1w2e3r4t5y6",
+        "a1b2c3d4e5",
+        "1a2b3c4d5e",
+        "taskforce1",
+        "taskforce123",
+        "socialmedia",
+        "socialmedia1",
+        "socialmedia123",
+    }
+)
 # A common word with only digits and punctuation around it ("Passwort2025!") is no better.
-_COMMON_STEMS = frozenset({
-    "password", "passwort", "passw0rd", "qwerty", "qwertz", "welcome", "willkommen", "letmein",
-    "admin", "iloveyou", "hallo", "hello", "test", "geheim", "secret", "sommer", "summer",
-    "winter", "herbst", "autumn", "spring", "fruehling", "changeme", "master", "login",
-    "start", "football", "fussball", "monkey", "dragon", "abc", "abcdef", "asdf", "qwe",
-    "company", "firma", "board", "taskforce", "socialmedia", "",
-})
+_COMMON_STEMS = frozenset(
+    {
+        "password",
+        "passwort",
+        "passw0rd",
+        "qwerty",
+        "qwertz",
+        "welcome",
+        "willkommen",
+        "letmein",
+        "admin",
+        "iloveyou",
+        "hallo",
+        "hello",
+        "test",
+        "geheim",
+        "secret",
+        "sommer",
+        "summer",
+        "winter",
+        "herbst",
+        "autumn",
+        "spring",
+        "fruehling",
+        "changeme",
+        "master",
+        "login",
+        "start",
+        "football",
+        "fussball",
+        "monkey",
+        "dragon",
+        "abc",
+        "abcdef",
+        "asdf",
+        "qwe",
+        "company",
+        "firma",
+        "board",
+        "taskforce",
+        "socialmedia",
+        "",
+    }
+)
 _AROUND = re.compile(r"^[\d\W_]*(?P<stem>.*?)[\d\W_]*$", re.DOTALL)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps both answers equally slow.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
-add_german({
-    "Enter a valid email address.": "Gib eine gültige E-Mail-Adresse ein.",
-    f"Use at least {MIN_PASSWORD_LENGTH} characters.":
-        f"Verwende mindestens {MIN_PASSWORD_LENGTH} Zeichen.",
-    "This password is one of the most common ones; choose another.":
-        "Dieses Passwort gehört zu den häufigsten; wähle ein anderes.",
-    "Enter a name of 1 to 80 characters.": "Gib einen Namen mit 1 bis 80 Zeichen ein.",
-    "One of: en, de, or null.": "Eines von: en, de oder null.",
-})
+add_german(
+    {
+        "Enter a valid email address.": "Gib eine gültige E-Mail-Adresse ein.",
+        f"Use at least {MIN_PASSWORD_LENGTH} characters.": f"Verwende mindestens {MIN_PASSWORD_LENGTH} Zeichen.",
+        "This password is one of the most common ones; choose another.": "Dieses Passwort gehört zu den häufigsten; wähle ein anderes.",
+        "Enter a name of 1 to 80 characters.": "Gib einen Namen mit 1 bis 80 Zeichen ein.",
+        "One of: en, de, or null.": "Eines von: en, de oder null.",
+    }
+)
 
 
 def set_password_hasher(hasher: PasswordHasher) -> None:
@@ -122,7 +280,9 @@ def user_dict(user: User) -> dict:
 
 def get_or_create_department(session: Session, name: str) -> Department:
     name = name.strip()
-    department = session.scalar(select(Department).where(func.lower(Department.name) == name.lower()))
+    department = session.scalar(
+        select(Department).where(func.lower(Department.name) == name.lower())
+    )
     if department is None:
         department = Department(name=name)
         session.add(department)
@@ -130,8 +290,9 @@ def get_or_create_department(session: Session, name: str) -> Department:
     return department
 
 
-def _validate_new_user(session: Session, email: str, password: str, display_name: str,
-                       department_id: int) -> dict[str, str]:
+def _validate_new_user(
+    session: Session, email: str, password: str, display_name: str, department_id: int
+) -> dict[str, str]:
     fields: dict[str, str] = {}
     if not _EMAIL.match(email) or len(email) > 254:
         fields["email"] = "Enter a valid email address."
@@ -160,8 +321,9 @@ def _insert_user(session: Session, user: User) -> User:
     return user
 
 
-def register(session: Session, email: str, password: str, display_name: str,
-             department_id: int) -> User:
+def register(
+    session: Session, email: str, password: str, display_name: str, department_id: int
+) -> User:
     """Create a member. Registration never gives another role."""
     email = normalize_email(email)
     fields = _validate_new_user(session, email, password, display_name, department_id)
@@ -172,9 +334,16 @@ def register(session: Session, email: str, password: str, display_name: str,
     # Hash outside the transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE).
     session.commit()
     password_hash = hash_password(password)
-    return _insert_user(session, User(
-        email=email, password_hash=password_hash, display_name=display_name.strip(),
-        role="member", department_id=department_id))
+    return _insert_user(
+        session,
+        User(
+            email=email,
+            password_hash=password_hash,
+            display_name=display_name.strip(),
+            role="member",
+            department_id=department_id,
+        ),
+    )
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
@@ -195,37 +364,51 @@ def authenticate(session: Session, email: str, password: str) -> User:
     return user
 
 
-def create_user(session: Session, email: str, password: str, display_name: str,
-                department_name: str, role: str) -> User:
+def create_user(
+    session: Session, email: str, password: str, display_name: str, department_name: str, role: str
+) -> User:
     """The CLI's way in: any role, the department created when missing."""
     if role not in ROLES:
         raise Invalid(f"Role must be one of {', '.join(ROLES)}.", code="invalid_role")
     if not department_name.strip() or len(department_name.strip()) > 80:
-        raise Invalid("department: Enter a department name of 1 to 80 characters.",
-                      code="invalid_fields",
-                      fields={"department": "Enter a department name of 1 to 80 characters."})
+        raise Invalid(
+            "department: Enter a department name of 1 to 80 characters.",
+            code="invalid_fields",
+            fields={"department": "Enter a department name of 1 to 80 characters."},
+        )
     password_hash = hash_password(password)
     department = get_or_create_department(session, department_name)
     email = normalize_email(email)
     fields = _validate_new_user(session, email, password, display_name, department.id)
     if fields:
         session.rollback()
-        raise Invalid("; ".join(f"{k}: {v}" for k, v in fields.items()), code="invalid_fields",
-                      fields=fields)
+        raise Invalid(
+            "; ".join(f"{k}: {v}" for k, v in fields.items()), code="invalid_fields", fields=fields
+        )
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         session.rollback()
         raise _email_taken()
-    return _insert_user(session, User(
-        email=email, password_hash=password_hash, display_name=display_name.strip(),
-        role=role, department_id=department.id))
+    return _insert_user(
+        session,
+        User(
+            email=email,
+            password_hash=password_hash,
+            display_name=display_name.strip(),
+            role=role,
+            department_id=department.id,
+        ),
+    )
 
 
 def set_language(session: Session, actor: User, language: str | None) -> User:
     """A person's own language for pages and messages; None follows the browser."""
     policy.require(actor, "profile.edit", actor)
     if language not in (None, *LANGUAGES):
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={"language": "One of: en, de, or null."})
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={"language": "One of: en, de, or null."},
+        )
     actor.language = language
     session.commit()
     return actor

@@ -16,9 +16,19 @@ MEMBER, FACILITATOR, OBSERVER = "member", "facilitator", "observer"
 
 # Actions that change something; observers (department heads) may do none of them.
 WRITE_ACTIONS = {
-    "idea.create", "idea.edit", "idea.vote", "comment.create", "comment.mentor_note",
-    "task.create", "task.claim", "task.release", "task.complete",
-    "prompt.create", "nudge.send", "nudge.read", "profile.edit",
+    "idea.create",
+    "idea.edit",
+    "idea.vote",
+    "comment.create",
+    "comment.mentor_note",
+    "task.create",
+    "task.claim",
+    "task.release",
+    "task.complete",
+    "prompt.create",
+    "nudge.send",
+    "nudge.read",
+    "profile.edit",
     # Not a write, but the same rule: nudges go to people who take part, never to observers.
     "nudge.receive",
 }
@@ -46,8 +56,9 @@ def why_not(user: Any, action: str, target: Any = None) -> Denied | Unauthentica
     if action == "idea.edit" and target.author_id != user.id:
         return Denied("Only its author may edit an idea.", code="not_author")
     if action in {"task.release", "task.complete"} and target.claimed_by_id != user.id:
-        return Denied("Only the person who claimed a task may release or complete it.",
-                      code="not_claimant")
+        return Denied(
+            "Only the person who claimed a task may release or complete it.", code="not_claimant"
+        )
     if action == "nudge.receive" and not user.is_active:
         return Denied("This person can no longer log in.", code="inactive")
     if action == "nudge.read" and user.id not in target:

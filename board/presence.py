@@ -64,8 +64,14 @@ class RedisStore:
     """Several processes: each one's online people in a hash that expires, and a sorted
     set of the processes with the time their entry expires."""
 
-    def __init__(self, redis_client, prefix: str, ttl: int = PRESENCE_TTL_SECONDS,
-                 process_id: str | None = None, now: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        redis_client,
+        prefix: str,
+        ttl: int = PRESENCE_TTL_SECONDS,
+        process_id: str | None = None,
+        now: Callable[[], float] = time.time,
+    ):
         self.redis = redis_client
         self.ttl = ttl
         self.process_id = process_id or uuid.uuid4().hex
@@ -142,11 +148,15 @@ class Presence:
     background loop that calls it (tests call `flush()` directly).
     """
 
-    def __init__(self, store, online: Callable[[], Online],
-                 emit: Callable[[Snapshot, str | None], None],
-                 on_heartbeat: Callable[[], None] | None = None,
-                 interval: float = FLUSH_INTERVAL_SECONDS,
-                 heartbeat: float = HEARTBEAT_SECONDS):
+    def __init__(
+        self,
+        store,
+        online: Callable[[], Online],
+        emit: Callable[[Snapshot, str | None], None],
+        on_heartbeat: Callable[[], None] | None = None,
+        interval: float = FLUSH_INTERVAL_SECONDS,
+        heartbeat: float = HEARTBEAT_SECONDS,
+    ):
         self.store = store
         self._online = online
         self._emit = emit

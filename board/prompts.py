@@ -41,8 +41,12 @@ def phase_of(prompt: Prompt, now: datetime | None = None) -> str:
 
 
 def tallies_hidden(prompt: Prompt | None, now: datetime | None = None) -> bool:
-    return (prompt is not None and prompt.kind == "challenge" and prompt.hide_tallies
-            and phase_of(prompt, now) != "closed")
+    return (
+        prompt is not None
+        and prompt.kind == "challenge"
+        and prompt.hide_tallies
+        and phase_of(prompt, now) != "closed"
+    )
 
 
 def prompt_dict(prompt: Prompt, now: datetime | None = None) -> dict:
@@ -67,8 +71,11 @@ def get_prompt_for_idea(session: Session, prompt_id: int | None) -> Prompt | Non
         return None
     prompt = session.get(Prompt, prompt_id) if 0 < prompt_id <= MAX_ID else None
     if prompt is None:
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={"prompt_id": "No such prompt."})
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={"prompt_id": "No such prompt."},
+        )
     return prompt
 
 
@@ -94,15 +101,22 @@ def get_prompt(session: Session, viewer, prompt_id: int) -> dict:
 # ---- posting -------------------------------------------------------------------------
 
 
-def _check_time_box(kind: str, submissions_close_at: datetime | None,
-                    voting_close_at: datetime | None, hide_tallies: bool | None,
-                    votes_per_person: int | None, now: datetime) -> dict[str, str]:
+def _check_time_box(
+    kind: str,
+    submissions_close_at: datetime | None,
+    voting_close_at: datetime | None,
+    hide_tallies: bool | None,
+    votes_per_person: int | None,
+    now: datetime,
+) -> dict[str, str]:
     """Field problems of a prompt's time box, as {field: sentence}."""
     fields: dict[str, str] = {}
     if kind == "prompt":
-        for name, value in (("submissions_close_at", submissions_close_at),
-                            ("voting_close_at", voting_close_at),
-                            ("votes_per_person", votes_per_person)):
+        for name, value in (
+            ("submissions_close_at", submissions_close_at),
+            ("voting_close_at", voting_close_at),
+            ("votes_per_person", votes_per_person),
+        ):
             if value is not None:
                 fields[name] = "Only a challenge has a time box and a vote budget."
         if hide_tallies:
@@ -123,11 +137,18 @@ def _check_time_box(kind: str, submissions_close_at: datetime | None,
     return fields
 
 
-def create_prompt(session: Session, actor: User, kind: str, title: str, body: str = "", *,
-                  submissions_close_at: datetime | None = None,
-                  voting_close_at: datetime | None = None,
-                  hide_tallies: bool | None = None,
-                  votes_per_person: int | None = None) -> dict:
+def create_prompt(
+    session: Session,
+    actor: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    *,
+    submissions_close_at: datetime | None = None,
+    voting_close_at: datetime | None = None,
+    hide_tallies: bool | None = None,
+    votes_per_person: int | None = None,
+) -> dict:
     """Post an open question or an idea challenge (the facilitator only)."""
     policy.require(actor, "prompt.create")
     now = clock.now()
@@ -137,16 +158,27 @@ def create_prompt(session: Session, actor: User, kind: str, title: str, body: st
     if not title.strip():
         fields["title"] = "This must not be empty."
     if kind in KINDS:
-        fields.update(_check_time_box(kind, submissions_close_at, voting_close_at,
-                                      hide_tallies, votes_per_person, now))
+        fields.update(
+            _check_time_box(
+                kind, submissions_close_at, voting_close_at, hide_tallies, votes_per_person, now
+            )
+        )
     if fields:
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields", fields=fields)
     if hide_tallies is None:
         hide_tallies = kind == "challenge"  # against bandwagon voting, on unless switched off
-    prompt = Prompt(kind=kind, title=title.strip(), body=body, author_id=actor.id, author=actor,
-                    submissions_close_at=submissions_close_at, voting_close_at=voting_close_at,
-                    hide_tallies=hide_tallies, votes_per_person=votes_per_person,
-                    created_at=now)
+    prompt = Prompt(
+        kind=kind,
+        title=title.strip(),
+        body=body,
+        author_id=actor.id,
+        author=actor,
+        submissions_close_at=submissions_close_at,
+        voting_close_at=voting_close_at,
+        hide_tallies=hide_tallies,
+        votes_per_person=votes_per_person,
+        created_at=now,
+    )
     prompt.phase = phase_of(prompt, now)
     session.add(prompt)
     session.flush()
@@ -164,8 +196,9 @@ def _standings(session: Session, prompt_id: int) -> list[tuple[int, int, int]]:
     voter = select(Vote.idea_id, User.department_id).join(User, User.id == Vote.user_id)
     voter = voter.subquery()
     rows = session.execute(
-        select(Idea.id, func.count(voter.c.idea_id),
-               func.count(func.distinct(voter.c.department_id)))
+        select(
+            Idea.id, func.count(voter.c.idea_id), func.count(func.distinct(voter.c.department_id))
+        )
         .select_from(Idea)
         .outerjoin(voter, voter.c.idea_id == Idea.id)
         .where(Idea.prompt_id == prompt_id)
@@ -176,8 +209,10 @@ def _standings(session: Session, prompt_id: int) -> list[tuple[int, int, int]]:
 
 def closed_standings(session: Session, prompt: Prompt) -> list[dict]:
     """The final tallies of a closed challenge, as `idea.votes_changed` data."""
-    return [{"idea_id": idea_id, "votes": votes, "departments_supporting": departments}
-            for idea_id, votes, departments in sorted(_standings(session, prompt.id))]
+    return [
+        {"idea_id": idea_id, "votes": votes, "departments_supporting": departments}
+        for idea_id, votes, departments in sorted(_standings(session, prompt.id))
+    ]
 
 
 def challenge_results(session: Session, viewer, prompt_id: int) -> dict:
@@ -188,10 +223,12 @@ def challenge_results(session: Session, viewer, prompt_id: int) -> dict:
     policy.require(viewer, "board.read")
     prompt = load_prompt(session, prompt_id)
     if prompt.kind != "challenge" or phase_of(prompt) != "closed":
-        raise Conflict("The results appear once the challenge has closed.",
-                       code="results_not_ready")
-    standings = {idea_id: (votes, depts) for idea_id, votes, depts in
-                 _standings(session, prompt.id)}
+        raise Conflict(
+            "The results appear once the challenge has closed.", code="results_not_ready"
+        )
+    standings = {
+        idea_id: (votes, depts) for idea_id, votes, depts in _standings(session, prompt.id)
+    }
     ideas = list(session.scalars(select(Idea).where(Idea.prompt_id == prompt.id)))
     ideas.sort(key=lambda i: (-standings[i.id][0], -standings[i.id][1], i.created_at, i.id))
     ranking, rank, previous = [], 0, None
@@ -199,46 +236,63 @@ def challenge_results(session: Session, viewer, prompt_id: int) -> dict:
         score = standings[idea.id]
         if score != previous:
             rank, previous = position, score
-        ranking.append({"rank": rank, "idea_id": idea.id, "title": idea.title,
-                        "author": {"id": idea.author.id,
-                                   "display_name": idea.author.display_name,
-                                   "department": {"id": idea.author.department.id,
-                                                  "name": idea.author.department.name}},
-                        "votes": score[0], "departments_supporting": score[1]})
+        ranking.append(
+            {
+                "rank": rank,
+                "idea_id": idea.id,
+                "title": idea.title,
+                "author": {
+                    "id": idea.author.id,
+                    "display_name": idea.author.display_name,
+                    "department": {
+                        "id": idea.author.department.id,
+                        "name": idea.author.department.name,
+                    },
+                },
+                "votes": score[0],
+                "departments_supporting": score[1],
+            }
+        )
     authors = {idea.author_id for idea in ideas}
-    voters = set(session.scalars(
-        select(Vote.user_id).join(Idea, Idea.id == Vote.idea_id)
-        .where(Idea.prompt_id == prompt.id)))
+    voters = set(
+        session.scalars(
+            select(Vote.user_id)
+            .join(Idea, Idea.id == Vote.idea_id)
+            .where(Idea.prompt_id == prompt.id)
+        )
+    )
     people = authors | voters
-    departments = set(session.scalars(
-        select(User.department_id).where(User.id.in_(people)))) if people else set()
+    departments = (
+        set(session.scalars(select(User.department_id).where(User.id.in_(people))))
+        if people
+        else set()
+    )
     return {
         "prompt": prompt_dict(prompt),
         "ranking": ranking,
         "participation": {
-            "people": len(people), "departments": len(departments),
-            "authors": len(authors), "voters": len(voters),
-            "ideas": len(ideas), "votes": sum(v for v, _d in standings.values()),
+            "people": len(people),
+            "departments": len(departments),
+            "authors": len(authors),
+            "voters": len(voters),
+            "ideas": len(ideas),
+            "votes": sum(v for v, _d in standings.values()),
         },
     }
 
 
-add_german({
-    "No such prompt.": "Diesen Impuls gibt es nicht.",
-    "The results appear once the challenge has closed.":
-        "Die Ergebnisse erscheinen, sobald die Challenge abgeschlossen ist.",
-    "One of: prompt, challenge.": "Entweder prompt oder challenge.",
-    "Only a challenge has a time box and a vote budget.":
-        "Nur eine Challenge hat Fristen und ein Stimmenbudget.",
-    "Only a challenge can hide its tallies.": "Nur eine Challenge kann ihre Stimmen verbergen.",
-    "A challenge needs the time its submissions close.":
-        "Eine Challenge braucht den Zeitpunkt, an dem die Einreichung endet.",
-    "The submissions must close in the future.": "Die Einreichung muss in der Zukunft enden.",
-    "A challenge needs the time its voting closes.":
-        "Eine Challenge braucht den Zeitpunkt, an dem die Abstimmung endet.",
-    "Voting must close after the submissions close.":
-        "Die Abstimmung muss nach dem Ende der Einreichung enden.",
-    "A challenge may run for at most a year.": "Eine Challenge darf höchstens ein Jahr laufen.",
-    f"Between 1 and {MAX_VOTES_PER_PERSON} votes.":
-        f"Zwischen 1 und {MAX_VOTES_PER_PERSON} Stimmen.",
-})
+add_german(
+    {
+        "No such prompt.": "Diesen Impuls gibt es nicht.",
+        "The results appear once the challenge has closed.": "Die Ergebnisse erscheinen, sobald die Challenge abgeschlossen ist.",
+        "One of: prompt, challenge.": "Entweder prompt oder challenge.",
+        "Only a challenge has a time box and a vote budget.": "Nur eine Challenge hat Fristen und ein Stimmenbudget.",
+        "Only a challenge can hide its tallies.": "Nur eine Challenge kann ihre Stimmen verbergen.",
+        "A challenge needs the time its submissions close.": "Eine Challenge braucht den Zeitpunkt, an dem die Einreichung endet.",
+        "The submissions must close in the future.": "Die Einreichung muss in der Zukunft enden.",
+        "A challenge needs the time its voting closes.": "Eine Challenge braucht den Zeitpunkt, an dem die Abstimmung endet.",
+        "Voting must close after the submissions close.": "Die Abstimmung muss nach dem Ende der Einreichung enden.",
+        "A challenge may run for at most a year.": "Eine Challenge darf höchstens ein Jahr laufen.",
+        f"Between 1 and {MAX_VOTES_PER_PERSON} votes.": f"Zwischen 1 und {MAX_VOTES_PER_PERSON} Stimmen.",
+    }
+)

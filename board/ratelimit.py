@@ -34,8 +34,13 @@ TOO_MANY = "Too many attempts; please wait and try again."
 # 40 through around a boundary).
 # When Redis is unreachable each process falls back to counting in memory rather than
 # answering 500 to every login.
-limiter = Limiter(key_func=get_remote_address, strategy="moving-window",
-                  key_prefix="board", headers_enabled=False, in_memory_fallback_enabled=True)
+limiter = Limiter(
+    key_func=get_remote_address,
+    strategy="moving-window",
+    key_prefix="board",
+    headers_enabled=False,
+    in_memory_fallback_enabled=True,
+)
 
 
 def _submitted_email() -> str:
@@ -78,24 +83,35 @@ def limit_login(view: Callable | None = None, *, failed: Callable = login_failed
     """
 
     def decorate(fn: Callable) -> Callable:
-        fn = limiter.shared_limit(LOGIN_FAILURES_PER_ACCOUNT, scope="login-account",
-                                  key_func=_submitted_email, deduct_when=failed,
-                                  error_message=TOO_MANY)(fn)
-        return limiter.shared_limit(LOGIN_FAILURES_PER_ADDRESS, scope="login-address",
-                                    key_func=_address, deduct_when=failed,
-                                    error_message=TOO_MANY)(fn)
+        fn = limiter.shared_limit(
+            LOGIN_FAILURES_PER_ACCOUNT,
+            scope="login-account",
+            key_func=_submitted_email,
+            deduct_when=failed,
+            error_message=TOO_MANY,
+        )(fn)
+        return limiter.shared_limit(
+            LOGIN_FAILURES_PER_ADDRESS,
+            scope="login-address",
+            key_func=_address,
+            deduct_when=failed,
+            error_message=TOO_MANY,
+        )(fn)
 
     return decorate(view) if view is not None else decorate
 
 
-def limit_registration(view: Callable | None = None, *,
-                       counted: Callable = registration_counted):
+def limit_registration(view: Callable | None = None, *, counted: Callable = registration_counted):
     """Decorate a registration view (API or page form): attempts count per address."""
 
     def decorate(fn: Callable) -> Callable:
-        return limiter.shared_limit(REGISTRATIONS_PER_ADDRESS, scope="register-address",
-                                    key_func=_address, deduct_when=counted,
-                                    error_message=TOO_MANY)(fn)
+        return limiter.shared_limit(
+            REGISTRATIONS_PER_ADDRESS,
+            scope="register-address",
+            key_func=_address,
+            deduct_when=counted,
+            error_message=TOO_MANY,
+        )(fn)
 
     return decorate(view) if view is not None else decorate
 
@@ -115,8 +131,9 @@ def handle_rate_limited(error: RateLimitExceeded):
     from board.errorhandlers import render_error
     from board.i18n import _
 
-    return render_error(429, "too_many_requests", _(TOO_MANY), None,
-                        {"Retry-After": str(retry_after_seconds())})
+    return render_error(
+        429, "too_many_requests", _(TOO_MANY), None, {"Retry-After": str(retry_after_seconds())}
+    )
 
 
 def init_ratelimit(app: Flask, settings: Settings) -> None:

@@ -77,8 +77,7 @@ class Live:
             store = RedisStore(client, prefix=settings.socketio_channel)
         else:
             store = LocalStore()
-        self.presence = Presence(store, self.online, _emit_presence,
-                                 on_heartbeat=self.revalidate)
+        self.presence = Presence(store, self.online, _emit_presence, on_heartbeat=self.revalidate)
 
     def add(self, sid: str, connection: Connection) -> None:
         with self._lock:
@@ -107,9 +106,11 @@ class Live:
             if not self.connections:
                 return []
         with self.database.ReadSession() as session:
-            revision = tuple(session.execute(
-                select(func.count(User.id), func.coalesce(func.sum(User.session_version), 0))
-            ).one())
+            revision = tuple(
+                session.execute(
+                    select(func.count(User.id), func.coalesce(func.sum(User.session_version), 0))
+                ).one()
+            )
         if revision == self._people_revision:
             return []
         ended = self.revalidate()
@@ -127,10 +128,14 @@ class Live:
             current = {
                 uid: (version, active)
                 for uid, version, active in session.execute(
-                    select(User.id, User.session_version, User.active).where(User.id.in_(ids)))
+                    select(User.id, User.session_version, User.active).where(User.id.in_(ids))
+                )
             }
-        stale = [sid for sid, c in connections.items()
-                 if current.get(c.user_id) != (c.session_version, True)]
+        stale = [
+            sid
+            for sid, c in connections.items()
+            if current.get(c.user_id) != (c.session_version, True)
+        ]
         for sid in stale:
             _end_local_socket(socketio.server, sid)
         return stale
@@ -233,8 +238,9 @@ def publish(envelope: dict, rooms: list[str]) -> None:
         return  # a private event without recipients reaches nobody, never everyone
     if _live is not None and not _live.multi_process:
         _live.revalidate_if_people_changed()  # the CLI, another process, cannot reach us
-    socketio.emit("activity", envelope, to=rooms[0] if len(rooms) == 1 else rooms,
-                  namespace=NAMESPACE)
+    socketio.emit(
+        "activity", envelope, to=rooms[0] if len(rooms) == 1 else rooms, namespace=NAMESPACE
+    )
 
 
 def _emit_presence(snapshot: dict, to: str | None) -> None:
@@ -285,8 +291,9 @@ def refuse_oversized_posts(wsgi_app, limit: int = MAX_CLIENT_MESSAGE_BYTES):
     """
 
     def middleware(environ, start_response):
-        if environ.get("REQUEST_METHOD") == "POST" and \
-                environ.get("PATH_INFO", "").startswith("/socket.io"):
+        if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "").startswith(
+            "/socket.io"
+        ):
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
             except ValueError:
@@ -313,8 +320,9 @@ def on_connect(auth=None):
     join_room(events.PUBLIC_ROOM)
     join_room(events.user_room(user.id))
     join_room(events.session_room(board_sid))
-    live().add(request.sid, Connection(user.id, user.session_version, user.department.name,
-                                       board_sid))
+    live().add(
+        request.sid, Connection(user.id, user.session_version, user.department.name, board_sid)
+    )
     return True
 
 

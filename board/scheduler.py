@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 def advance_phases(session: Session, now: datetime) -> list[dict]:
     """Announce every challenge whose phase moved on by `now`; the envelopes this call wrote."""
     candidates = session.execute(
-        select(Prompt.id, Prompt.phase).where(Prompt.phase != "closed")).all()
+        select(Prompt.id, Prompt.phase).where(Prompt.phase != "closed")
+    ).all()
     session.rollback()  # end the read: each announcement is its own short transaction
     announced: list[dict] = []
     for prompt_id, stored in candidates:
@@ -50,12 +51,15 @@ def announce_phase(session: Session, prompt_id: int, stored: str, now: datetime)
     if PHASES.index(new) <= PHASES.index(stored):
         session.rollback()
         return []
-    won = session.execute(
-        update(Prompt)
-        .where(Prompt.id == prompt_id, Prompt.phase == stored)
-        .values(phase=new)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = (
+        session.execute(
+            update(Prompt)
+            .where(Prompt.id == prompt_id, Prompt.phase == stored)
+            .values(phase=new)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if not won:  # another process announced it first
         session.rollback()
         return []
@@ -63,8 +67,10 @@ def announce_phase(session: Session, prompt_id: int, stored: str, now: datetime)
     data = {"prompt": prompt_dict(prompt, now), "previous_phase": stored}
     envelopes = [events.record(session, "prompt.phase_changed", None, data)]
     if new == "closed" and prompt.hide_tallies:
-        envelopes += [events.record(session, "idea.votes_changed", None, tally, anonymous=True)
-                      for tally in closed_standings(session, prompt)]
+        envelopes += [
+            events.record(session, "idea.votes_changed", None, tally, anonymous=True)
+            for tally in closed_standings(session, prompt)
+        ]
     session.commit()
     return envelopes
 
@@ -95,5 +101,6 @@ def start_phase_scheduler(app: Flask) -> bool:
         from board.realtime import socketio
 
         app.extensions["board_scheduler"] = socketio.start_background_task(
-            _loop, app, settings.phase_check_seconds)
+            _loop, app, settings.phase_check_seconds
+        )
     return True

@@ -29,10 +29,11 @@ from board.settings import Settings
 
 log = logging.getLogger(__name__)
 
-add_german({
-    "Do not use your email address or name in your password.":
-        "Verwende weder deine E-Mail-Adresse noch deinen Namen im Passwort.",
-})
+add_german(
+    {
+        "Do not use your email address or name in your password.": "Verwende weder deine E-Mail-Adresse noch deinen Namen im Passwort.",
+    }
+)
 
 CSP_DIRECTIVES = {
     "default-src": "'self'",

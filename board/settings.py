@@ -56,7 +56,9 @@ def _timezone(raw: str | None) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise SettingsError(f"BOARD_TIMEZONE must be an IANA zone like Europe/Berlin, got {raw!r}") from exc
+        raise SettingsError(
+            f"BOARD_TIMEZONE must be an IANA zone like Europe/Berlin, got {raw!r}"
+        ) from exc
     return name
 
 

@@ -16,9 +16,11 @@ from models import Idea, Task, User
 
 STATUSES = ("open", "claimed", "done")
 
-add_german({
-    "This task is already done.": "Diese Aufgabe ist schon erledigt.",
-})
+add_german(
+    {
+        "This task is already done.": "Diese Aufgabe ist schon erledigt.",
+    }
+)
 
 
 def claimant_dict(user: User) -> dict:
@@ -59,8 +61,13 @@ def get_task(session: Session, viewer: User, task_id: int) -> dict:
     return task_dict(_get_task(session, task_id))
 
 
-def list_tasks(session: Session, viewer: User, status: str | None = None, mine: bool = False,
-               idea_id: int | None = None) -> list[dict]:
+def list_tasks(
+    session: Session,
+    viewer: User,
+    status: str | None = None,
+    mine: bool = False,
+    idea_id: int | None = None,
+) -> list[dict]:
     """Tasks newest first, in one query (claimant and creator joined)."""
     policy.require(viewer, "board.read")
     query = select(Task).order_by(Task.created_at.desc(), Task.id.desc())
@@ -73,19 +80,34 @@ def list_tasks(session: Session, viewer: User, status: str | None = None, mine: 
     return [task_dict(task) for task in session.scalars(query).unique()]
 
 
-def create_task(session: Session, actor: User, title: str, description: str = "",
-                idea_id: int | None = None) -> dict:
+def create_task(
+    session: Session, actor: User, title: str, description: str = "", idea_id: int | None = None
+) -> dict:
     """A new, unclaimed task. Nobody can create work already on someone."""
     policy.require(actor, "task.create")
     if not title.strip():
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={"title": "This must not be empty."})
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={"title": "This must not be empty."},
+        )
     if idea_id is not None and (not 0 < idea_id <= MAX_ID or session.get(Idea, idea_id) is None):
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={"idea_id": "No such idea."})
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={"idea_id": "No such idea."},
+        )
     now = clock.now()
-    task = Task(title=title.strip(), description=description, idea_id=idea_id, status="open",
-                created_by_id=actor.id, created_by=actor, created_at=now, updated_at=now)
+    task = Task(
+        title=title.strip(),
+        description=description,
+        idea_id=idea_id,
+        status="open",
+        created_by_id=actor.id,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(task)
     session.flush()
     data = task_dict(task)
@@ -103,8 +125,7 @@ def _lock_claimant(session: Session, actor: User) -> None:
     to a deadlock with the event log's lock.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(User.id).where(User.id == actor.id).with_for_update(key_share=True))
+        session.execute(select(User.id).where(User.id == actor.id).with_for_update(key_share=True))
 
 
 def _reload(session: Session, task_id: int) -> Task:
@@ -117,19 +138,26 @@ def claim_task(session: Session, actor: User, task_id: int, claim_limit: int) ->
     task = _get_task(session, task_id)
     policy.require(actor, "task.claim", task)
     _lock_claimant(session, actor)
-    held = session.scalar(select(func.count(Task.id)).where(
-        Task.claimed_by_id == actor.id, Task.status == "claimed"))
+    held = session.scalar(
+        select(func.count(Task.id)).where(Task.claimed_by_id == actor.id, Task.status == "claimed")
+    )
     now = clock.now()
-    won = session.execute(
-        update(Task)
-        .where(Task.id == task_id, Task.status == "open", Task.claimed_by_id.is_(None))
-        .values(status="claimed", claimed_by_id=actor.id, claimed_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = (
+        session.execute(
+            update(Task)
+            .where(Task.id == task_id, Task.status == "open", Task.claimed_by_id.is_(None))
+            .values(status="claimed", claimed_by_id=actor.id, claimed_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if won and held >= claim_limit:
         session.rollback()
-        raise Conflict("You already hold {limit} open tasks; finish or release one first.",
-                       code="claim_limit", limit=claim_limit)
+        raise Conflict(
+            "You already hold {limit} open tasks; finish or release one first.",
+            code="claim_limit",
+            limit=claim_limit,
+        )
     task = _reload(session, task_id)
     if not won:
         session.rollback()
@@ -153,12 +181,15 @@ def _finish_claim(session: Session, actor: User, task_id: int, action: str) -> d
         values = {"status": "open", "claimed_by_id": None, "claimed_at": None, "updated_at": now}
     else:
         values = {"status": "done", "completed_at": now, "updated_at": now}
-    changed = session.execute(
-        update(Task)
-        .where(Task.id == task_id, Task.claimed_by_id == actor.id, Task.status == "claimed")
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    changed = (
+        session.execute(
+            update(Task)
+            .where(Task.id == task_id, Task.claimed_by_id == actor.id, Task.status == "claimed")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     task = _reload(session, task_id)
     if not changed:
         session.rollback()

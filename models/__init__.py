@@ -9,7 +9,22 @@ from models.prompts import PHASES, Prompt
 from models.tasks import TASK_STATUSES, Task
 
 __all__ = [
-    "Base", "UTCDateTime", "utcnow", "Event", "EventRecipient", "Comment", "Idea", "IdeaTag",
-    "Vote", "Nudge", "NudgeRecipient", "ROLES", "Department", "User", "PHASES", "Prompt",
-    "TASK_STATUSES", "Task",
+    "Base",
+    "UTCDateTime",
+    "utcnow",
+    "Event",
+    "EventRecipient",
+    "Comment",
+    "Idea",
+    "IdeaTag",
+    "Vote",
+    "Nudge",
+    "NudgeRecipient",
+    "ROLES",
+    "Department",
+    "User",
+    "PHASES",
+    "Prompt",
+    "TASK_STATUSES",
+    "Task",
 ]

@@ -20,15 +20,25 @@ from models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("BOARD_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # The server the PostgreSQL tests use. Each run (and each pytest-xdist worker) creates a
 # database of its own there and drops it at the end, so two runs on one server never collide.
-POSTGRES_SERVER_URL = os.environ.get("BOARD_TEST_POSTGRES_URL",
-                                     "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_SERVER_URL = os.environ.get(
+    "BOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
-POSTGRES_URL = make_url(POSTGRES_SERVER_URL).set(
-    database=f"board_test_{RUN_ID}").render_as_string(hide_password=False)
+POSTGRES_URL = (
+    make_url(POSTGRES_SERVER_URL)
+    .set(database=f"board_test_{RUN_ID}")
+    .render_as_string(hide_password=False)
+)
 REDIS_URL = os.environ.get("BOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PASSWORD = "correct-horse-battery"
 
@@ -119,14 +129,19 @@ def database_url(request, tmp_path) -> str:
 
 
 BOTH_DATABASES = pytest.mark.parametrize(
-    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-    indirect=True)
+    "database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 @pytest.fixture
 def settings(database_url, tmp_path) -> Settings:
-    return Settings(instance_path=tmp_path / "instance", database_url=database_url,
-                    secret_key="test-secret", claim_limit=5, testing=True)
+    return Settings(
+        instance_path=tmp_path / "instance",
+        database_url=database_url,
+        secret_key="test-secret",
+        claim_limit=5,
+        testing=True,
+    )
 
 
 @pytest.fixture
@@ -226,8 +241,9 @@ def make_user(app, name: str, role: str = "member", department: str = "Marketing
     from board import people
 
     with app.extensions["board_db"].Session() as session:
-        return people.create_user(session, f"{name}@example.com", PASSWORD, name.title(),
-                                  department, role)
+        return people.create_user(
+            session, f"{name}@example.com", PASSWORD, name.title(), department, role
+        )
 
 
 @pytest.fixture
@@ -272,12 +288,15 @@ def anonymous(app) -> JsonClient:
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Chromium for the browser tests: skipped on a laptop without it, a failure in CI."""
+
     def check():
         import playwright  # noqa: F401 - requirements-dev.txt
 
         if not Path(CHROMIUM).exists():
-            raise FileNotFoundError(f"no Chromium at {CHROMIUM}: `make browser-deps` installs "
-                                    "Debian's, BOARD_TEST_CHROMIUM names another")
+            raise FileNotFoundError(
+                f"no Chromium at {CHROMIUM}: `make browser-deps` installs "
+                "Debian's, BOARD_TEST_CHROMIUM names another"
+            )
 
     service_or_skip("Chromium for the browser tests", check)
     return CHROMIUM

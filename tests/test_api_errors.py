@@ -36,8 +36,13 @@ class Bad:
         path = self.path.format(**targets)
         all_headers = {**self.headers, **headers}
         if self.raw is not None:
-            return client._call(self.method, path, data=self.raw,
-                                content_type=self.content_type, headers=all_headers)
+            return client._call(
+                self.method,
+                path,
+                data=self.raw,
+                content_type=self.content_type,
+                headers=all_headers,
+            )
         return client._call(self.method, path, json=self.json, headers=all_headers)
 
 
@@ -48,15 +53,22 @@ def body_cases(method: str, path: str, valid: dict) -> list[Bad]:
         Bad(method, path, 400, "malformed_json", raw=b"{'title': 'single quotes'}"),
         Bad(method, path, 400, "malformed_json", raw=b"\xff\xfe not utf-8"),
         Bad(method, path, 400, "malformed_json", raw=b"[" * 100_000 + b"]" * 100_000),
-        Bad(method, path, 400, "invalid_body", raw=b"title=x",
-            content_type="application/x-www-form-urlencoded"),
+        Bad(
+            method,
+            path,
+            400,
+            "invalid_body",
+            raw=b"title=x",
+            content_type="application/x-www-form-urlencoded",
+        ),
         Bad(method, path, 400, "invalid_body", raw=b"[1, 2]"),
         Bad(method, path, 400, "invalid_body", raw=b'"a string"'),
         Bad(method, path, 400, "invalid_body", raw=b"42"),
         Bad(method, path, 400, "invalid_body", raw=b"null"),
         Bad(method, path, 400, "invalid_body", raw=b""),
-        Bad(method, path, 400, "unknown_field", json={**valid, "surprise": 1},
-            fields=("surprise",)),
+        Bad(
+            method, path, 400, "unknown_field", json={**valid, "surprise": 1}, fields=("surprise",)
+        ),
         Bad(method, path, 413, "too_large", raw=b'{"title": "' + b"x" * 1_100_000 + b'"}'),
     ]
 
@@ -81,43 +93,91 @@ CASES: list[Bad] = [
     Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "title": None}, fields=("title",)),
     Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "title": ["T"]}, fields=("title",)),
     Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "title": ""}, fields=("title",)),
-    Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "title": " \t "},
-        fields=("title",)),
-    Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "title": "x" * 201},
-        fields=("title",)),
-    Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "body": "x" * 20_001},
-        fields=("body",)),
-    Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "title": "nul\x00byte"},
-        fields=("title",)),
-    Bad("POST", "ideas", 400, "invalid_fields", raw=b'{"title": "\\ud800", "body": ""}',
-        fields=("title",)),
+    Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "title": " \t "}, fields=("title",)),
+    Bad(
+        "POST", "ideas", 400, "invalid_fields", json={**IDEA, "title": "x" * 201}, fields=("title",)
+    ),
+    Bad(
+        "POST",
+        "ideas",
+        400,
+        "invalid_fields",
+        json={**IDEA, "body": "x" * 20_001},
+        fields=("body",),
+    ),
+    Bad(
+        "POST",
+        "ideas",
+        400,
+        "invalid_fields",
+        json={**IDEA, "title": "nul\x00byte"},
+        fields=("title",),
+    ),
+    Bad(
+        "POST",
+        "ideas",
+        400,
+        "invalid_fields",
+        raw=b'{"title": "\\ud800", "body": ""}',
+        fields=("title",),
+    ),
     Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "tags": "blog"}, fields=("tags",)),
     Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "tags": [1]}, fields=("tags",)),
-    Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "tags": ["a\x00"]},
-        fields=("tags",)),
+    Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "tags": ["a\x00"]}, fields=("tags",)),
     Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "tags": ["<b>"]}, fields=("tags",)),
-    Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "prompt_id": "1"},
-        fields=("prompt_id",)),
-    Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "prompt_id": 4242},
-        fields=("prompt_id",)),
-    Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "prompt_id": 2**40},
-        fields=("prompt_id",)),
-    Bad("POST", "ideas", 400, "invalid_fields", json={**IDEA, "prompt_id": True},
-        fields=("prompt_id",)),
+    Bad(
+        "POST",
+        "ideas",
+        400,
+        "invalid_fields",
+        json={**IDEA, "prompt_id": "1"},
+        fields=("prompt_id",),
+    ),
+    Bad(
+        "POST",
+        "ideas",
+        400,
+        "invalid_fields",
+        json={**IDEA, "prompt_id": 4242},
+        fields=("prompt_id",),
+    ),
+    Bad(
+        "POST",
+        "ideas",
+        400,
+        "invalid_fields",
+        json={**IDEA, "prompt_id": 2**40},
+        fields=("prompt_id",),
+    ),
+    Bad(
+        "POST",
+        "ideas",
+        400,
+        "invalid_fields",
+        json={**IDEA, "prompt_id": True},
+        fields=("prompt_id",),
+    ),
     # PATCH /ideas/<id>
     *body_cases("PATCH", "ideas/{idea}", {"title": "New"}),
     Bad("PATCH", "ideas/{idea}", 400, "invalid_fields", json={"title": ""}, fields=("title",)),
     Bad("PATCH", "ideas/{idea}", 400, "invalid_fields", json={"title": None}, fields=("title",)),
     Bad("PATCH", "ideas/{idea}", 400, "invalid_fields", json={"body": None}, fields=("body",)),
     Bad("PATCH", "ideas/{idea}", 400, "invalid_fields", json={"tags": None}, fields=("tags",)),
-    Bad("PATCH", "ideas/{idea}", 400, "invalid_fields", json={"title": "x" * 201},
-        fields=("title",)),
-    Bad("PATCH", "ideas/{idea}", 400, "invalid_fields", json={"title": "ok", "tags": ["!"]},
-        fields=("tags",)),
-    Bad("PATCH", "ideas/{idea}", 400, "unknown_field", json={"status": "done"},
-        fields=("status",)),
-    Bad("PATCH", "ideas/{idea}", 400, "unknown_field", json={"author_id": 2},
-        fields=("author_id",)),
+    Bad(
+        "PATCH", "ideas/{idea}", 400, "invalid_fields", json={"title": "x" * 201}, fields=("title",)
+    ),
+    Bad(
+        "PATCH",
+        "ideas/{idea}",
+        400,
+        "invalid_fields",
+        json={"title": "ok", "tags": ["!"]},
+        fields=("tags",),
+    ),
+    Bad("PATCH", "ideas/{idea}", 400, "unknown_field", json={"status": "done"}, fields=("status",)),
+    Bad(
+        "PATCH", "ideas/{idea}", 400, "unknown_field", json={"author_id": 2}, fields=("author_id",)
+    ),
     Bad("PATCH", "ideas/4242", 404, "idea_not_found", json={"title": "New"}),
     Bad("PATCH", f"ideas/{HUGE}", 404, "idea_not_found", json={"title": "New"}),
     # votes
@@ -131,18 +191,42 @@ CASES: list[Bad] = [
     # comments
     *body_cases("POST", "ideas/{idea}/comments", {"body": "c"}),
     Bad("POST", "ideas/{idea}/comments", 400, "invalid_fields", json={}, fields=("body",)),
-    Bad("POST", "ideas/{idea}/comments", 400, "invalid_fields", json={"body": ""},
-        fields=("body",)),
-    Bad("POST", "ideas/{idea}/comments", 400, "invalid_fields", json={"body": 1},
-        fields=("body",)),
-    Bad("POST", "ideas/{idea}/comments", 400, "invalid_fields", json={"body": "x" * 20_001},
-        fields=("body",)),
-    Bad("POST", "ideas/{idea}/comments", 400, "invalid_fields",
-        json={"body": "c", "mentor_note": "yes"}, fields=("mentor_note",)),
-    Bad("POST", "ideas/{idea}/comments", 400, "invalid_fields",
-        json={"body": "c", "mentor_note": 1}, fields=("mentor_note",)),
-    Bad("POST", "ideas/{idea}/comments", 400, "unknown_field",
-        json={"body": "c", "author_id": 1}, fields=("author_id",)),
+    Bad(
+        "POST", "ideas/{idea}/comments", 400, "invalid_fields", json={"body": ""}, fields=("body",)
+    ),
+    Bad("POST", "ideas/{idea}/comments", 400, "invalid_fields", json={"body": 1}, fields=("body",)),
+    Bad(
+        "POST",
+        "ideas/{idea}/comments",
+        400,
+        "invalid_fields",
+        json={"body": "x" * 20_001},
+        fields=("body",),
+    ),
+    Bad(
+        "POST",
+        "ideas/{idea}/comments",
+        400,
+        "invalid_fields",
+        json={"body": "c", "mentor_note": "yes"},
+        fields=("mentor_note",),
+    ),
+    Bad(
+        "POST",
+        "ideas/{idea}/comments",
+        400,
+        "invalid_fields",
+        json={"body": "c", "mentor_note": 1},
+        fields=("mentor_note",),
+    ),
+    Bad(
+        "POST",
+        "ideas/{idea}/comments",
+        400,
+        "unknown_field",
+        json={"body": "c", "author_id": 1},
+        fields=("author_id",),
+    ),
     Bad("POST", "ideas/4242/comments", 404, "idea_not_found", json={"body": "c"}),
     Bad("GET", "ideas/4242/comments", 404, "idea_not_found"),
     Bad("GET", f"ideas/{HUGE}/comments", 404, "idea_not_found"),
@@ -153,22 +237,70 @@ CASES: list[Bad] = [
     Bad("POST", "tasks", 400, "invalid_fields", json={}, fields=("title",)),
     Bad("POST", "tasks", 400, "invalid_fields", json={"title": 1}, fields=("title",)),
     Bad("POST", "tasks", 400, "invalid_fields", json={"title": "  "}, fields=("title",)),
-    Bad("POST", "tasks", 400, "invalid_fields", json={"title": "T", "description": None},
-        fields=("description",)),
-    Bad("POST", "tasks", 400, "invalid_fields", json={"title": "T", "description": "x" * 20_001},
-        fields=("description",)),
-    Bad("POST", "tasks", 400, "invalid_fields", json={"title": "T", "idea_id": "1"},
-        fields=("idea_id",)),
-    Bad("POST", "tasks", 400, "invalid_fields", json={"title": "T", "idea_id": 4242},
-        fields=("idea_id",)),
-    Bad("POST", "tasks", 400, "invalid_fields", json={"title": "T", "idea_id": 2**40},
-        fields=("idea_id",)),
-    Bad("POST", "tasks", 400, "invalid_fields", json={"title": "T", "idea_id": 1.5},
-        fields=("idea_id",)),
-    Bad("POST", "tasks", 400, "unknown_field", json={"title": "T", "assignee": 1},
-        fields=("assignee",)),
-    Bad("POST", "tasks", 400, "unknown_field", json={"title": "T", "status": "claimed"},
-        fields=("status",)),
+    Bad(
+        "POST",
+        "tasks",
+        400,
+        "invalid_fields",
+        json={"title": "T", "description": None},
+        fields=("description",),
+    ),
+    Bad(
+        "POST",
+        "tasks",
+        400,
+        "invalid_fields",
+        json={"title": "T", "description": "x" * 20_001},
+        fields=("description",),
+    ),
+    Bad(
+        "POST",
+        "tasks",
+        400,
+        "invalid_fields",
+        json={"title": "T", "idea_id": "1"},
+        fields=("idea_id",),
+    ),
+    Bad(
+        "POST",
+        "tasks",
+        400,
+        "invalid_fields",
+        json={"title": "T", "idea_id": 4242},
+        fields=("idea_id",),
+    ),
+    Bad(
+        "POST",
+        "tasks",
+        400,
+        "invalid_fields",
+        json={"title": "T", "idea_id": 2**40},
+        fields=("idea_id",),
+    ),
+    Bad(
+        "POST",
+        "tasks",
+        400,
+        "invalid_fields",
+        json={"title": "T", "idea_id": 1.5},
+        fields=("idea_id",),
+    ),
+    Bad(
+        "POST",
+        "tasks",
+        400,
+        "unknown_field",
+        json={"title": "T", "assignee": 1},
+        fields=("assignee",),
+    ),
+    Bad(
+        "POST",
+        "tasks",
+        400,
+        "unknown_field",
+        json={"title": "T", "status": "claimed"},
+        fields=("status",),
+    ),
     *empty_body_cases("POST", "tasks/{task}/claim"),
     *empty_body_cases("POST", "tasks/{claimed}/release"),
     *empty_body_cases("POST", "tasks/{claimed}/complete"),
@@ -204,14 +336,32 @@ CASES: list[Bad] = [
     Bad("PATCH", "me", 400, "unknown_field", json={"role": "facilitator"}, fields=("role",)),
     Bad("PATCH", "me", 400, "unknown_field", json={"email": "x@example.com"}, fields=("email",)),
     *empty_body_cases("POST", "auth/logout"),
-    Bad("POST", "auth/login", 400, "invalid_fields", json={"email": "mara@example.com"},
-        fields=("password",)),
-    Bad("POST", "auth/login", 400, "invalid_fields",
-        json={"email": "mara@example.com", "password": 5}, fields=("password",)),
+    Bad(
+        "POST",
+        "auth/login",
+        400,
+        "invalid_fields",
+        json={"email": "mara@example.com"},
+        fields=("password",),
+    ),
+    Bad(
+        "POST",
+        "auth/login",
+        400,
+        "invalid_fields",
+        json={"email": "mara@example.com", "password": 5},
+        fields=("password",),
+    ),
     Bad("POST", "auth/login", 400, "malformed_json", raw=b"email=mara"),
     Bad("POST", "auth/register", 400, "invalid_body", raw=b"[]"),
-    Bad("POST", "auth/register", 400, "invalid_fields", json={}, fields=(
-        "email", "password", "display_name", "department_id")),
+    Bad(
+        "POST",
+        "auth/register",
+        400,
+        "invalid_fields",
+        json={},
+        fields=("email", "password", "display_name", "department_id"),
+    ),
     # routing
     Bad("GET", "nothing-here", 404, "not_found"),
     Bad("DELETE", "ideas", 405, "method_not_allowed"),
@@ -226,19 +376,25 @@ def _case_id(case: Bad) -> str:
 
 def board_state(app) -> dict:
     with app.extensions["board_db"].Session() as session:
-        state = {model.__name__: session.scalar(select(func.count()).select_from(model))
-                 for model in (User, Department, Idea, IdeaTag, Comment, Task, Vote, Event)}
-        state["ideas"] = sorted((i.id, i.title, i.body, i.updated_at)
-                                for i in session.scalars(select(Idea)))
-        state["tasks"] = sorted((t.id, t.status, t.claimed_by_id, t.updated_at)
-                                for t in session.scalars(select(Task)))
-        state["people"] = sorted((u.id, u.role, u.language, u.session_version)
-                                 for u in session.scalars(select(User)))
+        state = {
+            model.__name__: session.scalar(select(func.count()).select_from(model))
+            for model in (User, Department, Idea, IdeaTag, Comment, Task, Vote, Event)
+        }
+        state["ideas"] = sorted(
+            (i.id, i.title, i.body, i.updated_at) for i in session.scalars(select(Idea))
+        )
+        state["tasks"] = sorted(
+            (t.id, t.status, t.claimed_by_id, t.updated_at) for t in session.scalars(select(Task))
+        )
+        state["people"] = sorted(
+            (u.id, u.role, u.language, u.session_version) for u in session.scalars(select(User))
+        )
     return state
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def board(request, sqlite_template, tmp_path_factory):
     """One board for the whole table, on each database (NUL bytes and number overflows break
     differently there): bad input must leave it as it was, and each case checks exactly
@@ -250,8 +406,12 @@ def board(request, sqlite_template, tmp_path_factory):
     else:
         shutil.copy(sqlite_template, path)
         url = f"sqlite:///{path}"
-    settings = Settings(instance_path=path.parent / "instance", database_url=url,
-                        secret_key="test-secret", testing=True)
+    settings = Settings(
+        instance_path=path.parent / "instance",
+        database_url=url,
+        secret_key="test-secret",
+        testing=True,
+    )
     app = create_app({"TESTING": True}, settings=settings)
     make_user(app, "mara", "member", "Marketing")
     client = JsonClient(app.test_client()).login("mara@example.com")
@@ -302,31 +462,56 @@ def test_a_method_not_allowed_names_the_allowed_ones(member):
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("ideas/4242", "Diese Idee gibt es nicht."),
-    ("tasks/4242", "Diese Aufgabe gibt es nicht."),
-])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("ideas/4242", "Diese Idee gibt es nicht."),
+        ("tasks/4242", "Diese Aufgabe gibt es nicht."),
+    ],
+)
 def test_german_not_found_messages(member, path, message):
     response = member.get(path, headers={"Accept-Language": "de"})
     assert response.get_json()["error"]["message"] == message
 
 
-@pytest.mark.parametrize(("setup", "method", "path", "code", "german"), [
-    ("claimed_by_other", "POST", "tasks/{task}/claim", "already_claimed",
-     "Jemand anderes hat diese Aufgabe schon übernommen."),
-    ("claimed_by_other", "POST", "tasks/{task}/release", "not_claimant",
-     "Nur wer eine Aufgabe übernommen hat, kann sie zurückgeben oder abschließen."),
-    ("idea_by_other", "PATCH", "ideas/{idea}", "not_author",
-     "Nur die Person, die die Idee gepostet hat, kann sie ändern."),
-])
-def test_german_conflict_and_refusal_messages(member, other_member, setup, method, path, code,
-                                              german):
+@pytest.mark.parametrize(
+    ("setup", "method", "path", "code", "german"),
+    [
+        (
+            "claimed_by_other",
+            "POST",
+            "tasks/{task}/claim",
+            "already_claimed",
+            "Jemand anderes hat diese Aufgabe schon übernommen.",
+        ),
+        (
+            "claimed_by_other",
+            "POST",
+            "tasks/{task}/release",
+            "not_claimant",
+            "Nur wer eine Aufgabe übernommen hat, kann sie zurückgeben oder abschließen.",
+        ),
+        (
+            "idea_by_other",
+            "PATCH",
+            "ideas/{idea}",
+            "not_author",
+            "Nur die Person, die die Idee gepostet hat, kann sie ändern.",
+        ),
+    ],
+)
+def test_german_conflict_and_refusal_messages(
+    member, other_member, setup, method, path, code, german
+):
     idea = other_member.post("ideas", json={"title": "Theirs", "body": ""}).get_json()
     task = other_member.post("tasks", json={"title": "Theirs"}).get_json()
     other_member.post(f"tasks/{task['id']}/claim")
-    response = member._call(method, path.format(idea=idea["id"], task=task["id"]),
-                            json={"title": "Mine"} if method == "PATCH" else None,
-                            headers={"Accept-Language": "de"})
+    response = member._call(
+        method,
+        path.format(idea=idea["id"], task=task["id"]),
+        json={"title": "Mine"} if method == "PATCH" else None,
+        headers={"Accept-Language": "de"},
+    )
     error = response.get_json()["error"]
     assert (error["code"], error["message"]) == (code, german)
 
@@ -338,20 +523,26 @@ def test_the_claim_limit_message_names_the_limit_in_german(member):
     response = member.post(f"tasks/{tasks[5]['id']}/claim", headers={"Accept-Language": "de"})
     assert response.get_json()["error"] == {
         "code": "claim_limit",
-        "message": "Du hast schon 5 offene Aufgaben; schließe eine ab oder gib eine zurück."}
+        "message": "Du hast schon 5 offene Aufgaben; schließe eine ab oder gib eine zurück.",
+    }
 
 
 def test_observer_refusal_speaks_german(observer):
-    response = observer.post("ideas", json={"title": "T", "body": ""},
-                             headers={"Accept-Language": "de"})
+    response = observer.post(
+        "ideas", json={"title": "T", "body": ""}, headers={"Accept-Language": "de"}
+    )
     assert response.get_json()["error"] == {
-        "code": "read_only", "message": "Beobachter sehen dem Board zu und können nichts ändern."}
+        "code": "read_only",
+        "message": "Beobachter sehen dem Board zu und können nichts ändern.",
+    }
 
 
 def test_anonymous_refusal_speaks_german(anonymous):
     response = anonymous.get("ideas", headers={"Accept-Language": "de"})
-    assert response.get_json()["error"] == {"code": "not_logged_in",
-                                            "message": "Bitte melde dich zuerst an."}
+    assert response.get_json()["error"] == {
+        "code": "not_logged_in",
+        "message": "Bitte melde dich zuerst an.",
+    }
 
 
 def test_an_unexpected_error_is_a_500_envelope_without_details(app, member, monkeypatch):
@@ -363,5 +554,6 @@ def test_an_unexpected_error_is_a_500_envelope_without_details(app, member, monk
     monkeypatch.setattr(ideas, "list_ideas", explode)
     response = member.get("ideas")
     assert response.status_code == 500
-    assert response.get_json() == {"error": {"code": "internal_error",
-                                             "message": "Something went wrong on our side."}}
+    assert response.get_json() == {
+        "error": {"code": "internal_error", "message": "Something went wrong on our side."}
+    }

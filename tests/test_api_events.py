@@ -15,8 +15,9 @@ def record_many(app, count: int, actor_id: int, recipients: list[int] | None = N
     with app.extensions["board_db"].Session() as session:
         actor = session.get(User, actor_id)
         for number in range(count):
-            events.record(session, "task.created", actor, {"task": {"id": number}},
-                          recipients=recipients)
+            events.record(
+                session, "task.created", actor, {"task": {"id": number}}, recipients=recipients
+            )
         session.commit()
 
 
@@ -71,8 +72,9 @@ def test_limit_defaults_to_100(app, member):
     assert len(rest["items"]) == 20
 
 
-@pytest.mark.parametrize(("limit", "count"), [(1, 1), (7, 7), (1000, 1000), (5000, 1000),
-                                              (10**30, 1000)])
+@pytest.mark.parametrize(
+    ("limit", "count"), [(1, 1), (7, 7), (1000, 1000), (5000, 1000), (10**30, 1000)]
+)
 def test_limit_is_1_to_1000_and_larger_is_clamped(app, member, limit, count):
     record_many(app, 1005, member.user["id"])
     body = page(member, f"?after=0&limit={limit}")
@@ -80,9 +82,19 @@ def test_limit_is_1_to_1000_and_larger_is_clamped(app, member, limit, count):
     assert body["last_seq"] == body["items"][-1]["seq"]
 
 
-@pytest.mark.parametrize("query", ["?limit=0", "?limit=-3", "?limit=abc", "?limit=1.5",
-                                   "?after=-1", "?after=abc", "?after=1e3",
-                                   "?after=99999999999999999999"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?limit=0",
+        "?limit=-3",
+        "?limit=abc",
+        "?limit=1.5",
+        "?after=-1",
+        "?after=abc",
+        "?after=1e3",
+        "?after=99999999999999999999",
+    ],
+)
 def test_bad_paging_parameters_are_400(member, query):
     response = member.get("events" + query)
     assert response.status_code == 400

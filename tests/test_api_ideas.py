@@ -13,8 +13,20 @@ from board import ideas as idea_service
 from models import User, Vote
 from tests.conftest import make_user
 
-IDEA_FIELDS = {"id", "title", "body", "body_html", "tags", "author", "votes", "voted",
-               "departments_supporting", "status", "prompt_id", "created_at"}
+IDEA_FIELDS = {
+    "id",
+    "title",
+    "body",
+    "body_html",
+    "tags",
+    "author",
+    "votes",
+    "voted",
+    "departments_supporting",
+    "status",
+    "prompt_id",
+    "created_at",
+}
 COMMENT_FIELDS = {"id", "idea_id", "body", "body_html", "author", "is_mentor_note", "created_at"}
 
 
@@ -56,8 +68,11 @@ def test_posting_an_idea_answers_201_with_every_field(member):
     assert idea["body"] == "**Short** clips"
     assert "<strong>Short</strong>" in idea["body_html"]
     assert idea["tags"] == ["instagram"]
-    assert idea["author"] == {"id": member.user["id"], "display_name": "Mara",
-                              "department": member.user["department"]}
+    assert idea["author"] == {
+        "id": member.user["id"],
+        "display_name": "Mara",
+        "department": member.user["department"],
+    }
     assert (idea["votes"], idea["voted"], idea["departments_supporting"]) == (0, False, 0)
     assert idea["status"] == "open"
     assert idea["prompt_id"] is None
@@ -81,12 +96,15 @@ def test_the_title_is_trimmed(member):
     assert post_idea(member, "  Padded  ")["title"] == "Padded"
 
 
-@pytest.mark.parametrize(("given", "stored"), [
-    (["#Instagram", " LinkedIn ", "instagram"], ["instagram", "linkedin"]),
-    (["blog", "Behind the scenes"], ["behind the scenes", "blog"]),
-    (["trade-fair", "Über"], ["trade-fair", "über"]),
-    ([], []),
-])
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        (["#Instagram", " LinkedIn ", "instagram"], ["instagram", "linkedin"]),
+        (["blog", "Behind the scenes"], ["behind the scenes", "blog"]),
+        (["trade-fair", "Über"], ["trade-fair", "über"]),
+        ([], []),
+    ],
+)
 def test_tags_are_normalised_and_sorted(member, given, stored):
     idea = post_idea(member, tags=given)
     assert idea["tags"] == stored
@@ -101,9 +119,34 @@ def test_bad_tags_are_refused(member, tags):
     assert member.get("ideas").get_json()["items"] == []
 
 
-SAFE_TAGS = {"p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol",
-             "li", "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody",
-             "tr", "th", "td"}
+SAFE_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "del",
+    "s",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
 
 
 def active_markup(html: str) -> list[str]:
@@ -125,18 +168,21 @@ def active_markup(html: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(("source", "shown"), [
-    ("<script>alert(1)</script>", "&lt;script&gt;"),
-    ('<img src=x onerror="alert(1)">', "&lt;img"),
-    ("[click](javascript:alert(1))", "click"),
-    ("[click](JaVaScRiPt:alert(1))", "click"),
-    ("[data](data:text/html;base64,PHNjcmlwdD4=)", "data"),
-    ('<a href="https://evil.example" onclick="x()">a</a>', "&lt;a"),
-    ("![img](https://example.com/x.png)", "<p>"),  # images are dropped
-    ("<iframe src=https://evil.example></iframe>", "&lt;iframe"),
-    ("[ok](https://example.com)", 'href="https://example.com"'),
-    ("**bold** and `code`", "<strong>bold</strong>"),
-])
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("<script>alert(1)</script>", "&lt;script&gt;"),
+        ('<img src=x onerror="alert(1)">', "&lt;img"),
+        ("[click](javascript:alert(1))", "click"),
+        ("[click](JaVaScRiPt:alert(1))", "click"),
+        ("[data](data:text/html;base64,PHNjcmlwdD4=)", "data"),
+        ('<a href="https://evil.example" onclick="x()">a</a>', "&lt;a"),
+        ("![img](https://example.com/x.png)", "<p>"),  # images are dropped
+        ("<iframe src=https://evil.example></iframe>", "&lt;iframe"),
+        ("[ok](https://example.com)", 'href="https://example.com"'),
+        ("**bold** and `code`", "<strong>bold</strong>"),
+    ],
+)
 def test_markdown_is_rendered_safely(member, source, shown):
     idea = post_idea(member, "Markdown", source)
     assert active_markup(idea["body_html"]) == []
@@ -160,12 +206,17 @@ def test_an_unknown_idea_is_404(member):
 
 def test_the_author_edits_title_body_and_tags(member):
     idea = post_idea(member, "Before", "old", tags=["blog"])
-    response = member.patch(f"ideas/{idea['id']}",
-                            json={"title": "After", "body": "*new*", "tags": ["LinkedIn", "blog"]})
+    response = member.patch(
+        f"ideas/{idea['id']}",
+        json={"title": "After", "body": "*new*", "tags": ["LinkedIn", "blog"]},
+    )
     assert response.status_code == 200
     edited = response.get_json()
-    assert (edited["title"], edited["body"], edited["tags"]) == ("After", "*new*",
-                                                                ["blog", "linkedin"])
+    assert (edited["title"], edited["body"], edited["tags"]) == (
+        "After",
+        "*new*",
+        ["blog", "linkedin"],
+    )
     assert "<em>new</em>" in edited["body_html"]
     assert member.get(f"ideas/{idea['id']}").get_json() == edited
     [event] = events_of(member, "idea.updated")
@@ -226,8 +277,11 @@ def test_vote_is_idempotent_and_counts_one(member, other_member):
     first = other_member.put(f"ideas/{idea['id']}/vote")
     second = other_member.put(f"ideas/{idea['id']}/vote")
     assert first.status_code == second.status_code == 200
-    assert first.get_json() == second.get_json() == {
-        "idea_id": idea["id"], "votes": 1, "voted": True, "departments_supporting": 1}
+    assert (
+        first.get_json()
+        == second.get_json()
+        == {"idea_id": idea["id"], "votes": 1, "voted": True, "departments_supporting": 1}
+    )
     assert len(events_of(member, "idea.votes_changed")) == 1
 
 
@@ -237,8 +291,11 @@ def test_unvote_is_idempotent(member, other_member):
     first = other_member.delete(f"ideas/{idea['id']}/vote")
     second = other_member.delete(f"ideas/{idea['id']}/vote")
     assert first.status_code == second.status_code == 200
-    assert first.get_json() == second.get_json() == {
-        "idea_id": idea["id"], "votes": 0, "voted": False, "departments_supporting": 0}
+    assert (
+        first.get_json()
+        == second.get_json()
+        == {"idea_id": idea["id"], "votes": 0, "voted": False, "departments_supporting": 0}
+    )
     assert [e["data"]["votes"] for e in events_of(member, "idea.votes_changed")] == [1, 0]
 
 
@@ -324,8 +381,9 @@ def test_commenting_answers_201_and_lists_in_order(member, other_member):
 
 def test_comment_markdown_is_rendered_safely(member):
     idea = post_idea(member)
-    comment = member.post(f"ideas/{idea['id']}/comments",
-                          json={"body": "<script>x()</script>"}).get_json()
+    comment = member.post(
+        f"ideas/{idea['id']}/comments", json={"body": "<script>x()</script>"}
+    ).get_json()
     assert active_markup(comment["body_html"]) == []
 
 
@@ -334,12 +392,14 @@ def test_only_the_facilitator_writes_mentor_notes(member, facilitator):
     refused = member.post(f"ideas/{idea['id']}/comments", json={"body": "n", "mentor_note": True})
     assert refused.status_code == 403
     assert refused.get_json()["error"]["code"] == "facilitator_only"
-    note = facilitator.post(f"ideas/{idea['id']}/comments",
-                            json={"body": "Try a carousel", "mentor_note": True})
+    note = facilitator.post(
+        f"ideas/{idea['id']}/comments", json={"body": "Try a carousel", "mentor_note": True}
+    )
     assert note.status_code == 201
     assert note.get_json()["is_mentor_note"] is True
     assert [c["body"] for c in member.get(f"ideas/{idea['id']}/comments").get_json()] == [
-        "Try a carousel"]
+        "Try a carousel"
+    ]
 
 
 def test_an_explicit_plain_comment_is_fine_for_members(member):
@@ -359,23 +419,33 @@ def test_an_empty_or_missing_comment_is_refused(member, body):
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_comments_of_an_unknown_idea_are_404(member, method):
-    response = member._call(method, "ideas/4242/comments",
-                            json={"body": "x"} if method == "POST" else None)
+    response = member._call(
+        method, "ideas/4242/comments", json={"body": "x"} if method == "POST" else None
+    )
     assert response.status_code == 404
 
 
 # ---- text limits ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("route", "field", "limit"), [
-    ("ideas", "title", 200), ("ideas", "body", 20_000),
-    ("comments", "body", 20_000), ("tasks", "title", 200), ("tasks", "description", 20_000),
-])
+@pytest.mark.parametrize(
+    ("route", "field", "limit"),
+    [
+        ("ideas", "title", 200),
+        ("ideas", "body", 20_000),
+        ("comments", "body", 20_000),
+        ("tasks", "title", 200),
+        ("tasks", "description", 20_000),
+    ],
+)
 def test_text_limits_hold_exactly(member, route, field, limit):
     idea = post_idea(member)
     path = {"ideas": "ideas", "comments": f"ideas/{idea['id']}/comments", "tasks": "tasks"}[route]
-    base = {"ideas": {"title": "T", "body": ""}, "comments": {"body": "c"},
-            "tasks": {"title": "T"}}[route]
+    base = {
+        "ideas": {"title": "T", "body": ""},
+        "comments": {"body": "c"},
+        "tasks": {"title": "T"},
+    }[route]
     assert member.post(path, json={**base, field: "x" * limit}).status_code == 201
     response = member.post(path, json={**base, field: "x" * (limit + 1)})
     assert response.status_code == 400
@@ -397,8 +467,16 @@ def test_an_edit_past_the_title_limit_is_refused(member):
 @pytest.fixture
 def voters(app) -> list[User]:
     """Eight people: five departments, then three more from the first one."""
-    names = [("ada", "Legal"), ("bo", "Finance"), ("cy", "Design"), ("di", "Support"),
-             ("ed", "Research"), ("fay", "Legal"), ("gus", "Legal"), ("hal", "Legal")]
+    names = [
+        ("ada", "Legal"),
+        ("bo", "Finance"),
+        ("cy", "Design"),
+        ("di", "Support"),
+        ("ed", "Research"),
+        ("fay", "Legal"),
+        ("gus", "Legal"),
+        ("hal", "Legal"),
+    ]
     return [make_user(app, name, "member", department) for name, department in names]
 
 

@@ -25,8 +25,12 @@ def _department_id(db, name: str = "Marketing") -> int:
 
 
 def _register_body(db, **overrides) -> dict:
-    body = {"email": "new.person@example.com", "password": "a-long-enough-secret",
-            "display_name": "New Person", "department_id": _department_id(db)}
+    body = {
+        "email": "new.person@example.com",
+        "password": "a-long-enough-secret",
+        "display_name": "New Person",
+        "department_id": _department_id(db),
+    }
     body.update(overrides)
     return body
 
@@ -43,8 +47,7 @@ def test_departments_are_listed_without_login_sorted_by_name(anonymous, db):
     response = anonymous.get("departments")
     assert response.status_code == 200
     assert [d["name"] for d in response.get_json()] == ["IT", "Marketing", "Sales"]
-    assert all(set(d) == {"id", "name"} and isinstance(d["id"], int)
-               for d in response.get_json())
+    assert all(set(d) == {"id", "name"} and isinstance(d["id"], int) for d in response.get_json())
 
 
 def test_register_creates_a_logged_in_member(anonymous, db):
@@ -87,15 +90,18 @@ def test_register_refuses_a_taken_email_with_409(anonymous, member, db):
     assert response.get_json()["error"]["code"] == "email_taken"
 
 
-@pytest.mark.parametrize(("override", "field"), [
-    ({"email": "not-an-email"}, "email"),
-    ({"password": "short"}, "password"),
-    ({"password": "password123"}, "password"),
-    ({"display_name": "   "}, "display_name"),
-    ({"department_id": 999}, "department_id"),
-    ({"department_id": "1"}, "department_id"),
-    ({"email": None}, "email"),
-])
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"password": "short"}, "password"),
+        ({"password": "password123"}, "password"),
+        ({"display_name": "   "}, "display_name"),
+        ({"department_id": 999}, "department_id"),
+        ({"department_id": "1"}, "department_id"),
+        ({"email": None}, "email"),
+    ],
+)
 def test_register_names_the_invalid_field(anonymous, db, override, field):
     response = anonymous.post("auth/register", json=_register_body(db, **override))
     assert response.status_code == 400
@@ -104,8 +110,9 @@ def test_register_names_the_invalid_field(anonymous, db, override, field):
 
 
 def test_login_answers_user_and_csrf_token(anonymous, people_):
-    response = anonymous.post("auth/login", json={"email": "Mara@Example.com ",
-                                                   "password": PASSWORD})
+    response = anonymous.post(
+        "auth/login", json={"email": "Mara@Example.com ", "password": PASSWORD}
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == {"user", "csrf_token"}
@@ -115,8 +122,9 @@ def test_login_answers_user_and_csrf_token(anonymous, people_):
 
 def test_login_gives_one_answer_for_unknown_email_and_wrong_password(anonymous, people_):
     wrong = anonymous.post("auth/login", json={"email": "mara@example.com", "password": "nope"})
-    unknown = anonymous.post("auth/login", json={"email": "nobody@example.com",
-                                                 "password": PASSWORD})
+    unknown = anonymous.post(
+        "auth/login", json={"email": "nobody@example.com", "password": PASSWORD}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.get_json() == unknown.get_json()
     assert wrong.get_json()["error"]["code"] == "invalid_credentials"
@@ -152,13 +160,15 @@ def test_login_starts_a_new_session_with_a_new_csrf_token(people_):
     old_token = client.csrf_token
     client.login("ivan@example.com")
     assert client.get("me").get_json()["user"]["email"] == "ivan@example.com"
-    assert client.post("ideas", json={"title": "Old token", "body": ""},
-                       headers={"X-CSRF-Token": old_token}).status_code in (400, 403)
+    assert client.post(
+        "ideas", json={"title": "Old token", "body": ""}, headers={"X-CSRF-Token": old_token}
+    ).status_code in (400, 403)
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(anonymous, people_):
-    response = anonymous.post("auth/login", json={"email": "mara@example.com",
-                                                   "password": PASSWORD})
+    response = anonymous.post(
+        "auth/login", json={"email": "mara@example.com", "password": PASSWORD}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
@@ -168,8 +178,9 @@ def test_a_removed_persons_password_no_longer_works(anonymous, people_, db):
     user = db.get(User, people_.user("member").id)
     user.active = False
     db.commit()
-    response = anonymous.post("auth/login", json={"email": "mara@example.com",
-                                                   "password": PASSWORD})
+    response = anonymous.post(
+        "auth/login", json={"email": "mara@example.com", "password": PASSWORD}
+    )
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "invalid_credentials"
 
@@ -202,13 +213,24 @@ def test_observer_cannot_change_their_profile(observer):
 # ---- 401 without a session, CSRF on every write -------------------------------------
 
 LOGIN_ROUTES = [
-    ("GET", "me"), ("PATCH", "me"), ("POST", "auth/logout"),
-    ("GET", "ideas"), ("POST", "ideas"), ("GET", "ideas/{idea}"), ("PATCH", "ideas/{idea}"),
-    ("PUT", "ideas/{idea}/vote"), ("DELETE", "ideas/{idea}/vote"),
-    ("GET", "ideas/{idea}/comments"), ("POST", "ideas/{idea}/comments"),
-    ("GET", "tasks"), ("POST", "tasks"), ("GET", "tasks/{task}"),
-    ("POST", "tasks/{task}/claim"), ("POST", "tasks/{task}/release"),
-    ("POST", "tasks/{task}/complete"), ("GET", "events"),
+    ("GET", "me"),
+    ("PATCH", "me"),
+    ("POST", "auth/logout"),
+    ("GET", "ideas"),
+    ("POST", "ideas"),
+    ("GET", "ideas/{idea}"),
+    ("PATCH", "ideas/{idea}"),
+    ("PUT", "ideas/{idea}/vote"),
+    ("DELETE", "ideas/{idea}/vote"),
+    ("GET", "ideas/{idea}/comments"),
+    ("POST", "ideas/{idea}/comments"),
+    ("GET", "tasks"),
+    ("POST", "tasks"),
+    ("GET", "tasks/{task}"),
+    ("POST", "tasks/{task}/claim"),
+    ("POST", "tasks/{task}/release"),
+    ("POST", "tasks/{task}/complete"),
+    ("GET", "events"),
 ]
 WRITE_BODIES = {
     ("PATCH", "me"): {"language": "de"},
@@ -230,8 +252,9 @@ def targets(member) -> dict:
 
 @pytest.mark.parametrize(("method", "path"), LOGIN_ROUTES, ids=lambda v: str(v))
 def test_without_a_session_every_route_answers_401(anonymous, targets, method, path):
-    response = anonymous._call(method, path.format(**targets),
-                               json=WRITE_BODIES.get((method, path)))
+    response = anonymous._call(
+        method, path.format(**targets), json=WRITE_BODIES.get((method, path))
+    )
     assert response.status_code == 401
     error = response.get_json()["error"]
     assert error["code"] == "not_logged_in"
@@ -242,8 +265,10 @@ def _board_state(app) -> dict:
     from models import Comment, Event, Task, Vote
 
     with app.extensions["board_db"].Session() as session:
-        counts = {model.__name__: session.scalar(select(func.count()).select_from(model))
-                  for model in (User, Idea, Comment, Task, Vote, Event)}
+        counts = {
+            model.__name__: session.scalar(select(func.count()).select_from(model))
+            for model in (User, Idea, Comment, Task, Vote, Event)
+        }
         counts["task"] = [(t.status, t.claimed_by_id) for t in session.scalars(select(Task))]
         counts["idea"] = [(i.title, i.body) for i in session.scalars(select(Idea))]
         counts["language"] = [u.language for u in session.scalars(select(User))]
@@ -255,10 +280,12 @@ WRITES = [(m, p) for m, p in LOGIN_ROUTES if m != "GET"]
 
 @pytest.mark.parametrize(("method", "path"), WRITES, ids=lambda v: str(v))
 def test_every_write_without_csrf_token_is_refused_and_changes_nothing(
-        app, member, targets, method, path):
+    app, member, targets, method, path
+):
     before = _board_state(app)
-    response = member._call(method, path.format(**targets),
-                            json=WRITE_BODIES.get((method, path)), csrf=False)
+    response = member._call(
+        method, path.format(**targets), json=WRITE_BODIES.get((method, path)), csrf=False
+    )
     assert response.status_code in (400, 403)
     assert response.get_json()["error"]["code"] == "csrf_failed"
     assert _board_state(app) == before
@@ -268,8 +295,11 @@ def test_every_write_without_csrf_token_is_refused_and_changes_nothing(
 @pytest.mark.parametrize(("method", "path"), WRITES, ids=lambda v: str(v))
 def test_a_wrong_csrf_token_is_refused_too(app, member, targets, method, path):
     before = _board_state(app)
-    response = member._call(method, path.format(**targets),
-                            json=WRITE_BODIES.get((method, path)),
-                            headers={"X-CSRF-Token": "forged"})
+    response = member._call(
+        method,
+        path.format(**targets),
+        json=WRITE_BODIES.get((method, path)),
+        headers={"X-CSRF-Token": "forged"},
+    )
     assert response.status_code in (400, 403)
     assert _board_state(app) == before

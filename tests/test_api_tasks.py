@@ -13,8 +13,16 @@ from board.settings import Settings
 from models import Task
 from tests.conftest import JsonClient, make_user
 
-TASK_FIELDS = {"id", "title", "description", "idea_id", "status", "claimed_by", "claimed_at",
-               "created_at"}
+TASK_FIELDS = {
+    "id",
+    "title",
+    "description",
+    "idea_id",
+    "status",
+    "claimed_by",
+    "claimed_at",
+    "created_at",
+}
 USER_FIELDS = {"id", "email", "display_name", "role", "department"}
 
 
@@ -31,8 +39,10 @@ def task_events(client) -> list[tuple[str, int]]:
 
 def task_rows(app) -> list[tuple]:
     with app.extensions["board_db"].Session() as session:
-        return [(t.id, t.status, t.claimed_by_id)
-                for t in session.scalars(select(Task).order_by(Task.id))]
+        return [
+            (t.id, t.status, t.claimed_by_id)
+            for t in session.scalars(select(Task).order_by(Task.id))
+        ]
 
 
 def is_iso_with_offset(value: str) -> bool:
@@ -69,8 +79,19 @@ def test_a_task_under_an_unknown_idea_is_refused(app, member):
     assert task_rows(app) == []
 
 
-@pytest.mark.parametrize("field", ["claimed_by", "claimed_by_id", "claimant", "assignee",
-                                   "assignee_id", "assigned_to", "owner_id", "user_id"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "claimed_by",
+        "claimed_by_id",
+        "claimant",
+        "assignee",
+        "assignee_id",
+        "assigned_to",
+        "owner_id",
+        "user_id",
+    ],
+)
 def test_a_new_task_naming_a_claimant_or_assignee_is_refused(app, member, other_member, field):
     response = member.post("tasks", json={"title": "For Ivan", field: other_member.user["id"]})
     assert response.status_code == 400
@@ -143,7 +164,10 @@ def test_the_claimant_releases_their_task(member, other_member):
     assert response.status_code == 200
     released = response.get_json()
     assert (released["status"], released["claimed_by"], released["claimed_at"]) == (
-        "open", None, None)
+        "open",
+        None,
+        None,
+    )
     assert task_events(member)[-1] == ("task.released", task["id"])
     assert other_member.post(f"tasks/{task['id']}/claim").status_code == 200
 
@@ -293,9 +317,14 @@ def test_tasks_are_listed_newest_first(member, board_of_tasks):
     assert _titles(member) == ["theirs", "released", "my done", "mine", "open"]
 
 
-@pytest.mark.parametrize(("status", "expected"), [
-    ("open", ["released", "open"]), ("claimed", ["theirs", "mine"]), ("done", ["my done"]),
-])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("open", ["released", "open"]),
+        ("claimed", ["theirs", "mine"]),
+        ("done", ["my done"]),
+    ],
+)
 def test_tasks_filter_by_status(member, board_of_tasks, status, expected):
     assert _titles(member, f"?status={status}") == expected
 

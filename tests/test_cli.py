@@ -13,8 +13,15 @@ def users(app, *args: str):
     return app.test_cli_runner().invoke(args=["users", *args])
 
 
-def create(app, email: str, *, role: str | None = None, department: str = "Marketing",
-           password: str = PASSWORD, name: str = "Rita"):
+def create(
+    app,
+    email: str,
+    *,
+    role: str | None = None,
+    department: str = "Marketing",
+    password: str = PASSWORD,
+    name: str = "Rita",
+):
     args = ["create", email, "--password", password, "--name", name, "--department", department]
     if role is not None:
         args += ["--role", role]
@@ -51,8 +58,10 @@ def test_create_makes_a_missing_department_and_reuses_an_existing_one(app):
     create(app, "rita@example.com", department="Human Resources")
     create(app, "tom@example.com", department="human resources ")
     assert departments(app) == ["Human Resources"]
-    assert stored(app, "tom@example.com").department_id == stored(
-        app, "rita@example.com").department_id
+    assert (
+        stored(app, "tom@example.com").department_id
+        == stored(app, "rita@example.com").department_id
+    )
 
 
 def test_created_facilitator_has_facilitator_powers(app):
@@ -63,13 +72,16 @@ def test_created_facilitator_has_facilitator_powers(app):
     assert note.status_code == 201
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"password": "short"}, "password"),
-    ({"password": "password123"}, "password"),
-    ({"name": "   "}, "display_name"),
-    ({"department": "   "}, "department"),
-    ({"department": "x" * 81}, "department"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"password": "short"}, "password"),
+        ({"password": "password123"}, "password"),
+        ({"name": "   "}, "display_name"),
+        ({"department": "   "}, "department"),
+        ({"department": "x" * 81}, "department"),
+    ],
+)
 def test_create_refuses_bad_input_and_writes_nothing(app, overrides, message):
     result = create(app, "rita@example.com", **overrides)
     assert result.exit_code == 1
@@ -143,7 +155,8 @@ def test_remove_ends_sessions_and_logins_but_keeps_the_work(app, member, other_m
     assert "can no longer log in" in result.output
     assert member.get("me").status_code == 401
     login = JsonClient(app.test_client()).post(
-        "auth/login", json={"email": "mara@example.com", "password": PASSWORD})
+        "auth/login", json={"email": "mara@example.com", "password": PASSWORD}
+    )
     assert login.status_code == 401
     assert other_member.get(f"ideas/{idea['id']}").get_json()["title"] == "Stays"
 

@@ -107,10 +107,10 @@ def test_voting_and_unvoting_at_once_leaves_counts_equal_to_rows(app, member):
     voters = people(app, THREADS)
     for client in voters[: THREADS // 2]:
         client.put(f"ideas/{idea['id']}/vote")
-    calls = [lambda c=c: answer(c.delete(f"ideas/{idea['id']}/vote"))
-             for c in voters[: THREADS // 2]]
-    calls += [lambda c=c: answer(c.put(f"ideas/{idea['id']}/vote"))
-              for c in voters[THREADS // 2:]]
+    calls = [
+        lambda c=c: answer(c.delete(f"ideas/{idea['id']}/vote")) for c in voters[: THREADS // 2]
+    ]
+    calls += [lambda c=c: answer(c.put(f"ideas/{idea['id']}/vote")) for c in voters[THREADS // 2 :]]
     assert {status for status, _ in at_once(calls)} == {200}
     rows = scalar(app, select(func.count(Vote.id)))
     assert rows == THREADS // 2
@@ -123,8 +123,7 @@ def test_voting_and_unvoting_at_once_leaves_counts_equal_to_rows(app, member):
 def test_many_people_claiming_one_task_exactly_one_wins(app, member):
     task = member.post("tasks", json={"title": "Film the booth"}).get_json()
     claimants = people(app, THREADS)
-    results = at_once([lambda c=c: answer(c.post(f"tasks/{task['id']}/claim"))
-                       for c in claimants])
+    results = at_once([lambda c=c: answer(c.post(f"tasks/{task['id']}/claim")) for c in claimants])
     winners = [body for status, body in results if status == 200]
     losers = [body for status, body in results if status != 200]
     assert len(winners) == 1
@@ -137,21 +136,32 @@ def test_many_people_claiming_one_task_exactly_one_wins(app, member):
 
 @BOTH_DATABASES
 @pytest.mark.parametrize("already_held", [0, 3])
-def test_one_person_claiming_many_tasks_at_once_never_passes_the_limit(app, member, settings,
-                                                                        already_held):
+def test_one_person_claiming_many_tasks_at_once_never_passes_the_limit(
+    app, member, settings, already_held
+):
     limit = settings.claim_limit
-    all_tasks = [member.post("tasks", json={"title": f"t{i}"}).get_json()
-                 for i in range(THREADS + already_held)]
+    all_tasks = [
+        member.post("tasks", json={"title": f"t{i}"}).get_json()
+        for i in range(THREADS + already_held)
+    ]
     for task in all_tasks[:already_held]:
         assert member.post(f"tasks/{task['id']}/claim").status_code == 200
     tabs = same_person(app, "mara@example.com", THREADS)
-    results = at_once([lambda c=c, t=t: answer(c.post(f"tasks/{t['id']}/claim"))
-                       for c, t in zip(tabs, all_tasks[already_held:], strict=True)])
+    results = at_once(
+        [
+            lambda c=c, t=t: answer(c.post(f"tasks/{t['id']}/claim"))
+            for c, t in zip(tabs, all_tasks[already_held:], strict=True)
+        ]
+    )
     statuses = Counter(status for status, _ in results)
     assert statuses == {200: limit - already_held, 409: THREADS - limit + already_held}
     assert {body["error"]["code"] for status, body in results if status == 409} == {"claim_limit"}
-    held = scalar(app, select(func.count(Task.id)).where(
-        Task.claimed_by_id == member.user["id"], Task.status == "claimed"))
+    held = scalar(
+        app,
+        select(func.count(Task.id)).where(
+            Task.claimed_by_id == member.user["id"], Task.status == "claimed"
+        ),
+    )
     assert held == limit
     assert event_types(app)["task.claimed"] == limit
 
@@ -166,13 +176,15 @@ def test_sixteen_writer_threads_all_succeed(app, member, caplog):
         mine = client.post("ideas", json={"title": "Mine", "body": "", "tags": ["blog"]})
         statuses = [mine.status_code]
         statuses.append(client.put(f"ideas/{idea['id']}/vote").status_code)
-        statuses.append(client.post(f"ideas/{idea['id']}/comments",
-                                    json={"body": "+1"}).status_code)
+        statuses.append(
+            client.post(f"ideas/{idea['id']}/comments", json={"body": "+1"}).status_code
+        )
         task = client.post("tasks", json={"title": "Mine", "idea_id": idea["id"]})
         statuses.append(task.status_code)
         statuses.append(client.post(f"tasks/{task.get_json()['id']}/claim").status_code)
-        statuses.append(client.patch(f"ideas/{mine.get_json()['id']}",
-                                     json={"title": "Edited"}).status_code)
+        statuses.append(
+            client.patch(f"ideas/{mine.get_json()['id']}", json={"title": "Edited"}).status_code
+        )
         statuses.append(client.get("ideas?sort=hot").status_code)
         return statuses
 
@@ -225,8 +237,10 @@ def test_a_reader_following_the_event_log_misses_nothing(app, member):
 def wait_until_blocked(app, timeout: float = 60) -> None:
     """Until some other connection waits for a lock (pg_stat_activity says so)."""
     deadline = time.monotonic() + timeout
-    query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                 "AND datname = current_database() AND pid <> pg_backend_pid()")
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND datname = current_database() AND pid <> pg_backend_pid()"
+    )
     with app.extensions["board_db"].engine.connect() as connection:
         while time.monotonic() < deadline:
             if connection.execute(query).scalar():
@@ -248,8 +262,9 @@ def test_postgres_event_writers_queue_in_commit_order(app, member):
 
     def second_writer() -> None:
         with database.Session() as session:
-            later.update(events.record(session, "task.created", session.get(User, actor_id),
-                                       {"task": {}}))
+            later.update(
+                events.record(session, "task.created", session.get(User, actor_id), {"task": {}})
+            )
             session.commit()
 
     thread = threading.Thread(target=second_writer)
@@ -269,13 +284,15 @@ def test_postgres_event_writers_queue_in_commit_order(app, member):
 def test_postgres_claim_limit_waits_for_the_persons_claim_in_flight(app, member):
     """A claim counts the person's claims only after their other claims have committed."""
     database = app.extensions["board_db"]
-    first_task, second_task = (member.post("tasks", json={"title": t}).get_json()["id"]
-                               for t in ("first", "second"))
+    first_task, second_task = (
+        member.post("tasks", json={"title": t}).get_json()["id"] for t in ("first", "second")
+    )
     user_id = member.user["id"]
     in_flight = database.Session()
     tasks._lock_claimant(in_flight, in_flight.get(User, user_id))
-    in_flight.execute(update(Task).where(Task.id == first_task).values(
-        status="claimed", claimed_by_id=user_id))
+    in_flight.execute(
+        update(Task).where(Task.id == first_task).values(status="claimed", claimed_by_id=user_id)
+    )
     outcome: list = []
 
     def claim_second() -> None:

@@ -30,8 +30,13 @@ def demo_app(sqlite_template, tmp_path_factory):
     """One demo board (SQLite) shared by the read-only checks below: loading takes seconds."""
     path = tmp_path_factory.mktemp("demo") / "board.sqlite3"
     shutil.copy(sqlite_template, path)
-    settings = Settings(instance_path=path.parent / "instance", database_url=f"sqlite:///{path}",
-                        secret_key="test-secret", claim_limit=5, testing=True)
+    settings = Settings(
+        instance_path=path.parent / "instance",
+        database_url=f"sqlite:///{path}",
+        secret_key="test-secret",
+        claim_limit=5,
+        testing=True,
+    )
     app = create_app({"TESTING": True}, settings=settings)
     yield load_with_cli(app)
     app.extensions["board_db"].dispose()
@@ -49,15 +54,27 @@ def test_the_demo_tells_a_believable_story(demo_app):
         # several departments back the ideas, and observers never vote
         backing = session.execute(
             select(Vote.idea_id, func.count(func.distinct(User.department_id)))
-            .join(User, User.id == Vote.user_id).group_by(Vote.idea_id)).all()
+            .join(User, User.id == Vote.user_id)
+            .group_by(Vote.idea_id)
+        ).all()
         assert max(departments for _, departments in backing) >= 6
-        assert session.scalar(select(func.count(Vote.id)).join(User, User.id == Vote.user_id)
-                              .where(User.role == "observer")) == 0
+        assert (
+            session.scalar(
+                select(func.count(Vote.id))
+                .join(User, User.id == Vote.user_id)
+                .where(User.role == "observer")
+            )
+            == 0
+        )
         # comments, and mentor notes only from the facilitator
         assert session.scalar(select(func.count(Comment.id))) >= 25
-        mentor_authors = set(session.scalars(
-            select(User.role).join(Comment, Comment.author_id == User.id)
-            .where(Comment.is_mentor_note.is_(True))))
+        mentor_authors = set(
+            session.scalars(
+                select(User.role)
+                .join(Comment, Comment.author_id == User.id)
+                .where(Comment.is_mentor_note.is_(True))
+            )
+        )
         assert mentor_authors == {"facilitator"}
         # nobody holds more open claims than the limit allows
         held = Counter(session.scalars(select(Task.claimed_by_id).where(Task.status == "claimed")))
@@ -80,9 +97,13 @@ def test_the_demo_has_a_prompt_a_running_and_a_closed_challenge(demo_app):
         assert running[0].hide_tallies and running[0].votes_per_person == 3
         for prompt in prompts:
             assert prompt.phase == phase_of(prompt)  # the stored phase was announced
-            assert session.scalar(select(func.count(Idea.id)).where(Idea.prompt_id == prompt.id)) >= 3
+            assert (
+                session.scalar(select(func.count(Idea.id)).where(Idea.prompt_id == prompt.id)) >= 3
+            )
         closed = next(p for p in prompts if phase_of(p) == "closed")
-        per_voter = Counter(session.scalars(select(Vote.user_id).where(Vote.prompt_id == closed.id)))
+        per_voter = Counter(
+            session.scalars(select(Vote.user_id).where(Vote.prompt_id == closed.id))
+        )
         assert per_voter and max(per_voter.values()) <= closed.votes_per_person
 
 
@@ -105,9 +126,17 @@ def test_the_demo_spreads_its_history_over_weeks_in_order(demo_app):
         assert clock.now() - times[0] >= timedelta(days=21)
         assert clock.now() - times[-1] < timedelta(days=2)
         types = Counter(event.type for event in events)
-        for kind in ("idea.created", "idea.votes_changed", "comment.created", "task.created",
-                     "task.claimed", "task.completed", "prompt.created", "prompt.phase_changed",
-                     "nudge.sent"):
+        for kind in (
+            "idea.created",
+            "idea.votes_changed",
+            "comment.created",
+            "task.created",
+            "task.claimed",
+            "task.completed",
+            "prompt.created",
+            "prompt.phase_changed",
+            "nudge.sent",
+        ):
             assert types[kind] >= 1, kind
         # votes name no voter
         assert all(event.actor_id is None for event in events if event.type == "idea.votes_changed")
@@ -117,9 +146,11 @@ def test_the_demo_spreads_its_history_over_weeks_in_order(demo_app):
 
 def test_the_demo_logins_work(demo_app):
     with demo_app.extensions["board_db"].Session() as session:
-        for email, role in (("lena@nordkamm.example", "facilitator"),
-                            ("jonas@nordkamm.example", "member"),
-                            ("petra@nordkamm.example", "observer")):
+        for email, role in (
+            ("lena@nordkamm.example", "facilitator"),
+            ("jonas@nordkamm.example", "member"),
+            ("petra@nordkamm.example", "observer"),
+        ):
             assert people.authenticate(session, email, DEMO_PASSWORD).role == role
 
 
@@ -145,8 +176,10 @@ def observer_client(app):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"email": "petra@nordkamm.example",
-                                           "password": DEMO_PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login",
+        data={"email": "petra@nordkamm.example", "password": DEMO_PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 302
     return client
 
@@ -155,8 +188,11 @@ def every_page(app) -> list[str]:
     with app.extensions["board_db"].Session() as session:
         idea_ids = session.scalars(select(Idea.id)).all()
         task_ids = session.scalars(select(Task.id)).all()
-    return (["/", "/?sort=hot", "/?sort=new", "/my-tasks"]
-            + [f"/ideas/{i}" for i in idea_ids] + [f"/tasks/{t}" for t in task_ids])
+    return (
+        ["/", "/?sort=hot", "/?sort=new", "/my-tasks"]
+        + [f"/ideas/{i}" for i in idea_ids]
+        + [f"/tasks/{t}" for t in task_ids]
+    )
 
 
 def test_every_demo_page_renders(demo_app):

@@ -51,24 +51,39 @@ def record_nudge(app, sender: User, recipient: User, message: str) -> None:
     """A private nudge event, as the facilitator's nudges record it."""
     with app.extensions["board_db"].Session() as session:
         sender = session.get(User, sender.id)
-        events.record(session, "nudge.sent", sender,
-                      {"nudge": {"id": 1, "message": message, "to_user_id": recipient.id}},
-                      recipients=[recipient.id, sender.id])
+        events.record(
+            session,
+            "nudge.sent",
+            sender,
+            {"nudge": {"id": 1, "message": message, "to_user_id": recipient.id}},
+            recipients=[recipient.id, sender.id],
+        )
         session.commit()
 
 
 def make_challenge(app, facilitator: User, title: str, *, closes_in: timedelta) -> int:
     with app.extensions["board_db"].Session() as session:
         now = clock.now()
-        prompt = Prompt(kind="challenge", title=title, body="", author_id=facilitator.id,
-                        submissions_close_at=now + closes_in / 2, voting_close_at=now + closes_in,
-                        hide_tallies=True, created_at=now)
+        prompt = Prompt(
+            kind="challenge",
+            title=title,
+            body="",
+            author_id=facilitator.id,
+            submissions_close_at=now + closes_in / 2,
+            voting_close_at=now + closes_in,
+            hide_tallies=True,
+            created_at=now,
+        )
         session.add(prompt)
         session.flush()
         from board.prompts import prompt_dict
 
-        events.record(session, "prompt.created", session.get(User, facilitator.id),
-                      {"prompt": prompt_dict(prompt)})
+        events.record(
+            session,
+            "prompt.created",
+            session.get(User, facilitator.id),
+            {"prompt": prompt_dict(prompt)},
+        )
         session.commit()
         return prompt.id
 
@@ -90,8 +105,9 @@ def close_challenge(app, prompt_id: int) -> None:
 
 
 @BOTH_DATABASES
-def test_feed_tells_what_happened_in_plain_sentences_newest_first(member, other_member,
-                                                                  observer, at):
+def test_feed_tells_what_happened_in_plain_sentences_newest_first(
+    member, other_member, observer, at
+):
     idea = post_idea(member, "Trade fair reel")
     at(minutes=5)
     task = make_task(member, "Film the booth", idea)
@@ -123,13 +139,14 @@ def test_repeated_edits_of_an_idea_on_one_day_read_as_one(member, observer, at):
         member.patch(f"ideas/{idea}", json={"body": f"Version {n}"})
     at(days=1)
     member.patch(f"ideas/{idea}", json={"body": "Next day"})
-    assert texts(observer) == ["Mara (Marketing) edited the idea “Draft”.",
-                               "Mara (Marketing) edited the idea “Draft”.",
-                               "Mara (Marketing) posted the idea “Draft”."]
+    assert texts(observer) == [
+        "Mara (Marketing) edited the idea “Draft”.",
+        "Mara (Marketing) edited the idea “Draft”.",
+        "Mara (Marketing) posted the idea “Draft”.",
+    ]
 
 
-def test_released_tasks_and_mentor_notes_have_their_own_sentences(member, facilitator,
-                                                                 observer):
+def test_released_tasks_and_mentor_notes_have_their_own_sentences(member, facilitator, observer):
     idea = post_idea(member, "Employee stories")
     task = make_task(member, "Interview three apprentices")
     member.post(f"tasks/{task}/claim")
@@ -142,8 +159,9 @@ def test_released_tasks_and_mentor_notes_have_their_own_sentences(member, facili
     ]
 
 
-def test_members_the_facilitator_and_observers_read_the_same_feed(member, other_member,
-                                                                  facilitator, observer):
+def test_members_the_facilitator_and_observers_read_the_same_feed(
+    member, other_member, facilitator, observer
+):
     idea = post_idea(member, "Behind the scenes")
     other_member.put(f"ideas/{idea}/vote")
     make_task(other_member, "Book the photographer", idea)
@@ -152,8 +170,9 @@ def test_members_the_facilitator_and_observers_read_the_same_feed(member, other_
     assert len(feeds[0]["items"]) == 3
 
 
-def test_votes_appear_only_as_anonymous_tallies_one_per_idea_and_day(member, other_member,
-                                                                    facilitator, observer, at):
+def test_votes_appear_only_as_anonymous_tallies_one_per_idea_and_day(
+    member, other_member, facilitator, observer, at
+):
     idea = post_idea(member, "Podcast")
     at(minutes=1)
     other_member.put(f"ideas/{idea}/vote")
@@ -161,7 +180,8 @@ def test_votes_appear_only_as_anonymous_tallies_one_per_idea_and_day(member, oth
     facilitator.put(f"ideas/{idea}/vote")
     body = observer.get("feed?kind=votes").get_json()
     assert [item["text"] for item in body["items"]] == [
-        "The idea “Podcast” now has 2 votes from 2 departments."]
+        "The idea “Podcast” now has 2 votes from 2 departments."
+    ]
     assert body["items"][0]["actor"] is None and body["items"][0]["department"] is None
     everything = observer.get("feed").get_data(as_text=True)
     assert "Ivan" not in everything and "Sam" not in everything
@@ -169,11 +189,11 @@ def test_votes_appear_only_as_anonymous_tallies_one_per_idea_and_day(member, oth
     other_member.delete(f"ideas/{idea}/vote")
     assert texts(observer, "?kind=votes") == [
         "The idea “Podcast” now has 1 vote.",
-        "The idea “Podcast” now has 2 votes from 2 departments."]
+        "The idea “Podcast” now has 2 votes from 2 departments.",
+    ]
 
 
-def test_nudges_never_appear_in_the_feed_even_for_their_recipient(app, people_, member,
-                                                                 observer):
+def test_nudges_never_appear_in_the_feed_even_for_their_recipient(app, people_, member, observer):
     post_idea(member, "Visible idea")
     record_nudge(app, people_.user("facilitator"), people_.user("observer"), "Secret nudge")
     record_nudge(app, people_.user("facilitator"), people_.user("member"), "Another secret")
@@ -185,17 +205,20 @@ def test_nudges_never_appear_in_the_feed_even_for_their_recipient(app, people_, 
         assert "ecret" not in updates["html"] and updates["last_seq"] == 1
 
 
-def test_a_closed_challenge_is_summed_up_in_one_sentence(app, people_, member, other_member,
-                                                         observer):
-    prompt_id = make_challenge(app, people_.user("facilitator"), "Summer campaign",
-                               closes_in=timedelta(days=2))
+def test_a_closed_challenge_is_summed_up_in_one_sentence(
+    app, people_, member, other_member, observer
+):
+    prompt_id = make_challenge(
+        app, people_.user("facilitator"), "Summer campaign", closes_in=timedelta(days=2)
+    )
     post_idea(member, "Beach clean-up", prompt_id=prompt_id)
     post_idea(member, "Ice cream truck", prompt_id=prompt_id)
     post_idea(other_member, "Sunrise yoga", prompt_id=prompt_id)
     close_challenge(app, prompt_id)
     lines = texts(observer)
-    assert lines[0] == ("A challenge closed: “Summer campaign” collected 3 ideas "
-                        "from 2 departments.")
+    assert lines[0] == (
+        "A challenge closed: “Summer campaign” collected 3 ideas from 2 departments."
+    )
     assert lines[-1] == "Sam (Communications) started the challenge “Summer campaign”."
     assert lines[1] == ("Ivan (IT) posted the idea “Sunrise yoga” for “Summer campaign”.")
     first = observer.get("feed").get_json()["items"][0]
@@ -209,7 +232,8 @@ def test_the_feed_speaks_german(member, observer):
     german = {"Accept-Language": "de-DE,de;q=0.9"}
     body = observer.get("feed", headers=german).get_json()
     assert [item["text"] for item in body["items"]] == [
-        "Mara (Marketing) hat die Idee „Messe-Reel“ gepostet."]
+        "Mara (Marketing) hat die Idee „Messe-Reel“ gepostet."
+    ]
     member.patch("me", json={"language": "de"})
     assert texts(member) == ["Mara (Marketing) hat die Idee „Messe-Reel“ gepostet."]
     page = observer.get("/feed", headers=german).get_data(as_text=True)
@@ -233,10 +257,12 @@ def test_filter_by_kind_of_activity(member, observer):
     member.post(f"tasks/{task}/claim")
     assert texts(observer, "?kind=tasks") == [
         "Mara (Marketing) took on the task “Cut the reel”.",
-        "Mara (Marketing) created the task “Cut the reel” for the idea “Reel”."]
+        "Mara (Marketing) created the task “Cut the reel” for the idea “Reel”.",
+    ]
     assert texts(observer, "?kind=ideas&kind=comments") == [
         "Mara (Marketing) commented on the idea “Reel”.",
-        "Mara (Marketing) posted the idea “Reel”."]
+        "Mara (Marketing) posted the idea “Reel”.",
+    ]
     assert len(texts(observer, "?kind=ideas,comments")) == 2
 
 
@@ -250,7 +276,8 @@ def test_filter_by_period(member, observer, at):
     assert len(texts(observer, "?period=30")) == 2
     assert len(texts(observer, "?period=all")) == 3
     assert texts(observer, "?from=2026-05-20&to=2026-05-30") == [
-        "Mara (Marketing) posted the idea “Recent idea”."]
+        "Mara (Marketing) posted the idea “Recent idea”."
+    ]
     assert len(texts(observer, "?from=2026-05-24")) == 2  # to today
     assert len(texts(observer, "?to=2026-05-24")) == 2  # from the start
     # A named period wins over dates the form still carries.
@@ -258,28 +285,33 @@ def test_filter_by_period(member, observer, at):
 
 
 def test_days_follow_the_boards_timezone(app, member, observer, at):
-    app.extensions["board_settings"] = replace(app.extensions["board_settings"],
-                                               timezone="Europe/Berlin")
+    app.extensions["board_settings"] = replace(
+        app.extensions["board_settings"], timezone="Europe/Berlin"
+    )
     at(hours=13)  # 22:30 UTC on 4 May is 00:30 in Berlin on 5 May
     post_idea(member, "Late idea")
     assert texts(observer, "?from=2026-05-05&to=2026-05-05") == [
-        "Mara (Marketing) posted the idea “Late idea”."]
+        "Mara (Marketing) posted the idea “Late idea”."
+    ]
     assert texts(observer, "?from=2026-05-04&to=2026-05-04") == []
     page = observer.get("/feed?period=all").get_data(as_text=True)
     assert 'data-day="2026-05-05"' in page and ">00:30<" in page
     assert "Times are in Europe/Berlin." in page
 
 
-@pytest.mark.parametrize("query, field", [
-    ("department=abc", "department"),
-    ("department=999", "department"),
-    ("kind=gossip", "kind"),
-    ("period=5", "period"),
-    ("from=yesterday", "from"),
-    ("from=2026-05-10&to=2026-05-01", "from"),
-    ("before=-1", "before"),
-    ("limit=0", "limit"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("department=abc", "department"),
+        ("department=999", "department"),
+        ("kind=gossip", "kind"),
+        ("period=5", "period"),
+        ("from=yesterday", "from"),
+        ("from=2026-05-10&to=2026-05-01", "from"),
+        ("before=-1", "before"),
+        ("limit=0", "limit"),
+    ],
+)
 def test_bad_filters_are_refused(observer, query, field):
     response = observer.get(f"feed?{query}")
     assert response.status_code == 400
@@ -313,8 +345,9 @@ def test_older_activity_pages_back(member, observer, monkeypatch):
 # ---- summary --------------------------------------------------------------------------
 
 
-def test_summary_counts_the_period_and_charts_each_week(app, people_, member, other_member,
-                                                        observer, at):
+def test_summary_counts_the_period_and_charts_each_week(
+    app, people_, member, other_member, observer, at
+):
     at(days=-60)
     post_idea(member, "Too old to count")
     at()
@@ -326,8 +359,12 @@ def test_summary_counts_the_period_and_charts_each_week(app, people_, member, ot
     post_idea(other_member, "Week two idea")
     other_member.post(f"tasks/{task}/complete")
     summary = observer.get("feed?period=30").get_json()["summary"]
-    assert (summary["ideas"], summary["tasks_done"], summary["challenges"],
-            summary["departments"]) == (2, 1, 1, 3)
+    assert (
+        summary["ideas"],
+        summary["tasks_done"],
+        summary["challenges"],
+        summary["departments"],
+    ) == (2, 1, 1, 3)
     weeks = {w["start"]: (w["ideas"], w["tasks_done"]) for w in summary["weeks"]}
     assert weeks["2026-05-04"] == (1, 0) and weeks["2026-05-11"] == (1, 1)
     assert observer.get("feed?period=all").get_json()["summary"]["ideas"] == 3
@@ -385,8 +422,9 @@ def test_feed_pages_need_a_login(anonymous):
     assert anonymous.get("feed/token").status_code == 401
 
 
-def test_live_updates_bring_only_newer_public_items_that_match_the_filters(app, people_, member,
-                                                                          observer):
+def test_live_updates_bring_only_newer_public_items_that_match_the_filters(
+    app, people_, member, observer
+):
     post_idea(member, "Before the page loaded")
     page = observer.get("/feed?kind=tasks").get_data(as_text=True)
     last_seq = int(re.search(r'data-last-seq="(\d+)"', page).group(1))

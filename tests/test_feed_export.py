@@ -50,11 +50,22 @@ def iso(text: str) -> datetime:
 # ---- CSV ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, safe", [
-    ("=1+2", "'=1+2"), ("+49 30 1234", "'+49 30 1234"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tTabbed", "'\tTabbed"), ("\rReturn", "'\rReturn"), ("Plain", "Plain"), ("", ""),
-    ("a=b", "a=b"), (None, ""), (7, "7"),
-])
+@pytest.mark.parametrize(
+    "value, safe",
+    [
+        ("=1+2", "'=1+2"),
+        ("+49 30 1234", "'+49 30 1234"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTabbed", "'\tTabbed"),
+        ("\rReturn", "'\rReturn"),
+        ("Plain", "Plain"),
+        ("", ""),
+        ("a=b", "a=b"),
+        (None, ""),
+        (7, "7"),
+    ],
+)
 def test_cells_that_look_like_formulas_get_a_leading_apostrophe(value, safe):
     assert feed.spreadsheet_safe(value) == safe
 
@@ -69,8 +80,15 @@ def test_csv_export_opens_cleanly_and_neutralises_formulas(member, other_member,
     assert response.headers["Content-Disposition"].startswith('attachment; filename="board-')
     assert b"\r\n" in response.data
     rows = csv_rows(response)
-    assert rows[0] == ["Time (UTC)", "Activity", "Department", "Person", "Sentence", "Title",
-                       "Link"]
+    assert rows[0] == [
+        "Time (UTC)",
+        "Activity",
+        "Department",
+        "Person",
+        "Sentence",
+        "Title",
+        "Link",
+    ]
     task_row, idea_row = rows[1], rows[2]
     assert idea_row[5] == '\'=HYPERLINK("http://evil.example","Click")'
     assert idea_row[4].startswith("Mara (Marketing) posted the idea")
@@ -130,20 +148,27 @@ def test_the_private_atom_feed_is_valid_atom_without_a_session(member, observer,
         iso(entry.findtext(f"{ATOM}updated"))
         assert entry.find(f"{ATOM}link").get("href").startswith("http://localhost/")
     assert entries[0].findtext(f"{ATOM}title") == (
-        "Mara (Marketing) created the task “Film the booth” for the idea “Trade fair reel”.")
+        "Mara (Marketing) created the task “Film the booth” for the idea “Trade fair reel”."
+    )
     assert entries[1].find(f"{ATOM}link").get("href") == f"http://localhost/ideas/{idea}"
     ids = [entry.findtext(f"{ATOM}id") for entry in entries]
     assert len(set(ids)) == 2 and all(i.startswith("tag:") for i in ids)
 
 
-def test_atom_feed_leaves_out_nudges_and_names_no_voter(app, people_, member, other_member,
-                                                       observer, anonymous):
+def test_atom_feed_leaves_out_nudges_and_names_no_voter(
+    app, people_, member, other_member, observer, anonymous
+):
     idea = post_idea(member, "Podcast")
     other_member.put(f"ideas/{idea}/vote")
     with app.extensions["board_db"].Session() as session:
         sender = session.get(User, people_.user("facilitator").id)
-        events.record(session, "nudge.sent", sender, {"nudge": {"message": "Private word"}},
-                      recipients=[people_.user("observer").id])
+        events.record(
+            session,
+            "nudge.sent",
+            sender,
+            {"nudge": {"message": "Private word"}},
+            recipients=[people_.user("observer").id],
+        )
         session.commit()
     body = anonymous.get(f"/feed/atom/{new_token(observer)}").get_data(as_text=True)
     assert "Private word" not in body and "Ivan" not in body
@@ -151,10 +176,11 @@ def test_atom_feed_leaves_out_nudges_and_names_no_voter(app, people_, member, ot
 
 
 def test_atom_feed_survives_characters_xml_cannot_carry(member, observer, anonymous):
-    post_idea(member, "Bell\x07 and <tags> & \"quotes\"")
+    post_idea(member, 'Bell\x07 and <tags> & "quotes"')
     root = parse_atom(anonymous.get(f"/feed/atom/{new_token(observer)}"))
     assert root.find(f"{ATOM}entry/{ATOM}title").text == (
-        "Mara (Marketing) posted the idea “Bell and <tags> & \"quotes\"”.")
+        'Mara (Marketing) posted the idea “Bell and <tags> & "quotes"”.'
+    )
 
 
 def test_atom_feed_speaks_its_owners_language_and_honours_filters(member, observer, anonymous):
@@ -177,7 +203,8 @@ def test_an_observer_reading_in_german_gets_a_german_feed_url(member, observer, 
     path = answer["atom_url"].removeprefix("http://localhost")
     root = parse_atom(anonymous.get(path))
     assert root.find(f"{ATOM}entry/{ATOM}title").text == (
-        "Mara (Marketing) hat die Idee „Reel“ gepostet.")
+        "Mara (Marketing) hat die Idee „Reel“ gepostet."
+    )
     english = parse_atom(anonymous.get(f"/feed/atom/{answer['token']}"))
     assert english.find(f"{ATOM}entry/{ATOM}title").text.startswith("Mara (Marketing) posted")
 

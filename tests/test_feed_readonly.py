@@ -26,8 +26,7 @@ WRITES: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/tasks/<int:task_id>/claim"): None,
     ("POST", "/api/v1/tasks/<int:task_id>/release"): None,
     ("POST", "/api/v1/tasks/<int:task_id>/complete"): None,
-    ("POST", "/api/v1/prompts"): {"kind": "challenge", "title": "Observer challenge",
-                                  "body": "No"},
+    ("POST", "/api/v1/prompts"): {"kind": "challenge", "title": "Observer challenge", "body": "No"},
     ("POST", "/api/v1/nudges"): {"message": "Observer nudge", "to_user_id": "<member_id>"},
     ("POST", "/api/v1/nudges/<int:nudge_id>/read"): None,
 }
@@ -47,34 +46,65 @@ FORMS: dict[tuple[str, str], dict] = {
     ("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/vote"): {"vote": "1"},
     ("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/notes"): {"body": "Note"},
     ("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/tasks"): {"titles": "One\nTwo"},
-    ("POST", "/nudges"): {"message": "Observer nudge", "target": "to_user_id",
-                          "to_user_id": "<member_id>"},
+    ("POST", "/nudges"): {
+        "message": "Observer nudge",
+        "target": "to_user_id",
+        "to_user_id": "<member_id>",
+    },
     ("POST", "/nudges/<int:nudge_id>/read"): {},
 }
 # Writes that touch only the caller's own session or settings, never the board.
 PERSONAL = {
-    ("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/login"),
-    ("POST", "/api/v1/auth/logout"), ("PATCH", "/api/v1/me"),
-    ("POST", "/api/v1/feed/token"), ("DELETE", "/api/v1/feed/token"),
-    ("POST", "/feed/token"), ("POST", "/feed/token/revoke"),
-    ("POST", "/login"), ("POST", "/logout"), ("POST", "/register"), ("POST", "/language"),
+    ("POST", "/api/v1/auth/register"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/logout"),
+    ("PATCH", "/api/v1/me"),
+    ("POST", "/api/v1/feed/token"),
+    ("DELETE", "/api/v1/feed/token"),
+    ("POST", "/feed/token"),
+    ("POST", "/feed/token/revoke"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/register"),
+    ("POST", "/language"),
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Words on a button or link that would change the board.
-WRITE_WORDS = ("vote", "claim", "release", "complete", "comment", "post", "new idea", "new task",
-               "create task", "nudge", "edit", "save", "send", "delete", "challenge")
+WRITE_WORDS = (
+    "vote",
+    "claim",
+    "release",
+    "complete",
+    "comment",
+    "post",
+    "new idea",
+    "new task",
+    "create task",
+    "nudge",
+    "edit",
+    "save",
+    "send",
+    "delete",
+    "challenge",
+)
 
 
 def write_routes(app) -> set[tuple[str, str]]:
-    return {(method, rule.rule) for rule in app.url_map.iter_rules()
-            for method in rule.methods & WRITE_METHODS if rule.endpoint != "static"}
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods & WRITE_METHODS
+        if rule.endpoint != "static"
+    }
 
 
 def snapshot(app) -> dict:
     """Every row of every table: 'changes nothing' means this stays equal."""
     with app.extensions["board_db"].Session() as session:
-        return {table.name: sorted(map(tuple, session.execute(select(table)).all()), key=repr)
-                for table in Base.metadata.sorted_tables}
+        return {
+            table.name: sorted(map(tuple, session.execute(select(table)).all()), key=repr)
+            for table in Base.metadata.sorted_tables
+        }
 
 
 @pytest.fixture
@@ -84,22 +114,39 @@ def board_with_things(app, people_, member, other_member):
     sam, mara = people_.user("facilitator"), people_.user("member")
     with app.extensions["board_db"].Session() as session:
         now = clock.now()
-        prompt = Prompt(kind="challenge", title="Open challenge", body="", author_id=sam.id,
-                        submissions_close_at=now + timedelta(days=2),
-                        voting_close_at=now + timedelta(days=4), hide_tallies=False,
-                        created_at=now)
-        nudge = Nudge(message="Psst", from_id=sam.id, to_user_id=mara.id, created_at=now,
-                      recipients=[NudgeRecipient(user_id=mara.id)])
+        prompt = Prompt(
+            kind="challenge",
+            title="Open challenge",
+            body="",
+            author_id=sam.id,
+            submissions_close_at=now + timedelta(days=2),
+            voting_close_at=now + timedelta(days=4),
+            hide_tallies=False,
+            created_at=now,
+        )
+        nudge = Nudge(
+            message="Psst",
+            from_id=sam.id,
+            to_user_id=mara.id,
+            created_at=now,
+            recipients=[NudgeRecipient(user_id=mara.id)],
+        )
         session.add_all([prompt, nudge])
         session.commit()
         prompt_id, nudge_id = prompt.id, nudge.id
-    idea = member.post("ideas", json={"title": "Existing idea", "body": "",
-                                      "prompt_id": prompt_id}).get_json()["id"]
+    idea = member.post(
+        "ideas", json={"title": "Existing idea", "body": "", "prompt_id": prompt_id}
+    ).get_json()["id"]
     member.put(f"ideas/{idea}/vote")
     held = member.post("tasks", json={"title": "Held task", "idea_id": idea}).get_json()["id"]
     member.post(f"tasks/{held}/claim")
-    return {"idea_id": idea, "task_id": held, "prompt_id": prompt_id, "nudge_id": nudge_id,
-            "<member_id>": mara.id}
+    return {
+        "idea_id": idea,
+        "task_id": held,
+        "prompt_id": prompt_id,
+        "nudge_id": nudge_id,
+        "<member_id>": mara.id,
+    }
 
 
 def fill(rule: str, body: dict | None, things: dict) -> tuple[str, dict | None]:
@@ -108,8 +155,9 @@ def fill(rule: str, body: dict | None, things: dict) -> tuple[str, dict | None]:
         path = path.replace(f"<int:{name}>", str(value))
     assert "<" not in path, f"no value for the parameter in {rule}"
     if body is not None:
-        body = {k: str(things[v]) if isinstance(v, str) and v in things else v
-                for k, v in body.items()}
+        body = {
+            k: str(things[v]) if isinstance(v, str) and v in things else v for k, v in body.items()
+        }
     return path, body
 
 
@@ -142,18 +190,24 @@ def test_observers_cannot_write_through_the_pages_forms(app, request, method, ru
     board_with_things = request.getfixturevalue("board_with_things")
     path, form = fill(rule, FORMS[(method, rule)], board_with_things)
     before = snapshot(app)
-    response = observer.client.open(path, method=method, data=form,
-                                    headers={"X-CSRF-Token": observer.csrf_token})
+    response = observer.client.open(
+        path, method=method, data=form, headers={"X-CSRF-Token": observer.csrf_token}
+    )
     assert response.status_code == 403 or 300 <= response.status_code < 400, (
-        path, response.status_code)
+        path,
+        response.status_code,
+    )
     assert snapshot(app) == before
 
 
 def test_observer_refusals_speak_the_observers_language(observer, board_with_things):
-    response = observer.post("ideas", json={"title": "x", "body": ""},
-                             headers={"Accept-Language": "de"})
+    response = observer.post(
+        "ideas", json={"title": "x", "body": ""}, headers={"Accept-Language": "de"}
+    )
     assert response.get_json()["error"] == {
-        "code": "read_only", "message": "Beobachter sehen dem Board zu und können nichts ändern."}
+        "code": "read_only",
+        "message": "Beobachter sehen dem Board zu und können nichts ändern.",
+    }
 
 
 def test_the_socket_takes_no_writes_from_observers(app, observer, board_with_things):
@@ -163,10 +217,13 @@ def test_the_socket_takes_no_writes_from_observers(app, observer, board_with_thi
     assert socket.is_connected()
     before = snapshot(app)
     idea = board_with_things["idea_id"]
-    for name, payload in [("vote", {"idea_id": idea}), ("idea.create", {"title": "Sneaky"}),
-                          ("comment", {"idea_id": idea, "body": "Sneaky"}),
-                          ("task.claim", {"task_id": board_with_things["task_id"]}),
-                          ("activity", {"type": "idea.created", "data": {}})]:
+    for name, payload in [
+        ("vote", {"idea_id": idea}),
+        ("idea.create", {"title": "Sneaky"}),
+        ("comment", {"idea_id": idea, "body": "Sneaky"}),
+        ("task.claim", {"task_id": board_with_things["task_id"]}),
+        ("activity", {"type": "idea.created", "data": {}}),
+    ]:
         socket.emit(name, payload)
     assert snapshot(app) == before
     socket.disconnect()
@@ -189,15 +246,24 @@ class Controls(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self._form = {"method": (attrs.get("method") or "get").lower(),
-                          "action": attrs.get("action") or ""}
+            self._form = {
+                "method": (attrs.get("method") or "get").lower(),
+                "action": attrs.get("action") or "",
+            }
             self.forms.append(self._form)
         elif tag in ("textarea",) or attrs.get("contenteditable") not in (None, "false"):
             self.editable.append(tag)
         elif tag in ("button", "a") or (tag == "input" and attrs.get("type") == "submit"):
-            self._button = {"tag": tag, "form": self._form, "text": attrs.get("value") or "",
-                            "data": " ".join(f"{k}={v}" for k, v in attrs.items()
-                                             if k.startswith("data-") or k in ("id", "class", "role"))}
+            self._button = {
+                "tag": tag,
+                "form": self._form,
+                "text": attrs.get("value") or "",
+                "data": " ".join(
+                    f"{k}={v}"
+                    for k, v in attrs.items()
+                    if k.startswith("data-") or k in ("id", "class", "role")
+                ),
+            }
             self.buttons.append(self._button)
 
     def handle_endtag(self, tag):
@@ -214,20 +280,34 @@ class Controls(HTMLParser):
 def allowed_form(form: dict) -> bool:
     if form["method"] == "get":
         return True
-    return form["action"].split("?")[0] in {"/feed/token", "/feed/token/revoke", "/logout",
-                                            "/api/v1/auth/logout", "/language"}
+    return form["action"].split("?")[0] in {
+        "/feed/token",
+        "/feed/token/revoke",
+        "/logout",
+        "/api/v1/auth/logout",
+        "/language",
+    }
 
 
-NOT_PAGES = {"web.feed_atom", "web.feed_csv", "web.feed_export_csv", "web.feed_updates",
-             "web.login", "web.register"}
+NOT_PAGES = {
+    "web.feed_atom",
+    "web.feed_csv",
+    "web.feed_export_csv",
+    "web.feed_updates",
+    "web.login",
+    "web.register",
+}
 
 
 def observer_pages(app, things) -> list[str]:
     """Every page an observer can open: GET routes of the page blueprint, ids filled in."""
     pages = ["/feed?period=all"]
     for rule in app.url_map.iter_rules():
-        if (not rule.endpoint.startswith("web.") or rule.endpoint in NOT_PAGES
-                or "GET" not in rule.methods):
+        if (
+            not rule.endpoint.startswith("web.")
+            or rule.endpoint in NOT_PAGES
+            or "GET" not in rule.methods
+        ):
             continue
         if not set(rule.arguments) <= {"idea_id", "task_id", "prompt_id"}:
             continue
@@ -235,8 +315,7 @@ def observer_pages(app, things) -> list[str]:
     return sorted(set(pages))
 
 
-def test_pages_show_observers_no_controls_that_write(app, observer, facilitator,
-                                                     board_with_things):
+def test_pages_show_observers_no_controls_that_write(app, observer, facilitator, board_with_things):
     observer.post("feed/token")  # the renew and revoke buttons are the observer's own
     pages = observer_pages(app, board_with_things)
     assert {"/", "/feed"} <= set(pages)

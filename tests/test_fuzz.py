@@ -34,7 +34,6 @@ CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 schema = schemathesis.openapi.from_dict(spec())
 
 
-
 @pytest.fixture
 def board(app, people_):
     """A board with one of everything (id 1), so generated small ids often hit something."""
@@ -45,8 +44,7 @@ def board(app, people_):
     member.post("tasks", json={"title": "Film booth", "idea_id": idea.get_json()["id"]})
     with app.extensions["board_db"].Session() as session:
         sam, mara = people_.user("facilitator"), people_.user("member")
-        session.add(Prompt(kind="prompt", title="What should we film?", body="",
-                           author_id=sam.id))
+        session.add(Prompt(kind="prompt", title="What should we film?", body="", author_id=sam.id))
         nudge = Nudge(message="Need a hand?", from_id=sam.id, to_user_id=mara.id)
         session.add(nudge)
         session.flush()
@@ -63,7 +61,10 @@ def error_envelope(ctx, response, case) -> None:
     assert isinstance(body, dict) and set(body) == {"error"}, body
     error = body["error"]
     assert isinstance(error, dict) and {"code", "message"} <= set(error) <= {
-        "code", "message", "fields"}, error
+        "code",
+        "message",
+        "fields",
+    }, error
     assert CODE.match(error["code"]), error
     assert isinstance(error["message"], str) and error["message"], error
     if "fields" in error:
@@ -95,10 +96,14 @@ def caller_for(case) -> str:
 
 @schema.parametrize()
 # CI runs the same examples every time (a red build is reproducible); laptops explore.
-@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-          derandomize=bool(os.environ.get("CI")),
-          phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=bool(os.environ.get("CI")),
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_generated_input_breaks_the_contract(case, app, board):
     if not is_routed(app, case):
         pytest.skip(f"{case.operation.method.upper()} {case.operation.path} is not routed yet")
@@ -110,25 +115,55 @@ def test_no_generated_input_breaks_the_contract(case, app, board):
     )
     case.validate_response(
         response,
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                response_schema_conformance, error_envelope],
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+            error_envelope,
+        ],
     )
 
 
 # ---- the edges a random search reaches only by luck ------------------------------------------
 
-HOSTILE_NUMBERS = ["0", "-1", str(2**31), str(2**63), "9" * 40, "1e3", "0x10", "abc", "",
-                   "1;DROP TABLE ideas", "%00", "１２"]
+HOSTILE_NUMBERS = [
+    "0",
+    "-1",
+    str(2**31),
+    str(2**63),
+    "9" * 40,
+    "1e3",
+    "0x10",
+    "abc",
+    "",
+    "1;DROP TABLE ideas",
+    "%00",
+    "１２",
+]
 # None of these is a JSON object: every write must refuse them with a 4xx.
-HOSTILE_BODIES = [b"[]", b'"text"', b"42", b"null", b"{", b"\xff\xfe\xfa", b'{"a":' * 600,
-                  b"\x00", b"{}}", b"[" * 100_000 + b"]" * 100_000,
-                  b'{"a": ' * 50_000 + b"1" + b"}" * 50_000,
-                  b'{"x": "' + b"a" * (2 * 1024 * 1024) + b'"}']
+HOSTILE_BODIES = [
+    b"[]",
+    b'"text"',
+    b"42",
+    b"null",
+    b"{",
+    b"\xff\xfe\xfa",
+    b'{"a":' * 600,
+    b"\x00",
+    b"{}}",
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"a": ' * 50_000 + b"1" + b"}" * 50_000,
+    b'{"x": "' + b"a" * (2 * 1024 * 1024) + b'"}',
+]
 
 
 def operations() -> list[tuple[str, str, dict]]:
-    return [(method.upper(), path, operation)
-            for path, item in spec()["paths"].items() for method, operation in item.items()]
+    return [
+        (method.upper(), path, operation)
+        for path, item in spec()["paths"].items()
+        for method, operation in item.items()
+    ]
 
 
 def assert_contract_answer(response, what) -> None:
@@ -160,8 +195,7 @@ def test_hostile_numbers_in_every_id_and_integer_parameter(app, board):
                     response = send(app, client, method, url)
                 else:
                     url = "/api/v1" + re.sub(r"\{\w+\}", "1", path)
-                    response = send(app, client, method, url,
-                                    query_string={param["name"]: value})
+                    response = send(app, client, method, url, query_string={param["name"]: value})
                 assert_contract_answer(response, (method, url, param["name"], value))
 
 
@@ -172,15 +206,29 @@ def test_hostile_bodies_for_every_write(app, board):
         client = board["facilitator" if path.startswith(("/prompts", "/nudges")) else "member"]
         url = "/api/v1" + re.sub(r"\{\w+\}", "1", path)
         for body in HOSTILE_BODIES:
-            response = send(app, client, method, url, data=body,
-                            content_type="application/json")
+            response = send(app, client, method, url, data=body, content_type="application/json")
             assert_contract_answer(response, (method, url, body[:40]))
             assert response.status_code in (400, 413), (method, url, body[:40])
 
 
 def test_hostile_values_in_every_body_field(app, board):
-    values = [None, True, -1, 2**31, 2**70, 1.5, "", " ", "x" * 20_001, [], {}, ["x"] * 50,
-              "<script>alert(1)</script>", "\u0000", "\ud800"]
+    values = [
+        None,
+        True,
+        -1,
+        2**31,
+        2**70,
+        1.5,
+        "",
+        " ",
+        "x" * 20_001,
+        [],
+        {},
+        ["x"] * 50,
+        "<script>alert(1)</script>",
+        "\u0000",
+        "\ud800",
+    ]
     schemas = spec()["components"]["schemas"]
     for method, path, operation in operations():
         body = operation.get("requestBody")
@@ -192,6 +240,7 @@ def test_hostile_values_in_every_body_field(app, board):
         for field in schemas[name].get("properties", {}):
             for value in values:
                 payload = json.dumps({field: value})  # a lone surrogate goes as "\\ud800"
-                response = send(app, client, method, url, data=payload,
-                                content_type="application/json")
+                response = send(
+                    app, client, method, url, data=payload, content_type="application/json"
+                )
                 assert_contract_answer(response, (method, url, field, repr(value)[:40]))

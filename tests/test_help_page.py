@@ -27,9 +27,13 @@ def stalled_board(facilitator, member, other_member):
     stale = member.post("tasks", json={"title": "Edit the booth video"}).get_json()
     member.post(f"tasks/{stale['id']}/claim")
     waiting = other_member.post("tasks", json={"title": "Book a photographer"}).get_json()
-    quiet_idea = member.post("ideas", json={"body": "", "title": "Podcast with apprentices"}).get_json()
+    quiet_idea = member.post(
+        "ideas", json={"body": "", "title": "Podcast with apprentices"}
+    ).get_json()
     at(NOW - timedelta(days=1))
-    busy_idea = other_member.post("ideas", json={"body": "", "title": "Server room timelapse"}).get_json()
+    busy_idea = other_member.post(
+        "ideas", json={"body": "", "title": "Server room timelapse"}
+    ).get_json()
     other_member.post(f"ideas/{busy_idea['id']}/comments", json={"body": "I can film it"})
     facilitator.put(f"ideas/{busy_idea['id']}/vote")
     at(NOW)
@@ -108,7 +112,9 @@ def test_n_days_is_a_setting_and_a_query_parameter(app, facilitator, stalled_boa
 
 def test_nobody_is_suggested_to_nudge_themselves_or_an_observer(people_, facilitator, member):
     at(NOW - timedelta(days=20))
-    own = facilitator.post("ideas", json={"body": "", "title": "The facilitator's own idea"}).get_json()
+    own = facilitator.post(
+        "ideas", json={"body": "", "title": "The facilitator's own idea"}
+    ).get_json()
     task = facilitator.post("tasks", json={"title": "Facilitator's own task"}).get_json()
     facilitator.post(f"tasks/{task['id']}/claim")
     at(NOW)
@@ -122,28 +128,43 @@ def test_nobody_is_suggested_to_nudge_themselves_or_an_observer(people_, facilit
     assert "Sales" not in [d["department"]["name"] for d in data["quiet_departments"]]
 
 
-def test_ideas_of_a_challenge_with_hidden_tallies_are_not_listed_as_unvoted(facilitator,
-                                                                            member):
+def test_ideas_of_a_challenge_with_hidden_tallies_are_not_listed_as_unvoted(facilitator, member):
     at(NOW - timedelta(days=20))
-    challenge = facilitator.post("prompts", json={
-        "kind": "challenge", "title": "Hidden", "body": "",
-        "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
-        "voting_close_at": (NOW + timedelta(days=2)).isoformat()}).get_json()
-    member.post("ideas", json={"body": "", "title": "Secret contender", "prompt_id": challenge["id"]})
+    challenge = facilitator.post(
+        "prompts",
+        json={
+            "kind": "challenge",
+            "title": "Hidden",
+            "body": "",
+            "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
+            "voting_close_at": (NOW + timedelta(days=2)).isoformat(),
+        },
+    ).get_json()
+    member.post(
+        "ideas", json={"body": "", "title": "Secret contender", "prompt_id": challenge["id"]}
+    )
     at(NOW)
     assert report(facilitator)["quiet_ideas"] == []
     at(NOW + timedelta(days=3))  # closed: the tallies are public now
-    assert [i["idea"]["title"] for i in report(facilitator)["quiet_ideas"]] == [
-        "Secret contender"]
+    assert [i["idea"]["title"] for i in report(facilitator)["quiet_ideas"]] == ["Secret contender"]
 
 
 def test_votes_in_a_challenge_with_hidden_tallies_are_counted_only_after_it_closes(
-        facilitator, member, other_member):
-    challenge = facilitator.post("prompts", json={
-        "kind": "challenge", "title": "Hidden", "body": "",
-        "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
-        "voting_close_at": (NOW + timedelta(days=2)).isoformat()}).get_json()
-    idea = member.post("ideas", json={"body": "", "title": "Only idea", "prompt_id": challenge["id"]})
+    facilitator, member, other_member
+):
+    challenge = facilitator.post(
+        "prompts",
+        json={
+            "kind": "challenge",
+            "title": "Hidden",
+            "body": "",
+            "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
+            "voting_close_at": (NOW + timedelta(days=2)).isoformat(),
+        },
+    ).get_json()
+    idea = member.post(
+        "ideas", json={"body": "", "title": "Only idea", "prompt_id": challenge["id"]}
+    )
     other_member.put(f"ideas/{idea.get_json()['id']}/vote")
     assert report(facilitator)["flatness"]["metrics"]["votes"]["total"] == 0
     at(NOW + timedelta(days=3))
@@ -171,8 +192,7 @@ def test_the_report_never_says_who_voted_for_what(facilitator, member, other_mem
 # ---- flatness ------------------------------------------------------------------------
 
 
-def test_one_person_doing_everything_shows_as_uneven(people_, facilitator, member,
-                                                     other_member):
+def test_one_person_doing_everything_shows_as_uneven(people_, facilitator, member, other_member):
     at(NOW - timedelta(days=2))
     for n in range(3):
         idea = other_member.post("ideas", json={"body": "", "title": f"Ivan's idea {n}"}).get_json()
@@ -184,8 +204,11 @@ def test_one_person_doing_everything_shows_as_uneven(people_, facilitator, membe
     assert ideas["total"] == 3
     assert ideas["top_people"] == 1
     assert ideas["top_people_share"] == 1.0
-    assert ideas["top_department"] == {"id": people_.user("other_member").department_id,
-                                       "name": "IT", "share": 1.0}
+    assert ideas["top_department"] == {
+        "id": people_.user("other_member").department_id,
+        "name": "IT",
+        "share": 1.0,
+    }
     assert ideas["contributors"] == 1
     assert flat["metrics"]["votes"]["top_people_share"] is None  # no votes at all
     assert flat["evenness"] == pytest.approx(1 / 3, abs=0.001)
@@ -225,15 +248,16 @@ def test_participation_per_department_and_week(people_, facilitator, member, oth
     assert set(weeks) == {"Communications", "IT", "Marketing"}
     assert weeks["Marketing"][1] == {"ideas": 1, "votes": 0, "comments": 0, "tasks_done": 0}
     assert weeks["IT"][2] == {"ideas": 0, "votes": 1, "comments": 1, "tasks_done": 1}
-    assert weeks["Communications"] == [{"ideas": 0, "votes": 0, "comments": 0,
-                                        "tasks_done": 0}] * 3
+    assert weeks["Communications"] == [{"ideas": 0, "votes": 0, "comments": 0, "tasks_done": 0}] * 3
 
 
 # ---- who may see it ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("client_name", "status"), [
-    ("member", 403), ("other_member", 403), ("observer", 403), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("client_name", "status"),
+    [("member", 403), ("other_member", 403), ("observer", 403), ("anonymous", 401)],
+)
 def test_only_the_facilitator_gets_the_report(people_, client_name, status):
     response = people_.client(client_name).get("insights")
     assert response.status_code == status
@@ -257,17 +281,23 @@ def test_the_help_page_needs_a_login(anonymous):
 # ---- the page ------------------------------------------------------------------------
 
 
-def test_the_help_page_shows_every_section_with_a_nudge_per_row(people_, facilitator,
-                                                                stalled_board):
+def test_the_help_page_shows_every_section_with_a_nudge_per_row(
+    people_, facilitator, stalled_board
+):
     response = facilitator.get("/help")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    for heading in ("Where help is needed", "Is the task force really flat?",
-                    "Tasks claimed but untouched for 7 days or more",
-                    "Tasks nobody has claimed for 7 days or more",
-                    "Ideas without a vote or comment after 7 days",
-                    "People quiet for 7 days or more", "Departments quiet for 7 days or more",
-                    "Participation per department", "Evenness"):
+    for heading in (
+        "Where help is needed",
+        "Is the task force really flat?",
+        "Tasks claimed but untouched for 7 days or more",
+        "Tasks nobody has claimed for 7 days or more",
+        "Ideas without a vote or comment after 7 days",
+        "People quiet for 7 days or more",
+        "Departments quiet for 7 days or more",
+        "Participation per department",
+        "Evenness",
+    ):
         assert heading in html, heading
     for title in ("Edit the booth video", "Book a photographer", "Podcast with apprentices"):
         assert title in html
@@ -289,9 +319,15 @@ def test_the_help_page_keeps_to_the_content_security_policy(facilitator, stalled
 
 def test_a_nudge_sent_from_the_help_page(people_, facilitator, member, stalled_board):
     stale_id = stalled_board["stale"]["id"]
-    response = facilitator.post("/nudges", data={
-        "target": "task_id", "task_id": str(stale_id), "next": "/help?days=7#stale",
-        "message": "Edited suggestion: need a hand with the cut?"})
+    response = facilitator.post(
+        "/nudges",
+        data={
+            "target": "task_id",
+            "task_id": str(stale_id),
+            "next": "/help?days=7#stale",
+            "message": "Edited suggestion: need a hand with the cut?",
+        },
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/help?days=7#stale")
     [received] = member.get("nudges").get_json()["items"]
@@ -301,17 +337,24 @@ def test_a_nudge_sent_from_the_help_page(people_, facilitator, member, stalled_b
 
 
 def test_a_nudge_form_goes_back_only_to_this_site(facilitator, people_):
-    response = facilitator.post("/nudges", data={
-        "target": "to_user_id", "to_user_id": str(people_.user("member").id),
-        "message": "Hi!", "next": "https://evil.example/phish"})
+    response = facilitator.post(
+        "/nudges",
+        data={
+            "target": "to_user_id",
+            "to_user_id": str(people_.user("member").id),
+            "message": "Hi!",
+            "next": "https://evil.example/phish",
+        },
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/help")
 
 
 def test_a_refused_nudge_form_says_why(facilitator, member):
     task = member.post("tasks", json={"title": "Nobody's"}).get_json()
-    response = facilitator.post("/nudges", data={
-        "target": "task_id", "task_id": str(task["id"]), "message": "Hi"})
+    response = facilitator.post(
+        "/nudges", data={"target": "task_id", "task_id": str(task["id"]), "message": "Hi"}
+    )
     assert response.status_code == 302
     page = facilitator.get("/help").get_data(as_text=True)
     assert "Nobody holds this task yet" in page
@@ -319,17 +362,28 @@ def test_a_refused_nudge_form_says_why(facilitator, member):
 
 @pytest.mark.parametrize("client_name", ["member", "observer"])
 def test_only_the_facilitator_sends_a_nudge_form(people_, client_name):
-    response = people_.client(client_name).post("/nudges", data={
-        "target": "to_user_id", "to_user_id": str(people_.user("other_member").id),
-        "message": "Hi!"})
+    response = people_.client(client_name).post(
+        "/nudges",
+        data={
+            "target": "to_user_id",
+            "to_user_id": str(people_.user("other_member").id),
+            "message": "Hi!",
+        },
+    )
     assert response.status_code == 302  # back, with the refusal as a flash message
     assert people_.client("other_member").get("nudges").get_json()["items"] == []
 
 
 def test_a_nudge_form_without_its_token_is_refused(people_, facilitator):
-    response = facilitator.post("/nudges", csrf=False, data={
-        "target": "to_user_id", "to_user_id": str(people_.user("member").id),
-        "message": "Hi!"})
+    response = facilitator.post(
+        "/nudges",
+        csrf=False,
+        data={
+            "target": "to_user_id",
+            "to_user_id": str(people_.user("member").id),
+            "message": "Hi!",
+        },
+    )
     assert response.status_code == 400
     assert people_.client("member").get("nudges").get_json()["items"] == []
 
@@ -349,13 +403,19 @@ def test_the_help_page_rejects_a_bad_n(facilitator):
 def test_the_charts_share_one_scale_and_stay_inside_the_plot():
     zero = {"ideas": 0, "votes": 0, "comments": 0, "tasks_done": 0}
     participation = {
-        "periods": [{"start": "2026-11-02T09:00:00+00:00", "end": "2026-11-09T09:00:00+00:00"},
-                    {"start": "2026-11-09T09:00:00+00:00", "end": "2026-11-16T09:00:00+00:00"}],
+        "periods": [
+            {"start": "2026-11-02T09:00:00+00:00", "end": "2026-11-09T09:00:00+00:00"},
+            {"start": "2026-11-09T09:00:00+00:00", "end": "2026-11-16T09:00:00+00:00"},
+        ],
         "departments": [
-            {"department": {"id": 1, "name": "IT"},
-             "weeks": [{"ideas": 3, "votes": 7, "comments": 0, "tasks_done": 1}, zero]},
-            {"department": {"id": 2, "name": "HR"},
-             "weeks": [zero, {"ideas": 1, "votes": 0, "comments": 2, "tasks_done": 0}]},
+            {
+                "department": {"id": 1, "name": "IT"},
+                "weeks": [{"ideas": 3, "votes": 7, "comments": 0, "tasks_done": 1}, zero],
+            },
+            {
+                "department": {"id": 2, "name": "HR"},
+                "weeks": [zero, {"ideas": 1, "votes": 0, "comments": 2, "tasks_done": 0}],
+            },
         ],
     }
     it, hr = participation_charts(participation)
@@ -374,9 +434,11 @@ def test_the_charts_share_one_scale_and_stay_inside_the_plot():
 
 
 def test_the_evenness_line_leaves_gaps_for_silent_weeks():
-    trend = [{"start": "2026-11-02T09:00:00+00:00", "evenness": 0.5},
-             {"start": "2026-11-09T09:00:00+00:00", "evenness": None},
-             {"start": "2026-11-16T09:00:00+00:00", "evenness": 1.0}]
+    trend = [
+        {"start": "2026-11-02T09:00:00+00:00", "evenness": 0.5},
+        {"start": "2026-11-09T09:00:00+00:00", "evenness": None},
+        {"start": "2026-11-16T09:00:00+00:00", "evenness": 1.0},
+    ]
     line = evenness_sparkline(trend)
     assert [p["value"] for p in line["points"]] == [0.5, 1.0]
     assert len(line["labels"]) == 3

@@ -9,8 +9,32 @@ import pytest
 from board.text import render_markdown
 
 ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
-    "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "del",
+    "s",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 ALLOWED_ATTRIBUTES = {"href", "title", "rel", "start"}
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
@@ -30,24 +54,24 @@ XSS_VECTORS = [
     "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
     "![pic](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
     "![pic](javascript:alert(1))",
-    "![pic\" onerror=\"alert(1)](http://x.example/a.png)",
+    '![pic" onerror="alert(1)](http://x.example/a.png)',
     "<img src=x onerror=alert(1)>",
-    "<IMG SRC=\"jav&#x0A;ascript:alert(1)\">",
+    '<IMG SRC="jav&#x0A;ascript:alert(1)">',
     "<svg/onload=alert(1)>",
     "<svg><script>alert(1)</script></svg>",
-    "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
-    "<iframe src=\"https://evil.example\"></iframe>",
-    "<object data=\"javascript:alert(1)\"></object>",
-    "<embed src=\"javascript:alert(1)\">",
-    "<a href=\"javascript:alert(1)\">raw link</a>",
-    "<a href=\"https://ok.example\" onclick=\"alert(1)\">raw link</a>",
-    "<div style=\"background:url(javascript:alert(1))\">styled</div>",
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
+    '<iframe src="https://evil.example"></iframe>',
+    '<object data="javascript:alert(1)"></object>',
+    '<embed src="javascript:alert(1)">',
+    '<a href="javascript:alert(1)">raw link</a>',
+    '<a href="https://ok.example" onclick="alert(1)">raw link</a>',
+    '<div style="background:url(javascript:alert(1))">styled</div>',
     "<style>body{display:none}</style>",
     "<details open ontoggle=alert(1)>",
-    "<form action=\"https://evil.example\"><input name=x></form>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
-    "<base href=\"https://evil.example/\">",
-    "[a](http://x.example \"title\\\" onmouseover=alert(1)\")",
+    '<form action="https://evil.example"><input name=x></form>',
+    '<meta http-equiv="refresh" content="0;url=https://evil.example">',
+    '<base href="https://evil.example/">',
+    '[a](http://x.example "title\\" onmouseover=alert(1)")',
     "<!-- <script>alert(1)</script> -->",
     "<![CDATA[<script>alert(1)</script>]]>",
     "`<script>alert(1)</script>`",
@@ -56,7 +80,7 @@ XSS_VECTORS = [
     "| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | [x](javascript:alert(1)) |",
     "<p onmouseover=alert(1)>hover</p>",
     "&lt;script&gt;alert(1)&lt;/script&gt;",
-    "\"><script>alert(1)</script>",
+    '"><script>alert(1)</script>',
     "[x](file:///etc/passwd)",
 ]
 
@@ -101,8 +125,14 @@ def test_xss_vectors_render_inert(source):
 
 def test_markdown_still_works():
     html = render_markdown("**bold** _em_ `code`\n\n- one\n- two\n\n> quote\n\n~~gone~~")
-    for fragment in ("<strong>bold</strong>", "<em>em</em>", "<code>code</code>", "<li>one</li>",
-                     "<blockquote>", "<s>gone</s>"):
+    for fragment in (
+        "<strong>bold</strong>",
+        "<em>em</em>",
+        "<code>code</code>",
+        "<li>one</li>",
+        "<blockquote>",
+        "<s>gone</s>",
+    ):
         assert fragment in html
 
 
@@ -122,8 +152,10 @@ def test_raw_html_is_shown_as_text_not_markup():
 def test_images_become_links_so_nobody_is_tracked():
     html = render_markdown("![chart](https://x.example/pixel.png)")
     assert "<img" not in html
-    assert inspect(html) == [("p", {}), ("a", {"href": "https://x.example/pixel.png",
-                                               "rel": "noopener nofollow"})]
+    assert inspect(html) == [
+        ("p", {}),
+        ("a", {"href": "https://x.example/pixel.png", "rel": "noopener nofollow"}),
+    ]
 
 
 def test_empty_and_missing_text():

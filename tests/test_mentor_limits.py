@@ -25,8 +25,12 @@ def test_the_facilitator_votes_once_like_anyone(db, people_, facilitator, member
     for _ in range(3):
         response = facilitator.put(f"ideas/{idea['id']}/vote")
         assert response.status_code == 200
-        assert response.get_json() == {"idea_id": idea["id"], "votes": 1, "voted": True,
-                                       "departments_supporting": 1}
+        assert response.get_json() == {
+            "idea_id": idea["id"],
+            "votes": 1,
+            "voted": True,
+            "departments_supporting": 1,
+        }
     assert member.get(f"ideas/{idea['id']}").get_json()["votes"] == 1
     db.add(Vote(idea_id=idea["id"], user_id=people_.user("facilitator").id))
     with pytest.raises(IntegrityError):
@@ -63,8 +67,9 @@ def test_the_facilitator_cannot_claim_for_someone_else(people_, facilitator, mem
 
 
 @pytest.mark.parametrize("action", ["release", "complete"])
-def test_the_facilitator_cannot_release_or_complete_someone_elses_task(facilitator, member,
-                                                                       held_task, action):
+def test_the_facilitator_cannot_release_or_complete_someone_elses_task(
+    facilitator, member, held_task, action
+):
     response = facilitator.post(f"tasks/{held_task['id']}/{action}")
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "not_claimant"
@@ -84,8 +89,11 @@ def test_the_facilitator_cannot_see_who_voted_for_what(facilitator, other_member
     assert seen["votes"] == 1 and seen["voted"] is False
     assert not {"voters", "voted_by", "votes_by"} & set(seen)
     assert facilitator.get(f"ideas/{idea['id']}/votes").status_code in (404, 405)
-    [event] = [e for e in facilitator.get("events?after=0").get_json()["items"]
-               if e["type"] == "idea.votes_changed"]
+    [event] = [
+        e
+        for e in facilitator.get("events?after=0").get_json()["items"]
+        if e["type"] == "idea.votes_changed"
+    ]
     assert event["actor"] is None
     assert set(event["data"]) == {"idea_id", "votes", "departments_supporting"}
     assert "Ivan" not in str(event)

@@ -8,8 +8,16 @@ import pytest
 from board import people as people_service
 from tests.conftest import JsonClient, make_user
 
-NUDGE_FIELDS = {"id", "message", "from", "to_user_id", "task_id", "department_id",
-                "created_at", "read_at"}
+NUDGE_FIELDS = {
+    "id",
+    "message",
+    "from",
+    "to_user_id",
+    "task_id",
+    "department_id",
+    "created_at",
+    "read_at",
+}
 
 
 def nudge(facilitator, **body):
@@ -64,10 +72,15 @@ def test_an_unclaimed_task_has_nobody_to_nudge(facilitator, member):
     assert inbox(facilitator) == []
 
 
-def test_a_nudge_to_a_department_reaches_its_members_and_facilitators_only(app, people_,
-                                                                           facilitator, member):
-    for name, role in (("mia", "member"), ("fred", "facilitator"), ("otto", "observer"),
-                       ("paul", "member")):
+def test_a_nudge_to_a_department_reaches_its_members_and_facilitators_only(
+    app, people_, facilitator, member
+):
+    for name, role in (
+        ("mia", "member"),
+        ("fred", "facilitator"),
+        ("otto", "observer"),
+        ("paul", "member"),
+    ):
         make_user(app, name, role, "Marketing")
     with app.extensions["board_db"].Session() as session:
         people_service.remove_user(session, "paul@example.com")  # gone: reaches nobody
@@ -75,8 +88,12 @@ def test_a_nudge_to_a_department_reaches_its_members_and_facilitators_only(app, 
     response = nudge(facilitator, department_id=marketing, message="Hello Marketing!")
     assert response.status_code == 201
     assert response.get_json()["department_id"] == marketing
-    clients = {"mara": member, "mia": _login(app, "mia"), "fred": _login(app, "fred"),
-               "otto": _login(app, "otto")}
+    clients = {
+        "mara": member,
+        "mia": _login(app, "mia"),
+        "fred": _login(app, "fred"),
+        "otto": _login(app, "otto"),
+    }
     assert {name for name, client in clients.items() if inbox(client)} == {"mara", "mia", "fred"}
     assert inbox(people_.client("other_member")) == []
 
@@ -85,8 +102,7 @@ def _login(app, name):
     return JsonClient(app.test_client()).login(f"{name}@example.com")
 
 
-def test_the_sender_is_not_a_recipient_of_their_own_department_nudge(app, people_,
-                                                                     facilitator):
+def test_the_sender_is_not_a_recipient_of_their_own_department_nudge(app, people_, facilitator):
     make_user(app, "cora", "member", "Communications")
     comms = people_.user("facilitator").department_id
     sent = nudge(facilitator, department_id=comms).get_json()
@@ -103,16 +119,22 @@ def test_a_department_without_anyone_to_reach_is_refused(app, people_, facilitat
     assert response.get_json()["error"]["code"] == "nobody_to_nudge"
 
 
-@pytest.mark.parametrize("targets", [
-    {},
-    {"to_user_id": "member", "task_id": "task"},
-    {"to_user_id": "member", "department_id": "department"},
-    {"to_user_id": "member", "task_id": "task", "department_id": "department"},
-])
+@pytest.mark.parametrize(
+    "targets",
+    [
+        {},
+        {"to_user_id": "member", "task_id": "task"},
+        {"to_user_id": "member", "department_id": "department"},
+        {"to_user_id": "member", "task_id": "task", "department_id": "department"},
+    ],
+)
 def test_exactly_one_target(people_, facilitator, member, other_member, targets):
     task = claimed_task(member, other_member)
-    values = {"member": people_.user("member").id, "task": task["id"],
-              "department": people_.user("member").department_id}
+    values = {
+        "member": people_.user("member").id,
+        "task": task["id"],
+        "department": people_.user("member").department_id,
+    }
     response = nudge(facilitator, **{k: values[v] for k, v in targets.items()})
     assert response.status_code == 400
     error = response.get_json()["error"]
@@ -139,20 +161,25 @@ def test_bad_targets_and_messages_are_refused(people_, facilitator, subtests):
             response = nudge(facilitator, **body)
             assert response.status_code == status
             assert field in response.get_json()["error"]["fields"]
-    unknown = facilitator.post("nudges", json={"message": "hi", "to_user_id": me,
-                                               "claimed_by": me})
+    unknown = facilitator.post("nudges", json={"message": "hi", "to_user_id": me, "claimed_by": me})
     assert unknown.get_json()["error"]["code"] == "unknown_field"
     assert inbox(facilitator) == []
 
 
-@pytest.mark.parametrize(("client_name", "code"), [
-    ("member", "facilitator_only"), ("other_member", "facilitator_only"),
-    ("observer", "read_only"),
-])
+@pytest.mark.parametrize(
+    ("client_name", "code"),
+    [
+        ("member", "facilitator_only"),
+        ("other_member", "facilitator_only"),
+        ("observer", "read_only"),
+    ],
+)
 def test_only_the_facilitator_sends_nudges(people_, client_name, code):
     client = people_.client(client_name)
-    for target in ({"to_user_id": people_.user("member").id},
-                   {"department_id": people_.user("member").department_id}):
+    for target in (
+        {"to_user_id": people_.user("member").id},
+        {"department_id": people_.user("member").department_id},
+    ):
         response = nudge(client, **target)
         assert response.status_code == 403
         assert response.get_json()["error"]["code"] == code
@@ -162,7 +189,9 @@ def test_only_the_facilitator_sends_nudges(people_, client_name, code):
 def test_nudges_need_a_login(anonymous):
     assert anonymous.get("nudges").status_code == 401
     assert anonymous.post("nudges", json={"message": "x", "to_user_id": 1}).status_code in (
-        400, 401)
+        400,
+        401,
+    )
 
 
 def test_the_recipient_marks_a_nudge_read(people_, facilitator, member):
@@ -186,11 +215,14 @@ def test_each_recipient_reads_for_themselves(app, people_, facilitator, member):
     assert inbox(mia)[0]["read_at"] is None
 
 
-@pytest.mark.parametrize(("client_name", "code"), [
-    ("facilitator", "not_recipient"),  # the sender
-    ("other_member", "not_recipient"),
-    ("observer", "read_only"),
-])
+@pytest.mark.parametrize(
+    ("client_name", "code"),
+    [
+        ("facilitator", "not_recipient"),  # the sender
+        ("other_member", "not_recipient"),
+        ("observer", "read_only"),
+    ],
+)
 def test_only_recipients_mark_a_nudge_read(people_, facilitator, member, client_name, code):
     sent = nudge(facilitator, to_user_id=people_.user("member").id).get_json()
     response = people_.client(client_name).post(f"nudges/{sent['id']}/read")
@@ -212,11 +244,13 @@ def test_marking_read_takes_no_fields(people_, facilitator, member):
     assert response.get_json()["error"]["code"] == "unknown_field"
 
 
-def test_the_inbox_lists_only_ones_own_nudges_newest_first(people_, facilitator, member,
-                                                           other_member, observer):
+def test_the_inbox_lists_only_ones_own_nudges_newest_first(
+    people_, facilitator, member, other_member, observer
+):
     first = nudge(facilitator, to_user_id=people_.user("member").id, message="one").get_json()
-    second = nudge(facilitator, to_user_id=people_.user("other_member").id,
-                   message="two").get_json()
+    second = nudge(
+        facilitator, to_user_id=people_.user("other_member").id, message="two"
+    ).get_json()
     third = nudge(facilitator, to_user_id=people_.user("member").id, message="three").get_json()
     assert [n["id"] for n in inbox(member)] == [third["id"], first["id"]]
     assert [n["id"] for n in inbox(other_member)] == [second["id"]]
@@ -233,7 +267,8 @@ def test_a_nudge_never_changes_a_task(people_, facilitator, member, other_member
     assert types == ["nudge.sent"]
     # and the nudge API has no way to name a new holder or a status
     for field in ("claimed_by", "status", "assignee_id"):
-        response = facilitator.post("nudges", json={"message": "x", "task_id": task["id"],
-                                                    field: people_.user("member").id})
+        response = facilitator.post(
+            "nudges", json={"message": "x", "task_id": task["id"], field: people_.user("member").id}
+        )
         assert response.status_code == 400
     assert other_member.get(f"tasks/{task['id']}").get_json() == task

@@ -9,8 +9,9 @@ from board import nudges as nudge_service
 
 
 def send(facilitator, people_, name: str = "member", message: str = "You rock!") -> dict:
-    response = facilitator.post("nudges", json={"message": message,
-                                                "to_user_id": people_.user(name).id})
+    response = facilitator.post(
+        "nudges", json={"message": message, "to_user_id": people_.user(name).id}
+    )
     assert response.status_code == 201
     return response.get_json()
 
@@ -23,8 +24,7 @@ def test_the_recipient_reads_and_marks_a_nudge_on_the_inbox_page(people_, facili
     response = member.post(f"/nudges/{sent['id']}/read")
     assert response.status_code == 302
     assert member.get("nudges").get_json()["items"][0]["read_at"] is not None
-    assert f'action="/nudges/{sent["id"]}/read"' not in member.get("/nudges").get_data(
-        as_text=True)
+    assert f'action="/nudges/{sent["id"]}/read"' not in member.get("/nudges").get_data(as_text=True)
 
 
 def test_the_sender_sees_what_they_sent(people_, facilitator):
@@ -42,14 +42,14 @@ def test_nobody_else_sees_the_nudge_on_their_page(people_, facilitator, other_me
         assert "Only for Mara" not in page.get_data(as_text=True)
 
 
-def test_only_the_recipient_marks_read_from_the_page(people_, facilitator, other_member,
-                                                     member):
+def test_only_the_recipient_marks_read_from_the_page(people_, facilitator, other_member, member):
     sent = send(facilitator, people_)
     for client in (other_member, facilitator):
         response = client.post(f"/nudges/{sent['id']}/read")
         assert response.status_code == 302
         assert "Only a nudge&#39;s recipients may mark it read." in client.get(
-            response.headers["Location"]).get_data(as_text=True)
+            response.headers["Location"]
+        ).get_data(as_text=True)
     assert member.get("nudges").get_json()["items"][0]["read_at"] is None
 
 

@@ -31,8 +31,11 @@ def connect_all(app, crowd):
 
 
 def nudges_seen(sock) -> list[dict]:
-    return [p["args"][0] for p in sock.get_received()
-            if p["name"] == "activity" and p["args"][0]["type"] == "nudge.sent"]
+    return [
+        p["args"][0]
+        for p in sock.get_received()
+        if p["name"] == "activity" and p["args"][0]["type"] == "nudge.sent"
+    ]
 
 
 def nudge_target(kind: str, people_, crowd) -> tuple[dict, set[str]]:
@@ -45,7 +48,9 @@ def nudge_target(kind: str, people_, crowd) -> tuple[dict, set[str]]:
         return {"task_id": task["id"]}, {"other_member"}
     # IT: Ivan (member) and Fiona (a facilitator, but not the sender)
     return {"department_id": people_.user("other_member").department_id}, {
-        "other_member", "second_facilitator"}
+        "other_member",
+        "second_facilitator",
+    }
 
 
 @pytest.mark.parametrize("kind", ["person", "task", "department"])
@@ -89,11 +94,22 @@ def test_the_event_carries_the_nudge_but_not_anyones_reading(people_, crowd):
     member_id = people_.user("member").id
     sent = crowd["facilitator"].post("nudges", json={"message": "Hi", "to_user_id": member_id})
     crowd["member"].post(f"nudges/{sent.get_json()['id']}/read")
-    event = next(e for e in crowd["member"].get("events?after=0").get_json()["items"]
-                 if e["type"] == "nudge.sent")
+    event = next(
+        e
+        for e in crowd["member"].get("events?after=0").get_json()["items"]
+        if e["type"] == "nudge.sent"
+    )
     data = event["data"]["nudge"]
-    assert set(data) >= {"id", "message", "from", "to_user_id", "task_id", "department_id",
-                         "created_at", "read_at"}
+    assert set(data) >= {
+        "id",
+        "message",
+        "from",
+        "to_user_id",
+        "task_id",
+        "department_id",
+        "created_at",
+        "read_at",
+    }
     assert data["read_at"] is None
     assert data["to_user_id"] == member_id
 

@@ -27,7 +27,7 @@ def routed(app) -> dict[str, set[str]]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(PREFIX + "/"):
             continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len(PREFIX):])
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len(PREFIX) :])
         paths.setdefault(path, set()).update((rule.methods or set()) - IGNORED_METHODS)
     return paths
 
@@ -58,12 +58,14 @@ def test_it_is_served_without_login(anonymous):
 
 def test_every_api_route_is_described_with_its_methods(app):
     documented = described()
-    missing = {path: sorted(methods) for path, methods in routed(app).items()
-               if path not in documented}
+    missing = {
+        path: sorted(methods) for path, methods in routed(app).items() if path not in documented
+    }
     assert not missing, f"routes without an OpenAPI description in board/openapi.py: {missing}"
     for path, methods in routed(app).items():
         assert documented[path] == methods, (
-            f"{path}: routed {sorted(methods)}, described {sorted(documented[path])}")
+            f"{path}: routed {sorted(methods)}, described {sorted(documented[path])}"
+        )
 
 
 def test_every_described_path_is_routed_or_explicitly_pending(app):
@@ -77,25 +79,49 @@ def test_every_described_path_is_routed_or_explicitly_pending(app):
 
 def test_every_route_of_the_contract_is_described():
     contract = {
-        ("GET", "/departments"), ("POST", "/auth/register"), ("POST", "/auth/login"),
-        ("POST", "/auth/logout"), ("GET", "/me"), ("GET", "/ideas"), ("POST", "/ideas"),
-        ("GET", "/ideas/{idea_id}"), ("PATCH", "/ideas/{idea_id}"),
-        ("PUT", "/ideas/{idea_id}/vote"), ("DELETE", "/ideas/{idea_id}/vote"),
-        ("GET", "/ideas/{idea_id}/comments"), ("POST", "/ideas/{idea_id}/comments"),
-        ("GET", "/tasks"), ("POST", "/tasks"), ("POST", "/tasks/{task_id}/claim"),
-        ("POST", "/tasks/{task_id}/release"), ("POST", "/tasks/{task_id}/complete"),
-        ("GET", "/prompts"), ("POST", "/prompts"), ("POST", "/nudges"), ("GET", "/nudges"),
-        ("POST", "/nudges/{nudge_id}/read"), ("GET", "/events"), ("GET", "/openapi.json"),
+        ("GET", "/departments"),
+        ("POST", "/auth/register"),
+        ("POST", "/auth/login"),
+        ("POST", "/auth/logout"),
+        ("GET", "/me"),
+        ("GET", "/ideas"),
+        ("POST", "/ideas"),
+        ("GET", "/ideas/{idea_id}"),
+        ("PATCH", "/ideas/{idea_id}"),
+        ("PUT", "/ideas/{idea_id}/vote"),
+        ("DELETE", "/ideas/{idea_id}/vote"),
+        ("GET", "/ideas/{idea_id}/comments"),
+        ("POST", "/ideas/{idea_id}/comments"),
+        ("GET", "/tasks"),
+        ("POST", "/tasks"),
+        ("POST", "/tasks/{task_id}/claim"),
+        ("POST", "/tasks/{task_id}/release"),
+        ("POST", "/tasks/{task_id}/complete"),
+        ("GET", "/prompts"),
+        ("POST", "/prompts"),
+        ("POST", "/nudges"),
+        ("GET", "/nudges"),
+        ("POST", "/nudges/{nudge_id}/read"),
+        ("GET", "/events"),
+        ("GET", "/openapi.json"),
     }
     documented = {(m, p) for p, methods in described().items() for m in methods}
     assert contract - documented == set()
 
 
 def test_public_operations_are_exactly_the_contracts():
-    public = {(method.upper(), path) for path, item in spec()["paths"].items()
-              for method, operation in item.items() if operation["security"] == []}
-    assert public == {("GET", "/departments"), ("POST", "/auth/register"),
-                      ("POST", "/auth/login"), ("GET", "/openapi.json")}
+    public = {
+        (method.upper(), path)
+        for path, item in spec()["paths"].items()
+        for method, operation in item.items()
+        if operation["security"] == []
+    }
+    assert public == {
+        ("GET", "/departments"),
+        ("POST", "/auth/register"),
+        ("POST", "/auth/login"),
+        ("GET", "/openapi.json"),
+    }
 
 
 def test_writes_declare_the_csrf_header_and_bodies_refuse_unknown_fields():
@@ -118,11 +144,11 @@ def test_the_objects_carry_the_contracts_fields():
     contract = {
         "User": "id email display_name role department",
         "Idea": "id title body body_html tags author votes voted departments_supporting "
-                "status prompt_id created_at",
+        "status prompt_id created_at",
         "Task": "id title description idea_id status claimed_by claimed_at created_at",
         "Comment": "id idea_id body body_html author is_mentor_note created_at",
         "Prompt": "id kind title body phase submissions_close_at voting_close_at hide_tallies "
-                  "votes_per_person created_at",
+        "votes_per_person created_at",
         "Nudge": "id message from to_user_id task_id department_id created_at read_at",
         "Envelope": "seq type at actor data",
     }

@@ -94,7 +94,9 @@ def story(app, people_):
     """An idea by the member with a task, made through the services."""
     with app.extensions["board_db"].Session() as session:
         member = session.merge(people_.user("member"))
-        idea = ideas.create_idea(session, member, "Trade fair reel", "**Short** clips", ["instagram"])
+        idea = ideas.create_idea(
+            session, member, "Trade fair reel", "**Short** clips", ["instagram"]
+        )
         task = tasks.create_task(session, member, "Film the booth", "Bring the gimbal", idea["id"])
     return {"idea": idea["id"], "task": task["id"]}
 
@@ -105,8 +107,15 @@ def _db(app):
 
 # ---- who sees what -----------------------------------------------------------------------
 
-PAGES = ["/", "/ideas/{idea}", "/tasks/{task}", "/my-tasks", "/?sort=new", "/?sort=hot",
-         "/?sort=top&department=1&tag=instagram&q=reel"]
+PAGES = [
+    "/",
+    "/ideas/{idea}",
+    "/tasks/{task}",
+    "/my-tasks",
+    "/?sort=new",
+    "/?sort=hot",
+    "/?sort=top&department=1&tag=instagram&q=reel",
+]
 
 
 @pytest.mark.parametrize("role", ["member", "facilitator", "observer"])
@@ -130,8 +139,10 @@ def test_anonymous_visitors_go_to_login_and_come_back(app, people_, story, page)
     assert "Please log in first." in text_of(login_page)
     next_field = re.search(r'name="next" value="([^"]*)"', html_of(login_page)).group(1)
     assert unescape(next_field) == path
-    answer = browser.post("/login", {"email": people_.user("member").email, "password": PASSWORD,
-                                     "next": unescape(next_field)})
+    answer = browser.post(
+        "/login",
+        {"email": people_.user("member").email, "password": PASSWORD, "next": unescape(next_field)},
+    )
     assert answer.status_code == 302 and answer.headers["Location"] == path
     assert browser.follow(answer).status_code == 200
 
@@ -145,13 +156,23 @@ def test_login_and_register_pages_are_open_to_visitors(app, people_):
     assert ">Marketing<" in html_of(register)  # the department select lists departments
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example",
-                                    "javascript:alert(1)", "evil.example", " //evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        " //evil.example",
+    ],
+)
 def test_login_never_sends_anyone_off_site(app, people_, target):
     browser = Browser(app)
     browser.get("/login")
-    response = browser.post("/login", {"email": people_.user("member").email,
-                                       "password": PASSWORD, "next": target})
+    response = browser.post(
+        "/login", {"email": people_.user("member").email, "password": PASSWORD, "next": target}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
@@ -168,7 +189,9 @@ def test_a_logged_in_person_sees_who_they_are_on_the_login_page(browse):
 def test_wrong_password_says_so_without_saying_which_part(app, people_):
     browser = Browser(app)
     browser.get("/login")
-    wrong = browser.post("/login", {"email": people_.user("member").email, "password": "nope-nope-nope"})
+    wrong = browser.post(
+        "/login", {"email": people_.user("member").email, "password": "nope-nope-nope"}
+    )
     unknown = browser.post("/login", {"email": "nobody@example.com", "password": "nope-nope-nope"})
     for response in (wrong, unknown):
         assert response.status_code == 401
@@ -183,9 +206,17 @@ def test_registration_makes_a_member_and_logs_them_in(app, people_):
         department_id = department.id
     browser = Browser(app)
     browser.get("/register")
-    response = browser.post("/register", {
-        "email": "neu@example.com", "password": "a-long-enough-password", "display_name": "Nele",
-        "department_id": str(department_id), "role": "facilitator", "next": "/my-tasks"})
+    response = browser.post(
+        "/register",
+        {
+            "email": "neu@example.com",
+            "password": "a-long-enough-password",
+            "display_name": "Nele",
+            "department_id": str(department_id),
+            "role": "facilitator",
+            "next": "/my-tasks",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/my-tasks"
     page = browser.follow(response)
     assert "Welcome to the board, Nele!" in text_of(page)
@@ -196,16 +227,24 @@ def test_registration_makes_a_member_and_logs_them_in(app, people_):
 def test_registration_refusals_are_shown_next_to_the_fields(app, people_):
     browser = Browser(app)
     browser.get("/register")
-    weak = browser.post("/register", {"email": "not-an-email", "password": "short",
-                                      "display_name": "", "department_id": "999"})
+    weak = browser.post(
+        "/register",
+        {"email": "not-an-email", "password": "short", "display_name": "", "department_id": "999"},
+    )
     assert weak.status_code == 400
     page = text_of(weak)
     assert "Enter a valid email address." in page
     assert "Use at least 10 characters." in page
     assert "That department does not exist." in page
-    taken = browser.post("/register", {"email": people_.user("member").email,
-                                       "password": "a-long-enough-password", "display_name": "X",
-                                       "department_id": str(people_.user("member").department_id)})
+    taken = browser.post(
+        "/register",
+        {
+            "email": people_.user("member").email,
+            "password": "a-long-enough-password",
+            "display_name": "X",
+            "department_id": str(people_.user("member").department_id),
+        },
+    )
     assert taken.status_code == 409
     assert "That email address is already registered." in text_of(taken)
 
@@ -224,8 +263,10 @@ def test_logout_is_a_post_and_ends_the_session(browse):
 
 def test_member_posts_an_idea_with_the_form(app, browse):
     browser = browse("member")
-    response = browser.post("/ideas", {"title": "Packing lists", "body": "A *carousel*",
-                                       "tags": "Instagram, #blog", "next": "/"})
+    response = browser.post(
+        "/ideas",
+        {"title": "Packing lists", "body": "A *carousel*", "tags": "Instagram, #blog", "next": "/"},
+    )
     assert response.status_code == 302
     page = browser.follow(response)
     assert "Your idea is on the board." in text_of(page)
@@ -278,16 +319,22 @@ def test_comment_and_mentor_note_with_the_form(app, browse, story):
     assert "Your comment is posted." in text_of(page)
     assert "Love it" in text_of(page)
     assert 'name="mentor_note"' not in html_of(page)  # members get no mentor-note box
-    refused = member.follow(member.post(f"/ideas/{story['idea']}/comments",
-                                        {"body": "Sneaky", "mentor_note": "1"}))
+    refused = member.follow(
+        member.post(f"/ideas/{story['idea']}/comments", {"body": "Sneaky", "mentor_note": "1"})
+    )
     assert "Only the facilitator may do this." in text_of(refused)
     assert "Sneaky" not in text_of(refused)
     facilitator = browse("facilitator")
     page = facilitator.get(f"/ideas/{story['idea']}")
     assert 'name="mentor_note"' in html_of(page)
-    page = facilitator.follow(facilitator.post(f"/ideas/{story['idea']}/comments",
-                                               {"body": "Film vertical", "mentor_note": "1"}))
-    note = re.search(r'<li class="comment mentor-note".*?</li>', without_templates(html_of(page)), re.S)
+    page = facilitator.follow(
+        facilitator.post(
+            f"/ideas/{story['idea']}/comments", {"body": "Film vertical", "mentor_note": "1"}
+        )
+    )
+    note = re.search(
+        r'<li class="comment mentor-note".*?</li>', without_templates(html_of(page)), re.S
+    )
     assert note and "Film vertical" in note.group(0) and "Mentor note" in note.group(0)
 
 
@@ -295,22 +342,33 @@ def test_the_author_edits_an_idea_and_nobody_else_can(app, browse, story):
     other = browse("other_member")
     page = other.get(f"/ideas/{story['idea']}")
     assert f'action="/ideas/{story["idea"]}/edit"' not in html_of(page)
-    refused = other.follow(other.post(f"/ideas/{story['idea']}/edit",
-                                      {"title": "Mine now", "body": "", "tags": ""}))
+    refused = other.follow(
+        other.post(f"/ideas/{story['idea']}/edit", {"title": "Mine now", "body": "", "tags": ""})
+    )
     assert "Only its author may edit an idea." in text_of(refused)
     author = browse("member")
     assert f'action="/ideas/{story["idea"]}/edit"' in html_of(author.get(f"/ideas/{story['idea']}"))
-    page = author.follow(author.post(f"/ideas/{story['idea']}/edit",
-                                     {"title": "Trade fair reels", "body": "Three clips",
-                                      "tags": "tiktok"}))
+    page = author.follow(
+        author.post(
+            f"/ideas/{story['idea']}/edit",
+            {"title": "Trade fair reels", "body": "Three clips", "tags": "tiktok"},
+        )
+    )
     assert "Your changes are saved." in text_of(page)
     assert "Trade fair reels" in text_of(page) and "#tiktok" in text_of(page)
 
 
 def test_task_life_cycle_with_forms(app, browse, story):
     browser = browse("other_member")
-    created = browser.post("/tasks", {"title": "Cut the reel", "description": "",
-                                      "idea_id": str(story["idea"]), "next": f"/ideas/{story['idea']}"})
+    created = browser.post(
+        "/tasks",
+        {
+            "title": "Cut the reel",
+            "description": "",
+            "idea_id": str(story["idea"]),
+            "next": f"/ideas/{story['idea']}",
+        },
+    )
     assert created.status_code == 302
     page = browser.follow(created)
     assert "The task is on the board." in text_of(page)
@@ -380,8 +438,10 @@ def test_forms_carry_a_csrf_token_and_without_it_nothing_changes(app, browse, st
 def test_a_form_cannot_put_a_task_on_someone_else(app, browse, people_, story):
     other_id = people_.user("other_member").id
     browser = browse("member")
-    browser.post(f"/tasks/{story['task']}/claim",
-                 {"claimed_by_id": str(other_id), "assignee": str(other_id), "next": "/"})
+    browser.post(
+        f"/tasks/{story['task']}/claim",
+        {"claimed_by_id": str(other_id), "assignee": str(other_id), "next": "/"},
+    )
     with _db(app) as session:
         assert session.get(Task, story["task"]).claimed_by_id == people_.user("member").id
 
@@ -419,9 +479,13 @@ def test_members_do_see_their_controls(browse, story):
 
 def test_an_observer_posting_anyway_is_refused(app, browse, story):
     browser = browse("observer")
-    for path, data in ((f"/ideas/{story['idea']}/vote", {"vote": "1"}), ("/ideas", {"title": "Hi"}),
-                       (f"/tasks/{story['task']}/claim", {}), ("/tasks", {"title": "Hi"}),
-                       (f"/ideas/{story['idea']}/comments", {"body": "Hi"})):
+    for path, data in (
+        (f"/ideas/{story['idea']}/vote", {"vote": "1"}),
+        ("/ideas", {"title": "Hi"}),
+        (f"/tasks/{story['task']}/claim", {}),
+        ("/tasks", {"title": "Hi"}),
+        (f"/ideas/{story['idea']}/comments", {"body": "Hi"}),
+    ):
         page = browser.follow(browser.post(path, {**data, "next": "/"}))
         assert "Observers watch the board and cannot change it." in text_of(page), path
     with _db(app) as session:
@@ -440,14 +504,25 @@ def test_user_text_never_becomes_markup(app, browse, people_):
         member = session.merge(people_.user("member"))
         member.display_name = '<img src=x onerror="alert(2)">'
         session.commit()
-        idea = ideas.create_idea(session, member, EVIL,
-                                 f'{EVIL}\n\n<img src=x onerror=alert(3)> [x](javascript:alert(4))',
-                                 ["a-b"])
+        idea = ideas.create_idea(
+            session,
+            member,
+            EVIL,
+            f"{EVIL}\n\n<img src=x onerror=alert(3)> [x](javascript:alert(4))",
+            ["a-b"],
+        )
         ideas.add_comment(session, member, idea["id"], f"{EVIL} <iframe src=//evil>")
-        task = tasks.create_task(session, member, EVIL, f"{EVIL} [y](javascript:alert(5))", idea["id"])
+        task = tasks.create_task(
+            session, member, EVIL, f"{EVIL} [y](javascript:alert(5))", idea["id"]
+        )
     browser = browse("other_member")
-    for page in ("/", f"/ideas/{idea['id']}", f"/tasks/{task['id']}", "/?q=%3Cscript%3E",
-                 f"/?tag={EVIL}"):
+    for page in (
+        "/",
+        f"/ideas/{idea['id']}",
+        f"/tasks/{task['id']}",
+        "/?q=%3Cscript%3E",
+        f"/?tag={EVIL}",
+    ):
         html = html_of(browser.get(page))
         assert "<script>alert" not in html, page
         assert "<img src=x" not in html and "<iframe" not in html, page
@@ -466,9 +541,19 @@ def test_pages_carry_the_hooks_the_live_client_needs(app, browse, story):
         last_seq = session.scalar(select(func.max(Event.seq)))
     assert f'data-seq="{last_seq}"' in html
     assert '<meta name="csrf-token" content="' in html
-    for hook in ('id="presence"', 'id="connection-status"', 'id="tasks-open"', 'id="tasks-claimed"',
-                 'id="tasks-done"', f'data-idea-id="{story["idea"]}"', f'data-task-id="{story["task"]}"',
-                 'data-action="claim"', 'id="tpl-idea-card"', 'id="tpl-task-card"', 'id="idea-list"'):
+    for hook in (
+        'id="presence"',
+        'id="connection-status"',
+        'id="tasks-open"',
+        'id="tasks-claimed"',
+        'id="tasks-done"',
+        f'data-idea-id="{story["idea"]}"',
+        f'data-task-id="{story["task"]}"',
+        'data-action="claim"',
+        'id="tpl-idea-card"',
+        'id="tpl-task-card"',
+        'id="idea-list"',
+    ):
         assert hook in html, hook
     assert '<script type="module" src="/static/js/board.js">' in html
     idea_page = html_of(browser.get(f"/ideas/{story['idea']}"))
@@ -496,7 +581,13 @@ def test_navigation_shows_help_only_to_the_facilitator(browse):
     for role in ("member", "observer"):
         html = html_of(browse(role).get("/"))
         assert 'href="/help"' not in html
-        for link in ('href="/"', 'href="/my-tasks"', 'href="/prompts"', 'href="/feed"', 'href="/nudges"'):
+        for link in (
+            'href="/"',
+            'href="/my-tasks"',
+            'href="/prompts"',
+            'href="/feed"',
+            'href="/nudges"',
+        ):
             assert link in html
 
 
@@ -524,18 +615,33 @@ def test_the_board_shows_current_prompts_and_hides_challenge_tallies(app, browse
     now = clock.now()
     with _db(app) as session:
         sam = session.merge(people_.user("facilitator"))
-        running = Prompt(kind="challenge", title="Summer launch", body="", author_id=sam.id,
-                         submissions_close_at=now + timedelta(days=2),
-                         voting_close_at=now + timedelta(days=5), hide_tallies=True,
-                         votes_per_person=3, created_at=now)
-        closed = Prompt(kind="challenge", title="Old contest", body="", author_id=sam.id,
-                        submissions_close_at=now - timedelta(days=5),
-                        voting_close_at=now - timedelta(days=1), hide_tallies=True, created_at=now)
+        running = Prompt(
+            kind="challenge",
+            title="Summer launch",
+            body="",
+            author_id=sam.id,
+            submissions_close_at=now + timedelta(days=2),
+            voting_close_at=now + timedelta(days=5),
+            hide_tallies=True,
+            votes_per_person=3,
+            created_at=now,
+        )
+        closed = Prompt(
+            kind="challenge",
+            title="Old contest",
+            body="",
+            author_id=sam.id,
+            submissions_close_at=now - timedelta(days=5),
+            voting_close_at=now - timedelta(days=1),
+            hide_tallies=True,
+            created_at=now,
+        )
         session.add_all([running, closed])
         session.commit()
         running_id, closed_id = running.id, closed.id
-        idea = ideas.create_idea(session, session.merge(people_.user("member")), "Trail reel", "",
-                                 prompt_id=running_id)
+        idea = ideas.create_idea(
+            session, session.merge(people_.user("member")), "Trail reel", "", prompt_id=running_id
+        )
     browser = browse("other_member")
     browser.post(f"/ideas/{idea['id']}/vote", {"vote": "1", "next": "/"})
     board = browser.get("/")
@@ -567,8 +673,9 @@ def test_pages_speak_german_after_the_browser(app, browse, story):
 def test_refusals_speak_german_too(app, browse, story):
     first, second = browse("member"), browse("other_member")
     first.post(f"/tasks/{story['task']}/claim", {"next": "/"})
-    response = second.post(f"/tasks/{story['task']}/claim", {"next": "/"},
-                           headers={"Accept-Language": "de"})
+    response = second.post(
+        f"/tasks/{story['task']}/claim", {"next": "/"}, headers={"Accept-Language": "de"}
+    )
     page = second.get(response.headers["Location"], headers={"Accept-Language": "de"})
     assert "Jemand anderes war schneller" in text_of(page)
 
@@ -593,7 +700,17 @@ def test_every_page_sentence_has_its_german():
 
     root = Path(__file__).resolve().parent.parent
     sentences = set(JS_STRINGS.values()) | set(FRIENDLY.values()) | set(FIELD_NAMES.values())
-    mine = ["base", "board", "idea", "task", "my_tasks", "login", "register", "error", "partials/cards"]
+    mine = [
+        "base",
+        "board",
+        "idea",
+        "task",
+        "my_tasks",
+        "login",
+        "register",
+        "error",
+        "partials/cards",
+    ]
     for name in mine:
         source = (root / "templates" / f"{name}.html").read_text()
         sentences |= set(re.findall(r'_\(\s*"((?:[^"\\]|\\.)*)"', source))

@@ -21,10 +21,12 @@ from tests.conftest import PASSWORD, ROOT, migrate
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PORTS = range(5150, 5200)  # this suite's share of the pages range
-PEOPLE = [("ana@example.com", "Ana Lopes", "Marketing", "member"),
-          ("ivo@example.com", "Ivo Horvat", "IT", "member"),
-          ("sam@example.com", "Sam Facil", "Marketing", "facilitator"),
-          ("olga@example.com", "Olga Obs", "Sales", "observer")]
+PEOPLE = [
+    ("ana@example.com", "Ana Lopes", "Marketing", "member"),
+    ("ivo@example.com", "Ivo Horvat", "IT", "member"),
+    ("sam@example.com", "Sam Facil", "Marketing", "facilitator"),
+    ("olga@example.com", "Olga Obs", "Sales", "observer"),
+]
 
 
 def free_port() -> int:
@@ -61,8 +63,12 @@ def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("pages-browser")
     url = f"sqlite:///{home / 'board.sqlite3'}"
     migrate(url)
-    env = {**os.environ, "BOARD_DATABASE_URL": url, "BOARD_INSTANCE_PATH": str(home),
-           "BOARD_SECRET_KEY": "pages-browser-test"}
+    env = {
+        **os.environ,
+        "BOARD_DATABASE_URL": url,
+        "BOARD_INSTANCE_PATH": str(home),
+        "BOARD_SECRET_KEY": "pages-browser-test",
+    }
     env.pop("BOARD_MESSAGE_QUEUE", None)
     database = Database(url)
     with database.Session() as session:
@@ -70,9 +76,13 @@ def server(tmp_path_factory):
             people.create_user(session, email, PASSWORD, name, department, role)
     database.dispose()
     port = free_port()
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT,
-                               env={**env, "BOARD_PORT": str(port)},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env={**env, "BOARD_PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(port, process)
         yield f"http://127.0.0.1:{port}"
@@ -95,8 +105,9 @@ class Api:
 
         self.base = base
         self.http = requests.Session()
-        answer = self.http.post(f"{base}/api/v1/auth/login",
-                                json={"email": email, "password": PASSWORD}, timeout=10)
+        answer = self.http.post(
+            f"{base}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10
+        )
         answer.raise_for_status()
         self.http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
 
@@ -112,20 +123,28 @@ def open_page(server, chromium):
     contexts, errors = [], []
 
     def open_(email: str, path: str = "/", **options):
-        context = chromium.new_context(viewport=options.pop("viewport", {"width": 1280, "height": 900}),
-                                       **options)
+        context = chromium.new_context(
+            viewport=options.pop("viewport", {"width": 1280, "height": 900}), **options
+        )
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda msg: errors.append(msg.text)
-                if msg.type == "error" and "Content Security Policy" in msg.text else None)
+        page.on(
+            "console",
+            lambda msg: (
+                errors.append(msg.text)
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
+        )
         page.goto(f"{server}/login?next={path}")
         page.fill("#email", email)
         page.fill("#password", PASSWORD)
         page.click("form button[type=submit]")
         page.wait_for_url(f"{server}{path}")
-        page.wait_for_selector("#connection-status[data-state=live], "
-                               "#connection-status[data-state=caught-up]")
+        page.wait_for_selector(
+            "#connection-status[data-state=live], #connection-status[data-state=caught-up]"
+        )
         return page
 
     yield open_
@@ -138,7 +157,9 @@ def test_someone_elses_changes_arrive_without_a_reload(server, open_page):
     from playwright.sync_api import expect
 
     ivo = Api(server, "ivo@example.com")
-    idea = ivo.call("POST", "/ideas", {"title": "Booth reel", "body": "Short *clips*", "tags": ["tiktok"]})
+    idea = ivo.call(
+        "POST", "/ideas", {"title": "Booth reel", "body": "Short *clips*", "tags": ["tiktok"]}
+    )
     page = open_page("ana@example.com", "/?sort=new")
     card = page.locator(f'.idea-card[data-idea-id="{idea["id"]}"]')
     expect(card.locator(".votes")).to_have_text("0")
@@ -178,12 +199,18 @@ def test_voting_and_claiming_need_no_reload(server, open_page):
     ana.evaluate("window.name = 'same page'")  # a reload would reset this
 
     ana.click(f'.idea-card[data-idea-id="{idea["id"]}"] button[data-action=vote]')
-    expect(ana.locator(f'.idea-card[data-idea-id="{idea["id"]}"] button[data-action=unvote]')).to_be_visible()
+    expect(
+        ana.locator(f'.idea-card[data-idea-id="{idea["id"]}"] button[data-action=unvote]')
+    ).to_be_visible()
     expect(watcher.locator(f'.idea-card[data-idea-id="{idea["id"]}"] .votes')).to_have_text("1")
 
     ana.click(f'#tasks-open [data-task-id="{task["id"]}"] button[data-action=claim]')
-    expect(ana.locator(f'#tasks-claimed [data-task-id="{task["id"]}"] button[data-action=complete]')).to_be_visible()
-    expect(watcher.locator(f'#tasks-claimed [data-task-id="{task["id"]}"]')).to_contain_text("Ana Lopes")
+    expect(
+        ana.locator(f'#tasks-claimed [data-task-id="{task["id"]}"] button[data-action=complete]')
+    ).to_be_visible()
+    expect(watcher.locator(f'#tasks-claimed [data-task-id="{task["id"]}"]')).to_contain_text(
+        "Ana Lopes"
+    )
     assert ana.evaluate("window.name") == "same page"
     # the observer sees the board change but has no control to change it
     assert watcher.locator("button[data-action=vote], button[data-action=claim]").count() == 0
@@ -201,7 +228,9 @@ def test_a_refused_claim_is_explained_in_a_toast(server, open_page):
     page.evaluate("window.taskForceLive.socket.disconnect()")
     Api(server, "ivo@example.com").call("POST", f"/tasks/{task['id']}/claim")
     button.click()
-    expect(page.locator("#toasts .toast-error")).to_contain_text("Someone else has already claimed this task.")
+    expect(page.locator("#toasts .toast-error")).to_contain_text(
+        "Someone else has already claimed this task."
+    )
 
 
 def test_a_dropped_connection_catches_up_in_order_without_duplicates(server, open_page):
@@ -245,8 +274,15 @@ def test_the_pages_fit_a_phone_and_pass_axe(server, chromium):
     """No serious or critical axe-core finding, and nothing wider than a phone's screen."""
     axe = (ROOT / "static" / "vendor" / "axe-core" / "axe.min.js").read_text()
     sam = Api(server, "sam@example.com")
-    idea = sam.call("POST", "/ideas", {"title": "Accessibility pass", "body": "- alt text\n- captions",
-                                       "tags": ["accessibility"]})
+    idea = sam.call(
+        "POST",
+        "/ideas",
+        {
+            "title": "Accessibility pass",
+            "body": "- alt text\n- captions",
+            "tags": ["accessibility"],
+        },
+    )
     task = sam.call("POST", "/tasks", {"title": "Write the checklist", "idea_id": idea["id"]})
     sam.call("POST", f"/ideas/{idea['id']}/comments", {"body": "Good one", "mentor_note": True})
     # axe is injected as a script, which the page's CSP rightly forbids: bypass it for the audit
@@ -270,8 +306,11 @@ def check_page(page, url: str, axe: str) -> None:
     page.goto(url)
     page.add_script_tag(content=axe)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-               for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    serious = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == [], url
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, url

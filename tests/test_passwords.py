@@ -12,7 +12,6 @@ from tests.conftest import PASSWORD, JsonClient, make_user
 PRODUCTION_HASHER = people._hasher  # before any test swaps it for a cheap one
 
 
-
 def test_the_production_hash_is_argon2id_at_a_current_cost():
     from argon2 import Type
 
@@ -22,20 +21,39 @@ def test_the_production_hash_is_argon2id_at_a_current_cost():
     assert params.memory_cost >= 19 * 1024 and params.time_cost >= 2
 
 
-def register(client: JsonClient, password: str, email: str = "new@example.com",
-             name: str = "New Person"):
+def register(
+    client: JsonClient, password: str, email: str = "new@example.com", name: str = "New Person"
+):
     department_id = client.get("departments").get_json()[0]["id"]
-    return client.post("auth/register", json={
-        "email": email, "password": password, "display_name": name,
-        "department_id": department_id})
+    return client.post(
+        "auth/register",
+        json={
+            "email": email,
+            "password": password,
+            "display_name": name,
+            "department_id": department_id,
+        },
+    )
 
 
-@pytest.mark.parametrize("password", [
-    "short", "123456789",  # below the minimum length
-    "1234567890", "qwertzuiop", "Password123", "PASSWORT123", "willkommen",  # common ones
-    "Passwort2025!", "Sommer2026", "!!Admin!!2026", "Welcome12345",  # a common word + digits
-    "zzzzzzzzzzzz", "abababababab",  # one or two characters over and over
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "short",
+        "123456789",  # below the minimum length
+        "1234567890",
+        "qwertzuiop",
+        "Password123",
+        "PASSWORT123",
+        "willkommen",  # common ones
+        "Passwort2025!",
+        "Sommer2026",
+        "!!Admin!!2026",
+        "Welcome12345",  # a common word + digits
+        "zzzzzzzzzzzz",
+        "abababababab",  # one or two characters over and over
+    ],
+)
 def test_weak_passwords_are_refused_at_registration(people_, anonymous, password):
     response = register(anonymous, password)
     assert response.status_code == 400
@@ -46,8 +64,7 @@ def test_weak_passwords_are_refused_at_registration(people_, anonymous, password
 
 
 def test_the_password_may_not_contain_the_email_or_name(people_, anonymous):
-    response = register(anonymous, "newperson-1970", email="newperson@example.com",
-                        name="Someone")
+    response = register(anonymous, "newperson-1970", email="newperson@example.com", name="Someone")
     assert response.status_code == 400
     assert "email" in response.get_json()["error"]["fields"]["password"]
 
@@ -59,8 +76,16 @@ def test_the_password_messages_speak_german_too(people_, anonymous):
     assert "E-Mail-Adresse" in response.get_json()["error"]["fields"]["password"]
 
 
-@pytest.mark.parametrize("password", [PASSWORD, "lovely otter umbrella", "Tr1cky-Pelican-42",
-                                      "two\nlines of it", "\u00fcberall-gr\u00fc\u00dfe"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        PASSWORD,
+        "lovely otter umbrella",
+        "Tr1cky-Pelican-42",
+        "two\nlines of it",
+        "\u00fcberall-gr\u00fc\u00dfe",
+    ],
+)
 def test_reasonable_passwords_are_accepted(people_, anonymous, password):
     assert register(anonymous, password).status_code == 201
 
@@ -86,8 +111,9 @@ def test_the_cli_refuses_weak_passwords_too(app):
 
 
 def failed_login(app, email: str, password: str):
-    return JsonClient(app.test_client()).post("auth/login",
-                                              json={"email": email, "password": password})
+    return JsonClient(app.test_client()).post(
+        "auth/login", json={"email": email, "password": password}
+    )
 
 
 def test_login_answers_unknown_emails_and_wrong_passwords_alike(app, people_):
@@ -96,8 +122,13 @@ def test_login_answers_unknown_emails_and_wrong_passwords_alike(app, people_):
     assert unknown.status_code == wrong.status_code == 401
     assert unknown.get_json() == wrong.get_json()
     assert wrong.get_json()["error"]["code"] == "invalid_credentials"
-    assert "Set-Cookie" not in unknown.headers or "Set-Cookie" not in wrong.headers or (
-        unknown.headers["Set-Cookie"].split("=")[0] == wrong.headers["Set-Cookie"].split("=")[0])
+    assert (
+        "Set-Cookie" not in unknown.headers
+        or "Set-Cookie" not in wrong.headers
+        or (
+            unknown.headers["Set-Cookie"].split("=")[0] == wrong.headers["Set-Cookie"].split("=")[0]
+        )
+    )
 
 
 def test_a_removed_person_gets_the_same_answer(app, people_):

@@ -25,18 +25,32 @@ from models import Event, User
 from tests.conftest import PASSWORD, JsonClient, make_user
 
 ROLES = ("anonymous", "member", "other_member", "facilitator", "observer")
-EMAILS = {"member": "mara@example.com", "other_member": "ivan@example.com",
-          "facilitator": "sam@example.com", "observer": "olga@example.com"}
+EMAILS = {
+    "member": "mara@example.com",
+    "other_member": "ivan@example.com",
+    "facilitator": "sam@example.com",
+    "observer": "olga@example.com",
+}
 IGNORED_ENDPOINTS = {"static"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 Outcome = int | tuple[int, str]  # a status, or a status and the error code
 
 
-def expect(anonymous: Outcome, member: Outcome, other_member: Outcome, facilitator: Outcome,
-           observer: Outcome) -> dict[str, Outcome]:
-    return {"anonymous": anonymous, "member": member, "other_member": other_member,
-            "facilitator": facilitator, "observer": observer}
+def expect(
+    anonymous: Outcome,
+    member: Outcome,
+    other_member: Outcome,
+    facilitator: Outcome,
+    observer: Outcome,
+) -> dict[str, Outcome]:
+    return {
+        "anonymous": anonymous,
+        "member": member,
+        "other_member": other_member,
+        "facilitator": facilitator,
+        "observer": observer,
+    }
 
 
 LOGIN = (401, "not_logged_in")
@@ -86,43 +100,96 @@ class Row:
 API = "/api/v1"
 MATRIX: list[Row] = [
     Row("GET", f"{API}/departments", f"{API}/departments", expect(200, 200, 200, 200, 200)),
-    Row("POST", f"{API}/auth/register", f"{API}/auth/register",
-        expect(201, 201, 201, 201, 201), body="register", note="always a new member"),
-    Row("POST", f"{API}/auth/login", f"{API}/auth/login", expect(200, 200, 200, 200, 200),
-        body="login"),
+    Row(
+        "POST",
+        f"{API}/auth/register",
+        f"{API}/auth/register",
+        expect(201, 201, 201, 201, 201),
+        body="register",
+        note="always a new member",
+    ),
+    Row(
+        "POST",
+        f"{API}/auth/login",
+        f"{API}/auth/login",
+        expect(200, 200, 200, 200, 200),
+        body="login",
+    ),
     Row("POST", f"{API}/auth/logout", f"{API}/auth/logout", expect(LOGIN, 204, 204, 204, 204)),
     Row("GET", f"{API}/me", f"{API}/me", read()),
     Row("PATCH", f"{API}/me", f"{API}/me", write(200), body={"language": "de"}),
     Row("GET", f"{API}/ideas", f"{API}/ideas", read()),
     Row("POST", f"{API}/ideas", f"{API}/ideas", write(201), body={"title": "New", "body": ""}),
     Row("GET", f"{API}/ideas/<int:idea_id>", f"{API}/ideas/{{idea}}", read()),
-    Row("PATCH", f"{API}/ideas/<int:idea_id>", f"{API}/ideas/{{idea}}",
-        own_only(200, "not_author"), body={"title": "Changed"}),
+    Row(
+        "PATCH",
+        f"{API}/ideas/<int:idea_id>",
+        f"{API}/ideas/{{idea}}",
+        own_only(200, "not_author"),
+        body={"title": "Changed"},
+    ),
     Row("PUT", f"{API}/ideas/<int:idea_id>/vote", f"{API}/ideas/{{idea}}/vote", write(200)),
     Row("DELETE", f"{API}/ideas/<int:idea_id>/vote", f"{API}/ideas/{{idea}}/vote", write(200)),
     Row("GET", f"{API}/ideas/<int:idea_id>/comments", f"{API}/ideas/{{idea}}/comments", read()),
-    Row("POST", f"{API}/ideas/<int:idea_id>/comments", f"{API}/ideas/{{idea}}/comments",
-        write(201), body={"body": "Nice"}),
-    Row("POST", f"{API}/ideas/<int:idea_id>/comments", f"{API}/ideas/{{idea}}/comments",
+    Row(
+        "POST",
+        f"{API}/ideas/<int:idea_id>/comments",
+        f"{API}/ideas/{{idea}}/comments",
+        write(201),
+        body={"body": "Nice"},
+    ),
+    Row(
+        "POST",
+        f"{API}/ideas/<int:idea_id>/comments",
+        f"{API}/ideas/{{idea}}/comments",
         expect(LOGIN, (403, "facilitator_only"), (403, "facilitator_only"), 201, READ_ONLY),
-        body={"body": "Mentor note", "mentor_note": True}, note="mentor note"),
+        body={"body": "Mentor note", "mentor_note": True},
+        note="mentor note",
+    ),
     Row("GET", f"{API}/tasks", f"{API}/tasks", read()),
     Row("GET", f"{API}/tasks", f"{API}/tasks?mine=1", read(), note="mine"),
     Row("POST", f"{API}/tasks", f"{API}/tasks", write(201), body={"title": "New task"}),
-    Row("POST", f"{API}/tasks", f"{API}/tasks",
-        expect(LOGIN, (400, "unknown_field"), (400, "unknown_field"), (400, "unknown_field"),
-               (400, "unknown_field")),
-        body={"title": "For Ivan", "assignee_id": 2}, note="naming an assignee"),
+    Row(
+        "POST",
+        f"{API}/tasks",
+        f"{API}/tasks",
+        expect(
+            LOGIN,
+            (400, "unknown_field"),
+            (400, "unknown_field"),
+            (400, "unknown_field"),
+            (400, "unknown_field"),
+        ),
+        body={"title": "For Ivan", "assignee_id": 2},
+        note="naming an assignee",
+    ),
     Row("GET", f"{API}/tasks/<int:task_id>", f"{API}/tasks/{{task}}", read()),
-    Row("POST", f"{API}/tasks/<int:task_id>/claim", f"{API}/tasks/{{task}}/claim", write(200),
-        note="open task"),
-    Row("POST", f"{API}/tasks/<int:task_id>/claim", f"{API}/tasks/{{claimed}}/claim",
+    Row(
+        "POST",
+        f"{API}/tasks/<int:task_id>/claim",
+        f"{API}/tasks/{{task}}/claim",
+        write(200),
+        note="open task",
+    ),
+    Row(
+        "POST",
+        f"{API}/tasks/<int:task_id>/claim",
+        f"{API}/tasks/{{claimed}}/claim",
         expect(LOGIN, 200, (409, "already_claimed"), (409, "already_claimed"), READ_ONLY),
-        note="task held by member"),
-    Row("POST", f"{API}/tasks/<int:task_id>/release", f"{API}/tasks/{{claimed}}/release",
-        own_only(200, "not_claimant")),
-    Row("POST", f"{API}/tasks/<int:task_id>/complete", f"{API}/tasks/{{claimed}}/complete",
-        own_only(200, "not_claimant")),
+        note="task held by member",
+    ),
+    Row(
+        "POST",
+        f"{API}/tasks/<int:task_id>/release",
+        f"{API}/tasks/{{claimed}}/release",
+        own_only(200, "not_claimant"),
+    ),
+    Row(
+        "POST",
+        f"{API}/tasks/<int:task_id>/complete",
+        f"{API}/tasks/{{claimed}}/complete",
+        own_only(200, "not_claimant"),
+    ),
     Row("GET", f"{API}/events", f"{API}/events?after=0", read()),
     # the activity feed (issue 5): everyone logged in reads it; the private Atom URL
     # answers by its token alone (an unknown one is a 404 for everybody)
@@ -135,10 +202,20 @@ MATRIX: list[Row] = [
     Row("GET", "/feed.csv", "/feed.csv", expect(302, 200, 200, 200, 200)),
     Row("GET", "/feed/export.csv", "/feed/export.csv", expect(302, 200, 200, 200, 200)),
     Row("GET", "/feed/atom/<token>", "/feed/atom/unknown", expect(404, 404, 404, 404, 404)),
-    Row("POST", "/feed/token", "/feed/token", expect(400, 303, 303, 303, 303),
-        note="a form; without a session there is no CSRF token either"),
-    Row("POST", "/feed/token/revoke", "/feed/token/revoke", expect(400, 303, 303, 303, 303),
-        note="a form; without a session there is no CSRF token either"),
+    Row(
+        "POST",
+        "/feed/token",
+        "/feed/token",
+        expect(400, 303, 303, 303, 303),
+        note="a form; without a session there is no CSRF token either",
+    ),
+    Row(
+        "POST",
+        "/feed/token/revoke",
+        "/feed/token/revoke",
+        expect(400, 303, 303, 303, 303),
+        note="a form; without a session there is no CSRF token either",
+    ),
     # pages
     Row("GET", "/", "/", expect(302, 200, 200, 200, 200), note="anonymous goes to /login"),
     Row("GET", "/login", "/login", expect(200, 200, 200, 200, 200)),
@@ -155,32 +232,79 @@ MATRIX: list[Row] = [
     Row("POST", "/ideas", "/ideas", expect(400, 302, 302, 302, 302)),
     Row("POST", "/ideas/<int:idea_id>/edit", "/ideas/{idea}/edit", expect(400, 302, 302, 302, 302)),
     Row("POST", "/ideas/<int:idea_id>/vote", "/ideas/{idea}/vote", expect(400, 302, 302, 302, 302)),
-    Row("POST", "/ideas/<int:idea_id>/comments", "/ideas/{idea}/comments",
-        expect(400, 302, 302, 302, 302)),
+    Row(
+        "POST",
+        "/ideas/<int:idea_id>/comments",
+        "/ideas/{idea}/comments",
+        expect(400, 302, 302, 302, 302),
+    ),
     Row("POST", "/tasks", "/tasks", expect(400, 302, 302, 302, 302)),
-    Row("POST", "/tasks/<int:task_id>/claim", "/tasks/{task}/claim", expect(400, 302, 302, 302, 302)),
-    Row("POST", "/tasks/<int:task_id>/release", "/tasks/{claimed}/release",
-        expect(400, 302, 302, 302, 302)),
-    Row("POST", "/tasks/<int:task_id>/complete", "/tasks/{claimed}/complete",
-        expect(400, 302, 302, 302, 302)),
-    Row("GET", f"{API}/openapi.json", f"{API}/openapi.json", expect(200, 200, 200, 200, 200),
-        note="the API's own description, public"),
+    Row(
+        "POST", "/tasks/<int:task_id>/claim", "/tasks/{task}/claim", expect(400, 302, 302, 302, 302)
+    ),
+    Row(
+        "POST",
+        "/tasks/<int:task_id>/release",
+        "/tasks/{claimed}/release",
+        expect(400, 302, 302, 302, 302),
+    ),
+    Row(
+        "POST",
+        "/tasks/<int:task_id>/complete",
+        "/tasks/{claimed}/complete",
+        expect(400, 302, 302, 302, 302),
+    ),
+    Row(
+        "GET",
+        f"{API}/openapi.json",
+        f"{API}/openapi.json",
+        expect(200, 200, 200, 200, 200),
+        note="the API's own description, public",
+    ),
     # the facilitator's toolkit: {prompt} is an open question, {prompt_idea} an idea
     # answering it, {nudge} a nudge from the facilitator to member
     Row("GET", f"{API}/prompts", f"{API}/prompts", read()),
-    Row("POST", f"{API}/prompts", f"{API}/prompts", FACILITATOR_ONLY(201),
-        body={"kind": "prompt", "title": "What could we film?"}),
+    Row(
+        "POST",
+        f"{API}/prompts",
+        f"{API}/prompts",
+        FACILITATOR_ONLY(201),
+        body={"kind": "prompt", "title": "What could we film?"},
+    ),
     Row("GET", f"{API}/prompts/<int:prompt_id>", f"{API}/prompts/{{prompt}}", read()),
-    Row("GET", f"{API}/prompts/<int:prompt_id>/results", f"{API}/prompts/{{prompt}}/results",
-        read((409, "results_not_ready")), note="an open question has no results"),
-    Row("POST", f"{API}/nudges", f"{API}/nudges", FACILITATOR_ONLY(201),
-        body={"message": "Hello Marketing!", "department_id": 1}),
+    Row(
+        "GET",
+        f"{API}/prompts/<int:prompt_id>/results",
+        f"{API}/prompts/{{prompt}}/results",
+        read((409, "results_not_ready")),
+        note="an open question has no results",
+    ),
+    Row(
+        "POST",
+        f"{API}/nudges",
+        f"{API}/nudges",
+        FACILITATOR_ONLY(201),
+        body={"message": "Hello Marketing!", "department_id": 1},
+    ),
     Row("GET", f"{API}/nudges", f"{API}/nudges", read()),
-    Row("POST", f"{API}/nudges/<int:nudge_id>/read", f"{API}/nudges/{{nudge}}/read",
-        expect(LOGIN, 200, (403, "not_recipient"), (403, "not_recipient"), READ_ONLY)),
-    Row("GET", f"{API}/insights", f"{API}/insights",
-        expect(LOGIN, (403, "facilitator_only"), (403, "facilitator_only"), 200,
-               (403, "facilitator_only"))),
+    Row(
+        "POST",
+        f"{API}/nudges/<int:nudge_id>/read",
+        f"{API}/nudges/{{nudge}}/read",
+        expect(LOGIN, 200, (403, "not_recipient"), (403, "not_recipient"), READ_ONLY),
+    ),
+    Row(
+        "GET",
+        f"{API}/insights",
+        f"{API}/insights",
+        expect(
+            LOGIN,
+            (403, "facilitator_only"),
+            (403, "facilitator_only"),
+            200,
+            (403, "facilitator_only"),
+        ),
+    ),
     # the facilitator's pages
     Row("GET", "/prompts", "/prompts", PAGE),
     Row("GET", "/prompts/<int:prompt_id>", "/prompts/{prompt}", PAGE),
@@ -190,12 +314,24 @@ MATRIX: list[Row] = [
     # prompt form comes back with its problems, 400)
     Row("POST", "/prompts", "/prompts", expect(400, 302, 302, 400, 302)),
     Row("POST", "/prompts/<int:prompt_id>/ideas", "/prompts/{prompt}/ideas", PAGE_FORM),
-    Row("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/vote",
-        "/prompts/{prompt}/ideas/{prompt_idea}/vote", PAGE_FORM),
-    Row("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/notes",
-        "/prompts/{prompt}/ideas/{prompt_idea}/notes", PAGE_FORM),
-    Row("POST", "/prompts/<int:prompt_id>/ideas/<int:idea_id>/tasks",
-        "/prompts/{prompt}/ideas/{prompt_idea}/tasks", PAGE_FORM),
+    Row(
+        "POST",
+        "/prompts/<int:prompt_id>/ideas/<int:idea_id>/vote",
+        "/prompts/{prompt}/ideas/{prompt_idea}/vote",
+        PAGE_FORM,
+    ),
+    Row(
+        "POST",
+        "/prompts/<int:prompt_id>/ideas/<int:idea_id>/notes",
+        "/prompts/{prompt}/ideas/{prompt_idea}/notes",
+        PAGE_FORM,
+    ),
+    Row(
+        "POST",
+        "/prompts/<int:prompt_id>/ideas/<int:idea_id>/tasks",
+        "/prompts/{prompt}/ideas/{prompt_idea}/tasks",
+        PAGE_FORM,
+    ),
     Row("POST", "/nudges", "/nudges", PAGE_FORM),
     Row("POST", "/nudges/<int:nudge_id>/read", "/nudges/{nudge}/read", PAGE_FORM),
 ]
@@ -227,11 +363,18 @@ class Board:
             task_service.claim_task(session, author, claimed["id"], claim_limit=10**6)
             sam = session.get(User, self.user_ids["facilitator"])
             prompt = prompt_service.create_prompt(session, sam, "prompt", "Question?")
-            prompt_idea = idea_service.create_idea(session, author, "Answer", "",
-                                                   prompt_id=prompt["id"])
+            prompt_idea = idea_service.create_idea(
+                session, author, "Answer", "", prompt_id=prompt["id"]
+            )
             nudge = nudge_service.send_nudge(session, sam, "Hi!", to_user_id=author.id)
-        return {"idea": idea["id"], "task": task["id"], "claimed": claimed["id"],
-                "prompt": prompt["id"], "prompt_idea": prompt_idea["id"], "nudge": nudge["id"]}
+        return {
+            "idea": idea["id"],
+            "task": task["id"],
+            "claimed": claimed["id"],
+            "prompt": prompt["id"],
+            "prompt_idea": prompt_idea["id"],
+            "nudge": nudge["id"],
+        }
 
     def event_count(self) -> int:
         with self.app.extensions["board_db"].Session() as session:
@@ -239,8 +382,12 @@ class Board:
 
     def body_for(self, row: Row, role: str):
         if row.body == "register":
-            return {"email": f"new{next(self.counter)}@example.com", "password": PASSWORD,
-                    "display_name": "Newcomer", "department_id": 1}
+            return {
+                "email": f"new{next(self.counter)}@example.com",
+                "password": PASSWORD,
+                "display_name": "Newcomer",
+                "department_id": 1,
+            }
         if row.body == "login":
             return {"email": EMAILS.get(role, EMAILS["member"]), "password": PASSWORD}
         return row.body
@@ -250,14 +397,26 @@ class Board:
 def board(sqlite_template, tmp_path_factory) -> Board:
     path = tmp_path_factory.mktemp("matrix") / "board.sqlite3"
     shutil.copy(sqlite_template, path)
-    settings = Settings(instance_path=path.parent / "instance", database_url=f"sqlite:///{path}",
-                        secret_key="test-secret", claim_limit=10**6, testing=True)
+    settings = Settings(
+        instance_path=path.parent / "instance",
+        database_url=f"sqlite:///{path}",
+        secret_key="test-secret",
+        claim_limit=10**6,
+        testing=True,
+    )
     app = create_app({"TESTING": True}, settings=settings)
-    people = {"member": ("mara", "Marketing"), "other_member": ("ivan", "IT"),
-              "facilitator": ("sam", "Communications"), "observer": ("olga", "Sales")}
-    user_ids = {role: make_user(app, name, role if role in ("facilitator", "observer")
-                                else "member", department).id
-                for role, (name, department) in people.items()}
+    people = {
+        "member": ("mara", "Marketing"),
+        "other_member": ("ivan", "IT"),
+        "facilitator": ("sam", "Communications"),
+        "observer": ("olga", "Sales"),
+    }
+    user_ids = {
+        role: make_user(
+            app, name, role if role in ("facilitator", "observer") else "member", department
+        ).id
+        for role, (name, department) in people.items()
+    }
     yield Board(app, user_ids, itertools.count())
     app.extensions["board_db"].dispose()
 
@@ -265,8 +424,11 @@ def board(sqlite_template, tmp_path_factory) -> Board:
 # ---- the matrix ------------------------------------------------------------------------
 
 
-CASES = [pytest.param(row, role, id=f"{row.method} {row.path} {row.note} as {role}".replace(
-    "  ", " ")) for row in MATRIX for role in ROLES]
+CASES = [
+    pytest.param(row, role, id=f"{row.method} {row.path} {row.note} as {role}".replace("  ", " "))
+    for row in MATRIX
+    for role in ROLES
+]
 
 
 @pytest.mark.parametrize(("row", "role"), CASES)
@@ -274,8 +436,9 @@ def test_route_answers_each_role_as_the_matrix_says(board, row, role):
     client = board.client(role)
     targets = board.fresh_targets()
     events_before = board.event_count()
-    response = client._call(row.method, row.path.format(**targets),
-                            json=board.body_for(row, role), headers=row.headers)
+    response = client._call(
+        row.method, row.path.format(**targets), json=board.body_for(row, role), headers=row.headers
+    )
     expected = row.outcomes[role]
     status, code = expected if isinstance(expected, tuple) else (expected, None)
     assert response.status_code == status, response.get_data(as_text=True)[:300]
@@ -286,9 +449,12 @@ def test_route_answers_each_role_as_the_matrix_says(board, row, role):
 
 
 def _routes(app) -> set[tuple[str, str]]:
-    return {(method, rule.rule)
-            for rule in app.url_map.iter_rules() if rule.endpoint not in IGNORED_ENDPOINTS
-            for method in rule.methods - IGNORED_METHODS}
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in IGNORED_ENDPOINTS
+        for method in rule.methods - IGNORED_METHODS
+    }
 
 
 def test_every_route_has_a_row(board):
@@ -309,9 +475,15 @@ def test_every_row_names_every_role():
 def test_observers_may_write_nothing():
     """Observers get read_only on every write, except login/logout/register (their own session)
     and bodies refused before any role is asked."""
-    own_session = {f"{API}/auth/login", f"{API}/auth/logout", f"{API}/auth/register",
-                   # the person's own private feed URL, not the board
-                   f"{API}/feed/token", "/feed/token", "/feed/token/revoke"}
+    own_session = {
+        f"{API}/auth/login",
+        f"{API}/auth/logout",
+        f"{API}/auth/register",
+        # the person's own private feed URL, not the board
+        f"{API}/feed/token",
+        "/feed/token",
+        "/feed/token/revoke",
+    }
     for row in MATRIX:
         if row.method in {"GET"} or row.rule in own_session or row.note == "naming an assignee":
             continue
@@ -323,8 +495,14 @@ def test_observers_may_write_nothing():
 def test_observers_page_forms_change_nothing(board):
     """A page form answers an observer with a refusal (a redirect with a flash, or a 403 page);
     the board stays as it was. Their own session, language and feed token are theirs to set."""
-    own_session = {"/login", "/logout", "/register", "/language", "/feed/token",
-                   "/feed/token/revoke"}
+    own_session = {
+        "/login",
+        "/logout",
+        "/register",
+        "/language",
+        "/feed/token",
+        "/feed/token/revoke",
+    }
     observer = board.client("observer")
     for row in MATRIX:
         if row.method != "POST" or row.rule.startswith(API) or row.rule in own_session:
@@ -339,8 +517,11 @@ def test_observers_page_forms_change_nothing(board):
 
 def test_no_route_puts_work_on_someone_else(board):
     words = ("assign", "unclaim", "takeover", "take_over", "give", "delegate")
-    suspicious = [rule.rule for rule in board.app.url_map.iter_rules()
-                  if any(word in rule.rule.lower() for word in words)]
+    suspicious = [
+        rule.rule
+        for rule in board.app.url_map.iter_rules()
+        if any(word in rule.rule.lower() for word in words)
+    ]
     assert suspicious == []
 
 

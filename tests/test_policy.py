@@ -24,8 +24,12 @@ TASK_HELD_BY_MEMBER = SimpleNamespace(claimed_by_id=MEMBER.id)
 OPEN_TASK = SimpleNamespace(claimed_by_id=None)
 NUDGE_TO_MEMBER = {MEMBER.id}  # the recipients' ids
 
-TARGETS = {"idea.edit": IDEA_BY_MEMBER, "task.release": TASK_HELD_BY_MEMBER,
-           "task.complete": TASK_HELD_BY_MEMBER, "nudge.read": NUDGE_TO_MEMBER}
+TARGETS = {
+    "idea.edit": IDEA_BY_MEMBER,
+    "task.release": TASK_HELD_BY_MEMBER,
+    "task.complete": TASK_HELD_BY_MEMBER,
+    "nudge.read": NUDGE_TO_MEMBER,
+}
 
 
 def refusal_code(user, action):
@@ -46,8 +50,11 @@ def test_observers_may_do_no_write_action(action):
 
 
 @pytest.mark.parametrize("action", sorted(policy.READ_ACTIONS))
-@pytest.mark.parametrize("user", [MEMBER, OTHER, FACILITATOR, OBSERVER],
-                         ids=["member", "other", "facilitator", "observer"])
+@pytest.mark.parametrize(
+    "user",
+    [MEMBER, OTHER, FACILITATOR, OBSERVER],
+    ids=["member", "other", "facilitator", "observer"],
+)
 def test_everyone_logged_in_may_read(user, action):
     assert policy.can(user, action)
 
@@ -66,17 +73,24 @@ def test_facilitator_only_writes(action):
     assert policy.can(FACILITATOR, action, TARGETS.get(action))
 
 
-@pytest.mark.parametrize(("user", "code"), [(MEMBER, None), (OTHER, "not_author"),
-                                            (FACILITATOR, "not_author"),
-                                            (OBSERVER, "read_only")])
+@pytest.mark.parametrize(
+    ("user", "code"),
+    [(MEMBER, None), (OTHER, "not_author"), (FACILITATOR, "not_author"), (OBSERVER, "read_only")],
+)
 def test_only_the_author_edits_an_idea(user, code):
     assert refusal_code(user, "idea.edit") == code
 
 
 @pytest.mark.parametrize("action", ["task.release", "task.complete"])
-@pytest.mark.parametrize(("user", "code"), [(MEMBER, None), (OTHER, "not_claimant"),
-                                            (FACILITATOR, "not_claimant"),
-                                            (OBSERVER, "read_only")])
+@pytest.mark.parametrize(
+    ("user", "code"),
+    [
+        (MEMBER, None),
+        (OTHER, "not_claimant"),
+        (FACILITATOR, "not_claimant"),
+        (OBSERVER, "read_only"),
+    ],
+)
 def test_only_the_claimant_releases_or_completes(user, code, action):
     assert refusal_code(user, action) == code
 
@@ -88,8 +102,9 @@ def test_nobody_releases_or_completes_an_unclaimed_task(action):
 
 
 @pytest.mark.parametrize("user", [MEMBER, OTHER, FACILITATOR], ids=["member", "other", "fac"])
-@pytest.mark.parametrize("action", ["task.claim", "task.create", "idea.create", "idea.vote",
-                                    "comment.create"])
+@pytest.mark.parametrize(
+    "action", ["task.claim", "task.create", "idea.create", "idea.vote", "comment.create"]
+)
 def test_members_and_the_facilitator_take_part_alike(user, action):
     assert policy.can(user, action)
 
@@ -117,10 +132,16 @@ def test_require_raises_the_refusal():
     assert refused.value.code == "read_only"
 
 
-@pytest.mark.parametrize(("user", "private", "recipients", "visible"), [
-    (MEMBER, False, set(), True), (OBSERVER, False, set(), True),
-    (MEMBER, True, {MEMBER.id}, True), (OTHER, True, {MEMBER.id}, False),
-    (OBSERVER, True, {MEMBER.id}, False), (ANONYMOUS, False, set(), False),
-])
+@pytest.mark.parametrize(
+    ("user", "private", "recipients", "visible"),
+    [
+        (MEMBER, False, set(), True),
+        (OBSERVER, False, set(), True),
+        (MEMBER, True, {MEMBER.id}, True),
+        (OTHER, True, {MEMBER.id}, False),
+        (OBSERVER, True, {MEMBER.id}, False),
+        (ANONYMOUS, False, set(), False),
+    ],
+)
 def test_event_audience(user, private, recipients, visible):
     assert policy.event_visible_to(user, private, recipients) is visible

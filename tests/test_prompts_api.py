@@ -35,8 +35,14 @@ def challenge_body(**overrides) -> dict:
 
 
 def test_facilitator_posts_an_open_prompt(facilitator, member, frozen):
-    response = facilitator.post("prompts", json={
-        "kind": "prompt", "title": "Which customer story should we tell next?", "body": "Any!"})
+    response = facilitator.post(
+        "prompts",
+        json={
+            "kind": "prompt",
+            "title": "Which customer story should we tell next?",
+            "body": "Any!",
+        },
+    )
     assert response.status_code == 201, response.get_json()
     prompt = response.get_json()
     assert prompt["kind"] == "prompt"
@@ -44,8 +50,18 @@ def test_facilitator_posts_an_open_prompt(facilitator, member, frozen):
     assert prompt["hide_tallies"] is False
     assert prompt["submissions_close_at"] is None and prompt["voting_close_at"] is None
     assert prompt["votes_per_person"] is None
-    assert set(prompt) >= {"id", "kind", "title", "body", "phase", "submissions_close_at",
-                           "voting_close_at", "hide_tallies", "votes_per_person", "created_at"}
+    assert set(prompt) >= {
+        "id",
+        "kind",
+        "title",
+        "body",
+        "phase",
+        "submissions_close_at",
+        "voting_close_at",
+        "hide_tallies",
+        "votes_per_person",
+        "created_at",
+    }
     events = member.get("events?after=0").get_json()["items"]
     assert [e["type"] for e in events] == ["prompt.created"]
     assert events[0]["data"] == {"prompt": prompt}
@@ -57,26 +73,31 @@ def test_a_challenge_hides_its_tallies_unless_told_otherwise(facilitator, frozen
     assert hidden["hide_tallies"] is True
     assert hidden["phase"] == "collecting"
     assert hidden["submissions_close_at"] == iso(START + timedelta(days=3))
-    shown = facilitator.post("prompts", json=challenge_body(hide_tallies=False,
-                                                            votes_per_person=3)).get_json()
+    shown = facilitator.post(
+        "prompts", json=challenge_body(hide_tallies=False, votes_per_person=3)
+    ).get_json()
     assert shown["hide_tallies"] is False
     assert shown["votes_per_person"] == 3
 
 
 def test_challenge_times_keep_their_instant_whatever_the_offset(facilitator, frozen):
     local = (START + timedelta(days=2)).astimezone(timezone(timedelta(hours=2)))
-    prompt = facilitator.post("prompts", json=challenge_body(
-        submissions_close_at=local.isoformat())).get_json()
+    prompt = facilitator.post(
+        "prompts", json=challenge_body(submissions_close_at=local.isoformat())
+    ).get_json()
     assert datetime.fromisoformat(prompt["submissions_close_at"]) == START + timedelta(days=2)
     assert prompt["submissions_close_at"].endswith("+00:00")
 
 
-@pytest.mark.parametrize(("client_name", "status", "code"), [
-    ("member", 403, "facilitator_only"),
-    ("other_member", 403, "facilitator_only"),
-    ("observer", 403, "read_only"),
-    ("anonymous", 401, "not_logged_in"),
-])
+@pytest.mark.parametrize(
+    ("client_name", "status", "code"),
+    [
+        ("member", 403, "facilitator_only"),
+        ("other_member", 403, "facilitator_only"),
+        ("observer", 403, "read_only"),
+        ("anonymous", 401, "not_logged_in"),
+    ],
+)
 def test_only_the_facilitator_posts_prompts(people_, client_name, status, code, frozen):
     client = people_.client(client_name)
     for body in (challenge_body(), {"kind": "prompt", "title": "Q?", "body": ""}):
@@ -124,34 +145,47 @@ def test_a_bad_challenge_is_refused_with_a_clear_message(facilitator, subtests, 
 
 
 def test_the_messages_say_what_is_wrong(facilitator, frozen):
-    wrong_order = facilitator.post("prompts", json=challenge_body(
-        voting_close_at=iso(START + timedelta(days=1)))).get_json()["error"]
-    assert wrong_order["fields"]["voting_close_at"] == \
-        "Voting must close after the submissions close."
-    missing = facilitator.post("prompts", json=challenge_body(
-        voting_close_at=...)).get_json()["error"]
+    wrong_order = facilitator.post(
+        "prompts", json=challenge_body(voting_close_at=iso(START + timedelta(days=1)))
+    ).get_json()["error"]
+    assert (
+        wrong_order["fields"]["voting_close_at"] == "Voting must close after the submissions close."
+    )
+    missing = facilitator.post("prompts", json=challenge_body(voting_close_at=...)).get_json()[
+        "error"
+    ]
     assert "needs the time its voting closes" in missing["fields"]["voting_close_at"]
-    garbled = facilitator.post("prompts", json=challenge_body(
-        submissions_close_at="soon")).get_json()["error"]
+    garbled = facilitator.post(
+        "prompts", json=challenge_body(submissions_close_at="soon")
+    ).get_json()["error"]
     assert "ISO 8601" in garbled["fields"]["submissions_close_at"]
 
 
 def test_the_messages_speak_german_when_asked(facilitator, frozen):
-    response = facilitator.post("prompts", json=challenge_body(
-        voting_close_at=iso(START + timedelta(days=1))), headers={"Accept-Language": "de"})
+    response = facilitator.post(
+        "prompts",
+        json=challenge_body(voting_close_at=iso(START + timedelta(days=1))),
+        headers={"Accept-Language": "de"},
+    )
     error = response.get_json()["error"]
     assert error["code"] == "invalid_fields"
-    assert error["fields"]["voting_close_at"] == \
-        "Die Abstimmung muss nach dem Ende der Einreichung enden."
+    assert (
+        error["fields"]["voting_close_at"]
+        == "Die Abstimmung muss nach dem Ende der Einreichung enden."
+    )
 
 
 def test_a_plain_prompt_takes_no_time_box(facilitator, subtests, frozen):
-    for field, value in {"submissions_close_at": iso(START + timedelta(days=1)),
-                         "voting_close_at": iso(START + timedelta(days=2)),
-                         "votes_per_person": 2, "hide_tallies": True}.items():
+    for field, value in {
+        "submissions_close_at": iso(START + timedelta(days=1)),
+        "voting_close_at": iso(START + timedelta(days=2)),
+        "votes_per_person": 2,
+        "hide_tallies": True,
+    }.items():
         with subtests.test(field=field):
-            response = facilitator.post("prompts",
-                                        json={"kind": "prompt", "title": "Q?", field: value})
+            response = facilitator.post(
+                "prompts", json={"kind": "prompt", "title": "Q?", field: value}
+            )
             assert response.status_code == 400
             assert field in response.get_json()["error"]["fields"]
 
@@ -163,12 +197,14 @@ def test_unknown_fields_are_refused(facilitator, frozen):
 
 
 @pytest.mark.parametrize("client_name", ["member", "observer", "facilitator"])
-def test_everyone_logged_in_reads_the_prompts_newest_first(people_, facilitator, client_name,
-                                                            frozen):
+def test_everyone_logged_in_reads_the_prompts_newest_first(
+    people_, facilitator, client_name, frozen
+):
     first = facilitator.post("prompts", json={"kind": "prompt", "title": "First"}).get_json()
     clock.set_clock(lambda: START + timedelta(minutes=1))
-    second = facilitator.post("prompts", json=challenge_body(
-        submissions_close_at=iso(START + timedelta(days=1)))).get_json()
+    second = facilitator.post(
+        "prompts", json=challenge_body(submissions_close_at=iso(START + timedelta(days=1)))
+    ).get_json()
     listing = people_.client(client_name).get("prompts")
     assert listing.status_code == 200
     assert [p["id"] for p in listing.get_json()] == [second["id"], first["id"]]

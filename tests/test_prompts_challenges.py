@@ -36,9 +36,13 @@ def time_machine():
 
 
 def post_challenge(facilitator, time_machine, **extra) -> dict:
-    body = {"kind": "challenge", "title": "Trade fair clips", "body": "",
-            "submissions_close_at": (time_machine.now + timedelta(days=3)).isoformat(),
-            "voting_close_at": (time_machine.now + timedelta(days=5)).isoformat()}
+    body = {
+        "kind": "challenge",
+        "title": "Trade fair clips",
+        "body": "",
+        "submissions_close_at": (time_machine.now + timedelta(days=3)).isoformat(),
+        "voting_close_at": (time_machine.now + timedelta(days=5)).isoformat(),
+    }
     body.update(extra)
     response = facilitator.post("prompts", json=body)
     assert response.status_code == 201, response.get_json()
@@ -93,8 +97,11 @@ def test_each_phase_change_is_announced_once(app, facilitator, member, time_mach
     assert tick(app, time_machine) == []
     time_machine.advance(days=30)
     assert tick(app, time_machine) == []
-    changes = [e for e in member.get("events?after=0").get_json()["items"]
-               if e["type"] == "prompt.phase_changed"]
+    changes = [
+        e
+        for e in member.get("events?after=0").get_json()["items"]
+        if e["type"] == "prompt.phase_changed"
+    ]
     assert [e["data"]["prompt"]["phase"] for e in changes] == ["voting", "closed"]
 
 
@@ -102,8 +109,9 @@ def test_a_late_check_announces_the_phase_it_finds(app, facilitator, time_machin
     post_challenge(facilitator, time_machine)
     time_machine.advance(days=10)  # the server was down for the whole voting phase
     announced = tick(app, time_machine)
-    assert [(e["data"]["previous_phase"], e["data"]["prompt"]["phase"])
-            for e in announced] == [("collecting", "closed")]
+    assert [(e["data"]["previous_phase"], e["data"]["prompt"]["phase"]) for e in announced] == [
+        ("collecting", "closed")
+    ]
 
 
 def test_plain_prompts_have_nothing_to_announce(app, facilitator, time_machine):
@@ -112,8 +120,7 @@ def test_plain_prompts_have_nothing_to_announce(app, facilitator, time_machine):
     assert tick(app, time_machine) == []
 
 
-def test_a_process_that_read_an_old_phase_does_not_announce_again(app, facilitator,
-                                                                    time_machine):
+def test_a_process_that_read_an_old_phase_does_not_announce_again(app, facilitator, time_machine):
     challenge = post_challenge(facilitator, time_machine)
     time_machine.advance(days=4)
     database = app.extensions["board_db"]
@@ -126,8 +133,7 @@ def test_a_process_that_read_an_old_phase_does_not_announce_again(app, facilitat
 
 
 @BOTH_DATABASES
-def test_several_processes_checking_at_once_announce_once(app, facilitator, member,
-                                                          time_machine):
+def test_several_processes_checking_at_once_announce_once(app, facilitator, member, time_machine):
     challenge = post_challenge(facilitator, time_machine)
     time_machine.advance(days=3, seconds=1)
     database = app.extensions["board_db"]
@@ -150,7 +156,8 @@ def test_several_processes_checking_at_once_announce_once(app, facilitator, memb
 
 
 def test_the_background_check_is_not_started_in_tests_but_runs_once_on_demand(
-        app, facilitator, time_machine):
+    app, facilitator, time_machine
+):
     assert start_phase_scheduler(app) is False
     post_challenge(facilitator, time_machine)
     time_machine.advance(days=3, seconds=1)
@@ -159,8 +166,10 @@ def test_the_background_check_is_not_started_in_tests_but_runs_once_on_demand(
 
 def test_phase_changes_reach_every_open_board_live(app, people_, facilitator, time_machine):
     challenge = post_challenge(facilitator, time_machine)
-    sockets = {name: socketio.test_client(app, flask_test_client=people_.client(name).client)
-               for name in ("member", "observer", "facilitator")}
+    sockets = {
+        name: socketio.test_client(app, flask_test_client=people_.client(name).client)
+        for name in ("member", "observer", "facilitator")
+    }
     for sock in sockets.values():
         assert sock.is_connected()
         sock.get_received()
@@ -180,17 +189,22 @@ def test_ideas_are_taken_only_while_collecting(facilitator, member, time_machine
     challenge = post_challenge(facilitator, time_machine)
     post_idea(member, challenge["id"])
     time_machine.advance(days=3)
-    late = member.post("ideas", json={"body": "", "title": "Too late", "prompt_id": challenge["id"]})
+    late = member.post(
+        "ideas", json={"body": "", "title": "Too late", "prompt_id": challenge["id"]}
+    )
     assert late.status_code == 409
     assert late.get_json()["error"]["code"] == "submissions_closed"
     time_machine.advance(days=3)
-    closed = member.post("ideas", json={"body": "", "title": "Way too late", "prompt_id": challenge["id"]})
+    closed = member.post(
+        "ideas", json={"body": "", "title": "Way too late", "prompt_id": challenge["id"]}
+    )
     assert closed.get_json()["error"]["code"] == "submissions_closed"
     assert len(member.get(f"ideas?prompt_id={challenge['id']}").get_json()["items"]) == 1
 
 
 def test_votes_are_taken_while_collecting_and_voting_but_not_once_closed(
-        facilitator, member, other_member, time_machine):
+    facilitator, member, other_member, time_machine
+):
     challenge = post_challenge(facilitator, time_machine)
     idea = post_idea(member, challenge["id"])
     assert other_member.put(f"ideas/{idea['id']}/vote").status_code == 200
@@ -198,8 +212,10 @@ def test_votes_are_taken_while_collecting_and_voting_but_not_once_closed(
     assert facilitator.put(f"ideas/{idea['id']}/vote").status_code == 200
     assert facilitator.delete(f"ideas/{idea['id']}/vote").status_code == 200
     time_machine.advance(days=1)
-    for response in (member.put(f"ideas/{idea['id']}/vote"),
-                     other_member.delete(f"ideas/{idea['id']}/vote")):
+    for response in (
+        member.put(f"ideas/{idea['id']}/vote"),
+        other_member.delete(f"ideas/{idea['id']}/vote"),
+    ):
         assert response.status_code == 409
         assert response.get_json()["error"]["code"] == "voting_closed"
     assert member.get(f"ideas/{idea['id']}").get_json()["votes"] == 1
@@ -210,12 +226,17 @@ def test_votes_are_taken_while_collecting_and_voting_but_not_once_closed(
 
 @pytest.mark.parametrize("viewer", ["member", "other_member", "facilitator", "observer"])
 def test_hidden_tallies_are_hidden_from_everyone_until_the_close(
-        app, people_, facilitator, member, other_member, viewer, time_machine):
+    app, people_, facilitator, member, other_member, viewer, time_machine
+):
     challenge = post_challenge(facilitator, time_machine)
     idea = post_idea(member, challenge["id"])
     answer = other_member.put(f"ideas/{idea['id']}/vote").get_json()
-    assert answer == {"idea_id": idea["id"], "votes": None, "voted": True,
-                      "departments_supporting": None}
+    assert answer == {
+        "idea_id": idea["id"],
+        "votes": None,
+        "voted": True,
+        "departments_supporting": None,
+    }
     client = people_.client(viewer)
     time_machine.advance(days=4)  # voting: still hidden
     seen = client.get(f"ideas/{idea['id']}").get_json()
@@ -234,24 +255,33 @@ def test_hidden_tallies_are_hidden_from_everyone_until_the_close(
     after_close = client.get(f"events?after={before}").get_json()["items"]
     assert [e["type"] for e in after_close] == ["prompt.phase_changed", "idea.votes_changed"]
     assert after_close[1]["actor"] is None
-    assert after_close[1]["data"] == {"idea_id": idea["id"], "votes": 1,
-                                      "departments_supporting": 1}
+    assert after_close[1]["data"] == {
+        "idea_id": idea["id"],
+        "votes": 1,
+        "departments_supporting": 1,
+    }
 
 
-def test_hidden_votes_answer_without_counts_and_send_no_event(facilitator, member,
-                                                              other_member, time_machine):
+def test_hidden_votes_answer_without_counts_and_send_no_event(
+    facilitator, member, other_member, time_machine
+):
     challenge = post_challenge(facilitator, time_machine)
     idea = post_idea(member, challenge["id"])
     start = member.get("events?after=0").get_json()["last_seq"]
     for client in (other_member, facilitator):
         assert client.put(f"ideas/{idea['id']}/vote").get_json()["votes"] is None
     assert other_member.delete(f"ideas/{idea['id']}/vote").get_json() == {
-        "idea_id": idea["id"], "votes": None, "voted": False, "departments_supporting": None}
+        "idea_id": idea["id"],
+        "votes": None,
+        "voted": False,
+        "departments_supporting": None,
+    }
     assert event_types(member, start) == []
 
 
-def test_a_challenge_with_open_tallies_shows_and_sends_them(facilitator, member, other_member,
-                                                            time_machine):
+def test_a_challenge_with_open_tallies_shows_and_sends_them(
+    facilitator, member, other_member, time_machine
+):
     challenge = post_challenge(facilitator, time_machine, hide_tallies=False)
     idea = post_idea(member, challenge["id"])
     assert other_member.put(f"ideas/{idea['id']}/vote").get_json()["votes"] == 1
@@ -259,7 +289,8 @@ def test_a_challenge_with_open_tallies_shows_and_sends_them(facilitator, member,
 
 
 def test_while_hidden_each_person_sees_their_own_shuffled_order(
-        people_, facilitator, member, other_member, time_machine):
+    people_, facilitator, member, other_member, time_machine
+):
     challenge = post_challenge(facilitator, time_machine)
     posted = [post_idea(member, challenge["id"], f"Idea {n}")["id"] for n in range(8)]
     # Give the last idea many votes: the order must not give that away.
@@ -297,8 +328,9 @@ def test_the_vote_budget_is_enforced(facilitator, member, other_member, time_mac
 
 
 @BOTH_DATABASES
-def test_the_vote_budget_holds_when_votes_arrive_at_once(app, people_, facilitator, member,
-                                                         time_machine):
+def test_the_vote_budget_holds_when_votes_arrive_at_once(
+    app, people_, facilitator, member, time_machine
+):
     challenge = post_challenge(facilitator, time_machine, votes_per_person=1)
     posted = [post_idea(member, challenge["id"], f"Idea {n}")["id"] for n in range(6)]
     voter_id = people_.user("other_member").id
@@ -330,8 +362,9 @@ def test_the_vote_budget_holds_when_votes_arrive_at_once(app, people_, facilitat
 # ---- results -------------------------------------------------------------------------
 
 
-def test_results_appear_once_the_challenge_closes(app, people_, facilitator, member,
-                                                  other_member, time_machine):
+def test_results_appear_once_the_challenge_closes(
+    app, people_, facilitator, member, other_member, time_machine
+):
     challenge = post_challenge(facilitator, time_machine)
     first = post_idea(member, challenge["id"], "Booth tour")
     second = post_idea(other_member, challenge["id"], "Customer voices")
@@ -347,15 +380,22 @@ def test_results_appear_once_the_challenge_closes(app, people_, facilitator, mem
     time_machine.advance(days=5)
     results = people_.client("observer").get(f"prompts/{challenge['id']}/results").get_json()
     assert results["prompt"]["phase"] == "closed"
-    ranking = [(r["rank"], r["idea_id"], r["votes"], r["departments_supporting"])
-               for r in results["ranking"]]
+    ranking = [
+        (r["rank"], r["idea_id"], r["votes"], r["departments_supporting"])
+        for r in results["ranking"]
+    ]
     # Two ideas tie at two votes from two departments each: they share first place.
     assert ranking == [(1, first["id"], 2, 2), (1, second["id"], 2, 2), (3, third["id"], 0, 0)]
-    assert results["participation"] == {"people": 3, "departments": 3, "authors": 2,
-                                        "voters": 3, "ideas": 3, "votes": 4}
+    assert results["participation"] == {
+        "people": 3,
+        "departments": 3,
+        "authors": 2,
+        "voters": 3,
+        "ideas": 3,
+        "votes": 4,
+    }
     for row in results["ranking"]:
-        assert set(row) == {"rank", "idea_id", "title", "author", "votes",
-                            "departments_supporting"}
+        assert set(row) == {"rank", "idea_id", "title", "author", "votes", "departments_supporting"}
 
 
 def test_a_prompt_has_no_results(facilitator, member):
@@ -363,8 +403,9 @@ def test_a_prompt_has_no_results(facilitator, member):
     assert member.get(f"prompts/{prompt['id']}/results").status_code == 409
 
 
-def test_the_stored_phase_catches_up_but_the_api_never_waits_for_it(app, facilitator, member,
-                                                                    time_machine):
+def test_the_stored_phase_catches_up_but_the_api_never_waits_for_it(
+    app, facilitator, member, time_machine
+):
     challenge = post_challenge(facilitator, time_machine)
     time_machine.advance(days=5)
     with app.extensions["board_db"].Session() as session:

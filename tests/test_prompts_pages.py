@@ -25,9 +25,14 @@ def frozen():
 
 
 def running_challenge(facilitator, **extra) -> dict:
-    body = {"kind": "challenge", "title": "Trade fair clips", "body": "Ideas *welcome*",
-            "submissions_close_at": (NOW + timedelta(days=2)).isoformat(),
-            "voting_close_at": (NOW + timedelta(days=4)).isoformat(), **extra}
+    body = {
+        "kind": "challenge",
+        "title": "Trade fair clips",
+        "body": "Ideas *welcome*",
+        "submissions_close_at": (NOW + timedelta(days=2)).isoformat(),
+        "voting_close_at": (NOW + timedelta(days=4)).isoformat(),
+        **extra,
+    }
     response = facilitator.post("prompts", json=body)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
@@ -42,10 +47,12 @@ def html(client, path: str, **kw) -> str:
 @pytest.fixture
 def closed_challenge(facilitator, member, other_member, frozen):
     challenge = running_challenge(facilitator)
-    winner = member.post("ideas", json={"body": "", "title": "Booth tour",
-                                        "prompt_id": challenge["id"]}).get_json()
-    runner_up = other_member.post("ideas", json={"body": "", "title": "Customer voices",
-                                                 "prompt_id": challenge["id"]}).get_json()
+    winner = member.post(
+        "ideas", json={"body": "", "title": "Booth tour", "prompt_id": challenge["id"]}
+    ).get_json()
+    runner_up = other_member.post(
+        "ideas", json={"body": "", "title": "Customer voices", "prompt_id": challenge["id"]}
+    ).get_json()
     other_member.put(f"ideas/{winner['id']}/vote")
     facilitator.put(f"ideas/{winner['id']}/vote")
     member.put(f"ideas/{runner_up['id']}/vote")
@@ -77,11 +84,19 @@ def test_the_facilitator_posts_a_challenge_with_the_form(facilitator, member, fr
     local = (NOW + timedelta(days=1)).astimezone(timezone(timedelta(hours=2)))  # Berlin, summer
     later = local + timedelta(days=2)
     offset = int(-local.utcoffset().total_seconds() // 60)  # as getTimezoneOffset() says
-    response = facilitator.post("/prompts", data={
-        "kind": "challenge", "title": "Best apprentice story", "body": "Go!",
-        "submissions_close_at": local.strftime("%Y-%m-%dT%H:%M"),
-        "voting_close_at": later.strftime("%Y-%m-%dT%H:%M"),
-        "tz_offset": str(offset), "hide_tallies": "1", "votes_per_person": "2"})
+    response = facilitator.post(
+        "/prompts",
+        data={
+            "kind": "challenge",
+            "title": "Best apprentice story",
+            "body": "Go!",
+            "submissions_close_at": local.strftime("%Y-%m-%dT%H:%M"),
+            "voting_close_at": later.strftime("%Y-%m-%dT%H:%M"),
+            "tz_offset": str(offset),
+            "hide_tallies": "1",
+            "votes_per_person": "2",
+        },
+    )
     assert response.status_code == 302
     prompt_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     prompt = member.get(f"prompts/{prompt_id}").get_json()
@@ -92,10 +107,15 @@ def test_the_facilitator_posts_a_challenge_with_the_form(facilitator, member, fr
 
 
 def test_a_bad_form_comes_back_with_the_reason(facilitator, frozen):
-    response = facilitator.post("/prompts", data={
-        "kind": "challenge", "title": "Backwards",
-        "submissions_close_at": (NOW + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
-        "voting_close_at": (NOW + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")})
+    response = facilitator.post(
+        "/prompts",
+        data={
+            "kind": "challenge",
+            "title": "Backwards",
+            "submissions_close_at": (NOW + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+            "voting_close_at": (NOW + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Voting must close after the submissions close." in page
@@ -107,18 +127,26 @@ def test_a_bad_form_comes_back_with_the_reason(facilitator, frozen):
 def test_only_the_facilitator_posts_with_the_form(people_, client_name):
     client = people_.client(client_name)
     response = client.post("/prompts", data={"kind": "prompt", "title": "Me too"})
-    refused(client, response, "Only the facilitator may do this." if client_name == "member"
-            else "Observers watch the board and cannot change it.")
+    refused(
+        client,
+        response,
+        "Only the facilitator may do this."
+        if client_name == "member"
+        else "Observers watch the board and cannot change it.",
+    )
     assert people_.client("member").get("prompts").get_json() == []
 
 
 # ---- a running challenge -------------------------------------------------------------
 
 
-def test_a_running_challenge_hides_its_tallies_on_the_page(facilitator, member, other_member,
-                                                           frozen):
+def test_a_running_challenge_hides_its_tallies_on_the_page(
+    facilitator, member, other_member, frozen
+):
     challenge = running_challenge(facilitator, votes_per_person=2)
-    idea = member.post("ideas", json={"body": "", "title": "Booth tour", "prompt_id": challenge["id"]})
+    idea = member.post(
+        "ideas", json={"body": "", "title": "Booth tour", "prompt_id": challenge["id"]}
+    )
     other_member.put(f"ideas/{idea.get_json()['id']}/vote")
     page = html(member, f"/prompts/{challenge['id']}")
     assert "Booth tour" in page
@@ -131,17 +159,18 @@ def test_a_running_challenge_hides_its_tallies_on_the_page(facilitator, member, 
 
 def test_voting_and_posting_ideas_from_the_page(facilitator, member, other_member, frozen):
     challenge = running_challenge(facilitator, votes_per_person=1)
-    response = member.post(f"/prompts/{challenge['id']}/ideas",
-                           data={"title": "Night shift", "body": "Real people"})
+    response = member.post(
+        f"/prompts/{challenge['id']}/ideas", data={"title": "Night shift", "body": "Real people"}
+    )
     assert response.status_code == 302
     [idea] = member.get(f"ideas?prompt_id={challenge['id']}").get_json()["items"]
     assert idea["title"] == "Night shift" and idea["prompt_id"] == challenge["id"]
-    vote = other_member.post(f"/prompts/{challenge['id']}/ideas/{idea['id']}/vote",
-                             data={"vote": "1"})
+    vote = other_member.post(
+        f"/prompts/{challenge['id']}/ideas/{idea['id']}/vote", data={"vote": "1"}
+    )
     assert vote.status_code == 302
     assert other_member.get(f"ideas/{idea['id']}").get_json()["voted"] is True
-    assert "You have used 1 of your 1 votes." in html(other_member,
-                                                      f"/prompts/{challenge['id']}")
+    assert "You have used 1 of your 1 votes." in html(other_member, f"/prompts/{challenge['id']}")
     other_member.post(f"/prompts/{challenge['id']}/ideas/{idea['id']}/vote", data={"vote": "0"})
     assert other_member.get(f"ideas/{idea['id']}").get_json()["voted"] is False
 
@@ -159,21 +188,29 @@ def test_a_late_idea_from_the_page_is_refused_with_a_note(facilitator, member, f
 
 def test_an_observer_reads_but_gets_no_forms(facilitator, member, observer, frozen):
     challenge = running_challenge(facilitator)
-    idea = member.post("ideas", json={"body": "", "title": "Booth tour", "prompt_id": challenge["id"]})
+    idea = member.post(
+        "ideas", json={"body": "", "title": "Booth tour", "prompt_id": challenge["id"]}
+    )
     page = html(observer, f"/prompts/{challenge['id']}")
     assert "Booth tour" in page
     assert 'action="/prompts/' not in page
-    response = observer.post(f"/prompts/{challenge['id']}/ideas/{idea.get_json()['id']}/vote",
-                             data={"vote": "1"})
+    response = observer.post(
+        f"/prompts/{challenge['id']}/ideas/{idea.get_json()['id']}/vote", data={"vote": "1"}
+    )
     refused(observer, response, "Observers watch the board and cannot change it.")
     assert member.get(f"ideas/{idea.get_json()['id']}").get_json()["voted"] is False
 
 
 def test_user_text_never_becomes_markup(facilitator, member, frozen):
-    challenge = running_challenge(facilitator, title="<img src=x onerror=alert(1)>",
-                                  body="<script>alert(2)</script> [x](javascript:alert(3))")
-    member.post("ideas", json={"body": "", "title": "<script>alert(4)</script>",
-                               "prompt_id": challenge["id"]})
+    challenge = running_challenge(
+        facilitator,
+        title="<img src=x onerror=alert(1)>",
+        body="<script>alert(2)</script> [x](javascript:alert(3))",
+    )
+    member.post(
+        "ideas",
+        json={"body": "", "title": "<script>alert(4)</script>", "prompt_id": challenge["id"]},
+    )
     page = html(member, f"/prompts/{challenge['id']}")
     assert "<script>alert" not in page
     assert "<img src=x" not in page
@@ -201,23 +238,30 @@ def test_the_results_page_ranks_the_ideas(people_, closed_challenge):
     assert "3 people from 3 departments took part: 2 ideas, 3 votes." in page
     ranking = re.findall(r'<li id="idea-(\d+)" class="ranked ?(winner)?', page)
     assert [(int(i), w) for i, w in ranking] == [
-        (closed_challenge["winner"]["id"], "winner"), (closed_challenge["runner_up"]["id"], "")]
+        (closed_challenge["winner"]["id"], "winner"),
+        (closed_challenge["runner_up"]["id"], ""),
+    ]
     assert "Winner" in page
     assert "votes: hidden" not in page
 
 
-def test_anyone_but_observers_turns_a_winning_idea_into_tasks(people_, closed_challenge,
-                                                              member, other_member, observer):
+def test_anyone_but_observers_turns_a_winning_idea_into_tasks(
+    people_, closed_challenge, member, other_member, observer
+):
     challenge_id = closed_challenge["challenge"]["id"]
     winner_id = closed_challenge["winner"]["id"]
     assert "Turn into tasks" in html(other_member, f"/prompts/{challenge_id}")
     assert "Turn into tasks" not in html(observer, f"/prompts/{challenge_id}")
-    response = other_member.post(f"/prompts/{challenge_id}/ideas/{winner_id}/tasks", data={
-        "titles": "Write the booth tour script\n\n  Film the booth tour  \n"})
+    response = other_member.post(
+        f"/prompts/{challenge_id}/ideas/{winner_id}/tasks",
+        data={"titles": "Write the booth tour script\n\n  Film the booth tour  \n"},
+    )
     assert response.status_code == 302
     created = member.get(f"tasks?idea_id={winner_id}").get_json()["items"]
-    assert sorted(t["title"] for t in created) == ["Film the booth tour",
-                                                  "Write the booth tour script"]
+    assert sorted(t["title"] for t in created) == [
+        "Film the booth tour",
+        "Write the booth tour script",
+    ]
     assert all(t["status"] == "open" and t["claimed_by"] is None for t in created)
     page = html(member, f"/prompts/{challenge_id}")
     assert "Tasks from this idea" in page and "Film the booth tour" in page
@@ -227,8 +271,9 @@ def test_anyone_but_observers_turns_a_winning_idea_into_tasks(people_, closed_ch
 def test_observers_cannot_turn_ideas_into_tasks(closed_challenge, observer, member):
     challenge_id = closed_challenge["challenge"]["id"]
     winner_id = closed_challenge["winner"]["id"]
-    response = observer.post(f"/prompts/{challenge_id}/ideas/{winner_id}/tasks",
-                             data={"titles": "Sneaky task"})
+    response = observer.post(
+        f"/prompts/{challenge_id}/ideas/{winner_id}/tasks", data={"titles": "Sneaky task"}
+    )
     refused(observer, response, "Observers watch the board and cannot change it.")
     assert member.get(f"tasks?idea_id={winner_id}").get_json()["items"] == []
 
@@ -245,6 +290,7 @@ def test_an_idea_of_another_prompt_is_not_found_here(closed_challenge, member):
     other = member.post("ideas", json={"body": "", "title": "Unrelated"}).get_json()
     response = member.post(
         f"/prompts/{closed_challenge['challenge']['id']}/ideas/{other['id']}/tasks",
-        data={"titles": "x"})
+        data={"titles": "x"},
+    )
     refused(member, response, "No such idea.")
     assert member.get(f"tasks?idea_id={other['id']}").get_json()["items"] == []

@@ -12,9 +12,17 @@ from models import Comment, Idea, IdeaTag, Task, User, Vote
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
 
 LISTINGS = [
-    "ideas", "ideas?sort=new", "ideas?sort=hot", "ideas?tag=blog", "ideas?q=idea",
-    "ideas?department=1", "tasks", "tasks?mine=1", "tasks?status=claimed",
-    "ideas/1/comments", "events?after=0&limit=1000",
+    "ideas",
+    "ideas?sort=new",
+    "ideas?sort=hot",
+    "ideas?tag=blog",
+    "ideas?q=idea",
+    "ideas?department=1",
+    "tasks",
+    "tasks?mine=1",
+    "tasks?status=claimed",
+    "ideas/1/comments",
+    "events?after=0&limit=1000",
 ]
 
 
@@ -40,23 +48,37 @@ def fill(app, ideas: int, people: list[User]) -> None:
         for number in range(ideas):
             author = people[number % len(people)]
             at = start + timedelta(minutes=number)
-            idea = Idea(title=f"idea {number}", body="**body**", author_id=author.id,
-                        created_at=at, updated_at=at)
+            idea = Idea(
+                title=f"idea {number}",
+                body="**body**",
+                author_id=author.id,
+                created_at=at,
+                updated_at=at,
+            )
             idea.tag_rows = [IdeaTag(tag="blog"), IdeaTag(tag=f"tag{number % 7}")]
             session.add(idea)
             session.flush()
             for voter in people[: 1 + number % len(people)]:
                 session.add(Vote(idea_id=idea.id, user_id=voter.id, created_at=at))
             for commenter in people[:3]:
-                session.add(Comment(idea_id=idea.id, author_id=commenter.id, body="c",
-                                    created_at=at))
+                session.add(
+                    Comment(idea_id=idea.id, author_id=commenter.id, body="c", created_at=at)
+                )
             claimant = people[number % len(people)]
             status = ("open", "claimed", "done")[number % 3]
-            session.add(Task(title=f"task {number}", description="", idea_id=idea.id,
-                             status=status,
-                             claimed_by_id=None if status == "open" else claimant.id,
-                             claimed_at=None if status == "open" else at,
-                             created_by_id=author.id, created_at=at, updated_at=at))
+            session.add(
+                Task(
+                    title=f"task {number}",
+                    description="",
+                    idea_id=idea.id,
+                    status=status,
+                    claimed_by_id=None if status == "open" else claimant.id,
+                    claimed_at=None if status == "open" else at,
+                    created_by_id=author.id,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
         session.commit()
 
 

@@ -14,7 +14,6 @@ from tests.conftest import PASSWORD, REDIS_URL, JsonClient, make_user, service_o
 ADDRESS = "198.51.100.7"  # documentation range: only a value in the WSGI environ
 
 
-
 def client_from(app, address: str = ADDRESS) -> JsonClient:
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
@@ -123,9 +122,15 @@ def test_the_window_is_fifteen_minutes(app, monkeypatch):
 
 
 def register(client: JsonClient, n: int, department_id: int):
-    return client.post("auth/register", json={
-        "email": f"new{n}-{uuid.uuid4().hex[:6]}@example.com", "password": PASSWORD,
-        "display_name": f"New {n}", "department_id": department_id})
+    return client.post(
+        "auth/register",
+        json={
+            "email": f"new{n}-{uuid.uuid4().hex[:6]}@example.com",
+            "password": PASSWORD,
+            "display_name": f"New {n}",
+            "department_id": department_id,
+        },
+    )
 
 
 def test_registrations_are_limited_per_address(app):
@@ -140,8 +145,12 @@ def test_registrations_are_limited_per_address(app):
 def test_probing_taken_addresses_counts_towards_the_registration_limit(app):
     user = make_user(app, "mara")
     client = client_from(app)
-    body = {"email": user.email, "password": PASSWORD, "display_name": "Copy",
-            "department_id": user.department_id}
+    body = {
+        "email": user.email,
+        "password": PASSWORD,
+        "display_name": "Copy",
+        "department_id": user.department_id,
+    }
     for _ in range(10):
         assert client.post("auth/register", json=body).status_code == 409
     assert_too_many(client.post("auth/register", json=body), window=3600)
@@ -151,9 +160,15 @@ def test_typos_in_the_registration_form_do_not_count(app):
     department_id = make_user(app, "mara").department_id
     client = client_from(app)
     for _ in range(15):
-        response = client.post("auth/register", json={
-            "email": "not-an-email", "password": "short", "display_name": "X",
-            "department_id": department_id})
+        response = client.post(
+            "auth/register",
+            json={
+                "email": "not-an-email",
+                "password": "short",
+                "display_name": "X",
+                "department_id": department_id,
+            },
+        )
         assert response.status_code == 400
     assert register(client, 1, department_id).status_code == 201
 
@@ -162,8 +177,11 @@ def test_the_limit_answers_in_german_when_asked(app):
     user = make_user(app, "mara")
     client = client_from(app)
     fail_logins(client, user.email, 20)
-    response = client.post("auth/login", json={"email": user.email, "password": PASSWORD},
-                           headers={"Accept-Language": "de"})
+    response = client.post(
+        "auth/login",
+        json={"email": user.email, "password": PASSWORD},
+        headers={"Accept-Language": "de"},
+    )
     assert response.status_code == 429
     assert response.get_json()["error"]["code"] == "too_many_requests"
     assert "Versuche" in response.get_json()["error"]["message"]
@@ -206,6 +224,11 @@ def test_settings_pick_redis_when_a_redis_url_is_configured(tmp_path):
     assert Settings.from_env(base).ratelimit_storage == "memory://"
     queue = Settings.from_env({**base, "BOARD_MESSAGE_QUEUE": "redis://127.0.0.1:6379/3"})
     assert queue.ratelimit_storage == "redis://127.0.0.1:6379/3"
-    own = Settings.from_env({**base, "BOARD_MESSAGE_QUEUE": "redis://127.0.0.1:6379/3",
-                             "BOARD_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/4"})
+    own = Settings.from_env(
+        {
+            **base,
+            "BOARD_MESSAGE_QUEUE": "redis://127.0.0.1:6379/3",
+            "BOARD_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/4",
+        }
+    )
     assert own.ratelimit_storage == "redis://127.0.0.1:6379/4"

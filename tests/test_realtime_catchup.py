@@ -8,8 +8,9 @@ from tests.realtime_helpers import activity, connect
 
 
 @BOTH_DATABASES
-def test_a_reconnecting_board_catches_up_with_exactly_what_it_missed(app, member, other_member,
-                                                                     observer):
+def test_a_reconnecting_board_catches_up_with_exactly_what_it_missed(
+    app, member, other_member, observer
+):
     sleeper, stayer = connect(app, member), connect(app, observer)
     idea = member.post("ideas", json={"title": "Before the nap", "body": ""}).get_json()
     seen = activity(sleeper)
@@ -26,7 +27,11 @@ def test_a_reconnecting_board_catches_up_with_exactly_what_it_missed(app, member
     missed = member.get(f"events?after={last_seq}").get_json()
     live = activity(stayer)
     assert [e["type"] for e in live] == [
-        "idea.votes_changed", "task.created", "task.claimed", "comment.created"]
+        "idea.votes_changed",
+        "task.created",
+        "task.claimed",
+        "comment.created",
+    ]
     assert missed["items"] == live
     assert missed["last_seq"] == live[-1]["seq"]
     assert activity(sleeper) == []  # nothing arrived while it was away

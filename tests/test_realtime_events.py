@@ -20,8 +20,9 @@ def post_idea(client, title="Trade fair reel"):
 
 
 @BOTH_DATABASES
-def test_a_change_reaches_every_board_as_the_envelope_the_log_keeps(app, member, other_member,
-                                                                   observer):
+def test_a_change_reaches_every_board_as_the_envelope_the_log_keeps(
+    app, member, other_member, observer
+):
     sockets = [connect(app, c) for c in (member, other_member, observer)]
     idea = post_idea(member)
 
@@ -104,23 +105,41 @@ def test_a_rolled_back_savepoint_drops_only_its_own_events(app, db, member, peop
 
     assert [e["data"] for e in activity(socket)] == [kept["data"], also_kept["data"]]
     assert [e["data"] for e in member.get("events?after=0").get_json()["items"]] == [
-        kept["data"], also_kept["data"]]
+        kept["data"],
+        also_kept["data"],
+    ]
 
 
-def test_a_private_event_reaches_only_its_recipients(app, db, member, other_member,
-                                                    facilitator, observer, people_):
-    sockets = {name: connect(app, c) for name, c in [
-        ("member", member), ("other_member", other_member), ("facilitator", facilitator),
-        ("observer", observer)]}
+def test_a_private_event_reaches_only_its_recipients(
+    app, db, member, other_member, facilitator, observer, people_
+):
+    sockets = {
+        name: connect(app, c)
+        for name, c in [
+            ("member", member),
+            ("other_member", other_member),
+            ("facilitator", facilitator),
+            ("observer", observer),
+        ]
+    }
     sender = db.merge(people_.user("facilitator"))
     recipient = people_.user("member")
-    events.record(db, "nudge.sent", sender, {"nudge": {"message": "Film it?"}},
-                  recipients=[recipient.id, sender.id])
+    events.record(
+        db,
+        "nudge.sent",
+        sender,
+        {"nudge": {"message": "Film it?"}},
+        recipients=[recipient.id, sender.id],
+    )
     db.commit()
 
     got = {name: [e["type"] for e in activity(s)] for name, s in sockets.items()}
-    assert got == {"member": ["nudge.sent"], "facilitator": ["nudge.sent"],
-                   "other_member": [], "observer": []}
+    assert got == {
+        "member": ["nudge.sent"],
+        "facilitator": ["nudge.sent"],
+        "other_member": [],
+        "observer": [],
+    }
 
 
 def test_a_private_event_without_recipients_reaches_nobody(app, db, member, people_):

@@ -16,10 +16,15 @@ def presence(socket) -> list[dict]:
     return received(socket, "presence")
 
 
-def test_presence_counts_people_per_department_and_names_no_one(app, people_, member,
-                                                              other_member, observer):
-    tabs = [connect(app, member), connect(app, member), connect(app, other_member),
-            connect(app, observer)]
+def test_presence_counts_people_per_department_and_names_no_one(
+    app, people_, member, other_member, observer
+):
+    tabs = [
+        connect(app, member),
+        connect(app, member),
+        connect(app, other_member),
+        connect(app, observer),
+    ]
     flush_presence()
 
     expected = {"online": 3, "departments": {"IT": 1, "Marketing": 1, "Sales": 1}}
@@ -66,7 +71,9 @@ def test_the_throttle_allows_one_flush_per_interval():
 
 def test_snapshot_counts_each_person_once():
     assert snapshot_of({1: "IT", 2: "IT", 3: "Sales"}) == {
-        "online": 3, "departments": {"IT": 2, "Sales": 1}}
+        "online": 3,
+        "departments": {"IT": 2, "Sales": 1},
+    }
     assert snapshot_of({}) == {"online": 0, "departments": {}}
 
 
@@ -112,9 +119,11 @@ def test_an_update_another_process_already_sent_is_not_repeated(redis_client):
     people = {"a": {1: "IT"}, "b": {}}
 
     def presence_for(name):
-        return Presence(RedisStore(client, prefix, process_id=name),
-                        online=lambda: people[name],
-                        emit=lambda snapshot, to: sent[name].append((snapshot, to)))
+        return Presence(
+            RedisStore(client, prefix, process_id=name),
+            online=lambda: people[name],
+            emit=lambda snapshot, to: sent[name].append((snapshot, to)),
+        )
 
     a, b = presence_for("a"), presence_for("b")
     a.flush()

@@ -79,8 +79,14 @@ def servers(board_env):
     for _ in range(2):
         port = free_port()
         env = {**board_env, "BOARD_PORT": str(port)}
-        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "app.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         started.append((process, f"http://127.0.0.1:{port}"))
     try:
         for process, url in started:
@@ -102,8 +108,11 @@ class Person:
     def __init__(self, server: str, email: str):
         self.server = server
         self.http = requests.Session()
-        response = self.http.post(f"{server}/api/v1/auth/login", timeout=TIMEOUT,
-                                  json={"email": email, "password": PASSWORD})
+        response = self.http.post(
+            f"{server}/api/v1/auth/login",
+            timeout=TIMEOUT,
+            json={"email": email, "password": PASSWORD},
+        )
         assert response.status_code == 200, response.text
         self.http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
 
@@ -123,8 +132,12 @@ class Tab:
         self.client.on("activity", lambda data: self.messages.put(("activity", data)))
         self.client.on("presence", lambda data: self.messages.put(("presence", data)))
         self.client.on("disconnect", lambda *reason: self.messages.put(("disconnect", None)))
-        self.client.connect(server, headers={"Cookie": person.cookie()},
-                            transports=["websocket"], wait_timeout=TIMEOUT)
+        self.client.connect(
+            server,
+            headers={"Cookie": person.cookie()},
+            transports=["websocket"],
+            wait_timeout=TIMEOUT,
+        )
 
     def next(self, name: str, matching=lambda data: True):
         deadline = time.monotonic() + TIMEOUT
@@ -149,8 +162,9 @@ def test_a_change_written_through_one_process_reaches_a_board_on_the_other(serve
         envelope = tab.next("activity")
         assert envelope["type"] == "idea.created"
         assert envelope["data"]["idea"]["id"] == created.json()["id"]
-        logged = reader.http.get(f"{b}/api/v1/events?after={envelope['seq'] - 1}",
-                                 timeout=TIMEOUT).json()["items"]
+        logged = reader.http.get(
+            f"{b}/api/v1/events?after={envelope['seq'] - 1}", timeout=TIMEOUT
+        ).json()["items"]
         assert logged == [envelope]
     finally:
         tab.client.disconnect()
@@ -186,9 +200,23 @@ def test_a_role_change_made_by_the_cli_ends_the_sockets_on_every_process(servers
     leaver = Person(a, "leaver@example.com")
     tabs = [Tab(a, leaver), Tab(b, leaver)]
     done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "users", "set-role",
-         "leaver@example.com", "member"],
-        cwd=ROOT, env=board_env, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "app",
+            "users",
+            "set-role",
+            "leaver@example.com",
+            "member",
+        ],
+        cwd=ROOT,
+        env=board_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     for tab in tabs:
         tab.next("disconnect")
@@ -200,5 +228,9 @@ def test_another_origin_is_refused_by_every_process(servers):
         person = Person(server, "quitter@example.com")
         client = socketio_client.Client(reconnection=False)
         with pytest.raises(socketio_client.exceptions.ConnectionError):
-            client.connect(server, transports=["polling"], wait_timeout=TIMEOUT,
-                           headers={"Cookie": person.cookie(), "Origin": "https://evil.example"})
+            client.connect(
+                server,
+                transports=["polling"],
+                wait_timeout=TIMEOUT,
+                headers={"Cookie": person.cookie(), "Origin": "https://evil.example"},
+            )

@@ -35,8 +35,10 @@ def board_state(app) -> tuple:
     from models import Comment, Event, Idea, Nudge, Prompt, Task, User, Vote
 
     with app.extensions["board_db"].Session() as session:
-        counts = tuple(session.scalar(select(func.count()).select_from(m))
-                       for m in (Idea, Vote, Comment, Task, Prompt, Nudge, Event, User))
+        counts = tuple(
+            session.scalar(select(func.count()).select_from(m))
+            for m in (Idea, Vote, Comment, Task, Prompt, Nudge, Event, User)
+        )
         ideas = tuple(session.execute(select(Idea.id, Idea.title, Idea.body)).all())
         tasks = tuple(session.execute(select(Task.id, Task.status, Task.claimed_by_id)).all())
         users = tuple(session.execute(select(User.id, User.language, User.role)).all())
@@ -57,15 +59,17 @@ def seeded(member, facilitator):
 
 @pytest.mark.parametrize("token", [None, "wrong-token"], ids=["missing", "wrong"])
 def test_every_json_write_without_a_valid_csrf_token_is_refused_and_changes_nothing(
-        app, seeded, facilitator, token):
+    app, seeded, facilitator, token
+):
     routes = api_write_routes(app)
     assert len(routes) >= 10, routes  # the contract's writes are all there
     before = board_state(app)
     for client in (seeded, facilitator):
         for endpoint, method, url in routes:
             headers = {"X-CSRF-Token": token} if token else {}
-            response = client._call(method, url, json={"title": "x", "body": "y"},
-                                    csrf=False, headers=headers)
+            response = client._call(
+                method, url, json={"title": "x", "body": "y"}, csrf=False, headers=headers
+            )
             assert response.status_code in (400, 403), (endpoint, method, response.status_code)
             error = response.get_json()["error"]
             assert error["code"] == "csrf_failed", (endpoint, error)
@@ -76,8 +80,12 @@ def test_every_json_write_without_a_valid_csrf_token_is_refused_and_changes_noth
 
 def test_another_persons_csrf_token_does_not_work(app, seeded, other_member):
     before = board_state(app)
-    response = seeded.post("ideas", json={"title": "Forged", "body": "x"},
-                           headers={"X-CSRF-Token": other_member.csrf_token}, csrf=False)
+    response = seeded.post(
+        "ideas",
+        json={"title": "Forged", "body": "x"},
+        headers={"X-CSRF-Token": other_member.csrf_token},
+        csrf=False,
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "csrf_failed"
     assert board_state(app) == before
@@ -91,13 +99,21 @@ def test_the_right_token_lets_the_same_write_through(seeded):
 def test_register_and_login_need_no_csrf_token(app, people_):
     anonymous = JsonClient(app.test_client())
     departments = anonymous.get("departments").get_json()
-    registered = anonymous.post("auth/register", json={
-        "email": "new@example.com", "password": PASSWORD, "display_name": "New",
-        "department_id": departments[0]["id"]}, csrf=False)
+    registered = anonymous.post(
+        "auth/register",
+        json={
+            "email": "new@example.com",
+            "password": PASSWORD,
+            "display_name": "New",
+            "department_id": departments[0]["id"],
+        },
+        csrf=False,
+    )
     assert registered.status_code == 201
     fresh = JsonClient(app.test_client())
-    logged_in = fresh.post("auth/login", json={"email": "new@example.com",
-                                               "password": PASSWORD}, csrf=False)
+    logged_in = fresh.post(
+        "auth/login", json={"email": "new@example.com", "password": PASSWORD}, csrf=False
+    )
     assert logged_in.status_code == 200
     assert logged_in.get_json()["csrf_token"]
 
@@ -128,8 +144,9 @@ def test_every_page_form_route_refuses_a_post_without_csrf_token(app, member):
         if rule.rule.startswith(("/api/", "/static")) or "POST" not in (rule.methods or ()):
             continue
         url = re.sub(r"<(?:\w+:)?\w+>", "1", rule.rule)
-        response = member.client.post(url, data={"email": "mara@example.com",
-                                                 "password": PASSWORD, "title": "x"})
+        response = member.client.post(
+            url, data={"email": "mara@example.com", "password": PASSWORD, "title": "x"}
+        )
         assert response.status_code == 400, (rule.rule, response.status_code)
 
 
@@ -144,7 +161,8 @@ def session_cookie(response) -> str:
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(app, people_):
     response = JsonClient(app.test_client()).post(
-        "auth/login", json={"email": "mara@example.com", "password": PASSWORD})
+        "auth/login", json={"email": "mara@example.com", "password": PASSWORD}
+    )
     cookie = session_cookie(response)
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
@@ -152,24 +170,26 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(app, people_):
 
 
 def test_the_session_cookie_is_secure_when_configured(settings):
-    app = create_app({"TESTING": True},
-                     settings=dataclasses.replace(settings, secure_cookies=True))
+    app = create_app({"TESTING": True}, settings=dataclasses.replace(settings, secure_cookies=True))
     try:
         from tests.conftest import make_user
 
         make_user(app, "mara")
         client = app.test_client()
-        response = client.post("/api/v1/auth/login",
-                               json={"email": "mara@example.com", "password": PASSWORD},
-                               base_url="https://localhost")
+        response = client.post(
+            "/api/v1/auth/login",
+            json={"email": "mara@example.com", "password": PASSWORD},
+            base_url="https://localhost",
+        )
         cookie = session_cookie(response)
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     finally:
         app.extensions["board_db"].dispose()
 
 
-@pytest.mark.parametrize("raw, expected", [("1", True), ("true", True), ("0", False),
-                                           ("", False), (None, False)])
+@pytest.mark.parametrize(
+    "raw, expected", [("1", True), ("true", True), ("0", False), ("", False), (None, False)]
+)
 def test_secure_cookies_come_from_the_environment(tmp_path, raw, expected):
     env = {"BOARD_INSTANCE_PATH": str(tmp_path), "BOARD_SECRET_KEY": "x"}
     if raw is not None:
@@ -184,8 +204,9 @@ def test_login_starts_a_fresh_session(app, people_):
     with client.session_transaction() as session:
         session["planted_by_attacker"] = "fixation"
         old_raw_token = session["csrf_token"]
-    response = client.post("/api/v1/auth/login",
-                           json={"email": "mara@example.com", "password": PASSWORD})
+    response = client.post(
+        "/api/v1/auth/login", json={"email": "mara@example.com", "password": PASSWORD}
+    )
     assert response.status_code == 200
     new_token = response.get_json()["csrf_token"]
     assert new_token != old_token
@@ -194,12 +215,14 @@ def test_login_starts_a_fresh_session(app, people_):
         assert session["csrf_token"] != old_raw_token
         assert session["board_sid"]
     # The token from before the login no longer authorises a write.
-    refused = client.post("/api/v1/ideas", json={"title": "x", "body": "y"},
-                          headers={"X-CSRF-Token": old_token})
+    refused = client.post(
+        "/api/v1/ideas", json={"title": "x", "body": "y"}, headers={"X-CSRF-Token": old_token}
+    )
     assert refused.status_code == 400
     assert refused.get_json()["error"]["code"] == "csrf_failed"
-    allowed = client.post("/api/v1/ideas", json={"title": "x", "body": "y"},
-                          headers={"X-CSRF-Token": new_token})
+    allowed = client.post(
+        "/api/v1/ideas", json={"title": "x", "body": "y"}, headers={"X-CSRF-Token": new_token}
+    )
     assert allowed.status_code == 201
 
 
@@ -283,26 +306,32 @@ def assert_security_headers(response) -> None:
     assert csp["frame-ancestors"] == ["'none'"]
     assert csp["object-src"] == ["'none'"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer",
-                                                   "strict-origin-when-cross-origin")
+    assert response.headers["Referrer-Policy"] in (
+        "same-origin",
+        "no-referrer",
+        "strict-origin-when-cross-origin",
+    )
 
 
-@pytest.mark.parametrize("who, method, path, body, status", [
-    ("anonymous", "GET", "/", None, 302),
-    ("member", "GET", "/", None, 200),
-    ("anonymous", "GET", "/login", None, 200),
-    ("member", "GET", "/no-such-page", None, 404),
-    ("anonymous", "GET", "/static/css/board.css", None, 200),
-    ("anonymous", "GET", "/api/v1/openapi.json", None, 200),
-    ("member", "GET", "/api/v1/me", None, 200),
-    ("anonymous", "GET", "/api/v1/me", None, 401),
-    ("anonymous", "GET", "/api/v1/departments", None, 200),
-    ("member", "GET", "/api/v1/ideas/999", None, 404),
-    ("member", "POST", "/api/v1/ideas", "{not json", 400),
-    ("anonymous", "POST", "/api/v1/auth/login", "{not json", 400),
-    ("observer", "POST", "/api/v1/ideas", '{"title": "x", "body": "y"}', 403),
-    ("member", "DELETE", "/api/v1/me", None, 405),
-])
+@pytest.mark.parametrize(
+    "who, method, path, body, status",
+    [
+        ("anonymous", "GET", "/", None, 302),
+        ("member", "GET", "/", None, 200),
+        ("anonymous", "GET", "/login", None, 200),
+        ("member", "GET", "/no-such-page", None, 404),
+        ("anonymous", "GET", "/static/css/board.css", None, 200),
+        ("anonymous", "GET", "/api/v1/openapi.json", None, 200),
+        ("member", "GET", "/api/v1/me", None, 200),
+        ("anonymous", "GET", "/api/v1/me", None, 401),
+        ("anonymous", "GET", "/api/v1/departments", None, 200),
+        ("member", "GET", "/api/v1/ideas/999", None, 404),
+        ("member", "POST", "/api/v1/ideas", "{not json", 400),
+        ("anonymous", "POST", "/api/v1/auth/login", "{not json", 400),
+        ("observer", "POST", "/api/v1/ideas", '{"title": "x", "body": "y"}', 403),
+        ("member", "DELETE", "/api/v1/me", None, 405),
+    ],
+)
 def test_every_response_carries_the_security_headers(people_, who, method, path, body, status):
     client = people_.client(who)
     response = client._call(method, path, data=body, content_type="application/json")
@@ -326,8 +355,9 @@ def test_hsts_only_over_https(app):
 
 
 def proxied_app(settings, proxies: int):
-    return create_app({"TESTING": True},
-                      settings=dataclasses.replace(settings, trusted_proxies=proxies))
+    return create_app(
+        {"TESTING": True}, settings=dataclasses.replace(settings, trusted_proxies=proxies)
+    )
 
 
 def test_forwarded_headers_are_ignored_unless_a_proxy_is_trusted(settings):
@@ -338,12 +368,16 @@ def test_forwarded_headers_are_ignored_unless_a_proxy_is_trusted(settings):
         assert "Strict-Transport-Security" not in response.headers
         # Rotating a forged X-Forwarded-For does not escape the per-address login limit.
         for n in range(100):
-            client.post("/api/v1/auth/login",
-                        json={"email": f"x{n}@example.com", "password": "wrong-password"},
-                        headers={"X-Forwarded-For": f"203.0.113.{n}"})
-        refused = client.post("/api/v1/auth/login",
-                              json={"email": "y@example.com", "password": "wrong-password"},
-                              headers={"X-Forwarded-For": "203.0.113.250"})
+            client.post(
+                "/api/v1/auth/login",
+                json={"email": f"x{n}@example.com", "password": "wrong-password"},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            )
+        refused = client.post(
+            "/api/v1/auth/login",
+            json={"email": "y@example.com", "password": "wrong-password"},
+            headers={"X-Forwarded-For": "203.0.113.250"},
+        )
         assert refused.status_code == 429
     finally:
         app.extensions["board_db"].dispose()
@@ -356,13 +390,17 @@ def test_a_trusted_proxy_tells_the_client_address_and_scheme(settings):
         response = client.get("/login", headers={"X-Forwarded-Proto": "https"})
         assert "Strict-Transport-Security" in response.headers
         for n in range(100):
-            client.post("/api/v1/auth/login",
-                        json={"email": f"x{n}@example.com", "password": "wrong-password"},
-                        headers={"X-Forwarded-For": "203.0.113.1"})
+            client.post(
+                "/api/v1/auth/login",
+                json={"email": f"x{n}@example.com", "password": "wrong-password"},
+                headers={"X-Forwarded-For": "203.0.113.1"},
+            )
         # Another person behind the same proxy is not locked out by the guesser.
-        other = client.post("/api/v1/auth/login",
-                            json={"email": "y@example.com", "password": "wrong-password"},
-                            headers={"X-Forwarded-For": "203.0.113.2"})
+        other = client.post(
+            "/api/v1/auth/login",
+            json={"email": "y@example.com", "password": "wrong-password"},
+            headers={"X-Forwarded-For": "203.0.113.2"},
+        )
         assert other.status_code == 401
     finally:
         app.extensions["board_db"].dispose()
@@ -380,8 +418,9 @@ def test_a_logout_holds_in_every_process_with_redis(settings):
 
     from tests.conftest import REDIS_URL, make_user, service_or_skip
 
-    service_or_skip("Redis", lambda: redis.Redis.from_url(
-        REDIS_URL, socket_connect_timeout=2).ping())
+    service_or_skip(
+        "Redis", lambda: redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    )
     shared = dataclasses.replace(settings, ratelimit_storage=REDIS_URL)
     first = create_app({"TESTING": True}, settings=shared)
     second = None

@@ -20,30 +20,37 @@ HOSTILE = {
     "department": '<script>alert("xss-dept")</script>',
     "comment": '<svg onload=alert("xss-comment")>',
     "task": '"><script>alert("xss-task")</script>',
-    "prompt": '<iframe src="javascript:alert(\'xss-prompt\')"></iframe>',
+    "prompt": "<iframe src=\"javascript:alert('xss-prompt')\"></iframe>",
     "nudge": "<b onmouseover=alert('xss-nudge')>hi</b>",
 }
-
 
 
 @pytest.fixture
 def hostile_board(app, people_):
     """Every kind of user text on the board holds an attack; returns the ids to visit."""
     with app.extensions["board_db"].Session() as session:
-        villain = people.create_user(session, "villain@example.com", PASSWORD, HOSTILE["name"],
-                                     HOSTILE["department"], "member")
+        villain = people.create_user(
+            session,
+            "villain@example.com",
+            PASSWORD,
+            HOSTILE["name"],
+            HOSTILE["department"],
+            "member",
+        )
     client = JsonClient(app.test_client()).login(villain.email)
     idea = client.post("ideas", json={"title": HOSTILE["title"], "body": HOSTILE["body"]})
     assert idea.status_code == 201, idea.get_json()
     idea_id = idea.get_json()["id"]
     client.post(f"ideas/{idea_id}/comments", json={"body": HOSTILE["comment"]})
-    task = client.post("tasks", json={"title": HOSTILE["task"], "description": HOSTILE["task"],
-                                      "idea_id": idea_id}).get_json()
+    task = client.post(
+        "tasks", json={"title": HOSTILE["task"], "description": HOSTILE["task"], "idea_id": idea_id}
+    ).get_json()
     client.post(f"tasks/{task['id']}/claim")
     sam, mara = people_.user("facilitator"), people_.user("member")
     with app.extensions["board_db"].Session() as session:
-        prompt = Prompt(kind="challenge", title=HOSTILE["prompt"], body=HOSTILE["prompt"],
-                        author_id=sam.id)
+        prompt = Prompt(
+            kind="challenge", title=HOSTILE["prompt"], body=HOSTILE["prompt"], author_id=sam.id
+        )
         session.add(prompt)
         nudge = Nudge(message=HOSTILE["nudge"], from_id=sam.id, to_user_id=mara.id)
         session.add(nudge)
@@ -52,9 +59,15 @@ def hostile_board(app, people_):
         villain_row = session.get(User, villain.id)
         villain_row.feed_token = "feed-token-for-tests"
         session.commit()
-        ids = {"idea_id": idea_id, "task_id": task["id"], "prompt_id": prompt.id,
-               "nudge_id": nudge.id, "user_id": villain.id, "token": "feed-token-for-tests",
-               "department_id": villain.department_id}
+        ids = {
+            "idea_id": idea_id,
+            "task_id": task["id"],
+            "prompt_id": prompt.id,
+            "nudge_id": nudge.id,
+            "user_id": villain.id,
+            "token": "feed-token-for-tests",
+            "department_id": villain.department_id,
+        }
     return ids
 
 
@@ -94,7 +107,8 @@ class PageInspector(HTMLParser):
             if name.startswith("on"):
                 self.problems.append(f"event handler {name} on <{tag}>")
             if name in ("href", "src", "action", "formaction", "data") and re.match(
-                    r"\s*(javascript|vbscript|data):", value, re.I):
+                r"\s*(javascript|vbscript|data):", value, re.I
+            ):
                 self.problems.append(f"{name}={value!r} on <{tag}>")
         if tag in ("iframe", "object", "embed", "base"):
             self.problems.append(f"<{tag}> element")
@@ -112,8 +126,7 @@ def page_problems(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member", "facilitator", "observer", "villain"])
-def test_every_page_is_free_of_inline_script_and_of_user_markup(app, people_, hostile_board,
-                                                               who):
+def test_every_page_is_free_of_inline_script_and_of_user_markup(app, people_, hostile_board, who):
     if who == "villain":
         client = JsonClient(app.test_client()).login("villain@example.com")
     else:
@@ -138,8 +151,10 @@ def test_every_page_is_free_of_inline_script_and_of_user_markup(app, people_, ho
 def test_user_text_shows_up_escaped_where_a_page_shows_it(app, people_, hostile_board):
     """At least the board or the idea's page names the idea: as text, never as a tag."""
     client = people_.client("member")
-    pages = [client.client.get(url).get_data(as_text=True)
-             for url in ("/", f"/ideas/{hostile_board['idea_id']}")]
+    pages = [
+        client.client.get(url).get_data(as_text=True)
+        for url in ("/", f"/ideas/{hostile_board['idea_id']}")
+    ]
     shown = [html for html in pages if "xss-title" in html]
     if not shown:
         pytest.skip("no page shows idea titles server-side yet")

@@ -67,20 +67,28 @@ def test_removal_ends_that_persons_sockets_at_once(app, people_):
     assert [e["type"] for e in activity(bystander)] == ["idea.created"]
 
 
-def test_a_change_made_by_another_process_ends_sockets_before_the_next_emit(app, settings,
-                                                                           people_):
+def test_a_change_made_by_another_process_ends_sockets_before_the_next_emit(app, settings, people_):
     """Without a message queue the CLI, running in its own process, cannot reach the
     server: the server re-checks its sockets before it sends anything."""
     leaving, staying = people_.client("other_member"), people_.client("member")
     tab, bystander = connect(app, leaving), connect(app, staying)
     staying.post("ideas", json={"title": "Before", "body": ""})  # a check already ran
     activity(tab), activity(bystander)
-    env = {**os.environ, "BOARD_DATABASE_URL": settings.database_url,
-           "BOARD_INSTANCE_PATH": str(settings.instance_path), "BOARD_SECRET_KEY": "test"}
+    env = {
+        **os.environ,
+        "BOARD_DATABASE_URL": settings.database_url,
+        "BOARD_INSTANCE_PATH": str(settings.instance_path),
+        "BOARD_SECRET_KEY": "test",
+    }
     env.pop("BOARD_MESSAGE_QUEUE", None)
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "users", "remove",
-                           "ivan@example.com"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "users", "remove", "ivan@example.com"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
 
     assert tab.is_connected()  # nothing has told this process yet
@@ -95,8 +103,11 @@ def test_the_heartbeat_recheck_ends_stale_sockets_without_any_emit(app, db, peop
     leaving, staying = people_.client("other_member"), people_.client("member")
     tab, bystander = connect(app, leaving), connect(app, staying)
     # as the CLI of another process would leave it: the version moved on, nobody told us
-    db.execute(update(User).where(User.email == "ivan@example.com")
-               .values(session_version=User.session_version + 1))
+    db.execute(
+        update(User)
+        .where(User.email == "ivan@example.com")
+        .values(session_version=User.session_version + 1)
+    )
     db.commit()
 
     ended = realtime.live().revalidate()

@@ -56,8 +56,9 @@ def test_a_handshake_from_the_boards_own_origin_is_accepted(app, member):
 def test_named_origins_are_the_only_ones_accepted(settings):
     from dataclasses import replace
 
-    named = create_app({"TESTING": True}, settings=replace(
-        settings, cors_origins=["https://board.example.com"]))
+    named = create_app(
+        {"TESTING": True}, settings=replace(settings, cors_origins=["https://board.example.com"])
+    )
     try:
         client = named.test_client()
         ok = client.get(HANDSHAKE, headers={"Origin": "https://board.example.com"})
@@ -107,15 +108,15 @@ def open_polling_session(member) -> str:
 def test_an_oversized_message_is_refused(app, member):
     sid = open_polling_session(member)
     oversized = "4" + "x" * (MAX_CLIENT_MESSAGE_BYTES + 1)
-    response = member.client.post(f"{HANDSHAKE}&sid={sid}", data=oversized,
-                                  content_type="text/plain")
+    response = member.client.post(
+        f"{HANDSHAKE}&sid={sid}", data=oversized, content_type="text/plain"
+    )
     assert response.status_code == 413
 
 
 def test_a_message_within_the_limit_is_accepted(app, member):
     sid = open_polling_session(member)
-    response = member.client.post(f"{HANDSHAKE}&sid={sid}", data="40",
-                                  content_type="text/plain")
+    response = member.client.post(f"{HANDSHAKE}&sid={sid}", data="40", content_type="text/plain")
     assert response.status_code == 200
 
 
@@ -128,8 +129,10 @@ def test_the_socket_has_no_handler_but_connect_and_disconnect():
 
 
 def counts(db):
-    return [db.scalar(select(func.count()).select_from(model))
-            for model in (Idea, Vote, Comment, Task, Event)]
+    return [
+        db.scalar(select(func.count()).select_from(model))
+        for model in (Idea, Vote, Comment, Task, Event)
+    ]
 
 
 CLIENT_EMITS = [
@@ -144,8 +147,7 @@ CLIENT_EMITS = [
 ]
 
 
-def test_whatever_a_client_emits_changes_nothing_and_reaches_nobody(app, db, member,
-                                                                   other_member):
+def test_whatever_a_client_emits_changes_nothing_and_reaches_nobody(app, db, member, other_member):
     idea = member.post("ideas", json={"title": "Real", "body": ""}).get_json()
     member.post("tasks", json={"title": "Real task", "idea_id": idea["id"]})
     sender, watcher = connect(app, member), connect(app, other_member)

@@ -30,8 +30,11 @@ def server(app, people_):
 @pytest.fixture
 def cookie(server) -> str:
     http = requests.Session()
-    response = http.post(f"{server}/api/v1/auth/login", timeout=TIMEOUT,
-                         json={"email": "mara@example.com", "password": PASSWORD})
+    response = http.post(
+        f"{server}/api/v1/auth/login",
+        timeout=TIMEOUT,
+        json={"email": "mara@example.com", "password": PASSWORD},
+    )
     assert response.status_code == 200
     return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
@@ -58,7 +61,10 @@ def test_another_origin_is_refused_over_websocket_even_with_a_valid_session(serv
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
         websocket.create_connection(
             server.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
-            cookie=cookie, origin="https://evil.example", timeout=TIMEOUT)
+            cookie=cookie,
+            origin="https://evil.example",
+            timeout=TIMEOUT,
+        )
     assert refused.value.status_code == 400
 
 
@@ -75,7 +81,10 @@ def test_no_session_is_refused_on_the_real_transport(server):
 def open_websocket(server, cookie):
     ws = websocket.create_connection(
         server.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
-        cookie=cookie, origin=server, timeout=TIMEOUT)
+        cookie=cookie,
+        origin=server,
+        timeout=TIMEOUT,
+    )
     assert ws.recv().startswith("0{")  # Engine.IO open
     ws.send("40")  # Socket.IO connect
     assert ws.recv().startswith("40{")

@@ -12,7 +12,10 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Endpoints that answer without a session (the contract's list).
 PUBLIC_ENDPOINTS = {
-    "api.list_departments", "api.register", "api.login", "api.openapi",
+    "api.list_departments",
+    "api.register",
+    "api.login",
+    "api.openapi",
 }
 
 

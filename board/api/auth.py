@@ -25,14 +25,17 @@ def _start_session(user) -> dict:
 @limit_registration
 @csrf.exempt
 def register():
-    body = json_body({
-        "email": Field("str", required=True, max_length=254),
-        "password": Field("str", required=True, max_length=1024),
-        "display_name": Field("str", required=True, max_length=80),
-        "department_id": Field("int", required=True),
-    })
-    user = people.register(db(), body["email"], body["password"], body["display_name"],
-                           body["department_id"])
+    body = json_body(
+        {
+            "email": Field("str", required=True, max_length=254),
+            "password": Field("str", required=True, max_length=1024),
+            "display_name": Field("str", required=True, max_length=80),
+            "department_id": Field("int", required=True),
+        }
+    )
+    user = people.register(
+        db(), body["email"], body["password"], body["display_name"], body["department_id"]
+    )
     return ok(_start_session(user), 201)
 
 
@@ -40,10 +43,12 @@ def register():
 @limit_login
 @csrf.exempt
 def login():
-    body = json_body({
-        "email": Field("str", required=True, max_length=254),
-        "password": Field("str", required=True, max_length=1024),
-    })
+    body = json_body(
+        {
+            "email": Field("str", required=True, max_length=254),
+            "password": Field("str", required=True, max_length=1024),
+        }
+    )
     user = people.authenticate(db(), body["email"], body["password"])
     return ok(_start_session(user))
 

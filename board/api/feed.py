@@ -37,22 +37,32 @@ def read_feed():
     session, tz = db(), board_tz()
     flt = feed.filter_from_args(session, request.args)
     page = feed.read_feed(
-        session, current_user, flt, tz,
-        before=query_int("before", minimum=1), after=query_int("after", minimum=0),
-        limit=query_int("limit", 100, minimum=1, maximum=feed.PAGE_SIZE, clamp=True))
+        session,
+        current_user,
+        flt,
+        tz,
+        before=query_int("before", minimum=1),
+        after=query_int("after", minimum=0),
+        limit=query_int("limit", 100, minimum=1, maximum=feed.PAGE_SIZE, clamp=True),
+    )
     summary = feed.summarize(session, current_user, flt, tz)
     language = current_language()
-    return ok({
-        "items": [item_dict(item, language) for item in page.items],
-        "last_seq": page.last_seq,
-        "next_before": page.next_before,
-        "summary": {
-            "ideas": summary.ideas, "tasks_done": summary.tasks_done,
-            "challenges": summary.challenges, "departments": summary.departments,
-            "weeks": [{**asdict(week), "start": week.start.isoformat()}
-                      for week in summary.weeks],
-        },
-    })
+    return ok(
+        {
+            "items": [item_dict(item, language) for item in page.items],
+            "last_seq": page.last_seq,
+            "next_before": page.next_before,
+            "summary": {
+                "ideas": summary.ideas,
+                "tasks_done": summary.tasks_done,
+                "challenges": summary.challenges,
+                "departments": summary.departments,
+                "weeks": [
+                    {**asdict(week), "start": week.start.isoformat()} for week in summary.weeks
+                ],
+            },
+        }
+    )
 
 
 def _token_answer(token: str | None) -> dict:

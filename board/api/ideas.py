@@ -19,7 +19,8 @@ from board.api.parsing import (
 @api.get("/ideas")
 def list_ideas():
     items = ideas.list_ideas(
-        db(), current_user,
+        db(),
+        current_user,
         sort=query_choice("sort", ideas.SORTS, "top"),
         department_id=query_int("department"),
         tag=query_text("tag", 40),
@@ -32,12 +33,17 @@ def list_ideas():
 
 @api.post("/ideas")
 def create_idea():
-    body = json_body({
-        "title": title(), "body": text(required=True), "tags": Field("tags"),
-        "prompt_id": Field("int", nullable=True),
-    })
-    data = ideas.create_idea(db(), current_user, body["title"], body["body"],
-                             body.get("tags"), body.get("prompt_id"))
+    body = json_body(
+        {
+            "title": title(),
+            "body": text(required=True),
+            "tags": Field("tags"),
+            "prompt_id": Field("int", nullable=True),
+        }
+    )
+    data = ideas.create_idea(
+        db(), current_user, body["title"], body["body"], body.get("tags"), body.get("prompt_id")
+    )
     return ok(data, 201)
 
 
@@ -72,8 +78,7 @@ def list_comments(idea_id: int):
 @api.post("/ideas/<int:idea_id>/comments")
 def add_comment(idea_id: int):
     body = json_body({"body": text(required=True), "mentor_note": Field("bool")})
-    data = ideas.add_comment(db(), current_user, idea_id, body["body"],
-                             body.get("mentor_note", False))
+    data = ideas.add_comment(
+        db(), current_user, idea_id, body["body"], body.get("mentor_note", False)
+    )
     return ok(data, 201)
-
-

@@ -11,15 +11,22 @@ from board.api.parsing import Field, json_body, no_body, query_int, text
 
 @api.post("/nudges")
 def send_nudge():
-    body = json_body({
-        "message": text(required=True),
-        "to_user_id": Field("int", nullable=True),
-        "task_id": Field("int", nullable=True),
-        "department_id": Field("int", nullable=True),
-    })
-    data = nudges.send_nudge(db(), current_user, body["message"],
-                             to_user_id=body.get("to_user_id"), task_id=body.get("task_id"),
-                             department_id=body.get("department_id"))
+    body = json_body(
+        {
+            "message": text(required=True),
+            "to_user_id": Field("int", nullable=True),
+            "task_id": Field("int", nullable=True),
+            "department_id": Field("int", nullable=True),
+        }
+    )
+    data = nudges.send_nudge(
+        db(),
+        current_user,
+        body["message"],
+        to_user_id=body.get("to_user_id"),
+        task_id=body.get("task_id"),
+        department_id=body.get("department_id"),
+    )
     return ok(data, 201)
 
 

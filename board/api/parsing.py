@@ -32,26 +32,25 @@ class FieldMessage(str):
         return message
 
 
-add_german({
-    "This field must not be null.": "Dieses Feld darf nicht null sein.",
-    "This field is required.": "Dieses Feld ist erforderlich.",
-    "Unknown field.": "Unbekanntes Feld.",
-    "Expected a string.": "Erwartet wird eine Zeichenkette.",
-    "At most {limit} characters.": "Höchstens {limit} Zeichen.",
-    "Text must not contain NUL characters or unpaired surrogates.":
-        "Der Text darf keine NUL-Zeichen oder einzelne Surrogate enthalten.",
-    "Expected a whole number.": "Erwartet wird eine ganze Zahl.",
-    "This number is out of range.": "Diese Zahl liegt außerhalb des erlaubten Bereichs.",
-    "Expected true or false.": "Erwartet wird true oder false.",
-    "Expected a list of strings.": "Erwartet wird eine Liste von Zeichenketten.",
-    "Expected an ISO 8601 time with a UTC offset.":
-        "Erwartet wird eine ISO-8601-Zeit mit UTC-Versatz.",
-    "Give the time with a UTC offset, e.g. 2026-05-01T12:00:00+02:00.":
-        "Gib die Zeit mit UTC-Versatz an, z. B. 2026-05-01T12:00:00+02:00.",
-    "At least {limit}.": "Mindestens {limit}.",
-    "At most {limit}.": "Höchstens {limit}.",
-    "One of: {choices}.": "Eines von: {choices}.",
-})
+add_german(
+    {
+        "This field must not be null.": "Dieses Feld darf nicht null sein.",
+        "This field is required.": "Dieses Feld ist erforderlich.",
+        "Unknown field.": "Unbekanntes Feld.",
+        "Expected a string.": "Erwartet wird eine Zeichenkette.",
+        "At most {limit} characters.": "Höchstens {limit} Zeichen.",
+        "Text must not contain NUL characters or unpaired surrogates.": "Der Text darf keine NUL-Zeichen oder einzelne Surrogate enthalten.",
+        "Expected a whole number.": "Erwartet wird eine ganze Zahl.",
+        "This number is out of range.": "Diese Zahl liegt außerhalb des erlaubten Bereichs.",
+        "Expected true or false.": "Erwartet wird true oder false.",
+        "Expected a list of strings.": "Erwartet wird eine Liste von Zeichenketten.",
+        "Expected an ISO 8601 time with a UTC offset.": "Erwartet wird eine ISO-8601-Zeit mit UTC-Versatz.",
+        "Give the time with a UTC offset, e.g. 2026-05-01T12:00:00+02:00.": "Gib die Zeit mit UTC-Versatz an, z. B. 2026-05-01T12:00:00+02:00.",
+        "At least {limit}.": "Mindestens {limit}.",
+        "At most {limit}.": "Höchstens {limit}.",
+        "One of: {choices}.": "Eines von: {choices}.",
+    }
+)
 
 
 def _clean_text_problem(value: str) -> str | None:
@@ -137,8 +136,11 @@ def check_fields(payload: dict[str, Any], schema: dict[str, Field]) -> dict[str,
     checked, every problem named at once."""
     unknown = sorted(set(payload) - set(schema))
     if unknown:
-        raise Invalid("Some fields are not accepted here.", code="unknown_field",
-                      fields={name: "Unknown field." for name in unknown})
+        raise Invalid(
+            "Some fields are not accepted here.",
+            code="unknown_field",
+            fields={name: "Unknown field." for name in unknown},
+        )
     result: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for name, spec in schema.items():
@@ -167,12 +169,18 @@ def no_body() -> None:
 
 
 def bad_parameter(name: str, problem: str) -> Invalid:
-    return Invalid("A query parameter is invalid.", code="invalid_parameter",
-                   fields={name: problem})
+    return Invalid(
+        "A query parameter is invalid.", code="invalid_parameter", fields={name: problem}
+    )
 
 
-def query_int(name: str, default: int | None = None, minimum: int | None = None,
-              maximum: int | None = None, clamp: bool = False) -> int | None:
+def query_int(
+    name: str,
+    default: int | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    clamp: bool = False,
+) -> int | None:
     """An integer query parameter; `clamp` brings a value above `maximum` down to it."""
     raw = request.args.get(name)
     if raw is None or raw == "":

@@ -16,17 +16,23 @@ def list_prompts():
 
 @api.post("/prompts")
 def create_prompt():
-    body = json_body({
-        "kind": Field("str", required=True, max_length=20),
-        "title": title(),
-        "body": text(),
-        "submissions_close_at": Field("datetime", nullable=True),
-        "voting_close_at": Field("datetime", nullable=True),
-        "hide_tallies": Field("bool", nullable=True),
-        "votes_per_person": Field("int", nullable=True),
-    })
+    body = json_body(
+        {
+            "kind": Field("str", required=True, max_length=20),
+            "title": title(),
+            "body": text(),
+            "submissions_close_at": Field("datetime", nullable=True),
+            "voting_close_at": Field("datetime", nullable=True),
+            "hide_tallies": Field("bool", nullable=True),
+            "votes_per_person": Field("int", nullable=True),
+        }
+    )
     data = prompts.create_prompt(
-        db(), current_user, body["kind"], body["title"], body.get("body") or "",
+        db(),
+        current_user,
+        body["kind"],
+        body["title"],
+        body.get("body") or "",
         submissions_close_at=body.get("submissions_close_at"),
         voting_close_at=body.get("voting_close_at"),
         hide_tallies=body.get("hide_tallies"),

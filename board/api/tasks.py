@@ -19,20 +19,33 @@ from board.errors import Invalid
 from board.i18n import add_german
 
 # Fields that would put work on someone: refused by name, with a message that says why.
-_ASSIGNING_FIELDS = ("claimed_by", "claimed_by_id", "claimant", "claimant_id", "assignee",
-                     "assignee_id", "assignees", "assigned_to", "owner", "owner_id", "user_id")
+_ASSIGNING_FIELDS = (
+    "claimed_by",
+    "claimed_by_id",
+    "claimant",
+    "claimant_id",
+    "assignee",
+    "assignee_id",
+    "assignees",
+    "assigned_to",
+    "owner",
+    "owner_id",
+    "user_id",
+)
 
-add_german({
-    "Tasks start unclaimed; people claim work themselves.":
-        "Aufgaben beginnen ohne Zuständige; jede Person übernimmt Arbeit selbst.",
-    "Nobody can be given a task.": "Niemandem kann eine Aufgabe gegeben werden.",
-})
+add_german(
+    {
+        "Tasks start unclaimed; people claim work themselves.": "Aufgaben beginnen ohne Zuständige; jede Person übernimmt Arbeit selbst.",
+        "Nobody can be given a task.": "Niemandem kann eine Aufgabe gegeben werden.",
+    }
+)
 
 
 @api.get("/tasks")
 def list_tasks():
     items = tasks.list_tasks(
-        db(), current_user,
+        db(),
+        current_user,
         status=query_choice("status", tasks.STATUSES),
         mine=query_flag("mine"),
         idea_id=query_int("idea_id"),
@@ -45,12 +58,17 @@ def create_task():
     payload = json_object()
     named = [f for f in _ASSIGNING_FIELDS if f in payload]
     if named:
-        raise Invalid("Tasks start unclaimed; people claim work themselves.",
-                      code="unknown_field", fields={f: "Nobody can be given a task." for f in named})
-    body = check_fields(payload, {"title": title(), "description": text(),
-                                  "idea_id": Field("int", nullable=True)})
-    data = tasks.create_task(db(), current_user, body["title"], body.get("description") or "",
-                             body.get("idea_id"))
+        raise Invalid(
+            "Tasks start unclaimed; people claim work themselves.",
+            code="unknown_field",
+            fields={f: "Nobody can be given a task." for f in named},
+        )
+    body = check_fields(
+        payload, {"title": title(), "description": text(), "idea_id": Field("int", nullable=True)}
+    )
+    data = tasks.create_task(
+        db(), current_user, body["title"], body.get("description") or "", body.get("idea_id")
+    )
     return ok(data, 201)
 
 

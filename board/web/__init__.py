@@ -6,6 +6,7 @@ from flask import Blueprint
 
 web = Blueprint("web", __name__)
 
+
 @web.app_context_processor
 def template_helpers():
     """What every template may use: translation, language, and the permission question."""

@@ -17,8 +17,9 @@ from board.web.common import back, flash_refusal, form_int, form_text, login_pag
 
 @web.get("/login")
 def login():
-    return render_template("login.html", next=safe_next(request.values.get("next")), email="",
-                           error=None)
+    return render_template(
+        "login.html", next=safe_next(request.values.get("next")), email="", error=None
+    )
 
 
 @web.post("/login")
@@ -27,11 +28,11 @@ def login_submit():
     target = safe_next(request.values.get("next"))
     email = request.form.get("email", "")[:254]
     try:
-        user = people.authenticate(db_for_request(), email,
-                                   request.form.get("password", "")[:1024])
+        user = people.authenticate(db_for_request(), email, request.form.get("password", "")[:1024])
     except BoardError as refusal:
-        return render_template("login.html", next=target, email=email,
-                               error=_(refusal.message, **refusal.params)), refusal.status
+        return render_template(
+            "login.html", next=target, email=email, error=_(refusal.message, **refusal.params)
+        ), refusal.status
     start_session(user)
     flash(_("Welcome back, {name}!", name=user.display_name), "success")
     return redirect(target)
@@ -59,8 +60,9 @@ def register():
                 "department_id": form_int("department_id"),
             }
             password = form_text("password", 1024)
-            user = people.register(session, form["email"], password, form["display_name"],
-                                   form["department_id"] or 0)
+            user = people.register(
+                session, form["email"], password, form["display_name"], form["department_id"] or 0
+            )
         except BoardError as refusal:
             session.rollback()
             error = _(refusal.message, **refusal.params)
@@ -71,8 +73,9 @@ def register():
             flash(_("Welcome to the board, {name}!", name=user.display_name), "success")
             return redirect(target)
     departments = people.list_departments(session)
-    return render_template("register.html", next=target, form=form, errors=errors, error=error,
-                           departments=departments), status
+    return render_template(
+        "register.html", next=target, form=form, errors=errors, error=error, departments=departments
+    ), status
 
 
 @web.post("/logout")
@@ -90,8 +93,11 @@ def set_language():
     language = request.form.get("language")
     session = db_for_request()
     try:
-        people.set_language(session, session.merge(current_user._get_current_object()),
-                            language if language in LANGUAGES else None)
+        people.set_language(
+            session,
+            session.merge(current_user._get_current_object()),
+            language if language in LANGUAGES else None,
+        )
     except BoardError as refusal:
         session.rollback()
         flash_refusal(refusal)

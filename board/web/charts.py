@@ -38,8 +38,9 @@ def week_label(iso: str) -> str:
 def participation_charts(participation: dict) -> list[dict]:
     """One stacked-bar chart per department, weeks left to right, on a shared scale."""
     periods = participation["periods"]
-    totals = [sum(week[m] for m in METRICS) for d in participation["departments"]
-              for week in d["weeks"]]
+    totals = [
+        sum(week[m] for m in METRICS) for d in participation["departments"] for week in d["weeks"]
+    ]
     top = _nice_max(max(totals, default=0))
     plot_height = PLOT_BOTTOM - PLOT_TOP
     slot = (PLOT_RIGHT - PLOT_LEFT) / max(len(periods), 1)
@@ -58,16 +59,27 @@ def participation_charts(participation: dict) -> list[dict]:
                 height = round(value / top * plot_height, 1)
                 y = round(y - height, 1)
                 segments.append({"metric": metric, "value": value, "y": y, "height": height})
-            bars.append({"x": x, "width": bar_width, "segments": segments,
-                         "total": sum(week[m] for m in METRICS),
-                         "label": week_label(periods[index]["start"]),
-                         "label_x": round(x + bar_width / 2, 1)})
-        charts.append({
-            "department": department["department"], "bars": bars,
-            "total": sum(b["total"] for b in bars),
-            "gridlines": [{"value": v, "y": round(PLOT_BOTTOM - v / top * plot_height, 1)}
-                          for v in sorted({0, top // 2, top})],
-        })
+            bars.append(
+                {
+                    "x": x,
+                    "width": bar_width,
+                    "segments": segments,
+                    "total": sum(week[m] for m in METRICS),
+                    "label": week_label(periods[index]["start"]),
+                    "label_x": round(x + bar_width / 2, 1),
+                }
+            )
+        charts.append(
+            {
+                "department": department["department"],
+                "bars": bars,
+                "total": sum(b["total"] for b in bars),
+                "gridlines": [
+                    {"value": v, "y": round(PLOT_BOTTOM - v / top * plot_height, 1)}
+                    for v in sorted({0, top // 2, top})
+                ],
+            }
+        )
     return charts
 
 
@@ -92,11 +104,22 @@ def evenness_sparkline(trend: list[dict]) -> dict:
         x = round(SPARK_LEFT + index * step, 1)
         labels.append({"x": x, "text": week_label(period["start"])})
         if period["evenness"] is not None:
-            points.append({"x": x, "y": y_of(period["evenness"]), "value": period["evenness"],
-                           "label": week_label(period["start"])})
+            points.append(
+                {
+                    "x": x,
+                    "y": y_of(period["evenness"]),
+                    "value": period["evenness"],
+                    "label": week_label(period["start"]),
+                }
+            )
     return {
-        "width": SPARK_WIDTH, "height": SPARK_HEIGHT, "points": points, "labels": labels,
+        "width": SPARK_WIDTH,
+        "height": SPARK_HEIGHT,
+        "points": points,
+        "labels": labels,
         "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
         "guides": [{"value": v, "y": y_of(v)} for v in (0, 0.5, 1)],
-        "left": SPARK_LEFT, "right": SPARK_WIDTH - SPARK_RIGHT, "label_y": SPARK_HEIGHT - 6,
+        "left": SPARK_LEFT,
+        "right": SPARK_WIDTH - SPARK_RIGHT,
+        "label_y": SPARK_HEIGHT - 6,
     }

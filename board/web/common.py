@@ -38,9 +38,16 @@ FRIENDLY = {
     "submissions_closed": "This challenge no longer takes ideas.",
 }
 FIELD_NAMES = {
-    "title": "Title", "body": "Text", "tags": "Tags", "description": "Description",
-    "email": "Email", "password": "Password", "display_name": "Name",
-    "department_id": "Department", "idea_id": "Idea", "prompt_id": "Prompt",
+    "title": "Title",
+    "body": "Text",
+    "tags": "Tags",
+    "description": "Description",
+    "email": "Email",
+    "password": "Password",
+    "display_name": "Name",
+    "department_id": "Department",
+    "idea_id": "Idea",
+    "prompt_id": "Prompt",
 }
 
 
@@ -53,8 +60,14 @@ def safe_next(target: str | None, default: str = "/") -> str:
         return default
     target = target.strip()
     parts = urlsplit(target)
-    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
-            or "\\" in target or any(ord(ch) < 32 for ch in target)):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 32 for ch in target)
+    ):
         return default
     return target
 
@@ -74,6 +87,7 @@ def back(default: str = "/", anchor: str | None = None):
 
 def login_page(view: Callable) -> Callable:
     """A page that needs a login sends the visitor to /login and brings them back."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
@@ -95,8 +109,9 @@ def flash_refusal(error: BoardError) -> None:
     """A service's refusal as a friendly flash message in the person's language."""
     message = _(FRIENDLY.get(error.code, error.message), **error.params)
     if error.fields:
-        details = "; ".join(f"{_(FIELD_NAMES.get(name, name))}: {_(text)}"
-                            for name, text in error.fields.items())
+        details = "; ".join(
+            f"{_(FIELD_NAMES.get(name, name))}: {_(text)}" for name, text in error.fields.items()
+        )
         message = f"{message} ({details})"
     flash(message, "error")
 
@@ -105,11 +120,17 @@ def form_text(name: str, max_length: int, required: bool = False) -> str:
     """One text field of a posted form, length-checked like the JSON API does."""
     value = request.form.get(name, "")
     if len(value) > max_length:
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={name: "This text is too long."})
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={name: "This text is too long."},
+        )
     if required and not value.strip():
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={name: "This must not be empty."})
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={name: "This must not be empty."},
+        )
     return value
 
 
@@ -126,8 +147,11 @@ def form_int(name: str) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={name: "Expected a whole number."}) from None
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={name: "Expected a whole number."},
+        ) from None
     return value if 0 < value < 2**31 else None
 
 
@@ -154,8 +178,7 @@ def remember_last_seq():
     """Read the log's last seq BEFORE a page reads its data: the browser replays every
     event after it, so a change that lands while the page renders is never lost."""
     g.page_last_seq = None
-    if request.method == "GET" and request.blueprint == "web" \
-            and current_user.is_authenticated:
+    if request.method == "GET" and request.blueprint == "web" and current_user.is_authenticated:
         g.page_last_seq = db_for_request().scalar(select(func.max(Event.seq))) or 0
 
 
@@ -167,8 +190,12 @@ def page_helpers():
     def translate_for_page(message: str, **params) -> str:
         return translate(message, language, **params)
 
-    return {"as_target": as_target, "page_last_seq": g.get("page_last_seq"),
-            "current_path": current_path, "_": translate_for_page}
+    return {
+        "as_target": as_target,
+        "page_last_seq": g.get("page_last_seq"),
+        "current_path": current_path,
+        "_": translate_for_page,
+    }
 
 
 # ---- Jinja filters ------------------------------------------------------------------------

@@ -25,12 +25,19 @@ from board.web.common import FIELD_NAMES, flash_refusal, login_page, safe_next
 
 MAX_TASKS_AT_ONCE = 20
 # How the shared refusal messages name this module's form fields.
-FIELD_NAMES.update({
-    "kind": "Kind", "message": "Message", "to_user_id": "Person", "task_id": "Task",
-    "titles": "Tasks", "submissions_close_at": "Submissions close",
-    "voting_close_at": "Voting closes", "votes_per_person": "Votes per person",
-    "hide_tallies": "Hide the tallies",
-})
+FIELD_NAMES.update(
+    {
+        "kind": "Kind",
+        "message": "Message",
+        "to_user_id": "Person",
+        "task_id": "Task",
+        "titles": "Tasks",
+        "submissions_close_at": "Submissions close",
+        "voting_close_at": "Voting closes",
+        "votes_per_person": "Votes per person",
+        "hide_tallies": "Hide the tallies",
+    }
+)
 
 
 @web.app_context_processor
@@ -55,8 +62,11 @@ def facil_markdown(source: str | None) -> Markup:
 def _form_text(name: str, limit: int) -> str:
     value = request.form.get(name, "")
     if len(value) > limit:
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={name: FieldMessage("At most {limit} characters.", limit=limit)})
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={name: FieldMessage("At most {limit} characters.", limit=limit)},
+        )
     return value
 
 
@@ -67,8 +77,11 @@ def _form_int(name: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={name: "Expected a whole number."}) from None
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={name: "Expected a whole number."},
+        ) from None
 
 
 def _form_time(name: str) -> datetime | None:
@@ -79,8 +92,11 @@ def _form_time(name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
-        raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                      fields={name: "Expected a date and time."}) from None
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={name: "Expected a date and time."},
+        ) from None
     if value.tzinfo is None:
         offset = _form_int("tz_offset") or 0
         if not -16 * 60 <= offset <= 16 * 60:
@@ -101,8 +117,9 @@ def prompts_page():
 def _render_prompts(errors: dict | None = None, status: int = 200):
     session = db_for_request()
     items = prompts.list_prompts(session, current_user)
-    return render_template("prompts.html", prompts=items, errors=errors or {},
-                           form=request.form if errors else {}), status
+    return render_template(
+        "prompts.html", prompts=items, errors=errors or {}, form=request.form if errors else {}
+    ), status
 
 
 @web.post("/prompts")
@@ -112,12 +129,14 @@ def post_prompt():
     try:
         kind = request.form.get("kind", "prompt")
         data = prompts.create_prompt(
-            session, current_user, kind, _form_text("title", TITLE_MAX),
+            session,
+            current_user,
+            kind,
+            _form_text("title", TITLE_MAX),
             _form_text("body", TEXT_MAX),
             submissions_close_at=_form_time("submissions_close_at"),
             voting_close_at=_form_time("voting_close_at"),
-            hide_tallies=(request.form.get("hide_tallies") == "1") if kind == "challenge"
-            else None,
+            hide_tallies=(request.form.get("hide_tallies") == "1") if kind == "challenge" else None,
             votes_per_person=_form_int("votes_per_person") if kind == "challenge" else None,
         )
     except Invalid as error:
@@ -142,11 +161,15 @@ def prompt_page(prompt_id: int):
     results = linked_tasks = None
     if prompt["kind"] == "challenge" and prompt["phase"] == "closed":
         results = prompts.challenge_results(session, current_user, prompt_id)
-        linked_tasks = {row["idea_id"]: tasks.list_tasks(session, current_user,
-                                                         idea_id=row["idea_id"])
-                        for row in results["ranking"]}
+        linked_tasks = {
+            row["idea_id"]: tasks.list_tasks(session, current_user, idea_id=row["idea_id"])
+            for row in results["ranking"]
+        }
     return render_template(
-        "prompts_detail.html", prompt=prompt, ideas=items, results=results,
+        "prompts_detail.html",
+        prompt=prompt,
+        ideas=items,
+        results=results,
         linked_tasks=linked_tasks or {},
         notes={k: [c for c in v if c["is_mentor_note"]] for k, v in comments.items()},
         comment_counts={k: len(v) for k, v in comments.items()},
@@ -171,8 +194,14 @@ def _form_action(prompt_id: int, anchor: str, action) -> object:
 def post_prompt_idea(prompt_id: int):
     def action(session):
         prompts.get_prompt(session, current_user, prompt_id)
-        ideas.create_idea(session, current_user, _form_text("title", TITLE_MAX),
-                          _form_text("body", TEXT_MAX), None, prompt_id)
+        ideas.create_idea(
+            session,
+            current_user,
+            _form_text("title", TITLE_MAX),
+            _form_text("body", TEXT_MAX),
+            None,
+            prompt_id,
+        )
         flash(_("Your idea is in."), "success")
 
     return _form_action(prompt_id, "#ideas", action)
@@ -203,8 +232,9 @@ def vote_on_prompt_idea(prompt_id: int, idea_id: int):
 def post_mentor_note(prompt_id: int, idea_id: int):
     def action(session):
         _idea_of(session, prompt_id, idea_id)
-        ideas.add_comment(session, current_user, idea_id, _form_text("body", TEXT_MAX),
-                          mentor_note=True)
+        ideas.add_comment(
+            session, current_user, idea_id, _form_text("body", TEXT_MAX), mentor_note=True
+        )
         flash(_("Mentor note added."), "success")
 
     return _form_action(prompt_id, f"#idea-{idea_id}", action)
@@ -214,19 +244,26 @@ def post_mentor_note(prompt_id: int, idea_id: int):
 @login_page
 def turn_into_tasks(prompt_id: int, idea_id: int):
     """From the results page: one unclaimed task per line, each linking back to the idea."""
+
     def action(session):
         _idea_of(session, prompt_id, idea_id)
         policy.require(current_user, "task.create")
-        titles = [line.strip() for line in _form_text("titles", TEXT_MAX).splitlines()
-                  if line.strip()]
+        titles = [
+            line.strip() for line in _form_text("titles", TEXT_MAX).splitlines() if line.strip()
+        ]
         if not titles or len(titles) > MAX_TASKS_AT_ONCE:
-            raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                          fields={"titles": f"Write 1 to {MAX_TASKS_AT_ONCE} tasks, one per line."})
+            raise Invalid(
+                "Some fields are missing or invalid.",
+                code="invalid_fields",
+                fields={"titles": f"Write 1 to {MAX_TASKS_AT_ONCE} tasks, one per line."},
+            )
         too_long = [t for t in titles if len(t) > TITLE_MAX]
         if too_long:
-            raise Invalid("Some fields are missing or invalid.", code="invalid_fields",
-                          fields={"titles": FieldMessage("At most {limit} characters.",
-                                                         limit=TITLE_MAX)})
+            raise Invalid(
+                "Some fields are missing or invalid.",
+                code="invalid_fields",
+                fields={"titles": FieldMessage("At most {limit} characters.", limit=TITLE_MAX)},
+            )
         for title in titles:
             tasks.create_task(session, current_user, title, "", idea_id)
         flash(_("{n} tasks created. Anyone can claim them now.", n=len(titles)), "success")
@@ -241,8 +278,11 @@ def turn_into_tasks(prompt_id: int, idea_id: int):
 @login_page
 def nudges_page():
     items = nudges.list_nudges(db_for_request(), current_user)
-    return render_template("nudges.html", received=[n for n in items if n["received"]],
-                           sent=[n for n in items if not n["received"]])
+    return render_template(
+        "nudges.html",
+        received=[n for n in items if n["received"]],
+        sent=[n for n in items if not n["received"]],
+    )
 
 
 @web.post("/nudges")
@@ -289,10 +329,13 @@ def help_page():
     weeks = query_int("weeks", 6, minimum=1, maximum=26)
     report = insights.help_report(session, current_user, days, weeks)
     return render_template(
-        "help.html", report=report, departments=people.list_departments(session),
+        "help.html",
+        report=report,
+        departments=people.list_departments(session),
         charts=participation_charts(report["participation"]),
         sparkline=evenness_sparkline(report["flatness"]["trend"]),
-        metrics=insights.METRICS, here=request.full_path.rstrip("?"),
+        metrics=insights.METRICS,
+        here=request.full_path.rstrip("?"),
     )
 
 
@@ -302,157 +345,143 @@ def web_settings():
     return current_app.extensions["board_settings"]
 
 
-add_german({
-    # pages
-    "Prompts and challenges": "Impulse und Challenges",
-    "Prompt": "Impuls",
-    "Challenge": "Challenge",
-    "prompt": "Impuls",
-    "challenge": "Challenge",
-    "collecting": "sammelt Ideen",
-    "voting": "Abstimmung",
-    "closed": "abgeschlossen",
-    "Post a prompt or a challenge": "Impuls oder Challenge posten",
-    "Kind": "Art",
-    "An open question": "Eine offene Frage",
-    "An idea challenge with a time box": "Eine Ideen-Challenge mit Fristen",
-    "Title": "Titel",
-    "Text": "Text",
-    "Submissions close": "Einreichung endet",
-    "Voting closes": "Abstimmung endet",
-    "Hide the tallies until the challenge closes (against bandwagon voting)":
-        "Stimmen bis zum Ende verbergen (gegen Mitläufer-Effekte)",
-    "Votes per person (empty: one per idea, no budget)":
-        "Stimmen pro Person (leer: eine pro Idee, kein Budget)",
-    "Times are in your browser's time zone (UTC without JavaScript).":
-        "Zeiten gelten in der Zeitzone deines Browsers (ohne JavaScript: UTC).",
-    "Post": "Posten",
-    "Posted.": "Gepostet.",
-    "No prompts yet.": "Noch keine Impulse.",
-    "ideas": "Ideen",
-    "Ideas": "Ideen",
-    "Phase": "Phase",
-    "Collecting ideas until {when}": "Sammelt Ideen bis {when}",
-    "Voting until {when}": "Abstimmung bis {when}",
-    "Closed on {when}": "Abgeschlossen am {when}",
-    "The tallies stay hidden until the challenge closes; ideas appear in an order shuffled "
-    "for you.": "Die Stimmen bleiben bis zum Ende verborgen; die Ideen erscheinen in einer "
-                "für dich gemischten Reihenfolge.",
-    "You have used {used} of your {budget} votes.":
-        "Du hast {used} von {budget} Stimmen vergeben.",
-    "Add your idea": "Deine Idee einreichen",
-    "Submit idea": "Idee einreichen",
-    "Your idea is in.": "Deine Idee ist eingereicht.",
-    "No ideas yet. Be the first!": "Noch keine Ideen. Mach den Anfang!",
-    "votes": "Stimmen",
-    "departments": "Abteilungen",
-    "hidden": "verborgen",
-    "Vote": "Abstimmen",
-    "Take back my vote": "Stimme zurücknehmen",
-    "comments": "Kommentare",
-    "Add a mentor note": "Mentoren-Hinweis hinzufügen",
-    "Mentor note added.": "Mentoren-Hinweis hinzugefügt.",
-    "Results": "Ergebnisse",
-    "{people} people from {departments} departments took part: {ideas} ideas, {votes} votes.":
-        "{people} Personen aus {departments} Abteilungen haben mitgemacht: {ideas} Ideen, "
+add_german(
+    {
+        # pages
+        "Prompts and challenges": "Impulse und Challenges",
+        "Prompt": "Impuls",
+        "Challenge": "Challenge",
+        "prompt": "Impuls",
+        "challenge": "Challenge",
+        "collecting": "sammelt Ideen",
+        "voting": "Abstimmung",
+        "closed": "abgeschlossen",
+        "Post a prompt or a challenge": "Impuls oder Challenge posten",
+        "Kind": "Art",
+        "An open question": "Eine offene Frage",
+        "An idea challenge with a time box": "Eine Ideen-Challenge mit Fristen",
+        "Title": "Titel",
+        "Text": "Text",
+        "Submissions close": "Einreichung endet",
+        "Voting closes": "Abstimmung endet",
+        "Hide the tallies until the challenge closes (against bandwagon voting)": "Stimmen bis zum Ende verbergen (gegen Mitläufer-Effekte)",
+        "Votes per person (empty: one per idea, no budget)": "Stimmen pro Person (leer: eine pro Idee, kein Budget)",
+        "Times are in your browser's time zone (UTC without JavaScript).": "Zeiten gelten in der Zeitzone deines Browsers (ohne JavaScript: UTC).",
+        "Post": "Posten",
+        "Posted.": "Gepostet.",
+        "No prompts yet.": "Noch keine Impulse.",
+        "ideas": "Ideen",
+        "Ideas": "Ideen",
+        "Phase": "Phase",
+        "Collecting ideas until {when}": "Sammelt Ideen bis {when}",
+        "Voting until {when}": "Abstimmung bis {when}",
+        "Closed on {when}": "Abgeschlossen am {when}",
+        "The tallies stay hidden until the challenge closes; ideas appear in an order shuffled "
+        "for you.": "Die Stimmen bleiben bis zum Ende verborgen; die Ideen erscheinen in einer "
+        "für dich gemischten Reihenfolge.",
+        "You have used {used} of your {budget} votes.": "Du hast {used} von {budget} Stimmen vergeben.",
+        "Add your idea": "Deine Idee einreichen",
+        "Submit idea": "Idee einreichen",
+        "Your idea is in.": "Deine Idee ist eingereicht.",
+        "No ideas yet. Be the first!": "Noch keine Ideen. Mach den Anfang!",
+        "votes": "Stimmen",
+        "departments": "Abteilungen",
+        "hidden": "verborgen",
+        "Vote": "Abstimmen",
+        "Take back my vote": "Stimme zurücknehmen",
+        "comments": "Kommentare",
+        "Add a mentor note": "Mentoren-Hinweis hinzufügen",
+        "Mentor note added.": "Mentoren-Hinweis hinzugefügt.",
+        "Results": "Ergebnisse",
+        "{people} people from {departments} departments took part: {ideas} ideas, {votes} votes.": "{people} Personen aus {departments} Abteilungen haben mitgemacht: {ideas} Ideen, "
         "{votes} Stimmen.",
-    "Rank": "Platz",
-    "Idea": "Idee",
-    "Departments supporting": "Unterstützende Abteilungen",
-    "Winner": "Gewinner",
-    "Turn into tasks": "In Aufgaben umwandeln",
-    "One task per line. They start unclaimed: people pick them up themselves.":
-        "Eine Aufgabe pro Zeile. Sie sind zunächst frei: alle übernehmen sie selbst.",
-    "Create tasks": "Aufgaben anlegen",
-    "{n} tasks created. Anyone can claim them now.":
-        "{n} Aufgaben angelegt. Alle können sie jetzt übernehmen.",
-    "Tasks from this idea": "Aufgaben aus dieser Idee",
-    "open": "offen",
-    "claimed": "übernommen",
-    "done": "erledigt",
-    "by {name}": "von {name}",
-    "All prompts": "Alle Impulse",
-    # nudges
-    "Nudges": "Anstöße",
-    "Received": "Erhalten",
-    "Sent": "Gesendet",
-    "No nudges yet.": "Noch keine Anstöße.",
-    "Mark read": "Als gelesen markieren",
-    "read": "gelesen",
-    "new": "neu",
-    "From {name}": "Von {name}",
-    "To {name}": "An {name}",
-    "To whoever holds “{task}”": "An die Person mit „{task}“",
-    "To everyone in {department}": "An alle in {department}",
-    "Nudge sent.": "Anstoß gesendet.",
-    "Tasks": "Aufgaben",
-    "Votes per person": "Stimmen pro Person",
-    "Hide the tallies": "Stimmen verbergen",
-    "unread nudges": "ungelesene Anstöße",
-    # help page
-    "Where help is needed": "Wo Hilfe gebraucht wird",
-    "Only you see this page. Nudge, encourage, ask: nobody is assigned anything here.":
-        "Nur du siehst diese Seite. Anstoßen, ermutigen, fragen: hier wird niemandem etwas "
+        "Rank": "Platz",
+        "Idea": "Idee",
+        "Departments supporting": "Unterstützende Abteilungen",
+        "Winner": "Gewinner",
+        "Turn into tasks": "In Aufgaben umwandeln",
+        "One task per line. They start unclaimed: people pick them up themselves.": "Eine Aufgabe pro Zeile. Sie sind zunächst frei: alle übernehmen sie selbst.",
+        "Create tasks": "Aufgaben anlegen",
+        "{n} tasks created. Anyone can claim them now.": "{n} Aufgaben angelegt. Alle können sie jetzt übernehmen.",
+        "Tasks from this idea": "Aufgaben aus dieser Idee",
+        "open": "offen",
+        "claimed": "übernommen",
+        "done": "erledigt",
+        "by {name}": "von {name}",
+        "All prompts": "Alle Impulse",
+        # nudges
+        "Nudges": "Anstöße",
+        "Received": "Erhalten",
+        "Sent": "Gesendet",
+        "No nudges yet.": "Noch keine Anstöße.",
+        "Mark read": "Als gelesen markieren",
+        "read": "gelesen",
+        "new": "neu",
+        "From {name}": "Von {name}",
+        "To {name}": "An {name}",
+        "To whoever holds “{task}”": "An die Person mit „{task}“",
+        "To everyone in {department}": "An alle in {department}",
+        "Nudge sent.": "Anstoß gesendet.",
+        "Tasks": "Aufgaben",
+        "Votes per person": "Stimmen pro Person",
+        "Hide the tallies": "Stimmen verbergen",
+        "unread nudges": "ungelesene Anstöße",
+        # help page
+        "Where help is needed": "Wo Hilfe gebraucht wird",
+        "Only you see this page. Nudge, encourage, ask: nobody is assigned anything here.": "Nur du siehst diese Seite. Anstoßen, ermutigen, fragen: hier wird niemandem etwas "
         "zugewiesen.",
-    "Quiet for": "Ruhig seit",
-    "days": "Tagen",
-    "weeks shown": "Wochen angezeigt",
-    "Update": "Aktualisieren",
-    "Is the task force really flat?": "Ist die Taskforce wirklich hierarchiefrei?",
-    "Evenness": "Gleichverteilung",
-    "Evenness is 1 − Gini over everyone taking part: 1 means everyone contributes equally, "
-    "0 means one person does everything.":
-        "Gleichverteilung ist 1 − Gini über alle Mitwirkenden: 1 heißt, alle tragen gleich "
+        "Quiet for": "Ruhig seit",
+        "days": "Tagen",
+        "weeks shown": "Wochen angezeigt",
+        "Update": "Aktualisieren",
+        "Is the task force really flat?": "Ist die Taskforce wirklich hierarchiefrei?",
+        "Evenness": "Gleichverteilung",
+        "Evenness is 1 − Gini over everyone taking part: 1 means everyone contributes equally, "
+        "0 means one person does everything.": "Gleichverteilung ist 1 − Gini über alle Mitwirkenden: 1 heißt, alle tragen gleich "
         "viel bei, 0 heißt, eine Person macht alles.",
-    "over the last {weeks} weeks": "in den letzten {weeks} Wochen",
-    "change since the first week": "Veränderung seit der ersten Woche",
-    "Evenness per week": "Gleichverteilung pro Woche",
-    "no activity": "keine Aktivität",
-    "Share of the most active 10 % of people ({n} of {people})":
-        "Anteil der aktivsten 10 % ({n} von {people})",
-    "Most active department": "Aktivste Abteilung",
-    "Contributors": "Beitragende",
-    "Total": "Gesamt",
-    "Votes": "Stimmen",
-    "Comments": "Kommentare",
-    "Tasks done": "Erledigte Aufgaben",
-    "{n} contributions": "{n} Beiträge",
-    "Tasks claimed but untouched for {days} days or more":
-        "Aufgaben, seit {days} Tagen oder länger übernommen, aber unberührt",
-    "Tasks nobody has claimed for {days} days or more":
-        "Aufgaben, die seit {days} Tagen oder länger niemand übernommen hat",
-    "Ideas without a vote or comment after {days} days":
-        "Ideen ohne Stimme oder Kommentar nach {days} Tagen",
-    "People quiet for {days} days or more": "Personen, die seit {days} Tagen oder länger ruhig sind",
-    "Departments quiet for {days} days or more":
-        "Abteilungen, die seit {days} Tagen oder länger ruhig sind",
-    "Participation per department": "Beteiligung pro Abteilung",
-    "Nothing here. Fine!": "Nichts zu tun. Prima!",
-    "Task": "Aufgabe",
-    "Held by": "Übernommen von",
-    "Idle": "Unberührt",
-    "Waiting": "Wartet",
-    "Created by": "Angelegt von",
-    "Author": "Von",
-    "Age": "Alter",
-    "Person": "Person",
-    "Department": "Abteilung",
-    "Last active": "Zuletzt aktiv",
-    "never": "nie",
-    "People": "Personen",
-    "{n}\u00a0days": "{n}\u00a0Tage",  # a duration (no-break space keeps it on one line)
-    "Nudge": "Anstoßen",
-    "Send nudge": "Anstoß senden",
-    "nobody to nudge": "niemand anzustoßen",
-    "Message": "Nachricht",
-    "Send to everyone in": "An alle senden in",
-    "Nudge {name}": "{name} anstoßen",
-    "week of": "Woche ab",
-    "The numbers behind the charts": "Die Zahlen hinter den Diagrammen",
-    "Week": "Woche",
-    "Votes are counted, never attributed: nobody sees who voted for what.":
-        "Stimmen werden gezählt, nie zugeordnet: niemand sieht, wer wofür gestimmt hat.",
-    "Expected a date and time.": "Erwartet wird Datum und Uhrzeit.",
-    f"Write 1 to {MAX_TASKS_AT_ONCE} tasks, one per line.":
-        f"Schreibe 1 bis {MAX_TASKS_AT_ONCE} Aufgaben, eine pro Zeile.",
-})
+        "over the last {weeks} weeks": "in den letzten {weeks} Wochen",
+        "change since the first week": "Veränderung seit der ersten Woche",
+        "Evenness per week": "Gleichverteilung pro Woche",
+        "no activity": "keine Aktivität",
+        "Share of the most active 10 % of people ({n} of {people})": "Anteil der aktivsten 10 % ({n} von {people})",
+        "Most active department": "Aktivste Abteilung",
+        "Contributors": "Beitragende",
+        "Total": "Gesamt",
+        "Votes": "Stimmen",
+        "Comments": "Kommentare",
+        "Tasks done": "Erledigte Aufgaben",
+        "{n} contributions": "{n} Beiträge",
+        "Tasks claimed but untouched for {days} days or more": "Aufgaben, seit {days} Tagen oder länger übernommen, aber unberührt",
+        "Tasks nobody has claimed for {days} days or more": "Aufgaben, die seit {days} Tagen oder länger niemand übernommen hat",
+        "Ideas without a vote or comment after {days} days": "Ideen ohne Stimme oder Kommentar nach {days} Tagen",
+        "People quiet for {days} days or more": "Personen, die seit {days} Tagen oder länger ruhig sind",
+        "Departments quiet for {days} days or more": "Abteilungen, die seit {days} Tagen oder länger ruhig sind",
+        "Participation per department": "Beteiligung pro Abteilung",
+        "Nothing here. Fine!": "Nichts zu tun. Prima!",
+        "Task": "Aufgabe",
+        "Held by": "Übernommen von",
+        "Idle": "Unberührt",
+        "Waiting": "Wartet",
+        "Created by": "Angelegt von",
+        "Author": "Von",
+        "Age": "Alter",
+        "Person": "Person",
+        "Department": "Abteilung",
+        "Last active": "Zuletzt aktiv",
+        "never": "nie",
+        "People": "Personen",
+        "{n}\u00a0days": "{n}\u00a0Tage",  # a duration (no-break space keeps it on one line)
+        "Nudge": "Anstoßen",
+        "Send nudge": "Anstoß senden",
+        "nobody to nudge": "niemand anzustoßen",
+        "Message": "Nachricht",
+        "Send to everyone in": "An alle senden in",
+        "Nudge {name}": "{name} anstoßen",
+        "week of": "Woche ab",
+        "The numbers behind the charts": "Die Zahlen hinter den Diagrammen",
+        "Week": "Woche",
+        "Votes are counted, never attributed: nobody sees who voted for what.": "Stimmen werden gezählt, nie zugeordnet: niemand sieht, wer wofür gestimmt hat.",
+        "Expected a date and time.": "Erwartet wird Datum und Uhrzeit.",
+        f"Write 1 to {MAX_TASKS_AT_ONCE} tasks, one per line.": f"Schreibe 1 bis {MAX_TASKS_AT_ONCE} Aufgaben, eine pro Zeile.",
+    }
+)

@@ -29,14 +29,43 @@ from board.i18n import LANGUAGES, _, add_german, current_language, translate
 from board.web import web
 from models import Department
 
-PERIOD_LABELS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days",
-                 "all": "All time", "custom": "Between these dates"}
+PERIOD_LABELS = {
+    "7": "Last 7 days",
+    "30": "Last 30 days",
+    "90": "Last 90 days",
+    "all": "All time",
+    "custom": "Between these dates",
+}
 CSV_LIMIT = 10_000
 ATOM_LIMIT = 100
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-_MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-              "September", "Oktober", "November", "Dezember")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_MONTHS_DE = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
@@ -67,8 +96,10 @@ def short_date(day: date, language: str) -> str:
 
 def _days(items: list[feed.FeedItem], tz: ZoneInfo) -> list[tuple[date, str, list]]:
     language, today = current_language(), clock.now().astimezone(tz).date()
-    return [(day, day_label(day, language, today), entries)
-            for day, entries in feed.group_by_day(items, tz)]
+    return [
+        (day, day_label(day, language, today), entries)
+        for day, entries in feed.group_by_day(items, tz)
+    ]
 
 
 def chart(weeks: list[feed.Week], language: str) -> dict:
@@ -82,18 +113,36 @@ def chart(weeks: list[feed.Week], language: str) -> dict:
     for index, week in enumerate(weeks):
         middle = pad + step * (index + 0.5)
         when = short_date(week.start, language)
-        for x, value, css, name in ((middle - bar - 1, week.ideas, "ideas", _("ideas posted")),
-                                    (middle + 1, week.tasks_done, "tasks", _("tasks done"))):
+        for x, value, css, name in (
+            (middle - bar - 1, week.ideas, "ideas", _("ideas posted")),
+            (middle + 1, week.tasks_done, "tasks", _("tasks done")),
+        ):
             h = round(height * value / peak, 1)
-            bars.append({
-                "x": round(x, 1), "y": round(top + height - max(h, 1), 1), "width": round(bar, 1),
-                "height": max(h, 1), "css": css, "value": value,
-                "value_y": round(top + height - h - 4, 1), "middle": round(x + bar / 2, 1),
-                "title": _("Week of {date}, {what}: {count}", date=when, count=value, what=name)})
+            bars.append(
+                {
+                    "x": round(x, 1),
+                    "y": round(top + height - max(h, 1), 1),
+                    "width": round(bar, 1),
+                    "height": max(h, 1),
+                    "css": css,
+                    "value": value,
+                    "value_y": round(top + height - h - 4, 1),
+                    "middle": round(x + bar / 2, 1),
+                    "title": _(
+                        "Week of {date}, {what}: {count}", date=when, count=value, what=name
+                    ),
+                }
+            )
         if index % label_every == 0:
             labels.append({"x": round(middle, 1), "y": top + height + 16, "text": when})
-    return {"width": width, "height": top + height + 22, "bars": bars, "labels": labels,
-            "baseline": top + height, "show_values": step >= 30}
+    return {
+        "width": width,
+        "height": top + height + 22,
+        "bars": bars,
+        "labels": labels,
+        "baseline": top + height,
+        "show_values": step >= 30,
+    }
 
 
 def long_date(day: date, language: str) -> str:
@@ -139,8 +188,9 @@ def _page_context(session, flt: feed.FeedFilter, tz: ZoneInfo, before: int | Non
         "chart": chart(summary.weeks, current_language()),
         "live": before is None and (until is None or until > clock.now()),
         "filter_query": _query_string(args),
-        "older_query": (_query_string(args + [("before", str(page.next_before))])
-                        if page.next_before else None),
+        "older_query": (
+            _query_string(args + [("before", str(page.next_before))]) if page.next_before else None
+        ),
         "updates_url": url_for("web.feed_updates") + _query_string(args),
     }
 
@@ -150,8 +200,12 @@ def atom_url(token: str | None) -> str | None:
     if not token:
         return None
     language = current_language()
-    return url_for("web.feed_atom", token=token, _external=True,
-                   **({"lang": language} if language != "en" else {}))
+    return url_for(
+        "web.feed_atom",
+        token=token,
+        _external=True,
+        **({"lang": language} if language != "en" else {}),
+    )
 
 
 def _before_arg() -> int | None:
@@ -159,8 +213,11 @@ def _before_arg() -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 12:
-        raise Invalid("A query parameter is invalid.", code="invalid_parameter",
-                      fields={"before": "Expected a whole number."})
+        raise Invalid(
+            "A query parameter is invalid.",
+            code="invalid_parameter",
+            fields={"before": "Expected a whole number."},
+        )
     return int(raw)
 
 
@@ -177,7 +234,9 @@ def feed_page():
     context = _page_context(session, flt, tz, before)
     token = current_user.feed_token
     return render_template(
-        "feed.html", **context, error=error,
+        "feed.html",
+        **context,
+        error=error,
         departments=people.list_departments(session),
         kinds=[(kind, _(label)) for kind, label in feed.KIND_LABELS.items()],
         periods=[(value, _(label)) for value, label in PERIOD_LABELS.items()],
@@ -194,16 +253,30 @@ def feed_updates():
     flt = feed.filter_from_args(session, request.args)
     raw = request.args.get("after", "").strip()
     if not raw.isdigit() or len(raw) > 12:
-        raise Invalid("A query parameter is invalid.", code="invalid_parameter",
-                      fields={"after": "Expected a whole number."})
+        raise Invalid(
+            "A query parameter is invalid.",
+            code="invalid_parameter",
+            fields={"after": "Expected a whole number."},
+        )
     page = feed.read_feed(session, current_user, flt, tz, after=int(raw))
     summary = feed.summarize(session, current_user, flt, tz)
     shared = _shared(session, flt, tz)
     html = render_template("feed_days.html", days=_days(page.items, tz), **shared)
-    summary_html = render_template("feed_summary.html", summary=summary, flt=flt,
-                                   chart=chart(summary.weeks, current_language()), **shared)
-    response = jsonify({"last_seq": page.last_seq, "count": len(page.items), "html": html,
-                        "summary_html": summary_html})
+    summary_html = render_template(
+        "feed_summary.html",
+        summary=summary,
+        flt=flt,
+        chart=chart(summary.weeks, current_language()),
+        **shared,
+    )
+    response = jsonify(
+        {
+            "last_seq": page.last_seq,
+            "count": len(page.items),
+            "html": html,
+            "summary_html": summary_html,
+        }
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -214,10 +287,15 @@ def _csv_response():
     page = feed.read_feed(session, current_user, flt, tz, limit=CSV_LIMIT)
     body = feed.feed_csv(page.items, current_language(), request.host_url, tz)
     name = f"board-activity-{clock.now().astimezone(tz).date().isoformat()}.csv"
-    return Response(body.encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Content-Type": "text/csv; charset=utf-8",
-                             "Cache-Control": "no-store"})
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Type": "text/csv; charset=utf-8",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @web.get("/feed.csv")
@@ -245,14 +323,22 @@ def feed_atom(token: str):
     flt = feed.filter_from_args(session, args)
     page = feed.read_feed(session, reader, flt, tz, limit=ATOM_LIMIT)
     # ?lang= lets a feed reader (which sends no Accept-Language) get the person's language.
-    language = request.args.get("lang") if request.args.get("lang") in LANGUAGES else (
-        reader.language or "en")
+    language = (
+        request.args.get("lang")
+        if request.args.get("lang") in LANGUAGES
+        else (reader.language or "en")
+    )
     host = request.host.split(":")[0]
     body = feed.feed_atom(
-        page.items, language=language, title=translate("Task-force board activity", language),
-        feed_id=f"tag:{host},2026:board-activity", entry_id_prefix=f"tag:{host},2026:event-",
-        self_url=request.url, page_url=url_for("web.feed_page", _external=True),
-        base_url=request.host_url)
+        page.items,
+        language=language,
+        title=translate("Task-force board activity", language),
+        feed_id=f"tag:{host},2026:board-activity",
+        entry_id_prefix=f"tag:{host},2026:event-",
+        self_url=request.url,
+        page_url=url_for("web.feed_page", _external=True),
+        base_url=request.host_url,
+    )
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     response.headers["Cache-Control"] = "private, no-cache"
@@ -263,8 +349,11 @@ def feed_atom(token: str):
 
 def _back_to_feed():
     """Back to /feed with the filters the form was sent from (only known filter keys)."""
-    args = [(k, v) for k, v in request.args.items(multi=True)
-            if k in ("department", "kind", "period", "from", "to")]
+    args = [
+        (k, v)
+        for k, v in request.args.items(multi=True)
+        if k in ("department", "kind", "period", "from", "to")
+    ]
     return redirect(url_for("web.feed_page") + _query_string(args) + "#private-feed", code=303)
 
 
@@ -282,60 +371,58 @@ def revoke_feed_token():
     return _back_to_feed()
 
 
-add_german({
-    "Activity": "Aktivität",
-    "What the task force did, newest first, live.":
-        "Was die Taskforce getan hat, das Neueste zuerst, live.",
-    "Today": "Heute",
-    "Yesterday": "Gestern",
-    "Last 7 days": "Letzte 7 Tage",
-    "Last 30 days": "Letzte 30 Tage",
-    "Last 90 days": "Letzte 90 Tage",
-    "All time": "Gesamter Zeitraum",
-    "Between these dates": "Zwischen diesen Daten",
-    "ideas posted": "Ideen gepostet",
-    "tasks done": "Aufgaben erledigt",
-    "challenges run": "Challenges gelaufen",
-    "departments took part": "Abteilungen beteiligt",
-    "Week of {date}, {what}: {count}": "Woche ab {date}, {what}: {count}",
-    "Ideas posted and tasks done per week": "Gepostete Ideen und erledigte Aufgaben pro Woche",
-    "Filter": "Filter",
-    "Department": "Abteilung",
-    "All departments": "Alle Abteilungen",
-    "Kind of activity": "Art der Aktivität",
-    "Period": "Zeitraum",
-    "From": "Von",
-    "To": "Bis",
-    "Apply": "Anwenden",
-    "Reset": "Zurücksetzen",
-    "Export CSV": "Als CSV exportieren",
-    "Live": "Live",
-    "Connecting…": "Verbinde …",
-    "Reconnecting…": "Verbindung wird wiederhergestellt …",
-    "Not live: this view ends in the past.": "Nicht live: Dieser Zeitraum liegt in der Vergangenheit.",
-    "No activity matches these filters.": "Keine Aktivität passt zu diesen Filtern.",
-    "Older activity": "Ältere Aktivität",
-    "Back to the newest": "Zurück zum Neuesten",
-    "Your private feed URL": "Deine private Feed-Adresse",
-    "Follow the board's public activity in your feed reader or mail client without logging in.":
-        "Verfolge die öffentliche Aktivität des Boards im Feedreader oder Mailprogramm, "
+add_german(
+    {
+        "Activity": "Aktivität",
+        "What the task force did, newest first, live.": "Was die Taskforce getan hat, das Neueste zuerst, live.",
+        "Today": "Heute",
+        "Yesterday": "Gestern",
+        "Last 7 days": "Letzte 7 Tage",
+        "Last 30 days": "Letzte 30 Tage",
+        "Last 90 days": "Letzte 90 Tage",
+        "All time": "Gesamter Zeitraum",
+        "Between these dates": "Zwischen diesen Daten",
+        "ideas posted": "Ideen gepostet",
+        "tasks done": "Aufgaben erledigt",
+        "challenges run": "Challenges gelaufen",
+        "departments took part": "Abteilungen beteiligt",
+        "Week of {date}, {what}: {count}": "Woche ab {date}, {what}: {count}",
+        "Ideas posted and tasks done per week": "Gepostete Ideen und erledigte Aufgaben pro Woche",
+        "Filter": "Filter",
+        "Department": "Abteilung",
+        "All departments": "Alle Abteilungen",
+        "Kind of activity": "Art der Aktivität",
+        "Period": "Zeitraum",
+        "From": "Von",
+        "To": "Bis",
+        "Apply": "Anwenden",
+        "Reset": "Zurücksetzen",
+        "Export CSV": "Als CSV exportieren",
+        "Live": "Live",
+        "Connecting…": "Verbinde …",
+        "Reconnecting…": "Verbindung wird wiederhergestellt …",
+        "Not live: this view ends in the past.": "Nicht live: Dieser Zeitraum liegt in der Vergangenheit.",
+        "No activity matches these filters.": "Keine Aktivität passt zu diesen Filtern.",
+        "Older activity": "Ältere Aktivität",
+        "Back to the newest": "Zurück zum Neuesten",
+        "Your private feed URL": "Deine private Feed-Adresse",
+        "Follow the board's public activity in your feed reader or mail client without logging in.": "Verfolge die öffentliche Aktivität des Boards im Feedreader oder Mailprogramm, "
         "ohne dich anzumelden.",
-    "Anyone who has this address can read the board's public activity: renew it if it got out, "
-    "revoke it when you no longer need it.":
-        "Wer diese Adresse kennt, kann die öffentliche Aktivität des Boards lesen: Erneuere sie, "
+        "Anyone who has this address can read the board's public activity: renew it if it got out, "
+        "revoke it when you no longer need it.": "Wer diese Adresse kennt, kann die öffentliche Aktivität des Boards lesen: Erneuere sie, "
         "wenn sie in falsche Hände geraten ist, und widerrufe sie, wenn du sie nicht mehr brauchst.",
-    "Atom feed URL": "Adresse des Atom-Feeds",
-    "Copy": "Kopieren",
-    "Copied": "Kopiert",
-    "Create a feed URL": "Feed-Adresse erzeugen",
-    "Renew": "Erneuern",
-    "Revoke": "Widerrufen",
-    "Times are in {zone}.": "Zeiten in {zone}.",
-    "Task-force board activity": "Aktivität im Taskforce-Board",
-    "Summary": "Zusammenfassung",
-    "Since {date}": "Seit {date}",
-    "Until {date}": "Bis {date}",
-    "Some filters were not understood; showing the last 30 days.":
-        "Einige Filter waren unverständlich; angezeigt werden die letzten 30 Tage.",
-    "{count} new": "{count} neu",
-})
+        "Atom feed URL": "Adresse des Atom-Feeds",
+        "Copy": "Kopieren",
+        "Copied": "Kopiert",
+        "Create a feed URL": "Feed-Adresse erzeugen",
+        "Renew": "Erneuern",
+        "Revoke": "Widerrufen",
+        "Times are in {zone}.": "Zeiten in {zone}.",
+        "Task-force board activity": "Aktivität im Taskforce-Board",
+        "Summary": "Zusammenfassung",
+        "Since {date}": "Seit {date}",
+        "Until {date}": "Bis {date}",
+        "Some filters were not understood; showing the last 30 days.": "Einige Filter waren unverständlich; angezeigt werden die letzten 30 Tage.",
+        "{count} new": "{count} neu",
+    }
+)

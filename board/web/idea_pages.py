@@ -47,7 +47,8 @@ def post_idea():
     session = db_for_request()
     try:
         idea = ideas.create_idea(
-            session, current_user,
+            session,
+            current_user,
             title=form_text("title", TITLE_MAX, required=True),
             body=form_text("body", TEXT_MAX),
             tags=form_tags(),
@@ -66,11 +67,16 @@ def post_idea():
 def edit_idea(idea_id: int):
     session = db_for_request()
     try:
-        ideas.update_idea(session, current_user, idea_id, {
-            "title": form_text("title", TITLE_MAX, required=True),
-            "body": form_text("body", TEXT_MAX),
-            "tags": form_tags(),
-        })
+        ideas.update_idea(
+            session,
+            current_user,
+            idea_id,
+            {
+                "title": form_text("title", TITLE_MAX, required=True),
+                "body": form_text("body", TEXT_MAX),
+                "tags": form_tags(),
+            },
+        )
     except BoardError as refusal:
         session.rollback()
         flash_refusal(refusal)
@@ -105,9 +111,13 @@ def vote_idea(idea_id: int):
 def comment_idea(idea_id: int):
     session = db_for_request()
     try:
-        comment = ideas.add_comment(session, current_user, idea_id,
-                                    form_text("body", TEXT_MAX, required=True),
-                                    mentor_note=request.form.get("mentor_note") == "1")
+        comment = ideas.add_comment(
+            session,
+            current_user,
+            idea_id,
+            form_text("body", TEXT_MAX, required=True),
+            mentor_note=request.form.get("mentor_note") == "1",
+        )
     except BoardError as refusal:
         session.rollback()
         flash_refusal(refusal)

@@ -19,8 +19,11 @@ TASK_COLUMNS = ("open", "claimed", "done")
 def comment_counts(session, idea_ids: list[int]) -> dict[int, int]:
     if not idea_ids:
         return {}
-    rows = session.execute(select(Comment.idea_id, func.count(Comment.id))
-                           .where(Comment.idea_id.in_(idea_ids)).group_by(Comment.idea_id))
+    rows = session.execute(
+        select(Comment.idea_id, func.count(Comment.id))
+        .where(Comment.idea_id.in_(idea_ids))
+        .group_by(Comment.idea_id)
+    )
     return dict(rows.all())
 
 
@@ -51,9 +54,14 @@ def board():
         "tag": (request.args.get("tag") or "").strip().lstrip("#").lower()[:40] or None,
         "q": (request.args.get("q") or "").strip()[:200] or None,
     }
-    idea_list = ideas.list_ideas(session, current_user, sort=sort,
-                                 department_id=filters["department"], tag=filters["tag"],
-                                 q=filters["q"])
+    idea_list = ideas.list_ideas(
+        session,
+        current_user,
+        sort=sort,
+        department_id=filters["department"],
+        tag=filters["tag"],
+        q=filters["q"],
+    )
     task_list = tasks.list_tasks(session, current_user)
     all_prompts = prompts.list_prompts(session, current_user)
     return render_template(

@@ -29,8 +29,9 @@ def task_page(task_id: int):
     session = db_for_request()
     task = tasks.get_task(session, current_user, task_id)
     idea = ideas.get_idea(session, current_user, task["idea_id"]) if task["idea_id"] else None
-    return render_template("task.html", task=task, idea=idea,
-                           description_html=render_markdown(task["description"]))
+    return render_template(
+        "task.html", task=task, idea=idea, description_html=render_markdown(task["description"])
+    )
 
 
 @web.post("/tasks")
@@ -38,10 +39,13 @@ def task_page(task_id: int):
 def post_task():
     session = db_for_request()
     try:
-        task = tasks.create_task(session, current_user,
-                                 form_text("title", TITLE_MAX, required=True),
-                                 form_text("description", TEXT_MAX),
-                                 form_int("idea_id"))
+        task = tasks.create_task(
+            session,
+            current_user,
+            form_text("title", TITLE_MAX, required=True),
+            form_text("description", TEXT_MAX),
+            form_int("idea_id"),
+        )
     except BoardError as refusal:
         session.rollback()
         flash_refusal(refusal)
@@ -61,8 +65,9 @@ def _task_action(task_id: int, action: str):
     session = db_for_request()
     try:
         if action == "claim":
-            tasks.claim_task(session, current_user, task_id,
-                             current_app.extensions["board_settings"].claim_limit)
+            tasks.claim_task(
+                session, current_user, task_id, current_app.extensions["board_settings"].claim_limit
+            )
         elif action == "release":
             tasks.release_task(session, current_user, task_id)
         else:
