@@ -49,8 +49,9 @@ def translate(message: str, language: str | None, **params) -> str:
     text = DE.get(message, message) if language == "de" else message
     if params:
         try:
-            return text.format(**params)
-        except (KeyError, IndexError, ValueError):
+            # gettext-style "%(name)s" placeholders (the catalogs' style) or the older "{name}".
+            return text % params if "%(" in text else text.format(**params)
+        except (KeyError, IndexError, ValueError, TypeError):
             return text
     return text
 
