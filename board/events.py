@@ -30,6 +30,8 @@ EVENT_TYPES = {
     "task.claimed",
     "task.released",
     "task.completed",
+    "task.updated",
+    "idea.published",
     "prompt.created",
     "prompt.phase_changed",
     "nudge.sent",

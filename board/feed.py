@@ -30,10 +30,10 @@ from models import Department, Event, Idea, Prompt, User
 # Kinds of activity a reader can filter by, and the event types each one shows.
 # nudge.sent is in none of them: nudges are private and never reach any feed.
 KINDS: dict[str, tuple[str, ...]] = {
-    "ideas": ("idea.created", "idea.updated"),
+    "ideas": ("idea.created", "idea.updated", "idea.published"),
     "votes": ("idea.votes_changed",),
     "comments": ("comment.created",),
-    "tasks": ("task.created", "task.claimed", "task.released", "task.completed"),
+    "tasks": ("task.created", "task.claimed", "task.released", "task.completed", "task.updated"),
     "challenges": ("prompt.created", "prompt.phase_changed"),
 }
 KIND_OF = {type_: kind for kind, types in KINDS.items() for type_ in types}
@@ -368,6 +368,17 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
     env, type_ = row.envelope, row.type
     data = env.get("data") or {}
     actor = {"actor": _person(env.get("actor"))}
+    if type_ == "idea.published":
+        idea = data.get("idea") or {}
+        latest = (idea.get("publications") or [{}])[-1]
+        return (
+            "{actor} reports that the idea {idea} went live on {channel}.",
+            {
+                **actor,
+                "idea": look.idea(idea.get("id"), idea.get("title", "")),
+                "channel": _channel_name(latest.get("channel")),
+            },
+        )
     if type_ in ("idea.created", "idea.updated"):
         idea = data.get("idea") or {}
         link = look.idea(idea.get("id"), idea.get("title", ""))
@@ -402,6 +413,12 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
         if not isinstance(task.get("id"), int):
             return None
         link = Link(task.get("title") or f"#{task.get('id')}", f"/tasks/{task.get('id')}")
+        if type_ == "task.updated":
+            if data.get("reason"):
+                return None  # a kept claim or a lease warning: nothing the readers need
+            return "{actor} updated the plan of the task {task}.", {**actor, "task": link}
+        if type_ == "task.released" and data.get("reason") == "lease_expired":
+            return "The task {task} is open again: its claim lease ran out.", {"task": link}
         if type_ == "task.created" and task.get("idea_id"):
             return (
                 "{actor} created the task {task} for the idea {idea}.",
@@ -416,6 +433,12 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
     if type_.startswith("prompt."):
         return _prompt_sentence(type_, data, actor, look)
     return None
+
+
+def _channel_name(name: str | None) -> str:
+    from board.tasks import channel_label
+
+    return channel_label(name) if name else "?"
 
 
 def _prompt_sentence(type_: str, data: dict, actor: dict, look: _Lookups):
@@ -572,6 +595,7 @@ class Summary:
     challenges: int
     departments: int
     weeks: list[Week]
+    published: int = 0  # posts that went live (idea.published)
 
 
 def summarize(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo) -> Summary:
@@ -580,7 +604,7 @@ def summarize(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo) -> Summar
     flt = replace(flt, kinds=())
     since, until = flt.window(tz)
     counted = session.execute(
-        _public_events(flt, tz, ("idea.created", "task.completed")).with_only_columns(
+        _public_events(flt, tz, ("idea.created", "task.completed", "idea.published")).with_only_columns(
             Event.type, Event.at
         )
     ).all()
@@ -598,6 +622,7 @@ def summarize(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo) -> Summar
     return Summary(
         ideas=sum(1 for type_, _ in counted if type_ == "idea.created"),
         tasks_done=sum(1 for type_, _ in counted if type_ == "task.completed"),
+        published=sum(1 for type_, _ in counted if type_ == "idea.published"),
         challenges=_challenges_run(session, since, until),
         departments=departments,
         weeks=weeks,
@@ -639,7 +664,7 @@ def _weeks(counted, since: datetime | None, until: datetime | None, tz: ZoneInfo
             continue
         if type_ == "idea.created":
             week.ideas += 1
-        else:
+        elif type_ == "task.completed":
             week.tasks_done += 1
     return list(weeks.values())
 
@@ -699,6 +724,8 @@ TYPE_LABELS = {
     "task.claimed": "Task taken on",
     "task.released": "Task given back",
     "task.completed": "Task completed",
+    "task.updated": "Task planned",
+    "idea.published": "Idea published",
     "prompt.created": "Prompt posted",
     "prompt.phase_changed": "Challenge phase",
 }

@@ -16,7 +16,7 @@ from board.errors import Conflict, Invalid, NotFound
 from board.i18n import add_german
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
-from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
+from models import Comment, Idea, IdeaTag, Prompt, Publication, Task, User, Vote
 
 SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
@@ -117,14 +117,25 @@ def _prompts_by_id(session: Session, prompt_ids: set[int]) -> dict[int, Prompt]:
     return {p.id: p for p in session.scalars(select(Prompt).where(Prompt.id.in_(prompt_ids)))}
 
 
-def _idea_status(task_statuses: list[str]) -> str:
-    """open: no work started (no tasks, or none claimed yet); done: every task done;
-    in_progress: anything between."""
+def _idea_status(task_statuses: list[str], published: bool, marked_done: bool) -> str:
+    """done: it went live (a publication is recorded) or its author says so; open: no work
+    started (no tasks, or none claimed yet); in_progress: anything between, also when every
+    task written down so far is done (more work may follow: the progress shows 3 / 3)."""
+    if published or marked_done:
+        return "done"
     if not task_statuses or all(status == "open" for status in task_statuses):
         return "open"
-    if all(status == "done" for status in task_statuses):
-        return "done"
     return "in_progress"
+
+
+def publication_dict(row: Publication) -> dict:
+    return {
+        "id": row.id,
+        "url": row.url,
+        "channel": row.channel,
+        "published_at": clock.iso(row.published_at),
+        "by": author_dict(row.by),
+    }
 
 
 def _stats_by_id(rows) -> dict[int, IdeaStats]:
@@ -156,6 +167,13 @@ def serialize_ideas(
         select(Task.idea_id, Task.status).where(Task.idea_id.in_(ids))
     ):
         statuses.setdefault(idea_id, []).append(status)
+    published: dict[int, list[dict]] = {}
+    for row in session.scalars(
+        select(Publication)
+        .where(Publication.idea_id.in_(ids))
+        .order_by(Publication.published_at, Publication.id)
+    ):
+        published.setdefault(row.idea_id, []).append(publication_dict(row))
     if prompts is None:
         prompts = _prompts_by_id(session, {i.prompt_id for i in ideas if i.prompt_id})
     now = clock.now()
@@ -174,7 +192,15 @@ def serialize_ideas(
                 "votes": None if hidden else s.votes,
                 "voted": idea.id in voted,
                 "departments_supporting": None if hidden else s.departments,
-                "status": _idea_status(statuses.get(idea.id, [])),
+                "status": _idea_status(
+                    statuses.get(idea.id, []),
+                    bool(published.get(idea.id)),
+                    idea.marked_done_at is not None,
+                ),
+                "tasks_total": len(statuses.get(idea.id, [])),
+                "tasks_done": statuses.get(idea.id, []).count("done"),
+                "publications": published.get(idea.id, []),
+                "marked_done": idea.marked_done_at is not None,
                 "prompt_id": idea.prompt_id,
                 "created_at": clock.iso(idea.created_at),
                 "updated_at": clock.iso(idea.updated_at),

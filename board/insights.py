@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from board import clock, policy
 from board.i18n import _, add_german
 from board.prompts import tallies_hidden
-from models import Comment, Department, Idea, Prompt, Task, User, Vote
+from models import Comment, Department, Idea, Prompt, Publication, Task, User, Vote
 
-METRICS = ("ideas", "votes", "comments", "tasks_done")
+# "published": posts that went live, counted for whoever recorded them (as the feed's
+# summary does): the evenness figure for what actually went out.
+METRICS = ("ideas", "votes", "comments", "tasks_done", "published")
 TOP_SHARE = 0.10  # "the most active 10 % of people"
 WEEK = timedelta(days=7)
 
@@ -76,6 +78,9 @@ def _activity(session: Session, since: datetime, now: datetime) -> list[tuple[st
         ),
         "tasks_done": select(Task.claimed_by_id, Task.completed_at).where(
             Task.status == "done", Task.completed_at >= since
+        ),
+        "published": select(Publication.by_id, Publication.published_at).where(
+            Publication.published_at >= since
         ),
     }
     return [

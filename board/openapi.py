@@ -36,6 +36,17 @@ TIME = {"type": "string", "format": "date-time"}
 TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 TITLE = {"type": "string", "minLength": 1, "maxLength": TITLE_MAX}
 TEXT = {"type": "string", "maxLength": TEXT_MAX}
+DAY = {
+    "type": "string",
+    "format": "date",
+    "description": "A calendar day, YYYY-MM-DD, no time zone.",
+}
+CHANNELS = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "Channel names from BOARD_CHANNELS (default instagram, tiktok, linkedin, "
+    "youtube, facebook, x, blog, newsletter, intranet); an unknown one is a 400.",
+}
 
 SCHEMAS: dict[str, dict] = {
     "Error": obj(
@@ -120,7 +131,15 @@ SCHEMAS: dict[str, dict] = {
             },
             "voted": {"type": "boolean", "description": "Whether the caller voted for it."},
             "departments_supporting": {"type": ["integer", "null"]},
-            "status": {"type": "string", "enum": ["open", "in_progress", "done"]},
+            "status": {
+                "type": "string",
+                "enum": ["open", "in_progress", "done"],
+                "description": "done once a publication is recorded or its author marks it "
+                "done; in_progress once work started (also when every task is done).",
+            },
+            "tasks_total": {"type": "integer"},
+            "tasks_done": {"type": "integer", "description": "Progress, e.g. 3 of 3."},
+            "publications": {"type": "array", "items": ref("Publication")},
             "prompt_id": {"type": ["integer", "null"]},
             "created_at": TIME,
         },
@@ -167,7 +186,57 @@ SCHEMAS: dict[str, dict] = {
             "claimed_by": nullable(ref("Person")),
             "claimed_at": TIME_OR_NULL,
             "created_at": TIME,
+            "channels": CHANNELS,
+            "publish_on": nullable(DAY),
+            "help_wanted": {"type": "boolean"},
+            "lease_expires_at": {
+                **TIME_OR_NULL,
+                "description": "With BOARD_CLAIM_LEASE_DAYS: when the claim returns to open "
+                "unless its claimant touches it.",
+            },
+            "lease_warning": {
+                "type": "boolean",
+                "description": "The lease ends within two days (the claim_expiring warning).",
+            },
         },
+    ),
+    "TaskPlan": obj(
+        [],
+        {"channels": CHANNELS, "publish_on": nullable(DAY), "help_wanted": {"type": "boolean"}},
+        closed=True,
+    ),
+    "Calendar": obj(["items"], {"items": {"type": "array", "items": ref("Task")}}),
+    "CalendarToken": obj(
+        ["token", "ics_url"],
+        {
+            "token": {"type": ["string", "null"]},
+            "ics_url": {
+                "type": ["string", "null"],
+                "description": "The private iCalendar (text/calendar) URL; it needs no login.",
+            },
+        },
+    ),
+    "Publication": obj(
+        ["url", "channel", "published_at", "by"],
+        {
+            "id": {"type": "integer"},
+            "url": {"type": "string"},
+            "channel": {"type": "string"},
+            "published_at": TIME,
+            "by": ref("Person"),
+        },
+    ),
+    "PublicationCreate": obj(
+        ["url", "channel"],
+        {
+            "url": {"type": "string", "maxLength": 2000, "description": "http(s) only"},
+            "channel": {"type": "string", "description": "One of BOARD_CHANNELS."},
+            "published_at": {
+                **TIME,
+                "description": "When it went live (with a UTC offset); default now.",
+            },
+        },
+        closed=True,
     ),
     "TaskList": obj(["items"], {"items": {"type": "array", "items": ref("Task")}}),
     "Prompt": obj(
@@ -237,6 +306,8 @@ SCHEMAS: dict[str, dict] = {
                     "task.claimed",
                     "task.released",
                     "task.completed",
+                    "task.updated",
+                    "idea.published",
                     "prompt.created",
                     "prompt.phase_changed",
                     "nudge.sent",
@@ -291,6 +362,7 @@ SCHEMAS: dict[str, dict] = {
                 {
                     "ideas": {"type": "integer"},
                     "tasks_done": {"type": "integer"},
+                    "published": {"type": "integer", "description": "Posts that went live."},
                     "challenges": {"type": "integer"},
                     "departments": {"type": "integer"},
                     "weeks": {
@@ -379,6 +451,8 @@ SCHEMAS: dict[str, dict] = {
             "title": TITLE,
             "description": TEXT,
             "idea_id": {"type": ["integer", "null"]},
+            "channels": nullable(CHANNELS),
+            "publish_on": nullable(DAY),
         },
         closed=True,
     ),
@@ -629,6 +703,39 @@ PATHS: dict[str, dict] = {
             params=IDEA,
         ),
     },
+    "/ideas/{idea_id}/publications": {
+        "post": op(
+            "recordPublication",
+            "Record where an idea went live (idea.published)",
+            answer("201", ref("Idea"), "The idea with its publications"),
+            "401 403 404",
+            security=WRITE,
+            body="PublicationCreate",
+            params=IDEA,
+        ),
+    },
+    "/ideas/{idea_id}/done": {
+        "put": op(
+            "markIdeaDone",
+            "Its author marks the idea done (without a publication)",
+            answer("200", ref("Idea"), "Done"),
+            "401 403 404",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=IDEA,
+        ),
+        "delete": op(
+            "unmarkIdeaDone",
+            "Its author takes 'done' back",
+            answer("200", ref("Idea"), "Status derived again"),
+            "401 403 404",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=IDEA,
+        ),
+    },
     "/tasks": {
         "get": op(
             "listTasks",
@@ -663,6 +770,69 @@ PATHS: dict[str, dict] = {
             "401 404",
             security=READ,
             params=TASK,
+        ),
+        "patch": op(
+            "planTask",
+            "The claimant's plan: channels, publishing day, help wanted (task.updated)",
+            answer("200", ref("Task"), "The task as planned"),
+            "401 403 404 409",
+            security=WRITE,
+            body="TaskPlan",
+            params=TASK,
+        ),
+    },
+    "/tasks/{task_id}/renew": {
+        "post": op(
+            "renewTask",
+            "Keep one's claimed task: its claim lease starts again",
+            answer("200", ref("Task"), "Still the caller's"),
+            "401 403 404 409",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=TASK,
+        ),
+    },
+    "/calendar": {
+        "get": op(
+            "calendar",
+            "Tasks whose publishing day lies in [from, to]",
+            answer("200", ref("Calendar"), "Tasks by publishing day"),
+            "400 401",
+            security=READ,
+            params=[
+                {**query("from", DAY, "First day"), "required": True},
+                {**query("to", DAY, "Last day (at most 400 days after from)"), "required": True},
+                query("channel", {"type": "string"}, "Only tasks for this channel"),
+                query("department", {"type": "integer"}, "Only tasks of this department"),
+            ],
+        ),
+    },
+    "/calendar/token": {
+        "get": op(
+            "getCalendarToken",
+            "The caller's private iCalendar URL (made on first use)",
+            answer("200", ref("CalendarToken"), "The URL"),
+            "401",
+            security=READ,
+        ),
+        "post": op(
+            "renewCalendarToken",
+            "A new private iCalendar URL; the old one stops working",
+            answer("201", ref("CalendarToken"), "The new URL"),
+            "401",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+        ),
+        "delete": op(
+            "revokeCalendarToken",
+            "Revoke the private iCalendar URL",
+            answer("204", None, "Revoked"),
+            "401",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
         ),
     },
     "/tasks/{task_id}/claim": {

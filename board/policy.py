@@ -25,6 +25,10 @@ WRITE_ACTIONS = {
     "task.claim",
     "task.release",
     "task.complete",
+    "task.plan",
+    "task.renew",
+    "idea.publish",
+    "idea.mark_done",
     "prompt.create",
     "nudge.send",
     "nudge.read",
@@ -35,7 +39,7 @@ WRITE_ACTIONS = {
 # Actions only the facilitator (the social media manager) may take.
 FACILITATOR_ACTIONS = {"prompt.create", "nudge.send", "comment.mentor_note", "help.view"}
 # Reading the public board: everyone logged in.
-READ_ACTIONS = {"board.read", "feed.read", "feed.token"}
+READ_ACTIONS = {"board.read", "feed.read", "feed.token", "calendar.read", "calendar.token"}
 ACTIONS = WRITE_ACTIONS | FACILITATOR_ACTIONS | READ_ACTIONS
 
 
@@ -59,6 +63,16 @@ def why_not(user: Any, action: str, target: Any = None) -> Denied | Unauthentica
         return Denied(
             "Only the person who claimed a task may release or complete it.", code="not_claimant"
         )
+    # Channels, publishing day and "help wanted" are set at creation by whoever creates the
+    # task; afterwards only by the person who holds it (not even the facilitator plans
+    # someone else's work). Renewing a claim lease is the claimant's alone, too.
+    if action in {"task.plan", "task.renew"} and target.claimed_by_id != user.id:
+        return Denied(
+            "Only the person who claimed a task may change its plan or keep it.",
+            code="not_claimant",
+        )
+    if action == "idea.mark_done" and target.author_id != user.id:
+        return Denied("Only its author may mark an idea done.", code="not_author")
     if action == "nudge.receive" and not user.is_active:
         return Denied("This person can no longer log in.", code="inactive")
     if action == "nudge.read" and user.id not in target:

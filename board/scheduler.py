@@ -76,8 +76,14 @@ def announce_phase(session: Session, prompt_id: int, stored: str, now: datetime)
 
 
 def run_once(app: Flask) -> list[dict]:
+    """One round of the schedule: challenge phases, then claim leases."""
+    from board.leases import check_leases
+
+    lease_days = app.extensions["board_settings"].claim_lease_days
     with app.app_context(), app.extensions["board_db"].Session() as session:
-        return advance_phases(session, clock.now())
+        envelopes = advance_phases(session, clock.now())
+        envelopes += check_leases(session, clock.now(), lease_days)
+        return envelopes
 
 
 def _loop(app: Flask, interval: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,49 @@ def _message_queue(raw: str | None) -> str | None:
     return raw
 
 
+DEFAULT_CHANNELS = (
+    "instagram",
+    "tiktok",
+    "linkedin",
+    "youtube",
+    "facebook",
+    "x",
+    "blog",
+    "newsletter",
+    "intranet",
+)
+_CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def _channels(raw: str | None) -> tuple[str, ...]:
+    """The channels tasks may name (BOARD_CHANNELS, comma-separated, lowercase)."""
+    if raw is None or not raw.strip():
+        return DEFAULT_CHANNELS
+    names: list[str] = []
+    for part in raw.split(","):
+        name = part.strip().lower()
+        if not name:
+            continue
+        if not _CHANNEL_NAME.match(name):
+            raise SettingsError(
+                f"BOARD_CHANNELS holds names of letters, digits, '-' or '_' (at most 40), got {part!r}"
+            )
+        if name not in names:
+            names.append(name)
+    if not names:
+        raise SettingsError("BOARD_CHANNELS must name at least one channel")
+    return tuple(names)
+
+
+def _lease_days(env: dict[str, str]) -> int:
+    """Days without a touch after which a claim goes back to open; 0 (the default) is off.
+    The warning goes out two days before, so a lease is at least three days long."""
+    days = _int(env, "BOARD_CLAIM_LEASE_DAYS", 0)
+    if 0 < days < 3:
+        raise SettingsError(f"BOARD_CLAIM_LEASE_DAYS must be 0 (off) or at least 3, got {days}")
+    return days
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_path: Path
@@ -115,6 +159,8 @@ class Settings:
     help_days: int = 7
     phase_check_seconds: int = 15
     timezone: str = "UTC"
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
+    claim_lease_days: int = 0
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -141,6 +187,8 @@ class Settings:
             help_days=_int(env, "BOARD_HELP_DAYS", 7, minimum=1),
             phase_check_seconds=_int(env, "BOARD_PHASE_CHECK_SECONDS", 15, minimum=1),
             timezone=_timezone(env.get("BOARD_TIMEZONE")),
+            channels=_channels(env.get("BOARD_CHANNELS")),
+            claim_lease_days=_lease_days(env),
         )
 
 

@@ -5,6 +5,9 @@ and no function that takes a second person: work is only ever taken, never given
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
+from flask import current_app, has_app_context
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -12,9 +15,11 @@ from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
 from board.i18n import add_german
 from board.ideas import MAX_ID, author_dict
+from board.settings import DEFAULT_CHANNELS
 from models import Idea, Task, User
 
 STATUSES = ("open", "claimed", "done")
+PLAN_FIELDS = ("channels", "publish_on", "help_wanted")
 
 add_german(
     {
@@ -34,6 +39,51 @@ def claimant_dict(user: User) -> dict:
     }
 
 
+# How channel names (BOARD_CHANNELS) are written on pages; others are capitalised.
+CHANNEL_LABELS = {
+    "instagram": "Instagram",
+    "tiktok": "TikTok",
+    "linkedin": "LinkedIn",
+    "youtube": "YouTube",
+    "facebook": "Facebook",
+    "x": "X",
+    "blog": "Blog",
+    "newsletter": "Newsletter",
+    "intranet": "Intranet",
+    "mastodon": "Mastodon",
+    "podcast": "Podcast",
+    "website": "Website",
+}
+
+
+def channel_label(name: str) -> str:
+    """A channel's name as people write it (brand names are not translated)."""
+    return CHANNEL_LABELS.get(name) or name.replace("_", " ").replace("-", " ").capitalize()
+
+
+def allowed_channels() -> tuple[str, ...]:
+    """BOARD_CHANNELS of the running app (the default list outside one)."""
+    if has_app_context() and "board_settings" in current_app.extensions:
+        return current_app.extensions["board_settings"].channels
+    return DEFAULT_CHANNELS
+
+
+def lease_days() -> int:
+    """BOARD_CLAIM_LEASE_DAYS of the running app; 0 when leases are off."""
+    if has_app_context() and "board_settings" in current_app.extensions:
+        return current_app.extensions["board_settings"].claim_lease_days
+    return 0
+
+
+def lease_expires_at(task: Task) -> datetime | None:
+    """When a claimed task goes back to open unless its claimant touches it; None when off."""
+    days = lease_days()
+    touched = task.touched_at or task.claimed_at
+    if not days or task.status != "claimed" or touched is None:
+        return None
+    return touched + timedelta(days=days)
+
+
 def task_dict(task: Task) -> dict:
     return {
         "id": task.id,
@@ -46,7 +96,39 @@ def task_dict(task: Task) -> dict:
         "completed_at": clock.iso(task.completed_at),
         "created_by": author_dict(task.created_by),
         "created_at": clock.iso(task.created_at),
+        "channels": task.channels,
+        "publish_on": task.publish_on.isoformat() if task.publish_on else None,
+        "help_wanted": bool(task.help_wanted),
+        "lease_expires_at": clock.iso(lease_expires_at(task)),
+        "lease_warning": task.status == "claimed" and task.lease_warned_at is not None,
+        "updated_at": clock.iso(task.updated_at),
     }
+
+
+def check_channels(channels: list[str] | None) -> list[str]:
+    """The channels in BOARD_CHANNELS order, each once; Invalid names the unknown ones."""
+    allowed = allowed_channels()
+    wanted = [c.strip().lower() for c in channels or []]
+    unknown = [c for c in wanted if c not in allowed]
+    if unknown:
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={
+                "channels": _field_message(
+                    "Unknown channel {names}; one of: {choices}.",
+                    names=", ".join(unknown),
+                    choices=", ".join(allowed),
+                )
+            },
+        )
+    return [c for c in allowed if c in wanted]
+
+
+def _field_message(template: str, **params) -> str:
+    from board.api.parsing import FieldMessage  # the error handler translates it later
+
+    return FieldMessage(template, **params)
 
 
 def _get_task(session: Session, task_id: int) -> Task:
@@ -81,9 +163,16 @@ def list_tasks(
 
 
 def create_task(
-    session: Session, actor: User, title: str, description: str = "", idea_id: int | None = None
+    session: Session,
+    actor: User,
+    title: str,
+    description: str = "",
+    idea_id: int | None = None,
+    channels: list[str] | None = None,
+    publish_on: date | None = None,
 ) -> dict:
-    """A new, unclaimed task. Nobody can create work already on someone."""
+    """A new, unclaimed task, perhaps already with its channels and publishing day.
+    Nobody can create work already on someone."""
     policy.require(actor, "task.create")
     if not title.strip():
         raise Invalid(
@@ -97,6 +186,7 @@ def create_task(
             code="invalid_fields",
             fields={"idea_id": "No such idea."},
         )
+    chosen = check_channels(channels)
     now = clock.now()
     task = Task(
         title=title.strip(),
@@ -107,6 +197,10 @@ def create_task(
         created_by=actor,
         created_at=now,
         updated_at=now,
+        channels_csv=",".join(chosen),
+        publish_on=publish_on,
+        help_wanted=False,
+        revision=0,
     )
     session.add(task)
     session.flush()
@@ -146,7 +240,15 @@ def claim_task(session: Session, actor: User, task_id: int, claim_limit: int) ->
         session.execute(
             update(Task)
             .where(Task.id == task_id, Task.status == "open", Task.claimed_by_id.is_(None))
-            .values(status="claimed", claimed_by_id=actor.id, claimed_at=now, updated_at=now)
+            .values(
+                status="claimed",
+                claimed_by_id=actor.id,
+                claimed_at=now,
+                updated_at=now,
+                touched_at=now,
+                lease_warned_at=None,
+                help_wanted=False,
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
         == 1
@@ -177,10 +279,12 @@ def _finish_claim(session: Session, actor: User, task_id: int, action: str) -> d
     task = _get_task(session, task_id)
     policy.require(actor, action, task)
     now = clock.now()
+    # Asking for help and the lease end with the claim.
+    ended = {"help_wanted": False, "lease_warned_at": None, "touched_at": None, "updated_at": now}
     if action == "task.release":
-        values = {"status": "open", "claimed_by_id": None, "claimed_at": None, "updated_at": now}
+        values = {"status": "open", "claimed_by_id": None, "claimed_at": None, **ended}
     else:
-        values = {"status": "done", "completed_at": now, "updated_at": now}
+        values = {"status": "done", "completed_at": now, **ended}
     changed = (
         session.execute(
             update(Task)
@@ -212,3 +316,72 @@ def release_task(session: Session, actor: User, task_id: int) -> dict:
 
 def complete_task(session: Session, actor: User, task_id: int) -> dict:
     return _finish_claim(session, actor, task_id, "task.complete")
+
+
+# ---- the plan: channels, publishing day, help wanted -----------------------------------
+
+
+def update_plan(session: Session, actor: User, task_id: int, changes: dict) -> dict:
+    """The claimant changes any of channels, publish_on and help_wanted (a touch of the
+    claim, too). One conditional UPDATE: a claimant who lost the task meanwhile changes
+    nothing. `task.updated` tells the board when the plan really changed."""
+    task = _get_task(session, task_id)
+    policy.require(actor, "task.plan", task)
+    values: dict = {}
+    if "channels" in changes:
+        chosen = check_channels(changes["channels"])
+        if chosen != task.channels:
+            values["channels_csv"] = ",".join(chosen)
+    if "publish_on" in changes and changes["publish_on"] != task.publish_on:
+        values["publish_on"] = changes["publish_on"]
+    if "help_wanted" in changes and changes["help_wanted"] != task.help_wanted:
+        if changes["help_wanted"] and task.status != "claimed":
+            raise Conflict("Only a task in progress can ask for help.", code="task_done")
+        values["help_wanted"] = changes["help_wanted"]
+    if not values:
+        return task_dict(task)  # nothing changed, nothing to tell
+    now = clock.now()
+    values["updated_at"] = now
+    if "channels_csv" in values or "publish_on" in values:
+        values["revision"] = Task.revision + 1  # calendars must replace their copy
+    if task.status == "claimed":
+        values.update(touched_at=now, lease_warned_at=None)
+    data = _conditional_claimant_update(session, actor, task_id, values, ("claimed", "done"))
+    events.record(session, "task.updated", actor, {"task": data})
+    session.commit()
+    return data
+
+
+def renew_task(session: Session, actor: User, task_id: int) -> dict:
+    """ "Keep it": the claimant touches the claim, so its lease starts again."""
+    task = _get_task(session, task_id)
+    policy.require(actor, "task.renew", task)
+    now = clock.now()
+    data = _conditional_claimant_update(
+        session, actor, task_id, {"touched_at": now, "lease_warned_at": None}, ("claimed",)
+    )
+    events.record(session, "task.updated", actor, {"task": data, "reason": "renewed"})
+    session.commit()
+    return data
+
+
+def _conditional_claimant_update(
+    session: Session, actor: User, task_id: int, values: dict, statuses: tuple[str, ...]
+) -> dict:
+    changed = (
+        session.execute(
+            update(Task)
+            .where(Task.id == task_id, Task.claimed_by_id == actor.id, Task.status.in_(statuses))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    task = _reload(session, task_id)
+    if not changed:
+        session.rollback()
+        policy.require(actor, "task.plan", task)  # someone else holds it now
+        if task.status == "done":
+            raise Conflict("This task is already done.", code="task_done")
+        raise Conflict("This task is not claimed.", code="not_claimed")
+    return task_dict(task)

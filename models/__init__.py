@@ -2,7 +2,7 @@
 
 from models.base import Base, UTCDateTime, utcnow
 from models.events import Event, EventRecipient
-from models.ideas import Comment, Idea, IdeaTag, Vote
+from models.ideas import Comment, Idea, IdeaTag, Publication, Vote
 from models.nudges import Nudge, NudgeRecipient
 from models.people import ROLES, Department, User
 from models.prompts import PHASES, Prompt
@@ -17,6 +17,7 @@ __all__ = [
     "Comment",
     "Idea",
     "IdeaTag",
+    "Publication",
     "Vote",
     "Nudge",
     "NudgeRecipient",

@@ -32,6 +32,8 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(5), default=None)
     # Private Atom feed token for observers; replacing it revokes the old URL.
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    # Private iCalendar URL of the publishing calendar; replacing it revokes the old URL.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     # Bumped on role change or removal so that old sessions lose their powers at once.
     session_version: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -36,6 +36,22 @@ class Task(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where and when the post goes out: channel names (BOARD_CHANNELS) joined by commas,
+    # and a calendar day without a time zone (a publishing day is the same day everywhere).
+    channels_csv: Mapped[str] = mapped_column("channels", String(400), default="")
+    publish_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # The claimant asks for a second pair of hands (the task stays theirs).
+    help_wanted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The claimant's last touch (claim, plan change, "keep it"): claim leases count from it.
+    touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the lease warning went out, so that it goes out once per lease.
+    lease_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped whenever what a calendar shows changes (iCalendar SEQUENCE).
+    revision: Mapped[int] = mapped_column(Integer, default=0)
 
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id], lazy="joined")
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
+
+    @property
+    def channels(self) -> list[str]:
+        return [c for c in self.channels_csv.split(",") if c]

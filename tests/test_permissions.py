@@ -190,6 +190,74 @@ MATRIX: list[Row] = [
         f"{API}/tasks/{{claimed}}/complete",
         own_only(200, "not_claimant"),
     ),
+    # from idea to published post (issue 15): the plan of a task is its claimant's alone
+    Row(
+        "PATCH",
+        f"{API}/tasks/<int:task_id>",
+        f"{API}/tasks/{{claimed}}",
+        own_only(200, "not_claimant"),
+        body={"publish_on": "2026-05-04", "channels": ["blog"], "help_wanted": True},
+    ),
+    Row(
+        "PATCH",
+        f"{API}/tasks/<int:task_id>",
+        f"{API}/tasks/{{task}}",
+        expect(
+            LOGIN,
+            (403, "not_claimant"),
+            (403, "not_claimant"),
+            (403, "not_claimant"),
+            READ_ONLY,
+        ),
+        body={"publish_on": "2026-05-04"},
+        note="open task: claim it first",
+    ),
+    Row(
+        "POST",
+        f"{API}/tasks/<int:task_id>/renew",
+        f"{API}/tasks/{{claimed}}/renew",
+        own_only(200, "not_claimant"),
+    ),
+    Row(
+        "POST",
+        f"{API}/ideas/<int:idea_id>/publications",
+        f"{API}/ideas/{{idea}}/publications",
+        write(201),
+        body={"url": "https://example.com/post", "channel": "blog"},
+    ),
+    Row(
+        "PUT",
+        f"{API}/ideas/<int:idea_id>/done",
+        f"{API}/ideas/{{idea}}/done",
+        own_only(200, "not_author"),
+    ),
+    Row(
+        "DELETE",
+        f"{API}/ideas/<int:idea_id>/done",
+        f"{API}/ideas/{{idea}}/done",
+        own_only(200, "not_author"),
+    ),
+    Row("GET", f"{API}/calendar", f"{API}/calendar?from=2026-05-01&to=2026-05-31", read()),
+    Row("GET", f"{API}/calendar/token", f"{API}/calendar/token", read()),
+    Row(
+        "POST", f"{API}/calendar/token", f"{API}/calendar/token", expect(LOGIN, 201, 201, 201, 201)
+    ),
+    Row(
+        "DELETE",
+        f"{API}/calendar/token",
+        f"{API}/calendar/token",
+        expect(LOGIN, 204, 204, 204, 204),
+    ),
+    Row("GET", "/calendar", "/calendar", PAGE),
+    Row("GET", "/calendar/ics/<token>", "/calendar/ics/unknown", expect(404, 404, 404, 404, 404)),
+    Row("POST", "/calendar/token", "/calendar/token", expect(400, 303, 303, 303, 303)),
+    Row(
+        "POST", "/calendar/token/revoke", "/calendar/token/revoke", expect(400, 303, 303, 303, 303)
+    ),
+    Row("POST", "/tasks/<int:task_id>/plan", "/tasks/{claimed}/plan", PAGE_FORM),
+    Row("POST", "/tasks/<int:task_id>/renew", "/tasks/{claimed}/renew", PAGE_FORM),
+    Row("POST", "/ideas/<int:idea_id>/publications", "/ideas/{idea}/publications", PAGE_FORM),
+    Row("POST", "/ideas/<int:idea_id>/done", "/ideas/{idea}/done", PAGE_FORM),
     Row("GET", f"{API}/events", f"{API}/events?after=0", read()),
     # the activity feed (issue 5): everyone logged in reads it; the private Atom URL
     # answers by its token alone (an unknown one is a 404 for everybody)
@@ -479,10 +547,13 @@ def test_observers_may_write_nothing():
         f"{API}/auth/login",
         f"{API}/auth/logout",
         f"{API}/auth/register",
-        # the person's own private feed URL, not the board
+        # the person's own private feed and calendar URLs, not the board
         f"{API}/feed/token",
         "/feed/token",
         "/feed/token/revoke",
+        f"{API}/calendar/token",
+        "/calendar/token",
+        "/calendar/token/revoke",
     }
     for row in MATRIX:
         if row.method in {"GET"} or row.rule in own_session or row.note == "naming an assignee":
@@ -502,6 +573,8 @@ def test_observers_page_forms_change_nothing(board):
         "/language",
         "/feed/token",
         "/feed/token/revoke",
+        "/calendar/token",
+        "/calendar/token/revoke",
     }
     observer = board.client("observer")
     for row in MATRIX:
@@ -564,3 +637,36 @@ def test_registering_never_gives_a_role(board):
         response = client.post("auth/register", json={**body, "role": role})
         assert response.status_code == 400
     assert client.post("auth/register", json=body).get_json()["user"]["role"] == "member"
+
+
+# ---- effects of the plan, publication and lease routes (issue 15) ----------------------
+
+
+@pytest.mark.parametrize("role", ["member", "other_member", "facilitator", "observer"])
+def test_the_plan_changes_only_for_its_claimant(board, role):
+    targets = board.fresh_targets()
+    board.client(role).patch(
+        f"{API}/tasks/{targets['claimed']}", json={"publish_on": "2026-05-04", "help_wanted": True}
+    )
+    task = board.client("member").get(f"{API}/tasks/{targets['claimed']}").get_json()
+    changed = (task["publish_on"], task["help_wanted"]) == ("2026-05-04", True)
+    assert changed == (role == "member")
+
+
+@pytest.mark.parametrize("role", ["member", "other_member", "facilitator", "observer"])
+def test_publications_are_recorded_by_members_only(board, role):
+    targets = board.fresh_targets()
+    board.client(role).post(
+        f"{API}/ideas/{targets['idea']}/publications",
+        json={"url": "https://example.com/post", "channel": "blog"},
+    )
+    idea = board.client("member").get(f"{API}/ideas/{targets['idea']}").get_json()
+    assert len(idea["publications"]) == (0 if role == "observer" else 1)
+
+
+@pytest.mark.parametrize("role", ["member", "other_member", "facilitator", "observer"])
+def test_only_the_author_marks_an_idea_done(board, role):
+    targets = board.fresh_targets()
+    board.client(role).put(f"{API}/ideas/{targets['idea']}/done")
+    idea = board.client("member").get(f"{API}/ideas/{targets['idea']}").get_json()
+    assert (idea["status"] == "done") == (role == "member")

@@ -43,6 +43,7 @@ def ok(payload, status: int = 200):
 # Route modules register on import.
 from board.api import (  # noqa: E402,F401
     auth,
+    calendar,
     docs,
     events,
     feed,

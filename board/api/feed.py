@@ -55,6 +55,7 @@ def read_feed():
             "summary": {
                 "ideas": summary.ideas,
                 "tasks_done": summary.tasks_done,
+                "published": summary.published,
                 "challenges": summary.challenges,
                 "departments": summary.departments,
                 "weeks": [

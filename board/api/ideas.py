@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from board import ideas
+from board import ideas, publications
 from board.api import api, db, ok
 from board.api.parsing import (
     Field,
@@ -82,3 +82,30 @@ def add_comment(idea_id: int):
         db(), current_user, idea_id, body["body"], body.get("mentor_note", False)
     )
     return ok(data, 201)
+
+
+@api.post("/ideas/<int:idea_id>/publications")
+def record_publication(idea_id: int):
+    body = json_body(
+        {
+            "url": Field("str", required=True, max_length=2000),
+            "channel": Field("str", required=True, max_length=40),
+            "published_at": Field("datetime", nullable=True),
+        }
+    )
+    data = publications.record_publication(
+        db(), current_user, idea_id, body["url"], body["channel"], body.get("published_at")
+    )
+    return ok(data, 201)
+
+
+@api.put("/ideas/<int:idea_id>/done")
+def mark_idea_done(idea_id: int):
+    no_body()
+    return ok(publications.mark_done(db(), current_user, idea_id, True))
+
+
+@api.delete("/ideas/<int:idea_id>/done")
+def unmark_idea_done(idea_id: int):
+    no_body()
+    return ok(publications.mark_done(db(), current_user, idea_id, False))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import request
@@ -49,6 +50,7 @@ add_german(
         "At least {limit}.": "Mindestens {limit}.",
         "At most {limit}.": "Höchstens {limit}.",
         "One of: {choices}.": "Eines von: {choices}.",
+        "Expected a date like 2026-05-01.": "Erwartet wird ein Datum wie 2026-05-01.",
     }
 )
 
@@ -66,7 +68,7 @@ def _clean_text_problem(value: str) -> str | None:
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # "str", "int", "bool", "tags", "datetime"
+    kind: str  # "str", "int", "bool", "tags", "datetime", "date"
     required: bool = False
     max_length: int | None = None
     nullable: bool = False
@@ -112,7 +114,35 @@ def _check(name: str, spec: Field, value: Any) -> tuple[Any, str | None]:
         if parsed.tzinfo is None:
             return None, "Give the time with a UTC offset, e.g. 2026-05-01T12:00:00+02:00."
         return parsed, None
+    if spec.kind == "date":
+        parsed = parse_date(value)
+        return (parsed, None) if parsed else (None, "Expected a date like 2026-05-01.")
     raise ValueError(spec.kind)
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(value: Any) -> date | None:
+    """A calendar day written YYYY-MM-DD (no time, no zone), else None."""
+    if not isinstance(value, str) or not _DATE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def query_date(name: str, required: bool = False) -> date | None:
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        if required:
+            raise bad_parameter(name, "This field is required.")
+        return None
+    parsed = parse_date(raw.strip())
+    if parsed is None:
+        raise bad_parameter(name, "Expected a date like 2026-05-01.")
+    return parsed
 
 
 def json_object(*, allow_empty: bool = False) -> dict[str, Any]:

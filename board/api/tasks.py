@@ -64,12 +64,54 @@ def create_task():
             fields={f: "Nobody can be given a task." for f in named},
         )
     body = check_fields(
-        payload, {"title": title(), "description": text(), "idea_id": Field("int", nullable=True)}
+        payload,
+        {
+            "title": title(),
+            "description": text(),
+            "idea_id": Field("int", nullable=True),
+            "channels": Field("tags", nullable=True),
+            "publish_on": Field("date", nullable=True),
+        },
     )
     data = tasks.create_task(
-        db(), current_user, body["title"], body.get("description") or "", body.get("idea_id")
+        db(),
+        current_user,
+        body["title"],
+        body.get("description") or "",
+        body.get("idea_id"),
+        channels=body.get("channels"),
+        publish_on=body.get("publish_on"),
     )
     return ok(data, 201)
+
+
+@api.patch("/tasks/<int:task_id>")
+def update_task(task_id: int):
+    """The claimant's plan: channels, publishing day, help wanted."""
+    payload = json_object()
+    named = [f for f in _ASSIGNING_FIELDS if f in payload]
+    if named:
+        raise Invalid(
+            "Tasks start unclaimed; people claim work themselves.",
+            code="unknown_field",
+            fields={f: "Nobody can be given a task." for f in named},
+        )
+    body = check_fields(
+        payload,
+        {
+            "channels": Field("tags"),
+            "publish_on": Field("date", nullable=True),
+            "help_wanted": Field("bool"),
+        },
+    )
+    return ok(tasks.update_plan(db(), current_user, task_id, body))
+
+
+@api.post("/tasks/<int:task_id>/renew")
+def renew_task(task_id: int):
+    """ "Keep it": the claimant's claim lease starts again."""
+    no_body()
+    return ok(tasks.renew_task(db(), current_user, task_id))
 
 
 @api.get("/tasks/<int:task_id>")

@@ -48,8 +48,13 @@ FIELD_NAMES = {
     "department_id": "Department",
     "idea_id": "Idea",
     "prompt_id": "Prompt",
+    "channels": "Channels",
+    "publish_on": "Publishing day",
+    "url": "Link",
+    "channel": "Channel",
+    "published_at": "Published",
 }
-
+from board.tasks import channel_label  # noqa: E402 - re-exported for the pages
 
 # ---- where to go -----------------------------------------------------------------------
 
@@ -155,6 +160,28 @@ def form_int(name: str) -> int | None:
     return value if 0 < value < 2**31 else None
 
 
+def form_date(name: str):
+    """A date field (<input type=date> sends YYYY-MM-DD); empty is None."""
+    from board.api.parsing import parse_date
+
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    parsed = parse_date(raw)
+    if parsed is None:
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={name: "Expected a date like 2026-05-01."},
+        )
+    return parsed
+
+
+def form_channels(name: str = "channels") -> list[str]:
+    """The ticked channel boxes (the service checks them against BOARD_CHANNELS)."""
+    return [value for value in request.form.getlist(name) if value.strip()][:50]
+
+
 def query_int(name: str) -> int | None:
     """A page's optional integer filter; nonsense is simply ignored."""
     raw = request.args.get(name, "").strip()
@@ -190,8 +217,12 @@ def page_helpers():
     def translate_for_page(message: str, **params) -> str:
         return translate(message, language, **params)
 
+    from board.tasks import allowed_channels
+
     return {
         "as_target": as_target,
+        "channel_label": channel_label,
+        "board_channels": allowed_channels(),
         "page_last_seq": g.get("page_last_seq"),
         "current_path": current_path,
         "_": translate_for_page,
@@ -323,9 +354,35 @@ JS_STRINGS = {
     "phase_collecting": "Open for ideas",
     "phase_voting": "Voting",
     "phase_closed": "Closed",
+    "help_wanted": "Help wanted",
+    "tasks_done": "Tasks done: {done} / {total}",
+    "free_to_pick": "Free: pick it up",
+    "published_on": "Published on {channel}",
 }
 
 
 @web.app_template_global("js_strings")
 def js_strings() -> dict[str, str]:
-    return {key: _(text) for key, text in JS_STRINGS.items()}
+    from board.tasks import allowed_channels
+
+    strings = {key: _(text) for key, text in JS_STRINGS.items()}
+    strings.update({f"channel_{name}": channel_label(name) for name in allowed_channels()})
+    return strings
+
+
+@web.app_template_filter("day")
+def day(value, skeleton: str = "yMMMd") -> str:
+    """A calendar day (a date or YYYY-MM-DD) in the reader's language: "May 4, 2026" /
+    "4. Mai 2026"; `skeleton` is a CLDR skeleton (MMMd, MMMEd, yMMMM…). Days have no zone."""
+    from datetime import date as date_type
+
+    from babel.dates import format_skeleton
+
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date_type.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return format_skeleton(skeleton, value, locale=current_language())

@@ -3,10 +3,12 @@ form posts here and comes back (Post/Redirect/Get); refusals become flash messag
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from board import ideas, prompts, tasks
+from board import ideas, prompts, publications, tasks
 from board.db import db_for_request
 from board.errors import BoardError, NotFound
 from board.i18n import _
@@ -16,6 +18,7 @@ from board.web.common import (
     TITLE_MAX,
     back,
     flash_refusal,
+    form_date,
     form_int,
     form_tags,
     form_text,
@@ -124,3 +127,38 @@ def comment_idea(idea_id: int):
         return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor="comment-form"))
     flash(_("Your comment is posted."), "success")
     return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor=f"comment-{comment['id']}"))
+
+
+@web.post("/ideas/<int:idea_id>/publications")
+@login_page
+def publish_idea(idea_id: int):
+    """Record where the idea went live; the day (optional) is taken as noon UTC."""
+    session = db_for_request()
+    try:
+        day = form_date("published_on")
+        publications.record_publication(
+            session,
+            current_user,
+            idea_id,
+            form_text("url", 2000, required=True),
+            form_text("channel", 40, required=True),
+            datetime.combine(day, time(12), tzinfo=UTC) if day else None,
+        )
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+        return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor="new-publication"))
+    flash(_("The publication is recorded. Well done!"), "success")
+    return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor="publications"))
+
+
+@web.post("/ideas/<int:idea_id>/done")
+@login_page
+def mark_idea_done(idea_id: int):
+    session = db_for_request()
+    try:
+        publications.mark_done(session, current_user, idea_id, request.form.get("done") != "0")
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor="publications"))

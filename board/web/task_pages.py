@@ -3,7 +3,7 @@ no field that names anyone else, because work is only ever taken, never given.""
 
 from __future__ import annotations
 
-from flask import current_app, flash, render_template, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
 from board import ideas, tasks
@@ -17,6 +17,8 @@ from board.web.common import (
     TITLE_MAX,
     back,
     flash_refusal,
+    form_channels,
+    form_date,
     form_int,
     form_text,
     login_page,
@@ -45,6 +47,8 @@ def post_task():
             form_text("title", TITLE_MAX, required=True),
             form_text("description", TEXT_MAX),
             form_int("idea_id"),
+            channels=form_channels(),
+            publish_on=form_date("publish_on"),
         )
     except BoardError as refusal:
         session.rollback()
@@ -96,3 +100,41 @@ def release_task(task_id: int):
 @login_page
 def complete_task(task_id: int):
     return _task_action(task_id, "complete")
+
+
+@web.post("/tasks/<int:task_id>/plan")
+@login_page
+def plan_task(task_id: int):
+    """The claimant's plan form: channels, publishing day and "help wanted" together."""
+    session = db_for_request()
+    try:
+        tasks.update_plan(
+            session,
+            current_user,
+            task_id,
+            {
+                "channels": form_channels(),
+                "publish_on": form_date("publish_on"),
+                "help_wanted": request.form.get("help_wanted") == "1",
+            },
+        )
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    else:
+        flash(_("The plan is saved."), "success")
+    return back(url_for("web.task_page", task_id=task_id), anchor="plan")
+
+
+@web.post("/tasks/<int:task_id>/renew")
+@login_page
+def renew_task(task_id: int):
+    session = db_for_request()
+    try:
+        tasks.renew_task(session, current_user, task_id)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    else:
+        flash(_("You keep the task; its lease starts again."), "success")
+    return back(url_for("web.task_page", task_id=task_id), anchor=f"task-{task_id}")

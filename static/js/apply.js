@@ -63,6 +63,10 @@ function ideaCreated({ idea }) {
 
 function ideaUpdated({ idea }) {
   if (!idea) return;
+  for (const root of document.querySelectorAll(`.idea-card[data-idea-id="${idea.id}"], [data-idea-page="${idea.id}"]`)) {
+    if ("status" in idea) root.dataset.finished = idea.marked_done || idea.publications?.length ? "1" : "0";
+  }
+  refreshIdeaStatus(idea.id);
   const card = document.querySelector(`#idea-list .idea-card[data-idea-id="${idea.id}"]`);
   if (card) {
     fillIdeaCard(card, idea);
@@ -162,19 +166,58 @@ function refreshColumns() {
   }
 }
 
-/** An idea's status follows from its tasks; the page knows them all on the board and idea page.
- *  The server's rule (board/ideas.py _idea_status): open while no task has been taken up
- *  (no tasks, or all still open), done when every task is done, in progress in between. */
+/** An idea's status and progress follow from its tasks; the page knows them all on the
+ *  board and the idea page. The server's rule (board/ideas.py _idea_status): done once it
+ *  went live or its author says so (data-finished), open while no task has been taken up,
+ *  in progress otherwise, also when every task so far is done (the progress shows 3 / 3). */
 function refreshIdeaStatus(ideaId) {
   if (!ideaId || page === "my-tasks" || page === "task") return;
   const statuses = [...document.querySelectorAll(`.task-card[data-idea-id-ref="${ideaId}"]`)]
     .map((card) => card.dataset.status);
-  const status = statuses.every((s) => s === "open") ? "open"
-    : statuses.every((s) => s === "done") ? "done" : "in_progress";
-  for (const badge of document.querySelectorAll(
-    `.idea-card[data-idea-id="${ideaId}"] [data-field=status], [data-idea-page="${ideaId}"] .idea-head [data-field=status]`)) {
-    setStatusBadge(badge, status);
+  for (const root of document.querySelectorAll(`.idea-card[data-idea-id="${ideaId}"], [data-idea-page="${ideaId}"]`)) {
+    const status = root.dataset.finished === "1" ? "done"
+      : statuses.every((s) => s === "open") ? "open" : "in_progress";
+    const badge = root.matches(".idea-card") ? root.querySelector("[data-field=status]")
+      : root.querySelector(".idea-head [data-field=status]");
+    if (badge) setStatusBadge(badge, status);
+    setProgress(root, statuses.filter((s) => s === "done").length, statuses.length);
   }
+}
+
+function setProgress(root, done, total) {
+  for (const element of root.querySelectorAll("[data-field=progress]")) {
+    element.hidden = total === 0;
+    element.textContent = t("tasks_done", { done, total });
+  }
+}
+
+/** An idea went live: it is done, and its page lists where. */
+function ideaPublished({ idea }) {
+  if (!idea) return;
+  for (const root of document.querySelectorAll(`.idea-card[data-idea-id="${idea.id}"], [data-idea-page="${idea.id}"]`)) {
+    root.dataset.finished = "1";
+    const badge = root.matches(".idea-card") ? root.querySelector("[data-field=status]")
+      : root.querySelector(".idea-head [data-field=status]");
+    if (badge) setStatusBadge(badge, idea.status);
+    setProgress(root, idea.tasks_done || 0, idea.tasks_total || 0);
+    highlight(badge);
+  }
+  if (ideaPageId() !== idea.id) return;
+  const list = document.getElementById("publication-list");
+  const template = document.getElementById("tpl-publication");
+  if (!list || !template) return;
+  list.replaceChildren(...(idea.publications || []).map((pub) => {
+    const item = template.content.firstElementChild.cloneNode(true);
+    const channel = item.querySelector(".channel");
+    channel.classList.add(`channel-${pub.channel}`);
+    channel.textContent = t(`channel_${pub.channel}`);
+    const link = item.querySelector("a");
+    link.href = /^https?:\/\//i.test(pub.url) ? pub.url : "#";
+    link.textContent = pub.url;
+    return item;
+  }));
+  document.getElementById("publications-empty")?.setAttribute("hidden", "");
+  highlight(list.lastElementChild);
 }
 
 function updateTaskPage(task) {
@@ -187,6 +230,7 @@ function updateTaskPage(task) {
   article.className = `task-detail ${fresh.className}`;
   setStatusBadge(article.querySelector("[data-field=status]"), task.status);
   article.querySelector("[data-field=claim]")?.replaceWith(fresh.querySelector("[data-field=claim]"));
+  article.querySelector(":scope > [data-field=plan]")?.replaceWith(fresh.querySelector("[data-field=plan]"));
   article.querySelector(".task-actions")?.replaceWith(fresh.querySelector(".task-actions"));
   highlight(article);
 }
@@ -292,11 +336,13 @@ const HANDLERS = {
   "idea.created": ideaCreated,
   "idea.updated": ideaUpdated,
   "idea.votes_changed": votesChanged,
+  "idea.published": ideaPublished,
   "comment.created": commentCreated,
   "task.created": taskChanged,
   "task.claimed": taskChanged,
   "task.released": taskChanged,
   "task.completed": taskChanged,
+  "task.updated": taskChanged,
   "prompt.created": promptCreated,
   "prompt.phase_changed": promptPhaseChanged,
   "nudge.sent": nudgeSent,

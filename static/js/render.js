@@ -191,6 +191,50 @@ function claimLine(task) {
   return line;
 }
 
+/** A calendar day (YYYY-MM-DD, no time zone) in the page's language, e.g. "Mon, May 4". */
+export function formatDay(isoDay, options = { weekday: "short", month: "short", day: "numeric" }) {
+  if (!isoDay) return "";
+  const [y, m, d] = isoDay.split("-").map(Number);
+  return new Intl.DateTimeFormat(me.lang, { ...options, timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, d)));
+}
+
+/** Channel names as pills, as the server's channel_list macro writes them. */
+export function channelList(channels) {
+  const list = document.createElement("span");
+  list.className = "channels";
+  list.dataset.field = "channels";
+  for (const name of channels || []) {
+    const pill = document.createElement("span");
+    pill.className = `channel channel-${name}`;
+    pill.textContent = t(`channel_${name}`);
+    list.append(pill);
+  }
+  return list;
+}
+
+/** Publishing day, channels and "help wanted" (the server's task_plan_line). */
+export function planLine(task) {
+  const line = document.createElement("p");
+  line.className = "task-plan";
+  line.dataset.field = "plan";
+  line.hidden = !(task.publish_on || task.channels?.length || task.help_wanted);
+  if (task.help_wanted) {
+    const pill = document.createElement("span");
+    pill.className = "pill pill-help";
+    pill.textContent = t("help_wanted");
+    line.append(pill, " ");
+  }
+  if (task.publish_on) {
+    const day = document.createElement("time");
+    day.className = "plan-day";
+    day.setAttribute("datetime", task.publish_on);
+    day.textContent = formatDay(task.publish_on);
+    line.append(day, " ");
+  }
+  line.append(channelList(task.channels));
+  return line;
+}
+
 /** A fresh task card for `task`, with only the controls that fit its state. */
 export function newTaskCard(task) {
   const card = fromTemplate("tpl-task-card");
@@ -219,6 +263,7 @@ export function newTaskCard(task) {
       idea.replaceChildren(arrow, link);
     }
   }
+  field(card, "plan")?.replaceWith(planLine(task));
   field(card, "claim").replaceWith(claimLine(task));
   for (const form of card.querySelectorAll("form[data-api]")) {
     const keep = form.dataset.showWhen === "open" ? task.status === "open"

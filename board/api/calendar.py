@@ -1,0 +1,50 @@
+"""The publishing calendar as JSON, and the private iCalendar URL's token."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_login import current_user
+
+from board import calendar
+from board.api import api, db, ok
+from board.api.parsing import no_body, query_date, query_int, query_text
+
+
+def ics_url(token: str | None) -> str | None:
+    return url_for("web.calendar_ics", token=token, _external=True) if token else None
+
+
+def _token_answer(token: str | None) -> dict:
+    return {"token": token, "ics_url": ics_url(token)}
+
+
+@api.get("/calendar")
+def calendar_items():
+    items = calendar.calendar_items(
+        db(),
+        current_user,
+        query_date("from", required=True),
+        query_date("to", required=True),
+        channel=query_text("channel", 40),
+        department_id=query_int("department"),
+    )
+    return ok({"items": items})
+
+
+@api.get("/calendar/token")
+def get_calendar_token():
+    """The caller's private iCalendar URL, made on first use."""
+    return ok(_token_answer(calendar.calendar_token(db(), current_user)))
+
+
+@api.post("/calendar/token")
+def renew_calendar_token():
+    no_body()
+    return ok(_token_answer(calendar.create_calendar_token(db(), current_user)), 201)
+
+
+@api.delete("/calendar/token")
+def revoke_calendar_token():
+    no_body()
+    calendar.revoke_calendar_token(db(), current_user)
+    return "", 204

@@ -1,0 +1,177 @@
+"""The publishing calendar: tasks by their publishing day, for the /calendar page, its
+JSON twin and a private iCalendar feed that Outlook or Google Calendar subscribe to.
+
+A publishing day is a date without a time zone, so the feed carries all-day events. Each
+task keeps one UID for good; SEQUENCE (the task's `revision`) and LAST-MODIFIED move when
+its day, channels or title change, so subscribed calendars replace their copy.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+from icalendar import Calendar
+from icalendar import Event as IcsEvent
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from board import clock, policy
+from board.errors import Invalid
+from board.i18n import translate
+from board.tasks import allowed_channels, task_dict
+from models import Task, User
+
+MAX_SPAN_DAYS = 400
+# The feed: what a calendar app needs to show, recent past and everything planned.
+FEED_PAST_DAYS = 92
+FEED_LIMIT = 2000
+
+
+def _bad_parameter(name: str, problem: str) -> Invalid:
+    return Invalid(
+        "A query parameter is invalid.", code="invalid_parameter", fields={name: problem}
+    )
+
+
+def check_range(start: date, end: date) -> None:
+    if end < start:
+        raise _bad_parameter("to", "The end date is before the start date.")
+    if (end - start).days > MAX_SPAN_DAYS:
+        raise _bad_parameter("to", f"At most {MAX_SPAN_DAYS} days after the start date.")
+
+
+def task_department(task: dict) -> dict | None:
+    """Whose work it is on the calendar: the claimant's department, else the creator's."""
+    person = task.get("claimed_by") or task.get("created_by") or {}
+    return person.get("department")
+
+
+def calendar_items(
+    session: Session,
+    viewer,
+    start: date,
+    end: date,
+    channel: str | None = None,
+    department_id: int | None = None,
+) -> list[dict]:
+    """Tasks whose publishing day lies in [start, end], by day, then oldest first."""
+    policy.require(viewer, "calendar.read")
+    check_range(start, end)
+    if channel is not None and channel not in allowed_channels():
+        raise _bad_parameter("channel", "One of: " + ", ".join(allowed_channels()) + ".")
+    items = [task_dict(task) for task in _tasks_between(session, start, end)]
+    if channel is not None:
+        items = [t for t in items if channel in t["channels"]]
+    if department_id is not None:
+        items = [t for t in items if (task_department(t) or {}).get("id") == department_id]
+    return items
+
+
+def _tasks_between(session: Session, start: date, end: date) -> list[Task]:
+    return list(
+        session.scalars(
+            select(Task)
+            .where(Task.publish_on.is_not(None), Task.publish_on >= start, Task.publish_on <= end)
+            .order_by(Task.publish_on, Task.id)
+            .limit(FEED_LIMIT)
+        ).unique()
+    )
+
+
+# ---- the private iCalendar URL ---------------------------------------------------------
+
+
+def create_calendar_token(session: Session, actor) -> str:
+    """A new random token for the actor's iCalendar URL; the old URL stops working."""
+    policy.require(actor, "calendar.token")
+    user = session.get(User, actor.id)
+    user.calendar_token = secrets.token_urlsafe(32)
+    session.commit()
+    return user.calendar_token
+
+
+def calendar_token(session: Session, actor) -> str:
+    """The actor's token, made on first use."""
+    policy.require(actor, "calendar.token")
+    user = session.get(User, actor.id)
+    return user.calendar_token or create_calendar_token(session, actor)
+
+
+def revoke_calendar_token(session: Session, actor) -> None:
+    policy.require(actor, "calendar.token")
+    user = session.get(User, actor.id)
+    user.calendar_token = None
+    session.commit()
+
+
+def user_for_calendar_token(session: Session, token: str) -> User | None:
+    """The active person whose iCalendar URL carries `token`, if they may still read it."""
+    if not token or len(token) > 64:
+        return None
+    user = session.scalar(select(User).where(User.calendar_token == token))
+    if user is None or not user.active or not policy.can(user, "calendar.read"):
+        return None
+    return user
+
+
+def feed_tasks(session: Session, reader: User) -> list[Task]:
+    """What the reader's subscribed calendar shows: the recent past and all that is planned."""
+    policy.require(reader, "calendar.read")
+    today = clock.now().date()
+    return _tasks_between(
+        session, today - timedelta(days=FEED_PAST_DAYS), today + timedelta(days=MAX_SPAN_DAYS)
+    )
+
+
+def ics(
+    rows: list[Task],
+    *,
+    language: str,
+    host: str,
+    base_url: str,
+    channel_label,
+) -> bytes:
+    """The tasks as an iCalendar document of all-day events (RFC 5545)."""
+    cal = Calendar()
+    cal.add("prodid", "-//Task-force board//Publishing calendar//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", translate("Publishing calendar", language))
+    cal.add("x-published-ttl", "PT1H")
+    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    for row in rows:
+        task = task_dict(row)
+        day = row.publish_on
+        channels = ", ".join(channel_label(c) for c in task["channels"])
+        summary = task["title"] + (f" · {channels}" if channels else "")
+        if task["status"] == "open":
+            summary = translate("Free: %(title)s", language, title=summary)
+        elif task["status"] == "done":
+            summary = translate("Done: %(title)s", language, title=summary)
+        url = f"{base_url.rstrip('/')}/tasks/{task['id']}"
+        holder = task.get("claimed_by")
+        who = (
+            translate("Claimed by %(name)s", language, name=holder["display_name"])
+            if holder and task["status"] == "claimed"
+            else translate("Free to claim", language)
+            if task["status"] == "open"
+            else translate("Done", language)
+        )
+        modified = row.updated_at or row.created_at
+        event = IcsEvent()
+        event.add("uid", f"task-{task['id']}@{host}")
+        event.add("dtstamp", modified)
+        event.add("last-modified", modified)
+        event.add("sequence", row.revision or 0)
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
+        event.add("summary", summary)
+        event.add("description", f"{who}\n{url}")
+        event.add("url", url)
+        event.add("transp", "TRANSPARENT")
+        if task["channels"]:
+            event.add("categories", [channel_label(c) for c in task["channels"]])
+        cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,152 @@
+"""Claim leases (BOARD_CLAIM_LEASE_DAYS, off by default): a claimed task its claimant has
+not touched for N days goes back to open by the rule the task force agreed on.
+
+It is the rule that releases, never a person: the envelope is `task.released` with
+`actor: null` and `data.reason: "lease_expired"`, written by the server's own schedule
+(board/scheduler.py). Two days before, the claimant is warned once (`claim_expiring`:
+a notification where notifications exist, and always the task's `lease_warning` flag);
+"keep it" (tasks.renew_task) or any change of the plan starts the lease again. Each step
+is a conditional UPDATE, so with several server processes it happens exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from board import events
+from board.tasks import task_dict
+from models import Task, User
+
+WARN_DAYS_BEFORE = 2
+log = logging.getLogger(__name__)
+
+
+def _touched():
+    return func.coalesce(Task.touched_at, Task.claimed_at)
+
+
+def check_leases(session: Session, now: datetime, days: int) -> list[dict]:
+    """Release expired claims and warn the ones about to expire; the envelopes written."""
+    if not days:
+        return []
+    expire_before = now - timedelta(days=days)
+    warn_before = now - timedelta(days=days - WARN_DAYS_BEFORE)
+    expired = session.execute(
+        select(Task.id, Task.claimed_by_id).where(
+            Task.status == "claimed", _touched() <= expire_before
+        )
+    ).all()
+    expiring = session.execute(
+        select(Task.id, Task.claimed_by_id).where(
+            Task.status == "claimed",
+            Task.lease_warned_at.is_(None),
+            _touched() <= warn_before,
+            _touched() > expire_before,
+        )
+    ).all()
+    session.rollback()  # end the read: each step is its own short transaction
+    envelopes: list[dict] = []
+    for task_id, claimant_id in expired:
+        envelopes.extend(_expire(session, task_id, claimant_id, expire_before, now))
+    for task_id, claimant_id in expiring:
+        envelopes.extend(_warn(session, task_id, claimant_id, warn_before, now))
+    return envelopes
+
+
+def _expire(
+    session: Session, task_id: int, claimant_id: int, expire_before: datetime, now: datetime
+) -> list[dict]:
+    won = (
+        session.execute(
+            update(Task)
+            .where(
+                Task.id == task_id,
+                Task.status == "claimed",
+                Task.claimed_by_id == claimant_id,
+                _touched() <= expire_before,  # a "keep it" meanwhile wins
+            )
+            .values(
+                status="open",
+                claimed_by_id=None,
+                claimed_at=None,
+                touched_at=None,
+                lease_warned_at=None,
+                help_wanted=False,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    if not won:
+        session.rollback()
+        return []
+    session.expire_all()
+    task = session.get(Task, task_id)
+    claimant = session.get(User, claimant_id)
+    envelope = events.record(
+        session,
+        "task.released",
+        None,
+        {"task": task_dict(task), "reason": "lease_expired"},
+        department_id=claimant.department_id if claimant else None,
+    )
+    session.commit()
+    return [envelope]
+
+
+def _warn(
+    session: Session, task_id: int, claimant_id: int, warn_before: datetime, now: datetime
+) -> list[dict]:
+    won = (
+        session.execute(
+            update(Task)
+            .where(
+                Task.id == task_id,
+                Task.status == "claimed",
+                Task.claimed_by_id == claimant_id,
+                Task.lease_warned_at.is_(None),
+                _touched() <= warn_before,
+            )
+            .values(lease_warned_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    if not won:
+        session.rollback()
+        return []
+    session.expire_all()
+    task = session.get(Task, task_id)
+    data = task_dict(task)
+    _notify_claimant(session, task, claimant_id)
+    claimant = session.get(User, claimant_id)
+    envelope = events.record(
+        session,
+        "task.updated",
+        None,
+        {"task": data, "reason": "claim_expiring"},
+        department_id=claimant.department_id if claimant else None,
+    )
+    session.commit()
+    return [envelope]
+
+
+def _notify_claimant(session: Session, task: Task, claimant_id: int) -> None:
+    """A `claim_expiring` notification, where the notifications module exists."""
+    try:
+        from board.notifications import notify
+    except ImportError:
+        return  # the task's lease_warning flag and its page tell the claimant
+    notify(
+        session,
+        "claim_expiring",
+        [claimant_id],
+        task_id=task.id,
+        idea_id=task.idea_id,
+        data={"task": task.title},
+    )

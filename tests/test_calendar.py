@@ -1,0 +1,179 @@
+"""The publishing calendar: range filters, the page, and the private iCalendar feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from icalendar import Calendar
+
+from board import clock
+from tests.conftest import BOTH_DATABASES
+
+
+def planned(client, title, day, channels=("instagram",), **extra):
+    response = client.post(
+        "tasks", json={"title": title, "publish_on": day, "channels": list(channels), **extra}
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+@BOTH_DATABASES
+def test_the_range_includes_both_ends_and_nothing_else(member):
+    for title, day in [
+        ("before", "2026-04-30"),
+        ("first", "2026-05-01"),
+        ("middle", "2026-05-15"),
+        ("last", "2026-05-31"),
+        ("after", "2026-06-01"),
+    ]:
+        planned(member, title, day)
+    member.post("tasks", json={"title": "no day"})
+    items = member.get("calendar?from=2026-05-01&to=2026-05-31").get_json()["items"]
+    assert [t["title"] for t in items] == ["first", "middle", "last"]
+    assert [t["publish_on"] for t in items] == ["2026-05-01", "2026-05-15", "2026-05-31"]
+
+
+def test_filters_by_channel_and_department(people_, member, other_member):
+    planned(member, "marketing reel", "2026-05-04", ["instagram"])
+    planned(other_member, "it blog", "2026-05-05", ["blog", "linkedin"])
+    base = "calendar?from=2026-05-01&to=2026-05-31"
+    linked = member.get(base + "&channel=linkedin").get_json()["items"]
+    assert [t["title"] for t in linked] == ["it blog"]
+    marketing = people_.user("member").department_id
+    by_dept = member.get(base + f"&department={marketing}").get_json()["items"]
+    assert [t["title"] for t in by_dept] == ["marketing reel"]
+
+
+def test_a_claimed_task_counts_for_its_claimants_department(people_, member, other_member):
+    task = planned(member, "reel", "2026-05-04")
+    other_member.post(f"tasks/{task['id']}/claim")
+    it = people_.user("other_member").department_id
+    items = member.get(f"calendar?from=2026-05-01&to=2026-05-31&department={it}").get_json()
+    assert [t["title"] for t in items["items"]] == ["reel"]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("", "from"),
+        ("from=2026-05-01", "to"),
+        ("from=2026-05-01&to=yesterday", "to"),
+        ("from=2026-02-30&to=2026-03-01", "from"),
+        ("from=2026-05-31&to=2026-05-01", "to"),
+        ("from=2026-01-01&to=2028-01-01", "to"),
+        ("from=2026-05-01&to=2026-05-31&channel=myspace", "channel"),
+        ("from=2026-05-01&to=2026-05-31&department=x", "department"),
+    ],
+)
+def test_bad_ranges_are_refused_with_the_field_named(member, query, field):
+    response = member.get(f"calendar?{query}")
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_observers_read_the_calendar(member, observer):
+    planned(member, "reel", "2026-05-04")
+    items = observer.get("calendar?from=2026-05-01&to=2026-05-31").get_json()["items"]
+    assert [t["title"] for t in items] == ["reel"]
+
+
+# ---- the page ----------------------------------------------------------------------------
+
+
+def test_the_month_page_shows_planned_posts_and_marks_free_ones(member, other_member):
+    free = planned(member, "Free reel", "2026-05-04")
+    taken = planned(member, "Taken post", "2026-05-05", ["linkedin"])
+    other_member.post(f"tasks/{taken['id']}/claim")
+    page = member.get("/calendar?date=2026-05-10").get_data(as_text=True)
+    assert "May 2026" in page
+    assert "Free reel" in page and "Taken post" in page
+    free_item = page.split(f'data-task-id="{free["id"]}"')[1].split("</li>")[0]
+    assert "is-free" in page.split(f'data-task-id="{free["id"]}"')[0].rsplit("<li", 1)[1]
+    assert "Free: pick it up" in free_item and f"/tasks/{free['id']}/claim" in free_item
+    taken_item = page.split(f'data-task-id="{taken["id"]}"')[1].split("</li>")[0]
+    assert "Free: pick it up" not in taken_item and "Ivan" in taken_item
+
+
+def test_the_week_view_and_the_navigation_links(member):
+    planned(member, "Monday post", "2026-05-04")
+    planned(member, "Next week post", "2026-05-11")
+    page = member.get("/calendar?view=week&date=2026-05-06").get_data(as_text=True)
+    assert "Monday post" in page and "Next week post" not in page
+    assert "view=week&amp;date=2026-04-27" in page  # previous week
+    assert "view=week&amp;date=2026-05-11" in page  # next week
+
+
+def test_the_page_speaks_german(member):
+    member.patch("me", json={"language": "de"})
+    planned(member, "Reel", "2026-05-04")
+    page = member.get("/calendar?date=2026-05-04").get_data(as_text=True)
+    assert "Mai 2026" in page
+
+
+def test_nonsense_page_parameters_fall_back_to_this_month(member):
+    response = member.get("/calendar?view=year&date=nope&channel=myspace&department=x")
+    assert response.status_code == 200
+
+
+# ---- the iCalendar feed ------------------------------------------------------------------
+
+
+def ics_of(client, url) -> Calendar:
+    path = url.split("localhost", 1)[1]
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    return Calendar.from_ical(response.get_data())
+
+
+def events_of(cal: Calendar) -> dict[str, object]:
+    return {str(e["summary"]): e for e in cal.walk("VEVENT")}
+
+
+@BOTH_DATABASES
+def test_the_feed_parses_and_carries_all_day_events(app, member, anonymous):
+    today = clock.now().date()
+    day = (today + timedelta(days=3)).isoformat()
+    task = planned(member, "Trail reel", day, ["instagram", "tiktok"])
+    url = member.get("calendar/token").get_json()["ics_url"]
+    cal = ics_of(anonymous, url)  # no session needed: the token is the credential
+    assert str(cal["version"]) == "2.0"
+    (event,) = cal.walk("VEVENT")
+    assert event.decoded("dtstart") == date.fromisoformat(day)
+    assert not isinstance(event.decoded("dtstart"), datetime)  # an all-day event
+    assert event.decoded("dtend") == date.fromisoformat(day) + timedelta(days=1)
+    assert "Trail reel" in str(event["summary"]) and "TikTok" in str(event["summary"])
+    assert str(event["uid"]).startswith(f"task-{task['id']}@")
+    assert f"/tasks/{task['id']}" in str(event["url"])
+
+
+def test_moving_a_day_keeps_the_uid_and_raises_sequence(member, anonymous):
+    start = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    clock.set_clock(lambda: start)
+    task = planned(member, "Reel", "2026-05-04")
+    member.post(f"tasks/{task['id']}/claim")
+    url = member.get("calendar/token").get_json()["ics_url"]
+    (before,) = ics_of(anonymous, url).walk("VEVENT")
+    clock.set_clock(lambda: start + timedelta(hours=2))
+    member.patch(f"tasks/{task['id']}", json={"publish_on": "2026-05-06"})
+    (after,) = ics_of(anonymous, url).walk("VEVENT")
+    assert str(after["uid"]) == str(before["uid"])
+    assert int(after["sequence"]) > int(before["sequence"])
+    assert after.decoded("last-modified") > before.decoded("last-modified")
+    assert after.decoded("dtstart") == date(2026, 5, 6)
+
+
+def test_the_feed_url_is_personal_and_revocable(member, other_member, anonymous):
+    mine = member.get("calendar/token").get_json()
+    assert member.get("calendar/token").get_json() == mine  # the same until renewed
+    theirs = other_member.get("calendar/token").get_json()
+    assert theirs["token"] != mine["token"]
+    renewed = member.post("calendar/token")
+    assert renewed.status_code == 201
+    old_path = mine["ics_url"].split("localhost", 1)[1]
+    assert anonymous.get(old_path).status_code == 404
+    assert anonymous.get(renewed.get_json()["ics_url"].split("localhost", 1)[1]).status_code == 200
+    assert member.delete("calendar/token").status_code == 204
+    assert anonymous.get(renewed.get_json()["ics_url"].split("localhost", 1)[1]).status_code == 404

@@ -1,0 +1,159 @@
+"""Publications: where an idea went live, and the idea's honest "done"."""
+
+from __future__ import annotations
+
+import pytest
+
+from board import events
+from tests.conftest import BOTH_DATABASES
+
+
+@pytest.fixture
+def heard(app):
+    seen: list[dict] = []
+
+    def publisher(envelope, rooms):
+        seen.append(envelope)
+
+    events.add_publisher(publisher)
+    yield seen
+    events.remove_publisher(publisher)
+
+
+def post_idea(client) -> dict:
+    response = client.post("ideas", json={"title": "Trail cleanup", "body": "Film it."})
+    assert response.status_code == 201
+    return response.get_json()
+
+
+def publish(client, idea_id, **body):
+    return client.post(
+        f"ideas/{idea_id}/publications",
+        json={"url": "https://www.instagram.com/p/abc/", "channel": "instagram", **body},
+    )
+
+
+@BOTH_DATABASES
+def test_a_member_records_a_publication_and_the_board_hears_it(member, other_member, heard):
+    idea = post_idea(member)
+    response = publish(other_member, idea["id"], published_at="2026-05-04T10:00:00+02:00")
+    assert response.status_code == 201, response.get_json()
+    data = response.get_json()
+    assert data["status"] == "done"
+    (pub,) = data["publications"]
+    assert pub["url"] == "https://www.instagram.com/p/abc/"
+    assert pub["channel"] == "instagram"
+    assert pub["published_at"] == "2026-05-04T08:00:00+00:00"
+    assert pub["by"]["id"] == other_member.user["id"]
+    assert member.get(f"ideas/{idea['id']}").get_json()["publications"] == [pub]
+    (envelope,) = [e for e in heard if e["type"] == "idea.published"]
+    assert envelope["data"]["idea"]["publications"] == [pub]
+    assert "voted" not in envelope["data"]["idea"]
+    assert envelope["actor"]["id"] == other_member.user["id"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"url": "javascript:alert(1)"}, "url"),
+        ({"url": "ftp://example.com/x"}, "url"),
+        ({"url": "instagram.com/p/abc"}, "url"),
+        ({"url": "https://"}, "url"),
+        ({"url": "https://exa mple.com/"}, "url"),
+        ({"channel": "myspace"}, "channel"),
+        ({"published_at": "2026-05-04"}, "published_at"),
+        ({"published_at": "2999-01-01T00:00:00+00:00"}, "published_at"),
+    ],
+)
+def test_bad_publications_are_refused_and_change_nothing(member, body, field, heard):
+    idea = post_idea(member)
+    heard.clear()
+    response = publish(member, idea["id"], **body)
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]["fields"]
+    assert member.get(f"ideas/{idea['id']}").get_json()["publications"] == []
+    assert heard == []
+
+
+def test_observers_cannot_record_publications(member, observer):
+    idea = post_idea(member)
+    response = publish(observer, idea["id"])
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "read_only"
+    assert member.get(f"ideas/{idea['id']}").get_json()["publications"] == []
+
+
+def test_an_idea_is_done_only_once_it_went_live(member, other_member):
+    idea = post_idea(member)
+    task = member.post("tasks", json={"title": "Film", "idea_id": idea["id"]}).get_json()
+    other_member.post(f"tasks/{task['id']}/claim")
+    other_member.post(f"tasks/{task['id']}/complete")
+    data = member.get(f"ideas/{idea['id']}").get_json()
+    assert (data["status"], data["tasks_done"], data["tasks_total"]) == ("in_progress", 1, 1)
+    publish(other_member, idea["id"])
+    assert member.get(f"ideas/{idea['id']}").get_json()["status"] == "done"
+
+
+def test_its_author_may_mark_an_idea_done_and_take_it_back(member, other_member, facilitator):
+    idea = post_idea(member)
+    for someone in (other_member, facilitator):
+        response = someone.put(f"ideas/{idea['id']}/done")
+        assert response.status_code == 403
+        assert response.get_json()["error"]["code"] == "not_author"
+    assert member.get(f"ideas/{idea['id']}").get_json()["status"] == "open"
+    assert member.put(f"ideas/{idea['id']}/done").get_json()["status"] == "done"
+    assert other_member.get(f"ideas/{idea['id']}").get_json()["status"] == "done"
+    assert member.delete(f"ideas/{idea['id']}/done").get_json()["status"] == "open"
+
+
+def test_the_idea_page_shows_publications_and_the_form(member, other_member, observer):
+    idea = post_idea(member)
+    page = other_member.get(f"/ideas/{idea['id']}").get_data(as_text=True)
+    assert "Record a publication" in page
+    assert "Record a publication" not in observer.get(f"/ideas/{idea['id']}").get_data(as_text=True)
+    publish(other_member, idea["id"], url="https://blog.example.com/cleanup")
+    page = member.get(f"/ideas/{idea['id']}").get_data(as_text=True)
+    assert 'href="https://blog.example.com/cleanup"' in page
+    assert 'rel="noopener noreferrer nofollow"' in page
+
+
+def test_the_page_form_records_a_publication(member, other_member):
+    idea = post_idea(member)
+    page = other_member.get(f"/ideas/{idea['id']}").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = other_member.client.post(
+        f"/ideas/{idea['id']}/publications",
+        data={
+            "csrf_token": token,
+            "url": "https://www.linkedin.com/posts/x",
+            "channel": "linkedin",
+            "published_on": "2026-05-04",
+        },
+    )
+    assert response.status_code == 302
+    (pub,) = member.get(f"ideas/{idea['id']}").get_json()["publications"]
+    assert pub["channel"] == "linkedin" and pub["published_at"].startswith("2026-05-04")
+
+
+def test_the_feed_tells_department_heads_in_a_sentence(member, observer):
+    idea = post_idea(member)
+    publish(member, idea["id"], channel="linkedin", url="https://www.linkedin.com/posts/x")
+    page = observer.get("/feed").get_data(as_text=True)
+    assert "went live on LinkedIn" in page
+
+
+def test_the_feed_summary_counts_published_posts(member, observer):
+    idea = post_idea(member)
+    publish(member, idea["id"])
+    summary = observer.get("feed?period=7").get_json()["summary"]
+    assert summary["published"] == 1 and summary["ideas"] == 1
+
+
+def test_the_help_page_counts_published_posts_per_department(member, facilitator):
+    idea = post_idea(member)
+    publish(member, idea["id"])
+    report = facilitator.get("insights").get_json()
+    (marketing,) = [
+        d for d in report["participation"]["departments"] if d["department"]["name"] == "Marketing"
+    ]
+    assert sum(week["published"] for week in marketing["weeks"]) == 1
