@@ -5,7 +5,7 @@ from flask_wtf.csrf import generate_csrf
 
 from board import people
 from board.api import api, db, ok
-from board.api.parsing import Field, json_body, no_body
+from board.requests import Field, json_body, no_body
 from board.csrf import csrf
 from board.ratelimit import limit_login, limit_registration
 from board.security import end_current_session, start_session

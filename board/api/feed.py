@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from board import clock, feed
 from board.api import api, db, ok
-from board.api.parsing import no_body, query_int
+from board.requests import no_body, query_int
 from board.i18n import current_language
 from board.web.feed import atom_url, board_tz
 

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from board import tasks
 from board.api import api, db, ok, settings
-from board.api.parsing import (
+from board.requests import (
     Field,
     check_fields,
     json_object,

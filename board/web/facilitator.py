@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from board import ideas, insights, nudges, people, policy, prompts, tasks
-from board.api.parsing import TEXT_MAX, TITLE_MAX, FieldMessage, query_int
+from board.requests import TEXT_MAX, TITLE_MAX, FieldMessage, query_int
 from board.db import db_for_request
 from board.errorhandlers import translate_field
 from board.errors import BoardError, Invalid, NotFound
