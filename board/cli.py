@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from board import people
+from board.demo import demo_command
 from board.errors import BoardError
 
 
@@ -65,6 +66,4 @@ def remove_user(email):
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
-    from board.demo import demo_command
-
     app.cli.add_command(demo_command)

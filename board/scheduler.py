@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from board import clock, events
 from board.prompts import closed_standings, phase_of, prompt_dict
+from board.realtime import socketio
 from models import PHASES, Prompt
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,6 @@ def run_once(app: Flask) -> list[dict]:
 
 
 def _loop(app: Flask, interval: int) -> None:
-    from board.realtime import socketio
-
     while True:
         socketio.sleep(interval)
         try:
@@ -98,8 +97,6 @@ def start_phase_scheduler(app: Flask) -> bool:
     with lock:
         if settings.testing or app.testing or app.extensions.get("board_scheduler"):
             return False
-        from board.realtime import socketio
-
         app.extensions["board_scheduler"] = socketio.start_background_task(
             _loop, app, settings.phase_check_seconds
         )
