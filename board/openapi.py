@@ -413,6 +413,10 @@ _ERRORS = {
     "403": ("Not allowed (`read_only` for observers).", "Forbidden"),
     "404": ("No such object.", "NotFound"),
     "409": ("Conflicts with the current state.", "Conflict"),
+    "422": (
+        "`idempotency_key_reused`: this Idempotency-Key came with a different request body.",
+        "KeyReused",
+    ),
     "429": ("Too many attempts; see Retry-After.", "TooManyRequests"),
 }
 RESPONSES = {
@@ -422,6 +426,23 @@ RESPONSES = {
 RESPONSES["TooManyRequests"]["headers"] = {
     "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
 }
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: a write sent again with the same key (same person, "
+        "method and path) gets the first answer again (status and body, with "
+        "`Idempotent-Replayed: true`) and changes nothing a second time. A "
+        "duplicate that arrives while the first is still running waits for it "
+        "briefly, then gets `409 idempotency_in_progress`; the same key with a "
+        "different body gets `422 idempotency_key_reused`. Keys expire after a "
+        "day. Use a fresh random value (e.g. a UUID) per intended change."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+
 
 PUBLIC: list = []
 READ = [{"session": []}]
@@ -453,8 +474,11 @@ def op(
         "security": security,
         "responses": dict(ok),
     }
-    if security is WRITE and "400" not in errors.split():
-        errors = "400 " + errors  # a missing CSRF token
+    if security is WRITE:
+        # a missing CSRF token or a malformed Idempotency-Key (400); a duplicate still
+        # running (409 idempotency_in_progress); a key reused with another body (422)
+        errors = " ".join(sorted(set(errors.split()) | {"400", "409", "422"}))
+        params = [*(params or []), IDEMPOTENCY_KEY]
     for status in errors.split():
         operation["responses"][status] = {"$ref": f"#/components/responses/{_ERRORS[status][1]}"}
     if body:

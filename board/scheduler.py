@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime
 
 from flask import Flask
@@ -80,13 +81,28 @@ def run_once(app: Flask) -> list[dict]:
         return advance_phases(session, clock.now())
 
 
+HOUSEKEEPING_SECONDS = 3600  # expired Idempotency-Keys go once an hour
+
+
+def housekeeping(app: Flask) -> int:
+    """Delete what has expired: Idempotency-Keys older than a day."""
+    from board.idempotency import expire_keys
+
+    with app.app_context(), app.extensions["board_db"].Session() as session:
+        return expire_keys(session, clock.now())
+
+
 def _loop(app: Flask, interval: int) -> None:
     from board.realtime import socketio
 
+    last_housekeeping = 0.0
     while True:
         socketio.sleep(interval)
         try:
             run_once(app)
+            if time.monotonic() - last_housekeeping >= HOUSEKEEPING_SECONDS:
+                last_housekeeping = time.monotonic()
+                housekeeping(app)
         except SQLAlchemyError:
             log.warning("phase check failed; trying again in %s s", interval, exc_info=True)
 

@@ -22,9 +22,7 @@ def count(app, model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_a_backup_taken_under_write_load_restores_into_a_working_board(
-    app, people_, tmp_path
-):
+def test_a_backup_taken_under_write_load_restores_into_a_working_board(app, people_, tmp_path):
     stop, errors, written = threading.Event(), [], []
 
     def write(name: str) -> None:

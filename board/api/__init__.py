@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
-from board import policy
+from board import idempotency, policy
 from board.db import db_for_request
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -25,6 +25,10 @@ def require_login():
         return None
     policy.require(current_user, "board.read")
     return None
+
+
+api.before_request(idempotency.before_write)  # after the login check: keys are per person
+api.after_request(idempotency.after_write)
 
 
 db = db_for_request
