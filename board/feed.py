@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from board import clock, policy
 from board.errors import Invalid
 from board.i18n import add_german, translate
+from board.tasks import channel_label
 from models import Department, Event, Idea, Prompt, User
 
 # Kinds of activity a reader can filter by, and the event types each one shows.
@@ -436,8 +437,6 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
 
 
 def _channel_name(name: str | None) -> str:
-    from board.tasks import channel_label
-
     return channel_label(name) if name else "?"
 
 
@@ -604,9 +603,9 @@ def summarize(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo) -> Summar
     flt = replace(flt, kinds=())
     since, until = flt.window(tz)
     counted = session.execute(
-        _public_events(flt, tz, ("idea.created", "task.completed", "idea.published")).with_only_columns(
-            Event.type, Event.at
-        )
+        _public_events(
+            flt, tz, ("idea.created", "task.completed", "idea.published")
+        ).with_only_columns(Event.type, Event.at)
     ).all()
     taking_part = select(func.count(func.distinct(Event.department_id))).where(
         Event.private.is_(False), Event.type.in_(FEED_TYPES), Event.department_id.is_not(None)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from board import clock, events, policy
 from board.errors import Invalid
 from board.ideas import _get_idea, public_idea, serialize_ideas
+from board.requests import FieldMessage
 from board.tasks import allowed_channels
 from models import Publication, User
 
@@ -53,8 +54,6 @@ def record_publication(
         fields["url"] = problem
     channel = (channel or "").strip().lower()
     if channel not in allowed_channels():
-        from board.api.parsing import FieldMessage
-
         fields["channel"] = FieldMessage(
             "One of: {choices}.", choices=", ".join(allowed_channels())
         )

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
 from board.i18n import add_german
-from board.ideas import MAX_ID, author_dict
+from board.ideas import author_dict
+from board.limits import MAX_ID
+from board.requests import FieldMessage
 from board.settings import DEFAULT_CHANNELS
 from models import Idea, Task, User
 
@@ -115,7 +117,7 @@ def check_channels(channels: list[str] | None) -> list[str]:
             "Some fields are missing or invalid.",
             code="invalid_fields",
             fields={
-                "channels": _field_message(
+                "channels": FieldMessage(
                     "Unknown channel {names}; one of: {choices}.",
                     names=", ".join(unknown),
                     choices=", ".join(allowed),
@@ -123,12 +125,6 @@ def check_channels(channels: list[str] | None) -> list[str]:
             },
         )
     return [c for c in allowed if c in wanted]
-
-
-def _field_message(template: str, **params) -> str:
-    from board.api.parsing import FieldMessage  # the error handler translates it later
-
-    return FieldMessage(template, **params)
 
 
 def _get_task(session: Session, task_id: int) -> Task:

@@ -246,9 +246,24 @@ def test_participation_per_department_and_week(people_, facilitator, member, oth
     assert len(participation["periods"]) == 3
     weeks = {d["department"]["name"]: d["weeks"] for d in participation["departments"]}
     assert set(weeks) == {"Communications", "IT", "Marketing"}
-    assert weeks["Marketing"][1] == {"ideas": 1, "votes": 0, "comments": 0, "tasks_done": 0, "published": 0}
-    assert weeks["IT"][2] == {"ideas": 0, "votes": 1, "comments": 1, "tasks_done": 1, "published": 0}
-    assert weeks["Communications"] == [{"ideas": 0, "votes": 0, "comments": 0, "tasks_done": 0, "published": 0}] * 3
+    assert weeks["Marketing"][1] == {
+        "ideas": 1,
+        "votes": 0,
+        "comments": 0,
+        "tasks_done": 0,
+        "published": 0,
+    }
+    assert weeks["IT"][2] == {
+        "ideas": 0,
+        "votes": 1,
+        "comments": 1,
+        "tasks_done": 1,
+        "published": 0,
+    }
+    assert (
+        weeks["Communications"]
+        == [{"ideas": 0, "votes": 0, "comments": 0, "tasks_done": 0, "published": 0}] * 3
+    )
 
 
 # ---- who may see it ------------------------------------------------------------------
@@ -410,11 +425,17 @@ def test_the_charts_share_one_scale_and_stay_inside_the_plot():
         "departments": [
             {
                 "department": {"id": 1, "name": "IT"},
-                "weeks": [{"ideas": 3, "votes": 7, "comments": 0, "tasks_done": 1, "published": 0}, zero],
+                "weeks": [
+                    {"ideas": 3, "votes": 7, "comments": 0, "tasks_done": 1, "published": 0},
+                    zero,
+                ],
             },
             {
                 "department": {"id": 2, "name": "HR"},
-                "weeks": [zero, {"ideas": 1, "votes": 0, "comments": 2, "tasks_done": 0, "published": 0}],
+                "weeks": [
+                    zero,
+                    {"ideas": 1, "votes": 0, "comments": 2, "tasks_done": 0, "published": 0},
+                ],
             },
         ],
     }

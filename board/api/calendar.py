@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_login import current_user
 
 from board import calendar
 from board.api import api, db, ok
-from board.api.parsing import no_body, query_date, query_int, query_text
-
-
-def ics_url(token: str | None) -> str | None:
-    return url_for("web.calendar_ics", token=token, _external=True) if token else None
+from board.requests import ics_url, no_body, query_date, query_int, query_text
 
 
 def _token_answer(token: str | None) -> dict:

@@ -10,14 +10,12 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from board import calendar, clock, people
-from board.api.calendar import ics_url
-from board.api.parsing import parse_date
 from board.db import db_for_request
 from board.i18n import LANGUAGES
+from board.requests import board_tz, ics_url, parse_date
 from board.tasks import allowed_channels
 from board.web import web
 from board.web.common import channel_label, login_page, query_int
-from board.web.feed import board_tz
 
 VIEWS = ("month", "week")
 

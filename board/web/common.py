@@ -19,11 +19,11 @@ from board import clock
 from board.db import db_for_request
 from board.errors import BoardError, Invalid
 from board.i18n import _, current_language, translate
+from board.limits import MAX_ID, TAG_LIST_MAX
+from board.requests import parse_date
+from board.tasks import allowed_channels, channel_label
 from board.web import web
 from models import Event
-
-TITLE_MAX = 200
-TEXT_MAX = 20_000
 
 # Page-friendly wording for refusals whose service message reads like an API's.
 FRIENDLY = {
@@ -54,7 +54,6 @@ FIELD_NAMES = {
     "channel": "Channel",
     "published_at": "Published",
 }
-from board.tasks import channel_label  # noqa: E402 - re-exported for the pages
 
 # ---- where to go -----------------------------------------------------------------------
 
@@ -141,7 +140,7 @@ def form_text(name: str, max_length: int, required: bool = False) -> str:
 
 def form_tags(name: str = "tags") -> list[str]:
     """Tags typed as "linkedin, blog #video" become ["linkedin", "blog", "video"]."""
-    raw = form_text(name, 500)
+    raw = form_text(name, TAG_LIST_MAX)
     return [part for part in re.split(r"[,#\n]+", raw) if part.strip()]
 
 
@@ -157,13 +156,11 @@ def form_int(name: str) -> int | None:
             code="invalid_fields",
             fields={name: "Expected a whole number."},
         ) from None
-    return value if 0 < value < 2**31 else None
+    return value if 0 < value <= MAX_ID else None
 
 
 def form_date(name: str):
     """A date field (<input type=date> sends YYYY-MM-DD); empty is None."""
-    from board.api.parsing import parse_date
-
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
@@ -216,8 +213,6 @@ def page_helpers():
 
     def translate_for_page(message: str, **params) -> str:
         return translate(message, language, **params)
-
-    from board.tasks import allowed_channels
 
     return {
         "as_target": as_target,
@@ -363,8 +358,6 @@ JS_STRINGS = {
 
 @web.app_template_global("js_strings")
 def js_strings() -> dict[str, str]:
-    from board.tasks import allowed_channels
-
     strings = {key: _(text) for key, text in JS_STRINGS.items()}
     strings.update({f"channel_{name}": channel_label(name) for name in allowed_channels()})
     return strings
