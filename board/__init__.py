@@ -68,6 +68,10 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
 
     app.register_blueprint(api)
     app.register_blueprint(web)
+
+    from board.web.oidc import init_oidc
+
+    init_oidc(app, settings)
     register_error_handlers(app)
 
     from board.security import init_security

@@ -4,7 +4,7 @@ from models.base import Base, UTCDateTime, utcnow
 from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Vote
 from models.nudges import Nudge, NudgeRecipient
-from models.people import ROLES, Department, User
+from models.people import ROLES, Department, User, UserIdentity
 from models.prompts import PHASES, Prompt
 from models.tasks import TASK_STATUSES, Task
 
@@ -23,6 +23,7 @@ __all__ = [
     "ROLES",
     "Department",
     "User",
+    "UserIdentity",
     "PHASES",
     "Prompt",
     "TASK_STATUSES",
