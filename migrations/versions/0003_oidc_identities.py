@@ -1,7 +1,7 @@
 """company login: a person's identities at the OpenID Connect provider (issuer + subject)
 
-Revision ID: 0002_oidc_identities
-Revises: 0001
+Revision ID: 0003_oidc_identities
+Revises: 0002_idempotency_keys
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import models
 
-revision: str = "0002_oidc_identities"
-down_revision: str | None = "0001"
+revision: str = "0003_oidc_identities"
+down_revision: str | None = "0002_idempotency_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
