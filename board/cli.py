@@ -8,7 +8,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from board import people
+from board import backup, people
+from board.demo import demo_command
 from board.errors import BoardError
 
 
@@ -70,8 +71,6 @@ def remove_user(email):
 @with_appcontext
 def backup_command(file):
     """Copy the SQLite database to FILE while the board keeps running."""
-    from board import backup
-
     try:
         size = backup.backup(current_app.extensions["board_settings"].database_url, file)
     except backup.BackupError as error:
@@ -84,8 +83,6 @@ def backup_command(file):
 @with_appcontext
 def restore_command(file):
     """Replace the SQLite database with the backup in FILE (stop the server first)."""
-    from board import backup
-
     current_app.extensions["board_db"].dispose()  # no pooled connection of ours stays open
     try:
         backup.restore(current_app.extensions["board_settings"].database_url, file)
@@ -98,6 +95,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-    from board.demo import demo_command
-
     app.cli.add_command(demo_command)

@@ -6,14 +6,17 @@ import logging
 import time
 
 from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from board import policy
 from board.errors import BoardError, Denied, Invalid, NotFound, TooManyRequests, Unauthenticated
 from board.i18n import _, add_german
+from board.ratelimit import TOO_MANY, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +95,7 @@ def handle_csrf_error(error: CSRFError):
 
 
 def _public_endpoint() -> bool:
-    from board.api import PUBLIC_ENDPOINTS
-
-    return request.endpoint in PUBLIC_ENDPOINTS
+    return request.endpoint in policy.PUBLIC_API_ENDPOINTS
 
 
 def handle_http_exception(error: HTTPException):
@@ -140,6 +141,11 @@ def handle_database_unavailable(error: Exception):
     )
 
 
+def handle_rate_limited(error: RateLimitExceeded):
+    headers = {"Retry-After": str(retry_after_seconds())}
+    return render_error(429, "too_many_requests", _(TOO_MANY), None, headers)
+
+
 def handle_unexpected(error: Exception):
     log.exception("unexpected error on %s %s", request.method, request.path)
     return render_error(500, "internal_error", _("Something went wrong on our side."))
@@ -148,6 +154,7 @@ def handle_unexpected(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(BoardError, handle_board_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_exception)
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):
         app.register_error_handler(unavailable, handle_database_unavailable)

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from board import clock
+from board.db import db_for_request
 from board.errors import BoardError, Conflict, Invalid
 from models import IdempotencyKey
 
@@ -77,8 +78,6 @@ def before_write():
             "An Idempotency-Key is 1 to 255 visible ASCII characters.",
             fields={HEADER: "An Idempotency-Key is 1 to 255 visible ASCII characters."},
         )
-    from board.db import db_for_request
-
     user_id = current_user.id
     fingerprint = hashlib.sha256(request.get_data(cache=True)).hexdigest()
     session = db_for_request()
@@ -133,8 +132,6 @@ def after_write(response: Response) -> Response:
     if claimed is None:
         return response
     user_id, key = claimed
-    from board.db import db_for_request
-
     session = db_for_request()
     try:
         session.rollback()  # a view that failed leaves its claim uncommitted: it goes too

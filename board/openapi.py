@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-TITLE_MAX = 200
-TEXT_MAX = 20_000
+from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX, TEXT_MAX, TITLE_MAX
 
 JSON = "application/json"
 
@@ -328,9 +327,9 @@ SCHEMAS: dict[str, dict] = {
     "Register": obj(
         ["email", "password", "display_name", "department_id"],
         {
-            "email": {"type": "string", "format": "email", "maxLength": 254},
-            "password": {"type": "string", "minLength": 10, "maxLength": 1024},
-            "display_name": {"type": "string", "minLength": 1, "maxLength": 80},
+            "email": {"type": "string", "format": "email", "maxLength": EMAIL_MAX},
+            "password": {"type": "string", "minLength": 10, "maxLength": PASSWORD_MAX},
+            "display_name": {"type": "string", "minLength": 1, "maxLength": DISPLAY_NAME_MAX},
             "department_id": {"type": "integer"},
         },
         closed=True,
@@ -338,8 +337,8 @@ SCHEMAS: dict[str, dict] = {
     "Login": obj(
         ["email", "password"],
         {
-            "email": {"type": "string", "maxLength": 254},
-            "password": {"type": "string", "maxLength": 1024},
+            "email": {"type": "string", "maxLength": EMAIL_MAX},
+            "password": {"type": "string", "maxLength": PASSWORD_MAX},
         },
         closed=True,
     ),
