@@ -491,6 +491,10 @@ _ERRORS = {
         "KeyReused",
     ),
     "429": ("Too many attempts; see Retry-After.", "TooManyRequests"),
+    "503": (
+        "`service_unavailable`: the database cannot be reached; retry after Retry-After.",
+        "ServiceUnavailable",
+    ),
 }
 RESPONSES = {
     name: {"description": text, "content": {JSON: {"schema": ref("Error")}}}
@@ -499,6 +503,7 @@ RESPONSES = {
 RESPONSES["TooManyRequests"]["headers"] = {
     "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
 }
+RESPONSES["ServiceUnavailable"]["headers"] = RESPONSES["TooManyRequests"]["headers"]
 
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
@@ -552,6 +557,7 @@ def op(
         # running (409 idempotency_in_progress); a key reused with another body (422)
         errors = " ".join(sorted(set(errors.split()) | {"400", "409", "422"}))
         params = [*(params or []), IDEMPOTENCY_KEY]
+    errors += " 503"  # any answer that needs the database, while it is unreachable
     for status in errors.split():
         operation["responses"][status] = {"$ref": f"#/components/responses/{_ERRORS[status][1]}"}
     if body:
@@ -592,9 +598,10 @@ PATHS: dict[str, dict] = {
     "/auth/register": {
         "post": op(
             "register",
-            "Register as a member and log in (no CSRF token needed)",
+            "Register as a member and log in (no CSRF token needed); `403 "
+            "password_login_disabled` where only the company login is allowed",
             answer("201", ref("Session"), "Registered and logged in"),
-            "400 409 429",
+            "400 403 409 429",
             security=PUBLIC,
             body="Register",
         ),
@@ -602,9 +609,10 @@ PATHS: dict[str, dict] = {
     "/auth/login": {
         "post": op(
             "login",
-            "Log in (no CSRF token needed)",
+            "Log in (no CSRF token needed); `403 password_login_disabled` where only the "
+            "company login (OpenID Connect, /auth/oidc/login) is allowed",
             answer("200", ref("Session"), "Logged in"),
-            "400 401 429",
+            "400 401 403 429",
             security=PUBLIC,
             body="Login",
         ),
