@@ -18,11 +18,23 @@ from sqlalchemy.orm import Session
 
 from board import clock, policy
 from board.errors import Invalid
-from board.i18n import translate
+from board.i18n import add_german, translate
+from board.requests import FieldMessage
 from board.tasks import allowed_channels, task_dict
 from models import Task, User
 
 MAX_SPAN_DAYS = 400
+
+add_german(
+    {
+        "The end date is before the start date.": "Das Enddatum liegt vor dem Startdatum.",
+        "At most {limit} days after the start date.": "Höchstens {limit} Tage nach dem Startdatum.",
+        "Publishing calendar": "Redaktionskalender",
+        "Free: %(title)s": "Frei: %(title)s",
+        "Done: %(title)s": "Erledigt: %(title)s",
+        "Claimed by %(name)s": "Übernommen von %(name)s",
+    }
+)
 # The feed: what a calendar app needs to show, recent past and everything planned.
 FEED_PAST_DAYS = 92
 FEED_LIMIT = 2000
@@ -38,7 +50,9 @@ def check_range(start: date, end: date) -> None:
     if end < start:
         raise _bad_parameter("to", "The end date is before the start date.")
     if (end - start).days > MAX_SPAN_DAYS:
-        raise _bad_parameter("to", f"At most {MAX_SPAN_DAYS} days after the start date.")
+        raise _bad_parameter(
+            "to", FieldMessage("At most {limit} days after the start date.", limit=MAX_SPAN_DAYS)
+        )
 
 
 def task_department(task: dict) -> dict | None:
@@ -59,7 +73,9 @@ def calendar_items(
     policy.require(viewer, "calendar.read")
     check_range(start, end)
     if channel is not None and channel not in allowed_channels():
-        raise _bad_parameter("channel", "One of: " + ", ".join(allowed_channels()) + ".")
+        raise _bad_parameter(
+            "channel", FieldMessage("One of: {choices}.", choices=", ".join(allowed_channels()))
+        )
     items = [task_dict(task) for task in _tasks_between(session, start, end)]
     if channel is not None:
         items = [t for t in items if channel in t["channels"]]

@@ -436,6 +436,17 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
     return None
 
 
+add_german(
+    {
+        "{actor} reports that the idea {idea} went live on {channel}.": "{actor} meldet: Die Idee {idea} ist auf {channel} erschienen.",
+        "{actor} updated the plan of the task {task}.": "{actor} hat den Plan der Aufgabe {task} geändert.",
+        "The task {task} is open again: its claim lease ran out.": "Die Aufgabe {task} ist wieder frei: Die vereinbarte Frist ist abgelaufen.",
+        "Task planned": "Aufgabe geplant",
+        "Idea published": "Idee veröffentlicht",
+    }
+)
+
+
 def _channel_name(name: str | None) -> str:
     return channel_label(name) if name else "?"
 

@@ -15,12 +15,21 @@ from sqlalchemy.orm import Session
 
 from board import clock, events, policy
 from board.errors import Invalid
+from board.i18n import add_german
 from board.ideas import _get_idea, public_idea, serialize_ideas
 from board.requests import FieldMessage
 from board.tasks import allowed_channels
 from models import Publication, User
 
 URL_MAX = 2000
+
+add_german(
+    {
+        "Give the full link, starting with https://.": "Gib den vollständigen Link an, beginnend mit https://.",
+        "Only its author may mark an idea done.": "Nur die Person, die die Idee gepostet hat, kann sie als erledigt markieren.",
+        "A publication cannot lie in the future.": "Eine Veröffentlichung kann nicht in der Zukunft liegen.",
+    }
+)
 # Clocks differ a little; a publication "tomorrow" is a typo, not a plan (plans are tasks).
 FUTURE_SLACK = timedelta(hours=24)
 

@@ -26,6 +26,9 @@ PLAN_FIELDS = ("channels", "publish_on", "help_wanted")
 add_german(
     {
         "This task is already done.": "Diese Aufgabe ist schon erledigt.",
+        "Unknown channel {names}; one of: {choices}.": "Unbekannter Kanal {names}; möglich sind: {choices}.",
+        "Only the person who claimed a task may change its plan or keep it.": "Nur wer eine Aufgabe übernommen hat, kann ihren Plan ändern oder sie behalten.",
+        "Only a task in progress can ask for help.": "Nur eine Aufgabe, an der gerade jemand arbeitet, kann um Hilfe bitten.",
     }
 )
 

@@ -352,7 +352,6 @@ JS_STRINGS = {
     "help_wanted": "Help wanted",
     "tasks_done": "Tasks done: {done} / {total}",
     "free_to_pick": "Free: pick it up",
-    "published_on": "Published on {channel}",
 }
 
 
