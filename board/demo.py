@@ -30,7 +30,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from board import clock, events, ideas, people, tasks
+from board import clock, events, ideas, people, publications, tasks
 from board.prompts import prompt_dict
 from models import Nudge, NudgeRecipient, Prompt, Task, User
 
@@ -775,6 +775,31 @@ TASKS = (
     ),
 )
 
+# task key: channels, publishing day in days from now (negative: it went out already)
+PLANS = {
+    "cut-reel": (("instagram", "tiktok"), -16),
+    "top-questions": (("newsletter",), -12),
+    "alt-checklist": (("intranet",), -10),
+    "takeover-briefing": (("intranet",), 1),
+    "carousel-template": (("instagram",), 2),
+    "live-setup": (("linkedin",), 3),
+    "press-kit-page": (("blog",), 4),
+    "reel-slot": (("instagram",), 5),
+    "repair-draft": (("blog", "linkedin"), 6),
+    "sizing-shoot": (("youtube", "instagram"), 8),
+    "captions": (("youtube",), 9),
+    "guideline-draft": (("intranet",), 10),
+    "takeover-week": (("instagram", "tiktok"), 12),
+    "shipment-numbers": (("linkedin", "x"), 14),
+}
+# task key, claimant, days ago: "help wanted"
+HELP_WANTED = (("sizing-shoot", "priya", 3.9),)
+# idea key, who recorded it, channel, link, days ago
+PUBLICATIONS = (
+    ("repair-reels", "jonas", "instagram", "https://www.instagram.com/p/nordkamm-repair-1/", 16.5),
+    ("repair-reels", "jonas", "tiktok", "https://www.tiktok.com/@nordkamm/video/7301", 16.4),
+)
+
 # days ago, message, target: ("user", key) | ("task", key) | ("department", name), read by
 NUDGES = (
     (
@@ -942,8 +967,17 @@ def _plan_tasks(story: Story) -> None:
             key=key, idea_key=idea_key, creator=creator, title=title, description=description
         ):
             idea_id = story.ideas[idea_key] if idea_key else None
+            channels, offset = PLANS.get(key, ((), None))
             task = tasks.create_task(
-                story.session, story.users[creator], title, description, idea_id
+                story.session,
+                story.users[creator],
+                title,
+                description,
+                idea_id,
+                channels=list(channels),
+                publish_on=(story.now + timedelta(days=offset)).date()
+                if offset is not None
+                else None,
             )
             story.tasks[key] = task["id"]
 
@@ -963,6 +997,25 @@ def _plan_tasks(story: Story) -> None:
                         story.session, story.users[claimant], story.tasks[key]
                     ),
                 )
+
+
+def _plan_publications(story: Story) -> None:
+    for key, claimant, days in HELP_WANTED:
+        story.at(
+            days,
+            lambda key=key, claimant=claimant: tasks.update_plan(
+                story.session, story.users[claimant], story.tasks[key], {"help_wanted": True}
+            ),
+        )
+    for idea_key, who, channel, url, days in PUBLICATIONS:
+        story.at(
+            days,
+            lambda idea_key=idea_key, who=who, channel=channel, url=url: (
+                publications.record_publication(
+                    story.session, story.users[who], story.ideas[idea_key], url, channel
+                )
+            ),
+        )
 
 
 def _plan_nudges(story: Story) -> None:
@@ -1029,6 +1082,7 @@ def load_demo(session: Session, claim_limit: int = 5) -> dict[str, int]:
     _plan_ideas(story)
     _plan_comments(story)
     _plan_tasks(story)
+    _plan_publications(story)
     _plan_nudges(story)
     story.run()
     return {

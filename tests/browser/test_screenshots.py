@@ -29,6 +29,7 @@ pytestmark = [
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 360, "height": 780}
 
 
 def load_demo(workdir, database_url: str) -> None:
@@ -103,6 +104,10 @@ SHOTS = [
     ("feed", "petra", "/feed", VIEWPORT, "en-US"),
     ("help", "lena", "/help", VIEWPORT, "en-US"),
     ("login", None, "/login", VIEWPORT, "en-US"),
+    ("calendar-month", "jonas", "/calendar", VIEWPORT, "en-US"),
+    ("calendar-month-de", "priya", "/calendar", VIEWPORT, "de-DE"),
+    ("calendar-phone", "jonas", "/calendar", SMALL_PHONE, "en-US"),
+    ("calendar-phone-de", "priya", "/calendar?view=week", SMALL_PHONE, "de-DE"),
 ]
 
 
@@ -135,6 +140,11 @@ def test_screenshot(
             wait_until_live(page)
         if name == "feed":
             show_a_live_event(page, demo_server)
+        if name.startswith("calendar-phone"):  # the days, not only the filters above them
+            page.evaluate(
+                "() => window.scrollTo(0, document.getElementById('cal-summary')"
+                ".getBoundingClientRect().top + window.scrollY - 8)"
+            )
         expect(page.locator("main")).to_be_visible()
         page.evaluate("() => document.fonts.ready")
         shot = tmp_path / f"{name}.png"
