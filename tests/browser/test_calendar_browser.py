@@ -3,6 +3,7 @@ free posts anyone can pick up, navigation without JavaScript, and phones at 360 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -59,7 +60,7 @@ def test_the_calendar_is_navigated_without_javascript(person, new_context, api_a
     page.goto(f"/calendar?date={today()}")
     expect(page.locator("#calendar")).to_contain_text(title)
     page.locator('[data-view="week"]').click()
-    expect(page).to_have_url(f"**/calendar?view=week&date={today()}")
+    expect(page).to_have_url(re.compile(rf"/calendar\?view=week&date={today()}$"))
     expect(page.locator("#calendar")).to_contain_text(title)
     page.locator('[data-nav="next"]').click()
     expect(page.locator("#calendar")).not_to_contain_text(title)
