@@ -51,6 +51,9 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     app.extensions["board_db"] = Database(settings.database_url)
     app.teardown_appcontext(close_request_session)
 
+    from board.i18n import init_i18n
+
+    init_i18n(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     csrf.init_app(app)

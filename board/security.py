@@ -24,16 +24,9 @@ from flask.json.provider import DefaultJSONProvider
 from flask_login import login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from board.i18n import add_german
 from board.settings import Settings
 
 log = logging.getLogger(__name__)
-
-add_german(
-    {
-        "Do not use your email address or name in your password.": "Verwende weder deine E-Mail-Adresse noch deinen Namen im Passwort.",
-    }
-)
 
 CSP_DIRECTIVES = {
     "default-src": "'self'",

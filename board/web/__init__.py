@@ -9,11 +9,12 @@ web = Blueprint("web", __name__)
 
 @web.app_context_processor
 def template_helpers():
-    """What every template may use: translation, language, and the permission question."""
+    """What every template may use besides Flask-Babel's `_`/`ngettext`/`pgettext`: the
+    page's language and the permission question."""
     from board import policy
-    from board.i18n import _, current_language
+    from board.i18n import current_language
 
-    return {"_": _, "current_language": current_language, "can": policy.can}
+    return {"current_language": current_language, "can": policy.can}
 
 
 from board.web import (  # noqa: E402,F401
@@ -24,5 +25,4 @@ from board.web import (  # noqa: E402,F401
     idea_pages,
     pages,
     task_pages,
-    texts,
 )
