@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from board import policy
 from board.errors import BoardError, Denied, Invalid, NotFound, TooManyRequests, Unauthenticated
 from board.i18n import N_, _, translate_field
+from board.ratelimit import TOO_MANY, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +74,7 @@ def handle_csrf_error(error: CSRFError):
 
 
 def _public_endpoint() -> bool:
-    from board.api import PUBLIC_ENDPOINTS
-
-    return request.endpoint in PUBLIC_ENDPOINTS
+    return request.endpoint in policy.PUBLIC_API_ENDPOINTS
 
 
 def handle_http_exception(error: HTTPException):
@@ -87,6 +88,11 @@ def handle_http_exception(error: HTTPException):
     return render_error(error.code or 500, code, _(message), None, headers)
 
 
+def handle_rate_limited(error: RateLimitExceeded):
+    headers = {"Retry-After": str(retry_after_seconds())}
+    return render_error(429, "too_many_requests", _(TOO_MANY), None, headers)
+
+
 def handle_unexpected(error: Exception):
     log.exception("unexpected error on %s %s", request.method, request.path)
     return render_error(500, "internal_error", _("Something went wrong on our side."))
@@ -95,6 +101,7 @@ def handle_unexpected(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(BoardError, handle_board_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
 

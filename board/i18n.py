@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import (
     Babel,
     force_locale,
@@ -28,6 +28,7 @@ from flask_babel import (
     npgettext,
     pgettext,
 )
+from flask_login import current_user
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ def N_(message: str) -> str:
 
 def select_locale() -> str:
     """The person's setting, else the browser's Accept-Language, else English."""
-    from flask_login import current_user
-
     if not has_request_context():
         return "en"
     user = current_user
@@ -73,9 +72,6 @@ def select_locale() -> str:
 
 def select_timezone() -> str | None:
     """The person's time zone when they chose one, else BOARD_TIMEZONE."""
-    from flask import current_app
-    from flask_login import current_user
-
     zone = getattr(current_user, "timezone", None) if has_request_context() else None
     if zone:
         return zone

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from board import clock, events, policy
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.i18n import N_
+from board.limits import MAX_ID
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
 from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
@@ -22,8 +23,6 @@ SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
 _TAG = re.compile(r"^[\w][\w\- ]{0,39}$")
 HOT_RECENT = timedelta(days=7)
-# Ids are 32-bit integers: a larger one names nothing (and would overflow the driver).
-MAX_ID = 2**31 - 1
 
 
 def author_dict(user: User) -> dict:

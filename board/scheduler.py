@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime
 
 from flask import Flask
@@ -20,7 +21,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from board import clock, events
+from board.idempotency import expire_keys
 from board.prompts import closed_standings, phase_of, prompt_dict
+from board.realtime import socketio
 from models import PHASES, Prompt
 
 log = logging.getLogger(__name__)
@@ -80,13 +83,24 @@ def run_once(app: Flask) -> list[dict]:
         return advance_phases(session, clock.now())
 
 
-def _loop(app: Flask, interval: int) -> None:
-    from board.realtime import socketio
+HOUSEKEEPING_SECONDS = 3600  # expired Idempotency-Keys go once an hour
 
+
+def housekeeping(app: Flask) -> int:
+    """Delete what has expired: Idempotency-Keys older than a day."""
+    with app.app_context(), app.extensions["board_db"].Session() as session:
+        return expire_keys(session, clock.now())
+
+
+def _loop(app: Flask, interval: int) -> None:
+    last_housekeeping = 0.0
     while True:
         socketio.sleep(interval)
         try:
             run_once(app)
+            if time.monotonic() - last_housekeeping >= HOUSEKEEPING_SECONDS:
+                last_housekeeping = time.monotonic()
+                housekeeping(app)
         except SQLAlchemyError:
             log.warning("phase check failed; trying again in %s s", interval, exc_info=True)
 
@@ -98,8 +112,6 @@ def start_phase_scheduler(app: Flask) -> bool:
     with lock:
         if settings.testing or app.testing or app.extensions.get("board_scheduler"):
             return False
-        from board.realtime import socketio
-
         app.extensions["board_scheduler"] = socketio.start_background_task(
             _loop, app, settings.phase_check_seconds
         )

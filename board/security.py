@@ -24,6 +24,8 @@ from flask.json.provider import DefaultJSONProvider
 from flask_login import login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from board import events
+from board.ratelimit import limiter
 from board.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -69,8 +71,6 @@ def add_security_headers(response):
 
 def _store():
     """The rate limiter's storage: Redis shared by every process when configured, else memory."""
-    from board.ratelimit import limiter
-
     return limiter.storage
 
 
@@ -125,8 +125,6 @@ def end_current_session() -> str | None:
 def _end_sockets_of(board_sid: str | None) -> None:
     """Every socket that session opened, on every server process (board/realtime.py)."""
     if board_sid:
-        from board import events
-
         events.end_sockets(events.session_room(board_sid))
 
 

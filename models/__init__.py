@@ -3,6 +3,7 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Vote
+from models.idempotency import IdempotencyKey
 from models.nudges import Nudge, NudgeRecipient
 from models.people import ROLES, Department, User
 from models.prompts import PHASES, Prompt
@@ -14,6 +15,7 @@ __all__ = [
     "utcnow",
     "Event",
     "EventRecipient",
+    "IdempotencyKey",
     "Comment",
     "Idea",
     "IdeaTag",

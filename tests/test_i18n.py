@@ -57,12 +57,7 @@ def test_every_sentence_is_translated_and_none_is_fuzzy(language):
     untranslated = [
         (m.context, m.id)
         for m in catalog
-        if m.id
-        and (
-            m.fuzzy
-            or not m.string
-            or (isinstance(m.string, tuple) and not all(m.string))
-        )
+        if m.id and (m.fuzzy or not m.string or (isinstance(m.string, tuple) and not all(m.string)))
     ]
     assert untranslated == []
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from board import policy
+from board.i18n import current_language
+
 web = Blueprint("web", __name__)
 
 
@@ -11,9 +14,6 @@ web = Blueprint("web", __name__)
 def template_helpers():
     """What every template may use besides Flask-Babel's `_`/`ngettext`/`pgettext`: the
     page's language and the permission question."""
-    from board import policy
-    from board.i18n import current_language
-
     return {"current_language": current_language, "can": policy.can}
 
 

@@ -9,6 +9,7 @@ from board import people
 from board.db import db_for_request
 from board.errors import BoardError
 from board.i18n import LANGUAGES, _, translate_field
+from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import limit_login, limit_registration
 from board.security import end_current_session, start_session
 from board.web import web
@@ -26,9 +27,11 @@ def login():
 @limit_login  # the page form draws on the same failed-login budget as the API
 def login_submit():
     target = safe_next(request.values.get("next"))
-    email = request.form.get("email", "")[:254]
+    email = request.form.get("email", "")[:EMAIL_MAX]
     try:
-        user = people.authenticate(db_for_request(), email, request.form.get("password", "")[:1024])
+        user = people.authenticate(
+            db_for_request(), email, request.form.get("password", "")[:PASSWORD_MAX]
+        )
     except BoardError as refusal:
         return render_template(
             "login.html", next=target, email=email, error=_(refusal.message, **refusal.params)
@@ -55,11 +58,11 @@ def register():
     if request.method == "POST":
         try:
             form = {
-                "email": form_text("email", 254),
-                "display_name": form_text("display_name", 80),
+                "email": form_text("email", EMAIL_MAX),
+                "display_name": form_text("display_name", DISPLAY_NAME_MAX),
                 "department_id": form_int("department_id"),
             }
-            password = form_text("password", 1024)
+            password = form_text("password", PASSWORD_MAX)
             user = people.register(
                 session, form["email"], password, form["display_name"], form["department_id"] or 0
             )

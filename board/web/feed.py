@@ -14,7 +14,6 @@ from babel.dates import format_date, format_skeleton
 from flask import (
     Response,
     abort,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -27,6 +26,7 @@ from board import clock, feed, people
 from board.db import db_for_request
 from board.errors import Invalid
 from board.i18n import LANGUAGES, N_, _, current_language, translate, translate_field
+from board.requests import atom_url, board_tz
 from board.web import web
 from models import Department
 
@@ -39,10 +39,6 @@ PERIOD_LABELS = {
 }
 CSV_LIMIT = 10_000
 ATOM_LIMIT = 100
-
-
-def board_tz() -> ZoneInfo:
-    return ZoneInfo(current_app.extensions["board_settings"].timezone)
 
 
 def _query_string(args: list[tuple[str, str]]) -> str:
@@ -160,19 +156,6 @@ def _page_context(session, flt: feed.FeedFilter, tz: ZoneInfo, before: int | Non
         ),
         "updates_url": url_for("web.feed_updates") + _query_string(args),
     }
-
-
-def atom_url(token: str | None) -> str | None:
-    """The private feed's address, in the language the person reads the board in."""
-    if not token:
-        return None
-    language = current_language()
-    return url_for(
-        "web.feed_atom",
-        token=token,
-        _external=True,
-        **({"lang": language} if language != "en" else {}),
-    )
 
 
 def _before_arg() -> int | None:
