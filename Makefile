@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export BOARD_PORT ?= 5000
+# One pytest-xdist worker per core; a test module stays on one worker (its servers start once).
+PYTEST_WORKERS ?= -n auto --dist loadscope
 
 .PHONY: run test setup setup-dev migrate demo serve lint format bench browser-deps clean messages translations
 
@@ -33,10 +35,14 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 
 ## make messages: extract every marked sentence into messages.pot and merge it into each .po
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --sort-output --add-location=file \
 	  --project "Task-force board" --copyright-holder "the task-force board's authors" \
 	  --msgid-bugs-address "" -c "Translators:" -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 100 --no-fuzzy-matching
+	@# no dates and line numbers: two branches that add sentences merge without conflicts
+	sed -i '/^"POT-Creation-Date: /d' translations/messages.pot
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 100 \
+	  --no-fuzzy-matching --ignore-pot-creation-date --ignore-obsolete
+	sed -i '/^"POT-Creation-Date: /d; /^"PO-Revision-Date: /d' translations/*/LC_MESSAGES/messages.po
 
 setup-dev: $(VENV)/.dev  ## plus the pinned test tools
 
@@ -63,7 +69,7 @@ browser-deps:
 
 ## make test: set up what the tests need and run the whole suite
 test: setup-dev translations browser-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(BIN)/ruff check .

@@ -16,7 +16,6 @@ from datetime import datetime
 
 from flask import Flask
 from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -92,17 +91,34 @@ def housekeeping(app: Flask) -> int:
         return expire_keys(session, clock.now())
 
 
-def _loop(app: Flask, interval: int) -> None:
-    last_housekeeping = 0.0
-    while True:
-        socketio.sleep(interval)
+def check_once(app: Flask, last_housekeeping: float | None) -> float | None:
+    """One round of the background loop: announce phase changes, and clean up once an hour.
+
+    It never raises: whatever goes wrong (a database outage, a bug in one challenge's data)
+    is logged, and the next round tries again, so phase changes never silently stop.
+    Returns when housekeeping last ran (time.monotonic(); None: never).
+    """
+    try:
+        run_once(app)
+    except Exception:  # noqa: BLE001 - the loop must outlive any single failure
+        log.exception("phase check failed; trying again in the next round")
+    if last_housekeeping is None or time.monotonic() - last_housekeeping >= HOUSEKEEPING_SECONDS:
+        last_housekeeping = time.monotonic()
         try:
-            run_once(app)
-            if time.monotonic() - last_housekeeping >= HOUSEKEEPING_SECONDS:
-                last_housekeeping = time.monotonic()
-                housekeeping(app)
-        except SQLAlchemyError:
-            log.warning("phase check failed; trying again in %s s", interval, exc_info=True)
+            housekeeping(app)
+        except Exception:  # noqa: BLE001 - as above: keys expire in a later round
+            log.exception("housekeeping failed; trying again in an hour")
+    return last_housekeeping
+
+
+def _loop(app: Flask, interval: float, rounds: int | None = None) -> None:
+    """Check every `interval` seconds, forever (or `rounds` times, for tests)."""
+    last_housekeeping = None
+    done = 0
+    while rounds is None or done < rounds:
+        socketio.sleep(interval)
+        last_housekeeping = check_once(app, last_housekeeping)
+        done += 1
 
 
 def start_phase_scheduler(app: Flask) -> bool:
