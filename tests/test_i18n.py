@@ -111,6 +111,8 @@ NOT_TRANSLATED = {"English", "Deutsch", "linkedin, instagram, blog"}
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "label", "value"}
 # Blocks that hold a class or page name, not text.
 NAME_BLOCKS = ("page_name", "main_class")
+# An <input type="submit"> shows its value; other values are what a form sends.
+SHOWN_VALUES = {("input", "submit"), ("input", "button")}
 LETTERS = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -125,7 +127,7 @@ class _VisibleText(HTMLParser):
             self._hidden += 1
         for name, value in attrs:
             if value and (name in READ_ATTRIBUTES or name.startswith("data-label")):
-                if name == "value" and dict(attrs).get("type") not in ("submit", "button"):
+                if name == "value" and (tag, dict(attrs).get("type")) not in SHOWN_VALUES:
                     continue  # what a field or <button> sends, not what it shows
                 self.found.append(value)
 
