@@ -24,7 +24,6 @@ from board.web import web
 from board.web.charts import evenness_sparkline, participation_charts
 from board.web.common import FIELD_NAMES, flash_refusal, login_page, safe_next
 
-MAX_TASKS_AT_ONCE = 20
 # How the shared refusal messages name this module's form fields.
 FIELD_NAMES.update(
     {
@@ -248,26 +247,9 @@ def turn_into_tasks(prompt_id: int, idea_id: int):
 
     def action(session):
         _idea_of(session, prompt_id, idea_id)
-        policy.require(current_user, "task.create")
-        titles = [
-            line.strip() for line in _form_text("titles", TEXT_MAX).splitlines() if line.strip()
-        ]
-        if not titles or len(titles) > MAX_TASKS_AT_ONCE:
-            raise Invalid(
-                "Some fields are missing or invalid.",
-                code="invalid_fields",
-                fields={"titles": f"Write 1 to {MAX_TASKS_AT_ONCE} tasks, one per line."},
-            )
-        too_long = [t for t in titles if len(t) > TITLE_MAX]
-        if too_long:
-            raise Invalid(
-                "Some fields are missing or invalid.",
-                code="invalid_fields",
-                fields={"titles": FieldMessage("At most {limit} characters.", limit=TITLE_MAX)},
-            )
-        for title in titles:
-            tasks.create_task(session, current_user, title, "", idea_id)
-        flash(_("{n} tasks created. Anyone can claim them now.", n=len(titles)), "success")
+        lines = _form_text("titles", TEXT_MAX).splitlines()
+        created = tasks.create_tasks_for_idea(session, current_user, idea_id, lines)
+        flash(_("{n} tasks created. Anyone can claim them now.", n=len(created)), "success")
 
     return _form_action(prompt_id, f"#idea-{idea_id}", action)
 
@@ -477,6 +459,6 @@ add_german(
         "Week": "Woche",
         "Votes are counted, never attributed: nobody sees who voted for what.": "Stimmen werden gezählt, nie zugeordnet: niemand sieht, wer wofür gestimmt hat.",
         "Expected a date and time.": "Erwartet wird Datum und Uhrzeit.",
-        f"Write 1 to {MAX_TASKS_AT_ONCE} tasks, one per line.": f"Schreibe 1 bis {MAX_TASKS_AT_ONCE} Aufgaben, eine pro Zeile.",
+        "Write 1 to 20 tasks, one per line.": "Schreibe 1 bis 20 Aufgaben, eine pro Zeile.",
     }
 )
