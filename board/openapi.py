@@ -417,6 +417,10 @@ _ERRORS = {
         "KeyReused",
     ),
     "429": ("Too many attempts; see Retry-After.", "TooManyRequests"),
+    "503": (
+        "`service_unavailable`: the database cannot be reached; retry after Retry-After.",
+        "ServiceUnavailable",
+    ),
 }
 RESPONSES = {
     name: {"description": text, "content": {JSON: {"schema": ref("Error")}}}
@@ -425,6 +429,7 @@ RESPONSES = {
 RESPONSES["TooManyRequests"]["headers"] = {
     "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
 }
+RESPONSES["ServiceUnavailable"]["headers"] = RESPONSES["TooManyRequests"]["headers"]
 
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
@@ -478,6 +483,7 @@ def op(
         # running (409 idempotency_in_progress); a key reused with another body (422)
         errors = " ".join(sorted(set(errors.split()) | {"400", "409", "422"}))
         params = [*(params or []), IDEMPOTENCY_KEY]
+    errors += " 503"  # any answer that needs the database, while it is unreachable
     for status in errors.split():
         operation["responses"][status] = {"$ref": f"#/components/responses/{_ERRORS[status][1]}"}
     if body:
