@@ -9,21 +9,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
-from board.errors import Conflict, Invalid, NotFound
-from board.i18n import add_german
+from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.ideas import author_dict
 from board.limits import MAX_ID, TITLE_MAX
-from board.requests import FieldMessage
 from models import Idea, Task, User
 
 STATUSES = ("open", "claimed", "done")
 MAX_TASKS_AT_ONCE = 20  # tasks made from one idea in one go
-
-add_german(
-    {
-        "This task is already done.": "Diese Aufgabe ist schon erledigt.",
-    }
-)
 
 
 def claimant_dict(user: User) -> dict:
@@ -117,17 +109,20 @@ def create_tasks_for_idea(
     policy.require(actor, "task.create")
     titles = [title.strip() for title in titles if title.strip()]
     if not titles or len(titles) > MAX_TASKS_AT_ONCE:
-        # The number is spelled out for the translators; MAX_TASKS_AT_ONCE says the same.
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"titles": "Write 1 to 20 tasks, one per line."},
+            fields={
+                "titles": FieldMessage(
+                    "Write 1 to %(limit)s tasks, one per line.", limit=MAX_TASKS_AT_ONCE
+                )
+            },
         )
     if any(len(title) > TITLE_MAX for title in titles):
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"titles": FieldMessage("At most {limit} characters.", limit=TITLE_MAX)},
+            fields={"titles": FieldMessage("At most %(limit)s characters.", limit=TITLE_MAX)},
         )
     _require_idea(session, idea_id)
     created = [_add_task(session, actor, title, "", idea_id) for title in titles]
@@ -195,7 +190,7 @@ def claim_task(session: Session, actor: User, task_id: int, claim_limit: int) ->
     if won and held >= claim_limit:
         session.rollback()
         raise Conflict(
-            "You already hold {limit} open tasks; finish or release one first.",
+            "You already hold %(limit)s open tasks; finish or release one first.",
             code="claim_limit",
             limit=claim_limit,
         )
