@@ -53,6 +53,7 @@ def load_demo(workdir, database_url: str) -> None:
 def demo_people() -> dict[str, Person]:
     """The README's demo logins (board/demo.py tells the story and the password)."""
     from board import demo
+
     return {
         key: Person(f"{key}@{demo.DOMAIN}", key.title(), role, "", 0, demo.DEMO_PASSWORD)
         for key, role in [
