@@ -18,6 +18,7 @@ from board.scheduler import start_phase_scheduler
 from board.security import init_security, session_revoked
 from board.settings import Settings
 from board.web import web
+from board.web.oidc import init_oidc
 
 login_manager = LoginManager()
 
@@ -66,6 +67,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
 
     app.register_blueprint(api)
     app.register_blueprint(web)
+    init_oidc(app, settings)
     register_error_handlers(app)
 
     init_security(app, settings)

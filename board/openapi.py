@@ -524,9 +524,10 @@ PATHS: dict[str, dict] = {
     "/auth/register": {
         "post": op(
             "register",
-            "Register as a member and log in (no CSRF token needed)",
+            "Register as a member and log in (no CSRF token needed); `403 "
+            "password_login_disabled` where only the company login is allowed",
             answer("201", ref("Session"), "Registered and logged in"),
-            "400 409 429",
+            "400 403 409 429",
             security=PUBLIC,
             body="Register",
         ),
@@ -534,9 +535,10 @@ PATHS: dict[str, dict] = {
     "/auth/login": {
         "post": op(
             "login",
-            "Log in (no CSRF token needed)",
+            "Log in (no CSRF token needed); `403 password_login_disabled` where only the "
+            "company login (OpenID Connect, /auth/oidc/login) is allowed",
             answer("200", ref("Session"), "Logged in"),
-            "400 401 429",
+            "400 401 403 429",
             security=PUBLIC,
             body="Login",
         ),

@@ -4,7 +4,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from board import people
-from board.api import api, db, ok
+from board.api import api, db, ok, settings
 from board.csrf import csrf
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import limit_login, limit_registration
@@ -26,6 +26,7 @@ def _start_session(user) -> dict:
 @limit_registration
 @csrf.exempt
 def register():
+    people.require_password_login(settings().password_login)
     body = json_body(
         {
             "email": Field("str", required=True, max_length=EMAIL_MAX),
@@ -44,6 +45,7 @@ def register():
 @limit_login
 @csrf.exempt
 def login():
+    people.require_password_login(settings().password_login)
     body = json_body(
         {
             "email": Field("str", required=True, max_length=EMAIL_MAX),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from board import people
@@ -14,6 +14,22 @@ from board.ratelimit import limit_login, limit_registration
 from board.security import end_current_session, start_session
 from board.web import web
 from board.web.common import back, flash_refusal, form_int, form_text, login_page, safe_next
+from board.web.oidc import logout_state, provider_logout_url
+
+
+def _password_login() -> bool:
+    return current_app.extensions["board_settings"].password_login
+
+
+@web.app_context_processor
+def login_choices():
+    """What the login and registration pages offer: the company button, password forms."""
+    settings = current_app.extensions["board_settings"]
+    return {
+        "oidc_enabled": settings.oidc_enabled,
+        "oidc_name": settings.oidc_name,
+        "password_login": settings.password_login,
+    }
 
 
 @web.get("/login")
@@ -29,6 +45,7 @@ def login_submit():
     target = safe_next(request.values.get("next"))
     email = request.form.get("email", "")[:EMAIL_MAX]
     try:
+        people.require_password_login(_password_login())
         user = people.authenticate(
             db_for_request(), email, request.form.get("password", "")[:PASSWORD_MAX]
         )
@@ -55,6 +72,11 @@ def register():
     errors: dict[str, str] = {}
     error = None
     status = 200
+    if not _password_login():
+        error = _("Password login is switched off here; sign in with your company account.")
+        return render_template(
+            "register.html", next=target, form=form, errors=errors, error=error, departments=[]
+        ), 403
     if request.method == "POST":
         try:
             form = {
@@ -84,9 +106,11 @@ def register():
 @web.post("/logout")
 def logout():
     # Flask-Login's user_logged_out signal lets the live layer close this session's sockets.
+    id_token, company_login = logout_state()
     end_current_session()
     flash(_("You are logged out. See you soon!"), "info")
-    return redirect(url_for("web.login"))
+    # BOARD_OIDC_LOGOUT=1: end the session at the company's provider too.
+    return redirect(provider_logout_url(id_token, company_login) or url_for("web.login"))
 
 
 @web.post("/language")
