@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
@@ -100,6 +101,12 @@ def handle_database_unavailable(error: Exception):
     """The database cannot be reached (restarting, network, pool exhausted): a clean 503
     that says to retry, logged once a minute at most rather than once per request."""
     global _last_outage_log
+    session = g.get("db_session")
+    if session is not None:
+        # a failed flush leaves the session unusable until rolled back; the connection
+        # may be gone, then there is nothing to undo
+        with contextlib.suppress(Exception):
+            session.rollback()
     # Whoever is logged in cannot be loaded now: render as a stranger, so that nothing
     # below (translation, templates, after-request hooks) asks the database again.
     if "_login_user" not in g:
