@@ -335,4 +335,6 @@ JS_STRINGS = {
 def js_strings() -> dict[str, str]:
     """The browser's sentences in the reader's language; static/js/ui.js fills in the
     %(name)s placeholders."""
-    return {key: _(text) if isinstance(text, str) else str(text) for key, text in JS_STRINGS.items()}
+    return {
+        key: _(text) if isinstance(text, str) else str(text) for key, text in JS_STRINGS.items()
+    }
