@@ -17,24 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from board import clock, policy
-from board.errors import Invalid
-from board.i18n import add_german, translate
-from board.requests import FieldMessage
+from board.errors import FieldMessage, Invalid
+from board.i18n import N_, _, force_locale
 from board.tasks import allowed_channels, task_dict
 from models import Task, User
 
 MAX_SPAN_DAYS = 400
 
-add_german(
-    {
-        "The end date is before the start date.": "Das Enddatum liegt vor dem Startdatum.",
-        "At most {limit} days after the start date.": "Höchstens {limit} Tage nach dem Startdatum.",
-        "Publishing calendar": "Redaktionskalender",
-        "Free: %(title)s": "Frei: %(title)s",
-        "Done: %(title)s": "Erledigt: %(title)s",
-        "Claimed by %(name)s": "Übernommen von %(name)s",
-    }
-)
 # The feed: what a calendar app needs to show, recent past and everything planned.
 FEED_PAST_DAYS = 92
 FEED_LIMIT = 2000
@@ -48,10 +37,10 @@ def _bad_parameter(name: str, problem: str) -> Invalid:
 
 def check_range(start: date, end: date) -> None:
     if end < start:
-        raise _bad_parameter("to", "The end date is before the start date.")
+        raise _bad_parameter("to", N_("The end date is before the start date."))
     if (end - start).days > MAX_SPAN_DAYS:
         raise _bad_parameter(
-            "to", FieldMessage("At most {limit} days after the start date.", limit=MAX_SPAN_DAYS)
+            "to", FieldMessage("At most %(limit)s days after the start date.", limit=MAX_SPAN_DAYS)
         )
 
 
@@ -74,7 +63,7 @@ def calendar_items(
     check_range(start, end)
     if channel is not None and channel not in allowed_channels():
         raise _bad_parameter(
-            "channel", FieldMessage("One of: {choices}.", choices=", ".join(allowed_channels()))
+            "channel", FieldMessage("One of: %(choices)s.", choices=", ".join(allowed_channels()))
         )
     items = [task_dict(task) for task in _tasks_between(session, start, end)]
     if channel is not None:
@@ -148,13 +137,18 @@ def ics(
     base_url: str,
     channel_label,
 ) -> bytes:
-    """The tasks as an iCalendar document of all-day events (RFC 5545)."""
+    """The tasks as an iCalendar document of all-day events (RFC 5545), in `language`."""
+    with force_locale(language or "en"):
+        return _ics(rows, host=host, base_url=base_url, channel_label=channel_label)
+
+
+def _ics(rows: list[Task], *, host: str, base_url: str, channel_label) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Task-force board//Publishing calendar//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", translate("Publishing calendar", language))
+    cal.add("x-wr-calname", _("Publishing calendar"))
     cal.add("x-published-ttl", "PT1H")
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     for row in rows:
@@ -163,17 +157,17 @@ def ics(
         channels = ", ".join(channel_label(c) for c in task["channels"])
         summary = task["title"] + (f" · {channels}" if channels else "")
         if task["status"] == "open":
-            summary = translate("Free: %(title)s", language, title=summary)
+            summary = _("Free: %(title)s", title=summary)
         elif task["status"] == "done":
-            summary = translate("Done: %(title)s", language, title=summary)
+            summary = _("Done: %(title)s", title=summary)
         url = f"{base_url.rstrip('/')}/tasks/{task['id']}"
         holder = task.get("claimed_by")
         who = (
-            translate("Claimed by %(name)s", language, name=holder["display_name"])
+            _("Claimed by %(name)s", name=holder["display_name"])
             if holder and task["status"] == "claimed"
-            else translate("Free to claim", language)
+            else _("Free to claim")
             if task["status"] == "open"
-            else translate("Done", language)
+            else _("Done")
         )
         modified = row.updated_at or row.created_at
         event = IcsEvent()

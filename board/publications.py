@@ -14,34 +14,26 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
-from board.errors import Invalid
-from board.i18n import add_german
+from board.errors import FieldMessage, Invalid
+from board.i18n import N_
 from board.ideas import _get_idea, public_idea, serialize_ideas
-from board.requests import FieldMessage
 from board.tasks import allowed_channels
 from models import Publication, User
 
 URL_MAX = 2000
 
-add_german(
-    {
-        "Give the full link, starting with https://.": "Gib den vollständigen Link an, beginnend mit https://.",
-        "Only its author may mark an idea done.": "Nur die Person, die die Idee gepostet hat, kann sie als erledigt markieren.",
-        "A publication cannot lie in the future.": "Eine Veröffentlichung kann nicht in der Zukunft liegen.",
-    }
-)
 # Clocks differ a little; a publication "tomorrow" is a typo, not a plan (plans are tasks).
 FUTURE_SLACK = timedelta(hours=24)
 
 
 def _url_problem(url: str) -> str | None:
     if not url.strip():
-        return "This must not be empty."
+        return N_("This must not be empty.")
     if len(url) > URL_MAX or any(ch.isspace() or ord(ch) < 32 for ch in url.strip()):
-        return "Give the full link, starting with https://."
+        return N_("Give the full link, starting with https://.")
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return "Give the full link, starting with https://."
+        return N_("Give the full link, starting with https://.")
     return None
 
 
@@ -64,10 +56,10 @@ def record_publication(
     channel = (channel or "").strip().lower()
     if channel not in allowed_channels():
         fields["channel"] = FieldMessage(
-            "One of: {choices}.", choices=", ".join(allowed_channels())
+            "One of: %(choices)s.", choices=", ".join(allowed_channels())
         )
     if published_at is not None and published_at > now + FUTURE_SLACK:
-        fields["published_at"] = "A publication cannot lie in the future."
+        fields["published_at"] = N_("A publication cannot lie in the future.")
     if fields:
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields", fields=fields)
     session.add(

@@ -12,25 +12,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
-from board.errors import Conflict, Invalid, NotFound
-from board.i18n import add_german
+from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.ideas import author_dict
-from board.limits import MAX_ID
-from board.requests import FieldMessage
+from board.limits import MAX_ID, TITLE_MAX
 from board.settings import DEFAULT_CHANNELS
 from models import Idea, Task, User
 
 STATUSES = ("open", "claimed", "done")
-PLAN_FIELDS = ("channels", "publish_on", "help_wanted")
-
-add_german(
-    {
-        "This task is already done.": "Diese Aufgabe ist schon erledigt.",
-        "Unknown channel {names}; one of: {choices}.": "Unbekannter Kanal {names}; möglich sind: {choices}.",
-        "Only the person who claimed a task may change its plan or keep it.": "Nur wer eine Aufgabe übernommen hat, kann ihren Plan ändern oder sie behalten.",
-        "Only a task in progress can ask for help.": "Nur eine Aufgabe, an der gerade jemand arbeitet, kann um Hilfe bitten.",
-    }
-)
+MAX_TASKS_AT_ONCE = 20  # tasks made from one idea in one go
 
 
 def claimant_dict(user: User) -> dict:
@@ -121,7 +110,7 @@ def check_channels(channels: list[str] | None) -> list[str]:
             code="invalid_fields",
             fields={
                 "channels": FieldMessage(
-                    "Unknown channel {names}; one of: {choices}.",
+                    "Unknown channel %(names)s; one of: %(choices)s.",
                     names=", ".join(unknown),
                     choices=", ".join(allowed),
                 )
@@ -161,6 +150,15 @@ def list_tasks(
     return [task_dict(task) for task in session.scalars(query).unique()]
 
 
+def _require_idea(session: Session, idea_id: int | None) -> None:
+    if idea_id is not None and (not 0 < idea_id <= MAX_ID or session.get(Idea, idea_id) is None):
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={"idea_id": "No such idea."},
+        )
+
+
 def create_task(
     session: Session,
     actor: User,
@@ -179,16 +177,55 @@ def create_task(
             code="invalid_fields",
             fields={"title": "This must not be empty."},
         )
-    if idea_id is not None and (not 0 < idea_id <= MAX_ID or session.get(Idea, idea_id) is None):
+    _require_idea(session, idea_id)
+    chosen = check_channels(channels)
+    data = _add_task(session, actor, title.strip(), description, idea_id, chosen, publish_on)
+    session.commit()
+    return data
+
+
+def create_tasks_for_idea(
+    session: Session, actor: User, idea_id: int, titles: list[str]
+) -> list[dict]:
+    """Several unclaimed tasks that carry out one idea (a challenge's winner, say), one per
+    title: all of them or none, in one transaction, with a `task.created` event each."""
+    policy.require(actor, "task.create")
+    titles = [title.strip() for title in titles if title.strip()]
+    if not titles or len(titles) > MAX_TASKS_AT_ONCE:
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"idea_id": "No such idea."},
+            fields={
+                "titles": FieldMessage(
+                    "Write 1 to %(limit)s tasks, one per line.", limit=MAX_TASKS_AT_ONCE
+                )
+            },
         )
-    chosen = check_channels(channels)
+    if any(len(title) > TITLE_MAX for title in titles):
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={"titles": FieldMessage("At most %(limit)s characters.", limit=TITLE_MAX)},
+        )
+    _require_idea(session, idea_id)
+    created = [_add_task(session, actor, title, "", idea_id) for title in titles]
+    session.commit()
+    return created
+
+
+def _add_task(
+    session: Session,
+    actor: User,
+    title: str,
+    description: str,
+    idea_id: int | None,
+    channels: list[str] = (),
+    publish_on: date | None = None,
+) -> dict:
+    """One open task and its event, in the caller's transaction (not committed)."""
     now = clock.now()
     task = Task(
-        title=title.strip(),
+        title=title,
         description=description,
         idea_id=idea_id,
         status="open",
@@ -196,7 +233,7 @@ def create_task(
         created_by=actor,
         created_at=now,
         updated_at=now,
-        channels_csv=",".join(chosen),
+        channels_csv=",".join(channels),
         publish_on=publish_on,
         help_wanted=False,
         revision=0,
@@ -205,7 +242,6 @@ def create_task(
     session.flush()
     data = task_dict(task)
     events.record(session, "task.created", actor, {"task": data})
-    session.commit()
     return data
 
 
@@ -255,7 +291,7 @@ def claim_task(session: Session, actor: User, task_id: int, claim_limit: int) ->
     if won and held >= claim_limit:
         session.rollback()
         raise Conflict(
-            "You already hold {limit} open tasks; finish or release one first.",
+            "You already hold %(limit)s open tasks; finish or release one first.",
             code="claim_limit",
             limit=claim_limit,
         )

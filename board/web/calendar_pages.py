@@ -11,78 +11,13 @@ from flask_login import current_user, login_required
 
 from board import calendar, clock, people
 from board.db import db_for_request
-from board.i18n import LANGUAGES, add_german
+from board.i18n import LANGUAGES
 from board.requests import board_tz, ics_url, parse_date
 from board.tasks import allowed_channels
 from board.web import web
 from board.web.common import channel_label, login_page, query_int
 
 VIEWS = ("month", "week")
-
-# German for the pages of this part (calendar, plans, publications). They move into
-# translations/de with the rest when the catalogs land.
-add_german(
-    {
-        "Calendar": "Kalender",
-        "Publishing calendar": "Redaktionskalender",
-        "Planned posts by publishing day. Free ones are waiting for someone: pick one up.": "Geplante Beiträge nach Veröffentlichungstag. Freie warten noch auf jemanden: Schnapp dir einen.",
-        "Free: pick it up": "Frei: schnapp ihn dir",
-        "Help wanted": "Hilfe gesucht",
-        "Previous week": "Vorige Woche",
-        "Previous month": "Voriger Monat",
-        "Next week": "Nächste Woche",
-        "Next month": "Nächster Monat",
-        "%(start)s – %(end)s": "%(start)s – %(end)s",
-        "Today": "Heute",
-        "View": "Ansicht",
-        "Month": "Monat",
-        "Week": "Woche",
-        "Filter the calendar": "Kalender filtern",
-        "Channel": "Kanal",
-        "Channels": "Kanäle",
-        "All channels": "Alle Kanäle",
-        "1 planned post": "1 geplanter Beitrag",
-        "{n} planned posts": "{n} geplante Beiträge",
-        "1 free": "1 frei",
-        "{n} free": "{n} frei",
-        "Nothing planned in this period. A task gets onto the calendar with a publishing day.": "In diesem Zeitraum ist nichts geplant. Eine Aufgabe kommt mit einem Veröffentlichungstag in den Kalender.",
-        "Subscribe in Outlook or Google Calendar": "In Outlook oder Google Kalender abonnieren",
-        "Your private calendar address shows every planned post as an all-day event and follows when days move.": "Deine private Kalenderadresse zeigt jeden geplanten Beitrag als ganztägigen Termin und zieht mit, wenn sich ein Tag verschiebt.",
-        "Anyone who has it can read the plan: renew it if it got out, revoke it when you no longer need it.": "Wer sie kennt, kann den Plan lesen: Erneuere sie, wenn sie in falsche Hände geraten ist, und widerrufe sie, wenn du sie nicht mehr brauchst.",
-        "iCalendar address": "iCalendar-Adresse",
-        "Create my calendar address": "Meine Kalenderadresse erzeugen",
-        # tasks: plan, lease
-        "Publishing day": "Veröffentlichungstag",
-        "optional; shown on the calendar": "optional; erscheint im Kalender",
-        "on the calendar": "im Kalender",
-        "not planned yet": "noch nicht geplant",
-        "none yet": "noch keine",
-        "Still on it?": "Bist du noch dran?",
-        "This task goes back to open %(when)s unless you touch it; that is the rule the task force agreed on.": "Diese Aufgabe wird %(when)s wieder frei, wenn du sie bis dahin nicht anfasst; so hat es die Taskforce vereinbart.",
-        "Keep it": "Behalten",
-        "Plan: channels, day, help": "Plan: Kanäle, Tag, Hilfe",
-        "Help wanted: ask for a second pair of hands (the task stays yours)": "Hilfe gesucht: um ein zweites Paar Hände bitten (die Aufgabe bleibt deine)",
-        "Save the plan": "Plan speichern",
-        "The plan is saved.": "Der Plan ist gespeichert.",
-        "You keep the task; its lease starts again.": "Du behältst die Aufgabe; die Frist beginnt von vorn.",
-        # ideas: progress, publications
-        "Tasks done: %(done)s / %(total)s": "Aufgaben erledigt: %(done)s / %(total)s",
-        "Tasks done: {done} / {total}": "Aufgaben erledigt: {done} / {total}",
-        "Where it went live": "Wo sie erschienen ist",
-        "Not published yet.": "Noch nicht veröffentlicht.",
-        "Record a publication": "Veröffentlichung eintragen",
-        "Link to the post": "Link zum Beitrag",
-        "Published on": "Veröffentlicht am",
-        "empty: today": "leer: heute",
-        "Record it": "Eintragen",
-        "Not done after all": "Doch nicht erledigt",
-        "Mark my idea done without a publication": "Meine Idee ohne Veröffentlichung als erledigt markieren",
-        "The publication is recorded. Well done!": "Die Veröffentlichung ist eingetragen. Gut gemacht!",
-        "Link": "Link",
-        "Published": "Veröffentlicht",
-        "posts published": "Beiträge veröffentlicht",
-    }
-)
 
 
 def _monday(day: date) -> date:
