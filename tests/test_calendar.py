@@ -177,3 +177,15 @@ def test_the_feed_url_is_personal_and_revocable(member, other_member, anonymous)
     assert anonymous.get(renewed.get_json()["ics_url"].split("localhost", 1)[1]).status_code == 200
     assert member.delete("calendar/token").status_code == 204
     assert anonymous.get(renewed.get_json()["ics_url"].split("localhost", 1)[1]).status_code == 404
+
+
+def test_the_feed_speaks_the_readers_language(member, anonymous):
+    member.patch("me", json={"language": "de"})
+    planned(member, "Reel", (clock.now().date() + timedelta(days=1)).isoformat())
+    url = member.get("calendar/token").get_json()["ics_url"]
+    cal = ics_of(anonymous, url)
+    assert str(cal["x-wr-calname"]) == "Redaktionskalender"
+    (event,) = cal.walk("VEVENT")
+    assert str(event["summary"]).startswith("Frei: Reel")
+    (event,) = ics_of(anonymous, url + "?lang=en").walk("VEVENT")
+    assert str(event["summary"]).startswith("Free: Reel")
