@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from board import clock, create_app, people
-from board.demo import DEMO_PASSWORD, load_demo
+from board.demo_story import DEMO_PASSWORD, load_demo
 from board.prompts import phase_of
 from board.settings import Settings
 from models import Comment, Department, Event, Idea, Nudge, NudgeRecipient, Prompt, Task, User, Vote
