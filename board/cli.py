@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from board import backup, people
-from board.demo_story import demo_command
+from board.demo import demo_command
 from board.errors import BoardError
 
 
