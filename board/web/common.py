@@ -307,8 +307,9 @@ JS_STRINGS = {
     "status_in_progress": N_("In progress"),
     "status_done": N_("Done"),
     "status_claimed": N_("Claimed"),
-    "claimed_by": N_("Claimed by"),
-    "done_by": N_("Done by"),
+    "claimed_by": N_("Claimed by %(person)s"),
+    "done_by": N_("Done by %(person)s"),
+    "you_after_by": lazy_pgettext("after by", "you"),
     "free": N_("Free to claim"),
     "you": N_("you"),
     "idea_n": N_("Idea #%(id)s"),
@@ -334,4 +335,6 @@ JS_STRINGS = {
 def js_strings() -> dict[str, str]:
     """The browser's sentences in the reader's language; static/js/ui.js fills in the
     %(name)s placeholders."""
-    return {key: _(text) for key, text in JS_STRINGS.items()}
+    return {
+        key: _(text) if isinstance(text, str) else str(text) for key, text in JS_STRINGS.items()
+    }
