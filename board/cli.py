@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-from board import people
+from board import people, tallies
 from board.errors import BoardError
 
 
@@ -63,8 +63,30 @@ def remove_user(email):
         click.echo(f"{user.email} can no longer log in.")
 
 
+@click.command("render-markdown")
+@with_appcontext
+def render_markdown_command():
+    """Re-render the stored HTML of every idea and comment (after the renderer changed)."""
+    engine = current_app.extensions["board_db"].engine
+    with engine.begin() as connection:
+        count = tallies.render_all(connection)
+    click.echo(f"Rendered {count} texts.")
+
+
+@click.command("recount-tallies")
+@with_appcontext
+def recount_tallies_command():
+    """Recount every idea's stored tallies from its votes (after the hot formula changed)."""
+    engine = current_app.extensions["board_db"].engine
+    with engine.begin() as connection:
+        count = tallies.recount_all(connection)
+    click.echo(f"Recounted {count} ideas.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(render_markdown_command)
+    app.cli.add_command(recount_tallies_command)
     from board.demo import demo_command
 
     app.cli.add_command(demo_command)

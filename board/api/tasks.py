@@ -10,8 +10,10 @@ from board.api.parsing import (
     json_object,
     no_body,
     query_choice,
+    query_cursor,
     query_flag,
     query_int,
+    query_limit,
     text,
     title,
 )
@@ -43,14 +45,16 @@ add_german(
 
 @api.get("/tasks")
 def list_tasks():
-    items = tasks.list_tasks(
+    items, next_cursor = tasks.page_tasks(
         db(),
         current_user,
         status=query_choice("status", tasks.STATUSES),
         mine=query_flag("mine"),
         idea_id=query_int("idea_id"),
+        limit=query_limit(),
+        cursor=query_cursor(),
     )
-    return ok({"items": items})
+    return ok({"items": items, "next_cursor": next_cursor})
 
 
 @api.post("/tasks")
