@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export BOARD_PORT ?= 5000
+# One pytest-xdist worker per core; a test module stays on one worker (its servers start once).
+PYTEST_WORKERS ?= -n auto --dist loadscope
 
 .PHONY: run test setup setup-dev migrate demo serve lint format bench browser-deps clean
 
@@ -45,7 +47,7 @@ browser-deps:
 
 ## make test: set up what the tests need and run the whole suite
 test: setup-dev browser-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup-dev
 	$(BIN)/ruff check .

@@ -12,6 +12,9 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL down or unreachable: a request gets its 503 after these, never hangs.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 3  # a new connection (psycopg's connect_timeout)
+POOL_TIMEOUT_SECONDS = 10  # waiting for a free pooled connection
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -28,8 +31,14 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
+    # A restarted server leaves dead connections in the pool: each is tested before use
+    # and replaced, so the pool recovers by itself once the server is back.
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    connect_args = kwargs.pop("connect_args", {})
+    if make_url(url).get_backend_name() == "postgresql":
+        connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_SECONDS)
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

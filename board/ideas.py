@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from board import clock, events, paging, policy, ranking, search
 from board.errors import Conflict, Invalid, NotFound
 from board.i18n import add_german
+from board.limits import MAX_ID
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
 from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
@@ -21,8 +22,6 @@ from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
 SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
 _TAG = re.compile(r"^[\w][\w\- ]{0,39}$")
-# Ids are 32-bit integers: a larger one names nothing (and would overflow the driver).
-MAX_ID = 2**31 - 1
 
 add_german(
     {

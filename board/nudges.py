@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
 from board.i18n import add_german
-from board.prompts import MAX_ID
+from board.limits import MAX_ID
 from models import Department, Nudge, NudgeRecipient, Task, User
 
 TARGETS = ("to_user_id", "task_id", "department_id")

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from board import events, policy
-from board.errors import Conflict, Invalid, NotFound, Unauthenticated
+from board.errors import Conflict, Denied, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, add_german
 from models import ROLES, Department, User
 
@@ -216,6 +216,9 @@ _COMMON_STEMS = frozenset(
 _AROUND = re.compile(r"^[\d\W_]*(?P<stem>.*?)[\d\W_]*$", re.DOTALL)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
+# The password hash of an account made by the company login: no password opens it (Argon2
+# refuses it as a hash), until the person sets one.
+NO_PASSWORD = "!company-login"
 # Verifying against this when the email is unknown keeps both answers equally slow.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
@@ -253,6 +256,10 @@ def check_password_strength(password: str, email: str = "", display_name: str = 
     if any(len(part) >= 4 and part in lowered for part in personal):
         return "Do not use your email address or name in your password."
     return None
+
+
+def valid_email(email: str) -> bool:
+    return bool(_EMAIL.match(email)) and len(email) <= 254
 
 
 def normalize_email(email: str) -> str:
@@ -352,8 +359,13 @@ def authenticate(session: Session, email: str, password: str) -> User:
     # End the transaction before the deliberately slow hash check: on SQLite it holds the
     # write lock, and logins must not queue every other writer behind Argon2.
     session.commit()
+    usable = user is not None and user.password_hash != NO_PASSWORD
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        # The dummy hash for an unknown email or an account without a password: the same
+        # slow answer, so the timing tells nobody which accounts exist.
+        _hasher.verify(user.password_hash if usable else _DUMMY_HASH, password)
+        if not usable:
+            user = None
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.active:
@@ -426,11 +438,26 @@ def set_role(session: Session, email: str, role: str) -> User:
     if role not in ROLES:
         raise Invalid(f"Role must be one of {', '.join(ROLES)}.", code="invalid_role")
     user = find_user(session, email)
+    change_role(session, user, role)
+    session.commit()
+    return user
+
+
+def change_role(session: Session, user: User, role: str) -> None:
+    """The one way a role changes (CLI or company groups): every session the person has
+    open ends with the old role, cookies and sockets alike. The caller commits."""
     user.role = role
     user.session_version += 1
     events.end_sockets_after_commit(session, events.user_room(user.id))
-    session.commit()
-    return user
+
+
+def require_password_login(enabled: bool) -> None:
+    """BOARD_PASSWORD_LOGIN=0: the board takes people only through the company login."""
+    if not enabled:
+        raise Denied(
+            "Password login is switched off here; sign in with your company account.",
+            code="password_login_disabled",
+        )
 
 
 def remove_user(session: Session, email: str) -> User:

@@ -37,6 +37,14 @@ FACILITATOR_ACTIONS = {"prompt.create", "nudge.send", "comment.mentor_note", "he
 # Reading the public board: everyone logged in.
 READ_ACTIONS = {"board.read", "feed.read", "feed.token"}
 ACTIONS = WRITE_ACTIONS | FACILITATOR_ACTIONS | READ_ACTIONS
+# The API endpoints that answer without a session (the contract's list); every other one
+# needs a login.
+PUBLIC_API_ENDPOINTS = {
+    "api.list_departments",
+    "api.register",
+    "api.login",
+    "api.openapi",
+}
 
 
 def _is_logged_in(user: Any) -> bool:

@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
 from board.i18n import add_german
+from board.limits import MAX_ID
 from models import Idea, Prompt, User, Vote
 
 KINDS = ("prompt", "challenge")
-# Ids are 32-bit integers: a larger one names nothing (and would overflow the driver).
-MAX_ID = 2**31 - 1
 MAX_VOTES_PER_PERSON = 50
 # A challenge longer than this is almost certainly a typo in the year.
 MAX_CHALLENGE_LENGTH = timedelta(days=366)

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, request
-from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from board.settings import Settings
@@ -127,18 +127,8 @@ def retry_after_seconds() -> int:
         return 60
 
 
-def handle_rate_limited(error: RateLimitExceeded):
-    from board.errorhandlers import render_error
-    from board.i18n import _
-
-    return render_error(
-        429, "too_many_requests", _(TOO_MANY), None, {"Retry-After": str(retry_after_seconds())}
-    )
-
-
 def init_ratelimit(app: Flask, settings: Settings) -> None:
     """Bind the limiter to this app with the configured storage."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
-    limiter.init_app(app)
-    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
+    limiter.init_app(app)  # a refusal (RateLimitExceeded) is answered in board/errorhandlers.py

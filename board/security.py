@@ -24,7 +24,9 @@ from flask.json.provider import DefaultJSONProvider
 from flask_login import login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from board import events
 from board.i18n import add_german
+from board.ratelimit import limiter
 from board.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,8 +78,6 @@ def add_security_headers(response):
 
 def _store():
     """The rate limiter's storage: Redis shared by every process when configured, else memory."""
-    from board.ratelimit import limiter
-
     return limiter.storage
 
 
@@ -132,8 +132,6 @@ def end_current_session() -> str | None:
 def _end_sockets_of(board_sid: str | None) -> None:
     """Every socket that session opened, on every server process (board/realtime.py)."""
     if board_sid:
-        from board import events
-
         events.end_sockets(events.session_room(board_sid))
 
 

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from board import clock, events, paging, policy
 from board.errors import Conflict, Invalid, NotFound
 from board.i18n import add_german
-from board.ideas import MAX_ID, author_dict
+from board.ideas import author_dict
+from board.limits import MAX_ID
 from models import Idea, Task, User
 
 STATUSES = ("open", "claimed", "done")

@@ -3,8 +3,9 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Vote
+from models.idempotency import IdempotencyKey
 from models.nudges import Nudge, NudgeRecipient
-from models.people import ROLES, Department, User
+from models.people import ROLES, Department, User, UserIdentity
 from models.prompts import PHASES, Prompt
 from models.tasks import TASK_STATUSES, Task
 
@@ -14,6 +15,7 @@ __all__ = [
     "utcnow",
     "Event",
     "EventRecipient",
+    "IdempotencyKey",
     "Comment",
     "Idea",
     "IdeaTag",
@@ -23,6 +25,7 @@ __all__ = [
     "ROLES",
     "Department",
     "User",
+    "UserIdentity",
     "PHASES",
     "Prompt",
     "TASK_STATUSES",

@@ -4,7 +4,9 @@ from flask_login import current_user
 
 from board import tasks
 from board.api import api, db, ok, settings
-from board.api.parsing import (
+from board.errors import Invalid
+from board.i18n import add_german
+from board.requests import (
     Field,
     check_fields,
     json_object,
@@ -17,8 +19,6 @@ from board.api.parsing import (
     text,
     title,
 )
-from board.errors import Invalid
-from board.i18n import add_german
 
 # Fields that would put work on someone: refused by name, with a message that says why.
 _ASSIGNING_FIELDS = (

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from board import policy
+from board.i18n import _, current_language
+
 web = Blueprint("web", __name__)
 
 
 @web.app_context_processor
 def template_helpers():
     """What every template may use: translation, language, and the permission question."""
-    from board import policy
-    from board.i18n import _, current_language
-
     return {"_": _, "current_language": current_language, "can": policy.can}
 
 
@@ -22,6 +22,7 @@ from board.web import (  # noqa: E402,F401
     facilitator,
     feed,
     idea_pages,
+    oidc,
     pages,
     task_pages,
     texts,

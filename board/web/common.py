@@ -19,11 +19,9 @@ from board import clock
 from board.db import db_for_request
 from board.errors import BoardError, Invalid
 from board.i18n import _, current_language, translate
+from board.limits import MAX_ID, TAG_LIST_MAX
 from board.web import web
 from models import Event
-
-TITLE_MAX = 200
-TEXT_MAX = 20_000
 
 # Page-friendly wording for refusals whose service message reads like an API's.
 FRIENDLY = {
@@ -136,7 +134,7 @@ def form_text(name: str, max_length: int, required: bool = False) -> str:
 
 def form_tags(name: str = "tags") -> list[str]:
     """Tags typed as "linkedin, blog #video" become ["linkedin", "blog", "video"]."""
-    raw = form_text(name, 500)
+    raw = form_text(name, TAG_LIST_MAX)
     return [part for part in re.split(r"[,#\n]+", raw) if part.strip()]
 
 
@@ -152,7 +150,7 @@ def form_int(name: str) -> int | None:
             code="invalid_fields",
             fields={name: "Expected a whole number."},
         ) from None
-    return value if 0 < value < 2**31 else None
+    return value if 0 < value <= MAX_ID else None
 
 
 def query_int(name: str) -> int | None:

@@ -13,11 +13,12 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from board import ideas, insights, nudges, people, policy, prompts, tasks
-from board.api.parsing import TEXT_MAX, TITLE_MAX, FieldMessage, query_int
 from board.db import db_for_request
 from board.errorhandlers import translate_field
 from board.errors import BoardError, Invalid, NotFound
 from board.i18n import _, add_german
+from board.limits import TEXT_MAX, TITLE_MAX
+from board.requests import FieldMessage, board_settings, query_int
 from board.text import render_markdown
 from board.web import web
 from board.web.charts import evenness_sparkline, participation_charts
@@ -324,7 +325,7 @@ def mark_nudge_read(nudge_id: int):
 def help_page():
     policy.require(current_user, "help.view")
     session = db_for_request()
-    settings = web_settings()
+    settings = board_settings()
     days = query_int("days", settings.help_days, minimum=1, maximum=365)
     weeks = query_int("weeks", 6, minimum=1, maximum=26)
     report = insights.help_report(session, current_user, days, weeks)
@@ -337,12 +338,6 @@ def help_page():
         metrics=insights.METRICS,
         here=request.full_path.rstrip("?"),
     )
-
-
-def web_settings():
-    from flask import current_app
-
-    return current_app.extensions["board_settings"]
 
 
 add_german(

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from flask import (
     Response,
     abort,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -26,6 +25,7 @@ from board import clock, feed, people
 from board.db import db_for_request
 from board.errors import Invalid
 from board.i18n import LANGUAGES, _, add_german, current_language, translate
+from board.requests import atom_url, board_tz
 from board.web import web
 from models import Department
 
@@ -68,10 +68,6 @@ _MONTHS_DE = (
 )
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
-
-
-def board_tz() -> ZoneInfo:
-    return ZoneInfo(current_app.extensions["board_settings"].timezone)
 
 
 def _query_string(args: list[tuple[str, str]]) -> str:
@@ -193,19 +189,6 @@ def _page_context(session, flt: feed.FeedFilter, tz: ZoneInfo, before: int | Non
         ),
         "updates_url": url_for("web.feed_updates") + _query_string(args),
     }
-
-
-def atom_url(token: str | None) -> str | None:
-    """The private feed's address, in the language the person reads the board in."""
-    if not token:
-        return None
-    language = current_language()
-    return url_for(
-        "web.feed_atom",
-        token=token,
-        _external=True,
-        **({"lang": language} if language != "en" else {}),
-    )
 
 
 def _before_arg() -> int | None:

@@ -6,17 +6,15 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import request
+from flask import current_app, request, url_for
 
 from board import paging
 from board.errors import Invalid
-from board.i18n import add_german
-
-TITLE_MAX = 200
-TEXT_MAX = 20_000
-# Ids and numbers are 32-bit integers in every table; anything larger can name nothing.
-INT_MIN, INT_MAX = -(2**31) + 1, 2**31 - 1
+from board.i18n import add_german, current_language
+from board.limits import INT_MAX, INT_MIN, SEARCH_MAX, TEXT_MAX, TITLE_MAX
+from board.settings import Settings
 
 
 class FieldMessage(str):
@@ -212,7 +210,7 @@ def query_choice(name: str, choices: tuple[str, ...], default: str | None = None
     return raw
 
 
-def query_text(name: str, max_length: int = 200) -> str | None:
+def query_text(name: str, max_length: int = SEARCH_MAX) -> str | None:
     raw = request.args.get(name)
     if raw is None or raw.strip() == "":
         return None
@@ -243,3 +241,29 @@ def query_flag(name: str) -> bool:
     if raw in ("1", "true"):
         return True
     raise bad_parameter(name, FieldMessage("One of: {choices}.", choices="1, 0"))
+
+
+# ---- the app, its time zone and its addresses ----------------------------------------------
+
+
+def board_settings() -> Settings:
+    """The settings of the app that serves this request."""
+    return current_app.extensions["board_settings"]
+
+
+def board_tz() -> ZoneInfo:
+    """The board's time zone: days and weeks (feed, summary, help page) are counted in it."""
+    return ZoneInfo(board_settings().timezone)
+
+
+def atom_url(token: str | None) -> str | None:
+    """The private feed's address, in the language the person reads the board in."""
+    if not token:
+        return None
+    language = current_language()
+    return url_for(
+        "web.feed_atom",
+        token=token,
+        _external=True,
+        **({"lang": language} if language != "en" else {}),
+    )
