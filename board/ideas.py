@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from board import clock, events, paging, policy, ranking, search
-from board.errors import Conflict, Invalid, NotFound
-from board.i18n import add_german
+from board.errors import Conflict, FieldMessage, Invalid, NotFound
+from board.i18n import N_
 from board.limits import MAX_ID
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
@@ -22,18 +22,6 @@ from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
 SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
 _TAG = re.compile(r"^[\w][\w\- ]{0,39}$")
-
-add_german(
-    {
-        "Tags are 1 to 40 letters, digits, spaces or dashes.": "Schlagwörter bestehen aus 1 bis 40 Buchstaben, Ziffern, Leerzeichen oder Bindestrichen.",
-        f"At most {MAX_TAGS} tags.": f"Höchstens {MAX_TAGS} Schlagwörter.",
-        "This must not be empty.": "Das darf nicht leer sein.",
-        "This challenge no longer takes ideas.": "Diese Challenge nimmt keine Ideen mehr an.",
-        "Voting on this challenge has closed.": "Die Abstimmung dieser Challenge ist beendet.",
-        "You have used all your votes in this challenge.": "Du hast alle deine Stimmen in dieser Challenge vergeben.",
-        "Too many votes at once; please try again.": "Zu viele Stimmen auf einmal; bitte versuche es noch einmal.",
-    }
-)
 
 
 def author_dict(user: User) -> dict:
@@ -52,7 +40,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
             raise Invalid(
                 "Some fields are missing or invalid.",
                 code="invalid_fields",
-                fields={"tags": "Tags are 1 to 40 letters, digits, spaces or dashes."},
+                fields={"tags": N_("Tags are 1 to 40 letters, digits, spaces or dashes.")},
             )
         if tag not in cleaned:
             cleaned.append(tag)
@@ -60,14 +48,14 @@ def normalize_tags(tags: list[str]) -> list[str]:
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"tags": f"At most {MAX_TAGS} tags."},
+            fields={"tags": FieldMessage("At most %(limit)s tags.", limit=MAX_TAGS)},
         )
     return cleaned
 
 
 def _require_text(fields: dict[str, str], name: str, value: str | None) -> None:
     if value is not None and not value.strip():
-        fields[name] = "This must not be empty."
+        fields[name] = N_("This must not be empty.")
 
 
 # ---- stored renderings -----------------------------------------------------------------
@@ -535,7 +523,7 @@ def add_comment(
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"body": "This must not be empty."},
+            fields={"body": N_("This must not be empty.")},
         )
     comment = Comment(
         idea_id=idea.id,

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, and_, or_
 
 from board.errors import Invalid
+from board.i18n import N_
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -28,7 +29,9 @@ INT, FLOAT, TIME = "i", "f", "t"
 
 
 def bad_cursor() -> Invalid:
-    return Invalid("This cursor is not valid; start again from the first page.", code="bad_cursor")
+    return Invalid(
+        N_("This cursor is not valid; start again from the first page."), code="bad_cursor"
+    )
 
 
 def encode(order: str, key: Sequence) -> str:
