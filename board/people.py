@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from board import events, policy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_
+from board.limits import MAX_ID
 from models import ROLES, Department, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -258,6 +259,10 @@ def normalize_email(email: str) -> str:
 
 def list_departments(session: Session) -> list[Department]:
     return list(session.scalars(select(Department).order_by(Department.name)))
+
+
+def get_department(session: Session, department_id: int) -> Department | None:
+    return session.get(Department, department_id) if 0 < department_id <= MAX_ID else None
 
 
 def department_dict(department: Department) -> dict:
