@@ -107,7 +107,7 @@ def test_recount_command_repairs_tallies_written_behind_the_board(app, member, o
 def test_the_migration_backfills_tallies_html_and_search(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     config = alembic_config(url)
-    command.upgrade(config, "0003_oidc_identities")
+    command.upgrade(config, "0004_ended_sessions")
     engine = create_engine(url)
     at = "2026-03-02 09:00:00.000000"
     with engine.begin() as connection:

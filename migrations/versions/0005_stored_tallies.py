@@ -5,8 +5,8 @@ Ideas keep their vote count, supporting departments, hot heat and hot key beside
 Existing rows are backfilled here from the votes and the texts. Search: SQLite FTS5 with
 triggers, PostgreSQL an expression GIN index over German and English tsvectors.
 
-Revision ID: 0004_stored_tallies
-Revises: 0003_oidc_identities
+Revision ID: 0005_stored_tallies
+Revises: 0004_ended_sessions
 """
 
 from collections.abc import Sequence
@@ -17,8 +17,8 @@ from alembic import op
 from board import search
 from board.tallies import backfill
 
-revision: str = "0004_stored_tallies"
-down_revision: str | None = "0003_oidc_identities"
+revision: str = "0005_stored_tallies"
+down_revision: str | None = "0004_ended_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
