@@ -24,6 +24,7 @@ from board.idempotency import expire_keys
 from board.leases import check_leases
 from board.prompts import closed_standings, phase_of, prompt_dict
 from board.realtime import socketio
+from board.security import forget_ended_sessions
 from models import PHASES, Prompt
 
 log = logging.getLogger(__name__)
@@ -91,9 +92,10 @@ HOUSEKEEPING_SECONDS = 3600  # expired Idempotency-Keys go once an hour
 
 
 def housekeeping(app: Flask) -> int:
-    """Delete what has expired: Idempotency-Keys older than a day."""
+    """Delete what has expired: Idempotency-Keys older than a day, ended sessions whose
+    cookies have expired anyway. Returns how many rows went."""
     with app.app_context(), app.extensions["board_db"].Session() as session:
-        return expire_keys(session, clock.now())
+        return expire_keys(session, clock.now()) + forget_ended_sessions(session, clock.now())
 
 
 def check_once(app: Flask, last_housekeeping: float | None) -> float | None:

@@ -1,8 +1,8 @@
 """From idea to published post: task channels and publishing days, help wanted, claim
 leases, publications, ideas marked done by their author, private calendar URLs.
 
-Revision ID: 0004_pipeline
-Revises: 0003_oidc_identities
+Revision ID: 0006_pipeline
+Revises: 0005_stored_tallies
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import models
 
-revision: str = "0004_pipeline"
-down_revision: str | None = "0003_oidc_identities"
+revision: str = "0006_pipeline"
+down_revision: str | None = "0005_stored_tallies"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
