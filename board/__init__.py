@@ -6,7 +6,7 @@ from flask import Flask
 from flask import session as cookie_session
 from flask_login import LoginManager
 
-from board import people
+from board import notifications, people  # noqa: F401 - notifications listen to the event log
 from board.csrf import csrf
 from board.db import Database, close_request_session, db_for_request
 from board.errorhandlers import register_error_handlers

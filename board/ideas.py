@@ -7,16 +7,17 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, or_, select, true
+from sqlalchemy import and_, case, delete, func, literal, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
+from board.handles import mentioned_handles
 from board.i18n import add_german
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
-from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
+from models import Comment, Follow, Idea, IdeaTag, Prompt, Task, User, Vote
 
 SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
@@ -42,6 +43,7 @@ def author_dict(user: User) -> dict:
     return {
         "id": user.id,
         "display_name": user.display_name,
+        "handle": user.handle,
         "department": {"id": user.department.id, "name": user.department.name},
     }
 
@@ -144,13 +146,8 @@ def serialize_ideas(
     ids = [idea.id for idea in ideas]
     if stats is None:
         stats = _stats_by_id(session.execute(_stats_query(Idea.id.in_(ids))))
-    voted: set[int] = set()
-    if viewer is not None:
-        voted = set(
-            session.scalars(
-                select(Vote.idea_id).where(Vote.user_id == viewer.id, Vote.idea_id.in_(ids))
-            )
-        )
+    voted, following = _voted_and_following(session, viewer, ids)
+    handles_known = known_handles(session, [idea.body for idea in ideas])
     statuses: dict[int, list[str]] = {}
     for idea_id, status in session.execute(
         select(Task.idea_id, Task.status).where(Task.idea_id.in_(ids))
@@ -168,11 +165,12 @@ def serialize_ideas(
                 "id": idea.id,
                 "title": idea.title,
                 "body": idea.body,
-                "body_html": render_markdown(idea.body),
+                "body_html": render_markdown(idea.body, handles_known),
                 "tags": sorted(idea.tags),
                 "author": author_dict(idea.author),
                 "votes": None if hidden else s.votes,
                 "voted": idea.id in voted,
+                "following": idea.id in following,
                 "departments_supporting": None if hidden else s.departments,
                 "status": _idea_status(statuses.get(idea.id, [])),
                 "prompt_id": idea.prompt_id,
@@ -183,9 +181,39 @@ def serialize_ideas(
     return result
 
 
+def _voted_and_following(
+    session: Session, viewer: User | None, ids: list[int]
+) -> tuple[set[int], set[int]]:
+    """Which of these ideas the viewer voted for and follows, in one query."""
+    voted: set[int] = set()
+    following: set[int] = set()
+    if viewer is None:
+        return voted, following
+    rows = session.execute(
+        select(Vote.idea_id, literal("v"))
+        .where(Vote.user_id == viewer.id, Vote.idea_id.in_(ids))
+        .union_all(
+            select(Follow.idea_id, literal("f")).where(
+                Follow.user_id == viewer.id, Follow.idea_id.in_(ids)
+            )
+        )
+    )
+    for idea_id, which in rows:
+        (voted if which == "v" else following).add(idea_id)
+    return voted, following
+
+
 def public_idea(data: dict) -> dict:
-    """The idea as events carry it: without the caller-specific `voted`."""
-    return {k: v for k, v in data.items() if k != "voted"}
+    """The idea as events carry it: without the caller-specific `voted` and `following`."""
+    return {k: v for k, v in data.items() if k not in ("voted", "following")}
+
+
+def known_handles(session: Session, texts: list[str]) -> set[str]:
+    """Which of the handles @named in these texts belong to someone (one query, or none)."""
+    named = {h for text in texts for h in mentioned_handles(text)}
+    if not named:
+        return set()
+    return set(session.scalars(select(User.handle).where(User.handle.in_(named))))
 
 
 def _get_idea(session: Session, idea_id: int) -> Idea:
@@ -437,12 +465,12 @@ def unvote(session: Session, actor: User, idea_id: int) -> dict:
 # ---- comments ------------------------------------------------------------------------
 
 
-def comment_dict(comment: Comment) -> dict:
+def comment_dict(comment: Comment, handles: set[str] | None = None) -> dict:
     return {
         "id": comment.id,
         "idea_id": comment.idea_id,
         "body": comment.body,
-        "body_html": render_markdown(comment.body),
+        "body_html": render_markdown(comment.body, handles),
         "author": author_dict(comment.author),
         "is_mentor_note": comment.is_mentor_note,
         "created_at": clock.iso(comment.created_at),
@@ -454,8 +482,9 @@ def list_comments(session: Session, viewer: User, idea_id: int) -> list[dict]:
     _get_idea(session, idea_id)
     comments = session.scalars(
         select(Comment).where(Comment.idea_id == idea_id).order_by(Comment.created_at, Comment.id)
-    )
-    return [comment_dict(c) for c in comments]
+    ).all()
+    known = known_handles(session, [c.body for c in comments])
+    return [comment_dict(c, known) for c in comments]
 
 
 def add_comment(
@@ -481,7 +510,7 @@ def add_comment(
     )
     session.add(comment)
     session.flush()
-    data = comment_dict(comment)
+    data = comment_dict(comment, known_handles(session, [body]))
     events.record(session, "comment.created", actor, {"comment": data})
     session.commit()
     return data

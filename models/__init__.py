@@ -3,8 +3,16 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Vote
+from models.notifications import (
+    NOTIFICATION_KINDS,
+    Follow,
+    Notification,
+    OutgoingMail,
+    Webhook,
+    WebhookDelivery,
+)
 from models.nudges import Nudge, NudgeRecipient
-from models.people import ROLES, Department, User
+from models.people import EMAIL_CHOICES, ROLES, Department, User
 from models.prompts import PHASES, Prompt
 from models.tasks import TASK_STATUSES, Task
 
@@ -18,6 +26,13 @@ __all__ = [
     "Idea",
     "IdeaTag",
     "Vote",
+    "NOTIFICATION_KINDS",
+    "Follow",
+    "Notification",
+    "OutgoingMail",
+    "Webhook",
+    "WebhookDelivery",
+    "EMAIL_CHOICES",
     "Nudge",
     "NudgeRecipient",
     "ROLES",

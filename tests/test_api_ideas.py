@@ -89,7 +89,9 @@ def test_posting_an_idea_records_idea_created_without_voted(member):
     idea = post_idea(member, "Evented")
     [event] = events_of(member, "idea.created")
     assert event["actor"]["id"] == member.user["id"]
-    assert event["data"] == {"idea": {k: v for k, v in idea.items() if k != "voted"}}
+    assert event["data"] == {
+        "idea": {k: v for k, v in idea.items() if k not in ("voted", "following")}
+    }
 
 
 def test_the_title_is_trimmed(member):

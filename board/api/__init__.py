@@ -48,6 +48,7 @@ from board.api import (  # noqa: E402,F401
     feed,
     ideas,
     insights,
+    notifications,
     nudges,
     prompts,
     tasks,

@@ -23,6 +23,7 @@ from board.web import (  # noqa: E402,F401
     feed,
     idea_pages,
     pages,
+    reach_pages,
     task_pages,
     texts,
 )

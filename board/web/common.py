@@ -323,6 +323,8 @@ JS_STRINGS = {
     "phase_collecting": "Open for ideas",
     "phase_voting": "Voting",
     "phase_closed": "Closed",
+    "notification_open": "Open",
+    "mention_people": "People to mention",
 }
 
 
