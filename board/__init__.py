@@ -7,18 +7,25 @@ from flask import session as cookie_session
 from flask_login import LoginManager
 
 from board import notifications, people  # noqa: F401 - notifications listen to the event log
+from board.api import api
+from board.cli import register_cli
 from board.csrf import csrf
 from board.db import Database, close_request_session, db_for_request
 from board.errorhandlers import register_error_handlers
+from board.i18n import init_i18n
+from board.ratelimit import init_ratelimit
+from board.realtime import init_realtime
+from board.scheduler import start_phase_scheduler
+from board.security import init_security, session_revoked
 from board.settings import Settings
+from board.web import web
+from board.web.oidc import init_oidc
 
 login_manager = LoginManager()
 
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    from board.security import session_revoked
-
     if session_revoked(cookie_session.get("board_sid")):  # logged out: a copy is worthless
         return None
     return people.load_session_user(db_for_request(), session_id)
@@ -51,34 +58,23 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     app.extensions["board_db"] = Database(settings.database_url)
     app.teardown_appcontext(close_request_session)
 
+    init_i18n(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     csrf.init_app(app)
 
-    from board.ratelimit import init_ratelimit
-
     init_ratelimit(app, settings)
-
-    from board.realtime import init_realtime
 
     init_realtime(app, settings)
 
-    from board.api import api
-    from board.web import web
-
     app.register_blueprint(api)
     app.register_blueprint(web)
+    init_oidc(app, settings)
     register_error_handlers(app)
-
-    from board.security import init_security
 
     init_security(app, settings)
 
-    from board.cli import register_cli
-
     register_cli(app)
-
-    from board.scheduler import start_phase_scheduler
 
     start_phase_scheduler(app)  # announces challenge phase changes; not in tests
     return app

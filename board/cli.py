@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-from board import people
+from board import backup, people
+from board.demo import demo_command
 from board.errors import BoardError
 
 
@@ -63,8 +66,33 @@ def remove_user(email):
         click.echo(f"{user.email} can no longer log in.")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file):
+    """Copy the SQLite database to FILE while the board keeps running."""
+    try:
+        size = backup.backup(current_app.extensions["board_settings"].database_url, file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {file} ({size} bytes).")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(file):
+    """Replace the SQLite database with the backup in FILE (stop the server first)."""
+    current_app.extensions["board_db"].dispose()  # no pooled connection of ours stays open
+    try:
+        backup.restore(current_app.extensions["board_settings"].database_url, file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored from {file}. Start the server again.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
-    from board.demo import demo_command
-
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(demo_command)

@@ -2,39 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from board import policy
 from board.errors import BoardError, Denied, Invalid, NotFound, TooManyRequests, Unauthenticated
-from board.i18n import _, add_german
+from board.i18n import N_, _, translate_field
+from board.ratelimit import TOO_MANY, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
 _HTTP_CODES = {
-    400: ("bad_request", "The request could not be understood."),
-    401: ("not_logged_in", "Please log in first."),
-    403: ("forbidden", "You may not do this."),
-    404: ("not_found", "No such page."),
-    405: ("method_not_allowed", "This method is not allowed here."),
-    409: ("conflict", "This conflicts with the current state."),
-    413: ("too_large", "The request is too large."),
-    415: ("unsupported_media_type", "Send JSON."),
-    429: ("too_many_requests", "Too many attempts; please wait and try again."),
+    400: ("bad_request", N_("The request could not be understood.")),
+    401: ("not_logged_in", N_("Please log in first.")),
+    403: ("forbidden", N_("You may not do this.")),
+    404: ("not_found", N_("No such page.")),
+    405: ("method_not_allowed", N_("This method is not allowed here.")),
+    409: ("conflict", N_("This conflicts with the current state.")),
+    413: ("too_large", N_("The request is too large.")),
+    415: ("unsupported_media_type", N_("Send JSON.")),
+    429: ("too_many_requests", N_("Too many attempts; please wait and try again.")),
 }
-
-add_german(
-    {
-        "The request could not be understood.": "Die Anfrage war nicht verständlich.",
-        "You may not do this.": "Das darfst du nicht.",
-        "This conflicts with the current state.": "Das widerspricht dem aktuellen Stand.",
-        "The request is too large.": "Die Anfrage ist zu groß.",
-        "Send JSON.": "Sende JSON.",
-    }
-)
 
 
 def wants_json() -> bool:
@@ -61,14 +58,6 @@ def render_error(status: int, code: str, message: str, fields: dict | None = Non
     return html, status, headers or {}
 
 
-def translate_field(message: str) -> str:
-    """A field message in the reader's language; parsing's FieldMessage brings its values."""
-    template = getattr(message, "template", None)
-    if template is not None:
-        return _(template, **message.params)
-    return _(message)
-
-
 def handle_board_error(error: BoardError):
     fields = {k: translate_field(v) for k, v in error.fields.items()} if error.fields else None
     headers = {}
@@ -89,9 +78,7 @@ def handle_csrf_error(error: CSRFError):
 
 
 def _public_endpoint() -> bool:
-    from board.api import PUBLIC_ENDPOINTS
-
-    return request.endpoint in PUBLIC_ENDPOINTS
+    return request.endpoint in policy.PUBLIC_API_ENDPOINTS
 
 
 def handle_http_exception(error: HTTPException):
@@ -105,6 +92,49 @@ def handle_http_exception(error: HTTPException):
     return render_error(error.code or 500, code, _(message), None, headers)
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+OUTAGE_LOG_INTERVAL_SECONDS = 60
+_last_outage_log = 0.0
+
+
+def handle_database_unavailable(error: Exception):
+    """The database cannot be reached (restarting, network, pool exhausted): a clean 503
+    that says to retry, logged once a minute at most rather than once per request."""
+    global _last_outage_log
+    session = g.get("db_session")
+    if session is not None:
+        # a failed flush leaves the session unusable until rolled back; the connection
+        # may be gone, then there is nothing to undo
+        with contextlib.suppress(Exception):
+            session.rollback()
+    # Whoever is logged in cannot be loaded now: render as a stranger, so that nothing
+    # below (translation, templates, after-request hooks) asks the database again.
+    if "_login_user" not in g:
+        from flask import current_app
+
+        g._login_user = current_app.login_manager.anonymous_user()
+    now = time.monotonic()
+    if now - _last_outage_log >= OUTAGE_LOG_INTERVAL_SECONDS:
+        _last_outage_log = now
+        log.error(
+            "database unavailable (answering 503 until it is back; next note in %s s): %s",
+            OUTAGE_LOG_INTERVAL_SECONDS,
+            str(error).splitlines()[0] if str(error) else type(error).__name__,
+        )
+    return render_error(
+        503,
+        "service_unavailable",
+        _("The board cannot reach its database right now. Please try again in a moment."),
+        None,
+        {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
+def handle_rate_limited(error: RateLimitExceeded):
+    headers = {"Retry-After": str(retry_after_seconds())}
+    return render_error(429, "too_many_requests", _(TOO_MANY), None, headers)
+
+
 def handle_unexpected(error: Exception):
     log.exception("unexpected error on %s %s", request.method, request.path)
     return render_error(500, "internal_error", _("Something went wrong on our side."))
@@ -113,7 +143,10 @@ def handle_unexpected(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(BoardError, handle_board_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_exception)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(unavailable, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
 
 

@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
-from board.errors import Conflict, Invalid, NotFound
+from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.handles import mentioned_handles
-from board.i18n import add_german
+from board.i18n import N_
+from board.limits import MAX_ID
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
 from models import Comment, Follow, Idea, IdeaTag, Prompt, Task, User, Vote
@@ -23,20 +24,6 @@ SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
 _TAG = re.compile(r"^[\w][\w\- ]{0,39}$")
 HOT_RECENT = timedelta(days=7)
-# Ids are 32-bit integers: a larger one names nothing (and would overflow the driver).
-MAX_ID = 2**31 - 1
-
-add_german(
-    {
-        "Tags are 1 to 40 letters, digits, spaces or dashes.": "Schlagwörter bestehen aus 1 bis 40 Buchstaben, Ziffern, Leerzeichen oder Bindestrichen.",
-        f"At most {MAX_TAGS} tags.": f"Höchstens {MAX_TAGS} Schlagwörter.",
-        "This must not be empty.": "Das darf nicht leer sein.",
-        "This challenge no longer takes ideas.": "Diese Challenge nimmt keine Ideen mehr an.",
-        "Voting on this challenge has closed.": "Die Abstimmung dieser Challenge ist beendet.",
-        "You have used all your votes in this challenge.": "Du hast alle deine Stimmen in dieser Challenge vergeben.",
-        "Too many votes at once; please try again.": "Zu viele Stimmen auf einmal; bitte versuche es noch einmal.",
-    }
-)
 
 
 def author_dict(user: User) -> dict:
@@ -56,7 +43,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
             raise Invalid(
                 "Some fields are missing or invalid.",
                 code="invalid_fields",
-                fields={"tags": "Tags are 1 to 40 letters, digits, spaces or dashes."},
+                fields={"tags": N_("Tags are 1 to 40 letters, digits, spaces or dashes.")},
             )
         if tag not in cleaned:
             cleaned.append(tag)
@@ -64,14 +51,14 @@ def normalize_tags(tags: list[str]) -> list[str]:
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"tags": f"At most {MAX_TAGS} tags."},
+            fields={"tags": FieldMessage("At most %(limit)s tags.", limit=MAX_TAGS)},
         )
     return cleaned
 
 
 def _require_text(fields: dict[str, str], name: str, value: str | None) -> None:
     if value is not None and not value.strip():
-        fields[name] = "This must not be empty."
+        fields[name] = N_("This must not be empty.")
 
 
 # ---- reading -------------------------------------------------------------------------
@@ -328,6 +315,7 @@ def create_idea(
     session.flush()
     data = serialize_ideas(session, [idea], actor)[0]
     events.record(session, "idea.created", actor, {"idea": public_idea(data)})
+    data["following"] = True  # its author follows it (written just now, with the event)
     session.commit()
     return data
 
@@ -498,7 +486,7 @@ def add_comment(
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"body": "This must not be empty."},
+            fields={"body": N_("This must not be empty.")},
         )
     comment = Comment(
         idea_id=idea.id,

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from board import clock, events, handles, policy
 from board.errors import Invalid, NotFound
-from board.i18n import translate
+from board.i18n import N_, translate
+from board.realtime import NAMESPACE, socketio
 from models import (
     NOTIFICATION_KINDS,
     Comment,
@@ -40,10 +41,6 @@ MAX_ID = 2**31 - 1
 EXCERPT = 140
 # Woken after a commit that wrote notifications (the mail worker registers here).
 _wakers: list[Callable[[], None]] = []
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext marker: extracted, translated later
-    return message
 
 
 TEXTS = {
@@ -179,8 +176,6 @@ def notify(
 
 
 def _after_commit(pushes: list[tuple[int, dict]]) -> None:
-    from board.realtime import NAMESPACE, socketio
-
     for user_id, payload in pushes:
         try:
             socketio.emit(

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-TITLE_MAX = 200
-TEXT_MAX = 20_000
+from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX, TEXT_MAX, TITLE_MAX
 
 JSON = "application/json"
 
@@ -328,9 +327,9 @@ SCHEMAS: dict[str, dict] = {
     "Register": obj(
         ["email", "password", "display_name", "department_id"],
         {
-            "email": {"type": "string", "format": "email", "maxLength": 254},
-            "password": {"type": "string", "minLength": 10, "maxLength": 1024},
-            "display_name": {"type": "string", "minLength": 1, "maxLength": 80},
+            "email": {"type": "string", "format": "email", "maxLength": EMAIL_MAX},
+            "password": {"type": "string", "minLength": 10, "maxLength": PASSWORD_MAX},
+            "display_name": {"type": "string", "minLength": 1, "maxLength": DISPLAY_NAME_MAX},
             "department_id": {"type": "integer"},
         },
         closed=True,
@@ -338,8 +337,8 @@ SCHEMAS: dict[str, dict] = {
     "Login": obj(
         ["email", "password"],
         {
-            "email": {"type": "string", "maxLength": 254},
-            "password": {"type": "string", "maxLength": 1024},
+            "email": {"type": "string", "maxLength": EMAIL_MAX},
+            "password": {"type": "string", "maxLength": PASSWORD_MAX},
         },
         closed=True,
     ),
@@ -497,7 +496,15 @@ _ERRORS = {
     "403": ("Not allowed (`read_only` for observers).", "Forbidden"),
     "404": ("No such object.", "NotFound"),
     "409": ("Conflicts with the current state.", "Conflict"),
+    "422": (
+        "`idempotency_key_reused`: this Idempotency-Key came with a different request body.",
+        "KeyReused",
+    ),
     "429": ("Too many attempts; see Retry-After.", "TooManyRequests"),
+    "503": (
+        "`service_unavailable`: the database cannot be reached; retry after Retry-After.",
+        "ServiceUnavailable",
+    ),
 }
 RESPONSES = {
     name: {"description": text, "content": {JSON: {"schema": ref("Error")}}}
@@ -506,6 +513,24 @@ RESPONSES = {
 RESPONSES["TooManyRequests"]["headers"] = {
     "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
 }
+RESPONSES["ServiceUnavailable"]["headers"] = RESPONSES["TooManyRequests"]["headers"]
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: a write sent again with the same key (same person, "
+        "method and path) gets the first answer again (status and body, with "
+        "`Idempotent-Replayed: true`) and changes nothing a second time. A "
+        "duplicate that arrives while the first is still running waits for it "
+        "briefly, then gets `409 idempotency_in_progress`; the same key with a "
+        "different body gets `422 idempotency_key_reused`. Keys expire after a "
+        "day. Use a fresh random value (e.g. a UUID) per intended change."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+
 
 PUBLIC: list = []
 READ = [{"session": []}]
@@ -537,8 +562,12 @@ def op(
         "security": security,
         "responses": dict(ok),
     }
-    if security is WRITE and "400" not in errors.split():
-        errors = "400 " + errors  # a missing CSRF token
+    if security is WRITE:
+        # a missing CSRF token or a malformed Idempotency-Key (400); a duplicate still
+        # running (409 idempotency_in_progress); a key reused with another body (422)
+        errors = " ".join(sorted(set(errors.split()) | {"400", "409", "422"}))
+        params = [*(params or []), IDEMPOTENCY_KEY]
+    errors += " 503"  # any answer that needs the database, while it is unreachable
     for status in errors.split():
         operation["responses"][status] = {"$ref": f"#/components/responses/{_ERRORS[status][1]}"}
     if body:
@@ -579,9 +608,10 @@ PATHS: dict[str, dict] = {
     "/auth/register": {
         "post": op(
             "register",
-            "Register as a member and log in (no CSRF token needed)",
+            "Register as a member and log in (no CSRF token needed); `403 "
+            "password_login_disabled` where only the company login is allowed",
             answer("201", ref("Session"), "Registered and logged in"),
-            "400 409 429",
+            "400 403 409 429",
             security=PUBLIC,
             body="Register",
         ),
@@ -589,9 +619,10 @@ PATHS: dict[str, dict] = {
     "/auth/login": {
         "post": op(
             "login",
-            "Log in (no CSRF token needed)",
+            "Log in (no CSRF token needed); `403 password_login_disabled` where only the "
+            "company login (OpenID Connect, /auth/oidc/login) is allowed",
             answer("200", ref("Session"), "Logged in"),
-            "400 401 429",
+            "400 401 403 429",
             security=PUBLIC,
             body="Login",
         ),

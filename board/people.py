@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from board import events, handles, policy
-from board.errors import Conflict, Invalid, NotFound, Unauthenticated
-from board.i18n import LANGUAGES, _, add_german
+from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
+from board.i18n import LANGUAGES, N_
 from models import EMAIL_CHOICES, ROLES, Department, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -217,18 +217,11 @@ _COMMON_STEMS = frozenset(
 _AROUND = re.compile(r"^[\d\W_]*(?P<stem>.*?)[\d\W_]*$", re.DOTALL)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
+# The password hash of an account made by the company login: no password opens it (Argon2
+# refuses it as a hash), until the person sets one.
+NO_PASSWORD = "!company-login"
 # Verifying against this when the email is unknown keeps both answers equally slow.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-
-add_german(
-    {
-        "Enter a valid email address.": "Gib eine gültige E-Mail-Adresse ein.",
-        f"Use at least {MIN_PASSWORD_LENGTH} characters.": f"Verwende mindestens {MIN_PASSWORD_LENGTH} Zeichen.",
-        "This password is one of the most common ones; choose another.": "Dieses Passwort gehört zu den häufigsten; wähle ein anderes.",
-        "Enter a name of 1 to 80 characters.": "Gib einen Namen mit 1 bis 80 Zeichen ein.",
-        "One of: en, de, or null.": "Eines von: en, de oder null.",
-    }
-)
 
 
 def set_password_hasher(hasher: PasswordHasher) -> None:
@@ -245,15 +238,19 @@ def hash_password(password: str) -> str:
 def check_password_strength(password: str, email: str = "", display_name: str = "") -> str | None:
     """A sentence saying what is wrong with `password`, or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return FieldMessage("Use at least %(limit)s characters.", limit=MIN_PASSWORD_LENGTH)
     lowered = password.lower()
     stem = _AROUND.match(lowered).group("stem")
     if lowered in COMMON_PASSWORDS or stem in _COMMON_STEMS or len(set(lowered)) <= 2:
-        return "This password is one of the most common ones; choose another."
+        return N_("This password is one of the most common ones; choose another.")
     personal = {email.lower(), email.lower().partition("@")[0], display_name.lower().strip()}
     if any(len(part) >= 4 and part in lowered for part in personal):
-        return "Do not use your email address or name in your password."
+        return N_("Do not use your email address or name in your password.")
     return None
+
+
+def valid_email(email: str) -> bool:
+    return bool(_EMAIL.match(email)) and len(email) <= 254
 
 
 def normalize_email(email: str) -> str:
@@ -319,12 +316,12 @@ def _validate_new_user(
 ) -> dict[str, str]:
     fields: dict[str, str] = {}
     if not _EMAIL.match(email) or len(email) > 254:
-        fields["email"] = "Enter a valid email address."
+        fields["email"] = N_("Enter a valid email address.")
     weakness = check_password_strength(password, email, display_name)
     if weakness:
         fields["password"] = weakness
     if not display_name.strip() or len(display_name) > 80:
-        fields["display_name"] = "Enter a name of 1 to 80 characters."
+        fields["display_name"] = N_("Enter a name of 1 to 80 characters.")
     if session.get(Department, department_id) is None:
         fields["department_id"] = "That department does not exist."
     return fields
@@ -384,8 +381,13 @@ def authenticate(session: Session, email: str, password: str) -> User:
     # End the transaction before the deliberately slow hash check: on SQLite it holds the
     # write lock, and logins must not queue every other writer behind Argon2.
     session.commit()
+    usable = user is not None and user.password_hash != NO_PASSWORD
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        # The dummy hash for an unknown email or an account without a password: the same
+        # slow answer, so the timing tells nobody which accounts exist.
+        _hasher.verify(user.password_hash if usable else _DUMMY_HASH, password)
+        if not usable:
+            user = None
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.active:
@@ -414,9 +416,8 @@ def create_user(
     fields = _validate_new_user(session, email, password, display_name, department.id)
     if fields:
         session.rollback()
-        raise Invalid(
-            "; ".join(f"{k}: {v}" for k, v in fields.items()), code="invalid_fields", fields=fields
-        )
+        summary = "; ".join(f"{k}: {v}" for k, v in fields.items())  # the CLI's one line
+        raise Invalid(summary, code="invalid_fields", fields=fields)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         session.rollback()
         raise _email_taken()
@@ -439,7 +440,7 @@ def set_language(session: Session, actor: User, language: str | None) -> User:
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"language": "One of: en, de, or null."},
+            fields={"language": N_("One of: en, de, or null.")},
         )
     actor.language = language
     session.commit()
@@ -457,24 +458,24 @@ def update_settings(session: Session, actor: User, changes: dict) -> User:
     before any changes; everyone, observers included, may change their own."""
     policy.require(actor, "profile.settings", actor)
     if "language" in changes and changes["language"] not in (None, *LANGUAGES):
-        raise _bad_setting("language", "One of: en, de, or null.")
+        raise _bad_setting("language", N_("One of: en, de, or null."))
     handle = changes.get("handle")
     if "handle" in changes:
         handle = (handle or "").strip().lstrip("@").lower()
         if not handles.is_valid(handle):
             raise _bad_setting(
                 "handle",
-                _(
+                N_(
                     "2 to 30 lowercase letters, digits, dots, dashes or underscores, "
                     "starting and ending with a letter or digit."
                 ),
             )
     choice = changes.get("email_notifications")
     if "email_notifications" in changes and choice not in EMAIL_CHOICES:
-        raise _bad_setting("email_notifications", _("One of: off, instant, daily, weekly."))
+        raise _bad_setting("email_notifications", N_("One of: off, instant, daily, weekly."))
     if "handle" in changes and handle != actor.handle:
         if session.scalar(select(User.id).where(User.handle == handle)) is not None:
-            raise Conflict(_("That handle is already taken."), code="handle_taken")
+            raise Conflict("That handle is already taken.", code="handle_taken")
         actor.handle = handle
     if "language" in changes:
         actor.language = changes["language"]
@@ -484,7 +485,7 @@ def update_settings(session: Session, actor: User, changes: dict) -> User:
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict(_("That handle is already taken."), code="handle_taken") from None
+        raise Conflict("That handle is already taken.", code="handle_taken") from None
     return actor
 
 
@@ -530,11 +531,26 @@ def set_role(session: Session, email: str, role: str) -> User:
     if role not in ROLES:
         raise Invalid(f"Role must be one of {', '.join(ROLES)}.", code="invalid_role")
     user = find_user(session, email)
+    change_role(session, user, role)
+    session.commit()
+    return user
+
+
+def change_role(session: Session, user: User, role: str) -> None:
+    """The one way a role changes (CLI or company groups): every session the person has
+    open ends with the old role, cookies and sockets alike. The caller commits."""
     user.role = role
     user.session_version += 1
     events.end_sockets_after_commit(session, events.user_room(user.id))
-    session.commit()
-    return user
+
+
+def require_password_login(enabled: bool) -> None:
+    """BOARD_PASSWORD_LOGIN=0: the board takes people only through the company login."""
+    if not enabled:
+        raise Denied(
+            "Password login is switched off here; sign in with your company account.",
+            code="password_login_disabled",
+        )
 
 
 def remove_user(session: Session, email: str) -> User:

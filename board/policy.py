@@ -48,6 +48,14 @@ READ_ACTIONS = {"board.read", "feed.read", "feed.token"}
 # everyone logged in, observers included, and only ever their own.
 OWN_ACTIONS = {"profile.settings", "notifications.read"}
 ACTIONS = WRITE_ACTIONS | FACILITATOR_ACTIONS | READ_ACTIONS | OWN_ACTIONS
+# The API endpoints that answer without a session (the contract's list); every other one
+# needs a login.
+PUBLIC_API_ENDPOINTS = {
+    "api.list_departments",
+    "api.register",
+    "api.login",
+    "api.openapi",
+}
 
 
 def _is_logged_in(user: Any) -> bool:

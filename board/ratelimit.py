@@ -18,9 +18,10 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, request
-from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from board.i18n import N_
 from board.settings import Settings
 
 # The contract's numbers for logins; registrations are ours to choose.
@@ -28,7 +29,7 @@ LOGIN_FAILURES_PER_ACCOUNT = "20 per 15 minutes"
 LOGIN_FAILURES_PER_ADDRESS = "100 per 15 minutes"
 REGISTRATIONS_PER_ADDRESS = "10 per hour"
 
-TOO_MANY = "Too many attempts; please wait and try again."
+TOO_MANY = N_("Too many attempts; please wait and try again.")
 
 # A moving window: "20 in any 15 minutes", not 20 per clock quarter-hour (which would let
 # 40 through around a boundary).
@@ -127,18 +128,8 @@ def retry_after_seconds() -> int:
         return 60
 
 
-def handle_rate_limited(error: RateLimitExceeded):
-    from board.errorhandlers import render_error
-    from board.i18n import _
-
-    return render_error(
-        429, "too_many_requests", _(TOO_MANY), None, {"Retry-After": str(retry_after_seconds())}
-    )
-
-
 def init_ratelimit(app: Flask, settings: Settings) -> None:
     """Bind the limiter to this app with the configured storage."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
-    limiter.init_app(app)
-    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
+    limiter.init_app(app)  # a refusal (RateLimitExceeded) is answered in board/errorhandlers.py

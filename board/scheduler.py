@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime
 
 from flask import Flask
 from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from board import clock, events
+from board.idempotency import expire_keys
 from board.prompts import closed_standings, phase_of, prompt_dict
+from board.realtime import socketio
 from models import PHASES, Prompt
 
 log = logging.getLogger(__name__)
@@ -80,15 +82,43 @@ def run_once(app: Flask) -> list[dict]:
         return advance_phases(session, clock.now())
 
 
-def _loop(app: Flask, interval: int) -> None:
-    from board.realtime import socketio
+HOUSEKEEPING_SECONDS = 3600  # expired Idempotency-Keys go once an hour
 
-    while True:
-        socketio.sleep(interval)
+
+def housekeeping(app: Flask) -> int:
+    """Delete what has expired: Idempotency-Keys older than a day."""
+    with app.app_context(), app.extensions["board_db"].Session() as session:
+        return expire_keys(session, clock.now())
+
+
+def check_once(app: Flask, last_housekeeping: float | None) -> float | None:
+    """One round of the background loop: announce phase changes, and clean up once an hour.
+
+    It never raises: whatever goes wrong (a database outage, a bug in one challenge's data)
+    is logged, and the next round tries again, so phase changes never silently stop.
+    Returns when housekeeping last ran (time.monotonic(); None: never).
+    """
+    try:
+        run_once(app)
+    except Exception:  # noqa: BLE001 - the loop must outlive any single failure
+        log.exception("phase check failed; trying again in the next round")
+    if last_housekeeping is None or time.monotonic() - last_housekeeping >= HOUSEKEEPING_SECONDS:
+        last_housekeeping = time.monotonic()
         try:
-            run_once(app)
-        except SQLAlchemyError:
-            log.warning("phase check failed; trying again in %s s", interval, exc_info=True)
+            housekeeping(app)
+        except Exception:  # noqa: BLE001 - as above: keys expire in a later round
+            log.exception("housekeeping failed; trying again in an hour")
+    return last_housekeeping
+
+
+def _loop(app: Flask, interval: float, rounds: int | None = None) -> None:
+    """Check every `interval` seconds, forever (or `rounds` times, for tests)."""
+    last_housekeeping = None
+    done = 0
+    while rounds is None or done < rounds:
+        socketio.sleep(interval)
+        last_housekeeping = check_once(app, last_housekeeping)
+        done += 1
 
 
 def start_phase_scheduler(app: Flask) -> bool:
@@ -98,8 +128,6 @@ def start_phase_scheduler(app: Flask) -> bool:
     with lock:
         if settings.testing or app.testing or app.extensions.get("board_scheduler"):
             return False
-        from board.realtime import socketio
-
         app.extensions["board_scheduler"] = socketio.start_background_task(
             _loop, app, settings.phase_check_seconds
         )

@@ -24,16 +24,11 @@ from flask.json.provider import DefaultJSONProvider
 from flask_login import login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from board.i18n import add_german
+from board import events
+from board.ratelimit import limiter
 from board.settings import Settings
 
 log = logging.getLogger(__name__)
-
-add_german(
-    {
-        "Do not use your email address or name in your password.": "Verwende weder deine E-Mail-Adresse noch deinen Namen im Passwort.",
-    }
-)
 
 CSP_DIRECTIVES = {
     "default-src": "'self'",
@@ -76,8 +71,6 @@ def add_security_headers(response):
 
 def _store():
     """The rate limiter's storage: Redis shared by every process when configured, else memory."""
-    from board.ratelimit import limiter
-
     return limiter.storage
 
 
@@ -132,8 +125,6 @@ def end_current_session() -> str | None:
 def _end_sockets_of(board_sid: str | None) -> None:
     """Every socket that session opened, on every server process (board/realtime.py)."""
     if board_sid:
-        from board import events
-
         events.end_sockets(events.session_room(board_sid))
 
 

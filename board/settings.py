@@ -89,6 +89,57 @@ def check_origins(origins) -> list[str] | None:
     return [o.strip().rstrip("/") for o in origins]
 
 
+def _list(raw: str | None) -> tuple[str, ...]:
+    """A comma-separated setting as a tuple of its non-empty, stripped values."""
+    return tuple(part.strip() for part in (raw or "").split(",") if part.strip())
+
+
+def _oidc(env: dict[str, str]) -> dict:
+    """The company login (OpenID Connect): on when issuer, client id and secret are all set."""
+    issuer = (env.get("BOARD_OIDC_ISSUER") or "").strip().rstrip("/") or None
+    client_id = (env.get("BOARD_OIDC_CLIENT_ID") or "").strip() or None
+    client_secret = env.get("BOARD_OIDC_CLIENT_SECRET") or None
+    given = [
+        name
+        for name, value in (
+            ("BOARD_OIDC_ISSUER", issuer),
+            ("BOARD_OIDC_CLIENT_ID", client_id),
+            ("BOARD_OIDC_CLIENT_SECRET", client_secret),
+        )
+        if value
+    ]
+    if given and len(given) < 3:
+        raise SettingsError(
+            "The company login needs BOARD_OIDC_ISSUER, BOARD_OIDC_CLIENT_ID and "
+            f"BOARD_OIDC_CLIENT_SECRET together; only {', '.join(given)} is set"
+        )
+    if issuer and not issuer.startswith(("https://", "http://")):
+        raise SettingsError(
+            f"BOARD_OIDC_ISSUER must be the provider's https:// URL, got {issuer!r}"
+        )
+    password_login = _bool(env, "BOARD_PASSWORD_LOGIN", True)
+    if not password_login and not issuer:
+        raise SettingsError(
+            "BOARD_PASSWORD_LOGIN=0 leaves nobody a way in without the company login; "
+            "set BOARD_OIDC_ISSUER, BOARD_OIDC_CLIENT_ID and BOARD_OIDC_CLIENT_SECRET"
+        )
+    return {
+        "oidc_issuer": issuer,
+        "oidc_client_id": client_id,
+        "oidc_client_secret": client_secret,
+        "oidc_name": (env.get("BOARD_OIDC_NAME") or "").strip() or "your company account",
+        "oidc_scopes": (env.get("BOARD_OIDC_SCOPES") or "").strip() or "openid email profile",
+        "oidc_department_claim": (env.get("BOARD_OIDC_DEPARTMENT_CLAIM") or "").strip()
+        or "department",
+        "oidc_default_department": (env.get("BOARD_OIDC_DEFAULT_DEPARTMENT") or "").strip() or None,
+        "oidc_groups_claim": (env.get("BOARD_OIDC_GROUPS_CLAIM") or "").strip() or "groups",
+        "oidc_facilitator_groups": _list(env.get("BOARD_OIDC_FACILITATOR_GROUPS")),
+        "oidc_observer_groups": _list(env.get("BOARD_OIDC_OBSERVER_GROUPS")),
+        "oidc_logout": _bool(env, "BOARD_OIDC_LOGOUT", False),
+        "password_login": password_login,
+    }
+
+
 def _message_queue(raw: str | None) -> str | None:
     if not raw:
         return None
@@ -116,6 +167,20 @@ class Settings:
     phase_check_seconds: int = 15
     timezone: str = "UTC"
     testing: bool = False
+    # The company login (OpenID Connect); see docs/deploy.md.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_name: str = "your company account"
+    oidc_scopes: str = "openid email profile"
+    oidc_department_claim: str = "department"
+    oidc_default_department: str | None = None
+    oidc_groups_claim: str = "groups"
+    oidc_facilitator_groups: tuple[str, ...] = ()
+    oidc_observer_groups: tuple[str, ...] = ()
+    oidc_logout: bool = False
+    # BOARD_PASSWORD_LOGIN=0: only the company login (the CLI still creates people).
+    password_login: bool = True
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -141,7 +206,17 @@ class Settings:
             help_days=_int(env, "BOARD_HELP_DAYS", 7, minimum=1),
             phase_check_seconds=_int(env, "BOARD_PHASE_CHECK_SECONDS", 15, minimum=1),
             timezone=_timezone(env.get("BOARD_TIMEZONE")),
+            **_oidc(env),
         )
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @property
+    def oidc_roles_from_groups(self) -> bool:
+        """With group settings the provider decides roles at every login; else the CLI does."""
+        return bool(self.oidc_facilitator_groups or self.oidc_observer_groups)
 
 
 def default_database_url(instance_path: Path) -> str:

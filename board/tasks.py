@@ -10,17 +10,11 @@ from sqlalchemy.orm import Session
 
 from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
-from board.i18n import add_german
-from board.ideas import MAX_ID, author_dict
+from board.ideas import author_dict
+from board.limits import MAX_ID
 from models import Idea, Task, User
 
 STATUSES = ("open", "claimed", "done")
-
-add_german(
-    {
-        "This task is already done.": "Diese Aufgabe ist schon erledigt.",
-    }
-)
 
 
 def claimant_dict(user: User) -> dict:
@@ -155,7 +149,7 @@ def claim_task(session: Session, actor: User, task_id: int, claim_limit: int) ->
     if won and held >= claim_limit:
         session.rollback()
         raise Conflict(
-            "You already hold {limit} open tasks; finish or release one first.",
+            "You already hold %(limit)s open tasks; finish or release one first.",
             code="claim_limit",
             limit=claim_limit,
         )

@@ -7,6 +7,8 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
+from board.handles import MENTION
+
 # Raw HTML in the source is escaped, never passed through; nh3 is the second wall.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
 _markdown.enable("strikethrough").enable("table")
@@ -46,8 +48,6 @@ def _link_mentions(state) -> None:
 
 
 def _split_mentions(state, token, known: set[str]) -> list:
-    from board.handles import MENTION
-
     pieces, position, text = [], 0, token.content
     for match in MENTION.finditer(text):
         handle = match.group(1).lower()

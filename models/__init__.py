@@ -3,6 +3,7 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Vote
+from models.idempotency import IdempotencyKey
 from models.notifications import (
     NOTIFICATION_KINDS,
     Follow,
@@ -12,7 +13,7 @@ from models.notifications import (
     WebhookDelivery,
 )
 from models.nudges import Nudge, NudgeRecipient
-from models.people import EMAIL_CHOICES, ROLES, Department, User
+from models.people import EMAIL_CHOICES, ROLES, Department, User, UserIdentity
 from models.prompts import PHASES, Prompt
 from models.tasks import TASK_STATUSES, Task
 
@@ -22,6 +23,7 @@ __all__ = [
     "utcnow",
     "Event",
     "EventRecipient",
+    "IdempotencyKey",
     "Comment",
     "Idea",
     "IdeaTag",
@@ -38,6 +40,7 @@ __all__ = [
     "ROLES",
     "Department",
     "User",
+    "UserIdentity",
     "PHASES",
     "Prompt",
     "TASK_STATUSES",

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from board import clock, ideas
+from board import clock, ideas, scheduler
 from board.realtime import socketio
 from board.scheduler import advance_phases, announce_phase, run_once, start_phase_scheduler
 from models import Prompt, User, Vote
@@ -162,6 +162,46 @@ def test_the_background_check_is_not_started_in_tests_but_runs_once_on_demand(
     post_challenge(facilitator, time_machine)
     time_machine.advance(days=3, seconds=1)
     assert [e["type"] for e in run_once(app)] == ["prompt.phase_changed"]
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("a bug"), KeyError("phase"), OSError("disk")])
+def test_the_background_check_keeps_running_after_any_failure(
+    app, facilitator, member, time_machine, monkeypatch, caplog, failure
+):
+    """One bad round (any exception, not only a database error) is logged; the next round
+    still announces the phase change."""
+    challenge = post_challenge(facilitator, time_machine)
+    time_machine.advance(days=3, seconds=1)
+    real_advance, calls = scheduler.advance_phases, []
+
+    def fails_once(session, now):
+        calls.append(now)
+        if len(calls) == 1:
+            raise failure
+        return real_advance(session, now)
+
+    monkeypatch.setattr(scheduler, "advance_phases", fails_once)
+    scheduler._loop(app, 0, rounds=2)
+    assert len(calls) == 2
+    assert "phase check failed" in caplog.text
+    assert event_types(member).count("prompt.phase_changed") == 1
+    assert phase(member, challenge["id"]) == "voting"
+
+
+def test_a_failing_cleanup_does_not_stop_the_phase_check(
+    app, facilitator, member, time_machine, monkeypatch, caplog
+):
+    post_challenge(facilitator, time_machine)
+
+    def broken_cleanup(session, now):
+        raise RuntimeError("cleanup bug")
+
+    monkeypatch.setattr(scheduler, "expire_keys", broken_cleanup)
+    last = scheduler.check_once(app, None)  # the first round also cleans up, and fails
+    assert last is not None and "housekeeping failed" in caplog.text
+    time_machine.advance(days=3, seconds=1)
+    scheduler.check_once(app, last)
+    assert event_types(member).count("prompt.phase_changed") == 1
 
 
 def test_phase_changes_reach_every_open_board_live(app, people_, facilitator, time_machine):

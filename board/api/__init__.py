@@ -2,36 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from board import policy
+from board import idempotency, policy
 from board.db import db_for_request
+from board.requests import board_settings
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-
-# Endpoints that answer without a session (the contract's list).
-PUBLIC_ENDPOINTS = {
-    "api.list_departments",
-    "api.register",
-    "api.login",
-    "api.openapi",
-}
 
 
 @api.before_request
 def require_login():
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    if request.endpoint in policy.PUBLIC_API_ENDPOINTS or request.endpoint is None:
         return None
     policy.require(current_user, "board.read")
     return None
 
 
+api.before_request(idempotency.before_write)  # after the login check: keys are per person
+api.after_request(idempotency.after_write)
+
+
 db = db_for_request
 
 
-def settings():
-    return current_app.extensions["board_settings"]
+settings = board_settings
 
 
 def ok(payload, status: int = 200):

@@ -4,10 +4,11 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from board import people
-from board.api import api, db, ok
-from board.api.parsing import Field, json_body, no_body, query_text
+from board.api import api, db, ok, settings
 from board.csrf import csrf
+from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import limit_login, limit_registration
+from board.requests import Field, json_body, no_body, query_text
 from board.security import end_current_session, start_session
 
 
@@ -25,11 +26,12 @@ def _start_session(user) -> dict:
 @limit_registration
 @csrf.exempt
 def register():
+    people.require_password_login(settings().password_login)
     body = json_body(
         {
-            "email": Field("str", required=True, max_length=254),
-            "password": Field("str", required=True, max_length=1024),
-            "display_name": Field("str", required=True, max_length=80),
+            "email": Field("str", required=True, max_length=EMAIL_MAX),
+            "password": Field("str", required=True, max_length=PASSWORD_MAX),
+            "display_name": Field("str", required=True, max_length=DISPLAY_NAME_MAX),
             "department_id": Field("int", required=True),
         }
     )
@@ -43,10 +45,11 @@ def register():
 @limit_login
 @csrf.exempt
 def login():
+    people.require_password_login(settings().password_login)
     body = json_body(
         {
-            "email": Field("str", required=True, max_length=254),
-            "password": Field("str", required=True, max_length=1024),
+            "email": Field("str", required=True, max_length=EMAIL_MAX),
+            "password": Field("str", required=True, max_length=PASSWORD_MAX),
         }
     )
     user = people.authenticate(db(), body["email"], body["password"])

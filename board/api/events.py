@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from board import events
 from board.api import api, db, ok
-from board.api.parsing import query_int
+from board.requests import query_int
 
 
 @api.get("/events")

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from board import ideas
 from board.api import api, db, ok
-from board.api.parsing import (
+from board.requests import (
     Field,
     json_body,
     no_body,

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from board import insights
 from board.api import api, db, ok, settings
-from board.api.parsing import query_int
+from board.requests import query_int
 
 MAX_DAYS = 365
 MAX_WEEKS = 26

@@ -4,9 +4,9 @@ from flask_login import current_user
 
 from board import notifications
 from board.api import api, db, ok
-from board.api.parsing import INT_MAX, json_object, no_body, query_flag, query_int
 from board.errors import Invalid
 from board.i18n import current_language
+from board.requests import INT_MAX, json_object, no_body, query_flag, query_int
 
 
 @api.put("/ideas/<int:idea_id>/follow")

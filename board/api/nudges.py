@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from board import nudges
 from board.api import api, db, ok
-from board.api.parsing import Field, json_body, no_body, query_int, text
+from board.requests import Field, json_body, no_body, query_int, text
 
 
 @api.post("/nudges")

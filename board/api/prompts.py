@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from board import prompts
 from board.api import api, db, ok
-from board.api.parsing import Field, json_body, text, title
+from board.requests import Field, json_body, text, title
 
 
 @api.get("/prompts")

@@ -10,10 +10,9 @@ from board import ideas, prompts, tasks
 from board.db import db_for_request
 from board.errors import BoardError, NotFound
 from board.i18n import _
+from board.limits import TEXT_MAX, TITLE_MAX
 from board.web import web
 from board.web.common import (
-    TEXT_MAX,
-    TITLE_MAX,
     back,
     flash_refusal,
     form_int,

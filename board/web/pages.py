@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from board import ideas, people, prompts, tasks
 from board.db import db_for_request
 from board.ideas import SORTS
+from board.limits import SEARCH_MAX
 from board.web import web
 from board.web.common import login_page, query_int
 from models import Comment, Idea, IdeaTag
@@ -52,7 +53,7 @@ def board():
     filters = {
         "department": query_int("department"),
         "tag": (request.args.get("tag") or "").strip().lstrip("#").lower()[:40] or None,
-        "q": (request.args.get("q") or "").strip()[:200] or None,
+        "q": (request.args.get("q") or "").strip()[:SEARCH_MAX] or None,
     }
     idea_list = ideas.list_ideas(
         session,

@@ -3,18 +3,18 @@ no field that names anyone else, because work is only ever taken, never given.""
 
 from __future__ import annotations
 
-from flask import current_app, flash, render_template, url_for
+from flask import flash, render_template, url_for
 from flask_login import current_user
 
 from board import ideas, tasks
 from board.db import db_for_request
 from board.errors import BoardError
-from board.i18n import _
+from board.i18n import N_, _
+from board.limits import TEXT_MAX, TITLE_MAX
+from board.requests import board_settings
 from board.text import render_markdown
 from board.web import web
 from board.web.common import (
-    TEXT_MAX,
-    TITLE_MAX,
     back,
     flash_refusal,
     form_int,
@@ -60,9 +60,9 @@ def post_task():
 
 
 _DONE_MESSAGES = {
-    "claim": "The task is yours. Good luck!",
-    "release": "You released the task; someone else can pick it up.",
-    "complete": "Done! Thank you.",
+    "claim": N_("The task is yours. Good luck!"),
+    "release": N_("You released the task; someone else can pick it up."),
+    "complete": N_("Done! Thank you."),
 }
 
 
@@ -70,9 +70,7 @@ def _task_action(task_id: int, action: str):
     session = db_for_request()
     try:
         if action == "claim":
-            tasks.claim_task(
-                session, current_user, task_id, current_app.extensions["board_settings"].claim_limit
-            )
+            tasks.claim_task(session, current_user, task_id, board_settings().claim_limit)
         elif action == "release":
             tasks.release_task(session, current_user, task_id)
         else:

@@ -61,6 +61,31 @@ def board_server(chromium_path, sqlite_template, tmp_path_factory) -> Iterator[B
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def own_board(chromium_path, sqlite_template, tmp_path_factory):
+    """own_board(people, env=None): a server of the test module's own on an empty database,
+    for tests that count what is on the board. `people` are (email, name, department, role)."""
+    servers: list[BoardServer] = []
+
+    def start(people, env: dict[str, str] | None = None) -> BoardServer:
+        workdir = tmp_path_factory.mktemp("own-board")
+        database = workdir / "board.sqlite3"
+        shutil.copy(sqlite_template, database)
+        database_url = f"sqlite:///{database}"
+        seeded = {
+            email: create_person(database_url, email.split("@")[0], role, dept, email, name)
+            for email, name, dept, role in people
+        }
+        server = start_server(workdir, database_url, env)
+        server.people = seeded
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
 @pytest.fixture
 def person(board_server) -> Callable[..., Person]:
     """Make a fresh person for this test: person("member", "Marketing")."""

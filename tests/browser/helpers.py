@@ -156,7 +156,14 @@ def _password_hash(password: str) -> str:
     return PasswordHasher().hash(password)
 
 
-def create_person(database_url: str, name: str, role: str, department: str) -> Person:
+def create_person(
+    database_url: str,
+    name: str,
+    role: str,
+    department: str,
+    email: str | None = None,
+    display_name: str | None = None,
+) -> Person:
     """A person made the CLI's way (`people.create_user`), straight into the database."""
     from board import people
     from board.db import Database
@@ -169,7 +176,12 @@ def create_person(database_url: str, name: str, role: str, department: str) -> P
             database.Session() as session,
         ):
             user = people.create_user(
-                session, f"{name}@example.com", PASSWORD, name.title(), department, role
+                session,
+                email or f"{name}@example.com",
+                PASSWORD,
+                display_name or name.title(),
+                department,
+                role,
             )
             return Person(user.email, user.display_name, role, user.department.name, user.id)
     finally:

@@ -4,23 +4,13 @@ connection catches up with no gaps or duplicates, and the pages pass axe-core.""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
-from board import people
-from board.db import Database
-from tests.conftest import PASSWORD, ROOT, migrate
+from tests.browser.helpers import ROOT
+from tests.browser.helpers import Api as PersonApi
+from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PORTS = range(5150, 5200)  # this suite's share of the pages range
 PEOPLE = [
     ("ana@example.com", "Ana Lopes", "Marketing", "member"),
     ("ivo@example.com", "Ivo Horvat", "IT", "member"),
@@ -29,92 +19,36 @@ PEOPLE = [
 ]
 
 
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip("no free port")
-
-
-def wait_for(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(process.stdout.read().decode(errors="replace"))
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("the server did not start")
+@pytest.fixture(scope="module")
+def board(own_board):
+    """A real `python app.py` of this module's own, on SQLite with four people."""
+    return own_board(PEOPLE)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A real `python app.py` on SQLite with four people; yields its base URL."""
-    pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required in CI")
-        pytest.skip("Chromium is not installed")
-    home = tmp_path_factory.mktemp("pages-browser")
-    url = f"sqlite:///{home / 'board.sqlite3'}"
-    migrate(url)
-    env = {
-        **os.environ,
-        "BOARD_DATABASE_URL": url,
-        "BOARD_INSTANCE_PATH": str(home),
-        "BOARD_SECRET_KEY": "pages-browser-test",
-    }
-    env.pop("BOARD_MESSAGE_QUEUE", None)
-    database = Database(url)
-    with database.Session() as session:
-        for email, name, department, role in PEOPLE:
-            people.create_user(session, email, PASSWORD, name, department, role)
-    database.dispose()
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        env={**env, "BOARD_PORT": str(port)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def server(board) -> str:
+    return board.url
 
 
 @pytest.fixture(scope="module")
-def chromium(server, browser):
+def chromium(board, browser):
     """The suite's one Chromium (tests/conftest.py): the sync API cannot start twice."""
     return browser
 
 
-class Api:
-    """Another person acting through the JSON API (requests carries the session cookie)."""
-
-    def __init__(self, base: str, email: str):
-        import requests
-
-        self.base = base
-        self.http = requests.Session()
-        answer = self.http.post(
-            f"{base}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10
-        )
-        answer.raise_for_status()
-        self.http.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+class Api(PersonApi):
+    """Another person acting through the JSON API; every call must succeed."""
 
     def call(self, method: str, path: str, json=None) -> dict:
-        answer = self.http.request(method, f"{self.base}/api/v1{path}", json=json, timeout=10)
+        answer = self.http.request(method, self.base + path.lstrip("/"), json=json, timeout=10)
         assert answer.status_code < 300, answer.text
         return answer.json()
+
+
+@pytest.fixture
+def api(board):
+    """api(email): that person's JSON API client."""
+    return lambda email: Api(board, board.people[email])
 
 
 @pytest.fixture
@@ -153,10 +87,10 @@ def open_page(server, chromium):
     assert errors == []
 
 
-def test_someone_elses_changes_arrive_without_a_reload(server, open_page):
+def test_someone_elses_changes_arrive_without_a_reload(server, api, open_page):
     from playwright.sync_api import expect
 
-    ivo = Api(server, "ivo@example.com")
+    ivo = api("ivo@example.com")
     idea = ivo.call(
         "POST", "/ideas", {"title": "Booth reel", "body": "Short *clips*", "tags": ["tiktok"]}
     )
@@ -188,10 +122,10 @@ def test_someone_elses_changes_arrive_without_a_reload(server, open_page):
     expect(card.locator("[data-field=status]")).to_have_text("Done")
 
 
-def test_voting_and_claiming_need_no_reload(server, open_page):
+def test_voting_and_claiming_need_no_reload(server, api, open_page):
     from playwright.sync_api import expect
 
-    sam = Api(server, "sam@example.com")
+    sam = api("sam@example.com")
     idea = sam.call("POST", "/ideas", {"title": "Retailer spotlight", "body": "", "tags": []})
     task = sam.call("POST", "/tasks", {"title": "Ask five retailers", "idea_id": idea["id"]})
     ana = open_page("ana@example.com")
@@ -216,27 +150,27 @@ def test_voting_and_claiming_need_no_reload(server, open_page):
     assert watcher.locator("button[data-action=vote], button[data-action=claim]").count() == 0
 
 
-def test_a_refused_claim_is_explained_in_a_toast(server, open_page):
+def test_a_refused_claim_is_explained_in_a_toast(server, api, open_page):
     from playwright.sync_api import expect
 
-    sam = Api(server, "sam@example.com")
+    sam = api("sam@example.com")
     task = sam.call("POST", "/tasks", {"title": "Write captions"})
     page = open_page("ana@example.com")
     button = page.locator(f'#tasks-open [data-task-id="{task["id"]}"] button[data-action=claim]')
     expect(button).to_be_visible()
     # Someone is quicker, and this page has not heard of it yet.
     page.evaluate("window.taskForceLive.socket.disconnect()")
-    Api(server, "ivo@example.com").call("POST", f"/tasks/{task['id']}/claim")
+    api("ivo@example.com").call("POST", f"/tasks/{task['id']}/claim")
     button.click()
     expect(page.locator("#toasts .toast-error")).to_contain_text(
         "Someone else has already claimed this task."
     )
 
 
-def test_a_dropped_connection_catches_up_in_order_without_duplicates(server, open_page):
+def test_a_dropped_connection_catches_up_in_order_without_duplicates(server, api, open_page):
     from playwright.sync_api import expect
 
-    ivo = Api(server, "ivo@example.com")
+    ivo = api("ivo@example.com")
     idea = ivo.call("POST", "/ideas", {"title": "Podcast snippets", "body": "", "tags": []})
     page = open_page("ana@example.com", f"/ideas/{idea['id']}")
     page.context.set_offline(True)
@@ -270,10 +204,10 @@ def test_a_dropped_connection_catches_up_in_order_without_duplicates(server, ope
     expect(page.locator("#comment-count")).to_have_text("4")
 
 
-def test_the_pages_fit_a_phone_and_pass_axe(server, chromium):
+def test_the_pages_fit_a_phone_and_pass_axe(server, api, chromium):
     """No serious or critical axe-core finding, and nothing wider than a phone's screen."""
     axe = (ROOT / "static" / "vendor" / "axe-core" / "axe.min.js").read_text()
-    sam = Api(server, "sam@example.com")
+    sam = api("sam@example.com")
     idea = sam.call(
         "POST",
         "/ideas",
