@@ -190,6 +190,15 @@ def _voted_and_following(
     return voted, following
 
 
+def ideas_by_author(session: Session, viewer: User, author_id: int, limit: int = 20) -> list[dict]:
+    """A person's latest ideas, newest first (their page)."""
+    policy.require(viewer, "board.read")
+    rows = session.scalars(
+        select(Idea).where(Idea.author_id == author_id).order_by(Idea.id.desc()).limit(limit)
+    ).all()
+    return serialize_ideas(session, list(rows), viewer)
+
+
 def public_idea(data: dict) -> dict:
     """The idea as events carry it: without the caller-specific `voted` and `following`."""
     return {k: v for k, v in data.items() if k not in ("voted", "following")}
@@ -451,6 +460,33 @@ def unvote(session: Session, actor: User, idea_id: int) -> dict:
 
 
 # ---- comments ------------------------------------------------------------------------
+
+
+def comment_counts(session: Session, viewer: User, idea_ids: list[int]) -> dict[int, int]:
+    """Idea id → number of comments, for the given ideas (cards show the count)."""
+    policy.require(viewer, "board.read")
+    if not idea_ids:
+        return {}
+    rows = session.execute(
+        select(Comment.idea_id, func.count(Comment.id))
+        .where(Comment.idea_id.in_(idea_ids))
+        .group_by(Comment.idea_id)
+    )
+    return dict(rows.all())
+
+
+def idea_titles(session: Session, viewer: User, idea_ids: set[int]) -> dict[int, str]:
+    """Idea id → title, for tasks that name the idea they carry out."""
+    policy.require(viewer, "board.read")
+    if not idea_ids:
+        return {}
+    return dict(session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(idea_ids))).all())
+
+
+def tags_in_use(session: Session, viewer: User) -> list[str]:
+    """Every tag some idea carries, A to Z (the board's tag filter)."""
+    policy.require(viewer, "board.read")
+    return list(session.scalars(select(IdeaTag.tag).distinct().order_by(IdeaTag.tag)))
 
 
 def comment_dict(comment: Comment, handles: set[str] | None = None) -> dict:

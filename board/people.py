@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from board import events, handles, policy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_
+from board.limits import MAX_ID
 from models import EMAIL_CHOICES, ROLES, Department, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -261,6 +262,10 @@ def list_departments(session: Session) -> list[Department]:
     return list(session.scalars(select(Department).order_by(Department.name)))
 
 
+def get_department(session: Session, department_id: int) -> Department | None:
+    return session.get(Department, department_id) if 0 < department_id <= MAX_ID else None
+
+
 def department_dict(department: Department) -> dict:
     return {"id": department.id, "name": department.name}
 
@@ -487,6 +492,15 @@ def update_settings(session: Session, actor: User, changes: dict) -> User:
         session.rollback()
         raise Conflict("That handle is already taken.", code="handle_taken") from None
     return actor
+
+
+def find_by_handle(session: Session, viewer: User, handle: str) -> User:
+    """The person an @mention links to (former members are not found)."""
+    policy.require(viewer, "board.read")
+    person = session.scalar(select(User).where(User.handle == handle.lower()[:64]))
+    if person is None or not person.active:
+        raise NotFound("No such person.", code="person_not_found")
+    return person
 
 
 def search_people(session: Session, viewer: User, query: str, limit: int = 8) -> list[dict]:

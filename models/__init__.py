@@ -3,7 +3,7 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Vote
-from models.idempotency import IdempotencyKey
+from models.idempotency import EndedSession, IdempotencyKey
 from models.notifications import (
     NOTIFICATION_KINDS,
     Follow,
@@ -24,6 +24,7 @@ __all__ = [
     "Event",
     "EventRecipient",
     "IdempotencyKey",
+    "EndedSession",
     "Comment",
     "Idea",
     "IdeaTag",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,76 @@ def test_makefile_extracts_with_the_same_keywords():
     words = shlex.split(line)
     given = {words[i + 1].split(":")[0] for i, w in enumerate(words) if w == "-k"}
     assert given == set(EXTRACT_KEYWORDS)
+
+
+# ---- templates: no sentence bypasses the catalog ------------------------------------------
+
+# Words that stay the same in every language: the language switch names each language in
+# itself, and the tag hint lists channel names.
+NOT_TRANSLATED = {"English", "Deutsch", "linkedin, instagram, blog"}
+# Attributes a person reads or hears (screen readers), and the data-label-* strings JS shows.
+READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "label", "value"}
+# Blocks that hold a class or page name, not text.
+NAME_BLOCKS = ("page_name", "main_class")
+# An <input type="submit"> shows its value; other values are what a form sends.
+SHOWN_VALUES = {("input", "submit"), ("input", "button")}
+LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+class _VisibleText(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._hidden += 1
+        for name, value in attrs:
+            if value and (name in READ_ATTRIBUTES or name.startswith("data-label")):
+                if name == "value" and (tag, dict(attrs).get("type")) not in SHOWN_VALUES:
+                    continue  # what a field or <button> sends, not what it shows
+                self.found.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.found.append(data)
+
+
+def unmarked_text(source: str) -> list[str]:
+    """Text with letters a template shows outside `_()`, `{% trans %}` and expressions."""
+    source = re.sub(r"{%-?\s*trans\b.*?endtrans\s*-?%}", " ", source, flags=re.S)
+    for block in NAME_BLOCKS:
+        source = re.sub(r"{%-?\s*block " + block + r"\s*-?%}.*?{%-?\s*endblock", "{%", source)
+    source = re.sub(r"{#.*?#}", " ", source, flags=re.S)
+    source = re.sub(r"{{.*?}}", " ", source, flags=re.S)
+    source = re.sub(r"{%.*?%}", " ", source, flags=re.S)
+    parser = _VisibleText()
+    parser.feed(source)
+    texts = (" ".join(text.split()) for text in parser.found)
+    return [t for t in texts if LETTERS.search(t) and t not in NOT_TRANSLATED]
+
+
+TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_templates_mark_every_sentence_for_translation(path):
+    assert unmarked_text(path.read_text()) == []
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_templates_translate_only_literal_sentences(path):
+    """`_(variable)` cannot be extracted: its words would never reach the catalog."""
+    calls = re.findall(r"\b(?:_|gettext|ngettext|pgettext)\(\s*([^\s\"'][^,)]*)", path.read_text())
+    assert calls == []
+
+
+def test_the_check_finds_an_unmarked_sentence():
+    page = '<p title="Hover me">{{ _("Marked") }} Not marked <b>{{ x }}</b></p>'
+    assert unmarked_text(page) == ["Hover me", "Not marked"]
+    assert unmarked_text('{% trans %}Marked too{% endtrans %} <img alt="">') == []

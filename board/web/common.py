@@ -15,15 +15,13 @@ from flask import flash, g, redirect, request, url_for
 from flask_babel import format_date, format_time, format_timedelta, get_locale, to_user_timezone
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
 
-from board import clock
+from board import clock, events
 from board.db import db_for_request
 from board.errors import BoardError, Invalid
 from board.i18n import N_, _, lazy_pgettext, translate_field
 from board.limits import MAX_ID, TAG_LIST_MAX
 from board.web import web
-from models import Event
 
 # Page-friendly wording for refusals whose service message reads like an API's.
 FRIENDLY = {
@@ -180,7 +178,7 @@ def remember_last_seq():
     event after it, so a change that lands while the page renders is never lost."""
     g.page_last_seq = None
     if request.method == "GET" and request.blueprint == "web" and current_user.is_authenticated:
-        g.page_last_seq = db_for_request().scalar(select(func.max(Event.seq))) or 0
+        g.page_last_seq = events.last_seq(db_for_request())
 
 
 @web.app_context_processor
@@ -309,8 +307,9 @@ JS_STRINGS = {
     "status_in_progress": N_("In progress"),
     "status_done": N_("Done"),
     "status_claimed": N_("Claimed"),
-    "claimed_by": N_("Claimed by"),
-    "done_by": N_("Done by"),
+    "claimed_by": N_("Claimed by %(person)s"),
+    "done_by": N_("Done by %(person)s"),
+    "you_after_by": lazy_pgettext("after by", "you"),
     "free": N_("Free to claim"),
     "you": N_("you"),
     "idea_n": N_("Idea #%(id)s"),
@@ -338,4 +337,6 @@ JS_STRINGS = {
 def js_strings() -> dict[str, str]:
     """The browser's sentences in the reader's language; static/js/ui.js fills in the
     %(name)s placeholders."""
-    return {key: _(text) for key, text in JS_STRINGS.items()}
+    return {
+        key: _(text) if isinstance(text, str) else str(text) for key, text in JS_STRINGS.items()
+    }

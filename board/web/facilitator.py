@@ -23,7 +23,6 @@ from board.web import web
 from board.web.charts import evenness_sparkline, participation_charts
 from board.web.common import FIELD_NAMES, flash_refusal, login_page, safe_next
 
-MAX_TASKS_AT_ONCE = 20
 # How the shared refusal messages name this module's form fields.
 FIELD_NAMES.update(
     {
@@ -247,30 +246,9 @@ def turn_into_tasks(prompt_id: int, idea_id: int):
 
     def action(session):
         _idea_of(session, prompt_id, idea_id)
-        policy.require(current_user, "task.create")
-        titles = [
-            line.strip() for line in _form_text("titles", TEXT_MAX).splitlines() if line.strip()
-        ]
-        if not titles or len(titles) > MAX_TASKS_AT_ONCE:
-            raise Invalid(
-                "Some fields are missing or invalid.",
-                code="invalid_fields",
-                fields={
-                    "titles": FieldMessage(
-                        "Write 1 to %(limit)s tasks, one per line.", limit=MAX_TASKS_AT_ONCE
-                    )
-                },
-            )
-        too_long = [t for t in titles if len(t) > TITLE_MAX]
-        if too_long:
-            raise Invalid(
-                "Some fields are missing or invalid.",
-                code="invalid_fields",
-                fields={"titles": FieldMessage("At most %(limit)s characters.", limit=TITLE_MAX)},
-            )
-        for title in titles:
-            tasks.create_task(session, current_user, title, "", idea_id)
-        flash(_("%(n)s tasks created. Anyone can claim them now.", n=len(titles)), "success")
+        lines = _form_text("titles", TEXT_MAX).splitlines()
+        created = tasks.create_tasks_for_idea(session, current_user, idea_id, lines)
+        flash(_("%(n)s tasks created. Anyone can claim them now.", n=len(created)), "success")
 
     return _form_action(prompt_id, f"#idea-{idea_id}", action)
 

@@ -28,7 +28,6 @@ from board.errors import Invalid
 from board.i18n import LANGUAGES, N_, _, current_language, translate, translate_field
 from board.requests import atom_url, board_tz
 from board.web import web
-from models import Department
 
 PERIOD_LABELS = {
     "7": N_("Last 7 days"),
@@ -127,8 +126,8 @@ def summary_title(session, flt: feed.FeedFilter) -> str:
     else:
         title = _(PERIOD_LABELS[flt.period])
     if flt.department_id is not None:
-        department = session.get(Department, flt.department_id)
-        title = f"{title} · {department.name}"
+        department = people.get_department(session, flt.department_id)
+        title = f"{title} · {department.name}" if department else title
     return title
 
 

@@ -3,9 +3,8 @@ a person's own notification settings. Thin: parse → service → render."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from board import ideas, notifications, people
@@ -14,7 +13,6 @@ from board.errors import BoardError
 from board.i18n import _, current_language
 from board.web import web
 from board.web.common import back, flash_refusal, form_int, login_page
-from models import EMAIL_CHOICES, Idea, User
 
 
 @web.app_context_processor
@@ -72,23 +70,16 @@ def follow_form(idea_id: int):
 @login_page
 def person_page(handle: str):
     session = db_for_request()
-    person = session.scalar(select(User).where(User.handle == handle.lower()))
-    if person is None or not person.active:
-        abort(404)
-    idea_rows = session.scalars(
-        select(Idea).where(Idea.author_id == person.id).order_by(Idea.id.desc()).limit(20)
-    ).all()
+    person = people.find_by_handle(session, current_user, handle)
     return render_template(
-        "person.html",
-        profile=person,
-        ideas=ideas.serialize_ideas(session, list(idea_rows), current_user),
+        "person.html", profile=person, ideas=ideas.ideas_by_author(session, current_user, person.id)
     )
 
 
 @web.get("/settings")
 @login_page
 def settings_page():
-    return render_template("settings.html", choices=EMAIL_CHOICES)
+    return render_template("settings.html", choices=people.EMAIL_CHOICES)
 
 
 @web.post("/settings")

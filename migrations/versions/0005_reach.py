@@ -1,7 +1,7 @@
 """handles, follows, notifications, mail queue, webhooks
 
-Revision ID: 0004_reach
-Revises: 0003_oidc_identities
+Revision ID: 0005_reach
+Revises: 0004_ended_sessions
 Create Date: 2026-12-02 18:38:27.324077
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 import models
 
 
-revision: str = "0004_reach"
-down_revision: str | None = "0003_oidc_identities"
+revision: str = "0005_reach"
+down_revision: str | None = "0004_ended_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
