@@ -48,7 +48,11 @@ def test_pages_and_json_answer_gzip_when_accepted(member):
         assert "Content-Encoding" not in plain.headers
         assert packed.headers["Content-Encoding"] == "gzip"
         assert "Accept-Encoding" in packed.headers["Vary"]
-        assert gzip.decompress(packed.get_data()) == plain.get_data()
+        unpacked = gzip.decompress(packed.get_data()).decode()
+        if path == "/":  # a page carries per-request tokens: compare what it shows
+            assert shown_titles(unpacked) == shown_titles(plain.get_data(as_text=True))
+        else:
+            assert unpacked == plain.get_data(as_text=True)
         assert len(packed.get_data()) * 3 < len(plain.get_data())
     refused = member.client.get("/", headers={"Accept-Encoding": "gzip;q=0, identity"})
     assert "Content-Encoding" not in refused.headers
