@@ -6,7 +6,7 @@ export BOARD_PORT ?= 5000
 # One pytest-xdist worker per core; a test module stays on one worker (its servers start once).
 PYTEST_WORKERS ?= -n auto --dist loadscope
 
-.PHONY: run test setup setup-dev migrate demo serve lint format bench browser-deps clean
+.PHONY: run test setup setup-dev migrate demo serve lint format bench browser-deps clean messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,29 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-setup: $(VENV)/.runtime  ## the virtual environment with the pinned runtime dependencies
+setup: $(VENV)/.runtime translations  ## the virtual environment with the pinned runtime dependencies
+
+## Translations (README: "Translations"): catalogs are compiled whenever their .po changed.
+# Besides _/gettext/ngettext/pgettext/N_, these calls carry an English sentence to translate.
+BABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k FieldMessage \
+	-k BoardError -k Invalid -k NotFound -k Denied -k Conflict -k Unauthenticated -k TooManyRequests
+CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
+
+translations: $(CATALOGS:.po=.mo)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.runtime
+	$(BIN)/pybabel compile -d translations -l $* -i $< -o $@ >/dev/null
+
+## make messages: extract every marked sentence into messages.pot and merge it into each .po
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --sort-output --add-location=file \
+	  --project "Task-force board" --copyright-holder "the task-force board's authors" \
+	  --msgid-bugs-address "" -c "Translators:" -o translations/messages.pot .
+	@# no dates and line numbers: two branches that add sentences merge without conflicts
+	sed -i '/^"POT-Creation-Date: /d' translations/messages.pot
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 100 \
+	  --no-fuzzy-matching --ignore-pot-creation-date --ignore-obsolete
+	sed -i '/^"POT-Creation-Date: /d; /^"PO-Revision-Date: /d' translations/*/LC_MESSAGES/messages.po
 
 setup-dev: $(VENV)/.dev  ## plus the pinned test tools
 
@@ -46,7 +68,7 @@ browser-deps:
 	  || echo "Chromium could not be installed: the browser tests will be skipped."
 
 ## make test: set up what the tests need and run the whole suite
-test: setup-dev browser-deps
+test: setup-dev translations browser-deps
 	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup-dev

@@ -12,6 +12,7 @@ from board.cli import register_cli
 from board.csrf import csrf
 from board.db import Database, close_request_session, db_for_request
 from board.errorhandlers import register_error_handlers
+from board.i18n import init_i18n
 from board.ratelimit import init_ratelimit
 from board.realtime import init_realtime
 from board.scheduler import start_phase_scheduler
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     app.extensions["board_db"] = Database(settings.database_url)
     app.teardown_appcontext(close_request_session)
 
+    init_i18n(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     csrf.init_app(app)

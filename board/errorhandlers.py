@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
@@ -15,32 +16,22 @@ from werkzeug.exceptions import HTTPException
 
 from board import policy
 from board.errors import BoardError, Denied, Invalid, NotFound, TooManyRequests, Unauthenticated
-from board.i18n import _, add_german
+from board.i18n import N_, _, translate_field
 from board.ratelimit import TOO_MANY, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
 _HTTP_CODES = {
-    400: ("bad_request", "The request could not be understood."),
-    401: ("not_logged_in", "Please log in first."),
-    403: ("forbidden", "You may not do this."),
-    404: ("not_found", "No such page."),
-    405: ("method_not_allowed", "This method is not allowed here."),
-    409: ("conflict", "This conflicts with the current state."),
-    413: ("too_large", "The request is too large."),
-    415: ("unsupported_media_type", "Send JSON."),
-    429: ("too_many_requests", "Too many attempts; please wait and try again."),
+    400: ("bad_request", N_("The request could not be understood.")),
+    401: ("not_logged_in", N_("Please log in first.")),
+    403: ("forbidden", N_("You may not do this.")),
+    404: ("not_found", N_("No such page.")),
+    405: ("method_not_allowed", N_("This method is not allowed here.")),
+    409: ("conflict", N_("This conflicts with the current state.")),
+    413: ("too_large", N_("The request is too large.")),
+    415: ("unsupported_media_type", N_("Send JSON.")),
+    429: ("too_many_requests", N_("Too many attempts; please wait and try again.")),
 }
-
-add_german(
-    {
-        "The request could not be understood.": "Die Anfrage war nicht verständlich.",
-        "You may not do this.": "Das darfst du nicht.",
-        "This conflicts with the current state.": "Das widerspricht dem aktuellen Stand.",
-        "The request is too large.": "Die Anfrage ist zu groß.",
-        "Send JSON.": "Sende JSON.",
-    }
-)
 
 
 def wants_json() -> bool:
@@ -65,14 +56,6 @@ def render_error(status: int, code: str, message: str, fields: dict | None = Non
         return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
     html = render_template("error.html", status=status, code=code, message=message, fields=fields)
     return html, status, headers or {}
-
-
-def translate_field(message: str) -> str:
-    """A field message in the reader's language; parsing's FieldMessage brings its values."""
-    template = getattr(message, "template", None)
-    if template is not None:
-        return _(template, **message.params)
-    return _(message)
 
 
 def handle_board_error(error: BoardError):
@@ -118,6 +101,12 @@ def handle_database_unavailable(error: Exception):
     """The database cannot be reached (restarting, network, pool exhausted): a clean 503
     that says to retry, logged once a minute at most rather than once per request."""
     global _last_outage_log
+    session = g.get("db_session")
+    if session is not None:
+        # a failed flush leaves the session unusable until rolled back; the connection
+        # may be gone, then there is nothing to undo
+        with contextlib.suppress(Exception):
+            session.rollback()
     # Whoever is logged in cannot be loaded now: render as a stranger, so that nothing
     # below (translation, templates, after-request hooks) asks the database again.
     if "_login_user" not in g:

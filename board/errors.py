@@ -44,3 +44,17 @@ class Conflict(BoardError):
 class TooManyRequests(BoardError):
     status = 429
     code = "too_many_requests"
+
+
+class FieldMessage(str):
+    """An English field message that remembers its values, so that the error handler can
+    translate the sentence and fill them in afterwards. It is a plain str everywhere else."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params) -> FieldMessage:
+        message = super().__new__(cls, template % params)
+        message.template = template
+        message.params = params
+        return message

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import or_, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from board import clock
@@ -136,6 +136,11 @@ def events_after(session: Session, viewer: Any, after: int, limit: int) -> list[
         .limit(limit)
     )
     return [envelope_of(row) for row in rows]
+
+
+def last_seq(session: Session) -> int:
+    """The log's newest seq (0 when empty): a page's data is at least this fresh."""
+    return session.scalar(select(func.max(Event.seq))) or 0
 
 
 def add_publisher(publisher: Publisher) -> None:

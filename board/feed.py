@@ -23,8 +23,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from board import clock, policy
-from board.errors import Invalid
-from board.i18n import add_german, translate
+from board.errors import FieldMessage, Invalid
+from board.i18n import N_, force_locale, gettext, lazy_pgettext
 from models import Department, Event, Idea, Prompt, User
 
 # Kinds of activity a reader can filter by, and the event types each one shows.
@@ -109,7 +109,7 @@ def _parse_date(args: Mapping, name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise _bad_parameter(name, "Expected a date like 2026-05-01.") from None
+        raise _bad_parameter(name, N_("Expected a date like 2026-05-01.")) from None
 
 
 def filter_from_args(session: Session, args) -> FeedFilter:
@@ -121,10 +121,10 @@ def filter_from_args(session: Session, args) -> FeedFilter:
     raw_department = (args.get("department") or "").strip()
     if raw_department:
         if not raw_department.isdigit() or len(raw_department) > 9:
-            raise _bad_parameter("department", "Expected a whole number.")
+            raise _bad_parameter("department", N_("Expected a whole number."))
         department_id = int(raw_department)
         if session.get(Department, department_id) is None:
-            raise _bad_parameter("department", "That department does not exist.")
+            raise _bad_parameter("department", N_("That department does not exist."))
     kinds: list[str] = []
     for raw in args.getlist("kind"):
         for kind in raw.split(","):
@@ -132,7 +132,9 @@ def filter_from_args(session: Session, args) -> FeedFilter:
             if not kind:
                 continue
             if kind not in KINDS:
-                raise _bad_parameter("kind", f"One of: {', '.join(KINDS)}.")
+                raise _bad_parameter(
+                    "kind", FieldMessage("One of: %(choices)s.", choices=", ".join(KINDS))
+                )
             if kind not in kinds:
                 kinds.append(kind)
     if len(kinds) == len(KINDS):
@@ -144,11 +146,13 @@ def filter_from_args(session: Session, args) -> FeedFilter:
     if period in PERIODS:
         date_from = date_to = None
     elif period not in ("", "custom"):
-        raise _bad_parameter("period", f"One of: {', '.join(PERIODS)}, custom.")
+        raise _bad_parameter(
+            "period", FieldMessage("One of: %(choices)s.", choices=", ".join((*PERIODS, "custom")))
+        )
     elif date_from or date_to:
         period = "custom"
         if date_from and date_to and date_from > date_to:
-            raise _bad_parameter("from", "The start date is after the end date.")
+            raise _bad_parameter("from", N_("The start date is after the end date."))
     else:
         period = DEFAULT_PERIOD
     ordered = tuple(kind for kind in KINDS if kind in kinds)
@@ -160,16 +164,18 @@ def filter_from_args(session: Session, args) -> FeedFilter:
 
 @dataclass(frozen=True)
 class Person:
-    name: str
+    name: str | None  # None: someone the log no longer names
     department: str | None
 
     def text(self) -> str:
-        return f"{self.name} ({self.department})" if self.department else self.name
+        name = self.name or gettext("Someone")
+        return f"{name} ({self.department})" if self.department else name
 
     def html(self) -> Markup:
+        name = self.name or gettext("Someone")
         if not self.department:
-            return Markup("<strong>{}</strong>").format(self.name)
-        return Markup("<strong>{}</strong> ({})").format(self.name, self.department)
+            return Markup("<strong>{}</strong>").format(name)
+        return Markup("<strong>{}</strong> ({})").format(name, self.department)
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,8 @@ class Link:
     path: str
 
     def text(self, language: str) -> str:
-        return f"„{self.title}“" if language == "de" else f"“{self.title}”"
+        with force_locale(language):
+            return gettext("“%(title)s”", title=self.title)
 
     def html(self) -> Markup:
         return Markup('<a href="{}">{}</a>').format(self.path, self.title)
@@ -192,7 +199,8 @@ class Phrase:
     params: tuple[tuple[str, int], ...] = ()
 
     def text(self, language: str) -> str:
-        return translate(self.template, language).format(**dict(self.params))
+        with force_locale(language):
+            return gettext(self.template, **dict(self.params))
 
 
 Part = Person | Link | Phrase | str | int
@@ -206,7 +214,7 @@ class FeedItem:
     type: str
     at: datetime
     actor: dict | None
-    sentence: str  # the English template; its German comes from board.i18n
+    sentence: str  # the English msgid (marked with N_); translated when rendered
     parts: dict[str, Part] = field(default_factory=dict)
     collapse_key: str | None = None
 
@@ -216,10 +224,14 @@ class FeedItem:
 
     @property
     def badge(self) -> str:
-        """The short English label shown beside the sentence."""
+        """The short label shown beside the sentence (a lazy string: the reader's language)."""
         if self.kind == "challenges" and "challenge" not in self.sentence:
-            return "Prompt"
+            return BADGE_PROMPT
         return BADGE_LABELS[self.kind]
+
+    @property
+    def badge_text(self) -> str:
+        return str(self.badge)
 
     @property
     def department(self) -> dict | None:
@@ -247,7 +259,8 @@ class FeedItem:
                 values[name] = part.text(language)
             else:
                 values[name] = str(part)
-        return translate(self.sentence, language).format(**values)
+        with force_locale(language):
+            return gettext(self.sentence) % values
 
     def html(self, language: str) -> Markup:
         values = {}
@@ -258,7 +271,9 @@ class FeedItem:
                 values[name] = escape(part.text(language))
             else:
                 values[name] = escape(str(part))
-        return escape(translate(self.sentence, language)).format(**values)
+        # Markup % escapes every value that is not Markup already: titles stay inert.
+        with force_locale(language):
+            return escape(gettext(self.sentence)) % values
 
 
 # ---- turning envelopes into sentences ------------------------------------------------
@@ -332,33 +347,33 @@ def _lookups(session: Session, rows: list[Event]) -> _Lookups:
 
 def _person(actor: dict | None) -> Person:
     if not actor:
-        return Person("Someone", None)
+        return Person(None, None)
     department = (actor.get("department") or {}).get("name")
-    return Person(actor.get("display_name") or "Someone", department)
+    return Person(actor.get("display_name") or None, department)
 
 
 def _votes_phrase(votes: int, departments: int) -> Phrase:
     if votes <= 0:
-        return Phrase("no votes")
+        return Phrase(N_("no votes"))
     if votes == 1:
-        return Phrase("1 vote")
+        return Phrase(N_("1 vote"))
     if departments <= 1:
-        return Phrase("{votes} votes from 1 department", (("votes", votes),))
+        return Phrase(N_("%(votes)s votes from 1 department"), (("votes", votes),))
     return Phrase(
-        "{votes} votes from {departments} departments",
+        N_("%(votes)s votes from %(departments)s departments"),
         (("votes", votes), ("departments", departments)),
     )
 
 
 def _ideas_phrase(ideas: int, departments: int) -> Phrase:
     if ideas <= 0:
-        return Phrase("no ideas")
+        return Phrase(N_("no ideas"))
     if ideas == 1:
-        return Phrase("1 idea")
+        return Phrase(N_("1 idea"))
     if departments <= 1:
-        return Phrase("{ideas} ideas from 1 department", (("ideas", ideas),))
+        return Phrase(N_("%(ideas)s ideas from 1 department"), (("ideas", ideas),))
     return Phrase(
-        "{ideas} ideas from {departments} departments",
+        N_("%(ideas)s ideas from %(departments)s departments"),
         (("ideas", ideas), ("departments", departments)),
     )
 
@@ -372,18 +387,18 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
         idea = data.get("idea") or {}
         link = look.idea(idea.get("id"), idea.get("title", ""))
         if type_ == "idea.updated":
-            return "{actor} edited the idea {idea}.", {**actor, "idea": link}
+            return N_("%(actor)s edited the idea %(idea)s."), {**actor, "idea": link}
         if idea.get("prompt_id"):
             return (
-                "{actor} posted the idea {idea} for {prompt}.",
+                N_("%(actor)s posted the idea %(idea)s for %(prompt)s."),
                 {**actor, "idea": link, "prompt": look.prompt(idea["prompt_id"])},
             )
-        return "{actor} posted the idea {idea}.", {**actor, "idea": link}
+        return N_("%(actor)s posted the idea %(idea)s."), {**actor, "idea": link}
     if type_ == "idea.votes_changed":
         if data.get("votes") is None:
             return None  # a hidden challenge tally: never shown before the challenge closes
         return (
-            "The idea {idea} now has {tally}.",
+            N_("The idea %(idea)s now has %(tally)s."),
             {
                 "idea": look.idea(data.get("idea_id")),
                 "tally": _votes_phrase(data["votes"], data.get("departments_supporting") or 0),
@@ -392,9 +407,9 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
     if type_ == "comment.created":
         comment = data.get("comment") or {}
         template = (
-            "{actor} left a mentor note on the idea {idea}."
+            N_("%(actor)s left a mentor note on the idea %(idea)s.")
             if comment.get("is_mentor_note")
-            else "{actor} commented on the idea {idea}."
+            else N_("%(actor)s commented on the idea %(idea)s.")
         )
         return template, {**actor, "idea": look.idea(comment.get("idea_id"))}
     if type_.startswith("task."):
@@ -404,14 +419,14 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
         link = Link(task.get("title") or f"#{task.get('id')}", f"/tasks/{task.get('id')}")
         if type_ == "task.created" and task.get("idea_id"):
             return (
-                "{actor} created the task {task} for the idea {idea}.",
+                N_("%(actor)s created the task %(task)s for the idea %(idea)s."),
                 {**actor, "task": link, "idea": look.idea(task["idea_id"])},
             )
         return {
-            "task.created": "{actor} created the task {task}.",
-            "task.claimed": "{actor} took on the task {task}.",
-            "task.released": "{actor} gave back the task {task}.",
-            "task.completed": "{actor} completed the task {task}.",
+            "task.created": N_("%(actor)s created the task %(task)s."),
+            "task.claimed": N_("%(actor)s took on the task %(task)s."),
+            "task.released": N_("%(actor)s gave back the task %(task)s."),
+            "task.completed": N_("%(actor)s completed the task %(task)s."),
         }[type_], {**actor, "task": link}
     if type_.startswith("prompt."):
         return _prompt_sentence(type_, data, actor, look)
@@ -428,25 +443,25 @@ def _prompt_sentence(type_: str, data: dict, actor: dict, look: _Lookups):
     challenge = (prompt.get("kind") or (stored.kind if stored else "prompt")) == "challenge"
     if type_ == "prompt.created":
         if challenge:
-            return "{actor} started the challenge {prompt}.", {**actor, "prompt": link}
-        return "{actor} asked the task force: {prompt}", {**actor, "prompt": link}
+            return N_("%(actor)s started the challenge %(prompt)s."), {**actor, "prompt": link}
+        return N_("%(actor)s asked the task force: %(prompt)s"), {**actor, "prompt": link}
     phase = prompt.get("phase", data.get("phase"))
     if phase == "voting":
         return (
-            "Voting opened on the challenge {prompt}."
+            N_("Voting opened on the challenge %(prompt)s.")
             if challenge
-            else "Voting opened on the prompt {prompt}."
+            else N_("Voting opened on the prompt %(prompt)s.")
         ), {"prompt": link}
     if phase == "closed":
         ideas, departments = look.tallies.get(pid, (0, 0))
         template = (
-            "A challenge closed: {prompt} collected {tally}."
+            N_("A challenge closed: %(prompt)s collected %(tally)s.")
             if challenge
-            else "A prompt closed: {prompt} collected {tally}."
+            else N_("A prompt closed: %(prompt)s collected %(tally)s.")
         )
         return template, {"prompt": link, "tally": _ideas_phrase(ideas, departments)}
     if phase == "collecting":
-        return "{prompt} is taking ideas.", {"prompt": link}
+        return N_("%(prompt)s is taking ideas."), {"prompt": link}
     return None
 
 
@@ -676,33 +691,43 @@ def user_for_feed_token(session: Session, token: str) -> User | None:
 # ---- CSV and Atom ---------------------------------------------------------------------
 
 KIND_LABELS = {
-    "ideas": "Ideas",
-    "votes": "Votes",
-    "comments": "Comments",
-    "tasks": "Tasks",
-    "challenges": "Prompts and challenges",
+    "ideas": lazy_pgettext("feed filter", "Ideas"),
+    "votes": lazy_pgettext("feed filter", "Votes"),
+    "comments": lazy_pgettext("feed filter", "Comments"),
+    "tasks": lazy_pgettext("feed filter", "Tasks"),
+    "challenges": lazy_pgettext("feed filter", "Prompts and challenges"),
 }
-# Short labels beside each sentence.
+# Short labels beside each sentence: nouns naming what happened.
 BADGE_LABELS = {
-    "ideas": "Idea",
-    "votes": "Votes",
-    "comments": "Comment",
-    "tasks": "Task",
-    "challenges": "Challenge",
+    "ideas": lazy_pgettext("feed badge", "Idea"),
+    "votes": lazy_pgettext("feed badge", "Votes"),
+    "comments": lazy_pgettext("feed badge", "Comment"),
+    "tasks": lazy_pgettext("feed badge", "Task"),
+    "challenges": lazy_pgettext("feed badge", "Challenge"),
 }
+BADGE_PROMPT = lazy_pgettext("feed badge", "Prompt")
+# The CSV's activity column: what happened, as a noun phrase.
 TYPE_LABELS = {
-    "idea.created": "Idea posted",
-    "idea.updated": "Idea edited",
-    "idea.votes_changed": "Votes",
-    "comment.created": "Comment",
-    "task.created": "Task created",
-    "task.claimed": "Task taken on",
-    "task.released": "Task given back",
-    "task.completed": "Task completed",
-    "prompt.created": "Prompt posted",
-    "prompt.phase_changed": "Challenge phase",
+    "idea.created": lazy_pgettext("feed activity", "Idea posted"),
+    "idea.updated": lazy_pgettext("feed activity", "Idea edited"),
+    "idea.votes_changed": lazy_pgettext("feed activity", "Votes"),
+    "comment.created": lazy_pgettext("feed activity", "Comment"),
+    "task.created": lazy_pgettext("feed activity", "Task created"),
+    "task.claimed": lazy_pgettext("feed activity", "Task taken on"),
+    "task.released": lazy_pgettext("feed activity", "Task given back"),
+    "task.completed": lazy_pgettext("feed activity", "Task completed"),
+    "prompt.created": lazy_pgettext("feed activity", "Prompt posted"),
+    "prompt.phase_changed": lazy_pgettext("feed activity", "Challenge phase"),
 }
-CSV_COLUMNS = ("Time", "Activity", "Department", "Person", "Sentence", "Title", "Link")
+CSV_COLUMNS = (
+    lazy_pgettext("CSV column", "Time"),
+    lazy_pgettext("CSV column", "Activity"),
+    lazy_pgettext("CSV column", "Department"),
+    lazy_pgettext("CSV column", "Person"),
+    lazy_pgettext("CSV column", "Sentence"),
+    lazy_pgettext("CSV column", "Title"),
+    lazy_pgettext("CSV column", "Link"),
+)
 # A cell starting like a formula would run as one in a spreadsheet (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 cannot carry at all; user titles could contain them.
@@ -720,7 +745,9 @@ def feed_csv(items: list[FeedItem], language: str, base_url: str, tz: ZoneInfo) 
     """UTF-8 text with a byte order mark (so spreadsheets detect it), RFC 4180 quoting."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    header = [translate(column, language) for column in CSV_COLUMNS]
+    with force_locale(language):
+        header = [str(column) for column in CSV_COLUMNS]
+        activities = {type_: str(label) for type_, label in TYPE_LABELS.items()}
     header[0] = f"{header[0]} ({tz.key})"
     writer.writerow(header)
     for item in items:
@@ -729,7 +756,7 @@ def feed_csv(items: list[FeedItem], language: str, base_url: str, tz: ZoneInfo) 
             spreadsheet_safe(cell)
             for cell in (
                 item.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                translate(TYPE_LABELS[item.type], language),
+                activities[item.type],
                 (item.department or {}).get("name", ""),
                 actor.get("display_name", ""),
                 item.text(language),
@@ -773,6 +800,8 @@ def feed_atom(
     add(add(root, "author"), "name", title)
     add(root, "generator", "Task-force board")
     base = base_url.rstrip("/")
+    with force_locale(language):
+        kinds = {kind: str(label) for kind, label in KIND_LABELS.items()}
     for item in items:
         entry = add(root, "entry")
         sentence = item.text(language)
@@ -789,70 +818,6 @@ def feed_atom(
         )
         if item.actor:
             add(add(entry, "author"), "name", _person(item.actor).text())
-        add(entry, "category", term=item.kind, label=translate(KIND_LABELS[item.kind], language))
+        add(entry, "category", term=item.kind, label=kinds[item.kind])
         add(entry, "summary", sentence, type="text")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
-
-
-add_german(
-    {
-        # sentences
-        "Someone": "Jemand",
-        "{actor} posted the idea {idea}.": "{actor} hat die Idee {idea} gepostet.",
-        "{actor} posted the idea {idea} for {prompt}.": "{actor} hat die Idee {idea} zu {prompt} gepostet.",
-        "{actor} edited the idea {idea}.": "{actor} hat die Idee {idea} überarbeitet.",
-        "The idea {idea} now has {tally}.": "Die Idee {idea} hat jetzt {tally}.",
-        "no votes": "keine Stimmen",
-        "1 vote": "1 Stimme",
-        "{votes} votes from 1 department": "{votes} Stimmen aus 1 Abteilung",
-        "{votes} votes from {departments} departments": "{votes} Stimmen aus {departments} Abteilungen",
-        "{actor} commented on the idea {idea}.": "{actor} hat die Idee {idea} kommentiert.",
-        "{actor} left a mentor note on the idea {idea}.": "{actor} hat eine Mentoren-Notiz zur Idee {idea} geschrieben.",
-        "{actor} created the task {task}.": "{actor} hat die Aufgabe {task} angelegt.",
-        "{actor} created the task {task} for the idea {idea}.": "{actor} hat die Aufgabe {task} zur Idee {idea} angelegt.",
-        "{actor} took on the task {task}.": "{actor} hat die Aufgabe {task} übernommen.",
-        "{actor} gave back the task {task}.": "{actor} hat die Aufgabe {task} zurückgegeben.",
-        "{actor} completed the task {task}.": "{actor} hat die Aufgabe {task} erledigt.",
-        "{actor} started the challenge {prompt}.": "{actor} hat die Challenge {prompt} gestartet.",
-        "{actor} asked the task force: {prompt}": "{actor} fragt die Taskforce: {prompt}",
-        "Voting opened on the challenge {prompt}.": "Die Abstimmung zur Challenge {prompt} läuft.",
-        "Voting opened on the prompt {prompt}.": "Die Abstimmung zum Impuls {prompt} läuft.",
-        "A challenge closed: {prompt} collected {tally}.": "Eine Challenge ist beendet: {prompt} hat {tally} gesammelt.",
-        "A prompt closed: {prompt} collected {tally}.": "Ein Impuls ist beendet: {prompt} hat {tally} gesammelt.",
-        "{prompt} is taking ideas.": "{prompt} nimmt Ideen an.",
-        "no ideas": "keine Ideen",
-        "1 idea": "1 Idee",
-        "{ideas} ideas from 1 department": "{ideas} Ideen aus 1 Abteilung",
-        "{ideas} ideas from {departments} departments": "{ideas} Ideen aus {departments} Abteilungen",
-        # filter problems
-        "Expected a date like 2026-05-01.": "Erwartet wird ein Datum wie 2026-05-01.",
-        "The start date is after the end date.": "Das Startdatum liegt nach dem Enddatum.",
-        "Expected a whole number.": "Erwartet wird eine ganze Zahl.",
-        # kinds, CSV headers
-        "Ideas": "Ideen",
-        "Votes": "Stimmen",
-        "Comments": "Kommentare",
-        "Tasks": "Aufgaben",
-        "Prompts and challenges": "Impulse und Challenges",
-        "Idea": "Idee",
-        "Task": "Aufgabe",
-        "Challenge": "Challenge",
-        "Prompt": "Impuls",
-        "Idea posted": "Idee gepostet",
-        "Idea edited": "Idee überarbeitet",
-        "Comment": "Kommentar",
-        "Task created": "Aufgabe angelegt",
-        "Task taken on": "Aufgabe übernommen",
-        "Task given back": "Aufgabe zurückgegeben",
-        "Task completed": "Aufgabe erledigt",
-        "Prompt posted": "Impuls gepostet",
-        "Challenge phase": "Phase einer Challenge",
-        "Time": "Zeit",
-        "Activity": "Aktivität",
-        "Department": "Abteilung",
-        "Person": "Person",
-        "Sentence": "Satz",
-        "Title": "Titel",
-        "Link": "Link",
-    }
-)

@@ -1,72 +1,147 @@
-"""German and English for pages and error messages.
+"""German and English through Flask-Babel: gettext catalogs under `translations/`.
 
-The English sentence is the key; `DE` holds its German. A person's own setting wins,
-else the browser's Accept-Language. Error *codes* are never translated.
+English is the source language; `translations/<lang>/LC_MESSAGES/messages.po` holds the
+other languages (README: "Adding a language"). Placeholders are gettext-style,
+`_("Claimed by %(name)s", name=...)`. A person's own setting wins, else the browser's
+Accept-Language, else English. Error *codes* are never translated.
+
+This module is a thin re-export so that code says `from board.i18n import _`; it adds only
+the locale and time zone selectors, `translate` for a language other than the reader's
+(Atom feeds, mail), and the catalog compilation the setup relies on.
 """
 
 from __future__ import annotations
 
-LANGUAGES = ("en", "de")
+import logging
+from pathlib import Path
 
-DE: dict[str, str] = {
-    # errors
-    "Please log in first.": "Bitte melde dich zuerst an.",
-    "Observers watch the board and cannot change it.": "Beobachter sehen dem Board zu und können nichts ändern.",
-    "Only the facilitator may do this.": "Das darf nur die Moderation.",
-    "Only its author may edit an idea.": "Nur die Person, die die Idee gepostet hat, kann sie ändern.",
-    "Only the person who claimed a task may release or complete it.": "Nur wer eine Aufgabe übernommen hat, kann sie zurückgeben oder abschließen.",
-    "Only a nudge's recipients may mark it read.": "Nur die Empfänger eines Anstoßes können ihn als gelesen markieren.",
-    "The request body is not valid JSON.": "Der Inhalt der Anfrage ist kein gültiges JSON.",
-    "The request body must be a JSON object.": "Der Inhalt der Anfrage muss ein JSON-Objekt sein.",
-    "Some fields are not accepted here.": "Einige Felder sind hier nicht erlaubt.",
-    "Some fields are missing or invalid.": "Einige Felder fehlen oder sind ungültig.",
-    "A query parameter is invalid.": "Ein Abfrageparameter ist ungültig.",
-    "That email address is already registered.": "Diese E-Mail-Adresse ist schon registriert.",
-    "Wrong email or password.": "E-Mail oder Passwort falsch.",
-    "That department does not exist.": "Diese Abteilung gibt es nicht.",
-    "No such idea.": "Diese Idee gibt es nicht.",
-    "No such task.": "Diese Aufgabe gibt es nicht.",
-    "No such prompt.": "Diesen Impuls gibt es nicht.",
-    "No such nudge.": "Diesen Anstoß gibt es nicht.",
-    "No such page.": "Diese Seite gibt es nicht.",
-    "Someone else has already claimed this task.": "Jemand anderes hat diese Aufgabe schon übernommen.",
-    "This task is done and can no longer be claimed.": "Diese Aufgabe ist erledigt und kann nicht mehr übernommen werden.",
-    "You already hold {limit} open tasks; finish or release one first.": "Du hast schon {limit} offene Aufgaben; schließe eine ab oder gib eine zurück.",
-    "This task is not claimed.": "Diese Aufgabe ist nicht übernommen.",
-    "The security token is missing or has expired; reload the page and try again.": "Das Sicherheitstoken fehlt oder ist abgelaufen; lade die Seite neu und versuche es noch einmal.",
-    "Too many attempts; please wait and try again.": "Zu viele Versuche; bitte warte kurz und versuche es dann noch einmal.",
-    "Something went wrong on our side.": "Bei uns ist etwas schiefgegangen.",
-    "This method is not allowed here.": "Diese Methode ist hier nicht erlaubt.",
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import (
+    Babel,
+    force_locale,
+    get_locale,
+    gettext,
+    lazy_gettext,
+    lazy_ngettext,
+    lazy_pgettext,
+    ngettext,
+    npgettext,
+    pgettext,
+)
+from flask_login import current_user
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("en", "de")
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+_ = gettext
+
+# Calls besides Babel's defaults (_, gettext, ngettext, pgettext, N_, …) whose English
+# argument is a sentence to translate: `make messages` passes them to `pybabel extract`.
+EXTRACT_KEYWORDS = {
+    "lazy_gettext": None,
+    "lazy_ngettext": (1, 2),
+    "lazy_pgettext": ((1, "c"), 2),
+    "FieldMessage": None,
+    "BoardError": None,
+    "Invalid": None,
+    "NotFound": None,
+    "Denied": None,
+    "Conflict": None,
+    "Unauthenticated": None,
+    "TooManyRequests": None,
 }
 
 
-def add_german(entries: dict[str, str]) -> None:
-    """Each domain module adds its own sentences at import, so no one file collects them all."""
-    DE.update(entries)
+def N_(message: str) -> str:
+    """Marks a sentence for extraction where it is stored (tables, exceptions); `_` at
+    the place it is shown translates it."""
+    return message
 
 
-def translate(message: str, language: str | None, **params) -> str:
-    text = DE.get(message, message) if language == "de" else message
-    if params:
-        try:
-            # gettext-style "%(name)s" placeholders (the catalogs' style) or the older "{name}".
-            return text % params if "%(" in text else text.format(**params)
-        except (KeyError, IndexError, ValueError, TypeError):
-            return text
-    return text
-
-
-def current_language() -> str:
+def select_locale() -> str:
     """The person's setting, else the browser's Accept-Language, else English."""
-    from flask import has_request_context, request
-    from flask_login import current_user
-
     if not has_request_context():
         return "en"
-    if getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
-        return current_user.language
+    user = current_user
+    if getattr(user, "is_authenticated", False) and getattr(user, "language", None) in LANGUAGES:
+        return user.language
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
-def _(message: str, **params) -> str:
-    return translate(message, current_language(), **params)
+def select_timezone() -> str | None:
+    """The person's time zone when they chose one, else BOARD_TIMEZONE."""
+    zone = getattr(current_user, "timezone", None) if has_request_context() else None
+    if zone:
+        return zone
+    settings = current_app.extensions.get("board_settings")
+    zone = getattr(settings, "timezone", None)
+    return getattr(zone, "key", None) or (zone if isinstance(zone, str) else None)
+
+
+def current_language() -> str:
+    """The language this request is rendered in ("en" outside a request)."""
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def translate_field(message: str) -> str:
+    """A field message in the reader's language; a FieldMessage brings its own values."""
+    template = getattr(message, "template", None)
+    if template is not None:
+        return gettext(template, **message.params)
+    return gettext(message)
+
+
+def translate(message: str, language: str | None, **params) -> str:
+    """`message` in `language` rather than the reader's (an Atom feed, a mail)."""
+    with force_locale(language or "en"):
+        return gettext(message, **params)
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
+    """Compile each messages.po to its .mo when the .mo is missing or older (the setup
+    does this too: `make run`/`make test`; this covers `pytest` and `flask` run directly)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        try:
+            with po_path.open("rb") as po:
+                catalog = read_po(po, locale=po_path.parent.parent.name)
+            tmp = mo_path.with_suffix(".mo.tmp")
+            with tmp.open("wb") as mo:
+                write_mo(mo, catalog)
+            tmp.replace(mo_path)
+        except OSError as error:  # a read-only install: the setup compiled them already
+            log.warning("could not compile %s: %s", po_path, error)
+
+
+def init_i18n(app: Flask) -> None:
+    compile_catalogs()
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace folded
+
+
+__all__ = [
+    "LANGUAGES",
+    "N_",
+    "_",
+    "current_language",
+    "force_locale",
+    "gettext",
+    "init_i18n",
+    "lazy_gettext",
+    "lazy_ngettext",
+    "lazy_pgettext",
+    "ngettext",
+    "npgettext",
+    "pgettext",
+    "translate",
+    "translate_field",
+]

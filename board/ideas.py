@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
-from board.errors import Conflict, Invalid, NotFound
-from board.i18n import add_german
+from board.errors import Conflict, FieldMessage, Invalid, NotFound
+from board.i18n import N_
 from board.limits import MAX_ID
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
@@ -23,18 +23,6 @@ SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
 _TAG = re.compile(r"^[\w][\w\- ]{0,39}$")
 HOT_RECENT = timedelta(days=7)
-
-add_german(
-    {
-        "Tags are 1 to 40 letters, digits, spaces or dashes.": "Schlagwörter bestehen aus 1 bis 40 Buchstaben, Ziffern, Leerzeichen oder Bindestrichen.",
-        f"At most {MAX_TAGS} tags.": f"Höchstens {MAX_TAGS} Schlagwörter.",
-        "This must not be empty.": "Das darf nicht leer sein.",
-        "This challenge no longer takes ideas.": "Diese Challenge nimmt keine Ideen mehr an.",
-        "Voting on this challenge has closed.": "Die Abstimmung dieser Challenge ist beendet.",
-        "You have used all your votes in this challenge.": "Du hast alle deine Stimmen in dieser Challenge vergeben.",
-        "Too many votes at once; please try again.": "Zu viele Stimmen auf einmal; bitte versuche es noch einmal.",
-    }
-)
 
 
 def author_dict(user: User) -> dict:
@@ -53,7 +41,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
             raise Invalid(
                 "Some fields are missing or invalid.",
                 code="invalid_fields",
-                fields={"tags": "Tags are 1 to 40 letters, digits, spaces or dashes."},
+                fields={"tags": N_("Tags are 1 to 40 letters, digits, spaces or dashes.")},
             )
         if tag not in cleaned:
             cleaned.append(tag)
@@ -61,14 +49,14 @@ def normalize_tags(tags: list[str]) -> list[str]:
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"tags": f"At most {MAX_TAGS} tags."},
+            fields={"tags": FieldMessage("At most %(limit)s tags.", limit=MAX_TAGS)},
         )
     return cleaned
 
 
 def _require_text(fields: dict[str, str], name: str, value: str | None) -> None:
     if value is not None and not value.strip():
-        fields[name] = "This must not be empty."
+        fields[name] = N_("This must not be empty.")
 
 
 # ---- reading -------------------------------------------------------------------------
@@ -436,6 +424,33 @@ def unvote(session: Session, actor: User, idea_id: int) -> dict:
 # ---- comments ------------------------------------------------------------------------
 
 
+def comment_counts(session: Session, viewer: User, idea_ids: list[int]) -> dict[int, int]:
+    """Idea id → number of comments, for the given ideas (cards show the count)."""
+    policy.require(viewer, "board.read")
+    if not idea_ids:
+        return {}
+    rows = session.execute(
+        select(Comment.idea_id, func.count(Comment.id))
+        .where(Comment.idea_id.in_(idea_ids))
+        .group_by(Comment.idea_id)
+    )
+    return dict(rows.all())
+
+
+def idea_titles(session: Session, viewer: User, idea_ids: set[int]) -> dict[int, str]:
+    """Idea id → title, for tasks that name the idea they carry out."""
+    policy.require(viewer, "board.read")
+    if not idea_ids:
+        return {}
+    return dict(session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(idea_ids))).all())
+
+
+def tags_in_use(session: Session, viewer: User) -> list[str]:
+    """Every tag some idea carries, A to Z (the board's tag filter)."""
+    policy.require(viewer, "board.read")
+    return list(session.scalars(select(IdeaTag.tag).distinct().order_by(IdeaTag.tag)))
+
+
 def comment_dict(comment: Comment) -> dict:
     return {
         "id": comment.id,
@@ -468,7 +483,7 @@ def add_comment(
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"body": "This must not be empty."},
+            fields={"body": N_("This must not be empty.")},
         )
     comment = Comment(
         idea_id=idea.id,

@@ -16,7 +16,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from board import clock, policy
-from board.i18n import _, add_german
+from board.i18n import _
 from board.prompts import tallies_hidden
 from models import Comment, Department, Idea, Prompt, Task, User, Vote
 
@@ -151,7 +151,7 @@ def _stale_claims(session: Session, viewer: User, now: datetime, cutoff: datetim
     for task in rows:
         holder = task.claimed_by
         message = _(
-            'Hi {name}, how is "{task}" going? If something is in the way, just say '
+            'Hi %(name)s, how is "%(task)s" going? If something is in the way, just say '
             "so. And if there is no time for it right now, releasing it is fine too: "
             "someone else can pick it up.",
             name=holder.display_name,
@@ -181,7 +181,7 @@ def _waiting_tasks(session: Session, viewer: User, now: datetime, cutoff: dateti
         department = (idea.author if idea else task.created_by).department
         waited = _days(now, task.updated_at)
         message = _(
-            '"{task}" has been waiting for someone to pick it up for {days} days. '
+            '"%(task)s" has been waiting for someone to pick it up for %(days)s days. '
             "Could it be something for you? Claim it on the board if you like.",
             task=task.title,
             days=waited,
@@ -216,7 +216,7 @@ def _quiet_ideas(session: Session, viewer: User, now: datetime, cutoff: datetime
             if tallies_hidden(prompt, now):
                 continue
         message = _(
-            'Your idea "{idea}" has not had votes or comments yet. Want to add a detail '
+            'Your idea "%(idea)s" has not had votes or comments yet. Want to add a detail '
             "or a picture, or show it to a colleague to get it going?",
             idea=idea.title,
         )
@@ -243,13 +243,13 @@ def _quiet_people(
         seen = last.get(person.id)
         if seen is None:
             message = _(
-                "Hi {name}, welcome to the task-force board! Have a look at the current "
+                "Hi %(name)s, welcome to the task-force board! Have a look at the current "
                 "ideas: a vote or a comment is a great first step.",
                 name=person.display_name,
             )
         else:
             message = _(
-                "Hi {name}, we have not seen you on the board for a while. No pressure, "
+                "Hi %(name)s, we have not seen you on the board for a while. No pressure, "
                 "but a few fresh ideas could use your view. Drop by when you have a "
                 "minute!",
                 name=person.display_name,
@@ -281,7 +281,7 @@ def _quiet_departments(
             continue
         department = members[0].department
         message = _(
-            "Hello {department}, it has been quiet from your side lately. What is on "
+            "Hello %(department)s, it has been quiet from your side lately. What is on "
             "your mind? Even a quick vote or comment helps the task force.",
             department=department.name,
         )
@@ -405,29 +405,3 @@ def help_report(
         },
         "flatness": _flatness(activity, periods, population),
     }
-
-
-add_german(
-    {
-        'Hi {name}, how is "{task}" going? If something is in the way, just say so. And if there '
-        "is no time for it right now, releasing it is fine too: someone else can pick it up.": "Hallo {name}, wie läuft es mit „{task}“? Wenn etwas im Weg ist, sag einfach Bescheid. "
-        "Und wenn gerade keine Zeit dafür ist, kannst du sie auch gern zurückgeben: dann kann "
-        "jemand anderes übernehmen.",
-        '"{task}" has been waiting for someone to pick it up for {days} days. Could it be something '
-        "for you? Claim it on the board if you like.": "„{task}“ wartet seit {days} Tagen darauf, dass jemand sie übernimmt. Wäre das etwas "
-        "für dich? Übernimm sie gern auf dem Board.",
-        'Your idea "{idea}" has not had votes or comments yet. Want to add a detail or a picture, '
-        "or show it to a colleague to get it going?": "Deine Idee „{idea}“ hat noch keine Stimmen oder Kommentare. Magst du ein Detail oder "
-        "ein Bild ergänzen oder sie einer Kollegin zeigen, damit sie in Schwung kommt?",
-        "Hi {name}, welcome to the task-force board! Have a look at the current ideas: a vote or "
-        "a comment is a great first step.": "Hallo {name}, willkommen auf dem Taskforce-Board! Schau dir die aktuellen Ideen an: "
-        "eine Stimme oder ein Kommentar ist ein toller erster Schritt.",
-        "Hi {name}, we have not seen you on the board for a while. No pressure, but a few fresh "
-        "ideas could use your view. Drop by when you have a minute!": "Hallo {name}, wir haben dich eine Weile nicht auf dem Board gesehen. Kein Druck, aber "
-        "ein paar frische Ideen könnten deinen Blick gebrauchen. Schau vorbei, wenn du kurz "
-        "Zeit hast!",
-        "Hello {department}, it has been quiet from your side lately. What is on your mind? Even a "
-        "quick vote or comment helps the task force.": "Hallo {department}, von euch war es zuletzt ruhig. Was beschäftigt euch? Schon eine "
-        "kurze Stimme oder ein Kommentar hilft der Taskforce.",
-    }
-)

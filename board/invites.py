@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, policy
-from board.errors import Denied, Invalid, NotFound
+from board.errors import Denied, FieldMessage, Invalid, NotFound
 from models import Invite, User
 
 DEFAULT_DAYS = 7
@@ -63,7 +63,7 @@ def create_invite(
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"expires_in_days": f"Between 1 and {MAX_DAYS} days."},
+            fields={"expires_in_days": FieldMessage("Between 1 and %(max)s days.", max=MAX_DAYS)},
         )
     token = secrets.token_urlsafe(24)
     invite = Invite(

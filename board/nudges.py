@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
-from board.i18n import add_german
+from board.i18n import N_
 from board.limits import MAX_ID
 from models import Department, Nudge, NudgeRecipient, Task, User
 
@@ -63,11 +63,11 @@ def _recipients(
     if to_user_id is not None:
         person = session.get(User, to_user_id) if 0 < to_user_id <= MAX_ID else None
         if person is None:
-            raise _bad("to_user_id", "No such person.")
+            raise _bad("to_user_id", N_("No such person."))
         if person.id == actor.id:
-            raise _bad("to_user_id", "You cannot nudge yourself.")
+            raise _bad("to_user_id", N_("You cannot nudge yourself."))
         if not policy.can(person, "nudge.receive"):
-            raise _bad("to_user_id", "Nudges go to people taking part, not to observers.")
+            raise _bad("to_user_id", N_("Nudges go to people taking part, not to observers."))
         return [person]
     if task_id is not None:
         task = session.get(Task, task_id) if 0 < task_id <= MAX_ID else None
@@ -81,7 +81,7 @@ def _recipients(
                 code="task_not_claimed",
             )
         if holder.id == actor.id:
-            raise _bad("task_id", "You hold this task yourself.")
+            raise _bad("task_id", N_("You hold this task yourself."))
         if not policy.can(holder, "nudge.receive"):
             raise Conflict(
                 "The person holding this task can no longer be nudged.", code="nobody_to_nudge"
@@ -119,7 +119,7 @@ def send_nudge(
     ]
     if len(named) != 1:
         fields = {
-            name: "Name exactly one of to_user_id, task_id, department_id."
+            name: N_("Name exactly one of to_user_id, task_id, department_id.")
             for name in (named or TARGETS)
         }
         raise Invalid(
@@ -128,7 +128,7 @@ def send_nudge(
             fields=fields,
         )
     if not message.strip():
-        raise _bad("message", "This must not be empty.")
+        raise _bad("message", N_("This must not be empty."))
     recipients = _recipients(session, actor, to_user_id, task_id, department_id)
     nudge = Nudge(
         message=message.strip(),
@@ -190,21 +190,3 @@ def unread_count(session: Session, user: User) -> int:
         )
         or 0
     )
-
-
-add_german(
-    {
-        "No such person.": "Diese Person gibt es nicht.",
-        "You cannot nudge yourself.": "Du kannst dir selbst keinen Anstoß schicken.",
-        "Nudges go to people taking part, not to observers.": "Anstöße gehen an Mitwirkende, nicht an Beobachter.",
-        "Nobody holds this task yet, so there is nobody to nudge; "
-        "nudge a person or a department instead.": "Diese Aufgabe hat noch niemand übernommen, also gibt es niemanden anzustoßen; "
-        "stoße stattdessen eine Person oder eine Abteilung an.",
-        "You hold this task yourself.": "Du hast diese Aufgabe selbst übernommen.",
-        "The person holding this task can no longer be nudged.": "Die Person, die diese Aufgabe hat, kann keine Anstöße mehr bekommen.",
-        "Nobody in this department takes part yet.": "In dieser Abteilung macht noch niemand mit.",
-        "Name exactly one of to_user_id, task_id, department_id.": "Nenne genau eines von to_user_id, task_id, department_id.",
-        "Name exactly one recipient: a person, a task or a department.": "Nenne genau einen Empfänger: eine Person, eine Aufgabe oder eine Abteilung.",
-        "This person can no longer log in.": "Diese Person kann sich nicht mehr anmelden.",
-    }
-)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from board import people
 from board.errors import Denied
+from board.i18n import N_
 from board.settings import Settings
 from models import User, UserIdentity
 
@@ -174,17 +175,27 @@ def _require_active(user: User, claims: dict) -> None:
 
 
 _MESSAGES = {
-    "claim_missing": "Your company account did not send the board everything it needs "
-    "(%(claim)s is missing). Please ask IT to check the board's login settings.",
-    "claim_invalid": "Your company account sent the board a value it cannot use "
-    "(%(claim)s). Please ask IT to check the board's login settings.",
-    "email_unverified": "There is already a board account with your e-mail address, but "
-    "your company account does not confirm the address, so the board cannot connect them. "
-    "Please ask IT for help.",
-    "identity_mismatch": "The board account with your e-mail address belongs to another "
-    "company account. Please ask IT for help.",
-    "account_removed": "Your account on the board has been switched off. If you think "
-    "this is a mistake, please ask IT.",
+    "claim_missing": N_(
+        "Your company account did not send the board everything it needs "
+        "(%(claim)s is missing). Please ask IT to check the board's login settings."
+    ),
+    "claim_invalid": N_(
+        "Your company account sent the board a value it cannot use "
+        "(%(claim)s). Please ask IT to check the board's login settings."
+    ),
+    "email_unverified": N_(
+        "There is already a board account with your e-mail address, but "
+        "your company account does not confirm the address, so the board cannot connect them. "
+        "Please ask IT for help."
+    ),
+    "identity_mismatch": N_(
+        "The board account with your e-mail address belongs to another "
+        "company account. Please ask IT for help."
+    ),
+    "account_removed": N_(
+        "Your account on the board has been switched off. If you think "
+        "this is a mistake, please ask IT."
+    ),
 }
 
 

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from board import events, invites, policy
-from board.errors import Conflict, Denied, Invalid, NotFound, Unauthenticated
-from board.i18n import LANGUAGES, add_german
+from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
+from board.i18n import LANGUAGES, N_
+from board.limits import MAX_ID
 from models import ROLES, Department, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -222,16 +223,6 @@ NO_PASSWORD = "!company-login"
 # Verifying against this when the email is unknown keeps both answers equally slow.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
-add_german(
-    {
-        "Enter a valid email address.": "Gib eine gültige E-Mail-Adresse ein.",
-        f"Use at least {MIN_PASSWORD_LENGTH} characters.": f"Verwende mindestens {MIN_PASSWORD_LENGTH} Zeichen.",
-        "This password is one of the most common ones; choose another.": "Dieses Passwort gehört zu den häufigsten; wähle ein anderes.",
-        "Enter a name of 1 to 80 characters.": "Gib einen Namen mit 1 bis 80 Zeichen ein.",
-        "One of: en, de, or null.": "Eines von: en, de oder null.",
-    }
-)
-
 
 def set_password_hasher(hasher: PasswordHasher) -> None:
     """Swap the Argon2 parameters (the tests use the cheapest; the board keeps the defaults)."""
@@ -247,14 +238,14 @@ def hash_password(password: str) -> str:
 def check_password_strength(password: str, email: str = "", display_name: str = "") -> str | None:
     """A sentence saying what is wrong with `password`, or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return FieldMessage("Use at least %(limit)s characters.", limit=MIN_PASSWORD_LENGTH)
     lowered = password.lower()
     stem = _AROUND.match(lowered).group("stem")
     if lowered in COMMON_PASSWORDS or stem in _COMMON_STEMS or len(set(lowered)) <= 2:
-        return "This password is one of the most common ones; choose another."
+        return N_("This password is one of the most common ones; choose another.")
     personal = {email.lower(), email.lower().partition("@")[0], display_name.lower().strip()}
     if any(len(part) >= 4 and part in lowered for part in personal):
-        return "Do not use your email address or name in your password."
+        return N_("Do not use your email address or name in your password.")
     return None
 
 
@@ -268,6 +259,10 @@ def normalize_email(email: str) -> str:
 
 def list_departments(session: Session) -> list[Department]:
     return list(session.scalars(select(Department).order_by(Department.name)))
+
+
+def get_department(session: Session, department_id: int) -> Department | None:
+    return session.get(Department, department_id) if 0 < department_id <= MAX_ID else None
 
 
 def department_dict(department: Department) -> dict:
@@ -302,12 +297,12 @@ def _validate_new_user(
 ) -> dict[str, str]:
     fields: dict[str, str] = {}
     if not _EMAIL.match(email) or len(email) > 254:
-        fields["email"] = "Enter a valid email address."
+        fields["email"] = N_("Enter a valid email address.")
     weakness = check_password_strength(password, email, display_name)
     if weakness:
         fields["password"] = weakness
     if not display_name.strip() or len(display_name) > 80:
-        fields["display_name"] = "Enter a name of 1 to 80 characters."
+        fields["display_name"] = N_("Enter a name of 1 to 80 characters.")
     if session.get(Department, department_id) is None:
         fields["department_id"] = "That department does not exist."
     return fields
@@ -419,9 +414,8 @@ def create_user(
     fields = _validate_new_user(session, email, password, display_name, department.id)
     if fields:
         session.rollback()
-        raise Invalid(
-            "; ".join(f"{k}: {v}" for k, v in fields.items()), code="invalid_fields", fields=fields
-        )
+        summary = "; ".join(f"{k}: {v}" for k, v in fields.items())  # the CLI's one line
+        raise Invalid(summary, code="invalid_fields", fields=fields)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         session.rollback()
         raise _email_taken()
@@ -444,7 +438,7 @@ def set_language(session: Session, actor: User, language: str | None) -> User:
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"language": "One of: en, de, or null."},
+            fields={"language": N_("One of: en, de, or null.")},
         )
     actor.language = language
     session.commit()

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
-from board.errors import Conflict, Invalid, NotFound
-from board.i18n import add_german
+from board.errors import Conflict, FieldMessage, Invalid, NotFound
+from board.i18n import N_
 from board.limits import MAX_ID
 from models import Idea, Prompt, User, Vote
 
@@ -117,22 +117,24 @@ def _check_time_box(
             ("votes_per_person", votes_per_person),
         ):
             if value is not None:
-                fields[name] = "Only a challenge has a time box and a vote budget."
+                fields[name] = N_("Only a challenge has a time box and a vote budget.")
         if hide_tallies:
-            fields["hide_tallies"] = "Only a challenge can hide its tallies."
+            fields["hide_tallies"] = N_("Only a challenge can hide its tallies.")
         return fields
     if submissions_close_at is None:
-        fields["submissions_close_at"] = "A challenge needs the time its submissions close."
+        fields["submissions_close_at"] = N_("A challenge needs the time its submissions close.")
     elif submissions_close_at <= now:
-        fields["submissions_close_at"] = "The submissions must close in the future."
+        fields["submissions_close_at"] = N_("The submissions must close in the future.")
     if voting_close_at is None:
-        fields["voting_close_at"] = "A challenge needs the time its voting closes."
+        fields["voting_close_at"] = N_("A challenge needs the time its voting closes.")
     elif submissions_close_at is not None and voting_close_at <= submissions_close_at:
-        fields["voting_close_at"] = "Voting must close after the submissions close."
+        fields["voting_close_at"] = N_("Voting must close after the submissions close.")
     elif voting_close_at - now > MAX_CHALLENGE_LENGTH:
-        fields["voting_close_at"] = "A challenge may run for at most a year."
+        fields["voting_close_at"] = N_("A challenge may run for at most a year.")
     if votes_per_person is not None and not 1 <= votes_per_person <= MAX_VOTES_PER_PERSON:
-        fields["votes_per_person"] = f"Between 1 and {MAX_VOTES_PER_PERSON} votes."
+        fields["votes_per_person"] = FieldMessage(
+            "Between 1 and %(limit)s votes.", limit=MAX_VOTES_PER_PERSON
+        )
     return fields
 
 
@@ -153,9 +155,9 @@ def create_prompt(
     now = clock.now()
     fields: dict[str, str] = {}
     if kind not in KINDS:
-        fields["kind"] = "One of: prompt, challenge."
+        fields["kind"] = N_("One of: prompt, challenge.")
     if not title.strip():
-        fields["title"] = "This must not be empty."
+        fields["title"] = N_("This must not be empty.")
     if kind in KINDS:
         fields.update(
             _check_time_box(
@@ -278,20 +280,3 @@ def challenge_results(session: Session, viewer, prompt_id: int) -> dict:
             "votes": sum(v for v, _d in standings.values()),
         },
     }
-
-
-add_german(
-    {
-        "No such prompt.": "Diesen Impuls gibt es nicht.",
-        "The results appear once the challenge has closed.": "Die Ergebnisse erscheinen, sobald die Challenge abgeschlossen ist.",
-        "One of: prompt, challenge.": "Entweder prompt oder challenge.",
-        "Only a challenge has a time box and a vote budget.": "Nur eine Challenge hat Fristen und ein Stimmenbudget.",
-        "Only a challenge can hide its tallies.": "Nur eine Challenge kann ihre Stimmen verbergen.",
-        "A challenge needs the time its submissions close.": "Eine Challenge braucht den Zeitpunkt, an dem die Einreichung endet.",
-        "The submissions must close in the future.": "Die Einreichung muss in der Zukunft enden.",
-        "A challenge needs the time its voting closes.": "Eine Challenge braucht den Zeitpunkt, an dem die Abstimmung endet.",
-        "Voting must close after the submissions close.": "Die Abstimmung muss nach dem Ende der Einreichung enden.",
-        "A challenge may run for at most a year.": "Eine Challenge darf höchstens ein Jahr laufen.",
-        f"Between 1 and {MAX_VOTES_PER_PERSON} votes.": f"Zwischen 1 und {MAX_VOTES_PER_PERSON} Stimmen.",
-    }
-)

@@ -21,6 +21,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from board.i18n import N_
 from board.settings import Settings
 
 # The contract's numbers for logins; registrations are ours to choose.
@@ -28,7 +29,7 @@ LOGIN_FAILURES_PER_ACCOUNT = "20 per 15 minutes"
 LOGIN_FAILURES_PER_ADDRESS = "100 per 15 minutes"
 REGISTRATIONS_PER_ADDRESS = "10 per hour"
 
-TOO_MANY = "Too many attempts; please wait and try again."
+TOO_MANY = N_("Too many attempts; please wait and try again.")
 
 # A moving window: "20 in any 15 minutes", not 20 per clock quarter-hour (which would let
 # 40 through around a boundary).

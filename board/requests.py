@@ -10,55 +10,20 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 
-from board.errors import Invalid
-from board.i18n import add_german, current_language
+from board.errors import FieldMessage, Invalid
+from board.i18n import N_, current_language
 from board.limits import INT_MAX, INT_MIN, SEARCH_MAX, TEXT_MAX, TITLE_MAX
 from board.settings import Settings
-
-
-class FieldMessage(str):
-    """An English field message that remembers its values, so that the error handler can
-    translate the sentence and fill them in afterwards. It is a plain str everywhere else."""
-
-    template: str
-    params: dict
-
-    def __new__(cls, template: str, **params) -> FieldMessage:
-        message = super().__new__(cls, template.format(**params))
-        message.template = template
-        message.params = params
-        return message
-
-
-add_german(
-    {
-        "This field must not be null.": "Dieses Feld darf nicht null sein.",
-        "This field is required.": "Dieses Feld ist erforderlich.",
-        "Unknown field.": "Unbekanntes Feld.",
-        "Expected a string.": "Erwartet wird eine Zeichenkette.",
-        "At most {limit} characters.": "Höchstens {limit} Zeichen.",
-        "Text must not contain NUL characters or unpaired surrogates.": "Der Text darf keine NUL-Zeichen oder einzelne Surrogate enthalten.",
-        "Expected a whole number.": "Erwartet wird eine ganze Zahl.",
-        "This number is out of range.": "Diese Zahl liegt außerhalb des erlaubten Bereichs.",
-        "Expected true or false.": "Erwartet wird true oder false.",
-        "Expected a list of strings.": "Erwartet wird eine Liste von Zeichenketten.",
-        "Expected an ISO 8601 time with a UTC offset.": "Erwartet wird eine ISO-8601-Zeit mit UTC-Versatz.",
-        "Give the time with a UTC offset, e.g. 2026-05-01T12:00:00+02:00.": "Gib die Zeit mit UTC-Versatz an, z. B. 2026-05-01T12:00:00+02:00.",
-        "At least {limit}.": "Mindestens {limit}.",
-        "At most {limit}.": "Höchstens {limit}.",
-        "One of: {choices}.": "Eines von: {choices}.",
-    }
-)
 
 
 def _clean_text_problem(value: str) -> str | None:
     """Databases refuse NUL characters and lone surrogates: refuse them here, as bad input."""
     if "\x00" in value:
-        return "Text must not contain NUL characters or unpaired surrogates."
+        return N_("Text must not contain NUL characters or unpaired surrogates.")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return "Text must not contain NUL characters or unpaired surrogates."
+        return N_("Text must not contain NUL characters or unpaired surrogates.")
     return None
 
 
@@ -80,35 +45,35 @@ def text(required: bool = False) -> Field:
 
 def _check(name: str, spec: Field, value: Any) -> tuple[Any, str | None]:
     if value is None:
-        return (None, None) if spec.nullable else (None, "This field must not be null.")
+        return (None, None) if spec.nullable else (None, N_("This field must not be null."))
     if spec.kind == "str":
         if not isinstance(value, str):
-            return None, "Expected a string."
+            return None, N_("Expected a string.")
         if spec.max_length is not None and len(value) > spec.max_length:
-            return None, FieldMessage("At most {limit} characters.", limit=spec.max_length)
+            return None, FieldMessage("At most %(limit)s characters.", limit=spec.max_length)
         return value, _clean_text_problem(value)
     if spec.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            return None, "Expected a whole number."
+            return None, N_("Expected a whole number.")
         if not INT_MIN <= value <= INT_MAX:
-            return None, "This number is out of range."
+            return None, N_("This number is out of range.")
         return value, None
     if spec.kind == "bool":
-        return (value, None) if isinstance(value, bool) else (None, "Expected true or false.")
+        return (value, None) if isinstance(value, bool) else (None, N_("Expected true or false."))
     if spec.kind == "tags":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return None, "Expected a list of strings."
+            return None, N_("Expected a list of strings.")
         problems = [p for p in map(_clean_text_problem, value) if p]
         return value, problems[0] if problems else None
     if spec.kind == "datetime":
         if not isinstance(value, str):
-            return None, "Expected an ISO 8601 time with a UTC offset."
+            return None, N_("Expected an ISO 8601 time with a UTC offset.")
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return None, "Expected an ISO 8601 time with a UTC offset."
+            return None, N_("Expected an ISO 8601 time with a UTC offset.")
         if parsed.tzinfo is None:
-            return None, "Give the time with a UTC offset, e.g. 2026-05-01T12:00:00+02:00."
+            return None, N_("Give the time with a UTC offset, e.g. 2026-05-01T12:00:00+02:00.")
         return parsed, None
     raise ValueError(spec.kind)
 
@@ -137,14 +102,14 @@ def check_fields(payload: dict[str, Any], schema: dict[str, Field]) -> dict[str,
         raise Invalid(
             "Some fields are not accepted here.",
             code="unknown_field",
-            fields={name: "Unknown field." for name in unknown},
+            fields={name: N_("Unknown field.") for name in unknown},
         )
     result: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for name, spec in schema.items():
         if name not in payload:
             if spec.required:
-                problems[name] = "This field is required."
+                problems[name] = N_("This field is required.")
             continue
         value, problem = _check(name, spec, payload[name])
         if problem:
@@ -188,15 +153,15 @@ def query_int(
             raise ValueError(raw)  # int() would also take "1_000" and non-ASCII digits
         value = int(raw)
     except ValueError:
-        raise bad_parameter(name, "Expected a whole number.") from None
+        raise bad_parameter(name, N_("Expected a whole number.")) from None
     if minimum is not None and value < minimum:
-        raise bad_parameter(name, FieldMessage("At least {limit}.", limit=minimum))
+        raise bad_parameter(name, FieldMessage("At least %(limit)s.", limit=minimum))
     if maximum is not None and value > maximum:
         if clamp:
             return maximum
-        raise bad_parameter(name, FieldMessage("At most {limit}.", limit=maximum))
+        raise bad_parameter(name, FieldMessage("At most %(limit)s.", limit=maximum))
     if not INT_MIN <= value <= INT_MAX:
-        raise bad_parameter(name, "This number is out of range.")
+        raise bad_parameter(name, N_("This number is out of range."))
     return value
 
 
@@ -205,7 +170,7 @@ def query_choice(name: str, choices: tuple[str, ...], default: str | None = None
     if raw is None or raw == "":
         return default
     if raw not in choices:
-        raise bad_parameter(name, FieldMessage("One of: {choices}.", choices=", ".join(choices)))
+        raise bad_parameter(name, FieldMessage("One of: %(choices)s.", choices=", ".join(choices)))
     return raw
 
 
@@ -214,7 +179,7 @@ def query_text(name: str, max_length: int = SEARCH_MAX) -> str | None:
     if raw is None or raw.strip() == "":
         return None
     if len(raw) > max_length:
-        raise bad_parameter(name, FieldMessage("At most {limit} characters.", limit=max_length))
+        raise bad_parameter(name, FieldMessage("At most %(limit)s characters.", limit=max_length))
     problem = _clean_text_problem(raw)
     if problem:
         raise bad_parameter(name, problem)
@@ -228,7 +193,7 @@ def query_flag(name: str) -> bool:
         return False
     if raw in ("1", "true"):
         return True
-    raise bad_parameter(name, FieldMessage("One of: {choices}.", choices="1, 0"))
+    raise bad_parameter(name, FieldMessage("One of: %(choices)s.", choices="1, 0"))
 
 
 # ---- the app, its time zone and its addresses ----------------------------------------------

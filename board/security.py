@@ -25,17 +25,10 @@ from flask_login import login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from board import events
-from board.i18n import add_german
 from board.ratelimit import limiter
 from board.settings import Settings
 
 log = logging.getLogger(__name__)
-
-add_german(
-    {
-        "Do not use your email address or name in your password.": "Verwende weder deine E-Mail-Adresse noch deinen Namen im Passwort.",
-    }
-)
 
 CSP_DIRECTIVES = {
     "default-src": "'self'",

@@ -9,19 +9,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
-from board.errors import Conflict, Invalid, NotFound
-from board.i18n import add_german
+from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.ideas import author_dict
-from board.limits import MAX_ID
+from board.limits import MAX_ID, TITLE_MAX
 from models import Idea, Task, User
 
 STATUSES = ("open", "claimed", "done")
-
-add_german(
-    {
-        "This task is already done.": "Diese Aufgabe ist schon erledigt.",
-    }
-)
+MAX_TASKS_AT_ONCE = 20  # tasks made from one idea in one go
 
 
 def claimant_dict(user: User) -> dict:
@@ -81,6 +75,15 @@ def list_tasks(
     return [task_dict(task) for task in session.scalars(query).unique()]
 
 
+def _require_idea(session: Session, idea_id: int | None) -> None:
+    if idea_id is not None and (not 0 < idea_id <= MAX_ID or session.get(Idea, idea_id) is None):
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={"idea_id": "No such idea."},
+        )
+
+
 def create_task(
     session: Session, actor: User, title: str, description: str = "", idea_id: int | None = None
 ) -> dict:
@@ -92,15 +95,48 @@ def create_task(
             code="invalid_fields",
             fields={"title": "This must not be empty."},
         )
-    if idea_id is not None and (not 0 < idea_id <= MAX_ID or session.get(Idea, idea_id) is None):
+    _require_idea(session, idea_id)
+    data = _add_task(session, actor, title.strip(), description, idea_id)
+    session.commit()
+    return data
+
+
+def create_tasks_for_idea(
+    session: Session, actor: User, idea_id: int, titles: list[str]
+) -> list[dict]:
+    """Several unclaimed tasks that carry out one idea (a challenge's winner, say), one per
+    title: all of them or none, in one transaction, with a `task.created` event each."""
+    policy.require(actor, "task.create")
+    titles = [title.strip() for title in titles if title.strip()]
+    if not titles or len(titles) > MAX_TASKS_AT_ONCE:
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={"idea_id": "No such idea."},
+            fields={
+                "titles": FieldMessage(
+                    "Write 1 to %(limit)s tasks, one per line.", limit=MAX_TASKS_AT_ONCE
+                )
+            },
         )
+    if any(len(title) > TITLE_MAX for title in titles):
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={"titles": FieldMessage("At most %(limit)s characters.", limit=TITLE_MAX)},
+        )
+    _require_idea(session, idea_id)
+    created = [_add_task(session, actor, title, "", idea_id) for title in titles]
+    session.commit()
+    return created
+
+
+def _add_task(
+    session: Session, actor: User, title: str, description: str, idea_id: int | None
+) -> dict:
+    """One open task and its event, in the caller's transaction (not committed)."""
     now = clock.now()
     task = Task(
-        title=title.strip(),
+        title=title,
         description=description,
         idea_id=idea_id,
         status="open",
@@ -113,7 +149,6 @@ def create_task(
     session.flush()
     data = task_dict(task)
     events.record(session, "task.created", actor, {"task": data})
-    session.commit()
     return data
 
 
@@ -155,7 +190,7 @@ def claim_task(session: Session, actor: User, task_id: int, claim_limit: int) ->
     if won and held >= claim_limit:
         session.rollback()
         raise Conflict(
-            "You already hold {limit} open tasks; finish or release one first.",
+            "You already hold %(limit)s open tasks; finish or release one first.",
             code="claim_limit",
             limit=claim_limit,
         )

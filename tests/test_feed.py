@@ -370,7 +370,7 @@ def test_summary_counts_the_period_and_charts_each_week(
     assert observer.get("feed?period=all").get_json()["summary"]["ideas"] == 3
     page = observer.get("/feed").get_data(as_text=True)
     assert "<svg" in page and page.count('class="feed-bar feed-bar-ideas"') == len(weeks)
-    assert "Week of 11 May, ideas posted: 1" in page
+    assert "Week of May 11, ideas posted: 1" in page  # Babel: English dates
 
 
 def test_summary_follows_the_department_filter(member, other_member, observer, db):

@@ -105,6 +105,26 @@ def test_services_and_infrastructure_never_import_the_views(name):
     assert not upward, f"{name} imports a view layer: {upward}"
 
 
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if layer(n)))
+def test_views_ask_services_and_never_query_the_database(name):
+    """Pages and API routes call services; models and queries live below them. (Catching
+    sqlalchemy.exc errors is allowed: that is not a query.)"""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    queries = [
+        f"line {node.lineno}: {module}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for module in (
+            [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else [a.name for a in node.names]
+        )
+        if module.split(".")[0] == "models"
+        or (module.split(".")[0] == "sqlalchemy" and module != "sqlalchemy.exc")
+    ]
+    assert not queries, f"{name} reaches into the database: {queries}"
+
+
 def import_graph() -> dict[str, set[str]]:
     """Module → modules it imports. A route module importing its own package for the
     blueprint it registers on is left out: that is how Flask blueprints are built (the

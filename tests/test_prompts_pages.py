@@ -286,6 +286,38 @@ def test_turning_into_tasks_needs_at_least_one_line(closed_challenge, member):
     assert member.get(f"tasks?idea_id={winner_id}").get_json()["items"] == []
 
 
+@pytest.mark.parametrize(
+    "titles",
+    [
+        "Write the script\n" + "x" * 201,  # one line too long for a title
+        "\n".join(f"Step {n}" for n in range(21)),  # more than 20 at once
+    ],
+)
+def test_tasks_from_an_idea_are_created_all_or_none(closed_challenge, member, titles):
+    challenge_id = closed_challenge["challenge"]["id"]
+    winner_id = closed_challenge["winner"]["id"]
+    response = member.post(
+        f"/prompts/{challenge_id}/ideas/{winner_id}/tasks", data={"titles": titles}
+    )
+    assert response.status_code == 302
+    assert member.get(f"tasks?idea_id={winner_id}").get_json()["items"] == []
+
+
+def test_each_task_from_an_idea_is_announced_like_any_new_task(closed_challenge, member):
+    challenge_id = closed_challenge["challenge"]["id"]
+    winner_id = closed_challenge["winner"]["id"]
+    after = member.get("events?after=0&limit=1000").get_json()["last_seq"]
+    member.post(
+        f"/prompts/{challenge_id}/ideas/{winner_id}/tasks", data={"titles": "One\nTwo\nThree"}
+    )
+    items = member.get(f"events?after={after}").get_json()["items"]
+    assert [e["type"] for e in items] == ["task.created"] * 3
+    assert [e["data"]["task"]["title"] for e in items] == ["One", "Two", "Three"]
+    assert [e["seq"] for e in items] == list(range(after + 1, after + 4))
+    created = {t["id"]: t for t in member.get(f"tasks?idea_id={winner_id}").get_json()["items"]}
+    assert all(e["data"]["task"] == created[e["data"]["task"]["id"]] for e in items)
+
+
 def test_an_idea_of_another_prompt_is_not_found_here(closed_challenge, member):
     other = member.post("ideas", json={"body": "", "title": "Unrelated"}).get_json()
     response = member.post(

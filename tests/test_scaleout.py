@@ -21,7 +21,7 @@ from board.db import Database
 from tests.conftest import PASSWORD, REDIS_URL, ROOT, service_or_skip, truncate_postgres
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
-TIMEOUT = 20  # seconds: a bound on waiting for a process or a message, never a target
+TIMEOUT = 60  # seconds: a bound on waiting for a process or a message, never a target
 
 USERS = [  # email, name, department, role
     ("writer@example.com", "Wanda", "Marketing", "member"),

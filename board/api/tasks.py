@@ -5,7 +5,7 @@ from flask_login import current_user
 from board import tasks
 from board.api import api, db, ok, settings
 from board.errors import Invalid
-from board.i18n import add_german
+from board.i18n import N_
 from board.requests import (
     Field,
     check_fields,
@@ -33,13 +33,6 @@ _ASSIGNING_FIELDS = (
     "user_id",
 )
 
-add_german(
-    {
-        "Tasks start unclaimed; people claim work themselves.": "Aufgaben beginnen ohne Zuständige; jede Person übernimmt Arbeit selbst.",
-        "Nobody can be given a task.": "Niemandem kann eine Aufgabe gegeben werden.",
-    }
-)
-
 
 @api.get("/tasks")
 def list_tasks():
@@ -61,7 +54,7 @@ def create_task():
         raise Invalid(
             "Tasks start unclaimed; people claim work themselves.",
             code="unknown_field",
-            fields={f: "Nobody can be given a task." for f in named},
+            fields={f: N_("Nobody can be given a task.") for f in named},
         )
     body = check_fields(
         payload, {"title": title(), "description": text(), "idea_id": Field("int", nullable=True)}

@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask import Blueprint
 
 from board import policy
-from board.i18n import _, current_language
+from board.i18n import current_language
 
 web = Blueprint("web", __name__)
 
 
 @web.app_context_processor
 def template_helpers():
-    """What every template may use: translation, language, and the permission question."""
-    return {"_": _, "current_language": current_language, "can": policy.can}
+    """What every template may use besides Flask-Babel's `_`/`ngettext`/`pgettext`: the
+    page's language and the permission question."""
+    return {"current_language": current_language, "can": policy.can}
 
 
 from board.web import (  # noqa: E402,F401
@@ -26,5 +27,4 @@ from board.web import (  # noqa: E402,F401
     oidc,
     pages,
     task_pages,
-    texts,
 )

@@ -8,7 +8,7 @@ from flask_login import current_user
 from board import people
 from board.db import db_for_request
 from board.errors import BoardError
-from board.i18n import LANGUAGES, _
+from board.i18n import LANGUAGES, _, translate_field
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import limit_login, limit_registration
 from board.requests import board_settings
@@ -55,7 +55,7 @@ def login_submit():
             "login.html", next=target, email=email, error=_(refusal.message, **refusal.params)
         ), refusal.status
     start_session(user)
-    flash(_("Welcome back, {name}!", name=user.display_name), "success")
+    flash(_("Welcome back, %(name)s!", name=user.display_name), "success")
     return redirect(target)
 
 
@@ -99,11 +99,11 @@ def register():
         except BoardError as refusal:
             session.rollback()
             error = _(refusal.message, **refusal.params)
-            errors = {name: _(text) for name, text in (refusal.fields or {}).items()}
+            errors = {name: translate_field(text) for name, text in (refusal.fields or {}).items()}
             status = refusal.status
         else:
             start_session(user)
-            flash(_("Welcome to the board, {name}!", name=user.display_name), "success")
+            flash(_("Welcome to the board, %(name)s!", name=user.display_name), "success")
             return redirect(target)
     departments = people.list_departments(session)
     return render_template(

@@ -10,42 +10,42 @@ from functools import wraps
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
+from babel.dates import format_skeleton, get_datetime_format
 from flask import flash, g, redirect, request, url_for
+from flask_babel import format_date, format_time, format_timedelta, get_locale, to_user_timezone
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
 
-from board import clock
+from board import clock, events
 from board.db import db_for_request
 from board.errors import BoardError, Invalid
-from board.i18n import _, current_language, translate
+from board.i18n import N_, _, lazy_pgettext, translate_field
 from board.limits import MAX_ID, TAG_LIST_MAX
 from board.web import web
-from models import Event
 
 # Page-friendly wording for refusals whose service message reads like an API's.
 FRIENDLY = {
-    "already_claimed": "Someone else claimed this task first.",
-    "claim_limit": "You already hold {limit} open tasks; finish or release one first.",
-    "task_done": "This task is already done.",
-    "read_only": "Observers watch the board and cannot change it.",
-    "not_claimant": "Only the person who claimed a task may release or complete it.",
-    "not_author": "Only its author may edit an idea.",
-    "voting_closed": "Voting on this challenge has closed.",
-    "vote_budget_spent": "You have used all your votes in this challenge.",
-    "submissions_closed": "This challenge no longer takes ideas.",
+    "already_claimed": N_("Someone else claimed this task first."),
+    "claim_limit": N_("You already hold %(limit)s open tasks; finish or release one first."),
+    "task_done": N_("This task is already done."),
+    "read_only": N_("Observers watch the board and cannot change it."),
+    "not_claimant": N_("Only the person who claimed a task may release or complete it."),
+    "not_author": N_("Only its author may edit an idea."),
+    "voting_closed": N_("Voting on this challenge has closed."),
+    "vote_budget_spent": N_("You have used all your votes in this challenge."),
+    "submissions_closed": N_("This challenge no longer takes ideas."),
 }
 FIELD_NAMES = {
-    "title": "Title",
-    "body": "Text",
-    "tags": "Tags",
-    "description": "Description",
-    "email": "Email",
-    "password": "Password",
-    "display_name": "Name",
-    "department_id": "Department",
-    "idea_id": "Idea",
-    "prompt_id": "Prompt",
+    "title": N_("Title"),
+    "body": N_("Text"),
+    "tags": N_("Tags"),
+    "description": N_("Description"),
+    "email": N_("Email"),
+    "password": N_("Password"),
+    "display_name": N_("Name"),
+    "department_id": N_("Department"),
+    "idea_id": N_("Idea"),
+    "prompt_id": N_("Prompt"),
 }
 
 
@@ -108,7 +108,8 @@ def flash_refusal(error: BoardError) -> None:
     message = _(FRIENDLY.get(error.code, error.message), **error.params)
     if error.fields:
         details = "; ".join(
-            f"{_(FIELD_NAMES.get(name, name))}: {_(text)}" for name, text in error.fields.items()
+            f"{_(FIELD_NAMES.get(name, name))}: {translate_field(text)}"
+            for name, text in error.fields.items()
         )
         message = f"{message} ({details})"
     flash(message, "error")
@@ -121,13 +122,13 @@ def form_text(name: str, max_length: int, required: bool = False) -> str:
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={name: "This text is too long."},
+            fields={name: N_("This text is too long.")},
         )
     if required and not value.strip():
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={name: "This must not be empty."},
+            fields={name: N_("This must not be empty.")},
         )
     return value
 
@@ -148,7 +149,7 @@ def form_int(name: str) -> int | None:
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={name: "Expected a whole number."},
+            fields={name: N_("Expected a whole number.")},
         ) from None
     return value if 0 < value <= MAX_ID else None
 
@@ -177,22 +178,15 @@ def remember_last_seq():
     event after it, so a change that lands while the page renders is never lost."""
     g.page_last_seq = None
     if request.method == "GET" and request.blueprint == "web" and current_user.is_authenticated:
-        g.page_last_seq = db_for_request().scalar(select(func.max(Event.seq))) or 0
+        g.page_last_seq = events.last_seq(db_for_request())
 
 
 @web.app_context_processor
 def page_helpers():
-    # One language decision per rendered page: a board page asks `_` a few hundred times.
-    language = current_language()
-
-    def translate_for_page(message: str, **params) -> str:
-        return translate(message, language, **params)
-
     return {
         "as_target": as_target,
         "page_last_seq": g.get("page_last_seq"),
         "current_path": current_path,
-        "_": translate_for_page,
     }
 
 
@@ -209,38 +203,36 @@ def _parse(value) -> datetime | None:
 
 @web.app_template_filter("ago")
 def ago(value) -> str:
-    """'5 minutes ago' / 'vor 5 Minuten', the same whatever the reader's time zone."""
+    """'5 minutes ago' / 'vor 5 Minuten' (Babel's relative time in the reader's language)."""
     moment = _parse(value)
     if moment is None:
         return ""
-    seconds = (clock.now() - moment).total_seconds()
-    future = seconds < 0
-    seconds = abs(seconds)
-    for limit, unit_one, unit_many, size in (
-        (60, "", "", 1),
-        (3600, "1 minute", "{n} minutes", 60),
-        (86400, "1 hour", "{n} hours", 3600),
-        (86400 * 45, "1 day", "{n} days", 86400),
-        (float("inf"), "1 month", "{n} months", 86400 * 30),
-    ):
-        if seconds < limit:
-            if size == 1:
-                return _("just now")
-            n = int(seconds // size)
-            amount = _(unit_one) if n == 1 else _(unit_many, n=n)
-            return _("in {amount}", amount=amount) if future else _("{amount} ago", amount=amount)
-    return ""
+    delta = moment - clock.now()
+    if abs(delta.total_seconds()) < 60:
+        return _("just now")
+    return format_timedelta(delta, add_direction=True)
 
 
 @web.app_template_filter("when")
 def when(value) -> str:
-    """A full date and time in UTC, for title attributes."""
+    """A full date and time in the reader's language and time zone ("Oct 21, 2026, 2:05 PM",
+    "21.10.2026, 14:05"), for title attributes."""
     moment = _parse(value)
     if moment is None:
         return ""
-    if current_language() == "de":
-        return moment.strftime("%d.%m.%Y, %H:%M UTC")
-    return moment.strftime("%d %b %Y, %H:%M UTC")
+    pattern = get_datetime_format("medium", locale=get_locale())
+    return pattern.replace("{1}", format_date(moment, "medium")).replace(
+        "{0}", format_time(moment, "short")
+    )
+
+
+@web.app_template_filter("day")
+def day(value) -> str:
+    """A short date in the reader's language and time zone: "Oct 21" / "21. Okt."."""
+    moment = _parse(value)
+    if moment is None:
+        return ""
+    return format_skeleton("MMMd", to_user_timezone(moment), locale=get_locale())
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+", re.MULTILINE)
@@ -258,9 +250,23 @@ def excerpt(text: str | None, length: int = 180) -> str:
     return plain[:length].rsplit(" ", 1)[0] + "…"
 
 
-@web.app_template_filter("plural")
-def plural(n: int | None, one: str, many: str) -> str:
-    return _(one, n=n) if n == 1 else _(many, n=n)
+# A stored value (phase, kind, status) as the word a reader sees; the context tells the
+# translator which thing the word names ("closed" challenge, "open" task).
+LABELS = {
+    "collecting": lazy_pgettext("challenge phase", "collecting ideas"),
+    "voting": lazy_pgettext("challenge phase", "voting"),
+    "closed": lazy_pgettext("challenge phase", "closed"),
+    "prompt": lazy_pgettext("kind of prompt", "prompt"),
+    "challenge": lazy_pgettext("kind of prompt", "idea challenge"),
+    "open": lazy_pgettext("task status", "open"),
+    "claimed": lazy_pgettext("task status", "claimed"),
+    "done": lazy_pgettext("task status", "done"),
+}
+
+
+@web.app_template_global("label")
+def label(value: str) -> str:
+    return str(LABELS.get(value, value))
 
 
 @web.app_template_global("dept_class")
@@ -277,53 +283,58 @@ def tojson_attr(value) -> Markup:
     return Markup.escape(json.dumps(value))
 
 
-# Sentences the browser code shows; {n} and {name} are filled in there.
+# Sentences the browser code shows; %(n)s and %(name)s are filled in there (ui.js `t`).
 JS_STRINGS = {
-    "connecting": "Connecting…",
-    "live": "Live",
-    "reconnecting": "Reconnecting…",
-    "offline": "Offline: the page still works, reload to see changes.",
-    "logged_out": "You were logged out.",
-    "caught_up_one": "Caught up: 1 change",
-    "caught_up_many": "Caught up: {n} changes",
-    "presence_one": "1 person on the board now",
-    "presence_many": "{n} people on the board now",
-    "vote": "vote",
-    "votes": "votes",
-    "hidden": "hidden",
-    "no_votes": "No votes yet",
-    "hidden_tallies": "Tallies hidden until the challenge closes",
-    "departments_one": "backed by 1 department",
-    "departments_many": "backed by {n} departments",
-    "comments_one": "1 comment",
-    "comments_many": "{n} comments",
-    "status_open": "Open",
-    "status_in_progress": "In progress",
-    "status_done": "Done",
-    "status_claimed": "Claimed",
-    "claimed_by": "Claimed by",
-    "done_by": "Done by",
-    "free": "Free to claim",
-    "you": "you",
-    "idea_n": "Idea #{id}",
-    "vote_for": "Vote for: {title}",
-    "unvote_for": "Voted for: {title} (press to take it back)",
-    "answers": "Answers: {title}",
-    "error": "Something went wrong. Please try again.",
-    "unreachable": "The board cannot be reached right now; trying again…",
-    "claimed_ok": "The task is yours. Good luck!",
-    "released_ok": "You released the task; someone else can pick it up.",
-    "completed_ok": "Done! Thank you.",
-    "new_nudge": "You have a new nudge.",
-    "just_now": "just now",
-    "kind_prompt": "Prompt",
-    "kind_challenge": "Idea challenge",
-    "phase_collecting": "Open for ideas",
-    "phase_voting": "Voting",
-    "phase_closed": "Closed",
+    "connecting": N_("Connecting…"),
+    "live": N_("Live"),
+    "reconnecting": N_("Reconnecting…"),
+    "offline": N_("Offline: the page still works, reload to see changes."),
+    "logged_out": N_("You were logged out."),
+    "caught_up_one": N_("Caught up: 1 change"),
+    "caught_up_many": N_("Caught up: %(n)s changes"),
+    "presence_one": N_("1 person on the board now"),
+    "presence_many": N_("%(n)s people on the board now"),
+    "vote": N_("vote"),
+    "votes": N_("votes"),
+    "hidden": N_("hidden"),
+    "no_votes": N_("No votes yet"),
+    "hidden_tallies": N_("Tallies hidden until the challenge closes"),
+    "departments_one": N_("backed by 1 department"),
+    "departments_many": N_("backed by %(n)s departments"),
+    "comments_one": N_("1 comment"),
+    "comments_many": N_("%(n)s comments"),
+    "status_open": N_("Open"),
+    "status_in_progress": N_("In progress"),
+    "status_done": N_("Done"),
+    "status_claimed": N_("Claimed"),
+    "claimed_by": N_("Claimed by %(person)s"),
+    "done_by": N_("Done by %(person)s"),
+    "you_after_by": lazy_pgettext("after by", "you"),
+    "free": N_("Free to claim"),
+    "you": N_("you"),
+    "idea_n": N_("Idea #%(id)s"),
+    "vote_for": N_("Vote for: %(title)s"),
+    "unvote_for": N_("Voted for: %(title)s (press to take it back)"),
+    "answers": N_("Answers: %(title)s"),
+    "error": N_("Something went wrong. Please try again."),
+    "unreachable": N_("The board cannot be reached right now; trying again…"),
+    "claimed_ok": N_("The task is yours. Good luck!"),
+    "released_ok": N_("You released the task; someone else can pick it up."),
+    "completed_ok": N_("Done! Thank you."),
+    "new_nudge": N_("You have a new nudge."),
+    "just_now": N_("just now"),
+    "kind_prompt": N_("Prompt"),
+    "kind_challenge": N_("Idea challenge"),
+    "phase_collecting": N_("Open for ideas"),
+    "phase_voting": N_("Voting"),
+    "phase_closed": N_("Closed"),
 }
 
 
 @web.app_template_global("js_strings")
 def js_strings() -> dict[str, str]:
-    return {key: _(text) for key, text in JS_STRINGS.items()}
+    """The browser's sentences in the reader's language; static/js/ui.js fills in the
+    %(name)s placeholders."""
+    return {
+        key: _(text) if isinstance(text, str) else str(text) for key, text in JS_STRINGS.items()
+    }

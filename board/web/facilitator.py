@@ -14,17 +14,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from board import ideas, insights, nudges, people, policy, prompts, tasks
 from board.db import db_for_request
-from board.errorhandlers import translate_field
-from board.errors import BoardError, Invalid, NotFound
-from board.i18n import _, add_german
+from board.errors import BoardError, FieldMessage, Invalid, NotFound
+from board.i18n import N_, _, translate_field
 from board.limits import TEXT_MAX, TITLE_MAX
-from board.requests import FieldMessage, board_settings, query_int
+from board.requests import board_settings, query_int
 from board.text import render_markdown
 from board.web import web
 from board.web.charts import evenness_sparkline, participation_charts
 from board.web.common import FIELD_NAMES, flash_refusal, login_page, safe_next
 
-MAX_TASKS_AT_ONCE = 20
 # How the shared refusal messages name this module's form fields.
 FIELD_NAMES.update(
     {
@@ -35,8 +33,8 @@ FIELD_NAMES.update(
         "titles": "Tasks",
         "submissions_close_at": "Submissions close",
         "voting_close_at": "Voting closes",
-        "votes_per_person": "Votes per person",
-        "hide_tallies": "Hide the tallies",
+        "votes_per_person": N_("Votes per person"),
+        "hide_tallies": N_("Hide the tallies"),
     }
 )
 
@@ -66,7 +64,7 @@ def _form_text(name: str, limit: int) -> str:
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={name: FieldMessage("At most {limit} characters.", limit=limit)},
+            fields={name: FieldMessage("At most %(limit)s characters.", limit=limit)},
         )
     return value
 
@@ -96,7 +94,7 @@ def _form_time(name: str) -> datetime | None:
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
-            fields={name: "Expected a date and time."},
+            fields={name: N_("Expected a date and time.")},
         ) from None
     if value.tzinfo is None:
         offset = _form_int("tz_offset") or 0
@@ -248,26 +246,9 @@ def turn_into_tasks(prompt_id: int, idea_id: int):
 
     def action(session):
         _idea_of(session, prompt_id, idea_id)
-        policy.require(current_user, "task.create")
-        titles = [
-            line.strip() for line in _form_text("titles", TEXT_MAX).splitlines() if line.strip()
-        ]
-        if not titles or len(titles) > MAX_TASKS_AT_ONCE:
-            raise Invalid(
-                "Some fields are missing or invalid.",
-                code="invalid_fields",
-                fields={"titles": f"Write 1 to {MAX_TASKS_AT_ONCE} tasks, one per line."},
-            )
-        too_long = [t for t in titles if len(t) > TITLE_MAX]
-        if too_long:
-            raise Invalid(
-                "Some fields are missing or invalid.",
-                code="invalid_fields",
-                fields={"titles": FieldMessage("At most {limit} characters.", limit=TITLE_MAX)},
-            )
-        for title in titles:
-            tasks.create_task(session, current_user, title, "", idea_id)
-        flash(_("{n} tasks created. Anyone can claim them now.", n=len(titles)), "success")
+        lines = _form_text("titles", TEXT_MAX).splitlines()
+        created = tasks.create_tasks_for_idea(session, current_user, idea_id, lines)
+        flash(_("%(n)s tasks created. Anyone can claim them now.", n=len(created)), "success")
 
     return _form_action(prompt_id, f"#idea-{idea_id}", action)
 
@@ -338,145 +319,3 @@ def help_page():
         metrics=insights.METRICS,
         here=request.full_path.rstrip("?"),
     )
-
-
-add_german(
-    {
-        # pages
-        "Prompts and challenges": "Impulse und Challenges",
-        "Prompt": "Impuls",
-        "Challenge": "Challenge",
-        "prompt": "Impuls",
-        "challenge": "Challenge",
-        "collecting": "sammelt Ideen",
-        "voting": "Abstimmung",
-        "closed": "abgeschlossen",
-        "Post a prompt or a challenge": "Impuls oder Challenge posten",
-        "Kind": "Art",
-        "An open question": "Eine offene Frage",
-        "An idea challenge with a time box": "Eine Ideen-Challenge mit Fristen",
-        "Title": "Titel",
-        "Text": "Text",
-        "Submissions close": "Einreichung endet",
-        "Voting closes": "Abstimmung endet",
-        "Hide the tallies until the challenge closes (against bandwagon voting)": "Stimmen bis zum Ende verbergen (gegen Mitläufer-Effekte)",
-        "Votes per person (empty: one per idea, no budget)": "Stimmen pro Person (leer: eine pro Idee, kein Budget)",
-        "Times are in your browser's time zone (UTC without JavaScript).": "Zeiten gelten in der Zeitzone deines Browsers (ohne JavaScript: UTC).",
-        "Post": "Posten",
-        "Posted.": "Gepostet.",
-        "No prompts yet.": "Noch keine Impulse.",
-        "ideas": "Ideen",
-        "Ideas": "Ideen",
-        "Phase": "Phase",
-        "Collecting ideas until {when}": "Sammelt Ideen bis {when}",
-        "Voting until {when}": "Abstimmung bis {when}",
-        "Closed on {when}": "Abgeschlossen am {when}",
-        "The tallies stay hidden until the challenge closes; ideas appear in an order shuffled "
-        "for you.": "Die Stimmen bleiben bis zum Ende verborgen; die Ideen erscheinen in einer "
-        "für dich gemischten Reihenfolge.",
-        "You have used {used} of your {budget} votes.": "Du hast {used} von {budget} Stimmen vergeben.",
-        "Add your idea": "Deine Idee einreichen",
-        "Submit idea": "Idee einreichen",
-        "Your idea is in.": "Deine Idee ist eingereicht.",
-        "No ideas yet. Be the first!": "Noch keine Ideen. Mach den Anfang!",
-        "votes": "Stimmen",
-        "departments": "Abteilungen",
-        "hidden": "verborgen",
-        "Vote": "Abstimmen",
-        "Take back my vote": "Stimme zurücknehmen",
-        "comments": "Kommentare",
-        "Add a mentor note": "Mentoren-Hinweis hinzufügen",
-        "Mentor note added.": "Mentoren-Hinweis hinzugefügt.",
-        "Results": "Ergebnisse",
-        "{people} people from {departments} departments took part: {ideas} ideas, {votes} votes.": "{people} Personen aus {departments} Abteilungen haben mitgemacht: {ideas} Ideen, "
-        "{votes} Stimmen.",
-        "Rank": "Platz",
-        "Idea": "Idee",
-        "Departments supporting": "Unterstützende Abteilungen",
-        "Winner": "Gewinner",
-        "Turn into tasks": "In Aufgaben umwandeln",
-        "One task per line. They start unclaimed: people pick them up themselves.": "Eine Aufgabe pro Zeile. Sie sind zunächst frei: alle übernehmen sie selbst.",
-        "Create tasks": "Aufgaben anlegen",
-        "{n} tasks created. Anyone can claim them now.": "{n} Aufgaben angelegt. Alle können sie jetzt übernehmen.",
-        "Tasks from this idea": "Aufgaben aus dieser Idee",
-        "open": "offen",
-        "claimed": "übernommen",
-        "done": "erledigt",
-        "by {name}": "von {name}",
-        "All prompts": "Alle Impulse",
-        # nudges
-        "Nudges": "Anstöße",
-        "Received": "Erhalten",
-        "Sent": "Gesendet",
-        "No nudges yet.": "Noch keine Anstöße.",
-        "Mark read": "Als gelesen markieren",
-        "read": "gelesen",
-        "new": "neu",
-        "From {name}": "Von {name}",
-        "To {name}": "An {name}",
-        "To whoever holds “{task}”": "An die Person mit „{task}“",
-        "To everyone in {department}": "An alle in {department}",
-        "Nudge sent.": "Anstoß gesendet.",
-        "Tasks": "Aufgaben",
-        "Votes per person": "Stimmen pro Person",
-        "Hide the tallies": "Stimmen verbergen",
-        "unread nudges": "ungelesene Anstöße",
-        # help page
-        "Where help is needed": "Wo Hilfe gebraucht wird",
-        "Only you see this page. Nudge, encourage, ask: nobody is assigned anything here.": "Nur du siehst diese Seite. Anstoßen, ermutigen, fragen: hier wird niemandem etwas "
-        "zugewiesen.",
-        "Quiet for": "Ruhig seit",
-        "days": "Tagen",
-        "weeks shown": "Wochen angezeigt",
-        "Update": "Aktualisieren",
-        "Is the task force really flat?": "Ist die Taskforce wirklich hierarchiefrei?",
-        "Evenness": "Gleichverteilung",
-        "Evenness is 1 − Gini over everyone taking part: 1 means everyone contributes equally, "
-        "0 means one person does everything.": "Gleichverteilung ist 1 − Gini über alle Mitwirkenden: 1 heißt, alle tragen gleich "
-        "viel bei, 0 heißt, eine Person macht alles.",
-        "over the last {weeks} weeks": "in den letzten {weeks} Wochen",
-        "change since the first week": "Veränderung seit der ersten Woche",
-        "Evenness per week": "Gleichverteilung pro Woche",
-        "no activity": "keine Aktivität",
-        "Share of the most active 10 % of people ({n} of {people})": "Anteil der aktivsten 10 % ({n} von {people})",
-        "Most active department": "Aktivste Abteilung",
-        "Contributors": "Beitragende",
-        "Total": "Gesamt",
-        "Votes": "Stimmen",
-        "Comments": "Kommentare",
-        "Tasks done": "Erledigte Aufgaben",
-        "{n} contributions": "{n} Beiträge",
-        "Tasks claimed but untouched for {days} days or more": "Aufgaben, seit {days} Tagen oder länger übernommen, aber unberührt",
-        "Tasks nobody has claimed for {days} days or more": "Aufgaben, die seit {days} Tagen oder länger niemand übernommen hat",
-        "Ideas without a vote or comment after {days} days": "Ideen ohne Stimme oder Kommentar nach {days} Tagen",
-        "People quiet for {days} days or more": "Personen, die seit {days} Tagen oder länger ruhig sind",
-        "Departments quiet for {days} days or more": "Abteilungen, die seit {days} Tagen oder länger ruhig sind",
-        "Participation per department": "Beteiligung pro Abteilung",
-        "Nothing here. Fine!": "Nichts zu tun. Prima!",
-        "Task": "Aufgabe",
-        "Held by": "Übernommen von",
-        "Idle": "Unberührt",
-        "Waiting": "Wartet",
-        "Created by": "Angelegt von",
-        "Author": "Von",
-        "Age": "Alter",
-        "Person": "Person",
-        "Department": "Abteilung",
-        "Last active": "Zuletzt aktiv",
-        "never": "nie",
-        "People": "Personen",
-        "{n}\u00a0days": "{n}\u00a0Tage",  # a duration (no-break space keeps it on one line)
-        "Nudge": "Anstoßen",
-        "Send nudge": "Anstoß senden",
-        "nobody to nudge": "niemand anzustoßen",
-        "Message": "Nachricht",
-        "Send to everyone in": "An alle senden in",
-        "Nudge {name}": "{name} anstoßen",
-        "week of": "Woche ab",
-        "The numbers behind the charts": "Die Zahlen hinter den Diagrammen",
-        "Week": "Woche",
-        "Votes are counted, never attributed: nobody sees who voted for what.": "Stimmen werden gezählt, nie zugeordnet: niemand sieht, wer wofür gestimmt hat.",
-        "Expected a date and time.": "Erwartet wird Datum und Uhrzeit.",
-        f"Write 1 to {MAX_TASKS_AT_ONCE} tasks, one per line.": f"Schreibe 1 bis {MAX_TASKS_AT_ONCE} Aufgaben, eine pro Zeile.",
-    }
-)

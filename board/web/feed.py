@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_skeleton
 from flask import (
     Response,
     abort,
@@ -24,50 +25,19 @@ from flask_login import current_user, login_required
 from board import clock, feed, people
 from board.db import db_for_request
 from board.errors import Invalid
-from board.i18n import LANGUAGES, _, add_german, current_language, translate
+from board.i18n import LANGUAGES, N_, _, current_language, translate, translate_field
 from board.requests import atom_url, board_tz
 from board.web import web
-from models import Department
 
 PERIOD_LABELS = {
-    "7": "Last 7 days",
-    "30": "Last 30 days",
-    "90": "Last 90 days",
-    "all": "All time",
-    "custom": "Between these dates",
+    "7": N_("Last 7 days"),
+    "30": N_("Last 30 days"),
+    "90": N_("Last 90 days"),
+    "all": N_("All time"),
+    "custom": N_("Between these dates"),
 }
 CSV_LIMIT = 10_000
 ATOM_LIMIT = 100
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_MONTHS_DE = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
 def _query_string(args: list[tuple[str, str]]) -> str:
@@ -79,15 +49,12 @@ def day_label(day: date, language: str, today: date) -> str:
         return _("Today")
     if day == today - timedelta(days=1):
         return _("Yesterday")
-    if language == "de":
-        return f"{_WEEKDAYS_DE[day.weekday()]}, {day.day}. {_MONTHS_DE[day.month - 1]} {day.year}"
-    return f"{_WEEKDAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return format_date(day, "full", locale=language)
 
 
 def short_date(day: date, language: str) -> str:
-    if language == "de":
-        return f"{day.day}.{day.month}."
-    return f"{day.day} {_MONTHS[day.month - 1][:3]}"
+    """ "Oct 21" / "21. Okt." """
+    return format_skeleton("MMMd", day, locale=language)
 
 
 def _days(items: list[feed.FeedItem], tz: ZoneInfo) -> list[tuple[date, str, list]]:
@@ -125,7 +92,7 @@ def chart(weeks: list[feed.Week], language: str) -> dict:
                     "value_y": round(top + height - h - 4, 1),
                     "middle": round(x + bar / 2, 1),
                     "title": _(
-                        "Week of {date}, {what}: {count}", date=when, count=value, what=name
+                        "Week of %(date)s, %(what)s: %(count)s", date=when, count=value, what=name
                     ),
                 }
             )
@@ -142,9 +109,8 @@ def chart(weeks: list[feed.Week], language: str) -> dict:
 
 
 def long_date(day: date, language: str) -> str:
-    if language == "de":
-        return f"{day.day}. {_MONTHS_DE[day.month - 1]} {day.year}"
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    """ "October 21, 2026" / "21. Oktober 2026" """
+    return format_date(day, "long", locale=language)
 
 
 def summary_title(session, flt: feed.FeedFilter) -> str:
@@ -156,12 +122,12 @@ def summary_title(session, flt: feed.FeedFilter) -> str:
         if start and end:
             title = f"{start} – {end}"
         else:
-            title = _("Since {date}", date=start) if start else _("Until {date}", date=end)
+            title = _("Since %(date)s", date=start) if start else _("Until %(date)s", date=end)
     else:
         title = _(PERIOD_LABELS[flt.period])
     if flt.department_id is not None:
-        department = session.get(Department, flt.department_id)
-        title = f"{title} · {department.name}"
+        department = people.get_department(session, flt.department_id)
+        title = f"{title} · {department.name}" if department else title
     return title
 
 
@@ -213,7 +179,9 @@ def feed_page():
         flt, before = feed.filter_from_args(session, request.args), _before_arg()
     except Invalid as problem:
         flt, before, status = feed.FeedFilter(), None, 400
-        error = [_(text) for text in (problem.fields or {}).values()] or [_(problem.message)]
+        error = [translate_field(t) for t in (problem.fields or {}).values()] or [
+            _(problem.message)
+        ]
     context = _page_context(session, flt, tz, before)
     token = current_user.feed_token
     return render_template(
@@ -221,7 +189,7 @@ def feed_page():
         **context,
         error=error,
         departments=people.list_departments(session),
-        kinds=[(kind, _(label)) for kind, label in feed.KIND_LABELS.items()],
+        kinds=[(kind, str(label)) for kind, label in feed.KIND_LABELS.items()],
         periods=[(value, _(label)) for value, label in PERIOD_LABELS.items()],
         atom_url=atom_url(token),
         timezone=tz.key,
@@ -315,7 +283,7 @@ def feed_atom(token: str):
     body = feed.feed_atom(
         page.items,
         language=language,
-        title=translate("Task-force board activity", language),
+        title=translate(N_("Task-force board activity"), language),
         feed_id=f"tag:{host},2026:board-activity",
         entry_id_prefix=f"tag:{host},2026:event-",
         self_url=request.url,
@@ -352,60 +320,3 @@ def create_feed_token():
 def revoke_feed_token():
     feed.revoke_feed_token(db_for_request(), current_user)
     return _back_to_feed()
-
-
-add_german(
-    {
-        "Activity": "Aktivität",
-        "What the task force did, newest first, live.": "Was die Taskforce getan hat, das Neueste zuerst, live.",
-        "Today": "Heute",
-        "Yesterday": "Gestern",
-        "Last 7 days": "Letzte 7 Tage",
-        "Last 30 days": "Letzte 30 Tage",
-        "Last 90 days": "Letzte 90 Tage",
-        "All time": "Gesamter Zeitraum",
-        "Between these dates": "Zwischen diesen Daten",
-        "ideas posted": "Ideen gepostet",
-        "tasks done": "Aufgaben erledigt",
-        "challenges run": "Challenges gelaufen",
-        "departments took part": "Abteilungen beteiligt",
-        "Week of {date}, {what}: {count}": "Woche ab {date}, {what}: {count}",
-        "Ideas posted and tasks done per week": "Gepostete Ideen und erledigte Aufgaben pro Woche",
-        "Filter": "Filter",
-        "Department": "Abteilung",
-        "All departments": "Alle Abteilungen",
-        "Kind of activity": "Art der Aktivität",
-        "Period": "Zeitraum",
-        "From": "Von",
-        "To": "Bis",
-        "Apply": "Anwenden",
-        "Reset": "Zurücksetzen",
-        "Export CSV": "Als CSV exportieren",
-        "Live": "Live",
-        "Connecting…": "Verbinde …",
-        "Reconnecting…": "Verbindung wird wiederhergestellt …",
-        "Not live: this view ends in the past.": "Nicht live: Dieser Zeitraum liegt in der Vergangenheit.",
-        "No activity matches these filters.": "Keine Aktivität passt zu diesen Filtern.",
-        "Older activity": "Ältere Aktivität",
-        "Back to the newest": "Zurück zum Neuesten",
-        "Your private feed URL": "Deine private Feed-Adresse",
-        "Follow the board's public activity in your feed reader or mail client without logging in.": "Verfolge die öffentliche Aktivität des Boards im Feedreader oder Mailprogramm, "
-        "ohne dich anzumelden.",
-        "Anyone who has this address can read the board's public activity: renew it if it got out, "
-        "revoke it when you no longer need it.": "Wer diese Adresse kennt, kann die öffentliche Aktivität des Boards lesen: Erneuere sie, "
-        "wenn sie in falsche Hände geraten ist, und widerrufe sie, wenn du sie nicht mehr brauchst.",
-        "Atom feed URL": "Adresse des Atom-Feeds",
-        "Copy": "Kopieren",
-        "Copied": "Kopiert",
-        "Create a feed URL": "Feed-Adresse erzeugen",
-        "Renew": "Erneuern",
-        "Revoke": "Widerrufen",
-        "Times are in {zone}.": "Zeiten in {zone}.",
-        "Task-force board activity": "Aktivität im Taskforce-Board",
-        "Summary": "Zusammenfassung",
-        "Since {date}": "Seit {date}",
-        "Until {date}": "Bis {date}",
-        "Some filters were not understood; showing the last 30 days.": "Einige Filter waren unverständlich; angezeigt werden die letzten 30 Tage.",
-        "{count} new": "{count} neu",
-    }
-)

@@ -20,8 +20,6 @@ from board.web.common import (
     form_text,
     login_page,
 )
-from board.web.pages import comment_counts
-from models import Prompt
 
 
 @web.get("/ideas/<int:idea_id>")
@@ -29,14 +27,16 @@ from models import Prompt
 def idea_page(idea_id: int):
     session = db_for_request()
     idea = ideas.get_idea(session, current_user, idea_id)
-    prompt_row = session.get(Prompt, idea["prompt_id"]) if idea["prompt_id"] else None
+    prompt = (
+        prompts.get_prompt(session, current_user, idea["prompt_id"]) if idea["prompt_id"] else None
+    )
     return render_template(
         "idea.html",
         idea=idea,
         comments=ideas.list_comments(session, current_user, idea_id),
         tasks=tasks.list_tasks(session, current_user, idea_id=idea_id),
-        prompt=prompts.prompt_dict(prompt_row) if prompt_row else None,
-        comment_counts=comment_counts(session, [idea_id]),
+        prompt=prompt,
+        comment_counts=ideas.comment_counts(session, current_user, [idea_id]),
     )
 
 

@@ -8,55 +8,10 @@ from flask_login import current_user
 from board import invites, policy
 from board.db import db_for_request
 from board.errors import BoardError
-from board.i18n import _, add_german
+from board.i18n import _
 from board.requests import board_settings
 from board.web import web
 from board.web.common import flash_refusal, login_page
-
-add_german(
-    {
-        # board/invites.py's refusals
-        "This invite link is not valid any more; ask for a new one.": "Dieser Einladungslink "
-        "gilt nicht mehr; bitte um einen neuen.",
-        "Registration is open to addresses at %(domains)s only; ask the facilitator for an "
-        "invite link.": "Registrieren können sich nur Adressen bei %(domains)s; bitte die "
-        "Moderation um einen Einladungslink.",
-        "No such invite.": "Diese Einladung gibt es nicht.",
-        # register.html
-        "You were invited to the board: welcome!": "Du wurdest zum Board eingeladen: willkommen!",
-        "Registration is open to addresses at %(domains)s.": "Registrieren können sich "
-        "Adressen bei %(domains)s.",
-        # invites.html
-        "Anyone with an address at %(domains)s may register. An invite link lets someone "
-        "else join too.": "Alle mit einer Adresse bei %(domains)s können sich registrieren. "
-        "Mit einem Einladungslink kommen auch andere dazu.",
-        "Anyone may register. An invite link is a handy way to bring a colleague in.": "Alle "
-        "können sich registrieren. Mit einem Einladungslink holst du Kolleginnen und Kollegen "
-        "bequem dazu.",
-        "Valid for (days)": "Gültig für (Tage)",
-        "Reusable until it expires (otherwise: one registration)": "Mehrfach nutzbar, bis er "
-        "abläuft (sonst: eine Registrierung)",
-        "Make an invite link": "Einladungslink erstellen",
-        "Made": "Erstellt",
-        "By": "Von",
-        "Kind": "Art",
-        "Used": "Genutzt",
-        "Expires": "Läuft ab",
-        "Status": "Status",
-        "IT (command line)": "IT (Kommandozeile)",
-        "single use": "einmalig",
-        "reusable": "mehrfach",
-        "active": "aktiv",
-        "used": "genutzt",
-        "expired": "abgelaufen",
-        "revoked": "widerrufen",
-        "Revoke": "Widerrufen",
-        "No invite links yet.": "Noch keine Einladungslinks.",
-        "Invite links": "Einladungslinks",
-        "New invite link, shown only now: %(url)s": "Neuer Einladungslink, nur jetzt sichtbar: %(url)s",
-        "The invite link no longer works.": "Der Einladungslink funktioniert nicht mehr.",
-    }
-)
 
 
 @web.get("/invites")

@@ -23,7 +23,7 @@ from flask import session as cookie_session
 from board import clock, oidc
 from board.db import db_for_request
 from board.errors import BoardError
-from board.i18n import _, add_german, current_language
+from board.i18n import N_, _, current_language
 from board.security import start_session
 from board.settings import Settings
 from board.web import web
@@ -31,60 +31,6 @@ from board.web.common import safe_next
 
 log = logging.getLogger(__name__)
 
-# German for the company login's sentences (pages and board/oidc.py's refusals), here in
-# one block so that they move to translations/de in one go once the catalogs land.
-add_german(
-    {
-        "Sign in with %(name)s": "Mit %(name)s anmelden",
-        "your company account": "deinem Firmenkonto",
-        "or with your board password": "oder mit deinem Board-Passwort",
-        "Your first sign-in creates your board account, with your name and department "
-        "from the company directory.": "Bei deiner ersten Anmeldung wird dein Konto auf dem "
-        "Board angelegt, mit Name und Abteilung aus dem Firmenverzeichnis.",
-        "Password login is switched off here; sign in with your company account.": "Die "
-        "Anmeldung mit Passwort ist hier abgeschaltet; melde dich mit deinem Firmenkonto an.",
-        "Welcome, %(name)s!": "Willkommen, %(name)s!",
-        "Company login did not work": "Die Firmenanmeldung hat nicht geklappt",
-        "Try again": "Noch einmal versuchen",
-        "Log in with your board password instead": "Stattdessen mit deinem Board-Passwort anmelden",
-        "IT can find what happened in the board's log (%(time)s UTC).": "Die IT findet im "
-        "Protokoll des Boards, was passiert ist (%(time)s UTC).",
-        "The company login cannot be reached right now. Please try again in a few minutes.": "Die "
-        "Firmenanmeldung ist gerade nicht erreichbar. Bitte versuche es in ein paar Minuten "
-        "noch einmal.",
-        "The company login is not set up correctly. Please tell IT; they will find the "
-        "details in the board's log.": "Die Firmenanmeldung ist nicht richtig eingerichtet. "
-        "Bitte sag der IT Bescheid; die Einzelheiten stehen im Protokoll des Boards.",
-        "The login was cancelled at your company account, so you are not logged in.": "Die "
-        "Anmeldung wurde bei deinem Firmenkonto abgebrochen, du bist also nicht angemeldet.",
-        "The login took too long or was started in another window. Please try again.": "Die "
-        "Anmeldung hat zu lange gedauert oder wurde in einem anderen Fenster begonnen. Bitte "
-        "versuche es noch einmal.",
-        "Your company account answered in a way the board could not check, so you are not "
-        "logged in. Please try again; if it happens again, tell IT.": "Das Board konnte die "
-        "Antwort deines Firmenkontos nicht prüfen, deshalb bist du nicht angemeldet. Bitte "
-        "versuche es noch einmal; wenn es wieder passiert, sag der IT Bescheid.",
-        "Your company account did not send the board everything it needs (%(claim)s is "
-        "missing). Please ask IT to check the board's login settings.": "Dein Firmenkonto hat "
-        "dem Board nicht alles geschickt, was es braucht (es fehlt: %(claim)s). Bitte wende "
-        "dich an die IT, damit sie die Anmeldeeinstellungen des Boards prüft.",
-        "Your company account sent the board a value it cannot use (%(claim)s). Please ask "
-        "IT to check the board's login settings.": "Dein Firmenkonto hat dem Board einen Wert "
-        "geschickt, mit dem es nichts anfangen kann (%(claim)s). Bitte wende dich an die IT, "
-        "damit sie die Anmeldeeinstellungen des Boards prüft.",
-        "There is already a board account with your e-mail address, but your company "
-        "account does not confirm the address, so the board cannot connect them. Please ask "
-        "IT for help.": "Es gibt schon ein Konto auf dem Board mit deiner E-Mail-Adresse, aber "
-        "dein Firmenkonto bestätigt die Adresse nicht, deshalb kann das Board die beiden nicht "
-        "verbinden. Bitte wende dich an die IT.",
-        "The board account with your e-mail address belongs to another company account. "
-        "Please ask IT for help.": "Das Konto auf dem Board mit deiner E-Mail-Adresse gehört zu "
-        "einem anderen Firmenkonto. Bitte wende dich an die IT.",
-        "Your account on the board has been switched off. If you think this is a mistake, "
-        "please ask IT.": "Dein Konto auf dem Board wurde abgeschaltet. Wenn du glaubst, dass "
-        "das ein Irrtum ist, wende dich bitte an die IT.",
-    }
-)
 
 CLIENT_NAME = "company"
 _NEXT = "oidc_next"
@@ -133,25 +79,29 @@ def _settings() -> Settings:
 FAILURES = {
     "provider_unreachable": (
         503,
-        "The company login cannot be reached right now. Please try again in a few minutes.",
+        N_("The company login cannot be reached right now. Please try again in a few minutes."),
     ),
     "provider_misconfigured": (
         503,
-        "The company login is not set up correctly. Please tell IT; they will find the "
-        "details in the board's log.",
+        N_(
+            "The company login is not set up correctly. Please tell IT; they will find the "
+            "details in the board's log."
+        ),
     ),
     "login_cancelled": (
         400,
-        "The login was cancelled at your company account, so you are not logged in.",
+        N_("The login was cancelled at your company account, so you are not logged in."),
     ),
     "login_expired": (
         400,
-        "The login took too long or was started in another window. Please try again.",
+        N_("The login took too long or was started in another window. Please try again."),
     ),
     "provider_error": (
         502,
-        "Your company account answered in a way the board could not check, so you are not "
-        "logged in. Please try again; if it happens again, tell IT.",
+        N_(
+            "Your company account answered in a way the board could not check, so you are not "
+            "logged in. Please try again; if it happens again, tell IT."
+        ),
     ),
 }
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from board import ideas, people, prompts, tasks
 from board.db import db_for_request
@@ -12,30 +11,8 @@ from board.ideas import SORTS
 from board.limits import SEARCH_MAX
 from board.web import web
 from board.web.common import login_page, query_int
-from models import Comment, Idea, IdeaTag
 
 TASK_COLUMNS = ("open", "claimed", "done")
-
-
-def comment_counts(session, idea_ids: list[int]) -> dict[int, int]:
-    if not idea_ids:
-        return {}
-    rows = session.execute(
-        select(Comment.idea_id, func.count(Comment.id))
-        .where(Comment.idea_id.in_(idea_ids))
-        .group_by(Comment.idea_id)
-    )
-    return dict(rows.all())
-
-
-def idea_titles(session, idea_ids: set[int]) -> dict[int, str]:
-    if not idea_ids:
-        return {}
-    return dict(session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(idea_ids))).all())
-
-
-def tags_in_use(session) -> list[str]:
-    return list(session.scalars(select(IdeaTag.tag).distinct().order_by(IdeaTag.tag)))
 
 
 def group_tasks(items: list[dict]) -> dict[str, list[dict]]:
@@ -71,14 +48,16 @@ def board():
         filters=filters,
         filtered=any(filters.values()),
         ideas=idea_list,
-        comment_counts=comment_counts(session, [i["id"] for i in idea_list]),
+        comment_counts=ideas.comment_counts(session, current_user, [i["id"] for i in idea_list]),
         columns=group_tasks(task_list),
-        idea_titles=idea_titles(session, {t["idea_id"] for t in task_list if t["idea_id"]}),
+        idea_titles=ideas.idea_titles(
+            session, current_user, {t["idea_id"] for t in task_list if t["idea_id"]}
+        ),
         current_prompts=[p for p in all_prompts if p["phase"] != "closed"],
         open_prompts=[p for p in all_prompts if p["phase"] == "collecting"],
         prompt_titles={p["id"]: p["title"] for p in all_prompts},
         departments=people.list_departments(session),
-        tags=tags_in_use(session),
+        tags=ideas.tags_in_use(session, current_user),
     )
 
 
@@ -94,5 +73,7 @@ def my_tasks():
         held=[t for t in mine if t["status"] == "claimed"],
         completed=[t for t in mine if t["status"] == "done"],
         open_tasks=open_tasks,
-        idea_titles=idea_titles(session, {t["idea_id"] for t in every if t["idea_id"]}),
+        idea_titles=ideas.idea_titles(
+            session, current_user, {t["idea_id"] for t in every if t["idea_id"]}
+        ),
     )

@@ -9,7 +9,7 @@ from flask_login import current_user
 from board import ideas, tasks
 from board.db import db_for_request
 from board.errors import BoardError
-from board.i18n import _
+from board.i18n import N_, _
 from board.limits import TEXT_MAX, TITLE_MAX
 from board.requests import board_settings
 from board.text import render_markdown
@@ -55,9 +55,9 @@ def post_task():
 
 
 _DONE_MESSAGES = {
-    "claim": "The task is yours. Good luck!",
-    "release": "You released the task; someone else can pick it up.",
-    "complete": "Done! Thank you.",
+    "claim": N_("The task is yours. Good luck!"),
+    "release": N_("You released the task; someone else can pick it up."),
+    "complete": N_("Done! Thank you."),
 }
 
 

@@ -18,15 +18,16 @@ function deptClass(department) {
   return `dept-c${(department?.id || 0) % 8}`;
 }
 
-/** Fill a `person` span (dot, name or "you", department). */
-function fillPerson(root, user) {
+/** Fill a `person` span (dot, name or "you", department). `you` is the word for the
+ * reader in this place of the sentence ("Übernommen von dir"). */
+function fillPerson(root, user, you = t("you")) {
   const person = root.querySelector(".person");
   if (!person || !user) return;
   const dot = person.querySelector(".dept-dot");
   if (dot) dot.className = `dept-dot ${deptClass(user.department)}`;
   person.classList.toggle("is-you", user.id === me.id);
   const name = person.querySelector("[data-field=name]");
-  if (name) name.textContent = user.id === me.id ? t("you") : user.display_name;
+  if (name) name.textContent = user.id === me.id ? you : user.display_name;
   const department = person.querySelector("[data-field=department]");
   if (department) department.textContent = user.department?.name || "";
 }
@@ -173,17 +174,21 @@ function claimLine(task) {
     line.textContent = t("free");
     return line;
   }
-  line.append(`${t(task.status === "done" ? "done_by" : "claimed_by")} `);
+  // "Claimed by %(person)s": the sentence around the person, in the reader's word order.
+  const sentence = t(task.status === "done" ? "done_by" : "claimed_by");
+  const [before, after = ""] = sentence.split("%(person)s");
+  const you = t("you_after_by");
+  line.append(before);
   const person = fromTemplate("tpl-person");
   if (person) {
     const holder = document.createElement("span");
     holder.append(person);
-    fillPerson(holder, task.claimed_by);
+    fillPerson(holder, task.claimed_by, you);
     line.append(person);
   } else {
-    line.append(task.claimed_by.id === me.id ? t("you") : task.claimed_by.display_name);
+    line.append(task.claimed_by.id === me.id ? you : task.claimed_by.display_name);
   }
-  line.append(" · ");
+  line.append(`${after} · `);
   const time = document.createElement("time");
   time.dataset.field = "time";
   fillTime(time, task.status === "done" ? task.completed_at : task.claimed_at);

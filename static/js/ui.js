@@ -18,10 +18,10 @@ export const me = {
   lang: body.dataset.lang || document.documentElement.lang || "en",
 };
 
-/** A translated sentence with {name} placeholders filled in. */
+/** A translated sentence with its gettext-style %(name)s placeholders filled in. */
 export function t(key, params = {}) {
   const text = strings[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  return text.replace(/%\((\w+)\)[sd]/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
 /** "1 vote" / "3 votes": the `_one` or `_many` sentence for n. */
