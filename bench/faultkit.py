@@ -82,7 +82,9 @@ def prepare_board(
     if not migrated:
         migrate(url)
     secret = secrets.token_hex(32)
-    settings = Settings(instance_path=workdir / "instance", database_url=url, secret_key=secret)
+    settings = Settings(
+        instance_path=workdir / "instance", database_url=url, secret_key=secret, testing=True
+    )
     app = create_app(settings=settings)
     password_hash = hash_password(PASSWORD)
     logins = []

@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from board import backup, people
+from board import backup, people, tallies
 from board import invites as invite_service
 from board.demo import demo_command
 from board.errors import BoardError
@@ -65,6 +65,26 @@ def remove_user(email):
         except BoardError as error:
             raise click.ClickException(error.message) from None
         click.echo(f"{user.email} can no longer log in.")
+
+
+@click.command("render-markdown")
+@with_appcontext
+def render_markdown_command():
+    """Re-render the stored HTML of every idea and comment (after the renderer changed)."""
+    engine = current_app.extensions["board_db"].engine
+    with engine.begin() as connection:
+        count = tallies.render_all(connection)
+    click.echo(f"Rendered {count} texts.")
+
+
+@click.command("recount-tallies")
+@with_appcontext
+def recount_tallies_command():
+    """Recount every idea's stored tallies from its votes (after the hot formula changed)."""
+    engine = current_app.extensions["board_db"].engine
+    with engine.begin() as connection:
+        count = tallies.recount_all(connection)
+    click.echo(f"Recounted {count} ideas.")
 
 
 @click.command("backup")
@@ -128,6 +148,8 @@ def revoke_invite(invite_id):
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(invites_group)
+    app.cli.add_command(render_markdown_command)
+    app.cli.add_command(recount_tallies_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(demo_command)

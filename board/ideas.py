@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import random
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import zlib
+from datetime import datetime
 
-from sqlalchemy import and_, case, delete, func, or_, select, true
+from sqlalchemy import delete, event, func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from board import clock, events, policy
+from board import clock, events, paging, policy, ranking, search
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.i18n import N_
 from board.limits import MAX_ID
@@ -22,7 +22,6 @@ from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
 SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
 _TAG = re.compile(r"^[\w][\w\- ]{0,39}$")
-HOT_RECENT = timedelta(days=7)
 
 
 def author_dict(user: User) -> dict:
@@ -59,49 +58,71 @@ def _require_text(fields: dict[str, str], name: str, value: str | None) -> None:
         fields[name] = N_("This must not be empty.")
 
 
+# ---- stored renderings -----------------------------------------------------------------
+
+
+@event.listens_for(Idea, "before_insert")
+@event.listens_for(Comment, "before_insert")
+def _render_new_text(_mapper, _connection, target: Idea | Comment) -> None:
+    """Markdown is rendered once, when the text is written (`flask render-markdown` redoes
+    it for every row when the renderer changes)."""
+    target.body_html = render_markdown(target.body)
+    if isinstance(target, Idea):
+        if target.created_at is None:
+            target.created_at = clock.now()
+        if not target.vote_count:
+            target.hot_score = ranking.hot_score(0, 0, None, target.created_at)
+
+
+@event.listens_for(Idea, "before_update")
+@event.listens_for(Comment, "before_update")
+def _render_changed_text(_mapper, _connection, target: Idea | Comment) -> None:
+    if inspect(target).attrs.body.history.has_changes():
+        target.body_html = render_markdown(target.body)
+
+
 # ---- reading -------------------------------------------------------------------------
 
+# The orders, each as the idea columns it sorts by (descending) and their kinds for cursors.
+_ORDER_COLUMNS = {
+    "top": (Idea.vote_count, Idea.departments_supporting, Idea.created_at, Idea.id),
+    "hot": (Idea.hot_score, Idea.id),
+    "new": (Idea.created_at, Idea.id),
+}
+_ORDER_KINDS = {
+    "top": (paging.INT, paging.INT, paging.TIME, paging.INT),
+    "hot": (paging.FLOAT, paging.INT),
+    "new": (paging.TIME, paging.INT),
+    "shuffle": (paging.INT, paging.INT),
+}
 
-@dataclass
-class IdeaStats:
-    votes: int = 0
-    departments: int = 0
-    recent_votes: int = 0
+
+def _key(order: str, idea: Idea, hidden: bool, viewer: User) -> tuple:
+    """An idea's place in an order. Hidden tallies never leak through the order: while they
+    are hidden the idea ranks as if nobody had voted."""
+    if order == "new":
+        return (idea.created_at, idea.id)
+    if order == "top":
+        if hidden:
+            return (0, 0, idea.created_at, idea.id)
+        return (idea.vote_count, idea.departments_supporting, idea.created_at, idea.id)
+    if order == "hot":
+        return (ranking.hidden_hot_score(idea.created_at) if hidden else idea.hot_score, idea.id)
+    # Against bandwagon voting: a stable per-person order while a challenge hides tallies.
+    seed = zlib.crc32(f"{viewer.id}:{idea.prompt_id}".encode())
+    return (zlib.crc32(f"{seed}:{idea.id}".encode()), idea.id)
 
 
-def _stats_query(idea_filter):
-    recent_since = clock.now() - HOT_RECENT
-    return (
-        select(
-            Idea.id,
-            Idea.created_at,
-            Idea.prompt_id,
-            func.count(Vote.id),
-            func.count(func.distinct(User.department_id)),
-            func.coalesce(func.sum(case((Vote.created_at >= recent_since, 1), else_=0)), 0),
+def _hidden_prompt_ids(session: Session, now: datetime) -> set[int]:
+    """Challenges whose tallies are hidden right now (running ones only: a handful)."""
+    candidates = session.scalars(
+        select(Prompt).where(
+            Prompt.kind == "challenge",
+            Prompt.hide_tallies.is_(True),
+            or_(Prompt.voting_close_at.is_(None), Prompt.voting_close_at > now),
         )
-        .select_from(Idea)
-        .outerjoin(Vote, Vote.idea_id == Idea.id)
-        .outerjoin(User, User.id == Vote.user_id)
-        .where(idea_filter)
-        .group_by(Idea.id, Idea.created_at, Idea.prompt_id)
     )
-
-
-def hot_score(stats: IdeaStats, created_at: datetime, now: datetime) -> float:
-    """Support from many departments counts most, then recent votes; older ideas cool down.
-
-    Five votes from five departments beat five votes from one department.
-    """
-    age_hours = max((now - created_at).total_seconds() / 3600, 0)
-    weight = 4 * stats.departments + stats.votes + 2 * stats.recent_votes
-    return weight / (age_hours + 2) ** 0.8
-
-
-def _prompts_by_id(session: Session, prompt_ids: set[int]) -> dict[int, Prompt]:
-    if not prompt_ids:
-        return {}
-    return {p.id: p for p in session.scalars(select(Prompt).where(Prompt.id.in_(prompt_ids)))}
+    return {prompt.id for prompt in candidates if tallies_hidden(prompt, now)}
 
 
 def _idea_status(task_statuses: list[str]) -> str:
@@ -114,23 +135,18 @@ def _idea_status(task_statuses: list[str]) -> str:
     return "in_progress"
 
 
-def _stats_by_id(rows) -> dict[int, IdeaStats]:
-    return {row[0]: IdeaStats(row[3], row[4], row[5]) for row in rows}
-
-
 def serialize_ideas(
     session: Session,
     ideas: list[Idea],
     viewer: User | None,
-    prompts: dict[int, Prompt] | None = None,
-    stats: dict[int, IdeaStats] | None = None,
+    hidden_prompts: set[int] | None = None,
 ) -> list[dict]:
-    """Ideas as the API shows them, in a fixed number of queries whatever their count."""
+    """Ideas as the API shows them, in a fixed number of queries whatever their count.
+
+    Tallies and HTML come stored with the idea: nothing is counted or rendered here."""
     if not ideas:
         return []
     ids = [idea.id for idea in ideas]
-    if stats is None:
-        stats = _stats_by_id(session.execute(_stats_query(Idea.id.in_(ids))))
     voted: set[int] = set()
     if viewer is not None:
         voted = set(
@@ -143,31 +159,31 @@ def serialize_ideas(
         select(Task.idea_id, Task.status).where(Task.idea_id.in_(ids))
     ):
         statuses.setdefault(idea_id, []).append(status)
-    if prompts is None:
-        prompts = _prompts_by_id(session, {i.prompt_id for i in ideas if i.prompt_id})
-    now = clock.now()
-    result = []
-    for idea in ideas:
-        hidden = tallies_hidden(prompts.get(idea.prompt_id), now)
-        s = stats.get(idea.id, IdeaStats())
-        result.append(
-            {
-                "id": idea.id,
-                "title": idea.title,
-                "body": idea.body,
-                "body_html": render_markdown(idea.body),
-                "tags": sorted(idea.tags),
-                "author": author_dict(idea.author),
-                "votes": None if hidden else s.votes,
-                "voted": idea.id in voted,
-                "departments_supporting": None if hidden else s.departments,
-                "status": _idea_status(statuses.get(idea.id, [])),
-                "prompt_id": idea.prompt_id,
-                "created_at": clock.iso(idea.created_at),
-                "updated_at": clock.iso(idea.updated_at),
-            }
+    if hidden_prompts is None:
+        hidden_prompts = (
+            _hidden_prompt_ids(session, clock.now())
+            if any(idea.prompt_id for idea in ideas)
+            else set()
         )
-    return result
+    return [_idea_dict(idea, idea.prompt_id in hidden_prompts, voted, statuses) for idea in ideas]
+
+
+def _idea_dict(idea: Idea, hidden: bool, voted: set[int], statuses: dict) -> dict:
+    return {
+        "id": idea.id,
+        "title": idea.title,
+        "body": idea.body,
+        "body_html": idea.body_html,
+        "tags": sorted(idea.tags),
+        "author": author_dict(idea.author),
+        "votes": None if hidden else idea.vote_count,
+        "voted": idea.id in voted,
+        "departments_supporting": None if hidden else idea.departments_supporting,
+        "status": _idea_status(statuses.get(idea.id, [])),
+        "prompt_id": idea.prompt_id,
+        "created_at": clock.iso(idea.created_at),
+        "updated_at": clock.iso(idea.updated_at),
+    }
 
 
 def public_idea(data: dict) -> dict:
@@ -187,17 +203,13 @@ def get_idea(session: Session, viewer: User, idea_id: int) -> dict:
     return serialize_ideas(session, [_get_idea(session, idea_id)], viewer)[0]
 
 
-def list_ideas(
+def _filters(
     session: Session,
-    viewer: User,
-    sort: str = "top",
-    department_id: int | None = None,
-    tag: str | None = None,
-    q: str | None = None,
-    prompt_id: int | None = None,
-    limit: int = 200,
-) -> list[dict]:
-    policy.require(viewer, "board.read")
+    department_id: int | None,
+    tag: str | None,
+    q: str | None,
+    prompt_id: int | None,
+) -> list:
     conditions = []
     if department_id is not None:
         conditions.append(
@@ -210,46 +222,65 @@ def list_ideas(
             )
         )
     if q:
-        pattern = (
-            "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        conditions.append(
-            or_(Idea.title.ilike(pattern, escape="\\"), Idea.body.ilike(pattern, escape="\\"))
-        )
+        conditions.append(search.matching(session, Idea.id, q))
     if prompt_id is not None:
         conditions.append(Idea.prompt_id == prompt_id)
-    rows = session.execute(_stats_query(and_(true(), *conditions))).all()
-    prompts = _prompts_by_id(session, {row[2] for row in rows if row[2]})
+    return conditions
+
+
+def page_ideas(
+    session: Session,
+    viewer: User,
+    sort: str = "top",
+    department_id: int | None = None,
+    tag: str | None = None,
+    q: str | None = None,
+    prompt_id: int | None = None,
+    limit: int = paging.DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> tuple[list[dict], str | None]:
+    """One page of ideas in `sort` order after `cursor`, and the cursor of the next page.
+
+    The database ranks by the stored tallies and limits through an index; ideas of running
+    challenges with hidden tallies (a bounded few) are ranked beside them as if unvoted."""
+    policy.require(viewer, "board.read")
     now = clock.now()
-    ranked = _rank(rows, prompts, sort, now, viewer, prompt_id)[:limit]
-    ideas = {i.id: i for i in session.scalars(select(Idea).where(Idea.id.in_(ranked)))}
-    return serialize_ideas(
-        session, [ideas[i] for i in ranked if i in ideas], viewer, prompts, stats=_stats_by_id(rows)
+    hidden = _hidden_prompt_ids(session, now)
+    order = "shuffle" if prompt_id is not None and prompt_id in hidden else sort
+    after = paging.decode(cursor, order, _ORDER_KINDS[order]) if cursor else None
+    conditions = _filters(session, department_id, tag, q, prompt_id)
+    candidates: list[Idea] = []
+    if order != "shuffle":
+        columns = _ORDER_COLUMNS[order]
+        visible = select(Idea).where(*conditions).order_by(*(c.desc() for c in columns))
+        if hidden:
+            visible = visible.where(or_(Idea.prompt_id.is_(None), Idea.prompt_id.not_in(hidden)))
+        if after is not None:
+            visible = visible.where(paging.after(columns, after))
+        candidates.extend(session.scalars(visible.limit(limit + 1)).unique())
+    if hidden:
+        candidates.extend(
+            session.scalars(select(Idea).where(*conditions, Idea.prompt_id.in_(hidden)))
+        )
+    keyed = sorted(
+        (
+            (key, idea)
+            for idea in candidates
+            if paging.is_after(key := _key(order, idea, idea.prompt_id in hidden, viewer), after)
+        ),
+        key=lambda pair: pair[0],
+        reverse=True,
     )
+    shown = keyed[:limit]
+    next_cursor = paging.encode(order, shown[-1][0]) if len(keyed) > limit else None
+    return serialize_ideas(session, [idea for _key, idea in shown], viewer, hidden), next_cursor
 
 
-def _rank(
-    rows, prompts: dict[int, Prompt], sort: str, now: datetime, viewer: User, prompt_id: int | None
-) -> list[int]:
-    """Idea ids in display order. Hidden tallies never leak through the order."""
-    focus = prompts.get(prompt_id) if prompt_id is not None else None
-    if tallies_hidden(focus, now):
-        # Against bandwagon voting: a per-person random order while the tallies are hidden.
-        ids = sorted(row[0] for row in rows)
-        random.Random(f"{viewer.id}:{prompt_id}").shuffle(ids)
-        return ids
-
-    def key(row):
-        idea_id, created_at, row_prompt_id, votes, departments, recent = row
-        if tallies_hidden(prompts.get(row_prompt_id), now):
-            votes = departments = recent = 0
-        if sort == "new":
-            return (created_at, idea_id)
-        if sort == "hot":
-            return (hot_score(IdeaStats(votes, departments, recent), created_at, now), idea_id)
-        return (votes, departments, created_at, idea_id)
-
-    return [row[0] for row in sorted(rows, key=key, reverse=True)]
+def list_ideas(
+    session: Session, viewer: User, limit: int = paging.MAX_LIMIT, **filters
+) -> list[dict]:
+    """The first `limit` ideas (pages and the facilitator's views)."""
+    return page_ideas(session, viewer, limit=limit, **filters)[0]
 
 
 # ---- writing -------------------------------------------------------------------------
@@ -319,15 +350,39 @@ def update_idea(session: Session, actor: User, idea_id: int, changes: dict) -> d
     return data
 
 
-def _vote_answer(session: Session, idea: Idea, prompt: Prompt | None, voted: bool) -> dict:
-    stats = session.execute(_stats_query(Idea.id == idea.id)).one()
+def _vote_answer(idea: Idea, prompt: Prompt | None, voted: bool) -> dict:
     hidden = tallies_hidden(prompt)
     return {
         "idea_id": idea.id,
-        "votes": None if hidden else stats[3],
+        "votes": None if hidden else idea.vote_count,
         "voted": voted,
-        "departments_supporting": None if hidden else stats[4],
+        "departments_supporting": None if hidden else idea.departments_supporting,
     }
+
+
+def _recount(session: Session, idea: Idea, added_at: datetime | None = None) -> None:
+    """Store the idea's tallies as of this transaction, under the lock the vote holds.
+
+    Votes and departments are counted from the votes themselves (one indexed aggregate),
+    so they cannot drift; the hot heat grows by the new vote, or is summed afresh after an
+    unvote."""
+    votes, departments = session.execute(
+        select(func.count(Vote.id), func.count(func.distinct(User.department_id)))
+        .select_from(Vote)
+        .join(User, User.id == Vote.user_id)
+        .where(Vote.idea_id == idea.id)
+    ).one()
+    if added_at is not None:
+        heat = ranking.log2_add(idea.vote_heat, ranking.units(added_at))
+    else:
+        heat = ranking.heat_of(
+            session.scalars(select(Vote.created_at).where(Vote.idea_id == idea.id))
+        )
+    idea.vote_count = votes
+    idea.departments_supporting = departments
+    idea.vote_heat = heat
+    idea.hot_score = ranking.hot_score(votes, departments, heat, idea.created_at)
+    session.flush()
 
 
 def _record_votes_changed(session: Session, answer: dict, prompt: Prompt | None) -> None:
@@ -359,6 +414,9 @@ def _free_slot(session: Session, prompt: Prompt, voter: User) -> int:
     return free[0]
 
 
+_TALLY_COLUMNS = (Idea.vote_count, Idea.departments_supporting, Idea.vote_heat, Idea.hot_score)
+
+
 def _lock_tally(session: Session, idea: Idea) -> None:
     """Serialise the votes on one idea so that each answer and `idea.votes_changed` carries
     the count as of its own commit, in seq order.
@@ -367,7 +425,12 @@ def _lock_tally(session: Session, idea: Idea) -> None:
     lock FOR NO KEY UPDATE, which does not block inserts that merely reference the idea.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Idea.id).where(Idea.id == idea.id).with_for_update(key_share=True))
+        # Re-read the stored tallies with the lock: another vote may have committed since.
+        row = session.execute(
+            select(*_TALLY_COLUMNS).where(Idea.id == idea.id).with_for_update(key_share=True)
+        ).one()
+        for column, value in zip(_TALLY_COLUMNS, row, strict=True):
+            set_committed_value(idea, column.key, value)
 
 
 def vote(session: Session, actor: User, idea_id: int) -> dict:
@@ -383,8 +446,9 @@ def vote(session: Session, actor: User, idea_id: int) -> dict:
             session.scalar(select(Vote.id).where(Vote.idea_id == idea.id, Vote.user_id == actor.id))
             is not None
         ):
-            return _vote_answer(session, idea, prompt, voted=True)
+            return _vote_answer(idea, prompt, voted=True)
         slot = _free_slot(session, prompt, actor) if budgeted else None
+        voted_at = clock.now()
         try:
             with session.begin_nested():
                 session.add(
@@ -393,12 +457,13 @@ def vote(session: Session, actor: User, idea_id: int) -> dict:
                         user_id=actor.id,
                         slot=slot,
                         prompt_id=prompt.id if budgeted else None,
-                        created_at=clock.now(),
+                        created_at=voted_at,
                     )
                 )
         except IntegrityError:
             continue  # a concurrent vote won this row or slot: look again
-        answer = _vote_answer(session, idea, prompt, voted=True)
+        _recount(session, idea, added_at=voted_at)
+        answer = _vote_answer(idea, prompt, voted=True)
         _record_votes_changed(session, answer, prompt)
         session.commit()
         return answer
@@ -414,7 +479,9 @@ def unvote(session: Session, actor: User, idea_id: int) -> dict:
     removed = session.execute(
         delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == actor.id)
     ).rowcount
-    answer = _vote_answer(session, idea, prompt, voted=False)
+    if removed:
+        _recount(session, idea)
+    answer = _vote_answer(idea, prompt, voted=False)
     if removed:
         _record_votes_changed(session, answer, prompt)
     session.commit()
@@ -456,7 +523,7 @@ def comment_dict(comment: Comment) -> dict:
         "id": comment.id,
         "idea_id": comment.idea_id,
         "body": comment.body,
-        "body_html": render_markdown(comment.body),
+        "body_html": comment.body_html,
         "author": author_dict(comment.author),
         "is_mentor_note": comment.is_mentor_note,
         "created_at": clock.iso(comment.created_at),

@@ -31,6 +31,10 @@ def obj(required: list[str], properties: dict, *, closed: bool = False) -> dict:
 
 
 INT_ID = {"type": "integer", "minimum": 1}
+NEXT_CURSOR = {
+    "type": ["string", "null"],
+    "description": "Pass as cursor for the next page; null on the last page",
+}
 TIME = {"type": "string", "format": "date-time"}
 TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 TITLE = {"type": "string", "minLength": 1, "maxLength": TITLE_MAX}
@@ -124,7 +128,10 @@ SCHEMAS: dict[str, dict] = {
             "created_at": TIME,
         },
     ),
-    "IdeaList": obj(["items"], {"items": {"type": "array", "items": ref("Idea")}}),
+    "IdeaList": obj(
+        ["items", "next_cursor"],
+        {"items": {"type": "array", "items": ref("Idea")}, "next_cursor": NEXT_CURSOR},
+    ),
     "VoteResult": obj(
         ["idea_id", "votes", "voted"],
         {
@@ -168,7 +175,10 @@ SCHEMAS: dict[str, dict] = {
             "created_at": TIME,
         },
     ),
-    "TaskList": obj(["items"], {"items": {"type": "array", "items": ref("Task")}}),
+    "TaskList": obj(
+        ["items", "next_cursor"],
+        {"items": {"type": "array", "items": ref("Task")}, "next_cursor": NEXT_CURSOR},
+    ),
     "Prompt": obj(
         [
             "id",
@@ -543,6 +553,19 @@ def query(name: str, schema: dict, description: str = "") -> dict:
     return param
 
 
+PAGE_PARAMS = [
+    query(
+        "limit",
+        {"type": "integer", "minimum": 1, "default": 50},
+        "Items per page, 1 to 200 (larger is brought down to 200)",
+    ),
+    query(
+        "cursor",
+        {"type": "string"},
+        "The next_cursor of the previous page; a malformed one is a 400 (bad_cursor)",
+    ),
+]
+
 IDEA = [path_id("idea_id")]
 TASK = [path_id("task_id")]
 NUDGE = [path_id("nudge_id")]
@@ -622,11 +645,7 @@ PATHS: dict[str, dict] = {
                 query("tag", {"type": "string", "maxLength": 40}),
                 query("q", {"type": "string", "maxLength": 200}, "Text search"),
                 query("prompt_id", {"type": "integer"}),
-                query(
-                    "limit",
-                    {"type": "integer", "minimum": 1},
-                    "At most this many (larger is clamped to 1000)",
-                ),
+                *PAGE_PARAMS,
             ],
         ),
         "post": op(
@@ -713,6 +732,7 @@ PATHS: dict[str, dict] = {
                     "1: the tasks the caller holds or has completed",
                 ),
                 query("idea_id", {"type": "integer"}),
+                *PAGE_PARAMS,
             ],
         ),
         "post": op(

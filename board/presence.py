@@ -156,8 +156,12 @@ class Presence:
         on_heartbeat: Callable[[], None] | None = None,
         interval: float = FLUSH_INTERVAL_SECONDS,
         heartbeat: float = HEARTBEAT_SECONDS,
+        on_error: Callable[[Exception], None] | None = None,
+        on_ok: Callable[[], None] | None = None,
     ):
         self.store = store
+        self._on_error = on_error
+        self._on_ok = on_ok
         self._online = online
         self._emit = emit
         self._on_heartbeat = on_heartbeat
@@ -202,12 +206,20 @@ class Presence:
             self.throttle.ran(time.monotonic())
             try:
                 self.flush()
+                if self._on_ok is not None:
+                    self._on_ok()
+            except Exception as error:
+                if self._on_error is not None:
+                    self._on_error(error)  # e.g. Redis away: noted once, not every beat
+                else:
+                    log.exception("presence update failed")
+            try:
                 if time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + self.heartbeat
                     if self._on_heartbeat is not None:
                         self._on_heartbeat()
             except Exception:
-                log.exception("presence update failed")
+                log.exception("re-checking the open sockets failed")
 
     def stop(self) -> None:
         self._stop.set()

@@ -131,5 +131,11 @@ def retry_after_seconds() -> int:
 def init_ratelimit(app: Flask, settings: Settings) -> None:
     """Bind the limiter to this app with the configured storage."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage)
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
+    # Redis paused or away: give up after 2 s and count in memory (in_memory_fallback)
+    # rather than hold the login.
+    redis_storage = settings.ratelimit_storage.startswith(("redis://", "rediss://"))
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS",
+        {"socket_timeout": 2, "socket_connect_timeout": 2} if redis_storage else {},
+    )
     limiter.init_app(app)  # a refusal (RateLimitExceeded) is answered in board/errorhandlers.py

@@ -19,6 +19,7 @@ import gc
 import logging
 import sys
 import threading
+import time
 from dataclasses import dataclass
 
 import redis
@@ -47,6 +48,7 @@ NAMESPACE = "/"
 # request from ~20 ms to ~150 ms at 500 sockets (docs/performance.md).
 GIL_SWITCH_INTERVAL_SECONDS = 0.02
 _END_SOCKETS = "board:end-sockets"  # internal message between processes, never emitted
+RESYNC = "resync"  # to clients: fetch what you missed from GET /api/v1/events
 
 socketio = SocketIO()
 
@@ -73,11 +75,18 @@ class Live:
         self._started = False
         self._people_revision: tuple | None = None
         if self.multi_process:
-            client = redis.Redis.from_url(settings.message_queue)
+            client = redis.Redis.from_url(settings.message_queue, **REDIS_TIMEOUTS)
             store = RedisStore(client, prefix=settings.socketio_channel)
         else:
             store = LocalStore()
-        self.presence = Presence(store, self.online, _emit_presence, on_heartbeat=self.revalidate)
+        self.presence = Presence(
+            store,
+            self.online,
+            _emit_presence,
+            on_heartbeat=self.revalidate,
+            on_error=lambda error: redis_health.failed("presence", error),
+            on_ok=lambda: redis_health.succeeded("presence"),
+        )
 
     def add(self, sid: str, connection: Connection) -> None:
         with self._lock:
@@ -160,15 +169,94 @@ def live() -> Live:
     return _live
 
 
+# Redis paused or unreachable must not hold a request: a command gives up after this.
+REDIS_TIMEOUTS = {"socket_timeout": 2, "socket_connect_timeout": 2}
+RESUBSCRIBE_MAX_SECONDS = 5  # the listener retries at least this often while Redis is away
+
+
+class RedisHealth:
+    """One clear log line when Redis goes away and one when it is back, not one per
+    event; and when it is back, every open board is told to catch up from the event log
+    (what was published meanwhile never reached the other processes' sockets)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._down_since: float | None = None
+
+    @property
+    def down(self) -> bool:
+        return self._down_since is not None
+
+    def failed(self, what: str, error: Exception) -> None:
+        with self._lock:
+            if self._down_since is not None:
+                return
+            self._down_since = time.monotonic()
+        log.error(
+            "Redis unreachable (%s: %s). Writes go on and are kept in the database; live "
+            "updates between server processes and the shared presence count pause until "
+            "it is back, then every open board catches up from the event log.",
+            what,
+            error,
+        )
+
+    def succeeded(self, what: str) -> None:
+        with self._lock:
+            if self._down_since is None:
+                return
+            outage = time.monotonic() - self._down_since
+            self._down_since = None
+        log.warning(
+            "Redis is back after %.0f s (%s); asking every open board to catch up.", outage, what
+        )
+        socketio.start_background_task(request_resync)
+
+
+redis_health = RedisHealth()
+
+
+def request_resync() -> None:
+    """Tell every open board, on every process, to fetch what it missed from the log."""
+    socketio.emit(RESYNC, {"reason": "message queue"}, to=events.PUBLIC_ROOM, namespace=NAMESPACE)
+
+
 class _EndingRedisManager(socketio_lib.RedisManager):
     """The Redis fan-out, which also carries 'end the sockets in this room' to every
-    process (the Socket.IO queue has no room-wide disconnect of its own)."""
+    process (the Socket.IO queue has no room-wide disconnect of its own), and which
+    survives Redis going away: publishing gives up after 2 s without retry storms or a
+    log line per event, and the listener re-subscribes every few seconds, quietly."""
+
+    def __init__(self, url: str, channel: str):
+        super().__init__(url, channel=channel)
+        self._publisher = redis.Redis.from_url(url, **REDIS_TIMEOUTS)
 
     def _handle_emit(self, message):
         if message.get("event") == _END_SOCKETS:
             _end_local_room(self.server, message.get("room"))
             return
         super()._handle_emit(message)
+
+    def _publish(self, data):
+        try:
+            self._publisher.publish(self.channel, self.json.dumps(data))
+        except Exception as error:  # noqa: BLE001 - any Redis failure: note it, go on
+            redis_health.failed("publish", error)
+            return  # this process's own sockets already have it; the others catch up
+        redis_health.succeeded("publish")
+
+    def _redis_listen_with_retries(self):
+        retry = 1.0
+        while True:
+            try:
+                self._redis_connect()
+                self.pubsub.subscribe(self.channel)
+                redis_health.succeeded("subscribe")
+                retry = 1.0
+                yield from self.pubsub.listen()
+            except Exception as error:  # noqa: BLE001 - any Redis failure: note it, retry
+                redis_health.failed("subscribe", error)
+                time.sleep(retry)
+                retry = min(retry * 2, RESUBSCRIBE_MAX_SECONDS)
 
 
 def _client_manager(settings: Settings):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 
+from board import paging
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, current_language
 from board.limits import INT_MAX, INT_MIN, SEARCH_MAX, TEXT_MAX, TITLE_MAX
@@ -184,6 +185,17 @@ def query_text(name: str, max_length: int = SEARCH_MAX) -> str | None:
     if problem:
         raise bad_parameter(name, problem)
     return raw
+
+
+def query_limit() -> int:
+    """A page size: 1 to 200, 50 when not given; a larger one is brought down to 200."""
+    return query_int("limit", paging.DEFAULT_LIMIT, minimum=1, maximum=paging.MAX_LIMIT, clamp=True)
+
+
+def query_cursor() -> str | None:
+    """The opaque cursor of the next page; the service checks it (`bad_cursor`)."""
+    raw = request.args.get("cursor")
+    return raw or None
 
 
 def query_flag(name: str) -> bool:

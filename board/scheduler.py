@@ -23,6 +23,7 @@ from board import clock, events
 from board.idempotency import expire_keys
 from board.prompts import closed_standings, phase_of, prompt_dict
 from board.realtime import socketio
+from board.security import forget_ended_sessions
 from models import PHASES, Prompt
 
 log = logging.getLogger(__name__)
@@ -86,9 +87,10 @@ HOUSEKEEPING_SECONDS = 3600  # expired Idempotency-Keys go once an hour
 
 
 def housekeeping(app: Flask) -> int:
-    """Delete what has expired: Idempotency-Keys older than a day."""
+    """Delete what has expired: Idempotency-Keys older than a day, ended sessions whose
+    cookies have expired anyway. Returns how many rows went."""
     with app.app_context(), app.extensions["board_db"].Session() as session:
-        return expire_keys(session, clock.now())
+        return expire_keys(session, clock.now()) + forget_ended_sessions(session, clock.now())
 
 
 def check_once(app: Flask, last_housekeeping: float | None) -> float | None:

@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 
 from flask import Flask, current_app, request
 from flask import session as cookie_session
 from flask.json.provider import DefaultJSONProvider
 from flask_login import login_user, logout_user
+from sqlalchemy import delete
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from board import events
-from board.ratelimit import limiter
+from board import clock, events
+from board.db import db_for_request
 from board.settings import Settings
+from models import EndedSession
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,6 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 HSTS = "max-age=31536000"
-_REVOKED = "revoked-session:"
 
 
 def add_security_headers(response):
@@ -69,29 +71,34 @@ def add_security_headers(response):
 # ---- sessions that end on the server -------------------------------------------------------
 
 
-def _store():
-    """The rate limiter's storage: Redis shared by every process when configured, else memory."""
-    return limiter.storage
-
-
 def revoke_session(board_sid: str | None, lifetime_seconds: int) -> None:
-    """Remember `board_sid` as ended until any cookie carrying it has expired."""
+    """Remember `board_sid` as ended until any cookie carrying it has expired.
+
+    Written in the request's own transaction and committed at once: the database is the
+    truth, so neither a Redis restart nor an outage brings an ended session back.
+    """
     if not board_sid:
         return
-    try:
-        _store().incr(_REVOKED + board_sid, max(int(lifetime_seconds), 1))
-    except Exception:  # noqa: BLE001 - the cookie is cleared anyway; log the gap
-        log.exception("could not record the end of a session")
+    session = db_for_request()
+    expires = clock.now() + timedelta(seconds=max(int(lifetime_seconds), 1))
+    if session.get(EndedSession, board_sid) is None:
+        session.add(EndedSession(board_sid=board_sid, expires_at=expires))
+    session.commit()
 
 
 def session_revoked(board_sid: str | None) -> bool:
     if not board_sid:
         return False
-    try:
-        return _store().get(_REVOKED + board_sid) > 0
-    except Exception:  # noqa: BLE001 - an unreachable store must not lock everyone out
-        log.exception("could not check whether a session has ended")
-        return False
+    return db_for_request().get(EndedSession, board_sid) is not None
+
+
+def forget_ended_sessions(session, now) -> int:
+    """Housekeeping: ended sessions whose cookies have expired anyway."""
+    removed = session.execute(
+        delete(EndedSession).where(EndedSession.expires_at <= now)
+    ).rowcount
+    session.commit()
+    return removed
 
 
 def _lifetime() -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from board import clock, events, policy
+from board import clock, events, paging, policy
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.ideas import author_dict
 from board.limits import MAX_ID, TITLE_MAX
@@ -56,6 +56,20 @@ def get_task(session: Session, viewer: User, task_id: int) -> dict:
     return task_dict(_get_task(session, task_id))
 
 
+_NEWEST_FIRST = (Task.created_at, Task.id)
+
+
+def _tasks_query(viewer: User, status: str | None, mine: bool, idea_id: int | None):
+    query = select(Task).order_by(*(column.desc() for column in _NEWEST_FIRST))
+    if status is not None:
+        query = query.where(Task.status == status)
+    if mine:
+        query = query.where(Task.claimed_by_id == viewer.id)
+    if idea_id is not None:
+        query = query.where(Task.idea_id == idea_id)
+    return query
+
+
 def list_tasks(
     session: Session,
     viewer: User,
@@ -65,14 +79,31 @@ def list_tasks(
 ) -> list[dict]:
     """Tasks newest first, in one query (claimant and creator joined)."""
     policy.require(viewer, "board.read")
-    query = select(Task).order_by(Task.created_at.desc(), Task.id.desc())
-    if status is not None:
-        query = query.where(Task.status == status)
-    if mine:
-        query = query.where(Task.claimed_by_id == viewer.id)
-    if idea_id is not None:
-        query = query.where(Task.idea_id == idea_id)
+    query = _tasks_query(viewer, status, mine, idea_id)
     return [task_dict(task) for task in session.scalars(query).unique()]
+
+
+def page_tasks(
+    session: Session,
+    viewer: User,
+    status: str | None = None,
+    mine: bool = False,
+    idea_id: int | None = None,
+    limit: int = paging.DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> tuple[list[dict], str | None]:
+    """One page of tasks, newest first, after `cursor`; and the next page's cursor."""
+    policy.require(viewer, "board.read")
+    query = _tasks_query(viewer, status, mine, idea_id)
+    if cursor:
+        key = paging.decode(cursor, "new", (paging.TIME, paging.INT))
+        query = query.where(paging.after(_NEWEST_FIRST, key))
+    rows = list(session.scalars(query.limit(limit + 1)).unique())
+    shown = rows[:limit]
+    next_cursor = (
+        paging.encode("new", (shown[-1].created_at, shown[-1].id)) if len(rows) > limit else None
+    )
+    return [task_dict(task) for task in shown], next_cursor
 
 
 def _require_idea(session: Session, idea_id: int | None) -> None:

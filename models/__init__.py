@@ -3,7 +3,7 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Vote
-from models.idempotency import IdempotencyKey
+from models.idempotency import EndedSession, IdempotencyKey
 from models.nudges import Nudge, NudgeRecipient
 from models.people import ROLES, Department, Invite, User, UserIdentity
 from models.prompts import PHASES, Prompt
@@ -16,6 +16,7 @@ __all__ = [
     "Event",
     "EventRecipient",
     "IdempotencyKey",
+    "EndedSession",
     "Comment",
     "Idea",
     "IdeaTag",

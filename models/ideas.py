@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -10,11 +10,29 @@ from models.people import User
 
 
 class Idea(Base):
+    """An idea with its tallies stored beside it, kept by the vote's own transaction.
+
+    `vote_count`, `departments_supporting` and `vote_heat` are recounted under the idea's
+    lock by every vote and unvote, so lists rank by an index instead of counting votes.
+    `hot_score` is the time-invariant hot key (board/ranking.py). `body_html` is the
+    sanitized rendering of `body`, written with it.
+    """
+
     __tablename__ = "ideas"
+    __table_args__ = (
+        Index("ix_ideas_rank_top", "vote_count", "departments_supporting", "created_at", "id"),
+        Index("ix_ideas_rank_hot", "hot_score", "id"),
+        Index("ix_ideas_rank_new", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    vote_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    departments_supporting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    vote_heat: Mapped[float | None] = mapped_column(Float)
+    hot_score: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -66,6 +84,7 @@ class Comment(Base):
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     is_mentor_note: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

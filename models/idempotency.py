@@ -30,3 +30,17 @@ class IdempotencyKey(Base):
     body: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class EndedSession(Base):
+    """A login session ended on the server (logout, or a new login in the same browser).
+
+    The cookie is signed, not stored, so a copy of it stays valid unless its `board_sid`
+    is remembered here until the cookie would have expired anyway. In the database, not in
+    Redis: a Redis restart or outage must not bring ended sessions back.
+    """
+
+    __tablename__ = "ended_sessions"
+
+    board_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -23,6 +23,7 @@ class Task(Base):
             " OR (status <> 'open' AND claimed_by_id IS NOT NULL)",
             name="claimant_matches_status",
         ),
+        Index("ix_tasks_newest", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

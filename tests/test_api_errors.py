@@ -551,7 +551,7 @@ def test_an_unexpected_error_is_a_500_envelope_without_details(app, member, monk
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(ideas, "list_ideas", explode)
+    monkeypatch.setattr(ideas, "page_ideas", explode)
     response = member.get("ideas")
     assert response.status_code == 500
     assert response.get_json() == {

@@ -9,7 +9,9 @@ from board.requests import (
     json_body,
     no_body,
     query_choice,
+    query_cursor,
     query_int,
+    query_limit,
     query_text,
     text,
     title,
@@ -18,7 +20,7 @@ from board.requests import (
 
 @api.get("/ideas")
 def list_ideas():
-    items = ideas.list_ideas(
+    items, next_cursor = ideas.page_ideas(
         db(),
         current_user,
         sort=query_choice("sort", ideas.SORTS, "top"),
@@ -26,9 +28,10 @@ def list_ideas():
         tag=query_text("tag", 40),
         q=query_text("q"),
         prompt_id=query_int("prompt_id"),
-        limit=query_int("limit", 200, minimum=1, maximum=1000, clamp=True),
+        limit=query_limit(),
+        cursor=query_cursor(),
     )
-    return ok({"items": items})
+    return ok({"items": items, "next_cursor": next_cursor})
 
 
 @api.post("/ideas")

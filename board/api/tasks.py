@@ -12,8 +12,10 @@ from board.requests import (
     json_object,
     no_body,
     query_choice,
+    query_cursor,
     query_flag,
     query_int,
+    query_limit,
     text,
     title,
 )
@@ -36,14 +38,16 @@ _ASSIGNING_FIELDS = (
 
 @api.get("/tasks")
 def list_tasks():
-    items = tasks.list_tasks(
+    items, next_cursor = tasks.page_tasks(
         db(),
         current_user,
         status=query_choice("status", tasks.STATUSES),
         mine=query_flag("mine"),
         idea_id=query_int("idea_id"),
+        limit=query_limit(),
+        cursor=query_cursor(),
     )
-    return ok({"items": items})
+    return ok({"items": items, "next_cursor": next_cursor})
 
 
 @api.post("/tasks")

@@ -5,8 +5,12 @@
 // - After every (re)connect it first fetches GET /api/v1/events?after=<last seq> page by
 //   page until empty, applies those, then the live envelopes that arrived meanwhile.
 // - A live envelope at or below the last applied seq is skipped. One that skips ahead
-//   (seq > last + 1) is applied at once and a short check asks the log what lies in
-//   between: usually private events for others, but two servers may emit out of order.
+//   (seq > last + 1) is held, not applied: the missing one usually arrives a moment later
+//   (two servers may emit out of order) and then both are applied in order; otherwise a
+//   short check asks the log what lies in between (often private events for others) and
+//   applies everything from there in order. Applying out of order would let an older
+//   envelope overwrite a newer one (a vote count going back).
+// - A `resync` from the server (its message queue was away) makes it ask the log too.
 
 import { io } from "../vendor/socket.io/socket.io.esm.min.js";
 import { api, ApiError } from "./api.js";
@@ -26,7 +30,7 @@ export class LiveConnection {
     this.lastSeq = lastSeq;
     this.apply = apply;
     this.onPresence = presence;
-    this.ahead = new Set(); // applied live envelopes above lastSeq, waiting for a gap check
+    this.held = new Map(); // seq → live envelope above lastSeq + 1, waiting for the gap
     this.buffer = [];
     this.catchingUp = false;
     this.connectedBefore = false;
@@ -41,6 +45,11 @@ export class LiveConnection {
     this.socket.on("connect", () => this.catchUp());
     this.socket.on("activity", (envelope) => this.receive(envelope));
     this.socket.on("presence", (data) => this.onPresence(data));
+    // The server lost its message queue for a while: events may have reached the log
+    // without reaching this socket. Ask the log.
+    this.socket.on("resync", () => {
+      if (!this.catchingUp && this.socket?.connected) this.catchUp({ quiet: true });
+    });
     this.socket.on("disconnect", (reason) => this.lost(reason));
     this.socket.on("connect_error", () => {
       if (!this.socket.active) this.refused();
@@ -57,28 +66,40 @@ export class LiveConnection {
     this.applyLive(envelope);
   }
 
-  /** Apply one envelope unless it is already on the page. Returns whether it was applied. */
+  /** Apply one envelope unless it is already on the page; lastSeq follows. Returns
+   *  whether it was applied. Callers apply in seq order only. */
   applyOnce(envelope, replay) {
-    if (envelope.seq <= this.lastSeq || this.ahead.has(envelope.seq)) return false;
+    if (envelope.seq <= this.lastSeq) return false;
     try {
       this.apply(envelope, { replay });
     } catch (error) {
       console.error("could not apply", envelope, error); // a broken handler must not stop the feed
     }
+    this.lastSeq = envelope.seq;
     this.setSeqMark(envelope.seq);
     return true;
   }
 
   applyLive(envelope) {
-    const contiguous = envelope.seq === this.lastSeq + 1;
-    if (!this.applyOnce(envelope, false)) return;
-    if (contiguous) {
-      this.lastSeq = envelope.seq;
-      while (this.ahead.delete(this.lastSeq + 1)) this.lastSeq += 1;
-    } else {
-      this.ahead.add(envelope.seq); // lastSeq stays below the gap until the log fills it
+    if (envelope.seq <= this.lastSeq) return;
+    if (envelope.seq !== this.lastSeq + 1) {
+      this.held.set(envelope.seq, envelope); // until the gap below it is filled
       this.scheduleGapCheck();
+      return;
     }
+    this.applyOnce(envelope, false);
+    this.drainHeld();
+  }
+
+  /** Apply the held envelopes that now follow on without a gap. */
+  drainHeld() {
+    for (const seq of [...this.held.keys()]) if (seq <= this.lastSeq) this.held.delete(seq);
+    while (this.held.has(this.lastSeq + 1)) {
+      const next = this.held.get(this.lastSeq + 1);
+      this.held.delete(next.seq);
+      this.applyOnce(next, false);
+    }
+    if (this.held.size) this.scheduleGapCheck();
   }
 
   setSeqMark(seq) {
@@ -106,10 +127,7 @@ export class LiveConnection {
         const items = page?.items || [];
         if (!items.length) break;
         for (const envelope of items) {
-          const missed = !this.ahead.has(envelope.seq);
-          if (this.applyOnce(envelope, !quiet) && missed) applied += 1;
-          this.ahead.delete(envelope.seq);
-          this.lastSeq = Math.max(this.lastSeq, envelope.seq);
+          if (this.applyOnce(envelope, !quiet)) applied += 1;
         }
       }
     } catch (error) {
@@ -123,12 +141,12 @@ export class LiveConnection {
       setTimeout(() => this.socket?.connected && this.catchUp({ quiet }), 2000);
       return;
     }
-    // Everything visible up to the log's end is known now; a seq still "ahead" was applied.
-    for (const seq of this.ahead) if (seq <= this.lastSeq) this.ahead.delete(seq);
+    // Everything up to the log's end is on the page now, in order.
     const buffered = this.buffer.sort((a, b) => a.seq - b.seq);
     this.buffer = [];
     this.catchingUp = false;
-    for (const envelope of buffered) this.applyLive(envelope);
+    for (const envelope of buffered) if (envelope.seq > this.lastSeq) this.held.set(envelope.seq, envelope);
+    this.drainHeld();
     if (quiet) return;
     if (this.connectedBefore || applied > 0) {
       setConnection("caught-up", plural("caught_up", applied));

@@ -1,7 +1,7 @@
 """invites: links that let someone register (single-use or expiring)
 
-Revision ID: 0004_invites
-Revises: 0003_oidc_identities
+Revision ID: 0006_invites
+Revises: 0005_stored_tallies
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import models
 
-revision: str = "0004_invites"
-down_revision: str | None = "0003_oidc_identities"
+revision: str = "0006_invites"
+down_revision: str | None = "0005_stored_tallies"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,82 @@
+"""Full-text search over ideas: SQLite FTS5, PostgreSQL tsvector (German and English).
+
+The index is kept in sync by the database itself (SQLite: triggers on `ideas`;
+PostgreSQL: an expression GIN index), so every write path is covered. The DDL lives in
+the migration; the names and the document expression are here so that query and index
+agree. No Flask here: the migration imports it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement, false, literal_column, select, text
+from sqlalchemy.orm import Session
+
+SQLITE_TABLE = "ideas_fts"
+# Names the models do not know about (tests/test_migrations.py leaves them out of the diff).
+DATABASE_OBJECTS = {
+    SQLITE_TABLE,
+    f"{SQLITE_TABLE}_data",
+    f"{SQLITE_TABLE}_idx",
+    f"{SQLITE_TABLE}_docsize",
+    f"{SQLITE_TABLE}_config",
+    f"{SQLITE_TABLE}_content",
+    "ix_ideas_search",
+}
+POSTGRES_DOCUMENT = (
+    "(to_tsvector('german'::regconfig, coalesce(title, '') || ' ' || coalesce(body, ''))"
+    " || to_tsvector('english'::regconfig, coalesce(title, '') || ' ' || coalesce(body, '')))"
+)
+MAX_WORDS = 16
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(query: str) -> list[str]:
+    """The words of a search, lower-cased; punctuation and wildcards are not words."""
+    return _WORD.findall(query.lower())[:MAX_WORDS]
+
+
+def matching(session: Session, id_column, query: str) -> ColumnElement[bool]:
+    """A condition: the idea contains every word of `query`; the last one may be the start
+    of a word when the query ends in it (searching while typing), "100%" is the word 100."""
+    found = words(query)
+    if not found:
+        return false()
+    prefix = query[-1:].isalnum()
+    if session.get_bind().dialect.name == "postgresql":
+        terms = " & ".join(found[:-1] + [found[-1] + (":*" if prefix else "")])
+        tsquery = (
+            "(to_tsquery('german'::regconfig, :terms) || to_tsquery('english'::regconfig, :terms))"
+        )
+        return text(f"{POSTGRES_DOCUMENT} @@ {tsquery}").bindparams(terms=terms)
+    fts_query = " ".join([f'"{word}"' for word in found[:-1]] + [f'"{found[-1]}"' + "*" * prefix])
+    return id_column.in_(
+        select(literal_column("rowid"))
+        .select_from(text(SQLITE_TABLE))
+        .where(text(f"{SQLITE_TABLE} MATCH :fts_query").bindparams(fts_query=fts_query))
+    )
+
+
+SQLITE_CREATE = [
+    f"CREATE VIRTUAL TABLE {SQLITE_TABLE} USING fts5(title, body, content='ideas', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER {SQLITE_TABLE}_insert AFTER INSERT ON ideas BEGIN "
+    f"INSERT INTO {SQLITE_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    f"CREATE TRIGGER {SQLITE_TABLE}_delete AFTER DELETE ON ideas BEGIN "
+    f"INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rowid, title, body) "
+    "VALUES ('delete', old.id, old.title, old.body); END",
+    f"CREATE TRIGGER {SQLITE_TABLE}_update AFTER UPDATE OF title, body ON ideas BEGIN "
+    f"INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rowid, title, body) "
+    "VALUES ('delete', old.id, old.title, old.body); "
+    f"INSERT INTO {SQLITE_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    f"INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}) VALUES ('rebuild')",
+]
+SQLITE_DROP = [
+    f"DROP TRIGGER IF EXISTS {SQLITE_TABLE}_insert",
+    f"DROP TRIGGER IF EXISTS {SQLITE_TABLE}_delete",
+    f"DROP TRIGGER IF EXISTS {SQLITE_TABLE}_update",
+    f"DROP TABLE IF EXISTS {SQLITE_TABLE}",
+]
+POSTGRES_CREATE = [f"CREATE INDEX ix_ideas_search ON ideas USING gin ({POSTGRES_DOCUMENT})"]
+POSTGRES_DROP = ["DROP INDEX IF EXISTS ix_ideas_search"]

@@ -1,0 +1,132 @@
+"""Recount every idea's stored tallies from its votes and re-render every stored HTML body.
+
+Used by the migration that introduced them (backfill), by `flask --app app recount-tallies`
+and `flask --app app render-markdown` (after the renderer or the hot formula changes),
+and by the tests that check the stored tallies against a recount. Core only, on plain
+table descriptions, so that a migration can run it without the app or today's models.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from board import ranking
+from board.text import render_markdown
+from models.base import UTCDateTime
+
+_ideas = sa.table(
+    "ideas",
+    sa.column("id", sa.Integer),
+    sa.column("body", sa.Text),
+    sa.column("body_html", sa.Text),
+    sa.column("created_at", UTCDateTime()),
+    sa.column("vote_count", sa.Integer),
+    sa.column("departments_supporting", sa.Integer),
+    sa.column("vote_heat", sa.Float),
+    sa.column("hot_score", sa.Float),
+)
+_comments = sa.table(
+    "comments",
+    sa.column("id", sa.Integer),
+    sa.column("body", sa.Text),
+    sa.column("body_html", sa.Text),
+)
+_votes = sa.table(
+    "votes",
+    sa.column("idea_id", sa.Integer),
+    sa.column("user_id", sa.Integer),
+    sa.column("created_at", UTCDateTime()),
+)
+_users = sa.table("users", sa.column("id", sa.Integer), sa.column("department_id", sa.Integer))
+
+
+@dataclass(frozen=True)
+class Tally:
+    vote_count: int
+    departments_supporting: int
+    vote_heat: float | None
+    hot_score: float
+
+
+def recounted(connection: Connection) -> dict[int, Tally]:
+    """Every idea's tallies as its votes say they should be."""
+    times: dict[int, list[datetime]] = defaultdict(list)
+    departments: dict[int, set[int]] = defaultdict(set)
+    rows = connection.execute(
+        sa.select(_votes.c.idea_id, _votes.c.created_at, _users.c.department_id).join(
+            _users, _users.c.id == _votes.c.user_id
+        )
+    )
+    for idea_id, voted_at, department_id in rows:
+        times[idea_id].append(voted_at)
+        departments[idea_id].add(department_id)
+    result = {}
+    for idea_id, created_at in connection.execute(sa.select(_ideas.c.id, _ideas.c.created_at)):
+        votes, supporting = len(times[idea_id]), len(departments[idea_id])
+        heat = ranking.heat_of(times[idea_id])
+        result[idea_id] = Tally(
+            votes, supporting, heat, ranking.hot_score(votes, supporting, heat, created_at)
+        )
+    return result
+
+
+def stored(connection: Connection) -> dict[int, Tally]:
+    columns = [_ideas.c.vote_count, _ideas.c.departments_supporting]
+    columns += [_ideas.c.vote_heat, _ideas.c.hot_score]
+    return {row[0]: Tally(*row[1:]) for row in connection.execute(sa.select(_ideas.c.id, *columns))}
+
+
+def recount_all(connection: Connection) -> int:
+    """Store the recounted tallies of every idea; returns how many ideas."""
+    if connection.dialect.name == "postgresql":
+        # No vote may commit between the count and the write (SQLite's writer lock does this).
+        connection.execute(sa.text("LOCK TABLE votes IN SHARE MODE"))
+    tallies = recounted(connection)
+    if tallies:
+        connection.execute(
+            _ideas.update()
+            .where(_ideas.c.id == sa.bindparam("idea_id"))
+            .values(
+                vote_count=sa.bindparam("votes"),
+                departments_supporting=sa.bindparam("departments"),
+                vote_heat=sa.bindparam("heat"),
+                hot_score=sa.bindparam("hot"),
+            ),
+            [
+                {
+                    "idea_id": idea_id,
+                    "votes": t.vote_count,
+                    "departments": t.departments_supporting,
+                    "heat": t.vote_heat,
+                    "hot": t.hot_score,
+                }
+                for idea_id, t in tallies.items()
+            ],
+        )
+    return len(tallies)
+
+
+def render_all(connection: Connection) -> int:
+    """Re-render the stored HTML of every idea and comment; returns how many rows."""
+    count = 0
+    for table in (_ideas, _comments):
+        rows = connection.execute(sa.select(table.c.id, table.c.body)).all()
+        if rows:
+            connection.execute(
+                table.update()
+                .where(table.c.id == sa.bindparam("row_id"))
+                .values(body_html=sa.bindparam("html")),
+                [{"row_id": row_id, "html": render_markdown(body)} for row_id, body in rows],
+            )
+        count += len(rows)
+    return count
+
+
+def backfill(connection: Connection) -> None:
+    recount_all(connection)
+    render_all(connection)

@@ -1,0 +1,199 @@
+"""Lists page with a cursor: walking `next_cursor` to its end yields every item once, in
+order, even while others post and vote; a broken cursor is a clear 400."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from board import clock
+from board import ideas as idea_service
+from models import User
+from tests.conftest import BOTH_DATABASES, JsonClient, make_user
+
+SORTS = ["top", "hot", "new"]
+
+
+def vote_as(app, user_id: int, idea_id: int) -> None:
+    with app.extensions["board_db"].Session() as session:
+        idea_service.vote(session, session.get(User, user_id), idea_id)
+
+
+def walk(client: JsonClient, path: str, limit: int, between_pages=lambda: None) -> list[dict]:
+    """Every item of `path`, page by page; `between_pages` runs after each page."""
+    items, cursor = [], None
+    separator = "&" if "?" in path else "?"
+    for _ in range(1000):
+        url = f"{path}{separator}limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        response = client.get(url)
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        assert set(body) == {"items", "next_cursor"}
+        assert len(body["items"]) <= limit
+        items += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items
+        assert body["items"], "a page with a next page is never empty"
+        between_pages()
+    raise AssertionError("the walk did not end")
+
+
+@pytest.fixture
+def crowd(app) -> list[User]:
+    return [make_user(app, f"voter{n}", "member", f"Department {n % 4}") for n in range(6)]
+
+
+@pytest.fixture
+def board(app, member, other_member, crowd) -> list[dict]:
+    """25 ideas from two departments, with ties in votes and in time, tagged, searchable."""
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    posted = []
+    for number in range(25):
+        clock.set_clock(lambda number=number: start + timedelta(minutes=number // 3))  # ties
+        author = member if number % 2 else other_member
+        posted.append(
+            author.post(
+                "ideas",
+                json={
+                    "title": f"Reel number {number}" if number % 3 else f"Poster {number}",
+                    "body": "",
+                    "tags": ["video"] if number % 4 else ["print"],
+                },
+            ).get_json()
+        )
+    for number, idea in enumerate(posted):
+        for voter in crowd[: number % 4]:
+            vote_as(app, voter.id, idea["id"])
+    clock.set_clock(lambda: start + timedelta(hours=2))
+    return posted
+
+
+def expected_order(client, path: str) -> list[int]:
+    """The whole list in one request (the oracle a walk must reproduce)."""
+    separator = "&" if "?" in path else "?"
+    body = client.get(f"{path}{separator}limit=200").get_json()
+    assert body["next_cursor"] is None
+    return [item["id"] for item in body["items"]]
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("limit", [1, 4, 50])
+def test_a_walk_yields_the_list_in_order_exactly_once(member, board, sort, limit):
+    path = f"ideas?sort={sort}"
+    walked = [item["id"] for item in walk(member, path, limit)]
+    assert walked == expected_order(member, path)
+    assert sorted(walked) == sorted(idea["id"] for idea in board)
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(
+    "filters", ["tag=video", "q=reel", "department={department}", "tag=print&q=poster"]
+)
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_filtered_walk_yields_every_match_once(member, board, sort, filters):
+    path = f"ideas?sort={sort}&" + filters.format(department=member.user["department"]["id"])
+    walked = [item["id"] for item in walk(member, path, 3)]
+    assert walked == expected_order(member, path)
+    assert walked and len(walked) < len(board)
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_walk_while_others_post_and_vote(app, member, other_member, crowd, board, sort):
+    """New ideas and votes land between the pages. On `new` every idea that was there
+    when the walk began comes exactly once; on top and hot, every idea nobody voted for
+    meanwhile comes exactly once (a voted one may move past the cursor)."""
+    before = {idea["id"] for idea in board}
+    voted_meanwhile: set[int] = set()
+    counter = itertools.count()
+    targets = iter(sorted(before))
+    later = datetime(2026, 3, 2, 11, tzinfo=UTC)
+
+    def others_act():
+        step = next(counter)
+        clock.set_clock(lambda: later + timedelta(minutes=step))
+        other_member.post("ideas", json={"title": f"Reel posted meanwhile {step}", "body": ""})
+        target = next(targets, None)
+        if target is not None:
+            for voter in crowd[4:]:
+                vote_as(app, voter.id, target)
+            voted_meanwhile.add(target)
+
+    walked = Counter(item["id"] for item in walk(member, f"ideas?sort={sort}", 3, others_act))
+    steady = before - voted_meanwhile if sort != "new" else before
+    assert steady, "the walk must have left some ideas alone"
+    assert {idea_id: walked[idea_id] for idea_id in steady} == dict.fromkeys(steady, 1)
+    if sort == "new":
+        assert max(walked.values()) == 1  # nothing twice, new ones included
+
+
+@BOTH_DATABASES
+def test_a_task_walk_while_others_post_yields_every_task_once(app, member, other_member):
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    before = set()
+    for number in range(13):
+        clock.set_clock(lambda number=number: start + timedelta(minutes=number // 2))
+        before.add(member.post("tasks", json={"title": f"Task {number}"}).get_json()["id"])
+    counter = itertools.count()
+
+    def others_post():
+        other_member.post("tasks", json={"title": f"Meanwhile {next(counter)}"})
+
+    walked = Counter(item["id"] for item in walk(member, "tasks", 2, others_post))
+    assert {task_id: walked[task_id] for task_id in before} == dict.fromkeys(before, 1)
+    assert max(walked.values()) == 1
+    assert [i["id"] for i in walk(member, "tasks?status=open", 5)] == expected_order(
+        member, "tasks?status=open"
+    )
+
+
+def test_the_first_page_holds_fifty_by_default(member):
+    for number in range(52):
+        member.post("ideas", json={"title": f"Idea {number}", "body": ""})
+    body = member.get("ideas").get_json()
+    assert len(body["items"]) == 50
+    assert body["next_cursor"]
+    rest = member.get(f"ideas?cursor={body['next_cursor']}").get_json()
+    assert len(rest["items"]) == 2
+    assert rest["next_cursor"] is None
+    assert len(member.get("ideas?limit=5000").get_json()["items"]) == 52  # clamped to 200
+
+
+@pytest.mark.parametrize("path", ["ideas", "tasks"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "nonsense",
+        "%25%25%25",
+        "W10",  # []
+        "WyJ0b3AiXQ",  # ["top"]
+        "WyJuZXciLCJ5ZXN0ZXJkYXkiLDFd",  # ["new","yesterday",1]
+        "WyJuZXciLCIyMDI2LTAzLTAyVDA5OjAwOjAwKzAwOjAwIiwiMSJd",  # id as text
+        "x" * 2000,
+    ],
+)
+def test_a_malformed_cursor_is_a_clear_400(member, path, cursor):
+    member.post("ideas", json={"title": "Reel", "body": ""})
+    response = member.get(f"{path}?cursor={cursor}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_cursor"
+
+
+def test_a_cursor_of_another_order_is_refused(member):
+    for number in range(3):
+        member.post("ideas", json={"title": f"Idea {number}", "body": ""})
+    cursor = member.get("ideas?sort=new&limit=1").get_json()["next_cursor"]
+    assert member.get(f"ideas?sort=new&cursor={cursor}").status_code == 200
+    response = member.get(f"ideas?sort=hot&cursor={cursor}")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (400, "bad_cursor")
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "many"])
+def test_a_limit_below_one_or_not_a_number_is_refused(member, limit):
+    assert member.get(f"ideas?limit={limit}").status_code == 400
+    assert member.get(f"tasks?limit={limit}").status_code == 400

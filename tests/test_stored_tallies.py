@@ -1,0 +1,206 @@
+"""Tallies and HTML are stored with the idea, kept by the write that changes them, and
+never drift from what the votes and texts say; search uses the database's full-text index."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, select, text
+
+from board import tallies
+from models import Idea
+from tests.conftest import BOTH_DATABASES, alembic_config
+from tests.test_concurrency import THREADS, at_once, people
+
+
+def assert_stored_equals_recount(app) -> None:
+    with app.extensions["board_db"].engine.connect() as connection:
+        stored, recounted = tallies.stored(connection), tallies.recounted(connection)
+    assert stored.keys() == recounted.keys()
+    for idea_id, want in recounted.items():
+        got = stored[idea_id]
+        assert (got.vote_count, got.departments_supporting) == (
+            want.vote_count,
+            want.departments_supporting,
+        ), idea_id
+        assert (got.vote_heat is None) == (want.vote_heat is None), idea_id
+        if want.vote_heat is not None:
+            assert math.isclose(got.vote_heat, want.vote_heat, rel_tol=1e-9), idea_id
+        assert math.isclose(got.hot_score, want.hot_score, rel_tol=1e-9), idea_id
+
+
+@BOTH_DATABASES
+def test_tallies_match_a_recount_after_concurrent_votes_and_unvotes(app, member):
+    first = member.post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    second = member.post("ideas", json={"title": "Poster", "body": ""}).get_json()
+    crowd = people(app, THREADS)
+    for client in crowd[: THREADS // 2]:
+        assert client.put(f"ideas/{first['id']}/vote").status_code == 200
+    calls = []
+    for number, client in enumerate(crowd):
+        if number < THREADS // 2:
+            calls.append(lambda c=client: c.delete(f"ideas/{first['id']}/vote").status_code)
+        else:
+            calls.append(lambda c=client: c.put(f"ideas/{first['id']}/vote").status_code)
+        calls.append(lambda c=client: c.put(f"ideas/{second['id']}/vote").status_code)
+    assert set(at_once(calls)) == {200}
+    assert_stored_equals_recount(app)
+    shown = {i["id"]: i for i in member.get("ideas").get_json()["items"]}
+    assert (shown[first["id"]]["votes"], shown[first["id"]]["departments_supporting"]) == (8, 4)
+    assert (shown[second["id"]]["votes"], shown[second["id"]]["departments_supporting"]) == (16, 4)
+
+
+@BOTH_DATABASES
+def test_the_last_vote_of_a_department_leaving_lowers_its_support(app, member):
+    idea = member.post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    crowd = people(app, 5)  # departments 0, 1, 2, 3, 0
+    for client in crowd:
+        client.put(f"ideas/{idea['id']}/vote")
+    crowd[4].delete(f"ideas/{idea['id']}/vote")
+    shown = member.get(f"ideas/{idea['id']}").get_json()
+    assert (shown["votes"], shown["departments_supporting"]) == (4, 4)
+    crowd[3].delete(f"ideas/{idea['id']}/vote")
+    shown = member.get(f"ideas/{idea['id']}").get_json()
+    assert (shown["votes"], shown["departments_supporting"]) == (3, 3)
+    assert_stored_equals_recount(app)
+
+
+def test_markdown_is_stored_rendered_and_sanitized(app, member, db):
+    idea = member.post(
+        "ideas", json={"title": "Reel", "body": "**bold** <script>alert(1)</script>"}
+    ).get_json()
+    comment = member.post(f"ideas/{idea['id']}/comments", json={"body": "_yes_"}).get_json()
+    stored = db.scalar(select(Idea.body_html).where(Idea.id == idea["id"]))
+    db.rollback()
+    assert "<strong>bold</strong>" in stored and "<script>" not in stored
+    assert idea["body_html"] == stored
+    assert "<em>yes</em>" in comment["body_html"]
+    member.patch(f"ideas/{idea['id']}", json={"body": "now _plain_"})
+    assert "<em>plain</em>" in member.get(f"ideas/{idea['id']}").get_json()["body_html"]
+
+
+def test_render_markdown_command_renders_every_text_again(app, member, db, monkeypatch):
+    idea = member.post("ideas", json={"title": "Reel", "body": "**bold**"}).get_json()
+    member.post(f"ideas/{idea['id']}/comments", json={"body": "**sure**"})
+    monkeypatch.setattr(tallies, "render_markdown", lambda source: f"<p>v2 {source}</p>")
+    result = app.test_cli_runner().invoke(args=["render-markdown"])
+    assert result.exit_code == 0, result.output
+    assert "Rendered 2 texts." in result.output
+    assert member.get(f"ideas/{idea['id']}").get_json()["body_html"] == "<p>v2 **bold**</p>"
+    comments = member.get(f"ideas/{idea['id']}/comments").get_json()
+    assert [c["body_html"] for c in comments] == ["<p>v2 **sure**</p>"]
+
+
+def test_recount_command_repairs_tallies_written_behind_the_board(app, member, other_member, db):
+    idea = member.post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    other_member.put(f"ideas/{idea['id']}/vote")
+    db.execute(text("UPDATE ideas SET vote_count = 99, departments_supporting = 7"))
+    db.commit()
+    result = app.test_cli_runner().invoke(args=["recount-tallies"])
+    assert result.exit_code == 0, result.output
+    shown = member.get(f"ideas/{idea['id']}").get_json()
+    assert (shown["votes"], shown["departments_supporting"]) == (1, 1)
+
+
+def test_the_migration_backfills_tallies_html_and_search(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0004_ended_sessions")
+    engine = create_engine(url)
+    at = "2026-03-02 09:00:00.000000"
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO departments (id, name) VALUES (1, 'IT'), (2, 'HR')"))
+        for user_id, department in ((1, 1), (2, 1), (3, 2)):
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, display_name, role,"
+                    " department_id, session_version, active, created_at) VALUES"
+                    " (:id, :email, 'x', 'P', 'member', :department, 1, 1, :at)"
+                ),
+                {
+                    "id": user_id,
+                    "email": f"p{user_id}@example.com",
+                    "department": department,
+                    "at": at,
+                },
+            )
+        connection.execute(
+            text(
+                "INSERT INTO ideas (id, title, body, author_id, created_at, updated_at)"
+                " VALUES (1, 'Customer stories', '**Kunden** erzählen', 1, :at, :at)"
+            ),
+            {"at": at},
+        )
+        for user_id in (1, 2, 3):
+            connection.execute(
+                text("INSERT INTO votes (idea_id, user_id, created_at) VALUES (1, :u, :at)"),
+                {"u": user_id, "at": at},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO comments (idea_id, author_id, body, is_mentor_note, created_at)"
+                " VALUES (1, 2, '_nice_', 0, :at)"
+            ),
+            {"at": at},
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT vote_count, departments_supporting, body_html FROM ideas")
+        ).one()
+        assert row[:2] == (3, 2)
+        assert "<strong>Kunden</strong>" in row[2]
+        assert "<em>nice</em>" in connection.scalar(text("SELECT body_html FROM comments"))
+        assert (
+            connection.scalar(text("SELECT rowid FROM ideas_fts WHERE ideas_fts MATCH 'kunden'"))
+            == 1
+        )
+    engine.dispose()
+
+
+# ---- search ----------------------------------------------------------------------------
+
+
+def titles(client, query: str) -> list[str]:
+    response = client.get("ideas" + query)
+    assert response.status_code == 200, response.get_json()
+    return sorted(idea["title"] for idea in response.get_json()["items"])
+
+
+@BOTH_DATABASES
+def test_search_finds_words_not_substrings(member):
+    member.post("ideas", json={"title": "Trade fair reel", "body": "clips from the booth"})
+    member.post("ideas", json={"title": "Newsletter", "body": "Wir zeigen Kundenstimmen"})
+    member.post("ideas", json={"title": "Boothbay trip", "body": ""})
+    assert titles(member, "?q=booth") == ["Boothbay trip", "Trade fair reel"]  # typing: a prefix
+    assert titles(member, "?q=booth%20") == ["Trade fair reel"]  # a finished word
+    assert titles(member, "?q=reel clips") == ["Trade fair reel"]
+    assert titles(member, "?q=eel") == []  # not a substring search
+    assert titles(member, "?q=kundenstimmen") == ["Newsletter"]
+    assert titles(member, "?q=%22%29%28*") == []  # the search syntax itself is not exposed
+
+
+@BOTH_DATABASES
+def test_search_follows_edits(member):
+    idea = member.post("ideas", json={"title": "Podcast", "body": "audio"}).get_json()
+    member.patch(f"ideas/{idea['id']}", json={"title": "Video series", "body": "moving images"})
+    assert titles(member, "?q=podcast") == []
+    assert titles(member, "?q=images") == ["Video series"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_postgres_search_knows_german_and_english_word_forms(member):
+    member.post("ideas", json={"title": "Kundengeschichten", "body": "Die Kunden erzählen"})
+    member.post("ideas", json={"title": "Running shoes", "body": "the runners tested them"})
+    assert titles(member, "?q=Kunde%20") == ["Kundengeschichten"]  # German stem
+    assert titles(member, "?q=runner%20") == ["Running shoes"]  # English stem
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlite_search_goes_through_fts5(app, member, db):
+    member.post("ideas", json={"title": "Reel", "body": ""})
+    assert db.scalar(text("SELECT count(*) FROM ideas_fts WHERE ideas_fts MATCH 'reel'")) == 1
+    db.rollback()
