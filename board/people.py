@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from board import events, invites, policy
+from board import clock, events, invites, policy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_
 from board.limits import MAX_ID
@@ -427,6 +427,7 @@ def create_user(
             display_name=display_name.strip(),
             role=role,
             department_id=department.id,
+            created_at=clock.now(),
         ),
     )
 

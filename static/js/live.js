@@ -25,9 +25,11 @@ export class LiveConnection {
    * @param {number} options.lastSeq  everything up to here is already on the page
    * @param {(envelope: object, context: {replay: boolean}) => void} options.apply
    * @param {(presence: object) => void} options.presence
+   * @param {object} [options.socketOptions]  extra Socket.IO options (tests: forceNew)
    */
-  constructor({ lastSeq, apply, presence }) {
+  constructor({ lastSeq, apply, presence, socketOptions = {} }) {
     this.lastSeq = lastSeq;
+    this.socketOptions = socketOptions;
     this.apply = apply;
     this.onPresence = presence;
     this.held = new Map(); // seq → live envelope above lastSeq + 1, waiting for the gap
@@ -41,7 +43,7 @@ export class LiveConnection {
 
   start() {
     setConnection("connecting", t("connecting"));
-    this.socket = io({ withCredentials: true });
+    this.socket = io({ withCredentials: true, ...this.socketOptions });
     this.socket.on("connect", () => this.catchUp());
     this.socket.on("activity", (envelope) => this.receive(envelope));
     this.socket.on("presence", (data) => this.onPresence(data));

@@ -1,0 +1,194 @@
+"""Reconnects, with the browser's own catch-up code: 50 boards in Chromium, each a
+LiveConnection from static/js/live.js (the page's real module, imported into a board
+page, one Socket.IO connection each), follow 1,000 changes while 10 of them, picked at
+random, lose their connection (the transport is closed under them, as a network drop
+does) and reconnect by themselves. Afterwards every board's state, built only from the
+envelopes its LiveConnection handed it, equals a fresh GET, and the seqs it applied have
+no gap and no duplicate.
+
+Marked `faults` and `browser`: it runs in `make test`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from bench.follower import fresh_state
+from tests.browser.helpers import Api
+
+pytestmark = [pytest.mark.faults, pytest.mark.browser, pytest.mark.slow]
+CLIENTS = 50
+CHANGES = 1000
+DROPS = 10
+CONVERGE = 60  # seconds: a bound on waiting, never a target
+
+PEOPLE = [
+    ("watcher@example.com", "Wade", "IT", "member"),
+    ("w1@example.com", "Ada", "Marketing", "member"),
+    ("w2@example.com", "Ben", "Sales", "member"),
+    ("w3@example.com", "Cleo", "Legal", "member"),
+    ("w4@example.com", "Dan", "HR", "member"),
+]
+
+# The boards: the real LiveConnection; `apply` records the envelope and builds the model
+# the test compares (ideas with title and votes, comment counts, tasks).
+START_CLIENTS = """
+async ([count]) => {
+  const { LiveConnection } = await import("/static/js/live.js");
+  const start = Number.parseInt(document.body.dataset.seq, 10);
+  window.boards = [];
+  for (let i = 0; i < count; i += 1) {
+    const board = { applied: [], ideas: {}, tasks: {}, comments: {}, connects: 0 };
+    board.live = new LiveConnection({
+      lastSeq: start,
+      presence() {},
+      socketOptions: { forceNew: true, transports: ["websocket"] },
+      apply(envelope) {
+        board.applied.push(envelope.seq);
+        const data = envelope.data || {};
+        if (envelope.type === "idea.created" || envelope.type === "idea.updated") {
+          const idea = (board.ideas[data.idea.id] ||= { votes: 0 });
+          idea.title = data.idea.title;
+          if (envelope.type === "idea.created") idea.votes = data.idea.votes ?? 0;
+        } else if (envelope.type === "idea.votes_changed") {
+          (board.ideas[data.idea_id] ||= { votes: 0 }).votes = data.votes;
+        } else if (envelope.type === "comment.created") {
+          (board.comments[data.comment.idea_id] ||= {})[data.comment.id] = true;
+        } else if (envelope.type.startsWith("task.")) {
+          board.tasks[data.task.id] = {
+            status: data.task.status, claimed_by: data.task.claimed_by?.id ?? null,
+          };
+        }
+      },
+    });
+    board.live.start();
+    board.live.socket.on("connect", () => { board.connects += 1; });
+    window.boards.push(board);
+  }
+  return start;
+}
+"""
+
+ALL_CONNECTED = "() => window.boards.every((b) => b.live.socket.connected && !b.live.catchingUp)"
+
+DROP = "([i]) => { window.boards[i].live.socket.io.engine.close(); }"
+
+SETTLED = """([last]) => window.boards.every(
+  (b) => b.live.socket.connected && !b.live.catchingUp && b.live.lastSeq === last
+         && b.live.held.size === 0)"""
+
+STATES = """() => window.boards.map((b) => ({
+  applied: b.applied,
+  connects: b.connects,
+  ideas: Object.fromEntries(Object.entries(b.ideas).map(([id, v]) => [id, [v.title ?? null, v.votes]])),
+  comments: Object.fromEntries(Object.entries(b.comments).map(([id, c]) => [id, Object.keys(c).length])),
+  tasks: b.tasks,
+}))"""
+
+
+def poll(page, script: str, args, what: str, timeout: float = CONVERGE) -> None:
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script, args):
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.2)
+
+
+def test_fifty_boards_with_ten_drops_end_exactly_where_a_fresh_load_is(own_board, browser):
+    server = own_board(PEOPLE)
+    watcher = server.people["watcher@example.com"]
+    writers = [Api(server, server.people[email]) for email, *_ in PEOPLE[1:]]
+    context = browser.new_context(base_url=server.url)
+    try:
+        assert context.request.post(
+            "/api/v1/auth/login", data={"email": watcher.email, "password": watcher.password}
+        ).ok
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto("/")
+        start = page.evaluate(START_CLIENTS, [CLIENTS])
+        poll(page, ALL_CONNECTED, None, "50 boards connected")
+
+        rng = random.Random(16)
+        # Ten drops at random moments, the last one just before the end, so that a board
+        # must catch up on reconnecting with no later live envelope to hint at a gap.
+        drop_at = sorted(rng.sample(range(50, CHANGES - 20), DROPS - 1)) + [CHANGES - 5]
+        dropped = []
+        ideas: list[int] = []
+        tasks: dict[int, tuple[str, int | None]] = {}  # id → (status, claimant's index)
+        voted: set[tuple[int, int]] = set()
+        n = 0  # changes made: each writes exactly one event
+        for _attempt in range(CHANGES * 3):  # bounded
+            if n >= CHANGES:
+                break
+            if drop_at and n >= drop_at[0]:
+                drop_at.pop(0)
+                victim = rng.randrange(CLIENTS)
+                page.evaluate(DROP, [victim])
+                dropped.append(victim)
+            w = rng.randrange(len(writers))
+            who = writers[w]
+            roll = rng.random()
+            if roll < 0.2 or len(ideas) < 3:
+                ideas.append(who.post_idea(f"Idea {n}")["id"])
+            elif roll < 0.45:
+                idea = rng.choice(ideas)
+                if (w, idea) in voted:
+                    who.call("DELETE", f"ideas/{idea}/vote", expect=200)
+                    voted.discard((w, idea))
+                else:
+                    who.call("PUT", f"ideas/{idea}/vote", expect=200)
+                    voted.add((w, idea))
+            elif roll < 0.6:
+                who.comment(rng.choice(ideas), f"Comment {n}")
+            elif roll < 0.72 or not tasks:
+                task = who.create_task(f"Task {n}", idea_id=rng.choice(ideas))["id"]
+                tasks[task] = ("open", None)
+            else:
+                task = rng.choice(list(tasks))
+                status, holder = tasks[task]
+                if status == "open":
+                    answer = who.http.post(f"{who.base}tasks/{task}/claim", timeout=30)
+                    if answer.status_code == 409:  # the claim limit: no change
+                        continue
+                    tasks[task] = ("claimed", w)
+                elif status == "claimed":
+                    action = rng.choice(["release", "complete"])
+                    holder_api = writers[holder]
+                    answer = holder_api.http.post(f"{who.base}tasks/{task}/{action}", timeout=30)
+                    tasks[task] = ("open", None) if action == "release" else ("done", holder)
+                else:
+                    continue  # done: nothing to change
+                assert answer.status_code == 200, answer.text
+            n += 1
+        assert n == CHANGES
+        all_seqs = []
+        after = start
+        while page_items := writers[0].call("GET", f"events?after={after}&limit=1000")["items"]:
+            all_seqs += [e["seq"] for e in page_items]
+            after = page_items[-1]["seq"]
+        last = all_seqs[-1]
+        assert len(all_seqs) == CHANGES
+
+        poll(page, SETTLED, [last], "every board caught up")
+        truth = fresh_state(writers[0].http, server.url)
+        truth = {
+            "ideas": {str(k): list(v) for k, v in truth["ideas"].items()},
+            "comments": {str(k): v for k, v in truth["comments"].items()},
+            "tasks": {str(k): v for k, v in truth["tasks"].items()},
+        }
+        boards = page.evaluate(STATES)
+        for n, board in enumerate(boards):
+            applied = board["applied"]
+            assert len(applied) == len(set(applied)), f"board {n} applied a seq twice"
+            assert applied == all_seqs, f"board {n}: gap or disorder in the seqs it applied"
+            shown = {k: board[k] for k in ("ideas", "comments", "tasks")}
+            assert shown == truth, f"board {n} differs from a fresh GET"
+        for victim in set(dropped):
+            assert boards[victim]["connects"] >= 2, f"board {victim} never reconnected"
+        assert errors == []
+    finally:
+        context.close()
