@@ -29,11 +29,22 @@ WRITE_ACTIONS = {
     "nudge.send",
     "nudge.read",
     "profile.edit",
+    "invite.create",
+    "invite.revoke",
     # Not a write, but the same rule: nudges go to people who take part, never to observers.
     "nudge.receive",
 }
 # Actions only the facilitator (the social media manager) may take.
-FACILITATOR_ACTIONS = {"prompt.create", "nudge.send", "comment.mentor_note", "help.view"}
+FACILITATOR_ACTIONS = {
+    "prompt.create",
+    "nudge.send",
+    "comment.mentor_note",
+    "help.view",
+    # Who may join: invite links for people outside BOARD_ALLOWED_EMAIL_DOMAINS.
+    "invite.create",
+    "invite.list",
+    "invite.revoke",
+}
 # Reading the public board: everyone logged in.
 READ_ACTIONS = {"board.read", "feed.read", "feed.token"}
 ACTIONS = WRITE_ACTIONS | FACILITATOR_ACTIONS | READ_ACTIONS

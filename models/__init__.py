@@ -5,7 +5,7 @@ from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Vote
 from models.idempotency import EndedSession, IdempotencyKey
 from models.nudges import Nudge, NudgeRecipient
-from models.people import ROLES, Department, User, UserIdentity
+from models.people import ROLES, Department, Invite, User, UserIdentity
 from models.prompts import PHASES, Prompt
 from models.tasks import TASK_STATUSES, Task
 
@@ -25,6 +25,7 @@ __all__ = [
     "NudgeRecipient",
     "ROLES",
     "Department",
+    "Invite",
     "User",
     "UserIdentity",
     "PHASES",
