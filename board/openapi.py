@@ -341,6 +341,42 @@ SCHEMAS: dict[str, dict] = {
             "password": {"type": "string", "minLength": 10, "maxLength": PASSWORD_MAX},
             "display_name": {"type": "string", "minLength": 1, "maxLength": DISPLAY_NAME_MAX},
             "department_id": {"type": "integer"},
+            "invite": {
+                "type": ["string", "null"],
+                "maxLength": 200,
+                "description": "The token of an invite link (`/register?invite=`): lets an "
+                "address outside BOARD_ALLOWED_EMAIL_DOMAINS register; `403 invite_invalid` "
+                "when used up, expired or revoked.",
+            },
+        },
+        closed=True,
+    ),
+    "Invite": obj(
+        ["id", "single_use", "uses", "status", "expires_at", "revoked_at", "created_at"],
+        {
+            "id": {"type": "integer"},
+            "single_use": {"type": "boolean"},
+            "uses": {"type": "integer", "minimum": 0},
+            "status": {"enum": ["active", "used", "expired", "revoked"]},
+            "expires_at": TIME,
+            "revoked_at": TIME_OR_NULL,
+            "created_at": TIME,
+            "created_by": nullable(
+                obj(
+                    ["id", "display_name"],
+                    {"id": {"type": "integer"}, "display_name": {"type": "string"}},
+                )
+            ),
+            "token": {"type": "string", "description": "Only in the answer that made it."},
+            "url": {"type": "string", "description": "Only in the answer that made it."},
+        },
+    ),
+    "InviteList": obj(["items"], {"items": {"type": "array", "items": ref("Invite")}}),
+    "InviteCreate": obj(
+        [],
+        {
+            "single_use": {"type": "boolean", "default": True},
+            "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 90, "default": 7},
         },
         closed=True,
     ),
@@ -617,6 +653,7 @@ PAGE_PARAMS = [
 IDEA = [path_id("idea_id")]
 TASK = [path_id("task_id")]
 NUDGE = [path_id("nudge_id")]
+INVITE = [path_id("invite_id")]
 
 PATHS: dict[str, dict] = {
     "/departments": {
@@ -632,7 +669,8 @@ PATHS: dict[str, dict] = {
         "post": op(
             "register",
             "Register as a member and log in (no CSRF token needed); `403 "
-            "password_login_disabled` where only the company login is allowed",
+            "password_login_disabled` where only the company login is allowed, `403 "
+            "email_domain_not_allowed` outside BOARD_ALLOWED_EMAIL_DOMAINS without an invite",
             answer("201", ref("Session"), "Registered and logged in"),
             "400 403 409 429",
             security=PUBLIC,
@@ -962,6 +1000,34 @@ PATHS: dict[str, dict] = {
             "401 403 404",
             security=WRITE,
             body="NudgeCreate",
+        ),
+    },
+    "/invites": {
+        "get": op(
+            "listInvites",
+            "Invite links (facilitator only)",
+            answer("200", ref("InviteList"), "Invites"),
+            "401 403",
+            security=READ,
+        ),
+        "post": op(
+            "createInvite",
+            "Make an invite link (facilitator only); its token and URL are shown only here",
+            answer("201", ref("Invite"), "Made"),
+            "401 403",
+            security=WRITE,
+            body="InviteCreate",
+            body_required=False,
+        ),
+    },
+    "/invites/{invite_id}": {
+        "delete": op(
+            "revokeInvite",
+            "Revoke an invite link (facilitator only)",
+            answer("200", ref("Invite"), "Revoked"),
+            "401 403 404",
+            security=WRITE,
+            params=INVITE,
         ),
     },
     "/nudges/{nudge_id}/read": {

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from board import events, handles, policy
+from board import clock, events, handles, invites, policy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_
 from board.limits import MAX_ID
@@ -356,18 +356,43 @@ def _insert_user(session: Session, user: User) -> User:
 
 
 def register(
-    session: Session, email: str, password: str, display_name: str, department_id: int
+    session: Session,
+    email: str,
+    password: str,
+    display_name: str,
+    department_id: int,
+    *,
+    invite: str | None = None,
+    allowed_domains: tuple[str, ...] = (),
 ) -> User:
-    """Create a member. Registration never gives another role."""
+    """Create a member. Registration never gives another role. With allowed domains, an
+    address elsewhere needs a usable invite (spent in the same transaction)."""
     email = normalize_email(email)
     fields = _validate_new_user(session, email, password, display_name, department_id)
     if fields:
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields", fields=fields)
+    invite_id = None
+    if not invites.domain_allowed(email, allowed_domains):
+        if not invite:
+            raise invites.domain_refusal(allowed_domains)
+        invite_id = invites.find_usable(session, invite).id
+    elif invite:
+        # Inside the domains a stale link does no harm: it is spent if still good, else ignored.
+        try:
+            invite_id = invites.find_usable(session, invite).id
+        except Denied:
+            invite_id = None
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise _email_taken()
     # Hash outside the transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE).
     session.commit()
     password_hash = hash_password(password)
+    if invite_id is not None:
+        try:
+            invites.spend(session, invite_id)
+        except Denied:
+            session.rollback()
+            raise
     return _insert_user(
         session,
         User(
@@ -434,6 +459,7 @@ def create_user(
             display_name=display_name.strip(),
             role=role,
             department_id=department.id,
+            created_at=clock.now(),
         ),
     )
 

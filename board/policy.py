@@ -31,6 +31,8 @@ WRITE_ACTIONS = {
     "profile.edit",
     # Following an idea exists to be notified; observers receive nothing but their summary.
     "idea.follow",
+    "invite.create",
+    "invite.revoke",
     # Not a write, but the same rule: nudges go to people who take part, never to observers.
     "nudge.receive",
 }
@@ -41,6 +43,10 @@ FACILITATOR_ACTIONS = {
     "comment.mentor_note",
     "help.view",
     "webhooks.manage",
+    # Who may join: invite links for people outside BOARD_ALLOWED_EMAIL_DOMAINS.
+    "invite.create",
+    "invite.list",
+    "invite.revoke",
 }
 # Reading the public board: everyone logged in.
 READ_ACTIONS = {"board.read", "feed.read", "feed.token"}

@@ -13,7 +13,7 @@ from models.notifications import (
     WebhookDelivery,
 )
 from models.nudges import Nudge, NudgeRecipient
-from models.people import EMAIL_CHOICES, ROLES, Department, User, UserIdentity
+from models.people import EMAIL_CHOICES, ROLES, Department, Invite, User, UserIdentity
 from models.prompts import PHASES, Prompt
 from models.tasks import TASK_STATUSES, Task
 
@@ -40,6 +40,7 @@ __all__ = [
     "NudgeRecipient",
     "ROLES",
     "Department",
+    "Invite",
     "User",
     "UserIdentity",
     "PHASES",

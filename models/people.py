@@ -84,3 +84,25 @@ class UserIdentity(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class Invite(Base):
+    """A link that lets someone register, even from outside BOARD_ALLOWED_EMAIL_DOMAINS.
+
+    Only a hash of its token is stored: the link is shown once, to whoever made it.
+    Single-use invites are spent by a conditional UPDATE (`uses = 0`), so two people
+    racing with one link cannot both get in."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # None: made with the CLI.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    single_use: Mapped[bool] = mapped_column(Boolean, default=True)
+    uses: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship(lazy="joined")

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from board import create_app
 from board import ideas as idea_service
+from board import invites as invite_service
 from board import nudges as nudge_service
 from board import prompts as prompt_service
 from board import tasks as task_service
@@ -373,6 +374,30 @@ MATRIX: list[Row] = [
     ),
     Row("POST", "/nudges", "/nudges", PAGE_FORM),
     Row("POST", "/nudges/<int:nudge_id>/read", "/nudges/{nudge}/read", PAGE_FORM),
+    # who may join: invite links ({invite} is an active one made with the CLI);
+    # tests/test_invites.py checks what each role's request changed
+    Row("POST", f"{API}/invites", f"{API}/invites", FACILITATOR_ONLY(201)),
+    Row(
+        "GET",
+        f"{API}/invites",
+        f"{API}/invites",
+        expect(
+            LOGIN,
+            (403, "facilitator_only"),
+            (403, "facilitator_only"),
+            200,
+            (403, "facilitator_only"),
+        ),
+    ),
+    Row(
+        "DELETE",
+        f"{API}/invites/<int:invite_id>",
+        f"{API}/invites/{{invite}}",
+        FACILITATOR_ONLY(200),
+    ),
+    Row("GET", "/invites", "/invites", expect(302, 403, 403, 200, 403)),
+    Row("POST", "/invites", "/invites", PAGE_FORM),
+    Row("POST", "/invites/<int:invite_id>/revoke", "/invites/{invite}/revoke", PAGE_FORM),
 ]
 
 
@@ -406,7 +431,9 @@ class Board:
                 session, author, "Answer", "", prompt_id=prompt["id"]
             )
             nudge = nudge_service.send_nudge(session, sam, "Hi!", to_user_id=author.id)
+            invite, _token = invite_service.create_invite(session, None)
         return {
+            "invite": invite.id,
             "idea": idea["id"],
             "task": task["id"],
             "claimed": claimed["id"],

@@ -44,6 +44,7 @@ from board.api import (  # noqa: E402,F401
     feed,
     ideas,
     insights,
+    invites,
     notifications,
     nudges,
     prompts,

@@ -33,10 +33,17 @@ def register():
             "password": Field("str", required=True, max_length=PASSWORD_MAX),
             "display_name": Field("str", required=True, max_length=DISPLAY_NAME_MAX),
             "department_id": Field("int", required=True),
+            "invite": Field("str", nullable=True, max_length=200),
         }
     )
     user = people.register(
-        db(), body["email"], body["password"], body["display_name"], body["department_id"]
+        db(),
+        body["email"],
+        body["password"],
+        body["display_name"],
+        body["department_id"],
+        invite=body.get("invite"),
+        allowed_domains=settings().allowed_email_domains,
     )
     return ok(_start_session(user), 201)
 

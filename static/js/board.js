@@ -11,12 +11,14 @@ import { applyEnvelope } from "./apply.js";
 import { LiveConnection } from "./live.js";
 import { enhanceMentions } from "./mentions.js";
 import { enhanceInbox, receiveNotification } from "./notifications.js";
+import { enableMoreIdeas } from "./more.js";
 import { showPresence } from "./ui.js";
 
 function start() {
   enhanceForms();
   enhanceMentions();
   enhanceInbox();
+  enableMoreIdeas();
   const seq = Number.parseInt(document.body.dataset.seq || "", 10);
   if (!Number.isFinite(seq)) return; // a page without a starting point (an error page) stays still
   const live = new LiveConnection({

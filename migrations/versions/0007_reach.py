@@ -1,7 +1,7 @@
 """handles, follows, notifications, mail queue, webhooks
 
-Revision ID: 0006_reach
-Revises: 0005_stored_tallies
+Revision ID: 0007_reach
+Revises: 0006_invites
 Create Date: 2026-12-02 18:38:27.324077
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 import models
 
 
-revision: str = "0006_reach"
-down_revision: str | None = "0005_stored_tallies"
+revision: str = "0007_reach"
+down_revision: str | None = "0006_invites"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
