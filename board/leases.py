@@ -3,8 +3,8 @@ not touched for N days goes back to open by the rule the task force agreed on.
 
 It is the rule that releases, never a person: the envelope is `task.released` with
 `actor: null` and `data.reason: "lease_expired"`, written by the server's own schedule
-(board/scheduler.py). Two days before, the claimant is warned once (`claim_expiring`:
-a notification where notifications exist, and always the task's `lease_warning` flag);
+(board/scheduler.py). Two days before, the claimant is warned once (a `claim_expiring`
+notification, and the task's `lease_warning` flag);
 "keep it" (tasks.renew_task) or any change of the plan starts the lease again. Each step
 is a conditional UPDATE, so with several server processes it happens exactly once.
 """
@@ -18,13 +18,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from board import events
+from board.notifications import notify
 from board.tasks import task_dict
 from models import Task, User
-
-try:  # notifications arrive with the reach work; until then the flag and the page tell
-    from board.notifications import notify
-except ImportError:  # pragma: no cover - depends on what has landed
-    notify = None
 
 WARN_DAYS_BEFORE = 2
 log = logging.getLogger(__name__)
@@ -142,9 +138,7 @@ def _warn(
 
 
 def _notify_claimant(session: Session, task: Task, claimant_id: int) -> None:
-    """A `claim_expiring` notification, where the notifications module exists."""
-    if notify is None:
-        return  # the task's lease_warning flag and its page tell the claimant
+    """A `claim_expiring` notification in the claimant's inbox (and mail, as they chose)."""
     notify(
         session,
         "claim_expiring",

@@ -227,6 +227,8 @@ class Settings:
     oidc_logout: bool = False
     # BOARD_PASSWORD_LOGIN=0: only the company login (the CLI still creates people).
     password_login: bool = True
+    # Registration only for addresses at these domains (invite links let others in).
+    allowed_email_domains: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -255,6 +257,9 @@ class Settings:
             channels=_channels(env.get("BOARD_CHANNELS")),
             claim_lease_days=_lease_days(env),
             **_oidc(env),
+            allowed_email_domains=tuple(
+                d.lower().lstrip("@") for d in _list(env.get("BOARD_ALLOWED_EMAIL_DOMAINS"))
+            ),
         )
 
     @property

@@ -177,3 +177,12 @@ def test_the_setting(tmp_path, raw, days):
 def test_a_lease_shorter_than_its_warning_is_refused(tmp_path, raw):
     with pytest.raises(SettingsError):
         Settings.from_env({"BOARD_INSTANCE_PATH": str(tmp_path), "BOARD_CLAIM_LEASE_DAYS": raw})
+
+
+def test_the_warning_reaches_the_claimants_inbox(lease_app, member, other_member, at):
+    task = claimed_task(member)
+    at(days=5)
+    tick(lease_app)
+    inbox = member.get("notifications").get_json()["items"]
+    assert [(n["kind"], n["task_id"]) for n in inbox] == [("claim_expiring", task["id"])]
+    assert other_member.get("notifications").get_json()["items"] == []

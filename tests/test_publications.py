@@ -157,3 +157,13 @@ def test_the_help_page_counts_published_posts_per_department(member, facilitator
         d for d in report["participation"]["departments"] if d["department"]["name"] == "Marketing"
     ]
     assert sum(week["published"] for week in marketing["weeks"]) == 1
+
+
+def test_the_author_and_followers_hear_that_it_went_live(member, other_member, facilitator):
+    idea = post_idea(member)
+    facilitator.put(f"ideas/{idea['id']}/follow")
+    publish(other_member, idea["id"])
+    for client in (member, facilitator):
+        kinds = [n["kind"] for n in client.get("notifications").get_json()["items"]]
+        assert kinds == ["published"]
+    assert other_member.get("notifications").get_json()["items"] == []  # their own doing

@@ -358,6 +358,11 @@ JS_STRINGS = {
     "phase_closed": N_("Closed"),
     "help_wanted": N_("Help wanted"),
     "tasks_done": N_("Tasks done: %(done)s / %(total)s"),
+    "notification_open": N_("Open"),
+    "mention_people": N_("People to mention"),
+    "more_loading": N_("Loading more ideas…"),
+    "more_loaded": N_("%(n)s more ideas shown."),
+    "more_failed": N_("More ideas could not be loaded. Try the link again."),
 }
 
 
