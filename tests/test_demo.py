@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from board import clock, create_app, people
+from board import clock, create_app, demo_story, demo_story_de, people
 from board.demo import DEMO_PASSWORD, load_demo
 from board.prompts import phase_of
 from board.settings import Settings
@@ -144,6 +144,89 @@ def test_the_demo_spreads_its_history_over_weeks_in_order(demo_app):
         assert max(created) - min(created) >= timedelta(days=20)
 
 
+def api_client(app, email: str = "lena@nordkamm.example"):
+    client = app.test_client()
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return client
+
+
+def demo_events(client) -> list[dict]:
+    items, after = [], 0
+    while True:
+        page = client.get(f"/api/v1/events?after={after}&limit=1000").get_json()["items"]
+        if not page:
+            return items
+        items += page
+        after = page[-1]["seq"]
+
+
+def test_the_demos_events_have_the_contracts_shapes(demo_app):
+    """Each event carries its object as HTTP returns it (without `voted`/`received`), like
+    the same action taken by a person: the demo writes nothing by hand."""
+    lena = api_client(demo_app)  # the sender of every nudge sees them all
+    items = demo_events(lena)
+    nudge_keys = set(lena.get("/api/v1/nudges").get_json()["items"][0]) - {"received"}
+    http_keys = {
+        "idea": lambda data: set(lena.get(f"/api/v1/ideas/{data['id']}").get_json()),
+        "task": lambda data: set(lena.get(f"/api/v1/tasks/{data['id']}").get_json()),
+        "prompt": lambda data: set(lena.get(f"/api/v1/prompts/{data['id']}").get_json()),
+        "nudge": lambda data: nudge_keys,
+    }
+    for event in items:
+        kind = event["type"].split(".")[0]
+        if event["type"] == "idea.votes_changed":
+            assert set(event["data"]) == {"idea_id", "votes", "departments_supporting"}
+            assert event["actor"] is None
+        elif event["type"] == "prompt.phase_changed":
+            assert set(event["data"]) == {"prompt", "previous_phase"}, event
+            assert event["data"]["previous_phase"] in ("collecting", "voting")
+        elif kind == "comment":
+            assert set(event["data"]) == {"comment"}
+            continue
+        else:
+            assert set(event["data"]) == {kind}, event
+        if kind in http_keys and kind in event["data"]:
+            data = event["data"][kind]
+            assert set(data) == http_keys[kind](data) - {"voted"}, event["type"]
+
+
+def test_closing_a_demo_challenge_announces_each_phase_and_the_final_tallies(demo_app):
+    lena = api_client(demo_app)
+    items = demo_events(lena)
+    closed = next(p for p in lena.get("/api/v1/prompts").get_json() if p["phase"] == "closed")
+    changes = [
+        e
+        for e in items
+        if e["type"] == "prompt.phase_changed" and e["data"]["prompt"]["id"] == closed["id"]
+    ]
+    assert [(e["data"]["previous_phase"], e["data"]["prompt"]["phase"]) for e in changes] == [
+        ("collecting", "voting"),
+        ("voting", "closed"),
+    ]
+    closed_at = changes[-1]["seq"]
+    its_ideas = {
+        i["id"] for i in lena.get(f"/api/v1/ideas?prompt_id={closed['id']}").get_json()["items"]
+    }
+    tallies = [
+        e
+        for e in items
+        if e["type"] == "idea.votes_changed"
+        and e["seq"] > closed_at
+        and e["data"]["idea_id"] in its_ideas
+    ]
+    assert {e["data"]["idea_id"] for e in tallies} == its_ideas
+    assert all(e["data"]["votes"] is not None for e in tallies)  # the results, at last
+
+
+def test_the_demos_nudges_are_read_by_their_recipients_only(demo_app):
+    clara = api_client(demo_app, "clara@nordkamm.example")
+    received = [n for n in clara.get("/api/v1/nudges").get_json()["items"] if n["received"]]
+    assert received and all(n["read_at"] is not None for n in received)
+    ben = api_client(demo_app, "ben@nordkamm.example")
+    assert all(n["read_at"] is None for n in ben.get("/api/v1/nudges").get_json()["items"])
+
+
 def test_the_demo_logins_work(demo_app):
     with demo_app.extensions["board_db"].Session() as session:
         for email, role in (
@@ -159,6 +242,11 @@ def test_the_demo_refuses_a_database_that_has_people(demo_app):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0  # `make run` calls it on every start
     assert "already has people" in result.output
+    # every start of `make run` reminds a new user of every demo login, each role included
+    with demo_app.extensions["board_db"].Session() as session:
+        emails = session.scalars(select(User.email)).all()
+    assert all(email in result.output for email in emails)
+    assert {"facilitator", "member", "observer"} <= set(result.output.split())
     with demo_app.extensions["board_db"].Session() as session:
         assert session.scalar(select(func.count(User.id))) == 17
         with pytest.raises(RuntimeError):
@@ -168,6 +256,7 @@ def test_the_demo_refuses_a_database_that_has_people(demo_app):
 def test_the_demo_refuses_even_a_single_existing_person(app, people_):
     result = app.test_cli_runner().invoke(args=["demo"])
     assert "already has people" in result.output
+    assert "Demo logins" not in result.output  # not a demo board: no demo logins to offer
     with app.extensions["board_db"].Session() as session:
         assert session.scalar(select(func.count(Idea.id))) == 0
 
@@ -212,3 +301,45 @@ def test_the_demo_loads_and_renders_on_postgresql(app):
     client = observer_client(app)
     for path in every_page(app):
         assert client.get(path).status_code == 200, path
+
+
+@pytest.fixture(scope="module")
+def german_demo_app(sqlite_template, tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo_de") / "board.sqlite3"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(
+        instance_path=path.parent / "instance",
+        database_url=f"sqlite:///{path}",
+        secret_key="test-secret",
+        claim_limit=5,
+        testing=True,
+    )
+    app = create_app({"TESTING": True}, settings=settings)
+    result = app.test_cli_runner().invoke(args=["demo", "--language", "de"])
+    assert result.exit_code == 0, result.output
+    yield app
+    app.extensions["board_db"].dispose()
+
+
+def test_the_german_story_has_a_text_for_every_part_of_the_english_one():
+    assert set(demo_story_de.PROMPTS) == set(demo_story.PROMPTS)
+    assert set(demo_story_de.IDEAS) == {idea[0] for idea in demo_story.IDEAS}
+    assert set(demo_story_de.TASKS) == {task[0] for task in demo_story.TASKS}
+    assert len(demo_story_de.COMMENTS) == len(demo_story.COMMENTS)
+    assert len(demo_story_de.NUDGES) == len(demo_story.NUDGES)
+    assert set(demo_story_de.DEPARTMENTS) == set(demo_story.DEPARTMENTS)
+
+
+def test_the_demo_tells_its_story_in_german(german_demo_app, demo_app):
+    lena = api_client(german_demo_app)
+    assert lena.get("/api/v1/me").get_json()["user"]["language"] == "de"
+    departments = {d["name"] for d in lena.get("/api/v1/departments").get_json()}
+    assert {"Vertrieb", "Kundenservice", "Logistik"} <= departments
+    titles = {i["title"] for i in lena.get("/api/v1/ideas").get_json()["items"]}
+    assert "Azubis übernehmen eine Woche lang unser Instagram" in titles
+    assert not titles & {idea[3] for idea in demo_story.IDEAS}  # no English left over
+    page = lena.get("/").get_data(as_text=True)
+    assert "Hinter den Nähten" in page and "Aufgaben" in page  # German text, German page
+    # the same story: as many events of each kind as in English
+    english = Counter(e["type"] for e in demo_events(api_client(demo_app)))
+    assert Counter(e["type"] for e in demo_events(lena)) == english
