@@ -34,7 +34,31 @@ ROOT = Path(__file__).resolve().parent.parent
 DEPARTMENTS = ["Marketing", "IT", "Sales", "Legal", "HR", "Communications", "Support", "R&D"]
 PEOPLE = 300
 TAGS = [f"tag{n}" for n in range(20)]
-WORDS = ["reel", "video", "trade", "fair", "booth", "customer", "story", "podcast", "newsletter", "photo", "campaign", "launch", "tent", "backpack", "trail", "shoe", "outdoor", "behind", "scenes", "apprentice", "interview", "webinar", "survey"]
+WORDS = [
+    "reel",
+    "video",
+    "trade",
+    "fair",
+    "booth",
+    "customer",
+    "story",
+    "podcast",
+    "newsletter",
+    "photo",
+    "campaign",
+    "launch",
+    "tent",
+    "backpack",
+    "trail",
+    "shoe",
+    "outdoor",
+    "behind",
+    "scenes",
+    "apprentice",
+    "interview",
+    "webinar",
+    "survey",
+]
 PAGES = [
     ("top", "/api/v1/ideas?sort=top&limit=50"),
     ("hot", "/api/v1/ideas?sort=hot&limit=50"),
