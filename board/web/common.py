@@ -10,7 +10,7 @@ from functools import wraps
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from babel.dates import get_datetime_format
+from babel.dates import format_skeleton, get_datetime_format
 from flask import flash, g, redirect, request, url_for
 from flask_babel import format_date, format_time, format_timedelta, get_locale
 from flask_login import current_user
