@@ -15,6 +15,7 @@ from board import clock, events, paging, policy, ranking, search
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.i18n import N_
 from board.limits import MAX_ID
+from board.person_json import person_dict
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
 from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
@@ -25,11 +26,7 @@ _TAG = re.compile(r"^[\w][\w\- ]{0,39}$")
 
 
 def author_dict(user: User) -> dict:
-    return {
-        "id": user.id,
-        "display_name": user.display_name,
-        "department": {"id": user.department.id, "name": user.department.name},
-    }
+    return person_dict(user, "person")
 
 
 def normalize_tags(tags: list[str]) -> list[str]:

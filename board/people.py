@@ -15,6 +15,7 @@ from board import clock, events, policy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_
 from board.limits import MAX_ID
+from board.person_json import department_dict, person_dict  # noqa: F401 (department_dict: for callers of people.department_dict)
 from models import ROLES, Department, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -265,19 +266,9 @@ def get_department(session: Session, department_id: int) -> Department | None:
     return session.get(Department, department_id) if 0 < department_id <= MAX_ID else None
 
 
-def department_dict(department: Department) -> dict:
-    return {"id": department.id, "name": department.name}
-
-
 def user_dict(user: User) -> dict:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "display_name": user.display_name,
-        "role": user.role,
-        "department": department_dict(user.department),
-        "language": user.language,
-    }
+    """The person asking about themselves (/me, login): their own settings included."""
+    return person_dict(user, "self")
 
 
 def get_or_create_department(session: Session, name: str) -> Department:

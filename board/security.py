@@ -94,9 +94,7 @@ def session_revoked(board_sid: str | None) -> bool:
 
 def forget_ended_sessions(session, now) -> int:
     """Housekeeping: ended sessions whose cookies have expired anyway."""
-    removed = session.execute(
-        delete(EndedSession).where(EndedSession.expires_at <= now)
-    ).rowcount
+    removed = session.execute(delete(EndedSession).where(EndedSession.expires_at <= now)).rowcount
     session.commit()
     return removed
 
