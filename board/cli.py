@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from board import backup, people, tallies
+from board import invites as invite_service
 from board.demo import demo_command
 from board.errors import BoardError
 
@@ -111,8 +112,42 @@ def restore_command(file):
     click.echo(f"Restored from {file}. Start the server again.")
 
 
+invites_group = AppGroup("invites", help="Invite links: registration from outside the domains.")
+
+
+@invites_group.command("create")
+@click.option("--reusable", is_flag=True, help="Good for any number of registrations.")
+@click.option("--days", default=invite_service.DEFAULT_DAYS, show_default=True, type=int)
+@click.option(
+    "--base-url", default="", help="The board's public URL, e.g. https://board.example.com"
+)
+def create_invite(reusable, days, base_url):
+    """Make an invite link (single-use unless --reusable); it is shown only now."""
+    with _session() as session:
+        try:
+            invite, token = invite_service.create_invite(session, None, not reusable, days)
+        except BoardError as error:
+            raise click.ClickException(error.message) from None
+        kind = "reusable" if reusable else "single-use"
+        click.echo(f"{base_url.rstrip('/')}/register?invite={token}")
+        click.echo(f"Invite {invite.id}: {kind}, expires {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
+
+
+@invites_group.command("revoke")
+@click.argument("invite_id", type=int)
+def revoke_invite(invite_id):
+    """Make an invite link stop working."""
+    with _session() as session:
+        try:
+            invite_service.revoke_invite(session, None, invite_id)
+        except BoardError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"Invite {invite_id} no longer works.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(invites_group)
     app.cli.add_command(render_markdown_command)
     app.cli.add_command(recount_tallies_command)
     app.cli.add_command(backup_command)

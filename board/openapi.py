@@ -341,6 +341,42 @@ SCHEMAS: dict[str, dict] = {
             "password": {"type": "string", "minLength": 10, "maxLength": PASSWORD_MAX},
             "display_name": {"type": "string", "minLength": 1, "maxLength": DISPLAY_NAME_MAX},
             "department_id": {"type": "integer"},
+            "invite": {
+                "type": ["string", "null"],
+                "maxLength": 200,
+                "description": "The token of an invite link (`/register?invite=`): lets an "
+                "address outside BOARD_ALLOWED_EMAIL_DOMAINS register; `403 invite_invalid` "
+                "when used up, expired or revoked.",
+            },
+        },
+        closed=True,
+    ),
+    "Invite": obj(
+        ["id", "single_use", "uses", "status", "expires_at", "revoked_at", "created_at"],
+        {
+            "id": {"type": "integer"},
+            "single_use": {"type": "boolean"},
+            "uses": {"type": "integer", "minimum": 0},
+            "status": {"enum": ["active", "used", "expired", "revoked"]},
+            "expires_at": TIME,
+            "revoked_at": TIME_OR_NULL,
+            "created_at": TIME,
+            "created_by": nullable(
+                obj(
+                    ["id", "display_name"],
+                    {"id": {"type": "integer"}, "display_name": {"type": "string"}},
+                )
+            ),
+            "token": {"type": "string", "description": "Only in the answer that made it."},
+            "url": {"type": "string", "description": "Only in the answer that made it."},
+        },
+    ),
+    "InviteList": obj(["items"], {"items": {"type": "array", "items": ref("Invite")}}),
+    "InviteCreate": obj(
+        [],
+        {
+            "single_use": {"type": "boolean", "default": True},
+            "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 90, "default": 7},
         },
         closed=True,
     ),
@@ -353,7 +389,91 @@ SCHEMAS: dict[str, dict] = {
         closed=True,
     ),
     "MeUpdate": obj(
-        [], {"language": {"type": ["string", "null"], "enum": ["en", "de", None]}}, closed=True
+        [],
+        {
+            "language": {"type": ["string", "null"], "enum": ["en", "de", None]},
+            "handle": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,28}[a-z0-9]$"},
+            "email_notifications": {
+                "type": "string",
+                "enum": ["off", "instant", "daily", "weekly"],
+            },
+        },
+        closed=True,
+    ),
+    "FollowState": obj(
+        ["idea_id", "following"],
+        {"idea_id": {"type": "integer"}, "following": {"type": "boolean"}},
+    ),
+    "Notification": obj(
+        [
+            "id",
+            "kind",
+            "actor",
+            "idea_id",
+            "task_id",
+            "prompt_id",
+            "text",
+            "url",
+            "created_at",
+            "read_at",
+        ],
+        {
+            "id": {"type": "integer"},
+            "kind": {
+                "type": "string",
+                "enum": [
+                    "mention",
+                    "comment",
+                    "task_claimed",
+                    "task_completed",
+                    "idea_done",
+                    "published",
+                    "prompt",
+                    "phase",
+                    "nudge",
+                    "claim_expiring",
+                ],
+            },
+            "actor": {"oneOf": [ref("Person"), {"type": "null"}]},
+            "idea_id": {"type": ["integer", "null"]},
+            "task_id": {"type": ["integer", "null"]},
+            "prompt_id": {"type": ["integer", "null"]},
+            "text": {"type": "string", "description": "A sentence in the caller's language."},
+            "url": {"type": "string", "description": "Where on the board it happened."},
+            "created_at": TIME,
+            "read_at": TIME_OR_NULL,
+        },
+    ),
+    "NotificationPage": obj(
+        ["items", "unread", "next_cursor"],
+        {
+            "items": {"type": "array", "items": ref("Notification")},
+            "unread": {"type": "integer"},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    ),
+    "NotificationsRead": obj(
+        [], {"ids": {"type": "array", "maxItems": 1000, "items": INT_ID}}, closed=True
+    ),
+    "NotificationsReadResult": obj(
+        ["marked", "unread"], {"marked": {"type": "integer"}, "unread": {"type": "integer"}}
+    ),
+    "PeopleList": obj(
+        ["items"],
+        {
+            "items": {
+                "type": "array",
+                "items": obj(
+                    ["id", "handle", "display_name", "department"],
+                    {
+                        "id": {"type": "integer"},
+                        "handle": {"type": "string"},
+                        "display_name": {"type": "string"},
+                        "department": ref("Department"),
+                    },
+                ),
+            }
+        },
     ),
     "IdeaCreate": obj(
         ["title", "body"],
@@ -533,6 +653,7 @@ PAGE_PARAMS = [
 IDEA = [path_id("idea_id")]
 TASK = [path_id("task_id")]
 NUDGE = [path_id("nudge_id")]
+INVITE = [path_id("invite_id")]
 
 PATHS: dict[str, dict] = {
     "/departments": {
@@ -548,7 +669,8 @@ PATHS: dict[str, dict] = {
         "post": op(
             "register",
             "Register as a member and log in (no CSRF token needed); `403 "
-            "password_login_disabled` where only the company login is allowed",
+            "password_login_disabled` where only the company login is allowed, `403 "
+            "email_domain_not_allowed` outside BOARD_ALLOWED_EMAIL_DOMAINS without an invite",
             answer("201", ref("Session"), "Registered and logged in"),
             "400 403 409 429",
             security=PUBLIC,
@@ -587,11 +709,69 @@ PATHS: dict[str, dict] = {
         ),
         "patch": op(
             "updateMe",
-            "The caller's own settings (language)",
+            "The caller's own settings (language, handle, e-mail notifications); "
+            "everyone, observers included",
             answer("200", ref("Session"), "Updated"),
-            "401 403",
+            "401 409",
             security=WRITE,
             body="MeUpdate",
+        ),
+    },
+    "/people": {
+        "get": op(
+            "searchPeople",
+            "People one may @mention whose handle or name starts with q (not observers)",
+            answer("200", ref("PeopleList"), "Up to 8 people"),
+            "400 401",
+            security=READ,
+            params=[query("q", {"type": "string", "maxLength": 40})],
+        ),
+    },
+    "/ideas/{idea_id}/follow": {
+        "put": op(
+            "followIdea",
+            "Follow an idea (idempotent)",
+            answer("200", ref("FollowState"), "Following"),
+            "401 403 404",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=IDEA,
+        ),
+        "delete": op(
+            "unfollowIdea",
+            "Stop following an idea (idempotent)",
+            answer("200", ref("FollowState"), "Not following"),
+            "401 403 404",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=IDEA,
+        ),
+    },
+    "/notifications": {
+        "get": op(
+            "listNotifications",
+            "The caller's notifications, newest first",
+            answer("200", ref("NotificationPage"), "A page of notifications"),
+            "400 401",
+            security=READ,
+            params=[
+                query("unread", {"type": "string", "enum": ["1", "0"]}, "1: unread only"),
+                query("limit", {"type": "integer", "minimum": 1}, "1-200, default 50"),
+                query("cursor", {"type": "string"}, "next_cursor of the previous page"),
+            ],
+        ),
+    },
+    "/notifications/read": {
+        "post": op(
+            "readNotifications",
+            "Mark the caller's notifications read: those ids, or all",
+            answer("200", ref("NotificationsReadResult"), "Marked"),
+            "401",
+            security=WRITE,
+            body="NotificationsRead",
+            body_required=False,
         ),
     },
     "/ideas": {
@@ -820,6 +1000,34 @@ PATHS: dict[str, dict] = {
             "401 403 404",
             security=WRITE,
             body="NudgeCreate",
+        ),
+    },
+    "/invites": {
+        "get": op(
+            "listInvites",
+            "Invite links (facilitator only)",
+            answer("200", ref("InviteList"), "Invites"),
+            "401 403",
+            security=READ,
+        ),
+        "post": op(
+            "createInvite",
+            "Make an invite link (facilitator only); its token and URL are shown only here",
+            answer("201", ref("Invite"), "Made"),
+            "401 403",
+            security=WRITE,
+            body="InviteCreate",
+            body_required=False,
+        ),
+    },
+    "/invites/{invite_id}": {
+        "delete": op(
+            "revokeInvite",
+            "Revoke an invite link (facilitator only)",
+            answer("200", ref("Invite"), "Revoked"),
+            "401 403 404",
+            security=WRITE,
+            params=INVITE,
         ),
     },
     "/nudges/{nudge_id}/read": {

@@ -15,13 +15,22 @@ SHAPES: dict[str, tuple[str, ...]] = {
     # a nudge's sender and recipient, a prompt's author
     "name": ("id", "display_name"),
     # authors of ideas, comments and tasks, the help page's people
-    "person": ("id", "display_name", "department"),
+    "person": ("id", "display_name", "handle", "department"),
     # an event's actor
-    "actor": ("id", "display_name", "role", "department"),
+    "actor": ("id", "display_name", "handle", "role", "department"),
     # a task's claimant (the contract's user object)
-    "user": ("id", "email", "display_name", "role", "department"),
+    "user": ("id", "email", "display_name", "handle", "role", "department"),
     # the person asking about themselves (/me, login)
-    "self": ("id", "email", "display_name", "role", "department", "language"),
+    "self": (
+        "id",
+        "email",
+        "display_name",
+        "handle",
+        "role",
+        "department",
+        "language",
+        "email_notifications",
+    ),
 }
 
 

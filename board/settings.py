@@ -181,6 +181,8 @@ class Settings:
     oidc_logout: bool = False
     # BOARD_PASSWORD_LOGIN=0: only the company login (the CLI still creates people).
     password_login: bool = True
+    # Registration only for addresses at these domains (invite links let others in).
+    allowed_email_domains: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -207,6 +209,9 @@ class Settings:
             phase_check_seconds=_int(env, "BOARD_PHASE_CHECK_SECONDS", 15, minimum=1),
             timezone=_timezone(env.get("BOARD_TIMEZONE")),
             **_oidc(env),
+            allowed_email_domains=tuple(
+                d.lower().lstrip("@") for d in _list(env.get("BOARD_ALLOWED_EMAIL_DOMAINS"))
+            ),
         )
 
     @property

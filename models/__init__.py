@@ -4,8 +4,16 @@ from models.base import Base, UTCDateTime, utcnow
 from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Vote
 from models.idempotency import EndedSession, IdempotencyKey
+from models.notifications import (
+    NOTIFICATION_KINDS,
+    Follow,
+    Notification,
+    OutgoingMail,
+    Webhook,
+    WebhookDelivery,
+)
 from models.nudges import Nudge, NudgeRecipient
-from models.people import ROLES, Department, User, UserIdentity
+from models.people import EMAIL_CHOICES, ROLES, Department, Invite, User, UserIdentity
 from models.prompts import PHASES, Prompt
 from models.tasks import TASK_STATUSES, Task
 
@@ -21,10 +29,18 @@ __all__ = [
     "Idea",
     "IdeaTag",
     "Vote",
+    "NOTIFICATION_KINDS",
+    "Follow",
+    "Notification",
+    "OutgoingMail",
+    "Webhook",
+    "WebhookDelivery",
+    "EMAIL_CHOICES",
     "Nudge",
     "NudgeRecipient",
     "ROLES",
     "Department",
+    "Invite",
     "User",
     "UserIdentity",
     "PHASES",

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, UTCDateTime, utcnow
 
 ROLES = ("member", "facilitator", "observer")
+EMAIL_CHOICES = ("off", "instant", "daily", "weekly")
 
 
 class Department(Base):
@@ -21,6 +22,10 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ('member', 'facilitator', 'observer')", name="role"),
+        CheckConstraint(
+            "email_notifications IN ('off', 'instant', 'daily', 'weekly')",
+            name="email_notifications",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +35,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="member")
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     language: Mapped[str | None] = mapped_column(String(5), default=None)
+    # What @mentions name; lowercase, unique. Null only for an erased person.
+    handle: Mapped[str | None] = mapped_column(String(30), unique=True, default=None)
+    email_notifications: Mapped[str] = mapped_column(String(8), default="daily")
+    # The last digest mailed (or skipped as empty): the next one covers what came after.
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Private Atom feed token for observers; replacing it revokes the old URL.
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     # Bumped on role change or removal so that old sessions lose their powers at once.
@@ -74,3 +84,25 @@ class UserIdentity(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class Invite(Base):
+    """A link that lets someone register, even from outside BOARD_ALLOWED_EMAIL_DOMAINS.
+
+    Only a hash of its token is stored: the link is shown once, to whoever made it.
+    Single-use invites are spent by a conditional UPDATE (`uses = 0`), so two people
+    racing with one link cannot both get in."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # None: made with the CLI.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    single_use: Mapped[bool] = mapped_column(Boolean, default=True)
+    uses: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship(lazy="joined")

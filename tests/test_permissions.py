@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from board import create_app
 from board import ideas as idea_service
+from board import invites as invite_service
 from board import nudges as nudge_service
 from board import prompts as prompt_service
 from board import tasks as task_service
@@ -117,7 +118,25 @@ MATRIX: list[Row] = [
     ),
     Row("POST", f"{API}/auth/logout", f"{API}/auth/logout", expect(LOGIN, 204, 204, 204, 204)),
     Row("GET", f"{API}/me", f"{API}/me", read()),
-    Row("PATCH", f"{API}/me", f"{API}/me", write(200), body={"language": "de"}),
+    Row(
+        "PATCH",
+        f"{API}/me",
+        f"{API}/me",
+        expect(LOGIN, 200, 200, 200, 200),
+        body={"language": "de"},
+        note="everyone's own settings",
+    ),
+    Row("GET", f"{API}/people", f"{API}/people?q=i", read()),
+    Row("PUT", f"{API}/ideas/<int:idea_id>/follow", f"{API}/ideas/{{idea}}/follow", write(200)),
+    Row("DELETE", f"{API}/ideas/<int:idea_id>/follow", f"{API}/ideas/{{idea}}/follow", write(200)),
+    Row("GET", f"{API}/notifications", f"{API}/notifications?unread=1", read()),
+    Row(
+        "POST",
+        f"{API}/notifications/read",
+        f"{API}/notifications/read",
+        expect(LOGIN, 200, 200, 200, 200),
+        note="one's own only",
+    ),
     Row("GET", f"{API}/ideas", f"{API}/ideas", read()),
     Row("POST", f"{API}/ideas", f"{API}/ideas", write(201), body={"title": "New", "body": ""}),
     Row("GET", f"{API}/ideas/<int:idea_id>", f"{API}/ideas/{{idea}}", read()),
@@ -238,6 +257,12 @@ MATRIX: list[Row] = [
     Row("GET", "/ideas/<int:idea_id>", "/ideas/{idea}", expect(302, 200, 200, 200, 200)),
     Row("GET", "/tasks/<int:task_id>", "/tasks/{task}", expect(302, 200, 200, 200, 200)),
     Row("GET", "/my-tasks", "/my-tasks", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/notifications", "/notifications", PAGE),
+    Row("GET", "/settings", "/settings", PAGE),
+    Row("GET", "/people/<handle>", "/people/mara", PAGE),
+    Row("POST", "/notifications/read", "/notifications/read", PAGE_FORM),
+    Row("POST", "/settings", "/settings", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/ideas/<int:idea_id>/follow", "/ideas/{idea}/follow", PAGE_FORM),
     # page forms: CSRF first (anonymous has no token: 400); then Post/Redirect/Get, with a
     # refusal shown as a flash message (tests/test_pages.py checks each one's wording)
     Row("POST", "/login", "/login", expect(400, 401, 401, 401, 401), note="form: empty"),
@@ -349,6 +374,30 @@ MATRIX: list[Row] = [
     ),
     Row("POST", "/nudges", "/nudges", PAGE_FORM),
     Row("POST", "/nudges/<int:nudge_id>/read", "/nudges/{nudge}/read", PAGE_FORM),
+    # who may join: invite links ({invite} is an active one made with the CLI);
+    # tests/test_invites.py checks what each role's request changed
+    Row("POST", f"{API}/invites", f"{API}/invites", FACILITATOR_ONLY(201)),
+    Row(
+        "GET",
+        f"{API}/invites",
+        f"{API}/invites",
+        expect(
+            LOGIN,
+            (403, "facilitator_only"),
+            (403, "facilitator_only"),
+            200,
+            (403, "facilitator_only"),
+        ),
+    ),
+    Row(
+        "DELETE",
+        f"{API}/invites/<int:invite_id>",
+        f"{API}/invites/{{invite}}",
+        FACILITATOR_ONLY(200),
+    ),
+    Row("GET", "/invites", "/invites", expect(302, 403, 403, 200, 403)),
+    Row("POST", "/invites", "/invites", PAGE_FORM),
+    Row("POST", "/invites/<int:invite_id>/revoke", "/invites/{invite}/revoke", PAGE_FORM),
 ]
 
 
@@ -382,7 +431,9 @@ class Board:
                 session, author, "Answer", "", prompt_id=prompt["id"]
             )
             nudge = nudge_service.send_nudge(session, sam, "Hi!", to_user_id=author.id)
+            invite, _token = invite_service.create_invite(session, None)
         return {
+            "invite": invite.id,
             "idea": idea["id"],
             "task": task["id"],
             "claimed": claimed["id"],
@@ -494,8 +545,10 @@ def test_observers_may_write_nothing():
         f"{API}/auth/login",
         f"{API}/auth/logout",
         f"{API}/auth/register",
-        # the person's own private feed URL, not the board
+        # the person's own private feed URL, settings and inbox, not the board
         f"{API}/feed/token",
+        f"{API}/me",
+        f"{API}/notifications/read",
         "/feed/token",
         "/feed/token/revoke",
     }
@@ -517,6 +570,8 @@ def test_observers_page_forms_change_nothing(board):
         "/language",
         "/feed/token",
         "/feed/token/revoke",
+        "/settings",
+        "/notifications/read",
     }
     observer = board.client("observer")
     for row in MATRIX:

@@ -9,7 +9,7 @@ from board.csrf import csrf
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.person_json import department_dict
 from board.ratelimit import limit_login, limit_registration
-from board.requests import Field, json_body, no_body
+from board.requests import Field, json_body, no_body, query_text
 from board.security import end_current_session, start_session
 
 
@@ -34,10 +34,17 @@ def register():
             "password": Field("str", required=True, max_length=PASSWORD_MAX),
             "display_name": Field("str", required=True, max_length=DISPLAY_NAME_MAX),
             "department_id": Field("int", required=True),
+            "invite": Field("str", nullable=True, max_length=200),
         }
     )
     user = people.register(
-        db(), body["email"], body["password"], body["display_name"], body["department_id"]
+        db(),
+        body["email"],
+        body["password"],
+        body["display_name"],
+        body["department_id"],
+        invite=body.get("invite"),
+        allowed_domains=settings().allowed_email_domains,
     )
     return ok(_start_session(user), 201)
 
@@ -71,8 +78,19 @@ def me():
 
 @api.patch("/me")
 def update_me():
-    """Extension: a person's own settings (the language pages and messages speak)."""
-    body = json_body({"language": Field("str", nullable=True, max_length=5)})
-    if "language" in body:
-        people.set_language(db(), current_user._get_current_object(), body["language"])
+    """A person's own settings: language, handle, e-mail notifications."""
+    body = json_body(
+        {
+            "language": Field("str", nullable=True, max_length=5),
+            "handle": Field("str", max_length=64),
+            "email_notifications": Field("str", max_length=10),
+        }
+    )
+    people.update_settings(db(), current_user._get_current_object(), body)
     return ok({"user": people.user_dict(current_user), "csrf_token": generate_csrf()})
+
+
+@api.get("/people")
+def search_people():
+    """Extension: people one may @mention whose handle or name starts with `q`."""
+    return ok({"items": people.search_people(db(), current_user, query_text("q", 40) or "")})

@@ -23,7 +23,9 @@ from board.web import (  # noqa: E402,F401
     facilitator,
     feed,
     idea_pages,
+    invites,
     oidc,
     pages,
+    reach_pages,
     task_pages,
 )

@@ -11,6 +11,7 @@ from board.errors import BoardError
 from board.i18n import LANGUAGES, _, translate_field
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import limit_login, limit_registration
+from board.requests import board_settings
 from board.security import end_current_session, start_session
 from board.web import web
 from board.web.common import back, flash_refusal, form_id, form_text, login_page, safe_next
@@ -69,6 +70,7 @@ def register():
     target = safe_next(request.values.get("next"))
     session = db_for_request()
     form = {"email": "", "display_name": "", "department_id": None}
+    invite = request.values.get("invite", "")[:200]
     errors: dict[str, str] = {}
     error = None
     status = 200
@@ -86,7 +88,13 @@ def register():
             }
             password = form_text("password", PASSWORD_MAX)
             user = people.register(
-                session, form["email"], password, form["display_name"], form["department_id"] or 0
+                session,
+                form["email"],
+                password,
+                form["display_name"],
+                form["department_id"] or 0,
+                invite=invite or None,
+                allowed_domains=board_settings().allowed_email_domains,
             )
         except BoardError as refusal:
             session.rollback()
@@ -99,7 +107,14 @@ def register():
             return redirect(target)
     departments = people.list_departments(session)
     return render_template(
-        "register.html", next=target, form=form, errors=errors, error=error, departments=departments
+        "register.html",
+        next=target,
+        form=form,
+        errors=errors,
+        error=error,
+        departments=departments,
+        invite=invite,
+        domains=board_settings().allowed_email_domains,
     ), status
 
 

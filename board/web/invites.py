@@ -1,0 +1,68 @@
+"""The facilitator's invite links as a page: make one (shown once), see them, revoke."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from board import invites, policy
+from board.db import db_for_request
+from board.errors import BoardError
+from board.i18n import _
+from board.requests import board_settings
+from board.web import web
+from board.web.common import flash_refusal, login_page
+
+
+@web.get("/invites")
+@login_page
+def invites_page():
+    policy.require(current_user, "invite.list")
+    items = [invites.invite_dict(i) for i in invites.list_invites(db_for_request(), current_user)]
+    return render_template(
+        "invites.html",
+        items=items,
+        domains=board_settings().allowed_email_domains,
+        max_days=invites.MAX_DAYS,
+        default_days=invites.DEFAULT_DAYS,
+    )
+
+
+@web.post("/invites")
+@login_page
+def create_invite():
+    session = db_for_request()
+    raw_days = request.form.get("days", "").strip()
+    try:
+        days = int(raw_days) if raw_days.isdigit() and len(raw_days) < 4 else 0
+        _invite, token = invites.create_invite(
+            session,
+            current_user,
+            single_use=request.form.get("reusable") != "1",
+            days=days or invites.DEFAULT_DAYS,
+        )
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+        return redirect(url_for("web.invites_page") if _may_see() else "/")
+    url = url_for("web.register", invite=token, _external=True)
+    flash(_("New invite link, shown only now: %(url)s", url=url), "success")
+    return redirect(url_for("web.invites_page"))
+
+
+@web.post("/invites/<int:invite_id>/revoke")
+@login_page
+def revoke_invite(invite_id: int):
+    session = db_for_request()
+    try:
+        invites.revoke_invite(session, current_user, invite_id)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+        return redirect(url_for("web.invites_page") if _may_see() else "/")
+    flash(_("The invite link no longer works."), "info")
+    return redirect(url_for("web.invites_page"))
+
+
+def _may_see() -> bool:
+    return policy.can(current_user, "invite.list")
