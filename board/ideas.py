@@ -241,6 +241,11 @@ def get_idea(session: Session, viewer: User, idea_id: int) -> dict:
     return serialize_ideas(session, [_get_idea(session, idea_id)], viewer)[0]
 
 
+# A filter matching more ideas than this is answered by walking the rank index and testing
+# each idea (about 50 × board / matches rows); fewer are looked up and sorted.
+FEW_MATCHES = 500
+
+
 def _filters(
     session: Session,
     department_id: int | None,
@@ -248,19 +253,27 @@ def _filters(
     q: str | None,
     prompt_id: int | None,
 ) -> list:
+    """The filters as conditions. On SQLite "+ 0" keeps the planner on the rank index for
+    broad filters (a department, a common tag or word): the first 50 are near its start.
+    PostgreSQL's planner weighs this by itself from its statistics."""
+    walk = session.get_bind().dialect.name == "sqlite"
     conditions = []
     if department_id is not None:
-        conditions.append(
-            Idea.author_id.in_(select(User.id).where(User.department_id == department_id))
-        )
+        author = Idea.author_id + 0 if walk else Idea.author_id
+        conditions.append(author.in_(select(User.id).where(User.department_id == department_id)))
     if tag:
-        conditions.append(
-            Idea.id.in_(
-                select(IdeaTag.idea_id).where(IdeaTag.tag == tag.strip().lstrip("#").lower())
+        tagged = select(IdeaTag.idea_id).where(IdeaTag.tag == tag.strip().lstrip("#").lower())
+        broad = (
+            walk
+            and session.scalar(
+                select(func.count()).select_from(tagged.limit(FEW_MATCHES + 1).subquery())
             )
+            > FEW_MATCHES
         )
+        conditions.append((Idea.id + 0 if broad else Idea.id).in_(tagged))
     if q:
-        conditions.append(search.matching(session, Idea.id, q))
+        broad = walk and search.count_matches(session, q, FEW_MATCHES + 1) > FEW_MATCHES
+        conditions.append(search.matching(session, Idea.id + 0 if broad else Idea.id, q))
     if prompt_id is not None:
         conditions.append(Idea.prompt_id == prompt_id)
     return conditions
