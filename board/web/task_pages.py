@@ -19,7 +19,7 @@ from board.web.common import (
     flash_refusal,
     form_channels,
     form_date,
-    form_int,
+    form_id,
     form_text,
     login_page,
 )
@@ -51,7 +51,7 @@ def post_task():
             current_user,
             form_text("title", TITLE_MAX, required=True),
             form_text("description", TEXT_MAX),
-            form_int("idea_id"),
+            form_id("idea_id"),
             channels=form_channels(),
             publish_on=form_date("publish_on"),
         )

@@ -1,27 +1,31 @@
-"""The facilitator's pages: prompts and challenges (with results), the nudge inbox, and
-"where help is needed". Server-rendered and usable without JavaScript: every action is a
-form posting to a route here that calls the same services as the JSON API.
+"""Prompts and challenges as pages: the list, posting one (the facilitator), a challenge
+with its ideas, votes, mentor notes and results, and turning a winner into tasks.
+Server-rendered and usable without JavaScript: every action is a form posting to a route
+here that calls the same services as the JSON API. Nudges: nudge_pages.py; where help is
+needed: help_pages.py.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.exc import SQLAlchemyError
 
-from board import ideas, insights, nudges, people, policy, prompts, tasks
+from board import ideas, prompts, tasks
 from board.db import db_for_request
-from board.errors import BoardError, FieldMessage, Invalid, NotFound
+from board.errors import BoardError, Invalid, NotFound
 from board.i18n import N_, _, translate_field
 from board.limits import TEXT_MAX, TITLE_MAX
-from board.requests import board_settings, query_int
 from board.text import render_markdown
 from board.web import web
-from board.web.charts import evenness_sparkline, participation_charts
-from board.web.common import FIELD_NAMES, flash_refusal, login_page, safe_next
+from board.web.common import (
+    FIELD_NAMES,
+    flash_refusal,
+    form_number,
+    form_text,
+    form_time,
+    login_page,
+)
 
 # How the shared refusal messages name this module's form fields.
 FIELD_NAMES.update(
@@ -39,69 +43,10 @@ FIELD_NAMES.update(
 )
 
 
-@web.app_context_processor
-def nudge_badge():
-    """`unread_nudges` for the navigation's badge on every page."""
-    from flask import has_request_context
-
-    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
-        return {"unread_nudges": 0}
-    try:
-        return {"unread_nudges": nudges.unread_count(db_for_request(), current_user)}
-    except SQLAlchemyError:  # never let the badge break an (error) page
-        return {"unread_nudges": 0}
-
-
 @web.app_template_filter("facil_markdown")
 def facil_markdown(source: str | None) -> Markup:
     """Markdown to sanitized HTML (markdown-it, then nh3): user text never becomes markup."""
     return Markup(render_markdown(source or ""))
-
-
-def _form_text(name: str, limit: int) -> str:
-    value = request.form.get(name, "")
-    if len(value) > limit:
-        raise Invalid(
-            "Some fields are missing or invalid.",
-            code="invalid_fields",
-            fields={name: FieldMessage("At most %(limit)s characters.", limit=limit)},
-        )
-    return value
-
-
-def _form_int(name: str) -> int | None:
-    raw = request.form.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid(
-            "Some fields are missing or invalid.",
-            code="invalid_fields",
-            fields={name: "Expected a whole number."},
-        ) from None
-
-
-def _form_time(name: str) -> datetime | None:
-    """A datetime-local field, in the browser's zone (tz_offset, set by prompts.js) or UTC."""
-    raw = request.form.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(
-            "Some fields are missing or invalid.",
-            code="invalid_fields",
-            fields={name: N_("Expected a date and time.")},
-        ) from None
-    if value.tzinfo is None:
-        offset = _form_int("tz_offset") or 0
-        if not -16 * 60 <= offset <= 16 * 60:
-            offset = 0
-        value = value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
-    return value
 
 
 # ---- prompts and challenges ----------------------------------------------------------
@@ -131,12 +76,12 @@ def post_prompt():
             session,
             current_user,
             kind,
-            _form_text("title", TITLE_MAX),
-            _form_text("body", TEXT_MAX),
-            submissions_close_at=_form_time("submissions_close_at"),
-            voting_close_at=_form_time("voting_close_at"),
+            form_text("title", TITLE_MAX),
+            form_text("body", TEXT_MAX),
+            submissions_close_at=form_time("submissions_close_at"),
+            voting_close_at=form_time("voting_close_at"),
             hide_tallies=(request.form.get("hide_tallies") == "1") if kind == "challenge" else None,
-            votes_per_person=_form_int("votes_per_person") if kind == "challenge" else None,
+            votes_per_person=form_number("votes_per_person") if kind == "challenge" else None,
         )
     except Invalid as error:
         session.rollback()
@@ -196,8 +141,8 @@ def post_prompt_idea(prompt_id: int):
         ideas.create_idea(
             session,
             current_user,
-            _form_text("title", TITLE_MAX),
-            _form_text("body", TEXT_MAX),
+            form_text("title", TITLE_MAX),
+            form_text("body", TEXT_MAX),
             None,
             prompt_id,
         )
@@ -232,7 +177,7 @@ def post_mentor_note(prompt_id: int, idea_id: int):
     def action(session):
         _idea_of(session, prompt_id, idea_id)
         ideas.add_comment(
-            session, current_user, idea_id, _form_text("body", TEXT_MAX), mentor_note=True
+            session, current_user, idea_id, form_text("body", TEXT_MAX), mentor_note=True
         )
         flash(_("Mentor note added."), "success")
 
@@ -246,76 +191,8 @@ def turn_into_tasks(prompt_id: int, idea_id: int):
 
     def action(session):
         _idea_of(session, prompt_id, idea_id)
-        lines = _form_text("titles", TEXT_MAX).splitlines()
+        lines = form_text("titles", TEXT_MAX).splitlines()
         created = tasks.create_tasks_for_idea(session, current_user, idea_id, lines)
         flash(_("%(n)s tasks created. Anyone can claim them now.", n=len(created)), "success")
 
     return _form_action(prompt_id, f"#idea-{idea_id}", action)
-
-
-# ---- nudges --------------------------------------------------------------------------
-
-
-@web.get("/nudges")
-@login_page
-def nudges_page():
-    items = nudges.list_nudges(db_for_request(), current_user)
-    return render_template(
-        "nudges.html",
-        received=[n for n in items if n["received"]],
-        sent=[n for n in items if not n["received"]],
-    )
-
-
-@web.post("/nudges")
-@login_page
-def send_nudge():
-    session = db_for_request()
-    back = safe_next(request.form.get("next"), url_for("web.help_page"))
-    target = request.form.get("target", "")
-    ids = {name: None for name in nudges.TARGETS}
-    try:
-        if target in nudges.TARGETS:
-            ids[target] = _form_int(target)
-        nudges.send_nudge(session, current_user, _form_text("message", TEXT_MAX), **ids)
-    except BoardError as refusal:
-        session.rollback()
-        flash_refusal(refusal)
-        return redirect(back)
-    flash(_("Nudge sent."), "success")
-    return redirect(back)
-
-
-@web.post("/nudges/<int:nudge_id>/read")
-@login_page
-def mark_nudge_read(nudge_id: int):
-    session = db_for_request()
-    try:
-        nudges.mark_read(session, current_user, nudge_id)
-    except BoardError as refusal:
-        session.rollback()
-        flash_refusal(refusal)
-    return redirect(url_for("web.nudges_page") + f"#nudge-{nudge_id}")
-
-
-# ---- where help is needed ------------------------------------------------------------
-
-
-@web.get("/help")
-@login_page
-def help_page():
-    policy.require(current_user, "help.view")
-    session = db_for_request()
-    settings = board_settings()
-    days = query_int("days", settings.help_days, minimum=1, maximum=365)
-    weeks = query_int("weeks", 6, minimum=1, maximum=26)
-    report = insights.help_report(session, current_user, days, weeks)
-    return render_template(
-        "help.html",
-        report=report,
-        departments=people.list_departments(session),
-        charts=participation_charts(report["participation"]),
-        sparkline=evenness_sparkline(report["flatness"]["trend"]),
-        metrics=insights.METRICS,
-        here=request.full_path.rstrip("?"),
-    )
