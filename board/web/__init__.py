@@ -20,12 +20,14 @@ def template_helpers():
 from board.web import (  # noqa: E402,F401
     auth,
     common,
-    facilitator,
     feed,
+    help_pages,
     idea_pages,
     invites,
+    nudge_pages,
     oidc,
     pages,
+    prompt_pages,
     reach_pages,
     task_pages,
 )
