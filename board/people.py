@@ -7,7 +7,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from board import clock, events, invites, policy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_
 from board.limits import MAX_ID
-from models import ROLES, Department, User
+from models import ROLES, Department, LoginSession, User
 
 MIN_PASSWORD_LENGTH = 10
 # The most common passwords that pass the length check (from the public breach top lists,
@@ -373,6 +373,15 @@ def register(
     )
 
 
+def password_matches(password_hash: str, password: str) -> bool:
+    if password_hash == NO_PASSWORD:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(session: Session, email: str, password: str) -> User:
     """The user whose credentials these are; one answer for unknown email and wrong password."""
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
@@ -468,6 +477,7 @@ def change_role(session: Session, user: User, role: str) -> None:
     open ends with the old role, cookies and sockets alike. The caller commits."""
     user.role = role
     user.session_version += 1
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     events.end_sockets_after_commit(session, events.user_room(user.id))
 
 
@@ -485,6 +495,7 @@ def remove_user(session: Session, email: str) -> User:
     user = find_user(session, email)
     user.active = False
     user.session_version += 1
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     user.feed_token = None
     events.end_sockets_after_commit(session, events.user_room(user.id))
     session.commit()

@@ -47,7 +47,10 @@ FACILITATOR_ACTIONS = {
 }
 # Reading the public board: everyone logged in.
 READ_ACTIONS = {"board.read", "feed.read", "feed.token"}
-ACTIONS = WRITE_ACTIONS | FACILITATOR_ACTIONS | READ_ACTIONS
+# One's own account (name, department, password, sessions): everyone logged in, observers
+# included; it changes nothing on the board.
+OWN_ACCOUNT_ACTIONS = {"account.edit"}
+ACTIONS = WRITE_ACTIONS | FACILITATOR_ACTIONS | READ_ACTIONS | OWN_ACCOUNT_ACTIONS
 # The API endpoints that answer without a session (the contract's list); every other one
 # needs a login.
 PUBLIC_API_ENDPOINTS = {

@@ -5,7 +5,15 @@ from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Vote
 from models.idempotency import EndedSession, IdempotencyKey
 from models.nudges import Nudge, NudgeRecipient
-from models.people import ROLES, Department, Invite, User, UserIdentity
+from models.people import (
+    ROLES,
+    Department,
+    Invite,
+    LoginSession,
+    PasswordReset,
+    User,
+    UserIdentity,
+)
 from models.prompts import PHASES, Prompt
 from models.tasks import TASK_STATUSES, Task
 
@@ -26,6 +34,8 @@ __all__ = [
     "ROLES",
     "Department",
     "Invite",
+    "LoginSession",
+    "PasswordReset",
     "User",
     "UserIdentity",
     "PHASES",
