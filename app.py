@@ -8,11 +8,24 @@ BOARD_MESSAGE_QUEUE (docs/deploy.md).
 import signal
 import sys
 
+from werkzeug.serving import BaseWSGIServer
+
 from board import create_app
 from board.realtime import require_origin_check, socketio, tune_server_process
 
 app = create_app()
 tune_server_process()
+
+
+def _say_what_this_server_is(server) -> None:
+    """Replace Werkzeug's red 'development server' warning with what it means here."""
+    scheme = "https" if server.ssl_context else "http"
+    print(
+        f"The task-force board is serving {scheme}://{server.host}:{server.port} in "
+        "single-machine mode: one process, fine for a task force of a few dozen people. "
+        "For more people or several processes, see docs/deploy.md.",
+        flush=True,
+    )
 
 
 def _stop(_signum, _frame):
@@ -23,4 +36,5 @@ if __name__ == "__main__":
     settings = app.extensions["board_settings"]
     require_origin_check()
     signal.signal(signal.SIGTERM, _stop)
+    BaseWSGIServer.log_startup = _say_what_this_server_is
     socketio.run(app, host=settings.host, port=settings.port, allow_unsafe_werkzeug=True)

@@ -9,6 +9,7 @@ from flask_login import LoginManager
 from board import people
 from board.api import api
 from board.cli import register_cli
+from board.compression import init_compression
 from board.csrf import csrf
 from board.db import Database, close_request_session, db_for_request
 from board.errorhandlers import register_error_handlers
@@ -72,6 +73,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     init_oidc(app, settings)
     register_error_handlers(app)
 
+    init_compression(app)  # registered before security: runs after it, on the final body
     init_security(app, settings)
 
     register_cli(app)

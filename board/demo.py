@@ -292,6 +292,8 @@ def demo_command(language: str):
     with current_app.extensions["board_db"].Session() as session:
         if session.scalar(select(func.count(User.id))):
             click.echo("The database already has people; demo data not loaded.")
+            if session.scalar(select(User.id).where(User.email == demo_email("lena"))):
+                echo_logins()
             return
         counts = load_demo(session, settings.claim_limit, language)
     click.echo(
@@ -299,7 +301,15 @@ def demo_command(language: str):
         + ", ".join(f"{n} {what}" for what, n in counts.items())
         + "."
     )
-    click.echo(
-        f"Log in with password {DEMO_PASSWORD!r} as lena@{DOMAIN} (facilitator), "
-        f"jonas@{DOMAIN} (member) or petra@{DOMAIN} (observer)."
-    )
+    echo_logins()
+
+
+def demo_email(key: str) -> str:
+    return f"{key}@{DOMAIN}"
+
+
+def echo_logins() -> None:
+    """Every demo login, so a new user can try each role (and see the board as others do)."""
+    click.echo(f"Demo logins, all with the password {DEMO_PASSWORD!r}:")
+    for key, name, department, role in demo_story.PEOPLE:
+        click.echo(f"  {demo_email(key):<26} {name:<18} {department:<17} {role}")

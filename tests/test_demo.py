@@ -242,6 +242,11 @@ def test_the_demo_refuses_a_database_that_has_people(demo_app):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0  # `make run` calls it on every start
     assert "already has people" in result.output
+    # every start of `make run` reminds a new user of every demo login, each role included
+    with demo_app.extensions["board_db"].Session() as session:
+        emails = session.scalars(select(User.email)).all()
+    assert all(email in result.output for email in emails)
+    assert {"facilitator", "member", "observer"} <= set(result.output.split())
     with demo_app.extensions["board_db"].Session() as session:
         assert session.scalar(select(func.count(User.id))) == 17
         with pytest.raises(RuntimeError):
@@ -251,6 +256,7 @@ def test_the_demo_refuses_a_database_that_has_people(demo_app):
 def test_the_demo_refuses_even_a_single_existing_person(app, people_):
     result = app.test_cli_runner().invoke(args=["demo"])
     assert "already has people" in result.output
+    assert "Demo logins" not in result.output  # not a demo board: no demo logins to offer
     with app.extensions["board_db"].Session() as session:
         assert session.scalar(select(func.count(Idea.id))) == 0
 

@@ -328,6 +328,9 @@ JS_STRINGS = {
     "phase_collecting": N_("Open for ideas"),
     "phase_voting": N_("Voting"),
     "phase_closed": N_("Closed"),
+    "more_loading": N_("Loading more ideas…"),
+    "more_loaded": N_("%(n)s more ideas shown."),
+    "more_failed": N_("More ideas could not be loaded. Try the link again."),
 }
 
 

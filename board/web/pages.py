@@ -7,12 +7,14 @@ from flask_login import current_user
 
 from board import ideas, people, prompts, tasks
 from board.db import db_for_request
+from board.errors import Invalid
 from board.ideas import SORTS
 from board.limits import SEARCH_MAX
 from board.web import web
 from board.web.common import login_page, query_int
 
 TASK_COLUMNS = ("open", "claimed", "done")
+BOARD_PAGE = 50  # ideas on the first screen; the rest come on scroll (static/js/more.js)
 
 
 def group_tasks(items: list[dict]) -> dict[str, list[dict]]:
@@ -32,14 +34,27 @@ def board():
         "tag": (request.args.get("tag") or "").strip().lstrip("#").lower()[:40] or None,
         "q": (request.args.get("q") or "").strip()[:SEARCH_MAX] or None,
     }
-    idea_list = ideas.list_ideas(
-        session,
-        current_user,
-        sort=sort,
-        department_id=filters["department"],
-        tag=filters["tag"],
-        q=filters["q"],
-    )
+    try:
+        idea_list, next_cursor = ideas.page_ideas(
+            session,
+            current_user,
+            sort=sort,
+            department_id=filters["department"],
+            tag=filters["tag"],
+            q=filters["q"],
+            limit=BOARD_PAGE,
+            cursor=request.args.get("cursor") or None,
+        )
+    except Invalid:  # a stale or edited "more" link: start from the top again
+        idea_list, next_cursor = ideas.page_ideas(
+            session,
+            current_user,
+            sort=sort,
+            department_id=filters["department"],
+            tag=filters["tag"],
+            q=filters["q"],
+            limit=BOARD_PAGE,
+        )
     task_list = tasks.list_tasks(session, current_user)
     all_prompts = prompts.list_prompts(session, current_user)
     return render_template(
@@ -48,6 +63,8 @@ def board():
         filters=filters,
         filtered=any(filters.values()),
         ideas=idea_list,
+        next_cursor=next_cursor,
+        continued=bool(request.args.get("cursor")),
         comment_counts=ideas.comment_counts(session, current_user, [i["id"] for i in idea_list]),
         columns=group_tasks(task_list),
         idea_titles=ideas.idea_titles(

@@ -9,10 +9,12 @@
 import { enhanceForms, voteEventsSeen } from "./actions.js";
 import { applyEnvelope } from "./apply.js";
 import { LiveConnection } from "./live.js";
+import { enableMoreIdeas } from "./more.js";
 import { showPresence } from "./ui.js";
 
 function start() {
   enhanceForms();
+  enableMoreIdeas();
   const seq = Number.parseInt(document.body.dataset.seq || "", 10);
   if (!Number.isFinite(seq)) return; // a page without a starting point (an error page) stays still
   const live = new LiveConnection({

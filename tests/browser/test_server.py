@@ -20,3 +20,11 @@ def test_every_role_reaches_the_board_without_script_errors(open_page, board_ser
     page = open_page(board_server.people[name], "/")
     assert page.url.rstrip("/") == board_server.url
     assert page.js_errors == []
+
+
+def test_the_server_says_plainly_what_it_is(board_server):
+    """`python app.py` names its mode and where to go for more, not a red dev-server warning."""
+    log = board_server.log()
+    assert "single-machine mode" in log
+    assert "docs/deploy.md" in log
+    assert "development server" not in log

@@ -1,0 +1,278 @@
+"""What the first page of ideas costs as the board grows, against the floor, in one run.
+
+    python -m bench.lists                         # 1,000 and 10,000 ideas
+    python -m bench.lists --sizes 1000,10000,100000 --requests 60
+
+For each size it builds a board with plain SQL inserts (N ideas, 10 × N votes from 300
+people in 8 departments, tags, searchable words; tallies and HTML stored as the board
+stores them, FTS index by the migration's triggers), then serves it over HTTP twice at
+the same time: the board (`gunicorn -w 1 --threads 8 app:app`, as docs/deploy.md) and
+the floor (bench/list_floor.py: one indexed query on the stored tallies, LIMIT 50, under
+the same gunicorn). Requests alternate between the two, one at a time, so whatever else
+the machine does weighs on both alike. It prints p50/p95 per page and the ratios:
+board p95 / floor p95 (goal ≤ 2) and board p95 at the largest size / at the smallest
+(goal ≤ 1.5), and the weight of `/` with and without gzip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPARTMENTS = ["Marketing", "IT", "Sales", "Legal", "HR", "Communications", "Support", "R&D"]
+PEOPLE = 300
+TAGS = [f"tag{n}" for n in range(20)]
+WORDS = ["reel", "video", "trade", "fair", "booth", "customer", "story", "podcast", "newsletter", "photo", "campaign", "launch", "tent", "backpack", "trail", "shoe", "outdoor", "behind", "scenes", "apprentice", "interview", "webinar", "survey"]
+PAGES = [
+    ("top", "/api/v1/ideas?sort=top&limit=50"),
+    ("hot", "/api/v1/ideas?sort=hot&limit=50"),
+    ("new", "/api/v1/ideas?sort=new&limit=50"),
+    ("department", "/api/v1/ideas?sort=top&department=3&limit=50"),
+    ("tag", "/api/v1/ideas?sort=top&tag=tag7&limit=50"),
+    ("search", "/api/v1/ideas?sort=top&q=podcast&limit=50"),
+    ("board page /", "/"),
+]
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def build(path: Path, ideas: int) -> dict:
+    """A migrated SQLite board of `ideas` ideas and 10 × as many votes, by plain SQL."""
+    from alembic import command
+    from alembic.config import Config
+
+    from board import ranking
+    from board.text import render_markdown
+
+    url = f"sqlite:///{path}"
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["url"] = url
+    command.upgrade(config, "head")
+    rng = random.Random(14)
+    now = datetime.now(UTC)
+    start = now - timedelta(days=365 * 2)
+    span = (now - start).total_seconds()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=OFF")
+    db.executemany(
+        "INSERT INTO departments (id, name) VALUES (?, ?)",
+        [(n + 1, name) for n, name in enumerate(DEPARTMENTS)],
+    )
+    stamp = now.strftime(TIME_FORMAT)
+    db.executemany(
+        "INSERT INTO users (id, email, password_hash, display_name, role, department_id,"
+        " session_version, active, created_at) VALUES (?, ?, 'x', ?, 'member', ?, 1, 1, ?)",
+        [
+            (n, f"p{n}@bench.example", f"Person {n}", n % len(DEPARTMENTS) + 1, stamp)
+            for n in range(1, PEOPLE + 1)
+        ],
+    )
+    department_of = {n: n % len(DEPARTMENTS) + 1 for n in range(1, PEOPLE + 1)}
+    bodies = [" ".join(rng.choices(WORDS, k=12)) + "\n\n- **one**\n- two" for _ in range(200)]
+    html = {body: render_markdown(body) for body in bodies}
+    idea_rows, tag_rows, vote_rows = [], [], []
+    for idea_id in range(1, ideas + 1):
+        created = start + timedelta(seconds=span * idea_id / (ideas + 1))
+        body = bodies[idea_id % len(bodies)]
+        voters = rng.sample(range(1, PEOPLE + 1), min(PEOPLE, max(0, int(rng.expovariate(0.1)))))
+        times = sorted(
+            created + timedelta(seconds=rng.uniform(0, (now - created).total_seconds()))
+            for _ in voters
+        )
+        departments = len({department_of[v] for v in voters})
+        heat = ranking.heat_of(times)
+        idea_rows.append(
+            (
+                idea_id,
+                " ".join(rng.choices(WORDS, k=4)).capitalize(),
+                body,
+                html[body],
+                rng.randint(1, PEOPLE),
+                created.strftime(TIME_FORMAT),
+                len(voters),
+                departments,
+                heat,
+                ranking.hot_score(len(voters), departments, heat, created),
+            )
+        )
+        tag_rows += [(idea_id, tag) for tag in set(rng.choices(TAGS, k=2))]
+        vote_rows += [
+            (idea_id, voter, moment.strftime(TIME_FORMAT))
+            for voter, moment in zip(voters, times, strict=True)
+        ]
+    db.executemany(
+        "INSERT INTO ideas (id, title, body, body_html, author_id, created_at, updated_at,"
+        " vote_count, departments_supporting, vote_heat, hot_score)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?6, ?7, ?8, ?9, ?10)",
+        idea_rows,
+    )
+    db.executemany("INSERT INTO idea_tags (idea_id, tag) VALUES (?, ?)", tag_rows)
+    db.executemany("INSERT INTO votes (idea_id, user_id, created_at) VALUES (?, ?, ?)", vote_rows)
+    db.commit()
+    db.execute("ANALYZE")
+    db.close()
+    return {"ideas": ideas, "votes": len(vote_rows), "url": url}
+
+
+def session_cookie(url: str, workdir: Path, secret: str) -> str:
+    """The session cookie login would set for person 1 (no argon2 in the measurement)."""
+    from flask import session as cookie_session
+    from flask_login import login_user
+
+    from board import create_app
+    from board.settings import Settings
+    from models import User
+
+    settings = Settings(instance_path=workdir / "instance", database_url=url, secret_key=secret)
+    app = create_app(settings=settings)
+    with app.extensions["board_db"].Session() as session:
+        person = session.get(User, 1)
+        serializer = app.session_interface.get_signing_serializer(app)
+        with app.test_request_context():
+            login_user(person)
+            cookie_session["board_sid"] = secrets.token_urlsafe(16)
+            cookie = serializer.dumps(dict(cookie_session))
+    app.extensions["board_db"].dispose()
+    return f"{app.config['SESSION_COOKIE_NAME']}={cookie}"
+
+
+@contextmanager
+def gunicorn(target: str, port: int, env: dict):
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        *("-w", "1", "--threads", "8", "-b", f"127.0.0.1:{port}", "--log-level", "warning"),
+        target,
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_serving(session, url: str) -> None:
+    import requests
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            session.get(url + "/login", timeout=5)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not start")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def measure(size: int, requests_per_page: int, port: int) -> dict:
+    import requests
+
+    with tempfile.TemporaryDirectory(prefix="bench-lists-") as tmp:
+        workdir = Path(tmp)
+        began = time.monotonic()
+        board = build(workdir / "board.sqlite3", size)
+        built_in = time.monotonic() - began
+        secret = secrets.token_hex(32)
+        cookie = session_cookie(board["url"], workdir, secret)
+        env = {
+            **os.environ,
+            "BOARD_DATABASE_URL": board["url"],
+            "BOARD_SECRET_KEY": secret,
+            "BOARD_INSTANCE_PATH": str(workdir / "instance"),
+        }
+        env.pop("BOARD_MESSAGE_QUEUE", None)
+        floor_target = f"bench.list_floor:create_floor_app('{board['url']}')"
+        with (
+            gunicorn("app:app", port, env) as board_url,
+            gunicorn(floor_target, port + 1, env) as floor_url,
+        ):
+            client = requests.Session()
+            client.headers["Cookie"] = cookie
+            wait_until_serving(client, board_url)
+            wait_until_serving(client, floor_url)
+            rows = {}
+            for name, path in PAGES:
+                times = {"board": [], "floor": []}
+                sizes = {}
+                for index in range(requests_per_page + 5):
+                    for kind, base in (("board", board_url), ("floor", floor_url)):
+                        t0 = time.perf_counter()
+                        response = client.get(base + path, headers={"Accept-Encoding": "gzip"})
+                        elapsed = time.perf_counter() - t0
+                        if response.status_code != 200:
+                            raise RuntimeError(f"{kind} {path}: {response.status_code}")
+                        if index >= 5:  # warm-up
+                            times[kind].append(elapsed * 1000)
+                        sizes[kind] = (
+                            len(response.content),
+                            int(response.headers.get("Content-Length") or 0),
+                            response.headers.get("Content-Encoding", "identity"),
+                        )
+                rows[name] = {
+                    kind: {
+                        "p50": statistics.median(values),
+                        "p95": percentile(values, 0.95),
+                    }
+                    for kind, values in times.items()
+                } | {"sizes": sizes}
+    return {"size": size, "votes": board["votes"], "built_in": built_in, "pages": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--port", type=int, default=5260)
+    args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}")
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        result = measure(size, args.requests, args.port)
+        results.append(result)
+        print(
+            f"\n{result['size']:,} ideas, {result['votes']:,} votes"
+            f" (built in {result['built_in']:.0f} s); load {os.getloadavg()[0]:.1f}"
+        )
+        print(
+            "| page | board p50 / p95 ms | floor p50 / p95 ms | p95 board/floor | bytes on the wire |"
+        )
+        print("| --- | --- | --- | --- | --- |")
+        for name, row in result["pages"].items():
+            b, f = row["board"], row["floor"]
+            size, wire, encoding = row["sizes"]["board"]
+            print(
+                f"| {name} | {b['p50']:.1f} / {b['p95']:.1f} | {f['p50']:.1f} / {f['p95']:.1f}"
+                f" | {b['p95'] / f['p95']:.2f} | {wire or size:,} ({encoding}; {size:,} plain) |"
+            )
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        print(f"\np95 at {large['size']:,} / p95 at {small['size']:,} ideas (goal ≤ 1.5):")
+        for name in small["pages"]:
+            ratio = large["pages"][name]["board"]["p95"] / small["pages"][name]["board"]["p95"]
+            print(f"  {name}: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

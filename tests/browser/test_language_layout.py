@@ -1,0 +1,94 @@
+"""Laid out for the longest language: in German the vote button stays in its column, the
+feed's kind labels are not cut off, and no board or feed page scrolls sideways on a phone,
+in German or in English."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import unique
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 800}
+DESKTOP = {"width": 1280, "height": 800}
+
+# Each vote button against its card: inside the vote column (left of the idea's text),
+# and its label not clipped.
+VOTE_BUTTONS_JS = """() => [...document.querySelectorAll(".idea-card")].map(card => {
+  const button = card.querySelector(".vote-button");
+  const main = card.querySelector(".idea-main");
+  if (!button || !button.offsetParent) return null;
+  const b = button.getBoundingClientRect(), m = main.getBoundingClientRect();
+  const beside = b.top < m.bottom && b.bottom > m.top;  // side by side (desktop), not stacked
+  return {
+    label: button.innerText.trim(),
+    overlaps: beside && b.right > m.left,
+    clipped: button.scrollWidth > button.clientWidth + 1,
+    outside_card: b.right > card.getBoundingClientRect().right,
+  };
+}).filter(Boolean)"""
+
+BADGES_JS = """() => [...document.querySelectorAll(".feed-badge")]
+  .filter(badge => badge.offsetParent)
+  .map(badge => {
+    const sentence = badge.parentElement.querySelector(".feed-sentence").getBoundingClientRect();
+    return {
+      label: badge.textContent.trim(),
+      clipped: badge.scrollWidth > badge.clientWidth + 1,
+      overlaps: badge.getBoundingClientRect().right > sentence.left,
+    };
+  })"""
+
+SIDEWAYS_JS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.fixture
+def german_reader(person, api_as):
+    """A member reading in German who voted for a fresh idea that someone commented on,
+    with an unread nudge (its badge in the menu has a hidden "ungelesen" for screen readers)."""
+    reader = person("member", "Marketing")
+    facilitator = api_as(person("facilitator", "Communications"))
+    facilitator.call(
+        "POST", "nudges", {"to_user_id": reader.id, "message": "Schau mal rein!"}, expect=201
+    )
+    other = api_as(person("member", "Customer Support"))
+    idea = other.post_idea(unique("Behind the seams: short reels from our repair workshop"))
+    other.comment(idea["id"], "Kommentar aus dem Test.")
+    other.create_task(unique("Film the repairer at work"), idea_id=idea["id"])
+    reading = api_as(reader)
+    reading.vote(idea["id"])
+    reading.call("PATCH", "me", {"language": "de"}, expect=200)
+    return reader
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_german_vote_button_stays_in_its_column(german_reader, open_page, viewport):
+    page = open_page(german_reader, "/", viewport=viewport)
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator(".is-voted .vote-button").first).to_contain_text("Abgestimmt")
+    buttons = page.evaluate(VOTE_BUTTONS_JS)
+    assert buttons, "no vote button on the board"
+    bad = [b for b in buttons if b["overlaps"] or b["clipped"] or b["outside_card"]]
+    assert bad == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP], ids=["desktop"])
+def test_german_feed_labels_are_whole(german_reader, open_page, viewport):
+    page = open_page(german_reader, "/feed", viewport=viewport)
+    expect(page.locator(".feed-badge", has_text="Kommentar").first).to_be_visible()
+    badges = page.evaluate(BADGES_JS)
+    assert {"Kommentar", "Aufgabe", "Idee", "Stimmen"} <= {b["label"] for b in badges}
+    assert [b for b in badges if b["clipped"] or b["overlaps"]] == []
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("path", ["/", "/feed"])
+def test_board_and_feed_do_not_scroll_sideways_on_a_phone(
+    german_reader, api_as, open_page, language, path
+):
+    api_as(german_reader).call("PATCH", "me", {"language": language}, expect=200)
+    page = open_page(german_reader, path, viewport=PHONE)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    assert page.evaluate(SIDEWAYS_JS) <= 0
