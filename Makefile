@@ -6,7 +6,7 @@ export BOARD_PORT ?= 5000
 # One pytest-xdist worker per core; a test module stays on one worker (its servers start once).
 PYTEST_WORKERS ?= -n auto --dist loadscope
 
-.PHONY: run test setup setup-dev migrate demo serve lint format bench browser-deps clean messages translations
+.PHONY: run test setup setup-dev migrate demo serve lint format bench bench-lists browser-deps clean messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,9 @@ format: setup-dev
 
 bench: setup-dev
 	$(BIN)/python -m bench.fanout
+
+bench-lists: setup-dev  ## the first page of ideas at 1,000 and 10,000 ideas against a bare floor
+	$(BIN)/python -m bench.lists
 
 clean:
 	rm -rf $(VENV) .pytest_cache

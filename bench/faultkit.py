@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import platform
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "fault-password-long-enough"
@@ -195,6 +198,52 @@ class BoardProcess:
         if not self._log.closed:
             self._final_log = self.log()
             self._log.close()
+
+
+class OwnRedis:
+    def __init__(self, workdir):
+        self.port = free_port()
+        self.workdir = workdir
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                redis.Redis.from_url(self.url).ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(30)
+
+    def pause(self, seconds: float) -> None:
+        redis.Redis.from_url(self.url).execute_command(
+            "CLIENT", "PAUSE", int(seconds * 1000), "ALL"
+        )
 
 
 def percentiles(values: list[float]) -> dict:

@@ -34,7 +34,31 @@ ROOT = Path(__file__).resolve().parent.parent
 DEPARTMENTS = ["Marketing", "IT", "Sales", "Legal", "HR", "Communications", "Support", "R&D"]
 PEOPLE = 300
 TAGS = [f"tag{n}" for n in range(20)]
-WORDS = ["reel", "video", "trade", "fair", "booth", "customer", "story", "podcast", "newsletter", "photo", "campaign", "launch", "tent", "backpack", "trail", "shoe", "outdoor", "behind", "scenes", "apprentice", "interview", "webinar", "survey"]
+WORDS = [
+    "reel",
+    "video",
+    "trade",
+    "fair",
+    "booth",
+    "customer",
+    "story",
+    "podcast",
+    "newsletter",
+    "photo",
+    "campaign",
+    "launch",
+    "tent",
+    "backpack",
+    "trail",
+    "shoe",
+    "outdoor",
+    "behind",
+    "scenes",
+    "apprentice",
+    "interview",
+    "webinar",
+    "survey",
+]
 PAGES = [
     ("top", "/api/v1/ideas?sort=top&limit=50"),
     ("hot", "/api/v1/ideas?sort=hot&limit=50"),
@@ -72,9 +96,18 @@ def build(path: Path, ideas: int) -> dict:
         [(n + 1, name) for n, name in enumerate(DEPARTMENTS)],
     )
     stamp = now.strftime(TIME_FORMAT)
+    columns = ["id", "email", "password_hash", "display_name", "role", "department_id"]
+    columns += ["session_version", "active", "created_at"]
+    known = {"email_notifications": "'off'"}  # columns added later, NOT NULL, no default
+    extra = [
+        row[1]
+        for row in db.execute("PRAGMA table_info(users)")
+        if row[3] and row[4] is None and not row[5] and row[1] not in columns
+    ]
+    values = "".join(f", {known.get(name, '0')}" for name in extra)
     db.executemany(
-        "INSERT INTO users (id, email, password_hash, display_name, role, department_id,"
-        " session_version, active, created_at) VALUES (?, ?, 'x', ?, 'member', ?, 1, 1, ?)",
+        f"INSERT INTO users ({', '.join(columns + extra)})"
+        f" VALUES (?, ?, 'x', ?, 'member', ?, 1, 1, ?{values})",
         [
             (n, f"p{n}@bench.example", f"Person {n}", n % len(DEPARTMENTS) + 1, stamp)
             for n in range(1, PEOPLE + 1)

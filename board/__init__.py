@@ -6,7 +6,7 @@ from flask import Flask
 from flask import session as cookie_session
 from flask_login import LoginManager
 
-from board import people
+from board import notifications, people  # noqa: F401 - notifications listen to the event log
 from board.api import api
 from board.cli import register_cli
 from board.compression import init_compression

@@ -39,16 +39,20 @@ EVENT_TYPES = {
 _PG_EVENT_LOCK = 7_310_214
 _PENDING = "board_pending_events"
 _PENDING_ENDS = "board_pending_socket_ends"
+_PENDING_CALLS = "board_pending_calls"
 _HOLDS_ORDER = "board_holds_emit_order"
 # How long a committing writer waits for the previous one to finish publishing; past it,
 # it publishes anyway (order may then slip, which clients repair from /api/v1/events).
 ORDER_WAIT_SECONDS = 5.0
 
 Publisher = Callable[[dict, list[str]], None]
+# Called inside record(), in the change's transaction: (session, envelope, actor, recipients).
+Recorder = Callable[[Session, dict, Any, "list[int] | None"], None]
 SocketEnder = Callable[[str], None]
 log = logging.getLogger(__name__)
 _publishers: list[Publisher] = []
 _socket_enders: list[SocketEnder] = []
+_recorders: list[Recorder] = []
 # Held from just before an event-writing COMMIT until its envelopes are published. Event
 # writers are already serialised by the database (SQLite's write lock, the advisory lock
 # on PostgreSQL), so this makes one process emit in exactly the order of `seq`.
@@ -61,6 +65,7 @@ def user_summary(user: Any) -> dict | None:
     return {
         "id": user.id,
         "display_name": user.display_name,
+        "handle": user.handle,
         "role": user.role,
         "department": {"id": user.department.id, "name": user.department.name},
     }
@@ -111,6 +116,7 @@ def record(
     session.add(row)
     session.flush()
     rooms = [PUBLIC_ROOM]
+    ids = None
     if recipients is not None:
         ids = sorted(set(recipients))
         session.add_all(EventRecipient(seq=row.seq, user_id=uid) for uid in ids)
@@ -119,7 +125,22 @@ def record(
     # Tagged with the innermost savepoint, so that rolling that savepoint back drops it.
     savepoint = session.get_nested_transaction()
     session.info.setdefault(_PENDING, []).append((envelope, rooms, savepoint))
+    for recorder in list(_recorders):
+        recorder(session, envelope, actor, ids)  # same transaction: fails with the change
     return envelope
+
+
+def add_recorder(recorder: Recorder) -> None:
+    """Register a callable run inside every record(), in the change's own transaction
+    (notifications and webhook deliveries are written this way)."""
+    if recorder not in _recorders:
+        _recorders.append(recorder)
+
+
+def call_after_commit(session: Session, callback: Callable, *args: Any) -> None:
+    """Run `callback(*args)` once this transaction commits (dropped if it rolls back)."""
+    savepoint = session.get_nested_transaction()
+    session.info.setdefault(_PENDING_CALLS, []).append((callback, args, savepoint))
 
 
 def envelope_of(row: Event) -> dict:
@@ -197,6 +218,8 @@ def _publish_after_commit(session: Session) -> None:
         _release_emit_order(session)
     for room in session.info.pop(_PENDING_ENDS, None) or ():
         end_sockets(room)
+    for callback, args, _savepoint in session.info.pop(_PENDING_CALLS, None) or ():
+        _run_safely(callback, *args)
 
 
 def _run_safely(callback: Callable, *args: Any) -> None:
@@ -224,10 +247,12 @@ def _drop_on_rollback(session: Session, previous: SessionTransaction) -> None:
     if not previous.nested:
         session.info.pop(_PENDING, None)
         session.info.pop(_PENDING_ENDS, None)
+        session.info.pop(_PENDING_CALLS, None)
         return
-    pending = session.info.get(_PENDING)
-    if pending:
-        pending[:] = [item for item in pending if not _inside(item[2], previous)]
+    for key in (_PENDING, _PENDING_CALLS):
+        pending = session.info.get(key)
+        if pending:
+            pending[:] = [item for item in pending if not _inside(item[2], previous)]
 
 
 def _inside(savepoint: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:

@@ -6,18 +6,19 @@ import re
 import zlib
 from datetime import datetime
 
-from sqlalchemy import delete, event, func, inspect, or_, select
+from sqlalchemy import delete, event, func, inspect, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from board import clock, events, paging, policy, ranking, search
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
+from board.handles import mentioned_handles
 from board.i18n import N_
 from board.limits import MAX_ID
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
-from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
+from models import Comment, Follow, Idea, IdeaTag, Prompt, Task, User, Vote
 
 SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
@@ -28,6 +29,7 @@ def author_dict(user: User) -> dict:
     return {
         "id": user.id,
         "display_name": user.display_name,
+        "handle": user.handle,
         "department": {"id": user.department.id, "name": user.department.name},
     }
 
@@ -63,10 +65,10 @@ def _require_text(fields: dict[str, str], name: str, value: str | None) -> None:
 
 @event.listens_for(Idea, "before_insert")
 @event.listens_for(Comment, "before_insert")
-def _render_new_text(_mapper, _connection, target: Idea | Comment) -> None:
+def _render_new_text(_mapper, connection, target: Idea | Comment) -> None:
     """Markdown is rendered once, when the text is written (`flask render-markdown` redoes
-    it for every row when the renderer changes)."""
-    target.body_html = render_markdown(target.body)
+    it for every row when the renderer changes); @mentions of known people become links."""
+    target.body_html = render_markdown(target.body, known_handles(connection, [target.body]))
     if isinstance(target, Idea):
         if target.created_at is None:
             target.created_at = clock.now()
@@ -76,9 +78,9 @@ def _render_new_text(_mapper, _connection, target: Idea | Comment) -> None:
 
 @event.listens_for(Idea, "before_update")
 @event.listens_for(Comment, "before_update")
-def _render_changed_text(_mapper, _connection, target: Idea | Comment) -> None:
+def _render_changed_text(_mapper, connection, target: Idea | Comment) -> None:
     if inspect(target).attrs.body.history.has_changes():
-        target.body_html = render_markdown(target.body)
+        target.body_html = render_markdown(target.body, known_handles(connection, [target.body]))
 
 
 # ---- reading -------------------------------------------------------------------------
@@ -147,13 +149,7 @@ def serialize_ideas(
     if not ideas:
         return []
     ids = [idea.id for idea in ideas]
-    voted: set[int] = set()
-    if viewer is not None:
-        voted = set(
-            session.scalars(
-                select(Vote.idea_id).where(Vote.user_id == viewer.id, Vote.idea_id.in_(ids))
-            )
-        )
+    voted, following = _voted_and_following(session, viewer, ids)
     statuses: dict[int, list[str]] = {}
     for idea_id, status in session.execute(
         select(Task.idea_id, Task.status).where(Task.idea_id.in_(ids))
@@ -165,7 +161,13 @@ def serialize_ideas(
             if any(idea.prompt_id for idea in ideas)
             else set()
         )
-    return [_idea_dict(idea, idea.prompt_id in hidden_prompts, voted, statuses) for idea in ideas]
+    return [
+        {
+            **_idea_dict(idea, idea.prompt_id in hidden_prompts, voted, statuses),
+            "following": idea.id in following,
+        }
+        for idea in ideas
+    ]
 
 
 def _idea_dict(idea: Idea, hidden: bool, voted: set[int], statuses: dict) -> dict:
@@ -186,9 +188,49 @@ def _idea_dict(idea: Idea, hidden: bool, voted: set[int], statuses: dict) -> dic
     }
 
 
+def _voted_and_following(
+    session: Session, viewer: User | None, ids: list[int]
+) -> tuple[set[int], set[int]]:
+    """Which of these ideas the viewer voted for and follows, in one query."""
+    voted: set[int] = set()
+    following: set[int] = set()
+    if viewer is None:
+        return voted, following
+    rows = session.execute(
+        select(Vote.idea_id, literal("v"))
+        .where(Vote.user_id == viewer.id, Vote.idea_id.in_(ids))
+        .union_all(
+            select(Follow.idea_id, literal("f")).where(
+                Follow.user_id == viewer.id, Follow.idea_id.in_(ids)
+            )
+        )
+    )
+    for idea_id, which in rows:
+        (voted if which == "v" else following).add(idea_id)
+    return voted, following
+
+
+def known_handles(connection, texts: list[str]) -> set[str]:
+    """Which of the handles @named in these texts belong to someone (one query, or none).
+    `connection` is a Session or a Connection (the rendering hooks run on the latter)."""
+    named = {h for text in texts for h in mentioned_handles(text)}
+    if not named:
+        return set()
+    return set(connection.execute(select(User.handle).where(User.handle.in_(named))).scalars())
+
+
+def ideas_by_author(session: Session, viewer: User, author_id: int, limit: int = 20) -> list[dict]:
+    """A person's latest ideas, newest first (their page)."""
+    policy.require(viewer, "board.read")
+    rows = session.scalars(
+        select(Idea).where(Idea.author_id == author_id).order_by(Idea.id.desc()).limit(limit)
+    ).all()
+    return serialize_ideas(session, list(rows), viewer)
+
+
 def public_idea(data: dict) -> dict:
-    """The idea as events carry it: without the caller-specific `voted`."""
-    return {k: v for k, v in data.items() if k != "voted"}
+    """The idea as events carry it: without the caller-specific `voted` and `following`."""
+    return {k: v for k, v in data.items() if k not in ("voted", "following")}
 
 
 def _get_idea(session: Session, idea_id: int) -> Idea:
@@ -203,6 +245,11 @@ def get_idea(session: Session, viewer: User, idea_id: int) -> dict:
     return serialize_ideas(session, [_get_idea(session, idea_id)], viewer)[0]
 
 
+# A filter matching more ideas than this is answered by walking the rank index and testing
+# each idea (about 50 × board / matches rows); fewer are looked up and sorted.
+FEW_MATCHES = 500
+
+
 def _filters(
     session: Session,
     department_id: int | None,
@@ -210,19 +257,27 @@ def _filters(
     q: str | None,
     prompt_id: int | None,
 ) -> list:
+    """The filters as conditions. On SQLite "+ 0" keeps the planner on the rank index for
+    broad filters (a department, a common tag or word): the first 50 are near its start.
+    PostgreSQL's planner weighs this by itself from its statistics."""
+    walk = session.get_bind().dialect.name == "sqlite"
     conditions = []
     if department_id is not None:
-        conditions.append(
-            Idea.author_id.in_(select(User.id).where(User.department_id == department_id))
-        )
+        author = Idea.author_id + 0 if walk else Idea.author_id
+        conditions.append(author.in_(select(User.id).where(User.department_id == department_id)))
     if tag:
-        conditions.append(
-            Idea.id.in_(
-                select(IdeaTag.idea_id).where(IdeaTag.tag == tag.strip().lstrip("#").lower())
+        tagged = select(IdeaTag.idea_id).where(IdeaTag.tag == tag.strip().lstrip("#").lower())
+        broad = (
+            walk
+            and session.scalar(
+                select(func.count()).select_from(tagged.limit(FEW_MATCHES + 1).subquery())
             )
+            > FEW_MATCHES
         )
+        conditions.append((Idea.id + 0 if broad else Idea.id).in_(tagged))
     if q:
-        conditions.append(search.matching(session, Idea.id, q))
+        broad = walk and search.count_matches(session, q, FEW_MATCHES + 1) > FEW_MATCHES
+        conditions.append(search.matching(session, Idea.id + 0 if broad else Idea.id, q))
     if prompt_id is not None:
         conditions.append(Idea.prompt_id == prompt_id)
     return conditions
@@ -318,6 +373,7 @@ def create_idea(
     session.flush()
     data = serialize_ideas(session, [idea], actor)[0]
     events.record(session, "idea.created", actor, {"idea": public_idea(data)})
+    data["following"] = True  # its author follows it (written just now, with the event)
     session.commit()
     return data
 

@@ -392,6 +392,11 @@ SCHEMAS: dict[str, dict] = {
         [],
         {
             "language": {"type": ["string", "null"], "enum": ["en", "de", None]},
+            "handle": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,28}[a-z0-9]$"},
+            "email_notifications": {
+                "type": "string",
+                "enum": ["off", "instant", "daily", "weekly"],
+            },
             "display_name": {"type": "string", "minLength": 1, "maxLength": DISPLAY_NAME_MAX},
             "department_id": {"type": "integer"},
         },
@@ -417,6 +422,81 @@ SCHEMAS: dict[str, dict] = {
                         "user_agent": {"type": "string"},
                         "created_at": TIME,
                         "current": {"type": "boolean"},
+                    },
+                ),
+            }
+        },
+    ),
+    "FollowState": obj(
+        ["idea_id", "following"],
+        {"idea_id": {"type": "integer"}, "following": {"type": "boolean"}},
+    ),
+    "Notification": obj(
+        [
+            "id",
+            "kind",
+            "actor",
+            "idea_id",
+            "task_id",
+            "prompt_id",
+            "text",
+            "url",
+            "created_at",
+            "read_at",
+        ],
+        {
+            "id": {"type": "integer"},
+            "kind": {
+                "type": "string",
+                "enum": [
+                    "mention",
+                    "comment",
+                    "task_claimed",
+                    "task_completed",
+                    "idea_done",
+                    "published",
+                    "prompt",
+                    "phase",
+                    "nudge",
+                    "claim_expiring",
+                ],
+            },
+            "actor": {"oneOf": [ref("Person"), {"type": "null"}]},
+            "idea_id": {"type": ["integer", "null"]},
+            "task_id": {"type": ["integer", "null"]},
+            "prompt_id": {"type": ["integer", "null"]},
+            "text": {"type": "string", "description": "A sentence in the caller's language."},
+            "url": {"type": "string", "description": "Where on the board it happened."},
+            "created_at": TIME,
+            "read_at": TIME_OR_NULL,
+        },
+    ),
+    "NotificationPage": obj(
+        ["items", "unread", "next_cursor"],
+        {
+            "items": {"type": "array", "items": ref("Notification")},
+            "unread": {"type": "integer"},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    ),
+    "NotificationsRead": obj(
+        [], {"ids": {"type": "array", "maxItems": 1000, "items": INT_ID}}, closed=True
+    ),
+    "NotificationsReadResult": obj(
+        ["marked", "unread"], {"marked": {"type": "integer"}, "unread": {"type": "integer"}}
+    ),
+    "PeopleList": obj(
+        ["items"],
+        {
+            "items": {
+                "type": "array",
+                "items": obj(
+                    ["id", "handle", "display_name", "department"],
+                    {
+                        "id": {"type": "integer"},
+                        "handle": {"type": "string"},
+                        "display_name": {"type": "string"},
+                        "department": ref("Department"),
                     },
                 ),
             }
@@ -656,12 +736,69 @@ PATHS: dict[str, dict] = {
         ),
         "patch": op(
             "updateMe",
-            "The caller's own settings: language; name and department (everyone, observers "
-            "included, may change their own)",
+            "The caller's own settings (language, handle, e-mail notifications) and own "
+            "name and department; everyone, observers included",
             answer("200", ref("Session"), "Updated"),
-            "401 403",
+            "400 401 409",
             security=WRITE,
             body="MeUpdate",
+        ),
+    },
+    "/people": {
+        "get": op(
+            "searchPeople",
+            "People one may @mention whose handle or name starts with q (not observers)",
+            answer("200", ref("PeopleList"), "Up to 8 people"),
+            "400 401",
+            security=READ,
+            params=[query("q", {"type": "string", "maxLength": 40})],
+        ),
+    },
+    "/ideas/{idea_id}/follow": {
+        "put": op(
+            "followIdea",
+            "Follow an idea (idempotent)",
+            answer("200", ref("FollowState"), "Following"),
+            "401 403 404",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=IDEA,
+        ),
+        "delete": op(
+            "unfollowIdea",
+            "Stop following an idea (idempotent)",
+            answer("200", ref("FollowState"), "Not following"),
+            "401 403 404",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=IDEA,
+        ),
+    },
+    "/notifications": {
+        "get": op(
+            "listNotifications",
+            "The caller's notifications, newest first",
+            answer("200", ref("NotificationPage"), "A page of notifications"),
+            "400 401",
+            security=READ,
+            params=[
+                query("unread", {"type": "string", "enum": ["1", "0"]}, "1: unread only"),
+                query("limit", {"type": "integer", "minimum": 1}, "1-200, default 50"),
+                query("cursor", {"type": "string"}, "next_cursor of the previous page"),
+            ],
+        ),
+    },
+    "/notifications/read": {
+        "post": op(
+            "readNotifications",
+            "Mark the caller's notifications read: those ids, or all",
+            answer("200", ref("NotificationsReadResult"), "Marked"),
+            "401",
+            security=WRITE,
+            body="NotificationsRead",
+            body_required=False,
         ),
     },
     "/me/password": {

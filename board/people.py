@@ -8,14 +8,15 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from board import clock, events, invites, policy
+from board import clock, events, handles, invites, policy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_
 from board.limits import MAX_ID
-from models import ROLES, Department, LoginSession, User
+from models import EMAIL_CHOICES, ROLES, Department, LoginSession, User
 
 MIN_PASSWORD_LENGTH = 10
 # The most common passwords that pass the length check (from the public breach top lists,
@@ -270,14 +271,37 @@ def department_dict(department: Department) -> dict:
 
 
 def user_dict(user: User) -> dict:
+    """The person as they see themselves (their own settings included)."""
     return {
         "id": user.id,
         "email": user.email,
         "display_name": user.display_name,
+        "handle": user.handle,
         "role": user.role,
         "department": department_dict(user.department),
         "language": user.language,
+        "email_notifications": user.email_notifications,
     }
+
+
+def _handle_taken(session: Session, handle: str) -> bool:
+    with session.no_autoflush:
+        return session.scalar(select(User.id).where(User.handle == handle)) is not None
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _give_new_people_handles(session: Session, _context, _instances) -> None:
+    """Every new account gets a handle from its e-mail, whichever path created it
+    (registration, the CLI, single sign-on, the demo)."""
+    fresh = [obj for obj in session.new if isinstance(obj, User) and not obj.handle]
+    if not fresh:
+        return
+    chosen = {obj.handle for obj in session.new if isinstance(obj, User) and obj.handle}
+    for user in fresh:
+        user.handle = handles.handle_from_email(
+            user.email, lambda h: h in chosen or _handle_taken(session, h)
+        )
+        chosen.add(user.handle)
 
 
 def get_or_create_department(session: Session, name: str) -> Department:
@@ -313,14 +337,22 @@ def _email_taken() -> Conflict:
 
 
 def _insert_user(session: Session, user: User) -> User:
-    """Add and commit; a concurrent registration of the same email is a 409, not a 500."""
-    session.add(user)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise _email_taken() from None
-    return user
+    """Add and commit; a concurrent registration of the same email is a 409, not a 500.
+    A handle taken meanwhile by someone else is chosen again."""
+    for _attempt in range(5):
+        session.add(user)
+        try:
+            session.commit()
+            return user
+        except IntegrityError:
+            session.rollback()
+            if session.scalar(select(User.id).where(User.email == user.email)) is not None:
+                session.rollback()
+                raise _email_taken() from None
+            session.rollback()
+            session.expunge(user) if user in session else None
+            user.handle = None  # chosen again at the next flush
+    raise _email_taken()
 
 
 def register(
@@ -453,6 +485,87 @@ def set_language(session: Session, actor: User, language: str | None) -> User:
     actor.language = language
     session.commit()
     return actor
+
+
+def _bad_setting(field: str, sentence: str) -> Invalid:
+    return Invalid(
+        "Some fields are missing or invalid.", code="invalid_fields", fields={field: sentence}
+    )
+
+
+def update_settings(session: Session, actor: User, changes: dict) -> User:
+    """A person's own settings: language, handle, e-mail notifications. All are checked
+    before any changes; everyone, observers included, may change their own."""
+    policy.require(actor, "profile.settings", actor)
+    if "language" in changes and changes["language"] not in (None, *LANGUAGES):
+        raise _bad_setting("language", N_("One of: en, de, or null."))
+    handle = changes.get("handle")
+    if "handle" in changes:
+        handle = (handle or "").strip().lstrip("@").lower()
+        if not handles.is_valid(handle):
+            raise _bad_setting(
+                "handle",
+                N_(
+                    "2 to 30 lowercase letters, digits, dots, dashes or underscores, "
+                    "starting and ending with a letter or digit."
+                ),
+            )
+    choice = changes.get("email_notifications")
+    if "email_notifications" in changes and choice not in EMAIL_CHOICES:
+        raise _bad_setting("email_notifications", N_("One of: off, instant, daily, weekly."))
+    if "handle" in changes and handle != actor.handle:
+        if session.scalar(select(User.id).where(User.handle == handle)) is not None:
+            raise Conflict("That handle is already taken.", code="handle_taken")
+        actor.handle = handle
+    if "language" in changes:
+        actor.language = changes["language"]
+    if "email_notifications" in changes:
+        actor.email_notifications = choice
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("That handle is already taken.", code="handle_taken") from None
+    return actor
+
+
+def find_by_handle(session: Session, viewer: User, handle: str) -> User:
+    """The person an @mention links to (former members are not found)."""
+    policy.require(viewer, "board.read")
+    person = session.scalar(select(User).where(User.handle == handle.lower()[:64]))
+    if person is None or not person.active:
+        raise NotFound("No such person.", code="person_not_found")
+    return person
+
+
+def search_people(session: Session, viewer: User, query: str, limit: int = 8) -> list[dict]:
+    """People who can be mentioned (not observers, not former members) whose handle or
+    name starts with `query`: for the @-autocomplete."""
+    policy.require(viewer, "board.read")
+    q = query.strip().lstrip("@").lower()
+    pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = session.scalars(
+        select(User)
+        .where(
+            User.active.is_(True),
+            User.role != "observer",
+            User.handle.is_not(None),
+            (User.handle.like(pattern, escape="\\"))
+            | func.lower(User.display_name).like(pattern, escape="\\")
+            | func.lower(User.display_name).like("% " + pattern, escape="\\"),
+        )
+        .order_by(User.handle)
+        .limit(limit)
+    )
+    return [
+        {
+            "id": u.id,
+            "handle": u.handle,
+            "display_name": u.display_name,
+            "department": department_dict(u.department),
+        }
+        for u in rows
+    ]
 
 
 def find_user(session: Session, email: str) -> User:

@@ -29,6 +29,8 @@ WRITE_ACTIONS = {
     "nudge.send",
     "nudge.read",
     "profile.edit",
+    # Following an idea exists to be notified; observers receive nothing but their summary.
+    "idea.follow",
     "invite.create",
     "invite.revoke",
     # Not a write, but the same rule: nudges go to people who take part, never to observers.
@@ -40,6 +42,7 @@ FACILITATOR_ACTIONS = {
     "nudge.send",
     "comment.mentor_note",
     "help.view",
+    "webhooks.manage",
     # Who may join: invite links for people outside BOARD_ALLOWED_EMAIL_DOMAINS.
     "invite.create",
     "invite.list",
@@ -47,10 +50,11 @@ FACILITATOR_ACTIONS = {
 }
 # Reading the public board: everyone logged in.
 READ_ACTIONS = {"board.read", "feed.read", "feed.token"}
-# One's own account (name, department, password, sessions): everyone logged in, observers
-# included; it changes nothing on the board.
-OWN_ACCOUNT_ACTIONS = {"account.edit"}
-ACTIONS = WRITE_ACTIONS | FACILITATOR_ACTIONS | READ_ACTIONS | OWN_ACCOUNT_ACTIONS
+# A person's own settings (handle, e-mail notifications, language), their own inbox and
+# their own account (name, department, password, sessions): everyone logged in, observers
+# included, and only ever their own; none of it changes the board.
+OWN_ACTIONS = {"profile.settings", "notifications.read", "account.edit"}
+ACTIONS = WRITE_ACTIONS | FACILITATOR_ACTIONS | READ_ACTIONS | OWN_ACTIONS
 # The API endpoints that answer without a session (the contract's list); every other one
 # needs a login.
 PUBLIC_API_ENDPOINTS = {
@@ -83,6 +87,8 @@ def why_not(user: Any, action: str, target: Any = None) -> Denied | Unauthentica
         )
     if action == "nudge.receive" and not user.is_active:
         return Denied("This person can no longer log in.", code="inactive")
+    if action in OWN_ACTIONS and target is not None and target.id != user.id:
+        return Denied("You may only change your own settings.", code="not_yours")
     if action == "nudge.read" and user.id not in target:
         return Denied("Only a nudge's recipients may mark it read.", code="not_recipient")
     return None
@@ -101,6 +107,12 @@ def require(user: Any, action: str, target: Any = None) -> None:
 
 def may_write_mentor_notes(user: Any) -> bool:
     return can(user, "comment.mentor_note")
+
+
+def receives_notifications(user: Any) -> bool:
+    """Who is told of things as they happen: people taking part. Observers receive only
+    their weekly summary (if they ask for it), former members nothing."""
+    return user is not None and user.role != OBSERVER and user.is_active
 
 
 def event_visible_to(user: Any, private: bool, recipient_ids: set[int]) -> bool:

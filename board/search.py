@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, false, literal_column, select, text
+from sqlalchemy import ColumnElement, false, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 SQLITE_TABLE = "ideas_fts"
@@ -37,6 +37,14 @@ def words(query: str) -> list[str]:
     return _WORD.findall(query.lower())[:MAX_WORDS]
 
 
+def _fts(query: str) -> str:
+    """An FTS5 query: every word quoted (no operators get through), the last one a prefix
+    when the query ends in it."""
+    found = words(query)
+    prefix = query[-1:].isalnum()
+    return " ".join([f'"{word}"' for word in found[:-1]] + [f'"{found[-1]}"' + "*" * prefix])
+
+
 def matching(session: Session, id_column, query: str) -> ColumnElement[bool]:
     """A condition: the idea contains every word of `query`; the last one may be the start
     of a word when the query ends in it (searching while typing), "100%" is the word 100."""
@@ -50,12 +58,22 @@ def matching(session: Session, id_column, query: str) -> ColumnElement[bool]:
             "(to_tsquery('german'::regconfig, :terms) || to_tsquery('english'::regconfig, :terms))"
         )
         return text(f"{POSTGRES_DOCUMENT} @@ {tsquery}").bindparams(terms=terms)
-    fts_query = " ".join([f'"{word}"' for word in found[:-1]] + [f'"{found[-1]}"' + "*" * prefix])
+    fts_query = _fts(query)
     return id_column.in_(
         select(literal_column("rowid"))
         .select_from(text(SQLITE_TABLE))
         .where(text(f"{SQLITE_TABLE} MATCH :fts_query").bindparams(fts_query=fts_query))
     )
+
+
+def count_matches(session: Session, query: str, at_most: int) -> int:
+    """How many ideas match on SQLite, counting no further than `at_most`."""
+    found = words(query)
+    if not found:
+        return 0
+    hits = select(literal_column("rowid")).select_from(text(SQLITE_TABLE))
+    hits = hits.where(text(f"{SQLITE_TABLE} MATCH :fts_query").bindparams(fts_query=_fts(query)))
+    return session.scalar(select(func.count()).select_from(hits.limit(at_most).subquery()))
 
 
 SQLITE_CREATE = [

@@ -24,6 +24,7 @@ def claimant_dict(user: User) -> dict:
         "id": user.id,
         "email": user.email,
         "display_name": user.display_name,
+        "handle": user.handle,
         "role": user.role,
         "department": {"id": user.department.id, "name": user.department.name},
     }

@@ -5,6 +5,9 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+
+from board.handles import MENTION
 
 # Raw HTML in the source is escaped, never passed through; nh3 is the second wall.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
@@ -21,6 +24,55 @@ def _image_as_link(renderer, tokens, idx, options, env) -> str:
 
 
 _markdown.add_render_rule("image", _image_as_link)
+
+
+def _link_mentions(state) -> None:
+    """@handle of a known person becomes a link to them; never inside code or a link."""
+    known = state.env.get("handles")
+    if not known:
+        return
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children, inside_link = [], 0
+        for token in block.children:
+            if token.type == "link_open":
+                inside_link += 1
+            elif token.type == "link_close":
+                inside_link -= 1
+            if token.type != "text" or inside_link or "@" not in token.content:
+                children.append(token)
+                continue
+            children.extend(_split_mentions(state, token, known))
+        block.children = children
+
+
+def _split_mentions(state, token, known: set[str]) -> list:
+    pieces, position, text = [], 0, token.content
+    for match in MENTION.finditer(text):
+        handle = match.group(1).lower()
+        if handle not in known:
+            continue
+        if match.start() > position:
+            pieces.append(_text_token(state, text[position : match.start()]))
+        opening = Token("link_open", "a", 1)
+        opening.attrs = {"href": f"/people/{handle}", "title": f"@{handle}"}
+        pieces += [opening, _text_token(state, match.group(0)), Token("link_close", "a", -1)]
+        position = match.end()
+    if position == 0:
+        return [token]
+    if position < len(text):
+        pieces.append(_text_token(state, text[position:]))
+    return pieces
+
+
+def _text_token(state, content: str):
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+_markdown.core.ruler.push("mentions", _link_mentions)
 
 _ALLOWED_TAGS = {
     "p",
@@ -66,8 +118,9 @@ def _vet_link(element: str, attribute: str, value: str) -> str | None:
     return value
 
 
-def render_markdown(source: str) -> str:
-    html = _markdown.render(source or "")
+def render_markdown(source: str, handles: set[str] | None = None) -> str:
+    """Safe HTML for user text; `@handle` of the people in `handles` become links."""
+    html = _markdown.render(source or "", {"handles": handles or set()})
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

@@ -4,8 +4,17 @@ from models.base import Base, UTCDateTime, utcnow
 from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Vote
 from models.idempotency import EndedSession, IdempotencyKey
+from models.notifications import (
+    NOTIFICATION_KINDS,
+    Follow,
+    Notification,
+    OutgoingMail,
+    Webhook,
+    WebhookDelivery,
+)
 from models.nudges import Nudge, NudgeRecipient
 from models.people import (
+    EMAIL_CHOICES,
     ROLES,
     Department,
     Invite,
@@ -29,6 +38,13 @@ __all__ = [
     "Idea",
     "IdeaTag",
     "Vote",
+    "NOTIFICATION_KINDS",
+    "Follow",
+    "Notification",
+    "OutgoingMail",
+    "Webhook",
+    "WebhookDelivery",
+    "EMAIL_CHOICES",
     "Nudge",
     "NudgeRecipient",
     "ROLES",

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, UTCDateTime, utcnow
 
 ROLES = ("member", "facilitator", "observer")
+EMAIL_CHOICES = ("off", "instant", "daily", "weekly")
 
 
 class Department(Base):
@@ -21,6 +22,10 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ('member', 'facilitator', 'observer')", name="role"),
+        CheckConstraint(
+            "email_notifications IN ('off', 'instant', 'daily', 'weekly')",
+            name="email_notifications",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +35,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="member")
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     language: Mapped[str | None] = mapped_column(String(5), default=None)
+    # What @mentions name; lowercase, unique. Null only for an erased person.
+    handle: Mapped[str | None] = mapped_column(String(30), unique=True, default=None)
+    email_notifications: Mapped[str] = mapped_column(String(8), default="daily")
+    # The last digest mailed (or skipped as empty): the next one covers what came after.
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Private Atom feed token for observers; replacing it revokes the old URL.
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     # Bumped on role change or removal so that old sessions lose their powers at once.

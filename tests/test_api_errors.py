@@ -533,7 +533,7 @@ def test_observer_refusal_speaks_german(observer):
     )
     assert response.get_json()["error"] == {
         "code": "read_only",
-        "message": "Beobachter sehen dem Board zu und können nichts ändern.",
+        "message": "Wer beobachtet, sieht das Board, kann aber nichts ändern.",
     }
 
 

@@ -71,6 +71,7 @@ def test_posting_an_idea_answers_201_with_every_field(member):
     assert idea["author"] == {
         "id": member.user["id"],
         "display_name": "Mara",
+        "handle": "mara",
         "department": member.user["department"],
     }
     assert (idea["votes"], idea["voted"], idea["departments_supporting"]) == (0, False, 0)
@@ -82,14 +83,17 @@ def test_posting_an_idea_answers_201_with_every_field(member):
 def test_a_posted_idea_reads_back_the_same(member, other_member):
     idea = post_idea(member, "Same", "text", tags=["blog"])
     assert member.get(f"ideas/{idea['id']}").get_json() == idea
-    assert other_member.get("ideas").get_json()["items"] == [idea]
+    assert idea["following"] is True  # its author follows it; nobody else does yet
+    assert other_member.get("ideas").get_json()["items"] == [{**idea, "following": False}]
 
 
 def test_posting_an_idea_records_idea_created_without_voted(member):
     idea = post_idea(member, "Evented")
     [event] = events_of(member, "idea.created")
     assert event["actor"]["id"] == member.user["id"]
-    assert event["data"] == {"idea": {k: v for k, v in idea.items() if k != "voted"}}
+    assert event["data"] == {
+        "idea": {k: v for k, v in idea.items() if k not in ("voted", "following")}
+    }
 
 
 def test_the_title_is_trimmed(member):

@@ -204,10 +204,11 @@ def test_an_unknown_language_is_refused(member):
     assert "language" in response.get_json()["error"]["fields"]
 
 
-def test_observer_cannot_change_their_profile(observer):
-    response = observer.patch("me", json={"language": "de"})
-    assert response.status_code == 403
-    assert response.get_json()["error"]["code"] == "read_only"
+def test_observer_may_change_their_own_settings(observer):
+    response = observer.patch("me", json={"language": "de", "email_notifications": "weekly"})
+    assert response.status_code == 200
+    user = observer.get("me").get_json()["user"]
+    assert (user["language"], user["email_notifications"]) == ("de", "weekly")
 
 
 # ---- 401 without a session, CSRF on every write -------------------------------------

@@ -295,7 +295,10 @@ def test_days_follow_the_boards_timezone(app, member, observer, at):
     ]
     assert texts(observer, "?from=2026-05-04&to=2026-05-04") == []
     page = observer.get("/feed?period=all").get_data(as_text=True)
-    assert 'data-day="2026-05-05"' in page and ">00:30<" in page
+    # Babel's short time in the reader's language: English "12:30 AM" (narrow space)
+    assert 'data-day="2026-05-05"' in page and ">12:30\u202fAM<" in page
+    german = observer.get("/feed?period=all", headers={"Accept-Language": "de"})
+    assert ">00:30<" in german.get_data(as_text=True)
     assert "Times are in Europe/Berlin." in page
 
 

@@ -204,7 +204,7 @@ def test_observer_refusals_speak_the_observers_language(observer, board_with_thi
     )
     assert response.get_json()["error"] == {
         "code": "read_only",
-        "message": "Beobachter sehen dem Board zu und können nichts ändern.",
+        "message": "Wer beobachtet, sieht das Board, kann aber nichts ändern.",
     }
 
 

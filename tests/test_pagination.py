@@ -95,7 +95,9 @@ def test_a_walk_yields_the_list_in_order_exactly_once(member, board, sort, limit
     "filters", ["tag=video", "q=reel", "department={department}", "tag=print&q=poster"]
 )
 @pytest.mark.parametrize("sort", SORTS)
-def test_a_filtered_walk_yields_every_match_once(member, board, sort, filters):
+@pytest.mark.parametrize("few", [0, 500], ids=["walking the rank index", "looking up and sorting"])
+def test_a_filtered_walk_yields_every_match_once(member, board, sort, filters, few, monkeypatch):
+    monkeypatch.setattr(idea_service, "FEW_MATCHES", few)
     path = f"ideas?sort={sort}&" + filters.format(department=member.user["department"]["id"])
     walked = [item["id"] for item in walk(member, path, 3)]
     assert walked == expected_order(member, path)

@@ -118,7 +118,25 @@ MATRIX: list[Row] = [
     ),
     Row("POST", f"{API}/auth/logout", f"{API}/auth/logout", expect(LOGIN, 204, 204, 204, 204)),
     Row("GET", f"{API}/me", f"{API}/me", read()),
-    Row("PATCH", f"{API}/me", f"{API}/me", write(200), body={"language": "de"}),
+    Row(
+        "PATCH",
+        f"{API}/me",
+        f"{API}/me",
+        expect(LOGIN, 200, 200, 200, 200),
+        body={"language": "de"},
+        note="everyone's own settings",
+    ),
+    Row("GET", f"{API}/people", f"{API}/people?q=i", read()),
+    Row("PUT", f"{API}/ideas/<int:idea_id>/follow", f"{API}/ideas/{{idea}}/follow", write(200)),
+    Row("DELETE", f"{API}/ideas/<int:idea_id>/follow", f"{API}/ideas/{{idea}}/follow", write(200)),
+    Row("GET", f"{API}/notifications", f"{API}/notifications?unread=1", read()),
+    Row(
+        "POST",
+        f"{API}/notifications/read",
+        f"{API}/notifications/read",
+        expect(LOGIN, 200, 200, 200, 200),
+        note="one's own only",
+    ),
     Row("GET", f"{API}/ideas", f"{API}/ideas", read()),
     Row("POST", f"{API}/ideas", f"{API}/ideas", write(201), body={"title": "New", "body": ""}),
     Row("GET", f"{API}/ideas/<int:idea_id>", f"{API}/ideas/{{idea}}", read()),
@@ -239,6 +257,12 @@ MATRIX: list[Row] = [
     Row("GET", "/ideas/<int:idea_id>", "/ideas/{idea}", expect(302, 200, 200, 200, 200)),
     Row("GET", "/tasks/<int:task_id>", "/tasks/{task}", expect(302, 200, 200, 200, 200)),
     Row("GET", "/my-tasks", "/my-tasks", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/notifications", "/notifications", PAGE),
+    Row("GET", "/settings", "/settings", PAGE),
+    Row("GET", "/people/<handle>", "/people/mara", PAGE),
+    Row("POST", "/notifications/read", "/notifications/read", PAGE_FORM),
+    Row("POST", "/settings", "/settings", expect(400, 302, 302, 302, 302)),
+    Row("POST", "/ideas/<int:idea_id>/follow", "/ideas/{idea}/follow", PAGE_FORM),
     # page forms: CSRF first (anonymous has no token: 400); then Post/Redirect/Get, with a
     # refusal shown as a flash message (tests/test_pages.py checks each one's wording)
     Row("POST", "/login", "/login", expect(400, 401, 401, 401, 401), note="form: empty"),
@@ -575,8 +599,10 @@ def test_observers_may_write_nothing():
         f"{API}/auth/login",
         f"{API}/auth/logout",
         f"{API}/auth/register",
-        # the person's own private feed URL, not the board
+        # the person's own private feed URL, settings and inbox, not the board
         f"{API}/feed/token",
+        f"{API}/me",
+        f"{API}/notifications/read",
         "/feed/token",
         "/feed/token/revoke",
         # their own account: name, department, password, sessions
@@ -603,6 +629,8 @@ def test_observers_page_forms_change_nothing(board):
         "/language",
         "/feed/token",
         "/feed/token/revoke",
+        "/settings",
+        "/notifications/read",
         # their own account (tests/test_accounts.py), and a password link's own page
         "/profile",
         "/profile/password",

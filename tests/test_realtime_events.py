@@ -33,7 +33,9 @@ def test_a_change_reaches_every_board_as_the_envelope_the_log_keeps(
     envelope = logged[0]
     assert set(envelope) == {"seq", "type", "at", "actor", "data"}
     assert envelope["actor"]["id"] == member.user["id"]
-    assert envelope["data"] == {"idea": {k: v for k, v in idea.items() if k != "voted"}}
+    assert envelope["data"] == {
+        "idea": {k: v for k, v in idea.items() if k not in ("voted", "following")}
+    }
 
 
 def test_votes_changed_names_no_voter(app, member, other_member, observer):

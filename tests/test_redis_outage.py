@@ -10,65 +10,18 @@ the shared one is never touched.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 
 import pytest
-import redis
 import requests
 
-from bench.faultkit import BoardProcess, free_port, prepare_board
+from bench.faultkit import BoardProcess, OwnRedis, prepare_board
 from bench.follower import Follower, wait_converged
 from tests.conftest import truncate_postgres
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.postgres]
 CONVERGE = 60  # seconds after Redis returns (the bound)
 TIMEOUT = 30
-
-
-class OwnRedis:
-    def __init__(self, workdir):
-        self.port = free_port()
-        self.workdir = workdir
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                shutil.which("redis-server") or "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            try:
-                redis.Redis.from_url(self.url).ping()
-                return
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(TIMEOUT)
-
-    def pause(self, seconds: float) -> None:
-        redis.Redis.from_url(self.url).execute_command(
-            "CLIENT", "PAUSE", int(seconds * 1000), "ALL"
-        )
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ from board.api import (  # noqa: E402,F401
     ideas,
     insights,
     invites,
+    notifications,
     nudges,
     prompts,
     tasks,

@@ -9,7 +9,7 @@ from board.api import api, db, ok, settings
 from board.csrf import csrf
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import limit_login, limit_registration
-from board.requests import Field, json_body, no_body
+from board.requests import Field, json_body, no_body, query_text
 from board.security import end_current_session, end_other_session, start_session
 
 
@@ -78,21 +78,30 @@ def me():
 
 @api.patch("/me")
 def update_me():
-    """Extension: a person's own settings (the language pages and messages speak) and
-    their own name and department (My account)."""
+    """A person's own settings: language, handle, e-mail notifications; and their own
+    name and department (My account)."""
     body = json_body(
         {
             "language": Field("str", nullable=True, max_length=5),
+            "handle": Field("str", max_length=64),
+            "email_notifications": Field("str", max_length=10),
             "display_name": Field("str", max_length=DISPLAY_NAME_MAX),
             "department_id": Field("int"),
         }
     )
     me = current_user._get_current_object()
-    if "display_name" in body or "department_id" in body:
-        accounts.update_profile(db(), me, body.get("display_name"), body.get("department_id"))
-    if "language" in body:
-        people.set_language(db(), me, body["language"])
+    account = {k: body.pop(k) for k in ("display_name", "department_id") if k in body}
+    if account:
+        accounts.update_profile(db(), me, account.get("display_name"), account.get("department_id"))
+    if body or not account:
+        people.update_settings(db(), me, body)
     return ok({"user": people.user_dict(current_user), "csrf_token": generate_csrf()})
+
+
+@api.get("/people")
+def search_people():
+    """Extension: people one may @mention whose handle or name starts with `q`."""
+    return ok({"items": people.search_people(db(), current_user, query_text("q", 40) or "")})
 
 
 @api.post("/me/password")

@@ -27,5 +27,6 @@ from board.web import (  # noqa: E402,F401
     invites,
     oidc,
     pages,
+    reach_pages,
     task_pages,
 )

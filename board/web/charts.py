@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
+
 from board.insights import METRICS
 
 CHART_WIDTH = 300
@@ -32,7 +35,8 @@ def _nice_max(value: int) -> int:
 
 
 def week_label(iso: str) -> str:
-    return datetime.fromisoformat(iso).strftime("%d.%m.")
+    """ "Oct 21" / "21. Okt." in the reader's language."""
+    return format_skeleton("MMMd", datetime.fromisoformat(iso), locale=get_locale() or "en")
 
 
 def participation_charts(participation: dict) -> list[dict]:

@@ -328,6 +328,8 @@ JS_STRINGS = {
     "phase_collecting": N_("Open for ideas"),
     "phase_voting": N_("Voting"),
     "phase_closed": N_("Closed"),
+    "notification_open": N_("Open"),
+    "mention_people": N_("People to mention"),
     "more_loading": N_("Loading more ideas…"),
     "more_loaded": N_("%(n)s more ideas shown."),
     "more_failed": N_("More ideas could not be loaded. Try the link again."),

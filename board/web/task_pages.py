@@ -30,7 +30,12 @@ def task_page(task_id: int):
     task = tasks.get_task(session, current_user, task_id)
     idea = ideas.get_idea(session, current_user, task["idea_id"]) if task["idea_id"] else None
     return render_template(
-        "task.html", task=task, idea=idea, description_html=render_markdown(task["description"])
+        "task.html",
+        task=task,
+        idea=idea,
+        description_html=render_markdown(
+            task["description"], ideas.known_handles(session, [task["description"]])
+        ),
     )
 
 

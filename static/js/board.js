@@ -9,11 +9,15 @@
 import { enhanceForms, voteEventsSeen } from "./actions.js";
 import { applyEnvelope } from "./apply.js";
 import { LiveConnection } from "./live.js";
+import { enhanceMentions } from "./mentions.js";
+import { enhanceInbox, receiveNotification } from "./notifications.js";
 import { enableMoreIdeas } from "./more.js";
 import { showPresence } from "./ui.js";
 
 function start() {
   enhanceForms();
+  enhanceMentions();
+  enhanceInbox();
   enableMoreIdeas();
   const seq = Number.parseInt(document.body.dataset.seq || "", 10);
   if (!Number.isFinite(seq)) return; // a page without a starting point (an error page) stays still
@@ -30,6 +34,7 @@ function start() {
     },
   });
   live.start();
+  live.socket.on("notification", receiveNotification); // private: only this person's sockets
   window.taskForceLive = live; // for the browser tests and curious developers
 }
 

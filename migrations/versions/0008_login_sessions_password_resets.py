@@ -1,7 +1,7 @@
 """my account: the sessions a person sees and ends; single-use password reset links
 
 Revision ID: 0007_accounts
-Revises: 0006_invites
+Revises: 0007_reach
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import models
 
 revision: str = "0007_accounts"
-down_revision: str | None = "0006_invites"
+down_revision: str | None = "0007_reach"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,563 @@
+"""Follows and notifications: who hears about what, written in the change's own transaction.
+
+Notifications come out of the event flow: `events.record` calls `on_event` inside the
+transaction of the change, which follows and notifies from the envelope, so a change and
+its notifications commit (or roll back) together. After the commit each recipient's
+sockets get a private `notification` event, and the mail worker is woken.
+
+Rules that always hold here: nobody is notified of their own action; votes cause no
+notification at all (nothing could name a voter); observers and former members receive
+nothing (observers get only their weekly summary, see board/mail.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import and_, delete, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from board import clock, events, handles, policy
+from board.errors import Invalid, NotFound
+from board.i18n import N_, translate
+from board.realtime import NAMESPACE, socketio
+from models import (
+    NOTIFICATION_KINDS,
+    Comment,
+    Follow,
+    Idea,
+    Notification,
+    Task,
+    User,
+    UTCDateTime,
+    Vote,
+)
+
+log = logging.getLogger(__name__)
+MAX_ID = 2**31 - 1
+EXCERPT = 140
+# Woken after a commit that wrote notifications (the mail worker registers here).
+_wakers: list[Callable[[], None]] = []
+
+
+TEXTS = {
+    "mention": N_("%(name)s mentioned you in “%(title)s”"),
+    "comment": N_("%(name)s commented on “%(title)s”"),
+    "task_claimed": N_("%(name)s claimed “%(task)s” of “%(title)s”"),
+    "task_completed": N_("%(name)s completed “%(task)s” of “%(title)s”"),
+    "idea_done": N_("“%(title)s” is done: every task is complete"),
+    "published": N_("“%(title)s” went live on %(channel)s"),
+    "prompt": N_("New prompt: “%(prompt)s”"),
+    "challenge": N_("New challenge: “%(prompt)s”"),
+    "phase_voting": N_("The challenge “%(prompt)s” now takes votes"),
+    "phase_closed": N_("The challenge “%(prompt)s” has closed: see the results"),
+    "nudge": N_("%(name)s nudged you: %(note)s"),
+    "claim_expiring": N_("Your claim on “%(task)s” runs out soon; renew it to keep it"),
+}
+SOMEONE = N_("Someone")
+
+
+# ---- following ------------------------------------------------------------------------
+
+
+def follow_quietly(session: Session, user_ids: Iterable[int], idea_id: int | None) -> None:
+    """Make these people follow an idea (idempotent, safe when two requests race; an
+    idea or person that does not exist is skipped)."""
+    ids = sorted({uid for uid in user_ids if uid is not None})
+    if idea_id is None or not ids:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = (
+        select(User.id, Idea.id, literal(clock.now(), UTCDateTime))
+        .select_from(User)
+        .join(Idea, Idea.id == idea_id)
+        .where(User.id.in_(ids))
+    )
+    session.execute(
+        dialect.insert(Follow)
+        .from_select(["user_id", "idea_id", "created_at"], rows)
+        .on_conflict_do_nothing()
+    )
+
+
+def _get_idea(session: Session, idea_id: int) -> Idea:
+    idea = session.get(Idea, idea_id) if 0 < idea_id <= MAX_ID else None
+    if idea is None:
+        raise NotFound("No such idea.", code="idea_not_found")
+    return idea
+
+
+def set_following(session: Session, actor: User, idea_id: int, following: bool) -> dict:
+    """PUT / DELETE /ideas/<id>/follow: idempotent either way."""
+    idea = _get_idea(session, idea_id)
+    policy.require(actor, "idea.follow", idea)
+    if following:
+        follow_quietly(session, [actor.id], idea.id)
+    else:
+        session.execute(delete(Follow).where(Follow.user_id == actor.id, Follow.idea_id == idea.id))
+    session.commit()
+    return {"idea_id": idea.id, "following": following}
+
+
+def following_ids(session: Session, viewer: User | None, idea_ids: list[int]) -> set[int]:
+    """Which of these ideas `viewer` follows, in one query."""
+    if viewer is None or not idea_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Follow.idea_id).where(Follow.user_id == viewer.id, Follow.idea_id.in_(idea_ids))
+        )
+    )
+
+
+def followers(session: Session, idea_id: int) -> list[int]:
+    return list(session.scalars(select(Follow.user_id).where(Follow.idea_id == idea_id)))
+
+
+# ---- writing notifications --------------------------------------------------------------
+
+
+def notify(
+    session: Session,
+    kind: str,
+    user_ids: Iterable[int],
+    *,
+    actor: User | None = None,
+    idea_id: int | None = None,
+    task_id: int | None = None,
+    prompt_id: int | None = None,
+    comment_id: int | None = None,
+    nudge_id: int | None = None,
+    data: dict | None = None,
+) -> list[Notification]:
+    """Notify these people of something, in the caller's transaction (commit is theirs).
+
+    The one way in for every kind, other modules included (e.g. `claim_expiring`). It
+    drops the actor, observers and former members; after the commit each recipient's
+    sockets get the notification.
+    """
+    if kind not in NOTIFICATION_KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    wanted = {uid for uid in user_ids if uid is not None}
+    if actor is not None:
+        wanted.discard(actor.id)
+    if not wanted:
+        return []
+    people = session.scalars(select(User).where(User.id.in_(wanted)).order_by(User.id)).all()
+    now = clock.now()
+    rows = [
+        Notification(
+            user_id=person.id,
+            kind=kind,
+            actor_id=actor.id if actor is not None else None,
+            actor=actor,
+            idea_id=idea_id,
+            task_id=task_id,
+            prompt_id=prompt_id,
+            comment_id=comment_id,
+            nudge_id=nudge_id,
+            data=dict(data or {}),
+            created_at=now,
+        )
+        for person in people
+        if policy.receives_notifications(person)
+    ]
+    if not rows:
+        return []
+    session.add_all(rows)
+    session.flush()
+    languages = {person.id: person.language for person in people}
+    pushes = [(row.user_id, notification_dict(row, languages.get(row.user_id))) for row in rows]
+    events.call_after_commit(session, _after_commit, pushes)
+    return rows
+
+
+def _after_commit(pushes: list[tuple[int, dict]]) -> None:
+    for user_id, payload in pushes:
+        try:
+            socketio.emit(
+                "notification", payload, to=events.user_room(user_id), namespace=NAMESPACE
+            )
+        except Exception:  # noqa: BLE001 - committed already; the inbox still has it
+            log.exception("could not push a notification")
+    for wake in list(_wakers):
+        wake()
+
+
+def add_waker(callback: Callable[[], None]) -> None:
+    if callback not in _wakers:
+        _wakers.append(callback)
+
+
+# ---- from events to notifications --------------------------------------------------------
+
+
+def _excerpt(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+
+
+def _mention(
+    session: Session,
+    actor: User | None,
+    text: str | None,
+    idea_id: int | None,
+    *,
+    title: str,
+    task_id: int | None = None,
+    comment_id: int | None = None,
+    task_title: str | None = None,
+    only_new: bool = False,
+) -> set[int]:
+    """Notify the people `@named` in `text`; they follow the idea. The ids reached."""
+    named = handles.mentioned_handles(text)
+    if not named:
+        return set()
+    people = session.scalars(select(User).where(User.handle.in_(named))).all()
+    reached = {p.id for p in people if policy.receives_notifications(p)}
+    if actor is not None:
+        reached.discard(actor.id)
+    if only_new and reached:
+        # An edit mentions only those the text did not already mention.
+        told = session.scalars(
+            select(Notification.user_id).where(
+                Notification.kind == "mention",
+                Notification.idea_id == idea_id,
+                Notification.task_id == task_id
+                if task_id is not None
+                else Notification.task_id.is_(None),
+                Notification.comment_id.is_(None),
+                Notification.user_id.in_(reached),
+            )
+        )
+        reached -= set(told)
+    if not reached:
+        return set()
+    follow_quietly(session, reached, idea_id)
+    notify(
+        session,
+        "mention",
+        reached,
+        actor=actor,
+        idea_id=idea_id,
+        task_id=task_id,
+        comment_id=comment_id,
+        data={"title": title, "task": task_title, "excerpt": _excerpt(text)},
+    )
+    return reached
+
+
+def _idea_title(session: Session, idea_id: int | None) -> str:
+    if idea_id is None:
+        return ""
+    return session.scalar(select(Idea.title).where(Idea.id == idea_id)) or ""
+
+
+def _on_idea(session: Session, envelope: dict, actor: User | None) -> None:
+    idea = envelope["data"]["idea"]
+    if envelope["type"] == "idea.created" and actor is not None:
+        follow_quietly(session, [actor.id], idea["id"])
+    _mention(
+        session,
+        actor,
+        idea.get("body"),
+        idea["id"],
+        title=idea["title"],
+        only_new=envelope["type"] == "idea.updated",
+    )
+    if envelope["type"] == "idea.published":
+        publications = idea.get("publications") or []
+        latest = publications[-1] if publications else {}
+        notify(
+            session,
+            "published",
+            followers(session, idea["id"]),
+            actor=actor,
+            idea_id=idea["id"],
+            data={
+                "title": idea["title"],
+                "channel": latest.get("channel") or "",
+                "url": latest.get("url"),
+            },
+        )
+
+
+def _on_comment(session: Session, envelope: dict, actor: User | None) -> None:
+    comment = envelope["data"]["comment"]
+    idea_id = comment["idea_id"]
+    title = _idea_title(session, idea_id)
+    audience = set(followers(session, idea_id))
+    mentioned = _mention(
+        session, actor, comment.get("body"), idea_id, title=title, comment_id=comment["id"]
+    )
+    if actor is not None:
+        follow_quietly(session, [actor.id], idea_id)
+    notify(
+        session,
+        "comment",
+        audience - mentioned,  # a mention already told them
+        actor=actor,
+        idea_id=idea_id,
+        comment_id=comment["id"],
+        data={"title": title, "excerpt": _excerpt(comment.get("body"))},
+    )
+
+
+def _on_task(session: Session, envelope: dict, actor: User | None) -> None:
+    task = envelope["data"]["task"]
+    idea_id = task.get("idea_id")
+    title = _idea_title(session, idea_id)
+    type_ = envelope["type"]
+    if type_ in ("task.created", "task.updated"):
+        _mention(
+            session,
+            actor,
+            task.get("description"),
+            idea_id,
+            title=title or task["title"],
+            task_id=task["id"],
+            task_title=task["title"],
+            only_new=type_ == "task.updated",
+        )
+        return
+    if idea_id is None:
+        return
+    data = {"title": title, "task": task["title"]}
+    if type_ == "task.claimed":
+        if actor is not None:
+            follow_quietly(session, [actor.id], idea_id)
+        notify(
+            session,
+            "task_claimed",
+            followers(session, idea_id),
+            actor=actor,
+            idea_id=idea_id,
+            task_id=task["id"],
+            data=data,
+        )
+    elif type_ == "task.completed":
+        statuses = list(session.scalars(select(Task.status).where(Task.idea_id == idea_id)))
+        done = bool(statuses) and all(status == "done" for status in statuses)
+        notify(
+            session,
+            "idea_done" if done else "task_completed",
+            followers(session, idea_id),
+            actor=actor,
+            idea_id=idea_id,
+            task_id=task["id"],
+            data=data,
+        )
+
+
+def _on_prompt_created(session: Session, envelope: dict, actor: User | None) -> None:
+    prompt = envelope["data"]["prompt"]
+    everyone = session.scalars(
+        select(User.id).where(User.active.is_(True), User.role != policy.OBSERVER)
+    )
+    notify(
+        session,
+        "prompt",
+        everyone,
+        actor=actor,
+        prompt_id=prompt["id"],
+        data={"prompt": prompt["title"], "kind": prompt["kind"]},
+    )
+
+
+def _on_phase_changed(session: Session, envelope: dict, actor: User | None) -> None:
+    prompt = envelope["data"]["prompt"]
+    if prompt.get("phase") not in ("voting", "closed"):
+        return
+    ideas = select(Idea.id).where(Idea.prompt_id == prompt["id"])
+    # Who took part: wrote an idea, commented on one, or voted (told only themselves).
+    authors = select(Idea.author_id).where(Idea.prompt_id == prompt["id"])
+    commenters = select(Comment.author_id).where(Comment.idea_id.in_(ideas))
+    voters = select(Vote.user_id).where(Vote.idea_id.in_(ideas))
+    took_part = set(session.scalars(authors.union(commenters, voters)))
+    notify(
+        session,
+        "phase",
+        took_part,
+        actor=None,
+        prompt_id=prompt["id"],
+        data={"prompt": prompt["title"], "phase": prompt["phase"]},
+    )
+
+
+def _on_nudge(session: Session, envelope: dict, actor: User | None, recipients) -> None:
+    nudge = envelope["data"]["nudge"]
+    notify(
+        session,
+        "nudge",
+        recipients or [],
+        actor=actor,
+        task_id=nudge.get("task_id"),
+        nudge_id=nudge["id"],
+        data={"message": _excerpt(nudge.get("message"))},
+    )
+
+
+def on_event(session: Session, envelope: dict, actor: Any, recipients: list[int] | None) -> None:
+    """events.record calls this inside the change's transaction. Votes: nothing, ever."""
+    try:
+        _dispatch(session, envelope, actor, recipients)
+    except (KeyError, TypeError, AttributeError):
+        # An envelope without the object it should carry (a hand-made one): nothing to say.
+        log.warning("no notifications for malformed %s envelope", envelope.get("type"))
+
+
+def _dispatch(session: Session, envelope: dict, actor: Any, recipients: list[int] | None) -> None:
+    type_ = envelope["type"]
+    data = envelope["data"]
+    if type_ in ("idea.created", "idea.updated", "idea.published") and "idea" in data:
+        _on_idea(session, envelope, actor)
+    elif type_ == "comment.created":
+        _on_comment(session, envelope, actor)
+    elif type_ in ("task.created", "task.updated", "task.claimed", "task.completed"):
+        _on_task(session, envelope, actor)
+    elif type_ == "prompt.created":
+        _on_prompt_created(session, envelope, actor)
+    elif type_ == "prompt.phase_changed":
+        _on_phase_changed(session, envelope, actor)
+    elif type_ == "nudge.sent":
+        _on_nudge(session, envelope, actor, recipients)
+
+
+events.add_recorder(on_event)
+
+
+# ---- reading ----------------------------------------------------------------------------
+
+
+def notification_text(row: Notification, language: str | None) -> str:
+    data = row.data or {}
+    key = row.kind
+    if row.kind == "prompt" and data.get("kind") == "challenge":
+        key = "challenge"
+    elif row.kind == "phase":
+        key = "phase_closed" if data.get("phase") == "closed" else "phase_voting"
+    name = row.actor.display_name if row.actor is not None else translate(SOMEONE, language)
+    params = {
+        "name": name,
+        "title": data.get("title") or "",
+        "task": data.get("task") or "",
+        "prompt": data.get("prompt") or "",
+        "channel": data.get("channel") or "",
+        "note": data.get("message") or "",
+    }
+    return translate(TEXTS[key], language, **params)
+
+
+def notification_url(row: Notification) -> str:
+    if row.kind == "nudge":
+        return "/nudges"
+    if row.comment_id is not None and row.idea_id is not None:
+        return f"/ideas/{row.idea_id}#comment-{row.comment_id}"
+    if row.task_id is not None and row.kind in ("task_claimed", "task_completed", "claim_expiring"):
+        return f"/tasks/{row.task_id}"
+    if row.idea_id is not None:
+        return f"/ideas/{row.idea_id}"
+    if row.task_id is not None:
+        return f"/tasks/{row.task_id}"
+    if row.prompt_id is not None:
+        return f"/prompts/{row.prompt_id}"
+    return "/notifications"
+
+
+def notification_dict(row: Notification, language: str | None) -> dict:
+    data = row.data or {}
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "actor": events.user_summary(row.actor),
+        "idea_id": row.idea_id,
+        "task_id": row.task_id,
+        "prompt_id": row.prompt_id,
+        "text": notification_text(row, language),
+        "url": notification_url(row),
+        "created_at": clock.iso(row.created_at),
+        "read_at": clock.iso(row.read_at),
+        # Extensions: what the inbox groups by, and a short excerpt of what was said.
+        "idea_title": data.get("title") or None if row.idea_id is not None else None,
+        "excerpt": data.get("excerpt"),
+    }
+
+
+def unread_count(session: Session, user: User) -> int:
+    return (
+        session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def parse_cursor(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
+        raise Invalid("This cursor is not one the board gave out.", code="bad_cursor")
+    return int(raw)
+
+
+def list_notifications(
+    session: Session,
+    viewer: User,
+    language: str | None,
+    *,
+    unread_only: bool = False,
+    limit: int = 50,
+    cursor: int | None = None,
+) -> dict:
+    """The viewer's own notifications, newest first, a page at a time."""
+    policy.require(viewer, "notifications.read", viewer)
+    query = select(Notification).where(Notification.user_id == viewer.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if cursor is not None:
+        query = query.where(Notification.id < cursor)
+    rows = session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "items": [notification_dict(row, language) for row in rows],
+        "unread": unread_count(session, viewer),
+        "next_cursor": str(rows[-1].id) if more and rows else None,
+    }
+
+
+def mark_read(session: Session, actor: User, ids: list[int] | None) -> dict:
+    """Mark these (or all) of the actor's own notifications read; others' ids do nothing."""
+    policy.require(actor, "notifications.read", actor)
+    condition = and_(Notification.user_id == actor.id, Notification.read_at.is_(None))
+    if ids is not None:
+        condition = and_(condition, Notification.id.in_([i for i in ids if 0 < i <= MAX_ID]))
+    marked = session.scalars(select(Notification.id).where(condition)).all()
+    if marked:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(marked), Notification.read_at.is_(None))
+            .values(read_at=clock.now())
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return {"marked": len(marked), "unread": unread_count(session, actor)}
+
+
+def inbox_groups(items: list[dict]) -> list[dict]:
+    """The inbox page: unread first, then grouped by idea (other things on their own)."""
+    groups: dict[Any, dict] = {}
+    for item in sorted(items, key=lambda i: (i["read_at"] is not None, -i["id"])):
+        key = ("idea", item["idea_id"]) if item["idea_id"] is not None else ("one", item["id"])
+        group = groups.setdefault(
+            key,
+            {"idea_id": item["idea_id"], "title": item["idea_title"], "items": [], "unread": 0},
+        )
+        group["items"].append(item)
+        group["unread"] += item["read_at"] is None
+    return list(groups.values())

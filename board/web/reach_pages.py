@@ -1,0 +1,101 @@
+"""The inbox, following from the idea page, a person's page (where @mentions link) and
+a person's own notification settings. Thin: parse → service → render."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from board import ideas, notifications, people
+from board.db import db_for_request
+from board.errors import BoardError
+from board.i18n import _, current_language
+from board.web import web
+from board.web.common import back, flash_refusal, form_int, login_page
+
+
+@web.app_context_processor
+def notification_badge():
+    """`unread_notifications` for the header's badge on every page."""
+    from flask import has_request_context
+
+    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+        return {"unread_notifications": 0}
+    try:
+        return {"unread_notifications": notifications.unread_count(db_for_request(), current_user)}
+    except SQLAlchemyError:  # never let the badge break an (error) page
+        return {"unread_notifications": 0}
+
+
+@web.get("/notifications")
+@login_page
+def inbox_page():
+    session = db_for_request()
+    page = notifications.list_notifications(session, current_user, current_language(), limit=200)
+    return render_template(
+        "notifications.html",
+        groups=notifications.inbox_groups(page["items"]),
+        unread=page["unread"],
+    )
+
+
+@web.post("/notifications/read")
+@login_page
+def inbox_mark_read():
+    session = db_for_request()
+    one = form_int("id")
+    try:
+        notifications.mark_read(session, current_user, [one] if one is not None else None)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    return back("/notifications")
+
+
+@web.post("/ideas/<int:idea_id>/follow")
+@login_page
+def follow_form(idea_id: int):
+    session = db_for_request()
+    following = request.form.get("following") == "1"
+    try:
+        notifications.set_following(session, current_user, idea_id, following)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    return back(f"/ideas/{idea_id}")
+
+
+@web.get("/people/<handle>")
+@login_page
+def person_page(handle: str):
+    session = db_for_request()
+    person = people.find_by_handle(session, current_user, handle)
+    return render_template(
+        "person.html", profile=person, ideas=ideas.ideas_by_author(session, current_user, person.id)
+    )
+
+
+@web.get("/settings")
+@login_page
+def settings_page():
+    return render_template("settings.html", choices=people.EMAIL_CHOICES)
+
+
+@web.post("/settings")
+@login_page
+def save_settings():
+    session = db_for_request()
+    changes = {}
+    if "handle" in request.form:
+        changes["handle"] = request.form.get("handle", "")[:64]
+    if request.form.get("email_notifications") is not None:
+        changes["email_notifications"] = request.form.get("email_notifications")
+    try:
+        people.update_settings(session, current_user._get_current_object(), changes)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+        return redirect("/settings")
+    flash(_("Your settings are saved."), "success")
+    return redirect("/settings")

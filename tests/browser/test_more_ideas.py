@@ -1,0 +1,43 @@
+"""The board shows 50 ideas first and the rest as the reader scrolls or presses the link."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import unique_name, wait_until_live
+
+pytestmark = pytest.mark.browser
+
+
+def test_scrolling_down_brings_the_next_ideas_and_live_votes_still_apply(person, api_as, open_page):
+    author = api_as(person("member", "Marketing"))
+    tag = unique_name("more").lower()
+    posted = [author.post_idea(f"Idea {n:02d} of {tag}", tags=[tag]) for n in range(57)]
+    page = open_page(person("member", "IT"), f"/?sort=new&tag={tag}")
+    wait_until_live(page)
+    cards = page.locator("#idea-list .idea-card")
+    expect(cards).to_have_count(50)
+    page.locator("#more-ideas").scroll_into_view_if_needed()
+    expect(cards).to_have_count(57)
+    expect(page.locator("#more-ideas")).to_have_count(0)
+    expect(page.locator("#more-ideas-status")).to_have_text("7 more ideas shown.")
+    oldest = posted[0]
+    author.vote(oldest["id"])
+    card = page.locator(f'#idea-list .idea-card[data-idea-id="{oldest["id"]}"]')
+    expect(card.locator('[data-field="votes"]')).to_have_text("1")
+    assert page.js_errors == []
+
+
+def test_the_link_loads_more_by_keyboard_without_scrolling(person, api_as, open_page):
+    author = api_as(person("member", "Marketing"))
+    tag = unique_name("keys").lower()
+    for n in range(52):
+        author.post_idea(f"Keyed idea {n:02d}", tags=[tag])
+    page = open_page(
+        person("member", "IT"), f"/?sort=new&tag={tag}", viewport={"width": 1200, "height": 400}
+    )
+    link = page.locator("#more-ideas")
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#idea-list .idea-card")).to_have_count(52)

@@ -1,0 +1,386 @@
+"""Handles, mentions, follows and notifications: who hears about what, and who does not.
+
+People (tests/conftest.py): mara (member, Marketing), ivan (member, IT), sam
+(facilitator), olga (observer). Handles come from the e-mail: mara, ivan, sam, olga.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from board import clock, notifications
+from board.scheduler import advance_phases
+from models import Notification, User
+from tests.conftest import BOTH_DATABASES
+from tests.realtime_helpers import connect, received
+
+
+def post_idea(client, title="Trade fair reel", body="Short clips"):
+    response = client.post("ideas", json={"title": title, "body": body})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def inbox(client, **params) -> dict:
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    response = client.get("notifications" + (f"?{query}" if query else ""))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def kinds(client) -> list[str]:
+    return [item["kind"] for item in inbox(client)["items"]]
+
+
+def notification_count(app) -> int:
+    with app.extensions["board_db"].Session() as session:
+        return session.scalar(select(func.count(Notification.id)))
+
+
+# ---- handles ------------------------------------------------------------------------------
+
+
+def test_every_person_gets_a_handle_from_their_email(member, app):
+    assert member.get("me").get_json()["user"]["handle"] == "mara"
+    with app.extensions["board_db"].Session() as session:
+        from board import people
+
+        twin = people.create_user(
+            session, "Mara@other.example", "a-long-password-1", "Mara Two", "IT", "member"
+        )
+        assert twin.handle == "mara2"
+
+
+def test_a_handle_is_made_of_allowed_characters_only(app):
+    with app.extensions["board_db"].Session() as session:
+        from board import people
+
+        user = people.create_user(
+            session, "Jörg.O'Neil+news@x.example", "a-long-password-1", "Jörg", "IT", "member"
+        )
+        assert user.handle == "jrg.oneilnews"
+
+
+def test_a_person_changes_their_handle(member, other_member):
+    response = member.patch("me", json={"handle": "Mara.B"})
+    assert response.status_code == 200
+    assert response.get_json()["user"]["handle"] == "mara.b"
+    taken = other_member.patch("me", json={"handle": "mara.b"})
+    assert taken.status_code == 409
+    assert taken.get_json()["error"]["code"] == "handle_taken"
+    assert other_member.get("me").get_json()["user"]["handle"] == "ivan"
+
+
+@pytest.mark.parametrize("bad", ["a", "-ab", "ab.", "with space", "x" * 31, "", "ümlaut"])
+def test_a_malformed_handle_is_refused_and_nothing_changes(member, bad):
+    response = member.patch("me", json={"handle": bad})
+    assert response.status_code == 400
+    assert "handle" in response.get_json()["error"]["fields"]
+    assert member.get("me").get_json()["user"]["handle"] == "mara"
+
+
+def test_email_notifications_default_to_daily_and_change(member):
+    assert member.get("me").get_json()["user"]["email_notifications"] == "daily"
+    assert member.patch("me", json={"email_notifications": "instant"}).status_code == 200
+    assert member.get("me").get_json()["user"]["email_notifications"] == "instant"
+    bad = member.patch("me", json={"email_notifications": "hourly"})
+    assert bad.status_code == 400
+    assert member.get("me").get_json()["user"]["email_notifications"] == "instant"
+
+
+def test_other_peoples_objects_show_no_email_setting(member, other_member):
+    idea = post_idea(member)
+    assert "email_notifications" not in other_member.get(f"ideas/{idea['id']}").get_json()["author"]
+    assert other_member.get(f"ideas/{idea['id']}").get_json()["author"]["handle"] == "mara"
+
+
+def test_people_search_offers_mentionable_people_only(member):
+    found = member.get("people?q=o").get_json()["items"]
+    assert [p["handle"] for p in found] == []  # olga is an observer: never offered
+    found = member.get("people?q=iv").get_json()["items"]
+    assert [(p["handle"], p["display_name"], p["department"]["name"]) for p in found] == [
+        ("ivan", "Ivan", "IT")
+    ]
+
+
+# ---- mentions -------------------------------------------------------------------------------
+
+
+@BOTH_DATABASES
+def test_a_mention_in_an_idea_tells_that_person_and_makes_them_follow(member, other_member):
+    idea = post_idea(member, body="What do you think, @ivan? Ask @olga and @nobody too.")
+    items = inbox(other_member)["items"]
+    assert [i["kind"] for i in items] == ["mention"]
+    assert items[0]["actor"]["id"] == member.user["id"]
+    assert items[0]["idea_id"] == idea["id"]
+    assert items[0]["url"] == f"/ideas/{idea['id']}"
+    assert "Mara" in items[0]["text"] and "Trade fair reel" in items[0]["text"]
+    assert other_member.get(f"ideas/{idea['id']}").get_json()["following"] is True
+    assert '<a href="/people/ivan"' in idea["body_html"]
+    assert "/people/nobody" not in idea["body_html"]
+
+
+def test_mentioning_an_observer_or_an_unknown_handle_does_nothing(app, member, observer):
+    post_idea(member, body="@olga @nobody @sam_not_here")
+    assert inbox(observer) == {"items": [], "unread": 0, "next_cursor": None}
+    assert notification_count(app) == 0
+
+
+def test_mentioning_oneself_does_nothing(member):
+    post_idea(member, body="Note to self, @mara")
+    assert kinds(member) == []
+
+
+def test_editing_an_idea_mentions_only_the_newly_named(member, other_member, facilitator):
+    idea = post_idea(member, body="@ivan look")
+    member.patch(f"ideas/{idea['id']}", json={"body": "@ivan look, and @sam too"})
+    assert kinds(other_member) == ["mention"]
+    assert kinds(facilitator) == ["mention"]
+
+
+def test_a_mention_in_a_comment_and_in_a_task(member, other_member, facilitator):
+    idea = post_idea(member)
+    facilitator.post(f"ideas/{idea['id']}/comments", json={"body": "@ivan can you film it?"})
+    task = member.post(
+        "tasks",
+        json={"title": "Cut", "description": "@ivan has the footage", "idea_id": idea["id"]},
+    ).get_json()
+    items = inbox(other_member)["items"]
+    assert [i["kind"] for i in items] == ["mention", "mention"]
+    assert items[0]["task_id"] == task["id"]
+    assert items[1]["url"].startswith(f"/ideas/{idea['id']}#comment-")
+    comments = member.get(f"ideas/{idea['id']}/comments").get_json()
+    assert '<a href="/people/ivan"' in comments[0]["body_html"]
+
+
+# ---- follows ------------------------------------------------------------------------------
+
+
+def test_following_is_idempotent_both_ways(member, other_member):
+    idea = post_idea(member)
+    path = f"ideas/{idea['id']}/follow"
+    for _ in range(2):
+        response = other_member.put(path)
+        assert response.status_code == 200
+        assert response.get_json() == {"idea_id": idea["id"], "following": True}
+    assert other_member.get(f"ideas/{idea['id']}").get_json()["following"] is True
+    for _ in range(2):
+        assert other_member.delete(path).get_json() == {"idea_id": idea["id"], "following": False}
+    assert other_member.get("ideas").get_json()["items"][0]["following"] is False
+
+
+def test_following_a_missing_idea_is_a_404(member):
+    assert member.put("ideas/999/follow").status_code == 404
+
+
+def test_observers_cannot_follow(member, observer):
+    idea = post_idea(member)
+    response = observer.put(f"ideas/{idea['id']}/follow")
+    assert response.status_code == 403
+    assert observer.get(f"ideas/{idea['id']}").get_json()["following"] is False
+
+
+def test_authors_commenters_and_claimants_follow(member, other_member, facilitator):
+    idea = post_idea(member)
+    assert member.get(f"ideas/{idea['id']}").get_json()["following"] is True
+    facilitator.post(f"ideas/{idea['id']}/comments", json={"body": "Nice"})
+    assert facilitator.get(f"ideas/{idea['id']}").get_json()["following"] is True
+    task = member.post("tasks", json={"title": "Film", "idea_id": idea["id"]}).get_json()
+    other_member.post(f"tasks/{task['id']}/claim")
+    assert other_member.get(f"ideas/{idea['id']}").get_json()["following"] is True
+
+
+# ---- what followers hear --------------------------------------------------------------------
+
+
+@BOTH_DATABASES
+def test_followers_hear_of_comments_claims_completions_and_done(
+    member, other_member, facilitator, observer
+):
+    idea = post_idea(member)
+    facilitator.put(f"ideas/{idea['id']}/follow")
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "I can film"})
+    first = member.post("tasks", json={"title": "Film", "idea_id": idea["id"]}).get_json()
+    second = member.post("tasks", json={"title": "Cut", "idea_id": idea["id"]}).get_json()
+    other_member.post(f"tasks/{first['id']}/claim")
+    other_member.post(f"tasks/{first['id']}/complete")
+    other_member.post(f"tasks/{second['id']}/claim")
+    other_member.post(f"tasks/{second['id']}/complete")
+    expected = ["idea_done", "task_claimed", "task_completed", "task_claimed", "comment"]
+    assert kinds(member) == expected
+    assert kinds(facilitator) == expected
+    assert kinds(other_member) == []  # all of it was their own doing
+    assert kinds(observer) == []
+
+
+def test_a_mentioned_follower_is_told_once(member, other_member):
+    idea = post_idea(member)
+    other_member.put(f"ideas/{idea['id']}/follow")
+    member.post(f"ideas/{idea['id']}/comments", json={"body": "@ivan what do you say?"})
+    assert kinds(other_member) == ["mention"]
+
+
+def test_unfollowing_stops_the_news(member, other_member):
+    idea = post_idea(member)
+    member.delete(f"ideas/{idea['id']}/follow")
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "Hm"})
+    assert kinds(member) == []
+
+
+def test_votes_never_notify_anyone(app, member, other_member, facilitator):
+    idea = post_idea(member)
+    other_member.put(f"ideas/{idea['id']}/vote")
+    facilitator.put(f"ideas/{idea['id']}/vote")
+    other_member.delete(f"ideas/{idea['id']}/vote")
+    assert notification_count(app) == 0
+
+
+def test_a_new_prompt_reaches_everyone_taking_part_but_its_author(
+    member, other_member, facilitator, observer
+):
+    prompt = facilitator.post("prompts", json={"kind": "prompt", "title": "Summer"}).get_json()
+    for client in (member, other_member):
+        items = inbox(client)["items"]
+        assert [i["kind"] for i in items] == ["prompt"]
+        assert items[0]["prompt_id"] == prompt["id"]
+        assert items[0]["url"] == f"/prompts/{prompt['id']}"
+    assert kinds(facilitator) == []
+    assert kinds(observer) == []
+
+
+def test_a_challenge_phase_change_reaches_those_who_took_part(
+    app, member, other_member, facilitator, observer
+):
+    start = datetime(2026, 6, 1, 9, tzinfo=UTC)
+    clock.set_clock(lambda: start)
+    challenge = facilitator.post(
+        "prompts",
+        json={
+            "kind": "challenge",
+            "title": "Trade fair",
+            "submissions_close_at": (start + timedelta(days=1)).isoformat(),
+            "voting_close_at": (start + timedelta(days=2)).isoformat(),
+        },
+    ).get_json()
+    member.post("ideas", json={"title": "Booth tour", "body": "", "prompt_id": challenge["id"]})
+    member.post("notifications/read")
+    other_member.post("notifications/read")
+    clock.set_clock(lambda: start + timedelta(days=1, hours=1))
+    with app.extensions["board_db"].Session() as session:
+        advance_phases(session, clock.now())
+    assert [i["kind"] for i in inbox(member, unread=1)["items"]] == ["phase"]
+    assert inbox(member)["items"][0]["text"] == "The challenge “Trade fair” now takes votes"
+    assert inbox(other_member, unread=1)["items"] == []  # did not take part
+    assert kinds(observer) == []
+
+
+def test_a_nudge_notifies_its_recipient_only(member, other_member, facilitator):
+    facilitator.post(
+        "nudges", json={"message": "How is the reel going?", "to_user_id": member.user["id"]}
+    )
+    items = inbox(member)["items"]
+    assert [i["kind"] for i in items] == ["nudge"]
+    assert items[0]["text"] == "Sam nudged you: How is the reel going?"
+    assert items[0]["url"] == "/nudges"
+    assert kinds(other_member) == []
+    assert kinds(facilitator) == []
+
+
+def test_other_features_notify_through_one_function(app, member, other_member, observer):
+    idea = post_idea(member)
+    task = member.post("tasks", json={"title": "Film", "idea_id": idea["id"]}).get_json()
+    with app.extensions["board_db"].Session() as session:
+        ids = [u.id for u in session.scalars(select(User))]
+        notifications.notify(
+            session,
+            "claim_expiring",
+            ids,
+            task_id=task["id"],
+            idea_id=idea["id"],
+            data={"task": "Film"},
+        )
+        session.commit()
+    assert kinds(member) == ["claim_expiring"]
+    assert kinds(observer) == []
+    with pytest.raises(ValueError), app.extensions["board_db"].Session() as session:
+        notifications.notify(session, "gossip", ids)
+
+
+# ---- the inbox API ----------------------------------------------------------------------------
+
+
+def test_the_inbox_pages_with_a_cursor_and_counts_unread(member, other_member):
+    idea = post_idea(member)
+    for n in range(5):
+        other_member.post(f"ideas/{idea['id']}/comments", json={"body": f"comment {n}"})
+    first = inbox(member, limit=2)
+    assert len(first["items"]) == 2 and first["unread"] == 5
+    seen = [i["id"] for i in first["items"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = inbox(member, limit=2, cursor=cursor)
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next_cursor"]
+    assert len(seen) == len(set(seen)) == 5
+    assert seen == sorted(seen, reverse=True)
+    assert member.get("notifications?cursor=abc").get_json()["error"]["code"] == "bad_cursor"
+
+
+def test_marking_one_or_all_read(member, other_member):
+    idea = post_idea(member)
+    for n in range(3):
+        other_member.post(f"ideas/{idea['id']}/comments", json={"body": f"comment {n}"})
+    items = inbox(member)["items"]
+    response = member.post("notifications/read", json={"ids": [items[0]["id"]]})
+    assert response.status_code == 200
+    assert response.get_json()["unread"] == 2
+    assert [i["id"] for i in inbox(member, unread=1)["items"]] == [i["id"] for i in items[1:]]
+    member.post("notifications/read", json={})
+    assert inbox(member)["unread"] == 0
+    assert all(i["read_at"] for i in inbox(member)["items"])
+
+
+def test_nobody_marks_someone_elses_notifications(member, other_member, facilitator):
+    idea = post_idea(member)
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "hi"})
+    mine = inbox(member)["items"][0]["id"]
+    response = facilitator.post("notifications/read", json={"ids": [mine]})
+    assert response.status_code == 200 and response.get_json()["marked"] == 0
+    assert inbox(member)["unread"] == 1
+
+
+@pytest.mark.parametrize(
+    "body", [{"ids": "all"}, {"ids": [True]}, {"ids": [1.5]}, {"everything": True}]
+)
+def test_marking_read_refuses_bad_input(member, body):
+    assert member.post("notifications/read", json=body).status_code == 400
+
+
+def test_notifications_speak_the_readers_language_codes_stay_english(member, other_member):
+    idea = post_idea(member)
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "hi"})
+    item = inbox(member)["items"][0]
+    assert item["kind"] == "comment"
+    assert item["text"] == "Ivan commented on “Trade fair reel”"
+
+
+# ---- live -----------------------------------------------------------------------------------
+
+
+def test_the_notification_event_reaches_only_its_recipient(app, member, other_member, facilitator):
+    idea = post_idea(member)
+    sockets = {
+        name: connect(app, c)
+        for name, c in [("mara", member), ("ivan", other_member), ("sam", facilitator)]
+    }
+    for socket in sockets.values():
+        received(socket, "notification")
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "@sam look"})
+    to_mara = received(sockets["mara"], "notification")
+    assert [n["kind"] for n in to_mara] == ["comment"]
+    assert [n["kind"] for n in received(sockets["sam"], "notification")] == ["mention"]
+    assert received(sockets["ivan"], "notification") == []
+    assert to_mara[0] == inbox(member)["items"][0]
