@@ -10,9 +10,9 @@ from functools import wraps
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from babel.dates import format_skeleton, get_datetime_format
+from babel.dates import get_datetime_format
 from flask import flash, g, redirect, request, url_for
-from flask_babel import format_date, format_time, format_timedelta, get_locale, to_user_timezone
+from flask_babel import format_date, format_time, format_timedelta, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -224,15 +224,6 @@ def when(value) -> str:
     return pattern.replace("{1}", format_date(moment, "medium")).replace(
         "{0}", format_time(moment, "short")
     )
-
-
-@web.app_template_filter("day")
-def day(value) -> str:
-    """A short date in the reader's language and time zone: "Oct 21" / "21. Okt."."""
-    moment = _parse(value)
-    if moment is None:
-        return ""
-    return format_skeleton("MMMd", to_user_timezone(moment), locale=get_locale())
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+", re.MULTILINE)
