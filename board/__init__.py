@@ -14,6 +14,7 @@ from board.csrf import csrf
 from board.db import Database, close_request_session, db_for_request
 from board.errorhandlers import register_error_handlers
 from board.i18n import init_i18n
+from board.mail import start_mail_sender
 from board.ratelimit import init_ratelimit
 from board.realtime import init_realtime
 from board.scheduler import start_phase_scheduler
@@ -79,4 +80,5 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     register_cli(app)
 
     start_phase_scheduler(app)  # announces challenge phase changes; not in tests
+    start_mail_sender(app)  # instant mails and digests from the queue; not in tests
     return app

@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from board import accounts, backup, people, tallies
+from board import accounts, backup, mail, people, tallies
 from board import invites as invite_service
 from board.demo import demo_command
 from board.errors import BoardError
@@ -162,8 +162,25 @@ def revoke_invite(invite_id):
         click.echo(f"Invite {invite_id} no longer works.")
 
 
+mail_group = AppGroup("mail", help="E-mail notifications.")
+
+
+@mail_group.command("digest")
+@click.option("--period", type=click.Choice(["daily", "weekly"]), required=True)
+def mail_digest(period):
+    """Queue and send the digest now to everyone who chose this period (nothing new: none)."""
+    app = current_app._get_current_object()
+    if not mail.mail_enabled(app.extensions["board_settings"]):
+        raise click.ClickException("Set BOARD_SMTP_URL and BOARD_MAIL_FROM to send mail.")
+    with _session() as session:
+        queued = mail.queue_digests(session, app, period, force=True)
+    sent = mail.send_pending(app)
+    click.echo(f"{queued} {period} digests queued, {sent} mails sent.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(mail_group)
     app.cli.add_command(invites_group)
     app.cli.add_command(render_markdown_command)
     app.cli.add_command(recount_tallies_command)

@@ -140,6 +140,16 @@ def _oidc(env: dict[str, str]) -> dict:
     }
 
 
+def _smtp_url(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not raw.startswith(("smtp://", "smtps://", "smtp+starttls://")):
+        raise SettingsError(
+            "BOARD_SMTP_URL must look like smtp://host:port or smtp+starttls://user:pass@host:port"
+        )
+    return raw
+
+
 def _message_queue(raw: str | None) -> str | None:
     if not raw:
         return None
@@ -166,6 +176,13 @@ class Settings:
     help_days: int = 7
     phase_check_seconds: int = 15
     timezone: str = "UTC"
+    # Mail: none is sent (and nothing fails) unless both are set.
+    smtp_url: str | None = None
+    mail_from: str | None = None
+    # The board's address as people reach it, for the links in mails.
+    base_url: str = "http://127.0.0.1:5000"
+    # The local hour (BOARD_TIMEZONE) daily and weekly (Mondays) digests go out.
+    digest_hour: int = 7
     testing: bool = False
     # The company login (OpenID Connect); see docs/deploy.md.
     oidc_issuer: str | None = None
@@ -208,6 +225,11 @@ class Settings:
             help_days=_int(env, "BOARD_HELP_DAYS", 7, minimum=1),
             phase_check_seconds=_int(env, "BOARD_PHASE_CHECK_SECONDS", 15, minimum=1),
             timezone=_timezone(env.get("BOARD_TIMEZONE")),
+            smtp_url=_smtp_url(env.get("BOARD_SMTP_URL")),
+            mail_from=(env.get("BOARD_MAIL_FROM") or "").strip() or None,
+            base_url=(env.get("BOARD_BASE_URL") or "").strip().rstrip("/")
+            or f"http://{env.get('BOARD_HOST') or '127.0.0.1'}:{env.get('BOARD_PORT') or 5000}",
+            digest_hour=_int(env, "BOARD_DIGEST_HOUR", 7),
             **_oidc(env),
             allowed_email_domains=tuple(
                 d.lower().lstrip("@") for d in _list(env.get("BOARD_ALLOWED_EMAIL_DOMAINS"))

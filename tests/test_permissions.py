@@ -261,6 +261,16 @@ MATRIX: list[Row] = [
     Row("GET", "/settings", "/settings", PAGE),
     Row("GET", "/people/<handle>", "/people/mara", PAGE),
     Row("POST", "/notifications/read", "/notifications/read", PAGE_FORM),
+    # one-click unsubscribe from a mail (RFC 8058): no login, the signed token decides
+    # (tests/test_mail.py turns mail off with a good one); GET only asks
+    Row("GET", "/mail/unsubscribe/<token>", "/mail/unsubscribe/x", expect(200, 200, 200, 200, 200)),
+    Row(
+        "POST",
+        "/mail/unsubscribe/<token>",
+        "/mail/unsubscribe/forged",
+        expect(400, 400, 400, 400, 400),
+        note="a forged token changes nothing",
+    ),
     Row("POST", "/settings", "/settings", expect(400, 302, 302, 302, 302)),
     Row("POST", "/ideas/<int:idea_id>/follow", "/ideas/{idea}/follow", PAGE_FORM),
     # page forms: CSRF first (anonymous has no token: 400); then Post/Redirect/Get, with a
@@ -631,6 +641,7 @@ def test_observers_page_forms_change_nothing(board):
         "/feed/token/revoke",
         "/settings",
         "/notifications/read",
+        "/mail/unsubscribe/<token>",
         # their own account (tests/test_accounts.py), and a password link's own page
         "/profile",
         "/profile/password",

@@ -3,11 +3,12 @@ a person's own notification settings. Thin: parse → service → render."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request
+from flask import current_app, flash, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from board import ideas, notifications, people
+from board import ideas, mail, notifications, people
+from board.csrf import csrf
 from board.db import db_for_request
 from board.errors import BoardError
 from board.i18n import _, current_language
@@ -99,3 +100,21 @@ def save_settings():
         return redirect("/settings")
     flash(_("Your settings are saved."), "success")
     return redirect("/settings")
+
+
+# ---- one-click unsubscribe (RFC 8058): no login, the signed token is the permission ----
+
+
+@web.get("/mail/unsubscribe/<token>")
+def unsubscribe_page(token: str):
+    """A GET only asks (mail scanners follow links); the POST turns mail off."""
+    return render_template("unsubscribe.html", done=False, bad=False)
+
+
+@web.post("/mail/unsubscribe/<token>")
+@csrf.exempt
+def unsubscribe(token: str):
+    settings = current_app.extensions["board_settings"]
+    user = mail.unsubscribe(db_for_request(), settings.secret_key, token)
+    status = 200 if user is not None else 400
+    return render_template("unsubscribe.html", done=user is not None, bad=user is None), status

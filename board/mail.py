@@ -1,0 +1,394 @@
+"""E-mail: instant mails and daily/weekly digests, through a queue table and a sender.
+
+Nothing here lives only in memory. Composing a mail and marking what it covers happen in
+one transaction (the notifications' `mailed_at`, the person's `last_digest_at`, each
+claimed by a conditional UPDATE, so two processes never compose the same mail). Sending
+claims one queued row at a time (pending → sending by a conditional UPDATE), sends it,
+and marks it sent; a row a crashed sender left in `sending` goes back to the queue after
+a while and keeps its Message-ID, so a receiving server can recognise a repeat.
+
+Without BOARD_SMTP_URL and BOARD_MAIL_FROM nothing is queued and nothing fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import smtplib
+import threading
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Flask, render_template
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from board import clock, notifications, policy
+from board.i18n import force_locale
+from board.settings import Settings
+from models import Event, Notification, OutgoingMail, Prompt, Task, User
+
+log = logging.getLogger(__name__)
+
+INSTANT_GAP = timedelta(minutes=1)  # at most one instant mail per person per minute
+STALE_SENDING = timedelta(minutes=10)  # a row left in `sending` this long: its sender died
+MAX_ATTEMPTS = 12
+LOOP_SECONDS = 10
+_wake = threading.Event()
+notifications.add_waker(_wake.set)
+
+
+def mail_enabled(settings: Settings) -> bool:
+    return bool(settings.smtp_url and settings.mail_from)
+
+
+# ---- unsubscribing without a login (RFC 8058) ------------------------------------------
+
+
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="board-unsubscribe")
+
+
+def unsubscribe_token(secret_key: str, user: User) -> str:
+    return _serializer(secret_key).dumps({"u": user.id})
+
+
+def unsubscribe(session: Session, secret_key: str, token: str) -> User | None:
+    """Turn a person's mail off by the signed token in their mail; None for a bad token."""
+    try:
+        user_id = int(_serializer(secret_key).loads(token)["u"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    user.email_notifications = "off"
+    session.commit()
+    return user
+
+
+# ---- composing ---------------------------------------------------------------------------
+
+
+def _queue(
+    session: Session, app: Flask, user: User, kind: str, template: str, context: dict
+) -> OutgoingMail:
+    settings: Settings = app.extensions["board_settings"]
+    token = unsubscribe_token(settings.secret_key, user)
+    unsubscribe_url = f"{settings.base_url}/mail/unsubscribe/{token}"
+    context = {**context, "user": user, "base": settings.base_url, "unsubscribe": unsubscribe_url}
+    with force_locale(user.language or "en"):
+        subject = render_template(f"mail/{template}.subject.txt", **context).strip()
+        text = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", **context)
+    row = OutgoingMail(
+        user_id=user.id,
+        kind=kind,
+        to_address=user.email,
+        subject=subject[:300],
+        text_body=text,
+        html_body=html,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        created_at=clock.now(),
+        next_attempt_at=clock.now(),
+    )
+    session.add(row)
+    return row
+
+
+def _items(session: Session, user: User, rows: list[Notification]) -> list[dict]:
+    items = [notifications.notification_dict(row, user.language) for row in rows]
+    return sorted(items, key=lambda i: i["id"])
+
+
+def queue_instant_mails(session: Session, app: Flask) -> int:
+    """One mail per person who chose `instant` and has unmailed notifications, at most one
+    a minute each (what arrives meanwhile waits for the next, batched)."""
+    if not mail_enabled(app.extensions["board_settings"]):
+        return 0
+    now = clock.now()
+    waiting = session.scalars(
+        select(User)
+        .where(
+            User.email_notifications == "instant",
+            User.active.is_(True),
+            User.id.in_(
+                select(Notification.user_id).where(
+                    Notification.mailed_at.is_(None), Notification.read_at.is_(None)
+                )
+            ),
+        )
+        .order_by(User.id)
+    ).all()
+    session.rollback()
+    queued = 0
+    for user in waiting:
+        recent = session.scalar(
+            select(func.count(OutgoingMail.id)).where(
+                OutgoingMail.user_id == user.id,
+                OutgoingMail.kind == "instant",
+                OutgoingMail.created_at > now - INSTANT_GAP,
+            )
+        )
+        if recent:
+            session.rollback()
+            continue
+        rows = session.scalars(
+            select(Notification).where(
+                Notification.user_id == user.id,
+                Notification.mailed_at.is_(None),
+                Notification.read_at.is_(None),
+            )
+        ).all()
+        ids = [row.id for row in rows]
+        claimed = session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.mailed_at.is_(None))
+            .values(mailed_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not ids or claimed != len(ids):  # another process took (some of) them
+            session.rollback()
+            continue
+        _queue(session, app, user, "instant", "instant", {"items": _items(session, user, rows)})
+        session.commit()
+        queued += 1
+    return queued
+
+
+def _digest_moment(now: datetime, period: str, settings: Settings) -> datetime:
+    """The latest scheduled digest moment at or before `now` (local hour; Mondays for weekly)."""
+    zone = ZoneInfo(settings.timezone)
+    local = now.astimezone(zone)
+    moment = local.replace(hour=settings.digest_hour, minute=0, second=0, microsecond=0)
+    if moment > local:
+        moment -= timedelta(days=1)
+    if period == "weekly":
+        moment -= timedelta(days=moment.weekday())
+    return moment
+
+
+def _observer_summary(session: Session, since: datetime) -> dict:
+    counts = dict(
+        session.execute(
+            select(Event.type, func.count(Event.seq))
+            .where(Event.at >= since, Event.private.is_(False))
+            .group_by(Event.type)
+        ).all()
+    )
+    return {
+        "ideas": counts.get("idea.created", 0),
+        "comments": counts.get("comment.created", 0),
+        "claimed": counts.get("task.claimed", 0),
+        "completed": counts.get("task.completed", 0),
+        "prompts": counts.get("prompt.created", 0),
+        "published": counts.get("idea.published", 0),
+    }
+
+
+def _digest_context(session: Session, user: User, since: datetime) -> dict | None:
+    """What a digest says, or None when nothing is new since the last one."""
+    if user.role == policy.OBSERVER:
+        summary = _observer_summary(session, since)
+        return {"summary": summary} if any(summary.values()) else None
+    rows = session.scalars(
+        select(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .order_by(Notification.id)
+        .limit(200)
+    ).all()
+    new = [row for row in rows if row.created_at >= since]
+    prompts = session.scalars(
+        select(Prompt).where(Prompt.created_at >= since).order_by(Prompt.id.desc()).limit(10)
+    ).all()
+    if not new and not prompts:
+        return None
+    items = _items(session, user, rows)
+    free_tasks = session.scalars(
+        select(Task).where(Task.status == "open").order_by(Task.id.desc()).limit(5)
+    ).all()
+    return {
+        "items": items,
+        "mentions": [i for i in items if i["kind"] == "mention"],
+        "others": [i for i in items if i["kind"] != "mention"],
+        "prompts": prompts,
+        "free_tasks": free_tasks,
+    }
+
+
+def queue_digests(session: Session, app: Flask, period: str, *, force: bool = False) -> int:
+    """Queue the `period` digest for everyone due (everyone who chose it, when `force`:
+    the CLI). A person with nothing new gets none; their digest time still moves on."""
+    settings: Settings = app.extensions["board_settings"]
+    if not mail_enabled(settings):
+        return 0
+    now = clock.now()
+    moment = now if force else _digest_moment(now, period, settings)
+    who = select(User.id, User.last_digest_at, User.created_at).where(
+        User.email_notifications == period, User.active.is_(True)
+    )
+    if period != "weekly":  # observers get only the weekly summary
+        who = who.where(User.role != policy.OBSERVER)
+    candidates = session.execute(who).all()
+    session.rollback()
+    queued = 0
+    for user_id, last, created in candidates:
+        if not force and (last or created) >= moment:
+            continue
+        condition = User.last_digest_at.is_(None) if last is None else User.last_digest_at == last
+        won = session.execute(
+            update(User)
+            .where(User.id == user_id, condition)
+            .values(last_digest_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won != 1:
+            session.rollback()
+            continue
+        user = session.get(User, user_id)
+        context = _digest_context(session, user, last or created)
+        if context is not None:
+            context["period"] = period
+            _queue(session, app, user, period, "digest", context)
+            queued += 1
+        session.commit()
+    return queued
+
+
+# ---- sending -------------------------------------------------------------------------------
+
+
+def _smtp(settings: Settings) -> smtplib.SMTP:
+    url = urlsplit(settings.smtp_url)
+    port = url.port or (465 if url.scheme == "smtps" else 25)
+    if url.scheme == "smtps":
+        connection: smtplib.SMTP = smtplib.SMTP_SSL(url.hostname, port, timeout=30)
+    else:
+        connection = smtplib.SMTP(url.hostname, port, timeout=30)
+        if url.scheme == "smtp+starttls":
+            connection.starttls()
+    if url.username:
+        connection.login(unquote(url.username), unquote(url.password or ""))
+    return connection
+
+
+def _message(settings: Settings, row: OutgoingMail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    domain = settings.mail_from.rpartition("@")[2] or "board.invalid"
+    message["Message-ID"] = make_msgid(f"board-mail-{row.id}", domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    for name, value in (row.headers or {}).items():
+        message[name] = value
+    message.set_content(row.text_body)
+    message.add_alternative(row.html_body, subtype="html")
+    return message
+
+
+def send_pending(app: Flask, limit: int = 100) -> int:
+    """Send what is due in the queue; returns how many went out."""
+    settings: Settings = app.extensions["board_settings"]
+    if not mail_enabled(settings):
+        return 0
+    database = app.extensions["board_db"]
+    sent = 0
+    with app.app_context(), database.Session() as session:
+        now = clock.now()
+        session.execute(  # rows a crashed sender left behind go back to the queue
+            update(OutgoingMail)
+            .where(OutgoingMail.status == "sending", OutgoingMail.claimed_at < now - STALE_SENDING)
+            .values(status="pending")
+        )
+        due = session.scalars(
+            select(OutgoingMail.id)
+            .where(OutgoingMail.status == "pending", OutgoingMail.next_attempt_at <= now)
+            .order_by(OutgoingMail.id)
+            .limit(limit)
+        ).all()
+        session.commit()
+        connection = None
+        try:
+            for mail_id in due:
+                token = secrets.token_hex(8)
+                won = session.execute(
+                    update(OutgoingMail)
+                    .where(OutgoingMail.id == mail_id, OutgoingMail.status == "pending")
+                    .values(status="sending", claimed_at=clock.now(), claim_token=token)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                session.commit()
+                if won != 1:
+                    continue
+                row = session.get(OutgoingMail, mail_id)
+                session.refresh(row)
+                try:
+                    connection = connection or _smtp(settings)
+                    connection.send_message(_message(settings, row))
+                except (smtplib.SMTPException, OSError) as error:
+                    connection = None
+                    _failed(session, row, error)
+                    continue
+                row.status, row.sent_at, row.attempts = "sent", clock.now(), row.attempts + 1
+                session.commit()
+                sent += 1
+        finally:
+            if connection is not None:
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    connection.quit()
+    return sent
+
+
+def _failed(session: Session, row: OutgoingMail, error: Exception) -> None:
+    row.attempts += 1
+    row.last_error = str(error)[:500]
+    row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
+    row.next_attempt_at = clock.now() + timedelta(minutes=min(2**row.attempts, 240))
+    session.commit()
+    log.warning(
+        "mail %s to %s failed (attempt %s): %s", row.id, row.to_address, row.attempts, error
+    )
+
+
+# ---- the background sender ---------------------------------------------------------------
+
+
+def run_once(app: Flask) -> int:
+    """Compose what is due (instant mails, scheduled digests), then send the queue."""
+    with app.app_context(), app.extensions["board_db"].Session() as session:
+        queue_instant_mails(session, app)
+        for period in ("daily", "weekly"):
+            queue_digests(session, app, period)
+    return send_pending(app)
+
+
+def _loop(app: Flask) -> None:
+    while True:
+        _wake.wait(LOOP_SECONDS)
+        _wake.clear()
+        try:
+            run_once(app)
+        except Exception:  # noqa: BLE001 - the next round tries again
+            log.exception("the mail round failed; trying again in %s s", LOOP_SECONDS)
+
+
+def start_mail_sender(app: Flask) -> bool:
+    """Start the background sender once per app (not in tests; not without SMTP)."""
+    settings: Settings = app.extensions["board_settings"]
+    if settings.testing or app.testing or not mail_enabled(settings):
+        return False
+    if app.extensions.get("board_mail_sender"):
+        return False
+    thread = threading.Thread(target=_loop, args=(app,), name="board-mail", daemon=True)
+    app.extensions["board_mail_sender"] = thread
+    thread.start()
+    return True

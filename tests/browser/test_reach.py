@@ -1,0 +1,60 @@
+"""Reaching people in the browser: @-mention autocomplete by keyboard, and the header's
+badge and a toast arriving live when someone mentions you."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import unique, wait_until_live
+
+pytestmark = pytest.mark.browser
+
+
+def handle_of(api) -> str:
+    return api.call("GET", "/me", expect=200)["user"]["handle"]
+
+
+def test_mention_autocomplete_shows_names_and_departments_and_works_by_keyboard(
+    person, open_page, api_as
+):
+    writer = person("member", "Marketing")
+    jonas = person("member", "Product Design", name=unique("jonasx").lower().replace(" ", ""))
+    handle = handle_of(api_as(jonas))
+    idea = api_as(writer).post_idea(unique("Booth reel"))
+    page = open_page(writer, f"/ideas/{idea['id']}")
+    field = page.locator("#comment-body")
+    field.click()
+    field.press_sequentially("Can you help, @" + handle[:5], delay=30)
+    option = page.locator(".mention-option").filter(has_text=f"@{handle}")
+    expect(option).to_be_visible()
+    expect(option).to_contain_text(jonas.name)
+    expect(option).to_contain_text("Product Design")
+    expect(field).to_have_attribute("aria-expanded", "true")
+    field.press("ArrowDown")
+    field.press("ArrowUp")
+    field.press("Enter")  # picks the highlighted person, does not submit
+    expect(field).to_have_value(f"Can you help, @{handle} ")
+    expect(page.locator("#comment-body + .mention-list")).to_be_hidden()
+    field.press_sequentially("please?")
+    page.get_by_role("button", name="Comment", exact=True).click()
+    expect(page.locator(f'#comment-list a[href="/people/{handle}"]')).to_be_visible()
+
+
+def test_a_mention_lights_the_badge_and_shows_a_toast_live(person, open_page, api_as):
+    writer = person("member", "Marketing")
+    reader = person("member", "IT")
+    page = open_page(reader, "/")
+    wait_until_live(page)
+    badge = page.locator("#notification-badge")
+    expect(badge).to_be_hidden()
+    title = unique("Trade fair")
+    api_as(writer).post_idea(title, body=f"What do you think, @{handle_of(api_as(reader))}?")
+    expect(badge).to_be_visible()
+    expect(badge.locator('[data-field="count"]')).to_have_text("1")
+    expect(page.locator("#toasts")).to_contain_text(f"mentioned you in “{title}”")
+    page.goto("/notifications")
+    expect(page.locator(".inbox-item.unread")).to_have_count(1)
+    page.get_by_role("button", name="Mark all as read").click()
+    expect(page.locator(".inbox-item.unread")).to_have_count(0)
+    expect(badge).to_be_hidden()

@@ -1,0 +1,273 @@
+"""E-mail through a real SMTP server on loopback (aiosmtpd): instant mails (batched, at most
+one a minute), digests (skipped when nothing is new), one-click unsubscribe without a
+login, the person's language, and no mail at all without SMTP settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import re
+from datetime import UTC, datetime, timedelta
+from email import policy as email_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from board import clock, create_app, mail
+from models import OutgoingMail, User
+from tests.browser.helpers import free_port
+from tests.conftest import BOTH_DATABASES, JsonClient, make_user
+
+# A Monday, before the 07:00 digests; after every real "now" (accounts are created at it).
+START = datetime(2030, 6, 3, 6, 0, tzinfo=UTC)
+
+
+class Inbox:
+    """What the SMTP server received, parsed."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email_policy.default)
+        )
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    if controller.loop.is_running() or getattr(controller, "_thread", None):
+        controller.stop()
+
+
+@pytest.fixture
+def mail_app(settings, smtp):
+    controller, _ = smtp
+    mailing = dataclasses.replace(
+        settings,
+        smtp_url=f"smtp://127.0.0.1:{controller.port}",
+        mail_from="board@example.com",
+        base_url="https://board.example.com",
+    )
+    app = create_app({"TESTING": True}, settings=mailing)
+    yield app
+    app.extensions["board_db"].dispose()
+
+
+@pytest.fixture
+def frozen():
+    now = {"t": START}
+    clock.set_clock(lambda: now["t"])
+    return now
+
+
+@pytest.fixture
+def team(mail_app, frozen):
+    people = {
+        "mara": make_user(mail_app, "mara", "member", "Marketing"),
+        "ivan": make_user(mail_app, "ivan", "member", "IT"),
+        "sam": make_user(mail_app, "sam", "facilitator", "Communications"),
+        "olga": make_user(mail_app, "olga", "observer", "Sales"),
+    }
+    clients = {
+        name: JsonClient(mail_app.test_client()).login(u.email) for name, u in people.items()
+    }
+    return clients
+
+
+def deliver(app, period: str | None = None, force: bool = False) -> int:
+    with app.app_context(), app.extensions["board_db"].Session() as session:
+        mail.queue_instant_mails(session, app)
+        if period:
+            mail.queue_digests(session, app, period, force=force)
+    return mail.send_pending(app)
+
+
+def parts(message) -> tuple[str, str]:
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html
+
+
+def queued(app) -> int:
+    with app.extensions["board_db"].Session() as session:
+        return session.scalar(select(func.count(OutgoingMail.id)))
+
+
+@BOTH_DATABASES
+def test_an_instant_mail_tells_of_a_mention_with_both_parts_and_deep_links(
+    mail_app, smtp, team, frozen
+):
+    _, inbox = smtp
+    team["ivan"].patch("me", json={"email_notifications": "instant"})
+    idea = team["mara"].post("ideas", json={"title": "Booth reel", "body": "@ivan can you?"})
+    idea = idea.get_json()
+    assert deliver(mail_app) == 1
+    [message] = inbox.to("ivan@example.com")
+    assert message["Subject"] == "Mara mentioned you in “Booth reel”"
+    text, html = parts(message)
+    assert f"https://board.example.com/ideas/{idea['id']}" in text
+    assert f'href="https://board.example.com/ideas/{idea["id"]}"' in html
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.match(
+        r"<https://board\.example\.com/mail/unsubscribe/[\w.-]+>", message["List-Unsubscribe"]
+    )
+    assert inbox.to("mara@example.com") == []  # daily by default, and nothing for her
+    assert deliver(mail_app) == 0  # sent once, never twice
+
+
+def test_instant_mails_are_batched_at_most_one_a_minute(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    team["mara"].patch("me", json={"email_notifications": "instant"})
+    idea = team["mara"].post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    team["ivan"].post(f"ideas/{idea['id']}/comments", json={"body": "one"})
+    team["sam"].post(f"ideas/{idea['id']}/comments", json={"body": "two"})
+    deliver(mail_app)
+    [first] = inbox.to("mara@example.com")
+    assert first["Subject"] == "2 new notifications on the task-force board"
+    team["ivan"].post(f"ideas/{idea['id']}/comments", json={"body": "three"})
+    frozen["t"] += timedelta(seconds=30)
+    deliver(mail_app)
+    assert len(inbox.to("mara@example.com")) == 1  # within the minute: it waits
+    frozen["t"] += timedelta(seconds=31)
+    deliver(mail_app)
+    assert len(inbox.to("mara@example.com")) == 2
+    assert "three" in parts(inbox.to("mara@example.com")[1])[0]
+
+
+def test_a_read_notification_is_not_mailed(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    team["mara"].patch("me", json={"email_notifications": "instant"})
+    idea = team["mara"].post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    team["ivan"].post(f"ideas/{idea['id']}/comments", json={"body": "one"})
+    team["mara"].post("notifications/read", json={})
+    assert deliver(mail_app) == 0
+
+
+def test_a_nudge_reaches_a_person_by_mail(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    team["ivan"].patch("me", json={"email_notifications": "instant"})
+    ivan_id = team["ivan"].user["id"]
+    team["sam"].post("nudges", json={"message": "Fancy filming Friday?", "to_user_id": ivan_id})
+    deliver(mail_app)
+    [message] = inbox.to("ivan@example.com")
+    assert "Fancy filming Friday?" in message["Subject"]
+
+
+@BOTH_DATABASES
+def test_the_daily_digest_lists_what_is_new_and_is_skipped_when_nothing_is(
+    mail_app, smtp, team, frozen
+):
+    _, inbox = smtp
+    idea = team["mara"].post("ideas", json={"title": "Reel", "body": "@ivan look"}).get_json()
+    team["ivan"].post(f"ideas/{idea['id']}/comments", json={"body": "Nice"})
+    team["sam"].post("prompts", json={"kind": "prompt", "title": "Summer stories"})
+    team["mara"].post("tasks", json={"title": "Film the booth", "idea_id": idea["id"]})
+    assert deliver(mail_app, "daily") == 0  # 06:00: not yet time
+    frozen["t"] = START.replace(hour=7, minute=1)
+    assert deliver(mail_app, "daily") == 3  # mara, ivan, sam; olga is an observer
+    [digest] = inbox.to("ivan@example.com")
+    assert digest["Subject"] == "Your day on the task-force board"
+    text, html = parts(digest)
+    assert "You were mentioned" in text and "Mara mentioned you in “Reel”" in text
+    assert "Summer stories" in text and "Film the booth" in html
+    frozen["t"] = START.replace(hour=7, minute=30)
+    assert deliver(mail_app, "daily") == 0  # already sent today
+    frozen["t"] = START + timedelta(days=1, hours=2)
+    assert deliver(mail_app, "daily") == 0  # the next day: nothing new, so no mail
+    assert len(inbox.to("ivan@example.com")) == 1
+
+
+def test_observers_get_only_the_weekly_summary_if_they_choose_it(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    team["mara"].post("ideas", json={"title": "Reel", "body": "@olga"})
+    deliver(mail_app, "daily", force=True)
+    assert inbox.to("olga@example.com") == []
+    team["olga"].patch("me", json={"email_notifications": "weekly"})
+    frozen["t"] = START + timedelta(days=7, hours=2)
+    deliver(mail_app, "weekly")
+    [summary] = inbox.to("olga@example.com")
+    assert summary["Subject"] == "This week on the task-force board"
+    assert "posted 1 ideas" in parts(summary)[0]
+
+
+def test_a_digest_speaks_the_persons_language(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    team["ivan"].patch("me", json={"language": "de"})
+    idea = team["mara"].post("ideas", json={"title": "Messefilm", "body": "@ivan?"}).get_json()
+    assert idea
+    deliver(mail_app, "daily", force=True)
+    [digest] = inbox.to("ivan@example.com")
+    assert digest["Subject"] == "Dein Tag auf dem Taskforce-Board"
+    text, _ = parts(digest)
+    assert "Mara hat dich in „Messefilm“ erwähnt" in text
+
+
+def test_one_click_unsubscribe_turns_mail_off_without_a_login(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    team["ivan"].patch("me", json={"email_notifications": "instant"})
+    team["mara"].post("ideas", json={"title": "Reel", "body": "@ivan"})
+    deliver(mail_app)
+    [message] = inbox.to("ivan@example.com")
+    url = message["List-Unsubscribe"].strip("<>").removeprefix("https://board.example.com")
+    stranger = mail_app.test_client()
+    assert stranger.get(url).status_code == 200  # a GET only asks
+    assert team["ivan"].get("me").get_json()["user"]["email_notifications"] == "instant"
+    response = stranger.post(url, data="List-Unsubscribe=One-Click")
+    assert response.status_code == 200
+    assert team["ivan"].get("me").get_json()["user"]["email_notifications"] == "off"
+    assert stranger.post(url[:-3] + "xyz").status_code == 400
+    team["mara"].post("ideas", json={"title": "Again", "body": "@ivan"})
+    assert deliver(mail_app) == 0
+
+
+def test_a_failed_delivery_is_retried_and_sent_once(mail_app, smtp, team, frozen):
+    controller, inbox = smtp
+    team["ivan"].patch("me", json={"email_notifications": "instant"})
+    team["mara"].post("ideas", json={"title": "Reel", "body": "@ivan"})
+    controller.stop()
+    assert deliver(mail_app) == 0
+    with mail_app.extensions["board_db"].Session() as session:
+        row = session.scalars(select(OutgoingMail)).one()
+        assert (row.status, row.attempts) == ("pending", 1)
+    again = Controller(inbox, hostname="127.0.0.1", port=controller.port)
+    again.start()
+    try:
+        assert mail.send_pending(mail_app) == 0  # not before its backoff
+        frozen["t"] += timedelta(minutes=3)
+        assert mail.send_pending(mail_app) == 1
+        assert mail.send_pending(mail_app) == 0
+    finally:
+        again.stop()
+    controller.start = lambda: None
+    assert len(inbox.to("ivan@example.com")) == 1
+
+
+def test_the_cli_sends_the_digest_now(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    team["mara"].post("ideas", json={"title": "Reel", "body": "@ivan"})
+    result = mail_app.test_cli_runner().invoke(args=["mail", "digest", "--period", "daily"])
+    assert result.exit_code == 0, result.output
+    assert len(inbox.to("ivan@example.com")) == 1
+
+
+def test_without_smtp_nothing_is_queued_and_nothing_fails(app, member, other_member):
+    other_member.patch("me", json={"email_notifications": "instant"})
+    idea = member.post("ideas", json={"title": "Reel", "body": "@ivan"})
+    assert idea.status_code == 201
+    assert deliver(app, "daily", force=True) == 0
+    assert queued(app) == 0
+    with app.extensions["board_db"].Session() as session:
+        assert (
+            session.scalar(select(User.email_notifications).where(User.handle == "ivan"))
+            == "instant"
+        )
