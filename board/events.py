@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from board import clock
+from board.person_json import person_dict
 from models import Event, EventRecipient
 
 PUBLIC_ROOM = "board"
@@ -60,15 +61,7 @@ _emit_order = threading.RLock()
 
 
 def user_summary(user: Any) -> dict | None:
-    if user is None:
-        return None
-    return {
-        "id": user.id,
-        "display_name": user.display_name,
-        "handle": user.handle,
-        "role": user.role,
-        "department": {"id": user.department.id, "name": user.department.name},
-    }
+    return person_dict(user, "actor")
 
 
 def user_room(user_id: int) -> str:

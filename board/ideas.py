@@ -16,6 +16,7 @@ from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.handles import mentioned_handles
 from board.i18n import N_
 from board.limits import MAX_ID
+from board.person_json import person_dict
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
 from models import Comment, Follow, Idea, IdeaTag, Prompt, Task, User, Vote
@@ -26,12 +27,7 @@ _TAG = re.compile(r"^[\w][\w\- ]{0,39}$")
 
 
 def author_dict(user: User) -> dict:
-    return {
-        "id": user.id,
-        "display_name": user.display_name,
-        "handle": user.handle,
-        "department": {"id": user.department.id, "name": user.department.name},
-    }
+    return person_dict(user, "person")
 
 
 def normalize_tags(tags: list[str]) -> list[str]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from board import clock, policy
 from board.i18n import _
+from board.person_json import department_dict, person_dict
 from board.prompts import tallies_hidden
 from models import Comment, Department, Idea, Prompt, Task, User, Vote
 
@@ -122,11 +123,7 @@ def _days(now: datetime, then: datetime | None) -> int | None:
 
 
 def _person(user: User) -> dict:
-    return {
-        "id": user.id,
-        "display_name": user.display_name,
-        "department": {"id": user.department.id, "name": user.department.name},
-    }
+    return person_dict(user, "person")
 
 
 def _nudge(viewer: User, recipient: User | None, target: dict, message: str) -> dict | None:
@@ -287,7 +284,7 @@ def _quiet_departments(
         )
         result.append(
             {
-                "department": {"id": department.id, "name": department.name},
+                "department": department_dict(department),
                 "people": len(members),
                 "last_active": clock.iso(latest),
                 "quiet_days": _days(now, latest),
@@ -313,7 +310,7 @@ def _participation(
         counts.setdefault(person.department_id, [Counter() for _p in periods])[index][metric] += 1
     return [
         {
-            "department": {"id": d.id, "name": d.name},
+            "department": department_dict(d),
             "weeks": [{m: c[m] for m in METRICS} for c in counts[d.id]],
         }
         for d in departments

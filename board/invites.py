@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from board import clock, policy
 from board.errors import Denied, FieldMessage, Invalid, NotFound
+from board.person_json import person_dict
 from models import Invite, User
 
 DEFAULT_DAYS = 7
@@ -49,7 +50,7 @@ def invite_dict(invite: Invite) -> dict:
         "expires_at": clock.iso(invite.expires_at),
         "revoked_at": clock.iso(invite.revoked_at),
         "created_at": clock.iso(invite.created_at),
-        "created_by": {"id": creator.id, "display_name": creator.display_name} if creator else None,
+        "created_by": person_dict(creator, "name"),
     }
 
 

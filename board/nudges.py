@@ -14,13 +14,14 @@ from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
 from board.i18n import N_
 from board.limits import MAX_ID
+from board.person_json import department_dict, person_dict
 from models import Department, Nudge, NudgeRecipient, Task, User
 
 TARGETS = ("to_user_id", "task_id", "department_id")
 
 
 def _person(user: User | None) -> dict | None:
-    return {"id": user.id, "display_name": user.display_name} if user is not None else None
+    return person_dict(user, "name")
 
 
 def nudge_dict(session: Session, nudge: Nudge, viewer_id: int | None) -> dict:
@@ -41,7 +42,7 @@ def nudge_dict(session: Session, nudge: Nudge, viewer_id: int | None) -> dict:
         # Extensions for the inbox: what the target ids name, and which side the viewer is on.
         "to_user": _person(to_user),
         "task": {"id": task.id, "title": task.title} if task else None,
-        "department": {"id": department.id, "name": department.name} if department else None,
+        "department": department_dict(department) if department else None,
         "received": mine is not None,
     }
 

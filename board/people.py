@@ -16,6 +16,7 @@ from board import clock, events, handles, invites, policy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_
 from board.limits import MAX_ID
+from board.person_json import department_dict, person_dict  # noqa: F401 (department_dict: for callers of people.department_dict)
 from models import EMAIL_CHOICES, ROLES, Department, LoginSession, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -266,22 +267,9 @@ def get_department(session: Session, department_id: int) -> Department | None:
     return session.get(Department, department_id) if 0 < department_id <= MAX_ID else None
 
 
-def department_dict(department: Department) -> dict:
-    return {"id": department.id, "name": department.name}
-
-
 def user_dict(user: User) -> dict:
-    """The person as they see themselves (their own settings included)."""
-    return {
-        "id": user.id,
-        "email": user.email,
-        "display_name": user.display_name,
-        "handle": user.handle,
-        "role": user.role,
-        "department": department_dict(user.department),
-        "language": user.language,
-        "email_notifications": user.email_notifications,
-    }
+    """The person asking about themselves (/me, login): their own settings included."""
+    return person_dict(user, "self")
 
 
 def _handle_taken(session: Session, handle: str) -> bool:
@@ -557,15 +545,7 @@ def search_people(session: Session, viewer: User, query: str, limit: int = 8) ->
         .order_by(User.handle)
         .limit(limit)
     )
-    return [
-        {
-            "id": u.id,
-            "handle": u.handle,
-            "display_name": u.display_name,
-            "department": department_dict(u.department),
-        }
-        for u in rows
-    ]
+    return [person_dict(u, "person") for u in rows]
 
 
 def find_user(session: Session, email: str) -> User:

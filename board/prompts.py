@@ -17,6 +17,7 @@ from board import clock, events, policy
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.i18n import N_
 from board.limits import MAX_ID
+from board.person_json import person_dict
 from models import Idea, Prompt, User, Vote
 
 KINDS = ("prompt", "challenge")
@@ -60,7 +61,7 @@ def prompt_dict(prompt: Prompt, now: datetime | None = None) -> dict:
         "hide_tallies": prompt.hide_tallies,
         "votes_per_person": prompt.votes_per_person,
         "created_at": clock.iso(prompt.created_at),
-        "author": {"id": prompt.author.id, "display_name": prompt.author.display_name},
+        "author": person_dict(prompt.author, "name"),
     }
 
 
@@ -242,14 +243,7 @@ def challenge_results(session: Session, viewer, prompt_id: int) -> dict:
                 "rank": rank,
                 "idea_id": idea.id,
                 "title": idea.title,
-                "author": {
-                    "id": idea.author.id,
-                    "display_name": idea.author.display_name,
-                    "department": {
-                        "id": idea.author.department.id,
-                        "name": idea.author.department.name,
-                    },
-                },
+                "author": person_dict(idea.author, "person"),
                 "votes": score[0],
                 "departments_supporting": score[1],
             }

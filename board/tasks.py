@@ -12,6 +12,7 @@ from board import clock, events, paging, policy
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.ideas import author_dict
 from board.limits import MAX_ID, TITLE_MAX
+from board.person_json import person_dict
 from models import Idea, Task, User
 
 STATUSES = ("open", "claimed", "done")
@@ -20,14 +21,7 @@ MAX_TASKS_AT_ONCE = 20  # tasks made from one idea in one go
 
 def claimant_dict(user: User) -> dict:
     """The claimant as the contract's user object (id, email, display_name, role, department)."""
-    return {
-        "id": user.id,
-        "email": user.email,
-        "display_name": user.display_name,
-        "handle": user.handle,
-        "role": user.role,
-        "department": {"id": user.department.id, "name": user.department.name},
-    }
+    return person_dict(user, "user")
 
 
 def task_dict(task: Task) -> dict:

@@ -125,6 +125,23 @@ def test_views_ask_services_and_never_query_the_database(name):
     assert not queries, f"{name} reaches into the database: {queries}"
 
 
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_a_person_becomes_json_in_one_place_only(name):
+    """board/person_json.py builds every shape of a person; a dict with a `display_name`
+    key written anywhere else is a seventh way (and a place to leak an email)."""
+    if name in ("board.person_json", "board.openapi"):
+        return
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    by_hand = [
+        f"line {node.lineno}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict)
+        and any(isinstance(k, ast.Constant) and k.value == "display_name" for k in node.keys)
+        and any(isinstance(v, ast.Attribute) and v.attr == "display_name" for v in node.values)
+    ]
+    assert not by_hand, f"{name} turns a person into JSON by hand: {by_hand}"
+
+
 def import_graph() -> dict[str, set[str]]:
     """Module → modules it imports. A route module importing its own package for the
     blueprint it registers on is left out: that is how Flask blueprints are built (the

@@ -282,7 +282,7 @@ def test_an_empty_or_oversized_idea_is_refused_kindly(app, browse):
     assert empty.status_code == 302
     assert "Title: This must not be empty." in text_of(browser.follow(empty))
     huge = browser.post("/ideas", {"title": "x" * 201, "body": "", "next": "/"})
-    assert "Title: This text is too long." in text_of(browser.follow(huge))
+    assert "Title: At most 200 characters." in text_of(browser.follow(huge))
     with _db(app) as session:
         assert session.scalar(select(func.count(Idea.id))) == 0
 

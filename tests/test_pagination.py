@@ -199,3 +199,37 @@ def test_a_cursor_of_another_order_is_refused(member):
 def test_a_limit_below_one_or_not_a_number_is_refused(member, limit):
     assert member.get(f"ideas?limit={limit}").status_code == 400
     assert member.get(f"tasks?limit={limit}").status_code == 400
+
+
+# ---- challenges whose tallies are hidden -------------------------------------------------
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_walk_over_a_board_with_a_hidden_challenge_keeps_its_tallies_hidden(
+    people_, facilitator, member, other_member, sort
+):
+    from tests.test_prompts_challenges import FakeClock, post_challenge, post_idea
+
+    time_machine = FakeClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    clock.set_clock(time_machine)
+    challenge = post_challenge(facilitator, time_machine)
+    hidden = []
+    for number in range(5):
+        time_machine.advance(minutes=1)
+        member.post("ideas", json={"title": f"Free idea {number}", "body": ""})
+        hidden.append(post_idea(member, challenge["id"], f"Challenge idea {number}")["id"])
+    for client in (other_member, facilitator):  # a hidden idea with the most votes
+        assert client.put(f"ideas/{hidden[0]}/vote").status_code == 200
+    path = f"ideas?sort={sort}"
+    walked = walk(member, path, 3)
+    assert [item["id"] for item in walked] == expected_order(member, path)
+    assert len(walked) == 10
+    shown = {item["id"]: item for item in walked}
+    assert all(shown[i]["votes"] is None for i in hidden)
+    if sort == "top":  # ranked as if unvoted: the most voted hidden idea is not first
+        assert walked[0]["id"] != hidden[0]
+    in_challenge = walk(member, f"ideas?prompt_id={challenge['id']}", 2)
+    assert sorted(item["id"] for item in in_challenge) == sorted(hidden)
+    assert [i["id"] for i in in_challenge] == expected_order(
+        member, f"ideas?prompt_id={challenge['id']}"
+    )

@@ -8,6 +8,7 @@ from board import accounts, people
 from board.api import api, db, ok, settings
 from board.csrf import csrf
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
+from board.person_json import department_dict
 from board.ratelimit import limit_login, limit_registration
 from board.requests import Field, json_body, no_body, query_text
 from board.security import end_current_session, end_other_session, start_session
@@ -15,7 +16,7 @@ from board.security import end_current_session, end_other_session, start_session
 
 @api.get("/departments")
 def list_departments():
-    return ok([people.department_dict(d) for d in people.list_departments(db())])
+    return ok([department_dict(d) for d in people.list_departments(db())])
 
 
 def _start_session(user) -> dict:

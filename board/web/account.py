@@ -14,7 +14,7 @@ from board.i18n import _
 from board.limits import DISPLAY_NAME_MAX, PASSWORD_MAX
 from board.security import end_other_session, start_session
 from board.web import web
-from board.web.common import flash_refusal, form_int, form_text, login_page
+from board.web.common import flash_refusal, form_id, form_text, login_page
 
 
 def _me():
@@ -43,7 +43,7 @@ def update_profile():
             session,
             me,
             form_text("display_name", DISPLAY_NAME_MAX),
-            form_int("department_id") or me.department_id,
+            form_id("department_id") or me.department_id,
         )
     except BoardError as refusal:
         session.rollback()

@@ -14,7 +14,7 @@ from board.ratelimit import limit_login, limit_registration
 from board.requests import board_settings
 from board.security import end_current_session, start_session
 from board.web import web
-from board.web.common import back, flash_refusal, form_int, form_text, login_page, safe_next
+from board.web.common import back, flash_refusal, form_id, form_text, login_page, safe_next
 from board.web.oidc import logout_state, provider_logout_url
 
 
@@ -84,7 +84,7 @@ def register():
             form = {
                 "email": form_text("email", EMAIL_MAX),
                 "display_name": form_text("display_name", DISPLAY_NAME_MAX),
-                "department_id": form_int("department_id"),
+                "department_id": form_id("department_id"),
             }
             password = form_text("password", PASSWORD_MAX)
             user = people.register(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from functools import wraps
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -18,9 +18,9 @@ from markupsafe import Markup
 
 from board import clock, events
 from board.db import db_for_request
-from board.errors import BoardError, Invalid
+from board.errors import BoardError, FieldMessage, Invalid
 from board.i18n import N_, _, lazy_pgettext, translate_field
-from board.limits import MAX_ID, TAG_LIST_MAX
+from board.limits import INT_MAX, INT_MIN, MAX_ID, TAG_LIST_MAX
 from board.web import web
 
 # Page-friendly wording for refusals whose service message reads like an API's.
@@ -115,21 +115,19 @@ def flash_refusal(error: BoardError) -> None:
     flash(message, "error")
 
 
+def _invalid(name: str, problem: str) -> Invalid:
+    return Invalid(
+        "Some fields are missing or invalid.", code="invalid_fields", fields={name: problem}
+    )
+
+
 def form_text(name: str, max_length: int, required: bool = False) -> str:
     """One text field of a posted form, length-checked like the JSON API does."""
     value = request.form.get(name, "")
     if len(value) > max_length:
-        raise Invalid(
-            "Some fields are missing or invalid.",
-            code="invalid_fields",
-            fields={name: N_("This text is too long.")},
-        )
+        raise _invalid(name, FieldMessage("At most %(limit)s characters.", limit=max_length))
     if required and not value.strip():
-        raise Invalid(
-            "Some fields are missing or invalid.",
-            code="invalid_fields",
-            fields={name: N_("This must not be empty.")},
-        )
+        raise _invalid(name, N_("This must not be empty."))
     return value
 
 
@@ -139,19 +137,41 @@ def form_tags(name: str = "tags") -> list[str]:
     return [part for part in re.split(r"[,#\n]+", raw) if part.strip()]
 
 
-def form_int(name: str) -> int | None:
+def form_number(name: str) -> int | None:
+    """A whole number (any sign, as the database can store it); empty is None."""
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.lstrip("+-").isdigit()):
+        raise _invalid(name, N_("Expected a whole number."))
+    value = int(raw)
+    if not INT_MIN <= value <= INT_MAX:
+        raise _invalid(name, N_("This number is out of range."))
+    return value
+
+
+def form_id(name: str) -> int | None:
+    """An optional id chosen in a form (a department, a prompt, an idea): one that cannot
+    name a row is None, and the service says what is missing."""
+    value = form_number(name)
+    return value if value is not None and 0 < value <= MAX_ID else None
+
+
+def form_time(name: str) -> datetime | None:
+    """A datetime-local field, in the browser's zone (tz_offset, set by prompts.js) or UTC."""
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
     try:
-        value = int(raw)
+        value = datetime.fromisoformat(raw)
     except ValueError:
-        raise Invalid(
-            "Some fields are missing or invalid.",
-            code="invalid_fields",
-            fields={name: N_("Expected a whole number.")},
-        ) from None
-    return value if 0 < value <= MAX_ID else None
+        raise _invalid(name, N_("Expected a date and time.")) from None
+    if value.tzinfo is None:
+        offset = form_number("tz_offset") or 0
+        if not -16 * 60 <= offset <= 16 * 60:
+            offset = 0
+        value = value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
+    return value
 
 
 def query_int(name: str) -> int | None:

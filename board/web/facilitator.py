@@ -5,8 +5,6 @@ form posting to a route here that calls the same services as the JSON API.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
@@ -14,14 +12,22 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from board import ideas, insights, nudges, people, policy, prompts, tasks
 from board.db import db_for_request
-from board.errors import BoardError, FieldMessage, Invalid, NotFound
+from board.errors import BoardError, Invalid, NotFound
 from board.i18n import N_, _, translate_field
 from board.limits import TEXT_MAX, TITLE_MAX
 from board.requests import board_settings, query_int
 from board.text import render_markdown
 from board.web import web
 from board.web.charts import evenness_sparkline, participation_charts
-from board.web.common import FIELD_NAMES, flash_refusal, login_page, safe_next
+from board.web.common import (
+    FIELD_NAMES,
+    flash_refusal,
+    form_number,
+    form_text,
+    form_time,
+    login_page,
+    safe_next,
+)
 
 # How the shared refusal messages name this module's form fields.
 FIELD_NAMES.update(
@@ -58,52 +64,6 @@ def facil_markdown(source: str | None) -> Markup:
     return Markup(render_markdown(source or ""))
 
 
-def _form_text(name: str, limit: int) -> str:
-    value = request.form.get(name, "")
-    if len(value) > limit:
-        raise Invalid(
-            "Some fields are missing or invalid.",
-            code="invalid_fields",
-            fields={name: FieldMessage("At most %(limit)s characters.", limit=limit)},
-        )
-    return value
-
-
-def _form_int(name: str) -> int | None:
-    raw = request.form.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid(
-            "Some fields are missing or invalid.",
-            code="invalid_fields",
-            fields={name: "Expected a whole number."},
-        ) from None
-
-
-def _form_time(name: str) -> datetime | None:
-    """A datetime-local field, in the browser's zone (tz_offset, set by prompts.js) or UTC."""
-    raw = request.form.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(
-            "Some fields are missing or invalid.",
-            code="invalid_fields",
-            fields={name: N_("Expected a date and time.")},
-        ) from None
-    if value.tzinfo is None:
-        offset = _form_int("tz_offset") or 0
-        if not -16 * 60 <= offset <= 16 * 60:
-            offset = 0
-        value = value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
-    return value
-
-
 # ---- prompts and challenges ----------------------------------------------------------
 
 
@@ -131,12 +91,12 @@ def post_prompt():
             session,
             current_user,
             kind,
-            _form_text("title", TITLE_MAX),
-            _form_text("body", TEXT_MAX),
-            submissions_close_at=_form_time("submissions_close_at"),
-            voting_close_at=_form_time("voting_close_at"),
+            form_text("title", TITLE_MAX),
+            form_text("body", TEXT_MAX),
+            submissions_close_at=form_time("submissions_close_at"),
+            voting_close_at=form_time("voting_close_at"),
             hide_tallies=(request.form.get("hide_tallies") == "1") if kind == "challenge" else None,
-            votes_per_person=_form_int("votes_per_person") if kind == "challenge" else None,
+            votes_per_person=form_number("votes_per_person") if kind == "challenge" else None,
         )
     except Invalid as error:
         session.rollback()
@@ -196,8 +156,8 @@ def post_prompt_idea(prompt_id: int):
         ideas.create_idea(
             session,
             current_user,
-            _form_text("title", TITLE_MAX),
-            _form_text("body", TEXT_MAX),
+            form_text("title", TITLE_MAX),
+            form_text("body", TEXT_MAX),
             None,
             prompt_id,
         )
@@ -232,7 +192,7 @@ def post_mentor_note(prompt_id: int, idea_id: int):
     def action(session):
         _idea_of(session, prompt_id, idea_id)
         ideas.add_comment(
-            session, current_user, idea_id, _form_text("body", TEXT_MAX), mentor_note=True
+            session, current_user, idea_id, form_text("body", TEXT_MAX), mentor_note=True
         )
         flash(_("Mentor note added."), "success")
 
@@ -246,7 +206,7 @@ def turn_into_tasks(prompt_id: int, idea_id: int):
 
     def action(session):
         _idea_of(session, prompt_id, idea_id)
-        lines = _form_text("titles", TEXT_MAX).splitlines()
+        lines = form_text("titles", TEXT_MAX).splitlines()
         created = tasks.create_tasks_for_idea(session, current_user, idea_id, lines)
         flash(_("%(n)s tasks created. Anyone can claim them now.", n=len(created)), "success")
 
@@ -276,8 +236,8 @@ def send_nudge():
     ids = {name: None for name in nudges.TARGETS}
     try:
         if target in nudges.TARGETS:
-            ids[target] = _form_int(target)
-        nudges.send_nudge(session, current_user, _form_text("message", TEXT_MAX), **ids)
+            ids[target] = form_number(target)
+        nudges.send_nudge(session, current_user, form_text("message", TEXT_MAX), **ids)
     except BoardError as refusal:
         session.rollback()
         flash_refusal(refusal)

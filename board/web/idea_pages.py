@@ -15,7 +15,7 @@ from board.web import web
 from board.web.common import (
     back,
     flash_refusal,
-    form_int,
+    form_id,
     form_tags,
     form_text,
     login_page,
@@ -51,7 +51,7 @@ def post_idea():
             title=form_text("title", TITLE_MAX, required=True),
             body=form_text("body", TEXT_MAX),
             tags=form_tags(),
-            prompt_id=form_int("prompt_id"),
+            prompt_id=form_id("prompt_id"),
         )
     except BoardError as refusal:
         session.rollback()

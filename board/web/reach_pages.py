@@ -13,7 +13,7 @@ from board.db import db_for_request
 from board.errors import BoardError
 from board.i18n import _, current_language
 from board.web import web
-from board.web.common import back, flash_refusal, form_int, login_page
+from board.web.common import back, flash_refusal, form_id, login_page
 
 
 @web.app_context_processor
@@ -45,7 +45,7 @@ def inbox_page():
 @login_page
 def inbox_mark_read():
     session = db_for_request()
-    one = form_int("id")
+    one = form_id("id")
     try:
         notifications.mark_read(session, current_user, [one] if one is not None else None)
     except BoardError as refusal:

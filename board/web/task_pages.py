@@ -17,7 +17,7 @@ from board.web import web
 from board.web.common import (
     back,
     flash_refusal,
-    form_int,
+    form_id,
     form_text,
     login_page,
 )
@@ -49,7 +49,7 @@ def post_task():
             current_user,
             form_text("title", TITLE_MAX, required=True),
             form_text("description", TEXT_MAX),
-            form_int("idea_id"),
+            form_id("idea_id"),
         )
     except BoardError as refusal:
         session.rollback()

@@ -1,0 +1,49 @@
+"""One way to turn a person into JSON: the contract's few shapes of a person, built here only.
+
+Each place shows as much of a person as it needs and no more (a nudge's sender is a name,
+a claimant is a full user, a vote is nobody). Pick a shape; never write a person's dict
+by hand elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import Department, User
+
+SHAPES: dict[str, tuple[str, ...]] = {
+    # a nudge's sender and recipient, a prompt's author
+    "name": ("id", "display_name"),
+    # authors of ideas, comments and tasks, the help page's people
+    "person": ("id", "display_name", "handle", "department"),
+    # an event's actor
+    "actor": ("id", "display_name", "handle", "role", "department"),
+    # a task's claimant (the contract's user object)
+    "user": ("id", "email", "display_name", "handle", "role", "department"),
+    # the person asking about themselves (/me, login)
+    "self": (
+        "id",
+        "email",
+        "display_name",
+        "handle",
+        "role",
+        "department",
+        "language",
+        "email_notifications",
+    ),
+}
+
+
+def department_dict(department: Department) -> dict:
+    return {"id": department.id, "name": department.name}
+
+
+def person_dict(user: User | Any | None, shape: str = "person") -> dict | None:
+    """`user` in the given shape (see SHAPES); None stays None."""
+    if user is None:
+        return None
+    fields = SHAPES[shape]
+    return {
+        field: department_dict(user.department) if field == "department" else getattr(user, field)
+        for field in fields
+    }
