@@ -1,6 +1,8 @@
-"""The facilitator's pages: prompts and challenges (with results), the nudge inbox, and
-"where help is needed". Server-rendered and usable without JavaScript: every action is a
-form posting to a route here that calls the same services as the JSON API.
+"""Prompts and challenges as pages: the list, posting one (the facilitator), a challenge
+with its ideas, votes, mentor notes and results, and turning a winner into tasks.
+Server-rendered and usable without JavaScript: every action is a form posting to a route
+here that calls the same services as the JSON API. Nudges: nudge_pages.py; where help is
+needed: help_pages.py.
 """
 
 from __future__ import annotations
@@ -8,17 +10,14 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.exc import SQLAlchemyError
 
-from board import ideas, insights, nudges, people, policy, prompts, tasks
+from board import ideas, prompts, tasks
 from board.db import db_for_request
 from board.errors import BoardError, Invalid, NotFound
 from board.i18n import N_, _, translate_field
 from board.limits import TEXT_MAX, TITLE_MAX
-from board.requests import board_settings, query_int
 from board.text import render_markdown
 from board.web import web
-from board.web.charts import evenness_sparkline, participation_charts
 from board.web.common import (
     FIELD_NAMES,
     flash_refusal,
@@ -26,7 +25,6 @@ from board.web.common import (
     form_text,
     form_time,
     login_page,
-    safe_next,
 )
 
 # How the shared refusal messages name this module's form fields.
@@ -43,19 +41,6 @@ FIELD_NAMES.update(
         "hide_tallies": N_("Hide the tallies"),
     }
 )
-
-
-@web.app_context_processor
-def nudge_badge():
-    """`unread_nudges` for the navigation's badge on every page."""
-    from flask import has_request_context
-
-    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
-        return {"unread_nudges": 0}
-    try:
-        return {"unread_nudges": nudges.unread_count(db_for_request(), current_user)}
-    except SQLAlchemyError:  # never let the badge break an (error) page
-        return {"unread_nudges": 0}
 
 
 @web.app_template_filter("facil_markdown")
@@ -211,71 +196,3 @@ def turn_into_tasks(prompt_id: int, idea_id: int):
         flash(_("%(n)s tasks created. Anyone can claim them now.", n=len(created)), "success")
 
     return _form_action(prompt_id, f"#idea-{idea_id}", action)
-
-
-# ---- nudges --------------------------------------------------------------------------
-
-
-@web.get("/nudges")
-@login_page
-def nudges_page():
-    items = nudges.list_nudges(db_for_request(), current_user)
-    return render_template(
-        "nudges.html",
-        received=[n for n in items if n["received"]],
-        sent=[n for n in items if not n["received"]],
-    )
-
-
-@web.post("/nudges")
-@login_page
-def send_nudge():
-    session = db_for_request()
-    back = safe_next(request.form.get("next"), url_for("web.help_page"))
-    target = request.form.get("target", "")
-    ids = {name: None for name in nudges.TARGETS}
-    try:
-        if target in nudges.TARGETS:
-            ids[target] = form_number(target)
-        nudges.send_nudge(session, current_user, form_text("message", TEXT_MAX), **ids)
-    except BoardError as refusal:
-        session.rollback()
-        flash_refusal(refusal)
-        return redirect(back)
-    flash(_("Nudge sent."), "success")
-    return redirect(back)
-
-
-@web.post("/nudges/<int:nudge_id>/read")
-@login_page
-def mark_nudge_read(nudge_id: int):
-    session = db_for_request()
-    try:
-        nudges.mark_read(session, current_user, nudge_id)
-    except BoardError as refusal:
-        session.rollback()
-        flash_refusal(refusal)
-    return redirect(url_for("web.nudges_page") + f"#nudge-{nudge_id}")
-
-
-# ---- where help is needed ------------------------------------------------------------
-
-
-@web.get("/help")
-@login_page
-def help_page():
-    policy.require(current_user, "help.view")
-    session = db_for_request()
-    settings = board_settings()
-    days = query_int("days", settings.help_days, minimum=1, maximum=365)
-    weeks = query_int("weeks", 6, minimum=1, maximum=26)
-    report = insights.help_report(session, current_user, days, weeks)
-    return render_template(
-        "help.html",
-        report=report,
-        departments=people.list_departments(session),
-        charts=participation_charts(report["participation"]),
-        sparkline=evenness_sparkline(report["flatness"]["trend"]),
-        metrics=insights.METRICS,
-        here=request.full_path.rstrip("?"),
-    )

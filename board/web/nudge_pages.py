@@ -1,0 +1,69 @@
+"""Nudges as pages: the inbox (received and sent), sending one from the help page (the
+facilitator), marking one read, and the unread badge in every page's navigation."""
+
+from __future__ import annotations
+
+from flask import flash, has_request_context, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from board import nudges
+from board.db import db_for_request
+from board.errors import BoardError
+from board.i18n import _
+from board.limits import TEXT_MAX
+from board.web import web
+from board.web.common import flash_refusal, form_number, form_text, login_page, safe_next
+
+
+@web.app_context_processor
+def nudge_badge():
+    """`unread_nudges` for the navigation's badge on every page."""
+    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+        return {"unread_nudges": 0}
+    try:
+        return {"unread_nudges": nudges.unread_count(db_for_request(), current_user)}
+    except SQLAlchemyError:  # never let the badge break an (error) page
+        return {"unread_nudges": 0}
+
+
+@web.get("/nudges")
+@login_page
+def nudges_page():
+    items = nudges.list_nudges(db_for_request(), current_user)
+    return render_template(
+        "nudges.html",
+        received=[n for n in items if n["received"]],
+        sent=[n for n in items if not n["received"]],
+    )
+
+
+@web.post("/nudges")
+@login_page
+def send_nudge():
+    session = db_for_request()
+    back = safe_next(request.form.get("next"), url_for("web.help_page"))
+    target = request.form.get("target", "")
+    ids = {name: None for name in nudges.TARGETS}
+    try:
+        if target in nudges.TARGETS:
+            ids[target] = form_number(target)
+        nudges.send_nudge(session, current_user, form_text("message", TEXT_MAX), **ids)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+        return redirect(back)
+    flash(_("Nudge sent."), "success")
+    return redirect(back)
+
+
+@web.post("/nudges/<int:nudge_id>/read")
+@login_page
+def mark_nudge_read(nudge_id: int):
+    session = db_for_request()
+    try:
+        nudges.mark_read(session, current_user, nudge_id)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    return redirect(url_for("web.nudges_page") + f"#nudge-{nudge_id}")
