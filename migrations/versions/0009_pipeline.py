@@ -1,8 +1,8 @@
 """From idea to published post: task channels and publishing days, help wanted, claim
 leases, publications, ideas marked done by their author, private calendar URLs.
 
-Revision ID: 0008_pipeline
-Revises: 0007_reach
+Revision ID: 0009_pipeline
+Revises: 0007_accounts
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import models
 
-revision: str = "0008_pipeline"
-down_revision: str | None = "0007_reach"
+revision: str = "0009_pipeline"
+down_revision: str | None = "0007_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
