@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from board import backup, mail, people, tallies, webhooks
+from board import accounts, backup, mail, people, tallies, webhooks
 from board import invites as invite_service
 from board.demo import demo_command
 from board.errors import BoardError
@@ -110,6 +110,23 @@ def restore_command(file):
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Restored from {file}. Start the server again.")
+
+
+@users.command("reset-password")
+@click.argument("email")
+@click.option("--hours", default=accounts.RESET_HOURS, show_default=True, type=int)
+@click.option(
+    "--base-url", default="", help="The board's public URL, e.g. https://board.example.com"
+)
+def reset_password(email, hours, base_url):
+    """Make a single-use link with which the person sets a new password (for IT to pass on)."""
+    with _session() as session:
+        try:
+            user, token = accounts.create_reset(session, email, hours)
+        except BoardError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"{base_url.rstrip('/')}/reset-password/{token}")
+        click.echo(f"For {user.email}: works once, for {hours} hours.")
 
 
 invites_group = AppGroup("invites", help="Invite links: registration from outside the domains.")
