@@ -22,6 +22,7 @@ from board.security import init_security, session_revoked
 from board.settings import Settings
 from board.web import web
 from board.web.oidc import init_oidc
+from board.webhooks import start_webhook_sender
 
 login_manager = LoginManager()
 
@@ -81,4 +82,5 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
 
     start_phase_scheduler(app)  # announces challenge phase changes; not in tests
     start_mail_sender(app)  # instant mails and digests from the queue; not in tests
+    start_webhook_sender(app)  # public events to chat channels; not in tests
     return app

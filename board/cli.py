@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from board import backup, mail, people, tallies
+from board import accounts, backup, mail, people, tallies, webhooks
 from board import invites as invite_service
 from board.demo import demo_command
 from board.errors import BoardError
@@ -112,6 +112,23 @@ def restore_command(file):
     click.echo(f"Restored from {file}. Start the server again.")
 
 
+@users.command("reset-password")
+@click.argument("email")
+@click.option("--hours", default=accounts.RESET_HOURS, show_default=True, type=int)
+@click.option(
+    "--base-url", default="", help="The board's public URL, e.g. https://board.example.com"
+)
+def reset_password(email, hours, base_url):
+    """Make a single-use link with which the person sets a new password (for IT to pass on)."""
+    with _session() as session:
+        try:
+            user, token = accounts.create_reset(session, email, hours)
+        except BoardError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"{base_url.rstrip('/')}/reset-password/{token}")
+        click.echo(f"For {user.email}: works once, for {hours} hours.")
+
+
 invites_group = AppGroup("invites", help="Invite links: registration from outside the domains.")
 
 
@@ -161,8 +178,48 @@ def mail_digest(period):
     click.echo(f"{queued} {period} digests queued, {sent} mails sent.")
 
 
+webhooks_group = AppGroup("webhooks", help="Chat channels and JSON endpoints for public events.")
+
+
+@webhooks_group.command("add")
+@click.argument("url")
+@click.option("--format", "fmt", type=click.Choice(webhooks.FORMATS), default="json")
+@click.option("--secret", default=None, help="Signs each body: X-Board-Signature: sha256=…")
+@click.option("--events", default="", help="Comma-separated event types; default all public.")
+def webhooks_add(url, fmt, secret, events):
+    """Send the board's public events to URL."""
+    types = [t.strip() for t in events.split(",") if t.strip()]
+    with _session() as session:
+        try:
+            hook = webhooks.add_webhook(session, url, fmt, secret, types)
+        except BoardError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"Added webhook {hook.id}: {hook.format} → {hook.url}")
+
+
+@webhooks_group.command("list")
+def webhooks_list():
+    """The webhooks, one a line."""
+    with _session() as session:
+        for hook in webhooks.list_webhooks(session):
+            types = ",".join(hook.event_types) or "all public events"
+            signed = "signed" if hook.secret else "unsigned"
+            click.echo(f"{hook.id}\t{hook.format}\t{hook.url}\t{types}\t{signed}")
+
+
+@webhooks_group.command("remove")
+@click.argument("webhook_id", type=int)
+def webhooks_remove(webhook_id):
+    """Stop sending to a webhook."""
+    with _session() as session:
+        if not webhooks.remove_webhook(session, webhook_id):
+            raise click.ClickException(f"No webhook {webhook_id}.")
+        click.echo(f"Removed webhook {webhook_id}.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(webhooks_group)
     app.cli.add_command(mail_group)
     app.cli.add_command(invites_group)
     app.cli.add_command(render_markdown_command)

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from board import clock
 from board.db import db_for_request
 from board.errors import BoardError, Conflict, Invalid
+from board.i18n import N_
 from models import IdempotencyKey
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def before_write():
             session.commit()
             continue
         if row.fingerprint != fingerprint:
-            raise KeyReused("This Idempotency-Key was already used for a different request.")
+            raise KeyReused(N_("This Idempotency-Key was already used for a different request."))
         if row.status is not None:
             response = Response(row.body or "", status=row.status, content_type=row.content_type)
             response.headers[REPLAYED_HEADER] = "true"

@@ -397,8 +397,35 @@ SCHEMAS: dict[str, dict] = {
                 "type": "string",
                 "enum": ["off", "instant", "daily", "weekly"],
             },
+            "display_name": {"type": "string", "minLength": 1, "maxLength": DISPLAY_NAME_MAX},
+            "department_id": {"type": "integer"},
         },
         closed=True,
+    ),
+    "PasswordChange": obj(
+        ["current_password", "new_password"],
+        {
+            "current_password": {"type": "string", "maxLength": PASSWORD_MAX},
+            "new_password": {"type": "string", "minLength": 10, "maxLength": PASSWORD_MAX},
+        },
+        closed=True,
+    ),
+    "LoginSessionList": obj(
+        ["items"],
+        {
+            "items": {
+                "type": "array",
+                "items": obj(
+                    ["id", "user_agent", "created_at", "current"],
+                    {
+                        "id": {"type": "integer"},
+                        "user_agent": {"type": "string"},
+                        "created_at": TIME,
+                        "current": {"type": "boolean"},
+                    },
+                ),
+            }
+        },
     ),
     "FollowState": obj(
         ["idea_id", "following"],
@@ -709,10 +736,10 @@ PATHS: dict[str, dict] = {
         ),
         "patch": op(
             "updateMe",
-            "The caller's own settings (language, handle, e-mail notifications); "
-            "everyone, observers included",
+            "The caller's own settings (language, handle, e-mail notifications) and own "
+            "name and department; everyone, observers included",
             answer("200", ref("Session"), "Updated"),
-            "401 409",
+            "400 401 409",
             security=WRITE,
             body="MeUpdate",
         ),
@@ -772,6 +799,36 @@ PATHS: dict[str, dict] = {
             security=WRITE,
             body="NotificationsRead",
             body_required=False,
+        ),
+    },
+    "/me/password": {
+        "post": op(
+            "changePassword",
+            "Change one's password (the current one required); every other session ends, "
+            "this one goes on with a new CSRF token",
+            answer("200", ref("Session"), "Changed"),
+            "401 403",
+            security=WRITE,
+            body="PasswordChange",
+        ),
+    },
+    "/me/sessions": {
+        "get": op(
+            "listMySessions",
+            "Where the caller is logged in",
+            answer("200", ref("LoginSessionList"), "Sessions"),
+            "401",
+            security=READ,
+        ),
+    },
+    "/me/sessions/{session_id}": {
+        "delete": op(
+            "endMySession",
+            "End one of the caller's other sessions (cookie and sockets)",
+            answer("204", None, "Ended"),
+            "401 404",
+            security=WRITE,
+            params=[path_id("session_id")],
         ),
     },
     "/ideas": {

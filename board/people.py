@@ -7,8 +7,8 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unau
 from board.i18n import LANGUAGES, N_
 from board.limits import MAX_ID
 from board.person_json import department_dict, person_dict  # noqa: F401 (department_dict: for callers of people.department_dict)
-from models import EMAIL_CHOICES, ROLES, Department, User
+from models import EMAIL_CHOICES, ROLES, Department, LoginSession, User
 
 MIN_PASSWORD_LENGTH = 10
 # The most common passwords that pass the length check (from the public breach top lists,
@@ -393,6 +393,15 @@ def register(
     )
 
 
+def password_matches(password_hash: str, password: str) -> bool:
+    if password_hash == NO_PASSWORD:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(session: Session, email: str, password: str) -> User:
     """The user whose credentials these are; one answer for unknown email and wrong password."""
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
@@ -561,6 +570,7 @@ def change_role(session: Session, user: User, role: str) -> None:
     open ends with the old role, cookies and sockets alike. The caller commits."""
     user.role = role
     user.session_version += 1
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     events.end_sockets_after_commit(session, events.user_room(user.id))
 
 
@@ -578,6 +588,7 @@ def remove_user(session: Session, email: str) -> User:
     user = find_user(session, email)
     user.active = False
     user.session_version += 1
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     user.feed_token = None
     events.end_sockets_after_commit(session, events.user_room(user.id))
     session.commit()

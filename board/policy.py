@@ -50,9 +50,10 @@ FACILITATOR_ACTIONS = {
 }
 # Reading the public board: everyone logged in.
 READ_ACTIONS = {"board.read", "feed.read", "feed.token"}
-# A person's own settings (handle, e-mail notifications, language) and their own inbox:
-# everyone logged in, observers included, and only ever their own.
-OWN_ACTIONS = {"profile.settings", "notifications.read"}
+# A person's own settings (handle, e-mail notifications, language), their own inbox and
+# their own account (name, department, password, sessions): everyone logged in, observers
+# included, and only ever their own; none of it changes the board.
+OWN_ACTIONS = {"profile.settings", "notifications.read", "account.edit"}
 ACTIONS = WRITE_ACTIONS | FACILITATOR_ACTIONS | READ_ACTIONS | OWN_ACTIONS
 # The API endpoints that answer without a session (the contract's list); every other one
 # needs a login.

@@ -26,7 +26,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import delete
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from board import clock, events
+from board import accounts, clock, events
 from board.db import db_for_request
 from board.settings import Settings
 from models import EndedSession
@@ -113,6 +113,11 @@ def start_session(user) -> str | None:
     cookie_session.clear()
     login_user(user)
     cookie_session["board_sid"] = secrets.token_urlsafe(16)
+    # Listed on the person's account page, where they can end it from another browser.
+    accounts.forget_login(db_for_request(), previous)
+    accounts.record_login(
+        db_for_request(), user, cookie_session["board_sid"], request.user_agent.string or ""
+    )
     return previous
 
 
@@ -122,9 +127,17 @@ def end_current_session() -> str | None:
     board_sid = cookie_session.get("board_sid")
     logout_user()
     revoke_session(board_sid, _lifetime())
+    accounts.forget_login(db_for_request(), board_sid)
     _end_sockets_of(board_sid)
     cookie_session.clear()
     return board_sid
+
+
+def end_other_session(board_sid: str) -> None:
+    """One of the person's other sessions, ended from their account page: revoked on the
+    server and its sockets closed, as a logout there would."""
+    revoke_session(board_sid, _lifetime())
+    _end_sockets_of(board_sid)
 
 
 def _end_sockets_of(board_sid: str | None) -> None:

@@ -13,7 +13,16 @@ from models.notifications import (
     WebhookDelivery,
 )
 from models.nudges import Nudge, NudgeRecipient
-from models.people import EMAIL_CHOICES, ROLES, Department, Invite, User, UserIdentity
+from models.people import (
+    EMAIL_CHOICES,
+    ROLES,
+    Department,
+    Invite,
+    LoginSession,
+    PasswordReset,
+    User,
+    UserIdentity,
+)
 from models.prompts import PHASES, Prompt
 from models.tasks import TASK_STATUSES, Task
 
@@ -41,6 +50,8 @@ __all__ = [
     "ROLES",
     "Department",
     "Invite",
+    "LoginSession",
+    "PasswordReset",
     "User",
     "UserIdentity",
     "PHASES",

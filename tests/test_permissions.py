@@ -22,7 +22,7 @@ from board import nudges as nudge_service
 from board import prompts as prompt_service
 from board import tasks as task_service
 from board.settings import Settings
-from models import Event, User
+from models import Event, LoginSession, User
 from tests.conftest import PASSWORD, JsonClient, make_user
 
 ROLES = ("anonymous", "member", "other_member", "facilitator", "observer")
@@ -406,6 +406,54 @@ MATRIX: list[Row] = [
         FACILITATOR_ONLY(200),
     ),
     Row("GET", "/invites", "/invites", expect(302, 403, 403, 200, 403)),
+    # my account: everyone, observers included, manages only their own
+    # ({session} is a login session of member's; tests/test_accounts.py checks the effects)
+    Row(
+        "PATCH",
+        f"{API}/me",
+        f"{API}/me",
+        expect(LOGIN, 200, 200, 200, 200),
+        body={"department_id": 1},
+        note="own department",
+    ),
+    Row(
+        "POST",
+        f"{API}/me/password",
+        f"{API}/me/password",
+        expect(LOGIN, *[(400, "wrong_password")] * 4),
+        body={"current_password": "not-the-password", "new_password": "a-new-long-passphrase"},
+        note="wrong current password",
+    ),
+    Row("GET", f"{API}/me/sessions", f"{API}/me/sessions", read()),
+    Row(
+        "DELETE",
+        f"{API}/me/sessions/<int:session_id>",
+        f"{API}/me/sessions/{{session}}",
+        expect(LOGIN, 204, 404, 404, 404),
+        note="member's other session",
+    ),
+    Row("GET", "/profile", "/profile", PAGE),
+    Row("POST", "/profile", "/profile", PAGE_FORM),
+    Row("POST", "/profile/password", "/profile/password", PAGE_FORM),
+    Row(
+        "POST",
+        "/profile/sessions/<int:session_id>/end",
+        "/profile/sessions/{session}/end",
+        PAGE_FORM,
+    ),
+    Row(
+        "GET",
+        "/reset-password/<token>",
+        "/reset-password/unknown",
+        expect(404, 404, 404, 404, 404),
+    ),
+    Row(
+        "POST",
+        "/reset-password/<token>",
+        "/reset-password/unknown",
+        expect(400, 404, 404, 404, 404),
+        note="a form; without a session there is no CSRF token",
+    ),
     Row("POST", "/invites", "/invites", PAGE_FORM),
     Row("POST", "/invites/<int:invite_id>/revoke", "/invites/{invite}/revoke", PAGE_FORM),
 ]
@@ -442,7 +490,13 @@ class Board:
             )
             nudge = nudge_service.send_nudge(session, sam, "Hi!", to_user_id=author.id)
             invite, _token = invite_service.create_invite(session, None)
+            other_login = LoginSession(
+                board_sid=f"matrix-{next(self.counter)}", user_id=author.id, user_agent="phone"
+            )
+            session.add(other_login)
+            session.commit()
         return {
+            "session": other_login.id,
             "invite": invite.id,
             "idea": idea["id"],
             "task": task["id"],
@@ -561,8 +615,13 @@ def test_observers_may_write_nothing():
         f"{API}/notifications/read",
         "/feed/token",
         "/feed/token/revoke",
+        # their own account: name, department, password, sessions
+        f"{API}/me/password",
+        f"{API}/me/sessions/<int:session_id>",
     }
     for row in MATRIX:
+        if row.note == "own department":
+            continue
         if row.method in {"GET"} or row.rule in own_session or row.note == "naming an assignee":
             continue
         if not row.rule.startswith(API):
@@ -583,6 +642,11 @@ def test_observers_page_forms_change_nothing(board):
         "/settings",
         "/notifications/read",
         "/mail/unsubscribe/<token>",
+        # their own account (tests/test_accounts.py), and a password link's own page
+        "/profile",
+        "/profile/password",
+        "/profile/sessions/<int:session_id>/end",
+        "/reset-password/<token>",
     }
     observer = board.client("observer")
     for row in MATRIX:

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
+from flask import session as cookie_session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from board import people
+from board import accounts, people
 from board.api import api, db, ok, settings
 from board.csrf import csrf
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.person_json import department_dict
 from board.ratelimit import limit_login, limit_registration
 from board.requests import Field, json_body, no_body, query_text
-from board.security import end_current_session, start_session
+from board.security import end_current_session, end_other_session, start_session
 
 
 @api.get("/departments")
@@ -78,15 +79,23 @@ def me():
 
 @api.patch("/me")
 def update_me():
-    """A person's own settings: language, handle, e-mail notifications."""
+    """A person's own settings: language, handle, e-mail notifications; and their own
+    name and department (My account)."""
     body = json_body(
         {
             "language": Field("str", nullable=True, max_length=5),
             "handle": Field("str", max_length=64),
             "email_notifications": Field("str", max_length=10),
+            "display_name": Field("str", max_length=DISPLAY_NAME_MAX),
+            "department_id": Field("int"),
         }
     )
-    people.update_settings(db(), current_user._get_current_object(), body)
+    me = current_user._get_current_object()
+    account = {k: body.pop(k) for k in ("display_name", "department_id") if k in body}
+    if account:
+        accounts.update_profile(db(), me, account.get("display_name"), account.get("department_id"))
+    if body or not account:
+        people.update_settings(db(), me, body)
     return ok({"user": people.user_dict(current_user), "csrf_token": generate_csrf()})
 
 
@@ -94,3 +103,34 @@ def update_me():
 def search_people():
     """Extension: people one may @mention whose handle or name starts with `q`."""
     return ok({"items": people.search_people(db(), current_user, query_text("q", 40) or "")})
+
+
+@api.post("/me/password")
+def change_password():
+    body = json_body(
+        {
+            "current_password": Field("str", required=True, max_length=PASSWORD_MAX),
+            "new_password": Field("str", required=True, max_length=PASSWORD_MAX),
+        }
+    )
+    user = accounts.change_password(
+        db(), current_user._get_current_object(), body["current_password"], body["new_password"]
+    )
+    # Every other session has ended; this one goes on with a fresh id and CSRF token.
+    return ok(_start_session(user))
+
+
+@api.get("/me/sessions")
+def list_my_sessions():
+    items = accounts.list_sessions(db(), current_user, cookie_session.get("board_sid"))
+    return ok({"items": items})
+
+
+@api.delete("/me/sessions/<int:session_id>")
+def end_my_session(session_id: int):
+    no_body()
+    board_sid = accounts.end_session(
+        db(), current_user, session_id, cookie_session.get("board_sid")
+    )
+    end_other_session(board_sid)
+    return "", 204

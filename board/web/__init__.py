@@ -18,6 +18,7 @@ def template_helpers():
 
 
 from board.web import (  # noqa: E402,F401
+    account,
     auth,
     common,
     feed,

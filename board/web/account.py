@@ -1,0 +1,119 @@
+"""My account as pages: /profile (name, department, language, password, sessions) and
+/reset-password/<token> (the link IT makes with `flask users reset-password`)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask import session as cookie_session
+from flask_login import current_user
+
+from board import accounts, people
+from board.db import db_for_request
+from board.errors import BoardError
+from board.i18n import _
+from board.limits import DISPLAY_NAME_MAX, PASSWORD_MAX
+from board.security import end_other_session, start_session
+from board.web import web
+from board.web.common import flash_refusal, form_id, form_text, login_page
+
+
+def _me():
+    session = db_for_request()
+    return session, session.merge(current_user._get_current_object())
+
+
+@web.get("/profile")
+@login_page
+def profile():
+    session, me = _me()
+    return render_template(
+        "profile.html",
+        departments=people.list_departments(session),
+        sessions=accounts.list_sessions(session, me, cookie_session.get("board_sid")),
+        has_password=me.password_hash != people.NO_PASSWORD,
+    )
+
+
+@web.post("/profile")
+@login_page
+def update_profile():
+    session, me = _me()
+    try:
+        accounts.update_profile(
+            session,
+            me,
+            form_text("display_name", DISPLAY_NAME_MAX),
+            form_id("department_id") or me.department_id,
+        )
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    else:
+        flash(_("Your profile is saved."), "success")
+    return redirect(url_for("web.profile"))
+
+
+@web.post("/profile/password")
+@login_page
+def change_password():
+    session, me = _me()
+    try:
+        user = accounts.change_password(
+            session,
+            me,
+            form_text("current_password", PASSWORD_MAX),
+            form_text("new_password", PASSWORD_MAX),
+        )
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+        return redirect(url_for("web.profile"))
+    start_session(user)  # the other sessions ended; this one goes on
+    flash(_("Your password is changed; you are logged out everywhere else."), "success")
+    return redirect(url_for("web.profile"))
+
+
+@web.post("/profile/sessions/<int:session_id>/end")
+@login_page
+def end_session(session_id: int):
+    session, me = _me()
+    try:
+        board_sid = accounts.end_session(session, me, session_id, cookie_session.get("board_sid"))
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    else:
+        end_other_session(board_sid)
+        flash(_("That session has ended."), "info")
+    return redirect(url_for("web.profile"))
+
+
+@web.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    session = db_for_request()
+    if len(token) > 100:
+        abort(404)
+    error = None
+    status = 200
+    try:
+        user = accounts.find_reset(session, token)
+    except BoardError as refusal:
+        return render_template(
+            "reset_password.html", token=None, error=_(refusal.message), user=None
+        ), refusal.status
+    if request.method == "POST":
+        try:
+            user = accounts.reset_password(session, token, form_text("new_password", PASSWORD_MAX))
+        except BoardError as refusal:
+            session.rollback()
+            details = "; ".join(_(text) for text in (refusal.fields or {}).values())
+            error = _(refusal.message) + (f" ({details})" if details else "")
+            status = refusal.status
+        else:
+            start_session(user)
+            flash(
+                _("Your new password is set. Welcome back, %(name)s!", name=user.display_name),
+                "success",
+            )
+            return redirect("/")
+    return render_template("reset_password.html", token=token, error=error, user=user), status

@@ -1,0 +1,207 @@
+"""My account: name, department, password (current one required), sessions I can see and
+end, and password reset links IT makes with the CLI (single-use, expiring)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from board import clock
+from tests.conftest import PASSWORD, JsonClient
+
+NEW_PASSWORD = "a-brand-new-passphrase"
+
+
+def page_token(client, path: str = "/profile") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def logged_in(app, email: str, agent: str = "Firefox on Linux") -> JsonClient:
+    client = JsonClient(app.test_client())
+    client.client.environ_base["HTTP_USER_AGENT"] = agent
+    return client.login(email)
+
+
+# ---- name and department --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["member", "observer"])
+def test_everyone_changes_their_own_name_and_department(app, people_, who):
+    client = people_.client(who)
+    sales = people_.user("observer").department_id
+    answer = client.patch("me", json={"display_name": "  Mara   B. ", "department_id": sales})
+    assert answer.status_code == 200
+    user = client.get("me").get_json()["user"]
+    assert user["display_name"] == "Mara B."
+    assert user["department"]["id"] == sales
+
+
+def test_a_bad_name_or_department_changes_nothing(member):
+    before = member.get("me").get_json()["user"]
+    for body in ({"display_name": "   "}, {"display_name": "x" * 81}, {"department_id": 999}):
+        assert member.patch("me", json=body).status_code == 400
+    assert member.get("me").get_json()["user"] == before
+
+
+def test_nobody_can_name_another_person_in_their_profile(member):
+    refused = member.patch("me", json={"user_id": 2, "display_name": "Hacked"})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "unknown_field"
+
+
+def test_the_profile_page_saves_name_and_department(app, people_):
+    client = app.test_client()
+    JsonClient(client).login("mara@example.com")
+    token = page_token(client)
+    answer = client.post(
+        "/profile",
+        data={"csrf_token": token, "display_name": "Mara Berg", "department_id": "2"},
+        follow_redirects=True,
+    )
+    page = answer.get_data(as_text=True)
+    assert "Your profile is saved." in page
+    assert 'value="Mara Berg"' in page
+    assert JsonClient(client).get("me").get_json()["user"]["department"]["id"] == 2
+
+
+# ---- password ------------------------------------------------------------------------------
+
+
+def test_changing_the_password_needs_the_current_one(app, people_):
+    client = logged_in(app, "mara@example.com")
+    wrong = client.post(
+        "me/password", json={"current_password": "guess-guess-guess", "new_password": NEW_PASSWORD}
+    )
+    assert wrong.status_code == 400
+    assert wrong.get_json()["error"]["code"] == "wrong_password"
+    JsonClient(app.test_client()).login("mara@example.com", PASSWORD)  # unchanged
+
+
+def test_a_weak_new_password_is_refused(app, people_):
+    client = logged_in(app, "mara@example.com")
+    weak = client.post("me/password", json={"current_password": PASSWORD, "new_password": "short"})
+    assert weak.status_code == 400
+    assert "new_password" in weak.get_json()["error"]["fields"]
+
+
+def test_a_new_password_ends_every_other_session(app, people_):
+    laptop = logged_in(app, "mara@example.com", "Laptop")
+    phone = logged_in(app, "mara@example.com", "Phone")
+    changed = laptop.post(
+        "me/password", json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
+    assert changed.status_code == 200
+    laptop.csrf_token = changed.get_json()["csrf_token"]
+    assert laptop.get("me").status_code == 200  # this one goes on
+    assert phone.get("me").status_code == 401
+    assert [s["user_agent"] for s in laptop.get("me/sessions").get_json()["items"]] == ["Laptop"]
+    fresh = JsonClient(app.test_client())
+    assert (
+        fresh.post(
+            "auth/login", json={"email": "mara@example.com", "password": PASSWORD}
+        ).status_code
+        == 401
+    )
+    fresh.login("mara@example.com", NEW_PASSWORD)
+
+
+# ---- sessions ------------------------------------------------------------------------------
+
+
+def test_i_see_where_i_am_logged_in_and_end_another_session(app, people_):
+    laptop = logged_in(app, "mara@example.com", "Laptop")
+    phone = logged_in(app, "mara@example.com", "Phone")
+    logged_in(app, "ivan@example.com", "Ivan's browser")
+    items = laptop.get("me/sessions").get_json()["items"]
+    assert {s["user_agent"]: s["current"] for s in items} == {"Laptop": True, "Phone": False}
+    phone_id = next(s["id"] for s in items if s["user_agent"] == "Phone")
+    assert laptop.delete(f"me/sessions/{phone_id}").status_code == 204
+    assert phone.get("me").status_code == 401
+    assert laptop.get("me").status_code == 200
+    assert [s["user_agent"] for s in laptop.get("me/sessions").get_json()["items"]] == ["Laptop"]
+
+
+def test_nobody_ends_someone_elses_session_or_their_own_current_one(app, people_):
+    mara = logged_in(app, "mara@example.com", "Laptop")
+    ivan = logged_in(app, "ivan@example.com")
+    mine = mara.get("me/sessions").get_json()["items"][0]["id"]
+    assert ivan.delete(f"me/sessions/{mine}").status_code == 404
+    assert mara.get("me").status_code == 200
+    current = mara.delete(f"me/sessions/{mine}")
+    assert current.status_code == 400
+    assert current.get_json()["error"]["code"] == "current_session"
+
+
+def test_a_logout_takes_the_session_off_the_list(app, people_):
+    laptop = logged_in(app, "mara@example.com", "Laptop")
+    phone = logged_in(app, "mara@example.com", "Phone")
+    assert phone.post("auth/logout").status_code == 204
+    assert [s["user_agent"] for s in laptop.get("me/sessions").get_json()["items"]] == ["Laptop"]
+
+
+def test_the_profile_page_lists_sessions_and_ends_one(app, people_):
+    phone = logged_in(app, "mara@example.com", "Phone")
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = "Laptop"
+    JsonClient(client).login("mara@example.com")
+    page = client.get("/profile").get_data(as_text=True)
+    assert "this browser" in page and "Phone" in page
+    session_id = re.findall(r'action="/profile/sessions/(\d+)/end"', page)
+    assert len(session_id) == 1  # no button for the current one
+    client.post(f"/profile/sessions/{session_id[0]}/end", data={"csrf_token": page_token(client)})
+    assert phone.get("me").status_code == 401
+
+
+# ---- password reset links -------------------------------------------------------------------
+
+
+def reset_link(app, email: str, *args: str) -> str:
+    done = app.test_cli_runner().invoke(args=["users", "reset-password", email, *args])
+    assert done.exit_code == 0, done.output
+    return re.search(r"(/reset-password/[\w-]+)", done.output).group(1)
+
+
+def test_a_reset_link_sets_a_new_password_once(app, people_):
+    old_session = logged_in(app, "mara@example.com")
+    path = reset_link(app, "mara@example.com")
+    client = app.test_client()
+    form = client.get(path).get_data(as_text=True)
+    assert "mara@example.com" in form
+    done = client.post(
+        path, data={"csrf_token": page_token(client, path), "new_password": NEW_PASSWORD}
+    )
+    assert done.status_code == 302
+    assert JsonClient(client).get("me").get_json()["user"]["email"] == "mara@example.com"
+    assert old_session.get("me").status_code == 401  # the old sessions are over
+    JsonClient(app.test_client()).login("mara@example.com", NEW_PASSWORD)
+    again = app.test_client()
+    assert again.get(path).status_code == 404  # single use
+
+
+def test_a_reset_link_expires(app, people_):
+    path = reset_link(app, "mara@example.com", "--hours", "1")
+    later = clock.now() + timedelta(hours=1, minutes=1)
+    clock.set_clock(lambda: later)
+    client = app.test_client()
+    answer = client.get(path)
+    assert answer.status_code == 404
+    assert "ask IT for a new one" in answer.get_data(as_text=True)
+
+
+def test_a_weak_password_keeps_the_reset_link_usable(app, people_):
+    path = reset_link(app, "mara@example.com")
+    client = app.test_client()
+    weak = client.post(path, data={"csrf_token": page_token(client, path), "new_password": "short"})
+    assert weak.status_code == 400
+    ok = client.post(
+        path, data={"csrf_token": page_token(client, path), "new_password": NEW_PASSWORD}
+    )
+    assert ok.status_code == 302
+
+
+def test_the_reset_cli_refuses_unknown_people(app, people_):
+    done = app.test_cli_runner().invoke(args=["users", "reset-password", "nobody@example.com"])
+    assert done.exit_code != 0

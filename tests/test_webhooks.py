@@ -1,0 +1,138 @@
+"""Webhooks against a real HTTP receiver on loopback: public envelopes arrive (the json
+format posts the envelope itself, chat formats a readable line with a link), signed with
+HMAC-SHA256 when there is a secret, retried after the receiver fails, and private events
+never leave the board."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+
+from board import clock, webhooks
+from models import WebhookDelivery
+from tests.conftest import BOTH_DATABASES
+
+
+class Receiver:
+    """An HTTP server that records every POST; `fail` answers 500 that many times first."""
+
+    def __init__(self):
+        self.received: list[tuple[dict, bytes]] = []
+        self.fail = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if outer.fail > 0:
+                    outer.fail -= 1
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                outer.received.append((dict(self.headers), body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def bodies(self) -> list[dict]:
+        return [json.loads(body) for _, body in self.received]
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+
+
+def add(app, url, fmt="json", secret=None, types=()):
+    runner = app.test_cli_runner()
+    args = ["webhooks", "add", url, "--format", fmt]
+    if secret:
+        args += ["--secret", secret]
+    if types:
+        args += ["--events", ",".join(types)]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@BOTH_DATABASES
+def test_public_events_arrive_signed_and_private_ones_never(app, receiver, member, facilitator):
+    add(app, receiver.url, secret="s3cret")
+    idea = member.post("ideas", json={"title": "Booth reel", "body": ""}).get_json()
+    facilitator.post("nudges", json={"message": "Psst", "to_user_id": member.user["id"]})
+    assert webhooks.deliver_due(app) == 1
+    [(headers, raw)] = receiver.received
+    expected = "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
+    assert headers["X-Board-Signature"] == expected
+    envelope = json.loads(raw)
+    assert envelope["type"] == "idea.created"
+    assert envelope["data"]["idea"]["id"] == idea["id"]
+    assert envelope == member.get("events?after=0").get_json()["items"][0]
+    assert all(e["type"] != "nudge.sent" for e in receiver.bodies())
+
+
+def test_chat_formats_post_a_readable_line_with_a_link(app, receiver, member):
+    add(app, receiver.url, fmt="slack", types=["task.completed", "idea.created"])
+    idea = member.post("ideas", json={"title": "Booth reel", "body": ""}).get_json()
+    task = member.post("tasks", json={"title": "Film it"}).get_json()  # not subscribed
+    member.post(f"tasks/{task['id']}/claim")
+    member.post(f"tasks/{task['id']}/complete")
+    webhooks.deliver_due(app)
+    texts = [b["text"] for b in receiver.bodies()]
+    assert texts == [
+        f"Mara posted a new idea: Booth reel http://127.0.0.1:5000/ideas/{idea['id']}",
+        f"Mara completed: Film it http://127.0.0.1:5000/tasks/{task['id']}",
+    ]
+    assert "X-Board-Signature" not in receiver.received[0][0]
+
+
+def test_a_failed_delivery_is_retried_with_backoff(app, receiver, member):
+    add(app, receiver.url)
+    receiver.fail = 2
+    member.post("ideas", json={"title": "Booth reel", "body": ""})
+    assert webhooks.deliver_due(app) == 0
+    assert webhooks.deliver_due(app) == 0  # not before its backoff
+    start = clock.now()
+    clock.set_clock(lambda: start + timedelta(seconds=11))
+    assert webhooks.deliver_due(app) == 0  # the second failure
+    clock.set_clock(lambda: start + timedelta(minutes=2))
+    assert webhooks.deliver_due(app) == 1
+    assert [b["type"] for b in receiver.bodies()] == ["idea.created"]
+    with app.extensions["board_db"].Session() as session:
+        row = session.scalars(select(WebhookDelivery)).one()
+        assert (row.status, row.attempts) == ("delivered", 3)
+    assert webhooks.deliver_due(app) == 0
+
+
+def test_an_unreachable_receiver_never_fails_the_request(app, member):
+    add(app, "http://127.0.0.1:9/nobody")
+    response = member.post("ideas", json={"title": "Booth reel", "body": ""})
+    assert response.status_code == 201
+    assert webhooks.deliver_due(app) == 0
+
+
+def test_webhooks_are_listed_and_removed(app, receiver, member):
+    add(app, receiver.url, fmt="teams")
+    runner = app.test_cli_runner()
+    listing = runner.invoke(args=["webhooks", "list"]).output
+    assert "teams" in listing and receiver.url in listing
+    hook_id = listing.split("\t")[0]
+    assert runner.invoke(args=["webhooks", "remove", hook_id]).exit_code == 0
+    member.post("ideas", json={"title": "Booth reel", "body": ""})
+    assert webhooks.deliver_due(app) == 0
+    assert runner.invoke(args=["webhooks", "add", "ftp://x", "--format", "json"]).exit_code != 0
