@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from board import events, feed, people
+from board import events, feed_export, people
 from models import User
 from tests.conftest import BOTH_DATABASES, PASSWORD
 
@@ -67,7 +67,7 @@ def iso(text: str) -> datetime:
     ],
 )
 def test_cells_that_look_like_formulas_get_a_leading_apostrophe(value, safe):
-    assert feed.spreadsheet_safe(value) == safe
+    assert feed_export.spreadsheet_safe(value) == safe
 
 
 @BOTH_DATABASES

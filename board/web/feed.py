@@ -22,7 +22,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from board import clock, feed, people
+from board import clock, feed, feed_export, people
 from board.db import db_for_request
 from board.errors import Invalid
 from board.i18n import LANGUAGES, N_, _, current_language, translate, translate_field
@@ -236,7 +236,7 @@ def _csv_response():
     session, tz = db_for_request(), board_tz()
     flt = feed.filter_from_args(session, request.args)
     page = feed.read_feed(session, current_user, flt, tz, limit=CSV_LIMIT)
-    body = feed.feed_csv(page.items, current_language(), request.host_url, tz)
+    body = feed_export.feed_csv(page.items, current_language(), request.host_url, tz)
     name = f"board-activity-{clock.now().astimezone(tz).date().isoformat()}.csv"
     return Response(
         body.encode("utf-8"),
@@ -280,7 +280,7 @@ def feed_atom(token: str):
         else (reader.language or "en")
     )
     host = request.host.split(":")[0]
-    body = feed.feed_atom(
+    body = feed_export.feed_atom(
         page.items,
         language=language,
         title=translate(N_("Task-force board activity"), language),
