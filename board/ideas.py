@@ -23,7 +23,9 @@ from models import Comment, Follow, Idea, IdeaTag, Prompt, Publication, Task, Us
 
 SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
-_TAG = re.compile(r"^[\w][\w\- ]{0,39}$")
+# A tag starts with a letter or digit; then letters, digits, spaces and the marks people
+# use in topic names ("c++", "my.tag", "q&a", "b2b/b2c", "c#", "o'neill").
+_TAG = re.compile(r"^\w[\w\- +.&#/'’]{0,39}$")
 
 
 def author_dict(user: User) -> dict:
@@ -38,7 +40,13 @@ def normalize_tags(tags: list[str]) -> list[str]:
             raise Invalid(
                 "Some fields are missing or invalid.",
                 code="invalid_fields",
-                fields={"tags": N_("Tags are 1 to 40 letters, digits, spaces or dashes.")},
+                fields={
+                    "tags": FieldMessage(
+                        "“%(tag)s” cannot be a tag: a tag is 1 to 40 letters, digits and "
+                        "spaces, and may hold - + . & # / '.",
+                        tag=raw.strip()[:50],
+                    )
+                },
             )
         if tag not in cleaned:
             cleaned.append(tag)
