@@ -73,7 +73,7 @@ def render_markdown_command():
     """Re-render the stored HTML of every idea and comment (after the renderer changed)."""
     engine = current_app.extensions["board_db"].engine
     with engine.begin() as connection:
-        count = tallies.render_all(connection)
+        count = tallies.render_all(connection, tallies.all_handles(connection))
     click.echo(f"Rendered {count} texts.")
 
 

@@ -133,8 +133,9 @@ def webhooks_overview(session: Session, actor: User) -> list[dict]:
     hooks = list_webhooks(session)
     counts: dict[int, dict[str, int]] = {}
     for hook_id, status, count in session.execute(
-        select(WebhookDelivery.webhook_id, WebhookDelivery.status, func.count(WebhookDelivery.id))
-        .group_by(WebhookDelivery.webhook_id, WebhookDelivery.status)
+        select(
+            WebhookDelivery.webhook_id, WebhookDelivery.status, func.count(WebhookDelivery.id)
+        ).group_by(WebhookDelivery.webhook_id, WebhookDelivery.status)
     ):
         counts.setdefault(hook_id, {})[status] = count
     last_errors: dict[int, str] = {}
