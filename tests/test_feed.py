@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from board import clock, events, feed
+from board.nudges import send_nudge
 from models import Idea, Prompt, User
 from tests.conftest import BOTH_DATABASES, make_user
 
@@ -48,16 +49,9 @@ def make_task(client, title: str, idea_id: int | None = None) -> int:
 
 
 def record_nudge(app, sender: User, recipient: User, message: str) -> None:
-    """A private nudge event, as the facilitator's nudges record it."""
+    """A private nudge, sent through the facilitator's own service."""
     with app.extensions["board_db"].Session() as session:
-        sender = session.get(User, sender.id)
-        events.record(
-            session,
-            "nudge.sent",
-            sender,
-            {"nudge": {"id": 1, "message": message, "to_user_id": recipient.id}},
-            recipients=[recipient.id, sender.id],
-        )
+        send_nudge(session, session.get(User, sender.id), message, to_user_id=recipient.id)
         session.commit()
 
 
@@ -195,7 +189,6 @@ def test_votes_appear_only_as_anonymous_tallies_one_per_idea_and_day(
 
 def test_nudges_never_appear_in_the_feed_even_for_their_recipient(app, people_, member, observer):
     post_idea(member, "Visible idea")
-    record_nudge(app, people_.user("facilitator"), people_.user("observer"), "Secret nudge")
     record_nudge(app, people_.user("facilitator"), people_.user("member"), "Another secret")
     for client in (observer, member):
         assert texts(client) == ["Mara (Marketing) posted the idea “Visible idea”."]
