@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from board import clock, invites
-from models import Base, Nudge, NudgeRecipient, Prompt, User
+from models import Base, Nudge, NudgeRecipient, Prompt, User, Webhook
 
 # Every state-changing route and a body that would succeed for a member (so that a refusal
 # can only come from the role). A new write route fails test_the_matrix_covers_every_write_route
@@ -76,6 +76,9 @@ FORMS: dict[tuple[str, str], dict] = {
     ("POST", "/ideas/<int:idea_id>/follow"): {"follow": "1"},
     ("POST", "/invites"): {"days": "7"},
     ("POST", "/invites/<int:invite_id>/revoke"): {},
+    ("POST", "/webhooks"): {"url": "http://127.0.0.1:9/observer", "format": "json", "sign": "1"},
+    ("POST", "/webhooks/<int:webhook_id>/test"): {},
+    ("POST", "/webhooks/<int:webhook_id>/remove"): {},
 }
 # Writes that touch only the caller's own session or settings, never the board.
 PERSONAL = {
@@ -169,12 +172,13 @@ def board_with_things(app, people_, member, other_member):
             created_at=now,
             recipients=[NudgeRecipient(user_id=mara.id)],
         )
-        session.add_all([prompt, nudge])
+        webhook = Webhook(url="http://127.0.0.1:9/hook", format="json", created_at=now)
+        session.add_all([prompt, nudge, webhook])
         invite, _token = invites.create_invite(
             session, session.get(User, sam.id), single_use=True, days=7
         )
         session.commit()
-        prompt_id, nudge_id, invite_id = prompt.id, nudge.id, invite.id
+        prompt_id, nudge_id, webhook_id, invite_id = prompt.id, nudge.id, webhook.id, invite.id
     idea = member.post(
         "ideas", json={"title": "Existing idea", "body": "", "prompt_id": prompt_id}
     ).get_json()["id"]
@@ -187,6 +191,7 @@ def board_with_things(app, people_, member, other_member):
         "prompt_id": prompt_id,
         "nudge_id": nudge_id,
         "invite_id": invite_id,
+        "webhook_id": webhook_id,
         "<member_id>": mara.id,
     }
 
