@@ -428,7 +428,7 @@ def test_live_updates_bring_only_newer_public_items_that_match_the_filters(
     assert updates_url == "/feed/updates?kind=tasks"
     post_idea(member, "Not a task")
     make_task(member, "Fresh task")
-    record_nudge(app, people_.user("facilitator"), people_.user("observer"), "Psst")
+    record_nudge(app, people_.user("facilitator"), people_.user("member"), "Psst")
     body = observer.get(f"{updates_url}&after={last_seq}").get_json()
     assert body["count"] == 1 and body["last_seq"] == 3
     assert "Fresh task" in body["html"] and "Not a task" not in body["html"]
