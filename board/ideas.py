@@ -322,11 +322,13 @@ def page_ideas(
     prompt_id: int | None = None,
     limit: int = paging.DEFAULT_LIMIT,
     cursor: str | None = None,
+    apart_from_challenges: bool = False,
 ) -> tuple[list[dict], str | None]:
     """One page of ideas in `sort` order after `cursor`, and the cursor of the next page.
 
     The database ranks by the stored tallies and limits through an index; ideas of running
-    challenges with hidden tallies (a bounded few) are ranked beside them as if unvoted."""
+    challenges with hidden tallies (a bounded few) are ranked beside them as if unvoted, or,
+    `apart_from_challenges`, left out (the board shows them with their challenge)."""
     policy.require(viewer, "board.read")
     now = clock.now()
     hidden = _hidden_prompt_ids(session, now)
@@ -342,7 +344,7 @@ def page_ideas(
         if after is not None:
             visible = visible.where(paging.after(columns, after))
         candidates.extend(session.scalars(visible.limit(limit + 1)).unique())
-    if hidden:
+    if hidden and not (apart_from_challenges and prompt_id is None):
         candidates.extend(
             session.scalars(select(Idea).where(*conditions, Idea.prompt_id.in_(hidden)))
         )
