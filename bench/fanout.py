@@ -128,6 +128,10 @@ def gunicorn_command(target: str, port: int, threads: int) -> list[str]:
         "1",
         "--threads",
         str(threads),
+        # gthread serves at most this many connections at once (default 1,000): the open
+        # sockets plus the voter's requests, as docs/deploy/gunicorn.conf.py sets it.
+        "--worker-connections",
+        str(threads + 100),
         "-b",
         f"127.0.0.1:{port}",
         "--log-level",
@@ -256,7 +260,7 @@ class BoardSetup:
 def database(kind: str, workdir: Path):
     """A fresh database: SQLite in `workdir`, or a PostgreSQL database dropped afterwards."""
     if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'board.sqlite3'}"
+        yield f"sqlite:///{workdir / f'board-{secrets.token_hex(4)}.sqlite3'}"
         return
     import sqlalchemy as sa
 
@@ -395,11 +399,17 @@ class Audience:
             stdout=asyncio.subprocess.PIPE,
             limit=2**24,
         )
+        started = time.monotonic()
         await self._send(json.dumps({"urls": self.served.urls, "cookies": self.cookies}))
-        ready = await self._read("ready ", 30 + len(self.cookies) / 10)
+        ready = await self._read("ready ", 60 + len(self.cookies) / 2)
         if ready is None:
             raise RuntimeError(f"{len(self.cookies)} clients could not connect to {self.kind}")
         self.failed = int(ready.split()[2])
+        print(
+            f"  {self.kind}: {ready.split()[1]} clients connected in "
+            f"{time.monotonic() - started:.1f} s ({self.failed} refused)",
+            flush=True,
+        )
         await asyncio.sleep(2.0)  # let the connect burst (presence updates) settle
         self.rss_after = self.served.rss_bytes()
 
