@@ -19,6 +19,7 @@ from board.mail import start_mail_sender
 from board.privacy import init_privacy
 from board.ratelimit import init_ratelimit
 from board.realtime import init_realtime
+from board.requests import IdConverter
 from board.scheduler import start_phase_scheduler
 from board.security import init_security, session_revoked
 from board.settings import Settings
@@ -72,6 +73,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
 
     init_realtime(app, settings)
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.register_blueprint(api)
     app.register_blueprint(web)
     init_oidc(app, settings)

@@ -10,12 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from board import paging
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, current_language
 from board.inputs import text_problem
-from board.limits import INT_MAX, INT_MIN, SEARCH_MAX, TEXT_MAX, TITLE_MAX
+from board.limits import INT_MAX, INT_MIN, MAX_ID, SEARCH_MAX, TEXT_MAX, TITLE_MAX
 from board.settings import Settings
 
 
@@ -263,3 +265,15 @@ def atom_url(token: str | None) -> str | None:
         _external=True,
         **({"lang": language} if language != "en" else {}),
     )
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number beyond the largest id names nothing, so such a URL
+    is a 404 like any other unknown id, not an overflow in the database driver. (Refusing
+    the match instead would let the router answer 405 from a neighbouring rule.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
