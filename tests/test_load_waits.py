@@ -13,11 +13,11 @@ import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from board import realtime
+from board import events, ideas, realtime
 from board.db import Database, reads_first, write_queue_of
-from models import User
+from models import Idea, User
 from tests.realtime_helpers import connect
 
 pytestmark = pytest.mark.faults
@@ -121,3 +121,48 @@ def test_the_publishers_session_check_never_waits_for_the_request_pool(app, memb
         for conn in taken:
             conn.close()
     assert tab.is_connected()
+
+
+def test_a_writer_commits_while_the_previous_writers_fan_out_is_still_running(
+    app, people_, monkeypatch
+):
+    """The emit order is kept by tickets, not by a lock held from before COMMIT through
+    the fan-out: the next writer commits (and frees the database's lock and its pooled
+    connection) while the previous one is still publishing, then publishes after it."""
+    monkeypatch.setattr(events, "ORDER_WAIT_SECONDS", 120)  # no fallback hides a wait
+    database: Database = app.extensions["board_db"]
+    author_id = people_.user("member").id
+    first_is_publishing, first_may_finish = threading.Event(), threading.Event()
+    published: list[str] = []
+
+    def slow_publisher(envelope, rooms):
+        title = envelope["data"]["idea"]["title"]
+        if title == "first":
+            first_is_publishing.set()
+            first_may_finish.wait(120)
+        published.append(title)
+
+    def write(title: str) -> None:
+        with database.Session() as session:
+            ideas.create_idea(session, session.get(User, author_id), title, "")
+
+    events.add_publisher(slow_publisher)
+    try:
+        first = threading.Thread(target=write, args=("first",))
+        first.start()
+        assert first_is_publishing.wait(60)
+        second = threading.Thread(target=write, args=("second",))
+        second.start()
+
+        def second_committed() -> bool:
+            with database.ReadSession() as session:
+                return session.scalar(select(Idea.id).where(Idea.title == "second")) is not None
+
+        wait_until(second_committed, "the second idea is committed during the first fan-out")
+        first_may_finish.set()
+        first.join(60)
+        second.join(60)
+    finally:
+        first_may_finish.set()
+        events.remove_publisher(slow_publisher)
+    assert published == ["first", "second"]  # still published in seq order
