@@ -48,6 +48,14 @@ NAMESPACE = "/"
 # they preempt the emitting thread hundreds of times, which stretched the voter's own
 # request from ~20 ms to ~150 ms at 500 sockets (docs/performance.md).
 GIL_SWITCH_INTERVAL_SECONDS = 0.02
+# Liveness: the server pings every PING_INTERVAL and gives a client PING_TIMEOUT to answer;
+# clients give the server as long to ping (browsers: interval + timeout; python-engineio:
+# max of the two + 5 s). At Engine.IO's default 20 s timeout a Python client dropped when
+# a ping came 5 s late: a busy server that fell a few seconds behind lost all its clients
+# at once, and their reconnects (a handshake, four threads and a login check each) kept it
+# behind (the day of load, docs/reliability.md). A dead client is now noticed after 85 s.
+PING_INTERVAL_SECONDS = 25
+PING_TIMEOUT_SECONDS = 60
 _END_SOCKETS = "board:end-sockets"  # internal message between processes, never emitted
 RESYNC = "resync"  # to clients: fetch what you missed from GET /api/v1/events
 
@@ -293,6 +301,8 @@ def init_realtime(app: Flask, settings: Settings) -> None:
         cors_allowed_origins=origins,
         manage_session=False,
         max_http_buffer_size=MAX_CLIENT_MESSAGE_BYTES,
+        ping_interval=PING_INTERVAL_SECONDS,
+        ping_timeout=PING_TIMEOUT_SECONDS,
     )
     _limit_websocket_frames(socketio.server.eio)
     app.wsgi_app = refuse_oversized_posts(app.wsgi_app)
