@@ -14,6 +14,7 @@ from board.csrf import csrf
 from board.db import Database, close_request_session, db_for_request
 from board.errorhandlers import register_error_handlers
 from board.i18n import init_i18n
+from board.inputs import init_inputs
 from board.mail import start_mail_sender
 from board.privacy import init_privacy
 from board.ratelimit import init_ratelimit
@@ -81,6 +82,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     init_compression(app)  # registered before security: runs after it, on the final body
     init_security(app, settings)
     init_privacy(app)  # after security: a revoked session is dropped before anyone looks
+    init_inputs(app)  # its hooks run first: no view or query sees unclean input
 
     register_cli(app)
 

@@ -16,19 +16,15 @@ from werkzeug.routing import IntegerConverter
 from board import paging
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, current_language
+from board.inputs import text_problem
 from board.limits import INT_MAX, INT_MIN, MAX_ID, SEARCH_MAX, TEXT_MAX, TITLE_MAX
 from board.settings import Settings
 
 
 def _clean_text_problem(value: str) -> str | None:
-    """Databases refuse NUL characters and lone surrogates: refuse them here, as bad input."""
-    if "\x00" in value:
-        return N_("Text must not contain NUL characters or unpaired surrogates.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return N_("Text must not contain NUL characters or unpaired surrogates.")
-    return None
+    """Databases refuse NUL characters and lone surrogates: refuse them here, as bad input
+    (the same rule board/inputs.py applies to forms, query strings and URL parts)."""
+    return text_problem(value)
 
 
 @dataclass(frozen=True)
@@ -111,7 +107,8 @@ def query_date(name: str, required: bool = False) -> date | None:
 
 
 def json_object(*, allow_empty: bool = False) -> dict[str, Any]:
-    """The request body as a JSON object (whatever its Content-Type); raises Invalid otherwise."""
+    """The request body as a JSON object; raises Invalid otherwise. (A body that is not
+    declared as JSON never gets here: board/inputs.py answers it with a 415.)"""
     raw = request.get_data(cache=True)
     if not raw.strip():
         if allow_empty:

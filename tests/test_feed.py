@@ -386,8 +386,8 @@ def test_feed_page_groups_by_day_and_links_to_ideas_and_tasks(member, observer, 
     task = make_task(member, "Today's task")
     page = observer.get("/feed").get_data(as_text=True)
     assert page.index(">Today<") < page.index(">Yesterday<")
-    assert f'<a href="/ideas/{idea}">Yesterday&#39;s idea</a>' in page
-    assert f'<a href="/tasks/{task}">Today&#39;s task</a>' in page
+    assert f'<a href="/ideas/{idea}"><bdi>Yesterday&#39;s idea</bdi></a>' in page
+    assert f'<a href="/tasks/{task}"><bdi>Today&#39;s task</bdi></a>' in page
 
 
 def test_user_text_never_becomes_markup_on_the_feed(member, observer):
