@@ -30,7 +30,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from sqlalchemy import func, select
 
-from board import events, policy, privacy
+from board import events, fanout, policy, privacy
 from board.i18n import LANGUAGES, current_language, force_locale
 from board.presence import LocalStore, Presence, RedisStore
 from board.settings import Settings, SettingsError, check_origins
@@ -246,7 +246,7 @@ def request_resync() -> None:
     socketio.emit(RESYNC, {"reason": "message queue"}, to=rooms, namespace=NAMESPACE)
 
 
-class _EndingRedisManager(socketio_lib.RedisManager):
+class _EndingRedisManager(socketio_lib.RedisManager, fanout.DirectManager):
     """The Redis fan-out, which also carries 'end the sockets in this room' to every
     process (the Socket.IO queue has no room-wide disconnect of its own), and which
     survives Redis going away: publishing gives up after 2 s without retry storms or a
@@ -288,7 +288,7 @@ class _EndingRedisManager(socketio_lib.RedisManager):
 def _client_manager(settings: Settings):
     if settings.message_queue:
         return _EndingRedisManager(settings.message_queue, channel=settings.socketio_channel)
-    return socketio_lib.Manager()
+    return fanout.DirectManager()
 
 
 def init_realtime(app: Flask, settings: Settings) -> None:
@@ -334,15 +334,16 @@ def require_origin_check() -> None:
 
 def _limit_websocket_frames(eio) -> None:
     """Make simple-websocket itself stop reading a message past the size limit (Engine.IO
-    checks only after the whole message is in memory)."""
+    checks only after the whole message is in memory), and let broadcasts write to the
+    socket directly (board/fanout.py)."""
     if eio.async_mode != "threading":
         return
-    websocket_class = eio._async["websocket"]
-
-    def limited(handler, server):
-        return websocket_class(handler, server, max_message_size=MAX_CLIENT_MESSAGE_BYTES)
-
-    eio._async = {**eio._async, "websocket": limited}
+    base = eio._async["websocket"]
+    if getattr(base, "board_direct", False):
+        return  # init_app ran before (tests build several apps on one SocketIO)
+    websocket = fanout.websocket_class(base, MAX_CLIENT_MESSAGE_BYTES)
+    websocket.board_direct = True
+    eio._async = {**eio._async, "websocket": websocket}
 
 
 # ---- sending ----------------------------------------------------------------------------
