@@ -15,6 +15,7 @@ from board import clock, events, paging, policy, ranking, search
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.handles import mentioned_handles
 from board.i18n import N_
+from board.inputs import tag_key
 from board.limits import MAX_ID
 from board.person_json import person_dict
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
@@ -33,7 +34,7 @@ def author_dict(user: User) -> dict:
 def normalize_tags(tags: list[str]) -> list[str]:
     cleaned: list[str] = []
     for raw in tags:
-        tag = raw.strip().lstrip("#").strip().lower()
+        tag = tag_key(raw)  # "ｉｎｓｔａｇｒａｍ" is "instagram", from the API and the forms alike
         if not _TAG.match(tag):
             raise Invalid(
                 "Some fields are missing or invalid.",
@@ -287,7 +288,7 @@ def _filters(
         author = Idea.author_id + 0 if walk else Idea.author_id
         conditions.append(author.in_(select(User.id).where(User.department_id == department_id)))
     if tag:
-        tagged = select(IdeaTag.idea_id).where(IdeaTag.tag == tag.strip().lstrip("#").lower())
+        tagged = select(IdeaTag.idea_id).where(IdeaTag.tag == tag_key(tag))
         broad = (
             walk
             and session.scalar(

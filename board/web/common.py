@@ -20,7 +20,7 @@ from board import clock, events
 from board.db import db_for_request
 from board.errors import BoardError, FieldMessage, Invalid
 from board.i18n import N_, _, lazy_pgettext, translate_field
-from board.limits import INT_MAX, INT_MIN, MAX_ID, TAG_LIST_MAX
+from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
 from board.requests import parse_date
 from board.tasks import allowed_channels, channel_label
 from board.web import web
@@ -157,10 +157,10 @@ def form_number(name: str) -> int | None:
 
 
 def form_id(name: str) -> int | None:
-    """An optional id chosen in a form (a department, a prompt, an idea): one that cannot
-    name a row is None, and the service says what is missing."""
-    value = form_number(name)
-    return value if value is not None and 0 < value <= MAX_ID else None
+    """An optional id chosen in a form (a department, a prompt, an idea): empty is None;
+    any whole number goes on to the service, which refuses one that names no row, as the
+    API does (an out-of-range idea is "No such idea.", never a task without an idea)."""
+    return form_number(name)
 
 
 def form_time(name: str) -> datetime | None:

@@ -9,6 +9,7 @@ from board import ideas, people, prompts, tasks
 from board.db import db_for_request
 from board.errors import Invalid
 from board.ideas import SORTS
+from board.inputs import tag_key
 from board.limits import SEARCH_MAX
 from board.web import web
 from board.web.common import login_page, query_int
@@ -31,7 +32,7 @@ def board():
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "top"
     filters = {
         "department": query_int("department"),
-        "tag": (request.args.get("tag") or "").strip().lstrip("#").lower()[:40] or None,
+        "tag": tag_key(request.args.get("tag") or "")[:40] or None,
         "q": (request.args.get("q") or "").strip()[:SEARCH_MAX] or None,
     }
     try:
