@@ -394,7 +394,7 @@ def label(value: str) -> str:
 @web.app_template_global("dept_class")
 def dept_class(department: dict | None) -> str:
     """A stable colour class per department, so people can scan who backs what."""
-    return f"dept-c{(department or {}).get('id', 0) % 8}"
+    return f"dept-c{((department or {}).get('id') or 0) % 8}"  # the pool of small ones: 0
 
 
 @web.app_template_global("tojson_attr")
