@@ -165,13 +165,18 @@ def filter_from_args(session: Session, args) -> FeedFilter:
 class Person:
     name: str | None  # None: someone the log no longer names
     department: str | None
+    handle: str | None = None  # shown only when someone else has the same name
 
     def text(self) -> str:
-        name = self.name or gettext("Someone")
+        name = self.shown_name()
         return f"{name} ({self.department})" if self.department else name
 
-    def html(self) -> Markup:
+    def shown_name(self) -> str:
         name = self.name or gettext("Someone")
+        return f"{name} @{self.handle}" if self.name and self.handle else name
+
+    def html(self) -> Markup:
+        name = self.shown_name()
         # <bdi>: a name written right to left never reorders the sentence around it
         if not self.department:
             return Markup("<strong><bdi>{}</bdi></strong>").format(name)
@@ -359,7 +364,8 @@ def person_of(actor: dict | None) -> Person:
     if mask is not None and actor.get("id") != mask.viewer_id:
         return Person(mask.person(actor)["display_name"], None)
     department = (actor.get("department") or {}).get("name")
-    return Person(shown_name(actor.get("display_name")) or None, department)
+    handle = actor.get("handle") if actor.get("name_shared") else None
+    return Person(shown_name(actor.get("display_name")) or None, department, handle)
 
 
 def _votes_phrase(votes: int, departments: int) -> Phrase:

@@ -51,6 +51,13 @@ CHANNELS = {
     "youtube, facebook, x, blog, newsletter, intranet); an unknown one is a 400.",
 }
 
+HANDLE = {"type": ["string", "null"], "description": "The @handle mentions use."}
+NAME_SHARED = {
+    "type": ["boolean", "null"],
+    "description": "Extension: someone else on the board has the same display name; show the "
+    "department and @handle beside it to tell them apart.",
+}
+
 SCHEMAS: dict[str, dict] = {
     "Error": obj(
         ["error"],
@@ -82,6 +89,8 @@ SCHEMAS: dict[str, dict] = {
         {
             "id": {"type": "integer"},
             "display_name": {"type": "string"},
+            "handle": HANDLE,
+            "name_shared": NAME_SHARED,
             "department": ref("Department"),
         },
     ),
@@ -91,6 +100,8 @@ SCHEMAS: dict[str, dict] = {
             "id": {"type": "integer"},
             "email": {"type": "string"},
             "display_name": {"type": "string"},
+            "handle": HANDLE,
+            "name_shared": NAME_SHARED,
             "role": {"type": "string", "enum": ["member", "facilitator", "observer"]},
             "department": ref("Department"),
             "language": {"type": ["string", "null"], "enum": ["en", "de", None]},
@@ -460,6 +471,69 @@ SCHEMAS: dict[str, dict] = {
         },
         closed=True,
     ),
+    "Directory": obj(
+        ["names_shown", "departments", "items"],
+        {
+            "names_shown": {
+                "type": "boolean",
+                "description": "false for an observer in works-council mode "
+                "(BOARD_OBSERVERS_SEE_NAMES=0): no person is listed, departments only",
+            },
+            "departments": {
+                "type": "array",
+                "items": obj(
+                    ["id", "name", "people"],
+                    {
+                        "id": {
+                            "type": ["integer", "null"],
+                            "description": 'null: small departments pooled as "other departments"',
+                        },
+                        "name": {"type": "string"},
+                        "people": {"type": "integer", "description": "Active, not observers"},
+                    },
+                ),
+            },
+            "items": {
+                "type": "array",
+                "items": obj(
+                    ["id", "display_name", "role", "department", "claimed_tasks", "ideas"],
+                    {
+                        "id": {"type": "integer"},
+                        "display_name": {"type": "string"},
+                        "handle": HANDLE,
+                        "name_shared": NAME_SHARED,
+                        "role": {"type": "string"},
+                        "department": ref("Department"),
+                        "claimed_tasks": {
+                            "type": "array",
+                            "items": obj(
+                                ["id", "title"], {"id": INT_ID, "title": {"type": "string"}}
+                            ),
+                        },
+                        "ideas": {
+                            "type": "array",
+                            "description": "The latest five",
+                            "items": obj(
+                                ["id", "title"], {"id": INT_ID, "title": {"type": "string"}}
+                            ),
+                        },
+                        "ideas_count": {"type": "integer"},
+                    },
+                ),
+            },
+        },
+    ),
+    "PasswordResetRequest": obj(
+        ["email"], {"email": {"type": "string", "maxLength": EMAIL_MAX}}, closed=True
+    ),
+    "PasswordResetConfirm": obj(
+        ["token", "new_password"],
+        {
+            "token": {"type": "string", "maxLength": 100},
+            "new_password": {"type": "string", "maxLength": PASSWORD_MAX},
+        },
+        closed=True,
+    ),
     "MeUpdate": obj(
         [],
         {
@@ -682,6 +756,10 @@ _ERRORS = {
         "`idempotency_key_reused`: this Idempotency-Key came with a different request body.",
         "KeyReused",
     ),
+    "415": (
+        "`unsupported_media_type`: a request body must be JSON (Content-Type: application/json).",
+        "UnsupportedMediaType",
+    ),
     "429": ("Too many attempts; see Retry-After.", "TooManyRequests"),
     "503": (
         "`service_unavailable`: the database cannot be reached; retry after Retry-After.",
@@ -750,6 +828,8 @@ def op(
         errors = " ".join(sorted(set(errors.split()) | {"400", "409", "422"}))
         params = [*(params or []), IDEMPOTENCY_KEY]
     errors += " 503"  # any answer that needs the database, while it is unreachable
+    if body:
+        errors += " 415"  # a body that is not declared as JSON
     for status in errors.split():
         operation["responses"][status] = {"$ref": f"#/components/responses/{_ERRORS[status][1]}"}
     if body:
@@ -806,7 +886,8 @@ PATHS: dict[str, dict] = {
             "register",
             "Register as a member and log in (no CSRF token needed); `403 "
             "password_login_disabled` where only the company login is allowed, `403 "
-            "email_domain_not_allowed` outside BOARD_ALLOWED_EMAIL_DOMAINS without an invite",
+            "email_domain_not_allowed` outside BOARD_ALLOWED_EMAIL_DOMAINS without an invite, "
+            "`403 cross_site` when the browser says the request comes from another site",
             answer("201", ref("Session"), "Registered and logged in"),
             "400 403 409 429",
             security=PUBLIC,
@@ -816,12 +897,55 @@ PATHS: dict[str, dict] = {
     "/auth/login": {
         "post": op(
             "login",
-            "Log in (no CSRF token needed); `403 password_login_disabled` where only the "
-            "company login (OpenID Connect, /auth/oidc/login) is allowed",
+            "Log in (no CSRF token needed, JSON only); `403 password_login_disabled` where "
+            "only the company login (OpenID Connect, /auth/oidc/login) is allowed, `403 "
+            "cross_site` when the browser says the request comes from another site "
+            "(Sec-Fetch-Site, Origin); 429 says in words and Retry-After how long to wait",
             answer("200", ref("Session"), "Logged in"),
             "400 401 403 429",
             security=PUBLIC,
             body="Login",
+        ),
+    },
+    "/auth/password-reset": {
+        "post": op(
+            "requestPasswordReset",
+            "Extension: forgot password. A single-use link (valid an hour) goes by e-mail to "
+            "the address if it has an account with a password here; the answer is the same "
+            "either way. `403 reset_by_mail_off` where no mail is set up (IT makes links with "
+            "the CLI); at most 3 requests per address asked about and 10 per client an hour",
+            answer("204", None, "If the address has an account, a link is on its way"),
+            "400 403 429",
+            security=PUBLIC,
+            body="PasswordResetRequest",
+        ),
+    },
+    "/auth/password-reset/confirm": {
+        "post": op(
+            "confirmPasswordReset",
+            "Extension: set a new password with the link's token and log in; every other "
+            "session of the person ends and every other link is spent. `404 reset_invalid` "
+            "for a used, expired or unknown token",
+            answer("200", ref("Session"), "New password set; logged in"),
+            "400 403 404",
+            security=PUBLIC,
+            body="PasswordResetConfirm",
+        ),
+    },
+    "/directory": {
+        "get": op(
+            "listDirectory",
+            "Extension: the people page. Everyone on the task force (active accounts) with "
+            "department, role, the tasks they hold and their latest ideas, facilitators first; "
+            "`q` matches name, @handle or department. An observer in works-council mode gets "
+            "departments with head counts only (small ones pooled)",
+            answer("200", ref("Directory"), "The task force"),
+            "400 401",
+            security=READ,
+            params=[
+                query("q", {"type": "string", "maxLength": 200}, "Name, @handle or department"),
+                query("department_id", {"type": "integer", "minimum": 1}),
+            ],
         ),
     },
     "/auth/logout": {

@@ -72,6 +72,8 @@ PUBLIC_API_ENDPOINTS = {
     "api.register",
     "api.login",
     "api.openapi",
+    "api.request_password_reset",
+    "api.confirm_password_reset",
 }
 
 

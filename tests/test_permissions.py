@@ -534,6 +534,35 @@ MATRIX: list[Row] = [
         expect(400, 404, 404, 404, 404),
         note="a form; without a session there is no CSRF token",
     ),
+    # forgot password (issue 17): this board has no mail, so the request is refused for
+    # everyone (tests/test_password_reset_mail.py sends real mail); an unknown token is a 404
+    Row("GET", "/forgot-password", "/forgot-password", expect(200, 200, 200, 200, 200)),
+    Row(
+        "POST",
+        "/forgot-password",
+        "/forgot-password",
+        expect(400, 403, 403, 403, 403),
+        note="a form; without a session there is no CSRF token",
+    ),
+    Row(
+        "POST",
+        f"{API}/auth/password-reset",
+        f"{API}/auth/password-reset",
+        expect(*[(403, "reset_by_mail_off")] * 5),
+        body={"email": "mara@example.com"},
+        note="no mail here",
+    ),
+    Row(
+        "POST",
+        f"{API}/auth/password-reset/confirm",
+        f"{API}/auth/password-reset/confirm",
+        expect(*[(404, "reset_invalid")] * 5),
+        body={"token": "unknown", "new_password": "a-new-long-passphrase"},
+    ),
+    # the people page (issue 17): everyone logged in; tests/test_people_page.py checks
+    # what each sees (works-council mode: observers get departments only)
+    Row("GET", "/people", "/people", PAGE),
+    Row("GET", f"{API}/directory", f"{API}/directory?q=a", read()),
     Row("POST", "/invites", "/invites", PAGE_FORM),
     Row("POST", "/invites/<int:invite_id>/revoke", "/invites/{invite}/revoke", PAGE_FORM),
     # chat channels ({webhook} is one added with the CLI; the facilitator's empty form comes
@@ -712,6 +741,9 @@ def test_observers_may_write_nothing():
         # their own account: name, department, password, sessions
         f"{API}/me/password",
         f"{API}/me/sessions/<int:session_id>",
+        # forgot password: nobody is logged in for it
+        f"{API}/auth/password-reset",
+        f"{API}/auth/password-reset/confirm",
     }
     for row in MATRIX:
         if row.note == "own department":
@@ -743,6 +775,7 @@ def test_observers_page_forms_change_nothing(board):
         "/profile/password",
         "/profile/sessions/<int:session_id>/end",
         "/reset-password/<token>",
+        "/forgot-password",
     }
     observer = board.client("observer")
     for row in MATRIX:

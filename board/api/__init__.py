@@ -40,6 +40,7 @@ def ok(payload, status: int = 200):
 from board.api import (  # noqa: E402,F401
     auth,
     calendar,
+    directory,
     docs,
     events,
     feed,

@@ -29,6 +29,7 @@ from board.web import (  # noqa: E402,F401
     nudge_pages,
     oidc,
     pages,
+    people_pages,
     prompt_pages,
     reach_pages,
     task_pages,

@@ -28,6 +28,12 @@ function fillPerson(root, user, you = t("you")) {
   person.classList.toggle("is-you", user.id === me.id);
   const name = person.querySelector("[data-field=name]");
   if (name) name.textContent = user.id === me.id ? you : user.display_name;
+  // Two people with the same name: the @handle tells them apart (the server says which).
+  const handle = person.querySelector("[data-field=handle]");
+  if (handle) {
+    handle.textContent = user.handle ? `@${user.handle}` : "";
+    handle.hidden = user.id === me.id || !user.name_shared || !user.handle;
+  }
   const department = person.querySelector("[data-field=department]");
   if (department) department.textContent = user.department?.name || "";
 }
