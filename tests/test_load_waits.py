@@ -9,6 +9,7 @@ each link of that chain, on a real SQLite file, without timing anything.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 
@@ -166,3 +167,17 @@ def test_a_writer_commits_while_the_previous_writers_fan_out_is_still_running(
         first_may_finish.set()
         events.remove_publisher(slow_publisher)
     assert published == ["first", "second"]  # still published in seq order
+
+
+def test_clients_are_given_a_minute_before_a_late_ping_drops_them(app):
+    """The Engine.IO handshake tells every client how long the server may stay silent:
+    python-engineio waits max(pingInterval, pingTimeout) + 5 s, browsers interval +
+    timeout. At the default 20 s a Python client dropped when a ping came 5 s late."""
+    response = app.test_client().get("/socket.io/?EIO=4&transport=polling")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.startswith("0")
+    handshake = json.loads(body[1:])
+    assert handshake["pingInterval"] == realtime.PING_INTERVAL_SECONDS * 1000
+    assert handshake["pingTimeout"] == realtime.PING_TIMEOUT_SECONDS * 1000
+    assert max(handshake["pingInterval"], handshake["pingTimeout"]) >= 60_000

@@ -16,6 +16,7 @@ from board.web.common import login_page, query_int
 
 TASK_COLUMNS = ("open", "claimed", "done")
 BOARD_PAGE = 50  # ideas on the first screen; the rest come on scroll (static/js/more.js)
+CHALLENGE_GROUP = 50  # ideas shown with a running challenge; its page has them all
 
 
 def group_tasks(items: list[dict]) -> dict[str, list[dict]]:
@@ -45,6 +46,7 @@ def board():
             q=filters["q"],
             limit=BOARD_PAGE,
             cursor=request.args.get("cursor") or None,
+            apart_from_challenges=True,
         )
     except Invalid:  # a stale or edited "more" link: start from the top again
         idea_list, next_cursor = ideas.page_ideas(
@@ -55,9 +57,29 @@ def board():
             tag=filters["tag"],
             q=filters["q"],
             limit=BOARD_PAGE,
+            apart_from_challenges=True,
         )
     task_list = tasks.list_tasks(session, current_user)
     all_prompts = prompts.list_prompts(session, current_user)
+    # Ideas of a running challenge whose tallies are hidden are shown with their challenge,
+    # in the order of its own each person gets (not last under "Top", as if unvoted).
+    challenge_groups = [
+        (
+            prompt,
+            ideas.page_ideas(
+                session,
+                current_user,
+                department_id=filters["department"],
+                tag=filters["tag"],
+                q=filters["q"],
+                prompt_id=prompt["id"],
+                limit=CHALLENGE_GROUP,
+            ),
+        )
+        for prompt in all_prompts
+        if prompt["kind"] == "challenge" and prompt["hide_tallies"] and prompt["phase"] != "closed"
+    ]
+    grouped = [idea for _prompt, (items, _more) in challenge_groups for idea in items]
     return render_template(
         "board.html",
         sort=sort,
@@ -66,7 +88,10 @@ def board():
         ideas=idea_list,
         next_cursor=next_cursor,
         continued=bool(request.args.get("cursor")),
-        comment_counts=ideas.comment_counts(session, current_user, [i["id"] for i in idea_list]),
+        challenge_groups=[group for group in challenge_groups if group[1][0]],
+        comment_counts=ideas.comment_counts(
+            session, current_user, [i["id"] for i in idea_list + grouped]
+        ),
         columns=group_tasks(task_list),
         idea_titles=ideas.idea_titles(
             session, current_user, {t["idea_id"] for t in task_list if t["idea_id"]}
