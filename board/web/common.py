@@ -16,7 +16,7 @@ from flask_babel import format_date, format_time, format_timedelta, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from board import clock, events
+from board import clock, events, images
 from board.db import db_for_request
 from board.errors import BoardError, FieldMessage, Invalid
 from board.i18n import N_, _, lazy_pgettext, translate_field
@@ -36,6 +36,9 @@ FRIENDLY = {
     "voting_closed": N_("Voting on this challenge has closed."),
     "vote_budget_spent": N_("You have used all your votes in this challenge."),
     "submissions_closed": N_("This challenge no longer takes ideas."),
+    "idea_withdrawn": N_("Its author has withdrawn this idea."),
+    "idea_hidden": N_("This idea is hidden."),
+    "comment_deleted": N_("This comment was deleted."),
 }
 FIELD_NAMES = {
     "title": N_("Title"),
@@ -53,6 +56,10 @@ FIELD_NAMES = {
     "url": N_("Link"),
     "channel": N_("Channel"),
     "published_at": N_("Published"),
+    "file": N_("Image"),
+    "image": N_("Image"),
+    "reason": N_("Reason"),
+    "note": N_("Note"),
 }
 
 # ---- where to go -----------------------------------------------------------------------
@@ -135,6 +142,20 @@ def form_text(name: str, max_length: int, required: bool = False) -> str:
     if required and not value.strip():
         raise _invalid(name, N_("This must not be empty."))
     return value
+
+
+def form_image_markdown(session, name: str = "image") -> str:
+    """An image chosen in a page form (no JavaScript needed): checked and stored like the
+    API's upload; its Markdown, to add to the text it belongs to ("" when none was chosen)."""
+    upload = request.files.get(name)
+    if upload is None or not upload.filename:
+        return ""
+    stored = images.upload_image(session, current_user, upload.stream.read(images.MAX_BYTES + 1))
+    return stored["markdown"]
+
+
+def with_image(body: str, markdown: str) -> str:
+    return f"{body.rstrip()}\n\n{markdown}" if markdown and body.strip() else (markdown or body)
 
 
 def form_tags(name: str = "tags") -> list[str]:
