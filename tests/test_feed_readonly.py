@@ -29,6 +29,18 @@ WRITES: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/prompts"): {"kind": "challenge", "title": "Observer challenge", "body": "No"},
     ("POST", "/api/v1/nudges"): {"message": "Observer nudge", "to_user_id": "<member_id>"},
     ("POST", "/api/v1/nudges/<int:nudge_id>/read"): None,
+    # fixing mistakes and moderation in the open (issue 17)
+    ("POST", "/api/v1/ideas/<int:idea_id>/withdraw"): None,
+    ("POST", "/api/v1/ideas/<int:idea_id>/flags"): {"reason": "off_topic"},
+    ("PUT", "/api/v1/ideas/<int:idea_id>/hidden"): {"reason": "Observer says no"},
+    ("DELETE", "/api/v1/ideas/<int:idea_id>/hidden"): None,
+    ("PATCH", "/api/v1/comments/<int:comment_id>"): {"body": "Rewritten by an observer"},
+    ("DELETE", "/api/v1/comments/<int:comment_id>"): None,
+    ("POST", "/api/v1/comments/<int:comment_id>/flags"): {"reason": "guidelines"},
+    ("PUT", "/api/v1/comments/<int:comment_id>/hidden"): {"reason": "Observer says no"},
+    ("DELETE", "/api/v1/comments/<int:comment_id>/hidden"): None,
+    ("POST", "/api/v1/tasks/<int:task_id>/reopen"): None,
+    ("POST", "/api/v1/images"): None,
 }
 # The pages' own forms (no JavaScript needed). Their refusal may be a 403 page or a redirect
 # back with a message; either way nothing changes.
@@ -52,6 +64,14 @@ FORMS: dict[tuple[str, str], dict] = {
         "to_user_id": "<member_id>",
     },
     ("POST", "/nudges/<int:nudge_id>/read"): {},
+    ("POST", "/ideas/<int:idea_id>/withdraw"): {},
+    ("POST", "/ideas/<int:idea_id>/flag"): {"reason": "off_topic"},
+    ("POST", "/ideas/<int:idea_id>/hide"): {"reason": "Observer says no"},
+    ("POST", "/comments/<int:comment_id>/edit"): {"body": "Rewritten"},
+    ("POST", "/comments/<int:comment_id>/delete"): {},
+    ("POST", "/comments/<int:comment_id>/flag"): {"reason": "guidelines"},
+    ("POST", "/comments/<int:comment_id>/hide"): {"reason": "Observer says no"},
+    ("POST", "/tasks/<int:task_id>/reopen"): {},
 }
 # Writes that touch only the caller's own session or settings, never the board.
 PERSONAL = {
@@ -86,6 +106,11 @@ WRITE_WORDS = (
     "send",
     "delete",
     "challenge",
+    "flag",
+    "hide",
+    "withdraw",
+    "reopen",
+    "upload",
 )
 
 
@@ -140,7 +165,9 @@ def board_with_things(app, people_, member, other_member):
     member.put(f"ideas/{idea}/vote")
     held = member.post("tasks", json={"title": "Held task", "idea_id": idea}).get_json()["id"]
     member.post(f"tasks/{held}/claim")
+    comment = member.post(f"ideas/{idea}/comments", json={"body": "A comment"}).get_json()["id"]
     return {
+        "comment_id": comment,
         "idea_id": idea,
         "task_id": held,
         "prompt_id": prompt_id,
