@@ -16,7 +16,7 @@ from flask_babel import format_date, format_time, format_timedelta, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from board import clock, events, images
+from board import clock, events, images, moderation
 from board.db import db_for_request
 from board.errors import BoardError, FieldMessage, Invalid
 from board.i18n import N_, _, lazy_pgettext, translate_field
@@ -252,6 +252,7 @@ def remember_last_seq():
 def page_helpers():
     return {
         "as_target": as_target,
+        "flag_reason_labels": moderation.REASON_LABELS,
         "channel_label": channel_label,
         "board_channels": allowed_channels(),
         "page_last_seq": g.get("page_last_seq"),
@@ -395,6 +396,13 @@ JS_STRINGS = {
     "more_loading": N_("Loading more ideas…"),
     "more_loaded": N_("%(n)s more ideas shown."),
     "more_failed": N_("More ideas could not be loaded. Try the link again."),
+    "reopened_ok": N_("The task is open again, and still yours."),
+    "hidden_idea": N_("Hidden idea"),
+    "hidden_by_facilitator": N_("Hidden by the facilitator: %(reason)s"),
+    "hidden_by_flags": N_("Hidden after flags from several departments: %(reason)s"),
+    "comment_deleted": N_("Deleted by its author."),
+    "idea_withdrawn_live": N_("Its author withdrew this idea. It is no longer on the board."),
+    **{f"flag_{code}": label for code, label in moderation.REASON_LABELS.items()},
 }
 
 
