@@ -48,10 +48,10 @@ REASON_LABELS = {
 def _target(session: Session, kind: str, target_id: int) -> Idea | Comment:
     model = Idea if kind == "idea" else Comment
     row = session.get(model, target_id) if 0 < target_id <= MAX_ID else None
+    if row is None and kind == "idea":
+        raise NotFound("No such idea.", code="idea_not_found")
     if row is None:
-        raise NotFound(
-            "No such idea." if kind == "idea" else "No such comment.", code=f"{kind}_not_found"
-        )
+        raise NotFound("No such comment.", code="comment_not_found")
     return row
 
 

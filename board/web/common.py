@@ -252,7 +252,8 @@ def remember_last_seq():
 def page_helpers():
     return {
         "as_target": as_target,
-        "flag_reason_labels": moderation.REASON_LABELS,
+        # a flag's reason as people read it, in the reader's language
+        "flag_reason_labels": {code: _(label) for code, label in moderation.REASON_LABELS.items()},
         "channel_label": channel_label,
         "board_channels": allowed_channels(),
         "page_last_seq": g.get("page_last_seq"),
