@@ -121,6 +121,7 @@ async def measure(urls: list[str], board, clients: int, rate: float, seconds: fl
                 errors.append(f"{type(error).__name__}: {error}")
 
     started = time.monotonic()
+    client_cpu_before = time.process_time()
     tasks = []
     n = 0
     while (elapsed := time.monotonic() - started) < seconds:
@@ -130,6 +131,8 @@ async def measure(urls: list[str], board, clients: int, rate: float, seconds: fl
             n += 1
         await asyncio.sleep(0.01)
     await asyncio.gather(*tasks)
+    writing_seconds = time.monotonic() - started
+    client_cpu = time.process_time() - client_cpu_before
     expected = counts["write_ok"] * clients
     drain_until = time.monotonic() + DRAIN_SECONDS
     while counts["delivered"] < expected and time.monotonic() < drain_until:
@@ -150,6 +153,9 @@ async def measure(urls: list[str], board, clients: int, rate: float, seconds: fl
         "client_disconnects": counts["disconnects"],
         "first_errors": errors[:5],
         "seconds": round(time.monotonic() - started, 1),
+        # The clients share the machine: a load script near one full core (its one
+        # asyncio thread) measures itself, not the server.
+        "client_cpu_share": round(client_cpu / writing_seconds, 2),
     }
 
 
@@ -180,6 +186,7 @@ def run_setup(setup: str, clients: int, rate: float, seconds: float, postgres: s
                 for process in processes:
                     process.wait_until_serving()
                 memory_before: list[float] = []
+                cpu_before: list[float] = []
 
                 async def go():
                     task = asyncio.create_task(
@@ -187,10 +194,12 @@ def run_setup(setup: str, clients: int, rate: float, seconds: float, postgres: s
                     )
                     await asyncio.sleep(min(30, seconds / 4))  # the clients are connected by then
                     memory_before.extend(p.rss_mib() for p in processes)
+                    cpu_before.extend(p.cpu_seconds() for p in processes)
                     return await task
 
                 result = asyncio.run(go())
                 memory_after = [p.rss_mib() for p in processes]
+                cpu_after = [p.cpu_seconds() for p in processes]
             finally:
                 for process in processes:
                     process.stop()
@@ -205,6 +214,9 @@ def run_setup(setup: str, clients: int, rate: float, seconds: float, postgres: s
     result["memory_mib"] = [
         {"start": round(b, 1), "end": round(a, 1), "growth": round(a - b, 1)}
         for b, a in zip(memory_before, memory_after, strict=True)
+    ]
+    result["server_cpu_seconds"] = [
+        round(a - b, 1) for b, a in zip(cpu_before, cpu_after, strict=True)
     ]
     checks = {
         "no_write_error": result["write_errors"] == 0,

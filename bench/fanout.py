@@ -1,14 +1,25 @@
 """Socket.IO fan-out benchmark: `make bench` (= `python -m bench.fanout`).
 
-K logged-in Socket.IO clients (K = 100 and 500) sit on the board; one person votes E
-times through the HTTP API; for every delivery we take the time from sending the vote
-request to the `idea.votes_changed` envelope's arrival at that client. The same run
-measures a bare Flask-SocketIO server that only broadcasts (bench/bare.py), the floor
-of this stack, with the same clients, server and procedure.
+K Socket.IO clients (K = 500 and 1,000) sit on each server; for every vote we take, at
+every client, the time from sending the vote request to the `idea.votes_changed`
+envelope's arrival. One run measures, at the same time and with votes taking turns:
+
+- the board in the production setup of docs/deploy.md: one gunicorn (`-w 1 --threads`)
+  per core on PostgreSQL, sharing Redis (`BOARD_MESSAGE_QUEUE`), the clients spread over
+  the processes as nginx's sticky upstream would (`--board-setups cluster`), and/or one
+  gunicorn on SQLite without Redis (`single`);
+- the floor of this stack: a bare Flask-SocketIO server that only broadcasts
+  (bench/bare.py, gunicorn, threading);
+- a bare Node socket.io 4 server (bench/node/server.js, pinned in bench/node/package.json,
+  installed with `npm ci` from the committed package-lock.json).
+
+It prints p50/p95/max, the share delivered, the memory each server process tree gained
+per connected client, and the board / Node and board / Flask-SocketIO p95 ratios; then it
+holds `--hold` (2,000) clients on the board and checks every event reached every one.
 
 Everything runs on loopback, on ports 5200-5299; every loop is bounded and the run
 stops by itself. The clients (asyncio, python-socketio + aiohttp) share the machine
-with the server, so client time is included in every number, floor and board alike.
+with the servers, so client time is included in every number, floors and board alike.
 
 Sessions: the voter logs in over HTTP. The K listeners' session cookies are signed
 with the server's key by this script, exactly as login writes them: K real logins
@@ -25,34 +36,40 @@ import os
 import platform
 import resource
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+NODE_DIR = ROOT / "bench" / "node"
 PORTS = range(5200, 5300)
 DEPARTMENTS = ["Marketing", "IT", "Sales", "Legal", "HR", "Communications"]
 PASSWORD = "bench-password-long-enough"
 WARMUP_VOTES = 3
-WAIT_PER_VOTE = 5.0  # seconds to wait for every client to receive one vote
+WAIT_PER_VOTE = 10.0  # seconds to wait for every client to receive one vote
 PAUSE_BETWEEN_VOTES = 0.05
 CONNECT_BATCH = 50
+POSTGRES_ADMIN_URL = os.environ.get(
+    "BOARD_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("BOARD_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 @dataclass
 class Result:
     kind: str
-    server: str
     clients: int
     votes: int
     latencies: list[float] = field(default_factory=list)
     requests: list[float] = field(default_factory=list)  # the vote request's own round trip
     dropped: int = 0  # clients whose connection died during the run
+    bytes_per_client: float = float("nan")  # the server processes' RSS growth per client
 
     @property
     def expected(self) -> int:
@@ -67,7 +84,6 @@ class Result:
     def summary(self) -> dict:
         return {
             "kind": self.kind,
-            "server": self.server,
             "clients": self.clients,
             "votes": self.votes,
             "deliveries": len(self.latencies),
@@ -77,6 +93,7 @@ class Result:
             "max_ms": max(self.latencies, default=float("nan")) * 1000,
             "request_p50_ms": _median(self.requests) * 1000,
             "dropped_connections": self.dropped,
+            "kib_per_client": self.bytes_per_client / 1024,
         }
 
 
@@ -88,66 +105,106 @@ def _median(values: list[float]) -> float:
 # ---- servers ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
+def free_port(taken: set[int]) -> int:
     for port in PORTS:
+        if port in taken:
+            continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            taken.add(port)
             return port
     raise RuntimeError("no free port in 5200-5299")
 
 
-def server_command(kind: str, server: str, port: int, clients: int) -> list[str]:
-    if server == "gunicorn":
-        target = "app:app" if kind == "board" else "bench.bare:create_bare_app('threading')"
-        # Each open socket holds one of the worker's threads for as long as it is open.
-        return [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-w",
-            "1",
-            "--threads",
-            str(clients + 50),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            target,
-        ]
-    mode = "gevent" if server == "gevent" else "threading"
-    return [sys.executable, "-m", "bench.serve", kind, "--mode", mode, "--port", str(port)]
+def gunicorn_command(target: str, port: int, threads: int) -> list[str]:
+    """The production command of docs/deploy.md: one worker, threads for the open tabs."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "-w",
+        "1",
+        "--threads",
+        str(threads),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        target,
+    ]
+
+
+def node_command(port: int) -> list[str]:
+    return [shutil.which("node") or "node", str(NODE_DIR / "server.js"), str(port)]
+
+
+def install_node_server() -> None:
+    """`npm ci` from the committed lock file (node_modules is never committed)."""
+    if (NODE_DIR / "node_modules" / "socket.io").is_dir():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("Node.js and npm are needed for the Node floor (node >= 18)")
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True)
+
+
+@dataclass
+class Served:
+    """One server under test: its processes (one URL each) and their process ids."""
+
+    kind: str
+    urls: list[str]
+    pids: list[int]
+
+    def rss_bytes(self) -> int:
+        return sum(tree_rss(pid) for pid in self.pids)
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        with suppress(OSError):
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return total
 
 
 @contextmanager
-def running_server(kind: str, server: str, clients: int, env: dict):
+def running_processes(kind: str, commands: list[tuple[list[str], dict]], ports: list[int]):
     import requests
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(
-            server_command(kind, server, port, clients),
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            text=True,
-        )
-        try:
+    with ExitStack() as stack:
+        processes = []
+        for command, env in commands:
+            log = stack.enter_context(tempfile.TemporaryFile("w+"))
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True
+            )
+            stack.callback(_stop, process)
+            processes.append((process, log))
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        for (process, log), url in zip(processes, urls, strict=True):
             _wait_until_serving(process, url, log, requests)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        yield Served(kind, urls, [process.pid for process, _ in processes])
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_until_serving(process, url: str, log, requests) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:
             log.seek(0)
@@ -158,7 +215,25 @@ def _wait_until_serving(process, url: str, log, requests) -> None:
         except requests.RequestException:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server at {url} did not start") from None
-            time.sleep(0.1)
+            time.sleep(0.2)
+
+
+def bare_server(clients: int, taken: set[int]):
+    port = free_port(taken)
+    command = gunicorn_command("bench.bare:create_bare_app('threading')", port, clients + 50)
+    return running_processes("flask-socketio", [(command, dict(os.environ))], [port])
+
+
+def node_server(taken: set[int]):
+    port = free_port(taken)
+    return running_processes("node", [(node_command(port), dict(os.environ))], [port])
+
+
+def board_server(setup: BoardSetup, processes: int, clients: int, taken: set[int]):
+    ports = [free_port(taken) for _ in range(processes)]
+    per_process = -(-clients // processes)
+    commands = [(gunicorn_command("app:app", port, per_process + 50), setup.env) for port in ports]
+    return running_processes(f"board ({setup.name})", commands, ports)
 
 
 # ---- the board's data -------------------------------------------------------------------
@@ -166,14 +241,39 @@ def _wait_until_serving(process, url: str, log, requests) -> None:
 
 @dataclass
 class BoardSetup:
+    name: str
+    processes: int
     env: dict
     cookies: list[str]
     idea_ids: list[int]
     voter_email: str
 
 
-def prepare_board(workdir: Path, listeners: int, ideas: int) -> BoardSetup:
-    """A migrated SQLite board with `listeners` people, a voter and `ideas` ideas."""
+@contextmanager
+def database(kind: str, workdir: Path):
+    """A fresh database: SQLite in `workdir`, or a PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'board.sqlite3'}"
+        return
+    import sqlalchemy as sa
+
+    name = f"board_bench_fanout_{os.getpid()}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare_board(
+    name: str, url: str, workdir: Path, processes: int, listeners: int, ideas: int
+) -> BoardSetup:
+    """A migrated board with `listeners` people, a voter and `ideas` ideas."""
     from alembic import command
     from alembic.config import Config
     from flask import session as cookie_session
@@ -184,13 +284,14 @@ def prepare_board(workdir: Path, listeners: int, ideas: int) -> BoardSetup:
     from board.settings import Settings
     from models import Department, Idea, User
 
-    url = f"sqlite:///{workdir / 'board.sqlite3'}"
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["url"] = url
     command.upgrade(config, "head")
     secret = secrets.token_hex(32)
-    settings = Settings(instance_path=workdir / "instance", database_url=url, secret_key=secret)
+    instance = workdir / f"instance-{name}"
+    # testing: this app only writes rows and signs cookies; it starts no background senders.
+    settings = Settings(instance_path=instance, database_url=url, secret_key=secret, testing=True)
     app = create_app(settings=settings)
     password_hash = hash_password(PASSWORD)
     with app.extensions["board_db"].Session() as session:
@@ -233,21 +334,31 @@ def prepare_board(workdir: Path, listeners: int, ideas: int) -> BoardSetup:
         **os.environ,
         "BOARD_DATABASE_URL": url,
         "BOARD_SECRET_KEY": secret,
-        "BOARD_INSTANCE_PATH": str(workdir / "instance"),
+        "BOARD_INSTANCE_PATH": str(instance),
     }
     env.pop("BOARD_MESSAGE_QUEUE", None)
-    return BoardSetup(env, cookies, idea_ids, "voter@bench.example")
+    if processes > 1:  # several processes act as one board through Redis (docs/deploy.md)
+        env["BOARD_MESSAGE_QUEUE"] = REDIS_URL
+        env["BOARD_SOCKETIO_CHANNEL"] = f"bench-fanout-{os.getpid()}-{secrets.token_hex(4)}"
+    return BoardSetup(name, processes, env, cookies, idea_ids, "voter@bench.example")
 
 
 # ---- the clients ------------------------------------------------------------------------
 
 
 class Audience:
-    """K clients on one server, the person who votes there, and what arrived when."""
+    """K clients on one server (spread over its processes), the person who votes there,
+    and what arrived when."""
 
-    def __init__(self, kind: str, url: str, cookies: list[str], vote, idea_ids: list[int]):
-        self.kind, self.url, self.cookies, self.vote = kind, url, cookies, vote
+    closing = False
+
+    def __init__(self, served: Served, cookies: list[str], idea_ids: list[int]):
+        self.served = served
+        self.kind = served.kind
+        self.cookies = cookies
         self.idea_ids = idea_ids
+        self.vote = None
+        self.http = None
         self.sent_at: dict[int, float] = {}
         self.received = dict.fromkeys(idea_ids, 0)
         self.everyone = {idea: asyncio.Event() for idea in idea_ids}
@@ -255,6 +366,7 @@ class Audience:
         self.round_trips: dict[int, float] = {}
         self.clients: list = []
         self.dropped = 0  # connections the server let die (missed pings)
+        self.rss_before = self.rss_after = 0
 
     def on_activity(self, envelope) -> None:
         now = time.perf_counter()
@@ -272,28 +384,27 @@ class Audience:
         if not self.closing:
             self.dropped += 1
 
-    closing = False
-
     async def connect(self) -> None:
         import socketio
 
-        for cookie in self.cookies:
+        self.rss_before = self.served.rss_bytes()
+        urls = self.served.urls
+        for n, cookie in enumerate(self.cookies):
             client = socketio.AsyncClient(reconnection=False)
             client.on("activity", self.on_activity)
             client.on("disconnect", self.on_disconnect)
-            self.clients.append((client, cookie))
+            self.clients.append((client, cookie, urls[n % len(urls)]))  # sticky, spread
         for start in range(0, len(self.clients), CONNECT_BATCH):
             await asyncio.gather(
                 *(
                     client.connect(
-                        self.url,
-                        headers={"Cookie": cookie},
-                        transports=["websocket"],
-                        wait_timeout=30,
+                        url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=60
                     )
-                    for client, cookie in self.clients[start : start + CONNECT_BATCH]
+                    for client, cookie, url in self.clients[start : start + CONNECT_BATCH]
                 )
             )
+        await asyncio.sleep(2.0)  # let the connect burst (presence updates) settle
+        self.rss_after = self.served.rss_bytes()
 
     async def vote_once(self, idea: int) -> None:
         """One vote, then wait (boundedly) until every client has it."""
@@ -306,19 +417,22 @@ class Audience:
     async def disconnect(self) -> None:
         self.closing = True
         await asyncio.gather(
-            *(client.disconnect() for client, _ in self.clients), return_exceptions=True
+            *(client.disconnect() for client, _, _ in self.clients), return_exceptions=True
         )
+        if self.http is not None:
+            await self.http.close()
 
-    def result(self, server: str) -> Result:
+    def result(self) -> Result:
         measured = self.idea_ids[WARMUP_VOTES:]
+        clients = len(self.cookies)
         return Result(
             self.kind,
-            server,
-            len(self.cookies),
+            clients,
             len(measured),
             [lat for idea in measured for lat in self.latencies[idea]],
             [self.round_trips[i] for i in measured if i in self.round_trips],
             self.dropped,
+            (self.rss_after - self.rss_before) / clients if clients else float("nan"),
         )
 
 
@@ -353,78 +467,55 @@ async def bare_voter(url: str):
     return http, vote
 
 
-async def keep_logging_in(url: str, email: str, per_second: float, stop: asyncio.Event):
-    """People arriving at the board meanwhile: each login verifies an argon2 hash
-    (~0.2 s of CPU), the heaviest request the board has."""
-    import aiohttp
-
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        for _ in range(10_000):  # bounded; stops with the votes
-            if stop.is_set():
-                return
-            async with http.post(
-                f"{url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}
-            ) as response:
-                assert response.status == 200, await response.text()
-            with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 1 / per_second)
-
-
-async def measure_pair(
-    urls: dict[str, str], setup: BoardSetup, clients: int, votes: int, logins_per_second: float = 0
-) -> dict[str, Audience]:
-    """Both servers at once, votes alternating between them, so that whatever else the
-    machine is doing weighs on the floor and on the board alike."""
-    ideas = setup.idea_ids[: votes + WARMUP_VOTES]
-    board_http, board_vote = await board_voter(urls["board"], setup.voter_email)
-    bare_http, bare_vote = await bare_voter(urls["bare"])
-    audiences = {
-        "bare": Audience("bare", urls["bare"], ["bench=1"] * clients, bare_vote, ideas),
-        "board": Audience("board", urls["board"], setup.cookies[:clients], board_vote, ideas),
-    }
+async def measure(audiences: list[Audience], boards: dict[str, BoardSetup], votes: int) -> None:
+    """Every server at once, votes taking turns between them, so that whatever else the
+    machine is doing weighs on the floors and on the board alike."""
     try:
-        for audience in audiences.values():
-            await audience.connect()
-        await asyncio.sleep(1.0)  # let the presence updates of the connect burst pass
-        stop = asyncio.Event()
-        logins = (
-            asyncio.create_task(
-                keep_logging_in(urls["board"], setup.voter_email, logins_per_second, stop)
-            )
-            if logins_per_second
-            else None
-        )
-        for n, idea in enumerate(ideas):
-            order = ("bare", "board") if n % 2 == 0 else ("board", "bare")
-            for kind in order:
-                await audiences[kind].vote_once(idea)
-                await asyncio.sleep(PAUSE_BETWEEN_VOTES)
-        stop.set()
-        if logins is not None:
-            await logins
-    finally:
-        for audience in audiences.values():
-            await audience.disconnect()
-        await board_http.close()
-        await bare_http.close()
-    return audiences
-
-
-def bench_pair(
-    server: str, clients: int, votes: int, logins_per_second: float = 0
-) -> dict[str, Result]:
-    with tempfile.TemporaryDirectory(prefix="board-bench-") as tmp:
-        setup = prepare_board(Path(tmp), clients, votes + WARMUP_VOTES)
-        with (
-            running_server("bare", server, clients, dict(os.environ)) as bare_url,
-            running_server("board", server, clients, setup.env) as board_url,
-        ):
-            audiences = asyncio.run(
-                measure_pair(
-                    {"bare": bare_url, "board": board_url}, setup, clients, votes, logins_per_second
+        for audience in audiences:
+            setup = boards.get(audience.kind)
+            if setup is not None:  # the voter logs in on the first process
+                audience.http, audience.vote = await board_voter(
+                    audience.served.urls[0], setup.voter_email
                 )
-            )
-    return {kind: audience.result(server) for kind, audience in audiences.items()}
+            else:
+                audience.http, audience.vote = await bare_voter(audience.served.urls[0])
+            await audience.connect()
+        ideas = audiences[0].idea_ids[: votes + WARMUP_VOTES]
+        for n, idea in enumerate(ideas):
+            turn = n % len(audiences)
+            for audience in audiences[turn:] + audiences[:turn]:
+                await audience.vote_once(idea)
+                await asyncio.sleep(PAUSE_BETWEEN_VOTES)
+    finally:
+        for audience in audiences:
+            await audience.disconnect()
+
+
+def bench_round(
+    clients: int, votes: int, setups: list[str], floors: bool, tmp: Path
+) -> dict[str, Result]:
+    """One K: the board in each setup, and (with `floors`) Flask-SocketIO and Node."""
+    taken: set[int] = set()
+    ideas = votes + WARMUP_VOTES
+    with ExitStack() as stack:
+        boards: dict[str, BoardSetup] = {}
+        audiences: list[Audience] = []
+        for name in setups:
+            processes = 1 if name == "single" else os.cpu_count() or 2
+            url = stack.enter_context(database("sqlite" if processes == 1 else "postgres", tmp))
+            setup = prepare_board(name, url, tmp, processes, clients, ideas)
+            served = stack.enter_context(board_server(setup, processes, clients, taken))
+            boards[served.kind] = setup
+            audiences.append(Audience(served, setup.cookies, setup.idea_ids))
+        if floors:  # the boards' fresh databases number their ideas 1..N too
+            ids = audiences[0].idea_ids if audiences else list(range(1, ideas + 1))
+            for served in (
+                stack.enter_context(bare_server(clients, taken)),
+                stack.enter_context(node_server(taken)),
+            ):
+                audiences.append(Audience(served, ["bench=1"] * clients, ids))
+        asyncio.run(measure(audiences, boards, votes))
+        return {audience.kind: audience.result() for audience in audiences}
 
 
 # ---- report -----------------------------------------------------------------------------
@@ -432,75 +523,105 @@ def bench_pair(
 
 def describe_machine() -> str:
     cpu = platform.processor() or platform.machine()
-    try:
+    with suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    memory = ""
+    with suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    node = subprocess.run(
+        [shutil.which("node") or "node", "--version"], capture_output=True, text=True
+    ).stdout.strip()
     return (
-        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"load average before the run {load}"
+        f"{os.cpu_count()} cores ({cpu}){memory}, Python {platform.python_version()}, Node {node}"
     )
+
+
+def load() -> str:
+    return "load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def print_result(result: Result) -> None:
     s = result.summary()
     print(
-        f"  K={s['clients']:<4} {s['kind']:<5} p50 {s['p50_ms']:7.1f} ms   "
+        f"  K={s['clients']:<5} {s['kind']:<26} p50 {s['p50_ms']:7.1f} ms   "
         f"p95 {s['p95_ms']:7.1f} ms   max {s['max_ms']:7.1f} ms   "
         f"delivered {s['delivered'] * 100:6.2f} % ({s['deliveries']}/{result.expected})   "
+        f"{s['kib_per_client']:6.1f} KiB/client   "
         f"(vote request p50 {s['request_p50_ms']:.1f} ms"
         + (f", {s['dropped_connections']} connections dropped)" if result.dropped else ")"),
         flush=True,
     )
 
 
+def print_ratios(clients: int, results: dict[str, Result]) -> list[tuple]:
+    verdicts = []
+    node, bare = results.get("node"), results.get("flask-socketio")
+    for kind, result in results.items():
+        if not kind.startswith("board"):
+            continue
+        p95 = result.percentile(0.95)
+        complete = len(result.latencies) == result.expected
+        parts = []
+        if node is not None:
+            parts.append(f"/ Node p95 = {p95 / node.percentile(0.95):.2f}")
+        if bare is not None:
+            parts.append(f"/ Flask-SocketIO p95 = {p95 / bare.percentile(0.95):.2f}")
+        print(f"  K={clients:<5} {kind} p95 " + ", ".join(parts), flush=True)
+        ratio = p95 / node.percentile(0.95) if node is not None else float("nan")
+        verdicts.append((clients, kind, ratio, complete))
+    return verdicts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", default="100,500", help="comma-separated K values")
+    parser.add_argument("--clients", default="500,1000", help="comma-separated K values")
     parser.add_argument("--votes", type=int, default=30, help="E votes per K")
     parser.add_argument(
-        "--servers",
-        default="gunicorn",
-        help="comma-separated: gunicorn (threads), werkzeug (threads), gevent",
+        "--board-setups",
+        default="cluster",
+        help="comma-separated: cluster (one gunicorn per core, PostgreSQL + Redis), "
+        "single (one gunicorn on SQLite)",
     )
-    parser.add_argument(
-        "--logins-per-second",
-        type=float,
-        default=0,
-        help="people logging in to the board during the votes (argon2 load)",
-    )
+    parser.add_argument("--hold", type=int, default=2000, help="clients to hold (0: skip)")
+    parser.add_argument("--hold-votes", type=int, default=10)
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = parser.parse_args(argv)
     logging.getLogger("engineio.client").setLevel(logging.CRITICAL)  # counted instead
+    logging.getLogger("socketio.client").setLevel(logging.CRITICAL)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # K sockets on each side
+    install_node_server()
+    setups = [s for s in args.board_setups.split(",") if s]
 
     print(f"Fan-out benchmark on {describe_machine()}", flush=True)
     results: list[Result] = []
     verdicts = []
-    for server in args.servers.split(","):
-        print(f"\nserver: {server}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="board-bench-") as tmp:
         for clients in (int(k) for k in args.clients.split(",")):
-            pair = bench_pair(server, clients, args.votes, args.logins_per_second)
-            for kind in ("bare", "board"):
-                results.append(pair[kind])
-                print_result(pair[kind])
-            ratio = pair["board"].percentile(0.95) / pair["bare"].percentile(0.95)
-            delivered = len(pair["board"].latencies) == pair["board"].expected
-            print(f"  K={clients:<4} board p95 / floor p95 = {ratio:.2f}", flush=True)
-            verdicts.append((server, clients, ratio, delivered))
-    print("\nTargets: 100 % delivered, board p95 <= 1.5 x floor p95 at K=500")
-    for server, clients, ratio, delivered in verdicts:
-        if clients == 500:
-            ok = delivered and ratio <= 1.5
-            print(
-                f"  {server}: {'met' if ok else 'MISSED'} (ratio {ratio:.2f}, "
-                f"{'all' if delivered else 'NOT all'} delivered)"
-            )
+            print(f"\nK = {clients} ({load()} at the start)", flush=True)
+            round_ = bench_round(clients, args.votes, setups, True, Path(tmp))
+            for result in round_.values():
+                results.append(result)
+                print_result(result)
+            verdicts += print_ratios(clients, round_)
+        if args.hold:
+            print(f"\nHolding {args.hold} clients on the board ({load()} at the start)")
+            held = bench_round(args.hold, args.hold_votes, setups[:1], False, Path(tmp))
+            for result in held.values():
+                results.append(result)
+                print_result(result)
+    print("\nTarget: 100 % delivered and board p95 <= Node socket.io p95")
+    for clients, kind, ratio, complete in verdicts:
+        ok = complete and ratio <= 1.0
+        print(
+            f"  K={clients} {kind}: {'met' if ok else 'MISSED'} (board / Node {ratio:.2f}, "
+            f"{'all' if complete else 'NOT all'} delivered)"
+        )
+    print(f"({load()} at the end)")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([r.summary() for r in results], indent=2))

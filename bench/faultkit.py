@@ -181,6 +181,15 @@ class BoardProcess:
             pass
         return float("nan")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the process used so far."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
     def kill(self) -> None:
         """SIGKILL: no atexit, no clean-up, as a crash or the OOM killer."""
         if self.process.poll() is None:

@@ -15,6 +15,7 @@ from board.db import Database, close_request_session, db_for_request
 from board.errorhandlers import register_error_handlers
 from board.i18n import init_i18n
 from board.mail import start_mail_sender
+from board.privacy import init_privacy
 from board.ratelimit import init_ratelimit
 from board.realtime import init_realtime
 from board.scheduler import start_phase_scheduler
@@ -89,6 +90,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
 
     init_compression(app)  # registered before security: runs after it, on the final body
     init_security(app, settings)
+    init_privacy(app)  # after security: a revoked session is dropped before anyone looks
 
     register_cli(app)
 

@@ -73,7 +73,7 @@ def render_markdown_command():
     """Re-render the stored HTML of every idea and comment (after the renderer changed)."""
     engine = current_app.extensions["board_db"].engine
     with engine.begin() as connection:
-        count = tallies.render_all(connection)
+        count = tallies.render_all(connection, tallies.all_handles(connection))
     click.echo(f"Rendered {count} texts.")
 
 
@@ -191,7 +191,7 @@ def webhooks_add(url, fmt, secret, events):
     types = [t.strip() for t in events.split(",") if t.strip()]
     with _session() as session:
         try:
-            hook = webhooks.add_webhook(session, url, fmt, secret, types)
+            hook = webhooks.add_webhook(session, url, fmt, secret, types, actor=None)
         except BoardError as error:
             raise click.ClickException(error.message) from None
         click.echo(f"Added webhook {hook.id}: {hook.format} → {hook.url}")
@@ -212,7 +212,7 @@ def webhooks_list():
 def webhooks_remove(webhook_id):
     """Stop sending to a webhook."""
     with _session() as session:
-        if not webhooks.remove_webhook(session, webhook_id):
+        if not webhooks.remove_webhook(session, webhook_id, actor=None):
             raise click.ClickException(f"No webhook {webhook_id}.")
         click.echo(f"Removed webhook {webhook_id}.")
 

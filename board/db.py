@@ -4,14 +4,25 @@ SQLite runs in WAL mode with a busy timeout, and every write transaction starts 
 BEGIN IMMEDIATE: pysqlite's deferred BEGIN would turn a read-then-write into an instant
 "database is locked" that the busy timeout never waits for. Read-only work (GET requests)
 uses `read_engine`, whose transactions stay deferred so readers never queue behind writers.
+
+Nobody waits for a turn while holding something others wait for (found by the day of
+load, docs/reliability.md): a SQLite writer takes its turn in the write queue *before* it
+takes a pooled connection, a write request checks its login in a short read transaction
+before its write transaction begins, and the server's own checks (bench: the publisher's
+session check) use a connection of their own, never the request pool.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # PostgreSQL down or unreachable: a request gets its 503 after these, never hangs.
@@ -59,6 +70,9 @@ class WriteQueue:
         self._next_ticket = 0
         self._serving = 0
         self._abandoned: set[int] = set()
+        # A turn a session took for this thread before it had a connection: the
+        # connection's BEGIN adopts it instead of queueing again (see take_turn).
+        self._early = threading.local()
 
     def acquire(self, timeout: float) -> bool:
         with self._condition:
@@ -77,11 +91,40 @@ class WriteQueue:
             self._skip_abandoned()
             self._condition.notify_all()
 
+    def take_turn(self, timeout: float) -> None:
+        """Wait for this thread's turn now, before a connection is taken from the pool.
+
+        A writer that waited with a pooled connection in hand took it from everyone
+        else: at 100 writes/s the queue's waiters held all 40 connections while the
+        publisher of the last commit waited for one (docs/reliability.md)."""
+        if getattr(self._early, "turn", None) is None:
+            self._early.turn = self.acquire(timeout)
+
+    def adopt_turn(self) -> bool | None:
+        """The turn take_turn got for this thread (True, or False if its wait ran out),
+        handed to the connection that begins now; None when there is none."""
+        turn = getattr(self._early, "turn", None)
+        self._early.turn = None
+        return turn
+
+    def drop_turn(self) -> None:
+        """A session ended without a connection beginning: give its early turn back."""
+        if self.adopt_turn():
+            self.release()
+
     def _skip_abandoned(self) -> None:
         while self._serving in self._abandoned:
             self._abandoned.discard(self._serving)
             self._serving += 1
         self._condition.notify_all()
+
+
+_write_queues: weakref.WeakKeyDictionary[Engine, WriteQueue] = weakref.WeakKeyDictionary()
+
+
+def write_queue_of(engine: Engine) -> WriteQueue | None:
+    """The write queue of a SQLite engine made by make_engine (None for PostgreSQL)."""
+    return _write_queues.get(engine)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -98,12 +141,17 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    _write_queues[engine] = queue
+
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         if connection.get_execution_options().get("board_read_only"):
             connection.exec_driver_sql("BEGIN")
             return
-        if queue.acquire(SQLITE_BUSY_TIMEOUT_MS / 1000):
+        turn = queue.adopt_turn()
+        if turn is None:
+            turn = queue.acquire(SQLITE_BUSY_TIMEOUT_MS / 1000)
+        if turn:
             connection.info["board_write_turn"] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -127,13 +175,78 @@ class Database:
         self.read_engine = self.engine.execution_options(board_read_only=True)
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
         self.ReadSession = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._own_engine: Engine | None = None
+        self._own_engine_lock = threading.Lock()
+        queue = write_queue_of(self.engine)
+        if queue is not None:
+            _take_turns_before_connecting(self.Session, queue)
 
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
+    def own_connection_engine(self) -> Engine:
+        """A one-connection engine of its own, for the server's checks that run while a
+        request thread holds a pooled connection (the publisher's session check after a
+        commit): waiting for the request pool there is how 500 clients at 100 writes/s
+        froze the server (docs/reliability.md). Read-only; callers serialise its use."""
+        if make_url(self.url).database in (None, "", ":memory:"):
+            return self.read_engine  # an in-memory database exists in its own engine only
+        with self._own_engine_lock:
+            if self._own_engine is None:
+                self._own_engine = make_engine(self.url, pool_size=1, max_overflow=0)
+            return self._own_engine.execution_options(board_read_only=True)
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._own_engine is not None:
+            self._own_engine.dispose()
+
+
+def _take_turns_before_connecting(factory: sessionmaker, queue: WriteQueue) -> None:
+    """A SQLite write session waits for its turn when its transaction starts, before
+    the pool hands it a connection (WriteQueue.take_turn); a session marked with
+    `reads_first` starts with a deferred read transaction instead."""
+
+    @event.listens_for(factory, "after_transaction_create")
+    def turn_first(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None and not session.info.get(_READ_FIRST):
+            queue.take_turn(SQLITE_BUSY_TIMEOUT_MS / 1000)
+
+    @event.listens_for(factory, "after_transaction_end")
+    def turn_unused(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:
+            queue.drop_turn()
+
+
+_READ_FIRST = "board_reads_first"
+
+
+def reads_first(session: Session, lookup: Callable[[Session], T]) -> T:
+    """Run `lookup` (reads only) before a write request's write transaction begins.
+
+    On SQLite a write session starts BEGIN IMMEDIATE at its first statement and holds the
+    one write lock until it commits; the login check at the start of every write request
+    (ended session, the person) would hold it through the whole request. Here the lookup
+    runs in a deferred read transaction that ends at once (committed: the objects it loaded
+    stay loaded and in the session), and the write transaction begins with the first
+    statement after it. Elsewhere (a reader, PostgreSQL, a transaction already open) the
+    lookup simply runs."""
+    if (
+        session.in_transaction()
+        or write_queue_of(session.get_bind()) is None
+        or session.get_bind().get_execution_options().get("board_read_only")
+    ):
+        return lookup(session)
+    session.info[_READ_FIRST] = True
+    try:
+        session.connection(execution_options={"board_read_only": True})
+    finally:
+        session.info.pop(_READ_FIRST, None)
+    try:
+        return lookup(session)
+    finally:
+        session.commit()
 
 
 def request_session(read_only: bool = False) -> Session:

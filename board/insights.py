@@ -1,7 +1,10 @@
 """Where help is needed, and is the task force really flat? The facilitator's numbers.
 
 Everything here is counted, never attributed to a vote: the report says how many votes a
-person or a department gave in a week, never which idea a vote went to. Ideas of a running
+person or a department gave in a week, never which idea a vote went to. Votes never feed
+a person's "last active": every vote leaves a public `idea.votes_changed` with its exact
+time, and a last-active time equal to it would name the idea that person voted for. So
+quietness counts posts, comments and task work only, and is reported in whole days. Ideas of a running
 challenge whose tallies are hidden are left out of "no vote or comment yet", since listing
 them would give away that they have no votes.
 """
@@ -92,10 +95,10 @@ def _activity(session: Session, since: datetime, now: datetime) -> list[tuple[st
 
 
 def _last_active(session: Session) -> dict[int, datetime]:
-    """When each person last did anything on the board (posted, voted, commented, worked)."""
+    """When each person last posted, commented or worked on a task. Never their votes:
+    see the module's docstring. For sorting and whole days only, never shown as a time."""
     sources = [
         (Idea.author_id, Idea.created_at),
-        (Vote.user_id, Vote.created_at),
         (Comment.author_id, Comment.created_at),
         (Task.created_by_id, Task.created_at),
         (Task.claimed_by_id, Task.claimed_at),
@@ -259,7 +262,6 @@ def _quiet_people(
         result.append(
             {
                 "person": _person(person),
-                "last_active": clock.iso(seen),
                 "quiet_days": _days(now, seen),
                 "joined": clock.iso(person.created_at),
                 "nudge": _nudge(viewer, person, {"to_user_id": person.id}, message),
@@ -291,12 +293,12 @@ def _quiet_departments(
             {
                 "department": department_dict(department),
                 "people": len(members),
-                "last_active": clock.iso(latest),
                 "quiet_days": _days(now, latest),
                 "nudge": {"target": {"department_id": department.id}, "message": message},
             }
         )
-    result.sort(key=lambda row: (row["last_active"] is not None, row["last_active"] or ""))
+    # Never active first, then the longest quiet.
+    result.sort(key=lambda row: (row["quiet_days"] is not None, -(row["quiet_days"] or 0)))
     return result
 
 

@@ -39,6 +39,7 @@ INSTANT_GAP = timedelta(minutes=1)  # at most one instant mail per person per mi
 STALE_SENDING = timedelta(minutes=10)  # a row left in `sending` this long: its sender died
 MAX_ATTEMPTS = 12
 LOOP_SECONDS = 10
+FREE_TASKS = 8  # tasks a digest offers
 _wake = threading.Event()
 notifications.add_waker(_wake.set)
 
@@ -212,16 +213,40 @@ def _digest_context(session: Session, user: User, since: datetime) -> dict | Non
     if not new and not prompts:
         return None
     items = _items(session, user, rows)
-    free_tasks = session.scalars(
-        select(Task).where(Task.status == "open").order_by(Task.id.desc()).limit(5)
-    ).all()
     return {
         "items": items,
         "mentions": [i for i in items if i["kind"] == "mention"],
         "others": [i for i in items if i["kind"] != "mention"],
         "prompts": prompts,
-        "free_tasks": free_tasks,
+        "free_tasks": free_tasks(session, user),
     }
+
+
+def free_tasks(session: Session, user: User, limit: int = FREE_TASKS) -> list[dict]:
+    """Work a person could take on: tasks whose claimant asked for a second pair of hands
+    first (newest ask first, never their own), then open tasks (newest first)."""
+    wanted = session.scalars(
+        select(Task)
+        .where(
+            Task.status == "claimed",
+            Task.help_wanted.is_(True),
+            Task.claimed_by_id != user.id,
+        )
+        .order_by(Task.updated_at.desc(), Task.id.desc())
+        .limit(limit)
+    ).all()
+    open_ = session.scalars(
+        select(Task).where(Task.status == "open").order_by(Task.id.desc()).limit(limit)
+    ).all()
+    return [
+        {
+            "id": task.id,
+            "title": task.title,
+            "help_wanted": task.status == "claimed",
+            "claimant": task.claimed_by.display_name if task.claimed_by is not None else None,
+        }
+        for task in [*wanted, *open_][:limit]
+    ]
 
 
 def queue_digests(session: Session, app: Flask, period: str, *, force: bool = False) -> int:

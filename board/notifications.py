@@ -30,7 +30,6 @@ from models import (
     Follow,
     Idea,
     Notification,
-    Task,
     User,
     UTCDateTime,
     Vote,
@@ -48,7 +47,9 @@ TEXTS = {
     "comment": N_("%(name)s commented on “%(title)s”"),
     "task_claimed": N_("%(name)s claimed “%(task)s” of “%(title)s”"),
     "task_completed": N_("%(name)s completed “%(task)s” of “%(title)s”"),
-    "idea_done": N_("“%(title)s” is done: every task is complete"),
+    "idea_done": N_("%(name)s marked “%(title)s” as done"),
+    # Rows written before the status rule (an idea was "done" with its last task).
+    "idea_done_tasks": N_("“%(title)s” is done: every task is complete"),
     "published": N_("“%(title)s” went live on %(channel)s"),
     "prompt": N_("New prompt: “%(prompt)s”"),
     "challenge": N_("New challenge: “%(prompt)s”"),
@@ -339,11 +340,11 @@ def _on_task(session: Session, envelope: dict, actor: User | None) -> None:
             data=data,
         )
     elif type_ == "task.completed":
-        statuses = list(session.scalars(select(Task.status).where(Task.idea_id == idea_id)))
-        done = bool(statuses) and all(status == "done" for status in statuses)
+        # Never `idea_done` here: an idea is done when it went live or its author says so
+        # (board/ideas.py _idea_status), not when the tasks written down so far are.
         notify(
             session,
-            "idea_done" if done else "task_completed",
+            "task_completed",
             followers(session, idea_id),
             actor=actor,
             idea_id=idea_id,
@@ -439,6 +440,8 @@ def notification_text(row: Notification, language: str | None) -> str:
         key = "challenge"
     elif row.kind == "phase":
         key = "phase_closed" if data.get("phase") == "closed" else "phase_voting"
+    elif row.kind == "idea_done" and row.task_id is not None:
+        key = "idea_done_tasks"
     name = row.actor.display_name if row.actor is not None else translate(SOMEONE, language)
     params = {
         "name": name,

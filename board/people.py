@@ -463,7 +463,7 @@ def create_user(
 
 def set_language(session: Session, actor: User, language: str | None) -> User:
     """A person's own language for pages and messages; None follows the browser."""
-    policy.require(actor, "profile.edit", actor)
+    policy.require(actor, "profile.settings", actor)
     if language not in (None, *LANGUAGES):
         raise Invalid(
             "Some fields are missing or invalid.",

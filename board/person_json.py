@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from board.privacy import current_mask
 from models import Department, User
 
 SHAPES: dict[str, tuple[str, ...]] = {
@@ -43,7 +44,9 @@ def person_dict(user: User | Any | None, shape: str = "person") -> dict | None:
     if user is None:
         return None
     fields = SHAPES[shape]
-    return {
+    shown = {
         field: department_dict(user.department) if field == "department" else getattr(user, field)
         for field in fields
     }
+    mask = current_mask()  # works-council mode: an observer sees departments, not people
+    return shown if mask is None or user.id == mask.viewer_id else mask.person(shown)

@@ -32,7 +32,6 @@ WRITE_ACTIONS = {
     "prompt.create",
     "nudge.send",
     "nudge.read",
-    "profile.edit",
     # Following an idea exists to be notified; observers receive nothing but their summary.
     "idea.follow",
     "invite.create",
@@ -67,10 +66,17 @@ FACILITATOR_ACTIONS = {
 }
 # Reading the public board: everyone logged in.
 READ_ACTIONS = {"board.read", "feed.read", "feed.token", "calendar.read", "calendar.token"}
-# A person's own settings (handle, e-mail notifications, language), their own inbox and
-# their own account (name, department, password, sessions): everyone logged in, observers
-# included, and only ever their own; none of it changes the board.
-OWN_ACTIONS = {"profile.settings", "notifications.read", "account.edit"}
+# A person's own settings (language, handle, e-mail notifications), their own inbox, their
+# own account (name, department, password, sessions) and their own data (export, erasure):
+# everyone logged in, observers included, and only ever their own; none of it changes
+# the board. "profile.settings" is the one action every personal-settings form asks for.
+OWN_ACTIONS = {
+    "profile.settings",
+    "notifications.read",
+    "account.edit",
+    "account.export",
+    "account.erase",
+}
 ACTIONS = WRITE_ACTIONS | FACILITATOR_ACTIONS | READ_ACTIONS | OWN_ACTIONS
 # The API endpoints that answer without a session (the contract's list); every other one
 # needs a login.
@@ -153,6 +159,16 @@ def receives_notifications(user: Any) -> bool:
     """Who is told of things as they happen: people taking part. Observers receive only
     their weekly summary (if they ask for it), former members nothing."""
     return user is not None and user.role != OBSERVER and user.is_active
+
+
+def sees_names(viewer: Any, observers_see_names: bool) -> bool:
+    """Whether `viewer` sees other people by name. Members and the facilitator always do
+    (they are peers); observers (department heads) do unless the board runs in
+    works-council mode (BOARD_OBSERVERS_SEE_NAMES=0), where every person appears to them
+    only as their department."""
+    if not _is_logged_in(viewer):
+        return False
+    return viewer.role != OBSERVER or observers_see_names
 
 
 def event_visible_to(user: Any, private: bool, recipient_ids: set[int]) -> bool:

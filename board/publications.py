@@ -3,7 +3,8 @@
 Any member records a publication (it is a fact about the world, not a claim on work);
 the idea then counts as done. Its author may also mark it done without one (a talk, an
 internal change), and take that back. Followers hear of a publication through the
-`idea.published` event, which the notifications turn into a `published` notice.
+`idea.published` event, which the notifications turn into a `published` notice, and of
+the author marking it done by an `idea_done` notice.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from board import clock, events, policy
+from board import clock, events, notifications, policy
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_
 from board.ideas import _get_idea, public_idea, serialize_ideas
@@ -90,5 +91,15 @@ def mark_done(session: Session, actor: User, idea_id: int, done: bool) -> dict:
     session.flush()
     data = serialize_ideas(session, [idea], actor)[0]
     events.record(session, "idea.updated", actor, {"idea": public_idea(data)})
+    if done and not data["publications"]:
+        # It becomes done now (a published idea already was: its followers heard "published").
+        notifications.notify(
+            session,
+            "idea_done",
+            notifications.followers(session, idea.id),
+            actor=actor,
+            idea_id=idea.id,
+            data={"title": idea.title},
+        )
     session.commit()
     return data

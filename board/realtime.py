@@ -71,6 +71,10 @@ class Live:
         self.multi_process = settings.message_queue is not None
         self.connections: dict[str, Connection] = {}
         self._lock = threading.Lock()
+        # The checks below run right after a commit, while the committing request still
+        # holds its pooled connection: they read through a connection of their own, one
+        # check at a time, and never wait for the request pool (docs/reliability.md).
+        self._check_lock = threading.Lock()
         self._background = not settings.testing
         self._started = False
         self._people_revision: tuple | None = None
@@ -114,9 +118,9 @@ class Live:
         with self._lock:
             if not self.connections:
                 return []
-        with self.database.ReadSession() as session:
+        with self._check_lock, self._own_connection() as connection:
             revision = tuple(
-                session.execute(
+                connection.execute(
                     select(func.count(User.id), func.coalesce(func.sum(User.session_version), 0))
                 ).one()
             )
@@ -133,10 +137,10 @@ class Live:
         if not connections:
             return []
         ids = {c.user_id for c in connections.values()}
-        with self.database.ReadSession() as session:
+        with self._check_lock, self._own_connection() as connection:
             current = {
                 uid: (version, active)
-                for uid, version, active in session.execute(
+                for uid, version, active in connection.execute(
                     select(User.id, User.session_version, User.active).where(User.id.in_(ids))
                 )
             }
@@ -148,6 +152,9 @@ class Live:
         for sid in stale:
             _end_local_socket(socketio.server, sid)
         return stale
+
+    def _own_connection(self):
+        return self.database.own_connection_engine().connect()
 
     def _start_background(self) -> None:
         if not self._background or self._started:

@@ -19,15 +19,15 @@ import logging
 import secrets
 from datetime import timedelta
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask import session as cookie_session
 from flask.json.provider import DefaultJSONProvider
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from board import accounts, clock, events
-from board.db import db_for_request
+from board.db import db_for_request, reads_first
 from board.settings import Settings
 from models import EndedSession
 
@@ -84,12 +84,24 @@ def revoke_session(board_sid: str | None, lifetime_seconds: int) -> None:
     if session.get(EndedSession, board_sid) is None:
         session.add(EndedSession(board_sid=board_sid, expires_at=expires))
     session.commit()
+    _ended_in_request()[board_sid] = True
 
 
 def session_revoked(board_sid: str | None) -> bool:
+    """Whether this login was ended; asked once per request (the before-request check
+    and the user loader share the answer)."""
     if not board_sid:
         return False
-    return db_for_request().get(EndedSession, board_sid) is not None
+    known = _ended_in_request()
+    if board_sid not in known:
+        known[board_sid] = db_for_request().get(EndedSession, board_sid) is not None
+    return known[board_sid]
+
+
+def _ended_in_request() -> dict[str, bool]:
+    if "board_ended_sessions" not in g:
+        g.board_ended_sessions = {}
+    return g.board_ended_sessions
 
 
 def forget_ended_sessions(session, now) -> int:
@@ -146,10 +158,22 @@ def _end_sockets_of(board_sid: str | None) -> None:
         events.end_sockets(events.session_room(board_sid))
 
 
-def _drop_revoked_session():
-    # A replayed copy of a logged-out cookie is emptied before anything reads it.
-    if session_revoked(cookie_session.get("board_sid")):
-        cookie_session.clear()
+def _check_login():
+    """Before each request: a replayed copy of a logged-out cookie is emptied before
+    anything reads it, and the person is loaded. Both reads run in one short read
+    transaction before a write request's own transaction (db.reads_first): on SQLite a
+    write request would otherwise hold the one write lock from its login check on."""
+    board_sid = cookie_session.get("board_sid")
+    if not board_sid or request.endpoint == "static":
+        return
+
+    def lookup(_session):
+        if session_revoked(board_sid):
+            cookie_session.clear()
+        else:
+            current_user._get_current_object()  # noqa: SLF001 - Flask-Login loads the person
+
+    reads_first(db_for_request(), lookup)
 
 
 class SafeJSONProvider(DefaultJSONProvider):
@@ -169,4 +193,4 @@ def init_security(app: Flask, settings: Settings) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.json = SafeJSONProvider(app)
     app.after_request(add_security_headers)
-    app.before_request(_drop_revoked_session)
+    app.before_request(_check_login)

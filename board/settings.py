@@ -246,6 +246,12 @@ class Settings:
     password_login: bool = True
     # Registration only for addresses at these domains (invite links let others in).
     allowed_email_domains: tuple[str, ...] = ()
+    # Works-council mode (BOARD_OBSERVERS_SEE_NAMES=0): observers see departments, not names.
+    observers_see_names: bool = True
+    # The fewest people a per-department figure shown to observers may describe.
+    min_group_size: int = 3
+    # Days private nudges, notifications and private events are kept.
+    retention_days: int = 365
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -282,6 +288,9 @@ class Settings:
             allowed_email_domains=tuple(
                 d.lower().lstrip("@") for d in _list(env.get("BOARD_ALLOWED_EMAIL_DOMAINS"))
             ),
+            observers_see_names=_bool(env, "BOARD_OBSERVERS_SEE_NAMES", True),
+            min_group_size=_int(env, "BOARD_MIN_GROUP_SIZE", 3, minimum=1),
+            retention_days=_int(env, "BOARD_RETENTION_DAYS", 365, minimum=1),
         )
 
     @property

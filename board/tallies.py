@@ -111,8 +111,11 @@ def recount_all(connection: Connection) -> int:
     return len(tallies)
 
 
-def render_all(connection: Connection) -> int:
-    """Re-render the stored HTML of every idea and comment; returns how many rows."""
+def render_all(connection: Connection, handles: set[str] | None = None) -> int:
+    """Re-render the stored HTML of every idea and comment; returns how many rows.
+
+    `handles`: the people's handles, so that their @mentions stay links (the CLI passes
+    them; the migration that introduced stored HTML ran before there were handles)."""
     count = 0
     for table in (_ideas, _comments):
         rows = connection.execute(sa.select(table.c.id, table.c.body)).all()
@@ -121,10 +124,19 @@ def render_all(connection: Connection) -> int:
                 table.update()
                 .where(table.c.id == sa.bindparam("row_id"))
                 .values(body_html=sa.bindparam("html")),
-                [{"row_id": row_id, "html": render_markdown(body)} for row_id, body in rows],
+                [
+                    {"row_id": row_id, "html": render_markdown(body, handles)}
+                    for row_id, body in rows
+                ],
             )
         count += len(rows)
     return count
+
+
+def all_handles(connection: Connection) -> set[str]:
+    """Every person's handle (the users table as it is today)."""
+    users = sa.table("users", sa.column("handle", sa.String))
+    return set(connection.execute(sa.select(users.c.handle)).scalars()) - {None}
 
 
 def backfill(connection: Connection) -> None:

@@ -20,14 +20,16 @@ import urllib.error
 import urllib.request
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from board import clock, events
-from board.errors import Invalid
-from models import Event, Webhook, WebhookDelivery
+from board import clock, events, policy
+from board.errors import FieldMessage, Invalid, NotFound
+from board.i18n import N_
+from models import Event, User, Webhook, WebhookDelivery
 
 log = logging.getLogger(__name__)
 FORMATS = ("json", "slack", "teams", "mattermost")
@@ -35,21 +37,64 @@ GIVE_UP_AFTER = timedelta(hours=3)  # retried for at least an hour, then given u
 STALE_SENDING = timedelta(minutes=5)
 LOOP_SECONDS = 2
 TIMEOUT_SECONDS = 5
+MAX_ID = 2**31 - 1
 
 
-# ---- managing (the CLI) --------------------------------------------------------------------
+# ---- managing (the facilitator's page and the CLI) ------------------------------------------
+
+# What the page offers ticked: new ideas, challenges and their results, completed tasks.
+CHAT_DEFAULT_TYPES = (
+    "idea.created",
+    "idea.published",
+    "prompt.created",
+    "prompt.phase_changed",
+    "task.completed",
+)
+URL_MAX = 2000
+SECRET_MAX = 200
+
+
+def public_event_types() -> list[str]:
+    """Every event type a webhook may receive (private ones never leave the board)."""
+    return sorted(events.EVENT_TYPES - {"nudge.sent"})
+
+
+def _check_manager(actor: User | None) -> None:
+    """`actor` None is IT at the command line (the shell is the permission there)."""
+    if actor is not None:
+        policy.require(actor, "webhooks.manage")
 
 
 def add_webhook(
-    session: Session, url: str, fmt: str, secret: str | None, event_types: list[str]
+    session: Session,
+    url: str,
+    fmt: str,
+    secret: str | None,
+    event_types: list[str],
+    *,
+    actor: User | None,
 ) -> Webhook:
-    if not url.startswith(("http://", "https://")):
-        raise Invalid("The URL must start with http:// or https://.", code="invalid_url")
+    """A new webhook; the facilitator's page passes its user, the CLI None."""
+    _check_manager(actor)
+    url = (url or "").strip()
+    fields: dict[str, str] = {}
+    if (
+        not url.startswith(("http://", "https://"))
+        or len(url) > URL_MAX
+        or any(ch.isspace() for ch in url)
+        or not urlsplit(url).hostname
+    ):
+        fields["url"] = N_("Give the full address, starting with https://.")
     if fmt not in FORMATS:
-        raise Invalid("Unknown format.", code="invalid_format")
+        fields["format"] = FieldMessage("One of: %(choices)s.", choices=", ".join(FORMATS))
+    if secret is not None and len(secret) > SECRET_MAX:
+        fields["secret"] = FieldMessage("At most %(limit)s characters.", limit=SECRET_MAX)
     unknown = [t for t in event_types if t not in events.EVENT_TYPES]
     if unknown:
-        raise Invalid(f"Unknown event types: {', '.join(unknown)}", code="invalid_events")
+        fields["events"] = FieldMessage("Unknown event types: %(types)s", types=", ".join(unknown))
+    if fields:
+        code = "invalid_url" if "url" in fields else "invalid_fields"
+        raise Invalid(_first_problem(fields), code=code, fields=fields)
     hook = Webhook(
         url=url, format=fmt, secret=secret or None, event_types=event_types, created_at=clock.now()
     )
@@ -58,18 +103,100 @@ def add_webhook(
     return hook
 
 
+def _first_problem(fields: dict) -> str:
+    """The English sentence for the CLI (pages show the translated fields)."""
+    name, problem = next(iter(fields.items()))
+    return f"{name}: {problem}"
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def list_webhooks(session: Session) -> list[Webhook]:
     return list(session.scalars(select(Webhook).order_by(Webhook.id)))
 
 
-def remove_webhook(session: Session, webhook_id: int) -> bool:
-    hook = session.get(Webhook, webhook_id)
+def shown_url(url: str) -> str:
+    """The address without its secret part: chat webhook URLs carry their token in the
+    path (Slack, Teams, Mattermost), so the page shows only the host and the last four."""
+    parts = urlsplit(url)
+    rest = url[len(f"{parts.scheme}://{parts.netloc}") :]
+    if len(rest) <= 8:
+        return url
+    return f"{parts.scheme}://{parts.netloc}/…{rest[-4:]}"
+
+
+def webhooks_overview(session: Session, actor: User) -> list[dict]:
+    """The facilitator's page: each webhook, how its deliveries went; never its secret."""
+    _check_manager(actor)
+    hooks = list_webhooks(session)
+    counts: dict[int, dict[str, int]] = {}
+    for hook_id, status, count in session.execute(
+        select(
+            WebhookDelivery.webhook_id, WebhookDelivery.status, func.count(WebhookDelivery.id)
+        ).group_by(WebhookDelivery.webhook_id, WebhookDelivery.status)
+    ):
+        counts.setdefault(hook_id, {})[status] = count
+    last_errors: dict[int, str] = {}
+    for hook_id, error in session.execute(
+        select(WebhookDelivery.webhook_id, WebhookDelivery.last_error)
+        .where(WebhookDelivery.last_error.is_not(None), WebhookDelivery.status != "delivered")
+        .order_by(WebhookDelivery.id.desc())
+        .limit(100)
+    ):
+        last_errors.setdefault(hook_id, error)
+    return [
+        {
+            "id": hook.id,
+            "url": shown_url(hook.url),
+            "format": hook.format,
+            "signed": bool(hook.secret),
+            "event_types": list(hook.event_types or []),
+            "created_at": hook.created_at,
+            "delivered": counts.get(hook.id, {}).get("delivered", 0),
+            "waiting": sum(counts.get(hook.id, {}).get(s, 0) for s in ("pending", "sending")),
+            "failed": counts.get(hook.id, {}).get("failed", 0),
+            "last_error": last_errors.get(hook.id),
+        }
+        for hook in hooks
+    ]
+
+
+def remove_webhook(session: Session, webhook_id: int, *, actor: User | None) -> bool:
+    _check_manager(actor)
+    hook = session.get(Webhook, webhook_id) if 0 < webhook_id <= MAX_ID else None
     if hook is None:
         return False
     session.query(WebhookDelivery).filter(WebhookDelivery.webhook_id == hook.id).delete()
     session.delete(hook)
     session.commit()
     return True
+
+
+def send_test(session: Session, actor: User, webhook_id: int, base_url: str) -> str | None:
+    """POST a test message to the webhook now (the facilitator waits for the answer, at
+    most TIMEOUT_SECONDS): None when it was taken, else what went wrong."""
+    _check_manager(actor)
+    hook = session.get(Webhook, webhook_id) if 0 < webhook_id <= MAX_ID else None
+    if hook is None:
+        raise NotFound("No such webhook.", code="webhook_not_found")
+    text = f"A test from the task-force board: this channel is connected. {base_url}/"
+    if hook.format == "json":
+        payload: dict = {
+            "type": "webhook.test",
+            "at": clock.iso(clock.now()),
+            "actor": events.user_summary(actor),
+            "data": {"message": text},
+        }
+    else:
+        payload = {"text": text}
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        _post(hook, body)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        return str(getattr(error, "reason", None) or error)[:300]
+    return None
 
 
 # ---- queueing, in the change's transaction --------------------------------------------------

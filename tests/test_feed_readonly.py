@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from board import clock
-from models import Base, Nudge, NudgeRecipient, Prompt
+from models import Base, Nudge, NudgeRecipient, Prompt, Webhook
 
 # Every state-changing route and a body that would succeed for a member (so that a refusal
 # can only come from the role). A new write route fails test_the_matrix_covers_every_write_route
@@ -64,6 +64,7 @@ FORMS: dict[tuple[str, str], dict] = {
         "to_user_id": "<member_id>",
     },
     ("POST", "/nudges/<int:nudge_id>/read"): {},
+<<<<<<< HEAD
     ("POST", "/ideas/<int:idea_id>/withdraw"): {},
     ("POST", "/ideas/<int:idea_id>/flag"): {"reason": "off_topic"},
     ("POST", "/ideas/<int:idea_id>/hide"): {"reason": "Observer says no"},
@@ -72,6 +73,11 @@ FORMS: dict[tuple[str, str], dict] = {
     ("POST", "/comments/<int:comment_id>/flag"): {"reason": "guidelines"},
     ("POST", "/comments/<int:comment_id>/hide"): {"reason": "Observer says no"},
     ("POST", "/tasks/<int:task_id>/reopen"): {},
+=======
+    ("POST", "/webhooks"): {"url": "http://127.0.0.1:9/observer", "format": "json", "sign": "1"},
+    ("POST", "/webhooks/<int:webhook_id>/test"): {},
+    ("POST", "/webhooks/<int:webhook_id>/remove"): {},
+>>>>>>> main
 }
 # Writes that touch only the caller's own session or settings, never the board.
 PERSONAL = {
@@ -156,9 +162,10 @@ def board_with_things(app, people_, member, other_member):
             created_at=now,
             recipients=[NudgeRecipient(user_id=mara.id)],
         )
-        session.add_all([prompt, nudge])
+        webhook = Webhook(url="http://127.0.0.1:9/hook", format="json", created_at=now)
+        session.add_all([prompt, nudge, webhook])
         session.commit()
-        prompt_id, nudge_id = prompt.id, nudge.id
+        prompt_id, nudge_id, webhook_id = prompt.id, nudge.id, webhook.id
     idea = member.post(
         "ideas", json={"title": "Existing idea", "body": "", "prompt_id": prompt_id}
     ).get_json()["id"]
@@ -172,6 +179,7 @@ def board_with_things(app, people_, member, other_member):
         "task_id": held,
         "prompt_id": prompt_id,
         "nudge_id": nudge_id,
+        "webhook_id": webhook_id,
         "<member_id>": mara.id,
     }
 

@@ -164,6 +164,38 @@ def test_a_nudge_reaches_a_person_by_mail(mail_app, smtp, team, frozen):
 
 
 @BOTH_DATABASES
+def test_nudges_reach_each_person_by_mail_the_way_they_chose(mail_app, smtp, team, frozen):
+    """A nudge to a department and one to a task's claimant: instant mail at once, the daily
+    digest at its hour, nothing for someone who turned mail off."""
+    _, inbox = smtp
+    nora = make_user(mail_app, "nora", "member", "Marketing")
+    JsonClient(mail_app.test_client()).login(nora.email).patch(
+        "me", json={"email_notifications": "off"}
+    )
+    team["mara"].patch("me", json={"email_notifications": "instant"})
+    marketing = team["mara"].user["department"]["id"]
+    sent = team["sam"].post(
+        "nudges", json={"message": "Who films the fair?", "department_id": marketing}
+    )
+    assert sent.status_code == 201, sent.get_json()
+    task = team["ivan"].post("tasks", json={"title": "Cut the reel"}).get_json()
+    team["ivan"].post(f"tasks/{task['id']}/claim")
+    team["sam"].post("nudges", json={"message": "How is the cut?", "task_id": task["id"]})
+    assert deliver(mail_app) == 1
+    [instant] = inbox.to("mara@example.com")
+    assert instant["Subject"] == "Sam nudged you: Who films the fair?"
+    assert "https://board.example.com/nudges" in parts(instant)[0]
+    assert inbox.to("ivan@example.com") == []  # daily: at the digest hour
+    frozen["t"] = START.replace(hour=7, minute=1)
+    deliver(mail_app, "daily")
+    [digest] = inbox.to("ivan@example.com")
+    assert "Sam nudged you: How is the cut?" in parts(digest)[0]
+    assert "Who films the fair?" not in parts(digest)[0]  # not his department
+    assert inbox.to("nora@example.com") == []
+    assert inbox.to("olga@example.com") == []
+
+
+@BOTH_DATABASES
 def test_the_daily_digest_lists_what_is_new_and_is_skipped_when_nothing_is(
     mail_app, smtp, team, frozen
 ):
@@ -185,6 +217,47 @@ def test_the_daily_digest_lists_what_is_new_and_is_skipped_when_nothing_is(
     frozen["t"] = START + timedelta(days=1, hours=2)
     assert deliver(mail_app, "daily") == 0  # the next day: nothing new, so no mail
     assert len(inbox.to("ivan@example.com")) == 1
+
+
+@BOTH_DATABASES
+def test_the_digest_says_everything_the_issue_promises(mail_app, smtp, team, frozen):
+    """What happened on what I follow, what I was mentioned in, new prompts and challenges
+    with their deadlines, and the tasks still free to claim, help wanted first."""
+    _, inbox = smtp
+    idea = team["ivan"].post("ideas", json={"title": "Reel", "body": "@mara look"}).get_json()
+    team["sam"].post(f"ideas/{idea['id']}/comments", json={"body": "Love it"})
+    team["sam"].post(
+        "prompts",
+        json={
+            "kind": "challenge",
+            "title": "Summer stories",
+            "submissions_close_at": "2030-06-10T12:00:00Z",
+            "voting_close_at": "2030-06-12T12:00:00Z",
+        },
+    )
+    older = team["ivan"].post("tasks", json={"title": "Write captions"}).get_json()
+    held = team["ivan"].post("tasks", json={"title": "Film the booth"}).get_json()
+    team["ivan"].post(f"tasks/{held['id']}/claim")
+    team["ivan"].patch(f"tasks/{held['id']}", json={"help_wanted": True})
+    done = team["ivan"].post("tasks", json={"title": "Book the room"}).get_json()
+    team["ivan"].post(f"tasks/{done['id']}/claim")
+    team["ivan"].post(f"tasks/{done['id']}/complete")
+    assert deliver(mail_app, "daily", force=True) == 3
+    [digest] = inbox.to("mara@example.com")
+    text, html = parts(digest)
+    mentioned = text.index("You were mentioned")
+    following = text.index("On what you follow")
+    assert mentioned < text.index("Ivan mentioned you in “Reel”") < following
+    assert following < text.index("Sam commented on “Reel”")
+    assert "Challenge: Summer stories (ideas until Jun 10, 2030" in text
+    assert "votes until Jun 12, 2030" in text and "votes until Jun 12, 2030" in html
+    tasks = text[text.index("Tasks still free to claim") :]
+    assert tasks.index("Film the booth (help wanted by Ivan)") < tasks.index("Write captions")
+    assert "Book the room" not in tasks
+    assert f"https://board.example.com/tasks/{older['id']}" in tasks
+    assert "help wanted by Ivan" in html
+    [own] = inbox.to("ivan@example.com")  # his own call for help is not offered to him
+    assert "Film the booth" not in parts(own)[0]
 
 
 def test_observers_get_only_the_weekly_summary_if_they_choose_it(mail_app, smtp, team, frozen):

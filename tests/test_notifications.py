@@ -197,7 +197,7 @@ def test_authors_commenters_and_claimants_follow(member, other_member, facilitat
 
 
 @BOTH_DATABASES
-def test_followers_hear_of_comments_claims_completions_and_done(
+def test_followers_hear_of_comments_claims_and_completions(
     member, other_member, facilitator, observer
 ):
     idea = post_idea(member)
@@ -209,11 +209,44 @@ def test_followers_hear_of_comments_claims_completions_and_done(
     other_member.post(f"tasks/{first['id']}/complete")
     other_member.post(f"tasks/{second['id']}/claim")
     other_member.post(f"tasks/{second['id']}/complete")
-    expected = ["idea_done", "task_claimed", "task_completed", "task_claimed", "comment"]
+    # Every task done is not the idea done (board/ideas.py): still in progress, 2 / 2.
+    assert member.get(f"ideas/{idea['id']}").get_json()["status"] == "in_progress"
+    expected = ["task_completed", "task_claimed", "task_completed", "task_claimed", "comment"]
     assert kinds(member) == expected
     assert kinds(facilitator) == expected
     assert kinds(other_member) == []  # all of it was their own doing
     assert kinds(observer) == []
+
+
+@BOTH_DATABASES
+def test_followers_hear_the_idea_is_done_when_its_author_marks_it(
+    member, other_member, facilitator, observer
+):
+    idea = post_idea(member, title="Booth reel")
+    other_member.put(f"ideas/{idea['id']}/follow")
+    facilitator.put(f"ideas/{idea['id']}/follow")
+    assert member.put(f"ideas/{idea['id']}/done").status_code == 200
+    member.put(f"ideas/{idea['id']}/done")  # again: nothing changes, nobody is told twice
+    for follower in (other_member, facilitator):
+        [item] = inbox(follower)["items"]
+        assert (item["kind"], item["text"]) == ("idea_done", "Mara marked “Booth reel” as done")
+        assert item["url"] == f"/ideas/{idea['id']}"
+    assert kinds(member) == [] and kinds(observer) == []
+    member.delete(f"ideas/{idea['id']}/done")
+    member.put(f"ideas/{idea['id']}/done")  # taken back and marked again: told again
+    assert kinds(other_member) == ["idea_done", "idea_done"]
+
+
+def test_a_publication_tells_followers_it_went_live_not_done_twice(member, other_member):
+    idea = post_idea(member, title="Booth reel")
+    other_member.put(f"ideas/{idea['id']}/follow")
+    member.post(
+        f"ideas/{idea['id']}/publications",
+        json={"url": "https://example.com/reel", "channel": "blog"},
+    )
+    assert member.get(f"ideas/{idea['id']}").get_json()["status"] == "done"
+    member.put(f"ideas/{idea['id']}/done")  # it already was done: published says it all
+    assert kinds(other_member) == ["published"]
 
 
 def test_a_mentioned_follower_is_told_once(member, other_member):

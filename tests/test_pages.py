@@ -467,7 +467,7 @@ def test_observers_see_no_control_that_writes(browse, story):
         assert WRITE_FORM_ACTIONS.findall(html) == [], page
         assert 'data-action="claim"' not in html and 'data-action="vote"' not in html
     assert "Read-only view" in text_of(browser.get("/"))
-    assert 'action="/language"' not in html_of(browser.get("/"))  # policy: profile.edit
+    assert 'action="/language"' in html_of(browser.get("/"))  # their own setting
 
 
 def test_members_do_see_their_controls(browse, story):

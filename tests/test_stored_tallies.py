@@ -84,13 +84,32 @@ def test_markdown_is_stored_rendered_and_sanitized(app, member, db):
 def test_render_markdown_command_renders_every_text_again(app, member, db, monkeypatch):
     idea = member.post("ideas", json={"title": "Reel", "body": "**bold**"}).get_json()
     member.post(f"ideas/{idea['id']}/comments", json={"body": "**sure**"})
-    monkeypatch.setattr(tallies, "render_markdown", lambda source: f"<p>v2 {source}</p>")
+    monkeypatch.setattr(tallies, "render_markdown", lambda source, _handles: f"<p>v2 {source}</p>")
     result = app.test_cli_runner().invoke(args=["render-markdown"])
     assert result.exit_code == 0, result.output
     assert "Rendered 2 texts." in result.output
     assert member.get(f"ideas/{idea['id']}").get_json()["body_html"] == "<p>v2 **bold**</p>"
     comments = member.get(f"ideas/{idea['id']}/comments").get_json()
     assert [c["body_html"] for c in comments] == ["<p>v2 **sure**</p>"]
+
+
+def test_render_markdown_command_keeps_mentions_as_links(app, member, other_member, db):
+    body = "Ask @ivan, not @nobody-here"
+    idea = member.post("ideas", json={"title": "Reel", "body": body}).get_json()
+    member.post(f"ideas/{idea['id']}/comments", json={"body": "@ivan **sure**"})
+    before = member.get(f"ideas/{idea['id']}").get_json()["body_html"]
+    assert 'href="/people/ivan"' in before
+    db.execute(text("UPDATE ideas SET body_html = ''"))
+    db.execute(text("UPDATE comments SET body_html = ''"))
+    db.commit()
+    result = app.test_cli_runner().invoke(args=["render-markdown"])
+    assert result.exit_code == 0, result.output
+    after = member.get(f"ideas/{idea['id']}").get_json()["body_html"]
+    assert after == before
+    assert "/people/nobody-here" not in after  # an unknown handle stays plain text
+    [comment] = member.get(f"ideas/{idea['id']}/comments").get_json()
+    assert 'href="/people/ivan"' in comment["body_html"]
+    assert "<strong>sure</strong>" in comment["body_html"]
 
 
 def test_recount_command_repairs_tallies_written_behind_the_board(app, member, other_member, db):

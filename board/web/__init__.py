@@ -33,4 +33,5 @@ from board.web import (  # noqa: E402,F401
     prompt_pages,
     reach_pages,
     task_pages,
+    webhook_pages,
 )

@@ -1,0 +1,66 @@
+"""The facilitator connects a chat channel in the browser: the secret is shown once, a
+test message reaches a real HTTP receiver, and removing the channel empties the list.
+
+With BOARD_UPDATE_SCREENSHOTS=1 the page after connecting is also written to
+docs/screenshots/webhooks.png (the secret in it belongs to a throwaway test channel).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import ROOT
+from tests.test_webhooks import Receiver
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+
+
+def test_the_facilitator_connects_tests_and_removes_a_chat_channel(
+    person, open_page, receiver, tmp_path
+):
+    sam = person("facilitator", "Communications")
+    page = open_page(sam, "/")
+    page.locator(".user-menu > summary").click()
+    page.get_by_role("link", name="Chat channels").click()
+    expect(page.get_by_role("heading", name="Chat channels", level=1)).to_be_visible()
+    address = receiver.url.replace("/hook", "/services/T0001/B0002/tokenPART4567wxyz")
+    page.get_by_label("Slack").check()
+    page.get_by_label("Webhook address").fill(address)
+    page.get_by_label("Comments").check()
+    page.get_by_role("button", name="Connect", exact=True).click()
+    secret = page.locator("#new-secret")
+    expect(secret).to_be_visible()
+    assert len(secret.inner_text()) >= 40
+    row = page.locator(".webhook-list tbody tr").first
+    expect(row).to_contain_text("Slack")
+    expect(row).to_contain_text("signed")
+    expect(row).to_contain_text("…wxyz")
+    expect(row).not_to_contain_text("tokenPART")
+    page.evaluate("() => document.fonts.ready")
+    shot = tmp_path / "webhooks.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert page.js_errors == []
+
+    row.get_by_role("button", name="Send a test message").click()
+    expect(page.locator("main")).to_contain_text("The test message was delivered.")
+    expect(page.locator("#new-secret")).to_have_count(0)  # shown once, never again
+    [(headers, raw)] = receiver.received
+    assert json.loads(raw)["text"].startswith("A test from the task-force board")
+    assert headers["X-Board-Signature"].startswith("sha256=")
+
+    page.locator(".webhook-list tbody tr").first.get_by_role("button", name="Remove").click()
+    expect(page.locator(".webhook-list")).to_contain_text("No chat channel is connected yet.")
+    if os.environ.get("BOARD_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(shot, ROOT / "docs" / "screenshots" / "webhooks.png")

@@ -1,0 +1,123 @@
+"""Nobody waits for a turn while holding what others wait for.
+
+The day of load (bench/day.py, docs/reliability.md) froze the embedded default at 500
+clients and 100 writes/s: the write queue's waiters held every pooled connection, a
+committed write's publisher waited for one more (its session check) while holding the
+emit order, and the writer holding SQLite's lock waited for that order. These tests pin
+each link of that chain, on a real SQLite file, without timing anything.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from board import realtime
+from board.db import Database, reads_first, write_queue_of
+from models import User
+from tests.realtime_helpers import connect
+
+pytestmark = pytest.mark.faults
+
+
+def wait_until(condition, what: str, bound: float = 30.0) -> None:
+    done = threading.Event()
+    for _ in range(int(bound / 0.01)):
+        if condition():
+            return
+        done.wait(0.01)  # polling another thread's progress
+    raise AssertionError(f"not within {bound} s: {what}")
+
+
+def test_a_writer_waiting_for_its_turn_holds_no_pooled_connection(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'board.sqlite3'}")
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (n INTEGER)"))
+    first_has_turn, first_may_commit = threading.Event(), threading.Event()
+    second_done = threading.Event()
+
+    def first():
+        with database.Session() as session:
+            session.execute(text("INSERT INTO t VALUES (1)"))
+            first_has_turn.set()
+            first_may_commit.wait(30)
+            session.commit()
+
+    def second():
+        with database.Session() as session:
+            session.execute(text("INSERT INTO t VALUES (2)"))
+            session.commit()
+        second_done.set()
+
+    threads = [threading.Thread(target=first)]
+    threads[0].start()
+    assert first_has_turn.wait(30)
+    threads.append(threading.Thread(target=second))
+    threads[1].start()
+    write_queue = write_queue_of(database.engine)
+    wait_until(
+        lambda: write_queue._next_ticket > write_queue._serving + 1,
+        "the second writer is in the queue",
+    )
+    # The first writer holds one connection; the second waits without one.
+    assert database.engine.pool.checkedout() == 1
+    first_may_commit.set()
+    for thread in threads:
+        thread.join(30)
+    assert second_done.is_set()
+    with database.engine.connect() as conn:
+        assert conn.execute(text("SELECT n FROM t ORDER BY n")).scalars().all() == [1, 2]
+    database.dispose()
+
+
+def test_reads_first_needs_no_write_lock_and_keeps_what_it_loaded(app, people_):
+    database: Database = app.extensions["board_db"]
+    person_id = people_.user("member").id
+    holder = sqlite3.connect(database.engine.url.database, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds SQLite's write lock
+    try:
+        with database.Session() as session:
+            person = reads_first(session, lambda s: s.get(User, person_id))
+            assert not session.in_transaction()  # the read ended; no write began
+            assert person in session and person.display_name == "Mara"
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_a_write_request_checks_its_login_without_the_write_lock(app, member):
+    """A POST refused by validation never writes, so it must not wait for the lock at
+    all: before, its login check began the write transaction (BEGIN IMMEDIATE) and the
+    request waited the whole busy timeout, then answered 503."""
+    database: Database = app.extensions["board_db"]
+    holder = sqlite3.connect(database.engine.url.database, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = member.post("ideas", json={"title": "", "body": ""})
+    finally:
+        holder.rollback()
+        holder.close()
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]["code"] == "invalid_fields"
+
+
+def test_the_publishers_session_check_never_waits_for_the_request_pool(app, member):
+    """Right after a commit, the publisher re-checks the sockets' sessions (no message
+    queue): with every pooled connection taken by requests, that check still runs."""
+    tab = connect(app, member)
+    assert tab.is_connected()
+    database: Database = app.extensions["board_db"]
+    pool = database.engine.pool
+    taken = []
+    try:
+        while pool.checkedout() < pool.size() + pool._max_overflow:
+            taken.append(database.engine.connect())
+        assert realtime.live().revalidate_if_people_changed() == []
+        assert realtime.live().revalidate() == []
+    finally:
+        for conn in taken:
+            conn.close()
+    assert tab.is_connected()

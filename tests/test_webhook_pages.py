@@ -1,0 +1,161 @@
+"""The facilitator's chat channels page (/webhooks) against a real HTTP receiver: connect a
+channel (the signing secret is shown once and never again), send a test message, remove
+it; everyone else is refused and changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from board import webhooks
+from models import Webhook, WebhookDelivery
+from tests.conftest import BOTH_DATABASES
+from tests.test_webhooks import Receiver
+
+SLACK_URL = "https://hooks.slack.com/services/T0001/B0002/tokenPART4567wxyz"
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+
+
+def form(client, path: str, data: dict | None = None):
+    """A page form posted as the browser would (CSRF token included)."""
+    return client.client.post(path, data=data or {}, headers={"X-CSRF-Token": client.csrf_token})
+
+
+def stored(app) -> list[Webhook]:
+    with app.extensions["board_db"].Session() as session:
+        return list(session.scalars(select(Webhook).order_by(Webhook.id)))
+
+
+def connect(client, url: str, fmt: str = "json", events=(), **extra):
+    return form(client, "/webhooks", {"url": url, "format": fmt, "events": list(events), **extra})
+
+
+def shown_secret(html: str) -> str:
+    return re.search(r'<code id="new-secret" class="secret">([^<]+)</code>', html).group(1)
+
+
+@BOTH_DATABASES
+def test_the_facilitator_connects_a_channel_and_sees_its_secret_once(
+    app, facilitator, member, receiver
+):
+    response = connect(facilitator, receiver.url, "json", ["idea.created"], sign="1")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    secret = shown_secret(response.get_data(as_text=True))
+    [hook] = stored(app)
+    assert (hook.url, hook.format, hook.secret, hook.event_types) == (
+        receiver.url,
+        "json",
+        secret,
+        ["idea.created"],
+    )
+    page = facilitator.get("/webhooks").get_data(as_text=True)
+    assert secret not in page and "signed" in page
+    idea = member.post("ideas", json={"title": "Booth reel", "body": ""}).get_json()
+    member.post("tasks", json={"title": "Not subscribed"})
+    assert webhooks.deliver_due(app) == 1
+    [(headers, raw)] = receiver.received
+    assert headers["X-Board-Signature"] == (
+        "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    )
+    assert json.loads(raw)["data"]["idea"]["id"] == idea["id"]
+    assert "1 delivered" in facilitator.get("/webhooks").get_data(as_text=True)
+
+
+def test_an_own_secret_is_kept_and_unsigned_is_a_choice(app, facilitator, receiver):
+    connect(facilitator, receiver.url, "slack", secret="our-shared-secret")
+    connect(facilitator, receiver.url, "mattermost")  # no "sign", no secret
+    assert [(h.format, h.secret) for h in stored(app)] == [
+        ("slack", "our-shared-secret"),
+        ("mattermost", None),
+    ]
+
+
+def test_the_page_never_shows_the_token_in_a_chat_address(app, facilitator):
+    connect(facilitator, SLACK_URL, "slack")
+    page = facilitator.get("/webhooks").get_data(as_text=True)
+    assert "tokenPART" not in page and "B0002" not in page
+    assert "https://hooks.slack.com/…wxyz" in page
+
+
+def test_a_test_message_reaches_the_channel_signed(app, facilitator, receiver):
+    connect(facilitator, receiver.url, "teams", secret="s3cret")
+    [hook] = stored(app)
+    response = form(facilitator, f"/webhooks/{hook.id}/test")
+    assert response.status_code == 302
+    [(headers, raw)] = receiver.received
+    assert json.loads(raw)["text"].startswith("A test from the task-force board")
+    assert headers["X-Board-Signature"] == (
+        "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
+    )
+    page = facilitator.get("/webhooks").get_data(as_text=True)
+    assert "The test message was delivered." in page
+    with app.extensions["board_db"].Session() as session:  # a test is not a delivery
+        assert session.scalar(select(func.count(WebhookDelivery.id))) == 0
+
+
+def test_a_failed_test_says_why(app, facilitator, receiver):
+    connect(facilitator, receiver.url, "json")
+    [hook] = stored(app)
+    receiver.fail = 1
+    form(facilitator, f"/webhooks/{hook.id}/test")
+    page = facilitator.get("/webhooks").get_data(as_text=True)
+    assert "The test message did not arrive" in page
+    assert receiver.received == []
+
+
+def test_removing_a_channel_stops_what_it_receives(app, facilitator, member, receiver):
+    connect(facilitator, receiver.url, "json")
+    [hook] = stored(app)
+    member.post("ideas", json={"title": "Queued before", "body": ""})
+    assert form(facilitator, f"/webhooks/{hook.id}/remove").status_code == 302
+    assert stored(app) == []
+    member.post("ideas", json={"title": "After", "body": ""})
+    assert webhooks.deliver_due(app) == 0
+    assert receiver.received == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"url": "ftp://files.example.com/x", "format": "json"},
+        {"url": "https://", "format": "json"},
+        {"url": "https://example.com/hook", "format": "irc"},
+        {"url": "https://example.com/hook", "format": "json", "events": ["no.such"]},
+        {"url": "https://example.com/hook", "format": "json", "secret": "x" * 201},
+    ],
+)
+def test_bad_input_comes_back_with_its_problem_and_nothing_is_stored(app, facilitator, data):
+    response = form(facilitator, "/webhooks", data)
+    assert response.status_code == 400
+    assert 'class="field-error"' in response.get_data(as_text=True)
+    assert stored(app) == []
+
+
+@pytest.mark.parametrize("role", ["member", "other_member", "observer"])
+def test_nobody_but_the_facilitator_manages_channels(app, people_, facilitator, receiver, role):
+    connect(facilitator, receiver.url, "json")
+    [hook] = stored(app)
+    someone = people_.client(role)
+    assert someone.get("/webhooks").status_code == 403
+    assert connect(someone, "https://example.com/theirs", "json").status_code == 302
+    assert form(someone, f"/webhooks/{hook.id}/test").status_code == 302
+    assert form(someone, f"/webhooks/{hook.id}/remove").status_code == 302
+    assert [h.url for h in stored(app)] == [receiver.url]
+    assert receiver.received == []
+    assert "/webhooks" not in someone.get("/").get_data(as_text=True)
+
+
+def test_the_facilitator_finds_the_page_in_the_menu(facilitator):
+    assert 'href="/webhooks"' in facilitator.get("/").get_data(as_text=True)
