@@ -64,7 +64,6 @@ FORMS: dict[tuple[str, str], dict] = {
         "to_user_id": "<member_id>",
     },
     ("POST", "/nudges/<int:nudge_id>/read"): {},
-<<<<<<< HEAD
     ("POST", "/ideas/<int:idea_id>/withdraw"): {},
     ("POST", "/ideas/<int:idea_id>/flag"): {"reason": "off_topic"},
     ("POST", "/ideas/<int:idea_id>/hide"): {"reason": "Observer says no"},
@@ -73,11 +72,9 @@ FORMS: dict[tuple[str, str], dict] = {
     ("POST", "/comments/<int:comment_id>/flag"): {"reason": "guidelines"},
     ("POST", "/comments/<int:comment_id>/hide"): {"reason": "Observer says no"},
     ("POST", "/tasks/<int:task_id>/reopen"): {},
-=======
     ("POST", "/webhooks"): {"url": "http://127.0.0.1:9/observer", "format": "json", "sign": "1"},
     ("POST", "/webhooks/<int:webhook_id>/test"): {},
     ("POST", "/webhooks/<int:webhook_id>/remove"): {},
->>>>>>> main
 }
 # Writes that touch only the caller's own session or settings, never the board.
 PERSONAL = {

@@ -537,7 +537,6 @@ MATRIX: list[Row] = [
     ),
     Row("POST", "/invites", "/invites", PAGE_FORM),
     Row("POST", "/invites/<int:invite_id>/revoke", "/invites/{invite}/revoke", PAGE_FORM),
-<<<<<<< HEAD
     # fixing mistakes and moderation in the open (issue 17): {comment} is member's comment
     # on {idea}, {done} a task member completed, {image} a picture member uploaded;
     # tests/test_corrections.py, test_moderation.py and test_images.py check the effects
@@ -636,14 +635,12 @@ MATRIX: list[Row] = [
     Row("POST", "/tasks/<int:task_id>/reopen", "/tasks/{done}/reopen", PAGE_FORM),
     Row("GET", "/moderation", "/moderation", expect(302, 403, 403, 200, 403)),
     Row("GET", "/images/<int:image_id>", "/images/{image}", PAGE),
-=======
     # chat channels ({webhook} is one added with the CLI; the facilitator's empty form comes
     # back with its problems, 400; tests/test_webhook_pages.py checks the effects per role)
     Row("GET", "/webhooks", "/webhooks", expect(302, 403, 403, 200, 403)),
     Row("POST", "/webhooks", "/webhooks", expect(400, 302, 302, 400, 302)),
     Row("POST", "/webhooks/<int:webhook_id>/test", "/webhooks/{webhook}/test", PAGE_FORM),
     Row("POST", "/webhooks/<int:webhook_id>/remove", "/webhooks/{webhook}/remove", PAGE_FORM),
->>>>>>> main
 ]
 
 
