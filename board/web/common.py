@@ -297,6 +297,7 @@ def when(value) -> str:
     )
 
 
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+", re.MULTILINE)
 _MARKDOWN_NOISE = re.compile(r"[*_`>#~\[\]]|\(https?://[^)]*\)")
 
@@ -305,7 +306,8 @@ _MARKDOWN_NOISE = re.compile(r"[*_`>#~\[\]]|\(https?://[^)]*\)")
 def excerpt(text: str | None, length: int = 180) -> str:
     """Plain text for a card: Markdown marks dropped, list items joined with "·", cut at a
     word. Jinja still escapes it. static/js/render.js has the same for live cards."""
-    plain = _MARKDOWN_NOISE.sub("", _LIST_ITEM.sub("· ", text or ""))
+    plain = _IMAGE.sub("", text or "")  # pictures show beside the excerpt, not in it
+    plain = _MARKDOWN_NOISE.sub("", _LIST_ITEM.sub("· ", plain))
     plain = " ".join(plain.split())
     if len(plain) <= length:
         return plain

@@ -42,6 +42,7 @@ function fillTime(element, iso) {
 /** Plain text for a card from a Markdown body: the same idea as the server's excerpt filter. */
 export function excerpt(text, length = 180) {
   const plain = (text || "")
+    .replace(/!\[[^\]]*\]\([^)]*\)/g, "")
     .replace(/^\s*(?:[-+*]|\d+\.)\s+/gm, "· ")
     .replace(/\(https?:\/\/[^)]*\)/g, "")
     .replace(/[*_`>#~[\]]/g, "")

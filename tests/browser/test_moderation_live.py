@@ -64,6 +64,7 @@ def test_flags_from_three_departments_then_the_facilitator_hide_live(
         "Hidden after flags from several departments: confidential"
     )
     expect(card.locator("[data-field=title]")).to_have_text("Hidden idea")
+    expect(card.locator("[data-field=excerpt]")).to_have_text("")
     expect(colleague.locator("#hidden-notice")).to_be_visible()
     expect(colleague.locator(".idea-detail [data-field=body]")).not_to_contain_text("4 May")
     expect(feed.locator("main")).to_contain_text("hidden after flags from 3 departments")
@@ -89,6 +90,7 @@ def test_flags_from_three_departments_then_the_facilitator_hide_live(
     # its author and the facilitator still read it; the others do not
     expect(sam.locator(".idea-detail [data-field=body]")).to_contain_text("4 May")
     photo(watcher, tmp_path, "moderation-board.png")
+    feed.locator("main li", has_text="was hidden by the facilitator").first.scroll_into_view_if_needed()
     photo(feed, tmp_path, "moderation-feed.png")
     moderation = open_page(facilitator_person, "/moderation")
     expect(moderation.locator("main")).to_contain_text("confidential")
