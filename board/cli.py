@@ -1,4 +1,7 @@
-"""flask --app app users create|set-role|remove, and demo."""
+"""flask --app app users create|set-role|remove|erase, retention, audit, and demo.
+
+Every command that changes a role, erases a person or changes a setting writes an entry
+in the audit log (board/audit.py) with the operating-system user who ran it."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from board import accounts, backup, mail, people, tallies, webhooks
+from board import accounts, audit, backup, clock, mail, people, personal_data, tallies, webhooks
 from board import invites as invite_service
 from board.demo import demo_command
 from board.errors import BoardError
@@ -16,6 +19,11 @@ from board.errors import BoardError
 
 def _session():
     return current_app.extensions["board_db"].Session()
+
+
+def _audit(session, action: str, user_id: int | None = None, detail: str = "") -> None:
+    audit.record(session, action, user_id, detail)
+    session.commit()
 
 
 users = AppGroup("users", help="Manage people. Roles change only here.")
@@ -39,6 +47,7 @@ def create_user(email, password, display_name, department, role):
             user = people.create_user(session, email, password, display_name, department, role)
         except BoardError as error:
             raise click.ClickException(error.message) from None
+        _audit(session, "users.create", user.id, f"role {user.role}")
         click.echo(f"Created {user.role} {user.email} ({user.department.name}), id {user.id}.")
 
 
@@ -49,9 +58,11 @@ def set_role(email, role):
     """Change a person's role; their open sessions lose the old powers at once."""
     with _session() as session:
         try:
+            before = people.find_user(session, email).role
             user = people.set_role(session, email, role)
         except BoardError as error:
             raise click.ClickException(error.message) from None
+        _audit(session, "users.set-role", user.id, f"role {before} -> {user.role}")
         click.echo(f"{user.email} is now {user.role}.")
 
 
@@ -64,7 +75,27 @@ def remove_user(email):
             user = people.remove_user(session, email)
         except BoardError as error:
             raise click.ClickException(error.message) from None
+        _audit(session, "users.remove", user.id, "deactivated")
         click.echo(f"{user.email} can no longer log in.")
+
+
+@users.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_user(email, yes):
+    """Erase a person (GDPR): login impossible, e-mail, name and handle gone, sessions
+    ended; their ideas, comments and tasks stay under "former member"."""
+    with _session() as session:
+        try:
+            user = people.find_user(session, email)
+        except BoardError as error:
+            raise click.ClickException(error.message) from None
+        if not yes:
+            click.confirm(f"Erase {user.email} for good?", abort=True)
+        user_id = user.id
+        ended = personal_data.erase_person(session, user)
+        _audit(session, "users.erase", user_id, f"erased; {len(ended)} sessions ended")
+        click.echo(f"Erased person {user_id}; their contributions stay under former member.")
 
 
 @click.command("render-markdown")
@@ -125,6 +156,7 @@ def reset_password(email, hours, base_url):
             user, token = accounts.create_reset(session, email, hours)
         except BoardError as error:
             raise click.ClickException(error.message) from None
+        _audit(session, "users.reset-password", user.id, f"link for {hours} hours")
         click.echo(f"{base_url.rstrip('/')}/reset-password/{token}")
         click.echo(f"For {user.email}: works once, for {hours} hours.")
 
@@ -145,6 +177,7 @@ def create_invite(reusable, days, base_url):
             invite, token = invite_service.create_invite(session, None, not reusable, days)
         except BoardError as error:
             raise click.ClickException(error.message) from None
+        _audit(session, "invites.create", None, f"invite {invite.id}, {days} days")
         kind = "reusable" if reusable else "single-use"
         click.echo(f"{base_url.rstrip('/')}/register?invite={token}")
         click.echo(f"Invite {invite.id}: {kind}, expires {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
@@ -159,6 +192,7 @@ def revoke_invite(invite_id):
             invite_service.revoke_invite(session, None, invite_id)
         except BoardError as error:
             raise click.ClickException(error.message) from None
+        _audit(session, "invites.revoke", None, f"invite {invite_id}")
         click.echo(f"Invite {invite_id} no longer works.")
 
 
@@ -194,6 +228,8 @@ def webhooks_add(url, fmt, secret, events):
             hook = webhooks.add_webhook(session, url, fmt, secret, types, actor=None)
         except BoardError as error:
             raise click.ClickException(error.message) from None
+        # Not the URL: chat webhook URLs are credentials themselves.
+        _audit(session, "webhooks.add", None, f"webhook {hook.id} ({hook.format})")
         click.echo(f"Added webhook {hook.id}: {hook.format} → {hook.url}")
 
 
@@ -214,11 +250,43 @@ def webhooks_remove(webhook_id):
     with _session() as session:
         if not webhooks.remove_webhook(session, webhook_id, actor=None):
             raise click.ClickException(f"No webhook {webhook_id}.")
+        _audit(session, "webhooks.remove", None, f"webhook {webhook_id}")
         click.echo(f"Removed webhook {webhook_id}.")
+
+
+retention_group = AppGroup("retention", help="Deleting private data after BOARD_RETENTION_DAYS.")
+
+
+@retention_group.command("run")
+def retention_run():
+    """Delete private nudges, notifications and private events older than the retention."""
+    days = current_app.extensions["board_settings"].retention_days
+    with _session() as session:
+        counts = personal_data.run_retention(session, clock.now(), days)
+        summary = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
+        _audit(session, "retention.run", None, f"older than {days} days: {summary}")
+    click.echo(f"Deleted what was older than {days} days: {summary}.")
+
+
+audit_group = AppGroup("audit", help="What was changed on the command line, by whom, when.")
+
+
+@audit_group.command("list")
+@click.option("--limit", default=1000, show_default=True, type=int)
+def audit_list(limit):
+    """The audit log, newest first: when, who ran it, what, about whom."""
+    with _session() as session:
+        for entry in audit.entries(session, limit):
+            who = "" if entry["user_id"] is None else f"user {entry['user_id']} ({entry['user']})"
+            click.echo(
+                f"{entry['at']}\t{entry['ran_by']}\t{entry['action']}\t{who}\t{entry['detail']}"
+            )
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(retention_group)
+    app.cli.add_command(audit_group)
     app.cli.add_command(webhooks_group)
     app.cli.add_command(mail_group)
     app.cli.add_command(invites_group)

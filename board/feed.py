@@ -22,6 +22,8 @@ from board import clock, policy
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, force_locale, gettext, lazy_pgettext
 from board.moderation import REASON_LABELS
+from board.person_json import shown_name
+from board.privacy import current_mask
 from board.tasks import channel_label
 from models import Department, Event, Idea, Prompt, User
 
@@ -253,7 +255,12 @@ class FeedItem:
 
     @property
     def department(self) -> dict | None:
-        return self.actor["department"] if self.actor else None
+        if not self.actor:
+            return None
+        mask = current_mask()  # works-council mode: small departments pooled
+        if mask is not None and self.actor.get("id") != mask.viewer_id:
+            return mask.department((self.actor.get("department") or {}).get("id"))
+        return self.actor["department"]
 
     @property
     def links(self) -> list[Link]:
@@ -372,8 +379,11 @@ def _lookups(session: Session, rows: list[Event]) -> _Lookups:
 def person_of(actor: dict | None) -> Person:
     if not actor:
         return Person(None, None)
+    mask = current_mask()  # works-council mode: an observer reads departments, not names
+    if mask is not None and actor.get("id") != mask.viewer_id:
+        return Person(mask.person(actor)["display_name"], None)
     department = (actor.get("department") or {}).get("name")
-    return Person(actor.get("display_name") or None, department)
+    return Person(shown_name(actor.get("display_name")) or None, department)
 
 
 def _votes_phrase(votes: int, departments: int) -> Phrase:
@@ -474,6 +484,11 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
             return N_("%(actor)s updated the plan of the task %(task)s."), {**actor, "task": link}
         if type_ == "task.released" and data.get("reason") == "lease_expired":
             return N_("The task %(task)s is open again: its claim lease ran out."), {"task": link}
+        if type_ == "task.released" and data.get("reason") == "member_left":
+            return (
+                N_("The task %(task)s is open again: the person who held it left the board."),
+                {"task": link},
+            )
         if type_ == "task.created" and task.get("idea_id"):
             return (
                 N_("%(actor)s created the task %(task)s for the idea %(idea)s."),

@@ -45,14 +45,14 @@ def feed_csv(items: list[FeedItem], language: str, base_url: str, tz: ZoneInfo) 
     header[0] = f"{header[0]} ({tz.key})"
     writer.writerow(header)
     for item in items:
-        actor = item.actor or {}
+        actor = item.actor
         writer.writerow(
             spreadsheet_safe(cell)
             for cell in (
                 item.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                 activities[item.type],
                 (item.department or {}).get("name", ""),
-                actor.get("display_name", ""),
+                person_of(actor).name or "" if actor else "",
                 item.text(language),
                 item.title,
                 base_url.rstrip("/") + item.path if item.path else "",

@@ -574,6 +574,41 @@ SCHEMAS: dict[str, dict] = {
         },
         closed=True,
     ),
+    "Erasure": obj(
+        [],
+        {
+            "password": {
+                "type": "string",
+                "maxLength": PASSWORD_MAX,
+                "description": "The caller's password; an account made by the company login "
+                "needs a company login less than ten minutes old instead",
+            }
+        },
+        closed=True,
+    ),
+    "MyData": obj(
+        ["user", "ideas", "comments", "votes", "tasks", "nudges", "notifications", "follows"],
+        {
+            "exported_at": TIME,
+            "user": {"type": "object"},
+            "ideas": {"type": "array", "items": {"type": "object"}},
+            "comments": {"type": "array", "items": {"type": "object"}},
+            "votes": {
+                "type": "array",
+                "description": "The caller's own votes, nobody else's",
+                "items": {"type": "object"},
+            },
+            "tasks": {"type": "array", "items": {"type": "object"}},
+            "nudges": {"type": "object"},
+            "notifications": {"type": "array", "items": {"type": "object"}},
+            "follows": {"type": "array", "items": {"type": "object"}},
+            "publications": {"type": "array", "items": {"type": "object"}},
+            "prompts": {"type": "array", "items": {"type": "object"}},
+            "sessions": {"type": "array", "items": {"type": "object"}},
+            "company_logins": {"type": "array", "items": {"type": "object"}},
+            "activity": {"type": "array", "items": {"type": "object"}},
+        },
+    ),
     "LoginSessionList": obj(
         ["items"],
         {
@@ -942,6 +977,27 @@ PATHS: dict[str, dict] = {
             "400 401 409",
             security=WRITE,
             body="MeUpdate",
+        ),
+        "delete": op(
+            "eraseMe",
+            "Erase the caller (GDPR): login impossible, e-mail, name and handle gone, "
+            "sessions ended; ideas, comments and tasks stay under 'former member', held "
+            "tasks return to open, closed tallies stay",
+            answer("204", None, "Erased and logged out"),
+            "400 401 403",
+            security=WRITE,
+            body="Erasure",
+            body_required=False,
+        ),
+    },
+    "/me/export": {
+        "get": op(
+            "exportMe",
+            "Everything the board holds about the caller, as JSON (their own votes "
+            "included, nobody else's data)",
+            answer("200", ref("MyData"), "The caller's data"),
+            "401",
+            security=READ,
         ),
     },
     "/people": {

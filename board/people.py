@@ -12,7 +12,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from board import clock, events, handles, invites, policy
+from board import clock, events, handles, invites, policy, privacy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_
 from board.limits import MAX_ID
@@ -530,6 +530,8 @@ def search_people(session: Session, viewer: User, query: str, limit: int = 8) ->
     """People who can be mentioned (not observers, not former members) whose handle or
     name starts with `query`: for the @-autocomplete."""
     policy.require(viewer, "board.read")
+    if not privacy.sees_names(viewer):
+        return []  # works-council mode: observers see departments, never a list of people
     q = query.strip().lstrip("@").lower()
     pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = session.scalars(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from board.i18n import N_, gettext
 from board.privacy import current_mask
 from models import Department, User
 
@@ -35,6 +36,16 @@ SHAPES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The name an erased person's contributions stay under (stored in English in the event log;
+# shown in the reader's language).
+FORMER_MEMBER = N_("Former member")
+
+
+def shown_name(name: str | None) -> str | None:
+    """A stored display name as the reader sees it: "Former member" in their language."""
+    return gettext(FORMER_MEMBER) if name == FORMER_MEMBER else name
+
+
 def department_dict(department: Department) -> dict:
     return {"id": department.id, "name": department.name}
 
@@ -48,5 +59,7 @@ def person_dict(user: User | Any | None, shape: str = "person") -> dict | None:
         field: department_dict(user.department) if field == "department" else getattr(user, field)
         for field in fields
     }
+    if "display_name" in shown:
+        shown["display_name"] = shown_name(shown["display_name"])
     mask = current_mask()  # works-council mode: an observer sees departments, not people
     return shown if mask is None or user.id == mask.viewer_id else mask.person(shown)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from board import policy
 from board.db import db_for_request
+from board.errors import FieldMessage, Invalid
 from board.i18n import gettext
 from models import Department, User
 
@@ -164,12 +165,34 @@ def rendering_for(session: Session, viewer: Any, settings: Any = None) -> Iterat
 
 
 def enter_request(session: Session, viewer: Any) -> None:
-    """Start of a request: mask for the logged-in viewer (cleared by `leave_request`)."""
-    _current.set(mask_for(session, viewer) if getattr(viewer, "is_authenticated", False) else None)
+    """Start of a request: mask for the logged-in viewer (cleared by `leave_request`).
+    A filter by one small department would show its few people's work all the same:
+    a viewer who sees no names may filter only by departments shown on their own."""
+    mask = mask_for(session, viewer) if getattr(viewer, "is_authenticated", False) else None
+    _current.set(mask)
+    raw = request.args.get("department", "") if mask is not None else ""
+    if raw.isdigit() and int(raw) in mask.pooled:
+        raise Invalid(
+            "A query parameter is invalid.",
+            code="invalid_parameter",
+            fields={
+                "department": FieldMessage(
+                    "Departments with fewer than %(size)s people are not shown on their own.",
+                    size=min_group_size(),
+                )
+            },
+        )
 
 
 def leave_request() -> None:
     _current.set(None)
+
+
+def shown_departments(departments: list) -> list:
+    """The departments a viewer may pick in a filter: all of them, or in works-council mode
+    those shown on their own."""
+    mask = current_mask()
+    return departments if mask is None else [d for d in departments if d.id not in mask.pooled]
 
 
 def mask_json(value: Any) -> Any:

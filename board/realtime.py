@@ -30,7 +30,8 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from sqlalchemy import func, select
 
-from board import events, policy
+from board import events, policy, privacy
+from board.i18n import LANGUAGES, current_language, force_locale
 from board.presence import LocalStore, Presence, RedisStore
 from board.settings import Settings, SettingsError, check_origins
 from models import User
@@ -61,12 +62,15 @@ class Connection:
     session_version: int
     department: str
     board_sid: str
+    masked: bool = False  # works-council mode: an observer, shown departments only
 
 
 class Live:
     """This process's sockets for one app, their presence counts and their re-checks."""
 
     def __init__(self, app: Flask, settings: Settings):
+        self.app = app
+        self.settings = settings
         self.database = app.extensions["board_db"]
         self.multi_process = settings.message_queue is not None
         self.connections: dict[str, Connection] = {}
@@ -170,6 +174,12 @@ class Live:
 _live: Live | None = None
 
 
+def masked_room(language: str) -> str:
+    """Observers in works-council mode: the public events, people shown as departments,
+    in the room of their language (the "someone from …" is written in it)."""
+    return f"board:masked:{language}"
+
+
 def live() -> Live:
     if _live is None:
         raise RuntimeError("init_realtime() has not run")
@@ -224,7 +234,8 @@ redis_health = RedisHealth()
 
 def request_resync() -> None:
     """Tell every open board, on every process, to fetch what it missed from the log."""
-    socketio.emit(RESYNC, {"reason": "message queue"}, to=events.PUBLIC_ROOM, namespace=NAMESPACE)
+    rooms = [events.PUBLIC_ROOM, *(masked_room(lang) for lang in LANGUAGES)]
+    socketio.emit(RESYNC, {"reason": "message queue"}, to=rooms, namespace=NAMESPACE)
 
 
 class _EndingRedisManager(socketio_lib.RedisManager):
@@ -336,10 +347,45 @@ def publish(envelope: dict, rooms: list[str]) -> None:
     socketio.emit(
         "activity", envelope, to=rooms[0] if len(rooms) == 1 else rooms, namespace=NAMESPACE
     )
+    if events.PUBLIC_ROOM in rooms and _masking():
+        _emit_masked("activity", lambda mask: mask.people(envelope))
+
+
+def _masking() -> bool:
+    return _live is not None and not _live.settings.observers_see_names
+
+
+def _emit_masked(event: str, build) -> None:
+    """Send `build(mask)` to the works-council observers, in each language's room."""
+    with _live.app.app_context(), _live.database.ReadSession() as session:
+        minimum = privacy.min_group_size(_live.settings)
+        for language in LANGUAGES:
+            with force_locale(language):
+                mask = privacy.Mask.build(session, None, minimum)
+                socketio.emit(event, build(mask), to=masked_room(language), namespace=NAMESPACE)
+
+
+def pooled_presence(snapshot: dict, mask: privacy.Mask) -> dict:
+    """The presence counts with small departments counted together."""
+    departments: dict[str, int] = {}
+    for name, count in snapshot.get("departments", {}).items():
+        shown = mask.department_name(name)
+        departments[shown] = departments.get(shown, 0) + count
+    return {"online": snapshot.get("online", 0), "departments": dict(sorted(departments.items()))}
 
 
 def _emit_presence(snapshot: dict, to: str | None) -> None:
-    socketio.emit("presence", snapshot, to=to or events.PUBLIC_ROOM, namespace=NAMESPACE)
+    if to is not None:
+        connection = _live.connections.get(to) if _live is not None else None
+        if connection is not None and connection.masked:
+            with _live.app.app_context(), _live.database.ReadSession() as session:
+                mask = privacy.Mask.build(session, None, privacy.min_group_size(_live.settings))
+                snapshot = pooled_presence(snapshot, mask)
+        socketio.emit("presence", snapshot, to=to, namespace=NAMESPACE)
+        return
+    socketio.emit("presence", snapshot, to=events.PUBLIC_ROOM, namespace=NAMESPACE)
+    if _masking():
+        _emit_masked("presence", lambda mask: pooled_presence(snapshot, mask))
 
 
 def flush_presence() -> dict:
@@ -412,11 +458,14 @@ def on_connect(auth=None):
     if not board_sid:
         return False  # a socket that logout could not find must not exist
     user = current_user
-    join_room(events.PUBLIC_ROOM)
+    masked = not privacy.sees_names(user)
+    # Works-council mode: observers get the public events with people as departments.
+    join_room(masked_room(current_language()) if masked else events.PUBLIC_ROOM)
     join_room(events.user_room(user.id))
     join_room(events.session_room(board_sid))
     live().add(
-        request.sid, Connection(user.id, user.session_version, user.department.name, board_sid)
+        request.sid,
+        Connection(user.id, user.session_version, user.department.name, board_sid, masked),
     )
     return True
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from board import clock, events
 from board.idempotency import expire_keys
 from board.leases import check_leases
+from board.personal_data import run_retention
 from board.prompts import closed_standings, phase_of, prompt_dict
 from board.realtime import socketio
 from board.security import forget_ended_sessions
@@ -93,9 +94,12 @@ HOUSEKEEPING_SECONDS = 3600  # expired Idempotency-Keys go once an hour
 
 def housekeeping(app: Flask) -> int:
     """Delete what has expired: Idempotency-Keys older than a day, ended sessions whose
-    cookies have expired anyway. Returns how many rows went."""
+    cookies have expired anyway, and private nudges, notifications and private events
+    older than BOARD_RETENTION_DAYS. Returns how many rows went."""
+    days = app.extensions["board_settings"].retention_days
     with app.app_context(), app.extensions["board_db"].Session() as session:
-        return expire_keys(session, clock.now()) + forget_ended_sessions(session, clock.now())
+        removed = expire_keys(session, clock.now()) + forget_ended_sessions(session, clock.now())
+        return removed + sum(run_retention(session, clock.now(), days).values())
 
 
 def check_once(app: Flask, last_housekeeping: float | None) -> float | None:

@@ -125,6 +125,8 @@ def start_session(user) -> str | None:
     cookie_session.clear()
     login_user(user)
     cookie_session["board_sid"] = secrets.token_urlsafe(16)
+    # When this login happened: erasing an account without a password asks for a fresh one.
+    cookie_session["login_at"] = clock.now().timestamp()
     # Listed on the person's account page, where they can end it from another browser.
     accounts.forget_login(db_for_request(), previous)
     accounts.record_login(
@@ -194,3 +196,9 @@ def init_security(app: Flask, settings: Settings) -> None:
     app.json = SafeJSONProvider(app)
     app.after_request(add_security_headers)
     app.before_request(_check_login)
+
+
+def login_age_seconds() -> float | None:
+    """How long ago this session's login was; None when unknown."""
+    at = cookie_session.get("login_at")
+    return clock.now().timestamp() - at if isinstance(at, int | float) else None

@@ -17,6 +17,7 @@ from models.nudges import Nudge, NudgeRecipient
 from models.people import (
     EMAIL_CHOICES,
     ROLES,
+    AuditEntry,
     Department,
     Invite,
     LoginSession,
@@ -52,6 +53,7 @@ __all__ = [
     "Webhook",
     "WebhookDelivery",
     "EMAIL_CHOICES",
+    "AuditEntry",
     "Nudge",
     "NudgeRecipient",
     "ROLES",

@@ -48,6 +48,9 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the person was erased: the row stays (their votes keep closed tallies as
+    # they were, their ideas stay) but holds nothing that names them.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     department: Mapped[Department] = relationship(lazy="joined")
 
@@ -136,3 +139,18 @@ class PasswordReset(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """One change made on the command line (a role, an erasure, a setting): who ran it
+    (the operating-system user), when, and what. Names the person by id only, so that an
+    erasure leaves no e-mail behind here either."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    ran_by: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    detail: Mapped[str] = mapped_column(String(500), default="")

@@ -82,6 +82,7 @@ PERSONAL = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/logout"),
     ("PATCH", "/api/v1/me"),
+    ("DELETE", "/api/v1/me"),
     ("POST", "/api/v1/feed/token"),
     ("DELETE", "/api/v1/feed/token"),
     ("POST", "/feed/token"),

@@ -506,6 +506,17 @@ MATRIX: list[Row] = [
         note="wrong current password",
     ),
     Row("GET", f"{API}/me/sessions", f"{API}/me/sessions", read()),
+    # my data (GDPR): everyone exports and may erase only themselves
+    # (tests/test_privacy_rights.py checks what an erasure with the right password does)
+    Row("GET", f"{API}/me/export", f"{API}/me/export", read()),
+    Row(
+        "DELETE",
+        f"{API}/me",
+        f"{API}/me",
+        expect(LOGIN, *[(400, "wrong_password")] * 4),
+        body={"password": "not-the-password"},
+        note="wrong password",
+    ),
     Row(
         "DELETE",
         f"{API}/me/sessions/<int:session_id>",

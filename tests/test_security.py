@@ -329,7 +329,7 @@ def assert_security_headers(response) -> None:
         ("member", "POST", "/api/v1/ideas", "{not json", 400),
         ("anonymous", "POST", "/api/v1/auth/login", "{not json", 400),
         ("observer", "POST", "/api/v1/ideas", '{"title": "x", "body": "y"}', 403),
-        ("member", "DELETE", "/api/v1/me", None, 405),
+        ("member", "DELETE", "/api/v1/auth/login", None, 405),
     ],
 )
 def test_every_response_carries_the_security_headers(people_, who, method, path, body, status):

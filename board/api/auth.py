@@ -4,14 +4,19 @@ from flask import session as cookie_session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from board import accounts, people
+from board import accounts, people, personal_data
 from board.api import api, db, ok, settings
 from board.csrf import csrf
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.person_json import department_dict
 from board.ratelimit import limit_login, limit_registration
 from board.requests import Field, json_body, no_body, query_text
-from board.security import end_current_session, end_other_session, start_session
+from board.security import (
+    end_current_session,
+    end_other_session,
+    login_age_seconds,
+    start_session,
+)
 
 
 @api.get("/departments")
@@ -97,6 +102,28 @@ def update_me():
     if body or not account:
         people.update_settings(db(), me, body)
     return ok({"user": people.user_dict(current_user), "csrf_token": generate_csrf()})
+
+
+@api.get("/me/export")
+def export_me():
+    """Everything the board holds about the caller (GDPR), their own votes included."""
+    data = personal_data.export_data(db(), current_user._get_current_object())
+    response = ok(data)
+    response.headers["Content-Disposition"] = 'attachment; filename="my-board-data.json"'
+    return response
+
+
+@api.delete("/me")
+def erase_me():
+    """Erase the caller (GDPR): confirmed by their password, or by a company login less
+    than ten minutes old for an account without one."""
+    body = json_body({"password": Field("str", max_length=PASSWORD_MAX)}, allow_empty=True)
+    me = current_user._get_current_object()
+    company_login = login_age_seconds() if cookie_session.get("oidc") else None
+    personal_data.confirm_erasure(me, body.get("password"), company_login)
+    end_current_session()
+    personal_data.erase_person(db(), db().merge(me))
+    return "", 204
 
 
 @api.get("/people")

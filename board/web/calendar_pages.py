@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 
 from board import calendar, clock, people
 from board.db import db_for_request
-from board.i18n import LANGUAGES
+from board.i18n import LANGUAGES, force_locale
+from board.privacy import rendering_for
 from board.requests import board_tz, ics_url, parse_date
 from board.tasks import allowed_channels
 from board.web import web
@@ -119,13 +120,15 @@ def calendar_ics(token: str):
         if request.args.get("lang") in LANGUAGES
         else (reader.language or "en")
     )
-    body = calendar.ics(
-        calendar.feed_tasks(session, reader),
-        language=language,
-        host=request.host.split(":")[0],
-        base_url=request.host_url,
-        channel_label=channel_label,
-    )
+    # The token is the reader: claimants are shown as this reader may see them.
+    with rendering_for(session, reader), force_locale(language):
+        body = calendar.ics(
+            calendar.feed_tasks(session, reader),
+            language=language,
+            host=request.host.split(":")[0],
+            base_url=request.host_url,
+            channel_label=channel_label,
+        )
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'inline; filename="publishing-calendar.ics"'

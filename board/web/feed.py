@@ -25,7 +25,16 @@ from flask_login import current_user, login_required
 from board import clock, feed, feed_export, people
 from board.db import db_for_request
 from board.errors import Invalid
-from board.i18n import LANGUAGES, N_, _, current_language, translate, translate_field
+from board.i18n import (
+    LANGUAGES,
+    N_,
+    _,
+    current_language,
+    force_locale,
+    translate,
+    translate_field,
+)
+from board.privacy import rendering_for, shown_departments
 from board.requests import atom_url, board_tz
 from board.web import web
 
@@ -188,7 +197,7 @@ def feed_page():
         "feed.html",
         **context,
         error=error,
-        departments=people.list_departments(session),
+        departments=shown_departments(people.list_departments(session)),
         kinds=[(kind, str(label)) for kind, label in feed.KIND_LABELS.items()],
         periods=[(value, _(label)) for value, label in PERIOD_LABELS.items()],
         atom_url=atom_url(token),
@@ -280,16 +289,18 @@ def feed_atom(token: str):
         else (reader.language or "en")
     )
     host = request.host.split(":")[0]
-    body = feed_export.feed_atom(
-        page.items,
-        language=language,
-        title=translate(N_("Task-force board activity"), language),
-        feed_id=f"tag:{host},2026:board-activity",
-        entry_id_prefix=f"tag:{host},2026:event-",
-        self_url=request.url,
-        page_url=url_for("web.feed_page", _external=True),
-        base_url=request.host_url,
-    )
+    # The token is the reader here, not a session: people shown as this reader may see them.
+    with rendering_for(session, reader), force_locale(language):
+        body = feed_export.feed_atom(
+            page.items,
+            language=language,
+            title=translate(N_("Task-force board activity"), language),
+            feed_id=f"tag:{host},2026:board-activity",
+            entry_id_prefix=f"tag:{host},2026:event-",
+            self_url=request.url,
+            page_url=url_for("web.feed_page", _external=True),
+            base_url=request.host_url,
+        )
     response = Response(body, mimetype="application/atom+xml")
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     response.headers["Cache-Control"] = "private, no-cache"

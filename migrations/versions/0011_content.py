@@ -14,7 +14,7 @@ from alembic import op
 import models
 
 revision: str = "0011_content"
-down_revision: str | None = "0009_pipeline"  # 0010_privacy once it lands
+down_revision: str | None = "0010_privacy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

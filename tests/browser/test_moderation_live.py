@@ -90,7 +90,9 @@ def test_flags_from_three_departments_then_the_facilitator_hide_live(
     # its author and the facilitator still read it; the others do not
     expect(sam.locator(".idea-detail [data-field=body]")).to_contain_text("4 May")
     photo(watcher, tmp_path, "moderation-board.png")
-    feed.locator("main li", has_text="was hidden by the facilitator").first.scroll_into_view_if_needed()
+    feed.locator(
+        "main li", has_text="was hidden by the facilitator"
+    ).first.scroll_into_view_if_needed()
     photo(feed, tmp_path, "moderation-feed.png")
     moderation = open_page(facilitator_person, "/moderation")
     expect(moderation.locator("main")).to_contain_text("confidential")
