@@ -1,6 +1,7 @@
 """Socket.IO fan-out benchmark: `make bench` (= `python -m bench.fanout`).
 
-K Socket.IO clients (K = 500 and 1,000) sit on each server; for every vote we take, at
+K Socket.IO clients (K = 500 and 1,000; socket.io-client in one Node process per
+server, bench/node/clients.js) sit on each server; for every vote we take, at
 every client, the time from sending the vote request to the `idea.votes_changed`
 envelope's arrival. One run measures, at the same time and with votes taking turns:
 
@@ -18,8 +19,9 @@ per connected client, and the board / Node and board / Flask-SocketIO p95 ratios
 holds `--hold` (2,000) clients on the board and checks every event reached every one.
 
 Everything runs on loopback, on ports 5200-5299; every loop is bounded and the run
-stops by itself. The clients (asyncio, python-socketio + aiohttp) share the machine
-with the servers, so client time is included in every number, floors and board alike.
+stops by itself. The clients share the machine with the servers, so client time is
+included in every number, floors and board alike. Times are CLOCK_MONOTONIC on both
+sides (Python's time.monotonic_ns, Node's process.hrtime).
 
 Sessions: the voter logs in over HTTP. The K listeners' session cookies are signed
 with the server's key by this script, exactly as login writes them: K real logins
@@ -31,7 +33,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import platform
 import resource
@@ -127,6 +128,10 @@ def gunicorn_command(target: str, port: int, threads: int) -> list[str]:
         "1",
         "--threads",
         str(threads),
+        # gthread serves at most this many connections at once (default 1,000): the open
+        # sockets plus the voter's requests, as docs/deploy/gunicorn.conf.py sets it.
+        "--worker-connections",
+        str(threads + 100),
         "-b",
         f"127.0.0.1:{port}",
         "--log-level",
@@ -141,7 +146,9 @@ def node_command(port: int) -> list[str]:
 
 def install_node_server() -> None:
     """`npm ci` from the committed lock file (node_modules is never committed)."""
-    if (NODE_DIR / "node_modules" / "socket.io").is_dir():
+    if all(
+        (NODE_DIR / "node_modules" / name).is_dir() for name in ("socket.io", "socket.io-client")
+    ):
         return
     npm = shutil.which("npm")
     if npm is None:
@@ -253,7 +260,7 @@ class BoardSetup:
 def database(kind: str, workdir: Path):
     """A fresh database: SQLite in `workdir`, or a PostgreSQL database dropped afterwards."""
     if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'board.sqlite3'}"
+        yield f"sqlite:///{workdir / f'board-{secrets.token_hex(4)}.sqlite3'}"
         return
     import sqlalchemy as sa
 
@@ -347,10 +354,9 @@ def prepare_board(
 
 
 class Audience:
-    """K clients on one server (spread over its processes), the person who votes there,
-    and what arrived when."""
-
-    closing = False
+    """K clients on one server (spread over its processes, as a sticky proxy would), the
+    person who votes there, and what arrived when. The clients live in one Node process
+    (bench/node/clients.js): they cost little next to the servers they measure."""
 
     def __init__(self, served: Served, cookies: list[str], idea_ids: list[int]):
         self.served = served
@@ -359,66 +365,77 @@ class Audience:
         self.idea_ids = idea_ids
         self.vote = None
         self.http = None
-        self.sent_at: dict[int, float] = {}
-        self.received = dict.fromkeys(idea_ids, 0)
-        self.everyone = {idea: asyncio.Event() for idea in idea_ids}
+        self.process = None
         self.latencies: dict[int, list[float]] = {idea: [] for idea in idea_ids}
         self.round_trips: dict[int, float] = {}
-        self.clients: list = []
         self.dropped = 0  # connections the server let die (missed pings)
+        self.failed = 0  # connections the server refused
         self.rss_before = self.rss_after = 0
 
-    def on_activity(self, envelope) -> None:
-        now = time.perf_counter()
-        if envelope.get("type") != "idea.votes_changed":
-            return
-        idea = envelope["data"]["idea_id"]
-        if idea not in self.sent_at:
-            return
-        self.latencies[idea].append(now - self.sent_at[idea])
-        self.received[idea] += 1
-        if self.received[idea] == len(self.cookies):
-            self.everyone[idea].set()
+    async def _send(self, line: str) -> None:
+        self.process.stdin.write(line.encode() + b"\n")
+        await self.process.stdin.drain()
 
-    def on_disconnect(self, *reason) -> None:
-        if not self.closing:
-            self.dropped += 1
+    async def _read(self, prefix: str, timeout: float) -> str | None:
+        """The next line starting with `prefix` (others are skipped), None on timeout."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = await asyncio.wait_for(self.process.stdout.readline(), left)
+            except TimeoutError:
+                return None
+            if not line:
+                raise RuntimeError(f"the clients of {self.kind} exited")
+            if line.decode().startswith(prefix):
+                return line.decode().strip()
+        return None
 
     async def connect(self) -> None:
-        import socketio
-
         self.rss_before = self.served.rss_bytes()
-        urls = self.served.urls
-        for n, cookie in enumerate(self.cookies):
-            client = socketio.AsyncClient(reconnection=False)
-            client.on("activity", self.on_activity)
-            client.on("disconnect", self.on_disconnect)
-            self.clients.append((client, cookie, urls[n % len(urls)]))  # sticky, spread
-        for start in range(0, len(self.clients), CONNECT_BATCH):
-            await asyncio.gather(
-                *(
-                    client.connect(
-                        url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=60
-                    )
-                    for client, cookie, url in self.clients[start : start + CONNECT_BATCH]
-                )
-            )
+        self.process = await asyncio.create_subprocess_exec(
+            shutil.which("node") or "node",
+            str(NODE_DIR / "clients.js"),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=2**24,
+        )
+        started = time.monotonic()
+        await self._send(json.dumps({"urls": self.served.urls, "cookies": self.cookies}))
+        ready = await self._read("ready ", 60 + len(self.cookies) / 2)
+        if ready is None:
+            raise RuntimeError(f"{len(self.cookies)} clients could not connect to {self.kind}")
+        self.failed = int(ready.split()[2])
+        print(
+            f"  {self.kind}: {ready.split()[1]} clients connected in "
+            f"{time.monotonic() - started:.1f} s ({self.failed} refused)",
+            flush=True,
+        )
         await asyncio.sleep(2.0)  # let the connect burst (presence updates) settle
         self.rss_after = self.served.rss_bytes()
 
     async def vote_once(self, idea: int) -> None:
         """One vote, then wait (boundedly) until every client has it."""
-        self.sent_at[idea] = time.perf_counter()
+        await self._send(f"vote {idea} {time.monotonic_ns()}")
+        sent = time.monotonic()
         await self.vote(idea)
-        self.round_trips[idea] = time.perf_counter() - self.sent_at[idea]
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self.everyone[idea].wait(), WAIT_PER_VOTE)
+        self.round_trips[idea] = time.monotonic() - sent
+        await self._read(f"done {idea}", WAIT_PER_VOTE)
+        await self._send(f"report {idea}")
+        report = await self._read(f"report {idea} ", 10)
+        if report is None:
+            raise RuntimeError(f"the clients of {self.kind} did not report")
+        _, _, dropped, *values = report.split(" ")
+        self.dropped = int(dropped)
+        self.latencies[idea] = [float(v) / 1000 for v in values[0].split(",")] if values else []
 
     async def disconnect(self) -> None:
-        self.closing = True
-        await asyncio.gather(
-            *(client.disconnect() for client, _, _ in self.clients), return_exceptions=True
-        )
+        if self.process is not None and self.process.returncode is None:
+            with suppress(OSError):
+                await self._send("quit")
+            try:
+                await asyncio.wait_for(self.process.wait(), 10)
+            except TimeoutError:
+                self.process.kill()
         if self.http is not None:
             await self.http.close()
 
@@ -431,7 +448,7 @@ class Audience:
             len(measured),
             [lat for idea in measured for lat in self.latencies[idea]],
             [self.round_trips[i] for i in measured if i in self.round_trips],
-            self.dropped,
+            self.dropped + self.failed,
             (self.rss_after - self.rss_before) / clients if clients else float("nan"),
         )
 
@@ -590,8 +607,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hold-votes", type=int, default=10)
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = parser.parse_args(argv)
-    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)  # counted instead
-    logging.getLogger("socketio.client").setLevel(logging.CRITICAL)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # K sockets on each side
     install_node_server()

@@ -190,10 +190,20 @@ class Follower:
             }
 
 
+def every_item(http: requests.Session, list_url: str) -> list[dict]:
+    """A paged list walked to its end (`next_cursor` until null)."""
+    items, params = [], {"limit": 200}
+    while True:
+        page = http.get(list_url, params=params, timeout=30).json()
+        items += page["items"]
+        if not page.get("next_cursor"):
+            return items
+        params = {"limit": 200, "cursor": page["next_cursor"]}
+
+
 def fresh_state(http: requests.Session, url: str) -> dict:
     """The board as a fresh GET shows it, in the shape Follower.state() builds."""
-    ideas = http.get(f"{url}/api/v1/ideas", params={"limit": 1000}, timeout=30).json()["items"]
-    tasks = http.get(f"{url}/api/v1/tasks", params={"limit": 1000}, timeout=30).json()["items"]
+    ideas, tasks = every_item(http, f"{url}/api/v1/ideas"), every_item(http, f"{url}/api/v1/tasks")
     comments = {}
     for idea in ideas:
         listed = http.get(f"{url}/api/v1/ideas/{idea['id']}/comments", timeout=30).json()

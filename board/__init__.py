@@ -14,10 +14,12 @@ from board.csrf import csrf
 from board.db import Database, close_request_session, db_for_request
 from board.errorhandlers import register_error_handlers
 from board.i18n import init_i18n
+from board.inputs import init_inputs
 from board.mail import start_mail_sender
 from board.privacy import init_privacy
 from board.ratelimit import init_ratelimit
 from board.realtime import init_realtime
+from board.requests import IdConverter
 from board.scheduler import start_phase_scheduler
 from board.security import init_security, session_revoked
 from board.settings import Settings
@@ -83,6 +85,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
 
     init_realtime(app, settings)
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.register_blueprint(api)
     app.register_blueprint(web)
     init_oidc(app, settings)
@@ -91,6 +94,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     init_compression(app)  # registered before security: runs after it, on the final body
     init_security(app, settings)
     init_privacy(app)  # after security: a revoked session is dropped before anyone looks
+    init_inputs(app)  # its hooks run first: no view or query sees unclean input
 
     register_cli(app)
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from board import clock, people, policy
 from board.errors import Denied, FieldMessage, Invalid, NotFound
-from board.limits import DISPLAY_NAME_MAX
+from board.limits import DISPLAY_NAME_MAX, MAX_ID
 from models import Department, EndedSession, LoginSession, PasswordReset, User
 
 RESET_HOURS = 24
@@ -67,7 +67,7 @@ def list_sessions(session: Session, actor: User, current_sid: str | None) -> lis
 def end_session(session: Session, actor: User, session_id: int, current_sid: str | None) -> str:
     """End one of my other sessions; returns its board_sid for the caller to revoke."""
     policy.require(actor, "account.edit")
-    row = session.get(LoginSession, session_id)
+    row = session.get(LoginSession, session_id) if 0 < session_id <= MAX_ID else None
     if row is None or row.user_id != actor.id:
         raise NotFound("No such session.", code="not_found")  # someone else's: not ours to know
     if row.board_sid == current_sid:

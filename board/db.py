@@ -8,7 +8,7 @@ uses `read_engine`, whose transactions stay deferred so readers never queue behi
 Nobody waits for a turn while holding something others wait for (found by the day of
 load, docs/reliability.md): a SQLite writer takes its turn in the write queue *before* it
 takes a pooled connection, a write request checks its login in a short read transaction
-before its write transaction begins, and the server's own checks (bench: the publisher's
+before its write transaction begins, and the server's own checks (the publisher's
 session check) use a connection of their own, never the request pool.
 """
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from datetime import timedelta
 
 from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -17,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from board import policy
 from board.errors import BoardError, Denied, Invalid, NotFound, TooManyRequests, Unauthenticated
 from board.i18n import N_, _, translate_field
-from board.ratelimit import TOO_MANY, retry_after_seconds
+from board.ratelimit import TOO_MANY_WAIT, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +133,11 @@ def handle_database_unavailable(error: Exception):
 
 
 def handle_rate_limited(error: RateLimitExceeded):
-    headers = {"Retry-After": str(retry_after_seconds())}
-    return render_error(429, "too_many_requests", _(TOO_MANY), None, headers)
+    """Say how long to wait, in words ("in 14 minutes") and in Retry-After."""
+    seconds = retry_after_seconds()
+    wait = format_timedelta(timedelta(seconds=seconds), threshold=1, add_direction=False)
+    headers = {"Retry-After": str(seconds)}
+    return render_error(429, "too_many_requests", _(TOO_MANY_WAIT, wait=wait), None, headers)
 
 
 def handle_unexpected(error: Exception):

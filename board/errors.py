@@ -21,6 +21,11 @@ class Invalid(BoardError):
     code = "invalid"
 
 
+class UnsupportedMediaType(BoardError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unauthenticated(BoardError):
     status = 401
     code = "not_logged_in"

@@ -52,8 +52,9 @@ _PG_EVENT_LOCK = 7_310_214
 _PENDING = "board_pending_events"
 _PENDING_ENDS = "board_pending_socket_ends"
 _PENDING_CALLS = "board_pending_calls"
-_HOLDS_ORDER = "board_holds_emit_order"
-# How long a committing writer waits for the previous one to finish publishing; past it,
+_TICKET = "board_emit_ticket"
+_COMMITTED = "board_committed"
+# How long a committed writer waits for the one before it to finish publishing; past it,
 # it publishes anyway (order may then slip, which clients repair from /api/v1/events).
 ORDER_WAIT_SECONDS = 5.0
 
@@ -65,10 +66,47 @@ log = logging.getLogger(__name__)
 _publishers: list[Publisher] = []
 _socket_enders: list[SocketEnder] = []
 _recorders: list[Recorder] = []
-# Held from just before an event-writing COMMIT until its envelopes are published. Event
-# writers are already serialised by the database (SQLite's write lock, the advisory lock
-# on PostgreSQL), so this makes one process emit in exactly the order of `seq`.
-_emit_order = threading.RLock()
+
+
+class EmitOrder:
+    """Tickets that make one process publish in exactly the order of `seq`, without
+    holding the database's lock while it waits.
+
+    A writer takes its ticket just before COMMIT, still under the lock that orders event
+    writers (SQLite's write lock, the advisory lock on PostgreSQL), so tickets follow
+    `seq`. It publishes after COMMIT, once the tickets before it are done, with its pooled
+    connection already back in the pool. (Before, the order was a lock taken before
+    COMMIT and held through the fan-out: the next writer waited for the previous one's
+    fan-out while holding the database's lock and a connection, so at 500 sockets every
+    write waited for every other write's fan-out; docs/reliability.md.)
+    """
+
+    def __init__(self):
+        self._condition = threading.Condition()
+        self._next = 0
+        self._serving = 0
+        self._finished: set[int] = set()
+
+    def ticket(self) -> int:
+        with self._condition:
+            self._next += 1
+            return self._next - 1
+
+    def wait_turn(self, ticket: int, timeout: float) -> bool:
+        with self._condition:
+            return self._condition.wait_for(lambda: self._serving >= ticket, timeout)
+
+    def done(self, ticket: int) -> None:
+        """The ticket's envelopes are out (or its commit failed): the next may go."""
+        with self._condition:
+            self._finished.add(ticket)
+            while self._serving in self._finished:
+                self._finished.discard(self._serving)
+                self._serving += 1
+            self._condition.notify_all()
+
+
+_emit_order = EmitOrder()
 
 
 def user_summary(user: Any) -> dict | None:
@@ -218,26 +256,49 @@ def end_sockets_after_commit(session: Session, room: str) -> None:
 
 
 @sa_event.listens_for(Session, "before_commit")
-def _hold_emit_order(session: Session) -> None:
+def _take_emit_ticket(session: Session) -> None:
     if session.in_nested_transaction() or not session.info.get(_PENDING):
         return
-    if not session.info.get(_HOLDS_ORDER):
-        session.info[_HOLDS_ORDER] = _emit_order.acquire(timeout=ORDER_WAIT_SECONDS)
+    if _TICKET not in session.info:
+        session.info[_TICKET] = _emit_order.ticket()
 
 
 @sa_event.listens_for(Session, "after_commit")
-def _publish_after_commit(session: Session) -> None:
+def _keep_committed(session: Session) -> None:
+    """Committed: what to publish waits for the end of the transaction, when the
+    connection is back in the pool (_publish_committed)."""
     if session.in_nested_transaction():
         return  # a savepoint was released: nothing is visible to others yet
+    session.info[_COMMITTED] = (
+        session.info.pop(_PENDING, None) or [],
+        session.info.pop(_PENDING_ENDS, None) or [],
+        session.info.pop(_PENDING_CALLS, None) or [],
+    )
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _publish_committed(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return
+    ticket = session.info.pop(_TICKET, None)
+    committed = session.info.pop(_COMMITTED, None)
+    if committed is None:  # the commit failed: nothing to publish, the next may go
+        if ticket is not None:
+            _emit_order.done(ticket)
+        return
+    envelopes, ends, calls = committed
     try:
-        for envelope, rooms, _savepoint in session.info.pop(_PENDING, None) or ():
+        if ticket is not None:
+            _emit_order.wait_turn(ticket, ORDER_WAIT_SECONDS)
+        for envelope, rooms, _savepoint in envelopes:
             for publisher in list(_publishers):
                 _run_safely(publisher, envelope, rooms)
     finally:
-        _release_emit_order(session)
-    for room in session.info.pop(_PENDING_ENDS, None) or ():
+        if ticket is not None:
+            _emit_order.done(ticket)
+    for room in ends:
         end_sockets(room)
-    for callback, args, _savepoint in session.info.pop(_PENDING_CALLS, None) or ():
+    for callback, args, _savepoint in calls:
         _run_safely(callback, *args)
 
 
@@ -248,17 +309,6 @@ def _run_safely(callback: Callable, *args: Any) -> None:
         callback(*args)
     except Exception:
         log.exception("publishing to %r failed", callback)
-
-
-@sa_event.listens_for(Session, "after_transaction_end")
-def _release_after_failed_commit(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        _release_emit_order(session)
-
-
-def _release_emit_order(session: Session) -> None:
-    if session.info.pop(_HOLDS_ORDER, False):
-        _emit_order.release()
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")

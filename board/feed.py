@@ -193,9 +193,12 @@ class Person:
 
     def html(self) -> Markup:
         name = self.name or gettext("Someone")
+        # <bdi>: a name written right to left never reorders the sentence around it
         if not self.department:
-            return Markup("<strong>{}</strong>").format(name)
-        return Markup("<strong>{}</strong> ({})").format(name, self.department)
+            return Markup("<strong><bdi>{}</bdi></strong>").format(name)
+        return Markup("<strong><bdi>{}</bdi></strong> (<bdi>{}</bdi>)").format(
+            name, self.department
+        )
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,7 @@ class Link:
             return gettext("“%(title)s”", title=self.title)
 
     def html(self) -> Markup:
-        return Markup('<a href="{}">{}</a>').format(self.path, self.title)
+        return Markup('<a href="{}"><bdi>{}</bdi></a>').format(self.path, self.title)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from board import clock, events, images, paging, policy, ranking, search
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.handles import mentioned_handles
 from board.i18n import N_
+from board.inputs import tag_key
 from board.limits import MAX_ID
 from board.person_json import person_dict
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
@@ -23,7 +24,9 @@ from models import Comment, Follow, Idea, IdeaTag, Prompt, Publication, Task, Us
 
 SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
-_TAG = re.compile(r"^[\w][\w\- ]{0,39}$")
+# A tag starts with a letter or digit; then letters, digits, spaces and the marks people
+# use in topic names ("c++", "my.tag", "q&a", "b2b/b2c", "c#", "o'neill").
+_TAG = re.compile(r"^\w[\w\- +.&#/'’]{0,39}$")
 
 
 def author_dict(user: User) -> dict:
@@ -33,12 +36,18 @@ def author_dict(user: User) -> dict:
 def normalize_tags(tags: list[str]) -> list[str]:
     cleaned: list[str] = []
     for raw in tags:
-        tag = raw.strip().lstrip("#").strip().lower()
+        tag = tag_key(raw)  # "ｉｎｓｔａｇｒａｍ" is "instagram", from the API and the forms alike
         if not _TAG.match(tag):
             raise Invalid(
                 "Some fields are missing or invalid.",
                 code="invalid_fields",
-                fields={"tags": N_("Tags are 1 to 40 letters, digits, spaces or dashes.")},
+                fields={
+                    "tags": FieldMessage(
+                        "“%(tag)s” cannot be a tag: a tag is 1 to 40 letters, digits and "
+                        "spaces, and may hold - + . & # / '.",
+                        tag=raw.strip()[:50],
+                    )
+                },
             )
         if tag not in cleaned:
             cleaned.append(tag)
@@ -330,7 +339,7 @@ def _filters(
         author = Idea.author_id + 0 if walk else Idea.author_id
         conditions.append(author.in_(select(User.id).where(User.department_id == department_id)))
     if tag:
-        tagged = select(IdeaTag.idea_id).where(IdeaTag.tag == tag.strip().lstrip("#").lower())
+        tagged = select(IdeaTag.idea_id).where(IdeaTag.tag == tag_key(tag))
         broad = (
             walk
             and session.scalar(
@@ -357,11 +366,13 @@ def page_ideas(
     prompt_id: int | None = None,
     limit: int = paging.DEFAULT_LIMIT,
     cursor: str | None = None,
+    apart_from_challenges: bool = False,
 ) -> tuple[list[dict], str | None]:
     """One page of ideas in `sort` order after `cursor`, and the cursor of the next page.
 
     The database ranks by the stored tallies and limits through an index; ideas of running
-    challenges with hidden tallies (a bounded few) are ranked beside them as if unvoted."""
+    challenges with hidden tallies (a bounded few) are ranked beside them as if unvoted, or,
+    `apart_from_challenges`, left out (the board shows them with their challenge)."""
     policy.require(viewer, "board.read")
     now = clock.now()
     hidden = _hidden_prompt_ids(session, now)
@@ -377,7 +388,7 @@ def page_ideas(
         if after is not None:
             visible = visible.where(paging.after(columns, after))
         candidates.extend(session.scalars(visible.limit(limit + 1)).unique())
-    if hidden:
+    if hidden and not (apart_from_challenges and prompt_id is None):
         candidates.extend(
             session.scalars(select(Idea).where(*conditions, Idea.prompt_id.in_(hidden)))
         )

@@ -521,6 +521,9 @@ def find_by_handle(session: Session, viewer: User, handle: str) -> User:
     """The person an @mention links to (former members are not found)."""
     policy.require(viewer, "board.read")
     person = session.scalar(select(User).where(User.handle == handle.lower()[:64]))
+    # Works-council mode: an observer looks nobody up (a person page names its person).
+    if person is not None and person.id != viewer.id and not privacy.sees_names(viewer):
+        person = None
     if person is None or not person.active:
         raise NotFound("No such person.", code="person_not_found")
     return person

@@ -115,8 +115,10 @@ class Mask:
             department_id = self.department_of.get(person.get("id"))
         department = self.department(department_id)
         shown = {key: None for key in person if key not in ("department", "role")}
-        shown["display_name"] = gettext(
-            "someone from %(department)s", department=department["name"]
+        shown["display_name"] = (
+            gettext("someone from another department")
+            if department["id"] is POOLED_ID
+            else gettext("someone from %(department)s", department=department["name"])
         )
         if "department" in person:
             shown["department"] = department
@@ -130,11 +132,21 @@ class Mask:
             return [self.people(item) for item in value]
         if not isinstance(value, dict):
             return value
-        if "display_name" in value and "id" in value:
+        if _is_person(value):
             if value["id"] is not None and value["id"] == self.viewer_id:
                 return value
             return self.person(value)
         return {key: self.people(item) for key, item in value.items()}
+
+
+def _is_person(value: dict) -> bool:
+    """A person dict of any shape (a JSON schema describing one is not a person)."""
+    return (
+        "display_name" in value
+        and "id" in value
+        and isinstance(value["display_name"], str | None)
+        and isinstance(value["id"], int | None)
+    )
 
 
 _current: ContextVar[Mask | None] = ContextVar("board_person_mask", default=None)

@@ -1,8 +1,10 @@
 """Rate limits on the doors a stranger can knock on: login and registration (Flask-Limiter).
 
-- Failed logins are counted per account (the email tried) and per address; a successful
-  login costs nothing, so a person who types the right password is never slowed down
-  by someone else guessing theirs, until the guessing has used up the account's budget.
+- Failed logins are counted per account and address together (20 in 15 minutes), per
+  account from addresses it never logged in from (20), and per address (100). A successful
+  login costs nothing and makes its address a known one for that account (30 days): a
+  stranger guessing from elsewhere locks out strangers, never the owner on their usual
+  address. The owner's own mistakes there still count (the first limit).
 - Registrations are counted per address.
 
 The counts live in `settings.ratelimit_storage`: Redis whenever BOARD_RATELIMIT_STORAGE or
@@ -14,22 +16,31 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
+from functools import wraps
 
-from flask import Flask, request
+from flask import Flask, after_this_request, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from board.i18n import N_
 from board.settings import Settings
 
+log = logging.getLogger(__name__)
+
 # The contract's numbers for logins; registrations are ours to choose.
 LOGIN_FAILURES_PER_ACCOUNT = "20 per 15 minutes"
 LOGIN_FAILURES_PER_ADDRESS = "100 per 15 minutes"
 REGISTRATIONS_PER_ADDRESS = "10 per hour"
+# "Forgot password" sends mail: a stranger must not fill someone's inbox with it.
+RESET_MAILS_PER_ACCOUNT = "3 per hour"
+RESET_REQUESTS_PER_ADDRESS = "10 per hour"
+KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
 
 TOO_MANY = N_("Too many attempts; please wait and try again.")
+TOO_MANY_WAIT = N_("Too many attempts; please try again in %(wait)s.")
 
 # A moving window: "20 in any 15 minutes", not 20 per clock quarter-hour (which would let
 # 40 through around a boundary).
@@ -66,6 +77,31 @@ def _address() -> str:
     return f"address:{get_remote_address() or 'unknown'}"
 
 
+def _pair() -> str:
+    return f"{_submitted_email()}|{_address()}"
+
+
+def _known_key() -> str:
+    return f"board/known-address/{_pair()}"
+
+
+def known_address() -> bool:
+    """Whether this account has logged in from this address in the last 30 days."""
+    try:
+        return bool(limiter.storage.get(_known_key()))
+    except Exception:  # noqa: BLE001 - storage away: treat the address as a stranger's
+        return False
+
+
+def _remember_address(response):
+    if response.status_code in (200, 302, 303):
+        try:
+            limiter.storage.incr(_known_key(), KNOWN_ADDRESS_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - a login is never refused for this
+            log.warning("could not remember a login address: %s", exc)
+    return response
+
+
 def login_failed(response) -> bool:
     """A login attempt that used up budget: wrong credentials (401), never a success."""
     return response.status_code == 401
@@ -84,20 +120,34 @@ def limit_login(view: Callable | None = None, *, failed: Callable = login_failed
     """
 
     def decorate(fn: Callable) -> Callable:
-        fn = limiter.shared_limit(
+        @wraps(fn)
+        def remembering(*args, **kwargs):
+            if request.method == "POST":
+                after_this_request(_remember_address)  # a success makes the address known
+            return fn(*args, **kwargs)
+
+        limited = limiter.shared_limit(
+            LOGIN_FAILURES_PER_ACCOUNT,
+            scope="login-pair",
+            key_func=_pair,
+            deduct_when=failed,
+            error_message=TOO_MANY,
+        )(remembering)
+        limited = limiter.shared_limit(
             LOGIN_FAILURES_PER_ACCOUNT,
             scope="login-account",
             key_func=_submitted_email,
             deduct_when=failed,
+            exempt_when=known_address,
             error_message=TOO_MANY,
-        )(fn)
+        )(limited)
         return limiter.shared_limit(
             LOGIN_FAILURES_PER_ADDRESS,
             scope="login-address",
             key_func=_address,
             deduct_when=failed,
             error_message=TOO_MANY,
-        )(fn)
+        )(limited)
 
     return decorate(view) if view is not None else decorate
 
@@ -115,6 +165,23 @@ def limit_registration(view: Callable | None = None, *, counted: Callable = regi
         )(fn)
 
     return decorate(view) if view is not None else decorate
+
+
+def limit_reset_requests(view: Callable) -> Callable:
+    """Decorate a "forgot password" view (API or page form): every request counts, per
+    account asked about and per address, whatever the answer."""
+    limited = limiter.shared_limit(
+        RESET_MAILS_PER_ACCOUNT,
+        scope="reset-account",
+        key_func=_submitted_email,
+        error_message=TOO_MANY,
+    )(view)
+    return limiter.shared_limit(
+        RESET_REQUESTS_PER_ADDRESS,
+        scope="reset-address",
+        key_func=_address,
+        error_message=TOO_MANY,
+    )(limited)
 
 
 def retry_after_seconds() -> int:

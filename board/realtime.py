@@ -30,7 +30,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from sqlalchemy import func, select
 
-from board import events, policy, privacy
+from board import events, fanout, policy, privacy
 from board.i18n import LANGUAGES, current_language, force_locale
 from board.presence import LocalStore, Presence, RedisStore
 from board.settings import Settings, SettingsError, check_origins
@@ -48,6 +48,14 @@ NAMESPACE = "/"
 # they preempt the emitting thread hundreds of times, which stretched the voter's own
 # request from ~20 ms to ~150 ms at 500 sockets (docs/performance.md).
 GIL_SWITCH_INTERVAL_SECONDS = 0.02
+# Liveness: the server pings every PING_INTERVAL and gives a client PING_TIMEOUT to answer;
+# clients give the server as long to ping (browsers: interval + timeout; python-engineio:
+# max of the two + 5 s). At Engine.IO's default 20 s timeout a Python client dropped when
+# a ping came 5 s late: a busy server that fell a few seconds behind lost all its clients
+# at once, and their reconnects (a handshake, four threads and a login check each) kept it
+# behind (the day of load, docs/reliability.md). A dead client is now noticed after 85 s.
+PING_INTERVAL_SECONDS = 25
+PING_TIMEOUT_SECONDS = 60
 _END_SOCKETS = "board:end-sockets"  # internal message between processes, never emitted
 RESYNC = "resync"  # to clients: fetch what you missed from GET /api/v1/events
 
@@ -238,7 +246,7 @@ def request_resync() -> None:
     socketio.emit(RESYNC, {"reason": "message queue"}, to=rooms, namespace=NAMESPACE)
 
 
-class _EndingRedisManager(socketio_lib.RedisManager):
+class _EndingRedisManager(socketio_lib.RedisManager, fanout.DirectManager):
     """The Redis fan-out, which also carries 'end the sockets in this room' to every
     process (the Socket.IO queue has no room-wide disconnect of its own), and which
     survives Redis going away: publishing gives up after 2 s without retry storms or a
@@ -280,7 +288,7 @@ class _EndingRedisManager(socketio_lib.RedisManager):
 def _client_manager(settings: Settings):
     if settings.message_queue:
         return _EndingRedisManager(settings.message_queue, channel=settings.socketio_channel)
-    return socketio_lib.Manager()
+    return fanout.DirectManager()
 
 
 def init_realtime(app: Flask, settings: Settings) -> None:
@@ -293,6 +301,8 @@ def init_realtime(app: Flask, settings: Settings) -> None:
         cors_allowed_origins=origins,
         manage_session=False,
         max_http_buffer_size=MAX_CLIENT_MESSAGE_BYTES,
+        ping_interval=PING_INTERVAL_SECONDS,
+        ping_timeout=PING_TIMEOUT_SECONDS,
     )
     _limit_websocket_frames(socketio.server.eio)
     app.wsgi_app = refuse_oversized_posts(app.wsgi_app)
@@ -324,15 +334,16 @@ def require_origin_check() -> None:
 
 def _limit_websocket_frames(eio) -> None:
     """Make simple-websocket itself stop reading a message past the size limit (Engine.IO
-    checks only after the whole message is in memory)."""
+    checks only after the whole message is in memory), and let broadcasts write to the
+    socket directly (board/fanout.py)."""
     if eio.async_mode != "threading":
         return
-    websocket_class = eio._async["websocket"]
-
-    def limited(handler, server):
-        return websocket_class(handler, server, max_message_size=MAX_CLIENT_MESSAGE_BYTES)
-
-    eio._async = {**eio._async, "websocket": limited}
+    base = eio._async["websocket"]
+    if getattr(base, "board_direct", False):
+        return  # init_app ran before (tests build several apps on one SocketIO)
+    websocket = fanout.websocket_class(base, MAX_CLIENT_MESSAGE_BYTES)
+    websocket.board_direct = True
+    eio._async = {**eio._async, "websocket": websocket}
 
 
 # ---- sending ----------------------------------------------------------------------------

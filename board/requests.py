@@ -10,23 +10,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from board import paging
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, current_language
-from board.limits import INT_MAX, INT_MIN, SEARCH_MAX, TEXT_MAX, TITLE_MAX
+from board.inputs import text_problem
+from board.limits import INT_MAX, INT_MIN, MAX_ID, SEARCH_MAX, TEXT_MAX, TITLE_MAX
 from board.settings import Settings
 
 
 def _clean_text_problem(value: str) -> str | None:
-    """Databases refuse NUL characters and lone surrogates: refuse them here, as bad input."""
-    if "\x00" in value:
-        return N_("Text must not contain NUL characters or unpaired surrogates.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return N_("Text must not contain NUL characters or unpaired surrogates.")
-    return None
+    """Databases refuse NUL characters and lone surrogates: refuse them here, as bad input
+    (the same rule board/inputs.py applies to forms, query strings and URL parts)."""
+    return text_problem(value)
 
 
 @dataclass(frozen=True)
@@ -109,7 +107,8 @@ def query_date(name: str, required: bool = False) -> date | None:
 
 
 def json_object(*, allow_empty: bool = False) -> dict[str, Any]:
-    """The request body as a JSON object (whatever its Content-Type); raises Invalid otherwise."""
+    """The request body as a JSON object; raises Invalid otherwise. (A body that is not
+    declared as JSON never gets here: board/inputs.py answers it with a 415.)"""
     raw = request.get_data(cache=True)
     if not raw.strip():
         if allow_empty:
@@ -266,3 +265,15 @@ def atom_url(token: str | None) -> str | None:
         _external=True,
         **({"lang": language} if language != "en" else {}),
     )
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number beyond the largest id names nothing, so such a URL
+    is a 404 like any other unknown id, not an overflow in the database driver. (Refusing
+    the match instead would let the router answer 405 from a neighbouring rule.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number

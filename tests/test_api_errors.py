@@ -56,10 +56,13 @@ def body_cases(method: str, path: str, valid: dict) -> list[Bad]:
         Bad(
             method,
             path,
-            400,
-            "invalid_body",
+            415,
+            "unsupported_media_type",
             raw=b"title=x",
             content_type="application/x-www-form-urlencoded",
+        ),
+        Bad(
+            method, path, 415, "unsupported_media_type", raw=b'{"a": 1}', content_type="text/plain"
         ),
         Bad(method, path, 400, "invalid_body", raw=b"[1, 2]"),
         Bad(method, path, 400, "invalid_body", raw=b'"a string"'),

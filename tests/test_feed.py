@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from board import clock, events, feed
+from board.nudges import send_nudge
 from models import Idea, Prompt, User
 from tests.conftest import BOTH_DATABASES, make_user
 
@@ -48,16 +49,9 @@ def make_task(client, title: str, idea_id: int | None = None) -> int:
 
 
 def record_nudge(app, sender: User, recipient: User, message: str) -> None:
-    """A private nudge event, as the facilitator's nudges record it."""
+    """A private nudge, sent through the facilitator's own service."""
     with app.extensions["board_db"].Session() as session:
-        sender = session.get(User, sender.id)
-        events.record(
-            session,
-            "nudge.sent",
-            sender,
-            {"nudge": {"id": 1, "message": message, "to_user_id": recipient.id}},
-            recipients=[recipient.id, sender.id],
-        )
+        send_nudge(session, session.get(User, sender.id), message, to_user_id=recipient.id)
         session.commit()
 
 
@@ -195,7 +189,6 @@ def test_votes_appear_only_as_anonymous_tallies_one_per_idea_and_day(
 
 def test_nudges_never_appear_in_the_feed_even_for_their_recipient(app, people_, member, observer):
     post_idea(member, "Visible idea")
-    record_nudge(app, people_.user("facilitator"), people_.user("observer"), "Secret nudge")
     record_nudge(app, people_.user("facilitator"), people_.user("member"), "Another secret")
     for client in (observer, member):
         assert texts(client) == ["Mara (Marketing) posted the idea “Visible idea”."]
@@ -393,8 +386,8 @@ def test_feed_page_groups_by_day_and_links_to_ideas_and_tasks(member, observer, 
     task = make_task(member, "Today's task")
     page = observer.get("/feed").get_data(as_text=True)
     assert page.index(">Today<") < page.index(">Yesterday<")
-    assert f'<a href="/ideas/{idea}">Yesterday&#39;s idea</a>' in page
-    assert f'<a href="/tasks/{task}">Today&#39;s task</a>' in page
+    assert f'<a href="/ideas/{idea}"><bdi>Yesterday&#39;s idea</bdi></a>' in page
+    assert f'<a href="/tasks/{task}"><bdi>Today&#39;s task</bdi></a>' in page
 
 
 def test_user_text_never_becomes_markup_on_the_feed(member, observer):
@@ -435,7 +428,7 @@ def test_live_updates_bring_only_newer_public_items_that_match_the_filters(
     assert updates_url == "/feed/updates?kind=tasks"
     post_idea(member, "Not a task")
     make_task(member, "Fresh task")
-    record_nudge(app, people_.user("facilitator"), people_.user("observer"), "Psst")
+    record_nudge(app, people_.user("facilitator"), people_.user("member"), "Psst")
     body = observer.get(f"{updates_url}&after={last_seq}").get_json()
     assert body["count"] == 1 and body["last_seq"] == 3
     assert "Fresh task" in body["html"] and "Not a task" not in body["html"]

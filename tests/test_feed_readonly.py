@@ -4,14 +4,15 @@ them no control that writes."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
 
-from board import clock
-from models import Base, Nudge, NudgeRecipient, Prompt, Webhook
+from board import clock, invites
+from models import Base, Nudge, NudgeRecipient, Prompt, User, Webhook
 
 # Every state-changing route and a body that would succeed for a member (so that a refusal
 # can only come from the role). A new write route fails test_the_matrix_covers_every_write_route
@@ -29,6 +30,19 @@ WRITES: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/prompts"): {"kind": "challenge", "title": "Observer challenge", "body": "No"},
     ("POST", "/api/v1/nudges"): {"message": "Observer nudge", "to_user_id": "<member_id>"},
     ("POST", "/api/v1/nudges/<int:nudge_id>/read"): None,
+    ("PATCH", "/api/v1/tasks/<int:task_id>"): {"channels": ["instagram"], "help_wanted": True},
+    ("POST", "/api/v1/tasks/<int:task_id>/renew"): None,
+    ("PUT", "/api/v1/ideas/<int:idea_id>/done"): None,
+    ("DELETE", "/api/v1/ideas/<int:idea_id>/done"): None,
+    ("POST", "/api/v1/ideas/<int:idea_id>/publications"): {
+        "url": "https://example.com/reel",
+        "channel": "instagram",
+    },
+    # Following exists to be told of things; observers are told nothing but their summary.
+    ("PUT", "/api/v1/ideas/<int:idea_id>/follow"): None,
+    ("DELETE", "/api/v1/ideas/<int:idea_id>/follow"): None,
+    ("POST", "/api/v1/invites"): {"single_use": True},
+    ("DELETE", "/api/v1/invites/<int:invite_id>"): None,
     # fixing mistakes and moderation in the open (issue 17)
     ("POST", "/api/v1/ideas/<int:idea_id>/withdraw"): None,
     ("POST", "/api/v1/ideas/<int:idea_id>/flags"): {"reason": "off_topic"},
@@ -64,6 +78,16 @@ FORMS: dict[tuple[str, str], dict] = {
         "to_user_id": "<member_id>",
     },
     ("POST", "/nudges/<int:nudge_id>/read"): {},
+    ("POST", "/tasks/<int:task_id>/plan"): {"channels": "instagram", "help_wanted": "1"},
+    ("POST", "/tasks/<int:task_id>/renew"): {},
+    ("POST", "/ideas/<int:idea_id>/done"): {"done": "1"},
+    ("POST", "/ideas/<int:idea_id>/publications"): {
+        "url": "https://example.com/reel",
+        "channel": "instagram",
+    },
+    ("POST", "/ideas/<int:idea_id>/follow"): {"follow": "1"},
+    ("POST", "/invites"): {"days": "7"},
+    ("POST", "/invites/<int:invite_id>/revoke"): {},
     ("POST", "/ideas/<int:idea_id>/withdraw"): {},
     ("POST", "/ideas/<int:idea_id>/flag"): {"reason": "off_topic"},
     ("POST", "/ideas/<int:idea_id>/hide"): {"reason": "Observer says no"},
@@ -91,6 +115,20 @@ PERSONAL = {
     ("POST", "/logout"),
     ("POST", "/register"),
     ("POST", "/language"),
+    ("POST", "/settings"),
+    ("POST", "/profile"),
+    ("POST", "/profile/password"),
+    ("POST", "/profile/sessions/<int:session_id>/end"),
+    ("DELETE", "/api/v1/me/sessions/<int:session_id>"),
+    ("POST", "/api/v1/me/password"),
+    ("POST", "/reset-password/<token>"),
+    ("POST", "/mail/unsubscribe/<token>"),
+    ("POST", "/api/v1/notifications/read"),
+    ("POST", "/notifications/read"),
+    ("POST", "/api/v1/calendar/token"),
+    ("DELETE", "/api/v1/calendar/token"),
+    ("POST", "/calendar/token"),
+    ("POST", "/calendar/token/revoke"),
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Words on a button or link that would change the board.
@@ -162,8 +200,11 @@ def board_with_things(app, people_, member, other_member):
         )
         webhook = Webhook(url="http://127.0.0.1:9/hook", format="json", created_at=now)
         session.add_all([prompt, nudge, webhook])
+        invite, _token = invites.create_invite(
+            session, session.get(User, sam.id), single_use=True, days=7
+        )
         session.commit()
-        prompt_id, nudge_id, webhook_id = prompt.id, nudge.id, webhook.id
+        prompt_id, nudge_id, webhook_id, invite_id = prompt.id, nudge.id, webhook.id, invite.id
     idea = member.post(
         "ideas", json={"title": "Existing idea", "body": "", "prompt_id": prompt_id}
     ).get_json()["id"]
@@ -177,6 +218,7 @@ def board_with_things(app, people_, member, other_member):
         "task_id": held,
         "prompt_id": prompt_id,
         "nudge_id": nudge_id,
+        "invite_id": invite_id,
         "webhook_id": webhook_id,
         "<member_id>": mara.id,
     }
@@ -309,15 +351,11 @@ class Controls(HTMLParser):
 
 
 def allowed_form(form: dict) -> bool:
+    """GET forms only navigate; POST forms may only aim at the observer's own things."""
     if form["method"] == "get":
         return True
-    return form["action"].split("?")[0] in {
-        "/feed/token",
-        "/feed/token/revoke",
-        "/logout",
-        "/api/v1/auth/logout",
-        "/language",
-    }
+    action = form["action"].split("?")[0]
+    return any(re.fullmatch(re.sub(r"<[^>]+>", "[^/]+", rule), action) for _m, rule in PERSONAL)
 
 
 NOT_PAGES = {

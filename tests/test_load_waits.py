@@ -9,15 +9,16 @@ each link of that chain, on a real SQLite file, without timing anything.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from board import realtime
+from board import events, ideas, realtime
 from board.db import Database, reads_first, write_queue_of
-from models import User
+from models import Idea, User
 from tests.realtime_helpers import connect
 
 pytestmark = pytest.mark.faults
@@ -121,3 +122,62 @@ def test_the_publishers_session_check_never_waits_for_the_request_pool(app, memb
         for conn in taken:
             conn.close()
     assert tab.is_connected()
+
+
+def test_a_writer_commits_while_the_previous_writers_fan_out_is_still_running(
+    app, people_, monkeypatch
+):
+    """The emit order is kept by tickets, not by a lock held from before COMMIT through
+    the fan-out: the next writer commits (and frees the database's lock and its pooled
+    connection) while the previous one is still publishing, then publishes after it."""
+    monkeypatch.setattr(events, "ORDER_WAIT_SECONDS", 120)  # no fallback hides a wait
+    database: Database = app.extensions["board_db"]
+    author_id = people_.user("member").id
+    first_is_publishing, first_may_finish = threading.Event(), threading.Event()
+    published: list[str] = []
+
+    def slow_publisher(envelope, rooms):
+        title = envelope["data"]["idea"]["title"]
+        if title == "first":
+            first_is_publishing.set()
+            first_may_finish.wait(120)
+        published.append(title)
+
+    def write(title: str) -> None:
+        with database.Session() as session:
+            ideas.create_idea(session, session.get(User, author_id), title, "")
+
+    events.add_publisher(slow_publisher)
+    try:
+        first = threading.Thread(target=write, args=("first",))
+        first.start()
+        assert first_is_publishing.wait(60)
+        second = threading.Thread(target=write, args=("second",))
+        second.start()
+
+        def second_committed() -> bool:
+            with database.ReadSession() as session:
+                return session.scalar(select(Idea.id).where(Idea.title == "second")) is not None
+
+        wait_until(second_committed, "the second idea is committed during the first fan-out")
+        first_may_finish.set()
+        first.join(60)
+        second.join(60)
+    finally:
+        first_may_finish.set()
+        events.remove_publisher(slow_publisher)
+    assert published == ["first", "second"]  # still published in seq order
+
+
+def test_clients_are_given_a_minute_before_a_late_ping_drops_them(app):
+    """The Engine.IO handshake tells every client how long the server may stay silent:
+    python-engineio waits max(pingInterval, pingTimeout) + 5 s, browsers interval +
+    timeout. At the default 20 s a Python client dropped when a ping came 5 s late."""
+    response = app.test_client().get("/socket.io/?EIO=4&transport=polling")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.startswith("0")
+    handshake = json.loads(body[1:])
+    assert handshake["pingInterval"] == realtime.PING_INTERVAL_SECONDS * 1000
+    assert handshake["pingTimeout"] == realtime.PING_TIMEOUT_SECONDS * 1000
+    assert max(handshake["pingInterval"], handshake["pingTimeout"]) >= 60_000

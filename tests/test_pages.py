@@ -278,11 +278,15 @@ def test_member_posts_an_idea_with_the_form(app, browse):
 
 def test_an_empty_or_oversized_idea_is_refused_kindly(app, browse):
     browser = browse("member")
-    empty = browser.post("/ideas", {"title": "   ", "body": "", "next": "/"})
-    assert empty.status_code == 302
-    assert "Title: This must not be empty." in text_of(browser.follow(empty))
+    # The board comes back with the form open, as typed, the error beside the title.
+    empty = browser.post("/ideas", {"title": "   ", "body": "Kept words", "next": "/"})
+    assert empty.status_code == 400
+    page = empty.get_data(as_text=True)
+    assert '<details class="compose" id="new-idea" open>' in page
+    assert 'id="idea-title-error">This must not be empty.</small>' in page
+    assert ">Kept words</textarea>" in page
     huge = browser.post("/ideas", {"title": "x" * 201, "body": "", "next": "/"})
-    assert "Title: At most 200 characters." in text_of(browser.follow(huge))
+    assert "At most 200 characters." in text_of(huge)
     with _db(app) as session:
         assert session.scalar(select(func.count(Idea.id))) == 0
 

@@ -232,3 +232,64 @@ def test_settings_pick_redis_when_a_redis_url_is_configured(tmp_path):
         }
     )
     assert own.ratelimit_storage == "redis://127.0.0.1:6379/4"
+
+
+# ---- a stranger cannot lock the owner out (issue 17) ----------------------------------------
+
+OWNER_ADDRESS = "192.0.2.10"
+
+
+def test_a_stranger_guessing_does_not_lock_out_the_owner_on_their_usual_address(app):
+    user = make_user(app, "mara")
+    owner = client_from(app, OWNER_ADDRESS)
+    assert login(owner, user.email, PASSWORD).status_code == 200  # the usual address
+    stranger = client_from(app, "203.0.113.66")
+    fail_logins(stranger, user.email, 20)
+    assert_too_many(login(stranger, user.email, PASSWORD))
+    assert login(client_from(app, OWNER_ADDRESS), user.email, PASSWORD).status_code == 200
+
+
+def test_strangers_on_many_addresses_are_still_locked_out_together(app):
+    user = make_user(app, "mara")
+    assert login(client_from(app, OWNER_ADDRESS), user.email, PASSWORD).status_code == 200
+    for n in range(20):
+        fail_logins(client_from(app, f"203.0.113.{n + 1}"), user.email, 1)
+    assert_too_many(login(client_from(app, "203.0.113.200"), user.email, PASSWORD))
+    assert login(client_from(app, OWNER_ADDRESS), user.email, PASSWORD).status_code == 200
+
+
+def test_the_owners_own_mistakes_on_their_address_still_count(app):
+    user = make_user(app, "mara")
+    owner = client_from(app, OWNER_ADDRESS)
+    assert login(owner, user.email, PASSWORD).status_code == 200
+    fail_logins(owner, user.email, 20)
+    assert_too_many(login(owner, user.email, PASSWORD))
+
+
+def test_the_refusal_says_how_long_to_wait(app):
+    user = make_user(app, "mara")
+    client = client_from(app)
+    fail_logins(client, user.email, 20)
+    response = login(client, user.email, PASSWORD)
+    assert_too_many(response)
+    assert "15 minutes" in response.get_json()["error"]["message"]
+    german = client.post(
+        "auth/login",
+        json={"email": user.email, "password": PASSWORD},
+        headers={"Accept-Language": "de"},
+    )
+    assert "15 Minuten" in german.get_json()["error"]["message"]
+
+
+def test_the_login_page_says_how_long_to_wait(app):
+    user = make_user(app, "mara")
+    fail_logins(client_from(app), user.email, 20)
+    page = client_from(app).client
+    html = page.get("/login").get_data(as_text=True)
+    token = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = page.post(
+        "/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "15 minutes" in response.get_data(as_text=True)

@@ -7,6 +7,7 @@ from flask_wtf.csrf import generate_csrf
 from board import accounts, people, personal_data
 from board.api import api, db, ok, settings
 from board.csrf import csrf
+from board.inputs import require_same_origin
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.person_json import department_dict
 from board.ratelimit import limit_login, limit_registration
@@ -33,6 +34,7 @@ def _start_session(user) -> dict:
 @limit_registration
 @csrf.exempt
 def register():
+    require_same_origin(settings())  # exempt from the CSRF token: another site must not use it
     people.require_password_login(settings().password_login)
     body = json_body(
         {
@@ -59,6 +61,7 @@ def register():
 @limit_login
 @csrf.exempt
 def login():
+    require_same_origin(settings())  # exempt from the CSRF token: another site must not use it
     people.require_password_login(settings().password_login)
     body = json_body(
         {

@@ -11,16 +11,16 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from babel.dates import format_skeleton, get_datetime_format
-from flask import flash, g, redirect, request, url_for
+from flask import current_app, flash, g, make_response, redirect, request, url_for
 from flask_babel import format_date, format_time, format_timedelta, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from board import clock, events, images, moderation
+from board import clock, events, images, moderation, policy
 from board.db import db_for_request
-from board.errors import BoardError, FieldMessage, Invalid
+from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
-from board.limits import INT_MAX, INT_MIN, MAX_ID, TAG_LIST_MAX
+from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
 from board.requests import parse_date
 from board.tasks import allowed_channels, channel_label
 from board.web import web
@@ -128,6 +128,88 @@ def flash_refusal(error: BoardError) -> None:
     flash(message, "error")
 
 
+def refused_form(refusal: BoardError, form: str, default: str = "/", action: str = "", target=None):
+    """A refused form comes back as it was typed: the page it was sent from (its `next`
+    field, else `default`) is rendered again in this response (400) with the typed values,
+    the form open and each field's error beside it (templates/partials/forms.html).
+    Someone who may not do `action` (to `target`) at all sees why instead: there is no form
+    for them to fix."""
+    page = safe_next(request.form.get("next"), default)
+    if action and not isinstance(refusal, (Denied, NotFound)):
+        refusal = policy.why_not(current_user, action, target) or refusal
+    if isinstance(refusal, (Denied, NotFound)):  # not the input's fault: nothing to fix in it
+        flash_refusal(refusal)
+        return redirect(page)
+    g.failed_form = {
+        "form": form,
+        "values": request.form.to_dict(flat=False),
+        "errors": {name: translate_field(text) for name, text in (refusal.fields or {}).items()},
+        "message": _(FRIENDLY.get(refusal.code, refusal.message), **refusal.params),
+    }
+    environ = request.environ
+    with current_app.test_request_context(
+        page,
+        base_url=request.host_url,
+        headers={"Cookie": environ.get("HTTP_COOKIE", "")},
+        environ_base={"REMOTE_ADDR": environ.get("REMOTE_ADDR", "")},
+    ):
+        try:
+            response = make_response(
+                current_app.preprocess_request() or current_app.dispatch_request()
+            )
+        except Exception:  # the page itself cannot be shown
+            response = None
+    if response is None or response.status_code != 200 or not g.failed_form.get("shown"):
+        # The page is gone or no longer holds that form: the refusal as a message, then.
+        g.failed_form = None
+        flash_refusal(refusal)
+        return redirect(page)
+    response.status_code = 400
+    return response
+
+
+def form_values(form: str) -> dict | None:
+    """What was typed into `form` when it was just refused, else None."""
+    state = g.get("failed_form")
+    return state if state and state["form"] == form else None
+
+
+@web.app_template_global("typed")
+def typed(form: str, field: str, default="") -> str:
+    """The value typed into a refused form's field, else `default` (for value=…)."""
+    state = form_values(form)
+    if state is None:
+        return default
+    return (state["values"].get(field) or [""])[0]
+
+
+@web.app_template_global("typed_all")
+def typed_all(form: str, field: str, default=()) -> list:
+    """Every value of a refused form's multi-valued field (ticked boxes), else `default`."""
+    state = form_values(form)
+    return list(default) if state is None else state["values"].get(field, [])
+
+
+@web.app_template_global("invalid_attrs")
+def invalid_attrs(form: str, field: str) -> Markup:
+    """A refused field's attributes: marked invalid, described by its error, focused."""
+    state = form_values(form)
+    if state is None or not state["errors"].get(field):
+        return Markup("")
+    return Markup(' aria-invalid="true" aria-describedby="{}-{}-error" autofocus').format(
+        form, field
+    )
+
+
+@web.app_template_global("form_refusal")
+def form_refusal(form: str) -> dict | None:
+    """{"message", "errors"} when `form` was just refused, else None."""
+    state = form_values(form)
+    if state is not None:
+        state["shown"] = True  # the page holds the form: its errors are on it
+    return state
+
+
 def _invalid(name: str, problem: str) -> Invalid:
     return Invalid(
         "Some fields are missing or invalid.", code="invalid_fields", fields={name: problem}
@@ -159,9 +241,10 @@ def with_image(body: str, markdown: str) -> str:
 
 
 def form_tags(name: str = "tags") -> list[str]:
-    """Tags typed as "linkedin, blog #video" become ["linkedin", "blog", "video"]."""
+    """Tags typed as "linkedin, blog #video" become ["linkedin", "blog", "video"]; a "#"
+    inside a word stays ("c#")."""
     raw = form_text(name, TAG_LIST_MAX)
-    return [part for part in re.split(r"[,#\n]+", raw) if part.strip()]
+    return [part for part in re.split(r"[,\n]+|\s+(?=#)", raw) if part.strip().strip("#")]
 
 
 def form_number(name: str) -> int | None:
@@ -178,10 +261,10 @@ def form_number(name: str) -> int | None:
 
 
 def form_id(name: str) -> int | None:
-    """An optional id chosen in a form (a department, a prompt, an idea): one that cannot
-    name a row is None, and the service says what is missing."""
-    value = form_number(name)
-    return value if value is not None and 0 < value <= MAX_ID else None
+    """An optional id chosen in a form (a department, a prompt, an idea): empty is None;
+    any whole number goes on to the service, which refuses one that names no row, as the
+    API does (an out-of-range idea is "No such idea.", never a task without an idea)."""
+    return form_number(name)
 
 
 def form_time(name: str) -> datetime | None:
@@ -336,7 +419,7 @@ def label(value: str) -> str:
 @web.app_template_global("dept_class")
 def dept_class(department: dict | None) -> str:
     """A stable colour class per department, so people can scan who backs what."""
-    return f"dept-c{(department or {}).get('id', 0) % 8}"
+    return f"dept-c{((department or {}).get('id') or 0) % 8}"  # the pool of small ones: 0
 
 
 @web.app_template_global("tojson_attr")

@@ -281,7 +281,6 @@ def feed_atom(token: str):
     if not any(args.get(name) for name in ("period", "from", "to")):
         args["period"] = "all"  # a feed reader wants the latest entries, whenever they were
     flt = feed.filter_from_args(session, args)
-    page = feed.read_feed(session, reader, flt, tz, limit=ATOM_LIMIT)
     # ?lang= lets a feed reader (which sends no Accept-Language) get the person's language.
     language = (
         request.args.get("lang")
@@ -291,6 +290,7 @@ def feed_atom(token: str):
     host = request.host.split(":")[0]
     # The token is the reader here, not a session: people shown as this reader may see them.
     with rendering_for(session, reader), force_locale(language):
+        page = feed.read_feed(session, reader, flt, tz, limit=ATOM_LIMIT)
         body = feed_export.feed_atom(
             page.items,
             language=language,

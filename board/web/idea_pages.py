@@ -15,6 +15,7 @@ from board.i18n import _
 from board.limits import TEXT_MAX, TITLE_MAX
 from board.web import web
 from board.web.common import (
+    as_target,
     back,
     flash_refusal,
     form_date,
@@ -23,6 +24,7 @@ from board.web.common import (
     form_tags,
     form_text,
     login_page,
+    refused_form,
     with_image,
 )
 
@@ -62,8 +64,7 @@ def post_idea():
         )
     except BoardError as refusal:
         session.rollback()
-        flash_refusal(refusal)
-        return back("/", anchor="new-idea")
+        return refused_form(refusal, "idea", action="idea.create")
     flash(_("Your idea is on the board."), "success")
     return redirect(url_for("web.idea_page", idea_id=idea["id"]))
 
@@ -82,11 +83,12 @@ def edit_idea(idea_id: int):
         ideas.update_idea(session, current_user, idea_id, changes)
     except BoardError as refusal:
         session.rollback()
-        flash_refusal(refusal)
         if isinstance(refusal, NotFound):
+            flash_refusal(refusal)
             return redirect("/")
-    else:
-        flash(_("Your changes are saved."), "success")
+        idea = ideas.get_idea(session, current_user, idea_id)
+        return refused_form(refusal, "idea-edit", f"/ideas/{idea_id}", "idea.edit", as_target(idea))
+    flash(_("Your changes are saved."), "success")
     return redirect(url_for("web.idea_page", idea_id=idea_id))
 
 
@@ -125,8 +127,7 @@ def comment_idea(idea_id: int):
         )
     except BoardError as refusal:
         session.rollback()
-        flash_refusal(refusal)
-        return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor="comment-form"))
+        return refused_form(refusal, "comment", f"/ideas/{idea_id}", "comment.create")
     flash(_("Your comment is posted."), "success")
     return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor=f"comment-{comment['id']}"))
 
@@ -148,8 +149,7 @@ def publish_idea(idea_id: int):
         )
     except BoardError as refusal:
         session.rollback()
-        flash_refusal(refusal)
-        return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor="new-publication"))
+        return refused_form(refusal, "publication", f"/ideas/{idea_id}", "idea.publish")
     flash(_("The publication is recorded. Well done!"), "success")
     return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor="publications"))
 

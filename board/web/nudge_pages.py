@@ -13,7 +13,14 @@ from board.errors import BoardError
 from board.i18n import _
 from board.limits import TEXT_MAX
 from board.web import web
-from board.web.common import flash_refusal, form_number, form_text, login_page, safe_next
+from board.web.common import (
+    flash_refusal,
+    form_number,
+    form_text,
+    login_page,
+    refused_form,
+    safe_next,
+)
 
 
 @web.app_context_processor
@@ -51,8 +58,8 @@ def send_nudge():
         nudges.send_nudge(session, current_user, form_text("message", TEXT_MAX), **ids)
     except BoardError as refusal:
         session.rollback()
-        flash_refusal(refusal)
-        return redirect(back)
+        form = f"nudge-{target}-{request.form.get(target, '')}"
+        return refused_form(refusal, form, back, "nudge.send")
     flash(_("Nudge sent."), "success")
     return redirect(back)
 

@@ -9,12 +9,14 @@ from board import ideas, people, prompts, tasks
 from board.db import db_for_request
 from board.errors import Invalid
 from board.ideas import SORTS
+from board.inputs import tag_key
 from board.limits import SEARCH_MAX
 from board.web import web
 from board.web.common import login_page, query_int
 
 TASK_COLUMNS = ("open", "claimed", "done")
 BOARD_PAGE = 50  # ideas on the first screen; the rest come on scroll (static/js/more.js)
+CHALLENGE_GROUP = 50  # ideas shown with a running challenge; its page has them all
 
 
 def group_tasks(items: list[dict]) -> dict[str, list[dict]]:
@@ -31,7 +33,7 @@ def board():
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "top"
     filters = {
         "department": query_int("department"),
-        "tag": (request.args.get("tag") or "").strip().lstrip("#").lower()[:40] or None,
+        "tag": tag_key(request.args.get("tag") or "")[:40] or None,
         "q": (request.args.get("q") or "").strip()[:SEARCH_MAX] or None,
     }
     try:
@@ -44,6 +46,7 @@ def board():
             q=filters["q"],
             limit=BOARD_PAGE,
             cursor=request.args.get("cursor") or None,
+            apart_from_challenges=True,
         )
     except Invalid:  # a stale or edited "more" link: start from the top again
         idea_list, next_cursor = ideas.page_ideas(
@@ -54,9 +57,29 @@ def board():
             tag=filters["tag"],
             q=filters["q"],
             limit=BOARD_PAGE,
+            apart_from_challenges=True,
         )
     task_list = tasks.list_tasks(session, current_user)
     all_prompts = prompts.list_prompts(session, current_user)
+    # Ideas of a running challenge whose tallies are hidden are shown with their challenge,
+    # in the order of its own each person gets (not last under "Top", as if unvoted).
+    challenge_groups = [
+        (
+            prompt,
+            ideas.page_ideas(
+                session,
+                current_user,
+                department_id=filters["department"],
+                tag=filters["tag"],
+                q=filters["q"],
+                prompt_id=prompt["id"],
+                limit=CHALLENGE_GROUP,
+            ),
+        )
+        for prompt in all_prompts
+        if prompt["kind"] == "challenge" and prompt["hide_tallies"] and prompt["phase"] != "closed"
+    ]
+    grouped = [idea for _prompt, (items, _more) in challenge_groups for idea in items]
     return render_template(
         "board.html",
         sort=sort,
@@ -65,7 +88,10 @@ def board():
         ideas=idea_list,
         next_cursor=next_cursor,
         continued=bool(request.args.get("cursor")),
-        comment_counts=ideas.comment_counts(session, current_user, [i["id"] for i in idea_list]),
+        challenge_groups=[group for group in challenge_groups if group[1][0]],
+        comment_counts=ideas.comment_counts(
+            session, current_user, [i["id"] for i in idea_list + grouped]
+        ),
         columns=group_tasks(task_list),
         idea_titles=ideas.idea_titles(
             session, current_user, {t["idea_id"] for t in task_list if t["idea_id"]}

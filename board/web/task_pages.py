@@ -15,6 +15,7 @@ from board.requests import board_settings
 from board.text import render_markdown
 from board.web import web
 from board.web.common import (
+    as_target,
     back,
     flash_refusal,
     form_channels,
@@ -22,6 +23,7 @@ from board.web.common import (
     form_id,
     form_text,
     login_page,
+    refused_form,
 )
 
 
@@ -57,8 +59,7 @@ def post_task():
         )
     except BoardError as refusal:
         session.rollback()
-        flash_refusal(refusal)
-        return back("/", anchor="new-task")
+        return refused_form(refusal, "task", action="task.create")
     flash(_("The task is on the board. Anyone can claim it now, you too."), "success")
     return back("/", anchor=f"task-{task['id']}")
 
@@ -123,9 +124,9 @@ def plan_task(task_id: int):
         )
     except BoardError as refusal:
         session.rollback()
-        flash_refusal(refusal)
-    else:
-        flash(_("The plan is saved."), "success")
+        task = tasks.get_task(session, current_user, task_id)
+        return refused_form(refusal, "plan", f"/tasks/{task_id}", "task.plan", as_target(task))
+    flash(_("The plan is saved."), "success")
     return back(url_for("web.task_page", task_id=task_id), anchor="plan")
 
 

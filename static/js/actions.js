@@ -49,8 +49,9 @@ async function onSubmit(event) {
   event.preventDefault();
   const button = form.querySelector("button");
   if (button?.getAttribute("aria-busy") === "true") return;
+  // Busy, not disabled: a disabled button loses the keyboard focus to <body>.
   button?.setAttribute("aria-busy", "true");
-  if (button) button.disabled = true;
+  button?.setAttribute("aria-disabled", "true");
   try {
     await ACTIONS[form.dataset.api](form);
   } catch (error) {
@@ -68,7 +69,7 @@ async function onSubmit(event) {
   } finally {
     if (button && button.isConnected) {
       button.removeAttribute("aria-busy");
-      button.disabled = false;
+      button.removeAttribute("aria-disabled");
     }
   }
 }

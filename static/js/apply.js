@@ -49,12 +49,19 @@ function refreshIdeaCount(list) {
 function ideaCreated({ idea }) {
   const list = document.getElementById("idea-list");
   if (!list || !idea) return;
-  const existing = list.querySelector(`.idea-card[data-idea-id="${idea.id}"]`);
+  const existing = document.querySelector(`.idea-card[data-idea-id="${idea.id}"]`);
   if (existing) {
     fillIdeaCard(existing, idea);
     return;
   }
   if (!matchesFilters(list, idea)) return;
+  // An idea of a running challenge with hidden tallies joins its challenge's group.
+  const group = idea.prompt_id && document.querySelector(`[data-challenge-ideas="${idea.prompt_id}"]`);
+  if (group) {
+    const card = newIdeaCard(idea);
+    if (card) group.append(card);
+    return;
+  }
   const card = newIdeaCard(idea);
   if (!card) return;
   insertIdeaCard(list, card);

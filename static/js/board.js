@@ -12,9 +12,11 @@ import { LiveConnection } from "./live.js";
 import { enhanceMentions } from "./mentions.js";
 import { enhanceInbox, receiveNotification } from "./notifications.js";
 import { enableMoreIdeas } from "./more.js";
+import { enableNavigation } from "./nav.js";
 import { showPresence } from "./ui.js";
 
 function start() {
+  enableNavigation();
   enhanceForms();
   enhanceMentions();
   enhanceInbox();

@@ -32,7 +32,6 @@ class MentionBox {
     field.after(this.list);
     field.setAttribute("aria-autocomplete", "list");
     field.setAttribute("aria-controls", this.list.id);
-    field.setAttribute("aria-expanded", "false");
     this.lookup = debounce((q) => this.search(q), 120);
     field.addEventListener("input", () => this.changed());
     field.addEventListener("keydown", (event) => this.key(event));
@@ -81,7 +80,6 @@ class MentionBox {
       this.list.append(option);
     });
     this.list.hidden = false;
-    this.field.setAttribute("aria-expanded", "true");
     this.select(0);
   }
 
@@ -119,7 +117,6 @@ class MentionBox {
     this.list.hidden = true;
     this.items = [];
     this.active = -1;
-    this.field.setAttribute("aria-expanded", "false");
     this.field.removeAttribute("aria-activedescendant");
   }
 }

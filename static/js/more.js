@@ -32,6 +32,7 @@ export function enableMoreIdeas() {
       let added = 0;
       for (const idea of page.items) {
         if (list.querySelector(`.idea-card[data-idea-id="${idea.id}"]`)) continue; // moved up meanwhile
+        if (idea.votes === null && idea.prompt_id) continue; // shown with its running challenge
         const card = newIdeaCard(idea);
         if (card) {
           list.append(card);

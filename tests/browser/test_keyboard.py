@@ -56,3 +56,93 @@ def test_a_member_can_do_everything_with_the_keyboard(person, new_context, api_a
     card = page.locator(f'.task-card[data-task-id="{task["id"]}"]')
     expect(card.locator('[data-field="claim"]')).to_contain_text("Claimed by you")
     assert colleague.call("GET", f"tasks/{task['id']}", expect=200)["claimed_by"]["id"] == member.id
+
+
+@pytest.mark.parametrize("key", ["Enter", "Space"])
+def test_voting_by_keyboard_keeps_the_focus_on_the_button(person, api_as, open_page, key):
+    author = api_as(person("member", "PR"))
+    idea = author.post_idea(unique("Focus stays where the hand is"))
+    page = open_page(person("member", "IT"), "/?sort=new")
+    wait_until_live(page)
+    button = page.locator(f'.idea-card[data-idea-id="{idea["id"]}"] button.vote-button')
+    button.focus()
+    page.keyboard.press(key)
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button).to_be_focused()
+    page.keyboard.press(key)  # and back again, still without the mouse
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(button).to_be_focused()
+
+
+def test_the_whole_loop_by_keyboard_with_skip_links_and_escape(person, new_context, api_as):
+    """Log in, post an idea (after trying Escape on the form), vote, create a task, claim it
+    through the skip link to the tasks, and complete it: never a mouse."""
+    member = person("member", "Logistics")
+    page = new_context().new_page()
+    keyboard = page.keyboard
+    page.goto("/login")
+    keyboard.type(member.email)
+    keyboard.press("Tab")
+    keyboard.type(member.password)
+    keyboard.press("Enter")
+    expect(page.locator("body")).to_have_attribute("data-page", "board")
+    wait_until_live(page)
+
+    # Escape closes the compose form and gives the focus back to its button.
+    tab_to(page, "#new-idea > summary")
+    keyboard.press("Enter")
+    expect(page.locator("#new-idea")).to_have_attribute("open", "")
+    tab_to(page, '#new-idea input[name="title"]')
+    keyboard.press("Escape")
+    expect(page.locator("#new-idea")).not_to_have_attribute("open", "")
+    expect(page.locator("#new-idea > summary")).to_be_focused()
+    keyboard.press("Enter")
+    title = unique("Warehouse tour in twelve stories")
+    tab_to(page, '#new-idea input[name="title"]')
+    keyboard.type(title)
+    tab_to(page, '#new-idea button[type="submit"]')
+    keyboard.press("Enter")
+    expect(page.locator("h1.idea-title")).to_have_text(title)
+    wait_until_live(page)
+    tab_to(page, ".idea-aside button.vote-button")
+    keyboard.press("Space")
+    expect(page.locator(".idea-aside button.vote-button")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".idea-aside button.vote-button")).to_be_focused()
+
+    # The idea becomes a task, typed into the form beside it.
+    task_title = unique("Book the forklift driver for filming")
+    tab_to(page, "#new-task > summary")
+    keyboard.press("Enter")
+    tab_to(page, '#new-task input[name="title"]')
+    keyboard.type(task_title)
+    tab_to(page, '#new-task button[type="submit"]')
+    keyboard.press("Enter")
+    card = page.locator(".task-card", has_text=task_title)
+    expect(card).to_have_count(1)
+    task_id = card.get_attribute("data-task-id")
+
+    # On the board the skip link leads to the tasks: the claim is a few presses away.
+    page.goto("/")
+    wait_until_live(page)
+    keyboard.press("Tab")
+    expect(page.locator(".skip-link", has_text="Skip to content")).to_be_focused()
+    tab_to(page, '.skip-link[href="#tasks"]', max_presses=3)
+    keyboard.press("Enter")
+    claim = page.locator("#tasks-open .task-card", has_text=task_title).locator(
+        'button[data-action="claim"]'
+    )
+    tab_to(
+        page, f'#tasks-open .task-card[data-task-id="{task_id}"] button[data-action="claim"]', 40
+    )
+    keyboard.press("Enter")
+    board_card = page.locator("#tasks .task-card", has_text=task_title)
+    expect(board_card.locator('[data-field="claim"]')).to_contain_text("Claimed by you")
+    # The focus moved with the card to its next control: complete it right away.
+    complete = board_card.locator('button[data-action="complete"]')
+    expect(complete).to_be_focused()
+    keyboard.press("Enter")
+    expect(page.locator("#tasks-done .task-card", has_text=task_title)).to_have_count(1)
+    expect(claim).to_have_count(0)
+    expect(complete).to_have_count(0)
+    mine = api_as(member).call("GET", "tasks?mine=1&status=done", expect=200)["items"]
+    assert [task["title"] for task in mine] == [task_title]

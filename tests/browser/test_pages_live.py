@@ -119,6 +119,9 @@ def test_someone_elses_changes_arrive_without_a_reload(server, api, open_page):
     expect(moved.locator("button[data-action=claim]")).to_have_count(0)  # it is Ivo's
     ivo.call("POST", f"/tasks/{task['id']}/complete")
     expect(page.locator(f'#tasks-done [data-task-id="{task["id"]}"]')).to_be_visible()
+    # all tasks done is not the idea done: that takes a publication or its author's word
+    expect(card.locator("[data-field=status]")).to_have_text("In progress")
+    ivo.call("PUT", f"/ideas/{idea['id']}/done")
     expect(card.locator("[data-field=status]")).to_have_text("Done")
 
 

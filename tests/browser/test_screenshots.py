@@ -98,11 +98,18 @@ SHOTS = [
     ("board-facilitator", "lena", "/", VIEWPORT, "en-US"),
     ("board-observer-de", "petra", "/", VIEWPORT, "de-DE"),
     ("board-phone", "jonas", "/", PHONE, "en-US"),
+    ("board-de", "jonas", "/", VIEWPORT, "de-DE"),
+    ("board-phone-de", "jonas", "/", SMALL_PHONE, "de-DE"),
+    ("board-phone-menu-de", "lena", "/", SMALL_PHONE, "de-DE"),
+    ("board-challenge", "priya", "/#ideas", VIEWPORT, "en-US"),
     ("idea", "jonas", "/ideas/{idea}", VIEWPORT, "en-US"),
     ("idea-member-phone", "jonas", "/ideas/{idea}#comments", PHONE, "en-US"),
     ("my-tasks-phone", "priya", "/my-tasks", PHONE, "en-US"),
     ("feed", "petra", "/feed", VIEWPORT, "en-US"),
     ("help", "lena", "/help", VIEWPORT, "en-US"),
+    ("help-phone", "lena", "/help#stale", SMALL_PHONE, "en-US"),
+    ("help-phone-de", "lena", "/help#quiet-people", SMALL_PHONE, "de-DE"),
+    ("idea-form-error-de", "jonas", "/", SMALL_PHONE, "de-DE"),
     ("login", None, "/login", VIEWPORT, "en-US"),
     ("calendar-month", "jonas", "/calendar", VIEWPORT, "en-US"),
     ("calendar-month-de", "priya", "/calendar", VIEWPORT, "de-DE"),
@@ -140,6 +147,10 @@ def test_screenshot(
             wait_until_live(page)
         if name == "feed":
             show_a_live_event(page, demo_server)
+        if name.endswith("-menu-de"):  # the folded phone menu, opened
+            page.locator(".nav-toggle").click()
+        if name.startswith("idea-form-error"):  # a refused tag: the form comes back as typed
+            show_a_refused_form(page)
         if name.startswith("calendar-phone"):  # the days, not only the filters above them
             page.evaluate(
                 "() => window.scrollTo(0, document.getElementById('cal-summary')"
@@ -155,6 +166,19 @@ def test_screenshot(
     assert shot.stat().st_size > 10_000, "a screenshot that small is an empty page"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(shot, SCREENSHOTS / shot.name)
+
+
+def show_a_refused_form(page) -> None:
+    page.locator("#new-idea > summary").click()
+    page.locator('#new-idea input[name="title"]').fill("Quiz-Abend auf Instagram")
+    page.locator('#new-idea textarea[name="body"]').fill("Jeden Donnerstag drei Fragen.")
+    page.locator('#new-idea input[name="tags"]').fill("instagram, quiz!?, Q&A")
+    page.locator('#new-idea button[type="submit"]').click()
+    expect(page.locator("#idea-tags-error")).to_be_visible()
+    page.evaluate(
+        "() => window.scrollTo(0, document.getElementById('new-idea')"
+        ".getBoundingClientRect().top + window.scrollY - 8)"
+    )
 
 
 def show_a_live_event(page, server) -> None:

@@ -1,0 +1,169 @@
+"""One rule for input at every door: JSON bodies, page forms, query strings and URL parts.
+
+- Text with a NUL character or an unpaired surrogate is bad input everywhere (PostgreSQL
+  refuses NUL in text, SQLite would store it): a `400` in the contract's envelope, or the
+  error page, before any view or query sees it. JSON bodies name the field (board/requests.py
+  asks `text_problem` for every string); forms, query strings and URL parts are checked here
+  by one `before_request` hook for the whole app.
+- The JSON API takes JSON only: a body of another type (`text/plain`, a form) is a `415`,
+  so a page on another site cannot post to it without the browser asking first (CORS).
+- Login and registration through the API also refuse requests a browser marks as coming
+  from another site (`Sec-Fetch-Site`, `Origin`): a `403`. Clients that send neither
+  header (scripts, the CLI, tests) are let through; they have no victim's cookies to abuse.
+- Names, titles, tags and department names lose bidirectional control characters (they
+  let "\u202egnp.exe" read as "exe.png" and reverse whole lines of the feed); tags are
+  folded with NFKC, so "ｉｎｓｔａｇｒａｍ" is "instagram".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask import Flask, request
+from sqlalchemy import event as sa_event
+
+from board.errors import Denied, Invalid, UnsupportedMediaType
+from board.i18n import N_
+from board.settings import Settings
+from models import Department, Idea, IdeaTag, Prompt, Task, User
+
+UNCLEAN = N_("Text must not contain NUL characters or unpaired surrogates.")
+
+# LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI; LRM, RLM; ALM.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be stored as text, or None."""
+    if "\x00" in value:
+        return UNCLEAN
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return UNCLEAN
+    return None
+
+
+def without_bidi_controls(value: str) -> str:
+    """`value` without the characters that reorder the text around them."""
+    return BIDI_CONTROLS.sub("", value)
+
+
+def tag_key(raw: str) -> str:
+    """A tag as stored and looked up: NFKC-folded, no bidi controls, no '#', lowercase."""
+    folded = unicodedata.normalize("NFKC", without_bidi_controls(raw))
+    return folded.strip().lstrip("#").strip().lower()
+
+
+def _plain_line(target, value, _old, initiator):
+    """Whatever path sets a name or title (API, form, CLI, company login, demo), it is
+    stored without bidi controls; one made of nothing else is refused."""
+    if not isinstance(value, str):
+        return value
+    cleaned = without_bidi_controls(value)
+    if cleaned != value and not cleaned.strip():
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={initiator.key: N_("This must not be empty.")},
+        )
+    return cleaned
+
+
+for _attribute in (
+    User.display_name,
+    Idea.title,
+    Task.title,
+    Prompt.title,
+    Department.name,
+    IdeaTag.tag,
+):
+    sa_event.listen(_attribute, "set", _plain_line, retval=True)
+
+
+# ---- the app-wide checks -------------------------------------------------------------------
+
+
+def _unclean_part() -> tuple[str, str] | None:
+    """(where, name) of the first unclean query parameter, URL part or form field."""
+    if text_problem(request.path):
+        return "path", "path"
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str) and text_problem(value):
+            return "path", name
+    for name, value in request.args.items(multi=True):
+        if text_problem(name) or text_problem(value):
+            return "query", name
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, value in request.form.items(multi=True):
+            if text_problem(name) or text_problem(value):
+                return "form", name
+    return None
+
+
+def refuse_unclean_input() -> None:
+    """Every request: NUL characters and broken Unicode in the URL or a form are a 400."""
+    found = _unclean_part()
+    if found is None:
+        return
+    where, name = found
+    code = {"path": "invalid_path", "query": "invalid_parameter", "form": "invalid_fields"}[where]
+    raise Invalid("Some fields are missing or invalid.", code=code, fields={name: UNCLEAN})
+
+
+JSON_TYPES = ("application/json",)
+
+
+def is_json_type(mimetype: str) -> bool:
+    return mimetype in JSON_TYPES or (
+        mimetype.startswith("application/") and mimetype.endswith("+json")
+    )
+
+
+def require_json_bodies() -> None:
+    """API requests: a body that is not declared as JSON is a 415, before CSRF or login."""
+    if not request.path.startswith("/api/"):
+        return
+    if request.content_length == 0 or (
+        request.content_length is None and not request.headers.get("Transfer-Encoding")
+    ):
+        return
+    if not is_json_type(request.mimetype):
+        raise UnsupportedMediaType(
+            N_("Send the request body as JSON (Content-Type: application/json).")
+        )
+
+
+# ---- login and registration from another site ----------------------------------------------
+
+_CROSS_SITE = ("cross-site", "same-site")
+
+
+def _origin_of(url: str) -> str:
+    return url.rstrip("/").lower()
+
+
+def require_same_origin(settings: Settings) -> None:
+    """Login and registration only from the board's own pages or from clients that are not
+    browsers: another site must not log a visitor into an account of its choosing."""
+    fetch_site = (request.headers.get("Sec-Fetch-Site") or "").lower()
+    if fetch_site in _CROSS_SITE:
+        raise _cross_site()
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return
+    allowed = {_origin_of(request.host_url)}
+    allowed.update(_origin_of(o) for o in (settings.cors_origins or []))
+    if _origin_of(origin) not in allowed:
+        raise _cross_site()
+
+
+def _cross_site() -> Denied:
+    return Denied("Log in on the board's own page.", code="cross_site")
+
+
+def init_inputs(app: Flask) -> None:
+    """First of all before_request hooks: nothing reads input the rule has not seen."""
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unclean_input)
+    app.before_request_funcs[None].insert(0, require_json_bodies)

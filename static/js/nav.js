@@ -1,0 +1,70 @@
+// Keyboard and small-screen helpers every logged-in page shares:
+// - on a phone the main menu folds behind a "Menu" button (aria-expanded), Escape closes it;
+// - Escape closes an open compose form (details.compose) and puts the focus on its summary.
+
+const NARROW = window.matchMedia("(max-width: 860px)");
+
+function enableMenu() {
+  const toggle = document.querySelector(".nav-toggle");
+  const links = document.getElementById("nav-links");
+  if (!toggle || !links) return;
+  const nav = toggle.closest(".site-nav");
+  const setOpen = (open) => {
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    nav.classList.toggle("menu-open", open);
+  };
+  // The unread counts inside the folded menu show on the button too.
+  const badge = toggle.querySelector(".nav-toggle-badge");
+  const countUnread = () => {
+    let total = 0;
+    for (const count of links.querySelectorAll(".badge:not([hidden]) [data-field=count]")) {
+      total += Number.parseInt(count.textContent, 10) || 0;
+    }
+    badge.textContent = String(total);
+    badge.hidden = total === 0;
+  };
+  new MutationObserver(countUnread).observe(links, { subtree: true, childList: true, characterData: true, attributes: true });
+  countUnread();
+  nav.classList.add("has-toggle");
+  toggle.hidden = false;
+  setOpen(false);
+  toggle.addEventListener("click", () => setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+  nav.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && NARROW.matches && toggle.getAttribute("aria-expanded") === "true") {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+  NARROW.addEventListener("change", () => setOpen(false));
+}
+
+function enableEscapeToClose() {
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    const compose = event.target.closest?.("details.compose[open], details.nudge[open]");
+    if (!compose) return;
+    compose.open = false;
+    compose.querySelector("summary")?.focus();
+  });
+}
+
+/** Each table cell learns its column's name, shown above it when a phone stacks the rows. */
+function labelTableCells() {
+  for (const table of document.querySelectorAll("main table")) {
+    const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (!names.length) continue;
+    for (const row of table.querySelectorAll("tbody tr")) {
+      let column = 0;
+      for (const cell of row.children) {
+        if (cell.tagName === "TD" && names[column]) cell.dataset.label = names[column];
+        column += Number(cell.getAttribute("colspan") || 1);
+      }
+    }
+  }
+}
+
+export function enableNavigation() {
+  enableMenu();
+  enableEscapeToClose();
+  labelTableCells();
+}

@@ -1,0 +1,214 @@
+"""No page scrolls sideways on a 360 px phone, for any role, in English or German.
+
+The pages are the app's own GET page routes (read from its URL map, so a new page is
+covered the day it is added); the data on them is long on purpose: German words, many
+channels, a challenge, nudges, a table on the help page. Besides the page's own width, no
+table and no button may reach past the screen's edge (clipped inside a scrolling box is
+still off-screen). The menu folds behind a "Menu" button that works by keyboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from board import create_app
+from board.settings import Settings
+from tests.browser.helpers import unique, unique_name
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 740}
+
+# GET routes of the page blueprint that are not pages a person reads (files, feeds, API-like
+# fragments) or that need a one-time secret from a mail or the command line.
+NOT_PAGES = {
+    "web.calendar_ics",
+    "web.feed_atom",
+    "web.feed_csv",
+    "web.feed_export_csv",
+    "web.feed_updates",
+    "web.oidc_callback",
+    "web.oidc_login",
+    "web.reset_password",
+    "web.unsubscribe_page",
+    "web.login",  # a logged-in person is sent on to the board
+    "web.register",
+}
+
+OFF_SCREEN_JS = """() => {
+  const width = window.innerWidth;
+  const bad = [];
+  for (const element of document.querySelectorAll("main table, button, [role=button], input, select, textarea")) {
+    if (element.closest(".strip-cards, template, [hidden]")) continue;  // the prompt carousel scrolls on purpose
+    const box = element.getBoundingClientRect();
+    if (!box.width || !box.height) continue;  // not shown
+    if (box.right > width + 1) bad.push(`${element.tagName.toLowerCase()}.${element.className} ${Math.round(box.right)}px: ${element.textContent.trim().slice(0, 40)}`);
+  }
+  return bad;
+}"""
+
+
+# What sticks out (for the failure message): the innermost elements past the right edge.
+STICKING_OUT_JS = """() => [...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".strip-cards"))
+  .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+  .slice(0, 5)
+  .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.trim().slice(0, 30)}`)"""
+
+
+def page_paths(server, data: dict, instance_path) -> list[str]:
+    """Every GET page of the app, with its parameters filled in from `data`."""
+    settings = Settings(
+        instance_path=instance_path,
+        database_url=server.database_url,
+        secret_key="only-the-url-map",
+        testing=True,
+    )
+    app = create_app({"TESTING": True}, settings=settings)
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("web.") or "GET" not in rule.methods:
+            continue
+        if rule.endpoint in NOT_PAGES:
+            continue
+        missing = set(rule.arguments) - set(data)
+        assert not missing, (
+            f"{rule.rule}: give the test a value for {missing} (or list it in NOT_PAGES)"
+        )
+        paths.append(rule.build({name: data[name] for name in rule.arguments})[1])
+    return sorted(paths)
+
+
+@pytest.fixture(scope="module")
+def crowded_board(board_server, tmp_path_factory):
+    """A board whose pages are long in every language: a challenge, a German idea with long
+    words, a planned task with many channels, claimed and stale, nudges and comments."""
+    from tests.browser.helpers import Api, create_person
+
+    people = {
+        key: create_person(board_server.database_url, unique_name(f"fits{key}"), role, department)
+        for key, role, department in [
+            ("member", "member", "Öffentlichkeitsarbeit und Unternehmenskommunikation"),
+            ("facilitator", "facilitator", "Communications"),
+            ("observer", "observer", "Vertriebsinnendienst"),
+            ("quiet", "member", "Qualitätssicherungsabteilung"),  # a row on the help page
+        ]
+    }
+    member = Api(board_server, people["member"])
+    now = datetime.now(UTC)
+    facilitator = Api(board_server, people["facilitator"])
+    challenge = facilitator.call(
+        "POST",
+        "prompts",
+        {
+            "kind": "challenge",
+            "title": unique("Weihnachtskampagnenideenwettbewerb für Kundenbindungsmaßnahmen"),
+            "body": "Welche Idee bringt uns durch den Dezember?",
+            "votes_per_person": 3,
+            "submissions_close_at": (now + timedelta(days=5)).isoformat(),
+            "voting_close_at": (now + timedelta(days=9)).isoformat(),
+        },
+        expect=201,
+    )
+    idea = member.post_idea(
+        unique("Verpackungsrücknahmeprogramm-Erklärvideos für Kundendienstmitarbeitende"),
+        body="Donaudampfschifffahrtsgesellschaftskapitänsmütze " * 5,
+        tags=["nachhaltigkeitskommunikation", "c++", "q&a"],
+    )
+    member.post_idea(unique("Challenge-Idee mit Überlänge"), prompt_id=challenge["id"])
+    member.comment(idea["id"], "Rechtsschutzversicherungsgesellschaften lesen mit.")
+    task = member.create_task(
+        unique("Mitarbeiterzufriedenheitsumfrageergebnisveröffentlichung vorbereiten"),
+        idea_id=idea["id"],
+        channels=["instagram", "tiktok", "linkedin", "youtube", "facebook", "newsletter"],
+        publish_on=(now + timedelta(days=3)).date().isoformat(),
+    )
+    member.claim(task["id"])
+    facilitator.call(
+        "POST", "nudges", {"task_id": task["id"], "message": "Brauchst du Hilfe dabei?"}, expect=201
+    )
+    facilitator.call(
+        "POST", "nudges", {"to_user_id": people["member"].id, "message": "Hallo!"}, expect=201
+    )
+    data = {
+        "idea_id": idea["id"],
+        "task_id": task["id"],
+        "prompt_id": challenge["id"],
+        "handle": member.user["handle"],
+    }
+    return people, page_paths(board_server, data, tmp_path_factory.mktemp("url-map"))
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("role", ["member", "facilitator", "observer"])
+def test_no_page_scrolls_sideways_on_a_phone(crowded_board, api_as, open_page, role, language):
+    people, paths = crowded_board
+    reader = people[role]
+    api_as(reader).call("PATCH", "me", {"language": language}, expect=200)
+    page = open_page(reader, "/", viewport=PHONE)
+    problems = {}
+    for path in paths:
+        page.goto(path)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        sideways = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        off_screen = page.evaluate(OFF_SCREEN_JS)
+        if sideways > 0 or off_screen:
+            problems[path] = {
+                "scrolls sideways by": sideways,
+                "off screen": off_screen,
+                "sticking out": page.evaluate(STICKING_OUT_JS),
+            }
+    assert problems == {}
+    assert len(paths) >= 15  # the board, ideas, tasks, prompts, feed, help, calendar, people…
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_phone_menu_folds_and_opens_by_keyboard(crowded_board, api_as, open_page, language):
+    people, _paths = crowded_board
+    reader = people["member"]
+    api_as(reader).call("PATCH", "me", {"language": language}, expect=200)
+    page = open_page(reader, "/", viewport=PHONE)
+    toggle = page.locator(".nav-toggle")
+    feed_link = page.locator('#nav-links a[href="/feed"]')
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(feed_link).to_be_hidden()
+    # The unread nudges and notifications, folded away with the links, add up on the button.
+    unread = sum(
+        int(count)
+        for count in page.locator(
+            "#nav-links .badge:not([hidden]) [data-field=count]"
+        ).all_text_contents()
+    )
+    assert unread >= 1  # at least the nudge
+    expect(toggle.locator(".nav-toggle-badge")).to_have_text(str(unread))
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(feed_link).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.locator("#nav-links a").first).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    expect(feed_link).to_be_hidden()
+    # On a desktop there is no button: the links are all there.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(toggle).to_be_hidden()
+    expect(feed_link).to_be_visible()
+
+
+def test_help_tables_become_cards_on_a_phone(crowded_board, open_page):
+    people, _paths = crowded_board
+    page = open_page(people["facilitator"], "/help", viewport=PHONE)
+    row = page.locator("#quiet-people table tbody tr").first
+    expect(row).to_be_visible()
+    assert row.evaluate("r => getComputedStyle(r).display") == "block"
+    cell = row.locator("td").nth(1)
+    expect(cell).to_have_attribute("data-label", "Department")  # the column's name above it
+    nudge = row.locator(".nudge-button")
+    nudge.scroll_into_view_if_needed()
+    box = nudge.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]

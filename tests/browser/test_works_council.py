@@ -1,0 +1,109 @@
+"""The observer's feed in works-council mode (BOARD_OBSERVERS_SEE_NAMES=0), in a real
+browser on the demo board: no name anywhere on the page, people shown as their
+department (the demo's small departments pooled), a colleague's comment arriving live
+without a name, in English and in German.
+
+With BOARD_UPDATE_SCREENSHOTS=1 the pictures go to docs/screenshots/ (feed-works-council.png,
+feed-works-council-de.png); otherwise to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from playwright.sync_api import expect
+
+from board import demo_story
+from tests.browser.helpers import ROOT, VIEWPORT, Api, start_server, wait_until_live
+from tests.browser.test_screenshots import demo_people, load_demo
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+NAMES = [full for _key, full, _dept, _role in demo_story.PEOPLE if _key != "petra"]
+FIRST_NAMES = [full.split()[0] for full in NAMES]
+
+
+@pytest.fixture(scope="module")
+def council_server(chromium_path, sqlite_template, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("council-server")
+    shutil.copy(sqlite_template, workdir / "board.sqlite3")
+    database_url = f"sqlite:///{workdir / 'board.sqlite3'}"
+    load_demo(workdir, database_url)
+    server = start_server(workdir, database_url, env={"BOARD_OBSERVERS_SEE_NAMES": "0"})
+    server.people = demo_people()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("locale", "someone", "pooled", "name"),
+    [
+        (
+            "en-US",
+            "someone from Marketing",
+            "someone from another department",
+            "feed-works-council",
+        ),
+        (
+            "de-DE",
+            "jemand aus Marketing",
+            "jemand aus einer anderen Abteilung",
+            "feed-works-council-de",
+        ),
+    ],
+)
+def test_the_observers_feed_shows_departments_not_people(
+    browser, council_server, tmp_path, locale, someone, pooled, name
+):
+    context = browser.new_context(
+        base_url=council_server.url,
+        viewport=VIEWPORT,
+        device_scale_factor=1,
+        locale=locale,
+        reduced_motion="reduce",
+    )
+    try:
+        petra = council_server.people["petra"]
+        answer = context.request.post(
+            "/api/v1/auth/login", data={"email": petra.email, "password": petra.password}
+        )
+        assert answer.status == 200, answer.text()
+        # The demo sets Petra's language to English; the page follows the browser here.
+        language = "de" if locale.startswith("de") else "en"
+        csrf = answer.json()["csrf_token"]
+        context.request.patch(
+            "/api/v1/me", data={"language": language}, headers={"X-CSRF-Token": csrf}
+        )
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        assert page.goto("/feed").ok
+        wait_until_live(page)
+        days = page.locator("#feed-days")
+        expect(days).to_contain_text(someone)
+        expect(days).to_contain_text(pooled)
+        # A colleague from a small department comments while Petra watches.
+        priya = Api(council_server, council_server.people["priya"])
+        idea = priya.call("GET", "ideas?sort=new", expect=200)["items"][0]
+        priya.comment(idea["id"], "I can film the unboxing at the Freiburg store on Saturday.")
+        expect(days.locator(".feed-day").first).to_contain_text(idea["title"])
+        text = page.locator("body").inner_text()
+        leaked = [n for n in NAMES + FIRST_NAMES if n in text]
+        assert leaked == [], leaked
+        page.evaluate(
+            "() => { const line = document.querySelector('.feed-status');"
+            " window.scrollTo(0, line.getBoundingClientRect().top + window.scrollY - 300); }"
+        )
+        page.evaluate("() => document.fonts.ready")
+        shot = tmp_path / f"{name}.png"
+        page.screenshot(path=str(shot), full_page=False)
+        assert errors == [], errors
+    finally:
+        context.close()
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("BOARD_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, SCREENSHOTS / shot.name)

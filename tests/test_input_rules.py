@@ -1,0 +1,332 @@
+"""The defects a probe found (issue 17), each pinned by a test that failed before the fix:
+login CSRF through non-JSON bodies and other origins, NUL characters at every door."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from models import Idea, User
+from tests.conftest import BOTH_DATABASES, PASSWORD
+
+# ---- login CSRF: JSON only, and never from another site ------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/auth/register"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
+def test_login_and_register_refuse_bodies_that_are_not_json(anonymous, people_, path, content_type):
+    body = json.dumps(
+        {
+            "email": "mara@example.com",
+            "password": PASSWORD,
+            "display_name": "Mara",
+            "department_id": 1,
+        }
+    )
+    response = anonymous.client.post(path, data=body, content_type=content_type)
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
+    assert anonymous.client.get("/api/v1/me").status_code == 401
+
+
+def test_every_json_write_refuses_text_plain(member, db):
+    response = member.post("ideas", data='{"title": "T", "body": "B"}', content_type="text/plain")
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
+    assert db.scalar(select(func.count(Idea.id))) == 0
+
+
+def test_empty_bodies_need_no_content_type(member):
+    idea = member.post("ideas", json={"title": "T", "body": "B"}).get_json()
+    assert (
+        member.client.put(
+            f"/api/v1/ideas/{idea['id']}/vote", headers={"X-CSRF-Token": member.csrf_token}
+        ).status_code
+        == 200
+    )
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://attacker.example"},
+        {"Origin": "null"},
+        {"Origin": "https://attacker.example", "Sec-Fetch-Site": "cross-site"},
+    ],
+)
+@pytest.mark.parametrize("path", ["auth/login", "auth/register"])
+def test_login_and_register_from_another_site_are_refused(anonymous, people_, db, headers, path):
+    body = {"email": "mara@example.com", "password": PASSWORD}
+    if path == "auth/register":
+        body = {**body, "email": "new@example.com", "display_name": "Mara", "department_id": 1}
+    response = anonymous.post(path, json=body, headers=headers)
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "cross_site"
+    assert anonymous.get("me").status_code == 401
+    assert db.scalar(select(User.id).where(User.email == "new@example.com")) is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"},
+        {"Sec-Fetch-Site": "none"},
+        {"Origin": "http://localhost"},
+    ],
+)
+def test_login_from_the_boards_own_page_or_a_script_works(anonymous, people_, headers):
+    response = anonymous.post(
+        "auth/login", json={"email": "mara@example.com", "password": PASSWORD}, headers=headers
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+# ---- NUL characters at every door ------------------------------------------------------------
+
+NUL_URLS = [
+    "/?q=%00",
+    "/?tag=%00",
+    "/?q=a%00b",
+    "/?%00=1",
+    "/feed/atom/%00",
+    "/feed?department=%00",
+    "/people/%00",
+    "/reset-password/%00",
+    "/calendar/ics/%00",
+    "/api/v1/ideas?tag=%00",
+    "/api/v1/ideas?q=%00",
+    "/api/v1/feed?q=%00",
+]
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("url", NUL_URLS)
+def test_nul_in_query_strings_and_url_parts_is_bad_input(member, url):
+    response = member.client.get(url)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    if url.startswith("/api/"):
+        assert response.get_json()["error"]["code"] in ("invalid_parameter", "invalid_path")
+
+
+def page_token(client, path: str = "/") -> str:
+    html = client.get(path).get_data(as_text=True)
+    return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/ideas", "title"), ("/ideas", "body"), ("/tasks", "title"), ("/profile", "display_name")],
+)
+def test_nul_in_page_forms_is_bad_input_and_stores_nothing(member, db, path, field):
+    token = page_token(member.client)
+    form = {"csrf_token": token, "title": "T", "body": "B", "display_name": "Mara"}
+    form[field] = "bad\x00text"
+    response = member.client.post(path, data=form)
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count(Idea.id))) == 0
+    assert db.scalar(select(User.display_name).where(User.email == "mara@example.com")) == "Mara"
+
+
+@BOTH_DATABASES
+def test_nul_in_the_login_form_is_bad_input(anonymous, people_):
+    token = page_token(anonymous.client, "/login")
+    response = anonymous.client.post(
+        "/login", data={"csrf_token": token, "email": "mara@example.com\x00", "password": "x"}
+    )
+    assert response.status_code == 400
+
+
+# ---- the same rule, fuzzed: forms, query strings and URL parts, on both databases -----------
+
+# Text a browser or a script might send: anything, NUL and broken escapes included.
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet=st.sampled_from("a\x00\u202e\ufeff%/?#\\'\"<>"), max_size=12),
+    st.sampled_from(["\x00", "a\x00", "%00", "\ud800x", "\U0001f600", "ｉｎｓｔａｇｒａｍ"]),
+)
+QUERY_PAGES = ["/", "/feed", "/my-tasks", "/notifications", "/calendar", "/api/v1/ideas"]
+PATH_PAGES = ["/feed/atom/{}", "/people/{}", "/reset-password/{}", "/calendar/ics/{}"]
+FORMS = [
+    ("/ideas", ("title", "body", "tags", "prompt_id")),
+    ("/tasks", ("title", "description", "idea_id", "publish_on")),
+    ("/profile", ("display_name", "department_id")),
+    ("/settings", ("handle", "language", "email_notifications")),
+]
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def wire(text: str) -> str:
+    """`text` percent-encoded as its UTF-8 bytes; a lone surrogate goes as the broken bytes
+    a careless client would send."""
+    return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+
+def no_server_error(response, what) -> None:
+    assert response.status_code < 500, (what, response.get_data(as_text=True)[:300])
+
+
+@BOTH_DATABASES
+@FUZZ
+@given(
+    name=st.sampled_from(["q", "tag", "department", "kind", "sort", "cursor"]), value=HOSTILE_TEXT
+)
+def test_fuzzed_query_strings_never_break_a_page(member, name, value):
+    for page in QUERY_PAGES:
+        response = member.client.get(f"{page}?{name}={wire(value)}")
+        no_server_error(response, (page, name, value))
+        if "\x00" in value:
+            assert response.status_code == 400, (page, name, value)
+
+
+@BOTH_DATABASES
+@FUZZ
+@given(part=HOSTILE_TEXT.filter(lambda text: "/" not in text and text not in ("", ".", "..")))
+def test_fuzzed_url_parts_never_break_a_page(member, part):
+    for pattern in PATH_PAGES:
+        response = member.client.get(pattern.format(wire(part)))
+        no_server_error(response, (pattern, part))
+        if "\x00" in part:
+            assert response.status_code == 400, (pattern, part)
+
+
+@BOTH_DATABASES
+@FUZZ
+@given(form=st.sampled_from(FORMS), value=HOSTILE_TEXT, which=st.integers(0, 3))
+def test_fuzzed_page_forms_never_break_and_store_no_nul(member, db, form, value, which):
+    path, fields = form
+    token = page_token(member.client)
+    field = fields[which % len(fields)]
+    data = {"csrf_token": token, "title": "T", "body": "B", field: value}
+    body = "&".join(f"{wire(name)}={wire(text)}" for name, text in data.items())
+    response = member.client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+    no_server_error(response, (path, field, value))
+    if "\x00" in value:
+        assert response.status_code == 400, (path, field, value)
+    stored = db.scalars(select(Idea.title)).all() + db.scalars(select(User.display_name)).all()
+    db.rollback()
+    assert not any("\x00" in text for text in stored)
+
+
+# ---- bidirectional overrides: stripped from names and titles, user text isolated -----------
+
+RLO = "\u202e"
+
+
+def test_bidi_controls_are_stripped_from_names_titles_and_tags(anonymous, people_, db):
+    registered = anonymous.post(
+        "auth/register",
+        json={
+            "email": "eve@example.com",
+            "password": PASSWORD,
+            "display_name": f"Mara{RLO} gnp.exe",
+            "department_id": 1,
+        },
+    )
+    assert registered.status_code == 201, registered.get_json()
+    assert registered.get_json()["user"]["display_name"] == "Mara gnp.exe"
+    anonymous.csrf_token = registered.get_json()["csrf_token"]
+    idea = anonymous.post(
+        "ideas",
+        json={"title": f"Reel \u2066{RLO}ko\u2069 \u200f", "body": "B", "tags": [f"{RLO}video"]},
+    ).get_json()
+    assert (idea["title"], idea["tags"]) == ("Reel ko ", ["video"])
+    task = anonymous.post("tasks", json={"title": f"\u061cFilm{RLO}"}).get_json()
+    assert task["title"] == "Film"
+    assert db.scalar(select(User.display_name).where(User.email == "eve@example.com")) == (
+        "Mara gnp.exe"
+    )
+
+
+def test_a_title_of_nothing_but_bidi_controls_is_refused(member, db):
+    response = member.post("ideas", json={"title": f"{RLO}\u2066", "body": "B"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"title": "This must not be empty."}
+    assert db.scalar(select(func.count(Idea.id))) == 0
+
+
+def test_department_names_from_the_cli_lose_bidi_controls(app):
+    from board import people
+
+    with app.extensions["board_db"].Session() as session:
+        user = people.create_user(
+            session, "kim@example.com", PASSWORD, "Kim", f"Sales{RLO}", "member"
+        )
+        assert user.department.name == "Sales"
+
+
+def test_feed_lines_isolate_names_and_titles(member, other_member):
+    member.post("ideas", json={"title": "Booth reel", "body": "B"})
+    html = other_member.client.get("/feed").get_data(as_text=True)
+    assert "<bdi>Mara</bdi>" in html and "<bdi>Booth reel</bdi>" in html
+
+
+def test_cards_isolate_names(member):
+    member.post("ideas", json={"title": "Booth reel", "body": "B"})
+    html = member.client.get("/?sort=new").get_data(as_text=True)
+    assert '<bdi data-field="name">' in html
+
+
+# ---- forms make the checks the API makes ---------------------------------------------------
+
+
+@pytest.mark.parametrize("idea_id", ["0", "-1", "99999", str(2**31 - 1), str(2**40)])
+def test_the_task_form_refuses_an_idea_that_does_not_exist(member, db, idea_id):
+    token = page_token(member.client)
+    response = member.client.post(
+        "/tasks", data={"csrf_token": token, "title": "Film", "idea_id": idea_id}
+    )
+    assert response.status_code == 302
+    from models import Task
+
+    assert db.scalar(select(func.count(Task.id))) == 0
+    page = member.client.get("/").get_data(as_text=True)
+    assert "No such idea." in page or "out of range" in page
+
+
+def test_the_api_refuses_the_same_idea_ids(member):
+    for idea_id in (0, -1, 99999):
+        response = member.post("tasks", json={"title": "Film", "idea_id": idea_id})
+        assert response.status_code == 400
+        assert response.get_json()["error"]["fields"] == {"idea_id": "No such idea."}
+
+
+def test_fullwidth_tags_are_the_same_tag_everywhere(member, db):
+    api = member.post("ideas", json={"title": "A", "body": "B", "tags": ["ｉｎｓｔａｇｒａｍ"]})
+    assert api.get_json()["tags"] == ["instagram"]
+    token = page_token(member.client)
+    member.client.post(
+        "/ideas",
+        data={
+            "csrf_token": token,
+            "title": "Form",
+            "body": "B",
+            "tags": "＃ＩｎｓｔａＧｒａｍ, instagram",
+        },
+    )
+    from models import IdeaTag
+
+    assert sorted(db.scalars(select(IdeaTag.tag)).all()) == ["instagram", "instagram"]
+    db.rollback()
+    assert len(member.get("ideas?tag=ｉｎｓｔａｇｒａｍ").get_json()["items"]) == 2
+    page = member.client.get(
+        "/?tag=%EF%BD%89%EF%BD%8E%EF%BD%93%EF%BD%94%EF%BD%81%EF%BD%87%EF%BD%92%EF%BD%81%EF%BD%8D"
+    )
+    html = page.get_data(as_text=True)
+    assert 'data-idea-id="1"' in html and 'data-idea-id="2"' in html
