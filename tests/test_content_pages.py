@@ -154,7 +154,9 @@ def test_a_disguised_file_in_the_form_is_refused_and_nothing_is_posted(app, memb
         content_type="multipart/form-data",
         follow_redirects=True,
     )
-    assert "not only an image" in response.get_data(as_text=True)
+    page_text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The image was refused" in page_text or "not only an image" in page_text
     with app.extensions["board_db"].Session() as session:
         assert session.scalars(select(Idea)).all() == []
         assert session.scalars(select(Image)).all() == []
