@@ -22,6 +22,7 @@ from board.web import (  # noqa: E402,F401
     auth,
     calendar_pages,
     common,
+    content_pages,
     feed,
     help_pages,
     idea_pages,
