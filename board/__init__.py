@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask import session as cookie_session
 from flask_login import LoginManager
 
-from board import notifications, people  # noqa: F401 - notifications listen to the event log
+from board import images, notifications, people  # noqa: F401 - notifications: the event log
 from board.api import api
 from board.cli import register_cli
 from board.compression import init_compression
@@ -35,6 +35,17 @@ def load_user(session_id: str):
     if session_revoked(cookie_session.get("board_sid")):  # logged out: a copy is worthless
         return None
     return people.load_session_user(db_for_request(), session_id)
+
+
+# Requests that may carry an image: their body may be as large as an image (and a little
+# form around it); every other request stays within MAX_CONTENT_LENGTH.
+UPLOAD_ENDPOINTS = {"api.upload_image", "web.post_idea", "web.comment_idea", "web.edit_idea"}
+
+
+def allow_image_uploads() -> None:
+    """Runs before the CSRF check reads the form, so the limit applies from the start."""
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = images.MAX_BYTES + 256 * 1024
 
 
 def create_app(config: dict | None = None, settings: Settings | None = None) -> Flask:
@@ -67,6 +78,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     init_i18n(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
+    app.before_request(allow_image_uploads)
     csrf.init_app(app)
 
     init_ratelimit(app, settings)

@@ -1,5 +1,6 @@
 """My account: a person's own name, department and password, where they are logged in,
-and password reset links that IT makes with the CLI (single-use, expiring).
+and password reset links (single-use, expiring): sent by e-mail when the person asks and
+mail is set up, or made by IT with the CLI.
 
 Everything here acts on the caller's own account only; nobody changes anyone else's.
 """
@@ -10,15 +11,17 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask import Flask
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from board import clock, people, policy
+from board import clock, mail, people, policy
 from board.errors import Denied, FieldMessage, Invalid, NotFound
 from board.limits import DISPLAY_NAME_MAX, MAX_ID
 from models import Department, EndedSession, LoginSession, PasswordReset, User
 
 RESET_HOURS = 24
+MAIL_RESET_MINUTES = 60  # a link sent by e-mail lives an hour; IT's (handed over) a day
 
 
 def _hash(token: str) -> str:
@@ -135,10 +138,55 @@ def _set_password(session: Session, user: User, new: str) -> None:
     user.password_hash = people.hash_password(new)
     user.session_version += 1  # every session with the old password ends
     forget_all_logins(session, user.id)
+    # Any other reset link still out there (an older mail, IT's) is spent with the password.
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=clock.now())
+    )
     session.commit()
 
 
 # ---- password reset links (IT, with the CLI) --------------------------------------------------
+
+
+def _new_reset(session: Session, user: User, lifetime: timedelta) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordReset(
+            token_hash=_hash(token),
+            user_id=user.id,
+            expires_at=clock.now() + lifetime,
+        )
+    )
+    return token
+
+
+def request_reset(session: Session, email: str) -> tuple[User, str] | None:
+    """ "Forgot password": a link for the account with this address, or None when there is
+    no such active account with a password here (the caller answers the same either way,
+    so nobody learns which addresses have accounts). The caller mails it and commits."""
+    if not isinstance(email, str) or not people.valid_email(people.normalize_email(email)):
+        return None
+    user = session.scalar(select(User).where(User.email == people.normalize_email(email)))
+    if user is None or not user.active or user.password_hash == people.NO_PASSWORD:
+        return None
+    return user, _new_reset(session, user, timedelta(minutes=MAIL_RESET_MINUTES))
+
+
+def mail_reset_link(session: Session, app: Flask, email: str) -> None:
+    """ "Forgot password" with mail set up: a link goes to the address if it has an account
+    here; the answer is the same either way. Without mail: refused (IT makes links)."""
+    if not mail.mail_enabled(app.extensions["board_settings"]):
+        raise Denied(
+            "Password reset by e-mail is not set up here; ask IT for a reset link.",
+            code="reset_by_mail_off",
+        )
+    found = request_reset(session, email)
+    if found is not None:
+        user, token = found
+        mail.queue_password_reset(session, app, user, token, MAIL_RESET_MINUTES)
+    session.commit()
 
 
 def create_reset(session: Session, email: str, hours: int = RESET_HOURS) -> tuple[User, str]:
@@ -151,14 +199,7 @@ def create_reset(session: Session, email: str, hours: int = RESET_HOURS) -> tupl
     user = people.find_user(session, email)
     if not user.active:
         raise Denied("This person can no longer log in.", code="inactive")
-    token = secrets.token_urlsafe(32)
-    session.add(
-        PasswordReset(
-            token_hash=_hash(token),
-            user_id=user.id,
-            expires_at=clock.now() + timedelta(hours=hours),
-        )
-    )
+    token = _new_reset(session, user, timedelta(hours=hours))
     session.commit()
     return user, token
 
@@ -173,7 +214,8 @@ def _usable_reset(token: str):
 
 def _invalid_reset() -> NotFound:
     return NotFound(
-        "This password link is not valid any more; ask IT for a new one.", code="reset_invalid"
+        "This password link is not valid any more; ask for a new one on the login page or ask IT.",
+        code="reset_invalid",
     )
 
 

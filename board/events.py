@@ -36,6 +36,15 @@ EVENT_TYPES = {
     "prompt.created",
     "prompt.phase_changed",
     "nudge.sent",
+    "comment.updated",
+    "comment.deleted",
+    "idea.withdrawn",
+    "task.reopened",
+    "content.flagged",
+    "idea.hidden",
+    "idea.unhidden",
+    "comment.hidden",
+    "comment.unhidden",
 }
 # Any constant: serialises event writers on PostgreSQL so that seq order is commit order
 # and a client asking for `after=SEQ` can never miss an event that commits later.
@@ -161,6 +170,21 @@ def record(
     for recorder in list(_recorders):
         recorder(session, envelope, actor, ids)  # same transaction: fails with the change
     return envelope
+
+
+def rewrite_envelopes(
+    session: Session, kind: str, object_id: int, change: Callable[[dict], dict]
+) -> None:
+    """Rewrite the stored copies of one idea or comment (`data[kind]` with that id) in the
+    log, in the caller's transaction: a deleted comment's text or a hidden idea's words must
+    not stay readable through /api/v1/events. The envelopes keep their seq, type and time."""
+    path = Event.envelope[("data", kind, "id")].as_integer()
+    for row in session.scalars(select(Event).where(path == object_id)):
+        envelope = dict(row.envelope)
+        data = dict(envelope.get("data") or {})
+        data[kind] = change(dict(data[kind]))
+        envelope["data"] = data
+        row.envelope = envelope
 
 
 def add_recorder(recorder: Recorder) -> None:

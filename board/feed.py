@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from board import clock, policy
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, force_locale, gettext, lazy_pgettext
+from board.moderation import REASON_LABELS
 from board.person_json import shown_name
 from board.privacy import current_mask
 from board.tasks import channel_label
@@ -29,10 +30,30 @@ from models import Department, Event, Idea, Prompt, User
 # Kinds of activity a reader can filter by, and the event types each one shows.
 # nudge.sent is in none of them: nudges are private and never reach any feed.
 KINDS: dict[str, tuple[str, ...]] = {
-    "ideas": ("idea.created", "idea.updated", "idea.published"),
+    "ideas": (
+        "idea.created",
+        "idea.updated",
+        "idea.published",
+        "idea.withdrawn",
+        "idea.hidden",
+        "idea.unhidden",
+    ),
     "votes": ("idea.votes_changed",),
-    "comments": ("comment.created",),
-    "tasks": ("task.created", "task.claimed", "task.released", "task.completed", "task.updated"),
+    "comments": (
+        "comment.created",
+        "comment.updated",
+        "comment.deleted",
+        "comment.hidden",
+        "comment.unhidden",
+    ),
+    "tasks": (
+        "task.created",
+        "task.claimed",
+        "task.released",
+        "task.completed",
+        "task.updated",
+        "task.reopened",
+    ),
     "challenges": ("prompt.created", "prompt.phase_changed"),
 }
 KIND_OF = {type_: kind for kind, types in KINDS.items() for type_ in types}
@@ -165,13 +186,18 @@ def filter_from_args(session: Session, args) -> FeedFilter:
 class Person:
     name: str | None  # None: someone the log no longer names
     department: str | None
+    handle: str | None = None  # shown only when someone else has the same name
 
     def text(self) -> str:
-        name = self.name or gettext("Someone")
+        name = self.shown_name()
         return f"{name} ({self.department})" if self.department else name
 
-    def html(self) -> Markup:
+    def shown_name(self) -> str:
         name = self.name or gettext("Someone")
+        return f"{name} @{self.handle}" if self.name and self.handle else name
+
+    def html(self) -> Markup:
+        name = self.shown_name()
         # <bdi>: a name written right to left never reorders the sentence around it
         if not self.department:
             return Markup("<strong><bdi>{}</bdi></strong>").format(name)
@@ -328,11 +354,17 @@ def _prompt_id_of(envelope: dict) -> int | None:
 def _lookups(session: Session, rows: list[Event]) -> _Lookups:
     idea_ids = {i for i in (_idea_id_of(r.envelope) for r in rows) if isinstance(i, int)}
     prompt_ids = {p for p in (_prompt_id_of(r.envelope) for r in rows) if isinstance(p, int)}
-    titles = (
-        dict(session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(idea_ids))).all())
-        if idea_ids
-        else {}
-    )
+    titles = {
+        # A hidden idea's title may be what it was hidden for: the feed names it by number.
+        idea_id: f"#{idea_id}" if hidden_at is not None else title
+        for idea_id, title, hidden_at in (
+            session.execute(
+                select(Idea.id, Idea.title, Idea.hidden_at).where(Idea.id.in_(idea_ids))
+            ).all()
+            if idea_ids
+            else []
+        )
+    }
     prompts = (
         {p.id: p for p in session.scalars(select(Prompt).where(Prompt.id.in_(prompt_ids)))}
         if prompt_ids
@@ -359,7 +391,8 @@ def person_of(actor: dict | None) -> Person:
     if mask is not None and actor.get("id") != mask.viewer_id:
         return Person(mask.person(actor)["display_name"], None)
     department = (actor.get("department") or {}).get("name")
-    return Person(shown_name(actor.get("display_name")) or None, department)
+    handle = actor.get("handle") if actor.get("name_shared") else None
+    return Person(shown_name(actor.get("display_name")) or None, department, handle)
 
 
 def _votes_phrase(votes: int, departments: int) -> Phrase:
@@ -425,6 +458,22 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
                 "tally": _votes_phrase(data["votes"], data.get("departments_supporting") or 0),
             },
         )
+    if type_ in _MODERATION:
+        return _moderation_sentence(type_, data, actor, look)
+    if type_ in ("comment.updated", "comment.deleted"):
+        comment = data.get("comment") or {}
+        template = (
+            N_("%(actor)s edited a comment on the idea %(idea)s.")
+            if type_ == "comment.updated"
+            else N_("%(actor)s deleted their comment on the idea %(idea)s.")
+        )
+        return template, {**actor, "idea": look.idea(comment.get("idea_id"))}
+    if type_ == "idea.withdrawn":
+        idea = data.get("idea") or {}
+        return (
+            N_("%(actor)s withdrew the idea %(idea)s."),
+            {**actor, "idea": look.idea(idea.get("id"), idea.get("title", ""))},
+        )
     if type_ == "comment.created":
         comment = data.get("comment") or {}
         template = (
@@ -459,10 +508,49 @@ def _sentence(row: Event, look: _Lookups) -> tuple[str, dict[str, Part]] | None:
             "task.claimed": N_("%(actor)s took on the task %(task)s."),
             "task.released": N_("%(actor)s gave back the task %(task)s."),
             "task.completed": N_("%(actor)s completed the task %(task)s."),
+            "task.reopened": N_("%(actor)s reopened the task %(task)s."),
         }[type_], {**actor, "task": link}
     if type_.startswith("prompt."):
         return _prompt_sentence(type_, data, actor, look)
     return None
+
+
+_MODERATION = ("idea.hidden", "idea.unhidden", "comment.hidden", "comment.unhidden")
+
+
+def _moderation_sentence(type_: str, data: dict, actor: dict, look: _Lookups):
+    """Hiding is always told with its reason: the facilitator's words, or what the flags
+    from several departments said (their senders stay unnamed)."""
+    kind = type_.split(".")[0]
+    item = data.get(kind) or {}
+    link = look.idea(item.get("id") if kind == "idea" else item.get("idea_id"))
+    if type_.endswith(".unhidden"):
+        template = (
+            N_("%(actor)s showed the idea %(idea)s again.")
+            if kind == "idea"
+            else N_("%(actor)s showed a comment on the idea %(idea)s again.")
+        )
+        return template, {**actor, "idea": link}
+    hidden = item.get("hidden") or {}
+    if hidden.get("by") == "flags":
+        reason = Phrase(REASON_LABELS.get(hidden.get("reason"), REASON_LABELS["other"]))
+        template = (
+            N_(
+                "The idea %(idea)s was hidden after flags from %(departments)s departments: %(reason)s."
+            )
+            if kind == "idea"
+            else N_(
+                "A comment on the idea %(idea)s was hidden after flags from %(departments)s "
+                "departments: %(reason)s."
+            )
+        )
+        return template, {"idea": link, "reason": reason, "departments": data.get("departments", 3)}
+    template = (
+        N_("The idea %(idea)s was hidden by the facilitator: %(reason)s")
+        if kind == "idea"
+        else N_("A comment on the idea %(idea)s was hidden by the facilitator: %(reason)s")
+    )
+    return template, {"idea": link, "reason": hidden.get("reason") or "?"}
 
 
 def _channel_name(name: str | None) -> str:
@@ -755,6 +843,14 @@ TYPE_LABELS = {
     "task.released": lazy_pgettext("feed activity", "Task given back"),
     "task.completed": lazy_pgettext("feed activity", "Task completed"),
     "task.updated": lazy_pgettext("feed activity", "Task planned"),
+    "task.reopened": lazy_pgettext("feed activity", "Task reopened"),
+    "idea.withdrawn": lazy_pgettext("feed activity", "Idea withdrawn"),
+    "idea.hidden": lazy_pgettext("feed activity", "Idea hidden"),
+    "idea.unhidden": lazy_pgettext("feed activity", "Idea shown again"),
+    "comment.updated": lazy_pgettext("feed activity", "Comment edited"),
+    "comment.deleted": lazy_pgettext("feed activity", "Comment deleted"),
+    "comment.hidden": lazy_pgettext("feed activity", "Comment hidden"),
+    "comment.unhidden": lazy_pgettext("feed activity", "Comment shown again"),
     "idea.published": lazy_pgettext("feed activity", "Idea published"),
     "prompt.created": lazy_pgettext("feed activity", "Prompt posted"),
     "prompt.phase_changed": lazy_pgettext("feed activity", "Challenge phase"),

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from board import clock, events, paging, policy, ranking, search
+from board import clock, events, images, paging, policy, ranking, search
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.handles import mentioned_handles
 from board.i18n import N_
@@ -143,6 +143,27 @@ def _idea_status(task_statuses: list[str], published: bool, marked_done: bool) -
     return "in_progress"
 
 
+def hidden_dict(row: Idea | Comment) -> dict | None:
+    """Why and how a hidden idea or comment was hidden; None while it is shown."""
+    if row.hidden_at is None:
+        return None
+    return {
+        "reason": row.hidden_reason or "",
+        "by": "facilitator" if row.hidden_by_id is not None else "flags",
+        "at": clock.iso(row.hidden_at),
+    }
+
+
+def redact_idea(data: dict) -> dict:
+    """A hidden idea as everyone but its author and the facilitator sees it: its place on
+    the board, its tallies and why it is hidden; none of its words or pictures."""
+    return {**data, "title": "", "body": "", "body_html": "", "tags": [], "images": []}
+
+
+def redact_comment(data: dict) -> dict:
+    return {**data, "body": "", "body_html": "", "images": []}
+
+
 def publication_dict(row: Publication) -> dict:
     return {
         "id": row.id,
@@ -178,19 +199,24 @@ def serialize_ideas(
         .order_by(Publication.published_at, Publication.id)
     ):
         published.setdefault(row.idea_id, []).append(publication_dict(row))
+    pictures = images.images_of_ideas(session, ids)
     if hidden_prompts is None:
         hidden_prompts = (
             _hidden_prompt_ids(session, clock.now())
             if any(idea.prompt_id for idea in ideas)
             else set()
         )
-    return [
-        {
+    shown = []
+    for idea in ideas:
+        data = {
             **_idea_dict(idea, idea.prompt_id in hidden_prompts, voted, statuses, published),
+            "images": pictures.get(idea.id, []),
             "following": idea.id in following,
         }
-        for idea in ideas
-    ]
+        if idea.hidden_at is not None and not policy.sees_hidden_content(viewer, idea.author_id):
+            data = redact_idea(data)
+        shown.append(data)
+    return shown
 
 
 def _idea_dict(idea: Idea, hidden: bool, voted: set[int], statuses: dict, published: dict) -> dict:
@@ -215,6 +241,9 @@ def _idea_dict(idea: Idea, hidden: bool, voted: set[int], statuses: dict, publis
         "prompt_id": idea.prompt_id,
         "created_at": clock.iso(idea.created_at),
         "updated_at": clock.iso(idea.updated_at),
+        "withdrawn": idea.withdrawn_at is not None,
+        "withdrawn_at": clock.iso(idea.withdrawn_at),
+        "hidden": hidden_dict(idea),
     }
 
 
@@ -253,14 +282,19 @@ def ideas_by_author(session: Session, viewer: User, author_id: int, limit: int =
     """A person's latest ideas, newest first (their page)."""
     policy.require(viewer, "board.read")
     rows = session.scalars(
-        select(Idea).where(Idea.author_id == author_id).order_by(Idea.id.desc()).limit(limit)
+        select(Idea)
+        .where(Idea.author_id == author_id, Idea.withdrawn_at.is_(None))
+        .order_by(Idea.id.desc())
+        .limit(limit)
     ).all()
     return serialize_ideas(session, list(rows), viewer)
 
 
 def public_idea(data: dict) -> dict:
-    """The idea as events carry it: without the caller-specific `voted` and `following`."""
-    return {k: v for k, v in data.items() if k not in ("voted", "following")}
+    """The idea as events carry it: without the caller-specific `voted` and `following`,
+    and without its words while it is hidden (events reach everyone)."""
+    shown = {k: v for k, v in data.items() if k not in ("voted", "following")}
+    return redact_idea(shown) if shown.get("hidden") else shown
 
 
 def _get_idea(session: Session, idea_id: int) -> Idea:
@@ -268,6 +302,15 @@ def _get_idea(session: Session, idea_id: int) -> Idea:
     if idea is None:
         raise NotFound("No such idea.", code="idea_not_found")
     return idea
+
+
+def check_open_for_changes(idea: Idea, hidden_too: bool = True) -> None:
+    """A withdrawn idea takes no more votes, comments or edits; a hidden one no votes or
+    comments until the facilitator shows it again (its author may still edit it)."""
+    if idea.withdrawn_at is not None:
+        raise Conflict("Its author has withdrawn this idea.", code="idea_withdrawn")
+    if hidden_too and idea.hidden_at is not None:
+        raise Conflict("This idea is hidden.", code="idea_hidden")
 
 
 def get_idea(session: Session, viewer: User, idea_id: int) -> dict:
@@ -291,7 +334,7 @@ def _filters(
     broad filters (a department, a common tag or word): the first 50 are near its start.
     PostgreSQL's planner weighs this by itself from its statistics."""
     walk = session.get_bind().dialect.name == "sqlite"
-    conditions = []
+    conditions = [Idea.withdrawn_at.is_(None)]  # withdrawn ideas live on in the feed only
     if department_id is not None:
         author = Idea.author_id + 0 if walk else Idea.author_id
         conditions.append(author.in_(select(User.id).where(User.department_id == department_id)))
@@ -403,6 +446,7 @@ def create_idea(
     idea.tag_rows = [IdeaTag(tag=tag) for tag in tags]
     session.add(idea)
     session.flush()
+    images.attach(session, actor, body, idea_id=idea.id)
     data = serialize_ideas(session, [idea], actor)[0]
     events.record(session, "idea.created", actor, {"idea": public_idea(data)})
     data["following"] = True  # its author follows it (written just now, with the event)
@@ -415,6 +459,7 @@ def update_idea(session: Session, actor: User, idea_id: int, changes: dict) -> d
     changes."""
     idea = _get_idea(session, idea_id)
     policy.require(actor, "idea.edit", idea)
+    check_open_for_changes(idea, hidden_too=False)
     fields: dict[str, str] = {}
     _require_text(fields, "title", changes.get("title"))
     if fields:
@@ -426,6 +471,7 @@ def update_idea(session: Session, actor: User, idea_id: int, changes: dict) -> d
         idea.title = changes["title"].strip()
     if "body" in changes:
         idea.body = changes["body"]
+        images.attach(session, actor, idea.body, idea_id=idea.id)
     if wanted is not None:
         idea.tag_rows = [row for row in idea.tag_rows if row.tag in wanted] + [
             IdeaTag(tag=tag) for tag in wanted if tag not in idea.tags
@@ -525,6 +571,7 @@ def vote(session: Session, actor: User, idea_id: int) -> dict:
     """Give the caller's one vote; idempotent, and the database refuses a second row."""
     idea = _get_idea(session, idea_id)
     policy.require(actor, "idea.vote", idea)
+    check_open_for_changes(idea)
     _lock_tally(session, idea)
     prompt = session.get(Prompt, idea.prompt_id) if idea.prompt_id else None
     _check_voting_open(prompt)
@@ -606,8 +653,13 @@ def tags_in_use(session: Session, viewer: User) -> list[str]:
     return list(session.scalars(select(IdeaTag.tag).distinct().order_by(IdeaTag.tag)))
 
 
-def comment_dict(comment: Comment) -> dict:
-    return {
+def comment_dict(
+    comment: Comment, viewer: User | None = None, pictures: list[dict] | None = None
+) -> dict:
+    """A comment as `viewer` may see it (None: as events carry it to everyone). A deleted
+    one keeps its place and loses its text; a hidden one shows its text only to its author
+    and the facilitator."""
+    data = {
         "id": comment.id,
         "idea_id": comment.idea_id,
         "body": comment.body,
@@ -615,16 +667,29 @@ def comment_dict(comment: Comment) -> dict:
         "author": author_dict(comment.author),
         "is_mentor_note": comment.is_mentor_note,
         "created_at": clock.iso(comment.created_at),
+        "edited_at": clock.iso(comment.edited_at),
+        "deleted": comment.deleted_at is not None,
+        "deleted_at": clock.iso(comment.deleted_at),
+        "hidden": hidden_dict(comment),
+        "images": pictures or [],
     }
+    if comment.hidden_at is not None and not policy.sees_hidden_content(viewer, comment.author_id):
+        data = redact_comment(data)
+    return data
 
 
 def list_comments(session: Session, viewer: User, idea_id: int) -> list[dict]:
     policy.require(viewer, "board.read")
     _get_idea(session, idea_id)
-    comments = session.scalars(
-        select(Comment).where(Comment.idea_id == idea_id).order_by(Comment.created_at, Comment.id)
+    comments = list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.idea_id == idea_id)
+            .order_by(Comment.created_at, Comment.id)
+        )
     )
-    return [comment_dict(c) for c in comments]
+    pictures = images.images_of_comments(session, [c.id for c in comments])
+    return [comment_dict(c, viewer, pictures.get(c.id)) for c in comments]
 
 
 def add_comment(
@@ -632,6 +697,7 @@ def add_comment(
 ) -> dict:
     idea = _get_idea(session, idea_id)
     policy.require(actor, "comment.create", idea)
+    check_open_for_changes(idea)
     if mentor_note:
         policy.require(actor, "comment.mentor_note", idea)
     if not body.strip():
@@ -650,7 +716,10 @@ def add_comment(
     )
     session.add(comment)
     session.flush()
-    data = comment_dict(comment)
+    images.attach(session, actor, body, comment_id=comment.id)
+    data = comment_dict(
+        comment, None, images.images_of_comments(session, [comment.id]).get(comment.id)
+    )
     events.record(session, "comment.created", actor, {"comment": data})
     session.commit()
     return data

@@ -113,6 +113,8 @@ def refuse_unclean_input() -> None:
 
 
 JSON_TYPES = ("application/json",)
+UPLOAD_ENDPOINTS = {"api.upload_image"}
+UPLOAD_PATHS = {"/api/v1/images"}
 
 
 def is_json_type(mimetype: str) -> bool:
@@ -129,6 +131,10 @@ def require_json_bodies() -> None:
         request.content_length is None and not request.headers.get("Transfer-Encoding")
     ):
         return
+    if request.path in UPLOAD_PATHS and request.mimetype == "multipart/form-data":
+        return  # the one API route that takes a file (board/api/images.py), and only that way
+    if request.endpoint in UPLOAD_ENDPOINTS and request.mimetype == "multipart/form-data":
+        return  # an image upload: the one API route that takes a file
     if not is_json_type(request.mimetype):
         raise UnsupportedMediaType(
             N_("Send the request body as JSON (Content-Type: application/json).")

@@ -105,6 +105,42 @@ def _queue(
     return row
 
 
+def queue_password_reset(
+    session: Session, app: Flask, user: User, token: str, minutes: int
+) -> OutgoingMail | None:
+    """The "forgot password" mail: the link, how long it works, and what to do when it was
+    not you. Sent whatever the person's notification choice (they asked for it); the
+    caller commits. None when mail is not set up."""
+    settings: Settings = app.extensions["board_settings"]
+    if not mail_enabled(settings):
+        return None
+    context = {
+        "user": user,
+        "base": settings.base_url,
+        "link": f"{settings.base_url}/reset-password/{token}",
+        "minutes": minutes,
+    }
+    with force_locale(user.language or "en"):
+        subject = render_template("mail/reset.subject.txt", **context).strip()
+        text = render_template("mail/reset.txt", **context)
+        html = render_template("mail/reset.html", **context)
+    row = OutgoingMail(
+        user_id=user.id,
+        kind="password_reset",
+        to_address=user.email,
+        subject=subject[:300],
+        text_body=text,
+        html_body=html,
+        headers={},
+        created_at=clock.now(),
+        next_attempt_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    _wake.set()
+    return row
+
+
 def _items(session: Session, user: User, rows: list[Notification]) -> list[dict]:
     items = [notifications.notification_dict(row, user.language) for row in rows]
     return sorted(items, key=lambda i: i["id"])

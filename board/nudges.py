@@ -169,6 +169,17 @@ def list_nudges(session: Session, viewer: User, limit: int = 200) -> list[dict]:
     return [nudge_dict(session, nudge, viewer.id) for nudge in rows]
 
 
+def read_receipts(session: Session, sender: User, nudge_ids: list[int]) -> dict[int, tuple]:
+    """For the sender's own nudges: {nudge id: (how many recipients read it, how many got it)}."""
+    receipts: dict[int, tuple] = {}
+    for nudge in session.scalars(
+        select(Nudge).where(Nudge.id.in_(nudge_ids), Nudge.from_id == sender.id)
+    ):
+        read = sum(1 for recipient in nudge.recipients if recipient.read_at is not None)
+        receipts[nudge.id] = (read, len(nudge.recipients))
+    return receipts
+
+
 def mark_read(session: Session, actor: User, nudge_id: int) -> dict:
     """Mark a received nudge read; the first time counts, repeating changes nothing."""
     nudge = session.get(Nudge, nudge_id) if 0 < nudge_id <= MAX_ID else None

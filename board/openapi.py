@@ -51,6 +51,13 @@ CHANNELS = {
     "youtube, facebook, x, blog, newsletter, intranet); an unknown one is a 400.",
 }
 
+HANDLE = {"type": ["string", "null"], "description": "The @handle mentions use."}
+NAME_SHARED = {
+    "type": ["boolean", "null"],
+    "description": "Extension: someone else on the board has the same display name; show the "
+    "department and @handle beside it to tell them apart.",
+}
+
 SCHEMAS: dict[str, dict] = {
     "Error": obj(
         ["error"],
@@ -82,6 +89,8 @@ SCHEMAS: dict[str, dict] = {
         {
             "id": {"type": "integer"},
             "display_name": {"type": "string"},
+            "handle": HANDLE,
+            "name_shared": NAME_SHARED,
             "department": ref("Department"),
         },
     ),
@@ -91,6 +100,8 @@ SCHEMAS: dict[str, dict] = {
             "id": {"type": "integer"},
             "email": {"type": "string"},
             "display_name": {"type": "string"},
+            "handle": HANDLE,
+            "name_shared": NAME_SHARED,
             "role": {"type": "string", "enum": ["member", "facilitator", "observer"]},
             "department": ref("Department"),
             "language": {"type": ["string", "null"], "enum": ["en", "de", None]},
@@ -145,6 +156,75 @@ SCHEMAS: dict[str, dict] = {
             "publications": {"type": "array", "items": ref("Publication")},
             "prompt_id": {"type": ["integer", "null"]},
             "created_at": TIME,
+            "withdrawn": {
+                "type": "boolean",
+                "description": "Its author withdrew it: gone from the lists, kept at its "
+                "address and in the feed; no more votes, comments or edits.",
+            },
+            "withdrawn_at": TIME_OR_NULL,
+            "hidden": nullable(ref("Hidden")),
+            "images": {"type": "array", "items": ref("Image")},
+        },
+    ),
+    "Hidden": obj(
+        ["reason", "by", "at"],
+        {
+            "reason": {
+                "type": "string",
+                "description": "by facilitator: their words; by flags: the reason most "
+                "flags gave (off_topic, confidential, guidelines, other).",
+            },
+            "by": {"type": "string", "enum": ["facilitator", "flags"]},
+            "at": TIME,
+        },
+        closed=False,
+    ),
+    "Image": obj(
+        ["id", "url", "markdown", "content_type", "width", "height", "size"],
+        {
+            "id": {"type": "integer"},
+            "url": {"type": "string", "description": "/images/<id>, for people logged in"},
+            "markdown": {
+                "type": "string",
+                "description": "Put it in an idea's body or a comment to show the image there; "
+                "saving that text makes the image belong to it.",
+            },
+            "content_type": {"type": "string", "enum": ["image/png", "image/jpeg", "image/webp"]},
+            "width": {"type": "integer", "maximum": 4000},
+            "height": {"type": "integer", "maximum": 4000},
+            "size": {"type": "integer", "description": "Bytes, as stored"},
+            "created_at": TIME,
+        },
+    ),
+    "ModerationState": obj(
+        ["target_kind", "target_id", "flagged", "hidden"],
+        {
+            "target_kind": {"type": "string", "enum": ["idea", "comment"]},
+            "target_id": {"type": "integer"},
+            "flagged": {"type": "boolean", "description": "The caller's flag is standing."},
+            "reason": {"type": ["string", "null"]},
+            "hidden": nullable(ref("Hidden")),
+        },
+    ),
+    "FlagList": obj(
+        ["items"],
+        {
+            "items": {
+                "type": "array",
+                "items": obj(
+                    ["target_kind", "target_id", "idea_id", "hidden", "flags"],
+                    {
+                        "target_kind": {"type": "string", "enum": ["idea", "comment"]},
+                        "target_id": {"type": "integer"},
+                        "idea_id": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "excerpt": {"type": "string"},
+                        "author": ref("Person"),
+                        "hidden": nullable(ref("Hidden")),
+                        "flags": {"type": "array", "items": {"type": "object"}},
+                    },
+                ),
+            }
         },
     ),
     "IdeaList": obj(
@@ -170,6 +250,14 @@ SCHEMAS: dict[str, dict] = {
             "author": ref("Person"),
             "is_mentor_note": {"type": "boolean"},
             "created_at": TIME,
+            "edited_at": {**TIME_OR_NULL, "description": "Set when its author edited it."},
+            "deleted": {
+                "type": "boolean",
+                "description": "Its author deleted it: it keeps its place, its text is gone.",
+            },
+            "deleted_at": TIME_OR_NULL,
+            "hidden": nullable(ref("Hidden")),
+            "images": {"type": "array", "items": ref("Image")},
         },
     ),
     "Task": obj(
@@ -320,10 +408,25 @@ SCHEMAS: dict[str, dict] = {
                     "prompt.created",
                     "prompt.phase_changed",
                     "nudge.sent",
+                    "comment.updated",
+                    "comment.deleted",
+                    "idea.withdrawn",
+                    "task.reopened",
+                    "content.flagged",
+                    "idea.hidden",
+                    "idea.unhidden",
+                    "comment.hidden",
+                    "comment.unhidden",
                 ],
+                "description": "content.flagged is private to the facilitator and the "
+                "person who flagged; {idea,comment}.hidden by flags name no actor and carry "
+                "`departments`.",
             },
             "at": TIME,
-            "actor": {"type": ["object", "null"], "description": "null for idea.votes_changed."},
+            "actor": {
+                "type": ["object", "null"],
+                "description": "null for idea.votes_changed and for hiding by flags.",
+            },
             "data": {"type": "object"},
         },
     ),
@@ -457,6 +560,69 @@ SCHEMAS: dict[str, dict] = {
         {
             "email": {"type": "string", "maxLength": EMAIL_MAX},
             "password": {"type": "string", "maxLength": PASSWORD_MAX},
+        },
+        closed=True,
+    ),
+    "Directory": obj(
+        ["names_shown", "departments", "items"],
+        {
+            "names_shown": {
+                "type": "boolean",
+                "description": "false for an observer in works-council mode "
+                "(BOARD_OBSERVERS_SEE_NAMES=0): no person is listed, departments only",
+            },
+            "departments": {
+                "type": "array",
+                "items": obj(
+                    ["id", "name", "people"],
+                    {
+                        "id": {
+                            "type": ["integer", "null"],
+                            "description": 'null: small departments pooled as "other departments"',
+                        },
+                        "name": {"type": "string"},
+                        "people": {"type": "integer", "description": "Active, not observers"},
+                    },
+                ),
+            },
+            "items": {
+                "type": "array",
+                "items": obj(
+                    ["id", "display_name", "role", "department", "claimed_tasks", "ideas"],
+                    {
+                        "id": {"type": "integer"},
+                        "display_name": {"type": "string"},
+                        "handle": HANDLE,
+                        "name_shared": NAME_SHARED,
+                        "role": {"type": "string"},
+                        "department": ref("Department"),
+                        "claimed_tasks": {
+                            "type": "array",
+                            "items": obj(
+                                ["id", "title"], {"id": INT_ID, "title": {"type": "string"}}
+                            ),
+                        },
+                        "ideas": {
+                            "type": "array",
+                            "description": "The latest five",
+                            "items": obj(
+                                ["id", "title"], {"id": INT_ID, "title": {"type": "string"}}
+                            ),
+                        },
+                        "ideas_count": {"type": "integer"},
+                    },
+                ),
+            },
+        },
+    ),
+    "PasswordResetRequest": obj(
+        ["email"], {"email": {"type": "string", "maxLength": EMAIL_MAX}}, closed=True
+    ),
+    "PasswordResetConfirm": obj(
+        ["token", "new_password"],
+        {
+            "token": {"type": "string", "maxLength": 100},
+            "new_password": {"type": "string", "maxLength": PASSWORD_MAX},
         },
         closed=True,
     ),
@@ -628,6 +794,38 @@ SCHEMAS: dict[str, dict] = {
         },
         closed=True,
     ),
+    "CommentUpdate": obj(
+        ["body"],
+        {"body": {"type": "string", "minLength": 1, "maxLength": TEXT_MAX}},
+        closed=True,
+    ),
+    "FlagCreate": obj(
+        ["reason"],
+        {
+            "reason": {
+                "type": "string",
+                "enum": ["off_topic", "confidential", "guidelines", "other"],
+            },
+            "note": {
+                "type": "string",
+                "maxLength": 300,
+                "description": "Free text; required with `other`. Read by the facilitator.",
+            },
+        },
+        closed=True,
+    ),
+    "HideCreate": obj(
+        ["reason"],
+        {
+            "reason": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 300,
+                "description": "Shown to everyone on the board and in the feed.",
+            }
+        },
+        closed=True,
+    ),
     "CommentCreate": obj(
         ["body"],
         {
@@ -681,6 +879,11 @@ _ERRORS = {
     "422": (
         "`idempotency_key_reused`: this Idempotency-Key came with a different request body.",
         "KeyReused",
+    ),
+    "413": ("The upload is too large.", "TooLarge"),
+    "415": (
+        "`unsupported_media_type`: a request body must be JSON (Content-Type: application/json).",
+        "UnsupportedMediaType",
     ),
     "429": ("Too many attempts; see Retry-After.", "TooManyRequests"),
     "503": (
@@ -750,6 +953,8 @@ def op(
         errors = " ".join(sorted(set(errors.split()) | {"400", "409", "422"}))
         params = [*(params or []), IDEMPOTENCY_KEY]
     errors += " 503"  # any answer that needs the database, while it is unreachable
+    if body:
+        errors += " 415"  # a body that is not declared as JSON
     for status in errors.split():
         operation["responses"][status] = {"$ref": f"#/components/responses/{_ERRORS[status][1]}"}
     if body:
@@ -787,6 +992,7 @@ PAGE_PARAMS = [
 ]
 
 IDEA = [path_id("idea_id")]
+COMMENT = [path_id("comment_id")]
 TASK = [path_id("task_id")]
 NUDGE = [path_id("nudge_id")]
 INVITE = [path_id("invite_id")]
@@ -806,7 +1012,8 @@ PATHS: dict[str, dict] = {
             "register",
             "Register as a member and log in (no CSRF token needed); `403 "
             "password_login_disabled` where only the company login is allowed, `403 "
-            "email_domain_not_allowed` outside BOARD_ALLOWED_EMAIL_DOMAINS without an invite",
+            "email_domain_not_allowed` outside BOARD_ALLOWED_EMAIL_DOMAINS without an invite, "
+            "`403 cross_site` when the browser says the request comes from another site",
             answer("201", ref("Session"), "Registered and logged in"),
             "400 403 409 429",
             security=PUBLIC,
@@ -816,12 +1023,55 @@ PATHS: dict[str, dict] = {
     "/auth/login": {
         "post": op(
             "login",
-            "Log in (no CSRF token needed); `403 password_login_disabled` where only the "
-            "company login (OpenID Connect, /auth/oidc/login) is allowed",
+            "Log in (no CSRF token needed, JSON only); `403 password_login_disabled` where "
+            "only the company login (OpenID Connect, /auth/oidc/login) is allowed, `403 "
+            "cross_site` when the browser says the request comes from another site "
+            "(Sec-Fetch-Site, Origin); 429 says in words and Retry-After how long to wait",
             answer("200", ref("Session"), "Logged in"),
             "400 401 403 429",
             security=PUBLIC,
             body="Login",
+        ),
+    },
+    "/auth/password-reset": {
+        "post": op(
+            "requestPasswordReset",
+            "Extension: forgot password. A single-use link (valid an hour) goes by e-mail to "
+            "the address if it has an account with a password here; the answer is the same "
+            "either way. `403 reset_by_mail_off` where no mail is set up (IT makes links with "
+            "the CLI); at most 3 requests per address asked about and 10 per client an hour",
+            answer("204", None, "If the address has an account, a link is on its way"),
+            "400 403 429",
+            security=PUBLIC,
+            body="PasswordResetRequest",
+        ),
+    },
+    "/auth/password-reset/confirm": {
+        "post": op(
+            "confirmPasswordReset",
+            "Extension: set a new password with the link's token and log in; every other "
+            "session of the person ends and every other link is spent. `404 reset_invalid` "
+            "for a used, expired or unknown token",
+            answer("200", ref("Session"), "New password set; logged in"),
+            "400 403 404",
+            security=PUBLIC,
+            body="PasswordResetConfirm",
+        ),
+    },
+    "/directory": {
+        "get": op(
+            "listDirectory",
+            "Extension: the people page. Everyone on the task force (active accounts) with "
+            "department, role, the tasks they hold and their latest ideas, facilitators first; "
+            "`q` matches name, @handle or department. An observer in works-council mode gets "
+            "departments with head counts only (small ones pooled)",
+            answer("200", ref("Directory"), "The task force"),
+            "400 401",
+            security=READ,
+            params=[
+                query("q", {"type": "string", "maxLength": 200}, "Name, @handle or department"),
+                query("department_id", {"type": "integer", "minimum": 1}),
+            ],
         ),
     },
     "/auth/logout": {
@@ -1202,6 +1452,163 @@ PATHS: dict[str, dict] = {
             body_required=False,
             params=TASK,
         ),
+    },
+    "/tasks/{task_id}/reopen": {
+        "post": op(
+            "reopenTask",
+            "The person who completed a task takes it back: claimed by them again "
+            "(task.reopened); `409 not_done` for a task that is not done",
+            answer("200", ref("Task"), "Claimed by the caller again"),
+            "401 403 404 409",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=TASK,
+        ),
+    },
+    "/ideas/{idea_id}/withdraw": {
+        "post": op(
+            "withdrawIdea",
+            "Its author withdraws an idea (idea.withdrawn): it leaves the lists and stays "
+            "in the history; its tasks stay with their claimants",
+            answer("200", ref("Idea"), "Withdrawn"),
+            "401 403 404",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=IDEA,
+        ),
+    },
+    "/ideas/{idea_id}/flags": {
+        "post": op(
+            "flagIdea",
+            "Flag an idea for the facilitator (members and the facilitator); flags from "
+            "three departments hide it",
+            answer("201", ref("ModerationState"), "Flagged"),
+            "401 403 404",
+            security=WRITE,
+            body="FlagCreate",
+            params=IDEA,
+        ),
+    },
+    "/ideas/{idea_id}/hidden": {
+        "put": op(
+            "hideIdea",
+            "The facilitator hides an idea with a reason everyone reads (idea.hidden)",
+            answer("200", ref("ModerationState"), "Hidden"),
+            "401 403 404",
+            security=WRITE,
+            body="HideCreate",
+            params=IDEA,
+        ),
+        "delete": op(
+            "unhideIdea",
+            "The facilitator shows a hidden idea again (idea.unhidden); its flags are cleared",
+            answer("200", ref("ModerationState"), "Shown"),
+            "401 403 404",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=IDEA,
+        ),
+    },
+    "/comments/{comment_id}": {
+        "get": op(
+            "getComment",
+            "One comment",
+            answer("200", ref("Comment"), "The comment"),
+            "401 404",
+            security=READ,
+            params=COMMENT,
+        ),
+        "patch": op(
+            "editComment",
+            "Its author edits a comment (comment.updated; shown as edited); `409 comment_deleted`",
+            answer("200", ref("Comment"), "Edited"),
+            "401 403 404 409",
+            security=WRITE,
+            body="CommentUpdate",
+            params=COMMENT,
+        ),
+        "delete": op(
+            "deleteComment",
+            "Its author deletes a comment (comment.deleted): the text and its images go, a "
+            "placeholder keeps its place",
+            answer("200", ref("Comment"), "Deleted"),
+            "401 403 404",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=COMMENT,
+        ),
+    },
+    "/comments/{comment_id}/flags": {
+        "post": op(
+            "flagComment",
+            "Flag a comment for the facilitator; flags from three departments hide it",
+            answer("201", ref("ModerationState"), "Flagged"),
+            "401 403 404 409",
+            security=WRITE,
+            body="FlagCreate",
+            params=COMMENT,
+        ),
+    },
+    "/comments/{comment_id}/hidden": {
+        "put": op(
+            "hideComment",
+            "The facilitator hides a comment with a reason everyone reads (comment.hidden)",
+            answer("200", ref("ModerationState"), "Hidden"),
+            "401 403 404",
+            security=WRITE,
+            body="HideCreate",
+            params=COMMENT,
+        ),
+        "delete": op(
+            "unhideComment",
+            "The facilitator shows a hidden comment again (comment.unhidden)",
+            answer("200", ref("ModerationState"), "Shown"),
+            "401 403 404",
+            security=WRITE,
+            body="NoBody",
+            body_required=False,
+            params=COMMENT,
+        ),
+    },
+    "/flags": {
+        "get": op(
+            "listFlags",
+            "What people flagged and what is hidden, with every flag (facilitator only)",
+            answer("200", ref("FlagList"), "Flagged and hidden ideas and comments"),
+            "401 403",
+            security=READ,
+        ),
+    },
+    "/images": {
+        "post": {
+            **op(
+                "uploadImage",
+                "Upload an image (multipart/form-data, field `file`): PNG, JPEG, GIF or WebP "
+                "of at most 5 MB and 4000 pixels a side, checked from its bytes and stored "
+                "re-encoded without metadata (a GIF as a PNG of its first frame); "
+                "`400 invalid_image` otherwise, `413` past the size",
+                answer("201", ref("Image"), "Stored"),
+                "401 403 413",
+                security=WRITE,
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                            "additionalProperties": False,
+                        }
+                    }
+                },
+            },
+        },
     },
     "/tasks/{task_id}/complete": {
         "post": op(

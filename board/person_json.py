@@ -9,31 +9,80 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, object_session
+
 from board.i18n import N_, gettext
 from board.privacy import current_mask
 from models import Department, User
 
 SHAPES: dict[str, tuple[str, ...]] = {
     # a nudge's sender and recipient, a prompt's author
-    "name": ("id", "display_name"),
+    "name": ("id", "display_name", "handle", "name_shared"),
     # authors of ideas, comments and tasks, the help page's people
-    "person": ("id", "display_name", "handle", "department"),
+    "person": ("id", "display_name", "handle", "name_shared", "department"),
     # an event's actor
-    "actor": ("id", "display_name", "handle", "role", "department"),
+    "actor": ("id", "display_name", "handle", "name_shared", "role", "department"),
     # a task's claimant (the contract's user object)
-    "user": ("id", "email", "display_name", "handle", "role", "department"),
+    "user": ("id", "email", "display_name", "handle", "name_shared", "role", "department"),
     # the person asking about themselves (/me, login)
     "self": (
         "id",
         "email",
         "display_name",
         "handle",
+        "name_shared",
         "role",
         "department",
         "language",
         "email_notifications",
     ),
 }
+
+_SHARED = "board_shared_names"
+
+
+def shared_names(session: Session) -> set[str]:
+    """Display names (case-folded) that more than one active person has: where they show,
+    the handle goes beside them. Asked once per transaction."""
+    names = session.info.get(_SHARED)
+    if names is None:
+        folded = func.lower(User.display_name)
+        with session.no_autoflush:
+            names = set(
+                session.scalars(
+                    select(folded)
+                    .where(User.active.is_(True))
+                    .group_by(folded)
+                    .having(func.count(User.id) > 1)
+                )
+            )
+        session.info[_SHARED] = names
+    return names
+
+
+def name_shared(user: User | Any) -> bool:
+    """Whether someone else on the board has this person's name (so "Anna Weber" needs her
+    department or @handle to be told apart)."""
+    shared = getattr(user, "name_shared", None)
+    if isinstance(shared, bool):
+        return shared
+    session = object_session(user) if isinstance(user, User) else None
+    if session is None or not user.display_name or user.display_name == FORMER_MEMBER:
+        return False
+    return user.display_name.lower() in shared_names(session)
+
+
+@event.listens_for(Session, "after_flush")
+def _names_may_have_changed(session: Session, _context) -> None:
+    if any(isinstance(obj, User) for obj in (*session.new, *session.dirty)):
+        session.info.pop(_SHARED, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_shared_names(session: Session) -> None:
+    session.info.pop(_SHARED, None)
 
 
 # The name an erased person's contributions stay under (stored in English in the event log;
@@ -55,11 +104,16 @@ def person_dict(user: User | Any | None, shape: str = "person") -> dict | None:
     if user is None:
         return None
     fields = SHAPES[shape]
-    shown = {
-        field: department_dict(user.department) if field == "department" else getattr(user, field)
-        for field in fields
-    }
+    shown = {field: _value(user, field) for field in fields}
     if "display_name" in shown:
         shown["display_name"] = shown_name(shown["display_name"])
     mask = current_mask()  # works-council mode: an observer sees departments, not people
     return shown if mask is None or user.id == mask.viewer_id else mask.person(shown)
+
+
+def _value(user: User | Any, field: str):
+    if field == "department":
+        return department_dict(user.department)
+    if field == "name_shared":
+        return name_shared(user)
+    return getattr(user, field)

@@ -38,6 +38,16 @@ WRITE_ACTIONS = {
     "invite.revoke",
     # Not a write, but the same rule: nudges go to people who take part, never to observers.
     "nudge.receive",
+    # Fixing one's own mistakes: only ever one's own comment, idea or completed task.
+    "comment.edit",
+    "comment.delete",
+    "idea.withdraw",
+    "task.reopen",
+    # Moderation in the open: anyone taking part may flag; hiding is the facilitator's.
+    "content.flag",
+    "content.hide",
+    "content.unhide",
+    "image.upload",
 }
 # Actions only the facilitator (the social media manager) may take.
 FACILITATOR_ACTIONS = {
@@ -50,6 +60,9 @@ FACILITATOR_ACTIONS = {
     "invite.create",
     "invite.list",
     "invite.revoke",
+    "content.hide",
+    "content.unhide",
+    "flags.list",
 }
 # Reading the public board: everyone logged in.
 READ_ACTIONS = {"board.read", "feed.read", "feed.token", "calendar.read", "calendar.token"}
@@ -72,6 +85,8 @@ PUBLIC_API_ENDPOINTS = {
     "api.register",
     "api.login",
     "api.openapi",
+    "api.request_password_reset",
+    "api.confirm_password_reset",
 }
 
 
@@ -91,6 +106,13 @@ def why_not(user: Any, action: str, target: Any = None) -> Denied | Unauthentica
         return Denied("Only the facilitator may do this.", code="facilitator_only")
     if action == "idea.edit" and target.author_id != user.id:
         return Denied("Only its author may edit an idea.", code="not_author")
+    if action in {"comment.edit", "comment.delete"} and target.author_id != user.id:
+        return Denied("Only its author may change or delete a comment.", code="not_author")
+    if action == "idea.withdraw" and target.author_id != user.id:
+        return Denied("Only its author may withdraw an idea.", code="not_author")
+    # Reopening brings a done task back to the person who completed it, never to anyone else.
+    if action == "task.reopen" and target.claimed_by_id != user.id:
+        return Denied("Only the person who completed a task may reopen it.", code="not_claimant")
     if action in {"task.release", "task.complete"} and target.claimed_by_id != user.id:
         return Denied(
             "Only the person who claimed a task may release or complete it.", code="not_claimant"
@@ -123,6 +145,12 @@ def require(user: Any, action: str, target: Any = None) -> None:
     refusal = why_not(user, action, target)
     if refusal is not None:
         raise refusal
+
+
+def sees_hidden_content(user: Any, author_id: int | None) -> bool:
+    """Who still reads a hidden idea or comment: its author and the facilitator (who decides
+    whether it comes back). Everyone else sees the placeholder and the reason."""
+    return _is_logged_in(user) and (user.role == FACILITATOR or user.id == author_id)
 
 
 def may_write_mentor_notes(user: Any) -> bool:

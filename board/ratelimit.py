@@ -167,19 +167,27 @@ def limit_registration(view: Callable | None = None, *, counted: Callable = regi
     return decorate(view) if view is not None else decorate
 
 
+def _reset_answered(response) -> bool:
+    # Only a request that may have sent a mail counts (not one refused as bad input, or
+    # on a board without mail).
+    return response.status_code < 400
+
+
 def limit_reset_requests(view: Callable) -> Callable:
-    """Decorate a "forgot password" view (API or page form): every request counts, per
-    account asked about and per address, whatever the answer."""
+    """Decorate a "forgot password" view (API or page form): every request that may have
+    sent a mail counts, per account asked about and per address, whatever the address."""
     limited = limiter.shared_limit(
         RESET_MAILS_PER_ACCOUNT,
         scope="reset-account",
         key_func=_submitted_email,
+        deduct_when=_reset_answered,
         error_message=TOO_MANY,
     )(view)
     return limiter.shared_limit(
         RESET_REQUESTS_PER_ADDRESS,
         scope="reset-address",
         key_func=_address,
+        deduct_when=_reset_answered,
         error_message=TOO_MANY,
     )(limited)
 

@@ -183,6 +183,8 @@ def _require_idea(session: Session, idea_id: int | None) -> None:
             code="invalid_fields",
             fields={"idea_id": "No such idea."},
         )
+    if idea_id is not None and session.get(Idea, idea_id).withdrawn_at is not None:
+        raise Conflict("Its author has withdrawn this idea.", code="idea_withdrawn")
 
 
 def create_task(
@@ -377,6 +379,42 @@ def release_task(session: Session, actor: User, task_id: int) -> dict:
 
 def complete_task(session: Session, actor: User, task_id: int) -> dict:
     return _finish_claim(session, actor, task_id, "task.complete")
+
+
+def reopen_task(session: Session, actor: User, task_id: int) -> dict:
+    """A task completed too early goes back to the person who completed it, claimed by them
+    again (never to anyone else; the claim limit does not stop a person taking back their
+    own work). One conditional UPDATE; reopening what is already open again is a no-op."""
+    task = _get_task(session, task_id)
+    policy.require(actor, "task.reopen", task)
+    now = clock.now()
+    changed = (
+        session.execute(
+            update(Task)
+            .where(Task.id == task_id, Task.claimed_by_id == actor.id, Task.status == "done")
+            .values(
+                status="claimed",
+                completed_at=None,
+                updated_at=now,
+                touched_at=now,
+                lease_warned_at=None,
+                revision=Task.revision + 1,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    task = _reload(session, task_id)
+    if not changed:
+        session.rollback()
+        policy.require(actor, "task.reopen", task)  # someone else holds it now
+        if task.status == "claimed":
+            return task_dict(task)  # reopened already
+        raise Conflict("Only a completed task can be reopened.", code="not_done")
+    data = task_dict(task)
+    events.record(session, "task.reopened", actor, {"task": data})
+    session.commit()
+    return data
 
 
 # ---- the plan: channels, publishing day, help wanted -----------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -14,13 +16,21 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks":
 _markdown.enable("strikethrough").enable("table")
 
 
+# The board's own pictures (board/images.py), and nothing else, are shown as pictures.
+OWN_IMAGE = re.compile(r"^/images/[0-9]{1,10}$")
+
+
 def _image_as_link(renderer, tokens, idx, options, env) -> str:
     # Pictures from elsewhere would let an author track readers (and the CSP blocks them):
-    # an image becomes a plain link with its alt text, and nh3 still vets the address.
+    # such an image becomes a plain link with its alt text, and nh3 still vets the address.
+    # An image uploaded to the board is shown, lazily, with its alt text.
     token = tokens[idx]
+    src = token.attrGet("src") or ""
+    if OWN_IMAGE.match(src):
+        alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env))
+        return f'<img src="{src}" alt="{alt}" loading="lazy">'
     alt = renderer.renderInline(token.children or [], options, env) or "image"
-    src = escapeHtml(token.attrGet("src") or "")
-    return f'<a href="{src}">{alt}</a>'
+    return f'<a href="{escapeHtml(src)}">{alt}</a>'
 
 
 _markdown.add_render_rule("image", _image_as_link)
@@ -101,8 +111,9 @@ _ALLOWED_TAGS = {
     "tr",
     "th",
     "td",
+    "img",
 }
-_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "img": {"src", "alt", "loading"}}
 
 
 _SAFE_SCHEMES = ("http:", "https:", "mailto:")
@@ -111,6 +122,8 @@ _SAFE_SCHEMES = ("http:", "https:", "mailto:")
 def _vet_link(element: str, attribute: str, value: str) -> str | None:
     """A href whose first segment has a colon but no safe scheme ("java%09script:...") is
     dropped even though browsers would read it as a relative path: nothing ambiguous stays."""
+    if attribute == "src":
+        return value if OWN_IMAGE.match(value) else None
     if attribute == "href":
         first = value.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
         if ":" in first and not value.lower().startswith(_SAFE_SCHEMES):

@@ -56,7 +56,7 @@ SECRET_MAX = 200
 
 def public_event_types() -> list[str]:
     """Every event type a webhook may receive (private ones never leave the board)."""
-    return sorted(events.EVENT_TYPES - {"nudge.sent"})
+    return sorted(events.EVENT_TYPES - {"nudge.sent", "content.flagged"})
 
 
 def _check_manager(actor: User | None) -> None:

@@ -1,6 +1,7 @@
 """The board's SQLAlchemy models. Importable without Flask (Alembic and scripts use them)."""
 
 from models.base import Base, UTCDateTime, utcnow
+from models.content import FLAG_REASONS, TARGET_KINDS, Flag, Image, ModerationAction
 from models.events import Event, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Publication, Vote
 from models.idempotency import EndedSession, IdempotencyKey
@@ -31,6 +32,11 @@ __all__ = [
     "Base",
     "UTCDateTime",
     "utcnow",
+    "FLAG_REASONS",
+    "TARGET_KINDS",
+    "Flag",
+    "Image",
+    "ModerationAction",
     "Event",
     "EventRecipient",
     "IdempotencyKey",

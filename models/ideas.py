@@ -39,8 +39,14 @@ class Idea(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when its author says it is done without a recorded publication.
     marked_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its author took it back: gone from the board's lists, kept in the history.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Hidden in the open (board/moderation.py): when, by whom (null: by flags) and why.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(Integer)  # moderation_actions has the FK
+    hidden_reason: Mapped[str | None] = mapped_column(String(300))
 
-    author: Mapped[User] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
     tag_rows: Mapped[list[IdeaTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="IdeaTag.tag"
     )
@@ -89,8 +95,14 @@ class Comment(Base):
     body_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     is_mentor_note: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its author changed or deleted it (a deleted comment keeps its place, not its text).
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(Integer)
+    hidden_reason: Mapped[str | None] = mapped_column(String(300))
 
-    author: Mapped[User] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
 
 
 class Publication(Base):

@@ -43,6 +43,18 @@ WRITES: dict[tuple[str, str], dict | None] = {
     ("DELETE", "/api/v1/ideas/<int:idea_id>/follow"): None,
     ("POST", "/api/v1/invites"): {"single_use": True},
     ("DELETE", "/api/v1/invites/<int:invite_id>"): None,
+    # fixing mistakes and moderation in the open (issue 17)
+    ("POST", "/api/v1/ideas/<int:idea_id>/withdraw"): None,
+    ("POST", "/api/v1/ideas/<int:idea_id>/flags"): {"reason": "off_topic"},
+    ("PUT", "/api/v1/ideas/<int:idea_id>/hidden"): {"reason": "Observer says no"},
+    ("DELETE", "/api/v1/ideas/<int:idea_id>/hidden"): None,
+    ("PATCH", "/api/v1/comments/<int:comment_id>"): {"body": "Rewritten by an observer"},
+    ("DELETE", "/api/v1/comments/<int:comment_id>"): None,
+    ("POST", "/api/v1/comments/<int:comment_id>/flags"): {"reason": "guidelines"},
+    ("PUT", "/api/v1/comments/<int:comment_id>/hidden"): {"reason": "Observer says no"},
+    ("DELETE", "/api/v1/comments/<int:comment_id>/hidden"): None,
+    ("POST", "/api/v1/tasks/<int:task_id>/reopen"): None,
+    ("POST", "/api/v1/images"): None,
 }
 # The pages' own forms (no JavaScript needed). Their refusal may be a 403 page or a redirect
 # back with a message; either way nothing changes.
@@ -76,6 +88,14 @@ FORMS: dict[tuple[str, str], dict] = {
     ("POST", "/ideas/<int:idea_id>/follow"): {"follow": "1"},
     ("POST", "/invites"): {"days": "7"},
     ("POST", "/invites/<int:invite_id>/revoke"): {},
+    ("POST", "/ideas/<int:idea_id>/withdraw"): {},
+    ("POST", "/ideas/<int:idea_id>/flag"): {"reason": "off_topic"},
+    ("POST", "/ideas/<int:idea_id>/hide"): {"reason": "Observer says no"},
+    ("POST", "/comments/<int:comment_id>/edit"): {"body": "Rewritten"},
+    ("POST", "/comments/<int:comment_id>/delete"): {},
+    ("POST", "/comments/<int:comment_id>/flag"): {"reason": "guidelines"},
+    ("POST", "/comments/<int:comment_id>/hide"): {"reason": "Observer says no"},
+    ("POST", "/tasks/<int:task_id>/reopen"): {},
     ("POST", "/webhooks"): {"url": "http://127.0.0.1:9/observer", "format": "json", "sign": "1"},
     ("POST", "/webhooks/<int:webhook_id>/test"): {},
     ("POST", "/webhooks/<int:webhook_id>/remove"): {},
@@ -102,6 +122,9 @@ PERSONAL = {
     ("DELETE", "/api/v1/me/sessions/<int:session_id>"),
     ("POST", "/api/v1/me/password"),
     ("POST", "/reset-password/<token>"),
+    ("POST", "/forgot-password"),
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
     ("POST", "/mail/unsubscribe/<token>"),
     ("POST", "/api/v1/notifications/read"),
     ("POST", "/notifications/read"),
@@ -128,6 +151,11 @@ WRITE_WORDS = (
     "send",
     "delete",
     "challenge",
+    "flag",
+    "hide",
+    "withdraw",
+    "reopen",
+    "upload",
 )
 
 
@@ -186,7 +214,9 @@ def board_with_things(app, people_, member, other_member):
     member.put(f"ideas/{idea}/vote")
     held = member.post("tasks", json={"title": "Held task", "idea_id": idea}).get_json()["id"]
     member.post(f"tasks/{held}/claim")
+    comment = member.post(f"ideas/{idea}/comments", json={"body": "A comment"}).get_json()["id"]
     return {
+        "comment_id": comment,
         "idea_id": idea,
         "task_id": held,
         "prompt_id": prompt_id,

@@ -132,6 +132,21 @@ FORMS = [
     Form("/feed/token", "/feed/token", {}, EVERYONE),
     Form("/calendar/token", "/calendar/token", {}, EVERYONE),
     Form("/logout", "/logout", {}, EVERYONE),
+    # fixing mistakes and moderation in the open (issue 17): {comment} is Mara's comment on
+    # {idea}, {done} a task she completed
+    Form("/ideas/<int:idea_id>/withdraw", "/ideas/{idea}/withdraw", {}, MARA),
+    Form("/ideas/<int:idea_id>/flag", "/ideas/{idea}/flag", {"reason": "off_topic"}, TAKING_PART),
+    Form("/ideas/<int:idea_id>/hide", "/ideas/{idea}/hide", {"reason": "confidential"}, SAM),
+    Form("/comments/<int:comment_id>/edit", "/comments/{comment}/edit", {"body": "Fixed"}, MARA),
+    Form("/comments/<int:comment_id>/delete", "/comments/{comment}/delete", {}, MARA),
+    Form(
+        "/comments/<int:comment_id>/flag",
+        "/comments/{comment}/flag",
+        {"reason": "guidelines"},
+        TAKING_PART,
+    ),
+    Form("/comments/<int:comment_id>/hide", "/comments/{comment}/hide", {"reason": "rude"}, SAM),
+    Form("/tasks/<int:task_id>/reopen", "/tasks/{done}/reopen", {}, MARA),
 ]
 # Forms that are not a logged-in person's: they are tested where their flow is.
 ELSEWHERE = {
@@ -182,6 +197,10 @@ def things(app, people_):
         webhook = webhooks.add_webhook(
             session, "http://127.0.0.1:9/hook", "json", None, [], actor=None
         )
+        comment = idea_service.add_comment(session, mara, idea["id"], "Typo hre")
+        done = task_service.create_task(session, mara, "Done task")
+        task_service.claim_task(session, mara, done["id"], claim_limit=10)
+        task_service.complete_task(session, mara, done["id"])
         phone = LoginSession(
             board_sid="effects-phone", user_id=mara.id, user_agent="phone", created_at=clock.now()
         )
@@ -198,6 +217,8 @@ def things(app, people_):
             "webhook": webhook.id,
             "session": phone.id,
             "mara": mara.id,
+            "comment": comment["id"],
+            "done": done["id"],
         }
     return clients, ids
 

@@ -40,10 +40,13 @@ def ok(payload, status: int = 200):
 from board.api import (  # noqa: E402,F401
     auth,
     calendar,
+    comments,
+    directory,
     docs,
     events,
     feed,
     ideas,
+    images,
     insights,
     invites,
     notifications,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import current_app
 from flask import session as cookie_session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -10,7 +11,7 @@ from board.csrf import csrf
 from board.inputs import require_same_origin
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.person_json import department_dict
-from board.ratelimit import limit_login, limit_registration
+from board.ratelimit import limit_login, limit_registration, limit_reset_requests
 from board.requests import Field, json_body, no_body, query_text
 from board.security import (
     end_current_session,
@@ -70,6 +71,34 @@ def login():
         }
     )
     user = people.authenticate(db(), body["email"], body["password"])
+    return ok(_start_session(user))
+
+
+@api.post("/auth/password-reset")
+@limit_reset_requests
+@csrf.exempt
+def request_password_reset():
+    """Extension: "forgot password". A link goes by e-mail to the address if it has an
+    account here; the answer is the same either way (204). Without mail set up: 403."""
+    require_same_origin(settings())
+    people.require_password_login(settings().password_login)
+    body = json_body({"email": Field("str", required=True, max_length=EMAIL_MAX)})
+    accounts.mail_reset_link(db(), current_app._get_current_object(), body["email"])
+    return "", 204
+
+
+@api.post("/auth/password-reset/confirm")
+@csrf.exempt
+def confirm_password_reset():
+    """Extension: a new password with the link's token; logs the person in (old sessions end)."""
+    require_same_origin(settings())
+    body = json_body(
+        {
+            "token": Field("str", required=True, max_length=100),
+            "new_password": Field("str", required=True, max_length=PASSWORD_MAX),
+        }
+    )
+    user = accounts.reset_password(db(), body["token"], body["new_password"])
     return ok(_start_session(user))
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from board import ideas, publications
+from board import corrections, ideas, moderation, publications
 from board.api import api, db, ok
 from board.requests import (
     Field,
@@ -112,3 +112,39 @@ def mark_idea_done(idea_id: int):
 def unmark_idea_done(idea_id: int):
     no_body()
     return ok(publications.mark_done(db(), current_user, idea_id, False))
+
+
+# ---- fixing mistakes and moderation in the open (board/corrections.py, moderation.py) ----
+
+FLAG_FIELDS = {
+    "reason": Field("str", required=True, max_length=20),
+    "note": Field("str", max_length=300),
+}
+HIDE_FIELDS = {"reason": Field("str", required=True, max_length=300)}
+
+
+@api.post("/ideas/<int:idea_id>/withdraw")
+def withdraw_idea(idea_id: int):
+    no_body()
+    return ok(corrections.withdraw_idea(db(), current_user, idea_id))
+
+
+@api.post("/ideas/<int:idea_id>/flags")
+def flag_idea(idea_id: int):
+    body = json_body(FLAG_FIELDS)
+    data = moderation.flag(
+        db(), current_user, "idea", idea_id, body["reason"], body.get("note", "")
+    )
+    return ok(data, 201)
+
+
+@api.put("/ideas/<int:idea_id>/hidden")
+def hide_idea(idea_id: int):
+    body = json_body(HIDE_FIELDS)
+    return ok(moderation.hide(db(), current_user, "idea", idea_id, body["reason"]))
+
+
+@api.delete("/ideas/<int:idea_id>/hidden")
+def unhide_idea(idea_id: int):
+    no_body()
+    return ok(moderation.unhide(db(), current_user, "idea", idea_id))

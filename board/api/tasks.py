@@ -132,3 +132,9 @@ def release_task(task_id: int):
 def complete_task(task_id: int):
     no_body()
     return ok(tasks.complete_task(db(), current_user, task_id))
+
+
+@api.post("/tasks/<int:task_id>/reopen")
+def reopen_task(task_id: int):
+    no_body()
+    return ok(tasks.reopen_task(db(), current_user, task_id))

@@ -1,17 +1,20 @@
-"""My account as pages: /profile (name, department, language, password, sessions) and
-/reset-password/<token> (the link IT makes with `flask users reset-password`)."""
+"""My account as pages: /profile (name, department, language, password, sessions),
+/forgot-password (a reset link by e-mail, when mail is set up) and /reset-password/<token>
+(that link, or the one IT makes with `flask users reset-password`)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_login import current_user
 
-from board import accounts, people
+from board import accounts, mail, people
 from board.db import db_for_request
 from board.errors import BoardError
 from board.i18n import _
-from board.limits import DISPLAY_NAME_MAX, PASSWORD_MAX
+from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
+from board.ratelimit import limit_reset_requests
+from board.requests import board_settings
 from board.security import end_other_session, start_session
 from board.web import web
 from board.web.common import flash_refusal, form_id, form_text, login_page
@@ -86,6 +89,29 @@ def end_session(session_id: int):
         end_other_session(board_sid)
         flash(_("That session has ended."), "info")
     return redirect(url_for("web.profile"))
+
+
+@web.get("/forgot-password")
+def forgot_password():
+    return render_template(
+        "forgot_password.html", by_mail=mail.mail_enabled(board_settings()), sent=False
+    )
+
+
+@web.post("/forgot-password")
+@limit_reset_requests
+def forgot_password_submit():
+    session = db_for_request()
+    try:
+        accounts.mail_reset_link(
+            session, current_app._get_current_object(), form_text("email", EMAIL_MAX)
+        )
+    except BoardError as refusal:
+        session.rollback()
+        return render_template(
+            "forgot_password.html", by_mail=False, sent=False, error=_(refusal.message)
+        ), refusal.status
+    return render_template("forgot_password.html", by_mail=True, sent=True)
 
 
 @web.route("/reset-password/<token>", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from flask_babel import format_date, format_time, format_timedelta, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from board import clock, events, policy
+from board import clock, events, images, moderation, policy
 from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
@@ -36,6 +36,9 @@ FRIENDLY = {
     "voting_closed": N_("Voting on this challenge has closed."),
     "vote_budget_spent": N_("You have used all your votes in this challenge."),
     "submissions_closed": N_("This challenge no longer takes ideas."),
+    "idea_withdrawn": N_("Its author has withdrawn this idea."),
+    "idea_hidden": N_("This idea is hidden."),
+    "comment_deleted": N_("This comment was deleted."),
 }
 FIELD_NAMES = {
     "title": N_("Title"),
@@ -53,6 +56,10 @@ FIELD_NAMES = {
     "url": N_("Link"),
     "channel": N_("Channel"),
     "published_at": N_("Published"),
+    "file": N_("Image"),
+    "image": N_("Image"),
+    "reason": N_("Reason"),
+    "note": N_("Note"),
 }
 
 # ---- where to go -----------------------------------------------------------------------
@@ -219,6 +226,20 @@ def form_text(name: str, max_length: int, required: bool = False) -> str:
     return value
 
 
+def form_image_markdown(session, name: str = "image") -> str:
+    """An image chosen in a page form (no JavaScript needed): checked and stored like the
+    API's upload; its Markdown, to add to the text it belongs to ("" when none was chosen)."""
+    upload = request.files.get(name)
+    if upload is None or not upload.filename:
+        return ""
+    stored = images.upload_image(session, current_user, upload.stream.read(images.MAX_BYTES + 1))
+    return stored["markdown"]
+
+
+def with_image(body: str, markdown: str) -> str:
+    return f"{body.rstrip()}\n\n{markdown}" if markdown and body.strip() else (markdown or body)
+
+
 def form_tags(name: str = "tags") -> list[str]:
     """Tags typed as "linkedin, blog #video" become ["linkedin", "blog", "video"]; a "#"
     inside a word stays ("c#")."""
@@ -314,6 +335,8 @@ def remember_last_seq():
 def page_helpers():
     return {
         "as_target": as_target,
+        # a flag's reason as people read it, in the reader's language
+        "flag_reason_labels": {code: _(label) for code, label in moderation.REASON_LABELS.items()},
         "channel_label": channel_label,
         "board_channels": allowed_channels(),
         "page_last_seq": g.get("page_last_seq"),
@@ -357,6 +380,7 @@ def when(value) -> str:
     )
 
 
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+", re.MULTILINE)
 _MARKDOWN_NOISE = re.compile(r"[*_`>#~\[\]]|\(https?://[^)]*\)")
 
@@ -365,7 +389,8 @@ _MARKDOWN_NOISE = re.compile(r"[*_`>#~\[\]]|\(https?://[^)]*\)")
 def excerpt(text: str | None, length: int = 180) -> str:
     """Plain text for a card: Markdown marks dropped, list items joined with "·", cut at a
     word. Jinja still escapes it. static/js/render.js has the same for live cards."""
-    plain = _MARKDOWN_NOISE.sub("", _LIST_ITEM.sub("· ", text or ""))
+    plain = _IMAGE.sub("", text or "")  # pictures show beside the excerpt, not in it
+    plain = _MARKDOWN_NOISE.sub("", _LIST_ITEM.sub("· ", plain))
     plain = " ".join(plain.split())
     if len(plain) <= length:
         return plain
@@ -457,6 +482,13 @@ JS_STRINGS = {
     "more_loading": N_("Loading more ideas…"),
     "more_loaded": N_("%(n)s more ideas shown."),
     "more_failed": N_("More ideas could not be loaded. Try the link again."),
+    "reopened_ok": N_("The task is open again, and still yours."),
+    "hidden_idea": N_("Hidden idea"),
+    "hidden_by_facilitator": N_("Hidden by the facilitator: %(reason)s"),
+    "hidden_by_flags": N_("Hidden after flags from several departments: %(reason)s"),
+    "comment_deleted": N_("Deleted by its author."),
+    "idea_withdrawn_live": N_("Its author withdrew this idea. It is no longer on the board."),
+    **{f"flag_{code}": label for code, label in moderation.REASON_LABELS.items()},
 }
 
 

@@ -20,10 +20,12 @@ from board.web.common import (
     flash_refusal,
     form_date,
     form_id,
+    form_image_markdown,
     form_tags,
     form_text,
     login_page,
     refused_form,
+    with_image,
 )
 
 
@@ -50,11 +52,13 @@ def idea_page(idea_id: int):
 def post_idea():
     session = db_for_request()
     try:
+        title = form_text("title", TITLE_MAX, required=True)
+        body = form_text("body", TEXT_MAX)
         idea = ideas.create_idea(
             session,
             current_user,
-            title=form_text("title", TITLE_MAX, required=True),
-            body=form_text("body", TEXT_MAX),
+            title=title,
+            body=with_image(body, form_image_markdown(session)),
             tags=form_tags(),
             prompt_id=form_id("prompt_id"),
         )
@@ -70,16 +74,13 @@ def post_idea():
 def edit_idea(idea_id: int):
     session = db_for_request()
     try:
-        ideas.update_idea(
-            session,
-            current_user,
-            idea_id,
-            {
-                "title": form_text("title", TITLE_MAX, required=True),
-                "body": form_text("body", TEXT_MAX),
-                "tags": form_tags(),
-            },
-        )
+        changes = {
+            "title": form_text("title", TITLE_MAX, required=True),
+            "body": form_text("body", TEXT_MAX),
+            "tags": form_tags(),
+        }
+        changes["body"] = with_image(changes["body"], form_image_markdown(session))
+        ideas.update_idea(session, current_user, idea_id, changes)
     except BoardError as refusal:
         session.rollback()
         if isinstance(refusal, NotFound):
@@ -115,11 +116,13 @@ def vote_idea(idea_id: int):
 def comment_idea(idea_id: int):
     session = db_for_request()
     try:
+        body = form_text("body", TEXT_MAX)
+        picture = form_image_markdown(session)
         comment = ideas.add_comment(
             session,
             current_user,
             idea_id,
-            form_text("body", TEXT_MAX, required=True),
+            with_image(body, picture),
             mentor_note=request.form.get("mentor_note") == "1",
         )
     except BoardError as refusal:

@@ -37,11 +37,14 @@ def nudge_badge():
 @web.get("/nudges")
 @login_page
 def nudges_page():
-    items = nudges.list_nudges(db_for_request(), current_user)
+    session = db_for_request()
+    items = nudges.list_nudges(session, current_user)
+    sent = [n for n in items if not n["received"]]
     return render_template(
         "nudges.html",
         received=[n for n in items if n["received"]],
-        sent=[n for n in items if not n["received"]],
+        sent=sent,
+        receipts=nudges.read_receipts(session, current_user, [n["id"] for n in sent]),
     )
 
 

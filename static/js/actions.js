@@ -7,7 +7,9 @@ import { showTask } from "./apply.js";
 import { setVoted, setVotes } from "./render.js";
 import { t, toast } from "./ui.js";
 
-const TASK_MESSAGES = { claim: "claimed_ok", release: "released_ok", complete: "completed_ok" };
+const TASK_MESSAGES = {
+  claim: "claimed_ok", release: "released_ok", complete: "completed_ok", reopen: "reopened_ok",
+};
 
 // seq-less answers must not overwrite a newer live count: remember the last event per idea.
 export const voteEventsSeen = new Map();
@@ -37,7 +39,9 @@ async function taskAction(form) {
   toast(t(TASK_MESSAGES[action]), "success", { timeout: 3000 });
 }
 
-const ACTIONS = { vote, claim: taskAction, release: taskAction, complete: taskAction };
+const ACTIONS = {
+  vote, claim: taskAction, release: taskAction, complete: taskAction, reopen: taskAction,
+};
 
 async function onSubmit(event) {
   const form = event.target.closest("form[data-api]");

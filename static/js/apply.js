@@ -3,7 +3,8 @@
 
 import { api } from "./api.js";
 import {
-  fillIdeaCard, fillTags, newComment, newIdeaCard, newTaskCard, setStatusBadge, setVotes,
+  fillCommentState, fillIdeaCard, fillTags, hiddenLine, newComment, newIdeaCard, newTaskCard,
+  setStatusBadge, setVotes,
 } from "./render.js";
 import { highlight, me, plural, t, toast } from "./ui.js";
 
@@ -133,6 +134,63 @@ function commentCreated({ comment }) {
       link.textContent = plural("comments", n);
       highlight(link);
     }
+  }
+}
+
+/** A comment changed in place: edited, deleted, hidden or shown again. Its author and the
+ *  facilitator keep reading a hidden comment's words (the event carries none). */
+function commentChanged({ comment }) {
+  if (!comment || ideaPageId() !== comment.idea_id) return;
+  const item = document.querySelector(`#comment-list [data-comment-id="${comment.id}"]`);
+  if (!item) return;
+  const keepsWords = comment.hidden && (comment.author?.id === me.id || me.role === "facilitator");
+  if (!keepsWords) {
+    // body_html is sanitized on the server (markdown-it without raw HTML, then nh3).
+    item.querySelector("[data-field=body]").innerHTML = comment.body_html || "";
+  }
+  fillCommentState(item, comment);
+  highlight(item);
+}
+
+// ---- moderation and withdrawal of ideas -----------------------------------------------------
+
+function ideaHiddenOrShown({ idea }) {
+  if (!idea) return;
+  const keepsWords = idea.hidden && (idea.author?.id === me.id || me.role === "facilitator");
+  const card = document.querySelector(`#idea-list .idea-card[data-idea-id="${idea.id}"]`);
+  if (card && !keepsWords) {
+    fillIdeaCard(card, idea);
+    highlight(card);
+  }
+  if (ideaPageId() !== idea.id) return;
+  const root = document.querySelector("[data-idea-page]");
+  const notice = document.getElementById("hidden-notice");
+  if (notice) {
+    notice.hidden = !idea.hidden;
+    notice.textContent = idea.hidden ? hiddenLine(idea.hidden) : "";
+    highlight(notice);
+  }
+  if (keepsWords) return;
+  root.querySelector(".idea-detail [data-field=title]").textContent = idea.title || t("hidden_idea");
+  // body_html is sanitized on the server (markdown-it without raw HTML, then nh3).
+  root.querySelector(".idea-detail [data-field=body]").innerHTML = idea.body_html || "";
+  fillTags(root.querySelector(".idea-head"), idea.tags || []);
+}
+
+function ideaWithdrawn({ idea }) {
+  if (!idea) return;
+  const list = document.getElementById("idea-list");
+  const card = list?.querySelector(`.idea-card[data-idea-id="${idea.id}"]`);
+  if (card) {
+    card.remove();
+    refreshIdeaCount(list);
+  }
+  if (ideaPageId() === idea.id && !document.getElementById("withdrawn-notice")) {
+    const notice = document.createElement("p");
+    notice.className = "notice notice-withdrawn";
+    notice.id = "withdrawn-notice";
+    notice.textContent = t("idea_withdrawn_live");
+    document.querySelector(".idea-head")?.prepend(notice);
   }
 }
 
@@ -345,6 +403,14 @@ const HANDLERS = {
   "idea.votes_changed": votesChanged,
   "idea.published": ideaPublished,
   "comment.created": commentCreated,
+  "comment.updated": commentChanged,
+  "comment.deleted": commentChanged,
+  "comment.hidden": commentChanged,
+  "comment.unhidden": commentChanged,
+  "idea.hidden": ideaHiddenOrShown,
+  "idea.unhidden": ideaHiddenOrShown,
+  "idea.withdrawn": ideaWithdrawn,
+  "task.reopened": taskChanged,
   "task.created": taskChanged,
   "task.claimed": taskChanged,
   "task.released": taskChanged,

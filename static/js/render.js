@@ -28,6 +28,12 @@ function fillPerson(root, user, you = t("you")) {
   person.classList.toggle("is-you", user.id === me.id);
   const name = person.querySelector("[data-field=name]");
   if (name) name.textContent = user.id === me.id ? you : user.display_name;
+  // Two people with the same name: the @handle tells them apart (the server says which).
+  const handle = person.querySelector("[data-field=handle]");
+  if (handle) {
+    handle.textContent = user.handle ? `@${user.handle}` : "";
+    handle.hidden = user.id === me.id || !user.name_shared || !user.handle;
+  }
   const department = person.querySelector("[data-field=department]");
   if (department) department.textContent = user.department?.name || "";
 }
@@ -42,6 +48,7 @@ function fillTime(element, iso) {
 /** Plain text for a card from a Markdown body: the same idea as the server's excerpt filter. */
 export function excerpt(text, length = 180) {
   const plain = (text || "")
+    .replace(/!\[[^\]]*\]\([^)]*\)/g, "")
     .replace(/^\s*(?:[-+*]|\d+\.)\s+/gm, "· ")
     .replace(/\(https?:\/\/[^)]*\)/g, "")
     .replace(/[*_`>#~[\]]/g, "")
@@ -127,6 +134,20 @@ export function fillIdeaCard(card, idea) {
   fillPerson(card.querySelector(".idea-meta") || card, idea.author);
   fillTime(field(card, "time"), idea.created_at);
   field(card, "excerpt").textContent = excerpt(idea.body);
+  card.classList.toggle("is-hidden", Boolean(idea.hidden));
+  if (!idea.title && idea.hidden) title.textContent = t("hidden_idea");
+  const reason = field(card, "hidden");
+  if (reason) {
+    reason.hidden = !idea.hidden;
+    reason.textContent = idea.hidden ? hiddenLine(idea.hidden) : "";
+  }
+  const thumb = field(card, "thumb");
+  if (thumb) {
+    const first = (idea.images || [])[0];
+    thumb.hidden = !first;
+    if (first) thumb.src = first.url;
+    else thumb.removeAttribute("src");
+  }
   fillTags(card, idea.tags);
   const label = field(card, "votes-label");
   if (label) label.id = `votes-label-${idea.id}`;
@@ -153,6 +174,12 @@ export function fillIdeaCard(card, idea) {
     }
   }
   return card;
+}
+
+/** Why something is hidden, as the server says it (partials/cards.html hidden_line). */
+export function hiddenLine(hidden) {
+  if (hidden.by === "flags") return t("hidden_by_flags", { reason: t(`flag_${hidden.reason}`) });
+  return t("hidden_by_facilitator", { reason: hidden.reason });
 }
 
 export function newIdeaCard(idea) {
@@ -272,7 +299,8 @@ export function newTaskCard(task) {
   field(card, "claim").replaceWith(claimLine(task));
   for (const form of card.querySelectorAll("form[data-api]")) {
     const keep = form.dataset.showWhen === "open" ? task.status === "open"
-      : form.dataset.showWhen === "mine" ? task.status === "claimed" && mine : false;
+      : form.dataset.showWhen === "mine" ? task.status === "claimed" && mine
+        : form.dataset.showWhen === "mine-done" ? task.status === "done" && mine : false;
     if (!keep) {
       form.remove();
       continue;
@@ -295,5 +323,21 @@ export function newComment(comment) {
   field(item, "mentor").hidden = !comment.is_mentor_note;
   // body_html is sanitized on the server (markdown-it without raw HTML, then nh3).
   field(item, "body").innerHTML = comment.body_html;
+  fillCommentState(item, comment);
   return item;
+}
+
+/** Edited, deleted or hidden: the marks and placeholder of a comment already shown. */
+export function fillCommentState(item, comment) {
+  const edited = field(item, "edited");
+  if (edited) edited.hidden = !comment.edited_at || Boolean(comment.deleted);
+  item.classList.toggle("is-deleted", Boolean(comment.deleted));
+  item.classList.toggle("is-hidden", Boolean(comment.hidden));
+  const placeholder = field(item, "placeholder");
+  if (placeholder) {
+    placeholder.hidden = !comment.deleted && !comment.hidden;
+    placeholder.textContent = comment.deleted ? t("comment_deleted")
+      : comment.hidden ? hiddenLine(comment.hidden) : "";
+  }
+  if (comment.deleted) item.querySelector(".comment-controls")?.remove();
 }

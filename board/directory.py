@@ -1,0 +1,125 @@
+"""The people page: everyone on the task force with their department and role and what they
+work on now (the tasks they hold, their latest ideas), searchable by name, @handle or
+department.
+
+Who sees names is decided in one place (`privacy.sees_names`). A viewer who does not
+(an observer in works-council mode) is listed no person: the page shows the departments
+and how many people each has on the board, small ones pooled, like the rest of the board.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from board import policy, privacy
+from board.limits import MAX_ID
+from board.person_json import person_dict
+from models import Department, Idea, Task, User
+
+IDEAS_SHOWN = 5
+TASKS_SHOWN = 10
+ROLE_ORDER = {"facilitator": 0, "member": 1, "observer": 2}
+
+
+def _matching(query, q: str):
+    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return query.where(
+        or_(
+            func.lower(User.display_name).like(pattern, escape="\\"),
+            User.handle.like(pattern.lstrip("@"), escape="\\"),
+            func.lower(Department.name).like(pattern, escape="\\"),
+        )
+    )
+
+
+def _work_of(session: Session, ids: list[int]) -> tuple[dict, dict, dict]:
+    """Per person: the tasks they hold, their latest ideas, how many ideas in all."""
+    tasks: dict[int, list[dict]] = defaultdict(list)
+    for task in session.scalars(
+        select(Task)
+        .where(Task.claimed_by_id.in_(ids), Task.status == "claimed")
+        .order_by(Task.claimed_at.desc(), Task.id.desc())
+    ):
+        if len(tasks[task.claimed_by_id]) < TASKS_SHOWN:
+            tasks[task.claimed_by_id].append({"id": task.id, "title": task.title})
+    counts = dict(
+        session.execute(
+            select(Idea.author_id, func.count(Idea.id))
+            .where(Idea.author_id.in_(ids))
+            .group_by(Idea.author_id)
+        ).all()
+    )
+    ideas: dict[int, list[dict]] = defaultdict(list)
+    for author_id, idea_id, title in session.execute(
+        select(Idea.author_id, Idea.id, Idea.title)
+        .where(Idea.author_id.in_(ids))
+        .order_by(Idea.created_at.desc(), Idea.id.desc())
+    ):
+        if len(ideas[author_id]) < IDEAS_SHOWN:
+            ideas[author_id].append({"id": idea_id, "title": title})
+    return tasks, ideas, counts
+
+
+def _departments(session: Session, viewer: Any, names_shown: bool) -> list[dict]:
+    """Each department with how many people it has on the board (observers not counted);
+    for a viewer who sees no names the small ones are pooled, as everywhere else."""
+    sizes = privacy.department_sizes(session)
+    names = dict(session.execute(select(Department.id, Department.name)).all())
+    if names_shown:
+        rows = [{"id": d, "name": names[d], "people": n} for d, n in sizes.items()]
+    else:
+        pooled = privacy.pooled_departments(sizes, privacy.min_group_size())
+        rows = [
+            {"id": d, "name": names[d], "people": n} for d, n in sizes.items() if d not in pooled
+        ]
+        if pooled:
+            rows.append(
+                {
+                    "id": privacy.POOLED_ID,
+                    "name": privacy.pooled_label(),
+                    "people": sum(sizes[d] for d in pooled),
+                }
+            )
+    return sorted(rows, key=lambda row: (row["id"] is None, row["name"].lower()))
+
+
+def directory(
+    session: Session, viewer: Any, q: str | None = None, department_id: int | None = None
+) -> dict:
+    """The people page's content for `viewer` (see the module's docstring)."""
+    policy.require(viewer, "board.read")
+    names_shown = privacy.sees_names(viewer)
+    result: dict[str, Any] = {
+        "names_shown": names_shown,
+        "departments": _departments(session, viewer, names_shown),
+        "items": [],
+    }
+    if not names_shown:
+        return result
+    query = select(User).join(Department, User.department_id == Department.id)
+    query = query.where(User.active.is_(True))
+    if q and q.strip():
+        query = _matching(query, q.strip().lstrip("@"))
+    if department_id is not None:
+        if not 0 < department_id <= MAX_ID:
+            return result
+        query = query.where(User.department_id == department_id)
+    people = sorted(
+        session.scalars(query),
+        key=lambda u: (ROLE_ORDER.get(u.role, 9), u.display_name.lower(), u.handle or ""),
+    )
+    tasks, ideas, counts = _work_of(session, [u.id for u in people])
+    result["items"] = [
+        {
+            **person_dict(person, "actor"),
+            "claimed_tasks": tasks.get(person.id, []),
+            "ideas": ideas.get(person.id, []),
+            "ideas_count": counts.get(person.id, 0),
+        }
+        for person in people
+    ]
+    return result

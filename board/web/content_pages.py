@@ -1,0 +1,183 @@
+"""The forms for fixing one's mistakes (edit or delete a comment, withdraw an idea, reopen
+a task), for moderation in the open (flag, hide, show again, the facilitator's list of
+flags) and the image files themselves. Post/Redirect/Get; refusals become flash messages."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from board import corrections, images, moderation, tasks
+from board.db import db_for_request
+from board.errors import BoardError
+from board.i18n import _
+from board.limits import TEXT_MAX
+from board.web import web
+from board.web.common import (
+    back,
+    flash_refusal,
+    form_image_markdown,
+    form_text,
+    login_page,
+    with_image,
+)
+
+
+def _idea_of_comment(comment_id: int) -> int | None:
+    try:
+        return corrections.get_comment(db_for_request(), current_user, comment_id)["idea_id"]
+    except BoardError:
+        return None
+
+
+def _back_to_comment(comment_id: int):
+    idea_id = _idea_of_comment(comment_id)
+    if idea_id is None:
+        return redirect("/")
+    return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor=f"comment-{comment_id}"))
+
+
+def _attempt(action, success: str | None) -> None:
+    session = db_for_request()
+    try:
+        action(session)
+    except BoardError as refusal:
+        session.rollback()
+        flash_refusal(refusal)
+    else:
+        if success:
+            flash(success, "success")
+
+
+# ---- fixing mistakes ------------------------------------------------------------------
+
+
+@web.post("/comments/<int:comment_id>/edit")
+@login_page
+def edit_comment(comment_id: int):
+    def action(session):
+        body = form_text("body", TEXT_MAX)
+        picture = form_image_markdown(session)
+        corrections.edit_comment(session, current_user, comment_id, with_image(body, picture))
+
+    _attempt(action, _("Your comment is updated."))
+    return _back_to_comment(comment_id)
+
+
+@web.post("/comments/<int:comment_id>/delete")
+@login_page
+def delete_comment(comment_id: int):
+    _attempt(
+        lambda session: corrections.delete_comment(session, current_user, comment_id),
+        _("Your comment is deleted."),
+    )
+    return _back_to_comment(comment_id)
+
+
+@web.post("/ideas/<int:idea_id>/withdraw")
+@login_page
+def withdraw_idea(idea_id: int):
+    _attempt(
+        lambda session: corrections.withdraw_idea(session, current_user, idea_id),
+        _("You withdrew your idea. It is no longer on the board; its tasks stay as they are."),
+    )
+    return redirect(url_for("web.idea_page", idea_id=idea_id))
+
+
+@web.post("/tasks/<int:task_id>/reopen")
+@login_page
+def reopen_task(task_id: int):
+    _attempt(
+        lambda session: tasks.reopen_task(session, current_user, task_id),
+        _("The task is open again, and still yours."),
+    )
+    return back(url_for("web.task_page", task_id=task_id))
+
+
+# ---- moderation in the open -----------------------------------------------------------
+
+
+def _flag(kind: str, target_id: int) -> None:
+    _attempt(
+        lambda session: moderation.flag(
+            session,
+            current_user,
+            kind,
+            target_id,
+            request.form.get("reason", ""),
+            form_text("note", 300),
+        ),
+        _("Thank you. The facilitator will have a look."),
+    )
+
+
+def _hide_or_show(kind: str, target_id: int) -> None:
+    if request.form.get("hide") == "0":
+        _attempt(
+            lambda session: moderation.unhide(session, current_user, kind, target_id),
+            _("It is shown again."),
+        )
+        return
+    _attempt(
+        lambda session: moderation.hide(
+            session, current_user, kind, target_id, form_text("reason", 300)
+        ),
+        _("It is hidden, with your reason for everyone to read."),
+    )
+
+
+@web.post("/ideas/<int:idea_id>/flag")
+@login_page
+def flag_idea(idea_id: int):
+    _flag("idea", idea_id)
+    return back(url_for("web.idea_page", idea_id=idea_id))
+
+
+@web.post("/comments/<int:comment_id>/flag")
+@login_page
+def flag_comment(comment_id: int):
+    _flag("comment", comment_id)
+    return _back_to_comment(comment_id)
+
+
+@web.post("/ideas/<int:idea_id>/hide")
+@login_page
+def hide_idea(idea_id: int):
+    _hide_or_show("idea", idea_id)
+    return back(url_for("web.idea_page", idea_id=idea_id))
+
+
+@web.post("/comments/<int:comment_id>/hide")
+@login_page
+def hide_comment(comment_id: int):
+    _hide_or_show("comment", comment_id)
+    return _back_to_comment(comment_id)
+
+
+@web.get("/moderation")
+@login_page
+def moderation_page():
+    items = moderation.list_flags(db_for_request(), current_user)
+    return render_template("moderation.html", items=items, reason_labels=moderation.REASON_LABELS)
+
+
+# ---- the image files --------------------------------------------------------------------
+
+# A picture is only ever a picture: the stored format's type, never sniffed, shown inline,
+# and sandboxed so that even a browser that took it for a page would run nothing.
+IMAGE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cache-Control": "private, max-age=86400",
+}
+
+
+@web.get("/images/<int:image_id>")
+@login_page
+def image_file(image_id: int):
+    stored = images.open_image(db_for_request(), current_user, image_id)
+    response = send_file(stored.path, mimetype=stored.content_type, conditional=True, etag=True)
+    response.headers.update(IMAGE_HEADERS)
+    response.headers["Content-Disposition"] = f'inline; filename="{stored.filename}"'
+    return response

@@ -1,0 +1,162 @@
+"""The pages for fixing mistakes, moderation in the open and images (issue 17): each form
+works without JavaScript for the role allowed to use it, and its effect is in the database."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image as PILImage
+from sqlalchemy import select
+
+from models import Comment, Idea, Image, Task
+from tests.conftest import BOTH_DATABASES
+
+
+def picture() -> bytes:
+    out = io.BytesIO()
+    PILImage.new("RGB", (40, 30), (10, 160, 90)).save(out, "PNG")
+    return out.getvalue()
+
+
+def form_post(client, path: str, data: dict, **kwargs):
+    return client.client.post(path, data={"csrf_token": client.csrf_token, **data}, **kwargs)
+
+
+def page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+@BOTH_DATABASES
+def test_a_comment_is_edited_and_deleted_on_the_idea_page(app, member, other_member):
+    idea = other_member.post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    comment = member.post(f"ideas/{idea['id']}/comments", json={"body": "Typo hre"}).get_json()
+    html = page(member, f"/ideas/{idea['id']}")
+    assert f'action="/comments/{comment["id"]}/edit"' in html
+    assert f'action="/comments/{comment["id"]}/edit"' not in page(
+        other_member, f"/ideas/{idea['id']}"
+    )
+    assert (
+        form_post(member, f"/comments/{comment['id']}/edit", {"body": "Typo here"}).status_code
+        == 302
+    )
+    html = page(other_member, f"/ideas/{idea['id']}")
+    assert "Typo here" in html and 'data-field="edited">edited' in html.replace("\n", "")
+    assert form_post(member, f"/comments/{comment['id']}/delete", {}).status_code == 302
+    html = page(other_member, f"/ideas/{idea['id']}")
+    assert "Typo here" not in html and "Deleted by its author." in html
+    with app.extensions["board_db"].Session() as session:
+        assert session.get(Comment, comment["id"]).deleted_at is not None
+
+
+def test_someone_elses_comment_form_changes_nothing(app, member, other_member):
+    idea = member.post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    comment = member.post(f"ideas/{idea['id']}/comments", json={"body": "Mine"}).get_json()
+    form_post(other_member, f"/comments/{comment['id']}/edit", {"body": "Yours"})
+    form_post(other_member, f"/comments/{comment['id']}/delete", {})
+    with app.extensions["board_db"].Session() as session:
+        row = session.get(Comment, comment["id"])
+        assert (row.body, row.deleted_at) == ("Mine", None)
+
+
+def test_withdrawing_an_idea_on_its_page(app, member, other_member):
+    idea = member.post("ideas", json={"title": "Take me back", "body": ""}).get_json()
+    assert "Withdraw my idea" not in page(other_member, f"/ideas/{idea['id']}")
+    assert form_post(member, f"/ideas/{idea['id']}/withdraw", {}).status_code == 302
+    html = page(other_member, f"/ideas/{idea['id']}")
+    assert "withdrew this idea" in html
+    assert "Take me back" not in page(other_member, "/")
+    with app.extensions["board_db"].Session() as session:
+        assert session.get(Idea, idea["id"]).withdrawn_at is not None
+
+
+def test_reopening_a_task_on_the_pages(app, member, other_member):
+    task = member.post("tasks", json={"title": "Cut it"}).get_json()
+    member.post(f"tasks/{task['id']}/claim")
+    member.post(f"tasks/{task['id']}/complete")
+    assert f'action="/tasks/{task["id"]}/reopen"' in page(member, f"/tasks/{task['id']}")
+    assert f'action="/tasks/{task["id"]}/reopen"' not in page(other_member, f"/tasks/{task['id']}")
+    form_post(other_member, f"/tasks/{task['id']}/reopen", {})
+    with app.extensions["board_db"].Session() as session:
+        assert session.get(Task, task["id"]).status == "done"
+    form_post(member, f"/tasks/{task['id']}/reopen", {})
+    with app.extensions["board_db"].Session() as session:
+        row = session.get(Task, task["id"])
+        assert (row.status, row.claimed_by_id) == ("claimed", member.user["id"])
+
+
+@BOTH_DATABASES
+def test_the_facilitator_hides_on_the_page_and_the_board_says_why(
+    app, member, other_member, facilitator
+):
+    idea = member.post("ideas", json={"title": "Launch on 4 May", "body": "Secret"}).get_json()
+    form_post(other_member, f"/ideas/{idea['id']}/flag", {"reason": "confidential"})
+    assert "Launch on 4 May" in page(facilitator, "/moderation")
+    form_post(member, f"/ideas/{idea['id']}/hide", {"reason": "nope"})  # not the facilitator
+    assert page(other_member, "/").count("Launch on 4 May") >= 1
+    form_post(facilitator, f"/ideas/{idea['id']}/hide", {"reason": "confidential launch date"})
+    board = page(other_member, "/")
+    assert "Hidden by the facilitator: confidential launch date" in board
+    assert "Launch on 4 May" not in board
+    feed = page(other_member, "/feed?period=all")
+    assert "hidden by the facilitator: confidential launch date" in feed
+    form_post(facilitator, f"/ideas/{idea['id']}/hide", {"hide": "0"})
+    assert "Launch on 4 May" in page(other_member, "/")
+    with app.extensions["board_db"].Session() as session:
+        assert session.get(Idea, idea["id"]).hidden_at is None
+
+
+@pytest.mark.parametrize("who", ["member", "other_member", "observer"])
+def test_the_moderation_page_is_the_facilitators(app, request, who):
+    assert request.getfixturevalue(who).get("/moderation").status_code == 403
+
+
+def test_an_image_attached_in_the_comment_form_is_shown(app, member, other_member):
+    idea = other_member.post("ideas", json={"title": "Poster", "body": ""}).get_json()
+    response = form_post(
+        member,
+        f"/ideas/{idea['id']}/comments",
+        {"body": "Like this?", "image": (io.BytesIO(picture()), "poster.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    html = page(other_member, f"/ideas/{idea['id']}")
+    src = re.search(r'<img src="(/images/\d+)"', html).group(1)
+    assert other_member.client.get(src).headers["Content-Type"] == "image/png"
+    with app.extensions["board_db"].Session() as session:
+        image = session.scalars(select(Image)).one()
+        assert image.comment_id is not None and image.uploader_id == member.user["id"]
+
+
+def test_an_image_on_an_idea_shows_on_its_card(member, other_member):
+    response = form_post(
+        member,
+        "/ideas",
+        {"title": "With a picture", "body": "", "image": (io.BytesIO(picture()), "p.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    board = page(other_member, "/")
+    assert re.search(
+        r'<img class="idea-thumb" data-field="thumb" alt="" loading="lazy" src="/images/\d+"', board
+    )
+
+
+def test_a_disguised_file_in_the_form_is_refused_and_nothing_is_posted(app, member):
+    html = b"<html><script>alert(1)</script></html>"
+    response = form_post(
+        member,
+        "/ideas",
+        {"title": "Sneaky", "body": "", "image": (io.BytesIO(html), "cat.png", "image/png")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    page_text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The image was refused" in page_text or "not only an image" in page_text
+    with app.extensions["board_db"].Session() as session:
+        assert session.scalars(select(Idea)).all() == []
+        assert session.scalars(select(Image)).all() == []

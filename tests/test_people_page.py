@@ -1,0 +1,128 @@
+"""The people page (/people, GET /api/v1/directory) and telling two people with the same
+name apart (issue 17)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from board import create_app
+from tests.conftest import PASSWORD, JsonClient, make_user
+
+
+def test_everyone_is_listed_with_department_role_and_work(member, other_member, observer, people_):
+    idea = member.post("ideas", json={"title": "Booth reel", "body": "B"}).get_json()
+    task = member.post("tasks", json={"title": "Film booth", "idea_id": idea["id"]}).get_json()
+    member.post(f"tasks/{task['id']}/claim")
+    answer = other_member.get("directory")
+    assert answer.status_code == 200
+    team = answer.get_json()
+    assert team["names_shown"] is True
+    by_name = {p["display_name"]: p for p in team["items"]}
+    assert set(by_name) == {"Mara", "Ivan", "Sam", "Olga"}
+    assert [p["role"] for p in team["items"]][0] == "facilitator"  # the facilitator first
+    mara = by_name["Mara"]
+    assert mara["department"]["name"] == "Marketing" and mara["role"] == "member"
+    assert mara["claimed_tasks"] == [{"id": task["id"], "title": "Film booth"}]
+    assert mara["ideas"] == [{"id": idea["id"], "title": "Booth reel"}]
+    assert mara["ideas_count"] == 1
+    assert "email" not in mara
+    assert {d["name"]: d["people"] for d in team["departments"]}["Marketing"] == 1
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [("mar", {"Mara"}), ("@ivan", {"Ivan"}), ("sales", {"Olga"}), ("IT", {"Ivan"}), ("zzz", set())],
+)
+def test_the_people_can_be_searched_by_name_handle_or_department(member, people_, q, found):
+    items = member.get("directory", query_string={"q": q}).get_json()["items"]
+    assert {p["display_name"] for p in items} == found
+
+
+def test_the_people_page_lists_and_searches(member, people_):
+    member.post("ideas", json={"title": "Booth reel", "body": "B"})
+    page = member.client.get("/people").get_data(as_text=True)
+    for text in ("Mara", "Ivan", "Sam", "Olga", "Booth reel", "Facilitator", "Observer"):
+        assert text in page
+    found = member.client.get("/people?q=ivan").get_data(as_text=True)
+    assert "person-" in found and 'href="/people/ivan"' in found
+    assert 'href="/people/mara"' not in found
+
+
+def test_anonymous_visitors_see_no_people(anonymous, people_):
+    assert anonymous.get("directory").status_code == 401
+    assert anonymous.client.get("/people").status_code == 302
+
+
+def test_works_council_mode_shows_observers_departments_only(settings, tmp_path):
+    council = dataclasses.replace(settings, observers_see_names=False, min_group_size=2)
+    app = create_app({"TESTING": True}, settings=council)
+    try:
+        for name, department in [
+            ("mara", "Marketing"),
+            ("mia", "Marketing"),
+            ("max", "Marketing"),
+            ("ivan", "IT"),
+            ("ida", "IT"),
+            ("dora", "Design"),
+        ]:
+            make_user(app, name, "member", department)
+        make_user(app, "olga", "observer", "Sales")
+        observer = JsonClient(app.test_client()).login("olga@example.com", PASSWORD)
+        team = observer.get("directory").get_json()
+        assert team["names_shown"] is False and team["items"] == []
+        counts = {d["name"]: d["people"] for d in team["departments"]}
+        assert counts["Marketing"] == 3
+        assert "Design" not in counts and "IT" not in counts  # small ones pooled
+        assert counts["other departments"] == 3
+        page = observer.client.get("/people").get_data(as_text=True)
+        assert "Mara" not in page and "Ivan" not in page
+        member = JsonClient(app.test_client()).login("mara@example.com", PASSWORD)
+        assert len(member.get("directory").get_json()["items"]) == 7  # peers see names
+    finally:
+        app.extensions["board_db"].dispose()
+
+
+# ---- the same name twice ------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_annas(app, people_):
+    from board import people
+
+    with app.extensions["board_db"].Session() as session:
+        people.create_user(
+            session, "anna@example.com", PASSWORD, "Anna Weber", "Marketing", "member"
+        )
+        people.create_user(
+            session, "anna.w@example.com", PASSWORD, "anna weber", "Marketing", "member"
+        )
+    return (
+        JsonClient(app.test_client()).login("anna@example.com"),
+        JsonClient(app.test_client()).login("anna.w@example.com"),
+    )
+
+
+def test_people_who_share_a_name_are_told_apart_by_handle(two_annas, member):
+    first, second = two_annas
+    idea = first.post("ideas", json={"title": "From the first", "body": ""}).get_json()
+    other = second.post("ideas", json={"title": "From the second", "body": ""}).get_json()
+    assert idea["author"]["name_shared"] is True and idea["author"]["handle"] == "anna"
+    assert other["author"]["handle"] == "anna.w"
+    mara = member.post("ideas", json={"title": "Mine", "body": ""}).get_json()
+    assert mara["author"]["name_shared"] is False
+    board = member.client.get("/?sort=new").get_data(as_text=True)
+    assert '<span class="person-handle" data-field="handle">@anna</span>' in board
+    assert '<span class="person-handle" data-field="handle">@anna.w</span>' in board
+    feed = member.client.get("/feed").get_data(as_text=True)
+    assert "Anna Weber @anna</bdi>" in feed and "anna weber @anna.w</bdi>" in feed
+    team = {p["handle"]: p for p in member.get("directory").get_json()["items"]}
+    assert team["anna"]["name_shared"] and not team["mara"]["name_shared"]
+
+
+def test_renaming_oneself_away_from_a_shared_name_ends_the_handle(two_annas, member):
+    first, second = two_annas
+    first.patch("me", json={"display_name": "Anna Schmidt"})
+    idea = second.post("ideas", json={"title": "Alone now", "body": ""}).get_json()
+    assert idea["author"]["name_shared"] is False
