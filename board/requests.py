@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
-from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from board import paging
@@ -268,12 +267,11 @@ def atom_url(token: str | None) -> str | None:
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in every route: a number beyond the largest id names nothing, so such a URL
-    is a 404 like any other unknown id, not an overflow in the database driver. (Refusing
-    the match instead would let the router answer 405 from a neighbouring rule.)"""
+    """`<int:…>` in every route: a number beyond the largest id names nothing, so it reaches
+    the view as 0 (no row has it) and gets the same "no such idea/task/…" answer as any other
+    unknown id, not an overflow in the database driver. (Refusing the match instead would let
+    the router answer 405 from a neighbouring rule.)"""
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
-        if number > MAX_ID:
-            raise NotFound()
-        return number
+        return number if number <= MAX_ID else 0
