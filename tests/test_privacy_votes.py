@@ -22,9 +22,10 @@ import pytest
 from sqlalchemy import select
 
 from board import clock, ideas, prompts, tasks
+from board import images as image_service
 from models import Event, User, Vote
 from tests.conftest import BOTH_DATABASES, make_user
-from tests.test_permissions import MATRIX
+from tests.test_permissions import MATRIX, PICTURE
 
 ROLES = ("member", "other_member", "facilitator", "observer")
 # Keys whose (non-null) value names a person: a dict holding one is about that person.
@@ -113,6 +114,8 @@ def shown_times(response) -> list[str]:
         return times_in_csv(response.get_data(as_text=True))
     if mimetype == "application/atom+xml":
         return times_in_atom(response.get_data())
+    if mimetype.startswith("image/"):
+        return []  # a picture is bytes, not text this board wrote
     text = VOTE_ITEM.sub("", response.get_data(as_text=True))
     return ISO.findall(text)
 
@@ -148,7 +151,10 @@ def voted_board(app, people_):
         at(start + timedelta(hours=9, minutes=25))
         tasks.claim_task(session, mara, task["id"], claim_limit=5)
         at(start + timedelta(hours=9, minutes=30))
-        ideas.add_comment(session, sam, idea_b["id"], "Love it")
+        comment = ideas.add_comment(session, sam, idea_b["id"], "Love it")
+        image = image_service.upload_image(
+            session, mara, PICTURE, app.extensions["board_settings"].instance_path / "images"
+        )
         # The votes, ten days later, each person's latest action on the board.
         day = start + timedelta(days=10)
         for who, idea, moment in (
@@ -173,6 +179,8 @@ def voted_board(app, people_):
         "idea": idea_a["id"],
         "task": task["id"],
         "claimed": task["id"],
+        "comment": comment["id"],
+        "image": image["id"],
         "prompt": prompt["id"],
         "prompt_idea": idea_a["id"],
         "nudge": 1,
