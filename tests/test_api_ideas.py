@@ -72,6 +72,7 @@ def test_posting_an_idea_answers_201_with_every_field(member):
         "id": member.user["id"],
         "display_name": "Mara",
         "handle": "mara",
+        "name_shared": False,  # nobody else is called Mara: no handle needed beside the name
         "department": member.user["department"],
     }
     assert (idea["votes"], idea["voted"], idea["departments_supporting"]) == (0, False, 0)

@@ -153,6 +153,7 @@ ELSEWHERE = {
     "/login": "tests/test_pages.py, tests/test_security_pages.py",
     "/register": "tests/test_pages.py, tests/test_invites.py",
     "/reset-password/<token>": "tests/test_accounts.py",
+    "/forgot-password": "tests/test_password_reset_mail.py (no login, a real SMTP server)",
     "/mail/unsubscribe/<token>": "tests/test_mail.py (one click, no login)",
     "/feed/token/revoke": "tests/test_feed_export.py (needs a token first)",
     "/calendar/token/revoke": "tests/test_calendar.py (needs a token first)",

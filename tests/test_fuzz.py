@@ -233,6 +233,8 @@ def test_hostile_values_in_every_body_field(app, board):
         body = operation.get("requestBody")
         if not body or not is_routed_path(app, method, path):
             continue
+        if "application/json" not in body["content"]:
+            continue  # the image upload is multipart (tests/test_images.py)
         name = body["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
         client = board["facilitator" if path.startswith(("/prompts", "/nudges")) else "member"]
         url = "/api/v1" + re.sub(r"\{\w+\}", "1", path)

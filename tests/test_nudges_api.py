@@ -44,7 +44,12 @@ def test_a_nudge_to_one_member(people_, facilitator, member):
     sent = response.get_json()
     assert set(sent) >= NUDGE_FIELDS
     assert sent["message"] == "Great idea yesterday!"
-    assert sent["from"] == {"id": people_.user("facilitator").id, "display_name": "Sam"}
+    assert sent["from"] == {
+        "id": people_.user("facilitator").id,
+        "display_name": "Sam",
+        "handle": "sam",
+        "name_shared": False,
+    }
     assert (sent["to_user_id"], sent["task_id"], sent["department_id"]) == (mara.id, None, None)
     assert sent["read_at"] is None
     received = inbox(member)

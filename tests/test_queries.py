@@ -108,7 +108,9 @@ def item_count(client, path: str) -> int:
 @BOTH_DATABASES
 def test_listing_costs_the_same_on_a_small_and_a_large_board(app, settings, board_people):
     fill(app, 3, board_people)
-    client = JsonClient(app.test_client()).login(board_people[0].email)
+    # person1 has claimed a task on the small board already, so "tasks?mine=1" is not empty
+    # there: an empty page skips the (constant) duplicate-display-name lookup of person shapes.
+    client = JsonClient(app.test_client()).login(board_people[1].email)
     small = query_counts(app, client)
     assert item_count(client, "ideas") == 3
     fill(app, 197, board_people)
@@ -129,8 +131,8 @@ def test_listing_ideas_takes_a_handful_of_queries(app, board_people):
         assert client.get("me").status_code == 200
     baseline = len(statements)
     # ideas: hidden challenges, the ranked page, its tags, the caller's votes, its tasks,
-    # its publications
-    assert counts["ideas?limit=200"] - baseline <= 6, (baseline, counts)
+    # its publications, its images (one batched images query for the cards' pictures)
+    assert counts["ideas?limit=200"] - baseline <= 7, (baseline, counts)
     assert counts["tasks?limit=200"] - baseline <= 1, (baseline, counts)
 
 

@@ -29,6 +29,7 @@ NOT_PAGES = {
     "web.feed_csv",
     "web.feed_export_csv",
     "web.feed_updates",
+    "web.image_file",  # an image file, not a page
     "web.oidc_callback",
     "web.oidc_login",
     "web.reset_password",

@@ -152,6 +152,9 @@ def test_an_image_posted_with_an_idea_shows_on_the_card_live(person, open_page, 
 
     card = watcher.locator("#idea-list .idea-card", has_text=title)
     thumb = card.locator("img.idea-thumb")
+    expect(thumb).to_have_attribute("src", re.compile(r"^/images/\d+$"))
+    # the thumbnail loads lazily: on a busy shared board the new card may be far below the fold
+    card.scroll_into_view_if_needed()
     expect(thumb).to_be_visible()
     watcher.wait_for_function(
         "title => [...document.querySelectorAll('#idea-list .idea-card')]"
