@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from board import events
 from board.notifications import notify
-from board.tasks import task_dict
+from board.tasks import open_again, task_dict
 from models import Task, User
 
 WARN_DAYS_BEFORE = 2
@@ -70,15 +70,7 @@ def _expire(
                 Task.claimed_by_id == claimant_id,
                 _touched() <= expire_before,  # a "keep it" meanwhile wins
             )
-            .values(
-                status="open",
-                claimed_by_id=None,
-                claimed_at=None,
-                touched_at=None,
-                lease_warned_at=None,
-                help_wanted=False,
-                updated_at=now,
-            )
+            .values(**open_again(now))
             .execution_options(synchronize_session=False)
         ).rowcount
         == 1

@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from board import clock, events, people, policy
 from board.errors import Denied, FieldMessage, Invalid
 from board.person_json import FORMER_MEMBER
-from board.tasks import task_dict
+from board.tasks import open_again, task_dict
 from models import (
     Comment,
     EndedSession,
@@ -287,15 +287,7 @@ def _return_held_tasks(session: Session, user: User, now: datetime) -> list[int]
         session.execute(
             update(Task)
             .where(Task.id == task_id, Task.claimed_by_id == user.id, Task.status == "claimed")
-            .values(
-                status="open",
-                claimed_by_id=None,
-                claimed_at=None,
-                touched_at=None,
-                lease_warned_at=None,
-                help_wanted=False,
-                updated_at=now,
-            )
+            .values(**open_again(now))
             .execution_options(synchronize_session=False)
         )
         session.expire_all()

@@ -337,17 +337,26 @@ def claim_task(session: Session, actor: User, task_id: int, claim_limit: int) ->
     return data
 
 
+def _claim_ended(now: datetime) -> dict:
+    """Asking for help and the lease end with the claim, however it ends."""
+    return {"help_wanted": False, "lease_warned_at": None, "touched_at": None, "updated_at": now}
+
+
+def open_again(now: datetime) -> dict:
+    """The column values of a task that goes back to open: by its claimant, by the lease
+    rule, or because its claimant was erased."""
+    return {"status": "open", "claimed_by_id": None, "claimed_at": None, **_claim_ended(now)}
+
+
 def _finish_claim(session: Session, actor: User, task_id: int, action: str) -> dict:
     """Release or complete the caller's own claim, as one conditional UPDATE."""
     task = _get_task(session, task_id)
     policy.require(actor, action, task)
     now = clock.now()
-    # Asking for help and the lease end with the claim.
-    ended = {"help_wanted": False, "lease_warned_at": None, "touched_at": None, "updated_at": now}
     if action == "task.release":
-        values = {"status": "open", "claimed_by_id": None, "claimed_at": None, **ended}
+        values = open_again(now)
     else:
-        values = {"status": "done", "completed_at": now, **ended}
+        values = {"status": "done", "completed_at": now, **_claim_ended(now)}
     changed = (
         session.execute(
             update(Task)
