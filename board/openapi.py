@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from board.events import EVENT_TYPES
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX, TEXT_MAX, TITLE_MAX
 
 JSON = "application/json"
@@ -394,30 +395,7 @@ SCHEMAS: dict[str, dict] = {
             "seq": {"type": "integer"},
             "type": {
                 "type": "string",
-                "enum": [
-                    "idea.created",
-                    "idea.updated",
-                    "idea.votes_changed",
-                    "comment.created",
-                    "task.created",
-                    "task.claimed",
-                    "task.released",
-                    "task.completed",
-                    "task.updated",
-                    "idea.published",
-                    "prompt.created",
-                    "prompt.phase_changed",
-                    "nudge.sent",
-                    "comment.updated",
-                    "comment.deleted",
-                    "idea.withdrawn",
-                    "task.reopened",
-                    "content.flagged",
-                    "idea.hidden",
-                    "idea.unhidden",
-                    "comment.hidden",
-                    "comment.unhidden",
-                ],
+                "enum": sorted(EVENT_TYPES),
                 "description": "content.flagged is private to the facilitator and the "
                 "person who flagged; {idea,comment}.hidden by flags name no actor and carry "
                 "`departments`.",
