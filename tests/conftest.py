@@ -281,8 +281,7 @@ def make_user(app, name: str, role: str = "member", department: str = "Marketing
         )
 
 
-@pytest.fixture
-def people_(app) -> People:
+def make_people(app) -> People:
     created = {
         "member": make_user(app, "mara", "member", "Marketing"),
         "other_member": make_user(app, "ivan", "member", "IT"),
@@ -290,6 +289,11 @@ def people_(app) -> People:
         "observer": make_user(app, "olga", "observer", "Sales"),
     }
     return People(app, created)
+
+
+@pytest.fixture
+def people_(app) -> People:
+    return make_people(app)
 
 
 @pytest.fixture
