@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
+from flask import Flask
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.routing.rules import Rule
 
@@ -65,7 +67,7 @@ def service_or_skip(name: str, check) -> None:
         pytest.skip(f"{name} not reachable: {exc}")
 
 
-# ---- a cheaper app factory --------------------------------------------------------------
+# ---- cheaper apps -----------------------------------------------------------------------
 # Nearly every test builds its own app, and for url_for werkzeug compiles two Python
 # functions per route when the route is added (about 70 ms of CPU per app for the board's
 # ~150 routes: most of what create_app costs). A builder depends only on the route's shape
@@ -97,6 +99,28 @@ def shared_route_builder(rule: Rule, append_unknown: bool = True):
 
 
 Rule._compile_builder = shared_route_builder
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Jinja compiles every template again for each app (each has its own environment):
+    the tests keep the compiled code of a template in memory, keyed by its name and the
+    checksum of its source, for every app of the process (Jinja's own bytecode cache, as
+    its documentation describes for a memcached one). Every app configures Jinja the same
+    way; tests/test_harness.py checks the cached code is what a fresh compile gives."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": TEMPLATE_CODE}
 
 
 @pytest.fixture(scope="session")
