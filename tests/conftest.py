@@ -152,6 +152,27 @@ def make_engine_sharing_statements(url: str, **kwargs):
 board_db.make_engine = make_engine_sharing_statements
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """The longest modules first: those that start real server processes (`slow`, the
+    fault tests among them first: single tests of minutes), then the browser modules, then
+    the rest by their number of tests.
+
+    `make test` gives pytest-xdist whole modules in this order (`--dist loadscope
+    --no-loadscope-reorder`). xdist's own order (most tests first) left the one-test
+    modules of minutes for last, where one worker ran them alone while the other idled."""
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def longest_first(module: list) -> tuple:
+        def marked(name: str) -> bool:
+            return any(item.get_closest_marker(name) for item in module)
+
+        return (not marked("slow"), not marked("faults"), not marked("browser"), -len(module))
+
+    items[:] = [item for module in sorted(modules.values(), key=longest_first) for item in module]
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "board.sqlite3"
