@@ -587,7 +587,10 @@ SCHEMAS: dict[str, dict] = {
                                 ["id", "title"], {"id": INT_ID, "title": {"type": "string"}}
                             ),
                         },
-                        "ideas_count": {"type": "integer"},
+                        "ideas_count": {
+                            "type": "integer",
+                            "description": "Their ideas on the board: withdrawn and hidden ones are not counted or listed.",
+                        },
                     },
                 ),
             },
