@@ -19,6 +19,7 @@ import io
 import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from board import clock, events, policy
 from board.errors import Invalid, NotFound
 from board.i18n import N_
-from board.image_store import ImageStore, current_store
+from board.image_store import DiskStore, ImageStore, current_store
 from board.limits import MAX_ID
 from models import Comment, Idea, Image
 
@@ -43,6 +44,13 @@ _ACTIVE_MARKERS = re.compile(
     re.IGNORECASE,
 )
 IMAGE_PATH = re.compile(r"/images/(\d{1,10})\b")
+
+
+def _store(where: ImageStore | Path | None) -> ImageStore:
+    """The store to use: the app's, or one given (a folder means files in it)."""
+    if where is None:
+        return current_store()
+    return DiskStore(where) if isinstance(where, Path) else where
 
 
 def _refuse(message: str) -> Invalid:
@@ -116,11 +124,13 @@ def image_dict(image: Image) -> dict:
     }
 
 
-def upload_image(session: Session, actor, raw: bytes, store: ImageStore | None = None) -> dict:
+def upload_image(
+    session: Session, actor, raw: bytes, store: ImageStore | Path | None = None
+) -> dict:
     """Check, re-encode and keep an image for the caller; it is shown once a text uses it."""
     policy.require(actor, "image.upload")
     encoded = reencode(raw)
-    store = store or current_store()
+    store = _store(store)
     name = f"{secrets.token_hex(16)}.{encoded.format}"
     store.put(name, encoded.data, CONTENT_TYPES[encoded.format])
     image = Image(
@@ -197,13 +207,13 @@ def images_of_comments(session: Session, comment_ids: list[int]) -> dict[int, li
 
 
 def drop_images_of_comment(
-    session: Session, comment_id: int, store: ImageStore | None = None
+    session: Session, comment_id: int, store: ImageStore | Path | None = None
 ) -> None:
     """A deleted comment's pictures go with its text: rows now, files after the commit."""
     rows = list(session.scalars(select(Image).where(Image.comment_id == comment_id)))
     if not rows:
         return
-    store = store or current_store()
+    store = _store(store)
     names = [image.stored_name for image in rows]
     for image in rows:
         session.delete(image)
@@ -219,7 +229,7 @@ class StoredImage:
 
 
 def open_image(
-    session: Session, viewer, image_id: int, store: ImageStore | None = None
+    session: Session, viewer, image_id: int, store: ImageStore | Path | None = None
 ) -> StoredImage:
     """The file to send for /images/<id>: anyone who reads the board, except that a hidden
     idea's or comment's pictures are for its author and the facilitator only (404 else,
@@ -228,7 +238,7 @@ def open_image(
     image = session.get(Image, image_id) if 0 < image_id <= MAX_ID else None
     if image is None or not _visible(session, viewer, image):
         raise NotFound("No such image.", code="image_not_found")
-    data = (store or current_store()).get(image.stored_name)
+    data = _store(store).get(image.stored_name)
     if data is None:
         raise NotFound("No such image.", code="image_not_found")
     return StoredImage(
