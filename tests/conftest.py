@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, make_url, text
+from werkzeug.routing.rules import Rule
 
 from board import clock, create_app
 from board.settings import Settings
@@ -62,6 +63,40 @@ def service_or_skip(name: str, check) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"{name} is required in CI but unreachable: {exc}")
         pytest.skip(f"{name} not reachable: {exc}")
+
+
+# ---- a cheaper app factory --------------------------------------------------------------
+# Nearly every test builds its own app, and for url_for werkzeug compiles two Python
+# functions per route when the route is added (about 70 ms of CPU per app for the board's
+# ~150 routes: most of what create_app costs). A builder depends only on the route's shape
+# (its static and variable parts, the defaults filled in, whether unknown arguments become
+# a query string), so the tests compile each shape once per process and every app binds the
+# same function. tests/test_harness.py checks that the shared builders are the very code
+# werkzeug compiles for every route of the app.
+WERKZEUG_COMPILE_BUILDER = Rule._compile_builder
+_route_builders: dict[tuple, object] = {}
+
+
+def route_builder_shape(rule: Rule, append_unknown: bool) -> tuple:
+    """Everything werkzeug's builder code is made from (Rule._compile_builder's inputs)."""
+    defaults = rule.defaults or {}
+    filled = tuple(
+        (name, rule._converters[name].to_url(defaults[name]))
+        for is_dynamic, name in rule._trace
+        if is_dynamic and name in defaults
+    )
+    return (tuple(rule._trace), tuple(str(k) for k in defaults), filled, append_unknown)
+
+
+def shared_route_builder(rule: Rule, append_unknown: bool = True):
+    shape = route_builder_shape(rule, append_unknown)
+    builder = _route_builders.get(shape)
+    if builder is None:
+        builder = _route_builders[shape] = WERKZEUG_COMPILE_BUILDER(rule, append_unknown)
+    return builder
+
+
+Rule._compile_builder = shared_route_builder
 
 
 @pytest.fixture(scope="session")
@@ -246,8 +281,7 @@ def make_user(app, name: str, role: str = "member", department: str = "Marketing
         )
 
 
-@pytest.fixture
-def people_(app) -> People:
+def make_people(app) -> People:
     created = {
         "member": make_user(app, "mara", "member", "Marketing"),
         "other_member": make_user(app, "ivan", "member", "IT"),
@@ -255,6 +289,11 @@ def people_(app) -> People:
         "observer": make_user(app, "olga", "observer", "Sales"),
     }
     return People(app, created)
+
+
+@pytest.fixture
+def people_(app) -> People:
+    return make_people(app)
 
 
 @pytest.fixture
