@@ -135,6 +135,13 @@ FORMS = [
         MARA,
         note="Mara's session on her phone",
     ),
+    Form(
+        "/profile/erase",
+        "/profile/erase",
+        {"password": PASSWORD, "confirm": "1"},
+        EVERYONE,
+        note="each erases only themselves",
+    ),
     Form("/feed/token", "/feed/token", {}, EVERYONE),
     Form("/calendar/token", "/calendar/token", {}, EVERYONE),
     Form("/logout", "/logout", {}, EVERYONE),

@@ -532,6 +532,8 @@ MATRIX: list[Row] = [
     Row("GET", "/profile", "/profile", PAGE),
     Row("POST", "/profile", "/profile", PAGE_FORM),
     Row("POST", "/profile/password", "/profile/password", PAGE_FORM),
+    # erasing oneself: unconfirmed here, so nothing happens (tests/test_privacy_rights.py)
+    Row("POST", "/profile/erase", "/profile/erase", PAGE_FORM, note="unconfirmed"),
     Row(
         "POST",
         "/profile/sessions/<int:session_id>/end",
@@ -920,6 +922,7 @@ def test_observers_page_forms_change_nothing(board):
         # their own account (tests/test_accounts.py), and a password link's own page
         "/profile",
         "/profile/password",
+        "/profile/erase",
         "/profile/sessions/<int:session_id>/end",
         "/reset-password/<token>",
         "/forgot-password",
