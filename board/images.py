@@ -23,7 +23,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
@@ -185,8 +185,25 @@ def attach(session: Session, actor, text: str, *, idea_id=None, comment_id=None)
         )
 
 
+# The pictures of a list's ideas, as rows (every page of ideas asks; built once).
+_IDEA_IMAGES = (
+    select(
+        Image.id,
+        Image.idea_id,
+        Image.format,
+        Image.width,
+        Image.height,
+        Image.size,
+        Image.created_at,
+    )
+    .where(Image.idea_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Image.id)
+)
+
+
 def images_of_ideas(session: Session, idea_ids: list[int]) -> dict[int, list[dict]]:
-    rows = session.scalars(select(Image).where(Image.idea_id.in_(idea_ids)).order_by(Image.id))
+    """The pictures of these ideas (nothing is pending here: the serializer flushed)."""
+    rows = session.connection().execute(_IDEA_IMAGES, {"ids": idea_ids})
     found: dict[int, list[dict]] = {}
     for image in rows:
         found.setdefault(image.idea_id, []).append(image_dict(image))
