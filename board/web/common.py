@@ -10,9 +10,15 @@ from functools import wraps
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from babel.dates import format_skeleton, get_datetime_format
+from babel.dates import (
+    format_skeleton,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+    parse_pattern,
+)
 from flask import current_app, flash, g, make_response, redirect, request, url_for
-from flask_babel import format_date, format_time, format_timedelta, get_locale
+from flask_babel import format_timedelta, get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -374,10 +380,30 @@ def when(value) -> str:
     moment = _parse(value)
     if moment is None:
         return ""
-    pattern = get_datetime_format("medium", locale=get_locale())
-    return pattern.replace("{1}", format_date(moment, "medium")).replace(
-        "{0}", format_time(moment, "short")
+    locale, zone, pattern, day, clock_time = _when_formats()
+    local = moment.astimezone(zone)
+    if hasattr(zone, "normalize"):  # pytz
+        local = zone.normalize(local)
+    # What Flask-Babel's format_date(…, "medium") and format_time(…, "short") give, without
+    # looking up the locale, zone and patterns again for each of a page's 50 cards.
+    return pattern.replace("{1}", day.apply(local.date(), locale)).replace(
+        "{0}", clock_time.apply(local.timetz(), locale, reference_date=moment.date())
     )
+
+
+def _when_formats() -> tuple:
+    """The reader's locale and zone and the patterns `when` uses, once per request."""
+    locale, zone = get_locale(), get_timezone()
+    cached = g.get("board_when_formats")
+    if cached is None or cached[0] is not locale or cached[1] is not zone:
+        cached = g.board_when_formats = (
+            locale,
+            zone,
+            get_datetime_format("medium", locale=locale),
+            parse_pattern(get_date_format("medium", locale=locale)),
+            parse_pattern(get_time_format("short", locale=locale)),
+        )
+    return cached
 
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
