@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from board import clock, events, images, paging, policy, ranking, search
+from board.db import among_ids, id_list
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.handles import mentioned_handles
 from board.i18n import N_
@@ -359,28 +360,34 @@ class _PageFacts:
     following: set[int] = field(default_factory=set)  # by the viewer
 
 
-_PAGE_IDS = bindparam("ids", expanding=True)
-# Tags and task states of a page's ideas, then (for a viewer) their votes and follows.
-_FACT_PARTS = (
-    select(IdeaTag.idea_id, literal_column("'t'"), IdeaTag.tag).where(
-        IdeaTag.idea_id.in_(_PAGE_IDS)
-    ),
-    select(Task.idea_id, literal_column("'s'"), Task.status).where(Task.idea_id.in_(_PAGE_IDS)),
-    select(Vote.idea_id, literal_column("'v'"), null()).where(
-        Vote.user_id == bindparam("viewer_id"), Vote.idea_id.in_(_PAGE_IDS)
-    ),
-    select(Follow.idea_id, literal_column("'f'"), null()).where(
-        Follow.user_id == bindparam("viewer_id"), Follow.idea_id.in_(_PAGE_IDS)
-    ),
-)
-_FACTS = union_all(*_FACT_PARTS)
-_FACTS_FOR_NOBODY = union_all(*_FACT_PARTS[:2])
+@functools.lru_cache(maxsize=8)
+def _facts_statement(dialect: str, for_viewer: bool):
+    """Tags and task states of a page's ideas, and (for a viewer) their votes and follows."""
+    parts = [
+        select(IdeaTag.idea_id, literal_column("'t'"), IdeaTag.tag).where(
+            among_ids(IdeaTag.idea_id, dialect)
+        ),
+        select(Task.idea_id, literal_column("'s'"), Task.status).where(
+            among_ids(Task.idea_id, dialect)
+        ),
+    ]
+    if for_viewer:
+        parts += [
+            select(Vote.idea_id, literal_column("'v'"), null()).where(
+                Vote.user_id == bindparam("viewer_id"), among_ids(Vote.idea_id, dialect)
+            ),
+            select(Follow.idea_id, literal_column("'f'"), null()).where(
+                Follow.user_id == bindparam("viewer_id"), among_ids(Follow.idea_id, dialect)
+            ),
+        ]
+    return union_all(*parts)
 
 
 def _page_facts(session: Session, viewer: User | None, ids: list[int]) -> _PageFacts:
     """Tags, task states, and the viewer's votes and follows of these ideas, in one query."""
-    statement = _FACTS_FOR_NOBODY if viewer is None else _FACTS
-    values = {"ids": ids, "viewer_id": getattr(viewer, "id", None)}
+    dialect = session.get_bind().dialect.name
+    statement = _facts_statement(dialect, viewer is not None)
+    values = {"ids": id_list(dialect, ids), "viewer_id": getattr(viewer, "id", None)}
     facts = _PageFacts()
     for idea_id, which, value in session.connection().execute(statement, values):
         if which == "t":
@@ -394,30 +401,34 @@ def _page_facts(session: Session, viewer: User | None, ids: list[int]) -> _PageF
     return facts
 
 
-_PUBLICATIONS = (
-    select(
-        Publication.id,
-        Publication.idea_id,
-        Publication.url,
-        Publication.channel,
-        Publication.published_at,
-        Publication.by_id.label("author_id"),
-        User.display_name.label("author_name"),
-        User.handle.label("author_handle"),
-        User.department_id.label("author_department_id"),
-        Department.name.label("author_department"),
+@functools.lru_cache(maxsize=4)
+def _publications_statement(dialect: str):
+    return (
+        select(
+            Publication.id,
+            Publication.idea_id,
+            Publication.url,
+            Publication.channel,
+            Publication.published_at,
+            Publication.by_id.label("author_id"),
+            User.display_name.label("author_name"),
+            User.handle.label("author_handle"),
+            User.department_id.label("author_department_id"),
+            Department.name.label("author_department"),
+        )
+        .join(User, User.id == Publication.by_id)
+        .join(Department, Department.id == User.department_id)
+        .where(among_ids(Publication.idea_id, dialect))
+        .order_by(Publication.published_at, Publication.id)
     )
-    .join(User, User.id == Publication.by_id)
-    .join(Department, Department.id == User.department_id)
-    .where(Publication.idea_id.in_(_PAGE_IDS))
-    .order_by(Publication.published_at, Publication.id)
-)
 
 
 def _publications_of(session: Session, ids: list[int]) -> dict[int, list[dict]]:
     """Where these ideas went live, oldest first, each with who recorded it."""
     published: dict[int, list[dict]] = {}
-    for row in session.connection().execute(_PUBLICATIONS, {"ids": ids}):
+    dialect = session.get_bind().dialect.name
+    statement = _publications_statement(dialect)
+    for row in session.connection().execute(statement, {"ids": id_list(dialect, ids)}):
         published.setdefault(row.idea_id, []).append(
             {
                 "id": row.id,

@@ -14,6 +14,7 @@ that a hidden idea's or comment's pictures are hidden with it.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import secrets
@@ -23,10 +24,11 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
+from board.db import among_ids, id_list
 from board.errors import Invalid, NotFound
 from board.i18n import N_
 from board.limits import MAX_ID
@@ -185,9 +187,10 @@ def attach(session: Session, actor, text: str, *, idea_id=None, comment_id=None)
         )
 
 
-# The pictures of a list's ideas, as rows (every page of ideas asks; built once).
-_IDEA_IMAGES = (
-    select(
+@functools.lru_cache(maxsize=4)
+def _idea_images(dialect: str):
+    """The pictures of a list's ideas, as rows (every page of ideas asks; built once)."""
+    fields = (
         Image.id,
         Image.idea_id,
         Image.format,
@@ -196,14 +199,13 @@ _IDEA_IMAGES = (
         Image.size,
         Image.created_at,
     )
-    .where(Image.idea_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Image.id)
-)
+    return select(*fields).where(among_ids(Image.idea_id, dialect)).order_by(Image.id)
 
 
 def images_of_ideas(session: Session, idea_ids: list[int]) -> dict[int, list[dict]]:
     """The pictures of these ideas (nothing is pending here: the serializer flushed)."""
-    rows = session.connection().execute(_IDEA_IMAGES, {"ids": idea_ids})
+    dialect = session.get_bind().dialect.name
+    rows = session.connection().execute(_idea_images(dialect), {"ids": id_list(dialect, idea_ids)})
     found: dict[int, list[dict]] = {}
     for image in rows:
         found.setdefault(image.idea_id, []).append(image_dict(image))
