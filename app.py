@@ -5,6 +5,7 @@ In production run one process per port behind a reverse proxy with sticky sessio
 BOARD_MESSAGE_QUEUE (docs/deploy.md).
 """
 
+import logging
 import signal
 import sys
 
@@ -28,6 +29,15 @@ def _say_what_this_server_is(server) -> None:
     )
 
 
+class _NoBareProductionWarning(logging.Filter):
+    """Flask-SocketIO warns "Werkzeug appears to be used in a production deployment" when
+    stdin is no terminal (`make run` from a script, a service manager): the line above
+    already says what this server is and where to read on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "appears to be used in a production deployment" not in record.getMessage()
+
+
 def _stop(_signum, _frame):
     sys.exit(0)  # runs atexit hooks: this process leaves the presence count at once
 
@@ -37,4 +47,5 @@ if __name__ == "__main__":
     require_origin_check()
     signal.signal(signal.SIGTERM, _stop)
     BaseWSGIServer.log_startup = _say_what_this_server_is
+    logging.getLogger("werkzeug").addFilter(_NoBareProductionWarning())
     socketio.run(app, host=settings.host, port=settings.port, allow_unsafe_werkzeug=True)

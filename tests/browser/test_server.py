@@ -28,3 +28,6 @@ def test_the_server_says_plainly_what_it_is(board_server):
     assert "single-machine mode" in log
     assert "docs/deploy.md" in log
     assert "development server" not in log
+    # The server runs without a terminal here, as under a service manager: Flask-SocketIO's
+    # bare "Werkzeug appears to be used in a production deployment" stays out too.
+    assert "production deployment" not in log
