@@ -248,6 +248,13 @@ def board_tz() -> ZoneInfo:
     return ZoneInfo(board_settings().timezone)
 
 
+def reader_tz() -> ZoneInfo:
+    """The zone this request's reader sees times in: their own, else BOARD_TIMEZONE."""
+    from board.i18n import select_timezone
+
+    return ZoneInfo(select_timezone() or board_settings().timezone)
+
+
 def ics_url(token: str | None) -> str | None:
     """The private iCalendar address of the publishing calendar."""
     return url_for("web.calendar_ics", token=token, _external=True) if token else None

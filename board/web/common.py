@@ -21,7 +21,7 @@ from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
 from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
-from board.requests import parse_date
+from board.requests import parse_date, reader_tz
 from board.tasks import allowed_channels, channel_label
 from board.web import web
 
@@ -268,7 +268,9 @@ def form_id(name: str) -> int | None:
 
 
 def form_time(name: str) -> datetime | None:
-    """A datetime-local field, in the browser's zone (tz_offset, set by prompts.js) or UTC."""
+    """A datetime-local field, in the person's time zone (the one the pages show times in);
+    for someone whose zone is not stored yet, the browser's (tz_offset, set by prompts.js),
+    else BOARD_TIMEZONE."""
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
@@ -276,12 +278,14 @@ def form_time(name: str) -> datetime | None:
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise _invalid(name, N_("Expected a date and time.")) from None
-    if value.tzinfo is None:
-        offset = form_number("tz_offset") or 0
-        if not -16 * 60 <= offset <= 16 * 60:
-            offset = 0
-        value = value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
-    return value
+    if value.tzinfo is not None:
+        return value
+    offset = form_number("tz_offset")
+    if getattr(current_user, "timezone", None) or offset is None:
+        return value.replace(tzinfo=reader_tz())
+    if not -16 * 60 <= offset <= 16 * 60:
+        offset = 0
+    return value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
 
 
 def form_date(name: str):
@@ -341,6 +345,8 @@ def page_helpers():
         "board_channels": allowed_channels(),
         "page_last_seq": g.get("page_last_seq"),
         "current_path": current_path,
+        # the zone times are shown in (static/js/ui.js formats live ones in it too)
+        "reader_timezone": reader_tz().key,
     }
 
 
