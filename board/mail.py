@@ -19,7 +19,6 @@ import smtplib
 import threading
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -347,7 +346,9 @@ def _message(settings: Settings, row: OutgoingMail) -> EmailMessage:
     message["To"] = row.to_address
     message["Subject"] = row.subject
     domain = settings.mail_from.rpartition("@")[2] or "board.invalid"
-    message["Message-ID"] = make_msgid(f"board-mail-{row.id}", domain=domain)
+    # The same on every attempt (make_msgid would add the time and a random part), so a
+    # receiving server can drop the repeat a crashed sender's retry may cause.
+    message["Message-ID"] = f"<board-mail-{row.id}.{row.created_at:%Y%m%d%H%M%S}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
     for name, value in (row.headers or {}).items():
         message[name] = value

@@ -269,8 +269,10 @@ def signature(secret: str, body: bytes) -> str:
 # ---- delivering -------------------------------------------------------------------------------
 
 
-def _post(hook: Webhook, body: bytes) -> None:
+def _post(hook: Webhook, body: bytes, delivery_id: int | None = None) -> None:
     headers = {"Content-Type": "application/json", "User-Agent": "task-force-board"}
+    if delivery_id is not None:  # the same on a retry: a receiver drops what it has taken
+        headers["X-Board-Delivery"] = str(delivery_id)
     if hook.secret:
         headers["X-Board-Signature"] = signature(hook.secret, body)
     request = urllib.request.Request(hook.url, data=body, headers=headers, method="POST")
@@ -319,7 +321,7 @@ def deliver_due(app: Flask, limit: int = 200) -> int:
                 session.commit()
                 continue
             try:
-                _post(hook, body_for(hook, events.envelope_of(event), base_url))
+                _post(hook, body_for(hook, events.envelope_of(event), base_url), row.id)
             except (urllib.error.URLError, OSError, ValueError) as error:
                 _failed(session, row, error)
                 continue
