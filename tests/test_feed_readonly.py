@@ -117,6 +117,7 @@ PERSONAL = {
     ("POST", "/language"),
     ("POST", "/settings"),
     ("POST", "/profile"),
+    ("POST", "/profile/time-zone"),
     ("POST", "/profile/password"),
     ("POST", "/profile/sessions/<int:session_id>/end"),
     ("DELETE", "/api/v1/me/sessions/<int:session_id>"),
