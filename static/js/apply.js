@@ -415,6 +415,7 @@ function promptCreated({ prompt }, replay) {
     list.prepend(card);
     const strip = document.getElementById("prompt-strip");
     if (strip) strip.hidden = false;
+    list.scrollLeft = 0; // on a phone the strip is a carousel: the new card is its first
     highlight(card);
   }
   if (replay || list) return;
