@@ -14,6 +14,7 @@ from board.csrf import csrf
 from board.db import Database, close_request_session, db_for_request
 from board.errorhandlers import register_error_handlers
 from board.i18n import init_i18n
+from board.image_store import store_for
 from board.inputs import init_inputs
 from board.mail import start_mail_sender
 from board.privacy import init_privacy
@@ -73,6 +74,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     app.config.update(config or {})
     app.extensions["board_settings"] = settings
     app.extensions["board_db"] = Database(settings.database_url)
+    app.extensions["board_image_store"] = store_for(settings)
     app.teardown_appcontext(close_request_session)
 
     init_i18n(app)

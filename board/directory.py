@@ -1,5 +1,5 @@
 """The people page: everyone on the task force with their department and role and what they
-work on now (the tasks they hold, their latest ideas), searchable by name, @handle or
+work on now (the tasks they hold, their latest ideas on the board), searchable by name, @handle or
 department.
 
 Who sees names is decided in one place (`privacy.sees_names`). A viewer who does not
@@ -37,7 +37,10 @@ def _matching(query, q: str):
 
 
 def _work_of(session: Session, ids: list[int]) -> tuple[dict, dict, dict]:
-    """Per person: the tasks they hold, their latest ideas, how many ideas in all."""
+    """Per person: the tasks they hold, their latest ideas, how many ideas in all. Only
+    ideas everyone reads on the board count: a withdrawn one has left it, and a hidden one's
+    title is withheld from everyone but its author and the facilitator."""
+    on_board = (Idea.author_id.in_(ids), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))
     tasks: dict[int, list[dict]] = defaultdict(list)
     for task in session.scalars(
         select(Task)
@@ -48,15 +51,13 @@ def _work_of(session: Session, ids: list[int]) -> tuple[dict, dict, dict]:
             tasks[task.claimed_by_id].append({"id": task.id, "title": task.title})
     counts = dict(
         session.execute(
-            select(Idea.author_id, func.count(Idea.id))
-            .where(Idea.author_id.in_(ids))
-            .group_by(Idea.author_id)
+            select(Idea.author_id, func.count(Idea.id)).where(*on_board).group_by(Idea.author_id)
         ).all()
     )
     ideas: dict[int, list[dict]] = defaultdict(list)
     for author_id, idea_id, title in session.execute(
         select(Idea.author_id, Idea.id, Idea.title)
-        .where(Idea.author_id.in_(ids))
+        .where(*on_board)
         .order_by(Idea.created_at.desc(), Idea.id.desc())
     ):
         if len(ideas[author_id]) < IDEAS_SHOWN:

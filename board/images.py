@@ -4,8 +4,9 @@ An upload is trusted for nothing it says about itself: not its name, not its Con
 Pillow reads the bytes; only PNG, JPEG, GIF and WebP pictures of at most MAX_BYTES and
 MAX_SIDE pixels a side are taken, and anything that also reads as HTML or script (a
 polyglot) is refused. What is stored is a fresh encoding of the pixels only (PNG, JPEG or
-WebP): no EXIF, no GPS position, no comments, nothing appended. Files live under the
-instance folder (`images/`); the database holds who uploaded what and where it is shown.
+WebP): no EXIF, no GPS position, no comments, nothing appended. The bytes live in the
+image store (board/image_store.py: `images/` in the instance folder, or an S3-compatible
+bucket); the database holds who uploaded what and where it is shown.
 
 An image belongs to the idea or comment whose text shows it (`![](/images/12)`), once
 that text is saved by the image's uploader. Whoever may read the board may see it, except
@@ -20,7 +21,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app, has_app_context
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 from sqlalchemy import select, update
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from board import clock, events, policy
 from board.errors import Invalid, NotFound
 from board.i18n import N_
+from board.image_store import DiskStore, ImageStore, current_store
 from board.limits import MAX_ID
 from models import Comment, Idea, Image
 
@@ -45,11 +46,11 @@ _ACTIVE_MARKERS = re.compile(
 IMAGE_PATH = re.compile(r"/images/(\d{1,10})\b")
 
 
-def image_folder() -> Path:
-    """Where the running app keeps image files: `images/` in its instance folder."""
-    if has_app_context() and "board_settings" in current_app.extensions:
-        return Path(current_app.extensions["board_settings"].instance_path) / "images"
-    raise RuntimeError("image_folder() needs the app")
+def _store(where: ImageStore | Path | None) -> ImageStore:
+    """The store to use: the app's, or one given (a folder means files in it)."""
+    if where is None:
+        return current_store()
+    return DiskStore(where) if isinstance(where, Path) else where
 
 
 def _refuse(message: str) -> Invalid:
@@ -123,15 +124,15 @@ def image_dict(image: Image) -> dict:
     }
 
 
-def upload_image(session: Session, actor, raw: bytes, folder: Path | None = None) -> dict:
+def upload_image(
+    session: Session, actor, raw: bytes, store: ImageStore | Path | None = None
+) -> dict:
     """Check, re-encode and keep an image for the caller; it is shown once a text uses it."""
     policy.require(actor, "image.upload")
     encoded = reencode(raw)
-    folder = folder or image_folder()
-    folder.mkdir(parents=True, exist_ok=True)
+    store = _store(store)
     name = f"{secrets.token_hex(16)}.{encoded.format}"
-    path = folder / name
-    path.write_bytes(encoded.data)
+    store.put(name, encoded.data, CONTENT_TYPES[encoded.format])
     image = Image(
         uploader_id=actor.id,
         format=encoded.format,
@@ -145,7 +146,7 @@ def upload_image(session: Session, actor, raw: bytes, folder: Path | None = None
     try:
         session.commit()
     except Exception:
-        path.unlink(missing_ok=True)
+        store.delete([name])
         raise
     return image_dict(image)
 
@@ -205,31 +206,31 @@ def images_of_comments(session: Session, comment_ids: list[int]) -> dict[int, li
     return found
 
 
-def drop_images_of_comment(session: Session, comment_id: int, folder: Path | None = None) -> None:
+def drop_images_of_comment(
+    session: Session, comment_id: int, store: ImageStore | Path | None = None
+) -> None:
     """A deleted comment's pictures go with its text: rows now, files after the commit."""
     rows = list(session.scalars(select(Image).where(Image.comment_id == comment_id)))
     if not rows:
         return
-    folder = folder or image_folder()
+    store = _store(store)
     names = [image.stored_name for image in rows]
     for image in rows:
         session.delete(image)
-    events.call_after_commit(session, _unlink_files, folder, names)
-
-
-def _unlink_files(folder: Path, names: list[str]) -> None:
-    for name in names:
-        (folder / name).unlink(missing_ok=True)
+    events.call_after_commit(session, store.delete, names)
 
 
 @dataclass(frozen=True)
 class StoredImage:
-    path: Path
+    data: bytes
     content_type: str
     filename: str
+    etag: str  # the stored name: a stored picture never changes
 
 
-def open_image(session: Session, viewer, image_id: int, folder: Path | None = None) -> StoredImage:
+def open_image(
+    session: Session, viewer, image_id: int, store: ImageStore | Path | None = None
+) -> StoredImage:
     """The file to send for /images/<id>: anyone who reads the board, except that a hidden
     idea's or comment's pictures are for its author and the facilitator only (404 else,
     as if it did not exist)."""
@@ -237,10 +238,15 @@ def open_image(session: Session, viewer, image_id: int, folder: Path | None = No
     image = session.get(Image, image_id) if 0 < image_id <= MAX_ID else None
     if image is None or not _visible(session, viewer, image):
         raise NotFound("No such image.", code="image_not_found")
-    path = (folder or image_folder()) / image.stored_name
-    if not path.is_file():
+    data = _store(store).get(image.stored_name)
+    if data is None:
         raise NotFound("No such image.", code="image_not_found")
-    return StoredImage(path, CONTENT_TYPES[image.format], f"image-{image.id}.{image.format}")
+    return StoredImage(
+        data,
+        CONTENT_TYPES[image.format],
+        f"image-{image.id}.{image.format}",
+        image.stored_name.split(".")[0],
+    )
 
 
 def _visible(session: Session, viewer, image: Image) -> bool:

@@ -141,7 +141,10 @@ def queue_password_reset(
 
 
 def _items(session: Session, user: User, rows: list[Notification]) -> list[dict]:
-    items = [notifications.notification_dict(row, user.language) for row in rows]
+    withheld = notifications.withheld_words(session, rows)
+    items = [
+        notifications.notification_dict(row, user.language, withheld.get(row.id)) for row in rows
+    ]
     return sorted(items, key=lambda i: i["id"])
 
 

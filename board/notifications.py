@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from board import clock, events, handles, policy
 from board.errors import Invalid, NotFound
 from board.i18n import N_, translate
+from board.ideas import hidden_dict
+from board.moderation import REASON_LABELS
 from board.realtime import NAMESPACE, socketio
 from models import (
     NOTIFICATION_KINDS,
@@ -59,6 +61,13 @@ TEXTS = {
     "claim_expiring": N_("Your claim on “%(task)s” runs out soon; renew it to keep it"),
 }
 SOMEONE = N_("Someone")
+# What a notification says instead of the words of a hidden idea or comment (the same
+# sentences the board shows in their place), and of a deleted comment.
+HIDDEN_IDEA_TEXT = N_("This notification is about an idea that is hidden now.")
+HIDDEN_IDEA_TITLE = N_("A hidden idea")
+HIDDEN_BY_FACILITATOR = N_("Hidden by the facilitator: %(reason)s")
+HIDDEN_BY_FLAGS = N_("Hidden after flags from several departments: %(reason)s")
+DELETED_COMMENT = N_("Deleted by its author.")
 
 
 # ---- following ------------------------------------------------------------------------
@@ -171,7 +180,10 @@ def notify(
     session.add_all(rows)
     session.flush()
     languages = {person.id: person.language for person in people}
-    pushes = [(row.user_id, notification_dict(row, languages.get(row.user_id))) for row in rows]
+    withheld = _withheld_at_once(session, idea_id, comment_id)
+    pushes = [
+        (row.user_id, notification_dict(row, languages.get(row.user_id), withheld)) for row in rows
+    ]
     events.call_after_commit(session, _after_commit, pushes)
     return rows
 
@@ -433,6 +445,63 @@ events.add_recorder(on_event)
 # ---- reading ----------------------------------------------------------------------------
 
 
+def withheld_words(session: Session, rows: list[Notification]) -> dict[int, dict]:
+    """Per notification whose idea or comment is hidden (or whose comment was deleted) now:
+    why, so that its text is not shown. Read when shown, so showing it again restores it.
+    Two queries at most, whatever the number of rows."""
+    idea_ids = {row.idea_id for row in rows if row.idea_id is not None}
+    comment_ids = {row.comment_id for row in rows if row.comment_id is not None}
+    hidden_ideas = {
+        idea.id: hidden_dict(idea)
+        for idea in (
+            session.scalars(select(Idea).where(Idea.id.in_(idea_ids), Idea.hidden_at.is_not(None)))
+            if idea_ids
+            else []
+        )
+    }
+    gone_comments = {
+        comment.id: {"hidden": hidden_dict(comment), "deleted": comment.deleted_at is not None}
+        for comment in (
+            session.scalars(
+                select(Comment).where(
+                    Comment.id.in_(comment_ids),
+                    (Comment.hidden_at.is_not(None)) | (Comment.deleted_at.is_not(None)),
+                )
+            )
+            if comment_ids
+            else []
+        )
+    }
+    withheld: dict[int, dict] = {}
+    for row in rows:
+        if row.idea_id in hidden_ideas:
+            withheld[row.id] = {"what": "idea", "hidden": hidden_ideas[row.idea_id]}
+        elif row.comment_id in gone_comments:
+            withheld[row.id] = {"what": "comment", **gone_comments[row.comment_id]}
+    return withheld
+
+
+def _withheld_at_once(session: Session, idea_id: int | None, comment_id: int | None):
+    """`withheld_words` for one new notification (its author may edit a hidden idea, and
+    the mentions in it are told): the rows are usually in the session already."""
+    idea = session.get(Idea, idea_id) if idea_id is not None else None
+    if idea is not None and idea.hidden_at is not None:
+        return {"what": "idea", "hidden": hidden_dict(idea)}
+    comment = session.get(Comment, comment_id) if comment_id is not None else None
+    if comment is not None and (comment.hidden_at or comment.deleted_at) is not None:
+        hidden = hidden_dict(comment)
+        return {"what": "comment", "hidden": hidden, "deleted": comment.deleted_at is not None}
+    return None
+
+
+def hidden_line(hidden: dict, language: str | None) -> str:
+    """Why something is hidden, as the board says it."""
+    if hidden.get("by") == "flags":
+        label = REASON_LABELS.get(hidden.get("reason") or "", REASON_LABELS["other"])
+        return translate(HIDDEN_BY_FLAGS, language, reason=translate(label, language))
+    return translate(HIDDEN_BY_FACILITATOR, language, reason=hidden.get("reason") or "")
+
+
 def notification_text(row: Notification, language: str | None) -> str:
     data = row.data or {}
     key = row.kind
@@ -470,8 +539,14 @@ def notification_url(row: Notification) -> str:
     return "/notifications"
 
 
-def notification_dict(row: Notification, language: str | None) -> dict:
+def notification_dict(
+    row: Notification, language: str | None, withheld: dict | None = None
+) -> dict:
+    """One notification for its reader. `withheld` (from `withheld_words`): its idea or
+    comment is hidden or deleted now, and none of its words are shown, to anyone."""
     data = row.data or {}
+    if withheld is not None:
+        return _withheld_dict(row, language, withheld)
     return {
         "id": row.id,
         "kind": row.kind,
@@ -486,7 +561,19 @@ def notification_dict(row: Notification, language: str | None) -> dict:
         # Extensions: what the inbox groups by, and a short excerpt of what was said.
         "idea_title": data.get("title") or None if row.idea_id is not None else None,
         "excerpt": data.get("excerpt"),
+        "hidden": None,
     }
+
+
+def _withheld_dict(row: Notification, language: str | None, withheld: dict) -> dict:
+    shown = notification_dict(row, language)
+    hidden = withheld.get("hidden")
+    if withheld["what"] == "idea":
+        # Its title is in the sentence, its words (or a comment's on it) in the excerpt.
+        shown["text"] = translate(HIDDEN_IDEA_TEXT, language)
+        shown["idea_title"] = translate(HIDDEN_IDEA_TITLE, language)
+    reason = hidden_line(hidden, language) if hidden else translate(DELETED_COMMENT, language)
+    return {**shown, "excerpt": reason, "hidden": hidden}
 
 
 def unread_count(session: Session, user: User) -> int:
@@ -527,8 +614,9 @@ def list_notifications(
     rows = session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
+    withheld = withheld_words(session, rows)
     return {
-        "items": [notification_dict(row, language) for row in rows],
+        "items": [notification_dict(row, language, withheld.get(row.id)) for row in rows],
         "unread": unread_count(session, viewer),
         "next_cursor": str(rows[-1].id) if more and rows else None,
     }

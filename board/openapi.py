@@ -588,7 +588,10 @@ SCHEMAS: dict[str, dict] = {
                                 ["id", "title"], {"id": INT_ID, "title": {"type": "string"}}
                             ),
                         },
-                        "ideas_count": {"type": "integer"},
+                        "ideas_count": {
+                            "type": "integer",
+                            "description": "Their ideas on the board: withdrawn and hidden ones are not counted or listed.",
+                        },
                     },
                 ),
             },
@@ -727,6 +730,28 @@ SCHEMAS: dict[str, dict] = {
             "url": {"type": "string", "description": "Where on the board it happened."},
             "created_at": TIME,
             "read_at": TIME_OR_NULL,
+            "idea_title": {"type": ["string", "null"]},
+            "excerpt": {
+                "type": ["string", "null"],
+                "description": "A short excerpt of what was said. While the idea or comment "
+                "it quotes is hidden, why it is hidden instead (and the text names no title); "
+                "a deleted comment's excerpt says that it was deleted.",
+            },
+            "hidden": {
+                "description": "Set while the idea or comment this notification quotes is "
+                "hidden: why, by whom (facilitator or flags) and when; null otherwise.",
+                "oneOf": [
+                    obj(
+                        ["reason", "by", "at"],
+                        {
+                            "reason": {"type": "string"},
+                            "by": {"type": "string", "enum": ["facilitator", "flags"]},
+                            "at": TIME,
+                        },
+                    ),
+                    {"type": "null"},
+                ],
+            },
         },
     ),
     "NotificationPage": obj(

@@ -151,6 +151,33 @@ def _smtp_url(raw: str | None) -> str | None:
     return raw
 
 
+def _image_s3(env: dict[str, str]) -> dict:
+    """S3-compatible image storage: on when BOARD_IMAGE_S3_BUCKET is set (else images stay
+    on disk under the instance folder). Keys may be left out where the machine has its own
+    credentials (an instance role); a key without its secret is a mistake."""
+    bucket = (env.get("BOARD_IMAGE_S3_BUCKET") or "").strip() or None
+    endpoint = (env.get("BOARD_IMAGE_S3_ENDPOINT") or "").strip().rstrip("/") or None
+    access_key = (env.get("BOARD_IMAGE_S3_ACCESS_KEY") or "").strip() or None
+    secret_key = env.get("BOARD_IMAGE_S3_SECRET_KEY") or None
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise SettingsError("BOARD_IMAGE_S3_ENDPOINT must start with http:// or https://")
+    if bool(access_key) != bool(secret_key):
+        raise SettingsError(
+            "BOARD_IMAGE_S3_ACCESS_KEY and BOARD_IMAGE_S3_SECRET_KEY go together: set both or neither"
+        )
+    if (endpoint or access_key) and not bucket:
+        raise SettingsError("S3 image storage needs BOARD_IMAGE_S3_BUCKET")
+    prefix = (env.get("BOARD_IMAGE_S3_PREFIX") or "images/").lstrip("/")
+    return {
+        "image_s3_bucket": bucket,
+        "image_s3_endpoint": endpoint,
+        "image_s3_access_key": access_key,
+        "image_s3_secret_key": secret_key,
+        "image_s3_region": (env.get("BOARD_IMAGE_S3_REGION") or "").strip() or "us-east-1",
+        "image_s3_prefix": prefix,
+    }
+
+
 def _message_queue(raw: str | None) -> str | None:
     if not raw:
         return None
@@ -252,6 +279,13 @@ class Settings:
     min_group_size: int = 3
     # Days private nudges, notifications and private events are kept.
     retention_days: int = 365
+    # Images in an S3-compatible bucket (BOARD_IMAGE_S3_*) instead of instance/images/.
+    image_s3_bucket: str | None = None
+    image_s3_endpoint: str | None = None
+    image_s3_access_key: str | None = None
+    image_s3_secret_key: str | None = field(default=None, repr=False)
+    image_s3_region: str = "us-east-1"
+    image_s3_prefix: str = "images/"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -291,6 +325,7 @@ class Settings:
             observers_see_names=_bool(env, "BOARD_OBSERVERS_SEE_NAMES", True),
             min_group_size=_int(env, "BOARD_MIN_GROUP_SIZE", 3, minimum=1),
             retention_days=_int(env, "BOARD_RETENTION_DAYS", 365, minimum=1),
+            **_image_s3(env),
         )
 
     @property

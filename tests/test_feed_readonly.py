@@ -119,6 +119,7 @@ PERSONAL = {
     ("POST", "/profile"),
     ("POST", "/profile/time-zone"),
     ("POST", "/profile/password"),
+    ("POST", "/profile/erase"),  # erasing oneself, as DELETE /api/v1/me
     ("POST", "/profile/sessions/<int:session_id>/end"),
     ("DELETE", "/api/v1/me/sessions/<int:session_id>"),
     ("POST", "/api/v1/me/password"),

@@ -5,22 +5,28 @@ message), so a status says nothing about whether it worked. Each row below posts
 that would succeed for the right person and names the roles whose post must change the
 board; for every other role the whole database must stay exactly as it was.
 `test_every_page_form_has_a_row` walks the URL map, so a new form cannot skip the table.
+
+The board the forms aim at (people of every role logged in, one of everything) is built
+once per module; each case gets its own copy of that database file and its own app.
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from board import clock, invites, webhooks
+from board import clock, create_app, invites, webhooks
 from board import ideas as idea_service
 from board import nudges as nudge_service
 from board import prompts as prompt_service
 from board import tasks as task_service
+from board.settings import Settings
 from models import Base, LoginSession, User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, JsonClient, People, make_people
 
 ROLES = ("member", "other_member", "facilitator", "observer")
 EVERYONE = frozenset(ROLES)
@@ -130,6 +136,13 @@ FORMS = [
         MARA,
         note="Mara's session on her phone",
     ),
+    Form(
+        "/profile/erase",
+        "/profile/erase",
+        {"password": PASSWORD, "confirm": "1"},
+        EVERYONE,
+        note="each erases only themselves",
+    ),
     Form("/feed/token", "/feed/token", {}, EVERYONE),
     Form("/calendar/token", "/calendar/token", {}, EVERYONE),
     Form("/logout", "/logout", {}, EVERYONE),
@@ -179,10 +192,19 @@ def changed_tables(before: dict, after: dict) -> list[str]:
     return [name for name in before if before[name] != after[name]]
 
 
-@pytest.fixture
-def things(app, people_):
+@dataclass(frozen=True)
+class BoardTemplate:
+    """The board every case starts from, saved once per module: a database file and the
+    cookies and CSRF tokens of each role's login in it."""
+
+    path: Path
+    cookies: dict[str, list[dict]]
+    csrf_tokens: dict[str, str]
+    ids: dict[str, int]
+
+
+def make_things(app, people_: People) -> dict[str, int]:
     """One of everything a form can aim at, made through the services."""
-    clients = {role: people_.client(role) for role in ROLES}
     with app.extensions["board_db"].Session() as session:
         mara = session.get(User, people_.user("member").id)
         sam = session.get(User, people_.user("facilitator").id)
@@ -208,7 +230,7 @@ def things(app, people_):
         )
         session.add(phone)
         session.commit()
-        ids = {
+        return {
             "idea": idea["id"],
             "task": task["id"],
             "claimed": claimed["id"],
@@ -222,7 +244,71 @@ def things(app, people_):
             "comment": comment["id"],
             "done": done["id"],
         }
-    return clients, ids
+
+
+@pytest.fixture(scope="module")
+def board_template(sqlite_template, tmp_path_factory) -> BoardTemplate:
+    """People of every role logged in and one of everything, built once per module (the
+    156 cases each start from a copy of this file instead of building it again)."""
+    workdir = tmp_path_factory.mktemp("form-effects")
+    path = workdir / "board.sqlite3"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(
+        instance_path=workdir / "instance",
+        database_url=f"sqlite:///{path}",
+        secret_key="test-secret",
+        claim_limit=5,
+        testing=True,
+    )
+    app = create_app({"TESTING": True}, settings=settings)
+    try:
+        people_ = make_people(app)
+        clients = {role: people_.client(role) for role in ROLES}
+        ids = make_things(app, people_)
+    finally:
+        app.extensions["board_db"].dispose()  # the last connection folds the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return BoardTemplate(
+        path,
+        {role: saved_cookies(client.client) for role, client in clients.items()},
+        {role: client.csrf_token for role, client in clients.items()},
+        ids,
+    )
+
+
+def saved_cookies(client) -> list[dict]:
+    """A test client's cookies (werkzeug lists them only on the client's _cookies)."""
+    return [
+        {
+            "key": cookie.decoded_key,
+            "value": cookie.decoded_value,
+            "domain": cookie.domain,
+            "origin_only": cookie.origin_only,
+            "path": cookie.path,
+        }
+        for cookie in client._cookies.values()
+    ]
+
+
+@pytest.fixture
+def database_url(board_template, tmp_path) -> str:
+    """Each case on its own copy of the module's board."""
+    path = tmp_path / "board.sqlite3"
+    shutil.copy(board_template.path, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def things(app, board_template):
+    """Each role's client, logged in (the template's login), and the ids of the things."""
+    clients = {}
+    for role in ROLES:
+        client = JsonClient(app.test_client())
+        for cookie in board_template.cookies[role]:
+            client.client.set_cookie(**cookie)
+        client.csrf_token = board_template.csrf_tokens[role]
+        clients[role] = client
+    return clients, board_template.ids
 
 
 def page_form_rules(app) -> set[str]:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from board import clock, notifications
 from board.scheduler import advance_phases
 from models import Notification, User
-from tests.conftest import BOTH_DATABASES
+from tests.conftest import BOTH_DATABASES, PASSWORD, JsonClient, make_user
 from tests.realtime_helpers import connect, received
 
 
@@ -417,3 +417,87 @@ def test_the_notification_event_reaches_only_its_recipient(app, member, other_me
     assert [n["kind"] for n in received(sockets["sam"], "notification")] == ["mention"]
     assert received(sockets["ivan"], "notification") == []
     assert to_mara[0] == inbox(member)["items"][0]
+
+
+# ---- hidden ideas and comments --------------------------------------------------------------
+
+
+def _inbox_page(client) -> str:
+    return client.client.get("/notifications").get_data(as_text=True)
+
+
+def test_a_hidden_idea_leaves_no_words_in_anyones_notifications(
+    app, member, other_member, facilitator
+):
+    idea = post_idea(member, "Launch on 4 May", "@ivan the date is 4 May, @sam knows")
+    facilitator.post(f"ideas/{idea['id']}/comments", json={"body": "4 May works for the reel"})
+    hidden = facilitator.put(f"ideas/{idea['id']}/hidden", json={"reason": "confidential date"})
+    assert hidden.status_code == 200
+    for reader in (other_member, facilitator, member):
+        for item in inbox(reader)["items"]:
+            shown = " ".join(str(item[k]) for k in ("text", "idea_title", "excerpt"))
+            assert "4 May" not in shown, (reader.user["handle"], item)
+            assert item["text"] == "This notification is about an idea that is hidden now."
+            assert item["excerpt"] == "Hidden by the facilitator: confidential date"
+            assert item["hidden"]["reason"] == "confidential date"
+        page = _inbox_page(reader)
+        assert "4 May" not in page
+    assert "Hidden by the facilitator: confidential date" in _inbox_page(other_member)
+    # Shown again: the notifications read as they did.
+    facilitator.delete(f"ideas/{idea['id']}/hidden")
+    texts = {i["text"]: i for i in inbox(other_member)["items"]}
+    mention = texts["Mara mentioned you in “Launch on 4 May”"]
+    assert "4 May" in mention["excerpt"] and mention["hidden"] is None
+    assert texts["Sam commented on “Launch on 4 May”"]["excerpt"] == "4 May works for the reel"
+    assert "Launch on 4 May" in _inbox_page(other_member)
+
+
+def test_a_hidden_comment_leaves_its_words_out_of_the_notifications(
+    member, other_member, facilitator
+):
+    idea = post_idea(member, "Booth reel")
+    said = facilitator.post(
+        f"ideas/{idea['id']}/comments", json={"body": "@ivan the supplier is Acme, 40% off"}
+    ).get_json()
+    assert {i["kind"] for i in inbox(member)["items"]} == {"comment"}
+    facilitator.put(f"comments/{said['id']}/hidden", json={"reason": "a supplier's prices"})
+    for reader in (member, other_member):
+        (item,) = inbox(reader)["items"]
+        assert "Acme" not in item["excerpt"] and "Acme" not in _inbox_page(reader)
+        assert item["excerpt"] == "Hidden by the facilitator: a supplier's prices"
+        assert item["idea_title"] == "Booth reel"  # the idea itself is not hidden
+    assert "Hidden by the facilitator: a supplier&#39;s prices" in _inbox_page(member)
+    facilitator.delete(f"comments/{said['id']}/hidden")
+    (item,) = inbox(other_member)["items"]
+    assert "Acme" in item["excerpt"] and item["hidden"] is None
+
+
+def test_a_comment_hidden_by_flags_and_a_deleted_one_say_so_in_the_readers_language(
+    app, member, other_member, facilitator
+):
+    idea = post_idea(member, "Booth reel")
+    flagged = facilitator.post(
+        f"ideas/{idea['id']}/comments", json={"body": "Off topic rant about parking"}
+    ).get_json()
+    deleted = facilitator.post(
+        f"ideas/{idea['id']}/comments", json={"body": "Typo-laden first try"}
+    ).get_json()
+    make_user(app, "petra", "member", "PR")
+    petra = JsonClient(app.test_client()).login("petra@example.com", PASSWORD)
+    for flagger in (member, other_member, petra):  # three departments hide it
+        answer = flagger.post(f"comments/{flagged['id']}/flags", json={"reason": "off_topic"})
+        assert answer.status_code in (200, 201), answer.get_json()
+    assert facilitator.delete(f"comments/{deleted['id']}").status_code in (200, 204)
+    member.patch("me", json={"language": "de"})
+    items = {i["url"]: i for i in inbox(member)["items"]}
+    flagged_item = items[f"/ideas/{idea['id']}#comment-{flagged['id']}"]
+    deleted_item = items[f"/ideas/{idea['id']}#comment-{deleted['id']}"]
+    assert (
+        flagged_item["excerpt"]
+        == "Ausgeblendet nach Meldungen aus mehreren Abteilungen: gehört nicht hierher"
+    )
+    assert flagged_item["hidden"]["by"] == "flags"
+    assert deleted_item["excerpt"] == "Von der Person gelöscht, die ihn geschrieben hat."
+    assert deleted_item["hidden"] is None
+    page = _inbox_page(member)
+    assert "parking" not in page and "Typo-laden" not in page

@@ -126,3 +126,22 @@ def test_renaming_oneself_away_from_a_shared_name_ends_the_handle(two_annas, mem
     first.patch("me", json={"display_name": "Anna Schmidt"})
     idea = second.post("ideas", json={"title": "Alone now", "body": ""}).get_json()
     assert idea["author"]["name_shared"] is False
+
+
+def test_withdrawn_and_hidden_ideas_are_not_among_a_persons_ideas(
+    member, other_member, facilitator
+):
+    kept = member.post("ideas", json={"title": "Booth reel", "body": "B"}).get_json()
+    gone = member.post("ideas", json={"title": "Withdrawn teaser", "body": "B"}).get_json()
+    secret = member.post("ideas", json={"title": "Launch on 4 May", "body": "B"}).get_json()
+    assert member.post(f"ideas/{gone['id']}/withdraw").status_code == 200
+    hidden = facilitator.put(f"ideas/{secret['id']}/hidden", json={"reason": "confidential"})
+    assert hidden.status_code == 200
+    team = {p["display_name"]: p for p in other_member.get("directory").get_json()["items"]}
+    assert team["Mara"]["ideas"] == [{"id": kept["id"], "title": "Booth reel"}]
+    assert team["Mara"]["ideas_count"] == 1
+    page = other_member.client.get("/people").get_data(as_text=True)
+    assert "Booth reel" in page
+    assert "Withdrawn teaser" not in page and "Launch on 4 May" not in page
+    found = other_member.client.get("/people?q=mara").get_data(as_text=True)
+    assert "Withdrawn teaser" not in found

@@ -161,6 +161,41 @@ def test_erasing_myself_with_my_password(app, people_, busy_board, role):
     assert again.status_code == 401
 
 
+def _erase_on_profile(client, data: dict):
+    form = {"csrf_token": client.csrf_token, **data}
+    return client.client.post("/profile/erase", data=form, follow_redirects=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_erasing_myself_on_my_profile_page(app, people_, busy_board, role):
+    user = people_.user(role)
+    client = people_.client(role)
+    assert 'action="/profile/erase"' in client.client.get("/profile").get_data(as_text=True)
+    # Not ticked, or the wrong password: nothing happens, and the page says why.
+    unticked = _erase_on_profile(client, {"password": PASSWORD})
+    assert "Tick the box" in unticked.get_data(as_text=True)
+    wrong = _erase_on_profile(client, {"password": "not-my-password", "confirm": "1"})
+    assert "This is not your password." in wrong.get_data(as_text=True)
+    assert client.get("me").status_code == 200
+    with session_of(app) as session:
+        assert session.get(User, user.id).erased_at is None
+
+    erased = _erase_on_profile(client, {"password": PASSWORD, "confirm": "1"})
+    assert erased.request.path == "/login"
+    assert "Your account is erased." in erased.get_data(as_text=True)
+    assert_erased(app, user.id, user.display_name, user.email, user.handle)
+    assert client.get("me").status_code == 401
+    again = JsonClient(app.test_client()).post(
+        "auth/login", json={"email": user.email, "password": PASSWORD}
+    )
+    assert again.status_code == 401
+    # What they wrote stays, under "former member".
+    if role == "member":
+        reader = people_.client("other_member")
+        idea = reader.get(f"ideas/{busy_board['mine']['id']}").get_json()
+        assert idea["title"] == "Booth reel" and idea["author"]["display_name"] != "Mara"
+
+
 @BOTH_DATABASES
 def test_erasure_keeps_content_and_tallies_and_opens_held_tasks(app, people_, busy_board):
     ivan = people_.client("other_member")

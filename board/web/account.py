@@ -1,4 +1,5 @@
-"""My account as pages: /profile (name, department, language, password, sessions),
+"""My account as pages: /profile (name, department, language, password, sessions, erasing
+the account),
 /forgot-password (a reset link by e-mail, when mail is set up) and /reset-password/<token>
 (that link, or the one IT makes with `flask users reset-password`)."""
 
@@ -8,14 +9,19 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask import session as cookie_session
 from flask_login import current_user
 
-from board import accounts, clock, mail, people
+from board import accounts, clock, mail, people, personal_data
 from board.db import db_for_request
 from board.errors import BoardError
 from board.i18n import _, time_zone_names
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import limit_reset_requests
 from board.requests import board_settings
-from board.security import end_other_session, start_session
+from board.security import (
+    end_current_session,
+    end_other_session,
+    login_age_seconds,
+    start_session,
+)
 from board.web import web
 from board.web.common import flash_refusal, form_id, form_text, login_page, refused_form
 
@@ -107,6 +113,29 @@ def end_session(session_id: int):
         end_other_session(board_sid)
         flash(_("That session has ended."), "info")
     return redirect(url_for("web.profile"))
+
+
+@web.post("/profile/erase")
+@login_page
+def erase_account():
+    """Erase my account (the same erasure as DELETE /api/v1/me): the box ticked, and my
+    password typed (or, for a company account, a company login of the last ten minutes)."""
+    session, me = _me()
+    if request.form.get("confirm") != "1":
+        flash(_("Tick the box to confirm that your account is to be erased."), "error")
+        return redirect(url_for("web.profile") + "#erase-title")
+    company_login = login_age_seconds() if cookie_session.get("oidc") else None
+    try:
+        personal_data.confirm_erasure(
+            me, form_text("password", PASSWORD_MAX) or None, company_login
+        )
+    except BoardError as refusal:
+        flash_refusal(refusal)
+        return redirect(url_for("web.profile") + "#erase-title")
+    end_current_session()
+    personal_data.erase_person(session, me)
+    flash(_("Your account is erased. Your ideas and comments stay as “former member”."), "info")
+    return redirect(url_for("web.login"))
 
 
 @web.get("/forgot-password")

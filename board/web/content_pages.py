@@ -4,6 +4,8 @@ flags) and the image files themselves. Post/Redirect/Get; refusals become flash 
 
 from __future__ import annotations
 
+import io
+
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
@@ -177,7 +179,14 @@ IMAGE_HEADERS = {
 @login_page
 def image_file(image_id: int):
     stored = images.open_image(db_for_request(), current_user, image_id)
-    response = send_file(stored.path, mimetype=stored.content_type, conditional=True, etag=True)
+    # The board answers with the bytes whichever store holds them (never a redirect to a
+    # bucket): same login check, same headers.
+    response = send_file(
+        io.BytesIO(stored.data),
+        mimetype=stored.content_type,
+        conditional=True,
+        etag=stored.etag,
+    )
     response.headers.update(IMAGE_HEADERS)
     response.headers["Content-Disposition"] = f'inline; filename="{stored.filename}"'
     return response

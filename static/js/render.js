@@ -323,8 +323,30 @@ export function newComment(comment) {
   field(item, "mentor").hidden = !comment.is_mentor_note;
   // body_html is sanitized on the server (markdown-it without raw HTML, then nh3).
   field(item, "body").innerHTML = comment.body_html;
+  fillCommentControls(item, comment);
   fillCommentState(item, comment);
   return item;
+}
+
+/** The controls of a live comment, as the server renders them for a loaded one: edit and
+ *  delete for its author, flag for everyone else taking part, hide for the facilitator.
+ *  The template has them all for comment 0; the ones that do not apply go. */
+function fillCommentControls(item, comment) {
+  const controls = item.querySelector(".comment-controls");
+  if (!controls) return;
+  const mine = comment.author?.id === me.id;
+  for (const part of controls.querySelectorAll("[data-show-when]")) {
+    const keep = part.dataset.showWhen === "own" ? mine : !mine && !comment.hidden;
+    if (!keep) part.remove();
+  }
+  for (const form of controls.querySelectorAll("form")) {
+    form.setAttribute("action", form.getAttribute("action").replace("/comments/0/", `/comments/${comment.id}/`));
+  }
+  const ours = (value) => value.replace(/^comment-0-/, `comment-${comment.id}-`);
+  for (const element of controls.querySelectorAll("[id^='comment-0-']")) element.id = ours(element.id);
+  for (const label of controls.querySelectorAll("label[for^='comment-0-']")) label.htmlFor = ours(label.htmlFor);
+  const body = controls.querySelector("textarea[name=body]");
+  if (body) body.value = comment.body || "";
 }
 
 /** Edited, deleted or hidden: the marks and placeholder of a comment already shown. */
@@ -340,4 +362,8 @@ export function fillCommentState(item, comment) {
       : comment.hidden ? hiddenLine(comment.hidden) : "";
   }
   if (comment.deleted) item.querySelector(".comment-controls")?.remove();
+  // A hidden comment takes no flags (as on a loaded page); its author edits the words it has now.
+  if (comment.hidden) item.querySelector(".flag-details")?.remove();
+  const body = item.querySelector(".comment-controls textarea[name=body]");
+  if (body && !comment.hidden && typeof comment.body === "string") body.value = comment.body;
 }

@@ -67,7 +67,7 @@ def test_a_challenge_arriving_live_shows_its_deadline_and_rules(
     assert live["title"], "the exact deadline is in the card's tooltip"
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     box = card.bounding_box()  # in view, not scrolled away in the phone's carousel
-    assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"]
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
 
     page.reload()
     loaded = page.locator(f'#strip-list .strip-card[data-prompt-id="{challenge["id"]}"]').evaluate(
