@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 export BOARD_PORT ?= 5000
 # One pytest-xdist worker per core; a test module stays on one worker (its servers start once).
-PYTEST_WORKERS ?= -n auto --dist loadscope
+# Modules go out longest first (tests/conftest.py orders them), not xdist's most-tests-first.
+PYTEST_WORKERS ?= -n auto --dist loadscope --no-loadscope-reorder
 
 .PHONY: run test setup setup-dev migrate demo serve lint format bench bench-lists browser-deps clean messages translations
 

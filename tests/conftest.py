@@ -12,10 +12,14 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
+from flask import Flask
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.util import LRUCache
 from werkzeug.routing.rules import Rule
 
 from board import clock, create_app
+from board import db as board_db
 from board.settings import Settings
 from models import Base
 
@@ -65,7 +69,7 @@ def service_or_skip(name: str, check) -> None:
         pytest.skip(f"{name} not reachable: {exc}")
 
 
-# ---- a cheaper app factory --------------------------------------------------------------
+# ---- cheaper apps -----------------------------------------------------------------------
 # Nearly every test builds its own app, and for url_for werkzeug compiles two Python
 # functions per route when the route is added (about 70 ms of CPU per app for the board's
 # ~150 routes: most of what create_app costs). A builder depends only on the route's shape
@@ -97,6 +101,76 @@ def shared_route_builder(rule: Rule, append_unknown: bool = True):
 
 
 Rule._compile_builder = shared_route_builder
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Jinja compiles every template again for each app (each has its own environment):
+    the tests keep the compiled code of a template in memory, keyed by its name and the
+    checksum of its source, for every app of the process (Jinja's own bytecode cache, as
+    its documentation describes for a memcached one). Every app configures Jinja the same
+    way; tests/test_harness.py checks the cached code is what a fresh compile gives."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": TEMPLATE_CODE}
+
+
+def _sqlite_dialect():
+    engine = create_engine("sqlite://")
+    with engine.connect():  # the dialect reads the SQLite version on its first connection
+        pass
+    return engine.dialect
+
+
+# SQLAlchemy caches a compiled statement per engine and dialect, and each test's app makes
+# a new engine, so every test compiled each statement it ran again (about a quarter of a
+# typical test's CPU). The tests' SQLite engines share one dialect and one cache: they are
+# configured identically (board.db.make_engine), and the key still holds the dialect.
+SQLITE_DIALECT = _sqlite_dialect()
+SQLITE_STATEMENTS = LRUCache(5000)
+_make_engine = board_db.make_engine
+
+
+def make_engine_sharing_statements(url: str, **kwargs):
+    engine = _make_engine(url, **kwargs)
+    if type(engine.dialect) is type(SQLITE_DIALECT):
+        engine.dialect = SQLITE_DIALECT
+        engine._compiled_cache = SQLITE_STATEMENTS
+    return engine
+
+
+board_db.make_engine = make_engine_sharing_statements
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The longest modules first: those that start real server processes (`slow`, the
+    fault tests among them first: single tests of minutes), then the browser modules, then
+    the rest by their number of tests.
+
+    `make test` gives pytest-xdist whole modules in this order (`--dist loadscope
+    --no-loadscope-reorder`). xdist's own order (most tests first) left the one-test
+    modules of minutes for last, where one worker ran them alone while the other idled."""
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def longest_first(module: list) -> tuple:
+        def marked(name: str) -> bool:
+            return any(item.get_closest_marker(name) for item in module)
+
+        return (not marked("slow"), not marked("faults"), not marked("browser"), -len(module))
+
+    items[:] = [item for module in sorted(modules.values(), key=longest_first) for item in module]
 
 
 @pytest.fixture(scope="session")

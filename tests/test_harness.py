@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.conftest import WERKZEUG_COMPILE_BUILDER, shared_route_builder
+from sqlalchemy import create_engine
+
+from tests.conftest import (
+    SQLITE_DIALECT,
+    SQLITE_STATEMENTS,
+    TEMPLATE_CODE,
+    WERKZEUG_COMPILE_BUILDER,
+    shared_route_builder,
+)
 
 
 def test_shared_route_builders_are_the_code_werkzeug_compiles_for_every_route(app):
@@ -22,3 +30,29 @@ def test_every_route_builds_the_url_werkzeugs_own_builder_builds(app):
         own = WERKZEUG_COMPILE_BUILDER(rule, True).__get__(rule, None)
         assert rule._build_unknown(**values, page="2") == own(**values, page="2"), rule.rule
         assert rule._build(**values) == own(**values), rule.rule
+
+
+def test_shared_template_code_is_what_jinja_compiles_for_every_template(app):
+    env = app.jinja_env
+    assert env.bytecode_cache is TEMPLATE_CODE
+    names = env.list_templates()
+    assert "board.html" in names
+    for name in names:
+        env.get_template(name)  # compiled once, or taken from the shared code
+        source, filename, _uptodate = env.loader.get_source(env, name)
+        bucket = TEMPLATE_CODE.get_bucket(env, name, filename, source)
+        assert bucket.code == env.compile(source, name, filename), name
+
+
+def test_test_engines_share_one_dialect_configured_as_their_own(app):
+    engine = app.extensions["board_db"].engine
+    assert engine.dialect is SQLITE_DIALECT
+    assert engine._compiled_cache is SQLITE_STATEMENTS
+    own = create_engine(engine.url)
+    with own.connect():
+        pass
+    simple = (str, int, float, bool, tuple, frozenset, type(None))
+    settings = {k: v for k, v in vars(own.dialect).items() if isinstance(v, simple)}
+    assert len(settings) > 10
+    assert {k: getattr(SQLITE_DIALECT, k) for k in settings} == settings
+    own.dispose()

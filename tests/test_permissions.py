@@ -12,6 +12,7 @@ import io
 import itertools
 import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from PIL import Image as PILImage
@@ -698,8 +699,12 @@ class Board:
     app: object
     user_ids: dict[str, int]
     counter: itertools.count
+    path: Path
+    template: Path | None = None
+    targets: dict[str, int] = field(default_factory=dict)
 
     def client(self, role: str) -> JsonClient:
+        """A new login (after fresh_targets: restoring the board ends the logins before it)."""
         client = JsonClient(self.app.test_client())
         if role != "anonymous":
             client.login(EMAILS[role])
@@ -707,7 +712,17 @@ class Board:
 
     def fresh_targets(self) -> dict[str, int]:
         """An idea by member, an open task, a task member holds, an open question with an
-        idea answering it, and a nudge to member: new for every case."""
+        idea answering it, and a nudge to member: the board as the module built it, put
+        back for every case (a copy of its database file; the app stays)."""
+        database = self.app.extensions["board_db"]
+        database.dispose()
+        # The last connection closed folds the WAL into the file and removes it: with a
+        # connection still open somewhere, copying over the file would corrupt the board.
+        assert not self.path.with_name(self.path.name + "-wal").exists()
+        shutil.copy(self.template, self.path)
+        return dict(self.targets)
+
+    def make_targets(self) -> dict[str, int]:
         with self.app.extensions["board_db"].Session() as session:
             author = session.get(User, self.user_ids["member"])
             idea = idea_service.create_idea(session, author, "Target", "body")
@@ -796,7 +811,12 @@ def board(sqlite_template, tmp_path_factory) -> Board:
         ).id
         for role, (name, department) in people.items()
     }
-    yield Board(app, user_ids, itertools.count())
+    board = Board(app, user_ids, itertools.count(), path)
+    board.targets = board.make_targets()
+    app.extensions["board_db"].dispose()
+    board.template = path.with_name("template.sqlite3")
+    shutil.copy(path, board.template)
+    yield board
     app.extensions["board_db"].dispose()
 
 
@@ -812,8 +832,8 @@ CASES = [
 
 @pytest.mark.parametrize(("row", "role"), CASES)
 def test_route_answers_each_role_as_the_matrix_says(board, row, role):
-    client = board.client(role)
     targets = board.fresh_targets()
+    client = board.client(role)
     events_before = board.event_count()
     response = client._call(
         row.method, row.path.format(**targets), json=board.body_for(row, role), headers=row.headers
@@ -907,11 +927,11 @@ def test_observers_page_forms_change_nothing(board):
         "/reset-password/<token>",
         "/forgot-password",
     }
-    observer = board.client("observer")
     for row in MATRIX:
         if row.method != "POST" or row.rule.startswith(API) or row.rule in own_session:
             continue
         targets = board.fresh_targets()
+        observer = board.client("observer")
         before = board.event_count()
         response = observer._call("POST", row.path.format(**targets), json=row.body)
         assert response.status_code in (302, 303, 403), row
@@ -933,8 +953,8 @@ def test_no_route_puts_work_on_someone_else(board):
 
 
 def test_facilitator_cannot_vote_twice(board):
-    facilitator = board.client("facilitator")
     targets = board.fresh_targets()
+    facilitator = board.client("facilitator")
     answers = [facilitator.put(f"ideas/{targets['idea']}/vote").get_json() for _ in range(3)]
     assert [a["votes"] for a in answers] == [1, 1, 1]
     again = board.client("facilitator")  # a second session is the same person
@@ -942,8 +962,8 @@ def test_facilitator_cannot_vote_twice(board):
 
 
 def test_facilitator_cannot_claim_for_someone_else(board):
-    facilitator = board.client("facilitator")
     targets = board.fresh_targets()
+    facilitator = board.client("facilitator")
     other = board.user_ids["other_member"]
     for body in ({"user_id": other}, {"claimed_by": other}, {"for": other}):
         response = facilitator.post(f"tasks/{targets['task']}/claim", json=body)
@@ -954,8 +974,8 @@ def test_facilitator_cannot_claim_for_someone_else(board):
 
 @pytest.mark.parametrize("action", ["release", "complete"])
 def test_facilitator_cannot_take_a_task_away(board, action):
-    facilitator = board.client("facilitator")
     targets = board.fresh_targets()
+    facilitator = board.client("facilitator")
     assert facilitator.post(f"tasks/{targets['claimed']}/{action}").status_code == 403
     task = facilitator.get(f"tasks/{targets['claimed']}").get_json()
     assert (task["status"], task["claimed_by"]["id"]) == ("claimed", board.user_ids["member"])
