@@ -12,7 +12,9 @@ the locale and time zone selectors, `translate` for a language other than the re
 
 from __future__ import annotations
 
+import functools
 import logging
+import zoneinfo
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request
@@ -70,10 +72,30 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows (Europe/Berlin, America/New_York, UTC…),
+    sorted; not "localtime" (whatever this server's clock says) nor "Factory"."""
+    import pytz  # Flask-Babel converts times with pytz: a zone must be known to both
+
+    names = zoneinfo.available_timezones() - {"localtime", "Factory", "posixrules"}
+    return tuple(sorted(names & pytz.all_timezones_set))
+
+
+def is_time_zone(name: object) -> bool:
+    """Whether `name` is an IANA zone name the board can show times in."""
+    return isinstance(name, str) and name in _zone_set()
+
+
+@functools.cache
+def _zone_set() -> frozenset[str]:
+    return frozenset(time_zone_names())
+
+
 def select_timezone() -> str | None:
-    """The person's time zone when they chose one, else BOARD_TIMEZONE."""
+    """The person's time zone (their browser's, or one they chose), else BOARD_TIMEZONE."""
     zone = getattr(current_user, "timezone", None) if has_request_context() else None
-    if zone:
+    if zone and is_time_zone(zone):
         return zone
     settings = current_app.extensions.get("board_settings")
     zone = getattr(settings, "timezone", None)
@@ -135,6 +157,7 @@ __all__ = [
     "current_language",
     "force_locale",
     "gettext",
+    "is_time_zone",
     "init_i18n",
     "lazy_gettext",
     "lazy_ngettext",
@@ -142,6 +165,7 @@ __all__ = [
     "ngettext",
     "npgettext",
     "pgettext",
+    "time_zone_names",
     "translate",
     "translate_field",
 ]

@@ -36,6 +36,7 @@ SHAPES: dict[str, tuple[str, ...]] = {
         "department",
         "language",
         "email_notifications",
+        "timezone",
     ),
 }
 
