@@ -69,6 +69,10 @@ PAGES = [
     ("board page /", "/"),
 ]
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+# The measuring client's User-Agent. The login cookie is made for it: Flask-Login ties a
+# session to address and agent, and a cookie made for another agent is marked not fresh
+# and signed again on every answer, which a browser's cookie is once, not every time.
+USER_AGENT = "bench-lists"
 
 
 def build(path: Path, ideas: int) -> dict:
@@ -161,9 +165,11 @@ def build(path: Path, ideas: int) -> dict:
 
 
 def session_cookie(url: str, workdir: Path, secret: str) -> str:
-    """The session cookie login would set for person 1 (no argon2 in the measurement)."""
+    """The session cookie a browser holds after logging in as person 1 and seeing a page
+    (no argon2 in the measurement), for a client at 127.0.0.1 sending `USER_AGENT`."""
     from flask import session as cookie_session
     from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
 
     from board import create_app
     from board.settings import Settings
@@ -174,9 +180,12 @@ def session_cookie(url: str, workdir: Path, secret: str) -> str:
     with app.extensions["board_db"].Session() as session:
         person = session.get(User, 1)
         serializer = app.session_interface.get_signing_serializer(app)
-        with app.test_request_context():
+        with app.test_request_context(
+            headers={"User-Agent": USER_AGENT}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+        ):
             login_user(person)
             cookie_session["board_sid"] = secrets.token_urlsafe(16)
+            generate_csrf()  # as after the first page: a browser keeps the session's token
             cookie = serializer.dumps(dict(cookie_session))
     app.extensions["board_db"].dispose()
     return f"{app.config['SESSION_COOKIE_NAME']}={cookie}"
@@ -243,6 +252,7 @@ def measure(size: int, requests_per_page: int, port: int) -> dict:
         ):
             client = requests.Session()
             client.headers["Cookie"] = cookie
+            client.headers["User-Agent"] = USER_AGENT
             wait_until_serving(client, board_url)
             wait_until_serving(client, floor_url)
             rows = {}

@@ -14,12 +14,26 @@ session check) use a connection of their own, never the request pool.
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    literal_column,
+    make_url,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 T = TypeVar("T")
@@ -247,6 +261,20 @@ def reads_first(session: Session, lookup: Callable[[Session], T]) -> T:
         return lookup(session)
     finally:
         session.commit()
+
+
+def among_ids(column, dialect: str, name: str = "ids") -> ColumnElement[bool]:
+    """`column` is one of a list of ids bound as ONE parameter (`id_list` gives its value):
+    SQLite reads it with json_each, PostgreSQL as an array. An expanding IN renders and
+    binds every id anew on each execution, which cost a list request more than its query."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(name))))
+
+
+def id_list(dialect: str, ids: Iterable[int]) -> str | list[int]:
+    """The value of an `among_ids` parameter."""
+    return list(ids) if dialect == "postgresql" else json.dumps(list(ids))
 
 
 def request_session(read_only: bool = False) -> Session:

@@ -12,15 +12,17 @@ the locale and time zone selectors, `translate` for a language other than the re
 
 from __future__ import annotations
 
+import functools
 import logging
+import zoneinfo
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import (
     Babel,
     force_locale,
     get_locale,
-    gettext,
+    get_translations,
     lazy_gettext,
     lazy_ngettext,
     lazy_pgettext,
@@ -34,6 +36,13 @@ log = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "de")
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's `gettext`, with the catalog found once per request (`_catalog`)."""
+    translated = _catalog().ugettext(string)
+    return translated % variables if variables else translated
+
 
 _ = gettext
 
@@ -70,10 +79,30 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows (Europe/Berlin, America/New_York, UTC…),
+    sorted; not "localtime" (whatever this server's clock says) nor "Factory"."""
+    import pytz  # Flask-Babel converts times with pytz: a zone must be known to both
+
+    names = zoneinfo.available_timezones() - {"localtime", "Factory", "posixrules"}
+    return tuple(sorted(names & pytz.all_timezones_set))
+
+
+def is_time_zone(name: object) -> bool:
+    """Whether `name` is an IANA zone name the board can show times in."""
+    return isinstance(name, str) and name in _zone_set()
+
+
+@functools.cache
+def _zone_set() -> frozenset[str]:
+    return frozenset(time_zone_names())
+
+
 def select_timezone() -> str | None:
-    """The person's time zone when they chose one, else BOARD_TIMEZONE."""
+    """The person's time zone (their browser's, or one they chose), else BOARD_TIMEZONE."""
     zone = getattr(current_user, "timezone", None) if has_request_context() else None
-    if zone:
+    if zone and is_time_zone(zone):
         return zone
     settings = current_app.extensions.get("board_settings")
     zone = getattr(settings, "timezone", None)
@@ -121,11 +150,33 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
             log.warning("could not compile %s: %s", po_path, error)
 
 
+def _catalog():
+    """The reader's catalog, found once per request and locale. A board page translates a
+    few hundred sentences; Flask-Babel looks the catalog up again for each of them (its
+    context, the locale, the locale's name as a key), which cost a tenth of the page.
+    Keyed by the locale object itself, so `force_locale` (mails) gets its own catalog."""
+    locale = get_locale()
+    if locale is None:
+        return get_translations()
+    cached = g.get("board_catalog")
+    if cached is None or cached[0] is not locale:
+        cached = g.board_catalog = (locale, get_translations())
+    return cached[1]
+
+
 def init_i18n(app: Flask) -> None:
     compile_catalogs()
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace folded
+    # Flask-Babel's template callables, with the catalog looked up once per request.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalog().ugettext(s),
+        ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 __all__ = [
@@ -135,6 +186,7 @@ __all__ = [
     "current_language",
     "force_locale",
     "gettext",
+    "is_time_zone",
     "init_i18n",
     "lazy_gettext",
     "lazy_ngettext",
@@ -142,6 +194,7 @@ __all__ = [
     "ngettext",
     "npgettext",
     "pgettext",
+    "time_zone_names",
     "translate",
     "translate_field",
 ]

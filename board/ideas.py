@@ -2,25 +2,51 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, event, func, inspect, literal, or_, select
+from sqlalchemy import (
+    bindparam,
+    delete,
+    event,
+    false,
+    func,
+    inspect,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from board import clock, events, images, paging, policy, ranking, search
+from board.db import among_ids, id_list
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.handles import mentioned_handles
 from board.i18n import N_
 from board.inputs import tag_key
 from board.limits import MAX_ID
-from board.person_json import person_dict
+from board.person_json import author_of_row, person_dict
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
-from models import Comment, Follow, Idea, IdeaTag, Prompt, Publication, Task, User, Vote
+from models import (
+    Comment,
+    Department,
+    Follow,
+    Idea,
+    IdeaTag,
+    Prompt,
+    Publication,
+    Task,
+    User,
+    Vote,
+)
 
 SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
@@ -120,16 +146,39 @@ def _key(order: str, idea: Idea, hidden: bool, viewer: User) -> tuple:
     return (zlib.crc32(f"{seed}:{idea.id}".encode()), idea.id)
 
 
+_RUNNING_HIDDEN = "board_running_hidden_challenges"
+_RUNNING_HIDDEN_STATEMENT = select(
+    Prompt.id, Prompt.kind, Prompt.hide_tallies, Prompt.submissions_close_at, Prompt.voting_close_at
+).where(
+    Prompt.kind == "challenge",
+    Prompt.hide_tallies.is_(True),
+    or_(Prompt.voting_close_at.is_(None), Prompt.voting_close_at > bindparam("now")),
+)
+
+
 def _hidden_prompt_ids(session: Session, now: datetime) -> set[int]:
-    """Challenges whose tallies are hidden right now (running ones only: a handful)."""
-    candidates = session.scalars(
-        select(Prompt).where(
-            Prompt.kind == "challenge",
-            Prompt.hide_tallies.is_(True),
-            or_(Prompt.voting_close_at.is_(None), Prompt.voting_close_at > now),
-        )
-    )
+    """Challenges whose tallies are hidden right now (running ones only: a handful).
+
+    Asked once per transaction (a board page asks for every list it shows); the answer of
+    an earlier moment still holds later, as `tallies_hidden` decides with `now` again."""
+    asked_at, candidates = session.info.get(_RUNNING_HIDDEN, (None, None))
+    if asked_at is None or now < asked_at:
+        statement = _RUNNING_HIDDEN_STATEMENT
+        candidates = session.connection().execute(statement, {"now": now}).all()
+        session.info[_RUNNING_HIDDEN] = (now, candidates)
     return {prompt.id for prompt in candidates if tallies_hidden(prompt, now)}
+
+
+@event.listens_for(Session, "after_flush")
+def _challenges_may_have_changed(session: Session, _context) -> None:
+    if any(isinstance(obj, Prompt) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_RUNNING_HIDDEN, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_running_challenges(session: Session) -> None:
+    session.info.pop(_RUNNING_HIDDEN, None)
 
 
 def _idea_status(task_statuses: list[str], published: bool, marked_done: bool) -> str:
@@ -164,14 +213,58 @@ def redact_comment(data: dict) -> dict:
     return {**data, "body": "", "body_html": "", "images": []}
 
 
-def publication_dict(row: Publication) -> dict:
-    return {
-        "id": row.id,
-        "url": row.url,
-        "channel": row.channel,
-        "published_at": clock.iso(row.published_at),
-        "by": author_dict(row.by),
-    }
+# A page of ideas is read as rows, not ORM objects: building, tracking and serializing 50
+# objects with their authors, departments and tags was most of a list request's time.
+_IDEAS = Idea.__table__
+_USERS = User.__table__
+_DEPARTMENTS = Department.__table__
+_IDEA_FIELDS = (
+    "id",
+    "title",
+    "body",
+    "body_html",
+    "vote_count",
+    "departments_supporting",
+    "hot_score",
+    "author_id",
+    "prompt_id",
+    "created_at",
+    "updated_at",
+    "marked_done_at",
+    "withdrawn_at",
+    "hidden_at",
+    "hidden_by_id",
+    "hidden_reason",
+)
+# An idea with its author's name and department, one row each. Outer joins: SQLite keeps
+# ideas as the outer loop, so the rank index still decides the order and the limit.
+_IDEA_ROWS = select(
+    *(_IDEAS.c[name] for name in _IDEA_FIELDS),
+    _USERS.c.display_name.label("author_name"),
+    _USERS.c.handle.label("author_handle"),
+    _USERS.c.department_id.label("author_department_id"),
+    _DEPARTMENTS.c.name.label("author_department"),
+).select_from(
+    _IDEAS.outerjoin(_USERS, _USERS.c.id == _IDEAS.c.author_id).outerjoin(
+        _DEPARTMENTS, _DEPARTMENTS.c.id == _USERS.c.department_id
+    )
+)
+
+
+def _rows(session: Session, statement) -> list:
+    """Plain rows through the session's connection (no ORM result processing)."""
+    return session.connection().execute(statement).all()
+
+
+def _author_of_row(session: Session, row) -> dict:
+    return author_of_row(
+        session,
+        row.author_id,
+        row.author_name,
+        row.author_handle,
+        row.author_department_id,
+        row.author_department,
+    )
 
 
 def serialize_ideas(
@@ -185,20 +278,32 @@ def serialize_ideas(
     Tallies and HTML come stored with the idea: nothing is counted or rendered here."""
     if not ideas:
         return []
+    session.flush()  # tags and tasks are read from the database: what was just written too
+    authors = [author_dict(idea.author) for idea in ideas]
+    return _serialize(session, ideas, authors, viewer, hidden_prompts)
+
+
+def _serialize_rows(
+    session: Session, rows: list, viewer: User | None, hidden_prompts: set[int]
+) -> list[dict]:
+    """Rows of `_IDEA_ROWS` as the API shows them (the lists)."""
+    authors = [_author_of_row(session, row) for row in rows]
+    return _serialize(session, rows, authors, viewer, hidden_prompts)
+
+
+def _serialize(
+    session: Session,
+    ideas: list,
+    authors: list[dict],
+    viewer: User | None,
+    hidden_prompts: set[int] | None,
+) -> list[dict]:
+    """`ideas` (ORM objects or rows with the same fields) with their authors as shown."""
+    if not ideas:
+        return []
     ids = [idea.id for idea in ideas]
-    voted, following = _voted_and_following(session, viewer, ids)
-    statuses: dict[int, list[str]] = {}
-    for idea_id, status in session.execute(
-        select(Task.idea_id, Task.status).where(Task.idea_id.in_(ids))
-    ):
-        statuses.setdefault(idea_id, []).append(status)
-    published: dict[int, list[dict]] = {}
-    for row in session.scalars(
-        select(Publication)
-        .where(Publication.idea_id.in_(ids))
-        .order_by(Publication.published_at, Publication.id)
-    ):
-        published.setdefault(row.idea_id, []).append(publication_dict(row))
+    facts = _page_facts(session, viewer, ids)
+    published = _publications_of(session, ids)
     pictures = images.images_of_ideas(session, ids)
     if hidden_prompts is None:
         hidden_prompts = (
@@ -207,37 +312,35 @@ def serialize_ideas(
             else set()
         )
     shown = []
-    for idea in ideas:
-        data = {
-            **_idea_dict(idea, idea.prompt_id in hidden_prompts, voted, statuses, published),
-            "images": pictures.get(idea.id, []),
-            "following": idea.id in following,
-        }
+    for idea, author in zip(ideas, authors, strict=True):
+        data = _idea_dict(idea, author, idea.prompt_id in hidden_prompts, facts, published)
+        data["images"] = pictures.get(idea.id, [])
+        data["following"] = idea.id in facts.following
         if idea.hidden_at is not None and not policy.sees_hidden_content(viewer, idea.author_id):
             data = redact_idea(data)
         shown.append(data)
     return shown
 
 
-def _idea_dict(idea: Idea, hidden: bool, voted: set[int], statuses: dict, published: dict) -> dict:
-    tasks_of_idea = statuses.get(idea.id, [])
+def _idea_dict(idea, author: dict, hidden: bool, facts: _PageFacts, published: dict) -> dict:
+    tasks_of_idea = facts.statuses.get(idea.id, [])
+    marked_done = idea.marked_done_at is not None
+    publications = published.get(idea.id, [])
     return {
         "id": idea.id,
         "title": idea.title,
         "body": idea.body,
         "body_html": idea.body_html,
-        "tags": sorted(idea.tags),
-        "author": author_dict(idea.author),
+        "tags": sorted(facts.tags.get(idea.id, ())),
+        "author": author,
         "votes": None if hidden else idea.vote_count,
-        "voted": idea.id in voted,
+        "voted": idea.id in facts.voted,
         "departments_supporting": None if hidden else idea.departments_supporting,
-        "status": _idea_status(
-            tasks_of_idea, bool(published.get(idea.id)), idea.marked_done_at is not None
-        ),
+        "status": _idea_status(tasks_of_idea, bool(publications), marked_done),
         "tasks_total": len(tasks_of_idea),
         "tasks_done": tasks_of_idea.count("done"),
-        "publications": published.get(idea.id, []),
-        "marked_done": idea.marked_done_at is not None,
+        "publications": publications,
+        "marked_done": marked_done,
         "prompt_id": idea.prompt_id,
         "created_at": clock.iso(idea.created_at),
         "updated_at": clock.iso(idea.updated_at),
@@ -247,26 +350,95 @@ def _idea_dict(idea: Idea, hidden: bool, voted: set[int], statuses: dict, publis
     }
 
 
-def _voted_and_following(
-    session: Session, viewer: User | None, ids: list[int]
-) -> tuple[set[int], set[int]]:
-    """Which of these ideas the viewer voted for and follows, in one query."""
-    voted: set[int] = set()
-    following: set[int] = set()
-    if viewer is None:
-        return voted, following
-    rows = session.execute(
-        select(Vote.idea_id, literal("v"))
-        .where(Vote.user_id == viewer.id, Vote.idea_id.in_(ids))
-        .union_all(
-            select(Follow.idea_id, literal("f")).where(
-                Follow.user_id == viewer.id, Follow.idea_id.in_(ids)
-            )
+@dataclass
+class _PageFacts:
+    """What a page of ideas needs besides their rows, read in one statement."""
+
+    tags: dict[int, list[str]] = field(default_factory=dict)
+    statuses: dict[int, list[str]] = field(default_factory=dict)  # of their tasks
+    voted: set[int] = field(default_factory=set)  # by the viewer
+    following: set[int] = field(default_factory=set)  # by the viewer
+
+
+@functools.lru_cache(maxsize=8)
+def _facts_statement(dialect: str, for_viewer: bool):
+    """Tags and task states of a page's ideas, and (for a viewer) their votes and follows."""
+    parts = [
+        select(IdeaTag.idea_id, literal_column("'t'"), IdeaTag.tag).where(
+            among_ids(IdeaTag.idea_id, dialect)
+        ),
+        select(Task.idea_id, literal_column("'s'"), Task.status).where(
+            among_ids(Task.idea_id, dialect)
+        ),
+    ]
+    if for_viewer:
+        parts += [
+            select(Vote.idea_id, literal_column("'v'"), null()).where(
+                Vote.user_id == bindparam("viewer_id"), among_ids(Vote.idea_id, dialect)
+            ),
+            select(Follow.idea_id, literal_column("'f'"), null()).where(
+                Follow.user_id == bindparam("viewer_id"), among_ids(Follow.idea_id, dialect)
+            ),
+        ]
+    return union_all(*parts)
+
+
+def _page_facts(session: Session, viewer: User | None, ids: list[int]) -> _PageFacts:
+    """Tags, task states, and the viewer's votes and follows of these ideas, in one query."""
+    dialect = session.get_bind().dialect.name
+    statement = _facts_statement(dialect, viewer is not None)
+    values = {"ids": id_list(dialect, ids), "viewer_id": getattr(viewer, "id", None)}
+    facts = _PageFacts()
+    for idea_id, which, value in session.connection().execute(statement, values):
+        if which == "t":
+            facts.tags.setdefault(idea_id, []).append(value)
+        elif which == "s":
+            facts.statuses.setdefault(idea_id, []).append(value)
+        elif which == "v":
+            facts.voted.add(idea_id)
+        else:
+            facts.following.add(idea_id)
+    return facts
+
+
+@functools.lru_cache(maxsize=4)
+def _publications_statement(dialect: str):
+    return (
+        select(
+            Publication.id,
+            Publication.idea_id,
+            Publication.url,
+            Publication.channel,
+            Publication.published_at,
+            Publication.by_id.label("author_id"),
+            User.display_name.label("author_name"),
+            User.handle.label("author_handle"),
+            User.department_id.label("author_department_id"),
+            Department.name.label("author_department"),
         )
+        .join(User, User.id == Publication.by_id)
+        .join(Department, Department.id == User.department_id)
+        .where(among_ids(Publication.idea_id, dialect))
+        .order_by(Publication.published_at, Publication.id)
     )
-    for idea_id, which in rows:
-        (voted if which == "v" else following).add(idea_id)
-    return voted, following
+
+
+def _publications_of(session: Session, ids: list[int]) -> dict[int, list[dict]]:
+    """Where these ideas went live, oldest first, each with who recorded it."""
+    published: dict[int, list[dict]] = {}
+    dialect = session.get_bind().dialect.name
+    statement = _publications_statement(dialect)
+    for row in session.connection().execute(statement, {"ids": id_list(dialect, ids)}):
+        published.setdefault(row.idea_id, []).append(
+            {
+                "id": row.id,
+                "url": row.url,
+                "channel": row.channel,
+                "published_at": clock.iso(row.published_at),
+                "by": _author_of_row(session, row),
+            }
+        )
+    return published
 
 
 def known_handles(connection, texts: list[str]) -> set[str]:
@@ -281,13 +453,13 @@ def known_handles(connection, texts: list[str]) -> set[str]:
 def ideas_by_author(session: Session, viewer: User, author_id: int, limit: int = 20) -> list[dict]:
     """A person's latest ideas, newest first (their page)."""
     policy.require(viewer, "board.read")
-    rows = session.scalars(
-        select(Idea)
-        .where(Idea.author_id == author_id, Idea.withdrawn_at.is_(None))
-        .order_by(Idea.id.desc())
-        .limit(limit)
-    ).all()
-    return serialize_ideas(session, list(rows), viewer)
+    rows = _rows(
+        session,
+        _IDEA_ROWS.where(_IDEAS.c.author_id == author_id, _IDEAS.c.withdrawn_at.is_(None))
+        .order_by(_IDEAS.c.id.desc())
+        .limit(limit),
+    )
+    return _serialize_rows(session, rows, viewer, _hidden_prompt_ids(session, clock.now()))
 
 
 def public_idea(data: dict) -> dict:
@@ -329,31 +501,79 @@ def _filters(
     tag: str | None,
     q: str | None,
     prompt_id: int | None,
-) -> list:
-    """The filters as conditions. On SQLite "+ 0" keeps the planner on the rank index for
-    broad filters (a department, a common tag or word): the first 50 are near its start.
-    PostgreSQL's planner weighs this by itself from its statistics."""
-    walk = session.get_bind().dialect.name == "sqlite"
-    conditions = [Idea.withdrawn_at.is_(None)]  # withdrawn ideas live on in the feed only
-    if department_id is not None:
-        author = Idea.author_id + 0 if walk else Idea.author_id
-        conditions.append(author.in_(select(User.id).where(User.department_id == department_id)))
+) -> tuple[tuple, dict]:
+    """The filters as the shape of the page's statement (built once per shape, see
+    `_page_statement`) and the values bound into it. On SQLite "+ 0" keeps the planner on
+    the rank index for broad filters (a department, a common tag or word): the first 50
+    are near its start. PostgreSQL's planner weighs this by itself from its statistics."""
+    dialect = session.get_bind().dialect.name
+    walk = dialect == "sqlite"
+    shape: list = [dialect, department_id is not None, None, None, prompt_id is not None]
+    values: dict = {"department_id": department_id, "prompt_id": prompt_id}
     if tag:
-        tagged = select(IdeaTag.idea_id).where(IdeaTag.tag == tag_key(tag))
-        broad = (
-            walk
-            and session.scalar(
-                select(func.count()).select_from(tagged.limit(FEW_MATCHES + 1).subquery())
-            )
-            > FEW_MATCHES
-        )
-        conditions.append((Idea.id + 0 if broad else Idea.id).in_(tagged))
+        values["tag"] = tag_key(tag)
+        broad = walk and session.scalar(_TAGGED_COUNT, {"tag": values["tag"]}) > FEW_MATCHES
+        shape[2] = "broad" if broad else "narrow"
     if q:
-        broad = walk and search.count_matches(session, q, FEW_MATCHES + 1) > FEW_MATCHES
-        conditions.append(search.matching(session, Idea.id + 0 if broad else Idea.id, q))
-    if prompt_id is not None:
-        conditions.append(Idea.prompt_id == prompt_id)
-    return conditions
+        terms = search.parameters(dialect, q)
+        if terms is None:
+            shape[3] = "nothing"
+        else:
+            values.update(terms)
+            broad = walk and search.count_matches(session, q, FEW_MATCHES + 1) > FEW_MATCHES
+            shape[3] = "broad" if broad else "narrow"
+    return tuple(shape), values
+
+
+_TAGGED = select(IdeaTag.idea_id).where(IdeaTag.tag == bindparam("tag"))
+_TAGGED_COUNT = select(func.count()).select_from(_TAGGED.limit(FEW_MATCHES + 1).subquery())
+
+
+@functools.lru_cache(maxsize=64)
+def _conditions(shape: tuple) -> tuple:
+    """The WHERE of a page of ideas for a shape from `_filters`, values left as parameters."""
+    dialect, department, tag, q, prompt = shape
+    walk = dialect == "sqlite"
+    conditions = [Idea.withdrawn_at.is_(None)]  # withdrawn ideas live on in the feed only
+    if department:
+        author = Idea.author_id + 0 if walk else Idea.author_id
+        conditions.append(
+            author.in_(select(User.id).where(User.department_id == bindparam("department_id")))
+        )
+    if tag:
+        conditions.append((Idea.id + 0 if tag == "broad" else Idea.id).in_(_TAGGED))
+    if q == "nothing":
+        conditions.append(false())
+    elif q:
+        conditions.append(search.condition(dialect, Idea.id + 0 if q == "broad" else Idea.id))
+    if prompt:
+        conditions.append(Idea.prompt_id == bindparam("prompt_id"))
+    return tuple(conditions)
+
+
+@functools.lru_cache(maxsize=256)
+def _page_statement(shape: tuple, order: str, hidden: bool, after: bool):
+    """The ranked page for a filter shape and order, LIMIT and cursor key as parameters:
+    built and compiled once, not per request (building it cost more than running it)."""
+    columns = _ORDER_COLUMNS[order]
+    statement = _IDEA_ROWS.where(*_conditions(shape)).order_by(*(c.desc() for c in columns))
+    if hidden:
+        statement = statement.where(
+            or_(
+                Idea.prompt_id.is_(None), Idea.prompt_id.not_in(bindparam("hidden", expanding=True))
+            )
+        )
+    if after:
+        key = [bindparam(f"after_{index}") for index in range(len(columns))]
+        statement = statement.where(paging.after(columns, key))
+    return statement.limit(bindparam("limit"))
+
+
+@functools.lru_cache(maxsize=64)
+def _challenge_statement(shape: tuple):
+    """The ideas of running challenges with hidden tallies that pass the filters."""
+    hidden = Idea.prompt_id.in_(bindparam("hidden", expanding=True))
+    return _IDEA_ROWS.where(*_conditions(shape), hidden)
 
 
 def page_ideas(
@@ -378,20 +598,18 @@ def page_ideas(
     hidden = _hidden_prompt_ids(session, now)
     order = "shuffle" if prompt_id is not None and prompt_id in hidden else sort
     after = paging.decode(cursor, order, _ORDER_KINDS[order]) if cursor else None
-    conditions = _filters(session, department_id, tag, q, prompt_id)
-    candidates: list[Idea] = []
+    shape, values = _filters(session, department_id, tag, q, prompt_id)
+    values["hidden"] = sorted(hidden)
+    connection = session.connection()
+    candidates: list = []
     if order != "shuffle":
-        columns = _ORDER_COLUMNS[order]
-        visible = select(Idea).where(*conditions).order_by(*(c.desc() for c in columns))
-        if hidden:
-            visible = visible.where(or_(Idea.prompt_id.is_(None), Idea.prompt_id.not_in(hidden)))
-        if after is not None:
-            visible = visible.where(paging.after(columns, after))
-        candidates.extend(session.scalars(visible.limit(limit + 1)).unique())
+        statement = _page_statement(shape, order, bool(hidden), after is not None)
+        values["limit"] = limit + 1
+        for index, value in enumerate(after or ()):
+            values[f"after_{index}"] = value
+        candidates.extend(connection.execute(statement, values))
     if hidden and not (apart_from_challenges and prompt_id is None):
-        candidates.extend(
-            session.scalars(select(Idea).where(*conditions, Idea.prompt_id.in_(hidden)))
-        )
+        candidates.extend(connection.execute(_challenge_statement(shape), values))
     keyed = sorted(
         (
             (key, idea)
@@ -403,7 +621,7 @@ def page_ideas(
     )
     shown = keyed[:limit]
     next_cursor = paging.encode(order, shown[-1][0]) if len(keyed) > limit else None
-    return serialize_ideas(session, [idea for _key, idea in shown], viewer, hidden), next_cursor
+    return _serialize_rows(session, [idea for _key, idea in shown], viewer, hidden), next_cursor
 
 
 def list_ideas(

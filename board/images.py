@@ -15,6 +15,7 @@ that a hidden idea's or comment's pictures are hidden with it.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import secrets
@@ -27,6 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
+from board.db import among_ids, id_list
 from board.errors import Invalid, NotFound
 from board.i18n import N_
 from board.image_store import DiskStore, ImageStore, current_store
@@ -186,8 +188,25 @@ def attach(session: Session, actor, text: str, *, idea_id=None, comment_id=None)
         )
 
 
+@functools.lru_cache(maxsize=4)
+def _idea_images(dialect: str):
+    """The pictures of a list's ideas, as rows (every page of ideas asks; built once)."""
+    fields = (
+        Image.id,
+        Image.idea_id,
+        Image.format,
+        Image.width,
+        Image.height,
+        Image.size,
+        Image.created_at,
+    )
+    return select(*fields).where(among_ids(Image.idea_id, dialect)).order_by(Image.id)
+
+
 def images_of_ideas(session: Session, idea_ids: list[int]) -> dict[int, list[dict]]:
-    rows = session.scalars(select(Image).where(Image.idea_id.in_(idea_ids)).order_by(Image.id))
+    """The pictures of these ideas (nothing is pending here: the serializer flushed)."""
+    dialect = session.get_bind().dialect.name
+    rows = session.connection().execute(_idea_images(dialect), {"ids": id_list(dialect, idea_ids)})
     found: dict[int, list[dict]] = {}
     for image in rows:
         found.setdefault(image.idea_id, []).append(image_dict(image))

@@ -106,6 +106,7 @@ SCHEMAS: dict[str, dict] = {
             "role": {"type": "string", "enum": ["member", "facilitator", "observer"]},
             "department": ref("Department"),
             "language": {"type": ["string", "null"], "enum": ["en", "de", None]},
+            "timezone": {"type": ["string", "null"], "description": "owner only"},
         },
     ),
     "Session": obj(
@@ -615,6 +616,12 @@ SCHEMAS: dict[str, dict] = {
             "email_notifications": {
                 "type": "string",
                 "enum": ["off", "instant", "daily", "weekly"],
+            },
+            "timezone": {
+                "type": ["string", "null"],
+                "maxLength": 64,
+                "description": "An IANA time zone (Europe/Berlin) for the times on pages and "
+                "in mail; null: the board's BOARD_TIMEZONE",
             },
             "display_name": {"type": "string", "minLength": 1, "maxLength": DISPLAY_NAME_MAX},
             "department_id": {"type": "integer"},

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from board import clock, events, handles, invites, policy, privacy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
-from board.i18n import LANGUAGES, N_
+from board.i18n import LANGUAGES, N_, is_time_zone
 from board.limits import MAX_ID
 from board.person_json import department_dict, person_dict  # noqa: F401 (department_dict: for callers of people.department_dict)
 from models import EMAIL_CHOICES, ROLES, Department, LoginSession, User
@@ -482,7 +482,7 @@ def _bad_setting(field: str, sentence: str) -> Invalid:
 
 
 def update_settings(session: Session, actor: User, changes: dict) -> User:
-    """A person's own settings: language, handle, e-mail notifications. All are checked
+    """A person's own settings: language, handle, e-mail notifications, time zone. All are checked
     before any changes; everyone, observers included, may change their own."""
     policy.require(actor, "profile.settings", actor)
     if "language" in changes and changes["language"] not in (None, *LANGUAGES):
@@ -501,6 +501,11 @@ def update_settings(session: Session, actor: User, changes: dict) -> User:
     choice = changes.get("email_notifications")
     if "email_notifications" in changes and choice not in EMAIL_CHOICES:
         raise _bad_setting("email_notifications", N_("One of: off, instant, daily, weekly."))
+    zone = changes.get("timezone")
+    if "timezone" in changes and zone is not None and not is_time_zone(zone):
+        raise _bad_setting(
+            "timezone", N_("An IANA time zone such as Europe/Berlin or America/New_York.")
+        )
     if "handle" in changes and handle != actor.handle:
         if session.scalar(select(User.id).where(User.handle == handle)) is not None:
             raise Conflict("That handle is already taken.", code="handle_taken")
@@ -509,6 +514,8 @@ def update_settings(session: Session, actor: User, changes: dict) -> User:
         actor.language = changes["language"]
     if "email_notifications" in changes:
         actor.email_notifications = choice
+    if "timezone" in changes:
+        actor.timezone = zone  # None: the board's own zone again
     try:
         session.commit()
     except IntegrityError:

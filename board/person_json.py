@@ -36,6 +36,7 @@ SHAPES: dict[str, tuple[str, ...]] = {
         "department",
         "language",
         "email_notifications",
+        "timezone",
     ),
 }
 
@@ -47,18 +48,16 @@ def shared_names(session: Session) -> set[str]:
     the handle goes beside them. Asked once per transaction."""
     names = session.info.get(_SHARED)
     if names is None:
-        folded = func.lower(User.display_name)
-        with session.no_autoflush:
-            names = set(
-                session.scalars(
-                    select(folded)
-                    .where(User.active.is_(True))
-                    .group_by(folded)
-                    .having(func.count(User.id) > 1)
-                )
-            )
+        # Through the connection: no autoflush (this runs while shapes are built) and no ORM.
+        names = set(session.connection().execute(_SHARED_NAMES).scalars())
         session.info[_SHARED] = names
     return names
+
+
+_FOLDED = func.lower(User.display_name)
+_SHARED_NAMES = (
+    select(_FOLDED).where(User.active.is_(True)).group_by(_FOLDED).having(func.count(User.id) > 1)
+)
 
 
 def name_shared(user: User | Any) -> bool:
@@ -109,6 +108,28 @@ def person_dict(user: User | Any | None, shape: str = "person") -> dict | None:
         shown["display_name"] = shown_name(shown["display_name"])
     mask = current_mask()  # works-council mode: an observer sees departments, not people
     return shown if mask is None or user.id == mask.viewer_id else mask.person(shown)
+
+
+def author_of_row(
+    session: Session,
+    user_id: int,
+    name: str | None,
+    handle: str | None,
+    department_id: int,
+    department: str,
+) -> dict:
+    """The "person" shape from columns a listing selected with its rows: the same dict as
+    `person_dict(user)` gives, without an ORM object per person (a page of 50 ideas)."""
+    shared = bool(name) and name != FORMER_MEMBER and name.lower() in shared_names(session)
+    shown = {
+        "id": user_id,
+        "display_name": shown_name(name),
+        "handle": handle,
+        "name_shared": shared,
+        "department": {"id": department_id, "name": department},
+    }
+    mask = current_mask()
+    return shown if mask is None or user_id == mask.viewer_id else mask.person(shown)
 
 
 def _value(user: User | Any, field: str):

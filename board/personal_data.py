@@ -356,6 +356,7 @@ def erase_person(session: Session, user: User) -> list[str]:
     user.handle = None
     user.password_hash = ERASED_PASSWORD
     user.language = None
+    user.timezone = None
     user.feed_token = None
     user.calendar_token = None
     user.email_notifications = "off"

@@ -71,6 +71,7 @@ class Connection:
     department: str
     board_sid: str
     masked: bool = False  # works-council mode: an observer, shown departments only
+    language: str = "en"  # what "other departments" is written in for a masked one
 
 
 class Live:
@@ -389,7 +390,11 @@ def _emit_presence(snapshot: dict, to: str | None) -> None:
     if to is not None:
         connection = _live.connections.get(to) if _live is not None else None
         if connection is not None and connection.masked:
-            with _live.app.app_context(), _live.database.ReadSession() as session:
+            with (
+                _live.app.app_context(),
+                _live.database.ReadSession() as session,
+                force_locale(connection.language),
+            ):
                 mask = privacy.Mask.build(session, None, privacy.min_group_size(_live.settings))
                 snapshot = pooled_presence(snapshot, mask)
         socketio.emit("presence", snapshot, to=to, namespace=NAMESPACE)
@@ -476,7 +481,14 @@ def on_connect(auth=None):
     join_room(events.session_room(board_sid))
     live().add(
         request.sid,
-        Connection(user.id, user.session_version, user.department.name, board_sid, masked),
+        Connection(
+            user.id,
+            user.session_version,
+            user.department.name,
+            board_sid,
+            masked,
+            current_language(),
+        ),
     )
     return True
 

@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from board import paging
 from board.errors import FieldMessage, Invalid
-from board.i18n import N_, current_language
+from board.i18n import N_, current_language, select_timezone
 from board.inputs import text_problem
 from board.limits import INT_MAX, INT_MIN, MAX_ID, SEARCH_MAX, TEXT_MAX, TITLE_MAX
 from board.settings import Settings
@@ -246,6 +246,11 @@ def board_settings() -> Settings:
 def board_tz() -> ZoneInfo:
     """The board's time zone: days and weeks (feed, summary, help page) are counted in it."""
     return ZoneInfo(board_settings().timezone)
+
+
+def reader_tz() -> ZoneInfo:
+    """The zone this request's reader sees times in: their own, else BOARD_TIMEZONE."""
+    return ZoneInfo(select_timezone() or board_settings().timezone)
 
 
 def ics_url(token: str | None) -> str | None:

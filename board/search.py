@@ -8,9 +8,10 @@ agree. No Flask here: the migration imports it.
 
 from __future__ import annotations
 
+import functools
 import re
 
-from sqlalchemy import ColumnElement, false, func, literal_column, select, text
+from sqlalchemy import ColumnElement, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 SQLITE_TABLE = "ideas_fts"
@@ -45,24 +46,34 @@ def _fts(query: str) -> str:
     return " ".join([f'"{word}"' for word in found[:-1]] + [f'"{found[-1]}"' + "*" * prefix])
 
 
-def matching(session: Session, id_column, query: str) -> ColumnElement[bool]:
-    """A condition: the idea contains every word of `query`; the last one may be the start
-    of a word when the query ends in it (searching while typing), "100%" is the word 100."""
+def parameters(dialect: str, query: str) -> dict[str, str] | None:
+    """The values `condition` takes for `query`; None when it has no words (nothing matches)."""
     found = words(query)
     if not found:
-        return false()
-    prefix = query[-1:].isalnum()
-    if session.get_bind().dialect.name == "postgresql":
-        terms = " & ".join(found[:-1] + [found[-1] + (":*" if prefix else "")])
+        return None
+    if dialect == "postgresql":
+        prefix = query[-1:].isalnum()
+        return {"terms": " & ".join(found[:-1] + [found[-1] + (":*" if prefix else "")])}
+    return {"fts_query": _fts(query)}
+
+
+def condition(dialect: str, id_column) -> ColumnElement[bool]:
+    """A condition: the idea contains every word of the query; the last one may be the start
+    of a word when the query ends in it (searching while typing), "100%" is the word 100.
+    The query comes as parameters (`parameters`), so the statement is built once."""
+    if dialect == "postgresql":
         tsquery = (
             "(to_tsquery('german'::regconfig, :terms) || to_tsquery('english'::regconfig, :terms))"
         )
-        return text(f"{POSTGRES_DOCUMENT} @@ {tsquery}").bindparams(terms=terms)
-    fts_query = _fts(query)
-    return id_column.in_(
+        return text(f"{POSTGRES_DOCUMENT} @@ {tsquery}")
+    return id_column.in_(_sqlite_hits())
+
+
+def _sqlite_hits():
+    return (
         select(literal_column("rowid"))
         .select_from(text(SQLITE_TABLE))
-        .where(text(f"{SQLITE_TABLE} MATCH :fts_query").bindparams(fts_query=fts_query))
+        .where(text(f"{SQLITE_TABLE} MATCH :fts_query"))
     )
 
 
@@ -71,9 +82,12 @@ def count_matches(session: Session, query: str, at_most: int) -> int:
     found = words(query)
     if not found:
         return 0
-    hits = select(literal_column("rowid")).select_from(text(SQLITE_TABLE))
-    hits = hits.where(text(f"{SQLITE_TABLE} MATCH :fts_query").bindparams(fts_query=_fts(query)))
-    return session.scalar(select(func.count()).select_from(hits.limit(at_most).subquery()))
+    return session.scalar(_count_statement(at_most), {"fts_query": _fts(query)})
+
+
+@functools.lru_cache(maxsize=8)
+def _count_statement(at_most: int):
+    return select(func.count()).select_from(_sqlite_hits().limit(at_most).subquery())
 
 
 SQLITE_CREATE = [

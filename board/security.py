@@ -23,7 +23,7 @@ from flask import Flask, current_app, g, request
 from flask import session as cookie_session
 from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from board import accounts, clock, events
@@ -94,8 +94,14 @@ def session_revoked(board_sid: str | None) -> bool:
         return False
     known = _ended_in_request()
     if board_sid not in known:
-        known[board_sid] = db_for_request().get(EndedSession, board_sid) is not None
+        found = db_for_request().connection().execute(_ENDED, {"board_sid": board_sid})
+        known[board_sid] = found.first() is not None
     return known[board_sid]
+
+
+# Asked by every logged-in request: a plain row, no ORM object (revoke_session commits
+# what it adds and records the answer itself, so nothing is ever pending here).
+_ENDED = select(EndedSession.board_sid).where(EndedSession.board_sid == bindparam("board_sid"))
 
 
 def _ended_in_request() -> dict[str, bool]:

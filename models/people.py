@@ -35,6 +35,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="member")
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     language: Mapped[str | None] = mapped_column(String(5), default=None)
+    # An IANA zone name (Europe/Berlin) for times on pages and in mail; None: BOARD_TIMEZONE.
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
     # What @mentions name; lowercase, unique. Null only for an erased person.
     handle: Mapped[str | None] = mapped_column(String(30), unique=True, default=None)
     email_notifications: Mapped[str] = mapped_column(String(8), default="daily")

@@ -117,6 +117,7 @@ PERSONAL = {
     ("POST", "/language"),
     ("POST", "/settings"),
     ("POST", "/profile"),
+    ("POST", "/profile/time-zone"),
     ("POST", "/profile/password"),
     ("POST", "/profile/erase"),  # erasing oneself, as DELETE /api/v1/me
     ("POST", "/profile/sessions/<int:session_id>/end"),

@@ -122,6 +122,7 @@ FORMS = [
     Form("/language", "/language", {"language": "de"}, EVERYONE),
     Form("/settings", "/settings", {"email_notifications": "weekly"}, EVERYONE),
     Form("/profile", "/profile", {"display_name": "Renamed Person"}, EVERYONE),
+    Form("/profile/time-zone", "/profile/time-zone", {"timezone": "Europe/Berlin"}, EVERYONE),
     Form(
         "/profile/password",
         "/profile/password",

@@ -227,6 +227,21 @@ def test_observer_sockets_get_departments_and_pooled_presence(app, people_, coun
     watching.disconnect(), peer.disconnect()
 
 
+def test_an_observer_reads_the_pooled_presence_in_their_language(app, people_, council_board):
+    observer = people_.client("observer")
+    observer.patch("me", json={"language": "de"})
+    first = connect(app, observer)
+    flush_presence()  # the counts changed: sent to every room, each in its language
+    # A second tab changes no count: the counts go to that socket alone, in its language too.
+    second = connect(app, observer)
+    flush_presence()
+    for socket in (first, second):
+        seen = received(socket, "presence")
+        assert seen, "no presence"
+        assert all("andere Abteilungen" in counts["departments"] for counts in seen), seen
+        socket.disconnect()
+
+
 def test_presence_pooling_adds_up(app, people_, council_board):
     with app.app_context(), app.extensions["board_db"].Session() as session:
         mask = privacy.Mask.build(session, None, 3)

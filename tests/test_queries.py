@@ -130,9 +130,9 @@ def test_listing_ideas_takes_a_handful_of_queries(app, board_people):
     with counted(app) as statements:
         assert client.get("me").status_code == 200
     baseline = len(statements)
-    # ideas: hidden challenges, the ranked page, its tags, the caller's votes, its tasks,
-    # its publications, its images (one batched images query for the cards' pictures)
-    assert counts["ideas?limit=200"] - baseline <= 7, (baseline, counts)
+    # ideas: hidden challenges, the ranked page with its authors, one query for its tags,
+    # tasks and the caller's votes and follows, its publications, its images
+    assert counts["ideas?limit=200"] - baseline <= 5, (baseline, counts)
     assert counts["tasks?limit=200"] - baseline <= 1, (baseline, counts)
 
 

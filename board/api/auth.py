@@ -116,13 +116,14 @@ def me():
 
 @api.patch("/me")
 def update_me():
-    """A person's own settings: language, handle, e-mail notifications; and their own
+    """A person's own settings: language, handle, e-mail notifications, time zone; and their own
     name and department (My account)."""
     body = json_body(
         {
             "language": Field("str", nullable=True, max_length=5),
             "handle": Field("str", max_length=64),
             "email_notifications": Field("str", max_length=10),
+            "timezone": Field("str", nullable=True, max_length=64),
             "display_name": Field("str", max_length=DISPLAY_NAME_MAX),
             "department_id": Field("int"),
         }

@@ -9,10 +9,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask import session as cookie_session
 from flask_login import current_user
 
-from board import accounts, mail, people, personal_data
+from board import accounts, clock, mail, people, personal_data
 from board.db import db_for_request
 from board.errors import BoardError
-from board.i18n import _
+from board.i18n import _, time_zone_names
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import limit_reset_requests
 from board.requests import board_settings
@@ -23,7 +23,7 @@ from board.security import (
     start_session,
 )
 from board.web import web
-from board.web.common import flash_refusal, form_id, form_text, login_page
+from board.web.common import flash_refusal, form_id, form_text, login_page, refused_form
 
 
 def _me():
@@ -37,6 +37,9 @@ def profile():
     session, me = _me()
     return render_template(
         "profile.html",
+        time_zones=time_zone_names(),
+        board_timezone=board_settings().timezone,
+        now=clock.now(),
         departments=people.list_departments(session),
         sessions=accounts.list_sessions(session, me, cookie_session.get("board_sid")),
         has_password=me.password_hash != people.NO_PASSWORD,
@@ -59,6 +62,21 @@ def update_profile():
         flash_refusal(refusal)
     else:
         flash(_("Your profile is saved."), "success")
+    return redirect(url_for("web.profile"))
+
+
+@web.post("/profile/time-zone")
+@login_page
+def update_time_zone():
+    """The zone this person's pages show times in; empty: the board's BOARD_TIMEZONE."""
+    session, me = _me()
+    try:
+        zone = form_text("timezone", 64).strip() or None
+        people.update_settings(session, me, {"timezone": zone})
+    except BoardError as refusal:
+        session.rollback()
+        return refused_form(refusal, "timezone", default=url_for("web.profile"))
+    flash(_("Your time zone is saved."), "success")
     return redirect(url_for("web.profile"))
 
 

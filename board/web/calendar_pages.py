@@ -13,7 +13,7 @@ from board import calendar, clock, people
 from board.db import db_for_request
 from board.i18n import LANGUAGES, force_locale
 from board.privacy import rendering_for
-from board.requests import board_tz, ics_url, parse_date
+from board.requests import ics_url, parse_date, reader_tz
 from board.tasks import allowed_channels
 from board.web import web
 from board.web.common import channel_label, login_page, query_int
@@ -55,7 +55,7 @@ def _frame(view: str, anchor: date) -> tuple[date, date, date, date]:
 @login_page
 def calendar_page():
     session = db_for_request()
-    today = clock.now().astimezone(board_tz()).date()
+    today = clock.now().astimezone(reader_tz()).date()
     view = request.args.get("view") if request.args.get("view") in VIEWS else "month"
     anchor = parse_date((request.args.get("date") or "").strip()) or today
     channel = (

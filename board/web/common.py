@@ -10,9 +10,15 @@ from functools import wraps
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from babel.dates import format_skeleton, get_datetime_format
+from babel.dates import (
+    format_skeleton,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+    parse_pattern,
+)
 from flask import current_app, flash, g, make_response, redirect, request, url_for
-from flask_babel import format_date, format_time, format_timedelta, get_locale
+from flask_babel import format_timedelta, get_locale, get_timezone, get_translations
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -21,7 +27,7 @@ from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
 from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
-from board.requests import parse_date
+from board.requests import parse_date, reader_tz
 from board.tasks import allowed_channels, channel_label
 from board.web import web
 
@@ -268,7 +274,9 @@ def form_id(name: str) -> int | None:
 
 
 def form_time(name: str) -> datetime | None:
-    """A datetime-local field, in the browser's zone (tz_offset, set by prompts.js) or UTC."""
+    """A datetime-local field, in the person's time zone (the one the pages show times in);
+    for someone whose zone is not stored yet, the browser's (tz_offset, set by prompts.js),
+    else BOARD_TIMEZONE."""
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
@@ -276,12 +284,14 @@ def form_time(name: str) -> datetime | None:
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise _invalid(name, N_("Expected a date and time.")) from None
-    if value.tzinfo is None:
-        offset = form_number("tz_offset") or 0
-        if not -16 * 60 <= offset <= 16 * 60:
-            offset = 0
-        value = value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
-    return value
+    if value.tzinfo is not None:
+        return value
+    offset = form_number("tz_offset")
+    if getattr(current_user, "timezone", None) or offset is None:
+        return value.replace(tzinfo=reader_tz())
+    if not -16 * 60 <= offset <= 16 * 60:
+        offset = 0
+    return value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
 
 
 def form_date(name: str):
@@ -341,6 +351,8 @@ def page_helpers():
         "board_channels": allowed_channels(),
         "page_last_seq": g.get("page_last_seq"),
         "current_path": current_path,
+        # the zone times are shown in (static/js/ui.js formats live ones in it too)
+        "reader_timezone": reader_tz().key,
     }
 
 
@@ -374,10 +386,33 @@ def when(value) -> str:
     moment = _parse(value)
     if moment is None:
         return ""
-    pattern = get_datetime_format("medium", locale=get_locale())
-    return pattern.replace("{1}", format_date(moment, "medium")).replace(
-        "{0}", format_time(moment, "short")
+    locale, zone, pattern, day, clock_time = _when_formats()
+    local = moment.astimezone(zone)
+    if hasattr(zone, "normalize"):  # pytz
+        local = zone.normalize(local)
+    # What Flask-Babel's format_date(…, "medium") and format_time(…, "short") give, without
+    # looking up the locale, zone and patterns again for each of a page's 50 cards.
+    text = pattern.replace("{1}", day.apply(local.date(), locale)).replace(
+        "{0}", clock_time.apply(local.timetz(), locale, reference_date=moment.date())
     )
+    # CLDR puts a narrow no-break space before "PM"; browsers' Intl (static/js/ui.js
+    # fullTime) write a plain one, and a live item must read as a loaded one.
+    return text.replace("\u202f", " ")
+
+
+def _when_formats() -> tuple:
+    """The reader's locale and zone and the patterns `when` uses, once per request."""
+    locale, zone = get_locale(), get_timezone()
+    cached = g.get("board_when_formats")
+    if cached is None or cached[0] is not locale or cached[1] is not zone:
+        cached = g.board_when_formats = (
+            locale,
+            zone,
+            get_datetime_format("medium", locale=locale),
+            parse_pattern(get_date_format("medium", locale=locale)),
+            parse_pattern(get_time_format("short", locale=locale)),
+        )
+    return cached
 
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -475,6 +510,10 @@ JS_STRINGS = {
     "phase_collecting": N_("Open for ideas"),
     "phase_voting": N_("Voting"),
     "phase_closed": N_("Closed"),
+    # the "Now on the board" strip (templates/board.html says the same)
+    "strip_collecting_closes": N_("Collecting ideas · closes %(when)s"),
+    "strip_voting_closes": N_("Voting · closes %(when)s"),
+    "tallies_hidden_rule": N_("tallies hidden until it closes"),
     "help_wanted": N_("Help wanted"),
     "tasks_done": N_("Tasks done: %(done)s / %(total)s"),
     "notification_open": N_("Open"),
@@ -492,6 +531,12 @@ JS_STRINGS = {
 }
 
 
+# Sentences with a number whose form the language chooses (ngettext in the templates).
+JS_PLURALS = {
+    "votes_per_person": ("%(num)s vote per person", "%(num)s votes per person"),
+}
+
+
 @web.app_template_global("js_strings")
 def js_strings() -> dict[str, str]:
     """The browser's sentences in the reader's language; static/js/ui.js fills in the
@@ -500,6 +545,11 @@ def js_strings() -> dict[str, str]:
         key: _(text) if isinstance(text, str) else str(text) for key, text in JS_STRINGS.items()
     }
     strings.update({f"channel_{name}": channel_label(name) for name in allowed_channels()})
+    # ngettext's two forms, unfilled ("%(num)s votes per person"), for ui.js `plural`
+    for key, (singular, plural_form) in JS_PLURALS.items():
+        for suffix, n in (("one", 1), ("many", 2)):
+            text = get_translations().ngettext(singular, plural_form, n)
+            strings[f"{key}_{suffix}"] = text.replace("%(num)s", "%(n)s")
     return strings
 
 

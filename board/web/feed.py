@@ -35,7 +35,7 @@ from board.i18n import (
     translate_field,
 )
 from board.privacy import rendering_for, shown_departments
-from board.requests import atom_url, board_tz
+from board.requests import atom_url, board_tz, reader_tz
 from board.web import web
 
 PERIOD_LABELS = {
@@ -182,7 +182,7 @@ def _before_arg() -> int | None:
 @web.get("/feed")
 @login_required
 def feed_page():
-    session, tz = db_for_request(), board_tz()
+    session, tz = db_for_request(), reader_tz()
     error, status = None, 200
     try:
         flt, before = feed.filter_from_args(session, request.args), _before_arg()
@@ -209,7 +209,7 @@ def feed_page():
 @login_required
 def feed_updates():
     """What happened after `after` (a seq), as HTML for feed.js to put on top, plus the summary."""
-    session, tz = db_for_request(), board_tz()
+    session, tz = db_for_request(), reader_tz()
     flt = feed.filter_from_args(session, request.args)
     raw = request.args.get("after", "").strip()
     if not raw.isdigit() or len(raw) > 12:
@@ -242,7 +242,7 @@ def feed_updates():
 
 
 def _csv_response():
-    session, tz = db_for_request(), board_tz()
+    session, tz = db_for_request(), reader_tz()
     flt = feed.filter_from_args(session, request.args)
     page = feed.read_feed(session, current_user, flt, tz, limit=CSV_LIMIT)
     body = feed_export.feed_csv(page.items, current_language(), request.host_url, tz)

@@ -6,7 +6,7 @@ import {
   fillCommentState, fillIdeaCard, fillTags, hiddenLine, newComment, newIdeaCard, newTaskCard,
   setStatusBadge, setVotes,
 } from "./render.js";
-import { highlight, me, plural, t, toast } from "./ui.js";
+import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
 const page = document.body.dataset.page;
 
@@ -325,6 +325,34 @@ function taskChanged({ task }) {
 
 // ---- prompts and nudges -------------------------------------------------------------------
 
+/** When the challenge's current phase ends: submissions while collecting, else voting. */
+function closesAt(prompt) {
+  return prompt.phase === "collecting" ? prompt.submissions_close_at : prompt.voting_close_at;
+}
+
+/** The phase line as templates/board.html writes it: "Collecting ideas · closes in 3 days". */
+function fillPhase(element, prompt) {
+  const challenge = prompt.kind === "challenge";
+  if (challenge && prompt.phase === "collecting" && prompt.submissions_close_at) {
+    element.textContent = t("strip_collecting_closes", { when: timeAgo(prompt.submissions_close_at) });
+  } else if (challenge && prompt.phase === "voting" && prompt.voting_close_at) {
+    element.textContent = t("strip_voting_closes", { when: timeAgo(prompt.voting_close_at) });
+  } else {
+    element.textContent = t(prompt.phase === "voting" ? "phase_voting" : "phase_collecting");
+  }
+  if (challenge && closesAt(prompt)) element.title = fullTime(closesAt(prompt));
+  else element.removeAttribute("title");
+}
+
+/** The vote rules: "3 votes per person · tallies hidden until it closes". */
+function rulesText(prompt) {
+  const rules = [];
+  if (prompt.votes_per_person) rules.push(plural("votes_per_person", prompt.votes_per_person));
+  if (prompt.hide_tallies) rules.push(t("tallies_hidden_rule"));
+  return rules.join(" · ");
+}
+
+/** A card of the "Now on the board" strip, the same as the server renders it. */
 function promptCard(prompt) {
   const card = document.createElement("li");
   card.className = `strip-card kind-${prompt.kind} phase-${prompt.phase}`;
@@ -337,7 +365,7 @@ function promptCard(prompt) {
   const phase = document.createElement("span");
   phase.className = "strip-phase";
   phase.dataset.field = "phase";
-  phase.textContent = t(`phase_${prompt.phase}`);
+  fillPhase(phase, prompt);
   kind.append(pill, " ", phase);
   const heading = document.createElement("h3");
   const link = document.createElement("a");
@@ -345,6 +373,13 @@ function promptCard(prompt) {
   link.textContent = prompt.title;
   heading.append(link);
   card.append(kind, heading);
+  if (prompt.kind === "challenge") {
+    const rules = document.createElement("p");
+    rules.className = "strip-rules";
+    rules.dataset.field = "rules";
+    rules.textContent = rulesText(prompt);
+    card.append(rules);
+  }
   return card;
 }
 
@@ -353,8 +388,9 @@ async function promptPhaseChanged({ prompt }) {
   const card = document.querySelector(`.strip-card[data-prompt-id="${prompt.id}"]`);
   if (card && prompt.phase === "closed") card.remove();
   if (card && prompt.phase !== "closed") {
+    card.className = `strip-card kind-${prompt.kind} phase-${prompt.phase}`;
     const phase = card.querySelector("[data-field=phase]");
-    if (phase) phase.textContent = t(`phase_${prompt.phase}`);
+    if (phase) fillPhase(phase, prompt);
     highlight(card);
   }
   if (prompt.phase !== "closed" || !prompt.hide_tallies) return;
@@ -377,6 +413,9 @@ function promptCreated({ prompt }, replay) {
   if (list && prompt.phase !== "closed" && !list.querySelector(`[data-prompt-id="${prompt.id}"]`)) {
     const card = promptCard(prompt);
     list.prepend(card);
+    const strip = document.getElementById("prompt-strip");
+    if (strip) strip.hidden = false;
+    list.scrollLeft = 0; // on a phone the strip is a carousel: the new card is its first
     highlight(card);
   }
   if (replay || list) return;

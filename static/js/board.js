@@ -7,6 +7,7 @@
 // Each envelope is dispatched once, in seq order, after catch-up (detail.replay tells).
 
 import { enhanceForms, voteEventsSeen } from "./actions.js";
+import { api } from "./api.js";
 import { applyEnvelope } from "./apply.js";
 import { LiveConnection } from "./live.js";
 import { enhanceMentions } from "./mentions.js";
@@ -15,8 +16,28 @@ import { enableMoreIdeas } from "./more.js";
 import { enableNavigation } from "./nav.js";
 import { showPresence } from "./ui.js";
 
+/** The first page a person opens stores their browser's time zone with their settings
+ *  (they can change it on their profile); from the next page on, times are in it. */
+function storeBrowserTimeZone() {
+  if (document.body.dataset.timezoneUnset !== "1") return;
+  let zone = "";
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch {
+    return;
+  }
+  if (!zone) return;
+  api("PATCH", "/me", { timezone: zone }).then(
+    () => {
+      delete document.body.dataset.timezoneUnset;
+    },
+    () => {}, // a zone the server does not know: the board's own zone stays
+  );
+}
+
 function start() {
   enableNavigation();
+  storeBrowserTimeZone();
   enhanceForms();
   enhanceMentions();
   enhanceInbox();

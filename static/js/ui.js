@@ -16,6 +16,9 @@ export const me = {
   id: Number(body.dataset.userId || 0),
   role: body.dataset.role || "",
   lang: body.dataset.lang || document.documentElement.lang || "en",
+  // The person's time zone (stored with their settings, else BOARD_TIMEZONE): times on
+  // live items read as the server writes them, whatever zone this computer is in.
+  timeZone: body.dataset.timezone || undefined,
 };
 
 /** A translated sentence with its gettext-style %(name)s placeholders filled in. */
@@ -91,24 +94,51 @@ export function showPresence(data) {
   line.hidden = false;
 }
 
+// Babel's format_timedelta, which the server's `ago` filter uses: the largest unit of which
+// at least 0.85 has passed, rounded half to even (Python's round), so a live card and a
+// loaded one say the same ("in 1 week", not "in 10 days").
 const UNITS = [
-  ["year", 31536000], ["month", 2592000], ["day", 86400], ["hour", 3600], ["minute", 60],
+  ["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600],
+  ["minute", 60], ["second", 1],
 ];
 
-/** "5 minutes ago" in the page's language. */
+function roundHalfEven(value) {
+  const floor = Math.floor(value);
+  const rest = value - floor;
+  if (rest > 0.5) return floor + 1;
+  if (rest < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** "5 minutes ago" / "in 3 days" in the page's language, worded as the server words it. */
 export function timeAgo(iso) {
   if (!iso) return "";
-  const seconds = (Date.parse(iso) - Date.now()) / 1000;
+  const seconds = Math.floor((Date.parse(iso) - Date.now()) / 1000);
+  if (Number.isNaN(seconds)) return "";
   if (Math.abs(seconds) < 60) return t("just_now");
   const format = new Intl.RelativeTimeFormat(me.lang, { numeric: "always" });
   for (const [unit, size] of UNITS) {
-    if (Math.abs(seconds) >= size) return format.format(Math.trunc(seconds / size), unit);
+    const value = Math.abs(seconds) / size;
+    if (value >= 0.85) return format.format(Math.sign(seconds) * Math.max(1, roundHalfEven(value)), unit);
   }
   return t("just_now");
 }
 
-/** The full time for a title attribute, in the reader's own time zone. */
+/** The full date and time in the page's language and the person's zone, as the server's
+ *  `when` filter writes it ("Oct 21, 2026, 3:05 PM", "21.10.2026, 15:05"). */
 export function fullTime(iso) {
   if (!iso) return "";
-  return new Intl.DateTimeFormat(me.lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  const moment = new Date(iso);
+  if (Number.isNaN(moment.getTime())) return "";
+  return dateTimeFormat({ dateStyle: "medium", timeStyle: "short" }).format(moment);
+}
+
+/** An Intl.DateTimeFormat in the page's language and the person's zone (this computer's
+ *  zone if the browser does not know that name). */
+export function dateTimeFormat(options) {
+  try {
+    return new Intl.DateTimeFormat(me.lang, { ...options, timeZone: me.timeZone });
+  } catch {
+    return new Intl.DateTimeFormat(me.lang, options);
+  }
 }

@@ -325,3 +325,45 @@ def test_a_forgotten_password_is_reset_through_the_mailed_link(
     # The link worked once.
     again = new_page(browser, server, viewport=viewport, locale=locale)
     assert again.goto(link.group(1)).status == 404
+
+
+# ---- erasing one's account ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("viewport", "locale", "name", "done"),
+    [
+        (VIEWPORT, "en-US", "profile-erase", "Your account is erased."),
+        (SMALL_PHONE, "de-DE", "profile-erase-phone-de", "Dein Konto ist gelöscht."),
+    ],
+)
+def test_erasing_my_account_on_my_profile(
+    browser, team_board, person_factory, tmp_path, viewport, locale, name, done
+):
+    leaving = person_factory(team_board)
+    page = new_page(browser, team_board, leaving, viewport=viewport, locale=locale)
+    assert page.goto("/profile#erase-title").ok
+    form = page.locator("#erase-form")
+    form.locator("input[name=password]").fill(PASSWORD)
+    form.scroll_into_view_if_needed()
+    screenshot(page, tmp_path, name)
+    form.locator("button[type=submit]").click()  # the box is not ticked: the browser stops it
+    expect(page).to_have_url(re.compile(r"/profile"))
+    form.locator("input[name=confirm]").check()
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.locator("main")).to_contain_text(done)
+    assert login_status(team_board, leaving.email, PASSWORD) == 401
+    page.goto("/profile")
+    expect(page).to_have_url(re.compile(r"/login"))  # logged out for good
+
+
+@pytest.fixture
+def person_factory():
+    from tests.browser.helpers import create_person, unique_name
+
+    def make(server):
+        name = unique_name("leaver")
+        return create_person(server.database_url, name, "member", "Marketing")
+
+    return make

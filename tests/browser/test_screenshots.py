@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -115,6 +116,17 @@ SHOTS = [
     ("calendar-month-de", "priya", "/calendar", VIEWPORT, "de-DE"),
     ("calendar-phone", "jonas", "/calendar", SMALL_PHONE, "en-US"),
     ("calendar-phone-de", "priya", "/calendar?view=week", SMALL_PHONE, "de-DE"),
+    ("profile", "jonas", "/profile#time-zone", VIEWPORT, "en-US"),
+    ("profile-de", "priya", "/profile#time-zone", VIEWPORT, "de-DE"),
+    ("profile-phone", "jonas", "/profile#time-zone", SMALL_PHONE, "en-US"),
+    ("profile-phone-de", "priya", "/profile#time-zone", SMALL_PHONE, "de-DE"),
+    ("prompts-facilitator", "lena", "/prompts", VIEWPORT, "en-US"),
+    ("prompts-phone-de", "lena", "/prompts", SMALL_PHONE, "de-DE"),
+    ("inbox", "jonas", "/notifications", VIEWPORT, "en-US"),
+    ("inbox-phone-de", "priya", "/notifications", SMALL_PHONE, "de-DE"),
+    # last: they post a challenge, which the shots above should not show
+    ("board-live-challenge", "jonas", "/", VIEWPORT, "en-US"),
+    ("board-live-challenge-phone-de", "priya", "/", SMALL_PHONE, "de-DE"),
 ]
 
 
@@ -129,6 +141,8 @@ def test_screenshot(
         viewport=viewport,
         device_scale_factor=1,
         locale=locale,
+        # Nordkamm is in Freiburg: the first page stores this zone for the person
+        timezone_id="Europe/Berlin",
         reduced_motion="reduce",
     )
     try:
@@ -151,6 +165,8 @@ def test_screenshot(
             page.locator(".nav-toggle").click()
         if name.startswith("idea-form-error"):  # a refused tag: the form comes back as typed
             show_a_refused_form(page)
+        if name.startswith("board-live-challenge"):
+            show_a_live_challenge(page, demo_server, name)
         if name.startswith("calendar-phone"):  # the days, not only the filters above them
             page.evaluate(
                 "() => window.scrollTo(0, document.getElementById('cal-summary')"
@@ -179,6 +195,32 @@ def show_a_refused_form(page) -> None:
         "() => window.scrollTo(0, document.getElementById('new-idea')"
         ".getBoundingClientRect().top + window.scrollY - 8)"
     )
+
+
+def show_a_live_challenge(page, server, name: str) -> None:
+    """Lena posts a challenge while the board is open: its card arrives with deadline and rules."""
+    now = datetime.now(UTC)
+    title = {
+        "board-live-challenge": "Best trail photo of the winter",
+        "board-live-challenge-phone-de": "Das beste Trailfoto des Winters",
+    }[name]
+    challenge = Api(server, server.people["lena"]).call(
+        "POST",
+        "prompts",
+        {
+            "kind": "challenge",
+            "title": title,
+            "body": "Two votes each; the tallies stay hidden until it closes.",
+            "submissions_close_at": (now + timedelta(days=5, hours=1)).isoformat(),
+            "voting_close_at": (now + timedelta(days=9)).isoformat(),
+            "hide_tallies": True,
+            "votes_per_person": 2,
+        },
+        expect=201,
+    )
+    card = page.locator(f'.strip-card[data-prompt-id="{challenge["id"]}"]')
+    expect(card.locator('[data-field="rules"]')).not_to_be_empty()
+    page.evaluate("() => window.scrollTo(0, 0)")
 
 
 def show_a_live_event(page, server) -> None:

@@ -1,0 +1,154 @@
+"""Each person sees times in their own time zone (their browser's, stored once, or the one
+they chose on their profile), else BOARD_TIMEZONE; and in their language's formats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from board import clock
+
+NOW = datetime(2026, 10, 19, 10, 0, tzinfo=UTC)
+DEADLINE = datetime(2026, 10, 21, 13, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen():
+    clock.set_clock(lambda: NOW)
+
+
+def page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def settle(client, **settings) -> dict:
+    response = client.patch("me", json=settings)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["user"]
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "UTC"])
+def test_a_person_stores_their_time_zone(member, zone):
+    assert settle(member, timezone=zone)["timezone"] == zone
+    assert member.get("me").get_json()["user"]["timezone"] == zone
+
+
+@pytest.mark.parametrize(
+    "zone", ["Mars/Olympus_Mons", "europe/berlin", "../../etc/passwd", "localtime", "", " UTC"]
+)
+def test_an_unknown_time_zone_is_refused_with_the_field_named(member, zone):
+    response = member.patch("me", json={"timezone": zone})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_fields"
+    assert "Europe/Berlin" in error["fields"]["timezone"]
+    assert member.get("me").get_json()["user"]["timezone"] is None
+
+
+def test_null_brings_back_the_boards_zone(member):
+    settle(member, timezone="Europe/Berlin")
+    assert settle(member, timezone=None)["timezone"] is None
+
+
+def test_nobody_else_sees_a_persons_time_zone(member, other_member):
+    settle(member, timezone="Europe/Berlin")
+    me = member.get("me").get_json()["user"]
+    idea = member.post("ideas", json={"title": "Zones", "body": ""}).get_json()
+    assert "timezone" not in idea["author"]
+    assert me["timezone"] == "Europe/Berlin"
+    assert "timezone" not in other_member.get(f"ideas/{idea['id']}").get_json()["author"]
+
+
+@pytest.mark.parametrize(
+    ("zone", "language", "shown"),
+    [
+        ("America/New_York", "en", "Oct 21, 2026, 9:05 AM"),
+        ("Europe/Berlin", "de", "21.10.2026, 15:05"),
+        ("Europe/Berlin", "en", "Oct 21, 2026, 3:05 PM"),
+        ("America/New_York", "de", "21.10.2026, 09:05"),
+    ],
+)
+def test_the_same_deadline_in_each_persons_zone_and_language(
+    facilitator, member, frozen, zone, language, shown
+):
+    challenge = facilitator.post(
+        "prompts",
+        json={
+            "kind": "challenge",
+            "title": "Trail photo of the month",
+            "submissions_close_at": DEADLINE.isoformat(),
+            "voting_close_at": (DEADLINE + timedelta(days=2)).isoformat(),
+        },
+    ).get_json()
+    settle(member, timezone=zone, language=language)
+    html = page(member, f"/prompts/{challenge['id']}")
+    assert shown in html
+    assert f'data-timezone="{zone}"' in html  # live items (static/js/ui.js) use it too
+
+
+def test_without_a_zone_of_their_own_a_person_sees_the_boards(facilitator, member, frozen):
+    challenge = facilitator.post(
+        "prompts",
+        json={
+            "kind": "challenge",
+            "title": "Trail photo of the month",
+            "submissions_close_at": DEADLINE.isoformat(),
+            "voting_close_at": (DEADLINE + timedelta(days=2)).isoformat(),
+        },
+    ).get_json()
+    html = page(member, f"/prompts/{challenge['id']}")
+    assert "Oct 21, 2026, 1:05 PM" in html  # the test board's BOARD_TIMEZONE is UTC
+    assert 'data-timezone="UTC" data-timezone-unset="1"' in html  # the browser sends its own
+
+
+def test_the_inbox_shows_no_raw_utc_timestamps(member, other_member, frozen):
+    idea = member.post("ideas", json={"title": "Mentions", "body": ""}).get_json()
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "Nice, @mara"})
+    html = page(member, "/notifications")
+    assert "2026-10-19 10:00" not in html
+    assert 'title="Oct 19, 2026, 10:00 AM"' in html
+
+
+def test_the_profile_form_sets_the_zone(member):
+    response = member.post("/profile/time-zone", data={"timezone": "America/New_York"})
+    assert response.status_code == 302
+    assert member.get("me").get_json()["user"]["timezone"] == "America/New_York"
+    html = page(member, "/profile")
+    assert '<option value="America/New_York" selected>' in html
+
+
+def test_the_profile_form_refuses_an_unknown_zone_beside_the_field(member):
+    settle(member, timezone="Europe/Berlin")
+    response = member.post("/profile/time-zone", data={"timezone": "Atlantis/Capital"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "An IANA time zone such as Europe/Berlin or America/New_York." in html
+    assert 'id="timezone-timezone-error"' in html
+    assert member.get("me").get_json()["user"]["timezone"] == "Europe/Berlin"
+
+
+def test_an_empty_choice_goes_back_to_the_boards_zone(member):
+    settle(member, timezone="Europe/Berlin")
+    assert member.post("/profile/time-zone", data={"timezone": ""}).status_code == 302
+    assert member.get("me").get_json()["user"]["timezone"] is None
+
+
+def test_a_challenge_form_time_is_in_the_persons_zone(facilitator, frozen):
+    settle(facilitator, timezone="America/New_York")
+    response = facilitator.post(
+        "/prompts",
+        data={
+            "kind": "challenge",
+            "title": "Evening runs",
+            "submissions_close_at": "2026-10-21T09:05",
+            "voting_close_at": "2026-10-23T09:05",
+            "tz_offset": "-120",  # a browser elsewhere: the stored zone wins
+        },
+    )
+    assert response.status_code == 302
+    prompt_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    prompt = facilitator.get(f"prompts/{prompt_id}").get_json()
+    assert datetime.fromisoformat(prompt["submissions_close_at"]) == DEADLINE
