@@ -113,8 +113,10 @@ def main() -> None:
             f"{board['ideas']:,} ideas, {board['votes']:,} votes; {args.requests} requests per"
             f" page and app; load average {os.getloadavg()[0]:.1f}; CPU ms of this thread"
         )
-        print("| page | board CPU ms (median / mean) | floor CPU ms (median / mean) |"
-              " ratio (median) | SQL statements |")
+        print(
+            "| page | board CPU ms (median / mean) | floor CPU ms (median / mean) |"
+            " ratio (median) | SQL statements |"
+        )
         print("| --- | --- | --- | --- | --- |")
         gc.collect()
         for name, path in pages:
