@@ -65,7 +65,10 @@ def test_a_challenge_arriving_live_shows_its_deadline_and_rules(
     assert live["phase"] == phase, live
     assert live["rules"] == rules, live
     assert live["title"], "the exact deadline is in the card's tooltip"
-    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    # once the strip has scrolled the new card into view, nothing scrolls sideways
+    page.wait_for_function(
+        "w => document.documentElement.scrollWidth <= w", arg=viewport["width"], timeout=5_000
+    )
     box = card.bounding_box()  # in view, not scrolled away in the phone's carousel
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
 
