@@ -62,6 +62,19 @@ def test_nobody_else_sees_a_persons_time_zone(member, other_member):
     assert "timezone" not in other_member.get(f"ideas/{idea['id']}").get_json()["author"]
 
 
+def post_challenge(facilitator) -> dict:
+    """A challenge whose submissions close at DEADLINE."""
+    return facilitator.post(
+        "prompts",
+        json={
+            "kind": "challenge",
+            "title": "Trail photo of the month",
+            "submissions_close_at": DEADLINE.isoformat(),
+            "voting_close_at": (DEADLINE + timedelta(days=2)).isoformat(),
+        },
+    ).get_json()
+
+
 @pytest.mark.parametrize(
     ("zone", "language", "shown"),
     [
@@ -74,15 +87,7 @@ def test_nobody_else_sees_a_persons_time_zone(member, other_member):
 def test_the_same_deadline_in_each_persons_zone_and_language(
     facilitator, member, frozen, zone, language, shown
 ):
-    challenge = facilitator.post(
-        "prompts",
-        json={
-            "kind": "challenge",
-            "title": "Trail photo of the month",
-            "submissions_close_at": DEADLINE.isoformat(),
-            "voting_close_at": (DEADLINE + timedelta(days=2)).isoformat(),
-        },
-    ).get_json()
+    challenge = post_challenge(facilitator)
     settle(member, timezone=zone, language=language)
     html = page(member, f"/prompts/{challenge['id']}")
     assert shown in html
@@ -90,15 +95,7 @@ def test_the_same_deadline_in_each_persons_zone_and_language(
 
 
 def test_without_a_zone_of_their_own_a_person_sees_the_boards(facilitator, member, frozen):
-    challenge = facilitator.post(
-        "prompts",
-        json={
-            "kind": "challenge",
-            "title": "Trail photo of the month",
-            "submissions_close_at": DEADLINE.isoformat(),
-            "voting_close_at": (DEADLINE + timedelta(days=2)).isoformat(),
-        },
-    ).get_json()
+    challenge = post_challenge(facilitator)
     html = page(member, f"/prompts/{challenge['id']}")
     assert "Oct 21, 2026, 1:05 PM" in html  # the test board's BOARD_TIMEZONE is UTC
     assert 'data-timezone="UTC" data-timezone-unset="1"' in html  # the browser sends its own

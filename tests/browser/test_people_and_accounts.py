@@ -9,12 +9,10 @@ and German) go to docs/screenshots/; otherwise to the test's temporary folder.
 
 from __future__ import annotations
 
-import email
 import os
 import re
 import shutil
 import time
-from email import policy as email_policy
 
 import pytest
 import requests
@@ -22,6 +20,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from tests.browser.helpers import PASSWORD, ROOT, VIEWPORT, Api, free_port, wait_until_live
+from tests.test_mail import Inbox
 
 pytestmark = pytest.mark.browser
 
@@ -234,17 +233,6 @@ def test_works_council_observers_see_departments_only(
 
 
 # ---- a forgotten password ---------------------------------------------------------------
-
-
-class Inbox:
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email_policy.default)
-        )
-        return "250 OK"
 
 
 @pytest.fixture(scope="module")
