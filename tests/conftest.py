@@ -215,6 +215,15 @@ def drop_postgres_database(url: str) -> None:
     engine.dispose()
 
 
+def require_redis_server() -> None:
+    """The fault tests start a `redis-server` of their own: skipped without one, but a
+    failure in CI, which must run them."""
+    if not shutil.which("redis-server"):
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is required in CI (it runs a Redis of this test's own)")
+        pytest.skip("redis-server is not installed")
+
+
 def truncate_postgres(url: str) -> None:
     engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)

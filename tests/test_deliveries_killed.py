@@ -19,7 +19,6 @@ import asyncio
 import email
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -35,7 +34,7 @@ from sqlalchemy import create_engine, text
 
 from bench.faultkit import ROOT, BoardProcess, OwnRedis, prepare_board
 from tests.browser.helpers import free_port
-from tests.conftest import truncate_postgres
+from tests.conftest import require_redis_server, truncate_postgres
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.postgres]
 
@@ -148,10 +147,7 @@ def wait_for(check, what: str, seconds: float = WAIT):
 
 
 def test_deliveries_queued_before_a_worker_is_killed_go_out_once(postgres_migrated, tmp_path):
-    if not shutil.which("redis-server"):
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is required in CI (it runs a Redis of this test's own)")
-        pytest.skip("redis-server is not installed")
+    require_redis_server()
     truncate_postgres(postgres_migrated)
     inbox, receiver = Inbox(), Receiver()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())

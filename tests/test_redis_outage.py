@@ -9,8 +9,6 @@ the shared one is never touched.
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 
 import pytest
@@ -18,7 +16,7 @@ import requests
 
 from bench.faultkit import BoardProcess, OwnRedis, prepare_board
 from bench.follower import Follower, wait_converged
-from tests.conftest import truncate_postgres
+from tests.conftest import require_redis_server, truncate_postgres
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.postgres]
 CONVERGE = 60  # seconds after Redis returns (the bound)
@@ -27,10 +25,7 @@ TIMEOUT = 30
 
 @pytest.fixture
 def outage_board(postgres_migrated, tmp_path):
-    if not shutil.which("redis-server"):
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is required in CI (it runs a Redis of this test's own)")
-        pytest.skip("redis-server is not installed")
+    require_redis_server()
     truncate_postgres(postgres_migrated)
     own = OwnRedis(tmp_path)
     own.start()

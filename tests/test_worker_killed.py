@@ -5,13 +5,10 @@ every board converges on the survivor within 10 s. A short run here; the 100 cli
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from bench import killworker
-from tests.conftest import truncate_postgres
+from tests.conftest import require_redis_server, truncate_postgres
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.postgres]
 
@@ -19,10 +16,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.postgres]
 def test_a_killed_worker_loses_nothing_and_its_boards_converge_on_the_survivor(
     postgres_migrated, tmp_path
 ):
-    if not shutil.which("redis-server"):
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is required in CI (it runs a Redis of this test's own)")
-        pytest.skip("redis-server is not installed")
+    require_redis_server()
     truncate_postgres(postgres_migrated)
     outcome = killworker.run(20, 8, postgres_migrated, tmp_path, migrated=True)
     assert outcome.ok > 20, outcome.summary()
