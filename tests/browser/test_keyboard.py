@@ -10,21 +10,26 @@ from tests.browser.helpers import tab_to, unique, wait_until_live
 pytestmark = pytest.mark.browser
 
 
+def log_in_by_keyboard(page, member):
+    """Type into the login form once the page has put the focus in it (typing earlier is lost)."""
+    page.goto("/login")
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type(member.email)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(member.password)
+    page.keyboard.press("Enter")
+    expect(page.locator("body")).to_have_attribute("data-page", "board")
+    wait_until_live(page)
+
+
 def test_a_member_can_do_everything_with_the_keyboard(person, new_context, api_as):
     member = person("member", "Support")
     colleague = api_as(person("member", "IT"))
     page = new_context().new_page()
     keyboard = page.keyboard
 
-    page.goto("/login")
-    expect(page.get_by_label("Email")).to_be_focused()
-    keyboard.type(member.email)
-    keyboard.press("Tab")
-    expect(page.get_by_label("Password")).to_be_focused()
-    keyboard.type(member.password)
-    keyboard.press("Enter")
-    expect(page.locator("body")).to_have_attribute("data-page", "board")
-    wait_until_live(page)
+    log_in_by_keyboard(page, member)
 
     title = unique("Weekly employee spotlight")
     tab_to(page, "#new-idea > summary")
@@ -80,13 +85,7 @@ def test_the_whole_loop_by_keyboard_with_skip_links_and_escape(person, new_conte
     member = person("member", "Logistics")
     page = new_context().new_page()
     keyboard = page.keyboard
-    page.goto("/login")
-    keyboard.type(member.email)
-    keyboard.press("Tab")
-    keyboard.type(member.password)
-    keyboard.press("Enter")
-    expect(page.locator("body")).to_have_attribute("data-page", "board")
-    wait_until_live(page)
+    log_in_by_keyboard(page, member)
 
     # Escape closes the compose form and gives the focus back to its button.
     tab_to(page, "#new-idea > summary")
