@@ -69,6 +69,12 @@ class Follower:
             self._gap_timer.cancel()
         self.client.disconnect()
 
+    def close_in_background(self) -> threading.Thread:
+        """close() without waiting for it: see close_all."""
+        closing = threading.Thread(target=self.close, daemon=True)
+        closing.start()
+        return closing
+
     def _on_connect(self) -> None:
         self.connects += 1
         threading.Thread(target=self.catch_up, daemon=True).start()
@@ -257,3 +263,12 @@ def wait_converged(followers, http, url, timeout: float) -> tuple[list[str], flo
         if not problems or elapsed > timeout:
             return problems, elapsed
         time.sleep(0.5)
+
+
+def close_all(followers: list[Follower]) -> None:
+    """Close every follower, all at once. A clean close waits up to 3 s for the server's
+    close frame (websocket-client's default), which the client's own read loop usually
+    takes first, so each close costs those 3 s: one after another, 20 followers took a
+    minute."""
+    for closing in [follower.close_in_background() for follower in followers]:
+        closing.join()
