@@ -45,6 +45,7 @@ class Follower:
         )
         self.client.on("connect", self._on_connect)
         self.client.on("activity", self._on_activity)
+        self.client.on("activity.batch", self._on_batch)
         self.client.on("resync", lambda *_: self.catch_up())
 
     # ---- connection -----------------------------------------------------------------
@@ -55,6 +56,7 @@ class Follower:
             self.url,
             headers={"Cookie": self.cookie},
             transports=["websocket"],
+            auth={"batch": True},  # as live.js: several envelopes per event when behind
             wait_timeout=timeout,
         )
 
@@ -87,6 +89,11 @@ class Follower:
                 self.buffer.append(envelope)
                 return
             self._apply_live(envelope)
+
+    def _on_batch(self, envelopes: list) -> None:
+        with self._lock:  # the whole batch at once: one envelope after the other, in order
+            for envelope in envelopes:
+                self._on_activity(envelope)
 
     def _apply_once(self, envelope: dict) -> bool:
         seq = envelope["seq"]

@@ -3,14 +3,13 @@
 `activity.batch` event, in seq order; every other socket still gets one `activity` per
 envelope. On a real server in this process, with real WebSocket clients.
 
-Whether envelopes pile up depends on timing, so the burst test makes it certain instead:
-the first write's fan-out is held (a publisher that waits, as a slow fan-out would) until
-the burst's writers have all committed and queued behind it."""
+Whether envelopes pile up depends on timing, so the burst test makes it certain instead
+(`held_burst`): the first write's fan-out is held until the burst's writers have all
+committed and queued behind it."""
 
 from __future__ import annotations
 
 import random
-import threading
 import time
 from dataclasses import replace
 
@@ -18,9 +17,9 @@ import pytest
 import requests
 import socketio as socketio_client
 
-from board import events
 from board.realtime import ACTIVITY, ACTIVITY_BATCH
 from tests.conftest import PASSWORD
+from tests.realtime_helpers import held_burst
 from tests.test_socket_transport import server  # noqa: F401 - fixture
 
 TIMEOUT = 30  # seconds; a bound on waiting, never an expectation of speed
@@ -77,13 +76,6 @@ class Tab:
             time.sleep(0.05)  # polling another thread's progress
 
 
-def wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {TIMEOUT} s: {what}"
-        time.sleep(0.01)
-
-
 def test_a_burst_arrives_in_one_batch_per_socket_every_envelope_once_in_seq_order(
     server,  # noqa: F811
     people_,
@@ -95,51 +87,14 @@ def test_a_burst_arrives_in_one_batch_per_socket_every_envelope_once_in_seq_orde
         "olga": Tab(server, "olga@example.com", batch=True),  # works-council observer
         "ivan": Tab(server, "ivan@example.com", batch=False),  # did not ask: one by one
     }
-    # Each writer waits for its own envelope to be out, so a burst is many writers at once.
+    mara_id = people_.user("member").id
     writes = [("member", "ideas", {"title": f"Idea {i}", "body": ""}) for i in range(6)]
     writes += [("other_member", "ideas/{idea}/comments", {"body": f"C{i}"}) for i in range(6)]
-    mara_id = people_.user("member").id
     writes += [
         ("facilitator", "nudges", {"to_user_id": mara_id, "message": f"N{i}"}) for i in range(3)
     ]
     random.Random(7).shuffle(writes)  # nudges interleaved with the public changes
-    clients = [people_.client(who) for who, _path, _body in writes]
-    mara = people_.client("member")
-
-    first_is_out, release = threading.Event(), threading.Event()
-
-    def hold_the_first_pass(envelope, rooms):
-        if envelope["type"] == "idea.created" and envelope["data"]["idea"]["title"] == "Hold":
-            first_is_out.set()
-            release.wait(TIMEOUT)
-
-    monkeypatch.setattr(events, "ORDER_WAIT_SECONDS", TIMEOUT * 4)  # no fallback hides a wait
-    events.add_publisher(hold_the_first_pass)
-    failures: list = []
-    writers: list[threading.Thread] = []
-    try:
-        holder = threading.Thread(
-            target=lambda: mara.post("ideas", json={"title": "Hold", "body": ""})
-        )
-        holder.start()
-        assert first_is_out.wait(TIMEOUT)
-        idea = people_.client("member").get("ideas").get_json()["items"][0]["id"]
-
-        def write(client, path, body):
-            response = client.post(path.format(idea=idea), json=body)
-            if response.status_code != 201:
-                failures.append(response.get_json())
-
-        for client, (_who, path, body) in zip(clients, writes, strict=True):
-            writers.append(threading.Thread(target=write, args=(client, path, body)))
-            writers[-1].start()
-        wait_until(lambda: len(events._outbox._items) == len(writes), "the burst is queued")
-    finally:
-        release.set()
-        for thread in [holder, *writers]:
-            thread.join(TIMEOUT)
-        events.remove_publisher(hold_the_first_pass)
-    assert failures == []
+    held_burst(people_, monkeypatch, writes)
 
     first_seq = tabs["mara"].logged(0)[0]["seq"]
     expected = {name: tab.logged(first_seq - 1) for name, tab in tabs.items()}

@@ -18,9 +18,13 @@ import threading
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from bench.follower import fresh_state
-from tests.browser.helpers import Api
+from tests.browser.helpers import LIVE_TIMEOUT_MS, Api
+from tests.conftest import PASSWORD
+from tests.realtime_helpers import held_burst
+from tests.test_socket_transport import server  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.faults, pytest.mark.browser, pytest.mark.slow]
 CLIENTS = 50
@@ -227,7 +231,7 @@ class Changes:
 
 
 def test_fifty_boards_with_ten_drops_end_exactly_where_a_fresh_load_is(own_board, browser):
-    server = own_board(PEOPLE)
+    server = own_board(PEOPLE)  # noqa: F811 - not the in-process `server` fixture
     watcher = server.people["watcher@example.com"]
     writers = [Api(server, server.people[email]) for email, *_ in PEOPLE[1:]]
     context = browser.new_context(base_url=server.url)
@@ -289,6 +293,67 @@ def test_fifty_boards_with_ten_drops_end_exactly_where_a_fresh_load_is(own_board
             assert shown == truth, f"board {n} differs from a fresh GET"
         for victim in set(dropped):
             assert boards[victim]["connects"] >= 2, f"board {victim} never reconnected"
+        assert errors == []
+    finally:
+        context.close()
+
+
+COUNT_BATCHES = """() => {
+  for (const b of window.boards) {
+    b.batches = [];
+    b.live.socket.on("activity.batch", (envelopes) => b.batches.push(envelopes.length));
+  }
+}"""
+
+
+def test_a_burst_that_piled_up_arrives_as_batches_and_every_board_applies_it_in_order(
+    server,  # noqa: F811 - the board served in this process, so its fan-out can be held
+    people_,
+    monkeypatch,
+    browser,
+):
+    """When the server is behind, envelopes come several to an `activity.batch` event;
+    live.js asks for that at connect and applies each through the same path, in order.
+    The burst is made certain to pile up (held_burst: the first fan-out is held until
+    twenty writes have committed behind it), with a private nudge among them."""
+    context = browser.new_context(base_url=server)
+    try:
+        assert context.request.post(
+            "/api/v1/auth/login", data={"email": "mara@example.com", "password": PASSWORD}
+        ).ok
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto("/")
+        expect(page.locator("body[data-live='1']")).to_be_attached(timeout=LIVE_TIMEOUT_MS)
+        start = page.evaluate(START_CLIENTS, [5])
+        poll(page, ALL_CONNECTED, None, "5 boards connected")
+        page.evaluate(COUNT_BATCHES)
+
+        mara_id = people_.user("member").id
+        writes = [("other_member", "ideas", {"title": f"Burst {i}", "body": ""}) for i in range(8)]
+        writes += [("member", "ideas/{idea}/comments", {"body": "Mine"})]
+        writes += [("facilitator", "ideas/{idea}/comments", {"body": f"C{i}"}) for i in range(8)]
+        writes += [("facilitator", "nudges", {"to_user_id": mara_id, "message": "Look!"})]
+        held_burst(people_, monkeypatch, writes)
+
+        api = people_.client("member")
+        logged = api.get(f"events?after={start}&limit=1000").get_json()["items"]
+        all_seqs = [e["seq"] for e in logged]
+        assert len(all_seqs) == 1 + len(writes)
+        poll(page, SETTLED, [all_seqs[-1]], "every board caught up")
+        boards = page.evaluate("() => window.boards.map((b) => [b.applied, b.batches])")
+        for n, (applied, batches) in enumerate(boards):
+            assert applied == all_seqs, f"board {n}: gap or disorder in the seqs it applied"
+            assert batches == [len(writes)], f"board {n}: the burst as one batch"
+        # The page's own board applied it too: the burst's ideas are on it, the nudge too.
+        for i in range(8):
+            expect(page.get_by_text(f"Burst {i}", exact=True)).to_be_visible(
+                timeout=LIVE_TIMEOUT_MS
+            )
+        expect(page.locator("body")).to_have_attribute(
+            "data-last-applied-seq", str(all_seqs[-1]), timeout=LIVE_TIMEOUT_MS
+        )
         assert errors == []
     finally:
         context.close()
