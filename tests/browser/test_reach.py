@@ -44,6 +44,19 @@ def test_mention_autocomplete_shows_names_and_departments_and_works_by_keyboard(
     expect(page.locator(f'#comment-list a[href="/people/{handle}"]')).to_be_visible()
 
 
+def test_a_live_toast_speaks_the_browsers_language_to_someone_who_chose_none(
+    person, open_page, api_as
+):
+    writer = person("member", "Marketing")
+    reader = person("member", "IT")  # no language chosen: the German browser decides
+    page = open_page(reader, "/", locale="de-DE")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    wait_until_live(page)
+    title = unique("Messe")
+    api_as(writer).post_idea(title, body=f"Was meinst du, @{handle_of(api_as(reader))}?")
+    expect(page.locator("#toasts")).to_contain_text(f"hat dich in „{title}“ erwähnt")
+
+
 def test_a_mention_lights_the_badge_and_shows_a_toast_live(person, open_page, api_as):
     writer = person("member", "Marketing")
     reader = person("member", "IT")
