@@ -130,6 +130,9 @@ def test_listing_ideas_takes_a_handful_of_queries(app, board_people):
     with counted(app) as statements:
         assert client.get("me").status_code == 200
     baseline = len(statements)
+    # SQLite's BEGIN, the person together with whether this session was ended (one
+    # statement, board/security.py read_login), and the names two people share
+    assert baseline <= 3, statements
     # ideas: hidden challenges, the ranked page with its authors, one query for its tags,
     # tasks and the caller's votes and follows, its publications, its images
     assert counts["ideas?limit=200"] - baseline <= 5, (baseline, counts)
