@@ -2,7 +2,9 @@
 embedded default and on PostgreSQL + Redis with two processes).
 
 Clients: python-socketio's asyncio client over aiohttp (WebSocket), logged in with signed
-session cookies (bench/faultkit.py), spread evenly over the server processes. Writes: a
+session cookies (bench/faultkit.py), spread evenly over the server processes; like the
+browser (static/js/live.js) they ask for `activity.batch` at connect, so a server that is
+behind sends what piled up in one frame (`--no-batch`: one frame per envelope, as before). Writes: a
 scheduler sends the target rate through the HTTP API (half new ideas, half comments, by
 20 writers, each carrying a number in its text); every client notes when each write's
 envelope arrives. Prints p50/p95/p99 of the writes and of event delivery (send → arrival
@@ -33,13 +35,15 @@ MAX_IN_FLIGHT = 200
 DRAIN_SECONDS = 20
 
 
-async def measure(urls: list[str], board, clients: int, rate: float, seconds: float) -> dict:
+async def measure(
+    urls: list[str], board, clients: int, rate: float, seconds: float, batch: bool = True
+) -> dict:
     import aiohttp
     import socketio
 
     sent: dict[int, float] = {}
     deliveries: list[float] = []
-    counts = {"delivered": 0, "write_ok": 0, "write_errors": 0, "disconnects": 0}
+    counts = {"delivered": 0, "write_ok": 0, "write_errors": 0, "disconnects": 0, "batches": 0}
     errors: list[str] = []
     write_latencies: list[float] = []
 
@@ -57,6 +61,11 @@ async def measure(urls: list[str], board, clients: int, rate: float, seconds: fl
                 deliveries.append(time.monotonic() - sent[n])
                 counts["delivered"] += 1
 
+    def on_batch(envelopes):
+        for envelope in envelopes:
+            on_activity(envelope)
+        counts["batches"] += 1
+
     sockets = []
     listeners = board.logins[WRITERS : WRITERS + clients]
     for batch in range(0, clients, 50):
@@ -64,6 +73,7 @@ async def measure(urls: list[str], board, clients: int, rate: float, seconds: fl
         for i, login in enumerate(listeners[batch : batch + 50], start=batch):
             client = socketio.AsyncClient(reconnection=True)
             client.on("activity", on_activity)
+            client.on("activity.batch", on_batch)
             client.on(
                 "disconnect",
                 lambda *_: counts.__setitem__("disconnects", counts["disconnects"] + 1),
@@ -73,6 +83,7 @@ async def measure(urls: list[str], board, clients: int, rate: float, seconds: fl
                     urls[i % len(urls)],
                     headers={"Cookie": login.cookie},
                     transports=["websocket"],
+                    auth={"batch": True} if batch else None,  # as browsers do (live.js)
                     wait_timeout=60,
                 )
             )
@@ -151,6 +162,9 @@ async def measure(urls: list[str], board, clients: int, rate: float, seconds: fl
         "deliveries": counts["delivered"],
         "delivered_share": round(counts["delivered"] / expected, 4) if expected else 0,
         "delivery_latency": percentiles(deliveries),
+        # activity.batch events received (each several envelopes in one frame): how often
+        # the server was behind and sent what had piled up together.
+        "batch_events": counts["batches"],
         "client_disconnects": dropped,  # dropped during the run (each reconnects)
         "first_errors": errors[:5],
         "seconds": round(time.monotonic() - started, 1),
@@ -160,7 +174,9 @@ async def measure(urls: list[str], board, clients: int, rate: float, seconds: fl
     }
 
 
-def run_setup(setup: str, clients: int, rate: float, seconds: float, postgres: str) -> dict:
+def run_setup(
+    setup: str, clients: int, rate: float, seconds: float, postgres: str, batch: bool = True
+) -> dict:
     with tempfile.TemporaryDirectory() as workdir:
         workdir = Path(workdir)
         own_redis = None
@@ -191,7 +207,7 @@ def run_setup(setup: str, clients: int, rate: float, seconds: float, postgres: s
 
                 async def go():
                     task = asyncio.create_task(
-                        measure([p.url for p in processes], board, clients, rate, seconds)
+                        measure([p.url for p in processes], board, clients, rate, seconds, batch)
                     )
                     await asyncio.sleep(min(30, seconds / 4))  # the clients are connected by then
                     memory_before.extend(p.rss_mib() for p in processes)
@@ -212,6 +228,7 @@ def run_setup(setup: str, clients: int, rate: float, seconds: float, postgres: s
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 admin.dispose()
     result["setup"] = setup
+    result["batch"] = batch
     result["memory_mib"] = [
         {"start": round(b, 1), "end": round(a, 1), "growth": round(a - b, 1)}
         for b, a in zip(memory_before, memory_after, strict=True)
@@ -237,13 +254,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--setups", default="sqlite,postgres")
     parser.add_argument(
+        "--no-batch",
+        action="store_true",
+        help="clients do not ask for activity.batch (one frame per envelope, as before)",
+    )
+    parser.add_argument(
         "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
     args = parser.parse_args(argv)
     print(f"machine: {describe_machine()}", flush=True)
     ok = True
     for setup in args.setups.split(","):
-        result = run_setup(setup, args.clients, args.rate, args.minutes * 60, args.postgres)
+        result = run_setup(
+            setup, args.clients, args.rate, args.minutes * 60, args.postgres, not args.no_batch
+        )
         print(json.dumps(result, indent=2), flush=True)
         ok = ok and all(result["checks"].values())
     print("OK" if ok else "FAILED")

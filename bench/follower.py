@@ -45,6 +45,7 @@ class Follower:
         )
         self.client.on("connect", self._on_connect)
         self.client.on("activity", self._on_activity)
+        self.client.on("activity.batch", self._on_batch)
         self.client.on("resync", lambda *_: self.catch_up())
 
     # ---- connection -----------------------------------------------------------------
@@ -55,6 +56,7 @@ class Follower:
             self.url,
             headers={"Cookie": self.cookie},
             transports=["websocket"],
+            auth={"batch": True},  # as live.js: several envelopes per event when behind
             wait_timeout=timeout,
         )
 
@@ -69,6 +71,12 @@ class Follower:
             self._gap_timer.cancel()
         self.client.disconnect()
 
+    def close_in_background(self) -> threading.Thread:
+        """close() without waiting for it: see close_all."""
+        closing = threading.Thread(target=self.close, daemon=True)
+        closing.start()
+        return closing
+
     def _on_connect(self) -> None:
         self.connects += 1
         threading.Thread(target=self.catch_up, daemon=True).start()
@@ -81,6 +89,11 @@ class Follower:
                 self.buffer.append(envelope)
                 return
             self._apply_live(envelope)
+
+    def _on_batch(self, envelopes: list) -> None:
+        with self._lock:  # the whole batch at once: one envelope after the other, in order
+            for envelope in envelopes:
+                self._on_activity(envelope)
 
     def _apply_once(self, envelope: dict) -> bool:
         seq = envelope["seq"]
@@ -257,3 +270,12 @@ def wait_converged(followers, http, url, timeout: float) -> tuple[list[str], flo
         if not problems or elapsed > timeout:
             return problems, elapsed
         time.sleep(0.5)
+
+
+def close_all(followers: list[Follower]) -> None:
+    """Close every follower, all at once. A clean close waits up to 3 s for the server's
+    close frame (websocket-client's default), which the client's own read loop usually
+    takes first, so each close costs those 3 s: one after another, 20 followers took a
+    minute."""
+    for closing in [follower.close_in_background() for follower in followers]:
+        closing.join()

@@ -34,7 +34,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from bench.faultkit import BoardProcess, OwnRedis, describe_machine, percentiles, prepare_board
-from bench.follower import Follower, wait_converged
+from bench.follower import Follower, close_all, wait_converged
 
 CONVERGE = 10  # seconds, the bound after reconnecting to the survivor
 REQUEST_TIMEOUT = 30
@@ -217,8 +217,7 @@ def run(
         outcome.problems += [f"not converged within {CONVERGE} s: {p}" for p in problems[:10]]
         outcome.problems += check_database(database_url, everyone)
     finally:
-        for client in everyone:
-            client.follower.close()
+        close_all([client.follower for client in everyone])
         for server in servers:
             server.stop()
         own_redis.stop()

@@ -59,11 +59,14 @@ _COMMITTED = "board_committed"
 ORDER_WAIT_SECONDS = 5.0
 
 Publisher = Callable[[dict, list[str]], None]
+# Called once per fan-out pass with every (envelope, rooms) of the pass, in seq order.
+BatchPublisher = Callable[[list[tuple[dict, list[str]]]], None]
 # Called inside record(), in the change's transaction: (session, envelope, actor, recipients).
 Recorder = Callable[[Session, dict, Any, "list[int] | None"], None]
 SocketEnder = Callable[[str], None]
 log = logging.getLogger(__name__)
 _publishers: list[Publisher] = []
+_batch_publishers: list[BatchPublisher] = []
 _socket_enders: list[SocketEnder] = []
 _recorders: list[Recorder] = []
 
@@ -106,7 +109,68 @@ class EmitOrder:
             self._condition.notify_all()
 
 
+class Outbox:
+    """Committed envelopes on their way out, one fan-out pass at a time, in seq order.
+
+    A writer whose turn (EmitOrder) has come puts its envelopes here and lets the next
+    writer in; then, when no pass is running, it runs one pass with everything waiting,
+    its own envelopes included. Writers that commit while a pass runs wait and go out
+    together in the next pass, which one of them runs (each writer runs at most one pass,
+    so nobody's request is held for others' work). On a quiet board every pass carries
+    one envelope and starts at once: nothing is added to its latency. A writer returns
+    when its envelopes are out, as before, so what runs after the commit (ending sockets,
+    notifications) still follows them.
+    """
+
+    def __init__(self):
+        self._condition = threading.Condition()
+        self._items: list[tuple[dict, list[str]]] = []
+        self._added = 0  # envelopes ever put in
+        self._sent = 0  # envelopes whose pass is over (passes take from the front)
+        self._passing = False
+        self._waiting = 0
+
+    def put(self, items: list[tuple[dict, list[str]]]) -> int:
+        """Queue `items`; returns the mark that `deliver` waits for."""
+        with self._condition:
+            self._items.extend(items)
+            self._added += len(items)
+            return self._added
+
+    def deliver(self, mark: int, send: Callable[[list], None], timeout: float) -> None:
+        """Return once everything up to `mark` is out, running a pass if none is running."""
+        with self._condition:
+            self._waiting += 1
+            try:
+                if not self._condition.wait_for(
+                    lambda: self._sent >= mark or not self._passing, timeout
+                ):
+                    return  # a pass is stuck: ours go with the next one
+                if self._sent >= mark:
+                    return
+                batch, self._items = self._items, []
+                self._passing = True
+            finally:
+                self._waiting -= 1
+        while True:
+            try:
+                send(batch)
+            finally:
+                with self._condition:
+                    self._sent += len(batch)
+                    batch = []
+                    # Left by writers that stopped waiting: nobody else would send them.
+                    if self._items and not self._waiting:
+                        batch, self._items = self._items, []
+                    else:
+                        self._passing = False
+                    self._condition.notify_all()
+            if not batch:
+                return
+
+
 _emit_order = EmitOrder()
+_outbox = Outbox()
 
 
 def user_summary(user: Any) -> dict | None:
@@ -232,6 +296,19 @@ def remove_publisher(publisher: Publisher) -> None:
         _publishers.remove(publisher)
 
 
+def add_batch_publisher(publisher: BatchPublisher) -> None:
+    """Register a callable(items) run once per fan-out pass with its (envelope, rooms)
+    pairs in seq order: one envelope when the board is quiet, all that committed during
+    the previous pass when it is busy (Socket.IO sends those in fewer frames)."""
+    if publisher not in _batch_publishers:
+        _batch_publishers.append(publisher)
+
+
+def remove_batch_publisher(publisher: BatchPublisher) -> None:
+    if publisher in _batch_publishers:
+        _batch_publishers.remove(publisher)
+
+
 def add_socket_ender(ender: SocketEnder) -> None:
     """Register a callable(room) that disconnects every socket in that room."""
     if ender not in _socket_enders:
@@ -287,19 +364,29 @@ def _publish_committed(session: Session, transaction: SessionTransaction) -> Non
             _emit_order.done(ticket)
         return
     envelopes, ends, calls = committed
+    mark = None
     try:
         if ticket is not None:
             _emit_order.wait_turn(ticket, ORDER_WAIT_SECONDS)
-        for envelope, rooms, _savepoint in envelopes:
-            for publisher in list(_publishers):
-                _run_safely(publisher, envelope, rooms)
+        if envelopes:
+            mark = _outbox.put([(envelope, rooms) for envelope, rooms, _sp in envelopes])
     finally:
         if ticket is not None:
             _emit_order.done(ticket)
+    if mark is not None:
+        _outbox.deliver(mark, _publish_pass, ORDER_WAIT_SECONDS)
     for room in ends:
         end_sockets(room)
     for callback, args, _savepoint in calls:
         _run_safely(callback, *args)
+
+
+def _publish_pass(items: list[tuple[dict, list[str]]]) -> None:
+    for publisher in list(_batch_publishers):
+        _run_safely(publisher, items)
+    for envelope, rooms in items:
+        for publisher in list(_publishers):
+            _run_safely(publisher, envelope, rooms)
 
 
 def _run_safely(callback: Callable, *args: Any) -> None:

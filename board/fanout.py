@@ -21,6 +21,7 @@ import logging
 import socket
 import ssl
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import socketio as socketio_lib
@@ -28,6 +29,9 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 log = logging.getLogger(__name__)
+# Envelopes in one batch event at most: a pass after a long stall stays a few frames of
+# well under a client's message limit (aiohttp's is 4 MiB) rather than one huge one.
+MAX_BATCH = 100
 
 
 def text_frame(text: str) -> bytes:
@@ -124,28 +128,108 @@ def _finish(ws: Any, sock: socket.socket, rest: bytes) -> None:
         ws.send_lock.release()
 
 
+@dataclass(frozen=True)
+class Activities:
+    """The names a fan-out pass is delivered under (board/realtime.py): `internal` is the
+    pass as one message between processes, never sent to a socket; `single` carries one
+    envelope; `batch` a list of them, to the sockets in `batch_room` only."""
+
+    internal: str
+    single: str
+    batch: str
+    batch_room: str
+
+
 class DirectManager(socketio_lib.Manager):
     """python-socketio's in-process manager, delivering broadcasts with `write_direct`."""
 
+    activities: Activities | None = None
+
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kw):
         server = self.server
+        if self.activities is not None and event == self.activities.internal:
+            return self.deliver_activities(namespace, data)
         if callback is not None or skip_sid or server.eio.async_mode != "threading":
             return super().emit(event, data, namespace, room, skip_sid, callback, to, **kw)
         if namespace not in self.rooms:
             return None
         # As python-socketio does: a tuple is several arguments, None none.
         args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
-        encoded = server.packet_class(
-            sio_packet.EVENT, namespace=namespace, data=[event, *args]
-        ).encode()
-        if isinstance(encoded, list):  # binary attachments: the usual path
+        packets = self._packets(namespace, [event, *args])
+        if packets is None:  # binary attachments: the usual path
             return super().emit(event, data, namespace, room, skip_sid, callback, to, **kw)
-        room = to or room
+        self._send(
+            packets, (eio_sid for _sid, eio_sid in self.get_participants(namespace, to or room))
+        )
+        return None
+
+    def deliver_activities(self, namespace, items) -> None:
+        """One fan-out pass, to this process's sockets: `items` are (payload, rooms) in seq
+        order. A socket gets the payloads of the items whose rooms it is in, in that order:
+        one `single` event each, or, when it is in the batch room and has more than one,
+        all of them in one `batch` event (one frame). Sockets with the same rooms share
+        the encoded frame, so a pass costs one frame per socket however many it carries."""
+        ns = self.rooms.get(namespace)
+        if not ns or not items:
+            return
+        names = self.activities
+        batch_sids = set(ns[names.batch_room]._fwdm) if names.batch_room in ns else set()
+        # The distinct audiences of the pass, and for every socket the set it is in.
+        audiences: dict[tuple, int] = {}
+        item_audience = []
+        for _payload, rooms in items:
+            key = (rooms,) if isinstance(rooms, str) else tuple(rooms)
+            item_audience.append(audiences.setdefault(key, len(audiences)))
+        member_of: dict[str, int] = {}  # batch socket's eio sid → bit set of audiences
+        singles: list[list[str]] = [[] for _ in audiences]  # audience → other eio sids
+        for key, bit in audiences.items():
+            for sid, eio_sid in self.get_participants(namespace, list(key)):
+                if sid in batch_sids:
+                    member_of[eio_sid] = member_of.get(eio_sid, 0) | (1 << bit)
+                else:
+                    singles[bit].append(eio_sid)
+        encoded: dict[int, tuple] = {}
+
+        def single(i: int):
+            if i not in encoded:
+                encoded[i] = self._packets(namespace, [names.single, items[i][0]])
+            return encoded[i]
+
+        # Sockets that take one envelope per event: each item in order, as ever.
+        for i, bit in enumerate(item_audience):
+            if singles[bit]:
+                self._send(single(i), singles[bit])
+        # Sockets that take batches: one event with everything the pass has for them.
+        groups: dict[int, list[str]] = {}
+        for eio_sid, bits in member_of.items():
+            groups.setdefault(bits, []).append(eio_sid)
+        for bits, eio_sids in groups.items():
+            mine = [i for i, bit in enumerate(item_audience) if bits >> bit & 1]
+            for start in range(0, len(mine), MAX_BATCH):
+                part = mine[start : start + MAX_BATCH]
+                if len(part) == 1:
+                    packets = single(part[0])
+                else:
+                    packets = self._packets(namespace, [names.batch, [items[i][0] for i in part]])
+                self._send(packets, eio_sids)
+
+    def _packets(self, namespace, data: list):
+        """The Engine.IO packet and the WebSocket frame for one event, or None when it
+        has binary attachments."""
+        encoded = self.server.packet_class(
+            sio_packet.EVENT, namespace=namespace, data=data
+        ).encode()
+        if isinstance(encoded, list):
+            return None
         eio_pkt = eio_packet.Packet(eio_packet.MESSAGE, encoded)
-        frame = text_frame(eio_pkt.encode())
+        direct = self.server.eio.async_mode == "threading"
+        return eio_pkt, text_frame(eio_pkt.encode()) if direct else None
+
+    def _send(self, packets, eio_sids) -> None:
+        eio_pkt, frame = packets
+        server = self.server
         sockets = server.eio.sockets
-        for _sid, eio_sid in self.get_participants(namespace, room):
-            eio_socket = sockets.get(eio_sid)
+        for eio_sid in eio_sids:
+            eio_socket = sockets.get(eio_sid) if frame is not None else None
             if eio_socket is None or not write_direct(eio_socket, frame):
                 server._send_eio_packet(eio_sid, eio_pkt)
-        return None

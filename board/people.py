@@ -481,6 +481,14 @@ def _bad_setting(field: str, sentence: str) -> Invalid:
     )
 
 
+def adopt_browser_zone(session: Session, person: User, zone: str) -> None:
+    """Keep the time zone the login or registration page's browser reported for someone who
+    has none stored yet, so their first page already shows their times. A zone this server
+    does not know is passed over: it is the browser's hint, not something the person typed."""
+    if person.timezone is None and zone and is_time_zone(zone):
+        update_settings(session, person, {"timezone": zone})
+
+
 def update_settings(session: Session, actor: User, changes: dict) -> User:
     """A person's own settings: language, handle, e-mail notifications, time zone. All are checked
     before any changes; everyone, observers included, may change their own."""

@@ -57,6 +57,14 @@ GIL_SWITCH_INTERVAL_SECONDS = 0.02
 PING_INTERVAL_SECONDS = 25
 PING_TIMEOUT_SECONDS = 60
 _END_SOCKETS = "board:end-sockets"  # internal message between processes, never emitted
+# Internal, never emitted: one fan-out pass's envelopes (and their masked copies) with
+# their rooms, delivered by each process to its own sockets (fanout.DirectManager).
+_ACTIVITIES = "board:activities"
+ACTIVITY = "activity"
+# To sockets that asked for it at connect (`auth: {"batch": true}`): several envelopes in
+# one event, a list in seq order, when the server has more than one ready for the socket.
+ACTIVITY_BATCH = "activity.batch"
+BATCH_ROOM = "board:batch"  # the sockets that take ACTIVITY_BATCH
 RESYNC = "resync"  # to clients: fetch what you missed from GET /api/v1/events
 
 socketio = SocketIO()
@@ -288,8 +296,11 @@ class _EndingRedisManager(socketio_lib.RedisManager, fanout.DirectManager):
 
 def _client_manager(settings: Settings):
     if settings.message_queue:
-        return _EndingRedisManager(settings.message_queue, channel=settings.socketio_channel)
-    return fanout.DirectManager()
+        manager = _EndingRedisManager(settings.message_queue, channel=settings.socketio_channel)
+    else:
+        manager = fanout.DirectManager()
+    manager.activities = fanout.Activities(_ACTIVITIES, ACTIVITY, ACTIVITY_BATCH, BATCH_ROOM)
+    return manager
 
 
 def init_realtime(app: Flask, settings: Settings) -> None:
@@ -310,7 +321,7 @@ def init_realtime(app: Flask, settings: Settings) -> None:
     require_origin_check()
     _live = Live(app, settings)
     app.extensions["board_live"] = _live
-    events.add_publisher(publish)
+    events.add_batch_publisher(publish_all)
     events.add_socket_ender(end_room)
 
 
@@ -350,17 +361,32 @@ def _limit_websocket_frames(eio) -> None:
 # ---- sending ----------------------------------------------------------------------------
 
 
-def publish(envelope: dict, rooms: list[str]) -> None:
-    """events.py calls this after each commit: one emit, to the event's audience only."""
-    if not rooms:
-        return  # a private event without recipients reaches nobody, never everyone
+def publish_all(items: list[tuple[dict, list[str]]]) -> None:
+    """events.py calls this once per fan-out pass, after the commits, with the pass's
+    envelopes in seq order: one message, which every process delivers to its own sockets
+    (fanout.Activities: one `activity` per envelope, or one `activity.batch` per socket
+    that asked for it). The works-council observers' copies are masked here, once per
+    language for the whole pass, and keep their place in the order."""
+    # A private event without recipients reaches nobody, never everyone.
+    items = [(envelope, list(rooms)) for envelope, rooms in items if rooms]
+    if not items:
+        return
     if _live is not None and not _live.multi_process:
         _live.revalidate_if_people_changed()  # the CLI, another process, cannot reach us
-    socketio.emit(
-        "activity", envelope, to=rooms[0] if len(rooms) == 1 else rooms, namespace=NAMESPACE
-    )
-    if events.PUBLIC_ROOM in rooms and _masking():
-        _emit_masked("activity", lambda mask: mask.people(envelope))
+    masked: dict[str, list[dict]] = {}
+    public = [envelope for envelope, rooms in items if events.PUBLIC_ROOM in rooms]
+    if public and _masking():
+        masked = _masked_copies(lambda mask: [mask.people(envelope) for envelope in public])
+    deliveries: list[tuple[dict, list[str]]] = []
+    n = 0
+    for envelope, rooms in items:
+        deliveries.append((envelope, rooms))
+        if events.PUBLIC_ROOM in rooms and masked:
+            for language, copies in masked.items():
+                deliveries.append((copies[n], [masked_room(language)]))
+        if events.PUBLIC_ROOM in rooms:
+            n += 1
+    socketio.emit(_ACTIVITIES, deliveries, namespace=NAMESPACE)
 
 
 def _masking() -> bool:
@@ -369,12 +395,19 @@ def _masking() -> bool:
 
 def _emit_masked(event: str, build) -> None:
     """Send `build(mask)` to the works-council observers, in each language's room."""
+    for language, payload in _masked_copies(build).items():
+        socketio.emit(event, payload, to=masked_room(language), namespace=NAMESPACE)
+
+
+def _masked_copies(build) -> dict:
+    """`build(mask)` in each observer language, with that language's mask."""
+    copies = {}
     with _live.app.app_context(), _live.database.ReadSession() as session:
         minimum = privacy.min_group_size(_live.settings)
         for language in LANGUAGES:
             with force_locale(language):
-                mask = privacy.Mask.build(session, None, minimum)
-                socketio.emit(event, build(mask), to=masked_room(language), namespace=NAMESPACE)
+                copies[language] = build(privacy.Mask.build(session, None, minimum))
+    return copies
 
 
 def pooled_presence(snapshot: dict, mask: privacy.Mask) -> dict:
@@ -479,6 +512,8 @@ def on_connect(auth=None):
     join_room(masked_room(current_language()) if masked else events.PUBLIC_ROOM)
     join_room(events.user_room(user.id))
     join_room(events.session_room(board_sid))
+    if isinstance(auth, dict) and auth.get("batch") is True:
+        join_room(BATCH_ROOM)  # it takes several envelopes in one `activity.batch`
     live().add(
         request.sid,
         Connection(

@@ -288,13 +288,14 @@ def real_clock():
 
 @pytest.fixture(autouse=True, scope="session")
 def cheap_password_hashing():
-    """Argon2 at its cheapest settings: tests check behaviour, not the cost of hashing
-    (the real parameters take about 0.3 s per hash and login)."""
+    """Argon2 at its cheapest settings (tests/cheap_hashing.py); the browser tests' server
+    uses them too (tests/browser/serve.py)."""
     from argon2 import PasswordHasher
 
     from board import people
+    from tests.cheap_hashing import cheap_password_hasher
 
-    people.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    people.set_password_hasher(cheap_password_hasher())
     yield
     people.set_password_hasher(PasswordHasher())
 

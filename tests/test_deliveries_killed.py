@@ -159,17 +159,22 @@ def test_deliveries_queued_before_a_worker_is_killed_go_out_once(postgres_migrat
     try:
         board = prepare_board(
             tmp_path,
-            MEMBERS + 1,
+            MEMBERS + 2,
             database_url=postgres_migrated,
             message_queue=own_redis.url,
             migrated=True,
         )
-        sam, members = board.logins[0], board.logins[1:]
+        # quiet takes no mail: nudging them only wakes a process's mail sender (below)
+        sam, members, quiet = board.logins[0], board.logins[1:-1], board.logins[-1]
         with engine.begin() as conn:
             conn.execute(
                 text("UPDATE users SET role = 'facilitator' WHERE id = :id"), {"id": sam.user_id}
             )
             conn.execute(text("UPDATE users SET email_notifications = 'instant'"))
+            conn.execute(
+                text("UPDATE users SET email_notifications = 'off' WHERE id = :id"),
+                {"id": quiet.user_id},
+            )
         env = {
             **board.env,
             "BOARD_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
@@ -239,6 +244,18 @@ def test_deliveries_queued_before_a_worker_is_killed_go_out_once(postgres_migrat
             " + (SELECT count(*) FROM webhook_deliveries WHERE status = 'sending')"
         )
 
+        # The survivor's mail sender wakes every 10 s, or at once when its process commits a
+        # notification: a nudge through it to someone who takes no mail starts its next
+        # round now (no mail, and no webhook delivery: nudges are private).
+        def wake_mail_sender(server: BoardProcess) -> None:
+            answer = http.post(
+                f"{server.url}/api/v1/nudges",
+                json={"message": "Thanks for Friday", "to_user_id": quiet.user_id},
+                timeout=30,
+            )
+            assert answer.status_code == 201, answer.text
+
+        wake_mail_sender(survivor)  # it composes the mails of the nudges the victim took
         wait_for(
             lambda: count("SELECT count(*) FROM outgoing_mail") == MEMBERS, "every mail queued"
         )
@@ -258,6 +275,7 @@ def test_deliveries_queued_before_a_worker_is_killed_go_out_once(postgres_migrat
                         " WHERE status = 'sending'"
                     )
                 )
+        wake_mail_sender(survivor)
         wait_for(lambda: count(left) == 0, "the survivor sends what the victim left")
         wait_for(lambda: len(inbox.ids) == MEMBERS + 1, "the repeated mail arrives")
         wait_for(lambda: len(receiver.received) == deliveries + 1, "the repeated POST arrives")

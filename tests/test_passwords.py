@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import select
 
 from board import people
 from models import User
-from tests.conftest import PASSWORD, JsonClient, make_user
+from tests.conftest import PASSWORD, ROOT, JsonClient, make_user
 
 PRODUCTION_HASHER = people._hasher  # before any test swaps it for a cheap one
 
@@ -19,6 +23,35 @@ def test_the_production_hash_is_argon2id_at_a_current_cost():
     assert params.type is Type.ID
     # OWASP's floor for Argon2id: 19 MiB of memory and two passes.
     assert params.memory_cost >= 19 * 1024 and params.time_cost >= 2
+
+
+def test_the_board_that_app_py_builds_hashes_at_the_production_cost(tmp_path):
+    """The tests and the browser tests' server (tests/browser/serve.py) hash cheaply; the
+    board as `python app.py` and `flask --app app` build it does not."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOARD_")}
+    env.update(
+        BOARD_DATABASE_URL=f"sqlite:///{tmp_path / 'board.sqlite3'}",
+        BOARD_INSTANCE_PATH=str(tmp_path / "instance"),
+        BOARD_SECRET_KEY="production-cost-check",
+    )
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import app; from board import people; print(people.hash_password('x' * 20))",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr[-2000:]
+    from argon2 import Type, extract_parameters
+
+    stored = extract_parameters(made.stdout.strip().splitlines()[-1])
+    assert stored.type is Type.ID
+    assert stored.memory_cost >= 19 * 1024 and stored.time_cost >= 2
 
 
 def register(

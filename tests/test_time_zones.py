@@ -7,7 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sqlalchemy import select
+
 from board import clock
+from models import User
+from tests.conftest import PASSWORD
+from tests.test_pages import Browser, text_of
 
 NOW = datetime(2026, 10, 19, 10, 0, tzinfo=UTC)
 DEADLINE = datetime(2026, 10, 21, 13, 5, tzinfo=UTC)
@@ -149,3 +154,49 @@ def test_a_challenge_form_time_is_in_the_persons_zone(facilitator, frozen):
     prompt_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     prompt = facilitator.get(f"prompts/{prompt_id}").get_json()
     assert datetime.fromisoformat(prompt["submissions_close_at"]) == DEADLINE
+
+
+def _zone_of(app, email: str):
+    with app.extensions["board_db"].Session() as session:
+        return session.scalar(select(User.timezone).where(User.email == email))
+
+
+@pytest.mark.parametrize(
+    ("stored", "sent", "kept"),
+    [
+        (None, "America/New_York", "America/New_York"),  # the first page is already in it
+        ("Asia/Tokyo", "Europe/Berlin", "Asia/Tokyo"),  # a chosen zone is not overwritten
+        (None, "Mars/Olympus_Mons", None),  # a zone the server does not know is passed over
+        (None, "", None),  # no JavaScript: the first page stores it, as before
+    ],
+)
+def test_the_login_form_brings_the_browsers_zone(app, people_, stored, sent, kept):
+    person = people_.user("member")
+    if stored:
+        settle(people_.client("member"), timezone=stored)
+    browser = Browser(app)
+    browser.get("/login")
+    answer = browser.post(
+        "/login", {"email": person.email, "password": PASSWORD, "browser_timezone": sent}
+    )
+    assert answer.status_code == 302, text_of(answer)  # logged in, whatever the zone said
+    assert _zone_of(app, person.email) == kept
+    board = browser.get("/").get_data(as_text=True)
+    assert f'data-timezone="{kept or "UTC"}"' in board
+
+
+def test_the_registration_form_brings_the_browsers_zone(app, people_):
+    browser = Browser(app)
+    browser.get("/register")
+    answer = browser.post(
+        "/register",
+        {
+            "email": "neu@example.com",
+            "password": "a-long-enough-password",
+            "display_name": "Nele",
+            "department_id": str(people_.user("member").department_id),
+            "browser_timezone": "America/Chicago",
+        },
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    assert _zone_of(app, "neu@example.com") == "America/Chicago"

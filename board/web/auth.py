@@ -54,9 +54,15 @@ def login_submit():
         return render_template(
             "login.html", next=target, email=email, error=_(refusal.message, **refusal.params)
         ), refusal.status
+    people.adopt_browser_zone(db_for_request(), user, _browser_zone())
     start_session(user)
     flash(_("Welcome back, %(name)s!", name=user.display_name), "success")
     return redirect(target)
+
+
+def _browser_zone() -> str:
+    """The zone board.js puts in the login and registration forms ("" without JavaScript)."""
+    return request.form.get("browser_timezone", "")[:64]
 
 
 def _page_registration_counted(response) -> bool:
@@ -102,6 +108,7 @@ def register():
             errors = {name: translate_field(text) for name, text in (refusal.fields or {}).items()}
             status = refusal.status
         else:
+            people.adopt_browser_zone(session, user, _browser_zone())
             start_session(user)
             flash(_("Welcome to the board, %(name)s!", name=user.display_name), "success")
             return redirect(target)

@@ -15,17 +15,13 @@ import { enhanceInbox, receiveNotification } from "./notifications.js";
 import { enableMoreIdeas } from "./more.js";
 import { enableNavigation } from "./nav.js";
 import { showPresence } from "./ui.js";
+import { browserZone } from "./zone.js";
 
 /** The first page a person opens stores their browser's time zone with their settings
  *  (they can change it on their profile); from the next page on, times are in it. */
 function storeBrowserTimeZone() {
   if (document.body.dataset.timezoneUnset !== "1") return;
-  let zone = "";
-  try {
-    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
-  } catch {
-    return;
-  }
+  const zone = browserZone();
   if (!zone) return;
   api("PATCH", "/me", { timezone: zone }).then(
     () => {

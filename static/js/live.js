@@ -11,6 +11,9 @@
 //   applies everything from there in order. Applying out of order would let an older
 //   envelope overwrite a newer one (a vote count going back).
 // - A `resync` from the server (its message queue was away) makes it ask the log too.
+// - It asks for batches at connect (`auth: {batch: true}`): when the server is behind, the
+//   envelopes that piled up come as one `activity.batch` (a list in seq order), and each
+//   goes through exactly the path of a single `activity`, in that order.
 
 import { io } from "../vendor/socket.io/socket.io.esm.min.js";
 import { api, ApiError } from "./api.js";
@@ -43,9 +46,12 @@ export class LiveConnection {
 
   start() {
     setConnection("connecting", t("connecting"));
-    this.socket = io({ withCredentials: true, ...this.socketOptions });
+    this.socket = io({ withCredentials: true, auth: { batch: true }, ...this.socketOptions });
     this.socket.on("connect", () => this.catchUp());
     this.socket.on("activity", (envelope) => this.receive(envelope));
+    this.socket.on("activity.batch", (envelopes) => {
+      if (Array.isArray(envelopes)) for (const envelope of envelopes) this.receive(envelope);
+    });
     this.socket.on("presence", (data) => this.onPresence(data));
     // The server lost its message queue for a while: events may have reached the log
     // without reaching this socket. Ask the log.

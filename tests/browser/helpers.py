@@ -16,6 +16,8 @@ from unittest import mock
 
 import requests
 
+from tests.cheap_hashing import cheap_password_hasher
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-battery"
 VIEWPORT = {"width": 1280, "height": 800}
@@ -105,7 +107,8 @@ def start_server(
         }
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "app.py"],
+                # app.py with the tests' cheap Argon2 (tests/browser/serve.py)
+                [sys.executable, "-m", "tests.browser.serve"],
                 cwd=ROOT,
                 env=server_env,
                 stdout=log,
@@ -151,9 +154,10 @@ SEED_PEOPLE = [
 
 @functools.cache
 def _password_hash(password: str) -> str:
-    from argon2 import PasswordHasher
-
-    return PasswordHasher().hash(password)
+    # The server checks passwords at the tests' cheap cost (tests/browser/serve.py), which
+    # only helps if the stored hash has the cheap parameters too (Argon2 verifies with the
+    # hash's own), and a login with a dearer hash would rehash it.
+    return cheap_password_hasher().hash(password)
 
 
 def create_person(
@@ -170,7 +174,7 @@ def create_person(
 
     database = Database(database_url)
     try:
-        # Argon2 is slow on purpose; every test person shares one password, so hash it once.
+        # Every test person shares one password, so it is hashed once.
         with (
             mock.patch.object(people, "hash_password", _password_hash),
             database.Session() as session,

@@ -1,4 +1,5 @@
-"""No page scrolls sideways on a 360 px phone, for any role, in English or German.
+"""No page scrolls sideways on a 360 px phone, for any role, in English or German, nor on a
+1280 px desktop in German (the longer language).
 
 The pages are the app's own GET page routes (read from its URL map, so a new page is
 covered the day it is added); the data on them is long on purpose: German words, many
@@ -20,6 +21,7 @@ from tests.browser.helpers import unique, unique_name
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
 
 # GET routes of the page blueprint that are not pages a person reads (files, feeds, API-like
 # fragments) or that need a one-time secret from a mail or the command line.
@@ -142,13 +144,17 @@ def crowded_board(board_server, tmp_path_factory):
     return people, page_paths(board_server, data, tmp_path_factory.mktemp("url-map"))
 
 
-@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize(
+    ("language", "viewport"),
+    [("de", PHONE), ("en", PHONE), ("de", DESKTOP)],  # German is the longer language
+    ids=["de-phone", "en-phone", "de-desktop"],
+)
 @pytest.mark.parametrize("role", ["member", "facilitator", "observer"])
-def test_no_page_scrolls_sideways_on_a_phone(crowded_board, api_as, open_page, role, language):
+def test_no_page_scrolls_sideways(crowded_board, api_as, open_page, role, language, viewport):
     people, paths = crowded_board
     reader = people[role]
     api_as(reader).call("PATCH", "me", {"language": language}, expect=200)
-    page = open_page(reader, "/", viewport=PHONE)
+    page = open_page(reader, "/", viewport=viewport)
     problems = {}
     for path in paths:
         page.goto(path)
@@ -201,8 +207,9 @@ def test_the_phone_menu_folds_and_opens_by_keyboard(crowded_board, api_as, open_
     expect(feed_link).to_be_visible()
 
 
-def test_help_tables_become_cards_on_a_phone(crowded_board, open_page):
+def test_help_tables_become_cards_on_a_phone(crowded_board, api_as, open_page):
     people, _paths = crowded_board
+    api_as(people["facilitator"]).call("PATCH", "me", {"language": "en"}, expect=200)
     page = open_page(people["facilitator"], "/help", viewport=PHONE)
     row = page.locator("#quiet-people table tbody tr").first
     expect(row).to_be_visible()

@@ -121,7 +121,9 @@ def test_an_image_attached_on_the_page_shows_in_the_comment_live(
     image = writer.locator("#comment-list .comment img")
     expect(image).to_have_count(1)
     expect(image).to_have_attribute("src", re.compile(r"^/images/\d+$"))
-    assert writer.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 320
+    writer.wait_for_function(  # loaded and decoded: the stored picture, not a broken link
+        "img => img.complete && img.naturalWidth === 320", arg=image.element_handle()
+    )
 
     live = reader.locator("#comment-list .comment img")
     expect(live).to_have_count(1)

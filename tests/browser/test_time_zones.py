@@ -47,6 +47,19 @@ def test_the_browsers_zone_is_stored_on_the_first_page(person, api_as, open_page
     assert page.js_errors == []
 
 
+def test_the_first_page_after_logging_in_is_already_in_the_browsers_zone(person, new_context):
+    member = person("member", "IT")
+    page = new_context(timezone_id="America/Los_Angeles").new_page()
+    page.goto("/login")
+    page.get_by_label("Email").fill(member.email)
+    page.get_by_label("Password").fill(member.password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("body")).to_have_attribute("data-page", "board")
+    # rendered by the server in the zone the login form brought, not the board's
+    assert page.evaluate("document.body.dataset.timezone") == "America/Los_Angeles"
+    assert page.evaluate("document.body.dataset.timezoneUnset") is None
+
+
 def test_a_chosen_zone_is_not_overwritten_by_the_browser(person, api_as, open_page):
     member = person("member", "IT")
     me = api_as(member)
