@@ -43,7 +43,14 @@ async def measure(
 
     sent: dict[int, float] = {}
     deliveries: list[float] = []
-    counts = {"delivered": 0, "write_ok": 0, "write_errors": 0, "disconnects": 0, "batches": 0}
+    counts = {
+        "delivered": 0,
+        "write_ok": 0,
+        "write_errors": 0,
+        "disconnects": 0,
+        "batches": 0,
+        "batched": 0,
+    }
     errors: list[str] = []
     write_latencies: list[float] = []
 
@@ -65,6 +72,7 @@ async def measure(
         for envelope in envelopes:
             on_activity(envelope)
         counts["batches"] += 1
+        counts["batched"] += len(envelopes)
 
     sockets = []
     listeners = board.logins[WRITERS : WRITERS + clients]
@@ -165,6 +173,7 @@ async def measure(
         # activity.batch events received (each several envelopes in one frame): how often
         # the server was behind and sent what had piled up together.
         "batch_events": counts["batches"],
+        "batched_envelopes": counts["batched"],
         "client_disconnects": dropped,  # dropped during the run (each reconnects)
         "first_errors": errors[:5],
         "seconds": round(time.monotonic() - started, 1),

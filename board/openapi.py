@@ -1745,7 +1745,8 @@ PATHS: dict[str, dict] = {
     "/events": {
         "get": op(
             "listEvents",
-            "Envelopes after a seq, for catching up after a reconnect",
+            "Envelopes after a seq, for catching up after a reconnect (the same envelopes "
+            "the socket sends as `activity`, or several in one `activity.batch`)",
             answer("200", ref("EventPage"), "Envelopes in seq order"),
             "400 401",
             security=READ,
@@ -1840,7 +1841,12 @@ SPEC: dict[str, Any] = {
             "JSON in and out. Log in to get the session cookie; send the `csrf_token` from "
             "login, register or GET /me as `X-CSRF-Token` with every state-changing request. "
             'Errors are always `{"error": {"code", "message", "fields"?}}`. Live '
-            "changes arrive over Socket.IO as `activity` envelopes (see /events)."
+            "changes arrive over Socket.IO as `activity` events, one envelope each (see "
+            '/events). A client that connects with `auth: {"batch": true}` may also get '
+            "`activity.batch`: a list of envelopes in seq order, sent in one frame when "
+            "the server has several ready for it at once (when it is behind); apply them "
+            "one after the other, as if each had come as `activity`. Without the flag a "
+            "client gets `activity` only."
         ),
     },
     "servers": [{"url": "/api/v1"}],

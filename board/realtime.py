@@ -279,6 +279,26 @@ class _EndingRedisManager(socketio_lib.RedisManager, fanout.DirectManager):
             return  # this process's own sockets already have it; the others catch up
         redis_health.succeeded("publish")
 
+    def _listen(self):
+        """The channel's messages; the passes of other processes that are already waiting
+        when one is read go on as one (this process's sockets then get one frame for all of
+        them, as its own passes do when its fan-out is behind)."""
+        for data in super()._listen():
+            waiting = [data]
+            while len(waiting) < MAX_PASSES_JOINED and (more := self._waiting_message()):
+                waiting.append(more)
+            yield from _join_passes(waiting, self.host_id, self.json)
+
+    def _waiting_message(self):
+        """The next message if one has arrived already, else None (never blocks)."""
+        try:
+            message = self.pubsub.get_message(timeout=0)
+        except Exception:  # noqa: BLE001 - the blocking listen notices and reconnects
+            return None
+        if message and message.get("type") == "message":
+            return message.get("data")
+        return None
+
     def _redis_listen_with_retries(self):
         retry = 1.0
         while True:
@@ -292,6 +312,35 @@ class _EndingRedisManager(socketio_lib.RedisManager, fanout.DirectManager):
                 redis_health.failed("subscribe", error)
                 time.sleep(retry)
                 retry = min(retry * 2, RESUBSCRIBE_MAX_SECONDS)
+
+
+MAX_PASSES_JOINED = 50  # messages read ahead at most, so that none waits long behind them
+
+
+def _join_passes(raw: list, host_id: str, json) -> list:
+    """Decode `raw` channel messages and join runs of other processes' fan-out passes
+    into one pass (their items in the order they came); everything else stays as it was,
+    in its place."""
+    out: list = []
+    for data in raw:
+        try:
+            message = json.loads(data) if not isinstance(data, dict) else data
+        except ValueError:
+            continue  # as python-socketio does with what it cannot read
+        joinable = (
+            isinstance(message, dict)
+            and message.get("method") == "emit"
+            and message.get("event") == _ACTIVITIES
+            and message.get("host_id") != host_id
+        )
+        last = out[-1] if out else None
+        if joinable and last is not None and last.get("board_joined"):
+            last["data"] = [last["data"][0] + message["data"][0]]
+        elif joinable:
+            out.append({**message, "board_joined": True})
+        else:
+            out.append(message)
+    return out
 
 
 def _client_manager(settings: Settings):

@@ -9,6 +9,7 @@ committed and queued behind it."""
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from dataclasses import replace
@@ -17,6 +18,7 @@ import pytest
 import requests
 import socketio as socketio_client
 
+from board import realtime
 from board.realtime import ACTIVITY, ACTIVITY_BATCH
 from tests.conftest import PASSWORD
 from tests.realtime_helpers import held_burst
@@ -133,3 +135,39 @@ def test_on_a_quiet_board_a_batch_socket_gets_each_envelope_at_once_on_its_own(
         assert [n for n, _ in tab.events] == [ACTIVITY] * (i + 1)
     assert tab.envelopes() == tab.logged(0)
     tab.client.disconnect()
+
+
+def test_waiting_passes_from_other_processes_are_delivered_as_one_in_their_order():
+    """A process reading the Redis channel joins the other processes' passes that are
+    already waiting into one (one frame per socket for all of them); its own messages and
+    every other message keep their place, so nothing overtakes anything."""
+
+    def emit(host, event, data):
+        return json.dumps(
+            {"method": "emit", "event": event, "data": [data], "namespace": "/", "host_id": host}
+        )
+
+    def pass_(host, *seqs):
+        return emit(host, realtime._ACTIVITIES, [[{"seq": s}, ["board"]] for s in seqs])
+
+    raw = [
+        pass_("a", 1, 2),
+        pass_("c", 3),
+        pass_("a", 4),
+        emit("a", realtime._END_SOCKETS, None),
+        pass_("a", 5),
+        pass_("me", 6),
+        pass_("a", 7),
+    ]
+    joined = realtime._join_passes(raw, "me", json)
+    shape = [
+        (m["event"], [item[0]["seq"] for item in m["data"][0]] if m["data"][0] else None)
+        for m in joined
+    ]
+    assert shape == [
+        (realtime._ACTIVITIES, [1, 2, 3, 4]),
+        (realtime._END_SOCKETS, None),
+        (realtime._ACTIVITIES, [5]),
+        (realtime._ACTIVITIES, [6]),  # its own: already delivered when it was published
+        (realtime._ACTIVITIES, [7]),
+    ]
