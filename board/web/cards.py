@@ -10,6 +10,7 @@ the template, the same as before, byte for byte; static/js/render.js fills the s
 
 from __future__ import annotations
 
+from flask import g
 from jinja2.utils import url_quote
 from markupsafe import Markup, escape
 
@@ -22,7 +23,12 @@ from board.web.common import ago_at, dept_class, excerpt, when_formats, when_in
 @web.app_template_global("idea_card_words")
 def idea_card_words() -> dict:
     """What every card of a page shares: its fixed words in the reader's language, the
-    catalog, the moment and the formats its times are written with. Once per page."""
+    catalog, the moment and the formats its times are written with. Once per page (the
+    page imports partials/cards.html twice: itself and through base.html)."""
+    locale = get_locale()
+    cached = g.get("board_card_words")
+    if cached is not None and cached["locale"] is locale:
+        return cached
     words = {
         "hidden": gettext("hidden"),
         "vote": gettext("vote"),
@@ -56,6 +62,7 @@ def idea_card_words() -> dict:
     words["locale"] = get_locale()
     words["now"] = clock.now()
     words["when_formats"] = when_formats()
+    g.board_card_words = words
     return words
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import wraps
 from types import SimpleNamespace
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from babel.dates import (
     format_skeleton,
@@ -555,14 +556,27 @@ JS_PLURALS = {
 }
 
 
+# js_strings per catalog and channel list: the same ~120 sentences for every page in one
+# language, translated once instead of on every page (they hold nothing of the reader's).
+_JS_STRINGS: WeakKeyDictionary = WeakKeyDictionary()
+
+
 @web.app_template_global("js_strings")
 def js_strings() -> dict[str, str]:
     """The browser's sentences in the reader's language; static/js/ui.js fills in the
-    %(name)s placeholders. Channel names (brands) come as they are written."""
+    %(name)s placeholders. Channel names (brands) come as they are written. Read only."""
+    by_channels = _JS_STRINGS.setdefault(get_translations(), {})
+    channels = allowed_channels()
+    if channels not in by_channels:
+        by_channels[channels] = _translated_js_strings(channels)
+    return by_channels[channels]
+
+
+def _translated_js_strings(channels: tuple[str, ...]) -> dict[str, str]:
     strings = {
         key: _(text) if isinstance(text, str) else str(text) for key, text in JS_STRINGS.items()
     }
-    strings.update({f"channel_{name}": channel_label(name) for name in allowed_channels()})
+    strings.update({f"channel_{name}": channel_label(name) for name in channels})
     # ngettext's two forms, unfilled ("%(num)s votes per person"), for ui.js `plural`
     for key, (singular, plural_form) in JS_PLURALS.items():
         for suffix, n in (("one", 1), ("many", 2)):
