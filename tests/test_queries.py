@@ -183,3 +183,13 @@ def test_the_tag_filter_jumps_from_tag_to_tag_in_the_index(app, board_people):
             plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")]
             assert not [step for step in plan if step.startswith("SCAN idea_tags")], plan
             assert any("USING COVERING INDEX ix_idea_tags_tag (tag>?)" in step for step in plan)
+
+
+@BOTH_DATABASES
+def test_the_board_page_counts_each_cards_comments_in_one_statement(app, board_people):
+    fill(app, 12, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    with counted(app) as statements:
+        html = client.client.get("/").get_data(as_text=True)
+    assert html.count('data-field="comments" data-count="3"') == 12  # fill: 3 per idea
+    assert sum("count(comments.id)" in statement for statement in statements) == 1
