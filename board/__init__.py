@@ -22,7 +22,7 @@ from board.ratelimit import init_ratelimit
 from board.realtime import init_realtime
 from board.requests import IdConverter
 from board.scheduler import start_phase_scheduler
-from board.security import init_security, session_revoked
+from board.security import init_security, read_login, session_revoked
 from board.settings import Settings
 from board.web import web
 from board.web.oidc import init_oidc
@@ -33,7 +33,9 @@ login_manager = LoginManager()
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    if session_revoked(cookie_session.get("board_sid")):  # logged out: a copy is worthless
+    board_sid = cookie_session.get("board_sid")
+    read_login(board_sid, session_id)  # one statement for both questions below
+    if session_revoked(board_sid):  # logged out: a copy is worthless
         return None
     return people.load_session_user(db_for_request(), session_id)
 

@@ -849,12 +849,19 @@ def comment_counts(session: Session, viewer: User, idea_ids: list[int]) -> dict[
     policy.require(viewer, "board.read")
     if not idea_ids:
         return {}
-    rows = session.execute(
+    dialect = session.get_bind().dialect.name
+    values = {"ids": id_list(dialect, idea_ids)}
+    return dict(session.connection().execute(_comment_counts_statement(dialect), values).all())
+
+
+@functools.lru_cache(maxsize=4)
+def _comment_counts_statement(dialect: str):
+    """Built once, the page's ids as one parameter (an expanding IN rendered 50 anew)."""
+    return (
         select(Comment.idea_id, func.count(Comment.id))
-        .where(Comment.idea_id.in_(idea_ids))
+        .where(among_ids(Comment.idea_id, dialect))
         .group_by(Comment.idea_id)
     )
-    return dict(rows.all())
 
 
 def idea_titles(session: Session, viewer: User, idea_ids: set[int]) -> dict[int, str]:
@@ -868,7 +875,21 @@ def idea_titles(session: Session, viewer: User, idea_ids: set[int]) -> dict[int,
 def tags_in_use(session: Session, viewer: User) -> list[str]:
     """Every tag some idea carries, A to Z (the board's tag filter)."""
     policy.require(viewer, "board.read")
-    return list(session.scalars(select(IdeaTag.tag).distinct().order_by(IdeaTag.tag)))
+    return list(session.scalars(_tags_in_use_statement()))
+
+
+@functools.cache
+def _tags_in_use_statement():
+    """The distinct tags by jumping from one to the next in the tag index (a "loose index
+    scan"): one index seek per distinct tag, where `SELECT DISTINCT` reads a row for every
+    tag of every idea and grew with the board."""
+    later = IdeaTag.__table__.alias("later")
+    walk = select(func.min(IdeaTag.tag).label("tag")).cte("walk", recursive=True)
+    following = select(later.c.tag).where(later.c.tag > walk.c.tag).order_by(later.c.tag)
+    walk = walk.union_all(
+        select(following.limit(1).scalar_subquery()).where(walk.c.tag.is_not(None))
+    )
+    return select(walk.c.tag).where(walk.c.tag.is_not(None))
 
 
 def comment_dict(

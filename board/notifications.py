@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from board import clock, events, handles, policy
 from board.errors import Invalid, NotFound
-from board.i18n import N_, translate
+from board.i18n import LANGUAGES, N_, translate
 from board.ideas import hidden_dict
 from board.moderation import REASON_LABELS
 from board.realtime import NAMESPACE, socketio
@@ -181,11 +181,21 @@ def notify(
     session.flush()
     languages = {person.id: person.language for person in people}
     withheld = _withheld_at_once(session, idea_id, comment_id)
-    pushes = [
-        (row.user_id, notification_dict(row, languages.get(row.user_id), withheld)) for row in rows
-    ]
+    pushes = [(row.user_id, _pushed(row, languages.get(row.user_id), withheld)) for row in rows]
     events.call_after_commit(session, _after_commit, pushes)
     return rows
+
+
+def _pushed(row: Notification, language: str | None, withheld: dict | None) -> dict:
+    """The socket's copy. Someone who has not chosen a language reads the board in their
+    browser's, which only their page knows: it gets the sentence in each language (`texts`)
+    and its page shows the one it is written in."""
+    payload = notification_dict(row, language, withheld)
+    if language is None:
+        payload["texts"] = {
+            each: notification_dict(row, each, withheld)["text"] for each in LANGUAGES
+        }
+    return payload
 
 
 def _after_commit(pushes: list[tuple[int, dict]]) -> None:

@@ -29,7 +29,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from board import accounts, clock, events
 from board.db import db_for_request, reads_first
 from board.settings import Settings
-from models import EndedSession
+from models import EndedSession, User
 
 log = logging.getLogger(__name__)
 
@@ -176,12 +176,44 @@ def _check_login():
         return
 
     def lookup(_session):
+        read_login(board_sid, cookie_session.get("_user_id"))
         if session_revoked(board_sid):
             cookie_session.clear()
         else:
             current_user._get_current_object()  # noqa: SLF001 - Flask-Login loads the person
 
     reads_first(db_for_request(), lookup)
+
+
+# Whether this login was ended, and the person it names, in one statement: the person
+# lands in the session's identity map, where Flask-Login's user loader (board/__init__.py,
+# people.load_session_user) finds it without a second statement and still checks that the
+# account is active and the session version current, so a role change, a removal or an
+# ended session take effect with the next request as before.
+_LOGIN = select(
+    User,
+    select(EndedSession.board_sid)
+    .where(EndedSession.board_sid == bindparam("board_sid"))
+    .exists()
+    .label("ended"),
+).where(User.id == bindparam("user_id"))
+
+
+def read_login(board_sid: str | None, session_id: str | None) -> None:
+    """Answer `session_revoked` for this request and load the person its Flask-Login id
+    (`id:version`) names, in one statement, before either is asked. Already answered, or
+    without such a person, nothing happens here and the usual lookups run."""
+    if not board_sid or board_sid in _ended_in_request():
+        return
+    try:
+        user_id = int(str(session_id or "").split(":")[0])
+    except ValueError:
+        return
+    values = {"board_sid": board_sid, "user_id": user_id}
+    found = db_for_request().execute(_LOGIN, values).first()
+    if found is not None:
+        _ended_in_request()[board_sid] = bool(found.ended)
+        g.board_login_person = found[0]  # the identity map holds it weakly: keep it alive
 
 
 class SafeJSONProvider(DefaultJSONProvider):

@@ -16,6 +16,7 @@ from flask import Flask
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.util import LRUCache
+from websocket import STATUS_NORMAL, WebSocket
 from werkzeug.routing.rules import Rule
 
 from board import clock, create_app
@@ -150,6 +151,23 @@ def make_engine_sharing_statements(url: str, **kwargs):
 
 
 board_db.make_engine = make_engine_sharing_statements
+
+
+# A real Socket.IO client (python-socketio over websocket-client) took 3 s to disconnect:
+# websocket-client's WebSocket.close() sends the close frame and then waits up to its
+# `timeout` (3 s) for the server's answer, but python-engineio's own read loop, blocked in
+# recv() on the same socket, takes that answer first, so close() always waited the full
+# 3 s. The tests' clients wait at most CLIENT_CLOSE_WAIT for it; the close frame still
+# goes out first, so the server sees a clean close (tests/test_harness.py checks that).
+CLIENT_CLOSE_WAIT = 0.2
+WEBSOCKET_CLIENT_CLOSE = WebSocket.close
+
+
+def close_without_the_long_wait(self, status=STATUS_NORMAL, reason=b"", timeout=3):
+    return WEBSOCKET_CLIENT_CLOSE(self, status, reason, min(timeout, CLIENT_CLOSE_WAIT))
+
+
+WebSocket.close = close_without_the_long_wait
 
 
 def pytest_collection_modifyitems(config, items) -> None:

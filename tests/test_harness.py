@@ -56,3 +56,40 @@ def test_test_engines_share_one_dialect_configured_as_their_own(app):
     assert len(settings) > 10
     assert {k: getattr(SQLITE_DIALECT, k) for k in settings} == settings
     own.dispose()
+
+
+def test_a_real_client_that_disconnects_is_gone_from_the_server_at_once(app, people_):
+    """Real Socket.IO clients wait at most CLIENT_CLOSE_WAIT for the server's close frame
+    (tests/conftest.py): the server still sees the close and drops the connection."""
+    import threading
+    import time
+
+    import requests
+    import socketio as socketio_client
+    from werkzeug.serving import make_server
+
+    from tests.conftest import CLIENT_CLOSE_WAIT, PASSWORD
+
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    serving = threading.Thread(target=httpd.serve_forever, daemon=True)
+    serving.start()
+    url = f"http://127.0.0.1:{httpd.server_port}"
+    try:
+        http = requests.Session()
+        login = {"email": "mara@example.com", "password": PASSWORD}
+        assert http.post(f"{url}/api/v1/auth/login", json=login, timeout=10).ok
+        cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+        client = socketio_client.Client(reconnection=False)
+        client.connect(url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+        live = app.extensions["board_live"]
+        assert len(live.connections) == 1
+        assert CLIENT_CLOSE_WAIT < 3  # websocket-client's own wait
+        client.disconnect()
+        deadline = time.monotonic() + 10
+        while live.connections:  # the server's thread handles the close
+            assert time.monotonic() < deadline, "the server never saw the close"
+            time.sleep(0.01)
+        assert not client.connected
+    finally:
+        httpd.shutdown()
+        serving.join(10)

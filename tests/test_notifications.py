@@ -416,7 +416,24 @@ def test_the_notification_event_reaches_only_its_recipient(app, member, other_me
     assert [n["kind"] for n in to_mara] == ["comment"]
     assert [n["kind"] for n in received(sockets["sam"], "notification")] == ["mention"]
     assert received(sockets["ivan"], "notification") == []
-    assert to_mara[0] == inbox(member)["items"][0]
+    pushed = dict(to_mara[0])
+    texts = pushed.pop("texts")  # Mara chose no language: her page picks its own
+    assert pushed == inbox(member)["items"][0]
+    assert texts == {
+        "en": "Ivan commented on “Trade fair reel”",
+        "de": "Ivan hat „Trade fair reel“ kommentiert",
+    }
+
+
+def test_someone_who_chose_a_language_gets_the_sentence_in_it_alone(app, member, other_member):
+    idea = post_idea(member)
+    assert member.patch("me", json={"language": "de"}).status_code == 200
+    socket = connect(app, member)
+    received(socket, "notification")
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "hi"})
+    [pushed] = received(socket, "notification")
+    assert pushed["text"] == "Ivan hat „Trade fair reel“ kommentiert"
+    assert "texts" not in pushed
 
 
 # ---- hidden ideas and comments --------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from board import tallies
+from board import ideas, tallies
 from models import Comment, Idea, IdeaTag, Task, User, Vote
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
 
@@ -130,6 +130,9 @@ def test_listing_ideas_takes_a_handful_of_queries(app, board_people):
     with counted(app) as statements:
         assert client.get("me").status_code == 200
     baseline = len(statements)
+    # SQLite's BEGIN, the person together with whether this session was ended (one
+    # statement, board/security.py read_login), and the names two people share
+    assert baseline <= 3, statements
     # ideas: hidden challenges, the ranked page with its authors, one query for its tags,
     # tasks and the caller's votes and follows, its publications, its images
     assert counts["ideas?limit=200"] - baseline <= 5, (baseline, counts)
@@ -162,3 +165,31 @@ def test_every_page_costs_the_same_whatever_its_size(app, board_people, path):
     assert len(one_by_one) == 30
     assert len(all_at_once) == 1
     assert set(one_by_one) == set(all_at_once), (one_by_one, all_at_once)
+
+
+@BOTH_DATABASES
+def test_the_tag_filter_jumps_from_tag_to_tag_in_the_index(app, board_people):
+    """The board's tag filter lists each tag once, A to Z, by one index seek per distinct
+    tag: its cost follows the number of tags, not the number of ideas carrying them."""
+    fill(app, 30, board_people)
+    with app.extensions["board_db"].Session() as session:
+        reader = session.get(User, board_people[0].id)
+        assert ideas.tags_in_use(session, reader) == ["blog"] + [f"tag{n}" for n in range(7)]
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            statement = ideas._tags_in_use_statement().compile(
+                dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+            )
+            plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")]
+            assert not [step for step in plan if step.startswith("SCAN idea_tags")], plan
+            assert any("USING COVERING INDEX ix_idea_tags_tag (tag>?)" in step for step in plan)
+
+
+@BOTH_DATABASES
+def test_the_board_page_counts_each_cards_comments_in_one_statement(app, board_people):
+    fill(app, 12, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    with counted(app) as statements:
+        html = client.client.get("/").get_data(as_text=True)
+    assert html.count('data-field="comments" data-count="3"') == 12  # fill: 3 per idea
+    assert sum("count(comments.id)" in statement for statement in statements) == 1

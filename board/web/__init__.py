@@ -21,6 +21,7 @@ from board.web import (  # noqa: E402,F401
     account,
     auth,
     calendar_pages,
+    cards,
     common,
     content_pages,
     feed,

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import wraps
 from types import SimpleNamespace
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from babel.dates import (
     format_skeleton,
@@ -16,6 +17,9 @@ from babel.dates import (
     get_datetime_format,
     get_time_format,
     parse_pattern,
+)
+from babel.dates import (
+    format_timedelta as format_babel_timedelta,
 )
 from flask import current_app, flash, g, make_response, redirect, request, url_for
 from flask_babel import format_timedelta, get_locale, get_timezone, get_translations
@@ -370,23 +374,38 @@ def _parse(value) -> datetime | None:
 @web.app_template_filter("ago")
 def ago(value) -> str:
     """'5 minutes ago' / 'vor 5 Minuten' (Babel's relative time in the reader's language)."""
+    return ago_at(value, clock.now())
+
+
+def ago_at(value, now: datetime, locale=None) -> str:
+    """`ago` for a page that formats many times: `now` and the reader's locale given once."""
     moment = _parse(value)
     if moment is None:
         return ""
-    delta = moment - clock.now()
+    delta = moment - now
     if abs(delta.total_seconds()) < 60:
         return _("just now")
-    return format_timedelta(delta, add_direction=True)
+    if locale is None:
+        return format_timedelta(delta, add_direction=True)
+    # what Flask-Babel's format_timedelta does, without looking up the locale again
+    return format_babel_timedelta(
+        delta, "second", threshold=0.85, add_direction=True, locale=locale
+    )
 
 
 @web.app_template_filter("when")
 def when(value) -> str:
     """A full date and time in the reader's language and time zone ("Oct 21, 2026, 2:05 PM",
     "21.10.2026, 14:05"), for title attributes."""
+    return when_in(value, when_formats())
+
+
+def when_in(value, formats: tuple) -> str:
+    """`when` with the reader's locale, zone and patterns given (`when_formats()`)."""
     moment = _parse(value)
     if moment is None:
         return ""
-    locale, zone, pattern, day, clock_time = _when_formats()
+    locale, zone, pattern, day, clock_time = formats
     local = moment.astimezone(zone)
     if hasattr(zone, "normalize"):  # pytz
         local = zone.normalize(local)
@@ -400,7 +419,7 @@ def when(value) -> str:
     return text.replace("\u202f", " ")
 
 
-def _when_formats() -> tuple:
+def when_formats() -> tuple:
     """The reader's locale and zone and the patterns `when` uses, once per request."""
     locale, zone = get_locale(), get_timezone()
     cached = g.get("board_when_formats")
@@ -537,14 +556,27 @@ JS_PLURALS = {
 }
 
 
+# js_strings per catalog and channel list: the same ~120 sentences for every page in one
+# language, translated once instead of on every page (they hold nothing of the reader's).
+_JS_STRINGS: WeakKeyDictionary = WeakKeyDictionary()
+
+
 @web.app_template_global("js_strings")
 def js_strings() -> dict[str, str]:
     """The browser's sentences in the reader's language; static/js/ui.js fills in the
-    %(name)s placeholders. Channel names (brands) come as they are written."""
+    %(name)s placeholders. Channel names (brands) come as they are written. Read only."""
+    by_channels = _JS_STRINGS.setdefault(get_translations(), {})
+    channels = allowed_channels()
+    if channels not in by_channels:
+        by_channels[channels] = _translated_js_strings(channels)
+    return by_channels[channels]
+
+
+def _translated_js_strings(channels: tuple[str, ...]) -> dict[str, str]:
     strings = {
         key: _(text) if isinstance(text, str) else str(text) for key, text in JS_STRINGS.items()
     }
-    strings.update({f"channel_{name}": channel_label(name) for name in allowed_channels()})
+    strings.update({f"channel_{name}": channel_label(name) for name in channels})
     # ngettext's two forms, unfilled ("%(num)s votes per person"), for ui.js `plural`
     for key, (singular, plural_form) in JS_PLURALS.items():
         for suffix, n in (("one", 1), ("many", 2)):

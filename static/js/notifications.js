@@ -3,7 +3,7 @@
 // page marks items read without a reload.
 
 import { api } from "./api.js";
-import { toast, t } from "./ui.js";
+import { me, toast, t } from "./ui.js";
 
 function badge() {
   return document.getElementById("notification-badge");
@@ -24,7 +24,9 @@ function unread() {
 export function receiveNotification(notification) {
   if (!notification || typeof notification.id !== "number") return;
   setUnread(unread() + 1);
-  toast(notification.text, "info", { timeout: 8000, link: { href: notification.url, text: t("notification_open") } });
+  // Without a chosen language the server cannot know the page's: it sends each (texts).
+  const text = notification.texts?.[me.lang] || notification.text;
+  toast(text, "info", { timeout: 8000, link: { href: notification.url, text: t("notification_open") } });
   document.dispatchEvent(new CustomEvent("board:notification", { detail: notification }));
 }
 

@@ -44,6 +44,35 @@ def test_mention_autocomplete_shows_names_and_departments_and_works_by_keyboard(
     expect(page.locator(f'#comment-list a[href="/people/{handle}"]')).to_be_visible()
 
 
+def test_a_live_toast_speaks_the_browsers_language_to_someone_who_chose_none(
+    person, open_page, api_as
+):
+    writer = person("member", "Marketing")
+    reader = person("member", "IT")  # no language chosen: the German browser decides
+    page = open_page(reader, "/", locale="de-DE")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    wait_until_live(page)
+    title = unique("Messe")
+    api_as(writer).post_idea(title, body=f"Was meinst du, @{handle_of(api_as(reader))}?")
+    expect(page.locator("#toasts")).to_contain_text(f"hat dich in „{title}“ erwähnt")
+
+
+def test_on_a_phone_the_inbox_sentence_keeps_the_width_and_the_button_goes_below(
+    person, open_page, api_as
+):
+    writer = person("member", "Marketing")
+    reader = person("member", "IT")
+    title = unique("Messe-Reel mit Kundenstimmen")
+    api_as(writer).post_idea(title, body=f"Was meinst du, @{handle_of(api_as(reader))}?")
+    page = open_page(reader, "/notifications", viewport={"width": 360, "height": 740})
+    item = page.locator(".inbox-item.unread", has_text=title)
+    sentence = item.locator(".inbox-text").bounding_box()
+    button = item.get_by_role("button", name="Mark as read").bounding_box()
+    whole = item.bounding_box()
+    assert sentence["width"] >= 0.8 * whole["width"], (sentence, whole)  # not squeezed
+    assert button["y"] >= sentence["y"] + sentence["height"]  # below it, not beside it
+
+
 def test_a_mention_lights_the_badge_and_shows_a_toast_live(person, open_page, api_as):
     writer = person("member", "Marketing")
     reader = person("member", "IT")

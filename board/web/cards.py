@@ -1,0 +1,168 @@
+"""What an idea card on the board shows, worked out in Python once per card.
+
+The board page shows 50 cards. Built from nested macros, filters and a `_()` for every word,
+a card cost about 45 template calls and the cards most of the page's time. The card is now
+one macro (`idea_card` in templates/partials/cards.html) that prints the strings prepared
+here: the words of the page once per request, each card's sentences (with their numbers and
+titles put in and escaped as a template's `_()` does) once per card. The markup stays in
+the template, the same as before, byte for byte; static/js/render.js fills the same card.
+"""
+
+from __future__ import annotations
+
+from flask import g
+from jinja2.utils import url_quote
+from markupsafe import Markup, escape
+
+from board import clock, moderation
+from board.i18n import _catalog, get_locale, gettext
+from board.web import web
+from board.web.common import ago_at, dept_class, excerpt, when_formats, when_in
+
+
+@web.app_template_global("idea_card_words")
+def idea_card_words() -> dict:
+    """What every card of a page shares: its fixed words in the reader's language, the
+    catalog, the moment and the formats its times are written with. Once per page (the
+    page imports partials/cards.html twice: itself and through base.html)."""
+    locale = get_locale()
+    cached = g.get("board_card_words")
+    if cached is not None and cached["locale"] is locale:
+        return cached
+    words = {
+        "hidden": gettext("hidden"),
+        "vote": gettext("vote"),
+        "votes": gettext("votes"),
+        "vote_button": gettext("Vote"),
+        "voted_button": gettext("Voted"),
+        "hidden_idea": gettext("Hidden idea"),
+        "you": gettext("you"),
+        "tags": gettext("Tags"),
+        "tallies_hidden": gettext("Tallies hidden until the challenge closes"),
+        "no_votes": gettext("No votes yet"),
+        "open": gettext("Open"),
+        # patterns, filled per card as a template's _() fills them (the values escaped)
+        "vote_for": gettext("Vote for: %(title)s"),
+        "voted_for": gettext("Voted for: %(title)s (press to take it back)"),
+        "tasks_done": gettext("Tasks done: %(done)s / %(total)s"),
+        "answers": gettext("Answers: %(title)s"),
+        "hidden_by_flags": gettext("Hidden after flags from several departments: %(reason)s"),
+        "hidden_by_facilitator": gettext("Hidden by the facilitator: %(reason)s"),
+    }
+    words = {key: Markup(text) for key, text in words.items()}
+    words["status"] = {
+        "in_progress": Markup(gettext("In progress")),
+        "done": Markup(gettext("Done")),
+        "claimed": Markup(gettext("Claimed")),
+    }
+    words["flag_reasons"] = {
+        code: gettext(label) for code, label in moderation.REASON_LABELS.items()
+    }
+    words["catalog"] = _catalog()
+    words["locale"] = get_locale()
+    words["now"] = clock.now()
+    words["when_formats"] = when_formats()
+    g.board_card_words = words
+    return words
+
+
+def _plural(catalog, singular: str, plural: str, num: int) -> Markup:
+    """A template's `ngettext`: the form for `num`, with `num` put in."""
+    return Markup(catalog.ungettext(singular, plural, num)) % {"num": num}
+
+
+class IdeaCard:
+    """The strings one idea card prints (templates/partials/cards.html, `idea_card`)."""
+
+    __slots__ = (
+        "id", "status", "hidden", "hidden_line", "finished", "votes_data", "created",
+        "department_id", "tags_data", "votes_hidden", "votes_text", "votes_label", "voted",
+        "vote_aria", "vote_button", "voted_button", "title", "is_you", "dept_class", "name",
+        "handle_hidden", "handle", "department", "when", "ago", "thumb", "excerpt", "tags_label",
+        "tags", "support", "comment_count", "comments", "status_label", "progress",
+        "progress_hidden", "prompt_id", "prompt_line",
+    )  # fmt: skip
+
+
+@web.app_template_global("idea_card_facts")
+def idea_card_facts(
+    idea: dict, comment_count: int, prompt_titles: dict, reader_id: int | None, words: dict
+) -> IdeaCard:
+    """One card's strings, from an idea as the list serializes it (or the page's blank one);
+    `words` from `idea_card_words`."""
+    card = IdeaCard()
+    get = idea.get
+    card.id = idea["id"]
+    card.status = status = idea["status"]
+    hidden = get("hidden")
+    card.hidden = bool(hidden)
+    card.hidden_line = ""
+    if hidden:
+        if hidden["by"] == "flags":
+            reason = words["flag_reasons"].get(hidden["reason"], hidden["reason"])
+            card.hidden_line = words["hidden_by_flags"] % {"reason": reason}
+        else:
+            card.hidden_line = words["hidden_by_facilitator"] % {"reason": hidden["reason"]}
+    card.finished = "1" if get("publications") or get("marked_done") else "0"
+    votes = idea["votes"]
+    card.votes_data = votes if votes is not None else 0
+    card.created = created = idea["created_at"]
+    author = idea["author"]
+    department = author["department"]
+    card.department_id = department["id"]
+    tags = idea["tags"]
+    card.tags_data = " ".join(tags)
+    # the vote box
+    card.votes_hidden = votes is None
+    card.votes_text = "?" if votes is None else votes
+    card.votes_label = (
+        words["hidden"] if votes is None else words["vote"] if votes == 1 else words["votes"]
+    )
+    card.voted = voted = bool(get("voted"))
+    title = idea["title"]
+    card.vote_aria = (words["voted_for"] if voted else words["vote_for"]) % {"title": title}
+    card.vote_button, card.voted_button = words["vote_button"], words["voted_button"]
+    card.title = title or words["hidden_idea"]
+    # the author, as the `person` macro shows them ("you" for the reader)
+    card.is_you = is_you = reader_id == author["id"]
+    card.dept_class = dept_class(department)
+    card.name = words["you"] if is_you else author["display_name"]
+    card.handle_hidden = is_you or not author.get("name_shared")
+    card.handle = author.get("handle") or ""
+    card.department = department["name"]
+    card.when = when_in(created, words["when_formats"])
+    card.ago = ago_at(created, words["now"], words["locale"])
+    images = get("images")
+    card.thumb = images[0]["url"] if images else None
+    card.excerpt = excerpt(idea["body"])
+    card.tags_label = words["tags"]
+    card.tags = Markup(
+        "".join(
+            f'<li><a class="tag" href="/?tag={escape(url_quote(tag))}">#{escape(tag)}</a></li>'
+            for tag in tags
+        )
+    )
+    supporting = idea["departments_supporting"]
+    if supporting is None:
+        card.support = words["tallies_hidden"]
+    elif supporting == 0:
+        card.support = words["no_votes"]
+    else:
+        card.support = _plural(
+            words["catalog"],
+            "backed by %(num)s department",
+            "backed by %(num)s departments",
+            supporting,
+        )
+    card.comment_count = comment_count
+    card.comments = _plural(words["catalog"], "%(num)s comment", "%(num)s comments", comment_count)
+    card.status_label = words["status"].get(status, words["open"])
+    total = get("tasks_total")
+    card.progress_hidden = not total
+    card.progress = words["tasks_done"] % {"done": get("tasks_done") or 0, "total": total or 0}
+    card.prompt_id = prompt_id = idea["prompt_id"]
+    card.prompt_line = ""
+    if prompt_id:
+        prompt_title = prompt_titles.get(prompt_id, "#" + str(prompt_id))
+        card.prompt_line = words["answers"] % {"title": prompt_title}
+    return card
