@@ -4,10 +4,10 @@ embedded default and on PostgreSQL + Redis with two processes).
 Clients: python-socketio's asyncio client over aiohttp (WebSocket), logged in with signed
 session cookies (bench/faultkit.py), spread evenly over the server processes; like the
 browser (static/js/live.js) they ask for `activity.batch` at connect, so a server that is
-behind sends what piled up in one frame (`--no-batch`: one frame per envelope, as before). Writes: a
-scheduler sends the target rate through the HTTP API (half new ideas, half comments, by
-20 writers, each carrying a number in its text); every client notes when each write's
-envelope arrives. Prints p50/p95/p99 of the writes and of event delivery (send → arrival
+behind sends what piled up in one frame (`--no-batch`: one frame per envelope, as
+before). Writes: a scheduler sends the target rate through the HTTP API (half new ideas,
+half comments, by 20 writers, each carrying a number in its text); every client notes when
+each write's envelope arrives. Prints p50/p95/p99 of the writes and of event delivery (send → arrival
 at a client), errors, delivered share, and each server process's memory (VmRSS) once
 the clients are connected and at the end.
 
@@ -76,9 +76,9 @@ async def measure(
 
     sockets = []
     listeners = board.logins[WRITERS : WRITERS + clients]
-    for batch in range(0, clients, 50):
+    for first in range(0, clients, 50):
         group = []
-        for i, login in enumerate(listeners[batch : batch + 50], start=batch):
+        for i, login in enumerate(listeners[first : first + 50], start=first):
             client = socketio.AsyncClient(reconnection=True)
             client.on("activity", on_activity)
             client.on("activity.batch", on_batch)
