@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -57,6 +58,11 @@ _COMMITTED = "board_committed"
 # How long a committed writer waits for the one before it to finish publishing; past it,
 # it publishes anyway (order may then slip, which clients repair from /api/v1/events).
 ORDER_WAIT_SECONDS = 5.0
+# While envelopes pile up behind the fan-out, passes start at most this often (ten a second):
+# each socket that asked for batches gets one frame per pass, so 100 writes a second reach
+# it in about ten frames, not a hundred. A board that keeps up (nothing waiting when a pass
+# ends) starts each pass at once; nothing is added to a lone change's latency.
+BUSY_PASS_SECONDS = 0.1
 
 Publisher = Callable[[dict, list[str]], None]
 # Called once per fan-out pass with every (envelope, rooms) of the pass, in seq order.
@@ -117,7 +123,9 @@ class Outbox:
     its own envelopes included. Writers that commit while a pass runs wait and go out
     together in the next pass, which one of them runs (each writer runs at most one pass,
     so nobody's request is held for others' work). On a quiet board every pass carries
-    one envelope and starts at once: nothing is added to its latency. A writer returns
+    one envelope and starts at once: nothing is added to its latency. When envelopes were
+    waiting as a pass ended, the next pass starts BUSY_PASS_SECONDS after that one started,
+    gathering what commits meanwhile (a busy board's writers wait up to that much longer). A writer returns
     when its envelopes are out, as before, so what runs after the commit (ending sockets,
     notifications) still follows them.
     """
@@ -129,6 +137,7 @@ class Outbox:
         self._sent = 0  # envelopes whose pass is over (passes take from the front)
         self._passing = False
         self._waiting = 0
+        self._next_pass_at = 0.0  # a busy board's next pass starts no sooner (monotonic)
 
     def put(self, items: list[tuple[dict, list[str]]]) -> int:
         """Queue `items`; returns the mark that `deliver` waits for."""
@@ -148,17 +157,25 @@ class Outbox:
                     return  # a pass is stuck: ours go with the next one
                 if self._sent >= mark:
                     return
-                batch, self._items = self._items, []
                 self._passing = True
+                pause = self._next_pass_at - time.monotonic()
             finally:
                 self._waiting -= 1
+        if pause > 0:  # busier than the passes: what commits meanwhile comes along
+            time.sleep(pause)
+        with self._condition:
+            batch, self._items = self._items, []
         while True:
+            started = time.monotonic()
             try:
                 send(batch)
             finally:
                 with self._condition:
                     self._sent += len(batch)
                     batch = []
+                    # Envelopes waited for this pass: the next starts BUSY_PASS_SECONDS
+                    # after this one did, so a busy board sends fewer, fuller passes.
+                    self._next_pass_at = started + BUSY_PASS_SECONDS if self._items else 0.0
                     # Left by writers that stopped waiting: nobody else would send them.
                     if self._items and not self._waiting:
                         batch, self._items = self._items, []

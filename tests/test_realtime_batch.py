@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from dataclasses import replace
 
@@ -18,7 +19,7 @@ import pytest
 import requests
 import socketio as socketio_client
 
-from board import realtime
+from board import events, realtime
 from board.realtime import ACTIVITY, ACTIVITY_BATCH
 from tests.conftest import PASSWORD
 from tests.realtime_helpers import held_burst
@@ -171,3 +172,43 @@ def test_waiting_passes_from_other_processes_are_delivered_as_one_in_their_order
         (realtime._ACTIVITIES, [6]),  # its own: already delivered when it was published
         (realtime._ACTIVITIES, [7]),
     ]
+
+
+def test_a_busy_board_gathers_what_commits_during_the_pause_into_the_next_pass(monkeypatch):
+    """When envelopes were waiting as a pass ended, the next pass waits BUSY_PASS_SECONDS
+    from the previous one's start and takes everything that committed meanwhile; a board
+    that keeps up never waits. The outbox on its own, with real threads."""
+    monkeypatch.setattr(events, "BUSY_PASS_SECONDS", 3.0)  # a bound wide enough to be sure
+    outbox = events.Outbox()
+    passes: list[list[int]] = []
+    threads: list[threading.Thread] = []
+    second_is_queued = threading.Event()
+
+    def send(batch):
+        passes.append([envelope["seq"] for envelope, _rooms in batch])
+        if len(passes) == 1:  # a writer commits while the first pass is out
+            threads.append(writer(2))
+            assert second_is_queued.wait(TIMEOUT)
+
+    def writer(seq):
+        def run():
+            mark = outbox.put([({"seq": seq}, ["board"])])
+            if seq == 2:
+                second_is_queued.set()
+            outbox.deliver(mark, send, TIMEOUT)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    threads.append(writer(1))
+    deadline = time.monotonic() + TIMEOUT
+    while outbox._sent < 1:  # the first pass is over; the second writer runs the next
+        assert time.monotonic() < deadline, "the first pass did not end"
+        time.sleep(0.01)  # polling other threads' progress
+    threads += [writer(3), writer(4)]  # they commit while the successor pauses
+    for thread in threads:
+        thread.join(TIMEOUT)
+    assert passes == [[1], [2, 3, 4]]
+    # And a board that keeps up: nothing waited as that pass ended, the next goes at once.
+    assert outbox._next_pass_at == 0.0
