@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select, text
 
 from board import events, ideas, realtime
-from board.db import Database, reads_first, write_queue_of
+from board.db import Database, WriteQueue, reads_first, write_queue_of
 from models import Idea, User
 from tests.realtime_helpers import connect
 
@@ -72,6 +72,36 @@ def test_a_writer_waiting_for_its_turn_holds_no_pooled_connection(tmp_path):
     with database.engine.connect() as conn:
         assert conn.execute(text("SELECT n FROM t ORDER BY n")).scalars().all() == [1, 2]
     database.dispose()
+
+
+def test_writers_get_their_turns_in_arrival_order_past_one_that_gave_up():
+    """The write queue wakes each writer when its own turn comes: in the order they
+    arrived, and past a writer whose wait ran out (nobody waits for a ticket given up)."""
+    queue = WriteQueue()
+    assert queue.acquire(30)  # the writer at work
+    granted: list[str] = []
+    lock = threading.Lock()
+
+    def writer(name: str, timeout: float):
+        if queue.acquire(timeout):
+            with lock:
+                granted.append(name)
+            queue.release()
+        else:
+            with lock:
+                granted.append(f"{name} gave up")
+
+    threads = []
+    for name, timeout in [("a", 30), ("b", 0.2), ("c", 30), ("d", 30)]:
+        threads.append(threading.Thread(target=writer, args=(name, timeout)))
+        threads[-1].start()
+        wait_until(lambda: queue._next_ticket == len(threads) + 1, f"{name} is in the queue")
+    wait_until(lambda: granted == ["b gave up"], "b's wait ran out while a waited")
+    queue.release()  # the writer at work is done: a, then c and d; b's ticket is skipped
+    for thread in threads:
+        thread.join(30)
+    assert granted == ["b gave up", "a", "c", "d"]
+    assert queue.acquire(0)  # and the queue is free again
 
 
 def test_reads_first_needs_no_write_lock_and_keeps_what_it_loaded(app, people_):
