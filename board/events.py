@@ -125,9 +125,9 @@ class Outbox:
     so nobody's request is held for others' work). On a quiet board every pass carries
     one envelope and starts at once: nothing is added to its latency. When envelopes were
     waiting as a pass ended, the next pass starts BUSY_PASS_SECONDS after that one started,
-    gathering what commits meanwhile (a busy board's writers wait up to that much longer). A writer returns
-    when its envelopes are out, as before, so what runs after the commit (ending sockets,
-    notifications) still follows them.
+    gathering what commits meanwhile (a busy board's writers wait up to that much longer).
+    A writer returns when its envelopes are out, as before, so what runs after the commit
+    (ending sockets, notifications) still follows them.
     """
 
     def __init__(self):

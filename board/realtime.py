@@ -426,15 +426,13 @@ def publish_all(items: list[tuple[dict, list[str]]]) -> None:
     public = [envelope for envelope, rooms in items if events.PUBLIC_ROOM in rooms]
     if public and _masking():
         masked = _masked_copies(lambda mask: [mask.people(envelope) for envelope in public])
+    # Each public envelope is followed by its masked copies, one per observer language.
+    copies = {masked_room(language): iter(each) for language, each in masked.items()}
     deliveries: list[tuple[dict, list[str]]] = []
-    n = 0
     for envelope, rooms in items:
         deliveries.append((envelope, rooms))
-        if events.PUBLIC_ROOM in rooms and masked:
-            for language, copies in masked.items():
-                deliveries.append((copies[n], [masked_room(language)]))
         if events.PUBLIC_ROOM in rooms:
-            n += 1
+            deliveries += [(next(copy), [room]) for room, copy in copies.items()]
     socketio.emit(_ACTIVITIES, deliveries, namespace=NAMESPACE)
 
 

@@ -18,9 +18,7 @@ from babel.dates import (
     get_time_format,
     parse_pattern,
 )
-from babel.dates import (
-    format_timedelta as format_babel_timedelta,
-)
+from babel.dates import format_timedelta as format_babel_timedelta
 from flask import current_app, flash, g, make_response, redirect, request, url_for
 from flask_babel import format_timedelta, get_locale, get_timezone, get_translations
 from flask_login import current_user
