@@ -255,9 +255,11 @@ async def _clients(index, targets, batch, messages, go, writes_done, expected, b
                 "cpu_share_writes": round(
                     (cpu_writes - cpu_began) / max(writes_ended - began, 1e-9), 2
                 ),
-                "cpu_share_drain": round(
-                    (cpu_ended - cpu_writes) / max(ended - writes_ended, 1e-9), 2
-                ),
+                # The drain's share only when it lasted (a second's share is noise).
+                "drain_seconds": round(ended - writes_ended, 1),
+                "cpu_share_drain": round((cpu_ended - cpu_writes) / (ended - writes_ended), 2)
+                if ended - writes_ended >= 2
+                else None,
             },
         )
     )
@@ -570,6 +572,7 @@ def measure(processes, board, clients, client_processes, rate, seconds, batch, l
             {
                 "clients": p["clients"],
                 "cpu_share_writes": p["cpu_share_writes"],
+                "drain_seconds": p["drain_seconds"],
                 "cpu_share_drain": p["cpu_share_drain"],
                 "delivered_share": round(p["delivered"] / p["expected"], 4) if p["expected"] else 0,
                 "disconnects": p["disconnects"],
