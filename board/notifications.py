@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal, select, update
+from sqlalchemy import and_, bindparam, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -142,13 +142,16 @@ def notify(
     comment_id: int | None = None,
     nudge_id: int | None = None,
     data: dict | None = None,
-) -> list[Notification]:
+) -> list[int]:
     """Notify these people of something, in the caller's transaction (commit is theirs).
 
     The one way in for every kind, other modules included (e.g. `claim_expiring`). It
     drops the actor, observers and former members; after the commit each recipient's
-    sockets get the notification.
-    """
+    sockets get the notification. Returns the ids of the people notified.
+
+    The rows differ only in their reader and id (a comment on a followed idea notifies
+    every follower): one INSERT writes them all, and each language's socket copy is made
+    once."""
     if kind not in NOTIFICATION_KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     wanted = {uid for uid in user_ids if uid is not None}
@@ -156,34 +159,48 @@ def notify(
         wanted.discard(actor.id)
     if not wanted:
         return []
-    people = session.scalars(select(User).where(User.id.in_(wanted)).order_by(User.id)).all()
-    now = clock.now()
-    rows = [
-        Notification(
-            user_id=person.id,
-            kind=kind,
-            actor_id=actor.id if actor is not None else None,
-            actor=actor,
-            idea_id=idea_id,
-            task_id=task_id,
-            prompt_id=prompt_id,
-            comment_id=comment_id,
-            nudge_id=nudge_id,
-            data=dict(data or {}),
-            created_at=now,
-        )
-        for person in people
-        if policy.receives_notifications(person)
-    ]
-    if not rows:
+    session.flush()  # what the rows refer to (an idea, a comment) is written first
+    connection = session.connection()
+    people = connection.execute(_RECIPIENTS, {"ids": sorted(wanted)}).all()
+    readers = {p.id: p.language for p in people if policy.receives_notifications(p)}
+    if not readers:
         return []
-    session.add_all(rows)
-    session.flush()
-    languages = {person.id: person.language for person in people}
+    fields = {
+        "kind": kind,
+        "actor_id": actor.id if actor is not None else None,
+        "idea_id": idea_id,
+        "task_id": task_id,
+        "prompt_id": prompt_id,
+        "comment_id": comment_id,
+        "nudge_id": nudge_id,
+        "data": dict(data or {}),
+        "created_at": clock.now(),
+    }
+    rows = [{**fields, "user_id": user_id} for user_id in readers]
+    ids = dict(connection.execute(_INSERT_NOTIFICATIONS, rows).all())
+    shared = Notification(**fields, actor=actor)  # never added: what every row shows
     withheld = _withheld_at_once(session, idea_id, comment_id)
-    pushes = [(row.user_id, _pushed(row, languages.get(row.user_id), withheld)) for row in rows]
+    copies: dict[str | None, dict] = {}
+    pushes = []
+    for user_id, language in readers.items():
+        if language not in copies:
+            copies[language] = _pushed(shared, language, withheld)
+        pushes.append((user_id, {**copies[language], "id": ids[user_id]}))
     events.call_after_commit(session, _after_commit, pushes)
-    return rows
+    return list(readers)
+
+
+# Who may be notified: plain rows with what `policy.receives_notifications` reads.
+_RECIPIENTS = (
+    select(User.id, User.role, User.active.label("is_active"), User.language)
+    .where(User.id.in_(bindparam("ids", expanding=True)))
+    .order_by(User.id)
+)
+# Every reader's row in one statement; each comes back with its reader (SQLite promises no
+# order for a multi-row RETURNING, so ids are matched by user_id).
+_INSERT_NOTIFICATIONS = Notification.__table__.insert().returning(
+    Notification.user_id, Notification.id
+)
 
 
 def _pushed(row: Notification, language: str | None, withheld: dict | None) -> dict:

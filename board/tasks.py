@@ -397,26 +397,16 @@ def reopen_task(session: Session, actor: User, task_id: int) -> dict:
     task = _get_task(session, task_id)
     policy.require(actor, "task.reopen", task)
     now = clock.now()
-    changed = (
-        session.execute(
-            update(Task)
-            .where(Task.id == task_id, Task.claimed_by_id == actor.id, Task.status == "done")
-            .values(
-                status="claimed",
-                completed_at=None,
-                updated_at=now,
-                touched_at=now,
-                lease_warned_at=None,
-                revision=Task.revision + 1,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
-    )
-    task = _reload(session, task_id)
+    values = {
+        "status": "claimed",
+        "completed_at": None,
+        "updated_at": now,
+        "touched_at": now,
+        "lease_warned_at": None,
+        "revision": Task.revision + 1,
+    }
+    changed, task = _claimant_update(session, actor, task_id, values, ("done",), "task.reopen")
     if not changed:
-        session.rollback()
-        policy.require(actor, "task.reopen", task)  # someone else holds it now
         if task.status == "claimed":
             return task_dict(task)  # reopened already
         raise Conflict("Only a completed task can be reopened.", code="not_done")
@@ -476,6 +466,25 @@ def renew_task(session: Session, actor: User, task_id: int) -> dict:
 def _conditional_claimant_update(
     session: Session, actor: User, task_id: int, values: dict, statuses: tuple[str, ...]
 ) -> dict:
+    changed, task = _claimant_update(session, actor, task_id, values, statuses, "task.plan")
+    if not changed:
+        if task.status == "done":
+            raise Conflict("This task is already done.", code="task_done")
+        raise Conflict("This task is not claimed.", code="not_claimed")
+    return task_dict(task)
+
+
+def _claimant_update(
+    session: Session,
+    actor: User,
+    task_id: int,
+    values: dict,
+    statuses: tuple[str, ...],
+    action: str,
+) -> tuple[bool, Task]:
+    """One conditional UPDATE of a task its claimant holds in one of `statuses`: whether
+    it won, and the task as it is now. A loser's transaction is rolled back and `action`
+    is checked again on what the task has become (someone else may hold it now)."""
     changed = (
         session.execute(
             update(Task)
@@ -488,8 +497,5 @@ def _conditional_claimant_update(
     task = _reload(session, task_id)
     if not changed:
         session.rollback()
-        policy.require(actor, "task.plan", task)  # someone else holds it now
-        if task.status == "done":
-            raise Conflict("This task is already done.", code="task_done")
-        raise Conflict("This task is not claimed.", code="not_claimed")
-    return task_dict(task)
+        policy.require(actor, action, task)
+    return changed, task

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask_login import current_user
-
 from board import calendar
-from board.api import api, db, ok
+from board.api import api, db, me, ok
 from board.requests import ics_url, no_body, query_date, query_int, query_text
 
 
@@ -17,7 +15,7 @@ def _token_answer(token: str | None) -> dict:
 def calendar_items():
     items = calendar.calendar_items(
         db(),
-        current_user,
+        me(),
         query_date("from", required=True),
         query_date("to", required=True),
         channel=query_text("channel", 40),
@@ -29,17 +27,17 @@ def calendar_items():
 @api.get("/calendar/token")
 def get_calendar_token():
     """The caller's private iCalendar URL, made on first use."""
-    return ok(_token_answer(calendar.calendar_token(db(), current_user)))
+    return ok(_token_answer(calendar.calendar_token(db(), me())))
 
 
 @api.post("/calendar/token")
 def renew_calendar_token():
     no_body()
-    return ok(_token_answer(calendar.create_calendar_token(db(), current_user)), 201)
+    return ok(_token_answer(calendar.create_calendar_token(db(), me())), 201)
 
 
 @api.delete("/calendar/token")
 def revoke_calendar_token():
     no_body()
-    calendar.revoke_calendar_token(db(), current_user)
+    calendar.revoke_calendar_token(db(), me())
     return "", 204

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from flask_login import current_user
-
 from board import directory
-from board.api import api, db, ok
+from board.api import api, db, me, ok
 from board.requests import query_int, query_text
 
 
@@ -11,7 +9,5 @@ from board.requests import query_int, query_text
 def list_team():
     """Extension: the people page as JSON (everyone, department, role, what they work on)."""
     return ok(
-        directory.directory(
-            db(), current_user, query_text("q"), query_int("department_id", minimum=1)
-        )
+        directory.directory(db(), me(), query_text("q"), query_int("department_id", minimum=1))
     )

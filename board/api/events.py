@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from flask_login import current_user
-
 from board import events
-from board.api import api, db, ok
+from board.api import api, db, me, ok
 from board.requests import query_int
 
 
@@ -11,5 +9,5 @@ from board.requests import query_int
 def list_events():
     after = query_int("after", 0, minimum=0)
     limit = query_int("limit", 100, minimum=1, maximum=1000, clamp=True)
-    items = events.events_after(db(), current_user, after, limit)
+    items = events.events_after(db(), me(), after, limit)
     return ok({"items": items, "last_seq": items[-1]["seq"] if items else after})

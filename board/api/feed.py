@@ -12,7 +12,7 @@ from flask import request
 from flask_login import current_user
 
 from board import clock, feed
-from board.api import api, db, ok
+from board.api import api, db, me, ok
 from board.i18n import current_language
 from board.requests import atom_url, board_tz, no_body, query_int
 
@@ -37,14 +37,14 @@ def read_feed():
     flt = feed.filter_from_args(session, request.args)
     page = feed.read_feed(
         session,
-        current_user,
+        me(),
         flt,
         tz,
         before=query_int("before", minimum=1),
         after=query_int("after", minimum=0),
         limit=query_int("limit", 100, minimum=1, maximum=feed.PAGE_SIZE, clamp=True),
     )
-    summary = feed.summarize(session, current_user, flt, tz)
+    summary = feed.summarize(session, me(), flt, tz)
     language = current_language()
     return ok(
         {
@@ -78,11 +78,11 @@ def get_feed_token():
 def create_feed_token():
     """A new private Atom URL for the caller; any earlier one stops working."""
     no_body()
-    return ok(_token_answer(feed.create_feed_token(db(), current_user)), 201)
+    return ok(_token_answer(feed.create_feed_token(db(), me())), 201)
 
 
 @api.delete("/feed/token")
 def revoke_feed_token():
     no_body()
-    feed.revoke_feed_token(db(), current_user)
+    feed.revoke_feed_token(db(), me())
     return "", 204

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from flask_login import current_user
-
 from board import corrections, ideas, moderation, publications
-from board.api import api, db, ok
+from board.api import api, db, me, ok
 from board.requests import (
     Field,
     json_body,
@@ -22,7 +20,7 @@ from board.requests import (
 def list_ideas():
     items, next_cursor = ideas.page_ideas(
         db(),
-        current_user,
+        me(),
         sort=query_choice("sort", ideas.SORTS, "top"),
         department_id=query_int("department"),
         tag=query_text("tag", 40),
@@ -45,45 +43,43 @@ def create_idea():
         }
     )
     data = ideas.create_idea(
-        db(), current_user, body["title"], body["body"], body.get("tags"), body.get("prompt_id")
+        db(), me(), body["title"], body["body"], body.get("tags"), body.get("prompt_id")
     )
     return ok(data, 201)
 
 
 @api.get("/ideas/<int:idea_id>")
 def get_idea(idea_id: int):
-    return ok(ideas.get_idea(db(), current_user, idea_id))
+    return ok(ideas.get_idea(db(), me(), idea_id))
 
 
 @api.patch("/ideas/<int:idea_id>")
 def update_idea(idea_id: int):
     body = json_body({"title": title(required=False), "body": text(), "tags": Field("tags")})
-    return ok(ideas.update_idea(db(), current_user, idea_id, body))
+    return ok(ideas.update_idea(db(), me(), idea_id, body))
 
 
 @api.put("/ideas/<int:idea_id>/vote")
 def vote(idea_id: int):
     no_body()
-    return ok(ideas.vote(db(), current_user, idea_id))
+    return ok(ideas.vote(db(), me(), idea_id))
 
 
 @api.delete("/ideas/<int:idea_id>/vote")
 def unvote(idea_id: int):
     no_body()
-    return ok(ideas.unvote(db(), current_user, idea_id))
+    return ok(ideas.unvote(db(), me(), idea_id))
 
 
 @api.get("/ideas/<int:idea_id>/comments")
 def list_comments(idea_id: int):
-    return ok(ideas.list_comments(db(), current_user, idea_id))
+    return ok(ideas.list_comments(db(), me(), idea_id))
 
 
 @api.post("/ideas/<int:idea_id>/comments")
 def add_comment(idea_id: int):
     body = json_body({"body": text(required=True), "mentor_note": Field("bool")})
-    data = ideas.add_comment(
-        db(), current_user, idea_id, body["body"], body.get("mentor_note", False)
-    )
+    data = ideas.add_comment(db(), me(), idea_id, body["body"], body.get("mentor_note", False))
     return ok(data, 201)
 
 
@@ -97,7 +93,7 @@ def record_publication(idea_id: int):
         }
     )
     data = publications.record_publication(
-        db(), current_user, idea_id, body["url"], body["channel"], body.get("published_at")
+        db(), me(), idea_id, body["url"], body["channel"], body.get("published_at")
     )
     return ok(data, 201)
 
@@ -105,13 +101,13 @@ def record_publication(idea_id: int):
 @api.put("/ideas/<int:idea_id>/done")
 def mark_idea_done(idea_id: int):
     no_body()
-    return ok(publications.mark_done(db(), current_user, idea_id, True))
+    return ok(publications.mark_done(db(), me(), idea_id, True))
 
 
 @api.delete("/ideas/<int:idea_id>/done")
 def unmark_idea_done(idea_id: int):
     no_body()
-    return ok(publications.mark_done(db(), current_user, idea_id, False))
+    return ok(publications.mark_done(db(), me(), idea_id, False))
 
 
 # ---- fixing mistakes and moderation in the open (board/corrections.py, moderation.py) ----
@@ -126,25 +122,23 @@ HIDE_FIELDS = {"reason": Field("str", required=True, max_length=300)}
 @api.post("/ideas/<int:idea_id>/withdraw")
 def withdraw_idea(idea_id: int):
     no_body()
-    return ok(corrections.withdraw_idea(db(), current_user, idea_id))
+    return ok(corrections.withdraw_idea(db(), me(), idea_id))
 
 
 @api.post("/ideas/<int:idea_id>/flags")
 def flag_idea(idea_id: int):
     body = json_body(FLAG_FIELDS)
-    data = moderation.flag(
-        db(), current_user, "idea", idea_id, body["reason"], body.get("note", "")
-    )
+    data = moderation.flag(db(), me(), "idea", idea_id, body["reason"], body.get("note", ""))
     return ok(data, 201)
 
 
 @api.put("/ideas/<int:idea_id>/hidden")
 def hide_idea(idea_id: int):
     body = json_body(HIDE_FIELDS)
-    return ok(moderation.hide(db(), current_user, "idea", idea_id, body["reason"]))
+    return ok(moderation.hide(db(), me(), "idea", idea_id, body["reason"]))
 
 
 @api.delete("/ideas/<int:idea_id>/hidden")
 def unhide_idea(idea_id: int):
     no_body()
-    return ok(moderation.unhide(db(), current_user, "idea", idea_id))
+    return ok(moderation.unhide(db(), me(), "idea", idea_id))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import request
-from flask_login import current_user
 
 from board import images
-from board.api import api, db, ok
+from board.api import api, db, me, ok
 from board.errors import Invalid
 from board.i18n import N_
 
@@ -22,4 +21,4 @@ def upload_image():
         )
     upload = request.files.get("file")
     raw = upload.stream.read(images.MAX_BYTES + 1) if upload is not None else b""
-    return ok(images.upload_image(db(), current_user, raw), 201)
+    return ok(images.upload_image(db(), me(), raw), 201)

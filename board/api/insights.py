@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask_login import current_user
-
 from board import insights
-from board.api import api, db, ok, settings
+from board.api import api, db, me, ok, settings
 from board.requests import query_int
 
 MAX_DAYS = 365
@@ -16,4 +14,4 @@ MAX_WEEKS = 26
 def help_report():
     days = query_int("days", settings().help_days, minimum=1, maximum=MAX_DAYS)
     weeks = query_int("weeks", 6, minimum=1, maximum=MAX_WEEKS)
-    return ok(insights.help_report(db(), current_user, days, weeks))
+    return ok(insights.help_report(db(), me(), days, weeks))

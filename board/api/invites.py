@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_login import current_user
 
 from board import invites
-from board.api import api, db, ok
+from board.api import api, db, me, ok
 from board.requests import Field, json_body, no_body
 
 
@@ -25,7 +24,7 @@ def create_invite():
     )
     invite, token = invites.create_invite(
         db(),
-        current_user,
+        me(),
         single_use=body.get("single_use", True),
         days=body.get("expires_in_days", invites.DEFAULT_DAYS),
     )
@@ -34,10 +33,10 @@ def create_invite():
 
 @api.get("/invites")
 def list_invites():
-    return ok({"items": [invites.invite_dict(i) for i in invites.list_invites(db(), current_user)]})
+    return ok({"items": [invites.invite_dict(i) for i in invites.list_invites(db(), me())]})
 
 
 @api.delete("/invites/<int:invite_id>")
 def revoke_invite(invite_id: int):
     no_body()
-    return ok(invites.invite_dict(invites.revoke_invite(db(), current_user, invite_id)))
+    return ok(invites.invite_dict(invites.revoke_invite(db(), me(), invite_id)))

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from flask_login import current_user
-
 from board import notifications
-from board.api import api, db, ok
+from board.api import api, db, me, ok
 from board.errors import Invalid
 from board.i18n import current_language
 from board.requests import INT_MAX, json_object, no_body, query_flag, query_int
@@ -12,13 +10,13 @@ from board.requests import INT_MAX, json_object, no_body, query_flag, query_int
 @api.put("/ideas/<int:idea_id>/follow")
 def follow_idea(idea_id: int):
     no_body()
-    return ok(notifications.set_following(db(), current_user, idea_id, True))
+    return ok(notifications.set_following(db(), me(), idea_id, True))
 
 
 @api.delete("/ideas/<int:idea_id>/follow")
 def unfollow_idea(idea_id: int):
     no_body()
-    return ok(notifications.set_following(db(), current_user, idea_id, False))
+    return ok(notifications.set_following(db(), me(), idea_id, False))
 
 
 @api.get("/notifications")
@@ -28,7 +26,7 @@ def list_notifications():
     return ok(
         notifications.list_notifications(
             db(),
-            current_user,
+            me(),
             current_language(),
             unread_only=query_flag("unread"),
             limit=query_int("limit", 50, minimum=1, maximum=200, clamp=True),
@@ -67,4 +65,4 @@ def _ids(payload: dict) -> list[int] | None:
 
 @api.post("/notifications/read")
 def mark_notifications_read():
-    return ok(notifications.mark_read(db(), current_user, _ids(json_object(allow_empty=True))))
+    return ok(notifications.mark_read(db(), me(), _ids(json_object(allow_empty=True))))

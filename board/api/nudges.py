@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask_login import current_user
-
 from board import nudges
-from board.api import api, db, ok
+from board.api import api, db, me, ok
 from board.requests import Field, json_body, no_body, query_int, text
 
 
@@ -21,7 +19,7 @@ def send_nudge():
     )
     data = nudges.send_nudge(
         db(),
-        current_user,
+        me(),
         body["message"],
         to_user_id=body.get("to_user_id"),
         task_id=body.get("task_id"),
@@ -33,10 +31,10 @@ def send_nudge():
 @api.get("/nudges")
 def list_nudges():
     limit = query_int("limit", 200, minimum=1, maximum=1000, clamp=True)
-    return ok({"items": nudges.list_nudges(db(), current_user, limit)})
+    return ok({"items": nudges.list_nudges(db(), me(), limit)})
 
 
 @api.post("/nudges/<int:nudge_id>/read")
 def mark_nudge_read(nudge_id: int):
     no_body()
-    return ok(nudges.mark_read(db(), current_user, nudge_id))
+    return ok(nudges.mark_read(db(), me(), nudge_id))

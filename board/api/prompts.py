@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from flask_login import current_user
-
 from board import prompts
-from board.api import api, db, ok
+from board.api import api, db, me, ok
 from board.requests import Field, json_body, text, title
 
 
 @api.get("/prompts")
 def list_prompts():
-    return ok(prompts.list_prompts(db(), current_user))
+    return ok(prompts.list_prompts(db(), me()))
 
 
 @api.post("/prompts")
@@ -29,7 +27,7 @@ def create_prompt():
     )
     data = prompts.create_prompt(
         db(),
-        current_user,
+        me(),
         body["kind"],
         body["title"],
         body.get("body") or "",
@@ -44,10 +42,10 @@ def create_prompt():
 @api.get("/prompts/<int:prompt_id>")
 def get_prompt(prompt_id: int):
     """Extension: one prompt."""
-    return ok(prompts.get_prompt(db(), current_user, prompt_id))
+    return ok(prompts.get_prompt(db(), me(), prompt_id))
 
 
 @api.get("/prompts/<int:prompt_id>/results")
 def challenge_results(prompt_id: int):
     """Extension: a closed challenge's ranking and participation (`409 results_not_ready`)."""
-    return ok(prompts.challenge_results(db(), current_user, prompt_id))
+    return ok(prompts.challenge_results(db(), me(), prompt_id))

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from flask_login import current_user
-
 from board import tasks
-from board.api import api, db, ok, settings
+from board.api import api, db, me, ok, settings
 from board.errors import Invalid
 from board.i18n import N_
 from board.requests import (
@@ -40,7 +38,7 @@ _ASSIGNING_FIELDS = (
 def list_tasks():
     items, next_cursor = tasks.page_tasks(
         db(),
-        current_user,
+        me(),
         status=query_choice("status", tasks.STATUSES),
         mine=query_flag("mine"),
         idea_id=query_int("idea_id"),
@@ -72,7 +70,7 @@ def create_task():
     )
     data = tasks.create_task(
         db(),
-        current_user,
+        me(),
         body["title"],
         body.get("description") or "",
         body.get("idea_id"),
@@ -101,40 +99,40 @@ def update_task(task_id: int):
             "help_wanted": Field("bool"),
         },
     )
-    return ok(tasks.update_plan(db(), current_user, task_id, body))
+    return ok(tasks.update_plan(db(), me(), task_id, body))
 
 
 @api.post("/tasks/<int:task_id>/renew")
 def renew_task(task_id: int):
     """ "Keep it": the claimant's claim lease starts again."""
     no_body()
-    return ok(tasks.renew_task(db(), current_user, task_id))
+    return ok(tasks.renew_task(db(), me(), task_id))
 
 
 @api.get("/tasks/<int:task_id>")
 def get_task(task_id: int):
-    return ok(tasks.get_task(db(), current_user, task_id))
+    return ok(tasks.get_task(db(), me(), task_id))
 
 
 @api.post("/tasks/<int:task_id>/claim")
 def claim_task(task_id: int):
     no_body()  # a body naming anyone else is refused as an unknown field
-    return ok(tasks.claim_task(db(), current_user, task_id, settings().claim_limit))
+    return ok(tasks.claim_task(db(), me(), task_id, settings().claim_limit))
 
 
 @api.post("/tasks/<int:task_id>/release")
 def release_task(task_id: int):
     no_body()
-    return ok(tasks.release_task(db(), current_user, task_id))
+    return ok(tasks.release_task(db(), me(), task_id))
 
 
 @api.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int):
     no_body()
-    return ok(tasks.complete_task(db(), current_user, task_id))
+    return ok(tasks.complete_task(db(), me(), task_id))
 
 
 @api.post("/tasks/<int:task_id>/reopen")
 def reopen_task(task_id: int):
     no_body()
-    return ok(tasks.reopen_task(db(), current_user, task_id))
+    return ok(tasks.reopen_task(db(), me(), task_id))
