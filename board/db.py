@@ -34,6 +34,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 T = TypeVar("T")
@@ -42,6 +43,17 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # PostgreSQL down or unreachable: a request gets its 503 after these, never hangs.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3  # a new connection (psycopg's connect_timeout)
 POOL_TIMEOUT_SECONDS = 10  # waiting for a free pooled connection
+# A SQLite writer waits this long for its turn in the write queue at most, then its request
+# gets the same 503 with Retry-After as a PostgreSQL request whose pooled connection did not
+# come (WriteTurnTimeout): under sustained overload an answer in seconds, not a wait of a
+# minute (the busy timeout, then SQLite's lock) that ends in the same refusal or a client's
+# own timeout. 32 writers at once wait about 1 s at most (bench/writers.py).
+WRITE_TURN_WAIT_SECONDS = 10
+
+
+class WriteTurnTimeout(PoolTimeout):
+    """A SQLite writer's turn did not come within WRITE_TURN_WAIT_SECONDS: the board has
+    more writes queued than it can do in that time. Nothing was written; try again."""
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -76,7 +88,10 @@ class WriteQueue:
     waited past the 30 s busy timeout ("database is locked") while the median wait was
     0.15 s. Queueing the writers of the process in arrival order first makes each wait
     about (writers ahead) × (one write), and SQLite's lock is then almost always free.
-    A turn not granted within the busy timeout goes ahead anyway (SQLite's lock decides).
+    A writer whose turn does not come within WRITE_TURN_WAIT_SECONDS gives its ticket up
+    and raises WriteTurnTimeout (a 503 with Retry-After) before it has a connection or
+    has written anything. (Before, it went ahead to SQLite's lock after the 30 s busy
+    timeout, competing with the queue, and waited up to 30 s more.)
     """
 
     def __init__(self):
@@ -122,11 +137,13 @@ class WriteQueue:
         else: at 100 writes/s the queue's waiters held all 40 connections while the
         publisher of the last commit waited for one (docs/reliability.md)."""
         if getattr(self._early, "turn", None) is None:
-            self._early.turn = self.acquire(timeout)
+            if not self.acquire(timeout):
+                raise WriteTurnTimeout(_TURN_TIMEOUT_MESSAGE.format(timeout))
+            self._early.turn = True
 
     def adopt_turn(self) -> bool | None:
-        """The turn take_turn got for this thread (True, or False if its wait ran out),
-        handed to the connection that begins now; None when there is none."""
+        """The turn take_turn got for this thread (True), handed to the connection that
+        begins now; None when there is none."""
         turn = getattr(self._early, "turn", None)
         self._early.turn = None
         return turn
@@ -146,6 +163,7 @@ class WriteQueue:
             woken.set()
 
 
+_TURN_TIMEOUT_MESSAGE = "no turn in the SQLite write queue within {} s (overloaded)"
 _write_queues: weakref.WeakKeyDictionary[Engine, WriteQueue] = weakref.WeakKeyDictionary()
 
 
@@ -175,11 +193,9 @@ def _configure_sqlite(engine: Engine) -> None:
         if connection.get_execution_options().get("board_read_only"):
             connection.exec_driver_sql("BEGIN")
             return
-        turn = queue.adopt_turn()
-        if turn is None:
-            turn = queue.acquire(SQLITE_BUSY_TIMEOUT_MS / 1000)
-        if turn:
-            connection.info["board_write_turn"] = True
+        if queue.adopt_turn() is None and not queue.acquire(WRITE_TURN_WAIT_SECONDS):
+            raise WriteTurnTimeout(_TURN_TIMEOUT_MESSAGE.format(WRITE_TURN_WAIT_SECONDS))
+        connection.info["board_write_turn"] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except Exception:
@@ -238,7 +254,7 @@ def _take_turns_before_connecting(factory: sessionmaker, queue: WriteQueue) -> N
     @event.listens_for(factory, "after_transaction_create")
     def turn_first(session: Session, transaction: SessionTransaction) -> None:
         if transaction.parent is None and not session.info.get(_READ_FIRST):
-            queue.take_turn(SQLITE_BUSY_TIMEOUT_MS / 1000)
+            queue.take_turn(WRITE_TURN_WAIT_SECONDS)
 
     @event.listens_for(factory, "after_transaction_end")
     def turn_unused(session: Session, transaction: SessionTransaction) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from board import policy
+from board.db import WriteTurnTimeout
 from board.errors import BoardError, Denied, Invalid, NotFound, TooManyRequests, Unauthenticated
 from board.i18n import N_, _, translate_field
 from board.ratelimit import TOO_MANY_WAIT, retry_after_seconds
@@ -132,6 +133,33 @@ def handle_database_unavailable(error: Exception):
     )
 
 
+_last_overload_log = 0.0
+
+
+def handle_overloaded(error: WriteTurnTimeout):
+    """More writes queued than the embedded database can do within its bound (the SQLite
+    write queue, board/db.py): a quick 503 that says to retry, nothing written, logged once
+    a minute at most. The refusal comes before the write transaction begins, so there is
+    nothing to roll back (which would expire the person loaded by the login check, and
+    loading them again would queue once more)."""
+    global _last_overload_log
+    now = time.monotonic()
+    if now - _last_overload_log >= OUTAGE_LOG_INTERVAL_SECONDS:
+        _last_overload_log = now
+        log.error(
+            "overloaded: writes answered 503 (next note in %s s): %s",
+            OUTAGE_LOG_INTERVAL_SECONDS,
+            error,
+        )
+    return render_error(
+        503,
+        "service_unavailable",
+        _("The board is too busy to save this right now. Please try again in a moment."),
+        None,
+        {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def handle_rate_limited(error: RateLimitExceeded):
     """Say how long to wait, in words ("in 14 minutes") and in Retry-After."""
     seconds = retry_after_seconds()
@@ -150,6 +178,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(WriteTurnTimeout, handle_overloaded)  # before PoolTimeout's
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):
         app.register_error_handler(unavailable, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

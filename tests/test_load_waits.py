@@ -16,6 +16,7 @@ import threading
 import pytest
 from sqlalchemy import select, text
 
+from board import db as board_db
 from board import events, ideas, realtime
 from board.db import Database, WriteQueue, reads_first, write_queue_of
 from models import Idea, User
@@ -102,6 +103,32 @@ def test_writers_get_their_turns_in_arrival_order_past_one_that_gave_up():
         thread.join(30)
     assert granted == ["b gave up", "a", "c", "d"]
     assert queue.acquire(0)  # and the queue is free again
+
+
+def test_a_write_whose_turn_does_not_come_in_time_is_refused_with_503_and_writes_nothing(
+    app, member, monkeypatch
+):
+    """Overload fails fast: a SQLite writer whose turn in the write queue does not come
+    within the bound gets the error envelope's 503 with Retry-After, having written
+    nothing, and the next writer is served as usual. (Before, a writer whose turn did not
+    come went on to SQLite's lock anyway, here free, after waiting the whole busy timeout,
+    30 s; under sustained overload that meant a minute of waiting per request.)"""
+    monkeypatch.setattr(board_db, "WRITE_TURN_WAIT_SECONDS", 0.2)
+    database: Database = app.extensions["board_db"]
+    queue = write_queue_of(database.engine)
+    assert queue.acquire(30)  # a long write holds its turn
+    try:
+        refused = member.post("ideas", json={"title": "Refused", "body": ""})
+    finally:
+        queue.release()
+    assert refused.status_code == 503, refused.get_json()
+    assert refused.get_json()["error"]["code"] == "service_unavailable"
+    assert refused.headers["Retry-After"] == "5"
+    accepted = member.post("ideas", json={"title": "Accepted", "body": ""})
+    assert accepted.status_code == 201, accepted.get_json()
+    with database.ReadSession() as session:
+        titles = session.scalars(select(Idea.title)).all()
+    assert "Accepted" in titles and "Refused" not in titles
 
 
 def test_reads_first_needs_no_write_lock_and_keeps_what_it_loaded(app, people_):
