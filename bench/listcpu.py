@@ -110,7 +110,8 @@ def main() -> None:
             print(profile(board_client, path, headers, args.requests, args.lines))
             return
         print(
-            f"{board['ideas']:,} ideas, {board['votes']:,} votes; {args.requests} requests per"
+            f"{board['ideas']:,} ideas, {board['votes']:,} votes, {board.get('tasks', 0):,} tasks;"
+            f" {args.requests} requests per"
             f" page and app; load average {os.getloadavg()[0]:.1f}; CPU ms of this thread"
         )
         print(

@@ -4,8 +4,8 @@
     python -m bench.lists --sizes 1000,10000,100000 --requests 60
 
 For each size it builds a board with plain SQL inserts (N ideas, 10 × N votes from 300
-people in 8 departments, tags, searchable words; tallies and HTML stored as the board
-stores them, FTS index by the migration's triggers), then serves it over HTTP twice at
+people in 8 departments, tags, searchable words, N / 25 tasks in the three columns;
+tallies and HTML stored as the board stores them, FTS index by the migration's triggers), then serves it over HTTP twice at
 the same time: the board (`gunicorn -w 1 --threads 8 app:app`, as docs/deploy.md) and
 the floor (bench/list_floor.py: one indexed query on the stored tallies, LIMIT 50, under
 the same gunicorn). Requests alternate between the two, one at a time, so whatever else
@@ -158,10 +158,40 @@ def build(path: Path, ideas: int) -> dict:
     )
     db.executemany("INSERT INTO idea_tags (idea_id, tag) VALUES (?, ?)", tag_rows)
     db.executemany("INSERT INTO votes (idea_id, user_id, created_at) VALUES (?, ?, ?)", vote_rows)
+    task_rows = _task_rows(rng, ideas, start, span)
+    db.executemany(
+        "INSERT INTO tasks (title, description, idea_id, status, claimed_by_id, claimed_at,"
+        " completed_at, created_by_id, created_at, updated_at, channels, help_wanted, revision)"
+        " VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?8, '', 0, 0)",
+        task_rows,
+    )
     db.commit()
     db.execute("ANALYZE")
     db.close()
-    return {"ideas": ideas, "votes": len(vote_rows), "url": url}
+    return {"ideas": ideas, "votes": len(vote_rows), "tasks": len(task_rows), "url": url}
+
+
+def _task_rows(rng: random.Random, ideas: int, start: datetime, span: float) -> list[tuple]:
+    """One task per 25 ideas (4,000 at 100,000 ideas), most of them done, half of them
+    from an idea: the board page shows the newest of each column, whatever their number."""
+    rows = []
+    for number in range(ideas // 25):
+        created = start + timedelta(seconds=span * (number + 0.5) / (ideas // 25))
+        status = rng.choices(("open", "claimed", "done"), weights=(2, 1, 7))[0]
+        claimant = None if status == "open" else rng.randint(1, PEOPLE)
+        rows.append(
+            (
+                f"Task {number}: " + " ".join(rng.choices(WORDS, k=3)),
+                rng.randint(1, ideas) if number % 2 else None,
+                status,
+                claimant,
+                None if claimant is None else created.strftime(TIME_FORMAT),
+                created.strftime(TIME_FORMAT) if status == "done" else None,
+                rng.randint(1, PEOPLE),
+                created.strftime(TIME_FORMAT),
+            )
+        )
+    return rows
 
 
 def session_cookie(url: str, workdir: Path, secret: str) -> str:
@@ -280,7 +310,13 @@ def measure(size: int, requests_per_page: int, port: int) -> dict:
                     }
                     for kind, values in times.items()
                 } | {"sizes": sizes}
-    return {"size": size, "votes": board["votes"], "built_in": built_in, "pages": rows}
+    return {
+        "size": size,
+        "votes": board["votes"],
+        "tasks": board["tasks"],
+        "built_in": built_in,
+        "pages": rows,
+    }
 
 
 def main() -> None:
@@ -295,7 +331,7 @@ def main() -> None:
         result = measure(size, args.requests, args.port)
         results.append(result)
         print(
-            f"\n{result['size']:,} ideas, {result['votes']:,} votes"
+            f"\n{result['size']:,} ideas, {result['votes']:,} votes, {result['tasks']:,} tasks"
             f" (built in {result['built_in']:.0f} s); load {os.getloadavg()[0]:.1f}"
         )
         print(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from board import clock, events, paging, policy
@@ -151,6 +151,41 @@ def list_tasks(
     policy.require(viewer, "board.read")
     query = _tasks_query(viewer, status, mine, idea_id)
     return [task_dict(task) for task in session.scalars(query).unique()]
+
+
+_COLUMN_COUNTS = select(Task.status, func.count()).group_by(Task.status)
+
+
+def board_columns(
+    session: Session, viewer: User, per_column: int
+) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """The first `per_column` tasks of each status, newest first, and how many each status
+    has: two statements whatever the number of tasks (the board page's columns)."""
+    policy.require(viewer, "board.read")
+    newest = tuple(column.desc() for column in _NEWEST_FIRST)
+    firsts = union_all(
+        *(
+            select(
+                select(Task.id)
+                .where(Task.status == status)
+                .order_by(*newest)
+                .limit(per_column)
+                .subquery()
+            )
+            for status in STATUSES
+        )
+    )
+    query = select(Task).where(Task.id.in_(firsts)).order_by(*newest)
+    columns: dict[str, list[dict]] = {status: [] for status in STATUSES}
+    for task in session.scalars(query).unique():
+        columns[task.status].append(task_dict(task))
+    totals = dict.fromkeys(STATUSES, 0) | dict(session.execute(_COLUMN_COUNTS).all())
+    return columns, totals
+
+
+def count_tasks(session: Session, viewer: User, status: str) -> int:
+    policy.require(viewer, "board.read")
+    return session.scalar(select(func.count(Task.id)).where(Task.status == status))
 
 
 def page_tasks(

@@ -343,6 +343,7 @@ MATRIX: list[Row] = [
     Row("GET", "/ideas/<int:idea_id>", "/ideas/{idea}", expect(302, 200, 200, 200, 200)),
     Row("GET", "/tasks/<int:task_id>", "/tasks/{task}", expect(302, 200, 200, 200, 200)),
     Row("GET", "/my-tasks", "/my-tasks", expect(302, 200, 200, 200, 200)),
+    Row("GET", "/tasks", "/tasks?status=done", expect(302, 200, 200, 200, 200)),
     Row("GET", "/notifications", "/notifications", PAGE),
     Row("GET", "/settings", "/settings", PAGE),
     Row("GET", "/people/<handle>", "/people/mara", PAGE),

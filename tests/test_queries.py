@@ -193,3 +193,19 @@ def test_the_board_page_counts_each_cards_comments_in_one_statement(app, board_p
         html = client.client.get("/").get_data(as_text=True)
     assert html.count('data-field="comments" data-count="3"') == 12  # fill: 3 per idea
     assert sum("count(comments.id)" in statement for statement in statements) == 1
+
+
+@BOTH_DATABASES
+def test_the_board_page_costs_the_same_whatever_the_number_of_tasks(app, board_people):
+    """Its columns show the newest few tasks of each status and count the rest."""
+    fill(app, 6, board_people)  # two tasks of each status
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    with counted(app) as few:
+        html = client.client.get("/").get_data(as_text=True)
+    assert html.count('class="task-card') == 6 + 1  # and the live cards' template
+    fill(app, 150, board_people)  # 52 tasks of each status
+    with counted(app) as many:
+        html = client.client.get("/").get_data(as_text=True)
+    assert html.count('class="task-card') == 3 * 20 + 1
+    assert 'data-field="count">52</span>' in html
+    assert len(many) == len(few), (few, many)

@@ -80,7 +80,7 @@ class IdeaCard:
         "vote_aria", "vote_button", "voted_button", "title", "is_you", "dept_class", "name",
         "handle_hidden", "handle", "department", "when", "ago", "thumb", "excerpt", "tags_label",
         "tags", "support", "comment_count", "comments", "status_label", "progress",
-        "progress_hidden", "prompt_id", "prompt_line",
+        "progress_hidden", "tasks_done", "tasks_total", "prompt_id", "prompt_line",
     )  # fmt: skip
 
 
@@ -157,9 +157,10 @@ def idea_card_facts(
     card.comment_count = comment_count
     card.comments = _plural(words["catalog"], "%(num)s comment", "%(num)s comments", comment_count)
     card.status_label = words["status"].get(status, words["open"])
-    total = get("tasks_total")
+    card.tasks_total = total = get("tasks_total") or 0
+    card.tasks_done = done = get("tasks_done") or 0
     card.progress_hidden = not total
-    card.progress = words["tasks_done"] % {"done": get("tasks_done") or 0, "total": total or 0}
+    card.progress = words["tasks_done"] % {"done": done, "total": total}
     card.prompt_id = prompt_id = idea["prompt_id"]
     card.prompt_line = ""
     if prompt_id:

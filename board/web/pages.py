@@ -14,16 +14,11 @@ from board.limits import SEARCH_MAX
 from board.web import web
 from board.web.common import login_page, query_int
 
-TASK_COLUMNS = ("open", "claimed", "done")
+TASK_COLUMNS = tasks.STATUSES
 BOARD_PAGE = 50  # ideas on the first screen; the rest come on scroll (static/js/more.js)
 CHALLENGE_GROUP = 50  # ideas shown with a running challenge; its page has them all
-
-
-def group_tasks(items: list[dict]) -> dict[str, list[dict]]:
-    columns: dict[str, list[dict]] = {status: [] for status in TASK_COLUMNS}
-    for task in items:
-        columns[task["status"]].append(task)
-    return columns
+BOARD_TASKS = 20  # tasks per column on the board; each column's page has them all
+COLUMN_PAGE = 50  # tasks per page of a column's own page
 
 
 @web.get("/")
@@ -59,7 +54,8 @@ def board():
             limit=BOARD_PAGE,
             apart_from_challenges=True,
         )
-    task_list = tasks.list_tasks(session, current_user)
+    columns, task_totals = tasks.board_columns(session, current_user, BOARD_TASKS)
+    task_list = [task for column in columns.values() for task in column]
     all_prompts = prompts.list_prompts(session, current_user)
     # Ideas of a running challenge whose tallies are hidden are shown with their challenge,
     # in the order of its own each person gets (not last under "Top", as if unvoted).
@@ -92,7 +88,8 @@ def board():
         comment_counts=ideas.comment_counts(
             session, current_user, [i["id"] for i in idea_list + grouped]
         ),
-        columns=group_tasks(task_list),
+        columns=columns,
+        task_totals=task_totals,
         idea_titles=ideas.idea_titles(
             session, current_user, {t["idea_id"] for t in task_list if t["idea_id"]}
         ),
@@ -101,6 +98,37 @@ def board():
         prompt_titles={p["id"]: p["title"] for p in all_prompts},
         departments=people.list_departments(session),
         tags=ideas.tags_in_use(session, current_user),
+    )
+
+
+@web.get("/tasks")
+@login_page
+def task_column():
+    """One column of the board's tasks, all of them, a page at a time (newest first): where
+    a column's "All … tasks" link leads, and the same without JavaScript."""
+    session = db_for_request()
+    status = request.args.get("status")
+    status = status if status in TASK_COLUMNS else "open"
+    cursor = request.args.get("cursor") or None
+    try:
+        shown, next_cursor = tasks.page_tasks(
+            session, current_user, status=status, limit=COLUMN_PAGE, cursor=cursor
+        )
+    except Invalid:  # a stale or edited "more" link: start from the newest again
+        cursor = None
+        shown, next_cursor = tasks.page_tasks(
+            session, current_user, status=status, limit=COLUMN_PAGE
+        )
+    return render_template(
+        "tasks.html",
+        status=status,
+        tasks=shown,
+        total=tasks.count_tasks(session, current_user, status),
+        next_cursor=next_cursor,
+        continued=cursor is not None,
+        idea_titles=ideas.idea_titles(
+            session, current_user, {t["idea_id"] for t in shown if t["idea_id"]}
+        ),
     )
 
 

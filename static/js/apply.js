@@ -211,32 +211,79 @@ function taskListFor(task) {
   return document.querySelector(`#tasks-${task.status} .task-list`);
 }
 
-function insertByCreated(list, card) {
+// A board column shows its newest tasks and counts all of them (data-total); a task the
+// page does not show is remembered by its last status, so that applying an event twice
+// counts it once. Without a card or a memory, the event's type says where it came from.
+const knownStatus = new Map();
+const STATUS_BEFORE = {
+  "task.created": null,
+  "task.claimed": "open",
+  "task.released": "claimed",
+  "task.completed": "claimed",
+  "task.reopened": "done",
+};
+
+function statusBefore(task, old, type) {
+  if (old.length) return old[0].dataset.status;
+  if (knownStatus.has(task.id)) return knownStatus.get(task.id);
+  return type in STATUS_BEFORE ? STATUS_BEFORE[type] : task.status;
+}
+
+/** Whether a list shows every task of its column (always, where nothing counts them). */
+function showsAll(list) {
+  const column = list.closest("[data-total]");
+  return !column || list.children.length >= Number(column.dataset.total);
+}
+
+/** Newest first. A card older than every shown one joins only a list that showed all of
+ *  its column (`complete`): otherwise it belongs on a later page (the column's page). */
+function insertByCreated(list, card, complete) {
   const created = card.dataset.created || "";
   const id = Number(card.dataset.taskId);
   const after = [...list.children].find((other) => {
     const otherCreated = other.dataset.created || "";
     return otherCreated < created || (otherCreated === created && Number(other.dataset.taskId) < id);
   });
+  if (!after && !complete) return false;
   list.insertBefore(card, after || null);
+  return true;
+}
+
+function moveTotal(from, to) {
+  if (from === to) return;
+  for (const [status, step] of [[from, -1], [to, 1]]) {
+    const column = status && document.querySelector(`#tasks-${status}[data-total]`);
+    if (column) column.dataset.total = String(Math.max(0, Number(column.dataset.total) + step));
+  }
 }
 
 function refreshColumns() {
   for (const list of document.querySelectorAll(".task-list")) {
     const column = list.parentElement;
-    const count = column.querySelector(":scope > h2 [data-field=count], :scope > h3 [data-field=count]");
-    if (count) count.textContent = String(list.children.length);
+    const shown = list.children.length;
+    const total = column.dataset.total === undefined ? shown : Number(column.dataset.total);
+    const count = column.querySelector(":scope > h1 [data-field=count], :scope > h2 [data-field=count], :scope > h3 [data-field=count]");
+    if (count) count.textContent = String(total);
     const empty = column.querySelector(":scope > .empty-column");
-    if (empty) empty.hidden = list.children.length > 0;
+    if (empty) empty.hidden = shown > 0;
+    const more = column.querySelector(":scope > [data-field=more]");
+    if (more?.querySelector("a")) more.hidden = shown >= total;
   }
 }
 
-/** An idea's status and progress follow from its tasks; the page knows them all on the
- *  board and the idea page. The server's rule (board/ideas.py _idea_status): done once it
- *  went live or its author says so (data-finished), open while no task has been taken up,
- *  in progress otherwise, also when every task so far is done (the progress shows 3 / 3). */
-function refreshIdeaStatus(ideaId) {
+/** An idea's status and progress follow from its tasks. The server's rule (board/ideas.py
+ *  _idea_status): done once it went live or its author says so (data-finished), open while
+ *  no task has been taken up, in progress otherwise, also when every task so far is done
+ *  (the progress shows 3 / 3). The idea page shows all of an idea's tasks, and so does the
+ *  board while no column has more than it shows: then the cards decide. Otherwise the
+ *  board moves the idea's numbers by the task's step (`from` → `to`). */
+function refreshIdeaStatus(ideaId, from, to) {
   if (!ideaId || page === "my-tasks" || page === "task") return;
+  const lists = [...document.querySelectorAll(".task-column[data-total] > .task-list")];
+  if (page === "board" && !lists.every(showsAll)) {
+    stepIdeaStatus(ideaId, from, to);
+    return;
+  }
   const statuses = [...document.querySelectorAll(`.task-card[data-idea-id-ref="${ideaId}"]`)]
     .map((card) => card.dataset.status);
   for (const root of document.querySelectorAll(`.idea-card[data-idea-id="${ideaId}"], [data-idea-page="${ideaId}"]`)) {
@@ -249,9 +296,41 @@ function refreshIdeaStatus(ideaId) {
   }
 }
 
+function stepIdeaStatus(ideaId, from, to) {
+  if (from === to) return; // nothing moved (or this event was applied already)
+  for (const card of document.querySelectorAll(`.idea-card[data-idea-id="${ideaId}"]`)) {
+    const progress = card.querySelector("[data-field=progress]");
+    const done = Number(progress?.dataset.done || 0) + (to === "done") - (from === "done");
+    const total = Number(progress?.dataset.total || 0) + (from === null);
+    setProgress(card, done, total);
+    const badge = card.querySelector("[data-field=status]");
+    if (!badge) continue;
+    const claimed = document.querySelector("#tasks-claimed > .task-list");
+    let status = badge.className.match(/status-(\w+)/)?.[1] || "open";
+    if (card.dataset.finished === "1") status = "done";
+    else if (to !== "open") status = "in_progress";
+    else if (from === null) continue; // a new open task changes nothing
+    else if (done > 0 || claimed?.querySelector(`[data-idea-id-ref="${ideaId}"]`)) status = "in_progress";
+    else if (claimed && showsAll(claimed)) status = "open";
+    else {
+      // Given back, and the board cannot see whether another of its tasks is taken up.
+      api("GET", `/ideas/${ideaId}`).then((idea) => {
+        for (const root of document.querySelectorAll(`.idea-card[data-idea-id="${ideaId}"]`)) {
+          setStatusBadge(root.querySelector("[data-field=status]"), idea.status);
+          setProgress(root, idea.tasks_done || 0, idea.tasks_total || 0);
+        }
+      }).catch(() => {});
+      continue;
+    }
+    setStatusBadge(badge, status);
+  }
+}
+
 function setProgress(root, done, total) {
   for (const element of root.querySelectorAll("[data-field=progress]")) {
     element.hidden = total === 0;
+    element.dataset.done = String(done);
+    element.dataset.total = String(total);
     element.textContent = t("tasks_done", { done, total });
   }
 }
@@ -300,27 +379,29 @@ function updateTaskPage(task) {
   highlight(article);
 }
 
-/** Show `task` where it now belongs (created, claimed, released or completed). */
-export function showTask(task) {
+/** Show `task` where it now belongs (created, claimed, released or completed); `type`:
+ *  the event that moved it, if any. */
+export function showTask(task, type) {
   if (!task) return;
   if (page === "task") {
     updateTaskPage(task);
     return;
   }
   const card = newTaskCard(task);
-  const old = document.querySelectorAll(`.task-card[data-task-id="${task.id}"]`);
+  const old = [...document.querySelectorAll(`.task-card[data-task-id="${task.id}"]`)];
+  const from = statusBefore(task, old, type);
   const list = taskListFor(task);
+  const complete = list !== null && showsAll(list); // before anything moves
   old.forEach((element) => element.remove());
-  if (card && list) {
-    insertByCreated(list, card);
-    highlight(card);
-  }
+  if (card && list && insertByCreated(list, card, complete)) highlight(card);
+  knownStatus.set(task.id, task.status);
+  moveTotal(from, task.status);
   refreshColumns();
-  refreshIdeaStatus(task.idea_id);
+  refreshIdeaStatus(task.idea_id, from, task.status);
 }
 
-function taskChanged({ task }) {
-  showTask(task);
+function taskChanged(type) {
+  return ({ task }) => showTask(task, type);
 }
 
 // ---- prompts and nudges -------------------------------------------------------------------
@@ -449,12 +530,12 @@ const HANDLERS = {
   "idea.hidden": ideaHiddenOrShown,
   "idea.unhidden": ideaHiddenOrShown,
   "idea.withdrawn": ideaWithdrawn,
-  "task.reopened": taskChanged,
-  "task.created": taskChanged,
-  "task.claimed": taskChanged,
-  "task.released": taskChanged,
-  "task.completed": taskChanged,
-  "task.updated": taskChanged,
+  "task.reopened": taskChanged("task.reopened"),
+  "task.created": taskChanged("task.created"),
+  "task.claimed": taskChanged("task.claimed"),
+  "task.released": taskChanged("task.released"),
+  "task.completed": taskChanged("task.completed"),
+  "task.updated": taskChanged("task.updated"),
   "prompt.created": promptCreated,
   "prompt.phase_changed": promptPhaseChanged,
   "nudge.sent": nudgeSent,

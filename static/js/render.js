@@ -163,6 +163,15 @@ export function fillIdeaCard(card, idea) {
   const comments = field(card, "comments");
   if (comments) comments.href = `/ideas/${idea.id}#comments`;
   setStatusBadge(field(card, "status"), idea.status);
+  const progress = field(card, "progress");
+  if (progress && "tasks_total" in idea) {
+    const done = idea.tasks_done || 0;
+    const total = idea.tasks_total || 0;
+    progress.hidden = total === 0;
+    progress.dataset.done = String(done);
+    progress.dataset.total = String(total);
+    progress.textContent = t("tasks_done", { done, total });
+  }
   const prompt = field(card, "prompt");
   if (prompt) {
     prompt.hidden = !idea.prompt_id;

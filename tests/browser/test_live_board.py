@@ -199,3 +199,42 @@ def test_a_board_that_lost_its_connection_catches_up_without_duplicates(
     wait_until_live(reloaded)
     differences = board_differences(caught_up, board_snapshot(reloaded))
     assert not differences, "the caught-up board differs from a reload:\n" + "\n".join(differences)
+
+
+def test_a_busy_column_follows_tasks_it_does_not_show(person, open_page, api_as):
+    """A column shows its newest 20 tasks and counts all of them. A task claimed and
+    completed from further down still moves the counts once each, joins the column it now
+    belongs in, and steps its idea's progress and status on the board."""
+    author, worker = person("member", "Marketing"), person("member", "IT")
+    idea = api_as(author).post_idea(unique("Customer stories on the blog"))
+    old = api_as(author).create_task(unique("Draft the first story"), idea_id=idea["id"])
+    for n in range(20):
+        api_as(author).create_task(unique(f"Newer task {n}"))
+    page = open_page(author, "/?sort=new")
+    wait_until_live(page)
+    counts = {
+        status: page.locator(f"#tasks-{status} [data-field=count]")
+        for status in ("open", "claimed")
+    }
+    before = {status: int(count.inner_text()) for status, count in counts.items()}
+    expect(page.locator("#tasks-open .task-card")).to_have_count(20)
+    expect(page.locator(CARD.format(old["id"]))).to_have_count(0)
+    expect(page.get_by_role("link", name="All open tasks")).to_be_visible()
+    progress = idea_card(page, idea["id"]).locator("[data-field=progress]")
+    expect(progress).to_have_text("Tasks done: 0 / 1")
+
+    api = api_as(worker)
+    api.claim(old["id"])
+    card = page.locator(f"#tasks-claimed {CARD.format(old['id'])}")
+    expect(card).to_have_count(1)
+    expect(counts["open"]).to_have_text(str(before["open"] - 1))
+    expect(counts["claimed"]).to_have_text(str(before["claimed"] + 1))
+    status = idea_card(page, idea["id"]).locator("[data-field=status]")
+    expect(status).to_have_text("In progress")
+
+    api.call("POST", f"tasks/{old['id']}/complete", expect=200)
+    expect(page.locator(f"#tasks-done {CARD.format(old['id'])}")).to_have_count(1)
+    expect(progress).to_have_text("Tasks done: 1 / 1")
+    expect(counts["claimed"]).to_have_text(str(before["claimed"]))
+    expect(counts["open"]).to_have_text(str(before["open"] - 1))
+    assert page.js_errors == []

@@ -1,0 +1,97 @@
+"""The board's task columns show the newest tasks of each status, count all of them, and
+link to a page of each column that lists every task, a page at a time (no JavaScript)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from models import Task
+from tests.conftest import JsonClient, make_user
+
+
+def add_tasks(app, creator, claimant, counts: dict[str, int]) -> None:
+    """`counts[status]` tasks of each status, one minute apart, oldest first."""
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    number = 0
+    with app.extensions["board_db"].Session() as session:
+        for status, count in counts.items():
+            for _ in range(count):
+                at = start + timedelta(minutes=number)
+                session.add(
+                    Task(
+                        title=f"{status} task {number}",
+                        description="",
+                        status=status,
+                        claimed_by_id=None if status == "open" else claimant.id,
+                        claimed_at=None if status == "open" else at,
+                        completed_at=at if status == "done" else None,
+                        created_by_id=creator.id,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+                number += 1
+        session.commit()
+
+
+def column(html: str, status: str) -> str:
+    start = html.index(f'<section class="task-column column-{status}" id="tasks-{status}"')
+    return html[start : html.index("</section>", start)]
+
+
+def titles(html: str) -> list[str]:
+    return re.findall(r'data-field="title">([^<]*)</a>', html)
+
+
+def test_a_busy_board_shows_the_newest_tasks_of_each_column_and_links_to_all_of_them(app):
+    maker = make_user(app, "mara", "member")
+    worker = make_user(app, "ivan", "member", "IT")
+    add_tasks(app, maker, worker, {"open": 45, "claimed": 3, "done": 30})
+    client = JsonClient(app.test_client()).login(maker.email).client
+
+    html = client.get("/").get_data(as_text=True)
+    open_column = column(html, "open")
+    shown = titles(open_column)
+    assert shown == [f"open task {n}" for n in range(44, 24, -1)]  # the newest 20
+    assert 'data-field="count">45</span>' in open_column  # counts all of them
+    assert re.search(
+        r'<p class="more-tasks" data-field="more">\s*<a href="/tasks\?status=open">'
+        r"All open tasks</a>",
+        open_column,
+    )
+    assert len(titles(column(html, "done"))) == 20
+    assert 'href="/tasks?status=done">All done tasks</a>' in column(html, "done")
+    claimed = column(html, "claimed")
+    assert len(titles(claimed)) == 3
+    assert '<p class="more-tasks" data-field="more" hidden>' in claimed  # nothing more to see
+
+    # The link works without JavaScript: the column's page, newest first, 50 at a time.
+    page = client.get("/tasks?status=open").get_data(as_text=True)
+    assert titles(column(page, "open")) == [f"open task {n}" for n in range(44, -1, -1)]
+    assert "Show more tasks" not in page
+
+
+def test_a_columns_page_walks_every_task_once(app):
+    maker = make_user(app, "mara", "member")
+    worker = make_user(app, "ivan", "member", "IT")
+    add_tasks(app, maker, worker, {"open": 3, "done": 120})
+    client = JsonClient(app.test_client()).login(maker.email).client
+    seen, path = [], "/tasks?status=done"
+    while path:
+        page = client.get(path).get_data(as_text=True)
+        seen += titles(column(page, "done"))
+        more = re.search(r'href="(/tasks\?status=done&amp;cursor=[^"]+)">Show more tasks', page)
+        path = more.group(1).replace("&amp;", "&") if more else None
+    assert seen == [f"done task {n}" for n in range(122, 2, -1)]
+    assert client.get("/tasks?status=done&cursor=garbage").status_code == 200  # from the top
+
+
+def test_the_columns_speak_german(app):
+    maker = make_user(app, "mara", "member")
+    add_tasks(app, maker, maker, {"open": 21})
+    client = JsonClient(app.test_client()).login(maker.email).client
+    html = client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert ">Alle offenen Aufgaben</a>" in html
+    page = client.get("/tasks?status=open", headers={"Accept-Language": "de"})
+    assert "<title>Offene Aufgaben" in page.get_data(as_text=True)
