@@ -20,10 +20,11 @@ from sqlalchemy import (
     or_,
     select,
     union_all,
+    update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from board import clock, events, images, paging, policy, ranking, search
 from board.db import among_ids, id_list
@@ -798,39 +799,60 @@ def update_idea(session: Session, actor: User, idea_id: int, changes: dict) -> d
     return data
 
 
-def _vote_answer(idea: Idea, prompt: Prompt | None, voted: bool) -> dict:
+def _vote_answer(idea_id: int, tally, prompt: Prompt | None, voted: bool) -> dict:
     hidden = tallies_hidden(prompt)
     return {
-        "idea_id": idea.id,
-        "votes": None if hidden else idea.vote_count,
+        "idea_id": idea_id,
+        "votes": None if hidden else tally.vote_count,
         "voted": voted,
-        "departments_supporting": None if hidden else idea.departments_supporting,
+        "departments_supporting": None if hidden else tally.departments_supporting,
     }
 
 
-def _recount(session: Session, idea: Idea, added_at: datetime | None = None) -> None:
+@dataclass(frozen=True)
+class _Tally:
+    vote_count: int
+    departments_supporting: int
+
+
+def _recount(session: Session, idea, added_at: datetime | None = None) -> _Tally:
     """Store the idea's tallies as of this transaction, under the lock the vote holds.
 
     Votes and departments are counted from the votes themselves (one indexed aggregate),
     so they cannot drift; the hot heat grows by the new vote, or is summed afresh after an
-    unvote."""
-    votes, departments = session.execute(
-        select(func.count(Vote.id), func.count(func.distinct(User.department_id)))
-        .select_from(Vote)
-        .join(User, User.id == Vote.user_id)
-        .where(Vote.idea_id == idea.id)
-    ).one()
+    unvote. Plain statements: the vote's idea is a row (`_vote_target`), not an object."""
+    connection = session.connection()
+    values = {"idea_id": idea.id}
+    votes, departments = connection.execute(_COUNT_VOTES, values).one()
     if added_at is not None:
         heat = ranking.log2_add(idea.vote_heat, ranking.units(added_at))
     else:
-        heat = ranking.heat_of(
-            session.scalars(select(Vote.created_at).where(Vote.idea_id == idea.id))
-        )
-    idea.vote_count = votes
-    idea.departments_supporting = departments
-    idea.vote_heat = heat
-    idea.hot_score = ranking.hot_score(votes, departments, heat, idea.created_at)
-    session.flush()
+        heat = ranking.heat_of(connection.execute(_VOTE_TIMES, values).scalars())
+    hot = ranking.hot_score(votes, departments, heat, idea.created_at)
+    connection.execute(
+        _STORE_TALLY,
+        {**values, "votes": votes, "departments": departments, "heat": heat, "hot": hot},
+    )
+    return _Tally(votes, departments)
+
+
+_COUNT_VOTES = (
+    select(func.count(Vote.id), func.count(func.distinct(User.department_id)))
+    .select_from(Vote)
+    .join(User, User.id == Vote.user_id)
+    .where(Vote.idea_id == bindparam("idea_id"))
+)
+_VOTE_TIMES = select(Vote.created_at).where(Vote.idea_id == bindparam("idea_id"))
+_STORE_TALLY = (
+    update(_IDEAS)
+    .where(_IDEAS.c.id == bindparam("idea_id"))
+    .values(
+        vote_count=bindparam("votes"),
+        departments_supporting=bindparam("departments"),
+        vote_heat=bindparam("heat"),
+        hot_score=bindparam("hot"),
+    )
+)
 
 
 def _record_votes_changed(session: Session, answer: dict, prompt: Prompt | None) -> None:
@@ -862,41 +884,87 @@ def _free_slot(session: Session, prompt: Prompt, voter: User) -> int:
     return free[0]
 
 
-_TALLY_COLUMNS = (Idea.vote_count, Idea.departments_supporting, Idea.vote_heat, Idea.hot_score)
+def _vote_target(session: Session, idea_id: int):
+    """The idea as a vote needs it (a row: no author, tags or text), its tallies read under
+    the lock that serialises the votes on one idea, so that each answer and
+    `idea.votes_changed` carries the count as of its own commit, in seq order.
+
+    SQLite's BEGIN IMMEDIATE (this is the write transaction's first statement) already
+    serialises writers. PostgreSQL takes the idea's row lock FOR NO KEY UPDATE, which does
+    not block inserts that merely reference the idea."""
+    dialect = session.get_bind().dialect.name
+    row = None
+    if 0 < idea_id <= MAX_ID:
+        row = session.connection().execute(_vote_target_statement(dialect), {"id": idea_id})
+        row = row.first()
+    if row is None:
+        raise NotFound("No such idea.", code="idea_not_found")
+    return row
 
 
-def _lock_tally(session: Session, idea: Idea) -> None:
-    """Serialise the votes on one idea so that each answer and `idea.votes_changed` carries
-    the count as of its own commit, in seq order.
+@functools.lru_cache(maxsize=4)
+def _vote_target_statement(dialect: str):
+    statement = select(
+        Idea.id,
+        Idea.prompt_id,
+        Idea.created_at,
+        Idea.withdrawn_at,
+        Idea.hidden_at,
+        Idea.vote_count,
+        Idea.departments_supporting,
+        Idea.vote_heat,
+    ).where(Idea.id == bindparam("id"))
+    if dialect == "postgresql":
+        statement = statement.with_for_update(key_share=True)
+    return statement
 
-    SQLite's BEGIN IMMEDIATE already serialises writers. PostgreSQL takes the idea's row
-    lock FOR NO KEY UPDATE, which does not block inserts that merely reference the idea.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        # Re-read the stored tallies with the lock: another vote may have committed since.
-        row = session.execute(
-            select(*_TALLY_COLUMNS).where(Idea.id == idea.id).with_for_update(key_share=True)
-        ).one()
-        for column, value in zip(_TALLY_COLUMNS, row, strict=True):
-            set_committed_value(idea, column.key, value)
+
+@functools.lru_cache(maxsize=4)
+def _add_vote_statement(dialect: str):
+    """Written, or nothing when the person's vote is there already (the unique idea/person
+    pair decides, also between concurrent votes: no look first, no savepoint)."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    votes = Vote.__table__
+    return module.insert(votes).on_conflict_do_nothing().returning(votes.c.id)
 
 
 def vote(session: Session, actor: User, idea_id: int) -> dict:
     """Give the caller's one vote; idempotent, and the database refuses a second row."""
-    idea = _get_idea(session, idea_id)
+    idea = _vote_target(session, idea_id)
     policy.require(actor, "idea.vote", idea)
     check_open_for_changes(idea)
-    _lock_tally(session, idea)
     prompt = session.get(Prompt, idea.prompt_id) if idea.prompt_id else None
     _check_voting_open(prompt)
-    budgeted = prompt is not None and prompt.kind == "challenge" and prompt.votes_per_person
+    if prompt is not None and prompt.kind == "challenge" and prompt.votes_per_person:
+        voted_at = _add_budgeted_vote(session, actor, idea, prompt)
+    else:
+        voted_at = _add_vote(session, actor, idea)
+    if voted_at is None:  # voted already: nothing changes, nothing to tell
+        return _vote_answer(idea.id, idea, prompt, voted=True)
+    answer = _vote_answer(idea.id, _recount(session, idea, added_at=voted_at), prompt, True)
+    _record_votes_changed(session, answer, prompt)
+    session.commit()
+    return answer
+
+
+def _add_vote(session: Session, actor: User, idea) -> datetime | None:
+    """A vote outside a challenge's budget; None when the person voted for it already."""
+    voted_at = clock.now()
+    values = {"idea_id": idea.id, "user_id": actor.id, "created_at": voted_at}
+    statement = _add_vote_statement(session.get_bind().dialect.name)
+    return voted_at if session.connection().execute(statement, values).first() else None
+
+
+def _add_budgeted_vote(session: Session, actor: User, idea, prompt: Prompt) -> datetime | None:
+    """A vote from the person's budget in a challenge, in the first free slot; None when
+    they voted for this idea already. The database refuses a second row or a taken slot."""
     for _attempt in range(8):
         if (
             session.scalar(select(Vote.id).where(Vote.idea_id == idea.id, Vote.user_id == actor.id))
             is not None
         ):
-            return _vote_answer(idea, prompt, voted=True)
-        slot = _free_slot(session, prompt, actor) if budgeted else None
+            return None
+        slot = _free_slot(session, prompt, actor)
         voted_at = clock.now()
         try:
             with session.begin_nested():
@@ -905,36 +973,38 @@ def vote(session: Session, actor: User, idea_id: int) -> dict:
                         idea_id=idea.id,
                         user_id=actor.id,
                         slot=slot,
-                        prompt_id=prompt.id if budgeted else None,
+                        prompt_id=prompt.id,
                         created_at=voted_at,
                     )
                 )
         except IntegrityError:
             continue  # a concurrent vote won this row or slot: look again
-        _recount(session, idea, added_at=voted_at)
-        answer = _vote_answer(idea, prompt, voted=True)
-        _record_votes_changed(session, answer, prompt)
-        session.commit()
-        return answer
+        return voted_at
     raise Conflict("Too many votes at once; please try again.", code="vote_conflict")
 
 
 def unvote(session: Session, actor: User, idea_id: int) -> dict:
-    idea = _get_idea(session, idea_id)
+    idea = _vote_target(session, idea_id)
     policy.require(actor, "idea.vote", idea)
-    _lock_tally(session, idea)
     prompt = session.get(Prompt, idea.prompt_id) if idea.prompt_id else None
     _check_voting_open(prompt)
-    removed = session.execute(
-        delete(Vote).where(Vote.idea_id == idea.id, Vote.user_id == actor.id)
-    ).rowcount
-    if removed:
-        _recount(session, idea)
-    answer = _vote_answer(idea, prompt, voted=False)
+    removed = (
+        session.connection()
+        .execute(_REMOVE_VOTE, {"idea_id": idea.id, "user_id": actor.id})
+        .rowcount
+    )
+    tally = _recount(session, idea) if removed else idea
+    answer = _vote_answer(idea.id, tally, prompt, voted=False)
     if removed:
         _record_votes_changed(session, answer, prompt)
     session.commit()
     return answer
+
+
+_VOTES = Vote.__table__
+_REMOVE_VOTE = delete(_VOTES).where(
+    _VOTES.c.idea_id == bindparam("idea_id"), _VOTES.c.user_id == bindparam("user_id")
+)
 
 
 # ---- comments ------------------------------------------------------------------------
