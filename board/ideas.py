@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from board import clock, events, images, paging, policy, ranking, search
 from board.db import among_ids, id_list
@@ -557,11 +557,16 @@ def public_idea(data: dict) -> dict:
     return redact_idea(shown) if shown.get("hidden") else shown
 
 
-def _get_idea(session: Session, idea_id: int) -> Idea:
-    idea = session.get(Idea, idea_id) if 0 < idea_id <= MAX_ID else None
+def _get_idea(session: Session, idea_id: int, with_tags: bool = True) -> Idea:
+    """`with_tags=False`: the tags are loaded only if asked for (a comment never does)."""
+    options = () if with_tags else _WITHOUT_TAGS
+    idea = session.get(Idea, idea_id, options=options) if 0 < idea_id <= MAX_ID else None
     if idea is None:
         raise NotFound("No such idea.", code="idea_not_found")
     return idea
+
+
+_WITHOUT_TAGS = (lazyload(Idea.tag_rows),)
 
 
 def check_open_for_changes(idea: Idea, hidden_too: bool = True) -> None:
@@ -761,7 +766,7 @@ def create_idea(
     idea.tag_rows = [IdeaTag(tag=tag) for tag in tags]
     session.add(idea)
     session.flush()
-    images.attach(session, actor, body, idea_id=idea.id)
+    images.attach(session, actor, body, idea_id=idea.id, new=True)
     data = serialize_ideas(session, [idea], actor)[0]
     events.record(session, "idea.created", actor, {"idea": public_idea(data)})
     data["following"] = True  # its author follows it (written just now, with the event)
@@ -1100,7 +1105,7 @@ def list_comments(session: Session, viewer: User, idea_id: int) -> list[dict]:
 def add_comment(
     session: Session, actor: User, idea_id: int, body: str, mentor_note: bool = False
 ) -> dict:
-    idea = _get_idea(session, idea_id)
+    idea = _get_idea(session, idea_id, with_tags=False)
     policy.require(actor, "comment.create", idea)
     check_open_for_changes(idea)
     if mentor_note:
@@ -1121,10 +1126,10 @@ def add_comment(
     )
     session.add(comment)
     session.flush()
-    images.attach(session, actor, body, comment_id=comment.id)
-    data = comment_dict(
-        comment, None, images.images_of_comments(session, [comment.id]).get(comment.id)
-    )
+    pictures = None
+    if images.attach(session, actor, body, comment_id=comment.id, new=True):
+        pictures = images.images_of_comments(session, [comment.id]).get(comment.id)
+    data = comment_dict(comment, None, pictures)
     events.record(session, "comment.created", actor, {"comment": data})
     session.commit()
     return data
