@@ -226,31 +226,34 @@ def record(
     shown_actor = None if anonymous else actor
     at = clock.now()
     body = {"type": type, "at": clock.iso(at), "actor": user_summary(shown_actor), "data": data}
-    row = Event(
-        type=type,
-        at=at,
-        actor_id=shown_actor.id if shown_actor is not None else None,
-        department_id=department_id
+    row = {
+        "type": type,
+        "at": at,
+        "actor_id": shown_actor.id if shown_actor is not None else None,
+        "department_id": department_id
         if department_id is not None
         else (shown_actor.department_id if shown_actor is not None else None),
-        private=recipients is not None,
-        envelope=body,
-    )
-    session.add(row)
-    session.flush()
+        "private": recipients is not None,
+        "envelope": body,
+    }
+    session.flush()  # the change first, then its event (one plain INSERT, no unit of work)
+    seq = session.connection().execute(_INSERT_EVENT, row).scalar_one()
     rooms = [PUBLIC_ROOM]
     ids = None
     if recipients is not None:
         ids = sorted(set(recipients))
-        session.add_all(EventRecipient(seq=row.seq, user_id=uid) for uid in ids)
+        session.add_all(EventRecipient(seq=seq, user_id=uid) for uid in ids)
         rooms = [user_room(uid) for uid in ids]
-    envelope = {"seq": row.seq, **body}
+    envelope = {"seq": seq, **body}
     # Tagged with the innermost savepoint, so that rolling that savepoint back drops it.
     savepoint = session.get_nested_transaction()
     session.info.setdefault(_PENDING, []).append((envelope, rooms, savepoint))
     for recorder in list(_recorders):
         recorder(session, envelope, actor, ids)  # same transaction: fails with the change
     return envelope
+
+
+_INSERT_EVENT = Event.__table__.insert().returning(Event.seq)
 
 
 def rewrite_envelopes(

@@ -163,17 +163,24 @@ def referenced_ids(text: str) -> list[int]:
     return seen
 
 
-def attach(session: Session, actor, text: str, *, idea_id=None, comment_id=None) -> None:
+def attach(
+    session: Session, actor, text: str, *, idea_id=None, comment_id=None, new: bool = False
+) -> bool:
     """The caller's images that this text shows belong to it now; ones it no longer shows
-    let go (in the caller's transaction). Nobody's picture is taken over by another."""
+    let go (in the caller's transaction). Nobody's picture is taken over by another.
+    `new`: the idea or comment was written just now, so no picture is its yet. Returns
+    whether the text shows any picture."""
     wanted = referenced_ids(text)
-    owner = Image.idea_id == idea_id if idea_id is not None else Image.comment_id == comment_id
-    released = update(Image).where(owner)
-    if wanted:
-        released = released.where(Image.id.not_in(wanted))
-    session.execute(
-        released.values(idea_id=None, comment_id=None).execution_options(synchronize_session=False)
-    )
+    if not new:
+        owner = Image.idea_id == idea_id if idea_id is not None else Image.comment_id == comment_id
+        released = update(Image).where(owner)
+        if wanted:
+            released = released.where(Image.id.not_in(wanted))
+        session.execute(
+            released.values(idea_id=None, comment_id=None).execution_options(
+                synchronize_session=False
+            )
+        )
     if wanted:
         session.execute(
             update(Image)
@@ -186,6 +193,7 @@ def attach(session: Session, actor, text: str, *, idea_id=None, comment_id=None)
             .values(idea_id=idea_id, comment_id=comment_id)
             .execution_options(synchronize_session=False)
         )
+    return bool(wanted)
 
 
 @functools.lru_cache(maxsize=4)

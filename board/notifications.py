@@ -12,11 +12,12 @@ nothing (observers get only their weekly summary, see board/mail.py).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, literal, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -79,15 +80,23 @@ def follow_quietly(session: Session, user_ids: Iterable[int], idea_id: int | Non
     ids = sorted({uid for uid in user_ids if uid is not None})
     if idea_id is None or not ids:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.flush()  # the idea may have been written just now
+    values = {"ids": ids, "idea_id": idea_id, "at": clock.now()}
+    session.connection().execute(_follow_statement(session.get_bind().dialect.name), values)
+
+
+@functools.lru_cache(maxsize=4)
+def _follow_statement(dialect: str):
+    """Built once (every new idea and comment follows)."""
+    module = postgresql if dialect == "postgresql" else sqlite
     rows = (
-        select(User.id, Idea.id, literal(clock.now(), UTCDateTime))
+        select(User.id, Idea.id, bindparam("at", type_=UTCDateTime()))
         .select_from(User)
-        .join(Idea, Idea.id == idea_id)
-        .where(User.id.in_(ids))
+        .join(Idea, Idea.id == bindparam("idea_id"))
+        .where(User.id.in_(bindparam("ids", expanding=True)))
     )
-    session.execute(
-        dialect.insert(Follow)
+    return (
+        module.insert(Follow.__table__)
         .from_select(["user_id", "idea_id", "created_at"], rows)
         .on_conflict_do_nothing()
     )
@@ -293,6 +302,9 @@ def _mention(
 def _idea_title(session: Session, idea_id: int | None) -> str:
     if idea_id is None:
         return ""
+    idea = session.identity_map.get(Session.identity_key(Idea, idea_id))
+    if idea is not None and "title" in idea.__dict__:  # loaded by the change (a comment's)
+        return idea.title
     return session.scalar(select(Idea.title).where(Idea.id == idea_id)) or ""
 
 
@@ -333,7 +345,7 @@ def _on_comment(session: Session, envelope: dict, actor: User | None) -> None:
     mentioned = _mention(
         session, actor, comment.get("body"), idea_id, title=title, comment_id=comment["id"]
     )
-    if actor is not None:
+    if actor is not None and actor.id not in audience:
         follow_quietly(session, [actor.id], idea_id)
     notify(
         session,

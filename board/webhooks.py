@@ -205,7 +205,7 @@ def send_test(session: Session, actor: User, webhook_id: int, base_url: str) -> 
 def on_event(session: Session, envelope: dict, actor: Any, recipients: list[int] | None) -> None:
     if recipients is not None:
         return  # private: never leaves the board
-    hooks = session.execute(select(Webhook.id, Webhook.event_types).where(Webhook.active.is_(True)))
+    hooks = session.connection().execute(_ACTIVE_HOOKS)  # record() flushed the change
     now = clock.now()
     for hook_id, types in hooks:
         if not types or envelope["type"] in types:
@@ -216,6 +216,7 @@ def on_event(session: Session, envelope: dict, actor: Any, recipients: list[int]
             )
 
 
+_ACTIVE_HOOKS = select(Webhook.id, Webhook.event_types).where(Webhook.active.is_(True))
 events.add_recorder(on_event)
 
 
