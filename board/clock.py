@@ -19,4 +19,7 @@ def set_clock(fn: Callable[[], datetime] | None) -> None:
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value is not None else None
+    if value is None:
+        return None
+    # What the database gives back is UTC already (models.base.UTCDateTime): no conversion.
+    return (value if value.tzinfo is UTC else value.astimezone(UTC)).isoformat()

@@ -132,6 +132,34 @@ def author_of_row(
     return shown if mask is None or user_id == mask.viewer_id else mask.person(shown)
 
 
+def authors_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
+    """`author_of_row` for each of a listing's (user id, name, handle, department id,
+    department name): the shared names and the works-council mask looked up once for the
+    page, not once per row."""
+    shared: set[str] | None = None
+    mask = current_mask()
+    former = FORMER_MEMBER
+    authors = []
+    for user_id, name, handle, department_id, department in rows:
+        if name and name != former:
+            if shared is None:
+                shared = shared_names(session)
+            is_shared = name.lower() in shared
+        else:
+            is_shared = False
+        shown = {
+            "id": user_id,
+            "display_name": gettext(former) if name == former else name,
+            "handle": handle,
+            "name_shared": is_shared,
+            "department": {"id": department_id, "name": department},
+        }
+        if mask is not None and user_id != mask.viewer_id:
+            shown = mask.person(shown)
+        authors.append(shown)
+    return authors
+
+
 def _value(user: User | Any, field: str):
     if field == "department":
         return department_dict(user.department)
