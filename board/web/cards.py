@@ -167,3 +167,14 @@ def idea_card_facts(
         prompt_title = prompt_titles.get(prompt_id, "#" + str(prompt_id))
         card.prompt_line = words["answers"] % {"title": prompt_title}
     return card
+
+
+@web.app_template_global("card_time")
+def card_time(value, words: dict) -> Markup:
+    """What the `time_ago` macro prints, with the reader's locale, zone and patterns found
+    once per page (`idea_card_words`), not once per card: task cards show one each."""
+    return Markup('<time datetime="%s" title="%s" data-field="time">%s</time>') % (
+        value,
+        when_in(value, words["when_formats"]),
+        ago_at(value, words["now"], words["locale"]),
+    )
