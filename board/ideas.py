@@ -365,15 +365,21 @@ def _serialize(
     authors: list[dict],
     viewer: User | None,
     hidden_prompts: set[int] | None,
+    known: tuple[_PageFacts, dict, dict] | None = None,
 ) -> list[dict]:
-    """`ideas` (ORM objects or rows with the same fields) with their authors as shown."""
+    """`ideas` (ORM objects or rows with the same fields) with their authors as shown.
+    `known`: their facts, publications and pictures, when the caller knows them (an idea
+    written just now)."""
     if not ideas:
         return []
     ids = [idea.id for idea in ideas]
-    facts = _page_facts(session, viewer, ids)
-    # Most pages have no publications and no pictures: the facts say which ideas have any.
-    published = _publications_of(session, sorted(facts.published)) if facts.published else {}
-    pictures = images.images_of_ideas(session, sorted(facts.pictured)) if facts.pictured else {}
+    if known is not None:
+        facts, published, pictures = known
+    else:
+        facts = _page_facts(session, viewer, ids)
+        # Most pages have no publications and no pictures: the facts say which ideas have any.
+        published = _publications_of(session, sorted(facts.published)) if facts.published else {}
+        pictures = images.images_of_ideas(session, sorted(facts.pictured)) if facts.pictured else {}
     if hidden_prompts is None:
         hidden_prompts = (
             _hidden_prompt_ids(session, clock.now())
@@ -766,8 +772,12 @@ def create_idea(
     idea.tag_rows = [IdeaTag(tag=tag) for tag in tags]
     session.add(idea)
     session.flush()
-    images.attach(session, actor, body, idea_id=idea.id, new=True)
-    data = serialize_ideas(session, [idea], actor)[0]
+    shows_pictures = images.attach(session, actor, body, idea_id=idea.id, new=True)
+    # What the serializer would read back is known: its tags, no tasks, votes, follows or
+    # publications yet, and pictures only if its text shows some.
+    pictures = images.images_of_ideas(session, [idea.id]) if shows_pictures else {}
+    known = (_PageFacts(tags={idea.id: tags}, pictured=set(pictures)), {}, pictures)
+    data = _serialize(session, [idea], [author_dict(actor)], actor, None, known)[0]
     events.record(session, "idea.created", actor, {"idea": public_idea(data)})
     data["following"] = True  # its author follows it (written just now, with the event)
     session.commit()

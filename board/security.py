@@ -59,12 +59,17 @@ HSTS = "max-age=31536000"
 
 
 def add_security_headers(response):
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    """Each header unless the view set its own (one look at the headers, not one per
+    header: every response passes here)."""
+    wanted = list(HEADERS.items())
     if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+        wanted.append(("Strict-Transport-Security", HSTS))
     if request.path.startswith("/api/"):
-        response.headers.setdefault("Cache-Control", "no-store")
+        wanted.append(("Cache-Control", "no-store"))
+    present = {name.lower() for name, _value in response.headers}
+    for name, value in wanted:
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
 
 
