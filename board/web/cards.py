@@ -15,7 +15,7 @@ from jinja2.utils import url_quote
 from markupsafe import Markup, escape
 
 from board import clock, moderation
-from board.i18n import _catalog, get_locale, gettext
+from board.i18n import _catalog, get_locale, gettext, pgettext
 from board.web import web
 from board.web.common import ago_at, dept_class, excerpt, when_formats, when_in
 
@@ -48,6 +48,16 @@ def idea_card_words() -> dict:
         "answers": gettext("Answers: %(title)s"),
         "hidden_by_flags": gettext("Hidden after flags from several departments: %(reason)s"),
         "hidden_by_facilitator": gettext("Hidden by the facilitator: %(reason)s"),
+        # the task cards' words (task_card, task_actions and task_claim_line)
+        "claim": gettext("Claim"),
+        "mark_done": gettext("Mark done"),
+        "release": gettext("Release"),
+        "reopen": gettext("Reopen"),
+        "free_to_claim": gettext("Free to claim"),
+        "claimed_by": gettext("Claimed by %(person)s"),
+        "done_by": gettext("Done by %(person)s"),
+        "you_after_by": pgettext("after by", "you"),
+        "idea_number": gettext("Idea #%(id)s"),
     }
     words = {key: Markup(text) for key, text in words.items()}
     words["status"] = {
@@ -167,3 +177,14 @@ def idea_card_facts(
         prompt_title = prompt_titles.get(prompt_id, "#" + str(prompt_id))
         card.prompt_line = words["answers"] % {"title": prompt_title}
     return card
+
+
+@web.app_template_global("card_time")
+def card_time(value, words: dict) -> Markup:
+    """What the `time_ago` macro prints, with the reader's locale, zone and patterns found
+    once per page (`idea_card_words`), not once per card: task cards show one each."""
+    return Markup('<time datetime="%s" title="%s" data-field="time">%s</time>') % (
+        value,
+        when_in(value, words["when_formats"]),
+        ago_at(value, words["now"], words["locale"]),
+    )
