@@ -564,15 +564,16 @@ def public_idea(data: dict) -> dict:
 
 
 def _get_idea(session: Session, idea_id: int, with_tags: bool = True) -> Idea:
-    """`with_tags=False`: the tags are loaded only if asked for (a comment never does)."""
-    options = () if with_tags else _WITHOUT_TAGS
+    """`with_tags=False`: the idea's own row only; its tags and author are loaded if asked
+    for (a comment never does)."""
+    options = () if with_tags else _ROW_ONLY
     idea = session.get(Idea, idea_id, options=options) if 0 < idea_id <= MAX_ID else None
     if idea is None:
         raise NotFound("No such idea.", code="idea_not_found")
     return idea
 
 
-_WITHOUT_TAGS = (lazyload(Idea.tag_rows),)
+_ROW_ONLY = (lazyload(Idea.tag_rows), lazyload(Idea.author))
 
 
 def check_open_for_changes(idea: Idea, hidden_too: bool = True) -> None:
