@@ -396,9 +396,13 @@ def send_pending(app: Flask, limit: int = 100) -> int:
                     continue
                 row = session.get(OutgoingMail, mail_id)
                 session.refresh(row)
+                message = _message(settings, row)
+                # Nothing held while the mail server takes its time: a write transaction
+                # open through the send would keep every writer of the process waiting.
+                session.commit()
                 try:
                     connection = connection or _smtp(settings)
-                    connection.send_message(_message(settings, row))
+                    connection.send_message(message)
                 except (smtplib.SMTPException, OSError) as error:
                     connection = None
                     _failed(session, row, error)

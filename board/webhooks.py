@@ -321,8 +321,12 @@ def deliver_due(app: Flask, limit: int = 200) -> int:
                 row.status = "failed"
                 session.commit()
                 continue
+            body = body_for(hook, events.envelope_of(event), base_url)
+            # Nothing held while the receiver takes its time: a write transaction open
+            # through the POST would keep every writer of the process waiting.
+            session.commit()
             try:
-                _post(hook, body_for(hook, events.envelope_of(event), base_url), row.id)
+                _post(hook, body, row.id)
             except (urllib.error.URLError, OSError, ValueError) as error:
                 _failed(session, row, error)
                 continue

@@ -4,9 +4,11 @@ login, the person's language, and no mail at all without SMTP settings."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import email
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from email import policy as email_policy
 
@@ -24,12 +26,18 @@ START = datetime(2030, 6, 3, 6, 0, tzinfo=UTC)
 
 
 class Inbox:
-    """What the SMTP server received, parsed."""
+    """What the SMTP server received, parsed; with `hold` set, it answers once `hold` is
+    set (`arrived` tells a mail is waiting)."""
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.hold: threading.Event | None = None
+        self.arrived = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if self.hold is not None:
+            self.arrived.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 60)
         self.messages.append(
             email.message_from_bytes(envelope.content, policy=email_policy.default)
         )
@@ -159,6 +167,31 @@ def test_a_nudge_reaches_a_person_by_mail(mail_app, smtp, team, frozen):
     ivan_id = team["ivan"].user["id"]
     team["sam"].post("nudges", json={"message": "Fancy filming Friday?", "to_user_id": ivan_id})
     deliver(mail_app)
+    [message] = inbox.to("ivan@example.com")
+    assert "Fancy filming Friday?" in message["Subject"]
+
+
+@BOTH_DATABASES
+def test_a_slow_mail_server_keeps_nobody_from_writing(mail_app, smtp, team, frozen):
+    """While the mail server takes its time over a mail, people go on posting: the sender
+    holds no write transaction (the process's writers take turns) through the send."""
+    _, inbox = smtp
+    team["ivan"].patch("me", json={"email_notifications": "instant"})
+    ivan_id = team["ivan"].user["id"]
+    team["sam"].post("nudges", json={"message": "Fancy filming Friday?", "to_user_id": ivan_id})
+    with mail_app.app_context(), mail_app.extensions["board_db"].Session() as session:
+        mail.queue_instant_mails(session, mail_app)
+    inbox.hold = threading.Event()
+    sending = threading.Thread(target=mail.send_pending, args=(mail_app,))
+    sending.start()
+    try:
+        assert inbox.arrived.wait(30)
+        answer = team["mara"].post("ideas", json={"title": "Reel", "body": ""})
+        assert answer.status_code == 201, answer.get_json()
+        assert sending.is_alive()  # the mail is still waiting for the server's answer
+    finally:
+        inbox.hold.set()
+        sending.join(60)
     [message] = inbox.to("ivan@example.com")
     assert "Fancy filming Friday?" in message["Subject"]
 

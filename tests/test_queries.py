@@ -216,3 +216,22 @@ def test_the_board_page_costs_the_same_whatever_the_number_of_tasks(app, board_p
         html = client.client.get("/my-tasks").get_data(as_text=True)
     assert html.count('class="task-card') <= 20 + 20 + 20 + 1  # held, completed, open
     assert len(many_mine) == len(few_mine), (few_mine, many_mine)
+
+
+@BOTH_DATABASES
+def test_a_comment_costs_the_same_whatever_the_number_of_followers_it_tells(app, board_people):
+    author = JsonClient(app.test_client()).login(board_people[0].email)
+    quiet = author.post("ideas", json={"title": "Quiet", "body": ""}).get_json()
+    followed = author.post("ideas", json={"title": "Followed", "body": ""}).get_json()
+    for person in board_people[2:]:
+        reader = JsonClient(app.test_client()).login(person.email)
+        assert reader.put(f"ideas/{followed['id']}/follow").status_code == 200
+    commenter = JsonClient(app.test_client()).login(board_people[1].email)
+    counts = []
+    for idea in (quiet, followed):
+        with counted(app) as statements:
+            response = commenter.post(f"ideas/{idea['id']}/comments", json={"body": "Yes!"})
+        assert response.status_code == 201
+        counts.append(len(statements))
+    # One row per follower (the author on the quiet one, seven on the other), one INSERT.
+    assert counts[0] == counts[1], counts

@@ -21,16 +21,22 @@ from tests.conftest import BOTH_DATABASES
 
 
 class Receiver:
-    """An HTTP server that records every POST; `fail` answers 500 that many times first."""
+    """An HTTP server that records every POST; `fail` answers 500 that many times first;
+    with `hold` set, it answers once `hold` is set (`arrived` tells a POST is waiting)."""
 
     def __init__(self):
         self.received: list[tuple[dict, bytes]] = []
         self.fail = 0
+        self.hold: threading.Event | None = None
+        self.arrived = threading.Event()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if outer.hold is not None:
+                    outer.arrived.set()
+                    outer.hold.wait(60)
                 if outer.fail > 0:
                     outer.fail -= 1
                     self.send_response(500)
@@ -117,6 +123,28 @@ def test_a_failed_delivery_is_retried_with_backoff(app, receiver, member):
         row = session.scalars(select(WebhookDelivery)).one()
         assert (row.status, row.attempts) == ("delivered", 3)
     assert webhooks.deliver_due(app) == 0
+
+
+@BOTH_DATABASES
+def test_a_slow_receiver_keeps_nobody_from_writing(app, receiver, member, monkeypatch):
+    """While a receiver takes its time over a delivery, people go on posting: the sender
+    holds no write transaction (the process's writers take turns) through the POST."""
+    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 60)
+    add(app, receiver.url)
+    member.post("ideas", json={"title": "Booth reel", "body": ""})
+    receiver.hold = threading.Event()
+    delivering = threading.Thread(target=webhooks.deliver_due, args=(app,))
+    delivering.start()
+    try:
+        assert receiver.arrived.wait(30)
+        answer = member.post("ideas", json={"title": "Second reel", "body": ""})
+        assert answer.status_code == 201, answer.get_json()
+        assert delivering.is_alive()  # the first delivery is still waiting for its answer
+    finally:
+        receiver.hold.set()
+        delivering.join(60)
+    assert [b["data"]["idea"]["title"] for b in receiver.bodies()] == ["Booth reel"]
+    assert webhooks.deliver_due(app) == 1  # the second idea's, in its turn
 
 
 def test_an_unreachable_receiver_never_fails_the_request(app, member):
