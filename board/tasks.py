@@ -183,9 +183,13 @@ def board_columns(
     return columns, totals
 
 
-def count_tasks(session: Session, viewer: User, status: str) -> int:
+def count_tasks(session: Session, viewer: User, status: str, mine: bool = False) -> int:
+    """How many tasks have this status (`mine`: held or completed by the viewer)."""
     policy.require(viewer, "board.read")
-    return session.scalar(select(func.count(Task.id)).where(Task.status == status))
+    query = select(func.count(Task.id)).where(Task.status == status)
+    if mine:
+        query = query.where(Task.claimed_by_id == viewer.id)
+    return session.scalar(query)
 
 
 def page_tasks(

@@ -95,3 +95,31 @@ def test_the_columns_speak_german(app):
     assert ">Alle offenen Aufgaben</a>" in html
     page = client.get("/tasks?status=open", headers={"Accept-Language": "de"})
     assert "<title>Offene Aufgaben" in page.get_data(as_text=True)
+
+
+def test_my_tasks_shows_the_newest_of_what_grows_and_links_to_all_of_it(app):
+    me = make_user(app, "mara", "member")
+    other = make_user(app, "ivan", "member", "IT")
+    add_tasks(app, other, me, {"done": 25})  # completed by me
+    add_tasks(app, other, other, {"open": 22, "claimed": 2, "done": 5})
+    client = JsonClient(app.test_client()).login(me.email).client
+
+    html = client.get("/my-tasks").get_data(as_text=True)
+    completed = column_of(html, "tasks-completed")
+    assert len(titles(completed)) == 20
+    assert 'data-field="count">25</span>' in completed
+    assert 'href="/tasks?status=done&amp;mine=1">All tasks completed by me</a>' in completed
+    open_tasks = column_of(html, "tasks-open")
+    assert len(titles(open_tasks)) == 20
+    assert 'data-field="count">22</span>' in open_tasks
+    assert 'href="/tasks?status=open">All open tasks</a>' in open_tasks
+
+    # The link lists what this person completed, nobody else's.
+    page = client.get("/tasks?status=done&mine=1").get_data(as_text=True)
+    assert titles(column(page, "done")) == [f"done task {n}" for n in range(24, -1, -1)]
+    assert "<title>Completed by me" in page
+
+
+def column_of(html: str, section_id: str) -> str:
+    start = html.index(f'id="{section_id}"')
+    return html[start : html.index("</section>", start)]

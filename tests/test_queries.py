@@ -197,18 +197,25 @@ def test_the_board_page_counts_each_cards_comments_in_one_statement(app, board_p
 
 @BOTH_DATABASES
 def test_the_board_page_costs_the_same_whatever_the_number_of_tasks(app, board_people):
-    """Its columns show the newest few tasks of each status and count the rest."""
+    """Its columns show the newest few tasks of each status and count the rest; so does
+    "my tasks" for what the person completed and what is open."""
     fill(app, 6, board_people)  # two tasks of each status
     client = JsonClient(app.test_client()).login(board_people[0].email)
     with counted(app) as few:
         html = client.client.get("/").get_data(as_text=True)
     assert html.count('class="task-card') == 6 + 1  # and the live cards' template
+    with counted(app) as few_mine:
+        client.client.get("/my-tasks")
     fill(app, 150, board_people)  # 52 tasks of each status
     with counted(app) as many:
         html = client.client.get("/").get_data(as_text=True)
     assert html.count('class="task-card') == 3 * 20 + 1
     assert 'data-field="count">52</span>' in html
     assert len(many) == len(few), (few, many)
+    with counted(app) as many_mine:
+        html = client.client.get("/my-tasks").get_data(as_text=True)
+    assert html.count('class="task-card') <= 20 + 20 + 20 + 1  # held, completed, open
+    assert len(many_mine) == len(few_mine), (few_mine, many_mine)
 
 
 @BOTH_DATABASES

@@ -109,21 +109,23 @@ def task_column():
     session = db_for_request()
     status = request.args.get("status")
     status = status if status in TASK_COLUMNS else "open"
+    mine = request.args.get("mine") == "1" and status != "open"  # "my tasks": held or done
     cursor = request.args.get("cursor") or None
     try:
         shown, next_cursor = tasks.page_tasks(
-            session, current_user, status=status, limit=COLUMN_PAGE, cursor=cursor
+            session, current_user, status=status, mine=mine, limit=COLUMN_PAGE, cursor=cursor
         )
     except Invalid:  # a stale or edited "more" link: start from the newest again
         cursor = None
         shown, next_cursor = tasks.page_tasks(
-            session, current_user, status=status, limit=COLUMN_PAGE
+            session, current_user, status=status, mine=mine, limit=COLUMN_PAGE
         )
     return render_template(
         "tasks.html",
         status=status,
+        mine=mine,
         tasks=shown,
-        total=tasks.count_tasks(session, current_user, status),
+        total=tasks.count_tasks(session, current_user, status, mine=mine),
         next_cursor=next_cursor,
         continued=cursor is not None,
         idea_titles=ideas.idea_titles(
@@ -136,14 +138,21 @@ def task_column():
 @login_page
 def my_tasks():
     session = db_for_request()
-    mine = tasks.list_tasks(session, current_user, mine=True)
-    open_tasks = tasks.list_tasks(session, current_user, status="open")
-    every = mine + open_tasks
+    # What the person holds is bounded by the claim limit; what they completed and what is
+    # open grow with the board: the newest few of each, counted, with a link to all.
+    held = tasks.list_tasks(session, current_user, status="claimed", mine=True)
+    completed, _more = tasks.page_tasks(
+        session, current_user, status="done", mine=True, limit=BOARD_TASKS
+    )
+    open_tasks, _more = tasks.page_tasks(session, current_user, status="open", limit=BOARD_TASKS)
+    every = held + completed + open_tasks
     return render_template(
         "my_tasks.html",
-        held=[t for t in mine if t["status"] == "claimed"],
-        completed=[t for t in mine if t["status"] == "done"],
+        held=held,
+        completed=completed,
+        completed_total=tasks.count_tasks(session, current_user, "done", mine=True),
         open_tasks=open_tasks,
+        open_total=tasks.count_tasks(session, current_user, "open"),
         idea_titles=ideas.idea_titles(
             session, current_user, {t["idea_id"] for t in every if t["idea_id"]}
         ),

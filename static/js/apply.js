@@ -208,7 +208,10 @@ function taskListFor(task) {
   if (page === "idea") {
     return task.idea_id === ideaPageId() ? document.getElementById("idea-tasks") : null;
   }
-  return document.querySelector(`#tasks-${task.status} .task-list`);
+  const list = document.querySelector(`#tasks-${task.status} .task-list`);
+  // a column of the person's own tasks ("completed by me") shows nobody else's
+  if (list?.closest("[data-mine='1']") && task.claimed_by?.id !== me.id) return null;
+  return list;
 }
 
 // A board column shows its newest tasks and counts all of them (data-total); a task the
@@ -249,10 +252,23 @@ function insertByCreated(list, card, complete) {
   return true;
 }
 
-function moveTotal(from, to) {
+/** The counted column (data-total) that holds tasks of `status` like `task` on this page. */
+function countedColumn(status, task) {
+  if (!status) return null;
+  const mine = task.claimed_by?.id === me.id;
+  if (page === "my-tasks") {
+    const id = status === "open" ? "tasks-open" : !mine ? null
+      : status === "done" ? "tasks-completed" : "tasks-held";
+    return id ? document.querySelector(`#${id}[data-total]`) : null;
+  }
+  const column = document.querySelector(`#tasks-${status}[data-total]`);
+  return column && (column.dataset.mine !== "1" || mine) ? column : null;
+}
+
+function moveTotal(task, from, to) {
   if (from === to) return;
   for (const [status, step] of [[from, -1], [to, 1]]) {
-    const column = status && document.querySelector(`#tasks-${status}[data-total]`);
+    const column = countedColumn(status, task);
     if (column) column.dataset.total = String(Math.max(0, Number(column.dataset.total) + step));
   }
 }
@@ -395,7 +411,7 @@ export function showTask(task, type) {
   old.forEach((element) => element.remove());
   if (card && list && insertByCreated(list, card, complete)) highlight(card);
   knownStatus.set(task.id, task.status);
-  moveTotal(from, task.status);
+  moveTotal(task, from, task.status);
   refreshColumns();
   refreshIdeaStatus(task.idea_id, from, task.status);
 }
