@@ -26,7 +26,11 @@ The floor is a bare Flask app on the same database doing what no write can do wi
 parse the JSON body, one INSERT (or DELETE) and COMMIT on a plain sqlite3 connection,
 answer JSON. It prints CPU ms per request (median / mean), the ratio board / floor, and the
 SQL statements the board ran per request (BEGIN, SAVEPOINT and COMMIT included;
-`--show-sql` lists them). No Socket.IO client is connected: the fan-out to sockets is bench/fanout.py's part.
+`--show-sql` lists them). `--http` adds what the server process spends per write when
+the board is served as `python app.py` serves it (Werkzeug's threaded server, started
+by bench/serve.py) and the same writes come over HTTP: its CPU seconds (/proc) over N
+requests, HTTP parsing, a thread per connection and the after-commit work included. No
+Socket.IO client is connected: the fan-out to sockets is bench/fanout.py's part.
 """
 
 from __future__ import annotations
@@ -38,8 +42,11 @@ import io
 import os
 import pstats
 import secrets
+import socket
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -257,6 +264,67 @@ def _run(kind: str, board: Writes, floor: Writes, clients: dict, rounds: int) ->
     return board_times, floor_times
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has spent (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def over_http(workdir: Path, url: str, secret: str, headers: dict, ideas: list[int], n: int):
+    """The server process's CPU per write over HTTP, served as `python app.py` serves
+    (bench/serve.py: Werkzeug's threaded server), from a client in this process."""
+    import requests
+
+    env = dict(os.environ, BOARD_DATABASE_URL=url, BOARD_SECRET_KEY=secret)
+    env["BOARD_INSTANCE_PATH"] = str(workdir / "instance")
+    port = free_port()
+    command = [sys.executable, "-m", "bench.serve", "board", "--port", str(port)]
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        client = requests.Session()
+        client.headers.update(headers)
+        for _ in range(200):
+            try:
+                if client.get(f"{base}/me", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        writes = Writes(base, ideas[len(ideas) // 2 :])  # ideas the in-process run left alone
+        for kind in ("vote", "unvote", "idea", "comment"):
+            rounds = []
+            for count in (10, n):  # a warm-up, then the measured requests
+                before = process_cpu(server.pid)
+                for _ in range(count):
+                    if kind == "unvote":
+                        _http(client, writes.next("vote"))
+                    _http(client, writes.next(kind))
+                    if kind == "vote":
+                        _http(client, writes.next("unvote"))
+                rounds.append(process_cpu(server.pid) - before)
+            # A vote round also took its vote back (and an unvote round gave it first):
+            # both cost alike, so the pair's CPU is halved.
+            pair = 2 if kind in ("vote", "unvote") else 1
+            print(f"| {kind} | {rounds[1] / n / pair * 1000:.2f} |")
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+def _http(client, request_: tuple) -> None:
+    method, path, body, status = request_
+    response = client.request(method, path, json=body, timeout=30)
+    if response.status_code != status:
+        raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=1000, help="ideas on the board")
@@ -267,6 +335,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=60)
     parser.add_argument("--sort", default="cumulative", help="the profile's order (tottime…)")
     parser.add_argument("--show-sql", action="store_true", help="print each statement")
+    parser.add_argument(
+        "--http", action="store_true", help="also: the server's CPU per write over HTTP"
+    )
     parser.add_argument("--dump", default="", help="also write the profile to this file")
     args = parser.parse_args()
     from board import create_app
@@ -276,10 +347,9 @@ def main() -> None:
         workdir = Path(tmp)
         built = build(workdir / "board.sqlite3", args.size)
         add_followers(workdir / "board.sqlite3", COMMENTED_IDEA, args.followers)
+        secret = secrets.token_hex(32)
         settings = Settings(
-            instance_path=workdir / "instance",
-            database_url=built["url"],
-            secret_key=secrets.token_hex(32),
+            instance_path=workdir / "instance", database_url=built["url"], secret_key=secret
         )
         app = create_app(settings=settings)
         cookie, token = login(app)
@@ -339,6 +409,12 @@ def main() -> None:
                 f" | {statements} |"
             )
         app.extensions["board_db"].dispose()
+        if args.http:
+            print(
+                "\n| write | server process CPU ms per request over HTTP (Werkzeug, threaded) |"
+                "\n| --- | --- |"
+            )
+            over_http(workdir, built["url"], secret, headers, ideas, args.requests)
 
 
 if __name__ == "__main__":
