@@ -17,7 +17,10 @@ The writes, each measured on its own, taking turns with the floor's:
   (the vote of issue 14's fan-out benchmark: its delivery time is this request's time);
 - `idea`: `POST /api/v1/ideas` (a title and a short body, as bench/day.py sends);
 - `comment`: `POST /api/v1/ideas/<id>/comments` on the followed idea (its followers are
-  notified).
+  notified);
+- `frame`: the vote's `PUT` with the vote itself replaced by a constant answer: what every
+  logged-in write costs around its service (login check, session, CSRF, limiter, hooks),
+  against the floor answering the same JSON to a bare `PUT`.
 
 The floor is a bare Flask app on the same database doing what no write can do without:
 parse the JSON body, one INSERT (or DELETE) and COMMIT on a plain sqlite3 connection,
@@ -40,6 +43,7 @@ import statistics
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, jsonify, request
@@ -47,7 +51,7 @@ from sqlalchemy import event
 
 from bench.lists import USER_AGENT, build
 
-WRITES = ("vote", "unvote", "idea", "comment")
+WRITES = ("vote", "unvote", "idea", "comment", "frame")
 COMMENTED_IDEA = 1
 
 
@@ -116,6 +120,10 @@ def create_floor_app(path: Path) -> Flask:
         one_write("DELETE FROM votes WHERE idea_id = ? AND user_id = 0", (idea_id,))
         return jsonify({"idea_id": idea_id, "voted": False})
 
+    @app.put("/answer")
+    def answer():
+        return jsonify({"idea_id": 1, "votes": 1, "voted": True, "departments_supporting": 1})
+
     @app.post("/ideas")
     def idea():
         body = request.get_json()
@@ -146,7 +154,7 @@ class Writes:
     def __init__(self, prefix: str, ideas: list[int]):
         self.prefix = prefix
         self.ideas = ideas
-        self.n = {"vote": 0, "unvote": 0, "idea": 0, "comment": 0}
+        self.n = dict.fromkeys(WRITES, 0)
 
     def next(self, kind: str) -> tuple[str, str, dict | None, int]:
         """(method, path, JSON body, expected status)."""
@@ -156,6 +164,9 @@ class Writes:
             idea_id = self.ideas[n % len(self.ideas)]
             method = "PUT" if kind == "vote" else "DELETE"
             return method, f"{self.prefix}/ideas/{idea_id}/vote", None, 200
+        if kind == "frame":
+            path = f"{self.prefix}/ideas/{self.ideas[0]}/vote" if self.prefix else "/answer"
+            return "PUT", path, None, 200
         if kind == "idea":
             body = {"title": f"Idea {n}", "body": f"A short idea number {n}, as people write."}
             return "POST", f"{self.prefix}/ideas", body, 201
@@ -198,7 +209,34 @@ def statements_per_request(app, client, headers: dict, request_: tuple, show: bo
     return count
 
 
+@contextmanager
+def service_replaced(kind: str):
+    """`frame`: the vote's request with its service replaced by a constant answer (what
+    every logged-in write costs before it does anything), against a bare PUT's answer."""
+    if kind != "frame":
+        yield
+        return
+    from board import ideas
+
+    real = ideas.vote
+    ideas.vote = lambda _session, _actor, idea_id: {
+        "idea_id": idea_id,
+        "votes": 1,
+        "voted": True,
+        "departments_supporting": 1,
+    }
+    try:
+        yield
+    finally:
+        ideas.vote = real
+
+
 def run(kind: str, board: Writes, floor: Writes, clients: dict, rounds: int) -> tuple:
+    with service_replaced(kind):
+        return _run(kind, board, floor, clients, rounds)
+
+
+def _run(kind: str, board: Writes, floor: Writes, clients: dict, rounds: int) -> tuple:
     board_client, board_headers, floor_client = (
         clients["board"],
         clients["headers"],
@@ -289,9 +327,10 @@ def main() -> None:
             b, f = statistics.median(board_times), statistics.median(floor_times)
             if kind == "unvote":
                 send(clients["board"], headers, board.next("vote"))
-            statements = statements_per_request(
-                app, clients["board"], headers, board.next(kind), args.show_sql
-            )
+            with service_replaced(kind):
+                statements = statements_per_request(
+                    app, clients["board"], headers, board.next(kind), args.show_sql
+                )
             if kind == "vote":
                 send(clients["board"], headers, board.next("unvote"))
             print(
