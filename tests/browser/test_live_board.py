@@ -238,3 +238,35 @@ def test_a_busy_column_follows_tasks_it_does_not_show(person, open_page, api_as)
     expect(counts["claimed"]).to_have_text(str(before["claimed"]))
     expect(counts["open"]).to_have_text(str(before["open"] - 1))
     assert page.js_errors == []
+
+
+def test_a_task_given_back_from_further_down_reopens_its_idea(person, open_page, api_as):
+    """The claimed column shows its newest 20 of more; a task given back from below them,
+    the only one its idea had taken up, turns the idea open again on the board (the board
+    cannot see the idea's other tasks, so it asks the server once)."""
+    author = person("member", "Marketing")
+    idea = api_as(author).post_idea(unique("A podcast with the apprentices"))
+    old = api_as(author).create_task(unique("Book the studio"), idea_id=idea["id"])
+    holder = api_as(person("member", "IT"))
+    holder.claim(old["id"])
+    for n in range(5):  # 20 newer claimed tasks (the claim limit is 5 per person)
+        worker = api_as(person("member", "HR")) if n else None
+        for m in range(5 if n else 4):
+            task = api_as(author).create_task(unique(f"Newer claimed task {n}.{m}"))
+            (worker or holder).claim(task["id"])
+    page = open_page(author, "/?sort=new")
+    wait_until_live(page)
+    expect(page.locator("#tasks-claimed .task-card")).to_have_count(20)
+    expect(page.locator(CARD.format(old["id"]))).to_have_count(0)
+    status = idea_card(page, idea["id"]).locator("[data-field=status]")
+    expect(status).to_have_text("In progress")
+    claimed = page.locator("#tasks-claimed [data-field=count]")
+    before = int(claimed.inner_text())
+
+    holder.call("POST", f"tasks/{old['id']}/release", expect=200)
+    expect(claimed).to_have_text(str(before - 1))
+    expect(status).to_have_text("Open")
+    expect(idea_card(page, idea["id"]).locator("[data-field=progress]")).to_have_text(
+        "Tasks done: 0 / 1"
+    )
+    assert page.js_errors == []
