@@ -156,26 +156,33 @@ def list_tasks(
 _COLUMN_COUNTS = select(Task.status, func.count()).group_by(Task.status)
 
 
-def board_columns(
-    session: Session, viewer: User, per_column: int
-) -> tuple[dict[str, list[dict]], dict[str, int]]:
-    """The first `per_column` tasks of each status, newest first, and how many each status
-    has: two statements whatever the number of tasks (the board page's columns)."""
-    policy.require(viewer, "board.read")
-    newest = tuple(column.desc() for column in _NEWEST_FIRST)
-    firsts = union_all(
+_NEWEST = tuple(column.desc() for column in _NEWEST_FIRST)
+
+
+def _column_firsts(per_column: int):
+    """The ids of each status's newest `per_column` tasks, one `UNION ALL` of three
+    `LIMIT`ed selects; each reads its rows in order from ix_tasks_status_newest."""
+    return union_all(
         *(
             select(
                 select(Task.id)
                 .where(Task.status == status)
-                .order_by(*newest)
+                .order_by(*_NEWEST)
                 .limit(per_column)
                 .subquery()
             )
             for status in STATUSES
         )
     )
-    query = select(Task).where(Task.id.in_(firsts)).order_by(*newest)
+
+
+def board_columns(
+    session: Session, viewer: User, per_column: int
+) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """The first `per_column` tasks of each status, newest first, and how many each status
+    has: two statements whatever the number of tasks (the board page's columns)."""
+    policy.require(viewer, "board.read")
+    query = select(Task).where(Task.id.in_(_column_firsts(per_column))).order_by(*_NEWEST)
     columns: dict[str, list[dict]] = {status: [] for status in STATUSES}
     for task in session.scalars(query).unique():
         columns[task.status].append(task_dict(task))

@@ -24,6 +24,8 @@ class Task(Base):
             name="claimant_matches_status",
         ),
         Index("ix_tasks_newest", "created_at", "id"),
+        # The board's columns: the newest tasks of one status (tasks.board_columns).
+        Index("ix_tasks_status_newest", "status", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

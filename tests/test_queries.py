@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from board import ideas, tallies
+from board import ideas, tallies, tasks
 from models import Comment, Idea, IdeaTag, Task, User, Vote
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
 
@@ -183,6 +183,21 @@ def test_the_tag_filter_jumps_from_tag_to_tag_in_the_index(app, board_people):
             plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")]
             assert not [step for step in plan if step.startswith("SCAN idea_tags")], plan
             assert any("USING COVERING INDEX ix_idea_tags_tag (tag>?)" in step for step in plan)
+
+
+def test_each_task_column_reads_its_newest_tasks_in_order_from_an_index(app, board_people):
+    """A column's newest 20 come from ix_tasks_status_newest in order: the database reads
+    20 index entries, not every task of the status to sort them."""
+    fill(app, 30, board_people)
+    with app.extensions["board_db"].Session() as session:
+        connection = session.connection()
+        statement = tasks._column_firsts(20).compile(
+            dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+        )
+        plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")]
+    searches = [step for step in plan if "ix_tasks_status_newest (status=?)" in step]
+    assert len(searches) == 3, plan
+    assert not [step for step in plan if "TEMP B-TREE" in step or step.startswith("SCAN tasks")]
 
 
 @BOTH_DATABASES
