@@ -97,13 +97,33 @@ def handle_http_exception(error: HTTPException):
 
 DATABASE_RETRY_AFTER_SECONDS = 5
 OUTAGE_LOG_INTERVAL_SECONDS = 60
-_last_outage_log = 0.0
+_last_logged: dict[str, float] = {}
+
+
+def _retry_later(kind: str, note: str, error: Exception, message: str):
+    """A 503 that says to retry (the error envelope with Retry-After), with `note` logged
+    once a minute at most per `kind` rather than once per request."""
+    now = time.monotonic()
+    if now - _last_logged.get(kind, float("-inf")) >= OUTAGE_LOG_INTERVAL_SECONDS:
+        _last_logged[kind] = now
+        log.error(
+            "%s (next note in %s s): %s",
+            note,
+            OUTAGE_LOG_INTERVAL_SECONDS,
+            str(error).splitlines()[0] if str(error) else type(error).__name__,
+        )
+    return render_error(
+        503,
+        "service_unavailable",
+        message,
+        None,
+        {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
 
 
 def handle_database_unavailable(error: Exception):
     """The database cannot be reached (restarting, network, pool exhausted): a clean 503
     that says to retry, logged once a minute at most rather than once per request."""
-    global _last_outage_log
     session = g.get("db_session")
     if session is not None:
         # a failed flush leaves the session unusable until rolled back; the connection
@@ -116,47 +136,25 @@ def handle_database_unavailable(error: Exception):
         from flask import current_app
 
         g._login_user = current_app.login_manager.anonymous_user()
-    now = time.monotonic()
-    if now - _last_outage_log >= OUTAGE_LOG_INTERVAL_SECONDS:
-        _last_outage_log = now
-        log.error(
-            "database unavailable (answering 503 until it is back; next note in %s s): %s",
-            OUTAGE_LOG_INTERVAL_SECONDS,
-            str(error).splitlines()[0] if str(error) else type(error).__name__,
-        )
-    return render_error(
-        503,
-        "service_unavailable",
+    return _retry_later(
+        "outage",
+        "database unavailable (answering 503 until it is back)",
+        error,
         _("The board cannot reach its database right now. Please try again in a moment."),
-        None,
-        {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
     )
 
 
-_last_overload_log = 0.0
-
-
 def handle_overloaded(error: WriteTurnTimeout):
-    """More writes queued than the embedded database can do within its bound (the SQLite
-    write queue, board/db.py): a quick 503 that says to retry, nothing written, logged once
-    a minute at most. The refusal comes before the write transaction begins, so there is
-    nothing to roll back (which would expire the person loaded by the login check, and
-    loading them again would queue once more)."""
-    global _last_overload_log
-    now = time.monotonic()
-    if now - _last_overload_log >= OUTAGE_LOG_INTERVAL_SECONDS:
-        _last_overload_log = now
-        log.error(
-            "overloaded: writes answered 503 (next note in %s s): %s",
-            OUTAGE_LOG_INTERVAL_SECONDS,
-            error,
-        )
-    return render_error(
-        503,
-        "service_unavailable",
+    """More writes queued than the database can take within the write queue's bound
+    (board/db.py): a quick 503 that says to retry, nothing written. The refusal comes
+    before the write transaction begins, so there is nothing to roll back (which would
+    expire the person loaded by the login check, and loading them again would queue once
+    more)."""
+    return _retry_later(
+        "overload",
+        "overloaded: writes answered 503",
+        error,
         _("The board is too busy to save this right now. Please try again in a moment."),
-        None,
-        {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
     )
 
 
