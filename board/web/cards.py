@@ -6,18 +6,30 @@ one macro (`idea_card` in templates/partials/cards.html) that prints the strings
 here: the words of the page once per request, each card's sentences (with their numbers and
 titles put in and escaped as a template's `_()` does) once per card. The markup stays in
 the template, the same as before, byte for byte; static/js/render.js fills the same card.
+Task cards (`task_card`) likewise: `task_card_facts` prepares their idea, plan and claim
+lines and says which controls they show (the policy asked once per card).
 """
 
 from __future__ import annotations
 
 from flask import g
+from flask_login import current_user
 from jinja2.utils import url_quote
 from markupsafe import Markup, escape
 
-from board import clock, moderation
+from board import clock, moderation, policy
 from board.i18n import _catalog, get_locale, gettext, pgettext
+from board.tasks import channel_label
 from board.web import web
-from board.web.common import ago_at, dept_class, excerpt, when_formats, when_in
+from board.web.common import (
+    ago_at,
+    as_target,
+    dept_class,
+    excerpt,
+    plan_day,
+    when_formats,
+    when_in,
+)
 
 
 @web.app_template_global("idea_card_words")
@@ -58,6 +70,7 @@ def idea_card_words() -> dict:
         "done_by": gettext("Done by %(person)s"),
         "you_after_by": pgettext("after by", "you"),
         "idea_number": gettext("Idea #%(id)s"),
+        "help_wanted": gettext("Help wanted"),
     }
     words = {key: Markup(text) for key, text in words.items()}
     words["status"] = {
@@ -183,8 +196,103 @@ def idea_card_facts(
 def card_time(value, words: dict) -> Markup:
     """What the `time_ago` macro prints, with the reader's locale, zone and patterns found
     once per page (`idea_card_words`), not once per card: task cards show one each."""
-    return Markup('<time datetime="%s" title="%s" data-field="time">%s</time>') % (
-        value,
-        when_in(value, words["when_formats"]),
-        ago_at(value, words["now"], words["locale"]),
+    return Markup(
+        f'<time datetime="{escape(value)}" title="{escape(when_in(value, words["when_formats"]))}"'
+        f' data-field="time">{escape(ago_at(value, words["now"], words["locale"]))}</time>'
     )
+
+
+def _person(user: dict, reader_id, you: str) -> Markup:
+    """What the `person` macro prints for `user` (`you` for the reader)."""
+    is_you = reader_id == user["id"]
+    department = user["department"]
+    return Markup(
+        f'<span class="person{" is-you" if is_you else ""}"><span class="dept-dot'
+        f' {escape(dept_class(department))}" aria-hidden="true"></span><bdi data-field="name">'
+        f'{escape(you if is_you else user["display_name"])}</bdi> <span class="person-handle"'
+        f' data-field="handle"{" hidden" if is_you or not user.get("name_shared") else ""}>'
+        f'@{escape(user.get("handle") or "")}</span> <bdi class="person-dept"'
+        f' data-field="department">{escape(department["name"])}</bdi></span>'
+    )
+
+
+class TaskCard:
+    """The strings one task card prints (templates/partials/cards.html, `task_card`)."""
+
+    __slots__ = (
+        "id", "status", "mine", "created", "claimed_by", "idea_ref", "title", "show_idea",
+        "idea_line", "plan_hidden", "plan", "claim", "may_claim", "may_complete", "may_reopen",
+    )  # fmt: skip
+
+
+@web.app_template_global("task_card_facts")
+def task_card_facts(
+    task: dict, idea_titles: dict, template: bool, show_idea: bool, may_claim: bool, words: dict
+) -> TaskCard:
+    """One task card's strings, from a task as the API serializes it (or the page's blank
+    one); `words` from `idea_card_words`. `template`: the <template> for live cards, with
+    every control the reader's role allows (render.js keeps the ones that fit)."""
+    card = TaskCard()
+    get = task.get
+    card.id = task["id"]
+    card.status = status = task["status"]
+    user = current_user._get_current_object()
+    reader_id = getattr(user, "id", None)
+    claimant = task["claimed_by"]
+    card.mine = bool(claimant) and claimant["id"] == reader_id
+    card.created = task["created_at"]
+    card.claimed_by = claimant["id"] if claimant else ""
+    idea_id = task["idea_id"]
+    card.idea_ref = idea_id or ""
+    card.title = task["title"]
+    card.show_idea = show_idea
+    card.idea_line = ""
+    if show_idea and idea_id:
+        title = (
+            idea_titles[idea_id]
+            if idea_id in idea_titles
+            else words["idea_number"] % {"id": idea_id}
+        )
+        card.idea_line = Markup('<span aria-hidden="true">↳ </span><a href="/ideas/%s">%s</a>') % (
+            idea_id,
+            title,
+        )
+    # the plan line (task_plan_line)
+    publish_on, channels, help_wanted = get("publish_on"), get("channels"), get("help_wanted")
+    card.plan_hidden = not (publish_on or channels or help_wanted)
+    plan = Markup("")
+    if help_wanted:
+        plan += Markup('<span class="pill pill-help">%s</span> ') % words["help_wanted"]
+    if publish_on:
+        plan += Markup('<time class="plan-day" datetime="%s">%s</time> ') % (
+            publish_on,
+            plan_day(publish_on, "MMMEd"),
+        )
+    plan += Markup('<span class="channels" data-field="channels">%s</span>') % Markup("").join(
+        Markup('<span class="channel channel-%s">%s</span>') % (name, channel_label(name))
+        for name in channels or ()
+    )
+    card.plan = plan
+    # the claim line (task_claim_line)
+    if status == "claimed":
+        card.claim = (
+            words["claimed_by"] % {"person": _person(claimant, reader_id, words["you_after_by"])}
+            + Markup(" · ")
+            + card_time(task["claimed_at"], words)
+        )
+    elif status == "done":
+        card.claim = (
+            words["done_by"] % {"person": _person(claimant, reader_id, words["you_after_by"])}
+            + Markup(" · ")
+            + card_time(task["completed_at"], words)
+        )
+    else:
+        card.claim = words["free_to_claim"]
+    # the controls (task_actions): the policy decides, per card
+    target = as_target({"claimed_by": {"id": reader_id}} if template else task)
+    card.may_claim = (template or status == "open") and may_claim
+    card.may_complete = (template or status == "claimed") and policy.can(
+        user, "task.complete", target
+    )
+    card.may_reopen = (template or status == "done") and policy.can(user, "task.reopen", target)
+    return card
