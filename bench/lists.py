@@ -197,16 +197,25 @@ def _task_rows(rng: random.Random, ideas: int, start: datetime, span: float) -> 
 def session_cookie(url: str, workdir: Path, secret: str) -> str:
     """The session cookie a browser holds after logging in as person 1 and seeing a page
     (no argon2 in the measurement), for a client at 127.0.0.1 sending `USER_AGENT`."""
+    from board import create_app
+    from board.settings import Settings
+
+    settings = Settings(instance_path=workdir / "instance", database_url=url, secret_key=secret)
+    app = create_app(settings=settings)
+    cookie, _token = login(app)
+    app.extensions["board_db"].dispose()
+    return cookie
+
+
+def login(app) -> tuple[str, str]:
+    """The session cookie and CSRF token a browser holds after logging in to `app` as
+    person 1 and seeing a page, for a client at 127.0.0.1 sending `USER_AGENT`."""
     from flask import session as cookie_session
     from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
-    from board import create_app
-    from board.settings import Settings
     from models import User
 
-    settings = Settings(instance_path=workdir / "instance", database_url=url, secret_key=secret)
-    app = create_app(settings=settings)
     with app.extensions["board_db"].Session() as session:
         person = session.get(User, 1)
         serializer = app.session_interface.get_signing_serializer(app)
@@ -215,10 +224,9 @@ def session_cookie(url: str, workdir: Path, secret: str) -> str:
         ):
             login_user(person)
             cookie_session["board_sid"] = secrets.token_urlsafe(16)
-            generate_csrf()  # as after the first page: a browser keeps the session's token
+            token = generate_csrf()  # as after the first page: a browser keeps it
             cookie = serializer.dumps(dict(cookie_session))
-    app.extensions["board_db"].dispose()
-    return f"{app.config['SESSION_COOKIE_NAME']}={cookie}"
+    return f"{app.config['SESSION_COOKIE_NAME']}={cookie}", token
 
 
 @contextmanager

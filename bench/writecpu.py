@@ -56,32 +56,10 @@ from pathlib import Path
 from flask import Flask, jsonify, request
 from sqlalchemy import event
 
-from bench.lists import USER_AGENT, build
+from bench.lists import USER_AGENT, build, login
 
 WRITES = ("vote", "unvote", "idea", "comment", "frame")
 COMMENTED_IDEA = 1
-
-
-def login(app: Flask) -> tuple[str, str]:
-    """The session cookie and CSRF token a browser holds after logging in as person 1 and
-    seeing a page (no argon2 in the measurement)."""
-    from flask import session as cookie_session
-    from flask_login import login_user
-    from flask_wtf.csrf import generate_csrf
-
-    from models import User
-
-    with app.extensions["board_db"].Session() as session:
-        person = session.get(User, 1)
-        serializer = app.session_interface.get_signing_serializer(app)
-        with app.test_request_context(
-            headers={"User-Agent": USER_AGENT}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
-        ):
-            login_user(person)
-            cookie_session["board_sid"] = secrets.token_urlsafe(16)
-            token = generate_csrf()
-            cookie = serializer.dumps(dict(cookie_session))
-    return f"{app.config['SESSION_COOKIE_NAME']}={cookie}", token
 
 
 def add_followers(path: Path, idea_id: int, followers: int) -> None:

@@ -7,6 +7,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     bindparam,
@@ -297,13 +298,7 @@ def _serialize_rows(
     published = _publications_of(session, sorted(facts.published)) if facts.published else {}
     pictures = images.images_of_ideas(session, sorted(facts.pictured)) if facts.pictured else {}
     authors = authors_of_rows(session, [(row[7], *row[16:]) for row in rows])
-    tags_of, statuses_of, voted, following = (
-        facts.tags,
-        facts.statuses,
-        facts.voted,
-        facts.following,
-    )
-    iso = clock.iso
+    following = facts.following
     shown = []
     for row, author in zip(rows, authors, strict=True):
         (
@@ -325,34 +320,26 @@ def _serialize_rows(
             _hidden_reason,
             *_author_columns,
         ) = row
-        hidden = prompt_id in hidden_prompts
-        statuses = statuses_of.get(idea_id)
-        publications = published.get(idea_id, [])
-        tags = tags_of.get(idea_id)
-        data = {
-            "id": idea_id,
-            "title": title,
-            "body": body,
-            "body_html": body_html,
-            "tags": sorted(tags) if tags else [],
-            "author": author,
-            "votes": None if hidden else vote_count,
-            "voted": idea_id in voted,
-            "departments_supporting": None if hidden else departments_supporting,
-            "status": _idea_status(statuses or (), bool(publications), marked_done_at is not None),
-            "tasks_total": len(statuses) if statuses else 0,
-            "tasks_done": statuses.count("done") if statuses else 0,
-            "publications": publications,
-            "marked_done": marked_done_at is not None,
-            "prompt_id": prompt_id,
-            "created_at": iso(created_at),
-            "updated_at": iso(updated_at),
-            "withdrawn": withdrawn_at is not None,
-            "withdrawn_at": iso(withdrawn_at) if withdrawn_at is not None else None,
-            "hidden": hidden_dict(row) if hidden_at is not None else None,
-            "images": pictures.get(idea_id, []),
-            "following": idea_id in following,
-        }
+        data = _shown_idea(
+            idea_id=idea_id,
+            title=title,
+            body=body,
+            body_html=body_html,
+            votes=vote_count,
+            departments=departments_supporting,
+            prompt_id=prompt_id,
+            created_at=created_at,
+            updated_at=updated_at,
+            marked_done_at=marked_done_at,
+            withdrawn_at=withdrawn_at,
+            hidden_source=row if hidden_at is not None else None,
+            author=author,
+            hidden=prompt_id in hidden_prompts,
+            facts=facts,
+            published=published,
+        )
+        data["images"] = pictures.get(idea_id, [])
+        data["following"] = idea_id in following
         if hidden_at is not None and not policy.sees_hidden_content(viewer, author_id):
             data = redact_idea(data)
         shown.append(data)
@@ -399,33 +386,73 @@ def _serialize(
 
 
 def _idea_dict(idea, author: dict, hidden: bool, facts: _PageFacts, published: dict) -> dict:
-    idea_id = idea.id
+    return _shown_idea(
+        idea_id=idea.id,
+        title=idea.title,
+        body=idea.body,
+        body_html=idea.body_html,
+        votes=idea.vote_count,
+        departments=idea.departments_supporting,
+        prompt_id=idea.prompt_id,
+        created_at=idea.created_at,
+        updated_at=idea.updated_at,
+        marked_done_at=idea.marked_done_at,
+        withdrawn_at=idea.withdrawn_at,
+        hidden_source=idea if idea.hidden_at is not None else None,
+        author=author,
+        hidden=hidden,
+        facts=facts,
+        published=published,
+    )
+
+
+def _shown_idea(
+    *,
+    idea_id: int,
+    title: str,
+    body: str,
+    body_html: str,
+    votes: int,
+    departments: int,
+    prompt_id: int | None,
+    created_at: datetime,
+    updated_at: datetime,
+    marked_done_at: datetime | None,
+    withdrawn_at: datetime | None,
+    hidden_source: Any,
+    author: dict,
+    hidden: bool,
+    facts: _PageFacts,
+    published: dict,
+) -> dict:
+    """One idea as the API shows it, from its values (an ORM object's or a list row's):
+    `hidden` means its challenge hides tallies now; `hidden_source` is what `hidden_dict`
+    reads when a moderator hid it (else None)."""
     statuses = facts.statuses.get(idea_id)
-    marked_done = idea.marked_done_at is not None
     publications = published.get(idea_id, [])
     tags = facts.tags.get(idea_id)
-    withdrawn_at = idea.withdrawn_at
+    iso = clock.iso
     return {
         "id": idea_id,
-        "title": idea.title,
-        "body": idea.body,
-        "body_html": idea.body_html,
+        "title": title,
+        "body": body,
+        "body_html": body_html,
         "tags": sorted(tags) if tags else [],
         "author": author,
-        "votes": None if hidden else idea.vote_count,
+        "votes": None if hidden else votes,
         "voted": idea_id in facts.voted,
-        "departments_supporting": None if hidden else idea.departments_supporting,
-        "status": _idea_status(statuses or (), bool(publications), marked_done),
+        "departments_supporting": None if hidden else departments,
+        "status": _idea_status(statuses or (), bool(publications), marked_done_at is not None),
         "tasks_total": len(statuses) if statuses else 0,
         "tasks_done": statuses.count("done") if statuses else 0,
         "publications": publications,
-        "marked_done": marked_done,
-        "prompt_id": idea.prompt_id,
-        "created_at": clock.iso(idea.created_at),
-        "updated_at": clock.iso(idea.updated_at),
+        "marked_done": marked_done_at is not None,
+        "prompt_id": prompt_id,
+        "created_at": iso(created_at),
+        "updated_at": iso(updated_at),
         "withdrawn": withdrawn_at is not None,
-        "withdrawn_at": clock.iso(withdrawn_at) if withdrawn_at is not None else None,
-        "hidden": hidden_dict(idea) if idea.hidden_at is not None else None,
+        "withdrawn_at": iso(withdrawn_at) if withdrawn_at is not None else None,
+        "hidden": hidden_dict(hidden_source) if hidden_source is not None else None,
     }
 
 
