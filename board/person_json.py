@@ -160,6 +160,36 @@ def authors_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
     return authors
 
 
+def users_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
+    """The "user" shape (a task's claimant) for each of a listing's (user id, email, name,
+    handle, role, department id, department name): `person_dict(user, "user")` without an
+    ORM object per person; the shared names and the mask looked up once for the page."""
+    shared: set[str] | None = None
+    mask = current_mask()
+    former = FORMER_MEMBER
+    users = []
+    for user_id, email, name, handle, role, department_id, department in rows:
+        if name and name != former:
+            if shared is None:
+                shared = shared_names(session)
+            is_shared = name.lower() in shared
+        else:
+            is_shared = False
+        shown = {
+            "id": user_id,
+            "email": email,
+            "display_name": gettext(former) if name == former else name,
+            "handle": handle,
+            "name_shared": is_shared,
+            "role": role,
+            "department": {"id": department_id, "name": department},
+        }
+        if mask is not None and user_id != mask.viewer_id:
+            shown = mask.person(shown)
+        users.append(shown)
+    return users
+
+
 def _value(user: User | Any, field: str):
     if field == "department":
         return department_dict(user.department)
