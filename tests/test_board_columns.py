@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from models import Task
+from board import tasks
+from models import Task, User
 from tests.conftest import JsonClient, make_user
 
 
@@ -123,3 +124,24 @@ def test_my_tasks_shows_the_newest_of_what_grows_and_links_to_all_of_it(app):
 def column_of(html: str, section_id: str) -> str:
     start = html.index(f'id="{section_id}"')
     return html[start : html.index("</section>", start)]
+
+
+def test_the_board_tells_of_each_task_what_the_api_tells(app):
+    """The columns read their tasks as plain rows; each task, its claimant and its creator
+    read the same as the API's answer for that task."""
+    maker = make_user(app, "mara", "member")
+    worker = make_user(app, "ivan", "member", "IT")
+    namesake = make_user(app, "ivan2", "member")
+    with app.extensions["board_db"].Session() as session:
+        session.get(User, namesake.id).display_name = "Ivan"  # the name is shared: handles show
+        session.commit()
+    add_tasks(app, maker, worker, {"open": 2, "claimed": 2, "done": 2})
+    client = JsonClient(app.test_client()).login(maker.email)
+    with app.test_request_context("/"), app.extensions["board_db"].Session() as session:
+        columns, _ = tasks.board_columns(session, session.get(User, maker.id), 20)
+    shown = [task for status in tasks.STATUSES for task in columns[status]]
+    assert len(shown) == 6
+    for task in shown:
+        answer = client.get(f"tasks/{task['id']}").get_json()
+        assert task == answer, task["id"]
+    assert any(task["claimed_by"] and task["claimed_by"]["name_shared"] for task in shown)
