@@ -346,7 +346,24 @@ def close_request_session(_exc=None) -> None:
 
 
 def db_for_request() -> Session:
-    """The request's session: deferred (read-only) for GET, BEGIN IMMEDIATE otherwise."""
-    from flask import request
+    """The request's session: deferred (read-only) for GET, a writer's otherwise, and for
+    the few GET views marked `writes_on_get`."""
+    from flask import current_app, request
 
-    return request_session(read_only=request.method in ("GET", "HEAD", "OPTIONS"))
+    read_only = request.method in ("GET", "HEAD", "OPTIONS") and not getattr(
+        current_app.view_functions.get(request.endpoint), _WRITES_ON_GET, False
+    )
+    return request_session(read_only=read_only)
+
+
+_WRITES_ON_GET = "board_writes_on_get"
+
+
+def writes_on_get(view: Callable) -> Callable:
+    """Mark a GET view that writes (the end of a company login, where the provider sends the
+    browser back with a GET): its request gets a writer's session, which takes its turn in
+    the write queue. A read session that wrote instead would begin deferred and, on SQLite,
+    fail at once with "database is locked" whenever another writer committed after its
+    first read."""
+    setattr(view, _WRITES_ON_GET, True)
+    return view

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,6 +19,7 @@ import requests
 from sqlalchemy import select
 
 from board import create_app
+from board import oidc as oidc_service
 from board import people as people_service
 from board.settings import Settings, SettingsError
 from models import Department, User, UserIdentity
@@ -108,6 +110,41 @@ def test_first_login_creates_a_member_with_the_department_from_the_claim(board, 
         "auth/login", json={"email": "anna@example.com", "password": "!company-login"}
     )
     assert refused.status_code == 401
+
+
+def test_the_return_from_the_provider_writes_in_its_turn_while_others_write(
+    board, provider, monkeypatch
+):
+    """The provider sends the browser back with a GET that creates the account and its
+    login: it writes as a writer does (its turn in the write queue), not as a read that
+    then writes, which on SQLite fails at once ("database is locked", a 503 page) when
+    someone else committed after its first read."""
+    anna(provider)
+    database = board.extensions["board_db"]
+    real_sign_in = oidc_service.sign_in
+    writers: list[threading.Thread] = []
+
+    def write_meanwhile() -> None:
+        with database.Session() as other:
+            other.add(Department(name="Events"))
+            other.commit()
+
+    def sign_in_while_someone_writes(session, settings, claims):
+        session.execute(select(Department.id)).all()  # the callback has read something
+        writer = threading.Thread(target=write_meanwhile)
+        writers.append(writer)
+        writer.start()
+        writer.join(0.5)  # a read-only callback lets it commit now; a writer's makes it wait
+        return real_sign_in(session, settings, claims)
+
+    monkeypatch.setattr(oidc_service, "sign_in", sign_in_while_someone_writes)
+    answer = company_login(board.test_client(), "anna-sub")
+    for writer in writers:
+        writer.join(30)
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
+    assert user_by_email(board, "anna@example.com") is not None
+    with database.Session() as session:
+        assert session.scalar(select(Department).where(Department.name == "Events"))
 
 
 def test_the_next_login_finds_the_account_by_subject_not_by_email(board, provider):

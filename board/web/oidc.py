@@ -21,7 +21,7 @@ from flask import Flask, abort, current_app, flash, redirect, render_template, r
 from flask import session as cookie_session
 
 from board import clock, oidc
-from board.db import db_for_request
+from board.db import db_for_request, writes_on_get
 from board.errors import BoardError
 from board.i18n import N_, _, current_language
 from board.security import start_session
@@ -151,6 +151,7 @@ def oidc_login():
 
 
 @web.get("/auth/oidc/callback")
+@writes_on_get
 def oidc_callback():
     client = _client()
     target = safe_next(cookie_session.get(_NEXT))
