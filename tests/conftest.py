@@ -14,7 +14,8 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.util import LRUCache
 from websocket import STATUS_NORMAL, WebSocket
 from werkzeug.routing.rules import Rule
@@ -302,6 +303,23 @@ def db(app):
 def real_clock():
     yield
     clock.set_clock(None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def reads_never_write():
+    """A read session (a GET's) that writes begins deferred and, on SQLite, fails at once
+    ("database is locked") whenever another writer committed after its first read. Any such
+    write fails the test that makes it: a GET view that writes is marked `writes_on_get`."""
+
+    def refuse(conn, cursor, statement, parameters, context, executemany):
+        if conn.get_execution_options().get("board_read_only") and statement.lstrip()[
+            :6
+        ].upper() in ("INSERT", "UPDATE", "DELETE"):
+            raise AssertionError(f"a read session wrote (mark its view writes_on_get): {statement}")
+
+    sa_event.listen(Engine, "before_cursor_execute", refuse)
+    yield
+    sa_event.remove(Engine, "before_cursor_execute", refuse)
 
 
 @pytest.fixture(autouse=True, scope="session")

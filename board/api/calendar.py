@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from board import calendar
 from board.api import api, db, me, ok
+from board.db import writes_on_get
 from board.requests import ics_url, no_body, query_date, query_int, query_text
 
 
@@ -25,6 +26,7 @@ def calendar_items():
 
 
 @api.get("/calendar/token")
+@writes_on_get
 def get_calendar_token():
     """The caller's private iCalendar URL, made on first use."""
     return ok(_token_answer(calendar.calendar_token(db(), me())))
