@@ -6,7 +6,7 @@ BEGIN IMMEDIATE: pysqlite's deferred BEGIN would turn a read-then-write into an 
 uses `read_engine`, whose transactions stay deferred so readers never queue behind writers.
 
 Nobody waits for a turn while holding something others wait for (found by the day of
-load, docs/reliability.md): a writer (SQLite or PostgreSQL) takes its turn in the write queue *before* it
+load, docs/reliability.md): a SQLite writer takes its turn in the write queue *before* it
 takes a pooled connection, a write request checks its login in a short read transaction
 before its write transaction begins, and the server's own checks (the publisher's
 session check) use a connection of their own, never the request pool.
@@ -43,7 +43,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # PostgreSQL down or unreachable: a request gets its 503 after these, never hangs.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3  # a new connection (psycopg's connect_timeout)
 POOL_TIMEOUT_SECONDS = 10  # waiting for a free pooled connection
-# A writer waits this long for its turn in the write queue at most, then its request
+# A SQLite writer waits this long for its turn in the write queue at most, then its request
 # gets the same 503 with Retry-After as a PostgreSQL request whose pooled connection did not
 # come (WriteTurnTimeout): under sustained overload an answer in seconds, not a wait of a
 # minute (the busy timeout, then SQLite's lock) that ends in the same refusal or a client's
@@ -52,7 +52,7 @@ WRITE_TURN_WAIT_SECONDS = 10
 
 
 class WriteTurnTimeout(PoolTimeout):
-    """A writer's turn did not come within WRITE_TURN_WAIT_SECONDS: the board has
+    """A SQLite writer's turn did not come within WRITE_TURN_WAIT_SECONDS: the board has
     more writes queued than it can do in that time. Nothing was written; try again."""
 
 
@@ -77,14 +77,11 @@ def make_engine(url: str, **kwargs) -> Engine:
     connect_args = kwargs.pop("connect_args", {})
     if make_url(url).get_backend_name() == "postgresql":
         connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_SECONDS)
-    engine = create_engine(url, connect_args=connect_args, **kwargs)
-    if engine.dialect.name == "postgresql":
-        _queue_writers(engine, explicit_begin=False)
-    return engine
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 class WriteQueue:
-    """A first-come, first-served turn for this process's writers (per engine).
+    """A first-come, first-served turn for this process's SQLite writers.
 
     SQLite has one write lock and its busy handler polls for it with growing sleeps, so
     under load some writers keep losing: measured with 32 writers on a busy machine, one
@@ -94,8 +91,7 @@ class WriteQueue:
     A writer whose turn does not come within WRITE_TURN_WAIT_SECONDS gives its ticket up
     and raises WriteTurnTimeout (a 503 with Retry-After) before it has a connection or
     has written anything. (Before, it went ahead to SQLite's lock after the 30 s busy
-    timeout, competing with the queue, and waited up to 30 s more.) PostgreSQL's writers
-    queue too (`_queue_writers`).
+    timeout, competing with the queue, and waited up to 30 s more.)
     """
 
     def __init__(self):
@@ -167,16 +163,18 @@ class WriteQueue:
             woken.set()
 
 
-_TURN_TIMEOUT_MESSAGE = "no turn in the write queue within {} s (overloaded)"
+_TURN_TIMEOUT_MESSAGE = "no turn in the SQLite write queue within {} s (overloaded)"
 _write_queues: weakref.WeakKeyDictionary[Engine, WriteQueue] = weakref.WeakKeyDictionary()
 
 
 def write_queue_of(engine: Engine) -> WriteQueue | None:
-    """The write queue of an engine made by make_engine (None for any other engine)."""
+    """The write queue of a SQLite engine made by make_engine (None for PostgreSQL)."""
     return _write_queues.get(engine)
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    queue = WriteQueue()
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the driver, issue BEGIN (the documented pysqlite recipe).
@@ -188,38 +186,21 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    _queue_writers(engine, explicit_begin=True)
-
-
-def _queue_writers(engine: Engine, explicit_begin: bool) -> None:
-    """Write transactions of this engine take turns in a WriteQueue, read-only ones never.
-
-    SQLite: the turn comes before BEGIN IMMEDIATE, so SQLite's one write lock is almost
-    always free. PostgreSQL: every event writer waits for the advisory lock that orders
-    the event log (board/events.py), from its first event to its COMMIT; writers that
-    waited there in parallel each held a pooled connection, so under load the pool ran
-    dry and even login checks waited for a connection until they ended in 503
-    (docs/reliability.md). Queued, the process's writers wait without a connection and
-    one at a time meets the other processes' at the lock. `explicit_begin`: the hook
-    issues BEGIN itself (SQLite's driver is told not to)."""
-    queue = WriteQueue()
     _write_queues[engine] = queue
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         if connection.get_execution_options().get("board_read_only"):
-            if explicit_begin:
-                connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN")
             return
         if queue.adopt_turn() is None and not queue.acquire(WRITE_TURN_WAIT_SECONDS):
             raise WriteTurnTimeout(_TURN_TIMEOUT_MESSAGE.format(WRITE_TURN_WAIT_SECONDS))
         connection.info["board_write_turn"] = True
-        if explicit_begin:
-            try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            except Exception:
-                end_turn(connection)
-                raise
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            end_turn(connection)
+            raise
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
@@ -266,7 +247,7 @@ class Database:
 
 
 def _take_turns_before_connecting(factory: sessionmaker, queue: WriteQueue) -> None:
-    """A write session waits for its turn when its transaction starts, before
+    """A SQLite write session waits for its turn when its transaction starts, before
     the pool hands it a connection (WriteQueue.take_turn); a session marked with
     `reads_first` starts with a deferred read transaction instead."""
 
@@ -287,13 +268,13 @@ _READ_FIRST = "board_reads_first"
 def reads_first(session: Session, lookup: Callable[[Session], T]) -> T:
     """Run `lookup` (reads only) before a write request's write transaction begins.
 
-    A write session takes its turn in the write queue as its transaction begins and holds
-    it until it commits (on SQLite with the one write lock of BEGIN IMMEDIATE); the login
-    check at the start of every write request (ended session, the person) would hold it
-    through the whole request. Here the lookup runs in a read transaction that ends at once
-    (committed: the objects it loaded stay loaded and in the session), and the write
-    transaction begins with the first statement after it. Elsewhere (a reader, a
-    transaction already open) the lookup simply runs."""
+    On SQLite a write session starts BEGIN IMMEDIATE at its first statement and holds the
+    one write lock until it commits; the login check at the start of every write request
+    (ended session, the person) would hold it through the whole request. Here the lookup
+    runs in a deferred read transaction that ends at once (committed: the objects it loaded
+    stay loaded and in the session), and the write transaction begins with the first
+    statement after it. Elsewhere (a reader, PostgreSQL, a transaction already open) the
+    lookup simply runs."""
     if (
         session.in_transaction()
         or write_queue_of(session.get_bind()) is None

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from board import events, tasks
-from board.db import Database
 from models import Event, Task, User, Vote
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
 
@@ -233,8 +232,6 @@ def test_a_reader_following_the_event_log_misses_nothing(app, member):
 
 
 # ---- the PostgreSQL locks, one at a time ---------------------------------------------------
-# A process's writers take turns before they reach the database (board/db.py's write queue),
-# so the second writer here is another process's: a Database of its own.
 
 
 def wait_until_blocked(app, timeout: float = 60) -> None:
@@ -244,7 +241,7 @@ def wait_until_blocked(app, timeout: float = 60) -> None:
         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
         "AND datname = current_database() AND pid <> pg_backend_pid()"
     )
-    with app.extensions["board_db"].read_engine.connect() as connection:
+    with app.extensions["board_db"].engine.connect() as connection:
         while time.monotonic() < deadline:
             if connection.execute(query).scalar():
                 return
@@ -263,10 +260,8 @@ def test_postgres_event_writers_queue_in_commit_order(app, member):
     earlier = events.record(first, "task.created", first.get(User, actor_id), {"task": {}})
     later: dict = {}
 
-    other = Database(database.url)
-
     def second_writer() -> None:
-        with other.Session() as session:
+        with database.Session() as session:
             later.update(
                 events.record(session, "task.created", session.get(User, actor_id), {"task": {}})
             )
@@ -281,7 +276,6 @@ def test_postgres_event_writers_queue_in_commit_order(app, member):
         first.commit()
         first.close()
         thread.join(timeout=60)
-        other.dispose()
     assert later["seq"] > earlier["seq"]
 
 
@@ -301,10 +295,8 @@ def test_postgres_claim_limit_waits_for_the_persons_claim_in_flight(app, member)
     )
     outcome: list = []
 
-    other = Database(database.url)
-
     def claim_second() -> None:
-        with other.Session() as session:
+        with database.Session() as session:
             try:
                 tasks.claim_task(session, session.get(User, user_id), second_task, claim_limit=1)
                 outcome.append("claimed")
@@ -319,5 +311,4 @@ def test_postgres_claim_limit_waits_for_the_persons_claim_in_flight(app, member)
         in_flight.commit()
         in_flight.close()
         thread.join(timeout=60)
-        other.dispose()
     assert outcome == ["claim_limit"]

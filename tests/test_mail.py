@@ -174,7 +174,8 @@ def test_a_nudge_reaches_a_person_by_mail(mail_app, smtp, team, frozen):
 @BOTH_DATABASES
 def test_a_slow_mail_server_keeps_nobody_from_writing(mail_app, smtp, team, frozen):
     """While the mail server takes its time over a mail, people go on posting: the sender
-    holds no write transaction (the process's writers take turns) through the send."""
+    holds no write transaction through the send (on SQLite one would keep every
+    writer of the process waiting)."""
     _, inbox = smtp
     team["ivan"].patch("me", json={"email_notifications": "instant"})
     ivan_id = team["ivan"].user["id"]

@@ -128,7 +128,8 @@ def test_a_failed_delivery_is_retried_with_backoff(app, receiver, member):
 @BOTH_DATABASES
 def test_a_slow_receiver_keeps_nobody_from_writing(app, receiver, member, monkeypatch):
     """While a receiver takes its time over a delivery, people go on posting: the sender
-    holds no write transaction (the process's writers take turns) through the POST."""
+    holds no write transaction through the POST (on SQLite one would keep every
+    writer of the process waiting)."""
     monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 60)
     add(app, receiver.url)
     member.post("ideas", json={"title": "Booth reel", "body": ""})
