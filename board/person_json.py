@@ -120,74 +120,68 @@ def author_of_row(
 ) -> dict:
     """The "person" shape from columns a listing selected with its rows: the same dict as
     `person_dict(user)` gives, without an ORM object per person (a page of 50 ideas)."""
-    shared = bool(name) and name != FORMER_MEMBER and name.lower() in shared_names(session)
-    shown = {
-        "id": user_id,
-        "display_name": shown_name(name),
-        "handle": handle,
-        "name_shared": shared,
-        "department": {"id": department_id, "name": department},
-    }
-    mask = current_mask()
-    return shown if mask is None or user_id == mask.viewer_id else mask.person(shown)
+    return authors_of_rows(session, [(user_id, name, handle, department_id, department)])[0]
 
 
 def authors_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
     """`author_of_row` for each of a listing's (user id, name, handle, department id,
-    department name): the shared names and the works-council mask looked up once for the
-    page, not once per row."""
-    shared: set[str] | None = None
-    mask = current_mask()
-    former = FORMER_MEMBER
-    authors = []
-    for user_id, name, handle, department_id, department in rows:
-        if name and name != former:
-            if shared is None:
-                shared = shared_names(session)
-            is_shared = name.lower() in shared
-        else:
-            is_shared = False
-        shown = {
-            "id": user_id,
-            "display_name": gettext(former) if name == former else name,
-            "handle": handle,
-            "name_shared": is_shared,
-            "department": {"id": department_id, "name": department},
-        }
-        if mask is not None and user_id != mask.viewer_id:
-            shown = mask.person(shown)
-        authors.append(shown)
-    return authors
+    department name)."""
+    page = _RowPeople(session)
+    return [
+        page.masked(
+            {
+                "id": user_id,
+                "display_name": shown_name(name),
+                "handle": handle,
+                "name_shared": page.shared(name),
+                "department": {"id": department_id, "name": department},
+            }
+        )
+        for user_id, name, handle, department_id, department in rows
+    ]
 
 
 def users_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
     """The "user" shape (a task's claimant) for each of a listing's (user id, email, name,
     handle, role, department id, department name): `person_dict(user, "user")` without an
-    ORM object per person; the shared names and the mask looked up once for the page."""
-    shared: set[str] | None = None
-    mask = current_mask()
-    former = FORMER_MEMBER
-    users = []
-    for user_id, email, name, handle, role, department_id, department in rows:
-        if name and name != former:
-            if shared is None:
-                shared = shared_names(session)
-            is_shared = name.lower() in shared
-        else:
-            is_shared = False
-        shown = {
-            "id": user_id,
-            "email": email,
-            "display_name": gettext(former) if name == former else name,
-            "handle": handle,
-            "name_shared": is_shared,
-            "role": role,
-            "department": {"id": department_id, "name": department},
-        }
-        if mask is not None and user_id != mask.viewer_id:
-            shown = mask.person(shown)
-        users.append(shown)
-    return users
+    ORM object per person."""
+    page = _RowPeople(session)
+    return [
+        page.masked(
+            {
+                "id": user_id,
+                "email": email,
+                "display_name": shown_name(name),
+                "handle": handle,
+                "name_shared": page.shared(name),
+                "role": role,
+                "department": {"id": department_id, "name": department},
+            }
+        )
+        for user_id, email, name, handle, role, department_id, department in rows
+    ]
+
+
+class _RowPeople:
+    """What people built from a listing's columns share: the shared names (read at most
+    once, and only when a name needs them) and the works-council mask, once per page."""
+
+    def __init__(self, session: Session):
+        self._session = session
+        self._shared: set[str] | None = None
+        self._mask = current_mask()
+
+    def shared(self, name: str | None) -> bool:
+        """Whether someone else has this name (as `name_shared` decides for a User)."""
+        if not name or name == FORMER_MEMBER:
+            return False
+        if self._shared is None:
+            self._shared = shared_names(self._session)
+        return name.lower() in self._shared
+
+    def masked(self, shown: dict) -> dict:
+        mask = self._mask
+        return shown if mask is None or shown["id"] == mask.viewer_id else mask.person(shown)
 
 
 def _value(user: User | Any, field: str):
