@@ -6,6 +6,7 @@ and no function that takes a second person: work is only ever taken, never given
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select, union_all, update
@@ -74,18 +75,25 @@ def lease_expires_at(task: Task) -> datetime | None:
 
 
 def task_dict(task: Task) -> dict:
+    claimant = claimant_dict(task.claimed_by) if task.claimed_by else None
+    return _shown_task(task, claimant, author_dict(task.created_by))
+
+
+def _shown_task(task: Task | Any, claimed_by: dict | None, created_by: dict) -> dict:
+    """A task as the API shows it, from a Task or a row with the same columns (the board's
+    columns), its people already in their shapes."""
     return {
         "id": task.id,
         "title": task.title,
         "description": task.description,
         "idea_id": task.idea_id,
         "status": task.status,
-        "claimed_by": claimant_dict(task.claimed_by) if task.claimed_by else None,
+        "claimed_by": claimed_by,
         "claimed_at": clock.iso(task.claimed_at),
         "completed_at": clock.iso(task.completed_at),
-        "created_by": author_dict(task.created_by),
+        "created_by": created_by,
         "created_at": clock.iso(task.created_at),
-        "channels": task.channels,
+        "channels": [c for c in task.channels_csv.split(",") if c],
         "publish_on": task.publish_on.isoformat() if task.publish_on else None,
         "help_wanted": bool(task.help_wanted),
         "lease_expires_at": clock.iso(lease_expires_at(task)),
@@ -181,7 +189,7 @@ _CLAIMANT_DEPT = aliased(Department)
 _CREATOR = aliased(User)
 _CREATOR_DEPT = aliased(Department)
 # A task with its claimant and creator as plain columns (the board's columns): what
-# task_dict reads from a Task, without building ORM objects for 60 tasks and their people.
+# _shown_task reads from a Task, without building ORM objects for 60 tasks and their people.
 _COLUMN_ROWS = (
     select(
         Task.id,
@@ -218,28 +226,6 @@ _COLUMN_ROWS = (
 )
 
 
-def _task_row_dict(row, creator: dict, claimants) -> dict:
-    """task_dict from a _COLUMN_ROWS row (the same dict, key for key)."""
-    return {
-        "id": row.id,
-        "title": row.title,
-        "description": row.description,
-        "idea_id": row.idea_id,
-        "status": row.status,
-        "claimed_by": next(claimants) if row.c_id is not None else None,
-        "claimed_at": clock.iso(row.claimed_at),
-        "completed_at": clock.iso(row.completed_at),
-        "created_by": creator,
-        "created_at": clock.iso(row.created_at),
-        "channels": [c for c in row.channels_csv.split(",") if c],
-        "publish_on": row.publish_on.isoformat() if row.publish_on else None,
-        "help_wanted": bool(row.help_wanted),
-        "lease_expires_at": clock.iso(lease_expires_at(row)),
-        "lease_warning": row.status == "claimed" and row.lease_warned_at is not None,
-        "updated_at": clock.iso(row.updated_at),
-    }
-
-
 def board_columns(
     session: Session, viewer: User, per_column: int
 ) -> tuple[dict[str, list[dict]], dict[str, int]]:
@@ -264,7 +250,8 @@ def board_columns(
     )
     columns: dict[str, list[dict]] = {status: [] for status in STATUSES}
     for row, creator in zip(rows, creators, strict=True):
-        columns[row.status].append(_task_row_dict(row, creator, claimants))
+        claimant = next(claimants) if row.c_id is not None else None
+        columns[row.status].append(_shown_task(row, claimant, creator))
     totals = dict.fromkeys(STATUSES, 0) | dict(session.execute(_COLUMN_COUNTS).all())
     return columns, totals
 
