@@ -166,11 +166,14 @@ def person_dict(user: User | Any | None, shape: str = "person") -> dict | None:
     return shown if mask is None or user.id == mask.viewer_id else mask.person(shown)
 
 
-def authors_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
+def authors_of_rows(
+    session: Session, rows: list[tuple], shared: set[str] | None = None
+) -> list[dict]:
     """The "person" shape for each of a listing's (user id, name, handle, department id,
     department name): the same dicts as `person_dict(user)` gives, without an ORM object
-    per person (a page of 50 ideas), and one question about shared names for the page."""
-    page = _RowPeople(session, [row[1] for row in rows])
+    per person (a page of 50 ideas), and one question about shared names for the page
+    (none if `shared` already says, from `shared_names` over these names)."""
+    page = _RowPeople(session, [row[1] for row in rows], shared)
     return [
         page.masked(
             {
@@ -185,11 +188,13 @@ def authors_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
     ]
 
 
-def users_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
+def users_of_rows(
+    session: Session, rows: list[tuple], shared: set[str] | None = None
+) -> list[dict]:
     """The "user" shape (a task's claimant) for each of a listing's (user id, email, name,
     handle, role, department id, department name): `person_dict(user, "user")` without an
-    ORM object per person."""
-    page = _RowPeople(session, [row[2] for row in rows])
+    ORM object per person; `shared` as for `authors_of_rows`."""
+    page = _RowPeople(session, [row[2] for row in rows], shared)
     return [
         page.masked(
             {
@@ -211,10 +216,10 @@ class _RowPeople:
     shared (asked at most once, for all of them, and only when a name needs it) and the
     works-council mask, once per page."""
 
-    def __init__(self, session: Session, names: list[str | None]):
+    def __init__(self, session: Session, names: list[str | None], shared: set[str] | None):
         self._session = session
         self._names = names
-        self._shared: set[str] | None = None
+        self._shared = shared
         self._mask = current_mask()
 
     def shared(self, name: str | None) -> bool:

@@ -234,7 +234,9 @@ def board_columns(
     policy.require(viewer, "board.read")
     query = _COLUMN_ROWS.where(Task.id.in_(_column_firsts(per_column))).order_by(*_NEWEST)
     rows = session.execute(query).all()
-    # the claimants' "user" shape and the creators' "person" shape, as person_dict gives them
+    # the claimants' "user" shape and the creators' "person" shape, as person_dict gives them;
+    # whose names are shared asked once for both
+    shared = person_json.shared_names(session, [r.c_name for r in rows] + [r.u_name for r in rows])
     claimants = iter(
         person_json.users_of_rows(
             session,
@@ -243,10 +245,11 @@ def board_columns(
                 for r in rows
                 if r.c_id is not None
             ],
+            shared,
         )
     )
     creators = person_json.authors_of_rows(
-        session, [(r.u_id, r.u_name, r.u_handle, r.u_dept_id, r.u_dept) for r in rows]
+        session, [(r.u_id, r.u_name, r.u_handle, r.u_dept_id, r.u_dept) for r in rows], shared
     )
     columns: dict[str, list[dict]] = {status: [] for status in STATUSES}
     for row, creator in zip(rows, creators, strict=True):
