@@ -329,8 +329,12 @@ def close_request_session(_exc=None) -> None:
 def db_for_request() -> Session:
     """The request's session: deferred (read-only) for GET, a writer's otherwise, and for
     the few GET views marked `writes_on_get`."""
-    from flask import current_app, request
+    from flask import current_app, g, request
 
+    # Asked about five times per request: once the session exists, nothing to decide.
+    session = g.get("db_session")
+    if session is not None:
+        return session
     read_only = request.method in ("GET", "HEAD", "OPTIONS") and not getattr(
         current_app.view_functions.get(request.endpoint), _WRITES_ON_GET, False
     )

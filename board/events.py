@@ -12,10 +12,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import bindparam, cast, func, or_, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from board import clock
@@ -48,7 +49,9 @@ EVENT_TYPES = {
     "comment.unhidden",
 }
 # Any constant: serialises event writers on PostgreSQL so that seq order is commit order
-# and a client asking for `after=SEQ` can never miss an event that commits later.
+# and a client asking for `after=SEQ` can never miss an event that commits later. It is
+# taken by a transaction's first event row, as that row is written just before COMMIT
+# (`_number_events`), so it is held for the event rows and the COMMIT only.
 _PG_EVENT_LOCK = 7_310_214
 _PENDING = "board_pending_events"
 _PENDING_ENDS = "board_pending_socket_ends"
@@ -69,6 +72,8 @@ Publisher = Callable[[dict, list[str]], None]
 BatchPublisher = Callable[[list[tuple[dict, list[str]]]], None]
 # Called inside record(), in the change's transaction: (session, envelope, actor, recipients).
 Recorder = Callable[[Session, dict, Any, "list[int] | None"], None]
+# Called with (session, seq) once an envelope is numbered, just before its COMMIT.
+Numbered = Callable[[Session, int], None]
 SocketEnder = Callable[[str], None]
 log = logging.getLogger(__name__)
 _publishers: list[Publisher] = []
@@ -214,15 +219,16 @@ def record(
     recipients: Iterable[int] | None = None,
     anonymous: bool = False,
 ) -> dict:
-    """Write one event in the current transaction and queue it for publishing on commit.
+    """Record one event in the current transaction and queue it for publishing on commit.
+
+    The returned envelope gets its `seq` when the transaction commits: the row is written
+    just before COMMIT, in seq order (`when_numbered` for what needs the seq).
 
     `recipients` makes the event private to those user ids; `anonymous` drops the actor
     (votes never name their voter). Call it last in a service, after the change itself.
     """
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_EVENT_LOCK})
     shown_actor = None if anonymous else actor
     at = clock.now()
     body = {"type": type, "at": clock.iso(at), "actor": user_summary(shown_actor), "data": data}
@@ -236,24 +242,63 @@ def record(
         "private": recipients is not None,
         "envelope": body,
     }
-    session.flush()  # the change first, then its event (one plain INSERT, no unit of work)
-    seq = session.connection().execute(_INSERT_EVENT, row).scalar_one()
+    session.flush()  # the change first: the recorders read it
     rooms = [PUBLIC_ROOM]
     ids = None
     if recipients is not None:
         ids = sorted(set(recipients))
-        session.add_all(EventRecipient(seq=seq, user_id=uid) for uid in ids)
         rooms = [user_room(uid) for uid in ids]
-    envelope = {"seq": seq, **body}
+    # Its seq comes with its row, written just before COMMIT (_number_events).
+    envelope = {"seq": None, **body}
     # Tagged with the innermost savepoint, so that rolling that savepoint back drops it.
-    savepoint = session.get_nested_transaction()
-    session.info.setdefault(_PENDING, []).append((envelope, rooms, savepoint))
+    unsent = _Unsent(envelope, rooms, session.get_nested_transaction(), row, ids)
+    session.info.setdefault(_PENDING, []).append(unsent)
     for recorder in list(_recorders):
         recorder(session, envelope, actor, ids)  # same transaction: fails with the change
     return envelope
 
 
+@dataclass
+class _Unsent:
+    """An envelope recorded in a transaction that has not committed yet."""
+
+    envelope: dict
+    rooms: list[str]
+    savepoint: SessionTransaction | None
+    row: dict  # the events row, without its seq
+    recipients: list[int] | None
+    numbered: list[Numbered] = field(default_factory=list)
+
+
+def when_numbered(session: Session, envelope: dict, callback: Numbered) -> None:
+    """Run `callback(session, seq)` once `envelope` (recorded in this transaction) has its
+    seq: just before COMMIT, in the same transaction. Keep it short: on PostgreSQL it runs
+    while this transaction holds the event lock that every event writer waits for."""
+    for unsent in session.info.get(_PENDING) or []:
+        if unsent.envelope is envelope:
+            unsent.numbered.append(callback)
+            return
+    raise ValueError("not an envelope recorded in this session")
+
+
 _INSERT_EVENT = Event.__table__.insert().returning(Event.seq)
+
+
+def _insert_event_in_turn():
+    """One statement that takes the event lock, then writes the row (its seq drawn after
+    the lock is held): a single round trip before COMMIT instead of two."""
+    events = Event.__table__
+    turn = select(func.pg_advisory_xact_lock(_PG_EVENT_LOCK)).cte("turn")
+    names = ("type", "at", "actor_id", "department_id", "private", "envelope")
+    row = [cast(bindparam(name, type_=events.c[name].type), events.c[name].type) for name in names]
+    return (
+        events.insert()
+        .from_select(names, select(*row).select_from(turn.prefix_with("MATERIALIZED")))
+        .returning(events.c.seq)
+    )
+
+
+_INSERT_EVENT_IN_TURN = _insert_event_in_turn()
 
 
 def rewrite_envelopes(
@@ -353,9 +398,30 @@ def end_sockets_after_commit(session: Session, room: str) -> None:
 
 
 @sa_event.listens_for(Session, "before_commit")
-def _take_emit_ticket(session: Session) -> None:
+def _number_events(session: Session) -> None:
+    """Write the transaction's event rows, then take its emit ticket, just before COMMIT.
+
+    On PostgreSQL the first row takes the event lock, held until COMMIT: writers wait for
+    each other only for their event rows (and the few rows that need a seq) and the
+    COMMIT, not for the rest of their work. A thread that waits for the GIL between two
+    round trips under that lock (a busy process has hundreds of socket threads) keeps
+    every other writer waiting, so the lock is taken as late as can be.
+    """
     if session.in_nested_transaction() or not session.info.get(_PENDING):
         return
+    unnumbered = [unsent for unsent in session.info[_PENDING] if unsent.envelope["seq"] is None]
+    if unnumbered:
+        session.flush()  # what changed after record(), before the lock
+        connection = session.connection()
+        insert = _INSERT_EVENT_IN_TURN if connection.dialect.name == "postgresql" else _INSERT_EVENT
+        for unsent in unnumbered:
+            seq = connection.execute(insert, unsent.row).scalar_one()
+            insert = _INSERT_EVENT  # the lock is held now
+            unsent.envelope["seq"] = seq
+            if unsent.recipients:
+                session.add_all(EventRecipient(seq=seq, user_id=uid) for uid in unsent.recipients)
+            for callback in unsent.numbered:
+                callback(session, seq)
     if _TICKET not in session.info:
         session.info[_TICKET] = _emit_order.ticket()
 
@@ -389,7 +455,7 @@ def _publish_committed(session: Session, transaction: SessionTransaction) -> Non
         if ticket is not None:
             _emit_order.wait_turn(ticket, ORDER_WAIT_SECONDS)
         if envelopes:
-            mark = _outbox.put([(envelope, rooms) for envelope, rooms, _sp in envelopes])
+            mark = _outbox.put([(unsent.envelope, unsent.rooms) for unsent in envelopes])
     finally:
         if ticket is not None:
             _emit_order.done(ticket)
@@ -425,10 +491,12 @@ def _drop_on_rollback(session: Session, previous: SessionTransaction) -> None:
         session.info.pop(_PENDING_ENDS, None)
         session.info.pop(_PENDING_CALLS, None)
         return
-    for key in (_PENDING, _PENDING_CALLS):
-        pending = session.info.get(key)
-        if pending:
-            pending[:] = [item for item in pending if not _inside(item[2], previous)]
+    unsent = session.info.get(_PENDING)
+    if unsent:
+        unsent[:] = [item for item in unsent if not _inside(item.savepoint, previous)]
+    calls = session.info.get(_PENDING_CALLS)
+    if calls:
+        calls[:] = [item for item in calls if not _inside(item[2], previous)]
 
 
 def _inside(savepoint: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:

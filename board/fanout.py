@@ -8,10 +8,14 @@ writes that frame to each socket itself, without blocking: a socket whose buffer
 that is not (yet) on WebSocket, or whose writer still has packets queued gets the packet
 through its queue as before, so each socket still receives everything in order.
 
-Order per socket: a direct write happens only while the socket's queue is empty and its
-writer holds nothing it took from the queue (checked under the queue's own lock, which
-the writer's `get` takes too), and every write, the writer's and ours, holds the
-socket's send lock. Frames are sent unmasked and uncompressed (RFC 6455 server frames;
+Order per socket: a direct write happens only while the socket's queue is empty, its
+writer holds nothing it took from the queue and no partly written frame is being
+finished; it is checked and written under the queue's own lock, which the writer's `get`
+takes too, so nothing queued after the check can overtake it. The writer's own writes
+and a partly written frame's rest hold the socket's send lock. What a direct write needs
+is looked up once per socket (`DirectWriter`), when its writer thread starts on
+WebSocket: the per-socket cost is then little more than the `send` itself
+(bench/fanoutcpu.py). Frames are sent unmasked and uncompressed (RFC 6455 server frames;
 RFC 7692 allows uncompressed messages when permessage-deflate was negotiated).
 """
 
@@ -32,6 +36,7 @@ log = logging.getLogger(__name__)
 # Envelopes in one batch event at most: a pass after a long stall stays a few frames of
 # well under a client's message limit (aiohttp's is 4 MiB) rather than one huge one.
 MAX_BATCH = 100
+MSG_DONTWAIT = socket.MSG_DONTWAIT
 
 
 def text_frame(text: str) -> bytes:
@@ -48,84 +53,150 @@ def text_frame(text: str) -> bytes:
 
 
 def websocket_class(base: type, max_message_size: int) -> Any:
-    """Engine.IO's threading WebSocket wrapper, made to share its socket with `write_direct`:
-    its sends take a lock, and its Engine.IO socket learns when its writer holds a packet."""
+    """Engine.IO's threading WebSocket wrapper, made to share its socket with the direct
+    writes: its sends take a lock, and its Engine.IO socket gets a `DirectWriter`, which
+    learns when the writer thread holds a packet and, once the socket is on WebSocket,
+    is listed in `writers_of(server)` for the fan-out."""
 
     class DirectWebSocket(base):
         def __init__(self, handler, server, **kwargs):
             super().__init__(handler, server, max_message_size=max_message_size, **kwargs)
             self.send_lock = threading.Lock()
-            self.writer_busy = False
             eio_socket = getattr(handler, "__self__", None)
+            self.writer = None
             if eio_socket is not None:
-                _attach(eio_socket, self)
+                self.writer = DirectWriter(eio_socket, self, writers_of(server))
 
         def send(self, message):
             with self.send_lock:
                 return super().send(message)
 
+        def close(self):
+            if self.writer is not None:
+                self.writer.unlist()  # the writer thread has ended: nothing goes direct
+            super().close()
+
     return DirectWebSocket
 
 
-def _attach(eio_socket: Any, ws: Any) -> None:
-    """Mark the writer busy from the moment it takes a packet off the queue (under the
-    queue's lock) until it asks for the next one (when the previous ones are sent)."""
-    queue = eio_socket.queue
-    take = queue._get
-    poll = eio_socket.poll
+def writers_of(eio_server: Any) -> dict[str, DirectWriter]:
+    """The Engine.IO server's sockets that take direct writes: eio sid → DirectWriter."""
+    writers = getattr(eio_server, "board_writers", None)
+    if writers is None:
+        writers = eio_server.board_writers = {}
+    return writers
 
-    def taken():
-        item = take()
-        ws.writer_busy = True
-        return item
 
-    def polled():
-        ws.writer_busy = False
-        return poll()
+class DirectWriter:
+    """One socket's direct path, looked up once when its writer thread starts on
+    WebSocket instead of attribute by attribute on every write: the queue's lock and
+    deque, the socket's send lock and the network socket's `send`.
 
-    queue._get = taken
-    eio_socket.poll = polled
-    eio_socket.board_websocket = ws
+    `busy` is True from the moment the writer takes a packet off the queue (under the
+    queue's lock) until it asks for the next one (when the previous ones are sent).
+    """
+
+    __slots__ = (
+        "busy",
+        "eio_socket",
+        "mutex",
+        "pending",
+        "send",
+        "send_lock",
+        "sid",
+        "sock",
+        "writers",
+        "ws",
+    )
+
+    def __init__(self, eio_socket: Any, ws: Any, writers: dict):
+        self.busy = False
+        self.send = None  # the network socket's send, once listed
+        self.sock = None
+        self.eio_socket = eio_socket
+        self.ws = ws
+        self.sid = eio_socket.sid
+        self.writers = writers
+        queue = eio_socket.queue
+        self.mutex = queue.mutex
+        self.pending = queue.queue
+        self.send_lock = ws.send_lock
+        take = queue._get
+        poll = eio_socket.poll
+
+        def taken():
+            item = take()
+            self.busy = True
+            return item
+
+        def polled():
+            self.busy = False
+            if self.send is None:
+                self._list()
+            return poll()
+
+        queue._get = taken
+        eio_socket.poll = polled
+        eio_socket.board_websocket = ws
+        eio_socket.board_writer = self
+
+    def _list(self) -> None:
+        """Take direct writes from now on, if the socket is on WebSocket (the writer
+        thread's first poll: the upgrade is complete) and not behind TLS."""
+        eio_socket = self.eio_socket
+        if not eio_socket.upgraded or eio_socket.upgrading or eio_socket.closed:
+            return  # a long-polling request's poll, or the socket is ending
+        raw = getattr(self.ws, "ws", None)
+        sock = getattr(raw, "sock", None)
+        if sock is None or isinstance(sock, ssl.SSLSocket) or not raw.connected:
+            return
+        self.sock = sock
+        self.send = sock.send
+        self.writers[self.sid] = self
+
+    def unlist(self) -> None:
+        with self.mutex:
+            self.busy = True  # for good: the writer thread is gone
+            self.writers.pop(self.sid, None)
+
+    def write(self, frame: bytes) -> bool:
+        """Write `frame` now if that keeps the socket's order and needs no waiting; False
+        when the caller must queue the packet instead (nothing was written then).
+
+        The check and the write hold the queue's lock: the writer cannot take a packet
+        put after this check and send it first. The send lock is only looked at: while
+        the writer holds no packet, only a partly written frame's rest can hold it."""
+        send = self.send
+        if send is None:
+            return False
+        with self.mutex:
+            if self.pending or self.busy or self.send_lock.locked():
+                return False
+            try:
+                sent = send(frame, MSG_DONTWAIT)
+            except OSError:  # BlockingIOError: its buffer is full, the queue will wait;
+                return False  # anything else: closing, the usual path cleans up
+            if sent == len(frame):
+                return True
+            self.send_lock.acquire()  # rare: the rest goes in the background, lock held
+        threading.Thread(target=_finish, args=(self, frame[sent:]), daemon=True).start()
+        return True
 
 
 def write_direct(eio_socket: Any, frame: bytes) -> bool:
-    """Write `frame` to this socket now if that keeps its order and needs no waiting;
-    False when the caller must queue the packet instead (nothing was written then)."""
-    ws = getattr(eio_socket, "board_websocket", None)
-    if ws is None or not eio_socket.upgraded or eio_socket.upgrading or eio_socket.closed:
-        return False
-    raw = getattr(ws, "ws", None)
-    sock = getattr(raw, "sock", None)
-    if sock is None or isinstance(sock, ssl.SSLSocket) or not raw.connected:
-        return False
-    queue = eio_socket.queue
-    with queue.mutex:
-        if queue.queue or ws.writer_busy or not ws.send_lock.acquire(blocking=False):
-            return False
-    handed_off = False
-    try:
-        try:
-            sent = sock.send(frame, socket.MSG_DONTWAIT)
-        except (BlockingIOError, InterruptedError):
-            return False  # its buffer is full: the queue and its writer will wait for it
-        except OSError:
-            return False  # closing: the usual path notices and cleans up
-        if sent < len(frame):  # rare: finish this frame in the background, lock held
-            threading.Thread(target=_finish, args=(ws, sock, frame[sent:]), daemon=True).start()
-            handed_off = True
-        return True
-    finally:
-        if not handed_off:
-            ws.send_lock.release()
+    """`DirectWriter.write` for one Engine.IO socket (False when it takes no direct
+    writes: long polling, TLS, not upgraded yet or ending)."""
+    writer = getattr(eio_socket, "board_writer", None)
+    return writer is not None and writer.write(frame)
 
 
-def _finish(ws: Any, sock: socket.socket, rest: bytes) -> None:
+def _finish(writer: DirectWriter, rest: bytes) -> None:
     try:
-        sock.sendall(rest)
+        writer.sock.sendall(rest)
     except OSError:
         pass  # the connection is gone; its reader ends the socket
     finally:
-        ws.send_lock.release()
+        writer.send_lock.release()
 
 
 @dataclass(frozen=True)
@@ -228,8 +299,9 @@ class DirectManager(socketio_lib.Manager):
     def _send(self, packets, eio_sids) -> None:
         eio_pkt, frame = packets
         server = self.server
-        sockets = server.eio.sockets
+        writers = writers_of(server.eio) if frame is not None else {}
+        get = writers.get
         for eio_sid in eio_sids:
-            eio_socket = sockets.get(eio_sid) if frame is not None else None
-            if eio_socket is None or not write_direct(eio_socket, frame):
+            writer = get(eio_sid)
+            if writer is None or not writer.write(frame):
                 server._send_eio_packet(eio_sid, eio_pkt)

@@ -214,3 +214,28 @@ def init_ratelimit(app: Flask, settings: Settings) -> None:
         {"socket_timeout": 2, "socket_connect_timeout": 2} if redis_storage else {},
     )
     limiter.init_app(app)  # a refusal (RateLimitExceeded) is answered in board/errorhandlers.py
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks[hooks.index(limiter._check_request_limit)] = _check_app_wide_limits
+
+
+def _check_app_wide_limits() -> None:
+    """Flask-Limiter's own check before every request, when it has something to do.
+
+    The board's limits sit on their views (the decorators above check them themselves);
+    the before-request check only looks at application-wide, default, blueprint and meta
+    limits, of which the board has none, so on a live store it finds nothing, at about a
+    tenth of a logged-in write's framework cost. While the store is dead it still runs on
+    every request, as Flask-Limiter's own hook does: that is where it looks for the
+    store's recovery (an exemption that skipped it there was taken back,
+    docs/performance.md). Should app-wide limits ever be configured, it runs always."""
+    # Flask-Limiter's own attributes (requirements.txt pins its version; tests/test_ratelimit.py
+    # checks both sides of this condition).
+    manager = limiter.limit_manager
+    if (
+        limiter._storage_dead
+        or manager._application_limits
+        or manager._default_limits
+        or manager._blueprint_limits
+        or limiter._meta_limits
+    ):
+        limiter._check_request_limit()

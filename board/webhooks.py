@@ -206,14 +206,17 @@ def on_event(session: Session, envelope: dict, actor: Any, recipients: list[int]
     if recipients is not None:
         return  # private: never leaves the board
     hooks = session.connection().execute(_ACTIVE_HOOKS)  # record() flushed the change
+    wanted = [hook_id for hook_id, types in hooks if not types or envelope["type"] in types]
+    if wanted:  # the deliveries name the event's seq, which it gets just before COMMIT
+        events.when_numbered(session, envelope, lambda session, seq: _queue(session, wanted, seq))
+
+
+def _queue(session: Session, hook_ids: list[int], seq: int) -> None:
     now = clock.now()
-    for hook_id, types in hooks:
-        if not types or envelope["type"] in types:
-            session.add(
-                WebhookDelivery(
-                    webhook_id=hook_id, seq=envelope["seq"], created_at=now, next_attempt_at=now
-                )
-            )
+    session.add_all(
+        WebhookDelivery(webhook_id=hook_id, seq=seq, created_at=now, next_attempt_at=now)
+        for hook_id in hook_ids
+    )
 
 
 _ACTIVE_HOOKS = select(Webhook.id, Webhook.event_types).where(Webhook.active.is_(True))

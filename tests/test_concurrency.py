@@ -253,30 +253,73 @@ def wait_until_blocked(app, timeout: float = 60) -> None:
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_postgres_event_writers_queue_in_commit_order(app, member):
-    """An event written later cannot commit with a smaller seq than one still open."""
+    """An event written later cannot commit with a smaller seq than one still committing."""
     database = app.extensions["board_db"]
     actor_id = member.user["id"]
     first = database.Session()
     earlier = events.record(first, "task.created", first.get(User, actor_id), {"task": {}})
+    numbered, go_on = threading.Event(), threading.Event()
+
+    def hold(_session, _seq) -> None:  # runs between the event row and COMMIT
+        numbered.set()
+        go_on.wait(60)
+
+    events.when_numbered(first, earlier, hold)
+    first_commit = threading.Thread(target=first.commit)
+    first_commit.start()
     later: dict = {}
+    committed = threading.Event()
 
     def second_writer() -> None:
         with database.Session() as session:
-            later.update(
-                events.record(session, "task.created", session.get(User, actor_id), {"task": {}})
+            later["envelope"] = events.record(
+                session, "task.created", session.get(User, actor_id), {"task": {}}
             )
             session.commit()
+            committed.set()
 
     thread = threading.Thread(target=second_writer)
-    thread.start()
     try:
+        assert numbered.wait(60)
+        thread.start()
         wait_until_blocked(app)
-        assert later == {}  # still waiting for the first transaction
+        assert not committed.is_set()  # still waiting for the first transaction's COMMIT
     finally:
-        first.commit()
+        go_on.set()
+        first_commit.join(timeout=60)
         first.close()
         thread.join(timeout=60)
-    assert later["seq"] > earlier["seq"]
+    assert committed.is_set()
+    assert later["envelope"]["seq"] > earlier["seq"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_postgres_an_open_change_keeps_no_event_writer_waiting(app, member):
+    """The event lock is taken as the event rows are written, just before COMMIT: a writer
+    that recorded an event and is still working holds up nobody else's events."""
+    database = app.extensions["board_db"]
+    actor_id = member.user["id"]
+    first = database.Session()
+    try:
+        earlier = events.record(first, "task.created", first.get(User, actor_id), {"task": {}})
+        later: dict = {}
+
+        def second_writer() -> None:
+            with database.Session() as session:
+                later["envelope"] = events.record(
+                    session, "task.created", session.get(User, actor_id), {"task": {}}
+                )
+                session.commit()
+
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the second writer waited for the first one's lock"
+        first.commit()
+    finally:
+        first.close()
+    assert earlier["seq"] > later["envelope"]["seq"]  # numbered in the order they committed
 
 
 @pytest.mark.postgres

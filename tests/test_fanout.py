@@ -5,19 +5,23 @@ frame written directly arrives as a Socket.IO event."""
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import time
 
 import pytest
 import requests
 import socketio as socketio_client
+import websocket
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 from wsproto.connection import Connection, ConnectionType
 from wsproto.events import TextMessage
 
 from board import fanout
-from board.realtime import socketio
+from board.events import PUBLIC_ROOM
+from board.realtime import ACTIVITY, socketio
 from tests.conftest import PASSWORD
 from tests.test_socket_transport import cookie, server  # noqa: F401 - fixtures
 
@@ -99,3 +103,58 @@ def test_a_frame_written_directly_arrives_as_an_event(server, cookie):  # noqa: 
     listener.wait_for(1)
     assert listener.envelopes == [envelope]
     listener.client.disconnect()
+
+
+def test_an_event_too_big_for_the_socket_buffer_arrives_whole_and_before_the_next(
+    server,  # noqa: F811
+    cookie,  # noqa: F811
+):
+    """The first frame is only partly written at once (the client reads nothing yet and
+    both buffers are small): its rest goes in the background, and the events after it,
+    written or queued meanwhile, still arrive after it, each whole."""
+    ws = websocket.create_connection(
+        server.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+        cookie=cookie,
+        origin=server,
+        timeout=TIMEOUT,
+        sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)],
+    )
+    assert ws.recv().startswith("0{")  # Engine.IO open
+    ws.send("40")  # Socket.IO connect
+    assert ws.recv().startswith("40{")
+    writers = fanout.writers_of(socketio.server.eio)
+    deadline = time.monotonic() + TIMEOUT
+    while not writers:  # listed once its writer thread polls
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    [writer] = writers.values()
+    writer.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    text = "".join(chr(0x61 + i % 26) for i in range(300_000))
+    socketio.emit(ACTIVITY, {"seq": 1, "text": text}, to=PUBLIC_ROOM, namespace="/")
+    for seq in range(2, 21):
+        socketio.emit(ACTIVITY, {"seq": seq}, to=PUBLIC_ROOM, namespace="/")
+    received = []
+    while len(received) < 20:
+        message = ws.recv()
+        if message.startswith("42"):  # an event; pings and presence counts aside
+            name, envelope = json.loads(message[2:])
+            if name == ACTIVITY:
+                received.append(envelope)
+    assert [envelope["seq"] for envelope in received] == list(range(1, 21))
+    assert received[0]["text"] == text
+    ws.close()
+
+
+def test_a_closed_socket_leaves_the_fan_out(server, cookie):  # noqa: F811
+    """Sockets come and go all day: each one's direct writer goes with it."""
+    listeners = [Listener(server, cookie, "websocket") for _ in range(3)]
+    writers = fanout.writers_of(socketio.server.eio)
+    deadline = time.monotonic() + TIMEOUT
+    while len(writers) < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    for listener in listeners:
+        listener.client.disconnect()
+    while writers and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert writers == {}

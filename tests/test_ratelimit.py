@@ -293,3 +293,34 @@ def test_the_login_page_says_how_long_to_wait(app):
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     assert "15 minutes" in response.get_data(as_text=True)
+
+
+# ---- the check before every request (board/ratelimit.py, _check_app_wide_limits) ------------
+
+
+def test_an_app_wide_limit_would_apply_to_every_request(settings):
+    """The board's limits sit on their views, so the check before each request is skipped
+    while it has nothing to check; a limit configured for every request is still enforced."""
+    from board.ratelimit import limiter
+
+    limited = create_app({"TESTING": True, "RATELIMIT_DEFAULT": "3 per minute"}, settings=settings)
+    try:
+        client = limited.test_client()
+        assert [client.get("/api/v1/ideas").status_code for _ in range(3)] == [401] * 3
+        assert client.get("/api/v1/ideas").status_code == 429
+    finally:
+        limiter.limit_manager.set_default_limits([])  # the limiter is the process's own
+        limited.extensions["board_db"].dispose()
+
+
+def test_while_the_store_is_away_any_request_looks_whether_it_is_back(app, monkeypatch):
+    """Flask-Limiter looks for its dead store's recovery in the check before each request;
+    the board skips that check only while the store is alive, so a request to a view without
+    a limit still finds the store back and the next logins are counted there again."""
+    from board.ratelimit import limiter
+
+    monkeypatch.setattr(limiter, "_storage_dead", True)
+    monkeypatch.setattr(limiter, "_Limiter__last_check_backend", 0)  # a look is due
+    monkeypatch.setattr(limiter, "_Limiter__check_backend_count", 0)
+    assert app.test_client().get("/api/v1/ideas").status_code == 401
+    assert limiter._storage_dead is False
