@@ -75,8 +75,9 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 USER_AGENT = "bench-lists"
 
 
-def build(path: Path, ideas: int) -> dict:
-    """A migrated SQLite board of `ideas` ideas and 10 × as many votes, by plain SQL."""
+def build(path: Path, ideas: int, people: int = PEOPLE) -> dict:
+    """A migrated SQLite board of `ideas` ideas and 10 × as many votes from `people`
+    people, by plain SQL."""
     from alembic import command
     from alembic.config import Config
 
@@ -114,17 +115,17 @@ def build(path: Path, ideas: int) -> dict:
         f" VALUES (?, ?, 'x', ?, 'member', ?, 1, 1, ?{values})",
         [
             (n, f"p{n}@bench.example", f"Person {n}", n % len(DEPARTMENTS) + 1, stamp)
-            for n in range(1, PEOPLE + 1)
+            for n in range(1, people + 1)
         ],
     )
-    department_of = {n: n % len(DEPARTMENTS) + 1 for n in range(1, PEOPLE + 1)}
+    department_of = {n: n % len(DEPARTMENTS) + 1 for n in range(1, people + 1)}
     bodies = [" ".join(rng.choices(WORDS, k=12)) + "\n\n- **one**\n- two" for _ in range(200)]
     html = {body: render_markdown(body) for body in bodies}
     idea_rows, tag_rows, vote_rows = [], [], []
     for idea_id in range(1, ideas + 1):
         created = start + timedelta(seconds=span * idea_id / (ideas + 1))
         body = bodies[idea_id % len(bodies)]
-        voters = rng.sample(range(1, PEOPLE + 1), min(PEOPLE, max(0, int(rng.expovariate(0.1)))))
+        voters = rng.sample(range(1, people + 1), min(people, max(0, int(rng.expovariate(0.1)))))
         times = sorted(
             created + timedelta(seconds=rng.uniform(0, (now - created).total_seconds()))
             for _ in voters
@@ -137,7 +138,7 @@ def build(path: Path, ideas: int) -> dict:
                 " ".join(rng.choices(WORDS, k=4)).capitalize(),
                 body,
                 html[body],
-                rng.randint(1, PEOPLE),
+                rng.randint(1, people),
                 created.strftime(TIME_FORMAT),
                 len(voters),
                 departments,

@@ -34,7 +34,7 @@ from board.handles import mentioned_handles
 from board.i18n import N_
 from board.inputs import tag_key
 from board.limits import MAX_ID
-from board.person_json import author_of_row, authors_of_rows, person_dict
+from board.person_json import authors_of_rows, person_dict
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
 from models import (
@@ -257,17 +257,6 @@ _IDEA_ROWS = select(
 def _rows(session: Session, statement) -> list:
     """Plain rows through the session's connection (no ORM result processing)."""
     return session.connection().execute(statement).all()
-
-
-def _author_of_row(session: Session, row) -> dict:
-    return author_of_row(
-        session,
-        row.author_id,
-        row.author_name,
-        row.author_handle,
-        row.author_department_id,
-        row.author_department,
-    )
 
 
 def serialize_ideas(
@@ -549,14 +538,28 @@ def _publications_of(session: Session, ids: list[int]) -> dict[int, list[dict]]:
     published: dict[int, list[dict]] = {}
     dialect = session.get_bind().dialect.name
     statement = _publications_statement(dialect)
-    for row in session.connection().execute(statement, {"ids": id_list(dialect, ids)}):
+    rows = session.connection().execute(statement, {"ids": id_list(dialect, ids)}).all()
+    recorders = authors_of_rows(
+        session,
+        [
+            (
+                r.author_id,
+                r.author_name,
+                r.author_handle,
+                r.author_department_id,
+                r.author_department,
+            )
+            for r in rows
+        ],
+    )
+    for row, by in zip(rows, recorders, strict=True):
         published.setdefault(row.idea_id, []).append(
             {
                 "id": row.id,
                 "url": row.url,
                 "channel": row.channel,
                 "published_at": clock.iso(row.published_at),
-                "by": _author_of_row(session, row),
+                "by": by,
             }
         )
     return published

@@ -7,9 +7,10 @@ by hand elsewhere.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import String, bindparam, event, func, select
 from sqlalchemy.orm import Session, object_session
 
 from board.i18n import N_, gettext
@@ -41,23 +42,73 @@ SHAPES: dict[str, tuple[str, ...]] = {
 }
 
 _SHARED = "board_shared_names"
+# Above this many names in one question, one statement over every active person costs less
+# than a list of bound names (and stays below the databases' limits on bound parameters):
+# the people directory shows everyone at once.
+ASK_EVERYONE_ABOVE = 500
 
 
-def shared_names(session: Session) -> set[str]:
-    """Display names (case-folded) that more than one active person has: where they show,
-    the handle goes beside them. Asked once per transaction."""
-    names = session.info.get(_SHARED)
-    if names is None:
-        # Through the connection: no autoflush (this runs while shapes are built) and no ORM.
-        names = set(session.connection().execute(_SHARED_NAMES).scalars())
-        session.info[_SHARED] = names
-    return names
+class _Asked:
+    """What one transaction has asked: the people (ids) whose names went into a question,
+    and for each case-folded name asked, whether two active people share it."""
+
+    __slots__ = ("people", "shared")
+
+    def __init__(self) -> None:
+        self.people: set[int | None] = set()
+        self.shared: dict[str, bool] = {}
 
 
-_FOLDED = func.lower(User.display_name)
+def shared_names(session: Session, names: Iterable[str | None]) -> set[str]:
+    """Of `names` (display names as stored) and those of the people the session holds and
+    has not asked about, the case-folded ones that more than one active person has: where
+    they show, the handle goes beside them. One statement for all of them (a listing asks
+    once for its page), none if no name can be shared."""
+    asked = session.info.get(_SHARED)
+    if asked is None:
+        asked = session.info[_SHARED] = _Asked()
+    held = [(id_, name) for id_, name in _people_in_session(session) if id_ not in asked.people]
+    wanted = {
+        name.lower() for name in (*names, *(name for _, name in held)) if _may_be_shared(name)
+    }
+    if not wanted:
+        return set()
+    # Through the connection: no autoflush (this runs while shapes are built) and no ORM.
+    connection = session.connection()
+    if len(wanted) > ASK_EVERYONE_ABOVE:
+        shared = wanted.intersection(connection.execute(_SHARED_NAMES).scalars())
+    else:
+        shared = set(connection.execute(_SHARED_AMONG, {"folded": sorted(wanted)}).scalars())
+    asked.people.update(id_ for id_, _ in held)
+    asked.shared.update((folded, folded in shared) for folded in wanted)
+    return shared
+
+
+# A name is compared as Python folds it (str.lower) with the names as the database folds
+# them (lower(): ASCII only on SQLite, by the server's locale on PostgreSQL): the question
+# the whole-board statement answered ("is name.lower() among the folded names two active
+# people have?"), asked only for the names shown and answered from
+# ix_users_display_name_folded, one index probe per name.
+_FOLDED = func.lower(User.display_name, type_=String)
 _SHARED_NAMES = (
     select(_FOLDED).where(User.active.is_(True)).group_by(_FOLDED).having(func.count(User.id) > 1)
 )
+_SHARED_AMONG = _SHARED_NAMES.where(_FOLDED.in_(bindparam("folded", expanding=True)))
+
+
+def _may_be_shared(name: str | None) -> bool:
+    return bool(name) and name != FORMER_MEMBER
+
+
+def _people_in_session(session: Session) -> Iterator[tuple[int | None, str]]:
+    """(id, display name) of the people this session has loaded, without loading anything
+    (an expired name is left out): most pages load everyone they show before the first
+    shape is built, so one question covers them all."""
+    for obj in session.identity_map.values():
+        if isinstance(obj, User):
+            name = obj.__dict__.get("display_name")
+            if name:
+                yield obj.__dict__.get("id"), name
 
 
 def name_shared(user: User | Any) -> bool:
@@ -67,14 +118,19 @@ def name_shared(user: User | Any) -> bool:
     if isinstance(shared, bool):
         return shared
     session = object_session(user) if isinstance(user, User) else None
-    if session is None or not user.display_name or user.display_name == FORMER_MEMBER:
+    if session is None or not _may_be_shared(user.display_name):
         return False
-    return user.display_name.lower() in shared_names(session)
+    folded = user.display_name.lower()
+    asked = session.info.get(_SHARED)
+    if asked is None or user.id not in asked.people or folded not in asked.shared:
+        shared_names(session, [user.display_name])
+        session.info[_SHARED].people.add(user.id)
+    return session.info[_SHARED].shared[folded]
 
 
 @event.listens_for(Session, "after_flush")
 def _names_may_have_changed(session: Session, _context) -> None:
-    if any(isinstance(obj, User) for obj in (*session.new, *session.dirty)):
+    if any(isinstance(obj, User) for obj in (*session.new, *session.dirty, *session.deleted)):
         session.info.pop(_SHARED, None)
 
 
@@ -110,23 +166,14 @@ def person_dict(user: User | Any | None, shape: str = "person") -> dict | None:
     return shown if mask is None or user.id == mask.viewer_id else mask.person(shown)
 
 
-def author_of_row(
-    session: Session,
-    user_id: int,
-    name: str | None,
-    handle: str | None,
-    department_id: int,
-    department: str,
-) -> dict:
-    """The "person" shape from columns a listing selected with its rows: the same dict as
-    `person_dict(user)` gives, without an ORM object per person (a page of 50 ideas)."""
-    return authors_of_rows(session, [(user_id, name, handle, department_id, department)])[0]
-
-
-def authors_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
-    """`author_of_row` for each of a listing's (user id, name, handle, department id,
-    department name)."""
-    page = _RowPeople(session)
+def authors_of_rows(
+    session: Session, rows: list[tuple], shared: set[str] | None = None
+) -> list[dict]:
+    """The "person" shape for each of a listing's (user id, name, handle, department id,
+    department name): the same dicts as `person_dict(user)` gives, without an ORM object
+    per person (a page of 50 ideas), and one question about shared names for the page
+    (none if `shared` already says, from `shared_names` over these names)."""
+    page = _RowPeople(session, [row[1] for row in rows], shared)
     return [
         page.masked(
             {
@@ -141,11 +188,13 @@ def authors_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
     ]
 
 
-def users_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
+def users_of_rows(
+    session: Session, rows: list[tuple], shared: set[str] | None = None
+) -> list[dict]:
     """The "user" shape (a task's claimant) for each of a listing's (user id, email, name,
     handle, role, department id, department name): `person_dict(user, "user")` without an
-    ORM object per person."""
-    page = _RowPeople(session)
+    ORM object per person; `shared` as for `authors_of_rows`."""
+    page = _RowPeople(session, [row[2] for row in rows], shared)
     return [
         page.masked(
             {
@@ -163,20 +212,22 @@ def users_of_rows(session: Session, rows: list[tuple]) -> list[dict]:
 
 
 class _RowPeople:
-    """What people built from a listing's columns share: the shared names (read at most
-    once, and only when a name needs them) and the works-council mask, once per page."""
+    """What people built from a listing's columns share: which of the page's names are
+    shared (asked at most once, for all of them, and only when a name needs it) and the
+    works-council mask, once per page."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, names: list[str | None], shared: set[str] | None):
         self._session = session
-        self._shared: set[str] | None = None
+        self._names = names
+        self._shared = shared
         self._mask = current_mask()
 
     def shared(self, name: str | None) -> bool:
         """Whether someone else has this name (as `name_shared` decides for a User)."""
-        if not name or name == FORMER_MEMBER:
+        if not _may_be_shared(name):
             return False
         if self._shared is None:
-            self._shared = shared_names(self._session)
+            self._shared = shared_names(self._session, self._names)
         return name.lower() in self._shared
 
     def masked(self, shown: dict) -> dict:

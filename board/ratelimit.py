@@ -214,6 +214,12 @@ def init_ratelimit(app: Flask, settings: Settings) -> None:
         {"socket_timeout": 2, "socket_connect_timeout": 2} if redis_storage else {},
     )
     limiter.init_app(app)  # a refusal (RateLimitExceeded) is answered in board/errorhandlers.py
+    # The limiter is the process's one (the decorators need it at import), bound to each app
+    # made here; a store found dead for an earlier app (the tests make many, some with an
+    # unreachable Redis) says nothing of this app's store. Left set, it kept whole test
+    # modules counting in the fallback until a recovery look at a random moment moved the
+    # counts to the real store, so their limits came a few attempts late.
+    limiter._storage_dead = False
     hooks = app.before_request_funcs.setdefault(None, [])
     hooks[hooks.index(limiter._check_request_limit)] = _check_app_wide_limits
 

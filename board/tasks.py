@@ -234,7 +234,9 @@ def board_columns(
     policy.require(viewer, "board.read")
     query = _COLUMN_ROWS.where(Task.id.in_(_column_firsts(per_column))).order_by(*_NEWEST)
     rows = session.execute(query).all()
-    # the claimants' "user" shape and the creators' "person" shape, as person_dict gives them
+    # the claimants' "user" shape and the creators' "person" shape, as person_dict gives them;
+    # whose names are shared asked once for both
+    shared = person_json.shared_names(session, [r.c_name for r in rows] + [r.u_name for r in rows])
     claimants = iter(
         person_json.users_of_rows(
             session,
@@ -243,10 +245,11 @@ def board_columns(
                 for r in rows
                 if r.c_id is not None
             ],
+            shared,
         )
     )
     creators = person_json.authors_of_rows(
-        session, [(r.u_id, r.u_name, r.u_handle, r.u_dept_id, r.u_dept) for r in rows]
+        session, [(r.u_id, r.u_name, r.u_handle, r.u_dept_id, r.u_dept) for r in rows], shared
     )
     columns: dict[str, list[dict]] = {status: [] for status in STATUSES}
     for row, creator in zip(rows, creators, strict=True):
@@ -275,6 +278,19 @@ def page_tasks(
     cursor: str | None = None,
 ) -> tuple[list[dict], str | None]:
     """One page of tasks, newest first, after `cursor`; and the next page's cursor."""
+    shown, next_cursor = _page_of_tasks(session, viewer, status, mine, idea_id, limit, cursor)
+    return [task_dict(task) for task in shown], next_cursor
+
+
+def _page_of_tasks(
+    session: Session,
+    viewer: User,
+    status: str | None,
+    mine: bool,
+    idea_id: int | None,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[Task], str | None]:
     policy.require(viewer, "board.read")
     query = _tasks_query(viewer, status, mine, idea_id)
     if cursor:
@@ -285,7 +301,20 @@ def page_tasks(
     next_cursor = (
         paging.encode("new", (shown[-1].created_at, shown[-1].id)) if len(rows) > limit else None
     )
-    return [task_dict(task) for task in shown], next_cursor
+    return shown, next_cursor
+
+
+def my_tasks(
+    session: Session, viewer: User, limit: int
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """What `viewer` holds, the newest `limit` they completed and the newest `limit` open
+    tasks: all three read before the first is shaped, so that whose names are shared is
+    asked once for everyone they show."""
+    policy.require(viewer, "board.read")
+    held = list(session.scalars(_tasks_query(viewer, "claimed", True, None)).unique())
+    completed, _more = _page_of_tasks(session, viewer, "done", True, None, limit)
+    open_tasks, _more = _page_of_tasks(session, viewer, "open", False, None, limit)
+    return tuple([task_dict(task) for task in tasks] for tasks in (held, completed, open_tasks))
 
 
 def _require_idea(session: Session, idea_id: int | None) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -71,6 +71,11 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+
+# Whose display name is shared is asked by name (board/person_json.py shared_names):
+# lower(display_name) IN (the names a page shows), one index probe per name.
+Index("ix_users_display_name_folded", func.lower(User.display_name))
 
 
 class UserIdentity(Base):

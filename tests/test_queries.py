@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from board import ideas, tallies, tasks
+from board import ideas, person_json, tallies, tasks
 from models import Comment, Idea, IdeaTag, Task, User, Vote
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
 
@@ -250,3 +250,17 @@ def test_a_comment_costs_the_same_whatever_the_number_of_followers_it_tells(app,
         counts.append(len(statements))
     # One row per follower (the author on the quiet one, seven on the other), one INSERT.
     assert counts[0] == counts[1], counts
+
+
+def test_shared_names_are_looked_up_name_by_name_in_an_index(app, board_people):
+    """Whose name two people share is asked for the names a page shows, each found in
+    ix_users_display_name_folded: not by reading and grouping every person's name."""
+    with app.extensions["board_db"].Session() as session:
+        connection = session.connection()
+        statement = person_json._SHARED_AMONG.params(folded=["person0", "anna weber"]).compile(
+            dialect=connection.dialect,
+            compile_kwargs={"literal_binds": True, "render_postcompile": True},
+        )
+        plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")]
+    assert any("USING INDEX ix_users_display_name_folded (<expr>=?)" in step for step in plan)
+    assert not [step for step in plan if step.startswith("SCAN users")], plan

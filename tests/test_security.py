@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 
 import pytest
+from flask import Flask
 
 from board import create_app, people
 from board.settings import Settings
@@ -289,6 +291,54 @@ def test_a_removed_person_is_logged_out_at_once(app, member):
         people.remove_user(session, "mara@example.com")
     assert member.get("me").status_code == 401
     assert member.post("ideas", json={"title": "x"}).status_code == 401
+
+
+def cookie_holding(app, values: dict) -> str:
+    """A session cookie signed with the app's key, as the app would have set it."""
+    return app.session_interface.get_signing_serializer(app).dumps(values)
+
+
+def test_a_session_cookie_seen_before_still_expires(app, member, monkeypatch):
+    """Each cookie's signature is checked once per process; its age still counts each time."""
+    cookie = member.client.get_cookie("session").value
+    replay = app.test_client()
+    replay.set_cookie("session", cookie)
+    assert replay.get("/api/v1/me").status_code == 200
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    later = time.time() + lifetime + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert replay.get("/api/v1/me").status_code == 401
+
+
+def test_what_a_request_puts_in_its_session_stays_out_of_the_cookie_it_came_with(app, member):
+    """A cookie without a CSRF token gets one in its first answer (a new cookie); sent again
+    as it was, it still holds none, so that token does not let a write through with it."""
+    with member.client.session_transaction() as session:
+        values = {key: value for key, value in session.items() if key != "csrf_token"}
+    cookie = cookie_holding(app, values)
+    client = app.test_client()
+    client.set_cookie("session", cookie)
+    first = client.get("/api/v1/me")
+    assert first.status_code == 200 and "session=" in first.headers["Set-Cookie"]
+    token = first.get_json()["csrf_token"]
+    again = app.test_client()
+    again.set_cookie("session", cookie)
+    refused = again.post("/api/v1/ideas", json={"title": "x"}, headers={"X-CSRF-Token": token})
+    assert refused.status_code == 400
+
+
+def test_a_cookie_signed_with_another_key_is_refused_after_the_real_one_was_seen(app, member):
+    cookie = member.client.get_cookie("session").value
+    with member.client.session_transaction() as session:
+        values = dict(session)
+    assert member.get("me").status_code == 200
+    other = Flask("elsewhere")
+    other.secret_key = "another-secret"
+    forged = other.session_interface.get_signing_serializer(other).dumps(values)
+    assert forged.split(".")[0] == cookie.split(".")[0]  # the same contents, another signature
+    thief = app.test_client()
+    thief.set_cookie("session", forged)
+    assert thief.get("/api/v1/me").status_code == 401
 
 
 # ---- headers -------------------------------------------------------------------------------

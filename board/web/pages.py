@@ -140,11 +140,7 @@ def my_tasks():
     session = db_for_request()
     # What the person holds is bounded by the claim limit; what they completed and what is
     # open grow with the board: the newest few of each, counted, with a link to all.
-    held = tasks.list_tasks(session, current_user, status="claimed", mine=True)
-    completed, _more = tasks.page_tasks(
-        session, current_user, status="done", mine=True, limit=BOARD_TASKS
-    )
-    open_tasks, _more = tasks.page_tasks(session, current_user, status="open", limit=BOARD_TASKS)
+    held, completed, open_tasks = tasks.my_tasks(session, current_user, limit=BOARD_TASKS)
     every = held + completed + open_tasks
     return render_template(
         "my_tasks.html",
