@@ -233,12 +233,15 @@ class Database:
         request thread holds a pooled connection (the publisher's session check after a
         commit): waiting for the request pool there is how 500 clients at 100 writes/s
         froze the server (docs/reliability.md). Read-only; callers serialise its use."""
+        if self._own_engine is not None:  # made once: this runs before every fan-out pass
+            return self._own_engine
         if make_url(self.url).database in (None, "", ":memory:"):
             return self.read_engine  # an in-memory database exists in its own engine only
         with self._own_engine_lock:
             if self._own_engine is None:
-                self._own_engine = make_engine(self.url, pool_size=1, max_overflow=0)
-            return self._own_engine.execution_options(board_read_only=True)
+                engine = make_engine(self.url, pool_size=1, max_overflow=0)
+                self._own_engine = engine.execution_options(board_read_only=True)
+            return self._own_engine
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -10,12 +10,12 @@ through its queue as before, so each socket still receives everything in order.
 
 Order per socket: a direct write happens only while the socket's queue is empty, its
 writer holds nothing it took from the queue and no partly written frame is being
-finished; it is checked and written under the queue's own lock, which the writer's `get`
-takes too, so nothing queued after the check can overtake it. The writer's own writes
-and a partly written frame's rest hold the socket's send lock. What a direct write needs
-is looked up once per socket (`DirectWriter`), when its writer thread starts on
-WebSocket: the per-socket cost is then little more than the `send` itself
-(bench/fanoutcpu.py). Frames are sent unmasked and uncompressed (RFC 6455 server frames;
+finished. A fan-out holds one lock (DIRECT_LOCK) for all its writes, and a writer takes
+the same lock to take a packet off its queue, so nothing queued after a socket's check
+can overtake the frame. The writer's own writes and a partly written frame's rest hold
+the socket's send lock. What a direct write needs is looked up once per socket
+(`DirectWriter`), when its writer thread starts on WebSocket: the per-socket cost is
+then little more than the `send` itself (bench/fanoutcpu.py). Frames are sent unmasked and uncompressed (RFC 6455 server frames;
 RFC 7692 allows uncompressed messages when permessage-deflate was negotiated).
 """
 
@@ -87,19 +87,26 @@ def writers_of(eio_server: Any) -> dict[str, DirectWriter]:
     return writers
 
 
+# Held by a fan-out for all its direct writes, and by a writer thread while it takes a
+# packet off its queue: no writer takes a packet (and so starts sending) while a fan-out
+# writes, so one look at each socket's queue and writer, once, decides (write_frames).
+# Never held while waiting for anything else (a queue's lock above all: a writer takes
+# this one while holding its queue's).
+DIRECT_LOCK = threading.Lock()
+
+
 class DirectWriter:
     """One socket's direct path, looked up once when its writer thread starts on
-    WebSocket instead of attribute by attribute on every write: the queue's lock and
-    deque, the socket's send lock and the network socket's `send`.
+    WebSocket instead of attribute by attribute on every write: its queue's deque, the
+    socket's send lock and the network socket's `send`.
 
     `busy` is True from the moment the writer takes a packet off the queue (under the
-    queue's lock) until it asks for the next one (when the previous ones are sent).
-    """
+    queue's lock and DIRECT_LOCK) until it asks for the next one (when the previous ones
+    are sent)."""
 
     __slots__ = (
         "busy",
         "eio_socket",
-        "mutex",
         "pending",
         "send",
         "send_lock",
@@ -118,16 +125,15 @@ class DirectWriter:
         self.sid = eio_socket.sid
         self.writers = writers
         queue = eio_socket.queue
-        self.mutex = queue.mutex
         self.pending = queue.queue
         self.send_lock = ws.send_lock
         take = queue._get
         poll = eio_socket.poll
 
         def taken():
-            item = take()
-            self.busy = True
-            return item
+            with DIRECT_LOCK:
+                self.busy = True
+                return take()
 
         def polled():
             self.busy = False
@@ -155,39 +161,51 @@ class DirectWriter:
         self.writers[self.sid] = self
 
     def unlist(self) -> None:
-        with self.mutex:
+        with DIRECT_LOCK:
             self.busy = True  # for good: the writer thread is gone
             self.writers.pop(self.sid, None)
 
-    def write(self, frame: bytes) -> bool:
-        """Write `frame` now if that keeps the socket's order and needs no waiting; False
-        when the caller must queue the packet instead (nothing was written then).
 
-        The check and the write hold the queue's lock: the writer cannot take a packet
-        put after this check and send it first. The send lock is only looked at: while
-        the writer holds no packet, only a partly written frame's rest can hold it."""
-        send = self.send
-        if send is None:
-            return False
-        with self.mutex:
-            if self.pending or self.busy or self.send_lock.locked():
-                return False
+def write_frames(writers: dict[str, DirectWriter], eio_sids, frame: bytes) -> list[str]:
+    """Write `frame` now to each of `eio_sids` that can take it in order without waiting;
+    returns the others, which must get the packet through their queue.
+
+    A socket takes a direct write while its queue is empty, its writer holds no packet
+    and no partly written frame is being finished. DIRECT_LOCK keeps every writer from
+    taking a packet meanwhile, so nothing put on a queue after its look can overtake the
+    frame. The send lock is only looked at: while the writer holds no packet, only a
+    partly written frame's rest can hold it. This loop is the fan-out's cost per socket:
+    one dict look-up, three looks and the `send` (bench/fanoutcpu.py)."""
+    queued = []
+    partial = []
+    size = len(frame)
+    get = writers.get
+    with DIRECT_LOCK:
+        for eio_sid in eio_sids:
+            writer = get(eio_sid)
+            if writer is None or writer.pending or writer.busy or writer.send_lock.locked():
+                queued.append(eio_sid)
+                continue
             try:
-                sent = send(frame, MSG_DONTWAIT)
+                sent = writer.send(frame, MSG_DONTWAIT)
             except OSError:  # BlockingIOError: its buffer is full, the queue will wait;
-                return False  # anything else: closing, the usual path cleans up
-            if sent == len(frame):
-                return True
-            self.send_lock.acquire()  # rare: the rest goes in the background, lock held
-        threading.Thread(target=_finish, args=(self, frame[sent:]), daemon=True).start()
-        return True
+                queued.append(eio_sid)  # anything else: closing, the usual path cleans up
+                continue
+            if sent != size:  # rare: the rest goes in the background, send lock held
+                writer.send_lock.acquire()
+                partial.append((writer, frame[sent:]))
+    for writer, rest in partial:
+        threading.Thread(target=_finish, args=(writer, rest), daemon=True).start()
+    return queued
 
 
 def write_direct(eio_socket: Any, frame: bytes) -> bool:
-    """`DirectWriter.write` for one Engine.IO socket (False when it takes no direct
-    writes: long polling, TLS, not upgraded yet or ending)."""
+    """Write `frame` to one Engine.IO socket now, as write_frames does; False when it
+    must be queued instead (long polling, TLS, not upgraded yet, busy or ending)."""
     writer = getattr(eio_socket, "board_writer", None)
-    return writer is not None and writer.write(frame)
+    if writer is None or writer.send is None:
+        return False
+    return not write_frames({writer.sid: writer}, [writer.sid], frame)
 
 
 def _finish(writer: DirectWriter, rest: bytes) -> None:
@@ -299,9 +317,7 @@ class DirectManager(socketio_lib.Manager):
     def _send(self, packets, eio_sids) -> None:
         eio_pkt, frame = packets
         server = self.server
-        writers = writers_of(server.eio) if frame is not None else {}
-        get = writers.get
-        for eio_sid in eio_sids:
-            writer = get(eio_sid)
-            if writer is None or not writer.write(frame):
-                server._send_eio_packet(eio_sid, eio_pkt)
+        if frame is not None:
+            eio_sids = write_frames(writers_of(server.eio), eio_sids, frame)
+        for eio_sid in eio_sids:  # after DIRECT_LOCK: a queue's lock is never taken under it
+            server._send_eio_packet(eio_sid, eio_pkt)

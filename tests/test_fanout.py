@@ -105,6 +105,43 @@ def test_a_frame_written_directly_arrives_as_an_event(server, cookie):  # noqa: 
     listener.client.disconnect()
 
 
+def raw_websocket(url: str, session_cookie: str, **options) -> websocket.WebSocket:
+    """A Socket.IO client by hand, that reads only when asked to."""
+    ws = websocket.create_connection(
+        url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+        cookie=session_cookie,
+        origin=url,
+        timeout=TIMEOUT,
+        **options,
+    )
+    assert ws.recv().startswith("0{")  # Engine.IO open
+    ws.send("40")  # Socket.IO connect
+    assert ws.recv().startswith("40{")
+    return ws
+
+
+def listed_writer() -> fanout.DirectWriter:
+    """The one socket's direct writer, once its writer thread has listed it."""
+    writers = fanout.writers_of(socketio.server.eio)
+    deadline = time.monotonic() + TIMEOUT
+    while not writers:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    [writer] = writers.values()
+    return writer
+
+
+def activities(ws: websocket.WebSocket, count: int) -> list[dict]:
+    received = []
+    while len(received) < count:
+        message = ws.recv()
+        if message.startswith("42"):  # an event; pings and presence counts aside
+            name, envelope = json.loads(message[2:])
+            if name == ACTIVITY:
+                received.append(envelope)
+    return received
+
+
 def test_an_event_too_big_for_the_socket_buffer_arrives_whole_and_before_the_next(
     server,  # noqa: F811
     cookie,  # noqa: F811
@@ -112,36 +149,34 @@ def test_an_event_too_big_for_the_socket_buffer_arrives_whole_and_before_the_nex
     """The first frame is only partly written at once (the client reads nothing yet and
     both buffers are small): its rest goes in the background, and the events after it,
     written or queued meanwhile, still arrive after it, each whole."""
-    ws = websocket.create_connection(
-        server.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
-        cookie=cookie,
-        origin=server,
-        timeout=TIMEOUT,
-        sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)],
-    )
-    assert ws.recv().startswith("0{")  # Engine.IO open
-    ws.send("40")  # Socket.IO connect
-    assert ws.recv().startswith("40{")
-    writers = fanout.writers_of(socketio.server.eio)
-    deadline = time.monotonic() + TIMEOUT
-    while not writers:  # listed once its writer thread polls
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    [writer] = writers.values()
+    ws = raw_websocket(server, cookie, sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)])
+    writer = listed_writer()
     writer.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
     text = "".join(chr(0x61 + i % 26) for i in range(300_000))
     socketio.emit(ACTIVITY, {"seq": 1, "text": text}, to=PUBLIC_ROOM, namespace="/")
     for seq in range(2, 21):
         socketio.emit(ACTIVITY, {"seq": seq}, to=PUBLIC_ROOM, namespace="/")
-    received = []
-    while len(received) < 20:
-        message = ws.recv()
-        if message.startswith("42"):  # an event; pings and presence counts aside
-            name, envelope = json.loads(message[2:])
-            if name == ACTIVITY:
-                received.append(envelope)
+    received = activities(ws, 20)
     assert [envelope["seq"] for envelope in received] == list(range(1, 21))
     assert received[0]["text"] == text
+    ws.close()
+
+
+def test_a_broadcast_waits_behind_what_the_sockets_writer_is_sending(server, cookie):  # noqa: F811
+    """A packet that went through the socket's queue and is still being sent by its
+    writer thread arrives before a broadcast made meanwhile."""
+    ws = raw_websocket(server, cookie)
+    writer = listed_writer()
+    eio_socket = socketio.server.eio.sockets[writer.sid]
+    queued = sio_packet.Packet(sio_packet.EVENT, namespace="/", data=[ACTIVITY, {"seq": 1}])
+    with writer.send_lock:  # the writer takes the packet, then waits to send it
+        eio_socket.send(eio_packet.Packet(eio_packet.MESSAGE, queued.encode()))
+        deadline = time.monotonic() + TIMEOUT
+        while not writer.busy:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        socketio.emit(ACTIVITY, {"seq": 2}, to=PUBLIC_ROOM, namespace="/")
+    assert [envelope["seq"] for envelope in activities(ws, 2)] == [1, 2]
     ws.close()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from board import realtime
 from models import User
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import BOTH_DATABASES, PASSWORD, ROOT
 from tests.realtime_helpers import activity, connect
 
 
@@ -67,6 +67,7 @@ def test_removal_ends_that_persons_sockets_at_once(app, people_):
     assert [e["type"] for e in activity(bystander)] == ["idea.created"]
 
 
+@BOTH_DATABASES  # the check reads through the driver's own connection, each its own way
 def test_a_change_made_by_another_process_ends_sockets_before_the_next_emit(app, settings, people_):
     """Without a message queue the CLI, running in its own process, cannot reach the
     server: the server re-checks its sockets before it sends anything."""
