@@ -101,8 +101,8 @@ def build(path: Path, ideas: int, people: int = PEOPLE) -> dict:
         [(n + 1, name) for n, name in enumerate(DEPARTMENTS)],
     )
     stamp = now.strftime(TIME_FORMAT)
-    columns = ["id", "email", "password_hash", "display_name", "role", "department_id"]
-    columns += ["session_version", "active", "created_at"]
+    columns = ["id", "email", "password_hash", "display_name", "display_name_key", "role"]
+    columns += ["department_id", "session_version", "active", "created_at"]
     known = {"email_notifications": "'off'"}  # columns added later, NOT NULL, no default
     extra = [
         row[1]
@@ -112,9 +112,16 @@ def build(path: Path, ideas: int, people: int = PEOPLE) -> dict:
     values = "".join(f", {known.get(name, '0')}" for name in extra)
     db.executemany(
         f"INSERT INTO users ({', '.join(columns + extra)})"
-        f" VALUES (?, ?, 'x', ?, 'member', ?, 1, 1, ?{values})",
+        f" VALUES (?, ?, 'x', ?, ?, 'member', ?, 1, 1, ?{values})",
         [
-            (n, f"p{n}@bench.example", f"Person {n}", n % len(DEPARTMENTS) + 1, stamp)
+            (
+                n,
+                f"p{n}@bench.example",
+                f"Person {n}",
+                f"person {n}",
+                n % len(DEPARTMENTS) + 1,
+                stamp,
+            )
             for n in range(1, people + 1)
         ],
     )

@@ -43,7 +43,10 @@ BLOCK = 20  # lookups or requests of one side before the other's turn
 def shared_among_every_hundredth(path: Path) -> None:
     """Every 100th person takes the name of the one before: a few names are shared."""
     db = sqlite3.connect(path)
-    db.execute("UPDATE users SET display_name = 'Person ' || (id - 1) WHERE id % 100 = 0")
+    db.execute(
+        "UPDATE users SET display_name = 'Person ' || (id - 1),"
+        " display_name_key = 'person ' || (id - 1) WHERE id % 100 = 0"
+    )
     db.commit()
     db.close()
 
@@ -67,11 +70,12 @@ def lookup_us(engine, names: list[str], rounds: int) -> tuple[float, float, int]
     index's pages out of the new one's way each time (what the board, which no longer runs
     it, does not see)."""
     from board import person_json
+    from models.people import display_name_key
 
-    folded = sorted({name.lower() for name in names})
+    keys = sorted({display_name_key(name) for name in names})
     statements = {
         "before": (person_json._SHARED_NAMES, {}),
-        "after": (person_json._SHARED_AMONG, {"folded": folded}),
+        "after": (person_json._SHARED_AMONG, {"keys": keys}),
     }
     times: dict[str, list[float]] = {"before": [], "after": []}
     answers: dict[str, set[str]] = {}
@@ -86,7 +90,7 @@ def lookup_us(engine, names: list[str], rounds: int) -> tuple[float, float, int]
                     t0 = time.perf_counter()
                     answers[side] = set(connections[side].execute(statement, parameters).scalars())
                     times[side].append((time.perf_counter() - t0) * 1e6)
-    if answers["after"] != answers["before"] & set(folded):
+    if answers["after"] != answers["before"] & set(keys):
         raise RuntimeError(f"different answers: {answers}")
     before, after = (statistics.median(times[side]) for side in ("before", "after"))
     return before, after, len(answers["after"])

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import String, bindparam, event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session, object_session
 
 from board.i18n import N_, gettext
 from board.privacy import current_mask
 from models import Department, User
+from models.people import display_name_key
 
 SHAPES: dict[str, tuple[str, ...]] = {
     # a nudge's sender and recipient, a prompt's author
@@ -50,7 +51,7 @@ ASK_EVERYONE_ABOVE = 500
 
 class _Asked:
     """What one transaction has asked: the people (ids) whose names went into a question,
-    and for each case-folded name asked, whether two active people share it."""
+    and for each name's key asked, whether two active people share it."""
 
     __slots__ = ("people", "shared")
 
@@ -61,15 +62,17 @@ class _Asked:
 
 def shared_names(session: Session, names: Iterable[str | None]) -> set[str]:
     """Of `names` (display names as stored) and those of the people the session holds and
-    has not asked about, the case-folded ones that more than one active person has: where
-    they show, the handle goes beside them. One statement for all of them (a listing asks
+    has not asked about, the keys (models.people.display_name_key) that more than one
+    active person's name has: where they show, the handle goes beside them. One statement for all of them (a listing asks
     once for its page), none if no name can be shared."""
     asked = session.info.get(_SHARED)
     if asked is None:
         asked = session.info[_SHARED] = _Asked()
     held = [(id_, name) for id_, name in _people_in_session(session) if id_ not in asked.people]
     wanted = {
-        name.lower() for name in (*names, *(name for _, name in held)) if _may_be_shared(name)
+        display_name_key(name)
+        for name in (*names, *(name for _, name in held))
+        if _may_be_shared(name)
     }
     if not wanted:
         return set()
@@ -78,22 +81,21 @@ def shared_names(session: Session, names: Iterable[str | None]) -> set[str]:
     if len(wanted) > ASK_EVERYONE_ABOVE:
         shared = wanted.intersection(connection.execute(_SHARED_NAMES).scalars())
     else:
-        shared = set(connection.execute(_SHARED_AMONG, {"folded": sorted(wanted)}).scalars())
+        shared = set(connection.execute(_SHARED_AMONG, {"keys": sorted(wanted)}).scalars())
     asked.people.update(id_ for id_, _ in held)
-    asked.shared.update((folded, folded in shared) for folded in wanted)
+    asked.shared.update((key, key in shared) for key in wanted)
     return shared
 
 
-# A name is compared as Python folds it (str.lower) with the names as the database folds
-# them (lower(): ASCII only on SQLite, by the server's locale on PostgreSQL): the question
-# the whole-board statement answered ("is name.lower() among the folded names two active
-# people have?"), asked only for the names shown and answered from
-# ix_users_display_name_folded, one index probe per name.
-_FOLDED = func.lower(User.display_name, type_=String)
+# Names are compared by the key Python stored with each (display_name_key: NFKC and
+# case-folded), never by SQL lower(), which folds ASCII only on SQLite and otherwise on
+# PostgreSQL: the same answer on both. Asked only for the names shown, answered from
+# ix_users_display_name_key_active (active people only), one index probe per name.
+_KEY = User.display_name_key
 _SHARED_NAMES = (
-    select(_FOLDED).where(User.active.is_(True)).group_by(_FOLDED).having(func.count(User.id) > 1)
+    select(_KEY).where(User.active.is_(True)).group_by(_KEY).having(func.count(User.id) > 1)
 )
-_SHARED_AMONG = _SHARED_NAMES.where(_FOLDED.in_(bindparam("folded", expanding=True)))
+_SHARED_AMONG = _SHARED_NAMES.where(_KEY.in_(bindparam("keys", expanding=True)))
 
 
 def _may_be_shared(name: str | None) -> bool:
@@ -120,12 +122,12 @@ def name_shared(user: User | Any) -> bool:
     session = object_session(user) if isinstance(user, User) else None
     if session is None or not _may_be_shared(user.display_name):
         return False
-    folded = user.display_name.lower()
+    key = display_name_key(user.display_name)
     asked = session.info.get(_SHARED)
-    if asked is None or user.id not in asked.people or folded not in asked.shared:
+    if asked is None or user.id not in asked.people or key not in asked.shared:
         shared_names(session, [user.display_name])
         session.info[_SHARED].people.add(user.id)
-    return session.info[_SHARED].shared[folded]
+    return session.info[_SHARED].shared[key]
 
 
 @event.listens_for(Session, "after_flush")
@@ -228,7 +230,7 @@ class _RowPeople:
             return False
         if self._shared is None:
             self._shared = shared_names(self._session, self._names)
-        return name.lower() in self._shared
+        return display_name_key(name) in self._shared
 
     def masked(self, shown: dict) -> dict:
         mask = self._mask

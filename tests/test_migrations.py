@@ -103,3 +103,33 @@ def test_every_step_goes_down_and_up_again(empty_database):
         command.downgrade(config, "-1")
         command.upgrade(config, revision)
     assert differences(empty_database) == []
+
+
+def test_people_who_were_there_before_the_name_key_get_theirs(empty_database):
+    """0015_display_name_key fills the key for everyone already on the board, so that two
+    "Özlem Demir" who registered before it are told apart at once."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0014_display_name_index")
+    names = ["Özlem Demir", "ÖZLEM DEMIR", "İlknur", "Anna Weber"]
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO departments (id, name) VALUES (1, 'IT')"))
+            for n, name in enumerate(names, start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO users (id, email, password_hash, display_name, role,"
+                        " department_id, session_version, active, created_at,"
+                        " email_notifications) VALUES (:id, :email, 'x', :name, 'member', 1,"
+                        " 1, true, '2026-03-02 09:00:00', 'daily')"
+                    ),
+                    {"id": n, "email": f"p{n}@example.com", "name": name},
+                )
+        command.upgrade(config, "0015_display_name_key")
+        with engine.connect() as connection:
+            keys = connection.execute(
+                text("SELECT display_name_key FROM users ORDER BY id")
+            ).scalars()
+            assert list(keys) == ["özlem demir", "özlem demir", "i\u0307lknur", "anna weber"]
+    finally:
+        engine.dispose()

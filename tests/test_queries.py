@@ -254,13 +254,16 @@ def test_a_comment_costs_the_same_whatever_the_number_of_followers_it_tells(app,
 
 def test_shared_names_are_looked_up_name_by_name_in_an_index(app, board_people):
     """Whose name two people share is asked for the names a page shows, each found in
-    ix_users_display_name_folded: not by reading and grouping every person's name."""
+    ix_users_display_name_key_active (active people only): not by reading and grouping
+    every person's name."""
     with app.extensions["board_db"].Session() as session:
         connection = session.connection()
-        statement = person_json._SHARED_AMONG.params(folded=["person0", "anna weber"]).compile(
+        statement = person_json._SHARED_AMONG.params(keys=["person0", "anna weber"]).compile(
             dialect=connection.dialect,
             compile_kwargs={"literal_binds": True, "render_postcompile": True},
         )
         plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")]
-    assert any("USING INDEX ix_users_display_name_folded (<expr>=?)" in step for step in plan)
+    assert any(
+        "INDEX ix_users_display_name_key_active (display_name_key=?)" in step for step in plan
+    ), plan
     assert not [step for step in plan if step.startswith("SCAN users")], plan
