@@ -5,8 +5,10 @@ name, on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select, text
 
-from board import people, person_json
+from board import people, person_json, personal_data
+from models import User
 from tests.conftest import BOTH_DATABASES, PASSWORD, JsonClient
 
 # (e-mail, display name, active); the answers below are by e-mail.
@@ -125,3 +127,19 @@ def test_a_renamed_person_is_compared_by_their_new_name(app):
     assert jana.get("me").get_json()["user"]["name_shared"] is False
     jana.patch("me", json={"display_name": "ÖZLEM DEMIR"})
     assert jana.get("me").get_json()["user"]["name_shared"] is True
+
+
+@BOTH_DATABASES
+def test_an_erased_persons_folded_name_goes_with_their_name(app):
+    """The stored key is the name too: an erasure leaves neither behind, and the former
+    member no longer makes the other "Özlem Demir" share her name."""
+    with app.extensions["board_db"].Session() as session:
+        for email in ("a@example.com", "b@example.com"):
+            people.create_user(session, email, PASSWORD, "Özlem Demir", "Marketing", "member")
+        erased = session.scalar(select(User).where(User.email == "a@example.com"))
+        personal_data.erase_person(session, erased)
+    with app.extensions["board_db"].engine.connect() as connection:
+        stored = connection.execute(text("SELECT display_name_key FROM users")).scalars().all()
+    assert sorted(stored) == ["former member", "özlem demir"]
+    other = JsonClient(app.test_client()).login("b@example.com")
+    assert other.get("me").get_json()["user"]["name_shared"] is False
