@@ -21,7 +21,10 @@ else the machine does weighs on all of them alike:
   (the revoked-session check, then `deliver`).
 
 For each it prints the wall time and this thread's CPU time per pass and per socket
-(medians over the passes) and the ratio to the floor; `--profile deliver` (or `publish`)
+(medians over the passes), the ratio to the floor, and when the clients had the frame
+(median and p95 over the clients, from just before the pass: the Node client process,
+one thread for all K, reads about one message per 20-30 µs, so once the server writes
+faster than that, these stop following the server); `--profile deliver` (or `publish`)
 profiles that path's passes with cProfile (this thread's CPU). On a shared machine the CPU numbers
 are the ones to compare; every path's numbers come from the same run.
 """
@@ -83,6 +86,10 @@ class Passes:
         self.server = realtime.socketio.server
         self.manager = self.server.manager
         self.times: dict[str, list[tuple[float, float]]] = {path: [] for path in PATHS}
+        # Per pass, when the clients had it (median and p95 over the clients, seconds
+        # from just before the pass): a client that takes longer per message than the
+        # server per socket makes these the same for every path.
+        self.arrivals: dict[str, list[list[float]]] = {path: [] for path in PATHS}
         self.queued = 0  # packets of the passes that went through a socket's queue instead
         self.in_pass = False
         self.profile = profile
@@ -154,8 +161,12 @@ async def measure(url: str, cookies: list[str], passes: Passes, rounds: int, pat
                 await audience.vote_once(idea)
                 if n < 2:
                     passes.times[path].clear()
-                if len(audience.latencies[idea]) != len(cookies):
-                    raise RuntimeError(f"{path}: pass {n} reached {len(audience.latencies[idea])}")
+                arrived = sorted(audience.latencies[idea])
+                if len(arrived) != len(cookies):
+                    raise RuntimeError(f"{path}: pass {n} reached {len(arrived)}")
+                if n >= 2:
+                    at = [arrived[len(arrived) // 2], arrived[round(0.95 * len(arrived)) - 1]]
+                    passes.arrivals[path].append(at)
                 await asyncio.sleep(0.02)
     finally:
         await audience.disconnect()
@@ -165,9 +176,9 @@ async def measure(url: str, cookies: list[str], passes: Passes, rounds: int, pat
 def report(clients: int, passes: Passes, paths) -> None:
     print(
         "| path | wall ms / pass | CPU ms / pass | wall µs / socket | CPU µs / socket |"
-        " CPU / floor |"
+        " CPU / floor | clients' p50 / p95 ms |"
     )
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     floor = None
     for path in paths:
         times = passes.times[path]
@@ -175,9 +186,10 @@ def report(clients: int, passes: Passes, paths) -> None:
         cpu = statistics.median(t[1] for t in times)
         floor = cpu if path == "floor" else floor
         ratio = f"{cpu / floor:.2f}" if floor else ""
+        p50, p95 = (statistics.median(a[i] for a in passes.arrivals[path]) for i in (0, 1))
         print(
             f"| {path} | {wall * 1e3:.2f} | {cpu * 1e3:.2f} | {wall / clients * 1e6:.1f}"
-            f" | {cpu / clients * 1e6:.1f} | {ratio} |"
+            f" | {cpu / clients * 1e6:.1f} | {ratio} | {p50 * 1e3:.1f} / {p95 * 1e3:.1f} |"
         )
     print(f"({len(passes.times[paths[0]])} passes per path; {passes.queued} packets queued)")
 
@@ -208,6 +220,7 @@ def main() -> None:
         for clients in (int(k) for k in args.clients.split(",")):
             print(f"\nK = {clients} ({load()} at the start)", flush=True)
             passes.times = {path: [] for path in PATHS}
+            passes.arrivals = {path: [] for path in PATHS}
             passes.queued = 0
             asyncio.run(measure(base, setup.cookies[:clients], passes, args.passes, paths))
             report(clients, passes, paths)
