@@ -15,6 +15,9 @@ else the machine does weighs on all of them alike:
 - `floor`: the frame written to each socket with one `sock.send(frame, MSG_DONTWAIT)`
   in a plain loop over a list of the sockets, nothing else (what Python cannot go below
   with one thread; the sockets' order checks left out);
+- `floor2`: the same loop split between this thread and a second one, each taking every
+  other socket (`send` lets go of the GIL): whether writing from two threads could pay
+  (its CPU column is this thread's half only);
 - `deliver`: `DirectManager.deliver_activities`, what each process runs per pass
   (audiences, one encoding, the order checks and the writes);
 - `publish`: `realtime.publish_all`, the whole pass a vote's thread runs after its commit
@@ -47,7 +50,7 @@ from pathlib import Path
 
 from bench.fanout import Audience, Served, install_node_server, load, prepare_board
 
-PATHS = ("floor", "deliver", "publish")
+PATHS = ("floor", "floor2", "deliver", "publish")
 NAMESPACE = "/"
 
 
@@ -76,6 +79,36 @@ def envelope(idea: int) -> dict:
     }
 
 
+def send_all(sockets: list[socket.socket], frame: bytes) -> None:
+    send, flags = socket.socket.send, socket.MSG_DONTWAIT
+    for sock in sockets:
+        send(sock, frame, flags)
+
+
+class Helper:
+    """A second thread that runs one call when told (floor2's other half)."""
+
+    def __init__(self):
+        self._go = threading.Semaphore(0)
+        self._done = threading.Semaphore(0)
+        self._call = None
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            self._go.acquire()
+            function, args = self._call
+            function(*args)
+            self._done.release()
+
+    def start(self, function, *args) -> None:
+        self._call = (function, args)
+        self._go.release()
+
+    def wait(self) -> None:
+        self._done.acquire()
+
+
 class Passes:
     """One fan-out pass per call, by one of PATHS, timed in this thread."""
 
@@ -94,6 +127,7 @@ class Passes:
         self.in_pass = False
         self.profile = profile
         self.profiler = cProfile.Profile(time.thread_time) if profile else None
+        self.helper = Helper()
         send_eio_packet = self.server._send_eio_packet
 
         def counted(eio_sid, pkt):
@@ -114,14 +148,17 @@ class Passes:
 
     def run(self, path: str, idea: int) -> None:
         items = [(envelope(idea), [self.realtime.events.PUBLIC_ROOM])]
-        if path == "floor":
+        if path in ("floor", "floor2"):
             args = [self.realtime.ACTIVITY, items[0][0]]
             _pkt, frame = self.manager._packets(NAMESPACE, args)
             sockets = self.raw_sockets()
-            send, flags = socket.socket.send, socket.MSG_DONTWAIT
+            if path == "floor2":
+                self.helper.start(send_all, sockets[1::2], frame)
+                sockets = sockets[::2]
             wall, cpu = time.perf_counter(), time.thread_time()
-            for sock in sockets:
-                send(sock, frame, flags)
+            send_all(sockets, frame)
+            if path == "floor2":
+                self.helper.wait()
             self._took(path, wall, cpu)
             return
         run = (
@@ -185,7 +222,7 @@ def report(clients: int, passes: Passes, paths) -> None:
         wall = statistics.median(t[0] for t in times)
         cpu = statistics.median(t[1] for t in times)
         floor = cpu if path == "floor" else floor
-        ratio = f"{cpu / floor:.2f}" if floor else ""
+        ratio = f"{cpu / floor:.2f}" if floor and path != "floor2" else ""
         p50, p95 = (statistics.median(a[i] for a in passes.arrivals[path]) for i in (0, 1))
         print(
             f"| {path} | {wall * 1e3:.2f} | {cpu * 1e3:.2f} | {wall / clients * 1e6:.1f}"
