@@ -236,7 +236,7 @@ class SignedCookieSessions(SecureCookieSessionInterface):
     the cookie's own validity: whether its login was ended, or its person's role changed,
     is asked of the database on every request (`_check_login`)."""
 
-    _REMEMBERED = 2048  # cookies; then the memory starts again (a few hundred KiB at most)
+    _REMEMBERED = 2048  # cookies (about 1.5 KiB each with their contents), then start again
     _SCALARS = (str, int, float, bool, type(None))
 
     def __init__(self) -> None:
