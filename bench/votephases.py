@@ -15,7 +15,8 @@ moment the vote was sent:
 
 - `request in`: the app has the request (the client's HTTP, gunicorn's hand-over);
 - `pass starts`: the vote is committed and its pass begins (the view's work);
-- `writes start` / `writes end`: the pass's socket writes (`deliver_activities`);
+- `writes start` / `writes end`: the pass's socket writes (`deliver_activities`; also
+  how much of that time the thread ran: the rest it waited for a core or the GIL);
 - `answer`: the vote request's thread is done;
 - `first client` / `clients' p50` / `clients' p95`: arrivals (the board's and Node's).
 
@@ -69,11 +70,13 @@ def probed_app():
             row = getattr(local, "row", None)
             if row is not None:
                 row.setdefault(before, time.monotonic_ns())
+                row.setdefault(f"{before} (CPU)", time.thread_time_ns())
             try:
                 return function(*args, **kwargs)
             finally:
                 if row is not None and after is not None:
                     row.setdefault(after, time.monotonic_ns())
+                    row.setdefault(f"{after} (CPU)", time.thread_time_ns())
 
         return call
 
@@ -165,6 +168,16 @@ def main() -> None:
             f" | {ordered[round(0.9 * len(ordered)) - 1]:.2f}"
             f" | {f'{statistics.median(node):.2f}' if node else ''} |"
         )
+    writes = [
+        (
+            row["writes end"] - row["writes start"],
+            row["writes end (CPU)"] - row["writes start (CPU)"],
+        )
+        for _idea, row in measured
+    ]
+    wall = statistics.median(w for w, _c in writes) / 1e6
+    cpu = statistics.median(c for _w, c in writes) / 1e6
+    print(f"The writes: {wall:.2f} ms, of which the thread ran {cpu:.2f} ms (CPU; medians)")
     print(f"({bench.load()} at the end)")
 
 
