@@ -15,13 +15,19 @@ else the machine does weighs on all of them alike:
 - `floor`: the frame written to each socket with one `sock.send(frame, MSG_DONTWAIT)`
   in a plain loop over a list of the sockets, nothing else (what Python cannot go below
   with one thread; the sockets' order checks left out);
+- `floor2`: the same loop split between this thread and a second one, each taking every
+  other socket (`send` lets go of the GIL): whether writing from two threads could pay
+  (its CPU column is this thread's half only);
 - `deliver`: `DirectManager.deliver_activities`, what each process runs per pass
   (audiences, one encoding, the order checks and the writes);
 - `publish`: `realtime.publish_all`, the whole pass a vote's thread runs after its commit
   (the revoked-session check, then `deliver`).
 
 For each it prints the wall time and this thread's CPU time per pass and per socket
-(medians over the passes) and the ratio to the floor; `--profile deliver` (or `publish`)
+(medians over the passes), the ratio to the floor, and when the clients had the frame
+(median and p95 over the clients, from just before the pass: the Node client process,
+one thread for all K, reads about one message per 20-30 µs, so once the server writes
+faster than that, these stop following the server); `--profile deliver` (or `publish`)
 profiles that path's passes with cProfile (this thread's CPU). On a shared machine the CPU numbers
 are the ones to compare; every path's numbers come from the same run.
 """
@@ -44,7 +50,7 @@ from pathlib import Path
 
 from bench.fanout import Audience, Served, install_node_server, load, prepare_board
 
-PATHS = ("floor", "deliver", "publish")
+PATHS = ("floor", "floor2", "deliver", "publish")
 NAMESPACE = "/"
 
 
@@ -73,6 +79,36 @@ def envelope(idea: int) -> dict:
     }
 
 
+def send_all(sockets: list[socket.socket], frame: bytes) -> None:
+    send, flags = socket.socket.send, socket.MSG_DONTWAIT
+    for sock in sockets:
+        send(sock, frame, flags)
+
+
+class Helper:
+    """A second thread that runs one call when told (floor2's other half)."""
+
+    def __init__(self):
+        self._go = threading.Semaphore(0)
+        self._done = threading.Semaphore(0)
+        self._call = None
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            self._go.acquire()
+            function, args = self._call
+            function(*args)
+            self._done.release()
+
+    def start(self, function, *args) -> None:
+        self._call = (function, args)
+        self._go.release()
+
+    def wait(self) -> None:
+        self._done.acquire()
+
+
 class Passes:
     """One fan-out pass per call, by one of PATHS, timed in this thread."""
 
@@ -83,10 +119,15 @@ class Passes:
         self.server = realtime.socketio.server
         self.manager = self.server.manager
         self.times: dict[str, list[tuple[float, float]]] = {path: [] for path in PATHS}
+        # Per pass, when the clients had it (median and p95 over the clients, seconds
+        # from just before the pass): a client that takes longer per message than the
+        # server per socket makes these the same for every path.
+        self.arrivals: dict[str, list[list[float]]] = {path: [] for path in PATHS}
         self.queued = 0  # packets of the passes that went through a socket's queue instead
         self.in_pass = False
         self.profile = profile
         self.profiler = cProfile.Profile(time.thread_time) if profile else None
+        self.helper = Helper()
         send_eio_packet = self.server._send_eio_packet
 
         def counted(eio_sid, pkt):
@@ -107,14 +148,17 @@ class Passes:
 
     def run(self, path: str, idea: int) -> None:
         items = [(envelope(idea), [self.realtime.events.PUBLIC_ROOM])]
-        if path == "floor":
+        if path in ("floor", "floor2"):
             args = [self.realtime.ACTIVITY, items[0][0]]
             _pkt, frame = self.manager._packets(NAMESPACE, args)
             sockets = self.raw_sockets()
-            send, flags = socket.socket.send, socket.MSG_DONTWAIT
+            if path == "floor2":
+                self.helper.start(send_all, sockets[1::2], frame)
+                sockets = sockets[::2]
             wall, cpu = time.perf_counter(), time.thread_time()
-            for sock in sockets:
-                send(sock, frame, flags)
+            send_all(sockets, frame)
+            if path == "floor2":
+                self.helper.wait()
             self._took(path, wall, cpu)
             return
         run = (
@@ -154,8 +198,12 @@ async def measure(url: str, cookies: list[str], passes: Passes, rounds: int, pat
                 await audience.vote_once(idea)
                 if n < 2:
                     passes.times[path].clear()
-                if len(audience.latencies[idea]) != len(cookies):
-                    raise RuntimeError(f"{path}: pass {n} reached {len(audience.latencies[idea])}")
+                arrived = sorted(audience.latencies[idea])
+                if len(arrived) != len(cookies):
+                    raise RuntimeError(f"{path}: pass {n} reached {len(arrived)}")
+                if n >= 2:
+                    at = [arrived[len(arrived) // 2], arrived[round(0.95 * len(arrived)) - 1]]
+                    passes.arrivals[path].append(at)
                 await asyncio.sleep(0.02)
     finally:
         await audience.disconnect()
@@ -165,19 +213,20 @@ async def measure(url: str, cookies: list[str], passes: Passes, rounds: int, pat
 def report(clients: int, passes: Passes, paths) -> None:
     print(
         "| path | wall ms / pass | CPU ms / pass | wall µs / socket | CPU µs / socket |"
-        " CPU / floor |"
+        " CPU / floor | clients' p50 / p95 ms |"
     )
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     floor = None
     for path in paths:
         times = passes.times[path]
         wall = statistics.median(t[0] for t in times)
         cpu = statistics.median(t[1] for t in times)
         floor = cpu if path == "floor" else floor
-        ratio = f"{cpu / floor:.2f}" if floor else ""
+        ratio = f"{cpu / floor:.2f}" if floor and path != "floor2" else ""
+        p50, p95 = (statistics.median(a[i] for a in passes.arrivals[path]) for i in (0, 1))
         print(
             f"| {path} | {wall * 1e3:.2f} | {cpu * 1e3:.2f} | {wall / clients * 1e6:.1f}"
-            f" | {cpu / clients * 1e6:.1f} | {ratio} |"
+            f" | {cpu / clients * 1e6:.1f} | {ratio} | {p50 * 1e3:.1f} / {p95 * 1e3:.1f} |"
         )
     print(f"({len(passes.times[paths[0]])} passes per path; {passes.queued} packets queued)")
 
@@ -208,6 +257,7 @@ def main() -> None:
         for clients in (int(k) for k in args.clients.split(",")):
             print(f"\nK = {clients} ({load()} at the start)", flush=True)
             passes.times = {path: [] for path in PATHS}
+            passes.arrivals = {path: [] for path in PATHS}
             passes.queued = 0
             asyncio.run(measure(base, setup.cookies[:clients], passes, args.passes, paths))
             report(clients, passes, paths)

@@ -15,8 +15,9 @@ the same lock to take a packet off its queue, so nothing queued after a socket's
 can overtake the frame. The writer's own writes and a partly written frame's rest hold
 the socket's send lock. What a direct write needs is looked up once per socket
 (`DirectWriter`), when its writer thread starts on WebSocket: the per-socket cost is
-then little more than the `send` itself (bench/fanoutcpu.py). Frames are sent unmasked and uncompressed (RFC 6455 server frames;
-RFC 7692 allows uncompressed messages when permessage-deflate was negotiated).
+then little more than the `send` itself (bench/fanoutcpu.py). Frames are sent unmasked
+and uncompressed (RFC 6455 server frames; RFC 7692 allows uncompressed messages when
+permessage-deflate was negotiated).
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ def writers_of(eio_server: Any) -> dict[str, DirectWriter]:
 # Held by a fan-out for all its direct writes, and by a writer thread while it takes a
 # packet off its queue: no writer takes a packet (and so starts sending) while a fan-out
 # writes, so one look at each socket's queue and writer, once, decides (write_frames).
-# Never held while waiting for anything else (a queue's lock above all: a writer takes
-# this one while holding its queue's).
+# Never held while waiting for a lock that may wait for it (a queue's lock above all: a
+# writer takes this one while holding its queue's); the one lock taken under it, a
+# socket's send lock after a partial write, is free then (write_frames).
 DIRECT_LOCK = threading.Lock()
 
 

@@ -1,0 +1,185 @@
+"""Where a vote's time goes before and during its fan-out, on the production server.
+
+    python -m bench.votephases                       # K = 500 clients, 40 votes
+    python -m bench.votephases --clients 1000 --votes 60
+
+bench/fanout.py says how long a vote takes to reach K clients; this says which part of
+that is which. It serves the board as bench/fanout.py's `single` setup does (one gunicorn,
+SQLite), with the app wrapped (`probed_app`) to note, for every vote request, when each
+phase starts (CLOCK_MONOTONIC, as the clients' clock): the request reaching the app,
+the commit, the fan-out pass (the revoked-session check, then the writes) and the answer.
+The K clients are bench/fanout.py's (Node, one process) and report when each had the
+vote; the bare Node socket.io server (bench/node/server.js) with K clients of its own
+takes turns with the board as the reference. Medians over the votes, in ms from the
+moment the vote was sent:
+
+- `request in`: the app has the request (the client's HTTP, gunicorn's hand-over);
+- `pass starts`: the vote is committed and its pass begins (the view's work);
+- `writes start` / `writes end`: the pass's socket writes (`deliver_activities`; also
+  how much of that time the thread ran: the rest it waited for a core or the GIL);
+- `answer`: the vote request's thread is done;
+- `first client` / `clients' p50` / `clients' p95`: arrivals (the board's and Node's).
+
+The probe costs a few microseconds per phase; nothing else in the server changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from bench import fanout as bench
+
+PHASES = ("request in", "pass starts", "writes start", "writes end", "answer")
+
+
+def probed_app():
+    """The board's app (as app.py builds it) noting each vote's phase times in the file
+    named by BOARD_BENCH_PHASES, one JSON line per vote request."""
+    from app import app
+    from board import events, fanout
+
+    out = os.environ["BOARD_BENCH_PHASES"]
+    local = threading.local()
+    lock = threading.Lock()
+    inner = app.wsgi_app
+
+    def wsgi(environ, start_response):
+        if environ.get("REQUEST_METHOD") != "PUT" or "/vote" not in environ["PATH_INFO"]:
+            return inner(environ, start_response)
+        local.row = row = {"request in": time.monotonic_ns()}
+        try:
+            return inner(environ, start_response)
+        finally:
+            row["answer"] = time.monotonic_ns()
+            local.row = None
+            with lock, open(out, "a") as file:
+                file.write(json.dumps(row) + "\n")
+
+    def noted(function, before: str, after: str | None = None):
+        def call(*args, **kwargs):
+            row = getattr(local, "row", None)
+            if row is not None:
+                row.setdefault(before, time.monotonic_ns())
+                row.setdefault(f"{before} (CPU)", time.thread_time_ns())
+            try:
+                return function(*args, **kwargs)
+            finally:
+                if row is not None and after is not None:
+                    row.setdefault(after, time.monotonic_ns())
+                    row.setdefault(f"{after} (CPU)", time.thread_time_ns())
+
+        return call
+
+    app.wsgi_app = wsgi
+    events._publish_pass = noted(events._publish_pass, "pass starts")
+    deliver = fanout.DirectManager.deliver_activities
+    fanout.DirectManager.deliver_activities = noted(deliver, "writes start", "writes end")
+    return app
+
+
+async def vote_and_listen(served, setup, node) -> tuple[list[bench.Audience], dict[int, int]]:
+    """Votes on the board, and (taking turns) on the bare Node server `node` if given."""
+    board = bench.Audience(served, setup.cookies, setup.idea_ids)
+    board.http, board.vote = await bench.board_voter(served.urls[0], setup.voter_email)
+    audiences = [board]
+    if node is not None:
+        audiences.append(bench.Audience(node, ["bench=1"] * len(setup.cookies), setup.idea_ids))
+        audiences[1].http, audiences[1].vote = await bench.bare_voter(node.urls[0])
+    sent: dict[int, int] = {}
+    send = board._send
+
+    async def noting(line: str) -> None:
+        if line.startswith("vote "):
+            _, idea, at = line.split()
+            sent[int(idea)] = int(at)
+        await send(line)
+
+    board._send = noting
+    try:
+        for audience in audiences:
+            await audience.connect()
+        for idea in setup.idea_ids:
+            for audience in audiences:
+                await audience.vote_once(idea)
+                await asyncio.sleep(bench.PAUSE_BETWEEN_VOTES)
+    finally:
+        for audience in audiences:
+            await audience.disconnect()
+    return audiences, sent
+
+
+def arrivals(audience: bench.Audience, idea: int) -> dict[str, float]:
+    arrived = sorted(audience.latencies[idea])
+    return {
+        "first client": arrived[0] * 1e3,
+        "clients' p50": arrived[len(arrived) // 2] * 1e3,
+        "clients' p95": arrived[round(0.95 * len(arrived)) - 1] * 1e3,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--votes", type=int, default=40)
+    parser.add_argument("--no-node", action="store_true", help="skip the Node reference")
+    args = parser.parse_args()
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    bench.install_node_server()
+    votes = args.votes + bench.WARMUP_VOTES
+    with tempfile.TemporaryDirectory(prefix="bench-votephases-") as tmp, ExitStack() as stack:
+        url = stack.enter_context(bench.database("sqlite", Path(tmp)))
+        setup = bench.prepare_board("single", url, Path(tmp), 1, args.clients, votes)
+        phases = Path(tmp) / "phases.jsonl"
+        setup.env["BOARD_BENCH_PHASES"] = str(phases)
+        port = bench.free_port(set())
+        command = bench.gunicorn_command("bench.votephases:probed_app()", port, args.clients + 50)
+        print(f"K = {args.clients}, {args.votes} votes ({bench.load()} at the start)")
+        served = stack.enter_context(
+            bench.running_processes("board (single)", [(command, setup.env)], [port])
+        )
+        node = None if args.no_node else stack.enter_context(bench.node_server(set()))
+        audiences, sent = asyncio.run(vote_and_listen(served, setup, node))
+        rows = [json.loads(line) for line in phases.read_text().splitlines()]
+    measured = list(zip(setup.idea_ids, rows, strict=True))[bench.WARMUP_VOTES :]
+    table: dict[str, list[list[float]]] = {}
+    for idea, row in measured:
+        for name in PHASES:
+            table.setdefault(name, [[], []])[0].append((row[name] - sent[idea]) / 1e6)
+        for side, audience in enumerate(audiences):
+            for name, value in arrivals(audience, idea).items():
+                table.setdefault(name, [[], []])[side].append(value)
+    print("| from the vote sent to | board median ms | board p90 ms | Node median ms |")
+    print("| --- | --- | --- | --- |")
+    for name, (board, node) in table.items():
+        ordered = sorted(board)
+        print(
+            f"| {name} | {statistics.median(ordered):.2f}"
+            f" | {ordered[round(0.9 * len(ordered)) - 1]:.2f}"
+            f" | {f'{statistics.median(node):.2f}' if node else ''} |"
+        )
+    writes = [
+        (
+            row["writes end"] - row["writes start"],
+            row["writes end (CPU)"] - row["writes start (CPU)"],
+        )
+        for _idea, row in measured
+    ]
+    wall = statistics.median(w for w, _c in writes) / 1e6
+    cpu = statistics.median(c for _w, c in writes) / 1e6
+    print(f"The writes: {wall:.2f} ms, of which the thread ran {cpu:.2f} ms (CPU; medians)")
+    print(f"({bench.load()} at the end)")
+
+
+if __name__ == "__main__":
+    main()
