@@ -36,6 +36,7 @@ import multiprocessing
 import os
 import queue
 import random
+import re
 import signal
 import sys
 import tempfile
@@ -52,6 +53,8 @@ WRITERS = 20
 MAX_IN_FLIGHT = 200
 DRAIN_SECONDS = 20
 PROGRESS_SECONDS = 30
+# A server's log line worth showing: an outage note, an exception, a traceback.
+_TELLS_AN_ERROR = re.compile(r"next note in|Error|Exception|Traceback")
 RECENT_IDEAS = 50  # comments go to one of the run's newest ideas
 CONNECT_GROUP = 50  # clients of one process connecting at once
 STARTUP_SECONDS = 300  # every client connected and the writers ready within this
@@ -655,6 +658,11 @@ def run_setup(
             finally:
                 for process in processes:
                     process.stop()
+            # What the servers said went wrong (a 503 names only its kind): a few lines each.
+            server_errors = [
+                [line for line in process.log().splitlines() if _TELLS_AN_ERROR.search(line)][:8]
+                for process in processes
+            ]
         finally:
             if own_redis:
                 own_redis.stop()
@@ -662,7 +670,7 @@ def run_setup(
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 admin.dispose()
-    result = {"setup": setup, "batch": batch, **result}
+    result = {"setup": setup, "batch": batch, **result, "server_errors": server_errors}
     result["load_average"] = {"start": round(load_start, 1), "end": round(os.getloadavg()[0], 1)}
     checks = {
         "all_clients_connected": result["clients_connected"] == clients,
