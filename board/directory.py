@@ -18,22 +18,37 @@ from sqlalchemy.orm import Session
 from board import policy, privacy
 from board.limits import MAX_ID
 from board.person_json import person_dict
+from board.search import like_escaped
 from models import Department, Idea, Task, User
+from models.people import display_name_key
 
 IDEAS_SHOWN = 5
 TASKS_SHOWN = 10
 ROLE_ORDER = {"facilitator": 0, "member": 1, "observer": 2}
 
 
-def _matching(query, q: str):
-    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _matching(session: Session, query, q: str):
+    """People whose name, handle or department holds `q`. Names and departments are
+    compared case-folded in Python (SQLite's lower() folds ASCII only: "özlem" would not
+    find "Özlem", nor "öffentlichkeitsarbeit" its department)."""
+    folded = display_name_key(q)
+    name = "%" + like_escaped(folded) + "%"
+    handle = "%" + like_escaped(q.lower()) + "%"
+    departments = [
+        department_id
+        for department_id, department_name in session.execute(_DEPARTMENT_NAMES)
+        if folded in display_name_key(department_name)
+    ]
     return query.where(
         or_(
-            func.lower(User.display_name).like(pattern, escape="\\"),
-            User.handle.like(pattern.lstrip("@"), escape="\\"),
-            func.lower(Department.name).like(pattern, escape="\\"),
+            User.display_name_key.like(name, escape="\\"),
+            User.handle.like(handle, escape="\\"),
+            Department.id.in_(departments),
         )
     )
+
+
+_DEPARTMENT_NAMES = select(Department.id, Department.name)
 
 
 def _work_of(session: Session, ids: list[int]) -> tuple[dict, dict, dict]:
@@ -104,7 +119,7 @@ def directory(
     query = select(User).join(Department, User.department_id == Department.id)
     query = query.where(User.active.is_(True))
     if q and q.strip():
-        query = _matching(query, q.strip().lstrip("@"))
+        query = _matching(session, query, q.strip().lstrip("@"))
     if department_id is not None:
         if not 0 < department_id <= MAX_ID:
             return result

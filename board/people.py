@@ -7,7 +7,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,7 +17,9 @@ from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unau
 from board.i18n import LANGUAGES, N_, is_time_zone
 from board.limits import MAX_ID
 from board.person_json import department_dict, person_dict  # noqa: F401 (department_dict: for callers of people.department_dict)
+from board.search import like_escaped
 from models import EMAIL_CHOICES, ROLES, Department, LoginSession, User
+from models.people import display_name_key
 
 MIN_PASSWORD_LENGTH = 10
 # The most common passwords that pass the length check (from the public breach top lists,
@@ -294,8 +296,11 @@ def _give_new_people_handles(session: Session, _context, _instances) -> None:
 
 def get_or_create_department(session: Session, name: str) -> Department:
     name = name.strip()
-    department = session.scalar(
-        select(Department).where(func.lower(Department.name) == name.lower())
+    # Compared case-folded in Python (a handful of rows): SQLite's lower() folds ASCII only,
+    # so "ÖFFENTLICHKEITSARBEIT" would have become a second "Öffentlichkeitsarbeit".
+    key = display_name_key(name)
+    department = next(
+        (d for d in session.scalars(select(Department)) if display_name_key(d.name) == key), None
     )
     if department is None:
         department = Department(name=name)
@@ -550,17 +555,18 @@ def search_people(session: Session, viewer: User, query: str, limit: int = 8) ->
     policy.require(viewer, "board.read")
     if not privacy.sees_names(viewer):
         return []  # works-council mode: observers see departments, never a list of people
-    q = query.strip().lstrip("@").lower()
-    pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    q = query.strip().lstrip("@")
+    handle = like_escaped(q.lower()) + "%"
+    name = like_escaped(display_name_key(q)) + "%"  # folded as stored: "özlem" finds "Özlem"
     rows = session.scalars(
         select(User)
         .where(
             User.active.is_(True),
             User.role != "observer",
             User.handle.is_not(None),
-            (User.handle.like(pattern, escape="\\"))
-            | func.lower(User.display_name).like(pattern, escape="\\")
-            | func.lower(User.display_name).like("% " + pattern, escape="\\"),
+            (User.handle.like(handle, escape="\\"))
+            | User.display_name_key.like(name, escape="\\")
+            | User.display_name_key.like("% " + name, escape="\\"),
         )
         .order_by(User.handle)
         .limit(limit)

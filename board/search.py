@@ -33,6 +33,12 @@ MAX_WORDS = 16
 _WORD = re.compile(r"[^\W_]+")
 
 
+def like_escaped(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern with `escape="\\"` (people's names and
+    handles are matched by prefix or substring, not by the full-text index)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def words(query: str) -> list[str]:
     """The words of a search, lower-cased; punctuation and wildcards are not words."""
     return _WORD.findall(query.lower())[:MAX_WORDS]

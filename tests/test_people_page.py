@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from board import create_app
-from tests.conftest import PASSWORD, JsonClient, make_user
+from tests.conftest import BOTH_DATABASES, PASSWORD, JsonClient, make_user
 
 
 def test_everyone_is_listed_with_department_role_and_work(member, other_member, observer, people_):
@@ -145,3 +145,47 @@ def test_withdrawn_and_hidden_ideas_are_not_among_a_persons_ideas(
     assert "Withdrawn teaser" not in page and "Launch on 4 May" not in page
     found = other_member.client.get("/people?q=mara").get_data(as_text=True)
     assert "Withdrawn teaser" not in found
+
+
+@pytest.fixture
+def ozlem(app, people_):
+    from board import people
+
+    with app.extensions["board_db"].Session() as session:
+        people.create_user(
+            session,
+            "oezlem@example.com",
+            PASSWORD,
+            "Özlem Yıldız",
+            "Öffentlichkeitsarbeit",
+            "member",
+        )
+    return app
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("q", ["özlem", "ÖZLEM", "Özl", "yıldız", "öffentlichkeit", "ÖFFENTLICH"])
+def test_a_name_or_department_with_a_capital_umlaut_is_found_in_any_case(ozlem, member, q):
+    """SQLite's lower() folds ASCII only: "özlem" did not find "Özlem" there."""
+    items = member.get("directory", query_string={"q": q}).get_json()["items"]
+    assert {p["display_name"] for p in items} == {"Özlem Yıldız"}
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("q", ["özl", "ÖZL", "yıl"])
+def test_the_mention_search_finds_a_name_with_a_capital_umlaut(ozlem, member, q):
+    found = member.get("people", query_string={"q": q}).get_json()["items"]
+    assert [p["display_name"] for p in found] == ["Özlem Yıldız"]
+
+
+@BOTH_DATABASES
+def test_a_department_named_in_other_capitals_is_the_same_department(ozlem):
+    from board import people
+    from models import Department
+
+    with ozlem.extensions["board_db"].Session() as session:
+        again = people.get_or_create_department(session, "ÖFFENTLICHKEITSARBEIT")
+        assert again.name == "Öffentlichkeitsarbeit"
+        names = [d.name for d in session.query(Department)]
+        assert names.count("Öffentlichkeitsarbeit") == 1
+        assert "ÖFFENTLICHKEITSARBEIT" not in names
