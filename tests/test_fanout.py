@@ -23,7 +23,7 @@ from board import fanout
 from board.events import PUBLIC_ROOM
 from board.realtime import ACTIVITY, socketio
 from tests.conftest import PASSWORD
-from tests.test_socket_transport import cookie, server  # noqa: F401 - fixtures
+from tests.test_socket_transport import cookie, open_websocket, server  # noqa: F401 - fixtures
 
 TIMEOUT = 20  # seconds; a bound on waiting, never an expectation of speed
 
@@ -105,21 +105,6 @@ def test_a_frame_written_directly_arrives_as_an_event(server, cookie):  # noqa: 
     listener.client.disconnect()
 
 
-def raw_websocket(url: str, session_cookie: str, **options) -> websocket.WebSocket:
-    """A Socket.IO client by hand, that reads only when asked to."""
-    ws = websocket.create_connection(
-        url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
-        cookie=session_cookie,
-        origin=url,
-        timeout=TIMEOUT,
-        **options,
-    )
-    assert ws.recv().startswith("0{")  # Engine.IO open
-    ws.send("40")  # Socket.IO connect
-    assert ws.recv().startswith("40{")
-    return ws
-
-
 def listed_writer() -> fanout.DirectWriter:
     """The one socket's direct writer, once its writer thread has listed it."""
     writers = fanout.writers_of(socketio.server.eio)
@@ -149,7 +134,9 @@ def test_an_event_too_big_for_the_socket_buffer_arrives_whole_and_before_the_nex
     """The first frame is only partly written at once (the client reads nothing yet and
     both buffers are small): its rest goes in the background, and the events after it,
     written or queued meanwhile, still arrive after it, each whole."""
-    ws = raw_websocket(server, cookie, sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)])
+    ws = open_websocket(
+        server, cookie, TIMEOUT, sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)]
+    )
     writer = listed_writer()
     writer.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
     text = "".join(chr(0x61 + i % 26) for i in range(300_000))
@@ -165,7 +152,7 @@ def test_an_event_too_big_for_the_socket_buffer_arrives_whole_and_before_the_nex
 def test_a_broadcast_waits_behind_what_the_sockets_writer_is_sending(server, cookie):  # noqa: F811
     """A packet that went through the socket's queue and is still being sent by its
     writer thread arrives before a broadcast made meanwhile."""
-    ws = raw_websocket(server, cookie)
+    ws = open_websocket(server, cookie, TIMEOUT)
     writer = listed_writer()
     eio_socket = socketio.server.eio.sockets[writer.sid]
     queued = sio_packet.Packet(sio_packet.EVENT, namespace="/", data=[ACTIVITY, {"seq": 1}])

@@ -78,12 +78,14 @@ def test_no_session_is_refused_on_the_real_transport(server):
         connect(server, {})
 
 
-def open_websocket(server, cookie):
+def open_websocket(server, cookie, timeout: float = TIMEOUT, **options):
+    """A Socket.IO client by hand, connected, that reads only when asked to."""
     ws = websocket.create_connection(
         server.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
         cookie=cookie,
         origin=server,
-        timeout=TIMEOUT,
+        timeout=timeout,
+        **options,
     )
     assert ws.recv().startswith("0{")  # Engine.IO open
     ws.send("40")  # Socket.IO connect
