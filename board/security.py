@@ -187,6 +187,12 @@ def _check_login():
         read_login(board_sid, cookie_session.get("_user_id"))
         if session_revoked(board_sid):
             cookie_session.clear()
+            # Emptied for this request only: its answer does not delete the cookie. A request
+            # still under way with the old cookie (the live page asks /api/v1/me when its
+            # socket is ended) would otherwise overwrite the newer cookie that the logout or
+            # erasure has just set, and its message ("Your account is erased.") would be
+            # lost. The old cookie stays harmless: every request finds its login ended.
+            cookie_session.modified = False
         else:
             current_user._get_current_object()  # noqa: SLF001 - Flask-Login loads the person
 

@@ -264,6 +264,20 @@ def test_logout_ends_the_session_on_the_server(app, member):
     assert replay.get("/").status_code == 302  # the pages agree
 
 
+def test_a_request_with_an_ended_login_leaves_the_newer_cookie_alone(app, member):
+    """The live page asks /api/v1/me when its socket is ended by a logout or an erasure; that
+    request still carries the old cookie. Its answer must not delete the cookie the logout
+    just set, or the message that came with it ("Your account is erased.") is lost."""
+    stale = member.client.get_cookie("session").value
+    assert member.post("auth/logout").status_code == 204
+    late = app.test_client()
+    late.set_cookie("session", stale)
+    answer = late.get("/api/v1/me")
+    assert answer.status_code == 401
+    assert "Set-Cookie" not in answer.headers
+    assert late.get("/api/v1/me").status_code == 401  # still logged out with that cookie
+
+
 def test_logout_ends_only_that_session(app, people_):
     laptop = people_.client("member")
     phone = people_.client("member")
