@@ -251,7 +251,9 @@ def record(
     # Its seq comes with its row, written just before COMMIT (_number_events).
     envelope = {"seq": None, **body}
     # Tagged with the innermost savepoint, so that rolling that savepoint back drops it.
-    unsent = _Unsent(envelope, rooms, session.get_nested_transaction(), row, ids)
+    unsent = _Unsent(envelope, rooms, session.get_nested_transaction(), row)
+    if ids:
+        unsent.numbered.append(lambda session, seq: _add_recipients(session, seq, ids))
     session.info.setdefault(_PENDING, []).append(unsent)
     for recorder in list(_recorders):
         recorder(session, envelope, actor, ids)  # same transaction: fails with the change
@@ -266,8 +268,11 @@ class _Unsent:
     rooms: list[str]
     savepoint: SessionTransaction | None
     row: dict  # the events row, without its seq
-    recipients: list[int] | None
-    numbered: list[Numbered] = field(default_factory=list)
+    numbered: list[Numbered] = field(default_factory=list)  # its recipients, its webhooks
+
+
+def _add_recipients(session: Session, seq: int, user_ids: list[int]) -> None:
+    session.add_all(EventRecipient(seq=seq, user_id=uid) for uid in user_ids)
 
 
 def when_numbered(session: Session, envelope: dict, callback: Numbered) -> None:
@@ -418,8 +423,6 @@ def _number_events(session: Session) -> None:
             seq = connection.execute(insert, unsent.row).scalar_one()
             insert = _INSERT_EVENT  # the lock is held now
             unsent.envelope["seq"] = seq
-            if unsent.recipients:
-                session.add_all(EventRecipient(seq=seq, user_id=uid) for uid in unsent.recipients)
             for callback in unsent.numbered:
                 callback(session, seq)
     if _TICKET not in session.info:
