@@ -201,15 +201,6 @@ def write_frames(writers: dict[str, DirectWriter], eio_sids, frame: bytes) -> li
     return queued
 
 
-def write_direct(eio_socket: Any, frame: bytes) -> bool:
-    """Write `frame` to one Engine.IO socket now, as write_frames does; False when it
-    must be queued instead (long polling, TLS, not upgraded yet, busy or ending)."""
-    writer = getattr(eio_socket, "board_writer", None)
-    if writer is None or writer.send is None:
-        return False
-    return not write_frames({writer.sid: writer}, [writer.sid], frame)
-
-
 def _finish(writer: DirectWriter, rest: bytes) -> None:
     try:
         writer.sock.sendall(rest)
@@ -232,7 +223,7 @@ class Activities:
 
 
 class DirectManager(socketio_lib.Manager):
-    """python-socketio's in-process manager, delivering broadcasts with `write_direct`."""
+    """python-socketio's in-process manager, delivering broadcasts with `write_frames`."""
 
     activities: Activities | None = None
 
