@@ -124,10 +124,10 @@ def name_shared(user: User | Any) -> bool:
         return False
     key = display_name_key(user.display_name)
     asked = session.info.get(_SHARED)
-    if asked is None or user.id not in asked.people or key not in asked.shared:
-        shared_names(session, [user.display_name])
-        session.info[_SHARED].people.add(user.id)
-    return session.info[_SHARED].shared[key]
+    if asked is None or key not in asked.shared:
+        shared_names(session, [user.display_name])  # with everyone else the session holds
+        asked = session.info[_SHARED]
+    return asked.shared[key]
 
 
 @event.listens_for(Session, "after_flush")
