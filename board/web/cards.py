@@ -192,6 +192,86 @@ def idea_card_facts(
     return card
 
 
+@web.app_template_global("vote_box_html")
+def vote_box_html(c: IdeaCard, big: bool, may_vote: bool, form_fields: str) -> Markup:
+    """The vote box of an idea's card facts (the `vote_box` macro, which the idea page
+    calls, prints this; the board's cards print it inside `idea_card_html`)."""
+    voted = c.voted
+    form = ""
+    if may_vote:
+        form = (
+            f'\n  <form method="post" action="/ideas/{c.id}/vote" class="vote-form"'
+            f' data-api="vote" data-vote-idea="{c.id}">\n    {form_fields}\n'
+            f'    <input type="hidden" name="vote" value="{"0" if voted else "1"}">\n'
+            f'    <button type="submit" class="vote-button" data-action="'
+            f'{"unvote" if voted else "vote"}" aria-pressed="{"true" if voted else "false"}"\n'
+            f'            aria-label="{escape(c.vote_aria)}">\n'
+            f'      <span class="when-off">{escape(c.vote_button)}</span><span class="when-on">'
+            f"{escape(c.voted_button)}</span>\n    </button>\n  </form>\n  "
+        )
+    return Markup(
+        f'\n\n<div class="vote-box{" vote-box-big" if big else ""}{" is-voted" if voted else ""}"'
+        f' data-hidden="{"1" if c.votes_hidden else "0"}">\n'
+        f'  <span class="votes" data-field="votes" aria-describedby="votes-label-{c.id}">'
+        f"{escape(c.votes_text)}</span>\n"
+        f'  <span class="votes-label" id="votes-label-{c.id}" data-field="votes-label">'
+        f"{escape(c.votes_label)}</span>\n  {form}\n</div>\n"
+    )
+
+
+@web.app_template_global("idea_card_html")
+def idea_card_html(c: IdeaCard, may_vote: bool, form_fields: str) -> Markup:
+    """What the `idea_card` macro prints: one idea card from its facts, as one string (a
+    Jinja macro of the same markup cost about a fifth of the board page: a call, an
+    attribute look-up and an escape for each of its ~45 fields). The markup is what person,
+    time_ago, hidden_line, idea_thumb, tag_list, support_line, status_label and progress
+    give on the idea's page; keep them in step (and with static/js/render.js)."""
+    cid, status = c.id, c.status
+    thumb = f' src="{escape(c.thumb)}"' if c.thumb else " hidden"
+    prompt = (
+        f'<a href="/prompts/{escape(c.prompt_id)}">{escape(c.prompt_line)}</a>'
+        if c.prompt_id
+        else ""
+    )
+    return Markup(
+        f'\n<article class="idea-card status-{escape(status)}{" is-hidden" if c.hidden else ""}"'
+        f' id="idea-{cid}" data-idea-id="{cid}" data-finished="{c.finished}"\n'
+        f'         data-votes="{escape(c.votes_data)}" data-created="{escape(c.created)}"\n'
+        f'         data-department-id="{escape(c.department_id)}"'
+        f' data-tags="{escape(c.tags_data)}">\n'
+        f"  {vote_box_html(c, False, may_vote, form_fields)}\n"
+        f'  <div class="idea-main">\n'
+        f'    <h3 class="idea-title"><a href="/ideas/{cid}" data-field="title">'
+        f"{escape(c.title)}</a></h3>\n"
+        f'    <p class="idea-meta"><span class="person{" is-you" if c.is_you else ""}">'
+        f'<span class="dept-dot {escape(c.dept_class)}" aria-hidden="true"></span>'
+        f'<bdi data-field="name">{escape(c.name)}</bdi> <span class="person-handle"'
+        f' data-field="handle"{" hidden" if c.handle_hidden else ""}>@{escape(c.handle)}</span>'
+        f' <bdi class="person-dept" data-field="department">{escape(c.department)}</bdi></span>'
+        f' · <time datetime="{escape(c.created)}" title="{escape(c.when)}" data-field="time">'
+        f"{escape(c.ago)}</time></p>\n"
+        f'    <p class="hidden-reason" data-field="hidden"{"" if c.hidden else " hidden"}>'
+        f"{escape(c.hidden_line)}</p>\n"
+        f'    <img class="idea-thumb" data-field="thumb" alt="" loading="lazy"{thumb}>\n'
+        f'    <p class="idea-excerpt" data-field="excerpt">{escape(c.excerpt)}</p>\n'
+        f'    <div class="idea-footer">\n      \n'
+        f'<ul class="tags" data-field="tags" aria-label="{escape(c.tags_label)}">'
+        f"{escape(c.tags)}</ul>\n\n"
+        f'      <span class="idea-facts">\n'
+        f'        <span class="departments" data-field="departments">{escape(c.support)}</span>\n'
+        f'        <a class="comment-count" href="/ideas/{cid}#comments" data-field="comments"'
+        f' data-count="{escape(c.comment_count)}">{escape(c.comments)}</a>\n'
+        f'        <span class="status-badge status-{escape(status)}" data-field="status">'
+        f"{escape(c.status_label)}</span>\n        \n"
+        f'<span class="idea-progress" data-field="progress" data-done="{escape(c.tasks_done)}"'
+        f' data-total="{escape(c.tasks_total)}"{" hidden" if c.progress_hidden else ""}>'
+        f"{escape(c.progress)}</span>\n"
+        f"      </span>\n    </div>\n"
+        f'    <p class="idea-prompt" data-field="prompt"{"" if c.prompt_id else " hidden"}>'
+        f"{prompt}</p>\n  </div>\n</article>\n"
+    )
+
+
 @web.app_template_global("card_time")
 def card_time(value, words: dict) -> Markup:
     """What the `time_ago` macro prints, with the reader's locale, zone and patterns found
@@ -296,3 +376,53 @@ def task_card_facts(
     )
     card.may_reopen = (template or status == "done") and policy.can(user, "task.reopen", target)
     return card
+
+
+def _task_form(c: TaskCard, action: str, show_when: str, button_class: str, label, fields) -> str:
+    return (
+        f'\n  <form method="post" action="/tasks/{c.id}/{action}" data-api="{action}"'
+        f' data-act-on="{c.id}" data-show-when="{show_when}">\n    {fields}\n'
+        f'    <button type="submit" data-action="{action}" class="{button_class}">'
+        f"{escape(label)}</button>\n  </form>"
+    )
+
+
+@web.app_template_global("task_card_html")
+def task_card_html(c: TaskCard, words: dict, form_fields: str) -> Markup:
+    """What the `task_card` macro prints: one task card from its facts, as one string (as
+    `idea_card_html`). The markup is what task_plan_line, task_claim_line and task_actions
+    give on the task's page; keep them in step (and with static/js/render.js)."""
+    claim = complete = reopen = ""
+    if c.may_claim:
+        claim = _task_form(c, "claim", "open", "small", words["claim"], form_fields) + "\n  "
+    if c.may_complete:
+        complete = (
+            _task_form(c, "complete", "mine", "small", words["mark_done"], form_fields)
+            + _task_form(
+                c, "release", "mine", "small secondary outline", words["release"], form_fields
+            )
+            + "\n  "
+        )
+    if c.may_reopen:
+        reopen = (
+            _task_form(
+                c, "reopen", "mine-done", "small secondary outline", words["reopen"], form_fields
+            )
+            + "\n  "
+        )
+    status = escape(c.status)
+    return Markup(
+        f'\n<article class="task-card status-{status}{" is-mine" if c.mine else ""}"\n'
+        f'         id="task-{c.id}" data-task-id="{c.id}" data-status="{status}"'
+        f' data-created="{escape(c.created)}"\n'
+        f'         data-claimed-by="{escape(c.claimed_by)}"'
+        f' data-idea-id-ref="{escape(c.idea_ref)}">\n'
+        f'  <h4 class="task-title"><a href="/tasks/{c.id}" data-field="title">'
+        f"{escape(c.title)}</a></h4>\n"
+        f'  <p class="task-idea" data-field="idea" data-show-idea="{"1" if c.show_idea else "0"}"'
+        f"{'' if c.idea_line else ' hidden'}>{escape(c.idea_line)}</p>\n  \n"
+        f'<p class="task-plan" data-field="plan"{" hidden" if c.plan_hidden else ""}>'
+        f"{escape(c.plan)}\n</p>\n"
+        f'  <p class="task-claim" data-field="claim">{escape(c.claim)}</p>\n  \n\n\n'
+        f'<div class="task-actions">\n  {claim}\n  {complete}\n  {reopen}\n</div>\n\n</article>\n'
+    )
