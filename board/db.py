@@ -37,9 +37,16 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from board import search
+
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# SQLite reads the database file through a memory map of up to this size: pages the OS has
+# cached are read in place, shared by every connection, not copied in by a system call each
+# (a broad filter on a large board reads a page per idea it walks: 1.3 → 0.4 ms CPU for a
+# tag's first page at 100,000 ideas). Address space, not memory; the OS evicts as before.
+SQLITE_MMAP_BYTES = 1 << 30
 # PostgreSQL down or unreachable: a request gets its 503 after these, never hangs.
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3  # a new connection (psycopg's connect_timeout)
 POOL_TIMEOUT_SECONDS = 10  # waiting for a free pooled connection
@@ -184,6 +191,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+        cursor.execute(search.SQLITE_TERMS_CREATE)  # what a one-word search looks up
         cursor.close()
 
     _write_queues[engine] = queue

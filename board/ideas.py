@@ -13,6 +13,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     event,
+    exists,
     false,
     func,
     inspect,
@@ -658,14 +659,29 @@ def _filters(
         broad = walk and session.scalar(_TAGGED_COUNT, {"tag": values["tag"]}) > FEW_MATCHES
         shape[2] = "broad" if broad else "narrow"
     if q:
-        terms = search.parameters(dialect, q)
-        if terms is None:
-            shape[3] = "nothing"
-        else:
-            values.update(terms)
-            broad = walk and search.count_matches(session, q, FEW_MATCHES + 1) > FEW_MATCHES
-            shape[3] = "broad" if broad else "narrow"
+        shape[3], terms = _search_shape(session, dialect, q)
+        values.update(terms)
     return tuple(shape), values
+
+
+def _search_shape(session: Session, dialect: str, q: str) -> tuple[str, dict]:
+    """How a page asks for the ideas matching `q`, and the values it binds. On SQLite a
+    broad one-word search walks the rank index and asks the index about each idea
+    ("probe"; one seek per idea), other broad ones walk it testing each idea against the
+    list of all matches ("broad"); narrow ones look the matches up and sort them."""
+    terms = search.parameters(dialect, q)
+    if terms is None:
+        return "nothing", {}
+    if dialect != "sqlite":
+        return "narrow", terms
+    spelled_out = search.one_word(session, q, FEW_MATCHES + 1)
+    if spelled_out is not None:
+        fts_query, matches = spelled_out
+        if not fts_query:
+            return "nothing", {}
+        return ("probe" if matches > FEW_MATCHES else "narrow"), {"fts_query": fts_query}
+    broad = search.count_matches(session, q, FEW_MATCHES + 1) > FEW_MATCHES
+    return ("broad" if broad else "narrow"), terms
 
 
 _TAGGED = select(IdeaTag.idea_id).where(IdeaTag.tag == bindparam("tag"))
@@ -683,10 +699,16 @@ def _conditions(shape: tuple) -> tuple:
         conditions.append(
             author.in_(select(User.id).where(User.department_id == bindparam("department_id")))
         )
-    if tag:
-        conditions.append((Idea.id + 0 if tag == "broad" else Idea.id).in_(_TAGGED))
+    if tag == "broad":  # one probe of idea_tags' key per idea walked, no list of all matches
+        conditions.append(
+            exists().where(IdeaTag.idea_id == Idea.id, IdeaTag.tag == bindparam("tag"))
+        )
+    elif tag:
+        conditions.append(Idea.id.in_(_TAGGED))
     if q == "nothing":
         conditions.append(false())
+    elif q == "probe":
+        conditions.append(search.probe(Idea.id))
     elif q:
         conditions.append(search.condition(dialect, Idea.id + 0 if q == "broad" else Idea.id))
     if prompt:

@@ -11,10 +11,30 @@ from __future__ import annotations
 import functools
 import re
 
-from sqlalchemy import ColumnElement, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    column,
+    exists,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 SQLITE_TABLE = "ideas_fts"
+# The words the SQLite index holds, each where it occurs (an fts5vocab table over the index,
+# read a word at a time by seeks): a temporary table of each connection (board/db.py),
+# nothing stored, not part of the schema.
+SQLITE_TERMS = "ideas_fts_terms"
+SQLITE_TERMS_CREATE = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{SQLITE_TERMS}"
+    f" USING fts5vocab(main, {SQLITE_TABLE}, 'instance')"
+)
+# A one-word search whose word is the start of at most this many indexed words is asked as
+# those words (see `one_word`).
+MAX_SPELLED_OUT = 8
 # Names the models do not know about (tests/test_migrations.py leaves them out of the diff).
 DATABASE_OBJECTS = {
     SQLITE_TABLE,
@@ -73,6 +93,60 @@ def condition(dialect: str, id_column) -> ColumnElement[bool]:
         )
         return text(f"{POSTGRES_DOCUMENT} @@ {tsquery}")
     return id_column.in_(_sqlite_hits())
+
+
+def probe(id_column) -> ColumnElement[bool]:
+    """SQLite: the idea `id_column` matches `fts_query`, asked of the index for this one idea
+    (a seek per word), for walking the rank index through a broad search. Only for words
+    spelled out: FTS5 reads every word of a prefix in full for each such question."""
+    index = table(SQLITE_TABLE, column("rowid"))
+    return exists().where(text(f"{SQLITE_TABLE} MATCH :fts_query"), index.c.rowid == id_column)
+
+
+def one_word(session: Session, query: str, at_most: int) -> tuple[str, int] | None:
+    """SQLite, a search of one word (as most are while typing): the FTS5 query with the word
+    spelled out as the indexed words it stands for (the word itself, or every indexed word
+    it starts when it is a prefix: "podcast" → "podcast" OR "podcasts"; the same matches),
+    and how many ideas match, counting no further than `at_most`. One statement: a seek in
+    the index's vocabulary per word found, then the count. ("", 0) when no idea holds such
+    a word.
+
+    None when this does not apply: more words, a word outside ASCII (the index holds words
+    folded, "café" as "cafe"), or a prefix of more than MAX_SPELLED_OUT indexed words."""
+    found = words(query)
+    if len(found) != 1 or not found[0].isascii():
+        return None
+    word = found[0]
+    # The indexed words from `low` up to `high`: those starting with the word, or the word.
+    high = word[:-1] + chr(ord(word[-1]) + 1) if query[-1:].isalnum() else word + "\x01"
+    bounds = {"low": word, "high": high, "most": MAX_SPELLED_OUT, "at_most": at_most}
+    spelled, count, matches = session.connection().execute(_SPELL_OUT, bounds).one()
+    if count > MAX_SPELLED_OUT:
+        return None
+    return spelled or "", matches or 0
+
+
+# The words found walk the vocabulary from word to word by seeks ("char(1)" follows every
+# word and comes before its longer ones: no indexed word holds it); the CASE counts only
+# for a query worth asking.
+_SPELL_OUT = text(
+    f"""WITH RECURSIVE found(term, step) AS (
+  SELECT (SELECT term FROM temp.{SQLITE_TERMS}
+          WHERE term >= :low AND term < :high LIMIT 1), 1
+  UNION ALL
+  SELECT (SELECT term FROM temp.{SQLITE_TERMS}
+          WHERE term >= found.term || char(1) AND term < :high LIMIT 1), step + 1
+  FROM found WHERE found.term IS NOT NULL AND step <= :most
+), spelled(query, words) AS (
+  SELECT group_concat('"' || term || '"', ' OR '), count(term) FROM found
+)
+SELECT query, words, CASE WHEN words BETWEEN 1 AND :most THEN (
+  SELECT count(*) FROM (
+    SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH spelled.query LIMIT :at_most
+  )
+) END
+FROM spelled"""
+)
 
 
 def _sqlite_hits():

@@ -595,6 +595,29 @@ def test_search_treats_wildcards_literally(member):
     assert titles(member, "?q=_") == []
 
 
+@pytest.mark.parametrize("few", [0, 500], ids=["walking the rank index", "looking up and sorting"])
+def test_a_word_being_typed_finds_every_word_it_starts(member, monkeypatch, few):
+    """The last word of a search is the start of a word while it is being typed. On SQLite
+    a one-word search is asked as the indexed words it starts (at most 8; more, and the
+    index is asked for the prefix itself): either way the same ideas."""
+    monkeypatch.setattr(idea_service, "FEW_MATCHES", few)
+    for digit in range(10):  # ten words that start with "pod"
+        post_idea(member, f"Pod{digit} episode")
+    post_idea(member, "Podcast", "Café talk")
+    edited = post_idea(member, "Podium")
+    member.patch(f"ideas/{edited['id']}", json={"title": "Stage"})
+    assert len(titles(member, "?q=pod")) == 11
+    assert titles(member, "?q=podc") == ["Podcast"]
+    assert titles(member, "?q=podi") == []  # its old title is gone from the index
+    assert titles(member, "?q=pod%20") == []  # a whole word: nobody wrote just "pod"
+    assert titles(member, "?q=podcast.") == ["Podcast"]
+    assert titles(member, "?q=podcastx") == []
+    assert titles(member, "?q=caf") == ["Podcast"]
+    assert titles(member, "?q=CAFÉ") == ["Podcast"]
+    assert titles(member, "?q=cafe%20") == ["Podcast"]
+    assert sorted(titles(member, "?q=episode")) == [f"Pod{digit} episode" for digit in range(10)]
+
+
 def test_filters_combine(member, other_member):
     post_idea(member, "reel a", tags=["instagram"])
     post_idea(member, "reel b", tags=["blog"])

@@ -281,3 +281,38 @@ def test_shared_names_are_looked_up_name_by_name_in_an_index(app, board_people):
         "INDEX ix_users_display_name_key_active (display_name_key=?)" in step for step in plan
     ), plan
     assert not [step for step in plan if step.startswith("SCAN users")], plan
+
+
+@pytest.mark.parametrize("sort", ["top", "hot", "new"])
+@pytest.mark.parametrize(
+    "filters", ["tag=blog", "q=ide", "q=idea%20", "tag=blog&q=ide"], ids=str.split
+)
+def test_a_broad_filter_walks_the_rank_index_and_asks_about_each_idea(
+    app, board_people, monkeypatch, sort, filters
+):
+    """A tag or a one-word search that many ideas match (SQLite): the page walks its rank
+    index and asks the tag's key or the search index about each idea it passes, one seek
+    each, until it has the page. Listing every match first (to test each idea against the
+    list) made a tag's or a word's first page grow with the board: 3 × the cost at 100,000
+    ideas (docs/performance.md)."""
+    monkeypatch.setattr(ideas, "FEW_MATCHES", 5)
+    fill(app, 12, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT ideas.id") and "LIMIT" in statement:
+            plan = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            plans.append([row[3] for row in plan])
+
+    engine = app.extensions["board_db"].engine
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        body = client.get(f"ideas?sort={sort}&{filters}&limit=3").get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    assert len(body["items"]) == 3 and body["next_cursor"]
+    [plan] = plans
+    assert plan[0].startswith(f"SCAN ideas USING INDEX ix_ideas_rank_{sort}"), plan
+    assert not [step for step in plan if "LIST SUBQUERY" in step or "TEMP B-TREE" in step], plan
+    assert [step for step in plan if step.startswith("CORRELATED")], plan

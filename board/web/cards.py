@@ -12,6 +12,8 @@ lines and says which controls they show (the policy asked once per card).
 
 from __future__ import annotations
 
+import json
+
 from flask import g
 from flask_login import current_user
 from jinja2.utils import url_quote
@@ -94,6 +96,21 @@ def _plural(catalog, singular: str, plural: str, num: int) -> Markup:
     return Markup(catalog.ungettext(singular, plural, num)) % {"num": num}
 
 
+def _h(value) -> str:
+    """What `{{ value }}` prints in an autoescaped template: a plain string with & < > ' "
+    replaced as MarkupSafe replaces them (without a Markup made for each), anything else
+    (Markup, numbers, None) through MarkupSafe itself. The cards print ~30 values each."""
+    if type(value) is str:
+        return (
+            value.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace("'", "&#39;")
+            .replace('"', "&#34;")
+        )
+    return str(escape(value))
+
+
 class IdeaCard:
     """The strings one idea card prints (templates/partials/cards.html, `idea_card`)."""
 
@@ -161,7 +178,7 @@ def idea_card_facts(
     card.tags_label = words["tags"]
     card.tags = Markup(
         "".join(
-            f'<li><a class="tag" href="/?tag={escape(url_quote(tag))}">#{escape(tag)}</a></li>'
+            f'<li><a class="tag" href="/?tag={_h(url_quote(tag))}">#{_h(tag)}</a></li>'
             for tag in tags
         )
     )
@@ -192,13 +209,142 @@ def idea_card_facts(
     return card
 
 
+@web.app_template_global("vote_box_html")
+def vote_box_html(c: IdeaCard, big: bool, may_vote: bool, form_fields: str) -> Markup:
+    """The vote box of an idea's card facts (the `vote_box` macro, which the idea page
+    calls, prints this; the board's cards print it inside `idea_card_html`)."""
+    voted = c.voted
+    form = ""
+    if may_vote:
+        form = (
+            f'\n  <form method="post" action="/ideas/{c.id}/vote" class="vote-form"'
+            f' data-api="vote" data-vote-idea="{c.id}">\n    {form_fields}\n'
+            f'    <input type="hidden" name="vote" value="{"0" if voted else "1"}">\n'
+            f'    <button type="submit" class="vote-button" data-action="'
+            f'{"unvote" if voted else "vote"}" aria-pressed="{"true" if voted else "false"}"\n'
+            f'            aria-label="{_h(c.vote_aria)}">\n'
+            f'      <span class="when-off">{_h(c.vote_button)}</span><span class="when-on">'
+            f"{_h(c.voted_button)}</span>\n    </button>\n  </form>\n  "
+        )
+    return Markup(
+        f'\n\n<div class="vote-box{" vote-box-big" if big else ""}{" is-voted" if voted else ""}"'
+        f' data-hidden="{"1" if c.votes_hidden else "0"}">\n'
+        f'  <span class="votes" data-field="votes" aria-describedby="votes-label-{c.id}">'
+        f"{_h(c.votes_text)}</span>\n"
+        f'  <span class="votes-label" id="votes-label-{c.id}" data-field="votes-label">'
+        f"{_h(c.votes_label)}</span>\n  {form}\n</div>\n"
+    )
+
+
+@web.app_template_global("idea_card_html")
+def idea_card_html(c: IdeaCard, may_vote: bool, form_fields: str) -> Markup:
+    """What the `idea_card` macro prints: one idea card from its facts, as one string (a
+    Jinja macro of the same markup cost about a fifth of the board page: a call, an
+    attribute look-up and an escape for each of its ~45 fields). The markup is what person,
+    time_ago, hidden_line, idea_thumb, tag_list, support_line, status_label and progress
+    give on the idea's page; keep them in step (and with static/js/render.js)."""
+    cid, status = c.id, c.status
+    thumb = f' src="{_h(c.thumb)}"' if c.thumb else " hidden"
+    prompt = f'<a href="/prompts/{_h(c.prompt_id)}">{_h(c.prompt_line)}</a>' if c.prompt_id else ""
+    return Markup(
+        f'\n<article class="idea-card status-{_h(status)}{" is-hidden" if c.hidden else ""}"'
+        f' id="idea-{cid}" data-idea-id="{cid}" data-finished="{c.finished}"\n'
+        f'         data-votes="{_h(c.votes_data)}" data-created="{_h(c.created)}"\n'
+        f'         data-department-id="{_h(c.department_id)}"'
+        f' data-tags="{_h(c.tags_data)}">\n'
+        f"  {vote_box_html(c, False, may_vote, form_fields)}\n"
+        f'  <div class="idea-main">\n'
+        f'    <h3 class="idea-title"><a href="/ideas/{cid}" data-field="title">'
+        f"{_h(c.title)}</a></h3>\n"
+        f'    <p class="idea-meta"><span class="person{" is-you" if c.is_you else ""}">'
+        f'<span class="dept-dot {_h(c.dept_class)}" aria-hidden="true"></span>'
+        f'<bdi data-field="name">{_h(c.name)}</bdi> <span class="person-handle"'
+        f' data-field="handle"{" hidden" if c.handle_hidden else ""}>@{_h(c.handle)}</span>'
+        f' <bdi class="person-dept" data-field="department">{_h(c.department)}</bdi></span>'
+        f' · <time datetime="{_h(c.created)}" title="{_h(c.when)}" data-field="time">'
+        f"{_h(c.ago)}</time></p>\n"
+        f'    <p class="hidden-reason" data-field="hidden"{"" if c.hidden else " hidden"}>'
+        f"{_h(c.hidden_line)}</p>\n"
+        f'    <img class="idea-thumb" data-field="thumb" alt="" loading="lazy"{thumb}>\n'
+        f'    <p class="idea-excerpt" data-field="excerpt">{_h(c.excerpt)}</p>\n'
+        f'    <div class="idea-footer">\n      \n'
+        f'<ul class="tags" data-field="tags" aria-label="{_h(c.tags_label)}">'
+        f"{_h(c.tags)}</ul>\n\n"
+        f'      <span class="idea-facts">\n'
+        f'        <span class="departments" data-field="departments">{_h(c.support)}</span>\n'
+        f'        <a class="comment-count" href="/ideas/{cid}#comments" data-field="comments"'
+        f' data-count="{_h(c.comment_count)}">{_h(c.comments)}</a>\n'
+        f'        <span class="status-badge status-{_h(status)}" data-field="status">'
+        f"{_h(c.status_label)}</span>\n        \n"
+        f'<span class="idea-progress" data-field="progress" data-done="{_h(c.tasks_done)}"'
+        f' data-total="{_h(c.tasks_total)}"{" hidden" if c.progress_hidden else ""}>'
+        f"{_h(c.progress)}</span>\n"
+        f"      </span>\n    </div>\n"
+        f'    <p class="idea-prompt" data-field="prompt"{"" if c.prompt_id else " hidden"}>'
+        f"{prompt}</p>\n  </div>\n</article>\n"
+    )
+
+
+# Rendered idea cards, by everything a card is made from (`idea_card`): up to CARDS_KEPT,
+# then started afresh. The forms' CSRF token and the page's path are never kept in them.
+CARDS_KEPT = 2048
+_CARDS: dict = {}
+# Where a kept card's vote form takes the page's own hidden fields. No card text can hold
+# it: every value a card prints has its "<" escaped.
+FORM_FIELDS = "<!--card-form-fields-->"
+
+
+@web.app_template_global("idea_card_kept")
+def idea_card_kept(
+    idea: dict,
+    comment_count: int,
+    prompt_titles: dict,
+    reader_id: int | None,
+    words: dict,
+    may_vote: bool,
+    form_fields: str,
+) -> Markup:
+    """An idea card (`idea_card_html` of `idea_card_facts`), made once for all that it is
+    made from and kept: the idea as the list serialized it for this reader (whether they
+    voted included), its comment count and prompt's title, whether the reader wrote it, the
+    language, time zone and "… ago" text, whether the reader may vote. Equal inputs give
+    equal cards, so a change to any of them (a vote, an edit, a hiding, a new name, …) is a
+    new key, and one reader's vote, name or rights are never another's. The page's own
+    CSRF and path fields go in each time. An idea that is not plain data is made afresh."""
+    prompt_id = idea.get("prompt_id")
+    prompt_title = {prompt_id: prompt_titles[prompt_id]} if prompt_id in prompt_titles else {}
+    try:
+        content = json.dumps(idea, separators=(",", ":"))
+    except (TypeError, ValueError):
+        content = None
+    key = (
+        content,
+        comment_count,
+        json.dumps(prompt_title),
+        reader_id == idea["author"]["id"],
+        may_vote,
+        words["locale"],
+        words["when_formats"][1],  # the zone
+        ago_at(idea["created_at"], words["now"], words["locale"]),
+    )
+    html = _CARDS.get(key) if content is not None else None
+    if html is None:
+        facts = idea_card_facts(idea, comment_count, prompt_title, reader_id, words)
+        html = str(idea_card_html(facts, may_vote, FORM_FIELDS))
+        if content is not None:
+            if len(_CARDS) >= CARDS_KEPT:
+                _CARDS.clear()
+            _CARDS[key] = html
+    return Markup(html.replace(FORM_FIELDS, form_fields) if may_vote else html)
+
+
 @web.app_template_global("card_time")
 def card_time(value, words: dict) -> Markup:
     """What the `time_ago` macro prints, with the reader's locale, zone and patterns found
     once per page (`idea_card_words`), not once per card: task cards show one each."""
     return Markup(
-        f'<time datetime="{escape(value)}" title="{escape(when_in(value, words["when_formats"]))}"'
-        f' data-field="time">{escape(ago_at(value, words["now"], words["locale"]))}</time>'
+        f'<time datetime="{_h(value)}" title="{_h(when_in(value, words["when_formats"]))}"'
+        f' data-field="time">{_h(ago_at(value, words["now"], words["locale"]))}</time>'
     )
 
 
@@ -208,11 +354,11 @@ def _person(user: dict, reader_id, you: str) -> Markup:
     department = user["department"]
     return Markup(
         f'<span class="person{" is-you" if is_you else ""}"><span class="dept-dot'
-        f' {escape(dept_class(department))}" aria-hidden="true"></span><bdi data-field="name">'
-        f'{escape(you if is_you else user["display_name"])}</bdi> <span class="person-handle"'
+        f' {_h(dept_class(department))}" aria-hidden="true"></span><bdi data-field="name">'
+        f'{_h(you if is_you else user["display_name"])}</bdi> <span class="person-handle"'
         f' data-field="handle"{" hidden" if is_you or not user.get("name_shared") else ""}>'
-        f'@{escape(user.get("handle") or "")}</span> <bdi class="person-dept"'
-        f' data-field="department">{escape(department["name"])}</bdi></span>'
+        f'@{_h(user.get("handle") or "")}</span> <bdi class="person-dept"'
+        f' data-field="department">{_h(department["name"])}</bdi></span>'
     )
 
 
@@ -296,3 +442,53 @@ def task_card_facts(
     )
     card.may_reopen = (template or status == "done") and policy.can(user, "task.reopen", target)
     return card
+
+
+def _task_form(c: TaskCard, action: str, show_when: str, button_class: str, label, fields) -> str:
+    return (
+        f'\n  <form method="post" action="/tasks/{c.id}/{action}" data-api="{action}"'
+        f' data-act-on="{c.id}" data-show-when="{show_when}">\n    {fields}\n'
+        f'    <button type="submit" data-action="{action}" class="{button_class}">'
+        f"{_h(label)}</button>\n  </form>"
+    )
+
+
+@web.app_template_global("task_card_html")
+def task_card_html(c: TaskCard, words: dict, form_fields: str) -> Markup:
+    """What the `task_card` macro prints: one task card from its facts, as one string (as
+    `idea_card_html`). The markup is what task_plan_line, task_claim_line and task_actions
+    give on the task's page; keep them in step (and with static/js/render.js)."""
+    claim = complete = reopen = ""
+    if c.may_claim:
+        claim = _task_form(c, "claim", "open", "small", words["claim"], form_fields) + "\n  "
+    if c.may_complete:
+        complete = (
+            _task_form(c, "complete", "mine", "small", words["mark_done"], form_fields)
+            + _task_form(
+                c, "release", "mine", "small secondary outline", words["release"], form_fields
+            )
+            + "\n  "
+        )
+    if c.may_reopen:
+        reopen = (
+            _task_form(
+                c, "reopen", "mine-done", "small secondary outline", words["reopen"], form_fields
+            )
+            + "\n  "
+        )
+    status = _h(c.status)
+    return Markup(
+        f'\n<article class="task-card status-{status}{" is-mine" if c.mine else ""}"\n'
+        f'         id="task-{c.id}" data-task-id="{c.id}" data-status="{status}"'
+        f' data-created="{_h(c.created)}"\n'
+        f'         data-claimed-by="{_h(c.claimed_by)}"'
+        f' data-idea-id-ref="{_h(c.idea_ref)}">\n'
+        f'  <h4 class="task-title"><a href="/tasks/{c.id}" data-field="title">'
+        f"{_h(c.title)}</a></h4>\n"
+        f'  <p class="task-idea" data-field="idea" data-show-idea="{"1" if c.show_idea else "0"}"'
+        f"{'' if c.idea_line else ' hidden'}>{_h(c.idea_line)}</p>\n  \n"
+        f'<p class="task-plan" data-field="plan"{" hidden" if c.plan_hidden else ""}>'
+        f"{_h(c.plan)}\n</p>\n"
+        f'  <p class="task-claim" data-field="claim">{_h(c.claim)}</p>\n  \n\n\n'
+        f'<div class="task-actions">\n  {claim}\n  {complete}\n  {reopen}\n</div>\n\n</article>\n'
+    )

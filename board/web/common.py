@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from babel.dates import (
+    TIMEDELTA_UNITS,
     format_skeleton,
     get_date_format,
     get_datetime_format,
@@ -369,6 +370,16 @@ def _parse(value) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
+# A page's times as words: `when` is the same text for the same moment, locale and zone
+# whatever the hour; `ago` the same for the same locale, direction, unit and number. Both
+# made once per process (up to TEXTS_KEPT of each, then started afresh), not for every
+# card of every page: Babel's formatting was a fifth of an idea card.
+TEXTS_KEPT = 4096
+AGO_THRESHOLD = 0.85
+_WHEN_TEXTS: dict = {}
+_AGO_TEXTS: dict = {}
+
+
 @web.app_template_filter("ago")
 def ago(value) -> str:
     """'5 minutes ago' / 'vor 5 Minuten' (Babel's relative time in the reader's language)."""
@@ -385,10 +396,26 @@ def ago_at(value, now: datetime, locale=None) -> str:
         return _("just now")
     if locale is None:
         return format_timedelta(delta, add_direction=True)
-    # what Flask-Babel's format_timedelta does, without looking up the locale again
-    return format_babel_timedelta(
-        delta, "second", threshold=0.85, add_direction=True, locale=locale
-    )
+    # What Flask-Babel's format_timedelta does, without looking up the locale again. Its
+    # text depends only on the locale, the direction and the unit and number it picks
+    # (Babel's own choice, made the same way here), so each such text is made once.
+    seconds = delta.days * 86400 + delta.seconds
+    for unit, per_unit in TIMEDELTA_UNITS:
+        number = abs(seconds) / per_unit
+        if number >= AGO_THRESHOLD or unit == "second":
+            if unit == "second" and number > 0:
+                number = max(1, number)
+            key = (locale, seconds >= 0, unit, int(round(number)))
+            break
+    text = _AGO_TEXTS.get(key)
+    if text is None:
+        text = format_babel_timedelta(
+            delta, "second", threshold=AGO_THRESHOLD, add_direction=True, locale=locale
+        )
+        if len(_AGO_TEXTS) >= TEXTS_KEPT:
+            _AGO_TEXTS.clear()
+        _AGO_TEXTS[key] = text
+    return text
 
 
 @web.app_template_filter("when")
@@ -400,10 +427,14 @@ def when(value) -> str:
 
 def when_in(value, formats: tuple) -> str:
     """`when` with the reader's locale, zone and patterns given (`when_formats()`)."""
+    locale, zone, pattern, day, clock_time = formats
+    key = (value, locale, zone)  # the patterns are the locale's
+    text = _WHEN_TEXTS.get(key)
+    if text is not None:
+        return text
     moment = _parse(value)
     if moment is None:
         return ""
-    locale, zone, pattern, day, clock_time = formats
     local = moment.astimezone(zone)
     if hasattr(zone, "normalize"):  # pytz
         local = zone.normalize(local)
@@ -414,7 +445,11 @@ def when_in(value, formats: tuple) -> str:
     )
     # CLDR puts a narrow no-break space before "PM"; browsers' Intl (static/js/ui.js
     # fullTime) write a plain one, and a live item must read as a loaded one.
-    return text.replace("\u202f", " ")
+    text = text.replace("\u202f", " ")
+    if len(_WHEN_TEXTS) >= TEXTS_KEPT:
+        _WHEN_TEXTS.clear()
+    _WHEN_TEXTS[key] = text
+    return text
 
 
 def when_formats() -> tuple:
