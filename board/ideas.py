@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from board import clock, events, images, paging, policy, ranking, search
 from board.db import among_ids, id_list
@@ -35,7 +35,7 @@ from board.handles import mentioned_handles
 from board.i18n import N_
 from board.inputs import tag_key
 from board.limits import MAX_ID
-from board.person_json import authors_of_rows, person_dict
+from board.person_json import authors_of_rows, person_dict, remember_shared, shared_keys_among
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
 from models import (
@@ -287,7 +287,9 @@ def _serialize_rows(
     facts = _page_facts(session, viewer, [row[0] for row in rows])
     published = _publications_of(session, sorted(facts.published)) if facts.published else {}
     pictures = images.images_of_ideas(session, sorted(facts.pictured)) if facts.pictured else {}
-    authors = authors_of_rows(session, [(row[7], *row[16:]) for row in rows])
+    people = [(row[7], *row[16:]) for row in rows]
+    shared = remember_shared(session, [person[1] for person in people], facts.shared_names)
+    authors = authors_of_rows(session, people, shared)
     following = facts.following
     shown = []
     for row, author in zip(rows, authors, strict=True):
@@ -456,13 +458,22 @@ class _PageFacts:
     following: set[int] = field(default_factory=set)  # by the viewer
     published: set[int] = field(default_factory=set)  # went live somewhere
     pictured: set[int] = field(default_factory=set)  # have pictures
+    shared_names: set[str] = field(default_factory=set)  # authors' names, see shared_names
 
 
 @functools.lru_cache(maxsize=8)
 def _facts_statement(dialect: str, for_viewer: bool):
     """Tags and task states of a page's ideas, which of them went live or have pictures,
-    and (for a viewer) their votes and follows."""
+    which of their authors' names someone else has too (person_json.shared_names: one
+    statement less per page), and (for a viewer) their votes and follows."""
+    author = aliased(User)
+    authors_keys = (
+        select(author.display_name_key)
+        .join(Idea, Idea.author_id == author.id)
+        .where(among_ids(Idea.id, dialect))
+    )
     parts = [
+        shared_keys_among(authors_keys, null(), literal_column("'n'")),
         select(IdeaTag.idea_id, literal_column("'t'"), IdeaTag.tag).where(
             among_ids(IdeaTag.idea_id, dialect)
         ),
@@ -496,7 +507,7 @@ def _page_facts(session: Session, viewer: User | None, ids: list[int]) -> _PageF
     values = {"ids": id_list(dialect, ids), "viewer_id": getattr(viewer, "id", None)}
     facts = _PageFacts()
     tags, statuses = facts.tags, facts.statuses
-    for idea_id, which, value in session.connection().execute(statement, values):
+    for idea_id, which, value in session.connection().execute(statement, values).all():
         if which == "t":
             tags.setdefault(idea_id, []).append(value)
         elif which == "s":
@@ -505,6 +516,8 @@ def _page_facts(session: Session, viewer: User | None, ids: list[int]) -> _PageF
             facts.voted.add(idea_id)
         elif which == "f":
             facts.following.add(idea_id)
+        elif which == "n":
+            facts.shared_names.add(value)
         elif which == "p":
             facts.published.add(idea_id)
         else:
@@ -759,10 +772,10 @@ def page_ideas(
         values["limit"] = limit + 1
         for index, value in enumerate(after or ()):
             values[f"after_{index}"] = value
-        candidates.extend(connection.execute(statement, values))
+        candidates.extend(connection.execute(statement, values).all())
     ranked_beside = bool(hidden) and not (apart_from_challenges and prompt_id is None)
     if ranked_beside:
-        candidates.extend(connection.execute(_challenge_statement(shape), values))
+        candidates.extend(connection.execute(_challenge_statement(shape), values).all())
     if not ranked_beside:  # the database ranked, cut at the cursor and limited them
         shown = candidates[:limit]
         next_cursor = (
