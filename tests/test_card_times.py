@@ -77,3 +77,21 @@ def test_a_cards_values_are_escaped_exactly_as_a_template_escapes_them():
     for value in values:
         assert _h(value) == str(escape(value)), value
     assert _h("<script>alert('x')</script>") == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
+
+
+def test_a_templates_sentences_follow_the_locale_it_is_rendered_in(app):
+    """A page's `_()` finds the reader's catalog once per render (board/i18n.py,
+    _page_gettext); a mail rendered in the same request in its recipient's language (under
+    force_locale) must still be in that language."""
+    from flask import render_template_string
+
+    from board.i18n import force_locale
+
+    page = "{{ _('My tasks') }} · {{ _('Tasks done: %(done)s / %(total)s', done='<b>', total=2) }}"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(page) == "My tasks · Tasks done: &lt;b&gt; / 2"
+        with force_locale("de"):
+            assert render_template_string(page) == (
+                "Meine Aufgaben · Aufgaben erledigt: &lt;b&gt; / 2"
+            )
+        assert render_template_string(page) == "My tasks · Tasks done: &lt;b&gt; / 2"
