@@ -8,6 +8,7 @@ Ending sockets (logout, a role change, a removal) is addressed by room here too.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -15,8 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, cast, func, or_, select
+from sqlalchemy import Connection, bindparam, cast, func, or_, select
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, SessionTransaction
 
 from board import clock
@@ -86,37 +88,73 @@ class EmitOrder:
     """Tickets that make one process publish in exactly the order of `seq`, without
     holding the database's lock while it waits.
 
-    A writer takes its ticket just before COMMIT, still under the lock that orders event
-    writers (SQLite's write lock, the advisory lock on PostgreSQL), so tickets follow
-    `seq`. It publishes after COMMIT, once the tickets before it are done, with its pooled
-    connection already back in the pool. (Before, the order was a lock taken before
-    COMMIT and held through the fan-out: the next writer waited for the previous one's
-    fan-out while holding the database's lock and a connection, so at 500 sockets every
-    write waited for every other write's fan-out; docs/reliability.md.)
+    A writer takes its ticket just before its event rows are sent and says its first seq
+    once it has committed (`numbered`). It publishes after COMMIT, with its pooled
+    connection already back in the pool, once no writer of this process can still come
+    before it: none numbered lower is still publishing, and none still waiting for its
+    seq may draw a lower one. A writer's seq is larger than every seq this process had
+    heard back when it took its ticket (the database numbers in commit order), so only
+    writers that sent their rows before a seq as large as ours came back must be waited
+    for. (Before, the order was a lock taken before COMMIT and held through the fan-out:
+    the next writer waited for the previous one's fan-out while holding the database's
+    lock and a connection, so at 500 sockets every write waited for every other write's
+    fan-out; docs/reliability.md.)
     """
+
+    _SENT = object()  # ticket taken, seq not known yet
 
     def __init__(self):
         self._condition = threading.Condition()
         self._next = 0
-        self._serving = 0
-        self._finished: set[int] = set()
+        self._highest = 0  # the largest seq heard back in this process
+        self._open: dict[int, object] = {}  # ticket → _SENT, its first seq, or None (no rows)
+        self._above: dict[int, int] = {}  # ticket → its seq is larger than this
 
     def ticket(self) -> int:
         with self._condition:
+            ticket = self._next
             self._next += 1
-            return self._next - 1
+            self._open[ticket] = self._SENT
+            self._above[ticket] = self._highest
+            return ticket
+
+    def numbered(self, ticket: int, seq: int | None) -> None:
+        """The ticket's transaction committed; `seq` is its first event's (None: it has none)."""
+        with self._condition:
+            if self._open.get(ticket) is self._SENT:
+                self._open[ticket] = seq
+                if seq is not None:
+                    self._highest = max(self._highest, seq)
+                self._condition.notify_all()
+
+    def _ahead(self, ticket: int) -> bool:
+        """Whether some writer of this process may have to publish before `ticket`."""
+        seq = self._open[ticket]
+        for other, other_seq in self._open.items():
+            if other_seq is self._SENT:
+                if self._above[other] < seq:
+                    return True
+            elif other_seq is not None and other_seq < seq:
+                return True
+        return False
 
     def wait_turn(self, ticket: int, timeout: float) -> bool:
         with self._condition:
-            return self._condition.wait_for(lambda: self._serving >= ticket, timeout)
+            seq = self._open.get(ticket, self._SENT)
+            if seq is self._SENT or seq is None:
+                return True  # not numbered, or no rows: nothing to order it by
+            return self._condition.wait_for(lambda: not self._ahead(ticket), timeout)
 
     def done(self, ticket: int) -> None:
-        """The ticket's envelopes are out (or its commit failed): the next may go."""
+        """The ticket's envelopes are out (or its commit failed): those after it may go."""
         with self._condition:
-            self._finished.add(ticket)
-            while self._serving in self._finished:
-                self._finished.discard(self._serving)
-                self._serving += 1
+            self._open.pop(ticket, None)
+            self._above.pop(ticket, None)
+            if not self._open:
+                # Nobody to order: start afresh. A seq heard back earlier may be another
+                # database's (tests, a restored backup); zero only makes the next writers
+                # wait for each other's seqs, never publish out of order.
+                self._highest = 0
             self._condition.notify_all()
 
 
@@ -294,15 +332,33 @@ def _insert_event_in_turn():
     the lock is held): a single round trip before COMMIT instead of two."""
     events = Event.__table__
     turn = select(func.pg_advisory_xact_lock(_PG_EVENT_LOCK)).cte("turn")
-    names = ("type", "at", "actor_id", "department_id", "private", "envelope")
-    row = [cast(bindparam(name, type_=events.c[name].type), events.c[name].type) for name in names]
+    row = [
+        cast(bindparam(name, type_=events.c[name].type), events.c[name].type)
+        for name in _EVENT_COLUMNS
+    ]
     return (
         events.insert()
-        .from_select(names, select(*row).select_from(turn.prefix_with("MATERIALIZED")))
+        .from_select(_EVENT_COLUMNS, select(*row).select_from(turn.prefix_with("MATERIALIZED")))
         .returning(events.c.seq)
     )
 
 
+def _pg_inserts() -> tuple[str, str]:
+    """The event row's INSERT for `_insert_and_commit`: the first one taking the lock."""
+    dialect = postgresql.dialect()
+    names = ", ".join(_EVENT_COLUMNS)
+    values = ", ".join(
+        f"%s::{Event.__table__.c[name].type.compile(dialect=dialect)}" for name in _EVENT_COLUMNS
+    )
+    first = (
+        f"WITH turn AS MATERIALIZED (SELECT pg_advisory_xact_lock({_PG_EVENT_LOCK})) "
+        f"INSERT INTO events ({names}) SELECT {values} FROM turn RETURNING seq"
+    )
+    return first, f"INSERT INTO events ({names}) VALUES ({values}) RETURNING seq"
+
+
+_EVENT_COLUMNS = ("type", "at", "actor_id", "department_id", "private", "envelope")
+_PG_INSERT_FIRST, _PG_INSERT_NEXT = _pg_inserts()
 _INSERT_EVENT_IN_TURN = _insert_event_in_turn()
 
 
@@ -404,29 +460,77 @@ def end_sockets_after_commit(session: Session, room: str) -> None:
 
 @sa_event.listens_for(Session, "before_commit")
 def _number_events(session: Session) -> None:
-    """Write the transaction's event rows, then take its emit ticket, just before COMMIT.
+    """Write the transaction's event rows just before COMMIT, after taking its emit ticket.
 
     On PostgreSQL the first row takes the event lock, held until COMMIT: writers wait for
-    each other only for their event rows (and the few rows that need a seq) and the
-    COMMIT, not for the rest of their work. A thread that waits for the GIL between two
-    round trips under that lock (a busy process has hundreds of socket threads) keeps
-    every other writer waiting, so the lock is taken as late as can be.
+    each other only for their event rows and the COMMIT, not for the rest of their work.
+    When no row needs its seq inside the transaction, the lock, the rows and the COMMIT go
+    to the server as one message (`_insert_and_commit`), so the lock is held for the
+    server's own work only. Otherwise (a nudge's recipients, webhook deliveries) they take
+    two round trips; a thread that waits for the GIL between them (a busy process has
+    hundreds of socket threads) keeps every other event writer waiting meanwhile.
     """
     if session.in_nested_transaction() or not session.info.get(_PENDING):
         return
-    unnumbered = [unsent for unsent in session.info[_PENDING] if unsent.envelope["seq"] is None]
-    if unnumbered:
-        session.flush()  # what changed after record(), before the lock
-        connection = session.connection()
-        insert = _INSERT_EVENT_IN_TURN if connection.dialect.name == "postgresql" else _INSERT_EVENT
-        for unsent in unnumbered:
-            seq = connection.execute(insert, unsent.row).scalar_one()
-            insert = _INSERT_EVENT  # the lock is held now
-            unsent.envelope["seq"] = seq
-            for callback in unsent.numbered:
-                callback(session, seq)
     if _TICKET not in session.info:
         session.info[_TICKET] = _emit_order.ticket()
+    unnumbered = [unsent for unsent in session.info[_PENDING] if unsent.envelope["seq"] is None]
+    if not unnumbered:
+        return
+    session.flush()  # what changed after record(), before the lock
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        for unsent in unnumbered:
+            unsent.envelope["seq"] = connection.execute(_INSERT_EVENT, unsent.row).scalar_one()
+            for callback in unsent.numbered:
+                callback(session, unsent.envelope["seq"])
+        return
+    if not any(unsent.numbered for unsent in unnumbered):
+        for unsent, seq in zip(unnumbered, _insert_and_commit(connection, unnumbered), strict=True):
+            unsent.envelope["seq"] = seq
+        _emit_order.numbered(session.info[_TICKET], unnumbered[0].envelope["seq"])
+        return
+    insert = _INSERT_EVENT_IN_TURN
+    for unsent in unnumbered:
+        seq = connection.execute(insert, unsent.row).scalar_one()
+        insert = _INSERT_EVENT  # the lock is held now
+        unsent.envelope["seq"] = seq
+        for callback in unsent.numbered:
+            callback(session, seq)
+
+
+def _insert_and_commit(connection: Connection, unnumbered: list[_Unsent]) -> list[int]:
+    """PostgreSQL: take the event lock, write the rows and COMMIT in one message to the
+    server; returns the rows' seqs. The transaction is committed when this returns, so
+    nothing may be written after it (the COMMIT that SQLAlchemy sends next finds no
+    transaction open, and psycopg sends nothing). psycopg binds the values on the client
+    for this one statement: the server's extended protocol takes one statement per message.
+    """
+    dialect = connection.dialect
+    to_json = getattr(dialect, "_json_serializer", None) or json.dumps  # as SQLAlchemy does
+    at = Event.__table__.c.at.type.bind_processor(dialect) or (lambda value: value)
+    params: list[Any] = []
+    for unsent in unnumbered:
+        row = unsent.row
+        params += [row["type"], at(row["at"]), row["actor_id"], row["department_id"]]
+        params += [row["private"], to_json(row["envelope"])]
+    rows = [_PG_INSERT_FIRST] + [_PG_INSERT_NEXT] * (len(unnumbered) - 1)
+    statement = "; ".join([*rows, "COMMIT"])
+    import psycopg  # the PostgreSQL driver: only a board on PostgreSQL comes here
+
+    raw = connection.connection.dbapi_connection
+    regular = raw.cursor_factory
+    raw.cursor_factory = psycopg.ClientCursor
+    try:
+        result = connection.exec_driver_sql(statement, tuple(params))
+    finally:
+        raw.cursor_factory = regular
+    cursor = result.context.cursor
+    seqs = [cursor.fetchone()[0]]
+    while len(seqs) < len(unnumbered) and cursor.nextset():
+        seqs.append(cursor.fetchone()[0])
+    result.close()
+    return seqs
 
 
 @sa_event.listens_for(Session, "after_commit")
@@ -435,8 +539,12 @@ def _keep_committed(session: Session) -> None:
     connection is back in the pool (_publish_committed)."""
     if session.in_nested_transaction():
         return  # a savepoint was released: nothing is visible to others yet
+    pending = session.info.pop(_PENDING, None) or []
+    ticket = session.info.get(_TICKET)
+    if ticket is not None:
+        _emit_order.numbered(ticket, pending[0].envelope["seq"] if pending else None)
     session.info[_COMMITTED] = (
-        session.info.pop(_PENDING, None) or [],
+        pending,
         session.info.pop(_PENDING_ENDS, None) or [],
         session.info.pop(_PENDING_CALLS, None) or [],
     )

@@ -31,6 +31,8 @@ from flask_babel import (
     pgettext,
 )
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +179,26 @@ def init_i18n(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.context_processor(_page_gettext)
+
+
+def _page_gettext() -> dict:
+    """A page's `_()` and `gettext` with the reader's catalog found once for the page: the
+    board page calls `_()` about 80 times, and each looked the locale and catalog up again
+    through two calls of Jinja's (≈ 8 of a call's ≈ 18 µs). What Jinja's newstyle gettext
+    does otherwise (jinja2.ext._make_new_gettext): Markup where the template autoescapes,
+    and always `% variables`. Rendered under `force_locale` (mails), it takes that
+    locale's catalog, as the context processor runs inside it."""
+    catalog = _catalog()
+
+    @pass_context
+    def gettext(__context, __string, **variables):
+        rv = catalog.ugettext(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    return {"_": gettext, "gettext": gettext}
 
 
 __all__ = [

@@ -7,7 +7,6 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     bindparam,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from board import clock, events, images, paging, policy, ranking, search
 from board.db import among_ids, id_list
@@ -35,7 +34,7 @@ from board.handles import mentioned_handles
 from board.i18n import N_
 from board.inputs import tag_key
 from board.limits import MAX_ID
-from board.person_json import authors_of_rows, person_dict
+from board.person_json import authors_of_rows, person_dict, remember_shared, shared_keys_among
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
 from models import (
@@ -200,10 +199,14 @@ def hidden_dict(row: Idea | Comment) -> dict | None:
     """Why and how a hidden idea or comment was hidden; None while it is shown."""
     if row.hidden_at is None:
         return None
+    return _hidden(row.hidden_at, row.hidden_by_id, row.hidden_reason)
+
+
+def _hidden(hidden_at: datetime, hidden_by_id: int | None, hidden_reason: str | None) -> dict:
     return {
-        "reason": row.hidden_reason or "",
-        "by": "facilitator" if row.hidden_by_id is not None else "flags",
-        "at": clock.iso(row.hidden_at),
+        "reason": hidden_reason or "",
+        "by": "facilitator" if hidden_by_id is not None else "flags",
+        "at": clock.iso(hidden_at),
     }
 
 
@@ -240,6 +243,9 @@ _IDEA_FIELDS = (
     "hidden_by_id",
     "hidden_reason",
 )
+# An ORM idea's values in that order for `_shown_ideas`, its id in the hot score's place (never
+# shown: a tally update may have expired it, and reading it would load it).
+_SHOWN_FIELDS = tuple(name.replace("hot_score", "id") for name in _IDEA_FIELDS)
 # An idea with its author's name and department, one row each. Outer joins: SQLite keeps
 # ideas as the outer loop, so the rank index still decides the order and the limit.
 _IDEA_ROWS = select(
@@ -280,73 +286,28 @@ def _serialize_rows(
     session: Session, rows: list, viewer: User | None, hidden_prompts: set[int]
 ) -> list[dict]:
     """Rows of `_IDEA_ROWS` as the API shows them (the lists): the same dicts as
-    `_serialize` makes of ORM objects. Each row is unpacked once (reading a row's columns by
-    name cost about as much as building its dict)."""
+    `_serialize` makes of ORM objects."""
     if not rows:
         return []
     facts = _page_facts(session, viewer, [row[0] for row in rows])
     published = _publications_of(session, sorted(facts.published)) if facts.published else {}
     pictures = images.images_of_ideas(session, sorted(facts.pictured)) if facts.pictured else {}
-    authors = authors_of_rows(session, [(row[7], *row[16:]) for row in rows])
-    following = facts.following
-    shown = []
-    for row, author in zip(rows, authors, strict=True):
-        (
-            idea_id,
-            title,
-            body,
-            body_html,
-            vote_count,
-            departments_supporting,
-            _hot_score,
-            author_id,
-            prompt_id,
-            created_at,
-            updated_at,
-            marked_done_at,
-            withdrawn_at,
-            hidden_at,
-            _hidden_by_id,
-            _hidden_reason,
-            *_author_columns,
-        ) = row
-        data = _shown_idea(
-            idea_id=idea_id,
-            title=title,
-            body=body,
-            body_html=body_html,
-            votes=vote_count,
-            departments=departments_supporting,
-            prompt_id=prompt_id,
-            created_at=created_at,
-            updated_at=updated_at,
-            marked_done_at=marked_done_at,
-            withdrawn_at=withdrawn_at,
-            hidden_source=row if hidden_at is not None else None,
-            author=author,
-            hidden=prompt_id in hidden_prompts,
-            facts=facts,
-            published=published,
-        )
-        data["images"] = pictures.get(idea_id, [])
-        data["following"] = idea_id in following
-        if hidden_at is not None and not policy.sees_hidden_content(viewer, author_id):
-            data = redact_idea(data)
-        shown.append(data)
-    return shown
+    people = [(row[7], *row[16:]) for row in rows]
+    shared = remember_shared(session, [person[1] for person in people], facts.shared_names)
+    authors = authors_of_rows(session, people, shared)
+    return _shown_ideas(rows, authors, viewer, hidden_prompts, facts, published, pictures)
 
 
 def _serialize(
     session: Session,
-    ideas: list,
+    ideas: list[Idea],
     authors: list[dict],
     viewer: User | None,
     hidden_prompts: set[int] | None,
     known: tuple[_PageFacts, dict, dict] | None = None,
 ) -> list[dict]:
-    """`ideas` (ORM objects or rows with the same fields) with their authors as shown.
-    `known`: their facts, publications and pictures, when the caller knows them (an idea
-    written just now)."""
+    """ORM ideas with their authors as shown. `known`: their facts, publications and
+    pictures, when the caller knows them (an idea written just now)."""
     if not ideas:
         return []
     ids = [idea.id for idea in ideas]
@@ -363,87 +324,88 @@ def _serialize(
             if any(idea.prompt_id for idea in ideas)
             else set()
         )
-    shown = []
-    following = facts.following
-    for idea, author in zip(ideas, authors, strict=True):
-        data = _idea_dict(idea, author, idea.prompt_id in hidden_prompts, facts, published)
-        data["images"] = pictures.get(idea.id, [])
-        data["following"] = idea.id in following
-        if idea.hidden_at is not None and not policy.sees_hidden_content(viewer, idea.author_id):
-            data = redact_idea(data)
-        shown.append(data)
-    return shown
+    values = [tuple(getattr(idea, name) for name in _SHOWN_FIELDS) for idea in ideas]
+    return _shown_ideas(values, authors, viewer, hidden_prompts, facts, published, pictures)
 
 
-def _idea_dict(idea, author: dict, hidden: bool, facts: _PageFacts, published: dict) -> dict:
-    return _shown_idea(
-        idea_id=idea.id,
-        title=idea.title,
-        body=idea.body,
-        body_html=idea.body_html,
-        votes=idea.vote_count,
-        departments=idea.departments_supporting,
-        prompt_id=idea.prompt_id,
-        created_at=idea.created_at,
-        updated_at=idea.updated_at,
-        marked_done_at=idea.marked_done_at,
-        withdrawn_at=idea.withdrawn_at,
-        hidden_source=idea if idea.hidden_at is not None else None,
-        author=author,
-        hidden=hidden,
-        facts=facts,
-        published=published,
-    )
-
-
-def _shown_idea(
-    *,
-    idea_id: int,
-    title: str,
-    body: str,
-    body_html: str,
-    votes: int,
-    departments: int,
-    prompt_id: int | None,
-    created_at: datetime,
-    updated_at: datetime,
-    marked_done_at: datetime | None,
-    withdrawn_at: datetime | None,
-    hidden_source: Any,
-    author: dict,
-    hidden: bool,
+def _shown_ideas(
+    ideas: list,
+    authors: list[dict],
+    viewer: User | None,
+    hidden_prompts: set[int],
     facts: _PageFacts,
     published: dict,
-) -> dict:
-    """One idea as the API shows it, from its values (an ORM object's or a list row's):
-    `hidden` means its challenge hides tallies now; `hidden_source` is what `hidden_dict`
-    reads when a moderator hid it (else None)."""
-    statuses = facts.statuses.get(idea_id)
-    publications = published.get(idea_id, [])
-    tags = facts.tags.get(idea_id)
+    pictures: dict,
+) -> list[dict]:
+    """Ideas as the API shows them, each from its values in `_IDEA_FIELDS` order (a list
+    row, which has its author's columns after them, or an ORM idea's values), unpacked
+    once: reading a row's columns by name, or passing them on by keyword, cost about as
+    much as building the dict. A tally of a challenge in `hidden_prompts` is hidden; a
+    moderated idea's words only its author and the facilitator see."""
+    shown = []
+    voted, following, all_tags, all_statuses = (
+        facts.voted,
+        facts.following,
+        facts.tags,
+        facts.statuses,
+    )
     iso = clock.iso
-    return {
-        "id": idea_id,
-        "title": title,
-        "body": body,
-        "body_html": body_html,
-        "tags": sorted(tags) if tags else [],
-        "author": author,
-        "votes": None if hidden else votes,
-        "voted": idea_id in facts.voted,
-        "departments_supporting": None if hidden else departments,
-        "status": _idea_status(statuses or (), bool(publications), marked_done_at is not None),
-        "tasks_total": len(statuses) if statuses else 0,
-        "tasks_done": statuses.count("done") if statuses else 0,
-        "publications": publications,
-        "marked_done": marked_done_at is not None,
-        "prompt_id": prompt_id,
-        "created_at": iso(created_at),
-        "updated_at": iso(updated_at),
-        "withdrawn": withdrawn_at is not None,
-        "withdrawn_at": iso(withdrawn_at) if withdrawn_at is not None else None,
-        "hidden": hidden_dict(hidden_source) if hidden_source is not None else None,
-    }
+    for values, author in zip(ideas, authors, strict=True):
+        (
+            idea_id,
+            title,
+            body,
+            body_html,
+            votes,
+            departments,
+            _hot_score,
+            author_id,
+            prompt_id,
+            created_at,
+            updated_at,
+            marked_done_at,
+            withdrawn_at,
+            hidden_at,
+            hidden_by_id,
+            hidden_reason,
+            *_author_columns,
+        ) = values
+        hidden = prompt_id in hidden_prompts
+        statuses = all_statuses.get(idea_id)
+        publications = published.get(idea_id, [])
+        tags = all_tags.get(idea_id)
+        created = iso(created_at)
+        data = {
+            "id": idea_id,
+            "title": title,
+            "body": body,
+            "body_html": body_html,
+            "tags": sorted(tags) if tags else [],
+            "author": author,
+            "votes": None if hidden else votes,
+            "voted": idea_id in voted,
+            "departments_supporting": None if hidden else departments,
+            "status": _idea_status(statuses or (), bool(publications), marked_done_at is not None),
+            "tasks_total": len(statuses) if statuses else 0,
+            "tasks_done": statuses.count("done") if statuses else 0,
+            "publications": publications,
+            "marked_done": marked_done_at is not None,
+            "prompt_id": prompt_id,
+            "created_at": created,
+            # most ideas were never edited: the same moment, written once
+            "updated_at": created if updated_at == created_at else iso(updated_at),
+            "withdrawn": withdrawn_at is not None,
+            "withdrawn_at": iso(withdrawn_at) if withdrawn_at is not None else None,
+            "hidden": None,
+            "images": pictures.get(idea_id, []),
+            "following": idea_id in following,
+        }
+        if hidden_at is not None:
+            data["hidden"] = _hidden(hidden_at, hidden_by_id, hidden_reason)
+            if not policy.sees_hidden_content(viewer, author_id):
+                data = redact_idea(data)
+        shown.append(data)
+    return shown
 
 
 @dataclass
@@ -456,13 +418,22 @@ class _PageFacts:
     following: set[int] = field(default_factory=set)  # by the viewer
     published: set[int] = field(default_factory=set)  # went live somewhere
     pictured: set[int] = field(default_factory=set)  # have pictures
+    shared_names: set[str] = field(default_factory=set)  # authors' names, see shared_names
 
 
 @functools.lru_cache(maxsize=8)
 def _facts_statement(dialect: str, for_viewer: bool):
     """Tags and task states of a page's ideas, which of them went live or have pictures,
-    and (for a viewer) their votes and follows."""
+    which of their authors' names someone else has too (person_json.shared_names: one
+    statement less per page), and (for a viewer) their votes and follows."""
+    author = aliased(User)
+    authors_keys = (
+        select(author.display_name_key)
+        .join(Idea, Idea.author_id == author.id)
+        .where(among_ids(Idea.id, dialect))
+    )
     parts = [
+        shared_keys_among(authors_keys, null(), literal_column("'n'")),
         select(IdeaTag.idea_id, literal_column("'t'"), IdeaTag.tag).where(
             among_ids(IdeaTag.idea_id, dialect)
         ),
@@ -496,7 +467,7 @@ def _page_facts(session: Session, viewer: User | None, ids: list[int]) -> _PageF
     values = {"ids": id_list(dialect, ids), "viewer_id": getattr(viewer, "id", None)}
     facts = _PageFacts()
     tags, statuses = facts.tags, facts.statuses
-    for idea_id, which, value in session.connection().execute(statement, values):
+    for idea_id, which, value in session.connection().execute(statement, values).all():
         if which == "t":
             tags.setdefault(idea_id, []).append(value)
         elif which == "s":
@@ -505,6 +476,8 @@ def _page_facts(session: Session, viewer: User | None, ids: list[int]) -> _PageF
             facts.voted.add(idea_id)
         elif which == "f":
             facts.following.add(idea_id)
+        elif which == "n":
+            facts.shared_names.add(value)
         elif which == "p":
             facts.published.add(idea_id)
         else:
@@ -759,10 +732,10 @@ def page_ideas(
         values["limit"] = limit + 1
         for index, value in enumerate(after or ()):
             values[f"after_{index}"] = value
-        candidates.extend(connection.execute(statement, values))
+        candidates.extend(connection.execute(statement, values).all())
     ranked_beside = bool(hidden) and not (apart_from_challenges and prompt_id is None)
     if ranked_beside:
-        candidates.extend(connection.execute(_challenge_statement(shape), values))
+        candidates.extend(connection.execute(_challenge_statement(shape), values).all())
     if not ranked_beside:  # the database ranked, cut at the cursor and limited them
         shown = candidates[:limit]
         next_cursor = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import Select, bindparam, event, func, select
 from sqlalchemy.orm import Session, object_session
 
 from board.i18n import N_, gettext
@@ -96,6 +96,28 @@ _SHARED_NAMES = (
     select(_KEY).where(User.active.is_(True)).group_by(_KEY).having(func.count(User.id) > 1)
 )
 _SHARED_AMONG = _SHARED_NAMES.where(_KEY.in_(bindparam("keys", expanding=True)))
+
+
+def shared_keys_among(keys, *before) -> Select:
+    """The statement of `shared_names` for a caller that asks inside a statement of its own
+    (a page of ideas, in the statement of its tags and votes): of `keys` (a subquery of
+    display_name_key values), those more than one active person has; `before`: columns
+    put before the key (its place in a UNION). Hand the answer to `remember_shared`."""
+    return _SHARED_NAMES.where(_KEY.in_(keys)).with_only_columns(*before, _KEY)
+
+
+def remember_shared(session: Session, names: Iterable[str | None], shared: set[str]) -> set[str]:
+    """`shared`, found by `shared_keys_among` over the keys of `names`, kept for the rest of
+    the transaction as `shared_names` keeps its own answers (a person shown again later is
+    not asked about again); returned for `authors_of_rows`."""
+    asked = session.info.get(_SHARED)
+    if asked is None:
+        asked = session.info[_SHARED] = _Asked()
+    for name in names:
+        if _may_be_shared(name):
+            key = display_name_key(name)
+            asked.shared[key] = key in shared
+    return shared
 
 
 def _may_be_shared(name: str | None) -> bool:

@@ -20,6 +20,7 @@ import secrets
 import time
 from datetime import timedelta
 
+import orjson
 from flask import Flask, current_app, g, request
 from flask import session as cookie_session
 from flask.json.provider import DefaultJSONProvider
@@ -279,14 +280,38 @@ class SignedCookieSessions(SecureCookieSessionInterface):
 
 
 class SafeJSONProvider(DefaultJSONProvider):
-    """`request.get_json()` anywhere: JSON nested deeper than Python's recursion limit is
-    malformed input (a 400, or None when silent), not a RecursionError and a 500."""
+    """Flask's JSON, with two changes.
+
+    `request.get_json()` anywhere: JSON nested deeper than Python's recursion limit is
+    malformed input (a 400, or None when silent), not a RecursionError and a 500.
+
+    Answers (`jsonify`) are encoded by orjson: the same JSON as Flask's compact answer,
+    keys sorted as before, but non-ASCII text as UTF-8 rather than \\u escapes. The standard
+    library's encoder spent about 0.25 ms on a page of 50 ideas, a tenth of the whole
+    request; orjson 0.03 ms (docs/performance.md). What orjson would write otherwise
+    than Flask goes to Flask's own `default` (dates as HTTP dates, dataclasses, Decimal,
+    `__html__`), and what it refuses (an integer beyond 64 bits, a lone surrogate,
+    keys that are not strings, nesting beyond 254) is encoded by Flask as before."""
+
+    _ORJSON = (
+        orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
 
     def loads(self, s, **kwargs):
         try:
             return super().loads(s, **kwargs)
         except RecursionError as exc:
             raise ValueError("JSON nested too deeply") from exc
+
+    def response(self, *args, **kwargs):
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            return super().response(*args, **kwargs)  # indented for people reading it
+        obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = orjson.dumps(obj, default=self.default, option=self._ORJSON)
+        except TypeError:  # orjson.JSONEncodeError: what only Flask's encoder takes
+            return super().response(*args, **kwargs)
+        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
 
 
 def init_security(app: Flask, settings: Settings) -> None:

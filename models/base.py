@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy.engine import processors
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -43,3 +44,35 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def result_processor(self, dialect, coltype):
+        """`process_result_value` after the driver's conversion, in one function. On SQLite
+        the text SQLAlchemy stored ("2026-12-05 03:04:05.123456", no zone) is read as UTC
+        in one step: parsing and then `replace(tzinfo=UTC)` cost about 1.2 µs a value
+        (the replace nearly all of it), and a page of 50 ideas reads 100 such values and
+        150 nulls. Text with a zone of its own, or anything else, goes the general way."""
+        parse = self.impl_instance.result_processor(dialect, coltype)
+        as_utc = self.process_result_value
+
+        def process(value):
+            if value is None:
+                return None
+            return as_utc(parse(value) if parse is not None else value, dialect)
+
+        if parse is not processors.str_to_datetime or dialect.name != "sqlite":
+            return process
+
+        def from_sqlite_text(value):
+            if value is None:
+                return None
+            if value.__class__ is str:
+                try:
+                    read = datetime.fromisoformat(value + "+00:00")
+                except ValueError:  # a zone of its own: converted the general way
+                    pass
+                else:
+                    if read.tzinfo is UTC:
+                        return read
+            return process(value)
+
+        return from_sqlite_text

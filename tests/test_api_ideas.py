@@ -680,3 +680,17 @@ def test_releasing_the_only_claim_makes_the_idea_open_again(member):
     assert _status(member, idea["id"]) == "in_progress"
     member.post(f"tasks/{task['id']}/release")
     assert _status(member, idea["id"]) == "open"
+
+
+def test_a_list_tells_when_each_idea_was_last_edited(member):
+    start = datetime(2026, 12, 5, 9, tzinfo=UTC)
+    clock.set_clock(lambda: start)
+    edited = member.post("ideas", json={"title": "Edited", "body": ""}).get_json()
+    kept = member.post("ideas", json={"title": "Kept", "body": ""}).get_json()
+    clock.set_clock(lambda: start + timedelta(minutes=5))
+    assert member.patch(f"ideas/{edited['id']}", json={"body": "Now with words"}).status_code == 200
+    listed = {idea["id"]: idea for idea in member.get("ideas?sort=new").get_json()["items"]}
+    assert listed[kept["id"]]["created_at"] == "2026-12-05T09:00:00+00:00"
+    assert listed[kept["id"]]["updated_at"] == "2026-12-05T09:00:00+00:00"
+    assert listed[edited["id"]]["created_at"] == "2026-12-05T09:00:00+00:00"
+    assert listed[edited["id"]]["updated_at"] == "2026-12-05T09:05:00+00:00"

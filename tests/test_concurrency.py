@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, text, update
 
 from board import events, tasks
@@ -320,6 +321,47 @@ def test_postgres_an_open_change_keeps_no_event_writer_waiting(app, member):
     finally:
         first.close()
     assert earlier["seq"] > later["envelope"]["seq"]  # numbered in the order they committed
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_postgres_event_rows_and_commit_reach_the_server_together(app, member):
+    """A writer whose thread stalls right after its event rows went out (a busy process:
+    hundreds of threads, one GIL) keeps no other event writer waiting: the event lock,
+    the rows and the COMMIT go to PostgreSQL as one message, so the lock is already free."""
+    database = app.extensions["board_db"]
+    actor_id = member.user["id"]
+    stalled, go_on = threading.Event(), threading.Event()
+    recorded: dict = {}
+
+    def stall(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "INSERT INTO events" in statement and threading.current_thread().name == "first":
+            stalled.set()
+            go_on.wait(60)
+
+    def writer(name: str) -> None:
+        with database.Session() as session:
+            user = session.get(User, actor_id)
+            recorded[name] = events.record(session, "task.created", user, {"task": {}})
+            session.commit()
+
+    first = threading.Thread(target=writer, args=("first",), name="first")
+    second = threading.Thread(target=writer, args=("second",), name="second")
+    sa_event.listen(database.engine, "after_cursor_execute", stall)
+    try:
+        first.start()
+        assert stalled.wait(60)
+        with database.Session() as session:  # the stalled writer's row is committed
+            assert session.scalar(select(func.count()).select_from(Event)) == 1
+        second.start()
+        second.join(timeout=30)
+        assert not second.is_alive(), "the second writer waited for the stalled one's lock"
+    finally:
+        go_on.set()
+        first.join(timeout=60)
+        second.join(timeout=60)
+        sa_event.remove(database.engine, "after_cursor_execute", stall)
+    assert recorded["second"]["seq"] > recorded["first"]["seq"]
 
 
 @pytest.mark.postgres

@@ -134,9 +134,23 @@ def test_listing_ideas_takes_a_handful_of_queries(app, board_people):
     # statement, board/security.py read_login), and the names two people share
     assert baseline <= 3, statements
     # ideas: hidden challenges, the ranked page with its authors, one query for its tags,
-    # tasks and the caller's votes and follows, its publications, its images
+    # tasks, its authors' shared names and the caller's votes and follows, its
+    # publications, its images
     assert counts["ideas?limit=200"] - baseline <= 5, (baseline, counts)
     assert counts["tasks?limit=200"] - baseline <= 1, (baseline, counts)
+
+
+@BOTH_DATABASES
+def test_a_page_of_ideas_asks_about_its_authors_names_with_its_tags_and_votes(app, board_people):
+    """Whose name someone else has too (the handle shows beside it) is asked in the
+    statement of the page's tags, task states and the caller's votes, not in one of its own."""
+    fill(app, 20, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    with counted(app) as statements:
+        assert client.get("ideas?limit=200").status_code == 200
+    asking = [statement for statement in statements if "HAVING count(users.id) >" in statement]
+    assert len(asking) == 1, statements
+    assert "idea_tags" in asking[0] and "votes" in asking[0]
 
 
 def page_counts(app, client: JsonClient, path: str, limit: int) -> list[int]:

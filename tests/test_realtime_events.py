@@ -165,6 +165,7 @@ def test_a_failing_publisher_does_not_undo_or_fail_the_change(app, member):
     assert [e["type"] for e in activity(socket)] == ["idea.created"]
 
 
+@BOTH_DATABASES
 def test_concurrent_writers_are_emitted_in_seq_order(app, people_):
     emitted: list[int] = []
 
@@ -191,3 +192,52 @@ def test_concurrent_writers_are_emitted_in_seq_order(app, people_):
     assert failures == []
     assert len(emitted) == 24
     assert emitted == sorted(emitted)
+
+
+def test_a_process_publishes_its_writers_in_seq_order_whatever_order_they_committed_in():
+    """On PostgreSQL a writer learns its seq only as its COMMIT comes back, and writers of
+    one process may hear back in another order than the database numbered them. Each
+    waits for the writers that could still hold a smaller seq: those that sent their rows
+    before it heard back (ticket taken) and those already numbered lower."""
+    order = events.EmitOrder()
+    slow, fast = order.ticket(), order.ticket()  # both sent their rows
+    order.numbered(fast, 11)  # fast heard back first
+    assert not order.wait_turn(fast, 0)  # slow may hold seq 10
+    later = order.ticket()  # sent after fast committed: its seq will be larger
+    order.numbered(slow, 10)
+    assert order.wait_turn(slow, 0)  # nothing can come before 10
+    assert not order.wait_turn(fast, 0)  # 10 is not out yet
+    order.done(slow)
+    assert order.wait_turn(fast, 0)  # later's seq is larger, whatever it turns out to be
+    order.numbered(later, 12)
+    assert not order.wait_turn(later, 0)
+    order.done(fast)
+    assert order.wait_turn(later, 0)
+
+
+def test_a_writer_heard_back_first_goes_first_when_the_other_drew_a_larger_seq():
+    order = events.EmitOrder()
+    slow, fast = order.ticket(), order.ticket()
+    order.numbered(fast, 10)
+    order.numbered(slow, 11)
+    assert order.wait_turn(fast, 0) and not order.wait_turn(slow, 0)
+    failed = order.ticket()
+    order.numbered(slow, 11)  # told twice: the first word counts
+    order.done(fast)
+    assert order.wait_turn(slow, 0)  # `failed` took its ticket after slow committed
+    order.done(failed)  # its commit failed: it is let go without a seq
+
+
+def test_an_idle_process_forgets_the_seqs_it_heard_from_another_database():
+    """The seqs heard back are a hint only while writers are open: a process that served
+    another database (a test's, a restored backup's) still orders the writers of this one."""
+    order = events.EmitOrder()
+    elsewhere = order.ticket()
+    order.numbered(elsewhere, 500)
+    order.done(elsewhere)
+    slow, fast = order.ticket(), order.ticket()
+    order.numbered(fast, 2)
+    assert not order.wait_turn(fast, 0)  # slow may still hold seq 1
+    order.numbered(slow, 1)
+    order.done(slow)
+    assert order.wait_turn(fast, 0)

@@ -12,6 +12,8 @@ lines and says which controls they show (the policy asked once per card).
 
 from __future__ import annotations
 
+import json
+
 from flask import g
 from flask_login import current_user
 from jinja2.utils import url_quote
@@ -94,6 +96,21 @@ def _plural(catalog, singular: str, plural: str, num: int) -> Markup:
     return Markup(catalog.ungettext(singular, plural, num)) % {"num": num}
 
 
+def _h(value) -> str:
+    """What `{{ value }}` prints in an autoescaped template: a plain string with & < > ' "
+    replaced as MarkupSafe replaces them (without a Markup made for each), anything else
+    (Markup, numbers, None) through MarkupSafe itself. The cards print ~30 values each."""
+    if type(value) is str:
+        return (
+            value.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace("'", "&#39;")
+            .replace('"', "&#34;")
+        )
+    return str(escape(value))
+
+
 class IdeaCard:
     """The strings one idea card prints (templates/partials/cards.html, `idea_card`)."""
 
@@ -161,7 +178,7 @@ def idea_card_facts(
     card.tags_label = words["tags"]
     card.tags = Markup(
         "".join(
-            f'<li><a class="tag" href="/?tag={escape(url_quote(tag))}">#{escape(tag)}</a></li>'
+            f'<li><a class="tag" href="/?tag={_h(url_quote(tag))}">#{_h(tag)}</a></li>'
             for tag in tags
         )
     )
@@ -205,17 +222,17 @@ def vote_box_html(c: IdeaCard, big: bool, may_vote: bool, form_fields: str) -> M
             f'    <input type="hidden" name="vote" value="{"0" if voted else "1"}">\n'
             f'    <button type="submit" class="vote-button" data-action="'
             f'{"unvote" if voted else "vote"}" aria-pressed="{"true" if voted else "false"}"\n'
-            f'            aria-label="{escape(c.vote_aria)}">\n'
-            f'      <span class="when-off">{escape(c.vote_button)}</span><span class="when-on">'
-            f"{escape(c.voted_button)}</span>\n    </button>\n  </form>\n  "
+            f'            aria-label="{_h(c.vote_aria)}">\n'
+            f'      <span class="when-off">{_h(c.vote_button)}</span><span class="when-on">'
+            f"{_h(c.voted_button)}</span>\n    </button>\n  </form>\n  "
         )
     return Markup(
         f'\n\n<div class="vote-box{" vote-box-big" if big else ""}{" is-voted" if voted else ""}"'
         f' data-hidden="{"1" if c.votes_hidden else "0"}">\n'
         f'  <span class="votes" data-field="votes" aria-describedby="votes-label-{c.id}">'
-        f"{escape(c.votes_text)}</span>\n"
+        f"{_h(c.votes_text)}</span>\n"
         f'  <span class="votes-label" id="votes-label-{c.id}" data-field="votes-label">'
-        f"{escape(c.votes_label)}</span>\n  {form}\n</div>\n"
+        f"{_h(c.votes_label)}</span>\n  {form}\n</div>\n"
     )
 
 
@@ -227,49 +244,118 @@ def idea_card_html(c: IdeaCard, may_vote: bool, form_fields: str) -> Markup:
     time_ago, hidden_line, idea_thumb, tag_list, support_line, status_label and progress
     give on the idea's page; keep them in step (and with static/js/render.js)."""
     cid, status = c.id, c.status
-    thumb = f' src="{escape(c.thumb)}"' if c.thumb else " hidden"
-    prompt = (
-        f'<a href="/prompts/{escape(c.prompt_id)}">{escape(c.prompt_line)}</a>'
-        if c.prompt_id
-        else ""
-    )
+    thumb = f' src="{_h(c.thumb)}"' if c.thumb else " hidden"
+    prompt = f'<a href="/prompts/{_h(c.prompt_id)}">{_h(c.prompt_line)}</a>' if c.prompt_id else ""
     return Markup(
-        f'\n<article class="idea-card status-{escape(status)}{" is-hidden" if c.hidden else ""}"'
+        f'\n<article class="idea-card status-{_h(status)}{" is-hidden" if c.hidden else ""}"'
         f' id="idea-{cid}" data-idea-id="{cid}" data-finished="{c.finished}"\n'
-        f'         data-votes="{escape(c.votes_data)}" data-created="{escape(c.created)}"\n'
-        f'         data-department-id="{escape(c.department_id)}"'
-        f' data-tags="{escape(c.tags_data)}">\n'
+        f'         data-votes="{_h(c.votes_data)}" data-created="{_h(c.created)}"\n'
+        f'         data-department-id="{_h(c.department_id)}"'
+        f' data-tags="{_h(c.tags_data)}">\n'
         f"  {vote_box_html(c, False, may_vote, form_fields)}\n"
         f'  <div class="idea-main">\n'
         f'    <h3 class="idea-title"><a href="/ideas/{cid}" data-field="title">'
-        f"{escape(c.title)}</a></h3>\n"
+        f"{_h(c.title)}</a></h3>\n"
         f'    <p class="idea-meta"><span class="person{" is-you" if c.is_you else ""}">'
-        f'<span class="dept-dot {escape(c.dept_class)}" aria-hidden="true"></span>'
-        f'<bdi data-field="name">{escape(c.name)}</bdi> <span class="person-handle"'
-        f' data-field="handle"{" hidden" if c.handle_hidden else ""}>@{escape(c.handle)}</span>'
-        f' <bdi class="person-dept" data-field="department">{escape(c.department)}</bdi></span>'
-        f' · <time datetime="{escape(c.created)}" title="{escape(c.when)}" data-field="time">'
-        f"{escape(c.ago)}</time></p>\n"
+        f'<span class="dept-dot {_h(c.dept_class)}" aria-hidden="true"></span>'
+        f'<bdi data-field="name">{_h(c.name)}</bdi> <span class="person-handle"'
+        f' data-field="handle"{" hidden" if c.handle_hidden else ""}>@{_h(c.handle)}</span>'
+        f' <bdi class="person-dept" data-field="department">{_h(c.department)}</bdi></span>'
+        f' · <time datetime="{_h(c.created)}" title="{_h(c.when)}" data-field="time">'
+        f"{_h(c.ago)}</time></p>\n"
         f'    <p class="hidden-reason" data-field="hidden"{"" if c.hidden else " hidden"}>'
-        f"{escape(c.hidden_line)}</p>\n"
+        f"{_h(c.hidden_line)}</p>\n"
         f'    <img class="idea-thumb" data-field="thumb" alt="" loading="lazy"{thumb}>\n'
-        f'    <p class="idea-excerpt" data-field="excerpt">{escape(c.excerpt)}</p>\n'
+        f'    <p class="idea-excerpt" data-field="excerpt">{_h(c.excerpt)}</p>\n'
         f'    <div class="idea-footer">\n      \n'
-        f'<ul class="tags" data-field="tags" aria-label="{escape(c.tags_label)}">'
-        f"{escape(c.tags)}</ul>\n\n"
+        f'<ul class="tags" data-field="tags" aria-label="{_h(c.tags_label)}">'
+        f"{_h(c.tags)}</ul>\n\n"
         f'      <span class="idea-facts">\n'
-        f'        <span class="departments" data-field="departments">{escape(c.support)}</span>\n'
+        f'        <span class="departments" data-field="departments">{_h(c.support)}</span>\n'
         f'        <a class="comment-count" href="/ideas/{cid}#comments" data-field="comments"'
-        f' data-count="{escape(c.comment_count)}">{escape(c.comments)}</a>\n'
-        f'        <span class="status-badge status-{escape(status)}" data-field="status">'
-        f"{escape(c.status_label)}</span>\n        \n"
-        f'<span class="idea-progress" data-field="progress" data-done="{escape(c.tasks_done)}"'
-        f' data-total="{escape(c.tasks_total)}"{" hidden" if c.progress_hidden else ""}>'
-        f"{escape(c.progress)}</span>\n"
+        f' data-count="{_h(c.comment_count)}">{_h(c.comments)}</a>\n'
+        f'        <span class="status-badge status-{_h(status)}" data-field="status">'
+        f"{_h(c.status_label)}</span>\n        \n"
+        f'<span class="idea-progress" data-field="progress" data-done="{_h(c.tasks_done)}"'
+        f' data-total="{_h(c.tasks_total)}"{" hidden" if c.progress_hidden else ""}>'
+        f"{_h(c.progress)}</span>\n"
         f"      </span>\n    </div>\n"
         f'    <p class="idea-prompt" data-field="prompt"{"" if c.prompt_id else " hidden"}>'
         f"{prompt}</p>\n  </div>\n</article>\n"
     )
+
+
+# Rendered idea cards, by everything a card is made from (`idea_card`): up to CARDS_KEPT,
+# then started afresh. The forms' CSRF token and the page's path are never kept in them.
+CARDS_KEPT = 2048
+_CARDS: dict = {}
+# Where a kept card's vote form takes the page's own hidden fields. No card text can hold
+# it: every value a card prints has its "<" escaped.
+FORM_FIELDS = "<!--card-form-fields-->"
+_JSON = json.JSONEncoder(separators=(",", ":")).encode
+
+
+@web.app_template_global("idea_card_kept")
+def idea_card_kept(
+    idea: dict,
+    comment_count: int,
+    prompt_titles: dict,
+    reader_id: int | None,
+    words: dict,
+    may_vote: bool,
+    form_fields: str,
+) -> Markup:
+    """An idea card (`idea_card_html` of `idea_card_facts`), made once for all that it is
+    made from and kept: the idea as the list serialized it for this reader (whether they
+    voted included), its comment count and prompt's title, whether the reader wrote it, the
+    language, time zone and "… ago" text, whether the reader may vote. Equal inputs give
+    equal cards, so a change to any of them (a vote, an edit, a hiding, a new name, …) is a
+    new key, and one reader's vote, name or rights are never another's. The page's own
+    CSRF and path fields go in each time. An idea that is not plain data is made afresh."""
+    prompt_id = idea.get("prompt_id")
+    prompt_title = {prompt_id: prompt_titles[prompt_id]} if prompt_id in prompt_titles else {}
+    content = _plain(idea)
+    key = (
+        content,
+        comment_count,
+        json.dumps(prompt_title),
+        reader_id == idea["author"]["id"],
+        may_vote,
+        words["locale"],
+        words["when_formats"][1],  # the zone
+        ago_at(idea["created_at"], words["now"], words["locale"]),
+    )
+    return _kept(
+        key if content is not None else None,
+        lambda: idea_card_html(
+            idea_card_facts(idea, comment_count, prompt_title, reader_id, words),
+            may_vote,
+            FORM_FIELDS,
+        ),
+        form_fields if may_vote else None,
+    )
+
+
+def _kept(key: tuple | None, make, form_fields: str | None) -> Markup:
+    """The card kept for `key`, else `make()` kept (no key: made, not kept); the page's
+    `form_fields` put in where it has forms."""
+    html = _CARDS.get(key) if key is not None else None
+    if html is None:
+        html = str(make())
+        if key is not None:
+            if len(_CARDS) >= CARDS_KEPT:
+                _CARDS.clear()
+            _CARDS[key] = html
+    return Markup(html.replace(FORM_FIELDS, form_fields) if form_fields is not None else html)
+
+
+def _plain(value) -> str | None:
+    """`value` as JSON, the key of what a card is made from; None when it is not plain data
+    (then the card is made afresh)."""
+    try:
+        return _JSON(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @web.app_template_global("card_time")
@@ -277,8 +363,8 @@ def card_time(value, words: dict) -> Markup:
     """What the `time_ago` macro prints, with the reader's locale, zone and patterns found
     once per page (`idea_card_words`), not once per card: task cards show one each."""
     return Markup(
-        f'<time datetime="{escape(value)}" title="{escape(when_in(value, words["when_formats"]))}"'
-        f' data-field="time">{escape(ago_at(value, words["now"], words["locale"]))}</time>'
+        f'<time datetime="{_h(value)}" title="{_h(when_in(value, words["when_formats"]))}"'
+        f' data-field="time">{_h(ago_at(value, words["now"], words["locale"]))}</time>'
     )
 
 
@@ -288,11 +374,11 @@ def _person(user: dict, reader_id, you: str) -> Markup:
     department = user["department"]
     return Markup(
         f'<span class="person{" is-you" if is_you else ""}"><span class="dept-dot'
-        f' {escape(dept_class(department))}" aria-hidden="true"></span><bdi data-field="name">'
-        f'{escape(you if is_you else user["display_name"])}</bdi> <span class="person-handle"'
+        f' {_h(dept_class(department))}" aria-hidden="true"></span><bdi data-field="name">'
+        f'{_h(you if is_you else user["display_name"])}</bdi> <span class="person-handle"'
         f' data-field="handle"{" hidden" if is_you or not user.get("name_shared") else ""}>'
-        f'@{escape(user.get("handle") or "")}</span> <bdi class="person-dept"'
-        f' data-field="department">{escape(department["name"])}</bdi></span>'
+        f'@{_h(user.get("handle") or "")}</span> <bdi class="person-dept"'
+        f' data-field="department">{_h(department["name"])}</bdi></span>'
     )
 
 
@@ -307,11 +393,18 @@ class TaskCard:
 
 @web.app_template_global("task_card_facts")
 def task_card_facts(
-    task: dict, idea_titles: dict, template: bool, show_idea: bool, may_claim: bool, words: dict
+    task: dict,
+    idea_titles: dict,
+    template: bool,
+    show_idea: bool,
+    may_claim: bool,
+    words: dict,
+    controls: tuple[bool, bool, bool] | None = None,
 ) -> TaskCard:
     """One task card's strings, from a task as the API serializes it (or the page's blank
     one); `words` from `idea_card_words`. `template`: the <template> for live cards, with
-    every control the reader's role allows (render.js keeps the ones that fit)."""
+    every control the reader's role allows (render.js keeps the ones that fit). `controls`:
+    task_controls, when the caller asked them already."""
     card = TaskCard()
     get = task.get
     card.id = task["id"]
@@ -369,13 +462,22 @@ def task_card_facts(
     else:
         card.claim = words["free_to_claim"]
     # the controls (task_actions): the policy decides, per card
-    target = as_target({"claimed_by": {"id": reader_id}} if template else task)
-    card.may_claim = (template or status == "open") and may_claim
-    card.may_complete = (template or status == "claimed") and policy.can(
-        user, "task.complete", target
+    card.may_claim, card.may_complete, card.may_reopen = controls or task_controls(
+        task, template, may_claim, user
     )
-    card.may_reopen = (template or status == "done") and policy.can(user, "task.reopen", target)
     return card
+
+
+def task_controls(task: dict, template: bool, may_claim: bool, user) -> tuple[bool, bool, bool]:
+    """Whether a task card shows Claim, Mark done (and Release) and Reopen to `user`: the
+    policy decides each (task_actions on the task's page asks the same)."""
+    status = task["status"]
+    target = as_target({"claimed_by": {"id": getattr(user, "id", None)}} if template else task)
+    return (
+        bool((template or status == "open") and may_claim),
+        bool((template or status == "claimed") and policy.can(user, "task.complete", target)),
+        bool((template or status == "done") and policy.can(user, "task.reopen", target)),
+    )
 
 
 def _task_form(c: TaskCard, action: str, show_when: str, button_class: str, label, fields) -> str:
@@ -383,7 +485,7 @@ def _task_form(c: TaskCard, action: str, show_when: str, button_class: str, labe
         f'\n  <form method="post" action="/tasks/{c.id}/{action}" data-api="{action}"'
         f' data-act-on="{c.id}" data-show-when="{show_when}">\n    {fields}\n'
         f'    <button type="submit" data-action="{action}" class="{button_class}">'
-        f"{escape(label)}</button>\n  </form>"
+        f"{_h(label)}</button>\n  </form>"
     )
 
 
@@ -410,19 +512,62 @@ def task_card_html(c: TaskCard, words: dict, form_fields: str) -> Markup:
             )
             + "\n  "
         )
-    status = escape(c.status)
+    status = _h(c.status)
     return Markup(
         f'\n<article class="task-card status-{status}{" is-mine" if c.mine else ""}"\n'
         f'         id="task-{c.id}" data-task-id="{c.id}" data-status="{status}"'
-        f' data-created="{escape(c.created)}"\n'
-        f'         data-claimed-by="{escape(c.claimed_by)}"'
-        f' data-idea-id-ref="{escape(c.idea_ref)}">\n'
+        f' data-created="{_h(c.created)}"\n'
+        f'         data-claimed-by="{_h(c.claimed_by)}"'
+        f' data-idea-id-ref="{_h(c.idea_ref)}">\n'
         f'  <h4 class="task-title"><a href="/tasks/{c.id}" data-field="title">'
-        f"{escape(c.title)}</a></h4>\n"
+        f"{_h(c.title)}</a></h4>\n"
         f'  <p class="task-idea" data-field="idea" data-show-idea="{"1" if c.show_idea else "0"}"'
-        f"{'' if c.idea_line else ' hidden'}>{escape(c.idea_line)}</p>\n  \n"
+        f"{'' if c.idea_line else ' hidden'}>{_h(c.idea_line)}</p>\n  \n"
         f'<p class="task-plan" data-field="plan"{" hidden" if c.plan_hidden else ""}>'
-        f"{escape(c.plan)}\n</p>\n"
-        f'  <p class="task-claim" data-field="claim">{escape(c.claim)}</p>\n  \n\n\n'
+        f"{_h(c.plan)}\n</p>\n"
+        f'  <p class="task-claim" data-field="claim">{_h(c.claim)}</p>\n  \n\n\n'
         f'<div class="task-actions">\n  {claim}\n  {complete}\n  {reopen}\n</div>\n\n</article>\n'
+    )
+
+
+@web.app_template_global("task_card_kept")
+def task_card_kept(
+    task: dict,
+    idea_titles: dict,
+    template: bool,
+    show_idea: bool,
+    may_claim: bool,
+    words: dict,
+    form_fields: str,
+) -> Markup:
+    """A task card (`task_card_html` of `task_card_facts`), kept as `idea_card_kept` keeps
+    idea cards: by the task as serialized, its idea's title, the controls the policy gives
+    the reader, whether the reader holds it, the language, zone and "… ago" text."""
+    user = current_user._get_current_object()
+    controls = task_controls(task, template, may_claim, user)
+    idea_id = task.get("idea_id")
+    idea_title = {idea_id: idea_titles[idea_id]} if idea_id in idea_titles else {}
+    claimant, status = task["claimed_by"], task["status"]
+    moment = {"claimed": task.get("claimed_at"), "done": task.get("completed_at")}.get(status)
+    content = _plain(task)
+    key = (
+        "task",
+        content,
+        _plain(idea_title),
+        template,
+        show_idea,
+        controls,
+        bool(claimant) and claimant["id"] == getattr(user, "id", None),
+        words["locale"],
+        words["when_formats"][1],  # the zone
+        ago_at(moment, words["now"], words["locale"]) if moment else None,
+    )
+    return _kept(
+        key if content is not None else None,
+        lambda: task_card_html(
+            task_card_facts(task, idea_title, template, show_idea, may_claim, words, controls),
+            words,
+            FORM_FIELDS,
+        ),
+        form_fields if any(controls) else None,
     )
