@@ -103,3 +103,43 @@ def test_every_change_to_an_idea_shows_on_the_next_load(app, people_, board_idea
     assert "is-hidden" in card() and "Hidden by the facilitator: Off topic" in card()
     german = card_of(html_of(reader.get("/", headers={"Accept-Language": "de"})), board_idea)
     assert "Ausgeblendet" in german or "ausgeblendet" in german
+
+
+def task_card_of(html: str, task_id: int) -> str:
+    found = re.search(
+        rf'<article class="task-card[^"]*"\s+id="task-{task_id}".*?</article>', html, re.S
+    )
+    assert found, f"no card for task {task_id}"
+    return found.group(0)
+
+
+def test_a_kept_card_is_the_card_made_afresh_for_each_reader(app, people_, board_idea, member):
+    """Each reader's cards, made with nothing kept, are the same after the others' pages
+    filled what is kept; and they differ where the readers differ (a task the member holds)."""
+    task = member.post("tasks", json={"title": "Film it", "idea_id": board_idea}).get_json()
+    assert member.post(f"tasks/{task['id']}/claim").status_code == 200
+    names = ("member", "other_member", "observer", "facilitator")
+    readers = {name: Browser(app) for name in names}
+    for name, browser in readers.items():
+        browser.login(people_.user(name).email)
+
+    def cards_of(name: str) -> tuple[str, str]:
+        html = html_of(readers[name].get("/"))
+        token = CSRF_META.search(html).group(1)  # signed anew each second: its own page's
+        return tuple(
+            card.replace(f'value="{token}"', 'value="TOKEN"')
+            for card in (card_of(html, board_idea), task_card_of(html, task["id"]))
+        )
+
+    fresh = {}
+    for name in names:
+        cards._CARDS.clear()
+        fresh[name] = cards_of(name)
+    for name in names + names:
+        assert cards_of(name) == fresh[name], name
+    held = fresh["member"][1]
+    assert "is-mine" in held and 'data-field="name">you<' in held and "/complete" in held
+    for name in ("other_member", "observer"):
+        assert "is-mine" not in fresh[name][1] and "/complete" not in fresh[name][1], name
+        assert 'data-field="name">Mara<' in fresh[name][1], name
+    assert "<form" not in fresh["observer"][0] + fresh["observer"][1]

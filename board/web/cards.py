@@ -292,6 +292,7 @@ _CARDS: dict = {}
 # Where a kept card's vote form takes the page's own hidden fields. No card text can hold
 # it: every value a card prints has its "<" escaped.
 FORM_FIELDS = "<!--card-form-fields-->"
+_JSON = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @web.app_template_global("idea_card_kept")
@@ -313,10 +314,7 @@ def idea_card_kept(
     CSRF and path fields go in each time. An idea that is not plain data is made afresh."""
     prompt_id = idea.get("prompt_id")
     prompt_title = {prompt_id: prompt_titles[prompt_id]} if prompt_id in prompt_titles else {}
-    try:
-        content = json.dumps(idea, separators=(",", ":"))
-    except (TypeError, ValueError):
-        content = None
+    content = _plain(idea)
     key = (
         content,
         comment_count,
@@ -327,15 +325,37 @@ def idea_card_kept(
         words["when_formats"][1],  # the zone
         ago_at(idea["created_at"], words["now"], words["locale"]),
     )
-    html = _CARDS.get(key) if content is not None else None
+    return _kept(
+        key if content is not None else None,
+        lambda: idea_card_html(
+            idea_card_facts(idea, comment_count, prompt_title, reader_id, words),
+            may_vote,
+            FORM_FIELDS,
+        ),
+        form_fields if may_vote else None,
+    )
+
+
+def _kept(key: tuple | None, make, form_fields: str | None) -> Markup:
+    """The card kept for `key`, else `make()` kept (no key: made, not kept); the page's
+    `form_fields` put in where it has forms."""
+    html = _CARDS.get(key) if key is not None else None
     if html is None:
-        facts = idea_card_facts(idea, comment_count, prompt_title, reader_id, words)
-        html = str(idea_card_html(facts, may_vote, FORM_FIELDS))
-        if content is not None:
+        html = str(make())
+        if key is not None:
             if len(_CARDS) >= CARDS_KEPT:
                 _CARDS.clear()
             _CARDS[key] = html
-    return Markup(html.replace(FORM_FIELDS, form_fields) if may_vote else html)
+    return Markup(html.replace(FORM_FIELDS, form_fields) if form_fields is not None else html)
+
+
+def _plain(value) -> str | None:
+    """`value` as JSON, the key of what a card is made from; None when it is not plain data
+    (then the card is made afresh)."""
+    try:
+        return _JSON(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @web.app_template_global("card_time")
@@ -373,11 +393,18 @@ class TaskCard:
 
 @web.app_template_global("task_card_facts")
 def task_card_facts(
-    task: dict, idea_titles: dict, template: bool, show_idea: bool, may_claim: bool, words: dict
+    task: dict,
+    idea_titles: dict,
+    template: bool,
+    show_idea: bool,
+    may_claim: bool,
+    words: dict,
+    controls: tuple[bool, bool, bool] | None = None,
 ) -> TaskCard:
     """One task card's strings, from a task as the API serializes it (or the page's blank
     one); `words` from `idea_card_words`. `template`: the <template> for live cards, with
-    every control the reader's role allows (render.js keeps the ones that fit)."""
+    every control the reader's role allows (render.js keeps the ones that fit). `controls`:
+    task_controls, when the caller asked them already."""
     card = TaskCard()
     get = task.get
     card.id = task["id"]
@@ -435,13 +462,22 @@ def task_card_facts(
     else:
         card.claim = words["free_to_claim"]
     # the controls (task_actions): the policy decides, per card
-    target = as_target({"claimed_by": {"id": reader_id}} if template else task)
-    card.may_claim = (template or status == "open") and may_claim
-    card.may_complete = (template or status == "claimed") and policy.can(
-        user, "task.complete", target
+    card.may_claim, card.may_complete, card.may_reopen = controls or task_controls(
+        task, template, may_claim, user
     )
-    card.may_reopen = (template or status == "done") and policy.can(user, "task.reopen", target)
     return card
+
+
+def task_controls(task: dict, template: bool, may_claim: bool, user) -> tuple[bool, bool, bool]:
+    """Whether a task card shows Claim, Mark done (and Release) and Reopen to `user`: the
+    policy decides each (task_actions on the task's page asks the same)."""
+    status = task["status"]
+    target = as_target({"claimed_by": {"id": getattr(user, "id", None)}} if template else task)
+    return (
+        bool((template or status == "open") and may_claim),
+        bool((template or status == "claimed") and policy.can(user, "task.complete", target)),
+        bool((template or status == "done") and policy.can(user, "task.reopen", target)),
+    )
 
 
 def _task_form(c: TaskCard, action: str, show_when: str, button_class: str, label, fields) -> str:
@@ -491,4 +527,47 @@ def task_card_html(c: TaskCard, words: dict, form_fields: str) -> Markup:
         f"{_h(c.plan)}\n</p>\n"
         f'  <p class="task-claim" data-field="claim">{_h(c.claim)}</p>\n  \n\n\n'
         f'<div class="task-actions">\n  {claim}\n  {complete}\n  {reopen}\n</div>\n\n</article>\n'
+    )
+
+
+@web.app_template_global("task_card_kept")
+def task_card_kept(
+    task: dict,
+    idea_titles: dict,
+    template: bool,
+    show_idea: bool,
+    may_claim: bool,
+    words: dict,
+    form_fields: str,
+) -> Markup:
+    """A task card (`task_card_html` of `task_card_facts`), kept as `idea_card_kept` keeps
+    idea cards: by the task as serialized, its idea's title, the controls the policy gives
+    the reader, whether the reader holds it, the language, zone and "… ago" text."""
+    user = current_user._get_current_object()
+    controls = task_controls(task, template, may_claim, user)
+    idea_id = task.get("idea_id")
+    idea_title = {idea_id: idea_titles[idea_id]} if idea_id in idea_titles else {}
+    claimant, status = task["claimed_by"], task["status"]
+    moment = {"claimed": task.get("claimed_at"), "done": task.get("completed_at")}.get(status)
+    content = _plain(task)
+    key = (
+        "task",
+        content,
+        _plain(idea_title),
+        template,
+        show_idea,
+        controls,
+        bool(claimant) and claimant["id"] == getattr(user, "id", None),
+        words["locale"],
+        words["when_formats"][1],  # the zone
+        ago_at(moment, words["now"], words["locale"]) if moment else None,
+    )
+    return _kept(
+        key if content is not None else None,
+        lambda: task_card_html(
+            task_card_facts(task, idea_title, template, show_idea, may_claim, words, controls),
+            words,
+            FORM_FIELDS,
+        ),
+        form_fields if any(controls) else None,
     )
