@@ -57,7 +57,7 @@ NAME_SHARED = {
     "type": ["boolean", "null"],
     "description": "Extension: someone else on the board has the same display name; show the "
     "department and @handle beside it to tell them apart. Names count as the same whatever "
-    "their case or Unicode form (\"ÖZLEM DEMIR\" and \"Özlem Demir\"; Unicode case "
+    'their case or Unicode form ("ÖZLEM DEMIR" and "Özlem Demir"; Unicode case '
     "folding, without Turkish rules).",
 }
 

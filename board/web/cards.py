@@ -43,6 +43,26 @@ def idea_card_words() -> dict:
     cached = g.get("board_card_words")
     if cached is not None and cached["locale"] is locale:
         return cached
+    catalog = _catalog()
+    known = _WORDS.get(locale)
+    if known is None or known[0] is not catalog:
+        known = _WORDS[locale] = (catalog, _translated_words())
+    words = dict(known[1])
+    words["catalog"] = catalog
+    words["locale"] = locale
+    words["now"] = clock.now()
+    words["when_formats"] = when_formats()
+    g.board_card_words = words
+    return words
+
+
+# The cards' words by locale, with the catalog they were translated from: the same for
+# every page in that language (about 30 sentences, a tenth of a page without cards).
+_WORDS: dict = {}
+
+
+def _translated_words() -> dict:
+    """The cards' fixed words in the current locale (idea_card_words adds the page's own)."""
     words = {
         "hidden": gettext("hidden"),
         "vote": gettext("vote"),
@@ -83,11 +103,6 @@ def idea_card_words() -> dict:
     words["flag_reasons"] = {
         code: gettext(label) for code, label in moderation.REASON_LABELS.items()
     }
-    words["catalog"] = _catalog()
-    words["locale"] = get_locale()
-    words["now"] = clock.now()
-    words["when_formats"] = when_formats()
-    g.board_card_words = words
     return words
 
 
