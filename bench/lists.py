@@ -5,11 +5,14 @@
 
 For each size it builds a board with plain SQL inserts (N ideas, 10 × N votes from 300
 people in 8 departments, tags, searchable words, N / 25 tasks in the three columns;
-tallies and HTML stored as the board stores them, FTS index by the migration's triggers), then serves it over HTTP twice at
-the same time: the board (`gunicorn -w 1 --threads 8 app:app`, as docs/deploy.md) and
-the floor (bench/list_floor.py: one indexed query on the stored tallies, LIMIT 50, under
-the same gunicorn). Requests alternate between the two, one at a time, so whatever else
-the machine does weighs on both alike. It prints p50/p95 per page and the ratios:
+tallies and HTML stored as the board stores them, FTS index by the migration's triggers,
+its segments merged as the board's hourly housekeeping merges them), then serves it over
+HTTP twice: the board (`gunicorn -w 1 --threads 8 app:app`, as docs/deploy.md) and the
+floor (bench/list_floor.py: one indexed query on the stored tallies, LIMIT 50, under the
+same gunicorn). Every size is served at once, and requests take turns, one at a time:
+size by size, board then floor, so whatever else the machine does weighs on all alike
+(measured one size after the other, a quiet minute for one size and a busy one for the
+next decided the ratio between them). It prints p50/p95 per page and the ratios:
 board p95 / floor p95 (goal ≤ 2) and board p95 at the largest size / at the smallest
 (goal ≤ 1.5), and the weight of `/` with and without gzip.
 """
@@ -26,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -66,6 +69,13 @@ PAGES = [
     ("department", "/api/v1/ideas?sort=top&department=3&limit=50"),
     ("tag", "/api/v1/ideas?sort=top&tag=tag7&limit=50"),
     ("search", "/api/v1/ideas?sort=top&q=podcast&limit=50"),
+    # The filters in the other two orders (each order walks its own rank index).
+    ("department-hot", "/api/v1/ideas?sort=hot&department=3&limit=50"),
+    ("department-new", "/api/v1/ideas?sort=new&department=3&limit=50"),
+    ("tag-hot", "/api/v1/ideas?sort=hot&tag=tag7&limit=50"),
+    ("tag-new", "/api/v1/ideas?sort=new&tag=tag7&limit=50"),
+    ("search-hot", "/api/v1/ideas?sort=hot&q=podcast&limit=50"),
+    ("search-new", "/api/v1/ideas?sort=new&q=podcast&limit=50"),
     ("board page /", "/"),
 ]
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
@@ -81,7 +91,7 @@ def build(path: Path, ideas: int, people: int = PEOPLE) -> dict:
     from alembic import command
     from alembic.config import Config
 
-    from board import ranking
+    from board import ranking, search
     from board.text import render_markdown
 
     url = f"sqlite:///{path}"
@@ -174,6 +184,15 @@ def build(path: Path, ideas: int, people: int = PEOPLE) -> dict:
         task_rows,
     )
     db.commit()
+    # The search index as the board's hourly housekeeping leaves it (search.merge_segments:
+    # one segment); a tree from before that housekeeping leaves the index as written.
+    merge = getattr(search, "MERGE_STATEMENT", None)
+    while merge:
+        changes = db.total_changes
+        db.execute(merge)
+        db.commit()
+        if db.total_changes - changes <= 1:
+            break
     db.execute("ANALYZE")
     db.close()
     return {"ideas": ideas, "votes": len(vote_rows), "tasks": len(task_rows), "url": url}
@@ -274,65 +293,75 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure(size: int, requests_per_page: int, port: int) -> dict:
+def measure(sizes: list[int], requests_per_page: int, port: int) -> list[dict]:
+    """Every size's board and floor served at once; for each page, requests take turns
+    size by size and board / floor, so that the load of other jobs weighs on every size
+    alike and the ratio between sizes compares like with like."""
     import requests
 
-    with tempfile.TemporaryDirectory(prefix="bench-lists-") as tmp:
-        workdir = Path(tmp)
-        began = time.monotonic()
-        board = build(workdir / "board.sqlite3", size)
-        built_in = time.monotonic() - began
-        secret = secrets.token_hex(32)
-        cookie = session_cookie(board["url"], workdir, secret)
-        env = {
-            **os.environ,
-            "BOARD_DATABASE_URL": board["url"],
-            "BOARD_SECRET_KEY": secret,
-            "BOARD_INSTANCE_PATH": str(workdir / "instance"),
-        }
-        env.pop("BOARD_MESSAGE_QUEUE", None)
-        floor_target = f"bench.list_floor:create_floor_app('{board['url']}')"
-        with (
-            gunicorn("app:app", port, env) as board_url,
-            gunicorn(floor_target, port + 1, env) as floor_url,
-        ):
+    with tempfile.TemporaryDirectory(prefix="bench-lists-") as tmp, ExitStack() as servers:
+        served = []
+        for number, size in enumerate(sizes):
+            workdir = Path(tmp) / str(size)
+            workdir.mkdir()
+            began = time.monotonic()
+            board = build(workdir / "board.sqlite3", size)
+            built_in = time.monotonic() - began
+            secret = secrets.token_hex(32)
+            env = {
+                **os.environ,
+                "BOARD_DATABASE_URL": board["url"],
+                "BOARD_SECRET_KEY": secret,
+                "BOARD_INSTANCE_PATH": str(workdir / "instance"),
+            }
+            env.pop("BOARD_MESSAGE_QUEUE", None)
+            floor_target = f"bench.list_floor:create_floor_app('{board['url']}')"
             client = requests.Session()
-            client.headers["Cookie"] = cookie
+            client.headers["Cookie"] = session_cookie(board["url"], workdir, secret)
             client.headers["User-Agent"] = USER_AGENT
-            wait_until_serving(client, board_url)
-            wait_until_serving(client, floor_url)
-            rows = {}
-            for name, path in PAGES:
-                times = {"board": [], "floor": []}
-                sizes = {}
-                for index in range(requests_per_page + 5):
-                    for kind, base in (("board", board_url), ("floor", floor_url)):
+            bases = {
+                "board": servers.enter_context(gunicorn("app:app", port + 2 * number, env)),
+                "floor": servers.enter_context(gunicorn(floor_target, port + 2 * number + 1, env)),
+            }
+            served.append((size, board, built_in, client, bases))
+        for _size, _board, _built, client, bases in served:
+            for base in bases.values():
+                wait_until_serving(client, base)
+        print(f"load average as the requests begin: {os.getloadavg()[0]:.1f}")
+        rows: list[dict] = [{} for _ in served]
+        for name, path in PAGES:
+            times = [{"board": [], "floor": []} for _ in served]
+            sizes = [{} for _ in served]
+            for index in range(requests_per_page + 5):
+                for number, (_size, _board, _built, client, bases) in enumerate(served):
+                    for kind, base in bases.items():
                         t0 = time.perf_counter()
                         response = client.get(base + path, headers={"Accept-Encoding": "gzip"})
                         elapsed = time.perf_counter() - t0
                         if response.status_code != 200:
                             raise RuntimeError(f"{kind} {path}: {response.status_code}")
                         if index >= 5:  # warm-up
-                            times[kind].append(elapsed * 1000)
-                        sizes[kind] = (
+                            times[number][kind].append(elapsed * 1000)
+                        sizes[number][kind] = (
                             len(response.content),
                             int(response.headers.get("Content-Length") or 0),
                             response.headers.get("Content-Encoding", "identity"),
                         )
-                rows[name] = {
-                    kind: {
-                        "p50": statistics.median(values),
-                        "p95": percentile(values, 0.95),
-                    }
-                    for kind, values in times.items()
-                } | {"sizes": sizes}
-    return {
-        "size": size,
-        "votes": board["votes"],
-        "tasks": board["tasks"],
-        "built_in": built_in,
-        "pages": rows,
-    }
+            for number in range(len(served)):
+                rows[number][name] = {
+                    kind: {"p50": statistics.median(values), "p95": percentile(values, 0.95)}
+                    for kind, values in times[number].items()
+                } | {"sizes": sizes[number]}
+    return [
+        {
+            "size": size,
+            "votes": board["votes"],
+            "tasks": board["tasks"],
+            "built_in": built_in,
+            "pages": rows[number],
+        }
+        for number, (size, board, built_in, _client, _bases) in enumerate(served)
+    ]
 
 
 def main() -> None:
@@ -342,13 +371,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5260)
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}")
-    results = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        result = measure(size, args.requests, args.port)
-        results.append(result)
+    results = measure([int(s) for s in args.sizes.split(",")], args.requests, args.port)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    for result in results:
         print(
             f"\n{result['size']:,} ideas, {result['votes']:,} votes, {result['tasks']:,} tasks"
-            f" (built in {result['built_in']:.0f} s); load {os.getloadavg()[0]:.1f}"
+            f" (built in {result['built_in']:.0f} s)"
         )
         print(
             "| page | board p50 / p95 ms | floor p50 / p95 ms | p95 board/floor | bytes on the wire |"

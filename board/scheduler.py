@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from board import clock, events
+from board import clock, events, search
 from board.idempotency import expire_keys
 from board.leases import check_leases
 from board.personal_data import run_retention
@@ -95,11 +95,14 @@ HOUSEKEEPING_SECONDS = 3600  # expired Idempotency-Keys go once an hour
 def housekeeping(app: Flask) -> int:
     """Delete what has expired: Idempotency-Keys older than a day, ended sessions whose
     cookies have expired anyway, and private nudges, notifications and private events
-    older than BOARD_RETENTION_DAYS. Returns how many rows went."""
+    older than BOARD_RETENTION_DAYS. Returns how many rows went. Then merge the search
+    index's segments (SQLite), which its writes leave behind."""
     days = app.extensions["board_settings"].retention_days
     with app.app_context(), app.extensions["board_db"].Session() as session:
         removed = expire_keys(session, clock.now()) + forget_ended_sessions(session, clock.now())
-        return removed + sum(run_retention(session, clock.now(), days).values())
+        removed += sum(run_retention(session, clock.now(), days).values())
+        search.merge_segments(session)
+        return removed
 
 
 def check_once(app: Flask, last_housekeeping: float | None) -> float | None:

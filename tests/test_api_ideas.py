@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from board import clock
 from board import ideas as idea_service
+from board.scheduler import housekeeping
 from models import User, Vote
 from tests.conftest import make_user
 
@@ -616,6 +617,26 @@ def test_a_word_being_typed_finds_every_word_it_starts(member, monkeypatch, few)
     assert titles(member, "?q=CAFÉ") == ["Podcast"]
     assert titles(member, "?q=cafe%20") == ["Podcast"]
     assert sorted(titles(member, "?q=episode")) == [f"Pod{digit} episode" for digit in range(10)]
+
+
+def test_housekeeping_merges_the_search_index_into_one_segment(app, member):
+    """Each idea written adds a segment to SQLite's search index (FTS5 merges them only in
+    steps); a broad search asks about each idea it walks in every segment. Housekeeping
+    merges them into one, and every search finds what it found before."""
+    for number in range(20):
+        post_idea(member, f"Reel {number}", "a podcast")
+
+    def segments() -> int:
+        with app.extensions["board_db"].engine.connect() as connection:
+            statement = "SELECT count(DISTINCT segid) FROM ideas_fts_idx"
+            return connection.exec_driver_sql(statement).scalar()
+
+    found = {query: titles(member, query) for query in ("?q=podc", "?q=reel%2012", "?q=re")}
+    assert segments() > 1
+    housekeeping(app)
+    assert segments() == 1
+    assert {query: titles(member, query) for query in found} == found
+    assert len(found["?q=podc"]) == 20 and found["?q=reel%2012"] == ["Reel 12"]
 
 
 def test_filters_combine(member, other_member):
