@@ -351,6 +351,33 @@ def idea_card_kept(
     )
 
 
+@web.app_template_global("idea_cards_kept")
+def idea_cards_kept(
+    ideas: list[dict],
+    comment_counts: dict,
+    prompt_titles: dict,
+    reader_id: int | None,
+    words: dict,
+    may_vote: bool,
+    form_fields: str,
+) -> Markup:
+    """A list's idea cards (`idea_card_kept` each), one after the other."""
+    return Markup(
+        "".join(
+            idea_card_kept(
+                idea,
+                comment_counts.get(idea["id"], 0),
+                prompt_titles,
+                reader_id,
+                words,
+                may_vote,
+                form_fields,
+            )
+            for idea in ideas
+        )
+    )
+
+
 def _kept(key: tuple | None, make, form_fields: str | None) -> Markup:
     """The card kept for `key`, else `make()` kept (no key: made, not kept); the page's
     `form_fields` put in where it has forms."""
@@ -585,4 +612,17 @@ def task_card_kept(
             FORM_FIELDS,
         ),
         form_fields if any(controls) else None,
+    )
+
+
+@web.app_template_global("task_cards_kept")
+def task_cards_kept(
+    tasks: list[dict], idea_titles: dict, may_claim: bool, words: dict, form_fields: str
+) -> Markup:
+    """A column's task cards (`task_card_kept` each), one after the other."""
+    return Markup(
+        "".join(
+            task_card_kept(task, idea_titles, False, True, may_claim, words, form_fields)
+            for task in tasks
+        )
     )
