@@ -626,20 +626,23 @@ def _filters(
 
 def _search_shape(session: Session, dialect: str, q: str) -> tuple[str, dict]:
     """How a page asks for the ideas matching `q`, and the values it binds. On SQLite a
-    broad one-word search walks the rank index and asks the index about each idea
-    ("probe"; one seek per idea), other broad ones walk it testing each idea against the
-    list of all matches ("broad"); narrow ones look the matches up and sort them."""
+    one-word search that a large share of the board matches walks the rank index and asks
+    the search index about each idea ("probe"; a seek per idea), other broad ones walk it
+    testing each idea against the list of all matches ("broad"); narrow ones look the
+    matches up and sort them."""
     terms = search.parameters(dialect, q)
     if terms is None:
         return "nothing", {}
     if dialect != "sqlite":
         return "narrow", terms
-    spelled_out = search.one_word(session, q, FEW_MATCHES + 1)
+    spelled_out = search.one_word(session, q, FEW_MATCHES)
     if spelled_out is not None:
-        fts_query, matches = spelled_out
+        fts_query, matches, probe_above = spelled_out
         if not fts_query:
             return "nothing", {}
-        return ("probe" if matches > FEW_MATCHES else "narrow"), {"fts_query": fts_query}
+        if matches > probe_above:
+            return "probe", {"fts_query": fts_query}
+        return ("broad" if matches > FEW_MATCHES else "narrow"), {"fts_query": fts_query}
     broad = search.count_matches(session, q, FEW_MATCHES + 1) > FEW_MATCHES
     return ("broad" if broad else "narrow"), terms
 

@@ -103,13 +103,16 @@ def probe(id_column) -> ColumnElement[bool]:
     return exists().where(text(f"{SQLITE_TABLE} MATCH :fts_query"), index.c.rowid == id_column)
 
 
-def one_word(session: Session, query: str, at_most: int) -> tuple[str, int] | None:
+def one_word(session: Session, query: str, at_least: int) -> tuple[str, int, int] | None:
     """SQLite, a search of one word (as most are while typing): the FTS5 query with the word
     spelled out as the indexed words it stands for (the word itself, or every indexed word
-    it starts when it is a prefix: "podcast" → "podcast" OR "podcasts"; the same matches),
-    and how many ideas match, counting no further than `at_most`. One statement: a seek in
-    the index's vocabulary per word found, then the count. ("", 0) when no idea holds such
-    a word.
+    it starts when it is a prefix: "podcast" → "podcast" OR "podcasts"; the same matches);
+    how many ideas match, counted up to one more than the third value; and that third
+    value, the matches above which a page should ask about each idea it walks (`probe`):
+    a quarter of the board, at least `at_least`. With fewer matches the walk would ask too
+    often (50 × board / matches questions of 5-30 µs each), and the list of all matches is
+    cheaper. One statement: a seek in the index's vocabulary per word found, then the
+    count. ("", 0, …) when no idea holds such a word.
 
     None when this does not apply: more words, a word outside ASCII (the index holds words
     folded, "café" as "cafe"), or a prefix of more than MAX_SPELLED_OUT indexed words."""
@@ -119,16 +122,17 @@ def one_word(session: Session, query: str, at_most: int) -> tuple[str, int] | No
     word = found[0]
     # The indexed words from `low` up to `high`: those starting with the word, or the word.
     high = word[:-1] + chr(ord(word[-1]) + 1) if query[-1:].isalnum() else word + "\x01"
-    bounds = {"low": word, "high": high, "most": MAX_SPELLED_OUT, "at_most": at_most}
-    spelled, count, matches = session.connection().execute(_SPELL_OUT, bounds).one()
+    values = {"low": word, "high": high, "most": MAX_SPELLED_OUT, "at_least": at_least}
+    spelled, count, probe_above, matches = session.connection().execute(_SPELL_OUT, values).one()
     if count > MAX_SPELLED_OUT:
         return None
-    return spelled or "", matches or 0
+    return spelled or "", matches or 0, probe_above
 
 
+PROBE_SHARE = 4  # a one-word search is asked about each idea walked above 1 / 4 of the board
 # The words found walk the vocabulary from word to word by seeks ("char(1)" follows every
 # word and comes before its longer ones: no indexed word holds it); the CASE counts only
-# for a query worth asking.
+# for a query worth asking. The board's size is its highest idea id (one seek).
 _SPELL_OUT = text(
     f"""WITH RECURSIVE found(term, step) AS (
   SELECT (SELECT term FROM temp.{SQLITE_TERMS}
@@ -139,13 +143,16 @@ _SPELL_OUT = text(
   FROM found WHERE found.term IS NOT NULL AND step <= :most
 ), spelled(query, words) AS (
   SELECT group_concat('"' || term || '"', ' OR '), count(term) FROM found
+), board(probe_above) AS (
+  SELECT max(:at_least, coalesce((SELECT max(id) FROM ideas), 0) / {PROBE_SHARE})
 )
-SELECT query, words, CASE WHEN words BETWEEN 1 AND :most THEN (
+SELECT query, words, probe_above, CASE WHEN words BETWEEN 1 AND :most THEN (
   SELECT count(*) FROM (
-    SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH spelled.query LIMIT :at_most
+    SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH spelled.query
+    LIMIT (SELECT probe_above + 1 FROM board)
   )
 ) END
-FROM spelled"""
+FROM spelled, board"""
 )
 
 
