@@ -13,6 +13,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 800}
 DESKTOP = {"width": 1280, "height": 800}
+WIDE = {"width": 1600, "height": 900}
 
 # Each vote button against its card: inside the vote column (left of the idea's text),
 # and its label not clipped.
@@ -91,4 +92,33 @@ def test_board_and_feed_do_not_scroll_sideways_on_a_phone(
     api_as(german_reader).call("PATCH", "me", {"language": language}, expect=200)
     page = open_page(german_reader, path, viewport=PHONE)
     expect(page.locator("html")).to_have_attribute("lang", language)
+    assert page.evaluate(SIDEWAYS_JS) <= 0
+
+
+# The words a filter field shows (a choice's, the search's placeholder) against the room its
+# box leaves them: a select or a placeholder clips without a sign.
+FILTER_WORDS_JS = """() => [...document.querySelectorAll(".filters select, .filters input[type=search]")]
+  .map(field => {
+    const style = getComputedStyle(field);
+    const pen = document.createElement("canvas").getContext("2d");
+    pen.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const text = field.tagName === "SELECT" ? field.options[field.selectedIndex].text : field.placeholder;
+    const room = field.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return {text, clipped: pen.measureText(text).width > room};
+  })"""
+
+
+@pytest.mark.parametrize(
+    "viewport",
+    [PHONE, {"width": 720, "height": 800}, {"width": 1024, "height": 800}, DESKTOP, WIDE],
+    ids=["phone", "720", "1024", "desktop", "wide"],
+)
+def test_german_idea_filter_shows_its_whole_words(german_reader, open_page, viewport):
+    """ "Alle Abteilungen" and "Alle Schlagwörter" were cut to "Alle Abteilun" and "Alle
+    Schlagw" on a phone, and by a few pixels beside the task column."""
+    page = open_page(german_reader, "/", viewport=viewport)
+    fields = page.evaluate(FILTER_WORDS_JS)
+    shown = ["Alle Abteilungen", "Alle Schlagwörter", "Wörter in Titel oder Text"]
+    assert [field["text"] for field in fields] == shown
+    assert [field for field in fields if field["clipped"]] == []
     assert page.evaluate(SIDEWAYS_JS) <= 0
