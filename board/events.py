@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +69,11 @@ ORDER_WAIT_SECONDS = 5.0
 # it in about ten frames, not a hundred. A board that keeps up (nothing waiting when a pass
 # ends) starts each pass at once; nothing is added to a lone change's latency.
 BUSY_PASS_SECONDS = 0.1
+# A board is busy, too, when passes follow each other faster than BUSY_PASSES in
+# BUSY_PASS_SECONDS although each found the outbox empty at its end: writers that commit
+# one by one, a few milliseconds apart, would otherwise each get a pass (and every socket
+# a frame) of their own. One change every 80 ms (the fan-out benchmark) never meets it.
+BUSY_PASSES = 3
 
 Publisher = Callable[[dict, list[str]], None]
 # Called once per fan-out pass with every (envelope, rooms) of the pass, in seq order.
@@ -167,8 +173,9 @@ class Outbox:
     together in the next pass, which one of them runs (each writer runs at most one pass,
     so nobody's request is held for others' work). On a quiet board every pass carries
     one envelope and starts at once: nothing is added to its latency. When envelopes were
-    waiting as a pass ended, the next pass starts BUSY_PASS_SECONDS after that one started,
-    gathering what commits meanwhile (a busy board's writers wait up to that much longer).
+    waiting as a pass ended, or BUSY_PASSES passes started within BUSY_PASS_SECONDS, the
+    next pass starts BUSY_PASS_SECONDS after the last one started, gathering what commits
+    meanwhile (a busy board's writers wait up to that much longer).
     A writer returns when its envelopes are out, as before, so what runs after the commit
     (ending sockets, notifications) still follows them.
     """
@@ -181,6 +188,7 @@ class Outbox:
         self._passing = False
         self._waiting = 0
         self._next_pass_at = 0.0  # a busy board's next pass starts no sooner (monotonic)
+        self._starts: deque[float] = deque(maxlen=BUSY_PASSES)  # the last passes' starts
 
     def put(self, items: list[tuple[dict, list[str]]]) -> int:
         """Queue `items`; returns the mark that `deliver` waits for."""
@@ -216,9 +224,15 @@ class Outbox:
                 with self._condition:
                     self._sent += len(batch)
                     batch = []
-                    # Envelopes waited for this pass: the next starts BUSY_PASS_SECONDS
-                    # after this one did, so a busy board sends fewer, fuller passes.
-                    self._next_pass_at = started + BUSY_PASS_SECONDS if self._items else 0.0
+                    # Envelopes waited for this pass, or passes come thick and fast: the
+                    # next starts BUSY_PASS_SECONDS after this one did, so a busy board
+                    # sends fewer, fuller passes.
+                    self._starts.append(started)
+                    busy = self._items or (
+                        len(self._starts) == BUSY_PASSES
+                        and started - self._starts[0] < BUSY_PASS_SECONDS
+                    )
+                    self._next_pass_at = started + BUSY_PASS_SECONDS if busy else 0.0
                     # Left by writers that stopped waiting: nobody else would send them.
                     if self._items and not self._waiting:
                         batch, self._items = self._items, []

@@ -212,3 +212,25 @@ def test_a_busy_board_gathers_what_commits_during_the_pause_into_the_next_pass(m
     assert passes == [[1], [2, 3, 4]]
     # And a board that keeps up: nothing waited as that pass ended, the next goes at once.
     assert outbox._next_pass_at == 0.0
+
+
+def test_passes_in_quick_succession_make_the_board_busy_though_none_found_others_waiting(
+    monkeypatch,
+):
+    """Writers that commit one by one, each finding the outbox empty when its pass ends,
+    still come too fast for a pass each: after BUSY_PASSES passes within BUSY_PASS_SECONDS
+    the next waits and gathers what commits meanwhile. A lone change keeps its own pass at
+    once."""
+    monkeypatch.setattr(events, "BUSY_PASS_SECONDS", 3.0)  # a bound wide enough to be sure
+    outbox = events.Outbox()
+    passes: list[list[int]] = []
+
+    def send(batch):
+        passes.append([envelope["seq"] for envelope, _rooms in batch])
+
+    for seq in range(1, events.BUSY_PASSES):
+        outbox.deliver(outbox.put([({"seq": seq}, ["board"])]), send, TIMEOUT)
+        assert outbox._next_pass_at == 0.0  # a few changes: each went at once
+    outbox.deliver(outbox.put([({"seq": events.BUSY_PASSES}, ["board"])]), send, TIMEOUT)
+    assert outbox._next_pass_at > time.monotonic()  # the next pass waits
+    assert passes == [[seq] for seq in range(1, events.BUSY_PASSES + 1)]
