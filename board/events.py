@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, cast, func, or_, select
+from sqlalchemy import Connection, Dialect, func, or_, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, SessionTransaction
@@ -341,24 +341,10 @@ def when_numbered(session: Session, envelope: dict, callback: Numbered) -> None:
 _INSERT_EVENT = Event.__table__.insert().returning(Event.seq)
 
 
-def _insert_event_in_turn():
-    """One statement that takes the event lock, then writes the row (its seq drawn after
-    the lock is held): a single round trip before COMMIT instead of two."""
-    events = Event.__table__
-    turn = select(func.pg_advisory_xact_lock(_PG_EVENT_LOCK)).cte("turn")
-    row = [
-        cast(bindparam(name, type_=events.c[name].type), events.c[name].type)
-        for name in _EVENT_COLUMNS
-    ]
-    return (
-        events.insert()
-        .from_select(_EVENT_COLUMNS, select(*row).select_from(turn.prefix_with("MATERIALIZED")))
-        .returning(events.c.seq)
-    )
-
-
 def _pg_inserts() -> tuple[str, str]:
-    """The event row's INSERT for `_insert_and_commit`: the first one taking the lock."""
+    """PostgreSQL's INSERTs of an event row, values as `_pg_event_values` gives them: the
+    first of a transaction takes the event lock, then draws its seq (one statement: the
+    lock is held from the first row on, until COMMIT)."""
     dialect = postgresql.dialect()
     names = ", ".join(_EVENT_COLUMNS)
     values = ", ".join(
@@ -373,7 +359,6 @@ def _pg_inserts() -> tuple[str, str]:
 
 _EVENT_COLUMNS = ("type", "at", "actor_id", "department_id", "private", "envelope")
 _PG_INSERT_FIRST, _PG_INSERT_NEXT = _pg_inserts()
-_INSERT_EVENT_IN_TURN = _insert_event_in_turn()
 
 
 def rewrite_envelopes(
@@ -504,13 +489,28 @@ def _number_events(session: Session) -> None:
             unsent.envelope["seq"] = seq
         _emit_order.numbered(session.info[_TICKET], unnumbered[0].envelope["seq"])
         return
-    insert = _INSERT_EVENT_IN_TURN
+    insert = _PG_INSERT_FIRST
     for unsent in unnumbered:
-        seq = connection.execute(insert, unsent.row).scalar_one()
-        insert = _INSERT_EVENT  # the lock is held now
+        values = tuple(_pg_event_values(connection.dialect, [unsent]))
+        seq = connection.exec_driver_sql(insert, values).scalar_one()
+        insert = _PG_INSERT_NEXT  # the lock is held now
         unsent.envelope["seq"] = seq
         for callback in unsent.numbered:
             callback(session, seq)
+
+
+def _pg_event_values(dialect: Dialect, unnumbered: list[_Unsent]) -> list[Any]:
+    """The event rows' values for `_PG_INSERT_FIRST` / `_PG_INSERT_NEXT`, one row after
+    the other, bound as SQLAlchemy binds them (the time through its column type, the
+    envelope as JSON text)."""
+    to_json = getattr(dialect, "_json_serializer", None) or json.dumps  # as SQLAlchemy does
+    at = Event.__table__.c.at.type.bind_processor(dialect) or (lambda value: value)
+    values: list[Any] = []
+    for unsent in unnumbered:
+        row = unsent.row
+        values += [row["type"], at(row["at"]), row["actor_id"], row["department_id"]]
+        values += [row["private"], to_json(row["envelope"])]
+    return values
 
 
 def _insert_and_commit(connection: Connection, unnumbered: list[_Unsent]) -> list[int]:
@@ -520,14 +520,7 @@ def _insert_and_commit(connection: Connection, unnumbered: list[_Unsent]) -> lis
     transaction open, and psycopg sends nothing). psycopg binds the values on the client
     for this one statement: the server's extended protocol takes one statement per message.
     """
-    dialect = connection.dialect
-    to_json = getattr(dialect, "_json_serializer", None) or json.dumps  # as SQLAlchemy does
-    at = Event.__table__.c.at.type.bind_processor(dialect) or (lambda value: value)
-    params: list[Any] = []
-    for unsent in unnumbered:
-        row = unsent.row
-        params += [row["type"], at(row["at"]), row["actor_id"], row["department_id"]]
-        params += [row["private"], to_json(row["envelope"])]
+    params = _pg_event_values(connection.dialect, unnumbered)
     rows = [_PG_INSERT_FIRST] + [_PG_INSERT_NEXT] * (len(unnumbered) - 1)
     statement = "; ".join([*rows, "COMMIT"])
     import psycopg  # the PostgreSQL driver: only a board on PostgreSQL comes here
