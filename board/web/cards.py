@@ -28,6 +28,7 @@ from board.web.common import (
     as_target,
     dept_class,
     excerpt,
+    keep,
     plan_day,
     when_formats,
     when_in,
@@ -385,9 +386,7 @@ def _kept(key: tuple | None, make, form_fields: str | None) -> Markup:
     if html is None:
         html = str(make())
         if key is not None:
-            if len(_CARDS) >= CARDS_KEPT:
-                _CARDS.clear()
-            _CARDS[key] = html
+            keep(_CARDS, key, html, CARDS_KEPT)
     return Markup(html.replace(FORM_FIELDS, form_fields) if form_fields is not None else html)
 
 

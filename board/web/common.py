@@ -380,6 +380,15 @@ _WHEN_TEXTS: dict = {}
 _AGO_TEXTS: dict = {}
 
 
+def keep(store: dict, key, value, most: int):
+    """Keep `value` under `key` in `store`, one of a process's stores of things made once
+    (texts, cards); a store that holds `most` starts afresh. Returns `value`."""
+    if len(store) >= most:
+        store.clear()
+    store[key] = value
+    return value
+
+
 @web.app_template_filter("ago")
 def ago(value) -> str:
     """'5 minutes ago' / 'vor 5 Minuten' (Babel's relative time in the reader's language)."""
@@ -412,9 +421,7 @@ def ago_at(value, now: datetime, locale=None) -> str:
         text = format_babel_timedelta(
             delta, "second", threshold=AGO_THRESHOLD, add_direction=True, locale=locale
         )
-        if len(_AGO_TEXTS) >= TEXTS_KEPT:
-            _AGO_TEXTS.clear()
-        _AGO_TEXTS[key] = text
+        keep(_AGO_TEXTS, key, text, TEXTS_KEPT)
     return text
 
 
@@ -445,11 +452,7 @@ def when_in(value, formats: tuple) -> str:
     )
     # CLDR puts a narrow no-break space before "PM"; browsers' Intl (static/js/ui.js
     # fullTime) write a plain one, and a live item must read as a loaded one.
-    text = text.replace("\u202f", " ")
-    if len(_WHEN_TEXTS) >= TEXTS_KEPT:
-        _WHEN_TEXTS.clear()
-    _WHEN_TEXTS[key] = text
-    return text
+    return keep(_WHEN_TEXTS, key, text.replace("\u202f", " "), TEXTS_KEPT)
 
 
 def when_formats() -> tuple:
