@@ -2,6 +2,7 @@
 
     python -m bench.votephases                       # K = 500 clients, 40 votes
     python -m bench.votephases --clients 1000 --votes 60
+    BOARD_BENCH_PROFILE=/tmp/vote.prof python -m bench.votephases --no-node --votes 150
 
 bench/fanout.py says how long a vote takes to reach K clients; this says which part of
 that is which. It serves the board as bench/fanout.py's `single` setup does (one gunicorn,
@@ -13,20 +14,32 @@ vote; the bare Node socket.io server (bench/node/server.js) with K clients of it
 takes turns with the board as the reference. Medians over the votes, in ms from the
 moment the vote was sent:
 
-- `request in`: the app has the request (the client's HTTP, gunicorn's hand-over);
-- `pass starts`: the vote is committed and its pass begins (the view's work);
+- `gunicorn poll` / `gunicorn handle` / `gunicorn parsed`: gunicorn's main loop saw the
+  voter's connection readable, a pool thread took it, the request was parsed (hooks of
+  this module, passed as gunicorn's config);
+- `request in`: the app has the request;
+- `view`: the vote's view starts (Flask, the login check, CSRF and the other hooks before
+  it); `commit starts` / `committed`: the vote's COMMIT (its event row already written);
+- `pass starts`: its fan-out pass begins;
 - `writes start` / `writes end`: the pass's socket writes (`deliver_activities`; also
   how much of that time the thread ran: the rest it waited for a core or the GIL);
 - `answer`: the vote request's thread is done;
 - `first client` / `clients' p50` / `clients' p95`: arrivals (the board's and Node's).
 
-The probe costs a few microseconds per phase; nothing else in the server changes.
+It also prints how long the thread ran (CPU) between the phases, and the garbage
+collections during vote requests. The probe costs a few microseconds per phase; nothing
+else in the server changes. With BOARD_BENCH_PROFILE the vote requests are profiled
+instead (cProfile, the thread's CPU; written to that file when the server stops; no
+phases then).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import cProfile
+import gc
 import json
 import os
 import resource
@@ -39,24 +52,79 @@ from pathlib import Path
 
 from bench import fanout as bench
 
-PHASES = ("request in", "pass starts", "writes start", "writes end", "answer")
+PHASES = (
+    "gunicorn poll",
+    "gunicorn handle",
+    "gunicorn parsed",
+    "request in",
+    "view",
+    "commit starts",
+    "committed",
+    "pass starts",
+    "writes start",
+    "writes end",
+    "answer",
+)
+
+
+# When gunicorn had the vote's connection: its main loop saw it readable, a pool thread
+# took it, its request was parsed. Only the voter's connection is kept alive between
+# requests (the sockets hold their threads), so the last of each is the vote's.
+GUNICORN: dict[str, int] = {}
+
+
+def post_worker_init(worker) -> None:
+    """gunicorn's hook (`-c python:bench.votephases`): note the hand-over's steps."""
+    readable, handle = worker.on_client_socket_readable, worker.handle
+
+    def on_readable(conn, client):
+        GUNICORN["poll"] = time.monotonic_ns()
+        return readable(conn, client)
+
+    def handled(conn):
+        GUNICORN["handle"] = time.monotonic_ns()
+        return handle(conn)
+
+    worker.on_client_socket_readable, worker.handle = on_readable, handled
+
+
+def pre_request(worker, req) -> None:
+    GUNICORN["parsed"] = time.monotonic_ns()
 
 
 def probed_app():
     """The board's app (as app.py builds it) noting each vote's phase times in the file
     named by BOARD_BENCH_PHASES, one JSON line per vote request."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.orm import Session
+
     from app import app
-    from board import events, fanout
+    from board import events, fanout, ideas
 
     out = os.environ["BOARD_BENCH_PHASES"]
     local = threading.local()
     lock = threading.Lock()
     inner = app.wsgi_app
 
+    profile_to = os.environ.get("BOARD_BENCH_PROFILE")
+    profiler = cProfile.Profile(time.thread_time) if profile_to else None
+    if profiler is not None:
+        atexit.register(lambda: profiler.dump_stats(profile_to))
+
     def wsgi(environ, start_response):
         if environ.get("REQUEST_METHOD") != "PUT" or "/vote" not in environ["PATH_INFO"]:
             return inner(environ, start_response)
-        local.row = row = {"request in": time.monotonic_ns()}
+        if profiler is not None:
+            profiler.enable()
+            try:
+                return inner(environ, start_response)
+            finally:
+                profiler.disable()
+        local.row = row = {
+            "request in": time.monotonic_ns(),
+            "request in (CPU)": time.thread_time_ns(),
+        }
+        row.update({f"gunicorn {k}": v for k, v in GUNICORN.items()})
         try:
             return inner(environ, start_response)
         finally:
@@ -80,7 +148,31 @@ def probed_app():
 
         return call
 
+    def at_commit(name: str):
+        def note(_session, *args):
+            row = getattr(local, "row", None)
+            if row is not None and "view" in row:
+                row.setdefault(name, time.monotonic_ns())
+
+        return note
+
+    def collected(phase: str, info: dict) -> None:
+        row = getattr(local, "row", None)
+        if row is None:
+            return
+        if phase == "start":
+            row["gc started"] = time.monotonic_ns()
+        else:
+            took = time.monotonic_ns() - row.pop("gc started", time.monotonic_ns())
+            row["gc ns"] = row.get("gc ns", 0) + took
+            row["gc runs"] = row.get("gc runs", 0) + 1
+            row[f"gc gen{info['generation']}"] = row.get(f"gc gen{info['generation']}", 0) + 1
+
+    gc.callbacks.append(collected)
     app.wsgi_app = wsgi
+    ideas.vote = noted(ideas.vote, "view")
+    sa_event.listen(Session, "before_commit", at_commit("commit starts"))
+    sa_event.listen(Session, "after_commit", at_commit("committed"))
     events._publish_pass = noted(events._publish_pass, "pass starts")
     deliver = fanout.DirectManager.deliver_activities
     fanout.DirectManager.deliver_activities = noted(deliver, "writes start", "writes end")
@@ -144,12 +236,15 @@ def main() -> None:
         setup.env["BOARD_BENCH_PHASES"] = str(phases)
         port = bench.free_port(set())
         command = bench.gunicorn_command("bench.votephases:probed_app()", port, args.clients + 50)
+        command[1:1] = ["-c", "python:bench.votephases"]  # the hooks below
         print(f"K = {args.clients}, {args.votes} votes ({bench.load()} at the start)")
         served = stack.enter_context(
             bench.running_processes("board (single)", [(command, setup.env)], [port])
         )
         node = None if args.no_node else stack.enter_context(bench.node_server(set()))
         audiences, sent = asyncio.run(vote_and_listen(served, setup, node))
+        if "BOARD_BENCH_PROFILE" in os.environ:
+            return
         rows = [json.loads(line) for line in phases.read_text().splitlines()]
     measured = list(zip(setup.idea_ids, rows, strict=True))[bench.WARMUP_VOTES :]
     table: dict[str, list[list[float]]] = {}
@@ -168,6 +263,21 @@ def main() -> None:
             f" | {ordered[round(0.9 * len(ordered)) - 1]:.2f}"
             f" | {f'{statistics.median(node):.2f}' if node else ''} |"
         )
+    spans = [("request in", "view"), ("view", "pass starts"), ("pass starts", "writes start")]
+    for start, end in spans:
+        wall = statistics.median(row[end] - row[start] for _idea, row in measured) / 1e6
+        cpu = statistics.median(
+            row[f"{end} (CPU)"] - row[f"{start} (CPU)"] for _idea, row in measured
+        )
+        print(f"From {start} to {end}: {wall:.2f} ms, of which the thread ran {cpu / 1e6:.2f} ms")
+    collections = [row.get("gc runs", 0) for _idea, row in measured]
+    gc_ms = sorted(row.get("gc ns", 0) / 1e6 for _idea, row in measured)
+    full = sum(row.get("gc gen2", 0) for _idea, row in measured)
+    print(
+        f"Garbage collections during a vote request: {statistics.median(collections)} (median),"
+        f" {statistics.median(gc_ms):.2f} ms (median), {gc_ms[-1]:.2f} ms (most);"
+        f" full ones: {full} in {len(measured)} votes"
+    )
     writes = [
         (
             row["writes end"] - row["writes start"],

@@ -5,10 +5,13 @@ from __future__ import annotations
 import functools
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import (
+    and_,
     bindparam,
     delete,
     event,
@@ -149,24 +152,52 @@ def _key(order: str, idea: Idea, hidden: bool, viewer: User) -> tuple:
 
 
 _RUNNING_HIDDEN = "board_running_hidden_challenges"
-_RUNNING_HIDDEN_STATEMENT = select(
-    Prompt.id, Prompt.kind, Prompt.hide_tallies, Prompt.submissions_close_at, Prompt.voting_close_at
-).where(
+# What decides whether a challenge hides its tallies now (`tallies_hidden`), and which
+# challenges may: those asking for hidden tallies whose voting has not closed.
+RUNNING_HIDDEN_COLUMNS = (
+    Prompt.id.label("challenge_id"),
+    Prompt.kind.label("challenge_kind"),
+    Prompt.hide_tallies.label("challenge_hide_tallies"),
+    Prompt.submissions_close_at.label("challenge_submissions_close_at"),
+    Prompt.voting_close_at.label("challenge_voting_close_at"),
+)
+RUNNING_HIDDEN_CONDITION = and_(
     Prompt.kind == "challenge",
     Prompt.hide_tallies.is_(True),
     or_(Prompt.voting_close_at.is_(None), Prompt.voting_close_at > bindparam("now")),
 )
+_RUNNING_HIDDEN_STATEMENT = select(*RUNNING_HIDDEN_COLUMNS).where(RUNNING_HIDDEN_CONDITION)
+
+
+class _RunningChallenge(NamedTuple):
+    """A challenge as `tallies_hidden` reads it."""
+
+    id: int
+    kind: str
+    hide_tallies: bool
+    submissions_close_at: datetime | None
+    voting_close_at: datetime | None
+
+
+def remember_running_hidden(session: Session, now: datetime, rows: Iterable[tuple]) -> None:
+    """The running challenges with hidden tallies as of `now`, asked by someone else in a
+    statement of theirs (the login check of a read request, board/security.py): each row's
+    values in RUNNING_HIDDEN_COLUMNS order, a row of NULLs when there is none. Kept for the
+    transaction as `_hidden_prompt_ids` keeps its own answer."""
+    running = [_RunningChallenge(*values) for values in rows if values[0] is not None]
+    session.info[_RUNNING_HIDDEN] = (now, running)
 
 
 def _hidden_prompt_ids(session: Session, now: datetime) -> set[int]:
     """Challenges whose tallies are hidden right now (running ones only: a handful).
 
-    Asked once per transaction (a board page asks for every list it shows); the answer of
-    an earlier moment still holds later, as `tallies_hidden` decides with `now` again."""
+    Asked once per transaction (a board page asks for every list it shows; a read request
+    learns them with its login check); the answer of an earlier moment still holds later,
+    as `tallies_hidden` decides with `now` again."""
     asked_at, candidates = session.info.get(_RUNNING_HIDDEN, (None, None))
     if asked_at is None or now < asked_at:
-        statement = _RUNNING_HIDDEN_STATEMENT
-        candidates = session.connection().execute(statement, {"now": now}).all()
+        rows = session.connection().execute(_RUNNING_HIDDEN_STATEMENT, {"now": now}).all()
+        candidates = [_RunningChallenge(*row) for row in rows]
         session.info[_RUNNING_HIDDEN] = (now, candidates)
     return {prompt.id for prompt in candidates if tallies_hidden(prompt, now)}
 

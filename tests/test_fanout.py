@@ -53,27 +53,37 @@ class Listener:
             time.sleep(0.05)
 
 
+def poster(url: str):
+    """Posts a new idea with the given title, as a logged-in member, over HTTP."""
+    session = requests.Session()
+    token = session.post(
+        f"{url}/api/v1/auth/login",
+        json={"email": "ivan@example.com", "password": PASSWORD},
+        timeout=TIMEOUT,
+    ).json()["csrf_token"]
+
+    def post(title: str) -> None:
+        response = session.post(
+            f"{url}/api/v1/ideas",
+            json={"title": title, "body": ""},
+            headers={"X-CSRF-Token": token},
+            timeout=TIMEOUT,
+        )
+        assert response.status_code == 201
+
+    return post
+
+
 def test_every_client_gets_every_event_in_order(server, cookie):  # noqa: F811
     listeners = [Listener(server, cookie, "websocket") for _ in range(3)]
     listeners.append(Listener(server, cookie, "polling"))
     sockets = list(socketio.server.eio.sockets.values())
     assert sum(hasattr(s, "board_websocket") for s in sockets) >= 3  # the direct path
-    session = requests.Session()
-    token = session.post(
-        f"{server}/api/v1/auth/login",
-        json={"email": "ivan@example.com", "password": PASSWORD},
-        timeout=TIMEOUT,
-    ).json()["csrf_token"]
+    post_idea = poster(server)
 
     def post(n: int) -> None:
         for i in range(n):
-            response = session.post(
-                f"{server}/api/v1/ideas",
-                json={"title": f"Idea {i}", "body": ""},
-                headers={"X-CSRF-Token": token},
-                timeout=TIMEOUT,
-            )
-            assert response.status_code == 201
+            post_idea(f"Idea {i}")
 
     writers = [threading.Thread(target=post, args=(10,)) for _ in range(2)]
     for writer in writers:
@@ -182,3 +192,31 @@ def test_a_closed_socket_leaves_the_fan_out(server, cookie):  # noqa: F811
     while writers and time.monotonic() < deadline:
         time.sleep(0.05)
     assert writers == {}
+
+
+def test_sockets_that_come_later_get_the_events_after_they_came(server, cookie):  # noqa: F811
+    """Each pass writes to the sockets its rooms held when it started: one that connects
+    after a pass gets the next one, one that left gets nothing more."""
+    post = poster(server)
+
+    def titles(listener: Listener) -> list[str]:
+        return [e["data"]["idea"]["title"] for e in listener.envelopes]
+
+    first = Listener(server, cookie, "websocket")
+    post("One")
+    first.wait_for(1)
+    second = Listener(server, cookie, "websocket")
+    post("Two")
+    second.wait_for(1)
+    first.wait_for(2)
+    first.client.disconnect()
+    third = Listener(server, cookie, "websocket")
+    post("Three")
+    second.wait_for(2)
+    third.wait_for(1)
+
+    assert titles(first) == ["One", "Two"]
+    assert titles(second) == ["Two", "Three"]
+    assert titles(third) == ["Three"]
+    second.client.disconnect()
+    third.client.disconnect()

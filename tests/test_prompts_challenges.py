@@ -302,6 +302,28 @@ def test_hidden_tallies_are_hidden_from_everyone_until_the_close(
     }
 
 
+def test_a_list_hides_the_tallies_of_every_running_challenge_that_hides_them(
+    facilitator, member, other_member, time_machine
+):
+    """A read request learns the running challenges with its login check, one row per
+    challenge: with two of them the person is still read once and right (their votes)."""
+    hidden = [post_challenge(facilitator, time_machine, title=t) for t in ("Clips", "Voices")]
+    shown = post_challenge(facilitator, time_machine, title="Photos", hide_tallies=False)
+    for number, challenge in enumerate([*hidden, shown]):
+        idea = post_idea(member, challenge["id"], f"Idea {number}")
+        other_member.put(f"ideas/{idea['id']}/vote")
+    for client, voted in ((other_member, True), (member, False)):
+        listed = client.get("ideas?sort=new").get_json()["items"]
+        assert [(i["title"], i["votes"], i["voted"]) for i in listed] == [
+            ("Idea 2", 1, voted),
+            ("Idea 1", None, voted),
+            ("Idea 0", None, voted),
+        ]
+    assert (
+        member.get("me").get_json()["user"]["id"] != other_member.get("me").get_json()["user"]["id"]
+    )
+
+
 def test_hidden_votes_answer_without_counts_and_send_no_event(
     facilitator, member, other_member, time_machine
 ):
