@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -223,6 +224,20 @@ def test_the_board_page_counts_each_cards_comments_in_one_statement(app, board_p
         html = client.client.get("/").get_data(as_text=True)
     assert html.count('data-field="comments" data-count="3"') == 12  # fill: 3 per idea
     assert sum("count(comments.id)" in statement for statement in statements) == 1
+
+
+@BOTH_DATABASES
+def test_a_page_asks_for_its_two_unread_badges_in_one_statement(app, board_people):
+    """The navigation's nudge and inbox badges, on every page; the board page's kept frame
+    asks them for its key and its render, still once."""
+    fill(app, 3, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    for path in ("/", "/", "/", "/my-tasks", "/people"):
+        with counted(app) as statements:
+            assert client.client.get(path).status_code == 200
+        badges = [s for s in statements if re.search(r"FROM (nudge_recipients|notifications)\b", s)]
+        assert len(badges) == 1, (path, badges)
+        assert "FROM nudge_recipients" in badges[0] and "FROM notifications" in badges[0], badges
 
 
 @BOTH_DATABASES
