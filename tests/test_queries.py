@@ -231,6 +231,20 @@ def test_the_board_page_counts_each_cards_comments_in_one_statement(app, board_p
 
 
 @BOTH_DATABASES
+def test_a_page_asks_for_its_two_unread_badges_in_one_statement(app, board_people):
+    """The navigation's nudge and inbox badges, on every page; the board page's kept frame
+    asks them for its key and its render, still once."""
+    fill(app, 3, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    for path in ("/", "/", "/", "/my-tasks", "/people"):
+        with counted(app) as statements:
+            assert client.client.get(path).status_code == 200
+        badges = [s for s in statements if re.search(r"FROM (nudge_recipients|notifications)\b", s)]
+        assert len(badges) == 1, (path, badges)
+        assert "FROM nudge_recipients" in badges[0] and "FROM notifications" in badges[0], badges
+
+
+@BOTH_DATABASES
 def test_the_board_page_costs_the_same_whatever_the_number_of_tasks(app, board_people):
     """Its columns show the newest few tasks of each status and count the rest; so does
     "my tasks" for what the person completed and what is open."""
