@@ -152,7 +152,9 @@ def backfill(connection: Connection) -> None:
 _RANK_KEYS = ("vote_count", "departments_supporting", "hot_score", "created_at")
 _KEYS = ", ".join(_RANK_KEYS)
 _SET_FROM_NEW = ", ".join(f"{key} = new.{key}" for key in _RANK_KEYS)
-_CHANGED = " OR ".join(f"old.{key} IS DISTINCT FROM new.{key}" for key in _RANK_KEYS)
+# Null-safe "differs": SQLite's IS NOT (IS DISTINCT FROM only from SQLite 3.39), PostgreSQL's.
+_CHANGED = " OR ".join(f"old.{key} IS NOT new.{key}" for key in _RANK_KEYS)
+_CHANGED_POSTGRES = " OR ".join(f"old.{key} IS DISTINCT FROM new.{key}" for key in _RANK_KEYS)
 TAG_RANKS_SQLITE_CREATE = [
     "CREATE TRIGGER idea_tags_rank_keys AFTER INSERT ON idea_tags BEGIN "
     f"UPDATE idea_tags SET ({_KEYS}) = (SELECT {_KEYS} FROM ideas WHERE id = new.idea_id) "
@@ -178,7 +180,7 @@ TAG_RANKS_POSTGRES_CREATE = [
     "CREATE FUNCTION ideas_rank_keys_to_tags() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
     f"UPDATE idea_tags SET {_SET_FROM_NEW} WHERE idea_id = new.id; RETURN NULL; END $$",
     f"CREATE TRIGGER ideas_rank_keys_to_tags AFTER UPDATE OF {_KEYS} ON ideas "
-    f"FOR EACH ROW WHEN ({_CHANGED}) EXECUTE FUNCTION ideas_rank_keys_to_tags()",
+    f"FOR EACH ROW WHEN ({_CHANGED_POSTGRES}) EXECUTE FUNCTION ideas_rank_keys_to_tags()",
 ]
 TAG_RANKS_POSTGRES_DROP = [
     "DROP TRIGGER IF EXISTS ideas_rank_keys_to_tags ON ideas",
