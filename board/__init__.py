@@ -22,7 +22,7 @@ from board.ratelimit import init_ratelimit
 from board.realtime import init_realtime
 from board.requests import IdConverter
 from board.scheduler import start_phase_scheduler
-from board.security import init_security, read_login, session_revoked
+from board.security import init_security, login_person, read_login, session_revoked
 from board.settings import Settings
 from board.web import web
 from board.web.oidc import init_oidc
@@ -37,7 +37,7 @@ def load_user(session_id: str):
     read_login(board_sid, session_id)  # one statement for both questions below
     if session_revoked(board_sid):  # logged out: a copy is worthless
         return None
-    return people.load_session_user(db_for_request(), session_id)
+    return people.load_session_user(db_for_request(), session_id, login_person())
 
 
 # Requests that may carry an image: their body may be as large as an image (and a little

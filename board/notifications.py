@@ -21,7 +21,7 @@ from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from board import clock, events, handles, policy
+from board import clock, events, handles, nudges, policy
 from board.errors import Invalid, NotFound
 from board.i18n import LANGUAGES, N_, translate
 from board.ideas import hidden_dict
@@ -616,14 +616,25 @@ def _withheld_dict(row: Notification, language: str | None, withheld: dict) -> d
 
 
 def unread_count(session: Session, user: User) -> int:
-    return (
-        session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
+    return session.scalar(_unread_statement(user.id)) or 0
+
+
+def _unread_statement(user_id: int):
+    return select(func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
     )
+
+
+def unread_badges(session: Session, user: User) -> tuple[int, int]:
+    """The navigation's two badges, unread nudges and unread notifications, in one
+    statement: every page shows both (each asked on its own was a statement per page)."""
+    row = session.execute(
+        select(
+            nudges.unread_statement(user.id).scalar_subquery(),
+            _unread_statement(user.id).scalar_subquery(),
+        )
+    ).one()
+    return row[0] or 0, row[1] or 0
 
 
 def parse_cursor(raw: str | None) -> int | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import orjson
@@ -30,7 +31,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from board import accounts, clock, events, ideas
+from board import accounts, clock, events, ideas, people
 from board.db import db_for_request, reads_first
 from board.settings import Settings
 from models import EndedSession, Prompt, User
@@ -219,6 +220,24 @@ _LOGIN = select(
 _LOGIN_READING = _LOGIN.add_columns(*ideas.RUNNING_HIDDEN_COLUMNS).outerjoin(
     Prompt, ideas.RUNNING_HIDDEN_CONDITION
 )
+# The same for a view that takes its person as a plain row (`person_as_reader`).
+_LOGIN_AS_READER = (
+    select(*people.Reader.COLUMNS, _LOGIN.selected_columns.ended, *ideas.RUNNING_HIDDEN_COLUMNS)
+    .outerjoin(Prompt, ideas.RUNNING_HIDDEN_CONDITION)
+    .where(User.id == bindparam("user_id"))
+)
+_READER_COLUMNS = len(people.Reader.COLUMNS)
+_AS_READER = "board_person_as_reader"
+
+
+def person_as_reader(view: Callable) -> Callable:
+    """Mark a GET view that only reads and asks of its person no more than a list does
+    (who they are, their role, language and zone): its request loads the person as a
+    `people.Reader`, a plain row, not as an ORM User. Whether the login was ended, the
+    person's role and session version are read in the same statement as for any other
+    request; what else the view reads of the person is loaded when it is read."""
+    setattr(view, _AS_READER, True)
+    return view
 
 
 def read_login(board_sid: str | None, session_id: str | None) -> None:
@@ -233,17 +252,31 @@ def read_login(board_sid: str | None, session_id: str | None) -> None:
         return
     values = {"board_sid": board_sid, "user_id": user_id}
     session = db_for_request()
-    if session.get_bind().get_execution_options().get("board_read_only"):
-        now = values["now"] = clock.now()
-        rows = session.execute(_LOGIN_READING, values).all()
-        if rows:
-            ideas.remember_running_hidden(session, now, [row[2:] for row in rows])
-        found = rows[0] if rows else None
-    else:
+    if not session.get_bind().get_execution_options().get("board_read_only"):
         found = session.execute(_LOGIN, values).first()
+        person = found[0] if found is not None else None
+    else:
+        now = values["now"] = clock.now()
+        if getattr(current_app.view_functions.get(request.endpoint), _AS_READER, False):
+            rows = session.connection().execute(_LOGIN_AS_READER, values).all()
+            found = rows[0] if rows else None
+            person = people.Reader(session, found[:_READER_COLUMNS]) if rows else None
+            challenges = [row[_READER_COLUMNS + 1 :] for row in rows]
+        else:
+            rows = session.execute(_LOGIN_READING, values).all()
+            found = rows[0] if rows else None
+            person = found[0] if rows else None
+            challenges = [row[2:] for row in rows]
+        if rows:
+            ideas.remember_running_hidden(session, now, challenges)
     if found is not None:
         _ended_in_request()[board_sid] = bool(found.ended)
-        g.board_login_person = found[0]  # the identity map holds it weakly: keep it alive
+        g.board_login_person = person  # the identity map holds it weakly: keep it alive
+
+
+def login_person() -> people.Reader | User | None:
+    """The person `read_login` read for this request (None before, or without one)."""
+    return g.get("board_login_person")
 
 
 class SignedCookieSessions(SecureCookieSessionInterface):

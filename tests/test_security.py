@@ -260,6 +260,7 @@ def test_logout_ends_the_session_on_the_server(app, member):
     replay.client.set_cookie("session", stolen)
     replay.csrf_token = token
     assert replay.get("me").status_code == 401
+    assert replay.get("ideas").status_code == 401  # its person is read as a row (Reader)
     assert replay.post("ideas", json={"title": "after logout"}).status_code in (400, 401)
     assert replay.get("/").status_code == 302  # the pages agree
 
@@ -294,6 +295,7 @@ def test_logging_in_again_after_logout_works(app, member):
 def test_a_role_change_takes_the_old_powers_at_once(app, facilitator):
     with app.extensions["board_db"].Session() as session:
         people.set_role(session, "sam@example.com", "member")
+    assert facilitator.get("ideas").status_code == 401
     assert facilitator.get("me").status_code == 401
     assert facilitator.post("ideas", json={"title": "x"}).status_code == 401
     facilitator.login("sam@example.com")
@@ -303,8 +305,53 @@ def test_a_role_change_takes_the_old_powers_at_once(app, facilitator):
 def test_a_removed_person_is_logged_out_at_once(app, member):
     with app.extensions["board_db"].Session() as session:
         people.remove_user(session, "mara@example.com")
+    assert member.get("ideas").status_code == 401
     assert member.get("me").status_code == 401
     assert member.post("ideas", json={"title": "x"}).status_code == 401
+
+
+def test_a_list_reads_its_person_as_a_row_in_the_statement_of_the_login_check(app, member):
+    """The API list takes its person as a plain row (people.Reader): no ORM person with its
+    password hash and department, and still one statement for the person and whether the
+    login was ended."""
+    from sqlalchemy import event
+
+    member.post("ideas", json={"title": "Booth tour", "body": ""})
+    statements = []
+    engine = app.extensions["board_db"].engine
+    record = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        listed = member.get("ideas").get_json()["items"]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [idea["title"] for idea in listed] == ["Booth tour"]
+    logins = [s for s in statements if "ended_sessions" in s]
+    assert len(logins) == 1 and "users.session_version" in logins[0]
+    assert "password_hash" not in logins[0] and "departments" not in logins[0]
+
+
+def test_what_a_reader_cannot_answer_is_asked_of_the_person(app, member):
+    """Anything a view reads of a Reader beyond its row is read from the ORM person, which
+    is loaded then; the Reader itself cannot be changed."""
+    from sqlalchemy import select
+
+    from models import User
+
+    with app.test_request_context(), app.extensions["board_db"].ReadSession() as session:
+        values = session.execute(
+            select(*people.Reader.COLUMNS).where(User.email == "mara@example.com")
+        ).one()
+        reader = people.Reader(session, values)
+        person = session.scalars(select(User).where(User.email == "mara@example.com")).one()
+        assert (reader.id, reader.role, reader.get_id()) == (person.id, "member", person.get_id())
+        assert reader.is_authenticated and reader.is_active and not reader.is_anonymous
+        assert reader.display_name == person.display_name
+        assert reader.department.name == person.department.name
+        assert reader.person() is person
+        with pytest.raises(AttributeError):
+            reader.role = "facilitator"
+        assert person.role == "member"
 
 
 def cookie_holding(app, values: dict) -> str:
@@ -503,6 +550,7 @@ def test_a_logout_holds_in_every_process_with_redis(settings):
         second = create_app({"TESTING": True}, settings=shared)  # another server process
         replay = second.test_client()
         replay.set_cookie("session", copy)
+        assert replay.get("/api/v1/ideas").status_code == 401
         assert replay.get("/api/v1/me").status_code == 401
     finally:
         first.extensions["board_db"].dispose()

@@ -14,9 +14,11 @@ from board.requests import (
     text,
     title,
 )
+from board.security import person_as_reader
 
 
 @api.get("/ideas")
+@person_as_reader
 def list_ideas():
     items, next_cursor = ideas.page_ideas(
         db(),

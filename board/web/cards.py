@@ -12,8 +12,7 @@ lines and says which controls they show (the policy asked once per card).
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from flask import g
 from flask_login import current_user
 from jinja2.utils import url_quote
@@ -40,19 +39,22 @@ def idea_card_words() -> dict:
     """What every card of a page shares: its fixed words in the reader's language, the
     catalog, the moment and the formats its times are written with. Once per page (the
     page imports partials/cards.html twice: itself and through base.html)."""
-    locale = get_locale()
+    page_locale = get_locale()
     cached = g.get("board_card_words")
-    if cached is not None and cached["locale"] is locale:
+    if cached is not None and cached["page_locale"] is page_locale:
         return cached
+    formats = when_formats()
+    locale = formats[0]  # the process's Locale for the language: keys compare it at once
     catalog = _catalog()
     known = _WORDS.get(locale)
     if known is None or known[0] is not catalog:
         known = _WORDS[locale] = (catalog, _translated_words())
     words = dict(known[1])
     words["catalog"] = catalog
+    words["page_locale"] = page_locale
     words["locale"] = locale
     words["now"] = clock.now()
-    words["when_formats"] = when_formats()
+    words["when_formats"] = formats
     g.board_card_words = words
     return words
 
@@ -308,7 +310,7 @@ _CARDS: dict = {}
 # Where a kept card's vote form takes the page's own hidden fields. No card text can hold
 # it: every value a card prints has its "<" escaped.
 FORM_FIELDS = "<!--card-form-fields-->"
-_JSON = json.JSONEncoder(separators=(",", ":")).encode
+_PLAIN = orjson.OPT_NON_STR_KEYS  # {2: "title"}: a prompt's or an idea's title by its id
 
 
 @web.app_template_global("idea_card_kept")
@@ -334,7 +336,7 @@ def idea_card_kept(
     key = (
         content,
         comment_count,
-        json.dumps(prompt_title),
+        _plain(prompt_title),
         reader_id == idea["author"]["id"],
         may_vote,
         words["locale"],
@@ -390,12 +392,12 @@ def _kept(key: tuple | None, make, form_fields: str | None) -> Markup:
     return Markup(html.replace(FORM_FIELDS, form_fields) if form_fields is not None else html)
 
 
-def _plain(value) -> str | None:
+def _plain(value) -> bytes | None:
     """`value` as JSON, the key of what a card is made from; None when it is not plain data
     (then the card is made afresh)."""
     try:
-        return _JSON(value)
-    except (TypeError, ValueError):
+        return orjson.dumps(value, option=_PLAIN)
+    except TypeError:  # orjson.JSONEncodeError is one
         return None
 
 
@@ -580,11 +582,13 @@ def task_card_kept(
     may_claim: bool,
     words: dict,
     form_fields: str,
+    user=None,
 ) -> Markup:
     """A task card (`task_card_html` of `task_card_facts`), kept as `idea_card_kept` keeps
     idea cards: by the task as serialized, its idea's title, the controls the policy gives
-    the reader, whether the reader holds it, the language, zone and "… ago" text."""
-    user = current_user._get_current_object()
+    the reader, whether the reader holds it, the language, zone and "… ago" text. `user`:
+    the reader (current_user), when the caller has them at hand."""
+    user = user or current_user._get_current_object()
     controls = task_controls(task, template, may_claim, user)
     idea_id = task.get("idea_id")
     idea_title = {idea_id: idea_titles[idea_id]} if idea_id in idea_titles else {}
@@ -619,9 +623,10 @@ def task_cards_kept(
     tasks: list[dict], idea_titles: dict, may_claim: bool, words: dict, form_fields: str
 ) -> Markup:
     """A column's task cards (`task_card_kept` each), one after the other."""
+    user = current_user._get_current_object()
     return Markup(
         "".join(
-            task_card_kept(task, idea_titles, False, True, may_claim, words, form_fields)
+            task_card_kept(task, idea_titles, False, True, may_claim, words, form_fields, user)
             for task in tasks
         )
     )

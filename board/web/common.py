@@ -456,18 +456,38 @@ def when_in(value, formats: tuple) -> str:
 
 
 def when_formats() -> tuple:
-    """The reader's locale and zone and the patterns `when` uses, once per request."""
+    """The reader's locale (`kept_locale`) and zone and the patterns `when` uses, once per
+    request."""
     locale, zone = get_locale(), get_timezone()
     cached = g.get("board_when_formats")
     if cached is None or cached[0] is not locale or cached[1] is not zone:
+        same = kept_locale(locale)
         cached = g.board_when_formats = (
             locale,
             zone,
-            get_datetime_format("medium", locale=locale),
-            parse_pattern(get_date_format("medium", locale=locale)),
-            parse_pattern(get_time_format("short", locale=locale)),
+            (
+                same,
+                zone,
+                get_datetime_format("medium", locale=same),
+                parse_pattern(get_date_format("medium", locale=same)),
+                parse_pattern(get_time_format("short", locale=same)),
+            ),
         )
-    return cached
+    return cached[2]
+
+
+# One Locale object per language for the process. Flask-Babel makes a new one for every
+# request; the kept texts and cards have it in their keys, and two Babel Locales compare
+# field by field in Python (a fifth of the board page's card keys), the same one at once.
+_LOCALES: dict = {}
+
+
+def kept_locale(locale):
+    """The process's Locale object equal to `locale`."""
+    if locale is None:
+        return None
+    fields = (locale.language, locale.territory, locale.script, locale.variant, locale.modifier)
+    return _LOCALES.setdefault(fields, locale)
 
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")

@@ -4,21 +4,36 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
-from board import ideas, people, prompts, tasks
+from board import ideas, people, policy, prompts, tasks
 from board.db import db_for_request
 from board.errors import Invalid
 from board.ideas import SORTS
 from board.inputs import tag_key
 from board.limits import SEARCH_MAX
 from board.web import web
-from board.web.common import login_page, query_int
+from board.web.cards import idea_card_words, idea_cards_kept, task_cards_kept, task_controls
+from board.web.common import ago_at, login_page, query_int
+from board.web.frames import kept_page, page_form_fields
 
 TASK_COLUMNS = tasks.STATUSES
 BOARD_PAGE = 50  # ideas on the first screen; the rest come on scroll (static/js/more.js)
 CHALLENGE_GROUP = 50  # ideas shown with a running challenge; its page has them all
 BOARD_TASKS = 20  # tasks per column on the board; each column's page has them all
 COLUMN_PAGE = 50  # tasks per page of a column's own page
+# Every `can(current_user, …)` the board page's frame asks (base.html, board.html and the
+# top of partials/cards.html): their answers are part of the kept frame's key.
+FRAME_ASKS = (
+    "help.view",
+    "profile.settings",
+    "invite.list",
+    "webhooks.manage",
+    "idea.create",
+    "task.create",
+    "idea.vote",
+    "task.claim",
+)
 
 
 @web.get("/")
@@ -76,29 +91,60 @@ def board():
         if prompt["kind"] == "challenge" and prompt["hide_tallies"] and prompt["phase"] != "closed"
     ]
     grouped = [idea for _prompt, (items, _more) in challenge_groups for idea in items]
-    return render_template(
-        "board.html",
-        sort=sort,
-        filters=filters,
-        filtered=any(filters.values()),
-        ideas=idea_list,
-        next_cursor=next_cursor,
-        continued=bool(request.args.get("cursor")),
-        challenge_groups=[group for group in challenge_groups if group[1][0]],
-        comment_counts=ideas.comment_counts(
-            session, current_user, [i["id"] for i in idea_list + grouped]
-        ),
-        columns=columns,
-        task_totals=task_totals,
-        idea_titles=ideas.idea_titles(
-            session, current_user, {t["idea_id"] for t in task_list if t["idea_id"]}
-        ),
-        current_prompts=[p for p in all_prompts if p["phase"] != "closed"],
-        open_prompts=[p for p in all_prompts if p["phase"] == "collecting"],
-        prompt_titles={p["id"]: p["title"] for p in all_prompts},
-        departments=people.list_departments(session),
-        tags=ideas.tags_in_use(session, current_user),
+    comment_counts = ideas.comment_counts(
+        session, current_user, [i["id"] for i in idea_list + grouped]
     )
+    idea_titles = ideas.idea_titles(
+        session, current_user, {t["idea_id"] for t in task_list if t["idea_id"]}
+    )
+    prompt_titles = {p["id"]: p["title"] for p in all_prompts}
+    current_prompts = [p for p in all_prompts if p["phase"] != "closed"]
+    # The cards, kept each (board/web/cards.py); the page around them, kept too (frames.py).
+    user = current_user._get_current_object()
+    words = idea_card_words()
+    may_vote, may_claim = policy.can(user, "idea.vote"), policy.can(user, "task.claim")
+    fields = page_form_fields()
+
+    def idea_cards(items: list[dict]) -> Markup:
+        return idea_cards_kept(
+            items, comment_counts, prompt_titles, user.id, words, may_vote, fields
+        )
+
+    cards = {
+        "ideas": idea_cards(idea_list),
+        **{f"challenge-{p['id']}": idea_cards(group) for p, (group, _) in challenge_groups},
+        **{
+            f"tasks-{status}": task_cards_kept(column, idea_titles, may_claim, words, fields)
+            for status, column in columns.items()
+        },
+    }
+    page = {
+        "sort": sort,
+        "filters": filters,
+        "filtered": any(filters.values()),
+        "idea_count": len(idea_list),
+        "next_cursor": next_cursor,
+        "continued": bool(request.args.get("cursor")),
+        "challenge_groups": [
+            (prompt, len(group), bool(more)) for prompt, (group, more) in challenge_groups if group
+        ],
+        "column_sizes": {status: len(column) for status, column in columns.items()},
+        "task_totals": task_totals,
+        "current_prompts": current_prompts,
+        "open_prompts": [p for p in all_prompts if p["phase"] == "collecting"],
+        "departments": [{"id": d.id, "name": d.name} for d in people.list_departments(session)],
+        "tags": ideas.tags_in_use(session, current_user),
+    }
+    # What else the frame prints: the strip's "closes in 3 days", and which controls the
+    # <template> for live task cards carries for this reader.
+    closing = [
+        ago_at(p[field], words["now"], words["locale"])
+        for p in current_prompts[:4]
+        for field in ("submissions_close_at", "voting_close_at")
+        if p.get(field)
+    ]
+    template_controls = task_controls({"status": "open"}, True, may_claim, user)
+    return kept_page("board.html", page, cards, FRAME_ASKS, (closing, template_controls))
 
 
 @web.get("/tasks")
