@@ -76,6 +76,12 @@ PAGES = [
     ("tag-new", "/api/v1/ideas?sort=new&tag=tag7&limit=50"),
     ("search-hot", "/api/v1/ideas?sort=hot&q=podcast&limit=50"),
     ("search-new", "/api/v1/ideas?sort=new&q=podcast&limit=50"),
+    # Filters together, as people combine them (each walks the index of its first filter).
+    ("department-tag", "/api/v1/ideas?sort=top&department=3&tag=tag7&limit=50"),
+    ("department-tag-new", "/api/v1/ideas?sort=new&department=3&tag=tag7&limit=50"),
+    ("tag-search", "/api/v1/ideas?sort=top&tag=tag7&q=podcast&limit=50"),
+    ("two-words", "/api/v1/ideas?sort=top&q=podcast%20tent&limit=50"),
+    ("two-words-hot", "/api/v1/ideas?sort=hot&q=podcast%20tent&limit=50"),
     ("board page /", "/"),
 ]
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
@@ -196,6 +202,67 @@ def build(path: Path, ideas: int, people: int = PEOPLE) -> dict:
     db.execute("ANALYZE")
     db.close()
     return {"ideas": ideas, "votes": len(vote_rows), "tasks": len(task_rows), "url": url}
+
+
+def build_postgres(sqlite_path: Path, server_url: str, name: str) -> str:
+    """The board of `sqlite_path` (from `build`) in a new PostgreSQL database `name` on the
+    server of `server_url` (dropped first if there): migrated, then the same rows by plain
+    SQL (COPY), the search index built by the migration, `ANALYZE`. Returns its URL."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["url"] = url
+    command.upgrade(config, "head")
+    source = sqlite3.connect(sqlite_path)
+    target = create_engine(url)
+    with target.begin() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        for table in ("departments", "users", "ideas", "idea_tags", "votes", "tasks"):
+            columns = [row[1] for row in source.execute(f"PRAGMA table_info({table})")]
+            if table == "idea_tags":  # its rank keys are copied by the database itself
+                columns = ["idea_id", "tag"]
+            types = {row[1]: row[2] for row in source.execute(f"PRAGMA table_info({table})")}
+            listed = ", ".join(columns)
+            with cursor.copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
+                for row in source.execute(f"SELECT {listed} FROM {table}"):
+                    copy.write_row(
+                        [
+                            bool(value)
+                            if types[column] == "BOOLEAN" and value is not None
+                            else value
+                            for column, value in zip(columns, row, strict=True)
+                        ]
+                    )
+            if "id" in columns:
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                        f" (SELECT max(id) FROM {table}))"
+                    )
+                )
+    with target.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+    target.dispose()
+    source.close()
+    return url
+
+
+def drop_postgres(server_url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
 
 
 def _task_rows(rng: random.Random, ideas: int, start: datetime, span: float) -> list[tuple]:

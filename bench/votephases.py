@@ -125,6 +125,7 @@ def probed_app():
             "request in (CPU)": time.thread_time_ns(),
         }
         row.update({f"gunicorn {k}": v for k, v in GUNICORN.items()})
+        GUNICORN.clear()  # a request its thread waited for skips the main loop's steps
         try:
             return inner(environ, start_response)
         finally:
@@ -224,6 +225,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--votes", type=int, default=40)
     parser.add_argument("--no-node", action="store_true", help="skip the Node reference")
+    parser.add_argument("--worker-class", default="", help="gunicorn's, instead of the bench's")
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -237,6 +239,8 @@ def main() -> None:
         port = bench.free_port(set())
         command = bench.gunicorn_command("bench.votephases:probed_app()", port, args.clients + 50)
         command[1:1] = ["-c", "python:bench.votephases"]  # the hooks below
+        if args.worker_class:
+            command[-1:-1] = ["--worker-class", args.worker_class]  # after the bench's own
         print(f"K = {args.clients}, {args.votes} votes ({bench.load()} at the start)")
         served = stack.enter_context(
             bench.running_processes("board (single)", [(command, setup.env)], [port])
@@ -249,7 +253,7 @@ def main() -> None:
     measured = list(zip(setup.idea_ids, rows, strict=True))[bench.WARMUP_VOTES :]
     table: dict[str, list[list[float]]] = {}
     for idea, row in measured:
-        for name in PHASES:
+        for name in (name for name in PHASES if all(name in r for _i, r in measured)):
             table.setdefault(name, [[], []])[0].append((row[name] - sent[idea]) / 1e6)
         for side, audience in enumerate(audiences):
             for name, value in arrivals(audience, idea).items():

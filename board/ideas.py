@@ -15,7 +15,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     event,
-    exists,
     false,
     func,
     inspect,
@@ -625,9 +624,13 @@ def get_idea(session: Session, viewer: User, idea_id: int) -> dict:
     return serialize_ideas(session, [_get_idea(session, idea_id)], viewer)[0]
 
 
-# A filter matching more ideas than this is answered by walking the rank index and testing
-# each idea (about 50 × board / matches rows); fewer are looked up and sorted.
+# A search matching more ideas than this is answered by walking the rank index and testing
+# each idea against the list of its matches; fewer are looked up and sorted.
 FEW_MATCHES = 500
+# A question to the search index about one idea (a seek per word) costs about as much as
+# listing this many matches: a page asks about limit × board / matches ideas, or lists them
+# all (measured at 100,000 ideas: 7-14 µs a question, 0.2-0.4 µs a listed match).
+QUESTION_COST = 30
 
 
 def _filters(
@@ -636,55 +639,67 @@ def _filters(
     tag: str | None,
     q: str | None,
     prompt_id: int | None,
+    limit: int,
 ) -> tuple[tuple, dict]:
     """The filters as the shape of the page's statement (built once per shape, see
-    `_page_statement`) and the values bound into it. On SQLite "+ 0" keeps the planner on
-    the rank index for broad filters (a department, a common tag or word): the first 50
-    are near its start. PostgreSQL's planner weighs this by itself from its statistics."""
+    `_page_statement`) and the values bound into it. A tag walks the tag's own rank index
+    (idea_tags keeps its idea's keys). On SQLite "+ 0" keeps the planner on the rank index
+    for broad filters (a department, a common word): the first 50 are near its start.
+    PostgreSQL's planner weighs this by itself from its statistics."""
     dialect = session.get_bind().dialect.name
-    walk = dialect == "sqlite"
-    shape: list = [dialect, department_id is not None, None, None, prompt_id is not None]
+    shape: list = [dialect, department_id is not None, bool(tag), None, prompt_id is not None]
     values: dict = {"department_id": department_id, "prompt_id": prompt_id}
     if tag:
         values["tag"] = tag_key(tag)
-        broad = walk and session.scalar(_TAGGED_COUNT, {"tag": values["tag"]}) > FEW_MATCHES
-        shape[2] = "broad" if broad else "narrow"
     if q:
-        shape[3], terms = _search_shape(session, dialect, q)
+        shape[3], terms = _search_shape(session, dialect, q, limit)
         values.update(terms)
     return tuple(shape), values
 
 
-def _search_shape(session: Session, dialect: str, q: str) -> tuple[str, dict]:
+def _search_shape(session: Session, dialect: str, q: str, limit: int) -> tuple[str, dict]:
     """How a page asks for the ideas matching `q`, and the values it binds. On SQLite a
-    one-word search that a large share of the board matches walks the rank index and asks
-    the search index about each idea ("probe"; a seek per idea), other broad ones walk it
-    testing each idea against the list of all matches ("broad"); narrow ones look the
-    matches up and sort them."""
+    search that a large share of the board matches walks the rank index and asks the search
+    index about each idea ("probe"; a seek per word and idea) when that asks less than
+    listing every match would cost; other broad ones walk it testing each idea against the
+    list of all matches ("broad"); narrow ones look the matches up and sort them."""
     terms = search.parameters(dialect, q)
     if terms is None:
         return "nothing", {}
     if dialect != "sqlite":
         return "narrow", terms
-    spelled_out = search.one_word(session, q, FEW_MATCHES)
-    if spelled_out is not None:
-        fts_query, matches, probe_above = spelled_out
-        if not fts_query:
+    spelled = search.spelled_out(session, q)
+    if spelled is not None:
+        if not spelled.query:
             return "nothing", {}
-        if matches > probe_above:
-            return "probe", {"fts_query": fts_query}
-        return ("broad" if matches > FEW_MATCHES else "narrow"), {"fts_query": fts_query}
+        matches, asked = spelled.matches, (limit + 1) * spelled.board * QUESTION_COST
+        if matches > FEW_MATCHES and matches * matches > asked:
+            numbered = enumerate(spelled.words)
+            return f"probe {len(spelled.words)}", {f"fts_word_{n}": w for n, w in numbered}
+        shape = "broad" if matches > FEW_MATCHES else "narrow"
+        return shape, {"fts_query": spelled.query}
     broad = search.count_matches(session, q, FEW_MATCHES + 1) > FEW_MATCHES
     return ("broad" if broad else "narrow"), terms
 
 
 _TAGGED = select(IdeaTag.idea_id).where(IdeaTag.tag == bindparam("tag"))
-_TAGGED_COUNT = select(func.count()).select_from(_TAGGED.limit(FEW_MATCHES + 1).subquery())
+# The orders on a tag's own copies of its idea's rank keys (board/tallies.py keeps them).
+_TAG_ORDER_COLUMNS = {
+    "top": (
+        IdeaTag.vote_count,
+        IdeaTag.departments_supporting,
+        IdeaTag.created_at,
+        IdeaTag.idea_id,
+    ),
+    "hot": (IdeaTag.hot_score, IdeaTag.idea_id),
+    "new": (IdeaTag.created_at, IdeaTag.idea_id),
+}
 
 
 @functools.lru_cache(maxsize=64)
-def _conditions(shape: tuple) -> tuple:
-    """The WHERE of a page of ideas for a shape from `_filters`, values left as parameters."""
+def _conditions(shape: tuple, tag_walked: bool = False) -> tuple:
+    """The WHERE of a page of ideas for a shape from `_filters`, values left as parameters.
+    `tag_walked`: the statement walks idea_tags by the tag (`_page_statement`)."""
     dialect, department, tag, q, prompt = shape
     walk = dialect == "sqlite"
     conditions = [Idea.withdrawn_at.is_(None)]  # withdrawn ideas live on in the feed only
@@ -693,16 +708,14 @@ def _conditions(shape: tuple) -> tuple:
         conditions.append(
             author.in_(select(User.id).where(User.department_id == bindparam("department_id")))
         )
-    if tag == "broad":  # one probe of idea_tags' key per idea walked, no list of all matches
-        conditions.append(
-            exists().where(IdeaTag.idea_id == Idea.id, IdeaTag.tag == bindparam("tag"))
-        )
+    if tag and tag_walked:
+        conditions += [IdeaTag.tag == bindparam("tag"), IdeaTag.idea_id == Idea.id]
     elif tag:
         conditions.append(Idea.id.in_(_TAGGED))
     if q == "nothing":
         conditions.append(false())
-    elif q == "probe":
-        conditions.append(search.probe(Idea.id))
+    elif q and q.startswith("probe"):
+        conditions.append(search.probe(Idea.id, int(q.split()[1])))
     elif q:
         conditions.append(search.condition(dialect, Idea.id + 0 if q == "broad" else Idea.id))
     if prompt:
@@ -713,9 +726,12 @@ def _conditions(shape: tuple) -> tuple:
 @functools.lru_cache(maxsize=256)
 def _page_statement(shape: tuple, order: str, hidden: bool, after: bool):
     """The ranked page for a filter shape and order, LIMIT and cursor key as parameters:
-    built and compiled once, not per request (building it cost more than running it)."""
-    columns = _ORDER_COLUMNS[order]
-    statement = _IDEA_ROWS.where(*_conditions(shape)).order_by(*(c.desc() for c in columns))
+    built and compiled once, not per request (building it cost more than running it). A
+    tag's page walks that tag's rank index in idea_tags, the same keys as the idea's."""
+    tag = shape[2]
+    columns = (_TAG_ORDER_COLUMNS if tag else _ORDER_COLUMNS)[order]
+    statement = _IDEA_ROWS.where(*_conditions(shape, tag_walked=tag))
+    statement = statement.order_by(*(c.desc() for c in columns))
     if hidden:
         statement = statement.where(
             or_(
@@ -757,7 +773,7 @@ def page_ideas(
     hidden = _hidden_prompt_ids(session, now)
     order = "shuffle" if prompt_id is not None and prompt_id in hidden else sort
     after = paging.decode(cursor, order, _ORDER_KINDS[order]) if cursor else None
-    shape, values = _filters(session, department_id, tag, q, prompt_id)
+    shape, values = _filters(session, department_id, tag, q, prompt_id, limit)
     values["hidden"] = sorted(hidden)
     connection = session.connection()
     candidates: list = []
@@ -1110,13 +1126,21 @@ def idea_titles(session: Session, viewer: User, idea_ids: set[int]) -> dict[int,
     policy.require(viewer, "board.read")
     if not idea_ids:
         return {}
-    return dict(session.execute(select(Idea.id, Idea.title).where(Idea.id.in_(idea_ids))).all())
+    dialect = session.get_bind().dialect.name
+    values = {"ids": id_list(dialect, sorted(idea_ids))}
+    return dict(session.connection().execute(_idea_titles_statement(dialect), values).all())
+
+
+@functools.lru_cache(maxsize=4)
+def _idea_titles_statement(dialect: str):
+    """Built once, as _comment_counts_statement (the board page asks for ~15 titles)."""
+    return select(Idea.id, Idea.title).where(among_ids(Idea.id, dialect))
 
 
 def tags_in_use(session: Session, viewer: User) -> list[str]:
     """Every tag some idea carries, A to Z (the board's tag filter)."""
     policy.require(viewer, "board.read")
-    return list(session.scalars(_tags_in_use_statement()))
+    return list(session.connection().execute(_tags_in_use_statement()).scalars())
 
 
 @functools.cache

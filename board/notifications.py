@@ -21,7 +21,7 @@ from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from board import clock, events, handles, policy
+from board import clock, events, handles, nudges, policy
 from board.errors import Invalid, NotFound
 from board.i18n import LANGUAGES, N_, translate
 from board.ideas import hidden_dict
@@ -616,13 +616,29 @@ def _withheld_dict(row: Notification, language: str | None, withheld: dict) -> d
 
 
 def unread_count(session: Session, user: User) -> int:
-    return (
-        session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
+    return session.scalar(_unread_statement(user.id)) or 0
+
+
+def _unread_statement(user_id):
+    return select(func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+
+
+def unread_badges(session: Session, user: User) -> tuple[int, int]:
+    """The navigation's two badges, unread nudges and unread notifications, in one
+    statement: every page shows both (each asked on its own was a statement per page)."""
+    row = session.execute(_unread_badges_statement(), {"user_id": user.id}).one()
+    return row[0] or 0, row[1] or 0
+
+
+@functools.cache
+def _unread_badges_statement():
+    """Built once: building it (and its cache key) cost more than running it."""
+    user_id = bindparam("user_id")
+    return select(
+        nudges.unread_statement(user_id).scalar_subquery(),
+        _unread_statement(user_id).scalar_subquery(),
     )
 
 

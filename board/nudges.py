@@ -194,11 +194,14 @@ def mark_read(session: Session, actor: User, nudge_id: int) -> dict:
 
 
 def unread_count(session: Session, user: User) -> int:
+    return session.scalar(unread_statement(user.id)) or 0
+
+
+def unread_statement(user_id):
+    """How many nudges `user_id` (a value or a bindparam) has not read
+    (notifications.unread_badges asks it too)."""
     return (
-        session.scalar(
-            select(func.count())
-            .select_from(NudgeRecipient)
-            .where(NudgeRecipient.user_id == user.id, NudgeRecipient.read_at.is_(None))
-        )
-        or 0
+        select(func.count())
+        .select_from(NudgeRecipient)
+        .where(NudgeRecipient.user_id == user_id, NudgeRecipient.read_at.is_(None))
     )

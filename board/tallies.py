@@ -142,3 +142,51 @@ def all_handles(connection: Connection) -> set[str]:
 def backfill(connection: Connection) -> None:
     recount_all(connection)
     render_all(connection)
+
+
+# A tag's rank keys (models.ideas.IdeaTag) are copies of its idea's, kept by the database:
+# copied when a tag is written, rewritten by the statement that changes the idea's tallies
+# (the vote's own, under its lock), whatever writes them (a vote, a recount, a migration, a
+# benchmark's plain SQL). Caution, as for the search index: re-creating `ideas` or
+# `idea_tags` in SQLite batch mode drops these triggers; run TAG_RANKS_* again afterwards.
+_RANK_KEYS = ("vote_count", "departments_supporting", "hot_score", "created_at")
+_KEYS = ", ".join(_RANK_KEYS)
+_SET_FROM_NEW = ", ".join(f"{key} = new.{key}" for key in _RANK_KEYS)
+_CHANGED = " OR ".join(f"old.{key} IS DISTINCT FROM new.{key}" for key in _RANK_KEYS)
+TAG_RANKS_SQLITE_CREATE = [
+    "CREATE TRIGGER idea_tags_rank_keys AFTER INSERT ON idea_tags BEGIN "
+    f"UPDATE idea_tags SET ({_KEYS}) = (SELECT {_KEYS} FROM ideas WHERE id = new.idea_id) "
+    "WHERE idea_id = new.idea_id AND tag = new.tag; END",
+    f"CREATE TRIGGER ideas_rank_keys_to_tags AFTER UPDATE OF {_KEYS} ON ideas "
+    f"WHEN {_CHANGED} BEGIN "
+    f"UPDATE idea_tags SET {_SET_FROM_NEW} WHERE idea_id = new.id; END",
+]
+TAG_RANKS_SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS idea_tags_rank_keys",
+    "DROP TRIGGER IF EXISTS ideas_rank_keys_to_tags",
+]
+# PostgreSQL: a new tag reads its idea FOR SHARE, so that it waits for a vote holding the
+# idea's lock to commit and reads its tallies (a vote that comes later waits for the tag's
+# transaction and then rewrites the tag with the others).
+TAG_RANKS_POSTGRES_CREATE = [
+    "CREATE FUNCTION idea_tags_rank_keys() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"SELECT {_KEYS} INTO "
+    + ", ".join(f"new.{key}" for key in _RANK_KEYS)
+    + " FROM ideas WHERE id = new.idea_id FOR SHARE; RETURN new; END $$",
+    "CREATE TRIGGER idea_tags_rank_keys BEFORE INSERT OR UPDATE OF idea_id ON idea_tags "
+    "FOR EACH ROW EXECUTE FUNCTION idea_tags_rank_keys()",
+    "CREATE FUNCTION ideas_rank_keys_to_tags() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"UPDATE idea_tags SET {_SET_FROM_NEW} WHERE idea_id = new.id; RETURN NULL; END $$",
+    f"CREATE TRIGGER ideas_rank_keys_to_tags AFTER UPDATE OF {_KEYS} ON ideas "
+    f"FOR EACH ROW WHEN ({_CHANGED}) EXECUTE FUNCTION ideas_rank_keys_to_tags()",
+]
+TAG_RANKS_POSTGRES_DROP = [
+    "DROP TRIGGER IF EXISTS ideas_rank_keys_to_tags ON ideas",
+    "DROP TRIGGER IF EXISTS idea_tags_rank_keys ON idea_tags",
+    "DROP FUNCTION IF EXISTS ideas_rank_keys_to_tags()",
+    "DROP FUNCTION IF EXISTS idea_tags_rank_keys()",
+]
+# Existing tags take their ideas' keys (the migration that added them).
+TAG_RANKS_FILL = (
+    f"UPDATE idea_tags SET ({_KEYS}) = (SELECT {_KEYS} FROM ideas WHERE id = idea_tags.idea_id)"
+)

@@ -57,10 +57,33 @@ class Idea(Base):
 
 
 class IdeaTag(Base):
+    """A tag of an idea, with the idea's rank keys beside it, so that a tag's page walks
+    that tag's own rank index (a tag and a department, a tag and a word: the first 50 are
+    near its start at any size). The keys are copies the database keeps (triggers,
+    board/tallies.py `TAG_RANKS_*`): written when the tag is, rewritten by every change of
+    the idea's tallies in that change's own statement, never by the app."""
+
     __tablename__ = "idea_tags"
+    __table_args__ = (
+        Index(
+            "ix_idea_tags_rank_top",
+            "tag",
+            "vote_count",
+            "departments_supporting",
+            "created_at",
+            "idea_id",
+        ),
+        Index("ix_idea_tags_rank_hot", "tag", "hot_score", "idea_id"),
+        Index("ix_idea_tags_rank_new", "tag", "created_at", "idea_id"),
+    )
 
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), primary_key=True)
-    tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    # No index of its own: each rank index starts with it.
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+    vote_count: Mapped[int | None] = mapped_column(Integer)
+    departments_supporting: Mapped[int | None] = mapped_column(Integer)
+    hot_score: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Vote(Base):

@@ -233,3 +233,72 @@ def test_a_walk_over_a_board_with_a_hidden_challenge_keeps_its_tallies_hidden(
     assert [i["id"] for i in in_challenge] == expected_order(
         member, f"ideas?prompt_id={challenge['id']}"
     )
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(
+    "walking", [True, False], ids=["asking about each idea walked", "listing the matches"]
+)
+def test_combined_filters_find_their_ideas_in_order_and_follow_each_vote(
+    app, member, other_member, crowd, monkeypatch, walking
+):
+    """A department and a tag, two words, a tag and a word: exactly the ideas that match
+    all of them, in the order of their votes (a tag's page walks the tag's own copy of the
+    rank keys), page by page; a vote moves an idea up its tag's pages at once."""
+    if walking:
+        monkeypatch.setattr(idea_service, "FEW_MATCHES", 0)
+        monkeypatch.setattr(idea_service, "QUESTION_COST", 0)
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    posted = {}
+    for number, (author, title, tags) in enumerate(
+        [
+            (member, "Reel for the fair", ["video"]),
+            (member, "Reel behind the scenes", ["video", "print"]),
+            (other_member, "Reel from the fair", ["video"]),
+            (member, "Poster for the fair", ["print"]),
+            (member, "Fairground reel", ["video"]),
+        ]
+    ):
+        clock.set_clock(lambda number=number: start + timedelta(minutes=number))
+        idea = author.post("ideas", json={"title": title, "body": "", "tags": tags})
+        posted[title] = idea.get_json()["id"]
+    for title, votes in (("Reel behind the scenes", 2), ("Reel from the fair", 3)):
+        for voter in crowd[:votes]:
+            vote_as(app, voter.id, posted[title])
+    vote_as(app, crowd[0].id, posted["Reel for the fair"])
+    marketing = member.user["department"]["id"]
+    pages = {
+        "department and tag": f"ideas?sort=top&department={marketing}&tag=video",
+        "department and tag, new": f"ideas?sort=new&department={marketing}&tag=video",
+        "two words": "ideas?sort=top&q=reel%20fair%20",
+        "two words, hot": "ideas?sort=hot&q=reel%20fair%20",
+        "a tag and a word": "ideas?sort=top&tag=video&q=fai",
+        "a tag and two words": "ideas?sort=top&tag=print&q=the%20reel",
+    }
+
+    def shown() -> dict[str, list[str]]:
+        names = {idea_id: title for title, idea_id in posted.items()}
+        found = {}
+        for name, path in pages.items():
+            found[name] = [names[item["id"]] for item in walk(member, path, 1)]
+            assert [names[i] for i in expected_order(member, path)] == found[name], name
+        return found
+
+    assert shown() == {
+        "department and tag": ["Reel behind the scenes", "Reel for the fair", "Fairground reel"],
+        "department and tag, new": [
+            "Fairground reel",
+            "Reel behind the scenes",
+            "Reel for the fair",
+        ],
+        "two words": ["Reel from the fair", "Reel for the fair"],
+        "two words, hot": ["Reel from the fair", "Reel for the fair"],
+        "a tag and a word": ["Reel from the fair", "Reel for the fair", "Fairground reel"],
+        "a tag and two words": ["Reel behind the scenes"],
+    }
+    for voter in crowd[1:5]:
+        vote_as(app, voter.id, posted["Fairground reel"])
+    after_the_votes = shown()
+    assert after_the_votes["department and tag"][0] == "Fairground reel"
+    assert after_the_votes["a tag and a word"][0] == "Fairground reel"
+    assert after_the_votes["two words"] == ["Reel from the fair", "Reel for the fair"]

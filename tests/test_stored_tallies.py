@@ -29,12 +29,23 @@ def assert_stored_equals_recount(app) -> None:
         if want.vote_heat is not None:
             assert math.isclose(got.vote_heat, want.vote_heat, rel_tol=1e-9), idea_id
         assert math.isclose(got.hot_score, want.hot_score, rel_tol=1e-9), idea_id
+    assert_tags_carry_their_ideas_rank_keys(app)
+
+
+def assert_tags_carry_their_ideas_rank_keys(app) -> None:
+    """A tag's page walks the tag's own copy of its idea's rank keys: they are its idea's."""
+    keys = ("vote_count", "departments_supporting", "hot_score", "created_at")
+    differing = " OR ".join(f"idea_tags.{key} IS DISTINCT FROM ideas.{key}" for key in keys)
+    with app.extensions["board_db"].engine.connect() as connection:
+        statement = "SELECT count(*) FROM idea_tags JOIN ideas ON ideas.id = idea_tags.idea_id"
+        assert connection.exec_driver_sql(f"{statement} WHERE {differing}").scalar() == 0
 
 
 @BOTH_DATABASES
 def test_tallies_match_a_recount_after_concurrent_votes_and_unvotes(app, member):
-    first = member.post("ideas", json={"title": "Reel", "body": ""}).get_json()
-    second = member.post("ideas", json={"title": "Poster", "body": ""}).get_json()
+    first = member.post("ideas", json={"title": "Reel", "body": "", "tags": ["video"]}).get_json()
+    second = member.post("ideas", json={"title": "Poster", "body": "", "tags": ["a", "b"]})
+    second = second.get_json()
     crowd = people(app, THREADS)
     for client in crowd[: THREADS // 2]:
         assert client.put(f"ideas/{first['id']}/vote").status_code == 200
@@ -152,6 +163,7 @@ def test_the_migration_backfills_tallies_html_and_search(tmp_path):
             ),
             {"at": at},
         )
+        connection.execute(text("INSERT INTO idea_tags (idea_id, tag) VALUES (1, 'video')"))
         for user_id in (1, 2, 3):
             connection.execute(
                 text("INSERT INTO votes (idea_id, user_id, created_at) VALUES (1, :u, :at)"),
@@ -170,6 +182,8 @@ def test_the_migration_backfills_tallies_html_and_search(tmp_path):
             text("SELECT vote_count, departments_supporting, body_html FROM ideas")
         ).one()
         assert row[:2] == (3, 2)
+        tagged = "SELECT vote_count, departments_supporting, created_at FROM idea_tags"
+        assert tuple(connection.execute(text(tagged)).one()) == (3, 2, at)  # 0016 copied them
         assert "<strong>Kunden</strong>" in row[2]
         assert "<em>nice</em>" in connection.scalar(text("SELECT body_html FROM comments"))
         assert (

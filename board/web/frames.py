@@ -32,8 +32,7 @@ from board.requests import reader_tz
 from board.tasks import allowed_channels
 from board.web.cards import _plain
 from board.web.common import current_path, keep
-from board.web.nudge_pages import nudge_badge
-from board.web.reach_pages import notification_badge
+from board.web.reach_pages import unread_badges
 
 FRAMES_KEPT = 256  # ~40 KB each, per app
 keep_frames = True  # tests switch it off to compare with the page rendered as a whole
@@ -90,7 +89,7 @@ def kept_page(template: str, page: dict, cards: dict[str, str], asks: tuple, als
         return render_template(template, cards=cards, **page)
     user = current_user._get_current_object()
     reader = reader_facts(user)
-    badges = {**nudge_badge(), **notification_badge()}
+    badges = unread_badges()
     answers = {action: policy.can(user, action) for action in asks}
     key = (
         template,

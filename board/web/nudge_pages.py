@@ -1,11 +1,10 @@
 """Nudges as pages: the inbox (received and sent), sending one from the help page (the
-facilitator), marking one read, and the unread badge in every page's navigation."""
+facilitator) and marking one read (its unread badge: reach_pages.unread_badges)."""
 
 from __future__ import annotations
 
-from flask import flash, has_request_context, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from board import nudges
 from board.db import db_for_request
@@ -21,17 +20,6 @@ from board.web.common import (
     refused_form,
     safe_next,
 )
-
-
-@web.app_context_processor
-def nudge_badge():
-    """`unread_nudges` for the navigation's badge on every page."""
-    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
-        return {"unread_nudges": 0}
-    try:
-        return {"unread_nudges": nudges.unread_count(db_for_request(), current_user)}
-    except SQLAlchemyError:  # never let the badge break an (error) page
-        return {"unread_nudges": 0}
 
 
 @web.get("/nudges")

@@ -17,16 +17,23 @@ from board.web.common import back, flash_refusal, form_id, login_page
 
 
 @web.app_context_processor
-def notification_badge():
-    """`unread_notifications` for the header's badge on every page."""
-    from flask import has_request_context
+def unread_badges():
+    """`unread_nudges` and `unread_notifications` for the navigation's badges on every page,
+    in one statement, once per page (a kept frame's key asks them before its render)."""
+    from flask import g, has_request_context
 
     if not has_request_context() or not getattr(current_user, "is_authenticated", False):
-        return {"unread_notifications": 0}
+        return {"unread_nudges": 0, "unread_notifications": 0}
+    asked = g.get("board_badges")
+    if asked is not None and asked[0] == current_user.id:
+        return asked[1]
     try:
-        return {"unread_notifications": notifications.unread_count(db_for_request(), current_user)}
-    except SQLAlchemyError:  # never let the badge break an (error) page
-        return {"unread_notifications": 0}
+        nudges, inbox = notifications.unread_badges(db_for_request(), current_user)
+    except SQLAlchemyError:  # never let the badges break an (error) page
+        return {"unread_nudges": 0, "unread_notifications": 0}
+    badges = {"unread_nudges": nudges, "unread_notifications": inbox}
+    g.board_badges = (current_user.id, badges)
+    return badges
 
 
 @web.get("/notifications")
