@@ -20,7 +20,8 @@ moment the vote was sent:
 - `request in`: the app has the request;
 - `view`: the vote's view starts (Flask, the login check, CSRF and the other hooks before
   it); `commit starts` / `committed`: the vote's COMMIT (its event row already written);
-- `pass starts`: its fan-out pass begins;
+- `pass starts`: its fan-out pass begins; `sessions checked`: the revoked-session check
+  before it is done;
 - `writes start` / `writes end`: the pass's socket writes (`deliver_activities`; also
   how much of that time the thread ran: the rest it waited for a core or the GIL);
 - `answer`: the vote request's thread is done;
@@ -61,6 +62,7 @@ PHASES = (
     "commit starts",
     "committed",
     "pass starts",
+    "sessions checked",
     "writes start",
     "writes end",
     "answer",
@@ -99,7 +101,7 @@ def probed_app():
     from sqlalchemy.orm import Session
 
     from app import app
-    from board import events, fanout, ideas
+    from board import events, fanout, ideas, realtime
 
     out = os.environ["BOARD_BENCH_PHASES"]
     local = threading.local()
@@ -175,6 +177,10 @@ def probed_app():
     sa_event.listen(Session, "before_commit", at_commit("commit starts"))
     sa_event.listen(Session, "after_commit", at_commit("committed"))
     events._publish_pass = noted(events._publish_pass, "pass starts")
+    live = realtime.live()
+    live.revalidate_if_people_changed = noted(
+        live.revalidate_if_people_changed, "sessions check", "sessions checked"
+    )
     deliver = fanout.DirectManager.deliver_activities
     fanout.DirectManager.deliver_activities = noted(deliver, "writes start", "writes end")
     return app
