@@ -124,6 +124,8 @@ def gunicorn_command(target: str, port: int, threads: int) -> list[str]:
     """The production command of docs/deploy.md: one worker, threads for the open tabs."""
     return [
         str(Path(sys.executable).parent / "gunicorn"),
+        "-k",
+        "board.serving.Worker",
         "-w",
         "1",
         "--threads",

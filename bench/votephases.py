@@ -20,7 +20,8 @@ moment the vote was sent:
 - `request in`: the app has the request;
 - `view`: the vote's view starts (Flask, the login check, CSRF and the other hooks before
   it); `commit starts` / `committed`: the vote's COMMIT (its event row already written);
-- `pass starts`: its fan-out pass begins;
+- `pass starts`: its fan-out pass begins; `sessions checked`: the revoked-session check
+  before it is done;
 - `writes start` / `writes end`: the pass's socket writes (`deliver_activities`; also
   how much of that time the thread ran: the rest it waited for a core or the GIL);
 - `answer`: the vote request's thread is done;
@@ -61,6 +62,7 @@ PHASES = (
     "commit starts",
     "committed",
     "pass starts",
+    "sessions checked",
     "writes start",
     "writes end",
     "answer",
@@ -99,7 +101,7 @@ def probed_app():
     from sqlalchemy.orm import Session
 
     from app import app
-    from board import events, fanout, ideas
+    from board import events, fanout, ideas, realtime
 
     out = os.environ["BOARD_BENCH_PHASES"]
     local = threading.local()
@@ -125,6 +127,7 @@ def probed_app():
             "request in (CPU)": time.thread_time_ns(),
         }
         row.update({f"gunicorn {k}": v for k, v in GUNICORN.items()})
+        GUNICORN.clear()  # a request its thread waited for skips the main loop's steps
         try:
             return inner(environ, start_response)
         finally:
@@ -174,6 +177,10 @@ def probed_app():
     sa_event.listen(Session, "before_commit", at_commit("commit starts"))
     sa_event.listen(Session, "after_commit", at_commit("committed"))
     events._publish_pass = noted(events._publish_pass, "pass starts")
+    live = realtime.live()
+    live.revalidate_if_people_changed = noted(
+        live.revalidate_if_people_changed, "sessions check", "sessions checked"
+    )
     deliver = fanout.DirectManager.deliver_activities
     fanout.DirectManager.deliver_activities = noted(deliver, "writes start", "writes end")
     return app
@@ -224,6 +231,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--votes", type=int, default=40)
     parser.add_argument("--no-node", action="store_true", help="skip the Node reference")
+    parser.add_argument("--worker-class", default="", help="gunicorn's, instead of the bench's")
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -237,6 +245,8 @@ def main() -> None:
         port = bench.free_port(set())
         command = bench.gunicorn_command("bench.votephases:probed_app()", port, args.clients + 50)
         command[1:1] = ["-c", "python:bench.votephases"]  # the hooks below
+        if args.worker_class:
+            command[-1:-1] = ["--worker-class", args.worker_class]  # after the bench's own
         print(f"K = {args.clients}, {args.votes} votes ({bench.load()} at the start)")
         served = stack.enter_context(
             bench.running_processes("board (single)", [(command, setup.env)], [port])
@@ -249,7 +259,7 @@ def main() -> None:
     measured = list(zip(setup.idea_ids, rows, strict=True))[bench.WARMUP_VOTES :]
     table: dict[str, list[list[float]]] = {}
     for idea, row in measured:
-        for name in PHASES:
+        for name in (name for name in PHASES if all(name in r for _i, r in measured)):
             table.setdefault(name, [[], []])[0].append((row[name] - sent[idea]) / 1e6)
         for side, audience in enumerate(audiences):
             for name, value in arrivals(audience, idea).items():

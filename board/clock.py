@@ -22,4 +22,19 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     # What the database gives back is UTC already (models.base.UTCDateTime): no conversion.
-    return (value if value.tzinfo is UTC else value.astimezone(UTC)).isoformat()
+    if value.tzinfo is not UTC:
+        return value.astimezone(UTC).isoformat()
+    text = _ISO_TEXTS.get(value)
+    if text is None:
+        if len(_ISO_TEXTS) >= _ISO_KEPT:
+            _ISO_TEXTS.clear()
+        text = _ISO_TEXTS[value] = value.isoformat()
+    return text
+
+
+# The ISO text of UTC moments printed before: an aware datetime's isoformat() costs about
+# 0.5 µs, a look-up 0.03 µs (its hash is kept in the object), and a page of 50 ideas prints
+# 100 moments, the same ones on every load. Equal moments have one text; bounded by
+# starting again when full (about 3 MB).
+_ISO_KEPT = 16384
+_ISO_TEXTS: dict[datetime, str] = {}

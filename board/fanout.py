@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 # well under a client's message limit (aiohttp's is 4 MiB) rather than one huge one.
 MAX_BATCH = 100
 MSG_DONTWAIT = socket.MSG_DONTWAIT
+# Audiences (a pass's rooms) whose sockets are kept between room changes (DirectManager):
+# the board room and its masked copies, and the private events' recipients of the moment.
+MAX_AUDIENCES = 256
 
 
 def text_frame(text: str) -> bytes:
@@ -317,6 +320,8 @@ class DirectManager(socketio_lib.Manager):
             single: list[str] = []
             for sid, eio_sid in self.get_participants(namespace, list(key)):
                 (batch if sid in takes_batches else single).append(eio_sid)
+            if len(cache) >= MAX_AUDIENCES:
+                cache.clear()  # private events name ever new rooms: keep a bounded few
             found = cache[(namespace, key)] = (batch, single)
         return found
 

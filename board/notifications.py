@@ -619,7 +619,7 @@ def unread_count(session: Session, user: User) -> int:
     return session.scalar(_unread_statement(user.id)) or 0
 
 
-def _unread_statement(user_id: int):
+def _unread_statement(user_id):
     return select(func.count(Notification.id)).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )
@@ -628,13 +628,18 @@ def _unread_statement(user_id: int):
 def unread_badges(session: Session, user: User) -> tuple[int, int]:
     """The navigation's two badges, unread nudges and unread notifications, in one
     statement: every page shows both (each asked on its own was a statement per page)."""
-    row = session.execute(
-        select(
-            nudges.unread_statement(user.id).scalar_subquery(),
-            _unread_statement(user.id).scalar_subquery(),
-        )
-    ).one()
+    row = session.execute(_unread_badges_statement(), {"user_id": user.id}).one()
     return row[0] or 0, row[1] or 0
+
+
+@functools.cache
+def _unread_badges_statement():
+    """Built once: building it (and its cache key) cost more than running it."""
+    user_id = bindparam("user_id")
+    return select(
+        nudges.unread_statement(user_id).scalar_subquery(),
+        _unread_statement(user_id).scalar_subquery(),
+    )
 
 
 def parse_cursor(raw: str | None) -> int | None:

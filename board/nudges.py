@@ -197,8 +197,9 @@ def unread_count(session: Session, user: User) -> int:
     return session.scalar(unread_statement(user.id)) or 0
 
 
-def unread_statement(user_id: int):
-    """How many nudges `user_id` has not read (notifications.unread_badges asks it too)."""
+def unread_statement(user_id):
+    """How many nudges `user_id` (a value or a bindparam) has not read
+    (notifications.unread_badges asks it too)."""
     return (
         select(func.count())
         .select_from(NudgeRecipient)

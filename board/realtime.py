@@ -28,9 +28,9 @@ from flask import Flask, request
 from flask import session as cookie_session
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from board import events, fanout, policy, privacy
+from board import events, fanout, people, policy, privacy
 from board.i18n import LANGUAGES, current_language, force_locale
 from board.presence import LocalStore, Presence, RedisStore
 from board.settings import Settings, SettingsError, check_origins
@@ -98,8 +98,7 @@ class Live:
         self._check_lock = threading.Lock()
         self._background = not settings.testing
         self._started = False
-        self._people_revision: tuple | None = None
-        self._revision_sql: str | None = None
+        self._people_revision: int | None = None
         if self.multi_process:
             client = redis.Redis.from_url(settings.message_queue, **REDIS_TIMEOUTS)
             store = RedisStore(client, prefix=settings.socketio_channel)
@@ -148,22 +147,18 @@ class Live:
         self._people_revision = revision  # read before the full check: nothing slips by
         return ended
 
-    def _people_revision_now(self) -> tuple:
-        """The users' count and session_version sum, read through the driver's own
-        connection: this runs before every fan-out pass, and SQLAlchemy's execute (with its
-        BEGIN) cost three times the query itself (bench/fanoutcpu.py, `publish`)."""
-        engine = self.database.own_connection_engine()
-        if self._revision_sql is None:
-            compiled = _PEOPLE_REVISION.compile(
-                dialect=engine.dialect, compile_kwargs={"literal_binds": True}
-            )
-            self._revision_sql = str(compiled)
-        connection = engine.raw_connection()
+    def _people_revision_now(self) -> int:
+        """The number the database raises whenever a session may have ended
+        (people.REVISION_TABLE: one row, whatever the number of people), read through the
+        driver's own connection: this runs before every fan-out pass, and SQLAlchemy's
+        execute (with its BEGIN) cost three times the query itself (bench/fanoutcpu.py,
+        `publish`)."""
+        connection = self.database.own_connection_engine().raw_connection()
         try:
             cursor = connection.cursor()
             try:
-                cursor.execute(self._revision_sql)
-                return tuple(cursor.fetchone())
+                cursor.execute(people.REVISION_READ)
+                return cursor.fetchone()[0]
             finally:
                 cursor.close()
         finally:
@@ -206,8 +201,6 @@ class Live:
         atexit.register(self.presence.stop)
 
 
-# Changes whenever a session is revoked (session_version bumped) or a person removed.
-_PEOPLE_REVISION = select(func.count(User.id), func.coalesce(func.sum(User.session_version), 0))
 _live: Live | None = None
 
 

@@ -25,6 +25,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# SQLite's stored texts of moments read before, and the UTC datetime each is (immutable,
+# so one object serves every reader): a page of 50 ideas reads 100 moments, the same ones
+# on every load; one parse costs about 0.2 µs, a look-up 0.03 µs. The same object each
+# time also keeps its hash, which clock.iso's texts are looked up by. Bounded by starting
+# again when full (about 2 MB).
+_READ_KEPT = 16384
+_READ_TEXTS: dict[str, datetime] = {}
+
+
 class UTCDateTime(TypeDecorator):
     """Stores aware datetimes as UTC and always gives them back aware (SQLite forgets the zone)."""
 
@@ -66,12 +75,18 @@ class UTCDateTime(TypeDecorator):
             if value is None:
                 return None
             if value.__class__ is str:
+                read = _READ_TEXTS.get(value)
+                if read is not None:
+                    return read
                 try:
                     read = datetime.fromisoformat(value + "+00:00")
                 except ValueError:  # a zone of its own: converted the general way
                     pass
                 else:
                     if read.tzinfo is UTC:
+                        if len(_READ_TEXTS) >= _READ_KEPT:
+                            _READ_TEXTS.clear()
+                        _READ_TEXTS[value] = read
                         return read
             return process(value)
 

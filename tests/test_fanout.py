@@ -220,3 +220,16 @@ def test_sockets_that_come_later_get_the_events_after_they_came(server, cookie):
     assert titles(third) == ["Three"]
     second.client.disconnect()
     third.client.disconnect()
+
+
+def test_the_sockets_kept_per_audience_stay_few_however_many_private_events():
+    """Each private event names its own recipients' rooms: a server that sends thousands
+    of them between two connects keeps a bounded number of audiences, not one each."""
+    manager = socketio.server.manager
+    manager.basic_enter_room("sid", "/", None, eio_sid="eio")
+    try:
+        for n in range(3 * fanout.MAX_AUDIENCES):
+            manager._audience("/", (f"user:{n}",))
+        assert len(manager._audiences) <= fanout.MAX_AUDIENCES
+    finally:
+        manager.basic_leave_room("sid", "/", None)

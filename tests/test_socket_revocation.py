@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from board import realtime
 from models import User
-from tests.conftest import BOTH_DATABASES, PASSWORD, ROOT
+from tests.conftest import BOTH_DATABASES, PASSWORD, ROOT, make_user
 from tests.realtime_helpers import activity, connect
 
 
@@ -125,3 +125,58 @@ def test_a_new_login_after_the_role_change_connects_with_the_new_role(app, peopl
     again = JsonClient(app.test_client()).login("sam@example.com", PASSWORD)
     assert again.user["role"] == "observer"
     assert connect(app, again).is_connected()
+
+
+@BOTH_DATABASES
+def test_a_person_switched_off_by_plain_sql_loses_their_sockets_at_the_next_emit(app, db, people_):
+    """Whoever turns `active` off (a script, a database console) ends the person's
+    sockets before the next event goes out, even without a new session version."""
+    leaving, staying = people_.client("other_member"), people_.client("member")
+    tab, bystander = connect(app, leaving), connect(app, staying)
+    staying.post("ideas", json={"title": "Before", "body": ""})  # a check already ran
+    activity(tab), activity(bystander)
+    db.execute(update(User).where(User.email == "ivan@example.com").values(active=False))
+    db.commit()
+
+    staying.post("ideas", json={"title": "Secret plans", "body": ""})
+
+    assert not tab.is_connected()
+    assert activity(tab) == []
+    assert [e["type"] for e in activity(bystander)] == ["idea.created"]
+
+
+@BOTH_DATABASES
+def test_people_joining_or_renamed_do_not_make_each_pass_check_every_socket(
+    app, db, people_, monkeypatch
+):
+    """The check before a pass looks at every socket only when a session may have ended:
+    a newcomer or a new name leaves the sockets as they are, and unchecked."""
+    member = people_.client("member")
+    tab = connect(app, member)
+    member.post("ideas", json={"title": "Before", "body": ""})  # a check already ran
+    activity(tab)
+    full_checks = []
+    revalidate = realtime.live().revalidate
+    monkeypatch.setattr(
+        realtime.live(), "revalidate", lambda: full_checks.append(1) or revalidate()
+    )
+    make_user(app, "newcomer")  # a person who joins after the check
+    db.execute(
+        update(User)
+        .where(User.email == "ivan@example.com")
+        .values(display_name="Iwan", display_name_key="iwan")
+    )
+    db.commit()
+
+    member.post("ideas", json={"title": "After", "body": ""})
+    assert [e["type"] for e in activity(tab)] == ["idea.created"]
+    assert full_checks == []
+
+    db.execute(
+        update(User)
+        .where(User.email == "ivan@example.com")
+        .values(session_version=User.session_version + 1)
+    )
+    db.commit()
+    member.post("ideas", json={"title": "Later", "body": ""})
+    assert full_checks == [1]

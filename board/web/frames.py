@@ -12,11 +12,14 @@ changes with every load (CSRF token, path, the log's last seq) and the card list
 While the frame is rendered, the template sees a reader with only the facts in the key and
 a `can` with only the answers in the key: a template that reads anything else of the reader
 fails loudly instead of being kept for the wrong people. Flashes and a refused form are
-made for one load only: such a page is rendered as a whole, never kept.
+made for one load only: such a page is rendered as a whole, never kept. So is a page whose
+frame read what its key leaves out: the reader gets their page, the log an error naming
+what was read.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from types import SimpleNamespace
 
@@ -33,6 +36,8 @@ from board.tasks import allowed_channels
 from board.web.cards import _plain
 from board.web.common import current_path, keep
 from board.web.reach_pages import unread_badges
+
+log = logging.getLogger(__name__)
 
 FRAMES_KEPT = 256  # ~40 KB each, per app
 keep_frames = True  # tests switch it off to compare with the page rendered as a whole
@@ -107,7 +112,12 @@ def kept_page(template: str, page: dict, cards: dict[str, str], asks: tuple, als
     kept = kept_frames()
     parts = kept.get(key)
     if parts is None:
-        parts = keep(kept, key, _render_frame(template, page, cards, reader, answers), FRAMES_KEPT)
+        try:
+            frame = _render_frame(template, page, cards, reader, answers)
+        except OutsideTheKey:
+            log.exception("%s rendered whole: its frame cannot be kept", template)
+            return render_template(template, cards=cards, **page)
+        parts = keep(kept, key, frame, FRAMES_KEPT)
     seq = g.get("page_last_seq")
     values = {
         **cards,

@@ -132,7 +132,7 @@ def board():
         "task_totals": task_totals,
         "current_prompts": current_prompts,
         "open_prompts": [p for p in all_prompts if p["phase"] == "collecting"],
-        "departments": [{"id": d.id, "name": d.name} for d in people.list_departments(session)],
+        "departments": people.department_choices(session),
         "tags": ideas.tags_in_use(session, current_user),
     }
     # What else the frame prints: the strip's "closes in 3 days", and which controls the

@@ -10,7 +10,9 @@ import os
 
 bind = f"127.0.0.1:{os.environ.get('BOARD_PORT', '8001')}"
 workers = 1
-worker_class = "gthread"
+# gunicorn's threaded worker, with the next request on a kept-alive connection (nginx's
+# upstream keepalive) taken by the thread that answered the last one (board/serving.py).
+worker_class = "board.serving.Worker"
 # Every open board tab holds one thread for as long as it is open (its WebSocket), and
 # each HTTP request needs one while it runs: size for the tabs one process carries plus
 # headroom. 300 per process was measured comfortable on 2 cores (docs/performance.md).
