@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select, union_all, update
@@ -20,6 +19,7 @@ from board.limits import MAX_ID, TITLE_MAX
 from board.person_json import person_dict
 from board.settings import DEFAULT_CHANNELS
 from models import Department, Idea, Task, User
+from models.people import display_name_key
 
 STATUSES = ("open", "claimed", "done")
 MAX_TASKS_AT_ONCE = 20  # tasks made from one idea in one go
@@ -81,11 +81,8 @@ def task_dict(task: Task) -> dict:
     return _shown_task(task, claimant, author_dict(task.created_by))
 
 
-def _shown_task(
-    task: Task | Any, claimed_by: dict | None, created_by: dict, days: int | None = None
-) -> dict:
-    """A task as the API shows it, from a Task or a row with the same columns (the board's
-    columns), its people already in their shapes; `days` as lease_expires_at takes it."""
+def _shown_task(task: Task, claimed_by: dict | None, created_by: dict) -> dict:
+    """A task as the API shows it, its people already in their shapes."""
     return {
         "id": task.id,
         "title": task.title,
@@ -100,7 +97,7 @@ def _shown_task(
         "channels": [c for c in task.channels_csv.split(",") if c],
         "publish_on": task.publish_on.isoformat() if task.publish_on else None,
         "help_wanted": bool(task.help_wanted),
-        "lease_expires_at": clock.iso(lease_expires_at(task, days)),
+        "lease_expires_at": clock.iso(lease_expires_at(task)),
         "lease_warning": task.status == "claimed" and task.lease_warned_at is not None,
         "updated_at": clock.iso(task.updated_at),
     }
@@ -197,15 +194,16 @@ def _column_rows(per_column: int):
 
 _CLAIMANT = aliased(User)
 _CLAIMANT_DEPT = aliased(Department)
-_CREATOR = aliased(User)
-_CREATOR_DEPT = aliased(Department)
-# A task with its claimant and creator as plain columns (the board's columns): what
-# _shown_task reads from a Task, without building ORM objects for 60 tasks and their people.
+_NAMESAKE = aliased(User)
+# What a task card prints (web/cards.py, task_card_facts) as plain columns: the task, its
+# claimant, whether another active person has the claimant's name (as
+# person_json.shared_names answers it, one index probe per claimant) and the title of the
+# idea it carries out. The board's columns, without ORM objects, a second statement for
+# the names or a third for the titles.
 _COLUMN_ROWS = (
     select(
         Task.id,
         Task.title,
-        Task.description,
         Task.idea_id,
         Task.status,
         Task.claimed_at,
@@ -214,9 +212,6 @@ _COLUMN_ROWS = (
         Task.channels_csv,
         Task.publish_on,
         Task.help_wanted,
-        Task.touched_at,
-        Task.lease_warned_at,
-        Task.updated_at,
         _CLAIMANT.id.label("c_id"),
         _CLAIMANT.email.label("c_email"),
         _CLAIMANT.display_name.label("c_name"),
@@ -224,50 +219,62 @@ _COLUMN_ROWS = (
         _CLAIMANT.role.label("c_role"),
         _CLAIMANT_DEPT.id.label("c_dept_id"),
         _CLAIMANT_DEPT.name.label("c_dept"),
-        _CREATOR.id.label("u_id"),
-        _CREATOR.display_name.label("u_name"),
-        _CREATOR.handle.label("u_handle"),
-        _CREATOR_DEPT.id.label("u_dept_id"),
-        _CREATOR_DEPT.name.label("u_dept"),
+        select(func.count())
+        .where(
+            _NAMESAKE.active.is_(True),
+            _NAMESAKE.display_name_key == _CLAIMANT.display_name_key,
+        )
+        .scalar_subquery()
+        .label("c_namesakes"),
+        Idea.title.label("idea_title"),
     )  # fmt: skip
     .outerjoin(_CLAIMANT, _CLAIMANT.id == Task.claimed_by_id)
     .outerjoin(_CLAIMANT_DEPT, _CLAIMANT_DEPT.id == _CLAIMANT.department_id)
-    .join(_CREATOR, _CREATOR.id == Task.created_by_id)
-    .join(_CREATOR_DEPT, _CREATOR_DEPT.id == _CREATOR.department_id)
+    .outerjoin(Idea, Idea.id == Task.idea_id)
 )
 
 
 def board_columns(
     session: Session, viewer: User, per_column: int
-) -> tuple[dict[str, list[dict]], dict[str, int]]:
-    """The first `per_column` tasks of each status, newest first, and how many each status
-    has: two statements whatever the number of tasks (the board page's columns)."""
+) -> tuple[dict[str, list[dict]], dict[str, int], dict[int, str]]:
+    """The first `per_column` tasks of each status, newest first, as their cards read them
+    (the API's fields a card prints, the claimant in the "user" shape); how many each
+    status has; the titles of their ideas (as ideas.idea_titles): two statements whatever
+    the number of tasks (the board page's columns)."""
     policy.require(viewer, "board.read")
     rows = session.execute(_column_rows(per_column)).all()
-    # the claimants' "user" shape and the creators' "person" shape, as person_dict gives them;
-    # whose names are shared asked once for both
-    shared = person_json.shared_names(session, [r.c_name for r in rows] + [r.u_name for r in rows])
+    claimed = [r for r in rows if r.c_id is not None]
+    shared = {display_name_key(r.c_name) for r in claimed if r.c_name and r.c_namesakes > 1}
     claimants = iter(
         person_json.users_of_rows(
             session,
             [
                 (r.c_id, r.c_email, r.c_name, r.c_handle, r.c_role, r.c_dept_id, r.c_dept)
-                for r in rows
-                if r.c_id is not None
+                for r in claimed
             ],
             shared,
         )
     )
-    creators = person_json.authors_of_rows(
-        session, [(r.u_id, r.u_name, r.u_handle, r.u_dept_id, r.u_dept) for r in rows], shared
-    )
     columns: dict[str, list[dict]] = {status: [] for status in STATUSES}
-    days = lease_days()
-    for row, creator in zip(rows, creators, strict=True):
-        claimant = next(claimants) if row.c_id is not None else None
-        columns[row.status].append(_shown_task(row, claimant, creator, days))
+    for row in rows:
+        columns[row.status].append(
+            {
+                "id": row.id,
+                "title": row.title,
+                "idea_id": row.idea_id,
+                "status": row.status,
+                "claimed_by": next(claimants) if row.c_id is not None else None,
+                "claimed_at": clock.iso(row.claimed_at),
+                "completed_at": clock.iso(row.completed_at),
+                "created_at": clock.iso(row.created_at),
+                "channels": [c for c in row.channels_csv.split(",") if c],
+                "publish_on": row.publish_on.isoformat() if row.publish_on else None,
+                "help_wanted": bool(row.help_wanted),
+            }
+        )
+    titles = {row.idea_id: row.idea_title for row in rows if row.idea_title is not None}
     totals = dict.fromkeys(STATUSES, 0) | dict(session.execute(_COLUMN_COUNTS).all())
-    return columns, totals
+    return columns, totals, titles
 
 
 def count_tasks(session: Session, viewer: User, status: str, mine: bool = False) -> int:

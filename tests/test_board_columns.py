@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from board import tasks
-from models import Task, User
+from board import ideas, tasks
+from models import Idea, Task, User
 from tests.conftest import JsonClient, make_user
 
 
@@ -127,8 +127,9 @@ def column_of(html: str, section_id: str) -> str:
 
 
 def test_the_board_tells_of_each_task_what_the_api_tells(app):
-    """The columns read their tasks as plain rows; each task, its claimant and its creator
-    read the same as the API's answer for that task."""
+    """The columns read their tasks as plain rows, with their claimants' shared names and
+    their ideas' titles in the same statement; each task, as far as its card reads it, and
+    its claimant read the same as the API's answer for that task."""
     maker = make_user(app, "mara", "member")
     worker = make_user(app, "ivan", "member", "IT")
     namesake = make_user(app, "ivan2", "member")
@@ -136,12 +137,25 @@ def test_the_board_tells_of_each_task_what_the_api_tells(app):
         session.get(User, namesake.id).display_name = "Ivan"  # the name is shared: handles show
         session.commit()
     add_tasks(app, maker, worker, {"open": 2, "claimed": 2, "done": 2})
+    with app.extensions["board_db"].Session() as session:
+        at = datetime(2026, 3, 2, tzinfo=UTC)
+        idea = Idea(title="<b>Ideas & tasks</b>", body="b", author_id=maker.id, created_at=at)
+        idea.updated_at = at
+        session.add(idea)
+        session.flush()
+        for task in session.query(Task).filter(Task.title.in_(["open task 0", "done task 5"])):
+            task.idea_id = idea.id
+        session.commit()
     client = JsonClient(app.test_client()).login(maker.email)
     with app.test_request_context("/"), app.extensions["board_db"].Session() as session:
-        columns, _ = tasks.board_columns(session, session.get(User, maker.id), 20)
+        reader = session.get(User, maker.id)
+        columns, _, titles = tasks.board_columns(session, reader, 20)
+        ids = {task["idea_id"] for status in tasks.STATUSES for task in columns[status]}
+        assert titles == ideas.idea_titles(session, reader, ids - {None})
+        assert titles == {idea.id: "<b>Ideas & tasks</b>"}
     shown = [task for status in tasks.STATUSES for task in columns[status]]
     assert len(shown) == 6
     for task in shown:
         answer = client.get(f"tasks/{task['id']}").get_json()
-        assert task == answer, task["id"]
+        assert task == {field: answer[field] for field in task}, task["id"]
     assert any(task["claimed_by"] and task["claimed_by"]["name_shared"] for task in shown)

@@ -244,6 +244,27 @@ def test_a_page_asks_for_its_two_unread_badges_in_one_statement(app, board_peopl
         assert "FROM nudge_recipients" in badges[0] and "FROM notifications" in badges[0], badges
 
 
+# The board page's statements, kept and not: the login, the log's last seq, the page of
+# ideas, its authors' shared names (with tags and votes), the task columns (with their
+# claimants' shared names and their ideas' titles), the columns' counts, the prompts, the
+# comment counts, the departments, the tags, the two badges; and the transaction's BEGIN.
+BOARD_PAGE_STATEMENTS = 12
+
+
+@BOTH_DATABASES
+def test_the_board_page_takes_a_fixed_handful_of_statements(app, board_people):
+    """Task columns read their claimants' shared names and their ideas' titles in the
+    statement of their rows: nothing asked of them again, on a first or kept page."""
+    fill(app, 12, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    for _load in range(3):
+        with counted(app) as statements:
+            html = client.client.get("/").get_data(as_text=True)
+        assert '<a href="/ideas/12">idea 11</a>' in html  # a task's idea, by its title
+        assert len(statements) <= BOARD_PAGE_STATEMENTS, statements
+        assert not [s for s in statements if re.match(r"\s*SELECT ideas.id, ideas.title\s+FROM", s)]
+
+
 @BOTH_DATABASES
 def test_the_board_page_costs_the_same_whatever_the_number_of_tasks(app, board_people):
     """Its columns show the newest few tasks of each status and count the rest; so does

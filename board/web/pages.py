@@ -69,8 +69,7 @@ def board():
             limit=BOARD_PAGE,
             apart_from_challenges=True,
         )
-    columns, task_totals = tasks.board_columns(session, current_user, BOARD_TASKS)
-    task_list = [task for column in columns.values() for task in column]
+    columns, task_totals, idea_titles = tasks.board_columns(session, current_user, BOARD_TASKS)
     all_prompts = prompts.list_prompts(session, current_user)
     # Ideas of a running challenge whose tallies are hidden are shown with their challenge,
     # in the order of its own each person gets (not last under "Top", as if unvoted).
@@ -93,9 +92,6 @@ def board():
     grouped = [idea for _prompt, (items, _more) in challenge_groups for idea in items]
     comment_counts = ideas.comment_counts(
         session, current_user, [i["id"] for i in idea_list + grouped]
-    )
-    idea_titles = ideas.idea_titles(
-        session, current_user, {t["idea_id"] for t in task_list if t["idea_id"]}
     )
     prompt_titles = {p["id"]: p["title"] for p in all_prompts}
     current_prompts = [p for p in all_prompts if p["phase"] != "closed"]
