@@ -86,6 +86,49 @@ def list_prompts(session: Session, viewer) -> list[dict]:
     return [prompt_dict(p) for p in rows]
 
 
+# What the board page prints of each prompt (its strip, the idea form's choice, the
+# challenges' groups, the cards' prompt names): no body, no author, no ORM object.
+BOARD_FIELDS = (
+    "id",
+    "kind",
+    "title",
+    "phase",
+    "submissions_close_at",
+    "voting_close_at",
+    "hide_tallies",
+    "votes_per_person",
+)
+_BOARD_PROMPTS = select(
+    Prompt.id,
+    Prompt.kind,
+    Prompt.title,
+    Prompt.submissions_close_at,
+    Prompt.voting_close_at,
+    Prompt.hide_tallies,
+    Prompt.votes_per_person,
+).order_by(Prompt.created_at.desc(), Prompt.id.desc())
+
+
+def board_prompts(session: Session, viewer) -> list[dict]:
+    """All prompts and challenges, newest first, as `list_prompts` gives them but only
+    their BOARD_FIELDS: plain rows through the connection, their authors left unread."""
+    policy.require(viewer, "board.read")
+    now = clock.now()
+    return [
+        {
+            "id": row.id,
+            "kind": row.kind,
+            "title": row.title,
+            "phase": phase_of(row, now),
+            "submissions_close_at": clock.iso(row.submissions_close_at),
+            "voting_close_at": clock.iso(row.voting_close_at),
+            "hide_tallies": row.hide_tallies,
+            "votes_per_person": row.votes_per_person,
+        }
+        for row in session.connection().execute(_BOARD_PROMPTS)
+    ]
+
+
 def load_prompt(session: Session, prompt_id: int) -> Prompt:
     prompt = session.get(Prompt, prompt_id) if 0 < prompt_id <= MAX_ID else None
     if prompt is None:

@@ -7,8 +7,10 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
-from board import clock
+from board import clock, prompts
+from models import User
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -326,3 +328,19 @@ def test_an_idea_of_another_prompt_is_not_found_here(closed_challenge, member):
     )
     refused(member, response, "No such idea.")
     assert member.get(f"tasks?idea_id={other['id']}").get_json()["items"] == []
+
+
+def test_the_board_reads_each_prompt_as_the_api_lists_it(app, facilitator, member, frozen):
+    """The board page reads its prompts as plain rows without their authors; each reads the
+    same as the API's list on every field the board prints, in the same order, whatever
+    its phase."""
+    running_challenge(facilitator, hide_tallies=True, votes_per_person=3)
+    facilitator.post("prompts", json={"kind": "prompt", "title": "Open <b>question</b>"})
+    running_challenge(facilitator, title="Later")
+    clock.set_clock(lambda: NOW + timedelta(days=3))  # the challenges are voting now
+    listed = member.get("prompts").get_json()
+    with app.test_request_context("/"), app.extensions["board_db"].Session() as session:
+        reader = session.scalar(select(User).where(User.role == "member").limit(1))
+        shown = prompts.board_prompts(session, reader)
+    assert [p["phase"] for p in shown] == ["voting", "collecting", "voting"]
+    assert shown == [{field: p[field] for field in prompts.BOARD_FIELDS} for p in listed]

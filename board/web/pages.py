@@ -70,7 +70,7 @@ def board():
             apart_from_challenges=True,
         )
     columns, task_totals, idea_titles = tasks.board_columns(session, current_user, BOARD_TASKS)
-    all_prompts = prompts.list_prompts(session, current_user)
+    all_prompts = prompts.board_prompts(session, current_user)
     # Ideas of a running challenge whose tallies are hidden are shown with their challenge,
     # in the order of its own each person gets (not last under "Top", as if unvoted).
     challenge_groups = [
