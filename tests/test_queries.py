@@ -218,6 +218,14 @@ def test_each_task_column_reads_its_newest_tasks_in_order_from_an_index(app, boa
     searches = [step for step in plan if "ix_tasks_status_newest (status=?)" in step]
     assert len(searches) == 3, plan
     assert not [step for step in plan if "TEMP B-TREE" in step or step.startswith("SCAN tasks")]
+    # and the columns' rows, with their people, ideas and counts: each task by its id
+    with app.extensions["board_db"].Session() as session:
+        connection = session.connection()
+        statement = tasks._column_rows(20).compile(
+            dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+        )
+        plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")]
+    assert not [step for step in plan if "TEMP B-TREE" in step or step.startswith("SCAN tasks")]
 
 
 @BOTH_DATABASES
