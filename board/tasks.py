@@ -162,9 +162,6 @@ def list_tasks(
     return [task_dict(task) for task in session.scalars(query).unique()]
 
 
-_COLUMN_COUNTS = select(Task.status, func.count()).group_by(Task.status)
-
-
 _NEWEST = tuple(column.desc() for column in _NEWEST_FIRST)
 
 
@@ -195,6 +192,16 @@ def _column_rows(per_column: int):
 _CLAIMANT = aliased(User)
 _CLAIMANT_DEPT = aliased(Department)
 _NAMESAKE = aliased(User)
+_COUNTED = aliased(Task)
+# How many tasks each status has, as columns of the columns' statement: uncorrelated, so
+# both databases count once per statement (from ix_tasks_status_newest), not per row.
+_STATUS_COUNTS = tuple(
+    select(func.count(_COUNTED.id))
+    .where(_COUNTED.status == status)
+    .scalar_subquery()
+    .label(f"n_{status}")
+    for status in STATUSES
+)
 # What a task card prints (web/cards.py, task_card_facts) as plain columns: the task, its
 # claimant, whether another active person has the claimant's name (as
 # person_json.shared_names answers it, one index probe per claimant) and the title of the
@@ -209,7 +216,7 @@ _COLUMN_ROWS = (
         Task.claimed_at,
         Task.completed_at,
         Task.created_at,
-        Task.channels_csv,
+        Task.channels_csv.label("channels_csv"),
         Task.publish_on,
         Task.help_wanted,
         _CLAIMANT.id.label("c_id"),
@@ -227,6 +234,7 @@ _COLUMN_ROWS = (
         .scalar_subquery()
         .label("c_namesakes"),
         Idea.title.label("idea_title"),
+        *_STATUS_COUNTS,
     )  # fmt: skip
     .outerjoin(_CLAIMANT, _CLAIMANT.id == Task.claimed_by_id)
     .outerjoin(_CLAIMANT_DEPT, _CLAIMANT_DEPT.id == _CLAIMANT.department_id)
@@ -239,10 +247,11 @@ def board_columns(
 ) -> tuple[dict[str, list[dict]], dict[str, int], dict[int, str]]:
     """The first `per_column` tasks of each status, newest first, as their cards read them
     (the API's fields a card prints, the claimant in the "user" shape); how many each
-    status has; the titles of their ideas (as ideas.idea_titles): two statements whatever
+    status has; the titles of their ideas (as ideas.idea_titles): one statement whatever
     the number of tasks (the board page's columns)."""
     policy.require(viewer, "board.read")
-    rows = session.execute(_column_rows(per_column)).all()
+    # plain rows through the connection: no ORM step around the statement
+    rows = session.connection().execute(_column_rows(per_column)).all()
     claimed = [r for r in rows if r.c_id is not None]
     shared = {display_name_key(r.c_name) for r in claimed if r.c_name and r.c_namesakes > 1}
     claimants = iter(
@@ -273,7 +282,8 @@ def board_columns(
             }
         )
     titles = {row.idea_id: row.idea_title for row in rows if row.idea_title is not None}
-    totals = dict.fromkeys(STATUSES, 0) | dict(session.execute(_COLUMN_COUNTS).all())
+    # no rows: no tasks of any status
+    totals = {status: rows[0]._mapping[f"n_{status}"] if rows else 0 for status in STATUSES}
     return columns, totals, titles
 
 

@@ -246,17 +246,17 @@ def test_a_page_asks_for_its_two_unread_badges_in_one_statement(app, board_peopl
 
 # The board page's statements, kept and not: the login, the log's last seq, the page of
 # ideas, its authors' shared names (with tags and votes), the task columns (with their
-# claimants' shared names and their ideas' titles), the columns' counts, the prompts (not
+# claimants' shared names, their ideas' titles and how many each status has), the prompts (not
 # their authors, whom the page does not show, nor whether their names are shared), the
 # comment counts, the departments, the tags, the two badges (SQLite's BEGIN not counted).
-BOARD_PAGE_STATEMENTS = 11
+BOARD_PAGE_STATEMENTS = 10
 
 
 @BOTH_DATABASES
 def test_the_board_page_takes_a_fixed_handful_of_statements(app, board_people):
-    """Task columns read their claimants' shared names and their ideas' titles in the
-    statement of their rows, and the prompts are read without their authors: nothing
-    asked of them again, on a first or kept page."""
+    """Task columns read their claimants' shared names, their ideas' titles and how many
+    tasks each status has in the statement of their rows, and the prompts are read
+    without their authors: nothing asked of them again, on a first or kept page."""
     fill(app, 12, board_people)
     facilitator = make_user(app, "fay", "facilitator")  # whom the page shows nowhere
     with app.extensions["board_db"].Session() as session:
