@@ -774,6 +774,8 @@ def page_ideas(
     order = "shuffle" if prompt_id is not None and prompt_id in hidden else sort
     after = paging.decode(cursor, order, _ORDER_KINDS[order]) if cursor else None
     shape, values = _filters(session, department_id, tag, q, prompt_id, limit)
+    if shape[3] == "nothing":  # a search for no word, or for words no idea has
+        return [], None
     values["hidden"] = sorted(hidden)
     connection = session.connection()
     candidates: list = []

@@ -4,6 +4,7 @@ order, even while others post and vote; a broken cursor is a clear 400."""
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -302,3 +303,25 @@ def test_combined_filters_find_their_ideas_in_order_and_follow_each_vote(
     assert after_the_votes["department and tag"][0] == "Fairground reel"
     assert after_the_votes["a tag and a word"][0] == "Fairground reel"
     assert after_the_votes["two words"] == ["Reel from the fair", "Reel for the fair"]
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("search", ["%21%3F", "zzyzxq"], ids=["no word", "a word no idea has"])
+def test_a_search_that_matches_nothing_answers_an_empty_page_with_any_other_filter(
+    app, member, search
+):
+    """Punctuation alone, or a word no idea holds, with a tag, a department and a
+    challenge: an empty page, without a statement that would join the tag to nothing
+    (SQLAlchemy folds `… AND false` into `false` and warned of a cartesian product)."""
+    member.post("ideas", json={"title": "Reel for the fair", "body": "", "tags": ["video"]})
+    marketing = member.user["department"]["id"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for query in (
+            f"tag=video&q={search}",
+            f"department={marketing}&tag=video&q={search}&sort=new",
+            f"tag=video&q={search}&prompt_id=1&sort=hot",
+        ):
+            answer = member.get(f"ideas?{query}")
+            assert answer.status_code == 200, (query, answer.get_json())
+            assert answer.get_json()["items"] == [] and answer.get_json()["next_cursor"] is None
