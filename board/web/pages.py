@@ -22,6 +22,7 @@ BOARD_PAGE = 50  # ideas on the first screen; the rest come on scroll (static/js
 CHALLENGE_GROUP = 50  # ideas shown with a running challenge; its page has them all
 BOARD_TASKS = 20  # tasks per column on the board; each column's page has them all
 COLUMN_PAGE = 50  # tasks per page of a column's own page
+PROMPT_STRIP = 4  # prompts and challenges in the strip at the top ("Now on the board")
 # Every `can(current_user, …)` the board page's frame asks (base.html, board.html and the
 # top of partials/cards.html): their answers are part of the kept frame's key.
 FRAME_ASKS = (
@@ -126,7 +127,7 @@ def board():
         ],
         "column_sizes": {status: len(column) for status, column in columns.items()},
         "task_totals": task_totals,
-        "current_prompts": current_prompts,
+        "strip_prompts": current_prompts[:PROMPT_STRIP],
         "open_prompts": [p for p in all_prompts if p["phase"] == "collecting"],
         "departments": people.department_choices(session),
         "tags": ideas.tags_in_use(session, current_user),
@@ -135,7 +136,7 @@ def board():
     # <template> for live task cards carries for this reader.
     closing = [
         ago_at(p[field], words["now"], words["locale"])
-        for p in current_prompts[:4]
+        for p in page["strip_prompts"]
         for field in ("submissions_close_at", "voting_close_at")
         if p.get(field)
     ]
