@@ -694,28 +694,20 @@ class Reader:
         User.timezone,
         User.department_id,
     )
+    NAMES = tuple(column.key for column in COLUMNS)
     is_authenticated = True
     is_anonymous = False
 
     def __init__(self, session: Session, values) -> None:
         fields = self.__dict__
-        (
-            fields["id"],
-            fields["role"],
-            fields["active"],
-            fields["session_version"],
-            fields["language"],
-            fields["timezone"],
-            fields["department_id"],
-        ) = values
+        fields.update(zip(self.NAMES, values, strict=True))
         fields["_session"] = session
 
     @property
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+    get_id = User.get_id  # Flask-Login's "id:version", as the ORM person gives it
 
     def person(self) -> User:
         """The ORM person (loaded at the first question the row cannot answer)."""
