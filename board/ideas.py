@@ -627,10 +627,11 @@ def get_idea(session: Session, viewer: User, idea_id: int) -> dict:
 # A search matching more ideas than this is answered by walking the rank index and testing
 # each idea against the list of its matches; fewer are looked up and sorted.
 FEW_MATCHES = 500
-# A question to the search index about one idea (a seek per word) costs about as much as
-# listing this many matches: a page asks about limit × board / matches ideas, or lists them
-# all (measured at 100,000 ideas: 7-14 µs a question, 0.2-0.4 µs a listed match).
-QUESTION_COST = 30
+# Walking one idea of the rank index and asking search.SQLITE_WORDS about it (a seek per
+# word) costs about as much as listing this many matches and sorting them: a page walks
+# limit × board / matches ideas, or lists them all (measured at 1,000 and 100,000 ideas:
+# 1-2.6 µs a walked idea, 1-2 µs a listed match).
+QUESTION_COST = 1
 
 
 def _filters(
@@ -659,9 +660,9 @@ def _filters(
 
 def _search_shape(session: Session, dialect: str, q: str, limit: int) -> tuple[str, dict]:
     """How a page asks for the ideas matching `q`, and the values it binds. On SQLite a
-    search that a large share of the board matches walks the rank index and asks the search
-    index about each idea ("probe"; a seek per word and idea) when that asks less than
-    listing every match would cost; other broad ones walk it testing each idea against the
+    search that a large share of the board matches walks the rank index and asks each idea's
+    words (search.SQLITE_WORDS; "probe", a seek per word and idea) when that costs less than
+    listing every match; other broad ones walk it testing each idea against the
     list of all matches ("broad"); narrow ones look the matches up and sort them."""
     terms = search.parameters(dialect, q)
     if terms is None:
@@ -673,9 +674,9 @@ def _search_shape(session: Session, dialect: str, q: str, limit: int) -> tuple[s
         if not spelled.query:
             return "nothing", {}
         matches, asked = spelled.matches, (limit + 1) * spelled.board * QUESTION_COST
-        if matches > FEW_MATCHES and matches * matches > asked:
+        if matches * matches > asked:
             numbered = enumerate(spelled.words)
-            return f"probe {len(spelled.words)}", {f"fts_word_{n}": w for n, w in numbered}
+            return f"probe {len(spelled.words)}", {f"search_words_{n}": w for n, w in numbered}
         shape = "broad" if matches > FEW_MATCHES else "narrow"
         return shape, {"fts_query": spelled.query}
     broad = search.count_matches(session, q, FEW_MATCHES + 1) > FEW_MATCHES
@@ -715,7 +716,9 @@ def _conditions(shape: tuple, tag_walked: bool = False) -> tuple:
     if q == "nothing":
         conditions.append(false())
     elif q and q.startswith("probe"):
-        conditions.append(search.probe(Idea.id, int(q.split()[1])))
+        # Asked before the idea's row is read when a tag's index is walked.
+        walked = IdeaTag.idea_id if tag and tag_walked else Idea.id
+        conditions.append(search.probe(walked, int(q.split()[1])))
     elif q:
         conditions.append(search.condition(dialect, Idea.id + 0 if q == "broad" else Idea.id))
     if prompt:

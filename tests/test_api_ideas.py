@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from board import clock
 from board import ideas as idea_service
@@ -596,12 +596,25 @@ def test_search_treats_wildcards_literally(member):
     assert titles(member, "?q=_") == []
 
 
-@pytest.mark.parametrize("few", [0, 500], ids=["walking the rank index", "looking up and sorting"])
-def test_a_word_being_typed_finds_every_word_it_starts(member, monkeypatch, few):
+# How a SQLite page finds a search's ideas (ideas._search_shape): FEW_MATCHES, QUESTION_COST.
+SEARCH_PLANS = pytest.mark.parametrize(
+    "few, question_cost",
+    [(0, 0), (0, 10**9), (500, 10**9)],
+    ids=[
+        "asking each idea's words",
+        "walking against the list of matches",
+        "looking up and sorting",
+    ],
+)
+
+
+@SEARCH_PLANS
+def test_a_word_being_typed_finds_every_word_it_starts(member, monkeypatch, few, question_cost):
     """The last word of a search is the start of a word while it is being typed. On SQLite
-    a one-word search is asked as the indexed words it starts (at most 8; more, and the
-    index is asked for the prefix itself): either way the same ideas."""
+    a search is asked as the indexed words its last word starts (at most 8; more, and the
+    index is asked for the prefix itself): whichever way the page asks, the same ideas."""
     monkeypatch.setattr(idea_service, "FEW_MATCHES", few)
+    monkeypatch.setattr(idea_service, "QUESTION_COST", question_cost)
     for digit in range(10):  # ten words that start with "pod"
         post_idea(member, f"Pod{digit} episode")
     post_idea(member, "Podcast", "Café talk")
@@ -616,7 +629,36 @@ def test_a_word_being_typed_finds_every_word_it_starts(member, monkeypatch, few)
     assert titles(member, "?q=caf") == ["Podcast"]
     assert titles(member, "?q=CAFÉ") == ["Podcast"]
     assert titles(member, "?q=cafe%20") == ["Podcast"]
+    assert titles(member, "?q=café%20pod") == titles(member, "?q=cafe%20pod") == ["Podcast"]
+    assert titles(member, "?q=talk%20caf") == ["Podcast"]
     assert sorted(titles(member, "?q=episode")) == [f"Pod{digit} episode" for digit in range(10)]
+    assert sorted(titles(member, "?q=episode%20pod7")) == ["Pod7 episode"]
+
+
+def test_sqlite_keeps_each_ideas_words_as_its_search_index_does(app, member, db):
+    """idea_words, what a page walking the rank index asks about each idea, holds each
+    idea's words exactly as the search index does (folded, without diacritics, each once),
+    after ideas are written, edited and deleted, whoever writes them."""
+    post_idea(member, "Café Straße", "Überraschung! 100% NAÏVE naive, mit Kunden-Stimmen.")
+    edited = post_idea(member, "Podium talk", "a stage")
+    member.patch(f"ideas/{edited['id']}", json={"title": "Podcast", "body": "über a mic"})
+    gone = post_idea(member, "Deleted soon", "gone words")
+    db.execute(text("PRAGMA defer_foreign_keys = ON"))  # its follows and events: rolled back
+    db.execute(text("DELETE FROM ideas WHERE id = :id"), {"id": gone["id"]})
+    db.execute(
+        text(
+            "INSERT INTO ideas (title, body, author_id, created_at, updated_at)"
+            " SELECT 'Plain SQL', 'written by hand', author_id, created_at, updated_at"
+            " FROM ideas LIMIT 1"
+        )
+    )
+    db.execute(text("CREATE VIRTUAL TABLE temp.held USING fts5vocab(main, ideas_fts, 'instance')"))
+    held = set(db.execute(text("SELECT term, doc FROM temp.held")).all())
+    kept = db.execute(text("SELECT word, idea_id FROM idea_words")).all()
+    db.rollback()
+    assert len(kept) == len(set(kept)) and set(kept) == held
+    assert {word for word, _idea in kept} >= {"cafe", "straße", "uber", "100", "naive", "kunden"}
+    assert {"podium", "gone", "by"} & {word for word, _idea in kept} == {"by"}
 
 
 def test_housekeeping_merges_the_search_index_into_one_segment(app, member):
