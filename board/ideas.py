@@ -1107,7 +1107,9 @@ def _add_vote_statement(dialect: str):
 
 
 def vote(session: Session, actor: User, idea_id: int) -> dict:
-    """Give the caller's one vote; idempotent, and the database refuses a second row."""
+    """Give the caller's one vote; idempotent, and the database refuses a second row.
+    Asks of `actor` only their id and role: the view hands it the person as a row
+    (`people.Reader`, security.person_as_reader)."""
     idea = _vote_target(session, idea_id)
     policy.require(actor, "idea.vote", idea)
     check_open_for_changes(idea)
