@@ -15,6 +15,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     event,
+    exists,
     false,
     func,
     inspect,
@@ -36,7 +37,13 @@ from board.handles import mentioned_handles
 from board.i18n import N_
 from board.inputs import tag_key
 from board.limits import MAX_ID
-from board.person_json import authors_of_rows, person_dict, remember_shared, shared_keys_among
+from board.person_json import (
+    authors_of_rows,
+    person_dict,
+    remember_shared,
+    shared_key_of,
+    shared_keys_among,
+)
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
 from board.text import render_markdown
 from models import (
@@ -290,10 +297,76 @@ _IDEA_ROWS = select(
     )
 )
 
+_AUTHOR_COLUMNS = slice(len(_IDEA_FIELDS), len(_IDEA_FIELDS) + 4)
+_FACT_COLUMNS = len(_IDEA_FIELDS) + 4
+# SQLite gathers an idea's tags (and its tasks' states) into one text; no tag or state can
+# hold this character (a tag is letters, digits, spaces and a few signs).
+_GATHERED = "\x1f"
 
-def _rows(session: Session, statement) -> list:
+
+@functools.lru_cache(maxsize=4)
+def _listed_rows(dialect: str):
+    """`_IDEA_ROWS` with what each idea's dict needs besides (its `_PageFacts`) as columns:
+    its tags, its tasks' states, whether it went live, has pictures, has the viewer's vote
+    (`viewer_id`) and follow, and its author's key if someone else has the same name. A
+    seek per listed idea each, in the page's own statement: a statement of their own (with
+    the page's ids as a list) cost a list a quarter of its time. The rank index still
+    decides the order and the limit, so only the page's rows (a sorted search: its matches)
+    are asked about."""
+    tags, tasks = IdeaTag.__table__.alias("listed_tags"), Task.__table__.alias("listed_tasks")
+    idea_id = _IDEAS.c.id
+
+    def gathered(column, where):
+        values = (
+            func.array_agg(column)
+            if dialect == "postgresql"
+            else func.group_concat(column, literal_column("char(31)"))
+        )
+        return select(values).where(where).correlate(_IDEAS).scalar_subquery()
+
+    def found(table, *where):
+        return exists().where(table.c.idea_id == idea_id, *where).correlate(_IDEAS)
+
+    viewer = bindparam("viewer_id")
+    votes, follows = Vote.__table__.alias("listed_votes"), Follow.__table__.alias("listed_follows")
+    return _IDEA_ROWS.add_columns(
+        gathered(tags.c.tag, tags.c.idea_id == idea_id).label("fact_tags"),
+        gathered(tasks.c.status, tasks.c.idea_id == idea_id).label("fact_task_states"),
+        found(Publication.__table__.alias("listed_publications")).label("fact_published"),
+        found(Image.__table__.alias("listed_images")).label("fact_pictured"),
+        found(votes, votes.c.user_id == viewer).label("fact_voted"),
+        found(follows, follows.c.user_id == viewer).label("fact_following"),
+        shared_key_of(_USERS.c.display_name_key).label("fact_shared_name"),
+    )
+
+
+def _facts_of_rows(rows: list) -> _PageFacts:
+    """The `_PageFacts` of rows of `_listed_rows`."""
+    facts = _PageFacts()
+    tags, statuses, shared = facts.tags, facts.statuses, facts.shared_names
+    for row in rows:
+        idea_id = row[0]
+        listed, states, published, pictured, voted, following, name = row[_FACT_COLUMNS:]
+        if listed:  # PostgreSQL gathers them into an array, SQLite into a text
+            tags[idea_id] = listed.split(_GATHERED) if isinstance(listed, str) else listed
+        if states:
+            statuses[idea_id] = states.split(_GATHERED) if isinstance(states, str) else states
+        if published:
+            facts.published.add(idea_id)
+        if pictured:
+            facts.pictured.add(idea_id)
+        if voted:
+            facts.voted.add(idea_id)
+        if following:
+            facts.following.add(idea_id)
+        if name is not None:
+            shared.add(name)
+    return facts
+
+
+def _rows(session: Session, statement, values: dict | None = None) -> list:
     """Plain rows through the session's connection (no ORM result processing)."""
-    return session.connection().execute(statement).all()
+    return session.connection().execute(statement, values).all()
 
 
 def serialize_ideas(
@@ -315,14 +388,17 @@ def serialize_ideas(
 def _serialize_rows(
     session: Session, rows: list, viewer: User | None, hidden_prompts: set[int]
 ) -> list[dict]:
-    """Rows of `_IDEA_ROWS` as the API shows them (the lists): the same dicts as
-    `_serialize` makes of ORM objects."""
+    """Rows of `_IDEA_ROWS` or `_listed_rows` as the API shows them (the lists): the same
+    dicts as `_serialize` makes of ORM objects."""
     if not rows:
         return []
-    facts = _page_facts(session, viewer, [row[0] for row in rows])
+    if len(rows[0]) > _FACT_COLUMNS:  # a page's rows all have them or none (page_ideas)
+        facts = _facts_of_rows(rows)
+    else:
+        facts = _page_facts(session, viewer, [row[0] for row in rows])
     published = _publications_of(session, sorted(facts.published)) if facts.published else {}
     pictures = images.images_of_ideas(session, sorted(facts.pictured)) if facts.pictured else {}
-    people = [(row[7], *row[16:]) for row in rows]
+    people = [(row[7], *row[_AUTHOR_COLUMNS]) for row in rows]
     shared = remember_shared(session, [person[1] for person in people], facts.shared_names)
     authors = authors_of_rows(session, people, shared)
     return _shown_ideas(rows, authors, viewer, hidden_prompts, facts, published, pictures)
@@ -583,9 +659,11 @@ def ideas_by_author(session: Session, viewer: User, author_id: int, limit: int =
     policy.require(viewer, "board.read")
     rows = _rows(
         session,
-        _IDEA_ROWS.where(_IDEAS.c.author_id == author_id, _IDEAS.c.withdrawn_at.is_(None))
+        _listed_rows(session.get_bind().dialect.name)
+        .where(_IDEAS.c.author_id == author_id, _IDEAS.c.withdrawn_at.is_(None))
         .order_by(_IDEAS.c.id.desc())
         .limit(limit),
+        {"viewer_id": viewer.id},
     )
     return _serialize_rows(session, rows, viewer, _hidden_prompt_ids(session, clock.now()))
 
@@ -629,8 +707,10 @@ def get_idea(session: Session, viewer: User, idea_id: int) -> dict:
 FEW_MATCHES = 500
 # Walking one idea of the rank index and asking search.SQLITE_WORDS about it (a seek per
 # word) costs about as much as listing this many matches and sorting them: a page walks
-# limit × board / matches ideas, or lists them all (measured at 1,000 and 100,000 ideas:
-# 1-2.6 µs a walked idea, 1-2 µs a listed match).
+# (limit + 1) × board / matches ideas, or lists them all (measured at 1,000 and 100,000
+# ideas: 1-2.6 µs a walked idea, 1-2 µs a listed match). The limit weighed is the usual
+# page's, whatever the request's, so that a page's shape, and with it the statements it
+# takes, does not follow its size.
 QUESTION_COST = 1
 
 
@@ -640,7 +720,6 @@ def _filters(
     tag: str | None,
     q: str | None,
     prompt_id: int | None,
-    limit: int,
 ) -> tuple[tuple, dict]:
     """The filters as the shape of the page's statement (built once per shape, see
     `_page_statement`) and the values bound into it. A tag walks the tag's own rank index
@@ -653,17 +732,17 @@ def _filters(
     if tag:
         values["tag"] = tag_key(tag)
     if q:
-        shape[3], terms = _search_shape(session, dialect, q, limit)
+        shape[3], terms = _search_shape(session, dialect, q)
         values.update(terms)
     return tuple(shape), values
 
 
-def _search_shape(session: Session, dialect: str, q: str, limit: int) -> tuple[str, dict]:
+def _search_shape(session: Session, dialect: str, q: str) -> tuple[str, dict]:
     """How a page asks for the ideas matching `q`, and the values it binds. On SQLite a
     search that a large share of the board matches walks the rank index and asks each idea's
     words (search.SQLITE_WORDS; "probe", a seek per word and idea) when that costs less than
-    listing every match; other broad ones walk it testing each idea against the
-    list of all matches ("broad"); narrow ones look the matches up and sort them."""
+    listing every match; other broad ones walk it testing each idea against the list of all
+    matches ("broad"); narrow ones look the matches up and sort them."""
     terms = search.parameters(dialect, q)
     if terms is None:
         return "nothing", {}
@@ -673,7 +752,8 @@ def _search_shape(session: Session, dialect: str, q: str, limit: int) -> tuple[s
     if spelled is not None:
         if not spelled.query:
             return "nothing", {}
-        matches, asked = spelled.matches, (limit + 1) * spelled.board * QUESTION_COST
+        walked = (paging.DEFAULT_LIMIT + 1) * spelled.board
+        matches, asked = spelled.matches, walked * QUESTION_COST
         if matches * matches > asked:
             numbered = enumerate(spelled.words)
             return f"probe {len(spelled.words)}", {f"search_words_{n}": w for n, w in numbered}
@@ -727,13 +807,18 @@ def _conditions(shape: tuple, tag_walked: bool = False) -> tuple:
 
 
 @functools.lru_cache(maxsize=256)
-def _page_statement(shape: tuple, order: str, hidden: bool, after: bool):
+def _page_statement(shape: tuple, order: str, hidden: bool, after: bool, facts: bool):
     """The ranked page for a filter shape and order, LIMIT and cursor key as parameters:
     built and compiled once, not per request (building it cost more than running it). A
-    tag's page walks that tag's rank index in idea_tags, the same keys as the idea's."""
+    tag's page walks that tag's rank index in idea_tags, the same keys as the idea's.
+    `facts`: each idea's `_PageFacts` as columns (`_listed_rows`)."""
     tag = shape[2]
     columns = (_TAG_ORDER_COLUMNS if tag else _ORDER_COLUMNS)[order]
-    statement = _IDEA_ROWS.where(*_conditions(shape, tag_walked=tag))
+    # SQLite sorts a search's few matches by their keys alone, then reads the page's rows
+    # with their facts: as columns of the sorted rows, they were asked of every match.
+    matches_first = facts and shape[0] == "sqlite" and shape[3] == "narrow"
+    rows = _IDEA_ROWS if not facts else select(Idea.id) if matches_first else _listed_rows(shape[0])
+    statement = rows.where(*_conditions(shape, tag_walked=tag))
     statement = statement.order_by(*(c.desc() for c in columns))
     if hidden:
         statement = statement.where(
@@ -744,7 +829,11 @@ def _page_statement(shape: tuple, order: str, hidden: bool, after: bool):
     if after:
         key = [bindparam(f"after_{index}") for index in range(len(columns))]
         statement = statement.where(paging.after(columns, key))
-    return statement.limit(bindparam("limit"))
+    statement = statement.limit(bindparam("limit"))
+    if matches_first:  # the page in the order of the idea's own keys (a tag's are copies)
+        statement = _listed_rows(shape[0]).where(Idea.id.in_(statement))
+        return statement.order_by(*(c.desc() for c in _ORDER_COLUMNS[order]))
+    return statement
 
 
 @functools.lru_cache(maxsize=64)
@@ -776,19 +865,25 @@ def page_ideas(
     hidden = _hidden_prompt_ids(session, now)
     order = "shuffle" if prompt_id is not None and prompt_id in hidden else sort
     after = paging.decode(cursor, order, _ORDER_KINDS[order]) if cursor else None
-    shape, values = _filters(session, department_id, tag, q, prompt_id, limit)
+    shape, values = _filters(session, department_id, tag, q, prompt_id)
     if shape[3] == "nothing":  # a search for no word, or for words no idea has
         return [], None
     values["hidden"] = sorted(hidden)
+    values["viewer_id"] = viewer.id
     connection = session.connection()
     candidates: list = []
+    ranked_beside = bool(hidden) and not (apart_from_challenges and prompt_id is None)
     if order != "shuffle":
-        statement = _page_statement(shape, order, bool(hidden), after is not None)
+        # The page's facts come as its columns when the database sends only the page: not
+        # when some of its ideas come from the challenges' statement, nor when PostgreSQL
+        # sorts a search's matches (it would ask about every match before sorting them;
+        # SQLite sorts them first, `_page_statement`).
+        facts = not ranked_beside and (shape[3] != "narrow" or shape[0] == "sqlite")
+        statement = _page_statement(shape, order, bool(hidden), after is not None, facts)
         values["limit"] = limit + 1
         for index, value in enumerate(after or ()):
             values[f"after_{index}"] = value
         candidates.extend(connection.execute(statement, values).all())
-    ranked_beside = bool(hidden) and not (apart_from_challenges and prompt_id is None)
     if ranked_beside:
         candidates.extend(connection.execute(_challenge_statement(shape), values).all())
     if not ranked_beside:  # the database ranked, cut at the cursor and limited them
@@ -1025,7 +1120,9 @@ def _add_vote_statement(dialect: str):
 
 
 def vote(session: Session, actor: User, idea_id: int) -> dict:
-    """Give the caller's one vote; idempotent, and the database refuses a second row."""
+    """Give the caller's one vote; idempotent, and the database refuses a second row.
+    Asks of `actor` only their id and role: the view hands it the person as a row
+    (`people.Reader`, security.person_as_reader)."""
     idea = _vote_target(session, idea_id)
     policy.require(actor, "idea.vote", idea)
     check_open_for_changes(idea)

@@ -677,13 +677,15 @@ def remove_user(session: Session, email: str) -> User:
 
 
 class Reader:
-    """The person of a request that only reads (a view marked `security.person_as_reader`),
-    from a plain row of the columns such a request asks of its person: an ORM User with its
-    department cost about 0.09 ms more to load (0.23 against 0.14 ms, docs/performance.md).
+    """The person of a request whose view is marked `security.person_as_reader` (one that
+    only reads, or the vote), from a plain row of the columns such a request asks of its
+    person: an ORM User with its department cost about 0.09 ms more to load (0.23 against
+    0.14 ms, docs/performance.md).
 
     Anything else asked of it is asked of the ORM person, loaded then from the request's
     session (one statement): what a view reads of `current_user` works as before, only
-    later. It cannot be changed, and it is never handed to a service that writes."""
+    later. It cannot be changed, and the only service that writes with it is the vote,
+    which asks of its voter no more than their id and role (a vote row holds the id)."""
 
     COLUMNS = (
         User.id,

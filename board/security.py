@@ -32,7 +32,7 @@ from sqlalchemy import bindparam, delete, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from board import accounts, clock, events, ideas, people
-from board.db import db_for_request, reads_first
+from board.db import db_for_request, reads_first, view_writes_at_once
 from board.settings import Settings
 from models import EndedSession, Prompt, User
 
@@ -180,7 +180,9 @@ def _check_login():
     """Before each request: a replayed copy of a logged-out cookie is emptied before
     anything reads it, and the person is loaded. Both reads run in one short read
     transaction before a write request's own transaction (db.reads_first): on SQLite a
-    write request would otherwise hold the one write lock from its login check on."""
+    write request would otherwise hold the one write lock from its login check on. A view
+    marked `db.writes_at_once` writes as soon as it runs: its login check is the first
+    statement of its write transaction instead."""
     board_sid = cookie_session.get("board_sid")
     if not board_sid or request.endpoint == "static":
         return
@@ -198,7 +200,10 @@ def _check_login():
         else:
             current_user._get_current_object()  # noqa: SLF001 - Flask-Login loads the person
 
-    reads_first(db_for_request(), lookup)
+    if view_writes_at_once():
+        lookup(db_for_request())
+    else:
+        reads_first(db_for_request(), lookup)
 
 
 # Whether this login was ended, and the person it names, in one statement: the person
@@ -213,6 +218,11 @@ _LOGIN = select(
     .exists()
     .label("ended"),
 ).where(User.id == bindparam("user_id"))
+# A write view marked `person_as_reader` asks the same of a plain row (`people.Reader`):
+# the challenges are asked when its service needs them, as on any write.
+_LOGIN_ROW = select(*people.Reader.COLUMNS, _LOGIN.selected_columns.ended).where(
+    User.id == bindparam("user_id")
+)
 # A read request asks the same with the running challenges that hide their tallies (one
 # row per challenge, or one with NULLs): every list of ideas needs them, and a statement
 # of their own cost about 0.055 ms of a list's 2 ms. A write request's login check runs in
@@ -231,8 +241,9 @@ _AS_READER = "board_person_as_reader"
 
 
 def person_as_reader(view: Callable) -> Callable:
-    """Mark a GET view that only reads and asks of its person no more than a list does
-    (who they are, their role, language and zone): its request loads the person as a
+    """Mark a view that asks of its person no more than a list does (who they are, their
+    role, language and zone): a GET view that only reads, or a write whose service needs
+    only the person's id and role (the vote). Its request loads the person as a
     `people.Reader`, a plain row, not as an ORM User. Whether the login was ended, the
     person's role and session version are read in the same statement as for any other
     request; what else the view reads of the person is loaded when it is read."""
@@ -252,12 +263,17 @@ def read_login(board_sid: str | None, session_id: str | None) -> None:
         return
     values = {"board_sid": board_sid, "user_id": user_id}
     session = db_for_request()
+    as_reader = getattr(current_app.view_functions.get(request.endpoint), _AS_READER, False)
     if not session.get_bind().get_execution_options().get("board_read_only"):
-        found = session.execute(_LOGIN, values).first()
-        person = found[0] if found is not None else None
+        if as_reader:
+            found = session.connection().execute(_LOGIN_ROW, values).first()
+            person = people.Reader(session, found[:_READER_COLUMNS]) if found else None
+        else:
+            found = session.execute(_LOGIN, values).first()
+            person = found[0] if found is not None else None
     else:
         now = values["now"] = clock.now()
-        if getattr(current_app.view_functions.get(request.endpoint), _AS_READER, False):
+        if as_reader:
             rows = session.connection().execute(_LOGIN_AS_READER, values).all()
             found = rows[0] if rows else None
             person = people.Reader(session, found[:_READER_COLUMNS]) if rows else None

@@ -194,13 +194,22 @@ _CLAIMANT_DEPT = aliased(Department)
 _NAMESAKE = aliased(User)
 _COUNTED = aliased(Task)
 # How many tasks each status has, as columns of the columns' statement: uncorrelated, so
-# both databases count once per statement (from ix_tasks_status_newest), not per row.
-_STATUS_COUNTS = tuple(
-    select(func.count(_COUNTED.id))
-    .where(_COUNTED.status == status)
-    .scalar_subquery()
-    .label(f"n_{status}")
-    for status in STATUSES
+# both databases count once per statement, not per row. The open and the claimed are
+# counted from ix_tasks_status; the done (most tasks, a number that only grows) are all
+# tasks less those two (the table's CHECK allows no fourth status): SQLite counts a whole
+# table from its b-tree's pages, not entry by entry. count(*), not count(id): SQLite read
+# each entry's id to ask whether it is NULL (0.20 against 0.12 ms at 4,000 tasks).
+_COUNTED_STATUSES = ("open", "claimed")
+_STATUS_COUNTS = (
+    *(
+        select(func.count())
+        .select_from(_COUNTED)
+        .where(_COUNTED.status == status)
+        .scalar_subquery()
+        .label(f"n_{status}")
+        for status in _COUNTED_STATUSES
+    ),
+    select(func.count()).select_from(_COUNTED).scalar_subquery().label("n_all"),
 )
 # What a task card prints (web/cards.py, task_card_facts) as plain columns: the task, its
 # claimant, whether another active person has the claimant's name (as
@@ -286,7 +295,9 @@ def board_columns(
         )
     titles = {row.idea_id: row.idea_title for row in rows if row.idea_title is not None}
     # no rows: no tasks of any status
-    totals = {status: rows[0]._mapping[f"n_{status}"] if rows else 0 for status in STATUSES}
+    counts = rows[0]._mapping if rows else {"n_open": 0, "n_claimed": 0, "n_all": 0}
+    totals = {status: counts[f"n_{status}"] for status in _COUNTED_STATUSES}
+    totals["done"] = counts["n_all"] - sum(totals.values())
     return columns, totals, titles
 
 

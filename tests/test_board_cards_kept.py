@@ -6,11 +6,12 @@ and every change to an idea shows on the next page load."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from board import ideas, moderation
+from board import clock, ideas, moderation
 from board.web import cards
 from models import User
 from tests.test_pages import CSRF_META, Browser, html_of
@@ -18,9 +19,9 @@ from tests.test_pages import CSRF_META, Browser, html_of
 
 @pytest.fixture(autouse=True)
 def no_cards_from_other_tests():
-    cards._CARDS.clear()
+    cards.forget_kept_cards()
     yield
-    cards._CARDS.clear()
+    cards.forget_kept_cards()
 
 
 def card_of(html: str, idea_id: int) -> str:
@@ -133,7 +134,7 @@ def test_a_kept_card_is_the_card_made_afresh_for_each_reader(app, people_, board
 
     fresh = {}
     for name in names:
-        cards._CARDS.clear()
+        cards.forget_kept_cards()
         fresh[name] = cards_of(name)
     for name in names + names:
         assert cards_of(name) == fresh[name], name
@@ -143,3 +144,35 @@ def test_a_kept_card_is_the_card_made_afresh_for_each_reader(app, people_, board
         assert "is-mine" not in fresh[name][1] and "/complete" not in fresh[name][1], name
         assert 'data-field="name">Mara<' in fresh[name][1], name
     assert "<form" not in fresh["observer"][0] + fresh["observer"][1]
+
+
+def test_a_kept_list_of_cards_says_you_only_to_the_author(app, people_, member):
+    """Two readers whose ideas read the same (neither voted, neither follows): the author's
+    card says "you", the other's their name, whichever loaded the page first."""
+    idea = member.post("ideas", json={"title": "Booth reel", "body": "Clips"}).get_json()
+    assert member.delete(f"ideas/{idea['id']}/follow").status_code == 200
+    readers = {name: Browser(app) for name in ("facilitator", "member")}
+    for name, browser in readers.items():
+        browser.login(people_.user(name).email)
+    for _round in range(2):
+        for name, browser in readers.items():
+            name_shown = re.search(
+                r'data-field="name">([^<]*)<', card_of(html_of(browser.get("/")), idea["id"])
+            ).group(1)
+            assert name_shown == ("you" if name == "member" else "Mara"), name
+
+
+def test_kept_cards_tell_their_age_anew_as_time_passes(app, people_, member):
+    """Nothing changes on the board but the time: each card's "… ago" moves on."""
+    start = datetime.now(UTC).replace(microsecond=0)
+    clock.set_clock(lambda: start)
+    idea = member.post("ideas", json={"title": "Booth reel", "body": "Clips"}).get_json()
+    task = member.post("tasks", json={"title": "Film it", "idea_id": idea["id"]}).get_json()
+    assert member.post(f"tasks/{task['id']}/claim").status_code == 200
+    reader = Browser(app)
+    reader.login(people_.user("facilitator").email)
+    for hours in (2, 2, 20, 20):
+        clock.set_clock(lambda hours=hours: start + timedelta(hours=hours))
+        html = html_of(reader.get("/"))
+        assert f">{hours} hours ago</time>" in card_of(html, idea["id"])
+        assert f">{hours} hours ago</time>" in task_card_of(html, task["id"])

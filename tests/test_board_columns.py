@@ -63,8 +63,10 @@ def test_a_busy_board_shows_the_newest_tasks_of_each_column_and_links_to_all_of_
     )
     assert len(titles(column(html, "done"))) == 20
     assert 'href="/tasks?status=done">All done tasks</a>' in column(html, "done")
+    assert 'data-field="count">30</span>' in column(html, "done")
     claimed = column(html, "claimed")
     assert len(titles(claimed)) == 3
+    assert 'data-field="count">3</span>' in claimed
     assert '<p class="more-tasks" data-field="more" hidden>' in claimed  # nothing more to see
 
     # The link works without JavaScript: the column's page, newest first, 50 at a time.

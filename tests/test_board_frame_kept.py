@@ -20,9 +20,9 @@ READERS = ("member", "other_member", "observer", "facilitator")
 
 @pytest.fixture(autouse=True)
 def no_cards_from_other_tests():
-    cards._CARDS.clear()
+    cards.forget_kept_cards()
     yield
-    cards._CARDS.clear()
+    cards.forget_kept_cards()
 
 
 def kept(app) -> dict:

@@ -96,9 +96,20 @@ def test_a_walk_yields_the_list_in_order_exactly_once(member, board, sort, limit
     "filters", ["tag=video", "q=reel", "department={department}", "tag=print&q=poster"]
 )
 @pytest.mark.parametrize("sort", SORTS)
-@pytest.mark.parametrize("few", [0, 500], ids=["walking the rank index", "looking up and sorting"])
-def test_a_filtered_walk_yields_every_match_once(member, board, sort, filters, few, monkeypatch):
+@pytest.mark.parametrize(
+    "few, question_cost",
+    [(0, 0), (0, 10**9), (500, 10**9)],
+    ids=[
+        "asking each idea walked",
+        "walking against the list of matches",
+        "looking up and sorting",
+    ],
+)
+def test_a_filtered_walk_yields_every_match_once(
+    member, board, sort, filters, few, question_cost, monkeypatch
+):
     monkeypatch.setattr(idea_service, "FEW_MATCHES", few)
+    monkeypatch.setattr(idea_service, "QUESTION_COST", question_cost)
     path = f"ideas?sort={sort}&" + filters.format(department=member.user["department"]["id"])
     walked = [item["id"] for item in walk(member, path, 3)]
     assert walked == expected_order(member, path)

@@ -8,9 +8,11 @@ import time
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 
 from board import create_app, people
 from board.settings import Settings
+from models import Vote
 from tests.conftest import PASSWORD, JsonClient
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -251,6 +253,7 @@ def test_each_login_gets_a_new_session_id_and_ends_the_previous_one(app, people_
 
 
 def test_logout_ends_the_session_on_the_server(app, member):
+    idea = member.post("ideas", json={"title": "Booth tour", "body": ""}).get_json()["id"]
     stolen = member.client.get_cookie("session").value
     token = member.csrf_token
     assert member.post("auth/logout").status_code == 204
@@ -262,7 +265,12 @@ def test_logout_ends_the_session_on_the_server(app, member):
     assert replay.get("me").status_code == 401
     assert replay.get("ideas").status_code == 401  # its person is read as a row (Reader)
     assert replay.post("ideas", json={"title": "after logout"}).status_code in (400, 401)
+    # The vote checks the login in its own write transaction, its person a row: refused,
+    # nothing written, and its SQLite write turn given back (the next vote is not held up).
+    assert replay.put(f"ideas/{idea}/vote").status_code == 401
     assert replay.get("/").status_code == 302  # the pages agree
+    member.login("mara@example.com")
+    assert member.put(f"ideas/{idea}/vote").get_json()["votes"] == 1
 
 
 def test_a_request_with_an_ended_login_leaves_the_newer_cookie_alone(app, member):
@@ -293,21 +301,55 @@ def test_logging_in_again_after_logout_works(app, member):
 
 
 def test_a_role_change_takes_the_old_powers_at_once(app, facilitator):
+    idea = facilitator.post("ideas", json={"title": "Booth tour", "body": ""}).get_json()["id"]
     with app.extensions["board_db"].Session() as session:
         people.set_role(session, "sam@example.com", "member")
     assert facilitator.get("ideas").status_code == 401
     assert facilitator.get("me").status_code == 401
     assert facilitator.post("ideas", json={"title": "x"}).status_code == 401
+    assert facilitator.put(f"ideas/{idea}/vote").status_code == 401
     facilitator.login("sam@example.com")
     assert facilitator.get("me").get_json()["user"]["role"] == "member"
 
 
 def test_a_removed_person_is_logged_out_at_once(app, member):
+    idea = member.post("ideas", json={"title": "Booth tour", "body": ""}).get_json()["id"]
     with app.extensions["board_db"].Session() as session:
         people.remove_user(session, "mara@example.com")
     assert member.get("ideas").status_code == 401
     assert member.get("me").status_code == 401
     assert member.post("ideas", json={"title": "x"}).status_code == 401
+    assert member.put(f"ideas/{idea}/vote").status_code == 401
+    with app.extensions["board_db"].Session() as session:
+        assert session.scalar(select(func.count(Vote.id))) == 0
+
+
+def test_a_vote_checks_its_login_in_its_own_write_transaction(app, member):
+    """The vote's login check is the first statement of the vote's write transaction, its
+    person a plain row: one transaction (one BEGIN, one COMMIT) for the whole request, and
+    one statement for the person and whether the login was ended."""
+    from sqlalchemy import event
+
+    idea = member.post("ideas", json={"title": "Booth tour", "body": ""}).get_json()["id"]
+    engine = app.extensions["board_db"].engine
+    statements, transactions = [], []
+    record = lambda *args: statements.append(args[2])  # noqa: E731
+    begin = lambda *args: transactions.append("begin")  # noqa: E731
+    commit = lambda *args: transactions.append("commit")  # noqa: E731
+    listeners = [("before_cursor_execute", record), ("begin", begin), ("commit", commit)]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        answer = member.put(f"ideas/{idea}/vote").get_json()
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+    assert (answer["votes"], answer["voted"]) == (1, True)
+    assert transactions == ["begin", "commit"]
+    statements = [s for s in statements if not s.startswith("BEGIN")]
+    assert "ended_sessions" in statements[0] and "users.session_version" in statements[0]
+    assert "password_hash" not in statements[0]
+    assert len([s for s in statements if "ended_sessions" in s]) == 1
 
 
 def test_a_list_reads_its_person_as_a_row_in_the_statement_of_the_login_check(app, member):

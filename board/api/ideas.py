@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from board import corrections, ideas, moderation, publications
 from board.api import api, db, me, ok
+from board.db import writes_at_once
 from board.requests import (
     Field,
     json_body,
@@ -62,12 +63,16 @@ def update_idea(idea_id: int):
 
 
 @api.put("/ideas/<int:idea_id>/vote")
+@person_as_reader
+@writes_at_once
 def vote(idea_id: int):
     no_body()
     return ok(ideas.vote(db(), me(), idea_id))
 
 
 @api.delete("/ideas/<int:idea_id>/vote")
+@person_as_reader
+@writes_at_once
 def unvote(idea_id: int):
     no_body()
     return ok(ideas.unvote(db(), me(), idea_id))

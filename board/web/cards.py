@@ -364,20 +364,32 @@ def idea_cards_kept(
     may_vote: bool,
     form_fields: str,
 ) -> Markup:
-    """A list's idea cards (`idea_card_kept` each), one after the other."""
-    return Markup(
-        "".join(
-            idea_card_kept(
-                idea,
-                comment_counts.get(idea["id"], 0),
-                prompt_titles,
-                reader_id,
-                words,
-                may_vote,
-                form_fields,
-            )
-            for idea in ideas
-        )
+    """A list's idea cards (`idea_card_kept` each), one after the other, the list kept as
+    a whole for everything its cards are made from (the keys of its cards, in one)."""
+    counts = [comment_counts.get(idea["id"], 0) for idea in ideas]
+    titles = {
+        prompt_id: prompt_titles[prompt_id]
+        for idea in ideas
+        if (prompt_id := idea.get("prompt_id")) in prompt_titles
+    }
+    content = _plain((ideas, counts, titles))
+    now, locale = words["now"], words["locale"]
+    key = content and (
+        "ideas",
+        content,
+        tuple(reader_id == idea["author"]["id"] for idea in ideas),
+        may_vote,
+        locale,
+        words["when_formats"][1],  # the zone
+        tuple(ago_at(idea["created_at"], now, locale) for idea in ideas),
+    )
+    return _list_kept(
+        key,
+        lambda: [
+            idea_card_kept(idea, count, titles, reader_id, words, may_vote, FORM_FIELDS)
+            for idea, count in zip(ideas, counts, strict=True)
+        ],
+        form_fields if may_vote else None,
     )
 
 
@@ -390,6 +402,31 @@ def _kept(key: tuple | None, make, form_fields: str | None) -> Markup:
         if key is not None:
             keep(_CARDS, key, html, CARDS_KEPT)
     return Markup(html.replace(FORM_FIELDS, form_fields) if form_fields is not None else html)
+
+
+# Lists of cards (a page's ideas, a task column), each by the keys of all its cards in one:
+# a page whose cards were all kept asked ~80 keys (and 64 policy questions) one by one,
+# a third of the board page's view. A list holds its cards' kept texts, not copies.
+LISTS_KEPT = 1024
+_LISTS: dict = {}
+
+
+def _list_kept(key: tuple | None, make, form_fields: str | None) -> Markup:
+    """The list of cards kept for `key`, else `make()` (its cards, each with FORM_FIELDS
+    where the page's own fields go) kept; `form_fields` put in where its cards have forms."""
+    cards = _LISTS.get(key) if key else None
+    if cards is None:
+        cards = tuple(str(card) for card in make())
+        if key:
+            keep(_LISTS, key, cards, LISTS_KEPT)
+    html = "".join(cards)
+    return Markup(html.replace(FORM_FIELDS, form_fields) if form_fields is not None else html)
+
+
+def forget_kept_cards() -> None:
+    """Every kept card and list of cards (tests: cards made afresh)."""
+    _CARDS.clear()
+    _LISTS.clear()
 
 
 def _plain(value) -> bytes | None:
@@ -592,8 +629,8 @@ def task_card_kept(
     controls = task_controls(task, template, may_claim, user)
     idea_id = task.get("idea_id")
     idea_title = {idea_id: idea_titles[idea_id]} if idea_id in idea_titles else {}
-    claimant, status = task["claimed_by"], task["status"]
-    moment = {"claimed": task.get("claimed_at"), "done": task.get("completed_at")}.get(status)
+    claimant = task["claimed_by"]
+    moment = _moment(task)
     content = _plain(task)
     key = (
         "task",
@@ -622,11 +659,43 @@ def task_card_kept(
 def task_cards_kept(
     tasks: list[dict], idea_titles: dict, may_claim: bool, words: dict, form_fields: str
 ) -> Markup:
-    """A column's task cards (`task_card_kept` each), one after the other."""
+    """A column's task cards (`task_card_kept` each), one after the other, the column kept
+    as a whole (as `idea_cards_kept`). Its key holds, besides the tasks, all that the
+    policy reads of the reader to answer for each card (`task_controls`): who they are,
+    their role, whether they are logged in and active."""
     user = current_user._get_current_object()
-    return Markup(
-        "".join(
-            task_card_kept(task, idea_titles, False, True, may_claim, words, form_fields, user)
-            for task in tasks
-        )
+    titles = {
+        idea_id: idea_titles[idea_id]
+        for task in tasks
+        if (idea_id := task.get("idea_id")) in idea_titles
+    }
+    content = _plain((tasks, titles))
+    now, locale = words["now"], words["locale"]
+    key = content and (
+        "tasks",
+        content,
+        may_claim,
+        getattr(user, "id", None),
+        getattr(user, "role", None),
+        bool(getattr(user, "is_authenticated", False)),
+        bool(getattr(user, "is_active", False)),
+        locale,
+        words["when_formats"][1],  # the zone
+        tuple(ago_at(moment, now, locale) if (moment := _moment(task)) else None for task in tasks),
     )
+    return _list_kept(
+        key,
+        lambda: [
+            task_card_kept(task, titles, False, True, may_claim, words, FORM_FIELDS, user)
+            for task in tasks
+        ],
+        form_fields,
+    )
+
+
+def _moment(task: dict) -> str | None:
+    """The time a task card shows "… ago": when it was claimed, or completed."""
+    status = task["status"]
+    if status == "claimed":
+        return task.get("claimed_at")
+    return task.get("completed_at") if status == "done" else None
