@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Select, bindparam, event, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, event, func, select
 from sqlalchemy.orm import Session, object_session
 
 from board.i18n import N_, gettext
@@ -104,6 +104,24 @@ def shared_keys_among(keys, *before) -> Select:
     display_name_key values), those more than one active person has; `before`: columns
     put before the key (its place in a UNION). Hand the answer to `remember_shared`."""
     return _SHARED_NAMES.where(_KEY.in_(keys)).with_only_columns(*before, _KEY)
+
+
+_NAMESAKES = User.__table__.alias("namesakes")
+
+
+def shared_key_of(key) -> ColumnElement:
+    """`shared_keys_among` for one person per row, as a column of a statement of its own (a
+    list of ideas, beside each idea's author): the person's `key` (their display_name_key
+    column there) when more than one active person has it, else NULL. One probe of the
+    active people's key index per row; hand the keys found to `remember_shared`."""
+    namesakes = (
+        select(func.count())
+        .select_from(_NAMESAKES)
+        .where(_NAMESAKES.c.display_name_key == key, _NAMESAKES.c.active.is_(True))
+        .correlate_except(_NAMESAKES)
+        .scalar_subquery()
+    )
+    return case((namesakes > 1, key))
 
 
 def remember_shared(session: Session, names: Iterable[str | None], shared: set[str]) -> set[str]:
