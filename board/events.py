@@ -407,7 +407,11 @@ def events_after(session: Session, viewer: Any, after: int, limit: int) -> list[
 
 def last_seq(session: Session) -> int:
     """The log's newest seq (0 when empty): a page's data is at least this fresh."""
-    return session.scalar(select(func.max(Event.seq))) or 0
+    return session.connection().execute(LAST_SEQ).scalar() or 0
+
+
+# Built once (building the statement and its cache key cost more than SQLite's answer).
+LAST_SEQ = select(func.max(Event.seq))
 
 
 def add_publisher(publisher: Publisher) -> None:

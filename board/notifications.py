@@ -632,6 +632,21 @@ def unread_badges(session: Session, user: User) -> tuple[int, int]:
     return row[0] or 0, row[1] or 0
 
 
+def last_seq_and_badges(session: Session, user: User) -> tuple[int, int, int]:
+    """The log's newest seq (events.last_seq) and the navigation's two badges
+    (unread_badges), in one statement: a page reads the seq before its data and shows
+    both badges. A page's request only reads (db.py): the badges cannot change under it."""
+    seq, nudge_count, inbox = (
+        session.connection().execute(_last_seq_and_badges_statement(), {"user_id": user.id}).one()
+    )
+    return seq or 0, nudge_count or 0, inbox or 0
+
+
+@functools.cache
+def _last_seq_and_badges_statement():
+    return select(events.LAST_SEQ.scalar_subquery(), *_unread_badges_statement().selected_columns)
+
+
 @functools.cache
 def _unread_badges_statement():
     """Built once: building it (and its cache key) cost more than running it."""

@@ -25,7 +25,7 @@ from flask_babel import format_timedelta, get_locale, get_timezone, get_translat
 from flask_login import current_user
 from markupsafe import Markup
 
-from board import clock, events, images, moderation, policy
+from board import clock, images, moderation, notifications, policy
 from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
@@ -338,10 +338,21 @@ def as_target(data: dict) -> SimpleNamespace:
 @web.before_app_request
 def remember_last_seq():
     """Read the log's last seq BEFORE a page reads its data: the browser replays every
-    event after it, so a change that lands while the page renders is never lost."""
+    event after it, so a change that lands while the page renders is never lost. The
+    navigation's unread badges come with it, in the same statement."""
     g.page_last_seq = None
     if request.method == "GET" and request.blueprint == "web" and current_user.is_authenticated:
-        g.page_last_seq = events.last_seq(db_for_request())
+        user_id = current_user.id
+        seq, nudge_count, inbox = notifications.last_seq_and_badges(db_for_request(), current_user)
+        g.page_last_seq = seq
+        remember_badges(user_id, nudge_count, inbox)
+
+
+def remember_badges(user_id: int, nudge_count: int, inbox: int) -> dict:
+    """The unread badges of `user_id` for this request (reach_pages.unread_badges)."""
+    badges = {"unread_nudges": nudge_count, "unread_notifications": inbox}
+    g.board_badges = (user_id, badges)
+    return badges
 
 
 @web.app_context_processor

@@ -13,7 +13,7 @@ from board.db import db_for_request
 from board.errors import BoardError
 from board.i18n import _, current_language
 from board.web import web
-from board.web.common import back, flash_refusal, form_id, login_page
+from board.web.common import back, flash_refusal, form_id, login_page, remember_badges
 
 
 @web.app_context_processor
@@ -31,9 +31,7 @@ def unread_badges():
         nudges, inbox = notifications.unread_badges(db_for_request(), current_user)
     except SQLAlchemyError:  # never let the badges break an (error) page
         return {"unread_nudges": 0, "unread_notifications": 0}
-    badges = {"unread_nudges": nudges, "unread_notifications": inbox}
-    g.board_badges = (current_user.id, badges)
-    return badges
+    return remember_badges(current_user.id, nudges, inbox)
 
 
 @web.get("/notifications")
