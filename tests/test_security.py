@@ -102,6 +102,38 @@ def test_another_persons_csrf_token_does_not_work(app, seeded, other_member):
     assert board_state(app) == before
 
 
+def test_a_token_that_worked_is_still_refused_by_another_or_an_ended_session(
+    app, seeded, other_member
+):
+    """A token whose signature held is remembered by the process (board/csrf.py); it still
+    works only with the session that holds it: not with another person's session, nor
+    after a logout and a new login in the same browser."""
+    token = seeded.csrf_token
+    assert seeded.put("ideas/1/vote").status_code == 200  # checked in full, remembered
+    assert seeded.delete("ideas/1/vote").status_code == 200  # remembered: still the session's
+    before = board_state(app)
+    forged = other_member.put("ideas/1/vote", headers={"X-CSRF-Token": token}, csrf=False)
+    assert forged.status_code == 400
+    assert forged.get_json()["error"]["code"] == "csrf_failed"
+    assert seeded.post("auth/logout").status_code == 204
+    seeded.login("mara@example.com")
+    again = seeded.put("ideas/1/vote", headers={"X-CSRF-Token": token}, csrf=False)
+    assert again.status_code == 400
+    assert again.get_json()["error"]["code"] == "csrf_failed"
+    assert board_state(app) == before
+    assert seeded.put("ideas/1/vote").status_code == 200  # the new login's own token
+
+
+def test_a_token_is_checked_in_full_again_under_another_key(app, seeded):
+    """Remembered signatures belong to the key that made them: after a key change the
+    same token is checked anew, and its old signature no longer holds."""
+    assert seeded.put("ideas/1/vote").status_code == 200
+    app.config["WTF_CSRF_SECRET_KEY"] = "another key"
+    refused = seeded.delete("ideas/1/vote")
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "csrf_failed"
+
+
 def test_the_right_token_lets_the_same_write_through(seeded):
     response = seeded.post("ideas", json={"title": "Allowed", "body": "x"})
     assert response.status_code == 201
