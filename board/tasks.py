@@ -9,7 +9,7 @@ import functools
 from datetime import date, datetime, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select, union_all, update
+from sqlalchemy import Row, func, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from board import clock, events, paging, person_json, policy
@@ -258,12 +258,26 @@ def board_columns(
     (the API's fields a card prints, the claimant in the "user" shape); how many each
     status has; the titles of their ideas (as ideas.idea_titles): one statement whatever
     the number of tasks (the board page's columns)."""
+    return columns_of_rows(session, board_column_rows(session, viewer, per_column))
+
+
+def board_column_rows(session: Session, viewer: User, per_column: int) -> list[Row]:
+    """`board_columns` as the statement's rows, newest first, before they are shaped
+    (`columns_of_rows`): the board page keeps its columns rendered by these rows."""
     policy.require(viewer, "board.read")
     # plain rows through the connection: no ORM step around the statement
     rows = session.connection().execute(_column_rows(per_column)).all()
     # newest first, sorted here: an ORDER BY had SQLite walk every task's entry in
     # ix_tasks_newest to find the few the statement picks by id
     rows.sort(key=lambda row: (row.created_at, row.id), reverse=True)
+    return rows
+
+
+def columns_of_rows(
+    session: Session, rows: list[Row]
+) -> tuple[dict[str, list[dict]], dict[str, int], dict[int, str]]:
+    """`board_columns` from its rows (`board_column_rows`): made of them alone, and of
+    the reader only as person_json shows people (the works-council mask, the language)."""
     claimed = [r for r in rows if r.c_id is not None]
     shared = {display_name_key(r.c_name) for r in claimed if r.c_name and r.c_namesakes > 1}
     claimants = iter(
@@ -294,11 +308,32 @@ def board_columns(
             }
         )
     titles = {row.idea_id: row.idea_title for row in rows if row.idea_title is not None}
+    return columns, column_totals(rows), titles
+
+
+def column_totals(rows: list[Row]) -> dict[str, int]:
+    """How many tasks each status has, from the columns' rows (`board_column_rows`)."""
     # no rows: no tasks of any status
     counts = rows[0]._mapping if rows else {"n_open": 0, "n_claimed": 0, "n_all": 0}
     totals = {status: counts[f"n_{status}"] for status in _COUNTED_STATUSES}
     totals["done"] = counts["n_all"] - sum(totals.values())
-    return columns, totals, titles
+    return totals
+
+
+def column_sizes(rows: list[Row]) -> dict[str, int]:
+    """How many tasks each column shows, from its rows (`board_column_rows`)."""
+    sizes = dict.fromkeys(STATUSES, 0)
+    for row in rows:
+        sizes[row.status] += 1
+    return sizes
+
+
+def column_moment(row: Row) -> datetime | None:
+    """The moment a task's card tells "… ago" of, from its row: when it was claimed, or
+    completed (none while it is open)."""
+    if row.status == "claimed":
+        return row.claimed_at
+    return row.completed_at if row.status == "done" else None
 
 
 def count_tasks(session: Session, viewer: User, status: str, mine: bool = False) -> int:

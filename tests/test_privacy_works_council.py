@@ -253,3 +253,25 @@ def test_presence_pooling_adds_up(app, people_, council_board):
         "online": 5,
         "departments": {"Marketing": 2, "other departments": 3},
     }
+
+
+def test_the_board_pages_task_cards_show_a_claimant_as_their_department_today(
+    app, people_, council_board
+):
+    """The board's kept task columns: to an observer, a claimant is their department as it
+    is now, pooled while it is small and on its own once it has grown."""
+    observer = people_.client("observer").client
+    task_id = council_board["task"]["id"]
+
+    def claim_line() -> str:
+        html = observer.get("/").get_data(as_text=True)
+        card = re.search(rf'id="task-{task_id}".*?</article>', html, re.S).group(0)
+        return re.search(r'data-field="claim">(.*?)</p>', card, re.S).group(1)
+
+    for _load in range(2):
+        assert "someone from another department" in claim_line()
+        assert not names_in(claim_line())
+    make_user(app, "pam", "member", "PR")  # PR has three people now: shown on its own
+    for _load in range(2):
+        assert "someone from PR" in claim_line()
+        assert not names_in(claim_line())

@@ -5,9 +5,11 @@ from __future__ import annotations
 from board import prompts
 from board.api import api, db, me, ok
 from board.requests import Field, json_body, text, title
+from board.security import person_as_reader
 
 
 @api.get("/prompts")
+@person_as_reader
 def list_prompts():
     return ok(prompts.list_prompts(db(), me()))
 

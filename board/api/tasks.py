@@ -17,6 +17,7 @@ from board.requests import (
     text,
     title,
 )
+from board.security import person_as_reader
 
 # Fields that would put work on someone: refused by name, with a message that says why.
 _ASSIGNING_FIELDS = (
@@ -35,6 +36,7 @@ _ASSIGNING_FIELDS = (
 
 
 @api.get("/tasks")
+@person_as_reader
 def list_tasks():
     items, next_cursor = tasks.page_tasks(
         db(),

@@ -13,7 +13,7 @@ from board.ideas import SORTS
 from board.inputs import tag_key
 from board.limits import SEARCH_MAX
 from board.web import web
-from board.web.cards import idea_card_words, idea_cards_kept, task_cards_kept, task_controls
+from board.web.cards import idea_card_words, idea_cards_kept, task_columns_kept, task_controls
 from board.web.common import ago_at, login_page, query_int
 from board.web.frames import kept_page, page_form_fields
 
@@ -70,7 +70,7 @@ def board():
             limit=BOARD_PAGE,
             apart_from_challenges=True,
         )
-    columns, task_totals, idea_titles = tasks.board_columns(session, current_user, BOARD_TASKS)
+    column_rows = tasks.board_column_rows(session, current_user, BOARD_TASKS)
     all_prompts = prompts.board_prompts(session, current_user)
     # Ideas of a running challenge whose tallies are hidden are shown with their challenge,
     # in the order of its own each person gets (not last under "Top", as if unvoted).
@@ -110,10 +110,7 @@ def board():
     cards = {
         "ideas": idea_cards(idea_list),
         **{f"challenge-{p['id']}": idea_cards(group) for p, (group, _) in challenge_groups},
-        **{
-            f"tasks-{status}": task_cards_kept(column, idea_titles, may_claim, words, fields)
-            for status, column in columns.items()
-        },
+        **task_columns_kept(session, column_rows, may_claim, words, fields),
     }
     page = {
         "sort": sort,
@@ -125,8 +122,8 @@ def board():
         "challenge_groups": [
             (prompt, len(group), bool(more)) for prompt, (group, more) in challenge_groups if group
         ],
-        "column_sizes": {status: len(column) for status, column in columns.items()},
-        "task_totals": task_totals,
+        "column_sizes": tasks.column_sizes(column_rows),
+        "task_totals": tasks.column_totals(column_rows),
         "strip_prompts": current_prompts[:PROMPT_STRIP],
         "open_prompts": [p for p in all_prompts if p["phase"] == "collecting"],
         "departments": people.department_choices(session),
