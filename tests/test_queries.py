@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from board import ideas, person_json, tallies, tasks
-from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
+from models import Comment, Department, Idea, IdeaTag, Prompt, Task, User, Vote
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
 
 LISTINGS = [
@@ -476,3 +476,25 @@ def test_postgres_tests_each_walked_idea_against_its_stored_search_vector(
     [plan] = plans
     assert "search_vector @@" in plan, plan
     assert "to_tsvector" not in plan, plan
+
+
+@BOTH_DATABASES
+def test_the_board_page_reads_its_person_as_a_plain_row(app, board_people):
+    """/ asks of its person no more than the login check's row (security.person_as_reader):
+    no ORM person, and still their name and department as they are now in the menu."""
+    fill(app, 3, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    for name, department in (("Anna Weber", "Department 0"), ("Anna Berg", "Department 3")):
+        with app.extensions["board_db"].Session() as session:
+            person = session.get(User, board_people[0].id)
+            person.display_name = name
+            person.department_id = session.scalar(
+                select(Department.id).where(Department.name == department)
+            )
+            session.commit()
+        for _load in range(2):
+            with counted(app) as statements:
+                html = client.client.get("/").get_data(as_text=True)
+            assert f'<span class="user-name">{name}</span>' in html
+            assert f'<span class="user-dept">{department}</span>' in html
+            assert not [s for s in statements if "users.password_hash" in s], statements
