@@ -875,10 +875,12 @@ def page_ideas(
     ranked_beside = bool(hidden) and not (apart_from_challenges and prompt_id is None)
     if order != "shuffle":
         # The page's facts come as its columns when the database sends only the page: not
-        # when some of its ideas come from the challenges' statement, nor when PostgreSQL
-        # sorts a search's matches (it would ask about every match before sorting them;
-        # SQLite sorts them first, `_page_statement`).
-        facts = not ranked_beside and (shape[3] != "narrow" or shape[0] == "sqlite")
+        # when some of its ideas come from the challenges' statement. A search's sorted
+        # matches are sorted first and then asked about (`_page_statement`). On SQLite only,
+        # so far: PostgreSQL plans the longer statement anew and sorts filtered pages itself,
+        # and whether that costs less there is not measured yet (a busy machine's runs
+        # disagreed, docs/performance.md).
+        facts = shape[0] == "sqlite" and not ranked_beside
         statement = _page_statement(shape, order, bool(hidden), after is not None, facts)
         values["limit"] = limit + 1
         for index, value in enumerate(after or ()):

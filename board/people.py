@@ -695,6 +695,7 @@ class Reader:
         User.language,
         User.timezone,
         User.department_id,
+        User.display_name,  # the board page's account menu (web/frames.py reader_facts)
     )
     NAMES = tuple(column.key for column in COLUMNS)
     is_authenticated = True

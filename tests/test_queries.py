@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from board import ideas, person_json, tallies, tasks
-from models import Comment, Idea, IdeaTag, Prompt, Task, User, Vote
+from models import Comment, Department, Idea, IdeaTag, Prompt, Task, User, Vote
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
 
 LISTINGS = [
@@ -136,24 +136,30 @@ def test_listing_ideas_takes_a_handful_of_queries(app, board_people):
     assert baseline <= 3, statements
     # ideas: the ranked page with its authors, their tags, tasks, shared names (`me` asks
     # those on their own), the caller's votes and follows and which ideas went live or have
-    # pictures, in one statement (two before); the running challenges that hide their
-    # tallies come with the login check of a read request (their own statement before)
-    assert counts["ideas?limit=200"] - baseline <= 0, (baseline, counts)
+    # pictures, in one statement on SQLite (two before, and on PostgreSQL); the running
+    # challenges that hide their tallies come with the login check of a read request
+    sqlite = app.extensions["board_db"].engine.dialect.name == "sqlite"
+    assert counts["ideas?limit=200"] - baseline <= (0 if sqlite else 1), (baseline, counts)
     assert counts["tasks?limit=200"] - baseline <= 1, (baseline, counts)
 
 
 @BOTH_DATABASES
 def test_a_page_of_ideas_asks_about_its_authors_names_with_its_tags_and_votes(app, board_people):
-    """Whose name someone else has too (the handle shows beside it), the tags, task states
-    and the caller's votes are asked in the page's own statement, not in one of their own."""
+    """Whose name someone else has too (the handle shows beside it) is asked with the
+    page's tags, task states and the caller's votes, not in a statement of its own: on
+    SQLite in the page's own statement, on PostgreSQL in the statement of its facts."""
     fill(app, 20, board_people)
     client = JsonClient(app.test_client()).login(board_people[0].email)
     with counted(app) as statements:
         assert client.get("ideas?limit=200").status_code == 200
-    asking = [statement for statement in statements if "namesakes" in statement]
-    assert len(asking) == 1, statements
-    assert all(table in asking[0] for table in ("idea_tags", "tasks", "votes", "ORDER BY"))
-    assert not [statement for statement in statements if "json_each" in statement], statements
+    if app.extensions["board_db"].engine.dialect.name == "sqlite":
+        asking = [statement for statement in statements if "namesakes" in statement]
+        assert len(asking) == 1 and "ORDER BY" in asking[0], statements
+        assert not [statement for statement in statements if "json_each" in statement]
+    else:
+        asking = [statement for statement in statements if "HAVING count(users.id) >" in statement]
+        assert len(asking) == 1, statements
+    assert all(table in asking[0] for table in ("idea_tags", "tasks", "votes")), asking
 
 
 def page_counts(app, client: JsonClient, path: str, limit: int) -> list[int]:
@@ -468,3 +474,25 @@ def test_postgres_tests_each_walked_idea_against_its_stored_search_vector(
     [plan] = plans
     assert "search_vector @@" in plan, plan
     assert "to_tsvector" not in plan, plan
+
+
+@BOTH_DATABASES
+def test_the_board_page_reads_its_person_as_a_plain_row(app, board_people):
+    """/ asks of its person no more than the login check's row (security.person_as_reader):
+    no ORM person, and still their name and department as they are now in the menu."""
+    fill(app, 3, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    for name, department in (("Anna Weber", "Department 0"), ("Anna Berg", "Department 3")):
+        with app.extensions["board_db"].Session() as session:
+            person = session.get(User, board_people[0].id)
+            person.display_name = name
+            person.department_id = session.scalar(
+                select(Department.id).where(Department.name == department)
+            )
+            session.commit()
+        for _load in range(2):
+            with counted(app) as statements:
+                html = client.client.get("/").get_data(as_text=True)
+            assert f'<span class="user-name">{name}</span>' in html
+            assert f'<span class="user-dept">{department}</span>' in html
+            assert not [s for s in statements if "users.password_hash" in s], statements

@@ -67,11 +67,17 @@ class _Only(SimpleNamespace):
 READER_FACTS = ("id", "role", "display_name", "department_id", "timezone")
 
 
-def reader_facts(user) -> dict:
-    """The reader as a frame shows them: READER_FACTS and the department's name."""
+def reader_facts(user, departments: list[dict] | None = None) -> dict:
+    """The reader as a frame shows them: READER_FACTS and the department's name, found in
+    `departments` (a page's list of every department's id and name) when the page has one:
+    a reader read as a plain row (people.Reader) has no department object to ask."""
     facts = {name: getattr(user, name) for name in READER_FACTS}
-    department = user.department
-    facts["department"] = None if department is None else {"name": department.name}
+    names = {department["id"]: department["name"] for department in departments or ()}
+    if facts["department_id"] in names:
+        facts["department"] = {"name": names[facts["department_id"]]}
+    else:
+        department = user.department
+        facts["department"] = None if department is None else {"name": department.name}
     return facts
 
 
@@ -93,7 +99,7 @@ def kept_page(template: str, page: dict, cards: dict[str, str], asks: tuple, als
     if not keep_frames or content is None or _for_this_load_only():
         return render_template(template, cards=cards, **page)
     user = current_user._get_current_object()
-    reader = reader_facts(user)
+    reader = reader_facts(user, page.get("departments"))
     badges = unread_badges()
     answers = {action: policy.can(user, action) for action in asks}
     key = (

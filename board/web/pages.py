@@ -12,6 +12,7 @@ from board.errors import Invalid
 from board.ideas import SORTS
 from board.inputs import tag_key
 from board.limits import SEARCH_MAX
+from board.security import person_as_reader
 from board.web import web
 from board.web.cards import idea_card_words, idea_cards_kept, task_columns_kept, task_controls
 from board.web.common import ago_at, login_page, query_int
@@ -39,6 +40,7 @@ FRAME_ASKS = (
 
 @web.get("/")
 @login_page
+@person_as_reader
 def board():
     session = db_for_request()
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "top"
