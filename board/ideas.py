@@ -864,8 +864,11 @@ def page_ideas(
     if order != "shuffle":
         # The page's facts come as its columns when the database sends only the page: not
         # when some of its ideas come from the challenges' statement, nor when a search's
-        # matches are sorted (SQLite would ask about every match before sorting them).
-        facts = not ranked_beside and shape[3] != "narrow"
+        # matches are sorted (SQLite would ask about every match before sorting them). On
+        # SQLite only, so far: PostgreSQL plans the longer statement anew and sorts filtered
+        # pages itself, and whether that costs less there is not measured yet (a busy
+        # machine's runs disagreed, docs/performance.md).
+        facts = shape[0] == "sqlite" and not ranked_beside and shape[3] != "narrow"
         statement = _page_statement(shape, order, bool(hidden), after is not None, facts)
         values["limit"] = limit + 1
         for index, value in enumerate(after or ()):

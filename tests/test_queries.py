@@ -136,24 +136,30 @@ def test_listing_ideas_takes_a_handful_of_queries(app, board_people):
     assert baseline <= 3, statements
     # ideas: the ranked page with its authors, their tags, tasks, shared names (`me` asks
     # those on their own), the caller's votes and follows and which ideas went live or have
-    # pictures, in one statement (two before); the running challenges that hide their
-    # tallies come with the login check of a read request (their own statement before)
-    assert counts["ideas?limit=200"] - baseline <= 0, (baseline, counts)
+    # pictures, in one statement on SQLite (two before, and on PostgreSQL); the running
+    # challenges that hide their tallies come with the login check of a read request
+    sqlite = app.extensions["board_db"].engine.dialect.name == "sqlite"
+    assert counts["ideas?limit=200"] - baseline <= (0 if sqlite else 1), (baseline, counts)
     assert counts["tasks?limit=200"] - baseline <= 1, (baseline, counts)
 
 
 @BOTH_DATABASES
 def test_a_page_of_ideas_asks_about_its_authors_names_with_its_tags_and_votes(app, board_people):
-    """Whose name someone else has too (the handle shows beside it), the tags, task states
-    and the caller's votes are asked in the page's own statement, not in one of their own."""
+    """Whose name someone else has too (the handle shows beside it) is asked with the
+    page's tags, task states and the caller's votes, not in a statement of its own: on
+    SQLite in the page's own statement, on PostgreSQL in the statement of its facts."""
     fill(app, 20, board_people)
     client = JsonClient(app.test_client()).login(board_people[0].email)
     with counted(app) as statements:
         assert client.get("ideas?limit=200").status_code == 200
-    asking = [statement for statement in statements if "namesakes" in statement]
-    assert len(asking) == 1, statements
-    assert all(table in asking[0] for table in ("idea_tags", "tasks", "votes", "ORDER BY"))
-    assert not [statement for statement in statements if "json_each" in statement], statements
+    if app.extensions["board_db"].engine.dialect.name == "sqlite":
+        asking = [statement for statement in statements if "namesakes" in statement]
+        assert len(asking) == 1 and "ORDER BY" in asking[0], statements
+        assert not [statement for statement in statements if "json_each" in statement]
+    else:
+        asking = [statement for statement in statements if "HAVING count(users.id) >" in statement]
+        assert len(asking) == 1, statements
+    assert all(table in asking[0] for table in ("idea_tags", "tasks", "votes")), asking
 
 
 def page_counts(app, client: JsonClient, path: str, limit: int) -> list[int]:
