@@ -407,8 +407,9 @@ def _kept(key: tuple | None, make, form_fields: str | None) -> Markup:
 
 # Lists of cards (a page's ideas, a task column), each by the keys of all its cards in one:
 # a page whose cards were all kept asked ~80 keys (and 64 policy questions) one by one,
-# a third of the board page's view. A list holds its cards' kept texts, not copies.
-LISTS_KEPT = 1024
+# a third of the board page's view. A list holds its cards' kept texts, not copies; its key
+# holds what its cards are made of (a page of 50 ideas ~40 KB): up to ~10 MB per process.
+LISTS_KEPT = 256
 _LISTS: dict = {}
 
 
@@ -714,8 +715,9 @@ def _task_list(tasks: list[dict], idea_titles: dict, may_claim: bool, words: dic
 # The board's task columns, by the statement's rows they are made from (tasks.
 # board_column_rows): a kept set skips shaping the rows into the API's dicts as well as
 # the cards' keys (at 4,000 tasks, 60 cards, about 1 ms). Each set holds its columns' kept
-# card lists, not copies.
-COLUMNS_KEPT = 512
+# card lists, not copies; its key holds the rows (60 tasks, ~70 KB as Python objects): up
+# to ~9 MB per process.
+COLUMNS_KEPT = 128
 _COLUMNS: dict = {}
 
 
