@@ -785,7 +785,12 @@ def _conditions(shape: tuple, tag_walked: bool = False) -> tuple:
     walk = dialect == "sqlite"
     conditions = [Idea.withdrawn_at.is_(None)]  # withdrawn ideas live on in the feed only
     if department:
+        # A walked tag's entries carry their idea's author: the idea's row is read only for
+        # those of the department (at 100,000 ideas ~50 instead of ~400, 0.9 → 0.5 ms on
+        # PostgreSQL). No index starts with it, so it needs no "+ 0".
         author = Idea.author_id + 0 if walk else Idea.author_id
+        if tag and tag_walked:
+            author = IdeaTag.author_id
         conditions.append(
             author.in_(select(User.id).where(User.department_id == bindparam("department_id")))
         )

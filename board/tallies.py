@@ -147,40 +147,64 @@ def backfill(connection: Connection) -> None:
 # A tag's rank keys (models.ideas.IdeaTag) are copies of its idea's, kept by the database:
 # copied when a tag is written, rewritten by the statement that changes the idea's tallies
 # (the vote's own, under its lock), whatever writes them (a vote, a recount, a migration, a
-# benchmark's plain SQL). Caution, as for the search index: re-creating `ideas` or
-# `idea_tags` in SQLite batch mode drops these triggers; run TAG_RANKS_* again afterwards.
+# benchmark's plain SQL). Since 0019_tag_authors the idea's author is copied with them
+# (`TAG_COPIES_*`; `TAG_RANKS_*` are the triggers as 0016_filter_ranks made them). Caution,
+# as for the search index: re-creating `ideas` or `idea_tags` in SQLite batch mode drops
+# these triggers; run TAG_COPIES_* again afterwards.
 _RANK_KEYS = ("vote_count", "departments_supporting", "hot_score", "created_at")
+_COPIED = (*_RANK_KEYS, "author_id")
 _KEYS = ", ".join(_RANK_KEYS)
 _SET_FROM_NEW = ", ".join(f"{key} = new.{key}" for key in _RANK_KEYS)
 # Null-safe "differs": SQLite's IS NOT (IS DISTINCT FROM only from SQLite 3.39), PostgreSQL's.
 _CHANGED = " OR ".join(f"old.{key} IS NOT new.{key}" for key in _RANK_KEYS)
 _CHANGED_POSTGRES = " OR ".join(f"old.{key} IS DISTINCT FROM new.{key}" for key in _RANK_KEYS)
-TAG_RANKS_SQLITE_CREATE = [
-    "CREATE TRIGGER idea_tags_rank_keys AFTER INSERT ON idea_tags BEGIN "
-    f"UPDATE idea_tags SET ({_KEYS}) = (SELECT {_KEYS} FROM ideas WHERE id = new.idea_id) "
-    "WHERE idea_id = new.idea_id AND tag = new.tag; END",
-    f"CREATE TRIGGER ideas_rank_keys_to_tags AFTER UPDATE OF {_KEYS} ON ideas "
-    f"WHEN {_CHANGED} BEGIN "
-    f"UPDATE idea_tags SET {_SET_FROM_NEW} WHERE idea_id = new.id; END",
-]
-TAG_RANKS_SQLITE_DROP = [
-    "DROP TRIGGER IF EXISTS idea_tags_rank_keys",
-    "DROP TRIGGER IF EXISTS ideas_rank_keys_to_tags",
-]
+
+
+def _sqlite_tag_written(copied: tuple[str, ...]) -> str:
+    columns = ", ".join(copied)
+    return (
+        "CREATE TRIGGER idea_tags_rank_keys AFTER INSERT ON idea_tags BEGIN "
+        f"UPDATE idea_tags SET ({columns}) = (SELECT {columns} FROM ideas WHERE id = new.idea_id) "
+        "WHERE idea_id = new.idea_id AND tag = new.tag; END"
+    )
+
+
 # PostgreSQL: a new tag reads its idea FOR SHARE, so that it waits for a vote holding the
 # idea's lock to commit and reads its tallies (a vote that comes later waits for the tag's
 # transaction and then rewrites the tag with the others).
-TAG_RANKS_POSTGRES_CREATE = [
-    "CREATE FUNCTION idea_tags_rank_keys() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    f"SELECT {_KEYS} INTO "
-    + ", ".join(f"new.{key}" for key in _RANK_KEYS)
-    + " FROM ideas WHERE id = new.idea_id FOR SHARE; RETURN new; END $$",
+def _postgres_tag_written(copied: tuple[str, ...]) -> str:
+    return (
+        "CREATE FUNCTION idea_tags_rank_keys() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"SELECT {', '.join(copied)} INTO "
+        + ", ".join(f"new.{key}" for key in copied)
+        + " FROM ideas WHERE id = new.idea_id FOR SHARE; RETURN new; END $$"
+    )
+
+
+_SQLITE_TALLIES_TO_TAGS = (
+    f"CREATE TRIGGER ideas_rank_keys_to_tags AFTER UPDATE OF {_KEYS} ON ideas "
+    f"WHEN {_CHANGED} BEGIN "
+    f"UPDATE idea_tags SET {_SET_FROM_NEW} WHERE idea_id = new.id; END"
+)
+_POSTGRES_TAG_WRITTEN_TRIGGER = (
     "CREATE TRIGGER idea_tags_rank_keys BEFORE INSERT OR UPDATE OF idea_id ON idea_tags "
-    "FOR EACH ROW EXECUTE FUNCTION idea_tags_rank_keys()",
+    "FOR EACH ROW EXECUTE FUNCTION idea_tags_rank_keys()"
+)
+_POSTGRES_TALLIES_TO_TAGS = [
     "CREATE FUNCTION ideas_rank_keys_to_tags() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
     f"UPDATE idea_tags SET {_SET_FROM_NEW} WHERE idea_id = new.id; RETURN NULL; END $$",
     f"CREATE TRIGGER ideas_rank_keys_to_tags AFTER UPDATE OF {_KEYS} ON ideas "
     f"FOR EACH ROW WHEN ({_CHANGED_POSTGRES}) EXECUTE FUNCTION ideas_rank_keys_to_tags()",
+]
+TAG_RANKS_SQLITE_CREATE = [_sqlite_tag_written(_RANK_KEYS), _SQLITE_TALLIES_TO_TAGS]
+TAG_RANKS_SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS idea_tags_rank_keys",
+    "DROP TRIGGER IF EXISTS ideas_rank_keys_to_tags",
+]
+TAG_RANKS_POSTGRES_CREATE = [
+    _postgres_tag_written(_RANK_KEYS),
+    _POSTGRES_TAG_WRITTEN_TRIGGER,
+    *_POSTGRES_TALLIES_TO_TAGS,
 ]
 TAG_RANKS_POSTGRES_DROP = [
     "DROP TRIGGER IF EXISTS ideas_rank_keys_to_tags ON ideas",
@@ -191,4 +215,32 @@ TAG_RANKS_POSTGRES_DROP = [
 # Existing tags take their ideas' keys (the migration that added them).
 TAG_RANKS_FILL = (
     f"UPDATE idea_tags SET ({_KEYS}) = (SELECT {_KEYS} FROM ideas WHERE id = idea_tags.idea_id)"
+)
+
+# The author too (0019_tag_authors): a new tag copies it with the keys; an idea's author is
+# never changed by the board, but whoever changes it (plain SQL) changes its tags' copies.
+TAG_COPIES_SQLITE_CREATE = [
+    _sqlite_tag_written(_COPIED),
+    _SQLITE_TALLIES_TO_TAGS,
+    "CREATE TRIGGER ideas_author_to_tags AFTER UPDATE OF author_id ON ideas "
+    "WHEN old.author_id IS NOT new.author_id BEGIN "
+    "UPDATE idea_tags SET author_id = new.author_id WHERE idea_id = new.id; END",
+]
+TAG_COPIES_SQLITE_DROP = [*TAG_RANKS_SQLITE_DROP, "DROP TRIGGER IF EXISTS ideas_author_to_tags"]
+TAG_COPIES_POSTGRES_CREATE = [
+    _postgres_tag_written(_COPIED),
+    _POSTGRES_TAG_WRITTEN_TRIGGER,
+    *_POSTGRES_TALLIES_TO_TAGS,
+    "CREATE FUNCTION ideas_author_to_tags() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "UPDATE idea_tags SET author_id = new.author_id WHERE idea_id = new.id; RETURN NULL; END $$",
+    "CREATE TRIGGER ideas_author_to_tags AFTER UPDATE OF author_id ON ideas FOR EACH ROW "
+    "WHEN (old.author_id IS DISTINCT FROM new.author_id) EXECUTE FUNCTION ideas_author_to_tags()",
+]
+TAG_COPIES_POSTGRES_DROP = [
+    "DROP TRIGGER IF EXISTS ideas_author_to_tags ON ideas",
+    "DROP FUNCTION IF EXISTS ideas_author_to_tags()",
+    *TAG_RANKS_POSTGRES_DROP,
+]
+TAG_AUTHORS_FILL = (
+    "UPDATE idea_tags SET author_id = (SELECT author_id FROM ideas WHERE id = idea_tags.idea_id)"
 )

@@ -57,11 +57,14 @@ class Idea(Base):
 
 
 class IdeaTag(Base):
-    """A tag of an idea, with the idea's rank keys beside it, so that a tag's page walks
-    that tag's own rank index (a tag and a department, a tag and a word: the first 50 are
-    near its start at any size). The keys are copies the database keeps (triggers,
-    board/tallies.py `TAG_RANKS_*`): written when the tag is, rewritten by every change of
-    the idea's tallies in that change's own statement, never by the app."""
+    """A tag of an idea, with the idea's rank keys and author beside it, so that a tag's
+    page walks that tag's own rank index (a tag and a department, a tag and a word: the
+    first 50 are near its start at any size) and a department's page asks each entry's
+    author without reading the idea. The keys and the author are copies the database keeps
+    (triggers, board/tallies.py `TAG_RANKS_*`, `TAG_COPIES_*`): written when the tag is,
+    rewritten by every change of the idea's tallies (or author) in that change's own
+    statement, never by the app. The author, not their department: a person's department
+    may change, an idea's author does not."""
 
     __tablename__ = "idea_tags"
     __table_args__ = (
@@ -72,9 +75,10 @@ class IdeaTag(Base):
             "departments_supporting",
             "created_at",
             "idea_id",
+            "author_id",
         ),
-        Index("ix_idea_tags_rank_hot", "tag", "hot_score", "idea_id"),
-        Index("ix_idea_tags_rank_new", "tag", "created_at", "idea_id"),
+        Index("ix_idea_tags_rank_hot", "tag", "hot_score", "idea_id", "author_id"),
+        Index("ix_idea_tags_rank_new", "tag", "created_at", "idea_id", "author_id"),
     )
 
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), primary_key=True)
@@ -84,6 +88,7 @@ class IdeaTag(Base):
     departments_supporting: Mapped[int | None] = mapped_column(Integer)
     hot_score: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    author_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Vote(Base):

@@ -134,3 +134,57 @@ def test_people_who_were_there_before_the_name_key_get_theirs(empty_database):
             assert list(keys) == ["özlem demir", "özlem demir", "i\u0307lknur", "anna weber"]
     finally:
         engine.dispose()
+
+
+def test_tags_already_there_take_their_ideas_authors(empty_database):
+    """0019_tag_authors copies each tag's idea's author beside its rank keys, and from then on
+    a new tag takes it with them; going down leaves the tags' rank keys copied as before."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0018_filter_words")
+    engine = create_engine(empty_database)
+    at = "2026-03-02 09:00:00"
+    tag = "INSERT INTO idea_tags (idea_id, tag) VALUES (:idea, :tag)"
+    copies = "SELECT idea_id, tag, author_id, vote_count FROM idea_tags ORDER BY idea_id, tag"
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO departments (id, name) VALUES (1, 'IT')"))
+            for person in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO users (id, email, password_hash, display_name,"
+                        " display_name_key, role, department_id, session_version, active,"
+                        " created_at, email_notifications) VALUES (:id, :email, 'x', 'P', 'p',"
+                        " 'member', 1, 1, true, :at, 'daily')"
+                    ),
+                    {"id": person, "email": f"p{person}@example.com", "at": at},
+                )
+            for idea, author in ((1, 2), (2, 1)):
+                connection.execute(
+                    text(
+                        "INSERT INTO ideas (id, title, body, author_id, created_at, updated_at,"
+                        " vote_count) VALUES (:id, 'Reel', '', :author, :at, :at, :id)"
+                    ),
+                    {"id": idea, "author": author, "at": at},
+                )
+            for idea, name in ((1, "video"), (1, "fair"), (2, "video")):
+                connection.execute(text(tag), {"idea": idea, "tag": name})
+        command.upgrade(config, "0019_tag_authors")
+        with engine.begin() as connection:
+            connection.execute(text(tag), {"idea": 2, "tag": "print"})
+            assert [tuple(row) for row in connection.execute(text(copies))] == [
+                (1, "fair", 2, 1),
+                (1, "video", 2, 1),
+                (2, "print", 1, 2),
+                (2, "video", 1, 2),
+            ]
+        command.downgrade(config, "0018_filter_words")
+        with engine.begin() as connection:
+            connection.execute(text(tag), {"idea": 2, "tag": "fair"})
+            ranks = "SELECT tag, vote_count FROM idea_tags WHERE idea_id = 2 ORDER BY tag"
+            assert [tuple(row) for row in connection.execute(text(ranks))] == [
+                ("fair", 2),
+                ("print", 2),
+                ("video", 2),
+            ]
+    finally:
+        engine.dispose()

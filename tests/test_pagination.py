@@ -256,7 +256,8 @@ def test_combined_filters_find_their_ideas_in_order_and_follow_each_vote(
 ):
     """A department and a tag, two words, a tag and a word: exactly the ideas that match
     all of them, in the order of their votes (a tag's page walks the tag's own copy of the
-    rank keys), page by page; a vote moves an idea up its tag's pages at once."""
+    rank keys and author), page by page; a vote moves an idea up its tag's pages at once,
+    and a person who moves to another department takes their ideas along."""
     if walking:
         monkeypatch.setattr(idea_service, "FEW_MATCHES", 0)
         monkeypatch.setattr(idea_service, "QUESTION_COST", 0)
@@ -282,6 +283,7 @@ def test_combined_filters_find_their_ideas_in_order_and_follow_each_vote(
     pages = {
         "department and tag": f"ideas?sort=top&department={marketing}&tag=video",
         "department and tag, new": f"ideas?sort=new&department={marketing}&tag=video",
+        "department and tag, hot": f"ideas?sort=hot&department={marketing}&tag=video",
         "two words": "ideas?sort=top&q=reel%20fair%20",
         "two words, hot": "ideas?sort=hot&q=reel%20fair%20",
         "a tag and a word": "ideas?sort=top&tag=video&q=fai",
@@ -303,6 +305,11 @@ def test_combined_filters_find_their_ideas_in_order_and_follow_each_vote(
             "Reel behind the scenes",
             "Reel for the fair",
         ],
+        "department and tag, hot": [
+            "Reel behind the scenes",
+            "Reel for the fair",
+            "Fairground reel",
+        ],
         "two words": ["Reel from the fair", "Reel for the fair"],
         "two words, hot": ["Reel from the fair", "Reel for the fair"],
         "a tag and a word": ["Reel from the fair", "Reel for the fair", "Fairground reel"],
@@ -314,6 +321,19 @@ def test_combined_filters_find_their_ideas_in_order_and_follow_each_vote(
     assert after_the_votes["department and tag"][0] == "Fairground reel"
     assert after_the_votes["a tag and a word"][0] == "Fairground reel"
     assert after_the_votes["two words"] == ["Reel from the fair", "Reel for the fair"]
+    moved = other_member.patch("me", json={"department_id": marketing})
+    assert moved.status_code == 200, moved.get_json()
+    after_the_move = shown()
+    assert after_the_move["department and tag"] == [
+        "Fairground reel",
+        "Reel from the fair",
+        "Reel behind the scenes",
+        "Reel for the fair",
+    ]
+    assert after_the_move["department and tag, new"][:2] == [
+        "Fairground reel",
+        "Reel from the fair",
+    ]
 
 
 @BOTH_DATABASES

@@ -33,8 +33,9 @@ def assert_stored_equals_recount(app) -> None:
 
 
 def assert_tags_carry_their_ideas_rank_keys(app) -> None:
-    """A tag's page walks the tag's own copy of its idea's rank keys: they are its idea's."""
-    keys = ("vote_count", "departments_supporting", "hot_score", "created_at")
+    """A tag's page walks the tag's own copy of its idea's rank keys and author: they are its
+    idea's."""
+    keys = ("vote_count", "departments_supporting", "hot_score", "created_at", "author_id")
     differing = " OR ".join(f"idea_tags.{key} IS DISTINCT FROM ideas.{key}" for key in keys)
     with app.extensions["board_db"].engine.connect() as connection:
         statement = "SELECT count(*) FROM idea_tags JOIN ideas ON ideas.id = idea_tags.idea_id"
@@ -76,6 +77,42 @@ def test_the_last_vote_of_a_department_leaving_lowers_its_support(app, member):
     shown = member.get(f"ideas/{idea['id']}").get_json()
     assert (shown["votes"], shown["departments_supporting"]) == (3, 3)
     assert_stored_equals_recount(app)
+
+
+@BOTH_DATABASES
+def test_tags_carry_their_ideas_author_whoever_writes_them(app, member, other_member):
+    """A department and a tag ask the tag's copy of its idea's author: written with a tag
+    by the board (new idea, edited tags) and behind it (plain SQL: a tag, an author)."""
+    first = member.post("ideas", json={"title": "Reel", "body": "", "tags": ["video"]})
+    first = first.get_json()
+    second = other_member.post("ideas", json={"title": "Poster", "body": "", "tags": ["print"]})
+    second = second.get_json()
+    member.patch(f"ideas/{first['id']}", json={"tags": ["video", "fair"]})
+    other_member.put(f"ideas/{first['id']}/vote")
+    engine = app.extensions["board_db"].engine
+    authors = "SELECT tag, author_id FROM idea_tags WHERE idea_id = :idea ORDER BY tag"
+    with engine.connect() as connection:
+        tagged = connection.execute(text(authors), {"idea": first["id"]}).all()
+    assert [tuple(row) for row in tagged] == [
+        ("fair", member.user["id"]),
+        ("video", member.user["id"]),
+    ]
+    assert_tags_carry_their_ideas_rank_keys(app)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO idea_tags (idea_id, tag) VALUES (:idea, 'video')"),
+            {"idea": second["id"]},
+        )
+    assert_tags_carry_their_ideas_rank_keys(app)
+    with engine.begin() as connection:  # the board never does; whoever does moves the copies
+        connection.execute(
+            text("UPDATE ideas SET author_id = :author WHERE id = :idea"),
+            {"author": member.user["id"], "idea": second["id"]},
+        )
+    assert_tags_carry_their_ideas_rank_keys(app)
+    marketing = member.user["department"]["id"]
+    page = member.get(f"ideas?department={marketing}&tag=video").get_json()
+    assert [idea["title"] for idea in page["items"]] == ["Reel", "Poster"]
 
 
 def test_markdown_is_stored_rendered_and_sanitized(app, member, db):
