@@ -231,10 +231,8 @@ _LOGIN_READING = _LOGIN.add_columns(*ideas.RUNNING_HIDDEN_COLUMNS).outerjoin(
     Prompt, ideas.RUNNING_HIDDEN_CONDITION
 )
 # The same for a view that takes its person as a plain row (`person_as_reader`).
-_LOGIN_AS_READER = (
-    select(*people.Reader.COLUMNS, _LOGIN.selected_columns.ended, *ideas.RUNNING_HIDDEN_COLUMNS)
-    .outerjoin(Prompt, ideas.RUNNING_HIDDEN_CONDITION)
-    .where(User.id == bindparam("user_id"))
+_LOGIN_AS_READER = _LOGIN_ROW.add_columns(*ideas.RUNNING_HIDDEN_COLUMNS).outerjoin(
+    Prompt, ideas.RUNNING_HIDDEN_CONDITION
 )
 _READER_COLUMNS = len(people.Reader.COLUMNS)
 _AS_READER = "board_person_as_reader"
