@@ -328,12 +328,13 @@ def column_sizes(rows: list[Row]) -> dict[str, int]:
     return sizes
 
 
-def column_moment(row: Row) -> datetime | None:
-    """The moment a task's card tells "… ago" of, from its row: when it was claimed, or
-    completed (none while it is open)."""
-    if row.status == "claimed":
-        return row.claimed_at
-    return row.completed_at if row.status == "done" else None
+def card_moment(status: str, claimed_at, completed_at):
+    """The moment a task's card tells "… ago" of: when it was claimed, or completed (none
+    while it is open). For a task as the API shows it and for a row of the board's columns
+    (`board_column_rows`) alike."""
+    if status == "claimed":
+        return claimed_at
+    return completed_at if status == "done" else None
 
 
 def count_tasks(session: Session, viewer: User, status: str, mine: bool = False) -> int:

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from board import clock, moderation, policy
 from board.i18n import _catalog, get_locale, gettext, pgettext
 from board.privacy import current_mask
-from board.tasks import channel_label, column_moment, columns_of_rows
+from board.tasks import card_moment, channel_label, columns_of_rows
 from board.web import web
 from board.web.common import (
     ago_at,
@@ -740,7 +740,9 @@ def task_columns_kept(
             locale,
             words["when_formats"][1],  # the zone
             tuple(
-                ago_at(moment, now, locale) if (moment := column_moment(row)) else None
+                ago_at(moment, now, locale)
+                if (moment := card_moment(row.status, row.claimed_at, row.completed_at))
+                else None
                 for row in rows
             ),
         )
@@ -757,8 +759,5 @@ def task_columns_kept(
 
 
 def _moment(task: dict) -> str | None:
-    """The time a task card shows "… ago": when it was claimed, or completed."""
-    status = task["status"]
-    if status == "claimed":
-        return task.get("claimed_at")
-    return task.get("completed_at") if status == "done" else None
+    """The time a task card shows "… ago" (`tasks.card_moment`) of a task as the API shows it."""
+    return card_moment(task["status"], task.get("claimed_at"), task.get("completed_at"))
