@@ -14,6 +14,7 @@ from board import clock
 from board import ideas as idea_service
 from models import User
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
+from tests.test_api_ideas import SEARCH_PLANS
 
 SORTS = ["top", "hot", "new"]
 
@@ -96,15 +97,7 @@ def test_a_walk_yields_the_list_in_order_exactly_once(member, board, sort, limit
     "filters", ["tag=video", "q=reel", "department={department}", "tag=print&q=poster"]
 )
 @pytest.mark.parametrize("sort", SORTS)
-@pytest.mark.parametrize(
-    "few, question_cost",
-    [(0, 0), (0, 10**9), (500, 10**9)],
-    ids=[
-        "asking each idea walked",
-        "walking against the list of matches",
-        "looking up and sorting",
-    ],
-)
+@SEARCH_PLANS
 def test_a_filtered_walk_yields_every_match_once(
     member, board, sort, filters, few, question_cost, monkeypatch
 ):
