@@ -732,32 +732,47 @@ def _filters(
     if tag:
         values["tag"] = tag_key(tag)
     if q:
-        shape[3], terms = _search_shape(session, dialect, q)
+        tagged = values.get("tag")
+        shape[3], terms = _search_shape(session, dialect, q, tagged, department_id)
         values.update(terms)
     return tuple(shape), values
 
 
-def _search_shape(session: Session, dialect: str, q: str) -> tuple[str, dict]:
+def _search_shape(
+    session: Session,
+    dialect: str,
+    q: str,
+    tag: str | None = None,
+    department_id: int | None = None,
+) -> tuple[str, dict]:
     """How a page asks for the ideas matching `q`, and the values it binds. On SQLite a
-    search that a large share of the board matches walks the rank index and asks each idea's
-    words (search.SQLITE_WORDS; "probe", a seek per word and idea) when that costs less than
-    listing every match; other broad ones walk it testing each idea against the list of all
-    matches ("broad"); narrow ones look the matches up and sort them."""
+    search walks the rank index (the tag's, with a tag) and asks each idea's words
+    (search.SQLITE_WORDS; "probe", a seek per word and idea) when that costs less than
+    listing every match; otherwise the matches are listed: tested against as the index is
+    walked when many pass the filters ("broad"), else looked up and sorted ("narrow").
+
+    A walk passes (limit + 1) ideas of the index for each one that matches and passes the
+    filters, and at most all of them: with a tag or a department a word its ideas seldom
+    hold walks all of the tag (or the board) for a handful, however common the word is on
+    the board (a tenth of 100,000 ideas, 10 ms). So the filters' share of the matches is
+    estimated too (`search.spelled_out`) and the walk weighed against the list with it."""
     terms = search.parameters(dialect, q)
     if terms is None:
         return "nothing", {}
     if dialect != "sqlite":
         return "narrow", terms
-    spelled = search.spelled_out(session, q)
+    walk_cost = (paging.DEFAULT_LIMIT + 1) * QUESTION_COST
+    spelled = search.spelled_out(session, q, tag, department_id, walk_cost)
     if spelled is not None:
         if not spelled.query:
             return "nothing", {}
-        walked = (paging.DEFAULT_LIMIT + 1) * spelled.board
-        matches, asked = spelled.matches, walked * QUESTION_COST
-        if matches * matches > asked:
+        matches, together = spelled.matches, spelled.together
+        # The ideas a walk passes: the tag's (or the board's), fewer when many match.
+        walked = spelled.filtered * min(1, (paging.DEFAULT_LIMIT + 1) / max(1, together))
+        if matches > walked * QUESTION_COST:
             numbered = enumerate(spelled.words)
             return f"probe {len(spelled.words)}", {f"search_words_{n}": w for n, w in numbered}
-        shape = "broad" if matches > FEW_MATCHES else "narrow"
+        shape = "broad" if together > FEW_MATCHES else "narrow"
         return shape, {"fts_query": spelled.query}
     broad = search.count_matches(session, q, FEW_MATCHES + 1) > FEW_MATCHES
     return ("broad" if broad else "narrow"), terms
@@ -795,7 +810,11 @@ def _conditions(shape: tuple, tag_walked: bool = False) -> tuple:
             author.in_(select(User.id).where(User.department_id == bindparam("department_id")))
         )
     if tag and tag_walked:
-        conditions += [IdeaTag.tag == bindparam("tag"), IdeaTag.idea_id == Idea.id]
+        # A word's few matches are looked up in the tag's entries, then in ideas: "+ 0" keeps
+        # SQLite from carrying the list of matches over to ideas.id and reading each
+        # match's row first (at 100,000 ideas 4,500 rows for 5 tagged: 6.4 against 2 ms).
+        entry = IdeaTag.idea_id + 0 if walk and q == "narrow" else IdeaTag.idea_id
+        conditions += [IdeaTag.tag == bindparam("tag"), entry == Idea.id]
     elif tag:
         conditions.append(Idea.id.in_(_TAGGED))
     if q == "nothing":
@@ -805,7 +824,10 @@ def _conditions(shape: tuple, tag_walked: bool = False) -> tuple:
         walked = IdeaTag.idea_id if tag and tag_walked else Idea.id
         conditions.append(search.probe(walked, int(q.split()[1])))
     elif q:
-        conditions.append(search.condition(dialect, Idea.id + 0 if q == "broad" else Idea.id))
+        # With a tag, the matches are tested against its entries before an idea's row is
+        # read (a word the tag seldom holds: thousands of matches, a handful tagged).
+        listed = IdeaTag.idea_id if tag and tag_walked else Idea.id
+        conditions.append(search.condition(dialect, listed + 0 if q == "broad" else listed))
     if prompt:
         conditions.append(Idea.prompt_id == bindparam("prompt_id"))
     return tuple(conditions)
