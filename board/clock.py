@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from board.kept import keep
+
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 
@@ -26,9 +28,7 @@ def iso(value: datetime | None) -> str | None:
         return value.astimezone(UTC).isoformat()
     text = _ISO_TEXTS.get(value)
     if text is None:
-        if len(_ISO_TEXTS) >= _ISO_KEPT:
-            _ISO_TEXTS.clear()
-        text = _ISO_TEXTS[value] = value.isoformat()
+        text = keep(_ISO_TEXTS, value, value.isoformat(), _ISO_KEPT)
     return text
 
 

@@ -33,6 +33,8 @@ import socketio as socketio_lib
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
+from board.kept import keep
+
 log = logging.getLogger(__name__)
 # Envelopes in one batch event at most: a pass after a long stall stays a few frames of
 # well under a client's message limit (aiohttp's is 4 MiB) rather than one huge one.
@@ -320,9 +322,8 @@ class DirectManager(socketio_lib.Manager):
             single: list[str] = []
             for sid, eio_sid in self.get_participants(namespace, list(key)):
                 (batch if sid in takes_batches else single).append(eio_sid)
-            if len(cache) >= MAX_AUDIENCES:
-                cache.clear()  # private events name ever new rooms: keep a bounded few
-            found = cache[(namespace, key)] = (batch, single)
+            # private events name ever new rooms: keep a bounded few
+            found = keep(cache, (namespace, key), (batch, single), MAX_AUDIENCES)
         return found
 
     def basic_enter_room(self, sid, namespace, room, eio_sid=None):

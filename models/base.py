@@ -29,7 +29,8 @@ def utcnow() -> datetime:
 # so one object serves every reader): a page of 50 ideas reads 100 moments, the same ones
 # on every load; one parse costs about 0.2 µs, a look-up 0.03 µs. The same object each
 # time also keeps its hash, which clock.iso's texts are looked up by. Bounded by starting
-# again when full (about 2 MB).
+# again when full (about 2 MB), as board.kept.keep bounds the board's stores: the models
+# sit below the board and do not import it, so the three lines are written out here.
 _READ_KEPT = 16384
 _READ_TEXTS: dict[str, datetime] = {}
 

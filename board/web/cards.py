@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from board import clock, moderation, policy
 from board.i18n import _catalog, get_locale, gettext, pgettext
+from board.kept import keep
 from board.privacy import current_mask
 from board.tasks import card_moment, channel_label, columns_of_rows
 from board.web import web
@@ -28,7 +29,6 @@ from board.web.common import (
     as_target,
     dept_class,
     excerpt,
-    keep,
     plan_day,
     when_formats,
     when_in,

@@ -29,6 +29,7 @@ from board import clock, images, moderation, notifications, policy
 from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
+from board.kept import keep
 from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
 from board.requests import parse_date, reader_tz
 from board.tasks import allowed_channels, channel_label
@@ -389,15 +390,6 @@ TEXTS_KEPT = 4096
 AGO_THRESHOLD = 0.85
 _WHEN_TEXTS: dict = {}
 _AGO_TEXTS: dict = {}
-
-
-def keep(store: dict, key, value, most: int):
-    """Keep `value` under `key` in `store`, one of a process's stores of things made once
-    (texts, cards); a store that holds `most` starts afresh. Returns `value`."""
-    if len(store) >= most:
-        store.clear()
-    store[key] = value
-    return value
 
 
 @web.app_template_filter("ago")

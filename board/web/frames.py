@@ -31,10 +31,11 @@ from markupsafe import Markup, escape
 
 from board import policy
 from board.i18n import get_locale
+from board.kept import keep
 from board.requests import reader_tz
 from board.tasks import allowed_channels
 from board.web.cards import _plain
-from board.web.common import current_path, keep
+from board.web.common import current_path
 from board.web.reach_pages import unread_badges
 
 log = logging.getLogger(__name__)
