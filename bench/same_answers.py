@@ -99,6 +99,8 @@ def dump_board(app, name: str, out: Path, variant: str) -> int:
     from board import clock, moderation
     from models import Idea, Prompt, User
 
+    start = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    clock.set_clock(lambda: start - timedelta(hours=1))
     with app.extensions["board_db"].Session() as session:
         lena = session.scalar(select(User).where(User.email == "lena@nordkamm.example"))
         idea = session.scalars(select(Idea).order_by(Idea.id)).all()[3]
@@ -108,7 +110,6 @@ def dump_board(app, name: str, out: Path, variant: str) -> int:
         assert any(p.hide_tallies for p in challenges), "the demo has a hidden-tally challenge"
         session.commit()
     count = 0
-    start = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
     for number, moment in enumerate((start, start + timedelta(days=6, hours=3))):
         clock.set_clock(lambda moment=moment: moment)
         for who in READERS:
