@@ -82,6 +82,11 @@ PAGES = [
     ("tag-search", "/api/v1/ideas?sort=top&tag=tag7&q=podcast&limit=50"),
     ("two-words", "/api/v1/ideas?sort=top&q=podcast%20tent&limit=50"),
     ("two-words-hot", "/api/v1/ideas?sort=hot&q=podcast%20tent&limit=50"),
+    # A filter and a word that seldom meet (each word on one idea in twenty, on five of the
+    # filter's ideas: `_rare_words`), and two such words.
+    ("tag-rare-word", "/api/v1/ideas?sort=top&tag=tag7&q=lantern&limit=50"),
+    ("department-rare-word", "/api/v1/ideas?sort=top&department=3&q=compass&limit=50"),
+    ("two-rare-words", "/api/v1/ideas?sort=top&q=lantern%20compass&limit=50"),
     ("board page /", "/"),
 ]
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
@@ -145,6 +150,7 @@ def build(path: Path, ideas: int, people: int = PEOPLE) -> dict:
     bodies = [" ".join(rng.choices(WORDS, k=12)) + "\n\n- **one**\n- two" for _ in range(200)]
     html = {body: render_markdown(body) for body in bodies}
     idea_rows, tag_rows, vote_rows = [], [], []
+    rare_together: dict[str, int] = {}  # how many ideas of the filter hold its rare word
     for idea_id in range(1, ideas + 1):
         created = start + timedelta(seconds=span * idea_id / (ideas + 1))
         body = bodies[idea_id % len(bodies)]
@@ -155,13 +161,17 @@ def build(path: Path, ideas: int, people: int = PEOPLE) -> dict:
         )
         departments = len({department_of[v] for v in voters})
         heat = ranking.heat_of(times)
+        title = " ".join(rng.choices(WORDS, k=4)).capitalize()
+        author = rng.randint(1, people)
+        tags = set(rng.choices(TAGS, k=2))
+        title += _rare_words(idea_id, RARE_TAG in tags, department_of[author], rare_together)
         idea_rows.append(
             (
                 idea_id,
-                " ".join(rng.choices(WORDS, k=4)).capitalize(),
+                title,
                 body,
                 html[body],
-                rng.randint(1, people),
+                author,
                 created.strftime(TIME_FORMAT),
                 len(voters),
                 departments,
@@ -169,7 +179,7 @@ def build(path: Path, ideas: int, people: int = PEOPLE) -> dict:
                 ranking.hot_score(len(voters), departments, heat, created),
             )
         )
-        tag_rows += [(idea_id, tag) for tag in set(rng.choices(TAGS, k=2))]
+        tag_rows += [(idea_id, tag) for tag in tags]
         vote_rows += [
             (idea_id, voter, moment.strftime(TIME_FORMAT))
             for voter, moment in zip(voters, times, strict=True)
@@ -202,6 +212,31 @@ def build(path: Path, ideas: int, people: int = PEOPLE) -> dict:
     db.execute("ANALYZE")
     db.close()
     return {"ideas": ideas, "votes": len(vote_rows), "tasks": len(task_rows), "url": url}
+
+
+# Words that seldom meet a filter: one idea in twenty holds each, but of a tag's ideas (or a
+# department's) only its first RARE_TOGETHER do, at any size: a page asking for both finds a
+# handful. Appended to titles without drawing from the generator, so every other idea, tag,
+# vote and word stays as it was.
+RARE_TAG, RARE_DEPARTMENT, RARE_TOGETHER = "tag7", 3, 5
+
+
+def _rare_words(idea_id: int, tagged: bool, department: int, together: dict[str, int]) -> str:
+    """The rare words an idea's title ends in: "lantern" seldom with RARE_TAG, "compass"
+    seldom by RARE_DEPARTMENT's people, the two together on RARE_TOGETHER ideas."""
+    found = []
+    for word, kept, of_filter in (
+        ("lantern", 0, tagged),
+        ("compass", 10, department == RARE_DEPARTMENT),
+    ):
+        if of_filter and together.get(word, 0) < RARE_TOGETHER:
+            together[word] = together.get(word, 0) + 1
+            found.append(word)
+        elif idea_id % 20 == kept and not of_filter:
+            found.append(word)
+    if idea_id % 20 == 0 and idea_id <= 20 * RARE_TOGETHER and "compass" not in found:
+        found.append("compass")
+    return "".join(f" {word}" for word in found)
 
 
 def build_postgres(sqlite_path: Path, server_url: str, name: str) -> str:

@@ -904,7 +904,9 @@ def _page_statement(shape: tuple, order: str, hidden: bool, after: bool, facts: 
         statement = statement.where(paging.after(columns, key))
     statement = statement.limit(bindparam("limit"))
     if matches_first:  # the page in the order of the idea's own keys (a tag's are copies)
-        statement = _listed_rows(shape[0]).where(Idea.id.in_(statement))
+        # Not correlated with the outer `ideas`: with a tag's entries beside them the sorted
+        # matches were asked again for each idea of the board (a walk of the whole board).
+        statement = _listed_rows(shape[0]).where(Idea.id.in_(statement.correlate(None)))
         return statement.order_by(*(c.desc() for c in _ORDER_COLUMNS[order]))
     return statement
 

@@ -426,6 +426,27 @@ def test_a_word_a_small_share_of_the_board_holds_is_listed_not_asked_about_per_i
     assert ASKED_PER_IDEA not in plan, plan
 
 
+@pytest.mark.parametrize("sort", ["top", "hot", "new"])
+@pytest.mark.parametrize("filters", ["tag=blog&q=ide", "tag=blog&department={department}&q=ide"])
+def test_a_tag_and_a_word_few_ideas_hold_look_up_the_words_matches(
+    app, board_people, monkeypatch, sort, filters
+):
+    """A tag and a word that few ideas hold (SQLite): the page looks up the word's matches,
+    keeps those of the tag and sorts them, whatever the board's size. The sorted matches
+    were once correlated with the page's own ideas and asked again for each idea of the
+    board: a walk of the whole rank index (1.9 ms at 1,000 ideas for 5 ideas)."""
+    monkeypatch.setattr(ideas, "FEW_MATCHES", 500)
+    monkeypatch.setattr(ideas, "QUESTION_COST", 10**9)
+    fill(app, 12, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    department = board_people[0].department_id
+    path = f"ideas?sort={sort}&{filters.format(department=department)}&limit=1"
+    plan = page_plan(app, client, path)
+    assert plan[0] == "SEARCH ideas USING INTEGER PRIMARY KEY (rowid=?)", plan
+    assert not [step for step in plan if step.startswith(("SCAN ideas ", "CORRELATED LIST"))]
+    assert [step for step in plan if step.startswith("SCAN ideas_fts")], plan
+
+
 # How a walk asks one idea whether it holds a word (search.probe).
 ASKED_PER_IDEA = "SEARCH idea_words USING PRIMARY KEY (idea_id=? AND word=?)"
 
