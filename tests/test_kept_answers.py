@@ -4,6 +4,7 @@ was not made for, in another language, or after the board changed."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -147,3 +148,13 @@ def _seeing_no_names(settings):
     import dataclasses
 
     return dataclasses.replace(settings, observers_see_names=False)
+
+
+def test_the_kept_answers_stay_bounded(member, monkeypatch):
+    api = importlib.import_module("board.api")  # `board.api` is also the blueprint's name
+
+    monkeypatch.setattr(api, "KEPT_ANSWERS", 2)
+    post(member)
+    for sort in ("top", "hot", "new", "top"):
+        assert member.get(f"ideas?sort={sort}").get_json()["items"][0]["title"] == "Booth reel"
+        assert len(api._KEPT) <= 2
