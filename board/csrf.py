@@ -12,6 +12,8 @@ from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect, same_origin, validate_csrf
 from wtforms import ValidationError
 
+from board.kept import keep
+
 log = logging.getLogger("flask_wtf.csrf")  # where Flask-WTF logs a refusal
 
 # Only these bodies have form fields (Werkzeug parses no other): any other request's token
@@ -84,9 +86,7 @@ class RememberingCSRF(CSRFProtect):
             validate_csrf(data)  # Flask-WTF's full check; it raises what fails
             held = session[field_name]  # what the signature carried, as it compared equal
             if isinstance(held, str):
-                if len(self._verified) >= self._REMEMBERED:
-                    self._verified = {}
-                self._verified[data] = held
+                keep(self._verified, data, held, self._REMEMBERED)
             return
         if not hmac.compare_digest(held, carried):
             raise ValidationError("The CSRF tokens do not match.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 import zlib
 from collections.abc import Iterable
@@ -11,6 +12,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import (
+    Float,
+    Integer,
     and_,
     bindparam,
     delete,
@@ -34,10 +37,11 @@ from board import clock, events, images, paging, policy, ranking, search
 from board.db import among_ids, id_list
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.handles import mentioned_handles
-from board.i18n import N_
+from board.i18n import N_, current_language
 from board.inputs import tag_key
 from board.limits import MAX_ID
 from board.person_json import (
+    FORMER_MEMBER,
     authors_of_rows,
     person_dict,
     remember_shared,
@@ -390,18 +394,76 @@ def _serialize_rows(
 ) -> list[dict]:
     """Rows of `_IDEA_ROWS` or `_listed_rows` as the API shows them (the lists): the same
     dicts as `_serialize` makes of ORM objects."""
+    return _read_page(session, rows, viewer, hidden_prompts, None).items()
+
+
+class IdeaPage:
+    """A page of ideas as read, before it is shaped into the API's dicts: `key()` holds
+    everything its dicts and cursor are made of but the works-council mask (the same key,
+    the same answer), `items()` shapes them. It unpacks as (items, next_cursor)."""
+
+    def __init__(self, session, rows, viewer, hidden, next_cursor, facts, published, pictures):
+        self._session, self._rows, self._viewer, self._hidden = session, rows, viewer, hidden
+        self.next_cursor = next_cursor
+        self._facts, self._published, self._pictures = facts, published, pictures
+
+    def key(self) -> tuple:
+        """The rows with their facts (columns of the rows, or their own statement's answer),
+        the publications and pictures shown, the hidden challenges and what the policy
+        reads of the reader, the next page's cursor, and the reader's language when a name
+        is shown in it ("Former member"). Plain tuples: a Row compares in Python."""
+        rows, facts, viewer = self._rows, self._facts, self._viewer
+        in_rows = bool(rows) and len(rows[0]) > _FACT_COLUMNS
+        shown = (self._published, self._pictures) if self._published or self._pictures else None
+        names = _AUTHOR_COLUMNS.start
+        translated = shown or any(row[names] == FORMER_MEMBER for row in rows)
+        return (
+            tuple([tuple(row) for row in rows]),
+            None if in_rows or facts is None else facts.frozen(),
+            repr(shown) if shown else None,
+            tuple(sorted(self._hidden)),
+            getattr(viewer, "id", None),
+            getattr(viewer, "role", None),
+            getattr(viewer, "is_authenticated", False),
+            self.next_cursor,
+            current_language() if translated else None,
+        )
+
+    def __iter__(self):
+        return iter((self.items(), self.next_cursor))
+
+    def items(self) -> list[dict]:
+        rows = self._rows
+        if not rows:
+            return []
+        facts = self._facts
+        people = [(row[7], *row[_AUTHOR_COLUMNS]) for row in rows]
+        shared = remember_shared(
+            self._session, [person[1] for person in people], facts.shared_names
+        )
+        authors = authors_of_rows(self._session, people, shared)
+        return _shown_ideas(
+            rows, authors, self._viewer, self._hidden, facts, self._published, self._pictures
+        )
+
+
+def _read_page(
+    session: Session,
+    rows: list,
+    viewer: User | None,
+    hidden_prompts: set[int],
+    next_cursor: str | None,
+) -> IdeaPage:
+    """A page of rows of `_IDEA_ROWS` or `_listed_rows` with what its dicts need besides."""
     if not rows:
-        return []
+        return IdeaPage(session, rows, viewer, hidden_prompts, next_cursor, None, {}, {})
     if len(rows[0]) > _FACT_COLUMNS:  # a page's rows all have them or none (page_ideas)
         facts = _facts_of_rows(rows)
     else:
         facts = _page_facts(session, viewer, [row[0] for row in rows])
     published = _publications_of(session, sorted(facts.published)) if facts.published else {}
     pictures = images.images_of_ideas(session, sorted(facts.pictured)) if facts.pictured else {}
-    people = [(row[7], *row[_AUTHOR_COLUMNS]) for row in rows]
-    shared = remember_shared(session, [person[1] for person in people], facts.shared_names)
-    authors = authors_of_rows(session, people, shared)
-    return _shown_ideas(rows, authors, viewer, hidden_prompts, facts, published, pictures)
+    return IdeaPage(session, rows, viewer, hidden_prompts, next_cursor, facts, published, pictures)
 
 
 def _serialize(
@@ -525,6 +587,15 @@ class _PageFacts:
     published: set[int] = field(default_factory=set)  # went live somewhere
     pictured: set[int] = field(default_factory=set)  # have pictures
     shared_names: set[str] = field(default_factory=set)  # authors' names, see shared_names
+
+    def frozen(self) -> tuple:
+        """All of it, hashable (a kept answer's key, `IdeaPage.key`)."""
+        return (
+            tuple((idea_id, tuple(tags)) for idea_id, tags in self.tags.items()),
+            tuple((idea_id, tuple(states)) for idea_id, states in self.statuses.items()),
+            *map(frozenset, (self.voted, self.following, self.published, self.pictured)),
+            frozenset(self.shared_names),
+        )
 
 
 @functools.lru_cache(maxsize=8)
@@ -883,8 +954,9 @@ def page_ideas(
     limit: int = paging.DEFAULT_LIMIT,
     cursor: str | None = None,
     apart_from_challenges: bool = False,
-) -> tuple[list[dict], str | None]:
-    """One page of ideas in `sort` order after `cursor`, and the cursor of the next page.
+) -> IdeaPage:
+    """One page of ideas in `sort` order after `cursor`, as read: it unpacks as its items
+    and the next page's cursor, and its `key()` tells when it is the same page (`IdeaPage`).
 
     The database ranks by the stored tallies and limits through an index; ideas of running
     challenges with hidden tallies (a bounded few) are ranked beside them as if unvoted, or,
@@ -896,7 +968,7 @@ def page_ideas(
     after = paging.decode(cursor, order, _ORDER_KINDS[order]) if cursor else None
     shape, values = _filters(session, department_id, tag, q, prompt_id)
     if shape[3] == "nothing":  # a search for no word, or for words no idea has
-        return [], None
+        return _read_page(session, [], viewer, set(), None)
     values["hidden"] = sorted(hidden)
     values["viewer_id"] = viewer.id
     connection = session.connection()
@@ -923,7 +995,7 @@ def page_ideas(
             if len(candidates) > limit
             else None
         )
-        return _serialize_rows(session, shown, viewer, hidden), next_cursor
+        return _read_page(session, shown, viewer, hidden, next_cursor)
     keyed = sorted(
         (
             (key, idea)
@@ -935,14 +1007,14 @@ def page_ideas(
     )
     shown = keyed[:limit]
     next_cursor = paging.encode(order, shown[-1][0]) if len(keyed) > limit else None
-    return _serialize_rows(session, [idea for _key, idea in shown], viewer, hidden), next_cursor
+    return _read_page(session, [idea for _key, idea in shown], viewer, hidden, next_cursor)
 
 
 def list_ideas(
     session: Session, viewer: User, limit: int = paging.MAX_LIMIT, **filters
 ) -> list[dict]:
     """The first `limit` ideas (pages and the facilitator's views)."""
-    return page_ideas(session, viewer, limit=limit, **filters)[0]
+    return page_ideas(session, viewer, limit=limit, **filters).items()
 
 
 # ---- writing -------------------------------------------------------------------------
@@ -1041,38 +1113,52 @@ def _recount(session: Session, idea, added_at: datetime | None = None) -> _Tally
 
     Votes and departments are counted from the votes themselves (one indexed aggregate),
     so they cannot drift; the hot heat grows by the new vote, or is summed afresh after an
-    unvote. Plain statements: the vote's idea is a row (`_vote_target`), not an object."""
+    unvote. The count and the stored tallies are one statement (`_STORE_TALLY`: the counts
+    in its FROM, the hot key computed from them in SQL, the counts returned). Plain
+    statements: the vote's idea is a row (`_vote_target`), not an object."""
     connection = session.connection()
-    values = {"idea_id": idea.id}
-    votes, departments = connection.execute(_COUNT_VOTES, values).one()
     if added_at is not None:
         heat = ranking.log2_add(idea.vote_heat, ranking.units(added_at))
     else:
-        heat = ranking.heat_of(connection.execute(_VOTE_TIMES, values).scalars())
-    hot = ranking.hot_score(votes, departments, heat, idea.created_at)
-    connection.execute(
-        _STORE_TALLY,
-        {**values, "votes": votes, "departments": departments, "heat": heat, "hot": hot},
-    )
+        times = connection.execute(_VOTE_TIMES, {"idea_id": idea.id}).scalars()
+        heat = ranking.heat_of(times)
+    values = {
+        "idea_id": idea.id,
+        "heat": heat,
+        "created": ranking.units(idea.created_at),
+        "recent": None if heat is None else math.log2(ranking.RECENT_WEIGHT) + heat,
+    }
+    votes, departments = connection.execute(_STORE_TALLY, values).one()
     return _Tally(votes, departments)
 
 
-_COUNT_VOTES = (
-    select(func.count(Vote.id), func.count(func.distinct(User.department_id)))
+_COUNTED = (
+    select(
+        bindparam("idea_id", type_=Integer).label("idea_id"),  # its join with the idea
+        func.count(Vote.id).label("votes"),
+        func.count(func.distinct(User.department_id)).label("departments"),
+        ranking.hot_base_expression(
+            func.count(Vote.id),
+            func.count(func.distinct(User.department_id)),
+            bindparam("created", type_=Float),
+        ).label("base"),
+    )
     .select_from(Vote)
     .join(User, User.id == Vote.user_id)
     .where(Vote.idea_id == bindparam("idea_id"))
+    .subquery("counted")
 )
 _VOTE_TIMES = select(Vote.created_at).where(Vote.idea_id == bindparam("idea_id"))
 _STORE_TALLY = (
     update(_IDEAS)
-    .where(_IDEAS.c.id == bindparam("idea_id"))
+    .where(_IDEAS.c.id == bindparam("idea_id"), _IDEAS.c.id == _COUNTED.c.idea_id)
     .values(
-        vote_count=bindparam("votes"),
-        departments_supporting=bindparam("departments"),
-        vote_heat=bindparam("heat"),
-        hot_score=bindparam("hot"),
+        vote_count=_COUNTED.c.votes,
+        departments_supporting=_COUNTED.c.departments,
+        vote_heat=bindparam("heat", type_=Float),
+        hot_score=ranking.hot_score_expression(_COUNTED.c.base, bindparam("recent", type_=Float)),
     )
+    .returning(_IDEAS.c.vote_count, _IDEAS.c.departments_supporting)
 )
 
 

@@ -33,6 +33,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from board import accounts, clock, events, ideas, people
 from board.db import db_for_request, reads_first, view_writes_at_once
+from board.kept import keep
 from board.settings import Settings
 from models import EndedSession, Prompt, User
 
@@ -335,9 +336,7 @@ class SignedCookieSessions(SecureCookieSessionInterface):
             return self.session_class()
         # Only flat sessions (the login's strings and numbers): a copy of one is independent.
         if isinstance(data, dict) and all(isinstance(v, self._SCALARS) for v in data.values()):
-            if len(self._verified) >= self._REMEMBERED:
-                self._verified = {}
-            self._verified[value] = (int(signed_at.timestamp()), dict(data))
+            keep(self._verified, value, (int(signed_at.timestamp()), dict(data)), self._REMEMBERED)
         return self.session_class(data)
 
 
