@@ -42,3 +42,16 @@ def test_remembered_cookies_and_tokens_stay_bounded_and_everyone_keeps_working(
 
     shown = clients[0].get(f"ideas/{idea_id}").get_json()
     assert shown["votes"] == 3
+
+
+def test_the_app_answers_each_functions_coroutine_question_once_and_stays_bounded(app, monkeypatch):
+    calls = []
+
+    def hook():
+        calls.append(1)
+
+    assert app.ensure_sync(hook) is hook and app.ensure_sync(hook) is hook
+    monkeypatch.setattr(app, "KEPT_FUNCTIONS", 3)
+    for number in range(10):
+        assert app.ensure_sync(lambda n=number: n)() == number  # one per request, say
+        assert len(app._synchronous) <= 3

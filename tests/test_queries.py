@@ -447,6 +447,63 @@ def test_a_tag_and_a_word_few_ideas_hold_look_up_the_words_matches(
     assert [step for step in plan if step.startswith("SCAN ideas_fts")], plan
 
 
+def seldom_together(app, people: list[User]) -> None:
+    """20 ideas: "lantern" in 10 of them, the tag "rare" on 10 (2 with the word), "often" on
+    the 10 with it; the lanterns of people[1] but for 2 of people[0]'s, who wrote the rest."""
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    with app.extensions["board_db"].Session() as session:
+        for number in range(20):
+            lantern = number < 10
+            author = people[1] if 2 <= number < 10 else people[0]
+            at = start + timedelta(minutes=number)
+            idea = Idea(
+                title=f"{'lantern' if lantern else 'compass'} {number}",
+                body="",
+                author_id=author.id,
+                created_at=at,
+                updated_at=at,
+            )
+            tags = (["often"] if lantern else []) + (["rare"] if number < 2 or number >= 12 else [])
+            idea.tag_rows = [IdeaTag(tag=tag) for tag in tags]
+            session.add(idea)
+        session.commit()
+    with app.extensions["board_db"].engine.begin() as connection:
+        tallies.recount_all(connection)
+
+
+@pytest.mark.parametrize("sort", ["top", "hot", "new"])
+@pytest.mark.parametrize(
+    "filters, walked",
+    [
+        ("tag=rare", False),
+        ("tag=often", True),
+        ("department={seldom}", False),
+        ("department={often}", True),
+        ("tag=rare&department={seldom}", False),
+    ],
+)
+def test_a_filter_and_a_word_that_seldom_meet_look_up_the_words_matches(
+    app, board_people, monkeypatch, sort, filters, walked
+):
+    """A word many ideas hold, with a tag or a department whose ideas seldom hold it
+    (SQLite): a walk of the tag's rank index (or the board's) would pass all of its ideas
+    for a handful (a tag of 10,000 of 100,000 ideas and a word 5 of them hold: 10 ms; a
+    department: 107 ms), so the page looks up the word's matches instead. The filter's share
+    of the matches is estimated with the words' (search.spelled_out); where they often meet,
+    the walk asks each idea's words as before. A page of 1 stands for the page of 50 here."""
+    monkeypatch.setattr(ideas.paging, "DEFAULT_LIMIT", 1)
+    seldom_together(app, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    departments = {"seldom": board_people[0].department_id, "often": board_people[1].department_id}
+    plan = page_plan(
+        app, client, f"ideas?sort={sort}&q=lantern&{filters.format(**departments)}&limit=1"
+    )
+    assert (ASKED_PER_IDEA in plan) == walked, plan
+    assert bool([step for step in plan if step.startswith("SCAN ideas_fts")]) != walked, plan
+    if not walked:  # neither the board's rank index nor the tag's
+        assert not [step for step in plan if step.startswith(("SCAN ideas ", "SCAN idea_tags"))]
+
+
 # How a walk asks one idea whether it holds a word (search.probe).
 ASKED_PER_IDEA = "SEARCH idea_words USING PRIMARY KEY (idea_id=? AND word=?)"
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from board import corrections, ideas, moderation, publications
-from board.api import api, db, me, ok
+from board.api import api, db, kept_ok, me, ok
 from board.db import writes_at_once
 from board.requests import (
     Field,
@@ -21,7 +21,7 @@ from board.security import person_as_reader
 @api.get("/ideas")
 @person_as_reader
 def list_ideas():
-    items, next_cursor = ideas.page_ideas(
+    page = ideas.page_ideas(
         db(),
         me(),
         sort=query_choice("sort", ideas.SORTS, "top"),
@@ -32,7 +32,7 @@ def list_ideas():
         limit=query_limit(),
         cursor=query_cursor(),
     )
-    return ok({"items": items, "next_cursor": next_cursor})
+    return kept_ok(page.key(), lambda: {"items": page.items(), "next_cursor": page.next_cursor})
 
 
 @api.post("/ideas")
