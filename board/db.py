@@ -229,6 +229,7 @@ class Database:
         self.ReadSession = sessionmaker(self.read_engine, expire_on_commit=False)
         self._own_engine: Engine | None = None
         self._own_engine_lock = threading.Lock()
+        self._own_driver = None  # own_scalar's driver connection, kept open
         queue = write_queue_of(self.engine)
         if queue is not None:
             _take_turns_before_connecting(self.Session, queue)
@@ -252,10 +253,73 @@ class Database:
                 self._own_engine = engine.execution_options(board_read_only=True)
             return self._own_engine
 
+    def own_scalar(self, sql: str):
+        """The one value a plain statement (no parameters) reads, through a driver
+        connection of the own engine's kind that is kept open for it, reading outside any
+        transaction (autocommit). For a question asked before every fan-out pass, after
+        the commit and before the first frame: a pooled connection's checkout and return
+        (with its rollback) and SQLAlchemy's execute (with its BEGIN) cost several times
+        the query. A connection that fails is dropped and the question asked once more on
+        a new one. Callers serialise its use, as the own engine's."""
+        if self.own_connection_engine() is self.read_engine:
+            return _pooled_scalar(self.read_engine, sql)  # in memory: its one database
+        for attempt in (1, 2):
+            connection = self._own_driver or self._keep_own_driver()
+            try:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(sql)
+                    return cursor.fetchone()[0]
+                finally:
+                    cursor.close()
+            except Exception:
+                self._own_driver = None
+                _close_quietly(connection)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _keep_own_driver(self):
+        """A driver connection made as the own engine makes them (SQLite's settings
+        applied), taken out of its pool for good, in autocommit: SQLite's connections
+        leave BEGIN to SQLAlchemy already, so a lone SELECT is its own read transaction;
+        PostgreSQL's is switched, so that no transaction stays open between passes."""
+        fairy = self.own_connection_engine().raw_connection()
+        connection = fairy.driver_connection
+        fairy.detach()
+        if self.is_postgres:
+            connection.rollback()  # the pool's ping may have begun a transaction
+            connection.autocommit = True
+        self._own_driver = connection
+        return connection
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self._own_engine is not None:
             self._own_engine.dispose()
+        if self._own_driver is not None:
+            _close_quietly(self._own_driver)
+            self._own_driver = None
+
+
+def _pooled_scalar(engine: Engine, sql: str):
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql)
+            return cursor.fetchone()[0]
+        finally:
+            cursor.close()
+    finally:
+        connection.close()  # back to the pool, which ends a transaction the driver began
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - broken already: nothing to give back
+        return
 
 
 def _take_turns_before_connecting(factory: sessionmaker, queue: WriteQueue) -> None:

@@ -150,19 +150,10 @@ class Live:
     def _people_revision_now(self) -> int:
         """The number the database raises whenever a session may have ended
         (people.REVISION_TABLE: one row, whatever the number of people), read through the
-        driver's own connection: this runs before every fan-out pass, and SQLAlchemy's
-        execute (with its BEGIN) cost three times the query itself (bench/fanoutcpu.py,
-        `publish`)."""
-        connection = self.database.own_connection_engine().raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(people.REVISION_READ)
-                return cursor.fetchone()[0]
-            finally:
-                cursor.close()
-        finally:
-            connection.close()  # back to the pool, which ends a transaction the driver began
+        own driver connection kept for it (Database.own_scalar): this runs before every
+        fan-out pass, and SQLAlchemy's execute (with its BEGIN) cost three times the query
+        itself (bench/fanoutcpu.py, `publish`), a pool's checkout and return as much again."""
+        return self.database.own_scalar(people.REVISION_READ)
 
     def revalidate(self) -> list[str]:
         """End the sockets whose person was removed or changed role since they connected."""

@@ -180,3 +180,28 @@ def test_people_joining_or_renamed_do_not_make_each_pass_check_every_socket(
     db.commit()
     member.post("ideas", json={"title": "Later", "body": ""})
     assert full_checks == [1]
+
+
+@BOTH_DATABASES
+def test_the_check_before_a_pass_outlives_its_connection_breaking(app, db, people_):
+    """The check reads through a driver connection kept open between passes, outside any
+    transaction: one that broke (a database restart) is replaced at the next pass, which
+    still ends the sockets of a person switched off meanwhile."""
+    leaving, staying = people_.client("other_member"), people_.client("member")
+    tab, bystander = connect(app, leaving), connect(app, staying)
+    staying.post("ideas", json={"title": "Before", "body": ""})  # a check already ran
+    activity(tab), activity(bystander)
+    database = app.extensions["board_db"]
+    kept = database._own_driver  # noqa: SLF001 - the connection under test
+    assert kept is not None
+    if database.is_postgres:
+        assert kept.info.transaction_status == 0  # idle: no transaction left open
+    kept.close()
+    db.execute(update(User).where(User.email == "ivan@example.com").values(active=False))
+    db.commit()
+
+    staying.post("ideas", json={"title": "Secret plans", "body": ""})
+
+    assert not tab.is_connected()
+    assert [e["type"] for e in activity(bystander)] == ["idea.created"]
+    assert database._own_driver is not kept  # noqa: SLF001
