@@ -303,6 +303,8 @@ _IDEA_ROWS = select(
 
 _AUTHOR_COLUMNS = slice(len(_IDEA_FIELDS), len(_IDEA_FIELDS) + 4)
 _FACT_COLUMNS = len(_IDEA_FIELDS) + 4
+# Whether it went live and whether it has pictures, among the facts (`_facts_of_rows`).
+_PUBLISHED_COLUMN, _PICTURED_COLUMN = _FACT_COLUMNS + 2, _FACT_COLUMNS + 3
 # SQLite gathers an idea's tags (and its tasks' states) into one text; no tag or state can
 # hold this character (a tag is letters, digits, spaces and a few signs).
 _GATHERED = "\x1f"
@@ -402,30 +404,33 @@ class IdeaPage:
     everything its dicts and cursor are made of but the works-council mask (the same key,
     the same answer), `items()` shapes them. It unpacks as (items, next_cursor)."""
 
-    def __init__(self, session, rows, viewer, hidden, next_cursor, facts, published, pictures):
+    def __init__(self, session, rows, viewer, hidden, after, facts, published, pictures):
         self._session, self._rows, self._viewer, self._hidden = session, rows, viewer, hidden
-        self.next_cursor = next_cursor
+        self._after = after  # the next page's (order, key), encoded when asked
         self._facts, self._published, self._pictures = facts, published, pictures
+
+    @property
+    def next_cursor(self) -> str | None:
+        return paging.encode(*self._after) if self._after is not None else None
 
     def key(self) -> tuple:
         """The rows with their facts (columns of the rows, or their own statement's answer),
         the publications and pictures shown, the hidden challenges and what the policy
-        reads of the reader, the next page's cursor, and the reader's language when a name
-        is shown in it ("Former member"). Plain tuples: a Row compares in Python."""
+        reads of the reader, the next page's order and key, and the reader's language when
+        a name is shown in it ("Former member"). Plain tuples: a Row compares in Python."""
         rows, facts, viewer = self._rows, self._facts, self._viewer
-        in_rows = bool(rows) and len(rows[0]) > _FACT_COLUMNS
         shown = (self._published, self._pictures) if self._published or self._pictures else None
         names = _AUTHOR_COLUMNS.start
         translated = shown or any(row[names] == FORMER_MEMBER for row in rows)
         return (
             tuple([tuple(row) for row in rows]),
-            None if in_rows or facts is None else facts.frozen(),
+            None if facts is None else facts.frozen(),
             repr(shown) if shown else None,
             tuple(sorted(self._hidden)),
             getattr(viewer, "id", None),
             getattr(viewer, "role", None),
             getattr(viewer, "is_authenticated", False),
-            self.next_cursor,
+            self._after,
             current_language() if translated else None,
         )
 
@@ -436,7 +441,7 @@ class IdeaPage:
         rows = self._rows
         if not rows:
             return []
-        facts = self._facts
+        facts = self._facts or _facts_of_rows(rows)
         people = [(row[7], *row[_AUTHOR_COLUMNS]) for row in rows]
         shared = remember_shared(
             self._session, [person[1] for person in people], facts.shared_names
@@ -452,18 +457,23 @@ def _read_page(
     rows: list,
     viewer: User | None,
     hidden_prompts: set[int],
-    next_cursor: str | None,
+    after: tuple | None,
 ) -> IdeaPage:
-    """A page of rows of `_IDEA_ROWS` or `_listed_rows` with what its dicts need besides."""
+    """A page of rows of `_IDEA_ROWS` or `_listed_rows` with what its dicts need besides;
+    `after`: the next page's (order, key). Facts that are columns of the rows are taken
+    from them when the page is shaped (a kept answer's rows are its key already)."""
     if not rows:
-        return IdeaPage(session, rows, viewer, hidden_prompts, next_cursor, None, {}, {})
+        return IdeaPage(session, rows, viewer, hidden_prompts, after, None, {}, {})
+    facts = None
     if len(rows[0]) > _FACT_COLUMNS:  # a page's rows all have them or none (page_ideas)
-        facts = _facts_of_rows(rows)
+        published_ids = [row[0] for row in rows if row[_PUBLISHED_COLUMN]]
+        pictured_ids = [row[0] for row in rows if row[_PICTURED_COLUMN]]
     else:
         facts = _page_facts(session, viewer, [row[0] for row in rows])
-    published = _publications_of(session, sorted(facts.published)) if facts.published else {}
-    pictures = images.images_of_ideas(session, sorted(facts.pictured)) if facts.pictured else {}
-    return IdeaPage(session, rows, viewer, hidden_prompts, next_cursor, facts, published, pictures)
+        published_ids, pictured_ids = facts.published, facts.pictured
+    published = _publications_of(session, sorted(published_ids)) if published_ids else {}
+    pictures = images.images_of_ideas(session, sorted(pictured_ids)) if pictured_ids else {}
+    return IdeaPage(session, rows, viewer, hidden_prompts, after, facts, published, pictures)
 
 
 def _serialize(
@@ -990,12 +1000,10 @@ def page_ideas(
         candidates.extend(connection.execute(_challenge_statement(shape), values).all())
     if not ranked_beside:  # the database ranked, cut at the cursor and limited them
         shown = candidates[:limit]
-        next_cursor = (
-            paging.encode(order, _key(order, shown[-1], False, viewer))
-            if len(candidates) > limit
-            else None
+        after_shown = (
+            (order, _key(order, shown[-1], False, viewer)) if len(candidates) > limit else None
         )
-        return _read_page(session, shown, viewer, hidden, next_cursor)
+        return _read_page(session, shown, viewer, hidden, after_shown)
     keyed = sorted(
         (
             (key, idea)
@@ -1006,8 +1014,8 @@ def page_ideas(
         reverse=True,
     )
     shown = keyed[:limit]
-    next_cursor = paging.encode(order, shown[-1][0]) if len(keyed) > limit else None
-    return _read_page(session, [idea for _key, idea in shown], viewer, hidden, next_cursor)
+    after_shown = (order, shown[-1][0]) if len(keyed) > limit else None
+    return _read_page(session, [idea for _key, idea in shown], viewer, hidden, after_shown)
 
 
 def list_ideas(
