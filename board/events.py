@@ -320,7 +320,7 @@ class _Unsent:
     rooms: list[str]
     savepoint: SessionTransaction | None
     row: dict  # the events row, without its seq
-    numbered: list[Numbered] = field(default_factory=list)  # its recipients, its webhooks
+    numbered: list[Numbered] = field(default_factory=list)  # its recipients (a nudge)
 
 
 def _add_recipients(session: Session, seq: int, user_ids: list[int]) -> None:
@@ -378,7 +378,7 @@ def rewrite_envelopes(
 
 def add_recorder(recorder: Recorder) -> None:
     """Register a callable run inside every record(), in the change's own transaction
-    (notifications and webhook deliveries are written this way)."""
+    (notifications are written this way; webhook deliveries by a trigger on events)."""
     if recorder not in _recorders:
         _recorders.append(recorder)
 
@@ -469,7 +469,7 @@ def _number_events(session: Session) -> None:
     each other only for their event rows and the COMMIT, not for the rest of their work.
     When no row needs its seq inside the transaction, the lock, the rows and the COMMIT go
     to the server as one message (`_insert_and_commit`), so the lock is held for the
-    server's own work only. Otherwise (a nudge's recipients, webhook deliveries) they take
+    server's own work only. Otherwise (a nudge's recipients) they take
     two round trips; a thread that waits for the GIL between them (a busy process has
     hundreds of socket threads) keeps every other event writer waiting meanwhile.
     """

@@ -165,3 +165,37 @@ def test_webhooks_are_listed_and_removed(app, receiver, member):
     member.post("ideas", json={"title": "Booth reel", "body": ""})
     assert webhooks.deliver_due(app) == 0
     assert runner.invoke(args=["webhooks", "add", "ftp://x", "--format", "json"]).exit_code != 0
+
+
+@BOTH_DATABASES
+def test_each_event_is_queued_for_the_active_webhooks_that_take_its_type(app, member, facilitator):
+    """The database queues the deliveries with the event row (a trigger): one per active
+    webhook that takes the event's type, or every type; none for a private event, none for
+    a switched-off webhook; each due from the event's moment, in its transaction."""
+    from sqlalchemy import update
+
+    from models import Event, Webhook
+
+    add(app, "http://127.0.0.1:9/all")
+    add(app, "http://127.0.0.1:9/ideas", types=["idea.created"])
+    add(app, "http://127.0.0.1:9/off")
+    with app.extensions["board_db"].Session() as session:
+        session.execute(update(Webhook).where(Webhook.url.endswith("/off")).values(active=False))
+        session.commit()
+    idea = member.post("ideas", json={"title": "Booth reel", "body": ""}).get_json()
+    member.put(f"ideas/{idea['id']}/vote")
+    facilitator.post("nudges", json={"message": "Psst", "to_user_id": member.user["id"]})
+    with app.extensions["board_db"].Session() as session:
+        rows = session.execute(
+            select(Webhook.url, Event.type, WebhookDelivery.status, WebhookDelivery.attempts)
+            .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+            .join(Event, Event.seq == WebhookDelivery.seq)
+            .where(WebhookDelivery.next_attempt_at == Event.at)
+            .order_by(WebhookDelivery.seq, Webhook.id)
+        ).all()
+    assert [(url.rsplit("/", 1)[1], type_) for url, type_, _, _ in rows] == [
+        ("all", "idea.created"),
+        ("ideas", "idea.created"),
+        ("all", "idea.votes_changed"),
+    ]
+    assert {(status, attempts) for _, _, status, attempts in rows} == {("pending", 0)}
