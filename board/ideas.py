@@ -441,7 +441,7 @@ class IdeaPage:
         rows = self._rows
         if not rows:
             return []
-        facts = self._facts or _facts_of_rows(rows)
+        facts = self._facts if self._facts is not None else _facts_of_rows(rows)
         people = [(row[7], *row[_AUTHOR_COLUMNS]) for row in rows]
         shared = remember_shared(
             self._session, [person[1] for person in people], facts.shared_names
