@@ -266,12 +266,7 @@ class Database:
         for attempt in (1, 2):
             connection = self._own_driver or self._keep_own_driver()
             try:
-                cursor = connection.cursor()
-                try:
-                    cursor.execute(sql)
-                    return cursor.fetchone()[0]
-                finally:
-                    cursor.close()
+                return _driver_scalar(connection, sql)
             except Exception:
                 self._own_driver = None
                 _close_quietly(connection)
@@ -302,15 +297,20 @@ class Database:
             self._own_driver = None
 
 
+def _driver_scalar(connection, sql: str):
+    """The first value of the first row `sql` reads, on a driver connection."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+    finally:
+        cursor.close()
+
+
 def _pooled_scalar(engine: Engine, sql: str):
     connection = engine.raw_connection()
     try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql)
-            return cursor.fetchone()[0]
-        finally:
-            cursor.close()
+        return _driver_scalar(connection, sql)
     finally:
         connection.close()  # back to the pool, which ends a transaction the driver began
 
