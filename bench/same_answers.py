@@ -20,19 +20,14 @@ reason and a running challenge that hides its tallies are among them.
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import hashlib
 import json
-import os
 import re
-import shutil
-import tempfile
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.same_pages import READERS, copy_board, login, make_boards
+from bench.same_pages import READERS, dump_with_this_tree, login
 
 IDEA_QUERIES = (
     "",
@@ -138,32 +133,11 @@ def dump_board(app, name: str, out: Path, variant: str) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--boards", type=Path, required=True)
-    args = parser.parse_args()
-    make_boards(args.boards)
-    args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="same-answers-") as tmp:
-        work = Path(tmp)
-        os.environ["BOARD_SECRET_KEY"] = "x" * 64
-        os.environ["BOARD_INSTANCE_PATH"] = str(work / "instance")
-        from board import create_app
-        from board.settings import Settings
-
-        count = 0
-        for name in ("demo", "demo_de"):
-            for variant, see_names in (("names", True), ("council", False)):
-                copy_board(args.boards / f"{name}.sqlite3", work / f"{name}.sqlite3")
-                os.environ["BOARD_DATABASE_URL"] = f"sqlite:///{work}/{name}.sqlite3"
-                settings = dataclasses.replace(
-                    Settings.from_env(), testing=True, observers_see_names=see_names
-                )
-                app = create_app(settings=settings)
-                count += dump_board(app, name, args.out, variant)
-                app.extensions["board_db"].dispose()
-        shutil.rmtree(work / "instance", ignore_errors=True)
-    print(f"{count} answers in {args.out}")
+    dump_with_this_tree(
+        dump_board,
+        "answers",
+        {"names": {"observers_see_names": True}, "council": {"observers_see_names": False}},
+    )
 
 
 if __name__ == "__main__":

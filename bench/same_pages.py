@@ -144,14 +144,19 @@ def dump_board(app, name: str, out: Path) -> int:
     return count
 
 
-def main() -> None:
+def dump_with_this_tree(dump, what: str, variants: dict[str, dict]) -> None:
+    """The command line of this comparison and of bench/same_answers.py: OUT, --boards.
+    Builds the two demo boards (once, in --boards), then, for each board and each variant
+    of the settings (name: fields of Settings to change), serves a fresh copy of it with
+    an app of this tree (testing: no scheduler) and writes what `dump(app, board name,
+    OUT, variant name)` loads into OUT, each thing in a file of its own."""
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--boards", type=Path, required=True)
     args = parser.parse_args()
     make_boards(args.boards)
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="same-pages-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="same-") as tmp:
         work = Path(tmp)
         os.environ["BOARD_SECRET_KEY"] = "x" * 64
         os.environ["BOARD_INSTANCE_PATH"] = str(work / "instance")
@@ -160,14 +165,21 @@ def main() -> None:
 
         count = 0
         for name in ("demo", "demo_de"):
-            copy_board(args.boards / f"{name}.sqlite3", work / f"{name}.sqlite3")
-            os.environ["BOARD_DATABASE_URL"] = f"sqlite:///{work}/{name}.sqlite3"
-            settings = dataclasses.replace(Settings.from_env(), testing=True)  # no scheduler
-            app = create_app(settings=settings)
-            count += dump_board(app, name, args.out)
-            app.extensions["board_db"].dispose()
+            for variant, changes in variants.items():
+                copy_board(args.boards / f"{name}.sqlite3", work / f"{name}.sqlite3")
+                os.environ["BOARD_DATABASE_URL"] = f"sqlite:///{work}/{name}.sqlite3"
+                settings = dataclasses.replace(Settings.from_env(), testing=True, **changes)
+                app = create_app(settings=settings)
+                count += dump(app, name, args.out, variant)
+                app.extensions["board_db"].dispose()
         shutil.rmtree(work / "instance", ignore_errors=True)
-    print(f"{count} pages in {args.out}")
+    print(f"{count} {what} in {args.out}")
+
+
+def main() -> None:
+    dump_with_this_tree(
+        lambda app, name, out, _variant: dump_board(app, name, out), "pages", {"": {}}
+    )
 
 
 if __name__ == "__main__":
