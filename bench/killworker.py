@@ -53,6 +53,7 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     converge_seconds: float | None = None
     latencies: list[float] = field(default_factory=list)
+    server_logs: list[str] = field(default_factory=list)  # when an answer was unexpected
 
     def summary(self) -> dict:
         return {
@@ -189,7 +190,12 @@ def run(
                     elif r.status_code == 503:
                         outcome.unavailable += 1
                     elif r.status_code not in (403, 409):
-                        outcome.errors.append(f"{r.status_code} {r.text[:200]}")
+                        side = "victim" if client.server is victim else "survivor"
+                        outcome.errors.append(
+                            f"{r.status_code} {r.request.method} {r.request.path_url}"
+                            f" ({side}, {'after' if killed.is_set() else 'before'} the kill):"
+                            f" {r.text[:200]}"
+                        )
                 time.sleep(rng.uniform(0.5, 1.5))  # ~1 write/s per client
 
         threads = [
@@ -221,7 +227,15 @@ def run(
         for server in servers:
             server.stop()
         own_redis.stop()
+    if outcome.errors:  # what the processes said about them, for whoever reads the failure
+        outcome.server_logs = [tracebacks(server.log()) for server in servers]
     return outcome
+
+
+def tracebacks(log: str, most: int = 4000) -> str:
+    """The end of a server's log from its first traceback on (or its last lines)."""
+    start = log.find("Traceback")
+    return (log[start:] if start >= 0 else log)[-most:]
 
 
 def check_database(database_url: str, everyone: list[Client]) -> list[str]:

@@ -20,5 +20,5 @@ def test_a_killed_worker_loses_nothing_and_its_boards_converge_on_the_survivor(
     truncate_postgres(postgres_migrated)
     outcome = killworker.run(20, 8, postgres_migrated, tmp_path, migrated=True)
     assert outcome.ok > 20, outcome.summary()
-    assert outcome.errors == [], outcome.errors[:5]
+    assert outcome.errors == [], (outcome.errors[:5], outcome.server_logs)
     assert outcome.problems == [], outcome.problems[:10]
