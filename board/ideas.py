@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 import re
 import zlib
 from collections.abc import Iterable
@@ -12,8 +11,6 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import (
-    Float,
-    Integer,
     and_,
     bindparam,
     delete,
@@ -1121,52 +1118,38 @@ def _recount(session: Session, idea, added_at: datetime | None = None) -> _Tally
 
     Votes and departments are counted from the votes themselves (one indexed aggregate),
     so they cannot drift; the hot heat grows by the new vote, or is summed afresh after an
-    unvote. The count and the stored tallies are one statement (`_STORE_TALLY`: the counts
-    in its FROM, the hot key computed from them in SQL, the counts returned). Plain
-    statements: the vote's idea is a row (`_vote_target`), not an object."""
+    unvote. Plain statements: the vote's idea is a row (`_vote_target`), not an object."""
     connection = session.connection()
+    values = {"idea_id": idea.id}
+    votes, departments = connection.execute(_COUNT_VOTES, values).one()
     if added_at is not None:
         heat = ranking.log2_add(idea.vote_heat, ranking.units(added_at))
     else:
-        times = connection.execute(_VOTE_TIMES, {"idea_id": idea.id}).scalars()
-        heat = ranking.heat_of(times)
-    values = {
-        "idea_id": idea.id,
-        "heat": heat,
-        "created": ranking.units(idea.created_at),
-        "recent": None if heat is None else math.log2(ranking.RECENT_WEIGHT) + heat,
-    }
-    votes, departments = connection.execute(_STORE_TALLY, values).one()
+        heat = ranking.heat_of(connection.execute(_VOTE_TIMES, values).scalars())
+    hot = ranking.hot_score(votes, departments, heat, idea.created_at)
+    connection.execute(
+        _STORE_TALLY,
+        {**values, "votes": votes, "departments": departments, "heat": heat, "hot": hot},
+    )
     return _Tally(votes, departments)
 
 
-_COUNTED = (
-    select(
-        bindparam("idea_id", type_=Integer).label("idea_id"),  # its join with the idea
-        func.count(Vote.id).label("votes"),
-        func.count(func.distinct(User.department_id)).label("departments"),
-        ranking.hot_base_expression(
-            func.count(Vote.id),
-            func.count(func.distinct(User.department_id)),
-            bindparam("created", type_=Float),
-        ).label("base"),
-    )
+_COUNT_VOTES = (
+    select(func.count(Vote.id), func.count(func.distinct(User.department_id)))
     .select_from(Vote)
     .join(User, User.id == Vote.user_id)
     .where(Vote.idea_id == bindparam("idea_id"))
-    .subquery("counted")
 )
 _VOTE_TIMES = select(Vote.created_at).where(Vote.idea_id == bindparam("idea_id"))
 _STORE_TALLY = (
     update(_IDEAS)
-    .where(_IDEAS.c.id == bindparam("idea_id"), _IDEAS.c.id == _COUNTED.c.idea_id)
+    .where(_IDEAS.c.id == bindparam("idea_id"))
     .values(
-        vote_count=_COUNTED.c.votes,
-        departments_supporting=_COUNTED.c.departments,
-        vote_heat=bindparam("heat", type_=Float),
-        hot_score=ranking.hot_score_expression(_COUNTED.c.base, bindparam("recent", type_=Float)),
+        vote_count=bindparam("votes"),
+        departments_supporting=bindparam("departments"),
+        vote_heat=bindparam("heat"),
+        hot_score=bindparam("hot"),
     )
-    .returning(_IDEAS.c.vote_count, _IDEAS.c.departments_supporting)
 )
 
 

@@ -19,8 +19,6 @@ import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 HALF_LIFE = timedelta(hours=24)
 DEPARTMENT_WEIGHT = 4
@@ -57,30 +55,3 @@ def hot_score(votes: int, departments: int, heat: float | None, created_at: date
 def hidden_hot_score(created_at: datetime) -> float:
     """The hot key of an idea whose tallies are hidden: as if nobody had voted yet."""
     return hot_score(0, 0, None, created_at)
-
-
-def hot_base_expression(votes, departments, created_units):
-    """The first part of `hot_score` in SQL: log2(1 + 4·departments + votes) + created."""
-    return _log2(sa.cast(1 + DEPARTMENT_WEIGHT * departments + votes, sa.Float)) + created_units
-
-
-def hot_score_expression(base, recent):
-    """`hot_score` in SQL, for the statement that counts an idea's votes and stores its
-    tallies in one go (the vote's): `base` is `hot_base_expression` of the counts, `recent`
-    is `log2(RECENT_WEIGHT) + heat`, or NULL without votes. log2 is ln(x) / ln 2
-    (PostgreSQL has no log2): it agrees with `hot_score` to the last bit or two, as the
-    recount of the stored tallies checks."""
-    return sa.case(
-        (recent.is_(None), base),
-        (base >= recent, base + _log2(_ONE + sa.func.power(_TWO, recent - base))),
-        else_=recent + _log2(_ONE + sa.func.power(_TWO, base - recent)),
-    )
-
-
-def _log2(x):
-    return sa.func.ln(x) / _LN2
-
-
-_LN2 = sa.literal_column(repr(math.log(2)), sa.Float)
-_ONE = sa.literal_column("1.0", sa.Float)
-_TWO = sa.literal_column("2.0", sa.Float)
