@@ -223,15 +223,19 @@ SAMPLE = 2000
 # (a seek each, ~0.4 µs), at most: the estimate's cost is bounded at any size, and a share
 # of 2 % is seen in 99 % of samples.
 EXAMINED = 256
-# The sampled matches, written out for each count below.
-_SAMPLED = (
-    f"FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH :before || last || :after"
-    " AND rowid > size - :sample"
-)
+
+
+def _sampled(query: str, size: str) -> str:
+    """The FROM and WHERE of the sampled matches: the FTS5 `query` among the newest
+    SAMPLE ideas of a board whose highest id is `size` (SQL expressions both)."""
+    return f"FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH {query} AND rowid > {size} - :sample"
+
+
+# The sampled matches, counted.
+_SAMPLED = _sampled(":before || last || :after", "size")
 # The newest EXAMINED of them again, for the count of those that pass the filters.
 _NEWEST = (
-    f"(SELECT rowid AS id FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH"
-    " (SELECT query FROM counted) AND rowid > (SELECT size FROM board) - :sample"
+    f"(SELECT rowid AS id {_sampled('(SELECT query FROM counted)', '(SELECT size FROM board)')}"
     " ORDER BY rowid DESC LIMIT :examined) AS newest"
 )
 # Whether a sampled match passes the filters: the tag's entry (with its copy of the author
