@@ -838,7 +838,12 @@ def _search_shape(
     if terms is None:
         return "nothing", {}
     if dialect != "sqlite":
-        return "narrow", terms
+        if tag is None and department_id is None:
+            return "narrow", terms
+        # The filters' lexemes are in each idea's stored search vector: one condition the
+        # GIN index answers for the words and the filters together, which PostgreSQL's
+        # planner weighs against walking the rank index with its own statistics.
+        return "faceted", terms | {"facets": search.postgres_facets(tag, department_id)}
     walk_cost = (paging.DEFAULT_LIMIT + 1) * QUESTION_COST
     spelled = search.spelled_out(session, q, tag, department_id, walk_cost)
     if spelled is not None:
@@ -908,6 +913,8 @@ def _conditions(shape: tuple, tag_walked: bool = False) -> tuple:
         # Asked before the idea's row is read when a tag's index is walked.
         walked = IdeaTag.idea_id if tag and tag_walked else Idea.id
         conditions.append(search.probe(walked, int(q.split()[1])))
+    elif q == "faceted" and not walk:
+        conditions.append(search.faceted_condition())
     elif q:
         # With a tag, the matches are tested against its entries before an idea's row is
         # read (a word the tag seldom holds: thousands of matches, a handful tagged).

@@ -109,11 +109,11 @@ def condition(dialect: str, id_column) -> ColumnElement[bool]:
     of a word when the query ends in it (searching while typing), "100%" is the word 100.
     The query comes as parameters (`parameters`), so the statement is built once."""
     if dialect == "postgresql":
-        tsquery = (
-            "(to_tsquery('german'::regconfig, :terms) || to_tsquery('english'::regconfig, :terms))"
-        )
-        return text(f"{POSTGRES_VECTOR} @@ {tsquery}")
+        return text(f"{POSTGRES_VECTOR} @@ {_TSQUERY}")
     return id_column.in_(_sqlite_hits())
+
+
+_TSQUERY = "(to_tsquery('german'::regconfig, :terms) || to_tsquery('english'::regconfig, :terms))"
 
 
 def probe(id_column, words: int) -> ColumnElement[bool]:
@@ -434,26 +434,47 @@ FACETS = "search_facets"
 # ASCII letter), never stands for one; people's words are asked of the text's columns
 # when they may be spelled like one (`_fts`), the filters' tokens of the facets' column only.
 FACET_MARK = "þ"
+# PostgreSQL (since 0022_search_facets_postgres) holds the same tokens as lexemes of the
+# stored search vector, written as they are (no parser, no stemmer), behind "_": no word
+# of a text or of a search (`words`) holds one, nor does a word a search's last word starts.
+_MARKS = {"sqlite": FACET_MARK, "postgresql": "_"}
 
 
-def tag_token(tag: str) -> str:
+def tag_token(tag: str, dialect: str = "sqlite") -> str:
     """A tag (its key, free text) as one token of the index: its UTF-8 bytes in hex."""
-    return f"{FACET_MARK}t{tag.encode().hex()}"
+    return f"{_MARKS[dialect]}t{tag.encode().hex()}"
 
 
-def department_token(department_id: int) -> str:
-    return f"{FACET_MARK}d{int(department_id)}"
+def department_token(department_id: int, dialect: str = "sqlite") -> str:
+    return f"{_MARKS[dialect]}d{int(department_id)}"
+
+
+def _tokens(dialect: str, tag: str | None, department_id: int | None) -> list[str]:
+    return ([tag_token(tag, dialect)] if tag is not None else []) + (
+        [department_token(department_id, dialect)] if department_id is not None else []
+    )
 
 
 def faceted(query: str, tag: str | None, department_id: int | None) -> str:
     """The FTS5 `query` of people's words, narrowed to the ideas with the tag (its key) and
     by a person of the department, as the facets' column holds them."""
-    tokens = ([tag_token(tag)] if tag is not None else []) + (
-        [department_token(department_id)] if department_id is not None else []
-    )
+    tokens = _tokens("sqlite", tag, department_id)
     if not tokens:
         return query
     return f"({query}) AND {FACETS} : (" + " AND ".join(f'"{token}"' for token in tokens) + ")"
+
+
+def postgres_facets(tag: str | None, department_id: int | None) -> str:
+    """PostgreSQL: the filters as a tsquery's text (`faceted_condition`), each lexeme quoted
+    (taken as it is written)."""
+    return " & ".join(f"'{token}'" for token in _tokens("postgresql", tag, department_id))
+
+
+def faceted_condition() -> ColumnElement[bool]:
+    """PostgreSQL: the idea holds the words (`parameters`' terms) and the filters
+    (`postgres_facets`, bound as :facets) in its stored search vector: one question the GIN
+    index answers by intersecting the words' and the filters' entries."""
+    return text(f"{POSTGRES_VECTOR} @@ ({_TSQUERY} && CAST(:facets AS tsquery))")
 
 
 def _sqlite_facets(idea: str, author: str) -> str:
@@ -540,4 +561,55 @@ POSTGRES_STORED_CREATE = [
 POSTGRES_STORED_DROP = [
     "DROP INDEX IF EXISTS ix_ideas_search",
     f"ALTER TABLE ideas DROP COLUMN IF EXISTS {POSTGRES_VECTOR}",
+]
+
+# PostgreSQL since 0022_search_facets_postgres: `ideas.search_facets`, the filters' lexemes
+# (`tag_token`, `department_token`), written by triggers whatever writes a tag, an idea's
+# author or a person's department, never by the app, and the stored search vector is the
+# text's document and these together, so that the one GIN index holds both.
+_POSTGRES_FACETS_OF = (
+    "CREATE FUNCTION ideas_search_facets(idea integer, author integer) RETURNS tsvector"
+    " LANGUAGE sql STABLE AS $$ SELECT array_to_tsvector(ARRAY("
+    "SELECT '_t' || encode(convert_to(tag, 'UTF8'), 'hex') FROM idea_tags"
+    " WHERE idea_tags.idea_id = idea) || ARRAY("
+    "SELECT '_d' || department_id FROM users WHERE users.id = author)) $$"
+)
+POSTGRES_FACETS_CREATE = [
+    *POSTGRES_STORED_DROP,
+    _POSTGRES_FACETS_OF,
+    f"ALTER TABLE ideas ADD COLUMN {FACETS} tsvector NOT NULL DEFAULT ''",
+    f"UPDATE ideas SET {FACETS} = ideas_search_facets(id, author_id)",
+    f"ALTER TABLE ideas ADD COLUMN {POSTGRES_VECTOR} tsvector"
+    f" GENERATED ALWAYS AS ({POSTGRES_DOCUMENT} || {FACETS}) STORED",
+    f"CREATE INDEX ix_ideas_search ON ideas USING gin ({POSTGRES_VECTOR})",
+    # A new idea (its tags come after it) and an idea given another author: set before
+    # the row is written, so its search vector is computed once.
+    "CREATE FUNCTION ideas_facets_own() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"new.{FACETS} := ideas_search_facets(new.id, new.author_id); RETURN new; END $$",
+    "CREATE TRIGGER ideas_facets_own BEFORE INSERT OR UPDATE OF author_id ON ideas"
+    " FOR EACH ROW EXECUTE FUNCTION ideas_facets_own()",
+    "CREATE FUNCTION idea_tags_facets() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"UPDATE ideas SET {FACETS} = ideas_search_facets(id, author_id) WHERE id IN ("
+    "SELECT idea_id FROM (SELECT new.idea_id AS idea_id WHERE TG_OP <> 'DELETE'"
+    " UNION SELECT old.idea_id WHERE TG_OP <> 'INSERT') AS changed); RETURN NULL; END $$",
+    "CREATE TRIGGER idea_tags_facets AFTER INSERT OR DELETE OR UPDATE OF idea_id, tag"
+    " ON idea_tags FOR EACH ROW EXECUTE FUNCTION idea_tags_facets()",
+    "CREATE FUNCTION users_facets_department() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"UPDATE ideas SET {FACETS} = ideas_search_facets(id, author_id)"
+    " WHERE author_id = new.id; RETURN NULL; END $$",
+    "CREATE TRIGGER users_facets_department AFTER UPDATE OF department_id ON users"
+    " FOR EACH ROW WHEN (old.department_id IS DISTINCT FROM new.department_id)"
+    " EXECUTE FUNCTION users_facets_department()",
+]
+POSTGRES_FACETS_DROP = [
+    "DROP TRIGGER IF EXISTS users_facets_department ON users",
+    "DROP TRIGGER IF EXISTS idea_tags_facets ON idea_tags",
+    "DROP TRIGGER IF EXISTS ideas_facets_own ON ideas",
+    "DROP FUNCTION IF EXISTS users_facets_department()",
+    "DROP FUNCTION IF EXISTS idea_tags_facets()",
+    "DROP FUNCTION IF EXISTS ideas_facets_own()",
+    *POSTGRES_STORED_DROP,
+    f"ALTER TABLE ideas DROP COLUMN IF EXISTS {FACETS}",
+    "DROP FUNCTION IF EXISTS ideas_search_facets(integer, integer)",
+    *POSTGRES_STORED_CREATE,
 ]

@@ -34,41 +34,51 @@ def titles(client: JsonClient, query: str) -> set[str]:
 
 
 def assert_index_in_step(app) -> None:
-    """SQLite: each idea's stored facets are its tags and its author's department now, and
+    """Each idea's stored facets are its tags and its author's department now; on SQLite
     the search index holds what the rows hold (FTS5's integrity check against its content
-    table: a facet written without re-indexing, or deleted with other values, fails it)."""
+    table: a facet written without re-indexing, or deleted with other values, fails it), on
+    PostgreSQL the stored search vector holds them."""
     engine = app.extensions["board_db"].engine
-    if engine.dialect.name != "sqlite":
-        return
+    dialect = engine.dialect.name
+    facets = (
+        "ideas.search_facets"
+        if dialect == "sqlite"
+        else "array_to_string(tsvector_to_array(ideas.search_facets), ' '),"
+        " ideas.search_vector @@ CAST(array_to_string(tsvector_to_array(ideas.search_facets),"
+        " ' & ') AS tsquery)"
+    )
     with engine.begin() as connection:
         rows = connection.execute(
             text(
-                "SELECT ideas.id, ideas.search_facets, users.department_id FROM ideas"
+                f"SELECT ideas.id, users.department_id, {facets} FROM ideas"
                 " JOIN users ON users.id = ideas.author_id"
             )
         ).all()
-        for idea_id, facets, department_id in rows:
+        for idea_id, department_id, held, *in_vector in rows:
             tags = connection.scalars(
                 text("SELECT tag FROM idea_tags WHERE idea_id = :id"), {"id": idea_id}
             ).all()
-            wanted = {search.tag_token(tag) for tag in tags} | {
-                search.department_token(department_id)
+            wanted = {search.tag_token(tag, dialect) for tag in tags} | {
+                search.department_token(department_id, dialect)
             }
-            assert set(facets.lower().split()) == wanted, (idea_id, facets, tags)
-        connection.execute(
-            text(
-                f"INSERT INTO {search.SQLITE_TABLE}({search.SQLITE_TABLE}, rank)"
-                " VALUES ('integrity-check', 1)"
+            assert set(held.lower().split()) == wanted, (idea_id, held, tags)
+            assert in_vector in ([], [True]), idea_id
+        if dialect == "sqlite":
+            connection.execute(
+                text(
+                    f"INSERT INTO {search.SQLITE_TABLE}({search.SQLITE_TABLE}, rank)"
+                    " VALUES ('integrity-check', 1)"
+                )
             )
-        )
 
 
 def faceted_queries(app) -> list[str]:
-    """Starts recording the FTS5 queries the app asks (SQLite); the list fills as it asks."""
+    """Starts recording the search queries the app asks (FTS5's, PostgreSQL's terms and
+    facets); the list fills as it asks."""
     asked: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        if "ideas_fts MATCH" in statement and not executemany:
+        if ("ideas_fts MATCH" in statement or "search_vector @@" in statement) and not executemany:
             values = parameters.values() if isinstance(parameters, dict) else parameters
             asked.extend(value for value in values if isinstance(value, str))
 
@@ -87,8 +97,8 @@ def test_a_tag_and_a_word_follow_every_write_of_tags_and_text(app, member, db, l
     post(member, "Compass four", ["rare"])
     asked = faceted_queries(app)
     assert titles(member, "tag=rare&q=lantern") == {"Lantern one"}
-    if db.get_bind().dialect.name == "sqlite":
-        assert [query for query in asked if search.tag_token("rare") in query], asked
+    dialect = db.get_bind().dialect.name
+    assert [query for query in asked if search.tag_token("rare", dialect) in query], asked
     member.patch(f"ideas/{second}", json={"tags": ["rare", "other"]}).get_json()
     assert titles(member, "tag=rare&q=lantern") == {"Lantern one", "Lantern two"}
     assert titles(member, "tag=other&q=lant") == {"Lantern two"}
