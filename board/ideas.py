@@ -11,8 +11,10 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import (
+    Boolean,
     and_,
     bindparam,
+    case,
     delete,
     event,
     exists,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    type_coerce,
     union_all,
     update,
 )
@@ -841,8 +844,10 @@ def _search_shape(
         if tag is None and department_id is None:
             return "narrow", terms
         # The filters' lexemes are in each idea's stored search vector: one condition the
-        # GIN index answers for the words and the filters together, which PostgreSQL's
-        # planner weighs against walking the rank index with its own statistics.
+        # GIN index answers for the words and the filters together. PostgreSQL's planner
+        # cannot tell a pair that seldom meets from a common one (it multiplies their
+        # shares), so a page walks a bounded stretch of the rank index first
+        # (`_walk_statement`) and asks this list only when that falls short.
         return "faceted", terms | {"facets": search.postgres_facets(tag, department_id)}
     walk_cost = (paging.DEFAULT_LIMIT + 1) * QUESTION_COST
     spelled = search.spelled_out(session, q, tag, department_id, walk_cost)
@@ -957,6 +962,96 @@ def _page_statement(shape: tuple, order: str, hidden: bool, after: bool, facts: 
     return statement
 
 
+# PostgreSQL, a tag or a department with words: the rows of the rank index (the tag's, else
+# the board's) a page first walks after its cursor, testing each one's stored search
+# vector, before it asks the search index for the few that hold both (`_walk_statement`).
+WALK_BUDGET = 1000
+
+
+@functools.lru_cache(maxsize=64)
+def _walk_statement(shape: tuple, order: str, hidden: bool, after: bool, budget: int):
+    """PostgreSQL: the matches among the first `budget` rows of the rank index after the
+    cursor (the tag's, else the board's), in rank order, at most LIMIT; and, when the walk
+    reached its bound before LIMIT matches, a row of nulls to say so (the row after the
+    budget's, passed but never read). LIMIT matches are the page: every row before the
+    last of them was walked. So are fewer when no row of nulls came: the walk saw all the
+    rows there are (a small tag, a last page). Only when it stopped at its bound short of
+    the page is the search index asked for the filter and the word together ("faceted":
+    the GIN index intersects them), which a filter and a word that seldom meet need, and
+    which costs a common word's whole list of matches (21 ms for "podcast" at 100,000
+    ideas).
+
+    The budget is written into the statement rather than bound, the walked rows are a
+    subquery of their own and each one's vector is tested as it is read
+    (`search.tested_condition`), so that PostgreSQL's plan is the same whether it plans
+    for the values or, after five runs of the prepared statement, for any values: a
+    single statement choosing between the walk and the list took 60-118 ms under the
+    generic plan (docs/performance.md)."""
+    _dialect, department, tag, _q, prompt = shape
+    source = aliased(IdeaTag) if tag else aliased(Idea)
+    order_columns = (_TAG_ORDER_COLUMNS if tag else _ORDER_COLUMNS)[order]
+    columns = [getattr(source, column.key) for column in order_columns]
+    entry = source.idea_id if tag else source.id
+    rows = select(
+        entry.label("walked_id"),
+        *(column.label(f"walked_{n}") for n, column in enumerate(columns)),
+        func.row_number().over(order_by=[c.desc() for c in columns]).label("walked_n"),
+    )
+    rows = rows.add_columns(source.author_id.label("walked_author"))
+    if tag:
+        rows = rows.where(source.tag == bindparam("tag"))
+    else:
+        # The board's rank index leads to each idea's row, which holds its vector: tested
+        # as the row is walked (as the walk without a bound did), not once more by its key.
+        rows = rows.add_columns(
+            type_coerce(search.tested_condition(), Boolean).label("walked_match")
+        )
+    if after:
+        key = [bindparam(f"after_{index}") for index in range(len(columns))]
+        rows = rows.where(paging.after(columns, key))
+    walked = (
+        rows.order_by(*(c.desc() for c in columns))
+        .limit(literal_column(str(int(budget) + 1)))
+        .subquery("walked")
+    )
+    # What the walked row answers by itself (the board's: its words; a tag's entry: its
+    # author) decides whether its idea is read at all: a condition of the join's own,
+    # PostgreSQL would read each walked idea's row first and test these after.
+    # The row after the budget's is never read: a row of nulls, it says there are more.
+    asked = [walked.c.walked_n <= literal_column(str(int(budget)))]
+    if not tag:
+        asked.append(walked.c.walked_match)
+    if department:
+        asked.append(
+            walked.c.walked_author.in_(
+                select(User.id).where(User.department_id == bindparam("department_id"))
+            )
+        )
+    walked_id = case((and_(*asked), walked.c.walked_id))
+    conditions = [_IDEAS.c.id == walked_id, _IDEAS.c.withdrawn_at.is_(None)]
+    if tag:
+        conditions.append(search.tested_condition())
+    if prompt:
+        conditions.append(_IDEAS.c.prompt_id == bindparam("prompt_id"))
+    if hidden:
+        conditions.append(
+            or_(
+                _IDEAS.c.prompt_id.is_(None),
+                _IDEAS.c.prompt_id.not_in(bindparam("hidden", expanding=True)),
+            )
+        )
+    idea_rows = _IDEAS.outerjoin(_USERS, _USERS.c.id == _IDEAS.c.author_id).outerjoin(
+        _DEPARTMENTS, _DEPARTMENTS.c.id == _USERS.c.department_id
+    )
+    statement = (
+        select(*_IDEA_ROWS.selected_columns)
+        .select_from(walked.outerjoin(idea_rows, and_(*conditions)))
+        .where(or_(_IDEAS.c.id.is_not(None), walked.c.walked_n > literal_column(str(int(budget)))))
+    )
+    keys = [walked.c[f"walked_{n}"] for n in range(len(columns))]
+    return statement.order_by(*(c.desc() for c in keys)).limit(bindparam("limit"))
+
+
 @functools.lru_cache(maxsize=64)
 def _challenge_statement(shape: tuple):
     """The ideas of running challenges with hidden tallies that pass the filters."""
@@ -1002,11 +1097,19 @@ def page_ideas(
         # on PostgreSQL, measured both ways in turn on a quiet machine, neither cost less
         # (docs/performance.md), so it keeps the facts' own statement.
         facts = shape[0] == "sqlite" and not ranked_beside
-        statement = _page_statement(shape, order, bool(hidden), after is not None, facts)
         values["limit"] = limit + 1
         for index, value in enumerate(after or ()):
             values[f"after_{index}"] = value
-        candidates.extend(connection.execute(statement, values).all())
+        found, complete = [], False
+        if shape[0] == "postgresql" and shape[3] == "faceted" and WALK_BUDGET > 0:
+            walk = _walk_statement(shape, order, bool(hidden), after is not None, WALK_BUDGET)
+            walked = connection.execute(walk, values).all()
+            found = [row for row in walked if row.id is not None]  # not the bound's row
+            complete = len(found) > limit or len(found) == len(walked)
+        if not complete:  # no walk, or it stopped at its bound short of the page
+            statement = _page_statement(shape, order, bool(hidden), after is not None, facts)
+            found = connection.execute(statement, values).all()
+        candidates.extend(found)
     if ranked_beside:
         candidates.extend(connection.execute(_challenge_statement(shape), values).all())
     if not ranked_beside:  # the database ranked, cut at the cursor and limited them

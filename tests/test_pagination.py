@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from board import clock
 from board import ideas as idea_service
@@ -120,6 +121,59 @@ def test_a_filtered_walk_yields_every_match_once(
     walked = [item["id"] for item in walk(member, path, 3)]
     assert walked == expected_order(member, path)
     assert walked and len(walked) < len(board)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize(
+    "filters",
+    [
+        "tag=video&q=reel",
+        "tag=print&q=reel",
+        "department={department}&q=poster",
+        "tag=video&department={department}&q=re",
+    ],
+)
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("budget", [0, 3, 11, 1000])
+def test_postgres_walks_a_bounded_stretch_and_else_asks_the_search_index(
+    app, member, board, sort, filters, budget, monkeypatch
+):
+    """PostgreSQL, a filter and a word: a page first walks `budget` rows of the rank index
+    after its cursor; when their matches fill the page, or the walk saw every row there
+    is, they are the page, else the search index is asked for both. Either way the walk
+    yields every match once, in order. With pages of 3 (4 rows asked), a budget of 3 can
+    never fill one; 11 rows of a tag whose ideas are two thirds reels fill the first."""
+    monkeypatch.setattr(idea_service, "WALK_BUDGET", budget)
+    path = f"ideas?sort={sort}&" + filters.format(department=member.user["department"]["id"])
+    expected = expected_order(member, path)
+    asked = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "LIMIT" in statement and "walked" in statement:
+            asked.append("walk")
+        elif "LIMIT" in statement and "FROM ideas" in statement:
+            asked.append("list")
+
+    engine = app.extensions["board_db"].engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        walked = [item["id"] for item in walk(member, path, 3)]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert walked == expected
+    assert walked and len(walked) < len(board)
+    # A page answered by the walk asks one statement ("w"), one whose walk fell short two
+    # ("wl"), one without a walk only the search index ("l").
+    runs = "".join(statement[0] for statement in asked)
+    by_walk, fell_short = runs.replace("wl", "").count("w"), runs.count("wl")
+    if budget == 0:
+        assert runs == "l" * len(runs), runs
+    if budget == 3:
+        assert fell_short >= 1, runs
+    if budget == 11 and filters == "tag=video&q=reel":
+        assert by_walk >= 1, runs
+    if budget == 1000:  # the whole board is walked: every page one statement
+        assert runs == "w" * len(runs), runs
 
 
 @BOTH_DATABASES
@@ -267,6 +321,8 @@ def test_combined_filters_find_their_ideas_in_order_and_follow_each_vote(
     if walking:
         monkeypatch.setattr(idea_service, "FEW_MATCHES", 0)
         monkeypatch.setattr(idea_service, "QUESTION_COST", 0)
+    else:  # PostgreSQL: no row walked first, the search index asked for filter and word
+        monkeypatch.setattr(idea_service, "WALK_BUDGET", 0)
     start = datetime(2026, 3, 2, 9, tzinfo=UTC)
     posted = {}
     for number, (author, title, tags) in enumerate(
