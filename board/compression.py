@@ -32,7 +32,8 @@ class KeptBody:
 
 
 def _accepts_gzip() -> bool:
-    for part in request.headers.get("Accept-Encoding", "").split(","):
+    accepted = request._get_current_object().headers.get("Accept-Encoding", "")  # db_for_request
+    for part in accepted.split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip().lower() in ("gzip", "*") and params.replace(" ", "") not in (
             "q=0",
