@@ -262,7 +262,12 @@ def build_postgres(sqlite_path: Path, server_url: str, name: str) -> str:
     with target.begin() as connection:
         cursor = connection.connection.driver_connection.cursor()
         for table in ("departments", "users", "ideas", "idea_tags", "votes", "tasks"):
-            columns = [row[1] for row in source.execute(f"PRAGMA table_info({table})")]
+            # SQLite's own columns (the search index's facets, search.FACETS) stay behind.
+            columns = [
+                row[1]
+                for row in source.execute(f"PRAGMA table_info({table})")
+                if row[1] != "search_facets"
+            ]
             if table == "idea_tags":  # its rank keys are copied by the database itself
                 columns = ["idea_id", "tag"]
             types = {row[1]: row[2] for row in source.execute(f"PRAGMA table_info({table})")}
@@ -395,7 +400,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure(sizes: list[int], requests_per_page: int, port: int) -> list[dict]:
+def measure(
+    sizes: list[int], requests_per_page: int, port: int, pages: list[str] | None = None
+) -> list[dict]:
     """Every size's board and floor served at once; for each page, requests take turns
     size by size and board / floor, so that the load of other jobs weighs on every size
     alike and the ratio between sizes compares like with like."""
@@ -432,6 +439,8 @@ def measure(sizes: list[int], requests_per_page: int, port: int) -> list[dict]:
         print(f"load average as the requests begin: {os.getloadavg()[0]:.1f}")
         rows: list[dict] = [{} for _ in served]
         for name, path in PAGES:
+            if pages and name not in pages:
+                continue
             times = [{"board": [], "floor": []} for _ in served]
             sizes = [{} for _ in served]
             for index in range(requests_per_page + 5):
@@ -471,9 +480,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--port", type=int, default=5260)
+    parser.add_argument("--pages", help="page names, comma-separated (default all)")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}")
-    results = measure([int(s) for s in args.sizes.split(",")], args.requests, args.port)
+    pages = args.pages.split(",") if args.pages else None
+    results = measure([int(s) for s in args.sizes.split(",")], args.requests, args.port, pages)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     for result in results:
         print(

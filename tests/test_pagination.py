@@ -104,6 +104,9 @@ def test_a_walk_yields_the_list_in_order_exactly_once(member, board, sort, limit
         # 9 posters are the department's (the page may look the matches up, not walk).
         "tag=print&q=reel",
         "department={department}&q=poster",
+        # Both filters and a word being typed: looked up, the search index lists the ideas
+        # with both filters' tokens and a word the prefix starts (search.faceted).
+        "tag=video&department={department}&q=re",
     ],
 )
 @pytest.mark.parametrize("sort", SORTS)

@@ -502,6 +502,10 @@ def test_a_filter_and_a_word_that_seldom_meet_look_up_the_words_matches(
     assert bool([step for step in plan if step.startswith("SCAN ideas_fts")]) != walked, plan
     if not walked:  # neither the board's rank index nor the tag's
         assert not [step for step in plan if step.startswith(("SCAN ideas ", "SCAN idea_tags"))]
+        # The search index lists those of the filters (its facets' column): no tag's entry
+        # and no department's people are asked about each of the word's matches.
+        assert not [step for step in plan if "ix_idea_tags_rank" in step], plan
+        assert not [step for step in plan if "department_id" in step], plan
 
 
 # How a walk asks one idea whether it holds a word (search.probe).
