@@ -59,6 +59,7 @@ from sqlalchemy import event
 from bench.lists import USER_AGENT, build, login
 
 WRITES = ("vote", "unvote", "idea", "comment", "frame")
+TAGS = [0]  # tags of each new idea (--tags)
 COMMENTED_IDEA = 1
 
 
@@ -154,6 +155,8 @@ class Writes:
             return "PUT", path, None, 200
         if kind == "idea":
             body = {"title": f"Idea {n}", "body": f"A short idea number {n}, as people write."}
+            if TAGS[0]:  # --tags: each idea with this many tags, as the board's form sends
+                body["tags"] = [f"tag{(n + number) % 20}" for number in range(TAGS[0])]
             return "POST", f"{self.prefix}/ideas", body, 201
         body = {"body": f"A comment number {n}: I like it, and I would help."}
         return "POST", f"{self.prefix}/ideas/{COMMENTED_IDEA}/comments", body, 201
@@ -317,7 +320,9 @@ def main() -> None:
         "--http", action="store_true", help="also: the server's CPU per write over HTTP"
     )
     parser.add_argument("--dump", default="", help="also write the profile to this file")
+    parser.add_argument("--tags", type=int, default=0, help="tags of each new idea")
     args = parser.parse_args()
+    TAGS[0] = args.tags
     from board import create_app
     from board.settings import Settings
 
