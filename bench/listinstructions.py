@@ -29,11 +29,11 @@ import io
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from bench.lists import PAGES, USER_AGENT
+from bench.voteinstructions import under_callgrind
 
 DEFAULT_PAGES = "top,department-tag"
 
@@ -84,20 +84,12 @@ def requests_counted(board_path: str, pages: list[str], few: int, many: int) -> 
 def counted(board_path: Path, pages: list[str], few: int, many: int) -> dict[tuple, int]:
     """Instructions of each stretch, by (app, page, requests)."""
     with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as tmp:
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            "--instr-atstart=no",
-            f"--callgrind-out-file={tmp}/callgrind.out",
-            sys.executable,
-            *("-m", "bench.listinstructions", "--inner", str(board_path)),
-            *("--pages", ",".join(pages), "--requests", f"{few},{many}"),
-        ]
-        env = dict(os.environ, PYTHONHASHSEED="0")
-        root = Path(__file__).resolve().parent.parent
-        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SystemExit(done.stderr[-2000:])
+        under_callgrind(
+            "bench.listinstructions",
+            *("--inner", str(board_path), "--pages", ",".join(pages)),
+            *("--requests", f"{few},{many}"),
+            out=Path(tmp) / "callgrind.out",
+        )
         counts = {}
         for dump in Path(tmp).glob("callgrind.out.*"):
             text = dump.read_text(errors="replace")

@@ -78,27 +78,36 @@ def votes_counted(votes: int) -> None:
         app.extensions["board_db"].dispose()
 
 
+def under_callgrind(module: str, *arguments: str, out: Path) -> str:
+    """Run `python -m module arguments` of this tree under callgrind, counting only where
+    the run switches counting on, its output files `out` (and `out`.N for each dump); the
+    same hash seed every time, so that two runs of one tree agree. Valgrind's summary."""
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        f"--callgrind-out-file={out}",
+        sys.executable,
+        *("-m", module, *arguments),
+    ]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-2000:])
+    return done.stderr
+
+
 def count(votes: int) -> int:
     """Instructions counted in one run of `votes` votes."""
     with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as tmp:
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            "--instr-atstart=no",
-            f"--callgrind-out-file={tmp}/callgrind.out",
-            sys.executable,
-            "-m",
-            "bench.voteinstructions",
-            "--inner",
-            str(votes),
-        ]
-        env = dict(os.environ, PYTHONHASHSEED="0")
-        root = Path(__file__).resolve().parent.parent
-        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-        found = re.search(r"Collected : (\d+)", done.stderr)
-        if done.returncode != 0 or found is None:
-            raise SystemExit(done.stderr[-2000:])
-        return int(found.group(1))
+        summary = under_callgrind(
+            "bench.voteinstructions", "--inner", str(votes), out=Path(tmp) / "callgrind.out"
+        )
+    found = re.search(r"Collected : (\d+)", summary)
+    if found is None:
+        raise SystemExit(summary[-2000:])
+    return int(found.group(1))
 
 
 def main() -> None:

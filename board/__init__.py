@@ -57,7 +57,7 @@ class BoardFlask(Flask):
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    board_sid = cookie_session.get("board_sid")
+    board_sid = cookie_session._get_current_object().get("board_sid")  # see db.db_for_request
     read_login(board_sid, session_id)  # one statement for both questions below
     if session_revoked(board_sid):  # logged out: a copy is worthless
         return None
@@ -71,8 +71,9 @@ UPLOAD_ENDPOINTS = {"api.upload_image", "web.post_idea", "web.comment_idea", "we
 
 def allow_image_uploads() -> None:
     """Runs before the CSRF check reads the form, so the limit applies from the start."""
-    if request.endpoint in UPLOAD_ENDPOINTS:
-        request.max_content_length = images.MAX_BYTES + 256 * 1024
+    asked = request._get_current_object()  # not the proxy: see db.db_for_request
+    if asked.endpoint in UPLOAD_ENDPOINTS:
+        asked.max_content_length = images.MAX_BYTES + 256 * 1024
 
 
 def create_app(config: dict | None = None, settings: Settings | None = None) -> Flask:

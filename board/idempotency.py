@@ -71,7 +71,7 @@ def _database():
 
 def before_write():
     """Blueprint hook: claim the key in the request's transaction, or answer from it."""
-    key = request.headers.get(HEADER)
+    key = request._get_current_object().headers.get(HEADER)  # see db.db_for_request
     if key is None or request.method not in WRITE_METHODS or not current_user.is_authenticated:
         return None
     if not _valid_key(key):
@@ -129,7 +129,7 @@ def before_write():
 
 def after_write(response: Response) -> Response:
     """Blueprint hook: store the answer under the claimed key."""
-    claimed = g.pop("idempotency", None)
+    claimed = g._get_current_object().pop("idempotency", None)  # see db.db_for_request
     if claimed is None:
         return response
     user_id, key = claimed

@@ -87,16 +87,17 @@ for _attribute in (
 
 def _unclean_part() -> tuple[str, str] | None:
     """(where, name) of the first unclean query parameter, URL part or form field."""
-    if text_problem(request.path):
+    asked = request._get_current_object()  # not the proxy: see db.db_for_request
+    if text_problem(asked.path):
         return "path", "path"
-    for name, value in (request.view_args or {}).items():
+    for name, value in (asked.view_args or {}).items():
         if isinstance(value, str) and text_problem(value):
             return "path", name
-    for name, value in request.args.items(multi=True):
+    for name, value in asked.args.items(multi=True):
         if text_problem(name) or text_problem(value):
             return "query", name
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        for name, value in request.form.items(multi=True):
+    if asked.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, value in asked.form.items(multi=True):
             if text_problem(name) or text_problem(value):
                 return "form", name
     return None
@@ -125,17 +126,18 @@ def is_json_type(mimetype: str) -> bool:
 
 def require_json_bodies() -> None:
     """API requests: a body that is not declared as JSON is a 415, before CSRF or login."""
-    if not request.path.startswith("/api/"):
+    asked = request._get_current_object()  # not the proxy: see db.db_for_request
+    if not asked.path.startswith("/api/"):
         return
-    if request.content_length == 0 or (
-        request.content_length is None and not request.headers.get("Transfer-Encoding")
+    if asked.content_length == 0 or (
+        asked.content_length is None and not asked.headers.get("Transfer-Encoding")
     ):
         return
-    if request.path in UPLOAD_PATHS and request.mimetype == "multipart/form-data":
+    if asked.path in UPLOAD_PATHS and asked.mimetype == "multipart/form-data":
         return  # the one API route that takes a file (board/api/images.py), and only that way
-    if request.endpoint in UPLOAD_ENDPOINTS and request.mimetype == "multipart/form-data":
+    if asked.endpoint in UPLOAD_ENDPOINTS and asked.mimetype == "multipart/form-data":
         return  # an image upload: the one API route that takes a file
-    if not is_json_type(request.mimetype):
+    if not is_json_type(asked.mimetype):
         raise UnsupportedMediaType(
             N_("Send the request body as JSON (Content-Type: application/json).")
         )

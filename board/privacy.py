@@ -38,7 +38,9 @@ POOLED_ID = None
 
 
 def _settings():
-    return current_app.extensions["board_settings"] if has_app_context() else None
+    if not has_app_context():
+        return None
+    return current_app._get_current_object().extensions["board_settings"]  # see db_for_request
 
 
 def sees_names(viewer: Any, settings: Any = None) -> bool:
@@ -225,6 +227,8 @@ def _mask_api_answer(response: Response) -> Response:
 
 
 def init_privacy(app: Flask) -> None:
-    app.before_request(lambda: enter_request(db_for_request(), current_user))
+    # The person itself: through the `current_user` proxy each of the mask's questions
+    # (logged in? role?) would ask Flask-Login for the person again.
+    app.before_request(lambda: enter_request(db_for_request(), current_user._get_current_object()))
     app.after_request(_mask_api_answer)
     app.teardown_request(lambda _error=None: leave_request())

@@ -19,9 +19,10 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 
 from flask import Flask, after_this_request, request
+from flask.globals import request_ctx
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -222,6 +223,36 @@ def init_ratelimit(app: Flask, settings: Settings) -> None:
     limiter._storage_dead = False
     hooks = app.before_request_funcs.setdefault(None, [])
     hooks[hooks.index(limiter._check_request_limit)] = _check_app_wide_limits
+    # Its hooks after the request (deductions such as a failed login's, its headers) and at
+    # teardown (its context reset), when it was asked anything in this request.
+    after = app.after_request_funcs.setdefault(None, [])
+    inject = next(f for f in after if isinstance(f, partial) and f.args == (limiter,))
+    after[after.index(inject)] = _only_when_asked(inject, lambda response: response)
+    teardown = app.teardown_request_funcs.setdefault(None, [])
+    release = next(f for f in teardown if getattr(f, "__self__", None) is limiter)
+    teardown[teardown.index(release)] = _only_when_asked(release, lambda _error=None: None)
+
+
+def _only_when_asked(hook: Callable, otherwise: Callable) -> Callable:
+    """Flask-Limiter's `hook` in a request that asked the limiter anything (a limited view
+    ran, or its own check before the request did), `otherwise` in any other request.
+
+    Flask-Limiter's after-request and teardown hooks ran on every request and found
+    nothing to do on all but the few limited views (login, registration, password
+    reset): they first made the request's limiter context (a hasattr through Flask's
+    proxy of the request context, a dict, a LimiterContext), about 2 % of a list's or a
+    vote's instructions (docs/performance.md). Flask-Limiter keeps that context on the
+    request context as `_limiter_request_context` from the first question on (its own
+    attribute; requirements.txt pins its version, and tests/test_ratelimit.py's failed
+    logins, counted only by the after-request hook, fail if it is not seen)."""
+
+    @wraps(hook)
+    def run(*args):
+        if hasattr(request_ctx._get_current_object(), "_limiter_request_context"):
+            return hook(*args)
+        return otherwise(*args)
+
+    return run
 
 
 def _check_app_wide_limits() -> None:

@@ -68,9 +68,10 @@ def add_security_headers(response):
     """Each header unless the view set its own (one look at the headers, not one per
     header: every response passes here)."""
     wanted = list(HEADERS.items())
-    if request.is_secure:
+    asked = request._get_current_object()  # not the proxy: see db.db_for_request
+    if asked.is_secure:
         wanted.append(("Strict-Transport-Security", HSTS))
-    if request.path.startswith("/api/"):
+    if asked.path.startswith("/api/"):
         wanted.append(("Cache-Control", "no-store"))
     present = {name.lower() for name, _value in response.headers}
     for name, value in wanted:
@@ -116,9 +117,11 @@ _ENDED = select(EndedSession.board_sid).where(EndedSession.board_sid == bindpara
 
 
 def _ended_in_request() -> dict[str, bool]:
-    if "board_ended_sessions" not in g:
-        g.board_ended_sessions = {}
-    return g.board_ended_sessions
+    here = g._get_current_object()  # not the proxy: see db.db_for_request
+    known = here.get("board_ended_sessions")
+    if known is None:
+        known = here.board_ended_sessions = {}
+    return known
 
 
 def forget_ended_sessions(session, now) -> int:
@@ -184,20 +187,21 @@ def _check_login():
     write request would otherwise hold the one write lock from its login check on. A view
     marked `db.writes_at_once` writes as soon as it runs: its login check is the first
     statement of its write transaction instead."""
-    board_sid = cookie_session.get("board_sid")
-    if not board_sid or request.endpoint == "static":
+    cookie = cookie_session._get_current_object()  # not the proxy: see db.db_for_request
+    board_sid = cookie.get("board_sid")
+    if not board_sid or request._get_current_object().endpoint == "static":
         return
 
     def lookup(_session):
-        read_login(board_sid, cookie_session.get("_user_id"))
+        read_login(board_sid, cookie.get("_user_id"))
         if session_revoked(board_sid):
-            cookie_session.clear()
+            cookie.clear()
             # Emptied for this request only: its answer does not delete the cookie. A request
             # still under way with the old cookie (the live page asks /api/v1/me when its
             # socket is ended) would otherwise overwrite the newer cookie that the logout or
             # erasure has just set, and its message ("Your account is erased.") would be
             # lost. The old cookie stays harmless: every request finds its login ended.
-            cookie_session.modified = False
+            cookie.modified = False
         else:
             current_user._get_current_object()  # noqa: SLF001 - Flask-Login loads the person
 
@@ -262,7 +266,9 @@ def read_login(board_sid: str | None, session_id: str | None) -> None:
         return
     values = {"board_sid": board_sid, "user_id": user_id}
     session = db_for_request()
-    as_reader = getattr(current_app.view_functions.get(request.endpoint), _AS_READER, False)
+    app, asked = current_app._get_current_object(), request._get_current_object()
+    view = app.view_functions.get(asked.endpoint)
+    as_reader = getattr(view, _AS_READER, False)
     if not session.get_bind().get_execution_options().get("board_read_only"):
         if as_reader:
             found = session.connection().execute(_LOGIN_ROW, values).first()
@@ -291,7 +297,7 @@ def read_login(board_sid: str | None, session_id: str | None) -> None:
 
 def login_person() -> people.Reader | User | None:
     """The person `read_login` read for this request (None before, or without one)."""
-    return g.get("board_login_person")
+    return g._get_current_object().get("board_login_person")
 
 
 class SignedCookieSessions(SecureCookieSessionInterface):

@@ -342,7 +342,8 @@ def remember_last_seq():
     event after it, so a change that lands while the page renders is never lost. The
     navigation's unread badges come with it, in the same statement."""
     g.page_last_seq = None
-    if request.method == "GET" and request.blueprint == "web" and current_user.is_authenticated:
+    asked = request._get_current_object()  # every request asks: see db.db_for_request
+    if asked.method == "GET" and asked.blueprint == "web" and current_user.is_authenticated:
         user_id = current_user.id
         seq, nudge_count, inbox = notifications.last_seq_and_badges(db_for_request(), current_user)
         g.page_last_seq = seq
