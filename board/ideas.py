@@ -289,17 +289,24 @@ _IDEA_FIELDS = (
 _SHOWN_FIELDS = tuple(name.replace("hot_score", "id") for name in _IDEA_FIELDS)
 # An idea with its author's name and department, one row each. Outer joins: SQLite keeps
 # ideas as the outer loop, so the rank index still decides the order and the limit.
+# What a page's rows are read from: the ideas with their authors and the authors' departments.
+_IDEA_FROM = _IDEAS.outerjoin(_USERS, _USERS.c.id == _IDEAS.c.author_id).outerjoin(
+    _DEPARTMENTS, _DEPARTMENTS.c.id == _USERS.c.department_id
+)
+# The people of the department a page is filtered by (bound as :department_id).
+_DEPARTMENT_PEOPLE = select(User.id).where(User.department_id == bindparam("department_id"))
+# Not an idea of a running challenge whose tallies are hidden (their ids bound as :hidden):
+# those are ranked beside the page as if unvoted (`_challenge_statement`).
+_NOT_HIDDEN = or_(
+    Idea.prompt_id.is_(None), Idea.prompt_id.not_in(bindparam("hidden", expanding=True))
+)
 _IDEA_ROWS = select(
     *(_IDEAS.c[name] for name in _IDEA_FIELDS),
     _USERS.c.display_name.label("author_name"),
     _USERS.c.handle.label("author_handle"),
     _USERS.c.department_id.label("author_department_id"),
     _DEPARTMENTS.c.name.label("author_department"),
-).select_from(
-    _IDEAS.outerjoin(_USERS, _USERS.c.id == _IDEAS.c.author_id).outerjoin(
-        _DEPARTMENTS, _DEPARTMENTS.c.id == _USERS.c.department_id
-    )
-)
+).select_from(_IDEA_FROM)
 
 _AUTHOR_COLUMNS = slice(len(_IDEA_FIELDS), len(_IDEA_FIELDS) + 4)
 _FACT_COLUMNS = len(_IDEA_FIELDS) + 4
@@ -901,9 +908,7 @@ def _conditions(shape: tuple, tag_walked: bool = False) -> tuple:
         author = Idea.author_id + 0 if walk else Idea.author_id
         if tag and tag_walked:
             author = IdeaTag.author_id
-        conditions.append(
-            author.in_(select(User.id).where(User.department_id == bindparam("department_id")))
-        )
+        conditions.append(author.in_(_DEPARTMENT_PEOPLE))
     if tag and tag_walked:
         # A word's few matches are looked up in the tag's entries, then in ideas: "+ 0" keeps
         # SQLite from carrying the list of matches over to ideas.id and reading each
@@ -945,11 +950,7 @@ def _page_statement(shape: tuple, order: str, hidden: bool, after: bool, facts: 
     statement = rows.where(*_conditions(shape, tag_walked=tag))
     statement = statement.order_by(*(c.desc() for c in columns))
     if hidden:
-        statement = statement.where(
-            or_(
-                Idea.prompt_id.is_(None), Idea.prompt_id.not_in(bindparam("hidden", expanding=True))
-            )
-        )
+        statement = statement.where(_NOT_HIDDEN)
     if after:
         key = [bindparam(f"after_{index}") for index in range(len(columns))]
         statement = statement.where(paging.after(columns, key))
@@ -1022,11 +1023,7 @@ def _walk_statement(shape: tuple, order: str, hidden: bool, after: bool, budget:
     if not tag:
         asked.append(walked.c.walked_match)
     if department:
-        asked.append(
-            walked.c.walked_author.in_(
-                select(User.id).where(User.department_id == bindparam("department_id"))
-            )
-        )
+        asked.append(walked.c.walked_author.in_(_DEPARTMENT_PEOPLE))
     walked_id = case((and_(*asked), walked.c.walked_id))
     conditions = [_IDEAS.c.id == walked_id, _IDEAS.c.withdrawn_at.is_(None)]
     if tag:
@@ -1034,18 +1031,10 @@ def _walk_statement(shape: tuple, order: str, hidden: bool, after: bool, budget:
     if prompt:
         conditions.append(_IDEAS.c.prompt_id == bindparam("prompt_id"))
     if hidden:
-        conditions.append(
-            or_(
-                _IDEAS.c.prompt_id.is_(None),
-                _IDEAS.c.prompt_id.not_in(bindparam("hidden", expanding=True)),
-            )
-        )
-    idea_rows = _IDEAS.outerjoin(_USERS, _USERS.c.id == _IDEAS.c.author_id).outerjoin(
-        _DEPARTMENTS, _DEPARTMENTS.c.id == _USERS.c.department_id
-    )
+        conditions.append(_NOT_HIDDEN)
     statement = (
         select(*_IDEA_ROWS.selected_columns)
-        .select_from(walked.outerjoin(idea_rows, and_(*conditions)))
+        .select_from(walked.outerjoin(_IDEA_FROM, and_(*conditions)))
         .where(or_(_IDEAS.c.id.is_not(None), walked.c.walked_n > literal_column(str(int(budget)))))
     )
     keys = [walked.c[f"walked_{n}"] for n in range(len(columns))]
