@@ -411,11 +411,19 @@ def db_for_request() -> Session:
     session = g._get_current_object().get("db_session")
     if session is not None:
         return session
-    asked, views = request._get_current_object(), current_app._get_current_object().view_functions
-    read_only = asked.method in ("GET", "HEAD", "OPTIONS") and not getattr(
-        views.get(asked.endpoint), _WRITES_ON_GET, False
-    )
+    asked = request._get_current_object()
+    read_only = asked.method in _READS and not _view_marked(asked, _WRITES_ON_GET)
     return request_session(read_only=read_only)
+
+
+_READS = ("GET", "HEAD", "OPTIONS")
+
+
+def _view_marked(asked, mark: str) -> bool:
+    """Whether the view that serves the request `asked` carries `mark` (`writes_on_get`,
+    `writes_at_once`)."""
+    views = current_app._get_current_object().view_functions
+    return getattr(views.get(asked.endpoint), mark, False)
 
 
 _WRITES_ON_GET = "board_writes_on_get"
@@ -447,7 +455,5 @@ def writes_at_once(view: Callable) -> Callable:
 
 def view_writes_at_once() -> bool:
     """Whether this request's view is marked `writes_at_once` (and is not a GET)."""
-    asked, views = request._get_current_object(), current_app._get_current_object().view_functions
-    return asked.method not in ("GET", "HEAD", "OPTIONS") and getattr(
-        views.get(asked.endpoint), _WRITES_AT_ONCE, False
-    )
+    asked = request._get_current_object()
+    return asked.method not in _READS and _view_marked(asked, _WRITES_AT_ONCE)
