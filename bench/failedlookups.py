@@ -75,31 +75,18 @@ gdb.execute("run")
 
 def requests_made(page: str, count: int) -> None:
     """The inner run (under gdb): a board, a login, `count` requests between two marks."""
-    import sqlite3
-
-    from bench.lists import PAGES, USER_AGENT, build, login
-    from board import create_app
-    from board.settings import Settings
+    from bench.lists import PAGES, USER_AGENT, build, testing_app
+    from bench.voteinstructions import IDEAS, not_voted_for
 
     with tempfile.TemporaryDirectory(prefix="bench-failedlookups-") as tmp:
         workdir = Path(tmp)
-        built = build(workdir / "board.sqlite3", 300 if page == "vote" else 1000)
-        settings = Settings(
-            instance_path=workdir / "instance",
-            database_url=built["url"],
-            secret_key="bench" * 13,
-            testing=True,
-        )
-        app = create_app(settings=settings)
-        cookie, token = login(app)
+        built = build(workdir / "board.sqlite3", IDEAS if page == "vote" else 1000)
+        app, cookie, token = testing_app(built["url"], workdir / "instance")
         headers = {"Cookie": cookie, "User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
         client = app.test_client(use_cookies=False)
         if page == "vote":
             headers["X-CSRF-Token"] = token
-            voted = sqlite3.connect(workdir / "board.sqlite3")
-            mine = {row[0] for row in voted.execute("SELECT idea_id FROM votes WHERE user_id = 1")}
-            voted.close()
-            ideas = [n for n in range(2, 301) if n not in mine][: count + 10]
+            ideas = not_voted_for(workdir / "board.sqlite3", IDEAS)[: count + 10]
             asks = [
                 lambda i=i: client.put(f"/api/v1/ideas/{i}/vote", headers=headers) for i in ideas
             ]

@@ -41,20 +41,11 @@ DEFAULT_PAGES = "top,department-tag"
 def requests_counted(board_path: str, pages: list[str], few: int, many: int) -> None:
     """The inner run (under callgrind): both apps on the built board, each page counted."""
     from bench.list_floor import create_floor_app
-    from bench.lists import login
-    from board import create_app
-    from board.settings import Settings
+    from bench.lists import testing_app
 
     with tempfile.TemporaryDirectory(prefix="bench-listinstructions-") as tmp:
         url = f"sqlite:///{board_path}"
-        settings = Settings(
-            instance_path=Path(tmp) / "instance",
-            database_url=url,
-            secret_key="bench" * 13,
-            testing=True,
-        )
-        app = create_app(settings=settings)
-        cookie, _token = login(app)
+        app, cookie, _token = testing_app(url, Path(tmp) / "instance")
         headers = {"Cookie": cookie, "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
         clients = {
             "board": app.test_client(use_cookies=False),

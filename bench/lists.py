@@ -341,6 +341,21 @@ def session_cookie(url: str, workdir: Path, secret: str) -> str:
     return cookie
 
 
+def testing_app(url: str, instance: Path):
+    """The board on `url` in testing mode (no mail, webhook or phase threads: nothing runs
+    beside the requests measured), with the session cookie and CSRF token of person 1
+    logged in to it (`login`)."""
+    from board import create_app
+    from board.settings import Settings
+
+    settings = Settings(
+        instance_path=instance, database_url=url, secret_key="bench" * 13, testing=True
+    )
+    app = create_app(settings=settings)
+    cookie, token = login(app)
+    return app, cookie, token
+
+
 def login(app) -> tuple[str, str]:
     """The session cookie and CSRF token a browser holds after logging in to `app` as
     person 1 and seeing a page, for a client at 127.0.0.1 sending `USER_AGENT`."""

@@ -31,36 +31,35 @@ from pathlib import Path
 IDEAS = 300
 
 
+def not_voted_for(board_path: Path, ideas: int) -> list[int]:
+    """The ideas of a board of bench/lists.py (`ideas` of them) that person 1, the voter
+    of the benches, has not voted for, from the second on."""
+    board = sqlite3.connect(board_path)
+    try:
+        mine = {row[0] for row in board.execute("SELECT idea_id FROM votes WHERE user_id = 1")}
+    finally:
+        board.close()
+    return [n for n in range(2, ideas + 1) if n not in mine]
+
+
 def votes_counted(votes: int) -> None:
     """The inner run (under callgrind): a board, a login, `votes` votes counted."""
     from sqlalchemy import event
 
-    from bench.lists import USER_AGENT, build, login
-    from board import create_app
-    from board.settings import Settings
+    from bench.lists import USER_AGENT, build, testing_app
 
     with tempfile.TemporaryDirectory(prefix="bench-voteinstructions-") as tmp:
         workdir = Path(tmp)
         built = build(workdir / "board.sqlite3", IDEAS)
-        settings = Settings(
-            instance_path=workdir / "instance",
-            database_url=built["url"],
-            secret_key="bench" * 13,
-            testing=True,
-        )
-        app = create_app(settings=settings)
+        app, cookie, token = testing_app(built["url"], workdir / "instance")
 
         @event.listens_for(app.extensions["board_db"].engine, "connect")
         def no_checkpoints(dbapi_connection, _record):
             dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
-        cookie, token = login(app)
         headers = {"Cookie": cookie, "User-Agent": USER_AGENT, "X-CSRF-Token": token}
         client = app.test_client(use_cookies=False)
-        voted = sqlite3.connect(workdir / "board.sqlite3")
-        mine = {row[0] for row in voted.execute("SELECT idea_id FROM votes WHERE user_id = 1")}
-        voted.close()
-        ideas = [n for n in range(2, IDEAS + 1) if n not in mine]
+        ideas = not_voted_for(workdir / "board.sqlite3", IDEAS)
         if len(ideas) < votes + 10:
             raise SystemExit(f"{len(ideas)} ideas to vote for, fewer than {votes + 10}")
         for idea in ideas[:10]:  # warm-up: statements, caches
