@@ -412,16 +412,16 @@ def db_for_request() -> Session:
     if session is not None:
         return session
     asked = request._get_current_object()
-    read_only = asked.method in _READS and not _view_marked(asked, _WRITES_ON_GET)
+    read_only = asked.method in _READS and not view_marked(asked, _WRITES_ON_GET)
     return request_session(read_only=read_only)
 
 
 _READS = ("GET", "HEAD", "OPTIONS")
 
 
-def _view_marked(asked, mark: str) -> bool:
-    """Whether the view that serves the request `asked` carries `mark` (`writes_on_get`,
-    `writes_at_once`)."""
+def view_marked(asked, mark: str) -> bool:
+    """Whether the view that serves the request `asked` carries `mark`, an attribute its
+    decorator set (`writes_on_get`, `writes_at_once`, `security.person_as_reader`)."""
     views = current_app._get_current_object().view_functions
     return getattr(views.get(asked.endpoint), mark, False)
 
@@ -456,4 +456,4 @@ def writes_at_once(view: Callable) -> Callable:
 def view_writes_at_once() -> bool:
     """Whether this request's view is marked `writes_at_once` (and is not a GET)."""
     asked = request._get_current_object()
-    return asked.method not in _READS and _view_marked(asked, _WRITES_AT_ONCE)
+    return asked.method not in _READS and view_marked(asked, _WRITES_AT_ONCE)

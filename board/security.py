@@ -32,7 +32,7 @@ from sqlalchemy import bindparam, delete, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from board import accounts, clock, events, ideas, people
-from board.db import db_for_request, reads_first, view_writes_at_once
+from board.db import db_for_request, reads_first, view_marked, view_writes_at_once
 from board.kept import keep
 from board.settings import Settings
 from models import EndedSession, Prompt, User
@@ -266,9 +266,7 @@ def read_login(board_sid: str | None, session_id: str | None) -> None:
         return
     values = {"board_sid": board_sid, "user_id": user_id}
     session = db_for_request()
-    app, asked = current_app._get_current_object(), request._get_current_object()
-    view = app.view_functions.get(asked.endpoint)
-    as_reader = getattr(view, _AS_READER, False)
+    as_reader = view_marked(request._get_current_object(), _AS_READER)
     if not session.get_bind().get_execution_options().get("board_read_only"):
         if as_reader:
             found = session.connection().execute(_LOGIN_ROW, values).first()
