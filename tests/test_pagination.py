@@ -9,13 +9,13 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from board import clock
 from board import ideas as idea_service
 from models import User
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
 from tests.test_api_ideas import SEARCH_PLANS
+from tests.test_queries import counted
 
 SORTS = ["top", "hot", "new"]
 
@@ -146,20 +146,13 @@ def test_postgres_walks_a_bounded_stretch_and_else_asks_the_search_index(
     monkeypatch.setattr(idea_service, "WALK_BUDGET", budget)
     path = f"ideas?sort={sort}&" + filters.format(department=member.user["department"]["id"])
     expected = expected_order(member, path)
-    asked = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "LIMIT" in statement and "walked" in statement:
-            asked.append("walk")
-        elif "LIMIT" in statement and "FROM ideas" in statement:
-            asked.append("list")
-
-    engine = app.extensions["board_db"].engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counted(app) as statements:
         walked = [item["id"] for item in walk(member, path, 3)]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    asked = [
+        "walk" if "walked" in statement else "list"
+        for statement in statements
+        if "LIMIT" in statement and ("walked" in statement or "FROM ideas" in statement)
+    ]
     assert walked == expected
     assert walked and len(walked) < len(board)
     # A page answered by the walk asks one statement ("w"), one whose walk fell short two
