@@ -1,9 +1,17 @@
 """Every statement the board runs on PostgreSQL beyond the idea lists, under the plans
-psycopg's prepared statements get: custom plans (a statement's first five runs on a
-connection) against the generic plan PostgreSQL may keep from the sixth on.
+psycopg's prepared statements get: custom plans (a statement's first five runs) against
+the generic plan PostgreSQL may keep from the sixth on.
 
     python -m bench.pgplans --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     python -m bench.pgplans --postgres URL --reuse        # the board built by an earlier run
+    python -m bench.pgplans --postgres URL --reuse --families "feed,worker: webhooks"
+
+psycopg counts a statement's runs on a connection and prepares it on the sixth, but a
+ROLLBACK makes it deallocate every prepared statement and forget its counts: every read
+request ends in one (its session is closed uncommitted), so only what runs between two
+ROLLBACKs is ever prepared in the app: write requests that commit one after the other on
+a connection, and the background rounds that commit (docs/performance.md, helper
+`pgplans`).
 
 1. A board of 100,000 ideas and ~1,000,000 votes from `bench/lists.py`'s builders (`build`,
    then `build_postgres`, database `bench_pgplans`); the requests below run once through
@@ -15,19 +23,22 @@ connection) against the generic plan PostgreSQL may keep from the sixth on.
    mails, 10,000 nudges to person 1; what is private within the retention's year, and
    what waits (deliveries, mail) the newest rows. `--reuse` skips all this.
 2. Each route family (and each background worker's round) runs in-process with the
-   production engine (psycopg, prepared from a statement's sixth run), once per case: a
-   busy and a quiet idea, a person with many rows and one with none, an early and a late
-   `after`. Every statement is recorded with its parameters; 12 more requests per case
-   give the served view: the median of the first five against the later ones.
-3. Every recorded statement is replayed on its own psycopg connection, prepared, with
-   each case's parameters: under `plan_cache_mode` force_custom_plan and
-   force_generic_plan, and auto after five runs (what the app gets); writes inside a
-   transaction rolled back. Median ms of the last five runs.
+   production engine, once per case: a busy and a quiet idea, a person with many rows and
+   one with none, an early and a late `after`, a rare and a common word. Every statement
+   is recorded with its parameters; 12 more requests per case give the served view: the
+   median of the first five against the later ones, and how many statements psycopg held
+   prepared while the case ran.
+3. Every recorded statement is replayed, prepared, with each case's parameters, on one
+   psycopg connection a mode, taking turns: `plan_cache_mode` force_custom_plan and
+   force_generic_plan, auto (after its five custom runs) and auto after five runs of the
+   other cases' values; each run undone by a savepoint (psycopg's own ROLLBACK would
+   deallocate the statement). Median ms of the last five runs (three for a statement
+   slower than SLOW_STATEMENT_MS).
 
-It prints a table per family: custom ms, generic ms, ratio, auto ms, and flags a generic
-plan more than 2 x and more than 1 ms worse than the custom one (`!!`), then EXPLAIN
-(ANALYZE) of each flagged statement under both modes (docs/performance.md, helper
-`pgplans`).
+It prints a table per family: custom ms, generic ms, ratio, auto ms, auto after others,
+and flags a generic plan more than 2 x and more than 1 ms slower than the custom one
+(`!!`; `!`: one of the two), then EXPLAIN (ANALYZE) of each flagged statement under both
+forced modes.
 """
 
 from __future__ import annotations
@@ -54,6 +65,7 @@ MEMBER, QUIET, NUDGED, OBSERVER, FACILITATOR = 1, 3, 2, 299, 300
 RUNS = 10  # replay: runs per mode after the first five; medians of the last five
 REQUESTS = 12  # served: requests per case (or 6 when they took SLOW_CASE_MS by then)
 SLOW_CASE_MS = 5000
+SLOW_STATEMENT_MS = 100  # replayed three times a mode, not RUNS
 QUIET_DEPARTMENT = 8
 
 
@@ -373,15 +385,21 @@ def cases(f: dict) -> dict[str, list[tuple]]:
             ("updates after", OBSERVER, "GET", f"/feed/updates?after={f['last_seq'] - 50}", None),
             ("CSV", OBSERVER, "GET", "/feed.csv?period=7", None),
         ],
-        "people, help, calendar, search": [
+        # A word alone: its page's statement is the same for every word, and the five runs
+        # that decide on a generic plan may be a rare word's (lists checked a word repeated).
+        "search": [
+            ("rare word", m, "GET", "/api/v1/ideas?q=lantern", None),
+            ("other rare word", m, "GET", "/api/v1/ideas?q=compass", None),
+            ("common word", m, "GET", "/api/v1/ideas?q=podcast", None),
+            ("two words", m, "GET", "/api/v1/ideas?q=lantern%20compass", None),
+        ],
+        "people, help, calendar, export": [
             ("people page", m, "GET", "/people", None),
             ("person page", m, "GET", f"/people/{f['handle']}", None),
             ("people search", m, "GET", "/api/v1/people?q=pers", None),
             ("help page", FACILITATOR, "GET", "/help", None),
             ("insights", FACILITATOR, "GET", "/api/v1/insights", None),
             ("calendar", m, "GET", f"/api/v1/calendar?from={today}&to={month}", None),
-            ("search, common", m, "GET", "/api/v1/ideas?q=podcast", None),
-            ("search, rare", m, "GET", "/api/v1/ideas?q=lantern%20compass", None),
             ("me", m, "GET", "/api/v1/me", None),
             ("export", QUIET, "GET", "/api/v1/me/export", None),
         ],
@@ -389,13 +407,21 @@ def cases(f: dict) -> dict[str, list[tuple]]:
 
 
 class Recorder:
-    """Every statement the engine runs, with its parameters, by family and case."""
+    """Every statement the engine runs, with its parameters, by family and case; and how
+    many of a case's runs of statements ran a prepared one."""
 
     def __init__(self, engine):
         self.where: tuple[str, str] | None = None
         # (family, statement) -> case -> parameters (the first seen)
         self.seen: dict[tuple[str, str], dict[str, object]] = defaultdict(dict)
+        self.prepared = 0
         event.listen(engine, "before_cursor_execute", self._record)
+        event.listen(engine, "after_cursor_execute", self._count_prepared)
+
+    def _count_prepared(self, conn, _cursor, statement, parameters, _context, _many):
+        held = conn.connection.driver_connection._prepared._names  # psycopg's own
+        if held and dollars(statement, parameters)[0].encode() in {key[0] for key in held}:
+            self.prepared += 1  # this run was of a prepared statement
 
     def _record(self, _conn, _cursor, statement, parameters, _context, executemany):
         if self.where is None or executemany:
@@ -455,6 +481,8 @@ def drive(
                 }
             headers = {"Cookie": cookie, "User-Agent": USER_AGENT, "X-CSRF-Token": token}
             times = []
+            if recorder:
+                recorder.prepared = 0
             write = method != "GET"
             for run in range(1 + (0 if write and case in WRITE_ONCE else repeat)):
                 recording = recorder.under(family, case) if recorder and run == 0 else _nothing()
@@ -468,11 +496,13 @@ def drive(
                 _remember(made, family, case, answer)
                 if len(times) >= 7 and sum(times) > SLOW_CASE_MS:
                     break
-            served[(family, case)] = times
+            served[(family, case)] = (times, recorder.prepared if recorder else 0)
     for family, case, work in workers(app):
         if families and family not in families:
             continue
         times = []
+        if recorder:
+            recorder.prepared = 0
         for run in range(1 + repeat):
             recording = recorder.under(family, case) if recorder and run == 0 else _nothing()
             started = time.perf_counter()
@@ -481,7 +511,7 @@ def drive(
             times.append((time.perf_counter() - started) * 1000)
             if len(times) >= 7 and sum(times) > SLOW_CASE_MS:
                 break
-        served[(family, case)] = times
+        served[(family, case)] = (times, recorder.prepared if recorder else 0)
     return served
 
 
@@ -534,11 +564,13 @@ SKIPPED = re.compile(r"pg_advisory|COMMIT|^\s*(SAVEPOINT|RELEASE|ROLLBACK)", re.
 def replay(
     url: str, statement: str, parameters, others: list, runs: int = RUNS
 ) -> dict[str, float | str]:
-    """ms (median of the last five of `runs`) under custom plans, the generic plan, auto
-    (what the app gets: custom plans for five runs, then maybe the generic one) and auto
-    after five runs of the other cases' values (a pooled connection serves everyone, so
-    the five runs that decide may have been someone else's). One connection a mode, the
-    four taking turns run by run, so that the machine's other work weighs on each alike."""
+    """ms (median of the last five of `runs`, fewer for a slow statement) under custom plans,
+    the generic plan, auto (what the app gets: custom plans for five runs, then maybe the
+    generic one) and auto after five runs of the other cases' values (a pooled connection
+    serves everyone, so the five runs that decide may have been someone else's). One
+    connection a mode, the four taking turns run by run, so that the machine's other work
+    weighs on each alike. Each run is undone by a savepoint, sent past psycopg: its own
+    ROLLBACK would forget the prepared statement (as every read request's does)."""
     import psycopg
 
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -548,15 +580,16 @@ def replay(
     try:
         for mode, connection in zip(modes, connections, strict=True):
             connection.execute(f"SET plan_cache_mode = {mode.split()[0]}")
-            connection.commit()
-        for run in range(runs + 5):
+        run = 0
+        while run < runs + 5:
             for mode, connection in zip(modes, connections, strict=True):
                 values = parameters
                 if mode == "auto after others":
                     if run < 5 and others:
                         values = others[run % len(others)]
-                elif run < 5:
-                    continue  # the others run five more: their first five are custom
+                elif run < 5 and mode != "auto":
+                    continue  # auto's first five are its custom plans
+                connection.pgconn.exec_(b"SAVEPOINT run")
                 started = time.perf_counter()
                 try:
                     cursor = connection.execute(statement, values, prepare=True)
@@ -565,18 +598,19 @@ def replay(
                 except psycopg.Error as error:
                     return {"error": type(error).__name__}
                 finally:
-                    connection.rollback()
+                    connection.pgconn.exec_(b"ROLLBACK TO SAVEPOINT run")
                 times[mode].append((time.perf_counter() - started) * 1000)
+            if run == 5 and times["force_custom_plan"][0] > SLOW_STATEMENT_MS:
+                runs = 3  # a slow statement: three runs tell its plans apart
+            run += 1
     finally:
         for connection in connections:
             connection.close()
-    return {mode: statistics.median(values[-5:]) for mode, values in times.items()}
+    return {mode: statistics.median(values[-min(5, runs) :]) for mode, values in times.items()}
 
 
-def explain(url: str, statement: str, parameters) -> str:
-    """EXPLAIN (ANALYZE) of a PREPAREd statement under each forced mode."""
-    import psycopg
-
+def dollars(statement: str, parameters) -> tuple[str, list]:
+    """The statement as psycopg sends it ($1, $2, … in order of first use) and its values."""
     names: list[str] = []
 
     def number(match):
@@ -591,7 +625,14 @@ def explain(url: str, statement: str, parameters) -> str:
         counter = iter(range(1, 1000))
         body = re.sub(r"%s", lambda _m: f"${next(counter)}", statement)
         values = list(parameters or ())
-    body = body.replace("%%", "%")
+    return body.replace("%%", "%"), values
+
+
+def explain(url: str, statement: str, parameters) -> str:
+    """EXPLAIN (ANALYZE) of a PREPAREd statement under each forced mode."""
+    import psycopg
+
+    body, values = dollars(statement, parameters)
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     lines = []
     with psycopg.connect(plain, cursor_factory=psycopg.ClientCursor) as connection:
@@ -618,6 +659,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help=f"the database {NAME} as built")
     parser.add_argument("--families", default="", help="family names, comma-separated")
     parser.add_argument("--json", default="", help="also write the rows to this file")
+    parser.add_argument("--served-only", action="store_true", help="no replay")
     args = parser.parse_args()
     url = make_url(args.postgres).set(database=NAME).render_as_string(hide_password=False)
     with tempfile.TemporaryDirectory(prefix="bench-pgplans-") as tmp:
@@ -656,16 +698,20 @@ def report(url: str, seen: dict, served: dict, args) -> None:
     by_family: dict[str, list] = defaultdict(list)
     for (family, statement), by_case in seen.items():
         by_family[family].append((statement, by_case))
-    print("\nserved ms per case: median of requests 1-5 / 6-12 / mean (first, recorded, apart)")
-    for (family, case), times in served.items():
+    print(
+        "\nserved ms per case: median of requests 1-5 / 6-12 / mean (the first, recorded,"
+        " apart); how many statements of the case's requests ran prepared"
+    )
+    for (family, case), (times, prepared) in served.items():
         if len(times) > 6:
             early, late = times[1:6], times[6:]
             print(
                 f"  {family} / {case}: {statistics.median(early):.2f} /"
-                f" {statistics.median(late):.2f} / {statistics.fmean(times[1:]):.2f}"
+                f" {statistics.median(late):.2f} / {statistics.fmean(times[1:]):.2f};"
+                f" prepared {prepared}"
             )
     for family, statements in by_family.items():
-        if families and family not in families:
+        if args.served_only or (families and family not in families):
             continue
         print(f"\n### {family}\n")
         print("| statement | case | custom ms | generic ms | ratio | auto ms | after others | |")
