@@ -353,3 +353,15 @@ def test_the_german_demo_lists_its_logins_with_the_german_departments(german_dem
     petra = next(line for line in output.splitlines() if "petra@" in line)
     assert "Vertrieb" in petra and "Sales" not in petra
     assert "Produktentwicklung" in output and "Customer Support" not in output
+
+
+def test_the_story_reads_as_written_by_its_people():
+    """A challenge's title does not start with "Challenge:": the board names the kind itself,
+    and the inbox read 'New challenge: "Challenge: …"'. The German story quotes „so“."""
+    titles = [spec["title"] for spec in demo_story.PROMPTS.values()]
+    titles += [title for title, _body in demo_story_de.PROMPTS.values()]
+    assert not [title for title in titles if title.split(":")[0].lower() in {"challenge", "prompt"}]
+    german = [*demo_story_de.COMMENTS, *demo_story_de.NUDGES]
+    for texts in (demo_story_de.PROMPTS, demo_story_de.IDEAS, demo_story_de.TASKS):
+        german += [text for pair in texts.values() for text in pair]
+    assert not [text for text in german if '"' in text]
