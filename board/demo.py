@@ -43,7 +43,7 @@ from board import (
 )
 from board.demo_story import DEMO_PASSWORD, DOMAIN
 from board.scheduler import advance_phases
-from models import User
+from models import Department, User
 
 LANGUAGES = ("en", "de")
 JOINED_DAYS_AGO = 27
@@ -323,23 +323,34 @@ def demo_command(language: str):
         if session.scalar(select(func.count(User.id))):
             click.echo("The database already has people; demo data not loaded.")
             if session.scalar(select(User.id).where(User.email == demo_email("lena"))):
-                echo_logins()
+                echo_logins(session)
             return
         counts = load_demo(session, settings.claim_limit, language)
-    click.echo(
-        "Demo task force of Nordkamm Outdoor loaded: "
-        + ", ".join(f"{n} {what}" for what, n in counts.items())
-        + "."
-    )
-    echo_logins()
+        click.echo(
+            "Demo task force of Nordkamm Outdoor loaded: "
+            + ", ".join(f"{n} {what}" for what, n in counts.items())
+            + "."
+        )
+        echo_logins(session)
 
 
 def demo_email(key: str) -> str:
     return f"{key}@{DOMAIN}"
 
 
-def echo_logins() -> None:
-    """Every demo login, so a new user can try each role (and see the board as others do)."""
+def echo_logins(session: Session) -> None:
+    """Every demo login, so a new user can try each role (and see the board as others do),
+    with the department as the board shows it (German after `demo --language de`)."""
+    emails = [demo_email(key) for key, *_rest in demo_story.PEOPLE]
+    stored = {
+        email: department
+        for email, department in session.execute(
+            select(User.email, Department.name)
+            .join(Department, Department.id == User.department_id)
+            .where(User.email.in_(emails))
+        )
+    }
     click.echo(f"Demo logins, all with the password {DEMO_PASSWORD!r}:")
     for key, name, department, role in demo_story.PEOPLE:
-        click.echo(f"  {demo_email(key):<26} {name:<18} {department:<17} {role}")
+        department = stored.get(demo_email(key), department)
+        click.echo(f"  {demo_email(key):<26} {name:<18} {department:<18} {role}")

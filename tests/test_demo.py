@@ -344,3 +344,24 @@ def test_the_demo_tells_its_story_in_german(german_demo_app, demo_app):
     # the same story: as many events of each kind as in English
     english = Counter(e["type"] for e in demo_events(api_client(demo_app)))
     assert Counter(e["type"] for e in demo_events(lena)) == english
+
+
+def test_the_german_demo_lists_its_logins_with_the_german_departments(german_demo_app):
+    """`make run` prints the logins on every start: after `demo --language de` each with the
+    department the board shows (Vertrieb), not the English story's (Sales)."""
+    output = german_demo_app.test_cli_runner().invoke(args=["demo"]).output
+    petra = next(line for line in output.splitlines() if "petra@" in line)
+    assert "Vertrieb" in petra and "Sales" not in petra
+    assert "Produktentwicklung" in output and "Customer Support" not in output
+
+
+def test_the_story_reads_as_written_by_its_people():
+    """A challenge's title does not start with "Challenge:": the board names the kind itself,
+    and the inbox read 'New challenge: "Challenge: …"'. The German story quotes „so“."""
+    titles = [spec["title"] for spec in demo_story.PROMPTS.values()]
+    titles += [title for title, _body in demo_story_de.PROMPTS.values()]
+    assert not [title for title in titles if title.split(":")[0].lower() in {"challenge", "prompt"}]
+    german = [*demo_story_de.COMMENTS, *demo_story_de.NUDGES]
+    for texts in (demo_story_de.PROMPTS, demo_story_de.IDEAS, demo_story_de.TASKS):
+        german += [text for pair in texts.values() for text in pair]
+    assert not [text for text in german if '"' in text]
