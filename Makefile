@@ -50,8 +50,10 @@ setup-dev: $(VENV)/.dev  ## plus the pinned test tools
 migrate: setup
 	$(BIN)/alembic upgrade head
 
+# DEMO_LANGUAGE=de: the demo's story in German (only an empty database is filled)
+DEMO_LANGUAGE ?= en
 demo: migrate
-	$(BIN)/flask --app app demo
+	$(BIN)/flask --app app demo --language $(DEMO_LANGUAGE)
 
 serve: migrate
 	$(BIN)/python app.py

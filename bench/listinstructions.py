@@ -2,6 +2,7 @@
 
     python -m bench.listinstructions                  # top and department-tag, 1,000 ideas
     python -m bench.listinstructions --pages top,hot,two-rare-words --requests 10,60
+    python -m bench.listinstructions --served         # through gunicorn (bench/served.py)
 
 The list's counterpart of bench/voteinstructions.py: CPU times on this shared machine move
 ±10-30 % with the other work, the instructions a request runs do not (two runs of one tree
@@ -33,13 +34,17 @@ import tempfile
 from pathlib import Path
 
 from bench.lists import PAGES, USER_AGENT
+from bench.served import ServedClient
 from bench.voteinstructions import under_callgrind
 
 DEFAULT_PAGES = "top,department-tag"
 
 
-def requests_counted(board_path: str, pages: list[str], few: int, many: int) -> None:
-    """The inner run (under callgrind): both apps on the built board, each page counted."""
+def requests_counted(
+    board_path: str, pages: list[str], few: int, many: int, served: bool = False
+) -> None:
+    """The inner run (under callgrind): both apps on the built board, each page counted;
+    through gunicorn's parser and response (bench/served.py) if `served`."""
     from bench.list_floor import create_floor_app
     from bench.lists import testing_app
 
@@ -47,9 +52,10 @@ def requests_counted(board_path: str, pages: list[str], few: int, many: int) -> 
         url = f"sqlite:///{board_path}"
         app, cookie, _token = testing_app(url, Path(tmp) / "instance")
         headers = {"Cookie": cookie, "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
+        apps = {"board": app, "floor": create_floor_app(url)}
         clients = {
-            "board": app.test_client(use_cookies=False),
-            "floor": create_floor_app(url).test_client(use_cookies=False),
+            name: ServedClient(each) if served else each.test_client(use_cookies=False)
+            for name, each in apps.items()
         }
         paths = dict(PAGES)
         pid = str(os.getpid())
@@ -72,13 +78,15 @@ def requests_counted(board_path: str, pages: list[str], few: int, many: int) -> 
         app.extensions["board_db"].dispose()
 
 
-def counted(board_path: Path, pages: list[str], few: int, many: int) -> dict[tuple, int]:
+def counted(
+    board_path: Path, pages: list[str], few: int, many: int, served: bool = False
+) -> dict[tuple, int]:
     """Instructions of each stretch, by (app, page, requests)."""
     with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as tmp:
         under_callgrind(
             "bench.listinstructions",
             *("--inner", str(board_path), "--pages", ",".join(pages)),
-            *("--requests", f"{few},{many}"),
+            *("--requests", f"{few},{many}", *(["--served"] if served else [])),
             out=Path(tmp) / "callgrind.out",
         )
         counts = {}
@@ -97,6 +105,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1000, help="ideas on the board")
     parser.add_argument("--pages", default=DEFAULT_PAGES, help="bench/lists.py page names")
     parser.add_argument("--requests", default="10,110", help="the two stretches: FEW,MANY")
+    parser.add_argument(
+        "--served", action="store_true", help="through gunicorn's parser and response"
+    )
     parser.add_argument("--inner", help=argparse.SUPPRESS)
     args = parser.parse_args()
     pages = args.pages.split(",")
@@ -105,7 +116,7 @@ def main() -> None:
         raise SystemExit(f"unknown pages: {', '.join(sorted(unknown))}")
     few, many = (int(n) for n in args.requests.split(","))
     if args.inner is not None:
-        requests_counted(args.inner, pages, few, many)
+        requests_counted(args.inner, pages, few, many, args.served)
         return
     from bench.lists import build
 
@@ -113,9 +124,10 @@ def main() -> None:
         board_path = Path(tmp) / "board.sqlite3"
         with contextlib.redirect_stderr(io.StringIO()):  # the migrations' log lines
             build(board_path, args.size)
-        counts = counted(board_path, pages, few, many)
+        counts = counted(board_path, pages, few, many, args.served)
     print(
         f"{args.size:,} ideas; instructions per request, ({many} - {few} requests) / {many - few}"
+        + (", served (gunicorn's parser and response)" if args.served else "")
     )
     print("| page | board M instructions | floor M instructions | board / floor |")
     print("| --- | --- | --- | --- |")

@@ -379,10 +379,11 @@ def login(app, person_id: int = 1) -> tuple[str, str]:
 
 
 @contextmanager
-def gunicorn(target: str, port: int, env: dict):
+def gunicorn(target: str, port: int, env: dict, options: tuple[str, ...] = ()):
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         *("-w", "1", "--threads", "8", "-b", f"127.0.0.1:{port}", "--log-level", "warning"),
+        *options,
         target,
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)

@@ -2,6 +2,7 @@
 
     python -m bench.voteinstructions                 # 10 and 160 votes: per vote of 150
     python -m bench.voteinstructions --votes 10,310
+    python -m bench.voteinstructions --served        # through gunicorn (bench/served.py)
 
 On a shared machine CPU times move with the other work; callgrind counts the instructions
 the process runs, which do not (the same count on a busy machine, within about 0.2 %).
@@ -42,11 +43,13 @@ def not_voted_for(board_path: Path, ideas: int) -> list[int]:
     return [n for n in range(2, ideas + 1) if n not in mine]
 
 
-def votes_counted(votes: int) -> None:
-    """The inner run (under callgrind): a board, a login, `votes` votes counted."""
+def votes_counted(votes: int, served: bool = False) -> None:
+    """The inner run (under callgrind): a board, a login, `votes` votes counted; through
+    gunicorn's parser and response (bench/served.py) if `served`."""
     from sqlalchemy import event
 
     from bench.lists import USER_AGENT, build, testing_app
+    from bench.served import ServedClient
 
     with tempfile.TemporaryDirectory(prefix="bench-voteinstructions-") as tmp:
         workdir = Path(tmp)
@@ -58,7 +61,7 @@ def votes_counted(votes: int) -> None:
             dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
         headers = {"Cookie": cookie, "User-Agent": USER_AGENT, "X-CSRF-Token": token}
-        client = app.test_client(use_cookies=False)
+        client = ServedClient(app) if served else app.test_client(use_cookies=False)
         ideas = not_voted_for(workdir / "board.sqlite3", IDEAS)
         if len(ideas) < votes + 10:
             raise SystemExit(f"{len(ideas)} ideas to vote for, fewer than {votes + 10}")
@@ -97,11 +100,13 @@ def under_callgrind(module: str, *arguments: str, out: Path) -> str:
     return done.stderr
 
 
-def count(votes: int) -> int:
+def count(votes: int, served: bool = False) -> int:
     """Instructions counted in one run of `votes` votes."""
     with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as tmp:
         summary = under_callgrind(
-            "bench.voteinstructions", "--inner", str(votes), out=Path(tmp) / "callgrind.out"
+            "bench.voteinstructions",
+            *("--inner", str(votes), *(["--served"] if served else [])),
+            out=Path(tmp) / "callgrind.out",
         )
     found = re.search(r"Collected : (\d+)", summary)
     if found is None:
@@ -112,13 +117,16 @@ def count(votes: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--votes", default="10,160", help="the two runs' votes: FEW,MANY")
+    parser.add_argument(
+        "--served", action="store_true", help="through gunicorn's parser and response"
+    )
     parser.add_argument("--inner", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner is not None:
-        votes_counted(args.inner)
+        votes_counted(args.inner, args.served)
         return
     few, many = (int(n) for n in args.votes.split(","))
-    counts = {n: count(n) for n in (few, many)}
+    counts = {n: count(n, args.served) for n in (few, many)}
     per_vote = (counts[many] - counts[few]) / (many - few)
     print(f"{few} votes: {counts[few]:,} instructions; {many} votes: {counts[many]:,}")
     print(f"per vote: {per_vote / 1e6:.3f} M instructions")

@@ -14,9 +14,13 @@ vote; the bare Node socket.io server (bench/node/server.js) with K clients of it
 takes turns with the board as the reference. Medians over the votes, in ms from the
 moment the vote was sent:
 
+- `request written`: the voter's socket is given the request (asyncio's transport; what
+  comes before it, the line to the clients' process and aiohttp's own work, is the
+  client's);
 - `gunicorn poll` / `gunicorn handle` / `gunicorn parsed`: gunicorn's main loop saw the
   voter's connection readable, a pool thread took it, the request was parsed (hooks of
-  this module, passed as gunicorn's config);
+  this module, passed as gunicorn's config); `thread woke`: instead of the first two, the
+  thread of board.serving.Worker that waited on the kept-alive connection woke;
 - `request in`: the app has the request;
 - `view`: the vote's view starts (Flask, the login check, CSRF and the other hooks before
   it); `commit starts` / `committed`: the vote's COMMIT (its event row already written);
@@ -54,7 +58,9 @@ from pathlib import Path
 from bench import fanout as bench
 
 PHASES = (
+    "request written",
     "gunicorn poll",
+    "thread woke",
     "gunicorn handle",
     "gunicorn parsed",
     "request in",
@@ -78,6 +84,17 @@ GUNICORN: dict[str, int] = {}
 def post_worker_init(worker) -> None:
     """gunicorn's hook (`-c python:bench.votephases`): note the hand-over's steps."""
     readable, handle = worker.on_client_socket_readable, worker.handle
+    came = getattr(worker, "_next_request_came", None)  # board.serving.Worker's wait
+    if came is not None:
+
+        def woke(conn):
+            found = came(conn)
+            if found:  # not a wait that ended without a request (another connection's)
+                GUNICORN["woke"] = time.monotonic_ns()
+                GUNICORN["woke (CPU)"] = time.thread_time_ns()
+            return found
+
+        worker._next_request_came = woke
 
     def on_readable(conn, client):
         GUNICORN["poll"] = time.monotonic_ns()
@@ -92,6 +109,7 @@ def post_worker_init(worker) -> None:
 
 def pre_request(worker, req) -> None:
     GUNICORN["parsed"] = time.monotonic_ns()
+    GUNICORN["parsed (CPU)"] = time.thread_time_ns()
 
 
 def probed_app():
@@ -126,7 +144,10 @@ def probed_app():
             "request in": time.monotonic_ns(),
             "request in (CPU)": time.thread_time_ns(),
         }
-        row.update({f"gunicorn {k}": v for k, v in GUNICORN.items()})
+        row.update({f"gunicorn {k}": v for k, v in GUNICORN.items() if "woke" not in k})
+        if "woke" in GUNICORN:
+            row["thread woke"] = GUNICORN["woke"]
+            row["thread woke (CPU)"] = GUNICORN["woke (CPU)"]
         GUNICORN.clear()  # a request its thread waited for skips the main loop's steps
         try:
             return inner(environ, start_response)
@@ -204,6 +225,7 @@ async def vote_and_listen(served, setup, node) -> tuple[list[bench.Audience], di
         await send(line)
 
     board._send = noting
+    written = _note_votes_written()
     try:
         for audience in audiences:
             await audience.connect()
@@ -214,7 +236,35 @@ async def vote_and_listen(served, setup, node) -> tuple[list[bench.Audience], di
     finally:
         for audience in audiences:
             await audience.disconnect()
-    return audiences, sent
+    return audiences, sent, written
+
+
+def _note_votes_written() -> dict[int, int]:
+    """When the voter's socket is given each vote's request (asyncio's transport writes it):
+    what the client spends before its bytes leave is the client's."""
+    from asyncio import selector_events
+
+    written: dict[int, int] = {}
+    transport = selector_events._SelectorSocketTransport
+    write, writelines = transport.write, transport.writelines
+
+    def note(data) -> None:
+        head = bytes(data[:64])
+        if head.startswith(b"PUT /api/v1/ideas/") and b"/vote" in head:
+            written.setdefault(int(head.split(b"/")[4]), time.monotonic_ns())
+
+    def noting_write(self, data):
+        note(data)
+        write(self, data)
+
+    def noting_writelines(self, lines):
+        lines = list(lines)
+        if lines:
+            note(lines[0])
+        writelines(self, lines)
+
+    transport.write, transport.writelines = noting_write, noting_writelines
+    return written
 
 
 def arrivals(audience: bench.Audience, idea: int) -> dict[str, float]:
@@ -252,12 +302,15 @@ def main() -> None:
             bench.running_processes("board (single)", [(command, setup.env)], [port])
         )
         node = None if args.no_node else stack.enter_context(bench.node_server(set()))
-        audiences, sent = asyncio.run(vote_and_listen(served, setup, node))
+        audiences, sent, written = asyncio.run(vote_and_listen(served, setup, node))
         if "BOARD_BENCH_PROFILE" in os.environ:
             return
         rows = [json.loads(line) for line in phases.read_text().splitlines()]
     measured = list(zip(setup.idea_ids, rows, strict=True))[bench.WARMUP_VOTES :]
     table: dict[str, list[list[float]]] = {}
+    for idea, row in measured:
+        if idea in written:
+            row["request written"] = written[idea]
     for idea, row in measured:
         for name in (name for name in PHASES if all(name in r for _i, r in measured)):
             table.setdefault(name, [[], []])[0].append((row[name] - sent[idea]) / 1e6)
@@ -273,7 +326,20 @@ def main() -> None:
             f" | {ordered[round(0.9 * len(ordered)) - 1]:.2f}"
             f" | {f'{statistics.median(node):.2f}' if node else ''} |"
         )
-    spans = [("request in", "view"), ("view", "pass starts"), ("pass starts", "writes start")]
+    before = [
+        ("sent", "request written"),
+        ("request written", "thread woke"),
+        ("request written", "request in"),  # bench/handover.py's span, for the bare app
+    ]
+    for start, end in before:
+        if all(end in row for _i, row in measured):
+            wall = statistics.median(
+                row[end] - (sent[idea] if start == "sent" else row[start]) for idea, row in measured
+            )
+            print(f"From {start} to {end}: {wall / 1e6:.2f} ms")
+    spans = [("thread woke", "gunicorn parsed"), ("gunicorn parsed", "request in")]
+    spans = [span for span in spans if all(name in row for _i, row in measured for name in span)]
+    spans += [("request in", "view"), ("view", "pass starts"), ("pass starts", "writes start")]
     for start, end in spans:
         wall = statistics.median(row[end] - row[start] for _idea, row in measured) / 1e6
         cpu = statistics.median(

@@ -19,10 +19,12 @@ Every demo person logs in with the password `demo-password`:
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -43,11 +45,39 @@ from board import (
 )
 from board.demo_story import DEMO_PASSWORD, DOMAIN
 from board.scheduler import advance_phases
-from models import User
+from models import Department, User
 
 LANGUAGES = ("en", "de")
 JOINED_DAYS_AGO = 27
 NUDGE_READ_AFTER = timedelta(hours=3)
+# Nordkamm works in Germany, 8 to 18: the story's days (fractions of 24 hours before now) are
+# played inside those hours, so the feed shows no comment at 00:35 and no deadline at 22:12.
+STORY_ZONE = ZoneInfo("Europe/Berlin")
+WORKDAY_START_HOUR = 8
+WORKDAY_HOURS = 10
+
+
+def in_working_hours(story_moment: datetime) -> datetime:
+    """The same day, its share of 24 hours laid over the working hours (order is kept).
+
+    The story's days are mostly tenths, which would put everything at the same minute past
+    the hour: a wave of up to 12 minutes (its slope never reverses the order) varies them."""
+    local = story_moment.astimezone(STORY_ZONE)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    minutes = (local - midnight) / timedelta(days=1) * WORKDAY_HOURS * 60
+    minutes += 12 * math.sin(2 * math.pi * minutes / 90)
+    start = midnight + timedelta(hours=WORKDAY_START_HOUR)
+    return (start + timedelta(minutes=minutes)).astimezone(UTC)
+
+
+def story_moment_of(now: datetime) -> datetime:
+    """The story moment in_working_hours puts at `now`, or just before it out of hours."""
+    local = now.astimezone(STORY_ZONE)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    worked = (local - midnight) / timedelta(hours=1) - WORKDAY_START_HOUR
+    if worked < 0:  # before work: the end of yesterday's working hours
+        return (midnight - timedelta(seconds=1)).astimezone(UTC)
+    return (midnight + min(worked / WORKDAY_HOURS, 0.9999) * timedelta(days=1)).astimezone(UTC)
 
 
 class Text:
@@ -95,8 +125,13 @@ class Story:
     nudges: int = 0
     steps: list[tuple[datetime, int, Callable[[], object]]] = field(default_factory=list)
 
+    def moment(self, days_from_now: float) -> datetime:
+        """When something `days_from_now` (negative: ago) happens, in working hours."""
+        moment = in_working_hours(story_moment_of(self.now) + timedelta(days=days_from_now))
+        return min(moment, self.now) if days_from_now <= 0 else moment
+
     def at(self, days_ago: float, action: Callable[[], object]) -> None:
-        self.steps.append((self.now - timedelta(days=days_ago), len(self.steps), action))
+        self.steps.append((self.moment(-days_ago), len(self.steps), action))
 
     def run(self) -> None:
         """Play the story in time order under a clock that says it is that moment."""
@@ -128,7 +163,7 @@ def _plan_prompts(story: Story) -> None:
         challenge = spec["kind"] == "challenge"
 
         def moment(end: str) -> datetime | None:
-            return story.now + timedelta(days=spec[end]) if end in spec else None
+            return story.moment(spec[end]) if end in spec else None
 
         prompt = prompts.create_prompt(
             story.session,
@@ -323,23 +358,34 @@ def demo_command(language: str):
         if session.scalar(select(func.count(User.id))):
             click.echo("The database already has people; demo data not loaded.")
             if session.scalar(select(User.id).where(User.email == demo_email("lena"))):
-                echo_logins()
+                echo_logins(session)
             return
         counts = load_demo(session, settings.claim_limit, language)
-    click.echo(
-        "Demo task force of Nordkamm Outdoor loaded: "
-        + ", ".join(f"{n} {what}" for what, n in counts.items())
-        + "."
-    )
-    echo_logins()
+        click.echo(
+            "Demo task force of Nordkamm Outdoor loaded: "
+            + ", ".join(f"{n} {what}" for what, n in counts.items())
+            + "."
+        )
+        echo_logins(session)
 
 
 def demo_email(key: str) -> str:
     return f"{key}@{DOMAIN}"
 
 
-def echo_logins() -> None:
-    """Every demo login, so a new user can try each role (and see the board as others do)."""
+def echo_logins(session: Session) -> None:
+    """Every demo login, so a new user can try each role (and see the board as others do),
+    with the department as the board shows it (German after `demo --language de`)."""
+    emails = [demo_email(key) for key, *_rest in demo_story.PEOPLE]
+    stored = {
+        email: department
+        for email, department in session.execute(
+            select(User.email, Department.name)
+            .join(Department, Department.id == User.department_id)
+            .where(User.email.in_(emails))
+        )
+    }
     click.echo(f"Demo logins, all with the password {DEMO_PASSWORD!r}:")
     for key, name, department, role in demo_story.PEOPLE:
-        click.echo(f"  {demo_email(key):<26} {name:<18} {department:<17} {role}")
+        department = stored.get(demo_email(key), department)
+        click.echo(f"  {demo_email(key):<26} {name:<18} {department:<18} {role}")

@@ -50,7 +50,7 @@ PROMPTS = {
         days=25.8,
         submissions_close=-18.5,
         voting_close=-13.5,
-        title="Challenge: which employee-story format do we start with?",
+        title="Which employee-story format do we start with?",
         body="HR and Marketing want real faces from Nordkamm on our channels. Post one "
         "format per idea; everyone has **3 votes**. The winner gets a slot in the "
         "content calendar for the whole autumn.",
@@ -60,10 +60,10 @@ PROMPTS = {
         days=4.2,
         submissions_close=2.5,
         voting_close=6.5,
-        title="Challenge: our Instagram & TikTok idea for the Kammläufer trail-shoe launch",
+        title="Our Instagram & TikTok idea for the Kammläufer trail-shoe launch",
         body="The Kammläufer 2 ships on the 1st of next month. What is the **one** social "
-        "idea we should put our energy into? Ideas until the weekend, then three "
-        "votes each. Tallies stay hidden until the end, so vote for what you believe in.",
+        "idea we should put our energy into? Ideas first, then three votes "
+        "each. Tallies stay hidden until the end, so vote for what you believe in.",
     ),
 }
 

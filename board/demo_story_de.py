@@ -38,16 +38,16 @@ PROMPTS = {
         "für alle auffindbar ist?",
     ),
     "stories": (
-        "Challenge: Mit welchem Format für Mitarbeitenden-Geschichten fangen wir an?",
+        "Mit welchem Format für Geschichten aus unserem Team fangen wir an?",
         "Personal und Marketing wollen echte Gesichter von Nordkamm auf unseren Kanälen. "
         "Ein Format pro Idee; alle haben **3 Stimmen**. Die Gewinneridee bekommt für den "
         "ganzen Herbst einen festen Platz im Redaktionsplan.",
     ),
     "trail": (
-        "Challenge: Unsere Instagram- und TikTok-Idee zum Launch des Kammläufer-Trailschuhs",
+        "Unsere Instagram- und TikTok-Idee zum Launch des Kammläufer-Trailschuhs",
         "Der Kammläufer 2 kommt am Ersten des nächsten Monats. Welche **eine** Social-Idee "
-        "verdient unsere ganze Energie? Ideen bis zum Wochenende, danach drei Stimmen pro "
-        "Person. Die Stimmen bleiben bis zum Schluss verborgen, also stimm für das, woran "
+        "verdient unsere ganze Energie? Erst sammeln wir Ideen, dann hat jede Person drei "
+        "Stimmen. Die Stimmen bleiben bis zum Schluss verborgen, also stimm für das, woran "
         "du glaubst.",
     ),
 }
@@ -60,11 +60,11 @@ IDEAS = {
         "Niemand bekommt es mit.\n\n"
         "- eine Reparatur pro Reel, von Anfang bis Ende in 30 Sekunden\n"
         "- wer repariert, sagt einen Satz zum Schaden\n"
-        '- Abspann: *"Läuft noch."*\n\n'
+        "- Abspann: *„Läuft noch.“*\n\n"
         "Das zeigt Qualität und Nachhaltigkeit, ohne dass wir eins von beiden behaupten müssen.",
     ),
     "ask-support": (
-        'Einmal im Monat "Frag den Kundenservice" als LinkedIn Live',
+        "Einmal im Monat „Frag den Kundenservice“ als LinkedIn Live",
         "Einmal im Monat beantworten zwei Leute aus dem Kundenservice 30 Minuten lang live "
         "Fragen.\n\n"
         "Die häufigsten Fragen kennen wir aus dem Ticketsystem, also können wir kurze "
@@ -90,24 +90,24 @@ IDEAS = {
         "super für die Bewerbungen im nächsten Jahr.",
     ),
     "meet-maker": (
-        '"Die Macher": Porträts unserer Produktdesignerinnen und -designer',
+        "„Die Macher“: Porträts unserer Produktdesignerinnen und -designer",
         "Jeden Monat eine Person aus dem Design, ein Produkt, auf das sie stolz ist, und "
         "eine Sache, die unterwegs schiefgegangen ist.",
     ),
     "desk-gear": (
-        '"Mein Schreibtisch, meine Ausrüstung": eine schnelle Fotoserie',
+        "„Mein Schreibtisch, meine Ausrüstung“: eine schnelle Fotoserie",
         "Alle fotografieren ihren Schreibtisch und das Nordkamm-Teil, das sie am meisten "
         "benutzen. Wenig Aufwand, viele Gesichter.",
     ),
     "field-notes": (
-        'Newsletter "Notizen vom Berg" von unseren Produkttestern',
+        "Newsletter „Notizen vom Berg“ von unseren Produkttestern",
         "Unsere 40 externen Testerinnen und Tester schicken uns sowieso Notizen aus den "
         "Bergen. Ein monatlicher Newsletter mit den besten drei, mit Fotos, wäre endlich "
         "ein Grund, ihn zu öffnen.",
     ),
     "sizing-videos": (
         "Die fünf Fragen zur Größe als kurze Videos beantworten",
-        '*"Fällt der Kammläufer klein aus?"* steckt in 18 % aller Tickets. Fünf Videos à '
+        "*„Fällt der Kammläufer klein aus?“* steckt in 18 % aller Tickets. Fünf Videos à "
         "20 Sekunden, im Showroom gedreht, oben im Profil angepinnt und im Shop verlinkt. "
         "Weniger Retouren obendrein: Die Logistik wird es lieben.",
     ),
@@ -152,10 +152,10 @@ IDEAS = {
         "Weihnachts-Versandticker in unseren Stories",
         "Ab dem 1. Dezember jeden Tag eine Story: gestern verschickte Pakete, letzter "
         "sicherer Bestelltag, ein Foto von der Packstraße. Das spart im Dezember die "
-        '*"Wo ist mein Paket?"*-Tickets.',
+        "*„Wo ist mein Paket?“*-Tickets.",
     ),
     "press-kit": (
-        "Eine Pressebereich-Seite mit Fotos zum Herunterladen",
+        "Ein Pressebereich mit Fotos zum Herunterladen",
         "Presse und Blogs fragen jede Woche per Mail nach Fotos. Eine Seite mit "
         "freigegebenen Fotos, Logos und Factsheet spart der PR Stunden.",
     ),
@@ -170,7 +170,7 @@ IDEAS = {
         "60-Sekunden-Audiogramme für LinkedIn, mit ihrer Zustimmung.",
     ),
     "first-10k": (
-        '"Meine ersten 10 km": eine Community-Challenge mit dem Kammläufer',
+        "„Meine ersten 10 km“: eine Community-Challenge mit dem Kammläufer",
         "Wir laden Einsteigerinnen und Einsteiger ein, in vier Wochen ihre ersten 10 km "
         "Trail zu laufen, mit einem Plan von unserem Laufteam und einem wöchentlichen "
         "Check-in. Die besten Geschichten gewinnen ein Paar.",
@@ -194,8 +194,8 @@ IDEAS = {
 
 # in the order of demo_story.COMMENTS
 COMMENTS = (
-    'Der Kundenservice fände das super. Die Hälfte unserer Reparaturtickets fängt mit *"Lohnt '
-    'sich das überhaupt?"* an.',
+    "Der Kundenservice fände das super. Die Hälfte unserer Reparaturtickets fängt mit *„Lohnt "
+    "sich das überhaupt?“* an.",
     "Starke Idee. Tipp aus Erfahrung: Hochkant filmen **und** die Hände der reparierenden "
     "Person in der Bildmitte halten, dann klappt auch der Zuschnitt für LinkedIn.",
     "Ich kann einen gemeinsamen Ordner für das Rohmaterial anlegen, damit niemand 2-GB-Dateien "
@@ -205,7 +205,7 @@ COMMENTS = (
     "Mehrere Händler haben genau danach gefragt. Können wir sie einladen, auch Fragen zu stellen?",
     "Ich kann das Streaming-Setup im kleinen Besprechungsraum testen, da ist das Licht ordentlich.",
     "Die 20 häufigsten Fragen stehen in der Aufgabe, jeweils mit Anzahl.",
-    'Bitte ergänzt noch "Was die Hütte verkauft, musst du nicht schleppen". Spart Gewicht, '
+    "Bitte ergänzt noch „Was die Hütte verkauft, musst du nicht schleppen“. Spart Gewicht, "
     "das mögen alle.",
     "Die Nachtschicht wäre dabei, solange niemand sein Gesicht zeigen muss.",
     "Der Betriebsrat ist einverstanden, wenn die Teilnahme freiwillig ist. Ich habe gefragt.",
@@ -230,7 +230,7 @@ COMMENTS = (
     "Witzig! Die Wetter-API ist für unser Volumen kostenlos. Ich bin gern dabei.",
     "Allein der letzte sichere Bestelltag würde uns im Dezember 200 Tickets sparen.",
     "Ich sammle die freigegebenen Fotos aus den letzten beiden Katalogen.",
-    'Könnte ein Highlight "Arbeiten bei Nordkamm" sein? Solche Fragen bekommen wir auch.',
+    "Könnte ein Highlight „Arbeiten bei Nordkamm“ sein? Solche Fragen bekommen wir auch.",
     "Der Host ist einverstanden, er möchte nur einen Link zurück.",
     "Der Kundenservice könnte Fragen von Einsteigern in den Kommentaren beantworten.",
     "Bitte diesmal den Laserschneider nehmen, nicht das Brotmesser.",
@@ -279,7 +279,7 @@ TASKS = {
         "Tägliche Versandzahlen aus dem Lagersystem ziehen",
         "Eine einfache CSV-Datei jeden Morgen reicht.",
     ),
-    "press-kit-page": ("Die Pressebereich-Seite im Blog bauen", ""),
+    "press-kit-page": ("Den Pressebereich im Blog bauen", ""),
     "consent-text": ("Den Einwilligungstext für Reposts bei der Rechtsabteilung holen", ""),
     "utm-convention": (
         "Eine UTM-Konvention für Kampagnen-Links vereinbaren",
@@ -293,8 +293,7 @@ NUDGES = (
     "ich einen Entwurf lesen soll!",
     "Liebe IT: Die Untertitel-Aufgabe ist noch offen. Hat jemand Lust auf eine Stunde "
     "Untertitel-Check?",
-    "Ben, wie läuft es mit der Pressebereich-Seite? Ich schaue sie mir gern am Donnerstag "
-    "mit dir an.",
+    "Ben, wie läuft es mit dem Pressebereich? Ich schaue ihn mir gern am Donnerstag mit dir an.",
     "Jonas, dein Reparatur-Reel ist der erfolgreichste Post in diesem Quartal. Kannst du das "
     "Rohmaterial mit dem Vertrieb teilen?",
 )

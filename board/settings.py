@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -291,7 +292,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        instance_path = Path(env.get("BOARD_INSTANCE_PATH") or PROJECT_ROOT / "instance")
+        instance_path = instance_path_from(env)
         database_url = env.get("BOARD_DATABASE_URL") or default_database_url(instance_path)
         message_queue = _message_queue(env.get("BOARD_MESSAGE_QUEUE"))
         storage = env.get("BOARD_RATELIMIT_STORAGE") or message_queue or "memory://"
@@ -338,14 +339,21 @@ class Settings:
         return bool(self.oidc_facilitator_groups or self.oidc_observer_groups)
 
 
+def instance_path_from(env: Mapping[str, str]) -> Path:
+    """BOARD_INSTANCE_PATH as an absolute path: a relative one (instance/de) is taken from the
+    current folder, as Alembic takes it; Flask refuses a relative instance path."""
+    return Path(env.get("BOARD_INSTANCE_PATH") or PROJECT_ROOT / "instance").absolute()
+
+
 def default_database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'board.sqlite3'}"
 
 
 def database_url_from_env() -> str:
     """The URL Alembic migrates: the same one the app reads, without building the app."""
-    instance_path = Path(os.environ.get("BOARD_INSTANCE_PATH") or PROJECT_ROOT / "instance")
-    url = os.environ.get("BOARD_DATABASE_URL") or default_database_url(instance_path)
+    url = os.environ.get("BOARD_DATABASE_URL") or default_database_url(
+        instance_path_from(os.environ)
+    )
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return url

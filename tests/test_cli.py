@@ -166,3 +166,38 @@ def test_remove_refuses_unknown_people(app):
     assert result.exit_code == 1
     with app.extensions["board_db"].Session() as session:
         assert session.scalar(select(func.count(User.id))) == 0
+
+
+def test_a_relative_instance_folder_serves_like_an_absolute_one(tmp_path, monkeypatch):
+    """BOARD_INSTANCE_PATH=instance/de (README: a second demo board beside the first): Alembic
+    took it from the current folder and the app stopped with Flask's "must be absolute"."""
+    from board import create_app
+    from board.settings import Settings, database_url_from_env
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOARD_INSTANCE_PATH", "instance/de")
+    monkeypatch.delenv("BOARD_DATABASE_URL", raising=False)
+    settings = Settings.from_env({"BOARD_INSTANCE_PATH": "instance/de", "BOARD_SECRET_KEY": "x"})
+    assert settings.instance_path == tmp_path / "instance" / "de"
+    assert database_url_from_env() == settings.database_url  # where Alembic migrates
+    assert create_app(settings=settings).instance_path == str(tmp_path / "instance" / "de")
+
+
+def test_make_run_loads_the_demo_in_the_language_asked_for():
+    """README: `DEMO_LANGUAGE=de make run` serves the German story (make -n only prints)."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+
+    def demo_command(*settings: str) -> str:
+        lines = subprocess.run(
+            ["make", "-n", "-C", str(root), "demo", *settings],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        return next(line for line in lines if "--app app demo" in line)
+
+    assert demo_command().endswith("demo --language en")
+    assert demo_command("DEMO_LANGUAGE=de").endswith("demo --language de")

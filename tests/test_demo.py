@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import shutil
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from board import clock, create_app, demo_story, demo_story_de, people
-from board.demo import DEMO_PASSWORD, load_demo
+from board.demo import DEMO_PASSWORD, STORY_ZONE, in_working_hours, load_demo, story_moment_of
 from board.prompts import phase_of
 from board.settings import Settings
 from models import Comment, Department, Event, Idea, Nudge, NudgeRecipient, Prompt, Task, User, Vote
@@ -344,3 +344,47 @@ def test_the_demo_tells_its_story_in_german(german_demo_app, demo_app):
     # the same story: as many events of each kind as in English
     english = Counter(e["type"] for e in demo_events(api_client(demo_app)))
     assert Counter(e["type"] for e in demo_events(lena)) == english
+
+
+def test_the_german_demo_lists_its_logins_with_the_german_departments(german_demo_app):
+    """`make run` prints the logins on every start: after `demo --language de` each with the
+    department the board shows (Vertrieb), not the English story's (Sales)."""
+    output = german_demo_app.test_cli_runner().invoke(args=["demo"]).output
+    petra = next(line for line in output.splitlines() if "petra@" in line)
+    assert "Vertrieb" in petra and "Sales" not in petra
+    assert "Produktentwicklung" in output and "Customer Support" not in output
+
+
+def test_the_story_reads_as_written_by_its_people():
+    """A challenge's title does not start with "Challenge:": the board names the kind itself,
+    and the inbox read 'New challenge: "Challenge: …"'. The German story quotes „so“."""
+    titles = [spec["title"] for spec in demo_story.PROMPTS.values()]
+    titles += [title for title, _body in demo_story_de.PROMPTS.values()]
+    assert not [title for title in titles if title.split(":")[0].lower() in {"challenge", "prompt"}]
+    german = [*demo_story_de.COMMENTS, *demo_story_de.NUDGES]
+    for texts in (demo_story_de.PROMPTS, demo_story_de.IDEAS, demo_story_de.TASKS):
+        german += [text for pair in texts.values() for text in pair]
+    assert not [text for text in german if '"' in text]
+
+
+def test_the_demo_happens_in_working_hours(demo_app):
+    """Nordkamm works 8 to 18 in Germany: no comment at 00:35, no deadline at 22:12."""
+    with demo_app.extensions["board_db"].Session() as session:
+        times = session.scalars(select(Event.at)).all()
+        deadlines = session.execute(select(Prompt.submissions_close_at, Prompt.voting_close_at))
+        times += [moment for pair in deadlines for moment in pair if moment is not None]
+    hours = {(t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(STORY_ZONE).hour for t in times}
+    assert hours <= set(range(8, 18)), sorted(hours)
+
+
+@pytest.mark.parametrize("hour", [0, 7, 8, 12, 17, 18, 23])
+@pytest.mark.parametrize("day", ["2026-03-29", "2026-06-15", "2026-10-25"])  # DST days too
+def test_the_story_keeps_its_order_and_never_passes_now(day, hour):
+    now = datetime.fromisoformat(f"{day}T{hour:02}:30").replace(tzinfo=STORY_ZONE)
+    anchor = story_moment_of(now)
+    days = [30, 4.2, 4.19, 1, 0.5, 0.05, 0.04, 0]
+    moments = [in_working_hours(anchor - timedelta(days=d)) for d in days]
+    assert moments == sorted(set(moments))  # in order, none on top of another
+    assert moments[-1] <= now + timedelta(minutes=12)  # the story clamps the wave at now
+    assert now - moments[-2] < timedelta(hours=16)  # the last hour of work is recent
+    assert len({m.minute for m in moments[1:]}) > 2  # not all at one minute past the hour

@@ -83,6 +83,27 @@ def test_placeholders_survive_translation(language):
     assert wrong == []
 
 
+def german_sentences() -> list[str]:
+    catalog = read_catalog(TRANSLATIONS / "de" / "LC_MESSAGES" / "messages.po", "de")
+    return [
+        text
+        for m in catalog
+        if m.id
+        for text in ([m.string] if isinstance(m.string, str) else m.string)
+    ]
+
+
+def test_german_says_du_in_one_voice():
+    """The board says du to everyone, never Sie; it names people in one way (Kolleginnen und
+    Kollegen, Beobachtung, Moderation), not with a gender star or colon in some places; and
+    a person's @name is their Kurzname everywhere, not a Handle in some sentences."""
+    formal = re.compile(r"(?<![.:!?–]\s)(?<!^)\b(Sie|Ihnen|Ihr|Ihre[nmrs]?)\b")
+    assert [text for text in german_sentences() if formal.search(text)] == []
+    gendered = re.compile(r"\w[*:_]in(nen)?\b|\wInnen\b")
+    assert [text for text in german_sentences() if gendered.search(text)] == []
+    assert [text for text in german_sentences() if re.search(r"\bHandle\b", text)] == []
+
+
 def test_catalogs_are_current_with_the_sources():
     """`make messages` was run after the last change to a marked sentence."""
     sources = extracted_from_sources()

@@ -114,6 +114,27 @@ def test_an_oversized_message_is_refused(app, member):
     assert response.status_code == 413
 
 
+def test_only_a_sockets_requests_pass_the_socket_middleware(app, member, monkeypatch):
+    """Flask-SocketIO's middleware copies every request's environ, and under gunicorn
+    Engine.IO's defines a class for it: a page or an API call goes to Flask past them, a
+    socket's request still through them (board/realtime.py: socket_paths_apart)."""
+    middleware = type(socketio.sockio_mw)
+    call = middleware.__call__
+    passed = []
+
+    def noting(self, environ, start_response):
+        passed.append(environ["PATH_INFO"])
+        return call(self, environ, start_response)
+
+    monkeypatch.setattr(middleware, "__call__", noting)
+    served = {"gunicorn.socket": object()}  # as gunicorn's environ carries it
+    assert member.get("me", environ_base=served).status_code == 200
+    assert member.client.get("/", environ_base=served).status_code == 200
+    assert passed == []
+    assert member.client.get(HANDSHAKE, environ_base=served).status_code == 200
+    assert passed == ["/socket.io/"]
+
+
 def test_a_message_within_the_limit_is_accepted(app, member):
     sid = open_polling_session(member)
     response = member.client.post(f"{HANDSHAKE}&sid={sid}", data="40", content_type="text/plain")

@@ -5,7 +5,8 @@ The pages are the app's own GET page routes (read from its URL map, so a new pag
 covered the day it is added); the data on them is long on purpose: German words, many
 channels, a challenge, nudges, a table on the help page. Besides the page's own width, no
 table and no button may reach past the screen's edge (clipped inside a scrolling box is
-still off-screen). The menu folds behind a "Menu" button that works by keyboard."""
+still off-screen), and no box may be squeezed so narrow that a short word breaks across
+lines. The menu folds behind a "Menu" button that works by keyboard."""
 
 from __future__ import annotations
 
@@ -52,6 +53,29 @@ OFF_SCREEN_JS = """() => {
   return bad;
 }"""
 
+
+# Short words broken across lines: a box squeezed narrower than a word ("11 votes" stacked one
+# letter a line). Long words may wrap (overflow-wrap: anywhere keeps German compounds on the
+# screen), and so may addresses; text only screen readers get is left out.
+BROKEN_WORDS_JS = r"""() => {
+  const broken = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  const tiny = e => { for (; e && e !== document.body; e = e.parentElement) if (e.getBoundingClientRect().width < 2) return true; return false; };
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || node.data.includes("://") || parent.closest("script, style, template")) continue;
+    if (!parent.checkVisibility({visibilityProperty: true}) || tiny(parent)) continue;
+    for (const word of node.data.matchAll(/[^\s\-\/·–—]+/g)) {
+      if (word[0].length < 2 || word[0].length > 10) continue;
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      const tops = [...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top));
+      if (new Set(tops).size > 1) broken.add(`${parent.tagName.toLowerCase()}.${parent.className}: ${word[0]}`);
+    }
+  }
+  return [...broken].slice(0, 8);
+}"""
 
 # What sticks out (for the failure message): the innermost elements past the right edge.
 STICKING_OUT_JS = """() => [...document.querySelectorAll("body *")]
@@ -161,11 +185,19 @@ def test_no_page_scrolls_sideways(crowded_board, api_as, open_page, role, langua
         expect(page.locator("html")).to_have_attribute("lang", language)
         sideways = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         off_screen = page.evaluate(OFF_SCREEN_JS)
-        if sideways > 0 or off_screen:
+        broken_words = page.evaluate(BROKEN_WORDS_JS)
+        # an empty table's one cell ("Nothing here. Fine!") is no column's: no name above it
+        mislabelled = page.evaluate(
+            "() => [...document.querySelectorAll('main td[colspan][data-label]')]"
+            ".filter(td => td.colSpan > 1).map(td => td.dataset.label + ': ' + td.textContent.trim())"
+        )
+        if sideways > 0 or off_screen or broken_words or mislabelled:
             problems[path] = {
                 "scrolls sideways by": sideways,
                 "off screen": off_screen,
                 "sticking out": page.evaluate(STICKING_OUT_JS),
+                "words broken across lines": broken_words,
+                "column name over a cell of several columns": mislabelled,
             }
     assert problems == {}
     assert len(paths) >= 15  # the board, ideas, tasks, prompts, feed, help, calendar, people…

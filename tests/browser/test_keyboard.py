@@ -145,3 +145,33 @@ def test_the_whole_loop_by_keyboard_with_skip_links_and_escape(person, new_conte
     expect(complete).to_have_count(0)
     mine = api_as(member).call("GET", "tasks?mine=1&status=done", expect=200)["items"]
     assert [task["title"] for task in mine] == [task_title]
+
+
+# The focused element and whether it shows a ring: an outline of at least 2 px (the board's
+# :focus-visible), not only a colour change or a faint shadow a button already has.
+FOCUS_RING_JS = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const style = getComputedStyle(e);
+  const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+  return [ring, e.outerHTML.slice(0, 90)];
+}"""
+
+
+def test_every_stop_of_the_tab_key_shows_a_focus_ring(person, api_as, open_page):
+    """On the board and on an idea page (one's own, with a colleague's comment): Pico takes
+    the outline off <summary>, so "Post an idea", the account menu, "Flag" and "Withdraw my
+    idea" once showed no focus at all."""
+    member = person("member", "Marketing")
+    idea = api_as(member).post_idea(unique("Rings around every control"))
+    api_as(person("member", "IT")).comment(idea["id"], "A comment to flag.")
+    for path in ["/", f"/ideas/{idea['id']}"]:
+        page = open_page(member, path)
+        wait_until_live(page)
+        without_ring = []
+        for _ in range(60):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(FOCUS_RING_JS)
+            if focused is not None and not focused[0]:
+                without_ring.append(focused[1])
+        assert without_ring == [], path
