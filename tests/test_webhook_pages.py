@@ -159,3 +159,12 @@ def test_nobody_but_the_facilitator_manages_channels(app, people_, facilitator, 
 
 def test_the_facilitator_finds_the_page_in_the_menu(facilitator):
     assert 'href="/webhooks"' in facilitator.get("/").get_data(as_text=True)
+
+
+def test_every_event_a_channel_can_take_has_a_name_on_the_page(facilitator):
+    """Events added later (moderation, corrections) showed as comment.hidden, idea.withdrawn…"""
+    from board.web.webhook_pages import EVENT_NAMES
+
+    assert sorted(set(webhooks.public_event_types()) - set(EVENT_NAMES)) == []
+    page = facilitator.get("/webhooks").get_data(as_text=True)
+    assert not re.search(r"> (idea|comment|task|prompt)\.\w+\s*</label>", page)

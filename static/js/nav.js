@@ -48,7 +48,8 @@ function enableEscapeToClose() {
   });
 }
 
-/** Each table cell learns its column's name, shown above it when a phone stacks the rows. */
+/** Each table cell learns its column's name, shown above it when a phone stacks the rows.
+ *  A cell across several columns ("No invite links yet.") belongs to none of them. */
 function labelTableCells() {
   for (const table of document.querySelectorAll("main table")) {
     const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
@@ -56,8 +57,9 @@ function labelTableCells() {
     for (const row of table.querySelectorAll("tbody tr")) {
       let column = 0;
       for (const cell of row.children) {
-        if (cell.tagName === "TD" && names[column]) cell.dataset.label = names[column];
-        column += Number(cell.getAttribute("colspan") || 1);
+        const span = Number(cell.getAttribute("colspan") || 1);
+        if (cell.tagName === "TD" && span === 1 && names[column]) cell.dataset.label = names[column];
+        column += span;
       }
     }
   }

@@ -186,12 +186,18 @@ def test_no_page_scrolls_sideways(crowded_board, api_as, open_page, role, langua
         sideways = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         off_screen = page.evaluate(OFF_SCREEN_JS)
         broken_words = page.evaluate(BROKEN_WORDS_JS)
-        if sideways > 0 or off_screen or broken_words:
+        # an empty table's one cell ("Nothing here. Fine!") is no column's: no name above it
+        mislabelled = page.evaluate(
+            "() => [...document.querySelectorAll('main td[colspan][data-label]')]"
+            ".filter(td => td.colSpan > 1).map(td => td.dataset.label + ': ' + td.textContent.trim())"
+        )
+        if sideways > 0 or off_screen or broken_words or mislabelled:
             problems[path] = {
                 "scrolls sideways by": sideways,
                 "off screen": off_screen,
                 "sticking out": page.evaluate(STICKING_OUT_JS),
                 "words broken across lines": broken_words,
+                "column name over a cell of several columns": mislabelled,
             }
     assert problems == {}
     assert len(paths) >= 15  # the board, ideas, tasks, prompts, feed, help, calendar, people…
