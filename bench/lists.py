@@ -356,9 +356,9 @@ def testing_app(url: str, instance: Path):
     return app, cookie, token
 
 
-def login(app) -> tuple[str, str]:
+def login(app, person_id: int = 1) -> tuple[str, str]:
     """The session cookie and CSRF token a browser holds after logging in to `app` as
-    person 1 and seeing a page, for a client at 127.0.0.1 sending `USER_AGENT`."""
+    `person_id` and seeing a page, for a client at 127.0.0.1 sending `USER_AGENT`."""
     from flask import session as cookie_session
     from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
@@ -366,7 +366,7 @@ def login(app) -> tuple[str, str]:
     from models import User
 
     with app.extensions["board_db"].Session() as session:
-        person = session.get(User, 1)
+        person = session.get(User, person_id)
         serializer = app.session_interface.get_signing_serializer(app)
         with app.test_request_context(
             headers={"User-Agent": USER_AGENT}, environ_base={"REMOTE_ADDR": "127.0.0.1"}

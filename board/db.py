@@ -30,6 +30,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    literal,
     literal_column,
     make_url,
     select,
@@ -367,6 +368,16 @@ def reads_first(session: Session, lookup: Callable[[Session], T]) -> T:
         return lookup(session)
     finally:
         session.commit()
+
+
+def written(value: T) -> ColumnElement[T]:
+    """`value` written into the statement's text, not bound: for a value of ours that decides
+    the statement's plan (a queue's status, an event type), never for words someone typed.
+    psycopg prepares a statement on its sixth run on a connection, and PostgreSQL may then
+    keep one generic plan for any bound value, planned for an average one: `status = $1` as
+    if half the deliveries were pending, `status = 'pending'` for the pending few
+    (docs/performance.md, helper pgplans)."""
+    return literal(value, literal_execute=True)
 
 
 def among_ids(column, dialect: str, name: str = "ids") -> ColumnElement[bool]:

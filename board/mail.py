@@ -28,6 +28,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, notifications, policy
+from board.db import written
 from board.i18n import force_locale
 from board.settings import Settings
 from models import Event, Notification, OutgoingMail, Prompt, Task, User
@@ -369,14 +370,20 @@ def send_pending(app: Flask, limit: int = 100) -> int:
     sent = 0
     with app.app_context(), database.Session() as session:
         now = clock.now()
-        session.execute(  # rows a crashed sender left behind go back to the queue
+        # Rows a crashed sender left behind go back to the queue. The statuses are written
+        # into the statements: few rows hold them, and a bound one gets a generic plan that
+        # walks every sent mail (db.written).
+        session.execute(
             update(OutgoingMail)
-            .where(OutgoingMail.status == "sending", OutgoingMail.claimed_at < now - STALE_SENDING)
+            .where(
+                OutgoingMail.status == written("sending"),
+                OutgoingMail.claimed_at < now - STALE_SENDING,
+            )
             .values(status="pending")
         )
         due = session.scalars(
             select(OutgoingMail.id)
-            .where(OutgoingMail.status == "pending", OutgoingMail.next_attempt_at <= now)
+            .where(OutgoingMail.status == written("pending"), OutgoingMail.next_attempt_at <= now)
             .order_by(OutgoingMail.id)
             .limit(limit)
         ).all()

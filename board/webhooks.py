@@ -26,6 +26,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
+from board.db import written
 from board.errors import FieldMessage, Invalid, NotFound
 from board.i18n import N_
 from models import Event, User, Webhook, WebhookDelivery
@@ -299,17 +300,22 @@ def deliver_due(app: Flask, limit: int = 200) -> int:
     delivered = 0
     with app.extensions["board_db"].Session() as session:
         now = clock.now()
+        # The statuses written into the statements: few rows hold them, and a bound one gets
+        # a generic plan that walks every delivered row (db.written).
         session.execute(
             update(WebhookDelivery)
             .where(
-                WebhookDelivery.status == "sending",
+                WebhookDelivery.status == written("sending"),
                 WebhookDelivery.claimed_at < now - STALE_SENDING,
             )
             .values(status="pending")
         )
         due = session.scalars(
             select(WebhookDelivery.id)
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+            .where(
+                WebhookDelivery.status == written("pending"),
+                WebhookDelivery.next_attempt_at <= now,
+            )
             .order_by(WebhookDelivery.id)
             .limit(limit)
         ).all()
