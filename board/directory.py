@@ -51,11 +51,8 @@ def _matching(session: Session, query, q: str):
 _DEPARTMENT_NAMES = select(Department.id, Department.name)
 
 
-def _work_of(session: Session, ids: list[int]) -> tuple[dict, dict, dict]:
-    """Per person: the tasks they hold, their latest ideas, how many ideas in all. Only
-    ideas everyone reads on the board count: a withdrawn one has left it, and a hidden one's
-    title is withheld from everyone but its author and the facilitator."""
-    on_board = (Idea.author_id.in_(ids), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))
+def _tasks_held(session: Session, ids: list[int]) -> dict[int, list[dict]]:
+    """Per person: the tasks they hold now, the latest claimed first."""
     tasks: dict[int, list[dict]] = defaultdict(list)
     for task in session.scalars(
         select(Task)
@@ -64,6 +61,21 @@ def _work_of(session: Session, ids: list[int]) -> tuple[dict, dict, dict]:
     ):
         if len(tasks[task.claimed_by_id]) < TASKS_SHOWN:
             tasks[task.claimed_by_id].append({"id": task.id, "title": task.title})
+    return tasks
+
+
+def tasks_held_by(session: Session, viewer: User, person: User) -> list[dict]:
+    """What a person's page shows under "Working on", as the people page does."""
+    policy.require(viewer, "board.read")
+    return _tasks_held(session, [person.id])[person.id]
+
+
+def _work_of(session: Session, ids: list[int]) -> tuple[dict, dict, dict]:
+    """Per person: the tasks they hold, their latest ideas, how many ideas in all. Only
+    ideas everyone reads on the board count: a withdrawn one has left it, and a hidden one's
+    title is withheld from everyone but its author and the facilitator."""
+    on_board = (Idea.author_id.in_(ids), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))
+    tasks = _tasks_held(session, ids)
     counts = dict(
         session.execute(
             select(Idea.author_id, func.count(Idea.id)).where(*on_board).group_by(Idea.author_id)

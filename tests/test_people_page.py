@@ -189,3 +189,16 @@ def test_a_department_named_in_other_capitals_is_the_same_department(ozlem):
         names = [d.name for d in session.query(Department)]
         assert names.count("Öffentlichkeitsarbeit") == 1
         assert "ÖFFENTLICHKEITSARBEIT" not in names
+
+
+def test_a_persons_page_shows_the_tasks_they_hold(member, other_member):
+    """Where an @mention leads: what the people page says of them, the work included (it
+    listed only their ideas, so Priya's sizing videos were missing from her page)."""
+    task = member.post("tasks", json={"title": "Film the booth"}).get_json()
+    done = member.post("tasks", json={"title": "Book the booth"}).get_json()
+    member.post(f"tasks/{task['id']}/claim")
+    member.post(f"tasks/{done['id']}/claim")
+    member.post(f"tasks/{done['id']}/complete")
+    page = other_member.client.get("/people/mara").get_data(as_text=True)
+    assert "Working on" in page and f'href="/tasks/{task["id"]}"' in page
+    assert "Book the booth" not in page  # done: no longer held

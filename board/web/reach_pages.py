@@ -7,7 +7,7 @@ from flask import current_app, flash, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from board import ideas, mail, notifications, people
+from board import directory, ideas, mail, notifications, people
 from board.csrf import csrf
 from board.db import db_for_request
 from board.errors import BoardError
@@ -78,7 +78,10 @@ def person_page(handle: str):
     session = db_for_request()
     person = people.find_by_handle(session, current_user, handle)
     return render_template(
-        "person.html", profile=person, ideas=ideas.ideas_by_author(session, current_user, person.id)
+        "person.html",
+        profile=person,
+        tasks=directory.tasks_held_by(session, current_user, person),
+        ideas=ideas.ideas_by_author(session, current_user, person.id),
     )
 
 
