@@ -1511,6 +1511,44 @@ def list_comments(session: Session, viewer: User, idea_id: int) -> list[dict]:
     return [comment_dict(c, viewer, pictures.get(c.id)) for c in comments]
 
 
+COMMENTS_PAGE = 50
+_COMMENT_ORDER = "comments"
+
+
+@dataclass
+class CommentPage:
+    items: list[dict]  # oldest first, as the page reads them
+    earlier: str | None  # the cursor of the comments before these, None at the first
+
+
+def page_of_comments(
+    session: Session, viewer: User, idea_id: int, before: str | None = None
+) -> CommentPage:
+    """The newest COMMENTS_PAGE comments of an idea (or those before the cursor `before`):
+    an idea's page reads one page from the idea's comments in their order, not all of
+    them (5,000 comments took two seconds to render)."""
+    policy.require(viewer, "board.read")
+    columns = (Comment.created_at, Comment.id)
+    query = select(Comment).where(Comment.idea_id == idea_id)
+    if before:
+        query = query.where(
+            paging.after(columns, paging.decode(before, _COMMENT_ORDER, (paging.TIME, paging.INT)))
+        )
+    newest = list(
+        session.scalars(
+            query.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(COMMENTS_PAGE + 1)
+        )
+    )
+    shown = newest[:COMMENTS_PAGE][::-1]
+    earlier = (
+        paging.encode(_COMMENT_ORDER, (shown[0].created_at, shown[0].id))
+        if len(newest) > COMMENTS_PAGE
+        else None
+    )
+    pictures = images.images_of_comments(session, [c.id for c in shown])
+    return CommentPage([comment_dict(c, viewer, pictures.get(c.id)) for c in shown], earlier)
+
+
 def add_comment(
     session: Session, actor: User, idea_id: int, body: str, mentor_note: bool = False
 ) -> dict:

@@ -20,7 +20,7 @@ class Event(Base):
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     type: Mapped[str] = mapped_column(String(40), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # export
     # The department of the actor or of the object, for the observers' feed filter.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     private: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -44,7 +44,12 @@ class Notification(Base):
     (titles, a short excerpt), so the text is written in the reader's language."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_id_read_at", "user_id", "read_at"),)
+    __table_args__ = (
+        # The unread: every page's badge, marking all read, the mails.
+        Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+        # A person's newest first (a page of them, whoever else has many).
+        Index("ix_notifications_user_id_id", "user_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -54,7 +59,8 @@ class Notification(Base):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
-    nudge_id: Mapped[int | None] = mapped_column(ForeignKey("nudges.id"))
+    # Indexed for deleting nudges: the key's check looks for the rows that name one.
+    nudge_id: Mapped[int | None] = mapped_column(ForeignKey("nudges.id"), index=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -107,10 +113,15 @@ class WebhookDelivery(Base):
     """One envelope for one webhook, queued in the transaction that recorded the event."""
 
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        # Removing a webhook deletes its rows; its page counts them by status.
+        Index("ix_webhook_deliveries_webhook_id_status", "webhook_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
-    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+    # Indexed for deleting events (the retention's private ones): the key's check.
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -37,10 +37,15 @@ def idea_page(idea_id: int):
     prompt = (
         prompts.get_prompt(session, current_user, idea["prompt_id"]) if idea["prompt_id"] else None
     )
+    comments = ideas.page_of_comments(
+        session, current_user, idea_id, request.args.get("comments_before") or None
+    )
     return render_template(
         "idea.html",
         idea=idea,
-        comments=ideas.list_comments(session, current_user, idea_id),
+        comments=comments.items,
+        earlier_comments=comments.earlier,
+        newest_comments="comments_before" in request.args,
         tasks=tasks.list_tasks(session, current_user, idea_id=idea_id),
         prompt=prompt,
         comment_counts=ideas.comment_counts(session, current_user, [idea_id]),

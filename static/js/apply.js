@@ -116,7 +116,8 @@ function commentCreated({ comment }) {
       }
       const count = document.getElementById("comment-count");
       if (count) {
-        count.textContent = String(list.children.length);
+        // the page lists its newest comments only: the count is the idea's, not the list's
+        count.textContent = String((Number(count.textContent) || 0) + 1);
         highlight(count);
       }
       const empty = document.getElementById("comments-empty");

@@ -38,7 +38,7 @@ def test_the_facilitator_connects_tests_and_removes_a_chat_channel(
     address = receiver.url.replace("/hook", "/services/T0001/B0002/tokenPART4567wxyz")
     page.get_by_label("Slack").check()
     page.get_by_label("Webhook address").fill(address)
-    page.get_by_label("Comments").check()
+    page.get_by_label("Comments", exact=True).check()
     page.get_by_role("button", name="Connect", exact=True).click()
     secret = page.locator("#new-secret")
     expect(secret).to_be_visible()
