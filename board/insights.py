@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from board import clock, policy
 from board.i18n import _
@@ -68,10 +68,12 @@ def _hidden_prompt_ids(session: Session, now: datetime) -> list[int]:
     return [p.id for p in running if tallies_hidden(p, now)]
 
 
-def _activity(session: Session, since: datetime, now: datetime) -> list[tuple[str, int, datetime]]:
-    """(metric, person id, when) for every contribution since `since`."""
+def _activity(
+    session: Session, since: datetime, hidden: list[int]
+) -> list[tuple[str, int, datetime]]:
+    """(metric, person id, when) for every contribution since `since`; `hidden`: the
+    challenges whose votes are not counted yet."""
     votes = select(Vote.user_id, Vote.created_at).where(Vote.created_at >= since)
-    hidden = _hidden_prompt_ids(session, now)
     if hidden:
         votes = votes.where(Vote.idea_id.not_in(select(Idea.id).where(Idea.prompt_id.in_(hidden))))
     queries = {
@@ -175,15 +177,19 @@ def _stale_claims(session: Session, viewer: User, now: datetime, cutoff: datetim
 
 
 def _waiting_tasks(session: Session, viewer: User, now: datetime, cutoff: datetime) -> list[dict]:
-    rows = session.scalars(
-        select(Task)
+    # The nudge goes to the department of the idea's author (of the task's creator for a
+    # task of its own), read with the tasks: not each idea looked up on its own.
+    author = aliased(User)
+    rows = session.execute(
+        select(Task, author.department_id)
+        .outerjoin(Idea, Idea.id == Task.idea_id)
+        .outerjoin(author, author.id == Idea.author_id)
         .where(Task.status == "open", Task.updated_at <= cutoff)
         .order_by(Task.updated_at, Task.id)
     )
     result = []
-    for task in rows:
-        idea = session.get(Idea, task.idea_id) if task.idea_id else None
-        department = (idea.author if idea else task.created_by).department
+    for task, idea_department_id in rows:
+        department_id = idea_department_id if task.idea_id else task.created_by.department_id
         waited = _days(now, task.updated_at)
         message = _(
             '"%(task)s" has been waiting for someone to pick it up for %(days)s days. '
@@ -196,15 +202,19 @@ def _waiting_tasks(session: Session, viewer: User, now: datetime, cutoff: dateti
                 "task": {"id": task.id, "title": task.title},
                 "created_by": _person(task.created_by),
                 "waiting_days": waited,
-                "nudge": {"target": {"department_id": department.id}, "message": message},
+                "nudge": {"target": {"department_id": department_id}, "message": message},
             }
         )
     return result
 
 
-def _quiet_ideas(session: Session, viewer: User, now: datetime, cutoff: datetime) -> list[dict]:
+def _quiet_ideas(
+    session: Session, viewer: User, now: datetime, cutoff: datetime, hidden: list[int]
+) -> list[dict]:
+    """Ideas nobody took up, but those of a challenge whose tallies are `hidden`."""
     rows = session.scalars(
         select(Idea)
+        .options(lazyload(Idea.tag_rows))  # not shown here
         .where(
             Idea.created_at <= cutoff,
             ~exists().where(Vote.idea_id == Idea.id),
@@ -213,13 +223,10 @@ def _quiet_ideas(session: Session, viewer: User, now: datetime, cutoff: datetime
         )
         .order_by(Idea.created_at, Idea.id)
     )
-    prompts: dict[int, Prompt] = {}
     result = []
     for idea in rows:
-        if idea.prompt_id is not None:
-            prompt = prompts.setdefault(idea.prompt_id, session.get(Prompt, idea.prompt_id))
-            if tallies_hidden(prompt, now):
-                continue
+        if idea.prompt_id in hidden:
+            continue
         message = _(
             'Your idea "%(idea)s" has not had votes or comments yet. Want to add a detail '
             "or a picture, or show it to a colleague to get it going?",
@@ -387,7 +394,8 @@ def help_report(
     everyone = list(session.scalars(select(User).order_by(User.display_name, User.id)))
     people = [p for p in everyone if policy.can(p, "nudge.receive")]
     people_by_id = {p.id: p for p in everyone if p.role != policy.OBSERVER}
-    activity = _activity(session, periods[0][0], now)
+    hidden = _hidden_prompt_ids(session, now)
+    activity = _activity(session, periods[0][0], hidden)
     contributors = {person_id for _m, person_id, _at in activity}
     population = [p for p in people_by_id.values() if p.active or p.id in contributors]
     departments = sorted(
@@ -400,7 +408,7 @@ def help_report(
         "generated_at": clock.iso(now),
         "stale_claims": _stale_claims(session, viewer, now, cutoff),
         "waiting_tasks": _waiting_tasks(session, viewer, now, cutoff),
-        "quiet_ideas": _quiet_ideas(session, viewer, now, cutoff),
+        "quiet_ideas": _quiet_ideas(session, viewer, now, cutoff, hidden),
         "quiet_people": _quiet_people(viewer, people, last, now, cutoff),
         "quiet_departments": _quiet_departments(viewer, people, last, cutoff, now),
         "participation": {
