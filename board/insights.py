@@ -121,11 +121,16 @@ def _periods(now: datetime, weeks: int) -> list[tuple[datetime, datetime]]:
     return [(now - (weeks - k) * WEEK, now - (weeks - k - 1) * WEEK) for k in range(weeks)]
 
 
-def _period_index(periods: list[tuple[datetime, datetime]], at: datetime) -> int | None:
-    for index, (start, end) in enumerate(periods):
-        if start <= at < end or (index == len(periods) - 1 and at == end):
-            return index
-    return None
+def _by_period(activity, periods: list[tuple[datetime, datetime]]) -> list[tuple[str, int, int]]:
+    """(metric, person id, period index) of each contribution inside the periods (the last
+    holds its end). The periods are whole weeks one after another from the first's start,
+    so a contribution's is counted, not searched for (234,000 at a busy board)."""
+    first, last, final = periods[0][0], periods[-1][1], len(periods) - 1
+    return [
+        (metric, person_id, min((at - first) // WEEK, final))
+        for metric, person_id, at in activity
+        if first <= at <= last
+    ]
 
 
 def _days(now: datetime, then: datetime | None) -> int | None:
@@ -313,15 +318,14 @@ def _quiet_departments(
 
 
 def _participation(
-    activity, periods, people_by_id: dict[int, User], departments: list[Department]
+    dated, periods, people_by_id: dict[int, User], departments: list[Department]
 ) -> list[dict]:
     counts: dict[int, list[Counter]] = {d.id: [Counter() for _p in periods] for d in departments}
-    for metric, person_id, at in activity:
-        person = people_by_id.get(person_id)
-        index = _period_index(periods, at)
-        if person is None or index is None:
-            continue
-        counts.setdefault(person.department_id, [Counter() for _p in periods])[index][metric] += 1
+    department_of = {person_id: p.department_id for person_id, p in people_by_id.items()}
+    for metric, person_id, index in dated:
+        weeks = counts.get(department_of.get(person_id))  # only the departments shown
+        if weeks is not None:
+            weeks[index][metric] += 1
     return [
         {
             "department": department_dict(d),
@@ -331,14 +335,13 @@ def _participation(
     ]
 
 
-def _flatness(activity, periods, population: list[User]) -> dict:
+def _flatness(dated, periods, population: list[User]) -> dict:
     ids = [p.id for p in population]
     department_of = {p.id: p.department for p in population}
     per_metric: dict[str, Counter] = {m: Counter() for m in METRICS}
     per_period: list[Counter] = [Counter() for _p in periods]
-    for metric, person_id, at in activity:
-        index = _period_index(periods, at)
-        if index is None or person_id not in department_of:
+    for metric, person_id, index in dated:
+        if person_id not in department_of:
             continue
         per_metric[metric][person_id] += 1
         per_period[index][person_id] += 1
@@ -397,6 +400,7 @@ def help_report(
     hidden = _hidden_prompt_ids(session, now)
     activity = _activity(session, periods[0][0], hidden)
     contributors = {person_id for _m, person_id, _at in activity}
+    dated = _by_period(activity, periods)
     population = [p for p in people_by_id.values() if p.active or p.id in contributors]
     departments = sorted(
         {p.department.id: p.department for p in population}.values(), key=lambda d: d.name
@@ -413,7 +417,7 @@ def help_report(
         "quiet_departments": _quiet_departments(viewer, people, last, cutoff, now),
         "participation": {
             "periods": [{"start": clock.iso(s), "end": clock.iso(e)} for s, e in periods],
-            "departments": _participation(activity, periods, people_by_id, departments),
+            "departments": _participation(dated, periods, people_by_id, departments),
         },
-        "flatness": _flatness(activity, periods, population),
+        "flatness": _flatness(dated, periods, population),
     }

@@ -205,3 +205,51 @@ def test_a_weak_password_keeps_the_reset_link_usable(app, people_):
 def test_the_reset_cli_refuses_unknown_people(app, people_):
     done = app.test_cli_runner().invoke(args=["users", "reset-password", "nobody@example.com"])
     assert done.exit_code != 0
+
+
+WINDOWS_EDGE = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0"
+)
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "shown"),
+    [
+        (WINDOWS_EDGE, "Edge · Windows"),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "HeadlessChrome/156.0.0.0 Safari/537.36",
+            "Chrome · Linux",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+            "Safari · iOS",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0.0.0 Mobile Safari/537.36",
+            "Chrome · Android",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:132.0) Gecko/20100101 Firefox/132.0",
+            "Firefox · macOS",
+        ),
+        ("curl/8.5.0", ""),
+    ],
+)
+def test_a_session_names_its_browser_and_system(user_agent, shown):
+    from board.web.account import browser
+
+    assert browser(user_agent) == shown
+
+
+def test_the_profile_page_names_a_session_by_browser_not_its_user_agent(app, people_):
+    """The list showed the whole User-Agent ("Mozilla/5.0 (Windows NT 10.0; …"); it keeps
+    it as the entry's title."""
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = WINDOWS_EDGE
+    JsonClient(client).login("mara@example.com")
+    page = client.get("/profile").get_data(as_text=True)
+    assert f'title="{WINDOWS_EDGE}">Edge · Windows</strong>' in page

@@ -25,6 +25,37 @@ from board.security import (
 from board.web import web
 from board.web.common import flash_refusal, form_id, form_text, login_page, refused_form
 
+# A session's browser and system, read from its User-Agent, the first match of each list
+# (Edge and Opera also name Chrome, Chrome also names Safari, Android also names Linux).
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("CriOS/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Windows", "Windows"),
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iOS"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+@web.app_template_filter("browser")
+def browser(user_agent: str | None) -> str:
+    """'Chrome · Linux' for a session's User-Agent, not its 120 characters; '' if unknown."""
+    found = [
+        next((name for key, name in names if key in (user_agent or "")), None)
+        for names in (_BROWSERS, _SYSTEMS)
+    ]
+    return " · ".join(name for name in found if name)
+
 
 def _me():
     session = db_for_request()
