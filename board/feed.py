@@ -778,8 +778,10 @@ def _empty(week: Week) -> bool:
 def _departments_taking_part(
     session: Session, flt: FeedFilter, since: datetime | None, until: datetime | None
 ) -> int:
-    """Departments behind some public event of the period: one probe of the (department,
-    time) index each, where counting distinct departments read every event."""
+    """Departments behind some public event of the period: one probe each of the index on
+    (department_id, at, type, private), read alone, where counting distinct departments
+    read every event of the period. The index carries the type and privacy so that no plan
+    prefers the (type, at, …) index: there a department without events read all of it."""
     acted = select(Event.seq).where(
         Event.department_id == Department.id,
         Event.private.is_(False),

@@ -17,10 +17,11 @@ class Event(Base):
 
     __tablename__ = "events"
     # The feed's summary (migration 0024): each week's counts of a few types read from the
-    # first index alone, and each department probed once for an event in the period.
+    # first index alone, and each department probed once for an event in the period (the
+    # second, read alone too).
     __table_args__ = (
         Index("ix_events_type_at", "type", "at", "department_id", "private"),
-        Index("ix_events_department_id_at", "department_id", "at"),
+        Index("ix_events_department_id_at", "department_id", "at", "type", "private"),
     )
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
