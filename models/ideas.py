@@ -115,9 +115,11 @@ class Vote(Base):
 
 class Comment(Base):
     __tablename__ = "comments"
+    # An idea's page reads its newest comments in this order (migration 0024).
+    __table_args__ = (Index("ix_comments_idea_id_created_at", "idea_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), index=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -13,6 +13,7 @@ from board import clock, events, feed
 from board.nudges import send_nudge
 from models import Idea, Prompt, User
 from tests.conftest import BOTH_DATABASES, make_user
+from tests.test_queries import counted
 
 START = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)  # a Monday morning
 
@@ -375,6 +376,43 @@ def test_summary_follows_the_department_filter(member, other_member, observer, d
     marketing = db.get(User, observer.get("feed").get_json()["items"][1]["actor"]["id"])
     summary = observer.get(f"feed?department={marketing.department_id}").get_json()["summary"]
     assert summary["ideas"] == 1 and summary["departments"] == 1
+
+
+@BOTH_DATABASES
+def test_the_all_time_chart_starts_at_the_first_week_and_keeps_52_weeks(
+    member, other_member, observer, at
+):
+    at(days=-3)  # a Wednesday before START's Monday: the chart starts that week
+    post_idea(member, "First")
+    at()
+    post_idea(other_member, "Second")
+    summary = observer.get("feed?period=all").get_json()["summary"]
+    assert [(w["start"], w["ideas"]) for w in summary["weeks"]] == [
+        ("2026-04-27", 1),
+        ("2026-05-04", 1),
+    ]
+    assert (summary["ideas"], summary["departments"]) == (2, 2)
+    at(days=-400)
+    post_idea(member, "Older than the chart")
+    at()
+    summary = observer.get("feed?period=all").get_json()["summary"]
+    assert summary["ideas"] == 3 and len(summary["weeks"]) == feed.MAX_CHART_WEEKS
+    assert sum(w["ideas"] for w in summary["weeks"]) == 2
+
+
+@BOTH_DATABASES
+def test_the_feed_and_its_summary_cost_the_same_whatever_the_number_of_events(
+    app, member, other_member, observer, at
+):
+    spent = []
+    for days in (0, 10):
+        at(days=days)
+        for number in range(1 + days):
+            post_idea(member if number % 2 else other_member, f"Idea {days}-{number}")
+        with counted(app) as statements:
+            assert observer.get("feed?period=all").status_code == 200
+        spent.append(len(statements))
+    assert spent[0] == spent[1], spent
 
 
 # ---- the page and its live updates ----------------------------------------------------
