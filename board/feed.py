@@ -728,12 +728,18 @@ def summarize(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo) -> Summar
     since, until = flt.window(tz)
     mondays = _chart_mondays(since, until, tz)
     starts = [_local_midnight(monday, tz) for monday in mondays]
-    week = _week_of(starts)  # one expression: the statement groups by what it selects
-    counted = session.execute(
-        _public_events(flt, tz, COUNTED)
-        .with_only_columns(Event.type, week, func.count())
-        .group_by(Event.type, week)
-    ).all()
+    events_counted = _public_events(flt, tz, COUNTED)
+    if starts:
+        week = _week_of(starts)  # one expression: the statement groups by what it selects
+        counted = session.execute(
+            events_counted.with_only_columns(Event.type, week, func.count()).group_by(
+                Event.type, week
+            )
+        ).all()
+    else:  # a period from after today has no chart week, and a constant -1 to group by
+        # would be read as a column's position
+        by_type = events_counted.with_only_columns(Event.type, func.count()).group_by(Event.type)
+        counted = [(type_, -1, count) for type_, count in session.execute(by_type)]
     weeks = [Week(monday) for monday in mondays]
     totals = dict.fromkeys(COUNTED, 0)
     for type_, index, count in counted:

@@ -401,6 +401,15 @@ def test_the_all_time_chart_starts_at_the_first_week_and_keeps_52_weeks(
 
 
 @BOTH_DATABASES
+def test_a_period_from_after_today_has_an_empty_summary(member, observer, at):
+    post_idea(member, "Today")
+    answer = observer.get("feed?kind=votes&from=9171-09-03")
+    assert answer.status_code == 200, answer.get_json()
+    summary = answer.get_json()["summary"]
+    assert (summary["ideas"], summary["departments"], summary["weeks"]) == (0, 0, [])
+
+
+@BOTH_DATABASES
 def test_the_feed_and_its_summary_cost_the_same_whatever_the_number_of_events(
     app, member, other_member, observer, at
 ):
