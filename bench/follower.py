@@ -67,9 +67,12 @@ class Follower:
             eio.ws.close()
 
     def close(self) -> None:
+        """Disconnect, and stop reconnecting: a client whose server went away is already
+        retrying in the background (`reconnection=True`), and disconnect() alone leaves that
+        loop running, to call connect() on this same client while it connects elsewhere."""
         if self._gap_timer:
             self._gap_timer.cancel()
-        self.client.disconnect()
+        self.client.shutdown()
 
     def close_in_background(self) -> threading.Thread:
         """close() without waiting for it: see close_all."""
