@@ -12,6 +12,7 @@ their status and claimant.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -40,13 +41,17 @@ class Follower:
         self.connects = 0
         self._lock = threading.RLock()
         self._gap_timer: threading.Timer | None = None
-        self.client = socketio.Client(
+        self.client = self._new_client()
+
+    def _new_client(self) -> socketio.Client:
+        client = socketio.Client(
             reconnection=True, reconnection_delay=0.5, reconnection_delay_max=2
         )
-        self.client.on("connect", self._on_connect)
-        self.client.on("activity", self._on_activity)
-        self.client.on("activity.batch", self._on_batch)
-        self.client.on("resync", lambda *_: self.catch_up())
+        client.on("connect", self._on_connect)
+        client.on("activity", self._on_activity)
+        client.on("activity.batch", self._on_batch)
+        client.on("resync", lambda *_: self.catch_up())
+        return client
 
     # ---- connection -----------------------------------------------------------------
 
@@ -66,13 +71,20 @@ class Follower:
         if eio.state == "connected" and eio.ws is not None:
             eio.ws.close()
 
+    def move_to(self, url: str) -> None:
+        """Its server is gone and the load balancer sends the page to `url`: a connection
+        of a new client there. The old client is already retrying in the background
+        (`reconnection=True`), and a connect() of ours on it would race its loop's own (one
+        of them fails with 'Unexpected connection error' or 'not in a disconnected
+        state'); it is stopped on the side, whatever state it is in."""
+        gone, self.client = self.client, self._new_client()
+        threading.Thread(target=_stop_quietly, args=(gone,), daemon=True).start()
+        self.connect(url)
+
     def close(self) -> None:
-        """Disconnect, and stop reconnecting: a client whose server went away is already
-        retrying in the background (`reconnection=True`), and disconnect() alone leaves that
-        loop running, to call connect() on this same client while it connects elsewhere."""
         if self._gap_timer:
             self._gap_timer.cancel()
-        self.client.shutdown()
+        self.client.disconnect()
 
     def close_in_background(self) -> threading.Thread:
         """close() without waiting for it: see close_all."""
@@ -282,3 +294,10 @@ def close_all(followers: list[Follower]) -> None:
     minute."""
     for closing in [follower.close_in_background() for follower in followers]:
         closing.join()
+
+
+def _stop_quietly(client: socketio.Client) -> None:
+    """Stop a client's reconnecting and its connection: its server is dead, so whatever
+    this meets (a half-closed transport, a connect attempt in flight) does not matter."""
+    with contextlib.suppress(Exception):
+        client.shutdown()

@@ -210,8 +210,7 @@ def run(
         killed.set()
         for client in everyone:  # its boards reconnect to the survivor
             if client.follower.url == victim.url:
-                client.follower.close()
-                client.follower.connect(survivor.url)
+                client.follower.move_to(survivor.url)
         for thread in threads:
             thread.join(seconds + REQUEST_TIMEOUT * 3)
         outcome.seconds = time.monotonic() - began
