@@ -1507,6 +1507,11 @@ def list_comments(session: Session, viewer: User, idea_id: int) -> list[dict]:
             .order_by(Comment.created_at, Comment.id)
         )
     )
+    return _comment_dicts(session, viewer, comments)
+
+
+def _comment_dicts(session: Session, viewer: User, comments: list[Comment]) -> list[dict]:
+    """The comments as HTTP shows them, their pictures read in one statement."""
     pictures = images.images_of_comments(session, [c.id for c in comments])
     return [comment_dict(c, viewer, pictures.get(c.id)) for c in comments]
 
@@ -1545,8 +1550,7 @@ def page_of_comments(
         if len(newest) > COMMENTS_PAGE
         else None
     )
-    pictures = images.images_of_comments(session, [c.id for c in shown])
-    return CommentPage([comment_dict(c, viewer, pictures.get(c.id)) for c in shown], earlier)
+    return CommentPage(_comment_dicts(session, viewer, shown), earlier)
 
 
 def add_comment(
