@@ -15,10 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from board import clock, policy
+from board.db import period_of
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, force_locale, gettext, lazy_pgettext
 from board.moderation import REASON_LABELS
@@ -730,7 +731,8 @@ def summarize(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo) -> Summar
     starts = [_local_midnight(monday, tz) for monday in mondays]
     events_counted = _public_events(flt, tz, COUNTED)
     if starts:
-        week = _week_of(starts)  # one expression: the statement groups by what it selects
+        # One expression: the statement groups by what it selects.
+        week = period_of(Event.at, starts)
         counted = session.execute(
             events_counted.with_only_columns(Event.type, week, func.count()).group_by(
                 Event.type, week
@@ -760,20 +762,6 @@ def summarize(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo) -> Summar
         challenges=_challenges_run(session, since, until),
         departments=_departments_taking_part(session, flt, since, until),
         weeks=weeks,
-    )
-
-
-def _week_of(starts: list[datetime], low: int = -1, high: int | None = None):
-    """The index of the chart week an event falls in, -1 before the first (a period longer
-    than the chart): a binary search of the weeks' starts written as nested CASEs, six
-    comparisons a row for 52 weeks where a flat CASE made up to 52."""
-    high = len(starts) - 1 if high is None else high
-    if low >= high:
-        return literal_column(str(low))
-    middle = (low + high + 1) // 2  # starts[middle] begins week `middle`
-    return case(
-        (Event.at < starts[middle], _week_of(starts, low, middle - 1)),
-        else_=_week_of(starts, middle, high),
     )
 
 

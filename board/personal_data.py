@@ -28,6 +28,7 @@ from models import (
     Comment,
     EndedSession,
     Event,
+    EventPerson,
     EventRecipient,
     Follow,
     Idea,
@@ -267,11 +268,65 @@ def _scrub(value: Any, user_id: int) -> tuple[Any, bool]:
     return out, changed
 
 
+# Who each envelope names, as `_scrub` finds them: every JSON object in it, at any depth,
+# with a "display_name" and a number "id". A trigger on `events` writes them to
+# `event_people` with the row (any writer's row), so that `_scrub_event_log` reads only the
+# envelopes naming the person, not the whole log (1,100,000 envelopes decoded and walked
+# here for each erasure). Migration 0025 fills it for the log written before.
+# The WHEN clause is a cheap first look: an envelope naming nobody (a vote's) has no
+# "display_name" key. An id is taken when it equals an integer (Python's `==` that _scrub
+# asks: 5.0 is 5), within SQL's integer.
+_PERSON_IDS = (  # a JSON path: the ids of the objects that have a display_name
+    'strict $.** ? (@.type() == "object" && exists(@.display_name)).id'
+    ' ? (@.type() == "number" && @ == @.floor() && @ >= -2147483648 && @ <= 2147483647)'
+)
+_NAMED_POSTGRES = (
+    "SELECT DISTINCT {seq}, person_id::numeric::integer"
+    f" FROM {{rows}}jsonb_path_query({{envelope}}::jsonb, '{_PERSON_IDS}') AS person_id"
+)
+_NAMED_SQLITE = (
+    "SELECT DISTINCT {seq}, CAST(t.atom AS INTEGER) FROM {rows}json_tree({envelope}) AS t"
+    " WHERE t.key = 'id' AND t.type IN ('integer', 'real')"
+    " AND t.atom = CAST(t.atom AS INTEGER)"
+    " AND json_type({envelope}, t.path || '.display_name') IS NOT NULL"
+)
+_NAMES_POSTGRES = "strpos({envelope}::text, '\"display_name\"') > 0"
+_NAMES_SQLITE = "instr({envelope}, '\"display_name\"') > 0"
+_NEW = {"seq": "NEW.seq", "envelope": "NEW.envelope", "rows": ""}
+_EVENTS = {"seq": "events.seq", "envelope": "events.envelope", "rows": "events, "}
+_INSERT = "INSERT INTO event_people (seq, user_id) "
+NAMED_POSTGRES_CREATE = [
+    "CREATE FUNCTION events_named_people() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"{_INSERT}{_NAMED_POSTGRES.format(**_NEW)}; RETURN NULL; END $$",
+    "CREATE TRIGGER events_named_people AFTER INSERT ON events FOR EACH ROW"
+    f" WHEN ({_NAMES_POSTGRES.format(**_NEW)}) EXECUTE FUNCTION events_named_people()",
+]
+NAMED_POSTGRES_DROP = [
+    "DROP TRIGGER IF EXISTS events_named_people ON events",
+    "DROP FUNCTION IF EXISTS events_named_people()",
+]
+NAMED_SQLITE_CREATE = [
+    f"CREATE TRIGGER events_named_people AFTER INSERT ON events WHEN {_NAMES_SQLITE.format(**_NEW)}"
+    f" BEGIN {_INSERT}{_NAMED_SQLITE.format(**_NEW)}; END",
+]
+NAMED_SQLITE_DROP = ["DROP TRIGGER IF EXISTS events_named_people"]
+# The log written before the trigger, in one statement.
+NAMED_POSTGRES_FILL = (
+    f"{_INSERT}{_NAMED_POSTGRES.format(**_EVENTS)} WHERE {_NAMES_POSTGRES.format(**_EVENTS)}"
+)
+NAMED_SQLITE_FILL = (
+    f"{_INSERT}{_NAMED_SQLITE.format(**_EVENTS)} AND {_NAMES_SQLITE.format(**_EVENTS)}"
+)
+
+
 def _scrub_event_log(session: Session, user_id: int) -> int:
     """Rewrite every stored envelope that names the person (their own actions, objects they
-    wrote or held). Returns how many envelopes changed."""
+    wrote or held): those `event_people` lists for them. Returns how many changed."""
     changed = 0
-    for row in session.scalars(select(Event).execution_options(yield_per=500)):
+    named = select(EventPerson.seq).where(EventPerson.user_id == user_id)
+    for row in session.scalars(
+        select(Event).where(Event.seq.in_(named)).execution_options(yield_per=500)
+    ):
         scrubbed, hit = _scrub(row.envelope, user_id)
         if hit:
             row.envelope = scrubbed

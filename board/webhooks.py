@@ -22,7 +22,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
@@ -127,25 +127,57 @@ def shown_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/…{rest[-4:]}"
 
 
-def webhooks_overview(session: Session, actor: User) -> list[dict]:
-    """The facilitator's page: each webhook, how its deliveries went; never its secret."""
-    _check_manager(actor)
-    hooks = list_webhooks(session)
-    counts: dict[int, dict[str, int]] = {}
-    for hook_id, status, count in session.execute(
-        select(
-            WebhookDelivery.webhook_id, WebhookDelivery.status, func.count(WebhookDelivery.id)
-        ).group_by(WebhookDelivery.webhook_id, WebhookDelivery.status)
-    ):
-        counts.setdefault(hook_id, {})[status] = count
-    last_errors: dict[int, str] = {}
-    for hook_id, error in session.execute(
-        select(WebhookDelivery.webhook_id, WebhookDelivery.last_error)
-        .where(WebhookDelivery.last_error.is_not(None), WebhookDelivery.status != "delivered")
+# The page counts a webhook's deliveries of each kind up to this many and then says "more
+# than": every public event leaves a delivered row for each webhook, and counting them all
+# read every row on each load (1,080,000 at a busy board: 163-204 ms). Up to it the counts
+# are exact, each a walk of the (webhook_id, status) index that stops there.
+COUNTED_UP_TO = 1000
+_STATUSES = {"delivered": ("delivered",), "waiting": ("pending", "sending"), "failed": ("failed",)}
+
+
+def _counted(statuses: tuple[str, ...]):
+    """How many of a webhook's deliveries (the outer statement's) have one of `statuses`,
+    COUNTED_UP_TO + 1 at most."""
+    rows = (
+        select(literal_column("1"))
+        .where(
+            WebhookDelivery.webhook_id == Webhook.id,
+            WebhookDelivery.status.in_([written(status) for status in statuses]),
+        )
+        .correlate(Webhook)
+        .limit(COUNTED_UP_TO + 1)
+        .subquery()
+    )
+    return select(func.count()).select_from(rows).scalar_subquery()
+
+
+def _last_problem():
+    """The error of a webhook's newest delivery that failed and was not delivered since,
+    from the index of such deliveries (models.WebhookDelivery: its condition is this one)."""
+    return (
+        select(WebhookDelivery.last_error)
+        .where(
+            WebhookDelivery.webhook_id == Webhook.id,
+            WebhookDelivery.last_error.is_not(None),
+            WebhookDelivery.status != written("delivered"),
+        )
         .order_by(WebhookDelivery.id.desc())
-        .limit(100)
-    ):
-        last_errors.setdefault(hook_id, error)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def webhooks_overview(session: Session, actor: User) -> list[dict]:
+    """The facilitator's page: each webhook, how its deliveries went; never its secret. In
+    one statement, whatever the number of deliveries."""
+    _check_manager(actor)
+    rows = session.execute(
+        select(
+            Webhook,
+            *(_counted(statuses) for statuses in _STATUSES.values()),
+            _last_problem(),
+        ).order_by(Webhook.id)
+    )
     return [
         {
             "id": hook.id,
@@ -154,12 +186,10 @@ def webhooks_overview(session: Session, actor: User) -> list[dict]:
             "signed": bool(hook.secret),
             "event_types": list(hook.event_types or []),
             "created_at": hook.created_at,
-            "delivered": counts.get(hook.id, {}).get("delivered", 0),
-            "waiting": sum(counts.get(hook.id, {}).get(s, 0) for s in ("pending", "sending")),
-            "failed": counts.get(hook.id, {}).get("failed", 0),
-            "last_error": last_errors.get(hook.id),
+            **dict(zip(_STATUSES, counts, strict=True)),
+            "last_error": last_error,
         }
-        for hook in hooks
+        for hook, *counts, last_error in rows
     ]
 
 

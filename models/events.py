@@ -18,10 +18,12 @@ class Event(Base):
     __tablename__ = "events"
     # The feed's summary (migration 0024): each week's counts of a few types read from the
     # first index alone, and each department probed once for an event in the period (the
-    # second, read alone too).
+    # second, read alone too). The third (migration 0025): a department's page of the feed,
+    # newest first, the period, type and privacy tested in the index before a row is read.
     __table_args__ = (
         Index("ix_events_type_at", "type", "at", "department_id", "private"),
         Index("ix_events_department_id_at", "department_id", "at", "type", "private"),
+        Index("ix_events_department_id_seq", "department_id", "seq", "at", "type", "private"),
     )
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
@@ -39,3 +41,16 @@ class EventRecipient(Base):
 
     seq: Mapped[int] = mapped_column(ForeignKey("events.seq"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class EventPerson(Base):
+    """A person an event's envelope names: any person's dict in it (the actor, an author, a
+    claimant, a nudge's sender or recipient). Written by a trigger on `events` from the
+    envelope itself, whoever writes the row (board/personal_data.py, NAMED_*), so that an
+    erasure rewrites the envelopes naming the person without reading the whole log. No key
+    to users: the rows say what an envelope holds, and an event is never refused for it."""
+
+    __tablename__ = "event_people"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("events.seq", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True, index=True)

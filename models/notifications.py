@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -45,10 +45,18 @@ class Notification(Base):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        # The unread: every page's badge, marking all read, the mails.
-        Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
         # A person's newest first (a page of them, whoever else has many).
         Index("ix_notifications_user_id_id", "user_id", "id"),
+        # A person's unread, newest first, and nothing else (migration 0025): every page's
+        # badge, the unread list, marking all read, the mails. With (user_id, read_at) a
+        # person with 50,000 notifications and one unread had the primary key walked.
+        Index(
+            "ix_notifications_user_id_unread",
+            "user_id",
+            "id",
+            sqlite_where=text("read_at IS NULL"),
+            postgresql_where=text("read_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +102,10 @@ class OutgoingMail(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+# Deliveries that failed at least once and were not delivered since (webhooks._last_problem).
+PROBLEM = "last_error IS NOT NULL AND status <> 'delivered'"
+
+
 class Webhook(Base):
     """A chat channel or JSON endpoint that receives the board's public events."""
 
@@ -116,6 +128,15 @@ class WebhookDelivery(Base):
     __table_args__ = (
         # Removing a webhook deletes its rows; its page counts them by status.
         Index("ix_webhook_deliveries_webhook_id_status", "webhook_id", "status"),
+        # The page's "last problem" of a webhook (migration 0025): its newest delivery that
+        # failed and is not delivered, among few, not after every delivered one.
+        Index(
+            "ix_webhook_deliveries_problems",
+            "webhook_id",
+            "id",
+            sqlite_where=text(PROBLEM),
+            postgresql_where=text(PROBLEM),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,6 +11,8 @@ import pytest
 from board import clock
 from board.insights import evenness, gini, top_share
 from board.web.charts import evenness_sparkline, participation_charts
+from models import Comment, Idea, Publication, Task, User, Vote
+from tests.conftest import BOTH_DATABASES, make_user
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -264,6 +266,98 @@ def test_participation_per_department_and_week(people_, facilitator, member, oth
         weeks["Communications"]
         == [{"ideas": 0, "votes": 0, "comments": 0, "tasks_done": 0, "published": 0}] * 3
     )
+
+
+@BOTH_DATABASES
+def test_each_contribution_counts_in_the_week_it_falls_in_at_the_edges(app, people_, facilitator):
+    """The database counts the contributions per person and week (fetching each one to
+    count it here read 234,000 rows at a busy board): a week holds its first microsecond,
+    not the next week's; the last week holds the report's own moment; what comes after it
+    makes its person take part without counting, what comes before the first week does
+    not count at all. The same numbers as counted one by one before."""
+    mara, ivan, sam = (people_.user(name) for name in ("member", "other_member", "facilitator"))
+    late = make_user(app, "lena", "member", "HR")  # left; only acted after the report's now
+    gone = make_user(app, "gina", "member", "Legal")  # left; only acted before its weeks
+    week, tick = timedelta(weeks=1), timedelta(microseconds=1)
+    first = NOW - 3 * week
+    with app.extensions["board_db"].Session() as session:
+        for person in (late, gone):
+            session.get(User, person.id).active = False
+
+        def idea(author, moment):
+            row = Idea(title="Reel", body="", author_id=author.id, created_at=moment)
+            row.updated_at = moment
+            session.add(row)
+            session.flush()
+            return row.id
+
+        shared = idea(mara, first)  # week 1's first microsecond
+        idea(mara, first + week - tick)  # its last
+        other = idea(ivan, first + week)  # week 2's first
+        for voter, moment in (
+            (ivan, first + 2 * week),  # week 3's first
+            (sam, NOW),  # the report's moment: the last week holds it
+            (mara, first - tick),  # before the first week: not counted
+            (late, NOW + tick),  # after: takes part, not counted
+        ):
+            session.add(Vote(idea_id=shared, user_id=voter.id, created_at=moment))
+        session.add(
+            Comment(idea_id=other, author_id=ivan.id, body="Yes", created_at=NOW - week - tick)
+        )
+        session.add(Comment(idea_id=other, author_id=gone.id, body="Old", created_at=first - tick))
+        session.add(
+            Task(
+                title="Film it",
+                description="",
+                idea_id=shared,
+                status="done",
+                claimed_by_id=mara.id,
+                claimed_at=first,
+                completed_at=NOW,
+                created_by_id=mara.id,
+                created_at=first,
+                updated_at=NOW,
+            )
+        )
+        session.add(
+            Publication(
+                idea_id=other,
+                url="https://example.com/p",
+                channel="blog",
+                published_at=first + week,
+                by_id=ivan.id,
+            )
+        )
+        session.commit()
+    at(NOW)
+    answer = report(facilitator, "?weeks=3")
+    nothing = dict.fromkeys(("ideas", "votes", "comments", "tasks_done", "published"), 0)
+    weeks = {d["department"]["name"]: d["weeks"] for d in answer["participation"]["departments"]}
+    assert weeks == {
+        "Marketing": [{**nothing, "ideas": 2}, nothing, {**nothing, "tasks_done": 1}],
+        "IT": [
+            nothing,
+            {**nothing, "ideas": 1, "comments": 1, "published": 1},
+            {**nothing, "votes": 1},
+        ],
+        "Communications": [nothing, nothing, {**nothing, "votes": 1}],
+        "HR": [nothing, nothing, nothing],  # Lena took part, after the weeks
+    }
+    flat = answer["flatness"]
+    assert flat["people"] == 4  # Mara, Ivan, Sam and Lena; not Gina
+    totals = {metric: row["total"] for metric, row in flat["metrics"].items()}
+    assert totals == {"ideas": 3, "votes": 2, "comments": 1, "tasks_done": 1, "published": 1}
+    assert flat["metrics"]["ideas"]["contributors"] == 2
+    assert flat["metrics"]["ideas"]["top_department"] == {
+        "id": mara.department_id,
+        "name": "Marketing",
+        "share": round(2 / 3, 3),
+    }
+    assert [p["evenness"] for p in flat["trend"]] == [
+        evenness([2, 0, 0, 0]),
+        evenness([0, 3, 0, 0]),
+        evenness([1, 1, 1, 0]),
+    ]
 
 
 # ---- who may see it ------------------------------------------------------------------

@@ -188,3 +188,43 @@ def test_tags_already_there_take_their_ideas_authors(empty_database):
             ]
     finally:
         engine.dispose()
+
+
+def test_the_log_already_written_lists_whom_its_envelopes_name(empty_database):
+    """0025_busy_person_indexes lists the people of the envelopes already in the log (the
+    erasure reads them by it), and from then on each new event's with its row; going down
+    removes the list and its trigger, and events are written as before."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0024_feed_indexes")
+    engine = create_engine(empty_database)
+    person = '{{"id": {id}, "display_name": "P{id}", "department": {{"id": 1, "name": "IT"}}}}'
+    write = text(
+        "INSERT INTO events (type, at, private, envelope)"
+        " VALUES ('task.claimed', '2026-03-02 09:00:00', false, :envelope)"
+    )
+    claimed = '{{"actor": {actor}, "data": {{"task": {{"claimed_by": {held}, "id": 4}}}}}}'
+    listed = "SELECT seq, user_id FROM event_people ORDER BY seq, user_id"
+    try:
+        with engine.begin() as connection:
+            for actor, held in ((1, 2), (3, 3)):
+                envelope = claimed.format(
+                    actor=person.format(id=actor), held=person.format(id=held)
+                )
+                connection.execute(write, {"envelope": envelope})
+            connection.execute(write, {"envelope": '{"actor": null, "data": {"idea_id": 7}}'})
+        command.upgrade(config, "0025_busy_person_indexes")
+        with engine.begin() as connection:
+            envelope = claimed.format(actor="null", held=person.format(id=5))
+            connection.execute(write, {"envelope": envelope})
+            assert [tuple(row) for row in connection.execute(text(listed))] == [
+                (1, 1),
+                (1, 2),
+                (2, 3),
+                (4, 5),
+            ]
+        command.downgrade(config, "0024_feed_indexes")
+        with engine.begin() as connection:
+            connection.execute(write, {"envelope": claimed.format(actor="null", held="null")})
+        assert "event_people" not in tables(empty_database)
+    finally:
+        engine.dispose()

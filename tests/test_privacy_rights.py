@@ -5,16 +5,18 @@ audit log."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from board import clock, ideas, nudges, prompts, tasks
-from board.personal_data import run_retention
+from board.personal_data import _scrub, run_retention
 from models import (
     AuditEntry,
     Event,
+    EventPerson,
     LoginSession,
     Notification,
     Nudge,
@@ -263,6 +265,94 @@ def test_a_company_account_erases_itself_only_after_a_fresh_login(app, people_):
 def test_erasing_an_unknown_person_is_a_clear_cli_error(app):
     result = app.test_cli_runner().invoke(args=["users", "erase", "nobody@example.com", "--yes"])
     assert result.exit_code != 0 and "No user" in result.output
+
+
+def named_in_the_log(app) -> set[tuple[int, int]]:
+    """(seq, person) of each person each envelope names, as the erasure's `_scrub` finds
+    them, asked of every person for every envelope."""
+    with session_of(app) as session:
+        people = list(session.scalars(select(User.id)))
+        return {
+            (row.seq, person)
+            for row in session.scalars(select(Event))
+            for person in people
+            if _scrub(row.envelope, person)[1]
+        }
+
+
+def indexed(app) -> set[tuple[int, int]]:
+    with session_of(app) as session:
+        return {tuple(row) for row in session.execute(select(EventPerson.seq, EventPerson.user_id))}
+
+
+@BOTH_DATABASES
+def test_the_log_lists_whom_each_envelope_names_whoever_wrote_it(app, people_, busy_board):
+    """The erasure rewrites the envelopes `event_people` lists for the person (a trigger
+    writes them with each event row, from the envelope) instead of reading the whole log:
+    the same envelopes `_scrub` would rewrite, for everyone: authors, claimants, actors,
+    a nudge's people, and a row written without the board's own record()."""
+    mara, ivan = people_.user("member"), people_.user("other_member")
+    with session_of(app) as session:
+        envelope = {
+            "type": "task.updated",
+            "actor": None,
+            "data": {"task": {"claimed_by": {"id": ivan.id, "display_name": "Ivan"}}},
+            "nested": [[{"id": mara.id, "display_name": None}], {"id": 999, "name": "no person"}],
+        }
+        session.add(Event(type="task.updated", private=False, envelope=envelope))
+        session.commit()
+    named = named_in_the_log(app)
+    assert {person for _seq, person in named} >= {mara.id, ivan.id}
+    assert indexed(app) == named
+    # Deleting events deletes their rows (the retention's private ones).
+    with session_of(app) as session:
+        run_retention(session, clock.now() + timedelta(days=366), 365)
+    assert indexed(app) == named_in_the_log(app) != named
+
+
+@BOTH_DATABASES
+def test_the_erasure_rewrites_only_the_envelopes_naming_the_person(app, people_, busy_board):
+    """Each envelope that names Mara, found by `event_people`: the log is not read whole."""
+    mara = people_.user("member")
+    with session_of(app) as session:
+        session.add(
+            Event(
+                type="idea.updated",
+                private=False,
+                envelope={"data": {"idea": {"author": {"id": mara.id, "display_name": "Mara"}}}},
+            )
+        )
+        session.commit()
+    naming = {seq for seq, person in named_in_the_log(app) if person == mara.id}
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = app.extensions["board_db"].engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        result = app.test_cli_runner().invoke(args=["users", "erase", "mara@example.com", "--yes"])
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert result.exit_code == 0, result.output
+    assert_erased(app, mara.id, "Mara", "mara@example.com", "mara")
+    # Envelopes read other than one by its seq (a nudge's, to tell who it went to).
+    read = [
+        s
+        for s in statements
+        if re.search(r"SELECT events\.seq, .*events\.envelope", s, re.S)
+        and not re.search(r"WHERE events\.seq = \S+$", s.strip())
+    ]
+    assert len(read) == 1 and "FROM event_people" in read[0], read
+    with session_of(app) as session:
+        kept = {seq for seq in naming if session.get(Event, seq) is not None}  # not her nudges
+        scrubbed = {
+            row.seq
+            for row in session.scalars(select(Event))
+            if "Former member" in json.dumps(row.envelope)
+        }
+    assert scrubbed == kept and len(kept) >= 4  # her idea, comment, claim; the one above
 
 
 # ---- retention ---------------------------------------------------------------------------

@@ -66,6 +66,7 @@ def _render(*, errors: dict | None = None, secret: str | None = None, status: in
             formats={key: _(name) for key, name in FORMAT_NAMES.items()},
             event_names={key: _(name) for key, name in EVENT_NAMES.items()},
             event_types=webhooks.public_event_types(),
+            counted_up_to=webhooks.COUNTED_UP_TO,
         ),
         status,
     )
