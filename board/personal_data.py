@@ -388,7 +388,6 @@ def erase_person(session: Session, user: User) -> list[str]:
     if user.erased_at is not None:
         return []
     now = clock.now()
-    _return_held_tasks(session, user, now)
     ended = list(
         session.scalars(select(LoginSession.board_sid).where(LoginSession.user_id == user.id))
     )
@@ -422,6 +421,9 @@ def erase_person(session: Session, user: User) -> list[str]:
     user.session_version += 1  # every cookie of theirs is refused from now on
     user.erased_at = now
     session.flush()
+    # After the name is gone: the releases' envelopes are written at COMMIT, after the log
+    # is rewritten, so a task the person made must already show them as "former member".
+    _return_held_tasks(session, user, now)
     _scrub_event_log(session, uid)
     events.end_sockets_after_commit(session, events.user_room(uid))
     session.commit()

@@ -237,6 +237,22 @@ def test_erasure_keeps_content_and_tallies_and_opens_held_tasks(app, people_, bu
 
 
 @BOTH_DATABASES
+def test_a_task_the_person_made_and_held_goes_back_to_open_without_their_name(app, people_):
+    """The release the erasure records is written with its COMMIT, after the log was
+    rewritten: made before the name was gone, it named the task's maker for good."""
+    mara = people_.client("member")
+    task = mara.post("tasks", json={"title": "My own task"}).get_json()
+    assert mara.post(f"tasks/{task['id']}/claim").status_code == 200
+    assert mara.delete("me", json={"password": PASSWORD}).status_code == 204
+    assert_erased(app, people_.user("member").id, "Mara", "mara@example.com", "mara")
+    released = people_.client("other_member").get("events?after=0&limit=1000").get_json()
+    last = released["items"][-1]
+    assert last["type"] == "task.released" and last["data"]["reason"] == "member_left"
+    assert last["data"]["task"]["created_by"]["display_name"] == "Former member"
+    assert last["data"]["task"]["status"] == "open"
+
+
+@BOTH_DATABASES
 def test_a_company_account_erases_itself_only_after_a_fresh_login(app, people_):
     with session_of(app) as session:
         user = session.get(User, people_.user("member").id)
