@@ -618,10 +618,11 @@ def main() -> None:
     sqlite_path = args.workdir / "board.sqlite3"
     stamp = args.workdir / "now.txt"
     sizes = {k: getattr(args, k) for k in ("events", "notifications", "others", "ideas", "votes")}
-    print(f"load average {os.getloadavg()}; sizes {sizes}", flush=True)
     if args.reuse and stamp.exists():
         now = datetime.fromisoformat(stamp.read_text())
+        print(f"load average {os.getloadavg()}; the board of {sqlite_path}", flush=True)
     else:
+        print(f"load average {os.getloadavg()}; sizes {sizes}", flush=True)
         now = datetime.now(UTC).replace(microsecond=0)
         started = time.perf_counter()
         build(sqlite_path, now, sizes)
