@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from board import clock, ideas, nudges, prompts, tasks
 from board.personal_data import _scrub, run_retention
@@ -25,6 +25,7 @@ from models import (
     Vote,
 )
 from tests.conftest import BOTH_DATABASES, PASSWORD, JsonClient
+from tests.test_queries import counted
 
 ROLES = ("member", "other_member", "facilitator", "observer")
 
@@ -340,17 +341,8 @@ def test_the_erasure_rewrites_only_the_envelopes_naming_the_person(app, people_,
         )
         session.commit()
     naming = {seq for seq, person in named_in_the_log(app) if person == mara.id}
-    statements = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = app.extensions["board_db"].engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with counted(app) as statements:
         result = app.test_cli_runner().invoke(args=["users", "erase", "mara@example.com", "--yes"])
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert result.exit_code == 0, result.output
     assert_erased(app, mara.id, "Mara", "mara@example.com", "mara")
     # Envelopes read other than one by its seq (a nudge's, to tell who it went to).

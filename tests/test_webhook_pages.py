@@ -10,11 +10,12 @@ import json
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from board import webhooks
 from models import Event, Webhook, WebhookDelivery
 from tests.conftest import BOTH_DATABASES
+from tests.test_queries import plans_while
 from tests.test_webhooks import Receiver
 
 SLACK_URL = "https://hooks.slack.com/services/T0001/B0002/tokenPART4567wxyz"
@@ -220,19 +221,11 @@ def test_the_page_reads_the_deliveries_from_indexes_in_one_statement(app, facili
     connect(facilitator, "https://example.com/one", "json")
     [hook] = stored(app)
     deliveries(app, hook.id, [("delivered", None), ("failed", "HTTP Error 502")])
-    plans = []
-
-    def explain(conn, cursor, statement, parameters, context, executemany):
-        if "FROM webhook_deliveries" in statement:
-            plan = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            plans.append([row[3] for row in plan])
-
-    engine = app.extensions["board_db"].engine
-    event.listen(engine, "before_cursor_execute", explain)
-    try:
-        assert "1 delivered, 1 given up" in facilitator.get("/webhooks").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", explain)
+    plans = plans_while(
+        app,
+        lambda: facilitator.get("/webhooks"),
+        lambda statement: "FROM webhook_deliveries" in statement,
+    )
     [plan] = plans
     reads = [step for step in plan if "webhook_deliveries" in step]
     assert reads == [
