@@ -418,14 +418,12 @@ def _answer_digest(path: str, answer) -> str:
 
 
 def measure(url: str, now: datetime, instance: Path) -> dict:
-    from flask import session as cookie_session
-    from flask_login import login_user
-    from flask_wtf.csrf import generate_csrf
     from sqlalchemy import event, text
 
+    from bench import lists  # the code's own (PYTHONPATH), as board is
     from board import clock, create_app, personal_data
     from board.settings import Settings
-    from models import Event, User
+    from models import Event
 
     clock.set_clock(lambda: now)
     settings = Settings(
@@ -439,24 +437,10 @@ def measure(url: str, now: datetime, instance: Path) -> dict:
     app = create_app(settings=settings)
     engine = app.extensions["board_db"].engine
     client = app.test_client(use_cookies=False)
-    agent = "bench-busyidx"
 
     def login(person_id: int) -> dict:
-        with app.extensions["board_db"].Session() as session:
-            person = session.get(User, person_id)
-            serializer = app.session_interface.get_signing_serializer(app)
-            with app.test_request_context(
-                headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
-            ):
-                login_user(person)
-                cookie_session["board_sid"] = f"bench-{person_id}"
-                token = generate_csrf()
-                cookie = serializer.dumps(dict(cookie_session))
-        return {
-            "Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}",
-            "User-Agent": agent,
-            "X-CSRF-Token": token,
-        }
+        cookie, token = lists.login(app, person_id)
+        return {"Cookie": cookie, "User-Agent": lists.USER_AGENT, "X-CSRF-Token": token}
 
     timed: list[tuple[str, object, float]] = []
 
