@@ -1048,7 +1048,7 @@ PATHS: dict[str, dict] = {
     "/auth/password-reset": {
         "post": op(
             "requestPasswordReset",
-            "Extension: forgot password. A single-use link (valid an hour) goes by e-mail to "
+            "Extension: forgot password. A single-use link (valid an hour) goes by email to "
             "the address if it has an account with a password here; the answer is the same "
             "either way. `403 reset_by_mail_off` where no mail is set up (IT makes links with "
             "the CLI); at most 3 requests per address asked about and 10 per client an hour",
@@ -1107,7 +1107,7 @@ PATHS: dict[str, dict] = {
         ),
         "patch": op(
             "updateMe",
-            "The caller's own settings (language, handle, e-mail notifications) and own "
+            "The caller's own settings (language, handle, email notifications) and own "
             "name and department; everyone, observers included",
             answer("200", ref("Session"), "Updated"),
             "400 401 409",
@@ -1116,7 +1116,7 @@ PATHS: dict[str, dict] = {
         ),
         "delete": op(
             "eraseMe",
-            "Erase the caller (GDPR): login impossible, e-mail, name and handle gone, "
+            "Erase the caller (GDPR): login impossible, email, name and handle gone, "
             "sessions ended; ideas, comments and tasks stay under 'former member', held "
             "tasks return to open, closed tallies stay",
             answer("204", None, "Erased and logged out"),

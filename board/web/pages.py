@@ -8,7 +8,8 @@ from markupsafe import Markup
 
 from board import ideas, people, policy, prompts, tasks
 from board.db import db_for_request
-from board.errors import Invalid
+from board.i18n import N_
+from board.errors import Denied, Invalid
 from board.ideas import SORTS
 from board.inputs import tag_key
 from board.limits import SEARCH_MAX
@@ -35,6 +36,7 @@ FRAME_ASKS = (
     "task.create",
     "idea.vote",
     "task.claim",
+    "nudge.receive",
 )
 
 
@@ -179,6 +181,16 @@ def task_column():
 @web.get("/my-tasks")
 @login_page
 def my_tasks():
+    # The tasks one holds and completed: observers claim none (board/policy.py), so the page
+    # is not theirs; they are told where to follow the work instead of shown empty columns.
+    if not policy.can(current_user, "task.claim"):
+        raise Denied(
+            N_(
+                "Observers hold no tasks. The board's task columns show who is working on "
+                "what, and the feed what has happened."
+            ),
+            code="read_only",
+        )
     session = db_for_request()
     # What the person holds is bounded by the claim limit; what they completed and what is
     # open grow with the board: the newest few of each, counted, with a link to all.
