@@ -725,3 +725,14 @@ def test_the_language_switch_wins_over_the_browser(app, browse):
     assert "Meine Aufgaben" in page
     browser.post("/language", {"language": "en", "next": "/"})
     assert "My tasks" in text_of(browser.get("/my-tasks", headers={"Accept-Language": "de"}))
+
+
+def test_an_observer_chooses_between_the_weekly_summary_and_no_mail(browse):
+    """Observers receive nothing but the feed's weekly summary: the settings page offers
+    them that or nothing, and the people taking part every choice."""
+    member = html_of(browse("member").get("/settings"))
+    for choice in ("off", "instant", "daily", "weekly"):
+        assert f'name="email_notifications" value="{choice}"' in member
+    observer = html_of(browse("observer").get("/settings"))
+    offered = re.findall(r'name="email_notifications" value="(\w+)"', observer)
+    assert offered == ["off", "weekly"]

@@ -8,8 +8,8 @@ from markupsafe import Markup
 
 from board import ideas, people, policy, prompts, tasks
 from board.db import db_for_request
-from board.i18n import N_
 from board.errors import Denied, Invalid
+from board.i18n import N_
 from board.ideas import SORTS
 from board.inputs import tag_key
 from board.limits import SEARCH_MAX
