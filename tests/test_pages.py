@@ -736,3 +736,9 @@ def test_an_observer_chooses_between_the_weekly_summary_and_no_mail(browse):
     observer = html_of(browse("observer").get("/settings"))
     offered = re.findall(r'name="email_notifications" value="(\w+)"', observer)
     assert offered == ["off", "weekly"]
+
+
+def test_an_empty_board_asks_only_those_who_may_post_to_be_first(browse):
+    assert "No ideas yet. Be the first!" in text_of(browse("member").get("/"))
+    observer = text_of(browse("observer").get("/"))
+    assert "No ideas yet." in observer and "Be the first" not in observer
