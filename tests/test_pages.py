@@ -613,6 +613,9 @@ def test_my_tasks_tells_an_observer_where_to_follow_the_work(browse):
     assert "Observers hold no tasks" in page and "I'm working on" not in page
     german = text_of(browse("observer").get("/my-tasks", headers={"Accept-Language": "de"}))
     assert "In der Beobachtungsrolle übernimmst du keine Aufgaben" in german
+    # the whole list of one's own tasks answers the same; the board's columns stay open
+    assert browse("observer").get("/tasks?status=done&mine=1").status_code == 403
+    assert browse("observer").get("/tasks?status=done").status_code == 200
 
 
 def test_observers_are_not_asked_to_pick_up_tasks(browse, story):

@@ -154,6 +154,8 @@ def task_column():
     status = request.args.get("status")
     status = status if status in TASK_COLUMNS else "open"
     mine = request.args.get("mine") == "1" and status != "open"  # "my tasks": held or done
+    if mine:
+        refuse_if_holding_no_tasks()
     cursor = request.args.get("cursor") or None
     try:
         shown, next_cursor = tasks.page_tasks(
@@ -178,11 +180,10 @@ def task_column():
     )
 
 
-@web.get("/my-tasks")
-@login_page
-def my_tasks():
-    # The tasks one holds and completed: observers claim none (board/policy.py), so the page
-    # is not theirs; they are told where to follow the work instead of shown empty columns.
+def refuse_if_holding_no_tasks() -> None:
+    """The tasks one holds and completed: observers claim none (board/policy.py), so these
+    pages are not theirs; they are told where to follow the work instead of shown empty
+    columns."""
     if not policy.can(current_user, "task.claim"):
         raise Denied(
             N_(
@@ -191,6 +192,12 @@ def my_tasks():
             ),
             code="read_only",
         )
+
+
+@web.get("/my-tasks")
+@login_page
+def my_tasks():
+    refuse_if_holding_no_tasks()
     session = db_for_request()
     # What the person holds is bounded by the claim limit; what they completed and what is
     # open grow with the board: the newest few of each, counted, with a link to all.
