@@ -1510,6 +1510,32 @@ def list_comments(session: Session, viewer: User, idea_id: int) -> list[dict]:
     return _comment_dicts(session, viewer, comments)
 
 
+_OLDEST_COMMENTS = "comments_oldest"
+
+
+def page_comments(
+    session: Session, viewer: User, idea_id: int, limit: int, cursor: str | None = None
+) -> tuple[list[dict], str | None]:
+    """`limit` comments of an idea oldest first, as `list_comments` orders them, from the
+    cursor on, and the cursor of the next page (None at the end): the API's paged comments,
+    read in order from the idea's index on (idea_id, created_at, id), LIMIT limit + 1."""
+    policy.require(viewer, "board.read")
+    columns = (Comment.created_at, Comment.id)
+    query = select(Comment).where(Comment.idea_id == idea_id)
+    if cursor:
+        key = paging.decode(cursor, _OLDEST_COMMENTS, (paging.TIME, paging.INT))
+        query = query.where(paging.after(columns, key, ascending=True))
+    _get_idea(session, idea_id, with_tags=False)
+    rows = list(session.scalars(query.order_by(*columns).limit(limit + 1)))
+    shown = rows[:limit]
+    next_cursor = (
+        paging.encode(_OLDEST_COMMENTS, (shown[-1].created_at, shown[-1].id))
+        if len(rows) > limit
+        else None
+    )
+    return _comment_dicts(session, viewer, shown), next_cursor
+
+
 def _comment_dicts(session: Session, viewer: User, comments: list[Comment]) -> list[dict]:
     """The comments as HTTP shows them, their pictures read in one statement."""
     pictures = images.images_of_comments(session, [c.id for c in comments])
