@@ -235,6 +235,10 @@ SCHEMAS: dict[str, dict] = {
         ["items", "next_cursor"],
         {"items": {"type": "array", "items": ref("Idea")}, "next_cursor": NEXT_CURSOR},
     ),
+    "CommentList": obj(
+        ["items", "next_cursor"],
+        {"items": {"type": "array", "items": ref("Comment")}, "next_cursor": NEXT_CURSOR},
+    ),
     "VoteResult": obj(
         ["idea_id", "votes", "voted"],
         {
@@ -1292,11 +1296,16 @@ PATHS: dict[str, dict] = {
     "/ideas/{idea_id}/comments": {
         "get": op(
             "listComments",
-            "An idea's comments",
-            answer("200", {"type": "array", "items": ref("Comment")}, "Comments"),
-            "401 404",
+            "An idea's comments, oldest first: all of them as a list, or with limit and/or "
+            "cursor a page of them",
+            answer(
+                "200",
+                {"oneOf": [{"type": "array", "items": ref("Comment")}, ref("CommentList")]},
+                "Every comment (no limit or cursor given), or a page",
+            ),
+            "400 401 404",
             security=READ,
-            params=IDEA,
+            params=[*IDEA, *PAGE_PARAMS],
         ),
         "post": op(
             "addComment",
