@@ -179,7 +179,7 @@ def mail_reset_link(session: Session, app: Flask, email: str) -> None:
     here; the answer is the same either way. Without mail: refused (IT makes links)."""
     if not mail.mail_enabled(app.extensions["board_settings"]):
         raise Denied(
-            "Password reset by e-mail is not set up here; ask IT for a reset link.",
+            "Password reset by email is not set up here; ask IT for a reset link.",
             code="reset_by_mail_off",
         )
     found = request_reset(session, email)

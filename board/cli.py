@@ -83,7 +83,7 @@ def remove_user(email):
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def erase_user(email, yes):
-    """Erase a person (GDPR): login impossible, e-mail, name and handle gone, sessions
+    """Erase a person (GDPR): login impossible, email, name and handle gone, sessions
     ended; their ideas, comments and tasks stay under "former member"."""
     with _session() as session:
         try:
@@ -196,7 +196,7 @@ def revoke_invite(invite_id):
         click.echo(f"Invite {invite_id} no longer works.")
 
 
-mail_group = AppGroup("mail", help="E-mail notifications.")
+mail_group = AppGroup("mail", help="Email notifications.")
 
 
 @mail_group.command("digest")

@@ -58,7 +58,7 @@ def categories() -> list[Category]:
             },
         ),
         Category(
-            "E-mail address",
+            "Email address",
             "the account",
             "until the person is erased",
             {
@@ -165,7 +165,7 @@ def categories() -> list[Category]:
         ),
         Category(
             "Command-line changes (roles, erasures, settings)",
-            "the audit log (by person id, never an e-mail)",
+            "the audit log (by person id, never an email)",
             "until the operator deletes it",
             {MEMBER: "no", FACILITATOR: "no", OBSERVER: "no", COUNCIL: "no (IT only)"},
         ),

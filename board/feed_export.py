@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from zoneinfo import ZoneInfo
 
 from board import clock
-from board.feed import KIND_LABELS, TYPE_LABELS, FeedItem, person_of
+from board.feed import KIND_LABELS, TYPE_LABELS, FeedItem, Person, person_of
 from board.i18n import force_locale, lazy_pgettext
 
 CSV_COLUMNS = (
@@ -44,18 +44,23 @@ def feed_csv(items: list[FeedItem], language: str, base_url: str, tz: ZoneInfo) 
         activities = {type_: str(label) for type_, label in TYPE_LABELS.items()}
     header[0] = f"{header[0]} ({tz.key})"
     writer.writerow(header)
+    base = base_url.rstrip("/")
     for item in items:
         actor = item.actor
+        person = item.parts.get("actor")  # the sentence's, else made anew as it was
+        if actor and not isinstance(person, Person):
+            person = person_of(actor)
+        links = item.links  # the title and the link are the first link's
         writer.writerow(
             spreadsheet_safe(cell)
             for cell in (
                 item.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                 activities[item.type],
                 (item.department or {}).get("name", ""),
-                person_of(actor).name or "" if actor else "",
+                person.name or "" if actor else "",
                 item.text(language),
-                item.title,
-                base_url.rstrip("/") + item.path if item.path else "",
+                links[0].title if links else "",
+                base + links[0].path if links and links[0].path else "",
             )
         )
     return "\ufeff" + out.getvalue()

@@ -1510,10 +1510,87 @@ def list_comments(session: Session, viewer: User, idea_id: int) -> list[dict]:
     return _comment_dicts(session, viewer, comments)
 
 
+_OLDEST_COMMENTS = "comments_oldest"
+
+
+def page_comments(
+    session: Session, viewer: User, idea_id: int, limit: int, cursor: str | None = None
+) -> tuple[list[dict], str | None]:
+    """`limit` comments of an idea oldest first, as `list_comments` orders them, from the
+    cursor on, and the cursor of the next page (None at the end): the API's paged comments,
+    read in order from the idea's index on (idea_id, created_at, id), LIMIT limit + 1."""
+    policy.require(viewer, "board.read")
+    columns = (Comment.created_at, Comment.id)
+    query = select(Comment).where(Comment.idea_id == idea_id)
+    if cursor:
+        key = paging.decode(cursor, _OLDEST_COMMENTS, (paging.TIME, paging.INT))
+        query = query.where(paging.after(columns, key, ascending=True))
+    _get_idea(session, idea_id, with_tags=False)
+    rows = list(session.scalars(query.order_by(*columns).limit(limit + 1)))
+    shown = rows[:limit]
+    next_cursor = (
+        paging.encode(_OLDEST_COMMENTS, (shown[-1].created_at, shown[-1].id))
+        if len(rows) > limit
+        else None
+    )
+    return _comment_dicts(session, viewer, shown), next_cursor
+
+
 def _comment_dicts(session: Session, viewer: User, comments: list[Comment]) -> list[dict]:
     """The comments as HTTP shows them, their pictures read in one statement."""
     pictures = images.images_of_comments(session, [c.id for c in comments])
     return [comment_dict(c, viewer, pictures.get(c.id)) for c in comments]
+
+
+NOTES_SHOWN = 3
+
+
+@dataclass
+class MentorNotes:
+    shown: list[dict]  # the newest NOTES_SHOWN, oldest of them first
+    total: int  # how many the idea has
+
+
+def newest_mentor_notes(
+    session: Session, viewer: User, idea_ids: list[int]
+) -> dict[int, MentorNotes]:
+    """Idea id → its newest NOTES_SHOWN mentor notes and how many it has, for all the ideas
+    in one statement (a challenge's page read every comment of every idea to find them)."""
+    policy.require(viewer, "board.read")
+    if not idea_ids:
+        return {}
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(_newest_notes_statement(dialect), {"ids": id_list(dialect, idea_ids)})
+    found: dict[int, MentorNotes] = {}
+    comments = []
+    for comment, total in rows.unique():
+        comments.append(comment)
+        found.setdefault(comment.idea_id, MentorNotes([], total))
+    for data in _comment_dicts(session, viewer, comments):
+        found[data["idea_id"]].shown.append(data)
+    return found
+
+
+@functools.lru_cache(maxsize=4)
+def _newest_notes_statement(dialect: str):
+    """Each idea's notes numbered newest first and counted (window functions, on both
+    databases), the first NOTES_SHOWN of each with their authors, oldest first."""
+    newest_first = (Comment.created_at.desc(), Comment.id.desc())
+    numbered = (
+        select(
+            Comment.id,
+            func.row_number().over(partition_by=Comment.idea_id, order_by=newest_first).label("n"),
+            func.count().over(partition_by=Comment.idea_id).label("total"),
+        )
+        .where(among_ids(Comment.idea_id, dialect), Comment.is_mentor_note.is_(True))
+        .subquery()
+    )
+    return (
+        select(Comment, numbered.c.total)
+        .join(numbered, numbered.c.id == Comment.id)
+        .where(numbered.c.n <= NOTES_SHOWN)
+        .order_by(Comment.idea_id, Comment.created_at, Comment.id)
+    )
 
 
 COMMENTS_PAGE = 50

@@ -184,12 +184,12 @@ _MESSAGES = {
         "(%(claim)s). Please ask IT to check the board's login settings."
     ),
     "email_unverified": N_(
-        "There is already a board account with your e-mail address, but "
+        "There is already a board account with your email address, but "
         "your company account does not confirm the address, so the board cannot connect them. "
         "Please ask IT for help."
     ),
     "identity_mismatch": N_(
-        "The board account with your e-mail address belongs to another "
+        "The board account with your email address belongs to another "
         "company account. Please ask IT for help."
     ),
     "account_removed": N_(

@@ -235,6 +235,10 @@ SCHEMAS: dict[str, dict] = {
         ["items", "next_cursor"],
         {"items": {"type": "array", "items": ref("Idea")}, "next_cursor": NEXT_CURSOR},
     ),
+    "CommentList": obj(
+        ["items", "next_cursor"],
+        {"items": {"type": "array", "items": ref("Comment")}, "next_cursor": NEXT_CURSOR},
+    ),
     "VoteResult": obj(
         ["idea_id", "votes", "voted"],
         {
@@ -1048,7 +1052,7 @@ PATHS: dict[str, dict] = {
     "/auth/password-reset": {
         "post": op(
             "requestPasswordReset",
-            "Extension: forgot password. A single-use link (valid an hour) goes by e-mail to "
+            "Extension: forgot password. A single-use link (valid an hour) goes by email to "
             "the address if it has an account with a password here; the answer is the same "
             "either way. `403 reset_by_mail_off` where no mail is set up (IT makes links with "
             "the CLI); at most 3 requests per address asked about and 10 per client an hour",
@@ -1107,7 +1111,7 @@ PATHS: dict[str, dict] = {
         ),
         "patch": op(
             "updateMe",
-            "The caller's own settings (language, handle, e-mail notifications) and own "
+            "The caller's own settings (language, handle, email notifications) and own "
             "name and department; everyone, observers included",
             answer("200", ref("Session"), "Updated"),
             "400 401 409",
@@ -1116,7 +1120,7 @@ PATHS: dict[str, dict] = {
         ),
         "delete": op(
             "eraseMe",
-            "Erase the caller (GDPR): login impossible, e-mail, name and handle gone, "
+            "Erase the caller (GDPR): login impossible, email, name and handle gone, "
             "sessions ended; ideas, comments and tasks stay under 'former member', held "
             "tasks return to open, closed tallies stay",
             answer("204", None, "Erased and logged out"),
@@ -1292,11 +1296,16 @@ PATHS: dict[str, dict] = {
     "/ideas/{idea_id}/comments": {
         "get": op(
             "listComments",
-            "An idea's comments",
-            answer("200", {"type": "array", "items": ref("Comment")}, "Comments"),
-            "401 404",
+            "An idea's comments, oldest first: all of them as a list, or with limit and/or "
+            "cursor a page of them",
+            answer(
+                "200",
+                {"oneOf": [{"type": "array", "items": ref("Comment")}, ref("CommentList")]},
+                "Every comment (no limit or cursor given), or a page",
+            ),
+            "400 401 404",
             security=READ,
-            params=IDEA,
+            params=[*IDEA, *PAGE_PARAMS],
         ),
         "post": op(
             "addComment",

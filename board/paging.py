@@ -73,14 +73,16 @@ def _value(kind: str, value):
     raise bad_cursor()
 
 
-def after(columns: Sequence, key: Sequence) -> ColumnElement[bool]:
+def after(columns: Sequence, key: Sequence, ascending: bool = False) -> ColumnElement[bool]:
     """Rows after `key` in descending order of `columns`: (a < x) or (a = x and b < y) ...
+    (`ascending`: in ascending order, with >).
 
     Spelled out rather than as a row value so that both databases walk the index."""
     clauses = []
     for index, column in enumerate(columns):
         equal = [columns[i] == key[i] for i in range(index)]
-        clauses.append(and_(*equal, column < key[index]))
+        beyond = column > key[index] if ascending else column < key[index]
+        clauses.append(and_(*equal, beyond))
     return or_(*clauses)
 
 

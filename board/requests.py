@@ -231,6 +231,12 @@ def query_cursor() -> str | None:
     return raw or None
 
 
+def query_given(*names: str) -> bool:
+    """Whether the request names any of these query parameters (even empty)."""
+    query = _query()
+    return any(name in query for name in names)
+
+
 def query_flag(name: str) -> bool:
     """A yes/no query parameter such as mine=1."""
     raw = _query().get(name)

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -282,3 +282,117 @@ def test_the_page_creates_shows_renews_and_revokes_the_feed_url(observer, anonym
     observer.client.post("/feed/token/revoke", data={"csrf_token": csrf_token})
     assert anonymous.get(path).status_code == 404
     assert "Create a feed URL" in observer.get("/feed").get_data(as_text=True)
+
+
+def _csv_as_it_was(app, email: str, language: str) -> bytes:
+    """The CSV as the export made it before its rows were told with the catalog looked up
+    once: each sentence and each of its parts translated under `force_locale`, from Event
+    objects (feed_export.feed_csv and FeedItem.text of 6 December, morning)."""
+    from flask_login import login_user
+    from sqlalchemy import select
+
+    from board import feed
+    from board.feed import Link, Person, Phrase, person_of
+    from board.i18n import force_locale, gettext
+    from board.requests import reader_tz
+    from models import Event
+
+    def told(item) -> str:
+        values = {}
+        for name, part in item.parts.items():
+            if isinstance(part, Person):
+                values[name] = part.text()
+            elif isinstance(part, Link):
+                with force_locale(language):
+                    values[name] = gettext("“%(title)s”", title=part.title)
+            elif isinstance(part, Phrase):
+                with force_locale(language):
+                    values[name] = gettext(part.template, **dict(part.params))
+            else:
+                values[name] = str(part)
+        with force_locale(language):
+            return gettext(item.sentence) % values
+
+    base = "http://localhost/"
+    request = app.test_request_context("/feed.csv", headers={"Accept-Language": language})
+    with request, app.extensions["board_db"].Session() as session:
+        login_user(session.scalars(select(User).where(User.email == email)).one())
+        tz = reader_tz()
+        rows = list(
+            session.scalars(
+                select(Event)
+                .where(Event.private.is_(False), Event.type.in_(feed.FEED_TYPES))
+                .order_by(Event.seq.desc())
+            )
+        )
+        items = feed.items_from_events(session, rows, tz)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        with force_locale(language):
+            header = [str(column) for column in feed_export.CSV_COLUMNS]
+            activities = {t: str(label) for t, label in feed.TYPE_LABELS.items()}
+        header[0] = f"{header[0]} ({tz.key})"
+        writer.writerow(header)
+        for item in items:
+            actor = item.actor
+            writer.writerow(
+                feed_export.spreadsheet_safe(cell)
+                for cell in (
+                    item.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                    activities[item.type],
+                    (item.department or {}).get("name", ""),
+                    person_of(actor).name or "" if actor else "",
+                    told(item),
+                    item.title,
+                    base.rstrip("/") + item.path if item.path else "",
+                )
+            )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_csv_of_every_kind_of_sentence_is_what_it_was(
+    app, member, other_member, facilitator, observer, language
+):
+    """Ideas (one for a challenge, one edited, one hidden by the facilitator, one
+    withdrawn), votes, comments and a mentor note, tasks taken, given back and done, a
+    publication, a prompt and a challenge: byte for byte what the export wrote before."""
+    soon = datetime.now().astimezone() + timedelta(days=7)
+    challenge = facilitator.post(
+        "prompts",
+        json={
+            "kind": "challenge",
+            "title": "=Autumn",
+            "body": "",
+            "submissions_close_at": soon.isoformat(),
+            "voting_close_at": (soon + timedelta(days=7)).isoformat(),
+            "hide_tallies": False,
+        },
+    ).get_json()
+    facilitator.post("prompts", json={"kind": "prompt", "title": "What did customers ask?"})
+    first = post_idea(member, 'Reel, "quoted"')
+    member.post("ideas", json={"title": "For it", "body": "", "prompt_id": challenge["id"]})
+    member.patch(f"ideas/{first}", json={"body": "Shorter"})
+    for voter in (other_member, facilitator):
+        voter.put(f"ideas/{first}/vote")
+    other_member.post(f"ideas/{first}/comments", json={"body": "Yes"})
+    facilitator.post(f"ideas/{first}/comments", json={"body": "Try", "mentor_note": True})
+    for number in range(3):
+        task = member.post("tasks", json={"title": f"Cut {number}", "idea_id": first}).get_json()
+        other_member.post(f"tasks/{task['id']}/claim")
+        other_member.post(f"tasks/{task['id']}/{('complete', 'release', 'complete')[number]}")
+    member.post(
+        f"ideas/{first}/publications", json={"url": "https://example.com/p", "channel": "blog"}
+    )
+    hidden = post_idea(other_member, "Launch date")
+    facilitator.put(f"ideas/{hidden}/hidden", json={"reason": "too early"})
+    member.post(f"ideas/{post_idea(member, 'Withdrawn')}/withdraw")
+    if language == "de":
+        observer.patch("me", json={"language": "de"})
+    response = observer.get("/feed.csv")
+    assert response.status_code == 200
+    rows = csv_rows(response)
+    assert rows[0][1] == {"en": "Activity", "de": "Aktivität"}[language]
+    assert len({row[1] for row in rows[1:]}) >= 12  # every kind of sentence above
+    assert response.data == _csv_as_it_was(app, "olga@example.com", language)

@@ -190,6 +190,7 @@ def test_real_answers_match_the_described_objects(member, other_member):
     task = member.post("tasks", json={"title": "Film", "idea_id": idea_id}).get_json()
     check("Task", task)
     check("Task", other_member.post(f"tasks/{task['id']}/claim").get_json())
+    check("CommentList", member.get(f"ideas/{idea_id}/comments?limit=1").get_json())
     check("IdeaList", member.get("ideas").get_json())
     check("TaskList", member.get("tasks").get_json())
     check("EventPage", member.get("events?after=0").get_json())

@@ -123,7 +123,9 @@ def test_every_page_answers_for_every_role(browse, story, role):
     browser = browse(role)
     for page in PAGES:
         response = browser.get(page.format(**story))
-        assert response.status_code == 200, page
+        # observers hold no tasks: "My tasks" tells them so (a 403 page, see below)
+        wanted = 403 if role == "observer" and page == "/my-tasks" else 200
+        assert response.status_code == wanted, page
         assert response.mimetype == "text/html"
 
 
@@ -588,14 +590,45 @@ def test_navigation_shows_help_only_to_the_facilitator(browse):
     for role in ("member", "observer"):
         html = html_of(browse(role).get("/"))
         assert 'href="/help"' not in html
-        for link in (
-            'href="/"',
-            'href="/my-tasks"',
-            'href="/prompts"',
-            'href="/feed"',
-            'href="/nudges"',
-        ):
+        for link in ('href="/"', 'href="/prompts"', 'href="/feed"', 'href="/calendar"'):
             assert link in html
+
+
+def test_observers_menu_has_no_page_that_stays_empty_for_them(browse):
+    """Observers hold no tasks and receive no nudges or notifications: their menu leaves out
+    "My tasks", "Nudges" and "Inbox", which the people taking part keep."""
+    personal = ('href="/my-tasks"', 'href="/nudges"', 'href="/notifications"')
+    for role in ("member", "facilitator"):
+        html = html_of(browse(role).get("/"))
+        assert all(link in html for link in personal), role
+    for path in ("/", "/calendar", "/feed"):
+        html = html_of(browse("observer").get(path))
+        assert not any(link in html for link in personal), path
+
+
+def test_my_tasks_tells_an_observer_where_to_follow_the_work(browse):
+    answer = browse("observer").get("/my-tasks")
+    assert answer.status_code == 403
+    page = text_of(answer)
+    assert "Observers hold no tasks" in page and "I'm working on" not in page
+    german = text_of(browse("observer").get("/my-tasks", headers={"Accept-Language": "de"}))
+    assert "In der Beobachtungsrolle übernimmst du keine Aufgaben" in german
+    # the whole list of one's own tasks answers the same; the board's columns stay open
+    assert browse("observer").get("/tasks?status=done&mine=1").status_code == 403
+    assert browse("observer").get("/tasks?status=done").status_code == 200
+
+
+def test_observers_are_not_asked_to_pick_up_tasks(browse, story):
+    member = browse("member")
+    observer = browse("observer")
+    assert "Pick what you can do" in text_of(member.get("/"))
+    board = text_of(observer.get("/"))
+    assert "Pick what you can do" not in board and "Who is working on what." in board
+    assert "pick one up" in text_of(member.get("/calendar"))
+    calendar = text_of(observer.get("/calendar"))
+    assert "pick one up" not in calendar and "still waiting for someone" in calendar
+    task = text_of(observer.get(f"/tasks/{story['task']}"))
+    assert "only you can claim" not in task and "people claim tasks for themselves" in task
 
 
 def test_the_nudge_badge_shows_the_unread_count(app, browse):
@@ -695,3 +728,20 @@ def test_the_language_switch_wins_over_the_browser(app, browse):
     assert "Meine Aufgaben" in page
     browser.post("/language", {"language": "en", "next": "/"})
     assert "My tasks" in text_of(browser.get("/my-tasks", headers={"Accept-Language": "de"}))
+
+
+def test_an_observer_chooses_between_the_weekly_summary_and_no_mail(browse):
+    """Observers receive nothing but the feed's weekly summary: the settings page offers
+    them that or nothing, and the people taking part every choice."""
+    member = html_of(browse("member").get("/settings"))
+    for choice in ("off", "instant", "daily", "weekly"):
+        assert f'name="email_notifications" value="{choice}"' in member
+    observer = html_of(browse("observer").get("/settings"))
+    offered = re.findall(r'name="email_notifications" value="(\w+)"', observer)
+    assert offered == ["off", "weekly"]
+
+
+def test_an_empty_board_asks_only_those_who_may_post_to_be_first(browse):
+    assert "No ideas yet. Be the first!" in text_of(browse("member").get("/"))
+    observer = text_of(browse("observer").get("/"))
+    assert "No ideas yet." in observer and "Be the first" not in observer

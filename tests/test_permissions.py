@@ -342,7 +342,8 @@ MATRIX: list[Row] = [
     Row("GET", "/register", "/register", expect(200, 200, 200, 200, 200)),
     Row("GET", "/ideas/<int:idea_id>", "/ideas/{idea}", expect(302, 200, 200, 200, 200)),
     Row("GET", "/tasks/<int:task_id>", "/tasks/{task}", expect(302, 200, 200, 200, 200)),
-    Row("GET", "/my-tasks", "/my-tasks", expect(302, 200, 200, 200, 200)),
+    # the tasks one holds: observers claim none (task.claim), so the page is not theirs
+    Row("GET", "/my-tasks", "/my-tasks", expect(302, 200, 200, 200, 403)),
     Row("GET", "/tasks", "/tasks?status=done", expect(302, 200, 200, 200, 200)),
     Row("GET", "/notifications", "/notifications", PAGE),
     Row("GET", "/settings", "/settings", PAGE),

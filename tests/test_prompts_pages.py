@@ -228,7 +228,7 @@ def test_the_prompt_page_speaks_german(facilitator, member, frozen):
     challenge = running_challenge(facilitator)
     page = html(member, f"/prompts/{challenge['id']}", headers={"Accept-Language": "de"})
     assert "Deine Idee einreichen" in page
-    assert "Sammelt Ideen bis" in page
+    assert "Ideen gesucht bis" in page
 
 
 # ---- a closed challenge's results ----------------------------------------------------

@@ -9,6 +9,7 @@ from board.requests import (
     no_body,
     query_choice,
     query_cursor,
+    query_given,
     query_int,
     query_limit,
     query_text,
@@ -80,7 +81,14 @@ def unvote(idea_id: int):
 
 @api.get("/ideas/<int:idea_id>/comments")
 def list_comments(idea_id: int):
-    return ok(ideas.list_comments(db(), me(), idea_id))
+    """Every comment as a plain list; with `limit` and/or `cursor`, a page of them oldest
+    first, `{"items", "next_cursor"}` as the other lists (docs/tour.md)."""
+    if not query_given("limit", "cursor"):
+        return ok(ideas.list_comments(db(), me(), idea_id))
+    items, next_cursor = ideas.page_comments(
+        db(), me(), idea_id, limit=query_limit(), cursor=query_cursor()
+    )
+    return ok({"items": items, "next_cursor": next_cursor})
 
 
 @api.post("/ideas/<int:idea_id>/comments")

@@ -8,7 +8,8 @@ from markupsafe import Markup
 
 from board import ideas, people, policy, prompts, tasks
 from board.db import db_for_request
-from board.errors import Invalid
+from board.errors import Denied, Invalid
+from board.i18n import N_
 from board.ideas import SORTS
 from board.inputs import tag_key
 from board.limits import SEARCH_MAX
@@ -35,6 +36,7 @@ FRAME_ASKS = (
     "task.create",
     "idea.vote",
     "task.claim",
+    "nudge.receive",
 )
 
 
@@ -152,6 +154,8 @@ def task_column():
     status = request.args.get("status")
     status = status if status in TASK_COLUMNS else "open"
     mine = request.args.get("mine") == "1" and status != "open"  # "my tasks": held or done
+    if mine:
+        refuse_if_holding_no_tasks()
     cursor = request.args.get("cursor") or None
     try:
         shown, next_cursor = tasks.page_tasks(
@@ -176,9 +180,24 @@ def task_column():
     )
 
 
+def refuse_if_holding_no_tasks() -> None:
+    """The tasks one holds and completed: observers claim none (board/policy.py), so these
+    pages are not theirs; they are told where to follow the work instead of shown empty
+    columns."""
+    if not policy.can(current_user, "task.claim"):
+        raise Denied(
+            N_(
+                "Observers hold no tasks. The board's task columns show who is working on "
+                "what, and the feed what has happened."
+            ),
+            code="read_only",
+        )
+
+
 @web.get("/my-tasks")
 @login_page
 def my_tasks():
+    refuse_if_holding_no_tasks()
     session = db_for_request()
     # What the person holds is bounded by the claim limit; what they completed and what is
     # open grow with the board: the newest few of each, counted, with a link to all.

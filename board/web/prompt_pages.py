@@ -101,22 +101,24 @@ def prompt_page(prompt_id: int):
     session = db_for_request()
     prompt = prompts.get_prompt(session, current_user, prompt_id)
     items = ideas.list_ideas(session, current_user, prompt_id=prompt_id, sort="top")
-    comments = {i["id"]: ideas.list_comments(session, current_user, i["id"]) for i in items}
     results = linked_tasks = None
     if prompt["kind"] == "challenge" and prompt["phase"] == "closed":
         results = prompts.challenge_results(session, current_user, prompt_id)
-        linked_tasks = {
-            row["idea_id"]: tasks.list_tasks(session, current_user, idea_id=row["idea_id"])
-            for row in results["ranking"]
-        }
+        ranked = [row["idea_id"] for row in results["ranking"]]
+        linked_tasks = tasks.tasks_of_ideas(session, current_user, ranked)
+    # Each idea's newest mentor notes and its number of comments, all ideas at once; the
+    # idea's page has the rest (every comment of every idea was read here).
+    shown = [row["idea_id"] for row in results["ranking"]] if results else [i["id"] for i in items]
     return render_template(
         "prompts_detail.html",
         prompt=prompt,
         ideas=items,
         results=results,
         linked_tasks=linked_tasks or {},
-        notes={k: [c for c in v if c["is_mentor_note"]] for k, v in comments.items()},
-        comment_counts={k: len(v) for k, v in comments.items()},
+        notes=ideas.newest_mentor_notes(session, current_user, shown),
+        comment_counts={}
+        if results
+        else ideas.comment_counts(session, current_user, [i["id"] for i in items]),
         votes_used=sum(1 for i in items if i["voted"]),
     )
 

@@ -6,7 +6,10 @@ working tree (the demo pages themselves are tested in tests/test_demo.py):
     BOARD_UPDATE_SCREENSHOTS=1 .venv/bin/pytest -q tests/browser/test_screenshots.py
 
 Each is written to the test's temporary folder first and copied to docs/screenshots/ only
-once the page loaded, went live and ran without a script error.
+once the page loaded, went live and ran without a script error. The German pictures (a
+de-DE browser, `-de.png`) are taken on a board of their own that holds the German demo
+(`flask --app app demo --language de`): German ideas, comments and departments under the
+German interface, as a German reader of the README would see it.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 780}
 
 
-def load_demo(workdir, database_url: str) -> None:
-    """`flask --app app demo`, exactly as `make run` loads it."""
+def load_demo(workdir, database_url: str, language: str = "en") -> None:
+    """`flask --app app demo --language …`, exactly as `make run` loads it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOARD_")}
     env.update(
         BOARD_DATABASE_URL=database_url,
@@ -42,7 +45,7 @@ def load_demo(workdir, database_url: str) -> None:
         BOARD_SECRET_KEY="browser-test-secret",
     )
     done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "demo"],
+        [sys.executable, "-m", "flask", "--app", "app", "demo", "--language", language],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -67,23 +70,35 @@ def demo_people() -> dict[str, Person]:
     }
 
 
-@pytest.fixture(scope="module")
-def demo_server(chromium_path, sqlite_template, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("demo-server")
+def serve_demo(tmp_path_factory, sqlite_template, language: str):
+    """A board of its own holding the demo in `language` (the German demo sets everyone's
+    language to German, so its pages are German whatever the browser asks for)."""
+    workdir = tmp_path_factory.mktemp(f"demo-server-{language}")
     shutil.copy(sqlite_template, workdir / "board.sqlite3")
     database_url = f"sqlite:///{workdir / 'board.sqlite3'}"
-    people = demo_people()
-    load_demo(workdir, database_url)
+    load_demo(workdir, database_url, language)
     server = start_server(workdir, database_url)
-    server.people = people
+    server.people = demo_people()
+    return server
+
+
+@pytest.fixture(scope="module")
+def demo_server(chromium_path, sqlite_template, tmp_path_factory):
+    server = serve_demo(tmp_path_factory, sqlite_template, "en")
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def showcase_idea(demo_server) -> int:
+def demo_server_de(chromium_path, sqlite_template, tmp_path_factory):
+    server = serve_demo(tmp_path_factory, sqlite_template, "de")
+    yield server
+    server.stop()
+
+
+def showcase_idea(server) -> int:
     """The most-voted idea that has a mentor note: it shows the most on one page."""
-    api = Api(demo_server, demo_server.people["jonas"])
+    api = Api(server, server.people["jonas"])
     ideas = api.call("GET", "ideas?sort=top", expect=200)["items"]
     assert ideas, "the demo should have ideas"
     for idea in ideas:
@@ -115,7 +130,8 @@ SHOTS = [
     ("calendar-month", "jonas", "/calendar", VIEWPORT, "en-US"),
     ("calendar-month-de", "priya", "/calendar", VIEWPORT, "de-DE"),
     ("calendar-phone", "jonas", "/calendar", SMALL_PHONE, "en-US"),
-    ("calendar-phone-de", "priya", "/calendar?view=week", SMALL_PHONE, "de-DE"),
+    # next week: the demo plans its posts ahead, and on a Sunday this week is over
+    ("calendar-phone-de", "priya", "/calendar?view=week&date={next_week}", SMALL_PHONE, "de-DE"),
     ("profile", "jonas", "/profile#time-zone", VIEWPORT, "en-US"),
     ("profile-de", "priya", "/profile#time-zone", VIEWPORT, "de-DE"),
     ("profile-phone", "jonas", "/profile#time-zone", SMALL_PHONE, "en-US"),
@@ -133,9 +149,12 @@ SHOTS = [
 @pytest.mark.parametrize(
     ("name", "who", "path", "viewport", "locale"), SHOTS, ids=[shot[0] for shot in SHOTS]
 )
-def test_screenshot(
-    browser, demo_server, showcase_idea, tmp_path, name, who, path, viewport, locale
-):
+def test_screenshot(request, browser, tmp_path, name, who, path, viewport, locale):
+    german = locale.startswith("de")
+    demo_server = request.getfixturevalue("demo_server_de" if german else "demo_server")
+    if "{idea}" in path:
+        path = path.format(idea=showcase_idea(demo_server))
+    path = path.format(next_week=(datetime.now(UTC) + timedelta(days=7)).date().isoformat())
     context = browser.new_context(
         base_url=demo_server.url,
         viewport=viewport,
@@ -155,12 +174,12 @@ def test_screenshot(
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        response = page.goto(path.format(idea=showcase_idea))
+        response = page.goto(path)
         assert response is not None and response.ok, f"{path}: {response and response.status}"
         if who is not None:
             wait_until_live(page)
-        if name == "feed":
-            show_a_live_event(page, demo_server)
+        if name.startswith("feed"):
+            show_a_live_event(page, demo_server, german)
         if name.endswith("-menu-de"):  # the folded phone menu, opened
             page.locator(".nav-toggle").click()
         if name.startswith("idea-form-error"):  # a refused tag: the form comes back as typed
@@ -200,9 +219,15 @@ def show_a_refused_form(page) -> None:
 def show_a_live_challenge(page, server, name: str) -> None:
     """Lena posts a challenge while the board is open: its card arrives with deadline and rules."""
     now = datetime.now(UTC)
-    title = {
-        "board-live-challenge": "Best trail photo of the winter",
-        "board-live-challenge-phone-de": "Das beste Trailfoto des Winters",
+    title, body = {
+        "board-live-challenge": (
+            "Best trail photo of the winter",
+            "Two votes each; the tallies stay hidden until it closes.",
+        ),
+        "board-live-challenge-phone-de": (
+            "Das beste Trailfoto des Winters",
+            "Zwei Stimmen für jede und jeden; die Stimmenzahlen bleiben bis zum Schluss verborgen.",
+        ),
     }[name]
     challenge = Api(server, server.people["lena"]).call(
         "POST",
@@ -210,7 +235,7 @@ def show_a_live_challenge(page, server, name: str) -> None:
         {
             "kind": "challenge",
             "title": title,
-            "body": "Two votes each; the tallies stay hidden until it closes.",
+            "body": body,
             "submissions_close_at": (now + timedelta(days=5, hours=1)).isoformat(),
             "voting_close_at": (now + timedelta(days=9)).isoformat(),
             "hide_tallies": True,
@@ -223,11 +248,17 @@ def show_a_live_challenge(page, server, name: str) -> None:
     page.evaluate("() => window.scrollTo(0, 0)")
 
 
-def show_a_live_event(page, server) -> None:
+LIVE_COMMENT = {
+    False: "I can film the unboxing at the Freiburg store on Saturday.",
+    True: "Ich kann am Samstag das Auspacken im Freiburger Laden filmen.",
+}
+
+
+def show_a_live_event(page, server, german: bool = False) -> None:
     """The feed as an observer sees it: a colleague's comment arrives while they watch."""
     api = Api(server, server.people["priya"])
     idea = api.call("GET", "ideas?sort=new", expect=200)["items"][0]
-    text = "I can film the unboxing at the Freiburg store on Saturday."
+    text = LIVE_COMMENT[german]
     api.comment(idea["id"], text)
     expect(page.locator("#feed-days")).to_contain_text(idea["title"])
     expect(page.locator("#feed-days .feed-day").first).to_contain_text("Priya")
