@@ -795,6 +795,37 @@ def test_a_departments_feed_reads_its_own_events_newest_first(app, board_people,
     ]
 
 
+@pytest.mark.parametrize(
+    ("query", "read"),
+    [
+        # every kind over all time: back along the log from the newest, no sort
+        ("period=all", ["SEARCH events USING INTEGER PRIMARY KEY (rowid<?)"]),
+        ("period=all&before=1000000", ["SEARCH events USING INTEGER PRIMARY KEY (rowid<?)"]),
+        # a period, or a narrow kind, from the type index: bounded by its own events
+        ("period=30", ["SEARCH events USING INDEX ix_events_type_at (type=? AND at>?)"]),
+        ("period=all&kind=challenges", ["SEARCH events USING INDEX ix_events_type_at (type=?)"]),
+    ],
+)
+def test_the_feed_over_all_time_walks_the_log_back_without_sorting_it(
+    app, board_people, query, read
+):
+    """Without statistics (the board runs no ANALYZE) SQLite read every event of the feed's
+    types from the type index and sorted them all for a page of every kind over all time:
+    255-655 ms at 300,000 events (docs/performance.md, busyidx)."""
+    fill(app, 3, board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    [plan] = sqlite_plans(
+        app,
+        client,
+        f"feed?{query}",
+        lambda s: "FROM events" in s and "ORDER BY events.seq DESC" in s,
+    )
+    assert plan[: len(read)] == read, plan
+    assert ("period=all" in query and "kind" not in query) == (
+        not [step for step in plan if "TEMP B-TREE" in step]
+    ), plan
+
+
 def test_the_export_reads_the_persons_own_events_from_an_index(app, board_people):
     client = JsonClient(app.test_client()).login(board_people[0].email)
     [plan] = sqlite_plans(
