@@ -70,14 +70,15 @@ def demo_people() -> dict[str, Person]:
     }
 
 
-def serve_demo(tmp_path_factory, sqlite_template, language: str):
+def serve_demo(tmp_path_factory, sqlite_template, language: str, env: dict | None = None):
     """A board of its own holding the demo in `language` (the German demo sets everyone's
-    language to German, so its pages are German whatever the browser asks for)."""
+    language to German, so its pages are German whatever the browser asks for), served
+    with `env` added to its environment."""
     workdir = tmp_path_factory.mktemp(f"demo-server-{language}")
     shutil.copy(sqlite_template, workdir / "board.sqlite3")
     database_url = f"sqlite:///{workdir / 'board.sqlite3'}"
     load_demo(workdir, database_url, language)
-    server = start_server(workdir, database_url)
+    server = start_server(workdir, database_url, env=env)
     server.people = demo_people()
     return server
 

@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from board import demo_story
-from tests.browser.helpers import ROOT, VIEWPORT, Api, start_server, wait_until_live
-from tests.browser.test_screenshots import LIVE_COMMENT, demo_people, load_demo
+from tests.browser.helpers import ROOT, VIEWPORT, Api, wait_until_live
+from tests.browser.test_screenshots import LIVE_COMMENT, serve_demo
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +27,10 @@ FIRST_NAMES = [full.split()[0] for full in NAMES]
 
 
 def council_server(tmp_path_factory, sqlite_template, language: str):
-    workdir = tmp_path_factory.mktemp(f"council-server-{language}")
-    shutil.copy(sqlite_template, workdir / "board.sqlite3")
-    database_url = f"sqlite:///{workdir / 'board.sqlite3'}"
-    load_demo(workdir, database_url, language)
-    server = start_server(workdir, database_url, env={"BOARD_OBSERVERS_SEE_NAMES": "0"})
-    server.people = demo_people()
-    return server
+    """The demo on a board whose observers see departments without people."""
+    return serve_demo(
+        tmp_path_factory, sqlite_template, language, env={"BOARD_OBSERVERS_SEE_NAMES": "0"}
+    )
 
 
 @pytest.fixture(scope="module")
