@@ -631,6 +631,14 @@ def test_observers_are_not_asked_to_pick_up_tasks(browse, story):
     assert "only you can claim" not in task and "people claim tasks for themselves" in task
 
 
+def test_an_observers_inbox_says_why_it_stays_empty(browse):
+    """An observer who opens the inbox anyway reads why it is empty, not how it is sorted."""
+    assert "Unread first, grouped by idea." in text_of(browse("member").get("/notifications"))
+    inbox = text_of(browse("observer").get("/notifications"))
+    assert "As an observer you receive no notifications here." in inbox
+    assert "Unread first" not in inbox
+
+
 def test_the_nudge_badge_shows_the_unread_count(app, browse):
     browser = browse("member")
     app.template_context_processors[None].append(lambda: {"unread_nudges": 3})
