@@ -7,7 +7,7 @@ from flask import current_app, flash, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from board import directory, ideas, mail, notifications, people
+from board import directory, ideas, mail, notifications, people, policy
 from board.csrf import csrf
 from board.db import db_for_request
 from board.errors import BoardError
@@ -85,10 +85,24 @@ def person_page(handle: str):
     )
 
 
+# What someone who is told of nothing as it happens may choose (observers, by
+# policy.receives_notifications): the feed's weekly summary or nothing; any other setting of
+# theirs sends nothing.
+SUMMARY_ONLY = ("off", "weekly")
+
+
 @web.get("/settings")
 @login_page
 def settings_page():
-    return render_template("settings.html", choices=people.EMAIL_CHOICES)
+    told = policy.receives_notifications(current_user)
+    choices = people.EMAIL_CHOICES if told else SUMMARY_ONLY
+    chosen = current_user.email_notifications
+    return render_template(
+        "settings.html",
+        choices=choices,
+        chosen=chosen if chosen in choices else "off",
+        summary_only=not told,
+    )
 
 
 @web.post("/settings")
