@@ -142,7 +142,7 @@ def start_phase_scheduler(app: Flask) -> bool:
     with lock:
         if settings.testing or app.testing or app.extensions.get("board_scheduler"):
             return False
-        app.extensions["board_scheduler"] = socketio.start_background_task(
-            _loop, app, settings.phase_check_seconds
-        )
+        thread = socketio.start_background_task(_loop, app, settings.phase_check_seconds)
+        thread.name = "board-phases"  # beside board-mail and board-webhooks
+        app.extensions["board_scheduler"] = thread
     return True

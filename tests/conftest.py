@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -323,6 +324,23 @@ def db(app):
 def real_clock():
     yield
     clock.set_clock(None)
+
+
+@pytest.fixture(autouse=True)
+def no_background_senders():
+    """A served (non-testing) app starts the mail and webhook senders and the phase check as
+    threads that never end. Left behind by a test, they keep polling a removed database and
+    log tracebacks; on Python 3.11 formatting one in a thread while the test parses source
+    (tests/test_requirements.py) raised "AST constructor recursion depth mismatch". A test
+    that serves an app passes {"TESTING": True}."""
+    before = {thread for thread in threading.enumerate() if thread.name.startswith("board-")}
+    yield
+    left = [
+        thread.name
+        for thread in threading.enumerate()
+        if thread.name.startswith("board-") and thread not in before
+    ]
+    assert not left, f"the test left background threads running: {left}"
 
 
 @pytest.fixture(autouse=True, scope="session")
