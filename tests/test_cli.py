@@ -180,7 +180,9 @@ def test_a_relative_instance_folder_serves_like_an_absolute_one(tmp_path, monkey
     settings = Settings.from_env({"BOARD_INSTANCE_PATH": "instance/de", "BOARD_SECRET_KEY": "x"})
     assert settings.instance_path == tmp_path / "instance" / "de"
     assert database_url_from_env() == settings.database_url  # where Alembic migrates
-    assert create_app({"TESTING": True}, settings=settings).instance_path == str(tmp_path / "instance" / "de")
+    assert create_app({"TESTING": True}, settings=settings).instance_path == str(
+        tmp_path / "instance" / "de"
+    )
 
 
 def test_make_run_loads_the_demo_in_the_language_asked_for():

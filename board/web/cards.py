@@ -518,7 +518,7 @@ def task_card_facts(
             idea_id,
             title,
         )
-    # the plan line (task_plan_line)
+    # the plan line (static/js/render.js planLine builds the same)
     publish_on, channels, help_wanted = get("publish_on"), get("channels"), get("help_wanted")
     card.plan_hidden = not (publish_on or channels or help_wanted)
     plan = Markup("")
@@ -580,8 +580,8 @@ def _task_form(c: TaskCard, action: str, show_when: str, button_class: str, labe
 @web.app_template_global("task_card_html")
 def task_card_html(c: TaskCard, words: dict, form_fields: str) -> Markup:
     """What the `task_card` macro prints: one task card from its facts, as one string (as
-    `idea_card_html`). The markup is what task_plan_line, task_claim_line and task_actions
-    give on the task's page; keep them in step (and with static/js/render.js)."""
+    `idea_card_html`). The markup is what task_claim_line and task_actions give on the
+    task's page; keep them in step (and with static/js/render.js)."""
     claim = complete = reopen = ""
     if c.may_claim:
         claim = _task_form(c, "claim", "open", "small", words["claim"], form_fields) + "\n  "

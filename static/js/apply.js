@@ -3,8 +3,8 @@
 
 import { api } from "./api.js";
 import {
-  fillCommentState, fillIdeaCard, fillTags, hiddenLine, newComment, newIdeaCard, newTaskCard,
-  setStatusBadge, setVotes,
+  channelList, fillCommentState, fillIdeaCard, fillTags, formatDay, hiddenLine, newComment,
+  newIdeaCard, newTaskCard, setStatusBadge, setVotes,
 } from "./render.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
@@ -381,6 +381,34 @@ function ideaPublished({ idea }) {
   highlight(list.lastElementChild);
 }
 
+/** The task page's plan as facts (its publishing day, channels and "help wanted"), as
+ *  templates/task.html writes them, from the texts it leaves on each field. */
+function showPlanFacts(article, task) {
+  const day = article.querySelector("dd[data-field=publish-on]");
+  if (day && task.publish_on) {
+    const time = document.createElement("time");
+    time.setAttribute("datetime", task.publish_on);
+    time.textContent = formatDay(task.publish_on, { weekday: "short", year: "numeric", month: "short", day: "numeric" });
+    const link = document.createElement("a");
+    link.href = `/calendar?date=${task.publish_on}`;
+    link.textContent = day.dataset.calendar;
+    day.replaceChildren(time, " · ", link);
+  } else if (day) {
+    day.replaceChildren(day.dataset.empty);
+  }
+  const channels = article.querySelector("dd[data-field=channel-facts]");
+  if (channels && task.channels?.length) {
+    channels.replaceChildren(channelList(task.channels));
+  } else if (channels) {
+    const none = document.createElement("span");
+    none.className = "muted";
+    none.textContent = channels.dataset.empty;
+    channels.replaceChildren(none);
+  }
+  const help = article.querySelector("[data-field=help-wanted]");
+  if (help) help.hidden = !task.help_wanted;
+}
+
 function updateTaskPage(task) {
   const article = document.querySelector(`.task-detail[data-task-id="${task.id}"]`);
   if (!article) return;
@@ -391,7 +419,7 @@ function updateTaskPage(task) {
   article.className = `task-detail ${fresh.className}`;
   setStatusBadge(article.querySelector("[data-field=status]"), task.status);
   article.querySelector("[data-field=claim]")?.replaceWith(fresh.querySelector("[data-field=claim]"));
-  article.querySelector(":scope > [data-field=plan]")?.replaceWith(fresh.querySelector("[data-field=plan]"));
+  showPlanFacts(article, task);
   article.querySelector(".task-actions")?.replaceWith(fresh.querySelector(".task-actions"));
   highlight(article);
 }

@@ -253,7 +253,7 @@ export function channelList(channels) {
   return list;
 }
 
-/** Publishing day, channels and "help wanted" (the server's task_plan_line). */
+/** Publishing day, channels and "help wanted" on a task card (board/web/cards.py). */
 export function planLine(task) {
   const line = document.createElement("p");
   line.className = "task-plan";

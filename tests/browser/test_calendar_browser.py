@@ -125,3 +125,49 @@ def test_recording_a_publication_makes_the_idea_done_everywhere(person, open_pag
     )
     assert still_same_document(watching)
     assert watching.js_errors == [] and page.js_errors == []
+
+
+def test_the_task_page_shows_its_plan_once_and_keeps_it_live(person, open_page, api_as):
+    """The task page's facts hold the publishing day and the channels; a plan line under
+    them repeated both. What the claimant plans, or takes back, reaches a reader's open
+    page in those facts, and "Help wanted" appears and goes with it."""
+    planner = person("member", "Marketing")
+    reader = person("member", "Support")
+    task = api_as(planner).create_task(unique("Behind the scenes: the support desk"))
+    api_as(planner).call("POST", f"tasks/{task['id']}/claim", expect=200)
+    page = open_page(reader, f"/tasks/{task['id']}")
+    wait_until_live(page)
+    mark_page(page)
+    day, channels = (
+        page.locator("dd[data-field=publish-on]"),
+        page.locator("dd[data-field=channel-facts]"),
+    )
+    help_wanted = page.locator("[data-field=help-wanted]")
+    expect(day).to_have_text("not planned yet")
+    expect(channels).to_have_text("none yet")
+    expect(help_wanted).to_be_hidden()
+
+    planned = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
+    plan = {"channels": ["linkedin", "instagram"], "publish_on": planned, "help_wanted": True}
+    api_as(planner).call("PATCH", f"tasks/{task['id']}", plan, expect=200)
+    expect(channels.locator(".channel")).to_have_text(["Instagram", "LinkedIn"])
+    expect(page.locator("article.task-detail .channel")).to_have_count(2)  # shown once
+    expect(day.locator("time")).to_have_attribute("datetime", planned)
+    expect(day.get_by_role("link", name="on the calendar")).to_have_attribute(
+        "href", f"/calendar?date={planned}"
+    )
+    expect(help_wanted).to_be_visible()
+    served = open_page(reader, f"/tasks/{task['id']}")  # as the server writes it
+    assert day.inner_text() == served.locator("dd[data-field=publish-on]").inner_text()
+
+    api_as(planner).call(
+        "PATCH",
+        f"tasks/{task['id']}",
+        {"channels": [], "publish_on": None, "help_wanted": False},
+        expect=200,
+    )
+    expect(channels).to_have_text("none yet")
+    expect(day).to_have_text("not planned yet")
+    expect(help_wanted).to_be_hidden()
+    assert still_same_document(page), "the task page reloaded instead of updating live"
+    assert page.js_errors == [] and served.js_errors == []
