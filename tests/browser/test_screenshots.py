@@ -141,6 +141,8 @@ SHOTS = [
     ("prompts-phone-de", "lena", "/prompts", SMALL_PHONE, "de-DE"),
     ("inbox", "jonas", "/notifications", VIEWPORT, "en-US"),
     ("inbox-phone-de", "priya", "/notifications", SMALL_PHONE, "de-DE"),
+    ("people-de", "jonas", "/people", VIEWPORT, "de-DE"),
+    ("people-phone-de", "jonas", "/people", SMALL_PHONE, "de-DE"),
     # last: they post a challenge, which the shots above should not show
     ("board-live-challenge", "jonas", "/", VIEWPORT, "en-US"),
     ("board-live-challenge-phone-de", "priya", "/", SMALL_PHONE, "de-DE"),
