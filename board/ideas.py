@@ -1576,8 +1576,8 @@ def newest_mentor_notes(
 def _newest_notes_statement(dialect: str):
     """For each idea, its newest NOTES_SHOWN notes walked from the notes' own index (LIMIT,
     per idea: LATERAL on PostgreSQL, `IN` a correlated subquery on SQLite, which has no
-    LATERAL) and its notes counted in that index; the notes with their authors, oldest
-    first. Neither reads another comment, nor older notes than the three."""
+    LATERAL) and its notes counted in that index alone; the notes with their authors,
+    oldest first. No other comment is read (the page read all of its ideas' comments)."""
     note = aliased(Comment)
     newest = (
         select(note.id)
