@@ -1,7 +1,7 @@
 """Pages that grew with the board: a challenge's page, an idea's comments over the API and
 the feed's CSV, timed on the code of two trees against the same board.
 
-    python -m bench.pages [--old REV] [--turns 2] [--runs 7] [--dir DIR]
+    python -m bench.pages [--old REV] [--old-schema REVISION] [--turns 2] [--runs 7] [--dir DIR]
 
 Builds a SQLite board (`bench.lists`' board of 1,000 ideas) and adds by plain SQL: a
 challenge of 200 ideas with 25 comments each (every fifth a mentor note) and one idea of
@@ -10,15 +10,19 @@ events of the last six days (copies of the envelopes that forty requests through
 wrote, their ideas spread over the board). Then each tree (REV, default `main`, in a
 temporary worktree; and this one) serves the same requests in-process in a process of its
 own, taking turns; each case runs once to warm, then RUNS times, and prints the median ms
-and the statements of one request.
+and the statements of one request (a challenge's page: also the ms of its mentor notes'
+statement). With `--old-schema`, REV's code reads a copy of the
+board taken down to that Alembic revision (REV's head), not this tree's schema.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -37,6 +41,7 @@ EVENTS = 10_000
 FACILITATOR = 2
 MEMBER = 3
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+_TOKEN = rb'csrf[-_]token" (?:content|value)="[^"]*"'  # a page's, new in every answer
 
 
 def _app(url: str, instance: Path):
@@ -230,12 +235,19 @@ def measure(facts: dict, runs: int) -> dict:
     results = {}
     with tempfile.TemporaryDirectory() as instance:
         app = _app(facts["url"], Path(instance))
-        statements = []
-        event.listen(
-            app.extensions["board_db"].engine,
-            "before_cursor_execute",
-            lambda *args: statements.append(1),
-        )
+        statements, notes = [], []  # notes: ms of the mentor notes' statement
+
+        def started(conn, cursor, statement, *args):
+            statements.append(1)
+            conn.info["pages_started"] = time.perf_counter()
+
+        def ended(conn, cursor, statement, *args):
+            if "AS total" in statement:  # the challenge page's notes, old and new
+                notes.append((time.perf_counter() - conn.info["pages_started"]) * 1000)
+
+        engine = app.extensions["board_db"].engine
+        event.listen(engine, "before_cursor_execute", started)
+        event.listen(engine, "after_cursor_execute", ended)
         client = app.test_client(use_cookies=False)
         people = {}
         for name, person, path in cases(facts):
@@ -248,23 +260,42 @@ def measure(facts: dict, runs: int) -> dict:
                     path = f"/api/v1/ideas/1/comments?limit=200&cursor={page['next_cursor']}"
                     page = client.get(path, headers=headers).get_json()
                 path = f"/api/v1/ideas/1/comments?limit=50&cursor={page['next_cursor']}"
-            times, body = [], None
+            times, body, notes_ms = [], None, []
             for _run in range(1 + runs):
                 statements.clear()
+                notes.clear()
                 started = time.perf_counter()
                 answer = client.get(path, headers=headers)
                 times.append((time.perf_counter() - started) * 1000)
                 assert answer.status_code == 200, (path, answer.status_code)
                 body = answer.get_data()
+                notes_ms.append(sum(notes))
             if "limit=" in path and body.startswith(b"["):
                 continue  # this tree answers the whole list: no page to time
             results[name] = {
                 "ms": statistics.median(times[1:]),
                 "statements": len(statements),
                 "bytes": len(body),
-                "sha": __import__("hashlib").sha256(body).hexdigest()[:12],
+                "sha": hashlib.sha256(re.sub(_TOKEN, b"", body)).hexdigest()[:12],
+                "notes_ms": statistics.median(notes_ms[1:]),
             }
     return results
+
+
+def _downgraded_copy(directory: Path, url: str, revision: str) -> str:
+    """A copy of the board at `revision` (this tree's migrations take it down)."""
+    from alembic import command
+    from alembic.config import Config
+
+    source = Path(url.removeprefix("sqlite:///"))
+    copy = directory / f"board-{revision}.sqlite"
+    copy.write_bytes(source.read_bytes())
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["url"] = f"sqlite:///{copy}"
+    config.config_file_name = None
+    command.downgrade(config, revision)
+    return f"sqlite:///{copy}"
 
 
 def _run_tree(tree: Path, facts: dict, runs: int) -> dict:
@@ -288,6 +319,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=2)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--dir", default="", help="keep the board here (built if missing)")
+    parser.add_argument("--old-schema", default="", help="the old code reads the board at this")
     parser.add_argument("--measure", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -304,6 +336,9 @@ def main() -> None:
             facts = build(directory)
             facts_file.write_text(json.dumps(facts))
             print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+        old_facts = facts
+        if args.old_schema:
+            old_facts = {**facts, "url": _downgraded_copy(directory, facts["url"], args.old_schema)}
         old = Path(scratch) / "old"
         subprocess.run(
             ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), args.old],
@@ -332,9 +367,9 @@ def main() -> None:
             )
             turns = {"old": [], "new": []}
             for turn in range(args.turns):
-                for label, tree in (("old", old), ("new", ROOT)):
+                for label, tree, board in (("old", old, old_facts), ("new", ROOT, facts)):
                     print(f"turn {turn + 1}: {label} (load {os.getloadavg()[0]:.1f})", flush=True)
-                    turns[label].append(_run_tree(tree, facts, args.runs))
+                    turns[label].append(_run_tree(tree, board, args.runs))
         finally:
             subprocess.run(
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)],
@@ -352,6 +387,12 @@ def main() -> None:
         )
         same = "yes" if olds and news and olds[0]["sha"] == news[0]["sha"] else "no"
         print(f"{name:44} {shown_old:>16} {shown_new:>16} {counts:>14}  {same}")
+    print(f"\n{'the mentor notes statement (ms)':44} {'old':>16} {'new':>16}")
+    for name, _person, path in cases(facts):
+        if path.startswith("/prompts/"):
+            olds = " / ".join(f"{t[name]['notes_ms']:.2f}" for t in turns["old"])
+            news = " / ".join(f"{t[name]['notes_ms']:.2f}" for t in turns["new"])
+            print(f"{name:44} {olds:>16} {news:>16}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     type_coerce,
     union_all,
     update,
@@ -1573,23 +1574,32 @@ def newest_mentor_notes(
 
 @functools.lru_cache(maxsize=4)
 def _newest_notes_statement(dialect: str):
-    """Each idea's notes numbered newest first and counted (window functions, on both
-    databases), the first NOTES_SHOWN of each with their authors, oldest first."""
-    newest_first = (Comment.created_at.desc(), Comment.id.desc())
-    numbered = (
-        select(
-            Comment.id,
-            func.row_number().over(partition_by=Comment.idea_id, order_by=newest_first).label("n"),
-            func.count().over(partition_by=Comment.idea_id).label("total"),
-        )
-        .where(among_ids(Comment.idea_id, dialect), Comment.is_mentor_note.is_(True))
-        .subquery()
+    """For each idea, its newest NOTES_SHOWN notes walked from the notes' own index (LIMIT,
+    per idea: LATERAL on PostgreSQL, `IN` a correlated subquery on SQLite, which has no
+    LATERAL) and its notes counted in that index alone; the notes with their authors,
+    oldest first. No other comment is read (the page read all of its ideas' comments)."""
+    note = aliased(Comment)
+    newest = (
+        select(note.id)
+        .where(note.idea_id == Idea.id, note.is_mentor_note == true())
+        .order_by(note.created_at.desc(), note.id.desc())
+        .limit(NOTES_SHOWN)
     )
-    return (
-        select(Comment, numbered.c.total)
-        .join(numbered, numbered.c.id == Comment.id)
-        .where(numbered.c.n <= NOTES_SHOWN)
-        .order_by(Comment.idea_id, Comment.created_at, Comment.id)
+    counted = aliased(Comment)
+    total = (
+        select(func.count())
+        .select_from(counted)
+        .where(counted.idea_id == Idea.id, counted.is_mentor_note == true())
+        .scalar_subquery()
+    )
+    query = select(Comment, total.label("total")).select_from(Idea)
+    if dialect == "postgresql":
+        shown = newest.lateral("shown")
+        query = query.join(shown, true()).join(Comment, Comment.id == shown.c.id)
+    else:
+        query = query.join(Comment, Comment.id.in_(newest))
+    return query.where(among_ids(Idea.id, dialect)).order_by(
+        Comment.idea_id, Comment.created_at, Comment.id
     )
 
 

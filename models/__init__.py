@@ -2,7 +2,7 @@
 
 from models.base import Base, UTCDateTime, utcnow
 from models.content import FLAG_REASONS, TARGET_KINDS, Flag, Image, ModerationAction
-from models.events import Event, EventPerson, EventRecipient
+from models.events import Event, EventObject, EventPerson, EventRecipient
 from models.ideas import Comment, Idea, IdeaTag, Publication, Vote
 from models.idempotency import EndedSession, IdempotencyKey
 from models.notifications import (
@@ -38,6 +38,7 @@ __all__ = [
     "Image",
     "ModerationAction",
     "Event",
+    "EventObject",
     "EventPerson",
     "EventRecipient",
     "IdempotencyKey",

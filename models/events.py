@@ -54,3 +54,18 @@ class EventPerson(Base):
 
     seq: Mapped[int] = mapped_column(ForeignKey("events.seq", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(primary_key=True, index=True)
+
+
+class EventObject(Base):
+    """An idea or comment an event's envelope carries as `data.<kind>` (its `id` a whole
+    number). Written by a trigger on `events` from the envelope itself, whoever writes the
+    row (board/events.py, CARRIED_*), so that hiding an idea or deleting a comment rewrites
+    the envelopes carrying it without reading the whole log."""
+
+    __tablename__ = "event_objects"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    object_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        ForeignKey("events.seq", ondelete="CASCADE"), primary_key=True, index=True
+    )

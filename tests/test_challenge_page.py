@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from board.ideas import NOTES_SHOWN
 from models import Comment, Idea, Prompt, Task, Vote
@@ -168,3 +169,55 @@ def test_a_challenge_shows_the_newest_mentor_notes_and_leads_to_the_rest(
     assert "See all" not in few
     if not closed:
         assert "22 comments" in few
+
+
+def notes_plan(app, run) -> str:
+    """The plan of the page's mentor notes statement: SQLite's EXPLAIN QUERY PLAN;
+    PostgreSQL's EXPLAIN ANALYZE with sequential scans refused (a test's tables are too
+    small for the planner to choose an index of its own accord)."""
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if "is_mentor_note" not in statement or "AS total" not in statement:
+            return
+        if conn.dialect.name == "sqlite":
+            rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            plans.append("\n".join(row[3] for row in rows))
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {statement}", parameters)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+            cursor.execute("SET LOCAL enable_seqscan = on")
+
+    engine = app.extensions["board_db"].engine
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        assert run().status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    [plan] = plans
+    return plan
+
+
+@BOTH_DATABASES
+def test_a_challenges_page_reads_its_ideas_newest_notes_from_the_notes_alone(app, challenge_people):
+    """Each idea's newest three notes by a walk of the notes' own index that stops at
+    three, and its notes counted in that index: no other comment is read (the page read
+    every comment of its ideas to number their notes)."""
+    fay = challenge_people[0]
+    prompt_id = challenge(app, fay.id, False)
+    add_ideas(app, prompt_id, challenge_people, ideas=4, comments=30, notes=5)
+    reader = JsonClient(app.test_client()).login(challenge_people[2].email)
+    plan = notes_plan(app, lambda: reader.client.get(f"/prompts/{prompt_id}"))
+    if app.extensions["board_db"].engine.dialect.name == "sqlite":
+        walks = re.findall(r"SEARCH comments_\d USING (.*)", plan)
+        assert walks == ["COVERING INDEX ix_comments_mentor_notes (idea_id=?)"] * 2, plan
+        assert "SEARCH comments USING INTEGER PRIMARY KEY" in plan, plan
+        return
+    # Each idea: its three newest notes walked backwards, its five counted; then the three
+    # rows shown, by their key.
+    walk = r"Index Only Scan Backward using ix_comments_mentor_notes .*rows=3 loops=4"
+    assert re.search(walk, plan), plan
+    assert re.search(r"Index Only Scan using ix_comments_mentor_notes .*rows=5 ", plan), plan
+    assert re.search(r"Index Scan using pk_comments .*rows=1 loops=12", plan), plan
+    assert "ix_comments_idea_id_created_at" not in plan, plan

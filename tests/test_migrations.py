@@ -228,3 +228,45 @@ def test_the_log_already_written_lists_whom_its_envelopes_name(empty_database):
         assert "event_people" not in tables(empty_database)
     finally:
         engine.dispose()
+
+
+def test_the_log_already_written_lists_the_ideas_and_comments_its_envelopes_carry(
+    empty_database,
+):
+    """0026_carried_objects lists the ideas and comments of the envelopes already in the log
+    (hiding and deleting rewrite them by it), and from then on each new event's with its
+    row; going down removes the list and its trigger, and events are written as before."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0025_busy_person_indexes")
+    engine = create_engine(empty_database)
+    write = text(
+        "INSERT INTO events (type, at, private, envelope)"
+        " VALUES ('comment.created', '2026-03-02 09:00:00', false, :envelope)"
+    )
+    listed = "SELECT seq, kind, object_id FROM event_objects ORDER BY seq, kind"
+    try:
+        with engine.begin() as connection:
+            for envelope in (
+                '{"data": {"comment": {"id": 3, "idea_id": 7, "body": "x"}}}',
+                '{"data": {"idea": {"id": 7, "title": "t"}}}',
+                '{"data": {"idea_id": 7, "votes": 2}}',
+                '{"data": {"task": {"id": 4, "idea_id": 7}}}',
+            ):
+                connection.execute(write, {"envelope": envelope})
+        command.upgrade(config, "0026_carried_objects")
+        with engine.begin() as connection:
+            connection.execute(
+                write, {"envelope": '{"data": {"idea": {"id": 8}, "comment": {"id": 9}}}'}
+            )
+            assert [tuple(row) for row in connection.execute(text(listed))] == [
+                (1, "comment", 3),
+                (2, "idea", 7),
+                (5, "comment", 9),
+                (5, "idea", 8),
+            ]
+        command.downgrade(config, "0025_busy_person_indexes")
+        with engine.begin() as connection:
+            connection.execute(write, {"envelope": '{"data": {"idea": {"id": 8}}}'})
+        assert "event_objects" not in tables(empty_database)
+    finally:
+        engine.dispose()
