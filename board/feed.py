@@ -698,7 +698,6 @@ def read_feed(
     last_seq = last_public_seq(session)
     by_seq = _walks_back(session, flt, tz)
     since, _until = flt.window(tz)
-    first = _first_seq_from(since) if by_seq and since is not None else None
 
     def page(query, size: int) -> list:
         query = query.where(Event.seq <= last_seq)
@@ -709,17 +708,20 @@ def read_feed(
         query = query.with_only_columns(*_ITEM_COLUMNS).order_by(Event.seq.desc())
         return list(session.execute(query.limit(size)).all())
 
-    if first is None:
+    if not by_seq or since is None:
         rows = page(_public_events(flt, tz, by_seq=by_seq), limit + 1)
+    elif (first := session.scalar(_first_seq_from(since))) is None:
+        rows = []  # nothing happened since the period's start
     else:
         # Back by seq to the period's first event by time. An event's time is taken when
         # it is recorded and its seq when its transaction commits: one recorded in the
         # period but committed before that first event (a transaction under way at the
         # period's start) has a smaller seq, and is read from the type index, bounded by
-        # the period's events older than that seq, when the walk leaves room for it.
+        # the period's events older than that seq, when the walk leaves room for it (and
+        # live updates, after a seq past it, never ask).
         walked = _public_events(flt, tz, by_seq=True).where(Event.seq >= first)
         rows = page(walked, limit + 1)
-        if len(rows) <= limit:
+        if len(rows) <= limit and (after is None or after < first - 1):
             earlier = _public_events(flt, tz).where(Event.seq < first)
             rows += page(earlier, limit + 1 - len(rows))
     more = len(rows) > limit
@@ -731,8 +733,7 @@ def read_feed(
 
 def _first_seq_from(since: datetime):
     """The seq of the first event (by time) at or after `since`, from the index on `at`."""
-    first = select(Event.seq).where(Event.at >= since).order_by(Event.at, Event.seq).limit(1)
-    return first.scalar_subquery()
+    return select(Event.seq).where(Event.at >= since).order_by(Event.at, Event.seq).limit(1)
 
 
 def _walks_back(session: Session, flt: FeedFilter, tz: ZoneInfo) -> bool:
