@@ -696,15 +696,34 @@ def read_feed(
     policy.require(viewer, "feed.read")
     limit = limit or PAGE_SIZE
     last_seq = last_public_seq(session)
-    query = _public_events(flt, tz, by_seq=_walks_back(session, flt, tz)).where(
-        Event.seq <= last_seq
-    )
-    if before is not None:
-        query = query.where(Event.seq < before)
-    if after is not None:
-        query = query.where(Event.seq > after)
-    query = query.with_only_columns(*_ITEM_COLUMNS).order_by(Event.seq.desc()).limit(limit + 1)
-    rows = session.execute(query).all()
+    by_seq = _walks_back(session, flt, tz)
+    since, _until = flt.window(tz)
+
+    def page(query, size: int) -> list:
+        query = query.where(Event.seq <= last_seq)
+        if before is not None:
+            query = query.where(Event.seq < before)
+        if after is not None:
+            query = query.where(Event.seq > after)
+        query = query.with_only_columns(*_ITEM_COLUMNS).order_by(Event.seq.desc())
+        return list(session.execute(query.limit(size)).all())
+
+    if not by_seq or since is None:
+        rows = page(_public_events(flt, tz, by_seq=by_seq), limit + 1)
+    elif (first := session.scalar(_first_seq_from(since))) is None:
+        rows = []  # nothing happened since the period's start
+    else:
+        # Back by seq to the period's first event by time. An event's time is taken when
+        # it is recorded and its seq when its transaction commits: one recorded in the
+        # period but committed before that first event (a transaction under way at the
+        # period's start) has a smaller seq, and is read from the type index, bounded by
+        # the period's events older than that seq, when the walk leaves room for it (and
+        # live updates, after a seq past it, never ask).
+        walked = _public_events(flt, tz, by_seq=True).where(Event.seq >= first)
+        rows = page(walked, limit + 1)
+        if len(rows) <= limit and (after is None or after < first - 1):
+            earlier = _public_events(flt, tz).where(Event.seq < first)
+            rows += page(earlier, limit + 1 - len(rows))
     more = len(rows) > limit
     rows = rows[:limit]
     return FeedPage(
@@ -712,18 +731,25 @@ def read_feed(
     )
 
 
+def _first_seq_from(since: datetime):
+    """The seq of the first event (by time) at or after `since`, from the index on `at`."""
+    return select(Event.seq).where(Event.at >= since).order_by(Event.at, Event.seq).limit(1)
+
+
 def _walks_back(session: Session, flt: FeedFilter, tz: ZoneInfo) -> bool:
-    """Whether a page of every kind over all time, on SQLite, walks the log back by `seq`.
-    Without statistics (the board runs no ANALYZE) SQLite reads it from the type index: every
-    event of those types, sorted (255-655 ms at 300,000 events, docs/performance.md); back by
-    `seq` it stops at the page's last item. A period is read from the type index, bounded by
-    its own events (a walk back to a period could pass much of the log first); a department
-    from its own index; a narrow kind (challenges) is rare in the log, and the type index
-    finds it without walking past everything else."""
+    """Whether a page of every kind, over all time or a period up to now, on SQLite, walks
+    the log back by `seq` (a period: down to its first event, `read_feed`). Without
+    statistics (the board runs no ANALYZE) SQLite reads it from the type index: every
+    event of those types in the period, sorted (over all time 255-655 ms, 30 days 33-71 ms
+    at 300,000 events, docs/performance.md); back by `seq` it stops at the page's last
+    item. A period that ends before now is read from the type index, bounded by its own
+    events (a walk back to it would pass every event since); a department from its own
+    index; a narrow kind (challenges) is rare in the log, and the type index finds it
+    without walking past everything else."""
     return (
         session.get_bind().dialect.name == "sqlite"
         and flt.department_id is None
-        and flt.window(tz) == (None, None)
+        and flt.window(tz)[1] is None
         and set(flt.types) == set(FEED_TYPES)
     )
 

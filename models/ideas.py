@@ -110,13 +110,16 @@ class Vote(Base):
     """
 
     __tablename__ = "votes"
+    # The help report counts the votes of its weeks from the third alone (migration 0027);
+    # an idea's votes are found by the first, which leads with idea_id.
     __table_args__ = (
         UniqueConstraint("idea_id", "user_id"),
         UniqueConstraint("prompt_id", "user_id", "slot"),
+        Index("ix_votes_created_at_user_id", "created_at", "user_id", "idea_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), index=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"))
     slot: Mapped[int | None] = mapped_column(Integer)

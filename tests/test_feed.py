@@ -316,6 +316,52 @@ def test_bad_filters_are_refused(observer, query, field):
     assert field in response.get_json()["error"]["fields"]
 
 
+@BOTH_DATABASES
+@pytest.mark.parametrize("limit", [2, 200])
+def test_a_periods_pages_hold_its_events_in_whatever_order_they_were_numbered(
+    member, observer, at, limit
+):
+    """An event's time is taken when it is recorded, its seq when its transaction commits:
+    one recorded as a period starts may be numbered before one recorded earlier. Each
+    period's pages hold exactly its events, newest seq first, however the log is read."""
+    at()
+    post_idea(member, "Before the period")
+    # 4 May + 40 days: the 30 days from 15 May 00:00 UTC
+    at(days=11, hours=-7.5)  # 15 May 02:00
+    post_idea(member, "Recorded in the period, numbered before its first")
+    at(days=11, hours=-8.5)  # 15 May 01:00
+    post_idea(member, "The period's first by time")
+    at(days=11, hours=-10.5)  # 14 May 23:00
+    post_idea(member, "Recorded before the period, numbered in it")
+    at(days=40)
+    post_idea(member, "Today")
+
+    def titles(query: str) -> list[str]:
+        shown, before = [], ""
+        while True:
+            page = observer.get(f"feed?{query}&limit={limit}{before}").get_json()
+            shown += [re.search("“(.*)”", item["text"]).group(1) for item in page["items"]]
+            if page["next_before"] is None:
+                return shown
+            before = f"&before={page['next_before']}"
+
+    period = [
+        "Today",
+        "The period's first by time",
+        "Recorded in the period, numbered before its first",
+    ]
+    assert titles("period=30") == titles("from=2026-05-15") == period
+    assert titles("period=7") == ["Today"]
+    assert titles("period=all") == [
+        "Today",
+        "Recorded before the period, numbered in it",
+        "The period's first by time",
+        "Recorded in the period, numbered before its first",
+        "Before the period",
+    ]
+    assert titles("from=2026-06-14") == []  # tomorrow: nothing yet
+
+
 def test_bad_filters_on_the_page_show_a_message_and_the_default_view(member, observer):
     post_idea(member, "Still shown")
     response = observer.get("/feed?from=yesterday")

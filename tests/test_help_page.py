@@ -13,6 +13,7 @@ from board.insights import evenness, gini, top_share
 from board.web.charts import evenness_sparkline, participation_charts
 from models import Comment, Idea, Publication, Task, User, Vote
 from tests.conftest import BOTH_DATABASES, make_user
+from tests.test_queries import plans_while
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -171,6 +172,36 @@ def test_votes_in_a_challenge_with_hidden_tallies_are_counted_only_after_it_clos
     assert report(facilitator)["flatness"]["metrics"]["votes"]["total"] == 0
     at(NOW + timedelta(days=3))
     assert report(facilitator)["flatness"]["metrics"]["votes"]["total"] == 1
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_the_report_reads_only_the_votes_of_its_weeks(app, facilitator, member, hidden):
+    """The votes are counted from the index on (created_at, user_id, idea_id) alone, from the
+    first week's start on, a challenge's hidden votes left out there too: without it the
+    report read every vote the board ever had (docs/performance.md, periodhelp)."""
+    if hidden:
+        facilitator.post(
+            "prompts",
+            json={
+                "kind": "challenge",
+                "title": "Hidden",
+                "body": "",
+                "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
+                "voting_close_at": (NOW + timedelta(days=2)).isoformat(),
+            },
+        )
+    idea = member.post("ideas", json={"body": "", "title": "An idea"}).get_json()
+    facilitator.put(f"ideas/{idea['id']}/vote")
+    for path in ("/api/v1/insights", "/help"):
+        [plan] = plans_while(
+            app,
+            lambda path=path: facilitator.client.get(path),
+            lambda statement: "FROM votes" in statement and "GROUP BY" in statement,
+        )
+        votes = [step for step in plan if "votes" in step.split()]
+        assert votes == [
+            "SEARCH votes USING COVERING INDEX ix_votes_created_at_user_id (created_at>?)"
+        ], plan
 
 
 def test_the_report_never_says_who_voted_for_what(facilitator, member, other_member):

@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from board import webhooks
 from models import Event, Webhook, WebhookDelivery
@@ -215,6 +215,35 @@ def test_the_page_counts_each_kind_of_delivery_up_to_a_bound(app, facilitator, m
     assert "mehr als 3 zugestellt, 2 ausstehend, mehr als 3 aufgegeben" in german.get_data(
         as_text=True
     )
+
+
+@BOTH_DATABASES
+def test_the_counts_are_written_as_the_readers_language_writes_numbers(app, facilitator):
+    """At the bound and past it: 1,000 in English, 1.000 in German, as Babel writes them."""
+    connect(facilitator, "https://example.com/one", "json")
+    connect(facilitator, "https://example.com/two", "json")
+    one, two = (hook.id for hook in stored(app))
+    bound = webhooks.COUNTED_UP_TO
+    with app.extensions["board_db"].Session() as session:
+        event = Event(type="idea.created", private=True, envelope={"data": {}})
+        session.add(event)
+        session.flush()
+        rows = [(one, "delivered")] * (bound + 1) + [(two, "delivered")] * bound
+        rows += [(two, "failed")] * (bound + 1)
+        session.execute(
+            insert(WebhookDelivery),
+            [{"webhook_id": hook, "seq": event.seq, "status": status} for hook, status in rows],
+        )
+        session.commit()
+    english = facilitator.get("/webhooks").get_data(as_text=True)
+    german = facilitator.get("/webhooks", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    for page, shown in [
+        (english, ["more than 1,000 delivered", "1,000 delivered, more than 1,000 given up"]),
+        (german, ["mehr als 1.000 zugestellt", "1.000 zugestellt, mehr als 1.000 aufgegeben"]),
+    ]:
+        first, second = page.split('id="webhook-')[1:3]
+        assert shown[0] in first, first
+        assert shown[1] in second, second
 
 
 def test_the_page_reads_the_deliveries_from_indexes_in_one_statement(app, facilitator):
