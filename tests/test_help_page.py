@@ -131,9 +131,10 @@ def test_nobody_is_suggested_to_nudge_themselves_or_an_observer(people_, facilit
     assert "Sales" not in [d["department"]["name"] for d in data["quiet_departments"]]
 
 
-def test_ideas_of_a_challenge_with_hidden_tallies_are_not_listed_as_unvoted(facilitator, member):
-    at(NOW - timedelta(days=20))
-    challenge = facilitator.post(
+def post_hidden_challenge(facilitator) -> dict:
+    """A challenge open for ideas until tomorrow and for votes until the day after; its
+    tallies stay hidden until it closes (the default)."""
+    return facilitator.post(
         "prompts",
         json={
             "kind": "challenge",
@@ -143,6 +144,11 @@ def test_ideas_of_a_challenge_with_hidden_tallies_are_not_listed_as_unvoted(faci
             "voting_close_at": (NOW + timedelta(days=2)).isoformat(),
         },
     ).get_json()
+
+
+def test_ideas_of_a_challenge_with_hidden_tallies_are_not_listed_as_unvoted(facilitator, member):
+    at(NOW - timedelta(days=20))
+    challenge = post_hidden_challenge(facilitator)
     member.post(
         "ideas", json={"body": "", "title": "Secret contender", "prompt_id": challenge["id"]}
     )
@@ -155,16 +161,7 @@ def test_ideas_of_a_challenge_with_hidden_tallies_are_not_listed_as_unvoted(faci
 def test_votes_in_a_challenge_with_hidden_tallies_are_counted_only_after_it_closes(
     facilitator, member, other_member
 ):
-    challenge = facilitator.post(
-        "prompts",
-        json={
-            "kind": "challenge",
-            "title": "Hidden",
-            "body": "",
-            "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
-            "voting_close_at": (NOW + timedelta(days=2)).isoformat(),
-        },
-    ).get_json()
+    challenge = post_hidden_challenge(facilitator)
     idea = member.post(
         "ideas", json={"body": "", "title": "Only idea", "prompt_id": challenge["id"]}
     )
@@ -180,16 +177,7 @@ def test_the_report_reads_only_the_votes_of_its_weeks(app, facilitator, member, 
     first week's start on, a challenge's hidden votes left out there too: without it the
     report read every vote the board ever had (docs/performance.md, periodhelp)."""
     if hidden:
-        facilitator.post(
-            "prompts",
-            json={
-                "kind": "challenge",
-                "title": "Hidden",
-                "body": "",
-                "submissions_close_at": (NOW + timedelta(days=1)).isoformat(),
-                "voting_close_at": (NOW + timedelta(days=2)).isoformat(),
-            },
-        )
+        post_hidden_challenge(facilitator)
     idea = member.post("ideas", json={"body": "", "title": "An idea"}).get_json()
     facilitator.put(f"ideas/{idea['id']}/vote")
     for path in ("/api/v1/insights", "/help"):
