@@ -227,7 +227,8 @@ def test_works_council_observers_see_departments_only(
     leaked = [full for _email, full, _dept, _role in TEAM if full in text]
     assert leaked == []
     assert "@" not in text
-    screenshot(page, tmp_path, name)
+    # The docs' pictures of this page come from the demo (tests/browser/test_works_council.py).
+    screenshot(page, tmp_path, name, for_docs=False)
     # A member on the same board sees the people.
     member = new_page(browser, server, server.people["mara@example.com"], locale=locale)
     assert member.goto("/people").ok

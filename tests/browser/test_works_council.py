@@ -69,25 +69,8 @@ def test_the_observers_feed_shows_departments_not_people(
 ):
     language = "de" if locale.startswith("de") else "en"
     council_server = request.getfixturevalue(f"council_server_{language}")
-    context = browser.new_context(
-        base_url=council_server.url,
-        viewport=VIEWPORT,
-        device_scale_factor=1,
-        locale=locale,
-        timezone_id="Europe/Berlin",  # Nordkamm is in Freiburg, as in test_screenshots.py
-        reduced_motion="reduce",
-    )
+    context = petras_context(browser, council_server, locale)
     try:
-        petra = council_server.people["petra"]
-        answer = context.request.post(
-            "/api/v1/auth/login", data={"email": petra.email, "password": petra.password}
-        )
-        assert answer.status == 200, answer.text()
-        # The page follows Petra's own language setting, which the demo sets; set it anyway.
-        csrf = answer.json()["csrf_token"]
-        context.request.patch(
-            "/api/v1/me", data={"language": language}, headers={"X-CSRF-Token": csrf}
-        )
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -108,13 +91,71 @@ def test_the_observers_feed_shows_departments_not_people(
             "() => { const line = document.querySelector('.feed-status');"
             " window.scrollTo(0, line.getBoundingClientRect().top + window.scrollY - 300); }"
         )
-        page.evaluate("() => document.fonts.ready")
-        shot = tmp_path / f"{name}.png"
-        page.screenshot(path=str(shot), full_page=False)
+        photograph(page, tmp_path, name)
         assert errors == [], errors
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "sentence", "department", "name"),
+    [
+        ("en-US", "by department, not by person", "other departments", "people-works-council"),
+        ("de-DE", "nach Abteilungen", "andere Abteilungen", "people-works-council-de"),
+    ],
+)
+def test_the_observers_people_page_lists_departments_not_people(
+    request, browser, tmp_path, locale, sentence, department, name
+):
+    language = "de" if locale.startswith("de") else "en"
+    council_server = request.getfixturevalue(f"council_server_{language}")
+    context = petras_context(browser, council_server, locale)
+    try:
+        page = context.new_page()
+        assert page.goto("/people").ok
+        main = page.locator("main")
+        expect(main).to_contain_text(sentence)
+        expect(page.locator(".people-departments")).to_contain_text(department)
+        expect(page.locator(".people-row")).to_have_count(0)
+        text = main.inner_text()
+        assert [n for n in NAMES + FIRST_NAMES if n in text] == []
+        assert "@" not in text
+        photograph(page, tmp_path, name)
+    finally:
+        context.close()
+
+
+def petras_context(browser, server, locale: str):
+    """A browser context logged in as Petra, the demo's observer, in `locale`."""
+    context = browser.new_context(
+        base_url=server.url,
+        viewport=VIEWPORT,
+        device_scale_factor=1,
+        locale=locale,
+        timezone_id="Europe/Berlin",  # Nordkamm is in Freiburg, as in test_screenshots.py
+        reduced_motion="reduce",
+    )
+    petra = server.people["petra"]
+    answer = context.request.post(
+        "/api/v1/auth/login", data={"email": petra.email, "password": petra.password}
+    )
+    assert answer.status == 200, answer.text()
+    # The page follows Petra's own language setting, which the demo sets; set it anyway.
+    context.request.patch(
+        "/api/v1/me",
+        data={"language": locale[:2]},
+        headers={"X-CSRF-Token": answer.json()["csrf_token"]},
+    )
+    return context
+
+
+def photograph(page, tmp_path, name: str) -> None:
+    page.evaluate("() => document.fonts.ready")
+    shot = tmp_path / f"{name}.png"
+    page.screenshot(path=str(shot), full_page=False)
     assert shot.stat().st_size > 10_000
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{name}: scrolls sideways ({width} px)"
     if os.environ.get("BOARD_UPDATE_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, SCREENSHOTS / shot.name)
