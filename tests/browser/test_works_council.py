@@ -1,10 +1,11 @@
 """The observer's feed in works-council mode (BOARD_OBSERVERS_SEE_NAMES=0), in a real
 browser on the demo board: no name anywhere on the page, people shown as their
 department (the demo's small departments pooled), a colleague's comment arriving live
-without a name, in English on the English demo and in German on the German one.
+without a name, in English on the English demo and in German on the German one; and the
+observer's people page, which lists departments and no one in them.
 
 With BOARD_UPDATE_SCREENSHOTS=1 the pictures go to docs/screenshots/ (feed-works-council.png,
-feed-works-council-de.png); otherwise to the test's temporary folder.
+people-works-council.png and their -de.png); otherwise to the test's temporary folder.
 """
 
 from __future__ import annotations
