@@ -158,22 +158,9 @@ def test_screenshot(request, browser, tmp_path, name, who, path, viewport, local
     if "{idea}" in path:
         path = path.format(idea=showcase_idea(demo_server))
     path = path.format(next_week=(datetime.now(UTC) + timedelta(days=7)).date().isoformat())
-    context = browser.new_context(
-        base_url=demo_server.url,
-        viewport=viewport,
-        device_scale_factor=1,
-        locale=locale,
-        # Nordkamm is in Freiburg: the first page stores this zone for the person
-        timezone_id="Europe/Berlin",
-        reduced_motion="reduce",
-    )
+    person = demo_server.people[who] if who is not None else None
+    context = demo_context(browser, demo_server, person, viewport=viewport, locale=locale)
     try:
-        if who is not None:
-            person = demo_server.people[who]
-            answer = context.request.post(
-                "/api/v1/auth/login", data={"email": person.email, "password": person.password}
-            )
-            assert answer.status == 200, answer.text()
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -204,6 +191,28 @@ def test_screenshot(request, browser, tmp_path, name, who, path, viewport, local
     assert shot.stat().st_size > 10_000, "a screenshot that small is an empty page"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(shot, SCREENSHOTS / shot.name)
+
+
+def demo_context(browser, server, person: Person | None, *, viewport=VIEWPORT, locale="en-US"):
+    """A browser context on a demo board as Nordkamm's people see it, logged in as `person`
+    (None: a stranger)."""
+    context = browser.new_context(
+        base_url=server.url,
+        viewport=viewport,
+        device_scale_factor=1,
+        locale=locale,
+        # Nordkamm is in Freiburg: the first page stores this zone for the person
+        timezone_id="Europe/Berlin",
+        reduced_motion="reduce",
+    )
+    if person is not None:
+        answer = context.request.post(
+            "/api/v1/auth/login", data={"email": person.email, "password": person.password}
+        )
+        if answer.status != 200:
+            context.close()
+            raise AssertionError(f"{person.email} could not log in: {answer.text()}")
+    return context
 
 
 def show_a_refused_form(page) -> None:

@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import expect
 
 from board import demo_story
-from tests.browser.helpers import ROOT, VIEWPORT, Api, wait_until_live
-from tests.browser.test_screenshots import LIVE_COMMENT, serve_demo
+from tests.browser.helpers import ROOT, Api, wait_until_live
+from tests.browser.test_screenshots import LIVE_COMMENT, demo_context, serve_demo
 
 pytestmark = pytest.mark.browser
 
@@ -68,9 +68,7 @@ def council_server_de(chromium_path, sqlite_template, tmp_path_factory):
 def test_the_observers_feed_shows_departments_not_people(
     request, browser, tmp_path, locale, someone, pooled, name
 ):
-    language = "de" if locale.startswith("de") else "en"
-    council_server = request.getfixturevalue(f"council_server_{language}")
-    context = petras_context(browser, council_server, locale)
+    council_server, context = petras_context(request, browser, locale)
     try:
         page = context.new_page()
         errors: list[str] = []
@@ -83,7 +81,7 @@ def test_the_observers_feed_shows_departments_not_people(
         # A colleague from a small department comments while Petra watches.
         priya = Api(council_server, council_server.people["priya"])
         idea = priya.call("GET", "ideas?sort=new", expect=200)["items"][0]
-        priya.comment(idea["id"], LIVE_COMMENT[language == "de"])
+        priya.comment(idea["id"], LIVE_COMMENT[locale.startswith("de")])
         expect(days.locator(".feed-day").first).to_contain_text(idea["title"])
         text = page.locator("body").inner_text()
         leaked = [n for n in NAMES + FIRST_NAMES if n in text]
@@ -108,9 +106,7 @@ def test_the_observers_feed_shows_departments_not_people(
 def test_the_observers_people_page_lists_departments_not_people(
     request, browser, tmp_path, locale, sentence, department, name
 ):
-    language = "de" if locale.startswith("de") else "en"
-    council_server = request.getfixturevalue(f"council_server_{language}")
-    context = petras_context(browser, council_server, locale)
+    council_server, context = petras_context(request, browser, locale)
     try:
         page = context.new_page()
         assert page.goto("/people").ok
@@ -126,28 +122,16 @@ def test_the_observers_people_page_lists_departments_not_people(
         context.close()
 
 
-def petras_context(browser, server, locale: str):
-    """A browser context logged in as Petra, the demo's observer, in `locale`."""
-    context = browser.new_context(
-        base_url=server.url,
-        viewport=VIEWPORT,
-        device_scale_factor=1,
-        locale=locale,
-        timezone_id="Europe/Berlin",  # Nordkamm is in Freiburg, as in test_screenshots.py
-        reduced_motion="reduce",
-    )
-    petra = server.people["petra"]
-    answer = context.request.post(
-        "/api/v1/auth/login", data={"email": petra.email, "password": petra.password}
-    )
-    assert answer.status == 200, answer.text()
+def petras_context(request, browser, locale: str):
+    """The works-council demo in `locale`'s language, and a browser context on it logged
+    in as Petra, the demo's observer."""
+    language = "de" if locale.startswith("de") else "en"
+    server = request.getfixturevalue(f"council_server_{language}")
+    context = demo_context(browser, server, server.people["petra"], locale=locale)
     # The page follows Petra's own language setting, which the demo sets; set it anyway.
-    context.request.patch(
-        "/api/v1/me",
-        data={"language": locale[:2]},
-        headers={"X-CSRF-Token": answer.json()["csrf_token"]},
-    )
-    return context
+    csrf = context.request.get("/api/v1/me").json()["csrf_token"]
+    context.request.patch("/api/v1/me", data={"language": language}, headers={"X-CSRF-Token": csrf})
+    return server, context
 
 
 def photograph(page, tmp_path, name: str) -> None:
