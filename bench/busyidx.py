@@ -535,33 +535,25 @@ def explain(engine, statement: str, parameters) -> str:
 # ---- the run -------------------------------------------------------------------------------
 
 
-def run_measure(code: Path, url: str, now: datetime, instance: Path) -> dict:
-    """`measure` in a process that imports the code in `code`."""
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    out = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--measure",
-            url,
-            "--now",
-            now.isoformat(),
-            "--workdir",
-            str(instance),
-        ],
-        cwd=code,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+def run_measure(
+    code: Path, url: str, now: datetime, instance: Path, script: str = __file__
+) -> dict:
+    """`measure` of `script` (this bench, or one built on it) in a process that imports the
+    code in `code`."""
+    env = {**os.environ, "PYTHONPATH": str(code)}  # the script, run by path, imports `code`
+    command = [sys.executable, script, "--measure", url, "--now", now.isoformat()]
+    command += ["--workdir", str(instance)]
+    out = subprocess.run(command, cwd=code, env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def report(database: str, before: list[dict], after: list[dict], migrated_s: float) -> None:
-    """Per case: each round's median, before and after; the statements of a request."""
+def report(
+    database: str, before: list[dict], after: list[dict], migrated_s: float, counted="stmts"
+) -> None:
+    """Per case: each round's median, before and after; what its `statements` count (the
+    statements of a request, or what a bench built on this one counts there: `counted`)."""
     print(f"\n{database}: migrated to head in {migrated_s:.1f} s")
-    print(f"{'case':40} {'before ms (rounds)':>22} {'after ms (rounds)':>22} {'stmts':>9}  same")
+    print(f"{'case':40} {'before ms (rounds)':>22} {'after ms (rounds)':>22} {counted:>9}  same")
     for name, old in before[0].items():
         new = after[0][name]
         same = "yes" if old["digest"] == new["digest"] else "NO"

@@ -29,8 +29,6 @@ import json
 import os
 import sqlite3
 import statistics
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,28 +138,6 @@ def measure(url: str, now: datetime, instance: Path) -> dict:
     return results
 
 
-def run_measure(code: Path, url: str, now: datetime, instance: Path) -> dict:
-    """`measure` in a process that imports the code in `code`."""
-    env = {**os.environ, "PYTHONPATH": str(code)}  # this file, run by path, imports `code`
-    command = [sys.executable, __file__, "--measure", url, "--now", now.isoformat()]
-    command += ["--workdir", str(instance)]
-    out = subprocess.run(command, cwd=code, env=env, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def report(database: str, before: list[dict], after: list[dict], migrated_s: float) -> None:
-    """Per case: each round's median, before and after; how many envelopes it rewrote."""
-    print(f"\n{database}: migrated to head in {migrated_s:.1f} s")
-    print(f"{'case':40} {'before ms (rounds)':>26} {'after ms (rounds)':>26} {'rows':>7}  same")
-    for name, old in before[0].items():
-        new = after[0][name]
-        same = "yes" if old["digest"] == new["digest"] else "NO"
-        olds = " / ".join(f"{run[name]['ms']:.1f}" for run in before)
-        news = " / ".join(f"{run[name]['ms']:.1f}" for run in after)
-        counts = f"{old['statements']}/{new['statements']}"
-        print(f"{name:40} {olds:>26} {news:>26} {counts:>7}  {same}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", type=Path, help="a checkout of the code to compare with")
@@ -226,12 +202,18 @@ def main() -> None:
         print(f"round {number + 1}: load average {os.getloadavg()}", flush=True)
         for database, label, url in boards:
             code = args.before.resolve() if label == "before" else ROOT
-            measured = run_measure(code, url, now, args.workdir)
+            measured = busyidx.run_measure(code, url, now, args.workdir, script=__file__)
             written = f"{busyidx.WRITTEN:,} events written (rolled back)"
             measured[written] = {"ms": busyidx.written_events(url), "statements": 0, "digest": ""}
             runs[database, label].append(measured)
     for database in migrated:
-        report(database, runs[database, "before"], runs[database, "after"], migrated[database])
+        busyidx.report(
+            database,
+            runs[database, "before"],
+            runs[database, "after"],
+            migrated[database],
+            counted="rows",  # the envelopes a case rewrote
+        )
     print(f"\nload average {os.getloadavg()}", flush=True)
 
 

@@ -24,8 +24,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -189,15 +187,6 @@ def written_votes(url: str, now: datetime) -> float:
     return elapsed
 
 
-def run_measure(code: Path, url: str, now: datetime, workdir: Path) -> dict:
-    """`measure` in a process that imports the code in `code`."""
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    command = [sys.executable, __file__, "--measure", url, "--now", now.isoformat()]
-    command += ["--workdir", str(workdir)]
-    out = subprocess.run(command, cwd=code, env=env, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def report(database: str, before: list[dict], after: list[dict]) -> None:
     print(f"\n{database}: request ms (rounds), the statements' own ms (rounds)")
     print(f"{'case':42} {'before':>22} {'after':>22} {'SQL before':>20} {'SQL after':>20} same")
@@ -299,7 +288,7 @@ def main() -> None:
     for number in range(args.rounds):
         print(f"round {number + 1}: load average {os.getloadavg()}", flush=True)
         for database, label, url in boards:
-            measured = run_measure(trees[label], url, now, args.workdir)
+            measured = busyidx.run_measure(trees[label], url, now, args.workdir, script=__file__)
             measured["votes written (rolled back)"] = {
                 "ms": written_votes(url, now),
                 "statements": 1,
