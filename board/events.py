@@ -393,12 +393,14 @@ def rewrite_envelopes(
 # for the log written before. The board never changes which objects an envelope carries
 # (a rewrite changes their words, not their ids), so an insert is all the trigger watches.
 # The WHEN clause is a cheap first look: an envelope without the key (a vote's) is passed.
-_WHOLE = '@.type() == "number" && @ == @.floor() && @ >= -2147483648 && @ <= 2147483647'
+# A JSON path filter (PostgreSQL): the item is a whole number within SQL's integer. The log's
+# lists of the people an envelope names (board/personal_data.py) take ids by it too.
+WHOLE_ID = '@.type() == "number" && @ == @.floor() && @ >= -2147483648 && @ <= 2147483647'
 _CARRIED_POSTGRES = (
     "SELECT carried.kind, carried.id::numeric::integer, {seq} FROM {rows}LATERAL ("
     + " UNION ALL ".join(
         f"SELECT '{kind}' AS kind, id FROM jsonb_path_query({{envelope}},"
-        f" 'strict $.data.{kind}.id ? ({_WHOLE})', '{{{{}}}}', true) AS id"
+        f" 'strict $.data.{kind}.id ? ({WHOLE_ID})', '{{{{}}}}', true) AS id"
         for kind in REWRITTEN_KINDS
     )
     + ") AS carried"

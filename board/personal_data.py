@@ -277,8 +277,7 @@ def _scrub(value: Any, user_id: int) -> tuple[Any, bool]:
 # "display_name" key. An id is taken when it equals an integer (Python's `==` that _scrub
 # asks: 5.0 is 5), within SQL's integer.
 _PERSON_IDS = (  # a JSON path: the ids of the objects that have a display_name
-    'strict $.** ? (@.type() == "object" && exists(@.display_name)).id'
-    ' ? (@.type() == "number" && @ == @.floor() && @ >= -2147483648 && @ <= 2147483647)'
+    f'strict $.** ? (@.type() == "object" && exists(@.display_name)).id ? ({events.WHOLE_ID})'
 )
 _NAMED_POSTGRES = (
     "SELECT DISTINCT {seq}, person_id::numeric::integer"
