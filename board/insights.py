@@ -110,7 +110,10 @@ def _activity(
 
 def _last_active(session: Session) -> dict[int, datetime]:
     """When each person last posted, commented or worked on a task. Never their votes:
-    see the module's docstring. For sorting and whole days only, never shown as a time."""
+    see the module's docstring. For sorting and whole days only, never shown as a time.
+    Each person's newest of each is the last entry of their part of an index on (person,
+    time), one seek a person: grouping every idea, comment and task by person read the
+    board's whole history (docs/performance.md, helpscale)."""
     sources = [
         (Idea.author_id, Idea.created_at),
         (Comment.author_id, Comment.created_at),
@@ -118,13 +121,14 @@ def _last_active(session: Session) -> dict[int, datetime]:
         (Task.claimed_by_id, Task.claimed_at),
         (Task.claimed_by_id, Task.completed_at),
     ]
+    latest = [
+        select(func.max(when)).where(who == User.id).scalar_subquery() for who, when in sources
+    ]
     last: dict[int, datetime] = {}
-    for who, when in sources:
-        for person_id, at in session.execute(
-            select(who, func.max(when)).where(who.is_not(None), when.is_not(None)).group_by(who)
-        ):
-            if at is not None and (person_id not in last or at > last[person_id]):
-                last[person_id] = at
+    for person_id, *times in session.execute(select(User.id, *latest)):
+        known = [at for at in times if at is not None]
+        if known:
+            last[person_id] = max(known)
     return last
 
 

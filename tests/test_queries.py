@@ -893,3 +893,107 @@ def test_every_key_to_a_table_the_board_deletes_from_is_indexed():
             if key.column.table.name in DELETED_FROM and key.parent.name not in leading:
                 unindexed.append(f"{table.name}.{key.parent.name}")
     assert unindexed == []
+
+
+# The tables whose rows grow with the board's history, as the help report reads them.
+HISTORY = ("ideas", "votes", "comments", "tasks", "publications")
+READS_HISTORY = re.compile(rf"\bFROM ({'|'.join(HISTORY)})\b")
+
+
+def explained_without_seqscan(cursor, options: str, statement: str, parameters) -> list:
+    """PostgreSQL's EXPLAIN (`options`) rows of `statement` with sequential scans refused:
+    a test's tables are too small for the planner to choose an index of its own accord."""
+    cursor.execute("SET LOCAL enable_seqscan = off")
+    cursor.execute(f"EXPLAIN ({options}) {statement}", parameters)
+    rows = cursor.fetchall()
+    cursor.execute("SET LOCAL enable_seqscan = on")
+    return rows
+
+
+def report_plans(app, run) -> list[tuple[str, list[str]]]:
+    """(statement, plan) of the help report's counts (GROUP BY) and last-active times (max):
+    SQLite's EXPLAIN QUERY PLAN; for PostgreSQL, each node that reads a table of HISTORY
+    ("<kind> on <table>: <its condition>"), with sequential scans refused."""
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if "GROUP BY" not in statement and "max(" not in statement:
+            return
+        if not READS_HISTORY.search(statement):
+            return  # whose name two people share (person_json), grouped by name
+        if conn.dialect.name == "sqlite":
+            rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            plans.append((statement, [row[3] for row in rows]))
+            return
+        [[document]] = explained_without_seqscan(cursor, "FORMAT JSON", statement, parameters)
+        nodes, reads = [document[0]["Plan"]], []
+        while nodes:
+            node = nodes.pop()
+            nodes += node.get("Plans", [])
+            if node.get("Relation Name") in HISTORY:
+                condition = node.get("Index Cond") or node.get("Recheck Cond") or "none"
+                reads.append(f"{node['Node Type']} on {node['Relation Name']}: {condition}")
+        plans.append((statement, reads))
+
+    engine = app.extensions["board_db"].engine
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        assert run().status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    return plans
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("path", ["/api/v1/insights", "/help"])
+def test_the_help_report_reads_its_weeks_and_each_persons_latest_work_by_index(
+    app, board_people, path
+):
+    """The report counts each person's ideas, votes, comments, finished tasks and
+    publications of its weeks from an index on the time, and finds when each person last
+    posted, commented or worked on a task by one seek a person in an index on (person,
+    time). Before, it read every comment, finished task and publication the board ever
+    had, and grouped every idea, comment and task by person (docs/performance.md,
+    helpscale)."""
+    facilitator = make_user(app, "fay", "facilitator")
+    fill(app, 6, board_people)
+    client = JsonClient(app.test_client()).login(facilitator.email)
+    plans = report_plans(app, lambda: client.client.get(path))
+    assert len(plans) == 6, plans  # five counts, one statement of the last-active times
+    if app.extensions["board_db"].engine.dialect.name == "sqlite":
+        for statement, plan in plans:
+            whole = [step for step in plan if step.split()[:2] in (["SCAN", t] for t in HISTORY)]
+            assert not whole, (statement, plan)
+        latest = [plan for statement, plan in plans if "max(" in statement]
+        assert latest and all(
+            f"SEARCH {table} USING COVERING INDEX ix_{table}_{index} ({person}=?)" in latest[0]
+            for table, index, person in [
+                ("ideas", "author_id_created_at", "author_id"),
+                ("comments", "author_id_created_at", "author_id"),
+                ("tasks", "created_by_id_created_at", "created_by_id"),
+                ("tasks", "claimed_by_id_claimed_at", "claimed_by_id"),
+                ("tasks", "claimed_by_id_completed_at", "claimed_by_id"),
+            ]
+        ), plans
+    else:
+        for statement, reads in plans:
+            assert reads and not [read for read in reads if read.endswith(": none")], (
+                statement,
+                reads,
+            )
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("path", ["/api/v1/insights", "/help"])
+def test_the_help_report_asks_everyones_last_activity_in_one_statement(app, board_people, path):
+    """When each person last posted, commented, created, claimed or finished a task: one
+    statement for everyone, where the report asked each of the five on its own."""
+    facilitator = make_user(app, "fay", "facilitator")
+    fill(app, 6, board_people)
+    client = JsonClient(app.test_client()).login(facilitator.email)
+    with counted(app) as statements:
+        assert client.client.get(path).status_code == 200
+    asked = [s for s in statements if s not in ("BEGIN", "COMMIT")]
+    latest = [s for s in asked if "max(" in s and re.search(r"FROM (ideas|comments|tasks)\b", s)]
+    assert len(latest) == 1, latest
+    assert len(asked) == {"/api/v1/insights": 13, "/help": 15}[path], asked
