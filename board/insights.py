@@ -220,11 +220,16 @@ def _waiting_tasks(session: Session, viewer: User, now: datetime, cutoff: dateti
 def _quiet_ideas(
     session: Session, viewer: User, now: datetime, cutoff: datetime, hidden: list[int]
 ) -> list[dict]:
-    """Ideas nobody took up, but those of a challenge whose tallies are `hidden`."""
+    """Ideas nobody took up, but those of a challenge whose tallies are `hidden`. Read
+    from the ideas whose stored tally says no vote (`vote_count`, recounted by every vote
+    and unvote; ix_ideas_rank_top leads with it), the votes asked still: asking every idea
+    older than the cutoff for its votes, comments and tasks read the board's history
+    (docs/performance.md, helpscale)."""
     rows = session.scalars(
         select(Idea)
         .options(lazyload(Idea.tag_rows))  # not shown here
         .where(
+            Idea.vote_count == 0,
             Idea.created_at <= cutoff,
             ~exists().where(Vote.idea_id == Idea.id),
             ~exists().where(Comment.idea_id == Idea.id),
