@@ -694,14 +694,21 @@ def plans_while(app, run, asked) -> list[list[str]]:
             plan = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
             plans.append([row[3] for row in plan])
 
+    listened(app, explain, run)
+    return plans
+
+
+def listened(app, listener, run):
+    """`run()`, with `listener` told of every statement it makes (before it runs); a
+    response `run()` gives is a 200."""
     engine = app.extensions["board_db"].engine
-    event.listen(engine, "before_cursor_execute", explain)
+    event.listen(engine, "before_cursor_execute", listener)
     try:
         answer = run()
     finally:
-        event.remove(engine, "before_cursor_execute", explain)
+        event.remove(engine, "before_cursor_execute", listener)
     assert getattr(answer, "status_code", 200) == 200
-    return plans
+    return answer
 
 
 def test_a_persons_notifications_are_read_newest_first_from_their_own_index(app, board_people):
@@ -941,12 +948,7 @@ def report_plans(app, run, asked=counts_or_latest) -> list[tuple[str, list[str]]
                 reads.append(f"{node['Node Type']} on {node['Relation Name']}: {condition}")
         plans.append((statement, reads))
 
-    engine = app.extensions["board_db"].engine
-    event.listen(engine, "before_cursor_execute", explain)
-    try:
-        assert run().status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", explain)
+    listened(app, explain, run)
     return plans
 
 
