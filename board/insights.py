@@ -110,7 +110,10 @@ def _activity(
 
 def _last_active(session: Session) -> dict[int, datetime]:
     """When each person last posted, commented or worked on a task. Never their votes:
-    see the module's docstring. For sorting and whole days only, never shown as a time."""
+    see the module's docstring. For sorting and whole days only, never shown as a time.
+    Each person's newest of each is the last entry of their part of an index on (person,
+    time), one seek a person: grouping every idea, comment and task by person read the
+    board's whole history (docs/performance.md, helpscale)."""
     sources = [
         (Idea.author_id, Idea.created_at),
         (Comment.author_id, Comment.created_at),
@@ -118,13 +121,14 @@ def _last_active(session: Session) -> dict[int, datetime]:
         (Task.claimed_by_id, Task.claimed_at),
         (Task.claimed_by_id, Task.completed_at),
     ]
+    latest = [
+        select(func.max(when)).where(who == User.id).scalar_subquery() for who, when in sources
+    ]
     last: dict[int, datetime] = {}
-    for who, when in sources:
-        for person_id, at in session.execute(
-            select(who, func.max(when)).where(who.is_not(None), when.is_not(None)).group_by(who)
-        ):
-            if at is not None and (person_id not in last or at > last[person_id]):
-                last[person_id] = at
+    for person_id, *times in session.execute(select(User.id, *latest)):
+        known = [at for at in times if at is not None]
+        if known:
+            last[person_id] = max(known)
     return last
 
 
@@ -216,11 +220,16 @@ def _waiting_tasks(session: Session, viewer: User, now: datetime, cutoff: dateti
 def _quiet_ideas(
     session: Session, viewer: User, now: datetime, cutoff: datetime, hidden: list[int]
 ) -> list[dict]:
-    """Ideas nobody took up, but those of a challenge whose tallies are `hidden`."""
+    """Ideas nobody took up, but those of a challenge whose tallies are `hidden`. Read
+    from the ideas whose stored tally says no vote (`vote_count`, recounted by every vote
+    and unvote; ix_ideas_rank_top leads with it), the votes asked still: asking every idea
+    older than the cutoff for its votes, comments and tasks read the board's history
+    (docs/performance.md, helpscale)."""
     rows = session.scalars(
         select(Idea)
         .options(lazyload(Idea.tag_rows))  # not shown here
         .where(
+            Idea.vote_count == 0,
             Idea.created_at <= cutoff,
             ~exists().where(Vote.idea_id == Idea.id),
             ~exists().where(Comment.idea_id == Idea.id),

@@ -33,6 +33,8 @@ class Idea(Base):
         Index("ix_ideas_rank_top", "vote_count", "departments_supporting", "created_at", "id"),
         Index("ix_ideas_rank_hot", "hot_score", "id"),
         Index("ix_ideas_rank_new", "created_at", "id"),
+        # An author's ideas, the newest last: the help report's "last active" (0028).
+        Index("ix_ideas_author_id_created_at", "author_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,7 +45,7 @@ class Idea(Base):
     departments_supporting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     vote_heat: Mapped[float | None] = mapped_column(Float)
     hot_score: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -149,11 +151,14 @@ class Comment(Base):
             sqlite_where=text(MENTOR_NOTE_SQLITE),
             postgresql_where=text(MENTOR_NOTE_POSTGRES),
         ),
+        # The help report: each person's comments per week, and their newest (0028).
+        Index("ix_comments_created_at_author_id", "created_at", "author_id"),
+        Index("ix_comments_author_id_created_at", "author_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     is_mentor_note: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -172,6 +177,8 @@ class Publication(Base):
     """Where an idea went live: a link, a channel and when."""
 
     __tablename__ = "publications"
+    # The help report counts each person's publications per week from this alone (0028).
+    __table_args__ = (Index("ix_publications_published_at_by_id", "published_at", "by_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), index=True)

@@ -26,6 +26,12 @@ class Task(Base):
         Index("ix_tasks_newest", "created_at", "id"),
         # The board's columns: the newest tasks of one status (tasks.board_columns).
         Index("ix_tasks_status_newest", "status", "created_at", "id"),
+        # The help report (0028): finished tasks per person and week, and when each person
+        # last created, claimed or finished one.
+        Index("ix_tasks_status_completed_at", "status", "completed_at", "claimed_by_id"),
+        Index("ix_tasks_created_by_id_created_at", "created_by_id", "created_at"),
+        Index("ix_tasks_claimed_by_id_claimed_at", "claimed_by_id", "claimed_at"),
+        Index("ix_tasks_claimed_by_id_completed_at", "claimed_by_id", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +39,7 @@ class Task(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
-    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -8,12 +8,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from board.ideas import NOTES_SHOWN
 from models import Comment, Idea, Prompt, Task, Vote
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
-from tests.test_queries import counted
+from tests.test_queries import counted, explained_without_seqscan, listened
 
 
 def challenge(app, author_id: int, closed: bool) -> int:
@@ -184,17 +183,11 @@ def notes_plan(app, run) -> str:
             rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
             plans.append("\n".join(row[3] for row in rows))
         else:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {statement}", parameters)
-            plans.append("\n".join(row[0] for row in cursor.fetchall()))
-            cursor.execute("SET LOCAL enable_seqscan = on")
+            options = "ANALYZE, COSTS OFF, TIMING OFF"
+            rows = explained_without_seqscan(cursor, options, statement, parameters)
+            plans.append("\n".join(row[0] for row in rows))
 
-    engine = app.extensions["board_db"].engine
-    event.listen(engine, "before_cursor_execute", explain)
-    try:
-        assert run().status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", explain)
+    listened(app, explain, run)
     [plan] = plans
     return plan
 

@@ -694,14 +694,21 @@ def plans_while(app, run, asked) -> list[list[str]]:
             plan = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
             plans.append([row[3] for row in plan])
 
+    listened(app, explain, run)
+    return plans
+
+
+def listened(app, listener, run):
+    """`run()`, with `listener` told of every statement it makes (before it runs); a
+    response `run()` gives is a 200."""
     engine = app.extensions["board_db"].engine
-    event.listen(engine, "before_cursor_execute", explain)
+    event.listen(engine, "before_cursor_execute", listener)
     try:
         answer = run()
     finally:
-        event.remove(engine, "before_cursor_execute", explain)
+        event.remove(engine, "before_cursor_execute", listener)
     assert getattr(answer, "status_code", 200) == 200
-    return plans
+    return answer
 
 
 def test_a_persons_notifications_are_read_newest_first_from_their_own_index(app, board_people):
@@ -893,3 +900,135 @@ def test_every_key_to_a_table_the_board_deletes_from_is_indexed():
             if key.column.table.name in DELETED_FROM and key.parent.name not in leading:
                 unindexed.append(f"{table.name}.{key.parent.name}")
     assert unindexed == []
+
+
+# The tables whose rows grow with the board's history, as the help report reads them.
+HISTORY = ("ideas", "votes", "comments", "tasks", "publications")
+READS_HISTORY = re.compile(rf"\bFROM ({'|'.join(HISTORY)})\b")
+
+
+def explained_without_seqscan(cursor, options: str, statement: str, parameters) -> list:
+    """PostgreSQL's EXPLAIN (`options`) rows of `statement` with sequential scans refused:
+    a test's tables are too small for the planner to choose an index of its own accord."""
+    cursor.execute("SET LOCAL enable_seqscan = off")
+    cursor.execute(f"EXPLAIN ({options}) {statement}", parameters)
+    rows = cursor.fetchall()
+    cursor.execute("SET LOCAL enable_seqscan = on")
+    return rows
+
+
+def counts_or_latest(statement: str) -> bool:
+    """The help report's counts (GROUP BY) and last-active times (max), not whose name two
+    people share (person_json, grouped by name) or the menu's newest event."""
+    return ("GROUP BY" in statement or "max(" in statement) and bool(
+        READS_HISTORY.search(statement)
+    )
+
+
+def report_plans(app, run, asked=counts_or_latest) -> list[tuple[str, list[str]]]:
+    """(statement, plan) of the help report's statements `asked` picks: SQLite's EXPLAIN
+    QUERY PLAN; for PostgreSQL, each node that reads a table of HISTORY ("<kind> on
+    <table>: <its condition>"), with sequential scans refused."""
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if not asked(statement):
+            return
+        if conn.dialect.name == "sqlite":
+            rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            plans.append((statement, [row[3] for row in rows]))
+            return
+        [[document]] = explained_without_seqscan(cursor, "FORMAT JSON", statement, parameters)
+        nodes, reads = [document[0]["Plan"]], []
+        while nodes:
+            node = nodes.pop()
+            nodes += node.get("Plans", [])
+            if node.get("Relation Name") in HISTORY:
+                condition = node.get("Index Cond") or node.get("Recheck Cond") or "none"
+                reads.append(f"{node['Node Type']} on {node['Relation Name']}: {condition}")
+        plans.append((statement, reads))
+
+    listened(app, explain, run)
+    return plans
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("path", ["/api/v1/insights", "/help"])
+def test_the_help_report_reads_its_weeks_and_each_persons_latest_work_by_index(
+    app, board_people, path
+):
+    """The report counts each person's ideas, votes, comments, finished tasks and
+    publications of its weeks from an index on the time, and finds when each person last
+    posted, commented or worked on a task by one seek a person in an index on (person,
+    time). Before, it read every comment, finished task and publication the board ever
+    had, and grouped every idea, comment and task by person (docs/performance.md,
+    helpscale)."""
+    facilitator = make_user(app, "fay", "facilitator")
+    fill(app, 6, board_people)
+    client = JsonClient(app.test_client()).login(facilitator.email)
+    plans = report_plans(app, lambda: client.client.get(path))
+    assert len(plans) == 6, plans  # five counts, one statement of the last-active times
+    if app.extensions["board_db"].engine.dialect.name == "sqlite":
+        for statement, plan in plans:
+            whole = [step for step in plan if step.split()[:2] in (["SCAN", t] for t in HISTORY)]
+            assert not whole, (statement, plan)
+        latest = [plan for statement, plan in plans if "max(" in statement]
+        assert latest and all(
+            f"SEARCH {table} USING COVERING INDEX ix_{table}_{index} ({person}=?)" in latest[0]
+            for table, index, person in [
+                ("ideas", "author_id_created_at", "author_id"),
+                ("comments", "author_id_created_at", "author_id"),
+                ("tasks", "created_by_id_created_at", "created_by_id"),
+                ("tasks", "claimed_by_id_claimed_at", "claimed_by_id"),
+                ("tasks", "claimed_by_id_completed_at", "claimed_by_id"),
+            ]
+        ), plans
+    else:
+        for statement, reads in plans:
+            assert reads and not [read for read in reads if read.endswith(": none")], (
+                statement,
+                reads,
+            )
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("path", ["/api/v1/insights", "/help"])
+def test_the_help_report_asks_everyones_last_activity_in_one_statement(app, board_people, path):
+    """When each person last posted, commented, created, claimed or finished a task: one
+    statement for everyone, where the report asked each of the five on its own."""
+    facilitator = make_user(app, "fay", "facilitator")
+    fill(app, 6, board_people)
+    client = JsonClient(app.test_client()).login(facilitator.email)
+    with counted(app) as statements:
+        assert client.client.get(path).status_code == 200
+    asked = [s for s in statements if s not in ("BEGIN", "COMMIT")]
+    latest = [s for s in asked if "max(" in s and re.search(r"FROM (ideas|comments|tasks)\b", s)]
+    assert len(latest) == 1, latest
+    assert len(asked) == {"/api/v1/insights": 13, "/help": 15}[path], asked
+
+
+@BOTH_DATABASES
+def test_the_help_reports_quiet_ideas_are_read_among_the_ideas_without_votes(app, board_people):
+    """Ideas nobody voted on, commented or made a task of are looked for among those whose
+    stored tally says no vote (ix_ideas_rank_top leads with it), not by asking every idea
+    older than the cutoff: that read the board's history (docs/performance.md, helpscale)."""
+    facilitator = make_user(app, "fay", "facilitator")
+    fill(app, 6, board_people)  # every idea has a vote
+    quiet_ideas_in_challenges(app, board_people, 4)
+    client = JsonClient(app.test_client()).login(facilitator.email)
+    body = {}
+
+    def run():
+        answer = client.client.get("/api/v1/insights")
+        body.update(answer.get_json())
+        return answer
+
+    [(statement, plan)] = report_plans(app, run, lambda statement: "NOT (EXISTS" in statement)
+    quiet = [row["idea"]["title"] for row in body["quiet_ideas"]]
+    assert quiet == ["quiet idea 1", "quiet idea 3"]  # the others hide their tallies
+    if app.extensions["board_db"].engine.dialect.name == "sqlite":
+        ideas_read = [step for step in plan if step.startswith(("SCAN ideas", "SEARCH ideas"))]
+        assert ideas_read == ["SEARCH ideas USING INDEX ix_ideas_rank_top (vote_count=?)"], plan
+    else:
+        ideas_read = [read for read in plan if " on ideas:" in read]
+        assert ideas_read and all("vote_count = 0" in read for read in ideas_read), plan
