@@ -710,7 +710,7 @@ def read_feed(
         return list(session.execute(query.limit(size)).all())
 
     if by_seq and flt.window(tz) != (None, None):
-        rows = _period_page(session, flt, tz, page, limit + 1, after)
+        rows = _period_page(session, flt, tz, page, limit + 1, before, after)
     else:
         rows = page(_public_events(flt, tz, by_seq=by_seq), limit + 1)
     more = len(rows) > limit
@@ -720,15 +720,19 @@ def read_feed(
     )
 
 
-def _period_page(session: Session, flt: FeedFilter, tz: ZoneInfo, page, size: int, after):
+def _period_page(
+    session: Session, flt: FeedFilter, tz: ZoneInfo, page, size: int, before, after
+) -> list:
     """A page of every kind over a period, `size` rows: the log walked back by seq between
     the period's first event by time and the first event at or after its end.
 
     An event's time is taken when it is recorded and its seq when its transaction commits,
     so a transaction under way at either edge numbers its event out of time's order. One
     recorded before the period's end and numbered after the first event at or after it is
-    among the page's newest: those are found from the index on `at` alone (the period's
-    entries, no row read, whatever the log holds after the end), their rows by seq. One
+    among the page's newest: their seqs are found from the index on (at, seq) alone (the
+    period's entries, no row read, whatever the log holds after the end), then their rows
+    (a statement of their own: PostgreSQL walked every event since the end back for them
+    as a subquery); an older page, before a seq up to that first event, has none. One
     recorded in the period and numbered before its first event by time is read from the
     type index, bounded by the period's events older than that seq, when the walk leaves
     room for it (and live updates, after a seq past it, never ask)."""
@@ -741,8 +745,10 @@ def _period_page(session: Session, flt: FeedFilter, tz: ZoneInfo, page, size: in
     rows: list = []
     walked = _public_events(flt, tz, by_seq=sqlite).where(Event.seq >= first)
     if end is not None:
-        late = _late_seqs(since, until, end).where(Event.seq >= first)
-        rows = page(_public_events(flt, tz, by_seq=sqlite).where(Event.seq.in_(late)), size)
+        if before is None or before > end + 1:
+            late = session.scalars(_late_seqs(since, until, end).where(Event.seq >= first))
+            if seqs := late.all():
+                rows = page(_public_events(flt, tz, by_seq=sqlite).where(Event.seq.in_(seqs)), size)
         walked = walked.where(Event.seq < end)
     rows += page(walked, size - len(rows))
     if since is not None and len(rows) < size and (after is None or after < first - 1):
