@@ -709,8 +709,8 @@ def read_feed(
         query = query.with_only_columns(*_ITEM_COLUMNS).order_by(Event.seq.desc())
         return list(session.execute(query.limit(size)).all())
 
-    if by_seq and flt.window(tz) != (None, None):
-        rows = _period_page(session, flt, tz, page, limit + 1, before, after)
+    if _between_edges(session, flt, tz, by_seq):
+        rows = _period_page(session, flt, tz, page, limit + 1, before, after, by_seq=by_seq)
     else:
         rows = page(_public_events(flt, tz, by_seq=by_seq), limit + 1)
     more = len(rows) > limit
@@ -721,10 +721,11 @@ def read_feed(
 
 
 def _period_page(
-    session: Session, flt: FeedFilter, tz: ZoneInfo, page, size: int, before, after
+    session: Session, flt: FeedFilter, tz: ZoneInfo, page, size: int, before, after, *, by_seq
 ) -> list:
-    """A page of every kind over a period, `size` rows: the log walked back by seq between
-    the period's first event by time and the first event at or after its end.
+    """A page of a period, `size` rows: the log walked back by seq between the period's
+    first event by time and the first event at or after its end (`by_seq`: never by the
+    type index, `_public_events`).
 
     An event's time is taken when it is recorded and its seq when its transaction commits,
     so a transaction under way at either edge numbers its event out of time's order. One
@@ -737,18 +738,17 @@ def _period_page(
     type index, bounded by the period's events older than that seq, when the walk leaves
     room for it (and live updates, after a seq past it, never ask)."""
     since, until = flt.window(tz)
-    sqlite = session.get_bind().dialect.name == "sqlite"
     first = session.scalar(_first_seq_from(since)) if since is not None else 0
     if first is None:
         return []  # nothing happened since the period's start
     end = session.scalar(_first_seq_from(until)) if until is not None else None
     rows: list = []
-    walked = _public_events(flt, tz, by_seq=sqlite).where(Event.seq >= first)
+    walked = _public_events(flt, tz, by_seq=by_seq).where(Event.seq >= first)
     if end is not None:
         if before is None or before > end + 1:
             late = session.scalars(_late_seqs(since, until, end).where(Event.seq >= first))
             if seqs := late.all():
-                rows = page(_public_events(flt, tz, by_seq=sqlite).where(Event.seq.in_(seqs)), size)
+                rows = page(_public_events(flt, tz, by_seq=by_seq).where(Event.seq.in_(seqs)), size)
         walked = walked.where(Event.seq < end)
     rows += page(walked, size - len(rows))
     if since is not None and len(rows) < size and (after is None or after < first - 1):
@@ -769,21 +769,32 @@ def _late_seqs(since: datetime | None, until: datetime, end: int):
 
 
 def _walks_back(session: Session, flt: FeedFilter, tz: ZoneInfo) -> bool:
-    """Whether a page of every kind without a department walks the log back by `seq`: on
-    SQLite always (a period: between its first event and the first after its end,
-    `_period_page`), on PostgreSQL for a period that ends before now. Without statistics
-    (the board runs no ANALYZE) SQLite reads it from the type index: every event of those
-    types in the period, sorted (over all time 255-655 ms, 30 days 33-71 ms at 300,000
-    events, docs/performance.md); back by `seq` it stops at the page's last item.
-    PostgreSQL walked its primary key back from the newest event to a period that ended
-    before now, past every event since. A department is read from its own index; a narrow
-    kind (challenges) is rare in the log, and the type index finds it without walking past
-    everything else."""
+    """Whether a page of every kind without a department, on SQLite, walks the log back by
+    `seq` (a period: between its edges, `_period_page`), never by the type index. Without
+    statistics (the board runs no ANALYZE) SQLite reads it from the type index: every event
+    of those types in the period, sorted (over all time 255-655 ms, 30 days 33-71 ms at
+    300,000 events, docs/performance.md); back by `seq` it stops at the page's last item.
+    A department is read from its own index; a narrow kind (challenges) is rare in the log,
+    and the type index finds it without walking past everything else."""
     return (
-        flt.department_id is None
+        session.get_bind().dialect.name == "sqlite"
+        and flt.department_id is None
         and set(flt.types) == set(FEED_TYPES)
-        and (session.get_bind().dialect.name == "sqlite" or flt.window(tz)[1] is not None)
     )
+
+
+def _between_edges(session: Session, flt: FeedFilter, tz: ZoneInfo, by_seq: bool) -> bool:
+    """Whether a page without a department is read between its period's edges by seq
+    (`_period_page`): SQLite's walk of every kind over a period, and on PostgreSQL a period
+    that ended before now, of any kind, where it walked its primary key back from the
+    newest event past every event since the period's end (docs/performance.md,
+    feedrange)."""
+    since, until = flt.window(tz)
+    if flt.department_id is not None:
+        return False
+    if by_seq:
+        return (since, until) != (None, None)
+    return until is not None and session.get_bind().dialect.name != "sqlite"
 
 
 def group_by_day(items: list[FeedItem], tz: ZoneInfo) -> list[tuple[date, list[FeedItem]]]:

@@ -356,7 +356,8 @@ def test_a_period_that_ended_holds_the_events_recorded_before_its_end_whatever_t
         "The period's first",
     ]
     query = f"from=2026-05-10&to=2026-05-20&limit={limit}"
-    assert paged_titles(observer, query) == period
+    assert paged_titles(observer, query) == paged_titles(observer, f"kind=ideas&{query}") == period
+    assert paged_titles(observer, f"kind=tasks&{query}") == []
     assert paged_titles(observer, f"to=2026-05-20&limit={limit}") == [*period, "Before the period"]
     assert paged_titles(observer, f"from=2026-05-11&to=2026-05-20&limit={limit}") == period[:2]
     for empty in (
