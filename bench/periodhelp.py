@@ -207,7 +207,8 @@ def report(database: str, before: list[dict], after: list[dict]) -> None:
                 print(f"  {label:6} {name}: {plan}")
 
 
-def main() -> None:
+def main(script: str = __file__) -> None:
+    """The bench; `script`: the one whose child measures (this, or one built on it)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", type=Path, help="a checkout of the code to compare with")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/periodhelp"))
@@ -288,7 +289,7 @@ def main() -> None:
     for number in range(args.rounds):
         print(f"round {number + 1}: load average {os.getloadavg()}", flush=True)
         for database, label, url in boards:
-            measured = busyidx.run_measure(trees[label], url, now, args.workdir, script=__file__)
+            measured = busyidx.run_measure(trees[label], url, now, args.workdir, script=script)
             measured["votes written (rolled back)"] = {
                 "ms": written_votes(url, now),
                 "statements": 1,

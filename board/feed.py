@@ -697,9 +697,10 @@ def read_feed(
     limit = limit or PAGE_SIZE
     last_seq = last_public_seq(session)
     by_seq = _walks_back(session, flt, tz)
-    since, _until = flt.window(tz)
 
     def page(query, size: int) -> list:
+        if size <= 0:
+            return []
         query = query.where(Event.seq <= last_seq)
         if before is not None:
             query = query.where(Event.seq < before)
@@ -708,22 +709,10 @@ def read_feed(
         query = query.with_only_columns(*_ITEM_COLUMNS).order_by(Event.seq.desc())
         return list(session.execute(query.limit(size)).all())
 
-    if not by_seq or since is None:
-        rows = page(_public_events(flt, tz, by_seq=by_seq), limit + 1)
-    elif (first := session.scalar(_first_seq_from(since))) is None:
-        rows = []  # nothing happened since the period's start
+    if _between_edges(session, flt, tz, by_seq):
+        rows = _period_page(session, flt, tz, page, limit + 1, before, after, by_seq=by_seq)
     else:
-        # Back by seq to the period's first event by time. An event's time is taken when
-        # it is recorded and its seq when its transaction commits: one recorded in the
-        # period but committed before that first event (a transaction under way at the
-        # period's start) has a smaller seq, and is read from the type index, bounded by
-        # the period's events older than that seq, when the walk leaves room for it (and
-        # live updates, after a seq past it, never ask).
-        walked = _public_events(flt, tz, by_seq=True).where(Event.seq >= first)
-        rows = page(walked, limit + 1)
-        if len(rows) <= limit and (after is None or after < first - 1):
-            earlier = _public_events(flt, tz).where(Event.seq < first)
-            rows += page(earlier, limit + 1 - len(rows))
+        rows = page(_public_events(flt, tz, by_seq=by_seq), limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return FeedPage(
@@ -731,27 +720,81 @@ def read_feed(
     )
 
 
+def _period_page(
+    session: Session, flt: FeedFilter, tz: ZoneInfo, page, size: int, before, after, *, by_seq
+) -> list:
+    """A page of a period, `size` rows: the log walked back by seq between the period's
+    first event by time and the first event at or after its end (`by_seq`: never by the
+    type index, `_public_events`).
+
+    An event's time is taken when it is recorded and its seq when its transaction commits,
+    so a transaction under way at either edge numbers its event out of time's order. One
+    recorded before the period's end and numbered after the first event at or after it is
+    among the page's newest: their seqs are found from the index on (at, seq) alone (the
+    period's entries, no row read, whatever the log holds after the end), then their rows
+    (a statement of their own: PostgreSQL walked every event since the end back for them
+    as a subquery); an older page, before a seq up to that first event, has none. One
+    recorded in the period and numbered before its first event by time is read from the
+    type index, bounded by the period's events older than that seq, when the walk leaves
+    room for it (and live updates, after a seq past it, never ask)."""
+    since, until = flt.window(tz)
+    first = session.scalar(_first_seq_from(since)) if since is not None else 0
+    if first is None:
+        return []  # nothing happened since the period's start
+    end = session.scalar(_first_seq_from(until)) if until is not None else None
+    rows: list = []
+    walked = _public_events(flt, tz, by_seq=by_seq).where(Event.seq >= first)
+    if end is not None:
+        if before is None or before > end + 1:
+            late = session.scalars(_late_seqs(since, until, end).where(Event.seq >= first))
+            if seqs := late.all():
+                rows = page(_public_events(flt, tz, by_seq=by_seq).where(Event.seq.in_(seqs)), size)
+        walked = walked.where(Event.seq < end)
+    rows += page(walked, size - len(rows))
+    if since is not None and len(rows) < size and (after is None or after < first - 1):
+        rows += page(_public_events(flt, tz).where(Event.seq < first), size - len(rows))
+    return rows
+
+
 def _first_seq_from(since: datetime):
     """The seq of the first event (by time) at or after `since`, from the index on `at`."""
     return select(Event.seq).where(Event.at >= since).order_by(Event.at, Event.seq).limit(1)
 
 
+def _late_seqs(since: datetime | None, until: datetime, end: int):
+    """The seqs of events recorded before `until` and numbered after `end` (the first event
+    at or after it), from the index on `at` alone."""
+    query = select(Event.seq).where(Event.at < until, Event.seq > end)
+    return query if since is None else query.where(Event.at >= since)
+
+
 def _walks_back(session: Session, flt: FeedFilter, tz: ZoneInfo) -> bool:
-    """Whether a page of every kind, over all time or a period up to now, on SQLite, walks
-    the log back by `seq` (a period: down to its first event, `read_feed`). Without
-    statistics (the board runs no ANALYZE) SQLite reads it from the type index: every
-    event of those types in the period, sorted (over all time 255-655 ms, 30 days 33-71 ms
-    at 300,000 events, docs/performance.md); back by `seq` it stops at the page's last
-    item. A period that ends before now is read from the type index, bounded by its own
-    events (a walk back to it would pass every event since); a department from its own
-    index; a narrow kind (challenges) is rare in the log, and the type index finds it
-    without walking past everything else."""
+    """Whether a page of every kind without a department, on SQLite, walks the log back by
+    `seq` (a period: between its edges, `_period_page`), never by the type index. Without
+    statistics (the board runs no ANALYZE) SQLite reads it from the type index: every event
+    of those types in the period, sorted (over all time 255-655 ms, 30 days 33-71 ms at
+    300,000 events, docs/performance.md); back by `seq` it stops at the page's last item.
+    A department is read from its own index; a narrow kind (challenges) is rare in the log,
+    and the type index finds it without walking past everything else."""
     return (
         session.get_bind().dialect.name == "sqlite"
         and flt.department_id is None
-        and flt.window(tz)[1] is None
         and set(flt.types) == set(FEED_TYPES)
     )
+
+
+def _between_edges(session: Session, flt: FeedFilter, tz: ZoneInfo, by_seq: bool) -> bool:
+    """Whether a page without a department is read between its period's edges by seq
+    (`_period_page`): SQLite's walk of every kind over a period, and on PostgreSQL a period
+    that ended before now, of any kind, where it walked its primary key back from the
+    newest event past every event since the period's end (docs/performance.md,
+    feedrange)."""
+    since, until = flt.window(tz)
+    if flt.department_id is not None:
+        return False
+    if by_seq:
+        return (since, until) != (None, None)
+    return until is not None and session.get_bind().dialect.name != "sqlite"
 
 
 def group_by_day(items: list[FeedItem], tz: ZoneInfo) -> list[tuple[date, list[FeedItem]]]:

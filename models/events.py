@@ -20,15 +20,19 @@ class Event(Base):
     # first index alone, and each department probed once for an event in the period (the
     # second, read alone too). The third (migration 0025): a department's page of the feed,
     # newest first, the period, type and privacy tested in the index before a row is read.
+    # The last (migration 0029): a period's first event by time, and the events recorded
+    # before a period's end and numbered after its first event at or after it, from the
+    # index alone (the seq beside the time; SQLite's index on `at` carried it already).
     __table_args__ = (
         Index("ix_events_type_at", "type", "at", "department_id", "private"),
         Index("ix_events_department_id_at", "department_id", "at", "type", "private"),
         Index("ix_events_department_id_seq", "department_id", "seq", "at", "type", "private"),
+        Index("ix_events_at_seq", "at", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     type: Mapped[str] = mapped_column(String(40))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # export
     # The department of the actor or of the object, for the observers' feed filter.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))

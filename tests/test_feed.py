@@ -316,6 +316,71 @@ def test_bad_filters_are_refused(observer, query, field):
     assert field in response.get_json()["error"]["fields"]
 
 
+def paged_titles(client, query: str, between=lambda: None) -> list[str]:
+    """The titles of every page of the feed for `query`, older activity followed to the
+    end; `between()` runs after each page."""
+    shown, before = [], ""
+    while True:
+        page = client.get(f"feed?{query}{before}").get_json()
+        shown += [re.search("“(.*)”", item["text"]).group(1) for item in page["items"]]
+        if page["next_before"] is None:
+            return shown
+        between()
+        before = f"&before={page['next_before']}"
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("limit", [1, 2, 200])
+def test_a_period_that_ended_holds_the_events_recorded_before_its_end_whatever_their_seq(
+    member, observer, at, limit
+):
+    """One recorded as a period ends may be numbered after one recorded after the end (its
+    transaction under way at midnight): it is among the period's newest events. Each page of
+    a period that ended holds exactly its events, newest seq first, and paging on while new
+    events arrive (today's, and one dated inside the period) shows each of them once."""
+    at()
+    post_idea(member, "Before the period")
+    at(days=6)  # 10 May 09:30
+    post_idea(member, "The period's first")
+    at(days=16, hours=14.5)  # 21 May 00:00: the first moment after 20 May
+    post_idea(member, "The first after its end")
+    at(days=16, hours=14, minutes=29)  # 20 May 23:59
+    post_idea(member, "Recorded before the end, numbered after")
+    at(days=16, hours=13)  # 20 May 22:30
+    post_idea(member, "Recorded earlier, numbered last")
+    at(days=30)
+    post_idea(member, "Today")
+    period = [
+        "Recorded earlier, numbered last",
+        "Recorded before the end, numbered after",
+        "The period's first",
+    ]
+    query = f"from=2026-05-10&to=2026-05-20&limit={limit}"
+    assert paged_titles(observer, query) == paged_titles(observer, f"kind=ideas&{query}") == period
+    assert paged_titles(observer, f"kind=tasks&{query}") == []
+    assert paged_titles(observer, f"to=2026-05-20&limit={limit}") == [*period, "Before the period"]
+    assert paged_titles(observer, f"from=2026-05-11&to=2026-05-20&limit={limit}") == period[:2]
+    for empty in (
+        "from=2026-05-11&to=2026-05-19",
+        "to=2026-05-03",
+        "from=2026-07-01&to=2026-07-09",
+    ):
+        assert paged_titles(observer, f"{empty}&limit={limit}") == [], empty
+    assert paged_titles(observer, "from=2026-05-21&to=2026-05-22") == ["The first after its end"]
+
+    arrived = iter(range(100))
+
+    def new_events() -> None:
+        number = next(arrived)
+        at(days=30, minutes=number)
+        post_idea(member, f"Arrived {number}")
+        at(days=12)  # 16 May: in the period, numbered after everything
+        post_idea(member, f"Dated inside {number}")
+        at(days=30, minutes=number)
+
+    assert paged_titles(observer, query, new_events) == period
+
+
 @BOTH_DATABASES
 @pytest.mark.parametrize("limit", [2, 200])
 def test_a_periods_pages_hold_its_events_in_whatever_order_they_were_numbered(
@@ -337,13 +402,7 @@ def test_a_periods_pages_hold_its_events_in_whatever_order_they_were_numbered(
     post_idea(member, "Today")
 
     def titles(query: str) -> list[str]:
-        shown, before = [], ""
-        while True:
-            page = observer.get(f"feed?{query}&limit={limit}{before}").get_json()
-            shown += [re.search("“(.*)”", item["text"]).group(1) for item in page["items"]]
-            if page["next_before"] is None:
-                return shown
-            before = f"&before={page['next_before']}"
+        return paged_titles(observer, f"{query}&limit={limit}")
 
     period = [
         "Today",
