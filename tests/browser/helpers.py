@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +22,9 @@ from tests.cheap_hashing import cheap_password_hasher
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-battery"
 VIEWPORT = {"width": 1280, "height": 800}
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+# BOARD_UPDATE_SCREENSHOTS=1: the pictures the tests take go to SCREENSHOTS as well.
+UPDATE_SCREENSHOTS = os.environ.get("BOARD_UPDATE_SCREENSHOTS") == "1"
 SERVER_START_SECONDS = 30
 # How long a live update may take to show up before a test calls it missing. Generous
 # for a loaded CI machine; tests wait on conditions, so a passing run never waits this long.
@@ -380,3 +384,18 @@ def record_toasts(page) -> None:
 
 def toasts(page) -> list[dict]:
     return page.evaluate("() => window.__toasts || []")
+
+
+def screenshot(page, tmp_path, name: str, *, smallest: int = 5_000, for_docs: bool = True):
+    """Take the picture `name`.png in `tmp_path` once the fonts are in: not smaller than
+    `smallest` bytes (an empty page is), and nothing scrolls sideways. With
+    BOARD_UPDATE_SCREENSHOTS=1 it goes into the docs too (`for_docs`); look at it first."""
+    page.evaluate("() => document.fonts.ready")
+    shot = tmp_path / f"{name}.png"
+    page.screenshot(path=str(shot), full_page=False)
+    assert shot.stat().st_size > smallest, "a screenshot that small is an empty page"
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{name}: scrolls sideways ({width} px)"
+    if UPDATE_SCREENSHOTS and for_docs:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, SCREENSHOTS / shot.name)

@@ -9,9 +9,7 @@ and German) go to docs/screenshots/; otherwise to the test's temporary folder.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import time
 
 import pytest
@@ -19,14 +17,20 @@ import requests
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PASSWORD, ROOT, VIEWPORT, Api, free_port, wait_until_live
+from tests.browser.helpers import (
+    PASSWORD,
+    VIEWPORT,
+    Api,
+    free_port,
+    screenshot,
+    wait_until_live,
+)
 from tests.test_mail import Inbox
 
 pytestmark = pytest.mark.browser
 
 SMALL_PHONE = {"width": 360, "height": 780}
 NEW_PASSWORD = "a-brand-new-passphrase"
-UPDATE = os.environ.get("BOARD_UPDATE_SCREENSHOTS") == "1"
 
 TEAM = [
     ("sam@example.com", "Sam Fischer", "Communications", "facilitator"),
@@ -38,18 +42,6 @@ TEAM = [
     ("anna.w@example.com", "Anna Weber", "Sales", "member"),
     ("olga@example.com", "Olga Berg", "Sales", "observer"),
 ]
-
-
-def screenshot(page, tmp_path, name: str, *, for_docs: bool = True) -> None:
-    """Take the picture; look at it before it goes into the docs (`for_docs`)."""
-    page.evaluate("() => document.fonts.ready")
-    shot = tmp_path / f"{name}.png"
-    page.screenshot(path=str(shot), full_page=False)
-    assert shot.stat().st_size > 5_000, "a screenshot that small is an empty page"
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{name}: scrolls sideways ({width} px)"
-    if UPDATE and for_docs:
-        shutil.copy(shot, ROOT / "docs" / "screenshots" / shot.name)
 
 
 def scroll_below_the_header(page, selector: str) -> None:

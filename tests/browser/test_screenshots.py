@@ -23,15 +23,24 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ROOT, VIEWPORT, Api, Person, start_server, wait_until_live
+from tests.browser.helpers import (
+    ROOT,
+    SCREENSHOTS,
+    UPDATE_SCREENSHOTS,
+    VIEWPORT,
+    Api,
+    Person,
+    start_server,
+    wait_until_live,
+)
 
-UPDATE = os.environ.get("BOARD_UPDATE_SCREENSHOTS") == "1"
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not UPDATE, reason="BOARD_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots"),
+    pytest.mark.skipif(
+        not UPDATE_SCREENSHOTS, reason="BOARD_UPDATE_SCREENSHOTS=1 refreshes docs/screenshots"
+    ),
 ]
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 780}
 

@@ -10,19 +10,15 @@ people-works-council.png and their -de.png); otherwise to the test's temporary f
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from playwright.sync_api import expect
 
 from board import demo_story
-from tests.browser.helpers import ROOT, Api, wait_until_live
+from tests.browser.helpers import Api, screenshot, wait_until_live
 from tests.browser.test_screenshots import LIVE_COMMENT, demo_context, serve_demo
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 NAMES = [full for _key, full, _dept, _role in demo_story.PEOPLE if _key != "petra"]
 FIRST_NAMES = [full.split()[0] for full in NAMES]
 
@@ -90,7 +86,7 @@ def test_the_observers_feed_shows_departments_not_people(
             "() => { const line = document.querySelector('.feed-status');"
             " window.scrollTo(0, line.getBoundingClientRect().top + window.scrollY - 300); }"
         )
-        photograph(page, tmp_path, name)
+        screenshot(page, tmp_path, name, smallest=10_000)
         assert errors == [], errors
     finally:
         context.close()
@@ -117,7 +113,7 @@ def test_the_observers_people_page_lists_departments_not_people(
         text = main.inner_text()
         assert [n for n in NAMES + FIRST_NAMES if n in text] == []
         assert "@" not in text
-        photograph(page, tmp_path, name)
+        screenshot(page, tmp_path, name, smallest=10_000)
     finally:
         context.close()
 
@@ -132,15 +128,3 @@ def petras_context(request, browser, locale: str):
     csrf = context.request.get("/api/v1/me").json()["csrf_token"]
     context.request.patch("/api/v1/me", data={"language": language}, headers={"X-CSRF-Token": csrf})
     return server, context
-
-
-def photograph(page, tmp_path, name: str) -> None:
-    page.evaluate("() => document.fonts.ready")
-    shot = tmp_path / f"{name}.png"
-    page.screenshot(path=str(shot), full_page=False)
-    assert shot.stat().st_size > 10_000
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{name}: scrolls sideways ({width} px)"
-    if os.environ.get("BOARD_UPDATE_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, SCREENSHOTS / shot.name)
