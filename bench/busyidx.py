@@ -41,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -590,10 +591,35 @@ def main() -> None:
         now = datetime.fromisoformat(args.now)
         print(json.dumps(measure(args.measure, now, args.workdir / "instance")))
         return
+    sizes = {k: getattr(args, k) for k in ("events", "notifications", "others", "ideas", "votes")}
+    compare(args, sizes, analyze_sqlite=args.analyze_sqlite)
+
+
+def compare(
+    args,
+    sizes: dict,
+    *,
+    script: str = __file__,
+    built: Callable[[Path], None] | None = None,
+    before_revision: str | None = None,
+    analyze_sqlite: bool = False,
+    written_statements: int = 1,
+    counted: str = "stmts",
+) -> None:
+    """The run of this bench and of those built on it (the parent's side: its children, run
+    by `script`, import the code they measure, which may have no such function).
+
+    The board of `sizes` is built in `args.workdir` (or, with `args.reuse`, the one built
+    before is read), then `built(path)` changes it if given. Each database is kept twice:
+    one copy for the code before (`args.before`), at `before_revision` if given (else as
+    built), and one migrated from there to head (timed) for this code; PostgreSQL
+    (`args.postgres`) gets the same board by COPY. Rounds (`args.rounds`) of the two codes
+    take turns, so that what else the machine does weighs on both alike; each round also
+    writes WRITTEN events (rolled back), shown with `written_statements` in the report's
+    `counted` column."""
     args.workdir.mkdir(parents=True, exist_ok=True)
     sqlite_path = args.workdir / "board.sqlite3"
     stamp = args.workdir / "now.txt"
-    sizes = {k: getattr(args, k) for k in ("events", "notifications", "others", "ideas", "votes")}
     if args.reuse and stamp.exists():
         now = datetime.fromisoformat(stamp.read_text())
         print(f"load average {os.getloadavg()}; the board of {sqlite_path}", flush=True)
@@ -602,9 +628,10 @@ def main() -> None:
         now = datetime.now(UTC).replace(microsecond=0)
         started = time.perf_counter()
         build(sqlite_path, now, sizes)
+        if built is not None:
+            built(sqlite_path)
         stamp.write_text(now.isoformat())
         print(f"built {sqlite_path} in {time.perf_counter() - started:.0f} s", flush=True)
-    # Each database twice: as built (the code before reads it), and migrated to head.
     boards = []
     for label in ("before", "after"):
         copy = args.workdir / f"{label}.sqlite3"
@@ -612,34 +639,48 @@ def main() -> None:
         boards.append(("SQLite", label, f"sqlite:///{copy}"))
     if args.postgres:
         started = time.perf_counter()
-        name = args.database_name
-        boards.append(("PostgreSQL", "before", copy_to_postgres(sqlite_path, args.postgres, name)))
-        boards.append(("PostgreSQL", "after", copy_database(args.postgres, name, f"{name}_after")))
+        boards.append(
+            (
+                "PostgreSQL",
+                "before",
+                copy_to_postgres(sqlite_path, args.postgres, args.database_name),
+            )
+        )
         print(f"copied to PostgreSQL in {time.perf_counter() - started:.0f} s", flush=True)
+    if before_revision:
+        for _database, _label, url in boards:
+            _alembic(url, before_revision)
+    if args.postgres:  # the copy for this code, of the one at before_revision
+        name = args.database_name
+        boards.append(("PostgreSQL", "after", copy_database(args.postgres, name, f"{name}_after")))
     migrated = {}
     for database, label, url in boards:
         if label == "after":
             started = time.perf_counter()
             _alembic(url, "head")
             migrated[database] = time.perf_counter() - started
-        if database == "PostgreSQL" or args.analyze_sqlite:
+        if database == "PostgreSQL" or analyze_sqlite:
             analyze(url)
-    # Rounds of the code before and after, taking turns, so that what else the machine
-    # does weighs on both alike.
     runs = {(database, label): [] for database, label, _url in boards}
     for number in range(args.rounds):
         print(f"round {number + 1}: load average {os.getloadavg()}", flush=True)
         for database, label, url in boards:
             code = args.before.resolve() if label == "before" else ROOT
-            measured = run_measure(code, url, now, args.workdir)
+            measured = run_measure(code, url, now, args.workdir, script=script)
             measured[f"{WRITTEN:,} events written (rolled back)"] = {
                 "ms": written_events(url),
-                "statements": 1,
+                "statements": written_statements,
                 "digest": "",
             }
             runs[database, label].append(measured)
     for database in migrated:
-        report(database, runs[database, "before"], runs[database, "after"], migrated[database])
+        report(
+            database,
+            runs[database, "before"],
+            runs[database, "after"],
+            migrated[database],
+            counted=counted,
+        )
     print(f"\nload average {os.getloadavg()}", flush=True)
 
 

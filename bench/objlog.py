@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import statistics
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from bench import busyidx
@@ -155,66 +154,18 @@ def main() -> None:
         now = datetime.fromisoformat(args.now)
         print(json.dumps(measure(args.measure, now, args.workdir / "instance")))
         return
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    sqlite_path = args.workdir / "board.sqlite3"
-    stamp = args.workdir / "now.txt"
     # Few notifications and votes: this bench reads neither (busyidx's other cases do).
     sizes = {"events": args.events, "notifications": 1_000, "others": 1_000}
     sizes |= {"ideas": args.ideas, "votes": args.ideas * 60}
-    if args.reuse and stamp.exists():
-        now = datetime.fromisoformat(stamp.read_text())
-        print(f"load average {os.getloadavg()}; the board of {sqlite_path}", flush=True)
-    else:
-        print(f"load average {os.getloadavg()}; sizes {sizes}", flush=True)
-        now = datetime.now(UTC).replace(microsecond=0)
-        started = time.perf_counter()
-        busyidx.build(sqlite_path, now, sizes)
-        carry_the_comments(sqlite_path)
-        stamp.write_text(now.isoformat())
-        print(f"built {sqlite_path} in {time.perf_counter() - started:.0f} s", flush=True)
-    boards = []
-    for label in ("before", "after"):
-        copy = args.workdir / f"{label}.sqlite3"
-        copy.write_bytes(sqlite_path.read_bytes())
-        boards.append(("SQLite", label, f"sqlite:///{copy}"))
-    if args.postgres:
-        started = time.perf_counter()
-        name = args.database_name
-        url = busyidx.copy_to_postgres(sqlite_path, args.postgres, name)
-        boards.append(("PostgreSQL", "before", url))
-        boards.append(("PostgreSQL", "after", None))
-        print(f"copied to PostgreSQL in {time.perf_counter() - started:.0f} s", flush=True)
-    migrated = {}
-    for index, (database, label, url) in enumerate(boards):
-        if url is None:  # PostgreSQL after: a copy of the one at BEFORE_REVISION
-            url = busyidx.copy_database(args.postgres, args.database_name, f"{name}_after")
-            boards[index] = (database, label, url)
-        else:
-            busyidx._alembic(url, BEFORE_REVISION)
-        if label == "after":
-            started = time.perf_counter()
-            busyidx._alembic(url, "head")
-            migrated[database] = time.perf_counter() - started
-        if database == "PostgreSQL":
-            busyidx.analyze(url)
-    runs = {(database, label): [] for database, label, _url in boards}
-    for number in range(args.rounds):
-        print(f"round {number + 1}: load average {os.getloadavg()}", flush=True)
-        for database, label, url in boards:
-            code = args.before.resolve() if label == "before" else ROOT
-            measured = busyidx.run_measure(code, url, now, args.workdir, script=__file__)
-            written = f"{busyidx.WRITTEN:,} events written (rolled back)"
-            measured[written] = {"ms": busyidx.written_events(url), "statements": 0, "digest": ""}
-            runs[database, label].append(measured)
-    for database in migrated:
-        busyidx.report(
-            database,
-            runs[database, "before"],
-            runs[database, "after"],
-            migrated[database],
-            counted="rows",  # the envelopes a case rewrote
-        )
-    print(f"\nload average {os.getloadavg()}", flush=True)
+    busyidx.compare(
+        args,
+        sizes,
+        script=__file__,
+        built=carry_the_comments,
+        before_revision=BEFORE_REVISION,
+        written_statements=0,
+        counted="rows",  # the envelopes a case rewrote
+    )
 
 
 if __name__ == "__main__":
