@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    String,
     and_,
     column,
     exists,
@@ -300,7 +302,20 @@ def _spell_out(tag: bool, department: bool):
 )
 SELECT query, terms, words, size, matches, {together}, tagged
 FROM spelled, board, counted"""
-    )
+    ).columns(*_SPELLED_COLUMNS)
+
+
+# The columns of `_spell_out`'s row, typed: a textual statement's result is then described
+# once, when it is compiled, instead of from the cursor on every execution.
+_SPELLED_COLUMNS = (
+    column("query", String),
+    column("terms", String),
+    column("words", Integer),
+    column("size", Integer),
+    column("matches", Integer),
+    column("together", Integer),
+    column("tagged", Integer),
+)
 
 
 # FTS5 adds a small segment to the index with each write and merges them in steps, so a
