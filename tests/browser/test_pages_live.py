@@ -251,3 +251,21 @@ def check_page(page, url: str, axe: str) -> None:
     assert serious == [], url
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, url
+
+
+def test_the_chosen_tab_stands_out_from_the_others(server, open_page):
+    """The board's sort (a tab of the same page) and the task pages' columns (a tab per
+    page) both show which one is chosen, not only to a screen reader."""
+
+    def looks(page, selector: str) -> list[tuple[str, str]]:
+        return page.eval_on_selector_all(
+            selector,
+            "tabs => tabs.map(tab => [tab.getAttribute('aria-current') || '',"
+            " getComputedStyle(tab).backgroundColor])",
+        )
+
+    for path, selector in (("/", "#ideas .sort-tab"), ("/tasks?status=claimed", ".sort-tab")):
+        tabs = looks(open_page("ana@example.com", path), selector)
+        chosen = {background for current, background in tabs if current}
+        others = {background for current, background in tabs if not current}
+        assert len(chosen) == 1 and others and not chosen & others, (path, tabs)
