@@ -580,3 +580,33 @@ def test_the_evenness_line_leaves_gaps_for_silent_weeks():
     assert [p["value"] for p in line["points"]] == [0.5, 1.0]
     assert len(line["labels"]) == 3
     assert line["points"][1]["y"] < line["points"][0]["y"]  # higher evenness is higher up
+
+
+def test_a_long_list_shows_its_first_rows_and_the_way_to_the_rest(facilitator, member):
+    """A board kept for years has a long backlog: each list shows the 20 that waited
+    longest and links to the whole list, which links back; the report's JSON stays whole."""
+    at(NOW - timedelta(days=40))
+    for number in range(23):
+        at(NOW - timedelta(days=40 - number))
+        member.post("ideas", json={"body": "", "title": f"Idea number {number:02d}"})
+    at(NOW)
+
+    def titles(html: str) -> list[str]:
+        section = html.split('id="quiet-ideas"')[1].split("</section>")[0]
+        return re.findall(r"\">Idea number (\d\d)</a>", section)
+
+    html = facilitator.get("/help").get_data(as_text=True)
+    assert titles(html) == [f"{number:02d}" for number in range(20)]  # oldest first
+    assert "The first 20 of 23." in html
+    assert (
+        'href="/help?days=7&amp;weeks=6&amp;show=quiet-ideas#quiet-ideas">Show all 23</a>' in html
+    )
+    whole = facilitator.get("/help?days=7&weeks=6&show=quiet-ideas").get_data(as_text=True)
+    assert titles(whole) == [f"{number:02d}" for number in range(23)]
+    assert 'href="/help?days=7&amp;weeks=6#quiet-ideas">Show only the first 20</a>' in whole
+    # the nudge forms lead back to the list as it was shown (they led to /help alone)
+    assert 'name="next" value="/help?days=7&amp;weeks=6&amp;show=quiet-ideas#quiet-ideas"' in whole
+    german = facilitator.get("/help", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Die ersten 20 von 23." in german and "Alle 23 zeigen" in german
+    assert len(report(facilitator)["quiet_ideas"]) == 23
+    assert facilitator.get("/help?show=everything").status_code == 400

@@ -8,10 +8,16 @@ from flask_login import current_user
 
 from board import insights, people, policy
 from board.db import db_for_request
-from board.requests import board_settings, query_int
+from board.requests import board_settings, query_choice, query_int
 from board.web import web
 from board.web.charts import evenness_sparkline, participation_charts
 from board.web.common import login_page
+
+# Each list shows its first rows (the longest waiting or quiet first) and a link to the
+# rest: on a board kept for years the lists are as long as its backlog, and a page of
+# every stalled task, each with its nudge form, took longer to print than to find.
+SHOWN_ROWS = 20
+LISTS = ("stale", "waiting", "quiet-ideas", "quiet-people", "quiet-departments")
 
 
 @web.get("/help")
@@ -22,6 +28,7 @@ def help_page():
     settings = board_settings()
     days = query_int("days", settings.help_days, minimum=1, maximum=365)
     weeks = query_int("weeks", 6, minimum=1, maximum=26)
+    shown_whole = query_choice("show", LISTS)  # the one list shown whole
     report = insights.help_report(session, current_user, days, weeks)
     return render_template(
         "help.html",
@@ -30,5 +37,10 @@ def help_page():
         charts=participation_charts(report["participation"]),
         sparkline=evenness_sparkline(report["flatness"]["trend"]),
         metrics=insights.METRICS,
-        here=request.full_path.rstrip("?"),
+        # Where a nudge form leads back to: this page as it was asked for (not `here`, the
+        # path alone, which the page's menu sets for itself).
+        back_here=request.full_path.rstrip("?"),
+        shown=lambda rows, section: rows if section == shown_whole else rows[:SHOWN_ROWS],
+        shown_whole=shown_whole,
+        shown_rows=SHOWN_ROWS,
     )
