@@ -116,15 +116,22 @@ def _departments(session: Session, viewer: Any, names_shown: bool) -> list[dict]
 
 
 def directory(
-    session: Session, viewer: Any, q: str | None = None, department_id: int | None = None
+    session: Session,
+    viewer: Any,
+    q: str | None = None,
+    department_id: int | None = None,
+    first: int | None = None,
 ) -> dict:
-    """The people page's content for `viewer` (see the module's docstring)."""
+    """The people page's content for `viewer` (see the module's docstring): everyone who
+    matches (`total` of them), or the `first` so many of them in the page's order, whose
+    work alone is read."""
     policy.require(viewer, "board.read")
     names_shown = privacy.sees_names(viewer)
     result: dict[str, Any] = {
         "names_shown": names_shown,
         "departments": _departments(session, viewer, names_shown),
         "items": [],
+        "total": 0,
     }
     if not names_shown:
         return result
@@ -140,6 +147,8 @@ def directory(
         session.scalars(query),
         key=lambda u: (ROLE_ORDER.get(u.role, 9), u.display_name.lower(), u.handle or ""),
     )
+    result["total"] = len(people)
+    people = people[:first]
     tasks, ideas, counts = _work_of(session, [u.id for u in people])
     result["items"] = [
         {

@@ -4,6 +4,7 @@ name apart (issue 17)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -202,3 +203,26 @@ def test_a_persons_page_shows_the_tasks_they_hold(member, other_member):
     page = other_member.client.get("/people/mara").get_data(as_text=True)
     assert "Working on" in page and f'href="/tasks/{task["id"]}"' in page
     assert "Book the booth" not in page  # done: no longer held
+
+
+def test_a_large_company_is_listed_fifty_at_a_time(app, member, people_):
+    """Hundreds of people: the page lists the first 50 in its order (the facilitator first,
+    then by name) and says how to find the rest; "show all" lists everyone, and the JSON
+    is whole."""
+    for number in range(50):
+        make_user(app, f"person{number:02d}", department="Support")
+    page = member.client.get("/people").get_data(as_text=True)
+    listed = re.findall(r'<li class="people-row" id="person-(\d+)"', page)
+    assert len(listed) == 50
+    assert 'href="/people/sam"' in page  # the facilitator first
+    assert 'href="/people/person46"' in page and 'href="/people/person47"' not in page
+    assert "The first 50 of 54." in page
+    assert 'href="/people?show=all">Show all 54</a>' in page
+    whole = member.client.get("/people?show=all").get_data(as_text=True)
+    assert len(re.findall(r'<li class="people-row"', whole)) == 54
+    assert 'href="/people">Show only the first 50</a>' in whole
+    support = member.client.get("/people?q=support").get_data(as_text=True)
+    assert len(re.findall(r'<li class="people-row"', support)) == 50
+    assert "Show all" not in support  # all fifty shown
+    assert len(member.get("directory").get_json()["items"]) == 54
+    assert member.client.get("/people?show=everyone").status_code == 400
