@@ -47,6 +47,8 @@ from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import processes
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE_DIR = ROOT / "bench" / "node"
 PORTS = range(5200, 5300)
@@ -189,27 +191,18 @@ def running_processes(kind: str, commands: list[tuple[list[str], dict]], ports: 
     import requests
 
     with ExitStack() as stack:
-        processes = []
+        started = []
         for command, env in commands:
             log = stack.enter_context(tempfile.TemporaryFile("w+"))
-            process = subprocess.Popen(
+            process = processes.start(
                 command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True
             )
-            stack.callback(_stop, process)
-            processes.append((process, log))
+            stack.callback(processes.stop, process)
+            started.append((process, log))
         urls = [f"http://127.0.0.1:{port}" for port in ports]
-        for (process, log), url in zip(processes, urls, strict=True):
+        for (process, log), url in zip(started, urls, strict=True):
             _wait_until_serving(process, url, log, requests)
-        yield Served(kind, urls, [process.pid for process, _ in processes])
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        yield Served(kind, urls, [process.pid for process, _ in started])
 
 
 def _wait_until_serving(process, url: str, log, requests) -> None:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import argparse
 import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench import processes
 from bench.fanout import free_port, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def main() -> None:
                 *("--worker-connections", str(args.threads + 100), "--log-level", "warning"),
                 "bench.handover:app",
             ]
-            process = subprocess.Popen(command, cwd=ROOT)
+            process = processes.start(command, cwd=ROOT)
             try:
                 deadline = time.monotonic() + 30
                 while True:
@@ -86,8 +86,7 @@ def main() -> None:
                         time.sleep(0.1)
                 took = sorted(measure(port, args.requests, args.pause))
             finally:
-                process.terminate()
-                process.wait(15)
+                processes.stop(process)
             p90 = took[round(0.9 * len(took)) - 1]
             print(f"| {worker} | {statistics.median(took):.0f} | {p90:.0f} |", flush=True)
     print(f"({load()} at the end)")

@@ -33,6 +33,8 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import processes
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPARTMENTS = ["Marketing", "IT", "Sales", "Legal", "HR", "Communications", "Support", "R&D"]
 PEOPLE = 300
@@ -386,16 +388,11 @@ def gunicorn(target: str, port: int, env: dict, options: tuple[str, ...] = ()):
         *options,
         target,
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    process = processes.start(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        processes.stop(process)
 
 
 def wait_until_serving(session, url: str) -> None:

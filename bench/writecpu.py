@@ -56,6 +56,7 @@ from pathlib import Path
 from flask import Flask, jsonify, request
 from sqlalchemy import event
 
+from bench import processes
 from bench.lists import USER_AGENT, build, login
 
 WRITES = ("vote", "unvote", "idea", "comment", "frame")
@@ -267,7 +268,7 @@ def over_http(workdir: Path, url: str, secret: str, headers: dict, ideas: list[i
     port = free_port()
     command = [sys.executable, "-m", "bench.serve", "board", "--port", str(port)]
     root = Path(__file__).resolve().parent.parent
-    server = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL)
+    server = processes.start(command, cwd=root, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         client = requests.Session()
@@ -295,8 +296,7 @@ def over_http(workdir: Path, url: str, secret: str, headers: dict, ideas: list[i
             pair = 2 if kind in ("vote", "unvote") else 1
             print(f"| {kind} | {rounds[1] / n / pair * 1000:.2f} |")
     finally:
-        server.terminate()
-        server.wait(15)
+        processes.stop(server)
 
 
 def _http(client, request_: tuple) -> None:
