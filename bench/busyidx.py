@@ -359,8 +359,19 @@ def build(path: Path, now: datetime, sizes: dict) -> None:
     db.close()
 
 
-def copy_to_postgres(sqlite_path: Path, server_url: str, name: str) -> str:
-    """The same board in a new PostgreSQL database `name` at BEFORE_REVISION, by COPY."""
+COPIED = ["departments", "users", "ideas", "votes", "comments", "tasks", "events"]
+COPIED += ["notifications", "webhooks", "webhook_deliveries"]
+
+
+def copy_to_postgres(
+    sqlite_path: Path,
+    server_url: str,
+    name: str,
+    revision: str = BEFORE_REVISION,
+    tables: list[str] = COPIED,
+) -> str:
+    """The same board in a new PostgreSQL database `name` at `revision`, by COPY of
+    `tables` (the SQLite board's, at the same revision)."""
     from sqlalchemy import create_engine, make_url, text
 
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
@@ -369,11 +380,9 @@ def copy_to_postgres(sqlite_path: Path, server_url: str, name: str) -> str:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     server.dispose()
-    _alembic(url, BEFORE_REVISION)
+    _alembic(url, revision)
     source = sqlite3.connect(sqlite_path)
     target = create_engine(url)
-    tables = ["departments", "users", "ideas", "votes", "comments", "tasks", "events"]
-    tables += ["notifications", "webhooks", "webhook_deliveries"]
     with target.begin() as connection:
         cursor = connection.connection.driver_connection.cursor()
         for table in tables:
