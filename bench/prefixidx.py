@@ -36,7 +36,6 @@ from bench import busyidx
 BEFORE = "0029_feed_period_index"
 AFTER = "0031_drop_redundant_indexes"
 PEOPLE = 300
-DEPARTMENTS = 10
 HOLDER = 5  # the person who claims (holds three tasks already)
 READS = re.compile(r"\b(FROM|JOIN) (tasks|ideas|user_identities)\b")
 WHOLE = re.compile(r"^(SCAN (tasks|ideas|user_identities)(_\d+)?\b|Seq Scan on (tasks|ideas)\b)")
@@ -69,21 +68,8 @@ def build(path: Path, now: datetime, ideas: int, tasks: int) -> None:
     t = lambda moment: moment.strftime(busyidx.TIME_FORMAT)  # noqa: E731
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous=OFF")
-    db.executemany(
-        "INSERT INTO departments (id, name) VALUES (?, ?)",
-        [(d, f"Department {d}") for d in range(1, DEPARTMENTS + 1)],
-    )
     joined = t(now - timedelta(days=400))
-    db.executemany(
-        "INSERT INTO users (id, email, password_hash, display_name, display_name_key, role,"
-        " department_id, handle, email_notifications, session_version, active, created_at)"
-        " VALUES (?, ?, 'x', ?, ?, ?, ?, ?, 'off', 0, 1, ?)",
-        [
-            (n, f"p{n}@bench.example", f"Person {n}", f"person {n}")
-            + ("facilitator" if n == 1 else "member", 1 + n % DEPARTMENTS, f"p{n}", joined)
-            for n in range(1, PEOPLE + 1)
-        ],
-    )
+    busyidx.insert_people(db, joined, PEOPLE)
     db.executemany(
         "INSERT INTO user_identities (user_id, issuer, subject, created_at) VALUES (?, ?, ?, ?)",
         [(n, "https://login.bench.example", f"s{n}", joined) for n in range(1, PEOPLE + 1)],
@@ -124,20 +110,10 @@ def collect(url: str, now: datetime, instance: Path) -> list[tuple[str, str, obj
     from sqlalchemy import event, select
 
     from bench import lists
-    from board import clock, create_app, leases, mail
-    from board.settings import Settings
+    from board import leases, mail
     from models import Task, User, UserIdentity
 
-    clock.set_clock(lambda: now)
-    settings = Settings(
-        instance_path=instance,
-        database_url=url,
-        secret_key="bench" * 13,
-        testing=True,
-        smtp_url="smtp://127.0.0.1:9",
-        mail_from="board@bench.example",
-    )
-    app = create_app(settings=settings)
+    app = busyidx.measured_app(url, now, instance)
     engine = app.extensions["board_db"].engine
     client = app.test_client(use_cookies=False)
     collected: list[tuple[str, str, object]] = []
