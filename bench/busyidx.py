@@ -210,20 +210,13 @@ def _alembic(url: str, revision: str, root: Path = ROOT) -> None:
     command.upgrade(config, revision)
 
 
-def build(path: Path, now: datetime, sizes: dict) -> None:
-    """The board at BEFORE_REVISION in SQLite, by plain SQL."""
-    if path.exists():
-        path.unlink()
-    _alembic(f"sqlite:///{path}", BEFORE_REVISION)
-    rng = random.Random(25)
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA synchronous=OFF")
-    t = lambda moment: moment.strftime(TIME_FORMAT)  # noqa: E731
+def insert_people(db: sqlite3.Connection, joined: str, people: int = PEOPLE) -> None:
+    """DEPARTMENTS departments and `people` people (`department_of`; the first the
+    facilitator), by plain SQL, all joined at `joined`."""
     db.executemany(
         "INSERT INTO departments (id, name) VALUES (?, ?)",
         [(d, f"Department {d}") for d in range(1, DEPARTMENTS + 1)],
     )
-    joined = t(now - timedelta(days=400))
     db.executemany(
         "INSERT INTO users (id, email, password_hash, display_name, display_name_key, role,"
         " department_id, handle, email_notifications, session_version, active, created_at)"
@@ -239,9 +232,22 @@ def build(path: Path, now: datetime, sizes: dict) -> None:
                 f"p{n}",
                 joined,
             )
-            for n in range(1, PEOPLE + 1)
+            for n in range(1, people + 1)
         ],
     )
+
+
+def build(path: Path, now: datetime, sizes: dict) -> None:
+    """The board at BEFORE_REVISION in SQLite, by plain SQL."""
+    if path.exists():
+        path.unlink()
+    _alembic(f"sqlite:///{path}", BEFORE_REVISION)
+    rng = random.Random(25)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA synchronous=OFF")
+    t = lambda moment: moment.strftime(TIME_FORMAT)  # noqa: E731
+    joined = t(now - timedelta(days=400))
+    insert_people(db, joined)
     ideas, weeks = sizes["ideas"], now - timedelta(weeks=6)
     body = "Duets with local running clubs: they show their home trail, we show ours."
     db.executemany(
@@ -359,8 +365,19 @@ def build(path: Path, now: datetime, sizes: dict) -> None:
     db.close()
 
 
-def copy_to_postgres(sqlite_path: Path, server_url: str, name: str) -> str:
-    """The same board in a new PostgreSQL database `name` at BEFORE_REVISION, by COPY."""
+COPIED = ["departments", "users", "ideas", "votes", "comments", "tasks", "events"]
+COPIED += ["notifications", "webhooks", "webhook_deliveries"]
+
+
+def copy_to_postgres(
+    sqlite_path: Path,
+    server_url: str,
+    name: str,
+    revision: str = BEFORE_REVISION,
+    tables: list[str] = COPIED,
+) -> str:
+    """The same board in a new PostgreSQL database `name` at `revision`, by COPY of
+    `tables` (the SQLite board's, at the same revision)."""
     from sqlalchemy import create_engine, make_url, text
 
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
@@ -369,11 +386,9 @@ def copy_to_postgres(sqlite_path: Path, server_url: str, name: str) -> str:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     server.dispose()
-    _alembic(url, BEFORE_REVISION)
+    _alembic(url, revision)
     source = sqlite3.connect(sqlite_path)
     target = create_engine(url)
-    tables = ["departments", "users", "ideas", "votes", "comments", "tasks", "events"]
-    tables += ["notifications", "webhooks", "webhook_deliveries"]
     with target.begin() as connection:
         cursor = connection.connection.driver_connection.cursor()
         for table in tables:
@@ -418,13 +433,11 @@ def _answer_digest(path: str, answer) -> str:
     return _digest(len(answer.get_data()))  # a page: its length only (it carries a token)
 
 
-def measure(url: str, now: datetime, instance: Path) -> dict:
-    from sqlalchemy import event, text
-
-    from bench import lists  # the code's own (PYTHONPATH), as board is
-    from board import clock, create_app, personal_data
+def measured_app(url: str, now: datetime, instance: Path):
+    """The board on `url` in testing mode (no background threads; mail to a closed port),
+    its clock fixed at `now`: the code's own, as `board` is imported."""
+    from board import clock, create_app
     from board.settings import Settings
-    from models import Event
 
     clock.set_clock(lambda: now)
     settings = Settings(
@@ -435,7 +448,17 @@ def measure(url: str, now: datetime, instance: Path) -> dict:
         smtp_url="smtp://127.0.0.1:9",
         mail_from="board@bench.example",
     )
-    app = create_app(settings=settings)
+    return create_app(settings=settings)
+
+
+def measure(url: str, now: datetime, instance: Path) -> dict:
+    from sqlalchemy import event, text
+
+    from bench import lists  # the code's own (PYTHONPATH), as board is
+    from board import personal_data
+    from models import Event
+
+    app = measured_app(url, now, instance)
     engine = app.extensions["board_db"].engine
     client = app.test_client(use_cookies=False)
 

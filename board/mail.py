@@ -274,8 +274,13 @@ def free_tasks(session: Session, user: User, limit: int = FREE_TASKS) -> list[di
         .order_by(Task.updated_at.desc(), Task.id.desc())
         .limit(limit)
     ).all()
+    # Newest first as the board's column orders them: read in order from
+    # ix_tasks_status_newest (by id, both databases sorted every open task).
     open_ = session.scalars(
-        select(Task).where(Task.status == "open").order_by(Task.id.desc()).limit(limit)
+        select(Task)
+        .where(Task.status == "open")
+        .order_by(Task.created_at.desc(), Task.id.desc())
+        .limit(limit)
     ).all()
     return [
         {

@@ -38,7 +38,9 @@ class Task(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    # No index of its own: ix_tasks_status_newest and ix_tasks_status_completed_at start
+    # with it (migration 0031).
+    status: Mapped[str] = mapped_column(String(10), default="open")
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from board import create_app, ideas, mail, person_json, tallies, tasks, webhooks
+from board import create_app, ideas, leases, mail, person_json, tallies, tasks, webhooks
 from models import (
     Base,
     Comment,
@@ -1107,3 +1107,35 @@ def test_the_help_reports_quiet_ideas_are_read_among_the_ideas_without_votes(app
     else:
         ideas_read = [read for read in plan if " on ideas:" in read]
         assert ideas_read and all("vote_count = 0" in read for read in ideas_read), plan
+
+
+@BOTH_DATABASES
+def test_tasks_of_one_status_are_read_from_an_index_that_starts_with_it(app, board_people):
+    """The mail digest's free tasks, the lease check and the count of one's own claimed
+    tasks ask for tasks of one status: with no index on the status alone (migration 0031)
+    each reads one of the wider indexes that start with it, not the table, and the
+    digest's newest open tasks come from ix_tasks_status_newest in order (ordered by id,
+    SQLite read and sorted every open task)."""
+    fill(app, 12, board_people)
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+
+    def run():
+        with app.app_context(), app.extensions["board_db"].Session() as session:
+            person = session.get(User, board_people[0].id)
+            mail.free_tasks(session, person)
+            leases.check_leases(session, now, 3650)  # none expires: the reads alone
+            tasks.count_tasks(session, person, "claimed", mine=True)
+
+    plans = report_plans(app, run, lambda statement: "tasks.status =" in statement)
+    assert len(plans) == 5, plans  # free: help wanted, open; leases: expired, expiring; count
+    if app.extensions["board_db"].engine.dialect.name == "postgresql":
+        for statement, reads in plans:
+            assert reads and all("status" in read for read in reads), (statement, reads)
+        return
+    for statement, plan in plans:
+        read = r"SEARCH tasks USING (COVERING )?INDEX ix_tasks_status_"
+        assert any(re.match(read, step) for step in plan), (statement, plan)
+        assert not [step for step in plan if step.startswith("SCAN tasks")], (statement, plan)
+    [newest] = [p for s, p in plans if "ORDER BY tasks.created_at DESC" in s]
+    assert newest[0].startswith("SEARCH tasks USING INDEX ix_tasks_status_newest (status=?)")
+    assert not [step for step in newest if "TEMP B-TREE" in step], newest

@@ -17,13 +17,14 @@ import pytest
 from tests.browser.helpers import (
     LIVE_TIMEOUT_MS,
     SEED_PEOPLE,
-    VIEWPORT,
     Api,
     BoardServer,
     Person,
+    browser_context,
     create_person,
     start_server,
     unique_name,
+    watched_page,
 )
 
 # ---- fixtures ------------------------------------------------------------------------
@@ -110,17 +111,9 @@ def new_context(browser, board_server):
     contexts = []
 
     def make(person: Person | None = None, **options):
-        options.setdefault("viewport", VIEWPORT)
-        options.setdefault("locale", "en-US")  # the tests read the English sentences
-        context = browser.new_context(base_url=board_server.url, **options)
+        context = browser_context(browser, board_server.url, person, **options)
         context.set_default_timeout(LIVE_TIMEOUT_MS)
         contexts.append(context)
-        if person is not None:
-            # context.request shares the context's cookie jar: the session cookie lands there.
-            answer = context.request.post(
-                "/api/v1/auth/login", data={"email": person.email, "password": person.password}
-            )
-            assert answer.status == 200, answer.text()
         return context
 
     yield make
@@ -133,10 +126,8 @@ def open_page(new_context):
     """open_page(person, path="/"): a fresh logged-in context with `path` loaded."""
 
     def make(person: Person | None, path: str = "/", **options):
-        page = new_context(person, **options).new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.js_errors = errors  # tests may assert the page ran without script errors
+        # tests may assert the page ran without script errors (page.js_errors)
+        page = watched_page(new_context(person, **options))
         response = page.goto(path)
         assert response is not None and response.ok, f"{path}: {response and response.status}"
         return page

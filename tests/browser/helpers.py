@@ -235,6 +235,45 @@ class Api:
         return self.call("POST", f"ideas/{idea_id}/comments", {"body": body}, expect=201)
 
 
+# ---- a browser logged in ----------------------------------------------------------------
+
+
+# How the pictures are taken: one pixel a dot, nothing moving.
+STILL = {"device_scale_factor": 1, "reduced_motion": "reduce"}
+
+
+def browser_context(browser, base_url: str, person: Person | None = None, **options):
+    """A browser context on the board at `base_url` (VIEWPORT, English, unless `options`
+    say otherwise), logged in as `person` (None: a stranger) as a browser's login does:
+    context.request shares the context's cookie jar, so the session cookie lands there.
+    The login's CSRF token is `context.csrf_token`, for a change the test makes in the
+    person's name; a refused login closes the context and fails."""
+    options.setdefault("viewport", VIEWPORT)
+    options.setdefault("locale", "en-US")  # the tests read the English sentences
+    context = browser.new_context(base_url=base_url, **options)
+    context.csrf_token = None
+    if person is not None:
+        log_in(context, person.email, person.password)
+    return context
+
+
+def log_in(context, email: str, password: str = PASSWORD) -> None:
+    """Log `context` in as `email` (see browser_context)."""
+    answer = context.request.post("/api/v1/auth/login", data={"email": email, "password": password})
+    if answer.status != 200:
+        context.close()
+        raise AssertionError(f"{email} could not log in: {answer.text()}")
+    context.csrf_token = answer.json()["csrf_token"]
+
+
+def watched_page(context):
+    """A new page of `context` that keeps its script errors in `page.js_errors`."""
+    page = context.new_page()
+    page.js_errors = []
+    page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+    return page
+
+
 def unique(text: str) -> str:
     """A title no other test uses, so assertions find exactly one card."""
     return f"{text} #{next(_unique)}"

@@ -9,25 +9,15 @@ With BOARD_UPDATE_SCREENSHOTS=1 the photos taken on the way go to docs/screensho
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 
 import pytest
 from PIL import Image as PILImage
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ROOT, idea_card, unique, wait_until_live
+from tests.browser.helpers import idea_card, screenshot, unique, wait_until_live
 
 pytestmark = pytest.mark.browser
-UPDATE = os.environ.get("BOARD_UPDATE_SCREENSHOTS") == "1"
-
-
-def photo(page, tmp_path, name: str) -> None:
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=False)
-    if UPDATE:
-        shutil.copy(path, ROOT / "docs" / "screenshots" / name)
 
 
 def test_flags_from_three_departments_then_the_facilitator_hide_live(
@@ -68,7 +58,7 @@ def test_flags_from_three_departments_then_the_facilitator_hide_live(
     expect(colleague.locator("#hidden-notice")).to_be_visible()
     expect(colleague.locator(".idea-detail [data-field=body]")).not_to_contain_text("4 May")
     expect(feed.locator("main")).to_contain_text("hidden after flags from 3 departments")
-    photo(watcher, tmp_path, "moderation-hidden-by-flags.png")
+    screenshot(watcher, tmp_path, "moderation-hidden-by-flags")
 
     # the facilitator shows it again, then hides it with their own words, on the page
     facilitator.call("DELETE", f"ideas/{idea['id']}/hidden", expect=200)
@@ -89,14 +79,14 @@ def test_flags_from_three_departments_then_the_facilitator_hide_live(
     )
     # its author and the facilitator still read it; the others do not
     expect(sam.locator(".idea-detail [data-field=body]")).to_contain_text("4 May")
-    photo(watcher, tmp_path, "moderation-board.png")
+    screenshot(watcher, tmp_path, "moderation-board")
     feed.locator(
         "main li", has_text="was hidden by the facilitator"
     ).first.scroll_into_view_if_needed()
-    photo(feed, tmp_path, "moderation-feed.png")
+    screenshot(feed, tmp_path, "moderation-feed")
     moderation = open_page(facilitator_person, "/moderation")
     expect(moderation.locator("main")).to_contain_text("confidential")
-    photo(moderation, tmp_path, "moderation-flags.png")
+    screenshot(moderation, tmp_path, "moderation-flags")
     for page in (watcher, colleague, feed, flagging, sam):
         assert page.js_errors == []
 
@@ -131,7 +121,7 @@ def test_an_image_attached_on_the_page_shows_in_the_comment_live(
         "() => { const i = document.querySelector('#comment-list .comment img');"
         " return i && i.complete && i.naturalWidth === 320; }"
     )
-    photo(reader, tmp_path, "image-comment.png")
+    screenshot(reader, tmp_path, "image-comment")
     for page in (reader, writer):
         assert page.js_errors == []
 
@@ -164,5 +154,5 @@ def test_an_image_posted_with_an_idea_shows_on_the_card_live(person, open_page, 
         " && c.querySelector('img.idea-thumb').naturalWidth === 640)",
         arg=title,
     )
-    photo(watcher, tmp_path, "image-card.png")
+    screenshot(watcher, tmp_path, "image-card")
     assert watcher.js_errors == []

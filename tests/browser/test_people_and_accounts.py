@@ -19,11 +19,14 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import (
     PASSWORD,
+    STILL,
     VIEWPORT,
     Api,
+    browser_context,
     free_port,
     screenshot,
     wait_until_live,
+    watched_page,
 )
 from tests.test_mail import Inbox
 
@@ -54,28 +57,17 @@ def scroll_below_the_header(page, selector: str) -> None:
 
 
 def new_page(browser, server, person=None, *, viewport=VIEWPORT, locale="en-US"):
-    context = browser.new_context(
-        base_url=server.url,
-        viewport=viewport,
-        device_scale_factor=1,
-        locale=locale,
-        reduced_motion="reduce",
+    context = browser_context(
+        browser, server.url, person, viewport=viewport, locale=locale, **STILL
     )
     if person is not None:
-        answer = context.request.post(
-            "/api/v1/auth/login", data={"email": person.email, "password": person.password}
-        )
-        assert answer.status == 200, answer.text()
         # The page follows the person's language setting; make it the browser's.
         context.request.patch(
             "/api/v1/me",
             data={"language": locale[:2]},
-            headers={"X-CSRF-Token": answer.json()["csrf_token"]},
+            headers={"X-CSRF-Token": context.csrf_token},
         )
-    page = context.new_page()
-    page.js_errors = []
-    page.on("pageerror", lambda error: page.js_errors.append(str(error)))
-    return page
+    return watched_page(context)
 
 
 # ---- the people page -------------------------------------------------------------------

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.follower import fresh_state
-from tests.browser.helpers import LIVE_TIMEOUT_MS, Api
+from tests.browser.helpers import LIVE_TIMEOUT_MS, Api, browser_context, log_in, watched_page
 from tests.conftest import PASSWORD
 from tests.realtime_helpers import held_burst
 from tests.test_socket_transport import server  # noqa: F401 - fixture
@@ -234,14 +234,9 @@ def test_fifty_boards_with_ten_drops_end_exactly_where_a_fresh_load_is(own_board
     server = own_board(PEOPLE)  # noqa: F811 - not the in-process `server` fixture
     watcher = server.people["watcher@example.com"]
     writers = [Api(server, server.people[email]) for email, *_ in PEOPLE[1:]]
-    context = browser.new_context(base_url=server.url)
+    context = browser_context(browser, server.url, watcher)
     try:
-        assert context.request.post(
-            "/api/v1/auth/login", data={"email": watcher.email, "password": watcher.password}
-        ).ok
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        page = watched_page(context)
         page.goto("/")
         start = page.evaluate(START_CLIENTS, [CLIENTS])
         poll(page, ALL_CONNECTED, None, "50 boards connected")
@@ -293,7 +288,7 @@ def test_fifty_boards_with_ten_drops_end_exactly_where_a_fresh_load_is(own_board
             assert shown == truth, f"board {n} differs from a fresh GET"
         for victim in set(dropped):
             assert boards[victim]["connects"] >= 2, f"board {victim} never reconnected"
-        assert errors == []
+        assert page.js_errors == []
     finally:
         context.close()
 
@@ -316,14 +311,10 @@ def test_a_burst_that_piled_up_arrives_as_batches_and_every_board_applies_it_in_
     live.js asks for that at connect and applies each through the same path, in order.
     The burst is made certain to pile up (held_burst: the first fan-out is held until
     twenty writes have committed behind it), with a private nudge among them."""
-    context = browser.new_context(base_url=server)
+    context = browser_context(browser, server)
     try:
-        assert context.request.post(
-            "/api/v1/auth/login", data={"email": "mara@example.com", "password": PASSWORD}
-        ).ok
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        log_in(context, "mara@example.com", PASSWORD)
+        page = watched_page(context)
         page.goto("/")
         expect(page.locator("body[data-live='1']")).to_be_attached(timeout=LIVE_TIMEOUT_MS)
         start = page.evaluate(START_CLIENTS, [5])
@@ -354,6 +345,6 @@ def test_a_burst_that_piled_up_arrives_as_batches_and_every_board_applies_it_in_
         expect(page.locator("body")).to_have_attribute(
             "data-last-applied-seq", str(all_seqs[-1]), timeout=LIVE_TIMEOUT_MS
         )
-        assert errors == []
+        assert page.js_errors == []
     finally:
         context.close()

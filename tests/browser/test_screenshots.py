@@ -25,13 +25,16 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import (
     ROOT,
-    SCREENSHOTS,
+    STILL,
     UPDATE_SCREENSHOTS,
     VIEWPORT,
     Api,
     Person,
+    browser_context,
+    screenshot,
     start_server,
     wait_until_live,
+    watched_page,
 )
 
 pytestmark = [
@@ -170,9 +173,7 @@ def test_screenshot(request, browser, tmp_path, name, who, path, viewport, local
     person = demo_server.people[who] if who is not None else None
     context = demo_context(browser, demo_server, person, viewport=viewport, locale=locale)
     try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        page = watched_page(context)
         response = page.goto(path)
         assert response is not None and response.ok, f"{path}: {response and response.status}"
         if who is not None:
@@ -191,37 +192,18 @@ def test_screenshot(request, browser, tmp_path, name, who, path, viewport, local
                 ".getBoundingClientRect().top + window.scrollY - 8)"
             )
         expect(page.locator("main")).to_be_visible()
-        page.evaluate("() => document.fonts.ready")
-        shot = tmp_path / f"{name}.png"
-        page.screenshot(path=str(shot), full_page=False)
-        assert errors == [], f"script errors on {path}: {errors}"
+        assert page.js_errors == [], f"script errors on {path}: {page.js_errors}"
+        screenshot(page, tmp_path, name, smallest=10_000)
     finally:
         context.close()
-    assert shot.stat().st_size > 10_000, "a screenshot that small is an empty page"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(shot, SCREENSHOTS / shot.name)
 
 
 def demo_context(browser, server, person: Person | None, *, viewport=VIEWPORT, locale="en-US"):
     """A browser context on a demo board as Nordkamm's people see it, logged in as `person`
     (None: a stranger)."""
-    context = browser.new_context(
-        base_url=server.url,
-        viewport=viewport,
-        device_scale_factor=1,
-        locale=locale,
-        # Nordkamm is in Freiburg: the first page stores this zone for the person
-        timezone_id="Europe/Berlin",
-        reduced_motion="reduce",
-    )
-    if person is not None:
-        answer = context.request.post(
-            "/api/v1/auth/login", data={"email": person.email, "password": person.password}
-        )
-        if answer.status != 200:
-            context.close()
-            raise AssertionError(f"{person.email} could not log in: {answer.text()}")
-    return context
+    # Nordkamm is in Freiburg: the first page stores this zone for the person
+    options = {"viewport": viewport, "locale": locale, "timezone_id": "Europe/Berlin", **STILL}
+    return browser_context(browser, server.url, person, **options)
 
 
 def show_a_refused_form(page) -> None:
