@@ -707,6 +707,7 @@ def read_feed(
     window = flt.window(tz, now)
     last_seq = last_public_seq(session)
     by_seq = _walks_back(session, flt)
+    seqs_first = _sorts_seqs_first(session, flt, by_seq)
 
     def page(query, size: int) -> list:
         if size <= 0:
@@ -716,6 +717,9 @@ def read_feed(
             query = query.where(Event.seq < before)
         if after is not None:
             query = query.where(Event.seq > after)
+        if seqs_first:
+            newest = query.with_only_columns(Event.seq).order_by(Event.seq.desc()).limit(size)
+            query = select(Event).where(Event.seq.in_(newest.correlate(None)))
         query = query.with_only_columns(*_ITEM_COLUMNS).order_by(Event.seq.desc())
         return list(session.execute(query.limit(size)).all())
 
@@ -744,9 +748,11 @@ def _period_page(
     period's entries, no row read, whatever the log holds after the end), then their rows
     (a statement of their own: PostgreSQL walked every event since the end back for them
     as a subquery); an older page, before a seq up to that first event, has none. One
-    recorded in the period and numbered before its first event by time is read from the
-    type index, bounded by the period's events older than that seq, when the walk leaves
-    room for it (and live updates, after a seq past it, never ask)."""
+    recorded in the period and numbered before its first event by time is found the same
+    way, when the walk leaves room for it (and live updates, after a seq past it, never
+    ask): asked as the page's rows, PostgreSQL walked its primary key back from that seq
+    to the log's start for them (240 ms at a million events, docs/performance.md,
+    feedtype)."""
     since, until = window
     first = session.scalar(_first_seq_from(since)) if since is not None else 0
     if first is None:
@@ -762,8 +768,10 @@ def _period_page(
                 rows = page(late_rows, size)
         walked = walked.where(Event.seq < end)
     rows += page(walked, size - len(rows))
-    if since is not None and len(rows) < size and (after is None or after < first - 1):
-        rows += page(_public_events(flt, window).where(Event.seq < first), size - len(rows))
+    room = since is not None and len(rows) < size and (after is None or after < first - 1)
+    if room and (seqs := session.scalars(_early_seqs(since, until, first)).all()):
+        early_rows = _public_events(flt, window, by_seq=by_seq).where(Event.seq.in_(seqs))
+        rows += page(early_rows, size - len(rows))
     return rows
 
 
@@ -779,6 +787,13 @@ def _late_seqs(since: datetime | None, until: datetime, end: int):
     return query if since is None else query.where(Event.at >= since)
 
 
+def _early_seqs(since: datetime, until: datetime | None, first: int):
+    """The seqs of events recorded in the period from `since` (to `until`) and numbered
+    before `first` (its first event by time), from the index on `at` alone."""
+    query = select(Event.seq).where(Event.at >= since, Event.seq < first)
+    return query if until is None else query.where(Event.at < until)
+
+
 def _walks_back(session: Session, flt: FeedFilter) -> bool:
     """Whether a page of every kind without a department, on SQLite, walks the log back by
     `seq` (a period: between its edges, `_period_page`), never by the type index. Without
@@ -792,6 +807,16 @@ def _walks_back(session: Session, flt: FeedFilter) -> bool:
         and flt.department_id is None
         and set(flt.types) == set(FEED_TYPES)
     )
+
+
+def _sorts_seqs_first(session: Session, flt: FeedFilter, by_seq: bool) -> bool:
+    """Whether a page's events are sorted as seqs alone, read from the type index without
+    their rows, and only the page's rows read after (by seq): SQLite's narrow kind without
+    a department, which it finds in the type index and sorts. Sorting the rows read every
+    row of the kind in the period, envelope and all (tasks or comments over 30 days at a
+    million events a year: 50-100 ms); their seqs are the index's own entries (2-5 ms,
+    docs/performance.md, feedtype)."""
+    return session.get_bind().dialect.name == "sqlite" and flt.department_id is None and not by_seq
 
 
 def _between_edges(session: Session, flt: FeedFilter, window: Window, by_seq: bool) -> bool:

@@ -410,6 +410,12 @@ def test_a_periods_pages_hold_its_events_in_whatever_order_they_were_numbered(
         "Recorded in the period, numbered before its first",
     ]
     assert titles("period=30") == titles("from=2026-05-15") == period
+    # A period that ended: its first by time and the one numbered before it, found by its
+    # seq (PostgreSQL, SQLite's every kind) or by the type index (SQLite's narrow kind).
+    for kind in ("", "kind=ideas&"):
+        assert titles(f"{kind}from=2026-05-15&to=2026-05-20") == period[1:], kind
+        assert titles(f"{kind}from=2026-05-15&to=2026-05-15") == period[1:], kind
+    assert titles("kind=tasks&from=2026-05-15&to=2026-05-20") == []
     assert titles("period=7") == ["Today"]
     assert titles("period=all") == [
         "Today",
