@@ -136,6 +136,7 @@ def measure(url: str, now: datetime, instance: Path) -> dict:
         asked = [(s, p) for s, p in seen if any(all(w in s for w in one) for one in words)]
         results[name] = {
             "ms": statistics.median(times[1:]),
+            "p95": statistics.quantiles(times[1:], n=20, method="inclusive")[-1],
             "statements": statements,
             "digest": digest,
             "sql_ms": sum(statement_ms(engine, s, p) for s, p in asked),
@@ -189,22 +190,25 @@ def written_votes(url: str, now: datetime) -> float:
 
 def report(database: str, before: list[dict], after: list[dict]) -> None:
     print(f"\n{database}: request ms (rounds), the statements' own ms (rounds)")
-    print(f"{'case':42} {'before':>22} {'after':>22} {'SQL before':>20} {'SQL after':>20} same")
+    print(f"{'case':42} {'before':>30} {'after':>30} {'SQL before':>20} {'SQL after':>20} same")
     for name, old in before[0].items():
         same = "yes" if all(r[name]["digest"] == old["digest"] for r in before + after) else "NO"
-        cells = [
-            " / ".join(f"{run[name][key]:.1f}" for run in runs)
-            for key in ("ms",)
-            for runs in (before, after)
-        ]
+        cells = [" / ".join(_p50_p95(run[name]) for run in runs) for runs in (before, after)]
         cells += [
             " / ".join(f"{run[name]['sql_ms']:.2f}" for run in runs) for runs in (before, after)
         ]
-        print(f"{name:42} {cells[0]:>22} {cells[1]:>22} {cells[2]:>20} {cells[3]:>20} {same}")
+        print(f"{name:42} {cells[0]:>30} {cells[1]:>30} {cells[2]:>20} {cells[3]:>20} {same}")
     for name in before[0]:
         for label, results in (("before", before[0]), ("after", after[0])):
             for plan in dict.fromkeys(results[name]["plans"]):
                 print(f"  {label:6} {name}: {plan}")
+
+
+def _p50_p95(result: dict) -> str:
+    """A request's median, and its 95th percentile where measured."""
+    if "p95" not in result:
+        return f"{result['ms']:.1f}"
+    return f"{result['ms']:.1f} ({result['p95']:.1f})"
 
 
 def main(script: str = __file__) -> None:

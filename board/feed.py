@@ -649,12 +649,18 @@ def items_from_events(session: Session, rows: list, tz: ZoneInfo) -> list[FeedIt
 _TYPE_UNINDEXED = UnaryExpression(Event.type, operator=operators.custom_op("+"), type_=String())
 
 
+# A period as UTC bounds [since, until), None where open: FeedFilter.window, read from the
+# clock once per request, so that every statement of the page and its summary ask for the
+# same days even when the request runs across midnight.
+Window = tuple[datetime | None, datetime | None]
+
+
 def _public_events(
-    flt: FeedFilter, tz: ZoneInfo, types: Iterable[str] | None = None, *, by_seq: bool = False
+    flt: FeedFilter, window: Window, types: Iterable[str] | None = None, *, by_seq: bool = False
 ):
-    """The public events `flt` asks for; `by_seq`: found by walking the log back by `seq`,
-    never by the type index (below)."""
-    since, until = flt.window(tz)
+    """The public events `flt` asks for in `window`; `by_seq`: found by walking the log back
+    by `seq`, never by the type index (below)."""
+    since, until = window
     type_ = _TYPE_UNINDEXED if by_seq else Event.type
     query = select(Event).where(Event.private.is_(False), type_.in_(tuple(types or flt.types)))
     if flt.department_id is not None:
@@ -691,12 +697,17 @@ def read_feed(
     before: int | None = None,
     after: int | None = None,
     limit: int | None = None,
+    now: datetime | None = None,
 ) -> FeedPage:
-    """The newest items matching `flt`, older than `before` or newer than `after`."""
+    """The newest items matching `flt`, older than `before` or newer than `after`; its
+    period as of `now` (the clock's, read once, unless given: a page and its summary are
+    given the same)."""
     policy.require(viewer, "feed.read")
     limit = limit or PAGE_SIZE
+    window = flt.window(tz, now)
     last_seq = last_public_seq(session)
-    by_seq = _walks_back(session, flt, tz)
+    by_seq = _walks_back(session, flt)
+    seqs_first = _sorts_seqs_first(session, flt, by_seq)
 
     def page(query, size: int) -> list:
         if size <= 0:
@@ -706,13 +717,16 @@ def read_feed(
             query = query.where(Event.seq < before)
         if after is not None:
             query = query.where(Event.seq > after)
+        if seqs_first:
+            newest = query.with_only_columns(Event.seq).order_by(Event.seq.desc()).limit(size)
+            query = select(Event).where(Event.seq.in_(newest.correlate(None)))
         query = query.with_only_columns(*_ITEM_COLUMNS).order_by(Event.seq.desc())
         return list(session.execute(query.limit(size)).all())
 
-    if _between_edges(session, flt, tz, by_seq):
-        rows = _period_page(session, flt, tz, page, limit + 1, before, after, by_seq=by_seq)
+    if _between_edges(session, flt, window, by_seq):
+        rows = _period_page(session, flt, window, page, limit + 1, before, after, by_seq=by_seq)
     else:
-        rows = page(_public_events(flt, tz, by_seq=by_seq), limit + 1)
+        rows = page(_public_events(flt, window, by_seq=by_seq), limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return FeedPage(
@@ -721,7 +735,7 @@ def read_feed(
 
 
 def _period_page(
-    session: Session, flt: FeedFilter, tz: ZoneInfo, page, size: int, before, after, *, by_seq
+    session: Session, flt: FeedFilter, window: Window, page, size: int, before, after, *, by_seq
 ) -> list:
     """A page of a period, `size` rows: the log walked back by seq between the period's
     first event by time and the first event at or after its end (`by_seq`: never by the
@@ -734,25 +748,30 @@ def _period_page(
     period's entries, no row read, whatever the log holds after the end), then their rows
     (a statement of their own: PostgreSQL walked every event since the end back for them
     as a subquery); an older page, before a seq up to that first event, has none. One
-    recorded in the period and numbered before its first event by time is read from the
-    type index, bounded by the period's events older than that seq, when the walk leaves
-    room for it (and live updates, after a seq past it, never ask)."""
-    since, until = flt.window(tz)
+    recorded in the period and numbered before its first event by time is found the same
+    way, when the walk leaves room for it (and live updates, after a seq past it, never
+    ask): asked as the page's rows, PostgreSQL walked its primary key back from that seq
+    to the log's start for them (240 ms at a million events, docs/performance.md,
+    feedtype)."""
+    since, until = window
     first = session.scalar(_first_seq_from(since)) if since is not None else 0
     if first is None:
         return []  # nothing happened since the period's start
     end = session.scalar(_first_seq_from(until)) if until is not None else None
     rows: list = []
-    walked = _public_events(flt, tz, by_seq=by_seq).where(Event.seq >= first)
+    walked = _public_events(flt, window, by_seq=by_seq).where(Event.seq >= first)
     if end is not None:
         if before is None or before > end + 1:
             late = session.scalars(_late_seqs(since, until, end).where(Event.seq >= first))
             if seqs := late.all():
-                rows = page(_public_events(flt, tz, by_seq=by_seq).where(Event.seq.in_(seqs)), size)
+                late_rows = _public_events(flt, window, by_seq=by_seq).where(Event.seq.in_(seqs))
+                rows = page(late_rows, size)
         walked = walked.where(Event.seq < end)
     rows += page(walked, size - len(rows))
-    if since is not None and len(rows) < size and (after is None or after < first - 1):
-        rows += page(_public_events(flt, tz).where(Event.seq < first), size - len(rows))
+    room = since is not None and len(rows) < size and (after is None or after < first - 1)
+    if room and (seqs := session.scalars(_early_seqs(since, until, first)).all()):
+        early_rows = _public_events(flt, window, by_seq=by_seq).where(Event.seq.in_(seqs))
+        rows += page(early_rows, size - len(rows))
     return rows
 
 
@@ -768,7 +787,14 @@ def _late_seqs(since: datetime | None, until: datetime, end: int):
     return query if since is None else query.where(Event.at >= since)
 
 
-def _walks_back(session: Session, flt: FeedFilter, tz: ZoneInfo) -> bool:
+def _early_seqs(since: datetime, until: datetime | None, first: int):
+    """The seqs of events recorded in the period from `since` (to `until`) and numbered
+    before `first` (its first event by time), from the index on `at` alone."""
+    query = select(Event.seq).where(Event.at >= since, Event.seq < first)
+    return query if until is None else query.where(Event.at < until)
+
+
+def _walks_back(session: Session, flt: FeedFilter) -> bool:
     """Whether a page of every kind without a department, on SQLite, walks the log back by
     `seq` (a period: between its edges, `_period_page`), never by the type index. Without
     statistics (the board runs no ANALYZE) SQLite reads it from the type index: every event
@@ -783,13 +809,23 @@ def _walks_back(session: Session, flt: FeedFilter, tz: ZoneInfo) -> bool:
     )
 
 
-def _between_edges(session: Session, flt: FeedFilter, tz: ZoneInfo, by_seq: bool) -> bool:
+def _sorts_seqs_first(session: Session, flt: FeedFilter, by_seq: bool) -> bool:
+    """Whether a page's events are sorted as seqs alone, read from the type index without
+    their rows, and only the page's rows read after (by seq): SQLite's narrow kind without
+    a department, which it finds in the type index and sorts. Sorting the rows read every
+    row of the kind in the period, envelope and all (tasks or comments over 30 days at a
+    million events a year: 50-100 ms); their seqs are the index's own entries (2-5 ms,
+    docs/performance.md, feedtype)."""
+    return session.get_bind().dialect.name == "sqlite" and flt.department_id is None and not by_seq
+
+
+def _between_edges(session: Session, flt: FeedFilter, window: Window, by_seq: bool) -> bool:
     """Whether a page without a department is read between its period's edges by seq
     (`_period_page`): SQLite's walk of every kind over a period, and on PostgreSQL a period
     that ended before now, of any kind, where it walked its primary key back from the
     newest event past every event since the period's end (docs/performance.md,
     feedrange)."""
-    since, until = flt.window(tz)
+    since, until = window
     if flt.department_id is not None:
         return False
     if by_seq:
@@ -830,18 +866,21 @@ class Summary:
 COUNTED = ("idea.created", "task.completed", "idea.published")
 
 
-def summarize(session: Session, viewer, flt: FeedFilter, tz: ZoneInfo) -> Summary:
-    """Counts for the chosen period and department (the kind filter does not narrow them).
+def summarize(
+    session: Session, viewer, flt: FeedFilter, tz: ZoneInfo, *, now: datetime | None = None
+) -> Summary:
+    """Counts for the chosen period and department (the kind filter does not narrow them),
+    the period and the chart's last week as of `now` (the clock's, read once, unless given).
 
     The database counts each week's events and probes each department once: fetching
     every counted event to sort into weeks here took a second over all time at 1,100,000
     events, and counting distinct departments read all of them (docs/performance.md)."""
     policy.require(viewer, "feed.read")
-    flt = replace(flt, kinds=())
-    since, until = flt.window(tz)
-    mondays = _chart_mondays(since, until, tz)
+    flt, now = replace(flt, kinds=()), now or clock.now()
+    window = since, until = flt.window(tz, now)
+    mondays = _chart_mondays(since, until, tz, now)
     starts = [_local_midnight(monday, tz) for monday in mondays]
-    events_counted = _public_events(flt, tz, COUNTED)
+    events_counted = _public_events(flt, window, COUNTED)
     if starts:
         # One expression: the statement groups by what it selects.
         week = period_of(Event.at, starts)
@@ -917,10 +956,12 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _chart_mondays(since: datetime | None, until: datetime | None, tz: ZoneInfo) -> list[date]:
+def _chart_mondays(
+    since: datetime | None, until: datetime | None, tz: ZoneInfo, now: datetime
+) -> list[date]:
     """The chart's weeks: from the period's first (or, over all time, the 52nd before the
     last) to its last, at most MAX_CHART_WEEKS."""
-    now_local = clock.now().astimezone(tz).date()
+    now_local = now.astimezone(tz).date()
     last_day = (until - timedelta(microseconds=1)).astimezone(tz).date() if until else now_local
     first_day = since.astimezone(tz).date() if since is not None else date.min
     first_day = max(first_day, _monday(last_day) - timedelta(weeks=MAX_CHART_WEEKS - 1))

@@ -410,6 +410,12 @@ def test_a_periods_pages_hold_its_events_in_whatever_order_they_were_numbered(
         "Recorded in the period, numbered before its first",
     ]
     assert titles("period=30") == titles("from=2026-05-15") == period
+    # A period that ended: its first by time and the one numbered before it, found by its
+    # seq (PostgreSQL, SQLite's every kind) or by the type index (SQLite's narrow kind).
+    for kind in ("", "kind=ideas&"):
+        assert titles(f"{kind}from=2026-05-15&to=2026-05-20") == period[1:], kind
+        assert titles(f"{kind}from=2026-05-15&to=2026-05-15") == period[1:], kind
+    assert titles("kind=tasks&from=2026-05-15&to=2026-05-20") == []
     assert titles("period=7") == ["Today"]
     assert titles("period=all") == [
         "Today",
@@ -527,6 +533,27 @@ def test_the_feed_and_its_summary_cost_the_same_whatever_the_number_of_events(
             assert observer.get("feed?period=all").status_code == 200
         spent.append(len(statements))
     assert spent[0] == spent[1], spent
+
+
+@BOTH_DATABASES
+def test_a_request_across_midnight_counts_the_days_its_items_show(
+    member, observer, at, monkeypatch
+):
+    post_idea(member, "Monday's idea")  # the first day of 7 on Sunday, not on Monday
+    sunday_night = at(days=6, hours=14, minutes=29, seconds=59)  # 23:59:59 UTC
+    read_feed = feed.read_feed
+
+    def midnight_strikes(*args, **kwargs):
+        """The items read on Sunday, and the clock past midnight for what follows."""
+        page = read_feed(*args, **kwargs)
+        clock.set_clock(lambda: sunday_night + timedelta(seconds=2))
+        return page
+
+    monkeypatch.setattr(feed, "read_feed", midnight_strikes)
+    answer = observer.get("feed?period=7").get_json()
+    items, summary = answer["items"], answer["summary"]
+    assert [item["text"] for item in items] == ["Mara (Marketing) posted the idea “Monday's idea”."]
+    assert summary["ideas"] == 1 and [w["start"] for w in summary["weeks"]] == ["2026-05-04"]
 
 
 # ---- the page and its live updates ----------------------------------------------------

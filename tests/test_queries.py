@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from board import create_app, ideas, leases, mail, person_json, tallies, tasks, webhooks
+from board import clock, create_app, ideas, leases, mail, person_json, tallies, tasks, webhooks
 from models import (
     Base,
     Comment,
@@ -813,8 +813,15 @@ def test_a_departments_feed_reads_its_own_events_newest_first(app, board_people,
         # every kind over all time: back along the log from the newest, no sort
         ("period=all", ["SEARCH events USING INTEGER PRIMARY KEY (rowid<?)"]),
         ("period=all&before=1000000", ["SEARCH events USING INTEGER PRIMARY KEY (rowid<?)"]),
-        # a narrow kind from the type index: bounded by its own events
-        ("period=all&kind=challenges", ["SEARCH events USING INDEX ix_events_type_at (type=?)"]),
+        # a narrow kind from the type index: bounded by its own events, their seqs sorted
+        (
+            "period=all&kind=challenges",
+            [
+                "SEARCH events USING INTEGER PRIMARY KEY (rowid=?)",
+                "LIST SUBQUERY 1",
+                "SEARCH events USING COVERING INDEX ix_events_type_at (type=?)",
+            ],
+        ),
     ],
 )
 def test_the_feed_over_all_time_walks_the_log_back_without_sorting_it(
@@ -853,19 +860,47 @@ def test_the_feed_of_a_period_walks_the_log_back_to_the_periods_first_event(
             app,
             client,
             path,
-            lambda s: is_feed_page(s) or ("FROM events" in s and "events.at," in s),
+            lambda s: (
+                is_feed_page(s) or ("FROM events" in s and "events.at," in s) or is_feed_early(s)
+            ),
         )
 
     first, walk, *earlier = feed_plans(f"feed?{query}")
     assert first == ["SEARCH events USING COVERING INDEX ix_events_at_seq (at>?)"], first
     assert walk == ["SEARCH events USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"], walk
-    # The page had room left (three ideas): the period's events numbered before its first
-    # by time, from the type index, bounded by the period's own events.
-    [rest] = earlier
-    assert rest[0] == "SEARCH events USING INDEX ix_events_type_at (type=? AND at>?)", rest
+    # The page had room left (three ideas): the seqs of the period's events numbered
+    # before its first by time, from the index on (at, seq) alone; none, so no rows asked.
+    assert earlier == [first], earlier
     # Live updates, after a seq of the period: the walk alone.
     newest = client.get(f"feed?{query}").get_json()["last_seq"]
     assert feed_plans(f"feed?{query}&after={newest - 1}") == [first, walk]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "kind=tasks",
+        "kind=comments&period=7",
+        "kind=challenges&kind=tasks&period=all",
+        "kind=tasks&from=2026-01-01&to=2026-01-31",
+        "kind=tasks&before=3",
+    ],
+)
+def test_a_narrow_kinds_page_sorts_seqs_from_the_type_index_then_reads_its_rows(
+    app, board_people, query
+):
+    """SQLite finds a narrow kind's events of the period in the type index and sorted them
+    as rows: every row of the kind in the period read, envelope and all, for a page (tasks
+    or comments over 30 days at a million events a year: 50-100 ms; docs/performance.md,
+    feedtype). It sorts their seqs, read from the index alone, and reads the page's rows by
+    seq."""
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    post_three_ideas(client)
+    [plan] = sqlite_plans(app, client, f"feed?{query}", is_feed_page)
+    assert plan[:2] == ["SEARCH events USING INTEGER PRIMARY KEY (rowid=?)", "LIST SUBQUERY 1"]
+    [sorted_from] = [step for step in plan if "ix_events_type_at" in step]
+    assert sorted_from.startswith("SEARCH events USING COVERING INDEX ix_events_type_at"), plan
+    assert plan[-1] == "USE TEMP B-TREE FOR ORDER BY", plan  # the subquery's: seqs alone
 
 
 PAST_PERIODS = [
@@ -889,6 +924,64 @@ def is_feed_period_edge(statement: str) -> bool:
     )
 
 
+def is_feed_early(statement: str) -> bool:
+    """The statement that finds the events of a period numbered before its first event by
+    time, for the feed's page."""
+    return (
+        statement.startswith("SELECT events.seq \nFROM events")
+        and "events.seq <" in statement
+        and "ORDER BY" not in statement
+    )
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(
+    "query",
+    [
+        "from=2026-01-01&to=2026-01-31",
+        "kind=ideas&from=2026-01-01&to=2026-01-31",
+        "from=2026-01-01&to=2026-01-31&before=1000000",
+        "period=7",
+    ],
+)
+def test_a_periods_events_numbered_before_its_first_are_found_from_the_time_index_alone(
+    app, board_people, query
+):
+    """A page of a period with room left asks for the events recorded in the period and
+    numbered before its first event by time. Asked as the page's rows (`seq < first`,
+    newest first), PostgreSQL walked its primary key back from that seq to the log's start
+    for them (240 ms at a million events; docs/performance.md, feedtype): their seqs come
+    from the index on (at, seq) alone, as the late ones' do, and only theirs are read."""
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    post_three_ideas(client)
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if not is_feed_early(statement):
+            return
+        if conn.dialect.name == "sqlite":
+            rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            plans.append([row[3] for row in rows])
+        else:
+            rows = explained_without_seqscan(cursor, "COSTS OFF", statement, parameters)
+            plans.append([row[0].strip() for row in rows])
+
+    listened(app, explain, lambda: client.get(f"feed?{query}"))
+    dialect = app.extensions["board_db"].engine.dialect.name
+    if (dialect == "postgresql" and "period=" in query) or (
+        dialect == "sqlite" and "kind=" in query
+    ):
+        # No edges: PostgreSQL's period up to today and SQLite's narrow kind are read by
+        # seq from the newest, and from the type index, the period's bounds in the query.
+        assert plans == [], plans
+        return
+    [plan] = plans
+    if app.extensions["board_db"].engine.dialect.name == "sqlite":
+        assert plan[0].startswith("SEARCH events USING COVERING INDEX ix_events_at_seq (at>?"), plan
+    else:
+        assert plan[0].startswith("Index Only Scan using ix_events_at_seq on events"), plan
+
+
 @pytest.mark.parametrize("query", PAST_PERIODS)
 def test_the_feed_of_a_period_that_ended_walks_the_log_back_between_its_edges(
     app, board_people, query
@@ -908,12 +1001,12 @@ def test_the_feed_of_a_period_that_ended_walks_the_log_back_between_its_edges(
     assert plans[:edges] == [["SEARCH events USING COVERING INDEX ix_events_at_seq (at>?)"]] * (
         edges
     ), plans
-    # The page has room left (three ideas, after the period): with a start, the events
-    # numbered before its first by time follow, from the type index, as for every period.
-    late, walk, *_earlier = plans[edges:]
+    # The page has room left (three ideas, after the period): with a start, the seqs of the
+    # events numbered before its first by time follow (is_feed_early), none here.
     if "before=" in query:  # an older page, before the first event after the end: none late
-        walk, late = late, walk
+        [walk] = plans[edges:]
     else:
+        late, walk = plans[edges:]
         [step] = late
         assert step.startswith("SEARCH events USING COVERING INDEX ix_events_at_seq (at"), late
     assert walk == ["SEARCH events USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"], walk
@@ -948,6 +1041,23 @@ def test_the_feed_of_a_period_that_ended_reads_no_event_numbered_after_its_edge(
     late = 0 if "before=" in query else 1  # an older page, before the end's first: none
     assert len(edges) == (2 if "from=" in query else 1) + late, statements
     assert "events.seq >=" in walk and "events.seq <" in walk, walk
+
+
+def test_the_observers_digest_counts_the_periods_events_from_the_time_index(app, board_people):
+    """The digest's counts for an observer, by type: SQLite read the whole type index for
+    its order (GROUP BY type), 70-190 ms at a million events for a day's digest
+    (docs/performance.md, feedtype); the period's events come from the index on `at`."""
+    post_three_ideas(JsonClient(app.test_client()).login(board_people[0].email))
+    with app.extensions["board_db"].Session() as session:
+        since = clock.now() - timedelta(days=1)
+        summary = {}
+
+        def summed():
+            summary.update(mail._observer_summary(session, since))
+
+        [plan] = plans_while(app, summed, lambda s: "FROM events" in s and "GROUP BY" in s)
+    assert summary["ideas"] == 3, summary
+    assert plan[0] == "SEARCH events USING INDEX ix_events_at_seq (at>?)", plan
 
 
 def test_the_export_reads_the_persons_own_events_from_an_index(app, board_people):

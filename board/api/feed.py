@@ -35,6 +35,7 @@ def item_dict(item: feed.FeedItem, language: str) -> dict:
 def read_feed():
     session, tz = db(), board_tz()
     flt = feed.filter_from_args(session, request.args)
+    now = clock.now()  # once: the items and the summary count the same days
     page = feed.read_feed(
         session,
         me(),
@@ -43,8 +44,9 @@ def read_feed():
         before=query_int("before", minimum=1),
         after=query_int("after", minimum=0),
         limit=query_int("limit", 100, minimum=1, maximum=feed.PAGE_SIZE, clamp=True),
+        now=now,
     )
-    summary = feed.summarize(session, me(), flt, tz)
+    summary = feed.summarize(session, me(), flt, tz, now=now)
     language = current_language()
     return ok(
         {

@@ -146,9 +146,10 @@ def _shared(session, flt: feed.FeedFilter, tz: ZoneInfo) -> dict:
 
 
 def _page_context(session, flt: feed.FeedFilter, tz: ZoneInfo, before: int | None) -> dict:
-    page = feed.read_feed(session, current_user, flt, tz, before=before)
-    summary = feed.summarize(session, current_user, flt, tz)
-    _since, until = flt.window(tz)
+    now = clock.now()  # once: the items, the summary and "live" see the same days
+    page = feed.read_feed(session, current_user, flt, tz, before=before, now=now)
+    summary = feed.summarize(session, current_user, flt, tz, now=now)
+    _since, until = flt.window(tz, now)
     args = flt.query_args()
     return {
         **_shared(session, flt, tz),
@@ -157,7 +158,7 @@ def _page_context(session, flt: feed.FeedFilter, tz: ZoneInfo, before: int | Non
         "page": page,
         "summary": summary,
         "chart": chart(summary.weeks, current_language()),
-        "live": before is None and (until is None or until > clock.now()),
+        "live": before is None and (until is None or until > now),
         "filter_query": _query_string(args),
         "older_query": (
             _query_string(args + [("before", str(page.next_before))]) if page.next_before else None
@@ -218,8 +219,9 @@ def feed_updates():
             code="invalid_parameter",
             fields={"after": "Expected a whole number."},
         )
-    page = feed.read_feed(session, current_user, flt, tz, after=int(raw))
-    summary = feed.summarize(session, current_user, flt, tz)
+    now = clock.now()  # once: the new items and the summary count the same days
+    page = feed.read_feed(session, current_user, flt, tz, after=int(raw), now=now)
+    summary = feed.summarize(session, current_user, flt, tz, now=now)
     shared = _shared(session, flt, tz)
     html = render_template("feed_days.html", days=_days(page.items, tz), **shared)
     summary_html = render_template(
@@ -244,9 +246,10 @@ def feed_updates():
 def _csv_response():
     session, tz = db_for_request(), reader_tz()
     flt = feed.filter_from_args(session, request.args)
-    page = feed.read_feed(session, current_user, flt, tz, limit=CSV_LIMIT)
+    now = clock.now()  # once: the file is named for the day its rows were read for
+    page = feed.read_feed(session, current_user, flt, tz, limit=CSV_LIMIT, now=now)
     body = feed_export.feed_csv(page.items, current_language(), request.host_url, tz)
-    name = f"board-activity-{clock.now().astimezone(tz).date().isoformat()}.csv"
+    name = f"board-activity-{now.astimezone(tz).date().isoformat()}.csv"
     return Response(
         body.encode("utf-8"),
         mimetype="text/csv",
