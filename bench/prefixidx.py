@@ -1,4 +1,4 @@
-"""Migration 0031 drops three indexes on one column that a wider index starts with: what
+"""Migration 0030 drops three indexes on one column that a wider index starts with: what
 the board's statements read without them, and what a write saves (docs/performance.md,
 helper `twins`).
 
@@ -8,7 +8,7 @@ helper `twins`).
 The board is built by plain SQL at 0029_feed_period_index in SQLite (PEOPLE people, each
 with a company login; `--ideas` ideas over a year; `--tasks` tasks: a tenth open, a
 twentieth claimed, the rest done) and copied to PostgreSQL. Each database is kept twice:
-as built, and migrated to 0031 (the indexes dropped). The statements that read tasks,
+as built, and migrated to 0030 (the indexes dropped). The statements that read tasks,
 ideas or company logins are collected from the pages, the API, the mail digest's free
 tasks, the lease check, a claim and the company login's lookups of this checkout, run on
 the copy as built; each is then explained on both copies (SQLite: EXPLAIN QUERY PLAN;
@@ -34,7 +34,7 @@ from pathlib import Path
 from bench import busyidx
 
 BEFORE = "0029_feed_period_index"
-AFTER = "0031_drop_redundant_indexes"
+AFTER = "0030_drop_redundant_indexes"
 PEOPLE = 300
 HOLDER = 5  # the person who claims (holds three tasks already)
 READS = re.compile(r"\b(FROM|JOIN) (tasks|ideas|user_identities)\b")

@@ -47,7 +47,7 @@ class Idea(Base):
     hot_score: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"), index=True)
-    # No index of its own: ix_ideas_rank_new starts with it (migration 0031).
+    # No index of its own: ix_ideas_rank_new starts with it (migration 0030).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when its author says it is done without a recorded publication.

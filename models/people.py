@@ -124,7 +124,7 @@ class UserIdentity(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # No index of its own: the unique (user_id, issuer) starts with it (migration 0031).
+    # No index of its own: the unique (user_id, issuer) starts with it (migration 0030).
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     issuer: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(255))

@@ -39,7 +39,7 @@ class Task(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("ideas.id"), index=True)
     # No index of its own: ix_tasks_status_newest and ix_tasks_status_completed_at start
-    # with it (migration 0031).
+    # with it (migration 0030).
     status: Mapped[str] = mapped_column(String(10), default="open")
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1222,7 +1222,7 @@ def test_the_help_reports_quiet_ideas_are_read_among_the_ideas_without_votes(app
 @BOTH_DATABASES
 def test_tasks_of_one_status_are_read_from_an_index_that_starts_with_it(app, board_people):
     """The mail digest's free tasks, the lease check and the count of one's own claimed
-    tasks ask for tasks of one status: with no index on the status alone (migration 0031)
+    tasks ask for tasks of one status: with no index on the status alone (migration 0030)
     each reads one of the wider indexes that start with it, not the table, and the
     digest's newest open tasks come from ix_tasks_status_newest in order (ordered by id,
     SQLite read and sorted every open task)."""

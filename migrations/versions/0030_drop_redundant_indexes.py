@@ -12,7 +12,7 @@ the whole table (checked with EXPLAIN on both databases: bench/prefixidx.py). Po
 idea, creating a task, claiming, releasing or finishing one and linking a company login
 write one index entry less.
 
-Revision ID: 0031_drop_redundant_indexes
+Revision ID: 0030_drop_redundant_indexes
 Revises: 0029_feed_period_index
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0031_drop_redundant_indexes"
+revision: str = "0030_drop_redundant_indexes"
 down_revision: str | None = "0029_feed_period_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
