@@ -549,8 +549,13 @@ SCHEMAS: dict[str, dict] = {
         closed=True,
     ),
     "Directory": obj(
-        ["names_shown", "departments", "items"],
+        ["names_shown", "departments", "items", "total"],
         {
+            "total": {
+                "type": "integer",
+                "description": "How many people match (all of them are in `items`; the people "
+                "page lists the first 50); 0 when no person is listed",
+            },
             "names_shown": {
                 "type": "boolean",
                 "description": "false for an observer in works-council mode "
