@@ -22,7 +22,7 @@ from board.privacy import init_privacy
 from board.ratelimit import init_ratelimit
 from board.realtime import init_realtime
 from board.requests import IdConverter
-from board.scheduler import start_phase_scheduler
+from board.scheduler import start_checkpoints, start_phase_scheduler
 from board.security import init_security, login_person, read_login, session_revoked
 from board.settings import Settings
 from board.web import web
@@ -128,6 +128,7 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     register_cli(app)
 
     start_phase_scheduler(app)  # announces challenge phase changes; not in tests
+    start_checkpoints(app)  # SQLite's log into its file, off the commits; not in tests
     start_mail_sender(app)  # instant mails and digests from the queue; not in tests
     start_webhook_sender(app)  # public events to chat channels; not in tests
     return app

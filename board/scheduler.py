@@ -135,6 +135,43 @@ def _loop(app: Flask, interval: float, rounds: int | None = None) -> None:
         done += 1
 
 
+# How often a serving process on SQLite moves the write-ahead log into the database file
+# (Database.checkpoint). A vote adds about 23 pages to the log; SQLite's own checkpoint
+# comes at 1,000 pages, inside the commit that reaches them. Four times a second keeps the
+# log below that up to about 170 writes a second; an idle round reads the log's header.
+CHECKPOINT_SECONDS = 0.25
+
+
+def _checkpoints(app: Flask, interval: float, rounds: int | None = None) -> None:
+    """Checkpoint every `interval` seconds, forever (or `rounds` times, for tests); a
+    failure is logged and the next round tries again (SQLite's own checkpoint meanwhile)."""
+    database = app.extensions["board_db"]
+    done = 0
+    while rounds is None or done < rounds:
+        socketio.sleep(interval)
+        try:
+            database.checkpoint()
+        except Exception:  # noqa: BLE001 - the loop must outlive any single failure
+            log.exception("checkpoint failed; trying again in the next round")
+        done += 1
+
+
+def start_checkpoints(app: Flask) -> bool:
+    """Start the background checkpoints once per app: SQLite in a file, not in tests."""
+    settings = app.extensions["board_settings"]
+    database = app.extensions["board_db"]
+    lock = app.extensions.setdefault("board_scheduler_lock", threading.Lock())
+    with lock:
+        if settings.testing or app.testing or app.extensions.get("board_checkpoints"):
+            return False
+        if database.checkpoint() is None:  # PostgreSQL, or SQLite in memory
+            return False
+        thread = socketio.start_background_task(_checkpoints, app, CHECKPOINT_SECONDS)
+        thread.name = "board-checkpoints"
+        app.extensions["board_checkpoints"] = thread
+    return True
+
+
 def start_phase_scheduler(app: Flask) -> bool:
     """Start the background phase check once per app (not in tests: they call advance_phases)."""
     settings = app.extensions["board_settings"]

@@ -1,0 +1,80 @@
+"""SQLite's write-ahead log is moved into the database file by a thread of the serving
+process (Database.checkpoint, scheduler.start_checkpoints), not by the commit that fills
+it: that commit would copy the log and sync both files before its change is broadcast."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+
+import pytest
+
+from board import scheduler
+from tests.conftest import BOTH_DATABASES
+
+
+@BOTH_DATABASES
+def test_a_checkpoint_moves_the_log_into_the_database_file(app, member, other_member):
+    database = app.extensions["board_db"]
+    idea = member.post("ideas", json={"title": "Booth reel", "body": ""}).get_json()
+    other_member.put(f"ideas/{idea['id']}/vote")
+    member.put(f"ideas/{idea['id']}/vote")
+    moved = database.checkpoint()
+    if database.is_postgres:
+        assert moved is None  # PostgreSQL keeps its own log
+        return
+    busy, frames, copied = moved
+    assert busy == 0 and frames > 0 and copied == frames
+    path = database.url.removeprefix("sqlite:///")
+    with sqlite3.connect(f"file:{path}?immutable=1", uri=True) as file_only:
+        [(votes,)] = file_only.execute("SELECT vote_count FROM ideas WHERE id = ?", (idea["id"],))
+    assert votes == 2  # in the file itself, not only in the log
+    assert database.checkpoint() == (0, frames, frames)  # nothing more to move
+
+
+def test_the_checkpoint_connection_is_made_again_after_it_broke(app, member):
+    database = app.extensions["board_db"]
+    member.post("ideas", json={"title": "Booth reel", "body": ""})
+    database.checkpoint()
+    database._checkpoint_driver.close()  # noqa: SLF001 - as a connection that broke
+    member.post("ideas", json={"title": "Podcast", "body": ""})
+    busy, frames, copied = database.checkpoint()
+    assert busy == 0 and copied == frames > 0
+
+
+def test_checkpoints_start_in_a_serving_process_on_sqlite_only(app, settings, monkeypatch):
+    started = []
+    monkeypatch.setattr(
+        scheduler.socketio,
+        "start_background_task",
+        lambda target, *args: started.append((target, args)) or type("T", (), {})(),
+    )
+    assert scheduler.start_checkpoints(app) is False  # tests call checkpoint themselves
+    app.testing = False
+    app.extensions["board_settings"] = replace(settings, testing=False)
+    assert scheduler.start_checkpoints(app) is True
+    assert scheduler.start_checkpoints(app) is False  # once per app
+    assert started == [(scheduler._checkpoints, (app, scheduler.CHECKPOINT_SECONDS))]  # noqa: SLF001
+    assert app.extensions["board_checkpoints"].name == "board-checkpoints"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_no_checkpoints_are_started_on_postgresql(app, settings):
+    app.testing = False
+    app.extensions["board_settings"] = replace(settings, testing=False)
+    assert scheduler.start_checkpoints(app) is False
+
+
+def test_the_checkpoints_keep_running_after_a_failure(app, monkeypatch, caplog):
+    database = app.extensions["board_db"]
+    calls = []
+
+    def failing():
+        calls.append(1)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(database, "checkpoint", failing)
+    scheduler._checkpoints(app, 0, rounds=3)  # noqa: SLF001
+    assert len(calls) == 3
+    assert caplog.text.count("checkpoint failed; trying again in the next round") == 3
