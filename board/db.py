@@ -19,7 +19,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app, g, request
 from sqlalchemy import (
@@ -268,30 +268,38 @@ class Database:
         a new one. Callers serialise its use, as the own engine's."""
         if self.own_connection_engine() is self.read_engine:
             return _pooled_scalar(self.read_engine, sql)  # in memory: its one database
-        for attempt in (1, 2):
-            connection = self._own_driver or self._keep_own_driver()
-            try:
-                return _driver_scalar(connection, sql)
-            except Exception:
-                self._own_driver = None
-                _close_quietly(connection)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        return self._on_kept_driver(
+            "_own_driver", self._keep_own_driver, lambda connection: _driver_scalar(connection, sql)
+        )
 
     def _keep_own_driver(self):
         """A driver connection made as the own engine makes them (SQLite's settings
         applied), taken out of its pool for good, in autocommit: SQLite's connections
         leave BEGIN to SQLAlchemy already, so a lone SELECT is its own read transaction;
         PostgreSQL's is switched, so that no transaction stays open between passes."""
-        fairy = self.own_connection_engine().raw_connection()
-        connection = fairy.driver_connection
-        fairy.detach()
+        connection = _detached_driver(self.own_connection_engine())
         if self.is_postgres:
             connection.rollback()  # the pool's ping may have begun a transaction
             connection.autocommit = True
-        self._own_driver = connection
         return connection
+
+    def _on_kept_driver(self, name: str, keep: Callable, use: Callable[[Any], T]) -> T:
+        """`use` on the driver connection kept in the attribute `name` (made by `keep` when
+        there is none). A connection that fails is dropped and `use` tried once more on a
+        new one."""
+        for attempt in (1, 2):
+            connection = getattr(self, name)
+            if connection is None:
+                connection = keep()
+                setattr(self, name, connection)
+            try:
+                return use(connection)
+            except Exception:
+                setattr(self, name, None)
+                _close_quietly(connection)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def checkpoint(self) -> tuple[int, int, int] | None:
         """SQLite: move what the write-ahead log holds into the database file, without
@@ -305,29 +313,13 @@ class Database:
         gets there; the automatic one stays for the command line and tests."""
         if self.is_postgres or make_url(self.url).database in (None, "", ":memory:"):
             return None
-        for attempt in (1, 2):
-            connection = self._checkpoint_driver or self._keep_checkpoint_driver()
-            try:
-                cursor = connection.cursor()
-                try:
-                    return tuple(cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
-                finally:
-                    cursor.close()
-            except Exception:
-                self._checkpoint_driver = None
-                _close_quietly(connection)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _keep_checkpoint_driver(self):
-        """A driver connection made as the app's are (WAL, its settings), out of the pool
-        for good, outside any transaction (SQLAlchemy, not the driver, begins them)."""
-        fairy = self.engine.raw_connection()
-        connection = fairy.driver_connection
-        fairy.detach()
-        self._checkpoint_driver = connection
-        return connection
+        # A driver connection made as the app's are (WAL, its settings), outside any
+        # transaction: SQLAlchemy, not the driver, begins them.
+        return self._on_kept_driver(
+            "_checkpoint_driver",
+            lambda: _detached_driver(self.engine),
+            lambda connection: tuple(_driver_row(connection, "PRAGMA wal_checkpoint(PASSIVE)")),
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -341,14 +333,28 @@ class Database:
             self._own_driver = None
 
 
-def _driver_scalar(connection, sql: str):
-    """The first value of the first row `sql` reads, on a driver connection."""
+def _driver_row(connection, sql: str):
+    """The first row `sql` reads, on a driver connection."""
     cursor = connection.cursor()
     try:
         cursor.execute(sql)
-        return cursor.fetchone()[0]
+        return cursor.fetchone()
     finally:
         cursor.close()
+
+
+def _driver_scalar(connection, sql: str):
+    """The first value of the first row `sql` reads, on a driver connection."""
+    return _driver_row(connection, sql)[0]
+
+
+def _detached_driver(engine: Engine):
+    """A driver connection made by `engine`'s pool (its connect settings applied), taken
+    out of the pool for good."""
+    fairy = engine.raw_connection()
+    connection = fairy.driver_connection
+    fairy.detach()
+    return connection
 
 
 def _pooled_scalar(engine: Engine, sql: str):
