@@ -12,7 +12,7 @@ import pytest
 from board.ideas import NOTES_SHOWN
 from models import Comment, Idea, Prompt, Task, Vote
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
-from tests.test_queries import counted, explained_without_seqscan, listened
+from tests.test_queries import counted, explained_without_seqscan, listened, sqlite_plan
 
 
 def challenge(app, author_id: int, closed: bool) -> int:
@@ -180,8 +180,7 @@ def notes_plan(app, run) -> str:
         if "is_mentor_note" not in statement or "AS total" not in statement:
             return
         if conn.dialect.name == "sqlite":
-            rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            plans.append("\n".join(row[3] for row in rows))
+            plans.append("\n".join(sqlite_plan(cursor, statement, parameters)))
         else:
             options = "ANALYZE, COSTS OFF, TIMING OFF"
             rows = explained_without_seqscan(cursor, options, statement, parameters)

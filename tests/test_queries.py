@@ -589,15 +589,9 @@ def page_plan(app, client, path: str) -> list[str]:
 
     def explain(conn, cursor, statement, parameters, context, executemany):
         if statement.startswith("SELECT ideas.id") and "LIMIT" in statement:
-            plan = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            plans.append([row[3] for row in plan])
+            plans.append(sqlite_plan(cursor, statement, parameters))
 
-    engine = app.extensions["board_db"].engine
-    event.listen(engine, "before_cursor_execute", explain)
-    try:
-        body = client.get(path).get_json()
-    finally:
-        event.remove(engine, "before_cursor_execute", explain)
+    body = listened(app, explain, lambda: client.get(path)).get_json()
     assert body["items"] and body["next_cursor"]
     [plan] = plans
     return plan
@@ -691,8 +685,7 @@ def plans_while(app, run, asked) -> list[list[str]]:
 
     def explain(conn, cursor, statement, parameters, context, executemany):
         if asked(statement):
-            plan = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            plans.append([row[3] for row in plan])
+            plans.append(sqlite_plan(cursor, statement, parameters))
 
     listened(app, explain, run)
     return plans
@@ -960,8 +953,7 @@ def test_a_periods_events_numbered_before_its_first_are_found_from_the_time_inde
         if not is_feed_early(statement):
             return
         if conn.dialect.name == "sqlite":
-            rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            plans.append([row[3] for row in rows])
+            plans.append(sqlite_plan(cursor, statement, parameters))
         else:
             rows = explained_without_seqscan(cursor, "COSTS OFF", statement, parameters)
             plans.append([row[0].strip() for row in rows])
@@ -1092,6 +1084,14 @@ HISTORY = ("ideas", "votes", "comments", "tasks", "publications")
 READS_HISTORY = re.compile(rf"\bFROM ({'|'.join(HISTORY)})\b")
 
 
+def sqlite_plan(cursor, statement: str, parameters) -> list[str]:
+    """SQLite's EXPLAIN QUERY PLAN of `statement`, a line a step, on the cursor's connection
+    (from a before_cursor_execute listener: the statement as it is about to run)."""
+    return [
+        row[3] for row in cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+    ]
+
+
 def explained_without_seqscan(cursor, options: str, statement: str, parameters) -> list:
     """PostgreSQL's EXPLAIN (`options`) rows of `statement` with sequential scans refused:
     a test's tables are too small for the planner to choose an index of its own accord."""
@@ -1120,8 +1120,7 @@ def report_plans(app, run, asked=counts_or_latest) -> list[tuple[str, list[str]]
         if not asked(statement):
             return
         if conn.dialect.name == "sqlite":
-            rows = cursor.connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            plans.append((statement, [row[3] for row in rows]))
+            plans.append((statement, sqlite_plan(cursor, statement, parameters)))
             return
         [[document]] = explained_without_seqscan(cursor, "FORMAT JSON", statement, parameters)
         nodes, reads = [document[0]["Plan"]], []
