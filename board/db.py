@@ -243,6 +243,11 @@ class Database:
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
+    @property
+    def keeps_log(self) -> bool:
+        """SQLite in a file: a write-ahead log of its own to checkpoint (`checkpoint`)."""
+        return not self.is_postgres and make_url(self.url).database not in (None, "", ":memory:")
+
     def own_connection_engine(self) -> Engine:
         """A one-connection engine of its own, for the server's checks that run while a
         request thread holds a pooled connection (the publisher's session check after a
@@ -311,7 +316,7 @@ class Database:
         and before their broadcast: docs/performance.md). A serving process calls this
         from a thread of its own (scheduler.start_checkpoints), often enough that no commit
         gets there; the automatic one stays for the command line and tests."""
-        if self.is_postgres or make_url(self.url).database in (None, "", ":memory:"):
+        if not self.keeps_log:
             return None
         # A driver connection made as the app's are (WAL, its settings), outside any
         # transaction: SQLAlchemy, not the driver, begins them.

@@ -28,6 +28,7 @@ from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, notifications, policy
+from board.background import start_once
 from board.db import written
 from board.i18n import force_locale
 from board.settings import Settings
@@ -471,12 +472,6 @@ def _loop(app: Flask) -> None:
 
 def start_mail_sender(app: Flask) -> bool:
     """Start the background sender once per app (not in tests; not without SMTP)."""
-    settings: Settings = app.extensions["board_settings"]
-    if settings.testing or app.testing or not mail_enabled(settings):
+    if not mail_enabled(app.extensions["board_settings"]):
         return False
-    if app.extensions.get("board_mail_sender"):
-        return False
-    thread = threading.Thread(target=_loop, args=(app,), name="board-mail", daemon=True)
-    app.extensions["board_mail_sender"] = thread
-    thread.start()
-    return True
+    return start_once(app, "board_mail_sender", "board-mail", _loop, app)

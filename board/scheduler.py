@@ -10,7 +10,6 @@ lets exactly one of them win and announce.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import datetime
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from board import clock, events, search
+from board.background import start_once
 from board.idempotency import expire_keys
 from board.leases import check_leases
 from board.personal_data import run_retention
@@ -158,28 +158,14 @@ def _checkpoints(app: Flask, interval: float, rounds: int | None = None) -> None
 
 def start_checkpoints(app: Flask) -> bool:
     """Start the background checkpoints once per app: SQLite in a file, not in tests."""
-    settings = app.extensions["board_settings"]
-    database = app.extensions["board_db"]
-    lock = app.extensions.setdefault("board_scheduler_lock", threading.Lock())
-    with lock:
-        if settings.testing or app.testing or app.extensions.get("board_checkpoints"):
-            return False
-        if database.checkpoint() is None:  # PostgreSQL, or SQLite in memory
-            return False
-        thread = socketio.start_background_task(_checkpoints, app, CHECKPOINT_SECONDS)
-        thread.name = "board-checkpoints"
-        app.extensions["board_checkpoints"] = thread
-    return True
+    if not app.extensions["board_db"].keeps_log:
+        return False
+    return start_once(
+        app, "board_checkpoints", "board-checkpoints", _checkpoints, app, CHECKPOINT_SECONDS
+    )
 
 
 def start_phase_scheduler(app: Flask) -> bool:
     """Start the background phase check once per app (not in tests: they call advance_phases)."""
-    settings = app.extensions["board_settings"]
-    lock = app.extensions.setdefault("board_scheduler_lock", threading.Lock())
-    with lock:
-        if settings.testing or app.testing or app.extensions.get("board_scheduler"):
-            return False
-        thread = socketio.start_background_task(_loop, app, settings.phase_check_seconds)
-        thread.name = "board-phases"  # beside board-mail and board-webhooks
-        app.extensions["board_scheduler"] = thread
-    return True
+    interval = app.extensions["board_settings"].phase_check_seconds
+    return start_once(app, "board_scheduler", "board-phases", _loop, app, interval)

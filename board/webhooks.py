@@ -14,7 +14,6 @@ import hmac
 import json
 import logging
 import secrets
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +25,7 @@ from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
+from board.background import start_once
 from board.db import written
 from board.errors import FieldMessage, Invalid, NotFound
 from board.i18n import N_
@@ -407,10 +407,4 @@ def _loop(app: Flask) -> None:
 
 
 def start_webhook_sender(app: Flask) -> bool:
-    settings = app.extensions["board_settings"]
-    if settings.testing or app.testing or app.extensions.get("board_webhook_sender"):
-        return False
-    thread = threading.Thread(target=_loop, args=(app,), name="board-webhooks", daemon=True)
-    app.extensions["board_webhook_sender"] = thread
-    thread.start()
-    return True
+    return start_once(app, "board_webhook_sender", "board-webhooks", _loop, app)

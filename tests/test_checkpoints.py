@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from board import scheduler
+from board import background, scheduler
 from tests.conftest import BOTH_DATABASES
 
 
@@ -44,11 +44,16 @@ def test_the_checkpoint_connection_is_made_again_after_it_broke(app, member):
 
 def test_checkpoints_start_in_a_serving_process_on_sqlite_only(app, settings, monkeypatch):
     started = []
-    monkeypatch.setattr(
-        scheduler.socketio,
-        "start_background_task",
-        lambda target, *args: started.append((target, args)) or type("T", (), {})(),
-    )
+
+    class Thread:  # noted, not run: the loop would outlive the test's database
+        def __init__(self, target, args, name, daemon):
+            self.name = name
+            started.append((target, args))
+
+        def start(self):
+            pass
+
+    monkeypatch.setattr(background.threading, "Thread", Thread)
     assert scheduler.start_checkpoints(app) is False  # tests call checkpoint themselves
     app.testing = False
     app.extensions["board_settings"] = replace(settings, testing=False)
