@@ -26,6 +26,7 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Integer,
+    Select,
     any_,
     bindparam,
     case,
@@ -36,6 +37,7 @@ from sqlalchemy import (
     literal_column,
     make_url,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -455,6 +457,17 @@ def among_ids(column, dialect: str, name: str = "ids") -> ColumnElement[bool]:
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(Integer)))
     return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(name))))
+
+
+def join_newest(query: Select, entity: Any, newest: Select, dialect: str) -> Select:
+    """`query` joined with the rows of `entity` whose id `newest` picks for each of its
+    rows: a statement correlated to them that walks an index and stops at its LIMIT (a few
+    newest of each). LATERAL on PostgreSQL, `IN` the correlated subquery on SQLite, which
+    has no LATERAL."""
+    if dialect == "postgresql":
+        shown = newest.lateral("shown")
+        return query.join(shown, true()).join(entity, entity.id == shown.c.id)
+    return query.join(entity, entity.id.in_(newest))
 
 
 def id_list(dialect: str, ids: Iterable[int]) -> str | list[int]:

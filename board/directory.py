@@ -9,13 +9,15 @@ and how many people each has on the board, small ones pooled, like the rest of t
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from board import policy, privacy
+from board.db import among_ids, id_list, join_newest
 from board.limits import MAX_ID
 from board.person_json import person_dict
 from board.search import like_escaped
@@ -73,23 +75,50 @@ def tasks_held_by(session: Session, viewer: User, person: User) -> list[dict]:
 def _work_of(session: Session, ids: list[int]) -> tuple[dict, dict, dict]:
     """Per person: the tasks they hold, their latest ideas, how many ideas in all. Only
     ideas everyone reads on the board count: a withdrawn one has left it, and a hidden one's
-    title is withheld from everyone but its author and the facilitator."""
-    on_board = (Idea.author_id.in_(ids), Idea.withdrawn_at.is_(None), Idea.hidden_at.is_(None))
+    title is withheld from everyone but its author and the facilitator. Both are read from
+    the index of ideas on the board by author: each person's newest IDEAS_SHOWN walked,
+    the rest counted there, none of their other ideas read."""
+    dialect = session.get_bind().dialect.name
     tasks = _tasks_held(session, ids)
-    counts = dict(
-        session.execute(
-            select(Idea.author_id, func.count(Idea.id)).where(*on_board).group_by(Idea.author_id)
-        ).all()
-    )
+    people = {"ids": id_list(dialect, ids)}
+    counts = dict(session.execute(_counts_statement(dialect), people).all())
     ideas: dict[int, list[dict]] = defaultdict(list)
-    for author_id, idea_id, title in session.execute(
-        select(Idea.author_id, Idea.id, Idea.title)
-        .where(*on_board)
-        .order_by(Idea.created_at.desc(), Idea.id.desc())
-    ):
-        if len(ideas[author_id]) < IDEAS_SHOWN:
-            ideas[author_id].append({"id": idea_id, "title": title})
+    for author_id, idea_id, title in session.execute(_latest_ideas_statement(dialect), people):
+        ideas[author_id].append({"id": idea_id, "title": title})
     return tasks, ideas, counts
+
+
+def _on_board(idea) -> tuple:
+    return idea.withdrawn_at.is_(None), idea.hidden_at.is_(None)
+
+
+@functools.lru_cache(maxsize=4)
+def _counts_statement(dialect: str):
+    """Each listed person's ideas on the board, counted."""
+    return (
+        select(Idea.author_id, func.count())
+        .where(among_ids(Idea.author_id, dialect), *_on_board(Idea))
+        .group_by(Idea.author_id)
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _latest_ideas_statement(dialect: str):
+    """Each listed person's newest IDEAS_SHOWN ideas on the board, newest first: a walk per
+    person that stops there (`join_newest`)."""
+    idea = aliased(Idea)
+    newest = (
+        select(idea.id)
+        .where(idea.author_id == User.id, *_on_board(idea))
+        .order_by(idea.created_at.desc(), idea.id.desc())
+        .limit(IDEAS_SHOWN)
+    )
+    query = select(Idea.author_id, Idea.id, Idea.title).select_from(User)
+    return (
+        join_newest(query, Idea, newest, dialect)
+        .where(among_ids(User.id, dialect))
+        .order_by(Idea.author_id, Idea.created_at.desc(), Idea.id.desc())
+    )
 
 
 def _departments(session: Session, viewer: Any, names_shown: bool) -> list[dict]:

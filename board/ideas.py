@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, lazyload
 
 from board import clock, events, images, paging, policy, ranking, search
-from board.db import among_ids, id_list
+from board.db import among_ids, id_list, join_newest
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.handles import mentioned_handles
 from board.i18n import N_, current_language
@@ -1592,12 +1592,9 @@ def _newest_notes_statement(dialect: str):
         .where(counted.idea_id == Idea.id, counted.is_mentor_note == true())
         .scalar_subquery()
     )
-    query = select(Comment, total.label("total")).select_from(Idea)
-    if dialect == "postgresql":
-        shown = newest.lateral("shown")
-        query = query.join(shown, true()).join(Comment, Comment.id == shown.c.id)
-    else:
-        query = query.join(Comment, Comment.id.in_(newest))
+    query = join_newest(
+        select(Comment, total.label("total")).select_from(Idea), Comment, newest, dialect
+    )
     return query.where(among_ids(Idea.id, dialect)).order_by(
         Comment.idea_id, Comment.created_at, Comment.id
     )

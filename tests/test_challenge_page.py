@@ -12,7 +12,7 @@ import pytest
 from board.ideas import NOTES_SHOWN
 from models import Comment, Idea, Prompt, Task, Vote
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
-from tests.test_queries import counted, explained_without_seqscan, listened, sqlite_plan
+from tests.test_queries import counted, plans_of
 
 
 def challenge(app, author_id: int, closed: bool) -> int:
@@ -171,23 +171,8 @@ def test_a_challenge_shows_the_newest_mentor_notes_and_leads_to_the_rest(
 
 
 def notes_plan(app, run) -> str:
-    """The plan of the page's mentor notes statement: SQLite's EXPLAIN QUERY PLAN;
-    PostgreSQL's EXPLAIN ANALYZE with sequential scans refused (a test's tables are too
-    small for the planner to choose an index of its own accord)."""
-    plans = []
-
-    def explain(conn, cursor, statement, parameters, context, executemany):
-        if "is_mentor_note" not in statement or "AS total" not in statement:
-            return
-        if conn.dialect.name == "sqlite":
-            plans.append("\n".join(sqlite_plan(cursor, statement, parameters)))
-        else:
-            options = "ANALYZE, COSTS OFF, TIMING OFF"
-            rows = explained_without_seqscan(cursor, options, statement, parameters)
-            plans.append("\n".join(row[0] for row in rows))
-
-    listened(app, explain, run)
-    [plan] = plans
+    """The plan of the page's mentor notes statement (`plans_of`)."""
+    [plan] = plans_of(app, run, lambda s: "is_mentor_note" in s and "AS total" in s)
     return plan
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from board import create_app
 from tests.conftest import BOTH_DATABASES, PASSWORD, JsonClient, make_user
+from tests.test_queries import plans_of
 
 
 def test_everyone_is_listed_with_department_role_and_work(member, other_member, observer, people_):
@@ -227,3 +228,55 @@ def test_a_large_company_is_listed_fifty_at_a_time(app, member, people_):
     team = member.get("directory").get_json()
     assert len(team["items"]) == 54 and team["total"] == 54
     assert member.client.get("/people?show=everyone").status_code == 400
+
+
+@BOTH_DATABASES
+def test_a_person_shows_their_newest_five_ideas_on_the_board_and_counts_them_all(
+    member, other_member, facilitator
+):
+    """Newest first; a withdrawn or a hidden idea among the newest is neither shown nor
+    counted, and the next older one takes its place; someone without ideas shows none."""
+    posted = [
+        member.post("ideas", json={"title": f"Idea {n}", "body": ""}).get_json()["id"]
+        for n in range(9)
+    ]
+    assert member.post(f"ideas/{posted[8]}/withdraw").status_code == 200
+    assert facilitator.put(f"ideas/{posted[6]}/hidden", json={"reason": "x"}).status_code == 200
+    team = {p["display_name"]: p for p in other_member.get("directory").get_json()["items"]}
+    newest = ["Idea 7", "Idea 5", "Idea 4", "Idea 3", "Idea 2"]
+    assert [idea["title"] for idea in team["Mara"]["ideas"]] == newest
+    assert team["Mara"]["ideas_count"] == 7
+    assert team["Ivan"]["ideas"] == [] and team["Ivan"]["ideas_count"] == 0
+    page = other_member.client.get("/people").get_data(as_text=True)
+    assert re.findall(r"Idea \d", page) == newest
+    assert "7 ideas:" in page
+
+
+@BOTH_DATABASES
+def test_the_people_page_reads_each_persons_newest_ideas_not_all_of_them(app, member, other_member):
+    """Each person's newest five are walked from the index of ideas on the board by author,
+    which stops at five, and their ideas counted in that index alone: the page read every
+    idea of everyone it lists (250 ms for 600 people at 100,000 ideas)."""
+    for n in range(8):
+        member.post("ideas", json={"title": f"Mara's {n}", "body": ""})
+    for n in range(2):
+        other_member.post("ideas", json={"title": f"Ivan's {n}", "body": ""})
+    count, latest = plans_of(
+        app,
+        lambda: other_member.client.get("/people"),
+        lambda s: "FROM ideas" in s and "author_id" in s,
+    )
+    if app.extensions["board_db"].engine.dialect.name == "sqlite":
+        index = "SEARCH ideas USING COVERING INDEX ix_ideas_on_board_by_author (author_id=?)"
+        assert index in count, count
+        walk = "SEARCH ideas_1 USING COVERING INDEX ix_ideas_on_board_by_author (author_id=?)"
+        assert walk in latest and "SEARCH ideas USING INTEGER PRIMARY KEY" in latest, latest
+        assert "SCAN ideas" not in count + latest
+        return
+    # Four people listed: Mara's 8 and Ivan's 2 counted; each one's newest walked backwards,
+    # 5 + 2 taken; those rows read by their key.
+    assert re.search(r"Index Only Scan using ix_ideas_on_board_by_author .*rows=10 ", count), count
+    walk = r"Index Only Scan Backward using ix_ideas_on_board_by_author .*rows=\d loops=4"
+    assert re.search(walk, latest), latest
+    assert re.search(r"Index Scan using pk_ideas .*rows=1 loops=7", latest), latest
+    assert "Seq Scan on ideas" not in count + latest

@@ -1102,6 +1102,26 @@ def explained_without_seqscan(cursor, options: str, statement: str, parameters) 
     return rows
 
 
+def plans_of(app, run, asked) -> list[str]:
+    """The plans of the statements that `asked(statement)` picks while `run()` runs:
+    SQLite's EXPLAIN QUERY PLAN; PostgreSQL's EXPLAIN ANALYZE with sequential scans refused
+    (a test's tables are too small for the planner to choose an index of its own accord)."""
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if not asked(statement):
+            return
+        if conn.dialect.name == "sqlite":
+            plans.append("\n".join(sqlite_plan(cursor, statement, parameters)))
+        else:
+            options = "ANALYZE, COSTS OFF, TIMING OFF"
+            rows = explained_without_seqscan(cursor, options, statement, parameters)
+            plans.append("\n".join(row[0] for row in rows))
+
+    listened(app, explain, run)
+    return plans
+
+
 def counts_or_latest(statement: str) -> bool:
     """The help report's counts (GROUP BY) and last-active times (max), not whose name two
     people share (person_json, grouped by name) or the menu's newest event."""
