@@ -7,7 +7,9 @@
   `GET /api/v1/directory` read every idea of the people they list instead (250 ms for
   600 people at 100,000 ideas). The two predicate columns are in the index so that SQLite
   counts from the index without reading the rows. Posting an idea writes one index entry
-  more; withdrawing or hiding it takes it out.
+  more; withdrawing or hiding it takes it out. A vote's update of the idea's tallies does
+  not touch it on SQLite (none of its columns change); on PostgreSQL, where that update
+  writes a new row version into every index of `ideas`, it writes one entry more.
 
 Revision ID: 0031_on_board_by_author
 Revises: 0030_drop_redundant_indexes
