@@ -332,12 +332,11 @@ class Database:
         self.engine.dispose()
         if self._own_engine is not None:
             self._own_engine.dispose()
-        if self._own_driver is not None:
-            _close_quietly(self._own_driver)
-        if self._checkpoint_driver is not None:
-            _close_quietly(self._checkpoint_driver)
-            self._checkpoint_driver = None
-            self._own_driver = None
+        for name in ("_own_driver", "_checkpoint_driver"):  # the kept driver connections
+            connection = getattr(self, name)
+            if connection is not None:
+                _close_quietly(connection)
+                setattr(self, name, None)
 
 
 def _driver_row(connection, sql: str):

@@ -42,6 +42,23 @@ def test_the_checkpoint_connection_is_made_again_after_it_broke(app, member):
     assert busy == 0 and copied == frames > 0
 
 
+def test_dispose_closes_both_kept_driver_connections(app, member):
+    """Each kept connection is closed and forgotten, whether the other was ever made: the
+    own connection was left set, closed, when no checkpoint had run."""
+    database = app.extensions["board_db"]
+    member.post("ideas", json={"title": "Booth reel", "body": ""})
+    database.own_scalar("SELECT 1")
+    kept = database._own_driver  # noqa: SLF001
+    database.dispose()
+    assert database._own_driver is None  # noqa: SLF001
+    with pytest.raises(sqlite3.ProgrammingError):
+        kept.execute("SELECT 1")  # closed
+    database.checkpoint()
+    database.dispose()
+    assert database._checkpoint_driver is None  # noqa: SLF001
+    assert database.own_scalar("SELECT 1") == 1  # made again when asked
+
+
 def test_checkpoints_start_in_a_serving_process_on_sqlite_only(app, settings, monkeypatch):
     started = []
 
