@@ -25,16 +25,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.lists import USER_AGENT, build, build_postgres, drop_postgres, testing_app
+from bench.lists import (
+    USER_AGENT,
+    build,
+    build_postgres,
+    drop_postgres,
+    percentile,
+    testing_app,
+)
 
 PEOPLE = 600
 PATHS = ("/people", "/people?show=all", "/api/v1/directory", "/api/v1/directory?q=a")
 WARMUP = 3
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 def main() -> None:
