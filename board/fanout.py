@@ -16,8 +16,8 @@ can overtake the frame. The writer's own writes and a partly written frame's res
 the socket's send lock. What a direct write needs is looked up once per socket
 (`DirectWriter`), when its writer thread starts on WebSocket: the per-socket cost is
 then little more than the `send` itself (bench/fanoutcpu.py). Frames are sent unmasked
-and uncompressed (RFC 6455 server frames; RFC 7692 allows uncompressed messages when
-permessage-deflate was negotiated).
+and uncompressed (RFC 6455 server frames; no compression is agreed with the clients:
+`websocket_class`).
 """
 
 from __future__ import annotations
@@ -58,11 +58,21 @@ def text_frame(text: str) -> bytes:
     return header + payload
 
 
+_EXTENSIONS_OFFERED = "HTTP_SEC_WEBSOCKET_EXTENSIONS"
+
+
 def websocket_class(base: type, max_message_size: int) -> Any:
     """Engine.IO's threading WebSocket wrapper, made to share its socket with the direct
     writes: its sends take a lock, and its Engine.IO socket gets a `DirectWriter`, which
     learns when the writer thread holds a packet and, once the socket is on WebSocket,
-    is listed in `writers_of(server)` for the fan-out."""
+    is listed in `writers_of(server)` for the fan-out.
+
+    It also declines the client's offer of permessage-deflate (RFC 7692), which every
+    browser makes and simple-websocket accepts: each compressing socket keeps a zlib
+    compressor of about 256 KiB for as long as it is open, nearly all of the memory a
+    connected tab cost the server (bench/sockets.py). Only what the socket's own writer
+    sends was compressed (pings, a private event, a socket that fell behind); the fan-out's
+    frames never were. Node's socket.io server declines it by default for the same reason."""
 
     class DirectWebSocket(base):
         def __init__(self, handler, server, **kwargs):
@@ -72,6 +82,12 @@ def websocket_class(base: type, max_message_size: int) -> Any:
             self.writer = None
             if eio_socket is not None:
                 self.writer = DirectWriter(eio_socket, self, writers_of(server))
+
+        def __call__(self, environ, start_response):
+            # simple-websocket answers the handshake from these headers: without the offer,
+            # no extension is agreed and no compressor is made
+            environ = {k: v for k, v in environ.items() if k != _EXTENSIONS_OFFERED}
+            return super().__call__(environ, start_response)
 
         def send(self, message):
             with self.send_lock:

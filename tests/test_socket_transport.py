@@ -93,6 +93,23 @@ def open_websocket(server, cookie, timeout: float = TIMEOUT, **options):
     return ws
 
 
+def test_the_server_declines_websocket_compression_and_talks_plainly(server, cookie):
+    """Browsers offer permessage-deflate; agreed, it kept a zlib compressor of about
+    256 KiB per open tab (board/fanout.py, websocket_class)."""
+    ws = websocket.create_connection(
+        server.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+        cookie=cookie,
+        origin=server,
+        timeout=TIMEOUT,
+        header=["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"],
+    )
+    assert "sec-websocket-extensions" not in {name.lower() for name in ws.getheaders()}
+    assert ws.recv().startswith("0{")  # frames without compression: this client reads them
+    ws.send("40")
+    assert ws.recv().startswith("40{")
+    ws.close()
+
+
 def test_an_oversized_websocket_message_closes_the_connection(server, cookie):
     ws = open_websocket(server, cookie)
     ws.send('42["x","' + "y" * MAX_CLIENT_MESSAGE_BYTES + '"]')
