@@ -30,7 +30,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from sqlalchemy import select
 
-from board import events, fanout, people, policy, privacy
+from board import events, fanout, people, pings, policy, privacy
 from board.i18n import LANGUAGES, current_language, force_locale
 from board.presence import LocalStore, Presence, RedisStore
 from board.settings import Settings, SettingsError, check_origins
@@ -370,6 +370,7 @@ def init_realtime(app: Flask, settings: Settings) -> None:
         ping_timeout=PING_TIMEOUT_SECONDS,
     )
     _limit_websocket_frames(socketio.server.eio)
+    pings.share_ping_timer(socketio.server.eio)
     app.wsgi_app = socket_paths_apart(app.wsgi_app)
     require_origin_check()
     _live = Live(app, settings)

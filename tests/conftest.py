@@ -24,6 +24,7 @@ from werkzeug.routing.rules import Rule
 
 from board import clock, create_app
 from board import db as board_db
+from board.realtime import socketio
 from board.settings import Settings
 from models import Base
 from models.people import display_name_key
@@ -335,6 +336,11 @@ def no_background_senders():
     that serves an app passes {"TESTING": True}."""
     before = {thread for thread in threading.enumerate() if thread.name.startswith("board-")}
     yield
+    # Any Engine.IO connection starts the process's ping timer (board/pings.py); the
+    # test's sockets end with the test.
+    shared_pings = getattr(getattr(socketio.server, "eio", None), "board_pings", None)
+    if shared_pings is not None:
+        shared_pings.stop()
     left = [
         thread.name
         for thread in threading.enumerate()
