@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import secrets
 import smtplib
 import threading
 from datetime import datetime, timedelta
@@ -27,9 +26,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
-from board import clock, notifications, policy
+from board import clock, notifications, outbox, policy
 from board.background import start_once
-from board.db import written
 from board.i18n import force_locale
 from board.settings import Settings
 from models import Event, Notification, OutgoingMail, Prompt, Task, User
@@ -382,40 +380,13 @@ def send_pending(app: Flask, limit: int = 100) -> int:
     database = app.extensions["board_db"]
     sent = 0
     with app.app_context(), database.Session() as session:
-        now = clock.now()
-        # Rows a crashed sender left behind go back to the queue. The statuses are written
-        # into the statements: few rows hold them, and a bound one gets a generic plan that
-        # walks every sent mail (db.written).
-        session.execute(
-            update(OutgoingMail)
-            .where(
-                OutgoingMail.status == written("sending"),
-                OutgoingMail.claimed_at < now - STALE_SENDING,
-            )
-            .values(status="pending")
-        )
-        due = session.scalars(
-            select(OutgoingMail.id)
-            .where(OutgoingMail.status == written("pending"), OutgoingMail.next_attempt_at <= now)
-            .order_by(OutgoingMail.id)
-            .limit(limit)
-        ).all()
-        session.commit()
+        due = outbox.due_ids(session, OutgoingMail, clock.now(), STALE_SENDING, limit)
         connection = None
         try:
             for mail_id in due:
-                token = secrets.token_hex(8)
-                won = session.execute(
-                    update(OutgoingMail)
-                    .where(OutgoingMail.id == mail_id, OutgoingMail.status == "pending")
-                    .values(status="sending", claimed_at=clock.now(), claim_token=token)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                session.commit()
-                if won != 1:
+                row = outbox.claim(session, OutgoingMail, mail_id)
+                if row is None:
                     continue
-                row = session.get(OutgoingMail, mail_id)
-                session.refresh(row)
                 message = _message(settings, row)
                 # Nothing held while the mail server takes its time: a write transaction
                 # open through the send would keep every writer of the process waiting.

@@ -21,10 +21,10 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import func, literal_column, select, update
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
-from board import clock, events, policy
+from board import clock, events, outbox, policy
 from board.background import start_once
 from board.db import written
 from board.errors import FieldMessage, Invalid, NotFound
@@ -329,39 +329,11 @@ def deliver_due(app: Flask, limit: int = 200) -> int:
     base_url = app.extensions["board_settings"].base_url
     delivered = 0
     with app.extensions["board_db"].Session() as session:
-        now = clock.now()
-        # The statuses written into the statements: few rows hold them, and a bound one gets
-        # a generic plan that walks every delivered row (db.written).
-        session.execute(
-            update(WebhookDelivery)
-            .where(
-                WebhookDelivery.status == written("sending"),
-                WebhookDelivery.claimed_at < now - STALE_SENDING,
-            )
-            .values(status="pending")
-        )
-        due = session.scalars(
-            select(WebhookDelivery.id)
-            .where(
-                WebhookDelivery.status == written("pending"),
-                WebhookDelivery.next_attempt_at <= now,
-            )
-            .order_by(WebhookDelivery.id)
-            .limit(limit)
-        ).all()
-        session.commit()
+        due = outbox.due_ids(session, WebhookDelivery, clock.now(), STALE_SENDING, limit)
         for delivery_id in due:
-            won = session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
-                .values(status="sending", claimed_at=clock.now(), claim_token=secrets.token_hex(8))
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            session.commit()
-            if won != 1:
+            row = outbox.claim(session, WebhookDelivery, delivery_id)
+            if row is None:
                 continue
-            row = session.get(WebhookDelivery, delivery_id)
-            session.refresh(row)
             hook = session.get(Webhook, row.webhook_id)
             event = session.get(Event, row.seq)
             if hook is None or event is None:
