@@ -8,7 +8,6 @@ its day, channels or title change, so subscribed calendars replace their copy.
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, timedelta
 
 from icalendar import Calendar
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from board import clock, policy
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, _, force_locale
+from board.private_urls import PrivateUrl
 from board.tasks import allowed_channels, task_dict
 from models import Task, User
 
@@ -87,37 +87,11 @@ def _tasks_between(session: Session, start: date, end: date) -> list[Task]:
 # ---- the private iCalendar URL ---------------------------------------------------------
 
 
-def create_calendar_token(session: Session, actor) -> str:
-    """A new random token for the actor's iCalendar URL; the old URL stops working."""
-    policy.require(actor, "calendar.token")
-    user = session.get(User, actor.id)
-    user.calendar_token = secrets.token_urlsafe(32)
-    session.commit()
-    return user.calendar_token
-
-
-def calendar_token(session: Session, actor) -> str:
-    """The actor's token, made on first use."""
-    policy.require(actor, "calendar.token")
-    user = session.get(User, actor.id)
-    return user.calendar_token or create_calendar_token(session, actor)
-
-
-def revoke_calendar_token(session: Session, actor) -> None:
-    policy.require(actor, "calendar.token")
-    user = session.get(User, actor.id)
-    user.calendar_token = None
-    session.commit()
-
-
-def user_for_calendar_token(session: Session, token: str) -> User | None:
-    """The active person whose iCalendar URL carries `token`, if they may still read it."""
-    if not token or len(token) > 64:
-        return None
-    user = session.scalar(select(User).where(User.calendar_token == token))
-    if user is None or not user.active or not policy.can(user, "calendar.read"):
-        return None
-    return user
+_URL = PrivateUrl("calendar_token", manage="calendar.token", read="calendar.read")
+create_calendar_token = _URL.create
+calendar_token = _URL.current
+revoke_calendar_token = _URL.revoke
+user_for_calendar_token = _URL.reader
 
 
 def feed_tasks(session: Session, reader: User) -> list[Task]:

@@ -8,7 +8,6 @@ The same items feed the page, its live updates, the CSV export and the Atom feed
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -27,6 +26,7 @@ from board.i18n import N_, catalog_for, gettext, lazy_pgettext
 from board.moderation import REASON_LABELS
 from board.person_json import shown_name
 from board.privacy import current_mask
+from board.private_urls import PrivateUrl
 from board.tasks import channel_label
 from models import Department, Event, Idea, Prompt, User
 
@@ -975,30 +975,10 @@ def _chart_mondays(
 # ---- private feed tokens -------------------------------------------------------------
 
 
-def create_feed_token(session: Session, actor) -> str:
-    """A new random token for the actor's private Atom URL; the old URL stops working."""
-    policy.require(actor, "feed.token")
-    user = session.get(User, actor.id)
-    user.feed_token = secrets.token_urlsafe(32)
-    session.commit()
-    return user.feed_token
-
-
-def revoke_feed_token(session: Session, actor) -> None:
-    policy.require(actor, "feed.token")
-    user = session.get(User, actor.id)
-    user.feed_token = None
-    session.commit()
-
-
-def user_for_feed_token(session: Session, token: str) -> User | None:
-    """The active person whose feed URL carries `token`, if they may still read the feed."""
-    if not token or len(token) > 64:
-        return None
-    user = session.scalar(select(User).where(User.feed_token == token))
-    if user is None or not user.active or not policy.can(user, "feed.read"):
-        return None
-    return user
+_URL = PrivateUrl("feed_token", manage="feed.token", read="feed.read")
+create_feed_token = _URL.create
+revoke_feed_token = _URL.revoke
+user_for_feed_token = _URL.reader
 
 
 # ---- CSV and Atom ---------------------------------------------------------------------
