@@ -61,72 +61,59 @@ def check_leases(session: Session, now: datetime, days: int) -> list[dict]:
 def _expire(
     session: Session, task_id: int, claimant_id: int, expire_before: datetime, now: datetime
 ) -> list[dict]:
-    won = (
-        session.execute(
-            update(Task)
-            .where(
-                Task.id == task_id,
-                Task.status == "claimed",
-                Task.claimed_by_id == claimant_id,
-                _touched() <= expire_before,  # a "keep it" meanwhile wins
-            )
-            .values(**open_again(now))
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
-    )
-    if not won:
-        session.rollback()
+    untouched = [_touched() <= expire_before]  # a "keep it" meanwhile wins
+    if not _change_claim(session, task_id, claimant_id, untouched, open_again(now)):
         return []
-    session.expire_all()
-    task = session.get(Task, task_id)
-    claimant = session.get(User, claimant_id)
-    envelope = events.record(
-        session,
-        "task.released",
-        None,
-        {"task": task_dict(task), "reason": "lease_expired"},
-        department_id=claimant.department_id if claimant else None,
-    )
-    session.commit()
-    return [envelope]
+    return [_record(session, task_id, claimant_id, "task.released", "lease_expired")]
 
 
 def _warn(
     session: Session, task_id: int, claimant_id: int, warn_before: datetime, now: datetime
 ) -> list[dict]:
-    won = (
-        session.execute(
-            update(Task)
-            .where(
-                Task.id == task_id,
-                Task.status == "claimed",
-                Task.claimed_by_id == claimant_id,
-                Task.lease_warned_at.is_(None),
-                _touched() <= warn_before,
-            )
-            .values(lease_warned_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
-    )
-    if not won:
-        session.rollback()
+    not_warned = [Task.lease_warned_at.is_(None), _touched() <= warn_before]
+    if not _change_claim(session, task_id, claimant_id, not_warned, {"lease_warned_at": now}):
         return []
+    _notify_claimant(session, session.get(Task, task_id), claimant_id)
+    return [_record(session, task_id, claimant_id, "task.updated", "claim_expiring")]
+
+
+def _change_claim(
+    session: Session, task_id: int, claimant_id: int, conditions: list, values: dict
+) -> bool:
+    """Write `values` to the task only while `claimant_id` still holds it and `conditions`
+    hold: the database decides against a release, a completion or a "keep it" meanwhile.
+    Rolled back when it no longer applies."""
+    statement = (
+        update(Task)
+        .where(
+            Task.id == task_id,
+            Task.status == "claimed",
+            Task.claimed_by_id == claimant_id,
+            *conditions,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(statement).rowcount != 1:
+        session.rollback()
+        return False
     session.expire_all()
+    return True
+
+
+def _record(session: Session, task_id: int, claimant_id: int, kind: str, reason: str) -> dict:
+    """The change's event (in the claimant's department's feed), committed."""
     task = session.get(Task, task_id)
-    data = task_dict(task)
-    _notify_claimant(session, task, claimant_id)
     claimant = session.get(User, claimant_id)
     envelope = events.record(
         session,
-        "task.updated",
+        kind,
         None,
-        {"task": data, "reason": "claim_expiring"},
+        {"task": task_dict(task), "reason": reason},
         department_id=claimant.department_id if claimant else None,
     )
     session.commit()
-    return [envelope]
+    return envelope
 
 
 def _notify_claimant(session: Session, task: Task, claimant_id: int) -> None:
