@@ -25,7 +25,6 @@ import json
 import os
 import re
 import statistics
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -50,40 +49,9 @@ def label(statement: str) -> str:
 
 
 def measure(url: str, now: datetime, instance: Path) -> dict:
-    from sqlalchemy import event
-
-    from bench import lists  # the code's own (PYTHONPATH), as board is
-    from board import clock, create_app
-    from board.settings import Settings
-
-    clock.set_clock(lambda: now)
-    settings = Settings(
-        instance_path=instance, database_url=url, secret_key="bench" * 13, testing=True
-    )
-    app = create_app(settings=settings)
-    engine = app.extensions["board_db"].engine
-    client = app.test_client(use_cookies=False)
-    cookie, token = lists.login(app, busyidx.FACILITATOR)
-    headers = {"Cookie": cookie, "User-Agent": lists.USER_AGENT, "X-CSRF-Token": token}
-    seen: list[tuple[str, object]] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
-    results = {}
-    for path in PATHS:
-        times, digest = [], None
-        for _run in range(1 + REQUESTS):
-            seen.clear()
-            event.listen(engine, "before_cursor_execute", record)
-            started = time.perf_counter()
-            answer = client.get(path, headers=headers)
-            times.append((time.perf_counter() - started) * 1000)
-            event.remove(engine, "before_cursor_execute", record)
-            assert answer.status_code == 200, (path, answer.status_code, answer.get_data()[:300])
-            digest = busyidx._answer_digest(path, answer)
+    def result(_path: str, times: list[float], digest: str, seen: list, engine) -> dict:
         asked = [(s, p) for s, p in seen if s.strip() not in ("BEGIN", "COMMIT")]
-        results[path] = {
+        return {
             "ms": statistics.median(times[1:]),
             "statements": len(asked),
             "digest": digest,
@@ -96,8 +64,9 @@ def measure(url: str, now: datetime, instance: Path) -> dict:
                 for s, p in asked
             ],
         }
-    app.extensions["board_db"].dispose()
-    return results
+
+    paths = {path: path for path in PATHS}
+    return periodhelp.measured_requests(url, now, instance, busyidx.FACILITATOR, paths, result)
 
 
 def report(database: str, before: list[dict], after: list[dict]) -> None:

@@ -66,11 +66,8 @@ def measure(url: str, now: datetime, instance: Path) -> dict:
     from sqlalchemy import event, select
     from sqlalchemy.orm import Session
 
-    from board import clock, corrections, create_app, events, moderation
-    from board.settings import Settings
+    from board import corrections, events, moderation
     from models import Comment, User
-
-    clock.set_clock(lambda: now)
 
     def insert_without_commit(connection, unnumbered) -> list[int]:
         """PostgreSQL's event rows as a nudge's are written: the rows, and COMMIT after;
@@ -83,15 +80,7 @@ def measure(url: str, now: datetime, instance: Path) -> dict:
         return seqs
 
     events._insert_and_commit = insert_without_commit
-    settings = Settings(
-        instance_path=instance,
-        database_url=url,
-        secret_key="bench" * 13,
-        testing=True,
-        smtp_url="smtp://127.0.0.1:9",
-        mail_from="board@bench.example",
-    )
-    app = create_app(settings=settings)
+    app = busyidx.measured_app(url, now, instance)
     database = app.extensions["board_db"]
     with database.Session() as session:
         author = session.scalar(select(Comment.author_id).where(Comment.id == COMMENT))

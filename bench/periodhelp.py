@@ -100,20 +100,38 @@ def add_history(path: Path, now: datetime, ideas: int, votes_each: int) -> None:
 
 
 def measure(url: str, now: datetime, instance: Path) -> dict:
+    words_of = {name: words for name, _path, words in cases(now)}
+
+    def result(name: str, times: list[float], digest: str, seen: list, engine) -> dict:
+        asked = [(s, p) for s, p in seen if any(all(w in s for w in one) for one in words_of[name])]
+        return {
+            "ms": statistics.median(times[1:]),
+            "p95": statistics.quantiles(times[1:], n=20, method="inclusive")[-1],
+            "statements": len([s for s, _p in seen if s.strip() not in ("BEGIN", "COMMIT")]),
+            "digest": digest,
+            "sql_ms": sum(statement_ms(engine, s, p) for s, p in asked),
+            "plans": [busyidx.explain(engine, s, p) for s, p in asked],
+        }
+
+    paths = {name: path for name, path, _words in cases(now)}
+    return measured_requests(url, now, instance, FACILITATOR, paths, result)
+
+
+def measured_requests(
+    url: str, now: datetime, instance: Path, person: int, paths: dict[str, str], result
+) -> dict:
+    """Each of `paths` (name: path) asked 1 + REQUESTS times by `person` through the app,
+    its clock at `now`, each time with the SQL statements it ran; `result(name, times ms,
+    the answer's digest, the last run's (statement, parameters), engine)` makes what is
+    kept of it, while the engine is still open."""
     from sqlalchemy import event
 
     from bench import lists  # the code's own (PYTHONPATH), as board is
-    from board import clock, create_app
-    from board.settings import Settings
 
-    clock.set_clock(lambda: now)
-    settings = Settings(
-        instance_path=instance, database_url=url, secret_key="bench" * 13, testing=True
-    )
-    app = create_app(settings=settings)
+    app = busyidx.measured_app(url, now, instance)
     engine = app.extensions["board_db"].engine
     client = app.test_client(use_cookies=False)
-    cookie, token = lists.login(app, FACILITATOR)
+    cookie, token = lists.login(app, person)
     headers = {"Cookie": cookie, "User-Agent": lists.USER_AGENT, "X-CSRF-Token": token}
     seen: list[tuple[str, object]] = []
 
@@ -121,8 +139,8 @@ def measure(url: str, now: datetime, instance: Path) -> dict:
         seen.append((statement, parameters))
 
     results = {}
-    for name, path, words in cases(now):
-        times, digest, statements = [], None, 0
+    for name, path in paths.items():
+        times, digest = [], None
         for _run in range(1 + REQUESTS):
             seen.clear()
             event.listen(engine, "before_cursor_execute", record)
@@ -132,16 +150,7 @@ def measure(url: str, now: datetime, instance: Path) -> dict:
             event.remove(engine, "before_cursor_execute", record)
             assert answer.status_code == 200, (path, answer.status_code, answer.get_data()[:300])
             digest = busyidx._answer_digest(path, answer)
-            statements = len([s for s, _p in seen if s.strip() not in ("BEGIN", "COMMIT")])
-        asked = [(s, p) for s, p in seen if any(all(w in s for w in one) for one in words)]
-        results[name] = {
-            "ms": statistics.median(times[1:]),
-            "p95": statistics.quantiles(times[1:], n=20, method="inclusive")[-1],
-            "statements": statements,
-            "digest": digest,
-            "sql_ms": sum(statement_ms(engine, s, p) for s, p in asked),
-            "plans": [busyidx.explain(engine, s, p) for s, p in asked],
-        }
+        results[name] = result(name, times, digest, list(seen), engine)
     app.extensions["board_db"].dispose()
     return results
 
