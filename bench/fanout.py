@@ -174,16 +174,25 @@ class Served:
 
 def tree_rss(pid: int) -> int:
     """Resident memory of a process and all its descendants (Linux /proc)."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
+    total = 0
+    for current in processes_of([pid]):
         with suppress(OSError):
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) * 1024
+    return total
+
+
+def processes_of(pids: list[int]) -> list[int]:
+    """The processes and all their descendants (Linux /proc)."""
+    found, todo = [], list(pids)
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with suppress(OSError):
             for task in Path(f"/proc/{current}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
-    return total
+    return found
 
 
 @contextmanager

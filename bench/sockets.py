@@ -34,21 +34,9 @@ from bench import fanout as bench
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def processes_of(pids: list[int]) -> list[int]:
-    """The processes and all their descendants (Linux /proc)."""
-    found, todo = [], list(pids)
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        with suppress(OSError):
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-    return found
-
-
 def threads(pids: list[int]) -> int:
     total = 0
-    for pid in processes_of(pids):
+    for pid in bench.processes_of(pids):
         with suppress(OSError):
             total += len(list(Path(f"/proc/{pid}/task").iterdir()))
     return total
@@ -57,7 +45,7 @@ def threads(pids: list[int]) -> int:
 def cpu_seconds(pids: list[int]) -> float:
     """User and system time of the processes, their threads' included."""
     total = 0
-    for pid in processes_of(pids):
+    for pid in bench.processes_of(pids):
         with suppress(OSError, ValueError, IndexError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime
