@@ -100,7 +100,8 @@ def add_history(path: Path, now: datetime, ideas: int, votes_each: int) -> None:
 
 
 def measure(url: str, now: datetime, instance: Path) -> dict:
-    words_of = {name: words for name, _path, words in cases(now)}
+    asked_about = cases(now)
+    words_of = {name: words for name, _path, words in asked_about}
 
     def result(name: str, times: list[float], digest: str, seen: list, engine) -> dict:
         asked = [(s, p) for s, p in seen if any(all(w in s for w in one) for one in words_of[name])]
@@ -113,7 +114,7 @@ def measure(url: str, now: datetime, instance: Path) -> dict:
             "plans": [busyidx.explain(engine, s, p) for s, p in asked],
         }
 
-    paths = {name: path for name, path, _words in cases(now)}
+    paths = {name: path for name, path, _words in asked_about}
     return measured_requests(url, now, instance, FACILITATOR, paths, result)
 
 

@@ -20,7 +20,7 @@ from board import clock
 from board.db import written
 
 
-def due_ids(session: Session, model: Any, now: datetime, stale: timedelta, limit: int) -> list:
+def due_ids(session: Session, model: Any, now: datetime, stale: timedelta, limit: int) -> list[int]:
     """The ids of up to `limit` rows due at `now`, oldest first, after putting back in the
     queue the rows a sender left in `sending` for longer than `stale` (it crashed). Commits.
 
@@ -31,14 +31,16 @@ def due_ids(session: Session, model: Any, now: datetime, stale: timedelta, limit
         .where(model.status == written("sending"), model.claimed_at < now - stale)
         .values(status="pending")
     )
-    due = session.scalars(
-        select(model.id)
-        .where(model.status == written("pending"), model.next_attempt_at <= now)
-        .order_by(model.id)
-        .limit(limit)
-    ).all()
+    due = list(
+        session.scalars(
+            select(model.id)
+            .where(model.status == written("pending"), model.next_attempt_at <= now)
+            .order_by(model.id)
+            .limit(limit)
+        )
+    )
     session.commit()
-    return list(due)
+    return due
 
 
 def claim(session: Session, model: Any, row_id: int) -> Any | None:
