@@ -45,6 +45,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import migrate
+
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE_REVISION = "0024_feed_indexes"
 DEPARTMENTS = 10
@@ -199,17 +201,6 @@ def _envelope(kind: str, at: datetime, actor: int | None, rng: random.Random, id
     return {"type": kind, "at": stamp, "actor": person, "data": data}
 
 
-def _alembic(url: str, revision: str, root: Path = ROOT) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config(str(root / "alembic.ini"))
-    config.set_main_option("script_location", str(root / "migrations"))
-    config.attributes["url"] = url
-    config.config_file_name = None  # read already; without it env.py leaves logging as is
-    command.upgrade(config, revision)
-
-
 def insert_people(db: sqlite3.Connection, joined: str, people: int = PEOPLE) -> None:
     """DEPARTMENTS departments and `people` people (`department_of`; the first the
     facilitator), by plain SQL, all joined at `joined`."""
@@ -241,7 +232,7 @@ def build(path: Path, now: datetime, sizes: dict) -> None:
     """The board at BEFORE_REVISION in SQLite, by plain SQL."""
     if path.exists():
         path.unlink()
-    _alembic(f"sqlite:///{path}", BEFORE_REVISION)
+    migrate(f"sqlite:///{path}", BEFORE_REVISION)
     rng = random.Random(25)
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous=OFF")
@@ -386,7 +377,7 @@ def copy_to_postgres(
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     server.dispose()
-    _alembic(url, revision)
+    migrate(url, revision)
     source = sqlite3.connect(sqlite_path)
     target = create_engine(url)
     with target.begin() as connection:
@@ -672,7 +663,7 @@ def compare(
         print(f"copied to PostgreSQL in {time.perf_counter() - started:.0f} s", flush=True)
     if before_revision:
         for _database, _label, url in boards:
-            _alembic(url, before_revision)
+            migrate(url, before_revision)
     if args.postgres:  # the copy for this code, of the one at before_revision
         name = args.database_name
         boards.append(("PostgreSQL", "after", copy_database(args.postgres, name, f"{name}_after")))
@@ -680,7 +671,7 @@ def compare(
     for database, label, url in boards:
         if label == "after":
             started = time.perf_counter()
-            _alembic(url, "head")
+            migrate(url, "head")
             migrated[database] = time.perf_counter() - started
         if database == "PostgreSQL" or analyze_sqlite:
             analyze(url)

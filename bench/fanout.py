@@ -47,7 +47,7 @@ from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import processes
+from bench import migrate, processes
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_DIR = ROOT / "bench" / "node"
@@ -285,8 +285,6 @@ def prepare_board(
     name: str, url: str, workdir: Path, processes: int, listeners: int, ideas: int
 ) -> BoardSetup:
     """A migrated board with `listeners` people, a voter and `ideas` ideas."""
-    from alembic import command
-    from alembic.config import Config
     from flask import session as cookie_session
     from flask_login import login_user
 
@@ -295,10 +293,7 @@ def prepare_board(
     from board.settings import Settings
     from models import Department, Idea, User
 
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["url"] = url
-    command.upgrade(config, "head")
+    migrate(url)
     secret = secrets.token_hex(32)
     instance = workdir / f"instance-{name}"
     # testing: this app only writes rows and signs cookies; it starts no background senders.

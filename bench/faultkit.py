@@ -25,6 +25,8 @@ from pathlib import Path
 
 import redis
 
+from bench import migrate
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "fault-password-long-enough"
 DEPARTMENTS = ["Marketing", "IT", "Sales", "Legal", "HR", "Communications"]
@@ -49,16 +51,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def migrate(url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["url"] = url
-    command.upgrade(config, "head")
 
 
 def prepare_board(

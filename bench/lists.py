@@ -33,7 +33,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench import processes
+from bench import migrate, processes
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPARTMENTS = ["Marketing", "IT", "Sales", "Legal", "HR", "Communications", "Support", "R&D"]
@@ -101,17 +101,11 @@ USER_AGENT = "bench-lists"
 def build(path: Path, ideas: int, people: int = PEOPLE) -> dict:
     """A migrated SQLite board of `ideas` ideas and 10 × as many votes from `people`
     people, by plain SQL."""
-    from alembic import command
-    from alembic.config import Config
-
     from board import ranking, search
     from board.text import render_markdown
 
     url = f"sqlite:///{path}"
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["url"] = url
-    command.upgrade(config, "head")
+    migrate(url)
     rng = random.Random(14)
     now = datetime.now(UTC)
     start = now - timedelta(days=365 * 2)
@@ -245,8 +239,6 @@ def build_postgres(sqlite_path: Path, server_url: str, name: str) -> str:
     """The board of `sqlite_path` (from `build`) in a new PostgreSQL database `name` on the
     server of `server_url` (dropped first if there): migrated, then the same rows by plain
     SQL (COPY), the search index built by the migration, `ANALYZE`. Returns its URL."""
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import create_engine, make_url, text
 
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
@@ -255,10 +247,7 @@ def build_postgres(sqlite_path: Path, server_url: str, name: str) -> str:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     server.dispose()
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["url"] = url
-    command.upgrade(config, "head")
+    migrate(url)
     source = sqlite3.connect(sqlite_path)
     target = create_engine(url)
     with target.begin() as connection:
