@@ -1,4 +1,9 @@
-"""Benchmarks. `make bench` runs the Socket.IO fan-out benchmark (bench/fanout.py)."""
+"""Benchmarks. `make bench` runs the Socket.IO fan-out benchmark (bench/fanout.py).
+
+The helpers here serve benches that measure the tree they are in. A bench that runs itself
+again under another checkout's PYTHONPATH (busyidx, periodhelp, helpscale, prefixidx,
+objlog, pages: `--before` / `--old`) imports `bench` from that checkout in its child, so
+it keeps to what every checkout it compares with has."""
 
 from __future__ import annotations
 

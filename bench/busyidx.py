@@ -45,8 +45,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench import migrate
-
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE_REVISION = "0024_feed_indexes"
 DEPARTMENTS = 10
@@ -201,6 +199,14 @@ def _envelope(kind: str, at: datetime, actor: int | None, rng: random.Random, id
     return {"type": kind, "at": stamp, "actor": person, "data": data}
 
 
+def _alembic(url: str, revision: str, root: Path = ROOT) -> None:
+    """bench.migrate, imported when called: only the parent migrates, and a child under
+    another checkout's PYTHONPATH (`measure`) would find that checkout's `bench`."""
+    from bench import migrate
+
+    migrate(url, revision, root)
+
+
 def insert_people(db: sqlite3.Connection, joined: str, people: int = PEOPLE) -> None:
     """DEPARTMENTS departments and `people` people (`department_of`; the first the
     facilitator), by plain SQL, all joined at `joined`."""
@@ -232,7 +238,7 @@ def build(path: Path, now: datetime, sizes: dict) -> None:
     """The board at BEFORE_REVISION in SQLite, by plain SQL."""
     if path.exists():
         path.unlink()
-    migrate(f"sqlite:///{path}", BEFORE_REVISION)
+    _alembic(f"sqlite:///{path}", BEFORE_REVISION)
     rng = random.Random(25)
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous=OFF")
@@ -377,7 +383,7 @@ def copy_to_postgres(
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     server.dispose()
-    migrate(url, revision)
+    _alembic(url, revision)
     source = sqlite3.connect(sqlite_path)
     target = create_engine(url)
     with target.begin() as connection:
@@ -663,7 +669,7 @@ def compare(
         print(f"copied to PostgreSQL in {time.perf_counter() - started:.0f} s", flush=True)
     if before_revision:
         for _database, _label, url in boards:
-            migrate(url, before_revision)
+            _alembic(url, before_revision)
     if args.postgres:  # the copy for this code, of the one at before_revision
         name = args.database_name
         boards.append(("PostgreSQL", "after", copy_database(args.postgres, name, f"{name}_after")))
@@ -671,7 +677,7 @@ def compare(
     for database, label, url in boards:
         if label == "after":
             started = time.perf_counter()
-            migrate(url, "head")
+            _alembic(url, "head")
             migrated[database] = time.perf_counter() - started
         if database == "PostgreSQL" or analyze_sqlite:
             analyze(url)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from bench import busyidx, migrate, periodhelp
+from bench import busyidx, periodhelp
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = 5
@@ -129,7 +129,7 @@ def main() -> None:
             boards.append(("PostgreSQL", label, url.render_as_string(hide_password=False)))
     print(f"load average {os.getloadavg()}; the boards of {args.workdir}", flush=True)
     for database, label, url in boards:
-        migrate(url, REVISIONS[label])
+        busyidx._alembic(url, REVISIONS[label])
         recount(url)
         if database == "PostgreSQL":
             busyidx.analyze(url)  # SQLite: never (the board runs no ANALYZE)

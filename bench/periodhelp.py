@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from bench import busyidx, migrate
+from bench import busyidx
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = 5
@@ -258,7 +258,7 @@ def main(script: str = __file__) -> None:
         now = datetime.fromisoformat(stamp.read_text())
         print(f"load average {os.getloadavg()}; the boards of {args.workdir}", flush=True)
         for _database, label, url in boards:  # a migration added since
-            migrate(url, REVISIONS[label])
+            busyidx._alembic(url, REVISIONS[label])
     else:
         sizes = {"events": args.events, "notifications": 1_000, "others": 1_000}
         sizes |= {"ideas": args.ideas, "votes": args.votes}
@@ -277,7 +277,7 @@ def main(script: str = __file__) -> None:
             else:
                 busyidx.copy_database(args.postgres, name, f"{name}_{label}")
             started = time.perf_counter()
-            migrate(url, REVISIONS[label])
+            busyidx._alembic(url, REVISIONS[label])
             took = time.perf_counter() - started
             print(f"{database} {label}: migrated to {REVISIONS[label]} in {took:.1f} s", flush=True)
             if database == "PostgreSQL":

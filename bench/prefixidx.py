@@ -31,7 +31,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench import busyidx, migrate
+from bench import busyidx
 
 BEFORE = "0029_feed_period_index"
 AFTER = "0030_drop_redundant_indexes"
@@ -63,7 +63,7 @@ def build(path: Path, now: datetime, ideas: int, tasks: int) -> None:
     """The board at BEFORE in SQLite, by plain SQL."""
     if path.exists():
         path.unlink()
-    migrate(f"sqlite:///{path}", BEFORE)
+    busyidx._alembic(f"sqlite:///{path}", BEFORE)
     rng = random.Random(31)
     t = lambda moment: moment.strftime(busyidx.TIME_FORMAT)  # noqa: E731
     db = sqlite3.connect(path)
@@ -375,14 +375,14 @@ def main() -> None:
     built, migrated = args.workdir / "before.sqlite3", args.workdir / "after.sqlite3"
     build(built, now, args.ideas, args.tasks)
     shutil.copyfile(built, migrated)
-    migrate(f"sqlite:///{migrated}", AFTER)
+    busyidx._alembic(f"sqlite:///{migrated}", AFTER)
     urls = [("SQLite", f"sqlite:///{built}", f"sqlite:///{migrated}")]
     if args.postgres:
         tables = ["departments", "users", "user_identities", "ideas", "tasks"]
         name = args.database_name
         before = busyidx.copy_to_postgres(built, args.postgres, name, BEFORE, tables)
         after = busyidx.copy_database(args.postgres, name, f"{name}_after")
-        migrate(after, AFTER)
+        busyidx._alembic(after, AFTER)
         for url in (before, after):
             busyidx.analyze(url)
         urls.append(("PostgreSQL", before, after))
