@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -226,14 +226,15 @@ def _forget_running_challenges(session: Session) -> None:
     session.info.pop(_RUNNING_HIDDEN, None)
 
 
-def _idea_status(task_statuses: list[str], published: bool, marked_done: bool) -> str:
-    """done: it went live (a publication is recorded) or its author says so; open: no work
-    started (no tasks, or none claimed yet); in_progress: anything between, also when every
-    task written down so far is done (more work may follow: the progress shows 3 / 3)."""
-    if published or marked_done:
-        return "done"
+def _idea_status(task_statuses: Sequence[str]) -> str:
+    """Derived from its tasks alone, never set by hand (the contract, API.md): open while no
+    work started (no tasks, or none taken up yet); done once it has tasks and every one is
+    done; in_progress between. A publication or the author's own "done" (`marked_done`) is
+    shown beside it and does not change it."""
     if not task_statuses or all(status == "open" for status in task_statuses):
         return "open"
+    if all(status == "done" for status in task_statuses):
+        return "done"
     return "in_progress"
 
 
@@ -571,7 +572,7 @@ def _shown_ideas(
             "votes": None if hidden else votes,
             "voted": idea_id in voted,
             "departments_supporting": None if hidden else departments,
-            "status": _idea_status(statuses or (), bool(publications), marked_done_at is not None),
+            "status": _idea_status(statuses or ()),
             "tasks_total": len(statuses) if statuses else 0,
             "tasks_done": statuses.count("done") if statuses else 0,
             "publications": publications,

@@ -152,8 +152,8 @@ SCHEMAS: dict[str, dict] = {
             "status": {
                 "type": "string",
                 "enum": ["open", "in_progress", "done"],
-                "description": "done once a publication is recorded or its author marks it "
-                "done; in_progress once work started (also when every task is done).",
+                "description": "Derived from its tasks, never set by hand: open while none "
+                "is taken up, done once every task is done, in_progress between.",
             },
             "tasks_total": {"type": "integer"},
             "tasks_done": {"type": "integer", "description": "Progress, e.g. 3 of 3."},
@@ -1347,7 +1347,7 @@ PATHS: dict[str, dict] = {
         "delete": op(
             "unmarkIdeaDone",
             "Its author takes 'done' back",
-            answer("200", ref("Idea"), "Status derived again"),
+            answer("200", ref("Idea"), "No longer marked done"),
             "401 403 404",
             security=WRITE,
             body="NoBody",

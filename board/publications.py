@@ -1,8 +1,9 @@
 """Where an idea went live: publications (link, channel, when), and the idea's own "done".
 
-Any member records a publication (it is a fact about the world, not a claim on work);
-the idea then counts as done. Its author may also mark it done without one (a talk, an
-internal change), and take that back. Followers hear of a publication through the
+Any member records a publication (it is a fact about the world, not a claim on work).
+Its author may also mark it done without one (a talk, an internal change), and take that
+back (`marked_done`). Neither sets the idea's `status`, which the contract derives from
+its tasks alone (board/ideas.py _idea_status). Followers hear of a publication through the
 `idea.published` event, which the notifications turn into a `published` notice, and of
 the author marking it done by an `idea_done` notice.
 """

@@ -712,11 +712,28 @@ def test_idea_status_follows_its_tasks(member, other_member):
     assert _status(member, idea["id"]) == "in_progress"  # one of two done
     member.post(f"tasks/{second['id']}/claim")
     member.post(f"tasks/{second['id']}/complete")
-    # Every task written down so far is done, yet the idea has not gone out: still in
-    # progress, with the progress shown (tests/test_publications.py has "done").
+    # Every task done: the idea is done (the contract derives its status from its tasks).
     data = member.get(f"ideas/{idea['id']}").get_json()
-    assert (data["status"], data["tasks_done"], data["tasks_total"]) == ("in_progress", 2, 2)
-    assert member.get("ideas").get_json()["items"][0]["status"] == "in_progress"
+    assert (data["status"], data["tasks_done"], data["tasks_total"]) == ("done", 2, 2)
+    assert member.get("ideas").get_json()["items"][0]["status"] == "done"
+    member.post("tasks", json={"title": "Post it", "idea_id": idea["id"]})
+    assert _status(member, idea["id"]) == "in_progress"  # a new task: work goes on
+
+
+def test_nobody_sets_an_ideas_status_by_hand(member, other_member):
+    """Neither the author's "done" nor a recorded publication makes an idea done: its
+    status is derived from its tasks alone."""
+    idea = post_idea(member)
+    assert member.put(f"ideas/{idea['id']}/done").get_json()["status"] == "open"
+    other_member.post(
+        f"ideas/{idea['id']}/publications",
+        json={"url": "https://example.com/reel", "channel": "blog"},
+    )
+    data = other_member.get(f"ideas/{idea['id']}").get_json()
+    assert (data["status"], data["marked_done"], len(data["publications"])) == ("open", True, 1)
+    task = member.post("tasks", json={"title": "Film", "idea_id": idea["id"]}).get_json()
+    member.post(f"tasks/{task['id']}/claim")
+    assert _status(other_member, idea["id"]) == "in_progress"
 
 
 def test_releasing_the_only_claim_makes_the_idea_open_again(member):

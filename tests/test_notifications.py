@@ -209,11 +209,12 @@ def test_followers_hear_of_comments_claims_and_completions(
     other_member.post(f"tasks/{first['id']}/complete")
     other_member.post(f"tasks/{second['id']}/claim")
     other_member.post(f"tasks/{second['id']}/complete")
-    # Every task done is not the idea done (board/ideas.py): still in progress, 2 / 2.
-    assert member.get(f"ideas/{idea['id']}").get_json()["status"] == "in_progress"
-    expected = ["task_completed", "task_claimed", "task_completed", "task_claimed", "comment"]
+    # The last task done makes the idea done (board/ideas.py): followers hear that instead.
+    assert member.get(f"ideas/{idea['id']}").get_json()["status"] == "done"
+    expected = ["idea_done", "task_claimed", "task_completed", "task_claimed", "comment"]
     assert kinds(member) == expected
     assert kinds(facilitator) == expected
+    assert inbox(member)["items"][0]["text"] == "“Trade fair reel” is done: every task is complete"
     assert kinds(other_member) == []  # all of it was their own doing
     assert kinds(observer) == []
 
@@ -244,8 +245,8 @@ def test_a_publication_tells_followers_it_went_live_not_done_twice(member, other
         f"ideas/{idea['id']}/publications",
         json={"url": "https://example.com/reel", "channel": "blog"},
     )
-    assert member.get(f"ideas/{idea['id']}").get_json()["status"] == "done"
-    member.put(f"ideas/{idea['id']}/done")  # it already was done: published says it all
+    assert member.get(f"ideas/{idea['id']}").get_json()["publications"] != []
+    member.put(f"ideas/{idea['id']}/done")  # it already went live: published says it all
     assert kinds(other_member) == ["published"]
 
 

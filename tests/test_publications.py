@@ -39,7 +39,7 @@ def test_a_member_records_a_publication_and_the_board_hears_it(member, other_mem
     response = publish(other_member, idea["id"], published_at="2026-05-04T10:00:00+02:00")
     assert response.status_code == 201, response.get_json()
     data = response.get_json()
-    assert data["status"] == "done"
+    assert data["status"] == "open"  # derived from its tasks (it has none), not set by hand
     (pub,) = data["publications"]
     assert pub["url"] == "https://www.instagram.com/p/abc/"
     assert pub["channel"] == "instagram"
@@ -83,15 +83,16 @@ def test_observers_cannot_record_publications(member, observer):
     assert member.get(f"ideas/{idea['id']}").get_json()["publications"] == []
 
 
-def test_an_idea_is_done_only_once_it_went_live(member, other_member):
+def test_a_publication_leaves_the_status_to_the_tasks(member, other_member):
     idea = post_idea(member)
     task = member.post("tasks", json={"title": "Film", "idea_id": idea["id"]}).get_json()
     other_member.post(f"tasks/{task['id']}/claim")
+    publish(other_member, idea["id"])
+    data = member.get(f"ideas/{idea['id']}").get_json()
+    assert (data["status"], len(data["publications"])) == ("in_progress", 1)
     other_member.post(f"tasks/{task['id']}/complete")
     data = member.get(f"ideas/{idea['id']}").get_json()
-    assert (data["status"], data["tasks_done"], data["tasks_total"]) == ("in_progress", 1, 1)
-    publish(other_member, idea["id"])
-    assert member.get(f"ideas/{idea['id']}").get_json()["status"] == "done"
+    assert (data["status"], data["tasks_done"], data["tasks_total"]) == ("done", 1, 1)
 
 
 def test_its_author_may_mark_an_idea_done_and_take_it_back(member, other_member, facilitator):
@@ -100,10 +101,11 @@ def test_its_author_may_mark_an_idea_done_and_take_it_back(member, other_member,
         response = someone.put(f"ideas/{idea['id']}/done")
         assert response.status_code == 403
         assert response.get_json()["error"]["code"] == "not_author"
-    assert member.get(f"ideas/{idea['id']}").get_json()["status"] == "open"
-    assert member.put(f"ideas/{idea['id']}/done").get_json()["status"] == "done"
-    assert other_member.get(f"ideas/{idea['id']}").get_json()["status"] == "done"
-    assert member.delete(f"ideas/{idea['id']}/done").get_json()["status"] == "open"
+    assert member.get(f"ideas/{idea['id']}").get_json()["marked_done"] is False
+    assert member.put(f"ideas/{idea['id']}/done").get_json()["marked_done"] is True
+    seen = other_member.get(f"ideas/{idea['id']}").get_json()
+    assert (seen["marked_done"], seen["status"]) == (True, "open")  # status: from its tasks
+    assert member.delete(f"ideas/{idea['id']}/done").get_json()["marked_done"] is False
 
 
 def test_the_idea_page_shows_publications_and_the_form(member, other_member, observer):
