@@ -33,7 +33,6 @@ from models import (
     Follow,
     Idea,
     Notification,
-    Task,
     User,
     UTCDateTime,
     Vote,
@@ -52,7 +51,7 @@ TEXTS = {
     "task_claimed": N_("%(name)s claimed “%(task)s” of “%(title)s”"),
     "task_completed": N_("%(name)s completed “%(task)s” of “%(title)s”"),
     "idea_done": N_("%(name)s marked “%(title)s” as done"),
-    # Its last task was completed (the row names that task): the idea's status is done.
+    # Rows written before the status rule (an idea was "done" with its last task).
     "idea_done_tasks": N_("“%(title)s” is done: every task is complete"),
     "published": N_("“%(title)s” went live on %(channel)s"),
     "prompt": N_("New prompt: “%(prompt)s”"),
@@ -392,13 +391,11 @@ def _on_task(session: Session, envelope: dict, actor: User | None) -> None:
             data=data,
         )
     elif type_ == "task.completed":
-        # The idea's status follows its tasks (board/ideas.py _idea_status): the last task
-        # done makes the idea done, and its followers hear that instead.
-        statuses = list(session.scalars(select(Task.status).where(Task.idea_id == idea_id)))
-        idea_done = bool(statuses) and all(status == "done" for status in statuses)
+        # Never `idea_done` here: an idea is done when it went live or its author says so
+        # (board/ideas.py _idea_status), not when the tasks written down so far are.
         notify(
             session,
-            "idea_done" if idea_done else "task_completed",
+            "task_completed",
             followers(session, idea_id),
             actor=actor,
             idea_id=idea_id,

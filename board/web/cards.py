@@ -143,6 +143,22 @@ class IdeaCard:
     )  # fmt: skip
 
 
+def finished(idea: dict) -> bool:
+    """It went live (a publication is recorded) or its author says it is done."""
+    return bool(idea.get("publications") or idea.get("marked_done"))
+
+
+def shown_status(idea: dict) -> str:
+    """The badge a card and the idea page show: Done only once the idea is finished; until
+    then In progress as soon as work started, even when every task written down so far is
+    done (the progress says 3 / 3). The API's `status` follows the tasks alone (done with
+    the last one); the badge does not say Done before the work went out.
+    static/js/render.js `shownStatus` is the same rule."""
+    if finished(idea):
+        return "done"
+    return "open" if idea["status"] == "open" else "in_progress"
+
+
 @web.app_template_global("idea_card_facts")
 def idea_card_facts(
     idea: dict, comment_count: int, prompt_titles: dict, reader_id: int | None, words: dict
@@ -152,7 +168,7 @@ def idea_card_facts(
     card = IdeaCard()
     get = idea.get
     card.id = idea["id"]
-    card.status = status = idea["status"]
+    card.status = status = shown_status(idea)
     hidden = get("hidden")
     card.hidden = bool(hidden)
     card.hidden_line = ""
@@ -162,7 +178,7 @@ def idea_card_facts(
             card.hidden_line = words["hidden_by_flags"] % {"reason": reason}
         else:
             card.hidden_line = words["hidden_by_facilitator"] % {"reason": hidden["reason"]}
-    card.finished = "1" if get("publications") or get("marked_done") else "0"
+    card.finished = "1" if finished(idea) else "0"
     votes = idea["votes"]
     card.votes_data = votes if votes is not None else 0
     card.created = created = idea["created_at"]

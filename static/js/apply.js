@@ -3,8 +3,8 @@
 
 import { api } from "./api.js";
 import {
-  channelList, fillCommentState, fillIdeaCard, fillTags, formatDay, hiddenLine, newComment,
-  newIdeaCard, newTaskCard, setStatusBadge, setVotes,
+  channelList, fillCommentState, fillIdeaCard, fillTags, finished, formatDay, hiddenLine,
+  newComment, newIdeaCard, newTaskCard, setStatusBadge, setVotes, shownStatus,
 } from "./render.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
@@ -72,7 +72,7 @@ function ideaCreated({ idea }) {
 function ideaUpdated({ idea }) {
   if (!idea) return;
   for (const root of document.querySelectorAll(`.idea-card[data-idea-id="${idea.id}"], [data-idea-page="${idea.id}"]`)) {
-    if ("status" in idea) root.dataset.finished = idea.marked_done || idea.publications?.length ? "1" : "0";
+    if ("status" in idea) root.dataset.finished = finished(idea) ? "1" : "0";
   }
   refreshIdeaStatus(idea.id);
   const card = document.querySelector(`#idea-list .idea-card[data-idea-id="${idea.id}"]`);
@@ -288,10 +288,10 @@ function refreshColumns() {
   }
 }
 
-/** An idea's status and progress follow from its tasks. The server's rule (board/ideas.py
- *  _idea_status): done once it went live or its author says so (data-finished), open while
- *  no task has been taken up, in progress otherwise, also when every task so far is done
- *  (the progress shows 3 / 3). The idea page shows all of an idea's tasks, and so does the
+/** An idea's badge and progress follow from its tasks. The badge's rule (render.js
+ *  `shownStatus`, board/web/cards.py `shown_status`): done once it went live or its author
+ *  says so (data-finished), open while no task has been taken up, in progress otherwise,
+ *  also when every task so far is done (the progress shows 3 / 3). The idea page shows all of an idea's tasks, and so does the
  *  board while no column has more than it shows: then the cards decide. Otherwise the
  *  board moves the idea's numbers by the task's step (`from` → `to`). */
 function refreshIdeaStatus(ideaId, from, to) {
@@ -333,7 +333,7 @@ function stepIdeaStatus(ideaId, from, to) {
       // Given back, and the board cannot see whether another of its tasks is taken up.
       api("GET", `/ideas/${ideaId}`).then((idea) => {
         for (const root of document.querySelectorAll(`.idea-card[data-idea-id="${ideaId}"]`)) {
-          setStatusBadge(root.querySelector("[data-field=status]"), idea.status);
+          setStatusBadge(root.querySelector("[data-field=status]"), shownStatus(idea));
           setProgress(root, idea.tasks_done || 0, idea.tasks_total || 0);
         }
       }).catch(() => {});
@@ -359,7 +359,7 @@ function ideaPublished({ idea }) {
     root.dataset.finished = "1";
     const badge = root.matches(".idea-card") ? root.querySelector("[data-field=status]")
       : root.querySelector(".idea-head [data-field=status]");
-    if (badge) setStatusBadge(badge, idea.status);
+    if (badge) setStatusBadge(badge, shownStatus(idea));
     setProgress(root, idea.tasks_done || 0, idea.tasks_total || 0);
     highlight(badge);
   }

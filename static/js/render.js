@@ -103,6 +103,19 @@ export function setVoted(root, voted, title) {
   }
 }
 
+/** It went live or its author says it is done (board/web/cards.py `finished`). */
+export function finished(idea) {
+  return Boolean(idea.marked_done || idea.publications?.length);
+}
+
+/** The badge an idea shows (board/web/cards.py `shown_status`): Done only once it is
+ *  finished; until then In progress as soon as work started, even when every task so far
+ *  is done. The API's `status` follows the tasks alone. */
+export function shownStatus(idea) {
+  if (finished(idea)) return "done";
+  return idea.status === "open" ? "open" : "in_progress";
+}
+
 export function setStatusBadge(element, status) {
   if (!element) return;
   element.className = `status-badge status-${status}`;
@@ -127,7 +140,7 @@ export function fillIdeaCard(card, idea) {
   card.dataset.created = idea.created_at || "";
   card.dataset.departmentId = String(idea.author?.department?.id ?? "");
   card.dataset.tags = (idea.tags || []).join(" ");
-  card.className = `idea-card status-${idea.status}`;
+  card.className = `idea-card status-${shownStatus(idea)}`;
   const title = field(card, "title");
   title.textContent = idea.title;
   title.href = `/ideas/${idea.id}`;
@@ -162,7 +175,7 @@ export function fillIdeaCard(card, idea) {
   else setVoted(card, card.querySelector(".vote-box.is-voted") !== null, idea.title);
   const comments = field(card, "comments");
   if (comments) comments.href = `/ideas/${idea.id}#comments`;
-  setStatusBadge(field(card, "status"), idea.status);
+  setStatusBadge(field(card, "status"), shownStatus(idea));
   const progress = field(card, "progress");
   if (progress && "tasks_total" in idea) {
     const done = idea.tasks_done || 0;

@@ -89,7 +89,7 @@ def test_a_phone_never_scrolls_sideways(person, open_page, api_as, locale, view)
     expect(page.locator(".cal-day.is-today")).to_be_visible()
 
 
-def test_an_idea_done_by_its_tasks_shows_its_publication_everywhere(person, open_page, api_as):
+def test_recording_a_publication_makes_the_idea_done_everywhere(person, open_page, api_as):
     author = person("member", "Marketing")
     helper = person("member", "PR")
     api = api_as(author)
@@ -102,7 +102,7 @@ def test_an_idea_done_by_its_tasks_shows_its_publication_everywhere(person, open
     wait_until_live(watching)
     mark_page(watching)
     head = watching.locator(".idea-head [data-field=status]")
-    expect(head).to_have_text("Done")  # every task done: the status follows the tasks
+    expect(head).to_have_text("In progress")  # every task done, but it has not gone out
     expect(watching.locator("#publications [data-field=progress]")).to_have_text(
         "Tasks done: 1 / 1"
     )

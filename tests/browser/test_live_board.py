@@ -270,3 +270,31 @@ def test_a_task_given_back_from_further_down_reopens_its_idea(person, open_page,
         "Tasks done: 0 / 1"
     )
     assert page.js_errors == []
+
+
+def test_an_idea_whose_tasks_are_all_done_says_in_progress_until_it_goes_out(
+    person, open_page, api_as
+):
+    """The API's status is done with the last task; the board's badge says Done only once
+    the idea went live or its author says so. A card refreshed by `idea.updated` (which
+    carries the API's status) and a card loaded with the page keep In progress, 1 / 1."""
+    author = api_as(person("member", "Marketing"))
+    idea = author.post_idea(unique("Behind the seams"))
+    task = author.create_task(unique("Film the sewing room"), idea_id=idea["id"])
+    author.claim(task["id"])
+    author.call("POST", f"tasks/{task['id']}/complete", expect=200)
+    assert author.call("GET", f"ideas/{idea['id']}", expect=200)["status"] == "done"
+    page = open_page(person("member", "PR"), "/?sort=new")
+    wait_until_live(page)
+    card = idea_card(page, idea["id"])
+    status = card.locator("[data-field=status]")
+    expect(status).to_have_text("In progress")
+
+    author.call("PATCH", f"ideas/{idea['id']}", {"title": "Behind the seams, part one"}, expect=200)
+    expect(card.locator("[data-field=title]")).to_have_text("Behind the seams, part one")
+    expect(status).to_have_text("In progress")
+    expect(card.locator("[data-field=progress]")).to_have_text("Tasks done: 1 / 1")
+
+    author.call("PUT", f"ideas/{idea['id']}/done", expect=200)
+    expect(status).to_have_text("Done")
+    assert page.js_errors == []
