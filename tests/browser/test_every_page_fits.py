@@ -283,3 +283,22 @@ def test_the_facilitators_german_menu_keeps_one_row_on_a_laptop(
             ".map(a => Math.round(a.getBoundingClientRect().top))).size"
         )
     assert rows == dict.fromkeys(rows, 1)
+
+
+def test_a_phone_shows_the_account_name_beside_the_menu_button(board_server, open_page):
+    """The account button had a fixed 11rem on a phone: the demo's observer read "Petra
+    Hoffm…" beside 3rem of empty header. It takes the rest of the row now, in one row."""
+    reader = create_person(
+        board_server.database_url,
+        unique_name("petra"),
+        "observer",
+        "Sales",
+        display_name="Petra Hoffmann",
+    )
+    page = open_page(reader, "/", viewport=PHONE)
+    assert page.locator(".user-name").evaluate("e => e.scrollWidth <= e.clientWidth")
+    bottoms = page.evaluate(
+        "() => ['.nav-brand', '.nav-toggle', '.user-menu > summary']"
+        ".map(s => document.querySelector(s).getBoundingClientRect().bottom)"
+    )
+    assert max(bottoms) - min(bottoms) < 20  # one row
