@@ -315,7 +315,7 @@ IDEAS = (
         "black-forest",
         "lukas",
         2.8,
-        "Our own people wear-test it in the Black Forest",
+        "Our own people wear-test the Kammläufer in the Black Forest",
         ["instagram", "employer-branding"],
         "trail",
         ["clara", "nina"],

@@ -100,7 +100,7 @@ IDEAS = {
         "benutzen. Wenig Aufwand, viele Gesichter.",
     ),
     "field-notes": (
-        "Newsletter „Notizen vom Berg“ von unseren Produkttestern",
+        "Newsletter „Notizen vom Berg“ von unseren Testerinnen und Testern",
         "Unsere 40 externen Testerinnen und Tester schicken uns sowieso Notizen aus den "
         "Bergen. Ein monatlicher Newsletter mit den besten drei, mit Fotos, wäre endlich "
         "ein Grund, ihn zu öffnen.",
@@ -181,7 +181,7 @@ IDEAS = {
         "Schicht in 45 Sekunden. Produkt-Nerds lieben so etwas.",
     ),
     "black-forest": (
-        "Unsere eigenen Leute testen ihn im Schwarzwald",
+        "Unsere eigenen Leute testen den Kammläufer im Schwarzwald",
         "Zehn Kolleginnen und Kollegen aus allen Abteilungen laufen an einem Freitagmorgen "
         "denselben Trail. Echte Leute, echter Matsch, ein Reel.",
     ),

@@ -27,6 +27,7 @@ from board.i18n import LANGUAGES, N_, translate
 from board.ideas import hidden_dict
 from board.moderation import REASON_LABELS
 from board.realtime import NAMESPACE, socketio
+from board.tasks import channel_label
 from models import (
     NOTIFICATION_KINDS,
     Comment,
@@ -556,7 +557,7 @@ def notification_text(row: Notification, language: str | None) -> str:
         "title": data.get("title") or "",
         "task": data.get("task") or "",
         "prompt": data.get("prompt") or "",
-        "channel": data.get("channel") or "",
+        "channel": channel_label(data["channel"]) if data.get("channel") else "",
         "note": data.get("message") or "",
     }
     return translate(TEXTS[key], language, **params)

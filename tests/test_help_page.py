@@ -521,6 +521,7 @@ def test_the_help_page_speaks_german(facilitator, stalled_board):
     assert "Wo Hilfe gebraucht wird" in html
     assert "Ist die Taskforce wirklich hierarchiefrei?" in html
     assert "wie läuft es mit „Edit the booth video“?" in html
+    assert 'text-anchor="end">0,5</text>' in html  # the chart's scale in German numbers too
 
 
 def test_the_help_page_rejects_a_bad_n(facilitator):

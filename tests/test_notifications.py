@@ -243,11 +243,13 @@ def test_a_publication_tells_followers_it_went_live_not_done_twice(member, other
     other_member.put(f"ideas/{idea['id']}/follow")
     member.post(
         f"ideas/{idea['id']}/publications",
-        json={"url": "https://example.com/reel", "channel": "blog"},
+        json={"url": "https://example.com/reel", "channel": "linkedin"},
     )
     assert member.get(f"ideas/{idea['id']}").get_json()["publications"] != []
     member.put(f"ideas/{idea['id']}/done")  # it already went live: published says it all
     assert kinds(other_member) == ["published"]
+    # the channel as people write it, not its code
+    assert inbox(other_member)["items"][0]["text"] == "“Booth reel” went live on LinkedIn"
 
 
 def test_a_mentioned_follower_is_told_once(member, other_member):

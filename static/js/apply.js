@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import {
   channelList, fillCommentState, fillIdeaCard, fillTags, finished, formatDay, hiddenLine,
-  newComment, newIdeaCard, newTaskCard, setStatusBadge, setVotes, shownStatus,
+  newComment, newIdeaCard, newPublication, newTaskCard, setStatusBadge, setVotes, shownStatus,
 } from "./render.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
@@ -365,18 +365,8 @@ function ideaPublished({ idea }) {
   }
   if (ideaPageId() !== idea.id) return;
   const list = document.getElementById("publication-list");
-  const template = document.getElementById("tpl-publication");
-  if (!list || !template) return;
-  list.replaceChildren(...(idea.publications || []).map((pub) => {
-    const item = template.content.firstElementChild.cloneNode(true);
-    const channel = item.querySelector(".channel");
-    channel.classList.add(`channel-${pub.channel}`);
-    channel.textContent = t(`channel_${pub.channel}`);
-    const link = item.querySelector("a");
-    link.href = /^https?:\/\//i.test(pub.url) ? pub.url : "#";
-    link.textContent = pub.url;
-    return item;
-  }));
+  if (!list || !document.getElementById("tpl-publication")) return;
+  list.replaceChildren(...(idea.publications || []).map(newPublication));
   document.getElementById("publications-empty")?.setAttribute("hidden", "");
   highlight(list.lastElementChild);
 }

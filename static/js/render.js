@@ -333,6 +333,21 @@ export function newTaskCard(task) {
   return card;
 }
 
+/** A publication for the idea page's "Where it went live" list: channel, link, when and by whom. */
+export function newPublication(pub) {
+  const item = fromTemplate("tpl-publication");
+  if (!item) return null;
+  const channel = item.querySelector(".channel");
+  channel.classList.add(`channel-${pub.channel}`);
+  channel.textContent = t(`channel_${pub.channel}`);
+  const link = item.querySelector("a");
+  link.href = /^https?:\/\//i.test(pub.url) ? pub.url : "#";
+  link.textContent = pub.url;
+  fillTime(field(item, "time"), pub.published_at);
+  fillPerson(item, pub.by);
+  return item;
+}
+
 /** A comment for the idea page's list. */
 export function newComment(comment) {
   const item = fromTemplate("tpl-comment");

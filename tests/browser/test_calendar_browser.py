@@ -123,7 +123,13 @@ def test_recording_a_publication_makes_the_idea_done_everywhere(person, open_pag
     expect(watching.locator("#publication-list a")).to_have_text(
         "https://www.instagram.com/p/repair-1/"
     )
+    # with when and by whom, as the page shows it once loaded (the live list dropped both)
+    meta = watching.locator("#publication-list .publication-meta")
+    expect(meta).to_contain_text("just now")
+    live = meta.inner_text()
     assert still_same_document(watching)
+    watching.reload()
+    assert meta.inner_text() == live
     assert watching.js_errors == [] and page.js_errors == []
 
 

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from board import create_app
 from board.settings import Settings
-from tests.browser.helpers import unique, unique_name
+from tests.browser.helpers import create_person, unique, unique_name
 
 pytestmark = pytest.mark.browser
 
@@ -252,3 +252,53 @@ def test_help_tables_become_cards_on_a_phone(crowded_board, api_as, open_page):
     nudge.scroll_into_view_if_needed()
     box = nudge.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_the_facilitators_german_menu_keeps_one_row_on_a_laptop(
+    board_server, crowded_board, api_as, open_page
+):
+    """The link of the page one is on was bold, so wider: at 1280 px the German menu of a
+    facilitator with a short name (the demo's Lena Brandt) fitted one row on some pages and
+    wrapped "Eingang" onto a second on others (Meine Aufgaben, Personen, Meldungen), and the
+    page under it jumped."""
+    people, _paths = crowded_board
+    reader = create_person(
+        board_server.database_url,
+        unique_name("lena"),
+        "facilitator",
+        "Marketing",
+        display_name="Lena Brandt",
+    )
+    api_as(reader).call("PATCH", "me", {"language": "de"}, expect=200)
+    handle = api_as(reader).call("GET", "me", expect=200)["user"]["handle"]
+    for number in range(12):  # a two-digit count on the inbox
+        api_as(people["member"]).post_idea(unique("Eine Frage"), body=f"@{handle} {number}?")
+    page = open_page(reader, "/", viewport=DESKTOP)
+    expect(page.locator("#notification-badge")).to_have_attribute("data-count", "12")
+    rows = {}
+    for href in page.locator("#nav-links a").evaluate_all("links => links.map(a => a.pathname)"):
+        page.goto(href)
+        rows[href] = page.evaluate(
+            "() => new Set([...document.querySelectorAll('#nav-links a')]"
+            ".map(a => Math.round(a.getBoundingClientRect().top))).size"
+        )
+    assert rows == dict.fromkeys(rows, 1)
+
+
+def test_a_phone_shows_the_account_name_beside_the_menu_button(board_server, open_page):
+    """The account button had a fixed 11rem on a phone: the demo's observer read "Petra
+    Hoffm…" beside 3rem of empty header. It takes the rest of the row now, in one row."""
+    reader = create_person(
+        board_server.database_url,
+        unique_name("petra"),
+        "observer",
+        "Sales",
+        display_name="Petra Hoffmann",
+    )
+    page = open_page(reader, "/", viewport=PHONE)
+    assert page.locator(".user-name").evaluate("e => e.scrollWidth <= e.clientWidth")
+    bottoms = page.evaluate(
+        "() => ['.nav-brand', '.nav-toggle', '.user-menu > summary']"
+        ".map(s => document.querySelector(s).getBoundingClientRect().bottom)"
+    )
+    assert max(bottoms) - min(bottoms) < 20  # one row

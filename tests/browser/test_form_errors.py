@@ -111,3 +111,24 @@ def test_the_other_forms_keep_what_was_typed(person, api_as, open_page):
     page.locator("#comment-body").fill("Now with words.")
     page.locator('#comment-form button[type="submit"]').click()
     expect(page.locator("#comment-list .comment", has_text="Now with words.")).to_have_count(1)
+
+
+@pytest.mark.parametrize("path", ["/login", "/register", "/reset-password/no-such-link"])
+def test_a_refusal_on_the_way_in_stands_apart_from_what_follows(person, new_context, path):
+    """A wrong password, a taken address or a dead reset link: the box saying so sat flush on
+    the form's first label (or the button) under it."""
+    page = new_context(viewport={"width": 360, "height": 740}).new_page()
+    page.goto(path)
+    if path != "/reset-password/no-such-link":
+        page.get_by_label("Email").fill(person("member", "IT").email)  # taken, and not its password
+        page.locator('input[name="password"]').fill("not the right password")
+        if path == "/register":
+            page.get_by_label("Your name").fill("Somebody Else")
+            page.locator('select[name="department_id"]').select_option(index=1)
+        page.locator('button[type="submit"]').click()
+    alert = page.locator(".auth-card .flash-error")
+    expect(alert).to_be_visible()
+    gap = alert.evaluate(
+        "e => e.nextElementSibling.getBoundingClientRect().top - e.getBoundingClientRect().bottom"
+    )
+    assert gap >= 8

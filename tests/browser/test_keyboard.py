@@ -175,3 +175,28 @@ def test_every_stop_of_the_tab_key_shows_a_focus_ring(person, api_as, open_page)
             if focused is not None and not focused[0]:
                 without_ring.append(focused[1])
         assert without_ring == [], path
+
+
+def test_the_facilitator_posts_a_prompt_and_a_challenge_by_keyboard(person, open_page):
+    """An open question has no time box: its form skips the challenge's fields, which took a
+    dozen presses of Tab and, once filled in, were refused."""
+    page = open_page(person("facilitator", "Communications"), "/prompts")
+    keyboard = page.keyboard
+    tab_to(page, 'input[name="kind"][value="prompt"]')
+    expect(page.locator('input[name="submissions_close_at"]')).to_be_hidden()
+    title = unique("Which colleague should we portray next?")
+    tab_to(page, 'input[name="title"]', max_presses=3)
+    keyboard.type(title)
+    keyboard.press("Tab")
+    keyboard.type("Name someone whose work nobody sees.")
+    keyboard.press("Tab")
+    expect(page.locator(".prompt-form button[type=submit]")).to_be_focused()
+    keyboard.press("Enter")
+    expect(page.locator("h1")).to_contain_text(title)
+
+    page.goto("/prompts")
+    tab_to(page, 'input[name="kind"][value="prompt"]')
+    keyboard.press("ArrowDown")  # the radio group: the challenge, and its fields appear
+    expect(page.locator('input[name="kind"][value="challenge"]')).to_be_checked()
+    expect(page.locator('input[name="submissions_close_at"]')).to_be_visible()
+    tab_to(page, 'input[name="submissions_close_at"]', max_presses=3)
