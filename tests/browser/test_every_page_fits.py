@@ -186,7 +186,7 @@ def test_no_page_scrolls_sideways(crowded_board, api_as, open_page, role, langua
         sideways = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         off_screen = page.evaluate(OFF_SCREEN_JS)
         broken_words = page.evaluate(BROKEN_WORDS_JS)
-        # an empty table's one cell ("Nothing here. Fine!") is no column's: no name above it
+        # an empty table's one cell ("All clear.") is no column's: no name above it
         mislabelled = page.evaluate(
             "() => [...document.querySelectorAll('main td[colspan][data-label]')]"
             ".filter(td => td.colSpan > 1).map(td => td.dataset.label + ': ' + td.textContent.trim())"

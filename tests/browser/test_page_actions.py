@@ -1,7 +1,8 @@
 """The actions a page stacks keep their distance, and each role's menu fits its role.
 
 On the idea page "Withdraw my idea" sat on "Edit your idea", "Record a publication" on
-"Mark my idea done", and on a task page "Release" on "Plan": the rows had no margin at all.
+"Mark my idea done", on a task page "Release" on "Plan", in the inbox "Mark all as read" on
+its hint: the rows had no margin at all.
 Each stacked row of actions now keeps one gap from the row above it (static/css/board.css,
 "a page's actions"), in English and German, on a laptop and on a phone. An observer's menu
 leaves out what stays empty for them (My tasks, Nudges, Inbox), and at 1280 px every
@@ -60,6 +61,14 @@ def test_stacked_actions_keep_a_gap(open_page, person, api_as, language, viewpor
     page.goto(f"/tasks/{task['id']}")
     expect(page.locator('.task-detail [data-action="release"]')).to_be_visible()
     measured = page.evaluate(GAP_JS, [".task-detail .task-actions", "#plan > summary"])
+    assert measured["gap"] >= MIN_GAP_PX, measured
+    assert measured["sideways"] == 0
+    # The inbox's "Mark all as read" sat on the hint under it.
+    api_as(person("member", "PR")).call(
+        "POST", f"ideas/{idea['id']}/comments", {"body": "Count me in."}, expect=201
+    )
+    page.goto("/notifications")
+    measured = page.evaluate(GAP_JS, ["#mark-all-read", ".inbox-head + .hint"])
     assert measured["gap"] >= MIN_GAP_PX, measured
     assert measured["sideways"] == 0
 
