@@ -69,7 +69,7 @@ def test_each_reader_sees_their_own_vote_name_rights_and_token_on_a_kept_card(
                 (vote_state(card), re.search(r'data-field="name">([^<]*)<', card).group(1))
             )
     assert seen == {
-        "member": {("not voted", "you")},
+        "member": {("not voted", "You")},
         "other_member": {("voted", "Mara")},
         "observer": {(None, "Mara")},
         "facilitator": {("not voted", "Mara")},
@@ -148,7 +148,7 @@ def test_a_kept_card_is_the_card_made_afresh_for_each_reader(app, people_, board
 
 def test_a_kept_list_of_cards_says_you_only_to_the_author(app, people_, member):
     """Two readers whose ideas read the same (neither voted, neither follows): the author's
-    card says "you", the other's their name, whichever loaded the page first."""
+    card says "You", the other's their name, whichever loaded the page first."""
     idea = member.post("ideas", json={"title": "Booth reel", "body": "Clips"}).get_json()
     assert member.delete(f"ideas/{idea['id']}/follow").status_code == 200
     readers = {name: Browser(app) for name in ("facilitator", "member")}
@@ -159,7 +159,7 @@ def test_a_kept_list_of_cards_says_you_only_to_the_author(app, people_, member):
             name_shown = re.search(
                 r'data-field="name">([^<]*)<', card_of(html_of(browser.get("/")), idea["id"])
             ).group(1)
-            assert name_shown == ("you" if name == "member" else "Mara"), name
+            assert name_shown == ("You" if name == "member" else "Mara"), name
 
 
 def test_kept_cards_tell_their_age_anew_as_time_passes(app, people_, member):

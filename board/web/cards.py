@@ -74,7 +74,7 @@ def _translated_words() -> dict:
         "vote_button": gettext("Vote"),
         "voted_button": gettext("Voted"),
         "hidden_idea": gettext("Hidden idea"),
-        "you": gettext("you"),
+        "you": gettext("You"),
         "tags": gettext("Tags"),
         "tallies_hidden": gettext("Tallies hidden until the challenge closes"),
         "no_votes": gettext("No votes yet"),

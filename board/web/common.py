@@ -572,7 +572,7 @@ JS_STRINGS = {
     "done_by": N_("Done by %(person)s"),
     "you_after_by": lazy_pgettext("after by", "you"),
     "free": N_("Free to claim"),
-    "you": N_("you"),
+    "you": N_("You"),
     "idea_n": N_("Idea #%(id)s"),
     "vote_for": N_("Vote for: %(title)s"),
     "unvote_for": N_("Voted for: %(title)s (press to take it back)"),

@@ -39,7 +39,7 @@ def test_a_planned_post_appears_live_and_can_be_picked_up(person, open_page, api
 
     post.get_by_role("button", name="Claim").click()
     expect(item(page, task["id"])).not_to_contain_text("Free: pick it up")
-    expect(item(page, task["id"]).locator(".person")).to_contain_text("you")
+    expect(item(page, task["id"]).locator(".person")).to_contain_text("You")
     expect(page.locator(".flash-success")).to_be_visible()
 
     # The claimant moves the day: the post moves on everyone's calendar.
