@@ -139,6 +139,31 @@ def test_the_right_token_lets_the_same_write_through(seeded):
     assert response.status_code == 201
 
 
+def test_over_https_the_api_takes_the_token_without_a_referer(app, seeded):
+    """Scripts send no Referer: over HTTPS the token alone lets a JSON write through, as on
+    plain HTTP; without it the write is still refused."""
+    https = {"base_url": "https://localhost"}
+    allowed = seeded.post("ideas", json={"title": "Scripted", "body": "x"}, **https)
+    assert allowed.status_code == 201, allowed.get_json()
+    refused = seeded.post("ideas", json={"title": "No token", "body": "x"}, csrf=False, **https)
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "csrf_failed"
+
+
+def test_over_https_a_page_form_still_needs_a_same_origin_referer(app, seeded):
+    token = seeded.csrf_token
+    form = {"csrf_token": token, "body": "From a form"}
+    url = "/ideas/1/comments"
+    without = seeded.client.post(url, data=form, base_url="https://localhost")
+    assert without.status_code == 400
+    elsewhere = {"Referer": "https://elsewhere.example/"}
+    forged = seeded.client.post(url, data=form, base_url="https://localhost", headers=elsewhere)
+    assert forged.status_code == 400
+    own = {"Referer": "https://localhost/ideas/1"}
+    posted = seeded.client.post(url, data=form, base_url="https://localhost", headers=own)
+    assert posted.status_code in (302, 303), posted.status_code
+
+
 def test_register_and_login_need_no_csrf_token(app, people_):
     anonymous = JsonClient(app.test_client())
     departments = anonymous.get("departments").get_json()
