@@ -367,6 +367,14 @@ def test_the_cli_sends_the_digest_now(mail_app, smtp, team, frozen):
     assert len(inbox.to("ivan@example.com")) == 1
 
 
+def test_the_digest_command_without_smtp_sends_nothing_and_succeeds(app, member):
+    member.post("ideas", json={"title": "Reel", "body": "@ivan"})
+    result = app.test_cli_runner().invoke(args=["mail", "digest", "--period", "weekly"])
+    assert result.exit_code == 0, result.output
+    assert "no digests sent" in result.output
+    assert queued(app) == 0
+
+
 def test_without_smtp_nothing_is_queued_and_nothing_fails(app, member, other_member):
     other_member.patch("me", json={"email_notifications": "instant"})
     idea = member.post("ideas", json={"title": "Reel", "body": "@ivan"})
