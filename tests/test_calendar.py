@@ -117,6 +117,13 @@ def test_nonsense_page_parameters_fall_back_to_this_month(member):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("view", ["month", "week"])
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "9999-12-01"])
+def test_a_day_at_the_calendars_edge_falls_back_to_this_month_too(member, view, day):
+    response = member.get(f"/calendar?view={view}&date={day}")
+    assert response.status_code == 200
+
+
 # ---- the iCalendar feed ------------------------------------------------------------------
 
 

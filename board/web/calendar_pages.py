@@ -62,7 +62,13 @@ def calendar_page():
         request.args.get("channel") if request.args.get("channel") in allowed_channels() else None
     )
     department = query_int("department")
-    start, end, previous, following = _frame(view, anchor)
+    try:
+        start, end, previous, following = _frame(view, anchor)
+    except (OverflowError, ValueError):
+        # A day at the calendar's very edge (years 1 and 9999) has no week or month around
+        # it: like any other nonsense parameter, the page falls back to today.
+        anchor = today
+        start, end, previous, following = _frame(view, anchor)
     items = calendar.calendar_items(
         session, current_user, start, end, channel=channel, department_id=department
     )
