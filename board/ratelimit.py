@@ -94,6 +94,16 @@ def known_address() -> bool:
         return False
 
 
+def not_an_attempt() -> bool:
+    """A page that only shows its form (GET) is no attempt and is never refused: the
+    contract's /login and /register answer 200 while an address waits to try again."""
+    return request.method != "POST"
+
+
+def known_address_or_no_attempt() -> bool:
+    return not_an_attempt() or known_address()
+
+
 def _remember_address(response):
     if response.status_code in (200, 302, 303):
         try:
@@ -132,6 +142,7 @@ def limit_login(view: Callable | None = None, *, failed: Callable = login_failed
             scope="login-pair",
             key_func=_pair,
             deduct_when=failed,
+            exempt_when=not_an_attempt,
             error_message=TOO_MANY,
         )(remembering)
         limited = limiter.shared_limit(
@@ -139,7 +150,7 @@ def limit_login(view: Callable | None = None, *, failed: Callable = login_failed
             scope="login-account",
             key_func=_submitted_email,
             deduct_when=failed,
-            exempt_when=known_address,
+            exempt_when=known_address_or_no_attempt,
             error_message=TOO_MANY,
         )(limited)
         return limiter.shared_limit(
@@ -147,6 +158,7 @@ def limit_login(view: Callable | None = None, *, failed: Callable = login_failed
             scope="login-address",
             key_func=_address,
             deduct_when=failed,
+            exempt_when=not_an_attempt,
             error_message=TOO_MANY,
         )(limited)
 
@@ -162,6 +174,7 @@ def limit_registration(view: Callable | None = None, *, counted: Callable = regi
             scope="register-address",
             key_func=_address,
             deduct_when=counted,
+            exempt_when=not_an_attempt,
             error_message=TOO_MANY,
         )(fn)
 
@@ -182,6 +195,7 @@ def limit_reset_requests(view: Callable) -> Callable:
         scope="reset-account",
         key_func=_submitted_email,
         deduct_when=_reset_answered,
+        exempt_when=not_an_attempt,
         error_message=TOO_MANY,
     )(view)
     return limiter.shared_limit(
@@ -189,6 +203,7 @@ def limit_reset_requests(view: Callable) -> Callable:
         scope="reset-address",
         key_func=_address,
         deduct_when=_reset_answered,
+        exempt_when=not_an_attempt,
         error_message=TOO_MANY,
     )(limited)
 

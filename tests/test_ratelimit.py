@@ -142,6 +142,22 @@ def test_registrations_are_limited_per_address(app):
     assert register(client_from(app, "192.0.2.56"), 11, department_id).status_code == 201
 
 
+def test_the_login_and_register_pages_still_open_while_an_address_waits(app):
+    """Showing a form is no attempt: /login and /register answer 200 (the contract's pages)
+    while the address may not try again; the attempts themselves are still refused."""
+    user = make_user(app, "mara")
+    client = client_from(app)
+    for n in range(10):
+        assert register(client, n, user.department_id).status_code == 201
+    for n in range(100):
+        assert login(client, f"nobody{n}@example.com", "wrong-password-123").status_code == 401
+    page = client.client
+    assert page.get("/register").status_code == 200
+    assert page.get("/login").status_code == 200
+    assert_too_many(register(client, 10, user.department_id), window=3600)
+    assert_too_many(login(client, user.email, PASSWORD))
+
+
 def test_probing_taken_addresses_counts_towards_the_registration_limit(app):
     user = make_user(app, "mara")
     client = client_from(app)
