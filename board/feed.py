@@ -125,14 +125,21 @@ def _bad_parameter(name: str, problem: str) -> Invalid:
     )
 
 
+# The days a period may name: one before or after them reads the same feed (nothing
+# happened on the board then), and days at the calendar's edge (years 1 and 9999) would
+# put the period's bounds past the last date Python has.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
 def _parse_date(args: Mapping, name: str) -> date | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise _bad_parameter(name, N_("Expected a date like 2026-05-01.")) from None
+    return min(max(day, EARLIEST_DAY), LATEST_DAY)
 
 
 def filter_from_args(session: Session, args) -> FeedFilter:

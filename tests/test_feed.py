@@ -297,6 +297,19 @@ def test_days_follow_the_boards_timezone(app, member, observer, at):
 
 
 @pytest.mark.parametrize(
+    "query",
+    ["from=0001-01-01", "to=9999-12-31", "from=0001-01-01&to=9999-12-31", "to=0001-01-01"],
+)
+def test_days_at_the_calendars_edge_read_the_feed_from_or_to_its_end(member, observer, query):
+    post_idea(member, "Any idea")
+    everything = len(texts(observer, "?period=all"))
+    expected = 0 if query == "to=0001-01-01" else everything
+    assert len(texts(observer, f"?{query}")) == expected
+    for page in ("/feed", "/feed.csv"):
+        assert observer.get(f"{page}?{query}").status_code == 200
+
+
+@pytest.mark.parametrize(
     "query, field",
     [
         ("department=abc", "department"),
