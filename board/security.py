@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import orjson
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask import session as cookie_session
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -316,6 +316,14 @@ class SignedCookieSessions(SecureCookieSessionInterface):
     def __init__(self) -> None:
         self._serializer: tuple[tuple, URLSafeTimedSerializer | None] | None = None
         self._verified: dict[str, tuple[int, dict]] = {}
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when BOARD_SECURE_COOKIES says so, and whenever the request itself came
+        over HTTPS (directly, or through a trusted proxy): the contract's "Secure behind
+        HTTPS" holds where the setting was forgotten too."""
+        if super().get_cookie_secure(app):
+            return True
+        return has_request_context() and request._get_current_object().is_secure
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))

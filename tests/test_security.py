@@ -255,6 +255,18 @@ def test_the_session_cookie_is_secure_when_configured(settings):
         app.extensions["board_db"].dispose()
 
 
+def test_the_session_cookie_is_secure_over_https_without_the_setting(app, people_):
+    """Behind HTTPS the cookie is Secure even where BOARD_SECURE_COOKIES was not set; on
+    plain HTTP (a laptop) it cannot be."""
+    login = {"email": people_.user("member").email, "password": PASSWORD}
+    client = app.test_client()
+    over_https = client.post("/api/v1/auth/login", json=login, base_url="https://localhost")
+    assert "Secure" in session_cookie(over_https)
+    over_http = client.post("/api/v1/auth/login", json=login)
+    assert "Secure" not in session_cookie(over_http)
+    assert "HttpOnly" in session_cookie(over_http) and "SameSite=Lax" in session_cookie(over_http)
+
+
 @pytest.mark.parametrize(
     "raw, expected", [("1", True), ("true", True), ("0", False), ("", False), (None, False)]
 )
