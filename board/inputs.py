@@ -11,8 +11,9 @@
   from another site (`Sec-Fetch-Site`, `Origin`): a `403`. Clients that send neither
   header (scripts, the CLI, tests) are let through; they have no victim's cookies to abuse.
 - Names, titles, tags and department names lose bidirectional control characters (they
-  let "\u202egnp.exe" read as "exe.png" and reverse whole lines of the feed); tags are
-  folded with NFKC, so "ｉｎｓｔａｇｒａｍ" is "instagram".
+  let "\u202egnp.exe" read as "exe.png" and reverse whole lines of the feed), and one that
+  would show as nothing (zero-width spaces and the like) is refused; tags are folded with
+  NFKC, so "ｉｎｓｔａｇｒａｍ" is "instagram".
 """
 
 from __future__ import annotations
@@ -56,13 +57,20 @@ def tag_key(raw: str) -> str:
     return folded.strip().lstrip("#").strip().lower()
 
 
+def shows_nothing(value: str) -> bool:
+    """Whether `value` is only white space and invisible format characters (a zero-width
+    space, a joiner, a byte order mark, a soft hyphen): it would show as nothing."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value)
+
+
 def _plain_line(target, value, _old, initiator):
     """Whatever path sets a name or title (API, form, CLI, company login, demo), it is
-    stored without bidi controls; one made of nothing else is refused."""
+    stored without bidi controls; one made of nothing else, or of nothing visible, is
+    refused."""
     if not isinstance(value, str):
         return value
     cleaned = without_bidi_controls(value)
-    if cleaned != value and not cleaned.strip():
+    if (cleaned != value or cleaned.strip()) and shows_nothing(cleaned):
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",

@@ -261,6 +261,18 @@ def test_a_title_of_nothing_but_bidi_controls_is_refused(member, db):
     assert db.scalar(select(func.count(Idea.id))) == 0
 
 
+@pytest.mark.parametrize("title", ["\u200b", " \u200b\ufeff ", "\u00ad\u200d"])
+def test_a_title_that_shows_nothing_is_refused(member, db, title):
+    """Zero-width spaces, a byte order mark, a soft hyphen or a joiner alone would make an
+    idea whose link shows nothing on the board."""
+    response = member.post("ideas", json={"title": title, "body": "B"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"title": "This must not be empty."}
+    emoji = "\U0001f469\u200d\U0001f4bb"  # a joiner inside something visible stays
+    assert member.post("ideas", json={"title": emoji, "body": "B"}).status_code == 201
+    assert db.scalars(select(Idea.title)).all() == [emoji]
+
+
 def test_department_names_from_the_cli_lose_bidi_controls(app):
     from board import people
 
