@@ -90,8 +90,13 @@ def add_webhook(
     if secret is not None and len(secret) > SECRET_MAX:
         fields["secret"] = FieldMessage("At most %(limit)s characters.", limit=SECRET_MAX)
     unknown = [t for t in event_types if t not in events.EVENT_TYPES]
+    private = [t for t in event_types if t in events.EVENT_TYPES and t not in public_event_types()]
     if unknown:
         fields["events"] = FieldMessage("Unknown event types: %(types)s", types=", ".join(unknown))
+    elif private:  # they would be accepted and never arrive
+        fields["events"] = FieldMessage(
+            "Private events never leave the board: %(types)s", types=", ".join(private)
+        )
     if fields:
         code = "invalid_url" if "url" in fields else "invalid_fields"
         raise Invalid(_first_problem(fields), code=code, fields=fields)

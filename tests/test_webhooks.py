@@ -165,6 +165,11 @@ def test_webhooks_are_listed_and_removed(app, receiver, member):
     member.post("ideas", json={"title": "Booth reel", "body": ""})
     assert webhooks.deliver_due(app) == 0
     assert runner.invoke(args=["webhooks", "add", "ftp://x", "--format", "json"]).exit_code != 0
+    # A private type would be taken and never delivered: refused, saying why.
+    private = runner.invoke(args=["webhooks", "add", receiver.url, "--events", "nudge.sent"])
+    assert private.exit_code != 0
+    assert "Private events never leave the board: nudge.sent" in private.output
+    assert "nudge.sent" not in runner.invoke(args=["webhooks", "list"]).output
 
 
 @BOTH_DATABASES
