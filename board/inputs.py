@@ -69,14 +69,15 @@ def _plain_line(target, value, _old, initiator):
     refused."""
     if not isinstance(value, str):
         return value
-    cleaned = without_bidi_controls(value)
-    if (cleaned != value or cleaned.strip()) and shows_nothing(cleaned):
+    # Bidi controls are format characters too. Blank text is left to the field's own
+    # "must not be empty" (or to whoever allows it).
+    if value.strip() and shows_nothing(value):
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",
             fields={initiator.key: N_("This must not be empty.")},
         )
-    return cleaned
+    return without_bidi_controls(value)
 
 
 for _attribute in (

@@ -54,9 +54,13 @@ URL_MAX = 2000
 SECRET_MAX = 200
 
 
+# Events that only their recipients (or the facilitator) see: never sent to a webhook.
+PRIVATE_EVENT_TYPES = frozenset({"nudge.sent", "content.flagged"})
+
+
 def public_event_types() -> list[str]:
     """Every event type a webhook may receive (private ones never leave the board)."""
-    return sorted(events.EVENT_TYPES - {"nudge.sent", "content.flagged"})
+    return sorted(events.EVENT_TYPES - PRIVATE_EVENT_TYPES)
 
 
 def _check_manager(actor: User | None) -> None:
@@ -90,7 +94,7 @@ def add_webhook(
     if secret is not None and len(secret) > SECRET_MAX:
         fields["secret"] = FieldMessage("At most %(limit)s characters.", limit=SECRET_MAX)
     unknown = [t for t in event_types if t not in events.EVENT_TYPES]
-    private = [t for t in event_types if t in events.EVENT_TYPES and t not in public_event_types()]
+    private = [t for t in event_types if t in PRIVATE_EVENT_TYPES]
     if unknown:
         fields["events"] = FieldMessage("Unknown event types: %(types)s", types=", ".join(unknown))
     elif private:  # they would be accepted and never arrive

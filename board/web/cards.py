@@ -198,7 +198,7 @@ def idea_card_facts(
     card.vote_aria = (words["voted_for"] if voted else words["vote_for"]) % {"title": title}
     card.vote_button, card.voted_button = words["vote_button"], words["voted_button"]
     card.title = title or words["hidden_idea"]
-    # the author, as the `person` macro shows them ("you" for the reader)
+    # the author, as the `person` macro shows them ("You" for the reader)
     card.is_you = is_you = reader_id == author["id"]
     card.dept_class = dept_class(department)
     card.name = words["you"] if is_you else author["display_name"]

@@ -291,9 +291,10 @@ function refreshColumns() {
 /** An idea's badge and progress follow from its tasks. The badge's rule (render.js
  *  `shownStatus`, board/web/cards.py `shown_status`): done once it went live or its author
  *  says so (data-finished), open while no task has been taken up, in progress otherwise,
- *  also when every task so far is done (the progress shows 3 / 3). The idea page shows all of an idea's tasks, and so does the
- *  board while no column has more than it shows: then the cards decide. Otherwise the
- *  board moves the idea's numbers by the task's step (`from` → `to`). */
+ *  also when every task so far is done (the progress shows 3 / 3). The idea page shows all
+ *  of an idea's tasks, and so does the board while no column has more than it shows: then
+ *  the cards decide. Otherwise the board moves the idea's numbers by the task's step
+ *  (`from` → `to`). */
 function refreshIdeaStatus(ideaId, from, to) {
   if (!ideaId || page === "my-tasks" || page === "task") return;
   const lists = [...document.querySelectorAll(".task-column[data-total] > .task-list")];
