@@ -23,6 +23,7 @@ from board import clock, policy
 from board.db import period_of
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, catalog_for, gettext, lazy_pgettext
+from board.inputs import whole_number
 from board.moderation import REASON_LABELS
 from board.person_json import shown_name
 from board.privacy import current_mask
@@ -150,9 +151,9 @@ def filter_from_args(session: Session, args) -> FeedFilter:
     department_id = None
     raw_department = (args.get("department") or "").strip()
     if raw_department:
-        if not raw_department.isdigit() or len(raw_department) > 9:
+        department_id = whole_number(raw_department, 9)
+        if department_id is None:
             raise _bad_parameter("department", N_("Expected a whole number."))
-        department_id = int(raw_department)
         if session.get(Department, department_id) is None:
             raise _bad_parameter("department", N_("That department does not exist."))
     kinds: list[str] = []

@@ -45,7 +45,7 @@ _ACTIVE_MARKERS = re.compile(
     rb"<\s*(?:html|head|body|script|svg|iframe|object|embed|meta|!doctype|\?xml)|javascript:",
     re.IGNORECASE,
 )
-IMAGE_PATH = re.compile(r"/images/(\d{1,10})\b")
+IMAGE_PATH = re.compile(r"/images/([0-9]{1,10})\b")
 
 
 def _store(where: ImageStore | Path | None) -> ImageStore:

@@ -14,6 +14,9 @@
   let "\u202egnp.exe" read as "exe.png" and reverse whole lines of the feed), and one that
   would show as nothing (zero-width spaces and the like) is refused; tags are folded with
   NFKC, so "ｉｎｓｔａｇｒａｍ" is "instagram".
+- A number in a query string, a form field or a URL part is ASCII digits (`whole_number`):
+  `str.isdigit()` also holds for "²", which `int()` refuses, and for "１", which it reads
+  as 1.
 """
 
 from __future__ import annotations
@@ -43,6 +46,13 @@ def text_problem(value: str) -> str | None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         return UNCLEAN
+    return None
+
+
+def whole_number(raw: str, most_digits: int = 18) -> int | None:
+    """The number `raw` spells in ASCII digits (no sign, at most `most_digits`), else None."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= most_digits:
+        return int(raw)
     return None
 
 

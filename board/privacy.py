@@ -31,6 +31,7 @@ from board import policy
 from board.db import db_for_request
 from board.errors import FieldMessage, Invalid
 from board.i18n import gettext
+from board.inputs import whole_number
 from models import Department, User
 
 # The department shown for people of departments too small to be shown on their own.
@@ -185,7 +186,7 @@ def enter_request(session: Session, viewer: Any) -> None:
     mask = mask_for(session, viewer) if getattr(viewer, "is_authenticated", False) else None
     _current.set(mask)
     raw = request.args.get("department", "") if mask is not None else ""
-    if raw.isdigit() and int(raw) in mask.pooled:
+    if mask is not None and whole_number(raw, 9) in mask.pooled:
         raise Invalid(
             "A query parameter is invalid.",
             code="invalid_parameter",

@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from board import paging
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, current_language, select_timezone
-from board.inputs import text_problem
+from board.inputs import text_problem, whole_number
 from board.limits import INT_MAX, INT_MIN, MAX_ID, SEARCH_MAX, TEXT_MAX, TITLE_MAX
 from board.settings import Settings
 
@@ -287,8 +287,9 @@ class IdConverter(IntegerConverter):
     """`<int:…>` in every route: a number beyond the largest id names nothing, so it reaches
     the view as 0 (no row has it) and gets the same "no such idea/task/…" answer as any other
     unknown id, not an overflow in the database driver. (Refusing the match instead would let
-    the router answer 405 from a neighbouring rule.)"""
+    the router answer 405 from a neighbouring rule.) So does a number in other digits than
+    ASCII's: the rule's `\\d` matches "１" and "١", which `int()` would read as 1."""
 
     def to_python(self, value: str) -> int:
-        number = super().to_python(value)
-        return number if number <= MAX_ID else 0
+        number = whole_number(value)
+        return number if number is not None and number <= MAX_ID else 0

@@ -155,3 +155,12 @@ def test_deleting_a_comment_deletes_its_picture(app, member, settings):
     member.delete(f"comments/{comment['id']}")
     assert not (settings.instance_path / "images" / name).exists()
     assert member.client.get(image["url"]).status_code == 404
+
+
+def test_a_path_in_other_digits_names_no_picture(member):
+    # "/images/１" would be a link to a page that finds no picture; it must not take image 1
+    image = upload(member, picture("PNG")).get_json()
+    assert image["id"] == 1
+    idea = member.post("ideas", json={"title": "Poster", "body": "![x](/images/１)"}).get_json()
+    assert idea["images"] == []
+    assert member.client.get("/images/%EF%BC%91").status_code == 404

@@ -150,13 +150,27 @@ def test_nul_in_the_login_form_is_bad_input(anonymous, people_):
 
 # ---- the same rule, fuzzed: forms, query strings and URL parts, on both databases -----------
 
+# Digits that are not ASCII's: str.isdigit() holds for all of them; int() refuses the
+# superscript and reads the others as 1 and 12.
+OTHER_DIGITS = ["²", "１", "١٢", "1²"]
 # Text a browser or a script might send: anything, NUL and broken escapes included.
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=30),
     st.text(alphabet=st.sampled_from("a\x00\u202e\ufeff%/?#\\'\"<>"), max_size=12),
     st.sampled_from(["\x00", "a\x00", "%00", "\ud800x", "\U0001f600", "ｉｎｓｔａｇｒａｍ"]),
+    st.sampled_from(OTHER_DIGITS),
 )
-QUERY_PAGES = ["/", "/feed", "/my-tasks", "/notifications", "/calendar", "/api/v1/ideas"]
+QUERY_PAGES = [
+    "/",
+    "/feed",
+    "/feed/updates",
+    "/people",
+    "/my-tasks",
+    "/notifications",
+    "/calendar",
+    "/api/v1/ideas",
+    "/api/v1/feed",
+]
 PATH_PAGES = ["/feed/atom/{}", "/people/{}", "/reset-password/{}", "/calendar/ics/{}"]
 FORMS = [
     ("/ideas", ("title", "body", "tags", "prompt_id")),
@@ -185,7 +199,8 @@ def no_server_error(response, what) -> None:
 @BOTH_DATABASES
 @FUZZ
 @given(
-    name=st.sampled_from(["q", "tag", "department", "kind", "sort", "cursor"]), value=HOSTILE_TEXT
+    name=st.sampled_from(["q", "tag", "department", "kind", "sort", "cursor", "before", "after"]),
+    value=HOSTILE_TEXT,
 )
 def test_fuzzed_query_strings_never_break_a_page(member, name, value):
     for page in QUERY_PAGES:
@@ -222,6 +237,29 @@ def test_fuzzed_page_forms_never_break_and_store_no_nul(member, db, form, value,
     stored = db.scalars(select(Idea.title)).all() + db.scalars(select(User.display_name)).all()
     db.rollback()
     assert not any("\x00" in text for text in stored)
+
+
+@pytest.mark.parametrize("digits", OTHER_DIGITS)
+def test_numbers_in_other_digits_name_nothing(member, db, digits):
+    idea = member.post("ideas", json={"title": "Podcast", "body": "B"}).get_json()
+    assert idea["id"] == 1
+    part = wire(digits)
+    # a URL part: the same "no such idea" as any unknown id, not idea 1 or 12 and not a 500
+    assert member.get(f"ideas/{part}").status_code == 404
+    assert member.client.get(f"/ideas/{part}").status_code == 404
+    assert member.put(f"ideas/{part}/vote").status_code == 404
+    assert db.scalar(select(Idea.vote_count).where(Idea.id == 1)) == 0
+    # a query string: refused where the API asks for a number, ignored where a page filters
+    for url in (f"/api/v1/ideas?department={part}", f"/api/v1/feed?department={part}"):
+        response = member.client.get(url)
+        assert response.status_code == 400, url
+        assert response.get_json()["error"]["code"] == "invalid_parameter"
+    for url in (f"/feed?before={part}", f"/feed/updates?after={part}", f"/feed?department={part}"):
+        assert member.client.get(url).status_code == 400, url
+    for page in ("/", "/people", "/calendar"):
+        response = member.client.get(f"{page}?department={part}")
+        assert response.status_code == 200, page
+    assert "Podcast" in member.client.get(f"/?department={part}").get_data(as_text=True)
 
 
 # ---- bidirectional overrides: stripped from names and titles, user text isolated -----------

@@ -29,6 +29,7 @@ from board import clock, images, moderation, notifications, policy
 from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
+from board.inputs import whole_number
 from board.kept import keep
 from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
 from board.requests import parse_date, reader_tz
@@ -320,8 +321,7 @@ def form_channels(name: str = "channels") -> list[str]:
 
 def query_int(name: str) -> int | None:
     """A page's optional integer filter; nonsense is simply ignored."""
-    raw = request.args.get(name, "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return whole_number(request.args.get(name, "").strip(), 9)
 
 
 def as_target(data: dict) -> SimpleNamespace:

@@ -34,6 +34,7 @@ from board.i18n import (
     translate,
     translate_field,
 )
+from board.inputs import whole_number
 from board.privacy import rendering_for, shown_departments
 from board.requests import atom_url, board_tz, reader_tz
 from board.web import web
@@ -167,17 +168,20 @@ def _page_context(session, flt: feed.FeedFilter, tz: ZoneInfo, before: int | Non
     }
 
 
-def _before_arg() -> int | None:
-    raw = request.args.get("before", "").strip()
-    if not raw:
+def _seq_arg(name: str, required: bool = False) -> int | None:
+    """A feed position (an event's seq) from the query string; absent is None unless
+    `required`."""
+    raw = request.args.get(name, "").strip()
+    if not raw and not required:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    seq = whole_number(raw, 12)
+    if seq is None:
         raise Invalid(
             "A query parameter is invalid.",
             code="invalid_parameter",
-            fields={"before": "Expected a whole number."},
+            fields={name: "Expected a whole number."},
         )
-    return int(raw)
+    return seq
 
 
 @web.get("/feed")
@@ -186,7 +190,7 @@ def feed_page():
     session, tz = db_for_request(), reader_tz()
     error, status = None, 200
     try:
-        flt, before = feed.filter_from_args(session, request.args), _before_arg()
+        flt, before = feed.filter_from_args(session, request.args), _seq_arg("before")
     except Invalid as problem:
         flt, before, status = feed.FeedFilter(), None, 400
         error = [translate_field(t) for t in (problem.fields or {}).values()] or [
@@ -212,15 +216,9 @@ def feed_updates():
     """What happened after `after` (a seq), as HTML for feed.js to put on top, plus the summary."""
     session, tz = db_for_request(), reader_tz()
     flt = feed.filter_from_args(session, request.args)
-    raw = request.args.get("after", "").strip()
-    if not raw.isdigit() or len(raw) > 12:
-        raise Invalid(
-            "A query parameter is invalid.",
-            code="invalid_parameter",
-            fields={"after": "Expected a whole number."},
-        )
+    after = _seq_arg("after", required=True)
     now = clock.now()  # once: the new items and the summary count the same days
-    page = feed.read_feed(session, current_user, flt, tz, after=int(raw), now=now)
+    page = feed.read_feed(session, current_user, flt, tz, after=after, now=now)
     summary = feed.summarize(session, current_user, flt, tz, now=now)
     shared = _shared(session, flt, tz)
     html = render_template("feed_days.html", days=_days(page.items, tz), **shared)

@@ -9,6 +9,7 @@ from board import invites, policy
 from board.db import db_for_request
 from board.errors import BoardError
 from board.i18n import _
+from board.inputs import whole_number
 from board.requests import board_settings
 from board.web import web
 from board.web.common import flash_refusal, login_page
@@ -34,7 +35,7 @@ def create_invite():
     session = db_for_request()
     raw_days = request.form.get("days", "").strip()
     try:
-        days = int(raw_days) if raw_days.isdigit() and len(raw_days) < 4 else 0
+        days = whole_number(raw_days, 3) or 0
         _invite, token = invites.create_invite(
             session,
             current_user,
