@@ -254,6 +254,43 @@ def test_help_tables_become_cards_on_a_phone(crowded_board, api_as, open_page):
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
 
+# The words of a cell (up to 20 letters: "Öffentlichkeitsarbeit" fits, a longer one may not)
+# that were broken across lines.
+BROKEN_IN_CELL_JS = r"""cell => {
+  const node = cell.querySelector("bdi").firstChild, range = document.createRange(), broken = [];
+  for (const word of node.data.matchAll(/(?<!\S)\S{2,20}(?!\S)/g)) {  // longer ones may not fit
+    range.setStart(node, word.index);
+    range.setEnd(node, word.index + word[0].length);
+    if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) broken.push(word[0]);
+  }
+  return broken;
+}"""
+
+
+def test_the_people_pages_department_table_stays_a_table_on_a_phone(
+    crowded_board, api_as, open_page
+):
+    """Two columns, a name and a number, fit a phone as a table: one line a department, no
+    row turned into a card of its own, and no word of a department's name that fits the
+    screen ("Öffentlichkeitsarbeit") broken to make room for the count."""
+    people, _paths = crowded_board
+    api_as(people["member"]).call("PATCH", "me", {"language": "de"}, expect=200)
+    page = open_page(people["member"], "/people", viewport=PHONE)
+    table = page.locator("table.people-departments")
+    table.scroll_into_view_if_needed()
+    expect(table.locator("thead")).to_be_visible()
+    rows = table.locator("tbody tr")
+    assert rows.count() >= 4
+    for n in range(rows.count()):
+        row = rows.nth(n)
+        assert row.evaluate("r => getComputedStyle(r).display") == "table-row"
+        name, count = row.locator("td").nth(0), row.locator("td").nth(1)
+        assert name.evaluate(BROKEN_IN_CELL_JS) == [], name.inner_text()
+        name_box, count_box = name.bounding_box(), count.bounding_box()
+        assert count_box["x"] >= name_box["x"] + name_box["width"] - 1  # beside it, not under
+        assert count_box["x"] + count_box["width"] <= PHONE["width"] - 8  # not at the edge
+
+
 def test_the_facilitators_german_menu_keeps_one_row_on_a_laptop(
     board_server, crowded_board, api_as, open_page
 ):
