@@ -291,6 +291,33 @@ def test_the_people_pages_department_table_stays_a_table_on_a_phone(
         assert count_box["x"] + count_box["width"] <= PHONE["width"] - 8  # not at the edge
 
 
+# Labels of tick boxes and radio buttons whose words wrap under the box instead of under
+# their own first word.
+UNDER_THE_BOX_JS = r"""() => [...document.querySelectorAll("main label")]
+  .filter(label => label.firstElementChild?.matches("input[type=checkbox], input[type=radio]"))
+  .filter(label => {
+    const box = label.firstElementChild.getBoundingClientRect(), range = document.createRange();
+    range.selectNodeContents(label);
+    range.setStartAfter(label.firstElementChild);
+    return [...range.getClientRects()].some(r => r.width > 0 && r.left < box.right);
+  })
+  .map(label => label.textContent.trim())"""
+
+
+@pytest.mark.parametrize(("role", "path"), [("member", "/settings"), ("facilitator", "/invites")])
+def test_a_tick_boxs_words_wrap_under_themselves_on_a_phone(
+    crowded_board, api_as, open_page, role, path
+):
+    people, _paths = crowded_board
+    api_as(people[role]).call("PATCH", "me", {"language": "de"}, expect=200)
+    page = open_page(people[role], path, viewport=PHONE)
+    labels = page.locator("main label:has(> input[type=checkbox], > input[type=radio])")
+    expect(labels.first).to_be_visible()
+    tall = [n for n in range(labels.count()) if labels.nth(n).bounding_box()["height"] > 30]
+    assert tall, "no label wraps at 360 px: the test shows nothing"
+    assert page.evaluate(UNDER_THE_BOX_JS) == []
+
+
 def test_the_facilitators_german_menu_keeps_one_row_on_a_laptop(
     board_server, crowded_board, api_as, open_page
 ):
