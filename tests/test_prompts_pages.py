@@ -220,6 +220,17 @@ def test_user_text_never_becomes_markup(facilitator, member, frozen):
     assert "&lt;script&gt;alert(4)&lt;/script&gt;" in page
 
 
+def test_the_challenge_pages_idea_count_is_a_badge(facilitator, member, frozen):
+    """Counts beside headings are badges everywhere else ("Ideas 19" on the board); the
+    challenge page said "Ideas (2)" in plain text."""
+    challenge = running_challenge(facilitator)
+    for title in ("Booth tour", "Customer voices"):
+        member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
+    page = html(member, f"/prompts/{challenge['id']}")
+    heading = re.search(r'<h2 id="ideas-title">(.*?)</h2>', page, re.S).group(1)
+    assert re.fullmatch(r'Ideas <span class="count" data-field="count">2</span>', heading.strip())
+
+
 def test_a_missing_prompt_page_is_404(member):
     assert member.get("/prompts/999").status_code == 404
 
