@@ -125,6 +125,33 @@ def test_a_bad_form_comes_back_with_the_reason(facilitator, frozen):
     assert facilitator.get("prompts").get_json() == []
 
 
+def test_a_refused_form_puts_the_focus_on_its_first_wrong_field(facilitator, frozen):
+    """The form sits below the list: it came back scrolled to the top, its errors out of
+    sight. The first wrong field takes the focus (and the view); each names its error."""
+    response = facilitator.post(
+        "/prompts", data={"kind": "challenge", "title": "No time box", "votes_per_person": "99"}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    fields = {
+        name: re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+        for name in ("title", "submissions_close_at", "voting_close_at", "votes_per_person")
+    }
+    assert "aria-invalid" not in fields["title"]
+    assert [name for name, tag in fields.items() if "autofocus" in tag] == ["submissions_close_at"]
+    for name in ("submissions_close_at", "voting_close_at", "votes_per_person"):
+        assert f'aria-describedby="prompt-{name}-error"' in fields[name]
+        assert f'id="prompt-{name}-error"' in page
+
+
+def test_the_vote_budget_field_says_what_empty_means(facilitator):
+    page = html(facilitator, "/prompts")
+    assert "Leave empty for one vote per idea, with no limit." in page
+    german = html(facilitator, "/prompts", headers={"Accept-Language": "de"})
+    assert "Leer lassen: eine Stimme pro Idee, ohne Obergrenze." in german
+    assert "kein Budget" not in german
+
+
 @pytest.mark.parametrize("client_name", ["member", "observer"])
 def test_only_the_facilitator_posts_with_the_form(people_, client_name):
     client = people_.client(client_name)
