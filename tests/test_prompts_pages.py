@@ -285,6 +285,16 @@ def test_the_results_page_ranks_the_ideas(people_, closed_challenge):
     assert "votes: hidden" not in page
 
 
+def test_the_results_page_reads_as_german(closed_challenge, member):
+    """ "Alle übernehmen sie selbst" said everyone takes them on, not that whoever wants one
+    takes it."""
+    page = html(
+        member, f"/prompts/{closed_challenge['challenge']['id']}", headers={"Accept-Language": "de"}
+    )
+    assert "In Aufgaben umwandeln" in page
+    assert "Sie sind zunächst frei: Wer mag, übernimmt sie selbst." in page
+
+
 def test_anyone_but_observers_turns_a_winning_idea_into_tasks(
     people_, closed_challenge, member, other_member, observer
 ):
