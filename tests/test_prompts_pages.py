@@ -125,6 +125,33 @@ def test_a_bad_form_comes_back_with_the_reason(facilitator, frozen):
     assert facilitator.get("prompts").get_json() == []
 
 
+def test_a_refused_form_puts_the_focus_on_its_first_wrong_field(facilitator, frozen):
+    """The form sits below the list: it came back scrolled to the top, its errors out of
+    sight. The first wrong field takes the focus (and the view); each names its error."""
+    response = facilitator.post(
+        "/prompts", data={"kind": "challenge", "title": "No time box", "votes_per_person": "99"}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    fields = {
+        name: re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+        for name in ("title", "submissions_close_at", "voting_close_at", "votes_per_person")
+    }
+    assert "aria-invalid" not in fields["title"]
+    assert [name for name, tag in fields.items() if "autofocus" in tag] == ["submissions_close_at"]
+    for name in ("submissions_close_at", "voting_close_at", "votes_per_person"):
+        assert f'aria-describedby="prompt-{name}-error"' in fields[name]
+        assert f'id="prompt-{name}-error"' in page
+
+
+def test_the_vote_budget_field_says_what_empty_means(facilitator):
+    page = html(facilitator, "/prompts")
+    assert "Leave empty for one vote per idea, with no limit." in page
+    german = html(facilitator, "/prompts", headers={"Accept-Language": "de"})
+    assert "Leer lassen: eine Stimme pro Idee, ohne Obergrenze." in german
+    assert "kein Budget" not in german
+
+
 @pytest.mark.parametrize("client_name", ["member", "observer"])
 def test_only_the_facilitator_posts_with_the_form(people_, client_name):
     client = people_.client(client_name)
@@ -220,6 +247,17 @@ def test_user_text_never_becomes_markup(facilitator, member, frozen):
     assert "&lt;script&gt;alert(4)&lt;/script&gt;" in page
 
 
+def test_the_challenge_pages_idea_count_is_a_badge(facilitator, member, frozen):
+    """Counts beside headings are badges everywhere else ("Ideas 19" on the board); the
+    challenge page said "Ideas (2)" in plain text."""
+    challenge = running_challenge(facilitator)
+    for title in ("Booth tour", "Customer voices"):
+        member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
+    page = html(member, f"/prompts/{challenge['id']}")
+    heading = re.search(r'<h2 id="ideas-title">(.*?)</h2>', page, re.S).group(1)
+    assert re.fullmatch(r'Ideas <span class="count" data-field="count">2</span>', heading.strip())
+
+
 def test_a_missing_prompt_page_is_404(member):
     assert member.get("/prompts/999").status_code == 404
 
@@ -245,6 +283,16 @@ def test_the_results_page_ranks_the_ideas(people_, closed_challenge):
     ]
     assert "Winner" in page
     assert "votes: hidden" not in page
+
+
+def test_the_results_page_reads_as_german(closed_challenge, member):
+    """ "Alle übernehmen sie selbst" said everyone takes them on, not that whoever wants one
+    takes it."""
+    page = html(
+        member, f"/prompts/{closed_challenge['challenge']['id']}", headers={"Accept-Language": "de"}
+    )
+    assert "In Aufgaben umwandeln" in page
+    assert "Sie sind zunächst frei: Wer mag, übernimmt sie selbst." in page
 
 
 def test_anyone_but_observers_turns_a_winning_idea_into_tasks(

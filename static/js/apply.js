@@ -59,7 +59,11 @@ function ideaCreated({ idea }) {
   const group = idea.prompt_id && document.querySelector(`[data-challenge-ideas="${idea.prompt_id}"]`);
   if (group) {
     const card = newIdeaCard(idea);
-    if (card) group.append(card);
+    if (!card) return;
+    group.append(card);
+    // The head counts the group's ideas ("50+" when the board shows only the first ones).
+    const count = group.closest(".challenge-group")?.querySelector('.challenge-group-head [data-field="count"]');
+    if (count && !count.textContent.endsWith("+")) count.textContent = String(group.children.length);
     return;
   }
   const card = newIdeaCard(idea);

@@ -64,7 +64,72 @@ def test_challenge_ideas_are_grouped_with_their_challenge(person, api_as, open_p
     # A new entry arrives live in its challenge's group, not in the main list.
     page = open_page(readers[0], f"/?sort=top&tag={tag}")
     wait_until_live(page)
+    head = page.locator(".challenge-group-head").filter(has_text=challenge["title"])
+    expect(head.locator('[data-field="count"]')).to_have_text("8")
     late = author.post_idea("Launch idea, late", tags=[tag], prompt_id=challenge["id"])
     group = page.locator(f'[data-challenge-ideas="{challenge["id"]}"]')
     expect(group.locator(f'.idea-card[data-idea-id="{late["id"]}"]')).to_have_count(1)
     expect(page.locator("#idea-list .idea-card")).to_have_count(1)
+    expect(head.locator('[data-field="count"]')).to_have_text("9")  # the head counts it too
+
+
+# Where the head's count sits against its title: the title's last line (a rectangle of the
+# link's text), the count's box, and how many lines the title took.
+COUNT_BESIDE_TITLE_JS = """head => {
+  const lines = [...head.querySelector("a").getClientRects()].filter(r => r.width > 0);
+  const last = lines[lines.length - 1];
+  const count = head.querySelector("[data-field=count]").getBoundingClientRect();
+  const middle = (count.top + count.bottom) / 2;
+  return {lines: lines.length, on_last_line: middle > last.top && middle < last.bottom,
+          after_title: count.left >= last.right - 1, inside: count.right <= innerWidth};
+}"""
+
+
+@pytest.mark.parametrize(
+    ("width", "title"),
+    [
+        # fills a line of the board's idea column at 1280 px, as the demo's challenge did
+        (1280, "Our Instagram & TikTok idea for the Kammläufer trail-shoe launch, part"),
+        (1280, "Unsere Instagram- und TikTok-Idee zum Launch des Kammläufer-Trailschuhs"),
+        (360, "Unsere Instagram- und TikTok-Idee zum Launch des Kammläufer-Trailschuhs?"),
+    ],
+    ids=["desktop-en", "desktop-de", "phone-de"],
+)
+def test_a_challenge_groups_count_stays_beside_its_title(person, api_as, open_page, width, title):
+    """The count of a challenge group's ideas dropped onto a line of its own below a long
+    title: it follows the title's last word now, at any width."""
+    facilitator = api_as(person("facilitator", "Communications"))
+    now = datetime.now(UTC)
+    challenge = facilitator.call(
+        "POST",
+        "prompts",
+        {
+            "kind": "challenge",
+            "title": unique(title),
+            "submissions_close_at": (now + timedelta(days=3)).isoformat(),
+            "voting_close_at": (now + timedelta(days=6)).isoformat(),
+            "hide_tallies": True,
+        },
+        expect=201,
+    )
+    tag = unique_name("group").lower()
+    api_as(person("member", "Marketing")).post_idea(
+        "Trail reel", tags=[tag], prompt_id=challenge["id"]
+    )
+    page = open_page(
+        person("member", "IT"), f"/?tag={tag}", viewport={"width": width, "height": 800}
+    )
+    head = page.locator(".challenge-group-head").filter(has_text=challenge["title"])
+    expect(head.locator('[data-field="count"]')).to_have_text("1")
+    # Every place a line can end: the title grows a letter at a time, in words of six.
+    title_now = challenge["title"]
+    for letter in "." + " trails" * 8:
+        if not title_now.endswith(" "):  # a title ends in a letter, not a space
+            where = head.evaluate(COUNT_BESIDE_TITLE_JS)
+            assert where["on_last_line"] and where["after_title"] and where["inside"], (
+                title_now,
+                where,
+            )
+        title_now += letter
+        head.locator("a").evaluate("(a, title) => { a.textContent = title }", title_now)
+    assert page.evaluate("() => document.scrollingElement.scrollWidth") <= width

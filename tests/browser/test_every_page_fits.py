@@ -318,6 +318,23 @@ def test_a_tick_boxs_words_wrap_under_themselves_on_a_phone(
     assert page.evaluate(UNDER_THE_BOX_JS) == []
 
 
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_an_open_nudge_fits_a_phone(crowded_board, api_as, open_page, language):
+    """An open nudge form was at least 22rem wide: at 360 px the help page scrolled 21 px
+    sideways as soon as the facilitator opened one."""
+    people, _paths = crowded_board
+    api_as(people["facilitator"]).call("PATCH", "me", {"language": language}, expect=200)
+    page = open_page(people["facilitator"], "/help", viewport=PHONE)
+    nudges = page.locator("main details.nudge").all()[:3]
+    assert nudges, "the help page should offer a nudge"
+    for nudge in nudges:
+        nudge.locator("summary").click()
+        expect(nudge).to_have_attribute("open", "")
+        box = nudge.locator("textarea").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate("() => document.scrollingElement.scrollWidth") <= PHONE["width"]
+
+
 def test_the_facilitators_german_menu_keeps_one_row_on_a_laptop(
     board_server, crowded_board, api_as, open_page
 ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from playwright.sync_api import expect
 
@@ -200,3 +202,46 @@ def test_the_facilitator_posts_a_prompt_and_a_challenge_by_keyboard(person, open
     expect(page.locator('input[name="kind"][value="challenge"]')).to_be_checked()
     expect(page.locator('input[name="submissions_close_at"]')).to_be_visible()
     tab_to(page, 'input[name="submissions_close_at"]', max_presses=3)
+
+
+# The board's own ring (3 px, the accent colour), not Pico's faint 2 px one that Pico gives a
+# plain <summary> ("details summary:focus-visible:not([role])" outranked the board's rule).
+BOARD_RING_JS = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const style = getComputedStyle(e);
+  const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 3;
+  return [ring, e.outerHTML.slice(0, 90)];
+}"""
+
+
+def test_the_facilitators_pages_show_the_boards_focus_ring(person, api_as, open_page):
+    """A challenge's page ("Add a mentor note" under each idea) and the help page ("The
+    numbers behind the charts"), every stop of the Tab key, as the facilitator."""
+    lead = person("facilitator", "Communications")
+    now = datetime.now(UTC)
+    challenge = api_as(lead).call(
+        "POST",
+        "prompts",
+        {
+            "kind": "challenge",
+            "title": unique("Rings on the challenge page"),
+            "submissions_close_at": (now + timedelta(days=3)).isoformat(),
+            "voting_close_at": (now + timedelta(days=6)).isoformat(),
+        },
+        expect=201,
+    )
+    api_as(person("member", "IT")).post_idea(unique("A ringed idea"), prompt_id=challenge["id"])
+    for path in [f"/prompts/{challenge['id']}", "/help"]:
+        page = open_page(lead, path)
+        without_ring, stops = [], []
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(BOARD_RING_JS)
+            if focused is None:
+                break
+            stops.append(focused[1])
+            if not focused[0]:
+                without_ring.append(focused[1])
+        assert any("<summary" in stop for stop in stops), path
+        assert without_ring == [], path
