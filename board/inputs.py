@@ -16,7 +16,9 @@
   NFKC, so "ｉｎｓｔａｇｒａｍ" is "instagram".
 - A number in a query string, a form field or a URL part is ASCII digits (`whole_number`):
   `str.isdigit()` also holds for "²", which `int()` refuses, and for "１", which it reads
-  as 1.
+  as 1. A signed one takes one sign ("+-1" passed a check that stripped every sign, and
+  `int()` refused it), and no number has more digits than an id needs (`int()` refuses
+  more than 4,300).
 """
 
 from __future__ import annotations
@@ -49,9 +51,11 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def whole_number(raw: str, most_digits: int = 18) -> int | None:
-    """The number `raw` spells in ASCII digits (no sign, at most `most_digits`), else None."""
-    if raw.isascii() and raw.isdigit() and len(raw) <= most_digits:
+def whole_number(raw: str, most_digits: int = 18, *, signed: bool = False) -> int | None:
+    """The number `raw` spells in ASCII digits (at most `most_digits`), else None. No sign,
+    unless `signed`: then one "+" or "-" may lead."""
+    digits = raw[1:] if signed and raw[:1] in ("+", "-") else raw
+    if digits.isascii() and digits.isdigit() and len(digits) <= most_digits:
         return int(raw)
     return None
 

@@ -263,9 +263,9 @@ def form_number(name: str) -> int | None:
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
-    if not (raw.isascii() and raw.lstrip("+-").isdigit()):
+    value = whole_number(raw, signed=True)
+    if value is None:
         raise _invalid(name, N_("Expected a whole number."))
-    value = int(raw)
     if not INT_MIN <= value <= INT_MAX:
         raise _invalid(name, N_("This number is out of range."))
     return value
