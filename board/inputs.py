@@ -19,12 +19,16 @@
   as 1. A signed one takes one sign ("+-1" passed a check that stripped every sign, and
   `int()` refused it), and no number has more digits than an id needs (`int()` refuses
   more than 4,300).
+- A time with a UTC offset must be one UTC can hold (`utc_time`): year 1 at +01:00 is
+  still the year 0 in UTC, year 9999 at -01:00 already 10000, and converting either
+  raises instead of answering.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 
 from flask import Flask, request
 from sqlalchemy import event as sa_event
@@ -58,6 +62,27 @@ def whole_number(raw: str, most_digits: int = 18, *, signed: bool = False) -> in
     if digits.isascii() and digits.isdigit() and len(digits) <= most_digits:
         return int(raw)
     return None
+
+
+def iso_time(raw: str) -> datetime | None:
+    """The time `raw` spells in ISO 8601 (with or without an offset, as written; "Z" is
+    UTC), else None. An offset must leave a time UTC can hold (see `utc_time`)."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if value.tzinfo is not None and utc_time(value) is None:
+        return None
+    return value
+
+
+def utc_time(value: datetime) -> datetime | None:
+    """The aware `value` in UTC, or None when UTC cannot hold it (year 1 at +01:00 is the
+    year 0 in UTC; the database's UTC column would raise OverflowError on it)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def without_bidi_controls(value: str) -> str:

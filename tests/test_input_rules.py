@@ -3,6 +3,7 @@ login CSRF through non-JSON bodies and other origins, NUL characters at every do
 
 from __future__ import annotations
 
+import base64
 import json
 from urllib.parse import quote
 
@@ -426,3 +427,41 @@ def test_a_notification_cursor_of_thousands_of_digits_is_a_bad_cursor(member, cu
     response = member.get(f"notifications?cursor={cursor}")
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_cursor"
+
+
+# ---- times that UTC cannot hold --------------------------------------------------------------
+
+# Year 1 at +01:00 is the year 0 in UTC, year 9999 at -01:00 the year 10000: converting
+# either raised OverflowError (the database's UTC column, a cursor's key): a 500.
+BEYOND_UTC = ["0001-01-01T00:00:00+01:00", "0001-01-01T00:30:00+00:59", "9999-12-31T23:59:59-01:00"]
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("moment", BEYOND_UTC)
+def test_a_publication_time_utc_cannot_hold_is_refused(member, db, moment):
+    idea = member.post("ideas", json={"title": "Podcast", "body": "B"}).get_json()
+    response = member.post(
+        f"ideas/{idea['id']}/publications",
+        json={"url": "https://example.com/p", "channel": "blog", "published_at": moment},
+    )
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]["fields"]) == {"published_at"}
+    assert member.get(f"ideas/{idea['id']}").get_json()["publications"] == []
+
+
+def cursor(*parts) -> str:
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("moment", BEYOND_UTC)
+def test_a_cursor_with_a_time_utc_cannot_hold_is_a_bad_cursor(member, moment):
+    member.post("ideas", json={"title": "Podcast", "body": "B"})
+    member.post("tasks", json={"title": "Film"})
+    for path in ("ideas?sort=new", "tasks?status=open", "tasks?status=done"):
+        response = member.get(f"{path}&cursor={cursor('new', moment, 1)}")
+        assert response.status_code == 400, path
+        assert response.get_json()["error"]["code"] == "bad_cursor"
+    for page in ("/?sort=new", "/tasks?status=open"):
+        response = member.client.get(f"{page}&cursor={cursor('new', moment, 1)}")
+        assert response.status_code < 500, page

@@ -29,7 +29,7 @@ from board import clock, images, moderation, notifications, policy
 from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
-from board.inputs import whole_number
+from board.inputs import iso_time, utc_time, whole_number
 from board.kept import keep
 from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
 from board.requests import parse_date, reader_tz
@@ -283,20 +283,19 @@ def form_time(name: str) -> datetime | None:
     for someone whose zone is not stored yet, the browser's (tz_offset, set by prompts.js),
     else BOARD_TIMEZONE."""
     raw = request.form.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise _invalid(name, N_("Expected a date and time.")) from None
-    if value.tzinfo is not None:
-        return value
-    offset = form_number("tz_offset")
-    if getattr(current_user, "timezone", None) or offset is None:
-        return value.replace(tzinfo=reader_tz())
-    if not -16 * 60 <= offset <= 16 * 60:
-        offset = 0
-    return value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
+    value = iso_time(raw) if raw else None
+    if value is not None and value.tzinfo is None:
+        offset = form_number("tz_offset")
+        if getattr(current_user, "timezone", None) or offset is None:
+            value = value.replace(tzinfo=reader_tz())
+        else:
+            if not -16 * 60 <= offset <= 16 * 60:
+                offset = 0
+            value = value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
+        value = utc_time(value)  # the same rule as a time typed with its offset
+    if raw and value is None:
+        raise _invalid(name, N_("Expected a date and time."))
+    return value
 
 
 def form_date(name: str):
