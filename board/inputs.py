@@ -22,6 +22,8 @@
 - A time with a UTC offset must be one UTC can hold (`utc_time`): year 1 at +01:00 is
   still the year 0 in UTC, year 9999 at -01:00 already 10000, and converting either
   raises instead of answering.
+- An address goes through `url_parts`, which answers None where `urlsplit` raises (an
+  unclosed "[" of an IPv6 host: "//[", "https://[x").
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, datetime
+from urllib.parse import SplitResult, urlsplit
 
 from flask import Flask, request
 from sqlalchemy import event as sa_event
@@ -82,6 +85,15 @@ def utc_time(value: datetime) -> datetime | None:
     try:
         return value.astimezone(UTC)
     except OverflowError:
+        return None
+
+
+def url_parts(raw: str) -> SplitResult | None:
+    """`raw` split as an address, or None when it cannot be ("//[" or "https://[x": an IPv6
+    host left open, which `urlsplit` answers with ValueError)."""
+    try:
+        return urlsplit(raw)
+    except ValueError:
         return None
 
 

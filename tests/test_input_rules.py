@@ -157,13 +157,16 @@ OTHER_DIGITS = ["²", "１", "١٢", "1²"]
 # "+-1" passed a check that stripped every sign (int() refuses it); int() refuses more than
 # 4,300 digits: both were a 500 wherever a form or a cursor took a number.
 SIGNS_AND_LENGTHS = ["+-1", "--1", "-+1", "9" * 5000, "-" + "9" * 5000]
+# An IPv6 host left open ("[" without "]") makes urlsplit raise ValueError: a 500 for a
+# `next` on the login page and in every form, a publication's link, a chat webhook.
+BROKEN_ADDRESSES = ["//[", "https://[x", "http://[::1/x", "https://a]"]
 # Text a browser or a script might send: anything, NUL and broken escapes included.
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=30),
     st.text(alphabet=st.sampled_from("a\x00\u202e\ufeff%/?#\\'\"<>"), max_size=12),
     st.sampled_from(["\x00", "a\x00", "%00", "\ud800x", "\U0001f600", "ｉｎｓｔａｇｒａｍ"]),
     st.sampled_from(OTHER_DIGITS),
-    st.sampled_from(SIGNS_AND_LENGTHS),
+    st.sampled_from(SIGNS_AND_LENGTHS + BROKEN_ADDRESSES),
 )
 QUERY_PAGES = [
     "/",
@@ -176,14 +179,15 @@ QUERY_PAGES = [
     "/api/v1/ideas",
     "/api/v1/feed",
     "/api/v1/notifications",
+    "/login",
 ]
 PATH_PAGES = ["/feed/atom/{}", "/people/{}", "/reset-password/{}", "/calendar/ics/{}"]
 FORMS = [
-    ("/ideas", ("title", "body", "tags", "prompt_id")),
-    ("/tasks", ("title", "description", "idea_id", "publish_on")),
+    ("/ideas", ("title", "body", "tags", "prompt_id", "next")),
+    ("/tasks", ("title", "description", "idea_id", "publish_on", "next")),
     ("/profile", ("display_name", "department_id")),
     ("/settings", ("handle", "language", "email_notifications")),
-    ("/notifications/read", ("id",)),
+    ("/notifications/read", ("id", "next")),
 ]
 FUZZ = settings(
     max_examples=25,
@@ -206,7 +210,9 @@ def no_server_error(response, what) -> None:
 @BOTH_DATABASES
 @FUZZ
 @given(
-    name=st.sampled_from(["q", "tag", "department", "kind", "sort", "cursor", "before", "after"]),
+    name=st.sampled_from(
+        ["q", "tag", "department", "kind", "sort", "cursor", "before", "after", "next"]
+    ),
     value=HOSTILE_TEXT,
 )
 def test_fuzzed_query_strings_never_break_a_page(member, name, value):
@@ -465,3 +471,43 @@ def test_a_cursor_with_a_time_utc_cannot_hold_is_a_bad_cursor(member, moment):
     for page in ("/?sort=new", "/tasks?status=open"):
         response = member.client.get(f"{page}&cursor={cursor('new', moment, 1)}")
         assert response.status_code < 500, page
+
+
+# ---- addresses that Python's URL parser refuses ----------------------------------------------
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("address", BROKEN_ADDRESSES)
+def test_a_next_address_urlsplit_refuses_goes_home(anonymous, people_, address):
+    assert anonymous.client.get(f"/login?next={quote(address)}").status_code == 200
+    token = page_token(anonymous.client, "/login")
+    response = anonymous.client.post(
+        "/login",
+        data={
+            "csrf_token": token,
+            "email": "mara@example.com",
+            "password": PASSWORD,
+            "next": address,
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("address", BROKEN_ADDRESSES)
+def test_a_link_urlsplit_refuses_is_refused(member, facilitator, db, address):
+    idea = member.post("ideas", json={"title": "Podcast", "body": "B"}).get_json()
+    response = member.post(
+        f"ideas/{idea['id']}/publications", json={"url": address, "channel": "blog"}
+    )
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]["fields"]) == {"url"}
+    token = page_token(facilitator.client, "/webhooks")
+    response = facilitator.client.post(
+        "/webhooks", data={"csrf_token": token, "url": address, "format": "json"}
+    )
+    assert response.status_code in (302, 400)
+    from models import Webhook
+
+    assert db.scalar(select(func.count(Webhook.id))) == 0

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from functools import wraps
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from babel.dates import (
@@ -29,7 +28,7 @@ from board import clock, images, moderation, notifications, policy
 from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
-from board.inputs import iso_time, utc_time, whole_number
+from board.inputs import iso_time, url_parts, utc_time, whole_number
 from board.kept import keep
 from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
 from board.requests import parse_date, reader_tz
@@ -81,9 +80,10 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target or not isinstance(target, str):
         return default
     target = target.strip()
-    parts = urlsplit(target)
+    parts = url_parts(target)
     if (
-        parts.scheme
+        parts is None
+        or parts.scheme
         or parts.netloc
         or not target.startswith("/")
         or target.startswith("//")
