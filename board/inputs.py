@@ -13,7 +13,9 @@
 - Names, titles, tags and department names lose bidirectional control characters (they
   let "\u202egnp.exe" read as "exe.png" and reverse whole lines of the feed), and one that
   would show as nothing (zero-width spaces and the like) is refused; tags are folded with
-  NFKC, so "ｉｎｓｔａｇｒａｍ" is "instagram".
+  NFKC, so "ｉｎｓｔａｇｒａｍ" is "instagram". Every text that must not be empty (a
+  comment, a nudge, a hiding reason, a required form field) asks `shows_nothing`, not
+  `strip()`, which keeps zero-width characters.
 - A number in a query string, a form field or a URL part is ASCII digits (`whole_number`):
   `str.isdigit()` also holds for "²", which `int()` refuses, and for "１", which it reads
   as 1. A signed one takes one sign ("+-1" passed a check that stripped every sign, and

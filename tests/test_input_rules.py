@@ -511,3 +511,36 @@ def test_a_link_urlsplit_refuses_is_refused(member, facilitator, db, address):
     from models import Webhook
 
     assert db.scalar(select(func.count(Webhook.id))) == 0
+
+
+# ---- text that shows nothing is empty text ---------------------------------------------------
+
+INVISIBLE = ["\u200b", " \u200b\ufeff ", "\u00ad\u200d", "\u2060"]
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("text", INVISIBLE)
+def test_required_text_that_shows_nothing_is_refused_everywhere(
+    member, facilitator, other_member, db, text
+):
+    """A comment, an edit, a nudge or a hiding reason of zero-width characters only passed
+    the "must not be empty" check (strip() keeps them) and showed as nothing."""
+    idea = member.post("ideas", json={"title": "Podcast", "body": "B"}).get_json()
+    comment = member.post(f"ideas/{idea['id']}/comments", json={"body": "Yes"}).get_json()
+    refusals = [
+        member.post(f"ideas/{idea['id']}/comments", json={"body": text}),
+        member.patch(f"comments/{comment['id']}", json={"body": text}),
+        facilitator.post("nudges", json={"message": text, "to_user_id": other_member.user["id"]}),
+        facilitator.put(f"ideas/{idea['id']}/hidden", json={"reason": text}),
+        other_member.post(f"ideas/{idea['id']}/flags", json={"reason": "other", "note": text}),
+    ]
+    for response in refusals:
+        assert response.status_code == 400, response.get_json()
+    token = page_token(member.client, f"/ideas/{idea['id']}")
+    page = member.client.post(
+        f"/ideas/{idea['id']}/comments", data={"csrf_token": token, "body": text}
+    )
+    assert page.status_code == 400
+    assert [c["body"] for c in member.get(f"ideas/{idea['id']}/comments").get_json()] == ["Yes"]
+    assert member.get(f"ideas/{idea['id']}").get_json().get("hidden") in (None, False)
+    assert facilitator.get("nudges").get_json()["items"] == []

@@ -28,7 +28,7 @@ from board import clock, images, moderation, notifications, policy
 from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
-from board.inputs import iso_time, url_parts, utc_time, whole_number
+from board.inputs import iso_time, shows_nothing, url_parts, utc_time, whole_number
 from board.kept import keep
 from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
 from board.requests import parse_date, reader_tz
@@ -232,7 +232,7 @@ def form_text(name: str, max_length: int, required: bool = False) -> str:
     value = request.form.get(name, "")
     if len(value) > max_length:
         raise _invalid(name, FieldMessage("At most %(limit)s characters.", limit=max_length))
-    if required and not value.strip():
+    if required and shows_nothing(value):
         raise _invalid(name, N_("This must not be empty."))
     return value
 
