@@ -22,6 +22,7 @@ from board.ideas import (
     public_idea,
     serialize_ideas,
 )
+from board.inputs import shows_nothing
 from board.limits import MAX_ID
 from models import Comment, Idea, User
 
@@ -50,7 +51,7 @@ def edit_comment(session: Session, actor: User, comment_id: int, body: str) -> d
     if comment.deleted_at is not None:
         raise Conflict("This comment was deleted.", code="comment_deleted")
     check_open_for_changes(_get_idea(session, comment.idea_id), hidden_too=False)
-    if not body.strip():
+    if shows_nothing(body):
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",

@@ -39,7 +39,7 @@ from board.db import among_ids, id_list, join_newest
 from board.errors import Conflict, FieldMessage, Invalid, NotFound
 from board.handles import mentioned_handles
 from board.i18n import N_, current_language
-from board.inputs import tag_key
+from board.inputs import shows_nothing, tag_key
 from board.limits import MAX_ID
 from board.person_json import (
     FORMER_MEMBER,
@@ -1653,7 +1653,7 @@ def add_comment(
     check_open_for_changes(idea)
     if mentor_note:
         policy.require(actor, "comment.mentor_note", idea)
-    if not body.strip():
+    if shows_nothing(body):
         raise Invalid(
             "Some fields are missing or invalid.",
             code="invalid_fields",

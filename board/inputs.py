@@ -13,16 +13,27 @@
 - Names, titles, tags and department names lose bidirectional control characters (they
   let "\u202egnp.exe" read as "exe.png" and reverse whole lines of the feed), and one that
   would show as nothing (zero-width spaces and the like) is refused; tags are folded with
-  NFKC, so "ｉｎｓｔａｇｒａｍ" is "instagram".
+  NFKC, so "ｉｎｓｔａｇｒａｍ" is "instagram". Every text that must not be empty (a
+  comment, a nudge, a hiding reason, a required form field) asks `shows_nothing`, not
+  `strip()`, which keeps zero-width characters.
 - A number in a query string, a form field or a URL part is ASCII digits (`whole_number`):
   `str.isdigit()` also holds for "²", which `int()` refuses, and for "１", which it reads
-  as 1.
+  as 1. A signed one takes one sign ("+-1" passed a check that stripped every sign, and
+  `int()` refused it), and no number has more digits than an id needs (`int()` refuses
+  more than 4,300).
+- A time with a UTC offset must be one UTC can hold (`utc_time`): year 1 at +01:00 is
+  still the year 0 in UTC, year 9999 at -01:00 already 10000, and converting either
+  raises instead of answering.
+- An address goes through `url_parts`, which answers None where `urlsplit` raises (an
+  unclosed "[" of an IPv6 host: "//[", "https://[x").
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
+from urllib.parse import SplitResult, urlsplit
 
 from flask import Flask, request
 from sqlalchemy import event as sa_event
@@ -49,11 +60,43 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def whole_number(raw: str, most_digits: int = 18) -> int | None:
-    """The number `raw` spells in ASCII digits (no sign, at most `most_digits`), else None."""
-    if raw.isascii() and raw.isdigit() and len(raw) <= most_digits:
+def whole_number(raw: str, most_digits: int = 18, *, signed: bool = False) -> int | None:
+    """The number `raw` spells in ASCII digits (at most `most_digits`), else None. No sign,
+    unless `signed`: then one "+" or "-" may lead."""
+    digits = raw[1:] if signed and raw[:1] in ("+", "-") else raw
+    if digits.isascii() and digits.isdigit() and len(digits) <= most_digits:
         return int(raw)
     return None
+
+
+def iso_time(raw: str) -> datetime | None:
+    """The time `raw` spells in ISO 8601 (with or without an offset, as written; "Z" is
+    UTC), else None. An offset must leave a time UTC can hold (see `utc_time`)."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if value.tzinfo is not None and utc_time(value) is None:
+        return None
+    return value
+
+
+def utc_time(value: datetime) -> datetime | None:
+    """The aware `value` in UTC, or None when UTC cannot hold it (year 1 at +01:00 is the
+    year 0 in UTC; the database's UTC column would raise OverflowError on it)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def url_parts(raw: str) -> SplitResult | None:
+    """`raw` split as an address, or None when it cannot be ("//[" or "https://[x": an IPv6
+    host left open, which `urlsplit` answers with ValueError)."""
+    try:
+        return urlsplit(raw)
+    except ValueError:
+        return None
 
 
 def without_bidi_controls(value: str) -> str:

@@ -31,6 +31,7 @@ from board.ideas import (
     redact_idea,
     serialize_ideas,
 )
+from board.inputs import shows_nothing
 from board.limits import MAX_ID
 from models import FLAG_REASONS, Comment, Flag, Idea, ModerationAction, User
 
@@ -93,7 +94,7 @@ def flag(
     if reason not in FLAG_REASONS:
         raise _invalid("reason", N_("One of: off_topic, confidential, guidelines, other."))
     note = (note or "").strip()
-    if reason == "other" and not note:
+    if reason == "other" and shows_nothing(note):
         raise _invalid("note", N_("Say in a few words what is wrong."))
     if len(note) > REASON_MAX:
         raise _invalid("note", N_("At most 300 characters."))
@@ -206,7 +207,7 @@ def hide(session: Session, actor: User, kind: str, target_id: int, reason: str) 
     row = _target(session, kind, target_id)
     policy.require(actor, "content.hide", row)
     reason = (reason or "").strip()
-    if not reason:
+    if shows_nothing(reason):
         raise _invalid("reason", N_("Say why, for everyone to read."))
     if len(reason) > REASON_MAX:
         raise _invalid("reason", N_("At most 300 characters."))

@@ -25,6 +25,7 @@ from board import clock, events, handles, nudges, policy
 from board.errors import Invalid, NotFound
 from board.i18n import LANGUAGES, N_, translate
 from board.ideas import hidden_dict
+from board.inputs import whole_number
 from board.moderation import REASON_LABELS
 from board.realtime import NAMESPACE, socketio
 from board.tasks import channel_label
@@ -661,9 +662,10 @@ def _unread_badges_statement():
 def parse_cursor(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
+    cursor = whole_number(raw)
+    if cursor is None or not 0 < cursor <= MAX_ID:
         raise Invalid("This cursor is not one the board gave out.", code="bad_cursor")
-    return int(raw)
+    return cursor
 
 
 def list_notifications(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from board import clock, events, policy
 from board.errors import Conflict, Invalid, NotFound
 from board.i18n import N_
+from board.inputs import shows_nothing
 from board.limits import MAX_ID
 from board.person_json import department_dict, person_dict
 from models import Department, Nudge, NudgeRecipient, Task, User
@@ -128,7 +129,7 @@ def send_nudge(
             code="invalid_fields",
             fields=fields,
         )
-    if not message.strip():
+    if shows_nothing(message):
         raise _bad("message", N_("This must not be empty."))
     recipients = _recipients(session, actor, to_user_id, task_id, department_id)
     nudge = Nudge(

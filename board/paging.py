@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, or_
 
 from board.errors import Invalid
 from board.i18n import N_
+from board.inputs import iso_time
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -64,11 +65,8 @@ def _value(kind: str, value):
     if kind == FLOAT and type(value) in (int, float) and math.isfinite(value):
         return float(value)
     if kind == TIME and isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise bad_cursor() from None
-        if moment.tzinfo is not None:
+        moment = iso_time(value)  # one the board gave out, or one UTC can hold
+        if moment is not None and moment.tzinfo is not None:
             return moment.astimezone(UTC)
     raise bad_cursor()
 

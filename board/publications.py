@@ -11,7 +11,6 @@ the author marking it done by an `idea_done` notice.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,7 @@ from board import clock, events, notifications, policy
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_
 from board.ideas import _get_idea, public_idea, serialize_ideas
+from board.inputs import url_parts
 from board.tasks import allowed_channels
 from models import Publication, User
 
@@ -33,8 +33,8 @@ def _url_problem(url: str) -> str | None:
         return N_("This must not be empty.")
     if len(url) > URL_MAX or any(ch.isspace() or ord(ch) < 32 for ch in url.strip()):
         return N_("Give the full link, starting with https://.")
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    parts = url_parts(url.strip())
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return N_("Give the full link, starting with https://.")
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from board import paging
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, current_language, select_timezone
-from board.inputs import text_problem, whole_number
+from board.inputs import iso_time, text_problem, whole_number
 from board.limits import INT_MAX, INT_MIN, MAX_ID, SEARCH_MAX, TEXT_MAX, TITLE_MAX
 from board.settings import Settings
 
@@ -71,11 +71,8 @@ def _check(name: str, spec: Field, value: Any) -> tuple[Any, str | None]:
         problems = [p for p in map(_clean_text_problem, value) if p]
         return value, problems[0] if problems else None
     if spec.kind == "datetime":
-        if not isinstance(value, str):
-            return None, N_("Expected an ISO 8601 time with a UTC offset.")
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+        parsed = iso_time(value) if isinstance(value, str) else None
+        if parsed is None:
             return None, N_("Expected an ISO 8601 time with a UTC offset.")
         if parsed.tzinfo is None:
             return None, N_("Give the time with a UTC offset, e.g. 2026-05-01T12:00:00+02:00.")

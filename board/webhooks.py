@@ -18,7 +18,6 @@ import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import func, literal_column, select
@@ -29,6 +28,7 @@ from board.background import start_once
 from board.db import written
 from board.errors import FieldMessage, Invalid, NotFound
 from board.i18n import N_
+from board.inputs import url_parts
 from models import Event, User, Webhook, WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -81,12 +81,14 @@ def add_webhook(
     """A new webhook; the facilitator's page passes its user, the CLI None."""
     _check_manager(actor)
     url = (url or "").strip()
+    parts = url_parts(url)
     fields: dict[str, str] = {}
     if (
         not url.startswith(("http://", "https://"))
         or len(url) > URL_MAX
         or any(ch.isspace() for ch in url)
-        or not urlsplit(url).hostname
+        or parts is None
+        or not parts.hostname
     ):
         fields["url"] = N_("Give the full address, starting with https://.")
     if fmt not in FORMATS:
@@ -129,8 +131,8 @@ def list_webhooks(session: Session) -> list[Webhook]:
 def shown_url(url: str) -> str:
     """The address without its secret part: chat webhook URLs carry their token in the
     path (Slack, Teams, Mattermost), so the page shows only the host and the last four."""
-    parts = urlsplit(url)
-    rest = url[len(f"{parts.scheme}://{parts.netloc}") :]
+    parts = url_parts(url)
+    rest = url[len(f"{parts.scheme}://{parts.netloc}") :] if parts else ""
     if len(rest) <= 8:
         return url
     return f"{parts.scheme}://{parts.netloc}/…{rest[-4:]}"

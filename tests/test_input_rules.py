@@ -3,6 +3,7 @@ login CSRF through non-JSON bodies and other origins, NUL characters at every do
 
 from __future__ import annotations
 
+import base64
 import json
 from urllib.parse import quote
 
@@ -153,12 +154,19 @@ def test_nul_in_the_login_form_is_bad_input(anonymous, people_):
 # Digits that are not ASCII's: str.isdigit() holds for all of them; int() refuses the
 # superscript and reads the others as 1 and 12.
 OTHER_DIGITS = ["²", "１", "١٢", "1²"]
+# "+-1" passed a check that stripped every sign (int() refuses it); int() refuses more than
+# 4,300 digits: both were a 500 wherever a form or a cursor took a number.
+SIGNS_AND_LENGTHS = ["+-1", "--1", "-+1", "9" * 5000, "-" + "9" * 5000]
+# An IPv6 host left open ("[" without "]") makes urlsplit raise ValueError: a 500 for a
+# `next` on the login page and in every form, a publication's link, a chat webhook.
+BROKEN_ADDRESSES = ["//[", "https://[x", "http://[::1/x", "https://a]"]
 # Text a browser or a script might send: anything, NUL and broken escapes included.
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=30),
     st.text(alphabet=st.sampled_from("a\x00\u202e\ufeff%/?#\\'\"<>"), max_size=12),
     st.sampled_from(["\x00", "a\x00", "%00", "\ud800x", "\U0001f600", "ｉｎｓｔａｇｒａｍ"]),
     st.sampled_from(OTHER_DIGITS),
+    st.sampled_from(SIGNS_AND_LENGTHS + BROKEN_ADDRESSES),
 )
 QUERY_PAGES = [
     "/",
@@ -170,13 +178,16 @@ QUERY_PAGES = [
     "/calendar",
     "/api/v1/ideas",
     "/api/v1/feed",
+    "/api/v1/notifications",
+    "/login",
 ]
 PATH_PAGES = ["/feed/atom/{}", "/people/{}", "/reset-password/{}", "/calendar/ics/{}"]
 FORMS = [
-    ("/ideas", ("title", "body", "tags", "prompt_id")),
-    ("/tasks", ("title", "description", "idea_id", "publish_on")),
+    ("/ideas", ("title", "body", "tags", "prompt_id", "next")),
+    ("/tasks", ("title", "description", "idea_id", "publish_on", "next")),
     ("/profile", ("display_name", "department_id")),
     ("/settings", ("handle", "language", "email_notifications")),
+    ("/notifications/read", ("id", "next")),
 ]
 FUZZ = settings(
     max_examples=25,
@@ -199,7 +210,9 @@ def no_server_error(response, what) -> None:
 @BOTH_DATABASES
 @FUZZ
 @given(
-    name=st.sampled_from(["q", "tag", "department", "kind", "sort", "cursor", "before", "after"]),
+    name=st.sampled_from(
+        ["q", "tag", "department", "kind", "sort", "cursor", "before", "after", "next"]
+    ),
     value=HOSTILE_TEXT,
 )
 def test_fuzzed_query_strings_never_break_a_page(member, name, value):
@@ -223,7 +236,7 @@ def test_fuzzed_url_parts_never_break_a_page(member, part):
 
 @BOTH_DATABASES
 @FUZZ
-@given(form=st.sampled_from(FORMS), value=HOSTILE_TEXT, which=st.integers(0, 3))
+@given(form=st.sampled_from(FORMS), value=HOSTILE_TEXT, which=st.integers(0, 4))
 def test_fuzzed_page_forms_never_break_and_store_no_nul(member, db, form, value, which):
     path, fields = form
     token = page_token(member.client)
@@ -379,3 +392,155 @@ def test_fullwidth_tags_are_the_same_tag_everywhere(member, db):
     )
     html = page.get_data(as_text=True)
     assert 'data-idea-id="1"' in html and 'data-idea-id="2"' in html
+
+
+# ---- numbers with two signs or thousands of digits -------------------------------------------
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("value", SIGNS_AND_LENGTHS)
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/ideas", "prompt_id"),
+        ("/tasks", "idea_id"),
+        ("/profile", "department_id"),
+        ("/notifications/read", "id"),
+    ],
+)
+def test_form_numbers_take_one_sign_and_a_bounded_length(member, db, path, field, value):
+    token = page_token(member.client)
+    form = {"csrf_token": token, "title": "T", "body": "B", "display_name": "Mara", field: value}
+    response = member.client.post(path, data=form)
+    assert response.status_code in (302, 400), response.get_data(as_text=True)[:300]
+    assert db.scalar(select(func.count(Idea.id))) == 0
+    assert db.scalar(select(User.department_id).where(User.email == "mara@example.com")) == 1
+
+
+@pytest.mark.parametrize("value", ["-1", "+1", "0"])
+def test_form_numbers_still_take_one_sign(member, value):
+    token = page_token(member.client)
+    response = member.client.post(
+        "/tasks", data={"csrf_token": token, "title": "Film", "idea_id": value}
+    )
+    # read as a number, then refused by the service (no such idea), not as the number's shape
+    assert response.status_code == 400
+    assert "Expected a whole number" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("cursor", SIGNS_AND_LENGTHS + ["1" * 19])
+def test_a_notification_cursor_of_thousands_of_digits_is_a_bad_cursor(member, cursor):
+    response = member.get(f"notifications?cursor={cursor}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_cursor"
+
+
+# ---- times that UTC cannot hold --------------------------------------------------------------
+
+# Year 1 at +01:00 is the year 0 in UTC, year 9999 at -01:00 the year 10000: converting
+# either raised OverflowError (the database's UTC column, a cursor's key): a 500.
+BEYOND_UTC = ["0001-01-01T00:00:00+01:00", "0001-01-01T00:30:00+00:59", "9999-12-31T23:59:59-01:00"]
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("moment", BEYOND_UTC)
+def test_a_publication_time_utc_cannot_hold_is_refused(member, db, moment):
+    idea = member.post("ideas", json={"title": "Podcast", "body": "B"}).get_json()
+    response = member.post(
+        f"ideas/{idea['id']}/publications",
+        json={"url": "https://example.com/p", "channel": "blog", "published_at": moment},
+    )
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]["fields"]) == {"published_at"}
+    assert member.get(f"ideas/{idea['id']}").get_json()["publications"] == []
+
+
+def cursor(*parts) -> str:
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("moment", BEYOND_UTC)
+def test_a_cursor_with_a_time_utc_cannot_hold_is_a_bad_cursor(member, moment):
+    member.post("ideas", json={"title": "Podcast", "body": "B"})
+    member.post("tasks", json={"title": "Film"})
+    for path in ("ideas?sort=new", "tasks?status=open", "tasks?status=done"):
+        response = member.get(f"{path}&cursor={cursor('new', moment, 1)}")
+        assert response.status_code == 400, path
+        assert response.get_json()["error"]["code"] == "bad_cursor"
+    for page in ("/?sort=new", "/tasks?status=open"):
+        response = member.client.get(f"{page}&cursor={cursor('new', moment, 1)}")
+        assert response.status_code < 500, page
+
+
+# ---- addresses that Python's URL parser refuses ----------------------------------------------
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("address", BROKEN_ADDRESSES)
+def test_a_next_address_urlsplit_refuses_goes_home(anonymous, people_, address):
+    assert anonymous.client.get(f"/login?next={quote(address)}").status_code == 200
+    token = page_token(anonymous.client, "/login")
+    response = anonymous.client.post(
+        "/login",
+        data={
+            "csrf_token": token,
+            "email": "mara@example.com",
+            "password": PASSWORD,
+            "next": address,
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("address", BROKEN_ADDRESSES)
+def test_a_link_urlsplit_refuses_is_refused(member, facilitator, db, address):
+    idea = member.post("ideas", json={"title": "Podcast", "body": "B"}).get_json()
+    response = member.post(
+        f"ideas/{idea['id']}/publications", json={"url": address, "channel": "blog"}
+    )
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]["fields"]) == {"url"}
+    token = page_token(facilitator.client, "/webhooks")
+    response = facilitator.client.post(
+        "/webhooks", data={"csrf_token": token, "url": address, "format": "json"}
+    )
+    assert response.status_code in (302, 400)
+    from models import Webhook
+
+    assert db.scalar(select(func.count(Webhook.id))) == 0
+
+
+# ---- text that shows nothing is empty text ---------------------------------------------------
+
+INVISIBLE = ["\u200b", " \u200b\ufeff ", "\u00ad\u200d", "\u2060"]
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("text", INVISIBLE)
+def test_required_text_that_shows_nothing_is_refused_everywhere(
+    member, facilitator, other_member, db, text
+):
+    """A comment, an edit, a nudge or a hiding reason of zero-width characters only passed
+    the "must not be empty" check (strip() keeps them) and showed as nothing."""
+    idea = member.post("ideas", json={"title": "Podcast", "body": "B"}).get_json()
+    comment = member.post(f"ideas/{idea['id']}/comments", json={"body": "Yes"}).get_json()
+    refusals = [
+        member.post(f"ideas/{idea['id']}/comments", json={"body": text}),
+        member.patch(f"comments/{comment['id']}", json={"body": text}),
+        facilitator.post("nudges", json={"message": text, "to_user_id": other_member.user["id"]}),
+        facilitator.put(f"ideas/{idea['id']}/hidden", json={"reason": text}),
+        other_member.post(f"ideas/{idea['id']}/flags", json={"reason": "other", "note": text}),
+    ]
+    for response in refusals:
+        assert response.status_code == 400, response.get_json()
+    token = page_token(member.client, f"/ideas/{idea['id']}")
+    page = member.client.post(
+        f"/ideas/{idea['id']}/comments", data={"csrf_token": token, "body": text}
+    )
+    assert page.status_code == 400
+    assert [c["body"] for c in member.get(f"ideas/{idea['id']}/comments").get_json()] == ["Yes"]
+    assert member.get(f"ideas/{idea['id']}").get_json().get("hidden") in (None, False)
+    assert facilitator.get("nudges").get_json()["items"] == []

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from functools import wraps
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from babel.dates import (
@@ -29,7 +28,7 @@ from board import clock, images, moderation, notifications, policy
 from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
-from board.inputs import whole_number
+from board.inputs import iso_time, shows_nothing, url_parts, utc_time, whole_number
 from board.kept import keep
 from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
 from board.requests import parse_date, reader_tz
@@ -81,9 +80,10 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target or not isinstance(target, str):
         return default
     target = target.strip()
-    parts = urlsplit(target)
+    parts = url_parts(target)
     if (
-        parts.scheme
+        parts is None
+        or parts.scheme
         or parts.netloc
         or not target.startswith("/")
         or target.startswith("//")
@@ -232,7 +232,7 @@ def form_text(name: str, max_length: int, required: bool = False) -> str:
     value = request.form.get(name, "")
     if len(value) > max_length:
         raise _invalid(name, FieldMessage("At most %(limit)s characters.", limit=max_length))
-    if required and not value.strip():
+    if required and shows_nothing(value):
         raise _invalid(name, N_("This must not be empty."))
     return value
 
@@ -263,9 +263,9 @@ def form_number(name: str) -> int | None:
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
-    if not (raw.isascii() and raw.lstrip("+-").isdigit()):
+    value = whole_number(raw, signed=True)
+    if value is None:
         raise _invalid(name, N_("Expected a whole number."))
-    value = int(raw)
     if not INT_MIN <= value <= INT_MAX:
         raise _invalid(name, N_("This number is out of range."))
     return value
@@ -283,20 +283,19 @@ def form_time(name: str) -> datetime | None:
     for someone whose zone is not stored yet, the browser's (tz_offset, set by prompts.js),
     else BOARD_TIMEZONE."""
     raw = request.form.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise _invalid(name, N_("Expected a date and time.")) from None
-    if value.tzinfo is not None:
-        return value
-    offset = form_number("tz_offset")
-    if getattr(current_user, "timezone", None) or offset is None:
-        return value.replace(tzinfo=reader_tz())
-    if not -16 * 60 <= offset <= 16 * 60:
-        offset = 0
-    return value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
+    value = iso_time(raw) if raw else None
+    if value is not None and value.tzinfo is None:
+        offset = form_number("tz_offset")
+        if getattr(current_user, "timezone", None) or offset is None:
+            value = value.replace(tzinfo=reader_tz())
+        else:
+            if not -16 * 60 <= offset <= 16 * 60:
+                offset = 0
+            value = value.replace(tzinfo=timezone(timedelta(minutes=-offset)))
+        value = utc_time(value)  # the same rule as a time typed with its offset
+    if raw and value is None:
+        raise _invalid(name, N_("Expected a date and time."))
+    return value
 
 
 def form_date(name: str):
