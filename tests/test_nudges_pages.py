@@ -34,6 +34,22 @@ def test_the_sender_sees_what_they_sent(people_, facilitator):
     assert "/read" not in page
 
 
+def test_a_sent_nudge_about_a_task_links_to_the_task(people_, facilitator, member, db):
+    idea = member.post("ideas", json={"title": "Reel", "body": "B"}).get_json()
+    task = member.post(
+        "tasks", json={"title": "Cut <b>the</b> reel", "idea_id": idea["id"]}
+    ).get_json()
+    member.post(f"tasks/{task['id']}/claim")
+    response = facilitator.post("nudges", json={"message": "Need a hand?", "task_id": task["id"]})
+    assert response.status_code == 201
+    page = facilitator.get("/nudges").get_data(as_text=True)
+    # the task's title is a link to it, and its text stays text
+    assert (
+        f'To whoever holds “<a href="/tasks/{task["id"]}">Cut &lt;b&gt;the&lt;/b&gt; reel</a>”'
+        in page
+    )
+
+
 def test_nobody_else_sees_the_nudge_on_their_page(people_, facilitator, other_member, observer):
     send(facilitator, people_, message="Only for Mara")
     for client in (other_member, observer):
