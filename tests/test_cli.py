@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Department, User
-from tests.conftest import PASSWORD, JsonClient
+from tests.conftest import BOTH_DATABASES, PASSWORD, JsonClient
 
 
 def users(app, *args: str):
@@ -203,3 +203,83 @@ def test_make_run_loads_the_demo_in_the_language_asked_for():
 
     assert demo_command().endswith("demo --language en")
     assert demo_command("DEMO_LANGUAGE=de").endswith("demo --language de")
+
+
+# ---- odd arguments: a clear one-line error, never a traceback (docs/security.md, issue 17) ----
+
+
+def cli(app, *args: str):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def refused_cleanly(result, exit_code: int = 2) -> str:
+    """The command ended with a message of its own, not an exception."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == exit_code, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(
+    "number", ["99999999999999999999", "2147483648", "１", "²", "-1", "+1", ""]
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("invites", "revoke", "--"),  # "--": "-1" is the argument, not an unknown option
+        ("webhooks", "remove", "--"),
+        ("audit", "list", "--limit"),
+        ("invites", "create", "--days"),
+        ("users", "reset-password", "mara@example.com", "--hours"),
+    ],
+)
+def test_a_number_on_the_command_line_is_ascii_digits_an_id_can_hold(app, people_, command, number):
+    """Click's int read "１" as 1, took "-1" (a negative LIMIT lists everything on SQLite and
+    fails on PostgreSQL) and handed 20 digits to the driver: OverflowError, a traceback."""
+    output = refused_cleanly(cli(app, *command, number))
+    assert "is not a whole number" in output
+    assert cli(app, "invites", "revoke", "2147483647").output.strip() == "Error: No such invite."
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("invites", "create", "--days", "365"), "expires_in_days: Between 1 and 90 days."),
+        (("users", "reset-password", "mara@example.com", "--hours", "0"), "hours: Between 1 and"),
+        (
+            (
+                "users",
+                "create",
+                "r@example.com",
+                "--password",
+                PASSWORD,
+                "--name",
+                "\u200b",
+                "--department",
+                "Marketing",
+            ),
+            "display_name: This must not be empty.",
+        ),
+        (
+            (
+                "users",
+                "create",
+                "r@example.com",
+                "--password",
+                PASSWORD,
+                "--name",
+                "Rita",
+                "--department",
+                "\u202e",
+            ),
+            "name: This must not be empty.",
+        ),
+    ],
+)
+def test_a_refusal_names_the_field_to_change(app, people_, args, says):
+    """The services' "Some fields are missing or invalid." alone said nothing about what to
+    change; the page shows each field's message, and so does the command line now."""
+    output = refused_cleanly(cli(app, *args), exit_code=1)
+    assert says in output
+    assert "Some fields are missing or invalid." not in output
