@@ -16,6 +16,9 @@
   NFKC, so "ｉｎｓｔａｇｒａｍ" is "instagram". Every text that must not be empty (a
   comment, a nudge, a hiding reason, a required form field) asks `shows_nothing`, not
   `strip()`, which keeps zero-width characters.
+- An e-mail address holds no character that shows nothing or moves the text around it
+  (`unseen_characters`): "mara\u200b@example.com" or "\u202emara@example.com" looked
+  exactly like mara's address, became a second account, and no mail reaches it.
 - A number in a query string, a form field or a URL part is ASCII digits (`whole_number`):
   `str.isdigit()` also holds for "²", which `int()` refuses, and for "１", which it reads
   as 1. A signed one takes one sign ("+-1" passed a check that stripped every sign, and
@@ -114,6 +117,12 @@ def shows_nothing(value: str) -> bool:
     """Whether `value` is only white space and invisible format characters (a zero-width
     space, a joiner, a byte order mark, a soft hyphen): it would show as nothing."""
     return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value)
+
+
+def unseen_characters(value: str) -> bool:
+    """Whether `value` holds a control or format character (NUL, a zero-width space, a
+    bidi control, a soft hyphen): none belongs in an address, where it cannot be seen."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
 
 
 def _plain_line(target, value, _old, initiator):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from board import clock, events, handles, invites, policy, privacy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_, is_time_zone
+from board.inputs import unseen_characters
 from board.limits import MAX_ID
 from board.person_json import department_dict, person_dict  # noqa: F401 (department_dict: for callers of people.department_dict)
 from board.search import like_escaped
@@ -254,7 +255,8 @@ def check_password_strength(password: str, email: str = "", display_name: str = 
 
 
 def valid_email(email: str) -> bool:
-    return bool(_EMAIL.match(email)) and len(email) <= 254
+    """One rule for every door (registration, the CLI, the company login, a reset link)."""
+    return bool(_EMAIL.match(email)) and len(email) <= 254 and not unseen_characters(email)
 
 
 def normalize_email(email: str) -> str:
@@ -324,7 +326,7 @@ def _validate_new_user(
     session: Session, email: str, password: str, display_name: str, department_id: int
 ) -> dict[str, str]:
     fields: dict[str, str] = {}
-    if not _EMAIL.match(email) or len(email) > 254:
+    if not valid_email(email):
         fields["email"] = N_("Enter a valid email address.")
     weakness = check_password_strength(password, email, display_name)
     if weakness:

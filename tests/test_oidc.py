@@ -259,6 +259,17 @@ def test_a_missing_email_claim_is_explained(board, provider):
     assert 'data-failure="claim_missing"' in answer.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("address", ["anna\u200b@example.com", "\u202eanna@example.com"])
+def test_an_email_claim_with_an_unseen_character_makes_no_account(board, provider, address):
+    """Issue 17: it looked exactly like anna@example.com and became a second account."""
+    anna(provider, sub="look-alike", email=address)
+    client = board.test_client()
+    answer = company_login(client, "look-alike")
+    assert answer.status_code == 403
+    assert 'data-failure="claim_invalid"' in answer.get_data(as_text=True)
+    assert me(client) is None and identities(board) == []
+
+
 def test_the_department_claim_is_configurable(make_board, provider):
     board = make_board(oidc_department_claim="ou")
     set_person(provider, "ou-sub", email="ou@example.com", email_verified=True, ou=["Legal"])
