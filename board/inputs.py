@@ -28,7 +28,9 @@
   still the year 0 in UTC, year 9999 at -01:00 already 10000, and converting either
   raises instead of answering.
 - An address goes through `url_parts`, which answers None where `urlsplit` raises (an
-  unclosed "[" of an IPv6 host: "//[", "https://[x").
+  unclosed "[" of an IPv6 host: "//[", "https://[x") and where the port is no port
+  ("https://a.com:abc", ":99999"; urllib's InvalidURL is no ValueError, and a webhook
+  with such a port broke every round of deliveries).
 """
 
 from __future__ import annotations
@@ -95,11 +97,14 @@ def utc_time(value: datetime) -> datetime | None:
 
 def url_parts(raw: str) -> SplitResult | None:
     """`raw` split as an address, or None when it cannot be ("//[" or "https://[x": an IPv6
-    host left open, which `urlsplit` answers with ValueError)."""
+    host left open, which `urlsplit` answers with ValueError; "https://a.com:abc" or
+    ":99999": a port that is no port, which `.port` answers with ValueError when read)."""
     try:
-        return urlsplit(raw)
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - read for its ValueError
     except ValueError:
         return None
+    return parts
 
 
 def without_bidi_controls(value: str) -> str:

@@ -160,6 +160,8 @@ SIGNS_AND_LENGTHS = ["+-1", "--1", "-+1", "9" * 5000, "-" + "9" * 5000]
 # An IPv6 host left open ("[" without "]") makes urlsplit raise ValueError: a 500 for a
 # `next` on the login page and in every form, a publication's link, a chat webhook.
 BROKEN_ADDRESSES = ["//[", "https://[x", "http://[::1/x", "https://a]"]
+# Addresses urlsplit takes whose port is no port: `.port` raises when read.
+BAD_PORTS = ["https://a.example:abc/x", "https://a.example:99999/x", "https://a.example:-1/x"]
 # Text a browser or a script might send: anything, NUL and broken escapes included.
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=30),
@@ -495,7 +497,7 @@ def test_a_next_address_urlsplit_refuses_goes_home(anonymous, people_, address):
 
 
 @BOTH_DATABASES
-@pytest.mark.parametrize("address", BROKEN_ADDRESSES)
+@pytest.mark.parametrize("address", BROKEN_ADDRESSES + BAD_PORTS)
 def test_a_link_urlsplit_refuses_is_refused(member, facilitator, db, address):
     idea = member.post("ideas", json={"title": "Podcast", "body": "B"}).get_json()
     response = member.post(
