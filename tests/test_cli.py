@@ -283,3 +283,45 @@ def test_a_refusal_names_the_field_to_change(app, people_, args, says):
     output = refused_cleanly(cli(app, *args), exit_code=1)
     assert says in output
     assert "Some fields are missing or invalid." not in output
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("BOARD_RETENTION_DAYS", "１"),  # int() read it as 1
+        ("BOARD_RETENTION_DAYS", "99999999999999999999"),  # retention run: OverflowError
+        ("BOARD_DIGEST_HOUR", "24"),  # the digest's replace(hour=24): ValueError
+        ("BOARD_PORT", "70000"),
+        ("BOARD_HELP_DAYS", "²"),
+    ],
+)
+def test_a_number_setting_follows_the_same_rule(tmp_path, name, raw):
+    from board.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env(
+            {"BOARD_INSTANCE_PATH": str(tmp_path), "BOARD_SECRET_KEY": "x", name: raw}
+        )
+
+
+def test_a_setting_the_board_cannot_run_with_is_one_line_not_a_traceback(tmp_path):
+    """`flask --app app …` with BOARD_RETENTION_DAYS=abc printed a traceback ending in the
+    SettingsError; every command and the server now say it in one line."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "BOARD_INSTANCE_PATH": str(tmp_path), "BOARD_RETENTION_DAYS": "abc"}
+    env.pop("BOARD_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "audit", "list"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "Error: BOARD_RETENTION_DAYS must be a whole number, got 'abc'"
