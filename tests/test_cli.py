@@ -77,6 +77,7 @@ def test_created_facilitator_has_facilitator_powers(app):
     [
         ({"password": "short"}, "password"),
         ({"password": "password123"}, "password"),
+        ({"password": "Xy7!" * 257}, "password: At most 1024 characters."),  # login cuts it
         ({"name": "   "}, "display_name"),
         ({"department": "   "}, "department"),
         ({"department": "x" * 81}, "department"),
