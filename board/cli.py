@@ -5,11 +5,13 @@ in the audit log (board/audit.py) with the operating-system user who ran it."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
 from board import accounts, audit, backup, clock, mail, people, personal_data, tallies, webhooks
 from board import invites as invite_service
@@ -319,15 +321,51 @@ def audit_list(limit):
             )
 
 
+# A database that is not there, not reachable or not migrated: what the driver says, in one
+# line. Other database errors stay tracebacks: they are bugs to see, not input to refuse.
+UNUSABLE_DATABASE = (OperationalError, ProgrammingError, InterfaceError)
+
+
+def database_trouble_in_one_line(command: click.Command) -> click.Command:
+    """`command` (and a group's subcommands) ending in a message, not a traceback, when the
+    database cannot be used: every command before `alembic upgrade head` hit "no such
+    table", and a PostgreSQL that is down "connection refused", as tracebacks."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            database_trouble_in_one_line(sub)
+        return command
+    callback = command.callback
+    if callback is None or getattr(callback, "board_database_trouble", False):
+        return command  # every create_app registers the same command objects
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except UNUSABLE_DATABASE as error:
+            said = str(error.orig or error).strip().splitlines()[0]
+            raise click.ClickException(
+                f"The database cannot be used ({said}). Check BOARD_DATABASE_URL, and that "
+                "the database is migrated (.venv/bin/alembic upgrade head)."
+            ) from None
+
+    run.board_database_trouble = True
+    command.callback = run
+    return command
+
+
 def register_cli(app: Flask) -> None:
-    app.cli.add_command(users)
-    app.cli.add_command(retention_group)
-    app.cli.add_command(audit_group)
-    app.cli.add_command(webhooks_group)
-    app.cli.add_command(mail_group)
-    app.cli.add_command(invites_group)
-    app.cli.add_command(render_markdown_command)
-    app.cli.add_command(recount_tallies_command)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
-    app.cli.add_command(demo_command)
+    for command in (
+        users,
+        retention_group,
+        audit_group,
+        webhooks_group,
+        mail_group,
+        invites_group,
+        render_markdown_command,
+        recount_tallies_command,
+        backup_command,
+        restore_command,
+        demo_command,
+    ):
+        app.cli.add_command(database_trouble_in_one_line(command))

@@ -326,3 +326,42 @@ def test_a_setting_the_board_cannot_run_with_is_one_line_not_a_traceback(tmp_pat
     )
     assert done.returncode == 1
     assert done.stderr.strip() == "Error: BOARD_RETENTION_DAYS must be a whole number, got 'abc'"
+
+
+@pytest.mark.parametrize(
+    ("database", "says"),
+    [
+        ("sqlite", "no such table"),  # before `alembic upgrade head`
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", "Connection refused"),  # a server down
+    ],
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("audit", "list"),
+        ("users", "set-role", "mara@example.com", "member"),
+        ("invites", "revoke", "1"),
+        ("render-markdown",),
+        ("demo",),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_one_line_not_a_traceback(tmp_path, database, says, args):
+    from board import create_app
+    from board.settings import Settings
+
+    if database == "sqlite":
+        database = f"sqlite:///{tmp_path / 'never-migrated.sqlite3'}"
+    settings = Settings(
+        instance_path=tmp_path / "instance",
+        database_url=database,
+        secret_key="test-secret",
+        testing=True,
+    )
+    app = create_app({"TESTING": True}, settings=settings)
+    try:
+        output = refused_cleanly(cli(app, *args), exit_code=1)
+    finally:
+        app.extensions["board_db"].dispose()
+    assert output.startswith("Error: The database cannot be used (")
+    assert says in output and "alembic upgrade head" in output
+    assert len(output.strip().splitlines()) == 1
