@@ -30,7 +30,8 @@
 - An address goes through `url_parts`, which answers None where `urlsplit` raises (an
   unclosed "[" of an IPv6 host: "//[", "https://[x") and where the port is no port
   ("https://a.com:abc", ":99999"; urllib's InvalidURL is no ValueError, and a webhook
-  with such a port broke every round of deliveries).
+  with such a port broke every round of deliveries), and where a character cannot be seen
+  (the same `unseen_characters` as for e-mail addresses).
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def url_parts(raw: str) -> SplitResult | None:
     """`raw` split as an address, or None when it cannot be ("//[" or "https://[x": an IPv6
     host left open, which `urlsplit` answers with ValueError; "https://a.com:abc" or
     ":99999": a port that is no port, which `.port` answers with ValueError when read)."""
+    if unseen_characters(raw):
+        return None  # "https://ex\u200bample.com" looks like example.com and reaches nothing
     try:
         parts = urlsplit(raw)
         parts.port  # noqa: B018 - read for its ValueError

@@ -162,6 +162,12 @@ SIGNS_AND_LENGTHS = ["+-1", "--1", "-+1", "9" * 5000, "-" + "9" * 5000]
 BROKEN_ADDRESSES = ["//[", "https://[x", "http://[::1/x", "https://a]"]
 # Addresses urlsplit takes whose port is no port: `.port` raises when read.
 BAD_PORTS = ["https://a.example:abc/x", "https://a.example:99999/x", "https://a.example:-1/x"]
+# And addresses with a character that cannot be seen: they look like another and reach nothing.
+UNSEEN_IN_ADDRESSES = [
+    "https://ex\u200bample.com/x",
+    "https://example.com/\u202ex",
+    "https://a\u00ad.example/",
+]
 # Text a browser or a script might send: anything, NUL and broken escapes included.
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=30),
@@ -497,7 +503,7 @@ def test_a_next_address_urlsplit_refuses_goes_home(anonymous, people_, address):
 
 
 @BOTH_DATABASES
-@pytest.mark.parametrize("address", BROKEN_ADDRESSES + BAD_PORTS)
+@pytest.mark.parametrize("address", BROKEN_ADDRESSES + BAD_PORTS + UNSEEN_IN_ADDRESSES)
 def test_a_link_urlsplit_refuses_is_refused(member, facilitator, db, address):
     idea = member.post("ideas", json={"title": "Podcast", "body": "B"}).get_json()
     response = member.post(
