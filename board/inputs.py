@@ -46,6 +46,7 @@ from sqlalchemy import event as sa_event
 
 from board.errors import Denied, Invalid, UnsupportedMediaType
 from board.i18n import N_
+from board.limits import whole_number  # noqa: F401 - the rule's name here: inputs.whole_number
 from board.settings import Settings
 from models import Department, Idea, IdeaTag, Prompt, Task, User
 
@@ -63,15 +64,6 @@ def text_problem(value: str) -> str | None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         return UNCLEAN
-    return None
-
-
-def whole_number(raw: str, most_digits: int = 18, *, signed: bool = False) -> int | None:
-    """The number `raw` spells in ASCII digits (at most `most_digits`), else None. No sign,
-    unless `signed`: then one "+" or "-" may lead."""
-    digits = raw[1:] if signed and raw[:1] in ("+", "-") else raw
-    if digits.isascii() and digits.isdigit() and len(digits) <= most_digits:
-        return int(raw)
     return None
 
 

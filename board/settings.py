@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from board.limits import INT_MAX
+from board.limits import INT_MAX, whole_number
 
 DAYS_MAX = 36_600  # a hundred years: any longer is a typo (and timedelta stops at 999,999,999)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -24,8 +24,6 @@ def _int(
 ) -> int:
     """A whole number by the board's one rule (inputs.whole_number): ASCII digits, so "１"
     is no 1, and no larger than `maximum` (a retention of 10^20 days overflowed timedelta)."""
-    from board.inputs import whole_number  # board.inputs reads Settings: imported late
-
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
