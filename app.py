@@ -13,8 +13,14 @@ from werkzeug.serving import BaseWSGIServer
 
 from board import create_app
 from board.realtime import require_origin_check, socketio, tune_server_process
+from board.settings import SettingsError
 
-app = create_app()
+try:
+    app = create_app()
+except SettingsError as error:
+    # A BOARD_* variable the board cannot run with: say which, in one line, for the server,
+    # every `flask --app app` command and gunicorn alike (not a traceback ending in it).
+    sys.exit(f"Error: {error}")
 tune_server_process()
 
 

@@ -48,10 +48,24 @@ def backup(database_url: str, destination: Path) -> int:
     if not source_path.exists():
         raise BackupError(f"There is no database at {source_path}.")
     destination = Path(destination)
+    if not destination.name or not destination.parent.is_dir():
+        # "" is the current folder ("." has no name to add ".partial" to: ValueError), and
+        # SQLite answers a missing folder with "unable to open database file".
+        raise BackupError(f"Name a file in an existing folder, not {str(destination)!r}.")
     if destination.resolve() == source_path.resolve():
         raise BackupError("The backup file must not be the database itself.")
     partial = destination.with_name(destination.name + ".partial")
-    partial.unlink(missing_ok=True)
+    try:
+        partial.unlink(missing_ok=True)
+        _copy_to(source_path, partial)
+        partial.replace(destination)  # a backup file is whole or absent, never half written
+    except (sqlite3.Error, OSError) as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"Could not write the backup to {destination}: {error}.") from error
+    return destination.stat().st_size
+
+
+def _copy_to(source_path: Path, partial: Path) -> None:
     source = sqlite3.connect(source_path)
     target = sqlite3.connect(partial)
     try:
@@ -63,17 +77,37 @@ def backup(database_url: str, destination: Path) -> int:
     finally:
         target.close()
         source.close()
-    partial.replace(destination)  # a backup file is whole or absent, never half written
-    return destination.stat().st_size
 
 
 def restore(database_url: str, source_file: Path) -> None:
     """Replace the database's contents with the backup in `source_file`."""
     target_path = sqlite_path(database_url)
     source_file = Path(source_file)
-    if not source_file.exists():
-        raise BackupError(f"There is no backup at {source_file}.")
-    source = sqlite3.connect(f"file:{source_file}?mode=ro", uri=True)
+    if not source_file.is_file():  # "" is the current folder, which exists
+        raise BackupError(f"There is no backup at {str(source_file)!r}.")
+    try:
+        _check_backup(source_file)
+    except sqlite3.Error as error:  # "file is not a database", unreadable, …
+        raise BackupError(f"This file is not a backup of the board ({error}).") from error
+    # The URI as pathlib spells it: "#", "?" and "%" in a name percent-encoded. Pasted
+    # as they were, "a#b.db" opened (and created) "a", read-write.
+    source = sqlite3.connect(f"{source_file.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(target_path)
+        try:
+            _copy(source, target)
+        finally:
+            target.close()
+    except (sqlite3.Error, OSError) as error:
+        raise BackupError(f"Could not restore from {source_file}: {error}.") from error
+    finally:
+        source.close()
+
+
+def _check_backup(source_file: Path) -> None:
+    """Refuse a file that is not a whole backup of the board, before anything is replaced."""
+    source = sqlite3.connect(f"{source_file.resolve().as_uri()}?mode=ro", uri=True)
     try:
         check = source.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
@@ -83,11 +117,5 @@ def restore(database_url: str, source_file: Path) -> None:
         ).fetchone()[0]
         if not has_schema:
             raise BackupError("This file is not a backup of the board.")
-        target_path.parent.mkdir(parents=True, exist_ok=True)
-        target = sqlite3.connect(target_path)
-        try:
-            _copy(source, target)
-        finally:
-            target.close()
     finally:
         source.close()

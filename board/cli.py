@@ -5,20 +5,55 @@ in the audit log (board/audit.py) with the operating-system user who ran it."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
 from board import accounts, audit, backup, clock, mail, people, personal_data, tallies, webhooks
 from board import invites as invite_service
 from board.demo import demo_command
 from board.errors import BoardError
+from board.inputs import whole_number
+from board.limits import INT_MAX, MAX_ID
 
 
 def _session():
     return current_app.extensions["board_db"].Session()
+
+
+class WholeNumber(click.ParamType):
+    """A number on the command line by the board's one rule (`inputs.whole_number`): ASCII
+    digits, no sign, at most `most`. Click's `int` reads "１" as 1, takes "-1" (a negative
+    LIMIT lists everything on SQLite and fails on PostgreSQL) and passes a number of any
+    size to the database driver, which ends in a traceback."""
+
+    name = "number"
+
+    def __init__(self, most: int = INT_MAX) -> None:
+        self.most = most
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value  # a default
+        number = whole_number(str(value).strip())
+        if number is None or number > self.most:
+            self.fail(f"{value!r} is not a whole number from 0 to {self.most}.", param, ctx)
+        return number
+
+
+def refused(error: BoardError) -> click.ClickException:
+    """A service's refusal as the command's one-line error, naming the fields it found
+    wrong (the services' general "Some fields are missing or invalid." alone says nothing
+    about what to change)."""
+    message = error.message
+    fields = error.fields or {}
+    if fields and not any(str(problem) in message for problem in fields.values()):
+        message = "; ".join(f"{name}: {problem}" for name, problem in fields.items())
+    return click.ClickException(message)
 
 
 def _audit(session, action: str, user_id: int | None = None, detail: str = "") -> None:
@@ -46,7 +81,7 @@ def create_user(email, password, display_name, department, role):
         try:
             user = people.create_user(session, email, password, display_name, department, role)
         except BoardError as error:
-            raise click.ClickException(error.message) from None
+            raise refused(error) from None
         _audit(session, "users.create", user.id, f"role {user.role}")
         click.echo(f"Created {user.role} {user.email} ({user.department.name}), id {user.id}.")
 
@@ -61,7 +96,7 @@ def set_role(email, role):
             before = people.find_user(session, email).role
             user = people.set_role(session, email, role)
         except BoardError as error:
-            raise click.ClickException(error.message) from None
+            raise refused(error) from None
         _audit(session, "users.set-role", user.id, f"role {before} -> {user.role}")
         click.echo(f"{user.email} is now {user.role}.")
 
@@ -74,7 +109,7 @@ def remove_user(email):
         try:
             user = people.remove_user(session, email)
         except BoardError as error:
-            raise click.ClickException(error.message) from None
+            raise refused(error) from None
         _audit(session, "users.remove", user.id, "deactivated")
         click.echo(f"{user.email} can no longer log in.")
 
@@ -89,7 +124,7 @@ def erase_user(email, yes):
         try:
             user = people.find_user(session, email)
         except BoardError as error:
-            raise click.ClickException(error.message) from None
+            raise refused(error) from None
         if not yes:
             click.confirm(f"Erase {user.email} for good?", abort=True)
         user_id = user.id
@@ -145,7 +180,7 @@ def restore_command(file):
 
 @users.command("reset-password")
 @click.argument("email")
-@click.option("--hours", default=accounts.RESET_HOURS, show_default=True, type=int)
+@click.option("--hours", default=accounts.RESET_HOURS, show_default=True, type=WholeNumber())
 @click.option(
     "--base-url", default="", help="The board's public URL, e.g. https://board.example.com"
 )
@@ -155,7 +190,7 @@ def reset_password(email, hours, base_url):
         try:
             user, token = accounts.create_reset(session, email, hours)
         except BoardError as error:
-            raise click.ClickException(error.message) from None
+            raise refused(error) from None
         _audit(session, "users.reset-password", user.id, f"link for {hours} hours")
         click.echo(f"{base_url.rstrip('/')}/reset-password/{token}")
         click.echo(f"For {user.email}: works once, for {hours} hours.")
@@ -166,7 +201,7 @@ invites_group = AppGroup("invites", help="Invite links: registration from outsid
 
 @invites_group.command("create")
 @click.option("--reusable", is_flag=True, help="Good for any number of registrations.")
-@click.option("--days", default=invite_service.DEFAULT_DAYS, show_default=True, type=int)
+@click.option("--days", default=invite_service.DEFAULT_DAYS, show_default=True, type=WholeNumber())
 @click.option(
     "--base-url", default="", help="The board's public URL, e.g. https://board.example.com"
 )
@@ -176,7 +211,7 @@ def create_invite(reusable, days, base_url):
         try:
             invite, token = invite_service.create_invite(session, None, not reusable, days)
         except BoardError as error:
-            raise click.ClickException(error.message) from None
+            raise refused(error) from None
         _audit(session, "invites.create", None, f"invite {invite.id}, {days} days")
         kind = "reusable" if reusable else "single-use"
         click.echo(f"{base_url.rstrip('/')}/register?invite={token}")
@@ -184,14 +219,14 @@ def create_invite(reusable, days, base_url):
 
 
 @invites_group.command("revoke")
-@click.argument("invite_id", type=int)
+@click.argument("invite_id", type=WholeNumber(MAX_ID))
 def revoke_invite(invite_id):
     """Make an invite link stop working."""
     with _session() as session:
         try:
             invite_service.revoke_invite(session, None, invite_id)
         except BoardError as error:
-            raise click.ClickException(error.message) from None
+            raise refused(error) from None
         _audit(session, "invites.revoke", None, f"invite {invite_id}")
         click.echo(f"Invite {invite_id} no longer works.")
 
@@ -230,7 +265,7 @@ def webhooks_add(url, fmt, secret, events):
         try:
             hook = webhooks.add_webhook(session, url, fmt, secret, types, actor=None)
         except BoardError as error:
-            raise click.ClickException(error.message) from None
+            raise refused(error) from None
         # Not the URL: chat webhook URLs are credentials themselves.
         _audit(session, "webhooks.add", None, f"webhook {hook.id} ({hook.format})")
         click.echo(f"Added webhook {hook.id}: {hook.format} → {hook.url}")
@@ -247,7 +282,7 @@ def webhooks_list():
 
 
 @webhooks_group.command("remove")
-@click.argument("webhook_id", type=int)
+@click.argument("webhook_id", type=WholeNumber(MAX_ID))
 def webhooks_remove(webhook_id):
     """Stop sending to a webhook."""
     with _session() as session:
@@ -275,7 +310,7 @@ audit_group = AppGroup("audit", help="What was changed on the command line, by w
 
 
 @audit_group.command("list")
-@click.option("--limit", default=1000, show_default=True, type=int)
+@click.option("--limit", default=1000, show_default=True, type=WholeNumber())
 def audit_list(limit):
     """The audit log, newest first: when, who ran it, what, about whom."""
     with _session() as session:
@@ -286,15 +321,51 @@ def audit_list(limit):
             )
 
 
+# A database that is not there, not reachable or not migrated: what the driver says, in one
+# line. Other database errors stay tracebacks: they are bugs to see, not input to refuse.
+UNUSABLE_DATABASE = (OperationalError, ProgrammingError, InterfaceError)
+
+
+def database_trouble_in_one_line(command: click.Command) -> click.Command:
+    """`command` (and a group's subcommands) ending in a message, not a traceback, when the
+    database cannot be used: every command before `alembic upgrade head` hit "no such
+    table", and a PostgreSQL that is down "connection refused", as tracebacks."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            database_trouble_in_one_line(sub)
+        return command
+    callback = command.callback
+    if callback is None or getattr(callback, "board_database_trouble", False):
+        return command  # every create_app registers the same command objects
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except UNUSABLE_DATABASE as error:
+            said = str(error.orig or error).strip().splitlines()[0]
+            raise click.ClickException(
+                f"The database cannot be used ({said}). Check BOARD_DATABASE_URL, and that "
+                "the database is migrated (.venv/bin/alembic upgrade head)."
+            ) from None
+
+    run.board_database_trouble = True
+    command.callback = run
+    return command
+
+
 def register_cli(app: Flask) -> None:
-    app.cli.add_command(users)
-    app.cli.add_command(retention_group)
-    app.cli.add_command(audit_group)
-    app.cli.add_command(webhooks_group)
-    app.cli.add_command(mail_group)
-    app.cli.add_command(invites_group)
-    app.cli.add_command(render_markdown_command)
-    app.cli.add_command(recount_tallies_command)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
-    app.cli.add_command(demo_command)
+    for command in (
+        users,
+        retention_group,
+        audit_group,
+        webhooks_group,
+        mail_group,
+        invites_group,
+        render_markdown_command,
+        recount_tallies_command,
+        backup_command,
+        restore_command,
+        demo_command,
+    ):
+        app.cli.add_command(database_trouble_in_one_line(command))

@@ -16,6 +16,9 @@
   NFKC, so "ｉｎｓｔａｇｒａｍ" is "instagram". Every text that must not be empty (a
   comment, a nudge, a hiding reason, a required form field) asks `shows_nothing`, not
   `strip()`, which keeps zero-width characters.
+- An e-mail address holds no character that shows nothing or moves the text around it
+  (`unseen_characters`): "mara\u200b@example.com" or "\u202emara@example.com" looked
+  exactly like mara's address, became a second account, and no mail reaches it.
 - A number in a query string, a form field or a URL part is ASCII digits (`whole_number`):
   `str.isdigit()` also holds for "²", which `int()` refuses, and for "１", which it reads
   as 1. A signed one takes one sign ("+-1" passed a check that stripped every sign, and
@@ -25,7 +28,10 @@
   still the year 0 in UTC, year 9999 at -01:00 already 10000, and converting either
   raises instead of answering.
 - An address goes through `url_parts`, which answers None where `urlsplit` raises (an
-  unclosed "[" of an IPv6 host: "//[", "https://[x").
+  unclosed "[" of an IPv6 host: "//[", "https://[x") and where the port is no port
+  ("https://a.com:abc", ":99999"; urllib's InvalidURL is no ValueError, and a webhook
+  with such a port broke every round of deliveries), and where a character cannot be seen
+  (the same `unseen_characters` as for e-mail addresses).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from sqlalchemy import event as sa_event
 
 from board.errors import Denied, Invalid, UnsupportedMediaType
 from board.i18n import N_
+from board.limits import whole_number  # noqa: F401 - the rule's name here: inputs.whole_number
 from board.settings import Settings
 from models import Department, Idea, IdeaTag, Prompt, Task, User
 
@@ -57,15 +64,6 @@ def text_problem(value: str) -> str | None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         return UNCLEAN
-    return None
-
-
-def whole_number(raw: str, most_digits: int = 18, *, signed: bool = False) -> int | None:
-    """The number `raw` spells in ASCII digits (at most `most_digits`), else None. No sign,
-    unless `signed`: then one "+" or "-" may lead."""
-    digits = raw[1:] if signed and raw[:1] in ("+", "-") else raw
-    if digits.isascii() and digits.isdigit() and len(digits) <= most_digits:
-        return int(raw)
     return None
 
 
@@ -92,11 +90,16 @@ def utc_time(value: datetime) -> datetime | None:
 
 def url_parts(raw: str) -> SplitResult | None:
     """`raw` split as an address, or None when it cannot be ("//[" or "https://[x": an IPv6
-    host left open, which `urlsplit` answers with ValueError)."""
+    host left open, which `urlsplit` answers with ValueError; "https://a.com:abc" or
+    ":99999": a port that is no port, which `.port` answers with ValueError when read)."""
+    if unseen_characters(raw):
+        return None  # "https://ex\u200bample.com" looks like example.com and reaches nothing
     try:
-        return urlsplit(raw)
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - read for its ValueError
     except ValueError:
         return None
+    return parts
 
 
 def without_bidi_controls(value: str) -> str:
@@ -114,6 +117,12 @@ def shows_nothing(value: str) -> bool:
     """Whether `value` is only white space and invisible format characters (a zero-width
     space, a joiner, a byte order mark, a soft hyphen): it would show as nothing."""
     return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value)
+
+
+def unseen_characters(value: str) -> bool:
+    """Whether `value` holds a control or format character (NUL, a zero-width space, a
+    bidi control, a soft hyphen): none belongs in an address, where it cannot be seen."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
 
 
 def _plain_line(target, value, _old, initiator):

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from board import people
 from board.errors import Denied
 from board.i18n import N_
+from board.inputs import shows_nothing
 from board.settings import Settings
 from models import User, UserIdentity
 
@@ -166,7 +167,11 @@ def _text_claim(claims: dict, name: str) -> str:
         value = value[0] if value else None
     if value is None or isinstance(value, dict | bool):
         return ""
-    return str(value).replace("\x00", "").strip()
+    text = str(value).replace("\x00", "").strip()
+    # A claim of zero-width or bidi characters only is no claim: a name of "\u200b" fell
+    # through to the account's own rule and the login failed with "Some fields are missing
+    # or invalid.", where a missing one uses the next source or names the claim.
+    return "" if shows_nothing(text) else text
 
 
 def _require_active(user: User, claims: dict) -> None:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from board import clock, events, handles, invites, policy, privacy
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_, is_time_zone
-from board.limits import MAX_ID
+from board.inputs import unseen_characters
+from board.limits import MAX_ID, PASSWORD_MAX
 from board.person_json import department_dict, person_dict  # noqa: F401 (department_dict: for callers of people.department_dict)
 from board.search import like_escaped
 from models import EMAIL_CHOICES, ROLES, Department, LoginSession, User
@@ -243,6 +244,10 @@ def check_password_strength(password: str, email: str = "", display_name: str = 
     """A sentence saying what is wrong with `password`, or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return FieldMessage("Use at least %(limit)s characters.", limit=MIN_PASSWORD_LENGTH)
+    if len(password) > PASSWORD_MAX:
+        # The login takes no more (the API refuses it, the page form cuts it off): a longer
+        # one, which only the CLI let through, could never be typed in.
+        return FieldMessage("At most %(limit)s characters.", limit=PASSWORD_MAX)
     lowered = password.lower()
     stem = _AROUND.match(lowered).group("stem")
     if lowered in COMMON_PASSWORDS or stem in _COMMON_STEMS or len(set(lowered)) <= 2:
@@ -254,7 +259,8 @@ def check_password_strength(password: str, email: str = "", display_name: str = 
 
 
 def valid_email(email: str) -> bool:
-    return bool(_EMAIL.match(email)) and len(email) <= 254
+    """One rule for every door (registration, the CLI, the company login, a reset link)."""
+    return bool(_EMAIL.match(email)) and len(email) <= 254 and not unseen_characters(email)
 
 
 def normalize_email(email: str) -> str:
@@ -324,7 +330,7 @@ def _validate_new_user(
     session: Session, email: str, password: str, display_name: str, department_id: int
 ) -> dict[str, str]:
     fields: dict[str, str] = {}
-    if not _EMAIL.match(email) or len(email) > 254:
+    if not valid_email(email):
         fields["email"] = N_("Enter a valid email address.")
     weakness = check_password_strength(password, email, display_name)
     if weakness:

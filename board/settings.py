@@ -9,6 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from board.limits import INT_MAX, whole_number
+
+DAYS_MAX = 36_600  # a hundred years: any longer is a typo (and timedelta stops at 999,999,999)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -16,16 +19,19 @@ class SettingsError(ValueError):
     """A BOARD_* variable holds a value the board cannot run with."""
 
 
-def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
+def _int(
+    env: dict[str, str], name: str, default: int, minimum: int = 0, maximum: int = INT_MAX
+) -> int:
+    """A whole number by the board's one rule (inputs.whole_number): ASCII digits, so "１"
+    is no 1, and no larger than `maximum` (a retention of 10^20 days overflowed timedelta)."""
     raw = env.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    value = whole_number(raw.strip(), signed=True)
+    if value is None:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}")
+    if not minimum <= value <= maximum:
+        raise SettingsError(f"{name} must be from {minimum} to {maximum}, got {value}")
     return value
 
 
@@ -224,7 +230,7 @@ def _channels(raw: str | None) -> tuple[str, ...]:
 def _lease_days(env: dict[str, str]) -> int:
     """Days without a touch after which a claim goes back to open; 0 (the default) is off.
     The warning goes out two days before, so a lease is at least three days long."""
-    days = _int(env, "BOARD_CLAIM_LEASE_DAYS", 0)
+    days = _int(env, "BOARD_CLAIM_LEASE_DAYS", 0, maximum=DAYS_MAX)
     if 0 < days < 3:
         raise SettingsError(f"BOARD_CLAIM_LEASE_DAYS must be 0 (off) or at least 3, got {days}")
     return days
@@ -300,7 +306,7 @@ class Settings:
             instance_path=instance_path,
             database_url=database_url,
             host=env.get("BOARD_HOST") or "127.0.0.1",
-            port=_int(env, "BOARD_PORT", 5000, minimum=1),
+            port=_int(env, "BOARD_PORT", 5000, minimum=1, maximum=65535),
             secret_key=_secret_key(instance_path, env),
             message_queue=message_queue,
             claim_limit=_int(env, "BOARD_CLAIM_LIMIT", 5, minimum=1),
@@ -309,7 +315,7 @@ class Settings:
             secure_cookies=_bool(env, "BOARD_SECURE_COOKIES", False),
             ratelimit_storage=storage,
             trusted_proxies=_int(env, "BOARD_TRUSTED_PROXIES", 0),
-            help_days=_int(env, "BOARD_HELP_DAYS", 7, minimum=1),
+            help_days=_int(env, "BOARD_HELP_DAYS", 7, minimum=1, maximum=DAYS_MAX),
             phase_check_seconds=_int(env, "BOARD_PHASE_CHECK_SECONDS", 15, minimum=1),
             timezone=_timezone(env.get("BOARD_TIMEZONE")),
             channels=_channels(env.get("BOARD_CHANNELS")),
@@ -318,14 +324,14 @@ class Settings:
             mail_from=(env.get("BOARD_MAIL_FROM") or "").strip() or None,
             base_url=(env.get("BOARD_BASE_URL") or "").strip().rstrip("/")
             or f"http://{env.get('BOARD_HOST') or '127.0.0.1'}:{env.get('BOARD_PORT') or 5000}",
-            digest_hour=_int(env, "BOARD_DIGEST_HOUR", 7),
+            digest_hour=_int(env, "BOARD_DIGEST_HOUR", 7, maximum=23),
             **_oidc(env),
             allowed_email_domains=tuple(
                 d.lower().lstrip("@") for d in _list(env.get("BOARD_ALLOWED_EMAIL_DOMAINS"))
             ),
             observers_see_names=_bool(env, "BOARD_OBSERVERS_SEE_NAMES", True),
             min_group_size=_int(env, "BOARD_MIN_GROUP_SIZE", 3, minimum=1),
-            retention_days=_int(env, "BOARD_RETENTION_DAYS", 365, minimum=1),
+            retention_days=_int(env, "BOARD_RETENTION_DAYS", 365, minimum=1, maximum=DAYS_MAX),
             **_image_s3(env),
         )
 

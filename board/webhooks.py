@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import secrets
@@ -235,7 +236,7 @@ def send_test(session: Session, actor: User, webhook_id: int, base_url: str) -> 
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     try:
         _post(hook, body)
-    except (urllib.error.URLError, OSError, ValueError) as error:
+    except SEND_ERRORS as error:
         return str(getattr(error, "reason", None) or error)[:300]
     return None
 
@@ -335,6 +336,11 @@ def _post(hook: Webhook, body: bytes, delivery_id: int | None = None) -> None:
             raise urllib.error.HTTPError(hook.url, answer.status, "not 2xx", answer.headers, None)
 
 
+# What a POST may raise about the receiver: http.client's InvalidURL (a port that is no
+# port, in a webhook stored before add_webhook refused one) is neither OSError nor ValueError.
+SEND_ERRORS = (urllib.error.URLError, OSError, ValueError, http.client.HTTPException)
+
+
 def deliver_due(app: Flask, limit: int = 200) -> int:
     """POST what is due; returns how many were delivered."""
     base_url = app.extensions["board_settings"].base_url
@@ -357,7 +363,7 @@ def deliver_due(app: Flask, limit: int = 200) -> int:
             session.commit()
             try:
                 _post(hook, body, row.id)
-            except (urllib.error.URLError, OSError, ValueError) as error:
+            except SEND_ERRORS as error:
                 _failed(session, row, error)
                 continue
             row.status, row.delivered_at, row.attempts = "delivered", clock.now(), row.attempts + 1

@@ -115,3 +115,37 @@ def test_postgresql_points_to_pg_dump(tmp_path):
     app = create_app({"TESTING": True}, settings=settings)
     done = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "x")])
     assert done.exit_code != 0 and "pg_dump" in done.output
+
+
+def test_backup_and_restore_answer_odd_files_with_a_message(app, tmp_path, monkeypatch):
+    """Issue 17: a folder that does not exist, an empty name, a file that is not a database
+    ended in sqlite3 or pathlib tracebacks."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str):
+        result = app.test_cli_runner().invoke(args=list(args))
+        assert result.exit_code == 1, result.output
+        assert isinstance(result.exception, SystemExit), result.exception
+        return result.output
+
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_text("not a database")
+    before = sorted(tmp_path.iterdir())
+    assert "existing folder" in run("backup", str(tmp_path / "missing" / "board.sqlite3"))
+    assert "existing folder" in run("backup", "")
+    assert "not a backup of the board" in run("restore", str(garbage))
+    assert "no backup" in run("restore", "")
+    assert sorted(tmp_path.iterdir()) == before  # nothing half-written left behind
+
+
+@pytest.mark.parametrize("name", ["a#b.sqlite3", "a?b.sqlite3", "a%41.sqlite3"])
+def test_a_backup_restores_whatever_its_file_is_called(app, people_, tmp_path, name):
+    """The restore pasted the path into a file: URI, so "a#b" opened (and created) "a"
+    read-write and called a good backup "not a backup of the board"."""
+    backup_file = tmp_path / "backups" / name
+    backup_file.parent.mkdir()
+    done = app.test_cli_runner().invoke(args=["backup", str(backup_file)])
+    assert done.exit_code == 0, done.output
+    restored = app.test_cli_runner().invoke(args=["restore", str(backup_file)])
+    assert restored.exit_code == 0, restored.output
+    assert sorted(p.name for p in backup_file.parent.iterdir()) == [name]

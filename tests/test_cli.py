@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Department, User
-from tests.conftest import PASSWORD, JsonClient
+from tests.conftest import BOTH_DATABASES, PASSWORD, JsonClient
 
 
 def users(app, *args: str):
@@ -77,6 +77,7 @@ def test_created_facilitator_has_facilitator_powers(app):
     [
         ({"password": "short"}, "password"),
         ({"password": "password123"}, "password"),
+        ({"password": "Xy7!" * 257}, "password: At most 1024 characters."),  # login cuts it
         ({"name": "   "}, "display_name"),
         ({"department": "   "}, "department"),
         ({"department": "x" * 81}, "department"),
@@ -203,3 +204,164 @@ def test_make_run_loads_the_demo_in_the_language_asked_for():
 
     assert demo_command().endswith("demo --language en")
     assert demo_command("DEMO_LANGUAGE=de").endswith("demo --language de")
+
+
+# ---- odd arguments: a clear one-line error, never a traceback (docs/security.md, issue 17) ----
+
+
+def cli(app, *args: str):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def refused_cleanly(result, exit_code: int = 2) -> str:
+    """The command ended with a message of its own, not an exception."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == exit_code, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(
+    "number", ["99999999999999999999", "2147483648", "１", "²", "-1", "+1", ""]
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("invites", "revoke", "--"),  # "--": "-1" is the argument, not an unknown option
+        ("webhooks", "remove", "--"),
+        ("audit", "list", "--limit"),
+        ("invites", "create", "--days"),
+        ("users", "reset-password", "mara@example.com", "--hours"),
+    ],
+)
+def test_a_number_on_the_command_line_is_ascii_digits_an_id_can_hold(app, people_, command, number):
+    """Click's int read "１" as 1, took "-1" (a negative LIMIT lists everything on SQLite and
+    fails on PostgreSQL) and handed 20 digits to the driver: OverflowError, a traceback."""
+    output = refused_cleanly(cli(app, *command, number))
+    assert "is not a whole number" in output
+    assert cli(app, "invites", "revoke", "2147483647").output.strip() == "Error: No such invite."
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("invites", "create", "--days", "365"), "expires_in_days: Between 1 and 90 days."),
+        (("users", "reset-password", "mara@example.com", "--hours", "0"), "hours: Between 1 and"),
+        (
+            (
+                "users",
+                "create",
+                "r@example.com",
+                "--password",
+                PASSWORD,
+                "--name",
+                "\u200b",
+                "--department",
+                "Marketing",
+            ),
+            "display_name: This must not be empty.",
+        ),
+        (
+            (
+                "users",
+                "create",
+                "r@example.com",
+                "--password",
+                PASSWORD,
+                "--name",
+                "Rita",
+                "--department",
+                "\u202e",
+            ),
+            "name: This must not be empty.",
+        ),
+    ],
+)
+def test_a_refusal_names_the_field_to_change(app, people_, args, says):
+    """The services' "Some fields are missing or invalid." alone said nothing about what to
+    change; the page shows each field's message, and so does the command line now."""
+    output = refused_cleanly(cli(app, *args), exit_code=1)
+    assert says in output
+    assert "Some fields are missing or invalid." not in output
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("BOARD_RETENTION_DAYS", "１"),  # int() read it as 1
+        ("BOARD_RETENTION_DAYS", "99999999999999999999"),  # retention run: OverflowError
+        ("BOARD_DIGEST_HOUR", "24"),  # the digest's replace(hour=24): ValueError
+        ("BOARD_PORT", "70000"),
+        ("BOARD_HELP_DAYS", "²"),
+    ],
+)
+def test_a_number_setting_follows_the_same_rule(tmp_path, name, raw):
+    from board.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env(
+            {"BOARD_INSTANCE_PATH": str(tmp_path), "BOARD_SECRET_KEY": "x", name: raw}
+        )
+
+
+def test_a_setting_the_board_cannot_run_with_is_one_line_not_a_traceback(tmp_path):
+    """`flask --app app …` with BOARD_RETENTION_DAYS=abc printed a traceback ending in the
+    SettingsError; every command and the server now say it in one line."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "BOARD_INSTANCE_PATH": str(tmp_path), "BOARD_RETENTION_DAYS": "abc"}
+    env.pop("BOARD_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "audit", "list"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "Error: BOARD_RETENTION_DAYS must be a whole number, got 'abc'"
+
+
+@pytest.mark.parametrize(
+    ("database", "says"),
+    [
+        ("sqlite", "no such table"),  # before `alembic upgrade head`
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", "Connection refused"),  # a server down
+    ],
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("audit", "list"),
+        ("users", "set-role", "mara@example.com", "member"),
+        ("invites", "revoke", "1"),
+        ("render-markdown",),
+        ("demo",),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_one_line_not_a_traceback(tmp_path, database, says, args):
+    from board import create_app
+    from board.settings import Settings
+
+    if database == "sqlite":
+        database = f"sqlite:///{tmp_path / 'never-migrated.sqlite3'}"
+    settings = Settings(
+        instance_path=tmp_path / "instance",
+        database_url=database,
+        secret_key="test-secret",
+        testing=True,
+    )
+    app = create_app({"TESTING": True}, settings=settings)
+    try:
+        output = refused_cleanly(cli(app, *args), exit_code=1)
+    finally:
+        app.extensions["board_db"].dispose()
+    assert output.startswith("Error: The database cannot be used (")
+    assert says in output and "alembic upgrade head" in output
+    assert len(output.strip().splitlines()) == 1

@@ -160,6 +160,14 @@ SIGNS_AND_LENGTHS = ["+-1", "--1", "-+1", "9" * 5000, "-" + "9" * 5000]
 # An IPv6 host left open ("[" without "]") makes urlsplit raise ValueError: a 500 for a
 # `next` on the login page and in every form, a publication's link, a chat webhook.
 BROKEN_ADDRESSES = ["//[", "https://[x", "http://[::1/x", "https://a]"]
+# Addresses urlsplit takes whose port is no port: `.port` raises when read.
+BAD_PORTS = ["https://a.example:abc/x", "https://a.example:99999/x", "https://a.example:-1/x"]
+# And addresses with a character that cannot be seen: they look like another and reach nothing.
+UNSEEN_IN_ADDRESSES = [
+    "https://ex\u200bample.com/x",
+    "https://example.com/\u202ex",
+    "https://a\u00ad.example/",
+]
 # Text a browser or a script might send: anything, NUL and broken escapes included.
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=30),
@@ -495,7 +503,7 @@ def test_a_next_address_urlsplit_refuses_goes_home(anonymous, people_, address):
 
 
 @BOTH_DATABASES
-@pytest.mark.parametrize("address", BROKEN_ADDRESSES)
+@pytest.mark.parametrize("address", BROKEN_ADDRESSES + BAD_PORTS + UNSEEN_IN_ADDRESSES)
 def test_a_link_urlsplit_refuses_is_refused(member, facilitator, db, address):
     idea = member.post("ideas", json={"title": "Podcast", "body": "B"}).get_json()
     response = member.post(
@@ -544,3 +552,40 @@ def test_required_text_that_shows_nothing_is_refused_everywhere(
     assert [c["body"] for c in member.get(f"ideas/{idea['id']}/comments").get_json()] == ["Yes"]
     assert member.get(f"ideas/{idea['id']}").get_json().get("hidden") in (None, False)
     assert facilitator.get("nudges").get_json()["items"] == []
+
+
+# ---- e-mail addresses hold nothing unseen ---------------------------------------------------
+
+UNSEEN_ADDRESSES = [
+    "mara\u200b@example.com",  # a zero-width space
+    "\u202emara@example.com",  # a bidi override
+    "ma\u00adra@example.com",  # a soft hyphen
+    "mara@exam\u2060ple.com",  # a word joiner
+    "mara\x01@example.com",  # a control character
+]
+
+
+@pytest.mark.parametrize("address", UNSEEN_ADDRESSES)
+def test_an_address_with_an_unseen_character_is_refused_at_registration(
+    anonymous, people_, db, address
+):
+    """It looked exactly like mara@example.com and became a second account, which no mail
+    reaches (the rule "no white space" let format characters through)."""
+    answer = anonymous.post(
+        "auth/register",
+        json={"email": address, "password": PASSWORD, "display_name": "Eve", "department_id": 1},
+    )
+    assert answer.status_code == 400
+    assert "email" in answer.get_json()["error"]["fields"]
+    assert db.scalar(select(func.count(User.id)).where(User.display_name == "Eve")) == 0
+
+
+@pytest.mark.parametrize("address", UNSEEN_ADDRESSES)
+def test_an_address_with_an_unseen_character_is_refused_by_the_cli(app, db, address):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", address, "--password", PASSWORD, "--name", "Eve"]
+        + ["--department", "Marketing"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "email: Enter a valid email address." in result.output
+    assert db.scalar(select(func.count(User.id))) == 0

@@ -259,6 +259,40 @@ def test_a_missing_email_claim_is_explained(board, provider):
     assert 'data-failure="claim_missing"' in answer.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("address", ["anna\u200b@example.com", "\u202eanna@example.com"])
+def test_an_email_claim_with_an_unseen_character_makes_no_account(board, provider, address):
+    """Issue 17: it looked exactly like anna@example.com and became a second account."""
+    anna(provider, sub="look-alike", email=address)
+    client = board.test_client()
+    answer = company_login(client, "look-alike")
+    assert answer.status_code == 403
+    assert 'data-failure="claim_invalid"' in answer.get_data(as_text=True)
+    assert me(client) is None and identities(board) == []
+
+
+@pytest.mark.parametrize("nothing", ["\u200b", "\u202e", " \ufeff "])
+def test_a_name_or_department_claim_that_shows_nothing_counts_as_missing(
+    make_board, provider, nothing
+):
+    """Issue 17: the login failed with "Some fields are missing or invalid."; a name that
+    shows nothing now gives way to the next source, a department to the default (or the
+    page that names the missing claim)."""
+    anna(provider, sub="blank-name", name=nothing, preferred_username="anna.b")
+    board = make_board()
+    client = board.test_client()
+    assert company_login(client, "blank-name").status_code == 302
+    assert me(client)["display_name"] == "anna.b"
+
+    anna(provider, sub="blank-department", email="bo@example.com", department=nothing)
+    answer = company_login(board.test_client(), "blank-department")
+    assert answer.status_code == 403
+    assert 'data-failure="claim_missing"' in answer.get_data(as_text=True)
+    with_default = make_board(oidc_default_department="Sales")
+    client = with_default.test_client()
+    assert company_login(client, "blank-department").status_code == 302
+    assert me(client)["department"]["name"] == "Sales"
+
+
 def test_the_department_claim_is_configurable(make_board, provider):
     board = make_board(oidc_department_claim="ou")
     set_person(provider, "ou-sub", email="ou@example.com", email_verified=True, ou=["Legal"])

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from board import clock, webhooks
-from models import WebhookDelivery
+from models import Webhook, WebhookDelivery
 from tests.conftest import BOTH_DATABASES
 
 
@@ -153,6 +153,24 @@ def test_an_unreachable_receiver_never_fails_the_request(app, member):
     response = member.post("ideas", json={"title": "Booth reel", "body": ""})
     assert response.status_code == 201
     assert webhooks.deliver_due(app) == 0
+
+
+@pytest.mark.parametrize("port", ["abc", "99999", "-1"])
+def test_a_port_that_is_no_port_is_refused_and_never_breaks_a_round(app, member, db, port):
+    """Issue 17: "https://a.example:abc/x" was taken; every POST to it raised http.client's
+    InvalidURL, which is no OSError, so each round of deliveries stopped there and the row
+    stayed "sending" without ever counting an attempt."""
+    result = app.test_cli_runner().invoke(args=["webhooks", "add", f"https://a.example:{port}/x"])
+    assert result.exit_code == 1, result.output
+    assert "url: Give the full address" in result.output
+    # One stored before the rule: its deliveries fail like any unreachable receiver's.
+    db.add(Webhook(url=f"http://127.0.0.1:{port}/x", format="json", created_at=clock.now()))
+    db.commit()
+    member.post("ideas", json={"title": "Booth reel", "body": ""})
+    assert webhooks.deliver_due(app) == 0
+    db.expire_all()
+    row = db.scalars(select(WebhookDelivery)).one()
+    assert (row.status, row.attempts) == ("pending", 1)
 
 
 def test_webhooks_are_listed_and_removed(app, receiver, member):
