@@ -13,20 +13,24 @@ from tests.browser.helpers import unique, unique_name, wait_until_live
 pytestmark = pytest.mark.browser
 
 
-def test_challenge_ideas_are_grouped_with_their_challenge(person, api_as, open_page):
-    facilitator = api_as(person("facilitator", "Communications"))
+def post_challenge(facilitator, title: str, **fields) -> dict:
+    """A challenge taking ideas for three days, then votes for three more."""
     now = datetime.now(UTC)
-    challenge = facilitator.call(
-        "POST",
-        "prompts",
-        {
-            "kind": "challenge",
-            "title": unique("Our best idea for the trail-shoe launch"),
-            "body": "Three votes each; the tallies stay hidden until it closes.",
-            "submissions_close_at": (now + timedelta(days=3)).isoformat(),
-            "voting_close_at": (now + timedelta(days=6)).isoformat(),
-        },
-        expect=201,
+    body = {
+        "kind": "challenge",
+        "title": unique(title),
+        "submissions_close_at": (now + timedelta(days=3)).isoformat(),
+        "voting_close_at": (now + timedelta(days=6)).isoformat(),
+        **fields,
+    }
+    return facilitator.call("POST", "prompts", body, expect=201)
+
+
+def test_challenge_ideas_are_grouped_with_their_challenge(person, api_as, open_page):
+    challenge = post_challenge(
+        api_as(person("facilitator", "Communications")),
+        title="Our best idea for the trail-shoe launch",
+        body="Three votes each; the tallies stay hidden until it closes.",
     )
     tag = unique_name("launch").lower()
     author = api_as(person("member", "Marketing"))
@@ -98,19 +102,8 @@ COUNT_BESIDE_TITLE_JS = """head => {
 def test_a_challenge_groups_count_stays_beside_its_title(person, api_as, open_page, width, title):
     """The count of a challenge group's ideas dropped onto a line of its own below a long
     title: it follows the title's last word now, at any width."""
-    facilitator = api_as(person("facilitator", "Communications"))
-    now = datetime.now(UTC)
-    challenge = facilitator.call(
-        "POST",
-        "prompts",
-        {
-            "kind": "challenge",
-            "title": unique(title),
-            "submissions_close_at": (now + timedelta(days=3)).isoformat(),
-            "voting_close_at": (now + timedelta(days=6)).isoformat(),
-            "hide_tallies": True,
-        },
-        expect=201,
+    challenge = post_challenge(
+        api_as(person("facilitator", "Communications")), title=title, hide_tallies=True
     )
     tag = unique_name("group").lower()
     api_as(person("member", "Marketing")).post_idea(
