@@ -85,37 +85,34 @@ def restore(database_url: str, source_file: Path) -> None:
     source_file = Path(source_file)
     if not source_file.is_file():  # "" is the current folder, which exists
         raise BackupError(f"There is no backup at {str(source_file)!r}.")
-    try:
-        _check_backup(source_file)
-    except sqlite3.Error as error:  # "file is not a database", unreadable, …
-        raise BackupError(f"This file is not a backup of the board ({error}).") from error
     # The URI as pathlib spells it: "#", "?" and "%" in a name percent-encoded. Pasted
     # as they were, "a#b.db" opened (and created) "a", read-write.
     source = sqlite3.connect(f"{source_file.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        target_path.parent.mkdir(parents=True, exist_ok=True)
-        target = sqlite3.connect(target_path)
         try:
-            _copy(source, target)
-        finally:
-            target.close()
-    except (sqlite3.Error, OSError) as error:
-        raise BackupError(f"Could not restore from {source_file}: {error}.") from error
+            _check_backup(source)
+        except sqlite3.Error as error:  # "file is not a database", unreadable, …
+            raise BackupError(f"This file is not a backup of the board ({error}).") from error
+        try:
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            target = sqlite3.connect(target_path)
+            try:
+                _copy(source, target)
+            finally:
+                target.close()
+        except (sqlite3.Error, OSError) as error:
+            raise BackupError(f"Could not restore from {source_file}: {error}.") from error
     finally:
         source.close()
 
 
-def _check_backup(source_file: Path) -> None:
+def _check_backup(source: sqlite3.Connection) -> None:
     """Refuse a file that is not a whole backup of the board, before anything is replaced."""
-    source = sqlite3.connect(f"{source_file.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        check = source.execute("PRAGMA integrity_check").fetchone()[0]
-        if check != "ok":
-            raise BackupError(f"The backup failed its integrity check: {check}")
-        has_schema = source.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'"
-        ).fetchone()[0]
-        if not has_schema:
-            raise BackupError("This file is not a backup of the board.")
-    finally:
-        source.close()
+    check = source.execute("PRAGMA integrity_check").fetchone()[0]
+    if check != "ok":
+        raise BackupError(f"The backup failed its integrity check: {check}")
+    has_schema = source.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'"
+    ).fetchone()[0]
+    if not has_schema:
+        raise BackupError("This file is not a backup of the board.")

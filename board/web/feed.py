@@ -36,7 +36,7 @@ from board.i18n import (
 )
 from board.inputs import whole_number
 from board.privacy import rendering_for, shown_departments
-from board.requests import atom_url, board_tz, reader_tz
+from board.requests import atom_url, bad_parameter, board_tz, reader_tz
 from board.web import web
 
 PERIOD_LABELS = {
@@ -176,11 +176,7 @@ def _seq_arg(name: str, required: bool = False) -> int | None:
         return None
     seq = whole_number(raw, 12)
     if seq is None:
-        raise Invalid(
-            "A query parameter is invalid.",
-            code="invalid_parameter",
-            fields={name: "Expected a whole number."},
-        )
+        raise bad_parameter(name, N_("Expected a whole number."))
     return seq
 
 
