@@ -243,37 +243,20 @@ def test_a_number_on_the_command_line_is_ascii_digits_an_id_can_hold(app, people
     assert cli(app, "invites", "revoke", "2147483647").output.strip() == "Error: No such invite."
 
 
+CREATE_RITA = ("users", "create", "r@example.com", "--password", PASSWORD)
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
         (("invites", "create", "--days", "365"), "expires_in_days: Between 1 and 90 days."),
         (("users", "reset-password", "mara@example.com", "--hours", "0"), "hours: Between 1 and"),
         (
-            (
-                "users",
-                "create",
-                "r@example.com",
-                "--password",
-                PASSWORD,
-                "--name",
-                "\u200b",
-                "--department",
-                "Marketing",
-            ),
+            CREATE_RITA + ("--name", "\u200b", "--department", "Marketing"),
             "display_name: This must not be empty.",
         ),
         (
-            (
-                "users",
-                "create",
-                "r@example.com",
-                "--password",
-                PASSWORD,
-                "--name",
-                "Rita",
-                "--department",
-                "\u202e",
-            ),
+            CREATE_RITA + ("--name", "Rita", "--department", "\u202e"),
             "name: This must not be empty.",
         ),
     ],
