@@ -44,6 +44,7 @@ from urllib.parse import SplitResult, urlsplit
 from flask import Flask, request
 from sqlalchemy import event as sa_event
 
+from board.addresses import unseen_characters
 from board.errors import Denied, Invalid, UnsupportedMediaType
 from board.i18n import N_
 from board.limits import whole_number  # noqa: F401 - the rule's name here: inputs.whole_number
@@ -117,12 +118,6 @@ def shows_nothing(value: str) -> bool:
     """Whether `value` is only white space and invisible format characters (a zero-width
     space, a joiner, a byte order mark, a soft hyphen): it would show as nothing."""
     return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value)
-
-
-def unseen_characters(value: str) -> bool:
-    """Whether `value` holds a control or format character (NUL, a zero-width space, a
-    bidi control, a soft hyphen): none belongs in an address, where it cannot be seen."""
-    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
 
 
 def _plain_line(target, value, _old, initiator):

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, policy
+from board.addresses import normalize_domain
 from board.errors import Denied, FieldMessage, Invalid, NotFound
 from board.person_json import person_dict
 from models import Invite, User
@@ -130,8 +131,7 @@ def spend(session: Session, invite_id: int) -> None:
 def domain_allowed(email: str, allowed: tuple[str, ...]) -> bool:
     if not allowed:
         return True
-    domain = email.rpartition("@")[2].lower()
-    return domain in allowed
+    return normalize_domain(email.rpartition("@")[2]) in allowed
 
 
 def domain_refusal(allowed: tuple[str, ...]) -> Denied:

@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from board import clock, events, handles, invites, policy, privacy
+from board.addresses import normalize_email, unseen_characters
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_, is_time_zone
-from board.inputs import unseen_characters
 from board.limits import MAX_ID, PASSWORD_MAX
 from board.person_json import department_dict, person_dict  # noqa: F401 (department_dict: for callers of people.department_dict)
 from board.search import like_escaped
@@ -261,10 +261,6 @@ def check_password_strength(password: str, email: str = "", display_name: str = 
 def valid_email(email: str) -> bool:
     """One rule for every door (registration, the CLI, the company login, a reset link)."""
     return bool(_EMAIL.match(email)) and len(email) <= 254 and not unseen_characters(email)
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def list_departments(session: Session) -> list[Department]:
@@ -592,7 +588,12 @@ def search_people(session: Session, viewer: User, query: str, limit: int = 8) ->
 
 
 def find_user(session: Session, email: str) -> User:
-    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    """The CLI's lookup: the address as stored, else its one spelling. An account that
+    migration 0032 could not give its one spelling (its mailbox had an account in that
+    spelling already) keeps the spelling it was made with, and is found by it."""
+    user = session.scalar(select(User).where(User.email == email.strip()))
+    if user is None:
+        user = session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
         raise NotFound(f"No user with email {email}.", code="not_found")
     return user

@@ -26,6 +26,7 @@ from flask.globals import request_ctx
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from board.addresses import normalize_email
 from board.i18n import N_
 from board.settings import Settings
 
@@ -70,7 +71,7 @@ def _submitted_email() -> str:
             email = body.get("email")
     if not isinstance(email, str) or not email.strip():
         return "account:none"
-    digest = hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()
+    digest = hashlib.sha256(normalize_email(email).encode("utf-8", "replace")).hexdigest()
     return f"account:{digest[:32]}"
 
 

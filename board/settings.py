@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from board.addresses import normalize_domain
 from board.limits import INT_MAX, whole_number
 
 DAYS_MAX = 36_600  # a hundred years: any longer is a typo (and timedelta stops at 999,999,999)
@@ -327,7 +328,8 @@ class Settings:
             digest_hour=_int(env, "BOARD_DIGEST_HOUR", 7, maximum=23),
             **_oidc(env),
             allowed_email_domains=tuple(
-                d.lower().lstrip("@") for d in _list(env.get("BOARD_ALLOWED_EMAIL_DOMAINS"))
+                normalize_domain(d.strip().lstrip("@"))
+                for d in _list(env.get("BOARD_ALLOWED_EMAIL_DOMAINS"))
             ),
             observers_see_names=_bool(env, "BOARD_OBSERVERS_SEE_NAMES", True),
             min_group_size=_int(env, "BOARD_MIN_GROUP_SIZE", 3, minimum=1),

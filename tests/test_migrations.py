@@ -136,6 +136,56 @@ def test_people_who_were_there_before_the_name_key_get_theirs(empty_database):
         engine.dispose()
 
 
+def test_addresses_already_stored_take_their_mailboxes_one_spelling(empty_database, capfd):
+    """0032_email_spelling gives every stored address the spelling the board reads typed
+    ones in; where the mailbox already has an account in that spelling, the other keeps
+    its own and is named in the log (nothing is merged or lost)."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0031_on_board_by_author")
+    decomposed = "du\u0308rer@example.com"
+    stored = [
+        "d@bücher.de",  # the domain in Unicode: its ASCII form
+        "Jo@Example.COM",  # capitals
+        decomposed,  # a decomposed "ü": composed
+        " DU\u0308RER@example.com",  # the same mailbox, its spelling taken: kept, logged
+        "ana@xn--bcher-kva.de",  # already in its one spelling
+    ]
+    engine = create_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO departments (id, name) VALUES (1, 'IT')"))
+            for n, email in enumerate(stored, start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO users (id, email, password_hash, display_name,"
+                        " display_name_key, role, department_id, session_version, active,"
+                        " created_at, email_notifications) VALUES (:id, :email, 'x', 'P', 'p',"
+                        " 'member', 1, 1, true, '2026-03-02 09:00:00', 'daily')"
+                    ),
+                    {"id": n, "email": email},
+                )
+        capfd.readouterr()
+        command.upgrade(config, "0032_email_spelling")
+        # alembic.ini's logging writes to stderr (it does not reach pytest's caplog).
+        logged = capfd.readouterr().err
+        with engine.connect() as connection:
+            emails = connection.execute(text("SELECT email FROM users ORDER BY id")).scalars()
+            assert list(emails) == [
+                "d@xn--bcher-kva.de",
+                "jo@example.com",
+                "d\u00fcrer@example.com",
+                " DU\u0308RER@example.com",
+                "ana@xn--bcher-kva.de",
+            ]
+        kept = [line for line in logged.splitlines() if " keeps the address " in line]
+        assert len(kept) == 1
+        assert "person 4 keeps" in kept[0] and "person 3 has" in kept[0]
+        command.downgrade(config, "0031_on_board_by_author")
+        command.upgrade(config, "0032_email_spelling")
+    finally:
+        engine.dispose()
+
+
 def test_tags_already_there_take_their_ideas_authors(empty_database):
     """0019_tag_authors copies each tag's idea's author beside its rank keys, and from then on
     a new tag takes it with them; going down leaves the tags' rank keys copied as before."""
