@@ -106,6 +106,19 @@ def test_every_step_goes_down_and_up_again(empty_database):
     assert differences(empty_database) == []
 
 
+def insert_person(connection, id_: int, email: str) -> None:
+    """A member of department 1 as the schema has stored people since 0015."""
+    connection.execute(
+        text(
+            "INSERT INTO users (id, email, password_hash, display_name, display_name_key,"
+            " role, department_id, session_version, active, created_at, email_notifications)"
+            " VALUES (:id, :email, 'x', 'P', 'p', 'member', 1, 1, true,"
+            " '2026-03-02 09:00:00', 'daily')"
+        ),
+        {"id": id_, "email": email},
+    )
+
+
 def test_people_who_were_there_before_the_name_key_get_theirs(empty_database):
     """0015_display_name_key fills the key for everyone already on the board, so that two
     "Özlem Demir" who registered before it are told apart at once."""
@@ -155,15 +168,7 @@ def test_addresses_already_stored_take_their_mailboxes_one_spelling(empty_databa
         with engine.begin() as connection:
             connection.execute(text("INSERT INTO departments (id, name) VALUES (1, 'IT')"))
             for n, email in enumerate(stored, start=1):
-                connection.execute(
-                    text(
-                        "INSERT INTO users (id, email, password_hash, display_name,"
-                        " display_name_key, role, department_id, session_version, active,"
-                        " created_at, email_notifications) VALUES (:id, :email, 'x', 'P', 'p',"
-                        " 'member', 1, 1, true, '2026-03-02 09:00:00', 'daily')"
-                    ),
-                    {"id": n, "email": email},
-                )
+                insert_person(connection, n, email)
         capfd.readouterr()
         command.upgrade(config, "0032_email_spelling")
         # alembic.ini's logging writes to stderr (it does not reach pytest's caplog).
@@ -199,15 +204,7 @@ def test_tags_already_there_take_their_ideas_authors(empty_database):
         with engine.begin() as connection:
             connection.execute(text("INSERT INTO departments (id, name) VALUES (1, 'IT')"))
             for person in (1, 2):
-                connection.execute(
-                    text(
-                        "INSERT INTO users (id, email, password_hash, display_name,"
-                        " display_name_key, role, department_id, session_version, active,"
-                        " created_at, email_notifications) VALUES (:id, :email, 'x', 'P', 'p',"
-                        " 'member', 1, 1, true, :at, 'daily')"
-                    ),
-                    {"id": person, "email": f"p{person}@example.com", "at": at},
-                )
+                insert_person(connection, person, f"p{person}@example.com")
             for idea, author in ((1, 2), (2, 1)):
                 connection.execute(
                     text(

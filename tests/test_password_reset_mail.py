@@ -14,6 +14,7 @@ from board import clock, mail
 from models import OutgoingMail, PasswordReset
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
 from tests.test_mail import mail_app, smtp  # noqa: F401 - fixtures: the app with SMTP, the inbox
+from tests.test_mailboxes import register
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 LINK = re.compile(r"https://board\.example\.com/reset-password/([\w-]+)")
@@ -183,15 +184,8 @@ def test_a_link_reaches_a_mailbox_with_umlauts_in_its_domain(mail_app, smtp):  #
     """The address is stored with its domain in ASCII form, so the mail goes out to a mail
     server without SMTPUTF8 (as most are), whichever way the person typed it."""
     _, inbox = smtp
-    registered = JsonClient(mail_app.test_client()).post(
-        "auth/register",
-        json={
-            "email": "Dana@Bücher.de",
-            "password": "a-long-enough-passphrase",
-            "display_name": "Dana",
-            "department_id": make_user(mail_app, "sam").department_id,
-        },
-    )
+    make_user(mail_app, "sam")  # department 1
+    registered = register(mail_app, "Dana@Bücher.de")
     assert registered.status_code == 201
     assert ask_by_page(mail_app, "dana@xn--bcher-kva.de").status_code == 200
     token = the_link(mail_app, inbox, "dana@xn--bcher-kva.de")
