@@ -611,6 +611,7 @@ JS_STRINGS = {
 # Sentences with a number whose form the language chooses (ngettext in the templates).
 JS_PLURALS = {
     "votes_per_person": ("%(num)s vote per person", "%(num)s votes per person"),
+    "ideas": ("%(num)s idea", "%(num)s ideas"),
 }
 
 
