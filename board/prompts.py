@@ -86,6 +86,18 @@ def list_prompts(session: Session, viewer) -> list[dict]:
     return [prompt_dict(p) for p in rows]
 
 
+def idea_counts(session: Session, viewer) -> dict[int, int]:
+    """Prompt id → how many ideas answer it (withdrawn ones not, as no list shows them),
+    for every prompt at once: one statement, however many prompts are listed."""
+    policy.require(viewer, "board.read")
+    rows = session.execute(
+        select(Idea.prompt_id, func.count(Idea.id))
+        .where(Idea.prompt_id.is_not(None), Idea.withdrawn_at.is_(None))
+        .group_by(Idea.prompt_id)
+    )
+    return dict(rows.all())
+
+
 # What the board page prints of each prompt (its strip, the idea form's choice, the
 # challenges' groups, the cards' prompt names): no body, no author, no ORM object.
 BOARD_FIELDS = (

@@ -697,11 +697,58 @@ def test_the_board_shows_current_prompts_and_hides_challenge_tallies(app, browse
     assert f'href="/prompts/{running_id}"' in html
     assert f'href="/prompts/{closed_id}"' not in html.split('id="ideas"')[0]
     card = card_html(board, "idea", idea["id"])
-    assert 'data-hidden="1"' in card and ">?</span>" in card
+    assert 'data-hidden="1"' in card
     assert "Tallies hidden until the challenge closes" in card
     assert "3 votes per person" in text_of(board)
     page = text_of(browser.get(f"/ideas/{idea['id']}"))
     assert "In this challenge everyone has 3 votes." in page
+
+
+# How each language says that a tally is hidden, and what it said before the number went.
+HIDDEN_WORD = {"en": "hidden", "de": "verborgen"}
+
+
+def card_text(html: str) -> str:
+    """A card's text as a reader sees it: elements with `hidden` and tags left out."""
+    html = re.sub(r"<(\w+)\b[^>]*\shidden[\s>][^<]*</\1>", " ", html)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_hidden_tally_is_said_once_on_a_challenge_ideas_card(app, browse, people_, language):
+    """The card said it twice: "? hidden" where the number goes, and "Tallies hidden until
+    the challenge closes" under it. The sentence stays; the box shows no number."""
+    from datetime import timedelta
+
+    from board import clock
+
+    now = clock.now()
+    with _db(app) as session:
+        running = Prompt(
+            kind="challenge",
+            title="Summer launch",
+            body="",
+            author_id=people_.user("facilitator").id,
+            submissions_close_at=now + timedelta(days=2),
+            voting_close_at=now + timedelta(days=5),
+            hide_tallies=True,
+            created_at=now,
+        )
+        session.add(running)
+        session.commit()
+        idea = ideas.create_idea(
+            session, session.merge(people_.user("member")), "Trail reel", "", prompt_id=running.id
+        )
+    headers = {"Accept-Language": language}
+    for who in ("other_member", "observer"):  # with a vote button and without
+        browser = browse(who)
+        board = card_text(card_html(browser.get("/", headers=headers), "idea", idea["id"]))
+        page = html_of(browser.get(f"/ideas/{idea['id']}", headers=headers))
+        support = page[page.index('class="aside-card support-card"') :]
+        support = card_text(support[: support.index("</section>")])
+        for text in (board, support):
+            assert text.lower().count(HIDDEN_WORD[language]) == 1, (who, text)
+            assert "?" not in text, (who, text)
 
 
 # ---- language -----------------------------------------------------------------------------------

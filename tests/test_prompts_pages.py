@@ -75,6 +75,36 @@ def test_everyone_logged_in_sees_the_prompts(people_, facilitator, client_name, 
     assert ("Post a prompt or a challenge" in page) == (client_name == "facilitator")
 
 
+PROMPT_IDEAS = re.compile(r'data-prompt-ideas="(\d+)" data-count="(\d+)">([^<]*)</span>')
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", ["2 ideas", "1 idea", "0 ideas"]), ("de", ["2 Ideen", "1 Idee", "0 Ideen"])],
+)
+@pytest.mark.parametrize("client_name", ["member", "facilitator"])
+def test_the_prompt_list_counts_each_prompts_ideas(
+    people_, facilitator, member, frozen, client_name, language, words
+):
+    """The list said nothing of how many ideas each prompt has; its badge says it, as the
+    challenge page's does, without the ideas withdrawn (no list shows them)."""
+    empty = facilitator.post("prompts", json={"kind": "prompt", "title": "Quiet"}).get_json()
+    question = facilitator.post("prompts", json={"kind": "prompt", "title": "Open"}).get_json()
+    challenge = running_challenge(facilitator)
+    for title in ("Booth tour", "Customer voices", "Withdrawn later"):
+        idea = member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
+    member.post(f"ideas/{idea.get_json()['id']}/withdraw")
+    member.post("ideas", json={"body": "", "title": "Night shift", "prompt_id": question["id"]})
+    member.post("ideas", json={"body": "", "title": "A free idea"})
+    page = html(people_.client(client_name), "/prompts", headers={"Accept-Language": language})
+    badges = {int(i): (int(n), text) for i, n, text in PROMPT_IDEAS.findall(page)}
+    assert badges == {
+        challenge["id"]: (2, words[0]),
+        question["id"]: (1, words[1]),
+        empty["id"]: (0, words[2]),
+    }
+
+
 def test_the_prompt_pages_need_a_login(anonymous):
     for path in ("/prompts", "/prompts/1", "/nudges"):
         response = anonymous.get(path)

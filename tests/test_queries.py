@@ -1268,3 +1268,45 @@ def test_tasks_of_one_status_are_read_from_an_index_that_starts_with_it(app, boa
     [newest] = [p for s, p in plans if "ORDER BY tasks.created_at DESC" in s]
     assert newest[0].startswith("SEARCH tasks USING INDEX ix_tasks_status_newest (status=?)")
     assert not [step for step in newest if "TEMP B-TREE" in step], newest
+
+
+def add_prompts(app, count: int, authors: list[User], people: list[User]) -> None:
+    """`count` prompts by turns of `authors`, each with an idea from one of `people`."""
+    with app.extensions["board_db"].Session() as session:
+        for number in range(count):
+            prompt = Prompt(
+                kind="prompt",
+                title=f"prompt {number}",
+                body="",
+                author_id=authors[number % len(authors)].id,
+            )
+            session.add(prompt)
+            session.flush()
+            session.add(
+                Idea(
+                    title=f"answer {number}",
+                    body="",
+                    author_id=people[number % len(people)].id,
+                    prompt_id=prompt.id,
+                )
+            )
+        session.commit()
+
+
+@BOTH_DATABASES
+def test_the_prompt_list_counts_its_ideas_in_one_statement_whatever_its_length(app, board_people):
+    """The prompts page shows each prompt's number of ideas: one statement counts them for
+    every prompt, and the page costs the same with 2 prompts as with 40 by 4 authors."""
+    authors = [make_user(app, f"fay{n}", "facilitator") for n in range(4)]
+    add_prompts(app, 2, authors[:1], board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    with counted(app) as few:
+        html = client.client.get("/prompts").get_data(as_text=True)
+    assert html.count('data-count="1">1 idea</span>') == 2
+    add_prompts(app, 38, authors, board_people)
+    with counted(app) as many:
+        html = client.client.get("/prompts").get_data(as_text=True)
+    assert html.count('data-count="1">1 idea</span>') == 40
+    assert len(many) == len(few), (few, many)
+    counting = [s for s in many if re.search(r"count\(ideas\.id\)", s)]
+    assert len(counting) == 1 and "GROUP BY ideas.prompt_id" in counting[0], many

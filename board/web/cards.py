@@ -68,7 +68,6 @@ _WORDS: dict = {}
 def _translated_words() -> dict:
     """The cards' fixed words in the current locale (idea_card_words adds the page's own)."""
     words = {
-        "hidden": gettext("hidden"),
         "vote": gettext("vote"),
         "votes": gettext("votes"),
         "vote_button": gettext("Vote"),
@@ -187,12 +186,11 @@ def idea_card_facts(
     card.department_id = department["id"]
     tags = idea["tags"]
     card.tags_data = " ".join(tags)
-    # the vote box
+    # the vote box: no number while the tallies are hidden (the support line says why,
+    # once; a "? hidden" above it said it a second time)
     card.votes_hidden = votes is None
-    card.votes_text = "?" if votes is None else votes
-    card.votes_label = (
-        words["hidden"] if votes is None else words["vote"] if votes == 1 else words["votes"]
-    )
+    card.votes_text = "" if votes is None else votes
+    card.votes_label = "" if votes is None else words["vote"] if votes == 1 else words["votes"]
     card.voted = voted = bool(get("voted"))
     title = idea["title"]
     card.vote_aria = (words["voted_for"] if voted else words["vote_for"]) % {"title": title}
@@ -261,13 +259,14 @@ def vote_box_html(c: IdeaCard, big: bool, may_vote: bool, form_fields: str) -> M
             f'      <span class="when-off">{_h(c.vote_button)}</span><span class="when-on">'
             f"{_h(c.voted_button)}</span>\n    </button>\n  </form>\n  "
         )
+    hidden = " hidden" if c.votes_hidden else ""
     return Markup(
         f'\n\n<div class="vote-box{" vote-box-big" if big else ""}{" is-voted" if voted else ""}"'
         f' data-hidden="{"1" if c.votes_hidden else "0"}">\n'
-        f'  <span class="votes" data-field="votes" aria-describedby="votes-label-{c.id}">'
-        f"{_h(c.votes_text)}</span>\n"
-        f'  <span class="votes-label" id="votes-label-{c.id}" data-field="votes-label">'
-        f"{_h(c.votes_label)}</span>\n  {form}\n</div>\n"
+        f'  <span class="votes" data-field="votes" aria-describedby="votes-label-{c.id}"'
+        f"{hidden}>{_h(c.votes_text)}</span>\n"
+        f'  <span class="votes-label" id="votes-label-{c.id}" data-field="votes-label"'
+        f"{hidden}>{_h(c.votes_label)}</span>\n  {form}\n</div>\n"
     )
 
 

@@ -556,7 +556,6 @@ JS_STRINGS = {
     "presence_many": N_("%(n)s people on the board now"),
     "vote": N_("vote"),
     "votes": N_("votes"),
-    "hidden": N_("hidden"),
     "no_votes": N_("No votes yet"),
     "hidden_tallies": N_("Tallies hidden until the challenge closes"),
     "departments_one": N_("backed by 1 department"),
@@ -612,6 +611,7 @@ JS_STRINGS = {
 # Sentences with a number whose form the language chooses (ngettext in the templates).
 JS_PLURALS = {
     "votes_per_person": ("%(num)s vote per person", "%(num)s votes per person"),
+    "ideas": ("%(num)s idea", "%(num)s ideas"),
 }
 
 

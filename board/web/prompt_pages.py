@@ -62,7 +62,11 @@ def _render_prompts(errors: dict | None = None, status: int = 200):
     session = db_for_request()
     items = prompts.list_prompts(session, current_user)
     return render_template(
-        "prompts.html", prompts=items, errors=errors or {}, form=request.form if errors else {}
+        "prompts.html",
+        prompts=items,
+        idea_counts=prompts.idea_counts(session, current_user),
+        errors=errors or {},
+        form=request.form if errors else {},
     ), status
 
 

@@ -46,9 +46,28 @@ function refreshIdeaCount(list) {
   if (empty) empty.hidden = list.children.length > 0;
 }
 
+/** Count an idea into (step 1) or out of (-1) its prompt's badge, "3 ideas" on the prompts
+ *  page; each idea once per step, so that an envelope applied twice counts once. */
+function countPromptIdea(idea, step) {
+  if (!idea.prompt_id) return;
+  const key = step > 0 ? "added" : "gone";
+  for (const badge of document.querySelectorAll(`[data-prompt-ideas="${idea.prompt_id}"]`)) {
+    const seen = new Set((badge.dataset[key] || "").split(",").filter(Boolean));
+    if (seen.has(String(idea.id))) continue;
+    seen.add(String(idea.id));
+    badge.dataset[key] = [...seen].join(",");
+    const n = Math.max(0, Number(badge.dataset.count || 0) + step);
+    badge.dataset.count = String(n);
+    badge.textContent = plural("ideas", n);
+    highlight(badge);
+  }
+}
+
 function ideaCreated({ idea }) {
+  if (!idea) return;
+  countPromptIdea(idea, 1);
   const list = document.getElementById("idea-list");
-  if (!list || !idea) return;
+  if (!list) return;
   const existing = document.querySelector(`.idea-card[data-idea-id="${idea.id}"]`);
   if (existing) {
     fillIdeaCard(existing, idea);
@@ -184,6 +203,7 @@ function ideaHiddenOrShown({ idea }) {
 
 function ideaWithdrawn({ idea }) {
   if (!idea) return;
+  countPromptIdea(idea, -1);
   const list = document.getElementById("idea-list");
   const card = list?.querySelector(`.idea-card[data-idea-id="${idea.id}"]`);
   if (card) {

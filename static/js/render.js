@@ -71,15 +71,22 @@ export function fillTags(root, tags) {
   list.replaceChildren(...items);
 }
 
-/** Vote numbers inside `root` (a card or the idea page); null means hidden tallies. */
+/** Vote numbers inside `root` (a card or the idea page); null means hidden tallies: then
+ *  the box shows no number, and the support line alone says why (board/web/cards.py). */
 export function setVotes(root, votes, departments) {
   for (const box of root.querySelectorAll(".vote-box")) {
     const hidden = votes === null || votes === undefined;
     box.dataset.hidden = hidden ? "1" : "0";
     const count = box.querySelector("[data-field=votes]");
-    if (count) count.textContent = hidden ? "?" : String(votes);
+    if (count) {
+      count.hidden = hidden;
+      count.textContent = hidden ? "" : String(votes);
+    }
     const label = box.querySelector("[data-field=votes-label]");
-    if (label) label.textContent = hidden ? t("hidden") : votes === 1 ? t("vote") : t("votes");
+    if (label) {
+      label.hidden = hidden;
+      label.textContent = hidden ? "" : votes === 1 ? t("vote") : t("votes");
+    }
   }
   for (const line of root.querySelectorAll("[data-field=departments]")) {
     if (departments === null || departments === undefined) line.textContent = t("hidden_tallies");

@@ -60,7 +60,11 @@ def test_challenge_ideas_are_grouped_with_their_challenge(person, api_as, open_p
         # The person's own order, the same the API gives them for the challenge.
         answer = api_as(reader).call("GET", f"ideas?prompt_id={challenge['id']}", expect=200)
         assert shown == [idea["id"] for idea in answer["items"]]
-        expect(group.locator('[data-field="votes"]').first).to_have_text("?")
+        # no number while the tallies are hidden; the card's support line says why, once
+        expect(group.locator('[data-field="votes"]').first).to_be_hidden()
+        expect(group.locator('[data-field="departments"]').first).to_have_text(
+            "Tallies hidden until the challenge closes"
+        )
         orders.append(shown)
     assert sorted(orders[0]) == sorted(idea["id"] for idea in entries)
     assert orders[0] != orders[1]  # each person their own order (8! orders: never equal by chance)
