@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -209,11 +210,43 @@ def test_a_running_challenge_hides_its_tallies_on_the_page(
     other_member.put(f"ideas/{idea.get_json()['id']}/vote")
     page = html(member, f"/prompts/{challenge['id']}")
     assert "Booth tour" in page
-    assert "votes: hidden" in page
     assert "The tallies stay hidden until the challenge closes" in page
+    assert "votes: hidden" not in page  # the sentence above says it for every idea
     assert "You have used 0 of your 2 votes." in page
     assert "<em>welcome</em>" in page  # the prompt's Markdown, sanitized
     assert "Add your idea" in page
+
+
+# How each language says that the tallies are hidden, in the page's sentence about it.
+HIDDEN_WORD = {"en": "hidden", "de": "verborgen"}
+
+
+def main_text(page: str) -> str:
+    """The page's <main> as a reader sees it: tags left out, whitespace collapsed."""
+    main = page[page.index("<main") : page.index("</main>")]
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", main)).split())
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("client_name", ["member", "observer"])
+def test_a_challenge_page_says_once_that_its_tallies_are_hidden(
+    people_, facilitator, member, frozen, client_name, language
+):
+    """Under the page's sentence that the tallies stay hidden, every idea's footer said
+    "votes: hidden" again. The sentence says it once, and describes the ideas' region (a
+    screen reader jumping to the ideas hears why they show no votes)."""
+    challenge = running_challenge(facilitator)
+    for title in ("Booth tour", "Customer voices", "Night shift"):
+        member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
+    page = html(
+        people_.client(client_name),
+        f"/prompts/{challenge['id']}",
+        headers={"Accept-Language": language},
+    )
+    assert main_text(page).lower().count(HIDDEN_WORD[language]) == 1, main_text(page)
+    [described] = re.findall(r'<section id="ideas"[^>]* aria-describedby="([^"]+)"', page)
+    note = re.search(rf'<p [^>]*id="{described}"[^>]*>([^<]*)</p>', page)
+    assert note and HIDDEN_WORD[language] in note.group(1)
 
 
 def test_voting_and_posting_ideas_from_the_page(facilitator, member, other_member, frozen):
@@ -285,7 +318,9 @@ def test_the_challenge_pages_idea_count_is_a_badge(facilitator, member, frozen):
         member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
     page = html(member, f"/prompts/{challenge['id']}")
     heading = re.search(r'<h2 id="ideas-title">(.*?)</h2>', page, re.S).group(1)
-    assert re.fullmatch(r'Ideas <span class="count" data-field="count">2</span>', heading.strip())
+    assert re.fullmatch(
+        r'Ideas <span class="count" data-field="count"[^>]*>2</span>', heading.strip()
+    )
 
 
 def test_a_missing_prompt_page_is_404(member):

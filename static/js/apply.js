@@ -46,8 +46,10 @@ function refreshIdeaCount(list) {
   if (empty) empty.hidden = list.children.length > 0;
 }
 
-/** Count an idea into (step 1) or out of (-1) its prompt's badge, "3 ideas" on the prompts
- *  page; each idea once per step, so that an envelope applied twice counts once. */
+/** Count an idea into (step 1) or out of (-1) its prompt's badges: "3 ideas" on the prompts
+ *  page and the board's strip, "3" beside a challenge page's "Ideas" heading
+ *  (data-count-shows="number"); each idea once per step, so that an envelope applied twice
+ *  counts once. */
 function countPromptIdea(idea, step) {
   if (!idea.prompt_id) return;
   const key = step > 0 ? "added" : "gone";
@@ -58,7 +60,7 @@ function countPromptIdea(idea, step) {
     badge.dataset[key] = [...seen].join(",");
     const n = Math.max(0, Number(badge.dataset.count || 0) + step);
     badge.dataset.count = String(n);
-    badge.textContent = plural("ideas", n);
+    badge.textContent = badge.dataset.countShows === "number" ? String(n) : plural("ideas", n);
     highlight(badge);
   }
 }
@@ -210,6 +212,8 @@ function ideaWithdrawn({ idea }) {
     card.remove();
     refreshIdeaCount(list);
   }
+  // a challenge's own page lists its ideas (templates/prompts_detail.html), counted above
+  document.querySelector(`#ideas > ul.idea-list > li#idea-${idea.id}`)?.remove();
   if (ideaPageId() === idea.id && !document.getElementById("withdrawn-notice")) {
     const notice = document.createElement("p");
     notice.className = "notice notice-withdrawn";
