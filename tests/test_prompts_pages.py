@@ -98,7 +98,39 @@ def test_the_prompt_list_counts_each_prompts_ideas(
     member.post("ideas", json={"body": "", "title": "Night shift", "prompt_id": question["id"]})
     member.post("ideas", json={"body": "", "title": "A free idea"})
     page = html(people_.client(client_name), "/prompts", headers={"Accept-Language": language})
-    badges = {int(i): (int(n), text) for i, n, text in PROMPT_IDEAS.findall(page)}
+    listed = page.split("<template")[0]  # not the <template>s of a card posted live
+    badges = {int(i): (int(n), text) for i, n, text in PROMPT_IDEAS.findall(listed)}
+    assert badges == {
+        challenge["id"]: (2, words[0]),
+        question["id"]: (1, words[1]),
+        empty["id"]: (0, words[2]),
+    }
+
+
+STRIP_IDEAS = re.compile(
+    r'class="count strip-ideas" data-prompt-ideas="(\d+)" data-count="(\d+)">([^<]*)</span>'
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", ["2 ideas", "1 idea", "0 ideas"]), ("de", ["2 Ideen", "1 Idee", "0 Ideen"])],
+)
+def test_the_boards_strip_counts_each_prompts_ideas(
+    people_, facilitator, member, frozen, language, words
+):
+    """The board's "Now on the board" strip named its prompts without their ideas: each card
+    counts them as the prompt list does (withdrawn ones not)."""
+    empty = facilitator.post("prompts", json={"kind": "prompt", "title": "Quiet"}).get_json()
+    question = facilitator.post("prompts", json={"kind": "prompt", "title": "Open"}).get_json()
+    challenge = running_challenge(facilitator)
+    for title in ("Booth tour", "Customer voices", "Withdrawn later"):
+        idea = member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
+    member.post(f"ideas/{idea.get_json()['id']}/withdraw")
+    member.post("ideas", json={"body": "", "title": "Night shift", "prompt_id": question["id"]})
+    member.post("ideas", json={"body": "", "title": "A free idea"})
+    page = html(people_.client("member"), "/", headers={"Accept-Language": language})
+    badges = {int(i): (int(n), text) for i, n, text in STRIP_IDEAS.findall(page)}
     assert badges == {
         challenge["id"]: (2, words[0]),
         question["id"]: (1, words[1]),
@@ -446,14 +478,20 @@ def test_an_idea_of_another_prompt_is_not_found_here(closed_challenge, member):
 def test_the_board_reads_each_prompt_as_the_api_lists_it(app, facilitator, member, frozen):
     """The board page reads its prompts as plain rows without their authors; each reads the
     same as the API's list on every field the board prints, in the same order, whatever
-    its phase."""
+    its phase, and counts its ideas as the prompt list does."""
     running_challenge(facilitator, hide_tallies=True, votes_per_person=3)
-    facilitator.post("prompts", json={"kind": "prompt", "title": "Open <b>question</b>"})
+    question = facilitator.post("prompts", json={"kind": "prompt", "title": "Open <b>question</b>"})
+    member.post(
+        "ideas", json={"body": "", "title": "Night shift", "prompt_id": question.json["id"]}
+    )
     running_challenge(facilitator, title="Later")
     clock.set_clock(lambda: NOW + timedelta(days=3))  # the challenges are voting now
     listed = member.get("prompts").get_json()
     with app.test_request_context("/"), app.extensions["board_db"].Session() as session:
         reader = session.scalar(select(User).where(User.role == "member").limit(1))
         shown = prompts.board_prompts(session, reader)
+        counts = prompts.idea_counts(session, reader)
     assert [p["phase"] for p in shown] == ["voting", "collecting", "voting"]
+    assert [p.pop("idea_count") for p in shown] == [counts.get(p["id"], 0) for p in listed]
+    assert [p["id"] for p in listed if counts.get(p["id"])] == [question.json["id"]]
     assert shown == [{field: p[field] for field in prompts.BOARD_FIELDS} for p in listed]

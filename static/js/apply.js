@@ -4,7 +4,8 @@
 import { api } from "./api.js";
 import {
   channelList, fillCommentState, fillIdeaCard, fillTags, finished, formatDay, hiddenLine,
-  newComment, newIdeaCard, newPublication, newTaskCard, setStatusBadge, setVotes, shownStatus,
+  newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard, setStatusBadge, setVotes,
+  shownStatus,
 } from "./render.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
@@ -497,6 +498,16 @@ function rulesText(prompt) {
   return rules.join(" · ");
 }
 
+/** A new prompt's "0 ideas", which `countPromptIdea` then keeps counting. */
+function ideaCountBadge(prompt, className) {
+  const badge = document.createElement("span");
+  badge.className = className;
+  badge.dataset.promptIdeas = String(prompt.id);
+  badge.dataset.count = "0";
+  badge.textContent = plural("ideas", 0);
+  return badge;
+}
+
 /** A card of the "Now on the board" strip, the same as the server renders it. */
 function promptCard(prompt) {
   const card = document.createElement("li");
@@ -511,7 +522,7 @@ function promptCard(prompt) {
   phase.className = "strip-phase";
   phase.dataset.field = "phase";
   fillPhase(phase, prompt);
-  kind.append(pill, " ", phase);
+  kind.append(pill, " ", phase, ideaCountBadge(prompt, "count strip-ideas"));
   const heading = document.createElement("h3");
   const link = document.createElement("a");
   link.href = `/prompts/${prompt.id}`;
@@ -552,6 +563,21 @@ async function promptPhaseChanged({ prompt }) {
   }
 }
 
+/** The prompts page's list (newest first) takes a prompt posted while it is open. Returns
+ *  whether the page has that list. */
+function listPrompt(prompt) {
+  const list = document.getElementById("prompt-list");
+  if (!list) return false;
+  if (list.querySelector(`[data-prompt-id="${prompt.id}"]`)) return true;
+  const item = newPromptCard(prompt);
+  if (!item) return false;
+  list.prepend(item);
+  list.hidden = false;
+  document.getElementById("prompts-empty")?.setAttribute("hidden", "");
+  highlight(item.querySelector(".prompt-card"));
+  return true;
+}
+
 function promptCreated({ prompt }, replay) {
   if (!prompt) return;
   const list = document.getElementById("strip-list");
@@ -563,7 +589,7 @@ function promptCreated({ prompt }, replay) {
     list.scrollLeft = 0; // on a phone the strip is a carousel: the new card is its first
     highlight(card);
   }
-  if (replay || list) return;
+  if (listPrompt(prompt) || replay || list) return;
   toast(prompt.title, "info", { timeout: 8000, link: { href: `/prompts/${prompt.id}`, text: "→" } });
 }
 
