@@ -110,6 +110,14 @@ BOARD_FIELDS = (
     "hide_tallies",
     "votes_per_person",
 )
+# How many ideas answer a prompt, counted as `idea_counts` counts them: read in the board's
+# one statement of its prompts (a correlated subquery), not in a statement per prompt.
+_IDEA_COUNT = (
+    select(func.count(Idea.id))
+    .where(Idea.prompt_id == Prompt.id, Idea.withdrawn_at.is_(None))
+    .correlate(Prompt)
+    .scalar_subquery()
+)
 _BOARD_PROMPTS = select(
     Prompt.id,
     Prompt.kind,
@@ -118,12 +126,14 @@ _BOARD_PROMPTS = select(
     Prompt.voting_close_at,
     Prompt.hide_tallies,
     Prompt.votes_per_person,
+    _IDEA_COUNT.label("idea_count"),
 ).order_by(Prompt.created_at.desc(), Prompt.id.desc())
 
 
 def board_prompts(session: Session, viewer) -> list[dict]:
     """All prompts and challenges, newest first, as `list_prompts` gives them but only
-    their BOARD_FIELDS: plain rows through the connection, their authors left unread."""
+    their BOARD_FIELDS, and each one's `idea_count` (as `idea_counts` counts): plain rows
+    through the connection, their authors left unread."""
     policy.require(viewer, "board.read")
     now = clock.now()
     return [
@@ -136,6 +146,7 @@ def board_prompts(session: Session, viewer) -> list[dict]:
             "voting_close_at": clock.iso(row.voting_close_at),
             "hide_tallies": row.hide_tallies,
             "votes_per_person": row.votes_per_person,
+            "idea_count": row.idea_count,
         }
         for row in session.connection().execute(_BOARD_PROMPTS)
     ]

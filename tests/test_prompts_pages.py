@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -97,7 +98,39 @@ def test_the_prompt_list_counts_each_prompts_ideas(
     member.post("ideas", json={"body": "", "title": "Night shift", "prompt_id": question["id"]})
     member.post("ideas", json={"body": "", "title": "A free idea"})
     page = html(people_.client(client_name), "/prompts", headers={"Accept-Language": language})
-    badges = {int(i): (int(n), text) for i, n, text in PROMPT_IDEAS.findall(page)}
+    listed = page.split("<template")[0]  # not the <template>s of a card posted live
+    badges = {int(i): (int(n), text) for i, n, text in PROMPT_IDEAS.findall(listed)}
+    assert badges == {
+        challenge["id"]: (2, words[0]),
+        question["id"]: (1, words[1]),
+        empty["id"]: (0, words[2]),
+    }
+
+
+STRIP_IDEAS = re.compile(
+    r'class="count strip-ideas" data-prompt-ideas="(\d+)" data-count="(\d+)">([^<]*)</span>'
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", ["2 ideas", "1 idea", "0 ideas"]), ("de", ["2 Ideen", "1 Idee", "0 Ideen"])],
+)
+def test_the_boards_strip_counts_each_prompts_ideas(
+    people_, facilitator, member, frozen, language, words
+):
+    """The board's "Now on the board" strip named its prompts without their ideas: each card
+    counts them as the prompt list does (withdrawn ones not)."""
+    empty = facilitator.post("prompts", json={"kind": "prompt", "title": "Quiet"}).get_json()
+    question = facilitator.post("prompts", json={"kind": "prompt", "title": "Open"}).get_json()
+    challenge = running_challenge(facilitator)
+    for title in ("Booth tour", "Customer voices", "Withdrawn later"):
+        idea = member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
+    member.post(f"ideas/{idea.get_json()['id']}/withdraw")
+    member.post("ideas", json={"body": "", "title": "Night shift", "prompt_id": question["id"]})
+    member.post("ideas", json={"body": "", "title": "A free idea"})
+    page = html(people_.client("member"), "/", headers={"Accept-Language": language})
+    badges = {int(i): (int(n), text) for i, n, text in STRIP_IDEAS.findall(page)}
     assert badges == {
         challenge["id"]: (2, words[0]),
         question["id"]: (1, words[1]),
@@ -209,11 +242,43 @@ def test_a_running_challenge_hides_its_tallies_on_the_page(
     other_member.put(f"ideas/{idea.get_json()['id']}/vote")
     page = html(member, f"/prompts/{challenge['id']}")
     assert "Booth tour" in page
-    assert "votes: hidden" in page
     assert "The tallies stay hidden until the challenge closes" in page
+    assert "votes: hidden" not in page  # the sentence above says it for every idea
     assert "You have used 0 of your 2 votes." in page
     assert "<em>welcome</em>" in page  # the prompt's Markdown, sanitized
     assert "Add your idea" in page
+
+
+# How each language says that the tallies are hidden, in the page's sentence about it.
+HIDDEN_WORD = {"en": "hidden", "de": "verborgen"}
+
+
+def main_text(page: str) -> str:
+    """The page's <main> as a reader sees it: tags left out, whitespace collapsed."""
+    main = page[page.index("<main") : page.index("</main>")]
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", main)).split())
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("client_name", ["member", "observer"])
+def test_a_challenge_page_says_once_that_its_tallies_are_hidden(
+    people_, facilitator, member, frozen, client_name, language
+):
+    """Under the page's sentence that the tallies stay hidden, every idea's footer said
+    "votes: hidden" again. The sentence says it once, and describes the ideas' region (a
+    screen reader jumping to the ideas hears why they show no votes)."""
+    challenge = running_challenge(facilitator)
+    for title in ("Booth tour", "Customer voices", "Night shift"):
+        member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
+    page = html(
+        people_.client(client_name),
+        f"/prompts/{challenge['id']}",
+        headers={"Accept-Language": language},
+    )
+    assert main_text(page).lower().count(HIDDEN_WORD[language]) == 1, main_text(page)
+    [described] = re.findall(r'<section id="ideas"[^>]* aria-describedby="([^"]+)"', page)
+    note = re.search(rf'<p [^>]*id="{described}"[^>]*>([^<]*)</p>', page)
+    assert note and HIDDEN_WORD[language] in note.group(1)
 
 
 def test_voting_and_posting_ideas_from_the_page(facilitator, member, other_member, frozen):
@@ -285,7 +350,9 @@ def test_the_challenge_pages_idea_count_is_a_badge(facilitator, member, frozen):
         member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
     page = html(member, f"/prompts/{challenge['id']}")
     heading = re.search(r'<h2 id="ideas-title">(.*?)</h2>', page, re.S).group(1)
-    assert re.fullmatch(r'Ideas <span class="count" data-field="count">2</span>', heading.strip())
+    assert re.fullmatch(
+        r'Ideas <span class="count" data-field="count"[^>]*>2</span>', heading.strip()
+    )
 
 
 def test_a_missing_prompt_page_is_404(member):
@@ -411,14 +478,20 @@ def test_an_idea_of_another_prompt_is_not_found_here(closed_challenge, member):
 def test_the_board_reads_each_prompt_as_the_api_lists_it(app, facilitator, member, frozen):
     """The board page reads its prompts as plain rows without their authors; each reads the
     same as the API's list on every field the board prints, in the same order, whatever
-    its phase."""
+    its phase, and counts its ideas as the prompt list does."""
     running_challenge(facilitator, hide_tallies=True, votes_per_person=3)
-    facilitator.post("prompts", json={"kind": "prompt", "title": "Open <b>question</b>"})
+    question = facilitator.post("prompts", json={"kind": "prompt", "title": "Open <b>question</b>"})
+    member.post(
+        "ideas", json={"body": "", "title": "Night shift", "prompt_id": question.json["id"]}
+    )
     running_challenge(facilitator, title="Later")
     clock.set_clock(lambda: NOW + timedelta(days=3))  # the challenges are voting now
     listed = member.get("prompts").get_json()
     with app.test_request_context("/"), app.extensions["board_db"].Session() as session:
         reader = session.scalar(select(User).where(User.role == "member").limit(1))
         shown = prompts.board_prompts(session, reader)
+        counts = prompts.idea_counts(session, reader)
     assert [p["phase"] for p in shown] == ["voting", "collecting", "voting"]
+    assert [p.pop("idea_count") for p in shown] == [counts.get(p["id"], 0) for p in listed]
+    assert [p["id"] for p in listed if counts.get(p["id"])] == [question.json["id"]]
     assert shown == [{field: p[field] for field in prompts.BOARD_FIELDS} for p in listed]

@@ -1310,3 +1310,25 @@ def test_the_prompt_list_counts_its_ideas_in_one_statement_whatever_its_length(a
     assert len(many) == len(few), (few, many)
     counting = [s for s in many if re.search(r"count\(ideas\.id\)", s)]
     assert len(counting) == 1 and "GROUP BY ideas.prompt_id" in counting[0], many
+
+
+@BOTH_DATABASES
+def test_the_boards_strip_counts_its_prompts_ideas_in_the_prompts_own_statement(app, board_people):
+    """The strip says how many ideas each of its prompts has: counted in the statement that
+    reads the prompts, so the board page costs the same with 1 prompt as with 4 (its fixed
+    number of statements does not grow by one)."""
+    authors = [make_user(app, f"fay{n}", "facilitator") for n in range(4)]
+    add_prompts(app, 1, authors[:1], board_people)
+    client = JsonClient(app.test_client()).login(board_people[0].email)
+    with counted(app) as few:
+        html = client.client.get("/").get_data(as_text=True)
+    assert html.count('data-count="1">1 idea</span>') == 1
+    add_prompts(app, 3, authors, board_people)
+    with counted(app) as many:
+        html = client.client.get("/").get_data(as_text=True)
+    assert html.count('data-count="1">1 idea</span>') == 4
+    asked = [s for s in many if s.strip() != "BEGIN"]
+    assert len(asked) == len([s for s in few if s.strip() != "BEGIN"]), (few, many)
+    assert len(asked) <= BOARD_PAGE_STATEMENTS, asked
+    counting = [s for s in many if re.search(r"count\(ideas\.id\)", s)]
+    assert len(counting) == 1 and "FROM prompts" in counting[0], many

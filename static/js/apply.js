@@ -4,7 +4,8 @@
 import { api } from "./api.js";
 import {
   channelList, fillCommentState, fillIdeaCard, fillTags, finished, formatDay, hiddenLine,
-  newComment, newIdeaCard, newPublication, newTaskCard, setStatusBadge, setVotes, shownStatus,
+  newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard, setStatusBadge, setVotes,
+  shownStatus,
 } from "./render.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
@@ -46,8 +47,10 @@ function refreshIdeaCount(list) {
   if (empty) empty.hidden = list.children.length > 0;
 }
 
-/** Count an idea into (step 1) or out of (-1) its prompt's badge, "3 ideas" on the prompts
- *  page; each idea once per step, so that an envelope applied twice counts once. */
+/** Count an idea into (step 1) or out of (-1) its prompt's badges: "3 ideas" on the prompts
+ *  page and the board's strip, "3" beside a challenge page's "Ideas" heading
+ *  (data-count-shows="number"); each idea once per step, so that an envelope applied twice
+ *  counts once. */
 function countPromptIdea(idea, step) {
   if (!idea.prompt_id) return;
   const key = step > 0 ? "added" : "gone";
@@ -58,7 +61,7 @@ function countPromptIdea(idea, step) {
     badge.dataset[key] = [...seen].join(",");
     const n = Math.max(0, Number(badge.dataset.count || 0) + step);
     badge.dataset.count = String(n);
-    badge.textContent = plural("ideas", n);
+    badge.textContent = badge.dataset.countShows === "number" ? String(n) : plural("ideas", n);
     highlight(badge);
   }
 }
@@ -210,6 +213,8 @@ function ideaWithdrawn({ idea }) {
     card.remove();
     refreshIdeaCount(list);
   }
+  // a challenge's own page lists its ideas (templates/prompts_detail.html), counted above
+  document.querySelector(`#ideas > ul.idea-list > li#idea-${idea.id}`)?.remove();
   if (ideaPageId() === idea.id && !document.getElementById("withdrawn-notice")) {
     const notice = document.createElement("p");
     notice.className = "notice notice-withdrawn";
@@ -493,6 +498,16 @@ function rulesText(prompt) {
   return rules.join(" · ");
 }
 
+/** A new prompt's "0 ideas", which `countPromptIdea` then keeps counting. */
+function ideaCountBadge(prompt, className) {
+  const badge = document.createElement("span");
+  badge.className = className;
+  badge.dataset.promptIdeas = String(prompt.id);
+  badge.dataset.count = "0";
+  badge.textContent = plural("ideas", 0);
+  return badge;
+}
+
 /** A card of the "Now on the board" strip, the same as the server renders it. */
 function promptCard(prompt) {
   const card = document.createElement("li");
@@ -507,7 +522,7 @@ function promptCard(prompt) {
   phase.className = "strip-phase";
   phase.dataset.field = "phase";
   fillPhase(phase, prompt);
-  kind.append(pill, " ", phase);
+  kind.append(pill, " ", phase, ideaCountBadge(prompt, "count strip-ideas"));
   const heading = document.createElement("h3");
   const link = document.createElement("a");
   link.href = `/prompts/${prompt.id}`;
@@ -548,6 +563,21 @@ async function promptPhaseChanged({ prompt }) {
   }
 }
 
+/** The prompts page's list (newest first) takes a prompt posted while it is open. Returns
+ *  whether the page has that list. */
+function listPrompt(prompt) {
+  const list = document.getElementById("prompt-list");
+  if (!list) return false;
+  if (list.querySelector(`[data-prompt-id="${prompt.id}"]`)) return true;
+  const item = newPromptCard(prompt);
+  if (!item) return false;
+  list.prepend(item);
+  list.hidden = false;
+  document.getElementById("prompts-empty")?.setAttribute("hidden", "");
+  highlight(item.querySelector(".prompt-card"));
+  return true;
+}
+
 function promptCreated({ prompt }, replay) {
   if (!prompt) return;
   const list = document.getElementById("strip-list");
@@ -559,7 +589,7 @@ function promptCreated({ prompt }, replay) {
     list.scrollLeft = 0; // on a phone the strip is a carousel: the new card is its first
     highlight(card);
   }
-  if (replay || list) return;
+  if (listPrompt(prompt) || replay || list) return;
   toast(prompt.title, "info", { timeout: 8000, link: { href: `/prompts/${prompt.id}`, text: "→" } });
 }
 

@@ -205,6 +205,41 @@ export function fillIdeaCard(card, idea) {
   return card;
 }
 
+/** A card for the prompts page's list (templates/prompts.html `prompt_card`) of a prompt
+ *  just posted: no ideas yet, and a challenge still collecting them (the template's phase
+ *  and deadline); null for anything else, which the next load shows. */
+export function newPromptCard(prompt) {
+  if (prompt.kind === "challenge" && prompt.phase !== "collecting") return null;
+  const item = fromTemplate(`tpl-prompt-card-${prompt.kind}`);
+  if (!item) return null;
+  item.querySelector(".prompt-card").dataset.promptId = String(prompt.id);
+  const title = field(item, "title");
+  title.href = `/prompts/${prompt.id}`;
+  title.textContent = prompt.title;
+  const count = item.querySelector("[data-prompt-ideas]");
+  count.dataset.promptIdeas = String(prompt.id);
+  count.dataset.count = "0";
+  count.textContent = plural("ideas", 0);
+  const text = field(item, "excerpt");
+  if (prompt.body) text.textContent = excerpt(prompt.body);
+  else text.remove();
+  const deadline = field(item, "deadline");
+  if (deadline) {
+    fullTimeIn(deadline.querySelector("time"), prompt.submissions_close_at);
+    deadline.querySelector("small").textContent = `(${timeAgo(prompt.submissions_close_at)})`;
+  }
+  field(item, "author").textContent = prompt.author?.display_name || "";
+  fullTimeIn(item.querySelector("footer time"), prompt.created_at);
+  return item;
+}
+
+/** A <time> as the server's `when` filter writes it (the full date and time). */
+function fullTimeIn(element, iso) {
+  if (!element) return;
+  element.setAttribute("datetime", iso || "");
+  element.textContent = fullTime(iso);
+}
+
 /** Why something is hidden, as the server says it (partials/cards.html hidden_line). */
 export function hiddenLine(hidden) {
   if (hidden.by === "flags") return t("hidden_by_flags", { reason: t(`flag_${hidden.reason}`) });

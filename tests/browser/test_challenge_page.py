@@ -1,12 +1,13 @@
 """A challenge's own page in the browser: where each idea's vote button sits, on a phone and
-on a desktop, in German (the longer words)."""
+on a desktop, in German (the longer words); hidden tallies said once, also to a screen
+reader; its number of ideas, live."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import unique_name
+from tests.browser.helpers import unique, unique_name, wait_until_live
 from tests.browser.test_challenge_ideas import post_challenge
 
 pytestmark = pytest.mark.browser
@@ -52,7 +53,7 @@ def test_every_ideas_vote_button_sits_in_the_same_place(person, api_as, open_pag
     )
     footers = page.locator("#ideas .idea-foot")
     expect(footers).to_have_count(3)
-    expect(footers.first).to_contain_text("Stimmen: verborgen")
+    expect(footers.filter(has_text="Kommentar")).to_have_count(3)
     places = footers.evaluate_all(VOTE_BUTTON_PLACES_JS)
     assert {(p["right"], p["bottom"]) for p in places} == {(0, 0)}, places
     for place in places:
@@ -61,4 +62,72 @@ def test_every_ideas_vote_button_sits_in_the_same_place(person, api_as, open_pag
         else:
             assert place["beside"], places  # on the facts' row, at its right end
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert page.js_errors == []
+
+
+NOTE = {
+    "en": "The tallies stay hidden until the challenge closes; ideas appear in an order "
+    "shuffled for you.",
+    "de": "Die Stimmenzahlen bleiben bis zum Ende der Challenge verborgen; die Ideen "
+    "erscheinen in einer für dich gemischten Reihenfolge.",
+}
+
+
+@pytest.mark.parametrize("role", ["member", "observer"])
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_hidden_tallies_are_said_once_and_describe_the_ideas(
+    person, api_as, open_page, language, role
+):
+    """Every idea's footer said "votes: hidden" under the page's sentence that says so: the
+    sentence alone says it now, and describes the ideas' region for a screen reader (with
+    a vote button to press, or without)."""
+    challenge = post_challenge(
+        api_as(person("facilitator", "Communications")), title="Trail launch", hide_tallies=True
+    )
+    author = api_as(person("member", "Marketing"))
+    for n in range(3):
+        author.post_idea(f"Trail idea {n}", prompt_id=challenge["id"])
+    reader = person(role, "IT")
+    api_as(reader).call("PATCH", "me", {"language": language}, expect=200)
+    page = open_page(reader, f"/prompts/{challenge['id']}")
+    region = page.get_by_role("region", name="Ideas" if language == "en" else "Ideen")
+    expect(region).to_have_accessible_description(NOTE[language])
+    expect(page.get_by_text(NOTE[language])).to_be_visible()
+    hidden = "hidden" if language == "en" else "verborgen"
+    text = page.locator("main").inner_text().lower()
+    assert text.count(hidden) == 1, text
+    assert page.js_errors == []
+
+
+def test_a_challenge_pages_idea_count_follows_its_ideas_live(person, api_as, open_page):
+    """The count beside "Ideas" stood still while ideas came and went: it follows them, each
+    idea once, however often its envelope is applied; a withdrawn idea leaves the list."""
+    challenge = post_challenge(
+        api_as(person("facilitator", "Communications")), title="Trail launch", hide_tallies=True
+    )
+    author = api_as(person("member", "Marketing"))
+    first = author.post_idea(unique("Trail idea"), prompt_id=challenge["id"])
+    page = open_page(person("member", "IT"), f"/prompts/{challenge['id']}")
+    page.evaluate("""() => {
+      window.seen = [];
+      document.addEventListener("board:activity", (e) => window.seen.push(e.detail));
+    }""")
+    wait_until_live(page)
+    count = page.locator('#ideas-title [data-field="count"]')
+    expect(count).to_have_text("1")
+
+    second = author.post_idea(unique("Trail idea"), prompt_id=challenge["id"])
+    expect(count).to_have_text("2")
+    author.post_idea(unique("A free idea"))  # answers no challenge: nothing changes
+    author.call("POST", f"ideas/{first['id']}/withdraw", expect=200)
+    expect(count).to_have_text("1")
+    expect(page.locator(f"#idea-{first['id']}")).to_have_count(0)
+    # every envelope seen applied once more, as a catch-up after a reconnect might
+    page.wait_for_function("() => window.seen.length >= 3")
+    page.evaluate("() => window.seen.forEach((e) => window.taskForceLive.apply(e, {replay: true}))")
+    expect(count).to_have_text("1")
+
+    page.reload()  # the server counts the same
+    expect(count).to_have_text("1")
+    expect(page.locator(f"#idea-{second['id']}")).to_have_count(1)
     assert page.js_errors == []
