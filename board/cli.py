@@ -11,9 +11,21 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
-from board import accounts, audit, backup, clock, mail, people, personal_data, tallies, webhooks
+from board import (
+    accounts,
+    audit,
+    backup,
+    clock,
+    mail,
+    people,
+    personal_data,
+    prompts,
+    tallies,
+    webhooks,
+)
 from board import invites as invite_service
 from board.demo import demo_command
 from board.errors import BoardError
@@ -146,11 +158,16 @@ def render_markdown_command():
 @click.command("recount-tallies")
 @with_appcontext
 def recount_tallies_command():
-    """Recount every idea's stored tallies from its votes (after the hot formula changed)."""
+    """Recount every idea's stored tallies from its votes (after the hot formula changed),
+    and every prompt's number of ideas."""
     engine = current_app.extensions["board_db"].engine
     with engine.begin() as connection:
         count = tallies.recount_all(connection)
-    click.echo(f"Recounted {count} ideas.")
+        if connection.dialect.name == "postgresql":
+            # No idea may come or go between the count and the write.
+            connection.execute(text("LOCK TABLE ideas IN SHARE MODE"))
+        counted = connection.execute(text(prompts.IDEA_COUNT_RECOUNT)).rowcount
+    click.echo(f"Recounted {count} ideas and {counted} prompts.")
 
 
 @click.command("backup")

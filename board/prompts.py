@@ -88,14 +88,63 @@ def list_prompts(session: Session, viewer) -> list[dict]:
 
 def idea_counts(session: Session, viewer) -> dict[int, int]:
     """Prompt id → how many ideas answer it (withdrawn ones not, as no list shows them),
-    for every prompt at once: one statement, however many prompts are listed."""
+    for every prompt at once, as stored (IDEA_COUNT_* below): one statement that reads no
+    idea, however many there are."""
     policy.require(viewer, "board.read")
-    rows = session.execute(
-        select(Idea.prompt_id, func.count(Idea.id))
-        .where(Idea.prompt_id.is_not(None), Idea.withdrawn_at.is_(None))
-        .group_by(Idea.prompt_id)
-    )
-    return dict(rows.all())
+    return dict(session.execute(select(Prompt.id, Prompt.idea_count)).all())
+
+
+# prompts.idea_count, kept by the database in the statement that writes an idea, whoever
+# writes it (a post, a withdrawal, a correction, the CLI, plain SQL): a page that counted
+# each prompt's ideas read every idea a prompt ever had, on every request. Used by
+# migration 0033_prompt_idea_count.
+_IDEA_COUNT_ADD = "UPDATE prompts SET idea_count = idea_count + 1 WHERE id = new.prompt_id"
+_IDEA_COUNT_TAKE = "UPDATE prompts SET idea_count = idea_count - 1 WHERE id = old.prompt_id"
+_IDEA_COUNTED_NEW = "new.prompt_id IS NOT NULL AND new.withdrawn_at IS NULL"
+_IDEA_COUNTED_OLD = "old.prompt_id IS NOT NULL AND old.withdrawn_at IS NULL"
+# an update that moves an idea to another prompt, withdraws it or takes it back
+_IDEA_COUNT_MOVED = (
+    "old.prompt_id IS DISTINCT FROM new.prompt_id"
+    " OR (old.withdrawn_at IS NULL) <> (new.withdrawn_at IS NULL)"
+)
+IDEA_COUNT_SQLITE_CREATE = [
+    f"CREATE TRIGGER ideas_prompt_count_insert AFTER INSERT ON ideas WHEN {_IDEA_COUNTED_NEW}"
+    f" BEGIN {_IDEA_COUNT_ADD}; END",
+    f"CREATE TRIGGER ideas_prompt_count_delete AFTER DELETE ON ideas WHEN {_IDEA_COUNTED_OLD}"
+    f" BEGIN {_IDEA_COUNT_TAKE}; END",
+    "CREATE TRIGGER ideas_prompt_count_update AFTER UPDATE OF prompt_id, withdrawn_at ON ideas"
+    f" WHEN {_IDEA_COUNT_MOVED.replace('IS DISTINCT FROM', 'IS NOT')}"
+    f" BEGIN {_IDEA_COUNT_TAKE} AND old.withdrawn_at IS NULL;"
+    f" {_IDEA_COUNT_ADD} AND new.withdrawn_at IS NULL; END",
+]
+IDEA_COUNT_SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS ideas_prompt_count_insert",
+    "DROP TRIGGER IF EXISTS ideas_prompt_count_delete",
+    "DROP TRIGGER IF EXISTS ideas_prompt_count_update",
+]
+IDEA_COUNT_POSTGRES_CREATE = [
+    "CREATE FUNCTION prompts_idea_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    f" IF TG_OP <> 'INSERT' AND {_IDEA_COUNTED_OLD} THEN {_IDEA_COUNT_TAKE}; END IF;"
+    f" IF TG_OP <> 'DELETE' AND {_IDEA_COUNTED_NEW} THEN {_IDEA_COUNT_ADD}; END IF;"
+    " RETURN NULL; END $$",
+    "CREATE TRIGGER ideas_prompt_count_insert AFTER INSERT ON ideas FOR EACH ROW"
+    f" WHEN ({_IDEA_COUNTED_NEW}) EXECUTE FUNCTION prompts_idea_count()",
+    "CREATE TRIGGER ideas_prompt_count_delete AFTER DELETE ON ideas FOR EACH ROW"
+    f" WHEN ({_IDEA_COUNTED_OLD}) EXECUTE FUNCTION prompts_idea_count()",
+    "CREATE TRIGGER ideas_prompt_count_update AFTER UPDATE OF prompt_id, withdrawn_at ON ideas"
+    f" FOR EACH ROW WHEN ({_IDEA_COUNT_MOVED}) EXECUTE FUNCTION prompts_idea_count()",
+]
+IDEA_COUNT_POSTGRES_DROP = [
+    "DROP TRIGGER IF EXISTS ideas_prompt_count_insert ON ideas",
+    "DROP TRIGGER IF EXISTS ideas_prompt_count_delete ON ideas",
+    "DROP TRIGGER IF EXISTS ideas_prompt_count_update ON ideas",
+    "DROP FUNCTION IF EXISTS prompts_idea_count()",
+]
+# Every prompt's count from its ideas: the migration's first fill, and `flask recount-tallies`.
+IDEA_COUNT_RECOUNT = (
+    "UPDATE prompts SET idea_count = (SELECT count(*) FROM ideas"
+    " WHERE ideas.prompt_id = prompts.id AND ideas.withdrawn_at IS NULL)"
+)
 
 
 # What the board page prints of each prompt (its strip, the idea form's choice, the
@@ -110,14 +159,6 @@ BOARD_FIELDS = (
     "hide_tallies",
     "votes_per_person",
 )
-# How many ideas answer a prompt, counted as `idea_counts` counts them: read in the board's
-# one statement of its prompts (a correlated subquery), not in a statement per prompt.
-_IDEA_COUNT = (
-    select(func.count(Idea.id))
-    .where(Idea.prompt_id == Prompt.id, Idea.withdrawn_at.is_(None))
-    .correlate(Prompt)
-    .scalar_subquery()
-)
 _BOARD_PROMPTS = select(
     Prompt.id,
     Prompt.kind,
@@ -126,13 +167,13 @@ _BOARD_PROMPTS = select(
     Prompt.voting_close_at,
     Prompt.hide_tallies,
     Prompt.votes_per_person,
-    _IDEA_COUNT.label("idea_count"),
+    Prompt.idea_count,
 ).order_by(Prompt.created_at.desc(), Prompt.id.desc())
 
 
 def board_prompts(session: Session, viewer) -> list[dict]:
     """All prompts and challenges, newest first, as `list_prompts` gives them but only
-    their BOARD_FIELDS, and each one's `idea_count` (as `idea_counts` counts): plain rows
+    their BOARD_FIELDS, and each one's stored `idea_count`: plain rows
     through the connection, their authors left unread."""
     policy.require(viewer, "board.read")
     now = clock.now()

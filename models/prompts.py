@@ -32,5 +32,8 @@ class Prompt(Base):
     # The phase as last announced; the scheduler moves it on and emits prompt.phase_changed.
     phase: Mapped[str] = mapped_column(String(12), default="collecting")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How many ideas answer it, withdrawn ones not: kept by triggers on `ideas` whoever
+    # writes (board/prompts.py, IDEA_COUNT_*), so that no page counts a prompt's ideas.
+    idea_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     author: Mapped[User] = relationship(lazy="joined")

@@ -274,3 +274,88 @@ def test_sqlite_search_goes_through_fts5(app, member, db):
     member.post("ideas", json={"title": "Reel", "body": ""})
     assert db.scalar(text("SELECT count(*) FROM ideas_fts WHERE ideas_fts MATCH 'reel'")) == 1
     db.rollback()
+
+
+def prompt_counts(app) -> tuple[dict[int, int], dict[int, int]]:
+    """(each prompt's stored number of ideas, the same counted from the ideas)."""
+    with app.extensions["board_db"].engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT id, idea_count FROM prompts")).all())
+        counted = dict.fromkeys(stored, 0)
+        counted |= dict(
+            connection.execute(
+                text(
+                    "SELECT prompt_id, count(*) FROM ideas WHERE prompt_id IS NOT NULL"
+                    " AND withdrawn_at IS NULL GROUP BY prompt_id"
+                )
+            ).all()
+        )
+    return stored, counted
+
+
+@BOTH_DATABASES
+def test_each_prompt_keeps_its_number_of_ideas_whoever_writes(app, facilitator, member, db):
+    """The database keeps prompts.idea_count in the statement that writes an idea: a post,
+    a withdrawal, and plain SQL (a move, a withdrawal taken back, a delete) alike."""
+    first = facilitator.post("prompts", json={"kind": "prompt", "title": "Booth"}).get_json()
+    second = facilitator.post("prompts", json={"kind": "prompt", "title": "Voices"}).get_json()
+    posted = [
+        member.post("ideas", json={"title": f"Idea {n}", "body": "", "prompt_id": prompt["id"]})
+        for n, prompt in enumerate([first, first, first, second])
+    ]
+    member.post("ideas", json={"title": "Free", "body": ""})
+    a, b, c, _d = (response.get_json()["id"] for response in posted)
+    assert member.post(f"ideas/{a}/withdraw").status_code == 200
+    stored, counted = prompt_counts(app)
+    assert stored == counted == {first["id"]: 2, second["id"]: 1}
+    for statement in (
+        f"UPDATE ideas SET prompt_id = {second['id']} WHERE id = {b}",  # moved
+        f"UPDATE ideas SET withdrawn_at = NULL WHERE id = {a}",  # taken back
+        f"UPDATE ideas SET prompt_id = NULL WHERE id = {c}",  # no longer answers a prompt
+        f"UPDATE ideas SET title = 'Renamed' WHERE id = {a}",  # nothing to count
+    ):
+        db.execute(text(statement))
+        db.commit()
+        stored, counted = prompt_counts(app)
+        assert stored == counted, statement
+    author = member.user["id"]
+    db.execute(  # an import past the board
+        text(
+            "INSERT INTO ideas (id, title, body, author_id, created_at, updated_at, prompt_id)"
+            f" VALUES (900, 'Imported', '', {author}, '2026-03-02 09:00:00',"
+            f" '2026-03-02 09:00:00', {first['id']})"
+        )
+    )
+    db.commit()
+    assert prompt_counts(app)[0] == {first["id"]: 2, second["id"]: 2}
+    db.execute(text("DELETE FROM ideas WHERE id = 900"))
+    db.commit()
+    stored, counted = prompt_counts(app)
+    assert stored == counted == {first["id"]: 1, second["id"]: 2}
+
+
+@BOTH_DATABASES
+def test_each_prompt_counts_ideas_posted_at_the_same_moment(app, facilitator, db):
+    challenge = facilitator.post("prompts", json={"kind": "prompt", "title": "Booth"}).get_json()
+    crowd = people(app, THREADS)
+    calls = [
+        lambda c=client, n=n: (
+            c.post(
+                "ideas", json={"title": f"Idea {n}", "body": "", "prompt_id": challenge["id"]}
+            ).status_code
+        )
+        for n, client in enumerate(crowd)
+    ]
+    assert set(at_once(calls)) == {201}
+    stored, counted = prompt_counts(app)
+    assert stored == counted == {challenge["id"]: THREADS}
+
+
+def test_recount_command_repairs_a_prompts_number_of_ideas(app, facilitator, member, db):
+    prompt = facilitator.post("prompts", json={"kind": "prompt", "title": "Booth"}).get_json()
+    member.post("ideas", json={"title": "Reel", "body": "", "prompt_id": prompt["id"]})
+    db.execute(text("UPDATE prompts SET idea_count = 42"))
+    db.commit()
+    result = app.test_cli_runner().invoke(args=["recount-tallies"])
+    assert result.exit_code == 0, result.output
+    assert "1 prompts" in result.output
+    assert prompt_counts(app) == ({prompt["id"]: 1}, {prompt["id"]: 1})
