@@ -240,10 +240,15 @@ def _observer_summary(session: Session, since: datetime) -> dict:
     }
 
 
+SUMMARY_SPAN = timedelta(days=7)  # the observers' summary says "this week"
+
+
 def _digest_context(session: Session, user: User, since: datetime) -> dict | None:
     """What a digest says, or None when nothing is new since the last one."""
     if user.role == policy.OBSERVER:
-        summary = _observer_summary(session, since)
+        # Its sentence speaks of this week: a first summary (or one after months of "off")
+        # counts the last seven days, not everything since the account was made.
+        summary = _observer_summary(session, max(since, clock.now() - SUMMARY_SPAN))
         return {"summary": summary} if any(summary.values()) else None
     rows = session.scalars(
         select(Notification)
@@ -258,10 +263,17 @@ def _digest_context(session: Session, user: User, since: datetime) -> dict | Non
     if not new and not prompts:
         return None
     items = _items(session, user, rows)
+    # A new prompt is listed once: with its deadlines under "New prompts and challenges",
+    # not a second time as the notice that announced it.
+    listed = {prompt.id for prompt in prompts}
     return {
         "items": items,
         "mentions": [i for i in items if i["kind"] == "mention"],
-        "others": [i for i in items if i["kind"] != "mention"],
+        "others": [
+            i
+            for i in items
+            if i["kind"] != "mention" and not (i["kind"] == "prompt" and i["prompt_id"] in listed)
+        ],
         "prompts": prompts,
         "free_tasks": free_tasks(session, user),
     }

@@ -7,7 +7,7 @@ event log) and it never changes a task: encouragement, not assignment.
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from board import clock, events, policy
@@ -16,7 +16,7 @@ from board.i18n import N_
 from board.inputs import shows_nothing
 from board.limits import MAX_ID
 from board.person_json import department_dict, person_dict
-from models import Department, Nudge, NudgeRecipient, Task, User
+from models import Department, Notification, Nudge, NudgeRecipient, Task, User
 
 TARGETS = ("to_user_id", "task_id", "department_id")
 
@@ -189,7 +189,19 @@ def mark_read(session: Session, actor: User, nudge_id: int) -> dict:
     policy.require(actor, "nudge.read", {r.user_id for r in nudge.recipients})
     mine = next(r for r in nudge.recipients if r.user_id == actor.id)
     if mine.read_at is None:
-        mine.read_at = clock.now()
+        mine.read_at = mine_read = clock.now()
+        # The inbox told of this nudge too: read here, it is read there (one nudge, not an
+        # unread notice left behind for the inbox badge and the next digest).
+        session.execute(
+            update(Notification)
+            .where(
+                Notification.user_id == actor.id,
+                Notification.nudge_id == nudge.id,
+                Notification.read_at.is_(None),
+            )
+            .values(read_at=mine_read)
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
     return nudge_dict(session, nudge, actor.id)
 

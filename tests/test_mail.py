@@ -294,8 +294,39 @@ def test_the_digest_says_everything_the_issue_promises(mail_app, smtp, team, fro
     assert "Film the booth" not in parts(own)[0]
 
 
+def test_a_digest_lists_a_new_prompt_once_and_both_parts_say_why_it_came(
+    mail_app, smtp, team, frozen
+):
+    _, inbox = smtp
+    team["ivan"].patch("me", json={"language": "de"})
+    team["sam"].post("prompts", json={"kind": "prompt", "title": "Summer stories"})
+    deliver(mail_app, "daily", force=True)
+    text, html = parts(inbox.to("mara@example.com")[0])
+    assert text.count("Summer stories") == 1 and html.count("Summer stories") == 1
+    assert "New prompts and challenges" in text
+    assert "You get this mail because you chose the daily digest." in text
+    german, _ = parts(inbox.to("ivan@example.com")[0])
+    assert german.count("Summer stories") == 1
+    assert "Du bekommst diese Mail, weil du die tägliche Übersicht gewählt hast." in german
+
+
+def test_the_observers_summary_counts_only_the_week_it_speaks_of(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    team["mara"].post("ideas", json={"title": "Old reel", "body": ""})  # four weeks ago
+    frozen["t"] = START + timedelta(days=27)
+    team["mara"].post("ideas", json={"title": "New reel", "body": ""})
+    team["olga"].patch("me", json={"email_notifications": "weekly"})
+    frozen["t"] = START + timedelta(days=28, hours=2)
+    deliver(mail_app, "weekly")
+    [summary] = inbox.to("olga@example.com")
+    text, _ = parts(summary)
+    assert "This week the task force posted 1 ideas" in text  # not the 2 since she joined
+    assert "You get this mail because you chose the weekly digest." in text
+
+
 def test_observers_get_only_the_weekly_summary_if_they_choose_it(mail_app, smtp, team, frozen):
     _, inbox = smtp
+    frozen["t"] = START + timedelta(days=1)  # this week's Tuesday
     team["mara"].post("ideas", json={"title": "Reel", "body": "@olga"})
     deliver(mail_app, "daily", force=True)
     assert inbox.to("olga@example.com") == []

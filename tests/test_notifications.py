@@ -325,6 +325,22 @@ def test_a_nudge_notifies_its_recipient_only(member, other_member, facilitator):
     assert kinds(facilitator) == []
 
 
+def test_reading_a_nudge_reads_its_notice_in_the_inbox(member, other_member, facilitator):
+    """One nudge is one thing to read: opened on the nudges page, the inbox's badge and
+    the next digest no longer count it as unread."""
+    nudge = facilitator.post(
+        "nudges", json={"message": "How is the reel going?", "to_user_id": member.user["id"]}
+    ).get_json()
+    facilitator.post(
+        "nudges", json={"message": "And the captions?", "to_user_id": member.user["id"]}
+    )
+    assert inbox(member, unread=1)["unread"] == 2
+    assert member.post(f"nudges/{nudge['id']}/read").status_code == 200
+    unread = inbox(member, unread=1)
+    assert unread["unread"] == 1
+    assert [i["text"] for i in unread["items"]] == ["Sam nudged you: And the captions?"]
+
+
 def test_other_features_notify_through_one_function(app, member, other_member, observer):
     idea = post_idea(member)
     task = member.post("tasks", json={"title": "Film", "idea_id": idea["id"]}).get_json()

@@ -796,6 +796,31 @@ def test_an_observer_chooses_between_the_weekly_summary_and_no_mail(browse):
     assert offered == ["off", "weekly"]
 
 
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "2 to 30 lowercase letters"), ("de", "2 bis 30 Kleinbuchstaben")],
+)
+def test_a_refused_settings_form_comes_back_as_typed(browse, language, message):
+    """A bad handle is explained beside the field, and what was typed and chosen stays on
+    the page (no flash naming the field `handle`, no form reset to the old values)."""
+    browser = browse("member")
+    browser.get("/settings")
+    response = browser.post(
+        "/settings",
+        {"handle": "Sam Sung", "email_notifications": "weekly"},
+        headers={"Accept-Language": language},
+    )
+    assert response.status_code == 400
+    page = html_of(response)
+    assert 'value="Sam Sung"' in page
+    assert re.search(r'value="weekly" checked', page)
+    error = re.search(r'<small class="field-error" id="settings-handle-error">(.*?)</small>', page)
+    assert error and message in error.group(1)
+    assert "handle:" not in text_of(response)
+    saved = html_of(browser.get("/settings"))
+    assert 'value="weekly" checked' not in saved  # nothing was half-saved
+
+
 def test_an_empty_board_asks_only_those_who_may_post_to_be_first(browse):
     assert "No ideas yet. Be the first!" in text_of(browse("member").get("/"))
     observer = text_of(browse("observer").get("/"))

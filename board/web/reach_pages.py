@@ -13,7 +13,14 @@ from board.db import db_for_request
 from board.errors import BoardError
 from board.i18n import _, current_language
 from board.web import web
-from board.web.common import back, flash_refusal, form_id, login_page, remember_badges
+from board.web.common import (
+    back,
+    flash_refusal,
+    form_id,
+    login_page,
+    refused_form,
+    remember_badges,
+)
 
 
 @web.app_context_processor
@@ -118,8 +125,8 @@ def save_settings():
         people.update_settings(session, current_user._get_current_object(), changes)
     except BoardError as refusal:
         session.rollback()
-        flash_refusal(refusal)
-        return redirect("/settings")
+        # Back as typed, each error beside its field (a flash and a redirect lost both).
+        return refused_form(refusal, "settings", default="/settings")
     flash(_("Your settings are saved."), "success")
     return redirect("/settings")
 

@@ -30,6 +30,19 @@ export function receiveNotification(notification) {
   document.dispatchEvent(new CustomEvent("board:notification", { detail: notification }));
 }
 
+/** After marking read: each idea's count of unread notices follows, a group with none
+ *  left loses its mark, and "Mark all as read" goes once nothing is unread. */
+function settleInbox() {
+  for (const group of document.querySelectorAll(".inbox-group")) {
+    const left = group.querySelectorAll(".inbox-item.unread").length;
+    group.classList.toggle("has-unread", left > 0);
+    const count = group.querySelector(".inbox-group-title .badge");
+    if (count && left) count.textContent = String(left);
+    else count?.remove();
+  }
+  if (!document.querySelector(".inbox-item.unread")) document.querySelector("form.inbox-all")?.remove();
+}
+
 /** The inbox page: "mark as read" forms work through the API and update the badge. */
 export function enhanceInbox() {
   if (document.body.dataset.page !== "notifications") return;
@@ -41,11 +54,15 @@ export function enhanceInbox() {
         const answer = await api("POST", "/notifications/read", id ? { ids: [Number(id)] } : {});
         setUnread(answer.unread);
         const items = id ? [document.getElementById(`notification-${id}`)] : document.querySelectorAll(".inbox-item");
+        // The pressed button goes away: a keyboard user stays on what they just read.
+        const hadFocus = form.contains(document.activeElement);
         for (const item of items) {
           item?.classList.replace("unread", "read");
           item?.querySelector("form.inbox-one")?.remove();
         }
         if (!id) form.remove();
+        settleInbox();
+        if (hadFocus) items[0]?.querySelector(".inbox-text")?.focus();
       } catch {
         form.submit();
       }

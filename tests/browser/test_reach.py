@@ -90,3 +90,31 @@ def test_a_mention_lights_the_badge_and_shows_a_toast_live(person, open_page, ap
     page.get_by_role("button", name="Mark all as read").click()
     expect(page.locator(".inbox-item.unread")).to_have_count(0)
     expect(badge).to_be_hidden()
+
+
+def test_marking_read_in_the_inbox_updates_the_ideas_count_and_keeps_the_keyboard_place(
+    person, open_page, api_as
+):
+    writer = person("member", "Marketing")
+    reader = person("member", "IT")
+    handle = handle_of(api_as(reader))
+    title = unique("Booth reel")
+    idea = api_as(writer).post_idea(title, body=f"@{handle}, what do you think?")
+    api_as(writer).call(
+        "POST", f"ideas/{idea['id']}/comments", {"body": f"@{handle} and now?"}, expect=201
+    )
+    page = open_page(reader, "/notifications")
+    group = page.locator(".inbox-group", has_text=title)
+    count = group.locator(".inbox-group-title .badge")
+    expect(count).to_have_text("2")
+    button = group.get_by_role("button", name="Mark as read").first
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(count).to_have_text("1")  # not the 2 it said before
+    expect(page.locator("#notification-badge [data-field=count]")).to_have_text("1")
+    # The pressed button is gone; the focus is on what was just read, not lost to the page.
+    expect(group.locator(".inbox-item.read .inbox-text")).to_be_focused()
+    group.get_by_role("button", name="Mark as read").click()
+    expect(count).to_have_count(0)
+    expect(group).not_to_have_class(re.compile(r"\bhas-unread\b"))
+    expect(page.get_by_role("button", name="Mark all as read")).to_have_count(0)
