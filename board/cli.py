@@ -280,7 +280,10 @@ def webhooks_add(url, fmt, secret, events):
     types = [t.strip() for t in events.split(",") if t.strip()]
     with _session() as session:
         try:
-            hook = webhooks.add_webhook(session, url, fmt, secret, types, actor=None)
+            local_network = current_app.extensions["board_settings"].webhook_local_network
+            hook = webhooks.add_webhook(
+                session, url, fmt, secret, types, actor=None, local_network=local_network
+            )
         except BoardError as error:
             raise refused(error) from None
         # Not the URL: chat webhook URLs are credentials themselves.

@@ -283,6 +283,8 @@ class Settings:
     allowed_email_domains: tuple[str, ...] = ()
     # Works-council mode (BOARD_OBSERVERS_SEE_NAMES=0): observers see departments, not names.
     observers_see_names: bool = True
+    # Webhooks may post to this machine and its network (a self-hosted chat server).
+    webhook_local_network: bool = False
     # The fewest people a per-department figure shown to observers may describe.
     min_group_size: int = 3
     # Days private nudges, notifications and private events are kept.
@@ -332,6 +334,7 @@ class Settings:
                 for d in _list(env.get("BOARD_ALLOWED_EMAIL_DOMAINS"))
             ),
             observers_see_names=_bool(env, "BOARD_OBSERVERS_SEE_NAMES", True),
+            webhook_local_network=_bool(env, "BOARD_WEBHOOK_LOCAL_NETWORK", False),
             min_group_size=_int(env, "BOARD_MIN_GROUP_SIZE", 3, minimum=1),
             retention_days=_int(env, "BOARD_RETENTION_DAYS", 365, minimum=1, maximum=DAYS_MAX),
             **_image_s3(env),

@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -78,8 +80,11 @@ def add_webhook(
     event_types: list[str],
     *,
     actor: User | None,
+    local_network: bool = False,
 ) -> Webhook:
-    """A new webhook; the facilitator's page passes its user, the CLI None."""
+    """A new webhook; the facilitator's page passes its user, the CLI None. An address on
+    the board's own machine or network is refused unless `local_network`
+    (BOARD_WEBHOOK_LOCAL_NETWORK): see `_GuardedConnection`."""
     _check_manager(actor)
     url = (url or "").strip()
     parts = url_parts(url)
@@ -92,6 +97,11 @@ def add_webhook(
         or not parts.hostname
     ):
         fields["url"] = N_("Give the full address, starting with https://.")
+    elif not local_network and _names_local_host(parts.hostname):
+        fields["url"] = N_(
+            "This address is on the board's own network. Ask IT to allow such addresses "
+            "(BOARD_WEBHOOK_LOCAL_NETWORK) if your chat server lives there."
+        )
     if fmt not in FORMATS:
         fields["format"] = FieldMessage("One of: %(choices)s.", choices=", ".join(FORMATS))
     if secret is not None and len(secret) > SECRET_MAX:
@@ -216,7 +226,9 @@ def remove_webhook(session: Session, webhook_id: int, *, actor: User | None) -> 
     return True
 
 
-def send_test(session: Session, actor: User, webhook_id: int, base_url: str) -> str | None:
+def send_test(
+    session: Session, actor: User, webhook_id: int, base_url: str, *, local_network: bool = False
+) -> str | None:
     """POST a test message to the webhook now (the facilitator waits for the answer, at
     most TIMEOUT_SECONDS): None when it was taken, else what went wrong."""
     _check_manager(actor)
@@ -235,7 +247,7 @@ def send_test(session: Session, actor: User, webhook_id: int, base_url: str) -> 
         payload = {"text": text}
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     try:
-        _post(hook, body)
+        _post(hook, body, local_network)
     except SEND_ERRORS as error:
         return str(getattr(error, "reason", None) or error)[:300]
     return None
@@ -324,14 +336,94 @@ def signature(secret: str, body: bytes) -> str:
 # ---- delivering -------------------------------------------------------------------------------
 
 
-def _post(hook: Webhook, body: bytes, delivery_id: int | None = None) -> None:
+# ---- where a webhook may post ------------------------------------------------------------------
+#
+# The facilitator, not the operator, chooses a webhook's address, and the board POSTs to it
+# from inside the company's network: without a rule, a facilitator's account could make the
+# board reach its own machine (Redis, PostgreSQL's neighbours, an admin page on localhost)
+# or a cloud's metadata address. So the board posts only to addresses on the internet
+# unless the operator allows its own network (BOARD_WEBHOOK_LOCAL_NETWORK=1: a self-hosted
+# Mattermost). The check is made on the address each connection actually reached, after
+# the name was looked up, so neither a name that points inward (or is made to later) nor a
+# redirect gets past it.
+
+
+class AddressNotAllowed(OSError):
+    """A webhook's connection reached an address the board may not post to."""
+
+
+def _local_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global
+
+
+def _names_local_host(hostname: str) -> bool:
+    """Whether an address's host, as written, is this machine or its network: an IP
+    literal that is not global, or localhost. A name is judged when it is reached."""
+    hostname = hostname.rstrip(".")
+    if hostname == "localhost" or hostname.endswith(".localhost"):
+        return True
+    try:
+        return _local_address(hostname)
+    except ValueError:
+        return False
+
+
+def _guarded_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+    """socket.create_connection, refusing a peer on the board's own network."""
+    sock = socket.create_connection(address, timeout, source_address)
+    peer = sock.getpeername()[0]
+    if _local_address(peer):
+        sock.close()
+        raise AddressNotAllowed(
+            f"{peer} is on the board's own network (BOARD_WEBHOOK_LOCAL_NETWORK allows it)"
+        )
+    return sock
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_connection
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_connection  # before TLS: nothing is sent
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(
+            _GuardedHTTPSConnection,
+            req,
+            context=self._context,
+            check_hostname=self._check_hostname,
+        )
+
+
+# Every hop of a redirect goes through the same handlers.
+_INTERNET_ONLY = urllib.request.build_opener(_GuardedHTTPHandler, _GuardedHTTPSHandler)
+_ANY_ADDRESS = urllib.request.build_opener()
+
+
+def _post(hook: Webhook, body: bytes, local_network: bool, delivery_id: int | None = None) -> None:
     headers = {"Content-Type": "application/json", "User-Agent": "task-force-board"}
     if delivery_id is not None:  # the same on a retry: a receiver drops what it has taken
         headers["X-Board-Delivery"] = str(delivery_id)
     if hook.secret:
         headers["X-Board-Signature"] = signature(hook.secret, body)
     request = urllib.request.Request(hook.url, data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
+    opener = _ANY_ADDRESS if local_network else _INTERNET_ONLY
+    with opener.open(request, timeout=TIMEOUT_SECONDS) as answer:
         if not 200 <= answer.status < 300:
             raise urllib.error.HTTPError(hook.url, answer.status, "not 2xx", answer.headers, None)
 
@@ -343,7 +435,8 @@ SEND_ERRORS = (urllib.error.URLError, OSError, ValueError, http.client.HTTPExcep
 
 def deliver_due(app: Flask, limit: int = 200) -> int:
     """POST what is due; returns how many were delivered."""
-    base_url = app.extensions["board_settings"].base_url
+    settings = app.extensions["board_settings"]
+    base_url, local_network = settings.base_url, settings.webhook_local_network
     delivered = 0
     with app.extensions["board_db"].Session() as session:
         due = outbox.due_ids(session, WebhookDelivery, clock.now(), STALE_SENDING, limit)
@@ -362,7 +455,7 @@ def deliver_due(app: Flask, limit: int = 200) -> int:
             # through the POST would keep every writer of the process waiting.
             session.commit()
             try:
-                _post(hook, body, row.id)
+                _post(hook, body, local_network, row.id)
             except SEND_ERRORS as error:
                 _failed(session, row, error)
                 continue

@@ -282,6 +282,9 @@ def settings(database_url, tmp_path) -> Settings:
         secret_key="test-secret",
         claim_limit=5,
         testing=True,
+        # The tests' webhook receivers listen on loopback, as a self-hosted chat server
+        # on the company's network would (tests/test_webhooks.py tests the default).
+        webhook_local_network=True,
     )
 
 

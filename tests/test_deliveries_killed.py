@@ -180,6 +180,7 @@ def test_deliveries_queued_before_a_worker_is_killed_go_out_once(postgres_migrat
             "BOARD_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
             "BOARD_MAIL_FROM": "board@faults.example",
             "BOARD_BASE_URL": "https://board.faults.example",
+            "BOARD_WEBHOOK_LOCAL_NETWORK": "1",  # the receiver listens on loopback
         }
         added = subprocess.run(
             [

@@ -5,6 +5,7 @@ never leave the board."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -13,11 +14,13 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from board import clock, webhooks
-from models import Webhook, WebhookDelivery
-from tests.conftest import BOTH_DATABASES
+from board import clock, create_app, webhooks
+from board.settings import Settings
+from models import User, Webhook, WebhookDelivery
+from tests.conftest import BOTH_DATABASES, JsonClient, make_user
+from tests.test_accounts import page_token
 
 
 class Receiver:
@@ -222,3 +225,87 @@ def test_each_event_is_queued_for_the_active_webhooks_that_take_its_type(app, me
         ("all", "idea.votes_changed"),
     ]
     assert {(status, attempts) for _, _, status, attempts in rows} == {("pending", 0)}
+
+
+# ---- where a webhook may post (BOARD_WEBHOOK_LOCAL_NETWORK) ----------------------------------
+
+
+@pytest.fixture
+def internet_only(settings):
+    """The board as it is shipped: webhooks post to addresses on the internet only."""
+    app = create_app(
+        {"TESTING": True}, settings=dataclasses.replace(settings, webhook_local_network=False)
+    )
+    yield app
+    app.extensions["board_db"].dispose()
+
+
+INWARD = [
+    "http://127.0.0.1:8080/hook",
+    "http://localhost/hook",
+    "http://LOCALHOST./hook",
+    "http://chat.localhost/hook",
+    "http://[::1]/hook",
+    "http://[::ffff:127.0.0.1]/hook",
+    "http://0.0.0.0/hook",
+    "http://10.0.0.5/hook",
+    "http://192.168.1.20/hook",
+    "http://169.254.169.254/latest/meta-data",
+    "https://[fd00::5]/hook",
+]
+
+
+@pytest.mark.parametrize("url", INWARD)
+def test_an_address_on_the_boards_own_network_is_refused_by_default(internet_only, url):
+    """The facilitator chooses the address and the board posts from inside the company:
+    its own machine and network (Redis, an admin page, a cloud's metadata) stay out of reach
+    unless IT allows them."""
+    make_user(internet_only, "sam", "facilitator", "Communications")
+    cli = internet_only.test_cli_runner().invoke(args=["webhooks", "add", url])
+    assert cli.exit_code == 1
+    assert "own network" in cli.output
+    page = JsonClient(internet_only.test_client()).login("sam@example.com")
+    answer = page.client.post(
+        "/webhooks",
+        data={"csrf_token": page_token(page.client, "/webhooks"), "url": url, "format": "json"},
+    )
+    assert answer.status_code == 400
+    assert "own network" in answer.get_data(as_text=True)
+    with internet_only.extensions["board_db"].Session() as session:
+        assert session.scalar(select(func.count(Webhook.id))) == 0
+
+
+def test_a_webhook_that_reaches_inward_is_not_posted_to(internet_only, receiver):
+    """Checked on the address each connection reached, after the name was looked up: a
+    hook stored before the rule, or a name that points inward (here `localhost` written
+    as the receiver's name), fails its deliveries and its test, and nothing arrives."""
+    make_user(internet_only, "sam", "facilitator", "Communications")
+    member = JsonClient(internet_only.test_client()).login(make_user(internet_only, "mara").email)
+    port = receiver.server.server_address[1]
+    with internet_only.extensions["board_db"].Session() as session:
+        hook = webhooks.add_webhook(
+            session,
+            f"http://localhost:{port}/hook",
+            "json",
+            None,
+            [],
+            actor=None,
+            local_network=True,
+        )
+        hook_id = hook.id
+    member.post("ideas", json={"title": "Booth reel", "body": ""})
+    assert webhooks.deliver_due(internet_only) == 0
+    with internet_only.extensions["board_db"].Session() as session:
+        [delivery] = session.scalars(select(WebhookDelivery)).all()
+        assert delivery.status == "pending" and "own network" in delivery.last_error
+        sam = session.scalar(select(User).where(User.email == "sam@example.com"))
+        problem = webhooks.send_test(session, sam, hook_id, "https://board.example.com")
+    assert "own network" in problem
+    assert receiver.received == []
+
+
+def test_the_operator_may_let_webhooks_reach_the_companys_network(tmp_path):
+    env = {"BOARD_INSTANCE_PATH": str(tmp_path), "BOARD_SECRET_KEY": "k"}
+    assert Settings.from_env(env).webhook_local_network is False
+    allowed = Settings.from_env({**env, "BOARD_WEBHOOK_LOCAL_NETWORK": "1"})
+    assert allowed.webhook_local_network is True

@@ -89,6 +89,7 @@ def add_webhook():
             secret,
             [t for t in request.form.getlist("events") if t],
             actor=current_user,
+            local_network=board_settings().webhook_local_network,
         )
     except Invalid as error:
         session.rollback()
@@ -111,7 +112,14 @@ def add_webhook():
 def test_webhook(webhook_id: int):
     session = db_for_request()
     try:
-        problem = webhooks.send_test(session, current_user, webhook_id, board_settings().base_url)
+        settings = board_settings()
+        problem = webhooks.send_test(
+            session,
+            current_user,
+            webhook_id,
+            settings.base_url,
+            local_network=settings.webhook_local_network,
+        )
     except BoardError as refusal:
         session.rollback()
         flash_refusal(refusal)

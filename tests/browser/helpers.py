@@ -106,6 +106,7 @@ def start_server(
             "BOARD_SECRET_KEY": "browser-test-secret",
             "BOARD_HOST": "127.0.0.1",
             "BOARD_PORT": str(port),
+            "BOARD_WEBHOOK_LOCAL_NETWORK": "1",  # the tests' chat receivers are on loopback
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }
