@@ -3,9 +3,9 @@
 
 import { api } from "./api.js";
 import {
-  channelList, fillCommentState, fillIdeaCard, fillTags, finished, formatDay, hiddenLine,
-  newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard, setStatusBadge, setVotes,
-  shownStatus,
+  channelList, fillCommentState, fillIdeaCard, fillPromptPhase, fillTags, finished, formatDay,
+  hiddenLine, newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard,
+  setStatusBadge, setVotes, shownStatus,
 } from "./render.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
@@ -548,6 +548,12 @@ async function promptPhaseChanged({ prompt }) {
     const phase = card.querySelector("[data-field=phase]");
     if (phase) fillPhase(phase, prompt);
     highlight(card);
+  }
+  // the prompt list's card keeps a closed challenge, as its results' way in
+  const listed = document.querySelector(`#prompt-list .prompt-card[data-prompt-id="${prompt.id}"]`);
+  if (listed && prompt.kind === "challenge") {
+    fillPromptPhase(listed, prompt);
+    highlight(listed);
   }
   if (prompt.phase !== "closed" || !prompt.hide_tallies) return;
   // Hidden tallies appear when a challenge closes: fetch them once for the cards shown.

@@ -233,6 +233,29 @@ export function newPromptCard(prompt) {
   return item;
 }
 
+/** A challenge's phase badge and deadline line on the prompt list's card, as
+ *  templates/prompts_macros.html (`phase_badge`, `deadline`) writes them for its phase. */
+export function fillPromptPhase(card, prompt) {
+  const badge = card.querySelector("header > .phase");
+  if (badge) {
+    badge.className = `phase phase-${prompt.phase}`;
+    badge.textContent = t(`phase_label_${prompt.phase}`);
+  }
+  const line = field(card, "deadline");
+  if (!line) return;
+  const ends = prompt.phase === "collecting" ? prompt.submissions_close_at : prompt.voting_close_at;
+  const time = document.createElement("time");
+  fullTimeIn(time, ends);
+  // "Voting until %(when)s": the sentence around the time, in the reader's word order
+  const [before, after = ""] = t(`deadline_${prompt.phase}`).split("%(when)s");
+  line.replaceChildren(before, time, after);
+  if (prompt.phase !== "closed") {
+    const left = document.createElement("small");
+    left.textContent = `(${timeAgo(ends)})`;
+    line.append(" ", left);
+  }
+}
+
 /** A <time> as the server's `when` filter writes it (the full date and time). */
 function fullTimeIn(element, iso) {
   if (!element) return;
