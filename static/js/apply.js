@@ -66,6 +66,21 @@ function countPromptIdea(idea, step) {
   }
 }
 
+/** The head of a challenge's group on the board counts its ideas, "50+" when the board
+ *  shows only the first ones (then it stays so); an empty group goes, as on a reload. */
+function refreshChallengeGroup(group) {
+  const section = group.closest(".challenge-group");
+  if (!group.children.length) {
+    section?.remove();
+    if (!document.querySelector(".challenge-group")) {
+      document.getElementById("other-ideas-heading")?.remove();
+    }
+    return;
+  }
+  const count = section?.querySelector('.challenge-group-head [data-field="count"]');
+  if (count && !count.textContent.endsWith("+")) count.textContent = String(group.children.length);
+}
+
 function ideaCreated({ idea }) {
   if (!idea) return;
   countPromptIdea(idea, 1);
@@ -83,9 +98,7 @@ function ideaCreated({ idea }) {
     const card = newIdeaCard(idea);
     if (!card) return;
     group.append(card);
-    // The head counts the group's ideas ("50+" when the board shows only the first ones).
-    const count = group.closest(".challenge-group")?.querySelector('.challenge-group-head [data-field="count"]');
-    if (count && !count.textContent.endsWith("+")) count.textContent = String(group.children.length);
+    refreshChallengeGroup(group);
     return;
   }
   const card = newIdeaCard(idea);
@@ -212,6 +225,12 @@ function ideaWithdrawn({ idea }) {
   if (card) {
     card.remove();
     refreshIdeaCount(list);
+  }
+  // an idea of a running challenge with hidden tallies sits in its challenge's group
+  for (const grouped of document.querySelectorAll(`[data-challenge-ideas] > .idea-card[data-idea-id="${idea.id}"]`)) {
+    const group = grouped.parentElement;
+    grouped.remove();
+    refreshChallengeGroup(group);
   }
   // a challenge's own page lists its ideas (templates/prompts_detail.html), counted above
   document.querySelector(`#ideas > ul.idea-list > li#idea-${idea.id}`)?.remove();
