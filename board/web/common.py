@@ -619,6 +619,9 @@ JS_STRINGS = {
 JS_PLURALS = {
     "votes_per_person": ("%(num)s vote per person", "%(num)s votes per person"),
     "ideas": ("%(num)s idea", "%(num)s ideas"),
+    # a challenge page's votes line (templates/prompts_detail.html)
+    "idea_votes": ("%(num)s vote", "%(num)s votes"),
+    "idea_departments": ("%(num)s department", "%(num)s departments"),
 }
 
 

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import {
   channelList, fillCommentState, fillIdeaCard, fillPromptPhase, fillTags, finished, formatDay,
-  hiddenLine, newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard,
+  hiddenLine, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard,
   setStatusBadge, setVotes, shownStatus,
 } from "./render.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
@@ -66,6 +66,27 @@ function countPromptIdea(idea, step) {
   }
 }
 
+/** Whether `countPromptIdea` has counted this idea out (withdrawn) on this page. */
+function countedOut(idea) {
+  const badge = document.querySelector(`[data-prompt-ideas="${idea.prompt_id}"]`);
+  return (badge?.dataset.gone || "").split(",").includes(String(idea.id));
+}
+
+/** A challenge's own page lists an idea posted to it: for "top" it has no votes yet, so it
+ *  leads the ideas without votes; while the tallies are hidden the order is shuffled for
+ *  each person, and a new idea comes last. */
+function listChallengeIdea(idea) {
+  const list = document.querySelector("#ideas > ul.idea-list");
+  if (!list || !idea.prompt_id || list.querySelector(`:scope > li#idea-${idea.id}`)) return;
+  if (countedOut(idea)) return; // withdrawn meanwhile: a replayed envelope brings it not back
+  const item = newChallengeIdea(idea);
+  if (!item) return;
+  const firstWithoutVotes = [...list.children].find((li) => li.dataset.votes === "0");
+  list.insertBefore(item, item.dataset.votes === undefined ? null : firstWithoutVotes || null);
+  document.getElementById("prompt-ideas-empty")?.setAttribute("hidden", "");
+  highlight(item.querySelector("article"));
+}
+
 /** The head of a challenge's group on the board counts its ideas, "50+" when the board
  *  shows only the first ones (then it stays so); an empty group goes, as on a reload. */
 function refreshChallengeGroup(group) {
@@ -84,6 +105,7 @@ function refreshChallengeGroup(group) {
 function ideaCreated({ idea }) {
   if (!idea) return;
   countPromptIdea(idea, 1);
+  listChallengeIdea(idea);
   const list = document.getElementById("idea-list");
   if (!list) return;
   const existing = document.querySelector(`.idea-card[data-idea-id="${idea.id}"]`);
@@ -233,7 +255,12 @@ function ideaWithdrawn({ idea }) {
     refreshChallengeGroup(group);
   }
   // a challenge's own page lists its ideas (templates/prompts_detail.html), counted above
-  document.querySelector(`#ideas > ul.idea-list > li#idea-${idea.id}`)?.remove();
+  const item = document.querySelector(`#ideas > ul.idea-list > li#idea-${idea.id}`);
+  if (item) {
+    const ideas = item.parentElement;
+    item.remove();
+    document.getElementById("prompt-ideas-empty")?.toggleAttribute("hidden", ideas.children.length > 0);
+  }
   if (ideaPageId() === idea.id && !document.getElementById("withdrawn-notice")) {
     const notice = document.createElement("p");
     notice.className = "notice notice-withdrawn";
