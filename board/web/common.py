@@ -591,6 +591,13 @@ JS_STRINGS = {
     "strip_collecting_closes": N_("Collecting ideas · closes %(when)s"),
     "strip_voting_closes": N_("Voting · closes %(when)s"),
     "tallies_hidden_rule": N_("tallies hidden until it closes"),
+    # a challenge's phase badge and deadline on the prompt list (templates/prompts_macros.html)
+    "phase_label_collecting": lazy_pgettext("challenge phase", "collecting ideas"),
+    "phase_label_voting": lazy_pgettext("challenge phase", "voting"),
+    "phase_label_closed": lazy_pgettext("challenge phase", "closed"),
+    "deadline_collecting": N_("Collecting ideas until %(when)s"),
+    "deadline_voting": N_("Voting until %(when)s"),
+    "deadline_closed": N_("Closed on %(when)s"),
     "help_wanted": N_("Help wanted"),
     "tasks_done": N_("Tasks done: %(done)s / %(total)s"),
     "notification_open": N_("Open"),
@@ -612,6 +619,9 @@ JS_STRINGS = {
 JS_PLURALS = {
     "votes_per_person": ("%(num)s vote per person", "%(num)s votes per person"),
     "ideas": ("%(num)s idea", "%(num)s ideas"),
+    # a challenge page's votes line (templates/prompts_detail.html)
+    "idea_votes": ("%(num)s vote", "%(num)s votes"),
+    "idea_departments": ("%(num)s department", "%(num)s departments"),
 }
 
 

@@ -3,9 +3,9 @@
 
 import { api } from "./api.js";
 import {
-  channelList, fillCommentState, fillIdeaCard, fillTags, finished, formatDay, hiddenLine,
-  newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard, setStatusBadge, setVotes,
-  shownStatus,
+  channelList, fillCommentState, fillIdeaCard, fillPromptPhase, fillTags, finished, formatDay,
+  hiddenLine, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard,
+  setStatusBadge, setVotes, shownStatus,
 } from "./render.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
@@ -66,9 +66,46 @@ function countPromptIdea(idea, step) {
   }
 }
 
+/** Whether `countPromptIdea` has counted this idea out (withdrawn) on this page. */
+function countedOut(idea) {
+  const badge = document.querySelector(`[data-prompt-ideas="${idea.prompt_id}"]`);
+  return (badge?.dataset.gone || "").split(",").includes(String(idea.id));
+}
+
+/** A challenge's own page lists an idea posted to it: for "top" it has no votes yet, so it
+ *  leads the ideas without votes; while the tallies are hidden the order is shuffled for
+ *  each person, and a new idea comes last. */
+function listChallengeIdea(idea) {
+  const list = document.querySelector("#ideas > ul.idea-list");
+  if (!list || !idea.prompt_id || list.querySelector(`:scope > li#idea-${idea.id}`)) return;
+  if (countedOut(idea)) return; // withdrawn meanwhile: a replayed envelope brings it not back
+  const item = newChallengeIdea(idea);
+  if (!item) return;
+  const firstWithoutVotes = [...list.children].find((li) => li.dataset.votes === "0");
+  list.insertBefore(item, item.dataset.votes === undefined ? null : firstWithoutVotes || null);
+  document.getElementById("prompt-ideas-empty")?.setAttribute("hidden", "");
+  highlight(item.querySelector("article"));
+}
+
+/** The head of a challenge's group on the board counts its ideas, "50+" when the board
+ *  shows only the first ones (then it stays so); an empty group goes, as on a reload. */
+function refreshChallengeGroup(group) {
+  const section = group.closest(".challenge-group");
+  if (!group.children.length) {
+    section?.remove();
+    if (!document.querySelector(".challenge-group")) {
+      document.getElementById("other-ideas-heading")?.remove();
+    }
+    return;
+  }
+  const count = section?.querySelector('.challenge-group-head [data-field="count"]');
+  if (count && !count.textContent.endsWith("+")) count.textContent = String(group.children.length);
+}
+
 function ideaCreated({ idea }) {
   if (!idea) return;
   countPromptIdea(idea, 1);
+  listChallengeIdea(idea);
   const list = document.getElementById("idea-list");
   if (!list) return;
   const existing = document.querySelector(`.idea-card[data-idea-id="${idea.id}"]`);
@@ -83,9 +120,7 @@ function ideaCreated({ idea }) {
     const card = newIdeaCard(idea);
     if (!card) return;
     group.append(card);
-    // The head counts the group's ideas ("50+" when the board shows only the first ones).
-    const count = group.closest(".challenge-group")?.querySelector('.challenge-group-head [data-field="count"]');
-    if (count && !count.textContent.endsWith("+")) count.textContent = String(group.children.length);
+    refreshChallengeGroup(group);
     return;
   }
   const card = newIdeaCard(idea);
@@ -213,8 +248,19 @@ function ideaWithdrawn({ idea }) {
     card.remove();
     refreshIdeaCount(list);
   }
+  // an idea of a running challenge with hidden tallies sits in its challenge's group
+  for (const grouped of document.querySelectorAll(`[data-challenge-ideas] > .idea-card[data-idea-id="${idea.id}"]`)) {
+    const group = grouped.parentElement;
+    grouped.remove();
+    refreshChallengeGroup(group);
+  }
   // a challenge's own page lists its ideas (templates/prompts_detail.html), counted above
-  document.querySelector(`#ideas > ul.idea-list > li#idea-${idea.id}`)?.remove();
+  const item = document.querySelector(`#ideas > ul.idea-list > li#idea-${idea.id}`);
+  if (item) {
+    const ideas = item.parentElement;
+    item.remove();
+    document.getElementById("prompt-ideas-empty")?.toggleAttribute("hidden", ideas.children.length > 0);
+  }
   if (ideaPageId() === idea.id && !document.getElementById("withdrawn-notice")) {
     const notice = document.createElement("p");
     notice.className = "notice notice-withdrawn";
@@ -548,6 +594,12 @@ async function promptPhaseChanged({ prompt }) {
     const phase = card.querySelector("[data-field=phase]");
     if (phase) fillPhase(phase, prompt);
     highlight(card);
+  }
+  // the prompt list's card keeps a closed challenge, as its results' way in
+  const listed = document.querySelector(`#prompt-list .prompt-card[data-prompt-id="${prompt.id}"]`);
+  if (listed && prompt.kind === "challenge") {
+    fillPromptPhase(listed, prompt);
+    highlight(listed);
   }
   if (prompt.phase !== "closed" || !prompt.hide_tallies) return;
   // Hidden tallies appear when a challenge closes: fetch them once for the cards shown.

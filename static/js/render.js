@@ -233,6 +233,71 @@ export function newPromptCard(prompt) {
   return item;
 }
 
+/** An idea of the challenge whose page this is (templates/prompts_detail.html
+ *  `idea_item`), posted while the page is open; null on another page. The template is
+ *  idea 0's: its links and form actions point at idea 0 until filled in. */
+export function newChallengeIdea(idea) {
+  const template = document.getElementById("tpl-challenge-idea");
+  if (!template || template.dataset.prompt !== String(idea.prompt_id)) return null;
+  const item = template.content.firstElementChild.cloneNode(true);
+  item.id = `idea-${idea.id}`;
+  const title = item.querySelector("h3 a");
+  title.href = `/ideas/${idea.id}`;
+  title.textContent = idea.title;
+  // `person` and `when` of prompts_macros.html: "Name <small class=dept>Dept</small> · <time>"
+  const byline = item.querySelector("header small");
+  const department = byline.querySelector(".dept");
+  const time = byline.querySelector("time");
+  fullTimeIn(time, idea.created_at);
+  const author = [idea.author?.display_name || ""];
+  if (idea.author?.department) {
+    department.textContent = idea.author.department.name;
+    author.push(" ", department);
+  }
+  byline.replaceChildren(...author, " · ", time);
+  const text = item.querySelector(":scope > article > .text");
+  // body_html is sanitized on the server (markdown-it without raw HTML, then nh3).
+  if ((idea.body || "").trim()) text.innerHTML = idea.body_html || "";
+  else text.remove();
+  const hidden = idea.votes === null || idea.votes === undefined;
+  const tally = field(item, "tally");
+  if (hidden) {
+    tally.remove();
+  } else {
+    item.dataset.votes = String(idea.votes);
+    tally.textContent = `${plural("idea_votes", idea.votes)} · ${plural("idea_departments", idea.departments_supporting || 0)}`;
+    field(item, "tally-hidden")?.remove();
+  }
+  for (const link of item.querySelectorAll('a[href="/ideas/0#comments"]')) link.href = `/ideas/${idea.id}#comments`;
+  for (const form of item.querySelectorAll("form")) {
+    form.setAttribute("action", form.getAttribute("action").replace("/ideas/0/", `/ideas/${idea.id}/`));
+  }
+  return item;
+}
+
+/** A challenge's phase badge and deadline line on the prompt list's card, as
+ *  templates/prompts_macros.html (`phase_badge`, `deadline`) writes them for its phase. */
+export function fillPromptPhase(card, prompt) {
+  const badge = card.querySelector("header > .phase");
+  if (badge) {
+    badge.className = `phase phase-${prompt.phase}`;
+    badge.textContent = t(`phase_label_${prompt.phase}`);
+  }
+  const line = field(card, "deadline");
+  if (!line) return;
+  const ends = prompt.phase === "collecting" ? prompt.submissions_close_at : prompt.voting_close_at;
+  const time = document.createElement("time");
+  fullTimeIn(time, ends);
+  // "Voting until %(when)s": the sentence around the time, in the reader's word order
+  const [before, after = ""] = t(`deadline_${prompt.phase}`).split("%(when)s");
+  line.replaceChildren(before, time, after);
+  if (prompt.phase !== "closed") {
+    const left = document.createElement("small");
+    left.textContent = `(${timeAgo(ends)})`;
+    line.append(" ", left);
+  }
+}
+
 /** A <time> as the server's `when` filter writes it (the full date and time). */
 function fullTimeIn(element, iso) {
   if (!element) return;

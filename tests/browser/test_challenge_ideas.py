@@ -130,3 +130,34 @@ def test_a_challenge_groups_count_stays_beside_its_title(person, api_as, open_pa
         title_now += letter
         head.locator("a").evaluate("(a, title) => { a.textContent = title }", title_now)
     assert page.evaluate("() => document.scrollingElement.scrollWidth") <= width
+
+
+def test_an_idea_withdrawn_elsewhere_leaves_its_challenge_group_live(person, api_as, open_page):
+    """A withdrawn idea of a running challenge with hidden tallies stayed in its group on
+    the board until a reload: it leaves, the group's count follows, and the group goes
+    with its last idea, as on a reload."""
+    challenge = post_challenge(
+        api_as(person("facilitator", "Communications")), title="Trail launch", hide_tallies=True
+    )
+    tag = unique_name("withdrawn").lower()
+    author = api_as(person("member", "Marketing"))
+    first, second = (
+        author.post_idea(f"Trail idea {n}", tags=[tag], prompt_id=challenge["id"]) for n in range(2)
+    )
+    page = open_page(person("member", "IT"), f"/?sort=top&tag={tag}")
+    wait_until_live(page)
+    group = page.locator(f'[data-challenge-ideas="{challenge["id"]}"]')
+    head = page.locator(".challenge-group-head").filter(has_text=challenge["title"])
+    expect(head.locator('[data-field="count"]')).to_have_text("2")
+
+    author.call("POST", f"ideas/{first['id']}/withdraw", expect=200)
+    expect(group.locator(f'.idea-card[data-idea-id="{first["id"]}"]')).to_have_count(0)
+    expect(head.locator('[data-field="count"]')).to_have_text("1")
+    author.call("POST", f"ideas/{second['id']}/withdraw", expect=200)
+    expect(page.locator(".challenge-group")).to_have_count(0)
+    expect(page.locator("#other-ideas-heading")).to_have_count(0)
+
+    page.reload()  # the server shows the same: no group without ideas
+    expect(page.locator("#idea-list")).to_be_attached()
+    expect(page.locator(".challenge-group")).to_have_count(0)
+    assert page.js_errors == []

@@ -131,3 +131,83 @@ def test_a_challenge_pages_idea_count_follows_its_ideas_live(person, api_as, ope
     expect(count).to_have_text("1")
     expect(page.locator(f"#idea-{second['id']}")).to_have_count(1)
     assert page.js_errors == []
+
+
+# An item's markup with what a live one and a loaded one may differ in left out: the
+# highlight's class, whitespace between tags and the CSRF token (signed anew per page).
+ITEM_HTML_JS = """item => item.outerHTML
+  .replace(/ ?just-changed/g, "").replace(/ class=""/g, "").replace(/>\\s+</g, "><")
+  .replace(/name="csrf_token" value="[^"]*"/g, 'name="csrf_token" value="…"').trim()"""
+EMPTY = {"en": "No ideas yet", "de": "Noch keine Ideen"}
+
+
+@pytest.mark.parametrize(
+    ("language", "role", "hide_tallies"),
+    [("en", "member", True), ("de", "member", False), ("en", "observer", False)],
+    ids=["en-member-hidden-tallies", "de-member-tallies", "en-observer-tallies"],
+)
+def test_an_idea_posted_elsewhere_joins_the_challenge_page_live(
+    person, api_as, open_page, language, role, hide_tallies
+):
+    """The count said "Ideas 1" beside "No ideas yet" until a reload: the idea arrives in
+    the list as the server renders it (its words as text, its Markdown as the server made
+    it, the vote button for those who may vote, the votes line the tallies call for), once
+    however often its envelope is applied, and "No ideas yet" goes."""
+    challenge = post_challenge(
+        api_as(person("facilitator", "Communications")),
+        title="Trail launch",
+        hide_tallies=hide_tallies,
+    )
+    reader = person(role, "IT")
+    api_as(reader).call("PATCH", "me", {"language": language}, expect=200)
+    page = open_page(reader, f"/prompts/{challenge['id']}")
+    page.evaluate("""() => {
+      window.seen = [];
+      document.addEventListener("board:activity", (e) => window.seen.push(e.detail));
+    }""")
+    wait_until_live(page)
+    empty = page.locator("#ideas p", has_text=EMPTY[language])
+    expect(empty).to_be_visible()
+
+    title = unique("<i>Trail</i> & map")
+    idea = api_as(person("member", "Marketing")).post_idea(
+        title, body="A **map** at every <b>trailhead</b>.", prompt_id=challenge["id"]
+    )
+    item = page.locator(f"#ideas > ul.idea-list > li#idea-{idea['id']}")
+    expect(item).to_be_visible()
+    expect(item.get_by_role("link", name=title)).to_have_attribute("href", f"/ideas/{idea['id']}")
+    expect(item.locator(".text strong")).to_have_text("map")
+    expect(empty).to_be_hidden()
+    expect(page.locator('#ideas-title [data-field="count"]')).to_have_text("1")
+    expect(item.locator("form.vote-form")).to_have_count(1 if role == "member" else 0)
+    live = item.evaluate(ITEM_HTML_JS)
+
+    page.wait_for_function("() => window.seen.length >= 1")
+    page.evaluate("() => window.seen.forEach((e) => window.taskForceLive.apply(e, {replay: true}))")
+    expect(page.locator("#ideas > ul.idea-list > li")).to_have_count(1)
+
+    page.reload()
+    loaded = page.locator(f"#idea-{idea['id']}")
+    expect(loaded).to_be_visible()
+    assert live == loaded.evaluate(ITEM_HTML_JS)
+    expect(page.locator("#ideas p", has_text=EMPTY[language])).to_have_count(0)
+    assert page.js_errors == []
+
+
+def test_a_live_ideas_vote_button_votes(person, api_as, open_page):
+    """The live idea's form carries the page's CSRF token and its own idea's vote URL."""
+    challenge = post_challenge(
+        api_as(person("facilitator", "Communications")), title="Trail launch", hide_tallies=False
+    )
+    page = open_page(person("member", "IT"), f"/prompts/{challenge['id']}")
+    wait_until_live(page)
+    idea = api_as(person("member", "Marketing")).post_idea(
+        unique("Trail map"), prompt_id=challenge["id"]
+    )
+    item = page.locator(f"#idea-{idea['id']}")
+    item.get_by_role("button", name="Vote").click()
+    expect(page.locator(f"#idea-{idea['id']}")).to_contain_text("1 vote · 1 department")
+    expect(page.locator(f"#idea-{idea['id']}").get_by_role("button")).to_have_text(
+        "✓ Take back my vote"
+    )
+    assert page.js_errors == []

@@ -1,6 +1,6 @@
 """The prompts page counts each prompt's ideas, and follows ideas arriving and withdrawn
 live, in the reader's language; so does the board's strip of current prompts. A prompt
-posted while the list is open joins it."""
+posted while the list is open joins it, and a challenge's card follows its phase."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import unique, wait_until_live
+from tests.browser.helpers import Api, browser_context, unique, wait_until_live, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -127,3 +127,62 @@ def test_the_boards_strip_counts_each_prompts_ideas_live(person, api_as, open_pa
     page.reload()  # the server counts the same
     expect(page.locator(f'#strip-list [data-prompt-ideas="{prompt["id"]}"]')).to_have_text("1 idea")
     assert page.js_errors == []
+
+
+@pytest.fixture(scope="module")
+def quick_board(own_board):
+    """A board of this module's own that looks for phase changes every second."""
+    return own_board(
+        [
+            ("fia@example.com", "Fia Facil", "Communications", "facilitator"),
+            ("lea@example.com", "Lea Leser", "IT", "member"),
+        ],
+        env={"BOARD_PHASE_CHECK_SECONDS": "1"},
+    )
+
+
+def move_deadline(board, prompt_id: int, name: str) -> None:
+    """The challenge's `name` (submissions_close_at, voting_close_at) a minute ago, as if
+    that time had come; the board's scheduler announces the phase it starts."""
+    from board.db import Database
+    from models import Prompt
+
+    database = Database(board.database_url)
+    try:
+        with database.Session() as session:
+            prompt = session.get(Prompt, prompt_id)
+            setattr(prompt, name, datetime.now(UTC) - timedelta(minutes=1))
+            session.commit()
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_challenges_card_follows_its_phase_live(quick_board, browser, language):
+    """The list's card said "collecting ideas" until a reload while the board's strip moved
+    on: its phase badge and deadline follow the challenge into voting and to its close, as
+    the server renders them on a reload."""
+    reader = quick_board.people["lea@example.com"]
+    Api(quick_board, reader).call("PATCH", "me", {"language": language}, expect=200)
+    challenge = Api(quick_board, quick_board.people["fia@example.com"]).call(
+        "POST", "prompts", {**posted("challenge"), "title": unique("Trail launch")}, 201
+    )
+    context = browser_context(browser, quick_board.url, reader)
+    try:
+        page = watched_page(context)
+        page.goto("/prompts")
+        card = page.locator(f'.prompt-card[data-prompt-id="{challenge["id"]}"]')
+        before = card.evaluate(CARD_HTML_JS)
+        for deadline, phase in (("submissions_close_at", "voting"), ("voting_close_at", "closed")):
+            wait_until_live(page)
+            move_deadline(quick_board, challenge["id"], deadline)
+            expect(card.locator("header .phase")).to_have_class(f"phase phase-{phase}")
+            live = card.evaluate(CARD_HTML_JS)
+            assert live != before
+            page.reload()
+            assert live == card.evaluate(CARD_HTML_JS)
+            before = live
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+        assert page.js_errors == []
+    finally:
+        context.close()
