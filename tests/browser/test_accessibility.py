@@ -36,6 +36,9 @@ def idea_id(board_server, api_as) -> int:
     idea = mara.post_idea(unique("Accessible captions on every reel"), "Subtitles **always**.")
     api_as(board_server.people["ivan"]).vote(idea["id"])
     mara.comment(idea["id"], "Our video tool exports SRT files.")
+    # Ivan's comment leaves Mara an unread notice: the header's badge shows, and its
+    # contrast is checked too (its white on orange was 4.3:1 and hid while nobody had one).
+    api_as(board_server.people["ivan"]).comment(idea["id"], "I can proofread them.")
     mara.create_task(unique("Write a captions checklist"), idea_id=idea["id"])
     return idea["id"]
 
