@@ -76,6 +76,20 @@ def test_everyone_logged_in_sees_the_prompts(people_, facilitator, client_name, 
     assert ("Post a prompt or a challenge" in page) == (client_name == "facilitator")
 
 
+def prompts_with_ideas(facilitator, member) -> tuple[dict, dict, dict]:
+    """A prompt without ideas, one with one, a running challenge with two and one
+    withdrawn, and an idea of no prompt."""
+    empty = facilitator.post("prompts", json={"kind": "prompt", "title": "Quiet"}).get_json()
+    question = facilitator.post("prompts", json={"kind": "prompt", "title": "Open"}).get_json()
+    challenge = running_challenge(facilitator)
+    for title in ("Booth tour", "Customer voices", "Withdrawn later"):
+        idea = member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
+    member.post(f"ideas/{idea.get_json()['id']}/withdraw")
+    member.post("ideas", json={"body": "", "title": "Night shift", "prompt_id": question["id"]})
+    member.post("ideas", json={"body": "", "title": "A free idea"})
+    return empty, question, challenge
+
+
 PROMPT_IDEAS = re.compile(r'data-prompt-ideas="(\d+)" data-count="(\d+)">([^<]*)</span>')
 
 
@@ -89,14 +103,7 @@ def test_the_prompt_list_counts_each_prompts_ideas(
 ):
     """The list said nothing of how many ideas each prompt has; its badge says it, as the
     challenge page's does, without the ideas withdrawn (no list shows them)."""
-    empty = facilitator.post("prompts", json={"kind": "prompt", "title": "Quiet"}).get_json()
-    question = facilitator.post("prompts", json={"kind": "prompt", "title": "Open"}).get_json()
-    challenge = running_challenge(facilitator)
-    for title in ("Booth tour", "Customer voices", "Withdrawn later"):
-        idea = member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
-    member.post(f"ideas/{idea.get_json()['id']}/withdraw")
-    member.post("ideas", json={"body": "", "title": "Night shift", "prompt_id": question["id"]})
-    member.post("ideas", json={"body": "", "title": "A free idea"})
+    empty, question, challenge = prompts_with_ideas(facilitator, member)
     page = html(people_.client(client_name), "/prompts", headers={"Accept-Language": language})
     listed = page.split("<template")[0]  # not the <template>s of a card posted live
     badges = {int(i): (int(n), text) for i, n, text in PROMPT_IDEAS.findall(listed)}
@@ -121,14 +128,7 @@ def test_the_boards_strip_counts_each_prompts_ideas(
 ):
     """The board's "Now on the board" strip named its prompts without their ideas: each card
     counts them as the prompt list does (withdrawn ones not)."""
-    empty = facilitator.post("prompts", json={"kind": "prompt", "title": "Quiet"}).get_json()
-    question = facilitator.post("prompts", json={"kind": "prompt", "title": "Open"}).get_json()
-    challenge = running_challenge(facilitator)
-    for title in ("Booth tour", "Customer voices", "Withdrawn later"):
-        idea = member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
-    member.post(f"ideas/{idea.get_json()['id']}/withdraw")
-    member.post("ideas", json={"body": "", "title": "Night shift", "prompt_id": question["id"]})
-    member.post("ideas", json={"body": "", "title": "A free idea"})
+    empty, question, challenge = prompts_with_ideas(facilitator, member)
     page = html(people_.client("member"), "/", headers={"Accept-Language": language})
     badges = {int(i): (int(n), text) for i, n, text in STRIP_IDEAS.findall(page)}
     assert badges == {
