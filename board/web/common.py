@@ -343,10 +343,17 @@ def remember_last_seq():
     g.page_last_seq = None
     asked = request._get_current_object()  # every request asks: see db.db_for_request
     if asked.method == "GET" and asked.blueprint == "web" and current_user.is_authenticated:
-        user_id = current_user.id
-        seq, nudge_count, inbox = notifications.last_seq_and_badges(db_for_request(), current_user)
-        g.page_last_seq = seq
-        remember_badges(user_id, nudge_count, inbox)
+        page_goes_live()
+
+
+def page_goes_live() -> None:
+    """This request's page starts the live layer (the log's last seq, read before the page
+    reads its data, and the unread badges): every GET page does, and a page rendered in
+    answer to a form (the webhooks page with its new secret or its errors), which would
+    otherwise stand still and say that live updates need JavaScript."""
+    seq, nudge_count, inbox = notifications.last_seq_and_badges(db_for_request(), current_user)
+    g.page_last_seq = seq
+    remember_badges(current_user.id, nudge_count, inbox)
 
 
 def remember_badges(user_id: int, nudge_count: int, inbox: int) -> dict:

@@ -12,7 +12,7 @@ from board.errors import BoardError, Invalid
 from board.i18n import N_, _, translate_field
 from board.requests import board_settings
 from board.web import web
-from board.web.common import FIELD_NAMES, flash_refusal, form_text, login_page
+from board.web.common import FIELD_NAMES, flash_refusal, form_text, login_page, page_goes_live
 
 FIELD_NAMES.update({"format": N_("Kind"), "secret": N_("Secret"), "events": N_("Events")})
 FORMAT_NAMES = {
@@ -52,6 +52,8 @@ def webhooks_page():
 
 
 def _render(*, errors: dict | None = None, secret: str | None = None, status: int = 200):
+    if request.method == "POST":
+        page_goes_live()  # rendered in answer to the form (its errors, or its new secret)
     items = webhooks.webhooks_overview(db_for_request(), current_user)
     form = request.form if errors else {}
     chosen = form.getlist("events") if errors else list(webhooks.CHAT_DEFAULT_TYPES)

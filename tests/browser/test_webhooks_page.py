@@ -14,7 +14,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ROOT
+from tests.browser.helpers import ROOT, wait_until_live
 from tests.test_webhooks import Receiver
 
 pytestmark = pytest.mark.browser
@@ -64,3 +64,18 @@ def test_the_facilitator_connects_tests_and_removes_a_chat_channel(
     expect(page.locator(".webhook-list")).to_contain_text("No chat channel is connected yet.")
     if os.environ.get("BOARD_UPDATE_SCREENSHOTS") == "1":
         shutil.copy(shot, ROOT / "docs" / "screenshots" / "webhooks.png")
+
+
+def test_the_page_after_the_form_is_live_too(person, open_page, receiver):
+    """The page the form answers with (its errors, or the new secret) starts the live
+    layer as every page does: it stood still, saying that live updates need JavaScript."""
+    sam = person("facilitator", "Communications")
+    page = open_page(sam, "/webhooks")
+    page.get_by_label("Webhook address").fill("ftp://chat.example/hook")
+    page.get_by_role("button", name="Connect", exact=True).click()
+    expect(page.locator("#webhook-url")).to_have_attribute("aria-invalid", "true")
+    wait_until_live(page)
+    page.get_by_label("Webhook address").fill(receiver.url)
+    page.get_by_role("button", name="Connect", exact=True).click()
+    expect(page.locator("#new-secret")).to_be_visible()
+    wait_until_live(page)
