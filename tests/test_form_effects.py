@@ -219,7 +219,7 @@ def make_things(app, people_: People) -> dict[str, int]:
         nudge = nudge_service.send_nudge(session, sam, "Need a hand?", to_user_id=mara.id)
         invite, _token = invites.create_invite(session, sam)
         webhook = webhooks.add_webhook(
-            session, "http://127.0.0.1:9/hook", "json", None, [], actor=None
+            session, "http://127.0.0.1:9/hook", "json", None, [], actor=None, local_network=True
         )
         comment = idea_service.add_comment(session, mara, idea["id"], "Typo hre")
         done = task_service.create_task(session, mara, "Done task")
