@@ -320,7 +320,7 @@ def test_the_observers_summary_counts_only_the_week_it_speaks_of(mail_app, smtp,
     deliver(mail_app, "weekly")
     [summary] = inbox.to("olga@example.com")
     text, _ = parts(summary)
-    assert "This week the task force posted 1 ideas" in text  # not the 2 since she joined
+    assert "* 1 idea posted" in text  # not the 2 since she joined (and "1 idea", not "1 ideas")
     assert "You get this mail because you chose the weekly digest." in text
 
 
@@ -335,7 +335,23 @@ def test_observers_get_only_the_weekly_summary_if_they_choose_it(mail_app, smtp,
     deliver(mail_app, "weekly")
     [summary] = inbox.to("olga@example.com")
     assert summary["Subject"] == "This week on the task-force board"
-    assert "posted 1 ideas" in parts(summary)[0]
+    text, html = parts(summary)
+    text = text.replace("\r\n", "\n")
+    assert "This week in the task force:\n* 1 idea posted\n* 0 comments written\n" in text
+    assert "<li>1 idea posted</li><li>0 comments written</li>" in html
+
+
+def test_the_observers_summary_speaks_german_in_numbers_that_agree(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    frozen["t"] = START + timedelta(days=1)
+    team["mara"].post("ideas", json={"title": "Reel", "body": ""})
+    team["olga"].patch("me", json={"email_notifications": "weekly", "language": "de"})
+    frozen["t"] = START + timedelta(days=7, hours=2)
+    deliver(mail_app, "weekly")
+    [summary] = inbox.to("olga@example.com")
+    text = parts(summary)[0].replace("\r\n", "\n")
+    assert "Diese Woche in der Taskforce:\n* 1 Idee gepostet\n* 0 Kommentare geschrieben\n" in text
+    assert "* 0 Aufgaben übernommen\n* 0 Aufgaben erledigt\n" in text
 
 
 def test_a_digest_speaks_the_persons_language(mail_app, smtp, team, frozen):
