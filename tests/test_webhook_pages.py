@@ -127,6 +127,20 @@ def test_removing_a_channel_stops_what_it_receives(app, facilitator, member, rec
     assert receiver.received == []
 
 
+def test_removing_a_channel_removed_meanwhile_says_so(app, facilitator, receiver):
+    """Removed in another tab (or by a colleague, or the CLI): the second removal said
+    nothing at all; it says the channel is gone already."""
+    connect(facilitator, receiver.url, "json")
+    [hook] = stored(app)
+    assert form(facilitator, f"/webhooks/{hook.id}/remove").status_code == 302
+    facilitator.client.get("/webhooks")  # the first removal's message is read
+    again = form(facilitator, f"/webhooks/{hook.id}/remove")
+    assert again.status_code == 302
+    page = facilitator.client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "That channel was removed already" in page
+    assert stored(app) == []
+
+
 @pytest.mark.parametrize(
     "data",
     [

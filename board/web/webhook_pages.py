@@ -145,6 +145,8 @@ def remove_webhook(webhook_id: int):
         return redirect(_back())
     if removed:
         flash(_("Removed: nothing more is sent there."), "info")
+    else:  # removed meanwhile (another tab, a colleague, the CLI): say so, not nothing
+        flash(_("That channel was removed already: nothing is sent there."), "info")
     return redirect(url_for("web.webhooks_page"))
 
 
