@@ -605,6 +605,10 @@ JS_STRINGS = {
     "deadline_collecting": N_("Collecting ideas until %(when)s"),
     "deadline_voting": N_("Voting until %(when)s"),
     "deadline_closed": N_("Closed on %(when)s"),
+    # a challenge's own page, open while its phase moves on
+    "phase_moved_voting": N_("Voting has started: reload the page to vote."),
+    "phase_moved_closed": N_("The challenge has closed: reload the page for its results."),
+    "reload_page": N_("Reload"),
     "help_wanted": N_("Help wanted"),
     "tasks_done": N_("Tasks done: %(done)s / %(total)s"),
     "notification_open": N_("Open"),

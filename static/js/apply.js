@@ -595,6 +595,19 @@ async function promptPhaseChanged({ prompt }) {
     if (phase) fillPhase(phase, prompt);
     highlight(card);
   }
+  // a challenge's own page: its head follows, and a note asks for a reload, since the
+  // page's forms and results belong to the phase it was loaded in
+  const head = document.querySelector(`.prompt-head[data-prompt-page="${prompt.id}"]`);
+  const notice = document.getElementById("phase-notice");
+  if (head && notice && prompt.kind === "challenge" && prompt.phase !== "collecting") {
+    fillPromptPhase(head, prompt);
+    const reload = document.createElement("a");
+    reload.href = window.location.pathname;
+    reload.textContent = t("reload_page");
+    notice.replaceChildren(t(`phase_moved_${prompt.phase}`), " ", reload);
+    notice.hidden = false;
+    highlight(notice);
+  }
   // the prompt list's card keeps a closed challenge, as its results' way in
   const listed = document.querySelector(`#prompt-list .prompt-card[data-prompt-id="${prompt.id}"]`);
   if (listed && prompt.kind === "challenge") {

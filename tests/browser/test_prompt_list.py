@@ -186,3 +186,66 @@ def test_a_challenges_card_follows_its_phase_live(quick_board, browser, language
         assert page.js_errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "notes"),
+    [
+        (
+            "en",
+            [
+                "Voting has started: reload the page to vote.",
+                "The challenge has closed: reload the page for its results.",
+            ],
+        ),
+        (
+            "de",
+            [
+                "Die Abstimmung hat begonnen: Lade die Seite neu, um abzustimmen.",
+                "Die Challenge ist beendet: Lade die Seite neu, um die Ergebnisse zu sehen.",
+            ],
+        ),
+    ],
+)
+def test_a_challenges_own_page_follows_its_phase_and_asks_for_a_reload(
+    quick_board, browser, language, notes
+):
+    """The challenge's page said "collecting ideas" while the challenge had moved on: its
+    badge and deadline follow, as a reload renders them, and a note with a reload link
+    says that the page's forms (or results) belong to the new phase."""
+    reader = quick_board.people["lea@example.com"]
+    Api(quick_board, reader).call("PATCH", "me", {"language": language}, expect=200)
+    challenge = Api(quick_board, quick_board.people["fia@example.com"]).call(
+        "POST", "prompts", {**posted("challenge"), "title": unique("Trail launch")}, 201
+    )
+    context = browser_context(browser, quick_board.url, reader)
+    try:
+        page = watched_page(context)
+        path = f"/prompts/{challenge['id']}"
+        page.goto(path)
+        head = page.locator(".prompt-head")
+        notice = page.locator("#phase-notice")
+        expect(notice).to_be_hidden()
+        for (deadline, phase), note in zip(
+            (("submissions_close_at", "voting"), ("voting_close_at", "closed")), notes, strict=True
+        ):
+            wait_until_live(page)
+            move_deadline(quick_board, challenge["id"], deadline)
+            expect(head.locator("header .phase")).to_have_class(f"phase phase-{phase}")
+            expect(notice).to_be_visible()
+            assert notice.inner_text().startswith(note)
+            live = (
+                head.locator("header .phase").inner_text(),
+                head.locator("[data-field=deadline]").inner_text(),
+            )
+            notice.get_by_role("link").click()
+            page.wait_for_url(f"**{path}")
+            expect(notice).to_be_hidden()
+            assert live == (
+                head.locator("header .phase").inner_text(),
+                head.locator("[data-field=deadline]").inner_text(),
+            )
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+        assert page.js_errors == []
+    finally:
+        context.close()
