@@ -3,6 +3,7 @@ forms (with their CSRF field), follows Post/Redirect/Get and reads what a person
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -825,3 +826,14 @@ def test_an_empty_board_asks_only_those_who_may_post_to_be_first(browse):
     assert "No ideas yet. Be the first!" in text_of(browse("member").get("/"))
     observer = text_of(browse("observer").get("/"))
     assert "No ideas yet." in observer and "Be the first" not in observer
+
+
+def test_a_notifications_link_says_open_as_a_verb_in_german(app, member):
+    """The toast of a new notification links with "Open": in German that is „Öffnen", not
+    the open task's „Offen" (one msgid served both)."""
+    member.patch("me", json={"language": "de"})
+    page = member.client.get("/").get_data(as_text=True)
+    raw = re.search(r'data-i18n="([^"]*)"', page).group(1)
+    strings = json.loads(unescape(raw))
+    assert strings["notification_open"] == "Öffnen"
+    assert strings["status_open"] == "Offen"

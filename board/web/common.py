@@ -611,7 +611,7 @@ JS_STRINGS = {
     "reload_page": N_("Reload"),
     "help_wanted": N_("Help wanted"),
     "tasks_done": N_("Tasks done: %(done)s / %(total)s"),
-    "notification_open": N_("Open"),
+    "notification_open": lazy_pgettext("a notification's link", "Open"),
     "mention_people": N_("People to mention"),
     "more_loading": N_("Loading more ideas…"),
     "more_loaded": N_("%(n)s more ideas shown."),
