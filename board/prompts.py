@@ -81,17 +81,17 @@ def get_prompt_for_idea(session: Session, prompt_id: int | None) -> Prompt | Non
 
 def list_prompts(session: Session, viewer) -> list[dict]:
     """All prompts and challenges, newest first (everyone logged in may read them)."""
-    policy.require(viewer, "board.read")
-    rows = session.scalars(select(Prompt).order_by(Prompt.created_at.desc(), Prompt.id.desc()))
-    return [prompt_dict(p) for p in rows]
+    return list_prompts_counted(session, viewer)[0]
 
 
-def idea_counts(session: Session, viewer) -> dict[int, int]:
-    """Prompt id → how many ideas answer it (withdrawn ones not, as no list shows them),
-    for every prompt at once, as stored (IDEA_COUNT_* below): one statement that reads no
-    idea, however many there are."""
+def list_prompts_counted(session: Session, viewer) -> tuple[list[dict], dict[int, int]]:
+    """`list_prompts`, and prompt id → how many ideas answer it (withdrawn ones not, as no
+    list shows them) as stored with each prompt (IDEA_COUNT_* below), from the same rows."""
     policy.require(viewer, "board.read")
-    return dict(session.execute(select(Prompt.id, Prompt.idea_count)).all())
+    rows = list(
+        session.scalars(select(Prompt).order_by(Prompt.created_at.desc(), Prompt.id.desc()))
+    )
+    return [prompt_dict(p) for p in rows], {p.id: p.idea_count for p in rows}
 
 
 # prompts.idea_count, kept by the database in the statement that writes an idea, whoever

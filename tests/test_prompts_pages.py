@@ -490,7 +490,7 @@ def test_the_board_reads_each_prompt_as_the_api_lists_it(app, facilitator, membe
     with app.test_request_context("/"), app.extensions["board_db"].Session() as session:
         reader = session.scalar(select(User).where(User.role == "member").limit(1))
         shown = prompts.board_prompts(session, reader)
-        counts = prompts.idea_counts(session, reader)
+        counts = prompts.list_prompts_counted(session, reader)[1]
     assert [p["phase"] for p in shown] == ["voting", "collecting", "voting"]
     assert [p.pop("idea_count") for p in shown] == [counts.get(p["id"], 0) for p in listed]
     assert [p["id"] for p in listed if counts.get(p["id"])] == [question.json["id"]]

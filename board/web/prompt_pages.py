@@ -60,11 +60,11 @@ def prompts_page():
 
 def _render_prompts(errors: dict | None = None, status: int = 200):
     session = db_for_request()
-    items = prompts.list_prompts(session, current_user)
+    items, idea_counts = prompts.list_prompts_counted(session, current_user)
     return render_template(
         "prompts.html",
         prompts=items,
-        idea_counts=prompts.idea_counts(session, current_user),
+        idea_counts=idea_counts,
         errors=errors or {},
         form=request.form if errors else {},
     ), status
