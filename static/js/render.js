@@ -223,11 +223,7 @@ export function newPromptCard(prompt) {
   const text = field(item, "excerpt");
   if (prompt.body) text.textContent = excerpt(prompt.body);
   else text.remove();
-  const deadline = field(item, "deadline");
-  if (deadline) {
-    fullTimeIn(deadline.querySelector("time"), prompt.submissions_close_at);
-    deadline.querySelector("small").textContent = `(${timeAgo(prompt.submissions_close_at)})`;
-  }
+  fillPromptPhase(item.querySelector(".prompt-card"), prompt);
   field(item, "author").textContent = prompt.author?.display_name || "";
   fullTimeIn(item.querySelector("footer time"), prompt.created_at);
   return item;
@@ -275,8 +271,9 @@ export function newChallengeIdea(idea) {
   return item;
 }
 
-/** A challenge's phase badge and deadline line on the prompt list's card, as
- *  templates/prompts_macros.html (`phase_badge`, `deadline`) writes them for its phase. */
+/** A challenge's phase badge and deadline line (the prompt list's card, new or moving on;
+ *  a challenge's own page), as templates/prompts_macros.html (`phase_badge`, `deadline`)
+ *  writes them for its phase. */
 export function fillPromptPhase(card, prompt) {
   const badge = card.querySelector("header > .phase");
   if (badge) {
