@@ -157,17 +157,22 @@ def move_deadline(board, prompt_id: int, name: str) -> None:
         database.dispose()
 
 
+def reader_of_a_new_challenge(board, browser, language: str):
+    """A challenge Fia posts now, and a browser of Lea's, who reads the board in `language`."""
+    reader = board.people["lea@example.com"]
+    Api(board, reader).call("PATCH", "me", {"language": language}, expect=200)
+    challenge = Api(board, board.people["fia@example.com"]).call(
+        "POST", "prompts", {**posted("challenge"), "title": unique("Trail launch")}, 201
+    )
+    return challenge, browser_context(browser, board.url, reader)
+
+
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_a_challenges_card_follows_its_phase_live(quick_board, browser, language):
     """The list's card said "collecting ideas" until a reload while the board's strip moved
     on: its phase badge and deadline follow the challenge into voting and to its close, as
     the server renders them on a reload."""
-    reader = quick_board.people["lea@example.com"]
-    Api(quick_board, reader).call("PATCH", "me", {"language": language}, expect=200)
-    challenge = Api(quick_board, quick_board.people["fia@example.com"]).call(
-        "POST", "prompts", {**posted("challenge"), "title": unique("Trail launch")}, 201
-    )
-    context = browser_context(browser, quick_board.url, reader)
+    challenge, context = reader_of_a_new_challenge(quick_board, browser, language)
     try:
         page = watched_page(context)
         page.goto("/prompts")
@@ -213,12 +218,7 @@ def test_a_challenges_own_page_follows_its_phase_and_asks_for_a_reload(
     """The challenge's page said "collecting ideas" while the challenge had moved on: its
     badge and deadline follow, as a reload renders them, and a note with a reload link
     says that the page's forms (or results) belong to the new phase."""
-    reader = quick_board.people["lea@example.com"]
-    Api(quick_board, reader).call("PATCH", "me", {"language": language}, expect=200)
-    challenge = Api(quick_board, quick_board.people["fia@example.com"]).call(
-        "POST", "prompts", {**posted("challenge"), "title": unique("Trail launch")}, 201
-    )
-    context = browser_context(browser, quick_board.url, reader)
+    challenge, context = reader_of_a_new_challenge(quick_board, browser, language)
     try:
         page = watched_page(context)
         path = f"/prompts/{challenge['id']}"
