@@ -798,14 +798,54 @@ def _emit_reads(user_id: int, payload: dict) -> None:
         log.exception("could not tell a person's pages what they read")
 
 
+def inbox_since(session: Session, viewer: User, language: str | None, after: int) -> dict:
+    """What changed in the viewer's inbox since a page showing their notifications up to
+    id `after` was made: the newer ones (`items`, newest first), which of the older ones
+    are still unread (`unread_ids`, the newest 1,000: more than a page shows) and both
+    badges' counts. The inbox page asks it live and after every reconnect."""
+    policy.require(viewer, "notifications.read", viewer)
+    rows = session.scalars(
+        select(Notification)
+        .where(Notification.user_id == viewer.id, Notification.id > after)
+        .order_by(Notification.id.desc())
+        .limit(INBOX_PAGE)
+    ).all()
+    withheld = withheld_words(session, rows)
+    still_unread = session.scalars(
+        select(Notification.id)
+        .where(
+            Notification.user_id == viewer.id,
+            Notification.read_at.is_(None),
+            Notification.id <= after,
+        )
+        .order_by(Notification.id.desc())
+        .limit(1000)
+    ).all()
+    return {
+        "items": [notification_dict(row, language, withheld.get(row.id)) for row in rows],
+        "unread_ids": list(still_unread),
+        **_badge_counts(session, viewer.id),
+    }
+
+
+INBOX_PAGE = 200  # notifications the inbox page shows (and takes at once when live)
+
+
 def inbox_groups(items: list[dict]) -> list[dict]:
-    """The inbox page: unread first, then grouped by idea (other things on their own)."""
+    """The inbox page: unread first, then grouped by idea (other things on their own).
+    Each group's `key` names it on the page, where a live notice finds its group."""
     groups: dict[Any, dict] = {}
     for item in sorted(items, key=lambda i: (i["read_at"] is not None, -i["id"])):
         key = ("idea", item["idea_id"]) if item["idea_id"] is not None else ("one", item["id"])
         group = groups.setdefault(
             key,
-            {"idea_id": item["idea_id"], "title": item["idea_title"], "items": [], "unread": 0},
+            {
+                "key": f"{key[0]}-{key[1]}",
+                "idea_id": item["idea_id"],
+                "title": item["idea_title"],
+                "items": [],
+                "unread": 0,
+            },
         )
         group["items"].append(item)
         group["unread"] += item["read_at"] is None

@@ -534,6 +534,36 @@ def test_someone_who_chose_a_language_gets_the_sentence_in_it_alone(app, member,
     assert "texts" not in pushed
 
 
+def test_the_open_inbox_asks_what_is_new_and_what_is_still_unread(
+    member, other_member, facilitator
+):
+    """/notifications/updates?after=<newest on the page>: the reader's own newer notices as
+    the page's HTML, which older ones are still unread, and both badges."""
+    idea = post_idea(member)
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "first"})
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "@sam look"})
+    on_page, read_one = (i["id"] for i in inbox(member)["items"])
+    member.post("notifications/read", json={"ids": [read_one]})
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "second"})
+    newest = inbox(member)["items"][0]["id"]
+    answer = member.client.get(f"/notifications/updates?after={on_page}")
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    news = answer.get_json()
+    assert news["last_id"] == newest and news["unread_ids"] == [on_page]
+    assert (news["unread"], news["nudges_unread"]) == (2, 0)
+    html = news["html"]
+    assert html.count('class="inbox-item unread"') == 1 and f'id="notification-{newest}"' in html
+    assert f'data-group="idea-{idea["id"]}"' in html and "second" in html
+    assert 'name="next" value="/notifications"' in html  # the page, not this address
+    # Sam's mention is his: nothing of it in Mara's, and his own updates hold it.
+    assert "mentioned" not in html
+    assert "mentioned you" in facilitator.client.get("/notifications/updates").get_json()["html"]
+    nothing = member.client.get(f"/notifications/updates?after={newest}").get_json()
+    assert (nothing["html"].strip(), nothing["last_id"]) == ("", newest)
+    for bad in ("x", "-1", "1.5", "99999999999"):
+        assert member.client.get(f"/notifications/updates?after={bad}").status_code == 400, bad
+
+
 # ---- hidden ideas and comments --------------------------------------------------------------
 
 
