@@ -99,10 +99,10 @@ def _as_read_by(user: User, language: str | None = None):
 def _render(template: str, user: User, context: dict, language: str | None = None):
     """A mail's subject, text and HTML parts."""
     with _as_read_by(user, language):
-        subject = render_template(f"mail/{template}.subject.txt", **context).strip()
+        subject = " ".join(render_template(f"mail/{template}.subject.txt", **context).split())
         text = render_template(f"mail/{template}.txt", **context)
-        html = render_template(f"mail/{template}.html", **context)
-    return " ".join(subject.split()), text, html
+        html = render_template(f"mail/{template}.html", **context, title=subject)
+    return subject, text, html
 
 
 def _queue(

@@ -407,6 +407,7 @@ def test_a_mail_quotes_as_its_language_does_and_says_why_it_came(
     text, html = parts(message)
     assert quoted in text and quoted in html
     assert reason in text and reason in html
+    assert f"<title>{message['Subject']}</title>" in html  # the window's name, not empty
     assert "Oops" not in text
     assert "“Deleted by its author.”" not in text and "„Gelöscht" not in text
     if language == "en":
