@@ -26,7 +26,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
-from board import clock, notifications, outbox, policy
+from board import clock, notifications, outbox, policy, prompts
 from board.background import start_once
 from board.i18n import current_language, force_locale, force_timezone
 from board.settings import Settings
@@ -296,33 +296,48 @@ def _digest_context(session: Session, user: User, since: datetime) -> dict | Non
     ).all()
     new = [row for row in rows if row.created_at >= since]
     # New prompts and challenges, and those whose notice is still unread, once each, with
-    # their deadlines: not a second time as the notice that announced them.
+    # their deadlines (not a second time as the notice that announced them); only those
+    # that still take ideas or votes: a closed one's results reach who took part ("phase").
+    now = clock.now()
     announced = {row.prompt_id for row in rows if row.kind == "prompt" and row.prompt_id}
-    prompts = session.scalars(
-        select(Prompt)
-        .where(or_(Prompt.created_at >= since, Prompt.id.in_(announced)))
-        .order_by(Prompt.id.desc())
-        .limit(DIGEST_PROMPTS)
-    ).all()
-    if not new and not any(prompt.created_at >= since for prompt in prompts):
+    listed = [
+        prompt
+        for prompt in session.scalars(
+            select(Prompt)
+            .where(or_(Prompt.created_at >= since, Prompt.id.in_(announced)))
+            .order_by(Prompt.id.desc())
+            .limit(DIGEST_PROMPTS)
+        )
+        if prompts.phase_of(prompt, now) != "closed"
+    ]
+    if not new and not any(prompt.created_at >= since for prompt in listed):
         return None
-    items = _items(session, user, rows)
+    items = _latest_phase_only(_items(session, user, rows))
     sections = [
         {"name": name, "items": [item for item in items if item["kind"] in kinds]}
         for name, kinds in DIGEST_SECTIONS
     ]
     sections = [section for section in sections if section["items"]]
-    listed = {prompt.id for prompt in prompts}
+    listed_ids = {prompt.id for prompt in listed}
     shown = sum(len(section["items"]) for section in sections) + sum(
-        1 for item in items if item["kind"] == "prompt" and item["prompt_id"] in listed
+        1 for item in items if item["kind"] == "prompt" and item["prompt_id"] in listed_ids
     )
     return {
         "sections": sections,
-        "prompts": prompts,
+        "prompts": listed,
         "free_tasks": free_tasks(session, user),
-        "now": clock.now(),  # deadlines still ahead are shown, past ones are not
+        "now": now,  # deadlines still ahead are shown, past ones are not
         "more": max(notifications.unread_count(session, user) - shown, 0),
     }
+
+
+def _latest_phase_only(items: list[dict]) -> list[dict]:
+    """A challenge's newest phase only: "now takes votes" is no news once it has closed."""
+    newest = {}
+    for item in items:
+        if item["kind"] == "phase":
+            newest[item["prompt_id"]] = item["id"]
+    return [i for i in items if i["kind"] != "phase" or newest[i["prompt_id"]] == i["id"]]
 
 
 def free_tasks(session: Session, user: User, limit: int = FREE_TASKS) -> list[dict]:

@@ -378,6 +378,22 @@ def test_the_digest_says_in_its_headings_what_each_part_holds(
     assert "Need a hand?" in nudges
 
 
+def test_a_digest_tells_a_closed_challenge_once_by_its_results(mail_app, smtp, team, frozen):
+    """It started voting and closed since the last digest: "now takes votes" is no news
+    any more, and a closed challenge is not offered as new with deadlines gone by."""
+    _, inbox = smtp
+    one_of_each(mail_app, team, frozen)
+    frozen["t"] = START + timedelta(days=3)
+    with mail_app.extensions["board_db"].Session() as session:
+        advance_phases(session, clock.now())
+    deliver(mail_app, "daily", force=True)
+    text, html = parts(inbox.to("mara@example.com")[0])
+    assert "The challenge “Summer stories” has closed: see the results" in text
+    assert "now takes votes" not in text and "now takes votes" not in html
+    assert "Challenge: Summer stories" not in text
+    assert "New prompts and challenges" not in text
+
+
 def test_every_kind_of_notification_has_its_place_in_the_digest():
     placed = [kind for _name, kinds in mail.DIGEST_SECTIONS for kind in kinds]
     assert sorted(placed + ["prompt"]) == sorted(notifications.NOTIFICATION_KINDS)
