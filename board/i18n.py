@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import zoneinfo
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -29,6 +30,7 @@ from flask_babel import (
     ngettext,
     npgettext,
     pgettext,
+    refresh,
 )
 from flask_login import current_user
 from jinja2 import pass_context
@@ -102,13 +104,33 @@ def _zone_set() -> frozenset[str]:
 
 
 def select_timezone() -> str | None:
-    """The person's time zone (their browser's, or one they chose), else BOARD_TIMEZONE."""
+    """The person's time zone (their browser's, or one they chose), else BOARD_TIMEZONE;
+    outside a request, the zone `force_timezone` names (a mail's reader's)."""
+    if not has_request_context() and has_app_context():
+        forced = g.get("board_forced_timezone")
+        if forced:
+            return forced
     zone = getattr(current_user, "timezone", None) if has_request_context() else None
     if zone and is_time_zone(zone):
         return zone
     settings = current_app.extensions.get("board_settings")
     zone = getattr(settings, "timezone", None)
     return getattr(zone, "key", None) or (zone if isinstance(zone, str) else None)
+
+
+@contextmanager
+def force_timezone(zone: str | None):
+    """Show times in `zone` for a while outside a request, as force_locale does for the
+    language: a mail in its reader's zone. None or a name the board does not know keeps
+    BOARD_TIMEZONE."""
+    previous = g.get("board_forced_timezone")
+    g.board_forced_timezone = zone if is_time_zone(zone) else None
+    refresh()  # Flask-Babel keeps the zone it found; a forced locale stays
+    try:
+        yield
+    finally:
+        g.board_forced_timezone = previous
+        refresh()
 
 
 def current_language() -> str:

@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, literal_column, select, update
+from sqlalchemy import func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
-from board import clock, notifications, outbox, policy
+from board import clock, notifications, outbox, policy, prompts
 from board.background import start_once
-from board.i18n import force_locale
+from board.i18n import current_language, force_locale, force_timezone
 from board.settings import Settings
 from models import Event, Notification, OutgoingMail, Prompt, Task, User
 
@@ -39,6 +39,19 @@ STALE_SENDING = timedelta(minutes=10)  # a row left in `sending` this long: its 
 MAX_ATTEMPTS = 12
 LOOP_SECONDS = 10
 FREE_TASKS = 8  # tasks a digest offers
+DIGEST_ITEMS = 50  # unread notifications a digest lists (the newest; the inbox has them all)
+DIGEST_PROMPTS = 20
+# A digest's sections, in the order a reader wants them (what needs them first), each with
+# the kinds of notification it lists: claims about to run out, the facilitator's nudges,
+# mentions, challenges they took part in (voting, results), what happened on ideas they
+# follow. New prompts and challenges (`prompt`) come after these, with their deadlines.
+DIGEST_SECTIONS = (
+    ("claims", ("claim_expiring",)),
+    ("nudges", ("nudge",)),
+    ("mentions", ("mention",)),
+    ("challenges", ("phase",)),
+    ("following", ("comment", "task_claimed", "task_completed", "idea_done", "published")),
+)
 _wake = threading.Event()
 notifications.add_waker(_wake.set)
 
@@ -75,17 +88,37 @@ def unsubscribe(session: Session, secret_key: str, token: str) -> User | None:
 # ---- composing ---------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _as_read_by(user: User, language: str | None = None):
+    """A mail in its reader's language (`language` where their own is not set, else
+    English) and time zone (theirs, else BOARD_TIMEZONE), as their pages show it."""
+    with force_locale(user.language or language or "en"), force_timezone(user.timezone):
+        yield
+
+
+def _render(template: str, user: User, context: dict, language: str | None = None):
+    """A mail's subject, text and HTML parts."""
+    with _as_read_by(user, language):
+        subject = " ".join(render_template(f"mail/{template}.subject.txt", **context).split())
+        text = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", **context, title=subject)
+    return subject, text, html
+
+
 def _queue(
     session: Session, app: Flask, user: User, kind: str, template: str, context: dict
 ) -> OutgoingMail:
     settings: Settings = app.extensions["board_settings"]
     token = unsubscribe_token(settings.secret_key, user)
     unsubscribe_url = f"{settings.base_url}/mail/unsubscribe/{token}"
-    context = {**context, "user": user, "base": settings.base_url, "unsubscribe": unsubscribe_url}
-    with force_locale(user.language or "en"):
-        subject = render_template(f"mail/{template}.subject.txt", **context).strip()
-        text = render_template(f"mail/{template}.txt", **context)
-        html = render_template(f"mail/{template}.html", **context)
+    context = {
+        **context,
+        "user": user,
+        "base": settings.base_url,
+        "unsubscribe": unsubscribe_url,
+        "setting": user.email_notifications,
+    }
+    subject, text, html = _render(template, user, context)
     row = OutgoingMail(
         user_id=user.id,
         kind=kind,
@@ -119,10 +152,9 @@ def queue_password_reset(
         "link": f"{settings.base_url}/reset-password/{token}",
         "minutes": minutes,
     }
-    with force_locale(user.language or "en"):
-        subject = render_template("mail/reset.subject.txt", **context).strip()
-        text = render_template("mail/reset.txt", **context)
-        html = render_template("mail/reset.html", **context)
+    # Someone who chose no language reads the board in their browser's: the page that
+    # asked for the link was in it.
+    subject, text, html = _render("reset", user, context, current_language())
     row = OutgoingMail(
         user_id=user.id,
         kind="password_reset",
@@ -141,9 +173,15 @@ def queue_password_reset(
 
 
 def _items(session: Session, user: User, rows: list[Notification]) -> list[dict]:
+    """The notifications as the reader's inbox shows them, oldest first. `quoted`: its
+    excerpt is what someone wrote (not the reason it is withheld)."""
     withheld = notifications.withheld_words(session, rows)
     items = [
-        notifications.notification_dict(row, user.language, withheld.get(row.id)) for row in rows
+        {
+            **notifications.notification_dict(row, user.language, withheld.get(row.id)),
+            "quoted": row.id not in withheld,
+        }
+        for row in rows
     ]
     return sorted(items, key=lambda i: i["id"])
 
@@ -253,30 +291,53 @@ def _digest_context(session: Session, user: User, since: datetime) -> dict | Non
     rows = session.scalars(
         select(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .order_by(Notification.id)
-        .limit(200)
+        .order_by(Notification.id.desc())
+        .limit(DIGEST_ITEMS)
     ).all()
     new = [row for row in rows if row.created_at >= since]
-    prompts = session.scalars(
-        select(Prompt).where(Prompt.created_at >= since).order_by(Prompt.id.desc()).limit(10)
-    ).all()
-    if not new and not prompts:
+    # New prompts and challenges, and those whose notice is still unread, once each, with
+    # their deadlines (not a second time as the notice that announced them); only those
+    # that still take ideas or votes: a closed one's results reach who took part ("phase").
+    now = clock.now()
+    announced = {row.prompt_id for row in rows if row.kind == "prompt" and row.prompt_id}
+    listed = [
+        prompt
+        for prompt in session.scalars(
+            select(Prompt)
+            .where(or_(Prompt.created_at >= since, Prompt.id.in_(announced)))
+            .order_by(Prompt.id.desc())
+            .limit(DIGEST_PROMPTS)
+        )
+        if prompts.phase_of(prompt, now) != "closed"
+    ]
+    if not new and not any(prompt.created_at >= since for prompt in listed):
         return None
-    items = _items(session, user, rows)
-    # A new prompt is listed once: with its deadlines under "New prompts and challenges",
-    # not a second time as the notice that announced it.
-    listed = {prompt.id for prompt in prompts}
+    items = _latest_phase_only(_items(session, user, rows))
+    sections = [
+        {"name": name, "items": [item for item in items if item["kind"] in kinds]}
+        for name, kinds in DIGEST_SECTIONS
+    ]
+    sections = [section for section in sections if section["items"]]
+    listed_ids = {prompt.id for prompt in listed}
+    shown = sum(len(section["items"]) for section in sections) + sum(
+        1 for item in items if item["kind"] == "prompt" and item["prompt_id"] in listed_ids
+    )
     return {
-        "items": items,
-        "mentions": [i for i in items if i["kind"] == "mention"],
-        "others": [
-            i
-            for i in items
-            if i["kind"] != "mention" and not (i["kind"] == "prompt" and i["prompt_id"] in listed)
-        ],
-        "prompts": prompts,
+        "sections": sections,
+        "prompts": listed,
         "free_tasks": free_tasks(session, user),
+        "now": now,  # deadlines still ahead are shown, past ones are not
+        "more": max(notifications.unread_count(session, user) - shown, 0),
     }
+
+
+def _latest_phase_only(items: list[dict]) -> list[dict]:
+    """A challenge's newest phase only: "now takes votes" is no news once it has closed."""
+    newest = {}
+    for item in items:
+        if item["kind"] == "phase":
+            newest[item["prompt_id"]] = item["id"]
+    return [i for i in items if i["kind"] != "phase" or newest[i["prompt_id"]] == i["id"]]
 
 
 def free_tasks(session: Session, user: User, limit: int = FREE_TASKS) -> list[dict]:

@@ -21,7 +21,7 @@ from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from board import clock, events, handles, nudges, policy
+from board import clock, events, handles, policy
 from board.errors import Invalid, NotFound
 from board.i18n import LANGUAGES, N_, translate
 from board.ideas import hidden_dict
@@ -35,6 +35,7 @@ from models import (
     Follow,
     Idea,
     Notification,
+    NudgeRecipient,
     User,
     UTCDateTime,
     Vote,
@@ -566,7 +567,8 @@ def notification_text(row: Notification, language: str | None) -> str:
 
 def notification_url(row: Notification) -> str:
     if row.kind == "nudge":
-        return "/nudges"
+        # The nudge itself on the nudges page (the list holds every nudge one received).
+        return f"/nudges#nudge-{row.nudge_id}" if row.nudge_id is not None else "/nudges"
     if row.comment_id is not None and row.idea_id is not None:
         return f"/ideas/{row.idea_id}#comment-{row.comment_id}"
     if row.task_id is not None and row.kind in ("task_claimed", "task_completed", "claim_expiring"):
@@ -654,8 +656,19 @@ def _unread_badges_statement():
     """Built once: building it (and its cache key) cost more than running it."""
     user_id = bindparam("user_id")
     return select(
-        nudges.unread_statement(user_id).scalar_subquery(),
+        unread_nudges_statement(user_id).scalar_subquery(),
         _unread_statement(user_id).scalar_subquery(),
+    )
+
+
+def unread_nudges_statement(user_id):
+    """How many nudges `user_id` (a value or a bindparam) has not read. Here, not in
+    board/nudges.py: reading a nudge's notice reads the nudge (mark_read), so nudges.py
+    asks this module, and the navigation's badges count both in one statement."""
+    return (
+        select(func.count())
+        .select_from(NudgeRecipient)
+        .where(NudgeRecipient.user_id == user_id, NudgeRecipient.read_at.is_(None))
     )
 
 
@@ -696,31 +709,143 @@ def list_notifications(
 
 
 def mark_read(session: Session, actor: User, ids: list[int] | None) -> dict:
-    """Mark these (or all) of the actor's own notifications read; others' ids do nothing."""
+    """Mark these (or all) of the actor's own notifications read; others' ids do nothing.
+
+    A nudge's notice and the nudge are one thing to read: reading the notice reads the
+    nudge too (its sender's read receipt on /nudges counts it), as reading the nudge on
+    its page reads the notice (`read_nudge_notices`). The actor's other open pages are
+    told after the commit (`push_reads`)."""
     policy.require(actor, "notifications.read", actor)
     condition = and_(Notification.user_id == actor.id, Notification.read_at.is_(None))
     if ids is not None:
         condition = and_(condition, Notification.id.in_([i for i in ids if 0 < i <= MAX_ID]))
-    marked = session.scalars(select(Notification.id).where(condition)).all()
+    marked = session.execute(select(Notification.id, Notification.nudge_id).where(condition)).all()
     if marked:
+        now = clock.now()
         session.execute(
             update(Notification)
-            .where(Notification.id.in_(marked), Notification.read_at.is_(None))
-            .values(read_at=clock.now())
+            .where(Notification.id.in_([row.id for row in marked]), Notification.read_at.is_(None))
+            .values(read_at=now)
             .execution_options(synchronize_session=False)
         )
+        nudge_ids = sorted({row.nudge_id for row in marked if row.nudge_id is not None})
+        if nudge_ids and policy.can(actor, "nudge.read", {actor.id}):
+            session.execute(
+                update(NudgeRecipient)
+                .where(
+                    NudgeRecipient.user_id == actor.id,
+                    NudgeRecipient.nudge_id.in_(nudge_ids),
+                    NudgeRecipient.read_at.is_(None),
+                )
+                .values(read_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        counts = push_reads(session, actor.id, [row.id for row in marked])
+    else:
+        counts = _badge_counts(session, actor.id)
     session.commit()
-    return {"marked": len(marked), "unread": unread_count(session, actor)}
+    return {"marked": len(marked), **counts}
+
+
+def read_nudge_notices(session: Session, user_id: int, nudge_id: int, at) -> list[int]:
+    """A nudge read on its own page: its notice in the reader's inbox is read too (one
+    nudge, not an unread notice left for the inbox badge and the next digest). In the
+    caller's transaction; the reader's open pages are told after its commit."""
+    session.flush()  # the nudge's own read_at first: the badges count it
+    ids = list(
+        session.scalars(
+            select(Notification.id).where(
+                Notification.user_id == user_id,
+                Notification.nudge_id == nudge_id,
+                Notification.read_at.is_(None),
+            )
+        )
+    )
+    if ids:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.read_at.is_(None))
+            .values(read_at=at)
+            .execution_options(synchronize_session=False)
+        )
+    push_reads(session, user_id, ids)
+    return ids
+
+
+# The private Socket.IO event that tells a person's open pages what they read elsewhere.
+READ_EVENT = "notifications.read"
+
+
+def push_reads(session: Session, user_id: int, ids: list[int]) -> dict:
+    """After this transaction commits, tell every socket of `user_id` which notifications
+    they read (`ids`) and both badges' new counts (returned), so another tab's inbox and
+    header follow. Only their own sockets: nobody else learns when someone reads."""
+    counts = _badge_counts(session, user_id)
+    events.call_after_commit(session, _emit_reads, user_id, {"ids": ids, **counts})
+    return counts
+
+
+def _badge_counts(session: Session, user_id: int) -> dict:
+    """The two badges as this transaction sees them (its own changes included)."""
+    nudges_unread, unread = session.execute(_unread_badges_statement(), {"user_id": user_id}).one()
+    return {"unread": unread or 0, "nudges_unread": nudges_unread or 0}
+
+
+def _emit_reads(user_id: int, payload: dict) -> None:
+    try:
+        socketio.emit(READ_EVENT, payload, to=events.user_room(user_id), namespace=NAMESPACE)
+    except Exception:  # noqa: BLE001 - committed already; a reload shows it
+        log.exception("could not tell a person's pages what they read")
+
+
+def inbox_since(session: Session, viewer: User, language: str | None, after: int) -> dict:
+    """What changed in the viewer's inbox since a page showing their notifications up to
+    id `after` was made: the newer ones (`items`, newest first), which of the older ones
+    are still unread (`unread_ids`, the newest 1,000: more than a page shows) and both
+    badges' counts. The inbox page asks it live and after every reconnect."""
+    policy.require(viewer, "notifications.read", viewer)
+    rows = session.scalars(
+        select(Notification)
+        .where(Notification.user_id == viewer.id, Notification.id > after)
+        .order_by(Notification.id.desc())
+        .limit(INBOX_PAGE)
+    ).all()
+    withheld = withheld_words(session, rows)
+    still_unread = session.scalars(
+        select(Notification.id)
+        .where(
+            Notification.user_id == viewer.id,
+            Notification.read_at.is_(None),
+            Notification.id <= after,
+        )
+        .order_by(Notification.id.desc())
+        .limit(1000)
+    ).all()
+    return {
+        "items": [notification_dict(row, language, withheld.get(row.id)) for row in rows],
+        "unread_ids": list(still_unread),
+        **_badge_counts(session, viewer.id),
+    }
+
+
+INBOX_PAGE = 200  # notifications the inbox page shows (and takes at once when live)
 
 
 def inbox_groups(items: list[dict]) -> list[dict]:
-    """The inbox page: unread first, then grouped by idea (other things on their own)."""
+    """The inbox page: unread first, then grouped by idea (other things on their own).
+    Each group's `key` names it on the page, where a live notice finds its group."""
     groups: dict[Any, dict] = {}
     for item in sorted(items, key=lambda i: (i["read_at"] is not None, -i["id"])):
         key = ("idea", item["idea_id"]) if item["idea_id"] is not None else ("one", item["id"])
         group = groups.setdefault(
             key,
-            {"idea_id": item["idea_id"], "title": item["idea_title"], "items": [], "unread": 0},
+            {
+                "key": f"{key[0]}-{key[1]}",
+                "idea_id": item["idea_id"],
+                "title": item["idea_title"],
+                "items": [],
+                "unread": 0,
+            },
         )
         group["items"].append(item)
         group["unread"] += item["read_at"] is None

@@ -7,16 +7,16 @@ event log) and it never changes a task: encouragement, not assignment.
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from board import clock, events, policy
+from board import clock, events, notifications, policy
 from board.errors import Conflict, Invalid, NotFound
 from board.i18n import N_
 from board.inputs import shows_nothing
 from board.limits import MAX_ID
 from board.person_json import department_dict, person_dict
-from models import Department, Notification, Nudge, NudgeRecipient, Task, User
+from models import Department, Nudge, NudgeRecipient, Task, User
 
 TARGETS = ("to_user_id", "task_id", "department_id")
 
@@ -189,32 +189,13 @@ def mark_read(session: Session, actor: User, nudge_id: int) -> dict:
     policy.require(actor, "nudge.read", {r.user_id for r in nudge.recipients})
     mine = next(r for r in nudge.recipients if r.user_id == actor.id)
     if mine.read_at is None:
-        mine.read_at = mine_read = clock.now()
-        # The inbox told of this nudge too: read here, it is read there (one nudge, not an
-        # unread notice left behind for the inbox badge and the next digest).
-        session.execute(
-            update(Notification)
-            .where(
-                Notification.user_id == actor.id,
-                Notification.nudge_id == nudge.id,
-                Notification.read_at.is_(None),
-            )
-            .values(read_at=mine_read)
-            .execution_options(synchronize_session=False)
-        )
+        mine.read_at = clock.now()
+        # The inbox told of this nudge too: read here, it is read there (and the other
+        # way round: notifications.mark_read). The reader's other pages are told.
+        notifications.read_nudge_notices(session, actor.id, nudge.id, mine.read_at)
         session.commit()
     return nudge_dict(session, nudge, actor.id)
 
 
 def unread_count(session: Session, user: User) -> int:
-    return session.scalar(unread_statement(user.id)) or 0
-
-
-def unread_statement(user_id):
-    """How many nudges `user_id` (a value or a bindparam) has not read
-    (notifications.unread_badges asks it too)."""
-    return (
-        select(func.count())
-        .select_from(NudgeRecipient)
-        .where(NudgeRecipient.user_id == user_id, NudgeRecipient.read_at.is_(None))
-    )
+    return session.scalar(notifications.unread_nudges_statement(user.id)) or 0

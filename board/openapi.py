@@ -777,7 +777,15 @@ SCHEMAS: dict[str, dict] = {
         [], {"ids": {"type": "array", "maxItems": 1000, "items": INT_ID}}, closed=True
     ),
     "NotificationsReadResult": obj(
-        ["marked", "unread"], {"marked": {"type": "integer"}, "unread": {"type": "integer"}}
+        ["marked", "unread"],
+        {
+            "marked": {"type": "integer"},
+            "unread": {"type": "integer"},
+            "nudges_unread": {
+                "type": "integer",
+                "description": "Unread nudges: a nudge's notice marked read reads the nudge",
+            },
+        },
     ),
     "PeopleList": obj(
         ["items"],

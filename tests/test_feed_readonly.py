@@ -368,6 +368,7 @@ NOT_PAGES = {
     "web.feed_csv",
     "web.feed_export_csv",
     "web.feed_updates",
+    "web.inbox_updates",
     "web.login",
     "web.register",
 }

@@ -183,6 +183,7 @@ QUERY_PAGES = [
     "/people",
     "/my-tasks",
     "/notifications",
+    "/notifications/updates",
     "/calendar",
     "/api/v1/ideas",
     "/api/v1/feed",
@@ -275,7 +276,12 @@ def test_numbers_in_other_digits_name_nothing(member, db, digits):
         response = member.client.get(url)
         assert response.status_code == 400, url
         assert response.get_json()["error"]["code"] == "invalid_parameter"
-    for url in (f"/feed?before={part}", f"/feed/updates?after={part}", f"/feed?department={part}"):
+    for url in (
+        f"/feed?before={part}",
+        f"/feed/updates?after={part}",
+        f"/feed?department={part}",
+        f"/notifications/updates?after={part}",
+    ):
         assert member.client.get(url).status_code == 400, url
     for page in ("/", "/people", "/calendar"):
         response = member.client.get(f"{page}?department={part}")

@@ -16,7 +16,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from board import clock, create_app, mail
+from board import clock, create_app, mail, notifications
+from board.scheduler import advance_phases
 from models import OutgoingMail, User
 from tests.browser.helpers import free_port
 from tests.conftest import BOTH_DATABASES, JsonClient, make_user
@@ -280,7 +281,7 @@ def test_the_digest_says_everything_the_issue_promises(mail_app, smtp, team, fro
     [digest] = inbox.to("mara@example.com")
     text, html = parts(digest)
     mentioned = text.index("You were mentioned")
-    following = text.index("On what you follow")
+    following = text.index("On ideas you follow")
     assert mentioned < text.index("Ivan mentioned you in “Reel”") < following
     assert following < text.index("Sam commented on “Reel”")
     assert "Challenge: Summer stories (ideas until Jun 10, 2030" in text
@@ -294,6 +295,174 @@ def test_the_digest_says_everything_the_issue_promises(mail_app, smtp, team, fro
     assert "Film the booth" not in parts(own)[0]
 
 
+HEADINGS = {
+    "en": [
+        "Your claims that run out soon",
+        "Nudges for you",
+        "You were mentioned",
+        "Challenges you took part in",
+        "On ideas you follow",
+        "New prompts and challenges",
+    ],
+    "de": [
+        "Deine Übernahmen, die bald auslaufen",
+        "Anstöße für dich",
+        "Du wurdest erwähnt",
+        "Challenges, bei denen du mitgemacht hast",
+        "Bei Ideen, denen du folgst",
+        "Neue Impulse und Challenges",
+    ],
+}
+
+
+def one_of_each(mail_app, team, frozen) -> None:
+    """Mara gets one notification of each kind a digest sorts: her claim runs out, Sam
+    nudges her, Ivan mentions her, a challenge she took part in starts voting, and Ivan
+    comments on her idea."""
+    mara = team["mara"]
+    task = mara.post("tasks", json={"title": "Cut the reel"}).get_json()
+    mara.post(f"tasks/{task['id']}/claim")
+    with mail_app.extensions["board_db"].Session() as session:
+        notifications.notify(
+            session, "claim_expiring", [mara.user["id"]], task_id=task["id"], data={"task": "Cut"}
+        )
+        session.commit()
+    team["sam"].post("nudges", json={"message": "Need a hand?", "to_user_id": mara.user["id"]})
+    team["ivan"].post("ideas", json={"title": "Fair reel", "body": "@mara with me?"})
+    challenge = (
+        team["sam"]
+        .post(
+            "prompts",
+            json={
+                "kind": "challenge",
+                "title": "Summer stories",
+                "submissions_close_at": (START + timedelta(hours=1)).isoformat(),
+                "voting_close_at": (START + timedelta(days=2)).isoformat(),
+            },
+        )
+        .get_json()
+    )
+    mara.post("ideas", json={"title": "Hut story", "body": "", "prompt_id": challenge["id"]})
+    idea = mara.post("ideas", json={"title": "Booth tour", "body": ""}).get_json()
+    team["ivan"].post(f"ideas/{idea['id']}/comments", json={"body": "Count me in"})
+    frozen["t"] = START + timedelta(hours=2)
+    with mail_app.extensions["board_db"].Session() as session:
+        advance_phases(session, clock.now())
+
+
+def in_order(text: str, sentences: list[str]) -> list[str]:
+    return sorted((s for s in sentences if s in text), key=text.index)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_digest_says_in_its_headings_what_each_part_holds(
+    mail_app, smtp, team, frozen, language
+):
+    """Nudges and a challenge's phase are not things one follows: each part of the digest
+    says what it holds, what needs the reader first, in both parts and both languages."""
+    _, inbox = smtp
+    team["mara"].patch("me", json={"language": language})
+    one_of_each(mail_app, team, frozen)
+    deliver(mail_app, "daily", force=True)
+    [digest] = inbox.to("mara@example.com")
+    text, html = parts(digest)
+    expected = HEADINGS[language]
+    assert in_order(text, expected) == expected
+    assert in_order(html, expected) == expected
+    assert all(f">{heading}</h2>" in html for heading in expected)
+    assert "On what you follow" not in text
+    following = text[text.index(expected[4]) : text.index(expected[5])]
+    assert "Booth tour" in following and "Summer stories" not in following
+    assert "Need a hand?" not in following
+    nudges = text[text.index(expected[1]) : text.index(expected[2])]
+    assert "Need a hand?" in nudges
+
+
+def test_a_digest_tells_a_closed_challenge_once_by_its_results(mail_app, smtp, team, frozen):
+    """It started voting and closed since the last digest: "now takes votes" is no news
+    any more, and a closed challenge is not offered as new with deadlines gone by."""
+    _, inbox = smtp
+    one_of_each(mail_app, team, frozen)
+    frozen["t"] = START + timedelta(days=3)
+    with mail_app.extensions["board_db"].Session() as session:
+        advance_phases(session, clock.now())
+    deliver(mail_app, "daily", force=True)
+    text, html = parts(inbox.to("mara@example.com")[0])
+    assert "The challenge “Summer stories” has closed: see the results" in text
+    assert "now takes votes" not in text and "now takes votes" not in html
+    assert "Challenge: Summer stories" not in text
+    assert "New prompts and challenges" not in text
+
+
+def test_every_kind_of_notification_has_its_place_in_the_digest():
+    placed = [kind for _name, kinds in mail.DIGEST_SECTIONS for kind in kinds]
+    assert sorted(placed + ["prompt"]) == sorted(notifications.NOTIFICATION_KINDS)
+
+
+@pytest.mark.parametrize(
+    ("language", "quoted", "reason"),
+    [
+        ("en", "“Count me in”", "your email notifications are set to “Instant”."),
+        ("de", "„Count me in“", "weil deine Benachrichtigungen per E-Mail auf „Sofort“ stehen."),
+    ],
+)
+def test_a_mail_quotes_as_its_language_does_and_says_why_it_came(
+    mail_app, smtp, team, frozen, language, quoted, reason
+):
+    """A German mail quotes „so“; the reason a mail came names the setting it follows
+    (which may be the default nobody chose); a comment deleted since is not quoted as if
+    someone had written its placeholder."""
+    _, inbox = smtp
+    team["mara"].patch("me", json={"email_notifications": "instant", "language": language})
+    idea = team["mara"].post("ideas", json={"title": "Booth tour", "body": ""}).get_json()
+    team["ivan"].post(f"ideas/{idea['id']}/comments", json={"body": "Count me in"})
+    gone = team["ivan"].post(f"ideas/{idea['id']}/comments", json={"body": "Oops"}).get_json()
+    team["ivan"].delete(f"comments/{gone['id']}")
+    deliver(mail_app)
+    [message] = inbox.to("mara@example.com")
+    text, html = parts(message)
+    assert quoted in text and quoted in html
+    assert reason in text and reason in html
+    assert f"<title>{message['Subject']}</title>" in html  # the window's name, not empty
+    assert "Oops" not in text
+    assert "“Deleted by its author.”" not in text and "„Gelöscht" not in text
+    if language == "en":
+        assert "\n  Deleted by its author.\n" in text.replace("\r\n", "\n")
+        assert "Change your email settings: https://board.example.com/settings" in text
+
+
+def test_a_digest_tells_deadlines_in_the_readers_own_time_zone(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    team["mara"].patch("me", json={"timezone": "Europe/Berlin"})
+    team["sam"].post(
+        "prompts",
+        json={
+            "kind": "challenge",
+            "title": "Summer stories",
+            "submissions_close_at": "2030-06-10T12:00:00Z",
+            "voting_close_at": "2030-06-12T12:00:00Z",
+        },
+    )
+    deliver(mail_app, "daily", force=True)
+    mara, _ = parts(inbox.to("mara@example.com")[0])
+    ivan, _ = parts(inbox.to("ivan@example.com")[0])
+    assert "ideas until Jun 10, 2030, 2:00 PM, votes until Jun 12, 2030, 2:00 PM" in mara
+    assert "ideas until Jun 10, 2030, 12:00 PM" in ivan  # no zone of his own: the board's
+
+
+def test_a_digest_lists_the_newest_and_says_how_many_more_wait(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    idea = team["mara"].post("ideas", json={"title": "Booth tour", "body": ""}).get_json()
+    for n in range(mail.DIGEST_ITEMS + 3):
+        team["ivan"].post(f"ideas/{idea['id']}/comments", json={"body": f"note {n:02d}"})
+    deliver(mail_app, "daily", force=True)
+    text, html = parts(inbox.to("mara@example.com")[0])
+    assert "note 52" in text and "note 03" in text and "note 02" not in text
+    assert "3 more unread notifications wait in your inbox." in text
+    assert "3 more unread notifications wait in your inbox." in html
+    assert "Your inbox: https://board.example.com/notifications" in text
+
+
 def test_a_digest_lists_a_new_prompt_once_and_both_parts_say_why_it_came(
     mail_app, smtp, team, frozen
 ):
@@ -304,10 +473,13 @@ def test_a_digest_lists_a_new_prompt_once_and_both_parts_say_why_it_came(
     text, html = parts(inbox.to("mara@example.com")[0])
     assert text.count("Summer stories") == 1 and html.count("Summer stories") == 1
     assert "New prompts and challenges" in text
-    assert "You get this mail because you chose the daily digest." in text
+    assert "You get this mail because your email notifications are set to “Daily digest”." in text
     german, _ = parts(inbox.to("ivan@example.com")[0])
     assert german.count("Summer stories") == 1
-    assert "Du bekommst diese Mail, weil du die tägliche Übersicht gewählt hast." in german
+    assert (
+        "Du bekommst diese Mail, weil deine Benachrichtigungen per E-Mail auf „Tägliche Übersicht“ "
+        "stehen." in german
+    )
 
 
 def test_the_observers_summary_counts_only_the_week_it_speaks_of(mail_app, smtp, team, frozen):
@@ -321,7 +493,26 @@ def test_the_observers_summary_counts_only_the_week_it_speaks_of(mail_app, smtp,
     [summary] = inbox.to("olga@example.com")
     text, _ = parts(summary)
     assert "* 1 idea posted" in text  # not the 2 since she joined (and "1 idea", not "1 ideas")
-    assert "You get this mail because you chose the weekly digest." in text
+    assert "You get this mail because your email notifications are set to “Weekly digest”." in text
+
+
+def test_the_observers_summary_counts_what_went_live(mail_app, smtp, team, frozen):
+    """A week in which only a post went live is not four zeros."""
+    _, inbox = smtp
+    frozen["t"] = START + timedelta(days=1)
+    idea = team["mara"].post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    team["olga"].patch("me", json={"email_notifications": "weekly"})
+    frozen["t"] = START + timedelta(days=7, hours=2)
+    deliver(mail_app, "weekly")  # this week's summary: the idea
+    frozen["t"] = START + timedelta(days=8)
+    team["mara"].post(
+        f"ideas/{idea['id']}/publications",
+        json={"url": "https://www.instagram.com/p/reel", "channel": "instagram"},
+    )
+    frozen["t"] = START + timedelta(days=14, hours=2)
+    deliver(mail_app, "weekly")
+    text = parts(inbox.to("olga@example.com")[-1])[0].replace("\r\n", "\n")
+    assert "* 0 ideas posted\n" in text and "* 1 idea went live\n" in text
 
 
 def test_observers_get_only_the_weekly_summary_if_they_choose_it(mail_app, smtp, team, frozen):

@@ -314,13 +314,13 @@ def test_a_challenge_phase_change_reaches_those_who_took_part(
 
 
 def test_a_nudge_notifies_its_recipient_only(member, other_member, facilitator):
-    facilitator.post(
+    nudge = facilitator.post(
         "nudges", json={"message": "How is the reel going?", "to_user_id": member.user["id"]}
-    )
+    ).get_json()
     items = inbox(member)["items"]
     assert [i["kind"] for i in items] == ["nudge"]
     assert items[0]["text"] == "Sam nudged you: How is the reel going?"
-    assert items[0]["url"] == "/nudges"
+    assert items[0]["url"] == f"/nudges#nudge-{nudge['id']}"  # the nudge, not just the list
     assert kinds(other_member) == []
     assert kinds(facilitator) == []
 
@@ -339,6 +339,85 @@ def test_reading_a_nudge_reads_its_notice_in_the_inbox(member, other_member, fac
     unread = inbox(member, unread=1)
     assert unread["unread"] == 1
     assert [i["text"] for i in unread["items"]] == ["Sam nudged you: And the captions?"]
+
+
+def receipt(facilitator, nudge_id: int) -> str:
+    """What the sender's /nudges page says of one sent nudge: "Read", "Not read yet",
+    "Read by 1 of 2"."""
+    html = facilitator.client.get("/nudges").get_data(as_text=True)
+    item = html.split(f'id="nudge-{nudge_id}"', 1)[1]
+    return item.split('class="nudge-receipt"', 1)[1].split(">", 1)[1].split("<", 1)[0].strip()
+
+
+def nudge_read_at(client, nudge_id: int):
+    return next(n for n in client.get("nudges").get_json()["items"] if n["id"] == nudge_id)[
+        "read_at"
+    ]
+
+
+@BOTH_DATABASES
+def test_reading_a_nudges_notice_in_the_inbox_reads_the_nudge(
+    app, member, other_member, facilitator
+):
+    """The other way round: marked read in the inbox (one, or all), the nudge is read, and
+    its sender's read receipt says so. The other recipients' nudges stay unread."""
+    nora = make_user(app, "nora", "member", "Marketing")
+    nora_client = JsonClient(app.test_client()).login(nora.email)
+    to_mara = facilitator.post(
+        "nudges", json={"message": "How is the reel going?", "to_user_id": member.user["id"]}
+    ).get_json()
+    to_marketing = facilitator.post(
+        "nudges",
+        json={"message": "Who films the fair?", "department_id": member.user["department"]["id"]},
+    ).get_json()
+    assert receipt(facilitator, to_mara["id"]) == "Not read yet"
+    assert receipt(facilitator, to_marketing["id"]) == "Read by 0 of 2"
+    notice = next(i for i in inbox(member)["items"] if i["url"] == f"/nudges#nudge-{to_mara['id']}")
+    answer = member.post("notifications/read", json={"ids": [notice["id"]]}).get_json()
+    assert (answer["unread"], answer["nudges_unread"]) == (1, 1)
+    assert nudge_read_at(member, to_mara["id"]) is not None
+    assert nudge_read_at(member, to_marketing["id"]) is None  # only the notice marked
+    assert receipt(facilitator, to_mara["id"]) == "Read"
+    assert receipt(facilitator, to_marketing["id"]) == "Read by 0 of 2"
+
+    assert member.post("notifications/read", json={}).get_json()["nudges_unread"] == 0
+    assert nudge_read_at(member, to_marketing["id"]) is not None
+    assert receipt(facilitator, to_marketing["id"]) == "Read by 1 of 2"
+    # Nora read nothing: her nudge and its notice stay unread, and the sender's own view
+    # of the nudge has no reading time of anyone's.
+    assert nudge_read_at(nora_client, to_marketing["id"]) is None
+    assert inbox(nora_client, unread=1)["unread"] == 1
+    sent = [n for n in facilitator.get("nudges").get_json()["items"] if not n["received"]]
+    assert {n["read_at"] for n in sent} == {None}
+
+
+def test_what_one_reads_is_told_to_their_own_pages_only(app, member, other_member, facilitator):
+    """Another tab of the reader learns which notices were read and both badges' counts;
+    the sender of a nudge and everyone else hear nothing of it."""
+    nudge = facilitator.post(
+        "nudges", json={"message": "How is the reel going?", "to_user_id": member.user["id"]}
+    ).get_json()
+    idea = post_idea(member)
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "hi"})
+    sockets = {
+        name: connect(app, c)
+        for name, c in [("mara", member), ("ivan", other_member), ("sam", facilitator)]
+    }
+    for socket in sockets.values():
+        socket.get_received()
+    comment, notice = (i["id"] for i in inbox(member)["items"])
+    member.post("notifications/read", json={"ids": [comment]})
+    assert received(sockets["mara"], notifications.READ_EVENT) == [
+        {"ids": [comment], "unread": 1, "nudges_unread": 1}
+    ]
+    member.post(f"nudges/{nudge['id']}/read")  # on the nudges page: its notice is read too
+    assert received(sockets["mara"], notifications.READ_EVENT) == [
+        {"ids": [notice], "unread": 0, "nudges_unread": 0}
+    ]
+    member.post("notifications/read", json={})  # nothing left: nothing to tell
+    assert received(sockets["mara"], notifications.READ_EVENT) == []
+    for name in ("ivan", "sam"):
+        assert sockets[name].get_received() == [], name
 
 
 def test_other_features_notify_through_one_function(app, member, other_member, observer):
@@ -453,6 +532,36 @@ def test_someone_who_chose_a_language_gets_the_sentence_in_it_alone(app, member,
     [pushed] = received(socket, "notification")
     assert pushed["text"] == "Ivan hat „Trade fair reel“ kommentiert"
     assert "texts" not in pushed
+
+
+def test_the_open_inbox_asks_what_is_new_and_what_is_still_unread(
+    member, other_member, facilitator
+):
+    """/notifications/updates?after=<newest on the page>: the reader's own newer notices as
+    the page's HTML, which older ones are still unread, and both badges."""
+    idea = post_idea(member)
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "first"})
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "@sam look"})
+    on_page, read_one = (i["id"] for i in inbox(member)["items"])
+    member.post("notifications/read", json={"ids": [read_one]})
+    other_member.post(f"ideas/{idea['id']}/comments", json={"body": "second"})
+    newest = inbox(member)["items"][0]["id"]
+    answer = member.client.get(f"/notifications/updates?after={on_page}")
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    news = answer.get_json()
+    assert news["last_id"] == newest and news["unread_ids"] == [on_page]
+    assert (news["unread"], news["nudges_unread"]) == (2, 0)
+    html = news["html"]
+    assert html.count('class="inbox-item unread"') == 1 and f'id="notification-{newest}"' in html
+    assert f'data-group="idea-{idea["id"]}"' in html and "second" in html
+    assert 'name="next" value="/notifications"' in html  # the page, not this address
+    # Sam's mention is his: nothing of it in Mara's, and his own updates hold it.
+    assert "mentioned" not in html
+    assert "mentioned you" in facilitator.client.get("/notifications/updates").get_json()["html"]
+    nothing = member.client.get(f"/notifications/updates?after={newest}").get_json()
+    assert (nothing["html"].strip(), nothing["last_id"]) == ("", newest)
+    for bad in ("x", "-1", "1.5", "99999999999"):
+        assert member.client.get(f"/notifications/updates?after={bad}").status_code == 400, bad
 
 
 # ---- hidden ideas and comments --------------------------------------------------------------

@@ -190,3 +190,21 @@ def test_a_link_reaches_a_mailbox_with_umlauts_in_its_domain(mail_app, smtp):  #
     assert ask_by_page(mail_app, "dana@xn--bcher-kva.de").status_code == 200
     token = the_link(mail_app, inbox, "dana@xn--bcher-kva.de")
     assert mail_app.test_client().get(f"/reset-password/{token}").status_code == 200
+
+
+def test_the_link_comes_in_the_language_of_the_page_that_asked_for_it(mail_app, smtp):  # noqa: F811
+    """Someone who chose no language reads the board in their browser's: the mail with the
+    link speaks the language of the page they asked on, not English."""
+    _, inbox = smtp
+    make_user(mail_app, "mara")
+    client = mail_app.test_client()
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    token = client.get("/forgot-password", headers=german).get_data(as_text=True)
+    token = token.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    client.post(
+        "/forgot-password", data={"csrf_token": token, "email": "mara@example.com"}, headers=german
+    )
+    mail.send_pending(mail_app)
+    [message] = inbox.to("mara@example.com")
+    assert message["Subject"] == "Neues Passwort für das Taskforce-Board setzen"
+    assert "Hallo Mara," in message.get_body(("plain",)).get_content()

@@ -346,6 +346,8 @@ MATRIX: list[Row] = [
     Row("GET", "/my-tasks", "/my-tasks", expect(302, 200, 200, 200, 403)),
     Row("GET", "/tasks", "/tasks?status=done", expect(302, 200, 200, 200, 200)),
     Row("GET", "/notifications", "/notifications", PAGE),
+    # what the open inbox asks live (its own notifications only; observers have none)
+    Row("GET", "/notifications/updates", "/notifications/updates?after=0", PAGE),
     Row("GET", "/settings", "/settings", PAGE),
     Row("GET", "/people/<handle>", "/people/mara", PAGE),
     Row("POST", "/notifications/read", "/notifications/read", PAGE_FORM),

@@ -3,7 +3,7 @@ a person's own notification settings. Thin: parse → service → render."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request
+from flask import current_app, flash, jsonify, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -12,6 +12,7 @@ from board.csrf import csrf
 from board.db import db_for_request
 from board.errors import BoardError
 from board.i18n import _, current_language
+from board.requests import INT_MAX, query_int
 from board.web import web
 from board.web.common import (
     back,
@@ -45,12 +46,39 @@ def unread_badges():
 @login_page
 def inbox_page():
     session = db_for_request()
-    page = notifications.list_notifications(session, current_user, current_language(), limit=200)
+    page = notifications.list_notifications(
+        session, current_user, current_language(), limit=notifications.INBOX_PAGE
+    )
     return render_template(
         "notifications.html",
         groups=notifications.inbox_groups(page["items"]),
         unread=page["unread"],
+        last_id=max((item["id"] for item in page["items"]), default=0),
     )
+
+
+@web.get("/notifications/updates")
+@login_page
+def inbox_updates():
+    """What changed since the inbox page showed notifications up to `after`: the newer ones
+    as HTML for static/js/notifications.js to put on top (the page's own template), which
+    older ones are still unread, and the badges' counts."""
+    after = query_int("after", 0, minimum=0, maximum=INT_MAX)
+    news = notifications.inbox_since(db_for_request(), current_user, current_language(), after)
+    html = render_template(
+        "notifications_groups.html", groups=notifications.inbox_groups(news["items"])
+    )
+    response = jsonify(
+        {
+            "html": html,
+            "last_id": max((item["id"] for item in news["items"]), default=after),
+            "unread_ids": news["unread_ids"],
+            "unread": news["unread"],
+            "nudges_unread": news["nudges_unread"],
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @web.post("/notifications/read")
