@@ -56,7 +56,8 @@ def _published_at_problem(published_at: datetime | None, now: datetime) -> str |
     first = earliest_publication_day(now)
     if published_at.astimezone(UTC).date() < first:
         return FieldMessage(
-            "Give a time within the last year, not before %(first)s.", first=shown_day(first)
+            "A publication can lie at most a year back, not before %(first)s.",
+            first=shown_day(first),
         )
     return None
 

@@ -210,12 +210,12 @@ def test_the_refusal_says_how_far_back(member):
     idea = post_idea(member)
     response = publish(member, idea["id"], published_at="1900-01-01T00:00:00Z")
     assert response.get_json()["error"]["fields"]["published_at"] == (
-        "Give a time within the last year, not before May 3, 2025."
+        "A publication can lie at most a year back, not before May 3, 2025."
     )
     member.patch("me", json={"language": "de"})
     response = publish(member, idea["id"], published_at="1900-01-01T00:00:00Z")
     assert response.get_json()["error"]["fields"]["published_at"] == (
-        "Gib einen Zeitpunkt aus den letzten zwölf Monaten an, nicht vor dem 03.05.2025."
+        "Eine Veröffentlichung kann höchstens ein Jahr zurückliegen, nicht vor dem 03.05.2025."
     )
 
 
