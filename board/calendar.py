@@ -19,7 +19,7 @@ from board import clock, policy
 from board.errors import FieldMessage, Invalid
 from board.i18n import N_, _, force_locale
 from board.private_urls import PrivateUrl
-from board.tasks import allowed_channels, task_dict
+from board.tasks import allowed_channels, publish_on_bounds, task_dict
 from models import Task, User
 
 MAX_SPAN_DAYS = 400
@@ -95,12 +95,12 @@ user_for_calendar_token = _URL.reader
 
 
 def feed_tasks(session: Session, reader: User) -> list[Task]:
-    """What the reader's subscribed calendar shows: the recent past and all that is planned."""
+    """What the reader's subscribed calendar shows: the recent past and all that is planned
+    (as far ahead as a publishing day may be set)."""
     policy.require(reader, "calendar.read")
-    today = clock.now().date()
-    return _tasks_between(
-        session, today - timedelta(days=FEED_PAST_DAYS), today + timedelta(days=MAX_SPAN_DAYS)
-    )
+    now = clock.now()
+    _first, last = publish_on_bounds(now)
+    return _tasks_between(session, now.date() - timedelta(days=FEED_PAST_DAYS), last)
 
 
 def ics(

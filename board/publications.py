@@ -10,7 +10,7 @@ the author marking it done by an `idea_done` notice.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -19,13 +19,17 @@ from board.errors import FieldMessage, Invalid
 from board.i18n import N_
 from board.ideas import _get_idea, public_idea, serialize_ideas
 from board.inputs import url_parts
-from board.tasks import allowed_channels
+from board.tasks import allowed_channels, shown_day
 from models import Publication, User
 
 URL_MAX = 2000
 
-# Clocks differ a little; a publication "tomorrow" is a typo, not a plan (plans are tasks).
-FUTURE_SLACK = timedelta(hours=24)
+# A publication is a fact: it happened. At most a few minutes ahead (the clock of whoever
+# sends the time may run a little fast); a publication "tomorrow" is a typo, not a plan
+# (plans are tasks). Back at most a year: the task force records this year's posts, and
+# 1926 is a typo for 2026.
+CLOCK_SKEW = timedelta(minutes=5)
+RECORD_DAYS_BACK = 366
 
 
 def _url_problem(url: str) -> str | None:
@@ -37,6 +41,35 @@ def _url_problem(url: str) -> str | None:
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return N_("Give the full link, starting with https://.")
     return None
+
+
+def earliest_publication_day(now: datetime) -> date:
+    """The first day a publication may be recorded for (UTC)."""
+    return (now - timedelta(days=RECORD_DAYS_BACK)).date()
+
+
+def _published_at_problem(published_at: datetime | None, now: datetime) -> str | None:
+    if published_at is None:
+        return None
+    if published_at > now + CLOCK_SKEW:
+        return N_("A publication cannot lie in the future.")
+    first = earliest_publication_day(now)
+    if published_at.astimezone(UTC).date() < first:
+        return FieldMessage(
+            "A publication can lie at most a year back, not before %(first)s.",
+            first=shown_day(first),
+        )
+    return None
+
+
+def day_published(day: date) -> datetime:
+    """When a publication known only by its day went live: noon UTC, or now while that is
+    still to come on a day that is today somewhere (UTC+14 is a day ahead of UTC)."""
+    noon = datetime.combine(day, time(12), tzinfo=UTC)
+    now = clock.now()
+    if noon > now and day <= (now + timedelta(hours=14)).date():
+        return now
+    return noon
 
 
 def record_publication(
@@ -60,8 +93,9 @@ def record_publication(
         fields["channel"] = FieldMessage(
             "One of: %(choices)s.", choices=", ".join(allowed_channels())
         )
-    if published_at is not None and published_at > now + FUTURE_SLACK:
-        fields["published_at"] = N_("A publication cannot lie in the future.")
+    problem = _published_at_problem(published_at, now)
+    if problem:
+        fields["published_at"] = problem
     if fields:
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields", fields=fields)
     session.add(

@@ -8,7 +8,9 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime, timedelta
 
-from flask import current_app, has_app_context
+from babel.dates import format_date
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import get_locale
 from sqlalchemy import Row, func, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
@@ -442,6 +444,7 @@ def create_task(
         )
     _require_idea(session, idea_id)
     chosen = check_channels(channels)
+    check_publish_on(publish_on)
     data = _add_task(session, actor, title.strip(), description, idea_id, chosen, publish_on)
     session.commit()
     return data
@@ -653,6 +656,48 @@ def reopen_task(session: Session, actor: User, task_id: int) -> dict:
 
 # ---- the plan: channels, publishing day, help wanted -----------------------------------
 
+# A publishing day is planned: today or later, or a little earlier when the claimant sets
+# the plan right after the fact (the post went out late). Further back or ahead it is a
+# typo (1926 or 2062 for 2026) that would put the post where nobody looks for it.
+PLAN_DAYS_BACK = 30
+PLAN_DAYS_AHEAD = 731  # two years: next year's trade fair, not the one after
+
+
+def publish_on_bounds(now: datetime | None = None) -> tuple[date, date]:
+    """The first and the last day a publishing day may be set to now. A day has no time
+    zone, so "today" is counted generously: from the date at UTC-12 to the one at UTC+14."""
+    now = now or clock.now()
+    return (
+        (now - timedelta(hours=12)).date() - timedelta(days=PLAN_DAYS_BACK),
+        (now + timedelta(hours=14)).date() + timedelta(days=PLAN_DAYS_AHEAD),
+    )
+
+
+def check_publish_on(day: date | None) -> None:
+    """Invalid, naming `publish_on`, when `day` lies outside `publish_on_bounds`."""
+    if day is None:
+        return
+    first, last = publish_on_bounds()
+    if not first <= day <= last:
+        raise Invalid(
+            "Some fields are missing or invalid.",
+            code="invalid_fields",
+            fields={
+                "publish_on": FieldMessage(
+                    "Choose a day from %(first)s to %(last)s.",
+                    first=shown_day(first),
+                    last=shown_day(last),
+                )
+            },
+        )
+
+
+def shown_day(day: date) -> str:
+    """A day in the reader's language for an error message ("Nov 7, 2026" / "07.11.2026");
+    ISO 8601 outside a request (the CLI, the demo)."""
+    locale = get_locale() if has_request_context() else None
+    return format_date(day, "medium", locale=locale) if locale else day.isoformat()
+
 
 def update_plan(session: Session, actor: User, task_id: int, changes: dict) -> dict:
     """The claimant changes any of channels, publish_on and help_wanted (a touch of the
@@ -666,6 +711,8 @@ def update_plan(session: Session, actor: User, task_id: int, changes: dict) -> d
         if chosen != task.channels:
             values["channels_csv"] = ",".join(chosen)
     if "publish_on" in changes and changes["publish_on"] != task.publish_on:
+        # Only a new day is checked: a plan stored before the bounds stays editable.
+        check_publish_on(changes["publish_on"])
         values["publish_on"] = changes["publish_on"]
     if "help_wanted" in changes and changes["help_wanted"] != task.help_wanted:
         if changes["help_wanted"] and task.status != "claimed":

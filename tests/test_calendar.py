@@ -10,6 +10,15 @@ from icalendar import Calendar
 from board import clock
 from tests.conftest import BOTH_DATABASES
 
+# The days these tests plan lie in May 2026: the board's clock stands just before them
+# (a publishing day far in the past is refused).
+MAY_FIRST = datetime(2026, 5, 1, 9, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def may_2026():
+    clock.set_clock(lambda: MAY_FIRST)
+
 
 def planned(client, title, day, channels=("instagram",), **extra):
     response = client.post(
@@ -170,6 +179,76 @@ def test_moving_a_day_keeps_the_uid_and_raises_sequence(member, anonymous):
     assert int(after["sequence"]) > int(before["sequence"])
     assert after.decoded("last-modified") > before.decoded("last-modified")
     assert after.decoded("dtstart") == date(2026, 5, 6)
+
+
+def feed_event(client, url, task_id: int):
+    """The task's event in the feed as a calendar app parses it, or None."""
+    found = [
+        e
+        for e in ics_of(client, url).walk("VEVENT")
+        if str(e["uid"]).startswith(f"task-{task_id}@")
+    ]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def move_day(client, task_id: int, day: str | None, through: str) -> None:
+    if through == "api":
+        response = client.patch(f"tasks/{task_id}", json={"publish_on": day})
+        assert response.status_code == 200, response.get_json()
+        return
+    form = {"channels": ["instagram"], "publish_on": day or "", "next": f"/tasks/{task_id}"}
+    response = client.client.post(
+        f"/tasks/{task_id}/plan", data=form, headers={"X-CSRF-Token": client.csrf_token}
+    )
+    assert response.status_code == 302
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("through", ["api", "form"])
+def test_every_move_of_the_day_raises_sequence_and_last_modified(member, anonymous, through):
+    """A subscribed calendar replaces its copy of an event only when SEQUENCE grows
+    (RFC 5545 3.8.7.4); LAST-MODIFIED says when the day moved."""
+    start = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    clock.set_clock(lambda: start)
+    task = planned(member, "Reel", "2026-05-04")
+    member.post(f"tasks/{task['id']}/claim")
+    url = member.get("calendar/token").get_json()["ics_url"]
+    first = feed_event(anonymous, url, task["id"])
+    assert int(first["sequence"]) == 0
+    assert first.decoded("last-modified") == start
+    before = first
+    for hours, day in enumerate(["2026-05-06", "2026-05-08", "2026-05-02"], start=1):
+        moment = start + timedelta(hours=hours)
+        clock.set_clock(lambda moment=moment: moment)
+        move_day(member, task["id"], day, through)
+        after = feed_event(anonymous, url, task["id"])
+        assert str(after["uid"]) == str(first["uid"])
+        assert after.decoded("dtstart") == date.fromisoformat(day)
+        assert int(after["sequence"]) == int(before["sequence"]) + 1
+        assert after.decoded("last-modified") == moment
+        before = after
+    # Saving the plan with the same day changes nothing a calendar shows.
+    clock.set_clock(lambda: start + timedelta(hours=9))
+    move_day(member, task["id"], "2026-05-02", through)
+    same = feed_event(anonymous, url, task["id"])
+    assert int(same["sequence"]) == int(before["sequence"])
+    assert same.decoded("last-modified") == before.decoded("last-modified")
+    # Off the calendar and back: the event returns with a higher SEQUENCE than it left with.
+    move_day(member, task["id"], None, through)
+    assert feed_event(anonymous, url, task["id"]) is None
+    move_day(member, task["id"], "2026-05-05", through)
+    back = feed_event(anonymous, url, task["id"])
+    assert int(back["sequence"]) > int(before["sequence"])
+    assert back.decoded("dtstart") == date(2026, 5, 5)
+
+
+def test_the_feed_reaches_as_far_ahead_as_a_day_may_be_planned(member, anonymous):
+    far = (MAY_FIRST.date() + timedelta(days=700)).isoformat()
+    task = planned(member, "Trade fair teaser", far)
+    url = member.get("calendar/token").get_json()["ics_url"]
+    event = feed_event(anonymous, url, task["id"])
+    assert event is not None and event.decoded("dtstart") == date.fromisoformat(far)
 
 
 def test_the_feed_url_is_personal_and_revocable(member, other_member, anonymous):

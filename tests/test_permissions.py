@@ -12,6 +12,7 @@ import io
 import itertools
 import shutil
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,8 @@ from models import Event, LoginSession, User
 from tests.conftest import PASSWORD, JsonClient, make_user
 
 ROLES = ("anonymous", "member", "other_member", "facilitator", "observer")
+# A publishing day the board takes (a week ahead: far past or future days are refused).
+PLANNED_DAY = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
 EMAILS = {
     "member": "mara@example.com",
     "other_member": "ivan@example.com",
@@ -233,7 +236,7 @@ MATRIX: list[Row] = [
         f"{API}/tasks/<int:task_id>",
         f"{API}/tasks/{{claimed}}",
         own_only(200, "not_claimant"),
-        body={"publish_on": "2026-05-04", "channels": ["blog"], "help_wanted": True},
+        body={"publish_on": PLANNED_DAY, "channels": ["blog"], "help_wanted": True},
     ),
     Row(
         "PATCH",
@@ -246,7 +249,7 @@ MATRIX: list[Row] = [
             (403, "not_claimant"),
             READ_ONLY,
         ),
-        body={"publish_on": "2026-05-04"},
+        body={"publish_on": PLANNED_DAY},
         note="open task: claim it first",
     ),
     Row(
@@ -1009,10 +1012,10 @@ def test_registering_never_gives_a_role(board):
 def test_the_plan_changes_only_for_its_claimant(board, role):
     targets = board.fresh_targets()
     board.client(role).patch(
-        f"{API}/tasks/{targets['claimed']}", json={"publish_on": "2026-05-04", "help_wanted": True}
+        f"{API}/tasks/{targets['claimed']}", json={"publish_on": PLANNED_DAY, "help_wanted": True}
     )
     task = board.client("member").get(f"{API}/tasks/{targets['claimed']}").get_json()
-    changed = (task["publish_on"], task["help_wanted"]) == ("2026-05-04", True)
+    changed = (task["publish_on"], task["help_wanted"]) == (PLANNED_DAY, True)
     assert changed == (role == "member")
 
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from board import events
+from board import clock, events
 from tests.conftest import BOTH_DATABASES
+
+# The board's clock stands on the evening of May 4, 2026, when the posts below went out.
+NOW = datetime(2026, 5, 4, 18, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def may_fourth():
+    clock.set_clock(lambda: NOW)
 
 
 @pytest.fixture
@@ -63,6 +73,11 @@ def test_a_member_records_a_publication_and_the_board_hears_it(member, other_mem
         ({"channel": "myspace"}, "channel"),
         ({"published_at": "2026-05-04"}, "published_at"),
         ({"published_at": "2999-01-01T00:00:00+00:00"}, "published_at"),
+        ({"published_at": "0001-01-01T00:00:00+00:00"}, "published_at"),
+        ({"published_at": "1900-01-01T00:00:00+00:00"}, "published_at"),
+        ({"published_at": "2025-05-02T12:00:00+00:00"}, "published_at"),  # a year and 2 days
+        ({"published_at": "2026-05-04T18:06:00+00:00"}, "published_at"),  # 6 minutes ahead
+        ({"published_at": "2026-05-05T09:00:00+02:00"}, "published_at"),  # tomorrow
     ],
 )
 def test_bad_publications_are_refused_and_change_nothing(member, body, field, heard):
@@ -169,3 +184,86 @@ def test_the_author_and_followers_hear_that_it_went_live(member, other_member, f
         kinds = [n["kind"] for n in client.get("notifications").get_json()["items"]]
         assert kinds == ["published"]
     assert other_member.get("notifications").get_json()["items"] == []  # their own doing
+
+
+# ---- when a publication may have happened ------------------------------------------------
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-05-04T18:04:00+00:00",  # a clock a few minutes fast
+        "2026-05-04T20:00:00+02:00",  # now, written in Berlin
+        "2025-05-04T00:00:00+00:00",  # a year ago
+    ],
+)
+def test_a_publication_from_the_past_year_is_recorded(member, moment):
+    idea = post_idea(member)
+    response = publish(member, idea["id"], published_at=moment)
+    assert response.status_code == 201, response.get_json()
+    (pub,) = response.get_json()["publications"]
+    assert datetime.fromisoformat(pub["published_at"]) == datetime.fromisoformat(moment)
+
+
+def test_the_refusal_says_how_far_back(member):
+    idea = post_idea(member)
+    response = publish(member, idea["id"], published_at="1900-01-01T00:00:00Z")
+    assert response.get_json()["error"]["fields"]["published_at"] == (
+        "A publication can lie at most a year back, not before May 3, 2025."
+    )
+    member.patch("me", json={"language": "de"})
+    response = publish(member, idea["id"], published_at="1900-01-01T00:00:00Z")
+    assert response.get_json()["error"]["fields"]["published_at"] == (
+        "Eine Veröffentlichung kann höchstens ein Jahr zurückliegen, nicht vor dem 03.05.2025."
+    )
+
+
+def post_publication_form(client, idea_id: int, day: str):
+    return client.client.post(
+        f"/ideas/{idea_id}/publications",
+        data={
+            "url": "https://www.linkedin.com/posts/x",
+            "channel": "linkedin",
+            "published_on": day,
+            "next": f"/ideas/{idea_id}",
+        },
+        headers={"X-CSRF-Token": client.csrf_token},
+    )
+
+
+@pytest.mark.parametrize(
+    "now, day",
+    [
+        (datetime(2026, 5, 4, 7, 30, tzinfo=UTC), "2026-05-04"),  # before noon UTC
+        (datetime(2026, 5, 4, 11, 0, tzinfo=UTC), "2026-05-05"),  # 01:00 on May 5 at UTC+14
+    ],
+)
+def test_the_form_takes_a_day_that_is_today_as_now(member, now, day):
+    """A day alone is noon UTC; on a day that is today somewhere and whose noon is still to
+    come, it is now: not "in the future"."""
+    clock.set_clock(lambda: now)
+    idea = post_idea(member)
+    response = post_publication_form(member, idea["id"], day)
+    assert response.status_code == 302
+    (pub,) = member.get(f"ideas/{idea['id']}").get_json()["publications"]
+    assert pub["published_at"] == now.isoformat()
+
+
+@pytest.mark.parametrize(
+    "day, words",
+    [
+        ("2026-05-06", "cannot lie in the future"),
+        ("1900-01-01", "not before May 3, 2025"),
+    ],
+)
+def test_the_form_names_the_day_when_it_cannot_be(member, day, words):
+    idea = post_idea(member)
+    response = post_publication_form(member, idea["id"], day)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    marker = 'id="publication-published_on-error">'
+    assert marker in page
+    assert words in page.split(marker, 1)[1].split("<", 1)[0]
+    assert f'value="{day}"' in page  # as typed, to correct
+    assert member.get(f"ideas/{idea['id']}").get_json()["publications"] == []

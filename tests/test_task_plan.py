@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, date, datetime, timedelta
 
-from board import events
+import pytest
+from sqlalchemy import update
+
+from board import clock, events
+from models import Task
 from tests.conftest import BOTH_DATABASES
+
+# The days these tests plan lie in May 2026: the board's clock stands just before them
+# (a publishing day far in the past is refused).
+MAY_FIRST = datetime(2026, 5, 1, 9, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def may_2026():
+    clock.set_clock(lambda: MAY_FIRST)
 
 
 @pytest.fixture
@@ -159,3 +172,127 @@ def test_a_done_task_cannot_ask_for_help_but_its_day_can_move(member):
     assert response.status_code == 409
     moved = member.patch(f"tasks/{task['id']}", json={"publish_on": "2026-05-06"})
     assert moved.status_code == 200 and moved.get_json()["publish_on"] == "2026-05-06"
+
+
+# ---- a publishing day the team can reach ---------------------------------------------------
+
+# With the clock at 2026-05-01 09:00 UTC: 30 days back from the date at UTC-12 (April 30),
+# two years ahead of the date at UTC+14 (May 1).
+FIRST_DAY, LAST_DAY = "2026-03-31", "2028-05-01"
+FAR_OFF = ["0001-01-01", "1900-01-01", "2025-05-01", "2026-03-30", "2028-05-02", "9999-12-31"]
+
+
+def refused_field(response, field: str) -> str:
+    assert response.status_code == 400, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_fields"
+    return error["fields"][field]
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("day", FAR_OFF)
+def test_a_task_cannot_be_created_with_a_day_far_off(member, heard, day):
+    response = member.post("tasks", json={"title": "Reel", "publish_on": day})
+    assert "Mar 31, 2026" in refused_field(response, "publish_on")
+    assert member.get("tasks").get_json()["items"] == []
+    assert heard == []
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("day", FAR_OFF)
+def test_the_claimant_cannot_move_the_day_far_off(member, heard, day):
+    task = new_task(member, publish_on="2026-05-04")
+    member.post(f"tasks/{task['id']}/claim")
+    heard.clear()
+    response = member.patch(f"tasks/{task['id']}", json={"publish_on": day, "help_wanted": True})
+    assert "May 1, 2028" in refused_field(response, "publish_on")
+    after = member.get(f"tasks/{task['id']}").get_json()
+    assert (after["publish_on"], after["help_wanted"]) == ("2026-05-04", False)
+    assert heard == []
+
+
+@pytest.mark.parametrize("day", [FIRST_DAY, "2026-05-01", LAST_DAY])
+def test_a_day_a_little_back_or_up_to_two_years_ahead_is_taken(member, day):
+    task = new_task(member, publish_on=day)
+    assert task["publish_on"] == day
+    member.post(f"tasks/{task['id']}/claim")
+    cleared = member.patch(f"tasks/{task['id']}", json={"publish_on": None})
+    assert cleared.status_code == 200
+    again = member.patch(f"tasks/{task['id']}", json={"publish_on": day})
+    assert again.status_code == 200 and again.get_json()["publish_on"] == day
+
+
+def test_the_bounds_move_with_the_clock(member):
+    clock.set_clock(lambda: MAY_FIRST + timedelta(days=365))
+    response = member.post("tasks", json={"title": "Reel", "publish_on": "2026-05-04"})
+    refused_field(response, "publish_on")
+    assert new_task(member, publish_on="2027-05-04")["publish_on"] == "2027-05-04"
+
+
+def test_the_refusal_speaks_german(member):
+    member.patch("me", json={"language": "de"})
+    response = member.post("tasks", json={"title": "Reel", "publish_on": "1900-01-01"})
+    assert refused_field(response, "publish_on") == (
+        "Wähle einen Tag vom 31.03.2026 bis zum 01.05.2028."
+    )
+
+
+@BOTH_DATABASES
+def test_a_day_stored_before_the_bounds_stays_editable(app, db, member):
+    """A plan saved before days had bounds keeps working: the claimant changes its channels
+    or help and saves the page's plan form with the old day in it; only a new day is checked."""
+    task = new_task(member, channels=["blog"])
+    member.post(f"tasks/{task['id']}/claim")
+    db.execute(update(Task).where(Task.id == task["id"]).values(publish_on=date(1900, 1, 1)))
+    db.commit()
+    changed = member.patch(f"tasks/{task['id']}", json={"channels": ["x"], "help_wanted": True})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["publish_on"] == "1900-01-01"
+    same = member.patch(f"tasks/{task['id']}", json={"publish_on": "1900-01-01"})
+    assert same.status_code == 200
+    form = {"channels": ["linkedin"], "publish_on": "1900-01-01", "help_wanted": "1"}
+    saved = post_form(member, f"/tasks/{task['id']}/plan", form)
+    assert saved.status_code == 302
+    after = member.get(f"tasks/{task['id']}").get_json()
+    assert (after["channels"], after["publish_on"]) == (["linkedin"], "1900-01-01")
+    moved = member.patch(f"tasks/{task['id']}", json={"publish_on": "2026-05-08"})
+    assert moved.get_json()["publish_on"] == "2026-05-08"
+    back = member.patch(f"tasks/{task['id']}", json={"publish_on": "1900-01-01"})
+    refused_field(back, "publish_on")
+
+
+def post_form(client, path: str, data: dict):
+    return client.client.post(path, data=data, headers={"X-CSRF-Token": client.csrf_token})
+
+
+def field_error(page: str, form: str, field: str) -> str:
+    marker = f'id="{form}-{field}-error">'
+    assert marker in page, page
+    return page.split(marker, 1)[1].split("<", 1)[0]
+
+
+def test_the_new_task_form_names_the_day(member):
+    response = post_form(
+        member, "/tasks", {"title": "Reel", "publish_on": "1900-01-01", "next": "/"}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert field_error(page, "task", "publish_on") == (
+        "Choose a day from Mar 31, 2026 to May 1, 2028."
+    )
+    assert 'value="1900-01-01"' in page  # as typed, to correct
+    assert member.get("tasks").get_json()["items"] == []
+
+
+def test_the_plan_form_names_the_day(member):
+    task = new_task(member, publish_on="2026-05-04")
+    member.post(f"tasks/{task['id']}/claim")
+    response = post_form(
+        member,
+        f"/tasks/{task['id']}/plan",
+        {"publish_on": "9999-12-31", "next": f"/tasks/{task['id']}"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "May 1, 2028" in field_error(page, "plan", "publish_on")
+    assert member.get(f"tasks/{task['id']}").get_json()["publish_on"] == "2026-05-04"

@@ -25,6 +25,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from board import clock, images, moderation, notifications, policy
+from board.addresses import shown_email
 from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
 from board.i18n import N_, _, lazy_pgettext, translate_field
@@ -677,3 +678,16 @@ def plan_day(value, skeleton: str = "yMMMd") -> str:
         except ValueError:
             return value
     return format_skeleton(skeleton, value, locale=get_locale())
+
+
+@web.app_template_filter("address")
+def address(email: str | None) -> Markup:
+    """A stored e-mail address as its owner reads it: the domain in Unicode where that is
+    safe, else both spellings, the stored one first (board/addresses.py `shown_email`)."""
+    if not email:
+        return Markup("")
+    shown, beside = shown_email(email)
+    spelling = Markup('<bdi class="address">%s</bdi>')
+    if beside is None:
+        return spelling % shown
+    return spelling % shown + Markup(" (") + spelling % beside + Markup(")")

@@ -3,8 +3,6 @@ form posts here and comes back (Post/Redirect/Get); refusals become flash messag
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -140,7 +138,8 @@ def comment_idea(idea_id: int):
 @web.post("/ideas/<int:idea_id>/publications")
 @login_page
 def publish_idea(idea_id: int):
-    """Record where the idea went live; the day (optional) is taken as noon UTC."""
+    """Record where the idea went live; the day (optional) is taken as noon UTC, or now
+    when that is still to come today."""
     session = db_for_request()
     try:
         day = form_date("published_on")
@@ -150,10 +149,13 @@ def publish_idea(idea_id: int):
             idea_id,
             form_text("url", 2000, required=True),
             form_text("channel", 40, required=True),
-            datetime.combine(day, time(12), tzinfo=UTC) if day else None,
+            publications.day_published(day) if day else None,
         )
     except BoardError as refusal:
         session.rollback()
+        if refusal.fields and "published_at" in refusal.fields:
+            # the form asks for the day, `published_on`: its error goes beside that field
+            refusal.fields["published_on"] = refusal.fields.pop("published_at")
         return refused_form(refusal, "publication", f"/ideas/{idea_id}", "idea.publish")
     flash(_("The publication is recorded. Well done!"), "success")
     return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor="publications"))

@@ -1,10 +1,11 @@
 // The calendar page, live: when a task changes (created, planned, claimed, released,
-// completed), the shown month or week is fetched again and its grid replaced with the
-// server's rendering, so that filters, language and controls match a fresh page load.
+// completed, reopened), the shown month or week is fetched again and its grid replaced with
+// the server's rendering, so that filters, language and controls match a fresh page load.
 // Without JavaScript the page is the same, only not live.
 
 const TASK_TYPES = new Set([
   "task.created", "task.updated", "task.claimed", "task.released", "task.completed",
+  "task.reopened",
 ]);
 let timer = null;
 

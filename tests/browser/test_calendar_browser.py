@@ -177,3 +177,22 @@ def test_the_task_page_shows_its_plan_once_and_keeps_it_live(person, open_page, 
     expect(help_wanted).to_be_hidden()
     assert still_same_document(page), "the task page reloaded instead of updating live"
     assert page.js_errors == [] and served.js_errors == []
+
+
+def test_a_reopened_post_is_in_progress_again_live(person, open_page, api_as):
+    claimant = person("member", "Marketing")
+    watcher = person("member", "IT")
+    api = api_as(claimant)
+    task = api.create_task(unique("Repair reel"), channels=["instagram"], publish_on=today())
+    api.claim(task["id"])
+    api.call("POST", f"tasks/{task['id']}/complete", expect=200)
+    page = open_page(watcher, f"/calendar?date={today()}")
+    wait_until_live(page)
+    mark_page(page)
+    expect(item(page, task["id"])).to_have_attribute("data-status", "done")
+
+    api.call("POST", f"tasks/{task['id']}/reopen", expect=200)
+    expect(item(page, task["id"])).to_have_attribute("data-status", "claimed")
+    expect(item(page, task["id"]).locator(".pill-done")).to_have_count(0)
+    assert still_same_document(page), "the calendar reloaded instead of updating live"
+    assert page.js_errors == []
