@@ -178,7 +178,9 @@ def test_erasing_myself_on_my_profile_page(app, people_, busy_board, role):
     unticked = _erase_on_profile(client, {"password": PASSWORD})
     assert "Tick the box" in unticked.get_data(as_text=True)
     wrong = _erase_on_profile(client, {"password": "not-my-password", "confirm": "1"})
-    assert "This is not your password." in wrong.get_data(as_text=True)
+    assert "That is not your password, so your account is not erased." in wrong.get_data(
+        as_text=True
+    )
     assert client.get("me").status_code == 200
     with session_of(app) as session:
         assert session.get(User, user.id).erased_at is None
