@@ -293,6 +293,41 @@ def test_a_name_or_department_claim_that_shows_nothing_counts_as_missing(
     assert me(client)["department"]["name"] == "Sales"
 
 
+def test_a_first_login_outside_the_allowed_domains_makes_no_account(make_board, provider, caplog):
+    """BOARD_ALLOWED_EMAIL_DOMAINS holds for the company login too: a provider that also
+    signs in people from elsewhere (guests, any Google account) opens no board to them."""
+    board = make_board(allowed_email_domains=("example.com",))
+    set_person(provider, "guest", email="guest@agency.io", email_verified=True, department="Agency")
+    client = board.test_client()
+    with caplog.at_level(logging.WARNING):
+        answer = company_login(client, "guest")
+    assert answer.status_code == 403
+    page = answer.get_data(as_text=True)
+    assert 'data-failure="email_domain_not_allowed"' in page
+    assert "open to addresses at example.com only" in page
+    assert me(client) is None
+    assert user_by_email(board, "guest@agency.io") is None
+    assert "email_domain_not_allowed" in caplog.text
+    # Inside the domains the company login works as ever.
+    anna(provider)
+    company_login(client, "anna-sub")
+    assert me(client)["email"] == "anna@example.com"
+
+
+def test_an_account_let_in_by_an_invite_keeps_its_company_login(make_board, provider):
+    board = make_board(allowed_email_domains=("example.com",))
+    make_user(board, "guest", department="Agency")  # guest@example.com, renamed below
+    with board.extensions["board_db"].Session() as session:
+        session.scalar(
+            select(User).where(User.email == "guest@example.com")
+        ).email = "guest@agency.io"
+        session.commit()
+    set_person(provider, "guest2", email="guest@agency.io", email_verified=True)
+    client = board.test_client()
+    company_login(client, "guest2")
+    assert me(client)["email"] == "guest@agency.io"
+
+
 def test_the_department_claim_is_configurable(make_board, provider):
     board = make_board(oidc_department_claim="ou")
     set_person(provider, "ou-sub", email="ou@example.com", email_verified=True, ou=["Legal"])
@@ -523,6 +558,18 @@ def test_the_login_page_offers_the_company_button_and_the_password_form(make_boa
     assert "Sign in with Contoso ID" in page
     assert 'href="/auth/oidc/login?next=/feed"' in page
     assert 'name="password"' in page
+
+
+def test_a_wrong_password_is_said_by_the_password_form_not_above_the_company_button(board):
+    client = board.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    refused = client.post(
+        "/login", data={"csrf_token": token, "email": "x@example.com", "password": "wrong-one"}
+    ).get_data(as_text=True)
+    assert "Wrong email or password." in refused
+    assert refused.index("company-login-button") < refused.index("Wrong email or password.")
+    assert refused.index("Wrong email or password.") < refused.index('name="password"')
 
 
 def test_the_default_button_names_the_company_account(board):
