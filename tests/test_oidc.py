@@ -16,13 +16,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from board import create_app
 from board import oidc as oidc_service
 from board import people as people_service
 from board.settings import Settings, SettingsError
-from models import Department, User, UserIdentity
+from models import Department, PasswordReset, User, UserIdentity
 from tests.conftest import PASSWORD, JsonClient, make_user
 from tests.oidc_helpers import (
     CLIENT_ID,
@@ -644,6 +644,26 @@ def test_password_login_off_refuses_the_page_forms(sso_only):
     )
     assert register.status_code == 403
     assert user_by_email(sso_only, "new@example.com") is None
+
+
+def test_password_login_off_mails_no_reset_link_from_the_page_either(make_board):
+    """The API refused "forgot password" with password login off; the page mailed the link
+    anyway, and the link logged the person in with a password the board does not take."""
+    board = make_board(
+        password_login=False, smtp_url="smtp://127.0.0.1:9", mail_from="board@example.com"
+    )
+    make_user(board, "mara", "member", "Marketing")
+    client = board.test_client()
+    page = client.get("/forgot-password")
+    assert page.status_code == 403
+    assert "sign in with your company account" in page.get_data(as_text=True)
+    asked = client.post(
+        "/forgot-password",
+        data={"email": "mara@example.com", "csrf_token": _page_token(client)},
+    )
+    assert asked.status_code == 403
+    with board.extensions["board_db"].Session() as session:
+        assert session.scalar(select(func.count(PasswordReset.id))) == 0
 
 
 def test_password_login_off_still_lets_the_company_login_and_the_cli_in(sso_only, provider):

@@ -203,9 +203,19 @@ def erase_account():
 
 @web.get("/forgot-password")
 def forgot_password():
+    try:
+        people.require_password_login(board_settings().password_login)
+    except BoardError as refusal:
+        return _forgot_refused(refusal)
     return render_template(
         "forgot_password.html", by_mail=mail.mail_enabled(board_settings()), sent=False
     )
+
+
+def _forgot_refused(refusal: BoardError):
+    return render_template(
+        "forgot_password.html", by_mail=False, sent=False, error=_(refusal.message)
+    ), refusal.status
 
 
 @web.post("/forgot-password")
@@ -213,14 +223,15 @@ def forgot_password():
 def forgot_password_submit():
     session = db_for_request()
     try:
+        # With only the company login (BOARD_PASSWORD_LOGIN=0) there is no password to
+        # forget: the page refuses as the API does, and no link logs anyone in past it.
+        people.require_password_login(board_settings().password_login)
         accounts.mail_reset_link(
             session, current_app._get_current_object(), form_text("email", EMAIL_MAX)
         )
     except BoardError as refusal:
         session.rollback()
-        return render_template(
-            "forgot_password.html", by_mail=False, sent=False, error=_(refusal.message)
-        ), refusal.status
+        return _forgot_refused(refusal)
     return render_template("forgot_password.html", by_mail=True, sent=True)
 
 
