@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from board import people
+from board import invites, people
 from board.errors import Denied
 from board.i18n import N_
 from board.inputs import shows_nothing
@@ -94,6 +94,16 @@ def _account_for(
 
 
 def _create_account(session: Session, settings: Settings, email: str, claims: dict) -> User:
+    if not invites.domain_allowed(email, settings.allowed_email_domains):
+        # BOARD_ALLOWED_EMAIL_DOMAINS holds for every way in: a provider that also knows
+        # people outside the company (a Google sign-in open to any account, guests in a
+        # tenant) must not open the board to them. Accounts made before stay reachable.
+        raise _refusal(
+            "email_domain_not_allowed",
+            "email",
+            claims,
+            domains=", ".join(settings.allowed_email_domains),
+        )
     department_name = _text_claim(claims, settings.oidc_department_claim)
     department_name = (department_name or settings.oidc_default_department or "").strip()
     if not department_name:
@@ -201,10 +211,15 @@ _MESSAGES = {
         "Your account on the board has been switched off. If you think "
         "this is a mistake, please ask IT."
     ),
+    "email_domain_not_allowed": N_(
+        "The board is open to addresses at %(domains)s only, and your company account "
+        "has another one, so no board account was made for it. Please ask the "
+        "facilitator or IT for help."
+    ),
 }
 
 
-def _refusal(code: str, claim: str | None, claims: dict) -> LoginRefused:
+def _refusal(code: str, claim: str | None, claims: dict, **params: str) -> LoginRefused:
     # For IT: what was refused and for whom; never the token itself.
     log.warning(
         "company login refused (%s%s) for sub=%r email=%r",
@@ -213,4 +228,4 @@ def _refusal(code: str, claim: str | None, claims: dict) -> LoginRefused:
         claims.get("sub"),
         claims.get("email"),
     )
-    return LoginRefused(_MESSAGES[code], code=code, claim=claim or "")
+    return LoginRefused(_MESSAGES[code], code=code, claim=claim or "", **params)

@@ -6,22 +6,26 @@ them, erasure, and the retention of private messages.
 - `erase_person`: they can no longer log in; e-mail, name and handle are gone; every
   session ends; their ideas, comments and tasks stay under "former member"; the tasks
   they held return to open (with `task.released`, reason "member_left"); their votes stay
-  as anonymous rows, so no tally changes; the event log no longer names them.
+  as anonymous rows, so no tally changes; the event log no longer names them, nor do the
+  mails to other people in the queue (sent copies go, waiting ones say "former member").
 - `run_retention`: private nudges, notifications, private events and sent mails older
   than BOARD_RETENTION_DAYS are deleted (the server's schedule and the CLI call it).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from markupsafe import escape
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from board import clock, events, people, policy
 from board.errors import Denied, FieldMessage, Invalid
+from board.i18n import translate
 from board.person_json import FORMER_MEMBER
 from board.tasks import open_again, task_dict
 from models import (
@@ -356,6 +360,45 @@ def _return_held_tasks(session: Session, user: User, now: datetime) -> list[int]
     return list(held)
 
 
+def _forget_name_in_mail(session: Session, user: User) -> None:
+    """Mails to other people that name the person (a digest's "Mara Lange commented on …"):
+    a sent copy is only a record, and goes; one still waiting to be sent calls them "former
+    member" instead, in its reader's language. Without this, the name stayed in the mail
+    queue for BOARD_RETENTION_DAYS after the erasure. Call before the name is erased."""
+    spellings = {
+        text
+        for value in (user.display_name, user.email)
+        if value
+        for text in (value, str(escape(value)))  # as the HTML part writes it
+    }
+    named = re.compile("|".join(rf"(?<!\w){re.escape(text)}(?!\w)" for text in spellings))
+    parts = (OutgoingMail.subject, OutgoingMail.text_body, OutgoingMail.html_body)
+    # The person's own mails are gone already; "sending" ones are on their way out.
+    candidates = session.scalars(
+        select(OutgoingMail).where(
+            OutgoingMail.status.in_(("pending", "sent", "failed")),
+            or_(*(part.contains(text, autoescape=True) for part in parts for text in spellings)),
+        )
+    ).all()
+    for mail in candidates:
+        if not any(named.search(getattr(mail, part.key)) for part in parts):
+            continue  # the name only inside a longer word ("Ben" in "Bento")
+        if mail.status != "pending":
+            session.delete(mail)
+            continue
+        reader = session.get(User, mail.user_id) if mail.user_id else None
+        former = translate(FORMER_MEMBER, reader.language if reader else None)
+        text, html = (_literal(former), _literal(str(escape(former))))
+        mail.subject = named.sub(text, mail.subject)
+        mail.text_body = named.sub(text, mail.text_body)
+        mail.html_body = named.sub(html, mail.html_body)
+
+
+def _literal(replacement: str) -> str:
+    """`replacement` for re.sub, taken as it is (no group references)."""
+    return replacement.replace("\\", "\\\\")
+
+
 def _forget_private_messages(session: Session, user_id: int) -> None:
     """Nudges to the person alone go, with their notifications and private events; from
     nudges to a department or task, only the person's own copy goes."""
@@ -406,6 +449,7 @@ def erase_person(session: Session, user: User) -> list[str]:
     ):
         session.execute(delete(model).where(column == uid))
     _forget_private_messages(session, uid)
+    _forget_name_in_mail(session, user)
     user.email = f"erased-{uid}@erased.invalid"
     user.display_name = FORMER_MEMBER
     user.handle = None

@@ -87,6 +87,29 @@ def test_a_weak_new_password_is_refused(app, people_):
     assert "new_password" in weak.get_json()["error"]["fields"]
 
 
+@pytest.mark.parametrize(
+    ("current", "new", "said"),
+    [
+        ("guess-guess-guess", NEW_PASSWORD, "Current password: This is not your current password."),
+        (PASSWORD, "short", "New password: Use at least 10 characters."),
+    ],
+)
+def test_a_refused_password_change_on_the_page_names_the_fields_as_the_page_does(
+    app, people_, current, new, said
+):
+    client = app.test_client()
+    JsonClient(client).login("mara@example.com")
+    answer = client.post(
+        "/profile/password",
+        data={"csrf_token": page_token(client), "current_password": current, "new_password": new},
+        follow_redirects=True,
+    )
+    page = answer.get_data(as_text=True)
+    assert said in page
+    assert "current_password" not in page.split("<main", 1)[1].split("<form", 1)[0]
+    assert "new_password:" not in page
+
+
 def test_a_new_password_ends_every_other_session(app, people_):
     laptop = logged_in(app, "mara@example.com", "Laptop")
     phone = logged_in(app, "mara@example.com", "Phone")
@@ -200,6 +223,17 @@ def test_a_weak_password_keeps_the_reset_link_usable(app, people_):
         path, data={"csrf_token": page_token(client, path), "new_password": NEW_PASSWORD}
     )
     assert ok.status_code == 302
+
+
+def test_a_weak_password_on_the_reset_page_is_said_beside_the_field(app, people_):
+    path = reset_link(app, "mara@example.com")
+    client = app.test_client()
+    weak = client.post(path, data={"csrf_token": page_token(client, path), "new_password": "short"})
+    page = weak.get_data(as_text=True)
+    field = re.search(r'<input id="new_password"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="new_password-error"' in field
+    assert '<small class="field-error" id="new_password-error">Use at least 10 characters.' in page
+    assert "Some fields are missing or invalid." not in page
 
 
 def test_the_reset_cli_refuses_unknown_people(app, people_):

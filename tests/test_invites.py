@@ -272,3 +272,81 @@ def test_the_allowed_domains_setting(tmp_path):
         }
     )
     assert settings.allowed_email_domains == DOMAINS
+
+
+# ---- the pages a person meets -----------------------------------------------------------
+
+
+def _register_on_the_page(client, email: str, invite: str | None = None):
+    data = {
+        "csrf_token": _page_token(client, "/register"),
+        "email": email,
+        "display_name": "Newcomer",
+        "password": PASSWORD,
+        "department_id": "1",
+    }
+    if invite is not None:
+        data["invite"] = invite
+    return client.post("/register", data=data)
+
+
+def test_an_invite_link_that_no_longer_works_says_so_before_the_form_is_filled(gated, department):
+    used = make_invite(gated)
+    assert register(gated, "first@partner.io", invite=used).status_code == 201
+    client = gated.test_client()
+    for token in (used, "made-up-token"):
+        page = client.get(f"/register?invite={token}").get_data(as_text=True)
+        assert "This invite link is not valid any more" in page
+        assert "You were invited" not in page
+        assert "Registration is open to addresses at example.com, example.de." in page
+    fresh = make_invite(gated)
+    page = client.get(f"/register?invite={fresh}").get_data(as_text=True)
+    assert "You were invited" in page and "not valid any more" not in page
+    # Sent anyway, the form says it once, and keeps what was typed.
+    refused = _register_on_the_page(client, "second@partner.io", invite=used)
+    assert refused.status_code == 403
+    page = refused.get_data(as_text=True)
+    assert page.count("This invite link is not valid any more") == 1
+    assert 'value="second@partner.io"' in page
+
+
+def test_where_anyone_may_register_a_stale_invite_link_changes_nothing(app, people_):
+    page = app.test_client().get("/register?invite=made-up-token").get_data(as_text=True)
+    assert "not valid any more" not in page and "You were invited" not in page
+
+
+def test_the_register_page_says_beside_the_address_what_is_wrong_with_it(gated, department):
+    client = gated.test_client()
+    for email, problem in (
+        ("sam@example.com", "That email address is already registered."),
+        ("outsider@gmail.com", "ask the facilitator for an invite link"),
+    ):
+        page = _register_on_the_page(client, email).get_data(as_text=True)
+        field = re.search(r'<input id="email"[^>]*>', page).group(0)
+        assert 'aria-invalid="true"' in field and 'aria-describedby="email-error"' in field
+        assert "autofocus" in field
+        error = re.search(r'<small class="field-error" id="email-error">([^<]*)</small>', page)
+        assert error and problem in error.group(1)
+        assert 'value="Newcomer"' in page  # the name typed stays
+
+
+@pytest.mark.parametrize("days", ["365", "0", "abc", "1000", "-3"])
+def test_the_invite_form_keeps_the_days_and_says_beside_them_what_is_wrong(gated, department, days):
+    client = gated.test_client()
+    JsonClient(client).login("sam@example.com")
+    refused = client.post(
+        "/invites",
+        data={"csrf_token": _page_token(client, "/invites"), "days": days, "reusable": "1"},
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "expires_in_days" not in page
+    field = re.search(r'<input id="days"[^>]*>', page).group(0)
+    assert f'value="{days}"' in field and 'aria-invalid="true"' in field
+    assert 'id="invite-days-error">Between 1 and 90 days.<' in page
+    assert re.search(r'name="reusable" value="1" checked', page)
+    with gated.extensions["board_db"].Session() as session:
+        assert session.scalar(select(func.count(Invite.id))) == 0  # no link was made
+    # An empty box is the default: seven days.
+    made = client.post("/invites", data={"csrf_token": _page_token(client, "/invites")})
+    assert made.status_code == 302

@@ -16,13 +16,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from board import create_app
 from board import oidc as oidc_service
 from board import people as people_service
 from board.settings import Settings, SettingsError
-from models import Department, User, UserIdentity
+from models import Department, PasswordReset, User, UserIdentity
 from tests.conftest import PASSWORD, JsonClient, make_user
 from tests.oidc_helpers import (
     CLIENT_ID,
@@ -227,6 +227,7 @@ def test_a_removed_account_gets_a_friendly_page(board, provider, caplog):
         answer = company_login(client, "anna-sub")
     assert answer.status_code == 403
     assert "has been switched off" in answer.get_data(as_text=True)
+    assert "Try again" not in answer.get_data(as_text=True)
     assert me(client) is None
     assert "account_removed" in caplog.text
 
@@ -291,6 +292,42 @@ def test_a_name_or_department_claim_that_shows_nothing_counts_as_missing(
     client = with_default.test_client()
     assert company_login(client, "blank-department").status_code == 302
     assert me(client)["department"]["name"] == "Sales"
+
+
+def test_a_first_login_outside_the_allowed_domains_makes_no_account(make_board, provider, caplog):
+    """BOARD_ALLOWED_EMAIL_DOMAINS holds for the company login too: a provider that also
+    signs in people from elsewhere (guests, any Google account) opens no board to them."""
+    board = make_board(allowed_email_domains=("example.com",))
+    set_person(provider, "guest", email="guest@agency.io", email_verified=True, department="Agency")
+    client = board.test_client()
+    with caplog.at_level(logging.WARNING):
+        answer = company_login(client, "guest")
+    assert answer.status_code == 403
+    page = answer.get_data(as_text=True)
+    assert 'data-failure="email_domain_not_allowed"' in page
+    assert "open to addresses at example.com only" in page
+    assert me(client) is None
+    assert user_by_email(board, "guest@agency.io") is None
+    assert "email_domain_not_allowed" in caplog.text
+    assert "Try again" not in page  # it would end here again
+    # Inside the domains the company login works as ever.
+    anna(provider)
+    company_login(client, "anna-sub")
+    assert me(client)["email"] == "anna@example.com"
+
+
+def test_an_account_let_in_by_an_invite_keeps_its_company_login(make_board, provider):
+    board = make_board(allowed_email_domains=("example.com",))
+    make_user(board, "guest", department="Agency")  # guest@example.com, renamed below
+    with board.extensions["board_db"].Session() as session:
+        session.scalar(
+            select(User).where(User.email == "guest@example.com")
+        ).email = "guest@agency.io"
+        session.commit()
+    set_person(provider, "guest2", email="guest@agency.io", email_verified=True)
+    client = board.test_client()
+    company_login(client, "guest2")
+    assert me(client)["email"] == "guest@agency.io"
 
 
 def test_the_department_claim_is_configurable(make_board, provider):
@@ -525,6 +562,18 @@ def test_the_login_page_offers_the_company_button_and_the_password_form(make_boa
     assert 'name="password"' in page
 
 
+def test_a_wrong_password_is_said_by_the_password_form_not_above_the_company_button(board):
+    client = board.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    refused = client.post(
+        "/login", data={"csrf_token": token, "email": "x@example.com", "password": "wrong-one"}
+    ).get_data(as_text=True)
+    assert "Wrong email or password." in refused
+    assert refused.index("company-login-button") < refused.index("Wrong email or password.")
+    assert refused.index("Wrong email or password.") < refused.index('name="password"')
+
+
 def test_the_default_button_names_the_company_account(board):
     page = board.test_client().get("/login").get_data(as_text=True)
     assert "Sign in with your company account" in page
@@ -597,6 +646,26 @@ def test_password_login_off_refuses_the_page_forms(sso_only):
     )
     assert register.status_code == 403
     assert user_by_email(sso_only, "new@example.com") is None
+
+
+def test_password_login_off_mails_no_reset_link_from_the_page_either(make_board):
+    """The API refused "forgot password" with password login off; the page mailed the link
+    anyway, and the link logged the person in with a password the board does not take."""
+    board = make_board(
+        password_login=False, smtp_url="smtp://127.0.0.1:9", mail_from="board@example.com"
+    )
+    make_user(board, "mara", "member", "Marketing")
+    client = board.test_client()
+    page = client.get("/forgot-password")
+    assert page.status_code == 403
+    assert "sign in with your company account" in page.get_data(as_text=True)
+    asked = client.post(
+        "/forgot-password",
+        data={"email": "mara@example.com", "csrf_token": _page_token(client)},
+    )
+    assert asked.status_code == 403
+    with board.extensions["board_db"].Session() as session:
+        assert session.scalar(select(func.count(PasswordReset.id))) == 0
 
 
 def test_password_login_off_still_lets_the_company_login_and_the_cli_in(sso_only, provider):

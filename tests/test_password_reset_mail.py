@@ -144,6 +144,10 @@ def test_nobody_fills_an_inbox_with_reset_mails(mail_app, smtp):  # noqa: F811
     assert int(refused.headers["Retry-After"]) > 0
     with mail_app.extensions["board_db"].Session() as session:
         assert session.scalar(select(func.count(OutgoingMail.id))) == 3
+    # The page says how long to wait, on its form, with the address as typed.
+    page = refused.get_data(as_text=True)
+    assert "please try again in" in page
+    assert re.search(r'<input id="email"[^>]*value="mara@example.com"', page)
 
 
 def test_another_site_cannot_ask_for_a_link(mail_app, smtp):  # noqa: F811

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from board import clock, ideas, nudges, prompts, tasks
+from board import clock, ideas, mail, nudges, prompts, tasks
 from board.personal_data import _scrub, run_retention
 from models import (
     AuditEntry,
@@ -20,11 +20,13 @@ from models import (
     LoginSession,
     Notification,
     Nudge,
+    OutgoingMail,
     Task,
     User,
     Vote,
 )
 from tests.conftest import BOTH_DATABASES, PASSWORD, JsonClient
+from tests.test_mail import deliver, frozen, mail_app, parts, smtp, team  # noqa: F401
 from tests.test_queries import counted
 
 ROLES = ("member", "other_member", "facilitator", "observer")
@@ -164,6 +166,40 @@ def test_erasing_myself_with_my_password(app, people_, busy_board, role):
     assert again.status_code == 401
 
 
+@BOTH_DATABASES
+def test_an_erasure_takes_the_name_out_of_mails_to_other_people(
+    mail_app,  # noqa: F811 - the fixtures of tests/test_mail.py
+    smtp,  # noqa: F811
+    team,  # noqa: F811
+    frozen,  # noqa: F811
+):
+    """A mail already sent keeps no copy of the name in the queue; one still waiting goes
+    out saying "former member" in its reader's language; other words stay as written."""
+    _, inbox = smtp
+    team["ivan"].patch("me", json={"email_notifications": "instant"})
+    team["sam"].patch("me", json={"email_notifications": "instant", "language": "de"})
+    team["mara"].post("ideas", json={"title": "Booth reel", "body": "@ivan can you?"})
+    assert deliver(mail_app) == 1  # Ivan's, sent
+    team["mara"].post("ideas", json={"title": "Maracuja launch", "body": "@sam und du?"})
+    with mail_app.app_context(), mail_app.extensions["board_db"].Session() as session:
+        assert mail.queue_instant_mails(session, mail_app) == 1  # Sam's, not sent yet
+
+    assert team["mara"].delete("me", json={"password": PASSWORD}).status_code == 204
+
+    with mail_app.extensions["board_db"].Session() as session:
+        left = session.scalars(select(OutgoingMail)).all()
+        assert [row.to_address for row in left] == ["sam@example.com"]
+        for row in left:
+            for part in (row.subject, row.text_body, row.html_body):
+                assert not re.search(r"\bMara\b", part) and "mara@example.com" not in part
+    assert mail.send_pending(mail_app) == 1
+    [message] = inbox.to("sam@example.com")
+    assert message["Subject"] == "Ehemaliges Mitglied hat dich in „Maracuja launch“ erwähnt"
+    text, html = parts(message)
+    assert "Ehemaliges Mitglied" in text and "Ehemaliges Mitglied" in html
+    assert not re.search(r"\bMara\b", text + html)
+
+
 def _erase_on_profile(client, data: dict):
     form = {"csrf_token": client.csrf_token, **data}
     return client.client.post("/profile/erase", data=form, follow_redirects=True)
@@ -178,7 +214,9 @@ def test_erasing_myself_on_my_profile_page(app, people_, busy_board, role):
     unticked = _erase_on_profile(client, {"password": PASSWORD})
     assert "Tick the box" in unticked.get_data(as_text=True)
     wrong = _erase_on_profile(client, {"password": "not-my-password", "confirm": "1"})
-    assert "This is not your password." in wrong.get_data(as_text=True)
+    assert "That is not your password, so your account is not erased." in wrong.get_data(
+        as_text=True
+    )
     assert client.get("me").status_code == 200
     with session_of(app) as session:
         assert session.get(User, user.id).erased_at is None

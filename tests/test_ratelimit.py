@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 
 import pytest
@@ -309,6 +310,53 @@ def test_the_login_page_says_how_long_to_wait(app):
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     assert "15 minutes" in response.get_data(as_text=True)
+
+
+def _form_token(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+def test_a_locked_login_page_keeps_the_address_and_the_way_to_a_new_password(app):
+    """The wait is said on the login form itself, with the address as typed and "Forgot
+    your password?" beside it: not on a bare error page that drops both."""
+    user = make_user(app, "mara")
+    fail_logins(client_from(app), user.email, 20)
+    page = client_from(app).client
+    answer = page.post(
+        "/login",
+        data={"csrf_token": _form_token(page, "/login"), "email": user.email, "password": "x"},
+    )
+    assert answer.status_code == 429
+    assert int(answer.headers["Retry-After"]) > 0
+    html = answer.get_data(as_text=True)
+    assert "please try again in 15 minutes" in html
+    assert f'value="{user.email}"' in html
+    assert 'action="/login"' in html and 'href="/forgot-password"' in html
+    assert re.search(r'<input id="password"[^>]*autofocus', html)
+
+
+def test_a_limited_registration_keeps_what_was_typed(app):
+    department_id = make_user(app, "mara").department_id
+    client = client_from(app)
+    for n in range(10):
+        assert register(client, n, department_id).status_code == 201
+    page = client_from(app).client
+    answer = page.post(
+        "/register",
+        data={
+            "csrf_token": _form_token(page, "/register"),
+            "email": "late@example.com",
+            "display_name": "Late Comer",
+            "password": PASSWORD,
+            "department_id": str(department_id),
+        },
+    )
+    assert answer.status_code == 429
+    html = answer.get_data(as_text=True)
+    assert "please try again in" in html
+    assert 'value="late@example.com"' in html and 'value="Late Comer"' in html
+    assert re.search(rf'<option value="{department_id}"\s+selected>', html)
 
 
 # ---- the check before every request (board/ratelimit.py, _check_app_wide_limits) ------------

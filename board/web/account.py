@@ -12,7 +12,7 @@ from flask_login import current_user
 from board import accounts, clock, mail, people, personal_data
 from board.db import db_for_request
 from board.errors import BoardError
-from board.i18n import _, time_zone_names
+from board.i18n import N_, _, time_zone_names, translate_field
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import limit_reset_requests
 from board.requests import board_settings
@@ -124,11 +124,37 @@ def change_password():
         )
     except BoardError as refusal:
         session.rollback()
-        flash_refusal(refusal)
+        _flash_password_refusal(refusal)
         return redirect(url_for("web.profile"))
     start_session(user)  # the other sessions ended; this one goes on
     flash(_("Your password is changed; you are logged out everywhere else."), "success")
     return redirect(url_for("web.profile"))
+
+
+# The password form's fields, as the page labels them (a refusal names them by the
+# form's own names, which are no words for a person).
+_PASSWORD_FIELDS = {
+    "current_password": N_("Current password"),
+    "new_password": N_("New password"),
+}
+
+
+def _flash_password_refusal(refusal: BoardError) -> None:
+    """ "Current password: This is not your current password.", not the form's field names."""
+    if not refusal.fields:
+        flash_refusal(refusal)
+        return
+    flash(
+        " ".join(
+            _(
+                "%(field)s: %(problem)s",
+                field=_(_PASSWORD_FIELDS.get(name, name)),
+                problem=translate_field(text),
+            )
+            for name, text in refusal.fields.items()
+        ),
+        "error",
+    )
 
 
 @web.post("/profile/sessions/<int:session_id>/end")
@@ -152,17 +178,23 @@ def erase_account():
     """Erase my account (the same erasure as DELETE /api/v1/me): the box ticked, and my
     password typed (or, for a company account, a company login of the last ten minutes)."""
     session, me = _me()
+    # A refusal goes back to the top of the page, where its message is: the erase form is
+    # the page's last section, and a jump to it left the message out of sight, as if the
+    # button had done nothing.
     if request.form.get("confirm") != "1":
         flash(_("Tick the box to confirm that your account is to be erased."), "error")
-        return redirect(url_for("web.profile") + "#erase-title")
+        return redirect(url_for("web.profile"))
     company_login = login_age_seconds() if cookie_session.get("oidc") else None
     try:
         personal_data.confirm_erasure(
             me, form_text("password", PASSWORD_MAX) or None, company_login
         )
     except BoardError as refusal:
-        flash_refusal(refusal)
-        return redirect(url_for("web.profile") + "#erase-title")
+        if refusal.code == "wrong_password":
+            flash(_("That is not your password, so your account is not erased."), "error")
+        else:
+            flash_refusal(refusal)
+        return redirect(url_for("web.profile"))
     end_current_session()
     personal_data.erase_person(session, me)
     flash(_("Your account is erased. Your ideas and comments stay as “former member”."), "info")
@@ -171,9 +203,19 @@ def erase_account():
 
 @web.get("/forgot-password")
 def forgot_password():
+    try:
+        people.require_password_login(board_settings().password_login)
+    except BoardError as refusal:
+        return _forgot_refused(refusal)
     return render_template(
         "forgot_password.html", by_mail=mail.mail_enabled(board_settings()), sent=False
     )
+
+
+def _forgot_refused(refusal: BoardError):
+    return render_template(
+        "forgot_password.html", by_mail=False, sent=False, error=_(refusal.message)
+    ), refusal.status
 
 
 @web.post("/forgot-password")
@@ -181,14 +223,15 @@ def forgot_password():
 def forgot_password_submit():
     session = db_for_request()
     try:
+        # With only the company login (BOARD_PASSWORD_LOGIN=0) there is no password to
+        # forget: the page refuses as the API does, and no link logs anyone in past it.
+        people.require_password_login(board_settings().password_login)
         accounts.mail_reset_link(
             session, current_app._get_current_object(), form_text("email", EMAIL_MAX)
         )
     except BoardError as refusal:
         session.rollback()
-        return render_template(
-            "forgot_password.html", by_mail=False, sent=False, error=_(refusal.message)
-        ), refusal.status
+        return _forgot_refused(refusal)
     return render_template("forgot_password.html", by_mail=True, sent=True)
 
 
@@ -197,7 +240,7 @@ def reset_password(token: str):
     session = db_for_request()
     if len(token) > 100:
         abort(404)
-    error = None
+    error = field_error = None
     status = 200
     try:
         user = accounts.find_reset(session, token)
@@ -210,9 +253,13 @@ def reset_password(token: str):
             user = accounts.reset_password(session, token, form_text("new_password", PASSWORD_MAX))
         except BoardError as refusal:
             session.rollback()
-            details = "; ".join(_(text) for text in (refusal.fields or {}).values())
-            error = _(refusal.message) + (f" ({details})" if details else "")
             status = refusal.status
+            # The form's one field: its problem stands beneath it, in the person's words.
+            problems = [translate_field(text) for text in (refusal.fields or {}).values()]
+            if problems:
+                field_error = " ".join(problems)
+            else:
+                error = _(refusal.message)
         else:
             start_session(user)
             flash(
@@ -220,4 +267,6 @@ def reset_password(token: str):
                 "success",
             )
             return redirect("/")
-    return render_template("reset_password.html", token=token, error=error, user=user), status
+    return render_template(
+        "reset_password.html", token=token, error=error, field_error=field_error, user=user
+    ), status

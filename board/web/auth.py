@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 
-from board import people
+from board import invites, people
 from board.db import db_for_request
-from board.errors import BoardError
+from board.errorhandlers import handle_rate_limited
+from board.errors import BoardError, Denied
 from board.i18n import LANGUAGES, _, translate_field
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
-from board.ratelimit import limit_login, limit_registration
+from board.ratelimit import TOO_MANY_WAIT, limit_login, limit_registration, retry_after_seconds
 from board.requests import board_settings
 from board.security import end_current_session, start_session
 from board.web import web
@@ -38,6 +43,55 @@ def login():
     return render_template(
         "login.html", next=safe_next(request.values.get("next")), email="", error=None
     )
+
+
+# The account forms whose limits (board/ratelimit.py) a person can reach: each comes back
+# as typed, with the wait in words beside it, rather than as a bare error page that drops
+# the address and the way on ("Forgot your password?").
+_LIMITED_FORMS = {
+    "web.login_submit": "login",
+    "web.register": "register",
+    "web.forgot_password_submit": "forgot_password",
+}
+
+
+@web.errorhandler(RateLimitExceeded)
+def limited_form(error: RateLimitExceeded):
+    form = _LIMITED_FORMS.get(request.endpoint or "")
+    if form is None:
+        return handle_rate_limited(error)
+    seconds = retry_after_seconds()
+    wait = format_timedelta(timedelta(seconds=seconds), threshold=1, add_direction=False)
+    message = _(TOO_MANY_WAIT, wait=wait)
+    email = request.form.get("email", "")[:EMAIL_MAX]
+    if form == "login":
+        page = render_template(
+            "login.html", next=safe_next(request.values.get("next")), email=email, error=message
+        )
+    elif form == "register":
+        page = _register_page(
+            safe_next(request.values.get("next")),
+            {
+                "email": email,
+                "display_name": request.form.get("display_name", "")[:DISPLAY_NAME_MAX],
+                "department_id": _typed_id("department_id"),
+            },
+            {},
+            message,
+        )
+    else:
+        page = render_template(
+            "forgot_password.html", by_mail=True, sent=False, error=message, email=email
+        )
+    return page, 429, {"Retry-After": str(seconds)}
+
+
+def _typed_id(name: str) -> int | None:
+    """A chosen id to show again on a refused form; a bad one shows as nothing chosen."""
+    try:
+        return form_id(name)
+    except BoardError:
+        return None
 
 
 @web.post("/login")
@@ -70,13 +124,16 @@ def _page_registration_counted(response) -> bool:
     return request.method == "POST" and response.status_code in (302, 409)
 
 
+# Refusals about the address itself stand beside the e-mail field.
+_EMAIL_REFUSALS = ("email_taken", "email_domain_not_allowed")
+
+
 @web.route("/register", methods=["GET", "POST"])
 @limit_registration(counted=_page_registration_counted)
 def register():
     target = safe_next(request.values.get("next"))
     session = db_for_request()
     form = {"email": "", "display_name": "", "department_id": None}
-    invite = request.values.get("invite", "")[:200]
     errors: dict[str, str] = {}
     error = None
     status = 200
@@ -99,30 +156,56 @@ def register():
                 password,
                 form["display_name"],
                 form["department_id"] or 0,
-                invite=invite or None,
+                invite=_invite() or None,
                 allowed_domains=board_settings().allowed_email_domains,
             )
         except BoardError as refusal:
             session.rollback()
-            error = _(refusal.message, **refusal.params)
-            errors = {name: translate_field(text) for name, text in (refusal.fields or {}).items()}
             status = refusal.status
+            if refusal.code in _EMAIL_REFUSALS:
+                errors = {"email": _(refusal.message, **refusal.params)}
+            elif refusal.code != "invite_invalid":  # the page says that one by itself
+                error = _(refusal.message, **refusal.params)
+                errors = {
+                    name: translate_field(text) for name, text in (refusal.fields or {}).items()
+                }
         else:
             people.adopt_browser_zone(session, user, _browser_zone())
             start_session(user)
             flash(_("Welcome to the board, %(name)s!", name=user.display_name), "success")
             return redirect(target)
-    departments = people.list_departments(session)
+    return _register_page(target, form, errors, error), status
+
+
+def _invite() -> str:
+    return request.values.get("invite", "")[:200]
+
+
+def _register_page(target: str, form: dict, errors: dict[str, str], error: str | None) -> str:
+    """The registration form, with what was typed, each field's error and the invite's
+    state: a link that no longer works says so before anyone fills the form in."""
+    session = db_for_request()
+    domains = board_settings().allowed_email_domains
+    invite = _invite()
+    invite_state = None
+    if invite:
+        try:
+            invites.find_usable(session, invite)
+            invite_state = "valid"
+        except Denied:
+            # Where anyone may register, a stale link changes nothing: no need to say so.
+            invite_state = "invalid" if domains else None
     return render_template(
         "register.html",
         next=target,
         form=form,
         errors=errors,
         error=error,
-        departments=departments,
+        departments=people.list_departments(session),
         invite=invite,
-        domains=board_settings().allowed_email_domains,
-    ), status
+        invite_state=invite_state,
+        domains=domains,
+    )
 
 
 @web.post("/logout")

@@ -7,12 +7,12 @@ from flask_login import current_user
 
 from board import invites, policy
 from board.db import db_for_request
-from board.errors import BoardError
+from board.errors import BoardError, Invalid
 from board.i18n import _
 from board.inputs import whole_number
 from board.requests import board_settings
 from board.web import web
-from board.web.common import flash_refusal, login_page
+from board.web.common import flash_refusal, login_page, refused_form
 
 
 @web.get("/invites")
@@ -34,13 +34,27 @@ def invites_page():
 def create_invite():
     session = db_for_request()
     raw_days = request.form.get("days", "").strip()
+    # An empty box is the default; anything else must be a number the service accepts
+    # ("0", "abc" or "1000" made a 7-day link without a word).
+    days = (whole_number(raw_days, 3) or 0) if raw_days else invites.DEFAULT_DAYS
     try:
-        days = whole_number(raw_days, 3) or 0
         _invite, token = invites.create_invite(
             session,
             current_user,
             single_use=request.form.get("reusable") != "1",
-            days=days or invites.DEFAULT_DAYS,
+            days=days,
+        )
+    except Invalid as refusal:
+        session.rollback()
+        # The service names the API's field; on this page it is the "days" box.
+        fields = {
+            "days" if name == "expires_in_days" else name: text
+            for name, text in (refusal.fields or {}).items()
+        }
+        return refused_form(
+            Invalid(refusal.message, code=refusal.code, fields=fields, **refusal.params),
+            "invite",
+            default=url_for("web.invites_page"),
         )
     except BoardError as refusal:
         session.rollback()
