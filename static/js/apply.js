@@ -7,6 +7,7 @@ import {
   hiddenLine, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard,
   setStatusBadge, setVotes, shownStatus,
 } from "./render.js";
+import { shuffledBefore } from "./shuffle.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
 const page = document.body.dataset.page;
@@ -72,17 +73,36 @@ function countedOut(idea) {
   return (badge?.dataset.gone || "").split(",").includes(String(idea.id));
 }
 
+/** Put `element`, idea `ideaId` of challenge `promptId` whose tallies are hidden, into
+ *  `list` where the server's order for this person puts it (static/js/shuffle.js); `idOf`
+ *  reads the idea id of an element already there. `limited`: the list shows only the
+ *  first of the challenge's ideas; then an idea after all of them stays out, and one
+ *  that comes in pushes the last one out, as a reload shows it. Returns whether it went in. */
+function insertShuffled(list, element, ideaId, promptId, idOf, limited = false) {
+  const before = [...list.children].find(
+    (other) => other !== element && shuffledBefore(me.id, promptId, ideaId, idOf(other)),
+  );
+  if (!before && limited) return false;
+  list.insertBefore(element, before || null);
+  if (limited) list.lastElementChild.remove();
+  return true;
+}
+
 /** A challenge's own page lists an idea posted to it: for "top" it has no votes yet, so it
- *  leads the ideas without votes; while the tallies are hidden the order is shuffled for
- *  each person, and a new idea comes last. */
+ *  leads the ideas without votes; while the tallies are hidden (data-order="shuffle") it
+ *  goes where this person's order puts it, as on a reload. */
 function listChallengeIdea(idea) {
   const list = document.querySelector("#ideas > ul.idea-list");
   if (!list || !idea.prompt_id || list.querySelector(`:scope > li#idea-${idea.id}`)) return;
   if (countedOut(idea)) return; // withdrawn meanwhile: a replayed envelope brings it not back
   const item = newChallengeIdea(idea);
   if (!item) return;
-  const firstWithoutVotes = [...list.children].find((li) => li.dataset.votes === "0");
-  list.insertBefore(item, item.dataset.votes === undefined ? null : firstWithoutVotes || null);
+  if (list.dataset.order === "shuffle") {
+    insertShuffled(list, item, idea.id, idea.prompt_id, (li) => Number(li.id.replace("idea-", "")));
+  } else {
+    const firstWithoutVotes = [...list.children].find((li) => li.dataset.votes === "0");
+    list.insertBefore(item, firstWithoutVotes || null);
+  }
   document.getElementById("prompt-ideas-empty")?.setAttribute("hidden", "");
   highlight(item.querySelector("article"));
 }
