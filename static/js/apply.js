@@ -122,6 +122,63 @@ function refreshChallengeGroup(group) {
   if (count && !count.textContent.endsWith("+")) count.textContent = String(group.children.length);
 }
 
+/** The running challenges with hidden tallies whose ideas the board groups, newest first
+ *  (templates/board.html data-grouping-challenges): [{id, title}]. */
+function groupingChallenges(list) {
+  try {
+    return JSON.parse(list.dataset.groupingChallenges || "[]");
+  } catch {
+    return [];
+  }
+}
+
+/** The board's group for a challenge that has none yet (its first idea arrives), where a
+ *  reload puts it: among the groups in the order of their challenges, newest first, above
+ *  the other ideas and their heading. Null when the challenge's ideas are not grouped. */
+function newChallengeGroup(list, promptId) {
+  const challenges = groupingChallenges(list);
+  const place = challenges.findIndex((challenge) => challenge.id === promptId);
+  const template = document.getElementById("tpl-challenge-group");
+  if (place < 0 || !template) return null;
+  const section = template.content.querySelector(".challenge-group").cloneNode(true);
+  const headingId = `challenge-group-${promptId}-heading`;
+  section.setAttribute("aria-labelledby", headingId);
+  section.querySelector(".challenge-group-head").id = headingId;
+  const link = section.querySelector(".challenge-group-head a");
+  link.href = `/prompts/${promptId}`;
+  link.textContent = challenges[place].title;
+  const group = section.querySelector("[data-challenge-ideas]");
+  group.dataset.challengeIdeas = String(promptId);
+  let heading = document.getElementById("other-ideas-heading");
+  if (!heading) {
+    heading = template.content.getElementById("other-ideas-heading").cloneNode(true);
+    list.before(heading);
+  }
+  const placeOf = (other) => challenges.findIndex((c) => String(c.id) === other.dataset.challengeIdeas);
+  const later = [...document.querySelectorAll(".challenge-group [data-challenge-ideas]")]
+    .find((other) => placeOf(other) > place);
+  (later?.closest(".challenge-group") || heading).before(section);
+  return group;
+}
+
+/** An idea of a running challenge with hidden tallies joins its challenge's group on the
+ *  board, where this person's order puts it (a reload puts it there); the group is made
+ *  when it is the first. Returns whether the idea is such an idea. */
+function groupChallengeIdea(list, idea) {
+  if (!idea.prompt_id) return false;
+  const group = document.querySelector(`[data-challenge-ideas="${idea.prompt_id}"]`)
+    || newChallengeGroup(list, idea.prompt_id);
+  if (!group) return false;
+  const card = newIdeaCard(idea);
+  if (!card) return true;
+  const count = group.closest(".challenge-group")?.querySelector('.challenge-group-head [data-field="count"]');
+  const limited = Boolean(count?.textContent.endsWith("+")); // it shows the first ideas only
+  const shown = insertShuffled(group, card, idea.id, idea.prompt_id, (other) => Number(other.dataset.ideaId), limited);
+  refreshChallengeGroup(group);
+  if (shown) highlight(card);
+  return true;
+}
+
 function ideaCreated({ idea }) {
   if (!idea) return;
   countPromptIdea(idea, 1);
@@ -134,15 +191,7 @@ function ideaCreated({ idea }) {
     return;
   }
   if (!matchesFilters(list, idea)) return;
-  // An idea of a running challenge with hidden tallies joins its challenge's group.
-  const group = idea.prompt_id && document.querySelector(`[data-challenge-ideas="${idea.prompt_id}"]`);
-  if (group) {
-    const card = newIdeaCard(idea);
-    if (!card) return;
-    group.append(card);
-    refreshChallengeGroup(group);
-    return;
-  }
+  if (groupChallengeIdea(list, idea)) return;
   const card = newIdeaCard(idea);
   if (!card) return;
   insertIdeaCard(list, card);
@@ -607,6 +656,7 @@ function promptCard(prompt) {
 
 async function promptPhaseChanged({ prompt }) {
   if (!prompt) return;
+  followGroupingChallenges(prompt, false);
   const card = document.querySelector(`.strip-card[data-prompt-id="${prompt.id}"]`);
   if (card && prompt.phase === "closed") card.remove();
   if (card && prompt.phase !== "closed") {
@@ -663,8 +713,23 @@ function listPrompt(prompt) {
   return true;
 }
 
+/** The board groups the ideas of a challenge with hidden tallies posted while it is open
+ *  (newest first, as a reload lists them), and no longer those of one that has closed. */
+function followGroupingChallenges(prompt, created) {
+  const list = document.getElementById("idea-list");
+  if (!list || list.dataset.groupingChallenges === undefined) return;
+  const challenges = groupingChallenges(list);
+  const place = challenges.findIndex((challenge) => challenge.id === prompt.id);
+  const grouped = prompt.kind === "challenge" && prompt.hide_tallies && prompt.phase !== "closed";
+  if (grouped && place < 0 && created) challenges.unshift({ id: prompt.id, title: prompt.title });
+  else if (!grouped && place >= 0) challenges.splice(place, 1);
+  else return;
+  list.dataset.groupingChallenges = JSON.stringify(challenges);
+}
+
 function promptCreated({ prompt }, replay) {
   if (!prompt) return;
+  followGroupingChallenges(prompt, true);
   const list = document.getElementById("strip-list");
   if (list && prompt.phase !== "closed" && !list.querySelector(`[data-prompt-id="${prompt.id}"]`)) {
     const card = promptCard(prompt);
