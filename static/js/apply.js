@@ -7,6 +7,7 @@ import {
   hiddenLine, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard,
   setStatusBadge, setVotes, shownStatus,
 } from "./render.js";
+import { followPhase, noteApplied } from "./phase.js";
 import { shuffledBefore } from "./shuffle.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
@@ -665,18 +666,11 @@ async function promptPhaseChanged({ prompt }) {
     if (phase) fillPhase(phase, prompt);
     highlight(card);
   }
-  // a challenge's own page: its head follows, and a note asks for a reload, since the
-  // page's forms and results belong to the phase it was loaded in
+  // a challenge's own page: its head follows, and so do its forms, votes and results
   const head = document.querySelector(`.prompt-head[data-prompt-page="${prompt.id}"]`);
-  const notice = document.getElementById("phase-notice");
-  if (head && notice && prompt.kind === "challenge" && prompt.phase !== "collecting") {
+  if (head && prompt.kind === "challenge") {
     fillPromptPhase(head, prompt);
-    const reload = document.createElement("a");
-    reload.href = window.location.pathname;
-    reload.textContent = t("reload_page");
-    notice.replaceChildren(t(`phase_moved_${prompt.phase}`), " ", reload);
-    notice.hidden = false;
-    highlight(notice);
+    followPhase(head, prompt, (envelope) => applyEnvelope(envelope, { replay: true }));
   }
   // the prompt list's card keeps a closed challenge, as its results' way in
   const listed = document.querySelector(`#prompt-list .prompt-card[data-prompt-id="${prompt.id}"]`);
@@ -785,4 +779,5 @@ const HANDLERS = {
 export function applyEnvelope(envelope, { replay = false } = {}) {
   const handler = HANDLERS[envelope.type];
   if (handler) handler(envelope.data || {}, replay);
+  noteApplied(envelope);
 }
