@@ -1,7 +1,7 @@
 """A challenge's own page in the browser: where each idea's vote button sits, on a phone and
 on a desktop, in German (the longer words); hidden tallies said once, also to a screen
 reader; its number of ideas, live; an idea posted while it is open takes its place in the
-reader's own order."""
+reader's own order; Markdown lists look like lists."""
 
 from __future__ import annotations
 
@@ -279,3 +279,61 @@ def test_an_idea_posted_live_takes_its_place_in_the_readers_shuffled_order(
     assert watching.locator("#ideas > ul.idea-list > li").evaluate_all(ORDER_JS) == live
     assert watching.js_errors == []
 
+
+LISTS = "Pack:\n\n- water\n- a map\n  - paper, not a phone\n\nThen:\n\n1. film\n2. cut"
+# Each list item of rendered Markdown: where it is, its list and its marker; and the
+# markers of the lists around it that are no Markdown (the cards, the navigation, tags).
+LIST_STYLES_JS = """() => {
+  const marker = (li) => getComputedStyle(li).listStyleType;
+  const where = (li) => li.closest(".prompt-head") ? "challenge"
+    : li.closest(".mentor-note") ? "note" : "idea";
+  return {
+    markdown: [...document.querySelectorAll(".prose li")].map(li => [
+      where(li), li.parentElement.parentElement.closest(".prose li") ? "nested" : "top",
+      li.parentElement.tagName.toLowerCase(), marker(li),
+      parseFloat(getComputedStyle(li.parentElement).paddingLeft) > 0]),
+    others: [...document.querySelectorAll(
+      "#ideas > ul.idea-list > li, .site-nav li, .tags li, #comment-list > li")].map(marker),
+  };
+}"""
+
+
+def marked(places: list[str]) -> list[list]:
+    """The markers LISTS should show in each place, in the page's order."""
+    one = [
+        ["top", "ul", "disc", True],
+        ["top", "ul", "disc", True],
+        ["nested", "ul", "circle", True],
+        ["top", "ol", "decimal", True],
+        ["top", "ol", "decimal", True],
+    ]
+    return [[place, *item] for place in places for item in one]
+
+
+def test_markdown_lists_show_as_lists_wherever_they_are_rendered(person, api_as, open_page):
+    """A challenge's text, its ideas' texts and their mentor notes showed "- item" lines
+    without bullets (the list of ideas takes the markers off its items, and its Markdown's
+    with them): they show bullets and numbers, as on an idea's page, also for an idea
+    arriving live; the lists that are no Markdown keep none."""
+    facilitator = api_as(person("facilitator", "Communications"))
+    challenge = post_challenge(facilitator, title="Trail launch", body=LISTS, hide_tallies=True)
+    author = api_as(person("member", "Marketing"))
+    idea = author.post_idea(unique("Trail reel"), body=LISTS, prompt_id=challenge["id"])
+    facilitator.call(
+        "POST", f"ideas/{idea['id']}/comments", {"body": LISTS, "mentor_note": True}, expect=201
+    )
+    reader = person("member", "IT")
+    page = open_page(reader, f"/prompts/{challenge['id']}")
+    wait_until_live(page)
+    author.post_idea(unique("Trail map"), body=LISTS, prompt_id=challenge["id"])
+    expect(page.locator("#ideas > ul.idea-list > li")).to_have_count(2)
+    styles = page.evaluate(LIST_STYLES_JS)
+    found = sorted(styles["markdown"])
+    assert found == sorted(marked(["challenge", "idea", "note", "idea"])), styles
+    assert set(styles["others"]) == {"none"}, styles
+
+    page.goto(f"/ideas/{idea['id']}")  # where lists always looked like lists: still so
+    styles = page.evaluate(LIST_STYLES_JS)
+    assert sorted(styles["markdown"]) == sorted(marked(["idea", "note"])), styles
+    assert set(styles["others"]) == {"none"}, styles
+    assert page.js_errors == []
