@@ -75,7 +75,7 @@ function keepWhatIsTyped(old, fresh) {
   keepClosedIdeaForm(old, fresh);
 }
 
-/** The controls of the page's phase parts that `key` names (see keyOf), usable ones first. */
+/** The first usable control of the page's phase parts that `key` names (see keyOf). */
 function findInParts(key) {
   for (const part of document.querySelectorAll("[data-phase-part]")) {
     const found = findByKey(part, key);
