@@ -606,7 +606,13 @@ JS_STRINGS = {
     "deadline_collecting": N_("Collecting ideas until %(when)s"),
     "deadline_voting": N_("Voting until %(when)s"),
     "deadline_closed": N_("Closed on %(when)s"),
-    # a challenge's own page, open while its phase moves on
+    # a challenge's own page, open while its phase moves on (static/js/phase.js): what
+    # changed, or, when the page could not be fetched anew, a reload link
+    "phase_followed_voting": N_("Voting has started: this challenge takes no more ideas."),
+    "phase_followed_closed": N_("The challenge has closed: its results are below."),
+    "idea_form_closed": N_(
+        "This challenge no longer takes ideas. What you wrote stays here, so that you can copy it."
+    ),
     "phase_moved_voting": N_("Voting has started: reload the page to vote."),
     "phase_moved_closed": N_("The challenge has closed: reload the page for its results."),
     "reload_page": N_("Reload"),

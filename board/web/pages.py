@@ -78,6 +78,11 @@ def board():
     all_prompts = prompts.board_prompts(session, current_user)
     # Ideas of a running challenge whose tallies are hidden are shown with their challenge,
     # in the order of its own each person gets (not last under "Top", as if unvoted).
+    grouping = [
+        prompt
+        for prompt in all_prompts
+        if prompt["kind"] == "challenge" and prompt["hide_tallies"] and prompt["phase"] != "closed"
+    ]
     challenge_groups = [
         (
             prompt,
@@ -91,8 +96,7 @@ def board():
                 limit=CHALLENGE_GROUP,
             ),
         )
-        for prompt in all_prompts
-        if prompt["kind"] == "challenge" and prompt["hide_tallies"] and prompt["phase"] != "closed"
+        for prompt in grouping
     ]
     grouped = [idea for _prompt, (items, _more) in challenge_groups for idea in items]
     comment_counts = ideas.comment_counts(
@@ -126,6 +130,9 @@ def board():
         "challenge_groups": [
             (prompt, len(group), bool(more)) for prompt, (group, more) in challenge_groups if group
         ],
+        # every challenge whose ideas have a group, also while it has none to show: the
+        # group of its first idea that arrives live is made in the browser (static/js/apply.js)
+        "grouping_challenges": [{"id": p["id"], "title": p["title"]} for p in grouping],
         "column_sizes": tasks.column_sizes(column_rows),
         "task_totals": tasks.column_totals(column_rows),
         "strip_prompts": current_prompts[:PROMPT_STRIP],

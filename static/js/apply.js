@@ -7,6 +7,8 @@ import {
   hiddenLine, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard,
   setStatusBadge, setVotes, shownStatus,
 } from "./render.js";
+import { followPhase, noteApplied } from "./phase.js";
+import { shuffledBefore } from "./shuffle.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
 const page = document.body.dataset.page;
@@ -72,17 +74,36 @@ function countedOut(idea) {
   return (badge?.dataset.gone || "").split(",").includes(String(idea.id));
 }
 
+/** Put `element`, idea `ideaId` of challenge `promptId` whose tallies are hidden, into
+ *  `list` where the server's order for this person puts it (static/js/shuffle.js); `idOf`
+ *  reads the idea id of an element already there. `limited`: the list shows only the
+ *  first of the challenge's ideas; then an idea after all of them stays out, and one
+ *  that comes in pushes the last one out, as a reload shows it. Returns whether it went in. */
+function insertShuffled(list, element, ideaId, promptId, idOf, limited = false) {
+  const before = [...list.children].find(
+    (other) => other !== element && shuffledBefore(me.id, promptId, ideaId, idOf(other)),
+  );
+  if (!before && limited) return false;
+  list.insertBefore(element, before || null);
+  if (limited) list.lastElementChild.remove();
+  return true;
+}
+
 /** A challenge's own page lists an idea posted to it: for "top" it has no votes yet, so it
- *  leads the ideas without votes; while the tallies are hidden the order is shuffled for
- *  each person, and a new idea comes last. */
+ *  leads the ideas without votes; while the tallies are hidden (data-order="shuffle") it
+ *  goes where this person's order puts it, as on a reload. */
 function listChallengeIdea(idea) {
   const list = document.querySelector("#ideas > ul.idea-list");
   if (!list || !idea.prompt_id || list.querySelector(`:scope > li#idea-${idea.id}`)) return;
   if (countedOut(idea)) return; // withdrawn meanwhile: a replayed envelope brings it not back
   const item = newChallengeIdea(idea);
   if (!item) return;
-  const firstWithoutVotes = [...list.children].find((li) => li.dataset.votes === "0");
-  list.insertBefore(item, item.dataset.votes === undefined ? null : firstWithoutVotes || null);
+  if (list.dataset.order === "shuffle") {
+    insertShuffled(list, item, idea.id, idea.prompt_id, (li) => Number(li.id.replace("idea-", "")));
+  } else {
+    const firstWithoutVotes = [...list.children].find((li) => li.dataset.votes === "0");
+    list.insertBefore(item, firstWithoutVotes || null);
+  }
   document.getElementById("prompt-ideas-empty")?.setAttribute("hidden", "");
   highlight(item.querySelector("article"));
 }
@@ -102,6 +123,63 @@ function refreshChallengeGroup(group) {
   if (count && !count.textContent.endsWith("+")) count.textContent = String(group.children.length);
 }
 
+/** The running challenges with hidden tallies whose ideas the board groups, newest first
+ *  (templates/board.html data-grouping-challenges): [{id, title}]. */
+function groupingChallenges(list) {
+  try {
+    return JSON.parse(list.dataset.groupingChallenges || "[]");
+  } catch {
+    return [];
+  }
+}
+
+/** The board's group for a challenge that has none yet (its first idea arrives), where a
+ *  reload puts it: among the groups in the order of their challenges, newest first, above
+ *  the other ideas and their heading. Null when the challenge's ideas are not grouped. */
+function newChallengeGroup(list, promptId) {
+  const challenges = groupingChallenges(list);
+  const place = challenges.findIndex((challenge) => challenge.id === promptId);
+  const template = document.getElementById("tpl-challenge-group");
+  if (place < 0 || !template) return null;
+  const section = template.content.querySelector(".challenge-group").cloneNode(true);
+  const headingId = `challenge-group-${promptId}-heading`;
+  section.setAttribute("aria-labelledby", headingId);
+  section.querySelector(".challenge-group-head").id = headingId;
+  const link = section.querySelector(".challenge-group-head a");
+  link.href = `/prompts/${promptId}`;
+  link.textContent = challenges[place].title;
+  const group = section.querySelector("[data-challenge-ideas]");
+  group.dataset.challengeIdeas = String(promptId);
+  let heading = document.getElementById("other-ideas-heading");
+  if (!heading) {
+    heading = template.content.getElementById("other-ideas-heading").cloneNode(true);
+    list.before(heading);
+  }
+  const placeOf = (other) => challenges.findIndex((c) => String(c.id) === other.dataset.challengeIdeas);
+  const later = [...document.querySelectorAll(".challenge-group [data-challenge-ideas]")]
+    .find((other) => placeOf(other) > place);
+  (later?.closest(".challenge-group") || heading).before(section);
+  return group;
+}
+
+/** An idea of a running challenge with hidden tallies joins its challenge's group on the
+ *  board, where this person's order puts it (a reload puts it there); the group is made
+ *  when it is the first. Returns whether the idea is such an idea. */
+function groupChallengeIdea(list, idea) {
+  if (!idea.prompt_id) return false;
+  const group = document.querySelector(`[data-challenge-ideas="${idea.prompt_id}"]`)
+    || newChallengeGroup(list, idea.prompt_id);
+  if (!group) return false;
+  const card = newIdeaCard(idea);
+  if (!card) return true;
+  const count = group.closest(".challenge-group")?.querySelector('.challenge-group-head [data-field="count"]');
+  const limited = Boolean(count?.textContent.endsWith("+")); // it shows the first ideas only
+  const shown = insertShuffled(group, card, idea.id, idea.prompt_id, (other) => Number(other.dataset.ideaId), limited);
+  refreshChallengeGroup(group);
+  if (shown) highlight(card);
+  return true;
+}
+
 function ideaCreated({ idea }) {
   if (!idea) return;
   countPromptIdea(idea, 1);
@@ -114,15 +192,7 @@ function ideaCreated({ idea }) {
     return;
   }
   if (!matchesFilters(list, idea)) return;
-  // An idea of a running challenge with hidden tallies joins its challenge's group.
-  const group = idea.prompt_id && document.querySelector(`[data-challenge-ideas="${idea.prompt_id}"]`);
-  if (group) {
-    const card = newIdeaCard(idea);
-    if (!card) return;
-    group.append(card);
-    refreshChallengeGroup(group);
-    return;
-  }
+  if (groupChallengeIdea(list, idea)) return;
   const card = newIdeaCard(idea);
   if (!card) return;
   insertIdeaCard(list, card);
@@ -587,6 +657,7 @@ function promptCard(prompt) {
 
 async function promptPhaseChanged({ prompt }) {
   if (!prompt) return;
+  followGroupingChallenges(prompt, false);
   const card = document.querySelector(`.strip-card[data-prompt-id="${prompt.id}"]`);
   if (card && prompt.phase === "closed") card.remove();
   if (card && prompt.phase !== "closed") {
@@ -595,18 +666,11 @@ async function promptPhaseChanged({ prompt }) {
     if (phase) fillPhase(phase, prompt);
     highlight(card);
   }
-  // a challenge's own page: its head follows, and a note asks for a reload, since the
-  // page's forms and results belong to the phase it was loaded in
+  // a challenge's own page: its head follows, and so do its forms, votes and results
   const head = document.querySelector(`.prompt-head[data-prompt-page="${prompt.id}"]`);
-  const notice = document.getElementById("phase-notice");
-  if (head && notice && prompt.kind === "challenge" && prompt.phase !== "collecting") {
+  if (head && prompt.kind === "challenge") {
     fillPromptPhase(head, prompt);
-    const reload = document.createElement("a");
-    reload.href = window.location.pathname;
-    reload.textContent = t("reload_page");
-    notice.replaceChildren(t(`phase_moved_${prompt.phase}`), " ", reload);
-    notice.hidden = false;
-    highlight(notice);
+    followPhase(head, prompt, (envelope) => applyEnvelope(envelope, { replay: true }));
   }
   // the prompt list's card keeps a closed challenge, as its results' way in
   const listed = document.querySelector(`#prompt-list .prompt-card[data-prompt-id="${prompt.id}"]`);
@@ -643,8 +707,23 @@ function listPrompt(prompt) {
   return true;
 }
 
+/** The board groups the ideas of a challenge with hidden tallies posted while it is open
+ *  (newest first, as a reload lists them), and no longer those of one that has closed. */
+function followGroupingChallenges(prompt, created) {
+  const list = document.getElementById("idea-list");
+  if (!list || list.dataset.groupingChallenges === undefined) return;
+  const challenges = groupingChallenges(list);
+  const place = challenges.findIndex((challenge) => challenge.id === prompt.id);
+  const grouped = prompt.kind === "challenge" && prompt.hide_tallies && prompt.phase !== "closed";
+  if (grouped && place < 0 && created) challenges.unshift({ id: prompt.id, title: prompt.title });
+  else if (!grouped && place >= 0) challenges.splice(place, 1);
+  else return;
+  list.dataset.groupingChallenges = JSON.stringify(challenges);
+}
+
 function promptCreated({ prompt }, replay) {
   if (!prompt) return;
+  followGroupingChallenges(prompt, true);
   const list = document.getElementById("strip-list");
   if (list && prompt.phase !== "closed" && !list.querySelector(`[data-prompt-id="${prompt.id}"]`)) {
     const card = promptCard(prompt);
@@ -700,4 +779,5 @@ const HANDLERS = {
 export function applyEnvelope(envelope, { replay = false } = {}) {
   const handler = HANDLERS[envelope.type];
   if (handler) handler(envelope.data || {}, replay);
+  noteApplied(envelope);
 }

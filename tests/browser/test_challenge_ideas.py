@@ -1,5 +1,7 @@
 """Ideas of a running challenge (tallies hidden) are shown with their challenge, in the order
-each person gets, instead of sorting last under "Top" as if nobody had voted for them."""
+each person gets, instead of sorting last under "Top" as if nobody had voted for them; live,
+too: an idea arriving goes into its challenge's group where a reload puts it, and the first
+idea of a challenge opens its group."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import unique, unique_name, wait_until_live
+from board.ideas import shuffle_rank
+from tests.browser.helpers import unique, unique_name, wait_until_live, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -161,3 +164,95 @@ def test_an_idea_withdrawn_elsewhere_leaves_its_challenge_group_live(person, api
     expect(page.locator("#idea-list")).to_be_attached()
     expect(page.locator(".challenge-group")).to_have_count(0)
     assert page.js_errors == []
+
+
+# The ideas part of the board: each challenge group (its challenge, count and ideas, in
+# the order shown), whether the other ideas have their heading, and the other ideas.
+IDEAS_PART_JS = """section => ({
+  groups: [...section.querySelectorAll(".challenge-group")].map(group => ({
+    challenge: Number(group.querySelector("[data-challenge-ideas]").dataset.challengeIdeas),
+    labelled: group.getAttribute("aria-labelledby") === group.querySelector("h3").id,
+    head: group.querySelector("h3").textContent.replace(/\\s+/g, " ").trim(),
+    ideas: [...group.querySelectorAll(".idea-card")].map(card => Number(card.dataset.ideaId)),
+  })),
+  other_ideas_heading: !!section.querySelector("#other-ideas-heading + #idea-list"),
+  others: [...section.querySelectorAll("#idea-list .idea-card")].map(c => Number(c.dataset.ideaId)),
+  count: section.querySelector("#idea-count").textContent.trim(),
+})"""
+
+
+def post_through_the_board(page, path: str, title: str, tag: str, challenge_title: str) -> None:
+    """Post an idea answering a challenge with the board's own form, as a person does."""
+    page.goto(path)
+    page.get_by_role("button", name="Post an idea").click()
+    form = page.locator("#new-idea form")
+    form.get_by_label("Title").fill(title)
+    form.get_by_label("Tags").fill(tag)
+    form.get_by_label("Answers a prompt?").select_option(label=challenge_title)
+    with page.expect_navigation():
+        form.get_by_role("button", name="Post idea").click()
+    expect(page.locator(".flash-success")).to_have_text("Your idea is on the board.")
+
+
+def test_a_challenges_first_idea_arriving_live_opens_its_group_where_a_reload_puts_it(
+    person, api_as, new_context
+):
+    """The first idea of a running challenge with hidden tallies went into the main list,
+    as if unvoted, until a reload put it into its challenge's group: its group opens live
+    now, among the other groups in the order of their challenges (newest first), also for
+    a challenge posted while the board is open; and an idea of a challenge that has a
+    group goes where the reader's own order puts it, not last."""
+    facilitator = api_as(person("facilitator", "Communications"))
+    oldest = post_challenge(facilitator, title="Trail launch", hide_tallies=True)
+    middle = post_challenge(facilitator, title="Store windows", hide_tallies=True)
+    newest = post_challenge(facilitator, title="Hut stories", hide_tallies=True)
+    tag = unique_name("firstidea").lower()
+    author = api_as(person("member", "Marketing"))
+    for n in range(5):
+        author.post_idea(f"Trail idea {n}", tags=[tag], prompt_id=oldest["id"])
+    author.post_idea("Hut story", tags=[tag], prompt_id=newest["id"])
+    free = author.post_idea(unique("A free idea"), tags=[tag])
+
+    path = f"/?sort=top&tag={tag}"
+    reader = person("member", "IT")
+    watching = watched_page(new_context(reader))
+    watching.goto(path)
+    wait_until_live(watching)
+    section = watching.locator("#ideas")
+    before = section.evaluate(IDEAS_PART_JS)
+    assert [g["challenge"] for g in before["groups"]] == [newest["id"], oldest["id"]]
+    assert before["others"] == [free["id"]]
+    acting = watched_page(new_context(person("member", "Sales")))
+
+    # the middle challenge's first idea: its group opens between the other two
+    post_through_the_board(acting, path, unique("Window idea"), tag, middle["title"])
+    groups = watching.locator(".challenge-group")
+    expect(groups).to_have_count(3)
+    live = section.evaluate(IDEAS_PART_JS)
+    assert [g["challenge"] for g in live["groups"]] == [newest["id"], middle["id"], oldest["id"]]
+    assert live["others"] == [free["id"]] and live["count"] == "1"
+    watching.reload()
+    assert section.evaluate(IDEAS_PART_JS) == live
+
+    # a challenge posted while the board is open, and its first idea: the topmost group
+    wait_until_live(watching)
+    latest = post_challenge(facilitator, title="Summit selfies", hide_tallies=True)
+    expect(watching.locator(f'#strip-list [data-prompt-id="{latest["id"]}"]')).to_be_attached()
+    post_through_the_board(acting, path, unique("Selfie idea"), tag, latest["title"])
+    expect(groups).to_have_count(4)
+    expect(groups.first.locator("[data-challenge-ideas]")).to_have_attribute(
+        "data-challenge-ideas", str(latest["id"])
+    )
+    # three more ideas for the oldest: each where the reader's own order puts it
+    for n in range(3):
+        post_through_the_board(acting, path, unique(f"Late trail idea {n}"), tag, oldest["title"])
+    trail = watching.locator(f'[data-challenge-ideas="{oldest["id"]}"] .idea-card')
+    expect(trail).to_have_count(8)
+    live = section.evaluate(IDEAS_PART_JS)
+    shown = live["groups"][-1]["ideas"]
+    ranks = [(shuffle_rank(reader.id, oldest["id"], idea), idea) for idea in shown]
+    assert ranks == sorted(ranks, reverse=True), "the reader's own order"
+    assert live["groups"][-1]["head"].endswith("8")
+    watching.reload()
+    assert section.evaluate(IDEAS_PART_JS) == live
+    assert watching.js_errors == [] and acting.js_errors == []

@@ -1,12 +1,16 @@
 """A challenge's own page in the browser: where each idea's vote button sits, on a phone and
 on a desktop, in German (the longer words); hidden tallies said once, also to a screen
-reader; its number of ideas, live."""
+reader; its number of ideas, live; an idea posted while it is open takes its place in the
+reader's own order; Markdown lists look like lists."""
 
 from __future__ import annotations
+
+import random
 
 import pytest
 from playwright.sync_api import expect
 
+from board.ideas import shuffle_rank
 from tests.browser.helpers import unique, unique_name, wait_until_live
 from tests.browser.test_challenge_ideas import post_challenge
 
@@ -210,4 +214,126 @@ def test_a_live_ideas_vote_button_votes(person, api_as, open_page):
     expect(page.locator(f"#idea-{idea['id']}").get_by_role("button")).to_have_text(
         "✓ Take back my vote"
     )
+    assert page.js_errors == []
+
+
+def test_the_browser_knows_each_persons_order_as_the_server_does(person, open_page):
+    """static/js/shuffle.js ranks an idea of a hidden-tally challenge in one person's order
+    as board/ideas.py does (BLAKE2b, the first 4 bytes read big-endian)."""
+    picks = random.Random(7)
+    triples = [(1, 1, 1), (0, 0, 0), (2**31 - 1, 2**31 - 1, 2**31 - 1)] + [
+        (picks.randrange(1, 10**6), picks.randrange(1, 10**4), picks.randrange(1, 10**7))
+        for _ in range(200)
+    ]
+    page = open_page(person("member", "IT"), "/prompts")
+    ranks = page.evaluate(
+        """async (triples) => {
+          const { shuffleRank } = await import("/static/js/shuffle.js");
+          return triples.map(([viewer, prompt, idea]) => shuffleRank(viewer, prompt, idea));
+        }""",
+        triples,
+    )
+    assert ranks == [shuffle_rank(*triple) for triple in triples]
+
+
+ORDER_JS = "items => items.map(item => Number(item.id.replace('idea-', '')))"
+
+
+def test_an_idea_posted_live_takes_its_place_in_the_readers_shuffled_order(
+    person, api_as, new_context
+):
+    """While the tallies are hidden a reload shows the ideas in the reader's own order, but
+    an idea arriving live was put last: the newest idea stood out. It goes where a reload
+    puts it now, for a reader watching while another person posts through the page."""
+    challenge = post_challenge(
+        api_as(person("facilitator", "Communications")), title="Trail launch", hide_tallies=True
+    )
+    earlier = api_as(person("member", "Marketing"))
+    for n in range(6):
+        earlier.post_idea(f"Trail idea {n}", prompt_id=challenge["id"])
+    path = f"/prompts/{challenge['id']}"
+    reader = person("member", "IT")
+    watching = new_context(reader).new_page()
+    watching.js_errors = []
+    watching.on("pageerror", lambda error: watching.js_errors.append(str(error)))
+    watching.goto(path)
+    wait_until_live(watching)
+    acting = new_context(person("member", "Sales")).new_page()
+    acting.goto(path)
+
+    items = watching.locator("#ideas > ul.idea-list > li")
+    for n in range(3):
+        acting.get_by_label("Title").fill(unique(f"Late trail idea {n}"))
+        acting.get_by_label("Text").fill("Posted while others watch.")
+        with acting.expect_navigation():
+            acting.get_by_role("button", name="Submit idea").click()
+        expect(acting.locator(".flash-success")).to_have_text("Your idea is in.")
+        expect(items).to_have_count(7 + n)
+    live = items.evaluate_all(ORDER_JS)
+    ranks = [(shuffle_rank(reader.id, challenge["id"], idea), idea) for idea in live]
+    assert ranks == sorted(ranks, reverse=True), "the reader's own order"
+    answer = api_as(reader).call("GET", f"ideas?prompt_id={challenge['id']}", expect=200)
+    assert live == [idea["id"] for idea in answer["items"]]
+
+    watching.reload()
+    assert watching.locator("#ideas > ul.idea-list > li").evaluate_all(ORDER_JS) == live
+    assert watching.js_errors == []
+
+
+LISTS = "Pack:\n\n- water\n- a map\n  - paper, not a phone\n\nThen:\n\n1. film\n2. cut"
+# Each list item of rendered Markdown: where it is, its list and its marker; and the
+# markers of the lists around it that are no Markdown (the cards, the navigation, tags).
+LIST_STYLES_JS = """() => {
+  const marker = (li) => getComputedStyle(li).listStyleType;
+  const where = (li) => li.closest(".prompt-head") ? "challenge"
+    : li.closest(".mentor-note") ? "note" : "idea";
+  return {
+    markdown: [...document.querySelectorAll(".prose li")].map(li => [
+      where(li), li.parentElement.parentElement.closest(".prose li") ? "nested" : "top",
+      li.parentElement.tagName.toLowerCase(), marker(li),
+      parseFloat(getComputedStyle(li.parentElement).paddingLeft) > 0]),
+    others: [...document.querySelectorAll(
+      "#ideas > ul.idea-list > li, .site-nav li, .tags li, #comment-list > li")].map(marker),
+  };
+}"""
+
+
+def marked(places: list[str]) -> list[list]:
+    """The markers LISTS should show in each place, in the page's order."""
+    one = [
+        ["top", "ul", "disc", True],
+        ["top", "ul", "disc", True],
+        ["nested", "ul", "circle", True],
+        ["top", "ol", "decimal", True],
+        ["top", "ol", "decimal", True],
+    ]
+    return [[place, *item] for place in places for item in one]
+
+
+def test_markdown_lists_show_as_lists_wherever_they_are_rendered(person, api_as, open_page):
+    """A challenge's text, its ideas' texts and their mentor notes showed "- item" lines
+    without bullets (the list of ideas takes the markers off its items, and its Markdown's
+    with them): they show bullets and numbers, as on an idea's page, also for an idea
+    arriving live; the lists that are no Markdown keep none."""
+    facilitator = api_as(person("facilitator", "Communications"))
+    challenge = post_challenge(facilitator, title="Trail launch", body=LISTS, hide_tallies=True)
+    author = api_as(person("member", "Marketing"))
+    idea = author.post_idea(unique("Trail reel"), body=LISTS, prompt_id=challenge["id"])
+    facilitator.call(
+        "POST", f"ideas/{idea['id']}/comments", {"body": LISTS, "mentor_note": True}, expect=201
+    )
+    reader = person("member", "IT")
+    page = open_page(reader, f"/prompts/{challenge['id']}")
+    wait_until_live(page)
+    author.post_idea(unique("Trail map"), body=LISTS, prompt_id=challenge["id"])
+    expect(page.locator("#ideas > ul.idea-list > li")).to_have_count(2)
+    styles = page.evaluate(LIST_STYLES_JS)
+    found = sorted(styles["markdown"])
+    assert found == sorted(marked(["challenge", "idea", "note", "idea"])), styles
+    assert set(styles["others"]) == {"none"}, styles
+
+    page.goto(f"/ideas/{idea['id']}")  # where lists always looked like lists: still so
+    styles = page.evaluate(LIST_STYLES_JS)
+    assert sorted(styles["markdown"]) == sorted(marked(["idea", "note"])), styles
+    assert set(styles["others"]) == {"none"}, styles
     assert page.js_errors == []
