@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -162,12 +161,23 @@ def _key(order: str, idea: Idea, hidden: bool, viewer: User) -> tuple:
     return (shuffle_rank(viewer.id, idea.prompt_id, idea.id), idea.id)
 
 
+def _mix32(value: int) -> int:
+    """MurmurHash3's 32-bit finalizer: every input bit moves every output bit, and it is not
+    linear (its multiplications carry), so orders from different seeds are unrelated."""
+    value &= 0xFFFFFFFF
+    value ^= value >> 16
+    value = (value * 0x85EBCA6B) & 0xFFFFFFFF
+    value ^= value >> 13
+    value = (value * 0xC2B2AE35) & 0xFFFFFFFF
+    return value ^ (value >> 16)
+
+
 def shuffle_rank(viewer_id: int, prompt_id: int, idea_id: int) -> int:
-    """Where an idea of a hidden-tally challenge stands in one person's order (32 bits).
-    A real hash: CRC32, used before, is linear, so every person's ranks were one person's
-    XOR a constant: 300 people saw a challenge's 8 ideas in 16 orders in all."""
-    digest = hashlib.blake2b(f"{viewer_id}:{prompt_id}:{idea_id}".encode(), digest_size=4)
-    return int.from_bytes(digest.digest(), "big")
+    """Where an idea of a hidden-tally challenge stands in one person's order (32 bits). The
+    browser ranks an idea that arrives live the same way (static/js/shuffle.js), so that it
+    goes where a reload puts it. It must not be linear: CRC32, used before, gave every
+    person one person's ranks XOR a constant (300 people saw 8 ideas in 16 orders in all)."""
+    return _mix32(_mix32(_mix32(viewer_id) ^ prompt_id) ^ idea_id)
 
 
 _RUNNING_HIDDEN = "board_running_hidden_challenges"
