@@ -160,3 +160,45 @@ def test_a_disguised_file_in_the_form_is_refused_and_nothing_is_posted(app, memb
     with app.extensions["board_db"].Session() as session:
         assert session.scalars(select(Idea)).all() == []
         assert session.scalars(select(Image)).all() == []
+
+
+@BOTH_DATABASES
+def test_a_hidden_ideas_title_stays_off_the_pages_of_its_tasks_and_its_author(
+    app, member, other_member, facilitator, observer
+):
+    """A hidden idea's words are withheld from all but its author and the facilitator: the
+    task cards that carry it out (the board, the task columns, my tasks) named it by its
+    title, the task's own page linked it with no text at all, and its author's page listed
+    it as an empty link."""
+    idea = member.post("ideas", json={"title": "Launch on 4 May", "body": "Secret"}).get_json()
+    held = other_member.post("tasks", json={"title": "Teaser", "idea_id": idea["id"]}).get_json()
+    other_member.post(f"tasks/{held['id']}/claim")
+    done = other_member.post("tasks", json={"title": "Brief", "idea_id": idea["id"]}).get_json()
+    other_member.post(f"tasks/{done['id']}/claim")
+    other_member.post(f"tasks/{done['id']}/complete")
+    assert "Launch on 4 May" in page(other_member, "/")  # the board was read before: kept
+    facilitator.put(f"ideas/{idea['id']}/hidden", json={"reason": "confidential launch date"})
+    handle = member.user["handle"]
+    pages = [
+        "/",
+        "/tasks?status=claimed",
+        "/tasks?status=done",
+        "/tasks?status=claimed&mine=1",
+        "/my-tasks",
+        f"/tasks/{held['id']}",
+        f"/people/{handle}",
+    ]
+    for client in (other_member, observer):
+        for path in pages:
+            if client is observer and ("mine" in path or path == "/my-tasks"):
+                continue
+            html = page(client, path)
+            assert "Launch on 4 May" not in html, (path, client.user["role"])
+            assert f'<a href="/ideas/{idea["id"]}"></a>' not in html, path
+    # the task page and the board's cards still say which idea, by its number
+    assert f"Idea #{idea['id']}" in page(other_member, f"/tasks/{held['id']}")
+    assert f"Idea #{idea['id']}" in page(other_member, "/tasks?status=claimed")
+    # its author and the facilitator still read it where they read its words
+    for client in (member, facilitator):
+        assert "Launch on 4 May" in page(client, f"/tasks/{held['id']}")
+        assert "Launch on 4 May" in page(client, f"/people/{handle}")
