@@ -10,7 +10,7 @@ import pytest
 from PIL import Image as PILImage
 from sqlalchemy import select
 
-from models import Comment, Idea, Image, Task
+from models import Comment, Flag, Idea, Image, Task
 from tests.conftest import BOTH_DATABASES
 
 
@@ -202,3 +202,62 @@ def test_a_hidden_ideas_title_stays_off_the_pages_of_its_tasks_and_its_author(
     for client in (member, facilitator):
         assert "Launch on 4 May" in page(client, f"/tasks/{held['id']}")
         assert "Launch on 4 May" in page(client, f"/people/{handle}")
+
+
+def refused_field(html: str, form: str, field: str) -> str:
+    """The error printed beside `field` of the refused `form`, after checking that the field
+    points at it and the form's <details> is open."""
+    error = re.search(
+        rf'<small class="field-error" id="{form}-{field}-error">([^<]*)</small>', html
+    )
+    assert error, f"no error beside {form}'s {field}"
+    assert re.search(rf'aria-describedby="{form}-{field}-error"', html)
+    return error.group(1)
+
+
+@BOTH_DATABASES
+def test_a_refused_flag_comes_back_open_with_its_choice_and_the_error_beside_the_note(
+    app, member, other_member
+):
+    """'Something else' needs a few words. Sent without, the flag came back as a message at
+    the top of the page, the form closed and its choice reset to the first reason."""
+    idea = member.post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    comment = member.post(f"ideas/{idea['id']}/comments", json={"body": "Mine"}).get_json()
+    for path, form in (
+        (f"/ideas/{idea['id']}/flag", f"flag-idea-{idea['id']}"),
+        (f"/comments/{comment['id']}/flag", f"flag-comment-{comment['id']}"),
+    ):
+        response = form_post(
+            other_member, path, {"reason": "other", "note": "   ", "next": f"/ideas/{idea['id']}"}
+        )
+        assert response.status_code == 400
+        html = response.get_data(as_text=True)
+        assert refused_field(html, form, "note") == "Say in a few words what is wrong."
+        details = re.search(rf'<details[^>]*data-form="{form}"[^>]*>', html)
+        assert details and " open" in details.group(0)
+        chosen = re.findall(rf"<form[^>]*{path}.*?</form>", html, re.S)[0]
+        assert re.search(r'value="other" checked', chosen)
+    with app.extensions["board_db"].Session() as session:
+        assert session.scalars(select(Flag)).all() == []
+
+
+@BOTH_DATABASES
+def test_hiding_without_a_reason_comes_back_open_with_the_error_beside_it(
+    app, member, other_member, facilitator
+):
+    idea = member.post("ideas", json={"title": "Launch on 4 May", "body": ""}).get_json()
+    form_post(other_member, f"/ideas/{idea['id']}/flag", {"reason": "confidential"})
+    for page_path in ("/moderation", f"/ideas/{idea['id']}"):
+        response = form_post(
+            facilitator,
+            f"/ideas/{idea['id']}/hide",
+            {"hide": "1", "reason": "  ", "next": page_path},
+        )
+        assert response.status_code == 400, page_path
+        html = response.get_data(as_text=True)
+        form = f"hide-idea-{idea['id']}"
+        assert refused_field(html, form, "reason") == "Say why, for everyone to read."
+        details = re.search(rf'<details[^>]*data-form="{form}"[^>]*>', html)
+        assert details and " open" in details.group(0)
+    with app.extensions["board_db"].Session() as session:
+        assert session.get(Idea, idea["id"]).hidden_at is None
