@@ -503,6 +503,37 @@ def test_summary_follows_the_department_filter(member, other_member, observer, d
 
 
 @BOTH_DATABASES
+def test_summary_counts_the_tasks_that_are_done_as_the_board_and_help_page_do(
+    member, other_member, observer, at
+):
+    """A task completed, reopened and completed again is one task done, in the week it was
+    last completed; one reopened since is not done. The summary counted every completion:
+    its "tasks done" and the chart said 3 where the board's done column and the help page
+    said 1 (and a department's count could be pushed up by reopening)."""
+    twice = make_task(member, "Completed twice")
+    member.post(f"tasks/{twice}/claim")
+    member.post(f"tasks/{twice}/complete")
+    reopened = make_task(other_member, "Completed, then reopened")
+    other_member.post(f"tasks/{reopened}/claim")
+    other_member.post(f"tasks/{reopened}/complete")
+    at(days=8)
+    member.post(f"tasks/{twice}/reopen")
+    member.post(f"tasks/{twice}/complete")
+    other_member.post(f"tasks/{reopened}/reopen")
+    summary = observer.get("feed?period=30").get_json()["summary"]
+    weeks = {w["start"]: w["tasks_done"] for w in summary["weeks"]}
+    assert summary["tasks_done"] == 1 and sum(weeks.values()) == 1 and weeks["2026-05-11"] == 1
+    on_board = observer.get("tasks?status=done").get_json()["items"]
+    assert [task["id"] for task in on_board] == [twice]
+    marketing = member.user["department"]["id"]
+    assert observer.get(f"feed?department={marketing}").get_json()["summary"]["tasks_done"] == 1
+    it = other_member.user["department"]["id"]
+    assert observer.get(f"feed?department={it}").get_json()["summary"]["tasks_done"] == 0
+    page = observer.get("/feed").get_data(as_text=True)
+    assert re.search(r"<strong>1</strong> <span>task done</span>", page)
+
+
+@BOTH_DATABASES
 def test_the_all_time_chart_starts_at_the_first_week_and_keeps_52_weeks(
     member, other_member, observer, at
 ):
