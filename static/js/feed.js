@@ -31,11 +31,18 @@ function mergeDays(html) {
     );
     if (!items.length) continue;
     for (const li of items) {
-      // A newer vote tally for an idea replaces that day's older one.
+      // A newer vote tally for an idea replaces that day's older one: one line, so it is
+      // not counted again when the line it replaces is counted as unseen already.
+      let replacesUnseen = false;
       if (li.dataset.collapse) {
-        root.querySelectorAll(`li[data-collapse="${li.dataset.collapse}"]`).forEach((old) => old.remove());
+        root.querySelectorAll(`li[data-collapse="${li.dataset.collapse}"]`).forEach((old) => {
+          replacesUnseen ||= old.dataset.unseen === "1";
+          old.remove();
+        });
       }
       li.classList.add("feed-item-new");
+      li.dataset.unseen = "1";
+      if (!replacesUnseen) added += 1;
     }
     const existing = root.querySelector(`section.feed-day[data-day="${section.dataset.day}"]`);
     if (existing) {
@@ -46,7 +53,6 @@ function mergeDays(html) {
       list.replaceChildren(...items);
       root.prepend(section);
     }
-    added += items.length;
   }
   // Day groups emptied by a replaced vote tally go away.
   root.querySelectorAll("section.feed-day").forEach((section) => {
@@ -139,6 +145,7 @@ function start() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && unseen) {
       unseen = 0;
+      root.querySelectorAll("li[data-unseen]").forEach((li) => delete li.dataset.unseen);
       if (socket.connected()) setStatus("live");
     }
   });
