@@ -29,3 +29,36 @@ def test_the_count_of_new_lines_is_the_number_of_lines_that_arrived(person, api_
     expect(arrived).to_have_count(3)
     expect(feed.locator("#feed-live")).to_have_text("Live · 3 new")
     assert feed.js_errors == []
+
+
+CHART_TEXT_JS = """() => {
+  const shown = (e) => e.getBoundingClientRect().height > 0 && getComputedStyle(e).display !== "none";
+  const boxes = (selector) => [...document.querySelectorAll(selector)].filter(shown)
+    .map((e) => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.height]; });
+  const chart = document.querySelector(".feed-chart svg").getBoundingClientRect();
+  return { labels: boxes(".feed-chart-label"), values: boxes(".feed-chart-value"),
+           chart: [chart.left, chart.right] };
+}"""
+
+
+@pytest.mark.parametrize("period", ["30", "90"])
+@pytest.mark.parametrize("width", [360, 900])
+def test_the_weekly_chart_reads_on_a_phone_and_a_tablet(person, open_page, period, width):
+    """The chart is a picture scaled to its box: on a 360 px phone its week labels and bar
+    numbers came out 5-6 px tall (and 7-8 px at 900 px, where the chart shares the row with
+    the numbers). Its words stay readable whatever the width, inside the chart, and never
+    overlap."""
+    page = open_page(
+        person("observer", "Sales"),
+        f"/feed?period={period}",
+        viewport={"width": width, "height": 800},
+        locale="de-DE",
+    )
+    text = page.evaluate(CHART_TEXT_JS)
+    assert text["labels"], "no week labels shown"
+    for _left, _right, height in text["labels"] + text["values"]:
+        assert height >= 11, text  # a line box of at least ~9 px type
+    labels = sorted(text["labels"])
+    assert labels[0][0] >= text["chart"][0] - 1 and labels[-1][1] <= text["chart"][1] + 1, text
+    for (_l1, right, _h1), (left, _r2, _h2) in zip(labels, labels[1:], strict=False):
+        assert right + 4 <= left, labels  # a gap between two dates
