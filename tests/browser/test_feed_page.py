@@ -62,3 +62,25 @@ def test_the_weekly_chart_reads_on_a_phone_and_a_tablet(person, open_page, perio
     assert labels[0][0] >= text["chart"][0] - 1 and labels[-1][1] <= text["chart"][1] + 1, text
     for (_l1, right, _h1), (left, _r2, _h2) in zip(labels, labels[1:], strict=False):
         assert right + 4 <= left, labels  # a gap between two dates
+
+
+def test_the_private_feed_url_and_its_copy_button_fit_a_phone(person, open_page):
+    """Once a feed URL exists, its field and "Copy" share a line: on a 360 px phone in German
+    the field took the room and the button read "Kopie" over "ren"."""
+    page = open_page(
+        person("observer", "Sales"), "/feed", viewport={"width": 360, "height": 740}, locale="de-DE"
+    )
+    page.get_by_role("button", name="Feed-Adresse erzeugen").click()
+    copy = page.locator("#feed-url-copy")
+    expect(copy).to_be_visible()
+    expect(copy).to_have_text("Kopieren")
+    lines = copy.evaluate(
+        """(button) => {
+             const range = document.createRange();
+             range.selectNodeContents(button);
+             return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+           }"""
+    )
+    assert lines == 1, "the button's word is broken across lines"
+    field, button = page.locator("#feed-url").bounding_box(), copy.bounding_box()
+    assert field["width"] >= 150 and button["x"] + button["width"] <= 360 - 8, (field, button)
