@@ -448,6 +448,42 @@ def test_bad_filters_on_the_page_show_a_message_and_the_default_view(member, obs
     assert "Expected a date like 2026-05-01." in page and "Still shown" in page
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "message", "kept"),
+    [
+        (
+            "from=2026-05-20&to=2026-05-01&period=custom",
+            "from",
+            "The start date is after the end date.",
+            {"from": "2026-05-20", "to": "2026-05-01"},
+        ),
+        ("department=987", "department", "That department does not exist.", {}),
+        (
+            "kind=ideas&kind=gossip",
+            "kind",
+            "One of: ideas, votes, comments, tasks, challenges.",
+            {},
+        ),
+    ],
+)
+def test_a_bad_filter_is_explained_beside_its_field_and_stays_as_typed(
+    member, observer, query, field, message, kept
+):
+    """The page shows the default view with a message on top, as documented; the form below
+    had forgotten what was typed and said nothing beside the field at fault."""
+    post_idea(member, "Still shown")
+    response = observer.get(f"/feed?{query}")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Some filters were not understood" in page and "Still shown" in page
+    error = re.search(rf'<small class="field-error" id="feed-{field}-error">([^<]*)</small>', page)
+    assert error and error.group(1) == message
+    assert f'aria-describedby="feed-{field}-error"' in page
+    assert page.count(message) == 1  # beside its field, not again on top
+    for name, value in kept.items():
+        assert re.search(rf'<input type="date" name="{name}"[^>]*value="{value}"', page), name
+
+
 def test_older_activity_pages_back(member, observer, monkeypatch):
     for n in range(5):
         post_idea(member, f"Idea {n}")

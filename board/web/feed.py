@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from board import clock, feed, feed_export, people
 from board.db import db_for_request
@@ -195,6 +196,10 @@ def _page_context(session, flt: feed.FeedFilter, tz: ZoneInfo, before: int | Non
     }
 
 
+# The filter form's fields, by the query parameter each sends.
+FILTER_FIELDS = ("department", "period", "from", "to", "kind")
+
+
 def _seq_arg(name: str, required: bool = False) -> int | None:
     """A feed position (an event's seq) from the query string; absent is None unless
     `required`."""
@@ -211,20 +216,30 @@ def _seq_arg(name: str, required: bool = False) -> int | None:
 @login_required
 def feed_page():
     session, tz = db_for_request(), reader_tz()
-    error, status = None, 200
+    error, status, field_errors = None, 200, {}
     try:
         flt, before = feed.filter_from_args(session, request.args), _seq_arg("before")
     except Invalid as problem:
+        # The default view, with the message on top; the form keeps what was typed and says
+        # beside the field what is wrong with it (a problem no field shows goes on top).
         flt, before, status = feed.FeedFilter(), None, 400
-        error = [translate_field(t) for t in (problem.fields or {}).values()] or [
-            _(problem.message)
-        ]
+        problems = {name: translate_field(t) for name, t in (problem.fields or {}).items()}
+        field_errors = {k: v for k, v in problems.items() if k in FILTER_FIELDS}
+        error = [v for k, v in problems.items() if k not in FILTER_FIELDS]
+        if not problems:
+            error = [_(problem.message)]
     context = _page_context(session, flt, tz, before)
     token = current_user.feed_token
     return render_template(
         "feed.html",
         **context,
         error=error,
+        field_errors=field_errors,
+        field_attrs={
+            name: Markup(' aria-invalid="true" aria-describedby="feed-{}-error"').format(name)
+            for name in field_errors
+        },
+        typed=request.args if status == 400 else None,
         departments=shown_departments(people.list_departments(session)),
         kinds=[(kind, str(label)) for kind, label in feed.KIND_LABELS.items()],
         periods=[(value, _(label)) for value, label in PERIOD_LABELS.items()],
