@@ -63,6 +63,17 @@ function mergeDays(html) {
   return added;
 }
 
+/** A hidden idea's title is withheld from the feed's readers: the lines already on the page
+ *  name it by its number from now on, as the server writes them after a reload. */
+function withholdTitle(ideaId) {
+  if (!Number.isInteger(ideaId)) return;
+  for (const link of root.querySelectorAll(`a[href="/ideas/${ideaId}"]`)) {
+    const name = document.createElement("bdi");
+    name.textContent = `#${ideaId}`;
+    link.replaceChildren(name);
+  }
+}
+
 function newLabel(count) {
   return (status?.dataset.labelNew || "{count}").replace("{count}", String(count));
 }
@@ -135,6 +146,7 @@ function start() {
   }
 
   const onActivity = (envelope) => {
+    if (envelope?.type === "idea.hidden") withholdTitle(envelope.data?.idea?.id);
     if (envelope && typeof envelope.seq === "number" && envelope.seq > lastSeq) catchUp();
   };
   const socket = follow(onActivity, (state) => {

@@ -84,3 +84,26 @@ def test_the_private_feed_url_and_its_copy_button_fit_a_phone(person, open_page)
     assert lines == 1, "the button's word is broken across lines"
     field, button = page.locator("#feed-url").bounding_box(), copy.bounding_box()
     assert field["width"] >= 150 and button["x"] + button["width"] <= 360 - 8, (field, button)
+
+
+def test_an_idea_hidden_while_the_feed_is_open_leaves_its_earlier_lines(person, api_as, open_page):
+    """Hiding withholds an idea's title from everyone but its author and the facilitator. The
+    feed, left open all day by a department head, added "… was hidden …" on top but kept
+    showing the title in the lines below until a reload."""
+    author = api_as(person("member", "Marketing"))
+    title = unique("Launch on 4 May")
+    idea = author.post_idea(title)
+    author.comment(idea["id"], "With a teaser the week before")
+    feed = open_page(person("observer", "Sales"), "/feed")
+    expect(feed.locator("#feed-live")).to_have_attribute("data-state", "live")
+    expect(feed.locator("#feed-days")).to_contain_text(title)
+    api_as(person("facilitator", "Communications")).call(
+        "PUT", f"ideas/{idea['id']}/hidden", {"reason": "confidential launch date"}, expect=200
+    )
+    expect(feed.locator("li.feed-item").first).to_contain_text("confidential launch date")
+    expect(feed.locator("#feed-days")).not_to_contain_text(title)
+    links = feed.locator(f'#feed-days a[href="/ideas/{idea["id"]}"]')
+    expect(links).to_have_count(3)  # posted, commented, hidden: each still names it, by number
+    for text in links.all_inner_texts():
+        assert text == f"#{idea['id']}"
+    assert feed.js_errors == []
