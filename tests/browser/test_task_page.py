@@ -44,3 +44,29 @@ def test_the_plan_form_and_the_nudge_follow_the_claim_live(person, api_as, open_
     expect(nudge).to_be_hidden()
     assert still_same_document(page) and still_same_document(facilitator)
     assert page.js_errors == [] and facilitator.js_errors == []
+
+
+def test_an_idea_hidden_while_its_tasks_are_open_leaves_their_cards(person, api_as, open_page):
+    """Its title is withheld from everyone but its author and the facilitator: the task cards
+    and the task page that carry it out, open while it was hidden, went on showing it."""
+    author = api_as(person("member", "Marketing"))
+    title = unique("Launch on 4 May")
+    idea = author.post_idea(title)
+    claimant = person("member", "IT")
+    task = api_as(claimant).create_task(unique("Teaser cut"), idea_id=idea["id"])
+    api_as(claimant).claim(task["id"])
+    pages = [
+        open_page(claimant, path)
+        for path in ("/tasks?status=claimed", "/my-tasks", f"/tasks/{task['id']}")
+    ]
+    for page in pages:
+        wait_until_live(page)
+        expect(page.locator("main")).to_contain_text(title)
+    api_as(person("facilitator", "Communications")).call(
+        "PUT", f"ideas/{idea['id']}/hidden", {"reason": "confidential launch date"}, expect=200
+    )
+    for page in pages:
+        expect(page.locator("main")).not_to_contain_text(title)
+        link = page.locator(f'[data-idea-id-ref="{idea["id"]}"] [data-field=idea] a')
+        expect(link.first).to_have_text(f"Idea #{idea['id']}")
+        assert page.js_errors == []
