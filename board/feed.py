@@ -29,7 +29,7 @@ from board.person_json import shown_name
 from board.privacy import current_mask
 from board.private_urls import PrivateUrl
 from board.tasks import channel_label
-from models import Department, Event, Idea, Prompt, User
+from models import Department, Event, Idea, Prompt, Task, User
 
 # Kinds of activity a reader can filter by, and the event types each one shows.
 # nudge.sent is in none of them: nudges are private and never reach any feed.
@@ -871,7 +871,9 @@ class Summary:
     published: int = 0  # posts that went live (idea.published)
 
 
-COUNTED = ("idea.created", "task.completed", "idea.published")
+# Counted from the log: what was posted stays posted. Tasks done are counted from the tasks
+# themselves (`_tasks_done`): a completion can be taken back (reopened).
+COUNTED = ("idea.created", "idea.published")
 
 
 def summarize(
@@ -905,23 +907,47 @@ def summarize(
     totals = dict.fromkeys(COUNTED, 0)
     for type_, index, count in counted:
         totals[type_] += count
-        if index >= 0 and type_ != "idea.published":
-            if type_ == "idea.created":
-                weeks[index].ideas += count
-            else:
-                weeks[index].tasks_done += count
-    older = any(index < 0 for _, index, _ in counted)
+        if index >= 0 and type_ == "idea.created":
+            weeks[index].ideas += count
+    done = _tasks_done(session, flt, window, starts)
+    for index, count in done:
+        if index >= 0:
+            weeks[index].tasks_done += count
+    older = any(index < 0 for _, index, _ in counted) or any(index < 0 for index, _ in done)
     if since is None and not older:  # the chart starts at the first week with a count
         while len(weeks) > 1 and _empty(weeks[0]):
             weeks.pop(0)
     return Summary(
         ideas=totals["idea.created"],
-        tasks_done=totals["task.completed"],
+        tasks_done=sum(count for _index, count in done),
         published=totals["idea.published"],
         challenges=_challenges_run(session, since, until),
         departments=_departments_taking_part(session, flt, since, until),
         weeks=weeks,
     )
+
+
+def _tasks_done(
+    session: Session, flt: FeedFilter, window: Window, starts: list[datetime]
+) -> list[tuple[int, int]]:
+    """(chart week, how many) of the tasks done now whose completion falls in the period, as
+    the board's done column and the help page count them: a task reopened since is not
+    done, and one completed again counts once, in the week of its last completion. A
+    department's are those its people completed (ix_tasks_status_completed_at)."""
+    since, until = window
+    conditions = [Task.status == "done", Task.completed_at.is_not(None)]
+    if since is not None:
+        conditions.append(Task.completed_at >= since)
+    if until is not None:
+        conditions.append(Task.completed_at < until)
+    if flt.department_id is not None:
+        conditions.append(
+            Task.claimed_by_id.in_(select(User.id).where(User.department_id == flt.department_id))
+        )
+    if not starts:  # no chart week (a period after today): one count, outside the chart
+        return [(-1, session.scalar(select(func.count()).where(*conditions)) or 0)]
+    week = period_of(Task.completed_at, starts)  # one expression, selected and grouped by
+    return list(session.execute(select(week, func.count()).where(*conditions).group_by(week)))
 
 
 def _empty(week: Week) -> bool:

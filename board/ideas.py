@@ -1456,7 +1456,9 @@ def _comment_counts_statement(dialect: str):
 
 
 def idea_titles(session: Session, viewer: User, idea_ids: set[int]) -> dict[int, str]:
-    """Idea id → title, for tasks that name the idea they carry out."""
+    """Idea id → title, for tasks that name the idea they carry out. A hidden idea has
+    none here (the cards name it by its number): its title is withheld from everyone but
+    its author and the facilitator, and a list of tasks is the same for every reader."""
     policy.require(viewer, "board.read")
     if not idea_ids:
         return {}
@@ -1468,7 +1470,7 @@ def idea_titles(session: Session, viewer: User, idea_ids: set[int]) -> dict[int,
 @functools.lru_cache(maxsize=4)
 def _idea_titles_statement(dialect: str):
     """Built once, as _comment_counts_statement (the board page asks for ~15 titles)."""
-    return select(Idea.id, Idea.title).where(among_ids(Idea.id, dialect))
+    return select(Idea.id, Idea.title).where(among_ids(Idea.id, dialect), Idea.hidden_at.is_(None))
 
 
 def tags_in_use(session: Session, viewer: User) -> list[str]:

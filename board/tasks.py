@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_date
 from flask import current_app, has_app_context, has_request_context
 from flask_babel import get_locale
-from sqlalchemy import Row, func, select, union_all, update
+from sqlalchemy import Row, case, func, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from board import clock, events, paging, person_json, policy
@@ -232,8 +232,8 @@ _STATUS_COUNTS = (
 # What a task card prints (web/cards.py, task_card_facts) as plain columns: the task, its
 # claimant, whether another active person has the claimant's name (as
 # person_json.shared_names answers it, one index probe per claimant) and the title of the
-# idea it carries out. The board's columns, without ORM objects, a second statement for
-# the names or a third for the titles.
+# idea it carries out (none while that idea is hidden). The board's columns, without ORM
+# objects, a second statement for the names or a third for the titles.
 _COLUMN_ROWS = (
     select(
         Task.id,
@@ -260,7 +260,9 @@ _COLUMN_ROWS = (
         )
         .scalar_subquery()
         .label("c_namesakes"),
-        Idea.title.label("idea_title"),
+        # A hidden idea's title is withheld from the cards (they then name it by its
+        # number), as everywhere but on its own page for its author and the facilitator.
+        case((Idea.hidden_at.is_(None), Idea.title)).label("idea_title"),
         *_STATUS_COUNTS,
     )  # fmt: skip
     .outerjoin(_CLAIMANT, _CLAIMANT.id == Task.claimed_by_id)

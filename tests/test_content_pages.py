@@ -10,7 +10,7 @@ import pytest
 from PIL import Image as PILImage
 from sqlalchemy import select
 
-from models import Comment, Idea, Image, Task
+from models import Comment, Flag, Idea, Image, Task
 from tests.conftest import BOTH_DATABASES
 
 
@@ -160,3 +160,104 @@ def test_a_disguised_file_in_the_form_is_refused_and_nothing_is_posted(app, memb
     with app.extensions["board_db"].Session() as session:
         assert session.scalars(select(Idea)).all() == []
         assert session.scalars(select(Image)).all() == []
+
+
+@BOTH_DATABASES
+def test_a_hidden_ideas_title_stays_off_the_pages_of_its_tasks_and_its_author(
+    app, member, other_member, facilitator, observer
+):
+    """A hidden idea's words are withheld from all but its author and the facilitator: the
+    task cards that carry it out (the board, the task columns, my tasks) named it by its
+    title, the task's own page linked it with no text at all, and its author's page listed
+    it as an empty link."""
+    idea = member.post("ideas", json={"title": "Launch on 4 May", "body": "Secret"}).get_json()
+    held = other_member.post("tasks", json={"title": "Teaser", "idea_id": idea["id"]}).get_json()
+    other_member.post(f"tasks/{held['id']}/claim")
+    done = other_member.post("tasks", json={"title": "Brief", "idea_id": idea["id"]}).get_json()
+    other_member.post(f"tasks/{done['id']}/claim")
+    other_member.post(f"tasks/{done['id']}/complete")
+    assert "Launch on 4 May" in page(other_member, "/")  # the board was read before: kept
+    facilitator.put(f"ideas/{idea['id']}/hidden", json={"reason": "confidential launch date"})
+    handle = member.user["handle"]
+    pages = [
+        "/",
+        "/tasks?status=claimed",
+        "/tasks?status=done",
+        "/tasks?status=claimed&mine=1",
+        "/my-tasks",
+        f"/tasks/{held['id']}",
+        f"/people/{handle}",
+    ]
+    for client in (other_member, observer):
+        for path in pages:
+            if client is observer and ("mine" in path or path == "/my-tasks"):
+                continue
+            html = page(client, path)
+            assert "Launch on 4 May" not in html, (path, client.user["role"])
+            assert f'<a href="/ideas/{idea["id"]}"></a>' not in html, path
+    # the task page and the board's cards still say which idea, by its number
+    assert f"Idea #{idea['id']}" in page(other_member, f"/tasks/{held['id']}")
+    assert f"Idea #{idea['id']}" in page(other_member, "/tasks?status=claimed")
+    # its author and the facilitator still read it where they read its words
+    for client in (member, facilitator):
+        assert "Launch on 4 May" in page(client, f"/tasks/{held['id']}")
+        assert "Launch on 4 May" in page(client, f"/people/{handle}")
+
+
+def refused_field(html: str, form: str, field: str) -> str:
+    """The error printed beside `field` of the refused `form`, after checking that the field
+    points at it and the form's <details> is open."""
+    error = re.search(
+        rf'<small class="field-error" id="{form}-{field}-error">([^<]*)</small>', html
+    )
+    assert error, f"no error beside {form}'s {field}"
+    assert re.search(rf'aria-describedby="{form}-{field}-error"', html)
+    return error.group(1)
+
+
+@BOTH_DATABASES
+def test_a_refused_flag_comes_back_open_with_its_choice_and_the_error_beside_the_note(
+    app, member, other_member
+):
+    """'Something else' needs a few words. Sent without, the flag came back as a message at
+    the top of the page, the form closed and its choice reset to the first reason."""
+    idea = member.post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    comment = member.post(f"ideas/{idea['id']}/comments", json={"body": "Mine"}).get_json()
+    for path, form in (
+        (f"/ideas/{idea['id']}/flag", f"flag-idea-{idea['id']}"),
+        (f"/comments/{comment['id']}/flag", f"flag-comment-{comment['id']}"),
+    ):
+        response = form_post(
+            other_member, path, {"reason": "other", "note": "   ", "next": f"/ideas/{idea['id']}"}
+        )
+        assert response.status_code == 400
+        html = response.get_data(as_text=True)
+        assert refused_field(html, form, "note") == "Say in a few words what is wrong."
+        details = re.search(rf'<details[^>]*data-form="{form}"[^>]*>', html)
+        assert details and " open" in details.group(0)
+        chosen = re.findall(rf"<form[^>]*{path}.*?</form>", html, re.S)[0]
+        assert re.search(r'value="other" checked', chosen)
+    with app.extensions["board_db"].Session() as session:
+        assert session.scalars(select(Flag)).all() == []
+
+
+@BOTH_DATABASES
+def test_hiding_without_a_reason_comes_back_open_with_the_error_beside_it(
+    app, member, other_member, facilitator
+):
+    idea = member.post("ideas", json={"title": "Launch on 4 May", "body": ""}).get_json()
+    form_post(other_member, f"/ideas/{idea['id']}/flag", {"reason": "confidential"})
+    for page_path in ("/moderation", f"/ideas/{idea['id']}"):
+        response = form_post(
+            facilitator,
+            f"/ideas/{idea['id']}/hide",
+            {"hide": "1", "reason": "  ", "next": page_path},
+        )
+        assert response.status_code == 400, page_path
+        html = response.get_data(as_text=True)
+        form = f"hide-idea-{idea['id']}"
+        assert refused_field(html, form, "reason") == "Say why, for everyone to read."
+        details = re.search(rf'<details[^>]*data-form="{form}"[^>]*>', html)
+        assert details and " open" in details.group(0)
+    with app.extensions["board_db"].Session() as session:
+        assert session.get(Idea, idea["id"]).hidden_at is None

@@ -448,6 +448,42 @@ def test_bad_filters_on_the_page_show_a_message_and_the_default_view(member, obs
     assert "Expected a date like 2026-05-01." in page and "Still shown" in page
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "message", "kept"),
+    [
+        (
+            "from=2026-05-20&to=2026-05-01&period=custom",
+            "from",
+            "The start date is after the end date.",
+            {"from": "2026-05-20", "to": "2026-05-01"},
+        ),
+        ("department=987", "department", "That department does not exist.", {}),
+        (
+            "kind=ideas&kind=gossip",
+            "kind",
+            "One of: ideas, votes, comments, tasks, challenges.",
+            {},
+        ),
+    ],
+)
+def test_a_bad_filter_is_explained_beside_its_field_and_stays_as_typed(
+    member, observer, query, field, message, kept
+):
+    """The page shows the default view with a message on top, as documented; the form below
+    had forgotten what was typed and said nothing beside the field at fault."""
+    post_idea(member, "Still shown")
+    response = observer.get(f"/feed?{query}")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Some filters were not understood" in page and "Still shown" in page
+    error = re.search(rf'<small class="field-error" id="feed-{field}-error">([^<]*)</small>', page)
+    assert error and error.group(1) == message
+    assert f'aria-describedby="feed-{field}-error"' in page
+    assert page.count(message) == 1  # beside its field, not again on top
+    for name, value in kept.items():
+        assert re.search(rf'<input type="date" name="{name}"[^>]*value="{value}"', page), name
+
+
 def test_older_activity_pages_back(member, observer, monkeypatch):
     for n in range(5):
         post_idea(member, f"Idea {n}")
@@ -500,6 +536,37 @@ def test_summary_follows_the_department_filter(member, other_member, observer, d
     marketing = db.get(User, observer.get("feed").get_json()["items"][1]["actor"]["id"])
     summary = observer.get(f"feed?department={marketing.department_id}").get_json()["summary"]
     assert summary["ideas"] == 1 and summary["departments"] == 1
+
+
+@BOTH_DATABASES
+def test_summary_counts_the_tasks_that_are_done_as_the_board_and_help_page_do(
+    member, other_member, observer, at
+):
+    """A task completed, reopened and completed again is one task done, in the week it was
+    last completed; one reopened since is not done. The summary counted every completion:
+    its "tasks done" and the chart said 3 where the board's done column and the help page
+    said 1 (and a department's count could be pushed up by reopening)."""
+    twice = make_task(member, "Completed twice")
+    member.post(f"tasks/{twice}/claim")
+    member.post(f"tasks/{twice}/complete")
+    reopened = make_task(other_member, "Completed, then reopened")
+    other_member.post(f"tasks/{reopened}/claim")
+    other_member.post(f"tasks/{reopened}/complete")
+    at(days=8)
+    member.post(f"tasks/{twice}/reopen")
+    member.post(f"tasks/{twice}/complete")
+    other_member.post(f"tasks/{reopened}/reopen")
+    summary = observer.get("feed?period=30").get_json()["summary"]
+    weeks = {w["start"]: w["tasks_done"] for w in summary["weeks"]}
+    assert summary["tasks_done"] == 1 and sum(weeks.values()) == 1 and weeks["2026-05-11"] == 1
+    on_board = observer.get("tasks?status=done").get_json()["items"]
+    assert [task["id"] for task in on_board] == [twice]
+    marketing = member.user["department"]["id"]
+    assert observer.get(f"feed?department={marketing}").get_json()["summary"]["tasks_done"] == 1
+    it = other_member.user["department"]["id"]
+    assert observer.get(f"feed?department={it}").get_json()["summary"]["tasks_done"] == 0
+    page = observer.get("/feed").get_data(as_text=True)
+    assert re.search(r"<strong>1</strong> <span>task done</span>", page)
 
 
 @BOTH_DATABASES

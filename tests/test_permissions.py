@@ -101,6 +101,10 @@ PAGE_FORM = expect(400, 302, 302, 302, 302)
 # A form people type into: an empty one comes back to whoever may send it, as typed, with
 # the errors beside the fields (400); an observer is told why not (302 and a flash message).
 TYPED_FORM = expect(400, 400, 400, 400, 302)
+# The same for flagging member's idea or comment (not their own to flag) and for hiding it
+# (the facilitator's alone).
+FLAG_FORM = expect(400, 302, 400, 400, 302)
+HIDE_FORM = expect(400, 302, 302, 400, 302)
 
 
 def own_only(status: int, code: str) -> dict[str, Outcome]:
@@ -681,12 +685,14 @@ MATRIX: list[Row] = [
         own_only(200, "not_claimant"),
     ),
     Row("POST", "/ideas/<int:idea_id>/withdraw", "/ideas/{idea}/withdraw", PAGE_FORM),
-    Row("POST", "/ideas/<int:idea_id>/flag", "/ideas/{idea}/flag", PAGE_FORM),
-    Row("POST", "/ideas/<int:idea_id>/hide", "/ideas/{idea}/hide", PAGE_FORM),
+    # an empty flag or hide form comes back, as typed, to whoever may send it (400); the
+    # author (who cannot flag their own) and the rest are told why not (302)
+    Row("POST", "/ideas/<int:idea_id>/flag", "/ideas/{idea}/flag", FLAG_FORM),
+    Row("POST", "/ideas/<int:idea_id>/hide", "/ideas/{idea}/hide", HIDE_FORM),
     Row("POST", "/comments/<int:comment_id>/edit", "/comments/{comment}/edit", PAGE_FORM),
     Row("POST", "/comments/<int:comment_id>/delete", "/comments/{comment}/delete", PAGE_FORM),
-    Row("POST", "/comments/<int:comment_id>/flag", "/comments/{comment}/flag", PAGE_FORM),
-    Row("POST", "/comments/<int:comment_id>/hide", "/comments/{comment}/hide", PAGE_FORM),
+    Row("POST", "/comments/<int:comment_id>/flag", "/comments/{comment}/flag", FLAG_FORM),
+    Row("POST", "/comments/<int:comment_id>/hide", "/comments/{comment}/hide", HIDE_FORM),
     Row("POST", "/tasks/<int:task_id>/reopen", "/tasks/{done}/reopen", PAGE_FORM),
     Row("GET", "/moderation", "/moderation", expect(302, 403, 403, 200, 403)),
     Row("GET", "/images/<int:image_id>", "/images/{image}", PAGE),

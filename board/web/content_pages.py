@@ -21,6 +21,7 @@ from board.web.common import (
     form_image_markdown,
     form_text,
     login_page,
+    refused_form,
     with_image,
 )
 
@@ -99,8 +100,21 @@ def reopen_task(task_id: int):
 # ---- moderation in the open -----------------------------------------------------------
 
 
-def _flag(kind: str, target_id: int) -> None:
-    _attempt(
+def _moderate(action, form: str, success: str, done):
+    """A flag or hide form: on success its message and the way back (`done()`); refused, the
+    page it came from again, the form open as typed and the error beside its field."""
+    session = db_for_request()
+    try:
+        action(session)
+    except BoardError as refusal:
+        session.rollback()
+        return refused_form(refusal, form, default=done().location)
+    flash(success, "success")
+    return done()
+
+
+def _flag(kind: str, target_id: int, done):
+    return _moderate(
         lambda session: moderation.flag(
             session,
             current_user,
@@ -109,51 +123,51 @@ def _flag(kind: str, target_id: int) -> None:
             request.form.get("reason", ""),
             form_text("note", 300),
         ),
+        f"flag-{kind}-{target_id}",
         _("Thank you. The facilitator will have a look."),
+        done,
     )
 
 
-def _hide_or_show(kind: str, target_id: int) -> None:
+def _hide_or_show(kind: str, target_id: int, done):
     if request.form.get("hide") == "0":
         _attempt(
             lambda session: moderation.unhide(session, current_user, kind, target_id),
             _("It is shown again."),
         )
-        return
-    _attempt(
+        return done()
+    return _moderate(
         lambda session: moderation.hide(
             session, current_user, kind, target_id, form_text("reason", 300)
         ),
+        f"hide-{kind}-{target_id}",
         _("It is hidden, with your reason for everyone to read."),
+        done,
     )
 
 
 @web.post("/ideas/<int:idea_id>/flag")
 @login_page
 def flag_idea(idea_id: int):
-    _flag("idea", idea_id)
-    return back(url_for("web.idea_page", idea_id=idea_id))
+    return _flag("idea", idea_id, lambda: back(url_for("web.idea_page", idea_id=idea_id)))
 
 
 @web.post("/comments/<int:comment_id>/flag")
 @login_page
 def flag_comment(comment_id: int):
-    _flag("comment", comment_id)
-    return _back_to_comment(comment_id)
+    return _flag("comment", comment_id, lambda: _back_to_comment(comment_id))
 
 
 @web.post("/ideas/<int:idea_id>/hide")
 @login_page
 def hide_idea(idea_id: int):
-    _hide_or_show("idea", idea_id)
-    return back(url_for("web.idea_page", idea_id=idea_id))
+    return _hide_or_show("idea", idea_id, lambda: back(url_for("web.idea_page", idea_id=idea_id)))
 
 
 @web.post("/comments/<int:comment_id>/hide")
 @login_page
 def hide_comment(comment_id: int):
-    _hide_or_show("comment", comment_id)
-    return _back_to_comment(comment_id)
+    return _hide_or_show("comment", comment_id, lambda: _back_to_comment(comment_id))
 
 
 @web.get("/moderation")

@@ -6,6 +6,7 @@ needs a login. What the feed shows is decided in board/feed.py, who may read it 
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from board import clock, feed, feed_export, people
 from board.db import db_for_request
@@ -75,6 +77,15 @@ def _days(items: list[feed.FeedItem], tz: ZoneInfo) -> list[tuple[date, str, lis
     ]
 
 
+# The chart is drawn 640 units wide and scaled to its box, its words with it: where the box
+# is narrow (a phone; a tablet, beside the numbers) feed.css sets them larger in units, so
+# that they read at the same size on the screen. There every week label that would not fit
+# beside the next at that size ("dense") is left out, and so are the bars' numbers unless
+# the bars are wide enough to carry them ("roomy").
+NARROW_LABEL_UNITS = 140  # room one week label needs in a narrow box, in chart units
+ROOMY_BAR_UNITS = 22
+
+
 def chart(weeks: list[feed.Week], language: str) -> dict:
     """Bar geometry for the weekly chart: ideas posted and tasks done, side by side."""
     width, height, top, pad = 640, 110, 18, 6
@@ -82,6 +93,7 @@ def chart(weeks: list[feed.Week], language: str) -> dict:
     bar = min(step * 0.34, 24)
     peak = max([w.ideas for w in weeks] + [w.tasks_done for w in weeks] + [1])
     label_every = max(1, round(44 / step)) if step < 44 else 1
+    sparse_every = label_every * math.ceil(NARROW_LABEL_UNITS / (step * label_every))
     bars, labels = [], []
     for index, week in enumerate(weeks):
         middle = pad + step * (index + 0.5)
@@ -107,7 +119,22 @@ def chart(weeks: list[feed.Week], language: str) -> dict:
                 }
             )
         if index % label_every == 0:
-            labels.append({"x": round(middle, 1), "y": top + height + 16, "text": when})
+            # The first and last label start and end at their week's bars, not centred on
+            # them: a long date would otherwise reach past the chart's edge and be cut.
+            anchor, x = "middle", middle
+            if index == 0:
+                anchor, x = "start", middle - bar - 1
+            elif index == len(weeks) - 1 and len(weeks) > 1:
+                anchor, x = "end", middle + bar + 1
+            labels.append(
+                {
+                    "x": round(x, 1),
+                    "y": top + height + 16,
+                    "text": when,
+                    "anchor": anchor,
+                    "dense": index % sparse_every != 0,
+                }
+            )
     return {
         "width": width,
         "height": top + height + 22,
@@ -115,6 +142,7 @@ def chart(weeks: list[feed.Week], language: str) -> dict:
         "labels": labels,
         "baseline": top + height,
         "show_values": step >= 30,
+        "roomy": bar >= ROOMY_BAR_UNITS,
     }
 
 
@@ -168,6 +196,10 @@ def _page_context(session, flt: feed.FeedFilter, tz: ZoneInfo, before: int | Non
     }
 
 
+# The filter form's fields, by the query parameter each sends.
+FILTER_FIELDS = ("department", "period", "from", "to", "kind")
+
+
 def _seq_arg(name: str, required: bool = False) -> int | None:
     """A feed position (an event's seq) from the query string; absent is None unless
     `required`."""
@@ -184,20 +216,30 @@ def _seq_arg(name: str, required: bool = False) -> int | None:
 @login_required
 def feed_page():
     session, tz = db_for_request(), reader_tz()
-    error, status = None, 200
+    error, status, field_errors = None, 200, {}
     try:
         flt, before = feed.filter_from_args(session, request.args), _seq_arg("before")
     except Invalid as problem:
+        # The default view, with the message on top; the form keeps what was typed and says
+        # beside the field what is wrong with it (a problem no field shows goes on top).
         flt, before, status = feed.FeedFilter(), None, 400
-        error = [translate_field(t) for t in (problem.fields or {}).values()] or [
-            _(problem.message)
-        ]
+        problems = {name: translate_field(t) for name, t in (problem.fields or {}).items()}
+        field_errors = {k: v for k, v in problems.items() if k in FILTER_FIELDS}
+        error = [v for k, v in problems.items() if k not in FILTER_FIELDS]
+        if not problems:
+            error = [_(problem.message)]
     context = _page_context(session, flt, tz, before)
     token = current_user.feed_token
     return render_template(
         "feed.html",
         **context,
         error=error,
+        field_errors=field_errors,
+        field_attrs={
+            name: Markup(' aria-invalid="true" aria-describedby="feed-{}-error"').format(name)
+            for name in field_errors
+        },
+        typed=request.args if status == 400 else None,
         departments=shown_departments(people.list_departments(session)),
         kinds=[(kind, str(label)) for kind, label in feed.KIND_LABELS.items()],
         periods=[(value, _(label)) for value, label in PERIOD_LABELS.items()],

@@ -31,11 +31,18 @@ function mergeDays(html) {
     );
     if (!items.length) continue;
     for (const li of items) {
-      // A newer vote tally for an idea replaces that day's older one.
+      // A newer vote tally for an idea replaces that day's older one: one line, so it is
+      // not counted again when the line it replaces is counted as unseen already.
+      let replacesUnseen = false;
       if (li.dataset.collapse) {
-        root.querySelectorAll(`li[data-collapse="${li.dataset.collapse}"]`).forEach((old) => old.remove());
+        root.querySelectorAll(`li[data-collapse="${li.dataset.collapse}"]`).forEach((old) => {
+          replacesUnseen ||= old.dataset.unseen === "1";
+          old.remove();
+        });
       }
       li.classList.add("feed-item-new");
+      li.dataset.unseen = "1";
+      if (!replacesUnseen) added += 1;
     }
     const existing = root.querySelector(`section.feed-day[data-day="${section.dataset.day}"]`);
     if (existing) {
@@ -46,7 +53,6 @@ function mergeDays(html) {
       list.replaceChildren(...items);
       root.prepend(section);
     }
-    added += items.length;
   }
   // Day groups emptied by a replaced vote tally go away.
   root.querySelectorAll("section.feed-day").forEach((section) => {
@@ -55,6 +61,17 @@ function mergeDays(html) {
   const empty = document.getElementById("feed-empty");
   if (empty) empty.hidden = Boolean(root.querySelector("li.feed-item"));
   return added;
+}
+
+/** A hidden idea's title is withheld from the feed's readers: the lines already on the page
+ *  name it by its number from now on, as the server writes them after a reload. */
+function withholdTitle(ideaId) {
+  if (!Number.isInteger(ideaId)) return;
+  for (const link of root.querySelectorAll(`a[href="/ideas/${ideaId}"]`)) {
+    const name = document.createElement("bdi");
+    name.textContent = `#${ideaId}`;
+    link.replaceChildren(name);
+  }
 }
 
 function newLabel(count) {
@@ -129,6 +146,7 @@ function start() {
   }
 
   const onActivity = (envelope) => {
+    if (envelope?.type === "idea.hidden") withholdTitle(envelope.data?.idea?.id);
     if (envelope && typeof envelope.seq === "number" && envelope.seq > lastSeq) catchUp();
   };
   const socket = follow(onActivity, (state) => {
@@ -139,6 +157,7 @@ function start() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && unseen) {
       unseen = 0;
+      root.querySelectorAll("li[data-unseen]").forEach((li) => delete li.dataset.unseen);
       if (socket.connected()) setStatus("live");
     }
   });

@@ -156,3 +156,32 @@ def test_an_image_posted_with_an_idea_shows_on_the_card_live(person, open_page, 
     )
     screenshot(watcher, tmp_path, "image-card")
     assert watcher.js_errors == []
+
+
+def test_the_flags_page_on_a_phone_in_german(person, api_as, open_page):
+    """The facilitator's list of flags, at 360 px in German: each flagged thing a box with
+    nothing in front of it (a square list bullet sat at the screen's edge, cut in half,
+    beside every box) and a flag's own words in German quotation marks („…“, not “…”)."""
+    author = api_as(person("member", "Marketing"))
+    idea = author.post_idea(unique("Newsletter aus den Bergen"))
+    api_as(person("member", "IT")).call(
+        "POST",
+        f"ideas/{idea['id']}/flags",
+        {"reason": "other", "note": "Klingt nach Werbung"},
+        expect=201,
+    )
+    page = open_page(
+        person("facilitator", "Communications"),
+        "/moderation",
+        viewport={"width": 360, "height": 740},
+        locale="de-DE",
+    )
+    item = page.locator(f"#flagged-idea-{idea['id']}")
+    expect(item).to_contain_text("etwas anderes: „Klingt nach Werbung“")
+    markers = page.evaluate(
+        """() => [...document.querySelectorAll(".moderation-list > li")].map(
+             (li) => getComputedStyle(li).listStyleType)"""
+    )
+    assert markers and set(markers) == {"none"}, markers
+    box = item.bounding_box()
+    assert box["x"] >= 8 and box["x"] + box["width"] <= 352, box
