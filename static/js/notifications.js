@@ -11,6 +11,9 @@ import { api } from "./api.js";
 import { highlight, me, t, toast } from "./ui.js";
 
 const READ_EVENT = "notifications.read";
+// Counts what this page learnt was read (its own forms, other tabs): an answer to a
+// catch-up asked before the latest of these may be older than what the page shows.
+let readsSeen = 0;
 
 function setBadge(id, count) {
   const element = document.getElementById(id);
@@ -144,6 +147,7 @@ function followInbox(list) {
     }
     busy = true;
     try {
+      const reads = readsSeen;
       const after = Number(list.dataset.lastId) || 0;
       const url = new URL(list.dataset.updatesUrl, window.location.href);
       url.searchParams.set("after", String(after));
@@ -160,8 +164,12 @@ function followInbox(list) {
         }),
       );
       settleInbox();
-      setUnread(news.unread);
-      setBadge("nudge-badge", news.nudges_unread);
+      if (reads === readsSeen) {
+        setUnread(news.unread);
+        setBadge("nudge-badge", news.nudges_unread);
+      } else {
+        again = true; // something was read meanwhile: its counts may be newer; ask again
+      }
       announce(added);
     } catch {
       // Offline or a hiccup: the next notice or reconnect asks again.
@@ -180,6 +188,7 @@ function followInbox(list) {
 /** What was read in another tab (or on the nudges page): read here too. */
 function readElsewhere(payload) {
   if (!payload || !Array.isArray(payload.ids)) return;
+  readsSeen += 1;
   setUnread(payload.unread);
   setBadge("nudge-badge", payload.nudges_unread);
   if (!inboxList()) return;
@@ -196,6 +205,7 @@ function enhanceForms(list) {
     const id = form.querySelector('input[name="id"]')?.value;
     try {
       const answer = await api("POST", "/notifications/read", id ? { ids: [Number(id)] } : {});
+      readsSeen += 1;
       setUnread(answer.unread);
       setBadge("nudge-badge", answer.nudges_unread);
       showRead(id ? [document.getElementById(`notification-${id}`)] : list.querySelectorAll(".inbox-item"));

@@ -141,3 +141,35 @@ def test_a_notice_that_came_while_the_inbox_was_offline_shows_when_it_is_back(
     expect(page.locator("#inbox-empty")).to_be_hidden()
     expect(page.get_by_role("button", name="Mark all as read")).to_be_visible()
     expect(page.locator("#notification-badge [data-field=count]")).to_have_text("1")
+
+
+def test_an_answer_asked_before_a_read_does_not_undo_it(person, open_page, api_as, new_context):
+    """The page asks what it missed as it connects; that answer, late, says one notice is
+    unread though "Mark all as read" was pressed meanwhile: the badge stays at none."""
+    reader = person("member", "IT")
+    writer = person("member", "Marketing")
+    api_as(writer).post_idea(unique("Trail film"), body=f"@{handle_of(api_as(reader))} with us?")
+    context = new_context(reader)
+    page = watched_page(context)
+    held = []
+
+    def hold_the_first(route):
+        if held:
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # what the server said then: one unread
+
+    page.route(re.compile(r"/notifications/updates\?"), hold_the_first)
+    page.goto("/notifications")
+    wait_until_live(page)
+    page.wait_for_timeout(200)
+    assert held, "the page asks what it missed when it connects"
+    page.get_by_role("button", name="Mark all as read").click()
+    expect(page.locator(".inbox-item.unread")).to_have_count(0)
+    expect(page.locator("#notification-badge")).to_be_hidden()
+    route, stale = held[0]
+    route.fulfill(response=stale)
+    page.wait_for_timeout(1000)  # the late answer arrives, and the page asks again
+    expect(page.locator("#notification-badge")).to_be_hidden()
+    expect(page.locator(".inbox-item.unread")).to_have_count(0)
+    assert page.js_errors == []
