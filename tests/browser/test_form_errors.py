@@ -115,8 +115,8 @@ def test_the_other_forms_keep_what_was_typed(person, api_as, open_page):
 
 @pytest.mark.parametrize("path", ["/login", "/register", "/reset-password/no-such-link"])
 def test_a_refusal_on_the_way_in_stands_apart_from_what_follows(person, new_context, path):
-    """A wrong password, a taken address or a dead reset link: the box saying so sat flush on
-    the form's first label (or the button) under it."""
+    """A wrong password or a dead reset link: the box saying so sat flush on the form's first
+    label (or the button) under it. A taken address is said beside the e-mail field."""
     page = new_context(viewport={"width": 360, "height": 740}).new_page()
     page.goto(path)
     if path != "/reset-password/no-such-link":
@@ -126,6 +126,12 @@ def test_a_refusal_on_the_way_in_stands_apart_from_what_follows(person, new_cont
             page.get_by_label("Your name").fill("Somebody Else")
             page.locator('select[name="department_id"]').select_option(index=1)
         page.locator('button[type="submit"]').click()
+    if path == "/register":
+        # A taken address is said beside its field, not in a box above the form.
+        expect(page.locator("#email-error")).to_be_visible()
+        expect(page.locator("#email")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(".auth-card .flash-error")).to_have_count(0)
+        return
     alert = page.locator(".auth-card .flash-error")
     expect(alert).to_be_visible()
     gap = alert.evaluate(
