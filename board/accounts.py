@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from board import clock, mail, people, policy
+from board import clock, mail, people, policy, tasks
 from board.errors import Denied, FieldMessage, Invalid, NotFound
 from board.limits import DISPLAY_NAME_MAX, MAX_ID
 from models import Department, EndedSession, LoginSession, PasswordReset, User
@@ -100,8 +100,9 @@ def update_profile(
         fields["department_id"] = "That department does not exist."
     if fields:
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields", fields=fields)
-    if display_name is not None:
+    if display_name is not None and " ".join(display_name.split()) != actor.display_name:
         actor.display_name = " ".join(display_name.split())
+        tasks.claimant_renamed(session, actor.id)  # the calendar feed names who holds them
     if department_id is not None:
         actor.department_id = department_id
     session.commit()

@@ -2,12 +2,17 @@
 JSON twin and a private iCalendar feed that Outlook or Google Calendar subscribe to.
 
 A publishing day is a date without a time zone, so the feed carries all-day events. Each
-task keeps one UID for good; SEQUENCE (the task's `revision`) and LAST-MODIFIED move when
-its day, channels or title change, so subscribed calendars replace their copy.
+task keeps one UID for good. The feed says METHOD:PUBLISH, so (RFC 5545 3.8.7.2) DTSTAMP
+is when this copy of the feed was made; LAST-MODIFIED (3.8.7.3) is when the task last
+changed. SEQUENCE (3.8.7.4) is the task's `revision`, which every change the event shows
+raises (a claim, a release, a completion, a reopening, a new day or channels): calendar
+apps keep the copy they hold unless SEQUENCE grows (or, at the same SEQUENCE, DTSTAMP).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import date, timedelta
 
 from icalendar import Calendar
@@ -116,7 +121,17 @@ def ics(
         return _ics(rows, host=host, base_url=base_url, channel_label=channel_label)
 
 
+_DTSTAMP_LINE = re.compile(rb"^DTSTAMP:[^\r\n]*\r?\n", re.MULTILINE)
+
+
+def feed_etag(body: bytes) -> str:
+    """A weak ETag of the feed: the same while no event changes. DTSTAMP, which is new in
+    every copy, is left out, so an hourly refresh of an unchanged calendar is a 304."""
+    return hashlib.sha256(_DTSTAMP_LINE.sub(b"", body)).hexdigest()[:32]
+
+
 def _ics(rows: list[Task], *, host: str, base_url: str, channel_label) -> bytes:
+    made = clock.now()  # DTSTAMP: when this copy of the feed was made
     cal = Calendar()
     cal.add("prodid", "-//Task-force board//Publishing calendar//EN")
     cal.add("version", "2.0")
@@ -146,7 +161,7 @@ def _ics(rows: list[Task], *, host: str, base_url: str, channel_label) -> bytes:
         modified = row.updated_at or row.created_at
         event = IcsEvent()
         event.add("uid", f"task-{task['id']}@{host}")
-        event.add("dtstamp", modified)
+        event.add("dtstamp", made)
         event.add("last-modified", modified)
         event.add("sequence", row.revision or 0)
         event.add("dtstart", day)

@@ -551,6 +551,7 @@ def claim_task(session: Session, actor: User, task_id: int, claim_limit: int) ->
                 touched_at=now,
                 lease_warned_at=None,
                 help_wanted=False,
+                revision=Task.revision + 1,  # the calendar feed shows who holds it
             )
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -578,8 +579,27 @@ def claim_task(session: Session, actor: User, task_id: int, claim_limit: int) ->
 
 
 def _claim_ended(now: datetime) -> dict:
-    """Asking for help and the lease end with the claim, however it ends."""
-    return {"help_wanted": False, "lease_warned_at": None, "touched_at": None, "updated_at": now}
+    """Asking for help and the lease end with the claim, however it ends; the calendar
+    feed's copy of the task changes with it (its SEQUENCE is the task's `revision`)."""
+    return {
+        "help_wanted": False,
+        "lease_warned_at": None,
+        "touched_at": None,
+        "updated_at": now,
+        "revision": Task.revision + 1,
+    }
+
+
+def claimant_renamed(session: Session, user_id: int) -> None:
+    """The calendar feed names who holds a task: their new name is a new copy of each task
+    they hold (SEQUENCE), in the rename's transaction. Not a change of the work itself, so
+    `updated_at` (how long a claim has been quiet) stays."""
+    session.execute(
+        update(Task)
+        .where(Task.claimed_by_id == user_id, Task.status == "claimed")
+        .values(revision=Task.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def open_again(now: datetime) -> dict:

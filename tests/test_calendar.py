@@ -215,7 +215,7 @@ def test_every_move_of_the_day_raises_sequence_and_last_modified(member, anonymo
     member.post(f"tasks/{task['id']}/claim")
     url = member.get("calendar/token").get_json()["ics_url"]
     first = feed_event(anonymous, url, task["id"])
-    assert int(first["sequence"]) == 0
+    assert int(first["sequence"]) == 1  # created 0, claimed 1
     assert first.decoded("last-modified") == start
     before = first
     for hours, day in enumerate(["2026-05-06", "2026-05-08", "2026-05-02"], start=1):
@@ -275,3 +275,133 @@ def test_the_feed_speaks_the_readers_language(member, anonymous):
     assert str(event["summary"]).startswith("Frei: Reel")
     (event,) = ics_of(anonymous, url + "?lang=en").walk("VEVENT")
     assert str(event["summary"]).startswith("Free: Reel")
+
+
+# ---- what a calendar app needs to replace the copy it holds (RFC 5545) ------------------
+
+
+def at(moment: datetime) -> datetime:
+    clock.set_clock(lambda: moment)
+    return moment
+
+
+def test_dtstamp_is_when_the_feed_was_made_and_last_modified_when_the_task_changed(
+    member, anonymous
+):
+    """With METHOD:PUBLISH, DTSTAMP is when this copy of the feed was made (3.8.7.2), in
+    UTC; LAST-MODIFIED is when the task last changed (3.8.7.3)."""
+    task = planned(member, "Reel", "2026-05-04")
+    url = member.get("calendar/token").get_json()["ics_url"]
+    for later in (MAY_FIRST + timedelta(hours=5, minutes=7), MAY_FIRST + timedelta(days=2)):
+        at(later)
+        event = feed_event(anonymous, url, task["id"])
+        assert event.decoded("dtstamp") == later
+        assert event["dtstamp"].to_ical().endswith(b"Z")
+        assert event.decoded("last-modified") == MAY_FIRST
+        assert int(event["sequence"]) == 0
+
+
+@BOTH_DATABASES
+def test_every_change_the_event_shows_raises_sequence(member, other_member, anonymous):
+    """Claiming, releasing, completing and reopening change the event's SUMMARY and
+    DESCRIPTION: each raises SEQUENCE by one and moves LAST-MODIFIED, or a subscribed
+    calendar keeps saying "Free:" about a task someone holds."""
+    task = planned(member, "Reel", "2026-05-04")
+    url = member.get("calendar/token").get_json()["ics_url"]
+    before = feed_event(anonymous, url, task["id"])
+    steps = [
+        (other_member, "claim", "Reel · Instagram"),
+        (other_member, "release", "Free: Reel · Instagram"),
+        (member, "claim", "Reel · Instagram"),
+        (member, "complete", "Done: Reel · Instagram"),
+        (member, "reopen", "Reel · Instagram"),
+    ]
+    for hours, (who, action, summary) in enumerate(steps, start=1):
+        moment = at(MAY_FIRST + timedelta(hours=hours))
+        assert who.post(f"tasks/{task['id']}/{action}").status_code == 200, action
+        after = feed_event(anonymous, url, task["id"])
+        assert str(after["summary"]) == summary, action
+        assert str(after["description"]) != str(before["description"]), action
+        assert int(after["sequence"]) == int(before["sequence"]) + 1, action
+        assert after.decoded("last-modified") == moment, action
+        assert str(after["uid"]) == str(before["uid"])
+        before = after
+    # Asking again for what already is changes nothing a calendar shows.
+    at(MAY_FIRST + timedelta(hours=9))
+    assert member.post(f"tasks/{task['id']}/claim").status_code == 200
+    again = feed_event(anonymous, url, task["id"])
+    assert int(again["sequence"]) == int(before["sequence"])
+    assert again.decoded("last-modified") == before.decoded("last-modified")
+
+
+def test_a_claim_ended_by_its_lease_raises_sequence(app, member, anonymous):
+    from dataclasses import replace
+
+    from board.scheduler import run_once
+
+    app.extensions["board_settings"] = replace(app.extensions["board_settings"], claim_lease_days=7)
+    task = planned(member, "Reel", "2026-05-20")
+    member.post(f"tasks/{task['id']}/claim")
+    url = member.get("calendar/token").get_json()["ics_url"]
+    held = feed_event(anonymous, url, task["id"])
+    moment = at(MAY_FIRST + timedelta(days=7))
+    run_once(app)
+    freed = feed_event(anonymous, url, task["id"])
+    assert str(freed["summary"]).startswith("Free: ")
+    assert int(freed["sequence"]) == int(held["sequence"]) + 1
+    assert freed.decoded("last-modified") == moment
+
+
+def test_a_claim_ended_by_its_claimant_leaving_raises_sequence(member, other_member, anonymous):
+    from tests.conftest import PASSWORD
+
+    task = planned(member, "Reel", "2026-05-04")
+    other_member.post(f"tasks/{task['id']}/claim")
+    url = member.get("calendar/token").get_json()["ics_url"]
+    held = feed_event(anonymous, url, task["id"])
+    moment = at(MAY_FIRST + timedelta(hours=3))
+    assert other_member.delete("me", json={"password": PASSWORD}).status_code == 204
+    freed = feed_event(anonymous, url, task["id"])
+    assert str(freed["summary"]).startswith("Free: ")
+    assert int(freed["sequence"]) == int(held["sequence"]) + 1
+    assert freed.decoded("last-modified") == moment
+
+
+def test_an_unchanged_feed_is_answered_with_304(member, other_member, anonymous):
+    """Calendar apps refresh every hour: while no event changed, the feed's weak ETag
+    stays (DTSTAMP, new in every copy, does not count) and a conditional GET gets a 304."""
+    task = planned(member, "Reel", "2026-05-04")
+    path = member.get("calendar/token").get_json()["ics_url"].split("localhost", 1)[1]
+    first = anonymous.get(path)
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+    at(MAY_FIRST + timedelta(hours=1))
+    unchanged = anonymous.get(path, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.get_data() == b""
+    other_member.post(f"tasks/{task['id']}/claim")
+    changed = anonymous.get(path, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    (event,) = Calendar.from_ical(changed.get_data()).walk("VEVENT")
+    assert not str(event["summary"]).startswith("Free: ")
+    assert anonymous.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_a_claimants_new_name_raises_sequence_of_what_they_hold(member, other_member, anonymous):
+    """The event says who holds the task: a new name is a new copy of it."""
+    held = planned(member, "Reel", "2026-05-04")
+    done = planned(member, "Post", "2026-05-05")
+    for task in (held, done):
+        other_member.post(f"tasks/{task['id']}/claim")
+    other_member.post(f"tasks/{done['id']}/complete")
+    url = member.get("calendar/token").get_json()["ics_url"]
+    before = {t["id"]: feed_event(anonymous, url, t["id"]) for t in (held, done)}
+    assert other_member.patch("me", json={"display_name": "Ivana Novak"}).status_code == 200
+    after = {t["id"]: feed_event(anonymous, url, t["id"]) for t in (held, done)}
+    assert "Ivana Novak" in str(after[held["id"]]["description"])
+    assert int(after[held["id"]]["sequence"]) == int(before[held["id"]]["sequence"]) + 1
+    # A done task does not name its claimant: nothing changed there.
+    assert int(after[done["id"]]["sequence"]) == int(before[done["id"]]["sequence"])
+    # The same name again changes nothing.
+    other_member.patch("me", json={"display_name": "Ivana Novak"})
+    again = feed_event(anonymous, url, held["id"])
+    assert int(again["sequence"]) == int(after[held["id"]]["sequence"])

@@ -140,7 +140,8 @@ def calendar_ics(token: str):
     response.headers["Content-Disposition"] = 'inline; filename="publishing-calendar.ics"'
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Robots-Tag"] = "noindex"
-    return response
+    response.set_etag(calendar.feed_etag(body), weak=True)
+    return response.make_conditional(request)
 
 
 def _back_to_calendar():
