@@ -208,6 +208,20 @@ def get_prompt(session: Session, viewer, prompt_id: int) -> dict:
 # ---- posting -------------------------------------------------------------------------
 
 
+def close_time_bounds(now: datetime | None = None) -> dict[str, tuple[datetime, datetime]]:
+    """The earliest and the latest whole minute (what a form's datetime-local field sends)
+    each close time of a new challenge may take now, by the rules of `_check_time_box`:
+    submissions close in the future, voting after them, at most a year from now."""
+    now = now or clock.now()
+    first = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    last = (now + MAX_CHALLENGE_LENGTH).replace(second=0, microsecond=0)
+    minute = timedelta(minutes=1)
+    return {
+        "submissions_close_at": (first, last - minute),
+        "voting_close_at": (first + minute, last),
+    }
+
+
 def _check_time_box(
     kind: str,
     submissions_close_at: datetime | None,

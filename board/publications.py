@@ -48,6 +48,13 @@ def earliest_publication_day(now: datetime) -> date:
     return (now - timedelta(days=RECORD_DAYS_BACK)).date()
 
 
+def publication_day_bounds(now: datetime | None = None) -> tuple[date, date]:
+    """The first and the last day the page's form takes for a publication (its day becomes
+    a time by `day_published`): a year back, up to the day it already is at UTC+14."""
+    now = now or clock.now()
+    return earliest_publication_day(now), (now + timedelta(hours=14)).date()
+
+
 def _published_at_problem(published_at: datetime | None, now: datetime) -> str | None:
     if published_at is None:
         return None

@@ -24,7 +24,7 @@ from flask_babel import format_timedelta, get_locale, get_timezone, get_translat
 from flask_login import current_user
 from markupsafe import Markup
 
-from board import clock, images, moderation, notifications, policy
+from board import clock, images, moderation, notifications, policy, prompts, publications
 from board.addresses import shown_email
 from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
@@ -33,7 +33,7 @@ from board.inputs import iso_time, shows_nothing, url_parts, utc_time, whole_num
 from board.kept import keep
 from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
 from board.requests import parse_date, reader_tz
-from board.tasks import allowed_channels, channel_label
+from board.tasks import allowed_channels, channel_label, publish_on_bounds
 from board.web import web
 
 # Page-friendly wording for refusals whose service message reads like an API's.
@@ -314,6 +314,37 @@ def form_date(name: str):
     return parsed
 
 
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"  # what a datetime-local field shows and sends
+
+
+def input_bounds(field: str, keep: date | str | None = None) -> Markup:
+    """` min=… max=…` for the date or datetime-local input of `field`: the server's own rule
+    now, so that the browser's date picker offers only days the server takes (the server
+    still decides and says why beside the field). Close times are in the zone `form_time`
+    reads them in; while the person's zone is not stored, the browser's is (prompts.js
+    moves the bounds there from `data-min-at`/`data-max-at`). `keep`, a day stored
+    before, stays allowed: the plan form must still send it when only a channel changes."""
+    now = clock.now()
+    if field == "publish_on":
+        first, last = publish_on_bounds(now)
+    elif field == "published_on":
+        first, last = publications.publication_day_bounds(now)
+    else:
+        earliest, latest = prompts.close_time_bounds(now)[field]
+        zone = reader_tz()
+        attrs = (
+            f' min="{earliest.astimezone(zone).strftime(LOCAL_MINUTE)}"'
+            f' max="{latest.astimezone(zone).strftime(LOCAL_MINUTE)}"'
+        )
+        if not getattr(current_user, "timezone", None):
+            attrs += f' data-min-at="{clock.iso(earliest)}" data-max-at="{clock.iso(latest)}"'
+        return Markup(attrs)
+    keep = parse_date(keep) if isinstance(keep, str) else keep
+    if keep is not None:
+        first, last = min(first, keep), max(last, keep)
+    return Markup(f' min="{first.isoformat()}" max="{last.isoformat()}"')
+
+
 def form_channels(name: str = "channels") -> list[str]:
     """The ticked channel boxes (the service checks them against BOARD_CHANNELS)."""
     return [value for value in request.form.getlist(name) if value.strip()][:50]
@@ -376,6 +407,7 @@ def page_helpers():
         "current_path": current_path,
         # the zone times are shown in (static/js/ui.js formats live ones in it too)
         "reader_timezone": reader_tz().key,
+        "input_bounds": input_bounds,
     }
 
 

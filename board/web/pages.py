@@ -140,8 +140,10 @@ def board():
         "departments": people.department_choices(session),
         "tags": ideas.tags_in_use(session, current_user),
     }
-    # What else the frame prints: the strip's "closes in 3 days", and which controls the
-    # <template> for live task cards carries for this reader.
+    # What else the frame prints: the strip's "closes in 3 days", the days the new-task
+    # form's date input offers, and which controls the <template> for live task cards
+    # carries for this reader.
+    plan_days = [day.isoformat() for day in tasks.publish_on_bounds(words["now"])]
     closing = [
         ago_at(p[field], words["now"], words["locale"])
         for p in page["strip_prompts"]
@@ -149,7 +151,7 @@ def board():
         if p.get(field)
     ]
     template_controls = task_controls({"status": "open"}, True, may_claim, user)
-    return kept_page("board.html", page, cards, FRAME_ASKS, (closing, template_controls))
+    return kept_page("board.html", page, cards, FRAME_ASKS, (closing, plan_days, template_controls))
 
 
 @web.get("/tasks")
