@@ -12,6 +12,9 @@ from typing import Any
 
 from board.events import EVENT_TYPES
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX, TEXT_MAX, TITLE_MAX
+from board.prompts import MAX_CHALLENGE_LENGTH
+from board.publications import CLOCK_SKEW, RECORD_DAYS_BACK
+from board.tasks import PLAN_DAYS_AHEAD, PLAN_DAYS_BACK
 
 JSON = "application/json"
 
@@ -44,6 +47,44 @@ DAY = {
     "type": "string",
     "format": "date",
     "description": "A calendar day, YYYY-MM-DD, no time zone.",
+}
+# The bounds of the dates people set, as the services check them (tasks.check_publish_on,
+# publications._published_at_problem, prompts._check_time_box). They move with the clock,
+# so they are said in words: JSON Schema has no "today".
+PUBLISH_ON_RULE = (
+    f"From {PLAN_DAYS_BACK} days before today to {PLAN_DAYS_AHEAD} days after it (two "
+    "years); a day has no time zone, so today is counted from the date at UTC-12 to the "
+    "date at UTC+14. A day outside: 400 `invalid_fields`, `fields.publish_on` naming the "
+    "first and last day."
+)
+PUBLISH_ON = {**nullable(DAY), "description": f"A calendar day, YYYY-MM-DD. {PUBLISH_ON_RULE}"}
+PLAN_PUBLISH_ON = {
+    **nullable(DAY),
+    "description": f"A calendar day, YYYY-MM-DD. {PUBLISH_ON_RULE} Only a new day is "
+    "checked: a day stored earlier stays while other fields change; null takes it off the "
+    "calendar.",
+}
+_SKEW_MINUTES = int(CLOCK_SKEW.total_seconds() // 60)
+PUBLISHED_AT = {
+    **TIME,
+    "description": "When it went live (with a UTC offset); default now. At most "
+    f"{_SKEW_MINUTES} minutes after the server's clock (a publication lies in the past) "
+    f"and at most {RECORD_DAYS_BACK} days back (its UTC date not before the day "
+    f"{RECORD_DAYS_BACK} days ago). Outside: 400 `invalid_fields`, `fields.published_at`.",
+}
+_CHALLENGE_DAYS = MAX_CHALLENGE_LENGTH.days
+SUBMISSIONS_CLOSE_AT = {
+    **TIME_OR_NULL,
+    "description": "A challenge's end of submissions (with a UTC offset): required for a "
+    "challenge and after now. Missing or not after now: 400 `invalid_fields`, "
+    "`fields.submissions_close_at`. A prompt has none (400 `invalid_fields` when given).",
+}
+VOTING_CLOSE_AT = {
+    **TIME_OR_NULL,
+    "description": "A challenge's end of voting (with a UTC offset): required for a "
+    f"challenge, after `submissions_close_at` and at most {_CHALLENGE_DAYS} days after now. "
+    "Missing, not after the submissions close or further ahead: 400 `invalid_fields`, "
+    "`fields.voting_close_at`. A prompt has none (400 `invalid_fields` when given).",
 }
 CHANNELS = {
     "type": "array",
@@ -289,7 +330,10 @@ SCHEMAS: dict[str, dict] = {
             "claimed_at": TIME_OR_NULL,
             "created_at": TIME,
             "channels": CHANNELS,
-            "publish_on": nullable(DAY),
+            "publish_on": {
+                **nullable(DAY),
+                "description": "The publishing day (YYYY-MM-DD), on the calendar.",
+            },
             "help_wanted": {"type": "boolean"},
             "lease_expires_at": {
                 **TIME_OR_NULL,
@@ -304,7 +348,7 @@ SCHEMAS: dict[str, dict] = {
     ),
     "TaskPlan": obj(
         [],
-        {"channels": CHANNELS, "publish_on": nullable(DAY), "help_wanted": {"type": "boolean"}},
+        {"channels": CHANNELS, "publish_on": PLAN_PUBLISH_ON, "help_wanted": {"type": "boolean"}},
         closed=True,
     ),
     "Calendar": obj(["items"], {"items": {"type": "array", "items": ref("Task")}}),
@@ -333,10 +377,7 @@ SCHEMAS: dict[str, dict] = {
         {
             "url": {"type": "string", "maxLength": 2000, "description": "http(s) only"},
             "channel": {"type": "string", "description": "One of BOARD_CHANNELS."},
-            "published_at": {
-                **TIME,
-                "description": "When it went live (with a UTC offset); default now.",
-            },
+            "published_at": PUBLISHED_AT,
         },
         closed=True,
     ),
@@ -870,7 +911,7 @@ SCHEMAS: dict[str, dict] = {
             "description": TEXT,
             "idea_id": {"type": ["integer", "null"]},
             "channels": nullable(CHANNELS),
-            "publish_on": nullable(DAY),
+            "publish_on": PUBLISH_ON,
         },
         closed=True,
     ),
@@ -880,8 +921,8 @@ SCHEMAS: dict[str, dict] = {
             "kind": {"type": "string", "enum": ["prompt", "challenge"]},
             "title": TITLE,
             "body": TEXT,
-            "submissions_close_at": TIME_OR_NULL,
-            "voting_close_at": TIME_OR_NULL,
+            "submissions_close_at": SUBMISSIONS_CLOSE_AT,
+            "voting_close_at": VOTING_CLOSE_AT,
             "hide_tallies": {"type": "boolean"},
             "votes_per_person": {"type": ["integer", "null"], "minimum": 1},
         },

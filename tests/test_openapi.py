@@ -196,3 +196,67 @@ def test_real_answers_match_the_described_objects(member, other_member):
     check("EventPage", member.get("events?after=0").get_json())
     check("Session", member.get("me").get_json())
     check("Error", member.get("ideas/999").get_json())
+
+
+@pytest.mark.parametrize(
+    "schema, field, bounds",
+    [
+        ("TaskCreate", "publish_on", ("30 days before today", "731 days after it", "UTC+14")),
+        ("TaskPlan", "publish_on", ("30 days before today", "731 days after it", "UTC+14")),
+        ("PublicationCreate", "published_at", ("5 minutes after", "366 days back")),
+        ("PromptCreate", "submissions_close_at", ("after now",)),
+        ("PromptCreate", "voting_close_at", ("after `submissions_close_at`", "366 days after")),
+    ],
+)
+def test_the_date_fields_state_their_bounds_and_the_error(schema, field, bounds):
+    """What the server refuses, the description says: the bounds (they move with the
+    clock, so JSON Schema cannot hold them) and the error a client gets."""
+    text = spec()["components"]["schemas"][schema]["properties"][field]["description"]
+    for words in (*bounds, "400 `invalid_fields`", f"`fields.{field}`"):
+        assert words in text, (schema, field, words)
+
+
+def test_the_stated_bounds_are_the_servers(member, facilitator):
+    """The numbers in the descriptions are the ones the services use: one day beyond
+    each stated bound is refused with the stated error, the bound itself taken."""
+    from datetime import timedelta
+
+    from board import clock
+
+    now = clock.now()
+    first, last = now.date() - timedelta(days=30), now.date() + timedelta(days=731)
+    for day, status in ((first, 201), (last, 201), (last + timedelta(days=2), 400)):
+        response = member.post("tasks", json={"title": "Reel", "publish_on": day.isoformat()})
+        assert response.status_code == status, day
+    assert "publish_on" in response.get_json()["error"]["fields"]
+    assert response.get_json()["error"]["code"] == "invalid_fields"
+    idea = member.post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    for moment, status in (
+        (now - timedelta(days=365), 201),
+        (now + timedelta(minutes=4), 201),
+        (now + timedelta(minutes=6), 400),
+        (now - timedelta(days=368), 400),
+    ):
+        response = member.post(
+            f"ideas/{idea['id']}/publications",
+            json={
+                "url": "https://x.example/p",
+                "channel": "blog",
+                "published_at": moment.isoformat(),
+            },
+        )
+        assert response.status_code == status, moment
+    assert response.get_json()["error"]["fields"].keys() == {"published_at"}
+    challenge = {"kind": "challenge", "title": "Clips", "body": ""}
+    year = timedelta(days=366)
+    for close, status in ((now + year, 201), (now + year + timedelta(minutes=2), 400)):
+        response = facilitator.post(
+            "prompts",
+            json={
+                **challenge,
+                "submissions_close_at": (now + timedelta(days=1)).isoformat(),
+                "voting_close_at": close.isoformat(),
+            },
+        )
+        assert response.status_code == status, close
+    assert response.get_json()["error"]["fields"].keys() == {"voting_close_at"}
