@@ -23,3 +23,22 @@ for (const input of document.querySelectorAll("input[data-min-at][data-max-at]")
   input.min = localMinute(input.dataset.minAt);
   input.max = localMinute(input.dataset.maxAt);
 }
+
+// Voting closes after the submissions do: once those are set, the voting field offers only
+// later times (the server refuses an earlier one beside the field all the same).
+const submissions = document.querySelector('.prompt-form input[name="submissions_close_at"]');
+const voting = document.querySelector('.prompt-form input[name="voting_close_at"]');
+if (submissions && voting) {
+  const earliest = voting.min;
+  const followSubmissions = () => {
+    const chosen = new Date(submissions.value); // "YYYY-MM-DDTHH:MM" is read as local time
+    if (!submissions.value || Number.isNaN(chosen.getTime())) {
+      voting.min = earliest;
+      return;
+    }
+    const after = localMinute(new Date(chosen.getTime() + 60_000).toISOString());
+    voting.min = !earliest || after > earliest ? after : earliest;
+  };
+  submissions.addEventListener("input", followSubmissions);
+  followSubmissions();
+}

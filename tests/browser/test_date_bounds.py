@@ -27,14 +27,15 @@ def test_close_times_are_bounded_in_the_browsers_zone_before_it_is_stored(person
     facilitator = person("facilitator", "Marketing")
     page = open_page(facilitator, "/prompts", timezone_id=zone)
     page.get_by_label("An idea challenge with a time box").check()
-    for name in ("submissions_close_at", "voting_close_at"):
+
+    def local(iso: str) -> str:
+        return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+
+    # voting first: a submissions time once typed moves voting's min (the next test)
+    for name in ("voting_close_at", "submissions_close_at"):
         field = page.locator(f'input[name="{name}"]')
         first_at, last_at = field.get_attribute("data-min-at"), field.get_attribute("data-max-at")
         assert first_at and last_at, "the server knew the zone already"
-
-        def local(iso: str) -> str:
-            return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
-
         expect(field).to_have_js_property("min", local(first_at))
         expect(field).to_have_js_property("max", local(last_at))
         beyond = datetime.fromisoformat(local(last_at)) + timedelta(minutes=1)
@@ -55,4 +56,23 @@ def test_the_new_task_day_picker_stops_at_the_servers_bounds(person, open_page):
     assert validity(field, over) == {"over": True, "under": False}
     under = (date.fromisoformat(first) - timedelta(days=1)).isoformat()
     assert validity(field, under) == {"over": False, "under": True}
+    assert page.js_errors == []
+
+
+def test_voting_is_offered_only_after_the_submissions_close(person, api_as, open_page):
+    facilitator = person("facilitator", "Marketing")
+    api_as(facilitator).call("PATCH", "me", {"timezone": "Europe/Berlin"}, expect=200)
+    page = open_page(facilitator, "/prompts", timezone_id="Europe/Berlin")
+    page.get_by_label("An idea challenge with a time box").check()
+    submissions = page.locator('input[name="submissions_close_at"]')
+    voting = page.locator('input[name="voting_close_at"]')
+    earliest = voting.get_attribute("min")
+    first = datetime.fromisoformat(submissions.get_attribute("min")) + timedelta(days=10)
+    submissions.fill(first.strftime("%Y-%m-%dT%H:%M"))
+    after = (first + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    expect(voting).to_have_js_property("min", after)
+    assert validity(voting, first.strftime("%Y-%m-%dT%H:%M")) == {"over": False, "under": True}
+    assert validity(voting, after) == {"over": False, "under": False}
+    submissions.fill("")
+    expect(voting).to_have_js_property("min", earliest)
     assert page.js_errors == []
