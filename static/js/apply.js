@@ -4,8 +4,8 @@
 import { api } from "./api.js";
 import {
   channelList, fillCommentState, fillIdeaCard, fillPromptPhase, fillTags, finished, formatDay,
-  hiddenLine, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard,
-  setStatusBadge, setVotes, shownStatus,
+  hiddenLine, markHidden, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication,
+  newTaskCard, setStatusBadge, setVotes, shownStatus,
 } from "./render.js";
 import { followPhase, noteApplied } from "./phase.js";
 import { shuffledBefore } from "./shuffle.js";
@@ -47,6 +47,13 @@ function refreshIdeaCount(list) {
   if (count) count.textContent = String(list.children.length);
   const empty = document.getElementById("ideas-empty");
   if (empty) empty.hidden = list.children.length > 0;
+}
+
+/** An idea's cards on the board: in the main list, or in its challenge's group. */
+function boardCards(ideaId) {
+  return document.querySelectorAll(
+    `#idea-list .idea-card[data-idea-id="${ideaId}"], [data-challenge-ideas] > .idea-card[data-idea-id="${ideaId}"]`,
+  );
 }
 
 /** Count an idea into (step 1) or out of (-1) its prompt's badges: "3 ideas" on the prompts
@@ -206,8 +213,8 @@ function ideaUpdated({ idea }) {
     if ("status" in idea) root.dataset.finished = finished(idea) ? "1" : "0";
   }
   refreshIdeaStatus(idea.id);
-  const card = document.querySelector(`#idea-list .idea-card[data-idea-id="${idea.id}"]`);
-  if (card) {
+  // in the main list or in its challenge's group (then its tallies come hidden: votes null)
+  for (const card of boardCards(idea.id)) {
     fillIdeaCard(card, idea);
     highlight(card);
   }
@@ -289,9 +296,10 @@ function commentChanged({ comment }) {
 function ideaHiddenOrShown({ idea }) {
   if (!idea) return;
   const keepsWords = idea.hidden && (idea.author?.id === me.id || me.role === "facilitator");
-  const card = document.querySelector(`#idea-list .idea-card[data-idea-id="${idea.id}"]`);
-  if (card && !keepsWords) {
-    fillIdeaCard(card, idea);
+  // in the main list or in its challenge's group; who keeps the words reads them on
+  for (const card of boardCards(idea.id)) {
+    if (keepsWords) markHidden(card, idea.hidden);
+    else fillIdeaCard(card, idea);
     highlight(card);
   }
   if (ideaPageId() !== idea.id) return;

@@ -140,6 +140,16 @@ export function ideaTitle(ideaId) {
   return link ? link.textContent : t("idea_n", { id: ideaId });
 }
 
+/** Whether a board card shows its idea as hidden, and why (`hidden`: the idea's, or null). */
+export function markHidden(card, hidden) {
+  card.classList.toggle("is-hidden", Boolean(hidden));
+  const reason = field(card, "hidden");
+  if (reason) {
+    reason.hidden = !hidden;
+    reason.textContent = hidden ? hiddenLine(hidden) : "";
+  }
+}
+
 /** A board card for an idea (new, or refreshed after idea.updated). */
 export function fillIdeaCard(card, idea) {
   card.id = `idea-${idea.id}`;
@@ -154,13 +164,8 @@ export function fillIdeaCard(card, idea) {
   fillPerson(card.querySelector(".idea-meta") || card, idea.author);
   fillTime(field(card, "time"), idea.created_at);
   field(card, "excerpt").textContent = excerpt(idea.body);
-  card.classList.toggle("is-hidden", Boolean(idea.hidden));
   if (!idea.title && idea.hidden) title.textContent = t("hidden_idea");
-  const reason = field(card, "hidden");
-  if (reason) {
-    reason.hidden = !idea.hidden;
-    reason.textContent = idea.hidden ? hiddenLine(idea.hidden) : "";
-  }
+  markHidden(card, idea.hidden);
   const thumb = field(card, "thumb");
   if (thumb) {
     const first = (idea.images || [])[0];

@@ -1,0 +1,195 @@
+"""The board's challenge groups, live all the way: a challenge that closes gives its ideas
+back to the main list, where the board's order puts them, with their tallies, and its
+group goes; edits and moderation of a grouped idea show at once, without its tallies; the
+"No ideas yet" line says so only when the board shows no idea at all. And a challenge's
+own page counts live votes in its "N votes · M departments" lines while tallies show.
+
+Each test compares the open page with what a reload shows."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import (
+    Api,
+    browser_context,
+    unique,
+    unique_name,
+    wait_until_live,
+    watched_page,
+)
+from tests.browser.test_challenge_ideas import post_challenge
+
+pytestmark = pytest.mark.browser
+
+PEOPLE = [
+    ("fia@example.com", "Fia Facil", "Communications", "facilitator"),
+    ("lea@example.com", "Lea Leser", "IT", "member"),
+    ("ben@example.com", "Ben Autor", "Marketing", "member"),
+    ("sue@example.com", "Sue Sales", "Sales", "member"),
+    ("hal@example.com", "Hal Hilfe", "Support", "member"),
+    ("olli@example.com", "Olli Oben", "Sales", "observer"),
+]
+
+
+@pytest.fixture(scope="module")
+def quick_board(own_board):
+    """A board of this module's own that looks for phase changes every second."""
+    return own_board(PEOPLE, env={"BOARD_PHASE_CHECK_SECONDS": "1"})
+
+
+def api(board, email: str) -> Api:
+    return Api(board, board.people[email])
+
+
+def open_as(board, browser, email: str, path: str, language: str = "en", width: int = 1280):
+    """`email`'s browser, in `language` and `width` px, on `path`, live."""
+    api(board, email).call("PATCH", "me", {"language": language}, expect=200)
+    context = browser_context(
+        browser, board.url, board.people[email], viewport={"width": width, "height": 900}
+    )
+    page = watched_page(context)
+    page.goto(path)
+    wait_until_live(page)
+    return page
+
+
+def close_now(board, prompt_id: int) -> None:
+    """The challenge's deadlines a minute ago: the board's scheduler closes it."""
+    from datetime import UTC, datetime, timedelta
+
+    from board.db import Database
+    from models import Prompt
+
+    database = Database(board.database_url)
+    try:
+        with database.Session() as session:
+            prompt = session.get(Prompt, prompt_id)
+            prompt.submissions_close_at = datetime.now(UTC) - timedelta(minutes=2)
+            prompt.voting_close_at = datetime.now(UTC) - timedelta(minutes=1)
+            session.commit()
+    finally:
+        database.dispose()
+
+
+# The ideas part of the board as a reader sees it: each group (its challenge, count and
+# cards), the other ideas, their count, and the empty-state line if it shows. A card: its
+# id, title, excerpt, the hidden line, the number in its vote box, and its support line.
+IDEAS_JS = """section => {
+  const shown = (element) => element && element.offsetParent !== null && !element.closest("[hidden]");
+  const text = (element) => shown(element) ? element.textContent.replace(/\\s+/g, " ").trim() : null;
+  const card = (c) => ({
+    id: Number(c.dataset.ideaId),
+    title: text(c.querySelector("[data-field=title]")),
+    excerpt: text(c.querySelector("[data-field=excerpt]")),
+    hidden: text(c.querySelector("[data-field=hidden]")),
+    votes: text(c.querySelector("[data-field=votes]")),
+    support: text(c.querySelector("[data-field=departments]")),
+  });
+  const empty = section.querySelector("#ideas-empty");
+  return {
+    groups: [...section.querySelectorAll(".challenge-group")].map(group => ({
+      challenge: Number(group.querySelector("[data-challenge-ideas]").dataset.challengeIdeas),
+      count: text(group.querySelector(".challenge-group-head [data-field=count]")),
+      ideas: [...group.querySelectorAll(".idea-card")].map(card),
+    })),
+    other_ideas_heading: !!section.querySelector("#other-ideas-heading"),
+    others: [...section.querySelectorAll("#idea-list .idea-card")].map(card),
+    count: section.querySelector("#idea-count").textContent.trim(),
+    empty: empty.hidden ? null : empty.textContent.replace(/\\s+/g, " ").trim(),
+  };
+}"""
+
+
+def ideas_part(page) -> dict:
+    return page.locator("#ideas").evaluate(IDEAS_JS)
+
+
+def same_after_reload(page) -> dict:
+    """The ideas part now, asserted to be what a reload shows."""
+    live = ideas_part(page)
+    page.reload()
+    wait_until_live(page)
+    assert ideas_part(page) == live
+    return live
+
+
+def test_edits_and_moderation_of_a_grouped_idea_show_live_without_its_tallies(quick_board, browser):
+    """An idea in a challenge's group kept its old title and text after its author edited
+    it, and its words after the facilitator hid it, until a reload; the main list's cards
+    followed. Now the grouped card follows too (edited, hidden, shown again), and its
+    tallies stay hidden all along. The facilitator, who keeps reading a hidden idea's
+    words, sees why it is hidden at once too (on either list), as a reload shows it."""
+    board = quick_board
+    challenge = post_challenge(
+        api(board, "fia@example.com"), title="Store windows", hide_tallies=True
+    )
+    tag = unique_name("grouped").lower()
+    ben = api(board, "ben@example.com")
+    idea = ben.post_idea(
+        unique("Window idea"), "Shoes in the window.", tags=[tag], prompt_id=challenge["id"]
+    )
+    other = ben.post_idea(unique("Window idea, too"), tags=[tag], prompt_id=challenge["id"])
+    api(board, "sue@example.com").vote(idea["id"])
+
+    lea = open_as(board, browser, "lea@example.com", f"/?tag={tag}")
+    olli = open_as(board, browser, "olli@example.com", f"/?tag={tag}", "de", 360)
+    sam = open_as(board, browser, "fia@example.com", f"/?tag={tag}")
+    card = lea.locator(
+        f'[data-challenge-ideas="{challenge["id"]}"] .idea-card[data-idea-id="{idea["id"]}"]'
+    )
+    german = olli.locator(
+        f'[data-challenge-ideas="{challenge["id"]}"] .idea-card[data-idea-id="{idea["id"]}"]'
+    )
+    try:
+        edited = unique("Window idea, edited")
+        ben.call(
+            "PATCH",
+            f"ideas/{idea['id']}",
+            {"title": edited, "body": "Tents in the window."},
+            expect=200,
+        )
+        for shown in (card, german):
+            expect(shown.locator("[data-field=title]")).to_have_text(edited)
+            expect(shown.locator("[data-field=excerpt]")).to_have_text("Tents in the window.")
+            expect(shown.locator("[data-field=votes]")).to_be_hidden()
+        expect(card.locator("[data-field=departments]")).to_have_text(
+            "Tallies hidden until the challenge closes"
+        )
+        same_after_reload(lea)
+
+        fia = api(board, "fia@example.com")
+        fia.call("PUT", f"ideas/{idea['id']}/hidden", {"reason": "a shop's name"}, expect=200)
+        expect(card.locator("[data-field=hidden]")).to_have_text(
+            "Hidden by the facilitator: a shop's name"
+        )
+        expect(card.locator("[data-field=title]")).to_have_text("Hidden idea")
+        expect(card.locator("[data-field=excerpt]")).to_have_text("")
+        expect(german.locator("[data-field=hidden]")).to_have_text(
+            "Von der Moderation ausgeblendet: a shop's name"
+        )
+        expect(card.locator("[data-field=votes]")).to_be_hidden()
+        own = sam.locator(f'.idea-card[data-idea-id="{idea["id"]}"]')
+        expect(own.locator("[data-field=hidden]")).to_have_text(
+            "Hidden by the facilitator: a shop's name"
+        )
+        expect(own.locator("[data-field=title]")).to_have_text(edited)
+        for page in (lea, olli, sam):
+            same_after_reload(page)
+
+        fia.call("DELETE", f"ideas/{idea['id']}/hidden", expect=200)
+        for shown in (card, german):
+            expect(shown.locator("[data-field=title]")).to_have_text(edited)
+            expect(shown.locator("[data-field=hidden]")).to_be_hidden()
+            expect(shown.locator("[data-field=votes]")).to_be_hidden()
+        live = same_after_reload(lea)
+        assert [c["id"] for c in live["groups"][0]["ideas"]] in (
+            [idea["id"], other["id"]],
+            [other["id"], idea["id"]],
+        )
+        assert {c["votes"] for c in live["groups"][0]["ideas"]} == {None}
+        assert lea.js_errors == [] and olli.js_errors == [] and sam.js_errors == []
+    finally:
+        for page in (lea, olli, sam):
+            page.context.close()
