@@ -115,6 +115,143 @@ def same_after_reload(page) -> dict:
     return live
 
 
+def test_a_closed_challenge_gives_its_ideas_back_to_the_board_live(quick_board, browser):
+    """A challenge that closed kept its group on an open board, its ideas in their hidden
+    order without tallies, until a reload. Now its ideas leave the group for the main list
+    where the board's order puts them (by votes for "Top", by heat for "Hot"), with their
+    tallies, and the group goes: for a member at 1280 px in English and an observer on a
+    phone in German, as their reloads show it."""
+    board = quick_board
+    challenge = post_challenge(
+        api(board, "fia@example.com"), title="Trail launch", hide_tallies=True
+    )
+    tag = unique_name("closing").lower()
+    ben = api(board, "ben@example.com")
+    entries = [
+        ben.post_idea(unique(f"Trail idea {n}"), tags=[tag], prompt_id=challenge["id"])
+        for n in range(3)
+    ]
+    free = ben.post_idea(unique("Free idea with votes"), tags=[tag])
+    quiet = ben.post_idea(unique("Free idea without votes"), tags=[tag])
+    voters = [
+        api(board, email) for email in ("lea@example.com", "sue@example.com", "hal@example.com")
+    ]
+    for voter in voters:
+        voter.vote(entries[0]["id"])
+    for voter in voters[:2]:
+        voter.vote(free["id"])
+    voters[2].vote(entries[1]["id"])
+
+    lea = open_as(board, browser, "lea@example.com", f"/?sort=top&tag={tag}")
+    olli = open_as(board, browser, "olli@example.com", f"/?sort=hot&tag={tag}", "de", 360)
+    try:
+        for page in (lea, olli):
+            before = ideas_part(page)
+            assert [g["challenge"] for g in before["groups"]] == [challenge["id"]]
+            assert {card["votes"] for card in before["groups"][0]["ideas"]} == {None}
+            assert [card["id"] for card in before["others"]] in (
+                [free["id"], quiet["id"]],
+                [quiet["id"], free["id"]],
+            )
+
+        close_now(board, challenge["id"])
+        for page in (lea, olli):
+            expect(page.locator(".challenge-group")).to_have_count(0)
+            expect(page.locator("#idea-list .idea-card")).to_have_count(5)
+        live = same_after_reload(lea)
+        # "Top": most votes first, then the newest among the unvoted
+        assert [card["id"] for card in live["others"]] == [
+            entries[0]["id"],
+            free["id"],
+            entries[1]["id"],
+            quiet["id"],
+            entries[2]["id"],
+        ]
+        assert [card["votes"] for card in live["others"]] == ["3", "2", "1", "0", "0"]
+        assert live["count"] == "5" and live["empty"] is None
+        assert not live["other_ideas_heading"]
+        german = same_after_reload(olli)
+        assert german["others"][0]["support"] == "unterstützt von 3 Abteilungen"
+        assert olli.evaluate("() => document.documentElement.scrollWidth") <= 360
+        assert lea.js_errors == [] and olli.js_errors == []
+    finally:
+        lea.context.close()
+        olli.context.close()
+
+
+def test_a_closed_challenge_leaves_its_group_also_when_the_board_cannot_ask_its_order(
+    quick_board, browser
+):
+    """When the board's order cannot be fetched at the close (the network went), the
+    ideas leave their group all the same, placed by the votes they show, newest first
+    among equals; for "Top" with different tallies that is where a reload puts them."""
+    board = quick_board
+    challenge = post_challenge(
+        api(board, "fia@example.com"), title="Hut stories", hide_tallies=True
+    )
+    tag = unique_name("offline").lower()
+    ben = api(board, "ben@example.com")
+    entries = [
+        ben.post_idea(unique(f"Hut story {n}"), tags=[tag], prompt_id=challenge["id"])
+        for n in range(2)
+    ]
+    free = ben.post_idea(unique("Free idea"), tags=[tag])
+    api(board, "lea@example.com").vote(free["id"])
+    for email in ("lea@example.com", "sue@example.com"):
+        api(board, email).vote(entries[1]["id"])
+
+    hal = open_as(board, browser, "hal@example.com", f"/?sort=top&tag={tag}")
+    try:
+        refused = []
+        hal.route(
+            "**/api/v1/ideas?*", lambda route: refused.append(route.request.url) or route.abort()
+        )
+        close_now(board, challenge["id"])
+        expect(hal.locator(".challenge-group")).to_have_count(0)
+        expect(hal.locator("#idea-list .idea-card")).to_have_count(3)
+        live = ideas_part(hal)
+        assert [card["id"] for card in live["others"]] == [
+            entries[1]["id"],
+            free["id"],
+            entries[0]["id"],
+        ]
+        assert [card["votes"] for card in live["others"]] == ["2", "1", "0"]
+        assert refused, "the board asked for its order"
+        hal.unroute("**/api/v1/ideas?*")
+        assert same_after_reload(hal) == live
+        assert hal.js_errors == []
+    finally:
+        hal.context.close()
+
+
+def test_a_closed_challenge_brings_the_ideas_its_group_did_not_show(quick_board, browser):
+    """A group shows a challenge's first 50 ideas ("50+"); when the challenge closes, the
+    main list takes all of them, in the board's order, not only the 50 shown. (A reload
+    shows the first 50 of them and the rest behind "Show more ideas".)"""
+    board = quick_board
+    challenge = post_challenge(api(board, "fia@example.com"), title="Many huts", hide_tallies=True)
+    tag = unique_name("many").lower()
+    ben = api(board, "ben@example.com")
+    posted = [ben.post_idea(f"Hut {n}", tags=[tag], prompt_id=challenge["id"]) for n in range(51)]
+
+    lea = open_as(board, browser, "lea@example.com", f"/?sort=new&tag={tag}")
+    try:
+        expect(lea.locator(".challenge-group-head [data-field=count]")).to_have_text("50+")
+        close_now(board, challenge["id"])
+        expect(lea.locator(".challenge-group")).to_have_count(0)
+        expect(lea.locator("#idea-list .idea-card")).to_have_count(51)
+        live = ideas_part(lea)
+        assert [card["id"] for card in live["others"]] == [idea["id"] for idea in reversed(posted)]
+        assert live["count"] == "51" and live["empty"] is None
+        lea.reload()
+        reloaded = ideas_part(lea)
+        assert reloaded["others"] == live["others"][:50] and reloaded["groups"] == []
+        expect(lea.locator("#more-ideas")).to_be_attached()
+        assert lea.js_errors == []
+    finally:
+        lea.context.close()
+
+
 def test_edits_and_moderation_of_a_grouped_idea_show_live_without_its_tallies(quick_board, browser):
     """An idea in a challenge's group kept its old title and text after its author edited
     it, and its words after the facilitator hid it, until a reload; the main list's cards
