@@ -42,11 +42,14 @@ function insertIdeaCard(list, card) {
   list.insertBefore(card, firstWithoutVotes || null);
 }
 
+/** The main list's count, and "No ideas yet" while the board shows no idea at all: not in
+ *  the main list, nor in a challenge's group (templates/board.html says the same). */
 function refreshIdeaCount(list) {
   const count = document.getElementById("idea-count");
   if (count) count.textContent = String(list.children.length);
   const empty = document.getElementById("ideas-empty");
-  if (empty) empty.hidden = list.children.length > 0;
+  const grouped = document.querySelector("[data-challenge-ideas] > .idea-card");
+  if (empty) empty.hidden = list.children.length > 0 || grouped !== null;
 }
 
 /** An idea's cards on the board: in the main list, or in its challenge's group. */

@@ -330,3 +330,52 @@ def test_edits_and_moderation_of_a_grouped_idea_show_live_without_its_tallies(qu
     finally:
         for page in (lea, olli, sam):
             page.context.close()
+
+
+def test_no_ideas_yet_shows_only_while_the_board_shows_no_idea(own_board, browser):
+    """ "No ideas yet" stood under the groups when only challenges had ideas, at load and
+    live. Now it shows only while no idea is on the board at all: it goes when an idea
+    comes (into a group or the main list), comes back when the last one is withdrawn, and
+    stays away when a closed challenge's ideas move from their group to the main list."""
+    board = own_board(PEOPLE, env={"BOARD_PHASE_CHECK_SECONDS": "1"})
+    challenge = post_challenge(
+        api(board, "fia@example.com"), title="Hut stories", hide_tallies=True
+    )
+    ben = api(board, "ben@example.com")
+    first = ben.post_idea("Hut story", prompt_id=challenge["id"])
+
+    lea = open_as(board, browser, "lea@example.com", "/")
+    empty = lea.locator("#ideas-empty")
+    try:
+        expect(lea.locator(".challenge-group .idea-card")).to_have_count(1)
+        expect(empty).to_be_hidden()  # at load: the group holds an idea
+
+        ben.call("POST", f"ideas/{first['id']}/withdraw", expect=200)
+        expect(lea.locator(".challenge-group")).to_have_count(0)
+        expect(empty).to_have_text("No ideas yet. Be the first!")
+        assert same_after_reload(lea)["empty"] == "No ideas yet. Be the first!"
+
+        second = ben.post_idea("Another hut story", prompt_id=challenge["id"])
+        expect(lea.locator(".challenge-group .idea-card")).to_have_count(1)
+        expect(empty).to_be_hidden()  # an idea came into a group
+        same_after_reload(lea)
+
+        free = ben.post_idea("A free idea")
+        ben.call("POST", f"ideas/{second['id']}/withdraw", expect=200)
+        expect(lea.locator(".challenge-group")).to_have_count(0)
+        expect(empty).to_be_hidden()  # the free idea is still there
+        ben.call("POST", f"ideas/{free['id']}/withdraw", expect=200)
+        expect(empty).to_be_visible()
+        same_after_reload(lea)
+
+        third = ben.post_idea("A third hut story", prompt_id=challenge["id"])
+        expect(empty).to_be_hidden()
+        close_now(board, challenge["id"])
+        expect(lea.locator(".challenge-group")).to_have_count(0)
+        expect(lea.locator(f'#idea-list .idea-card[data-idea-id="{third["id"]}"]')).to_be_visible()
+        expect(empty).to_be_hidden()  # moved out of its group, still on the board
+        live = same_after_reload(lea)
+        assert live["count"] == "1" and live["empty"] is None
+        assert lea.js_errors == []
+    finally:
+        lea.context.close()
