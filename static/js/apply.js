@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import {
   channelList, fillCommentState, fillIdeaCard, fillPromptPhase, fillTags, finished, formatDay,
   hiddenLine, markHidden, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication,
-  newTaskCard, setStatusBadge, setVotes, shownStatus,
+  newTaskCard, setStatusBadge, setVotes, shownStatus, tallyLine,
 } from "./render.js";
 import { followPhase, noteApplied } from "./phase.js";
 import { shuffledBefore } from "./shuffle.js";
@@ -330,6 +330,15 @@ function votesChanged(data) {
   for (const root of document.querySelectorAll(`.idea-card[data-idea-id="${data.idea_id}"], [data-idea-page="${data.idea_id}"]`)) {
     setVotes(root, data.votes, data.departments_supporting);
     root.querySelectorAll("[data-field=votes], [data-field=departments]").forEach(highlight);
+  }
+  // A challenge's own page: the idea's "3 votes · 2 departments", where its tallies show
+  // (an idea whose tallies are hidden has no such line, and no event comes for it).
+  const item = document.querySelector(`#ideas > ul.idea-list > li#idea-${data.idea_id}`);
+  const line = item?.querySelector(":scope > article [data-field=tally]");
+  if (line && data.votes !== null && data.votes !== undefined) {
+    item.dataset.votes = String(data.votes);
+    line.textContent = tallyLine(data.votes, data.departments_supporting);
+    highlight(line);
   }
 }
 

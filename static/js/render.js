@@ -234,6 +234,12 @@ export function newPromptCard(prompt) {
   return item;
 }
 
+/** A challenge page's votes line, as templates/prompts_detail.html writes it:
+ *  "3 votes · 2 departments". */
+export function tallyLine(votes, departments) {
+  return `${plural("idea_votes", votes)} · ${plural("idea_departments", departments || 0)}`;
+}
+
 /** An idea of the challenge whose page this is (templates/prompts_detail.html
  *  `idea_item`), posted while the page is open; null on another page. The template is
  *  idea 0's: its links and form actions point at idea 0 until filled in. */
@@ -266,7 +272,7 @@ export function newChallengeIdea(idea) {
     tally.remove();
   } else {
     item.dataset.votes = String(idea.votes);
-    tally.textContent = `${plural("idea_votes", idea.votes)} · ${plural("idea_departments", idea.departments_supporting || 0)}`;
+    tally.textContent = tallyLine(idea.votes, idea.departments_supporting);
     field(item, "tally-hidden")?.remove();
   }
   for (const link of item.querySelectorAll('a[href="/ideas/0#comments"]')) link.href = `/ideas/${idea.id}#comments`;

@@ -379,3 +379,52 @@ def test_no_ideas_yet_shows_only_while_the_board_shows_no_idea(own_board, browse
         assert lea.js_errors == []
     finally:
         lea.context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "line"), [("en", "1 vote · 1 department"), ("de", "1 Stimme · 1 Abteilung")]
+)
+def test_a_challenge_pages_votes_lines_follow_live_votes(quick_board, browser, language, line):
+    """A challenge whose tallies show: its page's "N votes · M departments" lines stayed at
+    the numbers of its loading while people voted. They follow every vote now, as a reload
+    shows them; a challenge whose tallies are hidden still shows none."""
+    board = quick_board
+    fia = api(board, "fia@example.com")
+    shown = post_challenge(fia, title="Open tallies", hide_tallies=False)
+    hidden = post_challenge(fia, title="Hidden tallies", hide_tallies=True)
+    ben = api(board, "ben@example.com")
+    idea = ben.post_idea(unique("Summit selfies"), prompt_id=shown["id"])
+    secret = ben.post_idea(unique("Hut selfies"), prompt_id=hidden["id"])
+
+    olli = open_as(board, browser, "olli@example.com", f"/prompts/{shown['id']}", language, 360)
+    lea = open_as(board, browser, "lea@example.com", f"/prompts/{hidden['id']}", language)
+    tally = olli.locator(f"#idea-{idea['id']} [data-field=tally]")
+    zero = "0 votes · 0 departments" if language == "en" else "0 Stimmen · 0 Abteilungen"
+    two = "2 votes · 2 departments" if language == "en" else "2 Stimmen · 2 Abteilungen"
+    try:
+        expect(tally).to_have_text(zero)
+        api(board, "sue@example.com").vote(idea["id"])
+        expect(tally).to_have_text(line)
+        api(board, "hal@example.com").vote(idea["id"])
+        expect(tally).to_have_text(two)
+        olli.reload()
+        expect(tally).to_have_text(two)
+        wait_until_live(olli)
+        api(board, "hal@example.com").call("DELETE", f"ideas/{idea['id']}/vote", expect=200)
+        expect(tally).to_have_text(line)
+        expect(olli.locator(f"#idea-{idea['id']}")).to_have_attribute("data-votes", "1")
+
+        # hidden tallies: a vote shows nothing, live or after a reload
+        api(board, "sue@example.com").vote(secret["id"])
+        api(board, "hal@example.com").vote(idea["id"])  # a later event: the first one was applied
+        expect(tally).to_have_text(two)
+        seen = olli.evaluate("() => window.taskForceLive.lastSeq")
+        lea.wait_for_function("seen => window.taskForceLive.lastSeq >= seen", arg=seen)
+        item = lea.locator(f"#idea-{secret['id']}")
+        expect(item.locator("[data-field=tally]")).to_have_count(0)
+        expect(item).not_to_have_attribute("data-votes", "1")
+        assert olli.evaluate("() => document.documentElement.scrollWidth") <= 360
+        assert olli.js_errors == [] and lea.js_errors == []
+    finally:
+        olli.context.close()
+        lea.context.close()
