@@ -4,8 +4,8 @@
 import { api } from "./api.js";
 import {
   channelList, fillCommentState, fillIdeaCard, fillPromptPhase, fillTags, finished, formatDay,
-  hiddenLine, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication, newTaskCard,
-  setStatusBadge, setVotes, shownStatus,
+  hiddenLine, markHidden, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication,
+  newTaskCard, setStatusBadge, setVotes, shownStatus, tallyLine,
 } from "./render.js";
 import { followPhase, noteApplied } from "./phase.js";
 import { shuffledBefore } from "./shuffle.js";
@@ -42,11 +42,21 @@ function insertIdeaCard(list, card) {
   list.insertBefore(card, firstWithoutVotes || null);
 }
 
+/** The main list's count, and "No ideas yet" while the board shows no idea at all: not in
+ *  the main list, nor in a challenge's group (templates/board.html says the same). */
 function refreshIdeaCount(list) {
   const count = document.getElementById("idea-count");
   if (count) count.textContent = String(list.children.length);
   const empty = document.getElementById("ideas-empty");
-  if (empty) empty.hidden = list.children.length > 0;
+  const grouped = document.querySelector("[data-challenge-ideas] > .idea-card");
+  if (empty) empty.hidden = list.children.length > 0 || grouped !== null;
+}
+
+/** An idea's cards on the board: in the main list, or in its challenge's group. */
+function boardCards(ideaId) {
+  return document.querySelectorAll(
+    `#idea-list .idea-card[data-idea-id="${ideaId}"], [data-challenge-ideas] > .idea-card[data-idea-id="${ideaId}"]`,
+  );
 }
 
 /** Count an idea into (step 1) or out of (-1) its prompt's badges: "3 ideas" on the prompts
@@ -109,18 +119,21 @@ function listChallengeIdea(idea) {
 }
 
 /** The head of a challenge's group on the board counts its ideas, "50+" when the board
- *  shows only the first ones (then it stays so); an empty group goes, as on a reload. */
+ *  shows only the first ones (then it stays so); an empty group goes, as on a reload, and
+ *  "No ideas yet" follows. */
 function refreshChallengeGroup(group) {
   const section = group.closest(".challenge-group");
+  const list = document.getElementById("idea-list");
   if (!group.children.length) {
     section?.remove();
     if (!document.querySelector(".challenge-group")) {
       document.getElementById("other-ideas-heading")?.remove();
     }
-    return;
+  } else {
+    const count = section?.querySelector('.challenge-group-head [data-field="count"]');
+    if (count && !count.textContent.endsWith("+")) count.textContent = String(group.children.length);
   }
-  const count = section?.querySelector('.challenge-group-head [data-field="count"]');
-  if (count && !count.textContent.endsWith("+")) count.textContent = String(group.children.length);
+  if (list) refreshIdeaCount(list);
 }
 
 /** The running challenges with hidden tallies whose ideas the board groups, newest first
@@ -180,6 +193,93 @@ function groupChallengeIdea(list, idea) {
   return true;
 }
 
+/** The board's first ideas in its order, sort and filters as the server gives them (the
+ *  API's largest page), for where a closed challenge's ideas go. */
+function boardOrderPath(list) {
+  const params = new URLSearchParams({ sort: list.dataset.sort || "top", limit: "200" });
+  for (const [name, key] of [["department", "filterDepartment"], ["tag", "filterTag"], ["q", "filterQ"]]) {
+    if (list.dataset[key]) params.set(name, list.dataset[key]);
+  }
+  return `/ideas?${params}`;
+}
+
+/** Put `card` into the board's main list before the first card that `comesAfter` says
+ *  ranks after it. One that ranks after every card shown waits on a later page while the
+ *  board has more ideas to show ("Show more ideas"), as on a reload. Whether it went in. */
+function placeInList(list, card, comesAfter) {
+  const before = [...list.children].find((other) => other !== card && comesAfter(other));
+  if (!before && document.getElementById("more-ideas")) {
+    card.remove();
+    return false;
+  }
+  list.insertBefore(card, before || null);
+  return true;
+}
+
+/** A card's place by what it shows, for when the server's order cannot be had: newest
+ *  first for "new", else most votes first, then newest (templates/board.html's hints). */
+function shownKey(list, card) {
+  const created = card.dataset.created || "";
+  const votes = Number(card.dataset.votes || 0);
+  const id = Number(card.dataset.ideaId);
+  return list.dataset.sort === "new" ? [0, created, id] : [votes, created, id];
+}
+
+function keyAfter(a, b) {
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}
+
+/** A challenge with hidden tallies closed: its ideas leave its group on the board for the
+ *  main list, each where a reload puts it, by the board's order (asked of the server once,
+ *  with the final tallies), and the group goes. Also the ideas a group of its first 50
+ *  did not show come in. The keyboard stays on the card it was on. Returns whether the
+ *  board had such a group. */
+async function ungroupChallengeIdeas(prompt) {
+  const list = document.getElementById("idea-list");
+  const group = document.querySelector(`[data-challenge-ideas="${prompt.id}"]`);
+  if (!list || !group) return false;
+  let items = null;
+  try {
+    ({ items } = await api("GET", boardOrderPath(list)));
+  } catch {
+    /* placed by what the cards show, below */
+  }
+  if (!group.isConnected) return true; // this envelope was applied already meanwhile
+  const active = document.activeElement;
+  const moving = new Map([...group.children].map((card) => [Number(card.dataset.ideaId), card]));
+  const moved = [];
+  if (items) {
+    const place = new Map(items.map((idea, index) => [idea.id, index]));
+    // an idea the answer did not reach ranks after every idea it did
+    const placeOf = (card) => place.get(Number(card.dataset.ideaId)) ?? items.length;
+    for (const idea of items.filter((item) => item.prompt_id === prompt.id)) {
+      let card = moving.get(idea.id);
+      moving.delete(idea.id);
+      if (!card && list.querySelector(`.idea-card[data-idea-id="${idea.id}"]`)) continue;
+      card = card || newIdeaCard(idea);
+      if (!card) continue;
+      setVotes(card, idea.votes, idea.departments_supporting);
+      if (placeInList(list, card, (other) => placeOf(other) > place.get(idea.id))) moved.push(card);
+    }
+    for (const card of moving.values()) {
+      if (placeInList(list, card, (other) => placeOf(other) >= items.length)) moved.push(card);
+    }
+  } else {
+    for (const card of moving.values()) {
+      const key = shownKey(list, card);
+      if (placeInList(list, card, (other) => keyAfter(shownKey(list, other), key))) moved.push(card);
+    }
+  }
+  group.replaceChildren();
+  refreshChallengeGroup(group);
+  moved.forEach(highlight);
+  if (active && active !== document.activeElement) {
+    (active.isConnected ? active : document.getElementById("ideas"))?.focus({ preventScroll: true });
+  }
+  return true;
+}
+
 function ideaCreated({ idea }) {
   if (!idea) return;
   countPromptIdea(idea, 1);
@@ -206,8 +306,8 @@ function ideaUpdated({ idea }) {
     if ("status" in idea) root.dataset.finished = finished(idea) ? "1" : "0";
   }
   refreshIdeaStatus(idea.id);
-  const card = document.querySelector(`#idea-list .idea-card[data-idea-id="${idea.id}"]`);
-  if (card) {
+  // in the main list or in its challenge's group (then its tallies come hidden: votes null)
+  for (const card of boardCards(idea.id)) {
     fillIdeaCard(card, idea);
     highlight(card);
   }
@@ -230,6 +330,15 @@ function votesChanged(data) {
   for (const root of document.querySelectorAll(`.idea-card[data-idea-id="${data.idea_id}"], [data-idea-page="${data.idea_id}"]`)) {
     setVotes(root, data.votes, data.departments_supporting);
     root.querySelectorAll("[data-field=votes], [data-field=departments]").forEach(highlight);
+  }
+  // A challenge's own page: the idea's "3 votes · 2 departments", where its tallies show
+  // (an idea whose tallies are hidden has no such line, and no event comes for it).
+  const item = document.querySelector(`#ideas > ul.idea-list > li#idea-${data.idea_id}`);
+  const line = item?.querySelector(":scope > article [data-field=tally]");
+  if (line && data.votes !== null && data.votes !== undefined) {
+    item.dataset.votes = String(data.votes);
+    line.textContent = tallyLine(data.votes, data.departments_supporting);
+    highlight(line);
   }
 }
 
@@ -289,9 +398,10 @@ function commentChanged({ comment }) {
 function ideaHiddenOrShown({ idea }) {
   if (!idea) return;
   const keepsWords = idea.hidden && (idea.author?.id === me.id || me.role === "facilitator");
-  const card = document.querySelector(`#idea-list .idea-card[data-idea-id="${idea.id}"]`);
-  if (card && !keepsWords) {
-    fillIdeaCard(card, idea);
+  // in the main list or in its challenge's group; who keeps the words reads them on
+  for (const card of boardCards(idea.id)) {
+    if (keepsWords) markHidden(card, idea.hidden);
+    else fillIdeaCard(card, idea);
     highlight(card);
   }
   if (ideaPageId() !== idea.id) return;
@@ -679,7 +789,9 @@ async function promptPhaseChanged({ prompt }) {
     highlight(listed);
   }
   if (prompt.phase !== "closed" || !prompt.hide_tallies) return;
-  // Hidden tallies appear when a challenge closes: fetch them once for the cards shown.
+  // Hidden tallies appear when a challenge closes: on the board its ideas leave its group
+  // for the main list, with them; elsewhere, fetch them once for the cards shown.
+  if (await ungroupChallengeIdeas(prompt)) return;
   const shown = document.querySelectorAll(".idea-card[data-idea-id], [data-idea-page]");
   if (!shown.length) return;
   try {

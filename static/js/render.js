@@ -140,6 +140,16 @@ export function ideaTitle(ideaId) {
   return link ? link.textContent : t("idea_n", { id: ideaId });
 }
 
+/** Whether a board card shows its idea as hidden, and why (`hidden`: the idea's, or null). */
+export function markHidden(card, hidden) {
+  card.classList.toggle("is-hidden", Boolean(hidden));
+  const reason = field(card, "hidden");
+  if (reason) {
+    reason.hidden = !hidden;
+    reason.textContent = hidden ? hiddenLine(hidden) : "";
+  }
+}
+
 /** A board card for an idea (new, or refreshed after idea.updated). */
 export function fillIdeaCard(card, idea) {
   card.id = `idea-${idea.id}`;
@@ -154,13 +164,8 @@ export function fillIdeaCard(card, idea) {
   fillPerson(card.querySelector(".idea-meta") || card, idea.author);
   fillTime(field(card, "time"), idea.created_at);
   field(card, "excerpt").textContent = excerpt(idea.body);
-  card.classList.toggle("is-hidden", Boolean(idea.hidden));
   if (!idea.title && idea.hidden) title.textContent = t("hidden_idea");
-  const reason = field(card, "hidden");
-  if (reason) {
-    reason.hidden = !idea.hidden;
-    reason.textContent = idea.hidden ? hiddenLine(idea.hidden) : "";
-  }
+  markHidden(card, idea.hidden);
   const thumb = field(card, "thumb");
   if (thumb) {
     const first = (idea.images || [])[0];
@@ -229,6 +234,12 @@ export function newPromptCard(prompt) {
   return item;
 }
 
+/** A challenge page's votes line, as templates/prompts_detail.html writes it:
+ *  "3 votes · 2 departments". */
+export function tallyLine(votes, departments) {
+  return `${plural("idea_votes", votes)} · ${plural("idea_departments", departments || 0)}`;
+}
+
 /** An idea of the challenge whose page this is (templates/prompts_detail.html
  *  `idea_item`), posted while the page is open; null on another page. The template is
  *  idea 0's: its links and form actions point at idea 0 until filled in. */
@@ -261,7 +272,7 @@ export function newChallengeIdea(idea) {
     tally.remove();
   } else {
     item.dataset.votes = String(idea.votes);
-    tally.textContent = `${plural("idea_votes", idea.votes)} · ${plural("idea_departments", idea.departments_supporting || 0)}`;
+    tally.textContent = tallyLine(idea.votes, idea.departments_supporting);
     field(item, "tally-hidden")?.remove();
   }
   for (const link of item.querySelectorAll('a[href="/ideas/0#comments"]')) link.href = `/ideas/${idea.id}#comments`;
