@@ -477,7 +477,7 @@ def test_a_digest_lists_a_new_prompt_once_and_both_parts_say_why_it_came(
     german, _ = parts(inbox.to("ivan@example.com")[0])
     assert german.count("Summer stories") == 1
     assert (
-        "Du bekommst diese Mail, weil deine Benachrichtigungen per E-Mail auf „Tägliche Übersicht“ "
+        "Du bekommst diese E-Mail, weil deine Benachrichtigungen per E-Mail auf „Tägliche Übersicht“ "
         "stehen." in german
     )
 
