@@ -541,7 +541,7 @@ def test_the_observers_summary_speaks_german_in_numbers_that_agree(mail_app, smt
     deliver(mail_app, "weekly")
     [summary] = inbox.to("olga@example.com")
     text = parts(summary)[0].replace("\r\n", "\n")
-    assert "Diese Woche in der Taskforce:\n* 1 Idee gepostet\n* 0 Kommentare geschrieben\n" in text
+    assert "diese Woche in der Taskforce:\n* 1 Idee gepostet\n* 0 Kommentare geschrieben\n" in text
     assert "* 0 Aufgaben übernommen\n* 0 Aufgaben erledigt\n" in text
 
 
