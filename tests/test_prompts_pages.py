@@ -415,6 +415,32 @@ def test_anyone_but_observers_turns_a_winning_idea_into_tasks(
     assert all(t["idea_id"] == winner_id for t in created)
 
 
+@pytest.mark.parametrize(
+    ("language", "titles", "said"),
+    [
+        ("en", "Film the booth tour", "1 task created. Anyone can claim it now."),
+        ("en", "Write the script\nFilm it", "2 tasks created. Anyone can claim them now."),
+        ("de", "Film the booth tour", "Eine Aufgabe angelegt. Alle können sie jetzt übernehmen."),
+        (
+            "de",
+            "Write the script\nFilm it",
+            "2 Aufgaben angelegt. Alle können sie jetzt übernehmen.",
+        ),
+    ],
+)
+def test_turning_into_tasks_counts_them_in_the_right_number(
+    closed_challenge, member, language, titles, said
+):
+    """One line made "1 tasks created" and "1 Aufgaben angelegt"."""
+    challenge_id = closed_challenge["challenge"]["id"]
+    winner_id = closed_challenge["winner"]["id"]
+    reader = {"Accept-Language": language}
+    member.post(
+        f"/prompts/{challenge_id}/ideas/{winner_id}/tasks", data={"titles": titles}, headers=reader
+    )
+    assert said in html(member, f"/prompts/{challenge_id}", headers=reader)
+
+
 def test_observers_cannot_turn_ideas_into_tasks(closed_challenge, observer, member):
     challenge_id = closed_challenge["challenge"]["id"]
     winner_id = closed_challenge["winner"]["id"]
