@@ -294,7 +294,10 @@ def test_voting_and_posting_ideas_from_the_page(facilitator, member, other_membe
     )
     assert vote.status_code == 302
     assert other_member.get(f"ideas/{idea['id']}").get_json()["voted"] is True
-    assert "You have used 1 of your 1 votes." in html(other_member, f"/prompts/{challenge['id']}")
+    page = html(other_member, f"/prompts/{challenge['id']}")
+    assert "You have used 1 of your 1 vote." in page  # not "of your 1 votes"
+    german = html(other_member, f"/prompts/{challenge['id']}", headers={"Accept-Language": "de"})
+    assert "Du hast 1 von 1 Stimme vergeben." in german
     other_member.post(f"/prompts/{challenge['id']}/ideas/{idea['id']}/vote", data={"vote": "0"})
     assert other_member.get(f"ideas/{idea['id']}").get_json()["voted"] is False
 
