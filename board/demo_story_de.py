@@ -156,7 +156,7 @@ IDEAS = {
     ),
     "press-kit": (
         "Ein Pressebereich mit Fotos zum Herunterladen",
-        "Presse und Blogs fragen jede Woche per Mail nach Fotos. Eine Seite mit "
+        "Presse und Blogs fragen jede Woche per E-Mail nach Fotos. Eine Seite mit "
         "freigegebenen Fotos, Logos und Factsheet spart der PR Stunden.",
     ),
     "faq-highlights": (
@@ -199,7 +199,7 @@ COMMENTS = (
     "Starke Idee. Tipp aus Erfahrung: Hochkant filmen **und** die Hände der reparierenden "
     "Person in der Bildmitte halten, dann klappt auch der Zuschnitt für LinkedIn.",
     "Ich kann einen gemeinsamen Ordner für das Rohmaterial anlegen, damit niemand 2-GB-Dateien "
-    "per Mail verschickt.",
+    "per E-Mail verschickt.",
     "Das erste Reel ist online: 41.000 Aufrufe auf Instagram in drei Tagen, bester Wert des "
     "Jahres.",
     "Mehrere Händler haben genau danach gefragt. Können wir sie einladen, auch Fragen zu stellen?",
@@ -226,13 +226,15 @@ COMMENTS = (
     "Sophie, gibt es was Neues von der Rechtsabteilung?",
     "Die Rechtsabteilung hat einen Entwurf geschickt. Zwei Sätze, gut lesbar.",
     "Bitte nehmt einen Satz auf, dass keine Screenshots interner Tools gepostet werden.",
-    "Wir könnten ein Foto von ihrer Lieferung dazunehmen. Unsere Fahrer kennen sie alle.",
+    "Wir könnten ein Foto von ihrer Lieferung dazunehmen. Unsere Fahrerinnen und Fahrer "
+    "kennen sie alle.",
     "Witzig! Die Wetter-API ist für unser Volumen kostenlos. Ich bin gern dabei.",
     "Allein der letzte sichere Bestelltag würde uns im Dezember 200 Tickets sparen.",
     "Ich sammle die freigegebenen Fotos aus den letzten beiden Katalogen.",
     "Könnte ein Highlight „Arbeiten bei Nordkamm“ sein? Solche Fragen bekommen wir auch.",
     "Der Host ist einverstanden, er möchte nur einen Link zurück.",
-    "Der Kundenservice könnte Fragen von Einsteigern in den Kommentaren beantworten.",
+    "Der Kundenservice könnte Fragen von Einsteigerinnen und Einsteigern in den Kommentaren "
+    "beantworten.",
     "Bitte diesmal den Laserschneider nehmen, nicht das Brotmesser.",
     "Ich bin dabei, solange der Trail kurz ist.",
 )

@@ -492,14 +492,14 @@ def test_german_not_found_messages(member, path, message):
             "POST",
             "tasks/{task}/release",
             "not_claimant",
-            "Nur wer eine Aufgabe übernommen hat, kann sie zurückgeben oder abschließen.",
+            "Nur wer eine Aufgabe übernommen hat, kann sie zurückgeben oder erledigen.",
         ),
         (
             "idea_by_other",
             "PATCH",
             "ideas/{idea}",
             "not_author",
-            "Nur die Person, die die Idee gepostet hat, kann sie ändern.",
+            "Nur die Person, die die Idee gepostet hat, kann sie bearbeiten.",
         ),
     ],
 )
@@ -526,7 +526,7 @@ def test_the_claim_limit_message_names_the_limit_in_german(member):
     response = member.post(f"tasks/{tasks[5]['id']}/claim", headers={"Accept-Language": "de"})
     assert response.get_json()["error"] == {
         "code": "claim_limit",
-        "message": "Du hast schon 5 offene Aufgaben; schließe eine ab oder gib eine zurück.",
+        "message": "Du hast schon 5 Aufgaben übernommen; erledige erst eine oder gib eine zurück.",
     }
 
 

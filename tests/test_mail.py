@@ -477,7 +477,7 @@ def test_a_digest_lists_a_new_prompt_once_and_both_parts_say_why_it_came(
     german, _ = parts(inbox.to("ivan@example.com")[0])
     assert german.count("Summer stories") == 1
     assert (
-        "Du bekommst diese Mail, weil deine Benachrichtigungen per E-Mail auf „Tägliche Übersicht“ "
+        "Du bekommst diese E-Mail, weil deine Benachrichtigungen per E-Mail auf „Tägliche Übersicht“ "
         "stehen." in german
     )
 
@@ -541,7 +541,7 @@ def test_the_observers_summary_speaks_german_in_numbers_that_agree(mail_app, smt
     deliver(mail_app, "weekly")
     [summary] = inbox.to("olga@example.com")
     text = parts(summary)[0].replace("\r\n", "\n")
-    assert "Diese Woche in der Taskforce:\n* 1 Idee gepostet\n* 0 Kommentare geschrieben\n" in text
+    assert "diese Woche in der Taskforce:\n* 1 Idee gepostet\n* 0 Kommentare geschrieben\n" in text
     assert "* 0 Aufgaben übernommen\n* 0 Aufgaben erledigt\n" in text
 
 

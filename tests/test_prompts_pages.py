@@ -294,7 +294,10 @@ def test_voting_and_posting_ideas_from_the_page(facilitator, member, other_membe
     )
     assert vote.status_code == 302
     assert other_member.get(f"ideas/{idea['id']}").get_json()["voted"] is True
-    assert "You have used 1 of your 1 votes." in html(other_member, f"/prompts/{challenge['id']}")
+    page = html(other_member, f"/prompts/{challenge['id']}")
+    assert "You have used 1 of your 1 vote." in page  # not "of your 1 votes"
+    german = html(other_member, f"/prompts/{challenge['id']}", headers={"Accept-Language": "de"})
+    assert "Du hast 1 von 1 Stimme vergeben." in german
     other_member.post(f"/prompts/{challenge['id']}/ideas/{idea['id']}/vote", data={"vote": "0"})
     assert other_member.get(f"ideas/{idea['id']}").get_json()["voted"] is False
 
@@ -413,6 +416,32 @@ def test_anyone_but_observers_turns_a_winning_idea_into_tasks(
     page = html(member, f"/prompts/{challenge_id}")
     assert "Tasks from this idea" in page and "Film the booth tour" in page
     assert all(t["idea_id"] == winner_id for t in created)
+
+
+@pytest.mark.parametrize(
+    ("language", "titles", "said"),
+    [
+        ("en", "Film the booth tour", "1 task created. Anyone can claim it now."),
+        ("en", "Write the script\nFilm it", "2 tasks created. Anyone can claim them now."),
+        ("de", "Film the booth tour", "Eine Aufgabe angelegt. Alle können sie jetzt übernehmen."),
+        (
+            "de",
+            "Write the script\nFilm it",
+            "2 Aufgaben angelegt. Alle können sie jetzt übernehmen.",
+        ),
+    ],
+)
+def test_turning_into_tasks_counts_them_in_the_right_number(
+    closed_challenge, member, language, titles, said
+):
+    """One line made "1 tasks created" and "1 Aufgaben angelegt"."""
+    challenge_id = closed_challenge["challenge"]["id"]
+    winner_id = closed_challenge["winner"]["id"]
+    reader = {"Accept-Language": language}
+    member.post(
+        f"/prompts/{challenge_id}/ideas/{winner_id}/tasks", data={"titles": titles}, headers=reader
+    )
+    assert said in html(member, f"/prompts/{challenge_id}", headers=reader)
 
 
 def test_observers_cannot_turn_ideas_into_tasks(closed_challenge, observer, member):

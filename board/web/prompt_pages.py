@@ -14,7 +14,7 @@ from markupsafe import Markup
 from board import ideas, prompts, tasks
 from board.db import db_for_request
 from board.errors import BoardError, Invalid, NotFound
-from board.i18n import N_, _, translate_field
+from board.i18n import N_, _, ngettext, translate_field
 from board.limits import TEXT_MAX, TITLE_MAX
 from board.text import render_markdown
 from board.web import web
@@ -199,6 +199,13 @@ def turn_into_tasks(prompt_id: int, idea_id: int):
         _idea_of(session, prompt_id, idea_id)
         lines = form_text("titles", TEXT_MAX).splitlines()
         created = tasks.create_tasks_for_idea(session, current_user, idea_id, lines)
-        flash(_("%(n)s tasks created. Anyone can claim them now.", n=len(created)), "success")
+        flash(
+            ngettext(
+                "%(num)s task created. Anyone can claim it now.",
+                "%(num)s tasks created. Anyone can claim them now.",
+                len(created),
+            ),
+            "success",
+        )
 
     return _form_action(prompt_id, f"#idea-{idea_id}", action)

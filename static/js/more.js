@@ -5,7 +5,7 @@
 
 import { api } from "./api.js";
 import { newIdeaCard } from "./render.js";
-import { t } from "./ui.js";
+import { plural, t } from "./ui.js";
 
 function nextPagePath(list, cursor) {
   const params = new URLSearchParams({ sort: list.dataset.sort || "top", limit: "50", cursor });
@@ -39,7 +39,7 @@ export function enableMoreIdeas() {
           added += 1;
         }
       }
-      if (status) status.textContent = t("more_loaded", { n: added });
+      if (status) status.textContent = plural("more_loaded", added);
       if (page.next_cursor) {
         link.dataset.cursor = page.next_cursor;
         const url = new URL(link.href);

@@ -41,3 +41,18 @@ def test_the_link_loads_more_by_keyboard_without_scrolling(person, api_as, open_
     link.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#idea-list .idea-card")).to_have_count(52)
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"), [("en-US", "1 more idea shown."), ("de-DE", "1 weitere Idee angezeigt.")]
+)
+def test_one_more_idea_is_counted_in_the_singular(person, api_as, open_page, locale, said):
+    """The 51st idea came with "1 more ideas shown." and "1 weitere Ideen angezeigt." """
+    author = api_as(person("member", "Marketing"))
+    tag = unique_name("one").lower()
+    for n in range(51):
+        author.post_idea(f"Counted idea {n:02d}", tags=[tag])
+    page = open_page(person("member", "IT"), f"/?sort=new&tag={tag}", locale=locale)
+    page.locator("#more-ideas").scroll_into_view_if_needed()
+    expect(page.locator("#idea-list .idea-card")).to_have_count(51)
+    expect(page.locator("#more-ideas-status")).to_have_text(said)
