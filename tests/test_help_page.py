@@ -409,6 +409,47 @@ def test_the_help_page_needs_a_login(anonymous):
 # ---- the page ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("language", "headings"),
+    [
+        (
+            "en",
+            (
+                "Tasks claimed but untouched for a day or more",
+                "Tasks nobody has claimed for a day or more",
+                "Ideas without a vote or comment after a day",
+                "People quiet for a day or more",
+                "Departments quiet for a day or more",
+                "over the last week",
+            ),
+        ),
+        (
+            "de",
+            (
+                "Übernommene Aufgaben, die seit einem Tag oder länger unberührt sind",
+                "Aufgaben, die seit einem Tag oder länger niemand übernommen hat",
+                "Ideen ohne Stimme oder Kommentar nach einem Tag",
+                "Personen, die seit einem Tag oder länger ruhig sind",
+                "Abteilungen, die seit einem Tag oder länger ruhig sind",
+                "in der letzten Woche",
+            ),
+        ),
+    ],
+)
+def test_a_report_over_one_day_and_one_week_says_so_in_the_singular(
+    people_, facilitator, stalled_board, language, headings
+):
+    """With the form's smallest values the headings read "for 1 days or more" and "over
+    the last 1 weeks" ("seit 1 Tagen", "in den letzten 1 Wochen")."""
+    page = facilitator.get("/help?days=1&weeks=1", headers={"Accept-Language": language}).get_data(
+        as_text=True
+    )
+    for heading in headings:
+        assert heading in page, heading
+    assert "1 days" not in page and "1 weeks" not in page
+    assert "1 Tagen" not in page and "1 Wochen" not in page
+
+
 def test_the_help_page_shows_every_section_with_a_nudge_per_row(
     people_, facilitator, stalled_board
 ):

@@ -372,10 +372,30 @@ def test_the_prompt_page_speaks_german(facilitator, member, frozen):
 # ---- a closed challenge's results ----------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Taking part: 1 person from 1 department, with 1 idea and 1 vote."),
+        ("de", "Beteiligt: 1 Person aus 1 Abteilung, mit 1 Idee und 1 Stimme."),
+    ],
+)
+def test_the_results_count_one_of_each_in_the_singular(facilitator, member, frozen, language, said):
+    """One person's idea with their own vote read "1 people from 1 departments took part:
+    1 ideas, 1 votes" ("1 Personen aus 1 Abteilungen")."""
+    challenge = running_challenge(facilitator)
+    idea = member.post(
+        "ideas", json={"body": "", "title": "Booth tour", "prompt_id": challenge["id"]}
+    ).get_json()
+    member.put(f"ideas/{idea['id']}/vote")
+    clock.set_clock(lambda: NOW + timedelta(days=5))
+    page = html(member, f"/prompts/{challenge['id']}", headers={"Accept-Language": language})
+    assert said in unescape(page)
+
+
 def test_the_results_page_ranks_the_ideas(people_, closed_challenge):
     page = html(people_.client("observer"), f"/prompts/{closed_challenge['challenge']['id']}")
     assert "Results" in page
-    assert "3 people from 3 departments took part: 2 ideas, 3 votes." in page
+    assert "Taking part: 3 people from 3 departments, with 2 ideas and 3 votes." in page
     ranking = re.findall(r'<li id="idea-(\d+)" class="ranked ?(winner)?', page)
     assert [(int(i), w) for i, w in ranking] == [
         (closed_challenge["winner"]["id"], "winner"),
