@@ -560,7 +560,7 @@ def claim_task(session: Session, actor: User, task_id: int, claim_limit: int) ->
     if won and held >= claim_limit:
         session.rollback()
         raise Conflict(
-            "You already hold %(limit)s open tasks; finish or release one first.",
+            "You hold as many open tasks as one person may (%(limit)s); finish or release one first.",
             code="claim_limit",
             limit=claim_limit,
         )

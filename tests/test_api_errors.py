@@ -526,7 +526,7 @@ def test_the_claim_limit_message_names_the_limit_in_german(member):
     response = member.post(f"tasks/{tasks[5]['id']}/claim", headers={"Accept-Language": "de"})
     assert response.get_json()["error"] == {
         "code": "claim_limit",
-        "message": "Du hast schon 5 Aufgaben übernommen; erledige erst eine oder gib eine zurück.",
+        "message": "Du hast schon so viele Aufgaben übernommen, wie eine Person darf (5); erledige erst eine oder gib eine zurück.",
     }
 
 

@@ -425,7 +425,10 @@ def test_the_claim_limit_is_explained(app, browse, people_):
     for task_id in ids[:5]:
         browser.post(f"/tasks/{task_id}/claim", {"next": "/"})
     page = browser.follow(browser.post(f"/tasks/{ids[5]}/claim", {"next": "/"}))
-    assert "You already hold 5 open tasks; finish or release one first." in text_of(page)
+    assert (
+        "You hold as many open tasks as one person may (5); finish or release one first."
+        in text_of(page)
+    )
 
 
 def test_forms_carry_a_csrf_token_and_without_it_nothing_changes(app, browse, story):

@@ -39,7 +39,9 @@ from board.web import web
 # Page-friendly wording for refusals whose service message reads like an API's.
 FRIENDLY = {
     "already_claimed": N_("Someone else claimed this task first."),
-    "claim_limit": N_("You already hold %(limit)s open tasks; finish or release one first."),
+    "claim_limit": N_(
+        "You hold as many open tasks as one person may (%(limit)s); finish or release one first."
+    ),
     "task_done": N_("This task is already done."),
     "read_only": N_("Observers watch the board and cannot change it."),
     "not_claimant": N_("Only the person who claimed a task may release or complete it."),
