@@ -246,7 +246,16 @@ def form_image_markdown(session, name: str = "image") -> str:
     upload = request.files.get(name)
     if upload is None or not upload.filename:
         return ""
-    stored = images.upload_image(session, current_user, upload.stream.read(images.MAX_BYTES + 1))
+    try:
+        stored = images.upload_image(
+            session, current_user, upload.stream.read(images.MAX_BYTES + 1)
+        )
+    except Invalid as refusal:
+        # The API names its upload "file"; here the reason goes beside this form's field.
+        fields = {
+            name if key == "file" else key: text for key, text in (refusal.fields or {}).items()
+        }
+        raise Invalid(refusal.message, code=refusal.code, fields=fields, **refusal.params) from None
     return stored["markdown"]
 
 

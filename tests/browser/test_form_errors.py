@@ -138,3 +138,39 @@ def test_a_refusal_on_the_way_in_stands_apart_from_what_follows(person, new_cont
         "e => e.nextElementSibling.getBoundingClientRect().top - e.getBoundingClientRect().bottom"
     )
     assert gap >= 8
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_refused_image_says_why_beside_the_image_field(
+    person, api_as, open_page, tmp_path, language
+):
+    """A file that is no picture came back as a bare "The image was refused." above the
+    form, the reason lost (the API names its upload `file`, the page's field is `image`)
+    and the focus on nothing; the reason now stands beside the image field, which has it."""
+    member = person("member", "Marketing")
+    api_as(member).call("PATCH", "me", {"language": language}, expect=200)
+    not_a_picture = tmp_path / "holiday.png"
+    not_a_picture.write_bytes(b"these are words, not pixels")
+    idea = api_as(member).post_idea(unique("Our stand at the trade fair"))
+
+    page = open_page(member, "/")
+    page.locator("#new-idea > summary").click()
+    title = unique("A photo walk through the warehouse")
+    page.locator('#new-idea input[name="title"]').fill(title)
+    page.locator("#new-idea-image").set_input_files(str(not_a_picture))
+    page.locator('#new-idea button[type="submit"]').click()
+    expect(page.locator('#new-idea input[name="title"]')).to_have_value(title)
+    image = page.locator("#new-idea-image")
+    expect(image).to_have_attribute("aria-invalid", "true")
+    expect(image).to_be_focused()
+    error = _field_error(page, "idea", "image")
+    expect(error).to_contain_text("PNG, JPEG, GIF" if language == "en" else "kein PNG-, JPEG-")
+    assert error.evaluate("e => e.previousElementSibling.id === 'new-idea-image'")
+
+    page.goto(f"/ideas/{idea['id']}")
+    page.locator("#comment-body").fill("Here is the floor plan.")
+    page.locator("#comment-image").set_input_files(str(not_a_picture))
+    page.locator('#comment-form button[type="submit"]').click()
+    expect(page.locator("#comment-body")).to_have_value("Here is the floor plan.")
+    expect(page.locator("#comment-image")).to_be_focused()
+    expect(_field_error(page, "comment", "image")).to_be_visible()
