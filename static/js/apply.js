@@ -47,6 +47,8 @@ function insertIdeaCard(list, card) {
 function refreshIdeaCount(list) {
   const count = document.getElementById("idea-count");
   if (count) count.textContent = String(list.children.length);
+  const jump = document.querySelector('[data-jump-count="ideas"]');
+  if (jump) jump.textContent = String(list.children.length);
   const empty = document.getElementById("ideas-empty");
   const grouped = document.querySelector("[data-challenge-ideas] > .idea-card");
   if (empty) empty.hidden = list.children.length > 0 || grouped !== null;
@@ -536,6 +538,8 @@ function refreshColumns() {
     const total = column.dataset.total === undefined ? shown : Number(column.dataset.total);
     const count = column.querySelector(":scope > h1 [data-field=count], :scope > h2 [data-field=count], :scope > h3 [data-field=count]");
     if (count) count.textContent = String(total);
+    const jump = column.id && document.querySelector(`[data-jump-count="${column.id}"]`);
+    if (jump) jump.textContent = String(total);
     const empty = column.querySelector(":scope > .empty-column");
     if (empty) empty.hidden = shown > 0;
     const more = column.querySelector(":scope > [data-field=more]");

@@ -298,3 +298,28 @@ def test_an_idea_whose_tasks_are_all_done_says_in_progress_until_it_goes_out(
     author.call("PUT", f"ideas/{idea['id']}/done", expect=200)
     expect(status).to_have_text("Done")
     assert page.js_errors == []
+
+
+def test_the_phone_jump_links_count_what_the_sections_count_live(person, open_page, api_as):
+    """On a phone the board opens with two jump links, "Ideas 19" and "Tasks 5 open". They
+    stood still while the sections below counted a new idea and a new task live, so the
+    two numbers on one screen disagreed until a reload."""
+    author = person("member", "Marketing")
+    page = open_page(person("member", "IT"), "/", viewport={"width": 360, "height": 800})
+    wait_until_live(page)
+    jump_ideas = page.locator('.jump-links a[href="#ideas"] .count')
+    jump_tasks = page.locator('.jump-links a[href="#tasks"] .count')
+    expect(jump_ideas).to_be_visible()
+    ideas_before = int(page.locator("#idea-count").inner_text())
+    open_before = int(page.locator("#tasks-open [data-field=count]").inner_text())
+
+    api_as(author).post_idea(unique("Ask our drivers for their best view"))
+    api_as(author).create_task(unique("Collect the drivers' photos"))
+    expect(page.locator("#idea-count")).to_have_text(str(ideas_before + 1))
+    expect(jump_ideas).to_have_text(str(ideas_before + 1))
+    expect(page.locator("#tasks-open [data-field=count]")).to_have_text(str(open_before + 1))
+    expect(jump_tasks).to_have_text(f"{open_before + 1} open")
+
+    page.reload()
+    expect(jump_ideas).to_have_text(str(ideas_before + 1))
+    expect(jump_tasks).to_have_text(f"{open_before + 1} open")
