@@ -29,6 +29,7 @@ from board.inputs import whole_number
 from board.moderation import REASON_LABELS
 from board.realtime import NAMESPACE, socketio
 from board.tasks import channel_label
+from board.text import plain_text
 from models import (
     NOTIFICATION_KINDS,
     Comment,
@@ -247,8 +248,10 @@ def add_waker(callback: Callable[[], None]) -> None:
 # ---- from events to notifications --------------------------------------------------------
 
 
-def _excerpt(text: str | None) -> str:
-    text = " ".join((text or "").split())
+def _excerpt(text: str | None, markdown: bool = True) -> str:
+    """The start of what someone wrote, as plain words (the inbox and mails show no
+    Markdown: '**' and '![](/images/3)' read as noise there)."""
+    text = plain_text(text) if markdown else " ".join((text or "").split())
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
@@ -451,7 +454,7 @@ def _on_nudge(session: Session, envelope: dict, actor: User | None, recipients) 
         actor=actor,
         task_id=nudge.get("task_id"),
         nudge_id=nudge["id"],
-        data={"message": _excerpt(nudge.get("message"))},
+        data={"message": _excerpt(nudge.get("message"), markdown=False)},
     )
 
 

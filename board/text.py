@@ -19,6 +19,19 @@ _markdown.enable("strikethrough").enable("table")
 # The board's own pictures (board/images.py), and nothing else, are shown as pictures.
 OWN_IMAGE = re.compile(r"^/images/[0-9]{1,10}$")
 
+# Markdown's marks, for plain_text (static/js/render.js `excerpt` has the same).
+_IMAGE_MARK = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+", re.MULTILINE)
+_MARKDOWN_NOISE = re.compile(r"[*_`>#~\[\]]|\(https?://[^)]*\)")
+
+
+def plain_text(source: str | None) -> str:
+    """Markdown as one line of plain words, for an excerpt (a card, the inbox, a mail):
+    marks dropped, list items joined with "·", pictures left out (they are no words)."""
+    plain = _IMAGE_MARK.sub("", source or "")
+    plain = _MARKDOWN_NOISE.sub("", _LIST_ITEM.sub("· ", plain))
+    return " ".join(plain.split())
+
 
 def _image_as_link(renderer, tokens, idx, options, env) -> str:
     # Pictures from elsewhere would let an author track readers (and the CSP blocks them):

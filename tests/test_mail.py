@@ -134,6 +134,25 @@ def test_an_instant_mail_tells_of_a_mention_with_both_parts_and_deep_links(
     assert deliver(mail_app) == 0  # sent once, never twice
 
 
+def test_a_mention_is_quoted_in_plain_words_without_markdown(mail_app, smtp, team, frozen):
+    """The inbox and the mail quoted the Markdown as typed: '**this**', '- the booth' and
+    a picture's '![](/images/1)' stood in the quote like noise; now the words alone."""
+    _, inbox = smtp
+    team["ivan"].patch("me", json={"email_notifications": "instant"})
+    body = "Can you film **this**, @ivan?\n\n- the booth\n- the crowd\n\n![](/images/1)"
+    team["mara"].post("ideas", json={"title": "Booth reel", "body": body})
+    expected = "Can you film this, @ivan? · the booth · the crowd"
+    [notice] = team["ivan"].get("notifications").get_json()["items"]
+    assert notice["excerpt"] == expected
+    assert deliver(mail_app) == 1
+    [message] = inbox.to("ivan@example.com")
+    text, html = parts(message)
+    assert f"“{expected}”" in text
+    assert f"“{expected}”" in html
+    for noise in ("**", "![", "/images/1", "- the booth"):
+        assert noise not in text and noise not in html
+
+
 def test_instant_mails_are_batched_at_most_one_a_minute(mail_app, smtp, team, frozen):
     _, inbox = smtp
     team["mara"].patch("me", json={"email_notifications": "instant"})

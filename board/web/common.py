@@ -34,6 +34,7 @@ from board.kept import keep
 from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
 from board.requests import parse_date, reader_tz
 from board.tasks import allowed_channels, channel_label, publish_on_bounds
+from board.text import plain_text
 from board.web import web
 
 # Page-friendly wording for refusals whose service message reads like an API's.
@@ -544,18 +545,11 @@ def kept_locale(locale):
     return _LOCALES.setdefault(fields, locale)
 
 
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LIST_ITEM = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+", re.MULTILINE)
-_MARKDOWN_NOISE = re.compile(r"[*_`>#~\[\]]|\(https?://[^)]*\)")
-
-
 @web.app_template_filter("excerpt")
 def excerpt(text: str | None, length: int = 180) -> str:
     """Plain text for a card: Markdown marks dropped, list items joined with "·", cut at a
     word. Jinja still escapes it. static/js/render.js has the same for live cards."""
-    plain = _IMAGE.sub("", text or "")  # pictures show beside the excerpt, not in it
-    plain = _MARKDOWN_NOISE.sub("", _LIST_ITEM.sub("· ", plain))
-    plain = " ".join(plain.split())
+    plain = plain_text(text)  # pictures show beside the excerpt, not in it
     if len(plain) <= length:
         return plain
     return plain[:length].rsplit(" ", 1)[0] + "…"
