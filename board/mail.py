@@ -16,8 +16,9 @@ import contextlib
 import logging
 import smtplib
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -437,6 +438,9 @@ def _message(settings: Settings, row: OutgoingMail) -> EmailMessage:
     # The same on every attempt (make_msgid would add the time and a random part), so a
     # receiving server can drop the repeat a crashed sender's retry may cause.
     message["Message-ID"] = f"<board-mail-{row.id}.{row.created_at:%Y%m%d%H%M%S}@{domain}>"
+    # Required by RFC 5322: without it a client files the mail by whenever it arrived,
+    # and spam filters count it against the mail. The time it was written, on every attempt.
+    message["Date"] = format_datetime(row.created_at.astimezone(UTC))
     message["Auto-Submitted"] = "auto-generated"
     for name, value in (row.headers or {}).items():
         message[name] = value

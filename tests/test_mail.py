@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email
+import email.utils
 import re
 import threading
 from datetime import UTC, datetime, timedelta
@@ -130,6 +131,8 @@ def test_an_instant_mail_tells_of_a_mention_with_both_parts_and_deep_links(
     assert re.match(
         r"<https://board\.example\.com/mail/unsubscribe/[\w.-]+>", message["List-Unsubscribe"]
     )
+    # dated (RFC 5322 requires it) when it was written: START, the frozen clock
+    assert email.utils.parsedate_to_datetime(message["Date"]) == START
     assert inbox.to("mara@example.com") == []  # daily by default, and nothing for her
     assert deliver(mail_app) == 0  # sent once, never twice
 
