@@ -29,13 +29,34 @@ async function vote(form) {
   }
 }
 
+/** A task card's first control: its action button, else its title (a link on most pages). */
+function cardControl(card) {
+  return card?.isConnected
+    ? card.querySelector(".task-actions button") || card.querySelector("a[data-field=title], [data-field=title] a")
+    : null;
+}
+
 async function taskAction(form) {
   const action = form.dataset.api;
+  const before = form.closest(".task-card");
+  const neighbours = [before?.nextElementSibling, before?.previousElementSibling];
+  const column = before?.closest("section");
   const task = await api("POST", `/tasks/${form.dataset.actOn}/${action}`);
   showTask(task);
-  // Keep keyboard users where they were: on the moved card's next control.
+  // Keep keyboard users where they were: on the moved card's next control. A card that left
+  // the page (claimed on the list of open tasks) hands the focus to its neighbour, else to
+  // its list's heading: never to nothing, which starts the Tab key over at the top.
   const card = document.querySelector(`[data-task-id="${task.id}"].task-card`);
-  (card?.querySelector(".task-actions button") || card?.querySelector("[data-field=title]"))?.focus();
+  const target = cardControl(card) || neighbours.map(cardControl).find(Boolean);
+  if (target) {
+    target.focus();
+  } else if (!card && column?.isConnected) {
+    const heading = column.querySelector("h1, h2, h3");
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    }
+  }
   toast(t(TASK_MESSAGES[action]), "success", { timeout: 3000 });
 }
 

@@ -245,3 +245,38 @@ def test_the_facilitators_pages_show_the_boards_focus_ring(person, api_as, open_
                 without_ring.append(focused[1])
         assert any("<summary" in stop for stop in stops), path
         assert without_ring == [], path
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_task_claimed_off_the_open_list_hands_the_focus_to_the_next_one(
+    person, api_as, open_page, width
+):
+    """On /tasks (the open ones) a claimed task leaves the list. Its button went with it and
+    the focus with the button: the next Tab started over at the top of the page. Now the
+    focus lands on the next task's button, and the last one left hands it to the heading."""
+    member = person("member", "Logistics")
+    creator = api_as(person("member", "PR"))
+    older = creator.create_task(unique("Count the pallets for the reel"))
+    newer = creator.create_task(unique("Ask the night shift for a quote"))
+    page = open_page(member, "/tasks?status=open", viewport={"width": width, "height": 800})
+    wait_until_live(page)
+
+    claim = f'.task-card[data-task-id="{newer["id"]}"] .task-actions button'
+    tab_to(page, claim)
+    page.keyboard.press("Enter")
+    expect(page.locator(f'.task-card[data-task-id="{newer["id"]}"]')).to_have_count(0)
+    expect(
+        page.locator(f'.task-card[data-task-id="{older["id"]}"] .task-actions button')
+    ).to_be_focused()
+    page.keyboard.press("Enter")  # and the next one, still without leaving the keys
+    expect(page.locator(f'.task-card[data-task-id="{older["id"]}"]')).to_have_count(0)
+    assert page.evaluate("document.activeElement.closest('.task-list, #tasks-open') !== null")
+
+    # Given back from the list of claimed tasks, the last card there leaves it too.
+    page.goto("/tasks?status=claimed&mine=1")
+    wait_until_live(page)
+    for task in (older, newer):
+        tab_to(page, f'.task-card[data-task-id="{task["id"]}"] form[data-api=release] button')
+        page.keyboard.press("Enter")
+        expect(page.locator(f'.task-card[data-task-id="{task["id"]}"]')).to_have_count(0)
+    expect(page.locator("#tasks-claimed-heading")).to_be_focused()
