@@ -662,6 +662,9 @@ JS_STRINGS = {
     "more_loaded_many": N_("%(n)s more ideas shown."),
     "more_failed": N_("More ideas could not be loaded. Try the link again."),
     "reopened_ok": N_("The task is open again, and still yours."),
+    # the idea page's follow button (static/js/actions.js), as templates/idea.html says it
+    "follow": N_("Follow"),
+    "following_unfollow": N_("Following · unfollow"),
     "hidden_idea": N_("Hidden idea"),
     "hidden_by_facilitator": N_("Hidden by the facilitator: %(reason)s"),
     "hidden_by_flags": N_("Hidden after flags from several departments: %(reason)s"),

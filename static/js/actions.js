@@ -1,6 +1,6 @@
-// Voting and claiming without a page reload: forms marked data-api="vote|claim|release|
-// complete" go through the JSON API instead. The same forms still post to the page routes
-// when this script is missing, and when the network call itself fails we let them.
+// Voting, following and claiming without a page reload: forms marked data-api="vote|follow|
+// claim|release|complete|reopen" go through the JSON API instead. The same forms still post
+// to the page routes when this script is missing, and when the network call itself fails.
 
 import { api, ApiError } from "./api.js";
 import { showTask } from "./apply.js";
@@ -27,6 +27,19 @@ async function vote(form) {
       setVotes(root, answer.votes, answer.departments_supporting);
     }
   }
+}
+
+/** Follow or unfollow an idea; the button stays where it is, and so does the focus (the
+ *  form's page route reloaded the page, which put the focus back at its top). */
+async function follow(form) {
+  const field = form.querySelector("input[name=following]");
+  const answer = await api(field.value === "1" ? "PUT" : "DELETE", `/ideas/${form.dataset.follow}/follow`);
+  field.value = answer.following ? "0" : "1";
+  const button = form.querySelector("button");
+  button.textContent = t(answer.following ? "following_unfollow" : "follow");
+  button.setAttribute("aria-pressed", String(answer.following));
+  button.classList.toggle("secondary", answer.following);
+  button.classList.toggle("outline", answer.following);
 }
 
 /** A task card's first control: its action button, else its title (a link on most pages). */
@@ -61,7 +74,7 @@ async function taskAction(form) {
 }
 
 const ACTIONS = {
-  vote, claim: taskAction, release: taskAction, complete: taskAction, reopen: taskAction,
+  vote, follow, claim: taskAction, release: taskAction, complete: taskAction, reopen: taskAction,
 };
 
 async function onSubmit(event) {

@@ -280,3 +280,38 @@ def test_a_task_claimed_off_the_open_list_hands_the_focus_to_the_next_one(
         page.keyboard.press("Enter")
         expect(page.locator(f'.task-card[data-task-id="{task["id"]}"]')).to_have_count(0)
     expect(page.locator("#tasks-claimed-heading")).to_be_focused()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_following_an_idea_by_keyboard_keeps_the_focus_on_the_button(
+    person, api_as, open_page, language
+):
+    """Follow posted the page and reloaded it: the focus went back to the top of the page,
+    thirty Tab presses away from where the reader was. Now it toggles in place."""
+    member = person("member", "Support")
+    api_as(member).call("PATCH", "me", {"language": language}, expect=200)
+    idea = api_as(person("member", "IT")).post_idea(unique("A day with the support team"))
+    page = open_page(member, f"/ideas/{idea['id']}")
+    wait_until_live(page)
+    mark = page.evaluate("() => (window.__stay = Math.random())")
+    button = page.locator(".follow-form button")
+    words = {
+        "en": ("Follow", "Following · unfollow"),
+        "de": ("Folgen", "Du folgst · nicht mehr folgen"),
+    }
+    expect(button).to_have_text(words[language][0])
+
+    tab_to(page, ".follow-form button")
+    page.keyboard.press("Enter")
+    expect(button).to_have_text(words[language][1])
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button).to_be_focused()
+    assert page.evaluate("() => window.__stay") == mark, "the page reloaded"
+    assert api_as(member).call("GET", f"ideas/{idea['id']}", expect=200)["following"] is True
+
+    page.keyboard.press("Space")
+    expect(button).to_have_text(words[language][0])
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(button).to_be_focused()
+    page.reload()
+    expect(button).to_have_text(words[language][0])
