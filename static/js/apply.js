@@ -21,14 +21,26 @@ function ideaPageId() {
 // ---- ideas ------------------------------------------------------------------------------
 
 function matchesFilters(list, idea) {
-  const { filterDepartment, filterTag, filterQ } = list.dataset;
+  const { filterDepartment, filterTag } = list.dataset;
   if (filterDepartment && String(idea.author?.department?.id) !== filterDepartment) return false;
   if (filterTag && !(idea.tags || []).includes(filterTag)) return false;
-  if (filterQ) {
-    const haystack = `${idea.title}\n${idea.body || ""}`.toLowerCase();
-    if (!haystack.includes(filterQ.toLowerCase())) return false;
-  }
   return true;
+}
+
+/** The new idea as the server's search gives it, or null when the board's search does not
+ *  find it. A search matches words, not letters ("Lager Fotos" finds "Fotos aus dem Lager",
+ *  "kuche" finds "Küche", "age" does not find "Vorlage"; PostgreSQL also by word stems), so
+ *  the server is asked, as the reload would: among the newest few that match, is it there? */
+async function searchFinds(list, idea) {
+  const params = new URLSearchParams({ sort: "new", limit: "20", q: list.dataset.filterQ });
+  if (list.dataset.filterDepartment) params.set("department", list.dataset.filterDepartment);
+  if (list.dataset.filterTag) params.set("tag", list.dataset.filterTag);
+  try {
+    const answer = await api("GET", `/ideas?${params}`);
+    return answer.items.find((item) => item.id === idea.id) || null;
+  } catch {
+    return null; // not reachable now: the reload shows it
+  }
 }
 
 /** Where a new idea goes: first for "new"; for "top" and "hot" (both rank by support) it
@@ -294,6 +306,15 @@ function ideaCreated({ idea }) {
     return;
   }
   if (!matchesFilters(list, idea)) return;
+  if (list.dataset.filterQ) {
+    searchFinds(list, idea).then((found) => found && showNewIdea(list, found));
+    return;
+  }
+  showNewIdea(list, idea);
+}
+
+function showNewIdea(list, idea) {
+  if (document.querySelector(`.idea-card[data-idea-id="${idea.id}"]`)) return;
   if (groupChallengeIdea(list, idea)) return;
   const card = newIdeaCard(idea);
   if (!card) return;

@@ -4,6 +4,8 @@ its connection catches up to exactly what everyone else sees."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.sync_api import expect
 
@@ -323,3 +325,24 @@ def test_the_phone_jump_links_count_what_the_sections_count_live(person, open_pa
     page.reload()
     expect(jump_ideas).to_have_text(str(ideas_before + 1))
     expect(jump_tasks).to_have_text(f"{open_before + 1} open")
+
+
+def test_a_searched_board_shows_the_new_ideas_its_reload_would_show(person, open_page, api_as):
+    """The board searched for words took a new idea live when the search stood in its text
+    letter for letter: "lager fotos" missed "Fotos aus dem Lager", "kuche" missed "Küche",
+    and "age" took "Vorlage". The search matches words (the last one may be the start of
+    one), without accents; the live board now shows what a reload shows."""
+    word = "w" + uuid.uuid4().hex[:10]
+    author = api_as(person("member", "Logistics"))
+    page = open_page(person("member", "Marketing"), f"/?sort=new&q={word}+kuche")
+    wait_until_live(page)
+
+    letters_only = author.post_idea(f"Notes from x{word} kuche")  # the words are not there
+    words_apart = author.post_idea(f"Ein Blick in die Küche, {word} und Lager")
+    expect(idea_card(page, words_apart["id"])).to_have_count(1)
+    expect(idea_card(page, letters_only["id"])).to_have_count(0)
+    expect(page.locator("#idea-count")).to_have_text("1")
+
+    page.reload()
+    expect(idea_card(page, words_apart["id"])).to_have_count(1)
+    expect(idea_card(page, letters_only["id"])).to_have_count(0)
