@@ -1,5 +1,6 @@
 // Keyboard and small-screen helpers every logged-in page shares:
 // - on a phone the main menu folds behind a "Menu" button (aria-expanded), Escape closes it;
+// - the account menu closes by Escape, when the focus leaves it, or by a click elsewhere;
 // - Escape closes an open compose form (details.compose) and puts the focus on its summary.
 
 const NARROW = window.matchMedia("(max-width: 860px)");
@@ -38,6 +39,27 @@ function enableMenu() {
   NARROW.addEventListener("change", () => setOpen(false));
 }
 
+/** The account menu (details.dropdown) closes as a menu does: by Escape (the focus back on
+ *  its summary), when the focus leaves it, and by a click elsewhere. It stayed open over
+ *  the page (on a phone over the main menu too) until its summary was pressed again. */
+function enableDropdowns() {
+  for (const menu of document.querySelectorAll("details.dropdown")) {
+    const summary = menu.querySelector("summary");
+    menu.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || !menu.open) return;
+      event.preventDefault();
+      menu.open = false;
+      summary?.focus();
+    });
+    menu.addEventListener("focusout", (event) => {
+      if (event.relatedTarget && !menu.contains(event.relatedTarget)) menu.open = false;
+    });
+    document.addEventListener("click", (event) => {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    });
+  }
+}
+
 function enableEscapeToClose() {
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || event.defaultPrevented) return;
@@ -67,6 +89,7 @@ function labelTableCells() {
 
 export function enableNavigation() {
   enableMenu();
+  enableDropdowns();
   enableEscapeToClose();
   labelTableCells();
 }

@@ -315,3 +315,35 @@ def test_following_an_idea_by_keyboard_keeps_the_focus_on_the_button(
     expect(button).to_be_focused()
     page.reload()
     expect(button).to_have_text(words[language][0])
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_account_menu_closes_like_a_menu(person, open_page, width):
+    """The account menu stayed open over the page after the focus had left it (on a phone
+    over the open main menu too), and Escape did nothing: it closed only by its own
+    summary. Now Escape closes it and puts the focus back, and so does tabbing on."""
+    member = person("member", "Support")
+    page = open_page(member, "/people", viewport={"width": width, "height": 800})
+    wait_until_live(page)
+    menu = page.locator("details.user-menu")
+    summary = menu.locator("summary")
+
+    tab_to(page, "details.user-menu > summary")
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("open", "")
+    tab_to(page, "details.user-menu a[href='/profile']")
+    page.keyboard.press("Escape")
+    expect(menu).not_to_have_attribute("open", "")
+    expect(summary).to_be_focused()
+
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("open", "")
+    tab_to(page, "details.user-menu .logout-button")
+    page.keyboard.press("Tab")  # on into the page
+    expect(menu).not_to_have_attribute("open", "")
+    assert page.evaluate("!document.activeElement.closest('details.user-menu')")
+
+    summary.click()
+    expect(menu).to_have_attribute("open", "")
+    page.mouse.click(10, 700)  # somewhere on the page, away from the menu
+    expect(menu).not_to_have_attribute("open", "")
