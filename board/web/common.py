@@ -669,7 +669,13 @@ JS_STRINGS = {
     "hidden_by_facilitator": N_("Hidden by the facilitator: %(reason)s"),
     "hidden_by_flags": N_("Hidden after flags from several departments: %(reason)s"),
     "comment_deleted": N_("Deleted by its author."),
-    "idea_withdrawn_live": N_("Its author withdrew this idea. It is no longer on the board."),
+    # an idea page open while its author withdraws or edits it (templates/idea.html)
+    "idea_withdrawn_when": N_(
+        "Its author withdrew this idea %(when)s. It is no longer on the board; its tasks stay"
+        " with the people who claimed them."
+    ),
+    "no_comments": N_("No comments yet."),
+    "edited": N_("edited"),
     **{f"flag_{code}": label for code, label in moderation.REASON_LABELS.items()},
 }
 

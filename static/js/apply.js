@@ -342,11 +342,26 @@ function ideaUpdated({ idea }) {
     // body_html is sanitized on the server (markdown-it without raw HTML, then nh3).
     if (body) body.innerHTML = idea.body_html;
     fillTags(root.querySelector(".idea-head"), idea.tags);
+    showEdited(root, idea);
     highlight(root.querySelector(".idea-detail"));
   }
   for (const link of document.querySelectorAll(`.task-card[data-idea-id-ref="${idea.id}"] [data-field=idea] a`)) {
     link.textContent = idea.title;
   }
+}
+
+/** "· edited 2 minutes ago" after who posted it, as the reload says it. */
+function showEdited(root, idea) {
+  if (!idea.updated_at || idea.updated_at === idea.created_at) return;
+  const meta = root.querySelector(".idea-head .idea-meta");
+  if (!meta) return;
+  let edited = meta.querySelector(".edited");
+  if (!edited) {
+    edited = document.createElement("span");
+    edited.className = "edited";
+    meta.append(" ", edited);
+  }
+  edited.replaceChildren(`· ${t("edited")} `, timeElement(idea.updated_at));
 }
 
 function votesChanged(data) {
@@ -464,13 +479,34 @@ function ideaWithdrawn({ idea }) {
     item.remove();
     document.getElementById("prompt-ideas-empty")?.toggleAttribute("hidden", ideas.children.length > 0);
   }
-  if (ideaPageId() === idea.id && !document.getElementById("withdrawn-notice")) {
+  if (ideaPageId() === idea.id) showWithdrawnPage(idea);
+}
+
+/** The idea page as its reload shows a withdrawn idea: the author's sentence where the
+ *  page says it, and no way left to comment, edit or withdraw it (the server refuses). */
+function showWithdrawnPage(idea) {
+  if (!document.getElementById("withdrawn-notice")) {
     const notice = document.createElement("p");
     notice.className = "notice notice-withdrawn";
     notice.id = "withdrawn-notice";
-    notice.textContent = t("idea_withdrawn_live");
-    document.querySelector(".idea-head")?.prepend(notice);
+    notice.setAttribute("role", "note");
+    const [before, after] = t("idea_withdrawn_when", { when: "\u0000" }).split("\u0000");
+    notice.append(before, timeElement(idea.withdrawn_at), after ?? "");
+    document.querySelector(".idea-head .idea-kicker")?.after(notice);
   }
+  for (const gone of document.querySelectorAll("#comment-form, #edit-idea, .withdraw-details")) gone.remove();
+  const empty = document.getElementById("comments-empty");
+  if (empty) empty.textContent = t("no_comments");
+}
+
+/** <time> as the server's time_ago macro writes it (templates/partials/cards.html). */
+function timeElement(iso) {
+  const time = document.createElement("time");
+  time.dateTime = iso || "";
+  time.title = fullTime(iso);
+  time.dataset.field = "time";
+  time.textContent = timeAgo(iso);
+  return time;
 }
 
 // ---- tasks ------------------------------------------------------------------------------

@@ -346,3 +346,43 @@ def test_a_searched_board_shows_the_new_ideas_its_reload_would_show(person, open
     page.reload()
     expect(idea_card(page, words_apart["id"])).to_have_count(1)
     expect(idea_card(page, letters_only["id"])).to_have_count(0)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_an_open_idea_page_follows_an_edit_and_a_withdrawal_as_its_reload_shows_them(
+    person, open_page, api_as, language
+):
+    """A reader's open idea page took an edit without its "edited" mark, and a withdrawal
+    with a shorter sentence than the reload says, at the top of the page, while the comment
+    form stayed (the server refuses a comment on a withdrawn idea) and the empty list still
+    asked "What do you think?"."""
+    author = api_as(person("member", "PR"))
+    reader = person("member", "IT")
+    api_as(reader).call("PATCH", "me", {"language": language}, expect=200)
+    idea = author.post_idea(unique("Our trade fair in pictures"))
+    page = open_page(reader, f"/ideas/{idea['id']}")
+    wait_until_live(page)
+    head = page.locator(".idea-head")
+
+    author.call("PATCH", f"ideas/{idea['id']}", {"body": "Now with a plan."}, expect=200)
+    expect(page.locator(".idea-detail [data-field=body]")).to_have_text("Now with a plan.")
+    expect(head.locator(".idea-meta .edited")).to_be_visible()
+
+    author.call("POST", f"ideas/{idea['id']}/withdraw", expect=200)
+    notice = page.locator("#withdrawn-notice")
+    expect(notice).to_be_visible()
+    expect(page.locator("#comment-form")).to_have_count(0)
+    live = {
+        "head": head.inner_text(),
+        "notice": notice.inner_text(),
+        "empty": page.locator("#comments-empty").inner_text(),
+    }
+
+    page.reload()
+    expect(notice).to_be_visible()
+    assert {
+        "head": head.inner_text(),
+        "notice": notice.inner_text(),
+        "empty": page.locator("#comments-empty").inner_text(),
+    } == live
+    expect(page.locator("#comment-form")).to_have_count(0)
