@@ -114,3 +114,29 @@ def test_a_refused_erasure_is_said_where_the_person_looks(
     page.goto("/profile")
     expect(page.locator("h1")).to_be_visible()  # still logged in: nothing was erased
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_handle_is_checked_by_the_boards_rule_and_explained_beside_it(
+    person, api_as, open_page, language
+):
+    """The handle field carried a pattern of its own: the browser refused "@Mara.Keller"
+    (which the board takes as "mara.keller") and any slip with "Please match the requested
+    format.", in the browser's language, naming no rule. The board's rule decides now, and
+    its sentence stands beside the field in the page's language."""
+    member = person("member", "PR")
+    api_as(member).call("PATCH", "me", {"language": language}, expect=200)
+    page = open_page(member, "/settings")
+    wanted = f"mara.k{member.id}"
+    field = page.locator("#handle")
+    field.fill(f"@Mara.K{member.id}")
+    field.press("Enter")
+    expect(field).to_have_value(wanted)
+    assert api_as(member).call("GET", "me", expect=200)["user"]["handle"] == wanted
+
+    field.fill("a b!")
+    field.press("Enter")
+    expect(field).to_be_focused()
+    expect(field).to_have_attribute("aria-invalid", "true")
+    rule = {"en": "2 to 30 lowercase letters", "de": "2 bis 30 Kleinbuchstaben"}[language]
+    expect(page.locator("#settings-handle-error")).to_contain_text(rule)
