@@ -7,6 +7,7 @@ starts and ends with a letter or digit (so "@jonas." at the end of a sentence na
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 MIN_LENGTH, MAX_LENGTH = 2, 30
@@ -19,9 +20,19 @@ def is_valid(handle: str) -> bool:
     return bool(HANDLE.match(handle))
 
 
+# German spells a missing umlaut out ("Jörg" is "Joerg"); other marks are left off ("é" is "e").
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _ascii_letters(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_SPELLED_OUT))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def handle_from_email(email: str, is_taken: Callable[[str], bool]) -> str:
-    """The e-mail's local part made into a handle; a number appended while it is taken."""
-    local = email.partition("@")[0].lower()
+    """The e-mail's local part made into a handle ("jörg.groß" becomes "joerg.gross", not
+    "jrg.gro"); a number appended while it is taken."""
+    local = _ascii_letters(email.partition("@")[0])
     base = re.sub(r"[^a-z0-9._-]", "", local)
     base = re.sub(r"^[._-]+|[._-]+$", "", base)[: MAX_LENGTH - 4].rstrip("._-")
     if len(base) < MIN_LENGTH:

@@ -61,7 +61,26 @@ def test_a_handle_is_made_of_allowed_characters_only(app):
         user = people.create_user(
             session, "Jörg.O'Neil+news@x.example", "a-long-password-1", "Jörg", "IT", "member"
         )
-        assert user.handle == "jrg.oneilnews"
+        assert user.handle == "joerg.oneilnews"
+
+
+def test_a_handle_spells_out_umlauts_as_german_does(app):
+    """A German colleague's handle read "@jrgen.gro" for jürgen.groß@…: the letters with
+    marks were dropped. Umlauts and ß are spelled out, other marks left off."""
+    with app.extensions["board_db"].Session() as session:
+        from board import people
+
+        made = {
+            address: people.create_user(
+                session, address, "a-long-password-1", "Someone", "IT", "member"
+            ).handle
+            for address in ("jürgen.groß@x.example", "Ärne.Öz@x.example", "josé.şahin@x.example")
+        }
+    assert made == {
+        "jürgen.groß@x.example": "juergen.gross",
+        "Ärne.Öz@x.example": "aerne.oez",
+        "josé.şahin@x.example": "jose.sahin",
+    }
 
 
 def test_a_person_changes_their_handle(member, other_member):
