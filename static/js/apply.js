@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import {
-  channelList, fillCommentState, fillIdeaCard, fillPromptPhase, fillTags, finished, formatDay,
+  channelList, fillCommentState, fillIdeaCard, fillPromptPhase, fillTags, finished, forgetIdeaTitle, formatDay,
   hiddenLine, markHidden, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication,
   newTaskCard, setStatusBadge, setVotes, shownStatus, tallyLine,
 } from "./render.js";
@@ -435,6 +435,7 @@ function commentChanged({ comment }) {
 
 function ideaHiddenOrShown({ idea }) {
   if (!idea) return;
+  forgetIdeaTitle(idea.id);
   const keepsWords = idea.hidden && (idea.author?.id === me.id || me.role === "facilitator");
   // in the main list or in its challenge's group; who keeps the words reads them on
   for (const card of boardCards(idea.id)) {

@@ -3,6 +3,7 @@
 // user text never becomes markup. The one exception is *_html, which the server has
 // already sanitized (Markdown → nh3), exactly as the server-rendered page shows it.
 
+import { api } from "./api.js";
 import { fullTime, me, plural, t, timeAgo } from "./ui.js";
 
 function fromTemplate(id) {
@@ -134,10 +135,33 @@ function promptTitle(promptId) {
   return link ? link.textContent : `#${promptId}`;
 }
 
-export function ideaTitle(ideaId) {
+function knownIdeaTitle(ideaId) {
   const link = document.querySelector(`.idea-card[data-idea-id="${ideaId}"] [data-field=title]`)
     || document.querySelector(`.task-card[data-idea-id-ref="${ideaId}"] [data-field=idea] a`);
-  return link ? link.textContent : t("idea_n", { id: ideaId });
+  return link ? link.textContent : null;
+}
+
+// Titles asked of the server, once per idea and page (forgotten when it is hidden or shown).
+const askedTitles = new Map();
+
+export function forgetIdeaTitle(ideaId) {
+  askedTitles.delete(ideaId);
+}
+
+/** A live task card's idea link, named by its title as the reload names it. A page that
+ *  shows neither the idea nor another of its tasks does not know the title: it says
+ *  "Idea #4" at once and asks the server (which withholds a hidden idea's title: then the
+ *  number stays, as after a reload). */
+function nameIdeaLink(link, ideaId) {
+  const known = knownIdeaTitle(ideaId);
+  link.textContent = known ?? t("idea_n", { id: ideaId });
+  if (known !== null) return;
+  if (!askedTitles.has(ideaId)) {
+    askedTitles.set(ideaId, api("GET", `/ideas/${ideaId}`).then((idea) => idea.title || null, () => null));
+  }
+  askedTitles.get(ideaId).then((title) => {
+    if (title && link.textContent === t("idea_n", { id: ideaId })) link.textContent = title;
+  });
 }
 
 /** Whether a board card shows its idea as hidden, and why (`hidden`: the idea's, or null). */
@@ -428,7 +452,7 @@ export function newTaskCard(task) {
       arrow.textContent = "↳ ";
       const link = document.createElement("a");
       link.href = `/ideas/${task.idea_id}`;
-      link.textContent = ideaTitle(task.idea_id);
+      nameIdeaLink(link, task.idea_id);
       idea.replaceChildren(arrow, link);
     }
   }

@@ -386,3 +386,21 @@ def test_an_open_idea_page_follows_an_edit_and_a_withdrawal_as_its_reload_shows_
         "empty": page.locator("#comments-empty").inner_text(),
     } == live
     expect(page.locator("#comment-form")).to_have_count(0)
+
+
+def test_a_live_task_card_names_its_idea_as_the_reload_does(person, open_page, api_as):
+    """A task claimed while the list of claimed tasks was open arrived as "↳ Idea #12": the
+    page showed neither that idea nor another of its tasks, so it did not know the title the
+    reload shows. It asks the server now (which still withholds a hidden idea's title)."""
+    author = api_as(person("member", "PR"))
+    worker = api_as(person("member", "Sales"))
+    idea = author.post_idea(unique("Portraits of our product designers"))
+    page = open_page(person("member", "IT"), "/tasks?status=claimed")
+    wait_until_live(page)
+
+    task = author.create_task(unique("Book the photographer"), idea_id=idea["id"])
+    worker.claim(task["id"])
+    link = page.locator(f'.task-card[data-task-id="{task["id"]}"] [data-field=idea] a')
+    expect(link).to_have_text(idea["title"])
+    page.reload()
+    expect(link).to_have_text(idea["title"])
