@@ -7,7 +7,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from board.i18n import LANGUAGES, N_, is_time_zone
 from board.limits import MAX_ID, PASSWORD_MAX
 from board.person_json import department_dict, person_dict  # noqa: F401 (department_dict: for callers of people.department_dict)
 from board.search import like_escaped
-from models import EMAIL_CHOICES, ROLES, Department, LoginSession, User
+from models import EMAIL_CHOICES, ROLES, Department, LoginSession, Notification, User
 from models.people import display_name_key
 
 MIN_PASSWORD_LENGTH = 10
@@ -539,6 +539,16 @@ def update_settings(session: Session, actor: User, changes: dict) -> User:
     if "language" in changes:
         actor.language = changes["language"]
     if "email_notifications" in changes:
+        if choice == "instant" and actor.email_notifications != "instant":
+            # Instant mail tells of what comes from now on: what waits unread in the inbox
+            # already was not mailed as it came, and arriving all at once, weeks old, under
+            # "22 new notifications", it would not be news.
+            session.execute(
+                update(Notification)
+                .where(Notification.user_id == actor.id, Notification.mailed_at.is_(None))
+                .values(mailed_at=clock.now())
+                .execution_options(synchronize_session=False)
+            )
         actor.email_notifications = choice
     if "timezone" in changes:
         actor.timezone = zone  # None: the board's own zone again

@@ -175,6 +175,29 @@ def test_instant_mails_are_batched_at_most_one_a_minute(mail_app, smtp, team, fr
     assert "three" in parts(inbox.to("mara@example.com")[1])[0]
 
 
+@BOTH_DATABASES
+def test_instant_mail_starts_with_what_comes_after_it_was_chosen(mail_app, smtp, team, frozen):
+    """Switching to instant mailed the whole unread backlog at once, weeks old, under
+    "N new notifications"; now the first instant mail is the first news after the switch.
+    Saving the settings again with instant still chosen holds back nothing."""
+    _, inbox = smtp
+    idea = team["mara"].post("ideas", json={"title": "Reel", "body": ""}).get_json()
+    for word in ("one", "two", "three"):
+        team["ivan"].post(f"ideas/{idea['id']}/comments", json={"body": word})
+    frozen["t"] += timedelta(days=20)
+    team["mara"].patch("me", json={"email_notifications": "instant"})
+    assert deliver(mail_app) == 0
+    assert len(team["mara"].get("notifications").get_json()["items"]) == 3  # still in the inbox
+    team["sam"].post(f"ideas/{idea['id']}/comments", json={"body": "four"})
+    team["mara"].patch("me", json={"email_notifications": "instant", "language": "en"})
+    assert deliver(mail_app) == 1
+    [message] = inbox.to("mara@example.com")
+    assert message["Subject"] == "Sam commented on “Reel”"
+    text, _html = parts(message)
+    assert "four" in text
+    assert not any(f"“{word}”" in text for word in ("one", "two", "three"))
+
+
 def test_a_read_notification_is_not_mailed(mail_app, smtp, team, frozen):
     _, inbox = smtp
     team["mara"].patch("me", json={"email_notifications": "instant"})
