@@ -837,3 +837,20 @@ def test_a_notifications_link_says_open_as_a_verb_in_german(app, member):
     strings = json.loads(unescape(raw))
     assert strings["notification_open"] == "Öffnen"
     assert strings["status_open"] == "Offen"
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("role", ["facilitator", "observer"])
+def test_each_page_title_names_the_board_once(browse, story, role, language):
+    """A tab reads "Activity · Task-force board": the feed's title said the board's name
+    twice ("Aktivität · Taskforce-Board · Taskforce-Board")."""
+    browser = browse(role)
+    paths = [page.format(**story) for page in PAGES if page != "/my-tasks"]
+    paths += ["/feed", "/feed?period=7", "/prompts", "/people", "/settings", "/profile"]
+    if role == "facilitator":
+        paths += ["/help", "/moderation", "/invites", "/webhooks", "/nudges"]
+    board_name = {"en": "Task-force board", "de": "Taskforce-Board"}[language]
+    for path in paths:
+        response = browser.get(path, headers={"Accept-Language": language})
+        title = re.search(r"<title>(.*?)</title>", html_of(response), flags=re.S).group(1)
+        assert unescape(title).count(board_name) == 1, (path, title)
