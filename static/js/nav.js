@@ -1,6 +1,7 @@
 // Keyboard and small-screen helpers every logged-in page shares:
 // - on a phone the main menu folds behind a "Menu" button (aria-expanded), Escape closes it;
-// - Escape closes an open compose form (details.compose) and puts the focus on its summary.
+// - Escape closes an open compose form (details.compose) and puts the focus on its summary;
+// - Space works a link shown as a button (role="button") as it works a button.
 
 const NARROW = window.matchMedia("(max-width: 860px)");
 
@@ -65,8 +66,20 @@ function labelTableCells() {
   }
 }
 
+/** A link shown as a button (role="button": "Download my data", the calendar's arrows)
+ *  answers Space as a button does; as a link it answered only Enter, and Space scrolled. */
+function enableSpaceOnLinkButtons() {
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== " " || event.defaultPrevented || event.repeat) return;
+    if (!event.target.matches?.("a[href][role=button]")) return;
+    event.preventDefault();
+    event.target.click();
+  });
+}
+
 export function enableNavigation() {
   enableMenu();
   enableEscapeToClose();
+  enableSpaceOnLinkButtons();
   labelTableCells();
 }

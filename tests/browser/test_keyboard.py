@@ -245,3 +245,23 @@ def test_the_facilitators_pages_show_the_boards_focus_ring(person, api_as, open_
                 without_ring.append(focused[1])
         assert any("<summary" in stop for stop in stops), path
         assert without_ring == [], path
+
+
+def test_space_works_the_links_that_look_like_buttons(person, open_page):
+    """ "Download my data" and the calendar's arrows are links dressed as buttons (and read
+    out as buttons): Space, which works every button, only scrolled the page."""
+    observer = person("observer", "Sales")
+    page = open_page(observer, "/profile", locale="de-DE")
+    download = page.get_by_role("button", name="Meine Daten herunterladen")
+    download.focus()
+    with page.expect_download() as started:
+        page.keyboard.press("Space")
+    assert started.value.suggested_filename == "my-board-data.json"
+    page.goto("/calendar")
+    before = page.url
+    following = page.locator("a[data-nav=next]")
+    following.focus()
+    page.keyboard.press("Space")
+    expect(page).not_to_have_url(before)
+    expect(page.locator("a[data-nav=next]")).to_be_visible()
+    assert page.js_errors == []
