@@ -1,7 +1,8 @@
 // Keyboard and small-screen helpers every logged-in page shares:
 // - on a phone the main menu folds behind a "Menu" button (aria-expanded), Escape closes it;
 // - Escape closes an open compose form (details.compose) and puts the focus on its summary;
-// - Space works a link shown as a button (role="button") as it works a button.
+// - Space works a link shown as a button (role="button") as it works a button;
+// - a form's confirmation shows where the page comes back to, not at its top.
 
 const NARROW = window.matchMedia("(max-width: 860px)");
 
@@ -77,7 +78,34 @@ function enableSpaceOnLinkButtons() {
   });
 }
 
+/** A form that brings its page back to where it was sent from ("/help#stale",
+ *  "#idea-5", "#webhook-3") left its confirmation ("Nudge sent.") at the top of the page,
+ *  out of sight, and the focus on no control: it looked as if the button did nothing. The
+ *  message moves to that place (before its table, inside a list item) and takes the
+ *  focus, so the keyboard goes on from there. */
+function showMessagesWhereTheFormWas() {
+  const messages = document.querySelector("main > .flashes");
+  const id = decodeURIComponent(window.location.hash.slice(1));
+  const target = id && document.getElementById(id);
+  if (!messages || !target || target.id === "main" || !target.closest("main")) return;
+  const table = target.closest("table");
+  const place = table ? table.closest(".overflow-auto") || table : target;
+  if (place.tagName === "LI") place.prepend(messages);
+  else place.before(messages);
+  const first = messages.querySelector(".flash");
+  first.tabIndex = -1;
+  first.focus({ preventScroll: true });
+  messages.scrollIntoView({ block: "start" });
+}
+
+function whenLoaded(run) {
+  // after the browser's own scroll to the fragment, which comes with the load
+  if (document.readyState === "complete") run();
+  else window.addEventListener("load", run, { once: true });
+}
+
 export function enableNavigation() {
+  whenLoaded(showMessagesWhereTheFormWas);
   enableMenu();
   enableEscapeToClose();
   enableSpaceOnLinkButtons();
