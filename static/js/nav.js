@@ -1,6 +1,7 @@
 // Keyboard and small-screen helpers every logged-in page shares:
 // - on a phone the main menu folds behind a "Menu" button (aria-expanded), Escape closes it;
-// - Escape closes an open compose form (details.compose) and puts the focus on its summary;
+// - Escape closes an open compose form (details.compose), nudge or the account menu and
+//   puts the focus on its summary;
 // - Space works a link shown as a button (role="button") as it works a button;
 // - a form's confirmation shows where the page comes back to, not at its top.
 
@@ -43,7 +44,7 @@ function enableMenu() {
 function enableEscapeToClose() {
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || event.defaultPrevented) return;
-    const compose = event.target.closest?.("details.compose[open], details.nudge[open]");
+    const compose = event.target.closest?.("details.compose[open], details.nudge[open], details.dropdown[open]");
     if (!compose) return;
     compose.open = false;
     compose.querySelector("summary")?.focus();
