@@ -39,3 +39,22 @@ def test_a_hiding_reason_without_a_space_keeps_the_idea_page_on_the_screen(
         assert reason[:40] in page.locator(f"#comment-{comment['id']}").inner_text()
         assert_fits(page, reader.role)
         page.context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_long_email_address_wraps_wherever_it_is_shown(board_server, open_page, width):
+    """An address without a break point (64 characters before the @, a long company
+    domain) is shown on the settings page ("Mail goes to …") and on My account: on a
+    tablet the settings page scrolled sideways by up to 180 px."""
+    name = unique_name("maximiliane")
+    local = f"{name.replace('-', '')}vertriebsinnendienstnordostregionalbereichsleitung"[:64]
+    email = f"{local}@nordkammoutdoorausruestungsgesellschaft.example"
+    member = create_person(board_server.database_url, name, "member", "Sales", email=email)
+    for path in ("/settings", "/profile"):
+        page = open_page(member, path, viewport={"width": width, "height": 800}, locale="de-DE")
+        address = page.locator("main .address").first
+        assert address.inner_text() == email
+        box = address.bounding_box()
+        assert box["x"] + box["width"] <= width, (path, box)
+        assert_fits(page, path)
+        page.context.close()
