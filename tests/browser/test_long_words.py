@@ -58,3 +58,33 @@ def test_a_long_email_address_wraps_wherever_it_is_shown(board_server, open_page
         assert box["x"] + box["width"] <= width, (path, box)
         assert_fits(page, path)
         page.context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_name_without_a_space_stays_on_the_screen(board_server, person, api_as, open_page, width):
+    """A display name of one long word (names hold up to 80 characters) ran past the right
+    edge of the board, the people page and the idea page (up to 190 px on a desktop and
+    260 px on a tablet). It breaks inside itself; a name of two words still stays whole."""
+    handle = unique_name("maxi")
+    name = f"Maximilianeschmidtbauervertriebsinnendienstleiterinnordostregion{handle}"[:80]
+    long = create_person(board_server.database_url, handle, "member", "Sales", display_name=name)
+    idea = api_as(long).post_idea(unique("Idea by a long name"))
+    task = api_as(long).create_task(unique("Task by a long name"), idea_id=idea["id"])
+    api_as(long).claim(task["id"])
+    ada = unique_name("ada")
+    reader = create_person(
+        board_server.database_url, ada, "facilitator", "Communications", display_name="Ada Lovelace"
+    )
+    for path in ("/", f"/people?q={handle}", f"/ideas/{idea['id']}"):
+        page = open_page(reader, path, viewport={"width": width, "height": 800})
+        shown = page.locator(f'main [data-field="name"]:text-is("{name}")').first
+        box = shown.bounding_box()
+        assert box["x"] + box["width"] <= width, (path, box)
+        assert_fits(page, path)
+        page.context.close()
+    page = open_page(reader, f"/people?q={ada}", viewport={"width": width, "height": 800})
+    own = page.locator("main [data-field=name]").filter(has_text="Ada Lovelace")
+    lines = own.first.evaluate("(e) => e.getClientRects().length")
+    height = own.first.evaluate("(e) => e.getBoundingClientRect().height")
+    line = own.first.evaluate("(e) => parseFloat(getComputedStyle(e).lineHeight)")
+    assert lines == 1 and height < 1.5 * line, (lines, height, line)
