@@ -534,7 +534,7 @@ def update_settings(session: Session, actor: User, changes: dict) -> User:
         )
     if "handle" in changes and handle != actor.handle:
         if session.scalar(select(User.id).where(User.handle == handle)) is not None:
-            raise Conflict("That handle is already taken.", code="handle_taken")
+            raise _handle_taken_error()
         actor.handle = handle
     if "language" in changes:
         actor.language = changes["language"]
@@ -556,8 +556,14 @@ def update_settings(session: Session, actor: User, changes: dict) -> User:
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict("That handle is already taken.", code="handle_taken") from None
+        raise _handle_taken_error() from None
     return actor
+
+
+def _handle_taken_error() -> Conflict:
+    # Named for its field too: the settings page says it beside the handle box.
+    taken = N_("That handle is already taken.")
+    return Conflict(taken, code="handle_taken", fields={"handle": taken})
 
 
 def find_by_handle(session: Session, viewer: User, handle: str) -> User:

@@ -287,3 +287,43 @@ def test_the_profile_page_names_a_session_by_browser_not_its_user_agent(app, peo
     JsonClient(client).login("mara@example.com")
     page = client.get("/profile").get_data(as_text=True)
     assert f'title="{WINDOWS_EDGE}">Edge · Windows</strong>' in page
+
+
+def test_each_form_on_my_account_comes_back_to_its_own_section(app, people_):
+    """On a phone My account is a long page: the time zone, password and session forms
+    came back to its top, far from the form just used. Each comes back to its section
+    (and the page shows the message there, static/js/nav.js)."""
+    logged_in(app, "mara@example.com", "Phone")
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = "Laptop"
+    JsonClient(client).login("mara@example.com")
+    page = client.get("/profile").get_data(as_text=True)
+    for anchor in ("time-zone", "password-title", "sessions-title"):
+        assert f'id="{anchor}"' in page
+    zone = client.post(
+        "/profile/time-zone", data={"csrf_token": page_token(client), "timezone": "Europe/Berlin"}
+    )
+    assert zone.headers["Location"] == "/profile#time-zone"
+    wrong = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": page_token(client),
+            "current_password": "guess-guess-guess",
+            "new_password": NEW_PASSWORD,
+        },
+    )
+    assert wrong.headers["Location"] == "/profile#password-title"
+    session_id = re.findall(r'action="/profile/sessions/(\d+)/end"', page)[0]
+    ended = client.post(
+        f"/profile/sessions/{session_id}/end", data={"csrf_token": page_token(client)}
+    )
+    assert ended.headers["Location"] == "/profile#sessions-title"
+    changed = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": page_token(client),
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+        },
+    )
+    assert changed.headers["Location"] == "/profile#password-title"

@@ -261,3 +261,28 @@ def test_hiding_without_a_reason_comes_back_open_with_the_error_beside_it(
         assert details and " open" in details.group(0)
     with app.extensions["board_db"].Session() as session:
         assert session.get(Idea, idea["id"]).hidden_at is None
+
+
+def test_hiding_from_the_flags_list_comes_back_to_that_item(app, member, other_member, facilitator):
+    """The facilitator works down the flags list: hiding a comment there sent them off to
+    its idea's page, and hiding an idea to the top of the list. Both come back to the item
+    they hid; on the idea's page a comment's forms still come back to the comment."""
+    idea = member.post("ideas", json={"title": "Store visit", "body": "Photos"}).get_json()
+    comment = other_member.post(
+        f"ideas/{idea['id']}/comments", json={"body": "Her address is …"}
+    ).get_json()
+    form_post(member, f"/comments/{comment['id']}/flag", {"reason": "confidential"})
+    form_post(other_member, f"/ideas/{idea['id']}/flag", {"reason": "off_topic"})
+    for kind, path in (("comment", f"/comments/{comment['id']}"), ("idea", f"/ideas/{idea['id']}")):
+        target = comment["id"] if kind == "comment" else idea["id"]
+        hid = form_post(facilitator, f"{path}/hide", {"reason": "private", "next": "/moderation"})
+        assert hid.headers["Location"] == f"/moderation#flagged-{kind}-{target}"
+        assert f'id="flagged-{kind}-{target}"' in page(facilitator, "/moderation")
+        shown = form_post(facilitator, f"{path}/hide", {"hide": "0", "next": "/moderation"})
+        assert shown.headers["Location"] == f"/moderation#flagged-{kind}-{target}"
+    on_page = form_post(
+        facilitator,
+        f"/comments/{comment['id']}/hide",
+        {"reason": "private", "next": f"/ideas/{idea['id']}"},
+    )
+    assert on_page.headers["Location"] == f"/ideas/{idea['id']}#comment-{comment['id']}"

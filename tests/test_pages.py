@@ -840,3 +840,46 @@ def test_a_notifications_link_says_open_as_a_verb_in_german(app, member):
     strings = json.loads(unescape(raw))
     assert strings["notification_open"] == "Öffnen"
     assert strings["status_open"] == "Offen"
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("role", ["facilitator", "observer"])
+def test_each_page_title_names_the_board_once(browse, story, role, language):
+    """A tab reads "Activity · Task-force board": the feed's title said the board's name
+    twice ("Aktivität · Taskforce-Board · Taskforce-Board")."""
+    browser = browse(role)
+    paths = [page.format(**story) for page in PAGES if page != "/my-tasks"]
+    paths += ["/feed", "/feed?period=7", "/prompts", "/people", "/settings", "/profile"]
+    if role == "facilitator":
+        paths += ["/help", "/moderation", "/invites", "/webhooks", "/nudges"]
+    board_name = {"en": "Task-force board", "de": "Taskforce-Board"}[language]
+    for path in paths:
+        response = browser.get(path, headers={"Accept-Language": language})
+        title = re.search(r"<title>(.*?)</title>", html_of(response), flags=re.S).group(1)
+        assert unescape(title).count(board_name) == 1, (path, title)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "That handle is already taken."), ("de", "Diesen Kurznamen hat schon jemand.")],
+)
+def test_a_taken_handle_is_said_beside_the_handle_field(browse, people_, language, message):
+    """Someone else's handle: the settings page said so in a box above the form, with the
+    handle box neither marked nor focused. It is said beside the box, once, and the box
+    keeps what was typed."""
+    browser = browse("member")
+    browser.get("/settings")
+    taken = people_.user("other_member").handle
+    response = browser.post(
+        "/settings",
+        {"handle": taken, "email_notifications": "weekly"},
+        headers={"Accept-Language": language},
+    )
+    assert response.status_code == 400
+    page = html_of(response)
+    error = re.search(r'<small class="field-error" id="settings-handle-error">(.*?)</small>', page)
+    assert error and error.group(1) == message
+    field = re.search(r'<input id="handle"[^>]*>', page).group(0)
+    assert f'value="{taken}"' in field and 'aria-invalid="true"' in field
+    assert 'aria-describedby="settings-handle-error"' in field and "autofocus" in field
+    assert text_of(response).count(message) == 1  # not once above the form and once beside

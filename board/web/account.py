@@ -96,6 +96,10 @@ def update_profile():
     return redirect(url_for("web.profile"))
 
 
+# Each form on My account comes back to its own section, where static/js/nav.js shows its
+# message: on a phone the page came back at its top, far from the form just used.
+
+
 @web.post("/profile/time-zone")
 @login_page
 def update_time_zone():
@@ -108,7 +112,7 @@ def update_time_zone():
         session.rollback()
         return refused_form(refusal, "timezone", default=url_for("web.profile"))
     flash(_("Your time zone is saved."), "success")
-    return redirect(url_for("web.profile"))
+    return redirect(url_for("web.profile", _anchor="time-zone"))
 
 
 @web.post("/profile/password")
@@ -125,10 +129,10 @@ def change_password():
     except BoardError as refusal:
         session.rollback()
         _flash_password_refusal(refusal)
-        return redirect(url_for("web.profile"))
+        return redirect(url_for("web.profile", _anchor="password-title"))
     start_session(user)  # the other sessions ended; this one goes on
     flash(_("Your password is changed; you are logged out everywhere else."), "success")
-    return redirect(url_for("web.profile"))
+    return redirect(url_for("web.profile", _anchor="password-title"))
 
 
 # The password form's fields, as the page labels them (a refusal names them by the
@@ -169,7 +173,7 @@ def end_session(session_id: int):
     else:
         end_other_session(board_sid)
         flash(_("That session has ended."), "info")
-    return redirect(url_for("web.profile"))
+    return redirect(url_for("web.profile", _anchor="sessions-title"))
 
 
 @web.post("/profile/erase")

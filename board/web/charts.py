@@ -89,8 +89,10 @@ def participation_charts(participation: dict) -> list[dict]:
 
 SPARK_WIDTH = 380
 SPARK_HEIGHT = 96
-SPARK_LEFT = 26
-SPARK_RIGHT = 22
+# Room at each side for half a week's date (and the 0 / 0.5 / 1 on the left) at the
+# larger type a phone's narrow box gives them (static/css/facilitator.css).
+SPARK_LEFT = 34
+SPARK_RIGHT = 30
 SPARK_TOP = 8
 SPARK_BOTTOM = 76  # week labels below
 

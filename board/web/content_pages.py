@@ -5,6 +5,7 @@ flags) and the image files themselves. Post/Redirect/Get; refusals become flash 
 from __future__ import annotations
 
 import io
+from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -22,6 +23,7 @@ from board.web.common import (
     form_text,
     login_page,
     refused_form,
+    safe_next,
     with_image,
 )
 
@@ -38,6 +40,25 @@ def _back_to_comment(comment_id: int):
     if idea_id is None:
         return redirect("/")
     return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor=f"comment-{comment_id}"))
+
+
+def _back_from_moderation(kind: str, target_id: int):
+    """A flag or hide form goes back to the page it was sent from, at what it was about:
+    the flags list at that item (a hidden comment sent the facilitator off to its idea's
+    page, a hidden idea to the top of the list), else the idea's page, at the comment."""
+    if kind == "comment":
+        idea_id = _idea_of_comment(target_id)
+        home = "/" if idea_id is None else url_for("web.idea_page", idea_id=idea_id)
+    else:
+        home = url_for("web.idea_page", idea_id=target_id)
+    target = safe_next(request.form.get("next"), home)
+    if "#" not in target:
+        path = urlsplit(target).path
+        if path == url_for("web.moderation_page"):
+            target += f"#flagged-{kind}-{target_id}"
+        elif kind == "comment" and path == home:
+            target += f"#comment-{target_id}"
+    return redirect(target)
 
 
 def _attempt(action, success: str | None) -> None:
@@ -149,25 +170,27 @@ def _hide_or_show(kind: str, target_id: int, done):
 @web.post("/ideas/<int:idea_id>/flag")
 @login_page
 def flag_idea(idea_id: int):
-    return _flag("idea", idea_id, lambda: back(url_for("web.idea_page", idea_id=idea_id)))
+    return _flag("idea", idea_id, lambda: _back_from_moderation("idea", idea_id))
 
 
 @web.post("/comments/<int:comment_id>/flag")
 @login_page
 def flag_comment(comment_id: int):
-    return _flag("comment", comment_id, lambda: _back_to_comment(comment_id))
+    return _flag("comment", comment_id, lambda: _back_from_moderation("comment", comment_id))
 
 
 @web.post("/ideas/<int:idea_id>/hide")
 @login_page
 def hide_idea(idea_id: int):
-    return _hide_or_show("idea", idea_id, lambda: back(url_for("web.idea_page", idea_id=idea_id)))
+    return _hide_or_show("idea", idea_id, lambda: _back_from_moderation("idea", idea_id))
 
 
 @web.post("/comments/<int:comment_id>/hide")
 @login_page
 def hide_comment(comment_id: int):
-    return _hide_or_show("comment", comment_id, lambda: _back_to_comment(comment_id))
+    return _hide_or_show(
+        "comment", comment_id, lambda: _back_from_moderation("comment", comment_id)
+    )
 
 
 @web.get("/moderation")

@@ -88,7 +88,9 @@ ROOMY_BAR_UNITS = 22
 
 def chart(weeks: list[feed.Week], language: str) -> dict:
     """Bar geometry for the weekly chart: ideas posted and tasks done, side by side."""
-    width, height, top, pad = 640, 110, 18, 6
+    # top: room above the tallest bar for its number at the largest size feed.css gives
+    # it (22 units in the narrowest box), which reached above the chart's edge at 18.
+    width, height, top, pad = 640, 110, 28, 6
     step = (width - 2 * pad) / max(len(weeks), 1)
     bar = min(step * 0.34, 24)
     peak = max([w.ideas for w in weeks] + [w.tasks_done for w in weeks] + [1])

@@ -1,7 +1,10 @@
 // Keyboard and small-screen helpers every logged-in page shares:
 // - on a phone the main menu folds behind a "Menu" button (aria-expanded), Escape closes it;
 // - the account menu closes by Escape, when the focus leaves it, or by a click elsewhere;
-// - Escape closes an open compose form (details.compose) and puts the focus on its summary.
+// - Escape closes an open compose form (details.compose) or nudge and puts the focus on its
+//   summary;
+// - Space works a link shown as a button (role="button") as it works a button;
+// - a form's confirmation shows where the page comes back to, not at its top.
 
 const NARROW = window.matchMedia("(max-width: 860px)");
 
@@ -63,7 +66,7 @@ function enableDropdowns() {
 function enableEscapeToClose() {
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || event.defaultPrevented) return;
-    const compose = event.target.closest?.("details.compose[open], details.nudge[open]");
+    const compose = event.target.closest?.("details.compose[open], details.nudge[open], details.dropdown[open]");
     if (!compose) return;
     compose.open = false;
     compose.querySelector("summary")?.focus();
@@ -87,9 +90,48 @@ function labelTableCells() {
   }
 }
 
+/** A link shown as a button (role="button": "Download my data", the calendar's arrows)
+ *  answers Space as a button does; as a link it answered only Enter, and Space scrolled. */
+function enableSpaceOnLinkButtons() {
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== " " || event.defaultPrevented || event.repeat) return;
+    if (!event.target.matches?.("a[href][role=button]")) return;
+    event.preventDefault();
+    event.target.click();
+  });
+}
+
+/** A form that brings its page back to where it was sent from ("/help#stale",
+ *  "#idea-5", "#webhook-3") left its confirmation ("Nudge sent.") at the top of the page,
+ *  out of sight, and the focus on no control: it looked as if the button did nothing. The
+ *  message moves to that place (before its table, inside a list item) and takes the
+ *  focus, so the keyboard goes on from there. */
+function showMessagesWhereTheFormWas() {
+  const messages = document.querySelector("main > .flashes");
+  const id = decodeURIComponent(window.location.hash.slice(1));
+  const target = id && document.getElementById(id);
+  if (!messages || !target || target.id === "main" || !target.closest("main")) return;
+  const table = target.closest("table");
+  const place = table ? table.closest(".overflow-auto") || table : target;
+  if (place.tagName === "LI") place.prepend(messages);
+  else place.before(messages);
+  const first = messages.querySelector(".flash");
+  first.tabIndex = -1;
+  first.focus({ preventScroll: true });
+  messages.scrollIntoView({ block: "start" });
+}
+
+function whenLoaded(run) {
+  // after the browser's own scroll to the fragment, which comes with the load
+  if (document.readyState === "complete") run();
+  else window.addEventListener("load", run, { once: true });
+}
+
 export function enableNavigation() {
+  whenLoaded(showMessagesWhereTheFormWas);
   enableMenu();
   enableDropdowns();
   enableEscapeToClose();
+  enableSpaceOnLinkButtons();
   labelTableCells();
 }

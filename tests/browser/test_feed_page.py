@@ -64,6 +64,32 @@ def test_the_weekly_chart_reads_on_a_phone_and_a_tablet(person, open_page, perio
         assert right + 4 <= left, labels  # a gap between two dates
 
 
+VALUES_INSIDE_JS = """() => {
+  const chart = document.querySelector(".feed-chart svg").getBoundingClientRect();
+  return [...document.querySelectorAll(".feed-chart-value")]
+    .filter((e) => getComputedStyle(e).display !== "none")
+    .map((e) => { const r = e.getBoundingClientRect();
+                  return { text: e.textContent, above: chart.top - r.top }; });
+}"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_tallest_bars_number_is_not_cut_off(person, api_as, open_page, width):
+    """The number over the week's tallest bar stands inside the chart: on a 360 px phone its
+    larger type reached above the chart's top edge and read as a cut-off "6"."""
+    api_as(person("member", "Marketing")).post_idea(unique("Tallest bar"))
+    page = open_page(
+        person("observer", "Sales"),
+        "/feed?period=30",
+        viewport={"width": width, "height": 800},
+        locale="de-DE",
+    )
+    values = page.evaluate(VALUES_INSIDE_JS)
+    assert values, "the bars carry no numbers"
+    for value in values:
+        assert value["above"] <= 0.5, values
+
+
 def test_the_private_feed_url_and_its_copy_button_fit_a_phone(person, open_page):
     """Once a feed URL exists, its field and "Copy" share a line: on a 360 px phone in German
     the field took the room and the button read "Kopie" over "ren"."""

@@ -347,3 +347,47 @@ def test_the_account_menu_closes_like_a_menu(person, open_page, width):
     expect(menu).to_have_attribute("open", "")
     page.mouse.click(10, 700)  # somewhere on the page, away from the menu
     expect(menu).not_to_have_attribute("open", "")
+
+
+def test_space_works_the_links_that_look_like_buttons(person, open_page):
+    """ "Download my data" and the calendar's arrows are links dressed as buttons (and read
+    out as buttons): Space, which works every button, only scrolled the page."""
+    observer = person("observer", "Sales")
+    page = open_page(observer, "/profile", locale="de-DE")
+    download = page.get_by_role("button", name="Meine Daten herunterladen")
+    download.focus()
+    with page.expect_download() as started:
+        page.keyboard.press("Space")
+    assert started.value.suggested_filename == "my-board-data.json"
+    page.goto("/calendar")
+    before = page.url
+    following = page.locator("a[data-nav=next]")
+    following.focus()
+    page.keyboard.press("Space")
+    expect(page).not_to_have_url(before)
+    expect(page.locator("a[data-nav=next]")).to_be_visible()
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 360, "height": 740}]
+)
+def test_escape_closes_the_account_menu(person, open_page, viewport):
+    """The account menu opens with Enter and, like the compose forms, closes with Escape,
+    the focus back on its button; Escape left it open over the page."""
+    page = open_page(person("observer", "Sales"), "/settings", viewport=viewport)
+    menu = page.locator("details.user-menu")
+    summary = menu.locator("summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("open", "")
+    page.keyboard.press("Tab")
+    expect(summary).not_to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).not_to_have_attribute("open", "")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Enter")  # and open again, still on the keyboard
+    expect(menu).to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(menu).not_to_have_attribute("open", "")
+    assert page.js_errors == []

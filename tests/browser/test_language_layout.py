@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import unique
+from tests.browser.helpers import create_person, unique, unique_name
 
 pytestmark = pytest.mark.browser
 
@@ -122,3 +122,34 @@ def test_german_idea_filter_shows_its_whole_words(german_reader, open_page, view
     assert [field["text"] for field in fields] == shown
     assert [field for field in fields if field["clipped"]] == []
     assert page.evaluate(SIDEWAYS_JS) <= 0
+
+
+ACCOUNT_BUTTON_JS = """() => {
+  const summary = document.querySelector(".user-menu > summary");
+  const dot = summary.querySelector(".dept-dot").getBoundingClientRect();
+  const arrow = () => parseFloat(getComputedStyle(summary, "::after").width);
+  const squeezed = arrow();
+  summary.style.maxWidth = "none";  // the arrow's own width, with room for the whole name
+  summary.parentElement.style.position = "absolute";
+  const natural = arrow();
+  return { dot: [dot.width, dot.height], arrow: [squeezed, natural] };
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_long_name_leaves_the_account_buttons_dot_and_arrow_whole(
+    board_server, open_page, viewport
+):
+    """A long name is shortened with an ellipsis; on a phone it squeezed the department's
+    round dot into a 3 px sliver and cut the ▾ beside it."""
+    name = unique_name("maximiliane")
+    long_name = f"Maximiliane Schmidtbauer-Vertriebsinnendienstleiterin {name}"
+    member = create_person(
+        board_server.database_url, name, "member", "Marketing", display_name=long_name
+    )
+    page = open_page(member, "/settings", viewport=viewport, locale="de-DE")
+    shape = page.evaluate(ACCOUNT_BUTTON_JS)
+    width, height = shape["dot"]
+    assert width > 0 and abs(width - height) < 0.5, shape
+    squeezed, natural = shape["arrow"]
+    assert squeezed >= natural - 0.5, shape

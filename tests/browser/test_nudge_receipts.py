@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import unique
+from tests.browser.helpers import browser_context, unique, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -44,3 +44,45 @@ def test_a_nudge_from_the_task_page_and_the_person_page(person, api_as, open_pag
     expect(page.locator(".flash-success")).to_be_visible()
     messages = [n["message"] for n in api_as(holder).call("GET", "nudges", expect=200)["items"]]
     assert "Thanks for the teaser!" in messages
+
+
+@pytest.mark.parametrize(
+    ("viewport", "locale", "said"),
+    [
+        ({"width": 1280, "height": 800}, "en-US", "Nudge sent."),
+        ({"width": 360, "height": 740}, "de-DE", "Anstoß gesendet."),
+    ],
+    ids=["desktop-en", "phone-de"],
+)
+def test_a_nudge_from_the_help_page_is_confirmed_where_it_was_sent(
+    own_board, browser, viewport, locale, said
+):
+    """The help page comes back at the table the nudge was sent from; "Nudge sent." stood
+    at the top of the page, out of sight, and the focus was on nothing, as if the button
+    had done nothing. The message stands before that table and takes the focus."""
+    server = own_board(
+        [
+            ("lena@example.com", "Lena Brandt", "Communications", "facilitator"),
+            ("quiet@example.com", "Quirin Stille", "Logistics", "member"),
+        ]
+    )
+    context = browser_context(
+        browser, server.url, server.people["lena@example.com"], viewport=viewport, locale=locale
+    )
+    try:
+        page = watched_page(context)
+        page.goto("/help")
+        summary = page.locator("#quiet-people details.nudge > summary").first
+        summary.focus()
+        page.keyboard.press("Enter")
+        summary.locator("xpath=..").locator("textarea").focus()
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        message = page.locator(".flash-success", has_text=said)
+        expect(message).to_be_focused()
+        expect(message).to_be_in_viewport()
+        expect(page.locator("#quiet-people-title")).to_be_in_viewport()
+        assert page.url.endswith("/help#quiet-people")
+        assert page.js_errors == []
+    finally:
+        context.close()

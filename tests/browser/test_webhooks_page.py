@@ -79,3 +79,27 @@ def test_the_page_after_the_form_is_live_too(person, open_page, receiver):
     page.get_by_role("button", name="Connect", exact=True).click()
     expect(page.locator("#new-secret")).to_be_visible()
     wait_until_live(page)
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [("en-US", "starting with https://"), ("de-DE", "beginnend mit https://")],
+)
+def test_a_refused_address_is_said_where_the_keyboard_is(person, open_page, locale, said):
+    """On a phone the form is at the foot of a long page: a refused address came back with
+    the page at its top, the focus nowhere, and the error below, out of sight, as if
+    "Connect" did nothing. The address box takes the focus, in view, marked invalid and
+    described by the error."""
+    sam = person("facilitator", "Communications")
+    page = open_page(sam, "/webhooks", viewport={"width": 360, "height": 740}, locale=locale)
+    address = page.locator("#webhook-url")
+    address.fill("not-a-link")
+    address.press("Enter")
+    expect(address).to_be_focused()
+    expect(address).to_be_in_viewport()
+    expect(address).to_have_attribute("aria-invalid", "true")
+    error = page.locator("#webhook-url-error")
+    expect(error).to_contain_text(said)
+    described = address.get_attribute("aria-describedby").split()
+    assert "webhook-url-error" in described and "webhook-url-help" in described
+    assert page.js_errors == []
