@@ -652,3 +652,28 @@ def test_a_long_list_shows_its_first_rows_and_the_way_to_the_rest(facilitator, m
     assert "Die ersten 20 von 23." in german and "Alle 23 zeigen" in german
     assert len(report(facilitator)["quiet_ideas"]) == 23
     assert facilitator.get("/help?show=everything").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "said", "kept"),
+    [
+        ("days=0", "days", "At least 1.", 'value="0"'),
+        ("weeks=99", "weeks", "At most 26.", 'value="99"'),
+        ("days=soon", "days", "Expected a whole number.", 'value="soon"'),
+    ],
+)
+def test_a_period_the_form_cannot_take_is_said_beside_its_field(
+    people_, facilitator, stalled_board, query, field, said, kept
+):
+    """A period typed into the address ("/help?days=0") gave the bare error page, naming
+    the field as "days:". Now the page opens as usual, the typed value in its field,
+    marked invalid and described by what is wrong."""
+    response = facilitator.get(f"/help?{query}")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Tasks claimed but untouched for 7 days or more" in html  # the report, as it opens
+    field_tag = re.search(rf'<input type="number" name="{field}"[^>]*>', html).group(0)
+    assert kept in field_tag
+    assert f'aria-describedby="help-{field}-error"' in field_tag
+    assert re.search(rf'<small class="field-error" id="help-{field}-error">{said}</small>', html)
+    assert "Edit the booth video" in html  # the stalled task is listed
