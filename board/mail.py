@@ -31,6 +31,7 @@ from board import clock, notifications, outbox, policy, prompts
 from board.background import start_once
 from board.i18n import current_language, force_locale, force_timezone
 from board.settings import Settings
+from board.text import inner_quotes
 from models import Event, Notification, OutgoingMail, Prompt, Task, User
 
 log = logging.getLogger(__name__)
@@ -177,13 +178,13 @@ def _items(session: Session, user: User, rows: list[Notification]) -> list[dict]
     """The notifications as the reader's inbox shows them, oldest first. `quoted`: its
     excerpt is what someone wrote (not the reason it is withheld)."""
     withheld = notifications.withheld_words(session, rows)
-    items = [
-        {
-            **notifications.notification_dict(row, user.language, withheld.get(row.id)),
-            "quoted": row.id not in withheld,
-        }
-        for row in rows
-    ]
+    items = []
+    for row in rows:
+        item = notifications.notification_dict(row, user.language, withheld.get(row.id))
+        item["quoted"] = row.id not in withheld
+        if item["quoted"] and item.get("excerpt"):
+            item["excerpt"] = inner_quotes(item["excerpt"])  # the mail puts it in quotes
+        items.append(item)
     return sorted(items, key=lambda i: i["id"])
 
 

@@ -476,6 +476,32 @@ def test_a_mail_quotes_as_its_language_does_and_says_why_it_came(
         assert "Change your email settings: https://board.example.com/settings" in text
 
 
+@pytest.mark.parametrize(
+    ("language", "typed", "quoted"),
+    [
+        ("de", "Wir nennen es „Gipfelglück“, oder?", "„Wir nennen es ‚Gipfelglück‘, oder?“"),
+        ("en", "We call it “summit joy”, right?", "“We call it ‘summit joy’, right?”"),
+    ],
+)
+def test_quotation_marks_inside_a_quote_become_single(
+    mail_app, smtp, team, frozen, language, typed, quoted
+):
+    """A comment that quotes something came out as „Wir nennen es „Gipfelglück“, oder?“:
+    two opening marks and the quote ending in the middle. Inside the mail's quote its own
+    marks are the single ones, as German and English nest them."""
+    _, inbox = smtp
+    team["mara"].patch("me", json={"email_notifications": "instant", "language": language})
+    idea = team["mara"].post("ideas", json={"title": "Summit", "body": ""}).get_json()
+    team["ivan"].post(f"ideas/{idea['id']}/comments", json={"body": typed})
+    deliver(mail_app)
+    [message] = inbox.to("mara@example.com")
+    text, html = parts(message)
+    assert quoted in text and quoted in html
+    # the inbox shows the words as typed: it puts no marks around them
+    [notice] = team["mara"].get("notifications").get_json()["items"]
+    assert notice["excerpt"] == typed
+
+
 def test_a_digest_tells_deadlines_in_the_readers_own_time_zone(mail_app, smtp, team, frozen):
     _, inbox = smtp
     team["mara"].patch("me", json={"timezone": "Europe/Berlin"})
