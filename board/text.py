@@ -25,6 +25,14 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+", re.MULTILINE)
 _MARKDOWN_NOISE = re.compile(r"[*_`>#~\[\]]|\(https?://[^)]*\)")
 
 
+def plain_text(source: str | None) -> str:
+    """Markdown as one line of plain words, for an excerpt (a card, the inbox, a mail):
+    marks dropped, list items joined with "·", pictures left out (they are no words)."""
+    plain = _IMAGE_MARK.sub("", source or "")
+    plain = _MARKDOWN_NOISE.sub("", _LIST_ITEM.sub("· ", plain))
+    return " ".join(plain.split())
+
+
 # Double quotation marks inside words that are themselves quoted become single ones, as
 # both languages nest them: German „…‚…‘…“, English “…‘…’…”.
 _INNER_QUOTES = str.maketrans({"\u201e": "\u201a", "\u201c": "\u2018", "\u201d": "\u2019"})
@@ -33,14 +41,6 @@ _INNER_QUOTES = str.maketrans({"\u201e": "\u201a", "\u201c": "\u2018", "\u201d":
 def inner_quotes(text: str) -> str:
     """Words about to be put in quotation marks, their own double marks made single."""
     return text.translate(_INNER_QUOTES)
-
-
-def plain_text(source: str | None) -> str:
-    """Markdown as one line of plain words, for an excerpt (a card, the inbox, a mail):
-    marks dropped, list items joined with "·", pictures left out (they are no words)."""
-    plain = _IMAGE_MARK.sub("", source or "")
-    plain = _MARKDOWN_NOISE.sub("", _LIST_ITEM.sub("· ", plain))
-    return " ".join(plain.split())
 
 
 def _image_as_link(renderer, tokens, idx, options, env) -> str:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from board import clock
+from tests.test_publications import post_publication_form
 
 # An evening in UTC that is already the next morning at UTC+14 (Kiribati): the bounds
 # that count "today" generously show it.
@@ -100,19 +101,6 @@ def test_the_plan_form_keeps_a_day_stored_before_the_bounds_allowed(member):
 
 
 # ---- a publication's day -----------------------------------------------------------------
-
-
-def post_publication_form(client, idea_id: int, day: str):
-    return client.client.post(
-        f"/ideas/{idea_id}/publications",
-        data={
-            "url": "https://www.linkedin.com/posts/x",
-            "channel": "linkedin",
-            "published_on": day,
-            "next": f"/ideas/{idea_id}",
-        },
-        headers={"X-CSRF-Token": client.csrf_token},
-    )
 
 
 def test_the_publication_day_carries_the_servers_bounds(member):

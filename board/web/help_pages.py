@@ -20,9 +20,9 @@ from board.web.common import login_page
 # every stalled task, each with its nudge form, took longer to print than to find.
 SHOWN_ROWS = 20
 LISTS = ("stale", "waiting", "quiet-ideas", "quiet-people", "quiet-departments")
-DEFAULT_WEEKS = 6
+# The period the page reports on, as its form asks for it: (default, most), at least 1.
+WEEKS = (6, 26)
 MAX_DAYS = 365
-MAX_WEEKS = 26
 
 
 @web.get("/help")
@@ -33,16 +33,16 @@ def help_page():
     settings = board_settings()
     # A period the form cannot take (typed into the address: "?days=0") shows the page as
     # it opens, with what is wrong said beside the field and the typed value kept.
+    periods = {"days": (settings.help_days, MAX_DAYS), "weeks": WEEKS}
+    period: dict[str, int] = {}
     field_errors: dict[str, str] = {}
-    days, weeks = settings.help_days, DEFAULT_WEEKS
-    try:
-        days = query_int("days", settings.help_days, minimum=1, maximum=MAX_DAYS)
-    except Invalid as problem:
-        field_errors["days"] = translate_field(problem.fields["days"])
-    try:
-        weeks = query_int("weeks", DEFAULT_WEEKS, minimum=1, maximum=MAX_WEEKS)
-    except Invalid as problem:
-        field_errors["weeks"] = translate_field(problem.fields["weeks"])
+    for name, (default, most) in periods.items():
+        try:
+            period[name] = query_int(name, default, minimum=1, maximum=most)
+        except Invalid as problem:
+            period[name] = default
+            field_errors[name] = translate_field(problem.fields[name])
+    days, weeks = period["days"], period["weeks"]
     shown_whole = query_choice("show", LISTS)  # the one list shown whole
     report = insights.help_report(session, current_user, days, weeks)
     return render_template(
@@ -60,5 +60,5 @@ def help_page():
         shown_rows=SHOWN_ROWS,
         field_errors=field_errors,
         typed_period=request.args if field_errors else {},
-        limits={"days": MAX_DAYS, "weeks": MAX_WEEKS},
+        limits={name: most for name, (_default, most) in periods.items()},
     ), (400 if field_errors else 200)

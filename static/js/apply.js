@@ -5,9 +5,10 @@ import { api } from "./api.js";
 import {
   channelList, fillCommentState, fillIdeaCard, fillPromptPhase, fillTags, finished, forgetIdeaTitle, formatDay,
   hiddenLine, markHidden, newChallengeIdea, newComment, newIdeaCard, newPromptCard, newPublication,
-  newTaskCard, setStatusBadge, setVotes, shownStatus, tallyLine,
+  newTaskCard, setStatusBadge, setVotes, shownStatus, tallyLine, timeElement,
 } from "./render.js";
 import { followPhase, noteApplied } from "./phase.js";
+import { boardIdeasPath } from "./more.js";
 import { shuffledBefore } from "./shuffle.js";
 import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
@@ -32,11 +33,8 @@ function matchesFilters(list, idea) {
  *  "kuche" finds "Küche", "age" does not find "Vorlage"; PostgreSQL also by word stems), so
  *  the server is asked, as the reload would: among the newest few that match, is it there? */
 async function searchFinds(list, idea) {
-  const params = new URLSearchParams({ sort: "new", limit: "20", q: list.dataset.filterQ });
-  if (list.dataset.filterDepartment) params.set("department", list.dataset.filterDepartment);
-  if (list.dataset.filterTag) params.set("tag", list.dataset.filterTag);
   try {
-    const answer = await api("GET", `/ideas?${params}`);
+    const answer = await api("GET", boardIdeasPath(list, { sort: "new", limit: "20" }));
     return answer.items.find((item) => item.id === idea.id) || null;
   } catch {
     return null; // not reachable now: the reload shows it
@@ -207,16 +205,6 @@ function groupChallengeIdea(list, idea) {
   return true;
 }
 
-/** The board's first ideas in its order, sort and filters as the server gives them (the
- *  API's largest page), for where a closed challenge's ideas go. */
-function boardOrderPath(list) {
-  const params = new URLSearchParams({ sort: list.dataset.sort || "top", limit: "200" });
-  for (const [name, key] of [["department", "filterDepartment"], ["tag", "filterTag"], ["q", "filterQ"]]) {
-    if (list.dataset[key]) params.set(name, list.dataset[key]);
-  }
-  return `/ideas?${params}`;
-}
-
 /** Put `card` into the board's main list before the first card that `comesAfter` says
  *  ranks after it. One that ranks after every card shown waits on a later page while the
  *  board has more ideas to show ("Show more ideas"), as on a reload. Whether it went in. */
@@ -255,7 +243,8 @@ async function ungroupChallengeIdeas(prompt) {
   if (!list || !group) return false;
   let items = null;
   try {
-    ({ items } = await api("GET", boardOrderPath(list)));
+    // the board's first ideas in its order, sort and filters (the API's largest page)
+    ({ items } = await api("GET", boardIdeasPath(list, { sort: list.dataset.sort || "top", limit: "200" })));
   } catch {
     /* placed by what the cards show, below */
   }
@@ -500,15 +489,6 @@ function showWithdrawnPage(idea) {
   if (empty) empty.textContent = t("no_comments");
 }
 
-/** <time> as the server's time_ago macro writes it (templates/partials/cards.html). */
-function timeElement(iso) {
-  const time = document.createElement("time");
-  time.dateTime = iso || "";
-  time.title = fullTime(iso);
-  time.dataset.field = "time";
-  time.textContent = timeAgo(iso);
-  return time;
-}
 
 // ---- tasks ------------------------------------------------------------------------------
 

@@ -7,12 +7,18 @@ import { api } from "./api.js";
 import { newIdeaCard } from "./render.js";
 import { plural, t } from "./ui.js";
 
-function nextPagePath(list, cursor) {
-  const params = new URLSearchParams({ sort: list.dataset.sort || "top", limit: "50", cursor });
+/** The API's list of ideas as the board shows them: `query` (sort, limit, cursor) with the
+ *  board's own filters (its department, tag and words). */
+export function boardIdeasPath(list, query) {
+  const params = new URLSearchParams(query);
   for (const [name, key] of [["department", "filterDepartment"], ["tag", "filterTag"], ["q", "filterQ"]]) {
     if (list.dataset[key]) params.set(name, list.dataset[key]);
   }
   return `/ideas?${params}`;
+}
+
+function nextPagePath(list, cursor) {
+  return boardIdeasPath(list, { sort: list.dataset.sort || "top", limit: "50", cursor });
 }
 
 export function enableMoreIdeas() {

@@ -46,6 +46,14 @@ function fillTime(element, iso) {
   element.title = fullTime(iso);
 }
 
+/** <time> as the server's time_ago macro writes it (templates/partials/cards.html). */
+export function timeElement(iso) {
+  const time = document.createElement("time");
+  time.dataset.field = "time";
+  fillTime(time, iso);
+  return time;
+}
+
 /** Plain text for a card from a Markdown body: the same idea as the server's excerpt filter. */
 export function excerpt(text, length = 180) {
   const plain = (text || "")
@@ -377,10 +385,7 @@ function claimLine(task) {
     line.append(task.claimed_by.id === me.id ? you : task.claimed_by.display_name);
   }
   line.append(`${after} · `);
-  const time = document.createElement("time");
-  time.dataset.field = "time";
-  fillTime(time, task.status === "done" ? task.completed_at : task.claimed_at);
-  line.append(time);
+  line.append(timeElement(task.status === "done" ? task.completed_at : task.claimed_at));
   return line;
 }
 
