@@ -181,10 +181,20 @@ def _place(locale, zone: str) -> str | None:
     if zone == "Etc/UTC":
         return f"UTC ({info.get('long', {}).get('standard', 'UTC')})"
     territory = get_global("zone_territories").get(zone)
-    if territory in (None, "ZZ", "001") or territory not in locale.territories:
+    if territory in (None, "ZZ", "001"):  # a zone newer than Babel's CLDR (America/Coyhaique)
+        territory = _zone_countries().get(zone)
+    if territory not in locale.territories:
         return None
     city = info.get("city") or zone.rsplit("/", 1)[-1].replace("_", " ")
     return f"{locale.territories[territory]} ({city})"
+
+
+@functools.cache
+def _zone_countries() -> dict[str, str]:
+    """Each zone's country after IANA's zone.tab, as pytz (updated with tzdata) has it."""
+    import pytz
+
+    return {zone: country for country, zones in pytz.country_timezones.items() for zone in zones}
 
 
 def _sort_key(label: str) -> tuple[str, str]:

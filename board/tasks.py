@@ -604,7 +604,7 @@ def claimants_moved(session: Session, user_id: int, departments: set[int]) -> No
     ones ("someone from another department"), though their claimants stayed where they were."""
     holders = Task.claimed_by_id == user_id
     if departments:
-        moved = select(User.id).where(User.department_id.in_(departments))
+        moved = select(User.id).where(User.department_id.in_(sorted(departments)))
         holders = holders | Task.claimed_by_id.in_(moved)
     _claimants_shown_anew(session, holders)
 

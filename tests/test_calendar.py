@@ -463,6 +463,7 @@ def test_a_claimants_new_department_raises_sequence_for_observers(
     assert int(again["sequence"]) == int(after[held["id"]]["sequence"])
 
 
+@BOTH_DATABASES
 def test_a_move_that_pools_a_department_raises_sequence_of_its_claimants(
     app, people_, member, observer, anonymous
 ):

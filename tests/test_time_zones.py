@@ -295,3 +295,19 @@ def test_a_stored_zone_of_no_place_stays_selected(member):
 def test_the_feed_names_its_zone_in_the_readers_language(observer):
     settle(observer, timezone="Europe/Berlin", language="de")
     assert "Alle Zeiten in Deutschland (Berlin)." in page(observer, "/feed")
+
+
+def test_every_place_can_be_chosen_by_a_name(member):
+    """Each zone of a place is offered, itself or the zone it is another name for: also
+    zones newer than Babel's data (America/Coyhaique, Chile, 2025)."""
+    from babel.core import get_global
+
+    from board.i18n import time_zone_names
+
+    settle(member, language="de")
+    offered = {value: name for value, name, _selected in zone_options(member)}
+    aliases = get_global("zone_aliases")
+    for zone in time_zone_names():
+        if zone.startswith(("Africa/", "America/", "Asia/", "Europe/", "Pacific/")):
+            assert zone in offered or aliases.get(zone, zone) in offered, zone
+    assert offered["America/Coyhaique"] == "Chile (Coyhaique)"
