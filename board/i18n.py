@@ -158,7 +158,7 @@ def _listed_as() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=len(LANGUAGES))
 def _choices(language: str) -> tuple[tuple[tuple[str, str], ...], dict[str, str]]:
-    """Computed once per language and process: some 450 names from Babel's CLDR data."""
+    """Computed once per language and process: some 420 names from Babel's CLDR data."""
     from babel import Locale
     from babel.core import get_global
 
