@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import unicodedata
 import zoneinfo
 from contextlib import contextmanager
 from pathlib import Path
@@ -101,6 +102,106 @@ def is_time_zone(name: object) -> bool:
 @functools.cache
 def _zone_set() -> frozenset[str]:
     return frozenset(time_zone_names())
+
+
+# Where each zone lies: the continents and oceans of IANA's own names. A zone named
+# otherwise (US/Eastern, EST5EDT, Egypt) is an old alias; the list offers its modern name.
+_REGIONS = (
+    "Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/",
+    "Europe/", "Indian/", "Pacific/",
+)  # fmt: skip
+
+
+def time_zone_choices(language: str) -> tuple[tuple[str, str], ...]:
+    """The zones a person picks from, as (IANA name, what a reader knows it by in
+    `language`): "Deutschland (Berlin)", "Ägypten (Kairo)", sorted by that name as the
+    language sorts (Ä with A). One entry for a zone and its aliases, none for the zones of
+    no place (Etc/GMT+5) but UTC. Every zone stays valid (`is_time_zone`); a stored one
+    left out here is shown by `choices_with`."""
+    return _choices(language if language in LANGUAGES else "en")[0]
+
+
+def time_zone_label(zone: str, language: str) -> str:
+    """`zone` as a reader of `language` knows it; its IANA name if it is of no place."""
+    return _choices(language if language in LANGUAGES else "en")[1].get(zone, zone)
+
+
+def choices_with(zone: str | None, language: str) -> tuple[tuple[str, str], ...]:
+    """`time_zone_choices`, where a stored `zone` that is an alias of a listed one (a
+    browser that says Asia/Calcutta) stands in for it, and any other is added at the top:
+    the person's own zone is always there to be selected, under its own name."""
+    choices = time_zone_choices(language)
+    values = {value for value, _label in choices}
+    if not zone or zone in values:
+        return choices
+    listed = _listed_as().get(zone)
+    if listed not in values:
+        return ((zone, time_zone_label(zone, language)), *choices)
+    return tuple((zone if value == listed else value, label) for value, label in choices)
+
+
+@functools.cache
+def _listed_as() -> dict[str, str]:
+    """Each zone's name in the list: itself, or the listed zone it is an alias of."""
+    from babel.core import get_global
+
+    aliases = get_global("zone_aliases")
+    listed: dict[str, str] = {}
+    first = sorted(  # Babel's own (current) name first, then a region's name
+        time_zone_names(), key=lambda z: (aliases.get(z, z) != z, not z.startswith(_REGIONS), z)
+    )
+    for zone in first:
+        canonical = aliases.get(zone, zone)
+        listed[zone] = listed.setdefault(canonical, zone)
+    return listed
+
+
+@functools.lru_cache(maxsize=len(LANGUAGES))
+def _choices(language: str) -> tuple[tuple[tuple[str, str], ...], dict[str, str]]:
+    """Computed once per language and process: some 420 names from Babel's CLDR data."""
+    from babel import Locale
+    from babel.core import get_global
+
+    locale, aliases = Locale.parse(language), get_global("zone_aliases")
+    labels = {}
+    for zone in time_zone_names():
+        canonical = aliases.get(zone, zone)
+        label = _place(locale, canonical)
+        if label is not None:
+            labels[zone] = label
+    listed = {(value, labels[value]) for value in set(_listed_as().values()) if value in labels}
+    return tuple(sorted(listed, key=lambda choice: _sort_key(choice[1]))), labels
+
+
+def _place(locale, zone: str) -> str | None:
+    """'Deutschland (Berlin)', 'UTC (Koordinierte Weltzeit)'; None for zones of no place."""
+    from babel.core import get_global
+
+    info = locale.time_zones.get(zone, {})
+    if zone == "Etc/UTC":
+        return f"UTC ({info.get('long', {}).get('standard', 'UTC')})"
+    territory = get_global("zone_territories").get(zone)
+    if territory in (None, "ZZ", "001"):  # a zone newer than Babel's CLDR (America/Coyhaique)
+        territory = _zone_countries().get(zone)
+    if territory not in locale.territories:
+        return None
+    city = info.get("city") or zone.rsplit("/", 1)[-1].replace("_", " ")
+    return f"{locale.territories[territory]} ({city})"
+
+
+@functools.cache
+def _zone_countries() -> dict[str, str]:
+    """Each zone's country after IANA's zone.tab, as pytz (updated with tzdata) has it."""
+    import pytz
+
+    return {zone: country for country, zones in pytz.country_timezones.items() for zone in zones}
+
+
+def _sort_key(label: str) -> tuple[str, str]:
+    """Letters with their accents after the same letters without, as German and English
+    dictionaries sort ("Ägypten" beside "Agypten", before "Albanien")."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", label) if not unicodedata.combining(c))
+    return bare.casefold(), label
 
 
 def select_timezone() -> str | None:

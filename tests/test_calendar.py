@@ -405,3 +405,81 @@ def test_a_claimants_new_name_raises_sequence_of_what_they_hold(member, other_me
     other_member.patch("me", json={"display_name": "Ivana Novak"})
     again = feed_event(anonymous, url, held["id"])
     assert int(again["sequence"]) == int(after[held["id"]]["sequence"])
+
+
+def works_council(app, min_group_size: int) -> None:
+    from dataclasses import replace
+
+    settings = replace(
+        app.extensions["board_settings"], observers_see_names=False, min_group_size=min_group_size
+    )
+    app.extensions["board_settings"] = settings
+
+
+def department_ids(client) -> dict[str, int]:
+    return {d["name"]: d["id"] for d in client.get("departments").get_json()}
+
+
+def move(client, department_id: int, through: str) -> None:
+    if through == "api":
+        response = client.patch("me", json={"department_id": department_id})
+        assert response.status_code == 200, response.get_json()
+        return
+    response = client.client.post(
+        "/profile",
+        data={"display_name": client.user["display_name"], "department_id": department_id},
+        headers={"X-CSRF-Token": client.csrf_token},
+    )
+    assert response.status_code == 302
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize("through", ["api", "form"])
+def test_a_claimants_new_department_raises_sequence_for_observers(
+    app, member, other_member, observer, anonymous, through
+):
+    """In works-council mode an observer's calendar names the claimant's department: when
+    the claimant moves, the event's text changes, and so must its SEQUENCE."""
+    works_council(app, min_group_size=1)
+    held = planned(member, "Reel", "2026-05-04")
+    done = planned(member, "Post", "2026-05-05")
+    for task in (held, done):
+        other_member.post(f"tasks/{task['id']}/claim")
+    other_member.post(f"tasks/{done['id']}/complete")
+    url = observer.get("calendar/token").get_json()["ics_url"]
+    before = {t["id"]: feed_event(anonymous, url, t["id"]) for t in (held, done)}
+    assert "someone from IT" in str(before[held["id"]]["description"])
+    move(other_member, department_ids(member)["Marketing"], through)
+    after = {t["id"]: feed_event(anonymous, url, t["id"]) for t in (held, done)}
+    assert "someone from Marketing" in str(after[held["id"]]["description"])
+    assert int(after[held["id"]]["sequence"]) == int(before[held["id"]]["sequence"]) + 1
+    # Not the work itself: how long the claim has been quiet stays.
+    assert after[held["id"]].decoded("last-modified") == before[held["id"]].decoded("last-modified")
+    # A done task does not name its claimant: nothing changed there.
+    assert int(after[done["id"]]["sequence"]) == int(before[done["id"]]["sequence"])
+    # Saving the same department again changes nothing.
+    move(other_member, department_ids(member)["Marketing"], through)
+    again = feed_event(anonymous, url, held["id"])
+    assert int(again["sequence"]) == int(after[held["id"]]["sequence"])
+
+
+@BOTH_DATABASES
+def test_a_move_that_pools_a_department_raises_sequence_of_its_claimants(
+    app, people_, member, observer, anonymous
+):
+    """Departments smaller than BOARD_MIN_GROUP_SIZE read as "another department": when a
+    move leaves one too small, its claimants' events change though they stayed put."""
+    from tests.conftest import make_user
+
+    works_council(app, min_group_size=2)
+    make_user(app, "mia", "member", "Marketing")  # Marketing 2, IT 1, Communications 1
+    mia = people_.client(None).login("mia@example.com")
+    task = planned(member, "Reel", "2026-05-04")
+    member.post(f"tasks/{task['id']}/claim")
+    url = observer.get("calendar/token").get_json()["ics_url"]
+    before = feed_event(anonymous, url, task["id"])
+    assert "someone from Marketing" in str(before["description"])
+    move(mia, department_ids(member)["IT"], "api")  # Marketing 1: pooled from now on
+    after = feed_event(anonymous, url, task["id"])
+    assert "someone from another department" in str(after["description"])
+    assert int(after["sequence"]) == int(before["sequence"]) + 1

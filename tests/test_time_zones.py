@@ -199,3 +199,115 @@ def test_the_registration_form_brings_the_browsers_zone(app, people_):
     )
     assert answer.status_code == 302, answer.get_data(as_text=True)
     assert _zone_of(app, "neu@example.com") == "America/Chicago"
+
+
+# ---- the zone list: names a reader knows, in the page's language -------------------------
+
+
+def zone_options(client) -> list[tuple[str, str, bool]]:
+    """The profile's zone list as (value, shown name, selected), in the page's order."""
+    import html as html_module
+    import re
+
+    page_html = page(client, "/profile")
+    select_html = page_html.split('<select id="timezone"', 1)[1].split("</select>", 1)[0]
+    found = re.findall(r'<option value="([^"]*)" ?(selected)?>([^<]*)</option>', select_html)
+    return [
+        (html_module.unescape(v), html_module.unescape(n).strip(), bool(s)) for v, s, n in found
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "berlin", "buenos_aires", "board"),
+    [
+        ("de", "Deutschland (Berlin)", "Argentinien (Buenos Aires)", "UTC (Koordinierte Weltzeit)"),
+        ("en", "Germany (Berlin)", "Argentina (Buenos Aires)", "UTC (Coordinated Universal Time)"),
+    ],
+)
+def test_zones_are_named_in_the_pages_language(member, language, berlin, buenos_aires, board):
+    settle(member, language=language)
+    options = zone_options(member)
+    shown = {value: name for value, name, _selected in options}
+    assert shown["Europe/Berlin"] == berlin
+    assert shown["America/Argentina/Buenos_Aires"] == buenos_aires
+    assert not any("/" in name or "_" in name for value, name, _s in options if value)
+    # The first choice, the board's own zone (the test board's is UTC), is named too.
+    assert options[0][0] == "" and options[0][1].endswith(board)
+
+
+def test_each_zone_is_offered_once(member):
+    """Aliases (US/Eastern, Asia/Calcutta, Etc/UCT) are one zone with one name."""
+    options = zone_options(member)[1:]
+    names = [name for _value, name, _selected in options]
+    assert len(names) == len(set(names))
+    values = {value for value, _name, _selected in options}
+    assert "America/New_York" in values and "US/Eastern" not in values
+    assert "Asia/Kolkata" in values and "Asia/Calcutta" not in values
+
+
+def test_the_german_list_sorts_as_german_does(member):
+    """Ägypten stands among the A's, not after Z; Österreich among the O's."""
+    settle(member, language="de")
+    names = [name for _value, name, _selected in zone_options(member)[1:]]
+    egypt, austria = names.index("Ägypten (Kairo)"), names.index("Österreich (Wien)")
+    assert names[egypt - 1] == "Afghanistan (Kabul)"
+    assert names[egypt + 1] == "Ålandinseln (Mariehamn)"
+    assert names[austria - 1 : austria + 2] == [
+        "Oman (Maskat)",
+        "Österreich (Wien)",
+        "Pakistan (Karatschi)",
+    ]
+    assert names.index("Deutschland (Berlin)") < names.index("Frankreich (Paris)")
+
+
+def test_the_english_list_sorts_by_its_english_names(member):
+    names = [name for _value, name, _selected in zone_options(member)[1:]]
+    assert names.index("Egypt (Cairo)") > names.index("Denmark (Copenhagen)")
+    assert names.index("Germany (Berlin)") > names.index("France (Paris)")
+
+
+def test_a_german_page_saves_the_zone_by_its_iana_name(member):
+    settle(member, language="de")
+    response = member.post("/profile/time-zone", data={"timezone": "Europe/Berlin"})
+    assert response.status_code == 302
+    assert member.get("me").get_json()["user"]["timezone"] == "Europe/Berlin"
+    assert ("Europe/Berlin", "Deutschland (Berlin)", True) in zone_options(member)
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("Asia/Calcutta", "Indien (Kolkata)"), ("US/Eastern", "Vereinigte Staaten (New York)")],
+)
+def test_a_stored_alias_is_selected_under_its_zones_name(member, stored, shown):
+    """A browser may say Asia/Calcutta: the person's zone is selected as it is stored,
+    once, where its zone stands in the list; saving the form unchanged keeps it."""
+    settle(member, language="de", timezone=stored)
+    options = zone_options(member)
+    assert [o for o in options if o[2]] == [(stored, shown, True)]
+    assert [name for _v, name, _s in options].count(shown) == 1
+
+
+def test_a_stored_zone_of_no_place_stays_selected(member):
+    settle(member, timezone="Etc/GMT+5")  # the API takes every IANA zone
+    assert [o for o in zone_options(member) if o[2]] == [("Etc/GMT+5", "Etc/GMT+5", True)]
+
+
+def test_the_feed_names_its_zone_in_the_readers_language(observer):
+    settle(observer, timezone="Europe/Berlin", language="de")
+    assert "Alle Zeiten in Deutschland (Berlin)." in page(observer, "/feed")
+
+
+def test_every_place_can_be_chosen_by_a_name(member):
+    """Each zone of a place is offered, itself or the zone it is another name for: also
+    zones newer than Babel's data (America/Coyhaique, Chile, 2025)."""
+    from babel.core import get_global
+
+    from board.i18n import time_zone_names
+
+    settle(member, language="de")
+    offered = {value: name for value, name, _selected in zone_options(member)}
+    aliases = get_global("zone_aliases")
+    for zone in time_zone_names():
+        if zone.startswith(("Africa/", "America/", "Asia/", "Europe/", "Pacific/")):
+            assert zone in offered or aliases.get(zone, zone) in offered, zone
+    assert offered["America/Coyhaique"] == "Chile (Coyhaique)"

@@ -12,7 +12,7 @@ from flask_login import current_user
 from board import accounts, clock, mail, people, personal_data
 from board.db import db_for_request
 from board.errors import BoardError
-from board.i18n import N_, _, time_zone_names, translate_field
+from board.i18n import N_, _, choices_with, current_language, time_zone_label, translate_field
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import limit_reset_requests
 from board.requests import board_settings
@@ -68,8 +68,8 @@ def profile():
     session, me = _me()
     return render_template(
         "profile.html",
-        time_zones=time_zone_names(),
-        board_timezone=board_settings().timezone,
+        time_zones=choices_with(me.timezone, current_language()),
+        board_timezone=time_zone_label(board_settings().timezone, current_language()),
         now=clock.now(),
         departments=people.list_departments(session),
         sessions=accounts.list_sessions(session, me, cookie_session.get("board_sid")),

@@ -28,7 +28,7 @@ from board import clock, images, moderation, notifications, policy, prompts, pub
 from board.addresses import shown_email
 from board.db import db_for_request
 from board.errors import BoardError, Denied, FieldMessage, Invalid, NotFound
-from board.i18n import N_, _, lazy_pgettext, translate_field
+from board.i18n import N_, _, current_language, lazy_pgettext, time_zone_label, translate_field
 from board.inputs import iso_time, shows_nothing, url_parts, utc_time, whole_number
 from board.kept import keep
 from board.limits import INT_MAX, INT_MIN, TAG_LIST_MAX
@@ -442,6 +442,12 @@ TEXTS_KEPT = 4096
 AGO_THRESHOLD = 0.85
 _WHEN_TEXTS: dict = {}
 _AGO_TEXTS: dict = {}
+
+
+@web.app_template_filter("zone_name")
+def zone_name(zone: str) -> str:
+    """A time zone as the reader knows it: "Deutschland (Berlin)" rather than Europe/Berlin."""
+    return time_zone_label(zone, current_language())
 
 
 @web.app_template_filter("ago")
