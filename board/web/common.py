@@ -675,6 +675,10 @@ JS_STRINGS = {
         " with the people who claimed them."
     ),
     "no_comments": N_("No comments yet."),
+    # a challenge page's vote buttons (templates/prompts_detail.html), following the
+    # person's votes elsewhere (static/js/budget.js)
+    "vote_button": N_("Vote"),
+    "take_back_vote": N_("Take back my vote"),
     "edited": N_("edited"),
     **{f"flag_{code}": label for code, label in moderation.REASON_LABELS.items()},
 }
@@ -687,6 +691,11 @@ JS_PLURALS = {
     # a challenge page's votes line (templates/prompts_detail.html)
     "idea_votes": ("%(num)s vote", "%(num)s votes"),
     "idea_departments": ("%(num)s department", "%(num)s departments"),
+    # its budget line; %(used)s is filled in by static/js/budget.js
+    "votes_used": (
+        "You have used %(used)s of your %(num)s vote.",
+        "You have used %(used)s of your %(num)s votes.",
+    ),
 }
 
 
