@@ -679,6 +679,10 @@ JS_STRINGS = {
     # person's votes elsewhere (static/js/budget.js)
     "vote_button": N_("Vote"),
     "take_back_vote": N_("Take back my vote"),
+    # a board filtered by department, tag or words, as an edited idea enters or leaves it
+    # (static/js/apply.js), said by its status line
+    "filter_entered": N_("“%(title)s” now matches the filters and was added to the list."),
+    "filter_left": N_("“%(title)s” no longer matches the filters and left the list."),
     "edited": N_("edited"),
     **{f"flag_{code}": label for code, label in moderation.REASON_LABELS.items()},
 }
