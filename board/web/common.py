@@ -683,6 +683,11 @@ JS_STRINGS = {
     # (static/js/apply.js), said by its status line
     "filter_entered": N_("“%(title)s” now matches the filters and was added to the list."),
     "filter_left": N_("“%(title)s” no longer matches the filters and left the list."),
+    # a person's page, as what they do arrives live (static/js/person.js), said by its
+    # status line
+    "person_took_task": N_("Now working on “%(title)s”."),
+    "person_left_task": N_("No longer working on “%(title)s”."),
+    "person_new_idea": N_("New idea: “%(title)s”."),
     "edited": N_("edited"),
     **{f"flag_{code}": label for code, label in moderation.REASON_LABELS.items()},
 }
