@@ -688,6 +688,8 @@ JS_STRINGS = {
     "person_took_task": N_("Now working on “%(title)s”."),
     "person_left_task": N_("No longer working on “%(title)s”."),
     "person_new_idea": N_("New idea: “%(title)s”."),
+    # the people page: whose tasks or ideas just changed (static/js/people.js)
+    "people_changed": N_("Updated: %(names)s."),
     "edited": N_("edited"),
     **{f"flag_{code}": label for code, label in moderation.REASON_LABELS.items()},
 }

@@ -55,3 +55,32 @@ def test_a_person_page_follows_their_tasks_and_ideas(person, api_as, open_page):
     expect(page.locator("#person-ideas > li")).to_have_text([older["title"]])
     expect(page.locator(f'#person-ideas a[href="/ideas/{older["id"]}"]')).to_be_focused()
     assert page.js_errors == []
+
+
+def test_the_people_page_follows_what_the_listed_people_do(person, api_as, open_page):
+    mara = api_as(person("member", "Sales"))
+    handle = mara.user["handle"]
+    page = open_page(person("member", "IT"), f"/people?q=%40{handle}")
+    wait_until_live(page)
+    row = page.locator(f"#person-{mara.user['id']}")
+    expect(row.locator(".people-work")).to_have_text(["No tasks or ideas yet."])
+    row.locator(".people-name a").focus()
+
+    task = mara.create_task(unique("Film the booth"))
+    mara.claim(task["id"])
+    idea = mara.post_idea(unique("Warehouse photos"))
+    expect(row.locator(".people-work")).to_have_text(
+        [f"Working on: {task['title']}", f"1 idea: {idea['title']}"]
+    )
+    expect(page.locator("#people-status")).to_have_text(f"Updated: {mara.user['display_name']}.")
+    expect(row.locator(".people-name a")).to_be_focused()
+    live = row.inner_text()
+    page.reload()
+    assert row.inner_text() == live
+
+    wait_until_live(page)
+    row.locator(f'a[href="/tasks/{task["id"]}"]').focus()
+    mara.call("POST", f"tasks/{task['id']}/complete", expect=200)
+    expect(row.locator(".people-work")).to_have_text([f"1 idea: {idea['title']}"])
+    expect(row.locator(".people-name a")).to_be_focused()  # its link left: on the name
+    assert page.js_errors == []
