@@ -378,6 +378,7 @@ async function filteredOrder(list) {
 async function refilterIdea(idea) {
   const list = document.getElementById("idea-list");
   if (!list || !isFiltered(list) || withdrawnIdeas.has(idea.id)) return;
+  if (idea.hidden) return; // its words and tags are withheld from the event: a reload decides
   const shown = boardCards(idea.id).length > 0;
   if (!matchesFilters(list, idea)) {
     if (shown) dropFilteredIdea(list, idea.id, idea.title);

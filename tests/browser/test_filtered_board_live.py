@@ -9,7 +9,14 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import idea_card, unique, unique_name, wait_until_live
+from tests.browser.helpers import (
+    idea_card,
+    last_seq,
+    unique,
+    unique_name,
+    wait_until_applied,
+    wait_until_live,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -87,4 +94,24 @@ def test_an_edited_idea_enters_and_leaves_a_board_searched_by_words(person, api_
     expect(status_line(page)).to_have_text(
         f"“{idea['title']}” no longer matches the filters and left the list."
     )
+    assert page.js_errors == []
+
+
+def test_a_hidden_idea_edited_by_its_author_stays_on_a_filtered_board(person, api_as, open_page):
+    """The event of a hidden idea carries none of its words or tags: the page cannot judge
+    the filter by it, and leaves the card where the reload shows it too."""
+    author = api_as(person("member", "Marketing", name=unique_name("nora")))
+    tag = unique_name("booth")
+    idea = author.post_idea(unique("Booth map"), tags=[tag])
+    api_as(person("facilitator", "Communications")).call(
+        "PUT", f"ideas/{idea['id']}/hidden", {"reason": "Names a customer."}, expect=200
+    )
+    page = open_page(person("member", "IT", name=unique_name("otto")), f"/?tag={tag}")
+    wait_until_live(page)
+    expect(idea_card(page, idea["id"])).to_be_visible()
+    author.call("PATCH", f"ideas/{idea['id']}", {"body": "Without the name."}, expect=200)
+    wait_until_applied(page, last_seq(author))
+    expect(idea_card(page, idea["id"])).to_be_visible()
+    page.reload()
+    expect(idea_card(page, idea["id"])).to_be_visible()
     assert page.js_errors == []
