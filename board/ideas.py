@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from board.person_json import (
     shared_keys_among,
 )
 from board.prompts import get_prompt_for_idea, phase_of, tallies_hidden
+from board.realtime import NAMESPACE, socketio
 from board.text import render_markdown
 from models import (
     Comment,
@@ -63,6 +65,8 @@ from models import (
     User,
     Vote,
 )
+
+log = logging.getLogger(__name__)
 
 SORTS = ("top", "new", "hot")
 MAX_TAGS = 10
@@ -1368,6 +1372,7 @@ def vote(session: Session, actor: User, idea_id: int) -> dict:
         return _vote_answer(idea.id, idea, prompt, voted=True)
     answer = _vote_answer(idea.id, _recount(session, idea, added_at=voted_at), prompt, True)
     _record_votes_changed(session, answer, prompt)
+    _tell_own_pages(session, actor, idea.id, prompt, voted=True)
     session.commit()
     return answer
 
@@ -1422,8 +1427,32 @@ def unvote(session: Session, actor: User, idea_id: int) -> dict:
     answer = _vote_answer(idea.id, tally, prompt, voted=False)
     if removed:
         _record_votes_changed(session, answer, prompt)
+        _tell_own_pages(session, actor, idea.id, prompt, voted=False)
     session.commit()
     return answer
+
+
+# The private Socket.IO event that tells a person's open pages of a vote they gave or took
+# back in a challenge with a vote budget (another tab, another device), so that their
+# "You have used 2 of your 3 votes" and vote buttons follow. `idea.votes_changed` names no
+# voter (and is not sent at all while the tallies are hidden), so it cannot say whose vote
+# it was; this goes to the voter's own sockets only and is never logged. A page that was
+# offline asks for its own votes after it reconnects (static/js/budget.js).
+OWN_VOTE_EVENT = "votes.mine"
+
+
+def _tell_own_pages(session: Session, actor: User, idea_id: int, prompt, voted: bool) -> None:
+    if prompt is None or prompt.kind != "challenge" or not prompt.votes_per_person:
+        return
+    payload = {"prompt_id": prompt.id, "idea_id": idea_id, "voted": voted}
+    events.call_after_commit(session, _emit_own_vote, actor.id, payload)
+
+
+def _emit_own_vote(user_id: int, payload: dict) -> None:
+    try:
+        socketio.emit(OWN_VOTE_EVENT, payload, to=events.user_room(user_id), namespace=NAMESPACE)
+    except Exception:  # noqa: BLE001 - committed already; a reload shows it
+        log.exception("could not tell a person's pages of their vote")
 
 
 _VOTES = Vote.__table__

@@ -15,6 +15,7 @@ from board.realtime import socketio
 from board.scheduler import advance_phases, announce_phase, run_once, start_phase_scheduler
 from models import Prompt, User, Vote
 from tests.conftest import BOTH_DATABASES
+from tests.realtime_helpers import connect, received
 
 
 class FakeClock:
@@ -388,6 +389,50 @@ def test_the_vote_budget_is_enforced(facilitator, member, other_member, time_mac
     assert other_member.put(f"ideas/{posted[2]}/vote").status_code == 200
     # The budget is per person: someone else still has all their votes.
     assert member.put(f"ideas/{posted[2]}/vote").status_code == 200
+
+
+@pytest.mark.parametrize("hide_tallies", [True, False])
+def test_a_budgeted_vote_is_told_to_the_voters_own_pages_only(
+    app, facilitator, member, other_member, observer, time_machine, hide_tallies
+):
+    """Another tab of the voter learns of the vote it did not cast (its budget line and
+    buttons follow), also while the tallies are hidden and no public event is sent; the
+    other people's sockets hear nothing that could say who voted."""
+    challenge = post_challenge(
+        facilitator, time_machine, votes_per_person=2, hide_tallies=hide_tallies
+    )
+    idea = post_idea(member, challenge["id"])
+    sockets = {
+        name: connect(app, client)
+        for name, client in [
+            ("voter", other_member),
+            ("author", member),
+            ("sam", facilitator),
+            ("petra", observer),
+        ]
+    }
+    for socket in sockets.values():
+        socket.get_received()
+    other_member.put(f"ideas/{idea['id']}/vote")
+    other_member.put(f"ideas/{idea['id']}/vote")  # idempotent: nothing changed, nothing told
+    other_member.delete(f"ideas/{idea['id']}/vote")
+    told = {"prompt_id": challenge["id"], "idea_id": idea["id"]}
+    assert received(sockets["voter"], ideas.OWN_VOTE_EVENT) == [
+        {**told, "voted": True},
+        {**told, "voted": False},
+    ]
+    for name in ("author", "sam", "petra"):
+        assert received(sockets[name], ideas.OWN_VOTE_EVENT) == [], name
+        for envelope in received(sockets[name], "activity"):
+            assert envelope["actor"] is None and "voted" not in str(envelope["data"]), name
+
+
+def test_a_vote_outside_a_budget_tells_no_one_privately(app, member, other_member):
+    idea = member.post("ideas", json={"title": "Booth tour", "body": ""}).get_json()
+    socket = connect(app, other_member)
+    socket.get_received()
+    other_member.put(f"ideas/{idea['id']}/vote")
+    assert received(socket, ideas.OWN_VOTE_EVENT) == []
 
 
 @BOTH_DATABASES

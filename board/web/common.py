@@ -681,6 +681,21 @@ JS_STRINGS = {
         " with the people who claimed them."
     ),
     "no_comments": N_("No comments yet."),
+    # a challenge page's vote buttons (templates/prompts_detail.html), following the
+    # person's votes elsewhere (static/js/budget.js)
+    "vote_button": N_("Vote"),
+    "take_back_vote": N_("Take back my vote"),
+    # a board filtered by department, tag or words, as an edited idea enters or leaves it
+    # (static/js/apply.js), said by its status line
+    "filter_entered": N_("“%(title)s” now matches the filters and was added to the list."),
+    "filter_left": N_("“%(title)s” no longer matches the filters and left the list."),
+    # a person's page, as what they do arrives live (static/js/person.js), said by its
+    # status line
+    "person_took_task": N_("Now working on “%(title)s”."),
+    "person_left_task": N_("No longer working on “%(title)s”."),
+    "person_new_idea": N_("New idea: “%(title)s”."),
+    # the people page: whose tasks or ideas just changed (static/js/people.js)
+    "people_changed": N_("Updated: %(names)s."),
     "edited": N_("edited"),
     **{f"flag_{code}": label for code, label in moderation.REASON_LABELS.items()},
 }
@@ -693,6 +708,11 @@ JS_PLURALS = {
     # a challenge page's votes line (templates/prompts_detail.html)
     "idea_votes": ("%(num)s vote", "%(num)s votes"),
     "idea_departments": ("%(num)s department", "%(num)s departments"),
+    # its budget line; %(used)s is filled in by static/js/budget.js
+    "votes_used": (
+        "You have used %(used)s of your %(num)s vote.",
+        "You have used %(used)s of your %(num)s votes.",
+    ),
 }
 
 

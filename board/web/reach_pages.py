@@ -107,6 +107,9 @@ def follow_form(idea_id: int):
     return back(f"/ideas/{idea_id}")
 
 
+PERSON_IDEAS = 20  # a person's page lists their newest ideas
+
+
 @web.get("/people/<handle>")
 @login_page
 def person_page(handle: str):
@@ -116,7 +119,10 @@ def person_page(handle: str):
         "person.html",
         profile=person,
         tasks=directory.tasks_held_by(session, current_user, person),
-        ideas=ideas.ideas_by_author(session, current_user, person.id),
+        ideas=ideas.ideas_by_author(session, current_user, person.id, limit=PERSON_IDEAS),
+        # how many each list shows, for the ones that arrive live (static/js/person.js)
+        tasks_shown=directory.TASKS_SHOWN,
+        ideas_shown=PERSON_IDEAS,
     )
 
 

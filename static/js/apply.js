@@ -337,6 +337,112 @@ function ideaUpdated({ idea }) {
   for (const link of document.querySelectorAll(`.task-card[data-idea-id-ref="${idea.id}"] [data-field=idea] a`)) {
     link.textContent = idea.title;
   }
+  refilterIdea(idea);
+}
+
+// ---- an edited idea on a filtered board ---------------------------------------------------
+
+const withdrawnIdeas = new Set(); // a late answer about one of these brings it not back
+const refilterAsked = new Map(); // idea id → the newest question about it (answers may cross)
+
+function isFiltered(list) {
+  const { filterDepartment, filterTag, filterQ } = list.dataset;
+  return Boolean(filterDepartment || filterTag || filterQ);
+}
+
+/** Tell screen readers what changed in the list, in the board's status line (polite). */
+function announce(sentence) {
+  const line = document.getElementById("more-ideas-status");
+  if (!line) return;
+  line.textContent = "";
+  requestAnimationFrame(() => {
+    line.textContent = sentence; // a cleared line announces even a repeated sentence
+  });
+}
+
+/** The board's filtered list as the server orders it now, and whether that is all of it;
+ *  null when it cannot be asked. */
+async function filteredOrder(list) {
+  try {
+    const answer = await api("GET", boardIdeasPath(list, { sort: list.dataset.sort || "top", limit: "200" }));
+    return { items: answer.items, complete: !answer.next_cursor };
+  } catch {
+    return null; // not reachable now: the reload shows it
+  }
+}
+
+/** An edited idea on a board filtered by department, tag or words: one that no longer
+ *  matches leaves the list, one that now matches comes in where a reload puts it (its
+ *  department and tag are read here; words are matched by the server's search, as for a
+ *  new idea). The keyboard stays in the list, and the status line says what happened. */
+async function refilterIdea(idea) {
+  const list = document.getElementById("idea-list");
+  if (!list || !isFiltered(list) || withdrawnIdeas.has(idea.id)) return;
+  if (idea.hidden) return; // its words and tags are withheld from the event: a reload decides
+  const shown = boardCards(idea.id).length > 0;
+  if (!matchesFilters(list, idea)) {
+    if (shown) dropFilteredIdea(list, idea.id, idea.title);
+    return;
+  }
+  if (shown && !list.dataset.filterQ) return; // it matched before and still does
+  const question = (refilterAsked.get(idea.id) || 0) + 1;
+  refilterAsked.set(idea.id, question);
+  const order = await filteredOrder(list);
+  if (!order || refilterAsked.get(idea.id) !== question || withdrawnIdeas.has(idea.id)) return;
+  const found = order.items.find((item) => item.id === idea.id);
+  if (!found) {
+    if (order.complete && boardCards(idea.id).length) dropFilteredIdea(list, idea.id, idea.title);
+    return;
+  }
+  if (boardCards(idea.id).length) return;
+  const comments = await api("GET", `/ideas/${idea.id}/comments`).catch(() => null);
+  if (boardCards(idea.id).length || withdrawnIdeas.has(idea.id)) return;
+  if (!enterFilteredIdea(list, found, order.items)) return;
+  const card = boardCards(idea.id)[0];
+  if (Array.isArray(comments)) showCommentCount(card, comments.length);
+  announce(t("filter_entered", { title: found.title }));
+}
+
+function showCommentCount(card, n) {
+  const link = card?.querySelector("[data-field=comments]");
+  if (!link) return;
+  link.dataset.count = String(n);
+  link.textContent = plural("comments", n);
+}
+
+/** Put an idea that now matches into the board: with its running challenge (hidden
+ *  tallies), else into the main list at its place in the server's `order`. Whether it is
+ *  shown (one that ranks after every shown card waits behind "Show more ideas"). */
+function enterFilteredIdea(list, idea, order) {
+  if (idea.prompt_id && groupingChallenges(list).some((c) => c.id === idea.prompt_id)) {
+    return groupChallengeIdea(list, idea) && boardCards(idea.id).length > 0;
+  }
+  const card = newIdeaCard(idea);
+  if (!card) return false;
+  const place = new Map(order.map((item, index) => [item.id, index]));
+  const placeOf = (other) => place.get(Number(other.dataset.ideaId)) ?? order.length;
+  if (!placeInList(list, card, (other) => placeOf(other) > place.get(idea.id))) return false;
+  refreshIdeaCount(list);
+  highlight(card);
+  return true;
+}
+
+/** An idea that no longer matches leaves the list (or its challenge's group). A keyboard
+ *  that was on it moves to the next card (else the one before, else the ideas' section),
+ *  never to the top of the page. */
+function dropFilteredIdea(list, ideaId, title) {
+  for (const card of boardCards(ideaId)) {
+    const group = card.parentElement;
+    if (card.contains(document.activeElement)) {
+      const next = card.nextElementSibling || card.previousElementSibling;
+      const target = next?.querySelector("[data-field=title]") || document.getElementById("ideas");
+      target?.focus({ preventScroll: true });
+    }
+    card.remove();
+    if (group.matches("[data-challenge-ideas]")) refreshChallengeGroup(group);
+  }
+  refreshIdeaCount(list);
+  announce(t("filter_left", { title }));
 }
 
 /** "· edited 2 minutes ago" after who posted it, as the reload says it. */
@@ -449,6 +555,7 @@ function ideaHiddenOrShown({ idea }) {
 
 function ideaWithdrawn({ idea }) {
   if (!idea) return;
+  withdrawnIdeas.add(idea.id);
   countPromptIdea(idea, -1);
   const list = document.getElementById("idea-list");
   const card = list?.querySelector(`.idea-card[data-idea-id="${idea.id}"]`);

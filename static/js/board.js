@@ -9,6 +9,7 @@
 import { enhanceForms, voteEventsSeen } from "./actions.js";
 import { api } from "./api.js";
 import { applyEnvelope } from "./apply.js";
+import { followVoteBudget } from "./budget.js";
 import { LiveConnection } from "./live.js";
 import { enhanceMentions } from "./mentions.js";
 import { enhanceInbox, receiveNotification } from "./notifications.js";
@@ -37,6 +38,7 @@ function start() {
   enhanceForms();
   enhanceMentions();
   enhanceInbox();
+  followVoteBudget();
   enableMoreIdeas();
   const seq = Number.parseInt(document.body.dataset.seq || "", 10);
   if (!Number.isFinite(seq)) return; // a page without a starting point (an error page) stays still

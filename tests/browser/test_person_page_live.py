@@ -1,0 +1,86 @@
+"""A person's page follows them while it is open: a task they claim comes in under
+"Working on" and leaves when they complete it, an idea they post comes in on top, is
+renamed by their edit and leaves when they withdraw it, each as a reload lists it; someone
+else's work stays off it, the keyboard stays on the page and the status line says it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import unique, wait_until_live
+
+pytestmark = pytest.mark.browser
+
+
+def titles(page, list_id: str) -> list[str]:
+    return page.locator(f"#{list_id} > li").all_inner_texts()
+
+
+def test_a_person_page_follows_their_tasks_and_ideas(person, api_as, open_page):
+    mara, neighbour = api_as(person("member", "Sales")), api_as(person("member", "IT"))
+    older = mara.post_idea(unique("Booth map"))
+    page = open_page(person("facilitator", "Communications"), f"/people/{mara.user['handle']}")
+    wait_until_live(page)
+    expect(page.locator("#person-tasks-section")).to_be_hidden()
+    status = page.locator("#person-status")
+
+    task = mara.create_task(unique("Film the booth"))
+    mara.claim(task["id"])
+    neighbour.claim(neighbour.create_task(unique("Not Mara's"))["id"])
+    expect(page.locator("#person-tasks-section")).to_be_visible()
+    expect(page.locator("#person-tasks > li")).to_have_text([task["title"]])
+    expect(status).to_have_text(f"Now working on “{task['title']}”.")
+
+    idea = mara.post_idea(unique("Warehouse photos"))
+    neighbour.post_idea(unique("Not Mara's idea"))
+    expect(page.locator("#person-ideas > li")).to_have_text([idea["title"], older["title"]])
+    expect(status).to_have_text(f"New idea: “{idea['title']}”.")
+    renamed = unique("Warehouse photos at dawn")
+    mara.call("PATCH", f"ideas/{idea['id']}", {"title": renamed}, expect=200)
+    expect(page.locator("#person-ideas > li").first).to_have_text(renamed)
+    live = {name: titles(page, name) for name in ("person-tasks", "person-ideas")}
+    page.reload()
+    assert {name: titles(page, name) for name in live} == live
+    wait_until_live(page)
+
+    page.locator(f'#person-tasks a[href="/tasks/{task["id"]}"]').focus()
+    mara.call("POST", f"tasks/{task['id']}/complete", expect=200)
+    expect(page.locator("#person-tasks-section")).to_be_hidden()
+    expect(page.locator("#person-ideas-heading")).to_be_focused()  # not the page's top
+    expect(status).to_have_text(f"No longer working on “{task['title']}”.")
+
+    page.locator(f'#person-ideas a[href="/ideas/{idea["id"]}"]').focus()
+    mara.call("POST", f"ideas/{idea['id']}/withdraw", expect=200)
+    expect(page.locator("#person-ideas > li")).to_have_text([older["title"]])
+    expect(page.locator(f'#person-ideas a[href="/ideas/{older["id"]}"]')).to_be_focused()
+    assert page.js_errors == []
+
+
+def test_the_people_page_follows_what_the_listed_people_do(person, api_as, open_page):
+    mara = api_as(person("member", "Sales"))
+    handle = mara.user["handle"]
+    page = open_page(person("member", "IT"), f"/people?q=%40{handle}")
+    wait_until_live(page)
+    row = page.locator(f"#person-{mara.user['id']}")
+    expect(row.locator(".people-work")).to_have_text(["No tasks or ideas yet."])
+    row.locator(".people-name a").focus()
+
+    task = mara.create_task(unique("Film the booth"))
+    mara.claim(task["id"])
+    idea = mara.post_idea(unique("Warehouse photos"))
+    expect(row.locator(".people-work")).to_have_text(
+        [f"Working on: {task['title']}", f"1 idea: {idea['title']}"]
+    )
+    expect(page.locator("#people-status")).to_have_text(f"Updated: {mara.user['display_name']}.")
+    expect(row.locator(".people-name a")).to_be_focused()
+    live = row.inner_text()
+    page.reload()
+    assert row.inner_text() == live
+
+    wait_until_live(page)
+    row.locator(f'a[href="/tasks/{task["id"]}"]').focus()
+    mara.call("POST", f"tasks/{task['id']}/complete", expect=200)
+    expect(row.locator(".people-work")).to_have_text([f"1 idea: {idea['title']}"])
+    expect(row.locator(".people-name a")).to_be_focused()  # its link left: on the name
+    assert page.js_errors == []
