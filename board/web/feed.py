@@ -286,8 +286,9 @@ def _csv_response():
     flt = feed.filter_from_args(session, request.args)
     now = clock.now()  # once: the file is named for the day its rows were read for
     page = feed.read_feed(session, current_user, flt, tz, limit=CSV_LIMIT, now=now)
-    body = feed_export.feed_csv(page.items, current_language(), request.host_url, tz)
-    name = f"board-activity-{now.astimezone(tz).date().isoformat()}.csv"
+    language = current_language()
+    body = feed_export.feed_csv(page.items, language, request.host_url, tz)
+    name = feed_export.csv_file_name(language, now.astimezone(tz).date())
     return Response(
         body.encode("utf-8"),
         mimetype="text/csv",
