@@ -630,9 +630,8 @@ def test_the_evenness_line_leaves_gaps_for_silent_weeks():
 def test_over_26_weeks_the_evenness_line_writes_every_nth_date_the_first_and_last_always(
     app, language
 ):
-    """26 dates under a line 380 units wide ran into each other. Every n-th is written,
-    fewer again in a phone's narrow box (`dense` ones are hidden there), and the first and
-    last week are always named, the one before the last left out when it would touch it."""
+    """26 dates under a line 380 units wide ran into each other. A few are named, evenly
+    spread, the first and last week always; in a phone's narrow box (larger type) fewer."""
     monday = date(2026, 6, 8)
     trend = [
         {"start": (monday + timedelta(weeks=n)).isoformat() + "T00:00:00+00:00", "evenness": 0.5}
@@ -641,17 +640,17 @@ def test_over_26_weeks_the_evenness_line_writes_every_nth_date_the_first_and_las
     with app.test_request_context(), force_locale(language):
         line = evenness_sparkline(trend)
         every_week = evenness_sparkline(trend[:6])
-    labels = line["labels"]
     first, last = week_label(trend[0]["start"], language), week_label(trend[-1]["start"], language)
-    assert 4 <= len(labels) < 26
-    assert labels[0]["text"] == first and labels[-1]["text"] == last
-    narrow = [label for label in labels if not label["dense"]]
-    assert narrow[0] == labels[0] and narrow[-1] == labels[-1] and 3 <= len(narrow) < len(labels)
-    for shown in (labels, narrow):
+    wide = [label for label in line["labels"] if not label["narrow_only"]]
+    narrow = [label for label in line["labels"] if not label["dense"]]
+    assert 5 <= len(wide) < 26 and 4 <= len(narrow) <= len(wide)
+    for shown in (wide, narrow):
+        assert shown[0]["text"] == first and shown[-1]["text"] == last
         gaps = [b["x"] - a["x"] for a, b in zip(shown, shown[1:], strict=False)]
-        assert min(gaps) >= max(gaps[:-1]) * 0.99  # evenly spaced, the last gap no closer
+        week = (line["right"] - line["left"]) / 25
+        assert max(gaps) - min(gaps) <= week + 0.1  # evenly spread, the last no closer
     assert len(every_week["labels"]) == 6  # six weeks: every date, as before
-    assert not any(label["dense"] for label in every_week["labels"])
+    assert not any(label["dense"] or label["narrow_only"] for label in every_week["labels"])
 
 
 def week_label(iso: str, language: str) -> str:

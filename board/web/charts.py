@@ -41,15 +41,16 @@ def week_label(iso: str) -> str:
 
 
 # The dates' size in a chart's units: facilitator.css sets 10, and the evenness line 13 in a
-# narrow box (a phone), where it is drawn smaller. A letter or digit takes at most about 0.6
-# of that, a dot or space half as much ("28. Sept." about 4.5), and a gap keeps two apart.
+# narrow box (a phone), where it is drawn smaller. A letter or digit takes about 0.64 of
+# that (DejaVu Sans, one of the wider fonts), a dot or space half as much ("30. Nov." 4.2),
+# and a gap keeps two apart.
 SPARK_LABEL_UNITS = {"wide": 10, "narrow": 13}
-LETTER_WIDTH, NARROW_WIDTH = 0.6, 0.3
+LETTER_WIDTH, NARROW_WIDTH = 0.64, 0.33
 LABEL_GAP = 4
 
 
 def _label_width(text: str) -> float:
-    """The width of a date in ems, at most (generous: fonts differ from system to system)."""
+    """The width of a date in ems, about (fonts differ from system to system)."""
     return sum(NARROW_WIDTH if char in " .,'" else LETTER_WIDTH for char in text)
 
 
@@ -60,12 +61,20 @@ def label_every(labels: list[str], step: float, font_units: float) -> int:
 
 
 def shown_labels(count: int, every: int) -> set[int]:
-    """The indexes of the labels shown: the first, the last, and every `every`-th between
-    that keeps a whole `every` away from the last (else the two would run into each other)."""
-    if count == 0:
-        return set()
+    """The indexes of the labels shown: the first, the last, and between them as many as
+    fit at least `every` apart, spread evenly (0, 8, 17, 25 of 26 weeks by at least 7)."""
     last = count - 1
-    return {0, last} | {i for i in range(0, last, every) if last - i >= every}
+    if last <= 0:
+        return set(range(count))
+    gaps = max(1, last // every)
+    return {round(gap * last / gaps) for gap in range(gaps + 1)}
+
+
+def _inside(middle: float, text: str) -> float:
+    """Where a date centred under its bar stays inside the chart: over many weeks the last
+    bar stands so near the right edge that its date was cut."""
+    half = _label_width(text) * SPARK_LABEL_UNITS["wide"] / 2 + 1
+    return round(min(max(middle, half), CHART_WIDTH - half), 1)
 
 
 def participation_charts(participation: dict) -> list[dict]:
@@ -103,7 +112,7 @@ def participation_charts(participation: dict) -> list[dict]:
                     "total": sum(week[m] for m in METRICS),
                     "label": texts[index],
                     "label_shown": index in written,
-                    "label_x": round(x + bar_width / 2, 1),
+                    "label_x": _inside(x + bar_width / 2, texts[index]),
                 }
             )
         charts.append(
@@ -133,14 +142,15 @@ SPARK_BOTTOM = 76  # week labels below
 def evenness_sparkline(trend: list[dict]) -> dict:
     """Points of the weekly evenness (0..1) line; weeks without activity leave a gap.
 
-    Over many weeks (26 at most) the dates would overlap: every n-th is written, the first
-    and last always, and in a phone's narrow box fewer again (`dense` ones are left out
-    there by facilitator.css)."""
+    Over many weeks (26 at most) the dates would overlap: every few weeks is named, the
+    first and last always; in a phone's narrow box, where the dates are larger, fewer
+    (facilitator.css leaves out the `dense` ones there, and the `narrow_only` ones
+    elsewhere)."""
     n = len(trend)
     step = (SPARK_WIDTH - SPARK_LEFT - SPARK_RIGHT) / max(n - 1, 1)
     texts = [week_label(period["start"]) for period in trend]
     wide = label_every(texts, step, SPARK_LABEL_UNITS["wide"])
-    narrow = wide * math.ceil(label_every(texts, step, SPARK_LABEL_UNITS["narrow"]) / wide)
+    narrow = label_every(texts, step, SPARK_LABEL_UNITS["narrow"])
     shown, roomy = shown_labels(n, wide), shown_labels(n, narrow)
 
     def y_of(value: float) -> float:
@@ -149,8 +159,15 @@ def evenness_sparkline(trend: list[dict]) -> dict:
     points, labels = [], []
     for index, period in enumerate(trend):
         x = round(SPARK_LEFT + index * step, 1)
-        if index in shown:
-            labels.append({"x": x, "text": texts[index], "dense": index not in roomy})
+        if index in shown | roomy:
+            labels.append(
+                {
+                    "x": x,
+                    "text": texts[index],
+                    "dense": index not in roomy,
+                    "narrow_only": index not in shown,
+                }
+            )
         if period["evenness"] is not None:
             points.append(
                 {

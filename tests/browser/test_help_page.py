@@ -17,11 +17,13 @@ SPARK_TEXT_JS = """() => {
   }).filter((label) => label[2] > label[1]);
 }"""
 # Each participation chart's week dates (the labels under its bars), left to right.
-BAR_DATES_JS = """() => [...document.querySelectorAll("figure.chart svg")].map((svg) =>
-  [...svg.querySelectorAll("g .axis-label")].map((e) => {
+BAR_DATES_JS = """() => [...document.querySelectorAll("figure.chart svg")].map((svg) => {
+  const box = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll("g .axis-label")].map((e) => {
     const r = e.getBoundingClientRect();
-    return [e.textContent, r.left, r.right];
-  }))"""
+    return [e.textContent, r.left, r.right, box.left, box.right];
+  });
+})"""
 
 
 def apart(dates: list[tuple[float, float]]) -> None:
@@ -55,7 +57,9 @@ def test_the_evenness_line_reads_on_a_phone(person, api_as, open_page, width, we
     assert len(dates) == weeks if weeks == 6 else 4 <= len(dates) < weeks
     for chart in page.evaluate(BAR_DATES_JS):
         assert chart, "no dates under the bars"
-        apart([(left, right) for _word, left, right in chart])
+        apart([(left, right) for _word, left, right, *_box in chart])
+        for word, left, right, box_left, box_right in chart:  # not cut at an edge
+            assert left >= box_left - 0.5 and right <= box_right + 0.5, word
 
 
 def _is_date(word: str) -> bool:
