@@ -148,14 +148,46 @@ def filter_from_args(session: Session, args) -> FeedFilter:
 
     department=ID, kind=ideas&kind=tasks (repeatable), period=7|30|90|all, from=, to=.
     """
-    department_id = None
+    flt, problems = read_filter(session, args)
+    if problems:
+        raise Invalid("A query parameter is invalid.", code="invalid_parameter", fields=problems)
+    return flt
+
+
+def read_filter(session: Session, args) -> tuple[FeedFilter, dict[str, str]]:
+    """The filter the parameters ask for, each one that is bad left at its default, and
+    what is wrong with those (by parameter): the page applies the good ones and says beside
+    each field what is wrong, so that the form and the items below it agree."""
+    problems: dict[str, str] = {}
+
+    def read(name: str, parse, default):
+        try:
+            return parse()
+        except Invalid as problem:
+            problems.update(problem.fields or {name: problem.message})
+            return default
+
+    department_id = read("department", lambda: _department_arg(session, args), None)
+    kinds = read("kind", lambda: _kinds_arg(args), ())
+    period, date_from, date_to = read(
+        "period", lambda: _period_args(args), (DEFAULT_PERIOD, None, None)
+    )
+    return FeedFilter(department_id, kinds, period, date_from, date_to), problems
+
+
+def _department_arg(session: Session, args) -> int | None:
     raw_department = (args.get("department") or "").strip()
-    if raw_department:
-        department_id = whole_number(raw_department, 9)
-        if department_id is None:
-            raise _bad_parameter("department", N_("Expected a whole number."))
-        if session.get(Department, department_id) is None:
-            raise _bad_parameter("department", N_("That department does not exist."))
+    if not raw_department:
+        return None
+    department_id = whole_number(raw_department, 9)
+    if department_id is None:
+        raise _bad_parameter("department", N_("Expected a whole number."))
+    if session.get(Department, department_id) is None:
+        raise _bad_parameter("department", N_("That department does not exist."))
+    return department_id
+
+
+def _kinds_arg(args) -> tuple[str, ...]:
     kinds: list[str] = []
     for raw in args.getlist("kind"):
         for kind in raw.split(","):
@@ -169,25 +201,26 @@ def filter_from_args(session: Session, args) -> FeedFilter:
             if kind not in kinds:
                 kinds.append(kind)
     if len(kinds) == len(KINDS):
-        kinds = []  # every kind is the same as no kind filter
+        return ()  # every kind is the same as no kind filter
+    return tuple(kind for kind in KINDS if kind in kinds)
+
+
+def _period_args(args) -> tuple[str, date | None, date | None]:
+    """(period, from, to): a named period wins over dates (the form always sends both);
+    dates need period=custom or no period at all."""
     date_from, date_to = _parse_date(args, "from"), _parse_date(args, "to")
-    # A named period wins over dates (the form always sends both); dates need
-    # period=custom or no period at all.
     period = (args.get("period") or "").strip()
     if period in PERIODS:
-        date_from = date_to = None
-    elif period not in ("", "custom"):
+        return period, None, None
+    if period not in ("", "custom"):
         raise _bad_parameter(
             "period", FieldMessage("One of: %(choices)s.", choices=", ".join((*PERIODS, "custom")))
         )
-    elif date_from or date_to:
-        period = "custom"
+    if date_from or date_to:
         if date_from and date_to and date_from > date_to:
             raise _bad_parameter("from", N_("The start date is after the end date."))
-    else:
-        period = DEFAULT_PERIOD
-    ordered = tuple(kind for kind in KINDS if kind in kinds)
-    return FeedFilter(department_id, ordered, period, date_from, date_to)
+        return "custom", date_from, date_to
+    return DEFAULT_PERIOD, None, None
 
 
 # ---- sentence parts ------------------------------------------------------------------
@@ -921,7 +954,7 @@ def summarize(
         ideas=totals["idea.created"],
         tasks_done=sum(count for _index, count in done),
         published=totals["idea.published"],
-        challenges=_challenges_run(session, since, until),
+        challenges=_challenges_run(session, flt, since, until),
         departments=_departments_taking_part(session, flt, since, until),
         weeks=weeks,
     )
@@ -976,13 +1009,43 @@ def _departments_taking_part(
     return session.scalar(query) or 0
 
 
-def _challenges_run(session: Session, since: datetime | None, until: datetime | None) -> int:
-    """Challenges that were open at some point of the period."""
+def _challenges_run(
+    session: Session, flt: FeedFilter, since: datetime | None, until: datetime | None
+) -> int:
+    """Challenges that were open at some point of the period; under a department filter,
+    those the department took part in: its people started the challenge or posted an idea
+    for it in the period. Votes do not count: a department of one person whose figure
+    rose by a vote would tell that this person voted in that challenge (and, in a
+    challenge of one idea, for which idea). Ideas and challenges are public, each named
+    in the feed with its author."""
+    if flt.department_id is not None:
+        return _challenges_joined(session, flt.department_id, since, until)
     query = select(func.count(Prompt.id)).where(Prompt.kind == "challenge")
     if until is not None:
         query = query.where(Prompt.created_at < until)
     if since is not None:
         query = query.where((Prompt.voting_close_at.is_(None)) | (Prompt.voting_close_at >= since))
+    return session.scalar(query) or 0
+
+
+def _challenges_joined(
+    session: Session, department_id: int, since: datetime | None, until: datetime | None
+) -> int:
+    """Challenges started, or given an idea, by people of the department in the period."""
+    people = select(User.id).where(User.department_id == department_id)
+    with_ideas = select(Idea.prompt_id).where(
+        Idea.prompt_id.is_not(None), Idea.author_id.in_(people)
+    )
+    started = select(Prompt.id).where(Prompt.author_id.in_(people))
+    if since is not None:
+        with_ideas = with_ideas.where(Idea.created_at >= since)
+        started = started.where(Prompt.created_at >= since)
+    if until is not None:
+        with_ideas = with_ideas.where(Idea.created_at < until)
+        started = started.where(Prompt.created_at < until)
+    query = select(func.count(Prompt.id)).where(
+        Prompt.kind == "challenge", Prompt.id.in_(with_ideas) | Prompt.id.in_(started)
+    )
     return session.scalar(query) or 0
 
 

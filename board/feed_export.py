@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from board import clock
@@ -22,6 +23,12 @@ CSV_COLUMNS = (
     lazy_pgettext("CSV column", "Title"),
     lazy_pgettext("CSV column", "Link"),
 )
+# The separator a spreadsheet of the language expects: German Excel (and LibreOffice with a
+# German locale) reads a comma as the decimal sign and splits a file at semicolons; opened
+# there, a comma-separated file came out as one column. Other languages: the comma.
+CSV_DELIMITERS = {"de": ";"}
+# The file's name as saved, in ASCII (a name with umlauts is mangled by some browsers).
+CSV_FILE_NAMES = {"en": "board-activity", "de": "aktivitaet"}
 # A cell starting like a formula would run as one in a spreadsheet (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 cannot carry at all; user titles could contain them.
@@ -35,10 +42,21 @@ def spreadsheet_safe(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def csv_file_name(language: str, day: date) -> str:
+    """ "board-activity-2026-05-04.csv" / "aktivitaet-2026-05-04.csv" """
+    return f"{CSV_FILE_NAMES.get(language, CSV_FILE_NAMES['en'])}-{day.isoformat()}.csv"
+
+
 def feed_csv(items: list[FeedItem], language: str, base_url: str, tz: ZoneInfo) -> str:
-    """UTF-8 text with a byte order mark (so spreadsheets detect it), RFC 4180 quoting."""
+    """UTF-8 text with a byte order mark (so spreadsheets detect it), RFC 4180 quoting,
+    separated as the language's spreadsheets expect (`CSV_DELIMITERS`)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(
+        out,
+        delimiter=CSV_DELIMITERS.get(language, ","),
+        lineterminator="\r\n",
+        quoting=csv.QUOTE_MINIMAL,
+    )
     with force_locale(language):
         header = [str(column) for column in CSV_COLUMNS]
         activities = {type_: str(label) for type_, label in TYPE_LABELS.items()}

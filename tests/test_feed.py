@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from board import clock, events, feed
 from board.nudges import send_nudge
-from models import Idea, Prompt, User
+from models import Department, Idea, Prompt, User
 from tests.conftest import BOTH_DATABASES, make_user
 from tests.test_queries import counted
 
@@ -484,6 +484,37 @@ def test_a_bad_filter_is_explained_beside_its_field_and_stays_as_typed(
         assert re.search(rf'<input type="date" name="{name}"[^>]*value="{value}"', page), name
 
 
+@pytest.mark.parametrize("period", ["abc", "365", "-7"])
+def test_a_bad_period_keeps_the_department_the_form_shows(
+    member, other_member, observer, db, period
+):
+    """'/feed?department=3&period=abc' showed every department while the form said
+    Marketing: the department applies, the period is the default one (and the form says
+    so), and the period's problem is said beside its field."""
+    post_idea(member, "From Marketing")
+    post_idea(other_member, "From IT")
+    marketing = db.scalars(select(Department).where(Department.name == "Marketing")).one()
+    response = observer.get(f"/feed?department={marketing.id}&period={period}")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "From Marketing" in page and "From IT" not in page
+    assert re.search(rf'<option value="{marketing.id}" selected>Marketing</option>', page)
+    assert re.search(r'<option value="30" selected>Last 30 days</option>', page)
+    assert page.count(" selected>") == 2  # one department, one period
+    error = re.search(r'<small class="field-error" id="feed-period-error">([^<]*)</small>', page)
+    assert error and error.group(1) == "One of: 7, 30, 90, all, custom."
+    assert "Last 30 days · Marketing" in page  # the summary's title: what the items are
+    assert f'href="/feed.csv?department={marketing.id}"' in page
+
+
+def test_a_bad_kind_shows_every_kind_as_the_items_below_do(member, observer):
+    post_idea(member, "An idea")
+    page = observer.get("/feed?kind=ideas&kind=gossip").get_data(as_text=True)
+    assert "An idea" in page
+    boxes = re.findall(r'<input type="checkbox" name="kind" value="(\w+)"( checked)?>', page)
+    assert boxes and all(checked for _kind, checked in boxes)
+
+
 def test_older_activity_pages_back(member, observer, monkeypatch):
     for n in range(5):
         post_idea(member, f"Idea {n}")
@@ -536,6 +567,40 @@ def test_summary_follows_the_department_filter(member, other_member, observer, d
     marketing = db.get(User, observer.get("feed").get_json()["items"][1]["actor"]["id"])
     summary = observer.get(f"feed?department={marketing.department_id}").get_json()["summary"]
     assert summary["ideas"] == 1 and summary["departments"] == 1
+
+
+@BOTH_DATABASES
+def test_under_a_department_filter_challenges_count_those_it_took_part_in(
+    app, people_, member, other_member, facilitator, observer, db
+):
+    """'Challenges held' stayed board-wide under a department filter. There it counts the
+    challenges the department started or gave an idea; a vote never counts (it would tell
+    that someone of a small department voted in that challenge), and the label says so."""
+    sam = people_.user("facilitator")
+    spring = make_challenge(app, sam, "Spring", closes_in=timedelta(days=4))
+    autumn = make_challenge(app, sam, "Autumn", closes_in=timedelta(days=4))
+    post_idea(member, "Trail reel", prompt_id=spring)
+    entry = post_idea(facilitator, "Tent time-lapse", prompt_id=autumn)
+    other_member.put(f"ideas/{entry}/vote")  # IT only votes
+    ids = {d.name: d.id for d in db.scalars(select(Department))}
+
+    def challenges(query: str) -> int:
+        return observer.get(f"feed?{query}").get_json()["summary"]["challenges"]
+
+    assert challenges("") == 2
+    assert challenges(f"department={ids['Marketing']}") == 1
+    assert challenges(f"department={ids['Communications']}") == 2  # started both
+    assert challenges(f"department={ids['IT']}") == 0
+    assert challenges(f"department={ids['Marketing']}&period=all") == 1
+    page = observer.get(f"/feed?department={ids['Marketing']}").get_data(as_text=True)
+    assert re.search(r"<strong>1</strong> <span>challenge taken part in</span>", page)
+    assert "challenges held" not in page and "challenge held" not in page
+    board = observer.get("/feed").get_data(as_text=True)
+    assert re.search(r"<strong>2</strong> <span>challenges held</span>", board)
+    german = observer.get(
+        f"/feed?department={ids['IT']}", headers={"Accept-Language": "de"}
+    ).get_data(as_text=True)
+    assert re.search(r"<strong>0</strong> <span>Challenges mit Beteiligung</span>", german)
 
 
 @BOTH_DATABASES

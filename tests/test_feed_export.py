@@ -23,10 +23,11 @@ def post_idea(client, title: str) -> int:
     return response.get_json()["id"]
 
 
-def csv_rows(response) -> list[list[str]]:
+def csv_rows(response, delimiter: str = ",") -> list[list[str]]:
     raw = response.data
     assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with a byte order mark"
-    return list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
+    text = io.StringIO(raw[3:].decode("utf-8"), newline="")
+    return list(csv.reader(text, delimiter=delimiter))
 
 
 def new_token(client) -> str:
@@ -116,9 +117,35 @@ def test_csv_export_follows_the_filters_and_the_language(member, observer):
     member.post("tasks", json={"title": "Cut", "idea_id": idea})
     rows = csv_rows(observer.get("/feed/export.csv?kind=tasks"))
     assert len(rows) == 2 and rows[1][1] == "Task created"
-    german = csv_rows(observer.get("/feed.csv", headers={"Accept-Language": "de"}))
+    german = csv_rows(observer.get("/feed.csv", headers={"Accept-Language": "de"}), ";")
     assert german[0][:2] == ["Zeit (UTC)", "Aktivität"]
     assert german[2][4] == "Mara (Marketing) hat die Idee „Reel“ gepostet."
+
+
+@pytest.mark.parametrize(
+    ("language", "separator", "name", "header"),
+    [
+        ("en", ",", "board-activity-", ["Time (UTC)", "Activity", "Department", "Person"]),
+        ("de", ";", "aktivitaet-", ["Zeit (UTC)", "Aktivität", "Abteilung", "Person"]),
+    ],
+)
+def test_a_german_reader_gets_a_semicolon_separated_file_with_a_german_name(
+    member, observer, language, separator, name, header
+):
+    """German Excel splits a file at semicolons (the comma is its decimal sign): the
+    comma-separated file opened there as one column, under an English name. RFC 4180
+    quoting, the byte order mark, CRLF and the formula guard stay."""
+    post_idea(member, '=Reel; "Sommer", 1,5 km')
+    observer.patch("me", json={"language": language})
+    response = observer.get("/feed.csv")
+    disposition = response.headers["Content-Disposition"]
+    assert re.fullmatch(rf'attachment; filename="{name}\d{{4}}-\d\d-\d\d\.csv"', disposition)
+    assert disposition.isascii()
+    first_line = response.data[3:].split(b"\r\n")[0].decode("utf-8")
+    assert first_line.startswith(separator.join(header)) and first_line.count(separator) == 6
+    rows = csv_rows(response, separator)
+    assert rows[0][:4] == header and all(len(row) == 7 for row in rows)
+    assert rows[1][5] == '\'=Reel; "Sommer", 1,5 km'
 
 
 def test_the_page_links_to_the_csv_of_what_it_shows(observer, db):
@@ -327,7 +354,12 @@ def _csv_as_it_was(app, email: str, language: str) -> bytes:
         )
         items = feed.items_from_events(session, rows, tz)
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        writer = csv.writer(
+            out,
+            delimiter={"en": ",", "de": ";"}[language],
+            lineterminator="\r\n",
+            quoting=csv.QUOTE_MINIMAL,
+        )
         with force_locale(language):
             header = [str(column) for column in feed_export.CSV_COLUMNS]
             activities = {t: str(label) for t, label in feed.TYPE_LABELS.items()}
@@ -392,7 +424,7 @@ def test_the_csv_of_every_kind_of_sentence_is_what_it_was(
         observer.patch("me", json={"language": "de"})
     response = observer.get("/feed.csv")
     assert response.status_code == 200
-    rows = csv_rows(response)
+    rows = csv_rows(response, {"en": ",", "de": ";"}[language])
     assert rows[0][1] == {"en": "Activity", "de": "Aktivität"}[language]
     assert len({row[1] for row in rows[1:]}) >= 12  # every kind of sentence above
     assert response.data == _csv_as_it_was(app, "olga@example.com", language)

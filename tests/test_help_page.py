@@ -4,11 +4,13 @@ its JSON, the numbers behind them, and that only the facilitator sees them."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from babel.dates import format_skeleton
 
 from board import clock
+from board.i18n import force_locale
 from board.insights import evenness, gini, top_share
 from board.web.charts import evenness_sparkline, participation_charts
 from models import Comment, Idea, Publication, Task, User, Vote
@@ -622,6 +624,37 @@ def test_the_evenness_line_leaves_gaps_for_silent_weeks():
     assert [p["value"] for p in line["points"]] == [0.5, 1.0]
     assert len(line["labels"]) == 3
     assert line["points"][1]["y"] < line["points"][0]["y"]  # higher evenness is higher up
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_over_26_weeks_the_evenness_line_writes_every_nth_date_the_first_and_last_always(
+    app, language
+):
+    """26 dates under a line 380 units wide ran into each other. A few are named, evenly
+    spread, the first and last week always; in a phone's narrow box (larger type) fewer."""
+    monday = date(2026, 6, 8)
+    trend = [
+        {"start": (monday + timedelta(weeks=n)).isoformat() + "T00:00:00+00:00", "evenness": 0.5}
+        for n in range(26)
+    ]
+    with app.test_request_context(), force_locale(language):
+        line = evenness_sparkline(trend)
+        every_week = evenness_sparkline(trend[:6])
+    first, last = week_label(trend[0]["start"], language), week_label(trend[-1]["start"], language)
+    wide = [label for label in line["labels"] if not label["narrow_only"]]
+    narrow = [label for label in line["labels"] if not label["dense"]]
+    assert 5 <= len(wide) < 26 and 4 <= len(narrow) <= len(wide)
+    for shown in (wide, narrow):
+        assert shown[0]["text"] == first and shown[-1]["text"] == last
+        gaps = [b["x"] - a["x"] for a, b in zip(shown, shown[1:], strict=False)]
+        week = (line["right"] - line["left"]) / 25
+        assert max(gaps) - min(gaps) <= week + 0.1  # evenly spread, the last no closer
+    assert len(every_week["labels"]) == 6  # six weeks: every date, as before
+    assert not any(label["dense"] or label["narrow_only"] for label in every_week["labels"])
+
+
+def week_label(iso: str, language: str) -> str:
+    return format_skeleton("MMMd", datetime.fromisoformat(iso), locale=language)
 
 
 def test_a_long_list_shows_its_first_rows_and_the_way_to_the_rest(facilitator, member):

@@ -7,6 +7,7 @@ whose colours come from classes in static/css/facilitator.css. Every shape carri
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from babel.dates import format_skeleton
@@ -39,6 +40,43 @@ def week_label(iso: str) -> str:
     return format_skeleton("MMMd", datetime.fromisoformat(iso), locale=get_locale() or "en")
 
 
+# The dates' size in a chart's units: facilitator.css sets 10, and the evenness line 13 in a
+# narrow box (a phone), where it is drawn smaller. A letter or digit takes about 0.64 of
+# that (DejaVu Sans, one of the wider fonts), a dot or space half as much ("30. Nov." 4.2),
+# and a gap keeps two apart.
+SPARK_LABEL_UNITS = {"wide": 10, "narrow": 13}
+LETTER_WIDTH, NARROW_WIDTH = 0.64, 0.33
+LABEL_GAP = 4
+
+
+def _label_width(text: str) -> float:
+    """The width of a date in ems, about (fonts differ from system to system)."""
+    return sum(NARROW_WIDTH if char in " .,'" else LETTER_WIDTH for char in text)
+
+
+def label_every(labels: list[str], step: float, font_units: float) -> int:
+    """Every how many weeks a date fits beside the next one at `font_units`, `step` apart."""
+    widest = max((_label_width(text) for text in labels), default=0) * font_units
+    return max(1, math.ceil((widest + LABEL_GAP) / step)) if step > 0 else 1
+
+
+def shown_labels(count: int, every: int) -> set[int]:
+    """The indexes of the labels shown: the first, the last, and between them as many as
+    fit at least `every` apart, spread evenly (0, 8, 17, 25 of 26 weeks by at least 7)."""
+    last = count - 1
+    if last <= 0:
+        return set(range(count))
+    gaps = max(1, last // every)
+    return {round(gap * last / gaps) for gap in range(gaps + 1)}
+
+
+def _inside(middle: float, text: str) -> float:
+    """Where a date centred under its bar stays inside the chart: over many weeks the last
+    bar stands so near the right edge that its date was cut."""
+    half = _label_width(text) * SPARK_LABEL_UNITS["wide"] / 2 + 1
+    return round(min(max(middle, half), CHART_WIDTH - half), 1)
+
+
 def participation_charts(participation: dict) -> list[dict]:
     """One stacked-bar chart per department, weeks left to right, on a shared scale."""
     periods = participation["periods"]
@@ -49,6 +87,9 @@ def participation_charts(participation: dict) -> list[dict]:
     plot_height = PLOT_BOTTOM - PLOT_TOP
     slot = (PLOT_RIGHT - PLOT_LEFT) / max(len(periods), 1)
     bar_width = round(slot * 0.62, 1)
+    # Over many weeks the dates under the bars would overlap: every n-th is written.
+    texts = [week_label(period["start"]) for period in periods]
+    written = shown_labels(len(texts), label_every(texts, slot, SPARK_LABEL_UNITS["wide"]))
     charts = []
     for department in participation["departments"]:
         bars = []
@@ -69,8 +110,9 @@ def participation_charts(participation: dict) -> list[dict]:
                     "width": bar_width,
                     "segments": segments,
                     "total": sum(week[m] for m in METRICS),
-                    "label": week_label(periods[index]["start"]),
-                    "label_x": round(x + bar_width / 2, 1),
+                    "label": texts[index],
+                    "label_shown": index in written,
+                    "label_x": _inside(x + bar_width / 2, texts[index]),
                 }
             )
         charts.append(
@@ -98,9 +140,18 @@ SPARK_BOTTOM = 76  # week labels below
 
 
 def evenness_sparkline(trend: list[dict]) -> dict:
-    """Points of the weekly evenness (0..1) line; weeks without activity leave a gap."""
+    """Points of the weekly evenness (0..1) line; weeks without activity leave a gap.
+
+    Over many weeks (26 at most) the dates would overlap: every few weeks is named, the
+    first and last always; in a phone's narrow box, where the dates are larger, fewer
+    (facilitator.css leaves out the `dense` ones there, and the `narrow_only` ones
+    elsewhere)."""
     n = len(trend)
     step = (SPARK_WIDTH - SPARK_LEFT - SPARK_RIGHT) / max(n - 1, 1)
+    texts = [week_label(period["start"]) for period in trend]
+    wide = label_every(texts, step, SPARK_LABEL_UNITS["wide"])
+    narrow = label_every(texts, step, SPARK_LABEL_UNITS["narrow"])
+    shown, roomy = shown_labels(n, wide), shown_labels(n, narrow)
 
     def y_of(value: float) -> float:
         return round(SPARK_BOTTOM - value * (SPARK_BOTTOM - SPARK_TOP), 1)
@@ -108,14 +159,22 @@ def evenness_sparkline(trend: list[dict]) -> dict:
     points, labels = [], []
     for index, period in enumerate(trend):
         x = round(SPARK_LEFT + index * step, 1)
-        labels.append({"x": x, "text": week_label(period["start"])})
+        if index in shown | roomy:
+            labels.append(
+                {
+                    "x": x,
+                    "text": texts[index],
+                    "dense": index not in roomy,
+                    "narrow_only": index not in shown,
+                }
+            )
         if period["evenness"] is not None:
             points.append(
                 {
                     "x": x,
                     "y": y_of(period["evenness"]),
                     "value": period["evenness"],
-                    "label": week_label(period["start"]),
+                    "label": texts[index],
                 }
             )
     return {

@@ -218,18 +218,18 @@ def _seq_arg(name: str, required: bool = False) -> int | None:
 @login_required
 def feed_page():
     session, tz = db_for_request(), reader_tz()
-    error, status, field_errors = None, 200, {}
+    # The filters that were understood apply; each one that was not is left at its default,
+    # kept in the form as typed and explained beside its field (a problem no field shows goes
+    # on top), so that the form and the items below it tell the same view (400).
+    flt, fields = feed.read_filter(session, request.args)
     try:
-        flt, before = feed.filter_from_args(session, request.args), _seq_arg("before")
+        before = _seq_arg("before")
     except Invalid as problem:
-        # The default view, with the message on top; the form keeps what was typed and says
-        # beside the field what is wrong with it (a problem no field shows goes on top).
-        flt, before, status = feed.FeedFilter(), None, 400
-        problems = {name: translate_field(t) for name, t in (problem.fields or {}).items()}
-        field_errors = {k: v for k, v in problems.items() if k in FILTER_FIELDS}
-        error = [v for k, v in problems.items() if k not in FILTER_FIELDS]
-        if not problems:
-            error = [_(problem.message)]
+        before, fields = None, {**fields, **(problem.fields or {})}
+    problems = {name: translate_field(text) for name, text in fields.items()}
+    field_errors = {k: v for k, v in problems.items() if k in FILTER_FIELDS}
+    error = [v for k, v in problems.items() if k not in FILTER_FIELDS]
+    status = 400 if problems else 200
     context = _page_context(session, flt, tz, before)
     token = current_user.feed_token
     return render_template(
@@ -286,8 +286,9 @@ def _csv_response():
     flt = feed.filter_from_args(session, request.args)
     now = clock.now()  # once: the file is named for the day its rows were read for
     page = feed.read_feed(session, current_user, flt, tz, limit=CSV_LIMIT, now=now)
-    body = feed_export.feed_csv(page.items, current_language(), request.host_url, tz)
-    name = f"board-activity-{now.astimezone(tz).date().isoformat()}.csv"
+    language = current_language()
+    body = feed_export.feed_csv(page.items, language, request.host_url, tz)
+    name = feed_export.csv_file_name(language, now.astimezone(tz).date())
     return Response(
         body.encode("utf-8"),
         mimetype="text/csv",
