@@ -37,6 +37,19 @@ export async function api(method, path, body) {
   }
 }
 
+/**
+ * A page of the board as the server renders it for this person, as a document (inert:
+ * nothing in it runs). Resolves with null when the answer is an error or another page (a
+ * redirect, such as to the login page after the session ended); rejects when the network
+ * itself failed.
+ */
+export async function fetchPage(url) {
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  const asked = new URL(url, window.location.href).pathname;
+  if (!response.ok || new URL(response.url).pathname !== asked) return null;
+  return new DOMParser().parseFromString(await response.text(), "text/html");
+}
+
 async function request(method, path, body) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();

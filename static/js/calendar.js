@@ -3,6 +3,8 @@
 // the server's rendering, so that filters, language and controls match a fresh page load.
 // Without JavaScript the page is the same, only not live.
 
+import { fetchPage } from "./api.js";
+
 const TASK_TYPES = new Set([
   "task.created", "task.updated", "task.claimed", "task.released", "task.completed",
   "task.reopened",
@@ -14,12 +16,8 @@ async function refresh() {
   const current = document.getElementById("calendar");
   if (!current) return;
   try {
-    const response = await fetch(window.location.href, {
-      credentials: "same-origin",
-      headers: { Accept: "text/html" },
-    });
-    if (!response.ok) return;
-    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const page = await fetchPage(window.location.href);
+    if (!page) return;
     const fresh = page.getElementById("calendar");
     if (!fresh) return;
     const before = new Map(

@@ -1,10 +1,11 @@
 // The board shows its first 50 ideas; the rest come on scroll. The "Show more ideas" link
 // is a real link (without JavaScript it opens the next 50 as a page of its own); here it
-// fetches the next page from the API and appends it in place, by click or by keyboard,
-// and by itself when it scrolls into view. Live events keep applying to every card shown.
+// fetches that page and appends its cards in place, by click or by keyboard, and by itself
+// when it scrolls into view. The cards are the server's, as on the first page (comment
+// counts, the reader's own vote, hidden marks), not rebuilt from the API's ideas, which
+// carry no comment count. Live events keep applying to every card shown.
 
-import { api } from "./api.js";
-import { newIdeaCard } from "./render.js";
+import { fetchPage } from "./api.js";
 import { plural, t } from "./ui.js";
 
 /** The API's list of ideas as the board shows them: `query` (sort, limit, cursor) with the
@@ -17,9 +18,6 @@ export function boardIdeasPath(list, query) {
   return `/ideas?${params}`;
 }
 
-function nextPagePath(list, cursor) {
-  return boardIdeasPath(list, { sort: list.dataset.sort || "top", limit: "50", cursor });
-}
 
 export function enableMoreIdeas() {
   const link = document.getElementById("more-ideas");
@@ -34,23 +32,20 @@ export function enableMoreIdeas() {
     link.setAttribute("aria-busy", "true");
     if (status) status.textContent = t("more_loading");
     try {
-      const page = await api("GET", nextPagePath(list, link.dataset.cursor));
+      const page = await fetchPage(link.href);
+      if (!page) throw new Error("the next page did not come");
       let added = 0;
-      for (const idea of page.items) {
-        if (list.querySelector(`.idea-card[data-idea-id="${idea.id}"]`)) continue; // moved up meanwhile
-        if (idea.votes === null && idea.prompt_id) continue; // shown with its running challenge
-        const card = newIdeaCard(idea);
-        if (card) {
-          list.append(card);
-          added += 1;
-        }
+      // the page's main list only: ideas of a running challenge stay with their group
+      for (const card of page.querySelectorAll("#idea-list > .idea-card")) {
+        if (list.querySelector(`.idea-card[data-idea-id="${card.dataset.ideaId}"]`)) continue; // moved up meanwhile
+        list.append(document.adoptNode(card));
+        added += 1;
       }
       if (status) status.textContent = plural("more_loaded", added);
-      if (page.next_cursor) {
-        link.dataset.cursor = page.next_cursor;
-        const url = new URL(link.href);
-        url.searchParams.set("cursor", page.next_cursor);
-        link.href = url.toString();
+      const next = page.getElementById("more-ideas");
+      if (next?.dataset.cursor) {
+        link.dataset.cursor = next.dataset.cursor;
+        link.href = new URL(next.getAttribute("href"), window.location.href).toString();
       } else {
         observer?.disconnect();
         link.closest(".more-ideas")?.remove();

@@ -5,6 +5,7 @@
 // Changes that come together are asked for once. The keyboard stays where it was (on the
 // same link, else on that person's name), and the page's status line names who changed.
 
+import { fetchPage } from "./api.js";
 import { highlight, t } from "./ui.js";
 
 const list = document.querySelector(".people-list");
@@ -61,9 +62,8 @@ async function refresh() {
   pending = new Set();
   let page;
   try {
-    const answer = await fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
-    if (!answer.ok) return;
-    page = new DOMParser().parseFromString(await answer.text(), "text/html");
+    page = await fetchPage(window.location.href);
+    if (!page) return;
   } catch {
     return; // the next change or a reload shows it
   }

@@ -7,6 +7,7 @@
 // changed: it is a status region, so screen readers announce it. The server refuses a
 // late idea or vote anyway; this only keeps the page honest.
 
+import { fetchPage } from "./api.js";
 import { enhanceMentions } from "./mentions.js";
 import { highlight, t } from "./ui.js";
 
@@ -134,13 +135,7 @@ export async function followPhase(head, prompt, reapply) {
   following = mine;
   let fresh = null;
   try {
-    const answer = await fetch(`/prompts/${prompt.id}`, {
-      credentials: "same-origin",
-      headers: { Accept: "text/html" },
-    });
-    if (answer.ok && new URL(answer.url).pathname === `/prompts/${prompt.id}`) {
-      fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
-    }
+    fresh = await fetchPage(`/prompts/${prompt.id}`);
   } catch {
     /* asked for a reload below */
   }

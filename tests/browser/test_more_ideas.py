@@ -56,3 +56,25 @@ def test_one_more_idea_is_counted_in_the_singular(person, api_as, open_page, loc
     page.locator("#more-ideas").scroll_into_view_if_needed()
     expect(page.locator("#idea-list .idea-card")).to_have_count(51)
     expect(page.locator("#more-ideas-status")).to_have_text(said)
+
+
+def test_cards_loaded_on_scroll_show_their_comments_and_the_readers_vote(person, api_as, open_page):
+    """The 51st idea came as a card built from the API's idea, which carries no comment
+    count: "0 comments" under an idea with two, on every card past the first 50."""
+    author = api_as(person("member", "Marketing"))
+    reader = person("member", "IT")
+    tag = unique_name("talked").lower()
+    posted = [author.post_idea(f"Talked-about idea {n:02d}", tags=[tag]) for n in range(51)]
+    oldest = posted[0]  # the last under "new": on the second page
+    author.comment(oldest["id"], "First thought.")
+    author.comment(oldest["id"], "Second thought.")
+    api_as(reader).vote(oldest["id"])
+    page = open_page(reader, f"/?sort=new&tag={tag}", locale="de-DE")
+    card = page.locator(f'#idea-list .idea-card[data-idea-id="{oldest["id"]}"]')
+    expect(card).to_have_count(0)
+    page.locator("#more-ideas").scroll_into_view_if_needed()
+    expect(card).to_have_count(1)
+    expect(card.locator('[data-field="comments"]')).to_have_text("2 Kommentare")
+    expect(card.locator('[data-field="votes"]')).to_have_text("1")
+    expect(card.locator('button[aria-pressed="true"]')).to_have_count(1)  # the reader's vote
+    assert page.js_errors == []
