@@ -10,7 +10,7 @@ import {
 import { followPhase, noteApplied } from "./phase.js";
 import { boardIdeasPath } from "./more.js";
 import { shuffledBefore } from "./shuffle.js";
-import { fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
+import { announce, fullTime, highlight, me, plural, t, timeAgo, toast } from "./ui.js";
 
 const page = document.body.dataset.page;
 
@@ -350,16 +350,6 @@ function isFiltered(list) {
   return Boolean(filterDepartment || filterTag || filterQ);
 }
 
-/** Tell screen readers what changed in the list, in the board's status line (polite). */
-function announce(sentence) {
-  const line = document.getElementById("more-ideas-status");
-  if (!line) return;
-  line.textContent = "";
-  requestAnimationFrame(() => {
-    line.textContent = sentence; // a cleared line announces even a repeated sentence
-  });
-}
-
 /** The board's filtered list as the server orders it now, and whether that is all of it;
  *  null when it cannot be asked. */
 async function filteredOrder(list) {
@@ -400,7 +390,7 @@ async function refilterIdea(idea) {
   if (!enterFilteredIdea(list, found, order.items)) return;
   const card = boardCards(idea.id)[0];
   if (Array.isArray(comments)) showCommentCount(card, comments.length);
-  announce(t("filter_entered", { title: found.title }));
+  announce("more-ideas-status", t("filter_entered", { title: found.title }));
 }
 
 function showCommentCount(card, n) {
@@ -442,7 +432,7 @@ function dropFilteredIdea(list, ideaId, title) {
     if (group.matches("[data-challenge-ideas]")) refreshChallengeGroup(group);
   }
   refreshIdeaCount(list);
-  announce(t("filter_left", { title }));
+  announce("more-ideas-status", t("filter_left", { title }));
 }
 
 /** "· edited 2 minutes ago" after who posted it, as the reload says it. */

@@ -8,7 +8,7 @@
 // "Mark as read" and "Mark all as read" work through the API.
 
 import { api } from "./api.js";
-import { highlight, me, t, toast } from "./ui.js";
+import { announce, highlight, me, t, toast } from "./ui.js";
 
 const READ_EVENT = "notifications.read";
 // Counts what this page learnt was read (its own forms, other tabs): an answer to a
@@ -121,18 +121,14 @@ function mergeGroups(list, html) {
 }
 
 /** Say what arrived, once, in the page's status line (read out politely). */
-function announce(items) {
+function announceArrivals(items) {
   const line = document.getElementById("inbox-news");
   if (!line || !items.length) return;
   const sentence =
     items.length === 1
       ? (line.dataset.one || "{text}").replace("{text}", items[0].querySelector(".inbox-text")?.textContent || "")
       : (line.dataset.many || "{count}").replace("{count}", String(items.length));
-  line.textContent = "";
-  // A new text in a cleared line is announced even when it repeats the last one.
-  requestAnimationFrame(() => {
-    line.textContent = sentence;
-  });
+  announce("inbox-news", sentence);
 }
 
 /** The inbox follows: new notices, what was read elsewhere, the badges. One request at a
@@ -170,7 +166,7 @@ function followInbox(list) {
       } else {
         again = true; // something was read meanwhile: its counts may be newer; ask again
       }
-      announce(added);
+      announceArrivals(added);
     } catch {
       // Offline or a hiccup: the next notice or reconnect asks again.
     } finally {

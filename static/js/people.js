@@ -6,7 +6,7 @@
 // same link, else on that person's name), and the page's status line names who changed.
 
 import { fetchPage } from "./api.js";
-import { highlight, t } from "./ui.js";
+import { announce, highlight, t } from "./ui.js";
 
 const list = document.querySelector(".people-list");
 const WAIT_MS = 300; // changes in this window are fetched together
@@ -32,15 +32,6 @@ function affected({ type, data }) {
     }
   }
   return ids;
-}
-
-function announce(sentence) {
-  const line = document.getElementById("people-status");
-  if (!line) return;
-  line.textContent = "";
-  requestAnimationFrame(() => {
-    line.textContent = sentence; // a cleared line announces even a repeated sentence
-  });
 }
 
 /** Put `fresh`'s lines of work into `row`, keeping the keyboard on the same link. */
@@ -78,7 +69,7 @@ async function refresh() {
     replaceWork(row, fresh);
     names.push(row.querySelector(".people-name [data-field=name]")?.textContent.trim() || "");
   }
-  if (names.length) announce(t("people_changed", { names: names.filter(Boolean).join(", ") }));
+  if (names.length) announce("people-status", t("people_changed", { names: names.filter(Boolean).join(", ") }));
 }
 
 if (list) {

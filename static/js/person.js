@@ -5,21 +5,12 @@
 // whoever reads no hidden titles). Each list as a reload shows it; the keyboard stays in
 // the list when its item leaves, and the page's status line says what came or went.
 
-import { highlight, me, t } from "./ui.js";
+import { announce, highlight, me, t } from "./ui.js";
 
 const section = document.getElementById("person-tasks-section");
 const tasks = document.getElementById("person-tasks");
 const ideas = document.getElementById("person-ideas");
 const personId = Number(section?.dataset.personId || 0);
-
-function announce(sentence) {
-  const line = document.getElementById("person-status");
-  if (!line) return;
-  line.textContent = "";
-  requestAnimationFrame(() => {
-    line.textContent = sentence; // a cleared line announces even a repeated sentence
-  });
-}
 
 function newItem(kind, id, title) {
   const item = document.createElement("li");
@@ -68,12 +59,12 @@ function followTask(task) {
     section.hidden = false;
     trim(tasks, heading);
     highlight(added);
-    announce(t("person_took_task", { title: task.title }));
+    announce("person-status", t("person_took_task", { title: task.title }));
   } else if (item) {
     const title = item.textContent;
     removeItem(item, tasks.children.length > 1 ? heading : document.getElementById("person-ideas-heading"));
     section.hidden = tasks.children.length === 0;
-    announce(t("person_left_task", { title }));
+    announce("person-status", t("person_left_task", { title }));
   }
 }
 
@@ -106,7 +97,7 @@ function followIdea(type, idea) {
   trim(ideas, heading);
   if (!added.isConnected) return;
   highlight(added);
-  announce(t("person_new_idea", { title: idea.title }));
+  announce("person-status", t("person_new_idea", { title: idea.title }));
 }
 
 if (personId) {

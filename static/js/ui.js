@@ -32,6 +32,17 @@ export function plural(key, n) {
   return t(n === 1 ? `${key}_one` : `${key}_many`, { n });
 }
 
+/** Tell screen readers `sentence` in the page's polite status line `id`: the line is
+ *  cleared first, so that a sentence said again is read out again. */
+export function announce(id, sentence) {
+  const line = document.getElementById(id);
+  if (!line) return;
+  line.textContent = "";
+  requestAnimationFrame(() => {
+    line.textContent = sentence;
+  });
+}
+
 /** Restart the short "this just changed" animation on an element. */
 export function highlight(element) {
   if (!element) return;
