@@ -327,3 +327,37 @@ def test_each_form_on_my_account_comes_back_to_its_own_section(app, people_):
         },
     )
     assert changed.headers["Location"] == "/profile#password-title"
+
+
+def _username_field(page: str, form_action: str) -> str | None:
+    """The value of the form's field that names whose password it is, for a password manager."""
+    form = re.search(
+        rf'<form method="post" action="{re.escape(form_action)}">(.*?)</form>', page, re.S
+    )
+    assert form, form_action
+    field = re.search(r'<input[^>]*autocomplete="username"[^>]*>', form.group(1))
+    return re.search(r'value="([^"]*)"', field.group(0)).group(1) if field else None
+
+
+def test_a_password_manager_learns_whose_new_password_the_reset_page_sets(app, people_):
+    path = reset_link(app, "mara@example.com")
+    page = app.test_client().get(path).get_data(as_text=True)
+    assert _username_field(page, path) == "mara@example.com"
+
+
+def test_a_password_manager_learns_whose_password_the_profile_changes(app, people_):
+    client = app.test_client()
+    JsonClient(client).login("mara@example.com")
+    page = client.get("/profile").get_data(as_text=True)
+    assert _username_field(page, "/profile/password") == "mara@example.com"
+    changed = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": page_token(client),
+            "username": "mara@example.com",
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+        },
+    )
+    assert changed.status_code == 302
+    JsonClient(app.test_client()).login("mara@example.com", NEW_PASSWORD)
