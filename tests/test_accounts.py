@@ -361,3 +361,19 @@ def test_a_password_manager_learns_whose_password_the_profile_changes(app, peopl
     )
     assert changed.status_code == 302
     JsonClient(app.test_client()).login("mara@example.com", NEW_PASSWORD)
+
+
+def test_each_log_out_there_button_says_which_session_it_ends(app, people_):
+    logged_in(app, "mara@example.com", "Phone")
+    logged_in(app, "mara@example.com", "Tablet")
+    client = app.test_client()
+    JsonClient(client).login("mara@example.com")
+    page = client.get("/profile").get_data(as_text=True)
+    buttons = re.findall(r'<button[^>]*aria-describedby="([^"]+)"[^>]*>Log out there<', page)
+    assert len(buttons) == 2
+    described = set()
+    for ids in buttons:
+        words = [re.search(rf'id="{i}"[^>]*>([^<]+)<', page).group(1) for i in ids.split()]
+        assert words[1].startswith("since ")
+        described.add(words[0])
+    assert described == {"Phone", "Tablet"}
