@@ -252,6 +252,22 @@ def test_registration_refusals_are_shown_next_to_the_fields(app, people_):
     assert "That email address is already registered." in text_of(taken)
 
 
+def test_registration_without_a_department_asks_for_one(app, people_):
+    browser = Browser(app)
+    browser.get("/register")
+    form = {"email": "neu@example.com", "password": "a-long-enough-password", "display_name": "Nele"}
+    unchosen = browser.post("/register", {**form, "department_id": ""})
+    assert unchosen.status_code == 400
+    assert "Choose your department." in text_of(unchosen)
+    assert "does not exist" not in text_of(unchosen)
+    german = Browser(app)
+    german.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    german.get("/register")
+    assert "Bitte wähle deine Abteilung." in text_of(
+        german.post("/register", {**form, "department_id": ""})
+    )
+
+
 def test_logout_is_a_post_and_ends_the_session(browse):
     browser = browse("member")
     assert browser.client.get("/logout").status_code == 405
