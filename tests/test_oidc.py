@@ -18,6 +18,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from board import accounts as accounts_service
 from board import create_app
 from board import oidc as oidc_service
 from board import people as people_service
@@ -666,6 +667,30 @@ def test_password_login_off_mails_no_reset_link_from_the_page_either(make_board)
     assert asked.status_code == 403
     with board.extensions["board_db"].Session() as session:
         assert session.scalar(select(func.count(PasswordReset.id))) == 0
+
+
+def test_password_login_off_lets_no_reset_link_set_a_password_or_log_in(make_board):
+    """A link made while password login was on (or by IT) set a password the board does not
+    take, and logged the person in past the company login."""
+    board = make_board(password_login=False)
+    make_user(board, "mara", "member", "Marketing")
+    with board.extensions["board_db"].Session() as session:
+        _, token = accounts_service.create_reset(session, "mara@example.com", 24)
+        session.commit()
+    client = board.test_client()
+    page = client.get(f"/reset-password/{token}")
+    assert page.status_code == 403
+    assert "sign in with your company account" in page.get_data(as_text=True)
+    assert 'name="new_password"' not in page.get_data(as_text=True)
+    posted = client.post(
+        f"/reset-password/{token}",
+        data={"new_password": "a-brand-new-passphrase", "csrf_token": _page_token(client)},
+    )
+    assert posted.status_code == 403
+    assert client.get("/").status_code == 302  # not logged in
+    made = board.test_cli_runner().invoke(args=["users", "reset-password", "mara@example.com"])
+    assert made.exit_code != 0
+    assert "BOARD_PASSWORD_LOGIN=0" in made.output and "/reset-password/" not in made.output
 
 
 def test_password_login_off_still_lets_the_company_login_and_the_cli_in(sso_only, provider):
