@@ -113,6 +113,22 @@ def test_first_login_creates_a_member_with_the_department_from_the_claim(board, 
     assert refused.status_code == 401
 
 
+def test_a_company_account_signs_in_again_for_erasing_from_its_own_profile(board, provider):
+    """Erasing asks a company account for a login of the last ten minutes; the page said so
+    and left the person to find the way: log out, log in, find the section again."""
+    anna(provider)
+    client = board.test_client()
+    company_login(client, "anna-sub")
+    page = client.get("/profile").get_data(as_text=True)
+    link = re.search(r'<a href="(/auth/oidc/login\?next=[^"]+)"[^>]*>([^<]+)</a>', page)
+    assert link, page
+    assert link.group(2) == "Sign in with your company account"
+    started = client.get(link.group(1))
+    callback = at_provider(started.headers["Location"], "anna-sub")
+    back = client.get(local(callback))
+    assert back.status_code == 302 and back.headers["Location"] == "/profile#erase-title"
+
+
 def test_the_return_from_the_provider_writes_in_its_turn_while_others_write(
     board, provider, monkeypatch
 ):
