@@ -709,6 +709,29 @@ def test_password_login_off_lets_no_reset_link_set_a_password_or_log_in(make_boa
     assert "BOARD_PASSWORD_LOGIN=0" in made.output and "/reset-password/" not in made.output
 
 
+def test_password_login_off_offers_no_password_change_it_could_not_use(make_board, provider):
+    """Someone made with a password (by the CLI, or before the switch) saw 'Change
+    password' on /profile and could set a new password that no login takes."""
+    board = make_board(password_login=False)
+    make_user(board, "mara", "member", "Marketing")
+    anna(provider, "mara-sub", email="mara@example.com", name="Mara")
+    client = board.test_client()
+    company_login(client, "mara-sub")
+    assert me(client)["email"] == "mara@example.com"  # the same account, with its password
+    html = client.get("/profile").get_data(as_text=True)
+    assert 'action="/profile/password"' not in html
+    assert "Password login is switched off here; sign in with your company account." in html
+    token = _page_token(client, "/profile")
+    form = {"current_password": PASSWORD, "new_password": "a-brand-new-passphrase"}
+    client.post("/profile/password", data={**form, "csrf_token": token})
+    api = client.post("/api/v1/me/password", json=form, headers={"X-CSRF-Token": token})
+    assert api.status_code == 403
+    assert api.get_json()["error"]["code"] == "password_login_disabled"
+    with board.extensions["board_db"].Session() as session:
+        user = session.scalar(select(User).where(User.email == "mara@example.com"))
+        assert people_service.password_matches(user.password_hash, PASSWORD)  # unchanged
+
+
 def test_password_login_off_still_lets_the_company_login_and_the_cli_in(sso_only, provider):
     runner = sso_only.test_cli_runner()
     done = runner.invoke(

@@ -120,6 +120,8 @@ def update_time_zone():
 def change_password():
     session, me = _me()
     try:
+        # With only the company login a new password could never be used to log in.
+        people.require_password_login(board_settings().password_login)
         user = accounts.change_password(
             session,
             me,
