@@ -203,6 +203,11 @@ def restore_command(file):
 )
 def reset_password(email, hours, base_url):
     """Make a single-use link with which the person sets a new password (for IT to pass on)."""
+    if not current_app.extensions["board_settings"].password_login:
+        raise click.ClickException(
+            "Password login is off here (BOARD_PASSWORD_LOGIN=0): a new password could not be "
+            "used; people sign in with their company account."
+        )
     with _session() as session:
         try:
             user, token = accounts.create_reset(session, email, hours)

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
@@ -73,11 +74,33 @@ def handle_csrf_error(error: CSRFError):
     # CSRF is checked before the API's login check; a write without a session is still a 401.
     if wants_json() and not _public_endpoint() and not current_user.is_authenticated:
         return render_error(401, "not_logged_in", _("Please log in first."))
-    return render_error(
-        400,
-        "csrf_failed",
-        _("The security token is missing or has expired; reload the page and try again."),
+    if wants_json():
+        return render_error(
+            400,
+            "csrf_failed",
+            _("The security token is missing or has expired; reload the page and try again."),
+        )
+    # A page form sent from before a login or logout elsewhere: reloading this answer sends
+    # the same stale form again, so the way on is the form's page, opened anew.
+    html = render_template(
+        "error.html",
+        status=400,
+        code="csrf_failed",
+        message=_("This form has expired. Open its page again and send the form once more."),
+        back_to=_form_page(),
     )
+    return html, 400
+
+
+def _form_page() -> str | None:
+    """The page the refused form was sent from (its Referer, on this site), else None."""
+    parts = urlsplit(request.referrer or "")
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return None
+    path = parts.path or "/"
+    if not path.startswith("/") or path.startswith("//"):
+        return None
+    return f"{path}?{parts.query}" if parts.query else path
 
 
 def _public_endpoint() -> bool:

@@ -73,13 +73,18 @@ def unsubscribe_token(secret_key: str, user: User) -> str:
     return _serializer(secret_key).dumps({"u": user.id})
 
 
-def unsubscribe(session: Session, secret_key: str, token: str) -> User | None:
-    """Turn a person's mail off by the signed token in their mail; None for a bad token."""
+def unsubscribe_reader(session: Session, secret_key: str, token: str) -> User | None:
+    """The person a mail's unsubscribe token names, changing nothing; None for a bad token."""
     try:
         user_id = int(_serializer(secret_key).loads(token)["u"])
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
-    user = session.get(User, user_id)
+    return session.get(User, user_id)
+
+
+def unsubscribe(session: Session, secret_key: str, token: str) -> User | None:
+    """Turn a person's mail off by the signed token in their mail; None for a bad token."""
+    user = unsubscribe_reader(session, secret_key, token)
     if user is None:
         return None
     user.email_notifications = "off"

@@ -333,7 +333,9 @@ def _validate_new_user(
         fields["password"] = weakness
     if not display_name.strip() or len(display_name) > 80:
         fields["display_name"] = N_("Enter a name of 1 to 80 characters.")
-    if session.get(Department, department_id) is None:
+    if not department_id:  # the form's "Choose your department", left as it was
+        fields["department_id"] = N_("Choose your department.")
+    elif session.get(Department, department_id) is None:
         fields["department_id"] = "That department does not exist."
     return fields
 

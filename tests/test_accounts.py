@@ -327,3 +327,53 @@ def test_each_form_on_my_account_comes_back_to_its_own_section(app, people_):
         },
     )
     assert changed.headers["Location"] == "/profile#password-title"
+
+
+def _username_field(page: str, form_action: str) -> str | None:
+    """The value of the form's field that names whose password it is, for a password manager."""
+    form = re.search(
+        rf'<form method="post" action="{re.escape(form_action)}">(.*?)</form>', page, re.S
+    )
+    assert form, form_action
+    field = re.search(r'<input[^>]*autocomplete="username"[^>]*>', form.group(1))
+    return re.search(r'value="([^"]*)"', field.group(0)).group(1) if field else None
+
+
+def test_a_password_manager_learns_whose_new_password_the_reset_page_sets(app, people_):
+    path = reset_link(app, "mara@example.com")
+    page = app.test_client().get(path).get_data(as_text=True)
+    assert _username_field(page, path) == "mara@example.com"
+
+
+def test_a_password_manager_learns_whose_password_the_profile_changes(app, people_):
+    client = app.test_client()
+    JsonClient(client).login("mara@example.com")
+    page = client.get("/profile").get_data(as_text=True)
+    assert _username_field(page, "/profile/password") == "mara@example.com"
+    changed = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": page_token(client),
+            "username": "mara@example.com",
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+        },
+    )
+    assert changed.status_code == 302
+    JsonClient(app.test_client()).login("mara@example.com", NEW_PASSWORD)
+
+
+def test_each_log_out_there_button_says_which_session_it_ends(app, people_):
+    logged_in(app, "mara@example.com", "Phone")
+    logged_in(app, "mara@example.com", "Tablet")
+    client = app.test_client()
+    JsonClient(client).login("mara@example.com")
+    page = client.get("/profile").get_data(as_text=True)
+    buttons = re.findall(r'<button[^>]*aria-describedby="([^"]+)"[^>]*>Log out there<', page)
+    assert len(buttons) == 2
+    described = set()
+    for ids in buttons:
+        words = [re.search(rf'id="{i}"[^>]*>([^<]+)<', page).group(1) for i in ids.split()]
+        assert words[1].startswith("since ")
+        described.add(words[0])
+    assert described == {"Phone", "Tablet"}

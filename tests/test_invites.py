@@ -350,3 +350,22 @@ def test_the_invite_form_keeps_the_days_and_says_beside_them_what_is_wrong(gated
     # An empty box is the default: seven days.
     made = client.post("/invites", data={"csrf_token": _page_token(client, "/invites")})
     assert made.status_code == 302
+
+
+def test_a_new_invite_link_stands_in_a_field_a_keyboard_can_copy_and_only_once(gated, department):
+    """The link was a sentence in a flash message: text a mouse can select, a keyboard
+    cannot, and it is shown only this once."""
+    client = gated.test_client()
+    JsonClient(client).login("sam@example.com")
+    made = client.post(
+        "/invites", data={"csrf_token": _page_token(client, "/invites")}, follow_redirects=True
+    )
+    page = made.get_data(as_text=True)
+    field = re.search(r'<input id="new-invite-url"[^>]*>', page)
+    assert field, page
+    assert "readonly" in field.group(0) and "autofocus" in field.group(0)
+    assert re.search(r'value="http://localhost/register\?invite=[\w-]+"', field.group(0))
+    assert '<label for="new-invite-url">New invite link, shown only now</label>' in page
+    assert made.headers["Cache-Control"] == "no-store"
+    again = client.get("/invites").get_data(as_text=True)
+    assert "new-invite-url" not in again and "register?invite=" not in again

@@ -646,6 +646,25 @@ def test_one_click_unsubscribe_turns_mail_off_without_a_login(mail_app, smtp, te
     assert deliver(mail_app) == 0
 
 
+def test_a_broken_unsubscribe_link_says_so_before_anything_is_pressed(mail_app, smtp, team, frozen):
+    _, inbox = smtp
+    team["ivan"].patch("me", json={"email_notifications": "instant"})
+    team["mara"].post("ideas", json={"title": "Reel", "body": "@ivan"})
+    deliver(mail_app)
+    [message] = inbox.to("ivan@example.com")
+    url = message["List-Unsubscribe"].strip("<>").removeprefix("https://board.example.com")
+    stranger = mail_app.test_client()
+    good = stranger.get(url).get_data(as_text=True)
+    assert "Turn all mail off" in good and "does not work" not in good
+    broken = stranger.get(url[:-3] + "xyz")
+    page = broken.get_data(as_text=True)
+    assert broken.status_code == 400
+    assert "This link does not work" in page
+    assert "Turn all mail off" not in page  # no button that can only fail
+    assert 'href="/settings"' in page
+    assert team["ivan"].get("me").get_json()["user"]["email_notifications"] == "instant"
+
+
 def test_a_failed_delivery_is_retried_and_sent_once(mail_app, smtp, team, frozen):
     controller, inbox = smtp
     team["ivan"].patch("me", json={"email_notifications": "instant"})

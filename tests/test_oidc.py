@@ -18,6 +18,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from board import accounts as accounts_service
 from board import create_app
 from board import oidc as oidc_service
 from board import people as people_service
@@ -110,6 +111,22 @@ def test_first_login_creates_a_member_with_the_department_from_the_claim(board, 
         "auth/login", json={"email": "anna@example.com", "password": "!company-login"}
     )
     assert refused.status_code == 401
+
+
+def test_a_company_account_signs_in_again_for_erasing_from_its_own_profile(board, provider):
+    """Erasing asks a company account for a login of the last ten minutes; the page said so
+    and left the person to find the way: log out, log in, find the section again."""
+    anna(provider)
+    client = board.test_client()
+    company_login(client, "anna-sub")
+    page = client.get("/profile").get_data(as_text=True)
+    link = re.search(r'<a href="(/auth/oidc/login\?next=[^"]+)"[^>]*>([^<]+)</a>', page)
+    assert link, page
+    assert link.group(2) == "Sign in with your company account"
+    started = client.get(link.group(1))
+    callback = at_provider(started.headers["Location"], "anna-sub")
+    back = client.get(local(callback))
+    assert back.status_code == 302 and back.headers["Location"] == "/profile#erase-title"
 
 
 def test_the_return_from_the_provider_writes_in_its_turn_while_others_write(
@@ -666,6 +683,53 @@ def test_password_login_off_mails_no_reset_link_from_the_page_either(make_board)
     assert asked.status_code == 403
     with board.extensions["board_db"].Session() as session:
         assert session.scalar(select(func.count(PasswordReset.id))) == 0
+
+
+def test_password_login_off_lets_no_reset_link_set_a_password_or_log_in(make_board):
+    """A link made while password login was on (or by IT) set a password the board does not
+    take, and logged the person in past the company login."""
+    board = make_board(password_login=False)
+    make_user(board, "mara", "member", "Marketing")
+    with board.extensions["board_db"].Session() as session:
+        _, token = accounts_service.create_reset(session, "mara@example.com", 24)
+        session.commit()
+    client = board.test_client()
+    page = client.get(f"/reset-password/{token}")
+    assert page.status_code == 403
+    assert "sign in with your company account" in page.get_data(as_text=True)
+    assert 'name="new_password"' not in page.get_data(as_text=True)
+    posted = client.post(
+        f"/reset-password/{token}",
+        data={"new_password": "a-brand-new-passphrase", "csrf_token": _page_token(client)},
+    )
+    assert posted.status_code == 403
+    assert client.get("/").status_code == 302  # not logged in
+    made = board.test_cli_runner().invoke(args=["users", "reset-password", "mara@example.com"])
+    assert made.exit_code != 0
+    assert "BOARD_PASSWORD_LOGIN=0" in made.output and "/reset-password/" not in made.output
+
+
+def test_password_login_off_offers_no_password_change_it_could_not_use(make_board, provider):
+    """Someone made with a password (by the CLI, or before the switch) saw 'Change
+    password' on /profile and could set a new password that no login takes."""
+    board = make_board(password_login=False)
+    make_user(board, "mara", "member", "Marketing")
+    anna(provider, "mara-sub", email="mara@example.com", name="Mara")
+    client = board.test_client()
+    company_login(client, "mara-sub")
+    assert me(client)["email"] == "mara@example.com"  # the same account, with its password
+    html = client.get("/profile").get_data(as_text=True)
+    assert 'action="/profile/password"' not in html
+    assert "Password login is switched off here; sign in with your company account." in html
+    token = _page_token(client, "/profile")
+    form = {"current_password": PASSWORD, "new_password": "a-brand-new-passphrase"}
+    client.post("/profile/password", data={**form, "csrf_token": token})
+    api = client.post("/api/v1/me/password", json=form, headers={"X-CSRF-Token": token})
+    assert api.status_code == 403
+    assert api.get_json()["error"]["code"] == "password_login_disabled"
+    with board.extensions["board_db"].Session() as session:
+        user = session.scalar(select(User).where(User.email == "mara@example.com"))
+        assert people_service.password_matches(user.password_hash, PASSWORD)  # unchanged
 
 
 def test_password_login_off_still_lets_the_company_login_and_the_cli_in(sso_only, provider):

@@ -252,6 +252,46 @@ def test_registration_refusals_are_shown_next_to_the_fields(app, people_):
     assert "That email address is already registered." in text_of(taken)
 
 
+def test_registration_without_a_department_asks_for_one(app, people_):
+    browser = Browser(app)
+    browser.get("/register")
+    form = {
+        "email": "neu@example.com",
+        "password": "a-long-enough-password",
+        "display_name": "Nele",
+    }
+    unchosen = browser.post("/register", {**form, "department_id": ""})
+    assert unchosen.status_code == 400
+    assert "Choose your department." in text_of(unchosen)
+    assert "does not exist" not in text_of(unchosen)
+    german = Browser(app)
+    german.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    german.get("/register")
+    assert "Bitte wähle deine Abteilung." in text_of(
+        german.post("/register", {**form, "department_id": ""})
+    )
+
+
+def test_an_expired_form_leads_back_to_its_page_not_to_a_reload_that_fails_again(browse):
+    """Reloading the answer to a refused form sends the same stale token again; the page's
+    way on is the form's page, opened anew."""
+    browser = browse("member")
+    browser.get("/settings")
+    stale = {"handle": "mara", "email_notifications": "off", "csrf_token": "from-before"}
+    refused = browser.post(
+        "/settings", stale, csrf=False, headers={"Referer": "http://localhost/settings?x=1"}
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "This form has expired. Open its page again and send the form once more." in page
+    assert '<a href="/settings?x=1" role="button">Open the page again</a>' in page
+    elsewhere = browser.post(
+        "/settings", stale, csrf=False, headers={"Referer": "https://evil.example/settings"}
+    )
+    assert '<a href="/" role="button">Back to the board</a>' in elsewhere.get_data(as_text=True)
+    assert "evil.example" not in elsewhere.get_data(as_text=True)
+
+
 def test_logout_is_a_post_and_ends_the_session(browse):
     browser = browse("member")
     assert browser.client.get("/logout").status_code == 405

@@ -43,7 +43,17 @@ def connect(client, url: str, fmt: str = "json", events=(), **extra):
 
 
 def shown_secret(html: str) -> str:
-    return re.search(r'<code id="new-secret" class="secret">([^<]+)</code>', html).group(1)
+    field = re.search(r'<input id="new-secret"[^>]*>', html).group(0)
+    return re.search(r'value="([^"]+)"', field).group(1)
+
+
+def test_the_new_secret_stands_in_a_field_a_keyboard_can_copy(app, facilitator, receiver):
+    """It was text in a <code>: a mouse could select it, a keyboard could not."""
+    html = connect(facilitator, receiver.url, "json", sign="1").get_data(as_text=True)
+    field = re.search(r'<input id="new-secret"[^>]*>', html).group(0)
+    assert "readonly" in field and "autofocus" in field
+    assert 'aria-labelledby="new-secret-heading"' in field
+    assert '<h2 id="new-secret-heading">The signing secret, shown only now</h2>' in html
 
 
 @BOTH_DATABASES

@@ -167,6 +167,8 @@ def search_people():
 
 @api.post("/me/password")
 def change_password():
+    # With only the company login a new password could never be used to log in.
+    people.require_password_login(settings().password_login)
     body = json_body(
         {
             "current_password": Field("str", required=True, max_length=PASSWORD_MAX),

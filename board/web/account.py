@@ -120,6 +120,8 @@ def update_time_zone():
 def change_password():
     session, me = _me()
     try:
+        # With only the company login a new password could never be used to log in.
+        people.require_password_login(board_settings().password_login)
         user = accounts.change_password(
             session,
             me,
@@ -247,6 +249,9 @@ def reset_password(token: str):
     error = field_error = None
     status = 200
     try:
+        # With only the company login a link made earlier (or by IT) would set a password
+        # the board does not take, and log the person in past the company login.
+        people.require_password_login(board_settings().password_login)
         user = accounts.find_reset(session, token)
     except BoardError as refusal:
         return render_template(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask_login import current_user
 
 from board import invites, policy
@@ -14,19 +15,28 @@ from board.requests import board_settings
 from board.web import web
 from board.web.common import flash_refusal, login_page, refused_form
 
+# The session key that carries a new link from the form's answer to the page, once.
+NEW_INVITE_URL = "new_invite_url"
+
 
 @web.get("/invites")
 @login_page
 def invites_page():
     policy.require(current_user, "invite.list")
     items = [invites.invite_dict(i) for i in invites.list_invites(db_for_request(), current_user)]
-    return render_template(
-        "invites.html",
-        items=items,
-        domains=board_settings().allowed_email_domains,
-        max_days=invites.MAX_DAYS,
-        default_days=invites.DEFAULT_DAYS,
+    response = make_response(
+        render_template(
+            "invites.html",
+            items=items,
+            # the link just made, once: in a field a keyboard can select and copy
+            new_url=browser_session.pop(NEW_INVITE_URL, None),
+            domains=board_settings().allowed_email_domains,
+            max_days=invites.MAX_DAYS,
+            default_days=invites.DEFAULT_DAYS,
+        )
     )
+    response.headers["Cache-Control"] = "no-store"  # the link must not stay in a cache
+    return response
 
 
 @web.post("/invites")
@@ -60,8 +70,7 @@ def create_invite():
         session.rollback()
         flash_refusal(refusal)
         return redirect(url_for("web.invites_page") if _may_see() else "/")
-    url = url_for("web.register", invite=token, _external=True)
-    flash(_("New invite link, shown only now: %(url)s", url=url), "success")
+    browser_session[NEW_INVITE_URL] = url_for("web.register", invite=token, _external=True)
     return redirect(url_for("web.invites_page"))
 
 

@@ -170,7 +170,11 @@ def save_settings():
 
 @web.get("/mail/unsubscribe/<token>")
 def unsubscribe_page(token: str):
-    """A GET only asks (mail scanners follow links); the POST turns mail off."""
+    """A GET only asks (mail scanners follow links); the POST turns mail off. A link that
+    cannot work says so at once, not after the person has pressed the button."""
+    settings = current_app.extensions["board_settings"]
+    if mail.unsubscribe_reader(db_for_request(), settings.secret_key, token) is None:
+        return render_template("unsubscribe.html", done=False, bad=True), 400
     return render_template("unsubscribe.html", done=False, bad=False)
 
 

@@ -42,7 +42,8 @@ def test_the_facilitator_connects_tests_and_removes_a_chat_channel(
     page.get_by_role("button", name="Connect", exact=True).click()
     secret = page.locator("#new-secret")
     expect(secret).to_be_visible()
-    assert len(secret.inner_text()) >= 40
+    expect(secret).to_be_focused()  # Ctrl+A, Ctrl+C copies it
+    assert len(secret.input_value()) >= 40
     row = page.locator(".webhook-list tbody tr").first
     expect(row).to_contain_text("Slack")
     expect(row).to_contain_text("signed")
