@@ -97,9 +97,11 @@ def unsubscribe(session: Session, secret_key: str, token: str) -> User | None:
 
 @contextlib.contextmanager
 def _as_read_by(user: User, language: str | None = None):
-    """A mail in its reader's language (`language` where their own is not set, else
-    English) and time zone (theirs, else BOARD_TIMEZONE), as their pages show it."""
-    with force_locale(user.language or language or "en"), force_timezone(user.timezone):
+    """A mail in its reader's language (`language` where they chose none, else the one their
+    browser's pages spoke at their latest login, else English) and time zone (theirs, else
+    BOARD_TIMEZONE), as their pages show it."""
+    speaks = user.language or language or user.page_language or "en"
+    with force_locale(speaks), force_timezone(user.timezone):
         yield
 
 

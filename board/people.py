@@ -501,10 +501,16 @@ def _bad_setting(field: str, sentence: str) -> Invalid:
     )
 
 
-def adopt_browser_zone(session: Session, person: User, zone: str) -> None:
-    """Keep the time zone the login or registration page's browser reported for someone who
-    has none stored yet, so their first page already shows their times. A zone this server
-    does not know is passed over: it is the browser's hint, not something the person typed."""
+def adopt_browser_settings(session: Session, person: User, zone: str, language: str) -> None:
+    """Keep what the browser of a login or registration page (a company login's too) told of
+    its person: the time zone it reported, for someone who has none stored yet, so their
+    first page already shows their times; and the language its pages speak, for their mail,
+    which has no browser to ask (`page_language`; their own choice of language still wins,
+    and without one their pages go on following the browser). A zone this server does not
+    know is passed over: it is the browser's hint, not something the person typed."""
+    if language in LANGUAGES and person.page_language != language:
+        person.page_language = language
+        session.commit()
     if person.timezone is None and zone and is_time_zone(zone):
         update_settings(session, person, {"timezone": zone})
 

@@ -99,6 +99,9 @@ def export_data(session: Session, actor: User) -> dict[str, Any]:
         "user": {
             **people.user_dict(actor),
             "created_at": _iso(actor.created_at),
+            # what their browser asked the pages for at their latest login: their mail's
+            # language while they choose none
+            "page_language": actor.page_language,
             "has_password": actor.password_hash not in (people.NO_PASSWORD, ERASED_PASSWORD),
             "private_feed_url": actor.feed_token is not None,
             "private_calendar_url": actor.calendar_token is not None,
@@ -455,6 +458,7 @@ def erase_person(session: Session, user: User) -> list[str]:
     user.handle = None
     user.password_hash = ERASED_PASSWORD
     user.language = None
+    user.page_language = None
     user.timezone = None
     user.feed_token = None
     user.calendar_token = None

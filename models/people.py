@@ -40,6 +40,10 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="member")
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     language: Mapped[str | None] = mapped_column(String(5), default=None)
+    # The language the person's browser asked the pages for at their latest login on a page
+    # (password, registration or company login): what their mail speaks while `language`,
+    # their own choice, is None. Never shown, never a setting.
+    page_language: Mapped[str | None] = mapped_column(String(5), default=None)
     # An IANA zone name (Europe/Berlin) for times on pages and in mail; None: BOARD_TIMEZONE.
     timezone: Mapped[str | None] = mapped_column(String(64), default=None)
     # What @mentions name; lowercase, unique. Null only for an erased person.

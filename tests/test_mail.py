@@ -21,7 +21,8 @@ from board import clock, create_app, mail, notifications
 from board.scheduler import advance_phases
 from models import OutgoingMail, User
 from tests.browser.helpers import free_port
-from tests.conftest import BOTH_DATABASES, JsonClient, make_user
+from tests.conftest import BOTH_DATABASES, PASSWORD, JsonClient, make_user
+from tests.test_pages import Browser
 
 # A Monday, before the 07:00 digests; after every real "now" (accounts are created at it).
 START = datetime(2030, 6, 3, 6, 0, tzinfo=UTC)
@@ -714,3 +715,34 @@ def test_without_smtp_nothing_is_queued_and_nothing_fails(app, member, other_mem
             session.scalar(select(User.email_notifications).where(User.handle == "ivan"))
             == "instant"
         )
+
+
+@pytest.mark.parametrize(
+    ("browser_language", "subject"),
+    [
+        ("de-DE,de;q=0.9", "Dein Tag auf dem Taskforce-Board"),
+        ("en-GB,en;q=0.8", "Your day on the task-force board"),
+    ],
+)
+def test_mail_speaks_the_language_of_the_page_a_person_first_logged_in_on(
+    mail_app, smtp, team, frozen, browser_language, subject
+):
+    """A person who never chose a language got English mail, even in a German company
+    whose pages all spoke German to them: a mail has no browser to ask."""
+    _, inbox = smtp
+    browser = Browser(mail_app)
+    speaks = {"headers": {"Accept-Language": browser_language}}
+    browser.get("/login", **speaks)
+    answer = browser.post("/login", {"email": "ivan@example.com", "password": PASSWORD}, **speaks)
+    assert answer.status_code == 302
+    team["mara"].post("ideas", json={"title": "Messefilm", "body": "@ivan?"})
+    deliver(mail_app, "daily", force=True)
+    [digest] = inbox.to("ivan@example.com")
+    assert digest["Subject"] == subject
+    # it is no setting: the pages go on following the browser, and a choice wins in mail
+    assert team["ivan"].get("me").get_json()["user"]["language"] is None
+    team["ivan"].patch("me", json={"language": "en" if "de" in browser_language else "de"})
+    team["mara"].post("ideas", json={"title": "Messefilm 2", "body": "@ivan!"})
+    frozen["t"] += timedelta(days=1)
+    deliver(mail_app, "daily", force=True)
+    assert inbox.to("ivan@example.com")[-1]["Subject"] != subject

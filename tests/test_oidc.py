@@ -113,6 +113,17 @@ def test_first_login_creates_a_member_with_the_department_from_the_claim(board, 
     assert refused.status_code == 401
 
 
+def test_a_company_login_keeps_the_browsers_language_for_mail_only(board, provider):
+    """A company login is the only login many people ever make: without it their mail had
+    no language but English, whatever their browser asked the pages for."""
+    anna(provider)
+    client = board.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de-DE,de;q=0.9"
+    assert company_login(client, "anna-sub").status_code == 302
+    assert user_by_email(board, "anna@example.com").page_language == "de"
+    assert me(client)["language"] is None  # no setting: the pages still follow the browser
+
+
 def test_a_company_account_signs_in_again_for_erasing_from_its_own_profile(board, provider):
     """Erasing asks a company account for a login of the last ten minutes; the page said so
     and left the person to find the way: log out, log in, find the section again."""

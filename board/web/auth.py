@@ -13,7 +13,7 @@ from board import invites, people
 from board.db import db_for_request
 from board.errorhandlers import handle_rate_limited
 from board.errors import BoardError, Denied
-from board.i18n import LANGUAGES, _, translate_field
+from board.i18n import LANGUAGES, _, current_language, translate_field
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import TOO_MANY_WAIT, limit_login, limit_registration, retry_after_seconds
 from board.requests import board_settings
@@ -108,7 +108,7 @@ def login_submit():
         return render_template(
             "login.html", next=target, email=email, error=_(refusal.message, **refusal.params)
         ), refusal.status
-    people.adopt_browser_zone(db_for_request(), user, _browser_zone())
+    people.adopt_browser_settings(db_for_request(), user, _browser_zone(), current_language())
     start_session(user)
     flash(_("Welcome back, %(name)s!", name=user.display_name), "success")
     return redirect(target)
@@ -170,7 +170,7 @@ def register():
                     name: translate_field(text) for name, text in (refusal.fields or {}).items()
                 }
         else:
-            people.adopt_browser_zone(session, user, _browser_zone())
+            people.adopt_browser_settings(session, user, _browser_zone(), current_language())
             start_session(user)
             flash(_("Welcome to the board, %(name)s!", name=user.display_name), "success")
             return redirect(target)

@@ -20,7 +20,7 @@ from authlib.integrations.flask_client import OAuth
 from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 
-from board import clock, oidc
+from board import clock, oidc, people
 from board.db import db_for_request, writes_on_get
 from board.errors import BoardError
 from board.i18n import N_, _, current_language
@@ -177,6 +177,7 @@ def oidc_callback():
     except BoardError as refusal:
         session.rollback()
         return _failure(refusal.code, refusal.message, 403, _(refusal.message, **refusal.params))
+    people.adopt_browser_settings(session, user, "", current_language())
     start_session(user)  # a fresh session: nothing from before the login survives
     id_token = token.get("id_token") or ""
     if _settings().oidc_logout and len(id_token) <= _MAX_ID_TOKEN_IN_COOKIE:
