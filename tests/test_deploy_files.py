@@ -1,0 +1,101 @@
+"""The files docs/deploy.md tells an operator to copy (docs/deploy/) do what the page says:
+nginx passes every proxied request the headers the board reads and lets a picture through."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from board import UPLOAD_ENDPOINTS, images
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "docs" / "deploy"
+FORWARDED = {
+    "Host": "$host",
+    "X-Forwarded-Host": "$host",
+    "X-Forwarded-Proto": "$scheme",
+    "X-Forwarded-For": "$proxy_add_x_forwarded_for",
+}
+MIB = 1024 * 1024
+
+
+def nginx_locations() -> dict[str, list[str]]:
+    """The 443 server's own directives (key "server") and each location's, by its pattern."""
+    text = re.sub(r"#[^\n]*", "", (DEPLOY / "nginx.conf").read_text())
+    server = text[text.index("listen 443") :]
+    blocks: dict[str, list[str]] = {"server": []}
+    current = "server"
+    for statement in re.findall(r"[^;{}]+[;{}]|}", server):
+        statement = statement.strip()
+        if statement.startswith("location") and statement.endswith("{"):
+            current = statement.removeprefix("location").removesuffix("{").strip()
+            blocks[current] = []
+        elif statement == "}":
+            current = "server"
+        else:
+            blocks[current].append(statement.rstrip(";").strip())
+    return blocks
+
+
+def directive(statements: list[str], name: str) -> list[str]:
+    return [s.split(None, 1)[1] for s in statements if s.split(None, 1)[0] == name]
+
+
+def size(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)([km]?)", value.lower()).groups()
+    return int(number) * {"": 1, "k": 1024, "m": MIB}[unit]
+
+
+def location_for(path: str, blocks: dict[str, list[str]]) -> str:
+    """Which location nginx picks for path: the first regex that matches, else the longest
+    prefix (the config uses no ^~ or = locations)."""
+    for pattern in blocks:
+        if pattern.startswith("~ ") and re.search(pattern[2:], path):
+            return pattern
+    prefixes = [p for p in blocks if p != "server" and not p.startswith("~") and path.startswith(p)]
+    return max(prefixes, key=len)
+
+
+def test_every_proxied_location_passes_the_host_scheme_and_address():
+    """A location that sets any proxy_set_header inherits none from the server block: the
+    board then saw `board_http` as its host, http as the scheme (the company login's
+    redirect address) and 127.0.0.1 as every visitor (one login limit for everyone)."""
+    proxied = {p: s for p, s in nginx_locations().items() if directive(s, "proxy_pass")}
+    assert {"/socket.io/", "/"} <= set(proxied)
+    for pattern, statements in proxied.items():
+        headers = dict(h.split(None, 1) for h in directive(statements, "proxy_set_header"))
+        for name, value in FORWARDED.items():
+            assert headers.get(name) == value, f"location {pattern} does not pass {name}"
+
+
+def test_the_socket_io_location_is_sticky_and_upgrades_to_websocket():
+    text = (DEPLOY / "nginx.conf").read_text()
+    assert re.search(r"upstream board_socketio \{\s*ip_hash;", text)
+    socket_io = nginx_locations()["/socket.io/"]
+    assert directive(socket_io, "proxy_pass") == ["http://board_socketio"]
+    headers = dict(h.split(None, 1) for h in directive(socket_io, "proxy_set_header"))
+    assert headers["Upgrade"] == "$http_upgrade" and headers["Connection"] == '"Upgrade"'
+    assert directive(socket_io, "proxy_http_version") == ["1.1"]
+
+
+@pytest.mark.parametrize("endpoint", sorted(UPLOAD_ENDPOINTS))
+def test_nginx_lets_a_picture_through_where_the_board_takes_one(app, endpoint):
+    """nginx stopped every body over 1 MiB with its own 413 page, so a 2 MiB photo never
+    reached the board, which takes 5 MiB on these routes."""
+    blocks = nginx_locations()
+    (rule,) = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    path = re.sub(r"<[^>]+>", "12", rule.rule)
+    statements = blocks[location_for(path, blocks)]
+    limit = directive(statements, "client_max_body_size") or directive(
+        blocks["server"], "client_max_body_size"
+    )
+    assert size(limit[-1]) >= images.MAX_BYTES + 256 * 1024, path
+    assert directive(statements, "proxy_pass") == ["http://board_http"]
+
+
+def test_nginx_stops_other_bodies_no_smaller_than_the_board_does(app):
+    (limit,) = directive(nginx_locations()["server"], "client_max_body_size")
+    assert size(limit) >= app.config["MAX_CONTENT_LENGTH"]
+    assert location_for("/api/v1/ideas/12/votes", nginx_locations()) == "/"
