@@ -1,5 +1,7 @@
 """The files docs/deploy.md tells an operator to copy (docs/deploy/) do what the page says:
-nginx passes every proxied request the headers the board reads and lets a picture through."""
+nginx passes every proxied request the headers the board reads and lets a picture through,
+the environment file names only settings the board reads and the ones a proxied board
+needs."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from board import UPLOAD_ENDPOINTS, images
+from board.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "docs" / "deploy"
@@ -99,3 +102,26 @@ def test_nginx_stops_other_bodies_no_smaller_than_the_board_does(app):
     (limit,) = directive(nginx_locations()["server"], "client_max_body_size")
     assert size(limit) >= app.config["MAX_CONTENT_LENGTH"]
     assert location_for("/api/v1/ideas/12/votes", nginx_locations()) == "/"
+
+
+def env_example() -> dict[str, str]:
+    """Every BOARD_* the example file sets, commented out or not."""
+    lines = (DEPLOY / "board.env.example").read_text().splitlines()
+    pairs = [line.lstrip("#").split("=", 1) for line in lines if re.match(r"#?BOARD_\w+=", line)]
+    return {name: value for name, value in pairs}
+
+
+def test_the_environment_file_names_only_settings_the_board_reads():
+    read = set(re.findall(r"BOARD_[A-Z0-9_]+", (ROOT / "board" / "settings.py").read_text()))
+    assert set(env_example()) - read == set()
+
+
+def test_the_environment_file_sets_what_a_board_behind_nginx_needs():
+    """Without BOARD_BASE_URL the links in mails and chat messages pointed at
+    http://127.0.0.1:8001; without BOARD_TRUSTED_PROXIES every visitor was 127.0.0.1."""
+    env = env_example()
+    assert env["BOARD_TRUSTED_PROXIES"] == "1"
+    assert env["BOARD_BASE_URL"] == env["BOARD_CORS_ORIGINS"]
+    assert env["BOARD_BASE_URL"].startswith("https://")
+    settings = Settings.from_env({**env, "BOARD_PORT": "8001"})
+    assert settings.base_url == "https://board.example.com" and settings.trusted_proxies == 1
