@@ -1,13 +1,14 @@
 """The files docs/deploy.md tells an operator to copy (docs/deploy/) do what the page says:
 nginx passes every proxied request the headers the board reads and lets a picture through,
 the environment file names only settings the board reads and the ones a proxied board
-needs."""
+needs, gunicorn's settings are gunicorn's."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import gunicorn.config
 import pytest
 
 from board import UPLOAD_ENDPOINTS, images
@@ -125,3 +126,14 @@ def test_the_environment_file_sets_what_a_board_behind_nginx_needs():
     assert env["BOARD_BASE_URL"].startswith("https://")
     settings = Settings.from_env({**env, "BOARD_PORT": "8001"})
     assert settings.base_url == "https://board.example.com" and settings.trusted_proxies == 1
+
+
+def test_gunicorns_settings_are_gunicorns_and_keep_one_worker():
+    """A misspelt name in gunicorn.conf.py is ignored without a word."""
+    namespace: dict = {}
+    exec((DEPLOY / "gunicorn.conf.py").read_text(), namespace)
+    names = {k for k, v in namespace.items() if not k.startswith("_") and k != "os"}
+    assert names - set(gunicorn.config.Config().settings) == set()
+    assert namespace["workers"] == 1 and namespace["worker_class"] == "board.serving.Worker"
+    # Each process would take the one $HOME/.gunicorn/gunicorn.ctl from the one before.
+    assert namespace["control_socket_disable"] is True
