@@ -6,6 +6,7 @@ needs, gunicorn's settings are gunicorn's."""
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import gunicorn.config
@@ -115,6 +116,16 @@ def env_example() -> dict[str, str]:
 def test_the_environment_file_names_only_settings_the_board_reads():
     read = set(re.findall(r"BOARD_[A-Z0-9_]+", (ROOT / "board" / "settings.py").read_text()))
     assert set(env_example()) - read == set()
+
+
+def test_the_environment_file_reads_the_same_in_sh_and_in_systemd():
+    """systemd's EnvironmentFile takes `BOARD_OIDC_NAME=ACME SSO` whole, but the CLI recipe in
+    docs/deploy.md sources the file with sh, which ran `SSO` as a command and left the name
+    unset: every value is one shell word, quoted where it has spaces."""
+    for name, value in env_example().items():
+        words = shlex.split(value, comments=True)
+        assert len(words) <= 1, f"{name}={value}"
+        assert (words or [""])[0] == value.strip('"'), f"{name}={value}"
 
 
 def test_the_environment_file_sets_what_a_board_behind_nginx_needs():
