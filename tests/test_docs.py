@@ -136,3 +136,46 @@ def test_every_file_and_test_a_page_names_exists(page):
         elif test and not re.search(rf"def {test}\b", path.read_text()):
             missing.append(match.group(0))
     assert missing == []
+
+
+def documented_command_lines() -> list[tuple[str, list[str]]]:
+    """Each `flask --app app …` in the pages, continuation lines joined, up to a comment."""
+    lines = []
+    for page in PAGES:
+        text = page.read_text().replace("\\\n", " ")
+        for match in re.finditer(r"flask --app app ([^`#\n|]*)", text):
+            lines.append((page.name, match.group(1).split()))
+    return lines
+
+
+def test_every_documented_command_and_option_exists(app):
+    """`flask --app app users reset-password X --base-url …` in a page: the command takes it."""
+    wrong = []
+    for page, words in documented_command_lines():
+        command, rest = app.cli, list(words)
+        context = command.make_context("flask", [], resilient_parsing=True)
+        while rest and hasattr(command, "get_command") and not rest[0].startswith("-"):
+            sub = command.get_command(context, rest[0])
+            if sub is None:
+                break
+            command, rest = sub, rest[1:]
+        if hasattr(command, "get_command"):
+            wrong.append(f"{page}: flask {' '.join(words)} (no such command)")
+            continue
+        options = {name for p in command.params for name in p.opts}
+        wrong += [
+            f"{page}: {command.name} {w}" for w in rest if w.startswith("--") and w not in options
+        ]
+    assert len(documented_command_lines()) >= 30  # the pages' commands are found
+    assert wrong == []
+
+
+def test_every_module_a_page_runs_exists():
+    """`python -m bench.fanout` in a page: the module is there to run."""
+    named = {
+        m
+        for page in PAGES
+        for m in re.findall(r"python -m ((?:bench|board)\.\w+)", page.read_text())
+    }
+    missing = [m for m in named if not (ROOT / (m.replace(".", "/") + ".py")).exists()]
+    assert len(named) >= 20 and missing == []
