@@ -75,6 +75,14 @@ def test_every_proxied_location_passes_the_host_scheme_and_address():
             assert headers.get(name) == value, f"location {pattern} does not pass {name}"
 
 
+def test_the_snippet_runs_on_the_nginx_the_step_by_step_installs():
+    """docs/deploy.md installs Debian 12's nginx 1.22, for which `http2 on;` (nginx 1.25.1)
+    is an unknown directive: `nginx -t` failed on the snippet as it was."""
+    server = nginx_locations()["server"]
+    assert not directive(server, "http2")
+    assert "listen 443 ssl http2" in server
+
+
 def test_the_socket_io_location_is_sticky_and_upgrades_to_websocket():
     text = (DEPLOY / "nginx.conf").read_text()
     assert re.search(r"upstream board_socketio \{\s*ip_hash;", text)
