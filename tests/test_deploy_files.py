@@ -156,3 +156,12 @@ def test_gunicorns_settings_are_gunicorns_and_keep_one_worker():
     assert namespace["workers"] == 1 and namespace["worker_class"] == "board.serving.Worker"
     # Each process would take the one $HOME/.gunicorn/gunicorn.ctl from the one before.
     assert namespace["control_socket_disable"] is True
+
+
+def test_the_step_by_step_makes_every_folder_the_units_may_write():
+    """systemd refuses to start a unit whose ReadWritePaths= folder is missing (226/NAMESPACE),
+    and nothing made /srv/board/instance on PostgreSQL: no board process started."""
+    steps = (ROOT / "docs" / "deploy.md").read_text()
+    unit = (DEPLOY / "board@.service").read_text()
+    for folder in re.findall(r"^ReadWritePaths=(.+)$", unit, flags=re.M):
+        assert re.search(rf"mkdir -p {re.escape(folder)}\b", steps), folder
