@@ -5,8 +5,12 @@ needs, gunicorn's settings are gunicorn's."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import gunicorn.config
@@ -165,3 +169,34 @@ def test_the_step_by_step_makes_every_folder_the_units_may_write():
     unit = (DEPLOY / "board@.service").read_text()
     for folder in re.findall(r"^ReadWritePaths=(.+)$", unit, flags=re.M):
         assert re.search(rf"mkdir -p {re.escape(folder)}\b", steps), folder
+
+
+def test_gunicorn_stops_on_a_setting_the_board_cannot_run_with(tmp_path):
+    """The worker exited 1 and gunicorn booted it again, 24 times in 12 seconds, its master
+    running on as if the board served; now it stops with the one line naming the setting."""
+    env = {
+        **os.environ,
+        "BOARD_INSTANCE_PATH": str(tmp_path),
+        "BOARD_RETENTION_DAYS": "abc",
+        "BOARD_PORT": str(free_port()),
+    }
+    env.pop("BOARD_DATABASE_URL", None)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    done = subprocess.run(
+        [str(gunicorn), "-c", str(DEPLOY / "gunicorn.conf.py"), "app:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 4  # board@.service: RestartPreventExitStatus=4
+    said = done.stderr.splitlines()
+    assert said.count("Error: BOARD_RETENTION_DAYS must be a whole number, got 'abc'") == 1
+    assert "RestartPreventExitStatus=4" in (DEPLOY / "board@.service").read_text()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
