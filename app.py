@@ -1,8 +1,8 @@
 """Entry point: `python app.py` serves the board; `flask --app app` finds the app.
 
 In production run one process per port behind a reverse proxy with sticky sessions,
-`gunicorn -w 1 --threads 300 -b 127.0.0.1:PORT app:app` each, sharing
-BOARD_MESSAGE_QUEUE (docs/deploy.md).
+`BOARD_PORT=PORT gunicorn -c docs/deploy/gunicorn.conf.py app:app` each (one worker, the
+board's own threaded worker class), sharing BOARD_MESSAGE_QUEUE (docs/deploy.md).
 """
 
 import logging
