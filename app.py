@@ -1,8 +1,8 @@
 """Entry point: `python app.py` serves the board; `flask --app app` finds the app.
 
 In production run one process per port behind a reverse proxy with sticky sessions,
-`gunicorn -w 1 --threads 300 -b 127.0.0.1:PORT app:app` each, sharing
-BOARD_MESSAGE_QUEUE (docs/deploy.md).
+`BOARD_PORT=PORT gunicorn -c docs/deploy/gunicorn.conf.py app:app` each (one worker, the
+board's own threaded worker class), sharing BOARD_MESSAGE_QUEUE (docs/deploy.md).
 """
 
 import logging
@@ -15,11 +15,18 @@ from board import create_app
 from board.realtime import require_origin_check, socketio, tune_server_process
 from board.settings import SettingsError
 
+# gunicorn's exit code for "App failed to load": its master stops instead of booting the
+# worker again and again, and the unit (docs/deploy/board@.service) is not restarted.
+GUNICORN_APP_LOAD_ERROR = 4
+
 try:
     app = create_app()
 except SettingsError as error:
     # A BOARD_* variable the board cannot run with: say which, in one line, for the server,
     # every `flask --app app` command and gunicorn alike (not a traceback ending in it).
+    if "gunicorn.arbiter" in sys.modules:  # a gunicorn worker: exit 1 made it boot anew
+        print(f"Error: {error}", file=sys.stderr, flush=True)
+        sys.exit(GUNICORN_APP_LOAD_ERROR)
     sys.exit(f"Error: {error}")
 tune_server_process()
 

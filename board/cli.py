@@ -195,11 +195,21 @@ def restore_command(file):
     click.echo(f"Restored from {file}. Start the server again.")
 
 
+def public_url(base_url: str | None) -> str:
+    """Where a link printed for IT to pass on points: --base-url, else BOARD_BASE_URL (as
+    in mails); a bare path was no link anyone could open."""
+    if base_url is None:
+        base_url = current_app.extensions["board_settings"].base_url
+    return base_url.rstrip("/")
+
+
 @users.command("reset-password")
 @click.argument("email")
 @click.option("--hours", default=accounts.RESET_HOURS, show_default=True, type=WholeNumber())
 @click.option(
-    "--base-url", default="", help="The board's public URL, e.g. https://board.example.com"
+    "--base-url",
+    default=None,
+    help="The board's public URL, e.g. https://board.example.com [default: BOARD_BASE_URL]",
 )
 def reset_password(email, hours, base_url):
     """Make a single-use link with which the person sets a new password (for IT to pass on)."""
@@ -214,7 +224,7 @@ def reset_password(email, hours, base_url):
         except BoardError as error:
             raise refused(error) from None
         _audit(session, "users.reset-password", user.id, f"link for {hours} hours")
-        click.echo(f"{base_url.rstrip('/')}/reset-password/{token}")
+        click.echo(f"{public_url(base_url)}/reset-password/{token}")
         click.echo(f"For {user.email}: works once, for {hours} hours.")
 
 
@@ -225,7 +235,9 @@ invites_group = AppGroup("invites", help="Invite links: registration from outsid
 @click.option("--reusable", is_flag=True, help="Good for any number of registrations.")
 @click.option("--days", default=invite_service.DEFAULT_DAYS, show_default=True, type=WholeNumber())
 @click.option(
-    "--base-url", default="", help="The board's public URL, e.g. https://board.example.com"
+    "--base-url",
+    default=None,
+    help="The board's public URL, e.g. https://board.example.com [default: BOARD_BASE_URL]",
 )
 def create_invite(reusable, days, base_url):
     """Make an invite link (single-use unless --reusable); it is shown only now."""
@@ -236,7 +248,7 @@ def create_invite(reusable, days, base_url):
             raise refused(error) from None
         _audit(session, "invites.create", None, f"invite {invite.id}, {days} days")
         kind = "reusable" if reusable else "single-use"
-        click.echo(f"{base_url.rstrip('/')}/register?invite={token}")
+        click.echo(f"{public_url(base_url)}/register?invite={token}")
         click.echo(f"Invite {invite.id}: {kind}, expires {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
 
 

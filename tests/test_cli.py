@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import func, select
 
+from board import create_app
 from models import Department, User
 from tests.conftest import BOTH_DATABASES, PASSWORD, JsonClient
 
@@ -348,3 +351,28 @@ def test_a_database_that_cannot_be_used_is_one_line_not_a_traceback(tmp_path, da
     assert output.startswith("Error: The database cannot be used (")
     assert says in output and "alembic upgrade head" in output
     assert len(output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "command, path",
+    [
+        (("users", "reset-password", "rita@example.com"), "/reset-password/"),
+        (("invites", "create"), "/register?invite="),
+    ],
+)
+def test_a_link_for_it_to_pass_on_is_on_the_boards_address(settings, command, path):
+    """Without --base-url these printed a bare path ("/register?invite=…") nobody can open;
+    they take BOARD_BASE_URL, as the links in mails do, and --base-url still wins."""
+    app = create_app(
+        {"TESTING": True},
+        settings=dataclasses.replace(settings, base_url="https://board.example.com"),
+    )
+    try:
+        assert create(app, "rita@example.com").exit_code == 0
+        runner = app.test_cli_runner()
+        first_line = runner.invoke(args=list(command)).output.splitlines()[0]
+        assert first_line.startswith(f"https://board.example.com{path}")
+        given = [*command, "--base-url", "https://other.example/"]
+        assert runner.invoke(args=given).output.startswith(f"https://other.example{path}")
+    finally:
+        app.extensions["board_db"].dispose()

@@ -10,6 +10,10 @@ import os
 
 bind = f"127.0.0.1:{os.environ.get('BOARD_PORT', '8001')}"
 workers = 1
+# No control socket: every gunicorn on the host would take the same one ($HOME/.gunicorn/
+# gunicorn.ctl), each start taking it from the last, so `gunicornc` reached whichever began
+# last (and could add the second worker this file rules out); systemd starts and stops them.
+control_socket_disable = True
 # gunicorn's threaded worker, with the next request on a kept-alive connection (nginx's
 # upstream keepalive) taken by the thread that answered the last one (board/serving.py).
 worker_class = "board.serving.Worker"
