@@ -37,6 +37,7 @@ from sqlalchemy import (
     literal_column,
     make_url,
     select,
+    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -489,6 +490,14 @@ def close_request_session(_exc=None) -> None:
     session = g._get_current_object().pop("db_session", None)  # see db_for_request
     if session is not None:
         session.close()
+
+
+_PING = text("SELECT 1")
+
+
+def ping(session: Session) -> None:
+    """One round trip to the database (GET /health); raises what an unreachable one raises."""
+    session.execute(_PING)
 
 
 def db_for_request() -> Session:

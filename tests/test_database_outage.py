@@ -92,6 +92,9 @@ def test_an_outage_answers_503_quickly_and_the_pool_recovers_by_itself(proxied, 
     assert html.status_code in (200, 503)  # the login page needs no database...
     board_page, _seconds = timed(lambda: member.client.get("/"))
     assert board_page.status_code == 503 and b"Traceback" not in board_page.data
+    health, _seconds = timed(lambda: app.test_client().get("/health"))
+    # a load balancer sends no one here meanwhile
+    assert health.status_code == 503 and int(health.headers["Retry-After"]) > 0
 
     # 2. The host does not answer at all: the connect timeout still ends the wait.
     proxy.blackhole()
@@ -107,5 +110,6 @@ def test_an_outage_answers_503_quickly_and_the_pool_recovers_by_itself(proxied, 
         assert time.monotonic() < deadline, "the pool did not recover"
         time.sleep(0.2)
     assert member.post("ideas", json={"title": "After", "body": ""}).status_code == 201
+    assert app.test_client().get("/health").get_json()["database"] == "ok"
     titles = [i["title"] for i in member.get("ideas").get_json()["items"]]
     assert sorted(titles) == ["After", "Before"]  # nothing from the outage half-written

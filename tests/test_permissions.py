@@ -331,6 +331,13 @@ MATRIX: list[Row] = [
     # pages
     Row("GET", "/", "/", expect(302, 200, 200, 200, 200), note="anonymous goes to /login"),
     Row("GET", "/login", "/login", expect(200, 200, 200, 200, 200)),
+    Row(
+        "GET",
+        "/health",
+        "/health",
+        expect(200, 200, 200, 200, 200),
+        note="for load balancers: names nothing of the board",
+    ),
     # the company login: off on this board (tests/test_oidc.py has its rows with it on)
     Row(
         "GET",

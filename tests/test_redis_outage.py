@@ -92,6 +92,10 @@ def test_writes_go_on_and_boards_converge_when_redis_stops_and_pauses(outage_boa
     # 1. Redis stops. Writes through both processes go on.
     own.stop()
     assert set(write_some(writers, "while stopped")) <= {200, 201}
+    # The health check says so, and still passes: the process serves every page and write.
+    health = requests.get(f"{a.url}/health", timeout=TIMEOUT)
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "database": "ok", "message_queue": "unreachable"}
 
     # Sessions stay safe: a logout through A holds on B too (the database remembers it).
     leaving = requests.Session()
@@ -126,6 +130,7 @@ def test_writes_go_on_and_boards_converge_when_redis_stops_and_pauses(outage_boa
     own.start()
     problems, seconds = wait_converged(followers, check, a.url, CONVERGE)
     assert not problems, problems
+    assert requests.get(f"{a.url}/health", timeout=TIMEOUT).json()["message_queue"] == "ok"
 
     # 3. Redis pauses (CLIENT PAUSE ALL): writes still succeed, boards converge after.
     own.pause(6)

@@ -25,6 +25,7 @@ from board.web import (  # noqa: E402,F401
     common,
     content_pages,
     feed,
+    health,
     help_pages,
     idea_pages,
     invites,
