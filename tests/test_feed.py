@@ -461,7 +461,7 @@ def test_bad_filters_on_the_page_show_a_message_and_the_default_view(member, obs
         (
             "kind=ideas&kind=gossip",
             "kind",
-            "One of: ideas, votes, comments, tasks, challenges.",
+            "Choose from the kinds of activity offered.",  # not the API's query values
             {},
         ),
     ],
@@ -502,7 +502,9 @@ def test_a_bad_period_keeps_the_department_the_form_shows(
     assert re.search(r'<option value="30" selected>Last 30 days</option>', page)
     assert page.count(" selected>") == 2  # one department, one period
     error = re.search(r'<small class="field-error" id="feed-period-error">([^<]*)</small>', page)
-    assert error and error.group(1) == "One of: 7, 30, 90, all, custom."
+    # in words, as the form offers them ("One of: 7, 30, 90, all, custom." named the
+    # address's values, "all" and "custom" in English on a German page too)
+    assert error and error.group(1) == "Choose one of the periods offered."
     assert "Last 30 days · Marketing" in page  # the summary's title: what the items are
     assert f'href="/feed.csv?department={marketing.id}"' in page
 

@@ -214,6 +214,14 @@ def _seq_arg(name: str, required: bool = False) -> int | None:
     return seq
 
 
+# The API says "One of: 7, 30, 90, all, custom.", naming its query values; the page's own
+# controls offer the choices in words.
+_CHOOSE = {
+    "period": N_("Choose one of the periods offered."),
+    "kind": N_("Choose from the kinds of activity offered."),
+}
+
+
 @web.get("/feed")
 @login_required
 def feed_page():
@@ -226,7 +234,10 @@ def feed_page():
         before = _seq_arg("before")
     except Invalid as problem:
         before, fields = None, {**fields, **(problem.fields or {})}
-    problems = {name: translate_field(text) for name, text in fields.items()}
+    problems = {
+        name: _(_CHOOSE[name]) if name in _CHOOSE else translate_field(text)
+        for name, text in fields.items()
+    }
     field_errors = {k: v for k, v in problems.items() if k in FILTER_FIELDS}
     error = [v for k, v in problems.items() if k not in FILTER_FIELDS]
     status = 400 if problems else 200
