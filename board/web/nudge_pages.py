@@ -49,7 +49,10 @@ def send_nudge():
         nudges.send_nudge(session, current_user, form_text("message", TEXT_MAX), **ids)
     except BoardError as refusal:
         session.rollback()
-        form = f"nudge-{target}-{request.form.get(target, '')}"
+        # The form is named by the target it suggested: a department chosen in its list
+        # other than the suggested one still finds its form, with what was typed in it.
+        suggested = request.form.get("suggested") or request.form.get(target, "")
+        form = f"nudge-{target}-{suggested}"
         return refused_form(refusal, form, back, "nudge.send")
     flash(_("Nudge sent."), "success")
     return redirect(back)
