@@ -67,4 +67,8 @@ def mark_nudge_read(nudge_id: int):
     except BoardError as refusal:
         session.rollback()
         flash_refusal(refusal)
+    else:
+        # Said where the nudge was (nav.js moves it there), and the focus goes on from it:
+        # without it, the button was gone and the keyboard started again at the top.
+        flash(_("Marked as read."), "success")
     return redirect(url_for("web.nudges_page") + f"#nudge-{nudge_id}")
