@@ -303,3 +303,13 @@ def test_flagging_or_hiding_an_idea_on_its_page_comes_back_to_its_controls(
     assert hid.headers["Location"] == f"{here}#idea-controls"
     shown = form_post(facilitator, f"{here}/hide", {"hide": "0", "next": here})
     assert shown.headers["Location"] == f"{here}#idea-controls"
+
+
+def test_marking_an_idea_done_on_its_page_says_so(member):
+    """The button only changed its label: nothing said the idea was done, or open again."""
+    idea = member.post("ideas", json={"title": "Staff picks", "body": ""}).get_json()
+    here = f"/ideas/{idea['id']}"
+    for done, said in (("1", "Your idea is done."), ("0", "Your idea is open again.")):
+        response = form_post(member, f"{here}/done", {"done": done})
+        assert response.headers["Location"] == f"{here}#publications"
+        assert said in page(member, here)
