@@ -286,3 +286,30 @@ def test_hiding_from_the_flags_list_comes_back_to_that_item(app, member, other_m
         {"reason": "private", "next": f"/ideas/{idea['id']}"},
     )
     assert on_page.headers["Location"] == f"/ideas/{idea['id']}#comment-{comment['id']}"
+
+
+def test_flagging_or_hiding_an_idea_on_its_page_comes_back_to_its_controls(
+    member, other_member, facilitator
+):
+    """The flag and hide forms sit below the idea's text: sent, they came back to the top
+    of the page, the confirmation there and the form out of sight below a long idea on a
+    phone. They come back to the controls, where the board shows the confirmation."""
+    idea = member.post("ideas", json={"title": "Long read", "body": "Text " * 400}).get_json()
+    here = f"/ideas/{idea['id']}"
+    flagged = form_post(other_member, f"{here}/flag", {"reason": "off_topic", "next": here})
+    assert flagged.headers["Location"] == f"{here}#idea-controls"
+    assert 'id="idea-controls"' in page(other_member, here)
+    hid = form_post(facilitator, f"{here}/hide", {"reason": "Off topic", "next": here})
+    assert hid.headers["Location"] == f"{here}#idea-controls"
+    shown = form_post(facilitator, f"{here}/hide", {"hide": "0", "next": here})
+    assert shown.headers["Location"] == f"{here}#idea-controls"
+
+
+def test_marking_an_idea_done_on_its_page_says_so(member):
+    """The button only changed its label: nothing said the idea was done, or open again."""
+    idea = member.post("ideas", json={"title": "Staff picks", "body": ""}).get_json()
+    here = f"/ideas/{idea['id']}"
+    for done, said in (("1", "Your idea is done."), ("0", "Your idea is open again.")):
+        response = form_post(member, f"{here}/done", {"done": done})
+        assert response.headers["Location"] == f"{here}#publications"
+        assert said in page(member, here)

@@ -531,6 +531,37 @@ def test_a_refused_nudge_form_says_why(facilitator, member):
     assert "Nobody holds this task yet" in page
 
 
+def test_a_refused_department_nudge_keeps_the_department_chosen_and_the_message_typed(
+    people_, facilitator, stalled_board
+):
+    html = facilitator.get("/help").get_data(as_text=True)
+    form = re.search(
+        r'<form method="post" action="/nudges">(?:(?!</form>).)*?'
+        r'name="target" value="department_id".*?</form>',
+        html,
+        re.S,
+    ).group(0)
+    suggested = re.search(r'<option value="(\d+)" selected>', form).group(1)
+    other = next(v for v in re.findall(r'<option value="(\d+)"', form) if v != suggested)
+    typed = "Anyone free? " + "x" * 20000  # one character too long
+    response = facilitator.post(
+        "/nudges",
+        data={
+            "target": "department_id",
+            "suggested": suggested,
+            "department_id": other,
+            "message": typed,
+            "next": "/help#waiting",
+        },
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "At most 20000 characters." in page
+    assert f">{typed}</textarea>" in page
+    assert f'<option value="{other}" selected>' in page
+    assert f'<option value="{suggested}" selected>' not in page
+
+
 @pytest.mark.parametrize("client_name", ["member", "observer"])
 def test_only_the_facilitator_sends_a_nudge_form(people_, client_name):
     response = people_.client(client_name).post(

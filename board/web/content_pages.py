@@ -45,7 +45,8 @@ def _back_to_comment(comment_id: int):
 def _back_from_moderation(kind: str, target_id: int):
     """A flag or hide form goes back to the page it was sent from, at what it was about:
     the flags list at that item (a hidden comment sent the facilitator off to its idea's
-    page, a hidden idea to the top of the list), else the idea's page, at the comment."""
+    page, a hidden idea to the top of the list), else the idea's page, at the comment or at
+    the idea's controls."""
     if kind == "comment":
         idea_id = _idea_of_comment(target_id)
         home = "/" if idea_id is None else url_for("web.idea_page", idea_id=idea_id)
@@ -56,8 +57,9 @@ def _back_from_moderation(kind: str, target_id: int):
         path = urlsplit(target).path
         if path == url_for("web.moderation_page"):
             target += f"#flagged-{kind}-{target_id}"
-        elif kind == "comment" and path == home:
-            target += f"#comment-{target_id}"
+        elif path == home:
+            # at the comment, or at the idea's own controls (below a long idea, on a phone)
+            target += f"#comment-{target_id}" if kind == "comment" else "#idea-controls"
     return redirect(target)
 
 

@@ -165,9 +165,13 @@ def publish_idea(idea_id: int):
 @login_page
 def mark_idea_done(idea_id: int):
     session = db_for_request()
+    done = request.form.get("done") != "0"
     try:
-        publications.mark_done(session, current_user, idea_id, request.form.get("done") != "0")
+        publications.mark_done(session, current_user, idea_id, done)
     except BoardError as refusal:
         session.rollback()
         flash_refusal(refusal)
+    else:
+        # said where the button was (nav.js): its new label alone went unnoticed
+        flash(_("Your idea is done.") if done else _("Your idea is open again."), "success")
     return redirect(url_for("web.idea_page", idea_id=idea_id, _anchor="publications"))

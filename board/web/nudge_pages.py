@@ -49,7 +49,10 @@ def send_nudge():
         nudges.send_nudge(session, current_user, form_text("message", TEXT_MAX), **ids)
     except BoardError as refusal:
         session.rollback()
-        form = f"nudge-{target}-{request.form.get(target, '')}"
+        # The form is named by the target it suggested: a department chosen in its list
+        # other than the suggested one still finds its form, with what was typed in it.
+        suggested = request.form.get("suggested") or request.form.get(target, "")
+        form = f"nudge-{target}-{suggested}"
         return refused_form(refusal, form, back, "nudge.send")
     flash(_("Nudge sent."), "success")
     return redirect(back)
@@ -64,4 +67,8 @@ def mark_nudge_read(nudge_id: int):
     except BoardError as refusal:
         session.rollback()
         flash_refusal(refusal)
+    else:
+        # Said where the nudge was (nav.js moves it there), and the focus goes on from it:
+        # without it, the button was gone and the keyboard started again at the top.
+        flash(_("Marked as read."), "success")
     return redirect(url_for("web.nudges_page") + f"#nudge-{nudge_id}")

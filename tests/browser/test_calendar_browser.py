@@ -52,6 +52,25 @@ def test_a_planned_post_appears_live_and_can_be_picked_up(person, open_page, api
     assert page.js_errors == [] and week.js_errors == []
 
 
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_post_picked_up_by_keyboard_says_so_where_it_was(person, open_page, api_as, width):
+    """The claim came back to "/calendar#task-N", but no post had that id: the page stood at
+    its top, the message there, and the focus on nothing, so the next Tab started again
+    at the skip link. The message now stands in the post and the keyboard goes on from it."""
+    planner = person("member", "Marketing")
+    picker = person("member", "IT")
+    task = api_as(planner).create_task(unique("Story from the warehouse"), publish_on=today())
+    page = open_page(picker, f"/calendar?date={today()}", viewport={"width": width, "height": 780})
+    item(page, task["id"]).get_by_role("button", name="Claim").focus()
+    page.keyboard.press("Enter")
+    message = item(page, task["id"]).locator(".flash-success")
+    expect(message).to_have_text("The task is yours. Good luck!")
+    expect(message).to_be_focused()
+    expect(message).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert page.js_errors == []
+
+
 def test_the_calendar_is_navigated_without_javascript(person, new_context, api_as):
     member = person("member", "Sales")
     title = unique("Newsletter teaser")

@@ -86,3 +86,22 @@ def test_a_nudge_from_the_help_page_is_confirmed_where_it_was_sent(
         assert page.js_errors == []
     finally:
         context.close()
+
+
+def test_marking_a_nudge_read_by_keyboard_goes_on_from_that_nudge(person, api_as, open_page):
+    """The button goes once the nudge is read: the page came back with the focus on nothing
+    and the next Tab started again at the top of the page. A confirmation stands in the
+    nudge's place and takes the focus."""
+    facilitator = person("facilitator", "Communications")
+    reader = person("member", "Marketing")
+    sender = api_as(facilitator)
+    first = sender.call("POST", "nudges", {"to_user_id": reader.id, "message": unique("A")}, 201)
+    sender.call("POST", "nudges", {"to_user_id": reader.id, "message": unique("B")}, 201)
+    page = open_page(reader, "/nudges")
+    button = page.locator(f"#nudge-{first['id']} button[type=submit]")
+    button.focus()
+    page.keyboard.press("Enter")
+    message = page.locator(f"#nudge-{first['id']} .flash-success", has_text="Marked as read.")
+    expect(message).to_be_focused()
+    expect(page.locator(f"#nudge-{first['id']} .read")).to_be_visible()
+    assert page.js_errors == []
