@@ -4,6 +4,7 @@ own words. Before, a screen reader's list of buttons read "Revoke, Revoke, Revok
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from tests.test_calendar import planned
@@ -26,7 +27,7 @@ class _Page(HTMLParser):
         if attributes.get("id"):
             self.texts[attributes["id"]] = []
         self._open.append((tag, attributes.get("id")))
-        if tag == "button":
+        if tag in ("button", "summary"):
             self._button = ([], (attributes.get("aria-describedby") or "").split())
             self.buttons.append(self._button)
 
@@ -35,7 +36,7 @@ class _Page(HTMLParser):
             opened, _id = self._open.pop()
             if opened == tag:
                 break
-        if tag == "button":
+        if tag in ("button", "summary"):
             self._button = None
 
     def handle_data(self, data):
@@ -92,3 +93,16 @@ def test_each_nudges_mark_as_read_button_names_its_nudge(people_, facilitator, m
     send(facilitator, people_, message="Your draft reads well.")
     html = member.get("/nudges").get_data(as_text=True)
     assert_told_apart(html, "Mark as read", 2)
+
+
+def test_each_comments_flag_names_its_comment(member, other_member, observer):
+    idea = member.post("ideas", json={"title": "Trade fair reel", "body": ""}).get_json()
+    for words in ("Who films?", "I can film on Friday."):
+        other_member.post(f"ideas/{idea['id']}/comments", json={"body": words})
+    member.post(f"ideas/{idea['id']}/comments", json={"body": "Thanks!"})  # not flagged by me
+    html = member.get(f"/ideas/{idea['id']}").get_data(as_text=True)
+    shown = re.sub(r"<template.*?</template>", "", html, flags=re.S)  # live comments' model
+    told = descriptions(shown, "Flag")
+    # one per comment of someone else (none on my idea or my comment): whose and when
+    assert len(told) == 2, told
+    assert all(other_member.user["display_name"] in said for said in told), told

@@ -524,8 +524,11 @@ function fillCommentControls(item, comment) {
     form.setAttribute("action", form.getAttribute("action").replace("/comments/0/", `/comments/${comment.id}/`));
   }
   const ours = (value) => value.replace(/^comment-0-/, `comment-${comment.id}-`);
-  for (const element of controls.querySelectorAll("[id^='comment-0-']")) element.id = ours(element.id);
+  for (const element of item.querySelectorAll("[id^='comment-0-']")) element.id = ours(element.id);
   for (const label of controls.querySelectorAll("label[for^='comment-0-']")) label.htmlFor = ours(label.htmlFor);
+  for (const control of controls.querySelectorAll("[aria-describedby^='comment-0-']")) {
+    control.setAttribute("aria-describedby", ours(control.getAttribute("aria-describedby")));
+  }
   const body = controls.querySelector("textarea[name=body]");
   if (body) body.value = comment.body || "";
 }

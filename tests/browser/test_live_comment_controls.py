@@ -41,6 +41,11 @@ def test_a_live_comment_has_its_authors_and_the_readers_controls(
     # The reader: a flag, no edit or delete of someone else's comment.
     expect(theirs.locator("details[data-show-when=own]")).to_have_count(0)
     expect(theirs.locator(".hide-details")).to_have_count(0)  # hiding is the facilitator's
+    # its flag says whose comment it is, as a loaded comment's does (the template's ids,
+    # comment 0's, made this comment's)
+    flag = theirs.locator(".flag-details > summary")
+    expect(flag).to_have_attribute("aria-describedby", f"comment-{cid}-meta")
+    expect(theirs.locator(f"#comment-{cid}-meta")).to_contain_text(author.name)
     theirs.locator(".flag-details > summary").click()
     theirs.locator("input[name=reason][value=off_topic]").check()
     theirs.locator(".flag-form button[type=submit]").click()
