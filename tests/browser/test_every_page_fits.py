@@ -32,6 +32,7 @@ NOT_PAGES = {
     "web.feed_csv",
     "web.feed_export_csv",
     "web.feed_updates",
+    "web.health",  # JSON for load balancers
     "web.inbox_updates",  # the open inbox's live fragments
     "web.image_file",  # an image file, not a page
     "web.oidc_callback",
