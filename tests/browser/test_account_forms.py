@@ -140,3 +140,15 @@ def test_a_handle_is_checked_by_the_boards_rule_and_explained_beside_it(
     expect(field).to_have_attribute("aria-invalid", "true")
     rule = {"en": "2 to 30 lowercase letters", "de": "2 bis 30 Kleinbuchstaben"}[language]
     expect(page.locator("#settings-handle-error")).to_contain_text(rule)
+
+
+def test_the_two_account_pages_stand_in_the_same_column(person, open_page):
+    """/settings stood at the left edge while /profile, a click away in the same menu, stood
+    in a centred column: the page seemed to jump aside."""
+    member = person("member", "Marketing")
+    page = open_page(member, "/profile")
+    profile = page.locator("main h1").bounding_box()
+    page.goto("/settings")
+    settings = page.locator("main h1").bounding_box()
+    assert profile["x"] > 200  # centred at 1280 px, not at the edge
+    assert settings["x"] == profile["x"]
