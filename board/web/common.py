@@ -759,6 +759,13 @@ def plan_day(value, skeleton: str = "yMMMd") -> str:
     return format_skeleton(skeleton, value, locale=get_locale())
 
 
+@web.app_template_filter("address_text")
+def address_text(email: str | None) -> str:
+    """A stored e-mail address as plain text in the spelling its owner reads (for a form's
+    value, where a password manager keeps it): the domain in Unicode where that is safe."""
+    return shown_email(email)[0] if email else ""
+
+
 @web.app_template_filter("address")
 def address(email: str | None) -> Markup:
     """A stored e-mail address as its owner reads it: the domain in Unicode where that is
