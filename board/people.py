@@ -508,11 +508,13 @@ def adopt_browser_settings(session: Session, person: User, zone: str, language: 
     which has no browser to ask (`page_language`; their own choice of language still wins,
     and without one their pages go on following the browser). A zone this server does not
     know is passed over: it is the browser's hint, not something the person typed."""
-    if language in LANGUAGES and person.page_language != language:
+    language_changed = language in LANGUAGES and person.page_language != language
+    if language_changed:
         person.page_language = language
-        session.commit()
     if person.timezone is None and zone and is_time_zone(zone):
-        update_settings(session, person, {"timezone": zone})
+        update_settings(session, person, {"timezone": zone})  # commits the language too
+    elif language_changed:
+        session.commit()
 
 
 def update_settings(session: Session, actor: User, changes: dict) -> User:
