@@ -7,7 +7,7 @@ export BOARD_PORT ?= 5000
 # Modules go out longest first (tests/conftest.py orders them), not xdist's most-tests-first.
 PYTEST_WORKERS ?= -n auto --dist loadscope --no-loadscope-reorder
 
-.PHONY: run test setup setup-dev migrate demo serve lint format bench bench-lists browser-deps clean messages translations
+.PHONY: run test setup setup-dev migrate demo serve lint format bench bench-lists test-deps clean messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,15 +63,24 @@ run: demo
 	@echo "The board is at http://$${BOARD_HOST:-127.0.0.1}:$(BOARD_PORT) (Ctrl-C stops it)."
 	$(BIN)/python app.py
 
-## browser-deps: Debian's Chromium for the browser tests (needs root or sudo; skipped if present)
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+## test-deps: what the tests run besides Python, from Debian's packages, each only when it is
+## missing (needs root or sudo): Chromium for the browser tests; nginx, openssl and systemd's
+## systemd-analyze for the checks of docs/deploy/ (tests/test_deploy_nginx.py). A server apt
+## starts is stopped again: the tests start their own nginx on free ports.
+TEST_TOOLS := chromium:chromium nginx:nginx openssl:openssl systemd-analyze:systemd
+test-deps:
+	@PATH="$$PATH:/usr/sbin:/sbin"; \
+	missing=$$(for tool in $(TEST_TOOLS); do \
+	  command -v $${tool%%:*} >/dev/null 2>&1 || printf '%s ' $${tool#*:}; done); \
+	[ -z "$$missing" ] || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; } \
-	  || echo "Chromium could not be installed: the browser tests will be skipped."
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing \
+	  && { case " $$missing" in *" nginx "*) $$SUDO systemctl disable --now nginx 2>/dev/null \
+	         || $$SUDO /usr/sbin/nginx -s quit 2>/dev/null; esac; true; }; \
+	} || echo "Could not install $$missing: the tests that need them will be skipped."
 
 ## make test: set up what the tests need and run the whole suite
-test: setup-dev translations browser-deps
+test: setup-dev translations test-deps
 	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup-dev

@@ -70,7 +70,7 @@ UPLOAD_ENDPOINTS = {"api.upload_image", "web.post_idea", "web.comment_idea", "we
 
 
 def allow_image_uploads() -> None:
-    """Runs before the CSRF check reads the form, so the limit applies from the start."""
+    """The first hook of all (create_app): the input check and CSRF read the form under it."""
     asked = request._get_current_object()  # not the proxy: see db.db_for_request
     if asked.endpoint in UPLOAD_ENDPOINTS:
         asked.max_content_length = images.MAX_BYTES + 256 * 1024
@@ -107,7 +107,6 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     init_i18n(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
-    app.before_request(allow_image_uploads)
     csrf.init_app(app)
 
     init_ratelimit(app, settings)
@@ -124,6 +123,8 @@ def create_app(config: dict | None = None, settings: Settings | None = None) -> 
     init_security(app, settings)
     init_privacy(app)  # after security: a revoked session is dropped before anyone looks
     init_inputs(app)  # its hooks run first: no view or query sees unclean input
+    # ...but a picture's route raises the body limit before they read its form
+    app.before_request_funcs[None].insert(0, allow_image_uploads)
 
     register_cli(app)
 

@@ -500,7 +500,7 @@ def chromium_path() -> str:
 
         if not Path(CHROMIUM).exists():
             raise FileNotFoundError(
-                f"no Chromium at {CHROMIUM}: `make browser-deps` installs "
+                f"no Chromium at {CHROMIUM}: `make test-deps` installs "
                 "Debian's, BOARD_TEST_CHROMIUM names another"
             )
 

@@ -68,7 +68,7 @@ def wait_until_serving(process: subprocess.Popen, url: str) -> None:
         try:
             if requests.get(f"{url}/api/v1/departments", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # gunicorn: bound, not serving yet
             pass
         time.sleep(0.1)  # polling a starting process, not waiting for a clock
     pytest.fail(f"server at {url} did not start")
@@ -127,7 +127,7 @@ class Person:
 class Tab:
     """A python-socketio client that keeps what it receives."""
 
-    def __init__(self, server: str, person: Person, batch: bool = False):
+    def __init__(self, server: str, person: Person, batch: bool = False, transports=("websocket",)):
         self.messages: queue.Queue = queue.Queue()
         self.client = socketio_client.Client(reconnection=False)
         self.client.on("activity", lambda data: self.messages.put(("activity", data)))
@@ -137,7 +137,7 @@ class Tab:
         self.client.connect(
             server,
             headers={"Cookie": person.cookie()},
-            transports=["websocket"],
+            transports=list(transports),
             auth={"batch": True} if batch else None,
             wait_timeout=TIMEOUT,
         )
