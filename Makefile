@@ -26,7 +26,8 @@ setup: $(VENV)/.runtime translations  ## the virtual environment with the pinned
 ## Translations (README: "Translations"): catalogs are compiled whenever their .po changed.
 # Besides _/gettext/ngettext/pgettext/N_, these calls carry an English sentence to translate.
 BABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k FieldMessage \
-	-k BoardError -k Invalid -k NotFound -k Denied -k Conflict -k Unauthenticated -k TooManyRequests
+	-k BoardError -k Invalid -k NotFound -k Denied -k Conflict -k Unauthenticated -k TooManyRequests \
+	-k plural_forms:1,2
 CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
 
 translations: $(CATALOGS:.po=.mo)

@@ -65,6 +65,7 @@ EXTRACT_KEYWORDS = {
     "Conflict": None,
     "Unauthenticated": None,
     "TooManyRequests": None,
+    "plural_forms": (1, 2),
 }
 
 
@@ -72,6 +73,12 @@ def N_(message: str) -> str:
     """Marks a sentence for extraction where it is stored (tables, exceptions); `_` at
     the place it is shown translates it."""
     return message
+
+
+def plural_forms(singular: str, plural: str) -> tuple[str, str]:
+    """`N_` for a sentence with a number: marks both forms for extraction where they are
+    stored; `ngettext(*forms, n)` at the place it is shown translates them."""
+    return singular, plural
 
 
 def select_locale() -> str:
@@ -358,6 +365,7 @@ __all__ = [
     "ngettext",
     "npgettext",
     "pgettext",
+    "plural_forms",
     "time_zone_names",
     "translate",
     "translate_field",

@@ -620,9 +620,11 @@ def test_pages_keep_to_the_content_security_policy(browse, story):
         assert not re.search(r"\son[a-z]+=", html), page
     for anonymous_page in ("/login", "/register"):
         html = html_of(Browser(browser.client.application).get(anonymous_page))
-        # logged out, the one script is the module that reads the browser's time zone
+        # logged out, the modules that word the form messages in the page's language and
+        # read the browser's time zone
         assert re.findall(r"<script[^>]*>", html) == [
-            '<script type="module" src="/static/js/zone.js">'
+            '<script type="module" src="/static/js/validity.js">',
+            '<script type="module" src="/static/js/zone.js">',
         ], anonymous_page
 
 

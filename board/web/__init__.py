@@ -25,6 +25,7 @@ from board.web import (  # noqa: E402,F401
     common,
     content_pages,
     feed,
+    form_messages,
     health,
     help_pages,
     idea_pages,

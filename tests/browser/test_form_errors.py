@@ -165,7 +165,10 @@ def test_a_refused_image_says_why_beside_the_image_field(
     expect(image).to_be_focused()
     error = _field_error(page, "idea", "image")
     expect(error).to_contain_text("PNG, JPEG, GIF" if language == "en" else "kein PNG-, JPEG-")
-    assert error.evaluate("e => e.previousElementSibling.id === 'new-idea-image'")
+    # right below the field's chooser (the field and its button and line)
+    assert error.evaluate(
+        "e => e.previousElementSibling.contains(document.getElementById('new-idea-image'))"
+    )
 
     page.goto(f"/ideas/{idea['id']}")
     page.locator("#comment-body").fill("Here is the floor plan.")
