@@ -2,8 +2,9 @@
 
 English is the source language; `translations/<lang>/LC_MESSAGES/messages.po` holds the
 other languages (README: "Adding a language"). Placeholders are gettext-style,
-`_("Claimed by %(name)s", name=...)`. A person's own setting wins, else the browser's
-Accept-Language, else English. Error *codes* are never translated.
+`_("Claimed by %(name)s", name=...)`. A person's own setting wins, else the language chosen
+in this browser (the `board_language` cookie, set on any page before login too), else the
+browser's Accept-Language, else English. Error *codes* are never translated.
 
 This module is a thin re-export so that code says `from board.i18n import _`; it adds only
 the locale and time zone selectors, `translate` for a language other than the reader's
@@ -40,6 +41,9 @@ from markupsafe import Markup
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "de")
+# The language chosen in this browser with the language switch (POST /language): what the
+# pages before login speak, and everyone's who has no setting of their own.
+LANGUAGE_COOKIE = "board_language"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
@@ -82,12 +86,16 @@ def plural_forms(singular: str, plural: str) -> tuple[str, str]:
 
 
 def select_locale() -> str:
-    """The person's setting, else the browser's Accept-Language, else English."""
+    """The person's setting, else the language chosen in this browser, else the browser's
+    Accept-Language, else English. A cookie naming no language of ours is passed over."""
     if not has_request_context():
         return "en"
     user = current_user
     if getattr(user, "is_authenticated", False) and getattr(user, "language", None) in LANGUAGES:
         return user.language
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
@@ -351,6 +359,7 @@ def _page_gettext() -> dict:
 
 __all__ = [
     "LANGUAGES",
+    "LANGUAGE_COOKIE",
     "N_",
     "catalog_for",
     "_",

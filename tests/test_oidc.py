@@ -503,6 +503,39 @@ def test_the_friendly_page_speaks_the_persons_language(board, provider):
     assert "dein Firmenkonto bestätigt die Adresse nicht" in page
 
 
+def test_the_language_switch_on_the_failure_page_goes_to_the_login_page(board, provider):
+    """The failure page stands at the callback's address, whose code and state work once:
+    switching the language there went back to it and said the login had expired."""
+    client = board.test_client()
+    page = company_login(client, None, next_path="/feed", deny=True).get_data(as_text=True)
+    switch = page.split('action="/language"', 1)[1].split("</form>", 1)[0]
+    assert 'name="next" value="/login?next=/feed"' in switch
+    assert 'lang="de"' in switch and ">Deutsch<" in switch
+    token = re.search(r'name="csrf_token" value="([^"]+)"', switch).group(1)
+    answer = client.post(
+        "/language", data={"csrf_token": token, "language": "de", "next": "/login?next=/feed"}
+    )
+    assert answer.headers["Location"] == "/login?next=/feed"
+    assert "Mit deinem Firmenkonto anmelden" in client.get(answer.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+def test_a_company_login_keeps_the_language_chosen_on_the_login_page(board, provider):
+    """The language chosen with the switch goes to the provider (ui_locales) and stays the
+    person's for mail, over the browser's own."""
+    anna(provider)
+    client = board.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US,en;q=0.9"
+    client.set_cookie("board_language", "de")
+    started = start_login(client)
+    assert parse_qs(urlsplit(started.headers["Location"]).query)["ui_locales"] == ["de"]
+    assert (
+        client.get(local(at_provider(started.headers["Location"], "anna-sub"))).status_code == 302
+    )
+    assert user_by_email(board, "anna@example.com").page_language == "de"
+
+
 def test_a_replayed_or_foreign_callback_is_refused(board, provider):
     anna(provider)
     client = board.test_client()

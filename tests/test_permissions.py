@@ -383,6 +383,8 @@ MATRIX: list[Row] = [
     Row("POST", "/login", "/login", expect(400, 401, 401, 401, 401), note="form: empty"),
     Row("POST", "/register", "/register", expect(400, 400, 400, 400, 400), note="form: empty"),
     Row("POST", "/logout", "/logout", expect(400, 302, 302, 302, 302)),
+    # everyone's own: anonymous too, with the token its page gives (the effect is checked in
+    # test_everyone_chooses_the_language_their_pages_speak)
     Row("POST", "/language", "/language", expect(400, 302, 302, 302, 302)),
     Row("POST", "/ideas", "/ideas", TYPED_FORM),
     Row("POST", "/ideas/<int:idea_id>/edit", "/ideas/{idea}/edit", expect(400, 400, 302, 302, 302)),
@@ -1017,6 +1019,28 @@ def test_registering_never_gives_a_role(board):
         response = client.post("auth/register", json={**body, "role": role})
         assert response.status_code == 400
     assert client.post("auth/register", json=body).get_json()["user"]["role"] == "member"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_everyone_chooses_the_language_their_pages_speak(board, role):
+    """The language switch is everyone's, a visitor before login included: it sets this
+    browser's language (and a logged-in person's own setting) and changes nothing else."""
+    board.fresh_targets()
+    client = board.client(role)
+    page = "/login" if role == "anonymous" else "/my-tasks"
+    english = {"Accept-Language": "en"}
+    html = client.get(page, headers=english).get_data(as_text=True)
+    token = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    events_before = board.event_count()
+    answer = client.client.post(
+        "/language", data={"csrf_token": token, "language": "de", "next": page}, headers=english
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == page
+    assert 'lang="de"' in client.get(page, headers=english).get_data(as_text=True)
+    assert board.event_count() == events_before
+    if role != "anonymous":
+        with board.app.extensions["board_db"].Session() as session:
+            assert session.get(User, board.user_ids[role]).language == "de"
 
 
 # ---- effects of the plan, publication and lease routes (issue 15) ----------------------

@@ -13,13 +13,13 @@ from board import invites, people
 from board.db import db_for_request
 from board.errorhandlers import handle_rate_limited
 from board.errors import BoardError, Denied
-from board.i18n import LANGUAGES, _, current_language, translate_field
+from board.i18n import LANGUAGE_COOKIE, LANGUAGES, _, current_language, translate_field
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.ratelimit import TOO_MANY_WAIT, limit_login, limit_registration, retry_after_seconds
 from board.requests import board_settings
 from board.security import end_current_session, start_session
 from board.web import web
-from board.web.common import back, flash_refusal, form_id, form_text, login_page, safe_next
+from board.web.common import back, flash_refusal, form_id, form_text, safe_next
 from board.web.oidc import logout_state, provider_logout_url
 
 
@@ -218,19 +218,37 @@ def logout():
     return redirect(provider_logout_url(id_token, company_login) or url_for("web.login"))
 
 
+# A year, renewed with each choice: the language is this browser's, kept until chosen again.
+_LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
 @web.post("/language")
-@login_page
 def set_language():
-    """The person's language for pages and messages (the same setting PATCH /api/v1/me sets)."""
+    """The language switch: this browser's language (the board_language cookie), which the
+    pages before login speak too, and for someone logged in also their own setting (the one
+    PATCH /api/v1/me sets, which mail follows). Back to the page it was chosen on."""
     language = request.form.get("language")
-    session = db_for_request()
-    try:
-        people.set_language(
-            session,
-            session.merge(current_user._get_current_object()),
-            language if language in LANGUAGES else None,
-        )
-    except BoardError as refusal:
-        session.rollback()
-        flash_refusal(refusal)
-    return back("/")
+    home = "/" if current_user.is_authenticated else url_for("web.login")
+    if language not in LANGUAGES:  # only a form changed by hand sends another
+        flash(_("Please choose one of the languages offered."), "error")
+        return back(home)
+    if current_user.is_authenticated:
+        session = db_for_request()
+        try:
+            people.set_language(
+                session, session.merge(current_user._get_current_object()), language
+            )
+        except BoardError as refusal:
+            session.rollback()
+            flash_refusal(refusal)
+            return back(home)
+    response = back(home)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=_LANGUAGE_COOKIE_SECONDS,
+        secure=board_settings().secure_cookies,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response

@@ -111,12 +111,15 @@ def _failure(code: str, detail: object = "", status: int | None = None, message:
         status, message = FAILURES[code]
         message = _(message)
     log.warning("company login failed (%s) from %s: %s", code, request.remote_addr, detail)
+    target = safe_next(request.args.get("next") or cookie_session.get(_NEXT))
     return render_template(
         "login_failed.html",
         status=status,
         code=code,
         message=message,
-        next=safe_next(request.args.get("next") or cookie_session.get(_NEXT)),
+        next=target,
+        # A callback's code and state work once: the language switch goes to the login page.
+        language_return=url_for("web.login", next=target if target != "/" else None),
         now_utc=clock.now().strftime("%Y-%m-%d %H:%M"),
     ), status
 

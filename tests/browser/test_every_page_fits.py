@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from board import create_app
+from board.i18n import LANGUAGES
 from board.settings import Settings
 from tests.browser.helpers import create_person, unique, unique_name
 
@@ -185,24 +186,72 @@ def test_no_page_scrolls_sideways(crowded_board, api_as, open_page, role, langua
     for path in paths:
         page.goto(path)
         expect(page.locator("html")).to_have_attribute("lang", language)
-        sideways = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        off_screen = page.evaluate(OFF_SCREEN_JS)
-        broken_words = page.evaluate(BROKEN_WORDS_JS)
-        # an empty table's one cell ("All clear.") is no column's: no name above it
-        mislabelled = page.evaluate(
-            "() => [...document.querySelectorAll('main td[colspan][data-label]')]"
-            ".filter(td => td.colSpan > 1).map(td => td.dataset.label + ': ' + td.textContent.trim())"
-        )
-        if sideways > 0 or off_screen or broken_words or mislabelled:
-            problems[path] = {
-                "scrolls sideways by": sideways,
-                "off screen": off_screen,
-                "sticking out": page.evaluate(STICKING_OUT_JS),
-                "words broken across lines": broken_words,
-                "column name over a cell of several columns": mislabelled,
-            }
+        problems.update(layout_problems(page, path))
     assert problems == {}
     assert len(paths) >= 15  # the board, ideas, tasks, prompts, feed, help, calendar, people…
+
+
+def layout_problems(page, path: str) -> dict:
+    """{path: what is wrong} for the page `page` shows, or {} when it fits the screen."""
+    sideways = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    off_screen = page.evaluate(OFF_SCREEN_JS)
+    broken_words = page.evaluate(BROKEN_WORDS_JS)
+    # an empty table's one cell ("All clear.") is no column's: no name above it
+    mislabelled = page.evaluate(
+        "() => [...document.querySelectorAll('main td[colspan][data-label]')]"
+        ".filter(td => td.colSpan > 1).map(td => td.dataset.label + ': ' + td.textContent.trim())"
+    )
+    if not (sideways > 0 or off_screen or broken_words or mislabelled):
+        return {}
+    return {
+        path: {
+            "scrolls sideways by": sideways,
+            "off screen": off_screen,
+            "sticking out": page.evaluate(STICKING_OUT_JS),
+            "words broken across lines": broken_words,
+            "column name over a cell of several columns": mislabelled,
+        }
+    }
+
+
+# The pages a visitor sees before logging in, each with the language switch in its header.
+LOGGED_OUT_PAGES = [
+    "/login",
+    "/register",
+    "/forgot-password",
+    "/reset-password/not-a-real-token",
+    "/mail/unsubscribe/not-a-real-token",
+    "/no-such-page",
+]
+
+
+@pytest.mark.parametrize(
+    ("language", "viewport"),
+    [("de", PHONE), ("en", PHONE), ("de", DESKTOP), ("en", DESKTOP)],
+    ids=["de-phone", "en-phone", "de-desktop", "en-desktop"],
+)
+def test_no_page_before_login_scrolls_sideways(new_context, language, viewport):
+    """The language switch beside the board's mark fits a phone, its buttons in one row at
+    the header's right, on every page a visitor sees (the error page included)."""
+    page = new_context(viewport=viewport, locale=language).new_page()
+    problems = {}
+    for path in LOGGED_OUT_PAGES:
+        page.goto(path)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        problems.update(layout_problems(page, path))
+        mark = page.locator(".brand-mark").bounding_box()
+        english, german = (
+            page.locator(f'.nav-language button[lang="{code}"]') for code in LANGUAGES
+        )
+        expect(german).to_be_visible()
+        english_box, german_box = english.bounding_box(), german.bounding_box()
+        assert english_box["y"] == german_box["y"], path  # side by side
+        assert german_box["x"] + german_box["width"] <= viewport["width"] - 8, path
+        assert english_box["x"] > mark["x"] + mark["width"], path  # right of the mark
+        # the header's row: the buttons stand level with the mark
+        middle = german_box["y"] + german_box["height"] / 2
+        assert abs(middle - (mark["y"] + mark["height"] / 2)) <= 4, path
+    assert problems == {}
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
