@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from board import clock, mail, people, policy, privacy, tasks
+from board import calendar_copies, clock, mail, people, policy
 from board.errors import Denied, FieldMessage, Invalid, NotFound
 from board.limits import DISPLAY_NAME_MAX, MAX_ID
 from models import Department, EndedSession, LoginSession, PasswordReset, User
@@ -102,7 +102,8 @@ def update_profile(
         raise Invalid("Some fields are missing or invalid.", code="invalid_fields", fields=fields)
     if display_name is not None and " ".join(display_name.split()) != actor.display_name:
         actor.display_name = " ".join(display_name.split())
-        tasks.claimant_renamed(session, actor.id)  # the calendar feed names who holds them
+        # the calendar feed names who holds their tasks
+        calendar_copies.claimant_renamed(session, actor.id)
     if department_id is not None and department_id != actor.department_id:
         _move(session, actor, department_id)
     session.commit()
@@ -114,15 +115,8 @@ def _move(session: Session, actor: User, department_id: int) -> None:
     """A new department, and a new calendar copy of each task it shows differently to an
     observer in works-council mode: the mover's, and those of the departments the move
     took into or out of the pool of small ones."""
-    pooled_before = _pooled(session)
-    actor.department_id = department_id
-    session.flush()
-    tasks.claimants_moved(session, actor.id, pooled_before ^ _pooled(session))
-
-
-def _pooled(session: Session) -> set[int]:
-    sizes = privacy.department_sizes(session)
-    return privacy.pooled_departments(sizes, privacy.min_group_size())
+    with calendar_copies.regrouping(session, actor.id):
+        actor.department_id = department_id
 
 
 def change_password(session: Session, actor: User, current: str, new: str) -> User:

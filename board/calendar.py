@@ -6,8 +6,9 @@ task keeps one UID for good. The feed says METHOD:PUBLISH, so (RFC 5545 3.8.7.2)
 is when this copy of the feed was made; LAST-MODIFIED (3.8.7.3) is when the task last
 changed. SEQUENCE (3.8.7.4) is the task's `revision`, which every change the event shows
 raises (a claim, a release, a completion, a reopening, a new day or channels, the
-claimant's new name or department): calendar apps keep the copy they hold unless SEQUENCE
-grows (or, at the same SEQUENCE, DTSTAMP).
+claimant's new name or department, a department pooled or unpooled: board/calendar_copies.py):
+calendar apps keep the copy they hold unless SEQUENCE grows (or, at the same SEQUENCE,
+DTSTAMP).
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@ envelopes are published to Socket.IO rooms only after that transaction commits.
 
 Audience is a permission decision and lives here: a public event goes to the board
 room, a private one (a nudge) only to the `user:<id>` rooms of the people it names.
+(`person.joined` and `person.left` are public too: the people page lists everyone to
+everyone who sees names, and a works-council observer's copy of every public envelope
+shows each person in it as their department, board/realtime.py and board/privacy.py.)
 Ending sockets (logout, a role change, a removal) is addressed by room here too.
 """
 
@@ -50,6 +53,8 @@ EVENT_TYPES = {
     "idea.unhidden",
     "comment.hidden",
     "comment.unhidden",
+    "person.joined",
+    "person.left",
 }
 # Any constant: serialises event writers on PostgreSQL so that seq order is commit order
 # and a client asking for `after=SEQ` can never miss an event that commits later. It is

@@ -116,8 +116,7 @@ def _create_account(session: Session, settings: Settings, email: str, claims: di
         role="member",
         department_id=department.id,
     )
-    session.add(user)
-    session.flush()
+    people.add_newcomer(session, user)
     log.info("company login: created %s (%s)", email, department.name)
     return user
 

@@ -12,7 +12,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from board import clock, events, handles, invites, policy, privacy
+from board import calendar_copies, clock, events, handles, invites, policy, privacy
 from board.addresses import normalize_email, unseen_characters
 from board.errors import Conflict, Denied, FieldMessage, Invalid, NotFound, Unauthenticated
 from board.i18n import LANGUAGES, N_, is_time_zone
@@ -316,9 +316,10 @@ def get_or_create_department(session: Session, name: str) -> Department:
         (d for d in session.scalars(select(Department)) if display_name_key(d.name) == key), None
     )
     if department is None:
-        department = Department(name=name)
-        session.add(department)
-        session.flush()
+        # An empty department joins the pool of small ones, which may pull another in.
+        with calendar_copies.regrouping(session):
+            department = Department(name=name)
+            session.add(department)
     return department
 
 
@@ -348,8 +349,8 @@ def _insert_user(session: Session, user: User) -> User:
     """Add and commit; a concurrent registration of the same email is a 409, not a 500.
     A handle taken meanwhile by someone else is chosen again."""
     for _attempt in range(5):
-        session.add(user)
         try:
+            add_newcomer(session, user)
             session.commit()
             return user
         except IntegrityError:
@@ -361,6 +362,22 @@ def _insert_user(session: Session, user: User) -> User:
             session.expunge(user) if user in session else None
             user.handle = None  # chosen again at the next flush
     raise _email_taken()
+
+
+def add_newcomer(session: Session, user: User) -> None:
+    """A new account, however it came (registration, the CLI, the company login's first
+    sign-in): its department may leave the pool of small ones (calendar_copies.regrouping),
+    and `person.joined` puts it on open people pages. The caller commits."""
+    with calendar_copies.regrouping(session):
+        session.add(user)
+    record_person(session, "person.joined", user)
+
+
+def record_person(session: Session, kind: str, user: User) -> None:
+    """`person.joined` or `person.left`: the person as the people page names them, no actor
+    (nobody's action to show; an erased person's name must not come back with it)."""
+    data = {"person": person_dict(user, "person")}
+    events.record(session, kind, None, data, department_id=user.department_id)
 
 
 def register(
@@ -637,8 +654,11 @@ def set_role(session: Session, email: str, role: str) -> User:
 
 def change_role(session: Session, user: User, role: str) -> None:
     """The one way a role changes (CLI or company groups): every session the person has
-    open ends with the old role, cookies and sockets alike. The caller commits."""
-    user.role = role
+    open ends with the old role, cookies and sockets alike. Observers are not counted in
+    their department, so the pool of small ones may change (calendar_copies.regrouping).
+    The caller commits."""
+    with calendar_copies.regrouping(session):
+        user.role = role
     user.session_version += 1
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     events.end_sockets_after_commit(session, events.user_room(user.id))
@@ -700,7 +720,10 @@ def require_password_login(enabled: bool) -> None:
 def remove_user(session: Session, email: str) -> User:
     """Deactivate a person: their sessions end, their contributions stay on the board."""
     user = find_user(session, email)
-    user.active = False
+    if user.active:
+        with calendar_copies.regrouping(session):
+            user.active = False
+        record_person(session, "person.left", user)  # open people pages let them go
     user.session_version += 1
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     user.feed_token = None

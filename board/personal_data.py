@@ -23,7 +23,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from board import clock, events, people, policy
+from board import calendar_copies, clock, events, people, policy
 from board.errors import Denied, FieldMessage, Invalid
 from board.i18n import translate
 from board.person_json import FORMER_MEMBER
@@ -464,9 +464,12 @@ def erase_person(session: Session, user: User) -> list[str]:
     user.calendar_token = None
     user.email_notifications = "off"
     user.last_digest_at = None
-    user.active = False
     user.session_version += 1  # every cookie of theirs is refused from now on
     user.erased_at = now
+    if user.active:  # one switched off before has left the people page already
+        with calendar_copies.regrouping(session):  # one fewer in their department
+            user.active = False
+        people.record_person(session, "person.left", user)  # as "former member"
     session.flush()
     # After the name is gone: the releases' envelopes are written at COMMIT, after the log
     # is rewritten, so a task the person made must already show them as "former member".

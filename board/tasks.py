@@ -590,34 +590,6 @@ def _claim_ended(now: datetime) -> dict:
     }
 
 
-def claimant_renamed(session: Session, user_id: int) -> None:
-    """The calendar feed names who holds a task: their new name is a new copy of each task
-    they hold (SEQUENCE), in the rename's transaction. Not a change of the work itself, so
-    `updated_at` (how long a claim has been quiet) stays."""
-    _claimants_shown_anew(session, Task.claimed_by_id == user_id)
-
-
-def claimants_moved(session: Session, user_id: int, departments: set[int]) -> None:
-    """An observer in works-council mode reads a claimant as their department: a person's
-    new department is a new copy of each task they hold, as a new name is. So is every task
-    held by someone of `departments`, those the move took into or out of the pool of small
-    ones ("someone from another department"), though their claimants stayed where they were."""
-    holders = Task.claimed_by_id == user_id
-    if departments:
-        moved = select(User.id).where(User.department_id.in_(sorted(departments)))
-        holders = holders | Task.claimed_by_id.in_(moved)
-    _claimants_shown_anew(session, holders)
-
-
-def _claimants_shown_anew(session: Session, holders) -> None:
-    session.execute(
-        update(Task)
-        .where(holders, Task.status == "claimed")
-        .values(revision=Task.revision + 1)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def open_again(now: datetime) -> dict:
     """The column values of a task that goes back to open: by its claimant, by the lease
     rule, or because its claimant was erased."""

@@ -295,6 +295,7 @@ def readable(envelope: dict, base_url: str) -> str:
     who = (envelope.get("actor") or {}).get("display_name") or "Someone"
     obj = next((data[k] for k in ("idea", "comment", "task", "prompt") if k in data), {})
     title = obj.get("title") or ""
+    person = (data.get("person") or {}).get("display_name") or "Someone"
     if "idea" in data:
         link = f"{base_url}/ideas/{obj.get('id')}"
     elif "comment" in data:
@@ -303,6 +304,8 @@ def readable(envelope: dict, base_url: str) -> str:
         link = f"{base_url}/tasks/{obj.get('id')}"
     elif "prompt" in data:
         link = f"{base_url}/prompts/{obj.get('id')}"
+    elif "person" in data:
+        link = f"{base_url}/people"
     else:
         link = f"{base_url}/feed"
     sentences = {
@@ -317,6 +320,8 @@ def readable(envelope: dict, base_url: str) -> str:
         "prompt.created": f"New {obj.get('kind') or 'prompt'}: {title}",
         "prompt.phase_changed": f"The challenge {title} is now {obj.get('phase')}",
         "idea.votes_changed": "Votes changed",
+        "person.joined": f"{person} joined the board",
+        "person.left": f"{person} left the board",
     }
     return f"{sentences.get(type_, type_)} {link}"
 

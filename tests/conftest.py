@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask
 from jinja2 import BytecodeCache
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, delete, make_url, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.util import LRUCache
@@ -26,7 +26,7 @@ from board import clock, create_app
 from board import db as board_db
 from board.realtime import socketio
 from board.settings import Settings
-from models import Base
+from models import Base, Event, EventPerson
 from models.people import display_name_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -448,13 +448,55 @@ def make_user(app, name: str, role: str = "member", department: str = "Marketing
         )
 
 
+NEWCOMER_WAYS = ("registration", "cli", "company login")
+
+
+def newcomer(app, anonymous, how: str, department: str, name: str = "Nina Roth") -> None:
+    """Someone new on the board, in `department` (which exists), the way `how` names
+    (NEWCOMER_WAYS): registration through the API, `users create`, or a first company login."""
+    from dataclasses import replace
+
+    from board import oidc
+
+    email = name.split()[0].lower() + "@example.com"
+    if how == "registration":
+        ids = {d["name"]: d["id"] for d in anonymous.get("departments").get_json()}
+        body = {
+            "email": email,
+            "password": "a-long-enough-secret",
+            "display_name": name,
+            "department_id": ids[department],
+        }
+        assert anonymous.post("auth/register", json=body).status_code == 201
+    elif how == "cli":
+        result = app.test_cli_runner().invoke(
+            args=["users", "create", email, "--password", PASSWORD, "--name", name]
+            + ["--department", department, "--role", "member"]
+        )
+        assert result.exit_code == 0, result.output
+    else:
+        settings = replace(app.extensions["board_settings"], oidc_issuer="https://id.example")
+        claims = {"sub": email, "email": email, "name": name, "department": department}
+        with app.app_context(), app.extensions["board_db"].Session() as session:
+            oidc.sign_in(session, settings, claims)
+
+
 def make_people(app) -> People:
+    """The people every test starts with. They were on the board before its event log
+    began: their arrivals (`person.joined`) are taken out of it again, so that a test reads
+    its own events from the log's start (seq 1 on, with SQLite). People a test adds itself
+    arrive as anyone does."""
     created = {
         "member": make_user(app, "mara", "member", "Marketing"),
         "other_member": make_user(app, "ivan", "member", "IT"),
         "facilitator": make_user(app, "sam", "facilitator", "Communications"),
         "observer": make_user(app, "olga", "observer", "Sales"),
     }
+    with app.extensions["board_db"].Session() as session:
+        arrivals = select(Event.seq).where(Event.type == "person.joined")
+        session.execute(delete(EventPerson).where(EventPerson.seq.in_(arrivals)))
+        session.execute(delete(Event).where(Event.seq.in_(arrivals)))
+        session.commit()
     return People(app, created)
 
 

@@ -8,7 +8,7 @@ import pytest
 from icalendar import Calendar
 
 from board import clock
-from tests.conftest import BOTH_DATABASES
+from tests.conftest import BOTH_DATABASES, NEWCOMER_WAYS, newcomer
 
 # The days these tests plan lie in May 2026: the board's clock stands just before them
 # (a publishing day far in the past is refused).
@@ -464,11 +464,57 @@ def test_a_claimants_new_department_raises_sequence_for_observers(
 
 
 @BOTH_DATABASES
-def test_a_move_that_pools_a_department_raises_sequence_of_its_claimants(
-    app, people_, member, observer, anonymous
+@pytest.mark.parametrize("how", NEWCOMER_WAYS)
+def test_a_newcomer_who_unpools_a_department_raises_sequence_of_its_claimants(
+    app, member, observer, anonymous, how
 ):
-    """Departments smaller than BOARD_MIN_GROUP_SIZE read as "another department": when a
-    move leaves one too small, its claimants' events change though they stayed put."""
+    """Marketing, IT and Communications have one person each, pooled as "another
+    department" (BOARD_MIN_GROUP_SIZE 2); a second person in Marketing, however they come,
+    shows its claimants as "someone from Marketing" again: a new copy of their events."""
+    works_council(app, min_group_size=2)
+    task = planned(member, "Reel", "2026-05-04")
+    member.post(f"tasks/{task['id']}/claim")
+    url = observer.get("calendar/token").get_json()["ics_url"]
+    before = feed_event(anonymous, url, task["id"])
+    assert "someone from another department" in str(before["description"])
+    newcomer(app, anonymous, how, "Marketing")
+    after = feed_event(anonymous, url, task["id"])
+    assert "someone from Marketing" in str(after["description"])
+    assert int(after["sequence"]) == int(before["sequence"]) + 1
+    assert after.decoded("last-modified") == before.decoded("last-modified")
+
+
+def _mia_goes(app, mia, how: str) -> None:
+    """Mia (Marketing) stops counting there: moved, removed, erased, or made an observer."""
+    from tests.conftest import PASSWORD
+
+    if how == "moved":
+        move(mia, department_ids(mia)["IT"], "api")
+        return
+    if how == "erased by herself":
+        response = mia.delete("me", json={"password": PASSWORD})
+        assert response.status_code == 204, response.get_json()
+        return
+    args = {
+        "removed": ["users", "remove", "mia@example.com"],
+        "erased": ["users", "erase", "mia@example.com"],
+        "made an observer": ["users", "set-role", "mia@example.com", "observer"],
+    }[how]
+    result = app.test_cli_runner().invoke(args=args, input="y\n")
+    assert result.exit_code == 0, result.output
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(
+    "how", ["moved", "removed", "erased", "erased by herself", "made an observer"]
+)
+def test_someone_leaving_who_pools_a_department_raises_sequence_of_its_claimants(
+    app, people_, member, observer, anonymous, how
+):
+    """Departments smaller than BOARD_MIN_GROUP_SIZE read as "another department". Marketing
+    has two people, so an observer in works-council mode reads "someone from Marketing";
+    when one of them stops counting there, the other's events say "another department"
+    (though she stayed put) and must come with a new SEQUENCE."""
     from tests.conftest import make_user
 
     works_council(app, min_group_size=2)
@@ -479,7 +525,7 @@ def test_a_move_that_pools_a_department_raises_sequence_of_its_claimants(
     url = observer.get("calendar/token").get_json()["ics_url"]
     before = feed_event(anonymous, url, task["id"])
     assert "someone from Marketing" in str(before["description"])
-    move(mia, department_ids(member)["IT"], "api")  # Marketing 1: pooled from now on
+    _mia_goes(app, mia, how)
     after = feed_event(anonymous, url, task["id"])
     assert "someone from another department" in str(after["description"])
     assert int(after["sequence"]) == int(before["sequence"]) + 1

@@ -21,7 +21,7 @@ from board import ideas, privacy, tasks
 from board import images as image_service
 from board.realtime import flush_presence, pooled_presence
 from models import Department, User
-from tests.conftest import BOTH_DATABASES, make_user
+from tests.conftest import BOTH_DATABASES, make_user, newcomer
 from tests.realtime_helpers import activity, connect, received
 from tests.test_permissions import MATRIX, PICTURE
 
@@ -224,6 +224,25 @@ def test_observer_sockets_get_departments_and_pooled_presence(app, people_, coun
     assert masked["data"]["idea"]["author"]["display_name"] == "someone from Marketing"
     assert names_in(json.dumps(masked)) == []
     assert named["actor"]["display_name"] == "Mara"
+    watching.disconnect(), peer.disconnect()
+
+
+def test_observers_read_a_newcomer_as_their_department(app, people_, council_board, anonymous):
+    """`person.joined` (the people page follows it) is masked as every envelope is."""
+    observer, member = people_.client("observer"), people_.client("member")
+    watching, peer = connect(app, observer), connect(app, member)
+    newcomer(app, anonymous, "registration", "Marketing", name="Nina Roth")
+    [masked] = [e for e in activity(watching) if e["type"] == "person.joined"]
+    [named] = [e for e in activity(peer) if e["type"] == "person.joined"]
+    assert masked["seq"] == named["seq"]
+    assert named["data"]["person"]["display_name"] == "Nina Roth"
+    shown = masked["data"]["person"]
+    assert shown["display_name"] == "someone from Marketing"
+    assert shown["id"] is None and shown["handle"] is None
+    logged = observer.get("events?after=0&limit=1000").get_json()["items"][-1]
+    assert logged == masked
+    text = json.dumps([masked, logged])
+    assert "Nina" not in text and "nina" not in text
     watching.disconnect(), peer.disconnect()
 
 

@@ -696,6 +696,9 @@ JS_STRINGS = {
     "person_new_idea": N_("New idea: “%(title)s”."),
     # the people page: whose tasks or ideas just changed (static/js/people.js)
     "people_changed": N_("Updated: %(names)s."),
+    # ... and who joined the board or left it (person.joined, person.left)
+    "people_joined": N_("New on the board: %(names)s."),
+    "people_left": N_("No longer on the board: %(names)s."),
     "edited": N_("edited"),
     **{f"flag_{code}": label for code, label in moderation.REASON_LABELS.items()},
 }

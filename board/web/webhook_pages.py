@@ -42,6 +42,8 @@ EVENT_NAMES = {
     "task.reopened": N_("Reopened tasks"),
     "prompt.created": N_("New prompts and challenges"),
     "prompt.phase_changed": N_("Challenges that start voting or close (results)"),
+    "person.joined": N_("People who join the board"),
+    "person.left": N_("People who leave the board"),
 }
 
 

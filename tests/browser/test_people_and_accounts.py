@@ -22,6 +22,7 @@ from tests.browser.helpers import (
     STILL,
     VIEWPORT,
     Api,
+    Person,
     browser_context,
     free_port,
     screenshot,
@@ -217,6 +218,38 @@ def test_works_council_observers_see_departments_only(
     member = new_page(browser, server, server.people["mara@example.com"], locale=locale)
     assert member.goto("/people").ok
     expect(member.locator(".people-row")).to_have_count(len(TEAM))
+
+
+def test_works_council_observers_see_newcomers_as_department_counts(browser, own_board):
+    """A newcomer reaches an open people page of an observer in works-council mode as its
+    department's count, never as a person; leaving takes the count down again."""
+    server = own_board(TEAM, env={"BOARD_OBSERVERS_SEE_NAMES": "0", "BOARD_MIN_GROUP_SIZE": "2"})
+    page = new_page(browser, server, server.people["olga@example.com"])
+    assert page.goto("/people").ok
+    wait_until_live(page)
+    marketing = page.locator(".people-departments tr").filter(has_text="Marketing")
+    expect(marketing.locator("td.number")).to_have_text("2")
+    listed = requests.get(server.url + "/api/v1/departments", timeout=10).json()
+    departments = {d["name"]: d["id"] for d in listed}
+    answer = requests.post(
+        server.url + "/api/v1/auth/register",
+        json={
+            "email": "nina@example.com",
+            "password": "a-long-enough-secret",
+            "display_name": "Nina Quist",
+            "department_id": departments["Marketing"],
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    expect(marketing.locator("td.number")).to_have_text("3")
+    expect(page.locator(".people-row")).to_have_count(0)
+    assert "Nina" not in page.content()
+    secret = "a-long-enough-secret"
+    nina = Api(server, Person("nina@example.com", "Nina Quist", "member", "Marketing", 0, secret))
+    nina.call("DELETE", "me", {"password": secret}, expect=204)
+    expect(marketing.locator("td.number")).to_have_text("2")
+    assert page.js_errors == []
 
 
 # ---- a forgotten password ---------------------------------------------------------------
