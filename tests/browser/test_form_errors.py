@@ -125,7 +125,7 @@ def test_a_refusal_on_the_way_in_stands_apart_from_what_follows(person, new_cont
         if path == "/register":
             page.get_by_label("Your name").fill("Somebody Else")
             page.locator('select[name="department_id"]').select_option(index=1)
-        page.locator('button[type="submit"]').click()
+        page.locator('main button[type="submit"]').click()
     if path == "/register":
         # A taken address is said beside its field, not in a box above the form.
         expect(page.locator("#email-error")).to_be_visible()

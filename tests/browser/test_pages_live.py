@@ -74,7 +74,7 @@ def open_page(server, chromium):
         page.goto(f"{server}/login?next={path}")
         page.fill("#email", email)
         page.fill("#password", PASSWORD)
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")
         page.wait_for_url(f"{server}{path}")
         page.wait_for_selector(
             "#connection-status[data-state=live], #connection-status[data-state=caught-up]"
@@ -231,7 +231,7 @@ def test_the_pages_fit_a_phone_and_pass_axe(server, api, chromium):
         page.goto(f"{server}/login")
         page.fill("#email", "ana@example.com")
         page.fill("#password", PASSWORD)
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")
         page.wait_for_url(f"{server}/")
         for path in ("/", f"/ideas/{idea['id']}", f"/tasks/{task['id']}", "/my-tasks"):
             check_page(page, f"{server}{path}", axe)

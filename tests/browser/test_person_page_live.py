@@ -112,7 +112,7 @@ def test_the_people_page_takes_in_who_joins_and_lets_go_who_leaves(
     joining.locator("#email").fill(f"{family}anton@example.com")
     joining.locator("#password").fill("a-long-enough-secret")
     joining.locator("#department_id").select_option(label="Marketing")
-    joining.locator("form button[type=submit]").click()
+    joining.locator("main form button[type=submit]").click()
     expect(joining).not_to_have_url(re.compile(r"/register"))
     names = page.locator(".people-row .people-name [data-field=name]")
     expect(names).to_have_text([f"{family} Anton", berta.name])
