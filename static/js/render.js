@@ -333,7 +333,7 @@ export function fillPromptPhase(card, prompt) {
   line.replaceChildren(before, time, after);
   if (prompt.phase !== "closed") {
     const left = document.createElement("small");
-    left.textContent = `(${timeAgo(ends)})`;
+    left.textContent = `(${timeAgo(ends, { deadline: true })})`;
     line.append(" ", left);
   }
 }
