@@ -293,7 +293,7 @@ def test_days_follow_the_boards_timezone(app, member, observer, at):
     assert 'data-day="2026-05-05"' in page and ">12:30\u202fAM<" in page
     german = observer.get("/feed?period=all", headers={"Accept-Language": "de"})
     assert ">00:30<" in german.get_data(as_text=True)
-    assert "Times are in Germany (Berlin)." in page
+    assert "Time zone: Germany (Berlin)." in page
 
 
 @pytest.mark.parametrize(
