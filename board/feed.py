@@ -218,7 +218,10 @@ def _period_args(args) -> tuple[str, date | None, date | None]:
         )
     if date_from or date_to:
         if date_from and date_to and date_from > date_to:
-            raise _bad_parameter("from", N_("The start date is after the end date."))
+            raise _bad_parameter(
+                "from",
+                N_("The start date is after the end date: swap the two or choose other dates."),
+            )
         return "custom", date_from, date_to
     return DEFAULT_PERIOD, None, None
 

@@ -373,7 +373,11 @@ def test_the_prompt_page_speaks_german(facilitator, member, frozen):
     ("language", "page_says", "strip_says"),
     [
         ("en", "(in less than a minute)", "Collecting ideas · closes in less than a minute"),
-        ("de", "(in weniger als einer Minute)", "Ideen gesucht · endet in weniger als einer Minute"),
+        (
+            "de",
+            "(in weniger als einer Minute)",
+            "Ideen gesucht · endet in weniger als einer Minute",
+        ),
     ],
 )
 def test_a_deadline_seconds_away_is_still_ahead(
