@@ -442,7 +442,9 @@ def person_of(actor: dict | None) -> Person:
         return Person(None, None)
     mask = current_mask()  # works-council mode: an observer reads departments, not names
     if mask is not None and actor.get("id") != mask.viewer_id:
-        return Person(mask.person(actor)["display_name"], None)
+        # "someone from Marketing" opens the feed's sentence: "Someone from Marketing posted …"
+        label = mask.person(actor)["display_name"]
+        return Person(label[:1].upper() + label[1:], None)
     department = (actor.get("department") or {}).get("name")
     handle = actor.get("handle") if actor.get("name_shared") else None
     return Person(shown_name(actor.get("display_name")) or None, department, handle)

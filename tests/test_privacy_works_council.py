@@ -159,9 +159,11 @@ def test_people_appear_as_their_department_or_the_pool(app, people_, council_boa
     assert task["claimed_by"]["display_name"] == "someone from another department"
     assert task["claimed_by"]["email"] is None
     feed = observer.get("/feed?period=all").get_data(as_text=True)
-    assert "someone from Marketing" in feed and "someone from another department" in feed
+    # Each opens its sentence: "someone from Marketing posted the idea …" began in lower case.
+    assert "<strong><bdi>Someone from Marketing</bdi></strong> posted" in feed
+    assert "<strong><bdi>Someone from another department</bdi></strong>" in feed
     csv_text = observer.get("/feed.csv?period=all").get_data(as_text=True)
-    assert "someone from IT" in csv_text
+    assert "Someone from IT" in csv_text
     # The observer's own account is theirs to see.
     assert observer.get("me").get_json()["user"]["display_name"] == "Olga"
 
@@ -171,7 +173,8 @@ def test_in_german_the_department_reads_as_jemand_aus(app, people_, council_boar
     observer = people_.client("observer")
     observer.patch("me", json={"language": "de"})
     feed = observer.get("/feed?period=all").get_data(as_text=True)
-    assert "jemand aus Marketing" in feed and "jemand aus einer anderen Abteilung" in feed
+    assert "<strong><bdi>Jemand aus Marketing</bdi></strong> hat" in feed
+    assert "<strong><bdi>Jemand aus einer anderen Abteilung</bdi></strong> hat" in feed
 
 
 @BOTH_DATABASES
