@@ -278,3 +278,21 @@ def test_the_board_pages_task_cards_show_a_claimant_as_their_department_today(
     for _load in range(2):
         assert "someone from PR" in claim_line()
         assert not names_in(claim_line())
+
+
+def test_a_department_is_named_once_beside_a_masked_person(people_, council_board):
+    """An observer read "Posted by someone from Marketing Marketing" on an idea, and "someone
+    from another department other departments" on a card: the department stood in the name
+    and again in the person's department label."""
+    observer = people_.client("observer")
+    idea_id = council_board["ideas"]["mara"]["id"]
+    task_id = council_board["task"]["id"]
+    twice = re.compile(
+        r"someone from (Marketing|another department)</bdi>.{0,300}?"
+        r'data-field="department">(Marketing|other departments)<',
+        re.S,
+    )
+    for path in (f"/ideas/{idea_id}", "/", f"/tasks/{task_id}", "/tasks?status=claimed"):
+        html = observer.client.get(path).get_data(as_text=True)
+        assert "someone from Marketing" in html or "someone from another" in html, path
+        assert not twice.search(html), (path, twice.search(html).group(0))
