@@ -218,7 +218,10 @@ def _period_args(args) -> tuple[str, date | None, date | None]:
         )
     if date_from or date_to:
         if date_from and date_to and date_from > date_to:
-            raise _bad_parameter("from", N_("The start date is after the end date."))
+            raise _bad_parameter(
+                "from",
+                N_("The start date is after the end date: swap the two or choose other dates."),
+            )
         return "custom", date_from, date_to
     return DEFAULT_PERIOD, None, None
 
@@ -439,7 +442,9 @@ def person_of(actor: dict | None) -> Person:
         return Person(None, None)
     mask = current_mask()  # works-council mode: an observer reads departments, not names
     if mask is not None and actor.get("id") != mask.viewer_id:
-        return Person(mask.person(actor)["display_name"], None)
+        # "someone from Marketing" opens the feed's sentence: "Someone from Marketing posted …"
+        label = mask.person(actor)["display_name"]
+        return Person(label[:1].upper() + label[1:], None)
     department = (actor.get("department") or {}).get("name")
     handle = actor.get("handle") if actor.get("name_shared") else None
     return Person(shown_name(actor.get("display_name")) or None, department, handle)

@@ -59,6 +59,15 @@ SESSION_LIFETIME_SECONDS = 31 * 24 * 3600  # Flask's cookie lifetime: ended sids
 # ---- export ------------------------------------------------------------------------------
 
 
+# The export's file name in its owner's language, as the feed's CSV is named in the reader's.
+EXPORT_FILE_NAMES = {"en": "my-board-data", "de": "meine-board-daten"}
+
+
+def export_file_name(language: str) -> str:
+    """ "my-board-data.json" / "meine-board-daten.json" """
+    return f"{EXPORT_FILE_NAMES.get(language, EXPORT_FILE_NAMES['en'])}.json"
+
+
 def _iso(value: datetime | None) -> str | None:
     return clock.iso(value)
 

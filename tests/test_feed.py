@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -293,7 +294,7 @@ def test_days_follow_the_boards_timezone(app, member, observer, at):
     assert 'data-day="2026-05-05"' in page and ">12:30\u202fAM<" in page
     german = observer.get("/feed?period=all", headers={"Accept-Language": "de"})
     assert ">00:30<" in german.get_data(as_text=True)
-    assert "Times are in Germany (Berlin)." in page
+    assert "Time zone: Germany (Berlin)." in page
 
 
 @pytest.mark.parametrize(
@@ -454,7 +455,7 @@ def test_bad_filters_on_the_page_show_a_message_and_the_default_view(member, obs
         (
             "from=2026-05-20&to=2026-05-01&period=custom",
             "from",
-            "The start date is after the end date.",
+            "The start date is after the end date: swap the two or choose other dates.",
             {"from": "2026-05-20", "to": "2026-05-01"},
         ),
         ("department=987", "department", "That department does not exist.", {}),
@@ -482,6 +483,18 @@ def test_a_bad_filter_is_explained_beside_its_field_and_stays_as_typed(
     assert page.count(message) == 1  # beside its field, not again on top
     for name, value in kept.items():
         assert re.search(rf'<input type="date" name="{name}"[^>]*value="{value}"', page), name
+
+
+def test_dates_the_wrong_way_round_say_what_to_do_in_german(member, observer):
+    """ "Das Startdatum liegt nach dem Enddatum." said what was wrong and left the reader to
+    work out what to change."""
+    page = observer.get(
+        "/feed?period=custom&from=2026-05-20&to=2026-05-01", headers={"Accept-Language": "de"}
+    ).get_data(as_text=True)
+    assert (
+        "Das Startdatum liegt nach dem Enddatum: Tausche die beiden oder wähle andere Daten."
+        in unescape(page)
+    )
 
 
 @pytest.mark.parametrize("period", ["abc", "365", "-7"])

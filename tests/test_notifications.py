@@ -6,7 +6,9 @@ People (tests/conftest.py): mara (member, Marketing), ivan (member, IT), sam
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -665,3 +667,17 @@ def test_a_comment_hidden_by_flags_and_a_deleted_one_say_so_in_the_readers_langu
     assert deleted_item["hidden"] is None
     page = _inbox_page(member)
     assert "parking" not in page and "Typo-laden" not in page
+
+
+def test_each_mark_as_read_says_which_notification_it_reads(member, facilitator):
+    """A screen reader's list of buttons read "Mark as read" once for every unread
+    notification, with nothing to tell them apart: each is described by its own sentence."""
+    for message in ("How is the reel going?", "And the captions?"):
+        facilitator.post("nudges", json={"message": message, "to_user_id": member.user["id"]})
+    page = _inbox_page(member)
+    for item in inbox(member)["items"]:
+        form = page.split(f'id="notification-{item["id"]}"', 1)[1].split("</li>", 1)[0]
+        described_by = re.search(r'<button[^>]*aria-describedby="([^"]+)"[^>]*>Mark as read', form)
+        assert described_by, form
+        sentence = re.search(rf'id="{described_by.group(1)}"[^>]*>([^<]*)<', form)
+        assert sentence and unescape(sentence.group(1)) == item["text"]

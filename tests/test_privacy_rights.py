@@ -464,3 +464,17 @@ def test_cli_changes_are_audited_and_listed(app, people_):
     assert "users.set-role" in listed and "users.erase" in listed and "webhooks.add" in listed
     assert "ivan@example.com" not in listed and "erased" in listed
     assert "secret-token" not in listed  # a chat webhook URL is a credential
+
+
+@pytest.mark.parametrize(
+    ("language", "name"), [("en", "my-board-data.json"), ("de", "meine-board-daten.json")]
+)
+def test_the_export_is_named_in_its_owners_language(people_, language, name):
+    """A German page's "Meine Daten herunterladen" saved my-board-data.json, though the
+    feed's CSV beside it is named aktivitaet-….csv."""
+    client = people_.client("member")
+    client.patch("me", json={"language": language})
+    answer = client.get("me/export")
+    assert answer.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+    page = client.client.get("/profile").get_data(as_text=True)
+    assert f'href="/api/v1/me/export" download="{name}"' in page

@@ -161,9 +161,11 @@ def test_people_appear_as_their_department_or_the_pool(app, people_, council_boa
     assert task["claimed_by"]["display_name"] == "someone from another department"
     assert task["claimed_by"]["email"] is None
     feed = observer.get("/feed?period=all").get_data(as_text=True)
-    assert "someone from Marketing" in feed and "someone from another department" in feed
+    # Each opens its sentence: "someone from Marketing posted the idea …" began in lower case.
+    assert "<strong><bdi>Someone from Marketing</bdi></strong> posted" in feed
+    assert "<strong><bdi>Someone from another department</bdi></strong>" in feed
     csv_text = observer.get("/feed.csv?period=all").get_data(as_text=True)
-    assert "someone from IT" in csv_text
+    assert "Someone from IT" in csv_text
     # The observer's own account is theirs to see.
     assert observer.get("me").get_json()["user"]["display_name"] == "Olga"
 
@@ -173,7 +175,8 @@ def test_in_german_the_department_reads_as_jemand_aus(app, people_, council_boar
     observer = people_.client("observer")
     observer.patch("me", json={"language": "de"})
     feed = observer.get("/feed?period=all").get_data(as_text=True)
-    assert "jemand aus Marketing" in feed and "jemand aus einer anderen Abteilung" in feed
+    assert "<strong><bdi>Jemand aus Marketing</bdi></strong> hat" in feed
+    assert "<strong><bdi>Jemand aus einer anderen Abteilung</bdi></strong> hat" in feed
 
 
 @BOTH_DATABASES
@@ -296,3 +299,21 @@ def test_the_board_pages_task_cards_show_a_claimant_as_their_department_today(
     for _load in range(2):
         assert "someone from PR" in claim_line()
         assert not names_in(claim_line())
+
+
+def test_a_department_is_named_once_beside_a_masked_person(people_, council_board):
+    """An observer read "Posted by someone from Marketing Marketing" on an idea, and "someone
+    from another department other departments" on a card: the department stood in the name
+    and again in the person's department label."""
+    observer = people_.client("observer")
+    idea_id = council_board["ideas"]["mara"]["id"]
+    task_id = council_board["task"]["id"]
+    twice = re.compile(
+        r"someone from (Marketing|another department)</bdi>.{0,300}?"
+        r'data-field="department">(Marketing|other departments)<',
+        re.S,
+    )
+    for path in (f"/ideas/{idea_id}", "/", f"/tasks/{task_id}", "/tasks?status=claimed"):
+        html = observer.client.get(path).get_data(as_text=True)
+        assert "someone from Marketing" in html or "someone from another" in html, path
+        assert not twice.search(html), (path, twice.search(html).group(0))

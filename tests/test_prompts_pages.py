@@ -369,6 +369,30 @@ def test_the_prompt_page_speaks_german(facilitator, member, frozen):
     assert "Ideen gesucht bis" in page
 
 
+@pytest.mark.parametrize(
+    ("language", "page_says", "strip_says"),
+    [
+        ("en", "(in less than a minute)", "Collecting ideas · closes in less than a minute"),
+        (
+            "de",
+            "(in weniger als einer Minute)",
+            "Ideen gesucht · endet in weniger als einer Minute",
+        ),
+    ],
+)
+def test_a_deadline_seconds_away_is_still_ahead(
+    facilitator, member, frozen, language, page_says, strip_says
+):
+    """A challenge whose ideas close in 30 seconds read "Collecting ideas until 01:38 (just
+    now)", as if it had closed already, and the board's strip "closes just now"."""
+    challenge = running_challenge(facilitator)
+    clock.set_clock(lambda: NOW + timedelta(days=2, seconds=-30))
+    headers = {"Accept-Language": language}
+    for path in (f"/prompts/{challenge['id']}", "/prompts"):
+        assert page_says in unescape(html(member, path, headers=headers)), path
+    assert strip_says in unescape(html(member, "/", headers=headers))
+
+
 # ---- a closed challenge's results ----------------------------------------------------
 
 

@@ -294,7 +294,22 @@ def test_a_stored_zone_of_no_place_stays_selected(member):
 
 def test_the_feed_names_its_zone_in_the_readers_language(observer):
     settle(observer, timezone="Europe/Berlin", language="de")
-    assert "Alle Zeiten in Deutschland (Berlin)." in page(observer, "/feed")
+    assert "Zeitzone: Deutschland (Berlin)." in page(observer, "/feed")
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("de", "Zeitzone: Vereinigte Staaten (New York)."),
+        ("en", "Time zone: United States (New York)."),
+    ],
+)
+def test_a_zone_whose_country_needs_an_article_reads_as_a_sentence(observer, language, said):
+    """A reader in New York read "Alle Zeiten in Vereinigte Staaten (New York)." on the
+    feed (and "Times are in United States (New York)."): a place name after "in" does not
+    fit every country; the zone is named after a colon instead."""
+    settle(observer, timezone="America/New_York", language=language)
+    assert said in page(observer, "/feed")
 
 
 def test_every_place_can_be_chosen_by_a_name(member):

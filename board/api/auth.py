@@ -8,6 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from board import accounts, people, personal_data
 from board.api import api, db, ok, settings
 from board.csrf import csrf
+from board.i18n import current_language
 from board.inputs import require_same_origin
 from board.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PASSWORD_MAX
 from board.person_json import department_dict
@@ -142,7 +143,8 @@ def export_me():
     """Everything the board holds about the caller (GDPR), their own votes included."""
     data = personal_data.export_data(db(), current_user._get_current_object())
     response = ok(data)
-    response.headers["Content-Disposition"] = 'attachment; filename="my-board-data.json"'
+    name = personal_data.export_file_name(current_language())
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

@@ -74,6 +74,7 @@ def profile():
         departments=people.list_departments(session),
         sessions=accounts.list_sessions(session, me, cookie_session.get("board_sid")),
         has_password=me.password_hash != people.NO_PASSWORD,
+        export_file_name=personal_data.export_file_name(current_language()),
     )
 
 

@@ -202,7 +202,7 @@ def idea_card_facts(
     card.name = words["you"] if is_you else author["display_name"]
     card.handle_hidden = is_you or not author.get("name_shared")
     card.handle = author.get("handle") or ""
-    card.department = department["name"]
+    card.department = department["name"] if author["id"] is not None else ""  # see _person
     card.when = when_in(created, words["when_formats"])
     card.ago = ago_at(created, words["now"], words["locale"])
     images = get("images")
@@ -475,13 +475,15 @@ def _person(user: dict, reader_id, you: str) -> Markup:
     """What the `person` macro prints for `user` (`you` for the reader)."""
     is_you = reader_id == user["id"]
     department = user["department"]
+    # someone shown as their department has it in the name: "someone from Marketing"
+    department_name = department["name"] if user["id"] is not None else ""
     return Markup(
         f'<span class="person{" is-you" if is_you else ""}"><span class="dept-dot'
         f' {_h(dept_class(department))}" aria-hidden="true"></span><bdi data-field="name">'
         f'{_h(you if is_you else user["display_name"])}</bdi> <span class="person-handle"'
         f' data-field="handle"{" hidden" if is_you or not user.get("name_shared") else ""}>'
         f'@{_h(user.get("handle") or "")}</span> <bdi class="person-dept"'
-        f' data-field="department">{_h(department["name"])}</bdi></span>'
+        f' data-field="department">{_h(department_name)}</bdi></span>'
     )
 
 

@@ -462,6 +462,8 @@ def ago_at(value, now: datetime, locale=None) -> str:
     if moment is None:
         return ""
     delta = moment - now
+    if 0 < delta.total_seconds() < 60:  # a deadline seconds away has not passed yet
+        return _("in less than a minute")
     if abs(delta.total_seconds()) < 60:
         return _("just now")
     if locale is None:
@@ -633,6 +635,7 @@ JS_STRINGS = {
     "completed_ok": N_("Done! Thank you."),
     "new_nudge": N_("You have a new nudge."),
     "just_now": N_("just now"),
+    "in_under_a_minute": N_("in less than a minute"),
     "kind_prompt": N_("Prompt"),
     "kind_challenge": N_("Idea challenge"),
     "phase_collecting": N_("Open for ideas"),

@@ -845,9 +845,9 @@ function closesAt(prompt) {
 function fillPhase(element, prompt) {
   const challenge = prompt.kind === "challenge";
   if (challenge && prompt.phase === "collecting" && prompt.submissions_close_at) {
-    element.textContent = t("strip_collecting_closes", { when: timeAgo(prompt.submissions_close_at) });
+    element.textContent = t("strip_collecting_closes", { when: timeAgo(prompt.submissions_close_at, { deadline: true }) });
   } else if (challenge && prompt.phase === "voting" && prompt.voting_close_at) {
-    element.textContent = t("strip_voting_closes", { when: timeAgo(prompt.voting_close_at) });
+    element.textContent = t("strip_voting_closes", { when: timeAgo(prompt.voting_close_at, { deadline: true }) });
   } else {
     element.textContent = t(prompt.phase === "voting" ? "phase_voting" : "phase_collecting");
   }

@@ -36,7 +36,8 @@ function fillPerson(root, user, you = t("you")) {
     handle.hidden = user.id === me.id || !user.name_shared || !user.handle;
   }
   const department = person.querySelector("[data-field=department]");
-  if (department) department.textContent = user.department?.name || "";
+  // someone shown as their department (no id) has it in the name: "someone from Marketing"
+  if (department) department.textContent = user.id == null ? "" : user.department?.name || "";
 }
 
 function fillTime(element, iso) {
@@ -333,7 +334,7 @@ export function fillPromptPhase(card, prompt) {
   line.replaceChildren(before, time, after);
   if (prompt.phase !== "closed") {
     const left = document.createElement("small");
-    left.textContent = `(${timeAgo(ends)})`;
+    left.textContent = `(${timeAgo(ends, { deadline: true })})`;
     line.append(" ", left);
   }
 }

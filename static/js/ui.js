@@ -121,11 +121,14 @@ function roundHalfEven(value) {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
-/** "5 minutes ago" / "in 3 days" in the page's language, worded as the server words it. */
-export function timeAgo(iso) {
+/** "5 minutes ago" / "in 3 days" in the page's language, worded as the server words it.
+ *  `deadline`: a moment still ahead reads "in less than a minute" in its last minute (not
+ *  for what happened: a clock a little behind the server's must not put a new idea ahead). */
+export function timeAgo(iso, { deadline = false } = {}) {
   if (!iso) return "";
   const seconds = Math.floor((Date.parse(iso) - Date.now()) / 1000);
   if (Number.isNaN(seconds)) return "";
+  if (deadline && seconds > 0 && seconds < 60) return t("in_under_a_minute");
   if (Math.abs(seconds) < 60) return t("just_now");
   const format = new Intl.RelativeTimeFormat(me.lang, { numeric: "always" });
   for (const [unit, size] of UNITS) {

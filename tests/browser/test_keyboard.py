@@ -360,7 +360,7 @@ def test_space_works_the_links_that_look_like_buttons(person, open_page):
     download.focus()
     with page.expect_download() as started:
         page.keyboard.press("Space")
-    assert started.value.suggested_filename == "my-board-data.json"
+    assert started.value.suggested_filename == "meine-board-daten.json"  # the page is German
     page.goto("/calendar")
     before = page.url
     following = page.locator("a[data-nav=next]")

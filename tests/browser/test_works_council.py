@@ -49,14 +49,14 @@ def council_server_de(chromium_path, sqlite_template, tmp_path_factory):
     [
         (
             "en-US",
-            "someone from Marketing",
-            "someone from another department",
+            "Someone from Marketing",
+            "Someone from another department",
             "feed-works-council",
         ),
         (
             "de-DE",
-            "jemand aus Marketing",
-            "jemand aus einer anderen Abteilung",
+            "Jemand aus Marketing",
+            "Jemand aus einer anderen Abteilung",
             "feed-works-council-de",
         ),
     ],
