@@ -446,7 +446,8 @@ def test_bad_filters_on_the_page_show_a_message_and_the_default_view(member, obs
     response = observer.get("/feed?from=yesterday")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Expected a date like 2026-05-01." in page and "Still shown" in page
+    assert "Choose a day in the date field, with a four-digit year." in page
+    assert "Still shown" in page
 
 
 @pytest.mark.parametrize(
@@ -476,7 +477,7 @@ def test_a_bad_filter_is_explained_beside_its_field_and_stays_as_typed(
     response = observer.get(f"/feed?{query}")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Some filters were not understood" in page and "Still shown" in page
+    assert "Some filters could not be applied" in page and "Still shown" in page
     error = re.search(rf'<small class="field-error" id="feed-{field}-error">([^<]*)</small>', page)
     assert error and error.group(1) == message
     assert f'aria-describedby="feed-{field}-error"' in page
@@ -797,3 +798,15 @@ def test_a_second_observer_sees_the_same_as_the_first(app, member, observer):
     second = type(observer)(app.test_client()).login("hana@example.com")
     post_idea(member, "Shared view")
     assert texts(second) == texts(observer)
+
+
+def test_a_day_the_feed_cannot_read_is_explained_in_the_fields_own_terms(member, observer):
+    """A German date field shows 01.05.2026; the page asked for "ein Datum wie 2026-05-01",
+    a spelling the field never shows. A five-digit year is what a date field lets through."""
+    post_idea(member, "Still shown")
+    response = observer.get("/feed?period=custom&from=22026-05-01", headers={"Accept-Language": "de"})
+    assert response.status_code == 400
+    page = unescape(response.get_data(as_text=True))
+    assert "Wähle im Datumsfeld einen Tag mit vierstelliger Jahreszahl." in page
+    assert "Datum wie" not in page
+    assert "Einige Filter ließen sich nicht anwenden" in page and "Still shown" in page

@@ -220,6 +220,20 @@ _CHOOSE = {
     "period": N_("Choose one of the periods offered."),
     "kind": N_("Choose from the kinds of activity offered."),
 }
+# A date field shows the day in the reader's own way (01.05.2026 on a German browser): the
+# API's "Expected a date like 2026-05-01." named a spelling the page never shows. The only
+# day a date field lets through that the feed cannot read has a year of five or six digits.
+_NOT_A_DAY = "Expected a date like 2026-05-01."
+_CHOOSE_A_DAY = N_("Choose a day in the date field, with a four-digit year.")
+
+
+def _page_problem(name: str, text) -> str:
+    """A refused filter in the page's words."""
+    if name in _CHOOSE:
+        return _(_CHOOSE[name])
+    if str(text) == _NOT_A_DAY:
+        return _(_CHOOSE_A_DAY)
+    return translate_field(text)
 
 
 @web.get("/feed")
@@ -234,10 +248,7 @@ def feed_page():
         before = _seq_arg("before")
     except Invalid as problem:
         before, fields = None, {**fields, **(problem.fields or {})}
-    problems = {
-        name: _(_CHOOSE[name]) if name in _CHOOSE else translate_field(text)
-        for name, text in fields.items()
-    }
+    problems = {name: _page_problem(name, text) for name, text in fields.items()}
     field_errors = {k: v for k, v in problems.items() if k in FILTER_FIELDS}
     error = [v for k, v in problems.items() if k not in FILTER_FIELDS]
     status = 400 if problems else 200
