@@ -94,7 +94,7 @@ def update_profile():
         flash_refusal(refusal)
     else:
         flash(_("Your profile is saved."), "success")
-    return redirect(url_for("web.profile"))
+    return redirect(url_for("web.profile", _anchor="profile-title"))
 
 
 # Each form on My account comes back to its own section, where static/js/nav.js shows its
@@ -185,12 +185,12 @@ def erase_account():
     """Erase my account (the same erasure as DELETE /api/v1/me): the box ticked, and my
     password typed (or, for a company account, a company login of the last ten minutes)."""
     session, me = _me()
-    # A refusal goes back to the top of the page, where its message is: the erase form is
-    # the page's last section, and a jump to it left the message out of sight, as if the
-    # button had done nothing.
+    # A refusal goes back to the erase form, the page's last section: static/js/nav.js puts
+    # its message there and gives it the focus (at the top of the page, the message was far
+    # from the form, and the keyboard started again from the menu).
     if request.form.get("confirm") != "1":
         flash(_("Tick the box to confirm that your account is to be erased."), "error")
-        return redirect(url_for("web.profile"))
+        return redirect(url_for("web.profile", _anchor="erase-title"))
     company_login = login_age_seconds() if cookie_session.get("oidc") else None
     try:
         personal_data.confirm_erasure(
@@ -201,7 +201,7 @@ def erase_account():
             flash(_("That is not your password, so your account is not erased."), "error")
         else:
             flash_refusal(refusal)
-        return redirect(url_for("web.profile"))
+        return redirect(url_for("web.profile", _anchor="erase-title"))
     end_current_session()
     personal_data.erase_person(session, me)
     flash(_("Your account is erased. Your ideas and comments stay as “former member”."), "info")

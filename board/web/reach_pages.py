@@ -162,7 +162,7 @@ def save_settings():
         # Back as typed, each error beside its field (a flash and a redirect lost both).
         return refused_form(refusal, "settings", default="/settings")
     flash(_("Your settings are saved."), "success")
-    return redirect("/settings")
+    return redirect("/settings#settings-title")  # nav.js gives the message the focus
 
 
 # ---- one-click unsubscribe (RFC 8058): no login, the signed token is the permission ----
