@@ -416,6 +416,28 @@ def test_the_results_count_one_of_each_in_the_singular(facilitator, member, froz
     assert said in unescape(page)
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Nobody voted, so there is no ranking: the ideas stand in the order they came in."),
+        (
+            "de",
+            "Niemand hat abgestimmt, daher gibt es keine Rangfolge: Die Ideen stehen in der Reihenfolge, in der sie eingegangen sind.",
+        ),
+    ],
+)
+def test_results_without_a_vote_rank_nobody_first(facilitator, member, frozen, language, said):
+    """With no vote at all every idea showed rank 1, as if all had tied for the win."""
+    challenge = running_challenge(facilitator)
+    for title in ("Booth tour", "Team quiz"):
+        member.post("ideas", json={"body": "", "title": title, "prompt_id": challenge["id"]})
+    clock.set_clock(lambda: NOW + timedelta(days=5))
+    page = html(member, f"/prompts/{challenge['id']}", headers={"Accept-Language": language})
+    assert said in unescape(page)
+    assert re.findall(r'<h3><a href="/ideas/\d+">([^<]+)</a>', page) == ["Booth tour", "Team quiz"]
+    assert 'class="rank"' not in page
+
+
 def test_the_results_page_ranks_the_ideas(people_, closed_challenge):
     page = html(people_.client("observer"), f"/prompts/{closed_challenge['challenge']['id']}")
     assert "Results" in page
