@@ -843,6 +843,16 @@ def test_an_observer_chooses_between_the_weekly_summary_and_no_mail(browse):
     assert offered == ["off", "weekly"]
 
 
+def test_an_observer_is_not_promised_word_of_mentions(browse):
+    """An observer's settings said "Others mention you with @handle", as if a mention would
+    reach them; observers are told of nothing as it happens."""
+    member = text_of(browse("member").get("/settings"))
+    assert "Others mention you with @" in member and "not notified" not in member
+    observer = text_of(browse("observer").get("/settings", headers={"Accept-Language": "de"}))
+    assert "in der Beobachtungsrolle wirst du darüber nicht benachrichtigt" in observer
+    assert "Andere erwähnen dich mit" not in observer
+
+
 @pytest.mark.parametrize(
     ("language", "message"),
     [("en", "2 to 30 lowercase letters"), ("de", "2 bis 30 Kleinbuchstaben")],
