@@ -804,7 +804,9 @@ def test_a_day_the_feed_cannot_read_is_explained_in_the_fields_own_terms(member,
     """A German date field shows 01.05.2026; the page asked for "ein Datum wie 2026-05-01",
     a spelling the field never shows. A five-digit year is what a date field lets through."""
     post_idea(member, "Still shown")
-    response = observer.get("/feed?period=custom&from=22026-05-01", headers={"Accept-Language": "de"})
+    response = observer.get(
+        "/feed?period=custom&from=22026-05-01", headers={"Accept-Language": "de"}
+    )
     assert response.status_code == 400
     page = unescape(response.get_data(as_text=True))
     assert "Wähle im Datumsfeld einen Tag mit vierstelliger Jahreszahl." in page

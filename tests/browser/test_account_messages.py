@@ -55,9 +55,7 @@ def test_a_refused_erasure_is_answered_beside_the_erase_form(person, open_page):
     message = "That is not your password, so your account is not erased."
     assert focused_message(page) == message
     # beside the form, in sight: just above the section's heading, not at the page's top
-    placed = page.evaluate(
-        "document.querySelector('.flashes').nextElementSibling?.id"
-    )
+    placed = page.evaluate("document.querySelector('.flashes').nextElementSibling?.id")
     assert placed == "erase-title"
     box = page.locator(".flash-error").bounding_box()
     assert box is not None and 0 <= box["y"] < 740
