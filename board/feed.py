@@ -132,6 +132,10 @@ def _bad_parameter(name: str, problem: str) -> Invalid:
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
+# What a `from` or `to` the feed cannot read as a day is told (the page words it its own way).
+NOT_A_DAY = N_("Expected a date like 2026-05-01.")
+
+
 def _parse_date(args: Mapping, name: str) -> date | None:
     raw = (args.get(name) or "").strip()
     if not raw:
@@ -139,7 +143,7 @@ def _parse_date(args: Mapping, name: str) -> date | None:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        raise _bad_parameter(name, N_("Expected a date like 2026-05-01.")) from None
+        raise _bad_parameter(name, NOT_A_DAY) from None
     return min(max(day, EARLIEST_DAY), LATEST_DAY)
 
 

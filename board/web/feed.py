@@ -223,7 +223,6 @@ _CHOOSE = {
 # A date field shows the day in the reader's own way (01.05.2026 on a German browser): the
 # API's "Expected a date like 2026-05-01." named a spelling the page never shows. The only
 # day a date field lets through that the feed cannot read has a year of five or six digits.
-_NOT_A_DAY = "Expected a date like 2026-05-01."
 _CHOOSE_A_DAY = N_("Choose a day in the date field, with a four-digit year.")
 
 
@@ -231,7 +230,7 @@ def _page_problem(name: str, text) -> str:
     """A refused filter in the page's words."""
     if name in _CHOOSE:
         return _(_CHOOSE[name])
-    if str(text) == _NOT_A_DAY:
+    if str(text) == feed.NOT_A_DAY:
         return _(_CHOOSE_A_DAY)
     return translate_field(text)
 
